@@ -178,9 +178,11 @@ func (d Gamma) Sample(r *rand.Rand) float64 {
 		}
 	}
 }
-func (d Gamma) Mean() float64  { return d.K * d.Theta }
-func (d Gamma) SCV() float64   { return 1 / d.K }
-func (d Gamma) String() string { return fmt.Sprintf("gamma(mean %g, cv %g)", d.Mean(), math.Sqrt(d.SCV())) }
+func (d Gamma) Mean() float64 { return d.K * d.Theta }
+func (d Gamma) SCV() float64  { return 1 / d.K }
+func (d Gamma) String() string {
+	return fmt.Sprintf("gamma(mean %g, cv %g)", d.Mean(), math.Sqrt(d.SCV()))
+}
 
 // Pareto is the bounded Pareto distribution on [L, H] with tail index Alpha:
 // F(x) = (1 − (L/x)^α) / (1 − (L/H)^α). Bounding it keeps every moment finite,
@@ -325,4 +327,6 @@ func (d Empirical) SCV() float64 {
 	}
 	return m2/(m1*m1) - 1
 }
-func (d Empirical) String() string { return fmt.Sprintf("empirical(%d points, mean %g)", len(d.points), d.Mean()) }
+func (d Empirical) String() string {
+	return fmt.Sprintf("empirical(%d points, mean %g)", len(d.points), d.Mean())
+}

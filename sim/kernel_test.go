@@ -202,3 +202,30 @@ func BenchmarkKernel(b *testing.B) {
 		})
 	}
 }
+
+// TestFIFO checks order across growth and wrap-around.
+func TestFIFO(t *testing.T) {
+	var q FIFO[int]
+	next, want := 0, 0
+	for round := 0; round < 50; round++ {
+		for i := 0; i < round%7+3; i++ {
+			q.Push(next)
+			next++
+		}
+		for i := 0; i < round%5+1 && q.Len() > 0; i++ {
+			if got := q.Pop(); got != want {
+				t.Fatalf("popped %d, want %d", got, want)
+			}
+			want++
+		}
+	}
+	for q.Len() > 0 {
+		if got := q.Pop(); got != want {
+			t.Fatalf("popped %d, want %d", got, want)
+		}
+		want++
+	}
+	if want != next {
+		t.Fatalf("popped %d items, pushed %d", want, next)
+	}
+}

@@ -1,0 +1,121 @@
+package yamlfile
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// durationUnits are the units ParseDuration accepts, in seconds.
+var durationUnits = []struct {
+	suffix  string
+	seconds float64
+}{
+	// Longest suffixes first, so "ms" is not read as "m" + "s".
+	{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3},
+	{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400},
+}
+
+// ParseDuration reads a non-negative duration such as 250us, 20ms, 1.5s, 2m,
+// 1h or 1d and returns it in seconds. "0" needs no unit.
+func ParseDuration(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "0" {
+		return 0, nil
+	}
+	for _, u := range durationUnits {
+		num, found := strings.CutSuffix(s, u.suffix)
+		if !found {
+			continue
+		}
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			continue // "5ms" ends in "s" too; try the next unit
+		}
+		if v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return 0, fmt.Errorf("duration %q must be non-negative and finite", s)
+		}
+		return v * u.seconds, nil
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return 0, fmt.Errorf("duration %q needs a unit: ns, us, ms, s, m, h or d (e.g. %ss)", s, s)
+	}
+	return 0, fmt.Errorf("%q is not a duration: want a number and a unit, e.g. 20ms, 1.5s, 2m", s)
+}
+
+// FormatDuration writes seconds in the largest unit that keeps the number at
+// least 1, with three significant figures: 0.0203 → "20.3ms".
+func FormatDuration(sec float64) string {
+	switch a := math.Abs(sec); {
+	case a == 0:
+		return "0s"
+	case a < 1e-6:
+		return trimFloat(sec*1e9) + "ns"
+	case a < 1e-3:
+		return trimFloat(sec*1e6) + "µs"
+	case a < 1:
+		return trimFloat(sec*1e3) + "ms"
+	case a < 120:
+		return trimFloat(sec) + "s"
+	case a < 7200:
+		return trimFloat(sec/60) + "m"
+	default:
+		return trimFloat(sec/3600) + "h"
+	}
+}
+
+// trimFloat writes v with three significant figures and no trailing zeros.
+func trimFloat(v float64) string {
+	decimals := 2
+	switch a := math.Abs(v); {
+	case a >= 100:
+		decimals = 0
+	case a >= 10:
+		decimals = 1
+	}
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+var countSuffixes = map[byte]float64{'k': 1e3, 'K': 1e3, 'M': 1e6, 'B': 1e9, 'G': 1e9}
+
+// ParseCount reads a number that may end in k, M or B (thousand, million,
+// billion): 1500, 1.5k, 5M, 1e6.
+func ParseCount(s string) (float64, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "_", "")
+	mult := 1.0
+	if n := len(s); n > 1 {
+		if m, ok := countSuffixes[s[n-1]]; ok {
+			mult, s = m, s[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, errors.New("want a number such as 1500, 1.5k or 5M")
+	}
+	return v * mult, nil
+}
+
+// ParseFraction reads a share in [0, 1] written as a fraction (0.001) or a
+// percentage (0.1%).
+func ParseFraction(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	scale := 1.0
+	if num, pct := strings.CutSuffix(s, "%"); pct {
+		s, scale = strings.TrimSpace(num), 0.01
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) {
+		return 0, errors.New("want a fraction such as 0.001 or 0.1%")
+	}
+	v *= scale
+	if v < 0 || v > 1 {
+		return 0, fmt.Errorf("%s is not between 0 and 1 (0%% and 100%%)", s)
+	}
+	return v, nil
+}

@@ -1,0 +1,221 @@
+package yamlfile
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Map is a YAML mapping whose keys have been checked against the allowed set.
+type Map struct {
+	Node   *yaml.Node
+	values map[string]*yaml.Node
+	keys   map[string]*yaml.Node
+	order  []string
+}
+
+// Mapping checks that n is a mapping whose keys are all in allowed (no
+// duplicates), recording an error for each that is not, with a suggestion.
+// what names the mapping in messages. It returns ok false if n is not a
+// mapping at all; a Map with unknown keys is still returned, without them.
+func (d *Decoder) Mapping(n *yaml.Node, what string, allowed ...string) (Map, bool) {
+	m := Map{Node: n, values: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+	if n == nil {
+		return m, false
+	}
+	if n.Kind != yaml.MappingNode {
+		d.Errorf(n, "%s must be a mapping of keys to values, not %s", what, describe(n))
+		return m, false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := k.Value
+		if k.Kind != yaml.ScalarNode {
+			d.Errorf(k, "%s: keys must be plain names", what)
+			continue
+		}
+		if allowed != nil && !contains(allowed, name) {
+			d.Errorf(k, "unknown field %q in %s%s", name, what, DidYouMean(name, allowed))
+			continue
+		}
+		if prev, dup := m.keys[name]; dup {
+			d.Errorf(k, "%s: %q is given twice (first at line %d)", what, name, prev.Line)
+			continue
+		}
+		m.keys[name], m.values[name] = k, v
+		m.order = append(m.order, name)
+	}
+	return m, true
+}
+
+// Get returns the value node of key, or nil.
+func (m Map) Get(key string) *yaml.Node { return m.values[key] }
+
+// Has reports whether key is present.
+func (m Map) Has(key string) bool { return m.values[key] != nil }
+
+// Key returns the key node of key, or the mapping itself if key is absent, for
+// positioning errors.
+func (m Map) Key(key string) *yaml.Node {
+	if k := m.keys[key]; k != nil {
+		return k
+	}
+	return m.Node
+}
+
+// Keys returns the keys in file order.
+func (m Map) Keys() []string { return m.order }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Value == "" {
+		return "an empty value"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// scalar checks that n is a scalar, recording an error naming what it should be.
+func (d *Decoder) scalar(n *yaml.Node, want string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.Errorf(n, "want %s, got %s", want, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// String decodes a non-empty string.
+func (d *Decoder) String(n *yaml.Node) (string, bool) {
+	s, ok := d.scalar(n, "a name")
+	if ok && s == "" {
+		d.Errorf(n, "want a name, got an empty string")
+		return "", false
+	}
+	return s, ok
+}
+
+// Bool decodes true or false.
+func (d *Decoder) Bool(n *yaml.Node) (bool, bool) {
+	s, ok := d.scalar(n, "true or false")
+	if !ok {
+		return false, false
+	}
+	switch s {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	d.Errorf(n, "want true or false, got %q", s)
+	return false, false
+}
+
+// Float decodes a finite number.
+func (d *Decoder) Float(n *yaml.Node) (float64, bool) {
+	s, ok := d.scalar(n, "a number")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		d.Errorf(n, "want a number, got %q", s)
+		return 0, false
+	}
+	return v, true
+}
+
+// Positive decodes a number greater than zero.
+func (d *Decoder) Positive(n *yaml.Node, what string) (float64, bool) {
+	v, ok := d.Float(n)
+	if ok && v <= 0 {
+		d.Errorf(n, "%s must be positive, got %g", what, v)
+		return 0, false
+	}
+	return v, ok
+}
+
+// Int decodes a whole number of at least minimum.
+func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
+	s, ok := d.scalar(n, "a whole number")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
+	if err != nil {
+		d.Errorf(n, "%s: want a whole number, got %q", what, s)
+		return 0, false
+	}
+	if v < minimum {
+		d.Errorf(n, "%s must be at least %d, got %d", what, minimum, v)
+		return 0, false
+	}
+	return v, true
+}
+
+// Count decodes a positive quantity that may carry a metric suffix:
+// 1500, 1.5k, 5M, 2B, 1e6.
+func (d *Decoder) Count(n *yaml.Node, what string) (float64, bool) {
+	s, ok := d.scalar(n, "a number")
+	if !ok {
+		return 0, false
+	}
+	v, err := ParseCount(s)
+	if err != nil {
+		d.Errorf(n, "%s: %v", what, err)
+		return 0, false
+	}
+	if v <= 0 {
+		d.Errorf(n, "%s must be positive, got %s", what, s)
+		return 0, false
+	}
+	return v, true
+}
+
+// Fraction decodes a share between 0 and 1, written as 0.001 or 0.1%.
+func (d *Decoder) Fraction(n *yaml.Node, what string) (float64, bool) {
+	s, ok := d.scalar(n, "a fraction such as 0.1% or 0.001")
+	if !ok {
+		return 0, false
+	}
+	v, err := ParseFraction(s)
+	if err != nil {
+		d.Errorf(n, "%s: %v", what, err)
+		return 0, false
+	}
+	return v, true
+}
+
+// Duration decodes a duration such as 250us, 20ms, 1.5s, 2m or 1h, in
+// seconds. A bare 0 is allowed; other numbers need a unit.
+func (d *Decoder) Duration(n *yaml.Node, what string) (float64, bool) {
+	s, ok := d.scalar(n, "a duration such as 20ms")
+	if !ok {
+		return 0, false
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		d.Errorf(n, "%s: %v", what, err)
+		return 0, false
+	}
+	return v, true
+}

@@ -1,0 +1,205 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// Scenario is a validated scenario file.
+type Scenario struct {
+	Name     string
+	Source   string // the file it was read from
+	Workload *workloads.Spec
+	Topology *topology.Topology
+	SLO      SLO
+	Run      RunSpec
+}
+
+// SLO is a set of service-level objectives: latency bounds in seconds
+// (0: none) and the largest acceptable error rate (negative: none).
+type SLO struct {
+	Latency   map[string]float64 // by statistic: mean, p50, p90, p95, p99, p999
+	ErrorRate float64
+}
+
+// sloLatencyKeys are the latency statistics an SLO can bound, in report order.
+var sloLatencyKeys = []string{"mean", "p50", "p90", "p95", "p99", "p999"}
+
+// RunSpec is how long and how a scenario is simulated.
+type RunSpec struct {
+	Seed     uint64
+	Warmup   float64 // seconds discarded before measuring; negative: a tenth of Duration
+	Duration float64 // seconds measured after the warm-up
+	// MaxRequests caps the requests a run sends; past it the run ends early
+	// and reports the window it covered.
+	MaxRequests int64
+	// MaxInFlight caps the requests in the system at once; past it the run
+	// stops with an overload verdict.
+	MaxInFlight int
+}
+
+// Run defaults.
+const (
+	DefaultSeed        = 1
+	DefaultDuration    = 300.0
+	DefaultMaxRequests = 20_000_000
+	DefaultMaxInFlight = 200_000
+)
+
+var topFields = []string{"name", "description", "workload", "entry", "nodes", "slo", "run"}
+
+// Load reads and validates the scenario file at path.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates a scenario file's contents; file names it in messages. The
+// error, if any, is a yamlfile.ErrorList with every problem found.
+func Parse(file string, data []byte) (*Scenario, error) {
+	d := &yamlfile.Decoder{File: file}
+	root := d.Parse(data)
+	if root == nil {
+		return nil, d.Err()
+	}
+	s := &Scenario{Source: file}
+	m, ok := d.Mapping(root, "the scenario", topFields...)
+	if !ok {
+		return nil, d.Err()
+	}
+	if m.Has("name") {
+		s.Name, _ = d.String(m.Get("name"))
+	} else {
+		d.Errorf(root, "the scenario needs a name")
+	}
+	if !m.Has("workload") {
+		d.Errorf(root, "the scenario needs a workload")
+		s.Workload = &workloads.Spec{}
+	} else {
+		s.Workload = workloads.Decode(d, m.Get("workload"))
+	}
+	if !m.Has("nodes") {
+		d.Errorf(root, "the scenario needs nodes")
+	} else {
+		s.Topology = topology.Decode(d, m.Get("nodes"), m.Get("entry"), s.Workload.ClassNames())
+	}
+	s.SLO = decodeSLO(d, m.Get("slo"))
+	s.Run = decodeRun(d, m.Get("run"))
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
+	slo := SLO{Latency: map[string]float64{}, ErrorRate: -1}
+	if n == nil {
+		return slo
+	}
+	m, ok := d.Mapping(n, "slo", append(append([]string(nil), sloLatencyKeys...), "error_rate")...)
+	if !ok {
+		return slo
+	}
+	for _, k := range sloLatencyKeys {
+		if m.Has(k) {
+			v, ok := d.Duration(m.Get(k), "slo "+k)
+			if ok && v <= 0 {
+				d.Errorf(m.Get(k), "slo %s must be positive", k)
+			}
+			slo.Latency[k] = v
+		}
+	}
+	if m.Has("error_rate") {
+		slo.ErrorRate, _ = d.Fraction(m.Get("error_rate"), "slo error_rate")
+	}
+	return slo
+}
+
+func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
+	r := RunSpec{Seed: DefaultSeed, Duration: DefaultDuration, Warmup: -1,
+		MaxRequests: DefaultMaxRequests, MaxInFlight: DefaultMaxInFlight}
+	if n != nil {
+		m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_in_flight")
+		if ok {
+			if m.Has("seed") {
+				if s, ok := d.Int(m.Get("seed"), "seed", 0); ok {
+					r.Seed = uint64(s)
+				}
+			}
+			if m.Has("warmup") {
+				r.Warmup, _ = d.Duration(m.Get("warmup"), "warmup")
+			}
+			if m.Has("duration") {
+				if v, ok := d.Duration(m.Get("duration"), "duration"); ok && v <= 0 {
+					d.Errorf(m.Get("duration"), "duration must be positive")
+				} else if ok {
+					r.Duration = v
+				}
+			}
+			if m.Has("max_requests") {
+				if v, ok := d.Count(m.Get("max_requests"), "max_requests"); ok {
+					r.MaxRequests = int64(math.Min(v, math.MaxInt64/2))
+				}
+			}
+			if m.Has("max_in_flight") {
+				r.MaxInFlight, _ = d.Int(m.Get("max_in_flight"), "max_in_flight", 1)
+			}
+		}
+	}
+	return r
+}
+
+// WarmupSeconds is the warm-up: as given, or a tenth of the duration.
+func (r RunSpec) WarmupSeconds() float64 {
+	if r.Warmup < 0 {
+		return r.Duration / 10
+	}
+	return r.Warmup
+}
+
+// Overrides change a scenario from the command line. Zero values leave the
+// scenario as it is.
+type Overrides struct {
+	Seed     *uint64
+	Duration float64 // seconds
+	Rate     float64 // open arrivals per second
+	Users    float64 // users of a users-model or closed workload
+}
+
+// Apply changes s as o says.
+func (s *Scenario) Apply(o Overrides) error {
+	if o.Seed != nil {
+		s.Run.Seed = *o.Seed
+	}
+	if o.Duration < 0 {
+		return fmt.Errorf("scenarios: duration must be positive, got %s", strconv.FormatFloat(o.Duration, 'g', -1, 64))
+	}
+	if o.Duration > 0 {
+		s.Run.Duration = o.Duration
+	}
+	if o.Rate != 0 && o.Users != 0 {
+		return fmt.Errorf("scenarios: give either a rate or a number of users, not both")
+	}
+	if o.Rate != 0 {
+		if err := s.Workload.SetRate(o.Rate); err != nil {
+			return err
+		}
+	}
+	if o.Users != 0 {
+		if err := s.Workload.SetUsers(o.Users); err != nil {
+			return err
+		}
+	}
+	return nil
+}

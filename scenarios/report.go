@@ -1,0 +1,205 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// Report is the result of a run. Times are in seconds, rates per second,
+// shares between 0 and 1. Its JSON form is the machine-readable output of
+// `scalesim run --format json`.
+type Report struct {
+	Scenario     string        `json:"scenario"`
+	Seed         uint64        `json:"seed"`
+	Workload     WorkloadInfo  `json:"workload"`
+	Warmup       float64       `json:"warmup"`
+	Window       float64       `json:"window"` // simulated seconds measured
+	OfferedRate  float64       `json:"offered_rate"`
+	Throughput   float64       `json:"throughput"`
+	ErrorRate    float64       `json:"error_rate"`
+	Requests     RequestCounts `json:"requests"`
+	Latency      Latency       `json:"latency"`
+	Nodes        []NodeReport  `json:"nodes"`
+	Bottleneck   string        `json:"bottleneck"`
+	StoppedEarly string        `json:"stopped_early,omitempty"`
+	SLO          SLOResult     `json:"slo"`
+}
+
+// WorkloadInfo says what drove the run.
+type WorkloadInfo struct {
+	Model       string `json:"model"`
+	Description string `json:"description"`
+	// Derivation spells out the peak-rate arithmetic of the users model.
+	Derivation string `json:"derivation,omitempty"`
+}
+
+// RequestCounts count the requests that arrived in the measurement window by
+// how they ended.
+type RequestCounts struct {
+	Arrived   int64 `json:"arrived"`
+	Completed int64 `json:"completed"`
+	Rejected  int64 `json:"rejected"`  // a full queue turned them away
+	TimedOut  int64 `json:"timed_out"` // the client stopped waiting
+	Failed    int64 `json:"failed"`    // ended in error for another reason
+	// Unfinished were still in the system when the run ended.
+	Unfinished int64 `json:"unfinished"`
+}
+
+// Latency summarises the response times of completed requests, from arrival
+// at the entry node to the reply. Quantiles are within 1% relative error.
+type Latency struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+	// MeanCI95 is the 95% confidence interval of the mean by batch means;
+	// null when the run was too short to give one.
+	MeanCI95 *[2]float64 `json:"mean_ci95"`
+}
+
+// NodeReport is one node's figures over the measurement window.
+type NodeReport struct {
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	Instances int    `json:"instances"`
+	// Utilization is the busy share of all workers.
+	Utilization float64 `json:"utilization"`
+	// OfferedLoad is the utilization needed to serve everything offered:
+	// arrival rate × mean worker holding time ÷ workers.
+	OfferedLoad float64 `json:"offered_load"`
+	Throughput  float64 `json:"throughput"`
+	// QueueLength is the time-average number of requests waiting.
+	QueueLength float64   `json:"queue_length"`
+	Wait        WaitStats `json:"wait"`
+	Rejected    int64     `json:"rejected"`
+	Saturated   bool      `json:"saturated"`
+}
+
+// WaitStats describe the time queued before a worker takes a request.
+type WaitStats struct {
+	Mean float64 `json:"mean"`
+	P99  float64 `json:"p99"`
+}
+
+// SLOResult says whether the run met its objectives.
+type SLOResult struct {
+	Pass bool `json:"pass"`
+	// Checks lists each objective with the measured value, e.g.
+	// "p99 110ms ≤ 200ms".
+	Checks     []string `json:"checks"`
+	Violations []string `json:"violations"`
+}
+
+// SaturationThreshold is the offered load (share of capacity) at and above
+// which a node is reported saturated: its queue, and so latency, grow
+// without practical bound there.
+const SaturationThreshold = 0.98
+
+func (r *runner) report() *Report {
+	now := r.k.Now()
+	window := math.Max(0, float64(now-r.warmup))
+	w := r.s.Workload
+	rep := &Report{
+		Scenario: r.s.Name,
+		Seed:     r.s.Run.Seed,
+		Workload: WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
+		Warmup:   float64(r.warmup),
+		Window:   window,
+		Requests: RequestCounts{
+			Arrived:   r.arrived,
+			Completed: r.completed,
+			Rejected:  r.rejected,
+			TimedOut:  r.timedOut,
+		},
+		StoppedEarly: r.stopped,
+	}
+	rep.Requests.Unfinished = r.arrived - r.completed - r.rejected - r.timedOut
+	if w.Users != nil {
+		rep.Workload.Derivation = w.Users.Derivation()
+	}
+	if window > 0 {
+		rep.Throughput = float64(r.completed) / window
+		if w.Model == workloads.Closed {
+			rep.OfferedRate = float64(r.arrived) / window
+		} else {
+			rep.OfferedRate = w.MeanRate(r.warmup, now)
+		}
+	}
+	if ended := r.completed + r.rejected + r.timedOut; ended > 0 {
+		rep.ErrorRate = float64(r.rejected+r.timedOut) / float64(ended)
+	}
+	h := &r.latencyHist
+	rep.Latency = Latency{
+		Mean: r.latency.Mean(), P50: h.Quantile(0.5), P90: h.Quantile(0.9), P95: h.Quantile(0.95),
+		P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
+	}
+	if half, ok := r.latencyBatches.HalfWidth95(); ok {
+		m := r.latency.Mean()
+		rep.Latency.MeanCI95 = &[2]float64{m - half, m + half}
+	}
+
+	culprit := ""
+	if r.net.Overload() != "" {
+		culprit = r.net.MostQueued()
+	}
+	worst := 0.0
+	for _, st := range r.net.Stats(window, now) {
+		nr := NodeReport{
+			Name: st.Name, Kind: st.Kind, Instances: st.Instances,
+			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, Throughput: st.Throughput,
+			QueueLength: st.QueueLength, Wait: WaitStats{Mean: st.WaitMean, P99: st.WaitP99},
+			Rejected:  st.Rejected,
+			Saturated: st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
+		}
+		if load := math.Max(st.OfferedLoad, st.Utilization); load > worst {
+			worst, rep.Bottleneck = load, st.Name
+		}
+		rep.Nodes = append(rep.Nodes, nr)
+	}
+	if culprit != "" {
+		rep.Bottleneck = culprit
+	}
+	rep.SLO = r.s.SLO.judge(rep, r.net.Overload() != "")
+	return rep
+}
+
+// judge checks a report against the objectives. An overloaded run fails.
+func (slo SLO) judge(rep *Report, overloaded bool) SLOResult {
+	res := SLOResult{Checks: []string{}, Violations: []string{}}
+	measured := map[string]float64{
+		"mean": rep.Latency.Mean, "p50": rep.Latency.P50, "p90": rep.Latency.P90,
+		"p95": rep.Latency.P95, "p99": rep.Latency.P99, "p999": rep.Latency.P999,
+	}
+	for _, k := range sloLatencyKeys {
+		limit, ok := slo.Latency[k]
+		if !ok {
+			continue
+		}
+		v := measured[k]
+		if v <= limit {
+			res.Checks = append(res.Checks, fmt.Sprintf("%s %s ≤ %s", k, yamlfile.FormatDuration(v), yamlfile.FormatDuration(limit)))
+		} else {
+			res.Violations = append(res.Violations, fmt.Sprintf("%s %s > %s", k, yamlfile.FormatDuration(v), yamlfile.FormatDuration(limit)))
+		}
+	}
+	if slo.ErrorRate >= 0 {
+		if rep.ErrorRate <= slo.ErrorRate {
+			res.Checks = append(res.Checks, fmt.Sprintf("error rate %s ≤ %s", percent(rep.ErrorRate), percent(slo.ErrorRate)))
+		} else {
+			res.Violations = append(res.Violations, fmt.Sprintf("error rate %s > %s", percent(rep.ErrorRate), percent(slo.ErrorRate)))
+		}
+	}
+	if overloaded {
+		res.Violations = append(res.Violations, "the system was overloaded: "+rep.StoppedEarly)
+	}
+	res.Pass = len(res.Violations) == 0
+	return res
+}
+
+func percent(f float64) string { return fmt.Sprintf("%.3g%%", f*100) }

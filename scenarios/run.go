@@ -1,0 +1,96 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// runner wires a workload generator to a network and measures requests. It
+// is the workload's Sink, the network's Observer, and the handler of the
+// end-of-warm-up event.
+type runner struct {
+	s       *Scenario
+	k       *sim.Kernel
+	gen     *workloads.Generator
+	net     *topology.Network
+	warmup  sim.Time
+	sent    int64
+	stopped string // why the run ended early, if it did
+
+	// Measurements of requests that arrived after the warm-up.
+	arrived             int64
+	completed, rejected int64
+	timedOut            int64
+	latency             sim.Summary
+	latencyHist         sim.Histogram
+	latencyBatches      sim.BatchMeans
+}
+
+const opEndWarmup = 0
+
+// Run simulates s and reports the result. The same scenario and seed give
+// the same report.
+func Run(s *Scenario) (*Report, error) {
+	r := &runner{s: s, k: &sim.Kernel{}}
+	r.warmup = sim.Time(s.Run.WarmupSeconds())
+	end := r.warmup + sim.Time(s.Run.Duration)
+	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
+		Seed:    s.Run.Seed,
+		Classes: s.Workload.ClassNames(),
+		Timeout: s.Workload.Timeout,
+		Limits:  topology.Limits{MaxInFlight: s.Run.MaxInFlight},
+	}, r)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: %s: %w", s.Name, err)
+	}
+	r.net = net
+	r.gen = workloads.NewGenerator(s.Workload, r.k, s.Run.Seed, r)
+	r.gen.Start(end)
+	r.k.At(r.warmup, r, opEndWarmup, nil)
+	r.k.Run(end)
+	return r.report(), nil
+}
+
+// Handle implements sim.Handler: the warm-up is over.
+func (r *runner) Handle(now sim.Time, _ int, _ any) { r.net.ResetStats(now) }
+
+// Arrive implements workloads.Sink.
+func (r *runner) Arrive(class int, user int32) {
+	if r.sent >= r.s.Run.MaxRequests {
+		r.stopped = fmt.Sprintf("request cap reached: %d requests sent (run.max_requests)", r.s.Run.MaxRequests)
+		r.k.Halt()
+		return
+	}
+	r.sent++
+	if r.k.Now() >= r.warmup {
+		r.arrived++
+	}
+	if !r.net.Submit(class, user) {
+		r.stopped = "overloaded: " + r.net.Overload() + "; queues were growing without bound"
+		r.k.Halt()
+	}
+}
+
+// Finished implements topology.Observer.
+func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
+	if req.Arrived >= r.warmup {
+		switch outcome {
+		case topology.Completed:
+			r.completed++
+			lat := float64(now - req.Arrived)
+			r.latency.Add(lat)
+			r.latencyHist.Add(lat)
+			r.latencyBatches.Add(lat)
+		case topology.Rejected:
+			r.rejected++
+		case topology.TimedOut:
+			r.timedOut++
+		}
+	}
+	if req.User >= 0 {
+		r.gen.Done(req.User)
+	}
+}

@@ -1,0 +1,39 @@
+package sim
+
+// FIFO is a first-in-first-out queue backed by a ring buffer that grows by
+// doubling and never shrinks, so a queue in steady state allocates nothing.
+// The zero FIFO is empty and ready to use.
+type FIFO[T any] struct {
+	buf        []T
+	head, size int
+}
+
+// Len is the number of queued items.
+func (q *FIFO[T]) Len() int { return q.size }
+
+// Push adds x at the back.
+func (q *FIFO[T]) Push(x T) {
+	if q.size == len(q.buf) {
+		grown := make([]T, max(8, 2*len(q.buf)))
+		for i := 0; i < q.size; i++ {
+			grown[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = grown, 0
+	}
+	q.buf[(q.head+q.size)%len(q.buf)] = x
+	q.size++
+}
+
+// Pop removes and returns the front item. It panics on an empty queue, a bug
+// in the caller.
+func (q *FIFO[T]) Pop() T {
+	if q.size == 0 {
+		panic("sim: Pop from an empty FIFO")
+	}
+	var zero T
+	x := q.buf[q.head]
+	q.buf[q.head] = zero
+	q.head = (q.head + 1) % len(q.buf)
+	q.size--
+	return x
+}

@@ -1,0 +1,376 @@
+package topology
+
+import (
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Topology is a validated architecture: its nodes and the node requests
+// enter at.
+type Topology struct {
+	Entry string
+	// Nodes in file order.
+	Nodes  []*Node
+	byName map[string]*Node
+}
+
+// Node is one component of the architecture. Exactly one of the kind
+// specific fields is set, according to Kind.
+type Node struct {
+	Name     string
+	Kind     string
+	Service  *Service
+	Balancer *Balancer
+	pos      *yaml.Node
+}
+
+// Lookup returns the node called name, or nil.
+func (t *Topology) Lookup(name string) *Node { return t.byName[name] }
+
+// Names lists the node names in file order.
+func (t *Topology) Names() []string {
+	names := make([]string, len(t.Nodes))
+	for i, n := range t.Nodes {
+		names[i] = n.Name
+	}
+	return names
+}
+
+// Service is a pool of identical instances, each with a number of workers
+// sharing one FIFO queue. A request is served for ServiceTime, then makes
+// its Calls in order, waiting for each reply.
+type Service struct {
+	Instances   int
+	Workers     int
+	Queue       int // waiting places per instance; Unlimited for no limit
+	ServiceTime sim.Dist
+	Calls       []Call
+	// Blocking: a worker is held while the request's calls run
+	// (thread-per-request); otherwise it is freed after the service time
+	// (event loop).
+	Blocking bool
+}
+
+// Unlimited is the Queue of a service without a waiting-room limit.
+const Unlimited = -1
+
+// Capacity is the number of requests the service can work on at once.
+func (s *Service) Capacity() int { return s.Instances * s.Workers }
+
+// Call is a synchronous call from a service to another node.
+type Call struct {
+	To string
+	// Classes limits the call to requests of these classes; empty means all.
+	Classes []string
+	pos     *yaml.Node
+}
+
+// Balancer spreads requests over the instances of its target services.
+type Balancer struct {
+	Algorithm string
+	Targets   []string
+	pos       *yaml.Node
+}
+
+// Load-balancing algorithms.
+const (
+	RoundRobin  = "round_robin"
+	Random      = "random"
+	LeastConn   = "least_conn"
+	PowerOfTwo  = "power_of_two"
+	DefaultAlgo = RoundRobin
+)
+
+// Algorithms lists the load-balancing algorithms.
+var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo}
+
+// kind describes one node kind: the fields it accepts and how to decode them.
+// Adding a node kind means adding an entry to kinds, a decoder, and a
+// component in network.go.
+type kind struct {
+	fields []string
+	decode func(d *yamlfile.Decoder, m yamlfile.Map, n *Node)
+	// targets lists the nodes a node of this kind sends requests to, with
+	// the YAML nodes to blame in errors.
+	targets func(n *Node) []edge
+}
+
+type edge struct {
+	to  string
+	pos *yaml.Node
+}
+
+var kinds = map[string]kind{
+	"service": {
+		fields:  []string{"kind", "instances", "workers", "queue", "service_time", "calls", "blocking"},
+		decode:  decodeService,
+		targets: serviceTargets,
+	},
+	"load_balancer": {
+		fields:  []string{"kind", "algorithm", "targets"},
+		decode:  decodeBalancer,
+		targets: balancerTargets,
+	},
+}
+
+// Kinds lists the node kinds a scenario file may use.
+func Kinds() []string {
+	names := make([]string, 0, len(kinds))
+	for k := range kinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Decode reads the nodes section (a mapping of name to node) and the entry
+// node name, and validates the whole: known kinds and fields, references to
+// existing nodes, call classes among classes, no call cycles. Problems are
+// recorded in d; the Topology is meaningful only if d has none.
+func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Topology {
+	t := &Topology{byName: map[string]*Node{}}
+	m, ok := d.Mapping(nodes, "nodes", nil...)
+	if !ok {
+		return t
+	}
+	for _, name := range m.Keys() {
+		body := m.Get(name)
+		n := &Node{Name: name, pos: m.Key(name)}
+		if strings.ContainsAny(name, " \t/") {
+			d.Errorf(m.Key(name), "node name %q may not contain spaces or slashes", name)
+		}
+		fields, ok := d.Mapping(body, "node "+name, nil...)
+		if !ok {
+			continue
+		}
+		kn := fields.Get("kind")
+		if kn == nil {
+			d.Errorf(m.Key(name), "node %s needs a kind (one of %s)", name, strings.Join(Kinds(), ", "))
+			continue
+		}
+		kindName, ok := d.String(kn)
+		if !ok {
+			continue
+		}
+		k, known := kinds[kindName]
+		if !known {
+			d.Errorf(kn, "node %s: unknown kind %q%s", name, kindName, yamlfile.DidYouMean(kindName, Kinds()))
+			continue
+		}
+		n.Kind = kindName
+		fields, _ = d.Mapping(body, "node "+name+" ("+kindName+")", k.fields...)
+		k.decode(d, fields, n)
+		t.Nodes = append(t.Nodes, n)
+		t.byName[name] = n
+	}
+	if len(m.Keys()) == 0 {
+		d.Errorf(nodes, "nodes is empty: a scenario needs at least one node")
+	}
+	if entry == nil {
+		d.Errorf(nodes, "the scenario needs an entry: the node requests arrive at")
+	} else if name, ok := d.String(entry); ok {
+		t.Entry = name
+		if !m.Has(name) {
+			d.Errorf(entry, "entry %q is not a node%s", name, yamlfile.DidYouMean(name, t.Names()))
+		}
+	}
+	t.validate(d, classes)
+	return t
+}
+
+// validate checks references, classes and cycles once every node is decoded.
+func (t *Topology) validate(d *yamlfile.Decoder, classes []string) {
+	for _, n := range t.Nodes {
+		for _, e := range kinds[n.Kind].targets(n) {
+			target := t.byName[e.to]
+			switch {
+			case target == nil:
+				d.Errorf(e.pos, "node %s refers to %q, which is not a node%s", n.Name, e.to, yamlfile.DidYouMean(e.to, t.Names()))
+			case n.Kind == "load_balancer" && target.Kind != "service":
+				d.Errorf(e.pos, "load balancer %s can only target services; %s is a %s", n.Name, e.to, target.Kind)
+			}
+		}
+		if n.Service != nil {
+			for _, c := range n.Service.Calls {
+				for i, cl := range c.Classes {
+					if !contains(classes, cl) {
+						d.Errorf(c.pos, "call from %s to %s names class %q, which the workload mix does not have (classes: %s)%s",
+							n.Name, c.To, cl, strings.Join(classes, ", "), yamlfile.DidYouMean(c.Classes[i], classes))
+					}
+				}
+			}
+		}
+	}
+	t.findCycles(d)
+}
+
+// findCycles reports each call cycle once, at the edge that closes it.
+func (t *Topology) findCycles(d *yamlfile.Decoder) {
+	const (
+		unvisited = iota
+		onPath
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		state[n.Name] = onPath
+		path = append(path, n.Name)
+		for _, e := range kinds[n.Kind].targets(n) {
+			next := t.byName[e.to]
+			if next == nil {
+				continue
+			}
+			switch state[e.to] {
+			case onPath:
+				start := indexOf(path, e.to)
+				cycle := append(append([]string(nil), path[start:]...), e.to)
+				d.Errorf(e.pos, "call cycle: %s (a request would never finish)", strings.Join(cycle, " → "))
+			case unvisited:
+				visit(next)
+			}
+		}
+		path = path[:len(path)-1]
+		state[n.Name] = done
+	}
+	for _, n := range t.Nodes {
+		if state[n.Name] == unvisited {
+			visit(n)
+		}
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func contains(list []string, s string) bool { return indexOf(list, s) >= 0 }
+
+func decodeService(d *yamlfile.Decoder, m yamlfile.Map, n *Node) {
+	s := &Service{Instances: 1, Workers: 1, Queue: Unlimited, Blocking: true}
+	n.Service = s
+	what := "node " + n.Name
+	if m.Has("instances") {
+		s.Instances, _ = d.Int(m.Get("instances"), what+" instances", 1)
+	}
+	if m.Has("workers") {
+		s.Workers, _ = d.Int(m.Get("workers"), what+" workers", 1)
+	}
+	if m.Has("queue") {
+		s.Queue, _ = d.Int(m.Get("queue"), what+" queue", 0)
+	}
+	if m.Has("blocking") {
+		s.Blocking, _ = d.Bool(m.Get("blocking"))
+	}
+	if !m.Has("service_time") {
+		d.Errorf(m.Key("kind"), "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", n.Name)
+	} else {
+		s.ServiceTime = d.Dist(m.Get("service_time"), what+" service_time", yamlfile.Seconds)
+	}
+	if m.Has("calls") {
+		s.Calls = decodeCalls(d, m.Get("calls"), n.Name)
+	}
+}
+
+// decodeCalls reads a list of calls: {to: NAME, classes: [read]} or a bare
+// NAME.
+func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
+	if n.Kind != yaml.SequenceNode {
+		d.Errorf(n, "calls of %s must be a list, e.g. [{to: db}]", from)
+		return nil
+	}
+	var calls []Call
+	for _, item := range n.Content {
+		c := Call{pos: item}
+		if item.Kind == yaml.ScalarNode {
+			c.To, _ = d.String(item)
+			calls = append(calls, c)
+			continue
+		}
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes")
+		if !ok {
+			continue
+		}
+		if !m.Has("to") {
+			d.Errorf(item, "a call from %s needs \"to\": the node it calls", from)
+			continue
+		}
+		c.To, _ = d.String(m.Get("to"))
+		c.pos = m.Get("to")
+		if m.Has("classes") {
+			c.Classes = decodeNames(d, m.Get("classes"), "classes")
+		}
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+// decodeNames reads a name or a list of names.
+func decodeNames(d *yamlfile.Decoder, n *yaml.Node, what string) []string {
+	if n.Kind == yaml.ScalarNode {
+		if s, ok := d.String(n); ok {
+			return []string{s}
+		}
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		d.Errorf(n, "%s must be a name or a non-empty list of names", what)
+		return nil
+	}
+	var out []string
+	for _, item := range n.Content {
+		if s, ok := d.String(item); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func serviceTargets(n *Node) []edge {
+	var out []edge
+	for _, c := range n.Service.Calls {
+		if c.To != "" {
+			out = append(out, edge{c.To, c.pos})
+		}
+	}
+	return out
+}
+
+func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, n *Node) {
+	b := &Balancer{Algorithm: DefaultAlgo}
+	n.Balancer = b
+	if m.Has("algorithm") {
+		if a, ok := d.String(m.Get("algorithm")); ok {
+			if !contains(Algorithms, a) {
+				d.Errorf(m.Get("algorithm"), "load balancer %s: unknown algorithm %q (one of %s)%s",
+					n.Name, a, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(a, Algorithms))
+			}
+			b.Algorithm = a
+		}
+	}
+	if !m.Has("targets") {
+		d.Errorf(m.Key("kind"), "load balancer %s needs targets: the service(s) it spreads requests over", n.Name)
+		return
+	}
+	b.Targets = decodeNames(d, m.Get("targets"), "targets")
+	b.pos = m.Get("targets")
+}
+
+func balancerTargets(n *Node) []edge {
+	var out []edge
+	for _, t := range n.Balancer.Targets {
+		out = append(out, edge{t, n.Balancer.pos})
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package workloads
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Model is how arrivals are generated.
+type Model int
+
+const (
+	// Open: Poisson arrivals at a given rate, whatever the system does.
+	Open Model = iota
+	// Closed: a fixed population of users, each waiting for its reply and
+	// thinking before sending again.
+	Closed
+	// Sessions: sessions arrive as a Poisson process; each sends a number of
+	// requests one after another, thinking between them.
+	Sessions
+)
+
+func (m Model) String() string {
+	return [...]string{"open", "closed", "sessions"}[m]
+}
+
+// Spec is a validated workload.
+type Spec struct {
+	Model Model
+	// Rate is the open arrival rate in requests per second, or for Sessions
+	// the session arrival rate. Before a Shape is applied.
+	Rate float64
+	// Users, when not nil, is the user-population model Rate was derived from.
+	Users *UsersModel
+	// Population is the number of users of a Closed workload.
+	Population int
+	// Think is the think time of Closed and Sessions workloads.
+	Think sim.Dist
+	// Requests is the number of requests per session (Sessions).
+	Requests sim.Dist
+	// Changes vary the open or session arrival rate over simulated time.
+	Changes []ShapeChange
+	// Mix is the request classes with their shares, in file order; a
+	// workload without a mix has the single class "request".
+	Mix []Class
+	// Timeout is how long a client waits for a reply before giving up; 0
+	// means forever.
+	Timeout float64
+}
+
+// Class is a request class and its share of requests.
+type Class struct {
+	Name  string
+	Share float64
+}
+
+// DefaultClass is the class of every request of a workload without a mix.
+const DefaultClass = "request"
+
+// UsersModel derives a peak request rate from a user population.
+type UsersModel struct {
+	Users                 float64
+	ActiveFraction        float64
+	RequestsPerActiveUser float64 // per day
+	PeakToAverage         float64
+}
+
+// PeakRate is users × active fraction × requests per active user per day ÷
+// 86 400 s × peak-to-average ratio.
+func (u UsersModel) PeakRate() float64 {
+	return u.Users * u.ActiveFraction * u.RequestsPerActiveUser / 86400 * u.PeakToAverage
+}
+
+// Derivation spells out the arithmetic of PeakRate.
+func (u UsersModel) Derivation() string {
+	return fmt.Sprintf("%s users × %s active × %g requests/active user/day ÷ 86400 s × %g peak/average = %.4g req/s",
+		FormatCount(u.Users), formatPercent(u.ActiveFraction), u.RequestsPerActiveUser, u.PeakToAverage, u.PeakRate())
+}
+
+// ClassNames lists the request classes in order.
+func (s *Spec) ClassNames() []string {
+	if len(s.Mix) == 0 {
+		return []string{DefaultClass}
+	}
+	names := make([]string, len(s.Mix))
+	for i, c := range s.Mix {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// OfferedRate is the mean request rate an open or session workload offers
+// at time 0 (before any shape change), in requests per second; 0 for a
+// closed workload, whose rate depends on the system.
+func (s *Spec) OfferedRate() float64 {
+	switch s.Model {
+	case Open:
+		return s.Rate
+	case Sessions:
+		return s.Rate * sessionLength(s.Requests)
+	}
+	return 0
+}
+
+// MeanRate is the offered request rate averaged over [from, to) of simulated
+// time, taking the shape into account; 0 for a closed workload.
+func (s *Spec) MeanRate(from, to sim.Time) float64 {
+	sh := s.Shape()
+	if sh == nil || to <= from || s.Rate == 0 {
+		return s.OfferedRate()
+	}
+	return s.OfferedRate() / s.Rate * sh.MeanRate(from, to)
+}
+
+// Shape returns λ(t) for the open or session arrival rate, or nil if the
+// rate is constant.
+func (s *Spec) Shape() *Shape {
+	if len(s.Changes) == 0 {
+		return nil
+	}
+	return NewShape(s.Rate, s.Changes)
+}
+
+// SetRate turns the workload into open Poisson arrivals at rate requests per
+// second (keeping its mix, shape and timeout), as a command-line override.
+func (s *Spec) SetRate(rate float64) error {
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return fmt.Errorf("workloads: rate must be positive, got %g", rate)
+	}
+	s.Model, s.Rate, s.Users = Open, rate, nil
+	return nil
+}
+
+// SetUsers changes the user count of a users-model or closed workload, as a
+// command-line override.
+func (s *Spec) SetUsers(users float64) error {
+	if !(users > 0) || math.IsInf(users, 0) {
+		return fmt.Errorf("workloads: users must be positive, got %g", users)
+	}
+	switch {
+	case s.Model == Closed:
+		if users != math.Trunc(users) {
+			return fmt.Errorf("workloads: a closed workload needs a whole number of users, got %g", users)
+		}
+		s.Population = int(users)
+	case s.Users != nil:
+		s.Users.Users = users
+		s.Rate = s.Users.PeakRate()
+	default:
+		return fmt.Errorf("workloads: users can only be set for a workload with a users model or a closed population; this one is %s", s.Describe())
+	}
+	return nil
+}
+
+// Describe says in a line what the workload is.
+func (s *Spec) Describe() string {
+	switch s.Model {
+	case Closed:
+		return fmt.Sprintf("closed: %d users, think time %s", s.Population, s.Think)
+	case Sessions:
+		return fmt.Sprintf("sessions: %.4g/s, %s requests each, think time %s", s.Rate, s.Requests, s.Think)
+	}
+	d := fmt.Sprintf("open Poisson arrivals at %.4g req/s", s.Rate)
+	if s.Users != nil {
+		d = "open Poisson arrivals from " + s.Users.Derivation()
+	}
+	if len(s.Changes) > 0 {
+		d += ", shaped over time"
+	}
+	return d
+}
+
+// sessionLength is the mean number of requests a session sends: samples are
+// rounded to the nearest whole number, at least one.
+func sessionLength(d sim.Dist) float64 {
+	if d == nil {
+		return 1
+	}
+	return math.Max(1, d.Mean())
+}
+
+// FormatCount writes n with a metric suffix: 1500 → "1.5k", 2e6 → "2M".
+func FormatCount(n float64) string {
+	switch a := math.Abs(n); {
+	case a >= 1e9:
+		return fmt.Sprintf("%.4gB", n/1e9)
+	case a >= 1e6:
+		return fmt.Sprintf("%.4gM", n/1e6)
+	case a >= 1e3:
+		return fmt.Sprintf("%.4gk", n/1e3)
+	}
+	return fmt.Sprintf("%.4g", n)
+}
+
+func formatPercent(f float64) string { return fmt.Sprintf("%.4g%%", f*100) }

@@ -285,6 +285,6 @@ type NodeStats struct {
 	// QueueLength is the time-average number of requests waiting.
 	QueueLength float64
 	// Wait is the time a request queued before a worker took it.
-	WaitMean, WaitP99 float64
+	WaitMean, WaitP99             float64
 	Arrivals, Completed, Rejected int64
 }

@@ -131,9 +131,9 @@ func decodeUsers(d *yamlfile.Decoder, m yamlfile.Map) *UsersModel {
 
 // decodeShape reads a list of one-key mappings:
 //
-//	- step:  {at: 5m, rate: 200}            # or factor: 2
-//	- ramp:  {from: 10m, to: 12m, rate: 400}
-//	- spike: {at: 15m, for: 30s, factor: 5}  # or rate: 900
+//   - step:  {at: 5m, rate: 200}            # or factor: 2
+//   - ramp:  {from: 10m, to: 12m, rate: 400}
+//   - spike: {at: 15m, for: 30s, factor: 5}  # or rate: 900
 func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 	if n.Kind != yaml.SequenceNode {
 		d.Errorf(n, "shape must be a list of step, ramp and spike entries")
@@ -213,7 +213,6 @@ func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 	}
 	return out
 }
-
 
 // decodeMix reads {class: share, ...}; shares must be positive and sum to 1.
 func decodeMix(d *yamlfile.Decoder, n *yaml.Node) []Class {

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1 // the run itself failed
+	exitInvalid = 2 // bad flags or an invalid scenario file
+)
+
+// usageError marks errors in how the command was called.
+type usageError struct{ error }
+
+// Main runs the scalesim command line with args and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, err)
+	return exitCode(err)
+}
+
+// exitCode maps an error to the process exit status, in one place.
+func exitCode(err error) int {
+	var list yamlfile.ErrorList
+	var usage usageError
+	switch {
+	case errors.As(err, &list), errors.As(err, &usage):
+		return exitInvalid
+	}
+	return exitError
+}
+
+func newRootCmd(stdout io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "scalesim",
+		Short: "Simulate scaling architectures and get latency, utilization and saturation numbers",
+		Long: `scalesim runs a discrete-event simulation of an architecture written as a YAML
+scenario (nodes such as load balancers and services, a workload, SLOs) and
+reports latency percentiles with confidence intervals, per-node utilization and
+saturation, errors and the bottleneck.
+
+Run a built-in scenario with no file:   scalesim run
+List the built-in scenarios:             scalesim list`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRunCmd(stdout, runRun), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
+	return root
+}
+
+// loadScenario reads target: a scenario file, a built-in scenario name, or,
+// when empty, the default built-in.
+func loadScenario(target string) (*scenarios.Scenario, error) {
+	if target == "" {
+		return scenarios.Builtin(scenarios.DefaultBuiltin)
+	}
+	if _, err := os.Stat(target); err == nil {
+		return scenarios.Load(target)
+	}
+	name := strings.TrimPrefix(target, "builtin:")
+	for _, b := range scenarios.Builtins() {
+		if b == name {
+			return scenarios.Builtin(name)
+		}
+	}
+	return nil, usageError{fmt.Errorf("%s: no such file, nor a built-in scenario (built-ins: %s)%s",
+		target, strings.Join(scenarios.Builtins(), ", "), yamlfile.DidYouMean(name, scenarios.Builtins()))}
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usageError{fmt.Errorf("%s takes at most %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+func newValidateCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE | BUILTIN",
+		Short: "Check a scenario file and report every problem as FILE:LINE:COL",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			s, err := loadScenario(args[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(stdout, "%s: ok: scenario %q, %d nodes (%s), entry %s; workload: %s\n",
+				s.Source, s.Name, len(s.Topology.Nodes), strings.Join(s.Topology.Names(), ", "), s.Topology.Entry, s.Workload.Describe())
+			return err
+		},
+	}
+}
+
+func newListCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the built-in scenarios",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			for _, name := range scenarios.Builtins() {
+				src, err := scenarios.BuiltinSource(name)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%-16s %s\n", name, firstComment(string(src)))
+			}
+			return nil
+		},
+	}
+}
+
+func newShowCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show BUILTIN",
+		Short: "Print a built-in scenario's YAML, to copy and edit",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			src, err := scenarios.BuiltinSource(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			_, err = stdout.Write(src)
+			return err
+		},
+	}
+}
+
+// firstComment returns the text of the leading comment lines of a file.
+func firstComment(src string) string {
+	var parts []string
+	for _, line := range strings.Split(src, "\n") {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		parts = append(parts, strings.TrimSpace(strings.TrimPrefix(line, "#")))
+	}
+	return strings.Join(parts, " ")
+}

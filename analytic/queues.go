@@ -1,0 +1,130 @@
+package analytic
+
+import (
+	"fmt"
+	"math"
+)
+
+// MM1 is the M/M/1 queue: Poisson arrivals at rate Lambda, one server with
+// exponential service at rate Mu. Results assume Lambda < Mu.
+type MM1 struct{ Lambda, Mu float64 }
+
+// Rho is the utilization λ/μ.
+func (q MM1) Rho() float64 { return q.Lambda / q.Mu }
+
+// MeanSojourn is the mean time in system, 1/(μ−λ).
+func (q MM1) MeanSojourn() float64 { return 1 / (q.Mu - q.Lambda) }
+
+// SojournQuantile is the p-quantile of the time in system, which is
+// exponential with rate μ−λ: −ln(1−p)/(μ−λ) (Kleinrock, Queueing Systems
+// vol. 1, 1975, §3.2).
+func (q MM1) SojournQuantile(p float64) float64 { return -math.Log(1-p) / (q.Mu - q.Lambda) }
+
+// MMc is the M/M/c queue: Poisson arrivals at rate Lambda, C servers with
+// exponential service at rate Mu each. Results assume Lambda < C·Mu.
+type MMc struct {
+	Lambda, Mu float64
+	C          int
+}
+
+// Rho is the utilization of each server, λ/(cμ).
+func (q MMc) Rho() float64 { return q.Lambda / (float64(q.C) * q.Mu) }
+
+// ErlangB is the Erlang B blocking probability of c servers offered a
+// Erlangs, by the stable recursion B(0) = 1, B(k) = a·B(k−1)/(k + a·B(k−1)).
+func ErlangB(c int, a float64) float64 {
+	b := 1.0
+	for k := 1; k <= c; k++ {
+		b = a * b / (float64(k) + a*b)
+	}
+	return b
+}
+
+// ErlangC is the probability that an arrival waits in an M/M/c queue offered
+// a = λ/μ Erlangs: C = c·B/(c − a(1 − B)) with B = ErlangB(c, a) (Kleinrock
+// 1975, §3.5).
+func ErlangC(c int, a float64) float64 {
+	b := ErlangB(c, a)
+	return float64(c) * b / (float64(c) - a*(1-b))
+}
+
+// WaitProbability is the probability that an arrival has to queue.
+func (q MMc) WaitProbability() float64 { return ErlangC(q.C, q.Lambda/q.Mu) }
+
+// MeanWait is the mean time queued, C/(cμ − λ).
+func (q MMc) MeanWait() float64 {
+	return q.WaitProbability() / (float64(q.C)*q.Mu - q.Lambda)
+}
+
+// WaitQuantile is the p-quantile of the time queued: P(W > t) = C·e^(−(cμ−λ)t),
+// so t = ln(C/(1−p))/(cμ−λ), or 0 when C ≤ 1−p.
+func (q MMc) WaitQuantile(p float64) float64 {
+	c := q.WaitProbability()
+	if c <= 1-p {
+		return 0
+	}
+	return math.Log(c/(1-p)) / (float64(q.C)*q.Mu - q.Lambda)
+}
+
+// MeanSojourn is the mean time in system, the mean wait plus 1/μ.
+func (q MMc) MeanSojourn() float64 { return q.MeanWait() + 1/q.Mu }
+
+// MG1MeanWait is the Pollaczek–Khinchine mean time queued in an M/G/1 queue
+// with arrival rate λ and service time of mean s and squared coefficient of
+// variation scv: Wq = ρ·s·(1 + scv) / (2(1 − ρ)), ρ = λs (Kleinrock 1975,
+// §5.7). With scv = 0 it is M/D/1; with scv = 1, M/M/1.
+func MG1MeanWait(lambda, s, scv float64) float64 {
+	rho := lambda * s
+	return rho * s * (1 + scv) / (2 * (1 - rho))
+}
+
+// MM1KBlocking is the probability that an arrival finds an M/M/1/K queue
+// full (K places in all, the one in service included):
+// P_K = (1−ρ)ρ^K/(1−ρ^(K+1)), or 1/(K+1) at ρ = 1 (Kleinrock 1975, §3.6).
+func MM1KBlocking(lambda, mu float64, k int) float64 {
+	rho := lambda / mu
+	if math.Abs(rho-1) < 1e-12 {
+		return 1 / float64(k+1)
+	}
+	return (1 - rho) * math.Pow(rho, float64(k)) / (1 - math.Pow(rho, float64(k+1)))
+}
+
+// MVAResult is the solution of a closed network for a population.
+type MVAResult struct {
+	Throughput float64   // requests per second
+	Response   float64   // mean time from sending to reply, think time excluded
+	Residence  []float64 // mean time spent at each station per request
+	QueueLen   []float64 // mean number at each station
+}
+
+// MVA solves a closed network of single-server FCFS stations with
+// exponential service and an infinite-server think stage, exactly, by Mean
+// Value Analysis (Reiser and Lavenberg, "Mean-value analysis of closed
+// multichain queuing networks", JACM 27(2), 1980): for n = 1..N,
+// R_k(n) = D_k(1 + Q_k(n−1)), X(n) = n/(Z + Σ R_k(n)), Q_k(n) = X(n)·R_k(n),
+// where D_k is the service demand per request at station k and Z the mean
+// think time.
+func MVA(demands []float64, think float64, users int) (MVAResult, error) {
+	if users < 1 {
+		return MVAResult{}, fmt.Errorf("analytic: MVA needs at least one user, got %d", users)
+	}
+	q := make([]float64, len(demands))
+	r := make([]float64, len(demands))
+	var x float64
+	for n := 1; n <= users; n++ {
+		total := 0.0
+		for k, d := range demands {
+			r[k] = d * (1 + q[k])
+			total += r[k]
+		}
+		x = float64(n) / (think + total)
+		for k := range q {
+			q[k] = x * r[k]
+		}
+	}
+	res := MVAResult{Throughput: x, Residence: r, QueueLen: q}
+	for _, v := range r {
+		res.Response += v
+	}
+	return res, nil
+}

@@ -1,0 +1,69 @@
+package analytic
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+func near(t *testing.T, what string, got, want, tol float64) {
+	t.Helper()
+	if math.Abs(got-want) > tol {
+		t.Errorf("%s = %.9g, want %.9g (±%g)", what, got, want, tol)
+	}
+}
+
+// TestClosedForms checks each formula against values worked by hand.
+func TestClosedForms(t *testing.T) {
+	// Erlang B and C for c = 2, a = 1: B = 0.5/(2+0.5) = 0.2,
+	// C = 2·0.2/(2 − 0.8) = 1/3.
+	near(t, "ErlangB(2, 1)", ErlangB(2, 1), 0.2, 1e-12)
+	near(t, "ErlangC(2, 1)", ErlangC(2, 1), 1.0/3, 1e-12)
+	// With one server Erlang C is ρ, and M/M/c reduces to M/M/1.
+	near(t, "ErlangC(1, 0.7)", ErlangC(1, 0.7), 0.7, 1e-12)
+	mm1 := MM1{Lambda: 7, Mu: 10}
+	near(t, "M/M/1 as M/M/c sojourn", MMc{Lambda: 7, Mu: 10, C: 1}.MeanSojourn(), mm1.MeanSojourn(), 1e-12)
+	near(t, "M/M/1 sojourn", mm1.MeanSojourn(), 1.0/3, 1e-12)
+	near(t, "M/M/1 p99", mm1.SojournQuantile(0.99), math.Log(100)/3, 1e-12)
+	// P-K with scv = 1 is M/M/1's wait ρ/(μ−λ); M/D/1 waits half as long.
+	near(t, "P-K exponential", MG1MeanWait(7, 0.1, 1), 0.7/3, 1e-12)
+	near(t, "P-K deterministic", MG1MeanWait(7, 0.1, 0), 0.7/6, 1e-12)
+	// M/M/1/K at ρ = 1 blocks 1/(K+1); M/M/1/1 is Erlang B with one server.
+	near(t, "M/M/1/3 at ρ=1", MM1KBlocking(5, 5, 3), 0.25, 1e-12)
+	near(t, "M/M/1/1", MM1KBlocking(3, 5, 1), ErlangB(1, 0.6), 1e-12)
+	// M/M/c wait quantile: P(W > t) at the quantile equals 1−p.
+	q := MMc{Lambda: 32, Mu: 10, C: 4}
+	tq := q.WaitQuantile(0.99)
+	near(t, "tail at the p99 wait", q.WaitProbability()*math.Exp(-(40-32)*tq), 0.01, 1e-12)
+}
+
+// TestMVA checks Mean Value Analysis against a case solved by hand and
+// against its limits.
+func TestMVA(t *testing.T) {
+	// One station, demand 1, no think time, two users: n=1: R=1, X=1, Q=1;
+	// n=2: R=2, X=1, Q=2.
+	r, err := MVA([]float64{1}, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "X", r.Throughput, 1, 1e-12)
+	near(t, "R", r.Response, 2, 1e-12)
+	// Many users: throughput tends to 1/max demand (the bottleneck law).
+	r, _ = MVA([]float64{0.05, 0.08}, 5, 2000)
+	near(t, "X at N=2000", r.Throughput, 1/0.08, 1e-6)
+	// Little's law holds for the whole population: N = X(R + Z).
+	for _, n := range []int{1, 5, 40} {
+		r, _ = MVA([]float64{0.05, 0.08}, 5, n)
+		near(t, fmt.Sprintf("Little at N=%d", n), r.Throughput*(r.Response+5), float64(n), 1e-9)
+	}
+	if _, err := MVA([]float64{1}, 0, 0); err == nil {
+		t.Error("MVA with no users should fail")
+	}
+}
+
+// ExampleMMc shows the Erlang C figures of an M/M/4 queue at ρ = 0.8.
+func ExampleMMc() {
+	q := MMc{Lambda: 32, Mu: 10, C: 4}
+	fmt.Printf("P(wait) = %.4f, mean wait = %.2f ms\n", q.WaitProbability(), q.MeanWait()*1000)
+	// Output: P(wait) = 0.5964, mean wait = 74.55 ms
+}

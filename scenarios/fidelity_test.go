@@ -289,4 +289,3 @@ func TestBatchMeansIntervalCoversTheory(t *testing.T) {
 		t.Fatalf("coverage %d/40 is too low for a 95%% interval", covered)
 	}
 }
-

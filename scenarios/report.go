@@ -15,7 +15,7 @@ type Report struct {
 	Scenario     string        `json:"scenario"`
 	Seed         uint64        `json:"seed"`
 	Workload     WorkloadInfo  `json:"workload"`
-	Warmup       float64       `json:"warmup"`
+	Warmup       float64       `json:"warmup"` // simulated seconds before measuring
 	Window       float64       `json:"window"` // simulated seconds measured
 	OfferedRate  float64       `json:"offered_rate"`
 	Throughput   float64       `json:"throughput"`
@@ -36,8 +36,9 @@ type WorkloadInfo struct {
 	Derivation string `json:"derivation,omitempty"`
 }
 
-// RequestCounts count the requests that arrived in the measurement window by
-// how they ended.
+// RequestCounts count requests in the measurement window: those that arrived
+// in it, those that ended in it by how they ended, and those still in the
+// system when the run stopped.
 type RequestCounts struct {
 	Arrived   int64 `json:"arrived"`
 	Completed int64 `json:"completed"`
@@ -103,13 +104,13 @@ const SaturationThreshold = 0.98
 
 func (r *runner) report() *Report {
 	now := r.k.Now()
-	window := math.Max(0, float64(now-r.warmup))
+	window := float64(now - r.windowStart)
 	w := r.s.Workload
 	rep := &Report{
 		Scenario: r.s.Name,
 		Seed:     r.s.Run.Seed,
 		Workload: WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
-		Warmup:   float64(r.warmup),
+		Warmup:   float64(r.windowStart),
 		Window:   window,
 		Requests: RequestCounts{
 			Arrived:   r.arrived,
@@ -119,7 +120,7 @@ func (r *runner) report() *Report {
 		},
 		StoppedEarly: r.stopped,
 	}
-	rep.Requests.Unfinished = r.arrived - r.completed - r.rejected - r.timedOut
+	rep.Requests.Unfinished = int64(r.net.InFlight())
 	if w.Users != nil {
 		rep.Workload.Derivation = w.Users.Derivation()
 	}
@@ -128,7 +129,7 @@ func (r *runner) report() *Report {
 		if w.Model == workloads.Closed {
 			rep.OfferedRate = float64(r.arrived) / window
 		} else {
-			rep.OfferedRate = w.MeanRate(r.warmup, now)
+			rep.OfferedRate = w.MeanRate(r.windowStart, now)
 		}
 	}
 	if ended := r.completed + r.rejected + r.timedOut; ended > 0 {

@@ -16,11 +16,18 @@ type runner struct {
 	k       *sim.Kernel
 	gen     *workloads.Generator
 	net     *topology.Network
-	warmup  sim.Time
 	sent    int64
 	stopped string // why the run ended early, if it did
 
-	// Measurements of requests that arrived after the warm-up.
+	// measured is what the runner records about requests; it is cleared at
+	// the end of the warm-up, when the measurement window starts.
+	measured
+	windowStart sim.Time
+}
+
+// measured holds the request figures of the measurement window: arrivals in
+// it, and requests that ended in it.
+type measured struct {
 	arrived             int64
 	completed, rejected int64
 	timedOut            int64
@@ -35,8 +42,8 @@ const opEndWarmup = 0
 // the same report.
 func Run(s *Scenario) (*Report, error) {
 	r := &runner{s: s, k: &sim.Kernel{}}
-	r.warmup = sim.Time(s.Run.WarmupSeconds())
-	end := r.warmup + sim.Time(s.Run.Duration)
+	warmup := sim.Time(s.Run.WarmupSeconds())
+	end := warmup + sim.Time(s.Run.Duration)
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Seed:    s.Run.Seed,
 		Classes: s.Workload.ClassNames(),
@@ -49,13 +56,18 @@ func Run(s *Scenario) (*Report, error) {
 	r.net = net
 	r.gen = workloads.NewGenerator(s.Workload, r.k, s.Run.Seed, r)
 	r.gen.Start(end)
-	r.k.At(r.warmup, r, opEndWarmup, nil)
+	r.k.At(warmup, r, opEndWarmup, nil)
 	r.k.Run(end)
 	return r.report(), nil
 }
 
-// Handle implements sim.Handler: the warm-up is over.
-func (r *runner) Handle(now sim.Time, _ int, _ any) { r.net.ResetStats(now) }
+// Handle implements sim.Handler: the warm-up is over, measurement starts. A
+// run stopped before this reports what it saw from time 0.
+func (r *runner) Handle(now sim.Time, _ int, _ any) {
+	r.net.ResetStats(now)
+	r.measured = measured{}
+	r.windowStart = now
+}
 
 // Arrive implements workloads.Sink.
 func (r *runner) Arrive(class int, user int32) {
@@ -65,9 +77,7 @@ func (r *runner) Arrive(class int, user int32) {
 		return
 	}
 	r.sent++
-	if r.k.Now() >= r.warmup {
-		r.arrived++
-	}
+	r.arrived++
 	if !r.net.Submit(class, user) {
 		r.stopped = "overloaded: " + r.net.Overload() + "; queues were growing without bound"
 		r.k.Halt()
@@ -76,19 +86,17 @@ func (r *runner) Arrive(class int, user int32) {
 
 // Finished implements topology.Observer.
 func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
-	if req.Arrived >= r.warmup {
-		switch outcome {
-		case topology.Completed:
-			r.completed++
-			lat := float64(now - req.Arrived)
-			r.latency.Add(lat)
-			r.latencyHist.Add(lat)
-			r.latencyBatches.Add(lat)
-		case topology.Rejected:
-			r.rejected++
-		case topology.TimedOut:
-			r.timedOut++
-		}
+	switch outcome {
+	case topology.Completed:
+		r.completed++
+		lat := float64(now - req.Arrived)
+		r.latency.Add(lat)
+		r.latencyHist.Add(lat)
+		r.latencyBatches.Add(lat)
+	case topology.Rejected:
+		r.rejected++
+	case topology.TimedOut:
+		r.timedOut++
 	}
 	if req.User >= 0 {
 		r.gen.Done(req.User)

@@ -56,6 +56,10 @@ type Service struct {
 	Blocking bool
 }
 
+// MaxInstances bounds the instances of one service, each simulated with its
+// own queue.
+const MaxInstances = 10_000
+
 // Unlimited is the Queue of a service without a waiting-room limit.
 const Unlimited = -1
 
@@ -263,6 +267,9 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, n *Node) {
 	what := "node " + n.Name
 	if m.Has("instances") {
 		s.Instances, _ = d.Int(m.Get("instances"), what+" instances", 1)
+		if s.Instances > MaxInstances {
+			d.Errorf(m.Get("instances"), "%s: at most %d instances", what, MaxInstances)
+		}
 	}
 	if m.Has("workers") {
 		s.Workers, _ = d.Int(m.Get("workers"), what+" workers", 1)

@@ -60,6 +60,9 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 		c, ok := d.Mapping(m.Get("closed"), "closed", "users", "think_time")
 		if ok {
 			s.Population, _ = d.Int(required(d, c, "users", "closed"), "closed users", 1)
+			if s.Population > MaxPopulation {
+				d.Errorf(c.Get("users"), "a closed population is at most %d users (each is simulated one by one); for more, use an open workload such as the users model", MaxPopulation)
+			}
 			s.Think = d.Dist(required(d, c, "think_time", "closed"), "think_time", yamlfile.Seconds)
 		}
 	case "sessions":

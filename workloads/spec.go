@@ -55,6 +55,10 @@ type Class struct {
 	Share float64
 }
 
+// MaxPopulation is the largest closed population: each user is simulated,
+// so memory grows with it.
+const MaxPopulation = 1_000_000
+
 // DefaultClass is the class of every request of a workload without a mix.
 const DefaultClass = "request"
 
@@ -140,8 +144,8 @@ func (s *Spec) SetUsers(users float64) error {
 	}
 	switch {
 	case s.Model == Closed:
-		if users != math.Trunc(users) {
-			return fmt.Errorf("workloads: a closed workload needs a whole number of users, got %g", users)
+		if users != math.Trunc(users) || users > MaxPopulation {
+			return fmt.Errorf("workloads: a closed workload needs a whole number of users up to %d, got %g", MaxPopulation, users)
 		}
 		s.Population = int(users)
 	case s.Users != nil:

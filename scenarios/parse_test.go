@@ -1,0 +1,173 @@
+package scenarios
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+)
+
+// valid is a small scenario each error case below breaks in one place.
+const valid = `name: t
+workload:
+  rate: 100
+  mix: {read: 0.9, write: 0.1}
+entry: lb
+nodes:
+  lb:
+    kind: load_balancer
+    algorithm: least_conn
+    targets: app
+  app:
+    kind: service
+    instances: 2
+    workers: 4
+    service_time: {dist: exponential, mean: 20ms}
+    calls:
+      - to: db
+        classes: [write]
+  db:
+    kind: service
+    service_time: {dist: lognormal, mean: 4ms, p99: 30ms}
+slo: {p99: 200ms, error_rate: 0.1%}
+run: {seed: 42, warmup: 30s, duration: 600s}
+`
+
+func TestParseValid(t *testing.T) {
+	s, err := Parse("ok.yaml", []byte(valid))
+	if err != nil {
+		t.Fatalf("valid scenario rejected:\n%v", err)
+	}
+	if s.Topology.Entry != "lb" || len(s.Topology.Nodes) != 3 || s.Workload.Rate != 100 || s.Run.Seed != 42 {
+		t.Fatalf("decoded wrongly: entry %q, %d nodes, rate %g, seed %d", s.Topology.Entry, len(s.Topology.Nodes), s.Workload.Rate, s.Run.Seed)
+	}
+	if s.SLO.Latency["p99"] != 0.2 || s.SLO.ErrorRate != 0.001 {
+		t.Fatalf("SLO decoded wrongly: %+v", s.SLO)
+	}
+}
+
+// TestParseErrors breaks the valid scenario one way at a time and checks the
+// message and its FILE:LINE:COL.
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name, old, new string
+		want           string // "LINE:COL: message fragment", or a fragment alone
+	}{
+		{"unknown top-level field", "slo:", "sloo:", `22:1: unknown field "sloo" in the scenario (did you mean "slo"?)`},
+		{"unknown node field", "    workers: 4", "    worker: 4", `14:5: unknown field "worker" in node app (service) (did you mean "workers"?)`},
+		{"wrong type", "workers: 4", "workers: many", `14:14: node app workers: want a whole number, got "many"`},
+		{"zero workers", "workers: 4", "workers: 0", `14:14: node app workers must be at least 1, got 0`},
+		{"duration without unit", "mean: 20ms", "mean: 20", `15:45: node app service_time mean: duration "20" needs a unit`},
+		{"bad duration", "warmup: 30s", "warmup: 30 sec", `23:25: warmup: "30 sec" is not a duration`},
+		{"unknown kind", "kind: service\n    instances", "kind: servce\n    instances", `12:11: node app: unknown kind "servce" (did you mean "service"?)`},
+		{"unknown dist", "dist: exponential", "dist: exponental", `15:26: node app service_time: unknown distribution "exponental" (did you mean "exponential"?)`},
+		{"missing dist parameter", "{dist: exponential, mean: 20ms}", "{dist: exponential}", `15:19: node app service_time: exponential distribution needs "mean"`},
+		{"impossible lognormal", "p99: 30ms", "p99: 3ms", `21:19: node db service_time: p99 (0.003) must exceed the mean (0.004)`},
+		{"missing call target", "- to: db", "- to: dbb", `17:13: node app refers to "dbb", which is not a node (did you mean "db"?)`},
+		{"unknown algorithm", "least_conn", "least_con", `9:16: load balancer lb: unknown algorithm "least_con"`},
+		{"missing entry", "entry: lb", "entry: lbb", `5:8: entry "lbb" is not a node (did you mean "lb"?)`},
+		{"class not in mix", "classes: [write]", "classes: [wirte]", `17:13: call from app to db names class "wirte", which the workload mix does not have (classes: read, write) (did you mean "write"?)`},
+		{"mix not summing to 1", "{read: 0.9, write: 0.1}", "{read: 0.9, write: 0.2}", `4:8: mix shares add up to 1.1, not 1`},
+		{"negative rate", "rate: 100", "rate: -5", `3:9: rate must be positive, got -5`},
+		{"two arrival models", "rate: 100", "rate: 100\n  closed: {users: 5, think_time: 1s}", `4:3: workload has both "rate" and "closed"`},
+		{"bad error rate", "error_rate: 0.1%", "error_rate: 150%", `22:31: slo error_rate: 150 is not between 0 and 1`},
+		{"duplicate key", "    instances: 2", "    instances: 2\n    instances: 3", `14:5: node app (service): "instances" is given twice (first at line 13)`},
+		{"yaml syntax", "nodes:\n  lb:", "nodes:\n  lb: [", `syntax error`},
+		{"LB targets a balancer", "targets: app", "targets: lb", `call cycle: lb → lb`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := strings.Replace(valid, c.old, c.new, 1)
+			if text == valid {
+				t.Fatalf("test case does not change the scenario: %q not found", c.old)
+			}
+			_, err := Parse("bad.yaml", []byte(text))
+			if err == nil {
+				t.Fatalf("no error for:\n%s", text)
+			}
+			var list yamlfile.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error is %T, want yamlfile.ErrorList: %v", err, err)
+			}
+			want := c.want
+			if want[0] >= '0' && want[0] <= '9' { // positioned: LINE:COL: message
+				want = "bad.yaml:" + want
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("errors do not contain %q:\n%v", want, err)
+			}
+		})
+	}
+}
+
+// TestParseReportsAllErrors checks that problems in different parts of a
+// file are reported together, in line order.
+func TestParseReportsAllErrors(t *testing.T) {
+	text := strings.NewReplacer("workers: 4", "workers: -1", "- to: db", "- to: nowhere", "slo:", "sla:").Replace(valid)
+	_, err := Parse("bad.yaml", []byte(text))
+	var list yamlfile.ErrorList
+	if !errors.As(err, &list) || len(list) != 3 {
+		t.Fatalf("want 3 errors, got %v", err)
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i].Line < list[i-1].Line {
+			t.Fatalf("errors out of line order:\n%v", err)
+		}
+	}
+}
+
+// TestParseCycle checks that a call cycle through two services is named.
+func TestParseCycle(t *testing.T) {
+	text := strings.Replace(valid, "    service_time: {dist: lognormal, mean: 4ms, p99: 30ms}",
+		"    service_time: {dist: lognormal, mean: 4ms, p99: 30ms}\n    calls: [app]", 1)
+	_, err := Parse("cycle.yaml", []byte(text))
+	if err == nil || !strings.Contains(err.Error(), "call cycle: app → db → app") {
+		t.Fatalf("want a call cycle error naming app → db → app, got %v", err)
+	}
+}
+
+// TestParseNeverPanics feeds truncations of every built-in scenario to the
+// parser; the fuzz test explores further.
+func TestParseNeverPanics(t *testing.T) {
+	for _, name := range Builtins() {
+		src, err := BuiltinSource(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i <= len(src); i += 7 {
+			_, _ = Parse("cut.yaml", src[:i])
+		}
+	}
+}
+
+// FuzzParse checks that no input makes the parser panic, that every error is
+// positioned in the file, and that whatever parses also runs (briefly).
+func FuzzParse(f *testing.F) {
+	for _, name := range Builtins() {
+		src, _ := BuiltinSource(name)
+		f.Add(src)
+	}
+	f.Add([]byte(valid))
+	f.Add([]byte("name: x\nworkload: {rate: 1e300}\nentry: a\nnodes: {a: {kind: service, service_time: 1ms}}\n"))
+	f.Add([]byte("nodes: &a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			var list yamlfile.ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %v is not a non-empty ErrorList", err)
+			}
+			for _, e := range list {
+				if e.File != "fuzz.yaml" || e.Msg == "" {
+					t.Fatalf("error without file or message: %#v", e)
+				}
+			}
+			return
+		}
+		s.Run.Duration, s.Run.Warmup, s.Run.MaxRequests = 1, 0, 2000
+		if _, err := Run(s); err != nil {
+			t.Fatalf("valid scenario failed to run: %v", err)
+		}
+	})
+}

@@ -1,0 +1,245 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata")
+
+func runText(t *testing.T, text string) *Report {
+	t.Helper()
+	s, err := Parse("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func tableOf(t *testing.T, r *Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func jsonOf(t *testing.T, r *Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestGoldenReports compares the table report of each built-in scenario, and
+// the JSON report of the default one, with files under testdata/golden.
+// Run with -update after a deliberate change to rewrite them.
+func TestGoldenReports(t *testing.T) {
+	for _, name := range Builtins() {
+		t.Run(name, func(t *testing.T) {
+			s, err := Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "golden", name+".txt"), tableOf(t, r))
+			if name == DefaultBuiltin {
+				golden(t, filepath.Join("testdata", "golden", name+".json"), jsonOf(t, r))
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the report (go test -update rewrites it after a deliberate change)\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// TestDeterministic checks that the same scenario and seed give the same
+// bytes, whether runs happen one after another or in parallel, and that
+// another seed gives other numbers.
+func TestDeterministic(t *testing.T) {
+	s, err := BuiltinSource("flash-sale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := jsonOf(t, runText(t, string(s)))
+	var wg sync.WaitGroup
+	outs := make([]string, 4)
+	for i := range outs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sc, _ := Parse("flash-sale", s)
+			r, _ := Run(sc)
+			var b bytes.Buffer
+			_ = r.WriteJSON(&b)
+			outs[i] = b.String()
+		}(i)
+	}
+	wg.Wait()
+	for i, o := range outs {
+		if o != first {
+			t.Fatalf("parallel run %d differs from the serial run", i)
+		}
+	}
+	other := jsonOf(t, runText(t, strings.Replace(string(s), "seed: 3", "seed: 4", 1)))
+	if other == first {
+		t.Fatal("a different seed gave the same report")
+	}
+}
+
+// TestCommonRandomNumbers checks that adding a node the requests never visit
+// leaves every figure unchanged: streams depend on node names, not on how
+// many nodes there are.
+func TestCommonRandomNumbers(t *testing.T) {
+	base, _ := BuiltinSource(DefaultBuiltin)
+	extra := strings.Replace(string(base), "  db:\n", "  audit:\n    kind: service\n    service_time: 1ms\n  db:\n", 1)
+	a, b := runText(t, string(base)), runText(t, extra)
+	if len(b.Nodes) != len(a.Nodes)+1 {
+		t.Fatalf("the extra node is missing from the report")
+	}
+	b.Nodes = append(b.Nodes[:2], b.Nodes[3:]...) // drop audit, the third node
+	if ja, jb := jsonOf(t, a), jsonOf(t, b); ja != jb {
+		t.Fatalf("figures changed when an unused node was added:\n%s\n%s", ja, jb)
+	}
+}
+
+// TestOverloadStopsEarly drives a station at ten times its capacity with an
+// unlimited queue: the run must stop early, quickly, with the station marked
+// saturated, the bottleneck named and the SLO failed.
+func TestOverloadStopsEarly(t *testing.T) {
+	text := `name: overload
+workload: {rate: 1000}
+entry: app
+nodes:
+  app: {kind: service, workers: 1, service_time: {dist: exponential, mean: 10ms}, calls: [db]}
+  db: {kind: service, workers: 8, service_time: 1ms}
+slo: {p99: 1s}
+run: {duration: 1h}
+`
+	start := time.Now()
+	r := runText(t, text)
+	elapsed := time.Since(start)
+	if r.StoppedEarly == "" || !strings.Contains(r.StoppedEarly, "overloaded") {
+		t.Fatalf("overloaded run was not stopped early: %q", r.StoppedEarly)
+	}
+	if !node(r, "app").Saturated || node(r, "db").Saturated || r.Bottleneck != "app" {
+		t.Fatalf("saturated app=%v db=%v, bottleneck %q; want app only", node(r, "app").Saturated, node(r, "db").Saturated, r.Bottleneck)
+	}
+	if r.SLO.Pass {
+		t.Fatal("an overloaded run passed its SLO")
+	}
+	if elapsed > 10*time.Second {
+		t.Fatalf("overloaded run took %v", elapsed)
+	}
+	t.Logf("stopped after %v wall, %.0fs simulated: %s", elapsed, r.Window, r.StoppedEarly)
+}
+
+// TestFiniteQueueSaturates checks that a node with a bounded queue under
+// twice its capacity runs to the end, rejects about half the arrivals, and
+// is reported saturated with offered load near 2.
+func TestFiniteQueueSaturates(t *testing.T) {
+	r := runText(t, single(200, 1, "queue: 5,", "{dist: exponential, mean: 10ms}", "600s"))
+	n := node(r, "s")
+	if r.StoppedEarly != "" || !n.Saturated || n.OfferedLoad < 1.8 || n.OfferedLoad > 2.2 {
+		t.Fatalf("stopped %q, saturated %v, offered load %.3g; want a full run, saturated, about 2", r.StoppedEarly, n.Saturated, n.OfferedLoad)
+	}
+	if r.ErrorRate < 0.4 || r.ErrorRate > 0.6 || n.Rejected == 0 {
+		t.Fatalf("error rate %.3g with %d rejected; want about 0.5", r.ErrorRate, n.Rejected)
+	}
+}
+
+// TestRequestCap checks that a run past run.max_requests ends early with the
+// window it covered, and is not called overloaded.
+func TestRequestCap(t *testing.T) {
+	r := runText(t, strings.Replace(single(1000, 4, "", "1ms", "1h"), "run: {", "run: {max_requests: 50k, ", 1))
+	if !strings.Contains(r.StoppedEarly, "request cap") || r.Window > 100 || !r.SLO.Pass {
+		t.Fatalf("stopped %q after %.0fs, SLO pass %v", r.StoppedEarly, r.Window, r.SLO.Pass)
+	}
+}
+
+// TestTimeouts checks that clients give up after the workload timeout: with
+// a slow station, requests end as timed out, with no latency above it.
+func TestTimeouts(t *testing.T) {
+	text := strings.Replace(single(95, 1, "", "{dist: exponential, mean: 10ms}", "2000s"), "workload: {rate: 95}", "workload: {rate: 95, timeout: 300ms}", 1)
+	r := runText(t, text)
+	if r.Requests.TimedOut == 0 || r.Latency.Max > 0.3 {
+		t.Fatalf("timed out %d, max latency %g; want some timeouts and nothing above 300ms", r.Requests.TimedOut, r.Latency.Max)
+	}
+	// M/M/1 at ρ = 0.95: P(sojourn > 0.3 s) = e^(−(100−95)·0.3) = 0.223; the
+	// abandoned requests still occupy the station, so the share is at least that.
+	if frac := float64(r.Requests.TimedOut) / float64(r.Requests.Arrived); frac < 0.15 {
+		t.Fatalf("timed-out share %.3f, want at least about 0.22", frac)
+	}
+}
+
+// TestJSONSchema checks the JSON report has the documented fields.
+func TestJSONSchema(t *testing.T) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(jsonOf(t, runText(t, valid))), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"scenario", "seed", "offered_rate", "throughput", "error_rate", "requests", "latency", "nodes", "bottleneck", "slo"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON report lacks %q", k)
+		}
+	}
+	lat := m["latency"].(map[string]any)
+	for _, k := range []string{"mean", "p50", "p90", "p95", "p99", "p999", "max", "mean_ci95"} {
+		if _, ok := lat[k]; !ok {
+			t.Errorf("latency lacks %q", k)
+		}
+	}
+	req := m["requests"].(map[string]any)
+	for _, k := range []string{"completed", "rejected", "timed_out", "failed"} {
+		if _, ok := req[k]; !ok {
+			t.Errorf("requests lacks %q", k)
+		}
+	}
+	n := m["nodes"].([]any)[0].(map[string]any)
+	for _, k := range []string{"name", "kind", "instances", "utilization", "throughput", "queue_length", "wait", "rejected", "saturated"} {
+		if _, ok := n[k]; !ok {
+			t.Errorf("node lacks %q", k)
+		}
+	}
+	slo := m["slo"].(map[string]any)
+	if _, ok := slo["pass"]; !ok {
+		t.Error("slo lacks pass")
+	}
+	if _, ok := slo["violations"]; !ok {
+		t.Error("slo lacks violations")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 )
 
@@ -161,9 +162,10 @@ func (s *Spec) SetUsers(users float64) error {
 func (s *Spec) Describe() string {
 	switch s.Model {
 	case Closed:
-		return fmt.Sprintf("closed: %d users, think time %s", s.Population, s.Think)
+		return fmt.Sprintf("closed: %d users, mean think time %s", s.Population, yamlfile.FormatDuration(s.Think.Mean()))
 	case Sessions:
-		return fmt.Sprintf("sessions: %.4g/s, %s requests each, think time %s", s.Rate, s.Requests, s.Think)
+		return fmt.Sprintf("sessions: %.4g/s, %.3g requests each on average, mean think time %s",
+			s.Rate, sessionLength(s.Requests), yamlfile.FormatDuration(s.Think.Mean()))
 	}
 	d := fmt.Sprintf("open Poisson arrivals at %.4g req/s", s.Rate)
 	if s.Users != nil {

@@ -1,0 +1,151 @@
+package workloads
+
+import (
+	"math"
+	"testing"
+
+	"github.com/scalesim/scalesim/sim"
+)
+
+// counter is a Sink that counts arrivals per class and per second, and
+// replies at once when a user is given (an infinitely fast system).
+type counter struct {
+	k       *sim.Kernel
+	gen     *Generator
+	classes []int
+	times   []float64
+}
+
+func (c *counter) Arrive(class int, user int32) {
+	c.classes[class]++
+	c.times = append(c.times, float64(c.k.Now()))
+	if user >= 0 {
+		c.gen.Done(user)
+	}
+}
+
+func generate(spec *Spec, until float64) *counter {
+	k := &sim.Kernel{}
+	c := &counter{k: k, classes: make([]int, len(spec.ClassNames()))}
+	c.gen = NewGenerator(spec, k, 1, c)
+	c.gen.Start(sim.Time(until))
+	k.Run(sim.Time(until))
+	return c
+}
+
+func countIn(times []float64, from, to float64) int {
+	n := 0
+	for _, t := range times {
+		if t >= from && t < to {
+			n++
+		}
+	}
+	return n
+}
+
+// within checks a Poisson count against its expectation: 4 standard
+// deviations, √expected.
+func within(t *testing.T, what string, got int, expected float64) {
+	t.Helper()
+	if math.Abs(float64(got)-expected) > 4*math.Sqrt(expected) {
+		t.Errorf("%s: %d arrivals, expected %.1f ± %.1f", what, got, expected, 4*math.Sqrt(expected))
+	}
+}
+
+// TestShapedArrivals checks that a non-homogeneous Poisson process with a
+// ramp, a spike and a step puts, in each window, a count consistent with the
+// integral of λ over it.
+func TestShapedArrivals(t *testing.T) {
+	spec := &Spec{Model: Open, Rate: 100, Changes: []ShapeChange{
+		{Kind: Ramp, At: 100, Until: 200, Rate: 400},
+		{Kind: Spike, At: 300, Until: 320, Factor: 3},
+		{Kind: Step, At: 400, Rate: 50},
+	}}
+	c := generate(spec, 500)
+	sh := spec.Shape()
+	for _, w := range [][2]float64{{0, 100}, {100, 150}, {150, 200}, {200, 300}, {300, 320}, {320, 400}, {400, 500}} {
+		expected := sh.MeanRate(sim.Time(w[0]), sim.Time(w[1])) * (w[1] - w[0])
+		within(t, "window", countIn(c.times, w[0], w[1]), expected)
+	}
+	// The integral itself, worked by hand: 100·100 + (100+400)/2·100 +
+	// 400·100 + 1200·20 + 400·80 + 50·100.
+	want := 10000.0 + 25000 + 40000 + 24000 + 32000 + 5000
+	if got := sh.MeanRate(0, 500) * 500; math.Abs(got-want) > 1e-6 {
+		t.Errorf("∫λ over [0, 500) = %g, want %g", got, want)
+	}
+	if got := sh.Rate(150); got != 250 {
+		t.Errorf("λ(150) = %g, want 250 (half-way up the ramp)", got)
+	}
+}
+
+// TestUsersDerivation checks the users-model arithmetic.
+func TestUsersDerivation(t *testing.T) {
+	u := UsersModel{Users: 1e6, ActiveFraction: 0.1, RequestsPerActiveUser: 50, PeakToAverage: 3}
+	if got, want := u.PeakRate(), 1e6*0.1*50/86400*3; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("peak rate %g, want %g", got, want)
+	}
+	want := "1M users × 10% active × 50 requests/active user/day ÷ 86400 s × 3 peak/average = 173.6 req/s"
+	if got := u.Derivation(); got != want {
+		t.Fatalf("derivation\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestSessionsAndMix checks that sessions of five requests arriving at
+// 2/s offer 10 requests/s, split by the mix.
+func TestSessionsAndMix(t *testing.T) {
+	five, _ := sim.NewConstant(5)
+	think, _ := sim.NewExponential(0.5)
+	spec := &Spec{Model: Sessions, Rate: 2, Requests: five, Think: think,
+		Mix: []Class{{"read", 0.8}, {"write", 0.2}}}
+	c := generate(spec, 5000)
+	within(t, "requests", len(c.times), spec.OfferedRate()*5000*(1-0.5/5000))
+	n := float64(len(c.times))
+	if share := float64(c.classes[1]) / n; math.Abs(share-0.2) > 4*math.Sqrt(0.2*0.8/n) {
+		t.Errorf("write share %.4f, want 0.2", share)
+	}
+}
+
+// TestClosedLoop checks that N users thinking Z seconds against an
+// infinitely fast system send N/Z requests per second.
+func TestClosedLoop(t *testing.T) {
+	think, _ := sim.NewExponential(2)
+	spec := &Spec{Model: Closed, Population: 30, Think: think}
+	c := generate(spec, 4000)
+	within(t, "requests", len(c.times), 30.0/2*4000)
+}
+
+// TestSetUsers checks the --users override on each workload model.
+func TestSetUsers(t *testing.T) {
+	open := &Spec{Model: Open, Rate: 5}
+	if open.SetUsers(10) == nil {
+		t.Error("setting users on a plain rate should fail")
+	}
+	users := &Spec{Model: Open, Users: &UsersModel{Users: 1000, ActiveFraction: 1, RequestsPerActiveUser: 86400, PeakToAverage: 1}}
+	if err := users.SetUsers(2000); err != nil || users.Rate != 2000 {
+		t.Errorf("users model: rate %g, err %v; want 2000", users.Rate, err)
+	}
+	closed := &Spec{Model: Closed, Population: 3}
+	if err := closed.SetUsers(7); err != nil || closed.Population != 7 {
+		t.Errorf("closed: population %d, err %v", closed.Population, err)
+	}
+	if closed.SetUsers(2.5) == nil || closed.SetUsers(MaxPopulation+1) == nil {
+		t.Error("fractional or huge closed populations should fail")
+	}
+}
+
+// TestGeneratorNoAllocs checks that open arrivals allocate nothing in steady
+// state.
+func TestGeneratorNoAllocs(t *testing.T) {
+	k := &sim.Kernel{}
+	c := &nullSink{}
+	g := NewGenerator(&Spec{Model: Open, Rate: 100, Mix: []Class{{"a", 0.5}, {"b", 0.5}}}, k, 1, c)
+	g.Start(sim.Forever)
+	k.Step(sim.Forever)
+	if a := testing.AllocsPerRun(1000, func() { k.Step(sim.Forever) }); a != 0 {
+		t.Fatalf("%v allocations per arrival", a)
+	}
+}
+
+type nullSink struct{}
+
+func (nullSink) Arrive(int, int32) {}

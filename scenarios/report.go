@@ -26,6 +26,8 @@ type Report struct {
 	Bottleneck   string        `json:"bottleneck"`
 	StoppedEarly string        `json:"stopped_early,omitempty"`
 	SLO          SLOResult     `json:"slo"`
+	// Events is the number of simulation events the run processed.
+	Events uint64 `json:"events"`
 }
 
 // WorkloadInfo says what drove the run.
@@ -119,6 +121,7 @@ func (r *runner) report() *Report {
 			TimedOut:  r.timedOut,
 		},
 		StoppedEarly: r.stopped,
+		Events:       r.k.Fired(),
 	}
 	rep.Requests.Unfinished = int64(r.net.InFlight())
 	if w.Users != nil {

@@ -2,17 +2,18 @@ package sim
 
 import "math"
 
-// Histogram is a streaming histogram with logarithmic buckets, for quantiles
+// Histogram is a streaming histogram with log-linear buckets, for quantiles
 // of non-negative values such as latencies in seconds.
 //
-// A value x in (HistogramMin, HistogramMax] falls in bucket i = ⌈log_γ x⌉
-// with γ = (1+α)/(1−α); reporting 2γ^i/(γ+1) for any value of that bucket
-// is within relative error α of it (Masson, Rim and Lee, "DDSketch: a fast and
-// fully-mergeable quantile sketch with relative-error guarantees", VLDB 2019).
-// Here α = HistogramAccuracy. Memory is fixed, whatever the number of values;
-// values at or below HistogramMin count as zero and those above HistogramMax
-// are clamped to it. Quantiles are further clamped to the exact minimum and
-// maximum seen.
+// Each power of two [2^e, 2^(e+1)) is split into 64 equal sub-buckets, as in
+// HdrHistogram (Tene, "HdrHistogram: a high dynamic range histogram"). A
+// value's bucket comes straight from the bits of its float64 (exponent and
+// top six mantissa bits), with no logarithm. A bucket spans at most 1/64 of
+// its lower bound, so reporting its midpoint is within relative error
+// HistogramAccuracy = 1/128 ≈ 0.78% of any value in it. Memory is fixed,
+// whatever the number of values: values at or below HistogramMin count as
+// zero and values above HistogramMax are clamped to it. Quantiles are
+// further clamped to the exact minimum and maximum seen.
 type Histogram struct {
 	counts   []uint64
 	zeros    uint64
@@ -22,25 +23,46 @@ type Histogram struct {
 
 // Histogram accuracy and range.
 const (
-	HistogramAccuracy = 0.01
-	HistogramMin      = 1e-9 // one nanosecond
+	HistogramAccuracy = 1.0 / (2 * histSub)
+	HistogramMin      = 1e-9 // about a nanosecond
 	HistogramMax      = 1e7  // about 116 days
 )
 
-var (
-	histGamma    = (1 + HistogramAccuracy) / (1 - HistogramAccuracy)
-	histLogGamma = math.Log(histGamma)
-	histOffset   = int(math.Ceil(math.Log(HistogramMin) / histLogGamma))
-	histBuckets  = int(math.Ceil(math.Log(HistogramMax)/histLogGamma)) - histOffset + 1
+const (
+	histSubBits = 6
+	histSub     = 1 << histSubBits
 )
+
+var (
+	histMinExp  = exponent(HistogramMin)
+	histBuckets = (exponent(HistogramMax) - histMinExp + 1) * histSub
+)
+
+// exponent returns e such that 2^e ≤ x < 2^(e+1), for positive normal x.
+func exponent(x float64) int { return int(math.Float64bits(x)>>52&0x7ff) - 1023 }
+
+// bucket returns the index of x's bucket, for HistogramMin < x ≤ HistogramMax.
+func bucket(x float64) int {
+	bits := math.Float64bits(x)
+	e := int(bits>>52&0x7ff) - 1023
+	sub := int(bits >> (52 - histSubBits) & (histSub - 1))
+	return (e-histMinExp)*histSub + sub
+}
+
+// midpoint is the value reported for bucket i.
+func midpoint(i int) float64 {
+	e, sub := i/histSub+histMinExp, i%histSub
+	return math.Ldexp(1+(float64(sub)+0.5)/histSub, e)
+}
 
 // Add records x.
 func (h *Histogram) Add(x float64) {
 	if h.n == 0 {
 		h.min, h.max = x, x
-	} else {
-		h.min = math.Min(h.min, x)
-		h.max = math.Max(h.max, x)
+	} else if x < h.min {
+		h.min = x
+	} else if x > h.max {
+		h.max = x
 	}
 	h.n++
 	if !(x > HistogramMin) { // also catches NaN
@@ -50,8 +72,10 @@ func (h *Histogram) Add(x float64) {
 	if h.counts == nil {
 		h.counts = make([]uint64, histBuckets)
 	}
-	i := int(math.Ceil(math.Log(math.Min(x, HistogramMax))/histLogGamma)) - histOffset
-	h.counts[min(max(i, 0), histBuckets-1)]++
+	if x > HistogramMax {
+		x = HistogramMax
+	}
+	h.counts[bucket(x)]++
 }
 
 // N is the number of values recorded.
@@ -74,8 +98,7 @@ func (h *Histogram) Quantile(q float64) float64 {
 	for i, c := range h.counts {
 		seen += c
 		if seen > rank {
-			v := 2 * math.Exp(float64(i+histOffset)*histLogGamma) / (histGamma + 1)
-			return math.Min(math.Max(v, h.min), h.max)
+			return math.Min(math.Max(midpoint(i), h.min), h.max)
 		}
 	}
 	return h.max

@@ -21,9 +21,10 @@ func (s *Summary) Add(x float64) {
 	s.n++
 	if s.n == 1 {
 		s.min, s.max = x, x
-	} else {
-		s.min = math.Min(s.min, x)
-		s.max = math.Max(s.max, x)
+	} else if x < s.min {
+		s.min = x
+	} else if x > s.max {
+		s.max = x
 	}
 	d := x - s.mean
 	s.mean += d / float64(s.n)

@@ -1,0 +1,42 @@
+// Command whatif asks "how many app instances does checkout-api need at a
+// given rate?": it runs the built-in scenario with 1 to 6 app instances and
+// prints p99 latency, error rate and the bottleneck for each.
+//
+//	go run ./examples/whatif [-rate 400]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+func main() {
+	rate := flag.Float64("rate", 400, "requests per second")
+	flag.Parse()
+	fmt.Printf("checkout-api at %g req/s\n%9s  %9s  %7s  %-10s  %s\n", *rate, "instances", "p99", "errors", "bottleneck", "SLO")
+	for instances := 1; instances <= 6; instances++ {
+		s, err := scenarios.Builtin("checkout-api")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := s.Apply(scenarios.Overrides{Rate: *rate, Duration: 120}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		s.Topology.Lookup("app").Service.Instances = instances
+		rep, err := scenarios.Run(s)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		verdict := "pass"
+		if !rep.SLO.Pass {
+			verdict = "FAIL"
+		}
+		fmt.Printf("%9d  %7.1fms  %6.2f%%  %-10s  %s\n", instances, rep.Latency.P99*1000, rep.ErrorRate*100, rep.Bottleneck, verdict)
+	}
+}

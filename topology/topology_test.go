@@ -1,0 +1,173 @@
+package topology
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// build decodes a nodes section and builds its network on a fresh kernel.
+func build(t *testing.T, entry, nodes string) (*Network, *sim.Kernel, *outcomes) {
+	t.Helper()
+	d := &yamlfile.Decoder{File: "t.yaml"}
+	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
+	m, _ := d.Mapping(root, "test", "entry", "nodes")
+	topo := Decode(d, m.Get("nodes"), m.Get("entry"), []string{"read", "write"})
+	if err := d.Err(); err != nil {
+		t.Fatal(err)
+	}
+	k := &sim.Kernel{}
+	obs := &outcomes{}
+	net, err := NewNetwork(topo, k, Options{Seed: 1, Classes: []string{"read", "write"}}, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, k, obs
+}
+
+type outcomes struct{ byKind [3]int }
+
+func (o *outcomes) Finished(_ *Request, _ sim.Time, out Outcome) { o.byKind[out]++ }
+
+func outstanding(b *balancer) []int {
+	var out []int
+	for _, in := range b.insts {
+		out = append(out, in.outstanding)
+	}
+	return out
+}
+
+func lbOf(net *Network) *balancer { return net.entry.(*balancer) }
+
+// TestRoundRobin checks that round-robin deals requests out in turn.
+func TestRoundRobin(t *testing.T) {
+	net, _, _ := build(t, "lb", `
+  lb: {kind: load_balancer, algorithm: round_robin, targets: app}
+  app: {kind: service, instances: 3, service_time: 1s}
+`)
+	for i := 0; i < 7; i++ {
+		net.Submit(0, -1)
+	}
+	if got := outstanding(lbOf(net)); got[0] != 3 || got[1] != 2 || got[2] != 2 {
+		t.Fatalf("outstanding %v, want [3 2 2]", got)
+	}
+}
+
+// TestLeastConnAndPowerOfTwo check that both pick the less-loaded instance.
+func TestLeastConnAndPowerOfTwo(t *testing.T) {
+	for _, algo := range []string{LeastConn, PowerOfTwo} {
+		t.Run(algo, func(t *testing.T) {
+			net, _, _ := build(t, "lb", `
+  lb: {kind: load_balancer, algorithm: `+algo+`, targets: app}
+  app: {kind: service, instances: 2, service_time: 1s}
+`)
+			b := lbOf(net)
+			b.insts[0].outstanding = 5 // as if busy
+			for i := 0; i < 4; i++ {
+				net.Submit(0, -1)
+			}
+			if got := outstanding(b); got[0] != 5 || got[1] != 4 {
+				t.Fatalf("outstanding %v, want [5 4]: every request to the idle instance", got)
+			}
+		})
+	}
+}
+
+// TestRejectedCallFailsCaller checks that a call refused by a full queue
+// fails the calling request, which the caller does not count as completed.
+func TestRejectedCallFailsCaller(t *testing.T) {
+	net, k, obs := build(t, "app", `
+  app: {kind: service, workers: 4, service_time: 0s, calls: [db]}
+  db: {kind: service, workers: 1, queue: 0, service_time: 1s}
+`)
+	net.Submit(0, -1)
+	net.Submit(0, -1)
+	k.Run(sim.Forever)
+	if obs.byKind[Completed] != 1 || obs.byKind[Rejected] != 1 {
+		t.Fatalf("outcomes %v, want one completed and one rejected", obs.byKind)
+	}
+	st := net.Stats(1, k.Now())
+	if st[0].Completed != 1 || st[1].Rejected != 1 {
+		t.Fatalf("app completed %d, db rejected %d; want 1 and 1", st[0].Completed, st[1].Rejected)
+	}
+}
+
+// TestBlockingHoldsWorker checks that a blocking service keeps its worker
+// through its calls, so a second request waits for the first one's call;
+// an event-loop service frees the worker, so both calls overlap.
+func TestBlockingHoldsWorker(t *testing.T) {
+	for _, c := range []struct {
+		blocking bool
+		end      sim.Time
+	}{{true, 2}, {false, 1}} {
+		net, k, _ := build(t, "app", `
+  app: {kind: service, workers: 1, blocking: `+map[bool]string{true: "true", false: "false"}[c.blocking]+`, service_time: 0s, calls: [db]}
+  db: {kind: service, workers: 2, service_time: 1s}
+`)
+		net.Submit(0, -1)
+		net.Submit(0, -1)
+		k.Run(sim.Forever)
+		if k.Now() != c.end {
+			t.Errorf("blocking=%v: both done at %v, want %v", c.blocking, k.Now(), c.end)
+		}
+	}
+}
+
+// TestClassFilteredCalls checks that a call limited to a class is made only
+// for requests of that class.
+func TestClassFilteredCalls(t *testing.T) {
+	net, k, _ := build(t, "app", `
+  app: {kind: service, service_time: 0s, calls: [{to: db, classes: [write]}]}
+  db: {kind: service, service_time: 1s}
+`)
+	net.Submit(0, -1) // read
+	net.Submit(1, -1) // write
+	net.Submit(1, -1) // write
+	k.Run(sim.Forever)
+	if st := net.Stats(1, k.Now()); st[1].Arrivals != 2 {
+		t.Fatalf("db saw %d calls, want 2 (writes only)", st[1].Arrivals)
+	}
+}
+
+// TestDecodeErrors checks topology-level validation messages.
+func TestDecodeErrors(t *testing.T) {
+	cases := map[string]string{
+		"  a: {kind: service}\n": `service a needs a service_time`,
+		"  a: {kind: load_balancer, targets: [b]}\n  b: {kind: load_balancer, targets: a}\n": `can only target services`,
+		"  a: {kind: service, service_time: 1ms, calls: [{too: b}]}\n":                       `unknown field "too" in call from a (did you mean "to"?)`,
+		"  a: {kind: service, service_time: 1ms, instances: 20000}\n":                        `at most 10000 instances`,
+		"  a: {service_time: 1ms}\n":                                                         `node a needs a kind`,
+	}
+	for nodes, want := range cases {
+		d := &yamlfile.Decoder{File: "t.yaml"}
+		root := d.Parse([]byte("entry: a\nnodes:\n" + nodes))
+		m, _ := d.Mapping(root, "test", "entry", "nodes")
+		Decode(d, m.Get("nodes"), m.Get("entry"), nil)
+		if err := d.Err(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("nodes:\n%s\nerror %v, want one containing %q", nodes, err, want)
+		}
+	}
+}
+
+// TestNetworkNoAllocs checks that a request's whole life through a balancer
+// and two services allocates nothing once pools are warm.
+func TestNetworkNoAllocs(t *testing.T) {
+	net, k, _ := build(t, "lb", `
+  lb: {kind: load_balancer, algorithm: power_of_two, targets: app}
+  app: {kind: service, instances: 4, workers: 2, service_time: {dist: exponential, mean: 1ms}, calls: [db]}
+  db: {kind: service, workers: 4, service_time: {dist: lognormal, mean: 1ms, cv: 1}}
+`)
+	for i := 0; i < 100; i++ {
+		net.Submit(0, -1)
+	}
+	k.Run(sim.Forever)
+	allocs := testing.AllocsPerRun(1000, func() {
+		net.Submit(0, -1)
+		k.Run(sim.Forever)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per request", allocs)
+	}
+}

@@ -27,7 +27,7 @@ run: {seed: 1, warmup: 0s, duration: %ds}
 // (generator, network, statistics) and reports simulation events and
 // customers per second of wall time.
 func BenchmarkMMc(b *testing.B) {
-	const customers = 200_000
+	const customers = 1_000_000
 	b.ReportAllocs()
 	var events uint64
 	for i := 0; i < b.N; i++ {
@@ -49,7 +49,7 @@ func BenchmarkMMc(b *testing.B) {
 // ratio of BenchmarkMMc's time per customer to this one's is the cost of the
 // general machinery.
 func BenchmarkFloorMMc(b *testing.B) {
-	const customers = 200_000
+	const customers = 1_000_000
 	for i := 0; i < b.N; i++ {
 		sink = floorMMc(customers, 9, 1, 10)
 	}

@@ -74,7 +74,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad error rate", "error_rate: 0.1%", "error_rate: 150%", `22:31: slo error_rate: 150 is not between 0 and 1`},
 		{"duplicate key", "    instances: 2", "    instances: 2\n    instances: 3", `14:5: node app (service): "instances" is given twice (first at line 13)`},
 		{"yaml syntax", "nodes:\n  lb:", "nodes:\n  lb: [", `syntax error`},
-		{"LB targets a balancer", "targets: app", "targets: lb", `call cycle: lb → lb`},
+		{"LB targets a balancer", "targets: app", "targets: lb", `10:14: load balancer lb can only target services; lb is a load_balancer`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,6 +89,9 @@ func TestParseErrors(t *testing.T) {
 			var list yamlfile.ErrorList
 			if !errors.As(err, &list) {
 				t.Fatalf("error is %T, want yamlfile.ErrorList: %v", err, err)
+			}
+			if len(list) != 1 {
+				t.Errorf("one fault gave %d errors, want 1:\n%v", len(list), err)
 			}
 			want := c.want
 			if want[0] >= '0' && want[0] <= '9' { // positioned: LINE:COL: message

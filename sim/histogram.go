@@ -15,10 +15,10 @@ import "math"
 // zero and values above HistogramMax are clamped to it. Quantiles are
 // further clamped to the exact minimum and maximum seen.
 type Histogram struct {
-	counts   []uint64
-	zeros    uint64
-	n        uint64
-	min, max float64
+	counts []uint64
+	zeros  uint64
+	n      uint64
+	extremes
 }
 
 // Histogram accuracy and range.
@@ -57,13 +57,7 @@ func midpoint(i int) float64 {
 
 // Add records x.
 func (h *Histogram) Add(x float64) {
-	if h.n == 0 {
-		h.min, h.max = x, x
-	} else if x < h.min {
-		h.min = x
-	} else if x > h.max {
-		h.max = x
-	}
+	h.include(x, h.n == 0)
 	h.n++
 	if !(x > HistogramMin) { // also catches NaN
 		h.zeros++
@@ -109,12 +103,8 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o.n == 0 {
 		return
 	}
-	if h.n == 0 {
-		h.min, h.max = o.min, o.max
-	} else {
-		h.min = math.Min(h.min, o.min)
-		h.max = math.Max(h.max, o.max)
-	}
+	h.include(o.min, h.n == 0)
+	h.include(o.max, false)
 	h.n += o.n
 	h.zeros += o.zeros
 	if o.counts != nil {

@@ -13,19 +13,27 @@ import (
 type Summary struct {
 	n        int64
 	mean, m2 float64
-	min, max float64
+	extremes
+}
+
+// extremes tracks the smallest and largest of the values seen.
+type extremes struct{ min, max float64 }
+
+// include takes x into account; first says it is the first value.
+func (e *extremes) include(x float64, first bool) {
+	if first {
+		e.min, e.max = x, x
+	} else if x < e.min {
+		e.min = x
+	} else if x > e.max {
+		e.max = x
+	}
 }
 
 // Add records x.
 func (s *Summary) Add(x float64) {
 	s.n++
-	if s.n == 1 {
-		s.min, s.max = x, x
-	} else if x < s.min {
-		s.min = x
-	} else if x > s.max {
-		s.max = x
-	}
+	s.include(x, s.n == 1)
 	d := x - s.mean
 	s.mean += d / float64(s.n)
 	s.m2 += d * (x - s.mean)

@@ -1,7 +1,8 @@
 package topology
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -17,6 +18,9 @@ type Topology struct {
 	// Nodes in file order.
 	Nodes  []*Node
 	byName map[string]*Node
+	// declared holds every name in the file, even of nodes that failed to
+	// decode, so that references to them do not raise further errors.
+	declared []string
 }
 
 // Node is one component of the architecture. Exactly one of the kind
@@ -123,14 +127,7 @@ var kinds = map[string]kind{
 }
 
 // Kinds lists the node kinds a scenario file may use.
-func Kinds() []string {
-	names := make([]string, 0, len(kinds))
-	for k := range kinds {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
+func Kinds() []string { return slices.Sorted(maps.Keys(kinds)) }
 
 // Decode reads the nodes section (a mapping of name to node) and the entry
 // node name, and validates the whole: known kinds and fields, references to
@@ -142,17 +139,18 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 	if !ok {
 		return t
 	}
+	t.declared = m.Keys()
 	for _, name := range m.Keys() {
 		body := m.Get(name)
 		n := &Node{Name: name, pos: m.Key(name)}
 		if strings.ContainsAny(name, " \t/") {
 			d.Errorf(m.Key(name), "node name %q may not contain spaces or slashes", name)
 		}
-		fields, ok := d.Mapping(body, "node "+name, nil...)
-		if !ok {
+		if body.Kind != yaml.MappingNode {
+			d.Errorf(body, "node %s must be a mapping of fields, such as {kind: service, ...}", name)
 			continue
 		}
-		kn := fields.Get("kind")
+		kn := yamlfile.Find(body, "kind")
 		if kn == nil {
 			d.Errorf(m.Key(name), "node %s needs a kind (one of %s)", name, strings.Join(Kinds(), ", "))
 			continue
@@ -167,7 +165,7 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 			continue
 		}
 		n.Kind = kindName
-		fields, _ = d.Mapping(body, "node "+name+" ("+kindName+")", k.fields...)
+		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", k.fields...)
 		k.decode(d, fields, n)
 		t.Nodes = append(t.Nodes, n)
 		t.byName[name] = n
@@ -180,7 +178,7 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 	} else if name, ok := d.String(entry); ok {
 		t.Entry = name
 		if !m.Has(name) {
-			d.Errorf(entry, "entry %q is not a node%s", name, yamlfile.DidYouMean(name, t.Names()))
+			d.Errorf(entry, "entry %q is not a node%s", name, yamlfile.DidYouMean(name, t.declared))
 		}
 	}
 	t.validate(d, classes)
@@ -193,9 +191,9 @@ func (t *Topology) validate(d *yamlfile.Decoder, classes []string) {
 		for _, e := range kinds[n.Kind].targets(n) {
 			target := t.byName[e.to]
 			switch {
-			case target == nil:
-				d.Errorf(e.pos, "node %s refers to %q, which is not a node%s", n.Name, e.to, yamlfile.DidYouMean(e.to, t.Names()))
-			case n.Kind == "load_balancer" && target.Kind != "service":
+			case target == nil && !contains(t.declared, e.to):
+				d.Errorf(e.pos, "node %s refers to %q, which is not a node%s", n.Name, e.to, yamlfile.DidYouMean(e.to, t.declared))
+			case target != nil && !validTarget(n, target):
 				d.Errorf(e.pos, "load balancer %s can only target services; %s is a %s", n.Name, e.to, target.Kind)
 			}
 		}
@@ -228,8 +226,8 @@ func (t *Topology) findCycles(d *yamlfile.Decoder) {
 		path = append(path, n.Name)
 		for _, e := range kinds[n.Kind].targets(n) {
 			next := t.byName[e.to]
-			if next == nil {
-				continue
+			if next == nil || !validTarget(n, next) {
+				continue // already reported
 			}
 			switch state[e.to] {
 			case onPath:
@@ -248,6 +246,11 @@ func (t *Topology) findCycles(d *yamlfile.Decoder) {
 			visit(n)
 		}
 	}
+}
+
+// validTarget reports whether node n may send requests to target.
+func validTarget(n, target *Node) bool {
+	return n.Kind != "load_balancer" || target.Kind == "service"
 }
 
 func indexOf(list []string, s string) int {

@@ -32,13 +32,12 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 	switch {
 	case len(models) == 0:
 		d.Errorf(n, "workload needs one of rate (open arrivals), users (a user population), closed or sessions")
-		return s
+		models = []string{""}
 	case len(models) > 1:
 		d.Errorf(m.Key(models[1]), "workload has both %q and %q; give one arrival model", models[0], models[1])
-		return s
 	}
 	usersOnly := []string{"active_fraction", "requests_per_active_user_per_day", "peak_to_average"}
-	if models[0] != "users" {
+	if models[0] != "users" && len(models) == 1 {
 		for _, k := range usersOnly {
 			if m.Has(k) {
 				d.Errorf(m.Key(k), "%q goes with the users model (users: N), which this workload does not use", k)
@@ -218,6 +217,8 @@ func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 }
 
 // decodeMix reads {class: share, ...}; shares must be positive and sum to 1.
+// The classes are returned even when their shares are wrong, so that calls
+// naming them are not reported too.
 func decodeMix(d *yamlfile.Decoder, n *yaml.Node) []Class {
 	m, ok := d.Mapping(n, "mix", nil...)
 	if !ok {
@@ -226,10 +227,7 @@ func decodeMix(d *yamlfile.Decoder, n *yaml.Node) []Class {
 	var out []Class
 	sum := 0.0
 	for _, k := range m.Keys() {
-		share, ok := d.Fraction(m.Get(k), "share of "+k)
-		if !ok {
-			return nil
-		}
+		share, _ := d.Fraction(m.Get(k), "share of "+k)
 		if share == 0 {
 			d.Errorf(m.Get(k), "class %q has a zero share; leave it out", k)
 		}
@@ -242,7 +240,6 @@ func decodeMix(d *yamlfile.Decoder, n *yaml.Node) []Class {
 	}
 	if math.Abs(sum-1) > 1e-9 {
 		d.Errorf(n, "mix shares add up to %.6g, not 1 (100%%)", sum)
-		return nil
 	}
 	return out
 }

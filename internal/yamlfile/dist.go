@@ -2,7 +2,8 @@ package yamlfile
 
 import (
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -20,27 +21,33 @@ const (
 	Plain
 )
 
-// distFields lists, for each distribution name, the parameters it takes.
-var distFields = map[string][]string{
-	"constant":         {"value"},
-	"exponential":      {"mean"},
-	"uniform":          {"min", "max"},
-	"lognormal":        {"mean", "p99", "cv"},
-	"gamma":            {"mean", "cv"},
-	"pareto":           {"mean", "alpha"},
-	"hyperexponential": {"mean", "cv"},
-	"empirical":        {"quantiles"},
+// distKind is how to build one distribution from its parameters.
+type distKind struct {
+	// params are the parameters, all required unless build is nil.
+	params []string
+	// build makes the distribution from the params' values, in order; nil
+	// for the distributions decoded by hand (lognormal, empirical).
+	build func(p []float64) (sim.Dist, error)
+}
+
+// asDist widens a constructor's concrete result to sim.Dist.
+func asDist[D sim.Dist](d D, err error) (sim.Dist, error) { return d, err }
+
+var distKinds = map[string]distKind{
+	"constant":    {[]string{"value"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewConstant(p[0])) }},
+	"exponential": {[]string{"mean"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewExponential(p[0])) }},
+	"uniform":     {[]string{"min", "max"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewUniform(p[0], p[1])) }},
+	"gamma":       {[]string{"mean", "cv"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewGamma(p[0], p[1])) }},
+	"pareto":      {[]string{"mean", "alpha"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewPareto(p[0], p[1])) }},
+	"hyperexponential": {[]string{"mean", "cv"}, func(p []float64) (sim.Dist, error) {
+		return asDist(sim.NewHyperexponential(p[0], p[1]))
+	}},
+	"lognormal": {params: []string{"mean", "p99", "cv"}},
+	"empirical": {params: []string{"quantiles"}},
 }
 
 // DistNames lists the distribution names a scenario file may use.
-func DistNames() []string {
-	names := make([]string, 0, len(distFields))
-	for n := range distFields {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func DistNames() []string { return slices.Sorted(maps.Keys(distKinds)) }
 
 // Dist decodes a distribution: either a mapping {dist: NAME, param: value...}
 // or a bare value, meaning a constant. what names it in messages. It returns
@@ -54,18 +61,13 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 		if !ok {
 			return nil
 		}
-		return d.built(n, what)(sim.NewConstant(v))
+		return d.built(n, what)(asDist(sim.NewConstant(v)))
 	}
 	if n.Kind != yaml.MappingNode {
 		d.Errorf(n, "%s must be a duration or a mapping such as {dist: exponential, mean: 20ms}", what)
 		return nil
 	}
-	var nameNode *yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "dist" {
-			nameNode = n.Content[i+1]
-		}
-	}
+	nameNode := Find(n, "dist")
 	if nameNode == nil {
 		d.Errorf(n, "%s: missing \"dist\" (one of %v)", what, DistNames())
 		return nil
@@ -74,12 +76,12 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 	if !ok {
 		return nil
 	}
-	fields, known := distFields[name]
+	kind, known := distKinds[name]
 	if !known {
 		d.Errorf(nameNode, "%s: unknown distribution %q%s", what, name, DidYouMean(name, DistNames()))
 		return nil
 	}
-	m, _ := d.Mapping(n, what+" ("+name+")", append([]string{"dist"}, fields...)...)
+	m, _ := d.Mapping(n, what+" ("+name+")", append([]string{"dist"}, kind.params...)...)
 	num := func(key string) (float64, bool) {
 		if !m.Has(key) {
 			d.Errorf(m.Key(key), "%s: %s distribution needs %q", what, name, key)
@@ -92,20 +94,8 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 	}
 	build := d.built(n, what)
 	switch name {
-	case "constant":
-		if v, ok := num("value"); ok {
-			return build(sim.NewConstant(v))
-		}
-	case "exponential":
-		if mean, ok := num("mean"); ok {
-			return build(sim.NewExponential(mean))
-		}
-	case "uniform":
-		lo, ok1 := num("min")
-		hi, ok2 := num("max")
-		if ok1 && ok2 {
-			return build(sim.NewUniform(lo, hi))
-		}
+	case "empirical":
+		return d.empirical(m, what, unit)
 	case "lognormal":
 		mean, ok := num("mean")
 		switch {
@@ -113,32 +103,26 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 			d.Errorf(m.Key("cv"), "%s: give lognormal either p99 or cv, not both", what)
 		case m.Has("cv"):
 			if cv, ok2 := num("cv"); ok && ok2 {
-				return build(sim.NewLognormalCV(mean, cv))
+				return build(asDist(sim.NewLognormalCV(mean, cv)))
 			}
 		default:
 			if p99, ok2 := num("p99"); ok && ok2 {
-				return build(sim.NewLognormalP99(mean, p99))
+				return build(asDist(sim.NewLognormalP99(mean, p99)))
 			}
 		}
-	case "gamma", "hyperexponential":
-		mean, ok1 := num("mean")
-		cv, ok2 := num("cv")
-		if ok1 && ok2 && name == "gamma" {
-			return build(sim.NewGamma(mean, cv))
-		}
-		if ok1 && ok2 {
-			return build(sim.NewHyperexponential(mean, cv))
-		}
-	case "pareto":
-		mean, ok1 := num("mean")
-		alpha, ok2 := num("alpha")
-		if ok1 && ok2 {
-			return build(sim.NewPareto(mean, alpha))
-		}
-	case "empirical":
-		return d.empirical(m, what, unit)
+		return nil
 	}
-	return nil
+	values := make([]float64, len(kind.params))
+	all := true
+	for i, p := range kind.params {
+		var ok bool
+		values[i], ok = num(p)
+		all = all && ok
+	}
+	if !all {
+		return nil
+	}
+	return build(kind.build(values))
 }
 
 // empirical decodes quantiles: {0: 1ms, 0.5: 5ms, 0.99: 40ms, 1: 100ms}.

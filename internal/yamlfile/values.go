@@ -16,8 +16,9 @@ type Map struct {
 	order  []string
 }
 
-// Mapping checks that n is a mapping whose keys are all in allowed (no
-// duplicates), recording an error for each that is not, with a suggestion.
+// Mapping checks that n is a mapping whose keys are all in allowed (any key
+// if allowed is empty) with no duplicates, recording an error for each that
+// is not, with a suggestion.
 // what names the mapping in messages. It returns ok false if n is not a
 // mapping at all; a Map with unknown keys is still returned, without them.
 func (d *Decoder) Mapping(n *yaml.Node, what string, allowed ...string) (Map, bool) {
@@ -48,6 +49,21 @@ func (d *Decoder) Mapping(n *yaml.Node, what string, allowed ...string) (Map, bo
 		m.order = append(m.order, name)
 	}
 	return m, true
+}
+
+// Find returns the value of key in mapping n, or nil, without checking or
+// recording anything: for a first look, such as at a node's kind, before the
+// mapping is decoded for real.
+func Find(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // Get returns the value node of key, or nil.

@@ -78,7 +78,6 @@ type Options struct {
 // Network runs a Topology on a kernel.
 type Network struct {
 	k        *sim.Kernel
-	topo     *Topology
 	obs      Observer
 	opts     Options
 	comps    []component // in topology order
@@ -100,7 +99,7 @@ const (
 // own random stream, derived from the seed and the node's name, so adding a
 // node leaves the numbers the others draw unchanged.
 func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Network, error) {
-	n := &Network{k: k, topo: t, obs: obs, opts: opts}
+	n := &Network{k: k, obs: obs, opts: opts}
 	seed := opts.Seed
 	byName := map[string]component{}
 	// Services first: balancers point at their instances.

@@ -1,7 +1,6 @@
 package workloads
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
@@ -196,21 +195,21 @@ func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 		default:
 			c.Factor, _ = d.Positive(fields.Get("factor"), "factor")
 		}
-		c.Position = fmt.Sprintf("line %d", body.Line)
+		c.pos = item
 		out = append(out, c)
 	}
 	// Steps and ramps must not overlap: each starts after the previous ended.
-	var level []int
-	for i, c := range out {
+	var level []ShapeChange
+	for _, c := range out {
 		if c.Kind != Spike {
-			level = append(level, i)
+			level = append(level, c)
 		}
 	}
-	sort.SliceStable(level, func(a, b int) bool { return out[level[a]].At < out[level[b]].At })
+	sort.SliceStable(level, func(a, b int) bool { return level[a].At < level[b].At })
 	for j := 1; j < len(level); j++ {
-		prev, cur := out[level[j-1]], out[level[j]]
+		prev, cur := level[j-1], level[j]
 		if cur.At < math.Max(prev.At, prev.Until) {
-			d.Errorf(n.Content[level[j]], "this rate change starts before the change at %s has finished", prev.Position)
+			d.Errorf(cur.pos, "this rate change starts before the change at line %d has finished", prev.pos.Line)
 		}
 	}
 	return out

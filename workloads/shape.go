@@ -3,6 +3,8 @@ package workloads
 import (
 	"math"
 	"math/rand/v2"
+
+	"gopkg.in/yaml.v3"
 	"sort"
 
 	"github.com/scalesim/scalesim/sim"
@@ -30,12 +32,12 @@ type spike struct {
 // (requests per second, or sessions per second); when Factor is set instead,
 // the rate is Factor × the base rate.
 type ShapeChange struct {
-	Kind     ChangeKind
-	At       float64 // step time, ramp start or spike start, in seconds
-	Until    float64 // ramp end or spike end
-	Rate     float64
-	Factor   float64
-	Position string // file position, for messages
+	Kind   ChangeKind
+	At     float64 // step time, ramp start or spike start, in seconds
+	Until  float64 // ramp end or spike end
+	Rate   float64
+	Factor float64
+	pos    *yaml.Node // where the change is written, for messages
 }
 
 // ChangeKind is the kind of a ShapeChange.

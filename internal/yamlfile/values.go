@@ -188,50 +188,39 @@ func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
 	return v, true
 }
 
-// Count decodes a positive quantity that may carry a metric suffix:
-// 1500, 1.5k, 5M, 2B, 1e6.
-func (d *Decoder) Count(n *yaml.Node, what string) (float64, bool) {
-	s, ok := d.scalar(n, "a number")
+// parsed decodes a scalar with parse, recording parse's error as
+// "what: error". want says what the scalar should be, for non-scalars.
+func (d *Decoder) parsed(n *yaml.Node, want, what string, parse func(string) (float64, error)) (float64, bool) {
+	s, ok := d.scalar(n, want)
 	if !ok {
 		return 0, false
 	}
-	v, err := ParseCount(s)
+	v, err := parse(s)
 	if err != nil {
 		d.Errorf(n, "%s: %v", what, err)
-		return 0, false
-	}
-	if v <= 0 {
-		d.Errorf(n, "%s must be positive, got %s", what, s)
 		return 0, false
 	}
 	return v, true
 }
 
+// Count decodes a positive quantity that may carry a metric suffix:
+// 1500, 1.5k, 5M, 2B, 1e6.
+func (d *Decoder) Count(n *yaml.Node, what string) (float64, bool) {
+	v, ok := d.parsed(n, "a number", what, ParseCount)
+	if ok && v <= 0 {
+		d.Errorf(n, "%s must be positive, got %s", what, n.Value)
+		return 0, false
+	}
+	return v, ok
+}
+
 // Fraction decodes a share between 0 and 1, written as 0.001 or 0.1%.
 func (d *Decoder) Fraction(n *yaml.Node, what string) (float64, bool) {
-	s, ok := d.scalar(n, "a fraction such as 0.1% or 0.001")
-	if !ok {
-		return 0, false
-	}
-	v, err := ParseFraction(s)
-	if err != nil {
-		d.Errorf(n, "%s: %v", what, err)
-		return 0, false
-	}
-	return v, true
+	return d.parsed(n, "a fraction such as 0.1% or 0.001", what, ParseFraction)
 }
 
 // Duration decodes a duration such as 250us, 20ms, 1.5s, 2m or 1h, in
 // seconds. A bare 0 is allowed; other numbers need a unit.
 func (d *Decoder) Duration(n *yaml.Node, what string) (float64, bool) {
-	s, ok := d.scalar(n, "a duration such as 20ms")
-	if !ok {
-		return 0, false
-	}
-	v, err := ParseDuration(s)
-	if err != nil {
-		d.Errorf(n, "%s: %v", what, err)
-		return 0, false
-	}
-	return v, true
+	return d.parsed(n, "a duration such as 20ms", what, ParseDuration)
 }

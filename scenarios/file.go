@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -21,6 +22,8 @@ type Scenario struct {
 	Topology *topology.Topology
 	SLO      SLO
 	Run      RunSpec
+	// Latency is the default network round trip of calls; nil is none.
+	Latency sim.Dist
 }
 
 // SLO is a set of service-level objectives: latency bounds in seconds
@@ -54,7 +57,7 @@ const (
 	DefaultMaxInFlight = 200_000
 )
 
-var topFields = []string{"name", "description", "workload", "entry", "nodes", "slo", "run"}
+var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "slo", "run"}
 
 // Load reads and validates the scenario file at path.
 func Load(path string) (*Scenario, error) {
@@ -93,6 +96,12 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		d.Errorf(root, "the scenario needs nodes")
 	} else {
 		s.Topology = topology.Decode(d, m.Get("nodes"), m.Get("entry"), s.Workload.ClassNames())
+		s.Topology.CheckKeys(d, s.Workload.Keys != nil)
+	}
+	if m.Has("network") {
+		if net, ok := d.Mapping(m.Get("network"), "network", "latency"); ok && net.Has("latency") {
+			s.Latency = d.Dist(net.Get("latency"), "network latency", yamlfile.Seconds)
+		}
 	}
 	s.SLO = decodeSLO(d, m.Get("slo"))
 	s.Run = decodeRun(d, m.Get("run"))

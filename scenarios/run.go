@@ -49,6 +49,9 @@ func Run(s *Scenario) (*Report, error) {
 		Classes: s.Workload.ClassNames(),
 		Timeout: s.Workload.Timeout,
 		Limits:  topology.Limits{MaxInFlight: s.Run.MaxInFlight},
+		Writes:  s.Workload.IsWrite(),
+		KeyCount: s.Workload.KeyCount(),
+		DefaultLatency: s.Latency,
 	}, r)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %s: %w", s.Name, err)
@@ -70,7 +73,7 @@ func (r *runner) Handle(now sim.Time, _ int, _ any) {
 }
 
 // Arrive implements workloads.Sink.
-func (r *runner) Arrive(class int, user int32) {
+func (r *runner) Arrive(a workloads.Arrival) {
 	if r.sent >= r.s.Run.MaxRequests {
 		r.stopped = fmt.Sprintf("request cap reached: %d requests sent (run.max_requests)", r.s.Run.MaxRequests)
 		r.k.Halt()
@@ -78,7 +81,7 @@ func (r *runner) Arrive(class int, user int32) {
 	}
 	r.sent++
 	r.arrived++
-	if !r.net.Submit(class, user) {
+	if !r.net.Submit(a.Class, a.User, a.Client, a.Key) {
 		r.stopped = "overloaded: " + r.net.Overload() + "; queues were growing without bound"
 		r.k.Halt()
 	}
@@ -98,7 +101,7 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 	case topology.TimedOut:
 		r.timedOut++
 	}
-	if req.User >= 0 {
-		r.gen.Done(req.User)
+	if req.Client >= 0 {
+		r.gen.Done(req.Client)
 	}
 }

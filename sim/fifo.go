@@ -37,3 +37,12 @@ func (q *FIFO[T]) Pop() T {
 	q.size--
 	return x
 }
+
+// Peek returns the front item without removing it. It panics on an empty
+// queue, a bug in the caller.
+func (q *FIFO[T]) Peek() T {
+	if q.size == 0 {
+		panic("sim: Peek at an empty FIFO")
+	}
+	return q.buf[q.head]
+}

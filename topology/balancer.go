@@ -25,7 +25,7 @@ func newBalancer(node *Node, byName map[string]component, rng *rand.Rand) (*bala
 		if !ok {
 			return nil, fmt.Errorf("topology: load balancer %s targets %s, which is not a service", node.Name, t)
 		}
-		b.insts = append(b.insts, s.insts...)
+		b.insts = append(b.insts, s.st.insts...)
 	}
 	switch node.Balancer.Algorithm {
 	case RoundRobin:
@@ -45,7 +45,7 @@ func newBalancer(node *Node, byName map[string]component, rng *rand.Rand) (*bala
 func (b *balancer) accept(j *job) {
 	b.forwarded++
 	inst := b.pick()
-	inst.svc.arrive(j, inst)
+	inst.st.arrive(j, inst)
 }
 
 func (b *balancer) roundRobin() *instance {

@@ -20,11 +20,18 @@ const (
 // node to its reply. Records are pooled and reused: an Observer must not keep
 // one after Finished returns.
 type Request struct {
-	Class   int
-	User    int32
+	Class int
+	// User is who sent it, or -1; Client is the closed-workload user or
+	// session waiting for the reply, or -1.
+	User, Client int32
+	// Key is the key it touches, or -1.
+	Key     int64
 	Arrived sim.Time
 	refs    int  // the root job and a pending timeout event
 	ended   bool // Finished has been called
+	// background requests are the system's own (write-back flushes): no
+	// client waits for them and they are not reported.
+	background bool
 }
 
 // Observer is told when each request ends.
@@ -32,19 +39,39 @@ type Observer interface {
 	Finished(r *Request, now sim.Time, outcome Outcome)
 }
 
+// opKind is what a job asks of the node it visits.
+type opKind uint8
+
+const (
+	opAuto   opKind = iota // read or write according to the request's class
+	opRead                 // a read, whatever the class (a cache miss's origin read)
+	opWrite                // a write, whatever the class
+	opGet                  // cache operations
+	opSet
+	opDelete
+)
+
 // job is one visit of a request to a node: it queues, is served, makes the
 // node's calls one after another, and replies to its parent job (or ends the
 // request if it has none).
 type job struct {
-	req      *Request
-	parent   *job
-	svc      *service
-	inst     *instance
-	next     int // index of the next call to consider
+	req    *Request
+	parent *job
+	owner  caller // resumes j when a call it made returns
+	st     *station
+	inst   *instance
+	dest   component // where a delayed send goes
+	step   *step     // the caller's step that made this call
+	pool   *connPool // the connection this visit holds or waits for
+	// filling is the cache whose coalesced miss this job must fill.
+	filling  *cache
+	op       opKind
+	pc       int // the next step of the owner's program
 	arrived  sim.Time
 	started  sim.Time
 	holding  bool // holds a worker
-	rejected bool // a downstream node rejected this job's request
+	rejected bool // this job's request was turned away here or downstream
+	hit      bool // a cache get found the key
 }
 
 // component is the runtime behaviour of a node.
@@ -53,6 +80,11 @@ type component interface {
 	accept(j *job)
 	stats(window float64, now sim.Time) NodeStats
 	resetStats(now sim.Time)
+}
+
+// caller is a component that makes calls and is resumed by their replies.
+type caller interface {
+	resume(j *job, child *job)
 }
 
 // Limits bound the resources a run may use, so an overloaded system ends in
@@ -73,6 +105,13 @@ type Options struct {
 	// Timeout is how long clients wait for a reply; 0 means forever.
 	Timeout float64
 	Limits  Limits
+	// Writes says, by class, whether a request writes.
+	Writes []bool
+	// KeyCount is the size of the workload's key space (0: no keys).
+	KeyCount int64
+	// DefaultLatency is the network round trip of calls that give none;
+	// nil is none.
+	DefaultLatency sim.Dist
 }
 
 // Network runs a Topology on a kernel.
@@ -81,7 +120,7 @@ type Network struct {
 	obs      Observer
 	opts     Options
 	comps    []component // in topology order
-	names    []string
+	nodes    []*Node
 	entry    component
 	freeReqs []*Request
 	freeJobs []*job
@@ -91,8 +130,10 @@ type Network struct {
 
 // Opcodes of the network's events.
 const (
-	opServiceDone = iota
-	opTimeout
+	opServiceDone = iota // data: the *job whose service time elapsed
+	opTimeout            // data: the *Request whose client stops waiting
+	opDeliver            // data: a *job to hand to its dest
+	opReply              // data: a *job whose reply is due
 )
 
 // NewNetwork builds the components of t on kernel k. Each node draws from its
@@ -102,11 +143,18 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 	n := &Network{k: k, obs: obs, opts: opts}
 	seed := opts.Seed
 	byName := map[string]component{}
-	// Services first: balancers point at their instances.
+	// Balancers last: they point at the instances of services.
 	for _, node := range t.Nodes {
-		if node.Service != nil {
-			c := newService(n, node, sim.NewStream(seed, node.Name), opts.Classes)
-			byName[node.Name] = c
+		rng := sim.NewStream(seed, node.Name)
+		switch {
+		case node.Service != nil:
+			byName[node.Name] = newService(n, node, rng)
+		case node.Cache != nil:
+			byName[node.Name] = newCache(n, node, rng, seed)
+		case node.Database != nil:
+			byName[node.Name] = newDatabase(n, node, rng, seed)
+		case node.CDN != nil:
+			byName[node.Name] = newCDN(n, node, rng)
 		}
 	}
 	for _, node := range t.Nodes {
@@ -124,14 +172,15 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 			return nil, fmt.Errorf("topology: node %s of kind %q has no runtime component", node.Name, node.Kind)
 		}
 		n.comps = append(n.comps, c)
-		n.names = append(n.names, node.Name)
+		n.nodes = append(n.nodes, node)
 	}
 	// Calls are resolved once all components exist.
 	for _, c := range n.comps {
-		if s, ok := c.(*service); ok {
-			for i, call := range s.spec.Calls {
-				s.calls[i].to = byName[call.To]
-			}
+		switch c := c.(type) {
+		case *service:
+			c.compile(byName, opts.Classes, sim.NewStream(seed, c.node.Name+"/latency"))
+		case *cdn:
+			c.origin = byName[c.spec.Origin]
 		}
 	}
 	n.entry = byName[t.Entry]
@@ -141,25 +190,35 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 	return n, nil
 }
 
-// Submit sends a new request of the given class into the entry node now.
-// It reports false if the network refused it because the in-flight limit is
-// reached; the run should then stop (see Overload).
-func (n *Network) Submit(class int, user int32) bool {
+// Submit sends a new request into the entry node now. It reports false if
+// the network refused it because the in-flight limit is reached; the run
+// should then stop (see Overload).
+func (n *Network) Submit(class int, user, client int32, key int64) bool {
 	if max := n.opts.Limits.MaxInFlight; max > 0 && n.inFlight >= max {
 		n.overload = fmt.Sprintf("more than %d requests were in the system at once", max)
 		return false
 	}
 	r := n.newRequest()
-	r.Class, r.User, r.Arrived = class, user, n.k.Now()
+	r.Class, r.User, r.Client, r.Key, r.Arrived = class, user, client, key, n.k.Now()
 	r.refs = 1
 	if n.opts.Timeout > 0 {
 		r.refs++
 		n.k.After(n.opts.Timeout, n, opTimeout, r)
 	}
 	n.inFlight++
-	j := n.newJob(r, nil)
-	n.entry.accept(j)
+	n.entry.accept(n.newJob(r, nil))
 	return true
+}
+
+// background sends a write of key to a node on the system's own behalf (a
+// write-back flush): no client waits for it.
+func (n *Network) background(to component, key int64, user int32) {
+	r := n.newRequest()
+	r.Class, r.User, r.Client, r.Key, r.Arrived = 0, user, -1, key, n.k.Now()
+	r.refs, r.background = 1, true
+	j := n.newJob(r, nil)
+	j.op, j.dest = opWrite, to
+	to.accept(j)
 }
 
 // Overload says why the run had to stop early, or "".
@@ -173,7 +232,12 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	switch op {
 	case opServiceDone:
 		j := data.(*job)
-		j.svc.served(j)
+		j.st.owner.served(j)
+	case opDeliver:
+		j := data.(*job)
+		j.dest.accept(j)
+	case opReply:
+		n.reply(data.(*job))
 	case opTimeout:
 		r := data.(*Request)
 		if !r.ended {
@@ -184,12 +248,47 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	}
 }
 
+// send delivers a call's job to the node its step calls, after the call's
+// network latency.
+func (n *Network) send(j *job) {
+	st := j.step
+	if st.latency == nil {
+		st.to.accept(j)
+		return
+	}
+	j.dest = st.to
+	n.k.After(st.latency.Sample(st.rng), n, opDeliver, j)
+}
+
+// writes reports whether j is a write: by its op if that says, or else by
+// its request's class.
+func (n *Network) writes(j *job) bool {
+	switch j.op {
+	case opWrite, opSet, opDelete:
+		return true
+	case opAuto:
+		return n.opts.Writes != nil && n.opts.Writes[j.req.Class]
+	}
+	return false
+}
+
 // reply delivers a job's result to its parent, or ends the request.
 func (n *Network) reply(j *job) {
-	parent, r, rejected := j.parent, j.req, j.rejected
-	n.freeJob(j)
+	if j.pool != nil {
+		if next := j.pool.release(); next != nil {
+			n.send(next)
+		}
+	}
+	parent, r := j.parent, j.req
 	if parent != nil {
-		parent.svc.resume(parent, rejected)
+		parent.owner.resume(parent, j)
+		n.freeJob(j)
+		return
+	}
+	rejected := j.rejected
+	n.freeJob(j)
+	if r.background {
+		n.release(r)
 		return
 	}
 	n.inFlight--
@@ -251,7 +350,10 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 	out := make([]NodeStats, len(n.comps))
 	for i, c := range n.comps {
 		out[i] = c.stats(window, now)
-		out[i].Name = n.names[i]
+		out[i].Name, out[i].Kind = n.nodes[i].Name, n.nodes[i].Kind
+		if window > 0 {
+			out[i].Usage.RequestsPerSecond = float64(out[i].Arrivals) / window
+		}
 	}
 	return out
 }
@@ -261,14 +363,19 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 func (n *Network) MostQueued() string {
 	best, most := "", -1
 	for i, c := range n.comps {
-		if s, ok := c.(*service); ok && s.queued > most {
-			best, most = n.names[i], s.queued
+		for _, st := range stationsOf(c) {
+			if st.queued > most {
+				best, most = n.nodes[i].Name, st.queued
+			}
 		}
 	}
 	return best
 }
 
-// NodeStats are one node's figures over the measurement window.
+// NodeStats are one node's figures over the measurement window. For nodes
+// made of several stations (a database's primaries and replicas), the
+// queueing figures are those of the busiest one, where the node saturates
+// first.
 type NodeStats struct {
 	Name      string
 	Kind      string
@@ -286,4 +393,38 @@ type NodeStats struct {
 	// Wait is the time a request queued before a worker took it.
 	WaitMean, WaitP99             float64
 	Arrivals, Completed, Rejected int64
+	// Usage is what usage-based prices charge for.
+	Usage Usage
+	// Kind-specific figures; nil for other kinds.
+	Cache    *CacheStats
+	Database *DatabaseStats
+	CDN      *CDNStats
+}
+
+// stationsOf lists a component's stations.
+func stationsOf(c component) []*station {
+	switch c := c.(type) {
+	case *service:
+		return []*station{c.st}
+	case *cache:
+		return []*station{c.st}
+	case *database:
+		var out []*station
+		for _, sh := range c.shards {
+			out = append(out, sh.primary)
+			if sh.replicas != nil {
+				out = append(out, sh.replicas)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// share is part/whole, 0 when whole is 0.
+func share(part, whole float64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return part / whole
 }

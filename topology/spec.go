@@ -30,7 +30,27 @@ type Node struct {
 	Kind     string
 	Service  *Service
 	Balancer *Balancer
-	pos      *yaml.Node
+	Cache    *Cache
+	Database *Database
+	CDN      *CDN
+	// Price is what one billable unit of the node costs; see Units.
+	Price Price
+	pos   *yaml.Node
+}
+
+// Units is the number of billable units of the node: service instances,
+// cache nodes, database servers (primaries and replicas of every shard),
+// and one for a load balancer or CDN.
+func (n *Node) Units() int {
+	switch {
+	case n.Service != nil:
+		return n.Service.Instances
+	case n.Cache != nil:
+		return n.Cache.Nodes
+	case n.Database != nil:
+		return n.Database.Shards * (1 + n.Database.Replicas)
+	}
+	return 1
 }
 
 // Lookup returns the node called name, or nil.
@@ -75,7 +95,41 @@ type Call struct {
 	To string
 	// Classes limits the call to requests of these classes; empty means all.
 	Classes []string
+	// Op is the operation of a call to a cache: get, set or delete; empty
+	// for calls to other kinds.
+	Op string
+	// OnMiss are the calls a get makes when the key is not cached (e.g.
+	// read the database); then the key is filled (cache-aside).
+	OnMiss []Call
+	// Write are the calls that store the value of a set or delete (e.g.
+	// write the database).
+	Write []Call
+	// Policy of a set: write_through runs Write before updating the cache;
+	// write_back updates the cache and leaves Write to the cache's periodic
+	// flush.
+	Policy string
+	// Latency is the network round trip of the call; nil takes the
+	// scenario's default.
+	Latency sim.Dist
 	pos     *yaml.Node
+}
+
+// Cache operations and write policies.
+const (
+	OpGet        = "get"
+	OpSet        = "set"
+	OpDelete     = "delete"
+	WriteThrough = "write_through"
+	WriteBack    = "write_back"
+)
+
+// walkCalls calls f on each call and each call nested in it, depth first.
+func walkCalls(calls []Call, f func(c *Call)) {
+	for i := range calls {
+		f(&calls[i])
+		walkCalls(calls[i].OnMiss, f)
+		walkCalls(calls[i].Write, f)
+	}
 }
 
 // Balancer spreads requests over the instances of its target services.
@@ -113,18 +167,49 @@ type edge struct {
 	pos *yaml.Node
 }
 
+// Node kinds.
+const (
+	KindService      = "service"
+	KindLoadBalancer = "load_balancer"
+	KindCache        = "cache"
+	KindDatabase     = "database"
+	KindCDN          = "cdn"
+)
+
 var kinds = map[string]kind{
-	"service": {
-		fields:  []string{"kind", "instances", "workers", "queue", "service_time", "calls", "blocking"},
+	KindService: {
+		fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking"},
 		decode:  decodeService,
 		targets: serviceTargets,
 	},
-	"load_balancer": {
-		fields:  []string{"kind", "algorithm", "targets"},
+	KindLoadBalancer: {
+		fields:  []string{"algorithm", "targets"},
 		decode:  decodeBalancer,
 		targets: balancerTargets,
 	},
+	KindCache: {
+		fields: []string{"nodes", "vnodes", "capacity", "memory", "item_size", "eviction", "ttl",
+			"service_time", "workers", "queue", "coalesce", "flush_interval", "failures"},
+		decode:  decodeCache,
+		targets: noTargets,
+	},
+	KindDatabase: {
+		fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
+			"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue"},
+		decode:  decodeDatabase,
+		targets: noTargets,
+	},
+	KindCDN: {
+		fields:  []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size"},
+		decode:  decodeCDN,
+		targets: cdnTargets,
+	},
 }
+
+// commonFields are accepted by every kind.
+var commonFields = []string{"kind", "instance", "cost"}
+
+func noTargets(*Node) []edge { return nil }
 
 // Kinds lists the node kinds a scenario file may use.
 func Kinds() []string { return slices.Sorted(maps.Keys(kinds)) }
@@ -165,8 +250,9 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 			continue
 		}
 		n.Kind = kindName
-		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", k.fields...)
+		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", append(slices.Clone(commonFields), k.fields...)...)
 		k.decode(d, fields, n)
+		n.Price = decodePrice(d, fields, n)
 		t.Nodes = append(t.Nodes, n)
 		t.byName[name] = n
 	}
@@ -185,6 +271,20 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 	return t
 }
 
+// CheckKeys reports the nodes that need the workload to give keys (caches,
+// CDNs, sharded databases) when it gives none.
+func (t *Topology) CheckKeys(d *yamlfile.Decoder, hasKeys bool) {
+	if hasKeys {
+		return
+	}
+	for _, n := range t.Nodes {
+		if n.Cache != nil || n.CDN != nil || (n.Database != nil && n.Database.Shards > 1) {
+			d.Errorf(n.pos, "%s %s needs the workload to say which keys requests touch, e.g. keys: {dist: zipf, s: 0.9, count: 1M}",
+				n.Kind, n.Name)
+		}
+	}
+}
+
 // validate checks references, classes and cycles once every node is decoded.
 func (t *Topology) validate(d *yamlfile.Decoder, classes []string) {
 	for _, n := range t.Nodes {
@@ -198,12 +298,21 @@ func (t *Topology) validate(d *yamlfile.Decoder, classes []string) {
 			}
 		}
 		if n.Service != nil {
-			for _, c := range n.Service.Calls {
-				for i, cl := range c.Classes {
+			walkCalls(n.Service.Calls, func(c *Call) {
+				for _, cl := range c.Classes {
 					if !contains(classes, cl) {
 						d.Errorf(c.pos, "call from %s to %s names class %q, which the workload mix does not have (classes: %s)%s",
-							n.Name, c.To, cl, strings.Join(classes, ", "), yamlfile.DidYouMean(c.Classes[i], classes))
+							n.Name, c.To, cl, strings.Join(classes, ", "), yamlfile.DidYouMean(cl, classes))
 					}
+				}
+				t.validateOp(d, n, c)
+			})
+		}
+		if n.CDN != nil {
+			for _, cl := range n.CDN.Classes {
+				if !contains(classes, cl) {
+					d.Errorf(n.CDN.classesPos, "cdn %s caches class %q, which the workload mix does not have (classes: %s)%s",
+						n.Name, cl, strings.Join(classes, ", "), yamlfile.DidYouMean(cl, classes))
 				}
 			}
 		}
@@ -248,9 +357,39 @@ func (t *Topology) findCycles(d *yamlfile.Decoder) {
 	}
 }
 
+// validateOp checks that a call's op and its fields suit the node it calls.
+func (t *Topology) validateOp(d *yamlfile.Decoder, from *Node, c *Call) {
+	target := t.byName[c.To]
+	if target == nil {
+		return // reported already
+	}
+	toCache := target.Kind == KindCache
+	switch {
+	case toCache && c.Op == "":
+		d.Errorf(c.pos, "call from %s to cache %s needs an op: get, set or delete", from.Name, c.To)
+	case !toCache && c.Op != "":
+		d.Errorf(c.pos, "op %q applies to calls to a cache; %s is a %s", c.Op, c.To, target.Kind)
+	case c.OnMiss != nil && c.Op != OpGet:
+		d.Errorf(c.pos, "on_miss goes with op: get (the calls made when the key is not cached)")
+	case c.Write != nil && c.Op != OpSet && c.Op != OpDelete:
+		d.Errorf(c.pos, "write goes with op: set or delete (the calls that store the value)")
+	case c.Policy != "" && c.Op != OpSet:
+		d.Errorf(c.pos, "policy goes with op: set")
+	case c.Policy == WriteBack && len(c.Write) == 0:
+		d.Errorf(c.pos, "a write_back set needs write: the calls the cache's flush makes, e.g. [db]")
+	}
+	if c.Policy == WriteBack {
+		for _, w := range c.Write {
+			if len(w.OnMiss)+len(w.Write) > 0 || w.Op != "" {
+				d.Errorf(w.pos, "a write_back flush makes plain calls; %s cannot have an op, on_miss or write", w.To)
+			}
+		}
+	}
+}
+
 // validTarget reports whether node n may send requests to target.
 func validTarget(n, target *Node) bool {
-	return n.Kind != "load_balancer" || target.Kind == "service"
+	return n.Kind != KindLoadBalancer || target.Kind == KindService
 }
 
 func indexOf(list []string, s string) int {
@@ -308,7 +447,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency")
 		if !ok {
 			continue
 		}
@@ -320,6 +459,21 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		c.pos = m.Get("to")
 		if m.Has("classes") {
 			c.Classes = decodeNames(d, m.Get("classes"), "classes")
+		}
+		if m.Has("op") {
+			c.Op = d.OneOf(m.Get("op"), "op", OpGet, OpSet, OpDelete)
+		}
+		if m.Has("policy") {
+			c.Policy = d.OneOf(m.Get("policy"), "policy", WriteThrough, WriteBack)
+		}
+		if m.Has("latency") {
+			c.Latency = d.Dist(m.Get("latency"), "call latency", yamlfile.Seconds)
+		}
+		if m.Has("on_miss") {
+			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
+		}
+		if m.Has("write") {
+			c.Write = nonNil(decodeCalls(d, m.Get("write"), from))
 		}
 		calls = append(calls, c)
 	}
@@ -347,13 +501,22 @@ func decodeNames(d *yamlfile.Decoder, n *yaml.Node, what string) []string {
 	return out
 }
 
+// nonNil turns a nil list into an empty one, so that "given" and "absent"
+// stay distinct.
+func nonNil(calls []Call) []Call {
+	if calls == nil {
+		return []Call{}
+	}
+	return calls
+}
+
 func serviceTargets(n *Node) []edge {
 	var out []edge
-	for _, c := range n.Service.Calls {
+	walkCalls(n.Service.Calls, func(c *Call) {
 		if c.To != "" {
 			out = append(out, edge{c.To, c.pos})
 		}
-	}
+	})
 	return out
 }
 

@@ -48,7 +48,7 @@ func TestRoundRobin(t *testing.T) {
   app: {kind: service, instances: 3, service_time: 1s}
 `)
 	for i := 0; i < 7; i++ {
-		net.Submit(0, -1)
+		net.Submit(0, -1, -1, -1)
 	}
 	if got := outstanding(lbOf(net)); got[0] != 3 || got[1] != 2 || got[2] != 2 {
 		t.Fatalf("outstanding %v, want [3 2 2]", got)
@@ -66,7 +66,7 @@ func TestLeastConnAndPowerOfTwo(t *testing.T) {
 			b := lbOf(net)
 			b.insts[0].outstanding = 5 // as if busy
 			for i := 0; i < 4; i++ {
-				net.Submit(0, -1)
+				net.Submit(0, -1, -1, -1)
 			}
 			if got := outstanding(b); got[0] != 5 || got[1] != 4 {
 				t.Fatalf("outstanding %v, want [5 4]: every request to the idle instance", got)
@@ -82,8 +82,8 @@ func TestRejectedCallFailsCaller(t *testing.T) {
   app: {kind: service, workers: 4, service_time: 0s, calls: [db]}
   db: {kind: service, workers: 1, queue: 0, service_time: 1s}
 `)
-	net.Submit(0, -1)
-	net.Submit(0, -1)
+	net.Submit(0, -1, -1, -1)
+	net.Submit(0, -1, -1, -1)
 	k.Run(sim.Forever)
 	if obs.byKind[Completed] != 1 || obs.byKind[Rejected] != 1 {
 		t.Fatalf("outcomes %v, want one completed and one rejected", obs.byKind)
@@ -106,8 +106,8 @@ func TestBlockingHoldsWorker(t *testing.T) {
   app: {kind: service, workers: 1, blocking: `+map[bool]string{true: "true", false: "false"}[c.blocking]+`, service_time: 0s, calls: [db]}
   db: {kind: service, workers: 2, service_time: 1s}
 `)
-		net.Submit(0, -1)
-		net.Submit(0, -1)
+		net.Submit(0, -1, -1, -1)
+		net.Submit(0, -1, -1, -1)
 		k.Run(sim.Forever)
 		if k.Now() != c.end {
 			t.Errorf("blocking=%v: both done at %v, want %v", c.blocking, k.Now(), c.end)
@@ -122,9 +122,9 @@ func TestClassFilteredCalls(t *testing.T) {
   app: {kind: service, service_time: 0s, calls: [{to: db, classes: [write]}]}
   db: {kind: service, service_time: 1s}
 `)
-	net.Submit(0, -1) // read
-	net.Submit(1, -1) // write
-	net.Submit(1, -1) // write
+	net.Submit(0, -1, -1, -1) // read
+	net.Submit(1, -1, -1, -1) // write
+	net.Submit(1, -1, -1, -1) // write
 	k.Run(sim.Forever)
 	if st := net.Stats(1, k.Now()); st[1].Arrivals != 2 {
 		t.Fatalf("db saw %d calls, want 2 (writes only)", st[1].Arrivals)
@@ -160,11 +160,11 @@ func TestNetworkNoAllocs(t *testing.T) {
   db: {kind: service, workers: 4, service_time: {dist: lognormal, mean: 1ms, cv: 1}}
 `)
 	for i := 0; i < 100; i++ {
-		net.Submit(0, -1)
+		net.Submit(0, -1, -1, -1)
 	}
 	k.Run(sim.Forever)
 	allocs := testing.AllocsPerRun(1000, func() {
-		net.Submit(0, -1)
+		net.Submit(0, -1, -1, -1)
 		k.Run(sim.Forever)
 	})
 	if allocs != 0 {

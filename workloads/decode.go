@@ -2,7 +2,9 @@ package workloads
 
 import (
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -11,7 +13,7 @@ import (
 
 var workloadFields = []string{
 	"rate", "users", "active_fraction", "requests_per_active_user_per_day", "peak_to_average",
-	"closed", "sessions", "shape", "mix", "timeout",
+	"closed", "sessions", "shape", "mix", "timeout", "keys", "writes",
 }
 
 // Decode reads the workload section of a scenario file. Problems are
@@ -85,7 +87,101 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 	if m.Has("timeout") {
 		s.Timeout, _ = d.Duration(m.Get("timeout"), "timeout")
 	}
+	if m.Has("keys") {
+		s.Keys = decodeKeys(d, m.Get("keys"))
+	}
+	s.Writes = decodeWrites(d, m, s.ClassNames())
 	return s
+}
+
+// decodeKeys reads {dist: zipf, s: 0.9, count: 1M}, {dist: uniform, count:
+// 10k} or {dist: hotspot, count: 1M, fraction: 1%, share: 30%}.
+func decodeKeys(d *yamlfile.Decoder, n *yaml.Node) *Keys {
+	m, ok := d.Mapping(n, "keys", "dist", "count", "s", "fraction", "share")
+	if !ok {
+		return nil
+	}
+	k := &Keys{}
+	k.Dist, ok = d.String(required(d, m, "dist", "keys"))
+	if !ok {
+		return nil
+	}
+	allowed := map[string][]string{
+		KeysUniform: {"dist", "count"},
+		KeysZipf:    {"dist", "count", "s"},
+		KeysHotspot: {"dist", "count", "fraction", "share"},
+	}[k.Dist]
+	if allowed == nil {
+		d.Errorf(m.Get("dist"), "unknown key popularity %q (one of %s)%s",
+			k.Dist, strings.Join(KeyDists, ", "), yamlfile.DidYouMean(k.Dist, KeyDists))
+		return nil
+	}
+	for _, key := range m.Keys() {
+		if !slices.Contains(allowed, key) {
+			d.Errorf(m.Key(key), "%q does not apply to %s keys (fields: %s)", key, k.Dist, strings.Join(allowed, ", "))
+		}
+	}
+	count, ok := d.Count(required(d, m, "count", "keys"), "keys count")
+	switch {
+	case !ok:
+	case count < 1 || count != math.Trunc(count) || count > MaxKeys:
+		d.Errorf(m.Get("count"), "keys count must be a whole number from 1 to %g, got %g", MaxKeys, count)
+	case k.Dist == KeysHotspot && count < 2:
+		d.Errorf(m.Get("count"), "a hotspot needs at least 2 keys, one hot and one not")
+	}
+	k.Count = int64(count)
+	switch k.Dist {
+	case KeysZipf:
+		k.S, _ = d.Positive(required(d, m, "s", "zipf keys"), "zipf s")
+	case KeysHotspot:
+		for _, f := range []struct {
+			key string
+			to  *float64
+		}{{"fraction", &k.Fraction}, {"share", &k.Share}} {
+			v, ok := d.Fraction(required(d, m, f.key, "hotspot keys"), "hotspot "+f.key)
+			if ok && (v == 0 || v == 1) {
+				d.Errorf(m.Get(f.key), "hotspot %s must be between 0%% and 100%%, exclusive", f.key)
+			}
+			*f.to = v
+		}
+	}
+	if d.Failed() {
+		return nil
+	}
+	return k
+}
+
+// decodeWrites reads the names of the classes that write (writes: [write,
+// checkout]); without it, a class called "write" is the only one.
+func decodeWrites(d *yamlfile.Decoder, m yamlfile.Map, classes []string) []string {
+	if !m.Has("writes") {
+		if slices.Contains(classes, DefaultWriteClass) {
+			return []string{DefaultWriteClass}
+		}
+		return nil
+	}
+	n := m.Get("writes")
+	if n.Kind == yaml.ScalarNode {
+		n = &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}, Line: n.Line, Column: n.Column}
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.Errorf(n, "writes must be a class name or a list of class names")
+		return nil
+	}
+	var out []string
+	for _, item := range n.Content {
+		name, ok := d.String(item)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(classes, name) {
+			d.Errorf(item, "writes names class %q, which the workload mix does not have (classes: %s)%s",
+				name, strings.Join(classes, ", "), yamlfile.DidYouMean(name, classes))
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // required returns the value of key, recording an error if it is missing.

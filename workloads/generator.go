@@ -7,21 +7,36 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
+// Arrival is one request a Generator emits.
+type Arrival struct {
+	// Class indexes Spec.ClassNames.
+	Class int
+	// User identifies who sent the request: a closed-workload user, a
+	// session, a user drawn uniformly from the users model's active users,
+	// or -1 when the workload has no notion of users.
+	User int32
+	// Client is the closed-workload user or session waiting for the reply,
+	// or -1 for an open arrival. A Sink given a client must call
+	// Generator.Done(client) once that request has ended, whatever its
+	// outcome.
+	Client int32
+	// Key is the key the request touches, or -1 when the workload has no
+	// keys.
+	Key int64
+}
+
 // Sink receives the requests a Generator emits.
 type Sink interface {
-	// Arrive is called at the current simulated time with the request's
-	// class (an index into Spec.ClassNames) and user: a closed-workload user
-	// or session number, or -1 for open arrivals. A Sink given a user must
-	// call Generator.Done(user) once that request has ended, whatever its
-	// outcome.
-	Arrive(class int, user int32)
+	// Arrive is called at the current simulated time for each request.
+	Arrive(a Arrival)
 }
 
 // Generator emits the arrivals of a workload as events on a kernel.
 //
 // Each source of randomness has its own stream ("workload/arrivals",
-// "workload/mix", "workload/think", "workload/sessions"), so changing the mix
-// does not change arrival times, for example.
+// "workload/mix", "workload/think", "workload/sessions", "workload/keys",
+// "workload/users"), so changing the mix does not change arrival times, for
+// example.
 type Generator struct {
 	spec  *Spec
 	k     *sim.Kernel
@@ -30,7 +45,10 @@ type Generator struct {
 	end   sim.Time
 
 	arrivals, mix, think, sessions *rand.Rand
+	keyStream, userStream          *rand.Rand
 	cumShares                      []float64
+	keys                           *KeySampler // nil without keys
+	activeUsers                    int64       // user ids drawn for open arrivals
 
 	users    []*client // closed users, or session slots; pointers stay valid as it grows
 	freeSlot []int32   // unused session slots
@@ -56,6 +74,15 @@ func NewGenerator(spec *Spec, k *sim.Kernel, seed uint64, sink Sink) *Generator 
 		mix:      sim.NewStream(seed, "workload/mix"),
 		think:    sim.NewStream(seed, "workload/think"),
 		sessions: sim.NewStream(seed, "workload/sessions"),
+
+		keyStream:  sim.NewStream(seed, "workload/keys"),
+		userStream: sim.NewStream(seed, "workload/users"),
+	}
+	if spec.Keys != nil {
+		g.keys = NewKeySampler(spec.Keys)
+	}
+	if spec.Model == Open && spec.Users != nil {
+		g.activeUsers = min(spec.ActiveUsers(), math.MaxInt32)
 	}
 	acc := 0.0
 	for _, c := range spec.Mix {
@@ -95,7 +122,11 @@ func (g *Generator) Handle(now sim.Time, op int, data any) {
 			g.send(c)
 			return
 		}
-		g.sink.Arrive(g.class(), -1)
+		user := int32(-1)
+		if g.activeUsers > 0 {
+			user = int32(g.userStream.Int64N(g.activeUsers))
+		}
+		g.emit(user, -1)
 	case opSendNext:
 		g.send(data.(*client))
 	}
@@ -116,7 +147,15 @@ func (g *Generator) send(c *client) {
 	if g.spec.Model == Sessions {
 		c.left--
 	}
-	g.sink.Arrive(g.class(), c.id)
+	g.emit(c.id, c.id)
+}
+
+func (g *Generator) emit(user, client int32) {
+	a := Arrival{Class: g.class(), User: user, Client: client, Key: -1}
+	if g.keys != nil {
+		a.Key = g.keys.Sample(g.keyStream)
+	}
+	g.sink.Arrive(a)
 }
 
 // newSession takes a free session slot and draws its length: the Requests

@@ -3,6 +3,7 @@ package workloads
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
@@ -48,6 +49,46 @@ type Spec struct {
 	// Timeout is how long a client waits for a reply before giving up; 0
 	// means forever.
 	Timeout float64
+	// Keys is the popularity of the keys requests touch; nil when the
+	// workload has no keys.
+	Keys *Keys
+	// Writes names the classes whose requests write (the rest read).
+	Writes []string
+}
+
+// DefaultWriteClass is the class that writes when the workload does not say
+// which do.
+const DefaultWriteClass = "write"
+
+// IsWrite reports, for each class in ClassNames order, whether it writes.
+func (s *Spec) IsWrite() []bool {
+	names := s.ClassNames()
+	out := make([]bool, len(names))
+	for i, n := range names {
+		out[i] = slices.Contains(s.Writes, n)
+	}
+	return out
+}
+
+// KeyCount is the number of keys requests touch, 0 without keys.
+func (s *Spec) KeyCount() int64 {
+	if s.Keys == nil {
+		return 0
+	}
+	return s.Keys.Count
+}
+
+// ActiveUsers is the number of distinct user ids requests carry: the active
+// users of the users model, the closed population, or 0 when requests carry
+// no user.
+func (s *Spec) ActiveUsers() int64 {
+	switch {
+	case s.Model == Closed:
+		return int64(s.Population)
+	case s.Users != nil:
+		return max(1, int64(math.Round(s.Users.Users*s.Users.ActiveFraction)))
+	}
+	return 0
 }
 
 // Class is a request class and its share of requests.

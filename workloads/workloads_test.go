@@ -16,11 +16,11 @@ type counter struct {
 	times   []float64
 }
 
-func (c *counter) Arrive(class int, user int32) {
-	c.classes[class]++
+func (c *counter) Arrive(a Arrival) {
+	c.classes[a.Class]++
 	c.times = append(c.times, float64(c.k.Now()))
-	if user >= 0 {
-		c.gen.Done(user)
+	if a.Client >= 0 {
+		c.gen.Done(a.Client)
 	}
 }
 
@@ -138,7 +138,8 @@ func TestSetUsers(t *testing.T) {
 func TestGeneratorNoAllocs(t *testing.T) {
 	k := &sim.Kernel{}
 	c := &nullSink{}
-	g := NewGenerator(&Spec{Model: Open, Rate: 100, Mix: []Class{{"a", 0.5}, {"b", 0.5}}}, k, 1, c)
+	g := NewGenerator(&Spec{Model: Open, Rate: 100, Mix: []Class{{"a", 0.5}, {"b", 0.5}},
+		Keys: &Keys{Dist: KeysZipf, S: 0.9, Count: 1e6}}, k, 1, c)
 	g.Start(sim.Forever)
 	k.Step(sim.Forever)
 	if a := testing.AllocsPerRun(1000, func() { k.Step(sim.Forever) }); a != 0 {
@@ -148,4 +149,4 @@ func TestGeneratorNoAllocs(t *testing.T) {
 
 type nullSink struct{}
 
-func (nullSink) Arrive(int, int32) {}
+func (nullSink) Arrive(Arrival) {}

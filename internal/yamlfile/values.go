@@ -224,3 +224,27 @@ func (d *Decoder) Fraction(n *yaml.Node, what string) (float64, bool) {
 func (d *Decoder) Duration(n *yaml.Node, what string) (float64, bool) {
 	return d.parsed(n, "a duration such as 20ms", what, ParseDuration)
 }
+
+// Bytes decodes a positive size such as 2KB or 64GiB, in bytes.
+func (d *Decoder) Bytes(n *yaml.Node, what string) (float64, bool) {
+	v, ok := d.parsed(n, "a size such as 2KB", what, ParseBytes)
+	if ok && v <= 0 {
+		d.Errorf(n, "%s must be positive, got %s", what, n.Value)
+		return 0, false
+	}
+	return v, ok
+}
+
+// OneOf decodes a name that must be one of options, suggesting the nearest
+// on a typo. It returns "" when the name is missing or not an option.
+func (d *Decoder) OneOf(n *yaml.Node, what string, options ...string) string {
+	s, ok := d.String(n)
+	if !ok {
+		return ""
+	}
+	if !contains(options, s) {
+		d.Errorf(n, "unknown %s %q (one of %s)%s", what, s, strings.Join(options, ", "), DidYouMean(s, options))
+		return ""
+	}
+	return s
+}

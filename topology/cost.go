@@ -1,0 +1,117 @@
+package topology
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+)
+
+// HoursPerMonth is the billing month: 730 hours (8760 / 12).
+const HoursPerMonth = 730
+
+// Price is what a node costs: Hourly per billable unit (see Node.Units),
+// plus usage charges per GB of egress and per million requests.
+type Price struct {
+	// Instance is the catalogue entry the price came from, if any.
+	Instance   string
+	Hourly     float64
+	PerGB      float64
+	PerMillion float64
+}
+
+// Usage is what a node handled, for usage-based charges.
+type Usage struct {
+	RequestsPerSecond float64
+	EgressBytesPerSec float64
+}
+
+// Monthly is the node's cost for a 730-hour month of the given usage.
+func (n *Node) Monthly(u Usage) float64 {
+	p := n.Price
+	seconds := HoursPerMonth * 3600.0
+	return p.Hourly*float64(n.Units())*HoursPerMonth +
+		p.PerMillion*u.RequestsPerSecond*seconds/1e6 +
+		p.PerGB*u.EgressBytesPerSec*seconds/1e9
+}
+
+// CatalogueDate is when the catalogue's prices were recorded.
+const CatalogueDate = "2026-11-23"
+
+// Catalogue holds on-demand prices of common instance types in AWS
+// us-east-1 (Linux; single-AZ for RDS), in US dollars, as recorded on
+// CatalogueDate. Prices change: a node's cost field overrides its entry.
+var Catalogue = map[string]Price{
+	// EC2 compute for services.
+	"t3.medium":   {Hourly: 0.0416},
+	"t3.large":    {Hourly: 0.0832},
+	"m6i.large":   {Hourly: 0.096},
+	"m6i.xlarge":  {Hourly: 0.192},
+	"m6i.2xlarge": {Hourly: 0.384},
+	"c6i.large":   {Hourly: 0.085},
+	"c6i.xlarge":  {Hourly: 0.17},
+	"c6i.2xlarge": {Hourly: 0.34},
+	"r6i.large":   {Hourly: 0.126},
+	"r6i.xlarge":  {Hourly: 0.252},
+	// RDS for MySQL, per server (primary or replica).
+	"db.t4g.medium":  {Hourly: 0.065},
+	"db.m6g.large":   {Hourly: 0.152},
+	"db.m6g.xlarge":  {Hourly: 0.304},
+	"db.r6g.large":   {Hourly: 0.215},
+	"db.r6g.xlarge":  {Hourly: 0.43},
+	"db.r6g.2xlarge": {Hourly: 0.86},
+	// ElastiCache (Redis OSS), per cache node.
+	"cache.t4g.medium":  {Hourly: 0.065},
+	"cache.m6g.large":   {Hourly: 0.149},
+	"cache.r6g.large":   {Hourly: 0.206},
+	"cache.r6g.xlarge":  {Hourly: 0.411},
+	"cache.r6g.2xlarge": {Hourly: 0.821},
+	// Application Load Balancer: the hourly charge only (LCUs are extra).
+	"alb": {Hourly: 0.0225},
+	// CloudFront, first 10 TB/month to North America; HTTPS requests.
+	"cloudfront": {PerGB: 0.085, PerMillion: 1.00},
+}
+
+// CatalogueNames lists the catalogue's instance types.
+func CatalogueNames() []string { return slices.Sorted(maps.Keys(Catalogue)) }
+
+// decodePrice reads a node's instance (a catalogue entry) and cost
+// {hourly, per_gb, per_million_requests}, which overrides the entry.
+func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, n *Node) Price {
+	var p Price
+	if m.Has("instance") {
+		if name, ok := d.String(m.Get("instance")); ok {
+			entry, known := Catalogue[name]
+			if !known {
+				d.Errorf(m.Get("instance"), "node %s: instance %q is not in the price catalogue%s; give cost: {hourly: ...} instead",
+					n.Name, name, yamlfile.DidYouMean(name, CatalogueNames()))
+			}
+			p = entry
+			p.Instance = name
+		}
+	}
+	if !m.Has("cost") {
+		return p
+	}
+	c, ok := d.Mapping(m.Get("cost"), "cost of "+n.Name, "hourly", "per_gb", "per_million_requests")
+	if !ok {
+		return p
+	}
+	for _, f := range []struct {
+		key string
+		to  *float64
+	}{{"hourly", &p.Hourly}, {"per_gb", &p.PerGB}, {"per_million_requests", &p.PerMillion}} {
+		if !c.Has(f.key) {
+			continue
+		}
+		if v, ok := d.Float(c.Get(f.key)); ok && v < 0 {
+			d.Errorf(c.Get(f.key), "cost %s must not be negative", f.key)
+		} else {
+			*f.to = v
+		}
+	}
+	if c.Has("per_gb") && n.Kind != KindCDN {
+		d.Errorf(c.Key("per_gb"), "per_gb prices egress, which only a cdn node measures")
+	}
+	return p
+}

@@ -1,0 +1,297 @@
+package topology
+
+import (
+	"math/rand/v2"
+
+	"github.com/scalesim/scalesim/sim"
+)
+
+// database is the runtime of a Database node: per shard, a primary station
+// with one server and a replica station with one server per replica. Writes
+// go to the primary; each replica applies them, in commit order, after the
+// replication lag.
+type database struct {
+	net    *Network
+	node   *Node
+	spec   *Database
+	shards []*dbShard
+	part   partitioner
+	// track: staleness is tracked (replicas, and keys to track it by).
+	track               bool
+	connect, lag, picks *rand.Rand
+	// userWrites is when each user last wrote, for read-your-writes.
+	userWrites map[int32]sim.Time
+
+	reads, writes, primaryReads, replicaReads int64
+	stale, staleOwn, rywRouted                int64
+	poolWait                                  sim.Summary
+	poolWaitHist                              sim.Histogram
+}
+
+// dbShard is a primary with its replicas.
+type dbShard struct {
+	primary, replicas *station // replicas nil without replicas
+	// lastWrite is the latest write of each key not yet applied everywhere.
+	lastWrite map[int64]writeMark
+	written   sim.FIFO[keyCommit] // writes in commit order, for pruning lastWrite
+	logs      []replicaLog        // one per replica
+}
+
+type writeMark struct {
+	commit sim.Time
+	user   int32
+}
+
+type keyCommit struct {
+	key    int64
+	commit sim.Time
+}
+
+// replicaLog is a replica's replication stream: writes it has yet to apply,
+// and the commit time up to which it has applied everything.
+type replicaLog struct {
+	pending   sim.FIFO[applyMark]
+	applied   sim.Time // every write committed at or before this is applied
+	lastApply sim.Time // when the latest write will be applied
+}
+
+type applyMark struct{ commit, apply sim.Time }
+
+// opConnected: a request has paid its connect time (data: the *job).
+const opConnected = 0
+
+func newDatabase(net *Network, node *Node, rng *rand.Rand, seed uint64) *database {
+	spec := node.Database
+	db := &database{net: net, node: node, spec: spec,
+		connect: sim.NewStream(seed, node.Name+"/connect"),
+		lag:     sim.NewStream(seed, node.Name+"/lag"),
+		picks:   sim.NewStream(seed, node.Name+"/route"),
+		track:   spec.Replicas > 0 && net.opts.KeyCount > 0,
+	}
+	if spec.ReadYourWrites > 0 {
+		db.userWrites = map[int32]sim.Time{}
+	}
+	for range spec.Shards {
+		sh := &dbShard{primary: newStation(net, db, rng, 1, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)}
+		if spec.Replicas > 0 {
+			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)
+			sh.logs = make([]replicaLog, spec.Replicas)
+			for i := range sh.logs {
+				sh.logs[i].applied = -1
+			}
+			sh.lastWrite = map[int64]writeMark{}
+		}
+		db.shards = append(db.shards, sh)
+	}
+	if spec.Shards > 1 {
+		db.part = newPartitioner(spec.Partition, spec.Shards, net.opts.KeyCount, spec.VNodes)
+	}
+	return db
+}
+
+func (db *database) shardOf(key int64) *dbShard {
+	if db.part == nil {
+		return db.shards[0]
+	}
+	return db.shards[db.part.part(key)]
+}
+
+// accept pays the connect time of a request without a pooled connection,
+// then routes it.
+func (db *database) accept(j *job) {
+	if j.pool == nil && db.spec.ConnectTime != nil {
+		db.net.k.After(db.spec.ConnectTime.Sample(db.connect), db, opConnected, j)
+		return
+	}
+	db.route(j)
+}
+
+// Handle implements sim.Handler: a connection is established.
+func (db *database) Handle(_ sim.Time, _ int, data any) { db.route(data.(*job)) }
+
+// route sends writes to the shard's primary and reads where read_from says,
+// except a user's reads within read_your_writes of their last write, which
+// go to the primary.
+func (db *database) route(j *job) {
+	sh := db.shardOf(j.req.Key)
+	st := sh.primary
+	if !db.net.writes(j) && sh.replicas != nil {
+		switch db.spec.ReadFrom {
+		case ReadReplicas:
+			st = sh.replicas
+		case ReadAny:
+			if db.picks.IntN(1+db.spec.Replicas) > 0 {
+				st = sh.replicas
+			}
+		}
+		if st == sh.replicas && db.userWrites != nil && j.req.User >= 0 {
+			if t, ok := db.userWrites[j.req.User]; ok && float64(db.net.k.Now()-t) < db.spec.ReadYourWrites {
+				st = sh.primary
+				db.rywRouted++
+			}
+		}
+	}
+	inst := st.insts[0]
+	if st == sh.replicas {
+		inst = st.next()
+	}
+	st.arrive(j, inst)
+}
+
+// served commits a write, or checks whether a replica read was stale.
+func (db *database) served(j *job) {
+	now := db.net.k.Now()
+	sh := db.shardOf(j.req.Key)
+	switch {
+	case db.net.writes(j):
+		db.writes++
+		if db.userWrites != nil && j.req.User >= 0 {
+			db.userWrites[j.req.User] = now
+		}
+		if db.track {
+			db.commit(sh, j.req.Key, j.req.User, now)
+		}
+	case j.st == sh.replicas:
+		db.reads++
+		db.replicaReads++
+		if db.track {
+			log := &sh.logs[j.inst.index]
+			log.advance(now)
+			if w, ok := sh.lastWrite[j.req.Key]; ok && w.commit > log.applied {
+				db.stale++
+				if w.user >= 0 && w.user == j.req.User {
+					db.staleOwn++
+				}
+			}
+		}
+	default:
+		db.reads++
+		db.primaryReads++
+	}
+	j.st.finish(j)
+	db.net.reply(j)
+}
+
+// commit records a write committed at the primary now: each replica will
+// apply it after a lag, but not before the writes committed earlier.
+func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
+	sh.lastWrite[key] = writeMark{commit: now, user: user}
+	sh.written.Push(keyCommit{key, now})
+	applied := sim.Forever
+	for i := range sh.logs {
+		log := &sh.logs[i]
+		apply := now
+		if db.spec.ReplicationLag != nil {
+			apply += sim.Time(db.spec.ReplicationLag.Sample(db.lag))
+		}
+		apply = max(apply, log.lastApply)
+		log.lastApply = apply
+		log.pending.Push(applyMark{commit: now, apply: apply})
+		log.advance(now)
+		applied = min(applied, log.applied)
+	}
+	// Writes applied on every replica can no longer be read stale.
+	for sh.written.Len() > 0 && sh.written.Peek().commit <= applied {
+		kc := sh.written.Pop()
+		if sh.lastWrite[kc.key].commit == kc.commit {
+			delete(sh.lastWrite, kc.key)
+		}
+	}
+}
+
+// advance applies the writes due by now.
+func (l *replicaLog) advance(now sim.Time) {
+	for l.pending.Len() > 0 && l.pending.Peek().apply <= now {
+		l.applied = l.pending.Pop().commit
+	}
+}
+
+// poolWaited records the time a request waited for a pooled connection.
+func (db *database) poolWaited(w float64) {
+	db.poolWait.Add(w)
+	db.poolWaitHist.Add(w)
+}
+
+func (db *database) resetStats(now sim.Time) {
+	for _, st := range stationsOf(db) {
+		st.resetStats(now)
+	}
+	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
+	db.stale, db.staleOwn, db.rywRouted = 0, 0, 0
+	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
+}
+
+// DatabaseStats are a database's figures over the measurement window.
+type DatabaseStats struct {
+	Reads, Writes              int64
+	PrimaryReads, ReplicaReads int64
+	// StaleReads are replica reads of a key whose latest write the replica
+	// had not applied; StaleOwnWrites those by the user who wrote it.
+	StaleReads, StaleOwnWrites int64
+	StaleFraction              float64 // of replica reads
+	// ReadYourWrites counts reads sent to the primary because their user
+	// wrote recently.
+	ReadYourWrites int64
+	// PoolWaits counts connection acquisitions; PoolWait* is the time they
+	// waited.
+	PoolWaits              int64
+	PoolWaitMean, PoolWait99 float64
+	Shards                 []ShardStats
+	Imbalance              float64 // busiest shard's load ÷ the mean
+	// ReshardMoved is, for each partitioning scheme, the fraction of keys
+	// that would move going from this many shards to one more.
+	ReshardMoved map[string]float64
+}
+
+// ShardStats are one shard's figures.
+type ShardStats struct {
+	Load               float64 // share of the database's requests
+	PrimaryUtilization float64
+	ReplicaUtilization float64
+}
+
+func (db *database) stats(window float64, now sim.Time) NodeStats {
+	var s NodeStats
+	for _, st := range stationsOf(db) {
+		ss := st.stats(window, now)
+		if ss.Utilization >= s.Utilization {
+			s.Utilization, s.WaitMean, s.WaitP99 = ss.Utilization, ss.WaitMean, ss.WaitP99
+		}
+		s.OfferedLoad = max(s.OfferedLoad, ss.OfferedLoad)
+		s.QueueLength += ss.QueueLength
+		s.Throughput += ss.Throughput
+		s.Arrivals += ss.Arrivals
+		s.Completed += ss.Completed
+		s.Rejected += ss.Rejected
+	}
+	s.Instances = db.node.Units()
+	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
+		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
+		StaleFraction: share(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
+		PoolWaits: int64(db.poolWait.N()), PoolWaitMean: db.poolWait.Mean(), PoolWait99: db.poolWaitHist.Quantile(0.99)}
+	var total, most float64
+	for _, sh := range db.shards {
+		arr := float64(sh.primary.arrivals)
+		ss := ShardStats{PrimaryUtilization: sh.primary.stats(window, now).Utilization}
+		if sh.replicas != nil {
+			arr += float64(sh.replicas.arrivals)
+			ss.ReplicaUtilization = sh.replicas.stats(window, now).Utilization
+		}
+		ss.Load = arr
+		total += arr
+		most = max(most, arr)
+		ds.Shards = append(ds.Shards, ss)
+	}
+	for i := range ds.Shards {
+		ds.Shards[i].Load = share(ds.Shards[i].Load, total)
+	}
+	ds.Imbalance = share(most, total/float64(len(db.shards)))
+	if db.spec.Shards > 1 {
+		ds.ReshardMoved = map[string]float64{}
+		for _, p := range Partitions {
+			ds.ReshardMoved[p] = reshardMoved(p, db.spec.Shards, db.net.opts.KeyCount, db.spec.VNodes)
+		}
+	}
+	s.Database = ds
+	return s
+}

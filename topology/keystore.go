@@ -1,0 +1,234 @@
+package topology
+
+import (
+	"math/rand/v2"
+
+	"github.com/scalesim/scalesim/sim"
+)
+
+// keyStore is the contents of one cache node: up to cap keys, each with the
+// time it expires, evicted by a policy when full. Slots are allocated once
+// and reused, so a warm store allocates nothing.
+type keyStore struct {
+	policy string
+	cap    int
+	ttl    float64
+	rng    *rand.Rand // random eviction
+	index  map[int64]int32
+	slots  []slot
+	free   []int32
+	// LRU and FIFO: a doubly linked list of slots, most recent at head.
+	head, tail int32
+	// LFU: a min-heap of slots ordered by (uses, last use).
+	heap  []int32
+	clock uint64
+
+	evictions, expirations int64
+}
+
+type slot struct {
+	key        int64
+	expires    sim.Time
+	prev, next int32
+	uses       uint64
+	lastUse    uint64
+	heapPos    int32
+	used       bool
+}
+
+const none = -1
+
+func newKeyStore(policy string, capacity int, ttl float64, rng *rand.Rand) *keyStore {
+	return &keyStore{policy: policy, cap: capacity, ttl: ttl, rng: rng,
+		index: make(map[int64]int32, min(capacity, 1<<16)), head: none, tail: none}
+}
+
+// len is the number of keys held.
+func (s *keyStore) len() int { return len(s.index) }
+
+// get reports whether key is held and fresh at now, counting a use. An
+// expired key is dropped.
+func (s *keyStore) get(key int64, now sim.Time) bool {
+	i, ok := s.index[key]
+	if !ok {
+		return false
+	}
+	if s.ttl > 0 && now >= s.slots[i].expires {
+		s.expirations++
+		s.remove(key)
+		return false
+	}
+	s.touch(i)
+	return true
+}
+
+// put stores key at now (a fill or a set), evicting if the store is full.
+// Storing a held key renews its expiry.
+func (s *keyStore) put(key int64, now sim.Time) {
+	expires := sim.Forever
+	if s.ttl > 0 {
+		expires = now + sim.Time(s.ttl)
+	}
+	if i, ok := s.index[key]; ok {
+		s.slots[i].expires = expires
+		s.touch(i)
+		return
+	}
+	if len(s.index) >= s.cap {
+		s.evictions++
+		s.remove(s.slots[s.victim()].key)
+	}
+	var i int32
+	if n := len(s.free); n > 0 {
+		i, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		s.slots = append(s.slots, slot{})
+		i = int32(len(s.slots) - 1)
+	}
+	s.clock++
+	s.slots[i] = slot{key: key, expires: expires, prev: none, next: none, uses: 1, lastUse: s.clock, used: true}
+	s.index[key] = i
+	switch s.policy {
+	case EvictLRU, EvictFIFO:
+		s.pushFront(i)
+	case EvictLFU:
+		s.slots[i].heapPos = int32(len(s.heap))
+		s.heap = append(s.heap, i)
+		s.up(int(s.slots[i].heapPos))
+	}
+}
+
+// remove drops key if held.
+func (s *keyStore) remove(key int64) {
+	i, ok := s.index[key]
+	if !ok {
+		return
+	}
+	delete(s.index, key)
+	switch s.policy {
+	case EvictLRU, EvictFIFO:
+		s.unlink(i)
+	case EvictLFU:
+		s.heapRemove(int(s.slots[i].heapPos))
+	}
+	s.slots[i].used = false
+	s.free = append(s.free, i)
+}
+
+// clear drops every key, as when the node restarts empty.
+func (s *keyStore) clear() {
+	clear(s.index)
+	s.slots, s.free, s.heap = s.slots[:0], s.free[:0], s.heap[:0]
+	s.head, s.tail = none, none
+}
+
+// touch records a use of slot i.
+func (s *keyStore) touch(i int32) {
+	s.clock++
+	switch s.policy {
+	case EvictLRU:
+		s.unlink(i)
+		s.pushFront(i)
+	case EvictLFU:
+		s.slots[i].uses++
+		s.slots[i].lastUse = s.clock
+		s.down(int(s.slots[i].heapPos))
+	}
+}
+
+// victim chooses the slot to evict: the list's tail (least recently used,
+// or first in), the least used (ties: least recently), or a random key.
+func (s *keyStore) victim() int32 {
+	switch s.policy {
+	case EvictLFU:
+		return s.heap[0]
+	case EvictRandom:
+		for {
+			if i := s.rng.IntN(len(s.slots)); s.slots[i].used {
+				return int32(i)
+			}
+		}
+	}
+	return s.tail
+}
+
+func (s *keyStore) pushFront(i int32) {
+	s.slots[i].prev, s.slots[i].next = none, s.head
+	if s.head != none {
+		s.slots[s.head].prev = i
+	}
+	s.head = i
+	if s.tail == none {
+		s.tail = i
+	}
+}
+
+func (s *keyStore) unlink(i int32) {
+	p, n := s.slots[i].prev, s.slots[i].next
+	if p != none {
+		s.slots[p].next = n
+	} else {
+		s.head = n
+	}
+	if n != none {
+		s.slots[n].prev = p
+	} else {
+		s.tail = p
+	}
+}
+
+// less orders the LFU heap: fewer uses first, then older last use.
+func (s *keyStore) less(a, b int) bool {
+	x, y := &s.slots[s.heap[a]], &s.slots[s.heap[b]]
+	if x.uses != y.uses {
+		return x.uses < y.uses
+	}
+	return x.lastUse < y.lastUse
+}
+
+func (s *keyStore) swap(a, b int) {
+	s.heap[a], s.heap[b] = s.heap[b], s.heap[a]
+	s.slots[s.heap[a]].heapPos = int32(a)
+	s.slots[s.heap[b]].heapPos = int32(b)
+}
+
+func (s *keyStore) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !s.less(i, p) {
+			return
+		}
+		s.swap(i, p)
+		i = p
+	}
+}
+
+func (s *keyStore) down(i int) {
+	n := len(s.heap)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && s.less(c+1, c) {
+			c++
+		}
+		if !s.less(c, i) {
+			return
+		}
+		s.swap(i, c)
+		i = c
+	}
+}
+
+func (s *keyStore) heapRemove(i int) {
+	last := len(s.heap) - 1
+	if i != last {
+		s.swap(i, last)
+	}
+	s.heap = s.heap[:last]
+	if i < last {
+		s.down(i)
+		s.up(i)
+	}
+}

@@ -1,0 +1,201 @@
+package topology
+
+import (
+	"math/rand/v2"
+
+	"github.com/scalesim/scalesim/sim"
+)
+
+// station is the queueing part of a node: instances, each with workers
+// sharing one FIFO queue of bounded or unlimited length. When a job's
+// service time has elapsed the station tells its owner, which decides what
+// happens next and calls finish when the job leaves.
+type station struct {
+	net   *Network
+	owner server
+	rng   *rand.Rand
+	// times are the service times of reads and of writes.
+	times   [2]sim.Dist
+	workers int
+	queue   int
+	insts   []*instance
+	rr      int // next instance for jobs not placed by a balancer
+
+	// Statistics over the measurement window, summed over instances.
+	busy, queueLen                sim.TimeAverage
+	queued                        int
+	wait, hold                    sim.Summary
+	waitHist                      sim.Histogram
+	arrivals, completed, rejected int64
+}
+
+// server is a component with stations: told when a job's service time has
+// elapsed.
+type server interface {
+	served(j *job)
+}
+
+type instance struct {
+	st          *station
+	index       int
+	busy        int
+	outstanding int // jobs at the instance: queued, in service or in calls
+	arrivals    int64
+	queue       sim.FIFO[*job]
+	pools       []*connPool // a service instance's connection pools, by database
+}
+
+func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *station {
+	st := &station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue}
+	for i := 0; i < instances; i++ {
+		st.insts = append(st.insts, &instance{st: st, index: i})
+	}
+	return st
+}
+
+// capacity is the number of jobs the station can serve at once.
+func (st *station) capacity() int { return len(st.insts) * st.workers }
+
+// next picks an instance round-robin.
+func (st *station) next() *instance {
+	inst := st.insts[st.rr]
+	st.rr++
+	if st.rr == len(st.insts) {
+		st.rr = 0
+	}
+	return inst
+}
+
+// arrive queues j at inst, starts it if a worker is free, or rejects it if
+// the queue is full.
+func (st *station) arrive(j *job, inst *instance) {
+	now := st.net.k.Now()
+	j.st, j.inst, j.arrived = st, inst, now
+	st.arrivals++
+	inst.arrivals++
+	switch {
+	case inst.busy < st.workers:
+		inst.outstanding++
+		st.start(j)
+	case st.queue == Unlimited || inst.queue.Len() < st.queue:
+		inst.outstanding++
+		inst.queue.Push(j)
+		st.queued++
+		st.queueLen.Set(now, float64(st.queued))
+	default:
+		st.rejected++
+		j.rejected = true
+		st.net.reply(j)
+	}
+}
+
+func (st *station) start(j *job) {
+	now := st.net.k.Now()
+	j.inst.busy++
+	st.busy.Add(now, 1)
+	j.holding, j.started = true, now
+	w := float64(now - j.arrived)
+	st.wait.Add(w)
+	st.waitHist.Add(w)
+	write := 0
+	if st.net.writes(j) {
+		write = 1
+	}
+	st.net.k.After(st.times[write].Sample(st.rng), st.net, opServiceDone, j)
+}
+
+// release frees j's worker and gives it to the next queued job.
+func (st *station) release(j *job) {
+	now := st.net.k.Now()
+	j.holding = false
+	st.hold.Add(float64(now - j.started))
+	inst := j.inst
+	inst.busy--
+	st.busy.Add(now, -1)
+	if inst.queue.Len() > 0 {
+		next := inst.queue.Pop()
+		st.queued--
+		st.queueLen.Set(now, float64(st.queued))
+		st.start(next)
+	}
+}
+
+// finish ends j's visit: its worker (if still held) is freed.
+func (st *station) finish(j *job) {
+	if j.holding {
+		st.release(j)
+	}
+	j.inst.outstanding--
+	if !j.rejected {
+		st.completed++
+	}
+}
+
+func (st *station) resetStats(now sim.Time) {
+	st.busy.Reset(now)
+	st.queueLen.Reset(now)
+	st.wait, st.hold, st.waitHist = sim.Summary{}, sim.Summary{}, sim.Histogram{}
+	st.arrivals, st.completed, st.rejected = 0, 0, 0
+	for _, inst := range st.insts {
+		inst.arrivals = 0
+	}
+}
+
+// stats reports the station over a window ending now. Offered load is
+// arrivals per second × mean worker holding time ÷ workers; before any
+// visit ends it falls back to the mean service time.
+func (st *station) stats(window float64, now sim.Time) NodeStats {
+	capacity := float64(st.capacity())
+	hold := st.hold.Mean()
+	if st.hold.N() == 0 {
+		hold = st.times[0].Mean()
+	}
+	s := NodeStats{
+		Instances:   len(st.insts),
+		Utilization: st.busy.Mean(now) / capacity,
+		QueueLength: st.queueLen.Mean(now),
+		WaitMean:    st.wait.Mean(),
+		WaitP99:     st.waitHist.Quantile(0.99),
+		Arrivals:    st.arrivals,
+		Completed:   st.completed,
+		Rejected:    st.rejected,
+	}
+	if window > 0 {
+		s.Throughput = float64(st.completed) / window
+		s.OfferedLoad = float64(st.arrivals) / window * hold / capacity
+	}
+	return s
+}
+
+// connPool is one client instance's connections to a database: a request
+// holds a connection for its database visit, waiting in FIFO order when all
+// are taken.
+type connPool struct {
+	size, inUse int
+	waiting     sim.FIFO[*job]
+	db          *database
+}
+
+// acquire takes a connection for j, or queues j and reports false.
+func (p *connPool) acquire(j *job) bool {
+	if p.inUse < p.size {
+		p.inUse++
+		p.db.poolWaited(0)
+		return true
+	}
+	j.arrived = p.db.net.k.Now()
+	p.waiting.Push(j)
+	return false
+}
+
+// release returns a connection, handing it to the next waiting job, which
+// is returned (nil if none waits).
+func (p *connPool) release() *job {
+	if p.waiting.Len() == 0 {
+		p.inUse--
+		return nil
+	}
+	j := p.waiting.Pop()
+	p.db.poolWaited(float64(p.db.net.k.Now() - j.arrived))
+	return j
+}

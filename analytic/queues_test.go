@@ -67,3 +67,24 @@ func ExampleMMc() {
 	fmt.Printf("P(wait) = %.4f, mean wait = %.2f ms\n", q.WaitProbability(), q.MeanWait()*1000)
 	// Output: P(wait) = 0.5964, mean wait = 74.55 ms
 }
+
+func TestCheLRU(t *testing.T) {
+	// Uniform popularity: T solves N(1 − e^{−T/N}) = C, so the hit ratio is
+	// 1 − e^{−T/N} = C/N exactly.
+	pop := make([]float64, 1000)
+	for i := range pop {
+		pop[i] = 1.0 / 1000
+	}
+	if h := CheLRU(pop, 250); math.Abs(h-0.25) > 1e-9 {
+		t.Errorf("uniform: hit ratio %v, want 0.25", h)
+	}
+	if h := CheLRU(pop, 1000); h != 1 {
+		t.Errorf("everything fits: hit ratio %v, want 1", h)
+	}
+	if h := TTLHitRatio(pop, 1000, 1); math.Abs(h-0.5) > 1e-12 {
+		t.Errorf("TTL with one request per key per TTL: %v, want 1/2", h)
+	}
+	if f := StaleReadFraction(0.2, 2); math.Abs(f-(1-math.Exp(-0.4))) > 1e-15 {
+		t.Errorf("stale fraction %v", f)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/sim"
 )
@@ -15,11 +17,14 @@ import (
 // theory. Each runs independent replications (seeds 1..reps) and takes the
 // mean across them; the replications' spread gives the standard error SE.
 //
-// A figure passes when |estimate − theory| ≤ zTol·SE + bias, where bias is
+// A figure passes when |estimate − theory| ≤ k·SE + bias, where bias is
 // HistogramAccuracy·theory for quantiles read from the streaming histogram
-// (0 for means and shares). With zTol = 4 a correct simulator fails a given
-// check with probability about 6e-5. So that a check cannot pass merely by
-// being noisy, each also requires SE ≤ maxRelSE of the theoretical value.
+// (0 for means and shares), and k is the Student-t quantile, for the
+// replications' degrees of freedom, with the same two-sided tail as zTol = 4
+// standard normal deviations: a correct simulator fails a given check with
+// probability about 6e-5 however few replications it runs. So that a check
+// cannot pass merely by being noisy, each also requires SE ≤ maxRelSE of the
+// theoretical value.
 const (
 	zTol     = 4.0
 	maxRelSE = 0.02
@@ -75,7 +80,7 @@ func check(t *testing.T, what string, reports []*Report, metric func(*Report) fl
 	if quantile {
 		bias = sim.HistogramAccuracy * theory
 	}
-	tol := zTol*se + bias
+	tol := tQuantile(len(xs)-1)*se + bias
 	relErr := (mean - theory) / theory
 	t.Logf("%-28s sim %.6g  theory %.6g  error %+.2f%%  SE %.2f%%  tolerance ±%.2f%%",
 		what, mean, theory, 100*relErr, 100*se/theory, 100*tol/theory)
@@ -84,9 +89,16 @@ func check(t *testing.T, what string, reports []*Report, metric func(*Report) fl
 			what, se, 100*se/theory, 100*maxRelSE)
 	}
 	if math.Abs(mean-theory) > tol {
-		t.Errorf("%s: simulated %.6g, theory %.6g: off by %.3g, more than %.3g (%.0f SE + histogram bias)",
-			what, mean, theory, math.Abs(mean-theory), tol, zTol)
+		t.Errorf("%s: simulated %.6g, theory %.6g: off by %.3g, more than %.3g (%.3g SE + histogram bias)",
+			what, mean, theory, math.Abs(mean-theory), tol, tQuantile(len(xs)-1))
 	}
+}
+
+// tQuantile is the Student-t critical value with df degrees of freedom and
+// the two-sided tail of ±zTol under the standard normal.
+func tQuantile(df int) float64 {
+	tail := 2 * distuv.UnitNormal.CDF(-zTol)
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(1 - tail/2)
 }
 
 func meanLatency(r *Report) float64 { return r.Latency.Mean }

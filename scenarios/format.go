@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -62,6 +63,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	b.WriteString("\n")
+	for _, n := range r.Nodes {
+		writeDataTier(&b, n)
+	}
+	if len(r.Cost.ByNode) > 0 {
+		writeCost(&b, r.Cost, r.Nodes)
+	}
 	if r.Bottleneck != "" {
 		for _, n := range r.Nodes {
 			if n.Name == r.Bottleneck {
@@ -85,3 +92,79 @@ func (r *Report) WriteTable(w io.Writer) error {
 }
 
 func rate(v float64) string { return fmt.Sprintf("%.4g/s", v) }
+
+// writeDataTier writes a line or two on a cache, database or CDN.
+func writeDataTier(b *strings.Builder, n NodeReport) {
+	dur := yamlfile.FormatDuration
+	if c := n.Cache; c != nil {
+		fmt.Fprintf(b, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
+			n.Name, percent(c.HitRatio), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, percent(c.HottestKeyShare))
+		if len(c.NodeLoad) > 1 {
+			fmt.Fprintf(b, "%-11s node load %s (imbalance %.3g)\n", "", shares(c.NodeLoad), c.Imbalance)
+		}
+		if c.Failures > 0 || c.LostWrites > 0 {
+			fmt.Fprintf(b, "%-11s %d node failures lost %d write-back writes\n", "", c.Failures, c.LostWrites)
+		}
+	}
+	if d := n.Database; d != nil {
+		fmt.Fprintf(b, "%-11s %d reads (%d on replicas), %d writes", n.Name, d.Reads, d.ReplicaReads, d.Writes)
+		if d.ReplicaReads > 0 {
+			fmt.Fprintf(b, "; stale reads %s of replica reads (%d by their writer)", percent(d.StaleFraction), d.StaleOwnWrites)
+		}
+		if d.ReadYourWrites > 0 {
+			fmt.Fprintf(b, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
+		}
+		b.WriteString("\n")
+		if d.PoolWaits > 0 {
+			fmt.Fprintf(b, "%-11s connection pool wait mean %s, p99 %s\n", "", dur(d.PoolWaitMean), dur(d.PoolWaitP99))
+		}
+		if len(d.Shards) > 1 {
+			loads := make([]float64, len(d.Shards))
+			for i, sh := range d.Shards {
+				loads[i] = sh.Load
+			}
+			fmt.Fprintf(b, "%-11s shard load %s (imbalance %.3g)\n", "", shares(loads), d.Imbalance)
+			fmt.Fprintf(b, "%-11s going to %d shards moves", "", len(d.Shards)+1)
+			for _, p := range topology.Partitions {
+				fmt.Fprintf(b, " %s %s", p, percent(d.ReshardMoved[p]))
+			}
+			b.WriteString(" of keys\n")
+		}
+	}
+	if c := n.CDN; c != nil {
+		fmt.Fprintf(b, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
+			n.Name, percent(c.EdgeHitRatio), percent(c.OriginOffload), c.EgressBytes/1e9)
+	}
+}
+
+// shares writes up to 8 shares, then an ellipsis.
+func shares(v []float64) string {
+	parts := make([]string, 0, 9)
+	for i, x := range v {
+		if i == 8 {
+			parts = append(parts, fmt.Sprintf("… (%d in all)", len(v)))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%.3g%%", x*100))
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeCost writes the monthly cost and its breakdown in node order.
+func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
+	fmt.Fprintf(b, "cost        %s/month, %s per million requests\n", usd(c.MonthlyUSD), usd(c.PerMillionRequestsUSD))
+	var parts []string
+	for _, n := range nodes {
+		if v, ok := c.ByNode[n.Name]; ok {
+			parts = append(parts, n.Name+" "+usd(v))
+		}
+	}
+	fmt.Fprintf(b, "            %s (prices: %s)\n", strings.Join(parts, ", "), c.Priced)
+}
+
+func usd(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("$%.0f", v)
+	}
+	return fmt.Sprintf("$%.3g", v)
+}

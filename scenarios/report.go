@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -25,6 +26,7 @@ type Report struct {
 	Nodes        []NodeReport  `json:"nodes"`
 	Bottleneck   string        `json:"bottleneck"`
 	StoppedEarly string        `json:"stopped_early,omitempty"`
+	Cost         Cost          `json:"cost"`
 	SLO          SLOResult     `json:"slo"`
 	// Events is the number of simulation events the run processed.
 	Events uint64 `json:"events"`
@@ -46,7 +48,9 @@ type RequestCounts struct {
 	Completed int64 `json:"completed"`
 	Rejected  int64 `json:"rejected"`  // a full queue turned them away
 	TimedOut  int64 `json:"timed_out"` // the client stopped waiting
-	Failed    int64 `json:"failed"`    // ended in error for another reason
+	// Failed are writes acknowledged but lost: a write-back cache node
+	// failed before flushing them.
+	Failed int64 `json:"failed"`
 	// Unfinished were still in the system when the run ended.
 	Unfinished int64 `json:"unfinished"`
 }
@@ -82,6 +86,22 @@ type NodeReport struct {
 	Wait        WaitStats `json:"wait"`
 	Rejected    int64     `json:"rejected"`
 	Saturated   bool      `json:"saturated"`
+	// Figures of caches, databases and CDNs.
+	Cache    *topology.CacheStats    `json:"cache,omitempty"`
+	Database *topology.DatabaseStats `json:"database,omitempty"`
+	CDN      *topology.CDNStats      `json:"cdn,omitempty"`
+}
+
+// Cost is what the architecture costs for a 730-hour month at the measured
+// load: hourly prices × billable units (instances, cache nodes, database
+// servers), plus usage prices (per million requests, per GB of egress)
+// extrapolated from the window's rates.
+type Cost struct {
+	MonthlyUSD            float64            `json:"monthly_usd"`
+	PerMillionRequestsUSD float64            `json:"per_million_requests_usd"`
+	ByNode                map[string]float64 `json:"by_node"`
+	// Priced says where prices came from; empty when no node has one.
+	Priced string `json:"priced,omitempty"`
 }
 
 // WaitStats describe the time queued before a worker takes a request.
@@ -153,13 +173,24 @@ func (r *runner) report() *Report {
 		culprit = r.net.MostQueued()
 	}
 	worst := 0.0
-	for _, st := range r.net.Stats(window, now) {
+	rep.Cost.ByNode = map[string]float64{}
+	for i, st := range r.net.Stats(window, now) {
+		node := r.s.Topology.Nodes[i]
+		if node.Price != (topology.Price{}) {
+			c := node.Monthly(st.Usage)
+			rep.Cost.ByNode[node.Name] = c
+			rep.Cost.MonthlyUSD += c
+		}
 		nr := NodeReport{
 			Name: st.Name, Kind: st.Kind, Instances: st.Instances,
 			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, Throughput: st.Throughput,
 			QueueLength: st.QueueLength, Wait: WaitStats{Mean: st.WaitMean, P99: st.WaitP99},
 			Rejected:  st.Rejected,
 			Saturated: st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
+			Cache:     st.Cache, Database: st.Database, CDN: st.CDN,
+		}
+		if st.Cache != nil {
+			rep.Requests.Failed += st.Cache.LostWrites
 		}
 		if load := math.Max(st.OfferedLoad, st.Utilization); load > worst {
 			worst, rep.Bottleneck = load, st.Name
@@ -169,8 +200,26 @@ func (r *runner) report() *Report {
 	if culprit != "" {
 		rep.Bottleneck = culprit
 	}
+	if len(rep.Cost.ByNode) > 0 {
+		rep.Cost.Priced = priced(r.s.Topology)
+		if rep.Throughput > 0 {
+			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
+		}
+	}
 	rep.SLO = r.s.SLO.judge(rep, r.net.Overload() != "")
 	return rep
+}
+
+// priced says where the topology's prices came from.
+func priced(t *topology.Topology) string {
+	catalogue := false
+	for _, n := range t.Nodes {
+		catalogue = catalogue || n.Price.Instance != ""
+	}
+	if catalogue {
+		return "catalogue of " + topology.CatalogueDate + " (AWS us-east-1 on-demand) and the file's cost fields"
+	}
+	return "the file's cost fields"
 }
 
 // judge checks a report against the objectives. An overloaded run fails.

@@ -45,12 +45,12 @@ func Run(s *Scenario) (*Report, error) {
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
-		Seed:    s.Run.Seed,
-		Classes: s.Workload.ClassNames(),
-		Timeout: s.Workload.Timeout,
-		Limits:  topology.Limits{MaxInFlight: s.Run.MaxInFlight},
-		Writes:  s.Workload.IsWrite(),
-		KeyCount: s.Workload.KeyCount(),
+		Seed:           s.Run.Seed,
+		Classes:        s.Workload.ClassNames(),
+		Timeout:        s.Workload.Timeout,
+		Limits:         topology.Limits{MaxInFlight: s.Run.MaxInFlight},
+		Writes:         s.Workload.IsWrite(),
+		KeyCount:       s.Workload.KeyCount(),
 		DefaultLatency: s.Latency,
 	}, r)
 	if err != nil {

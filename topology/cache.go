@@ -195,18 +195,26 @@ func (c *cache) resetStats(now sim.Time) {
 
 // CacheStats are a cache's figures over the measurement window.
 type CacheStats struct {
-	Gets, Hits int64
-	HitRatio   float64
-	// OriginReads are misses that went on to the origin (coalesced misses
-	// did not).
-	OriginReads, Coalesced   int64
-	Sets, Deletes            int64
-	Evictions, Expirations   int64
-	Failures, LostWrites     int64
-	Keys                     int // held at the end
-	HottestKeyShare          float64
-	NodeLoad                 []float64 // each node's share of operations
-	Imbalance                float64   // busiest node's load ÷ the mean
+	Gets     int64   `json:"gets"`
+	Hits     int64   `json:"hits"`
+	HitRatio float64 `json:"hit_ratio"`
+	// OriginReads are misses that went on to the origin; Coalesced misses
+	// waited for another's fill instead.
+	OriginReads int64 `json:"origin_reads"`
+	Coalesced   int64 `json:"coalesced"`
+	Sets        int64 `json:"sets"`
+	Deletes     int64 `json:"deletes"`
+	Evictions   int64 `json:"evictions"`
+	Expirations int64 `json:"expirations"`
+	// Failures of cache nodes, and the write-back writes they lost.
+	Failures   int64 `json:"failures"`
+	LostWrites int64 `json:"lost_writes"`
+	Keys       int   `json:"keys"` // held at the end
+	// HottestKeyShare is the most requested key's share of gets (estimated
+	// from one get in eight).
+	HottestKeyShare float64   `json:"hottest_key_share"`
+	NodeLoad        []float64 `json:"node_load"` // each node's share of operations
+	Imbalance       float64   `json:"imbalance"` // busiest node's load ÷ the mean
 }
 
 func (c *cache) stats(window float64, now sim.Time) NodeStats {

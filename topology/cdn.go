@@ -70,11 +70,15 @@ func (c *cdn) resetStats(sim.Time) {
 
 // CDNStats are a CDN's figures over the measurement window.
 type CDNStats struct {
-	Requests, CachedRequests, EdgeHits, OriginFetches int64
-	EdgeHitRatio                                      float64 // of cached-class requests
+	Requests       int64 `json:"requests"`
+	CachedRequests int64 `json:"cached_requests"` // of the cached classes
+	EdgeHits       int64 `json:"edge_hits"`
+	OriginFetches  int64 `json:"origin_fetches"`
+	// EdgeHitRatio is edge hits over cached-class requests.
+	EdgeHitRatio float64 `json:"edge_hit_ratio"`
 	// OriginOffload is the share of all requests the origin did not see.
-	OriginOffload float64
-	EgressBytes   float64
+	OriginOffload float64 `json:"origin_offload"`
+	EgressBytes   float64 `json:"egress_bytes"`
 }
 
 func (c *cdn) stats(window float64, _ sim.Time) NodeStats {

@@ -223,31 +223,35 @@ func (db *database) resetStats(now sim.Time) {
 
 // DatabaseStats are a database's figures over the measurement window.
 type DatabaseStats struct {
-	Reads, Writes              int64
-	PrimaryReads, ReplicaReads int64
+	Reads        int64 `json:"reads"`
+	Writes       int64 `json:"writes"`
+	PrimaryReads int64 `json:"primary_reads"`
+	ReplicaReads int64 `json:"replica_reads"`
 	// StaleReads are replica reads of a key whose latest write the replica
-	// had not applied; StaleOwnWrites those by the user who wrote it.
-	StaleReads, StaleOwnWrites int64
-	StaleFraction              float64 // of replica reads
+	// had not applied; StaleOwnWrites are those by the user who wrote it.
+	StaleReads     int64   `json:"stale_reads"`
+	StaleOwnWrites int64   `json:"stale_own_writes"`
+	StaleFraction  float64 `json:"stale_fraction"` // of replica reads
 	// ReadYourWrites counts reads sent to the primary because their user
 	// wrote recently.
-	ReadYourWrites int64
-	// PoolWaits counts connection acquisitions; PoolWait* is the time they
-	// waited.
-	PoolWaits              int64
-	PoolWaitMean, PoolWait99 float64
-	Shards                 []ShardStats
-	Imbalance              float64 // busiest shard's load ÷ the mean
+	ReadYourWrites int64 `json:"read_your_writes_routed"`
+	// PoolWaits counts pooled connection acquisitions, PoolWaitMean and
+	// PoolWaitP99 the time they waited.
+	PoolWaits    int64        `json:"pool_waits"`
+	PoolWaitMean float64      `json:"pool_wait_mean"`
+	PoolWaitP99  float64      `json:"pool_wait_p99"`
+	Shards       []ShardStats `json:"shards"`
+	Imbalance    float64      `json:"imbalance"` // busiest shard's load ÷ the mean
 	// ReshardMoved is, for each partitioning scheme, the fraction of keys
 	// that would move going from this many shards to one more.
-	ReshardMoved map[string]float64
+	ReshardMoved map[string]float64 `json:"reshard_moved,omitempty"`
 }
 
 // ShardStats are one shard's figures.
 type ShardStats struct {
-	Load               float64 // share of the database's requests
-	PrimaryUtilization float64
-	ReplicaUtilization float64
+	Load               float64 `json:"load"` // share of the database's requests
+	PrimaryUtilization float64 `json:"primary_utilization"`
+	ReplicaUtilization float64 `json:"replica_utilization"`
 }
 
 func (db *database) stats(window float64, now sim.Time) NodeStats {
@@ -268,7 +272,7 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
 		StaleFraction: share(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
-		PoolWaits: int64(db.poolWait.N()), PoolWaitMean: db.poolWait.Mean(), PoolWait99: db.poolWaitHist.Quantile(0.99)}
+		PoolWaits: int64(db.poolWait.N()), PoolWaitMean: db.poolWait.Mean(), PoolWaitP99: db.poolWaitHist.Quantile(0.99)}
 	var total, most float64
 	for _, sh := range db.shards {
 		arr := float64(sh.primary.arrivals)

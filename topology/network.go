@@ -43,10 +43,10 @@ type Observer interface {
 type opKind uint8
 
 const (
-	opAuto   opKind = iota // read or write according to the request's class
-	opRead                 // a read, whatever the class (a cache miss's origin read)
-	opWrite                // a write, whatever the class
-	opGet                  // cache operations
+	opAuto  opKind = iota // read or write according to the request's class
+	opRead                // a read, whatever the class (a cache miss's origin read)
+	opWrite               // a write, whatever the class
+	opGet                 // cache operations
 	opSet
 	opDelete
 )

@@ -1,0 +1,65 @@
+package analytic
+
+import "math"
+
+// CheLRU is the hit ratio of an LRU cache of capacity keys under the
+// independent reference model with request probabilities pop, by Che's
+// approximation (H. Che, Y. Tung and Z. Wang, "Hierarchical Web caching
+// systems: modeling, design and experimental results", IEEE JSAC 20(7),
+// 2002; justified by Fricker, Robert and Roberts, ITC 2012): a key is in the
+// cache if it was requested within the characteristic time T, the root of
+// Σᵢ (1 − e^{−pᵢT}) = capacity, so the hit ratio is Σᵢ pᵢ (1 − e^{−pᵢT}).
+// Time is measured in requests. It returns 1 when every key fits.
+func CheLRU(pop []float64, capacity float64) float64 {
+	if capacity >= float64(len(pop)) {
+		return 1
+	}
+	occupied := func(t float64) float64 {
+		sum := 0.0
+		for _, p := range pop {
+			sum -= math.Expm1(-p * t)
+		}
+		return sum
+	}
+	lo, hi := 0.0, 1.0
+	for occupied(hi) < capacity {
+		hi *= 2
+	}
+	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
+		mid := (lo + hi) / 2
+		if occupied(mid) < capacity {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	t := (lo + hi) / 2
+	hit := 0.0
+	for _, p := range pop {
+		hit -= p * math.Expm1(-p*t)
+	}
+	return hit
+}
+
+// TTLHitRatio is the hit ratio of a cache without capacity limit whose
+// entries expire ttl seconds after being filled, when requests arrive as a
+// Poisson process of rate requests per second with key probabilities pop.
+// Each miss starts a period of length ttl in which all of the key's
+// requests hit, so by renewal-reward a key requested at rate λ hits with
+// probability λ·ttl / (1 + λ·ttl) (Jung, Berger and Balakrishnan, "Modeling
+// TTL-based Internet caches", IEEE INFOCOM 2003).
+func TTLHitRatio(pop []float64, rate, ttl float64) float64 {
+	hit := 0.0
+	for _, p := range pop {
+		x := p * rate * ttl
+		hit += p * x / (1 + x)
+	}
+	return hit
+}
+
+// StaleReadFraction is the probability that a read of a key, at a random
+// time, finds the latest write not yet applied by a replica that lags by a
+// constant lag, when the key is written as a Poisson process of rate
+// writes per second: the chance of a write in the last lag seconds,
+// 1 − e^{−rate·lag}.
+func StaleReadFraction(rate, lag float64) float64 { return -math.Expm1(-rate * lag) }

@@ -96,7 +96,8 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		d.Errorf(root, "the scenario needs nodes")
 	} else {
 		s.Topology = topology.Decode(d, m.Get("nodes"), m.Get("entry"), s.Workload.ClassNames())
-		s.Topology.CheckKeys(d, s.Workload.Keys != nil)
+		// Keys given but invalid are reported already.
+		s.Topology.CheckKeys(d, yamlfile.Find(m.Get("workload"), "keys") != nil)
 	}
 	if m.Has("network") {
 		if net, ok := d.Mapping(m.Get("network"), "network", "latency"); ok && net.Has("latency") {

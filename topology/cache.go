@@ -173,7 +173,9 @@ func (c *cache) Handle(_ sim.Time, op int, data any) {
 		c.lostWrites += cn.unflushed
 		c.clearDirty(cn)
 		cn.store.clear()
-		c.net.k.After(c.spec.Failures.Sample(c.failRng), c, opFail, cn)
+		if c.spec.Failures != nil {
+			c.net.k.After(c.spec.Failures.Sample(c.failRng), c, opFail, cn)
+		}
 	}
 }
 

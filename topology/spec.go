@@ -271,17 +271,25 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 	return t
 }
 
-// CheckKeys reports the nodes that need the workload to give keys (caches,
-// CDNs, sharded databases) when it gives none.
+// CheckKeys reports, once, the nodes that need the workload to give keys
+// (caches, CDNs, sharded databases) when it gives none.
 func (t *Topology) CheckKeys(d *yamlfile.Decoder, hasKeys bool) {
 	if hasKeys {
 		return
 	}
+	var need []string
+	var first *yaml.Node
 	for _, n := range t.Nodes {
 		if n.Cache != nil || n.CDN != nil || (n.Database != nil && n.Database.Shards > 1) {
-			d.Errorf(n.pos, "%s %s needs the workload to say which keys requests touch, e.g. keys: {dist: zipf, s: 0.9, count: 1M}",
-				n.Kind, n.Name)
+			need = append(need, n.Kind+" "+n.Name)
+			if first == nil {
+				first = n.pos
+			}
 		}
+	}
+	if first != nil {
+		d.Errorf(first, "%s: the workload must say which keys requests touch, e.g. keys: {dist: zipf, s: 0.9, count: 1M}",
+			strings.Join(need, ", "))
 	}
 }
 

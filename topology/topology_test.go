@@ -27,9 +27,17 @@ func build(t *testing.T, entry, nodes string) (*Network, *sim.Kernel, *outcomes)
 	return net, k, obs
 }
 
-type outcomes struct{ byKind [3]int }
+type outcomes struct {
+	byKind   [3]int
+	onFinish func(now sim.Time)
+}
 
-func (o *outcomes) Finished(_ *Request, _ sim.Time, out Outcome) { o.byKind[out]++ }
+func (o *outcomes) Finished(_ *Request, now sim.Time, out Outcome) {
+	o.byKind[out]++
+	if o.onFinish != nil {
+		o.onFinish(now)
+	}
+}
 
 func outstanding(b *balancer) []int {
 	var out []int

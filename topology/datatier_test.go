@@ -1,0 +1,206 @@
+package topology
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/scalesim/scalesim/sim"
+)
+
+// TestKeyStorePolicies checks which key each policy evicts.
+func TestKeyStorePolicies(t *testing.T) {
+	for _, c := range []struct {
+		policy  string
+		evicted int64 // after put 1, 2, 3; get 1; get 1; get 2; put 4
+	}{
+		{EvictLRU, 3},  // 3 is the least recently used
+		{EvictFIFO, 1}, // 1 came in first
+		{EvictLFU, 3},  // 3 was used once, 2 twice, 1 three times
+	} {
+		s := newKeyStore(c.policy, 3, 0, nil)
+		for _, k := range []int64{1, 2, 3} {
+			s.put(k, 0)
+		}
+		for _, k := range []int64{1, 1, 2} {
+			if !s.get(k, 0) {
+				t.Fatalf("%s: key %d missing before any eviction", c.policy, k)
+			}
+		}
+		s.put(4, 0)
+		if s.len() != 3 || s.evictions != 1 {
+			t.Fatalf("%s: %d keys, %d evictions after overfilling", c.policy, s.len(), s.evictions)
+		}
+		for _, k := range []int64{1, 2, 3, 4} {
+			if got := s.get(k, 0); got == (k == c.evicted) {
+				t.Errorf("%s: key %d held = %v; want %d evicted", c.policy, k, got, c.evicted)
+			}
+		}
+	}
+	r := newKeyStore(EvictRandom, 2, 0, sim.NewStream(1, "evict"))
+	for k := int64(0); k < 100; k++ {
+		r.put(k, 0)
+	}
+	if r.len() != 2 || r.evictions != 98 || !r.get(99, 0) {
+		t.Errorf("random: %d keys, %d evictions; the newest key must be held", r.len(), r.evictions)
+	}
+}
+
+// TestKeyStoreTTLAndRemove checks expiry at exactly the TTL, renewal by a
+// set, and removal.
+func TestKeyStoreTTLAndRemove(t *testing.T) {
+	s := newKeyStore(EvictLRU, 10, 2, nil)
+	s.put(1, 0)
+	if !s.get(1, 1.999) {
+		t.Fatal("key expired early")
+	}
+	if s.get(1, 2) || s.expirations != 1 || s.len() != 0 {
+		t.Fatalf("key not expired at its TTL (%d expirations, %d keys)", s.expirations, s.len())
+	}
+	s.put(2, 0)
+	s.put(2, 1.5) // renews to 3.5
+	if !s.get(2, 3) {
+		t.Error("a set did not renew the TTL")
+	}
+	s.remove(2)
+	s.remove(2)
+	if s.get(2, 3) || s.len() != 0 {
+		t.Error("removed key still held")
+	}
+	// Freed slots are reused: the store never grows past its capacity.
+	for k := int64(0); k < 1000; k++ {
+		s.put(k, 10)
+		s.remove(k)
+	}
+	if len(s.slots) > 10 {
+		t.Errorf("%d slots for a capacity of 10", len(s.slots))
+	}
+}
+
+// TestKeyStoreNoAllocs checks that a warm store allocates nothing.
+func TestKeyStoreNoAllocs(t *testing.T) {
+	for _, policy := range Evictions {
+		s := newKeyStore(policy, 1000, 0, sim.NewStream(1, "e"))
+		k := int64(0)
+		for ; k < 5000; k++ {
+			s.put(k, 0)
+		}
+		if a := testing.AllocsPerRun(1000, func() {
+			k++
+			if !s.get(k%3000, 0) {
+				s.put(k%3000, 0)
+			}
+		}); a != 0 {
+			t.Errorf("%s: %v allocations per operation", policy, a)
+		}
+	}
+}
+
+// TestReshardMoved checks the fraction of keys moving from N to N+1 shards:
+// N/(N+1) for modulo hashing; 1/(N+1) for consistent hashing, within four
+// standard deviations of the new shard's share of a ring of V points per
+// shard (its share is Beta(V, N·V), sd ≈ √(N/((N+1)²((N+1)V+1)))); and about
+// 1/(N+1) for a directory, which moves whole buckets.
+func TestReshardMoved(t *testing.T) {
+	const keys = 1_000_000 // 200 000 are sampled
+	sampleSD := func(p float64) float64 { return math.Sqrt(p * (1 - p) / reshardSample) }
+	for _, n := range []int{2, 4, 8, 16} {
+		t.Run(fmt.Sprint(n, " shards"), func(t *testing.T) {
+			N := float64(n)
+			hash := ReshardMoved(PartitionHash, n, keys, 0)
+			if want := N / (N + 1); math.Abs(hash-want) > 4*sampleSD(want) {
+				t.Errorf("hash moved %.4f, want %.4f", hash, want)
+			}
+			for _, v := range []int{64, DefaultVNodes, 1000} {
+				got := ReshardMoved(PartitionConsistent, n, keys, v)
+				want := 1 / (N + 1)
+				sd := math.Sqrt(N/((N+1)*(N+1)*((N+1)*float64(v)+1))) + sampleSD(want)
+				if math.Abs(got-want) > 4*sd {
+					t.Errorf("consistent with %d vnodes moved %.4f, want %.4f ± %.4f", v, got, want, 4*sd)
+				}
+			}
+			dir := ReshardMoved(PartitionDirectory, n, keys, 0)
+			want := math.Floor(directoryBuckets/(N+1)) / directoryBuckets
+			if math.Abs(dir-want) > 4*sampleSD(want) {
+				t.Errorf("directory moved %.4f, want %.4f", dir, want)
+			}
+			t.Logf("%d → %d shards moves: hash %.4f, consistent %.4f, directory %.4f, range %.4f",
+				n, n+1, hash, ReshardMoved(PartitionConsistent, n, keys, DefaultVNodes), dir, ReshardMoved(PartitionRange, n, keys, 0))
+		})
+	}
+}
+
+// TestWriteBack checks that a write-back cache acknowledges sets at once,
+// writes each dirty key to the database once per flush, and that a node
+// failure loses the writes not yet flushed.
+func TestWriteBack(t *testing.T) {
+	net, k, obs := build(t, "app", `
+  app:
+    kind: service
+    workers: 100
+    service_time: 1ms
+    calls: [{to: cache, op: set, policy: write_back, write: [db]}]
+  cache: {kind: cache, capacity: 100, flush_interval: 10s}
+  db: {kind: database, workers: 10, service_time: 1ms}
+`)
+	net.opts.KeyCount = 10
+	db := net.comps[2].(*database)
+	c := net.comps[1].(*cache)
+	// Five writes to key 7 and one to key 8 before the first flush.
+	for _, key := range []int64{7, 7, 7, 7, 7, 8} {
+		net.Submit(1, -1, -1, key)
+	}
+	k.Run(5)
+	if obs.byKind[Completed] != 6 || db.writes != 0 {
+		t.Fatalf("%d completed, %d database writes before the flush; want 6 and 0", obs.byKind[Completed], db.writes)
+	}
+	k.Run(11)
+	if db.writes != 2 {
+		t.Fatalf("the flush wrote %d times, want once per dirty key (2)", db.writes)
+	}
+	// Three more writes, then the node fails before the next flush.
+	for range 3 {
+		net.Submit(1, -1, -1, 9)
+	}
+	k.Run(12)
+	c.Handle(k.Now(), opFail, c.nodes[0])
+	k.Run(30)
+	if c.lostWrites != 3 || db.writes != 2 || c.nodes[0].store.len() != 0 {
+		t.Errorf("after the failure: %d writes lost (want 3), %d database writes (want 2), %d keys held (want 0)",
+			c.lostWrites, db.writes, c.nodes[0].store.len())
+	}
+}
+
+// TestCDNEdge checks that a CDN serves a cached object from the edge at the
+// edge latency, fetches a miss from the origin, and passes other classes
+// through.
+func TestCDNEdge(t *testing.T) {
+	net, k, obs := build(t, "edge", `
+  edge:
+    kind: cdn
+    origin: app
+    classes: [read]
+    capacity: 10
+    edge_latency: {dist: constant, value: 10ms}
+    origin_latency: {dist: constant, value: 50ms}
+    object_size: 1KB
+  app: {kind: service, workers: 10, service_time: {dist: constant, value: 5ms}}
+`)
+	var ends []float64
+	obs.onFinish = func(now sim.Time) { ends = append(ends, float64(now)) }
+	net.Submit(0, -1, -1, 1) // miss: 10 + 50 + 5 ms
+	k.Run(1)
+	net.Submit(0, -1, -1, 1) // hit: 10 ms
+	net.Submit(1, -1, -1, 1) // write class, passed through: 65 ms
+	k.Run(2)
+	want := []float64{0.065, 1.010, 1.065}
+	for i := range want {
+		if i >= len(ends) || math.Abs(ends[i]-want[i]) > 1e-9 {
+			t.Fatalf("requests ended at %v, want %v", ends, want)
+		}
+	}
+	c := net.comps[0].(*cdn)
+	if c.hits != 1 || c.originFetches != 2 || c.egress != 2000 {
+		t.Errorf("%d hits, %d origin fetches, %g bytes out; want 1, 2, 2000", c.hits, c.originFetches, c.egress)
+	}
+}

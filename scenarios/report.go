@@ -210,14 +210,24 @@ func (r *runner) report() *Report {
 	return rep
 }
 
-// priced says where the topology's prices came from.
+// priced says where the topology's prices came from: the catalogue, the
+// file's cost fields, or both.
 func priced(t *topology.Topology) string {
-	catalogue := false
+	catalogue, file := false, false
 	for _, n := range t.Nodes {
-		catalogue = catalogue || n.Price.Instance != ""
+		if n.Price.Instance == "" {
+			file = file || n.Price != (topology.Price{})
+			continue
+		}
+		catalogue = true
+		file = file || n.Price != topology.CatalogueEntry(n.Price.Instance)
 	}
-	if catalogue {
-		return "catalogue of " + topology.CatalogueDate + " (AWS us-east-1 on-demand) and the file's cost fields"
+	from := "catalogue of " + topology.CatalogueDate + " (AWS us-east-1 on-demand)"
+	switch {
+	case catalogue && file:
+		return from + " and the file's cost fields"
+	case catalogue:
+		return from
 	}
 	return "the file's cost fields"
 }

@@ -72,6 +72,17 @@ var Catalogue = map[string]Price{
 	"cloudfront": {PerGB: 0.085, PerMillion: 1.00},
 }
 
+// CatalogueEntry is the catalogue's price of an instance type, with
+// Instance set; the zero Price if the type is not listed.
+func CatalogueEntry(name string) Price {
+	p, ok := Catalogue[name]
+	if !ok {
+		return Price{}
+	}
+	p.Instance = name
+	return p
+}
+
 // CatalogueNames lists the catalogue's instance types.
 func CatalogueNames() []string { return slices.Sorted(maps.Keys(Catalogue)) }
 

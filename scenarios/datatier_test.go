@@ -273,9 +273,9 @@ nodes:
     service_time: {dist: constant, value: 0}
     calls: [db]
   db: {kind: database, pool: 4, workers: 64, service_time: {dist: exponential, mean: 10ms}}
-run: {warmup: 100s, duration: 1000s}
+run: {warmup: 100s, duration: 2000s}
 `
-	reports := replicate(t, text, 8)
+	reports := replicate(t, text, 10)
 	q := analytic.MMc{Lambda: 320, Mu: 100, C: 4}
 	check(t, "pool wait (Erlang C)", reports, func(r *Report) float64 { return node(r, "db").Database.PoolWaitMean }, q.MeanWait(), false)
 }

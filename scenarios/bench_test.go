@@ -43,6 +43,33 @@ func BenchmarkMMc(b *testing.B) {
 	b.ReportMetric(float64(b.N*customers)/sec, "customers/s")
 }
 
+// BenchmarkBuiltins runs the data-tier built-ins (caches, replicas, pools,
+// shards, a CDN) and reports events and requests per second of wall time.
+func BenchmarkBuiltins(b *testing.B) {
+	for _, name := range []string{"read-heavy", "sharded-writes"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var events, requests int64
+			for i := 0; i < b.N; i++ {
+				s, err := Builtin(name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := Run(s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				events += int64(r.Events)
+				requests += r.Requests.Arrived
+			}
+			sec := b.Elapsed().Seconds()
+			b.ReportMetric(float64(events)/sec, "events/s")
+			b.ReportMetric(sec*1e9/float64(events), "ns/event")
+			b.ReportMetric(float64(requests)/sec, "requests/s")
+		})
+	}
+}
+
 // BenchmarkFloorMMc is the least work any event-driven simulator must do for
 // the same model: a hand-written binary heap of departure times, exponential
 // draws from the same PCG generator, and a running sum of sojourn times. The

@@ -50,7 +50,20 @@ const (
 	MaxCacheKeys     = 5_000_000 // over all nodes of one cache
 	MaxDatabaseNodes = 1000      // primaries and replicas of one database
 	DefaultVNodes    = 160
+	// MaxRingPoints bounds a hash ring: nodes (or shards) × vnodes.
+	MaxRingPoints = 1_000_000
+	// MinFailureInterval is the shortest mean time between a cache node's
+	// failures: failures are events, and a run must end in bounded time.
+	MinFailureInterval = 1.0
 )
+
+// checkRing reports a hash ring too large to build.
+func checkRing(d *yamlfile.Decoder, m yamlfile.Map, what string, parts, vnodes int) {
+	if parts*vnodes > MaxRingPoints {
+		d.Errorf(m.Node, "%s: %d × %d virtual nodes make a hash ring of %d points; at most %d are simulated",
+			what, parts, vnodes, parts*vnodes, MaxRingPoints)
+	}
+}
 
 // Database is a primary with Replicas read replicas, or Shards of them.
 type Database struct {
@@ -188,6 +201,10 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, n *Node) {
 		d.Errorf(m.Get("flush_interval"), "%s flush_interval must be positive", what)
 	}
 	distField(d, m, "failures", what, &c.Failures)
+	if c.Failures != nil && c.Failures.Mean() < MinFailureInterval {
+		d.Errorf(m.Get("failures"), "%s: failures must be at least %gs apart on average", what, MinFailureInterval)
+	}
+	checkRing(d, m, what, c.Nodes, c.VNodes)
 }
 
 func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, n *Node) {
@@ -227,6 +244,9 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, n *Node) {
 				d.Errorf(m.Key(k), "%s: %s needs replicas", what, k)
 			}
 		}
+	}
+	if db.Partition == PartitionConsistent {
+		checkRing(d, m, what, db.Shards, db.VNodes)
 	}
 	if db.Shards == 1 && (m.Has("partition") || m.Has("vnodes")) {
 		d.Errorf(m.Key("kind"), "%s: partition and vnodes need shards: N (more than 1)", what)

@@ -231,22 +231,26 @@ func (c *cache) stats(window float64, now sim.Time) NodeStats {
 	}
 	_, top, n := c.hot.Top()
 	cs.HottestKeyShare = share(float64(top), float64(n))
-	cs.NodeLoad, cs.Imbalance = loadShares(c.st.insts)
+	arrivals := make([]float64, len(c.st.insts))
+	for i, inst := range c.st.insts {
+		arrivals[i] = float64(inst.arrivals)
+	}
+	cs.NodeLoad, cs.Imbalance = loadShares(arrivals)
 	s.Cache = cs
 	return s
 }
 
-// loadShares is each instance's share of arrivals, and the largest over
-// the mean.
-func loadShares(insts []*instance) ([]float64, float64) {
+// loadShares is each part's share of the arrivals, and the largest share
+// over the mean.
+func loadShares(arrivals []float64) ([]float64, float64) {
 	var total, most float64
-	for _, inst := range insts {
-		total += float64(inst.arrivals)
-		most = max(most, float64(inst.arrivals))
+	for _, a := range arrivals {
+		total += a
+		most = max(most, a)
 	}
-	out := make([]float64, len(insts))
-	for i, inst := range insts {
-		out[i] = share(float64(inst.arrivals), total)
+	out := make([]float64, len(arrivals))
+	for i, a := range arrivals {
+		out[i] = share(a, total)
 	}
-	return out, share(most, total/float64(len(insts)))
+	return out, share(most, total/float64(len(arrivals)))
 }

@@ -255,41 +255,30 @@ type ShardStats struct {
 }
 
 func (db *database) stats(window float64, now sim.Time) NodeStats {
-	var s NodeStats
-	for _, st := range stationsOf(db) {
-		ss := st.stats(window, now)
-		if ss.Utilization >= s.Utilization {
-			s.Utilization, s.WaitMean, s.WaitP99 = ss.Utilization, ss.WaitMean, ss.WaitP99
-		}
-		s.OfferedLoad = max(s.OfferedLoad, ss.OfferedLoad)
-		s.QueueLength += ss.QueueLength
-		s.Throughput += ss.Throughput
-		s.Arrivals += ss.Arrivals
-		s.Completed += ss.Completed
-		s.Rejected += ss.Rejected
-	}
-	s.Instances = db.node.Units()
+	s := NodeStats{Instances: db.node.Units()}
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
 		StaleFraction: share(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
 		PoolWaits: int64(db.poolWait.N()), PoolWaitMean: db.poolWait.Mean(), PoolWaitP99: db.poolWaitHist.Quantile(0.99)}
-	var total, most float64
-	for _, sh := range db.shards {
-		arr := float64(sh.primary.arrivals)
-		ss := ShardStats{PrimaryUtilization: sh.primary.stats(window, now).Utilization}
+	arrivals := make([]float64, len(db.shards))
+	for i, sh := range db.shards {
+		primary := sh.primary.stats(window, now)
+		s.add(primary)
+		arrivals[i] = float64(primary.Arrivals)
+		shard := ShardStats{PrimaryUtilization: primary.Utilization}
 		if sh.replicas != nil {
-			arr += float64(sh.replicas.arrivals)
-			ss.ReplicaUtilization = sh.replicas.stats(window, now).Utilization
+			replicas := sh.replicas.stats(window, now)
+			s.add(replicas)
+			arrivals[i] += float64(replicas.Arrivals)
+			shard.ReplicaUtilization = replicas.Utilization
 		}
-		ss.Load = arr
-		total += arr
-		most = max(most, arr)
-		ds.Shards = append(ds.Shards, ss)
+		ds.Shards = append(ds.Shards, shard)
 	}
+	loads, imbalance := loadShares(arrivals)
 	for i := range ds.Shards {
-		ds.Shards[i].Load = share(ds.Shards[i].Load, total)
+		ds.Shards[i].Load = loads[i]
 	}
-	ds.Imbalance = share(most, total/float64(len(db.shards)))
+	ds.Imbalance = imbalance
 	if db.spec.Shards > 1 {
 		ds.ReshardMoved = map[string]float64{}
 		for _, p := range Partitions {
@@ -298,4 +287,18 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 	}
 	s.Database = ds
 	return s
+}
+
+// add folds one station's figures into s: counts, rates and queues add up;
+// utilization, offered load and waits are the busiest station's.
+func (s *NodeStats) add(st NodeStats) {
+	if st.Utilization >= s.Utilization {
+		s.Utilization, s.WaitMean, s.WaitP99 = st.Utilization, st.WaitMean, st.WaitP99
+	}
+	s.OfferedLoad = max(s.OfferedLoad, st.OfferedLoad)
+	s.QueueLength += st.QueueLength
+	s.Throughput += st.Throughput
+	s.Arrivals += st.Arrivals
+	s.Completed += st.Completed
+	s.Rejected += st.Rejected
 }

@@ -198,9 +198,7 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 		n.overload = fmt.Sprintf("more than %d requests were in the system at once", max)
 		return false
 	}
-	r := n.newRequest()
-	r.Class, r.User, r.Client, r.Key, r.Arrived = class, user, client, key, n.k.Now()
-	r.refs = 1
+	r := n.newRequest(class, user, client, key)
 	if n.opts.Timeout > 0 {
 		r.refs++
 		n.k.After(n.opts.Timeout, n, opTimeout, r)
@@ -213,9 +211,8 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 // background sends a write of key to a node on the system's own behalf (a
 // write-back flush): no client waits for it.
 func (n *Network) background(to component, key int64, user int32) {
-	r := n.newRequest()
-	r.Class, r.User, r.Client, r.Key, r.Arrived = 0, user, -1, key, n.k.Now()
-	r.refs, r.background = 1, true
+	r := n.newRequest(0, user, -1, key)
+	r.background = true
 	j := n.newJob(r, nil)
 	j.op, j.dest = opWrite, to
 	to.accept(j)
@@ -311,13 +308,19 @@ func (n *Network) release(r *Request) {
 	}
 }
 
-func (n *Network) newRequest() *Request {
+// newRequest takes a request record from the pool, arrived now and held by
+// its root job.
+func (n *Network) newRequest(class int, user, client int32, key int64) *Request {
+	var r *Request
 	if k := len(n.freeReqs); k > 0 {
-		r := n.freeReqs[k-1]
+		r = n.freeReqs[k-1]
 		n.freeReqs = n.freeReqs[:k-1]
-		return r
+	} else {
+		r = &Request{}
 	}
-	return &Request{}
+	r.Class, r.User, r.Client, r.Key, r.Arrived = class, user, client, key, n.k.Now()
+	r.refs = 1
+	return r
 }
 
 func (n *Network) newJob(r *Request, parent *job) *job {

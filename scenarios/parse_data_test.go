@@ -1,12 +1,6 @@
 package scenarios
 
-import (
-	"errors"
-	"strings"
-	"testing"
-
-	"github.com/scalesim/scalesim/internal/yamlfile"
-)
+import "testing"
 
 // validData is a data-tier scenario each case below breaks in one place.
 const validData = `name: d
@@ -76,22 +70,6 @@ func TestParseDataTierErrors(t *testing.T) {
 		{"memory without item size", "capacity: 10k", "memory: 1GB", `17:5: cache cache: memory needs item_size`},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			text := strings.Replace(validData, c.old, c.new, 1)
-			if text == validData {
-				t.Fatalf("test case does not change the scenario: %q not found", c.old)
-			}
-			_, err := Parse("bad.yaml", []byte(text))
-			var list yamlfile.ErrorList
-			if !errors.As(err, &list) {
-				t.Fatalf("error is %T, want yamlfile.ErrorList: %v", err, err)
-			}
-			if len(list) != 1 {
-				t.Errorf("one fault gave %d errors, want 1:\n%v", len(list), err)
-			}
-			if !strings.Contains(err.Error(), "bad.yaml:"+c.want) {
-				t.Fatalf("errors do not contain %q:\n%v", c.want, err)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { expectOneError(t, validData, c.old, c.new, c.want) })
 	}
 }

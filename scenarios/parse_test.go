@@ -79,30 +79,35 @@ func TestParseErrors(t *testing.T) {
 		{"LB targets a balancer", "targets: app", "targets: lb", `10:14: load balancer lb can only target services; lb is a load_balancer`},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			text := strings.Replace(valid, c.old, c.new, 1)
-			if text == valid {
-				t.Fatalf("test case does not change the scenario: %q not found", c.old)
-			}
-			_, err := Parse("bad.yaml", []byte(text))
-			if err == nil {
-				t.Fatalf("no error for:\n%s", text)
-			}
-			var list yamlfile.ErrorList
-			if !errors.As(err, &list) {
-				t.Fatalf("error is %T, want yamlfile.ErrorList: %v", err, err)
-			}
-			if len(list) != 1 {
-				t.Errorf("one fault gave %d errors, want 1:\n%v", len(list), err)
-			}
-			want := c.want
-			if want[0] >= '0' && want[0] <= '9' { // positioned: LINE:COL: message
-				want = "bad.yaml:" + want
-			}
-			if !strings.Contains(err.Error(), want) {
-				t.Fatalf("errors do not contain %q:\n%v", want, err)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { expectOneError(t, valid, c.old, c.new, c.want) })
+	}
+}
+
+// expectOneError replaces old by new in the scenario text and checks that
+// parsing it gives exactly one error containing want ("LINE:COL: message",
+// checked against bad.yaml, or a fragment alone).
+func expectOneError(t *testing.T, text, old, new, want string) {
+	t.Helper()
+	broken := strings.Replace(text, old, new, 1)
+	if broken == text {
+		t.Fatalf("test case does not change the scenario: %q not found", old)
+	}
+	_, err := Parse("bad.yaml", []byte(broken))
+	if err == nil {
+		t.Fatalf("no error for:\n%s", broken)
+	}
+	var list yamlfile.ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error is %T, want yamlfile.ErrorList: %v", err, err)
+	}
+	if len(list) != 1 {
+		t.Errorf("one fault gave %d errors, want 1:\n%v", len(list), err)
+	}
+	if want[0] >= '0' && want[0] <= '9' { // positioned: LINE:COL: message
+		want = "bad.yaml:" + want
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("errors do not contain %q:\n%v", want, err)
 	}
 }
 

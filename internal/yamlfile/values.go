@@ -207,6 +207,11 @@ func (d *Decoder) parsed(n *yaml.Node, want, what string, parse func(string) (fl
 // 1500, 1.5k, 5M, 2B, 1e6.
 func (d *Decoder) Count(n *yaml.Node, what string) (float64, bool) {
 	v, ok := d.parsed(n, "a number", what, ParseCount)
+	return d.positiveOnly(n, what, v, ok)
+}
+
+// positiveOnly records an error for a decoded value that is not positive.
+func (d *Decoder) positiveOnly(n *yaml.Node, what string, v float64, ok bool) (float64, bool) {
 	if ok && v <= 0 {
 		d.Errorf(n, "%s must be positive, got %s", what, n.Value)
 		return 0, false
@@ -228,11 +233,7 @@ func (d *Decoder) Duration(n *yaml.Node, what string) (float64, bool) {
 // Bytes decodes a positive size such as 2KB or 64GiB, in bytes.
 func (d *Decoder) Bytes(n *yaml.Node, what string) (float64, bool) {
 	v, ok := d.parsed(n, "a size such as 2KB", what, ParseBytes)
-	if ok && v <= 0 {
-		d.Errorf(n, "%s must be positive, got %s", what, n.Value)
-		return 0, false
-	}
-	return v, ok
+	return d.positiveOnly(n, what, v, ok)
 }
 
 // OneOf decodes a name that must be one of options, suggesting the nearest

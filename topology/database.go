@@ -71,10 +71,12 @@ func newDatabase(net *Network, node *Node, rng *rand.Rand, seed uint64) *databas
 	if spec.ReadYourWrites > 0 {
 		db.userWrites = map[int32]sim.Time{}
 	}
-	for range spec.Shards {
+	for i := range spec.Shards {
 		sh := &dbShard{primary: newStation(net, db, rng, 1, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)}
+		sh.primary.part = i
 		if spec.Replicas > 0 {
 			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)
+			sh.replicas.part = i
 			sh.logs = make([]replicaLog, spec.Replicas)
 			for i := range sh.logs {
 				sh.logs[i].applied = -1
@@ -141,7 +143,7 @@ func (db *database) route(j *job) {
 // served commits a write, or checks whether a replica read was stale.
 func (db *database) served(j *job) {
 	now := db.net.k.Now()
-	sh := db.shardOf(j.req.Key)
+	sh := db.shards[j.st.part] // routed by key in route
 	switch {
 	case db.net.writes(j):
 		db.writes++

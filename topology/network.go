@@ -122,8 +122,8 @@ type Network struct {
 	comps    []component // in topology order
 	nodes    []*Node
 	entry    component
-	freeReqs []*Request
-	freeJobs []*job
+	freeReqs freeList[Request]
+	freeJobs freeList[job]
 	inFlight int
 	overload string // why the run was stopped, if it was
 }
@@ -304,40 +304,28 @@ func (n *Network) release(r *Request) {
 	r.refs--
 	if r.refs == 0 {
 		*r = Request{}
-		n.freeReqs = append(n.freeReqs, r)
+		n.freeReqs.put(r)
 	}
 }
 
 // newRequest takes a request record from the pool, arrived now and held by
 // its root job.
 func (n *Network) newRequest(class int, user, client int32, key int64) *Request {
-	var r *Request
-	if k := len(n.freeReqs); k > 0 {
-		r = n.freeReqs[k-1]
-		n.freeReqs = n.freeReqs[:k-1]
-	} else {
-		r = &Request{}
-	}
+	r := n.freeReqs.get()
 	r.Class, r.User, r.Client, r.Key, r.Arrived = class, user, client, key, n.k.Now()
 	r.refs = 1
 	return r
 }
 
 func (n *Network) newJob(r *Request, parent *job) *job {
-	var j *job
-	if k := len(n.freeJobs); k > 0 {
-		j = n.freeJobs[k-1]
-		n.freeJobs = n.freeJobs[:k-1]
-	} else {
-		j = &job{}
-	}
+	j := n.freeJobs.get()
 	j.req, j.parent, j.arrived = r, parent, n.k.Now()
 	return j
 }
 
 func (n *Network) freeJob(j *job) {
 	*j = job{}
-	n.freeJobs = append(n.freeJobs, j)
+	n.freeJobs.put(j)
 }
 
 // ResetStats starts the measurement window at now (the end of the warm-up).
@@ -431,3 +419,20 @@ func share(part, whole float64) float64 {
 	}
 	return part / whole
 }
+
+// freeList keeps released records for reuse, so that a network in steady
+// state allocates none.
+type freeList[T any] []*T
+
+// get returns a released record, or a new zero one.
+func (f *freeList[T]) get() *T {
+	if k := len(*f); k > 0 {
+		x := (*f)[k-1]
+		*f = (*f)[:k-1]
+		return x
+	}
+	return new(T)
+}
+
+// put releases x, which the caller has cleared.
+func (f *freeList[T]) put(x *T) { *f = append(*f, x) }

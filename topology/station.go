@@ -20,6 +20,8 @@ type station struct {
 	queue   int
 	insts   []*instance
 	rr      int // next instance for jobs not placed by a balancer
+	// part is the index of the database shard the station serves.
+	part int
 
 	// Statistics over the measurement window, summed over instances.
 	busy, queueLen                sim.TimeAverage

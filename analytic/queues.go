@@ -69,6 +69,40 @@ func (q MMc) WaitQuantile(p float64) float64 {
 // MeanSojourn is the mean time in system, the mean wait plus 1/μ.
 func (q MMc) MeanSojourn() float64 { return q.MeanWait() + 1/q.Mu }
 
+// SojournTail is P(T > t) for the time in system T = W + S of FCFS M/M/c:
+// W is 0 with probability 1 − C and otherwise exponential with rate
+// θ = cμ − λ, independent of the exponential service S, so
+// P(T > t) = (1 − C)e^(−μt) + C·(θe^(−μt) − μe^(−θt))/(θ − μ),
+// or (1 − C)e^(−μt) + C(1 + μt)e^(−μt) when θ = μ (Gross and Harris,
+// Fundamentals of Queueing Theory, 3rd ed., 1998, §2.3).
+func (q MMc) SojournTail(t float64) float64 {
+	c := q.WaitProbability()
+	mu, theta := q.Mu, float64(q.C)*q.Mu-q.Lambda
+	base := (1 - c) * math.Exp(-mu*t)
+	if math.Abs(theta-mu) < 1e-9*mu {
+		return base + c*(1+mu*t)*math.Exp(-mu*t)
+	}
+	return base + c*(theta*math.Exp(-mu*t)-mu*math.Exp(-theta*t))/(theta-mu)
+}
+
+// SojournQuantile is the p-quantile of the time in system, SojournTail
+// inverted by bisection.
+func (q MMc) SojournQuantile(p float64) float64 {
+	lo, hi := 0.0, 1/q.Mu
+	for q.SojournTail(hi) > 1-p {
+		hi *= 2
+	}
+	for range 200 {
+		mid := (lo + hi) / 2
+		if q.SojournTail(mid) > 1-p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
 // MG1MeanWait is the Pollaczek–Khinchine mean time queued in an M/G/1 queue
 // with arrival rate λ and service time of mean s and squared coefficient of
 // variation scv: Wq = ρ·s·(1 + scv) / (2(1 − ρ)), ρ = λs (Kleinrock 1975,

@@ -35,6 +35,18 @@ func TestClosedForms(t *testing.T) {
 	q := MMc{Lambda: 32, Mu: 10, C: 4}
 	tq := q.WaitQuantile(0.99)
 	near(t, "tail at the p99 wait", q.WaitProbability()*math.Exp(-(40-32)*tq), 0.01, 1e-12)
+	// The sojourn tail of M/M/1 (C = ρ, θ = μ−λ) is e^(−(μ−λ)t); the
+	// quantile inverts it; the mean of the tail integral is the mean sojourn.
+	near(t, "M/M/1 sojourn p99 via M/M/c", MMc{Lambda: 7, Mu: 10, C: 1}.SojournQuantile(0.99), mm1.SojournQuantile(0.99), 1e-9)
+	near(t, "tail at the p99 sojourn", q.SojournTail(q.SojournQuantile(0.99)), 0.01, 1e-12)
+	area := 0.0
+	for dt, x := 1e-4, 0.0; x < 20; x += dt {
+		area += (q.SojournTail(x) + q.SojournTail(x+dt)) / 2 * dt
+	}
+	near(t, "∫ P(T>t) dt = E[T]", area, q.MeanSojourn(), 1e-7)
+	// θ = μ: c = 2, μ = 1, λ = 1.
+	eq := MMc{Lambda: 1, Mu: 1, C: 2}
+	near(t, "θ = μ continuity", eq.SojournTail(1.3), MMc{Lambda: 1 - 1e-7, Mu: 1, C: 2}.SojournTail(1.3), 1e-6)
 }
 
 // TestMVA checks Mean Value Analysis against a case solved by hand and

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"strconv"
@@ -47,7 +48,28 @@ type RunSpec struct {
 	// MaxInFlight caps the requests in the system at once; past it the run
 	// stops with an overload verdict.
 	MaxInFlight int
+	// Precision, when positive, makes the run a steady-state run that ends
+	// as soon as the 95% confidence interval of the mean latency is within
+	// ±Precision of the mean (0.02 is ±2%), or at MaxRequests, instead of
+	// after Duration. The warm-up then ends at Warmup or after
+	// WarmupRequests arrivals, whichever comes first, so a run costs about
+	// the same at any load. A time-varying workload ignores it.
+	Precision float64
 }
+
+// Steady-state run settings (RunSpec.Precision).
+const (
+	// WarmupRequests is how many arrivals at most a steady-state run
+	// discards before measuring.
+	WarmupRequests = 20_000
+	// MinCompletions is how many requests a steady-state run completes in
+	// its window before it may stop, so that the tail quantiles rest on
+	// enough observations (500 above the p99).
+	MinCompletions = 50_000
+	// precisionCheckEvery is how often, in completions, the stop rule is
+	// checked.
+	precisionCheckEvery = 1024
+)
 
 // Run defaults.
 const (
@@ -176,6 +198,15 @@ func (r RunSpec) WarmupSeconds() float64 {
 		return r.Duration / 10
 	}
 	return r.Warmup
+}
+
+// Clone returns a copy of s whose workload and run settings can be changed
+// without touching s; the topology is shared, since runs only read it.
+func (s *Scenario) Clone() *Scenario {
+	c := *s
+	c.Workload = s.Workload.Clone()
+	c.SLO.Latency = maps.Clone(s.SLO.Latency)
+	return &c
 }
 
 // Overrides change a scenario from the command line. Zero values leave the

@@ -31,6 +31,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.StoppedEarly != "" {
 		fmt.Fprintf(&b, "STOPPED     %s\n", r.StoppedEarly)
 	}
+	if p := r.Precision; p != nil {
+		fmt.Fprintf(&b, "precision   %s\n", p.describe())
+	}
 	q := r.Requests
 	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d rejected, %d timed out, %d failed, %d unfinished\n",
 		q.Arrived, q.Completed, q.Rejected, q.TimedOut, q.Failed, q.Unfinished)
@@ -167,4 +170,15 @@ func usd(v float64) string {
 		return fmt.Sprintf("$%.0f", v)
 	}
 	return fmt.Sprintf("$%.3g", v)
+}
+
+// describe says in words how the stop rule ended.
+func (p *PrecisionResult) describe() string {
+	if p.Met {
+		return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%%: met", p.Achieved*100, p.Target*100)
+	}
+	if p.Achieved >= noInterval {
+		return fmt.Sprintf("target ±%.3g%% NOT met: too few completed requests for an interval", p.Target*100)
+	}
+	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met at the request cap", p.Achieved*100, p.Target*100)
 }

@@ -26,10 +26,21 @@ type Report struct {
 	Nodes        []NodeReport  `json:"nodes"`
 	Bottleneck   string        `json:"bottleneck"`
 	StoppedEarly string        `json:"stopped_early,omitempty"`
-	Cost         Cost          `json:"cost"`
-	SLO          SLOResult     `json:"slo"`
+	// Precision is how the stop rule of a steady-state run ended; nil for
+	// a run of fixed duration.
+	Precision *PrecisionResult `json:"precision,omitempty"`
+	Cost      Cost             `json:"cost"`
+	SLO       SLOResult        `json:"slo"`
 	// Events is the number of simulation events the run processed.
 	Events uint64 `json:"events"`
+}
+
+// PrecisionResult says whether a steady-state run reached its precision:
+// the half-width of the 95% CI of the mean latency relative to the mean.
+type PrecisionResult struct {
+	Target   float64 `json:"target"`
+	Achieved float64 `json:"achieved"` // 1e9 when no interval could be formed
+	Met      bool    `json:"met"`
 }
 
 // WorkloadInfo says what drove the run.
@@ -167,6 +178,9 @@ func (r *runner) report() *Report {
 		m := r.latency.Mean()
 		rep.Latency.MeanCI95 = &[2]float64{m - half, m + half}
 	}
+	if r.steady {
+		rep.Precision = &PrecisionResult{Target: r.s.Run.Precision, Achieved: r.relativeHalfWidth(), Met: r.precisionMet}
+	}
 
 	culprit := ""
 	if r.net.Overload() != "" {
@@ -209,6 +223,20 @@ func (r *runner) report() *Report {
 	rep.SLO = r.s.SLO.judge(rep, r.net.Overload() != "")
 	return rep
 }
+
+// relativeHalfWidth is the half-width of the mean latency's 95% CI over the
+// mean; a large stand-in (1e9) when there is no interval, since JSON has no
+// infinity.
+func (r *runner) relativeHalfWidth() float64 {
+	half, ok := r.latencyBatches.HalfWidth95()
+	if !ok || r.latency.Mean() <= 0 {
+		return noInterval
+	}
+	return half / r.latency.Mean()
+}
+
+// noInterval stands for a precision that could not be measured.
+const noInterval = 1e9
 
 // priced says where the topology's prices came from: the catalogue, the
 // file's cost fields, or both.

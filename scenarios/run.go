@@ -19,6 +19,10 @@ type runner struct {
 	sent    int64
 	stopped string // why the run ended early, if it did
 
+	steady       bool // stopping on precision (RunSpec.Precision)
+	inWindow     bool
+	precisionMet bool
+
 	// measured is what the runner records about requests; it is cleared at
 	// the end of the warm-up, when the measurement window starts.
 	measured
@@ -44,6 +48,10 @@ func Run(s *Scenario) (*Report, error) {
 	r := &runner{s: s, k: &sim.Kernel{}}
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)
+	if s.Run.Precision > 0 && s.Workload.Shape() == nil {
+		r.steady = true
+		end = sim.Forever
+	}
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),
@@ -67,6 +75,10 @@ func Run(s *Scenario) (*Report, error) {
 // Handle implements sim.Handler: the warm-up is over, measurement starts. A
 // run stopped before this reports what it saw from time 0.
 func (r *runner) Handle(now sim.Time, _ int, _ any) {
+	if r.inWindow {
+		return // a steady-state warm-up already ended on its request count
+	}
+	r.inWindow = true
 	r.net.ResetStats(now)
 	r.measured = measured{}
 	r.windowStart = now
@@ -75,9 +87,16 @@ func (r *runner) Handle(now sim.Time, _ int, _ any) {
 // Arrive implements workloads.Sink.
 func (r *runner) Arrive(a workloads.Arrival) {
 	if r.sent >= r.s.Run.MaxRequests {
+		if r.steady {
+			r.k.Halt() // the report says the precision was not reached
+			return
+		}
 		r.stopped = fmt.Sprintf("request cap reached: %d requests sent (run.max_requests)", r.s.Run.MaxRequests)
 		r.k.Halt()
 		return
+	}
+	if r.steady && r.sent == WarmupRequests {
+		r.Handle(r.k.Now(), opEndWarmup, nil)
 	}
 	r.sent++
 	r.arrived++
@@ -96,6 +115,12 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		r.latency.Add(lat)
 		r.latencyHist.Add(lat)
 		r.latencyBatches.Add(lat)
+		if r.steady && r.inWindow && r.completed >= MinCompletions && r.completed%precisionCheckEvery == 0 {
+			if half, ok := r.latencyBatches.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {
+				r.precisionMet = true
+				r.k.Halt()
+			}
+		}
 	case topology.Rejected:
 		r.rejected++
 	case topology.TimedOut:

@@ -168,6 +168,18 @@ func (s *Spec) Shape() *Shape {
 	return NewShape(s.Rate, s.Changes)
 }
 
+// Clone returns a copy of s that SetRate and SetUsers can change without
+// touching s. Distributions and key popularity are shared: they are values
+// nothing changes once decoded.
+func (s *Spec) Clone() *Spec {
+	c := *s
+	if s.Users != nil {
+		u := *s.Users
+		c.Users = &u
+	}
+	return &c
+}
+
 // SetRate turns the workload into open Poisson arrivals at rate requests per
 // second (keeping its mix, shape and timeout), as a command-line override.
 func (s *Spec) SetRate(rate float64) error {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
 )
 
 // TestRunFlags checks flag parsing into runOptions without running anything.
@@ -40,6 +42,48 @@ func TestRunFlags(t *testing.T) {
 			}
 			if err != nil || got == nil || !c.check(got) {
 				t.Fatalf("err %v, options %+v", err, got)
+			}
+		})
+	}
+}
+
+// TestSweepFlags checks flag parsing of sweep into a sweep specification.
+func TestSweepFlags(t *testing.T) {
+	cases := []struct {
+		args    []string
+		check   func(scenarios.SweepSpec) bool
+		wantErr string
+	}{
+		{[]string{"--users", "100..10M", "--points", "20"}, func(s scenarios.SweepSpec) bool {
+			return s.Axis == scenarios.AxisUsers && s.From == 100 && s.To == 10e6 && s.Points == 20 && s.Precision == 0.02 && s.MaxRequests == 500_000
+		}, ""},
+		{[]string{"--rate", "1..1k", "--linear", "--precision", "0", "--max-requests", "1M"}, func(s scenarios.SweepSpec) bool {
+			return s.Axis == scenarios.AxisRate && s.To == 1000 && s.Linear && s.Precision == 0 && s.MaxRequests == 1e6
+		}, ""},
+		{[]string{"--rate", "1..1k", "--users", "1..2"}, nil, "not both"},
+		{[]string{"--rate", "1k..1"}, nil, "FROM < TO"},
+		{[]string{"--rate", "lots"}, nil, "want a range FROM..TO"},
+		{[]string{"--points", "1"}, nil, "at least 2"},
+		{[]string{"--format", "xml"}, nil, "table, json or csv"},
+		{[]string{"--precision", "much"}, nil, "--precision"},
+		{[]string{"--max-requests", "10"}, nil, "--max-requests"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var spec scenarios.SweepSpec
+			cmd := newSweepCmd(&bytes.Buffer{}, &bytes.Buffer{}, func(o *sweepOptions) (err error) { spec, err = o.spec(); return err })
+			cmd.SetArgs(c.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || exitCode(err) != exitInvalid {
+					t.Fatalf("error %v, want a usage error containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || !c.check(spec) {
+				t.Fatalf("err %v, spec %+v", err, spec)
 			}
 		})
 	}
@@ -88,6 +132,10 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--bogus"}, exitInvalid, "", "unknown flag"},
 		{[]string{"list"}, exitOK, "mmc-reference", ""},
 		{[]string{"show", "closed-loop"}, exitOK, "closed: {users: 40", ""},
+		{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%"}, exitOK, "first to break: app", ""},
+		{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--fail-on-slo"}, exitSLO, "breaking", "fails inside the swept range"},
+		{[]string{"sweep", "--rate", "100..500", "--points", "3", "--precision", "5%", "--fail-on-slo", "--format", "csv"}, exitOK, "users,rate,offered_rate", ""},
+		{[]string{"sweep", "--users", "1k..2k"}, exitInvalid, "", "users can only be set"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

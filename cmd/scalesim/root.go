@@ -18,6 +18,7 @@ const (
 	exitOK      = 0
 	exitError   = 1 // the run itself failed
 	exitInvalid = 2 // bad flags or an invalid scenario file
+	exitSLO     = 3 // --fail-on-slo: the SLO fails inside the asked range
 )
 
 // usageError marks errors in how the command was called.
@@ -25,7 +26,7 @@ type usageError struct{ error }
 
 // Main runs the scalesim command line with args and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout)
+	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -41,14 +42,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func exitCode(err error) int {
 	var list yamlfile.ErrorList
 	var usage usageError
+	var slo sloFailure
 	switch {
 	case errors.As(err, &list), errors.As(err, &usage):
 		return exitInvalid
+	case errors.As(err, &slo):
+		return exitSLO
 	}
 	return exitError
 }
 
-func newRootCmd(stdout io.Writer) *cobra.Command {
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "scalesim",
 		Short: "Simulate scaling architectures and get latency, utilization and saturation numbers",
@@ -58,12 +62,13 @@ reports latency percentiles with confidence intervals, per-node utilization and
 saturation, errors and the bottleneck.
 
 Run a built-in scenario with no file:   scalesim run
+Latency against load, breaking point:    scalesim sweep
 List the built-in scenarios:             scalesim list`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, runRun), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, runRun), newSweepCmd(stdout, stderr, runSweep), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
 	return root
 }
 

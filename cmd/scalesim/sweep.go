@@ -1,0 +1,207 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+// sweepOptions are the parsed arguments of `scalesim sweep`.
+type sweepOptions struct {
+	Target      string
+	Users       string // a range such as 100..10M
+	Rate        string
+	Points      int
+	Linear      bool
+	Precision   string
+	MaxRequests string
+	Parallel    int
+	Format      string
+	FailOnSLO   bool
+	Quiet       bool
+	Seed        uint64
+	SeedSet     bool
+	Out         io.Writer
+	Err         io.Writer
+}
+
+func newSweepCmd(stdout, stderr io.Writer, runF func(*sweepOptions) error) *cobra.Command {
+	opts := &sweepOptions{Out: stdout, Err: stderr}
+	cmd := &cobra.Command{
+		Use:   "sweep [FILE | BUILTIN]",
+		Short: "Run a scenario over a range of users or rates: latency against load, breaking point, knee, cost",
+		Long: `Run a scenario at each load of a log-spaced grid and report, per point, latency
+percentiles with confidence intervals, errors, per-node utilization and cost;
+then the breaking point (the largest load that meets the SLO with no node
+saturated, refined by bisection), the knee of the p99 curve, and the order in
+which nodes saturate.
+
+Each point is a steady-state run that stops once the 95% confidence interval
+of the mean latency is within --precision of the mean, or at --max-requests,
+so a point at 10M users costs about as much as one at 1k. Points run in
+parallel; the output is identical to a serial run.
+
+Exit status 3 with --fail-on-slo when some load in the range fails.`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Target = args[0]
+			}
+			opts.SeedSet = cmd.Flags().Changed("seed")
+			return runF(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Users, "users", "", "user range, e.g. 100..10M (default: the scenario's users ÷100 to ×10)")
+	f.StringVar(&opts.Rate, "rate", "", "open arrival rate range in requests per second, e.g. 10..5k")
+	f.IntVar(&opts.Points, "points", scenarios.DefaultSweepPoints, "grid points")
+	f.BoolVar(&opts.Linear, "linear", false, "space the points evenly instead of logarithmically")
+	f.StringVar(&opts.Precision, "precision", "2%", "stop each point when the mean latency's 95% CI is within this of the mean; 0 runs the scenario's duration")
+	f.StringVar(&opts.MaxRequests, "max-requests", "500k", "request cap per point")
+	f.IntVar(&opts.Parallel, "parallel", 0, "points run at once (default: one per CPU); does not change the output")
+	f.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
+	f.BoolVar(&opts.FailOnSLO, "fail-on-slo", false, "exit with status 3 when some load in the range fails the SLO")
+	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
+	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
+	return cmd
+}
+
+// spec turns the flags into a sweep specification.
+func (o *sweepOptions) spec() (scenarios.SweepSpec, error) {
+	spec := scenarios.SweepSpec{Points: o.Points, Linear: o.Linear, Parallel: o.Parallel}
+	if o.Users != "" && o.Rate != "" {
+		return spec, usageError{fmt.Errorf("give --users or --rate, not both")}
+	}
+	if o.Points < 2 {
+		return spec, usageError{fmt.Errorf("--points must be at least 2, got %d", o.Points)}
+	}
+	if o.Format != "table" && o.Format != "json" && o.Format != "csv" {
+		return spec, usageError{fmt.Errorf("--format must be table, json or csv, got %q", o.Format)}
+	}
+	var err error
+	switch {
+	case o.Rate != "":
+		spec.Axis = scenarios.AxisRate
+		spec.From, spec.To, err = parseRange("--rate", o.Rate)
+	case o.Users != "":
+		spec.Axis = scenarios.AxisUsers
+		spec.From, spec.To, err = parseRange("--users", o.Users)
+	default:
+		spec.Axis = scenarios.AxisRate // switched to users below when the workload has them
+	}
+	if err != nil {
+		return spec, err
+	}
+	if spec.Precision, err = yamlfile.ParseFraction(o.Precision); err != nil {
+		return spec, usageError{fmt.Errorf("--precision: want a share such as 2%% or 0.02, got %q", o.Precision)}
+	}
+	cap, err := yamlfile.ParseCount(o.MaxRequests)
+	if err != nil || cap < 2*scenarios.WarmupRequests+scenarios.MinCompletions {
+		return spec, usageError{fmt.Errorf("--max-requests: want a count of at least %d such as 500k, got %q",
+			2*scenarios.WarmupRequests+scenarios.MinCompletions, o.MaxRequests)}
+	}
+	spec.MaxRequests = int64(cap)
+	if o.Parallel < 0 {
+		return spec, usageError{fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)}
+	}
+	return spec, nil
+}
+
+// parseRange reads FROM..TO with counts such as 100 or 10M.
+func parseRange(flag, s string) (from, to float64, err error) {
+	lo, hi, ok := strings.Cut(s, "..")
+	if ok {
+		from, err = yamlfile.ParseCount(lo)
+		if err == nil {
+			to, err = yamlfile.ParseCount(hi)
+		}
+	}
+	if !ok || err != nil || !(from > 0) || !(to > from) {
+		return 0, 0, usageError{fmt.Errorf("%s: want a range FROM..TO of positive counts, FROM < TO, such as 100..10M, got %q", flag, s)}
+	}
+	return from, to, nil
+}
+
+// sloFailure is the error of --fail-on-slo when the SLO fails in range.
+type sloFailure struct{ msg string }
+
+func (e sloFailure) Error() string { return e.msg }
+
+func runSweep(opts *sweepOptions) error {
+	spec, err := opts.spec()
+	if err != nil {
+		return err
+	}
+	s, err := loadScenario(opts.Target)
+	if err != nil {
+		return err
+	}
+	if opts.SeedSet {
+		s.Run.Seed = opts.Seed
+	}
+	if opts.Users == "" && opts.Rate == "" && (s.Workload.Users != nil || s.Workload.Population > 0) {
+		spec.Axis = scenarios.AxisUsers
+	}
+	bar := newProgressBar(opts.Err, opts.Quiet)
+	spec.Progress = bar.update
+	sw, err := scenarios.Sweep(s, spec)
+	bar.finish()
+	if err != nil {
+		return usageError{err}
+	}
+	switch opts.Format {
+	case "json":
+		err = sw.WriteJSON(opts.Out)
+	case "csv":
+		err = sw.WriteCSV(opts.Out)
+	default:
+		err = sw.WriteTable(opts.Out)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.FailOnSLO && sw.BreakingPoint != nil {
+		return sloFailure{fmt.Sprintf("scalesim: %s fails inside the swept range at %g %s: %s",
+			sw.Scenario, sw.BreakingPoint.FailsAt, sw.Axis, sw.BreakingPoint.Reason)}
+	}
+	return nil
+}
+
+// progressBar redraws a bar on a terminal; elsewhere it does nothing.
+type progressBar struct {
+	w  io.Writer
+	on bool
+}
+
+func newProgressBar(w io.Writer, quiet bool) *progressBar {
+	f, ok := w.(*os.File)
+	on := false
+	if ok && !quiet {
+		if fi, err := f.Stat(); err == nil {
+			on = fi.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progressBar{w: w, on: on}
+}
+
+const barWidth = 30
+
+func (b *progressBar) update(done, total int) {
+	if !b.on {
+		return
+	}
+	filled := barWidth * done / max(total, 1)
+	fmt.Fprintf(b.w, "\r[%s%s] %d/%d runs", strings.Repeat("#", filled), strings.Repeat(" ", barWidth-filled), done, total)
+}
+
+func (b *progressBar) finish() {
+	if b.on {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}

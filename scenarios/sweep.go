@@ -1,0 +1,481 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// Axis is the load a sweep varies.
+type Axis int
+
+const (
+	// AxisUsers varies the user count of a users-model or closed workload.
+	AxisUsers Axis = iota
+	// AxisRate varies the open Poisson arrival rate.
+	AxisRate
+)
+
+func (a Axis) String() string { return [...]string{"users", "rate"}[a] }
+
+// SweepSpec says which loads a sweep runs and how.
+type SweepSpec struct {
+	Axis     Axis
+	From, To float64 // the range of the axis; 0 picks a default around the scenario's own load
+	Points   int     // grid points, at least 2
+	Linear   bool    // evenly spaced points instead of log-spaced
+	// Precision is the stop rule of each point (RunSpec.Precision); 0 runs
+	// each point for the scenario's duration instead.
+	Precision float64
+	// MaxRequests caps the requests of each point; 0 keeps the scenario's.
+	MaxRequests int64
+	// Parallel is how many points run at once; 0 is one per CPU. It does
+	// not change the result.
+	Parallel int
+	// Tolerance is how closely bisection brackets the breaking point, as
+	// a ratio of the bracket's ends minus one: 0.01 stops within 1%.
+	Tolerance float64
+	// Progress, when set, is told after each run how many have finished out
+	// of how many are planned. It is called from one goroutine at a time.
+	Progress func(done, total int)
+}
+
+// Sweep defaults.
+const (
+	DefaultSweepPoints      = 25
+	DefaultSweepPrecision   = 0.02
+	DefaultSweepMaxRequests = 500_000
+	DefaultSweepTolerance   = 0.01
+	// maxBisections bounds the refinement runs of a breaking point.
+	maxBisections = 12
+)
+
+// SweepReport is the result of a sweep. Its JSON form is the output of
+// `scalesim sweep --format json`.
+type SweepReport struct {
+	Scenario  string  `json:"scenario"`
+	Axis      string  `json:"axis"` // users or rate
+	Seed      uint64  `json:"seed"`
+	Precision float64 `json:"precision,omitempty"`
+	// Objectives are the scenario's SLOs in words, e.g. "p99 ≤ 200ms".
+	Objectives []string     `json:"objectives"`
+	Points     []SweepPoint `json:"points"`
+	// BreakingPoint is the largest load that meets the SLO with no node
+	// saturated; nil when every load swept does.
+	BreakingPoint *BreakingPoint `json:"breaking_point"`
+	// Knee is where the p99 curve bends upwards; nil when it does not.
+	Knee *Knee `json:"knee"`
+	// Saturation lists the nodes that saturate within the range, in the
+	// order they do: what breaks first, then next.
+	Saturation []NodeSaturation `json:"saturation"`
+}
+
+// SweepPoint is one load of a sweep: the axis value and the full run report.
+type SweepPoint struct {
+	Users float64 `json:"users,omitempty"` // the user count, on the users axis
+	Rate  float64 `json:"rate,omitempty"`  // the arrival rate set, on the rate axis
+	// OK says the point meets the SLO and no node is saturated.
+	OK bool `json:"ok"`
+	// CostPerUserUSD is the monthly cost per user (taken as monthly
+	// active) on the users axis when nodes carry prices.
+	CostPerUserUSD float64 `json:"cost_per_user_usd,omitempty"`
+	*Report
+}
+
+// BreakingPoint is where the architecture stops meeting its objectives.
+type BreakingPoint struct {
+	// Users and OfferedRate are the largest load found to meet the SLO;
+	// both are 0 when even the lowest load swept fails.
+	Users       float64 `json:"users,omitempty"`
+	OfferedRate float64 `json:"offered_rate"`
+	// FailsAt is the smallest load found to fail, in axis units; the
+	// breaking point lies between the two.
+	FailsAt float64 `json:"fails_at"`
+	// Node is the bottleneck where it fails: what breaks first.
+	Node   string `json:"node"`
+	Reason string `json:"reason"`
+	// BelowRange says even the lowest load swept fails.
+	BelowRange bool `json:"below_range,omitempty"`
+	// Bisections is how many extra runs refined the bracket.
+	Bisections int `json:"bisections"`
+}
+
+// Knee is the point of the p99 curve of greatest bend, by the Kneedle
+// method (Satopää et al., "Finding a 'Kneedle' in a Haystack", ICDCS
+// workshops 2011): with log load and p99 both scaled to [0, 1], the point
+// farthest below the chord from the first point to the last.
+type Knee struct {
+	Users       float64 `json:"users,omitempty"`
+	OfferedRate float64 `json:"offered_rate"`
+	P99         float64 `json:"p99"`
+}
+
+// NodeSaturation is the lowest swept load at which a node is saturated.
+type NodeSaturation struct {
+	Node        string  `json:"node"`
+	At          float64 `json:"at"` // in axis units
+	OfferedRate float64 `json:"offered_rate"`
+}
+
+// Sweep runs s at each load of the grid spec describes, then refines the
+// breaking point by bisection. Points run in parallel; the report is the
+// same whatever the parallelism, since each point is its own simulation
+// with the scenario's seed.
+func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
+	spec, err := spec.withDefaults(s)
+	if err != nil {
+		return nil, err
+	}
+	grid := Grid(spec.From, spec.To, spec.Points, spec.Linear)
+	if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
+		grid = wholeUsers(grid)
+	}
+	scens := make([]*Scenario, len(grid))
+	for i, v := range grid {
+		if scens[i], err = spec.at(s, v); err != nil {
+			return nil, err
+		}
+	}
+	progress := newProgress(spec.Progress, len(grid))
+	reports, err := runAll(scens, spec.Parallel, progress)
+	if err != nil {
+		return nil, err
+	}
+	sw := &SweepReport{Scenario: s.Name, Axis: spec.Axis.String(), Seed: s.Run.Seed,
+		Precision: spec.Precision, Objectives: s.SLO.describe(), Saturation: []NodeSaturation{}}
+	for i, rep := range reports {
+		sw.Points = append(sw.Points, spec.point(grid[i], rep))
+	}
+	if sw.BreakingPoint, err = spec.breakingPoint(s, sw.Points, progress); err != nil {
+		return nil, err
+	}
+	sw.Knee = spec.knee(sw.Points)
+	sw.Saturation = saturation(sw.Points, spec.Axis)
+	return sw, nil
+}
+
+// withDefaults fills in what the caller left zero and checks the rest.
+func (spec SweepSpec) withDefaults(s *Scenario) (SweepSpec, error) {
+	if spec.Points == 0 {
+		spec.Points = DefaultSweepPoints
+	}
+	if spec.Points < 2 {
+		return spec, fmt.Errorf("scenarios: a sweep needs at least 2 points, got %d", spec.Points)
+	}
+	if spec.MaxRequests == 0 {
+		spec.MaxRequests = s.Run.MaxRequests
+	}
+	if spec.Parallel <= 0 {
+		spec.Parallel = runtime.NumCPU()
+	}
+	if spec.Tolerance <= 0 {
+		spec.Tolerance = DefaultSweepTolerance
+	}
+	if spec.From == 0 || spec.To == 0 {
+		base := s.Workload.OfferedRate()
+		if spec.Axis == AxisUsers {
+			switch {
+			case s.Workload.Model == workloads.Closed:
+				base = float64(s.Workload.Population)
+			case s.Workload.Users != nil:
+				base = s.Workload.Users.Users
+			default:
+				return spec, fmt.Errorf("scenarios: %s has no users model; sweep the rate instead", s.Name)
+			}
+		}
+		if base <= 0 {
+			return spec, fmt.Errorf("scenarios: %s has no %s to sweep around; give a range", s.Name, spec.Axis)
+		}
+		if spec.From == 0 {
+			spec.From = base / 100
+		}
+		if spec.To == 0 {
+			spec.To = base * 10
+		}
+	}
+	if !(spec.From > 0) || !(spec.To > spec.From) || math.IsInf(spec.To, 0) {
+		return spec, fmt.Errorf("scenarios: a sweep range must run from a positive value up to a larger one, got %g..%g", spec.From, spec.To)
+	}
+	return spec, nil
+}
+
+// Grid is n values from from to to, log-spaced unless linear.
+func Grid(from, to float64, n int, linear bool) []float64 {
+	g := make([]float64, n)
+	for i := range g {
+		f := float64(i) / float64(n-1)
+		if linear {
+			g[i] = from + f*(to-from)
+		} else {
+			g[i] = from * math.Pow(to/from, f)
+		}
+	}
+	g[n-1] = to
+	return g
+}
+
+// wholeUsers rounds a grid to whole users, dropping repeats.
+func wholeUsers(g []float64) []float64 {
+	out := g[:0]
+	for _, v := range g {
+		v = math.Max(1, math.Round(v))
+		if len(out) == 0 || v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// at is a copy of s run at axis value v.
+func (spec SweepSpec) at(s *Scenario, v float64) (*Scenario, error) {
+	c := s.Clone()
+	c.Run.Precision = spec.Precision
+	c.Run.MaxRequests = spec.MaxRequests
+	var err error
+	if spec.Axis == AxisUsers {
+		err = c.Workload.SetUsers(v)
+	} else {
+		err = c.Workload.SetRate(v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: sweeping %s: %w", s.Name, err)
+	}
+	return c, nil
+}
+
+// point wraps a run report as a sweep point at axis value v.
+func (spec SweepSpec) point(v float64, rep *Report) SweepPoint {
+	p := SweepPoint{Report: rep, OK: healthy(rep)}
+	if spec.Axis == AxisRate {
+		p.Rate = v
+	} else {
+		p.Users = v
+		if rep.Cost.Priced != "" {
+			p.CostPerUserUSD = rep.Cost.MonthlyUSD / v
+		}
+	}
+	return p
+}
+
+// healthy says a run met its SLO with no node saturated.
+func healthy(rep *Report) bool {
+	if !rep.SLO.Pass {
+		return false
+	}
+	for _, n := range rep.Nodes {
+		if n.Saturated {
+			return false
+		}
+	}
+	return true
+}
+
+// failure says in words why a run is not healthy.
+func failure(rep *Report) string {
+	if !rep.SLO.Pass {
+		return strings.Join(rep.SLO.Violations, "; ")
+	}
+	var sat []string
+	for _, n := range rep.Nodes {
+		if n.Saturated {
+			sat = append(sat, fmt.Sprintf("%s saturated (offered load %s of capacity)", n.Name, percent(n.OfferedLoad)))
+		}
+	}
+	return strings.Join(sat, "; ")
+}
+
+// value is the axis value of a point.
+func (p SweepPoint) value(axis Axis) float64 {
+	if axis == AxisUsers {
+		return p.Users
+	}
+	return p.Rate
+}
+
+// runAll runs each scenario, at most parallel at once, and returns the
+// reports in order.
+func runAll(scens []*Scenario, parallel int, progress *progress) ([]*Report, error) {
+	reports := make([]*Report, len(scens))
+	errs := make([]error, len(scens))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(parallel, len(scens)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				reports[i], errs[i] = Run(scens[i])
+				progress.step()
+			}
+		}()
+	}
+	for i := range scens {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return reports, nil
+}
+
+// breakingPoint brackets the first failing load of the grid with the last
+// healthy one below it, then bisects the bracket (in log space unless the
+// grid is linear) until its ends are within the tolerance.
+func (spec SweepSpec) breakingPoint(s *Scenario, points []SweepPoint, progress *progress) (*BreakingPoint, error) {
+	f := slices.IndexFunc(points, func(p SweepPoint) bool { return !p.OK })
+	if f < 0 {
+		return nil, nil
+	}
+	fail := points[f]
+	bp := &BreakingPoint{FailsAt: fail.value(spec.Axis), Node: fail.Bottleneck, Reason: failure(fail.Report)}
+	if f == 0 {
+		bp.BelowRange = true
+		return bp, nil
+	}
+	ok := points[f-1]
+	lo, hi := ok.value(spec.Axis), bp.FailsAt
+	steps := 0
+	for r := hi / lo; r > 1+spec.Tolerance && steps < maxBisections; r = math.Sqrt(r) {
+		steps++
+	}
+	progress.extend(steps)
+	for range steps {
+		mid := math.Sqrt(lo * hi)
+		if spec.Linear {
+			mid = (lo + hi) / 2
+		}
+		if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
+			mid = math.Round(mid)
+			if mid <= lo || mid >= hi {
+				progress.step()
+				continue
+			}
+		}
+		c, err := spec.at(s, mid)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := Run(c)
+		if err != nil {
+			return nil, err
+		}
+		progress.step()
+		bp.Bisections++
+		if p := spec.point(mid, rep); p.OK {
+			lo, ok = mid, p
+		} else {
+			hi, fail = mid, p
+		}
+	}
+	bp.FailsAt, bp.Node, bp.Reason = hi, fail.Bottleneck, failure(fail.Report)
+	bp.OfferedRate = ok.OfferedRate
+	if spec.Axis == AxisUsers {
+		bp.Users = lo
+	}
+	return bp, nil
+}
+
+// knee finds the Kneedle knee of p99 against log load over the points that
+// ran to the end of their window; nil when there are fewer than three or
+// the curve does not bend upwards.
+func (spec SweepSpec) knee(points []SweepPoint) *Knee {
+	var xs, ys []float64
+	var idx []int
+	for i, p := range points {
+		if p.StoppedEarly != "" || p.Requests.Completed == 0 {
+			continue
+		}
+		x := p.value(spec.Axis)
+		if !spec.Linear {
+			x = math.Log(x)
+		}
+		xs, ys, idx = append(xs, x), append(ys, p.Latency.P99), append(idx, i)
+	}
+	if len(xs) < 3 {
+		return nil
+	}
+	x0, x1 := xs[0], xs[len(xs)-1]
+	y0, y1 := slices.Min(ys), slices.Max(ys)
+	if y1 <= y0 || x1 <= x0 {
+		return nil
+	}
+	best, bestDiff := -1, 0.0
+	for i := range xs {
+		d := (xs[i]-x0)/(x1-x0) - (ys[i]-y0)/(y1-y0)
+		if d > bestDiff {
+			best, bestDiff = i, d
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	p := points[idx[best]]
+	return &Knee{Users: p.Users, OfferedRate: p.OfferedRate, P99: p.Latency.P99}
+}
+
+// saturation lists, for each node saturated somewhere in the sweep, the
+// lowest load at which it is, lowest first.
+func saturation(points []SweepPoint, axis Axis) []NodeSaturation {
+	out := []NodeSaturation{}
+	seen := map[string]bool{}
+	for _, p := range points {
+		for _, n := range p.Nodes {
+			if n.Saturated && !seen[n.Name] {
+				seen[n.Name] = true
+				out = append(out, NodeSaturation{Node: n.Name, At: p.value(axis), OfferedRate: p.OfferedRate})
+			}
+		}
+	}
+	return out
+}
+
+// describe lists the objectives in words, e.g. "p99 ≤ 200ms".
+func (slo SLO) describe() []string {
+	out := []string{}
+	for _, k := range sloLatencyKeys {
+		if v, ok := slo.Latency[k]; ok {
+			out = append(out, k+" ≤ "+yamlfile.FormatDuration(v))
+		}
+	}
+	if slo.ErrorRate >= 0 {
+		out = append(out, "error rate ≤ "+percent(slo.ErrorRate))
+	}
+	return out
+}
+
+// progress counts finished runs for SweepSpec.Progress.
+type progress struct {
+	mu          sync.Mutex
+	report      func(done, total int)
+	done, total int
+}
+
+func newProgress(report func(done, total int), total int) *progress {
+	return &progress{report: report, total: total}
+}
+
+func (p *progress) step() {
+	if p.report == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.report(p.done, p.total)
+}
+
+func (p *progress) extend(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total += n
+}

@@ -25,6 +25,8 @@ type Scenario struct {
 	Run      RunSpec
 	// Latency is the default network round trip of calls; nil is none.
 	Latency sim.Dist
+	// Overrides are the PATH=VALUE overrides applied to the file.
+	Overrides []string
 }
 
 // SLO is a set of service-level objectives: latency bounds in seconds
@@ -81,24 +83,34 @@ const (
 
 var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "slo", "run"}
 
-// Load reads and validates the scenario file at path.
-func Load(path string) (*Scenario, error) {
+// Load reads and validates the scenario file at path, with overrides sets
+// applied as Parse does.
+func Load(path string, sets ...string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
-	return Parse(path, data)
+	return Parse(path, data, sets...)
 }
 
-// Parse validates a scenario file's contents; file names it in messages. The
-// error, if any, is a yamlfile.ErrorList with every problem found.
-func Parse(file string, data []byte) (*Scenario, error) {
+// Parse validates a scenario file's contents; file names it in messages. Each
+// of sets is an override PATH=VALUE such as nodes.app.instances=6, applied
+// to the file before it is checked, so overrides are validated like the
+// file (see yamlfile.Decoder.Set). The error, if any, is a
+// yamlfile.ErrorList with every problem found.
+func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	d := &yamlfile.Decoder{File: file}
 	root := d.Parse(data)
 	if root == nil {
 		return nil, d.Err()
 	}
-	s := &Scenario{Source: file}
+	for _, set := range sets {
+		d.Set(root, set)
+	}
+	if d.Failed() {
+		return nil, d.Err()
+	}
+	s := &Scenario{Source: file, Overrides: sets}
 	m, ok := d.Mapping(root, "the scenario", topFields...)
 	if !ok {
 		return nil, d.Err()

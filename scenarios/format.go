@@ -26,6 +26,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	dur := yamlfile.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s (seed %d)\n", r.Scenario, r.Seed)
+	if len(r.Overrides) > 0 {
+		fmt.Fprintf(&b, "overrides   %s\n", strings.Join(r.Overrides, ", "))
+	}
 	fmt.Fprintf(&b, "workload    %s\n", r.Workload.Description)
 	fmt.Fprintf(&b, "window      %s measured after %s warm-up\n", dur(r.Window), dur(r.Warmup))
 	if r.StoppedEarly != "" {

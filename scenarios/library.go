@@ -37,11 +37,12 @@ func BuiltinSource(name string) ([]byte, error) {
 	return data, nil
 }
 
-// Builtin reads and validates a built-in scenario.
-func Builtin(name string) (*Scenario, error) {
+// Builtin reads and validates a built-in scenario, with overrides sets
+// applied as Parse does.
+func Builtin(name string, sets ...string) (*Scenario, error) {
 	data, err := BuiltinSource(name)
 	if err != nil {
 		return nil, err
 	}
-	return Parse("builtin:"+name, data)
+	return Parse("builtin:"+name, data, sets...)
 }

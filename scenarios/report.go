@@ -15,6 +15,7 @@ import (
 type Report struct {
 	Scenario     string        `json:"scenario"`
 	Seed         uint64        `json:"seed"`
+	Overrides    []string      `json:"overrides,omitempty"` // --set PATH=VALUE applied to the file
 	Workload     WorkloadInfo  `json:"workload"`
 	Warmup       float64       `json:"warmup"` // simulated seconds before measuring
 	Window       float64       `json:"window"` // simulated seconds measured
@@ -140,11 +141,12 @@ func (r *runner) report() *Report {
 	window := float64(now - r.windowStart)
 	w := r.s.Workload
 	rep := &Report{
-		Scenario: r.s.Name,
-		Seed:     r.s.Run.Seed,
-		Workload: WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
-		Warmup:   float64(r.windowStart),
-		Window:   window,
+		Scenario:  r.s.Name,
+		Seed:      r.s.Run.Seed,
+		Overrides: r.s.Overrides,
+		Workload:  WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
+		Warmup:    float64(r.windowStart),
+		Window:    window,
 		Requests: RequestCounts{
 			Arrived:   r.arrived,
 			Completed: r.completed,

@@ -136,6 +136,9 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--fail-on-slo"}, exitSLO, "breaking", "fails inside the swept range"},
 		{[]string{"sweep", "--rate", "100..500", "--points", "3", "--precision", "5%", "--fail-on-slo", "--format", "csv"}, exitOK, "users,rate,offered_rate", ""},
 		{[]string{"sweep", "--users", "1k..2k"}, exitInvalid, "", "users can only be set"},
+		{[]string{"run", "--duration", "1m", "--set", "nodes.app.instances=6"}, exitOK, "overrides   nodes.app.instances=6", ""},
+		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
+		{[]string{"sweep", "--set", "nodes.ap.instances=6"}, exitInvalid, "", `did you mean "app"`},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

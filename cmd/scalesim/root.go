@@ -73,18 +73,18 @@ List the built-in scenarios:             scalesim list`,
 }
 
 // loadScenario reads target: a scenario file, a built-in scenario name, or,
-// when empty, the default built-in.
-func loadScenario(target string) (*scenarios.Scenario, error) {
+// when empty, the default built-in; with the --set overrides sets applied.
+func loadScenario(target string, sets []string) (*scenarios.Scenario, error) {
 	if target == "" {
-		return scenarios.Builtin(scenarios.DefaultBuiltin)
+		return scenarios.Builtin(scenarios.DefaultBuiltin, sets...)
 	}
 	if _, err := os.Stat(target); err == nil {
-		return scenarios.Load(target)
+		return scenarios.Load(target, sets...)
 	}
 	name := strings.TrimPrefix(target, "builtin:")
 	for _, b := range scenarios.Builtins() {
 		if b == name {
-			return scenarios.Builtin(name)
+			return scenarios.Builtin(name, sets...)
 		}
 	}
 	return nil, usageError{fmt.Errorf("%s: no such file, nor a built-in scenario (built-ins: %s)%s",
@@ -99,3 +99,6 @@ func maxArgs(n int) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// setFlagUsage documents --set for every command that takes it.
+const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"

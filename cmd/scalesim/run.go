@@ -19,6 +19,7 @@ type runOptions struct {
 	Duration string
 	Rate     float64
 	Users    string
+	Sets     []string
 	Out      io.Writer
 }
 
@@ -49,6 +50,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	f.StringVar(&opts.Duration, "duration", "", "measured simulated time, e.g. 10m (default: the scenario's run.duration)")
 	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second, replacing the scenario's workload model")
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
+	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	return cmd
 }
 
@@ -85,7 +87,7 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Target)
+	s, err := loadScenario(opts.Target, opts.Sets)
 	if err != nil {
 		return err
 	}

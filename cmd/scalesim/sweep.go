@@ -27,6 +27,7 @@ type sweepOptions struct {
 	Quiet       bool
 	Seed        uint64
 	SeedSet     bool
+	Sets        []string
 	Out         io.Writer
 	Err         io.Writer
 }
@@ -69,6 +70,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.BoolVar(&opts.FailOnSLO, "fail-on-slo", false, "exit with status 3 when some load in the range fails the SLO")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
+	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	return cmd
 }
 
@@ -138,7 +140,7 @@ func runSweep(opts *sweepOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Target)
+	s, err := loadScenario(opts.Target, opts.Sets)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 		Short: "Check a scenario file and report every problem as FILE:LINE:COL",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			s, err := loadScenario(args[0])
+			s, err := loadScenario(args[0], nil)
 			if err != nil {
 				return err
 			}

@@ -37,12 +37,16 @@ func (l ErrorList) Error() string {
 type Decoder struct {
 	File string
 	errs ErrorList
+	// origins names the override (Set) each node it added came from.
+	origins map[*yaml.Node]string
 }
 
 // Errorf records a problem at node n (or at the top of the file if n is nil).
 func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 	e := Error{File: d.File, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
+	if from, ok := d.origins[n]; ok {
+		e.File = "--set " + from
+	} else if n != nil {
 		e.Line, e.Col = n.Line, n.Column
 	}
 	d.errs = append(d.errs, e)

@@ -1,0 +1,102 @@
+package yamlfile
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Set applies an override PATH=VALUE, such as nodes.app.instances=6, to the
+// document rooted at root before it is decoded, so the value is checked
+// exactly as if the file said it. PATH is dotted keys (and indexes into
+// sequences); VALUE is YAML, so {dist: exponential, mean: 5ms} works too.
+// Missing keys are added, unless one is a likely typo of an existing key.
+// Problems are recorded as errors; errors later found in the value, while
+// decoding, name the override instead of a file position.
+func (d *Decoder) Set(root *yaml.Node, assignment string) {
+	path, value, ok := strings.Cut(assignment, "=")
+	if !ok || path == "" {
+		d.setError(assignment, "want PATH=VALUE, such as nodes.app.instances=6")
+		return
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(value), &doc); err != nil {
+		d.setError(assignment, "the value is not YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		return
+	}
+	val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
+	if len(doc.Content) > 0 {
+		val = doc.Content[0]
+	}
+	d.mark(val, assignment)
+
+	keys := strings.Split(path, ".")
+	cur := root
+	for i, key := range keys {
+		last := i == len(keys)-1
+		at := strings.Join(keys[:i+1], ".")
+		switch cur.Kind {
+		case yaml.MappingNode:
+			v := Find(cur, key)
+			if v == nil {
+				var names []string
+				for j := 0; j+1 < len(cur.Content); j += 2 {
+					names = append(names, cur.Content[j].Value)
+				}
+				if s := Suggest(key, names); s != "" {
+					d.setError(assignment, "there is no "+at+DidYouMean(key, names))
+					return
+				}
+				k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
+				v = val
+				if !last {
+					v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				}
+				d.mark(k, assignment)
+				d.mark(v, assignment)
+				cur.Content = append(cur.Content, k, v)
+			} else if last {
+				replace(cur, key, val)
+			}
+			cur = v
+		case yaml.SequenceNode:
+			n, err := strconv.Atoi(key)
+			if err != nil || n < 0 || n >= len(cur.Content) {
+				d.setError(assignment, at+": want an index from 0 to "+strconv.Itoa(len(cur.Content)-1))
+				return
+			}
+			if last {
+				cur.Content[n] = val
+			}
+			cur = cur.Content[n]
+		default:
+			d.setError(assignment, strings.Join(keys[:i], ".")+" is a single value, so it has no "+key)
+			return
+		}
+	}
+}
+
+// replace sets the value of key in mapping m.
+func replace(m *yaml.Node, key string, val *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = val
+		}
+	}
+}
+
+// mark records that n and everything in it came from an override.
+func (d *Decoder) mark(n *yaml.Node, assignment string) {
+	if d.origins == nil {
+		d.origins = map[*yaml.Node]string{}
+	}
+	d.origins[n] = assignment
+	for _, c := range n.Content {
+		d.mark(c, assignment)
+	}
+}
+
+func (d *Decoder) setError(assignment, msg string) {
+	d.errs = append(d.errs, Error{File: "--set " + assignment, Msg: msg})
+}

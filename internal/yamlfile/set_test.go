@@ -1,0 +1,65 @@
+package yamlfile
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// TestSet checks overrides applied to a document: the YAML that results, or
+// the one error recorded.
+func TestSet(t *testing.T) {
+	const doc = "nodes:\n  app: {instances: 3, service_time: {dist: exponential, mean: 20ms}}\nmix: [a, b]\n"
+	cases := []struct {
+		set, want, wantErr string
+	}{
+		{"nodes.app.instances=6", "instances: 6", ""},
+		{"nodes.app.service_time.mean=5ms", "mean: 5ms", ""},
+		{"nodes.app.service_time={dist: constant, value: 1ms}", "value: 1ms", ""},
+		{"slo.p99=200ms", "slo:\n    p99: 200ms", ""}, // missing keys are added
+		{"nodes.app.queue=10", "queue: 10", ""},       // a new field of an existing mapping
+		{"mix.1=c", "mix: [a, c]", ""},                // sequence index
+		{"nodes.ap.instances=6", "", `there is no nodes.ap (did you mean "app"?)`},
+		{"nodes.app.instances.x=1", "", "nodes.app.instances is a single value, so it has no x"},
+		{"mix.2=c", "", "mix.2: want an index from 0 to 1"},
+		{"nodes.app.instances", "", "want PATH=VALUE"},
+		{"nodes.app.instances={", "", "the value is not YAML"},
+	}
+	for _, c := range cases {
+		t.Run(c.set, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			root := d.Parse([]byte(doc))
+			d.Set(root, c.set)
+			if c.wantErr != "" {
+				err := d.Err()
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.HasPrefix(err.Error(), "--set "+c.set+": ") {
+					t.Fatalf("error %v, want one naming the override and containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err := d.Err(); err != nil {
+				t.Fatal(err)
+			}
+			out, err := yaml.Marshal(root)
+			if err != nil || !strings.Contains(string(out), c.want) {
+				t.Fatalf("after --set %s:\n%s\nwant it to contain %q", c.set, out, c.want)
+			}
+		})
+	}
+}
+
+// TestSetErrorsNameTheOverride checks that a value an override put in the
+// document is blamed on the override when decoding finds it wrong.
+func TestSetErrorsNameTheOverride(t *testing.T) {
+	d := &Decoder{File: "f.yaml"}
+	root := d.Parse([]byte("instances: 3\nworkers: x\n"))
+	d.Set(root, "instances=lots")
+	m, _ := d.Mapping(root, "node", "instances", "workers")
+	d.Int(m.Get("instances"), "instances", 1)
+	d.Int(m.Get("workers"), "workers", 1)
+	got := d.Err().Error()
+	if !strings.Contains(got, `--set instances=lots: instances: want a whole number`) || !strings.Contains(got, "f.yaml:2:10: workers") {
+		t.Fatalf("errors:\n%s", got)
+	}
+}

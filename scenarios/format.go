@@ -12,11 +12,14 @@ import (
 )
 
 // WriteJSON writes the report as indented JSON.
-func (r *Report) WriteJSON(w io.Writer) error {
+func (r *Report) WriteJSON(w io.Writer) error { return writeJSON(w, r, "report") }
+
+// writeJSON writes v as indented JSON; what names it in errors.
+func writeJSON(w io.Writer, v any, what string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("scenarios: writing JSON report: %w", err)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("scenarios: writing JSON %s: %w", what, err)
 	}
 	return nil
 }

@@ -298,9 +298,12 @@ func (p SweepPoint) value(axis Axis) float64 {
 	return p.Rate
 }
 
-// runAll runs each scenario, at most parallel at once, and returns the
-// reports in order.
+// runAll runs each scenario, at most parallel at once (0: one per CPU), and
+// returns the reports in order.
 func runAll(scens []*Scenario, parallel int, progress *progress) ([]*Report, error) {
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
 	reports := make([]*Report, len(scens))
 	errs := make([]error, len(scens))
 	next := make(chan int)

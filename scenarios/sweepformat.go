@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,14 +13,7 @@ import (
 )
 
 // WriteJSON writes the sweep as indented JSON.
-func (sw *SweepReport) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(sw); err != nil {
-		return fmt.Errorf("scenarios: writing JSON sweep: %w", err)
-	}
-	return nil
-}
+func (sw *SweepReport) WriteJSON(w io.Writer) error { return writeJSON(w, sw, "sweep") }
 
 // CSVHeader is the fixed part of the sweep CSV header; per-node columns
 // util_<node> and load_<node> (utilization and offered load) follow.

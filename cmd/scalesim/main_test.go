@@ -139,6 +139,9 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--duration", "1m", "--set", "nodes.app.instances=6"}, exitOK, "overrides   nodes.app.instances=6", ""},
 		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
 		{[]string{"sweep", "--set", "nodes.ap.instances=6"}, exitInvalid, "", `did you mean "app"`},
+		{[]string{"compare", "three-tier", "three-tier", "--seeds", "2", "--set", "run.duration=30s", "--set-b", "nodes.app.instances=6"}, exitOK, "B           three-tier (run.duration=30s, nodes.app.instances=6)", ""},
+		{[]string{"compare", "three-tier", "--users", "1M"}, exitInvalid, "", "compare takes two scenarios"},
+		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..2M", "--points", "2", "--format", "json"}, exitOK, `"breaking_point"`, ""},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+// compareOptions are the parsed arguments of `scalesim compare`.
+type compareOptions struct {
+	A, B       string
+	Users      string // a count, or a range FROM..TO for a sweep
+	Rate       string
+	Seeds      int
+	Points     int
+	Precision  string
+	Format     string
+	Sets       []string
+	SetsA      []string
+	SetsB      []string
+	Parallel   int
+	Out, Err   io.Writer
+	sweepRange bool
+}
+
+func newCompareCmd(stdout, stderr io.Writer, runF func(*compareOptions) error) *cobra.Command {
+	opts := &compareOptions{Out: stdout, Err: stderr}
+	cmd := &cobra.Command{
+		Use:   "compare A B",
+		Short: "Run two scenarios on the same random numbers and show the differences",
+		Long: `Run scenarios A and B (files or built-in names) with the same seeds, so both see
+the same arrivals and service-time draws (common random numbers), and print
+each figure side by side with B − A and its paired 95% confidence interval
+over --seeds seeds. A scenario compared with itself shows zero everywhere.
+
+With a range such as --users 100..10M, both are swept over the same grid
+instead, and the latency curves and breaking points are set side by side.
+
+What-if without a second file:
+  scalesim compare three-tier three-tier --set-b nodes.app.instances=8`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageError{fmt.Errorf("compare takes two scenarios, A and B; got %d", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.A, opts.B = args[0], args[1]
+			return runF(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Users, "users", "", "user count for both, e.g. 200k, or a range to sweep, e.g. 100..10M")
+	f.StringVar(&opts.Rate, "rate", "", "open arrival rate for both, or a range to sweep, e.g. 10..5k")
+	f.IntVar(&opts.Seeds, "seeds", 5, "seeds (paired runs) of a single-load comparison")
+	f.IntVar(&opts.Points, "points", scenarios.DefaultSweepPoints, "grid points of a sweep comparison")
+	f.StringVar(&opts.Precision, "precision", "", "stop each run when the mean latency's 95% CI is within this share (default: the scenario's duration for one load, 2% for a sweep)")
+	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	f.StringArrayVar(&opts.Sets, "set", nil, "override a field of both scenarios, PATH=VALUE (repeatable)")
+	f.StringArrayVar(&opts.SetsA, "set-a", nil, "override a field of A only (repeatable)")
+	f.StringArrayVar(&opts.SetsB, "set-b", nil, "override a field of B only (repeatable)")
+	f.IntVar(&opts.Parallel, "parallel", 0, "runs at once (default: one per CPU); does not change the output")
+	return cmd
+}
+
+// check validates the flags and notes whether a sweep is asked for.
+func (o *compareOptions) check() error {
+	if o.Users != "" && o.Rate != "" {
+		return usageError{fmt.Errorf("give --users or --rate, not both")}
+	}
+	if o.Format != "table" && o.Format != "json" {
+		return usageError{fmt.Errorf("--format must be table or json, got %q", o.Format)}
+	}
+	if o.Seeds < 1 {
+		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", o.Seeds)}
+	}
+	o.sweepRange = strings.Contains(o.Users+o.Rate, "..")
+	return nil
+}
+
+func runCompare(opts *compareOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	a, err := loadScenario(opts.A, append(append([]string(nil), opts.Sets...), opts.SetsA...))
+	if err != nil {
+		return err
+	}
+	b, err := loadScenario(opts.B, append(append([]string(nil), opts.Sets...), opts.SetsB...))
+	if err != nil {
+		return err
+	}
+	if opts.sweepRange {
+		return compareSweeps(opts, a, b)
+	}
+	ov := scenarios.Overrides{}
+	if opts.Users != "" {
+		if ov.Users, err = yamlfile.ParseCount(opts.Users); err != nil || ov.Users <= 0 {
+			return usageError{fmt.Errorf("--users: want a positive count such as 200k, or a range such as 100..10M, got %q", opts.Users)}
+		}
+	}
+	if opts.Rate != "" {
+		if ov.Rate, err = yamlfile.ParseCount(opts.Rate); err != nil || ov.Rate <= 0 {
+			return usageError{fmt.Errorf("--rate: want a positive rate such as 500, or a range such as 10..5k, got %q", opts.Rate)}
+		}
+	}
+	for _, s := range []*scenarios.Scenario{a, b} {
+		if err := s.Apply(ov); err != nil {
+			return usageError{err}
+		}
+		if opts.Precision != "" {
+			if s.Run.Precision, err = yamlfile.ParseFraction(opts.Precision); err != nil {
+				return usageError{fmt.Errorf("--precision: want a share such as 2%%, got %q", opts.Precision)}
+			}
+		}
+	}
+	cmp, err := scenarios.Compare(a, b, opts.Seeds, opts.Parallel)
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		return cmp.WriteJSON(opts.Out)
+	}
+	return cmp.WriteTable(opts.Out)
+}
+
+func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
+	precision := opts.Precision
+	if precision == "" {
+		precision = "2%"
+	}
+	so := &sweepOptions{Users: opts.Users, Rate: opts.Rate, Points: opts.Points, Precision: precision,
+		MaxRequests: "500k", Parallel: opts.Parallel, Format: "table"}
+	spec, err := so.spec()
+	if err != nil {
+		return err
+	}
+	cmp, err := scenarios.CompareSweeps(a, b, spec)
+	if err != nil {
+		return usageError{err}
+	}
+	if opts.Format == "json" {
+		return cmp.WriteJSON(opts.Out)
+	}
+	return cmp.WriteTable(opts.Out)
+}

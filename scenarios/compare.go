@@ -1,0 +1,281 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// Comparison is two scenarios run under the same random numbers, over
+// several seeds, with the difference of each figure (B − A) and a paired
+// 95% confidence interval for it. Common random numbers make the pairs
+// positively correlated, so a small difference can still be significant,
+// and a scenario compared with itself shows exactly zero.
+type Comparison struct {
+	NameA   string  `json:"a"`
+	NameB   string  `json:"b"`
+	Seeds   int     `json:"seeds"`
+	Deltas  []Delta `json:"deltas"`
+	ReportA *Report `json:"report_a"` // the run with the first seed
+	ReportB *Report `json:"report_b"`
+}
+
+// Delta is one figure of both scenarios, averaged over the seeds.
+type Delta struct {
+	Metric string  `json:"metric"`
+	Unit   string  `json:"unit"` // s, /s, share, USD
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	Diff   float64 `json:"diff"` // B − A
+	// CI95 is the half-width of the paired 95% interval of Diff; 0 with a
+	// single seed, where there is no interval.
+	CI95 float64 `json:"ci95"`
+	// Significant says the interval excludes zero.
+	Significant bool `json:"significant"`
+}
+
+// metric is a figure of a report, with its unit.
+type metric struct {
+	name, unit string
+	get        func(*Report) float64
+}
+
+// compared are the figures a comparison reports, then per-node utilization.
+var compared = []metric{
+	{"offered rate", "/s", func(r *Report) float64 { return r.OfferedRate }},
+	{"throughput", "/s", func(r *Report) float64 { return r.Throughput }},
+	{"error rate", "share", func(r *Report) float64 { return r.ErrorRate }},
+	{"latency mean", "s", func(r *Report) float64 { return r.Latency.Mean }},
+	{"latency p50", "s", func(r *Report) float64 { return r.Latency.P50 }},
+	{"latency p95", "s", func(r *Report) float64 { return r.Latency.P95 }},
+	{"latency p99", "s", func(r *Report) float64 { return r.Latency.P99 }},
+	{"latency p99.9", "s", func(r *Report) float64 { return r.Latency.P999 }},
+	{"cost per month", "USD", func(r *Report) float64 { return r.Cost.MonthlyUSD }},
+	{"cost per 1M requests", "USD", func(r *Report) float64 { return r.Cost.PerMillionRequestsUSD }},
+}
+
+// Compare runs a and b with seeds a's seed, +1, … (seeds in all), both with
+// the same seed each time, and reports the paired differences. Runs go in
+// parallel; the result does not depend on it.
+func Compare(a, b *Scenario, seeds, parallel int) (*Comparison, error) {
+	if seeds < 1 {
+		return nil, fmt.Errorf("scenarios: compare needs at least one seed, got %d", seeds)
+	}
+	var scens []*Scenario
+	for i := range seeds {
+		for _, s := range []*Scenario{a, b} {
+			c := s.Clone()
+			c.Run.Seed = a.Run.Seed + uint64(i)
+			scens = append(scens, c)
+		}
+	}
+	reports, err := runAll(scens, parallel, newProgress(nil, 0))
+	if err != nil {
+		return nil, err
+	}
+	cmp := &Comparison{NameA: label(a), NameB: label(b), Seeds: seeds, ReportA: reports[0], ReportB: reports[1]}
+	metrics := append([]metric(nil), compared...)
+	for _, name := range unionNodes(reports[0], reports[1]) {
+		metrics = append(metrics, metric{"utilization " + name, "share", func(r *Report) float64 { return nodeUtilization(r, name) }})
+	}
+	for _, m := range metrics {
+		d := Delta{Metric: m.name, Unit: m.unit}
+		var diffs []float64
+		var sa, sb sim.Summary
+		for i := 0; i < len(reports); i += 2 {
+			va, vb := m.get(reports[i]), m.get(reports[i+1])
+			sa.Add(va)
+			sb.Add(vb)
+			diffs = append(diffs, vb-va)
+		}
+		d.A, d.B = sa.Mean(), sb.Mean()
+		d.Diff, d.CI95 = MeanCI95Paired(diffs)
+		d.Significant = seeds > 1 && math.Abs(d.Diff) > d.CI95
+		cmp.Deltas = append(cmp.Deltas, d)
+	}
+	return cmp, nil
+}
+
+// MeanCI95Paired is the mean of paired differences and the half-width of
+// its t-based 95% interval; 0 for a single pair, and 0 when every
+// difference is the same.
+func MeanCI95Paired(diffs []float64) (mean, half float64) {
+	mean, half = sim.MeanCI95(diffs)
+	if len(diffs) < 2 {
+		half = 0
+	}
+	return mean, half
+}
+
+// label names a scenario for a comparison: its name, and its overrides.
+func label(s *Scenario) string {
+	if len(s.Overrides) == 0 {
+		return s.Name
+	}
+	return s.Name + " (" + strings.Join(s.Overrides, ", ") + ")"
+}
+
+// unionNodes lists the nodes of a then those only in b.
+func unionNodes(a, b *Report) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range []*Report{a, b} {
+		for _, n := range r.Nodes {
+			if !seen[n.Name] && n.Kind != "load_balancer" {
+				seen[n.Name] = true
+				names = append(names, n.Name)
+			}
+		}
+	}
+	return names
+}
+
+// nodeUtilization is a node's utilization in r, 0 when r has no such node.
+func nodeUtilization(r *Report, name string) float64 {
+	for _, n := range r.Nodes {
+		if n.Name == name {
+			return n.Utilization
+		}
+	}
+	return 0
+}
+
+// WriteJSON writes the comparison as indented JSON.
+func (c *Comparison) WriteJSON(w io.Writer) error { return writeJSON(w, c, "comparison") }
+
+// WriteTable writes the comparison side by side with the differences.
+func (c *Comparison) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "A           %s\nB           %s\n", c.NameA, c.NameB)
+	fmt.Fprintf(&b, "runs        %d seed(s) from %d, A and B on the same random numbers each time\n\n", c.Seeds, c.ReportA.Seed)
+	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "METRIC\tA\tB\tB − A\t95% CI\t")
+	for _, d := range c.Deltas {
+		ci, mark := "-", ""
+		if c.Seeds > 1 {
+			ci = "±" + formatValue(d.CI95, d.Unit)
+			if d.Significant {
+				mark = "*"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t%s\t%s\n", d.Metric, formatValue(d.A, d.Unit), formatValue(d.B, d.Unit),
+			sign(d.Diff), formatValue(math.Abs(d.Diff), d.Unit), ci, mark)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\nbottleneck  A: %s, B: %s\n", c.ReportA.Bottleneck, c.ReportB.Bottleneck)
+	fmt.Fprintf(&b, "SLO         A: %s, B: %s\n", verdict(c.ReportA), verdict(c.ReportB))
+	if slices.ContainsFunc(c.Deltas, func(d Delta) bool { return d.Significant }) {
+		b.WriteString("* the paired 95% confidence interval excludes zero: the difference is real\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func verdict(r *Report) string {
+	if r.SLO.Pass {
+		return "pass"
+	}
+	return "FAIL (" + strings.Join(r.SLO.Violations, "; ") + ")"
+}
+
+func sign(x float64) string {
+	if x < 0 {
+		return "−"
+	}
+	return "+"
+}
+
+// formatValue writes v in its unit.
+func formatValue(v float64, unit string) string {
+	switch unit {
+	case "s":
+		return yamlfile.FormatDuration(v)
+	case "/s":
+		return rate(v)
+	case "share":
+		return percent(v)
+	case "USD":
+		return fmt.Sprintf("$%.4g", v)
+	}
+	return fmt.Sprintf("%.4g", v)
+}
+
+// SweepComparison is two sweeps over the same grid with the same seed, so
+// the curves differ only by the architectures.
+type SweepComparison struct {
+	A *SweepReport `json:"a"`
+	B *SweepReport `json:"b"`
+}
+
+// CompareSweeps sweeps a and b over the same grid, b with a's seed.
+func CompareSweeps(a, b *Scenario, spec SweepSpec) (*SweepComparison, error) {
+	bs := b.Clone()
+	bs.Run.Seed = a.Run.Seed
+	if spec.From == 0 || spec.To == 0 {
+		var err error
+		if spec, err = spec.withDefaults(a); err != nil {
+			return nil, err
+		}
+	}
+	sa, err := Sweep(a, spec)
+	if err != nil {
+		return nil, err
+	}
+	sb, err := Sweep(bs, spec)
+	if err != nil {
+		return nil, err
+	}
+	sa.Scenario, sb.Scenario = label(a), label(b)
+	return &SweepComparison{A: sa, B: sb}, nil
+}
+
+// WriteJSON writes the comparison as indented JSON.
+func (c *SweepComparison) WriteJSON(w io.Writer) error { return writeJSON(w, c, "sweep comparison") }
+
+// WriteTable writes both curves side by side, point by point, and both
+// breaking points.
+func (c *SweepComparison) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	dur := yamlfile.FormatDuration
+	fmt.Fprintf(&b, "A           %s\nB           %s\n", c.A.Scenario, c.B.Scenario)
+	fmt.Fprintf(&b, "runs        %d points each, seed %d for both (common random numbers)\n\n", len(c.A.Points), c.A.Seed)
+	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\tP99 A\tP99 B\tB − A\t$/MONTH A\t$/MONTH B\tA\tB\n", strings.ToUpper(c.A.Axis))
+	axis := axisOf(c.A.Axis)
+	status := func(p SweepPoint) string {
+		if p.OK {
+			return "ok"
+		}
+		return "FAIL"
+	}
+	for i, pa := range c.A.Points {
+		pb := c.B.Points[i]
+		d := pb.Latency.P99 - pa.Latency.P99
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t%.0f\t%.0f\t%s\t%s\n", workloads.FormatCount(pa.value(axis)), dur(pa.Latency.P99), dur(pb.Latency.P99),
+			sign(d), dur(math.Abs(d)), pa.Cost.MonthlyUSD, pb.Cost.MonthlyUSD, status(pa), status(pb))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		name string
+		sw   *SweepReport
+	}{{"A", c.A}, {"B", c.B}} {
+		fmt.Fprintf(&b, "\n%s ", s.name)
+		var v strings.Builder
+		s.sw.writeVerdicts(&v)
+		b.WriteString(strings.ReplaceAll(strings.TrimSuffix(v.String(), "\n"), "\n", "\n  "))
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -11,13 +11,28 @@ import "math"
 // Σᵢ (1 − e^{−pᵢT}) = capacity, so the hit ratio is Σᵢ pᵢ (1 − e^{−pᵢT}).
 // Time is measured in requests. It returns 1 when every key fits.
 func CheLRU(pop []float64, capacity float64) float64 {
-	if capacity >= float64(len(pop)) {
+	counts := make([]float64, len(pop))
+	for i := range counts {
+		counts[i] = 1
+	}
+	return CheLRUGrouped(pop, counts, capacity)
+}
+
+// CheLRUGrouped is CheLRU for keys in groups of equal popularity: counts[i]
+// keys each requested with probability probs[i]. It lets a large key space
+// be summarised in a few thousand groups.
+func CheLRUGrouped(probs, counts []float64, capacity float64) float64 {
+	total := 0.0
+	for _, n := range counts {
+		total += n
+	}
+	if capacity >= total {
 		return 1
 	}
 	occupied := func(t float64) float64 {
 		sum := 0.0
-		for _, p := range pop {
-			sum -= math.Expm1(-p * t)
+		for i, p := range probs {
+			sum -= counts[i] * math.Expm1(-p*t)
 		}
 		return sum
 	}
@@ -35,8 +50,8 @@ func CheLRU(pop []float64, capacity float64) float64 {
 	}
 	t := (lo + hi) / 2
 	hit := 0.0
-	for _, p := range pop {
-		hit -= p * math.Expm1(-p*t)
+	for i, p := range probs {
+		hit -= counts[i] * p * math.Expm1(-p*t)
 	}
 	return hit
 }

@@ -82,17 +82,26 @@ func (o *runOptions) overrides() (scenarios.Overrides, error) {
 	return ov, nil
 }
 
-func runRun(opts *runOptions) error {
-	ov, err := opts.overrides()
+// scenario loads the target with the --set overrides and the flags applied.
+func (o *runOptions) scenario() (*scenarios.Scenario, error) {
+	ov, err := o.overrides()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s, err := loadScenario(opts.Target, opts.Sets)
+	s, err := loadScenario(o.Target, o.Sets)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.Apply(ov); err != nil {
-		return usageError{err}
+		return nil, usageError{err}
+	}
+	return s, nil
+}
+
+func runRun(opts *runOptions) error {
+	s, err := opts.scenario()
+	if err != nil {
+		return err
 	}
 	rep, err := scenarios.Run(s)
 	if err != nil {

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+// estimateOptions are the parsed arguments of `scalesim estimate`.
+type estimateOptions struct {
+	run runOptions
+}
+
+func newEstimateCmd(stdout io.Writer, runF func(*estimateOptions) error) *cobra.Command {
+	opts := &estimateOptions{run: runOptions{Out: stdout}}
+	cmd := &cobra.Command{
+		Use:   "estimate [FILE | BUILTIN]",
+		Short: "Solve a scenario analytically (traffic equations, M/M/c, MVA) in milliseconds",
+		Long: `Solve the scenario's topology analytically: per-node arrival rates from the
+traffic equations (routing, class filters, cache and CDN hit ratios by Che's
+approximation), then each station as an M/M/c queue (Erlang C), or Mean Value
+Analysis for a closed workload. Exact for product-form networks; elsewhere an
+approximation whose omissions are listed. Compare with 'scalesim run', or see
+both side by side with 'scalesim sweep --analytic'.`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.run.Target = args[0]
+			}
+			if opts.run.Format != "table" && opts.run.Format != "json" {
+				return usageError{fmt.Errorf("--format must be table or json, got %q", opts.run.Format)}
+			}
+			return runF(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.run.Format, "format", "table", "output format: table or json")
+	f.Float64Var(&opts.run.Rate, "rate", 0, "open Poisson arrival rate in requests per second")
+	f.StringVar(&opts.run.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
+	f.StringArrayVar(&opts.run.Sets, "set", nil, setFlagUsage)
+	return cmd
+}
+
+func runEstimate(opts *estimateOptions) error {
+	s, err := opts.run.scenario()
+	if err != nil {
+		return err
+	}
+	est, err := scenarios.EstimateScenario(s)
+	if err != nil {
+		return err
+	}
+	if opts.run.Format == "json" {
+		return est.WriteJSON(opts.run.Out)
+	}
+	return est.WriteTable(opts.run.Out)
+}

@@ -41,6 +41,9 @@ type SweepSpec struct {
 	// Tolerance is how closely bisection brackets the breaking point, as
 	// a ratio of the bracket's ends minus one: 0.01 stops within 1%.
 	Tolerance float64
+	// Analytic adds the analytic estimate (EstimateScenario) to each point,
+	// with the divergence from the simulation flagged.
+	Analytic bool
 	// Progress, when set, is told after each run how many have finished out
 	// of how many are planned. It is called from one goroutine at a time.
 	Progress func(done, total int)
@@ -85,8 +88,28 @@ type SweepPoint struct {
 	// CostPerUserUSD is the monthly cost per user (taken as monthly
 	// active) on the users axis when nodes carry prices.
 	CostPerUserUSD float64 `json:"cost_per_user_usd,omitempty"`
+	// Analytic is the analytic estimate at this load, when asked for.
+	Analytic *AnalyticPoint `json:"analytic,omitempty"`
 	*Report
 }
+
+// AnalyticPoint sets the analytic estimate beside the simulated figures.
+type AnalyticPoint struct {
+	// Mean is the estimated mean latency; nil when the estimate finds a
+	// station overloaded.
+	Mean       *float64 `json:"mean"`
+	Bottleneck string   `json:"bottleneck"`
+	// Divergence is (simulated − estimated) ÷ estimated mean latency.
+	Divergence float64 `json:"divergence"`
+	// Flagged says the two disagree: by more than DivergenceFlag and more
+	// than the simulation's confidence interval, or on whether the system
+	// is overloaded.
+	Flagged bool `json:"flagged"`
+}
+
+// DivergenceFlag is the relative difference between simulated and
+// estimated mean latency beyond which a sweep flags a point.
+const DivergenceFlag = 0.10
 
 // BreakingPoint is where the architecture stops meeting its objectives.
 type BreakingPoint struct {
@@ -150,7 +173,13 @@ func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
 	sw := &SweepReport{Scenario: s.Name, Axis: spec.Axis.String(), Seed: s.Run.Seed,
 		Precision: spec.Precision, Objectives: s.SLO.describe(), Saturation: []NodeSaturation{}}
 	for i, rep := range reports {
-		sw.Points = append(sw.Points, spec.point(grid[i], rep))
+		p := spec.point(grid[i], rep)
+		if spec.Analytic {
+			if p.Analytic, err = analyticPoint(scens[i], rep); err != nil {
+				return nil, err
+			}
+		}
+		sw.Points = append(sw.Points, p)
 	}
 	if sw.BreakingPoint, err = spec.breakingPoint(s, sw.Points, progress); err != nil {
 		return nil, err
@@ -261,6 +290,27 @@ func (spec SweepSpec) point(v float64, rep *Report) SweepPoint {
 		}
 	}
 	return p
+}
+
+// analyticPoint estimates s and compares the estimate with its run.
+func analyticPoint(s *Scenario, rep *Report) (*AnalyticPoint, error) {
+	est, err := EstimateScenario(s)
+	if err != nil {
+		return nil, err
+	}
+	a := &AnalyticPoint{Mean: est.Latency, Bottleneck: est.Bottleneck}
+	overloaded := rep.StoppedEarly != "" || rep.ErrorRate > 0.01 || slices.ContainsFunc(rep.Nodes, func(n NodeReport) bool { return n.Saturated })
+	if est.Latency == nil || overloaded {
+		a.Flagged = (est.Latency == nil) != overloaded
+		return a, nil
+	}
+	a.Divergence = rep.Latency.Mean / *est.Latency - 1
+	ci := 0.0
+	if c := rep.Latency.MeanCI95; c != nil {
+		ci = (c[1] - c[0]) / 2 / *est.Latency
+	}
+	a.Flagged = math.Abs(a.Divergence) > max(DivergenceFlag, ci)
+	return a, nil
 }
 
 // healthy says a run met its SLO with no node saturated.

@@ -174,6 +174,11 @@ func TestSweepOutputSchemas(t *testing.T) {
 			switch col {
 			case "bottleneck", "saturated", "mean_ci95_low", "mean_ci95_high":
 				continue
+			case "analytic_mean", "analytic_divergence", "analytic_flagged":
+				if row[i] != "" {
+					t.Errorf("%s = %q without --analytic", col, row[i])
+				}
+				continue
 			case "slo_pass", "ok":
 				if _, err := strconv.ParseBool(row[i]); err != nil {
 					t.Errorf("%s = %q is not a boolean", col, row[i])
@@ -222,5 +227,26 @@ func TestGrid(t *testing.T) {
 	}
 	if w := wholeUsers([]float64{1, 1.2, 1.6, 2.4, 3}); !slices.Equal(w, []float64{1, 2, 3}) {
 		t.Errorf("whole users %v", w)
+	}
+}
+
+// TestSweepAnalytic checks that on M/M/4 the analytic estimate sits beside
+// every point unflagged: it is exact there, so only noise separates them.
+func TestSweepAnalytic(t *testing.T) {
+	s := mustParse(t, "mmc.yaml", mmcSweepFile)
+	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 4, To: 36, Points: 4, Precision: 0.02, MaxRequests: 500_000, Analytic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sw.Points {
+		a := p.Analytic
+		if a == nil || a.Mean == nil || a.Flagged {
+			t.Fatalf("at %g/s: analytic %+v", p.Rate, a)
+		}
+		want := analytic.MMc{Lambda: p.Rate, Mu: 10, C: 4}.MeanSojourn()
+		if math.Abs(*a.Mean/want-1) > 1e-9 {
+			t.Errorf("at %g/s the estimate is %g, Erlang C %g", p.Rate, *a.Mean, want)
+		}
+		t.Logf("%g/s: simulated %.4g, estimated %.4g (%+.2f%%)", p.Rate, p.Latency.Mean, *a.Mean, 100*a.Divergence)
 	}
 }

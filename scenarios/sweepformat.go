@@ -22,6 +22,7 @@ var CSVHeader = []string{
 	"mean", "mean_ci95_low", "mean_ci95_high", "p50", "p90", "p95", "p99", "p999",
 	"bottleneck", "saturated", "slo_pass", "ok",
 	"cost_monthly_usd", "cost_per_million_requests_usd", "cost_per_user_usd",
+	"analytic_mean", "analytic_divergence", "analytic_flagged",
 }
 
 // WriteCSV writes one row per point: times in seconds, rates per second,
@@ -52,7 +53,14 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 		row := []string{g(p.Users), g(p.Rate), g(p.OfferedRate), g(p.Throughput), g(p.ErrorRate),
 			g(l.Mean), lo, hi, g(l.P50), g(l.P90), g(l.P95), g(l.P99), g(l.P999),
 			p.Bottleneck, strings.Join(sat, ";"), strconv.FormatBool(p.SLO.Pass), strconv.FormatBool(p.OK),
-			g(p.Cost.MonthlyUSD), g(p.Cost.PerMillionRequestsUSD), g(p.CostPerUserUSD)}
+			g(p.Cost.MonthlyUSD), g(p.Cost.PerMillionRequestsUSD), g(p.CostPerUserUSD), "", "", ""}
+		if a := p.Analytic; a != nil {
+			n := len(CSVHeader)
+			if a.Mean != nil {
+				row[n-3], row[n-2] = g(*a.Mean), g(a.Divergence)
+			}
+			row[n-1] = strconv.FormatBool(a.Flagged)
+		}
 		for _, n := range p.Nodes {
 			row = append(row, g(n.Utilization), g(n.OfferedLoad))
 		}
@@ -105,7 +113,11 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 
 	priced := len(sw.Points) > 0 && sw.Points[0].Cost.Priced != ""
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	analytic := len(sw.Points) > 0 && sw.Points[0].Analytic != nil
 	head := []string{strings.ToUpper(sw.Axis), "OFFERED", "ERRORS", "MEAN ±CI", "P50", "P95", "P99"}
+	if analytic {
+		head = append(head, "EST MEAN")
+	}
 	names := sw.nodeNames()
 	for _, n := range names {
 		head = append(head, "UTIL "+n)
@@ -126,9 +138,19 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 		}
 		axis := workloads.FormatCount(p.value(axisOf(sw.Axis)))
 		row := []string{axis, rate(p.OfferedRate), percent(p.ErrorRate), dur(l.Mean) + " ±" + ci, dur(l.P50), dur(l.P95), dur(l.P99)}
+		if a := p.Analytic; a != nil {
+			est := "overloaded"
+			if a.Mean != nil {
+				est = dur(*a.Mean)
+			}
+			if a.Flagged {
+				est += " (!)"
+			}
+			row = append(row, est)
+		}
 		for _, n := range p.Nodes {
-			if n.Kind == "load_balancer" {
-				row = append(row, "-") // a balancer has no workers
+			if n.Kind == "load_balancer" || n.Kind == "cdn" {
+				row = append(row, "-") // no workers to be busy
 				continue
 			}
 			u := percent(n.Utilization)
@@ -159,6 +181,9 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 		return err
 	}
 	b.WriteString("\n")
+	if analytic {
+		fmt.Fprintf(&b, "EST MEAN is the analytic estimate (scalesim estimate); (!) marks a divergence from the simulation over %.0f%%\nand its CI, or a disagreement on overload\n", DivergenceFlag*100)
+	}
 	sw.writeVerdicts(&b)
 	_, err := io.WriteString(w, b.String())
 	return err

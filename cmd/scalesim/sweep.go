@@ -25,6 +25,7 @@ type sweepOptions struct {
 	Format      string
 	FailOnSLO   bool
 	Quiet       bool
+	Analytic    bool
 	Seed        uint64
 	SeedSet     bool
 	Sets        []string
@@ -69,6 +70,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
 	f.BoolVar(&opts.FailOnSLO, "fail-on-slo", false, "exit with status 3 when some load in the range fails the SLO")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&opts.Analytic, "analytic", false, "print the analytic estimate beside each point and flag divergence")
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	return cmd
@@ -76,7 +78,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 
 // spec turns the flags into a sweep specification.
 func (o *sweepOptions) spec() (scenarios.SweepSpec, error) {
-	spec := scenarios.SweepSpec{Points: o.Points, Linear: o.Linear, Parallel: o.Parallel}
+	spec := scenarios.SweepSpec{Points: o.Points, Linear: o.Linear, Parallel: o.Parallel, Analytic: o.Analytic}
 	if o.Users != "" && o.Rate != "" {
 		return spec, usageError{fmt.Errorf("give --users or --rate, not both")}
 	}

@@ -76,6 +76,34 @@ type estimator struct {
 
 // EstimateScenario solves s analytically in microseconds to milliseconds.
 func EstimateScenario(s *Scenario) (*Estimate, error) {
+	e, err := newEstimator(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Workload.Model == workloads.Closed {
+		return e.closed()
+	}
+	if s.Workload.Shape() != nil {
+		e.note("the workload varies over time; the estimate uses its starting rate")
+	}
+	e.est.Method = "traffic equations, then M/M/c per station (Erlang C)"
+	e.est.OfferedRate = s.Workload.OfferedRate()
+	e.stations()
+	if !e.est.Saturated {
+		mean := 0.0
+		entry := e.index[s.Topology.Entry]
+		for c := range e.classes {
+			mean += e.shares[c] * e.resp[c][entry]
+		}
+		e.est.Latency = &mean
+		e.est.Throughput = e.est.OfferedRate
+	}
+	return e.est, nil
+}
+
+// newEstimator computes hit ratios, routes and visit rates: per second for
+// an open workload, per request for a closed one.
+func newEstimator(s *Scenario) (*estimator, error) {
 	e := &estimator{s: s, nodes: s.Topology.Nodes, index: map[string]int{}, classes: s.Workload.ClassNames(),
 		writes: s.Workload.IsWrite(), hit: map[string]float64{}}
 	for i, n := range e.nodes {
@@ -91,29 +119,14 @@ func EstimateScenario(s *Scenario) (*Estimate, error) {
 	e.est = &Estimate{Scenario: s.Name, Notes: []string{}}
 	e.hitRatios()
 	e.buildRoutes()
-	if s.Workload.Model == workloads.Closed {
-		return e.closed()
-	}
 	lambda := s.Workload.OfferedRate()
-	if s.Workload.Shape() != nil {
-		e.note("the workload varies over time; the estimate uses its starting rate")
+	if s.Workload.Model == workloads.Closed {
+		lambda = 1
 	}
-	e.est.Method = "traffic equations, then M/M/c per station (Erlang C)"
-	e.est.OfferedRate = lambda
 	if err := e.solveTraffic(lambda); err != nil {
 		return nil, err
 	}
-	e.stations()
-	if !e.est.Saturated {
-		mean := 0.0
-		entry := e.index[s.Topology.Entry]
-		for c := range e.classes {
-			mean += e.shares[c] * e.response(c, entry)
-		}
-		e.est.Latency = &mean
-		e.est.Throughput = lambda
-	}
-	return e.est, nil
+	return e, nil
 }
 
 func (e *estimator) note(format string, args ...any) {
@@ -532,9 +545,6 @@ func (e *estimator) finish(ne *NodeEstimate, st *station) {
 	ne.Utilization, ne.Wait = st.utilization(), st.wait
 }
 
-// response is the mean response time of a class-c visit at node i.
-func (e *estimator) response(c, i int) float64 { return e.resp[c][i] }
-
 // closed solves a closed workload by exact MVA over the stations, each
 // multi-worker station by Seidmann's approximation: a c-worker station of
 // demand D becomes a queue of demand D/c and a delay of D(c−1)/c
@@ -544,9 +554,6 @@ func (e *estimator) response(c, i int) float64 { return e.resp[c][i] }
 func (e *estimator) closed() (*Estimate, error) {
 	w := e.s.Workload
 	e.est.Method = "mean value analysis (exact MVA, Seidmann's approximation for multi-worker stations)"
-	if err := e.solveTraffic(1); err != nil { // visits per request
-		return nil, err
-	}
 	var demands []float64
 	delay := 0.0
 	type group struct {

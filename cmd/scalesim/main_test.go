@@ -140,6 +140,9 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
 		{[]string{"sweep", "--set", "nodes.ap.instances=6"}, exitInvalid, "", `did you mean "app"`},
 		{[]string{"compare", "three-tier", "three-tier", "--seeds", "2", "--set", "run.duration=30s", "--set-b", "nodes.app.instances=6"}, exitOK, "B           three-tier (run.duration=30s, nodes.app.instances=6)", ""},
+		{[]string{"explain", "three-tier", "--set", "run.duration=30s"}, exitOK, "What saturates first: app", ""},
+		{[]string{"estimate", "three-tier", "--users", "2M"}, exitOK, "latency     mean 18", ""},
+		{[]string{"estimate", "--format", "xml"}, exitInvalid, "", "--format"},
 		{[]string{"compare", "three-tier", "--users", "1M"}, exitInvalid, "", "compare takes two scenarios"},
 		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..2M", "--points", "2", "--format", "json"}, exitOK, `"breaking_point"`, ""},
 	}

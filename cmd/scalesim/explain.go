@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+func newExplainCmd(stdout io.Writer, runF func(*runOptions) error) *cobra.Command {
+	opts := &runOptions{Out: stdout, Format: "text"}
+	cmd := &cobra.Command{
+		Use:   "explain [FILE | BUILTIN]",
+		Short: "Say in plain words what saturates first, why, and which scaling pattern fixes it",
+		Long: `Run the scenario, then say in plain words what saturates first and why (the load
+it sees, its capacity), how far the load can grow before each node saturates,
+and which scaling pattern addresses it (a cache or read replicas for a
+read-heavy database, sharding when it is write-bound, more instances for app
+CPU, autoscaling for spiky load, a queue for slow side work, a CDN or regions
+for far users), beside the back-of-envelope arithmetic (peak rate from users,
+capacity = workers ÷ holding time, Little's law) so the two can be checked
+against each other.`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Target = args[0]
+			}
+			if opts.Format != "text" && opts.Format != "json" {
+				return usageError{fmt.Errorf("--format must be text or json, got %q", opts.Format)}
+			}
+			return runF(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Format, "format", "text", "output format: text or json")
+	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
+	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second")
+	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	return cmd
+}
+
+func runExplain(opts *runOptions) error {
+	s, err := opts.scenario()
+	if err != nil {
+		return err
+	}
+	ex, err := scenarios.Explain(s)
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		return ex.WriteJSON(opts.Out)
+	}
+	return ex.WriteText(opts.Out)
+}

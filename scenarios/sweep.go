@@ -67,8 +67,10 @@ type SweepReport struct {
 	Seed      uint64  `json:"seed"`
 	Precision float64 `json:"precision,omitempty"`
 	// Objectives are the scenario's SLOs in words, e.g. "p99 ≤ 200ms".
-	Objectives []string     `json:"objectives"`
-	Points     []SweepPoint `json:"points"`
+	Objectives []string `json:"objectives"`
+	// SLO is the latency objectives as numbers, for plots.
+	SLO    []LatencyObjective `json:"slo"`
+	Points []SweepPoint       `json:"points"`
 	// BreakingPoint is the largest load that meets the SLO with no node
 	// saturated; nil when every load swept does.
 	BreakingPoint *BreakingPoint `json:"breaking_point"`
@@ -77,6 +79,12 @@ type SweepReport struct {
 	// Saturation lists the nodes that saturate within the range, in the
 	// order they do: what breaks first, then next.
 	Saturation []NodeSaturation `json:"saturation"`
+}
+
+// LatencyObjective is one latency bound of the SLO.
+type LatencyObjective struct {
+	Statistic string  `json:"statistic"` // mean, p50, … p999
+	Limit     float64 `json:"limit"`     // seconds
 }
 
 // SweepPoint is one load of a sweep: the axis value and the full run report.
@@ -171,7 +179,12 @@ func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
 		return nil, err
 	}
 	sw := &SweepReport{Scenario: s.Name, Axis: spec.Axis.String(), Seed: s.Run.Seed,
-		Precision: spec.Precision, Objectives: s.SLO.describe(), Saturation: []NodeSaturation{}}
+		Precision: spec.Precision, Objectives: s.SLO.describe(), SLO: []LatencyObjective{}, Saturation: []NodeSaturation{}}
+	for _, k := range sloLatencyKeys {
+		if v, ok := s.SLO.Latency[k]; ok {
+			sw.SLO = append(sw.SLO, LatencyObjective{k, v})
+		}
+	}
 	for i, rep := range reports {
 		p := spec.point(grid[i], rep)
 		if spec.Analytic {

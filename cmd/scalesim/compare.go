@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
 )
 
@@ -24,6 +25,7 @@ type compareOptions struct {
 	SetsA      []string
 	SetsB      []string
 	Parallel   int
+	PlotDir    string
 	Out, Err   io.Writer
 	sweepRange bool
 }
@@ -64,6 +66,7 @@ What-if without a second file:
 	f.StringArrayVar(&opts.Sets, "set", nil, "override a field of both scenarios, PATH=VALUE (repeatable)")
 	f.StringArrayVar(&opts.SetsA, "set-a", nil, "override a field of A only (repeatable)")
 	f.StringArrayVar(&opts.SetsB, "set-b", nil, "override a field of B only (repeatable)")
+	f.StringVar(&opts.PlotDir, "plot", "", "with a range: write the overlaid p99 curves (PNG and SVG) into this directory")
 	f.IntVar(&opts.Parallel, "parallel", 0, "runs at once (default: one per CPU); does not change the output")
 	return cmd
 }
@@ -145,7 +148,12 @@ func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
 		return usageError{err}
 	}
 	if opts.Format == "json" {
-		return cmp.WriteJSON(opts.Out)
+		err = cmp.WriteJSON(opts.Out)
+	} else {
+		err = cmp.WriteTable(opts.Out)
 	}
-	return cmp.WriteTable(opts.Out)
+	if err != nil {
+		return err
+	}
+	return writePlots(opts.PlotDir, opts.Err, plots.CompareFigures(cmp))
 }

@@ -140,6 +140,8 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
 		{[]string{"sweep", "--set", "nodes.ap.instances=6"}, exitInvalid, "", `did you mean "app"`},
 		{[]string{"compare", "three-tier", "three-tier", "--seeds", "2", "--set", "run.duration=30s", "--set-b", "nodes.app.instances=6"}, exitOK, "B           three-tier (run.duration=30s, nodes.app.instances=6)", ""},
+		{[]string{"sweep", "three-tier", "--users", "1M..5M", "--points", "2", "--precision", "5%", "--plot", filepath.Join(dir, "plots")}, exitOK, "breaking", "wrote 10 figures to"},
+		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..5M", "--points", "2", "--plot", filepath.Join(dir, "cmp")}, exitOK, "B           three-tier", "wrote 2 figures to"},
 		{[]string{"explain", "three-tier", "--set", "run.duration=30s"}, exitOK, "What saturates first: app", ""},
 		{[]string{"estimate", "three-tier", "--users", "2M"}, exitOK, "latency     mean 18", ""},
 		{[]string{"estimate", "--format", "xml"}, exitInvalid, "", "--format"},

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
 )
 
@@ -26,6 +27,7 @@ type sweepOptions struct {
 	FailOnSLO   bool
 	Quiet       bool
 	Analytic    bool
+	PlotDir     string
 	Seed        uint64
 	SeedSet     bool
 	Sets        []string
@@ -70,6 +72,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
 	f.BoolVar(&opts.FailOnSLO, "fail-on-slo", false, "exit with status 3 when some load in the range fails the SLO")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
+	f.StringVar(&opts.PlotDir, "plot", "", "write PNG and SVG figures (latency, utilization, errors, cost against load) into this directory")
 	f.BoolVar(&opts.Analytic, "analytic", false, "print the analytic estimate beside each point and flag divergence")
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
@@ -170,10 +173,26 @@ func runSweep(opts *sweepOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := writePlots(opts.PlotDir, opts.Err, plots.SweepFigures(sw)); err != nil {
+		return err
+	}
 	if opts.FailOnSLO && sw.BreakingPoint != nil {
 		return sloFailure{fmt.Sprintf("scalesim: %s fails inside the swept range at %g %s: %s",
 			sw.Scenario, sw.BreakingPoint.FailsAt, sw.Axis, sw.BreakingPoint.Reason)}
 	}
+	return nil
+}
+
+// writePlots renders figures into dir, if one was asked for, and says where.
+func writePlots(dir string, stderr io.Writer, figs []plots.Figure) error {
+	if dir == "" {
+		return nil
+	}
+	paths, err := plots.Write(dir, figs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %d figures to %s\n", len(paths), dir)
 	return nil
 }
 

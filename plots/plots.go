@@ -1,0 +1,260 @@
+// Package plots draws the figures of sweeps and comparisons with
+// gonum/plot, as PNG and SVG: latency percentiles against load with the SLO
+// and breaking point marked, utilization per node, cost, and error rate.
+//
+// Figures are built as data first (Figure), then rendered, so tests can
+// check what is plotted without comparing images.
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// Figure is one chart: lines of (x, y) points and vertical and horizontal
+// markers, with labelled axes.
+type Figure struct {
+	Name   string `json:"name"` // file name without extension
+	Title  string `json:"title"`
+	XLabel string `json:"x_label"`
+	YLabel string `json:"y_label"`
+	LogX   bool   `json:"log_x"`
+	LogY   bool   `json:"log_y"`
+	Lines  []Line `json:"lines"`
+	// HLines and VLines are markers such as the SLO and breaking point.
+	HLines []Marker `json:"h_lines,omitempty"`
+	VLines []Marker `json:"v_lines,omitempty"`
+}
+
+// Line is a labelled series.
+type Line struct {
+	Label  string       `json:"label"`
+	Points [][2]float64 `json:"points"`
+}
+
+// Marker is a labelled constant.
+type Marker struct {
+	Label string  `json:"label"`
+	Value float64 `json:"value"`
+}
+
+// axis says how a sweep's load axis is labelled and read.
+func axis(sw *scenarios.SweepReport) (label string, x func(scenarios.SweepPoint) float64) {
+	if sw.Axis == scenarios.AxisUsers.String() {
+		return "users", func(p scenarios.SweepPoint) float64 { return p.Users }
+	}
+	return "offered load (requests/s)", func(p scenarios.SweepPoint) float64 { return p.Rate }
+}
+
+// SweepFigures builds the figures of a sweep: latency, utilization, errors,
+// and cost when nodes carry prices. prefix names the series (e.g. "A: ")
+// when sweeps are overlaid.
+func SweepFigures(sw *scenarios.SweepReport) []Figure {
+	xl, x := axis(sw)
+	lat := Figure{Name: "latency", Title: sw.Scenario + ": latency against load", XLabel: xl, YLabel: "latency (ms)", LogX: true}
+	for _, q := range []struct {
+		label string
+		get   func(scenarios.Latency) float64
+	}{{"p50", func(l scenarios.Latency) float64 { return l.P50 }}, {"p95", func(l scenarios.Latency) float64 { return l.P95 }},
+		{"p99", func(l scenarios.Latency) float64 { return l.P99 }}} {
+		ln := Line{Label: q.label}
+		for _, p := range sw.Points {
+			if p.Requests.Completed > 0 {
+				ln.Points = append(ln.Points, [2]float64{x(p), q.get(p.Latency) * 1000})
+			}
+		}
+		lat.Lines = append(lat.Lines, ln)
+	}
+	for _, o := range sw.SLO {
+		lat.HLines = append(lat.HLines, Marker{Label: "SLO " + o.Statistic, Value: o.Limit * 1000})
+	}
+	if bp := sw.BreakingPoint; bp != nil && !bp.BelowRange {
+		v := bp.OfferedRate
+		if sw.Axis == scenarios.AxisUsers.String() {
+			v = bp.Users
+		}
+		lat.VLines = append(lat.VLines, Marker{Label: "breaking point", Value: v})
+	}
+
+	util := Figure{Name: "utilization", Title: sw.Scenario + ": utilization per node", XLabel: xl, YLabel: "utilization (%)", LogX: true}
+	errs := Figure{Name: "errors", Title: sw.Scenario + ": error rate", XLabel: xl, YLabel: "errors (% of requests)", LogX: true}
+	ln := Line{Label: "error rate"}
+	for _, p := range sw.Points {
+		ln.Points = append(ln.Points, [2]float64{x(p), p.ErrorRate * 100})
+	}
+	errs.Lines = []Line{ln}
+	if len(sw.Points) > 0 {
+		for i, n := range sw.Points[0].Nodes {
+			if n.Kind == "load_balancer" || n.Kind == "cdn" {
+				continue
+			}
+			ln := Line{Label: n.Name}
+			for _, p := range sw.Points {
+				ln.Points = append(ln.Points, [2]float64{x(p), p.Nodes[i].Utilization * 100})
+			}
+			util.Lines = append(util.Lines, ln)
+		}
+	}
+	figs := []Figure{lat, util, errs}
+	if len(sw.Points) > 0 && sw.Points[0].Cost.Priced != "" {
+		cost := Figure{Name: "cost", Title: sw.Scenario + ": cost per month", XLabel: xl, YLabel: "USD per month", LogX: true}
+		month := Line{Label: "per month"}
+		for _, p := range sw.Points {
+			month.Points = append(month.Points, [2]float64{x(p), p.Cost.MonthlyUSD})
+		}
+		cost.Lines = []Line{month}
+		figs = append(figs, cost)
+		unit := Figure{Name: "cost-per-unit", XLabel: xl, LogX: true, LogY: true}
+		per := Line{}
+		if sw.Axis == scenarios.AxisUsers.String() {
+			unit.Title, unit.YLabel, per.Label = sw.Scenario+": cost per user", "USD per user per month", "per user"
+			for _, p := range sw.Points {
+				per.Points = append(per.Points, [2]float64{x(p), p.CostPerUserUSD})
+			}
+		} else {
+			unit.Title, unit.YLabel, per.Label = sw.Scenario+": cost per million requests", "USD per 1M requests", "per 1M requests"
+			for _, p := range sw.Points {
+				per.Points = append(per.Points, [2]float64{x(p), p.Cost.PerMillionRequestsUSD})
+			}
+		}
+		unit.Lines = []Line{per}
+		figs = append(figs, unit)
+	}
+	return figs
+}
+
+// CompareFigures overlays the p99 curves of two sweeps on one chart.
+func CompareFigures(c *scenarios.SweepComparison) []Figure {
+	xl, x := axis(c.A)
+	f := Figure{Name: "compare-p99", Title: "p99 latency: A against B", XLabel: xl, YLabel: "p99 latency (ms)", LogX: true}
+	for _, s := range []struct {
+		name string
+		sw   *scenarios.SweepReport
+	}{{"A: " + c.A.Scenario, c.A}, {"B: " + c.B.Scenario, c.B}} {
+		ln := Line{Label: s.name}
+		for _, p := range s.sw.Points {
+			if p.Requests.Completed > 0 {
+				ln.Points = append(ln.Points, [2]float64{x(p), p.Latency.P99 * 1000})
+			}
+		}
+		f.Lines = append(f.Lines, ln)
+	}
+	for _, o := range c.A.SLO {
+		f.HLines = append(f.HLines, Marker{Label: "SLO " + o.Statistic, Value: o.Limit * 1000})
+	}
+	return []Figure{f}
+}
+
+// Write renders each figure into dir as NAME.png and NAME.svg and returns
+// the paths written.
+func Write(dir string, figs []Figure) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	var paths []string
+	for _, f := range figs {
+		p, err := f.render()
+		if err != nil {
+			return nil, fmt.Errorf("plots: %s: %w", f.Name, err)
+		}
+		for _, ext := range []string{"png", "svg"} {
+			path := filepath.Join(dir, f.Name+"."+ext)
+			if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
+				return nil, fmt.Errorf("plots: %w", err)
+			}
+			paths = append(paths, path)
+		}
+	}
+	return paths, nil
+}
+
+// render draws the figure.
+func (f Figure) render() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = f.Title
+	p.X.Label.Text = f.XLabel
+	p.Y.Label.Text = f.YLabel
+	p.Legend.Top = true
+	p.Legend.Left = true
+	if f.LogX {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, countTicks{}
+	}
+	if f.LogY {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, countTicks{}
+	}
+	p.Add(plotter.NewGrid())
+	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for i, l := range f.Lines {
+		xys := plotter.XYs{}
+		for _, pt := range l.Points {
+			if (f.LogX && pt[0] <= 0) || (f.LogY && pt[1] <= 0) {
+				continue // no place on a log axis
+			}
+			xys = append(xys, plotter.XY{X: pt[0], Y: pt[1]})
+			minX, maxX, minY, maxY = math.Min(minX, pt[0]), math.Max(maxX, pt[0]), math.Min(minY, pt[1]), math.Max(maxY, pt[1])
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		line.Color, points.Color = plotutil.Color(i), plotutil.Color(i)
+		points.Shape = plotutil.Shape(i)
+		p.Add(line, points)
+		p.Legend.Add(l.Label, line, points)
+	}
+	if math.IsInf(minX, 1) {
+		return p, nil
+	}
+	for _, m := range f.HLines {
+		l, err := plotter.NewLine(plotter.XYs{{X: minX, Y: m.Value}, {X: maxX, Y: m.Value}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Dashes = color.RGBA{R: 200, A: 255}, []vg.Length{vg.Points(6), vg.Points(3)}
+		p.Add(l)
+		p.Legend.Add(m.Label, l)
+	}
+	for _, m := range f.VLines {
+		lo, hi := minY, maxY
+		for _, h := range f.HLines {
+			lo, hi = math.Min(lo, h.Value), math.Max(hi, h.Value)
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: m.Value, Y: lo}, {X: m.Value, Y: hi}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Dashes = color.Gray{Y: 90}, []vg.Length{vg.Points(2), vg.Points(2)}
+		p.Add(l)
+		p.Legend.Add(m.Label, l)
+	}
+	return p, nil
+}
+
+// countTicks are log-scale ticks labelled 100, 1k, 10k, 1M rather than
+// 1e+06.
+type countTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = workloads.FormatCount(ticks[i].Value)
+		}
+	}
+	return ticks
+}

@@ -1,0 +1,94 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata")
+
+func sweep(t *testing.T) *scenarios.SweepReport {
+	t.Helper()
+	s, err := scenarios.Builtin("three-tier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := scenarios.Sweep(s, scenarios.SweepSpec{Axis: scenarios.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sw
+}
+
+// TestSweepFiguresGolden compares the data of every figure of a sweep with
+// testdata/sweep-figures.json; go test -update rewrites it after a
+// deliberate change.
+func TestSweepFiguresGolden(t *testing.T) {
+	figs := SweepFigures(sweep(t))
+	got, err := json.MarshalIndent(figs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "sweep-figures.json")
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if !bytes.Equal(append(got, '\n'), want) {
+		t.Errorf("figure data differs from %s (go test -update rewrites it after a deliberate change)", path)
+	}
+	// What a reader needs: units on the axes, the SLO and the breaking point.
+	lat := figs[0]
+	if lat.YLabel != "latency (ms)" || lat.XLabel != "users" || len(lat.Lines) != 3 || len(lat.HLines) != 1 || len(lat.VLines) != 1 {
+		t.Errorf("latency figure %+v", lat)
+	}
+	names := []string{}
+	for _, f := range figs {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "latency,utilization,errors,cost,cost-per-unit" {
+		t.Errorf("figures %v", names)
+	}
+}
+
+// TestWrite checks that each figure is written as a PNG that decodes and
+// an SVG.
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := Write(dir, SweepFigures(sweep(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 10 {
+		t.Fatalf("wrote %v", paths)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch filepath.Ext(p) {
+		case ".png":
+			if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+				t.Errorf("%s: %v", p, err)
+			}
+		case ".svg":
+			if !bytes.Contains(data, []byte("<svg")) {
+				t.Errorf("%s is not SVG", p)
+			}
+		}
+	}
+}

@@ -258,3 +258,28 @@ func (countTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	return ticks
 }
+
+// TimelineFigures builds the figures of a growth timeline: users, p99 and
+// cost per month against the month.
+func TimelineFigures(tl *scenarios.TimelineReport) []Figure {
+	month := func(t float64) float64 { return t / workloads.Month }
+	users := Line{Label: "users"}
+	p99 := Line{Label: "p99"}
+	cost := Line{Label: "per month"}
+	for _, s := range tl.Samples {
+		users.Points = append(users.Points, [2]float64{month(s.At), s.Users})
+		if s.Requests.Completed > 0 {
+			p99.Points = append(p99.Points, [2]float64{month(s.At), s.Latency.P99 * 1000})
+		}
+		cost.Points = append(cost.Points, [2]float64{month(s.At), s.Cost.MonthlyUSD})
+	}
+	lat := Figure{Name: "timeline-p99", Title: tl.Scenario + ": p99 latency as users grow", XLabel: "month", YLabel: "p99 latency (ms)", Lines: []Line{p99}}
+	if e := tl.SLOBreach; e != nil {
+		lat.VLines = append(lat.VLines, Marker{Label: "SLO breach", Value: month(e.At)})
+	}
+	return []Figure{
+		{Name: "timeline-users", Title: tl.Scenario + ": users", XLabel: "month", YLabel: "users", Lines: []Line{users}},
+		lat,
+		{Name: "timeline-cost", Title: tl.Scenario + ": cost per month", XLabel: "month", YLabel: "USD per month", Lines: []Line{cost}},
+	}
+}

@@ -250,3 +250,36 @@ func TestSweepAnalytic(t *testing.T) {
 		t.Logf("%g/s: simulated %.4g, estimated %.4g (%+.2f%%)", p.Rate, p.Latency.Mean, *a.Mean, 100*a.Divergence)
 	}
 }
+
+// TestTimelineBreachDate checks that three-tier's growth timeline breaches
+// its SLO at the first weekly sample past the app's capacity, 4 × 8
+// workers ÷ 18 ms = 1778 req/s, which its users model reaches at 5.12M
+// users; the sample before it must be healthy.
+func TestTimelineBreachDate(t *testing.T) {
+	s, err := Builtin("three-tier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := Timeline(s, TimelineSpec{Precision: 0.05, MaxRequests: 200_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	capacityUsers := 32 / 0.018 / s.Workload.Users.PeakRate() * s.Workload.Users.Users
+	b := tl.SLOBreach
+	if b == nil {
+		t.Fatal("no SLO breach, though the growth passes the app's capacity")
+	}
+	i := slices.IndexFunc(tl.Samples, func(x TimelineSample) bool { return x.At == b.At })
+	prev := tl.Samples[i-1]
+	// Within 2% of capacity, p99 may already pass 150 ms: that is the SLO,
+	// not saturation.
+	if !prev.OK || prev.Users > capacityUsers || b.Users < 0.9*capacityUsers {
+		t.Errorf("breach at %s (%g users), previous sample %g users ok=%v; the app saturates at %g users", b.Date, b.Users, prev.Users, prev.OK, capacityUsers)
+	}
+	if len(tl.Saturates) == 0 || tl.Saturates[0].Node != "app" {
+		t.Errorf("saturates %+v, want the app first", tl.Saturates)
+	}
+	if len(tl.Samples) != 79 { // weekly over 18 months: 0, 1, … 78 weeks
+		t.Errorf("%d samples", len(tl.Samples))
+	}
+}

@@ -13,7 +13,7 @@ import (
 
 var workloadFields = []string{
 	"rate", "users", "active_fraction", "requests_per_active_user_per_day", "peak_to_average",
-	"closed", "sessions", "shape", "mix", "timeout", "keys", "writes",
+	"closed", "sessions", "shape", "mix", "timeout", "keys", "writes", "growth",
 }
 
 // Decode reads the workload section of a scenario file. Problems are
@@ -91,6 +91,13 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 		s.Keys = decodeKeys(d, m.Get("keys"))
 	}
 	s.Writes = decodeWrites(d, m, s.ClassNames())
+	if m.Has("growth") {
+		if s.Users == nil && s.Model != Closed {
+			d.Errorf(m.Key("growth"), "growth changes the user count, so it needs the users model (users: N) or a closed population")
+		} else {
+			s.Growth = decodeGrowth(d, m.Get("growth"))
+		}
+	}
 	return s
 }
 

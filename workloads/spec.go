@@ -54,6 +54,9 @@ type Spec struct {
 	Keys *Keys
 	// Writes names the classes whose requests write (the rest read).
 	Writes []string
+	// Growth is how the user count grows over calendar time, for
+	// timelines; nil when the file gives none.
+	Growth *Growth
 }
 
 // DefaultWriteClass is the class that writes when the workload does not say

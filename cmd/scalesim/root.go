@@ -68,7 +68,7 @@ List the built-in scenarios:             scalesim list`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, runRun), newSweepCmd(stdout, stderr, runSweep), newCompareCmd(stdout, stderr, runCompare), newEstimateCmd(stdout, runEstimate), newExplainCmd(stdout, runExplain), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, runRun), newSweepCmd(stdout, stderr, runSweep), newCompareCmd(stdout, stderr, runCompare), newEstimateCmd(stdout, runEstimate), newExplainCmd(stdout, runExplain), newTimelineCmd(stdout, stderr, runTimeline), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
 	return root
 }
 

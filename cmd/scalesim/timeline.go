@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/plots"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// timelineOptions are the parsed arguments of `scalesim timeline`.
+type timelineOptions struct {
+	Target      string
+	Every       string
+	Precision   string
+	MaxRequests string
+	Parallel    int
+	Format      string
+	PlotDir     string
+	Quiet       bool
+	Sets        []string
+	Out, Err    io.Writer
+}
+
+func newTimelineCmd(stdout, stderr io.Writer, runF func(*timelineOptions) error) *cobra.Command {
+	opts := &timelineOptions{Out: stdout, Err: stderr}
+	cmd := &cobra.Command{
+		Use:   "timeline [FILE | BUILTIN]",
+		Short: "Follow the workload's user growth: when each node saturates, when the SLO breaks, cost by month",
+		Long: `Sample the workload's growth curve (workload.growth: {from, to, over, curve})
+every --every of calendar time, run each sample's peak hour as a steady-state
+window, and report the date each node saturates, the date the SLO is first
+breached, and the monthly cost along the way.`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Target = args[0]
+			}
+			return runF(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Every, "every", "1w", "calendar time between samples, e.g. 1w, 1mo")
+	f.StringVar(&opts.Precision, "precision", "2%", "stop each sample when the mean latency's 95% CI is within this share")
+	f.StringVar(&opts.MaxRequests, "max-requests", "500k", "request cap per sample")
+	f.IntVar(&opts.Parallel, "parallel", 0, "samples run at once (default: one per CPU); does not change the output")
+	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	f.StringVar(&opts.PlotDir, "plot", "", "write users, p99 and cost by month (PNG and SVG) into this directory")
+	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
+	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	return cmd
+}
+
+// spec turns the flags into a timeline specification.
+func (o *timelineOptions) spec() (scenarios.TimelineSpec, error) {
+	var spec scenarios.TimelineSpec
+	if o.Format != "table" && o.Format != "json" {
+		return spec, usageError{fmt.Errorf("--format must be table or json, got %q", o.Format)}
+	}
+	every, err := workloads.ParsePeriod(o.Every)
+	if err != nil || every <= 0 {
+		return spec, usageError{fmt.Errorf("--every: want a period such as 1w or 1mo, got %q", o.Every)}
+	}
+	spec.Every = every
+	if spec.Precision, err = yamlfile.ParseFraction(o.Precision); err != nil {
+		return spec, usageError{fmt.Errorf("--precision: want a share such as 2%%, got %q", o.Precision)}
+	}
+	cap, err := yamlfile.ParseCount(o.MaxRequests)
+	if err != nil || cap < 2*scenarios.WarmupRequests+scenarios.MinCompletions {
+		return spec, usageError{fmt.Errorf("--max-requests: want a count of at least %d, got %q", 2*scenarios.WarmupRequests+scenarios.MinCompletions, o.MaxRequests)}
+	}
+	spec.MaxRequests, spec.Parallel = int64(cap), o.Parallel
+	return spec, nil
+}
+
+func runTimeline(opts *timelineOptions) error {
+	spec, err := opts.spec()
+	if err != nil {
+		return err
+	}
+	s, err := loadScenario(opts.Target, opts.Sets)
+	if err != nil {
+		return err
+	}
+	bar := newProgressBar(opts.Err, opts.Quiet)
+	spec.Progress = bar.update
+	tl, err := scenarios.Timeline(s, spec)
+	bar.finish()
+	if err != nil {
+		return usageError{err}
+	}
+	if opts.Format == "json" {
+		err = tl.WriteJSON(opts.Out)
+	} else {
+		err = tl.WriteTable(opts.Out)
+	}
+	if err != nil {
+		return err
+	}
+	return writePlots(opts.PlotDir, opts.Err, plots.TimelineFigures(tl))
+}

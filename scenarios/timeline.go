@@ -1,0 +1,156 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// TimelineSpec says how a growth timeline is sampled and run.
+type TimelineSpec struct {
+	Every       float64 // seconds of calendar time between samples; 0 is a week
+	Precision   float64 // stop rule of each sample (RunSpec.Precision)
+	MaxRequests int64   // per sample; 0 keeps the scenario's
+	Parallel    int     // samples run at once; 0 is one per CPU
+	Progress    func(done, total int)
+}
+
+// TimelineReport follows a scenario as its users grow: each sample is the
+// peak hour at that date, run as a steady-state window.
+type TimelineReport struct {
+	Scenario string           `json:"scenario"`
+	Growth   string           `json:"growth"`
+	Samples  []TimelineSample `json:"samples"`
+	// Saturates lists each node that saturates, at the first sample that
+	// finds it so, in date order.
+	Saturates []TimelineEvent `json:"saturates"`
+	// SLOBreach is the first sample that fails the SLO or saturates a
+	// node; nil when none does.
+	SLOBreach *TimelineEvent `json:"slo_breach"`
+}
+
+// TimelineSample is one date of the timeline with its run report.
+type TimelineSample struct {
+	At    float64 `json:"at"` // seconds of calendar time since the start of the growth
+	Date  string  `json:"date"`
+	Users float64 `json:"users"`
+	OK    bool    `json:"ok"`
+	*Report
+}
+
+// TimelineEvent is something that happens at a date.
+type TimelineEvent struct {
+	Node   string  `json:"node,omitempty"`
+	At     float64 `json:"at"`
+	Date   string  `json:"date"`
+	Users  float64 `json:"users"`
+	Reason string  `json:"reason,omitempty"`
+}
+
+// Timeline runs s at each sample date of its workload's growth.
+func Timeline(s *Scenario, spec TimelineSpec) (*TimelineReport, error) {
+	g := s.Workload.Growth
+	if g == nil {
+		return nil, fmt.Errorf("scenarios: %s has no workload.growth to follow", s.Name)
+	}
+	if spec.Every <= 0 {
+		spec.Every = workloads.Week
+	}
+	if spec.MaxRequests == 0 {
+		spec.MaxRequests = s.Run.MaxRequests
+	}
+	var times []float64
+	for t := 0.0; t < g.Over+spec.Every/2; t += spec.Every {
+		times = append(times, math.Min(t, g.Over))
+	}
+	const maxSamples = 1000
+	if len(times) > maxSamples {
+		return nil, fmt.Errorf("scenarios: %d samples asked for; at most %d (sample less often)", len(times), maxSamples)
+	}
+	sweep := SweepSpec{Axis: AxisUsers, Precision: spec.Precision, MaxRequests: spec.MaxRequests}
+	scens := make([]*Scenario, len(times))
+	users := make([]float64, len(times))
+	for i, t := range times {
+		users[i] = g.Users(t)
+		if s.Workload.Model == workloads.Closed {
+			users[i] = math.Max(1, math.Round(users[i]))
+		}
+		var err error
+		if scens[i], err = sweep.at(s, users[i]); err != nil {
+			return nil, err
+		}
+	}
+	reports, err := runAll(scens, spec.Parallel, newProgress(spec.Progress, len(scens)))
+	if err != nil {
+		return nil, err
+	}
+	tl := &TimelineReport{Scenario: s.Name, Saturates: []TimelineEvent{},
+		Growth: fmt.Sprintf("%s users to %s over %.3g months, %s", workloads.FormatCount(g.From), workloads.FormatCount(g.To),
+			g.Over/workloads.Month, g.Curve)}
+	seen := map[string]bool{}
+	for i, rep := range reports {
+		smp := TimelineSample{At: times[i], Date: workloads.FormatPeriod(times[i]), Users: users[i], OK: healthy(rep), Report: rep}
+		tl.Samples = append(tl.Samples, smp)
+		for _, n := range rep.Nodes {
+			if n.Saturated && !seen[n.Name] {
+				seen[n.Name] = true
+				tl.Saturates = append(tl.Saturates, TimelineEvent{Node: n.Name, At: smp.At, Date: smp.Date, Users: smp.Users})
+			}
+		}
+		if !smp.OK && tl.SLOBreach == nil {
+			tl.SLOBreach = &TimelineEvent{Node: rep.Bottleneck, At: smp.At, Date: smp.Date, Users: smp.Users, Reason: failure(rep)}
+		}
+	}
+	return tl, nil
+}
+
+// WriteJSON writes the timeline as indented JSON.
+func (tl *TimelineReport) WriteJSON(w io.Writer) error { return writeJSON(w, tl, "timeline") }
+
+// WriteTable writes the timeline for people: the first sample of each
+// month and every sample where something changes, then the dates.
+func (tl *TimelineReport) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	dur := yamlfile.FormatDuration
+	fmt.Fprintf(&b, "scenario    %s, growing from %s; each sample is that date's peak hour\n\n", tl.Scenario, tl.Growth)
+	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATE\tUSERS\tOFFERED\tP99\tERRORS\tBOTTLENECK\t$/MONTH\tSTATUS")
+	month := -1
+	prevOK := true
+	for i, smp := range tl.Samples {
+		m := int(smp.At / workloads.Month)
+		if m == month && smp.OK == prevOK && i != len(tl.Samples)-1 {
+			continue
+		}
+		month, prevOK = m, smp.OK
+		status := "ok"
+		if !smp.OK {
+			status = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, workloads.FormatCount(smp.Users), rate(smp.OfferedRate),
+			dur(smp.Latency.P99), percent(smp.ErrorRate), smp.Bottleneck, smp.Cost.MonthlyUSD, status)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	if e := tl.SLOBreach; e != nil {
+		fmt.Fprintf(&b, "SLO breach  %s at %s users: %s\n", e.Date, workloads.FormatCount(e.Users), e.Reason)
+	} else {
+		b.WriteString("SLO breach  none within the timeline\n")
+	}
+	for i, e := range tl.Saturates {
+		label := "            "
+		if i == 0 {
+			label = "saturates   "
+		}
+		fmt.Fprintf(&b, "%s%s in %s at %s users\n", label, e.Node, e.Date, workloads.FormatCount(e.Users))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -78,7 +78,7 @@ func Explain(s *Scenario) (*Explanation, error) {
 		if busy > 0 {
 			l.Capacity, l.Headroom = n.Throughput/busy, 1/busy
 		}
-		l.Why = ex.why(s.Topology.Nodes[i], est.Nodes[i], l)
+		l.Why = ex.why(s.Topology.Nodes[i], est.Nodes[i])
 		ex.Limits = append(ex.Limits, l)
 	}
 	slices.SortStableFunc(ex.Limits, func(a, b NodeLimit) int {
@@ -96,7 +96,7 @@ func Explain(s *Scenario) (*Explanation, error) {
 }
 
 // why explains a node's capacity from its workers and holding time.
-func (ex *Explanation) why(node *topology.Node, ne NodeEstimate, l NodeLimit) string {
+func (ex *Explanation) why(node *topology.Node, ne NodeEstimate) string {
 	if ne.Holding == 0 || ne.Workers == 0 {
 		return "no load"
 	}

@@ -126,10 +126,7 @@ func runCompare(opts *compareOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format == "json" {
-		return cmp.WriteJSON(opts.Out)
-	}
-	return cmp.WriteTable(opts.Out)
+	return writeResult(opts.Out, opts.Format, cmp)
 }
 
 func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
@@ -147,12 +144,7 @@ func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if opts.Format == "json" {
-		err = cmp.WriteJSON(opts.Out)
-	} else {
-		err = cmp.WriteTable(opts.Out)
-	}
-	if err != nil {
+	if err := writeResult(opts.Out, opts.Format, cmp); err != nil {
 		return err
 	}
 	return writePlots(opts.PlotDir, opts.Err, plots.CompareFigures(cmp))

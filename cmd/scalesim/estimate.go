@@ -53,8 +53,5 @@ func runEstimate(opts *estimateOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.run.Format == "json" {
-		return est.WriteJSON(opts.run.Out)
-	}
-	return est.WriteTable(opts.run.Out)
+	return writeResult(opts.run.Out, opts.run.Format, est)
 }

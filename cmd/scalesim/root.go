@@ -100,5 +100,34 @@ func maxArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// tableOrJSON is a result that prints as a table for people or as JSON.
+type tableOrJSON interface {
+	WriteTable(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+// writeResult writes r in the format asked for: "json", or a table.
+func writeResult(out io.Writer, format string, r tableOrJSON) error {
+	if format == "json" {
+		return r.WriteJSON(out)
+	}
+	return r.WriteTable(out)
+}
+
+// parseRunLimits reads the --precision and --max-requests flags shared by
+// the commands that run many steady-state points.
+func parseRunLimits(precision, maxRequests string) (float64, int64, error) {
+	p, err := yamlfile.ParseFraction(precision)
+	if err != nil {
+		return 0, 0, usageError{fmt.Errorf("--precision: want a share such as 2%% or 0.02, got %q", precision)}
+	}
+	least := 2*scenarios.WarmupRequests + scenarios.MinCompletions
+	cap, err := yamlfile.ParseCount(maxRequests)
+	if err != nil || cap < float64(least) {
+		return 0, 0, usageError{fmt.Errorf("--max-requests: want a count of at least %d such as 500k, got %q", least, maxRequests)}
+	}
+	return p, int64(cap), nil
+}
+
 // setFlagUsage documents --set for every command that takes it.
 const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"

@@ -107,8 +107,5 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format == "json" {
-		return rep.WriteJSON(opts.Out)
-	}
-	return rep.WriteTable(opts.Out)
+	return writeResult(opts.Out, opts.Format, rep)
 }

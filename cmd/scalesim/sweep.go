@@ -105,15 +105,9 @@ func (o *sweepOptions) spec() (scenarios.SweepSpec, error) {
 	if err != nil {
 		return spec, err
 	}
-	if spec.Precision, err = yamlfile.ParseFraction(o.Precision); err != nil {
-		return spec, usageError{fmt.Errorf("--precision: want a share such as 2%% or 0.02, got %q", o.Precision)}
+	if spec.Precision, spec.MaxRequests, err = parseRunLimits(o.Precision, o.MaxRequests); err != nil {
+		return spec, err
 	}
-	cap, err := yamlfile.ParseCount(o.MaxRequests)
-	if err != nil || cap < 2*scenarios.WarmupRequests+scenarios.MinCompletions {
-		return spec, usageError{fmt.Errorf("--max-requests: want a count of at least %d such as 500k, got %q",
-			2*scenarios.WarmupRequests+scenarios.MinCompletions, o.MaxRequests)}
-	}
-	spec.MaxRequests = int64(cap)
 	if o.Parallel < 0 {
 		return spec, usageError{fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)}
 	}
@@ -162,13 +156,10 @@ func runSweep(opts *sweepOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	switch opts.Format {
-	case "json":
-		err = sw.WriteJSON(opts.Out)
-	case "csv":
+	if opts.Format == "csv" {
 		err = sw.WriteCSV(opts.Out)
-	default:
-		err = sw.WriteTable(opts.Out)
+	} else {
+		err = writeResult(opts.Out, opts.Format, sw)
 	}
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/workloads"
@@ -66,14 +65,10 @@ func (o *timelineOptions) spec() (scenarios.TimelineSpec, error) {
 		return spec, usageError{fmt.Errorf("--every: want a period such as 1w or 1mo, got %q", o.Every)}
 	}
 	spec.Every = every
-	if spec.Precision, err = yamlfile.ParseFraction(o.Precision); err != nil {
-		return spec, usageError{fmt.Errorf("--precision: want a share such as 2%%, got %q", o.Precision)}
+	if spec.Precision, spec.MaxRequests, err = parseRunLimits(o.Precision, o.MaxRequests); err != nil {
+		return spec, err
 	}
-	cap, err := yamlfile.ParseCount(o.MaxRequests)
-	if err != nil || cap < 2*scenarios.WarmupRequests+scenarios.MinCompletions {
-		return spec, usageError{fmt.Errorf("--max-requests: want a count of at least %d, got %q", 2*scenarios.WarmupRequests+scenarios.MinCompletions, o.MaxRequests)}
-	}
-	spec.MaxRequests, spec.Parallel = int64(cap), o.Parallel
+	spec.Parallel = o.Parallel
 	return spec, nil
 }
 
@@ -93,12 +88,7 @@ func runTimeline(opts *timelineOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if opts.Format == "json" {
-		err = tl.WriteJSON(opts.Out)
-	} else {
-		err = tl.WriteTable(opts.Out)
-	}
-	if err != nil {
+	if err := writeResult(opts.Out, opts.Format, tl); err != nil {
 		return err
 	}
 	return writePlots(opts.PlotDir, opts.Err, plots.TimelineFigures(tl))

@@ -80,6 +80,12 @@ func EstimateScenario(s *Scenario) (*Estimate, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.solve()
+}
+
+// solve queues the visits newEstimator found and returns the estimate.
+func (e *estimator) solve() (*Estimate, error) {
+	s := e.s
 	if s.Workload.Model == workloads.Closed {
 		return e.closed()
 	}

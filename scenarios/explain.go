@@ -27,6 +27,7 @@ type Explanation struct {
 	Report   *Report     `json:"report"`
 	Estimate *Estimate   `json:"estimate"`
 	users    float64     // of a users-model workload, else 0
+	model    *estimator  // the estimate's routes and visits
 }
 
 // NodeLimit is how far a node is from saturating.
@@ -58,11 +59,15 @@ func Explain(s *Scenario) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	est, err := EstimateScenario(s)
+	model, err := newEstimator(s)
 	if err != nil {
 		return nil, err
 	}
-	ex := &Explanation{Scenario: s.Name, Report: rep, Estimate: est, Load: rate(rep.OfferedRate) + " offered"}
+	est, err := model.solve()
+	if err != nil {
+		return nil, err
+	}
+	ex := &Explanation{Scenario: s.Name, Report: rep, Estimate: est, Load: rate(rep.OfferedRate) + " offered", model: model}
 	if u := s.Workload.Users; u != nil {
 		ex.users = u.Users
 		ex.Load = workloads.FormatCount(u.Users) + " users (" + rate(rep.OfferedRate) + " at the daily peak)"
@@ -165,10 +170,7 @@ func (ex *Explanation) pattern(s *Scenario) string {
 // readWrite is the work (visits × service time) of reads and writes at a
 // database, from the estimate's visits.
 func (ex *Explanation) readWrite(s *Scenario, name string) (reads, writes float64) {
-	est, err := newEstimator(s)
-	if err != nil {
-		return 0, 0
-	}
+	est := ex.model
 	i := est.index[name]
 	db := s.Topology.Nodes[i].Database
 	for c := range est.classes {
@@ -184,8 +186,8 @@ func (ex *Explanation) readWrite(s *Scenario, name string) (reads, writes float6
 // networkShare is the share of the mean latency spent on network round
 // trips and CDN legs, by the estimate.
 func (ex *Explanation) networkShare(s *Scenario) float64 {
-	e, err := newEstimator(s)
-	if err != nil || ex.Report.Latency.Mean <= 0 {
+	e := ex.model
+	if ex.Report.Latency.Mean <= 0 {
 		return 0
 	}
 	total := 0.0

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Writes the output of every command on every built-in (tables, JSON, CSV,
+# plots' data, error messages) into DIR, so that a refactoring can be checked
+# byte for byte:
+#
+#   scripts/snapshot.sh /tmp/before     # on the old commit
+#   scripts/snapshot.sh /tmp/after      # on the new one
+#   diff -r /tmp/before /tmp/after
+#
+# Takes a minute or two on 2 cores.
+set -uo pipefail
+out=${1:?usage: scripts/snapshot.sh DIR}
+cd "$(dirname "$0")/.."
+go build -o bin/scalesim ./cmd/scalesim || exit 1
+bin=$PWD/bin/scalesim
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+repo=$PWD
+cd "$out" # plots are written to relative paths, so the messages match
+
+# snap NAME ARGS...: stdout, stderr and exit status of one command.
+snap() {
+  local name=$1
+  shift
+  "$bin" "$@" >"$out/$name.out" 2>"$out/$name.err"
+  echo "$?" >"$out/$name.status"
+}
+
+for b in $("$bin" list | awk '{print $1}'); do
+  snap "run-$b" run "$b"
+  snap "run-$b-json" run "$b" --format json
+  snap "estimate-$b" estimate "$b"
+  snap "estimate-$b-json" estimate "$b" --format json
+  snap "explain-$b" explain "$b" --set run.duration=60s
+  snap "explain-$b-json" explain "$b" --format json --set run.duration=60s
+  snap "validate-$b" validate "$b"
+  snap "show-$b" show "$b"
+done
+snap list list
+
+snap sweep-three-tier sweep three-tier --users 100..10M --points 8 --quiet
+snap sweep-three-tier-json sweep three-tier --users 100..10M --points 6 --format json --quiet
+snap sweep-three-tier-csv sweep three-tier --users 100..10M --points 6 --format csv --quiet --analytic
+snap sweep-read-heavy sweep read-heavy --rate 500..8k --points 5 --quiet --analytic --max-requests 200k
+snap sweep-sharded sweep sharded-writes --rate 100..5k --points 5 --format csv --quiet --max-requests 200k
+snap sweep-closed sweep closed-loop --points 5 --quiet --max-requests 200k
+snap sweep-flash sweep flash-sale --rate 100..2k --points 4 --quiet --precision 0 --set run.duration=60s
+snap sweep-fail sweep checkout-api --rate 100..5k --points 4 --fail-on-slo --quiet --max-requests 200k
+snap sweep-plot sweep three-tier --users 100..10M --points 5 --quiet --plot plots-sweep
+snap compare-self compare read-heavy read-heavy --seeds 2 --set run.duration=60s
+snap compare-whatif compare three-tier three-tier --set-b nodes.app.instances=6 --users 5M --seeds 3 --format json
+snap compare-whatif-table compare three-tier three-tier --set-b nodes.app.instances=6 --users 5M --seeds 3
+snap compare-sweeps compare three-tier three-tier --set-b nodes.app.instances=6 --users 1M..20M --points 4 --plot plots-compare
+snap timeline timeline three-tier --every 1mo --quiet --plot plots-timeline
+snap timeline-json timeline three-tier --every 2mo --quiet --format json
+
+# Errors and exit statuses.
+snap err-format run --format xml
+snap err-points sweep --points 1
+snap err-nofile run no-such-file
+snap err-timeline timeline checkout-api --quiet
+snap err-sweep-axis sweep checkout-api --users 1..10 --quiet
+snap err-set run --set nodes.ap.instances=6
+snap err-explain-format explain --format csv
+snap err-compare-args compare a
+mkdir -p bad
+cat >bad/typos.yaml <<'YAML'
+name: typos
+workload: {rate: 10, mix: {read: 0.9, wrte: 0.1}}
+entry: lb
+nodes:
+  lb: {kind: load_balancr, targets: app}
+  app: {kind: service, worker: 4, service_time: 10, calls: [{to: db, classes: [write]}]}
+  db: {kind: database, service_time: 5ms, replicas: 0, read_your_writes: 1s}
+  c: {kind: cache, capacity: 10, nodes: 0}
+slo: {p99: 0s, p98: 1s}
+run: {duration: -1s}
+YAML
+cat >bad/cycle.yaml <<'YAML'
+name: cycle
+workload: {rate: 10}
+entry: a
+nodes:
+  a: {kind: service, service_time: 1ms, calls: [b]}
+  b: {kind: service, service_time: 1ms, calls: [a]}
+  lb: {kind: load_balancer, targets: [a, cdn]}
+  cdn: {kind: cdn, origin: a, capacity: 10}
+YAML
+for f in bad/*.yaml; do
+  snap "validate-$(basename "$f" .yaml)" validate "$f"
+done

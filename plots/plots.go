@@ -19,7 +19,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/scalesim/scalesim/scenarios"
-	"github.com/scalesim/scalesim/workloads"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Figure is one chart: lines of (x, y) points and vertical and horizontal
@@ -253,7 +253,7 @@ func (countTicks) Ticks(min, max float64) []plot.Tick {
 	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
 	for i := range ticks {
 		if ticks[i].Label != "" {
-			ticks[i].Label = workloads.FormatCount(ticks[i].Value)
+			ticks[i].Label = units.FormatCount(ticks[i].Value)
 		}
 	}
 	return ticks
@@ -262,7 +262,7 @@ func (countTicks) Ticks(min, max float64) []plot.Tick {
 // TimelineFigures builds the figures of a growth timeline: users, p99 and
 // cost per month against the month.
 func TimelineFigures(tl *scenarios.TimelineReport) []Figure {
-	month := func(t float64) float64 { return t / workloads.Month }
+	month := func(t float64) float64 { return t / units.Month }
 	users := Line{Label: "users"}
 	p99 := Line{Label: "p99"}
 	cost := Line{Label: "per month"}

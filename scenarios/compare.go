@@ -8,9 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/workloads"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Comparison is two scenarios run under the same random numbers, over
@@ -198,13 +197,13 @@ func sign(x float64) string {
 func formatValue(v float64, unit string) string {
 	switch unit {
 	case "s":
-		return yamlfile.FormatDuration(v)
+		return units.FormatDuration(v)
 	case "/s":
-		return rate(v)
+		return units.Rate(v)
 	case "share":
-		return percent(v)
+		return units.Percent(v)
 	case "USD":
-		return fmt.Sprintf("$%.4g", v)
+		return units.USDDigits(v, 4)
 	}
 	return fmt.Sprintf("%.4g", v)
 }
@@ -245,7 +244,7 @@ func (c *SweepComparison) WriteJSON(w io.Writer) error { return writeJSON(w, c, 
 // breaking points.
 func (c *SweepComparison) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	fmt.Fprintf(&b, "A           %s\nB           %s\n", c.A.Scenario, c.B.Scenario)
 	fmt.Fprintf(&b, "runs        %d points each, seed %d for both (common random numbers)\n\n", len(c.A.Points), c.A.Seed)
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
@@ -260,7 +259,7 @@ func (c *SweepComparison) WriteTable(w io.Writer) error {
 	for i, pa := range c.A.Points {
 		pb := c.B.Points[i]
 		d := pb.Latency.P99 - pa.Latency.P99
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t%.0f\t%.0f\t%s\t%s\n", workloads.FormatCount(pa.value(axis)), dur(pa.Latency.P99), dur(pb.Latency.P99),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t%.0f\t%.0f\t%s\t%s\n", units.FormatCount(pa.value(axis)), dur(pa.Latency.P99), dur(pb.Latency.P99),
 			sign(d), dur(math.Abs(d)), pa.Cost.MonthlyUSD, pb.Cost.MonthlyUSD, status(pa), status(pb))
 	}
 	if err := tw.Flush(); err != nil {

@@ -11,9 +11,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/scalesim/scalesim/analytic"
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -629,10 +629,10 @@ func (est *Estimate) WriteJSON(w io.Writer) error { return writeJSON(w, est, "es
 // WriteTable writes the estimate for people.
 func (est *Estimate) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s (analytic estimate)\n", est.Scenario)
 	fmt.Fprintf(&b, "method      %s\n", est.Method)
-	fmt.Fprintf(&b, "rates       offered %s, throughput %s\n", rate(est.OfferedRate), rate(est.Throughput))
+	fmt.Fprintf(&b, "rates       offered %s, throughput %s\n", units.Rate(est.OfferedRate), units.Rate(est.Throughput))
 	if est.Latency != nil {
 		fmt.Fprintf(&b, "latency     mean %s\n\n", dur(*est.Latency))
 	} else {
@@ -643,18 +643,18 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	for _, n := range est.Nodes {
 		hit := "-"
 		if n.HitRatio != nil {
-			hit = percent(*n.HitRatio)
+			hit = units.Percent(*n.HitRatio)
 		}
 		if n.Workers == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\t%s\n", n.Name, n.Kind, rate(n.ArrivalRate), hit)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\t%s\n", n.Name, n.Kind, units.Rate(n.ArrivalRate), hit)
 			continue
 		}
 		wait := "∞"
 		if !math.IsInf(n.Wait, 1) {
 			wait = dur(n.Wait)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d × %d\t%s\t%s\t%s\t%s\n", n.Name, n.Kind, rate(n.ArrivalRate), n.Stations, n.Workers,
-			dur(n.Holding), percent(n.Utilization), wait, hit)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d × %d\t%s\t%s\t%s\t%s\n", n.Name, n.Kind, units.Rate(n.ArrivalRate), n.Stations, n.Workers,
+			dur(n.Holding), units.Percent(n.Utilization), wait, hit)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -67,12 +67,12 @@ func Explain(s *Scenario) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex := &Explanation{Scenario: s.Name, Report: rep, Estimate: est, Load: rate(rep.OfferedRate) + " offered", model: model}
+	ex := &Explanation{Scenario: s.Name, Report: rep, Estimate: est, Load: units.Rate(rep.OfferedRate) + " offered", model: model}
 	if u := s.Workload.Users; u != nil {
 		ex.users = u.Users
-		ex.Load = workloads.FormatCount(u.Users) + " users (" + rate(rep.OfferedRate) + " at the daily peak)"
+		ex.Load = units.FormatCount(u.Users) + " users (" + units.Rate(rep.OfferedRate) + " at the daily peak)"
 	} else if s.Workload.Model == workloads.Closed {
-		ex.Load = fmt.Sprintf("%d users in a closed loop (%s)", s.Workload.Population, rate(rep.OfferedRate))
+		ex.Load = fmt.Sprintf("%d users in a closed loop (%s)", s.Workload.Population, units.Rate(rep.OfferedRate))
 	}
 	for i, n := range rep.Nodes {
 		if n.Kind == "load_balancer" || n.Kind == "cdn" {
@@ -106,11 +106,11 @@ func (ex *Explanation) why(node *topology.Node, ne NodeEstimate) string {
 		return "no load"
 	}
 	capacity := float64(ne.Stations*ne.Workers) / ne.Holding
-	w := fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", ne.Stations, ne.Workers, yamlfile.FormatDuration(ne.Holding), rate(capacity))
+	w := fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", ne.Stations, ne.Workers, units.FormatDuration(ne.Holding), units.Rate(capacity))
 	if node.Service != nil && node.Service.Blocking {
 		own := mean(node.Service.ServiceTime)
 		if ne.Holding > 1.5*own {
-			w += fmt.Sprintf(" (only %s of the hold is its own work; the rest is waiting on its calls)", yamlfile.FormatDuration(own))
+			w += fmt.Sprintf(" (only %s of the hold is its own work; the rest is waiting on its calls)", units.FormatDuration(own))
 		}
 	}
 	if node.Database != nil && node.Database.Shards*(1+node.Database.Replicas) > 1 {
@@ -212,9 +212,9 @@ func (ex *Explanation) networkShare(s *Scenario) float64 {
 // envelope sets the arithmetic a candidate would do beside the simulation.
 func (ex *Explanation) envelope(s *Scenario) {
 	rep := ex.Report
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	if u := s.Workload.Users; u != nil {
-		ex.Envelope = append(ex.Envelope, Check{"peak rate", u.Derivation(), "offered " + rate(rep.OfferedRate)})
+		ex.Envelope = append(ex.Envelope, Check{"peak rate", u.Derivation(), "offered " + units.Rate(rep.OfferedRate)})
 	}
 	if len(ex.Limits) > 0 {
 		first := ex.Limits[0]
@@ -225,14 +225,14 @@ func (ex *Explanation) envelope(s *Scenario) {
 					even = " if spread evenly"
 				}
 				ex.Envelope = append(ex.Envelope, Check{"capacity of " + first.Node,
-					fmt.Sprintf("%d × %d workers ÷ %s = %s%s", ne.Stations, ne.Workers, dur(ne.Holding), rate(float64(ne.Stations*ne.Workers)/ne.Holding), even),
-					fmt.Sprintf("%s ÷ %s busy = %s", rate(first.Throughput), percent(first.Utilization), rate(first.Capacity))})
+					fmt.Sprintf("%d × %d workers ÷ %s = %s%s", ne.Stations, ne.Workers, dur(ne.Holding), units.Rate(float64(ne.Stations*ne.Workers)/ne.Holding), even),
+					fmt.Sprintf("%s ÷ %s busy = %s", units.Rate(first.Throughput), units.Percent(first.Utilization), units.Rate(first.Capacity))})
 			}
 		}
 	}
 	inSystem := rep.Throughput * rep.Latency.Mean
 	ex.Envelope = append(ex.Envelope, Check{"Little's law, L = λW",
-		fmt.Sprintf("%s × %s = %.3g requests in the system", rate(rep.Throughput), dur(rep.Latency.Mean), inSystem),
+		fmt.Sprintf("%s × %s = %.3g requests in the system", units.Rate(rep.Throughput), dur(rep.Latency.Mean), inSystem),
 		"(the simulation's own λ and W)"})
 	estimate := "overloaded: no steady state"
 	if ex.Estimate.Latency != nil {
@@ -252,11 +252,11 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 	if len(ex.Limits) > 0 {
 		first := ex.Limits[0]
 		fmt.Fprintf(&b, "What saturates first: %s (%s).\n", first.Node, first.Kind)
-		fmt.Fprintf(&b, "  It takes %s and is %s busy; its capacity is %s.\n", rate(first.Throughput), percent(first.Utilization), first.Why)
+		fmt.Fprintf(&b, "  It takes %s and is %s busy; its capacity is %s.\n", units.Rate(first.Throughput), units.Percent(first.Utilization), first.Why)
 		h := ex.headroom(first)
 		fmt.Fprintf(&b, "  %s%s.\n", strings.ToUpper(h[:1]), h[1:])
 		for _, l := range ex.Limits[1:] {
-			fmt.Fprintf(&b, "Then: %s, %s busy (%s).\n", l.Node, percent(l.Utilization), ex.headroom(l))
+			fmt.Fprintf(&b, "Then: %s, %s busy (%s).\n", l.Node, units.Percent(l.Utilization), ex.headroom(l))
 		}
 	}
 	fmt.Fprintf(&b, "\nWhat to do: %s\n\n", ex.Pattern)
@@ -279,9 +279,9 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 	case l.Headroom <= 1/SaturationThreshold:
 		return "it is saturated now"
 	}
-	at := fmt.Sprintf("%.3g× this load (%s", l.Headroom, rate(ex.Report.OfferedRate*l.Headroom))
+	at := fmt.Sprintf("%.3g× this load (%s", l.Headroom, units.Rate(ex.Report.OfferedRate*l.Headroom))
 	if ex.users > 0 {
-		at += ", " + workloads.FormatCount(ex.users*l.Headroom) + " users"
+		at += ", " + units.FormatCount(ex.users*l.Headroom) + " users"
 	}
 	return "it saturates at about " + at + ") if its load grows in proportion"
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -27,7 +27,7 @@ func writeJSON(w io.Writer, v any, what string) error {
 // WriteTable writes the report as aligned text for people, with units.
 func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s (seed %d)\n", r.Scenario, r.Seed)
 	if len(r.Overrides) > 0 {
 		fmt.Fprintf(&b, "overrides   %s\n", strings.Join(r.Overrides, ", "))
@@ -43,7 +43,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	q := r.Requests
 	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d rejected, %d timed out, %d failed, %d unfinished\n",
 		q.Arrived, q.Completed, q.Rejected, q.TimedOut, q.Failed, q.Unfinished)
-	fmt.Fprintf(&b, "rates       offered %s, throughput %s, errors %s\n", rate(r.OfferedRate), rate(r.Throughput), percent(r.ErrorRate))
+	fmt.Fprintf(&b, "rates       offered %s, throughput %s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), units.Percent(r.ErrorRate))
 	l := r.Latency
 	ci := ""
 	if l.MeanCI95 != nil {
@@ -61,11 +61,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 			status = "SATURATED"
 		}
 		if n.Kind == "load_balancer" {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, rate(n.Throughput), n.Rejected, status)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.3g\t%s\t%s\t%d\t%s\n", n.Name, n.Kind, n.Instances,
-			percent(n.Utilization), percent(n.OfferedLoad), rate(n.Throughput), n.QueueLength,
+			units.Percent(n.Utilization), units.Percent(n.OfferedLoad), units.Rate(n.Throughput), n.QueueLength,
 			dur(n.Wait.Mean), dur(n.Wait.P99), n.Rejected, status)
 	}
 	if err := tw.Flush(); err != nil {
@@ -81,7 +81,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Bottleneck != "" {
 		for _, n := range r.Nodes {
 			if n.Name == r.Bottleneck {
-				fmt.Fprintf(&b, "bottleneck  %s (utilization %s, offered load %s of capacity)\n", n.Name, percent(n.Utilization), percent(n.OfferedLoad))
+				fmt.Fprintf(&b, "bottleneck  %s (utilization %s, offered load %s of capacity)\n", n.Name, units.Percent(n.Utilization), units.Percent(n.OfferedLoad))
 			}
 		}
 	}
@@ -100,14 +100,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	return err
 }
 
-func rate(v float64) string { return fmt.Sprintf("%.4g/s", v) }
-
 // writeDataTier writes a line or two on a cache, database or CDN.
 func writeDataTier(b *strings.Builder, n NodeReport) {
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	if c := n.Cache; c != nil {
 		fmt.Fprintf(b, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
-			n.Name, percent(c.HitRatio), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, percent(c.HottestKeyShare))
+			n.Name, units.Percent(c.HitRatio), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, units.Percent(c.HottestKeyShare))
 		if len(c.NodeLoad) > 1 {
 			fmt.Fprintf(b, "%-11s node load %s (imbalance %.3g)\n", "", shares(c.NodeLoad), c.Imbalance)
 		}
@@ -118,7 +116,7 @@ func writeDataTier(b *strings.Builder, n NodeReport) {
 	if d := n.Database; d != nil {
 		fmt.Fprintf(b, "%-11s %d reads (%d on replicas), %d writes", n.Name, d.Reads, d.ReplicaReads, d.Writes)
 		if d.ReplicaReads > 0 {
-			fmt.Fprintf(b, "; stale reads %s of replica reads (%d by their writer)", percent(d.StaleFraction), d.StaleOwnWrites)
+			fmt.Fprintf(b, "; stale reads %s of replica reads (%d by their writer)", units.Percent(d.StaleFraction), d.StaleOwnWrites)
 		}
 		if d.ReadYourWrites > 0 {
 			fmt.Fprintf(b, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
@@ -135,14 +133,14 @@ func writeDataTier(b *strings.Builder, n NodeReport) {
 			fmt.Fprintf(b, "%-11s shard load %s (imbalance %.3g)\n", "", shares(loads), d.Imbalance)
 			fmt.Fprintf(b, "%-11s going to %d shards moves", "", len(d.Shards)+1)
 			for _, p := range topology.Partitions {
-				fmt.Fprintf(b, " %s %s", p, percent(d.ReshardMoved[p]))
+				fmt.Fprintf(b, " %s %s", p, units.Percent(d.ReshardMoved[p]))
 			}
 			b.WriteString(" of keys\n")
 		}
 	}
 	if c := n.CDN; c != nil {
 		fmt.Fprintf(b, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
-			n.Name, percent(c.EdgeHitRatio), percent(c.OriginOffload), c.EgressBytes/1e9)
+			n.Name, units.Percent(c.EdgeHitRatio), units.Percent(c.OriginOffload), c.EgressBytes/1e9)
 	}
 }
 
@@ -154,28 +152,21 @@ func shares(v []float64) string {
 			parts = append(parts, fmt.Sprintf("… (%d in all)", len(v)))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%.3g%%", x*100))
+		parts = append(parts, units.Percent(x))
 	}
 	return strings.Join(parts, " ")
 }
 
 // writeCost writes the monthly cost and its breakdown in node order.
 func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
-	fmt.Fprintf(b, "cost        %s/month, %s per million requests\n", usd(c.MonthlyUSD), usd(c.PerMillionRequestsUSD))
+	fmt.Fprintf(b, "cost        %s/month, %s per million requests\n", units.USD(c.MonthlyUSD), units.USD(c.PerMillionRequestsUSD))
 	var parts []string
 	for _, n := range nodes {
 		if v, ok := c.ByNode[n.Name]; ok {
-			parts = append(parts, n.Name+" "+usd(v))
+			parts = append(parts, n.Name+" "+units.USD(v))
 		}
 	}
 	fmt.Fprintf(b, "            %s (prices: %s)\n", strings.Join(parts, ", "), c.Priced)
-}
-
-func usd(v float64) string {
-	if v >= 100 {
-		return fmt.Sprintf("$%.0f", v)
-	}
-	return fmt.Sprintf("$%.3g", v)
 }
 
 // describe says in words how the stop rule ended.

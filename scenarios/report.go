@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -276,16 +276,16 @@ func (slo SLO) judge(rep *Report, overloaded bool) SLOResult {
 		}
 		v := measured[k]
 		if v <= limit {
-			res.Checks = append(res.Checks, fmt.Sprintf("%s %s ≤ %s", k, yamlfile.FormatDuration(v), yamlfile.FormatDuration(limit)))
+			res.Checks = append(res.Checks, fmt.Sprintf("%s %s ≤ %s", k, units.FormatDuration(v), units.FormatDuration(limit)))
 		} else {
-			res.Violations = append(res.Violations, fmt.Sprintf("%s %s > %s", k, yamlfile.FormatDuration(v), yamlfile.FormatDuration(limit)))
+			res.Violations = append(res.Violations, fmt.Sprintf("%s %s > %s", k, units.FormatDuration(v), units.FormatDuration(limit)))
 		}
 	}
 	if slo.ErrorRate >= 0 {
 		if rep.ErrorRate <= slo.ErrorRate {
-			res.Checks = append(res.Checks, fmt.Sprintf("error rate %s ≤ %s", percent(rep.ErrorRate), percent(slo.ErrorRate)))
+			res.Checks = append(res.Checks, fmt.Sprintf("error rate %s ≤ %s", units.Percent(rep.ErrorRate), units.Percent(slo.ErrorRate)))
 		} else {
-			res.Violations = append(res.Violations, fmt.Sprintf("error rate %s > %s", percent(rep.ErrorRate), percent(slo.ErrorRate)))
+			res.Violations = append(res.Violations, fmt.Sprintf("error rate %s > %s", units.Percent(rep.ErrorRate), units.Percent(slo.ErrorRate)))
 		}
 	}
 	if overloaded {
@@ -294,5 +294,3 @@ func (slo SLO) judge(rep *Report, overloaded bool) SLOResult {
 	res.Pass = len(res.Violations) == 0
 	return res
 }
-
-func percent(f float64) string { return fmt.Sprintf("%.3g%%", f*100) }

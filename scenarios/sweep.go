@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -347,7 +347,7 @@ func failure(rep *Report) string {
 	var sat []string
 	for _, n := range rep.Nodes {
 		if n.Saturated {
-			sat = append(sat, fmt.Sprintf("%s saturated (offered load %s of capacity)", n.Name, percent(n.OfferedLoad)))
+			sat = append(sat, fmt.Sprintf("%s saturated (offered load %s of capacity)", n.Name, units.Percent(n.OfferedLoad)))
 		}
 	}
 	return strings.Join(sat, "; ")
@@ -510,11 +510,11 @@ func (slo SLO) describe() []string {
 	out := []string{}
 	for _, k := range sloLatencyKeys {
 		if v, ok := slo.Latency[k]; ok {
-			out = append(out, k+" ≤ "+yamlfile.FormatDuration(v))
+			out = append(out, k+" ≤ "+units.FormatDuration(v))
 		}
 	}
 	if slo.ErrorRate >= 0 {
-		out = append(out, "error rate ≤ "+percent(slo.ErrorRate))
+		out = append(out, "error rate ≤ "+units.Percent(slo.ErrorRate))
 	}
 	return out
 }

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
-	"github.com/scalesim/scalesim/workloads"
+	"github.com/scalesim/scalesim/units"
 )
 
 // WriteJSON writes the sweep as indented JSON.
@@ -89,9 +88,9 @@ func (sw *SweepReport) nodeNames() []string {
 // axisLabel writes an axis value with its unit.
 func (sw *SweepReport) axisLabel(v float64) string {
 	if sw.Axis == AxisUsers.String() {
-		return workloads.FormatCount(v) + " users"
+		return units.FormatCount(v) + " users"
 	}
-	return rate(v)
+	return units.Rate(v)
 }
 
 // WriteTable writes the sweep as aligned text for people: one line per
@@ -99,7 +98,7 @@ func (sw *SweepReport) axisLabel(v float64) string {
 // the order in which nodes saturate.
 func (sw *SweepReport) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s (seed %d), %d points", sw.Scenario, sw.Seed, len(sw.Points))
 	if sw.Precision > 0 {
 		fmt.Fprintf(&b, ", each run until the mean latency is known to ±%.3g%% (95%% CI)", sw.Precision*100)
@@ -136,8 +135,8 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 		if l.MeanCI95 != nil {
 			ci = dur((l.MeanCI95[1] - l.MeanCI95[0]) / 2)
 		}
-		axis := workloads.FormatCount(p.value(axisOf(sw.Axis)))
-		row := []string{axis, rate(p.OfferedRate), percent(p.ErrorRate), dur(l.Mean) + " ±" + ci, dur(l.P50), dur(l.P95), dur(l.P99)}
+		axis := units.FormatCount(p.value(axisOf(sw.Axis)))
+		row := []string{axis, units.Rate(p.OfferedRate), units.Percent(p.ErrorRate), dur(l.Mean) + " ±" + ci, dur(l.P50), dur(l.P95), dur(l.P99)}
 		if a := p.Analytic; a != nil {
 			est := "overloaded"
 			if a.Mean != nil {
@@ -153,7 +152,7 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 				row = append(row, "-") // no workers to be busy
 				continue
 			}
-			u := percent(n.Utilization)
+			u := units.Percent(n.Utilization)
 			if n.Saturated {
 				u += " SAT"
 			}
@@ -197,7 +196,7 @@ func (sw *SweepReport) writeVerdicts(b *strings.Builder) {
 	case bp.BelowRange:
 		fmt.Fprintf(b, "breaking    below the range: %s already fails: %s (bottleneck %s)\n", sw.axisLabel(bp.FailsAt), bp.Reason, bp.Node)
 	default:
-		ok := rate(bp.OfferedRate)
+		ok := units.Rate(bp.OfferedRate)
 		if bp.Users > 0 {
 			ok = sw.axisLabel(bp.Users) + " (" + ok + ")"
 		}
@@ -205,11 +204,11 @@ func (sw *SweepReport) writeVerdicts(b *strings.Builder) {
 		fmt.Fprintf(b, "            first to break: %s (bracket refined by %d bisection runs)\n", bp.Node, bp.Bisections)
 	}
 	if k := sw.Knee; k != nil {
-		at := rate(k.OfferedRate)
+		at := units.Rate(k.OfferedRate)
 		if k.Users > 0 {
 			at = sw.axisLabel(k.Users) + " (" + at + ")"
 		}
-		fmt.Fprintf(b, "knee        p99 bends upwards at %s, p99 %s\n", at, yamlfile.FormatDuration(k.P99))
+		fmt.Fprintf(b, "knee        p99 bends upwards at %s, p99 %s\n", at, units.FormatDuration(k.P99))
 	}
 	for i, s := range sw.Saturation {
 		label := "            "

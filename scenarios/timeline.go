@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -59,7 +59,7 @@ func Timeline(s *Scenario, spec TimelineSpec) (*TimelineReport, error) {
 		return nil, fmt.Errorf("scenarios: %s has no workload.growth to follow", s.Name)
 	}
 	if spec.Every <= 0 {
-		spec.Every = workloads.Week
+		spec.Every = units.Week
 	}
 	if spec.MaxRequests == 0 {
 		spec.MaxRequests = s.Run.MaxRequests
@@ -90,11 +90,11 @@ func Timeline(s *Scenario, spec TimelineSpec) (*TimelineReport, error) {
 		return nil, err
 	}
 	tl := &TimelineReport{Scenario: s.Name, Saturates: []TimelineEvent{},
-		Growth: fmt.Sprintf("%s users to %s over %.3g months, %s", workloads.FormatCount(g.From), workloads.FormatCount(g.To),
-			g.Over/workloads.Month, g.Curve)}
+		Growth: fmt.Sprintf("%s users to %s over %.3g months, %s", units.FormatCount(g.From), units.FormatCount(g.To),
+			g.Over/units.Month, g.Curve)}
 	seen := map[string]bool{}
 	for i, rep := range reports {
-		smp := TimelineSample{At: times[i], Date: workloads.FormatPeriod(times[i]), Users: users[i], OK: healthy(rep), Report: rep}
+		smp := TimelineSample{At: times[i], Date: units.FormatPeriod(times[i]), Users: users[i], OK: healthy(rep), Report: rep}
 		tl.Samples = append(tl.Samples, smp)
 		for _, n := range rep.Nodes {
 			if n.Saturated && !seen[n.Name] {
@@ -116,14 +116,14 @@ func (tl *TimelineReport) WriteJSON(w io.Writer) error { return writeJSON(w, tl,
 // month and every sample where something changes, then the dates.
 func (tl *TimelineReport) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	dur := yamlfile.FormatDuration
+	dur := units.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s, growing from %s; each sample is that date's peak hour\n\n", tl.Scenario, tl.Growth)
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DATE\tUSERS\tOFFERED\tP99\tERRORS\tBOTTLENECK\t$/MONTH\tSTATUS")
 	month := -1
 	prevOK := true
 	for i, smp := range tl.Samples {
-		m := int(smp.At / workloads.Month)
+		m := int(smp.At / units.Month)
 		if m == month && smp.OK == prevOK && i != len(tl.Samples)-1 {
 			continue
 		}
@@ -132,15 +132,15 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 		if !smp.OK {
 			status = "FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, workloads.FormatCount(smp.Users), rate(smp.OfferedRate),
-			dur(smp.Latency.P99), percent(smp.ErrorRate), smp.Bottleneck, smp.Cost.MonthlyUSD, status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, units.FormatCount(smp.Users), units.Rate(smp.OfferedRate),
+			dur(smp.Latency.P99), units.Percent(smp.ErrorRate), smp.Bottleneck, smp.Cost.MonthlyUSD, status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	b.WriteString("\n")
 	if e := tl.SLOBreach; e != nil {
-		fmt.Fprintf(&b, "SLO breach  %s at %s users: %s\n", e.Date, workloads.FormatCount(e.Users), e.Reason)
+		fmt.Fprintf(&b, "SLO breach  %s at %s users: %s\n", e.Date, units.FormatCount(e.Users), e.Reason)
 	} else {
 		b.WriteString("SLO breach  none within the timeline\n")
 	}
@@ -149,7 +149,7 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 		if i == 0 {
 			label = "saturates   "
 		}
-		fmt.Fprintf(&b, "%s%s in %s at %s users\n", label, e.Node, e.Date, workloads.FormatCount(e.Users))
+		fmt.Fprintf(&b, "%s%s in %s at %s users\n", label, e.Node, e.Date, units.FormatCount(e.Users))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -3,12 +3,14 @@ package workloads
 import (
 	"math"
 	"testing"
+
+	"github.com/scalesim/scalesim/units"
 )
 
 // TestGrowthCurves checks each curve's ends, its middle and that it only
 // rises.
 func TestGrowthCurves(t *testing.T) {
-	over := 18 * Month
+	over := 18 * units.Month
 	cases := []struct {
 		curve string
 		mid   float64 // users halfway
@@ -31,14 +33,14 @@ func TestGrowthCurves(t *testing.T) {
 			}
 		}
 	}
-	for in, want := range map[string]float64{"18mo": 18 * Month, "2y": 2 * Year, "6w": 6 * Week, "90d": 90 * Day} {
-		if got, err := ParsePeriod(in); err != nil || got != want {
-			t.Errorf("ParsePeriod(%q) = %g, %v", in, got, err)
+	for in, want := range map[string]float64{"18mo": 18 * units.Month, "2y": 2 * units.Year, "6w": 6 * units.Week, "90d": 90 * units.Day} {
+		if got, err := units.ParsePeriod(in); err != nil || got != want {
+			t.Errorf("units.ParsePeriod(%q) = %g, %v", in, got, err)
 		}
 	}
 	for _, in := range []string{"mo", "-1mo", "soon"} {
-		if _, err := ParsePeriod(in); err == nil {
-			t.Errorf("ParsePeriod(%q) should fail", in)
+		if _, err := units.ParsePeriod(in); err == nil {
+			t.Errorf("units.ParsePeriod(%q) should fail", in)
 		}
 	}
 }

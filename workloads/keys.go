@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/scalesim/scalesim/units"
 )
 
 // Key popularity models.
@@ -38,12 +40,12 @@ type Keys struct {
 func (k *Keys) Describe() string {
 	switch k.Dist {
 	case KeysZipf:
-		return fmt.Sprintf("zipf s=%g over %s keys", k.S, FormatCount(float64(k.Count)))
+		return fmt.Sprintf("zipf s=%g over %s keys", k.S, units.FormatCount(float64(k.Count)))
 	case KeysHotspot:
 		return fmt.Sprintf("hotspot: %s of %s keys take %s of requests",
-			formatPercent(k.Fraction), FormatCount(float64(k.Count)), formatPercent(k.Share))
+			units.PercentDigits(k.Fraction, 4), units.FormatCount(float64(k.Count)), units.PercentDigits(k.Share, 4))
 	}
-	return fmt.Sprintf("uniform over %s keys", FormatCount(float64(k.Count)))
+	return fmt.Sprintf("uniform over %s keys", units.FormatCount(float64(k.Count)))
 }
 
 // hotKeys is the size of a hotspot's hot set: at least one key, and at least

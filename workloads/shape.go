@@ -4,8 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gopkg.in/yaml.v3"
 	"sort"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/sim"
 )

@@ -5,8 +5,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Model is how arrivals are generated.
@@ -124,7 +124,7 @@ func (u UsersModel) PeakRate() float64 {
 // Derivation spells out the arithmetic of PeakRate.
 func (u UsersModel) Derivation() string {
 	return fmt.Sprintf("%s users × %s active × %g requests/active user/day ÷ 86400 s × %g peak/average = %.4g req/s",
-		FormatCount(u.Users), formatPercent(u.ActiveFraction), u.RequestsPerActiveUser, u.PeakToAverage, u.PeakRate())
+		units.FormatCount(u.Users), units.PercentDigits(u.ActiveFraction, 4), u.RequestsPerActiveUser, u.PeakToAverage, u.PeakRate())
 }
 
 // ClassNames lists the request classes in order.
@@ -218,10 +218,10 @@ func (s *Spec) SetUsers(users float64) error {
 func (s *Spec) Describe() string {
 	switch s.Model {
 	case Closed:
-		return fmt.Sprintf("closed: %d users, mean think time %s", s.Population, yamlfile.FormatDuration(s.Think.Mean()))
+		return fmt.Sprintf("closed: %d users, mean think time %s", s.Population, units.FormatDuration(s.Think.Mean()))
 	case Sessions:
 		return fmt.Sprintf("sessions: %.4g/s, %.3g requests each on average, mean think time %s",
-			s.Rate, sessionLength(s.Requests), yamlfile.FormatDuration(s.Think.Mean()))
+			s.Rate, sessionLength(s.Requests), units.FormatDuration(s.Think.Mean()))
 	}
 	d := fmt.Sprintf("open Poisson arrivals at %.4g req/s", s.Rate)
 	if s.Users != nil {
@@ -241,18 +241,3 @@ func sessionLength(d sim.Dist) float64 {
 	}
 	return math.Max(1, d.Mean())
 }
-
-// FormatCount writes n with a metric suffix: 1500 → "1.5k", 2e6 → "2M".
-func FormatCount(n float64) string {
-	switch a := math.Abs(n); {
-	case a >= 1e9:
-		return fmt.Sprintf("%.4gB", n/1e9)
-	case a >= 1e6:
-		return fmt.Sprintf("%.4gM", n/1e6)
-	case a >= 1e3:
-		return fmt.Sprintf("%.4gk", n/1e3)
-	}
-	return fmt.Sprintf("%.4g", n)
-}
-
-func formatPercent(f float64) string { return fmt.Sprintf("%.4g%%", f*100) }

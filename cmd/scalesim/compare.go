@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/units"
 )
 
 // compareOptions are the parsed arguments of `scalesim compare`.
@@ -103,12 +103,12 @@ func runCompare(opts *compareOptions) error {
 	}
 	ov := scenarios.Overrides{}
 	if opts.Users != "" {
-		if ov.Users, err = yamlfile.ParseCount(opts.Users); err != nil || ov.Users <= 0 {
+		if ov.Users, err = units.ParseCount(opts.Users); err != nil || ov.Users <= 0 {
 			return usageError{fmt.Errorf("--users: want a positive count such as 200k, or a range such as 100..10M, got %q", opts.Users)}
 		}
 	}
 	if opts.Rate != "" {
-		if ov.Rate, err = yamlfile.ParseCount(opts.Rate); err != nil || ov.Rate <= 0 {
+		if ov.Rate, err = units.ParseCount(opts.Rate); err != nil || ov.Rate <= 0 {
 			return usageError{fmt.Errorf("--rate: want a positive rate such as 500, or a range such as 10..5k, got %q", opts.Rate)}
 		}
 	}
@@ -117,7 +117,7 @@ func runCompare(opts *compareOptions) error {
 			return usageError{err}
 		}
 		if opts.Precision != "" {
-			if s.Run.Precision, err = yamlfile.ParseFraction(opts.Precision); err != nil {
+			if s.Run.Precision, err = units.ParseFraction(opts.Precision); err != nil {
 				return usageError{fmt.Errorf("--precision: want a share such as 2%%, got %q", opts.Precision)}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Exit codes.
@@ -117,12 +118,12 @@ func writeResult(out io.Writer, format string, r tableOrJSON) error {
 // parseRunLimits reads the --precision and --max-requests flags shared by
 // the commands that run many steady-state points.
 func parseRunLimits(precision, maxRequests string) (float64, int64, error) {
-	p, err := yamlfile.ParseFraction(precision)
+	p, err := units.ParseFraction(precision)
 	if err != nil {
 		return 0, 0, usageError{fmt.Errorf("--precision: want a share such as 2%% or 0.02, got %q", precision)}
 	}
 	least := 2*scenarios.WarmupRequests + scenarios.MinCompletions
-	cap, err := yamlfile.ParseCount(maxRequests)
+	cap, err := units.ParseCount(maxRequests)
 	if err != nil || cap < float64(least) {
 		return 0, 0, usageError{fmt.Errorf("--max-requests: want a count of at least %d such as 500k, got %q", least, maxRequests)}
 	}

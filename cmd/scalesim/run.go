@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/units"
 )
 
 // runOptions are the parsed arguments of `scalesim run`.
@@ -62,7 +62,7 @@ func (o *runOptions) overrides() (scenarios.Overrides, error) {
 		ov.Seed = &seed
 	}
 	if o.Duration != "" {
-		d, err := yamlfile.ParseDuration(o.Duration)
+		d, err := units.ParseDuration(o.Duration)
 		if err != nil || d <= 0 {
 			return ov, usageError{fmt.Errorf("--duration: want a positive duration such as 10m, got %q", o.Duration)}
 		}
@@ -73,7 +73,7 @@ func (o *runOptions) overrides() (scenarios.Overrides, error) {
 	}
 	ov.Rate = o.Rate
 	if o.Users != "" {
-		u, err := yamlfile.ParseCount(o.Users)
+		u, err := units.ParseCount(o.Users)
 		if err != nil || u <= 0 {
 			return ov, usageError{fmt.Errorf("--users: want a positive count such as 5000 or 200k, got %q", o.Users)}
 		}

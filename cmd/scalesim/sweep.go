@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/units"
 )
 
 // sweepOptions are the parsed arguments of `scalesim sweep`.
@@ -118,9 +118,9 @@ func (o *sweepOptions) spec() (scenarios.SweepSpec, error) {
 func parseRange(flag, s string) (from, to float64, err error) {
 	lo, hi, ok := strings.Cut(s, "..")
 	if ok {
-		from, err = yamlfile.ParseCount(lo)
+		from, err = units.ParseCount(lo)
 		if err == nil {
-			to, err = yamlfile.ParseCount(hi)
+			to, err = units.ParseCount(hi)
 		}
 	}
 	if !ok || err != nil || !(from > 0) || !(to > from) {

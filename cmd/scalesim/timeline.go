@@ -8,7 +8,7 @@ import (
 
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
-	"github.com/scalesim/scalesim/workloads"
+	"github.com/scalesim/scalesim/units"
 )
 
 // timelineOptions are the parsed arguments of `scalesim timeline`.
@@ -60,7 +60,7 @@ func (o *timelineOptions) spec() (scenarios.TimelineSpec, error) {
 	if o.Format != "table" && o.Format != "json" {
 		return spec, usageError{fmt.Errorf("--format must be table or json, got %q", o.Format)}
 	}
-	every, err := workloads.ParsePeriod(o.Every)
+	every, err := units.ParsePeriod(o.Every)
 	if err != nil || every <= 0 {
 		return spec, usageError{fmt.Errorf("--every: want a period such as 1w or 1mo, got %q", o.Every)}
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scalesim/scalesim/units"
 	"gopkg.in/yaml.v3"
 )
 
@@ -206,7 +207,7 @@ func (d *Decoder) parsed(n *yaml.Node, want, what string, parse func(string) (fl
 // Count decodes a positive quantity that may carry a metric suffix:
 // 1500, 1.5k, 5M, 2B, 1e6.
 func (d *Decoder) Count(n *yaml.Node, what string) (float64, bool) {
-	v, ok := d.parsed(n, "a number", what, ParseCount)
+	v, ok := d.parsed(n, "a number", what, units.ParseCount)
 	return d.positiveOnly(n, what, v, ok)
 }
 
@@ -221,18 +222,18 @@ func (d *Decoder) positiveOnly(n *yaml.Node, what string, v float64, ok bool) (f
 
 // Fraction decodes a share between 0 and 1, written as 0.001 or 0.1%.
 func (d *Decoder) Fraction(n *yaml.Node, what string) (float64, bool) {
-	return d.parsed(n, "a fraction such as 0.1% or 0.001", what, ParseFraction)
+	return d.parsed(n, "a fraction such as 0.1% or 0.001", what, units.ParseFraction)
 }
 
 // Duration decodes a duration such as 250us, 20ms, 1.5s, 2m or 1h, in
 // seconds. A bare 0 is allowed; other numbers need a unit.
 func (d *Decoder) Duration(n *yaml.Node, what string) (float64, bool) {
-	return d.parsed(n, "a duration such as 20ms", what, ParseDuration)
+	return d.parsed(n, "a duration such as 20ms", what, units.ParseDuration)
 }
 
 // Bytes decodes a positive size such as 2KB or 64GiB, in bytes.
 func (d *Decoder) Bytes(n *yaml.Node, what string) (float64, bool) {
-	v, ok := d.parsed(n, "a size such as 2KB", what, ParseBytes)
+	v, ok := d.parsed(n, "a size such as 2KB", what, units.ParseBytes)
 	return d.positiveOnly(n, what, v, ok)
 }
 

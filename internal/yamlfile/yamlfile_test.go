@@ -5,55 +5,6 @@ import (
 	"testing"
 )
 
-func TestParseDuration(t *testing.T) {
-	good := map[string]float64{
-		"0": 0, "250us": 250e-6, "250µs": 250e-6, "20ms": 0.02, "1.5s": 1.5, "2m": 120, "1h": 3600, "1d": 86400, "5ns": 5e-9,
-	}
-	for in, want := range good {
-		got, err := ParseDuration(in)
-		if err != nil || math.Abs(got-want) > 1e-15*math.Max(1, want) {
-			t.Errorf("ParseDuration(%q) = %g, %v; want %g", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"20", "ms", "-1s", "1 s", "1.5.2s", "fast", ""} {
-		if _, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) should fail", in)
-		}
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	cases := map[float64]string{0: "0s", 0.0203: "20.3ms", 0.000250: "250µs", 1.5: "1.5s", 90: "90s", 600: "10m", 111111: "30.9h", 2e-9: "2ns"}
-	for in, want := range cases {
-		if got := FormatDuration(in); got != want {
-			t.Errorf("FormatDuration(%g) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestParseCountAndFraction(t *testing.T) {
-	counts := map[string]float64{"1500": 1500, "1.5k": 1500, "5M": 5e6, "2B": 2e9, "1e6": 1e6, "10_000": 1e4}
-	for in, want := range counts {
-		if got, err := ParseCount(in); err != nil || got != want {
-			t.Errorf("ParseCount(%q) = %g, %v; want %g", in, got, err, want)
-		}
-	}
-	if _, err := ParseCount("many"); err == nil {
-		t.Error(`ParseCount("many") should fail`)
-	}
-	fracs := map[string]float64{"0.1%": 0.001, "0.001": 0.001, "100%": 1, "0": 0}
-	for in, want := range fracs {
-		if got, err := ParseFraction(in); err != nil || math.Abs(got-want) > 1e-15 {
-			t.Errorf("ParseFraction(%q) = %g, %v; want %g", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"150%", "-0.1", "half"} {
-		if _, err := ParseFraction(in); err == nil {
-			t.Errorf("ParseFraction(%q) should fail", in)
-		}
-	}
-}
-
 func TestSuggest(t *testing.T) {
 	cands := []string{"workers", "instances", "queue", "service_time"}
 	for in, want := range map[string]string{"worker": "workers", "instnces": "instances", "servicetime": "service_time", "zzz": "", "q": ""} {

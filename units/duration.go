@@ -1,7 +1,6 @@
-package yamlfile
+package units
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -80,70 +79,4 @@ func trimFloat(v float64) string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s
-}
-
-var countSuffixes = map[byte]float64{'k': 1e3, 'K': 1e3, 'M': 1e6, 'B': 1e9, 'G': 1e9}
-
-// ParseCount reads a number that may end in k, M or B (thousand, million,
-// billion): 1500, 1.5k, 5M, 1e6.
-func ParseCount(s string) (float64, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), "_", "")
-	mult := 1.0
-	if n := len(s); n > 1 {
-		if m, ok := countSuffixes[s[n-1]]; ok {
-			mult, s = m, s[:n-1]
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, errors.New("want a number such as 1500, 1.5k or 5M")
-	}
-	return v * mult, nil
-}
-
-// ParseFraction reads a share in [0, 1] written as a fraction (0.001) or a
-// percentage (0.1%).
-func ParseFraction(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	scale := 1.0
-	if num, pct := strings.CutSuffix(s, "%"); pct {
-		s, scale = strings.TrimSpace(num), 0.01
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) {
-		return 0, errors.New("want a fraction such as 0.001 or 0.1%")
-	}
-	v *= scale
-	if v < 0 || v > 1 {
-		return 0, fmt.Errorf("%s is not between 0 and 1 (0%% and 100%%)", s)
-	}
-	return v, nil
-}
-
-// byteUnits are the size suffixes ParseBytes accepts: decimal (KB = 1000 B)
-// and binary (KiB = 1024 B).
-var byteUnits = []struct {
-	suffix string
-	mult   float64
-}{
-	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
-}
-
-// ParseBytes reads a size such as 512B, 2KB, 1.5GB or 64GiB, in bytes. A
-// bare number is bytes.
-func ParseBytes(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	mult := 1.0
-	for _, u := range byteUnits {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = strings.TrimSpace(num), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || v < 0 {
-		return 0, errors.New("want a size such as 512B, 2KB, 1.5GB or 64GiB")
-	}
-	return v * mult, nil
 }

@@ -1,0 +1,114 @@
+package units
+
+import (
+	"math"
+	"testing"
+)
+
+func TestParseDuration(t *testing.T) {
+	good := map[string]float64{
+		"0": 0, "250us": 250e-6, "250µs": 250e-6, "20ms": 0.02, "1.5s": 1.5, "2m": 120, "1h": 3600, "1d": 86400, "5ns": 5e-9,
+	}
+	for in, want := range good {
+		got, err := ParseDuration(in)
+		if err != nil || math.Abs(got-want) > 1e-15*math.Max(1, want) {
+			t.Errorf("ParseDuration(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"20", "ms", "-1s", "1 s", "1.5.2s", "fast", ""} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) should fail", in)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	cases := map[float64]string{0: "0s", 0.0203: "20.3ms", 0.000250: "250µs", 1.5: "1.5s", 90: "90s", 600: "10m", 111111: "30.9h", 2e-9: "2ns"}
+	for in, want := range cases {
+		if got := FormatDuration(in); got != want {
+			t.Errorf("FormatDuration(%g) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCounts(t *testing.T) {
+	counts := map[string]float64{"1500": 1500, "1.5k": 1500, "5M": 5e6, "2B": 2e9, "1e6": 1e6, "10_000": 1e4}
+	for in, want := range counts {
+		if got, err := ParseCount(in); err != nil || got != want {
+			t.Errorf("ParseCount(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	if _, err := ParseCount("many"); err == nil {
+		t.Error(`ParseCount("many") should fail`)
+	}
+	for in, want := range map[float64]string{1500: "1.5k", 2e6: "2M", 4.963e6: "4.963M", 3e9: "3B", 12: "12", 0.5: "0.5"} {
+		if got := FormatCount(in); got != want {
+			t.Errorf("FormatCount(%g) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestShares(t *testing.T) {
+	fracs := map[string]float64{"0.1%": 0.001, "0.001": 0.001, "100%": 1, "0": 0}
+	for in, want := range fracs {
+		if got, err := ParseFraction(in); err != nil || math.Abs(got-want) > 1e-15 {
+			t.Errorf("ParseFraction(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"150%", "-0.1", "half"} {
+		if _, err := ParseFraction(in); err == nil {
+			t.Errorf("ParseFraction(%q) should fail", in)
+		}
+	}
+	if got := Percent(0.69912); got != "69.9%" {
+		t.Errorf("Percent = %q", got)
+	}
+	if got := PercentDigits(0.123456, 4); got != "12.35%" {
+		t.Errorf("PercentDigits = %q", got)
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]float64{"512B": 512, "2KB": 2000, "1.5GB": 1.5e9, "64GiB": 64 << 30, "100": 100} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"-1KB", "lots", "1e400B"} {
+		if _, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) should fail", in)
+		}
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	for in, want := range map[string]float64{"18mo": 18 * Month, "2y": 2 * Year, "6w": 6 * Week, "90d": 90 * Day} {
+		if got, err := ParsePeriod(in); err != nil || got != want {
+			t.Errorf("ParsePeriod(%q) = %g, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"mo", "-1mo", "soon"} {
+		if _, err := ParsePeriod(in); err == nil {
+			t.Errorf("ParsePeriod(%q) should fail", in)
+		}
+	}
+	for in, want := range map[float64]string{0: "week 0", 2 * Week: "week 2", 7.25 * Month: "month 7.2"} {
+		if got := FormatPeriod(in); got != want {
+			t.Errorf("FormatPeriod(%g) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMoneyAndRates(t *testing.T) {
+	for in, want := range map[float64]string{516.2: "$516", 16.42: "$16.4", 0.2812: "$0.281"} {
+		if got := USD(in); got != want {
+			t.Errorf("USD(%g) = %q, want %q", in, got, want)
+		}
+	}
+	if got := USDDigits(124.34, 4); got != "$124.3" {
+		t.Errorf("USDDigits = %q", got)
+	}
+	if got := Rate(699.71); got != "699.7/s" {
+		t.Errorf("Rate = %q", got)
+	}
+}

@@ -30,10 +30,25 @@ func (e *entry) before(o *entry) bool {
 	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
 }
 
+// payload is what a pending event delivers. A cancelled event keeps its
+// slot, with to nil, until it reaches the top of the heap or the heap is
+// compacted.
 type payload struct {
 	to   Handler
-	op   int
 	data any
+	op   int32
+	// gen counts the slot's uses, so that a Timer of an event that has
+	// fired or been cancelled no longer matches it.
+	gen uint32
+}
+
+// Timer names a scheduled event so that it can be cancelled. It is a small
+// value (a slot and a generation), valid until its event fires or is
+// cancelled; after that Cancel reports false for it, in O(1), even once the
+// slot holds another event. The zero Timer names no event.
+type Timer struct {
+	slot int32 // slot + 1, so that the zero Timer is no event
+	gen  uint32
 }
 
 // Kernel is a discrete-event simulation clock and event queue.
@@ -41,29 +56,32 @@ type payload struct {
 // Events scheduled for the same instant fire in the order they were
 // scheduled, so a run is fully determined by its inputs. The zero Kernel is
 // ready to use at time 0. Once the queue has grown to its working size,
-// scheduling and delivering events allocate nothing.
+// scheduling, cancelling and delivering events allocate nothing.
 type Kernel struct {
-	now    Time
-	seq    uint64
-	heap   []entry   // 4-ary min-heap ordered by (at, seq)
-	slots  []payload // payloads of pending events, indexed by entry.slot
-	free   []int32   // unused indexes of slots
-	fired  uint64
-	halted bool
+	now       Time
+	seq       uint64
+	heap      []entry   // 4-ary min-heap ordered by (at, seq)
+	slots     []payload // payloads of pending events, indexed by entry.slot
+	free      []int32   // unused indexes of slots
+	cancelled int       // entries in heap whose event was cancelled
+	fired     uint64
+	halted    bool
 }
 
 // Now is the current simulated time.
 func (k *Kernel) Now() Time { return k.now }
 
-// Fired is the number of events delivered so far.
+// Fired is the number of events delivered so far (cancelled events are not
+// delivered).
 func (k *Kernel) Fired() uint64 { return k.fired }
 
-// Pending is the number of scheduled events not yet delivered.
-func (k *Kernel) Pending() int { return len(k.heap) }
+// Pending is the number of scheduled events not yet delivered or cancelled.
+func (k *Kernel) Pending() int { return len(k.heap) - k.cancelled }
 
-// At schedules an event for handler h at absolute time t. A time in the past
-// is treated as now: simulated time never goes backwards.
-func (k *Kernel) At(t Time, h Handler, op int, data any) {
+// At schedules an event for handler h at absolute time t and returns its
+// Timer. A time in the past is treated as now: simulated time never goes
+// backwards.
+func (k *Kernel) At(t Time, h Handler, op int, data any) Timer {
 	if t < k.now {
 		t = k.now
 	}
@@ -75,15 +93,74 @@ func (k *Kernel) At(t Time, h Handler, op int, data any) {
 		slot = int32(len(k.slots))
 		k.slots = append(k.slots, payload{})
 	}
-	k.slots[slot] = payload{to: h, op: op, data: data}
+	p := &k.slots[slot]
+	p.to, p.data, p.op = h, data, int32(op)
 	k.seq++
 	k.heap = append(k.heap, entry{at: t, seq: k.seq, slot: slot})
 	k.up(len(k.heap) - 1)
+	return Timer{slot: slot + 1, gen: p.gen}
 }
 
-// After schedules an event for handler h after delay seconds.
-func (k *Kernel) After(delay float64, h Handler, op int, data any) {
-	k.At(k.now+Time(delay), h, op, data)
+// After schedules an event for handler h after delay seconds and returns
+// its Timer.
+func (k *Kernel) After(delay float64, h Handler, op int, data any) Timer {
+	return k.At(k.now+Time(delay), h, op, data)
+}
+
+// Cancel withdraws the event t names, so that it is never delivered, and
+// reports whether it did: false for the zero Timer and for an event that
+// has already fired or been cancelled. It takes O(1): the event's heap entry
+// is dropped when it reaches the top, or when cancelled entries make up
+// half the heap, which is then compacted, so memory stays proportional to
+// the events pending.
+func (k *Kernel) Cancel(t Timer) bool {
+	slot := t.slot - 1
+	if slot < 0 || int(slot) >= len(k.slots) {
+		return false
+	}
+	p := &k.slots[slot]
+	if p.gen != t.gen || p.to == nil {
+		return false
+	}
+	p.to, p.data = nil, nil
+	k.cancelled++
+	if k.cancelled > compactMin && 2*k.cancelled > len(k.heap) {
+		k.compact()
+	}
+	return true
+}
+
+// compactMin is the fewest cancelled entries worth a compaction.
+const compactMin = 64
+
+// compact drops the entries of cancelled events from the heap and frees
+// their slots. The order of the rest is fixed by (at, seq), so compacting
+// changes nothing that is delivered.
+func (k *Kernel) compact() {
+	live := k.heap[:0]
+	for _, e := range k.heap {
+		if k.slots[e.slot].to == nil {
+			k.release(e.slot)
+			continue
+		}
+		live = append(live, e)
+	}
+	k.heap = live
+	k.cancelled = 0
+	for i := len(k.heap)/arity + 1; i >= 0; i-- {
+		if i < len(k.heap) {
+			k.down(i)
+		}
+	}
+}
+
+// release frees a slot for reuse; its generation moves on so that old
+// Timers no longer match it.
+func (k *Kernel) release(slot int32) {
+	p := &k.slots[slot]
+	p.to, p.data = nil, nil
+	p.gen++
+	k.free = append(k.free, slot)
 }
 
 // Halt makes the current Run return after the event being handled.
@@ -91,24 +168,28 @@ func (k *Kernel) Halt() { k.halted = true }
 
 // Step delivers the earliest event. It reports false, without advancing the
 // clock, when no event is pending or the earliest is later than until.
+// Cancelled events on the way are dropped without moving the clock.
 func (k *Kernel) Step(until Time) bool {
-	if len(k.heap) == 0 || k.heap[0].at > until {
-		return false
+	for len(k.heap) > 0 && k.heap[0].at <= until {
+		e := k.heap[0]
+		last := len(k.heap) - 1
+		k.heap[0] = k.heap[last]
+		k.heap = k.heap[:last]
+		if last > 0 {
+			k.down(0)
+		}
+		p := k.slots[e.slot]
+		k.release(e.slot) // drop references for the garbage collector
+		if p.to == nil {
+			k.cancelled--
+			continue
+		}
+		k.now = e.at
+		k.fired++
+		p.to.Handle(e.at, int(p.op), p.data)
+		return true
 	}
-	e := k.heap[0]
-	last := len(k.heap) - 1
-	k.heap[0] = k.heap[last]
-	k.heap = k.heap[:last]
-	if last > 0 {
-		k.down(0)
-	}
-	p := k.slots[e.slot]
-	k.slots[e.slot] = payload{} // drop references for the garbage collector
-	k.free = append(k.free, e.slot)
-	k.now = e.at
-	k.fired++
-	p.to.Handle(e.at, p.op, p.data)
-	return true
+	return false
 }
 
 // Run delivers events in time order until none is left at or before until,

@@ -1,10 +1,12 @@
 package sim
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,22 +17,35 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata")
 // tracer is a Handler that appends "time name" lines and may schedule a
 // follow-up event, as a kernel test script asks.
 type tracer struct {
-	k     *Kernel
-	out   *strings.Builder
-	names []string
-	then  map[int]followUp
+	k      *Kernel
+	out    *strings.Builder
+	names  []string
+	then   map[int]followUp
+	timers map[string]Timer // the latest scheduling of each name
 }
 
+// followUp is what a script asks an event to do when it fires: schedule
+// another after a delay, or cancel another.
 type followUp struct {
-	delay float64
-	name  int
+	delay   float64
+	name    int
+	cancels string
 }
 
 func (t *tracer) Handle(now Time, op int, _ any) {
 	fmt.Fprintf(t.out, "%g %s\n", float64(now), t.names[op])
-	if f, ok := t.then[op]; ok {
-		t.k.After(f.delay, t, f.name, nil)
+	f, ok := t.then[op]
+	switch {
+	case !ok:
+	case f.cancels != "":
+		t.cancel(f.cancels)
+	default:
+		t.timers[t.names[f.name]] = t.k.After(f.delay, t, f.name, nil)
 	}
+}
+
+func (t *tracer) cancel(name string) {
+	fmt.Fprintf(t.out, "%g cancel %s: %v\n", float64(t.k.Now()), name, t.k.Cancel(t.timers[name]))
 }
 
 func (t *tracer) name(s string) int {
@@ -39,12 +54,14 @@ func (t *tracer) name(s string) int {
 }
 
 // runScript interprets a kernel test script: "at T NAME [then D NAME2]"
-// schedules NAME at T (and, when NAME fires, NAME2 after D); "run [UNTIL]"
-// runs the kernel. It returns the trace.
+// schedules NAME at T (and, when NAME fires, NAME2 after D); "at T NAME
+// cancels NAME2" schedules NAME, which cancels NAME2 when it fires; "cancel
+// NAME" cancels NAME's latest scheduling now; "run [UNTIL]" runs the
+// kernel. It returns the trace.
 func runScript(t *testing.T, script string) string {
 	var out strings.Builder
 	k := &Kernel{}
-	tr := &tracer{k: k, out: &out, then: map[int]followUp{}}
+	tr := &tracer{k: k, out: &out, then: map[int]followUp{}, timers: map[string]Timer{}}
 	for lineNo, line := range strings.Split(script, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
@@ -52,20 +69,25 @@ func runScript(t *testing.T, script string) string {
 		}
 		bad := func() { t.Fatalf("script line %d: cannot read %q", lineNo+1, line) }
 		switch {
-		case f[0] == "at" && (len(f) == 3 || len(f) == 6 && f[3] == "then"):
+		case f[0] == "at" && (len(f) == 3 || len(f) == 6 && f[3] == "then" || len(f) == 5 && f[3] == "cancels"):
 			at, err := strconv.ParseFloat(f[1], 64)
 			if err != nil {
 				bad()
 			}
 			op := tr.name(f[2])
-			if len(f) == 6 {
+			switch len(f) {
+			case 6:
 				d, err := strconv.ParseFloat(f[4], 64)
 				if err != nil {
 					bad()
 				}
-				tr.then[op] = followUp{d, tr.name(f[5])}
+				tr.then[op] = followUp{delay: d, name: tr.name(f[5])}
+			case 5:
+				tr.then[op] = followUp{cancels: f[4]}
 			}
-			k.At(Time(at), tr, op, nil)
+			tr.timers[f[2]] = k.At(Time(at), tr, op, nil)
+		case f[0] == "cancel" && len(f) == 2:
+			tr.cancel(f[1])
 		case f[0] == "run" && len(f) <= 2:
 			until := Forever
 			if len(f) == 2 {
@@ -228,4 +250,176 @@ func TestFIFO(t *testing.T) {
 	if want != next {
 		t.Fatalf("popped %d items, pushed %d", want, next)
 	}
+}
+
+// TestKernelCancelMatchesModel schedules and cancels events at random,
+// from outside and inside handlers, and checks that exactly the events not
+// cancelled fire, in (time, scheduling) order, across compactions.
+func TestKernelCancelMatchesModel(t *testing.T) {
+	k := &Kernel{}
+	r := NewStream(3, "cancel-model")
+	type ev struct {
+		at        Time
+		seq       int
+		timer     Timer
+		cancelled bool
+	}
+	var events []*ev
+	var fired []int
+	var h handlerFunc
+	schedule := func() {
+		e := &ev{at: k.Now() + Time(r.IntN(50)), seq: len(events)}
+		e.timer = k.At(e.at, h, e.seq, nil)
+		events = append(events, e)
+	}
+	cancelSome := func() {
+		e := events[r.IntN(len(events))]
+		want := !e.cancelled && !slices.Contains(fired, e.seq)
+		if got := k.Cancel(e.timer); got != want {
+			t.Fatalf("Cancel(event %d) = %v, want %v", e.seq, got, want)
+		}
+		e.cancelled = e.cancelled || want
+	}
+	h = func(now Time, op int, _ any) {
+		fired = append(fired, op)
+		if len(events) < 20000 {
+			schedule()
+			for range r.IntN(3) {
+				cancelSome()
+			}
+		}
+	}
+	for range 2000 {
+		schedule()
+	}
+	for range 1500 {
+		cancelSome()
+	}
+	k.Run(Forever)
+	var want []int
+	for _, e := range events {
+		if !e.cancelled {
+			want = append(want, e.seq)
+		}
+	}
+	slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(events[a].at, events[b].at) })
+	if !slices.Equal(fired, want) {
+		t.Fatalf("fired %d events, want %d, or in another order", len(fired), len(want))
+	}
+	if k.Pending() != 0 || len(k.heap) != 0 {
+		t.Fatalf("after the run: %d pending, %d heap entries", k.Pending(), len(k.heap))
+	}
+}
+
+// TestKernelCancelEverything cancels every pending event, enough of them to
+// compact the heap down to nothing, then schedules again.
+func TestKernelCancelEverything(t *testing.T) {
+	k := &Kernel{}
+	fired := 0
+	h := handlerFunc(func(Time, int, any) { fired++ })
+	var timers []Timer
+	for i := range 3 * compactMin {
+		timers = append(timers, k.At(Time(i), h, 0, nil))
+	}
+	for _, tm := range timers {
+		if !k.Cancel(tm) {
+			t.Fatal("a pending event could not be cancelled")
+		}
+	}
+	if k.Pending() != 0 || len(k.heap) > compactMin {
+		t.Fatalf("%d pending, %d heap entries after cancelling everything", k.Pending(), len(k.heap))
+	}
+	k.At(5, h, 0, nil)
+	k.Run(Forever)
+	if fired != 1 || k.Now() != 5 {
+		t.Fatalf("fired %d, now %v; want the one event left, at 5", fired, k.Now())
+	}
+}
+
+// TestKernelTimersFlatMemory is the pattern of client timeouts: each of
+// millions of requests schedules a long timeout and a short reply, and the
+// reply cancels the timeout. The heap and the slots must stay proportional
+// to the requests in flight, not grow with the requests run, and the steady
+// state must allocate nothing.
+func TestKernelTimersFlatMemory(t *testing.T) {
+	requests := 3_000_000
+	if testing.Short() {
+		requests = 300_000
+	}
+	k := &Kernel{}
+	r := NewStream(5, "timeouts")
+	var timeouts []Timer // by request, reused as a ring
+	const inFlight = 1000
+	timeouts = make([]Timer, inFlight)
+	sent, expired := 0, 0
+	var h handlerFunc
+	h = func(now Time, op int, data any) {
+		switch op {
+		case 0: // a reply: cancel its timeout, send the next request
+			i := sent % inFlight
+			if !k.Cancel(timeouts[i]) {
+				t.Fatalf("request %d: its timeout was not pending", sent)
+			}
+			sent++
+			if sent < requests {
+				timeouts[i] = k.After(100, h, 1, nil) // far later than any reply
+				k.After(r.ExpFloat64()*0.001, h, 0, nil)
+			}
+		case 1:
+			expired++
+		}
+	}
+	// One request at a time per ring slot keeps inFlight timeouts pending.
+	for i := range inFlight {
+		timeouts[i] = k.After(100, h, 1, nil)
+	}
+	k.After(0, h, 0, nil)
+	maxHeap, maxSlots := 0, 0
+	for k.Step(Forever) {
+		maxHeap, maxSlots = max(maxHeap, len(k.heap)), max(maxSlots, len(k.slots))
+		if sent == requests/2 {
+			allocs := testing.AllocsPerRun(1000, func() { k.Step(Forever) })
+			if allocs != 0 {
+				t.Fatalf("%v allocations per event with cancels, want 0", allocs)
+			}
+		}
+	}
+	// The last reply cancelled one timeout and scheduled none.
+	if expired != inFlight-1 {
+		t.Fatalf("%d timeouts expired, want the %d left when the requests ran out", expired, inFlight-1)
+	}
+	// Live events: inFlight timeouts and one reply; cancelled entries are
+	// compacted once they are half the heap.
+	bound := 2*(inFlight+1) + compactMin + 1
+	if maxHeap > bound || maxSlots > bound {
+		t.Fatalf("after %d requests: heap grew to %d entries and %d slots, want at most %d", requests, maxHeap, maxSlots, bound)
+	}
+	t.Logf("%d requests, %d cancels: heap at most %d entries, %d slots", requests, requests, maxHeap, maxSlots)
+}
+
+// BenchmarkKernelTimeouts measures the cost of a timer that is almost
+// always cancelled: each reply schedules the next reply and a timeout, and
+// cancels the previous timeout, with 1000 requests in flight.
+func BenchmarkKernelTimeouts(b *testing.B) {
+	k := &Kernel{}
+	r := NewStream(9, "bench-timeouts")
+	const inFlight = 1000
+	timeouts := make([]Timer, inFlight)
+	next := 0
+	var h handlerFunc = func(Time, int, any) {}
+	for i := range inFlight {
+		timeouts[i] = k.After(100, h, 1, nil)
+		k.After(r.ExpFloat64(), h, 0, nil)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k.Step(Forever)
+		k.Cancel(timeouts[next])
+		timeouts[next] = k.After(100, h, 1, nil)
+		k.After(r.ExpFloat64(), h, 0, nil)
+		next = (next + 1) % inFlight
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/request")
 }

@@ -27,8 +27,13 @@ type Request struct {
 	// Key is the key it touches, or -1.
 	Key     int64
 	Arrived sim.Time
-	refs    int  // the root job and a pending timeout event
-	ended   bool // Finished has been called
+	// refs counts what holds the record: its root job and, while it is
+	// pending, its timeout event.
+	refs  int
+	ended bool // Finished has been called
+	// timeout is the client's timeout event while it is pending; the reply
+	// cancels it, so a finished request leaves memory at once.
+	timeout sim.Timer
 	// background requests are the system's own (write-back flushes): no
 	// client waits for them and they are not reported.
 	background bool
@@ -201,7 +206,7 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 	r := n.newRequest(class, user, client, key)
 	if n.opts.Timeout > 0 {
 		r.refs++
-		n.k.After(n.opts.Timeout, n, opTimeout, r)
+		r.timeout = n.k.After(n.opts.Timeout, n, opTimeout, r)
 	}
 	n.inFlight++
 	n.entry.accept(n.newJob(r, nil))
@@ -289,6 +294,9 @@ func (n *Network) reply(j *job) {
 		return
 	}
 	n.inFlight--
+	if n.k.Cancel(r.timeout) {
+		r.refs-- // the timeout event held the record
+	}
 	if !r.ended {
 		r.ended = true
 		outcome := Completed

@@ -8,8 +8,9 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
-// build decodes a nodes section and builds its network on a fresh kernel.
-func build(t *testing.T, entry, nodes string) (*Network, *sim.Kernel, *outcomes) {
+// build decodes a nodes section and builds its network on a fresh kernel,
+// with the options changed as each of with says.
+func build(t *testing.T, entry, nodes string, with ...func(*Options)) (*Network, *sim.Kernel, *outcomes) {
 	t.Helper()
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
@@ -20,7 +21,11 @@ func build(t *testing.T, entry, nodes string) (*Network, *sim.Kernel, *outcomes)
 	}
 	k := &sim.Kernel{}
 	obs := &outcomes{}
-	net, err := NewNetwork(topo, k, Options{Seed: 1, Classes: []string{"read", "write"}}, obs)
+	opts := Options{Seed: 1, Classes: []string{"read", "write"}}
+	for _, f := range with {
+		f(&opts)
+	}
+	net, err := NewNetwork(topo, k, opts, obs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,5 +182,49 @@ func TestNetworkNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per request", allocs)
+	}
+}
+
+// TestFinishedRequestLeavesMemory checks that a request that completes
+// before its client timeout frees its record and its timeout event at once:
+// with an hour's timeout and a request every 10 ms, only the requests in
+// flight are held, not an hour's worth.
+func TestFinishedRequestLeavesMemory(t *testing.T) {
+	net, k, obs := build(t, "app", `
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 1ms}}
+`, func(o *Options) { o.Timeout = 3600 })
+	const requests = 20_000
+	for i := range requests {
+		k.Run(sim.Time(float64(i) * 0.01))
+		net.Submit(0, -1, -1, -1)
+		if p := k.Pending(); p > 8 {
+			t.Fatalf("after %d requests, %d events pending: timeouts of finished requests are kept", i+1, p)
+		}
+	}
+	k.Run(sim.Forever)
+	if obs.byKind[Completed] != requests || obs.byKind[TimedOut] != 0 {
+		t.Fatalf("outcomes %v, want %d completed", obs.byKind, requests)
+	}
+	if records := len(net.freeReqs); records > 8 {
+		t.Fatalf("%d request records allocated for %d requests, at most a few in flight at once", records, requests)
+	}
+}
+
+// TestTimeoutStillFires checks the other side: a request slower than its
+// timeout is reported timed out once, at the timeout, and its record is
+// freed when its work ends.
+func TestTimeoutStillFires(t *testing.T) {
+	net, k, obs := build(t, "app", `
+  app: {kind: service, service_time: 2s}
+`, func(o *Options) { o.Timeout = 0.5 })
+	var at sim.Time
+	obs.onFinish = func(now sim.Time) { at = now }
+	net.Submit(0, -1, -1, -1)
+	k.Run(sim.Forever)
+	if obs.byKind != [3]int{TimedOut: 1} || at != 0.5 {
+		t.Fatalf("outcomes %v at %v, want one timeout at 0.5s", obs.byKind, at)
+	}
+	if net.InFlight() != 0 || len(net.freeReqs) != 1 {
+		t.Fatalf("in flight %d, free records %d: the record was not freed", net.InFlight(), len(net.freeReqs))
 	}
 }

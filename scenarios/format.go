@@ -60,7 +60,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if n.Saturated {
 			status = "SATURATED"
 		}
-		if n.Kind == "load_balancer" {
+		if n.Kind == "load_balancer" || n.Kind == "cdn" { // no workers
 			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
 			continue
 		}

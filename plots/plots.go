@@ -96,7 +96,7 @@ func SweepFigures(sw *scenarios.SweepReport) []Figure {
 	errs.Lines = []Line{ln}
 	if len(sw.Points) > 0 {
 		for i, n := range sw.Points[0].Nodes {
-			if n.Kind == "load_balancer" || n.Kind == "cdn" {
+			if !n.Workers {
 				continue
 			}
 			ln := Line{Label: n.Name}

@@ -127,7 +127,7 @@ func unionNodes(a, b *Report) []string {
 	seen := map[string]bool{}
 	for _, r := range []*Report{a, b} {
 		for _, n := range r.Nodes {
-			if !seen[n.Name] && n.Kind != "load_balancer" && n.Kind != "cdn" {
+			if !seen[n.Name] && n.Workers {
 				seen[n.Name] = true
 				names = append(names, n.Name)
 			}

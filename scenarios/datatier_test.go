@@ -32,7 +32,7 @@ run: {warmup: 10s, duration: 30s}
 `, rate, keys, cacheFields)
 }
 
-func hitRatio(r *Report) float64 { return node(r, "cache").Cache.HitRatio }
+func hitRatio(r *Report) float64 { return cacheOf(r, "cache").HitRatio }
 
 // popularity lists the probabilities of all count keys of a zipf model.
 func popularity(k workloads.Keys) []float64 {
@@ -156,7 +156,7 @@ run: {warmup: 20s, duration: 60s}
 `
 	reports := replicate(t, text, 8)
 	for _, r := range reports {
-		c, db := node(r, "cache").Cache, node(r, "db").Database
+		c, db := cacheOf(r, "cache"), databaseOf(r, "db")
 		// Requests in flight at the start of the window may straddle it.
 		if d := c.OriginReads - db.Reads; d < -20 || d > 20 {
 			t.Errorf("seed %d: %d misses went to the origin but the database served %d reads", r.Seed, c.OriginReads, db.Reads)
@@ -188,7 +188,7 @@ run: {warmup: 5s, duration: 30s}
 `, coalesce)
 	}
 	plain, collapsed := runText(t, text(false)), runText(t, text(true))
-	p, c := node(plain, "cache").Cache, node(collapsed, "cache").Cache
+	p, c := cacheOf(plain, "cache"), cacheOf(collapsed, "cache")
 	t.Logf("origin reads without coalescing %d, with %d (%d coalesced)", p.OriginReads, c.OriginReads, c.Coalesced)
 	if p.Coalesced != 0 {
 		t.Errorf("%d misses coalesced with coalescing off", p.Coalesced)
@@ -221,7 +221,7 @@ nodes:
 run: {warmup: 20s, duration: 200s}
 `
 	reports := replicate(t, text, 8)
-	check(t, "stale read fraction", reports, func(r *Report) float64 { return node(r, "db").Database.StaleFraction },
+	check(t, "stale read fraction", reports, func(r *Report) float64 { return databaseOf(r, "db").StaleFraction },
 		analytic.StaleReadFraction(0.2, 2), false)
 
 	// Ten users, each writing and reading twenty keys: without
@@ -244,8 +244,8 @@ nodes:
 run: {warmup: 10s, duration: 200s}
 `, window)
 	}
-	without := node(runText(t, ryw("")), "db").Database
-	with := node(runText(t, ryw("read_your_writes: 5s")), "db").Database
+	without := databaseOf(runText(t, ryw("")), "db")
+	with := databaseOf(runText(t, ryw("read_your_writes: 5s")), "db")
 	t.Logf("stale reads of one's own write: %d without read-your-writes, %d with (%d reads routed to the primary)",
 		without.StaleOwnWrites, with.StaleOwnWrites, with.ReadYourWrites)
 	if without.StaleOwnWrites < 100 {
@@ -277,7 +277,7 @@ run: {warmup: 100s, duration: 2000s}
 `
 	reports := replicate(t, text, 10)
 	q := analytic.MMc{Lambda: 320, Mu: 100, C: 4}
-	check(t, "pool wait (Erlang C)", reports, func(r *Report) float64 { return node(r, "db").Database.PoolWaitMean }, q.MeanWait(), false)
+	check(t, "pool wait (Erlang C)", reports, func(r *Report) float64 { return databaseOf(r, "db").PoolWaitMean }, q.MeanWait(), false)
 }
 
 // TestShardsAndHotKeys checks each shard's share of a partitioned database
@@ -311,7 +311,7 @@ run: {warmup: 1s, duration: 60s}
 			if err != nil {
 				t.Fatal(err)
 			}
-			shardOf := topology.ShardOf(s.Topology.Lookup("db").Database, c.keys.Count)
+			shardOf := topology.ShardOf(s.Topology.Lookup("db").Spec.(*topology.Database), c.keys.Count)
 			sampler := workloads.NewKeySampler(&c.keys)
 			want := make([]float64, 8)
 			for rank, p := range popularity(c.keys) {
@@ -323,11 +323,11 @@ run: {warmup: 1s, duration: 60s}
 			var total float64
 			counts := make([]float64, 8)
 			for _, r := range reports {
-				db := node(r, "db")
-				for i, sh := range db.Database.Shards {
-					counts[i] += sh.Load * float64(db.Database.Reads+db.Database.Writes)
+				db := databaseOf(r, "db")
+				for i, sh := range db.Shards {
+					counts[i] += sh.Load * float64(db.Reads+db.Writes)
 				}
-				total += float64(db.Database.Reads + db.Database.Writes)
+				total += float64(db.Reads + db.Writes)
 			}
 			for i, p := range want {
 				got, se := counts[i]/total, math.Sqrt(p*(1-p)/total)
@@ -368,7 +368,7 @@ run: {duration: 100s}
 	r := runText(t, text)
 	const appMonthly = 3 * 0.096 * 730 // 210.24
 	const dbMonthly = 4 * 0.5 * 730    // 1460
-	edge := node(r, "edge").CDN
+	edge := cdnOf(r, "edge")
 	seconds := 730 * 3600.0
 	edgeMonthly := 1.00*float64(edge.Requests)/r.Window*seconds/1e6 + 0.085*edge.EgressBytes/r.Window*seconds/1e9
 	for name, want := range map[string]float64{"app": appMonthly, "db": dbMonthly, "edge": edgeMonthly} {

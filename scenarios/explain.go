@@ -27,7 +27,7 @@ type Explanation struct {
 	Report   *Report     `json:"report"`
 	Estimate *Estimate   `json:"estimate"`
 	users    float64     // of a users-model workload, else 0
-	model    *estimator  // the estimate's routes and visits
+	model    *Model      // the estimate's routes and visits
 }
 
 // NodeLimit is how far a node is from saturating.
@@ -59,11 +59,11 @@ func Explain(s *Scenario) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := newEstimator(s)
+	model, err := NewModel(s)
 	if err != nil {
 		return nil, err
 	}
-	est, err := model.solve()
+	est, err := model.Solve()
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func Explain(s *Scenario) (*Explanation, error) {
 		ex.Load = fmt.Sprintf("%d users in a closed loop (%s)", s.Workload.Population, units.Rate(rep.OfferedRate))
 	}
 	for i, n := range rep.Nodes {
-		if n.Kind == "load_balancer" || n.Kind == "cdn" {
+		if !n.Workers {
 			continue
 		}
 		busy := math.Max(n.Utilization, n.OfferedLoad)
@@ -100,113 +100,43 @@ func Explain(s *Scenario) (*Explanation, error) {
 	return ex, nil
 }
 
-// why explains a node's capacity from its workers and holding time.
+// why explains a node's capacity from its workers and holding time, and
+// what its kind adds.
 func (ex *Explanation) why(node *topology.Node, ne NodeEstimate) string {
 	if ne.Holding == 0 || ne.Workers == 0 {
 		return "no load"
 	}
 	capacity := float64(ne.Stations*ne.Workers) / ne.Holding
-	w := fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", ne.Stations, ne.Workers, units.FormatDuration(ne.Holding), units.Rate(capacity))
-	if node.Service != nil && node.Service.Blocking {
-		own := mean(node.Service.ServiceTime)
-		if ne.Holding > 1.5*own {
-			w += fmt.Sprintf(" (only %s of the hold is its own work; the rest is waiting on its calls)", units.FormatDuration(own))
-		}
-	}
-	if node.Database != nil && node.Database.Shards*(1+node.Database.Replicas) > 1 {
-		w += "; the busiest server sets the limit"
-	}
-	return w
+	return fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", ne.Stations, ne.Workers, units.FormatDuration(ne.Holding), units.Rate(capacity)) +
+		node.Spec.CapacityNote(ne.Solution)
 }
 
-// pattern names the scaling pattern that addresses the first limit.
+// pattern names the scaling pattern that addresses the first limit: its
+// kind's advice, then what the workload's shape and the network suggest.
 func (ex *Explanation) pattern(s *Scenario) string {
 	var shaped string
 	if len(s.Workload.Changes) > 0 {
 		shaped = " The load is spiky (the workload has a shape): autoscaling sizes the fleet to the load instead of to the peak."
 	}
-	far := ex.networkShare(s)
 	var faraway string
-	if far > 0.3 {
+	if far := ex.networkShare(); far > 0.3 {
 		faraway = fmt.Sprintf(" Network round trips are %.0f%% of the latency: serve users from nearer (a CDN for static content, regions for the rest).", far*100)
 	}
 	if len(ex.Limits) == 0 {
 		return "Nothing has workers to saturate." + shaped + faraway
 	}
 	first := ex.Limits[0]
-	node := s.Topology.Lookup(first.Node)
-	var p string
-	switch {
-	case node.Database != nil:
-		reads, writes := ex.readWrite(s, first.Node)
-		switch {
-		case writes > reads && node.Database.Shards > 1:
-			p = fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes) and already sharded: add shards, and check the busiest shard (hot keys) in 'scalesim run'.", 100*writes/(reads+writes))
-		case writes > reads:
-			p = fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes): shard it, so each primary takes a share of the writes.", 100*writes/(reads+writes))
-		case node.Database.Replicas == 0:
-			p = fmt.Sprintf("The database is read-heavy (%.0f%% of its work is reads): put a cache in front of it (cache-aside) or add read replicas.", 100*reads/(reads+writes))
-		default:
-			p = "The database's reads outgrow its replicas: add replicas or a cache in front of them."
-		}
-	case node.Cache != nil:
-		p = "The cache's nodes are busy: add cache nodes (the hash ring spreads keys over them)."
-	case node.Service != nil:
-		sv := node.Service
-		if sv.Blocking && ex.Estimate != nil {
-			for _, ne := range ex.Estimate.Nodes {
-				if ne.Name == first.Node && ne.Holding > 2*mean(sv.ServiceTime) {
-					p = "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
-				}
-			}
-		}
-		if p == "" {
-			p = "The app is CPU-bound: add instances behind the load balancer; keep them stateless so they can be added and removed freely."
-		}
-	}
-	return p + shaped + faraway
-}
-
-// readWrite is the work (visits × service time) of reads and writes at a
-// database, from the estimate's visits.
-func (ex *Explanation) readWrite(s *Scenario, name string) (reads, writes float64) {
-	est := ex.model
-	i := est.index[name]
-	db := s.Topology.Nodes[i].Database
-	for c := range est.classes {
-		if est.writes[c] {
-			writes += est.visits[c][i] * mean(db.WriteTime)
-		} else {
-			reads += est.visits[c][i] * mean(db.ReadTime)
-		}
-	}
-	return reads, writes
+	i := slices.IndexFunc(s.Topology.Nodes, func(n *topology.Node) bool { return n.Name == first.Node })
+	return s.Topology.Nodes[i].Spec.Advice(ex.model, first.Node, ex.Estimate.Nodes[i].Solution) + shaped + faraway
 }
 
 // networkShare is the share of the mean latency spent on network round
 // trips and CDN legs, by the estimate.
-func (ex *Explanation) networkShare(s *Scenario) float64 {
-	e := ex.model
+func (ex *Explanation) networkShare() float64 {
 	if ex.Report.Latency.Mean <= 0 {
 		return 0
 	}
-	total := 0.0
-	for c := range e.classes {
-		for i, node := range e.nodes {
-			for j, w := range e.route[c][i] {
-				total += e.visits[c][i] * w * e.callLatency(i, j)
-			}
-			if node.CDN != nil {
-				miss := e.route[c][i][e.index[node.CDN.Origin]]
-				total += e.visits[c][i] * (mean(node.CDN.EdgeLatency) + miss*mean(node.CDN.OriginLatency))
-			}
-		}
-	}
-	lambda := s.Workload.OfferedRate()
-	if lambda <= 0 {
-		return 0
-	}
-	return total / lambda / ex.Report.Latency.Mean
+	return ex.model.NetworkTime() / ex.Report.Latency.Mean
 }
 
 // envelope sets the arithmetic a candidate would do beside the simulation.

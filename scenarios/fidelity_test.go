@@ -11,6 +11,7 @@ import (
 
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // The fidelity tests compare simulated figures with closed forms of queueing
@@ -111,6 +112,19 @@ func node(r *Report, name string) NodeReport {
 		}
 	}
 	panic("no node " + name)
+}
+
+// cacheOf, databaseOf and cdnOf are the kind's own figures of a node.
+func cacheOf(r *Report, name string) *topology.CacheStats {
+	return node(r, name).Detail.(*topology.CacheStats)
+}
+
+func databaseOf(r *Report, name string) *topology.DatabaseStats {
+	return node(r, name).Detail.(*topology.DatabaseStats)
+}
+
+func cdnOf(r *Report, name string) *topology.CDNStats {
+	return node(r, name).Detail.(*topology.CDNStats)
 }
 
 // single returns a one-station scenario.

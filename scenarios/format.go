@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -60,7 +59,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if n.Saturated {
 			status = "SATURATED"
 		}
-		if n.Kind == "load_balancer" || n.Kind == "cdn" { // no workers
+		if !n.Workers {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
 			continue
 		}
@@ -73,7 +72,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	for _, n := range r.Nodes {
-		writeDataTier(&b, n)
+		if n.Detail != nil {
+			n.Detail.WriteText(&b, n.Name)
+		}
 	}
 	if len(r.Cost.ByNode) > 0 {
 		writeCost(&b, r.Cost, r.Nodes)
@@ -98,63 +99,6 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// writeDataTier writes a line or two on a cache, database or CDN.
-func writeDataTier(b *strings.Builder, n NodeReport) {
-	dur := units.FormatDuration
-	if c := n.Cache; c != nil {
-		fmt.Fprintf(b, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
-			n.Name, units.Percent(c.HitRatio), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, units.Percent(c.HottestKeyShare))
-		if len(c.NodeLoad) > 1 {
-			fmt.Fprintf(b, "%-11s node load %s (imbalance %.3g)\n", "", shares(c.NodeLoad), c.Imbalance)
-		}
-		if c.Failures > 0 || c.LostWrites > 0 {
-			fmt.Fprintf(b, "%-11s %d node failures lost %d write-back writes\n", "", c.Failures, c.LostWrites)
-		}
-	}
-	if d := n.Database; d != nil {
-		fmt.Fprintf(b, "%-11s %d reads (%d on replicas), %d writes", n.Name, d.Reads, d.ReplicaReads, d.Writes)
-		if d.ReplicaReads > 0 {
-			fmt.Fprintf(b, "; stale reads %s of replica reads (%d by their writer)", units.Percent(d.StaleFraction), d.StaleOwnWrites)
-		}
-		if d.ReadYourWrites > 0 {
-			fmt.Fprintf(b, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
-		}
-		b.WriteString("\n")
-		if d.PoolWaits > 0 {
-			fmt.Fprintf(b, "%-11s connection pool wait mean %s, p99 %s\n", "", dur(d.PoolWaitMean), dur(d.PoolWaitP99))
-		}
-		if len(d.Shards) > 1 {
-			loads := make([]float64, len(d.Shards))
-			for i, sh := range d.Shards {
-				loads[i] = sh.Load
-			}
-			fmt.Fprintf(b, "%-11s shard load %s (imbalance %.3g)\n", "", shares(loads), d.Imbalance)
-			fmt.Fprintf(b, "%-11s going to %d shards moves", "", len(d.Shards)+1)
-			for _, p := range topology.Partitions {
-				fmt.Fprintf(b, " %s %s", p, units.Percent(d.ReshardMoved[p]))
-			}
-			b.WriteString(" of keys\n")
-		}
-	}
-	if c := n.CDN; c != nil {
-		fmt.Fprintf(b, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
-			n.Name, units.Percent(c.EdgeHitRatio), units.Percent(c.OriginOffload), c.EgressBytes/1e9)
-	}
-}
-
-// shares writes up to 8 shares, then an ellipsis.
-func shares(v []float64) string {
-	parts := make([]string, 0, 9)
-	for i, x := range v {
-		if i == 8 {
-			parts = append(parts, fmt.Sprintf("… (%d in all)", len(v)))
-			break
-		}
-		parts = append(parts, units.Percent(x))
-	}
-	return strings.Join(parts, " ")
 }
 
 // writeCost writes the monthly cost and its breakdown in node order.

@@ -1,6 +1,10 @@
 package scenarios
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/scalesim/scalesim/topology"
+)
 
 // validData is a data-tier scenario each case below breaks in one place.
 const validData = `name: d
@@ -38,9 +42,9 @@ func TestParseDataTier(t *testing.T) {
 		t.Fatalf("valid scenario rejected:\n%v", err)
 	}
 	db := s.Topology.Lookup("db")
-	if s.Workload.Keys.Count != 1e6 || db.Database.Shards != 4 || db.Units() != 12 || db.Price.Hourly != 0.5 ||
-		s.Topology.Lookup("app").Price.Hourly != 0.096 || s.Topology.Lookup("cache").Cache.Capacity != 10_000 {
-		t.Fatalf("decoded wrongly: %+v %+v", db.Database, db.Price)
+	if s.Workload.Keys.Count != 1e6 || db.Spec.(*topology.Database).Shards != 4 || db.Units() != 12 || db.Price.Hourly != 0.5 ||
+		s.Topology.Lookup("app").Price.Hourly != 0.096 || s.Topology.Lookup("cache").Spec.(*topology.Cache).Capacity != 10_000 {
+		t.Fatalf("decoded wrongly: %+v %+v", db.Spec, db.Price)
 	}
 	if w := s.Workload.IsWrite(); w[0] || !w[1] {
 		t.Fatalf("write classes %v, want [false true]", w)

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -98,10 +99,34 @@ type NodeReport struct {
 	Wait        WaitStats `json:"wait"`
 	Rejected    int64     `json:"rejected"`
 	Saturated   bool      `json:"saturated"`
-	// Figures of caches, databases and CDNs.
-	Cache    *topology.CacheStats    `json:"cache,omitempty"`
-	Database *topology.DatabaseStats `json:"database,omitempty"`
-	CDN      *topology.CDNStats      `json:"cdn,omitempty"`
+	// Workers says the node serves with workers, so that utilization,
+	// offered load, queue and waits mean something; a load balancer and a
+	// CDN have none.
+	Workers bool `json:"-"`
+	// Detail is the kind's own figures, such as a cache's hit ratio: in
+	// JSON under the kind's key (cache, database, cdn), after saturated.
+	Detail topology.Detail `json:"-"`
+}
+
+// MarshalJSON writes the node's figures, then its kind's Detail under the
+// kind's key.
+func (n NodeReport) MarshalJSON() ([]byte, error) {
+	type plain NodeReport // without this method
+	b, err := json.Marshal(plain(n))
+	if err != nil || n.Detail == nil {
+		return b, err
+	}
+	key, err := json.Marshal(n.Detail.JSONKey())
+	if err != nil {
+		return nil, err
+	}
+	detail, err := json.Marshal(n.Detail)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b[:len(b)-1], ',')
+	b = append(append(append(b, key...), ':'), detail...)
+	return append(b, '}'), nil
 }
 
 // Cost is what the architecture costs for a 730-hour month at the measured
@@ -203,11 +228,9 @@ func (r *runner) report() *Report {
 			QueueLength: st.QueueLength, Wait: WaitStats{Mean: st.WaitMean, P99: st.WaitP99},
 			Rejected:  st.Rejected,
 			Saturated: st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
-			Cache:     st.Cache, Database: st.Database, CDN: st.CDN,
+			Workers:   node.Kind().Workers, Detail: st.Detail,
 		}
-		if st.Cache != nil {
-			rep.Requests.Failed += st.Cache.LostWrites
-		}
+		rep.Requests.Failed += st.Lost
 		if load := math.Max(st.OfferedLoad, st.Utilization); load > worst {
 			worst, rep.Bottleneck = load, st.Name
 		}

@@ -148,7 +148,7 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 			row = append(row, est)
 		}
 		for _, n := range p.Nodes {
-			if n.Kind == "load_balancer" || n.Kind == "cdn" {
+			if !n.Workers {
 				row = append(row, "-") // no workers to be busy
 				continue
 			}

@@ -3,14 +3,120 @@ package topology
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"gopkg.in/yaml.v3"
 )
+
+// Balancer spreads requests over the instances of its target services.
+type Balancer struct {
+	Algorithm string
+	Targets   []string
+	pos       *yaml.Node
+}
+
+// Load-balancing algorithms.
+const (
+	RoundRobin  = "round_robin"
+	Random      = "random"
+	LeastConn   = "least_conn"
+	PowerOfTwo  = "power_of_two"
+	DefaultAlgo = RoundRobin
+)
+
+// Algorithms lists the load-balancing algorithms.
+var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo}
+
+var balancerKind = Kind{
+	Name:   "load_balancer",
+	Noun:   "load balancer",
+	Fields: []string{"algorithm", "targets"},
+	Decode: decodeBalancer,
+}
+
+// Kind implements Spec.
+func (*Balancer) Kind() *Kind { return &balancerKind }
+
+// Units implements Spec: one balancer is billed.
+func (*Balancer) Units() int { return 1 }
+
+// NeedsKeys implements Spec.
+func (*Balancer) NeedsKeys() bool { return false }
+
+// Downstream implements Spec: services only.
+func (b *Balancer) Downstream() []Target {
+	var out []Target
+	for _, t := range b.Targets {
+		out = append(out, Target{To: t, Want: &serviceKind, pos: b.pos})
+	}
+	return out
+}
+
+func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	b := &Balancer{Algorithm: DefaultAlgo}
+	if m.Has("algorithm") {
+		if a, ok := d.String(m.Get("algorithm")); ok {
+			if !contains(Algorithms, a) {
+				d.Errorf(m.Get("algorithm"), "load balancer %s: unknown algorithm %q (one of %s)%s",
+					name, a, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(a, Algorithms))
+			}
+			b.Algorithm = a
+		}
+	}
+	if !m.Has("targets") {
+		d.Errorf(m.Key("kind"), "load balancer %s needs targets: the service(s) it spreads requests over", name)
+		return b
+	}
+	b.Targets = decodeNames(d, m.Get("targets"), "targets")
+	b.pos = m.Get("targets")
+	return b
+}
+
+func (*Balancer) check(*checker) {}
+
+// HitRatio implements Analytic.
+func (*Balancer) HitRatio(Solver, string) (float64, bool) { return 0, false }
+
+// Routes implements Analytic: each target gets its share of the instances.
+// A least-connections balancer makes its targets' instances one shared
+// queue.
+func (b *Balancer) Routes(s Solver, _ string, _ int, route Router) {
+	total := 0
+	for _, t := range b.Targets {
+		total += s.Lookup(t).Units()
+	}
+	for _, t := range b.Targets {
+		route(t, float64(s.Lookup(t).Units())/float64(total), 0)
+		if b.Algorithm == LeastConn {
+			s.ShareQueue(t)
+		}
+	}
+}
+
+// Solve implements Analytic: a balancer forwards at once.
+func (*Balancer) Solve(_ Solver, _ string, _ float64, down []float64) Solution {
+	return Solution{Stations: 1, Response: down}
+}
+
+// NetworkLegs implements Analytic: none besides its calls.
+func (*Balancer) NetworkLegs(Solver, string, int) float64 { return 0 }
+
+// Demand implements Analytic: no workers.
+func (*Balancer) Demand(Solver, string) (Demand, bool) { return Demand{}, false }
+
+// CapacityNote implements Explainer.
+func (*Balancer) CapacityNote(Solution) string { return "" }
+
+// Advice implements Explainer: a balancer has no workers to saturate.
+func (*Balancer) Advice(Solver, string, Solution) string { return "" }
 
 // balancer is the runtime of a load balancer: it forwards each request, in no
 // time, to one instance of its target services.
 type balancer struct {
 	node      *Node
+	spec      *Balancer
 	insts     []*instance
 	pick      func() *instance
 	rng       *rand.Rand
@@ -18,16 +124,20 @@ type balancer struct {
 	forwarded int64
 }
 
-func newBalancer(node *Node, byName map[string]component, rng *rand.Rand) (*balancer, error) {
-	b := &balancer{node: node, rng: rng}
-	for _, t := range node.Balancer.Targets {
+func (spec *Balancer) build(net *Network, node *Node) component {
+	return &balancer{node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
+}
+
+// link finds the instances of the target services.
+func (b *balancer) link(byName map[string]component) error {
+	for _, t := range b.spec.Targets {
 		s, ok := byName[t].(*service)
 		if !ok {
-			return nil, fmt.Errorf("topology: load balancer %s targets %s, which is not a service", node.Name, t)
+			return fmt.Errorf("topology: load balancer %s targets %s, which is not a service", b.node.Name, t)
 		}
 		b.insts = append(b.insts, s.st.insts...)
 	}
-	switch node.Balancer.Algorithm {
+	switch b.spec.Algorithm {
 	case RoundRobin:
 		b.pick = b.roundRobin
 	case Random:
@@ -37,10 +147,12 @@ func newBalancer(node *Node, byName map[string]component, rng *rand.Rand) (*bala
 	case PowerOfTwo:
 		b.pick = b.powerOfTwo
 	default:
-		return nil, fmt.Errorf("topology: load balancer %s: unknown algorithm %q", node.Name, node.Balancer.Algorithm)
+		return fmt.Errorf("topology: load balancer %s: unknown algorithm %q", b.node.Name, b.spec.Algorithm)
 	}
-	return b, nil
+	return nil
 }
+
+func (b *balancer) stations() []*station { return nil }
 
 func (b *balancer) accept(j *job) {
 	b.forwarded++
@@ -93,7 +205,7 @@ func (b *balancer) powerOfTwo() *instance {
 func (b *balancer) resetStats(sim.Time) { b.forwarded = 0 }
 
 func (b *balancer) stats(window float64, _ sim.Time) NodeStats {
-	st := NodeStats{Kind: b.node.Kind, Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded}
+	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded}
 	if window > 0 {
 		st.Throughput = float64(b.forwarded) / window
 	}

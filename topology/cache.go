@@ -1,10 +1,171 @@
 package topology
 
 import (
+	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
+
+// Cache is a key-value cache of Nodes nodes, keys spread over them by
+// consistent hashing. Each node holds Capacity keys, evicting by Eviction,
+// and serves one operation at a time per worker.
+type Cache struct {
+	Nodes    int
+	VNodes   int // points per node on the hash ring
+	Capacity int // keys per node
+	// ItemSize is the bytes of one value, when the capacity was given as
+	// memory; 0 otherwise.
+	ItemSize    float64
+	Eviction    string
+	TTL         float64 // seconds a filled key stays valid; 0 forever
+	ServiceTime sim.Dist
+	Workers     int
+	Queue       int
+	// Coalesce collapses concurrent misses of one key into one origin read.
+	Coalesce bool
+	// FlushInterval is how often each node writes its dirty keys back.
+	FlushInterval float64
+	// Failures is the time between failures of each node, which loses the
+	// node's contents and its writes not yet flushed; nil never fails.
+	Failures sim.Dist
+}
+
+// Eviction policies.
+const (
+	EvictLRU    = "lru"
+	EvictLFU    = "lfu"
+	EvictFIFO   = "fifo"
+	EvictRandom = "random"
+)
+
+// Evictions lists the eviction policies.
+var Evictions = []string{EvictLRU, EvictLFU, EvictFIFO, EvictRandom}
+
+var cacheKind = Kind{
+	Name: "cache",
+	Noun: "cache",
+	Fields: []string{"nodes", "vnodes", "capacity", "memory", "item_size", "eviction", "ttl",
+		"service_time", "workers", "queue", "coalesce", "flush_interval", "failures"},
+	Decode:  decodeCache,
+	Workers: true,
+}
+
+// Kind implements Spec.
+func (*Cache) Kind() *Kind { return &cacheKind }
+
+// Units implements Spec: cache nodes are billed.
+func (c *Cache) Units() int { return c.Nodes }
+
+// NeedsKeys implements Spec: a cache stores keys.
+func (*Cache) NeedsKeys() bool { return true }
+
+// Downstream implements Spec: a cache calls nothing (its users call the
+// origin on a miss).
+func (*Cache) Downstream() []Target { return nil }
+
+func (*Cache) check(*checker) {}
+
+// defaultCacheTime is the service time of a cache node when the file gives
+// none: an in-memory lookup with its round trip inside the server.
+var defaultCacheTime = sim.Constant{Value: 200e-6}
+
+func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	c := &Cache{Nodes: 1, VNodes: DefaultVNodes, Eviction: EvictLRU, Workers: 1, Queue: Unlimited,
+		ServiceTime: defaultCacheTime, FlushInterval: 1}
+	what := "cache " + name
+	intField(d, m, "nodes", what, &c.Nodes, 1, MaxInstances)
+	intField(d, m, "vnodes", what, &c.VNodes, 1, 10_000)
+	intField(d, m, "workers", what, &c.Workers, 1, 1<<20)
+	intField(d, m, "queue", what, &c.Queue, 0, math.MaxInt32)
+	switch {
+	case m.Has("capacity") && m.Has("memory"):
+		d.Errorf(m.Key("memory"), "%s: give capacity (keys per node) or memory with item_size, not both", what)
+	case m.Has("capacity"):
+		if v, ok := d.Count(m.Get("capacity"), what+" capacity"); ok {
+			c.Capacity = int(math.Min(v, MaxCacheKeys+1))
+		}
+		if m.Has("item_size") {
+			c.ItemSize, _ = d.Bytes(m.Get("item_size"), what+" item_size")
+		}
+	case m.Has("memory"):
+		mem, ok1 := d.Bytes(m.Get("memory"), what+" memory")
+		if !m.Has("item_size") {
+			d.Errorf(m.Key("memory"), "%s: memory needs item_size, the bytes of one cached value", what)
+			break
+		}
+		size, ok2 := d.Bytes(m.Get("item_size"), what+" item_size")
+		if ok1 && ok2 {
+			c.ItemSize = size
+			c.Capacity = int(math.Min(math.Floor(mem/size), MaxCacheKeys+1))
+			if c.Capacity < 1 {
+				d.Errorf(m.Get("memory"), "%s: memory holds no item of %s", what, m.Get("item_size").Value)
+			}
+		}
+	default:
+		d.Errorf(m.Key("kind"), "%s needs a capacity (keys per node), e.g. capacity: 100k", what)
+	}
+	if c.Capacity >= 1 && c.Capacity*c.Nodes > MaxCacheKeys {
+		d.Errorf(m.Node, "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
+			what, c.Capacity*c.Nodes, MaxCacheKeys)
+	}
+	if m.Has("eviction") {
+		c.Eviction = d.OneOf(m.Get("eviction"), "eviction", Evictions...)
+	}
+	durationField(d, m, "ttl", what, &c.TTL)
+	distField(d, m, "service_time", what, &c.ServiceTime)
+	if m.Has("coalesce") {
+		c.Coalesce, _ = d.Bool(m.Get("coalesce"))
+	}
+	durationField(d, m, "flush_interval", what, &c.FlushInterval)
+	if m.Has("flush_interval") && c.FlushInterval <= 0 {
+		d.Errorf(m.Get("flush_interval"), "%s flush_interval must be positive", what)
+	}
+	distField(d, m, "failures", what, &c.Failures)
+	if c.Failures != nil && c.Failures.Mean() < MinFailureInterval {
+		d.Errorf(m.Get("failures"), "%s: failures must be at least %gs apart on average", what, MinFailureInterval)
+	}
+	checkRing(d, m, what, c.Nodes, c.VNodes)
+	return c
+}
+
+// HitRatio implements Analytic: over all its nodes' capacity.
+func (c *Cache) HitRatio(s Solver, name string) (float64, bool) {
+	return storeHitRatio(s, name, float64(c.Nodes*c.Capacity), c.TTL, c.Eviction), true
+}
+
+// Routes implements Analytic: a cache calls nothing.
+func (*Cache) Routes(Solver, string, int, Router) {}
+
+// Solve implements Analytic: the cache nodes as M/M/c queues.
+func (c *Cache) Solve(s Solver, name string, rate float64, _ []float64) Solution {
+	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: mean(c.ServiceTime)}
+	sol := g.solution()
+	sol.Response = perClass(s, func(int) float64 { return g.Wait + g.Holding })
+	h := s.HitRatio(name)
+	sol.HitRatio = &h
+	return sol
+}
+
+// NetworkLegs implements Analytic: none besides its calls.
+func (*Cache) NetworkLegs(Solver, string, int) float64 { return 0 }
+
+// Demand implements Analytic.
+func (c *Cache) Demand(Solver, string) (Demand, bool) {
+	return Demand{Stations: c.Nodes, Workers: c.Workers, Service: mean(c.ServiceTime)}, true
+}
+
+// CapacityNote implements Explainer.
+func (*Cache) CapacityNote(Solution) string { return "" }
+
+// Advice implements Explainer.
+func (*Cache) Advice(Solver, string, Solution) string {
+	return "The cache's nodes are busy: add cache nodes (the hash ring spreads keys over them)."
+}
 
 // cache is the runtime of a Cache node: a station whose instances are the
 // cache nodes, each with its own key store, keys placed on nodes by
@@ -46,9 +207,10 @@ const (
 // hotSampleMask: one get in eight feeds the hottest-key estimate.
 const hotSampleMask = 7
 
-func newCache(net *Network, node *Node, rng *rand.Rand, seed uint64) *cache {
-	c := &cache{net: net, node: node, spec: node.Cache, pending: map[int64][]*job{}, hot: sim.NewHeavyHitters(32)}
-	c.st = newStation(net, c, rng, c.spec.Nodes, c.spec.Workers, c.spec.Queue, c.spec.ServiceTime, c.spec.ServiceTime)
+func (spec *Cache) build(net *Network, node *Node) component {
+	seed := net.opts.Seed
+	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*job{}, hot: sim.NewHeavyHitters(32)}
+	c.st = newStation(net, c, sim.NewStream(seed, node.Name), spec.Nodes, spec.Workers, spec.Queue, spec.ServiceTime, spec.ServiceTime)
 	c.ring = newRing(c.spec.Nodes, c.spec.VNodes)
 	evict := sim.NewStream(seed, node.Name+"/evict")
 	for range c.spec.Nodes {
@@ -66,6 +228,10 @@ func newCache(net *Network, node *Node, rng *rand.Rand, seed uint64) *cache {
 	}
 	return c
 }
+
+func (c *cache) link(map[string]component) error { return nil }
+
+func (c *cache) stations() []*station { return []*station{c.st} }
 
 // nodeOf is the index of the node that holds key.
 func (c *cache) nodeOf(key int64) int {
@@ -236,21 +402,21 @@ func (c *cache) stats(window float64, now sim.Time) NodeStats {
 		arrivals[i] = float64(inst.arrivals)
 	}
 	cs.NodeLoad, cs.Imbalance = loadShares(arrivals)
-	s.Cache = cs
+	s.Detail, s.Lost = cs, cs.LostWrites
 	return s
 }
 
-// loadShares is each part's share of the arrivals, and the largest share
-// over the mean.
-func loadShares(arrivals []float64) ([]float64, float64) {
-	var total, most float64
-	for _, a := range arrivals {
-		total += a
-		most = max(most, a)
+// JSONKey implements Detail.
+func (*CacheStats) JSONKey() string { return "cache" }
+
+// WriteText implements Detail.
+func (c *CacheStats) WriteText(w io.Writer, node string) {
+	fmt.Fprintf(w, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
+		node, units.Percent(c.HitRatio), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, units.Percent(c.HottestKeyShare))
+	if len(c.NodeLoad) > 1 {
+		fmt.Fprintf(w, "%-11s node load %s (imbalance %.3g)\n", "", shares(c.NodeLoad), c.Imbalance)
 	}
-	out := make([]float64, len(arrivals))
-	for i, a := range arrivals {
-		out[i] = share(a, total)
+	if c.Failures > 0 || c.LostWrites > 0 {
+		fmt.Fprintf(w, "%-11s %d node failures lost %d write-back writes\n", "", c.Failures, c.LostWrites)
 	}
-	return out, share(most, total/float64(len(arrivals)))
 }

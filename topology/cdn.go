@@ -1,10 +1,141 @@
 package topology
 
 import (
+	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
+
+// CDN is an edge cache in front of an origin node: requests of its cached
+// classes are served at the edge when the object is there; everything else
+// goes on to the origin.
+type CDN struct {
+	Origin string
+	// Classes are the cached (static) classes; empty means every class.
+	Classes       []string
+	Capacity      int     // objects at the edge
+	TTL           float64 // seconds an object stays fresh; 0 forever
+	EdgeLatency   sim.Dist
+	OriginLatency sim.Dist
+	ObjectSize    float64 // bytes per response, for egress
+	classesPos    *yaml.Node
+	originPos     *yaml.Node
+}
+
+var cdnKind = Kind{
+	Name:   "cdn",
+	Noun:   "cdn",
+	Fields: []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size"},
+	Decode: decodeCDN,
+	Egress: true,
+}
+
+// Kind implements Spec.
+func (*CDN) Kind() *Kind { return &cdnKind }
+
+// Units implements Spec: one CDN is billed (by usage, mostly).
+func (*CDN) Units() int { return 1 }
+
+// NeedsKeys implements Spec: objects are cached by key.
+func (*CDN) NeedsKeys() bool { return true }
+
+// Downstream implements Spec: the origin.
+func (c *CDN) Downstream() []Target {
+	if c.Origin == "" {
+		return nil
+	}
+	return []Target{{To: c.Origin, pos: c.originPos}}
+}
+
+// check implements Spec: the cached classes must be the workload's.
+func (c *CDN) check(ck *checker) {
+	ck.unknownClasses(c.classesPos, c.Classes, "cdn "+ck.node.Name+" caches")
+}
+
+// caches says whether the CDN caches the class called class.
+func (c *CDN) caches(class string) bool { return len(c.Classes) == 0 || contains(c.Classes, class) }
+
+func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	c := &CDN{}
+	what := "cdn " + name
+	if !m.Has("origin") {
+		d.Errorf(m.Key("kind"), "%s needs an origin: the node misses go to", what)
+	} else {
+		c.Origin, _ = d.String(m.Get("origin"))
+		c.originPos = m.Get("origin")
+	}
+	if m.Has("classes") {
+		c.Classes = decodeNames(d, m.Get("classes"), "classes")
+		c.classesPos = m.Get("classes")
+	}
+	if !m.Has("capacity") {
+		d.Errorf(m.Key("kind"), "%s needs a capacity: the objects each edge holds", what)
+	} else if v, ok := d.Count(m.Get("capacity"), what+" capacity"); ok {
+		c.Capacity = int(math.Min(v, MaxCacheKeys))
+		if v > MaxCacheKeys {
+			d.Errorf(m.Get("capacity"), "%s capacity is at most %d objects", what, MaxCacheKeys)
+		}
+	}
+	durationField(d, m, "ttl", what, &c.TTL)
+	c.EdgeLatency, c.OriginLatency = sim.Constant{}, sim.Constant{}
+	distField(d, m, "edge_latency", what, &c.EdgeLatency)
+	distField(d, m, "origin_latency", what, &c.OriginLatency)
+	if m.Has("object_size") {
+		c.ObjectSize, _ = d.Bytes(m.Get("object_size"), what+" object_size")
+	}
+	return c
+}
+
+// HitRatio implements Analytic: an LRU edge of Capacity objects.
+func (c *CDN) HitRatio(s Solver, name string) (float64, bool) {
+	return storeHitRatio(s, name, float64(c.Capacity), c.TTL, EvictLRU), true
+}
+
+// missRatio is the share of visits of class c that go on to the origin.
+func (c *CDN) missRatio(s Solver, name string, class int) float64 {
+	if c.caches(s.Classes()[class]) {
+		return 1 - s.HitRatio(name)
+	}
+	return 1
+}
+
+// Routes implements Analytic: misses, and uncached classes, go to the
+// origin.
+func (c *CDN) Routes(s Solver, name string, class int, route Router) {
+	route(c.Origin, c.missRatio(s, name, class), 0)
+}
+
+// Solve implements Analytic: no queueing; the edge leg, and the origin leg
+// and the origin's response for misses.
+func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
+	h := s.HitRatio(name)
+	return Solution{Stations: 1, HitRatio: &h,
+		Response: perClass(s, func(class int) float64 {
+			return mean(c.EdgeLatency) + down[class] + c.missRatio(s, name, class)*mean(c.OriginLatency)
+		})}
+}
+
+// NetworkLegs implements Analytic: the edge leg of every visit, the origin
+// leg of a miss.
+func (c *CDN) NetworkLegs(s Solver, name string, class int) float64 {
+	return mean(c.EdgeLatency) + c.missRatio(s, name, class)*mean(c.OriginLatency)
+}
+
+// Demand implements Analytic: no workers.
+func (*CDN) Demand(Solver, string) (Demand, bool) { return Demand{}, false }
+
+// CapacityNote implements Explainer.
+func (*CDN) CapacityNote(Solution) string { return "" }
+
+// Advice implements Explainer: a CDN scales out of sight.
+func (*CDN) Advice(Solver, string, Solution) string { return "" }
 
 // cdn is the runtime of a CDN node: an edge cache with no queueing (a CDN
 // scales out of sight), latency to the user and to the origin.
@@ -21,12 +152,20 @@ type cdn struct {
 	egress                                        float64 // bytes
 }
 
-func newCDN(net *Network, node *Node, rng *rand.Rand) *cdn {
-	c := &cdn{net: net, node: node, spec: node.CDN, rng: rng}
+func (spec *CDN) build(net *Network, node *Node) component {
+	c := &cdn{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
 	c.store = newKeyStore(EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
 	c.cached = classFilter(c.spec.Classes, net.opts.Classes, nil)
 	return c
 }
+
+// link finds the origin.
+func (c *cdn) link(byName map[string]component) error {
+	c.origin = byName[c.spec.Origin]
+	return nil
+}
+
+func (c *cdn) stations() []*station { return nil }
 
 func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[class] }
 
@@ -83,15 +222,25 @@ type CDNStats struct {
 
 func (c *cdn) stats(window float64, _ sim.Time) NodeStats {
 	s := NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
-	s.CDN = &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
+	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
 		OriginFetches: c.originFetches, EdgeHitRatio: share(float64(c.hits), float64(c.cachedRequests)),
 		OriginOffload: 1 - share(float64(c.originFetches), float64(c.requests)), EgressBytes: c.egress}
 	if c.requests == 0 {
-		s.CDN.OriginOffload = 0
+		cs.OriginOffload = 0
 	}
+	s.Detail = cs
 	if window > 0 {
 		s.Throughput = float64(c.requests) / window
 		s.Usage = Usage{RequestsPerSecond: s.Throughput, EgressBytesPerSec: c.egress / window}
 	}
 	return s
+}
+
+// JSONKey implements Detail.
+func (*CDNStats) JSONKey() string { return "cdn" }
+
+// WriteText implements Detail.
+func (c *CDNStats) WriteText(w io.Writer, node string) {
+	fmt.Fprintf(w, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
+		node, units.Percent(c.EdgeHitRatio), units.Percent(c.OriginOffload), c.EgressBytes/1e9)
 }

@@ -3,6 +3,7 @@ package topology
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 )
@@ -121,8 +122,14 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, n *Node) Price {
 			*f.to = v
 		}
 	}
-	if c.Has("per_gb") && n.Kind != KindCDN {
-		d.Errorf(c.Key("per_gb"), "per_gb prices egress, which only a cdn node measures")
+	if c.Has("per_gb") && !n.Kind().Egress {
+		var measure []string
+		for _, name := range Kinds() {
+			if registry[name].Egress {
+				measure = append(measure, "a "+name+" node")
+			}
+		}
+		d.Errorf(c.Key("per_gb"), "per_gb prices egress, which only %s measures", strings.Join(measure, " or "))
 	}
 	return p
 }

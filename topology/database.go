@@ -1,10 +1,248 @@
 package topology
 
 import (
+	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
+
+// Database is a primary with Replicas read replicas, or Shards of them.
+type Database struct {
+	Shards    int
+	Partition string
+	VNodes    int // ring points per shard, for consistent partitioning
+	Replicas  int // per shard
+	ReadFrom  string
+	// ReplicationLag is how long a replica takes to apply a write after the
+	// primary committed it; nil is no lag.
+	ReplicationLag sim.Dist
+	// ReadYourWrites routes a user's reads to the primary for this many
+	// seconds after that user's last write; 0 is off.
+	ReadYourWrites float64
+	// Pool is the connections each client instance keeps to the database;
+	// 0 is no pool: each request pays ConnectTime.
+	Pool        int
+	ConnectTime sim.Dist
+	// ReadTime and WriteTime are the service times of reads and writes.
+	ReadTime, WriteTime sim.Dist
+	Workers             int // per server (primary or replica)
+	Queue               int
+}
+
+// Partitioning schemes of a sharded database, and where reads go.
+const (
+	PartitionHash       = "hash"
+	PartitionRange      = "range"
+	PartitionConsistent = "consistent"
+	PartitionDirectory  = "directory"
+	ReadReplicas        = "replicas"
+	ReadPrimary         = "primary"
+	ReadAny             = "any"
+)
+
+// Partitions lists the partitioning schemes.
+var Partitions = []string{PartitionHash, PartitionRange, PartitionConsistent, PartitionDirectory}
+
+var databaseKind = Kind{
+	Name: "database",
+	Noun: "database",
+	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
+		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue"},
+	Decode:  decodeDatabase,
+	Workers: true,
+}
+
+// Kind implements Spec.
+func (*Database) Kind() *Kind { return &databaseKind }
+
+// Units implements Spec: every server (primaries and replicas of every
+// shard) is billed.
+func (db *Database) Units() int { return db.Shards * (1 + db.Replicas) }
+
+// NeedsKeys implements Spec: shards are chosen by key.
+func (db *Database) NeedsKeys() bool { return db.Shards > 1 }
+
+// Downstream implements Spec: a database calls nothing.
+func (*Database) Downstream() []Target { return nil }
+
+func (*Database) check(*checker) {}
+
+func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	db := &Database{Shards: 1, Partition: PartitionHash, VNodes: DefaultVNodes, ReadFrom: ReadReplicas,
+		Workers: 1, Queue: Unlimited}
+	what := "database " + name
+	intField(d, m, "shards", what, &db.Shards, 1, MaxDatabaseNodes)
+	intField(d, m, "replicas", what, &db.Replicas, 0, MaxDatabaseNodes)
+	if db.Shards*(1+db.Replicas) > MaxDatabaseNodes {
+		d.Errorf(m.Node, "%s has %d servers (shards × (1 + replicas)); at most %d are simulated",
+			what, db.Shards*(1+db.Replicas), MaxDatabaseNodes)
+	}
+	if m.Has("partition") {
+		db.Partition = d.OneOf(m.Get("partition"), "partition", Partitions...)
+	}
+	intField(d, m, "vnodes", what, &db.VNodes, 1, 10_000)
+	if m.Has("read_from") {
+		db.ReadFrom = d.OneOf(m.Get("read_from"), "read_from", ReadReplicas, ReadPrimary, ReadAny)
+	}
+	distField(d, m, "replication_lag", what, &db.ReplicationLag)
+	durationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
+	intField(d, m, "pool", what, &db.Pool, 1, 1<<20)
+	distField(d, m, "connect_time", what, &db.ConnectTime)
+	if m.Has("pool") && m.Has("connect_time") {
+		d.Errorf(m.Key("connect_time"), "%s: connect_time is paid only without a pool; give one or the other", what)
+	}
+	if m.Has("workers") && m.Has("cores") {
+		d.Errorf(m.Key("cores"), "%s: workers and cores say the same thing; give one", what)
+	}
+	intField(d, m, "workers", what, &db.Workers, 1, 1<<20)
+	intField(d, m, "cores", what, &db.Workers, 1, 1<<20)
+	intField(d, m, "queue", what, &db.Queue, 0, math.MaxInt32)
+	if db.Replicas == 0 {
+		for _, k := range []string{"replication_lag", "read_your_writes"} {
+			if m.Has(k) {
+				d.Errorf(m.Key(k), "%s: %s needs replicas", what, k)
+			}
+		}
+	}
+	if db.Partition == PartitionConsistent {
+		checkRing(d, m, what, db.Shards, db.VNodes)
+	}
+	if db.Shards == 1 && (m.Has("partition") || m.Has("vnodes")) {
+		d.Errorf(m.Key("kind"), "%s: partition and vnodes need shards: N (more than 1)", what)
+	}
+	st := m.Get("service_time")
+	switch {
+	case st == nil:
+		d.Errorf(m.Key("kind"), "%s needs a service_time: a distribution, or {read: ..., write: ...}", what)
+	case yamlfile.Find(st, "dist") != nil || st.Kind != yaml.MappingNode:
+		db.ReadTime = d.Dist(st, what+" service_time", yamlfile.Seconds)
+		db.WriteTime = db.ReadTime
+	default:
+		times, ok := d.Mapping(st, what+" service_time", "read", "write")
+		if !ok {
+			break
+		}
+		for _, k := range []string{"read", "write"} {
+			if !times.Has(k) {
+				d.Errorf(st, "%s service_time needs %s", what, k)
+			}
+		}
+		distField(d, times, "read", what+" service_time", &db.ReadTime)
+		distField(d, times, "write", what+" service_time", &db.WriteTime)
+	}
+	return db
+}
+
+// HitRatio implements Analytic.
+func (*Database) HitRatio(Solver, string) (float64, bool) { return 0, false }
+
+// Routes implements Analytic: a database calls nothing.
+func (*Database) Routes(Solver, string, int, Router) {}
+
+// readsOnPrimary is the share of reads the primaries serve.
+func (db *Database) readsOnPrimary() float64 {
+	if db.Replicas == 0 {
+		return 1
+	}
+	switch db.ReadFrom {
+	case ReadReplicas:
+		return 0
+	case ReadAny:
+		return 1 / float64(1+db.Replicas)
+	}
+	return 1
+}
+
+// Solve implements Analytic: writes at the primaries, reads at the
+// primaries or replicas as read_from says, each group as M/M/c queues with
+// the load spread evenly over shards. Like the simulation's report, the
+// figures are the busiest group's.
+func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solution {
+	var reads, writes float64
+	for c := range s.Classes() {
+		if s.Writes(c) {
+			writes += s.Visits(c, name)
+		} else {
+			reads += s.Visits(c, name)
+		}
+	}
+	onPrimary := db.readsOnPrimary()
+	rt, wt := mean(db.ReadTime), mean(db.WriteTime)
+	prim := StationGroup{Count: db.Shards, Workers: db.Workers, Rate: writes + reads*onPrimary}
+	if prim.Rate > 0 {
+		prim.Holding = (writes*wt + reads*onPrimary*rt) / prim.Rate
+	}
+	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt}
+	okP, okR := prim.Solve(), repl.Solve()
+	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR}
+	busy := prim.Rate*prim.Holding + repl.Rate*repl.Holding
+	sol.Utilization, sol.Wait = prim.Utilization(), prim.Wait
+	if db.Replicas > 0 && repl.Utilization() > sol.Utilization {
+		sol.Utilization, sol.Wait = repl.Utilization(), repl.Wait
+	}
+	if rate > 0 {
+		sol.Holding = busy / rate
+	}
+	sol.Response = perClass(s, func(c int) float64 {
+		if s.Writes(c) {
+			return prim.Wait + wt
+		}
+		return onPrimary*(prim.Wait+rt) + (1-onPrimary)*(repl.Wait+rt)
+	})
+	if db.Shards > 1 {
+		s.Note("%s: load taken as spread evenly over shards (hot keys make some shards busier)", name)
+	}
+	if db.Pool > 0 || db.ConnectTime != nil {
+		s.Note("%s: connection pools and connect times are left out", name)
+	}
+	return sol
+}
+
+// NetworkLegs implements Analytic: none besides its calls.
+func (*Database) NetworkLegs(Solver, string, int) float64 { return 0 }
+
+// Demand implements Analytic: every server, at the read time.
+func (db *Database) Demand(Solver, string) (Demand, bool) {
+	return Demand{Stations: db.Units(), Workers: db.Workers, Service: mean(db.ReadTime)}, true
+}
+
+// CapacityNote implements Explainer: with several servers, the busiest one
+// sets the limit.
+func (db *Database) CapacityNote(Solution) string {
+	if db.Units() > 1 {
+		return "; the busiest server sets the limit"
+	}
+	return ""
+}
+
+// Advice implements Explainer: a cache or replicas for reads, shards for
+// writes, judged by the work (visits × service time) of each.
+func (db *Database) Advice(s Solver, name string, _ Solution) string {
+	var reads, writes float64
+	for c := range s.Classes() {
+		if s.Writes(c) {
+			writes += s.Visits(c, name) * mean(db.WriteTime)
+		} else {
+			reads += s.Visits(c, name) * mean(db.ReadTime)
+		}
+	}
+	switch {
+	case writes > reads && db.Shards > 1:
+		return fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes) and already sharded: add shards, and check the busiest shard (hot keys) in 'scalesim run'.", 100*writes/(reads+writes))
+	case writes > reads:
+		return fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes): shard it, so each primary takes a share of the writes.", 100*writes/(reads+writes))
+	case db.Replicas == 0:
+		return fmt.Sprintf("The database is read-heavy (%.0f%% of its work is reads): put a cache in front of it (cache-aside) or add read replicas.", 100*reads/(reads+writes))
+	}
+	return "The database's reads outgrow its replicas: add replicas or a cache in front of them."
+}
 
 // database is the runtime of a Database node: per shard, a primary station
 // with one server and a replica station with one server per replica. Writes
@@ -60,8 +298,9 @@ type applyMark struct{ commit, apply sim.Time }
 // opConnected: a request has paid its connect time (data: the *job).
 const opConnected = 0
 
-func newDatabase(net *Network, node *Node, rng *rand.Rand, seed uint64) *database {
-	spec := node.Database
+func (spec *Database) build(net *Network, node *Node) component {
+	seed := net.opts.Seed
+	rng := sim.NewStream(seed, node.Name)
 	db := &database{net: net, node: node, spec: spec,
 		connect: sim.NewStream(seed, node.Name+"/connect"),
 		lag:     sim.NewStream(seed, node.Name+"/lag"),
@@ -89,6 +328,20 @@ func newDatabase(net *Network, node *Node, rng *rand.Rand, seed uint64) *databas
 		db.part = newPartitioner(spec.Partition, spec.Shards, net.opts.KeyCount, spec.VNodes)
 	}
 	return db
+}
+
+func (db *database) link(map[string]component) error { return nil }
+
+// stations lists each shard's primary, then its replicas.
+func (db *database) stations() []*station {
+	var out []*station
+	for _, sh := range db.shards {
+		out = append(out, sh.primary)
+		if sh.replicas != nil {
+			out = append(out, sh.replicas)
+		}
+	}
+	return out
 }
 
 func (db *database) shardOf(key int64) *dbShard {
@@ -215,7 +468,7 @@ func (db *database) poolWaited(w float64) {
 }
 
 func (db *database) resetStats(now sim.Time) {
-	for _, st := range stationsOf(db) {
+	for _, st := range db.stations() {
 		st.resetStats(now)
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
@@ -257,7 +510,7 @@ type ShardStats struct {
 }
 
 func (db *database) stats(window float64, now sim.Time) NodeStats {
-	s := NodeStats{Instances: db.node.Units()}
+	s := NodeStats{Instances: db.spec.Units()}
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
 		StaleFraction: share(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
@@ -287,8 +540,38 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 			ds.ReshardMoved[p] = reshardMoved(p, db.spec.Shards, db.net.opts.KeyCount, db.spec.VNodes)
 		}
 	}
-	s.Database = ds
+	s.Detail = ds
 	return s
+}
+
+// JSONKey implements Detail.
+func (*DatabaseStats) JSONKey() string { return "database" }
+
+// WriteText implements Detail.
+func (d *DatabaseStats) WriteText(w io.Writer, node string) {
+	fmt.Fprintf(w, "%-11s %d reads (%d on replicas), %d writes", node, d.Reads, d.ReplicaReads, d.Writes)
+	if d.ReplicaReads > 0 {
+		fmt.Fprintf(w, "; stale reads %s of replica reads (%d by their writer)", units.Percent(d.StaleFraction), d.StaleOwnWrites)
+	}
+	if d.ReadYourWrites > 0 {
+		fmt.Fprintf(w, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
+	}
+	fmt.Fprintln(w)
+	if d.PoolWaits > 0 {
+		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.FormatDuration(d.PoolWaitMean), units.FormatDuration(d.PoolWaitP99))
+	}
+	if len(d.Shards) > 1 {
+		loads := make([]float64, len(d.Shards))
+		for i, sh := range d.Shards {
+			loads[i] = sh.Load
+		}
+		fmt.Fprintf(w, "%-11s shard load %s (imbalance %.3g)\n", "", shares(loads), d.Imbalance)
+		fmt.Fprintf(w, "%-11s going to %d shards moves", "", len(d.Shards)+1)
+		for _, p := range Partitions {
+			fmt.Fprintf(w, " %s %s", p, units.Percent(d.ReshardMoved[p]))
+		}
+		fmt.Fprintln(w, " of keys")
+	}
 }
 
 // add folds one station's figures into s: counts, rates and queues add up;

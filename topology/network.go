@@ -79,14 +79,6 @@ type job struct {
 	hit      bool // a cache get found the key
 }
 
-// component is the runtime behaviour of a node.
-type component interface {
-	// accept takes a job arriving now.
-	accept(j *job)
-	stats(window float64, now sim.Time) NodeStats
-	resetStats(now sim.Time)
-}
-
 // caller is a component that makes calls and is resumed by their replies.
 type caller interface {
 	resume(j *job, child *job)
@@ -146,46 +138,17 @@ const (
 // node leaves the numbers the others draw unchanged.
 func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Network, error) {
 	n := &Network{k: k, obs: obs, opts: opts}
-	seed := opts.Seed
 	byName := map[string]component{}
-	// Balancers last: they point at the instances of services.
 	for _, node := range t.Nodes {
-		rng := sim.NewStream(seed, node.Name)
-		switch {
-		case node.Service != nil:
-			byName[node.Name] = newService(n, node, rng)
-		case node.Cache != nil:
-			byName[node.Name] = newCache(n, node, rng, seed)
-		case node.Database != nil:
-			byName[node.Name] = newDatabase(n, node, rng, seed)
-		case node.CDN != nil:
-			byName[node.Name] = newCDN(n, node, rng)
-		}
-	}
-	for _, node := range t.Nodes {
-		if node.Balancer != nil {
-			b, err := newBalancer(node, byName, sim.NewStream(seed, node.Name))
-			if err != nil {
-				return nil, err
-			}
-			byName[node.Name] = b
-		}
-	}
-	for _, node := range t.Nodes {
-		c := byName[node.Name]
-		if c == nil {
-			return nil, fmt.Errorf("topology: node %s of kind %q has no runtime component", node.Name, node.Kind)
-		}
+		c := node.Spec.build(n, node)
+		byName[node.Name] = c
 		n.comps = append(n.comps, c)
 		n.nodes = append(n.nodes, node)
 	}
-	// Calls are resolved once all components exist.
+	// References are resolved once all components exist.
 	for _, c := range n.comps {
-		switch c := c.(type) {
-		case *service:
-			c.compile(byName, opts.Classes, sim.NewStream(seed, c.node.Name+"/latency"))
-		case *cdn:
-			c.origin = byName[c.spec.Origin]
+		if err := c.link(byName); err != nil {
+			return nil, err
 		}
 	}
 	n.entry = byName[t.Entry]
@@ -349,7 +312,7 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 	out := make([]NodeStats, len(n.comps))
 	for i, c := range n.comps {
 		out[i] = c.stats(window, now)
-		out[i].Name, out[i].Kind = n.nodes[i].Name, n.nodes[i].Kind
+		out[i].Name, out[i].Kind = n.nodes[i].Name, n.nodes[i].Kind().Name
 		if window > 0 {
 			out[i].Usage.RequestsPerSecond = float64(out[i].Arrivals) / window
 		}
@@ -362,7 +325,7 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 func (n *Network) MostQueued() string {
 	best, most := "", -1
 	for i, c := range n.comps {
-		for _, st := range stationsOf(c) {
+		for _, st := range c.stations() {
 			if st.queued > most {
 				best, most = n.nodes[i].Name, st.queued
 			}
@@ -394,30 +357,11 @@ type NodeStats struct {
 	Arrivals, Completed, Rejected int64
 	// Usage is what usage-based prices charge for.
 	Usage Usage
-	// Kind-specific figures; nil for other kinds.
-	Cache    *CacheStats
-	Database *DatabaseStats
-	CDN      *CDNStats
-}
-
-// stationsOf lists a component's stations.
-func stationsOf(c component) []*station {
-	switch c := c.(type) {
-	case *service:
-		return []*station{c.st}
-	case *cache:
-		return []*station{c.st}
-	case *database:
-		var out []*station
-		for _, sh := range c.shards {
-			out = append(out, sh.primary)
-			if sh.replicas != nil {
-				out = append(out, sh.replicas)
-			}
-		}
-		return out
-	}
-	return nil
+	// Lost counts requests the node acknowledged but lost, such as a
+	// write-back cache's unflushed writes when a node fails.
+	Lost int64
+	// Detail is the kind's own figures; nil for kinds without.
+	Detail Detail
 }
 
 // share is part/whole, 0 when whole is 0.

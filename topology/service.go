@@ -1,10 +1,321 @@
 package topology
 
 import (
+	"fmt"
 	"math/rand/v2"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
+
+// Service is a pool of identical instances, each with a number of workers
+// sharing one FIFO queue. A request is served for ServiceTime, then makes
+// its Calls in order, waiting for each reply.
+type Service struct {
+	Instances   int
+	Workers     int
+	Queue       int // waiting places per instance; Unlimited for no limit
+	ServiceTime sim.Dist
+	Calls       []Call
+	// Blocking: a worker is held while the request's calls run
+	// (thread-per-request); otherwise it is freed after the service time
+	// (event loop).
+	Blocking bool
+}
+
+// MaxInstances bounds the instances of one service, each simulated with its
+// own queue.
+const MaxInstances = 10_000
+
+// Unlimited is the Queue of a service without a waiting-room limit.
+const Unlimited = -1
+
+// Capacity is the number of requests the service can work on at once.
+func (s *Service) Capacity() int { return s.Instances * s.Workers }
+
+// Call is a synchronous call from a service to another node.
+type Call struct {
+	To string
+	// Classes limits the call to requests of these classes; empty means all.
+	Classes []string
+	// Op is the operation of a call to a cache: get, set or delete; empty
+	// for calls to other kinds.
+	Op string
+	// OnMiss are the calls a get makes when the key is not cached (e.g.
+	// read the database); then the key is filled (cache-aside).
+	OnMiss []Call
+	// Write are the calls that store the value of a set or delete (e.g.
+	// write the database).
+	Write []Call
+	// Policy of a set: write_through runs Write before updating the cache;
+	// write_back updates the cache and leaves Write to the cache's periodic
+	// flush.
+	Policy string
+	// Latency is the network round trip of the call; nil takes the
+	// scenario's default.
+	Latency sim.Dist
+	pos     *yaml.Node
+}
+
+// Cache operations and write policies.
+const (
+	OpGet        = "get"
+	OpSet        = "set"
+	OpDelete     = "delete"
+	WriteThrough = "write_through"
+	WriteBack    = "write_back"
+)
+
+// walkCalls calls f on each call and each call nested in it, depth first.
+func walkCalls(calls []Call, f func(c *Call)) {
+	for i := range calls {
+		f(&calls[i])
+		walkCalls(calls[i].OnMiss, f)
+		walkCalls(calls[i].Write, f)
+	}
+}
+
+var serviceKind = Kind{
+	Name:    "service",
+	Noun:    "service",
+	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking"},
+	Decode:  decodeService,
+	Workers: true,
+}
+
+// Kind implements Spec.
+func (*Service) Kind() *Kind { return &serviceKind }
+
+// Units implements Spec: instances are billed.
+func (s *Service) Units() int { return s.Instances }
+
+// NeedsKeys implements Spec.
+func (*Service) NeedsKeys() bool { return false }
+
+// Downstream implements Spec: every node its calls reach.
+func (s *Service) Downstream() []Target {
+	var out []Target
+	walkCalls(s.Calls, func(c *Call) {
+		if c.To != "" {
+			out = append(out, Target{To: c.To, pos: c.pos})
+		}
+	})
+	return out
+}
+
+func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	s := &Service{Instances: 1, Workers: 1, Queue: Unlimited, Blocking: true}
+	what := "node " + name
+	if m.Has("instances") {
+		s.Instances, _ = d.Int(m.Get("instances"), what+" instances", 1)
+		if s.Instances > MaxInstances {
+			d.Errorf(m.Get("instances"), "%s: at most %d instances", what, MaxInstances)
+		}
+	}
+	if m.Has("workers") {
+		s.Workers, _ = d.Int(m.Get("workers"), what+" workers", 1)
+	}
+	if m.Has("queue") {
+		s.Queue, _ = d.Int(m.Get("queue"), what+" queue", 0)
+	}
+	if m.Has("blocking") {
+		s.Blocking, _ = d.Bool(m.Get("blocking"))
+	}
+	if !m.Has("service_time") {
+		d.Errorf(m.Key("kind"), "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", name)
+	} else {
+		s.ServiceTime = d.Dist(m.Get("service_time"), what+" service_time", yamlfile.Seconds)
+	}
+	if m.Has("calls") {
+		s.Calls = decodeCalls(d, m.Get("calls"), name)
+	}
+	return s
+}
+
+// decodeCalls reads a list of calls: {to: NAME, classes: [read]} or a bare
+// NAME.
+func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
+	if n.Kind != yaml.SequenceNode {
+		d.Errorf(n, "calls of %s must be a list, e.g. [{to: db}]", from)
+		return nil
+	}
+	var calls []Call
+	for _, item := range n.Content {
+		c := Call{pos: item}
+		if item.Kind == yaml.ScalarNode {
+			c.To, _ = d.String(item)
+			calls = append(calls, c)
+			continue
+		}
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency")
+		if !ok {
+			continue
+		}
+		if !m.Has("to") {
+			d.Errorf(item, "a call from %s needs \"to\": the node it calls", from)
+			continue
+		}
+		c.To, _ = d.String(m.Get("to"))
+		c.pos = m.Get("to")
+		if m.Has("classes") {
+			c.Classes = decodeNames(d, m.Get("classes"), "classes")
+		}
+		if m.Has("op") {
+			c.Op = d.OneOf(m.Get("op"), "op", OpGet, OpSet, OpDelete)
+		}
+		if m.Has("policy") {
+			c.Policy = d.OneOf(m.Get("policy"), "policy", WriteThrough, WriteBack)
+		}
+		if m.Has("latency") {
+			c.Latency = d.Dist(m.Get("latency"), "call latency", yamlfile.Seconds)
+		}
+		if m.Has("on_miss") {
+			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
+		}
+		if m.Has("write") {
+			c.Write = nonNil(decodeCalls(d, m.Get("write"), from))
+		}
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+// check implements Spec: the classes each call names, and that each call's
+// operation suits the node it calls.
+func (s *Service) check(c *checker) {
+	walkCalls(s.Calls, func(call *Call) {
+		c.unknownClasses(call.pos, call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
+		checkOp(c, call)
+	})
+}
+
+// checkOp checks that a call's op and its fields suit the node it calls:
+// operations go to caches, and a cache needs one.
+func checkOp(c *checker, call *Call) {
+	target := c.t.byName[call.To]
+	if target == nil {
+		return // reported already
+	}
+	d, from := c.d, c.node.Name
+	_, toCache := target.Spec.(*Cache)
+	switch {
+	case toCache && call.Op == "":
+		d.Errorf(call.pos, "call from %s to cache %s needs an op: get, set or delete", from, call.To)
+	case !toCache && call.Op != "":
+		d.Errorf(call.pos, "op %q applies to calls to a cache; %s is a %s", call.Op, call.To, target.Kind().Name)
+	case call.OnMiss != nil && call.Op != OpGet:
+		d.Errorf(call.pos, "on_miss goes with op: get (the calls made when the key is not cached)")
+	case call.Write != nil && call.Op != OpSet && call.Op != OpDelete:
+		d.Errorf(call.pos, "write goes with op: set or delete (the calls that store the value)")
+	case call.Policy != "" && call.Op != OpSet:
+		d.Errorf(call.pos, "policy goes with op: set")
+	case call.Policy == WriteBack && len(call.Write) == 0:
+		d.Errorf(call.pos, "a write_back set needs write: the calls the cache's flush makes, e.g. [db]")
+	}
+	if call.Policy == WriteBack {
+		for _, w := range call.Write {
+			if len(w.OnMiss)+len(w.Write) > 0 || w.Op != "" {
+				d.Errorf(w.pos, "a write_back flush makes plain calls; %s cannot have an op, on_miss or write", w.To)
+			}
+		}
+	}
+}
+
+// HitRatio implements Analytic: a service caches nothing.
+func (*Service) HitRatio(Solver, string) (float64, bool) { return 0, false }
+
+// Routes implements Analytic: the calls of class c, a cache get's on-miss
+// calls weighted by the cache's miss ratio; write-back writes are left to
+// the cache's flush.
+func (s *Service) Routes(sv Solver, _ string, c int, route Router) {
+	class := sv.Classes()[c]
+	var add func(calls []Call, w float64)
+	add = func(calls []Call, w float64) {
+		for _, call := range calls {
+			if len(call.Classes) > 0 && !contains(call.Classes, class) {
+				continue
+			}
+			lat := sv.DefaultLatency()
+			if call.Latency != nil {
+				lat = call.Latency.Mean()
+			}
+			route(call.To, w, lat)
+			switch call.Op {
+			case OpGet:
+				add(call.OnMiss, w*(1-sv.HitRatio(call.To)))
+			case OpSet, OpDelete:
+				if call.Policy == WriteBack {
+					sv.Note("%s: write-back writes are left out (the flush coalesces them)", call.To)
+					continue
+				}
+				add(call.Write, w)
+			}
+		}
+	}
+	add(s.Calls, 1)
+}
+
+// Solve implements Analytic: the instances as M/M/c queues, a worker held
+// for the service time and, when blocking, the calls too; behind a
+// least-connections balancer, one queue in front of all the workers.
+func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) Solution {
+	g := StationGroup{Count: s.Instances, Workers: s.Workers, Rate: rate}
+	if sv.SharedQueue(name) && s.Instances > 1 {
+		// Joining the least busy instance behaves much like one queue in
+		// front of all the workers.
+		g.Count, g.Workers = 1, s.Instances*s.Workers
+		sv.Note("%s: least-connections balancing taken as one shared queue over all %d instances", name, s.Instances)
+	}
+	own := mean(s.ServiceTime)
+	for c := range down {
+		h := own
+		if s.Blocking {
+			h += down[c]
+		}
+		g.Holding += sv.Visits(c, name) * h
+	}
+	if rate > 0 {
+		g.Holding /= rate
+	}
+	sol := g.solution()
+	sol.Stations, sol.Workers = s.Instances, s.Workers
+	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
+	if s.Queue != Unlimited {
+		sv.Note("%s: its queue limit is ignored (no rejections)", name)
+	}
+	return sol
+}
+
+// NetworkLegs implements Analytic: none besides its calls.
+func (*Service) NetworkLegs(Solver, string, int) float64 { return 0 }
+
+// Demand implements Analytic.
+func (s *Service) Demand(sv Solver, name string) (Demand, bool) {
+	if s.Blocking && len(s.Calls) > 0 {
+		sv.Note("%s: a blocked worker's wait for its calls is left out of MVA", name)
+	}
+	return Demand{Stations: s.Instances, Workers: s.Workers, Service: mean(s.ServiceTime)}, true
+}
+
+// CapacityNote implements Explainer: a blocking worker held mostly by its
+// calls.
+func (s *Service) CapacityNote(est Solution) string {
+	if own := mean(s.ServiceTime); s.Blocking && est.Holding > 1.5*own {
+		return fmt.Sprintf(" (only %s of the hold is its own work; the rest is waiting on its calls)", units.FormatDuration(own))
+	}
+	return ""
+}
+
+// Advice implements Explainer.
+func (s *Service) Advice(_ Solver, _ string, est Solution) string {
+	if s.Blocking && est.Holding > 2*mean(s.ServiceTime) {
+		return "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
+	}
+	return "The app is CPU-bound: add instances behind the load balancer; keep them stateless so they can be added and removed freely."
+}
 
 // service is the runtime of a Service node: a station, and a program of
 // steps (its calls, compiled) that each request runs after its service time.
@@ -44,11 +355,20 @@ type step struct {
 
 func (s *step) applies(class int) bool { return s.classes == nil || s.classes[class] }
 
-func newService(net *Network, node *Node, rng *rand.Rand) *service {
-	s := &service{net: net, node: node, spec: node.Service}
-	s.st = newStation(net, s, rng, s.spec.Instances, s.spec.Workers, s.spec.Queue, s.spec.ServiceTime, s.spec.ServiceTime)
+func (sv *Service) build(net *Network, node *Node) component {
+	s := &service{net: net, node: node, spec: sv}
+	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
 	return s
 }
+
+// link compiles the service's calls into its program once every component
+// exists.
+func (s *service) link(byName map[string]component) error {
+	s.compile(byName, s.net.opts.Classes, sim.NewStream(s.net.opts.Seed, s.node.Name+"/latency"))
+	return nil
+}
+
+func (s *service) stations() []*station { return []*station{s.st} }
 
 // compile turns the service's calls into its program once every component
 // exists. On-miss and write calls inherit the class filter of their call.

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/topology"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		s.Topology.Lookup("app").Service.Instances = instances
+		s.Topology.Lookup("app").Spec.(*topology.Service).Instances = instances
 		rep, err := scenarios.Run(s)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,213 @@
+package topology
+
+import (
+	"math"
+
+	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Solver is the analytic solution of a whole network as one node's
+// analytic treatment sees it: the workload, the visit rates the traffic
+// equations give, the hit ratios of caches, and a place for notes on what
+// the estimate approximates. The estimator implements it.
+type Solver interface {
+	// Classes are the workload's request classes, in order.
+	Classes() []string
+	// Writes says whether requests of class c write.
+	Writes(c int) bool
+	// ArrivalRate is the offered rate of requests at the entry node.
+	ArrivalRate() float64
+	// DefaultLatency is the mean network round trip of a call that gives
+	// none.
+	DefaultLatency() float64
+	// Keys describes the workload's key popularity in groups of equal
+	// popularity: probs[i] is the probability of each of counts[i] keys,
+	// and total the number of keys; all nil and 0 without keys.
+	Keys() (probs, counts []float64, total float64)
+	// HitRatio is the hit ratio found for a cache or CDN node.
+	HitRatio(node string) float64
+	// Visits is the rate of visits of class c to node.
+	Visits(c int, node string) float64
+	// Lookup returns the node called name.
+	Lookup(name string) *Node
+	// ShareQueue says that requests reach node's instances as if they
+	// waited in one queue in front of all of them (a least-connections
+	// balancer); SharedQueue says whether something said so.
+	ShareQueue(node string)
+	SharedQueue(node string) bool
+	// Note records an approximation the estimate makes, once.
+	Note(format string, args ...any)
+}
+
+// Router receives the calls a visit of a node makes: to a node, the
+// expected number of calls per visit, and the mean network round trip of
+// each.
+type Router func(to string, calls, latency float64)
+
+// Analytic is a kind's treatment in the analytic estimate. The estimator
+// finds hit ratios, then routes, solves the traffic equations for visit
+// rates, and solves each node after the nodes it calls.
+type Analytic interface {
+	// HitRatio is the share of requests a cache or CDN serves itself; ok
+	// is false for other kinds.
+	HitRatio(s Solver, name string) (ratio float64, ok bool)
+	// Routes reports, through route, the calls a visit of class c makes.
+	Routes(s Solver, name string, c int, route Router)
+	// Solve queues the node's visits: rate per second over all classes,
+	// and down[c] the mean time a visit of class c spends in the calls it
+	// makes (round trips and the callees' responses).
+	Solve(s Solver, name string, rate float64, down []float64) Solution
+	// NetworkLegs is the mean time a visit of class c spends on the
+	// node's own network legs (a CDN's edge and origin), besides the round
+	// trips of the calls it routes.
+	NetworkLegs(s Solver, name string, c int) float64
+	// Demand is what a visit asks of the node's workers, for mean value
+	// analysis of a closed workload; ok is false for nodes without
+	// workers.
+	Demand(s Solver, name string) (d Demand, ok bool)
+}
+
+// Explainer is what explain says of a kind's nodes.
+type Explainer interface {
+	// CapacityNote adds to "stations × workers ÷ holding time" what else
+	// limits the node's capacity, or "".
+	CapacityNote(est Solution) string
+	// Advice names the scaling pattern that addresses the node when it
+	// saturates first, in a sentence or two.
+	Advice(s Solver, name string, est Solution) string
+}
+
+// Solution is a node's analytic figures.
+type Solution struct {
+	// Stations is the number of identical queues the visits spread over
+	// (instances, cache nodes, database servers), each with Workers.
+	Stations int `json:"stations"`
+	Workers  int `json:"workers"`
+	// Holding is the mean time a worker is held per visit.
+	Holding float64 `json:"holding"`
+	// Utilization is the busy share of the workers.
+	Utilization float64 `json:"utilization"`
+	// Wait is the mean queueing delay.
+	Wait     float64  `json:"wait"`
+	HitRatio *float64 `json:"hit_ratio,omitempty"`
+	// Response is the mean response time of a visit, by class, calls
+	// included.
+	Response []float64 `json:"-"`
+	// Overloaded says a station is offered more than its capacity, so
+	// there is no steady state.
+	Overloaded bool `json:"-"`
+}
+
+// Demand is the work a visit asks of a node with workers.
+type Demand struct {
+	Stations, Workers int
+	// Service is the mean service time of a visit.
+	Service float64
+}
+
+// StationGroup is a group of identical M/M/c queues a node's visits spread
+// over evenly.
+type StationGroup struct {
+	Count, Workers int
+	Rate           float64 // visits per second over the group
+	Holding        float64 // mean time a worker is held per visit
+	Wait           float64 // mean queueing delay, once solved
+}
+
+// Solve computes the group's Erlang C wait; false when it is overloaded.
+func (g *StationGroup) Solve() bool {
+	if g.Rate == 0 || g.Holding == 0 {
+		return true
+	}
+	q := analytic.MMc{Lambda: g.Rate / float64(g.Count), Mu: 1 / g.Holding, C: g.Workers}
+	if q.Rho() >= 1 {
+		g.Wait = math.Inf(1)
+		return false
+	}
+	g.Wait = q.MeanWait()
+	return true
+}
+
+// Utilization is the busy share of the group's workers.
+func (g *StationGroup) Utilization() float64 {
+	return g.Rate * g.Holding / float64(g.Count*g.Workers)
+}
+
+// solution solves the group and describes it.
+func (g *StationGroup) solution() Solution {
+	ok := g.Solve()
+	return Solution{Stations: g.Count, Workers: g.Workers, Holding: g.Holding,
+		Utilization: g.Utilization(), Wait: g.Wait, Overloaded: !ok}
+}
+
+// perClass is a slice of one value per class of s.
+func perClass(s Solver, f func(c int) float64) []float64 {
+	out := make([]float64, len(s.Classes()))
+	for c := range out {
+		out[c] = f(c)
+	}
+	return out
+}
+
+// mean is the mean of d, 0 for nil.
+func mean(d sim.Dist) float64 {
+	if d == nil {
+		return 0
+	}
+	return d.Mean()
+}
+
+// storeHitRatio is the hit ratio of a key store of capacity keys (over all
+// its nodes) under the workload's key popularity: Che's approximation for
+// LRU, the most popular keys for LFU, the TTL renewal formula when every
+// key fits and entries expire.
+func storeHitRatio(s Solver, name string, capacity, ttl float64, policy string) float64 {
+	probs, counts, total := s.Keys()
+	if probs == nil {
+		s.Note("%s: the workload has no keys, so nothing is counted as a hit", name)
+		return 0
+	}
+	h := analytic.CheLRUGrouped(probs, counts, capacity)
+	switch {
+	case capacity >= total && ttl > 0:
+		h = ttlHitRatio(s, name, probs, counts, ttl)
+	case policy == EvictLFU:
+		h = topShare(probs, counts, capacity)
+		s.Note("%s: LFU taken as holding the most popular keys", name)
+	case policy != EvictLRU:
+		s.Note("%s: %s eviction estimated with LRU's hit ratio (Che), which it is close to", name, policy)
+	}
+	if ttl > 0 && capacity < total {
+		s.Note("%s: TTL ignored where capacity binds", name)
+	}
+	return h
+}
+
+// ttlHitRatio is the TTL renewal hit ratio Σ pᵢ·λpᵢT/(1 + λpᵢT) at the
+// rate of requests the node sees, which needs the traffic solution; it is
+// taken at the entry rate, an upper bound for nodes deeper in the call
+// graph.
+func ttlHitRatio(s Solver, name string, probs, counts []float64, ttl float64) float64 {
+	rate := s.ArrivalRate()
+	hit := 0.0
+	for i, p := range probs {
+		x := p * rate * ttl
+		hit += counts[i] * p * x / (1 + x)
+	}
+	s.Note("%s: TTL hit ratio taken at the full request rate", name)
+	return hit
+}
+
+// topShare is the request share of the capacity most popular keys.
+func topShare(probs, counts []float64, capacity float64) float64 {
+	share := 0.0
+	for i, p := range probs {
+		take := math.Min(counts[i], capacity)
+		share += take * p
+		if capacity -= take; capacity <= 0 {
+			break
+		}
+	}
+	return math.Min(share, 1)
+}

@@ -1,0 +1,125 @@
+package topology
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Kind is one kind of node, registered once with everything the rest of
+// the program needs to know about it: how a scenario file writes it, how it
+// is decoded and, through its Spec, how it is checked, how it runs, what it
+// reports, how the analytic estimate treats it and what explain advises.
+// Adding a kind is a file that defines its Kind and Spec, and a line in
+// builtinKinds (or a call to Register).
+type Kind struct {
+	// Name is how a scenario file writes the kind: kind: NAME.
+	Name string
+	// Noun names a node of the kind in messages, e.g. "load balancer".
+	Noun string
+	// Fields are the fields a node of the kind accepts, besides kind,
+	// instance and cost.
+	Fields []string
+	// Decode reads the fields of the node called name. Problems are
+	// recorded in d; the Spec is meaningful only if d has none.
+	Decode func(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec
+	// Workers says its nodes serve requests with workers, so that they
+	// have a utilization, an offered load, queues and waits, and can be a
+	// bottleneck. Nodes without (load balancers, CDNs) pass requests on in
+	// no time or scale out of sight.
+	Workers bool
+	// Egress says its nodes count the bytes they send, which per_gb
+	// prices charge for.
+	Egress bool
+}
+
+// Spec is the model of one node of some kind: the node's settings, with
+// the behaviour that follows from them.
+type Spec interface {
+	// Kind is the kind of node it describes.
+	Kind() *Kind
+	// Units is the number of billable units: instances, cache nodes,
+	// database servers, or one.
+	Units() int
+	// Downstream lists the nodes it sends requests to.
+	Downstream() []Target
+	// NeedsKeys says it needs the workload to say which keys requests
+	// touch.
+	NeedsKeys() bool
+	// Analytic is its treatment in the analytic estimate.
+	Analytic
+	// Explainer is what explain says of it.
+	Explainer
+
+	// check reports what is wrong with the node in the context of the
+	// whole topology (classes its calls name, operations on other nodes).
+	check(c *checker)
+	// build makes the node's runtime component on net.
+	build(net *Network, node *Node) component
+}
+
+// Target is a node a node sends requests to.
+type Target struct {
+	To string
+	// Want, when not nil, is the only kind the target may be.
+	Want *Kind
+	pos  *yaml.Node
+}
+
+// Detail is a kind's own figures in a node's report, such as a cache's hit
+// ratio: written under JSONKey in the node's JSON report, and as lines of
+// the run report's table.
+type Detail interface {
+	// JSONKey is the field of the node's JSON report the figures are under.
+	JSONKey() string
+	// WriteText writes the figures as lines of the run report; the first
+	// line starts with the node's name in 11 columns, the others with 11
+	// spaces.
+	WriteText(w io.Writer, node string)
+}
+
+// registry holds the registered kinds by name.
+var registry = map[string]*Kind{}
+
+// builtinKinds are the kinds scalesim ships.
+var builtinKinds = []*Kind{&serviceKind, &balancerKind, &cacheKind, &databaseKind, &cdnKind}
+
+func init() {
+	for _, k := range builtinKinds {
+		Register(k)
+	}
+}
+
+// Register adds a kind to the registry, so that scenario files may use it.
+// It panics if the name is taken: kinds are registered when the program
+// starts.
+func Register(k *Kind) {
+	if _, taken := registry[k.Name]; taken {
+		panic(fmt.Sprintf("topology: kind %q registered twice", k.Name))
+	}
+	registry[k.Name] = k
+}
+
+// Kinds lists the node kinds a scenario file may use.
+func Kinds() []string { return slices.Sorted(maps.Keys(registry)) }
+
+// LookupKind returns the registered kind called name, or nil.
+func LookupKind(name string) *Kind { return registry[name] }
+
+// component is the runtime behaviour of a node.
+type component interface {
+	// accept takes a job arriving now.
+	accept(j *job)
+	// link resolves the component's references to others once all exist.
+	link(byName map[string]component) error
+	// stations lists its queueing stations, for overload diagnosis.
+	stations() []*station
+	stats(window float64, now sim.Time) NodeStats
+	resetStats(now sim.Time)
+}

@@ -23,7 +23,7 @@ fmt-check:
 # Kernel and model benchmarks (events/s, ns/event, allocations) and the
 # end-to-end timing of the M/M/10 reference model against the floor loop.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./sim/ ./scenarios/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./sim/ ./scenarios/simulate/
 	./scripts/bench-e2e.sh
 
 demo: build

@@ -18,7 +18,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/analysis"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -50,24 +51,24 @@ type Marker struct {
 }
 
 // axis says how a sweep's load axis is labelled and read.
-func axis(sw *scenarios.SweepReport) (label string, x func(scenarios.SweepPoint) float64) {
-	if sw.Axis == scenarios.AxisUsers.String() {
-		return "users", func(p scenarios.SweepPoint) float64 { return p.Users }
+func axis(sw *analysis.SweepReport) (label string, x func(analysis.SweepPoint) float64) {
+	if sw.Axis == analysis.AxisUsers.String() {
+		return "users", func(p analysis.SweepPoint) float64 { return p.Users }
 	}
-	return "offered load (requests/s)", func(p scenarios.SweepPoint) float64 { return p.Rate }
+	return "offered load (requests/s)", func(p analysis.SweepPoint) float64 { return p.Rate }
 }
 
 // SweepFigures builds the figures of a sweep: latency, utilization, errors,
 // and cost when nodes carry prices. prefix names the series (e.g. "A: ")
 // when sweeps are overlaid.
-func SweepFigures(sw *scenarios.SweepReport) []Figure {
+func SweepFigures(sw *analysis.SweepReport) []Figure {
 	xl, x := axis(sw)
 	lat := Figure{Name: "latency", Title: sw.Scenario + ": latency against load", XLabel: xl, YLabel: "latency (ms)", LogX: true}
 	for _, q := range []struct {
 		label string
-		get   func(scenarios.Latency) float64
-	}{{"p50", func(l scenarios.Latency) float64 { return l.P50 }}, {"p95", func(l scenarios.Latency) float64 { return l.P95 }},
-		{"p99", func(l scenarios.Latency) float64 { return l.P99 }}} {
+		get   func(simulate.Latency) float64
+	}{{"p50", func(l simulate.Latency) float64 { return l.P50 }}, {"p95", func(l simulate.Latency) float64 { return l.P95 }},
+		{"p99", func(l simulate.Latency) float64 { return l.P99 }}} {
 		ln := Line{Label: q.label}
 		for _, p := range sw.Points {
 			if p.Requests.Completed > 0 {
@@ -81,7 +82,7 @@ func SweepFigures(sw *scenarios.SweepReport) []Figure {
 	}
 	if bp := sw.BreakingPoint; bp != nil && !bp.BelowRange {
 		v := bp.OfferedRate
-		if sw.Axis == scenarios.AxisUsers.String() {
+		if sw.Axis == analysis.AxisUsers.String() {
 			v = bp.Users
 		}
 		lat.VLines = append(lat.VLines, Marker{Label: "breaking point", Value: v})
@@ -117,7 +118,7 @@ func SweepFigures(sw *scenarios.SweepReport) []Figure {
 		figs = append(figs, cost)
 		unit := Figure{Name: "cost-per-unit", XLabel: xl, LogX: true, LogY: true}
 		per := Line{}
-		if sw.Axis == scenarios.AxisUsers.String() {
+		if sw.Axis == analysis.AxisUsers.String() {
 			unit.Title, unit.YLabel, per.Label = sw.Scenario+": cost per user", "USD per user per month", "per user"
 			for _, p := range sw.Points {
 				per.Points = append(per.Points, [2]float64{x(p), p.CostPerUserUSD})
@@ -135,12 +136,12 @@ func SweepFigures(sw *scenarios.SweepReport) []Figure {
 }
 
 // CompareFigures overlays the p99 curves of two sweeps on one chart.
-func CompareFigures(c *scenarios.SweepComparison) []Figure {
+func CompareFigures(c *analysis.SweepComparison) []Figure {
 	xl, x := axis(c.A)
 	f := Figure{Name: "compare-p99", Title: "p99 latency: A against B", XLabel: xl, YLabel: "p99 latency (ms)", LogX: true}
 	for _, s := range []struct {
 		name string
-		sw   *scenarios.SweepReport
+		sw   *analysis.SweepReport
 	}{{"A: " + c.A.Scenario, c.A}, {"B: " + c.B.Scenario, c.B}} {
 		ln := Line{Label: s.name}
 		for _, p := range s.sw.Points {
@@ -261,7 +262,7 @@ func (countTicks) Ticks(min, max float64) []plot.Tick {
 
 // TimelineFigures builds the figures of a growth timeline: users, p99 and
 // cost per month against the month.
-func TimelineFigures(tl *scenarios.TimelineReport) []Figure {
+func TimelineFigures(tl *analysis.TimelineReport) []Figure {
 	month := func(t float64) float64 { return t / units.Month }
 	users := Line{Label: "users"}
 	p99 := Line{Label: "p99"}

@@ -11,17 +11,18 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/analysis"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
-func sweep(t *testing.T) *scenarios.SweepReport {
+func sweep(t *testing.T) *analysis.SweepReport {
 	t.Helper()
 	s, err := scenarios.Builtin("three-tier")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := scenarios.Sweep(s, scenarios.SweepSpec{Axis: scenarios.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+	sw, err := analysis.Sweep(s, analysis.SweepSpec{Axis: analysis.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
 	if err != nil {
 		t.Fatal(err)
 	}

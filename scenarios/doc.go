@@ -1,9 +1,14 @@
-// Package scenarios reads scenario files, runs them, and reports the
-// results; it also ships a library of built-in scenarios.
+// Package scenarios is the scenario file and the library of built-in
+// scenarios.
 //
 // A scenario is a workload (package workloads) driving an architecture
 // (package topology) for a simulated time, with service-level objectives to
 // judge the result by. [Parse] validates a file strictly and reports every
-// problem as FILE:LINE:COL; [Run] simulates it and returns a [Report], the
-// same bytes for the same file and seed.
+// problem as FILE:LINE:COL; [Builtin] reads one of the scenarios shipped in
+// library/.
+//
+// What is done with a scenario lives in the packages below this one:
+// simulate runs one scenario and reports it; analysis runs many (sweeps,
+// comparisons, growth timelines); estimate solves one analytically; explain
+// says what saturates first and why.
 package scenarios

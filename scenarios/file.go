@@ -12,6 +12,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -36,8 +37,23 @@ type SLO struct {
 	ErrorRate float64
 }
 
-// sloLatencyKeys are the latency statistics an SLO can bound, in report order.
-var sloLatencyKeys = []string{"mean", "p50", "p90", "p95", "p99", "p999"}
+// SLOStatistics are the latency statistics an SLO can bound, in report
+// order.
+var SLOStatistics = []string{"mean", "p50", "p90", "p95", "p99", "p999"}
+
+// Describe lists the objectives in words, e.g. "p99 ≤ 200ms".
+func (slo SLO) Describe() []string {
+	out := []string{}
+	for _, k := range SLOStatistics {
+		if v, ok := slo.Latency[k]; ok {
+			out = append(out, k+" ≤ "+units.FormatDuration(v))
+		}
+	}
+	if slo.ErrorRate >= 0 {
+		out = append(out, "error rate ≤ "+units.Percent(slo.ErrorRate))
+	}
+	return out
+}
 
 // RunSpec is how long and how a scenario is simulated.
 type RunSpec struct {
@@ -68,9 +84,6 @@ const (
 	// its window before it may stop, so that the tail quantiles rest on
 	// enough observations (500 above the p99).
 	MinCompletions = 50_000
-	// precisionCheckEvery is how often, in completions, the stop rule is
-	// checked.
-	precisionCheckEvery = 1024
 )
 
 // Run defaults.
@@ -151,11 +164,11 @@ func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
 	if n == nil {
 		return slo
 	}
-	m, ok := d.Mapping(n, "slo", append(append([]string(nil), sloLatencyKeys...), "error_rate")...)
+	m, ok := d.Mapping(n, "slo", append(append([]string(nil), SLOStatistics...), "error_rate")...)
 	if !ok {
 		return slo
 	}
-	for _, k := range sloLatencyKeys {
+	for _, k := range SLOStatistics {
 		if m.Has(k) {
 			v, ok := d.Duration(m.Get(k), "slo "+k)
 			if ok && v <= 0 {

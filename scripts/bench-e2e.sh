@@ -16,7 +16,7 @@ done | best | awk '{printf "wall %.3f s, peak RSS %.1f MB\n", $1, $2/1024}'
 rm -f /tmp/scalesim-time.$$
 
 echo "== floor: hand-written heap loop, same model, 1M customers"
-go test -run '^$' -bench 'BenchmarkFloorMMc$' -benchtime 10x ./scenarios/ | awk '/BenchmarkFloorMMc/ {printf "wall %.3f s per 1M customers\n", $3/1e9}'
+go test -run '^$' -bench 'BenchmarkFloorMMc$' -benchtime 10x ./scenarios/simulate/ | awk '/BenchmarkFloorMMc/ {printf "wall %.3f s per 1M customers\n", $3/1e9}'
 
 echo "== peak memory against run length"
 for d in 11111s 111111s 1111111s; do

@@ -9,6 +9,9 @@ import (
 
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/explain"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
 // piped is a scenario with the toy pipe kind of pipe_test.go in front of an
@@ -32,7 +35,7 @@ func TestToyKindEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := scenarios.Run(s)
+	rep, err := simulate.Run(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +71,7 @@ func TestToyKindEndToEnd(t *testing.T) {
 		t.Errorf("the JSON report lacks the pipe's figures (%v):\n%s", err, js.String())
 	}
 
-	est, err := scenarios.EstimateScenario(s)
+	est, err := estimate.Scenario(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +79,7 @@ func TestToyKindEndToEnd(t *testing.T) {
 		t.Errorf("estimate: latency %v, bottleneck %s; want %v, app", est.Latency, est.Bottleneck, want)
 	}
 
-	ex, err := scenarios.Explain(s)
+	ex, err := explain.Scenario(s)
 	if err != nil {
 		t.Fatal(err)
 	}

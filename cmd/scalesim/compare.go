@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/analysis"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -60,7 +61,7 @@ What-if without a second file:
 	f.StringVar(&opts.Users, "users", "", "user count for both, e.g. 200k, or a range to sweep, e.g. 100..10M")
 	f.StringVar(&opts.Rate, "rate", "", "open arrival rate for both, or a range to sweep, e.g. 10..5k")
 	f.IntVar(&opts.Seeds, "seeds", 5, "seeds (paired runs) of a single-load comparison")
-	f.IntVar(&opts.Points, "points", scenarios.DefaultSweepPoints, "grid points of a sweep comparison")
+	f.IntVar(&opts.Points, "points", analysis.DefaultSweepPoints, "grid points of a sweep comparison")
 	f.StringVar(&opts.Precision, "precision", "", "stop each run when the mean latency's 95% CI is within this share (default: the scenario's duration for one load, 2% for a sweep)")
 	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
 	f.StringArrayVar(&opts.Sets, "set", nil, "override a field of both scenarios, PATH=VALUE (repeatable)")
@@ -122,7 +123,7 @@ func runCompare(opts *compareOptions) error {
 			}
 		}
 	}
-	cmp, err := scenarios.Compare(a, b, opts.Seeds, opts.Parallel)
+	cmp, err := analysis.Compare(a, b, opts.Seeds, opts.Parallel)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
 	if err != nil {
 		return err
 	}
-	cmp, err := scenarios.CompareSweeps(a, b, spec)
+	cmp, err := analysis.CompareSweeps(a, b, spec)
 	if err != nil {
 		return usageError{err}
 	}

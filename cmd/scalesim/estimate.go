@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/spf13/cobra"
-
-	"github.com/scalesim/scalesim/scenarios"
 )
 
 // estimateOptions are the parsed arguments of `scalesim estimate`.
@@ -49,7 +48,7 @@ func runEstimate(opts *estimateOptions) error {
 	if err != nil {
 		return err
 	}
-	est, err := scenarios.EstimateScenario(s)
+	est, err := estimate.Scenario(s)
 	if err != nil {
 		return err
 	}

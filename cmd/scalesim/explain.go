@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/scalesim/scalesim/scenarios/explain"
 	"github.com/spf13/cobra"
-
-	"github.com/scalesim/scalesim/scenarios"
 )
 
 func newExplainCmd(stdout io.Writer, runF func(*runOptions) error) *cobra.Command {
@@ -46,7 +45,7 @@ func runExplain(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	ex, err := scenarios.Explain(s)
+	ex, err := explain.Scenario(s)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/analysis"
 )
 
 // TestRunFlags checks flag parsing into runOptions without running anything.
@@ -51,14 +51,14 @@ func TestRunFlags(t *testing.T) {
 func TestSweepFlags(t *testing.T) {
 	cases := []struct {
 		args    []string
-		check   func(scenarios.SweepSpec) bool
+		check   func(analysis.SweepSpec) bool
 		wantErr string
 	}{
-		{[]string{"--users", "100..10M", "--points", "20"}, func(s scenarios.SweepSpec) bool {
-			return s.Axis == scenarios.AxisUsers && s.From == 100 && s.To == 10e6 && s.Points == 20 && s.Precision == 0.02 && s.MaxRequests == 500_000
+		{[]string{"--users", "100..10M", "--points", "20"}, func(s analysis.SweepSpec) bool {
+			return s.Axis == analysis.AxisUsers && s.From == 100 && s.To == 10e6 && s.Points == 20 && s.Precision == 0.02 && s.MaxRequests == 500_000
 		}, ""},
-		{[]string{"--rate", "1..1k", "--linear", "--precision", "0", "--max-requests", "1M"}, func(s scenarios.SweepSpec) bool {
-			return s.Axis == scenarios.AxisRate && s.To == 1000 && s.Linear && s.Precision == 0 && s.MaxRequests == 1e6
+		{[]string{"--rate", "1..1k", "--linear", "--precision", "0", "--max-requests", "1M"}, func(s analysis.SweepSpec) bool {
+			return s.Axis == analysis.AxisRate && s.To == 1000 && s.Linear && s.Precision == 0 && s.MaxRequests == 1e6
 		}, ""},
 		{[]string{"--rate", "1..1k", "--users", "1..2"}, nil, "not both"},
 		{[]string{"--rate", "1k..1"}, nil, "FROM < TO"},
@@ -70,7 +70,7 @@ func TestSweepFlags(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			var spec scenarios.SweepSpec
+			var spec analysis.SweepSpec
 			cmd := newSweepCmd(&bytes.Buffer{}, &bytes.Buffer{}, func(o *sweepOptions) (err error) { spec, err = o.spec(); return err })
 			cmd.SetArgs(c.args)
 			cmd.SetOut(&bytes.Buffer{})

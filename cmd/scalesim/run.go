@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -103,7 +104,7 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := scenarios.Run(s)
+	rep, err := simulate.Run(s)
 	if err != nil {
 		return err
 	}

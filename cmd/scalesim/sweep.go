@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/plots"
-	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/analysis"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -64,7 +64,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Users, "users", "", "user range, e.g. 100..10M (default: the scenario's users ÷100 to ×10)")
 	f.StringVar(&opts.Rate, "rate", "", "open arrival rate range in requests per second, e.g. 10..5k")
-	f.IntVar(&opts.Points, "points", scenarios.DefaultSweepPoints, "grid points")
+	f.IntVar(&opts.Points, "points", analysis.DefaultSweepPoints, "grid points")
 	f.BoolVar(&opts.Linear, "linear", false, "space the points evenly instead of logarithmically")
 	f.StringVar(&opts.Precision, "precision", "2%", "stop each point when the mean latency's 95% CI is within this of the mean; 0 runs the scenario's duration")
 	f.StringVar(&opts.MaxRequests, "max-requests", "500k", "request cap per point")
@@ -80,8 +80,8 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 }
 
 // spec turns the flags into a sweep specification.
-func (o *sweepOptions) spec() (scenarios.SweepSpec, error) {
-	spec := scenarios.SweepSpec{Points: o.Points, Linear: o.Linear, Parallel: o.Parallel, Analytic: o.Analytic}
+func (o *sweepOptions) spec() (analysis.SweepSpec, error) {
+	spec := analysis.SweepSpec{Points: o.Points, Linear: o.Linear, Parallel: o.Parallel, Analytic: o.Analytic}
 	if o.Users != "" && o.Rate != "" {
 		return spec, usageError{fmt.Errorf("give --users or --rate, not both")}
 	}
@@ -94,13 +94,13 @@ func (o *sweepOptions) spec() (scenarios.SweepSpec, error) {
 	var err error
 	switch {
 	case o.Rate != "":
-		spec.Axis = scenarios.AxisRate
+		spec.Axis = analysis.AxisRate
 		spec.From, spec.To, err = parseRange("--rate", o.Rate)
 	case o.Users != "":
-		spec.Axis = scenarios.AxisUsers
+		spec.Axis = analysis.AxisUsers
 		spec.From, spec.To, err = parseRange("--users", o.Users)
 	default:
-		spec.Axis = scenarios.AxisRate // switched to users below when the workload has them
+		spec.Axis = analysis.AxisRate // switched to users below when the workload has them
 	}
 	if err != nil {
 		return spec, err
@@ -147,11 +147,11 @@ func runSweep(opts *sweepOptions) error {
 		s.Run.Seed = opts.Seed
 	}
 	if opts.Users == "" && opts.Rate == "" && (s.Workload.Users != nil || s.Workload.Population > 0) {
-		spec.Axis = scenarios.AxisUsers
+		spec.Axis = analysis.AxisUsers
 	}
 	bar := newProgressBar(opts.Err, opts.Quiet)
 	spec.Progress = bar.update
-	sw, err := scenarios.Sweep(s, spec)
+	sw, err := analysis.Sweep(s, spec)
 	bar.finish()
 	if err != nil {
 		return usageError{err}

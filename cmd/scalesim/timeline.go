@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/plots"
-	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/analysis"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -55,8 +55,8 @@ breached, and the monthly cost along the way.`,
 }
 
 // spec turns the flags into a timeline specification.
-func (o *timelineOptions) spec() (scenarios.TimelineSpec, error) {
-	var spec scenarios.TimelineSpec
+func (o *timelineOptions) spec() (analysis.TimelineSpec, error) {
+	var spec analysis.TimelineSpec
 	if o.Format != "table" && o.Format != "json" {
 		return spec, usageError{fmt.Errorf("--format must be table or json, got %q", o.Format)}
 	}
@@ -83,7 +83,7 @@ func runTimeline(opts *timelineOptions) error {
 	}
 	bar := newProgressBar(opts.Err, opts.Quiet)
 	spec.Progress = bar.update
-	tl, err := scenarios.Timeline(s, spec)
+	tl, err := analysis.Timeline(s, spec)
 	bar.finish()
 	if err != nil {
 		return usageError{err}

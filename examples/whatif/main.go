@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
 )
 
@@ -29,7 +30,7 @@ func main() {
 			os.Exit(1)
 		}
 		s.Topology.Lookup("app").Spec.(*topology.Service).Instances = instances
-		rep, err := scenarios.Run(s)
+		rep, err := simulate.Run(s)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -1,27 +1,17 @@
-package scenarios
+package simulate
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/units"
 )
 
 // WriteJSON writes the report as indented JSON.
-func (r *Report) WriteJSON(w io.Writer) error { return writeJSON(w, r, "report") }
-
-// writeJSON writes v as indented JSON; what names it in errors.
-func writeJSON(w io.Writer, v any, what string) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("scenarios: writing JSON %s: %w", what, err)
-	}
-	return nil
-}
+func (r *Report) WriteJSON(w io.Writer) error { return output.WriteJSON(w, r, "report") }
 
 // WriteTable writes the report as aligned text for people, with units.
 func (r *Report) WriteTable(w io.Writer) error {

@@ -1,4 +1,4 @@
-package scenarios
+package analysis
 
 import (
 	"encoding/csv"
@@ -8,11 +8,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/units"
 )
 
 // WriteJSON writes the sweep as indented JSON.
-func (sw *SweepReport) WriteJSON(w io.Writer) error { return writeJSON(w, sw, "sweep") }
+func (sw *SweepReport) WriteJSON(w io.Writer) error { return output.WriteJSON(w, sw, "sweep") }
 
 // CSVHeader is the fixed part of the sweep CSV header; per-node columns
 // util_<node> and load_<node> (utilization and offered load) follow.
@@ -34,7 +35,7 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 		header = append(header, "util_"+n, "load_"+n)
 	}
 	if err := cw.Write(header); err != nil {
-		return fmt.Errorf("scenarios: writing CSV sweep: %w", err)
+		return fmt.Errorf("analysis: writing CSV sweep: %w", err)
 	}
 	g := func(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
 	for _, p := range sw.Points {
@@ -64,12 +65,12 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 			row = append(row, g(n.Utilization), g(n.OfferedLoad))
 		}
 		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("scenarios: writing CSV sweep: %w", err)
+			return fmt.Errorf("analysis: writing CSV sweep: %w", err)
 		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("scenarios: writing CSV sweep: %w", err)
+		return fmt.Errorf("analysis: writing CSV sweep: %w", err)
 	}
 	return nil
 }

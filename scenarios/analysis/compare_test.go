@@ -1,18 +1,20 @@
-package scenarios
+package analysis
 
 import (
 	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
 )
 
 // TestCompareSelfIsZero checks common random numbers: a scenario compared
 // with itself differs by exactly nothing, on every figure and every seed.
 func TestCompareSelfIsZero(t *testing.T) {
 	for _, name := range []string{"three-tier", "read-heavy"} {
-		a, err := Builtin(name, "run.duration=60s")
+		a, err := scenarios.Builtin(name, "run.duration=60s")
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := Builtin(name, "run.duration=60s")
+		b, _ := scenarios.Builtin(name, "run.duration=60s")
 		cmp, err := Compare(a, b, 3, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -29,11 +31,11 @@ func TestCompareSelfIsZero(t *testing.T) {
 // loaded three-tier lowers the mean latency significantly, and that both
 // see exactly the same arrivals.
 func TestCompareFindsARealDifference(t *testing.T) {
-	a, err := Builtin("three-tier", "run.duration=60s", "workload.users=4M")
+	a, err := scenarios.Builtin("three-tier", "run.duration=60s", "workload.users=4M")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Builtin("three-tier", "run.duration=60s", "workload.users=4M", "nodes.app.instances=5")
+	b, _ := scenarios.Builtin("three-tier", "run.duration=60s", "workload.users=4M", "nodes.app.instances=5")
 	cmp, err := Compare(a, b, 5, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package scenarios
+package analysis
 
 import (
 	"fmt"
@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -41,7 +44,7 @@ type SweepSpec struct {
 	// Tolerance is how closely bisection brackets the breaking point, as
 	// a ratio of the bracket's ends minus one: 0.01 stops within 1%.
 	Tolerance float64
-	// Analytic adds the analytic estimate (EstimateScenario) to each point,
+	// Analytic adds the analytic estimate (estimate.Scenario) to each point,
 	// with the divergence from the simulation flagged.
 	Analytic bool
 	// Progress, when set, is told after each run how many have finished out
@@ -98,7 +101,7 @@ type SweepPoint struct {
 	CostPerUserUSD float64 `json:"cost_per_user_usd,omitempty"`
 	// Analytic is the analytic estimate at this load, when asked for.
 	Analytic *AnalyticPoint `json:"analytic,omitempty"`
-	*Report
+	*simulate.Report
 }
 
 // AnalyticPoint sets the analytic estimate beside the simulated figures.
@@ -158,7 +161,7 @@ type NodeSaturation struct {
 // breaking point by bisection. Points run in parallel; the report is the
 // same whatever the parallelism, since each point is its own simulation
 // with the scenario's seed.
-func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
+func Sweep(s *scenarios.Scenario, spec SweepSpec) (*SweepReport, error) {
 	spec, err := spec.withDefaults(s)
 	if err != nil {
 		return nil, err
@@ -167,7 +170,7 @@ func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
 	if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
 		grid = wholeUsers(grid)
 	}
-	scens := make([]*Scenario, len(grid))
+	scens := make([]*scenarios.Scenario, len(grid))
 	for i, v := range grid {
 		if scens[i], err = spec.at(s, v); err != nil {
 			return nil, err
@@ -179,8 +182,8 @@ func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
 		return nil, err
 	}
 	sw := &SweepReport{Scenario: s.Name, Axis: spec.Axis.String(), Seed: s.Run.Seed,
-		Precision: spec.Precision, Objectives: s.SLO.describe(), SLO: []LatencyObjective{}, Saturation: []NodeSaturation{}}
-	for _, k := range sloLatencyKeys {
+		Precision: spec.Precision, Objectives: s.SLO.Describe(), SLO: []LatencyObjective{}, Saturation: []NodeSaturation{}}
+	for _, k := range scenarios.SLOStatistics {
 		if v, ok := s.SLO.Latency[k]; ok {
 			sw.SLO = append(sw.SLO, LatencyObjective{k, v})
 		}
@@ -203,12 +206,12 @@ func Sweep(s *Scenario, spec SweepSpec) (*SweepReport, error) {
 }
 
 // withDefaults fills in what the caller left zero and checks the rest.
-func (spec SweepSpec) withDefaults(s *Scenario) (SweepSpec, error) {
+func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 	if spec.Points == 0 {
 		spec.Points = DefaultSweepPoints
 	}
 	if spec.Points < 2 {
-		return spec, fmt.Errorf("scenarios: a sweep needs at least 2 points, got %d", spec.Points)
+		return spec, fmt.Errorf("analysis: a sweep needs at least 2 points, got %d", spec.Points)
 	}
 	if spec.MaxRequests == 0 {
 		spec.MaxRequests = s.Run.MaxRequests
@@ -228,11 +231,11 @@ func (spec SweepSpec) withDefaults(s *Scenario) (SweepSpec, error) {
 			case s.Workload.Users != nil:
 				base = s.Workload.Users.Users
 			default:
-				return spec, fmt.Errorf("scenarios: %s has no users model; sweep the rate instead", s.Name)
+				return spec, fmt.Errorf("analysis: %s has no users model; sweep the rate instead", s.Name)
 			}
 		}
 		if base <= 0 {
-			return spec, fmt.Errorf("scenarios: %s has no %s to sweep around; give a range", s.Name, spec.Axis)
+			return spec, fmt.Errorf("analysis: %s has no %s to sweep around; give a range", s.Name, spec.Axis)
 		}
 		if spec.From == 0 {
 			spec.From = base / 100
@@ -242,7 +245,7 @@ func (spec SweepSpec) withDefaults(s *Scenario) (SweepSpec, error) {
 		}
 	}
 	if !(spec.From > 0) || !(spec.To > spec.From) || math.IsInf(spec.To, 0) {
-		return spec, fmt.Errorf("scenarios: a sweep range must run from a positive value up to a larger one, got %g..%g", spec.From, spec.To)
+		return spec, fmt.Errorf("analysis: a sweep range must run from a positive value up to a larger one, got %g..%g", spec.From, spec.To)
 	}
 	return spec, nil
 }
@@ -275,7 +278,7 @@ func wholeUsers(g []float64) []float64 {
 }
 
 // at is a copy of s run at axis value v.
-func (spec SweepSpec) at(s *Scenario, v float64) (*Scenario, error) {
+func (spec SweepSpec) at(s *scenarios.Scenario, v float64) (*scenarios.Scenario, error) {
 	c := s.Clone()
 	c.Run.Precision = spec.Precision
 	c.Run.MaxRequests = spec.MaxRequests
@@ -286,13 +289,13 @@ func (spec SweepSpec) at(s *Scenario, v float64) (*Scenario, error) {
 		err = c.Workload.SetRate(v)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("scenarios: sweeping %s: %w", s.Name, err)
+		return nil, fmt.Errorf("analysis: sweeping %s: %w", s.Name, err)
 	}
 	return c, nil
 }
 
 // point wraps a run report as a sweep point at axis value v.
-func (spec SweepSpec) point(v float64, rep *Report) SweepPoint {
+func (spec SweepSpec) point(v float64, rep *simulate.Report) SweepPoint {
 	p := SweepPoint{Report: rep, OK: healthy(rep)}
 	if spec.Axis == AxisRate {
 		p.Rate = v
@@ -306,13 +309,13 @@ func (spec SweepSpec) point(v float64, rep *Report) SweepPoint {
 }
 
 // analyticPoint estimates s and compares the estimate with its run.
-func analyticPoint(s *Scenario, rep *Report) (*AnalyticPoint, error) {
-	est, err := EstimateScenario(s)
+func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint, error) {
+	est, err := estimate.Scenario(s)
 	if err != nil {
 		return nil, err
 	}
 	a := &AnalyticPoint{Mean: est.Latency, Bottleneck: est.Bottleneck}
-	overloaded := rep.StoppedEarly != "" || rep.ErrorRate > 0.01 || slices.ContainsFunc(rep.Nodes, func(n NodeReport) bool { return n.Saturated })
+	overloaded := rep.StoppedEarly != "" || rep.ErrorRate > 0.01 || slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated })
 	if est.Latency == nil || overloaded {
 		a.Flagged = (est.Latency == nil) != overloaded
 		return a, nil
@@ -327,7 +330,7 @@ func analyticPoint(s *Scenario, rep *Report) (*AnalyticPoint, error) {
 }
 
 // healthy says a run met its SLO with no node saturated.
-func healthy(rep *Report) bool {
+func healthy(rep *simulate.Report) bool {
 	if !rep.SLO.Pass {
 		return false
 	}
@@ -340,7 +343,7 @@ func healthy(rep *Report) bool {
 }
 
 // failure says in words why a run is not healthy.
-func failure(rep *Report) string {
+func failure(rep *simulate.Report) string {
 	if !rep.SLO.Pass {
 		return strings.Join(rep.SLO.Violations, "; ")
 	}
@@ -363,11 +366,11 @@ func (p SweepPoint) value(axis Axis) float64 {
 
 // runAll runs each scenario, at most parallel at once (0: one per CPU), and
 // returns the reports in order.
-func runAll(scens []*Scenario, parallel int, progress *progress) ([]*Report, error) {
+func runAll(scens []*scenarios.Scenario, parallel int, progress *progress) ([]*simulate.Report, error) {
 	if parallel <= 0 {
 		parallel = runtime.NumCPU()
 	}
-	reports := make([]*Report, len(scens))
+	reports := make([]*simulate.Report, len(scens))
 	errs := make([]error, len(scens))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -376,7 +379,7 @@ func runAll(scens []*Scenario, parallel int, progress *progress) ([]*Report, err
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				reports[i], errs[i] = Run(scens[i])
+				reports[i], errs[i] = simulate.Run(scens[i])
 				progress.step()
 			}
 		}()
@@ -397,7 +400,7 @@ func runAll(scens []*Scenario, parallel int, progress *progress) ([]*Report, err
 // breakingPoint brackets the first failing load of the grid with the last
 // healthy one below it, then bisects the bracket (in log space unless the
 // grid is linear) until its ends are within the tolerance.
-func (spec SweepSpec) breakingPoint(s *Scenario, points []SweepPoint, progress *progress) (*BreakingPoint, error) {
+func (spec SweepSpec) breakingPoint(s *scenarios.Scenario, points []SweepPoint, progress *progress) (*BreakingPoint, error) {
 	f := slices.IndexFunc(points, func(p SweepPoint) bool { return !p.OK })
 	if f < 0 {
 		return nil, nil
@@ -431,7 +434,7 @@ func (spec SweepSpec) breakingPoint(s *Scenario, points []SweepPoint, progress *
 		if err != nil {
 			return nil, err
 		}
-		rep, err := Run(c)
+		rep, err := simulate.Run(c)
 		if err != nil {
 			return nil, err
 		}
@@ -501,20 +504,6 @@ func saturation(points []SweepPoint, axis Axis) []NodeSaturation {
 				out = append(out, NodeSaturation{Node: n.Name, At: p.value(axis), OfferedRate: p.OfferedRate})
 			}
 		}
-	}
-	return out
-}
-
-// describe lists the objectives in words, e.g. "p99 ≤ 200ms".
-func (slo SLO) describe() []string {
-	out := []string{}
-	for _, k := range sloLatencyKeys {
-		if v, ok := slo.Latency[k]; ok {
-			out = append(out, k+" ≤ "+units.FormatDuration(v))
-		}
-	}
-	if slo.ErrorRate >= 0 {
-		out = append(out, "error rate ≤ "+units.Percent(slo.ErrorRate))
 	}
 	return out
 }

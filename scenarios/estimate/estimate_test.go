@@ -1,10 +1,14 @@
-package scenarios
+package estimate_test
 
 import (
 	"math"
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
 // TestEstimateProductForm checks the analytic estimate on product-form
@@ -48,11 +52,11 @@ run: {warmup: 200s, duration: 4000s}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := Parse("estimate.yaml", []byte(c.text))
+			s, err := scenarios.Parse("estimate.yaml", []byte(c.text))
 			if err != nil {
 				t.Fatal(err)
 			}
-			est, err := EstimateScenario(s)
+			est, err := estimate.Scenario(s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,11 +66,11 @@ run: {warmup: 200s, duration: 4000s}
 			if est.Bottleneck != c.bottleneck || len(est.Notes) != 0 {
 				t.Errorf("bottleneck %q (want %q), notes %v (want none: the case is exact)", est.Bottleneck, c.bottleneck, est.Notes)
 			}
-			reps := replicate(t, c.text, 6)
-			check(t, "simulated mean latency against the estimate", reps, meanLatency, *est.Latency, false)
+			reps := fidelity.Replicate(t, c.text, 6)
+			fidelity.Check(t, "simulated mean latency against the estimate", reps, fidelity.MeanLatency, *est.Latency, false)
 			for i, n := range est.Nodes {
 				if n.Workers > 0 {
-					check(t, n.Name+" utilization", reps, func(r *Report) float64 { return r.Nodes[i].Utilization }, n.Utilization, false)
+					fidelity.Check(t, n.Name+" utilization", reps, func(r *simulate.Report) float64 { return r.Nodes[i].Utilization }, n.Utilization, false)
 				}
 			}
 		})
@@ -77,15 +81,15 @@ run: {warmup: 200s, duration: 4000s}
 // with a cache (database reads = misses, Che's hit ratio) and that an
 // overloaded station is reported without a latency.
 func TestEstimateCacheAndSaturation(t *testing.T) {
-	s, err := Builtin("read-heavy")
+	s, err := scenarios.Builtin("read-heavy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	est, err := EstimateScenario(s)
+	est, err := estimate.Scenario(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]NodeEstimate{}
+	byName := map[string]estimate.NodeEstimate{}
 	for _, n := range est.Nodes {
 		byName[n.Name] = n
 	}
@@ -98,11 +102,11 @@ func TestEstimateCacheAndSaturation(t *testing.T) {
 	if db.ArrivalRate >= byName["app"].ArrivalRate {
 		t.Errorf("the database sees %g/s, no less than the app's %g/s despite the cache", db.ArrivalRate, byName["app"].ArrivalRate)
 	}
-	over, err := Builtin("three-tier", "workload.users=20M")
+	over, err := scenarios.Builtin("three-tier", "workload.users=20M")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if est, err = EstimateScenario(over); err != nil || !est.Saturated || est.Latency != nil || est.Bottleneck != "app" {
+	if est, err = estimate.Scenario(over); err != nil || !est.Saturated || est.Latency != nil || est.Bottleneck != "app" {
 		t.Fatalf("three-tier at 20M users: %+v, %v; want saturated at the app with no latency", est, err)
 	}
 }

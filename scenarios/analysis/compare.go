@@ -1,4 +1,4 @@
-package scenarios
+package analysis
 
 import (
 	"fmt"
@@ -8,6 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 )
@@ -18,12 +21,12 @@ import (
 // positively correlated, so a small difference can still be significant,
 // and a scenario compared with itself shows exactly zero.
 type Comparison struct {
-	NameA   string  `json:"a"`
-	NameB   string  `json:"b"`
-	Seeds   int     `json:"seeds"`
-	Deltas  []Delta `json:"deltas"`
-	ReportA *Report `json:"report_a"` // the run with the first seed
-	ReportB *Report `json:"report_b"`
+	NameA   string           `json:"a"`
+	NameB   string           `json:"b"`
+	Seeds   int              `json:"seeds"`
+	Deltas  []Delta          `json:"deltas"`
+	ReportA *simulate.Report `json:"report_a"` // the run with the first seed
+	ReportB *simulate.Report `json:"report_b"`
 }
 
 // Delta is one figure of both scenarios, averaged over the seeds.
@@ -43,33 +46,33 @@ type Delta struct {
 // metric is a figure of a report, with its unit.
 type metric struct {
 	name, unit string
-	get        func(*Report) float64
+	get        func(*simulate.Report) float64
 }
 
 // compared are the figures a comparison reports, then per-node utilization.
 var compared = []metric{
-	{"offered rate", "/s", func(r *Report) float64 { return r.OfferedRate }},
-	{"throughput", "/s", func(r *Report) float64 { return r.Throughput }},
-	{"error rate", "share", func(r *Report) float64 { return r.ErrorRate }},
-	{"latency mean", "s", func(r *Report) float64 { return r.Latency.Mean }},
-	{"latency p50", "s", func(r *Report) float64 { return r.Latency.P50 }},
-	{"latency p95", "s", func(r *Report) float64 { return r.Latency.P95 }},
-	{"latency p99", "s", func(r *Report) float64 { return r.Latency.P99 }},
-	{"latency p99.9", "s", func(r *Report) float64 { return r.Latency.P999 }},
-	{"cost per month", "USD", func(r *Report) float64 { return r.Cost.MonthlyUSD }},
-	{"cost per 1M requests", "USD", func(r *Report) float64 { return r.Cost.PerMillionRequestsUSD }},
+	{"offered rate", "/s", func(r *simulate.Report) float64 { return r.OfferedRate }},
+	{"throughput", "/s", func(r *simulate.Report) float64 { return r.Throughput }},
+	{"error rate", "share", func(r *simulate.Report) float64 { return r.ErrorRate }},
+	{"latency mean", "s", func(r *simulate.Report) float64 { return r.Latency.Mean }},
+	{"latency p50", "s", func(r *simulate.Report) float64 { return r.Latency.P50 }},
+	{"latency p95", "s", func(r *simulate.Report) float64 { return r.Latency.P95 }},
+	{"latency p99", "s", func(r *simulate.Report) float64 { return r.Latency.P99 }},
+	{"latency p99.9", "s", func(r *simulate.Report) float64 { return r.Latency.P999 }},
+	{"cost per month", "USD", func(r *simulate.Report) float64 { return r.Cost.MonthlyUSD }},
+	{"cost per 1M requests", "USD", func(r *simulate.Report) float64 { return r.Cost.PerMillionRequestsUSD }},
 }
 
 // Compare runs a and b with seeds a's seed, +1, … (seeds in all), both with
 // the same seed each time, and reports the paired differences. Runs go in
 // parallel; the result does not depend on it.
-func Compare(a, b *Scenario, seeds, parallel int) (*Comparison, error) {
+func Compare(a, b *scenarios.Scenario, seeds, parallel int) (*Comparison, error) {
 	if seeds < 1 {
-		return nil, fmt.Errorf("scenarios: compare needs at least one seed, got %d", seeds)
+		return nil, fmt.Errorf("analysis: compare needs at least one seed, got %d", seeds)
 	}
-	var scens []*Scenario
+	var scens []*scenarios.Scenario
 	for i := range seeds {
-		for _, s := range []*Scenario{a, b} {
+		for _, s := range []*scenarios.Scenario{a, b} {
 			c := s.Clone()
 			c.Run.Seed = a.Run.Seed + uint64(i)
 			scens = append(scens, c)
@@ -82,7 +85,7 @@ func Compare(a, b *Scenario, seeds, parallel int) (*Comparison, error) {
 	cmp := &Comparison{NameA: label(a), NameB: label(b), Seeds: seeds, ReportA: reports[0], ReportB: reports[1]}
 	metrics := append([]metric(nil), compared...)
 	for _, name := range unionNodes(reports[0], reports[1]) {
-		metrics = append(metrics, metric{"utilization " + name, "share", func(r *Report) float64 { return nodeUtilization(r, name) }})
+		metrics = append(metrics, metric{"utilization " + name, "share", func(r *simulate.Report) float64 { return nodeUtilization(r, name) }})
 	}
 	for _, m := range metrics {
 		d := Delta{Metric: m.name, Unit: m.unit}
@@ -114,7 +117,7 @@ func MeanCI95Paired(diffs []float64) (mean, half float64) {
 }
 
 // label names a scenario for a comparison: its name, and its overrides.
-func label(s *Scenario) string {
+func label(s *scenarios.Scenario) string {
 	if len(s.Overrides) == 0 {
 		return s.Name
 	}
@@ -122,10 +125,10 @@ func label(s *Scenario) string {
 }
 
 // unionNodes lists the nodes of a then those only in b.
-func unionNodes(a, b *Report) []string {
+func unionNodes(a, b *simulate.Report) []string {
 	var names []string
 	seen := map[string]bool{}
-	for _, r := range []*Report{a, b} {
+	for _, r := range []*simulate.Report{a, b} {
 		for _, n := range r.Nodes {
 			if !seen[n.Name] && n.Workers {
 				seen[n.Name] = true
@@ -137,7 +140,7 @@ func unionNodes(a, b *Report) []string {
 }
 
 // nodeUtilization is a node's utilization in r, 0 when r has no such node.
-func nodeUtilization(r *Report, name string) float64 {
+func nodeUtilization(r *simulate.Report, name string) float64 {
 	for _, n := range r.Nodes {
 		if n.Name == name {
 			return n.Utilization
@@ -147,7 +150,7 @@ func nodeUtilization(r *Report, name string) float64 {
 }
 
 // WriteJSON writes the comparison as indented JSON.
-func (c *Comparison) WriteJSON(w io.Writer) error { return writeJSON(w, c, "comparison") }
+func (c *Comparison) WriteJSON(w io.Writer) error { return output.WriteJSON(w, c, "comparison") }
 
 // WriteTable writes the comparison side by side with the differences.
 func (c *Comparison) WriteTable(w io.Writer) error {
@@ -179,7 +182,7 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	return err
 }
 
-func verdict(r *Report) string {
+func verdict(r *simulate.Report) string {
 	if r.SLO.Pass {
 		return "pass"
 	}
@@ -216,7 +219,7 @@ type SweepComparison struct {
 }
 
 // CompareSweeps sweeps a and b over the same grid, b with a's seed.
-func CompareSweeps(a, b *Scenario, spec SweepSpec) (*SweepComparison, error) {
+func CompareSweeps(a, b *scenarios.Scenario, spec SweepSpec) (*SweepComparison, error) {
 	bs := b.Clone()
 	bs.Run.Seed = a.Run.Seed
 	if spec.From == 0 || spec.To == 0 {
@@ -238,7 +241,9 @@ func CompareSweeps(a, b *Scenario, spec SweepSpec) (*SweepComparison, error) {
 }
 
 // WriteJSON writes the comparison as indented JSON.
-func (c *SweepComparison) WriteJSON(w io.Writer) error { return writeJSON(w, c, "sweep comparison") }
+func (c *SweepComparison) WriteJSON(w io.Writer) error {
+	return output.WriteJSON(w, c, "sweep comparison")
+}
 
 // WriteTable writes both curves side by side, point by point, and both
 // breaking points.

@@ -1,4 +1,4 @@
-package scenarios
+package analysis
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
 // mmcSweepFile is an M/M/4 queue with μ = 10/s and a p99 objective.
@@ -26,9 +28,9 @@ slo: {p99: 800ms}
 run: {seed: 7, warmup: 100s}
 `
 
-func mustParse(t *testing.T, name, file string) *Scenario {
+func mustParse(t *testing.T, name, file string) *scenarios.Scenario {
 	t.Helper()
-	s, err := Parse(name, []byte(file))
+	s, err := scenarios.Parse(name, []byte(file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func TestSweepParallelIsSerial(t *testing.T) {
 // TestSweepOutputSchemas checks the JSON and CSV forms of a sweep: the
 // fields the issue names and one CSV row per point with parseable numbers.
 func TestSweepOutputSchemas(t *testing.T) {
-	s, err := Builtin("checkout-api")
+	s, err := scenarios.Builtin("checkout-api")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +200,8 @@ func TestKnee(t *testing.T) {
 	mk := func(p99s ...float64) []SweepPoint {
 		var pts []SweepPoint
 		for i, v := range p99s {
-			pts = append(pts, SweepPoint{Rate: float64(int(10) << i), Report: &Report{
-				OfferedRate: float64(int(10) << i), Requests: RequestCounts{Completed: 1}, Latency: Latency{P99: v}}})
+			pts = append(pts, SweepPoint{Rate: float64(int(10) << i), Report: &simulate.Report{
+				OfferedRate: float64(int(10) << i), Requests: simulate.RequestCounts{Completed: 1}, Latency: simulate.Latency{P99: v}}})
 		}
 		return pts
 	}
@@ -256,7 +258,7 @@ func TestSweepAnalytic(t *testing.T) {
 // workers ÷ 18 ms = 1778 req/s, which its users model reaches at 5.12M
 // users; the sample before it must be healthy.
 func TestTimelineBreachDate(t *testing.T) {
-	s, err := Builtin("three-tier")
+	s, err := scenarios.Builtin("three-tier")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +269,7 @@ func TestTimelineBreachDate(t *testing.T) {
 	capacityUsers := 32 / 0.018 / s.Workload.Users.PeakRate() * s.Workload.Users.Users
 	b := tl.SLOBreach
 	if b == nil {
-		t.Fatal("no SLO breach, though the growth passes the app's capacity")
+		t.Fatal("no scenarios.SLO breach, though the growth passes the app's capacity")
 	}
 	i := slices.IndexFunc(tl.Samples, func(x TimelineSample) bool { return x.At == b.At })
 	prev := tl.Samples[i-1]

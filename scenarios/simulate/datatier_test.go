@@ -1,4 +1,4 @@
-package scenarios
+package simulate_test
 
 import (
 	"fmt"
@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/workloads"
@@ -32,7 +35,7 @@ run: {warmup: 10s, duration: 30s}
 `, rate, keys, cacheFields)
 }
 
-func hitRatio(r *Report) float64 { return cacheOf(r, "cache").HitRatio }
+func hitRatio(r *simulate.Report) float64 { return cacheOf(r, "cache").HitRatio }
 
 // popularity lists the probabilities of all count keys of a zipf model.
 func popularity(k workloads.Keys) []float64 {
@@ -45,7 +48,7 @@ func popularity(k workloads.Keys) []float64 {
 }
 
 // meanSE is the mean of metric over the reports and its standard error.
-func meanSE(reports []*Report, metric func(*Report) float64) (float64, float64) {
+func meanSE(reports []*simulate.Report, metric func(*simulate.Report) float64) (float64, float64) {
 	xs := make([]float64, len(reports))
 	for i, r := range reports {
 		xs[i] = metric(r)
@@ -68,7 +71,7 @@ func TestFidelityCheLRU(t *testing.T) {
 			t.Parallel()
 			keys := workloads.Keys{Dist: workloads.KeysZipf, S: c.s, Count: 10_000}
 			che := analytic.CheLRU(popularity(keys), float64(c.capacity))
-			reports := replicate(t, cacheAside(fmt.Sprintf("{dist: zipf, s: %g, count: 10k}", c.s),
+			reports := fidelity.Replicate(t, cacheAside(fmt.Sprintf("{dist: zipf, s: %g, count: 10k}", c.s),
 				fmt.Sprintf("capacity: %d, eviction: lru", c.capacity), 10_000), 3)
 			mean, se := meanSE(reports, hitRatio)
 			t.Logf("hit ratio %.4f ± %.4f (SE), Che %.4f, difference %+.2f points", mean, se, che, 100*(mean-che))
@@ -89,7 +92,7 @@ func TestLFUBeatsLRU(t *testing.T) {
 	t.Parallel()
 	keys := workloads.Keys{Dist: workloads.KeysZipf, S: 0.9, Count: 10_000}
 	run := func(policy string) (float64, float64) {
-		return meanSE(replicate(t, cacheAside("{dist: zipf, s: 0.9, count: 10k}",
+		return meanSE(fidelity.Replicate(t, cacheAside("{dist: zipf, s: 0.9, count: 10k}",
 			"capacity: 200, eviction: "+policy, 10_000), 4), hitRatio)
 	}
 	lru, lruSE := run("lru")
@@ -102,7 +105,7 @@ func TestLFUBeatsLRU(t *testing.T) {
 		best += p
 	}
 	t.Logf("hit ratios: LFU %.4f, LRU %.4f, FIFO %.4f, random %.4f; the 200 most popular keys take %.4f", lfu, lru, fifo, random, best)
-	k := tQuantile(5) // 6 replications
+	k := fidelity.TQuantile(5) // 6 replications
 	diffSE := math.Hypot(lruSE, lfuSE)
 	if lfu-lru < k*diffSE {
 		t.Errorf("LFU %.4f does not beat LRU %.4f by more than %.3g SE (%.4f)", lfu, lru, k, k*diffSE)
@@ -129,9 +132,9 @@ func TestFidelityTTL(t *testing.T) {
 	for _, ttl := range []float64{0.05, 0.5} {
 		t.Run(fmt.Sprint("ttl=", ttl), func(t *testing.T) {
 			t.Parallel()
-			reports := replicate(t, cacheAside("{dist: zipf, s: 0.9, count: 10k}",
+			reports := fidelity.Replicate(t, cacheAside("{dist: zipf, s: 0.9, count: 10k}",
 				fmt.Sprintf("capacity: 10k, ttl: %gs", ttl), 10_000), 8)
-			check(t, "hit ratio with TTL", reports, hitRatio, analytic.TTLHitRatio(popularity(keys), 10_000, ttl), false)
+			fidelity.Check(t, "hit ratio with TTL", reports, hitRatio, analytic.TTLHitRatio(popularity(keys), 10_000, ttl), false)
 		})
 	}
 }
@@ -154,7 +157,7 @@ nodes:
   db: {kind: database, workers: 64, service_time: {dist: exponential, mean: 2ms}}
 run: {warmup: 20s, duration: 60s}
 `
-	reports := replicate(t, text, 8)
+	reports := fidelity.Replicate(t, text, 8)
 	for _, r := range reports {
 		c, db := cacheOf(r, "cache"), databaseOf(r, "db")
 		// Requests in flight at the start of the window may straddle it.
@@ -162,9 +165,9 @@ run: {warmup: 20s, duration: 60s}
 			t.Errorf("seed %d: %d misses went to the origin but the database served %d reads", r.Seed, c.OriginReads, db.Reads)
 		}
 	}
-	expected := func(r *Report) float64 { return r.OfferedRate * (1 - hitRatio(r)) }
+	expected := func(r *simulate.Report) float64 { return r.OfferedRate * (1 - hitRatio(r)) }
 	want, _ := meanSE(reports, expected)
-	check(t, "database read rate", reports, func(r *Report) float64 { return node(r, "db").Throughput }, want, false)
+	fidelity.Check(t, "database read rate", reports, func(r *simulate.Report) float64 { return node(r, "db").Throughput }, want, false)
 }
 
 // TestCoalescing checks that collapsing concurrent misses of one key cuts
@@ -220,8 +223,8 @@ nodes:
     service_time: {dist: constant, value: 0}
 run: {warmup: 20s, duration: 200s}
 `
-	reports := replicate(t, text, 8)
-	check(t, "stale read fraction", reports, func(r *Report) float64 { return databaseOf(r, "db").StaleFraction },
+	reports := fidelity.Replicate(t, text, 8)
+	fidelity.Check(t, "stale read fraction", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").StaleFraction },
 		analytic.StaleReadFraction(0.2, 2), false)
 
 	// Ten users, each writing and reading twenty keys: without
@@ -275,9 +278,9 @@ nodes:
   db: {kind: database, pool: 4, workers: 64, service_time: {dist: exponential, mean: 10ms}}
 run: {warmup: 100s, duration: 2000s}
 `
-	reports := replicate(t, text, 10)
+	reports := fidelity.Replicate(t, text, 10)
 	q := analytic.MMc{Lambda: 320, Mu: 100, C: 4}
-	check(t, "pool wait (Erlang C)", reports, func(r *Report) float64 { return databaseOf(r, "db").PoolWaitMean }, q.MeanWait(), false)
+	fidelity.Check(t, "pool wait (Erlang C)", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").PoolWaitMean }, q.MeanWait(), false)
 }
 
 // TestShardsAndHotKeys checks each shard's share of a partitioned database
@@ -306,8 +309,8 @@ nodes:
   db: {kind: database, shards: 8, partition: %s, workers: 1000, service_time: {dist: constant, value: 0}}
 run: {warmup: 1s, duration: 60s}
 `, c.yaml, c.partition)
-			reports := replicate(t, text, 2)
-			s, err := Parse("shards.yaml", []byte(text))
+			reports := fidelity.Replicate(t, text, 2)
+			s, err := scenarios.Parse("shards.yaml", []byte(text))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -331,8 +334,8 @@ run: {warmup: 1s, duration: 60s}
 			}
 			for i, p := range want {
 				got, se := counts[i]/total, math.Sqrt(p*(1-p)/total)
-				if math.Abs(got-p) > zTol*se {
-					t.Errorf("shard %d has %.5f of requests, its keys' popularity is %.5f (tolerance %.5f)", i, got, p, zTol*se)
+				if math.Abs(got-p) > fidelity.Z*se {
+					t.Errorf("shard %d has %.5f of requests, its keys' popularity is %.5f (tolerance %.5f)", i, got, p, fidelity.Z*se)
 				}
 			}
 			imbalance := slices.Max(counts) / (total / 8)

@@ -1,16 +1,19 @@
-package scenarios
+package simulate_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
 // mmc10 is the reference model: M/M/10 with λ = 9/s and μ = 1/s, run long
 // enough for about `customers` arrivals.
-func mmc10(customers int) *Scenario {
-	s, err := Parse("mmc10", []byte(fmt.Sprintf(`name: mmc10
+func mmc10(customers int) *scenarios.Scenario {
+	s, err := scenarios.Parse("mmc10", []byte(fmt.Sprintf(`name: mmc10
 workload: {rate: 9}
 entry: station
 nodes:
@@ -31,7 +34,7 @@ func BenchmarkMMc(b *testing.B) {
 	b.ReportAllocs()
 	var events uint64
 	for i := 0; i < b.N; i++ {
-		r, err := Run(mmc10(customers))
+		r, err := simulate.Run(mmc10(customers))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,11 +54,11 @@ func BenchmarkBuiltins(b *testing.B) {
 			b.ReportAllocs()
 			var events, requests int64
 			for i := 0; i < b.N; i++ {
-				s, err := Builtin(name)
+				s, err := scenarios.Builtin(name)
 				if err != nil {
 					b.Fatal(err)
 				}
-				r, err := Run(s)
+				r, err := simulate.Run(s)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -177,7 +180,7 @@ func TestMemoryFlatInRunLength(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		if _, err := Run(mmc10(customers)); err != nil {
+		if _, err := simulate.Run(mmc10(customers)); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)

@@ -1,10 +1,13 @@
-package scenarios
+package explain_test
 
 import (
 	"bytes"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/explain"
 )
 
 // readBoundFile has a database doing most of the work, all of it reads.
@@ -23,11 +26,11 @@ run: {duration: 60s}
 func TestExplain(t *testing.T) {
 	cases := []struct {
 		name, first, pattern string
-		load                 func() (*Scenario, error)
+		load                 func() (*scenarios.Scenario, error)
 	}{
-		{"app-bound", "app", "add instances", func() (*Scenario, error) { return Builtin("three-tier", "run.duration=60s") }},
-		{"write-bound", "db", "write-bound", func() (*Scenario, error) { return Builtin("sharded-writes", "run.duration=20s") }},
-		{"read-bound", "db", "put a cache in front of it", func() (*Scenario, error) { return Parse("r.yaml", []byte(readBoundFile)) }},
+		{"app-bound", "app", "add instances", func() (*scenarios.Scenario, error) { return scenarios.Builtin("three-tier", "run.duration=60s") }},
+		{"write-bound", "db", "write-bound", func() (*scenarios.Scenario, error) { return scenarios.Builtin("sharded-writes", "run.duration=20s") }},
+		{"read-bound", "db", "put a cache in front of it", func() (*scenarios.Scenario, error) { return scenarios.Parse("r.yaml", []byte(readBoundFile)) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -35,7 +38,7 @@ func TestExplain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ex, err := Explain(s)
+			ex, err := explain.Scenario(s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,8 +60,8 @@ func TestExplain(t *testing.T) {
 	// utilization) is the workers ÷ holding arithmetic. The utilization
 	// is a mean of about n = 42 000 exponential holding times, so its
 	// relative SE is about 1/√n = 0.5%; 3% is six of them.
-	s, _ := Builtin("three-tier", "run.duration=120s")
-	ex, err := Explain(s)
+	s, _ := scenarios.Builtin("three-tier", "run.duration=120s")
+	ex, err := explain.Scenario(s)
 	if err != nil {
 		t.Fatal(err)
 	}

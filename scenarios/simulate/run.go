@@ -1,8 +1,9 @@
-package scenarios
+package simulate
 
 import (
 	"fmt"
 
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/workloads"
@@ -12,7 +13,7 @@ import (
 // is the workload's Sink, the network's Observer, and the handler of the
 // end-of-warm-up event.
 type runner struct {
-	s       *Scenario
+	s       *scenarios.Scenario
 	k       *sim.Kernel
 	gen     *workloads.Generator
 	net     *topology.Network
@@ -42,9 +43,13 @@ type measured struct {
 
 const opEndWarmup = 0
 
+// precisionCheckEvery is how often, in completions, a steady-state run
+// checks its stop rule.
+const precisionCheckEvery = 1024
+
 // Run simulates s and reports the result. The same scenario and seed give
 // the same report.
-func Run(s *Scenario) (*Report, error) {
+func Run(s *scenarios.Scenario) (*Report, error) {
 	r := &runner{s: s, k: &sim.Kernel{}}
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)
@@ -95,7 +100,7 @@ func (r *runner) Arrive(a workloads.Arrival) {
 		r.k.Halt()
 		return
 	}
-	if r.steady && r.sent == WarmupRequests {
+	if r.steady && r.sent == scenarios.WarmupRequests {
 		r.Handle(r.k.Now(), opEndWarmup, nil)
 	}
 	r.sent++
@@ -115,7 +120,7 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		r.latency.Add(lat)
 		r.latencyHist.Add(lat)
 		r.latencyBatches.Add(lat)
-		if r.steady && r.inWindow && r.completed >= MinCompletions && r.completed%precisionCheckEvery == 0 {
+		if r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
 			if half, ok := r.latencyBatches.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {
 				r.precisionMet = true
 				r.k.Halt()

@@ -1,4 +1,4 @@
-package scenarios
+package analysis
 
 import (
 	"fmt"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -40,7 +43,7 @@ type TimelineSample struct {
 	Date  string  `json:"date"`
 	Users float64 `json:"users"`
 	OK    bool    `json:"ok"`
-	*Report
+	*simulate.Report
 }
 
 // TimelineEvent is something that happens at a date.
@@ -53,10 +56,10 @@ type TimelineEvent struct {
 }
 
 // Timeline runs s at each sample date of its workload's growth.
-func Timeline(s *Scenario, spec TimelineSpec) (*TimelineReport, error) {
+func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error) {
 	g := s.Workload.Growth
 	if g == nil {
-		return nil, fmt.Errorf("scenarios: %s has no workload.growth to follow", s.Name)
+		return nil, fmt.Errorf("analysis: %s has no workload.growth to follow", s.Name)
 	}
 	if spec.Every <= 0 {
 		spec.Every = units.Week
@@ -70,10 +73,10 @@ func Timeline(s *Scenario, spec TimelineSpec) (*TimelineReport, error) {
 	}
 	const maxSamples = 1000
 	if len(times) > maxSamples {
-		return nil, fmt.Errorf("scenarios: %d samples asked for; at most %d (sample less often)", len(times), maxSamples)
+		return nil, fmt.Errorf("analysis: %d samples asked for; at most %d (sample less often)", len(times), maxSamples)
 	}
 	sweep := SweepSpec{Axis: AxisUsers, Precision: spec.Precision, MaxRequests: spec.MaxRequests}
-	scens := make([]*Scenario, len(times))
+	scens := make([]*scenarios.Scenario, len(times))
 	users := make([]float64, len(times))
 	for i, t := range times {
 		users[i] = g.Users(t)
@@ -110,7 +113,7 @@ func Timeline(s *Scenario, spec TimelineSpec) (*TimelineReport, error) {
 }
 
 // WriteJSON writes the timeline as indented JSON.
-func (tl *TimelineReport) WriteJSON(w io.Writer) error { return writeJSON(w, tl, "timeline") }
+func (tl *TimelineReport) WriteJSON(w io.Writer) error { return output.WriteJSON(w, tl, "timeline") }
 
 // WriteTable writes the timeline for people: the first sample of each
 // month and every sample where something changes, then the dates.

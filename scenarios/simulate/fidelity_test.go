@@ -1,111 +1,21 @@
-package scenarios
+package simulate_test
 
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 	"testing"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 )
 
-// The fidelity tests compare simulated figures with closed forms of queueing
-// theory. Each runs independent replications (seeds 1..reps) and takes the
-// mean across them; the replications' spread gives the standard error SE.
-//
-// A figure passes when |estimate − theory| ≤ k·SE + bias, where bias is
-// HistogramAccuracy·theory for quantiles read from the streaming histogram
-// (0 for means and shares), and k is the Student-t quantile, for the
-// replications' degrees of freedom, with the same two-sided tail as zTol = 4
-// standard normal deviations: a correct simulator fails a given check with
-// probability about 6e-5 however few replications it runs. So that a check
-// cannot pass merely by being noisy, each also requires SE ≤ maxRelSE of the
-// theoretical value.
-const (
-	zTol     = 4.0
-	maxRelSE = 0.02
-)
+// The fidelity tests compare simulated figures with closed forms of
+// queueing theory, by the rule of package internal/fidelity.
 
-// replicate runs the scenario text with seeds 1..reps in parallel and
-// returns each report, in seed order.
-func replicate(t *testing.T, text string, reps int) []*Report {
-	t.Helper()
-	out := make([]*Report, reps)
-	errs := make([]error, reps)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := 0; i < reps; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			s, err := Parse("fidelity.yaml", []byte(text))
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			s.Run.Seed = uint64(i + 1)
-			out[i], errs[i] = Run(s)
-		}(i)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range out {
-		if r.StoppedEarly != "" {
-			t.Fatalf("replication stopped early: %s", r.StoppedEarly)
-		}
-	}
-	return out
-}
-
-// check compares the mean of metric over the reports with theory.
-func check(t *testing.T, what string, reports []*Report, metric func(*Report) float64, theory float64, quantile bool) {
-	t.Helper()
-	xs := make([]float64, len(reports))
-	for i, r := range reports {
-		xs[i] = metric(r)
-	}
-	mean, half := sim.MeanCI95(xs)
-	se := half / sim.StudentT975(len(xs)-1)
-	bias := 0.0
-	if quantile {
-		bias = sim.HistogramAccuracy * theory
-	}
-	tol := tQuantile(len(xs)-1)*se + bias
-	relErr := (mean - theory) / theory
-	t.Logf("%-28s sim %.6g  theory %.6g  error %+.2f%%  SE %.2f%%  tolerance ±%.2f%%",
-		what, mean, theory, 100*relErr, 100*se/theory, 100*tol/theory)
-	if se > maxRelSE*theory {
-		t.Errorf("%s: standard error %.3g is %.1f%% of the value; the run is too short to test (max %.0f%%)",
-			what, se, 100*se/theory, 100*maxRelSE)
-	}
-	if math.Abs(mean-theory) > tol {
-		t.Errorf("%s: simulated %.6g, theory %.6g: off by %.3g, more than %.3g (%.3g SE + histogram bias)",
-			what, mean, theory, math.Abs(mean-theory), tol, tQuantile(len(xs)-1))
-	}
-}
-
-// tQuantile is the Student-t critical value with df degrees of freedom and
-// the two-sided tail of ±zTol under the standard normal.
-func tQuantile(df int) float64 {
-	tail := 2 * distuv.UnitNormal.CDF(-zTol)
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(1 - tail/2)
-}
-
-func meanLatency(r *Report) float64 { return r.Latency.Mean }
-func p99Latency(r *Report) float64  { return r.Latency.P99 }
-
-func node(r *Report, name string) NodeReport {
+func node(r *simulate.Report, name string) simulate.NodeReport {
 	for _, n := range r.Nodes {
 		if n.Name == name {
 			return n
@@ -115,15 +25,15 @@ func node(r *Report, name string) NodeReport {
 }
 
 // cacheOf, databaseOf and cdnOf are the kind's own figures of a node.
-func cacheOf(r *Report, name string) *topology.CacheStats {
+func cacheOf(r *simulate.Report, name string) *topology.CacheStats {
 	return node(r, name).Detail.(*topology.CacheStats)
 }
 
-func databaseOf(r *Report, name string) *topology.DatabaseStats {
+func databaseOf(r *simulate.Report, name string) *topology.DatabaseStats {
 	return node(r, name).Detail.(*topology.DatabaseStats)
 }
 
-func cdnOf(r *Report, name string) *topology.CDNStats {
+func cdnOf(r *simulate.Report, name string) *topology.CDNStats {
 	return node(r, name).Detail.(*topology.CDNStats)
 }
 
@@ -150,10 +60,10 @@ func TestFidelityMM1(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("rho=%g", c.rho), func(t *testing.T) {
 			q := analytic.MM1{Lambda: 100 * c.rho, Mu: 100}
-			reps := replicate(t, single(q.Lambda, 1, "", "{dist: exponential, mean: 10ms}", c.duration), c.reps)
-			check(t, "mean sojourn", reps, meanLatency, q.MeanSojourn(), false)
-			check(t, "p99 sojourn", reps, p99Latency, q.SojournQuantile(0.99), true)
-			check(t, "utilization", reps, func(r *Report) float64 { return node(r, "s").Utilization }, q.Rho(), false)
+			reps := fidelity.Replicate(t, single(q.Lambda, 1, "", "{dist: exponential, mean: 10ms}", c.duration), c.reps)
+			fidelity.Check(t, "mean sojourn", reps, fidelity.MeanLatency, q.MeanSojourn(), false)
+			fidelity.Check(t, "p99 sojourn", reps, fidelity.P99Latency, q.SojournQuantile(0.99), true)
+			fidelity.Check(t, "utilization", reps, func(r *simulate.Report) float64 { return node(r, "s").Utilization }, q.Rho(), false)
 		})
 	}
 }
@@ -161,11 +71,11 @@ func TestFidelityMM1(t *testing.T) {
 // TestFidelityMMc checks the Erlang C wait of M/M/4 at ρ = 0.8.
 func TestFidelityMMc(t *testing.T) {
 	q := analytic.MMc{Lambda: 32, Mu: 10, C: 4}
-	reps := replicate(t, single(q.Lambda, q.C, "", "{dist: exponential, mean: 100ms}", "20000s"), 8)
-	check(t, "mean wait (Erlang C)", reps, func(r *Report) float64 { return node(r, "s").Wait.Mean }, q.MeanWait(), false)
-	check(t, "p99 wait", reps, func(r *Report) float64 { return node(r, "s").Wait.P99 }, q.WaitQuantile(0.99), true)
-	check(t, "mean sojourn", reps, meanLatency, q.MeanSojourn(), false)
-	check(t, "mean queue length (Little)", reps, func(r *Report) float64 { return node(r, "s").QueueLength }, q.Lambda*q.MeanWait(), false)
+	reps := fidelity.Replicate(t, single(q.Lambda, q.C, "", "{dist: exponential, mean: 100ms}", "20000s"), 8)
+	fidelity.Check(t, "mean wait (Erlang C)", reps, func(r *simulate.Report) float64 { return node(r, "s").Wait.Mean }, q.MeanWait(), false)
+	fidelity.Check(t, "p99 wait", reps, func(r *simulate.Report) float64 { return node(r, "s").Wait.P99 }, q.WaitQuantile(0.99), true)
+	fidelity.Check(t, "mean sojourn", reps, fidelity.MeanLatency, q.MeanSojourn(), false)
+	fidelity.Check(t, "mean queue length (Little)", reps, func(r *simulate.Report) float64 { return node(r, "s").QueueLength }, q.Lambda*q.MeanWait(), false)
 }
 
 // TestFidelityMG1 checks the Pollaczek–Khinchine mean wait for deterministic
@@ -182,10 +92,10 @@ func TestFidelityMG1(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lambda := c.rho / 0.01
-			reps := replicate(t, single(lambda, 1, "", c.dist, c.duration), 8)
+			reps := fidelity.Replicate(t, single(lambda, 1, "", c.dist, c.duration), 8)
 			wq := analytic.MG1MeanWait(lambda, 0.01, c.scv)
-			check(t, "mean wait (P-K)", reps, func(r *Report) float64 { return node(r, "s").Wait.Mean }, wq, false)
-			check(t, "mean sojourn", reps, meanLatency, wq+0.01, false)
+			fidelity.Check(t, "mean wait (P-K)", reps, func(r *simulate.Report) float64 { return node(r, "s").Wait.Mean }, wq, false)
+			fidelity.Check(t, "mean sojourn", reps, fidelity.MeanLatency, wq+0.01, false)
 		})
 	}
 }
@@ -193,10 +103,10 @@ func TestFidelityMG1(t *testing.T) {
 // TestFidelityMM1K checks the blocking probability of M/M/1/3 at ρ = 1.2:
 // one worker and two waiting places.
 func TestFidelityMM1K(t *testing.T) {
-	reps := replicate(t, single(120, 1, "queue: 2,", "{dist: exponential, mean: 10ms}", "2000s"), 8)
-	blocked := func(r *Report) float64 { return float64(r.Requests.Rejected) / float64(r.Requests.Arrived) }
-	check(t, "blocking probability", reps, blocked, analytic.MM1KBlocking(120, 100, 3), false)
-	check(t, "error rate", reps, func(r *Report) float64 { return r.ErrorRate }, analytic.MM1KBlocking(120, 100, 3), false)
+	reps := fidelity.Replicate(t, single(120, 1, "queue: 2,", "{dist: exponential, mean: 10ms}", "2000s"), 8)
+	blocked := func(r *simulate.Report) float64 { return float64(r.Requests.Rejected) / float64(r.Requests.Arrived) }
+	fidelity.Check(t, "blocking probability", reps, blocked, analytic.MM1KBlocking(120, 100, 3), false)
+	fidelity.Check(t, "error rate", reps, func(r *simulate.Report) float64 { return r.ErrorRate }, analytic.MM1KBlocking(120, 100, 3), false)
 }
 
 // TestFidelityBurkeSeries checks two event-loop stations in series (the
@@ -214,9 +124,9 @@ nodes:
 run: {warmup: 200s, duration: 5000s}
 `
 	a, b := analytic.MM1{Lambda: 60, Mu: 100}, analytic.MM1{Lambda: 60, Mu: 125}
-	reps := replicate(t, text, 8)
-	check(t, "mean sojourn (sum of M/M/1)", reps, meanLatency, a.MeanSojourn()+b.MeanSojourn(), false)
-	check(t, "wait at b (M/M/1)", reps, func(r *Report) float64 { return node(r, "b").Wait.Mean }, b.MeanSojourn()-0.008, false)
+	reps := fidelity.Replicate(t, text, 8)
+	fidelity.Check(t, "mean sojourn (sum of M/M/1)", reps, fidelity.MeanLatency, a.MeanSojourn()+b.MeanSojourn(), false)
+	fidelity.Check(t, "wait at b (M/M/1)", reps, func(r *simulate.Report) float64 { return node(r, "b").Wait.Mean }, b.MeanSojourn()-0.008, false)
 }
 
 // TestFidelityRandomBalancer checks that a random balancer over k instances
@@ -231,9 +141,9 @@ nodes:
 run: {warmup: 200s, duration: 10000s}
 `
 	q := analytic.MMc{Lambda: 16, Mu: 10, C: 2}
-	reps := replicate(t, text, 8)
-	check(t, "mean sojourn (M/M/2 at λ/4)", reps, meanLatency, q.MeanSojourn(), false)
-	check(t, "mean wait", reps, func(r *Report) float64 { return node(r, "app").Wait.Mean }, q.MeanWait(), false)
+	reps := fidelity.Replicate(t, text, 8)
+	fidelity.Check(t, "mean sojourn (M/M/2 at λ/4)", reps, fidelity.MeanLatency, q.MeanSojourn(), false)
+	fidelity.Check(t, "mean wait", reps, func(r *simulate.Report) float64 { return node(r, "app").Wait.Mean }, q.MeanWait(), false)
 }
 
 // TestPowerOfTwoBeatsRandom checks that power-of-two-choices cuts the mean
@@ -251,15 +161,15 @@ nodes:
 run: {warmup: 100s, duration: 2000s}
 `
 	}
-	stat := func(reps []*Report) (float64, float64) {
+	stat := func(reps []*simulate.Report) (float64, float64) {
 		xs := make([]float64, len(reps))
 		for i, r := range reps {
 			xs[i] = r.Latency.Mean
 		}
 		return sim.MeanCI95(xs)
 	}
-	rm, rh := stat(replicate(t, text("random"), 6))
-	pm, ph := stat(replicate(t, text("power_of_two"), 6))
+	rm, rh := stat(fidelity.Replicate(t, text("random"), 6))
+	pm, ph := stat(fidelity.Replicate(t, text("power_of_two"), 6))
 	t.Logf("random %.4gs ± %.2g, power_of_two %.4gs ± %.2g", rm, rh, pm, ph)
 	if !(pm+ph < rm-rh) {
 		t.Fatalf("power_of_two (%.4g ± %.2g) does not beat random (%.4g ± %.2g)", pm, ph, rm, rh)
@@ -289,9 +199,9 @@ run: {warmup: 200s, duration: 6000s}
 			if err != nil {
 				t.Fatal(err)
 			}
-			reps := replicate(t, text, 8)
-			check(t, "throughput (MVA)", reps, func(r *Report) float64 { return r.Throughput }, want.Throughput, false)
-			check(t, "response time (MVA)", reps, meanLatency, want.Response, false)
+			reps := fidelity.Replicate(t, text, 8)
+			fidelity.Check(t, "throughput (MVA)", reps, func(r *simulate.Report) float64 { return r.Throughput }, want.Throughput, false)
+			fidelity.Check(t, "response time (MVA)", reps, fidelity.MeanLatency, want.Response, false)
 		})
 	}
 }
@@ -303,7 +213,7 @@ run: {warmup: 200s, duration: 6000s}
 // 80%, about four of them.
 func TestBatchMeansIntervalCoversTheory(t *testing.T) {
 	want := analytic.MM1{Lambda: 70, Mu: 100}.MeanSojourn()
-	reps := replicate(t, single(70, 1, "", "{dist: exponential, mean: 10ms}", "3000s"), 40)
+	reps := fidelity.Replicate(t, single(70, 1, "", "{dist: exponential, mean: 10ms}", "3000s"), 40)
 	covered := 0
 	for _, r := range reps {
 		if ci := r.Latency.MeanCI95; ci != nil && ci[0] <= want && want <= ci[1] {

@@ -1,4 +1,4 @@
-package scenarios
+package explain
 
 import (
 	"fmt"
@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
@@ -21,13 +25,13 @@ type Explanation struct {
 	// Load describes the load it was run at.
 	Load string `json:"load"`
 	// Limits ranks the nodes with workers by headroom, least first.
-	Limits   []NodeLimit `json:"limits"`
-	Pattern  string      `json:"pattern"`
-	Envelope []Check     `json:"envelope"`
-	Report   *Report     `json:"report"`
-	Estimate *Estimate   `json:"estimate"`
-	users    float64     // of a users-model workload, else 0
-	model    *Model      // the estimate's routes and visits
+	Limits   []NodeLimit        `json:"limits"`
+	Pattern  string             `json:"pattern"`
+	Envelope []Check            `json:"envelope"`
+	Report   *simulate.Report   `json:"report"`
+	Estimate *estimate.Estimate `json:"estimate"`
+	users    float64            // of a users-model workload, else 0
+	model    *estimate.Model    // the estimate's routes and visits
 }
 
 // NodeLimit is how far a node is from saturating.
@@ -53,13 +57,13 @@ type Check struct {
 	Simulated string `json:"simulated"`
 }
 
-// Explain runs s and its analytic estimate and explains the result.
-func Explain(s *Scenario) (*Explanation, error) {
-	rep, err := Run(s)
+// Scenario runs s and its analytic estimate and explains the result.
+func Scenario(s *scenarios.Scenario) (*Explanation, error) {
+	rep, err := simulate.Run(s)
 	if err != nil {
 		return nil, err
 	}
-	model, err := NewModel(s)
+	model, err := estimate.NewModel(s)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +106,7 @@ func Explain(s *Scenario) (*Explanation, error) {
 
 // why explains a node's capacity from its workers and holding time, and
 // what its kind adds.
-func (ex *Explanation) why(node *topology.Node, ne NodeEstimate) string {
+func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate) string {
 	if ne.Holding == 0 || ne.Workers == 0 {
 		return "no load"
 	}
@@ -113,7 +117,7 @@ func (ex *Explanation) why(node *topology.Node, ne NodeEstimate) string {
 
 // pattern names the scaling pattern that addresses the first limit: its
 // kind's advice, then what the workload's shape and the network suggest.
-func (ex *Explanation) pattern(s *Scenario) string {
+func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 	var shaped string
 	if len(s.Workload.Changes) > 0 {
 		shaped = " The load is spiky (the workload has a shape): autoscaling sizes the fleet to the load instead of to the peak."
@@ -140,7 +144,7 @@ func (ex *Explanation) networkShare() float64 {
 }
 
 // envelope sets the arithmetic a candidate would do beside the simulation.
-func (ex *Explanation) envelope(s *Scenario) {
+func (ex *Explanation) envelope(s *scenarios.Scenario) {
 	rep := ex.Report
 	dur := units.FormatDuration
 	if u := s.Workload.Users; u != nil {
@@ -206,7 +210,7 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 	switch {
 	case math.IsInf(l.Headroom, 1):
 		return "it sees no load"
-	case l.Headroom <= 1/SaturationThreshold:
+	case l.Headroom <= 1/simulate.SaturationThreshold:
 		return "it is saturated now"
 	}
 	at := fmt.Sprintf("%.3g× this load (%s", l.Headroom, units.Rate(ex.Report.OfferedRate*l.Headroom))
@@ -217,4 +221,4 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 }
 
 // WriteJSON writes the explanation as indented JSON.
-func (ex *Explanation) WriteJSON(w io.Writer) error { return writeJSON(w, ex, "explanation") }
+func (ex *Explanation) WriteJSON(w io.Writer) error { return output.WriteJSON(w, ex, "explanation") }

@@ -1,4 +1,4 @@
-package scenarios
+package estimate
 
 import (
 	"fmt"
@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
@@ -54,7 +56,7 @@ type NodeEstimate struct {
 // rates, ready to be solved. It implements topology.Solver, the view each
 // node kind's analytic treatment has of the whole.
 type Model struct {
-	s       *Scenario
+	s       *scenarios.Scenario
 	nodes   []*topology.Node
 	index   map[string]int
 	classes []string
@@ -79,8 +81,8 @@ type Model struct {
 	pending        []bool // cycle guard
 }
 
-// EstimateScenario solves s analytically in microseconds to milliseconds.
-func EstimateScenario(s *Scenario) (*Estimate, error) {
+// Scenario solves s analytically, in microseconds to milliseconds.
+func Scenario(s *scenarios.Scenario) (*Estimate, error) {
 	m, err := NewModel(s)
 	if err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func EstimateScenario(s *Scenario) (*Estimate, error) {
 }
 
 // NewModel computes hit ratios, routes and visit rates of s.
-func NewModel(s *Scenario) (*Model, error) {
+func NewModel(s *scenarios.Scenario) (*Model, error) {
 	m := &Model{s: s, nodes: s.Topology.Nodes, index: map[string]int{}, classes: s.Workload.ClassNames(),
 		writes: s.Workload.IsWrite(), hit: map[string]float64{}, shared: map[string]bool{}}
 	for i, n := range m.nodes {
@@ -255,7 +257,7 @@ func (m *Model) solveTraffic(lambda float64) error {
 		gamma.SetVec(entry, lambda*m.shares[c])
 		var x mat.VecDense
 		if err := x.SolveVec(a, gamma); err != nil {
-			return fmt.Errorf("scenarios: %s: solving the traffic equations: %w", m.s.Name, err)
+			return fmt.Errorf("estimate: %s: solving the traffic equations: %w", m.s.Name, err)
 		}
 		m.visits[c] = make([]float64, n)
 		for i := range n {
@@ -389,7 +391,7 @@ func (m *Model) closed() (*Estimate, error) {
 	}
 	res, err := analytic.MVA(demands, mean(w.Think)+delay, w.Population)
 	if err != nil {
-		return nil, fmt.Errorf("scenarios: %s: %w", m.s.Name, err)
+		return nil, fmt.Errorf("estimate: %s: %w", m.s.Name, err)
 	}
 	lat := res.Response + delay
 	m.est.Latency, m.est.Throughput, m.est.OfferedRate = &lat, res.Throughput, res.Throughput
@@ -414,7 +416,7 @@ func (m *Model) closed() (*Estimate, error) {
 }
 
 // WriteJSON writes the estimate as indented JSON.
-func (est *Estimate) WriteJSON(w io.Writer) error { return writeJSON(w, est, "estimate") }
+func (est *Estimate) WriteJSON(w io.Writer) error { return output.WriteJSON(w, est, "estimate") }
 
 // WriteTable writes the estimate for people.
 func (est *Estimate) WriteTable(w io.Writer) error {

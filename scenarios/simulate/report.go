@@ -1,10 +1,11 @@
-package scenarios
+package simulate
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
@@ -245,7 +246,7 @@ func (r *runner) report() *Report {
 			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
 		}
 	}
-	rep.SLO = r.s.SLO.judge(rep, r.net.Overload() != "")
+	rep.SLO = judge(r.s.SLO, rep, r.net.Overload() != "")
 	return rep
 }
 
@@ -286,13 +287,13 @@ func priced(t *topology.Topology) string {
 }
 
 // judge checks a report against the objectives. An overloaded run fails.
-func (slo SLO) judge(rep *Report, overloaded bool) SLOResult {
+func judge(slo scenarios.SLO, rep *Report, overloaded bool) SLOResult {
 	res := SLOResult{Checks: []string{}, Violations: []string{}}
 	measured := map[string]float64{
 		"mean": rep.Latency.Mean, "p50": rep.Latency.P50, "p90": rep.Latency.P90,
 		"p95": rep.Latency.P95, "p99": rep.Latency.P99, "p999": rep.Latency.P999,
 	}
-	for _, k := range sloLatencyKeys {
+	for _, k := range scenarios.SLOStatistics {
 		limit, ok := slo.Latency[k]
 		if !ok {
 			continue

@@ -101,7 +101,7 @@ var topFields = []string{"name", "description", "workload", "entry", "nodes", "n
 func Load(path string, sets ...string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("scenarios: %w", err)
+		return nil, Invalid(fmt.Errorf("scenarios: %w", err))
 	}
 	return Parse(path, data, sets...)
 }
@@ -243,29 +243,48 @@ type Overrides struct {
 	Users    float64 // users of a users-model or closed workload
 }
 
-// Apply changes s as o says.
+// Apply changes s as o says; an override s cannot take is an
+// InvalidError.
 func (s *Scenario) Apply(o Overrides) error {
 	if o.Seed != nil {
 		s.Run.Seed = *o.Seed
 	}
 	if o.Duration < 0 {
-		return fmt.Errorf("scenarios: duration must be positive, got %s", strconv.FormatFloat(o.Duration, 'g', -1, 64))
+		return Invalid(fmt.Errorf("scenarios: duration must be positive, got %s", strconv.FormatFloat(o.Duration, 'g', -1, 64)))
 	}
 	if o.Duration > 0 {
 		s.Run.Duration = o.Duration
 	}
 	if o.Rate != 0 && o.Users != 0 {
-		return fmt.Errorf("scenarios: give either a rate or a number of users, not both")
+		return Invalid(fmt.Errorf("scenarios: give either a rate or a number of users, not both"))
 	}
 	if o.Rate != 0 {
 		if err := s.Workload.SetRate(o.Rate); err != nil {
-			return err
+			return Invalid(err)
 		}
 	}
 	if o.Users != 0 {
 		if err := s.Workload.SetUsers(o.Users); err != nil {
-			return err
+			return Invalid(err)
 		}
 	}
 	return nil
+}
+
+// InvalidError is a request made of a scenario that cannot be met as asked,
+// such as a sweep over users of a workload that has none: the caller's
+// mistake, not a failure of the run. Commands report it as a usage error.
+type InvalidError struct{ Err error }
+
+func (e *InvalidError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// Invalid marks err as an InvalidError; nil stays nil.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &InvalidError{err}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/analysis"
@@ -21,7 +22,7 @@ type compareOptions struct {
 	Seeds      int
 	Points     int
 	Precision  string
-	Format     string
+	Format     output.Format
 	Sets       []string
 	SetsA      []string
 	SetsB      []string
@@ -33,7 +34,7 @@ type compareOptions struct {
 
 func newCompareCmd(stdout, stderr io.Writer, runF func(*compareOptions) error) *cobra.Command {
 	opts := &compareOptions{Out: stdout, Err: stderr}
-	cmd := &cobra.Command{
+	cmd := command(&cobra.Command{
 		Use:   "compare A B",
 		Short: "Run two scenarios on the same random numbers and show the differences",
 		Long: `Run scenarios A and B (files or built-in names) with the same seeds, so both see
@@ -56,14 +57,14 @@ What-if without a second file:
 			opts.A, opts.B = args[0], args[1]
 			return runF(opts)
 		},
-	}
+	})
 	f := cmd.Flags()
 	f.StringVar(&opts.Users, "users", "", "user count for both, e.g. 200k, or a range to sweep, e.g. 100..10M")
 	f.StringVar(&opts.Rate, "rate", "", "open arrival rate for both, or a range to sweep, e.g. 10..5k")
 	f.IntVar(&opts.Seeds, "seeds", 5, "seeds (paired runs) of a single-load comparison")
 	f.IntVar(&opts.Points, "points", analysis.DefaultSweepPoints, "grid points of a sweep comparison")
 	f.StringVar(&opts.Precision, "precision", "", "stop each run when the mean latency's 95% CI is within this share (default: the scenario's duration for one load, 2% for a sweep)")
-	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	addFormatFlag(f, &opts.Format, &analysis.Comparison{})
 	f.StringArrayVar(&opts.Sets, "set", nil, "override a field of both scenarios, PATH=VALUE (repeatable)")
 	f.StringArrayVar(&opts.SetsA, "set-a", nil, "override a field of A only (repeatable)")
 	f.StringArrayVar(&opts.SetsB, "set-b", nil, "override a field of B only (repeatable)")
@@ -76,9 +77,6 @@ What-if without a second file:
 func (o *compareOptions) check() error {
 	if o.Users != "" && o.Rate != "" {
 		return usageError{fmt.Errorf("give --users or --rate, not both")}
-	}
-	if o.Format != "table" && o.Format != "json" {
-		return usageError{fmt.Errorf("--format must be table or json, got %q", o.Format)}
 	}
 	if o.Seeds < 1 {
 		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", o.Seeds)}
@@ -115,7 +113,7 @@ func runCompare(opts *compareOptions) error {
 	}
 	for _, s := range []*scenarios.Scenario{a, b} {
 		if err := s.Apply(ov); err != nil {
-			return usageError{err}
+			return err
 		}
 		if opts.Precision != "" {
 			if s.Run.Precision, err = units.ParseFraction(opts.Precision); err != nil {
@@ -127,7 +125,7 @@ func runCompare(opts *compareOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeResult(opts.Out, opts.Format, cmp)
+	return output.Write(opts.Out, opts.Format, cmp)
 }
 
 func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
@@ -136,16 +134,16 @@ func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
 		precision = "2%"
 	}
 	so := &sweepOptions{Users: opts.Users, Rate: opts.Rate, Points: opts.Points, Precision: precision,
-		MaxRequests: "500k", Parallel: opts.Parallel, Format: "table"}
+		MaxRequests: "500k", Parallel: opts.Parallel}
 	spec, err := so.spec()
 	if err != nil {
 		return err
 	}
 	cmp, err := analysis.CompareSweeps(a, b, spec)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	if err := writeResult(opts.Out, opts.Format, cmp); err != nil {
+	if err := output.Write(opts.Out, opts.Format, cmp); err != nil {
 		return err
 	}
 	return writePlots(opts.PlotDir, opts.Err, plots.CompareFigures(cmp))

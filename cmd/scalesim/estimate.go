@@ -1,9 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/spf13/cobra"
 )
@@ -15,7 +15,7 @@ type estimateOptions struct {
 
 func newEstimateCmd(stdout io.Writer, runF func(*estimateOptions) error) *cobra.Command {
 	opts := &estimateOptions{run: runOptions{Out: stdout}}
-	cmd := &cobra.Command{
+	cmd := command(&cobra.Command{
 		Use:   "estimate [FILE | BUILTIN]",
 		Short: "Solve a scenario analytically (traffic equations, M/M/c, MVA) in milliseconds",
 		Long: `Solve the scenario's topology analytically: per-node arrival rates from the
@@ -29,14 +29,11 @@ both side by side with 'scalesim sweep --analytic'.`,
 			if len(args) == 1 {
 				opts.run.Target = args[0]
 			}
-			if opts.run.Format != "table" && opts.run.Format != "json" {
-				return usageError{fmt.Errorf("--format must be table or json, got %q", opts.run.Format)}
-			}
 			return runF(opts)
 		},
-	}
+	})
 	f := cmd.Flags()
-	f.StringVar(&opts.run.Format, "format", "table", "output format: table or json")
+	addFormatFlag(f, &opts.run.Format, &estimate.Estimate{})
 	f.Float64Var(&opts.run.Rate, "rate", 0, "open Poisson arrival rate in requests per second")
 	f.StringVar(&opts.run.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringArrayVar(&opts.run.Sets, "set", nil, setFlagUsage)
@@ -52,5 +49,5 @@ func runEstimate(opts *estimateOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeResult(opts.run.Out, opts.run.Format, est)
+	return output.Write(opts.run.Out, opts.run.Format, est)
 }

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios/explain"
 	"github.com/spf13/cobra"
 )
 
 func newExplainCmd(stdout io.Writer, runF func(*runOptions) error) *cobra.Command {
-	opts := &runOptions{Out: stdout, Format: "text"}
-	cmd := &cobra.Command{
+	opts := &runOptions{Out: stdout}
+	cmd := command(&cobra.Command{
 		Use:   "explain [FILE | BUILTIN]",
 		Short: "Say in plain words what saturates first, why, and which scaling pattern fixes it",
 		Long: `Run the scenario, then say in plain words what saturates first and why (the load
@@ -26,14 +26,11 @@ against each other.`,
 			if len(args) == 1 {
 				opts.Target = args[0]
 			}
-			if opts.Format != "text" && opts.Format != "json" {
-				return usageError{fmt.Errorf("--format must be text or json, got %q", opts.Format)}
-			}
 			return runF(opts)
 		},
-	}
+	})
 	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "text", "output format: text or json")
+	addFormatFlag(f, &opts.Format, &explain.Explanation{})
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
@@ -49,8 +46,5 @@ func runExplain(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format == "json" {
-		return ex.WriteJSON(opts.Out)
-	}
-	return ex.WriteText(opts.Out)
+	return output.Write(opts.Out, opts.Format, ex)
 }

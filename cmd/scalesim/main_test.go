@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/analysis"
 )
 
@@ -177,5 +181,52 @@ func TestRunJSONDeterministic(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(a), &rep); err != nil || rep.Seed != 11 || rep.Latency.P99 <= 0 {
 		t.Fatalf("JSON report: %+v, %v", rep, err)
+	}
+}
+
+// TestFormatFlags checks that every command with a result takes --format
+// with the same values, refusing others as a usage error.
+func TestFormatFlags(t *testing.T) {
+	for _, c := range []struct {
+		command string
+		formats string
+	}{
+		{"run", "table or json"},
+		{"sweep", "table, json or csv"},
+		{"compare", "table or json"},
+		{"estimate", "table or json"},
+		{"explain", "table or json"},
+		{"timeline", "table or json"},
+	} {
+		code, _, stderr := run(c.command, "--format", "text")
+		want := `--format must be ` + c.formats + `, got "text"`
+		if code != exitInvalid || !strings.Contains(stderr, want) {
+			t.Errorf("%s --format text: exit %d, %q; want %d and %q", c.command, code, stderr, exitInvalid, want)
+		}
+	}
+	if code, out, _ := run("explain", "--format", "table", "--set", "run.duration=10s"); code != exitOK || !strings.Contains(out, "What saturates first") {
+		t.Errorf("explain --format table: exit %d\n%s", code, out)
+	}
+}
+
+// TestExitCodeMapping checks the one place errors become exit codes: usage
+// errors (flags, invalid files, requests a scenario cannot meet) exit 2,
+// SLO failures under --fail-on-slo 3, anything else 1.
+func TestExitCodeMapping(t *testing.T) {
+	cases := []struct {
+		err  error
+		code int
+	}{
+		{errors.New("the run failed"), exitError},
+		{fmt.Errorf("wrapped: %w", errors.New("the run failed")), exitError},
+		{yamlfile.ErrorList{{File: "f.yaml", Line: 1, Col: 1, Msg: "bad"}}, exitInvalid},
+		{usageError{errors.New("--points must be at least 2")}, exitInvalid},
+		{fmt.Errorf("analysis: %w", scenarios.Invalid(errors.New("no growth"))), exitInvalid},
+		{sloFailure{"fails"}, exitSLO},
+	}
+	for _, c := range cases {
+		if got := exitCode(c.err); got != c.code {
+			t.Errorf("exitCode(%v) = %d, want %d", c.err, got, c.code)
+		}
 	}
 }

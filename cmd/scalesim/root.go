@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/units"
@@ -39,13 +41,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return exitCode(err)
 }
 
-// exitCode maps an error to the process exit status, in one place.
+// exitCode maps an error to the process exit status, in one place: bad
+// flags, invalid scenarios and requests a scenario cannot meet are usage
+// errors; anything else is a failure of the run.
 func exitCode(err error) int {
 	var list yamlfile.ErrorList
 	var usage usageError
+	var invalid *scenarios.InvalidError
 	var slo sloFailure
 	switch {
-	case errors.As(err, &list), errors.As(err, &usage):
+	case errors.As(err, &list), errors.As(err, &usage), errors.As(err, &invalid):
 		return exitInvalid
 	case errors.As(err, &slo):
 		return exitSLO
@@ -65,12 +70,18 @@ saturation, errors and the bottleneck.
 Run a built-in scenario with no file:   scalesim run
 Latency against load, breaking point:    scalesim sweep
 List the built-in scenarios:             scalesim list`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	command(root)
 	root.AddCommand(newRunCmd(stdout, runRun), newSweepCmd(stdout, stderr, runSweep), newCompareCmd(stdout, stderr, runCompare), newEstimateCmd(stdout, runEstimate), newExplainCmd(stdout, runExplain), newTimelineCmd(stdout, stderr, runTimeline), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
 	return root
+}
+
+// command sets what every scalesim command shares: errors are returned,
+// not printed with the usage, and flag errors are usage errors.
+func command(c *cobra.Command) *cobra.Command {
+	c.SilenceUsage, c.SilenceErrors = true, true
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{flagError(err)} })
+	return c
 }
 
 // loadScenario reads target: a scenario file, a built-in scenario name, or,
@@ -101,19 +112,39 @@ func maxArgs(n int) cobra.PositionalArgs {
 	}
 }
 
-// tableOrJSON is a result that prints as a table for people or as JSON.
-type tableOrJSON interface {
-	WriteTable(io.Writer) error
-	WriteJSON(io.Writer) error
+// formatFlag is --format, shared by every command that writes a result:
+// one of the formats the command's result can be written in.
+type formatFlag struct {
+	value   *output.Format
+	allowed []output.Format
 }
 
-// writeResult writes r in the format asked for: "json", or a table.
-func writeResult(out io.Writer, format string, r tableOrJSON) error {
-	if format == "json" {
-		return r.WriteJSON(out)
+// addFormatFlag adds --format, read into *v, to a command whose result is
+// like r; the default is a table.
+func addFormatFlag(f *pflag.FlagSet, v *output.Format, r any) {
+	*v = output.Table
+	ff := &formatFlag{value: v, allowed: output.Formats(r)}
+	names := make([]string, len(ff.allowed))
+	for i, a := range ff.allowed {
+		names[i] = string(a)
 	}
-	return r.WriteTable(out)
+	f.Var(ff, "format", "output format: "+strings.Join(names, ", "))
 }
+
+func (f *formatFlag) String() string { return string(*f.value) }
+
+// Set implements pflag.Value.
+func (f *formatFlag) Set(s string) error {
+	v, err := output.Parse(s, f.allowed)
+	if err != nil {
+		return err
+	}
+	*f.value = v
+	return nil
+}
+
+// Type implements pflag.Value.
+func (f *formatFlag) Type() string { return "format" }
 
 // parseRunLimits reads the --precision and --max-requests flags shared by
 // the commands that run many steady-state points.
@@ -132,3 +163,21 @@ func parseRunLimits(precision, maxRequests string) (float64, int64, error) {
 
 // setFlagUsage documents --set for every command that takes it.
 const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"
+
+// flagError shortens pflag's "invalid argument "x" for "--format" flag: ..."
+// to "--format: ...".
+func flagError(err error) error {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "invalid argument "); ok {
+		if i := strings.Index(rest, " for \""); i >= 0 {
+			rest = rest[i+len(" for \""):]
+			if name, why, ok := strings.Cut(rest, "\" flag: "); ok {
+				if j := strings.Index(name, "--"); j >= 0 {
+					name = name[j:]
+				}
+				return fmt.Errorf("%s %s", name, why)
+			}
+		}
+	}
+	return err
+}

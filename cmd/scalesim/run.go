@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
@@ -14,7 +15,7 @@ import (
 // runOptions are the parsed arguments of `scalesim run`.
 type runOptions struct {
 	Target   string
-	Format   string
+	Format   output.Format
 	Seed     uint64
 	SeedSet  bool
 	Duration string
@@ -26,7 +27,7 @@ type runOptions struct {
 
 func newRunCmd(stdout io.Writer, runF func(*runOptions) error) *cobra.Command {
 	opts := &runOptions{Out: stdout}
-	cmd := &cobra.Command{
+	cmd := command(&cobra.Command{
 		Use:   "run [FILE | BUILTIN]",
 		Short: "Simulate a scenario and report latency, utilization, saturation and errors",
 		Long: `Simulate a scenario file, or a built-in scenario by name (see 'scalesim list').
@@ -39,14 +40,11 @@ The same scenario and seed always give the same report, byte for byte.`,
 				opts.Target = args[0]
 			}
 			opts.SeedSet = cmd.Flags().Changed("seed")
-			if opts.Format != "table" && opts.Format != "json" {
-				return usageError{fmt.Errorf("--format must be table or json, got %q", opts.Format)}
-			}
 			return runF(opts)
 		},
-	}
+	})
 	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	addFormatFlag(f, &opts.Format, &simulate.Report{})
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
 	f.StringVar(&opts.Duration, "duration", "", "measured simulated time, e.g. 10m (default: the scenario's run.duration)")
 	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second, replacing the scenario's workload model")
@@ -94,7 +92,7 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 		return nil, err
 	}
 	if err := s.Apply(ov); err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	return s, nil
 }
@@ -108,5 +106,5 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeResult(opts.Out, opts.Format, rep)
+	return output.Write(opts.Out, opts.Format, rep)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios/analysis"
 	"github.com/scalesim/scalesim/units"
@@ -23,7 +24,7 @@ type sweepOptions struct {
 	Precision   string
 	MaxRequests string
 	Parallel    int
-	Format      string
+	Format      output.Format
 	FailOnSLO   bool
 	Quiet       bool
 	Analytic    bool
@@ -37,7 +38,7 @@ type sweepOptions struct {
 
 func newSweepCmd(stdout, stderr io.Writer, runF func(*sweepOptions) error) *cobra.Command {
 	opts := &sweepOptions{Out: stdout, Err: stderr}
-	cmd := &cobra.Command{
+	cmd := command(&cobra.Command{
 		Use:   "sweep [FILE | BUILTIN]",
 		Short: "Run a scenario over a range of users or rates: latency against load, breaking point, knee, cost",
 		Long: `Run a scenario at each load of a log-spaced grid and report, per point, latency
@@ -60,7 +61,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 			opts.SeedSet = cmd.Flags().Changed("seed")
 			return runF(opts)
 		},
-	}
+	})
 	f := cmd.Flags()
 	f.StringVar(&opts.Users, "users", "", "user range, e.g. 100..10M (default: the scenario's users ÷100 to ×10)")
 	f.StringVar(&opts.Rate, "rate", "", "open arrival rate range in requests per second, e.g. 10..5k")
@@ -69,7 +70,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.StringVar(&opts.Precision, "precision", "2%", "stop each point when the mean latency's 95% CI is within this of the mean; 0 runs the scenario's duration")
 	f.StringVar(&opts.MaxRequests, "max-requests", "500k", "request cap per point")
 	f.IntVar(&opts.Parallel, "parallel", 0, "points run at once (default: one per CPU); does not change the output")
-	f.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
+	addFormatFlag(f, &opts.Format, &analysis.SweepReport{})
 	f.BoolVar(&opts.FailOnSLO, "fail-on-slo", false, "exit with status 3 when some load in the range fails the SLO")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
 	f.StringVar(&opts.PlotDir, "plot", "", "write PNG and SVG figures (latency, utilization, errors, cost against load) into this directory")
@@ -87,9 +88,6 @@ func (o *sweepOptions) spec() (analysis.SweepSpec, error) {
 	}
 	if o.Points < 2 {
 		return spec, usageError{fmt.Errorf("--points must be at least 2, got %d", o.Points)}
-	}
-	if o.Format != "table" && o.Format != "json" && o.Format != "csv" {
-		return spec, usageError{fmt.Errorf("--format must be table, json or csv, got %q", o.Format)}
 	}
 	var err error
 	switch {
@@ -154,14 +152,9 @@ func runSweep(opts *sweepOptions) error {
 	sw, err := analysis.Sweep(s, spec)
 	bar.finish()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	if opts.Format == "csv" {
-		err = sw.WriteCSV(opts.Out)
-	} else {
-		err = writeResult(opts.Out, opts.Format, sw)
-	}
-	if err != nil {
+	if err := output.Write(opts.Out, opts.Format, sw); err != nil {
 		return err
 	}
 	if err := writePlots(opts.PlotDir, opts.Err, plots.SweepFigures(sw)); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios/analysis"
 	"github.com/scalesim/scalesim/units"
@@ -18,7 +19,7 @@ type timelineOptions struct {
 	Precision   string
 	MaxRequests string
 	Parallel    int
-	Format      string
+	Format      output.Format
 	PlotDir     string
 	Quiet       bool
 	Sets        []string
@@ -27,7 +28,7 @@ type timelineOptions struct {
 
 func newTimelineCmd(stdout, stderr io.Writer, runF func(*timelineOptions) error) *cobra.Command {
 	opts := &timelineOptions{Out: stdout, Err: stderr}
-	cmd := &cobra.Command{
+	cmd := command(&cobra.Command{
 		Use:   "timeline [FILE | BUILTIN]",
 		Short: "Follow the workload's user growth: when each node saturates, when the SLO breaks, cost by month",
 		Long: `Sample the workload's growth curve (workload.growth: {from, to, over, curve})
@@ -41,13 +42,13 @@ breached, and the monthly cost along the way.`,
 			}
 			return runF(opts)
 		},
-	}
+	})
 	f := cmd.Flags()
 	f.StringVar(&opts.Every, "every", "1w", "calendar time between samples, e.g. 1w, 1mo")
 	f.StringVar(&opts.Precision, "precision", "2%", "stop each sample when the mean latency's 95% CI is within this share")
 	f.StringVar(&opts.MaxRequests, "max-requests", "500k", "request cap per sample")
 	f.IntVar(&opts.Parallel, "parallel", 0, "samples run at once (default: one per CPU); does not change the output")
-	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	addFormatFlag(f, &opts.Format, &analysis.TimelineReport{})
 	f.StringVar(&opts.PlotDir, "plot", "", "write users, p99 and cost by month (PNG and SVG) into this directory")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
@@ -57,9 +58,6 @@ breached, and the monthly cost along the way.`,
 // spec turns the flags into a timeline specification.
 func (o *timelineOptions) spec() (analysis.TimelineSpec, error) {
 	var spec analysis.TimelineSpec
-	if o.Format != "table" && o.Format != "json" {
-		return spec, usageError{fmt.Errorf("--format must be table or json, got %q", o.Format)}
-	}
 	every, err := units.ParsePeriod(o.Every)
 	if err != nil || every <= 0 {
 		return spec, usageError{fmt.Errorf("--every: want a period such as 1w or 1mo, got %q", o.Every)}
@@ -86,9 +84,9 @@ func runTimeline(opts *timelineOptions) error {
 	tl, err := analysis.Timeline(s, spec)
 	bar.finish()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	if err := writeResult(opts.Out, opts.Format, tl); err != nil {
+	if err := output.Write(opts.Out, opts.Format, tl); err != nil {
 		return err
 	}
 	return writePlots(opts.PlotDir, opts.Err, plots.TimelineFigures(tl))

@@ -11,7 +11,7 @@ import (
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	return command(&cobra.Command{
 		Use:   "validate FILE | BUILTIN",
 		Short: "Check a scenario file and report every problem as FILE:LINE:COL",
 		Args:  cobra.ExactArgs(1),
@@ -24,11 +24,11 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 				s.Source, s.Name, len(s.Topology.Nodes), strings.Join(s.Topology.Names(), ", "), s.Topology.Entry, s.Workload.Describe())
 			return err
 		},
-	}
+	})
 }
 
 func newListCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	return command(&cobra.Command{
 		Use:   "list",
 		Short: "List the built-in scenarios",
 		Args:  cobra.NoArgs,
@@ -42,11 +42,11 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 			}
 			return nil
 		},
-	}
+	})
 }
 
 func newShowCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	return command(&cobra.Command{
 		Use:   "show BUILTIN",
 		Short: "Print a built-in scenario's YAML, to copy and edit",
 		Args:  cobra.ExactArgs(1),
@@ -58,7 +58,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 			_, err = stdout.Write(src)
 			return err
 		},
-	}
+	})
 }
 
 // firstComment returns the text of the leading comment lines of a file.

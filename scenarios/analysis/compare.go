@@ -68,7 +68,7 @@ var compared = []metric{
 // parallel; the result does not depend on it.
 func Compare(a, b *scenarios.Scenario, seeds, parallel int) (*Comparison, error) {
 	if seeds < 1 {
-		return nil, fmt.Errorf("analysis: compare needs at least one seed, got %d", seeds)
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: compare needs at least one seed, got %d", seeds))
 	}
 	var scens []*scenarios.Scenario
 	for i := range seeds {

@@ -211,7 +211,7 @@ func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 		spec.Points = DefaultSweepPoints
 	}
 	if spec.Points < 2 {
-		return spec, fmt.Errorf("analysis: a sweep needs at least 2 points, got %d", spec.Points)
+		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep needs at least 2 points, got %d", spec.Points))
 	}
 	if spec.MaxRequests == 0 {
 		spec.MaxRequests = s.Run.MaxRequests
@@ -231,11 +231,11 @@ func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 			case s.Workload.Users != nil:
 				base = s.Workload.Users.Users
 			default:
-				return spec, fmt.Errorf("analysis: %s has no users model; sweep the rate instead", s.Name)
+				return spec, scenarios.Invalid(fmt.Errorf("analysis: %s has no users model; sweep the rate instead", s.Name))
 			}
 		}
 		if base <= 0 {
-			return spec, fmt.Errorf("analysis: %s has no %s to sweep around; give a range", s.Name, spec.Axis)
+			return spec, scenarios.Invalid(fmt.Errorf("analysis: %s has no %s to sweep around; give a range", s.Name, spec.Axis))
 		}
 		if spec.From == 0 {
 			spec.From = base / 100
@@ -245,7 +245,7 @@ func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 		}
 	}
 	if !(spec.From > 0) || !(spec.To > spec.From) || math.IsInf(spec.To, 0) {
-		return spec, fmt.Errorf("analysis: a sweep range must run from a positive value up to a larger one, got %g..%g", spec.From, spec.To)
+		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep range must run from a positive value up to a larger one, got %g..%g", spec.From, spec.To))
 	}
 	return spec, nil
 }
@@ -289,7 +289,7 @@ func (spec SweepSpec) at(s *scenarios.Scenario, v float64) (*scenarios.Scenario,
 		err = c.Workload.SetRate(v)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("analysis: sweeping %s: %w", s.Name, err)
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: sweeping %s: %w", s.Name, err))
 	}
 	return c, nil
 }

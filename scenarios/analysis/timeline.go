@@ -59,7 +59,7 @@ type TimelineEvent struct {
 func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error) {
 	g := s.Workload.Growth
 	if g == nil {
-		return nil, fmt.Errorf("analysis: %s has no workload.growth to follow", s.Name)
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: %s has no workload.growth to follow", s.Name))
 	}
 	if spec.Every <= 0 {
 		spec.Every = units.Week
@@ -73,7 +73,7 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 	}
 	const maxSamples = 1000
 	if len(times) > maxSamples {
-		return nil, fmt.Errorf("analysis: %d samples asked for; at most %d (sample less often)", len(times), maxSamples)
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: %d samples asked for; at most %d (sample less often)", len(times), maxSamples))
 	}
 	sweep := SweepSpec{Axis: AxisUsers, Precision: spec.Precision, MaxRequests: spec.MaxRequests}
 	scens := make([]*scenarios.Scenario, len(times))

@@ -179,8 +179,8 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 	ex.Envelope = append(ex.Envelope, Check{"latency", estimate, sim})
 }
 
-// WriteText writes the explanation for people.
-func (ex *Explanation) WriteText(w io.Writer) error {
+// WriteTable writes the explanation for people, in sentences.
+func (ex *Explanation) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s at %s\n\n", ex.Scenario, ex.Load)
 	if len(ex.Limits) > 0 {

@@ -51,7 +51,7 @@ func TestExplain(t *testing.T) {
 				}
 			}
 			var b bytes.Buffer
-			if err := ex.WriteText(&b); err != nil || !strings.Contains(b.String(), "What saturates first: "+c.first) {
+			if err := ex.WriteTable(&b); err != nil || !strings.Contains(b.String(), "What saturates first: "+c.first) {
 				t.Errorf("text:\n%s", b.String())
 			}
 		})

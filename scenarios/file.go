@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
@@ -130,21 +131,12 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	}
 	if m.Has("name") {
 		s.Name, _ = d.String(m.Get("name"))
-	} else {
-		d.Errorf(root, "the scenario needs a name")
 	}
-	if !m.Has("workload") {
-		d.Errorf(root, "the scenario needs a workload")
-		s.Workload = &workloads.Spec{}
-	} else {
+	if m.Has("workload") {
 		s.Workload = workloads.Decode(d, m.Get("workload"))
 	}
-	if !m.Has("nodes") {
-		d.Errorf(root, "the scenario needs nodes")
-	} else {
-		s.Topology = topology.Decode(d, m.Get("nodes"), m.Get("entry"), s.Workload.ClassNames())
-		// Keys given but invalid are reported already.
-		s.Topology.CheckKeys(d, yamlfile.Find(m.Get("workload"), "keys") != nil)
+	if m.Has("nodes") {
+		s.Topology = topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 	}
 	if m.Has("network") {
 		if net, ok := d.Mapping(m.Get("network"), "network", "latency"); ok && net.Has("latency") {
@@ -153,10 +145,59 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	}
 	s.SLO = decodeSLO(d, m.Get("slo"))
 	s.Run = decodeRun(d, m.Get("run"))
+	d.Place(root, s.Validate())
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Validate checks the scenario without regard to how it was written: its
+// workload, its topology against the workload's classes and keys, its
+// objectives and its run settings. Each error is a *field.Error naming the
+// field it concerns by its path, such as nodes.app.instances; Parse shows
+// them at their FILE:LINE:COL. Run refuses a scenario with errors.
+func (s *Scenario) Validate() []error {
+	e := field.New()
+	if s.Name == "" {
+		e.Add("name", "the scenario needs a name")
+	}
+	var errs []error
+	classes, hasKeys := []string{workloads.DefaultClass}, false
+	if s.Workload == nil {
+		e.Add("workload", "the scenario needs a workload")
+	} else {
+		errs = append(errs, field.Prefix("workload", s.Workload.Validate())...)
+		classes, hasKeys = s.Workload.ClassNames(), s.Workload.Keys != nil
+	}
+	if s.Topology == nil {
+		e.Add("nodes", "the scenario needs nodes")
+	} else {
+		errs = append(errs, s.Topology.Validate(classes, hasKeys)...)
+	}
+	slo := e.In("slo")
+	for _, k := range SLOStatistics {
+		if v, ok := s.SLO.Latency[k]; ok && !(v > 0) {
+			slo.Add(k, "slo %s must be positive", k)
+		}
+	}
+	if r := s.SLO.ErrorRate; r != -1 && !(r >= 0 && r <= 1) {
+		slo.Add("error_rate", "slo error_rate must be a share between 0 and 1 (or -1 for none), got %g", r)
+	}
+	run := e.In("run")
+	if !(s.Run.Duration > 0) {
+		run.Add("duration", "duration must be positive")
+	}
+	if s.Run.Warmup != -1 && !(s.Run.Warmup >= 0) {
+		run.Add("warmup", "warmup must not be negative (or -1 for a tenth of the duration)")
+	}
+	if s.Run.MaxRequests < 1 {
+		run.Add("max_requests", "max_requests must be at least 1, got %d", s.Run.MaxRequests)
+	}
+	if s.Run.MaxInFlight < 1 {
+		run.Add("max_in_flight", "max_in_flight must be at least 1, got %d", s.Run.MaxInFlight)
+	}
+	return append(e.List(), errs...)
 }
 
 func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
@@ -170,11 +211,7 @@ func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
 	}
 	for _, k := range SLOStatistics {
 		if m.Has(k) {
-			v, ok := d.Duration(m.Get(k), "slo "+k)
-			if ok && v <= 0 {
-				d.Errorf(m.Get(k), "slo %s must be positive", k)
-			}
-			slo.Latency[k] = v
+			slo.Latency[k], _ = d.Duration(m.Get(k), "slo "+k)
 		}
 	}
 	if m.Has("error_rate") {
@@ -186,32 +223,31 @@ func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
 func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 	r := RunSpec{Seed: DefaultSeed, Duration: DefaultDuration, Warmup: -1,
 		MaxRequests: DefaultMaxRequests, MaxInFlight: DefaultMaxInFlight}
-	if n != nil {
-		m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_in_flight")
-		if ok {
-			if m.Has("seed") {
-				if s, ok := d.Int(m.Get("seed"), "seed", 0); ok {
-					r.Seed = uint64(s)
-				}
-			}
-			if m.Has("warmup") {
-				r.Warmup, _ = d.Duration(m.Get("warmup"), "warmup")
-			}
-			if m.Has("duration") {
-				if v, ok := d.Duration(m.Get("duration"), "duration"); ok && v <= 0 {
-					d.Errorf(m.Get("duration"), "duration must be positive")
-				} else if ok {
-					r.Duration = v
-				}
-			}
-			if m.Has("max_requests") {
-				if v, ok := d.Count(m.Get("max_requests"), "max_requests"); ok {
-					r.MaxRequests = int64(math.Min(v, math.MaxInt64/2))
-				}
-			}
-			if m.Has("max_in_flight") {
-				r.MaxInFlight, _ = d.Int(m.Get("max_in_flight"), "max_in_flight", 1)
-			}
+	m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_in_flight")
+	if !ok {
+		return r
+	}
+	if m.Has("seed") {
+		if s, ok := d.Int(m.Get("seed"), "seed", 0); ok {
+			r.Seed = uint64(s)
+		}
+	}
+	if m.Has("warmup") {
+		r.Warmup, _ = d.Duration(m.Get("warmup"), "warmup")
+	}
+	if m.Has("duration") {
+		if v, ok := d.Duration(m.Get("duration"), "duration"); ok {
+			r.Duration = v
+		}
+	}
+	if m.Has("max_requests") {
+		if v, ok := d.Count(m.Get("max_requests"), "max_requests"); ok {
+			r.MaxRequests = int64(math.Min(v, math.MaxInt64/2))
+		}
+	}
+	if m.Has("max_in_flight") {
+		if v, ok := d.Int(m.Get("max_in_flight"), "max_in_flight", math.MinInt); ok {
+			r.MaxInFlight = v
 		}
 	}
 	return r

@@ -77,7 +77,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad error rate", "error_rate: 0.1%", "error_rate: 150%", `22:31: slo error_rate: 150 is not between 0 and 1`},
 		{"duplicate key", "    instances: 2", "    instances: 2\n    instances: 3", `14:5: node app (service): "instances" is given twice (first at line 13)`},
 		{"overlapping rate changes", "  mix: {read: 0.9, write: 0.1}", "  mix: {read: 0.9, write: 0.1}\n  shape:\n    - ramp: {from: 10s, to: 60s, rate: 20}\n    - step: {at: 30s, rate: 5}",
-			`7:7: this rate change starts before the change at line 6 has finished`},
+			`7:7: this rate change starts before shape entry 1 has finished`},
 		{"yaml syntax", "nodes:\n  lb:", "nodes:\n  lb: [", `syntax error`},
 		{"LB targets a balancer", "targets: app", "targets: lb", `10:14: load balancer lb can only target services; lb is a load_balancer`},
 	}

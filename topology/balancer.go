@@ -5,16 +5,15 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
-	"gopkg.in/yaml.v3"
 )
 
 // Balancer spreads requests over the instances of its target services.
 type Balancer struct {
 	Algorithm string
 	Targets   []string
-	pos       *yaml.Node
 }
 
 // Load-balancing algorithms.
@@ -49,7 +48,7 @@ func (*Balancer) NeedsKeys() bool { return false }
 func (b *Balancer) Downstream() []Target {
 	var out []Target
 	for _, t := range b.Targets {
-		out = append(out, Target{To: t, Want: &serviceKind, pos: b.pos})
+		out = append(out, Target{To: t, Want: &serviceKind, Field: []string{"targets"}})
 	}
 	return out
 }
@@ -58,23 +57,25 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	b := &Balancer{Algorithm: DefaultAlgo}
 	if m.Has("algorithm") {
 		if a, ok := d.String(m.Get("algorithm")); ok {
-			if !contains(Algorithms, a) {
-				d.Errorf(m.Get("algorithm"), "load balancer %s: unknown algorithm %q (one of %s)%s",
-					name, a, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(a, Algorithms))
-			}
 			b.Algorithm = a
 		}
 	}
-	if !m.Has("targets") {
-		d.Errorf(m.Key("kind"), "load balancer %s needs targets: the service(s) it spreads requests over", name)
-		return b
+	if m.Has("targets") {
+		b.Targets = decodeNames(d, m.Get("targets"), "targets")
 	}
-	b.Targets = decodeNames(d, m.Get("targets"), "targets")
-	b.pos = m.Get("targets")
 	return b
 }
 
-func (*Balancer) check(*checker) {}
+// validate implements Spec: a known algorithm and some targets.
+func (b *Balancer) validate(e field.Errors, c *checker) {
+	if !contains(Algorithms, b.Algorithm) {
+		e.Add("algorithm", "load balancer %s: unknown algorithm %q (one of %s)%s",
+			c.node.Name, b.Algorithm, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(b.Algorithm, Algorithms))
+	}
+	if len(b.Targets) == 0 {
+		e.Add("targets", "load balancer %s needs targets: the service(s) it spreads requests over", c.node.Name)
+	}
+}
 
 // HitRatio implements Analytic.
 func (*Balancer) HitRatio(Solver, string) (float64, bool) { return 0, false }

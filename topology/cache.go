@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -68,8 +69,6 @@ func (*Cache) NeedsKeys() bool { return true }
 // origin on a miss).
 func (*Cache) Downstream() []Target { return nil }
 
-func (*Cache) check(*checker) {}
-
 // defaultCacheTime is the service time of a cache node when the file gives
 // none: an in-memory lookup with its round trip inside the server.
 var defaultCacheTime = sim.Constant{Value: 200e-6}
@@ -78,10 +77,10 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	c := &Cache{Nodes: 1, VNodes: DefaultVNodes, Eviction: EvictLRU, Workers: 1, Queue: Unlimited,
 		ServiceTime: defaultCacheTime, FlushInterval: 1}
 	what := "cache " + name
-	intField(d, m, "nodes", what, &c.Nodes, 1, MaxInstances)
-	intField(d, m, "vnodes", what, &c.VNodes, 1, 10_000)
-	intField(d, m, "workers", what, &c.Workers, 1, 1<<20)
-	intField(d, m, "queue", what, &c.Queue, 0, math.MaxInt32)
+	intField(d, m, "nodes", what, &c.Nodes)
+	intField(d, m, "vnodes", what, &c.VNodes)
+	intField(d, m, "workers", what, &c.Workers)
+	queueField(d, m, what, &c.Queue)
 	switch {
 	case m.Has("capacity") && m.Has("memory"):
 		d.Errorf(m.Key("memory"), "%s: give capacity (keys per node) or memory with item_size, not both", what)
@@ -106,31 +105,44 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 				d.Errorf(m.Get("memory"), "%s: memory holds no item of %s", what, m.Get("item_size").Value)
 			}
 		}
-	default:
-		d.Errorf(m.Key("kind"), "%s needs a capacity (keys per node), e.g. capacity: 100k", what)
 	}
-	if c.Capacity >= 1 && c.Capacity*c.Nodes > MaxCacheKeys {
-		d.Errorf(m.Node, "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
-			what, c.Capacity*c.Nodes, MaxCacheKeys)
-	}
-	if m.Has("eviction") {
-		c.Eviction = d.OneOf(m.Get("eviction"), "eviction", Evictions...)
-	}
+	stringField(d, m, "eviction", &c.Eviction)
 	durationField(d, m, "ttl", what, &c.TTL)
 	distField(d, m, "service_time", what, &c.ServiceTime)
 	if m.Has("coalesce") {
 		c.Coalesce, _ = d.Bool(m.Get("coalesce"))
 	}
 	durationField(d, m, "flush_interval", what, &c.FlushInterval)
-	if m.Has("flush_interval") && c.FlushInterval <= 0 {
-		d.Errorf(m.Get("flush_interval"), "%s flush_interval must be positive", what)
-	}
 	distField(d, m, "failures", what, &c.Failures)
-	if c.Failures != nil && c.Failures.Mean() < MinFailureInterval {
-		d.Errorf(m.Get("failures"), "%s: failures must be at least %gs apart on average", what, MinFailureInterval)
-	}
-	checkRing(d, m, what, c.Nodes, c.VNodes)
 	return c
+}
+
+// validate implements Spec: sizes, a capacity the simulation can hold, a
+// known eviction policy, a flush period and failures far enough apart.
+func (c *Cache) validate(e field.Errors, ck *checker) {
+	what := "cache " + ck.node.Name
+	inRange(e, "nodes", what, c.Nodes, 1, MaxInstances)
+	inRange(e, "vnodes", what, c.VNodes, 1, 10_000)
+	inRange(e, "workers", what, c.Workers, 1, 1<<20)
+	checkQueue(e, what, c.Queue)
+	switch {
+	case c.Capacity < 1:
+		e.Add("capacity", "%s needs a capacity (keys per node), e.g. capacity: 100k", what)
+	case c.Capacity*c.Nodes > MaxCacheKeys:
+		e.Add("", "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
+			what, c.Capacity*c.Nodes, MaxCacheKeys)
+	}
+	oneOf(e, "eviction", "eviction", c.Eviction, Evictions)
+	if c.ServiceTime == nil {
+		e.Add("service_time", "%s needs a service_time", what)
+	}
+	if c.FlushInterval <= 0 {
+		e.Add("flush_interval", "%s flush_interval must be positive", what)
+	}
+	if c.Failures != nil && c.Failures.Mean() < MinFailureInterval {
+		e.Add("failures", "%s: failures must be at least %gs apart on average", what, MinFailureInterval)
+	}
+	checkRing(e, what, c.Nodes, c.VNodes)
 }
 
 // HitRatio implements Analytic: over all its nodes' capacity.

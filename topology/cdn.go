@@ -6,8 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -20,13 +19,11 @@ type CDN struct {
 	Origin string
 	// Classes are the cached (static) classes; empty means every class.
 	Classes       []string
-	Capacity      int     // objects at the edge
-	TTL           float64 // seconds an object stays fresh; 0 forever
-	EdgeLatency   sim.Dist
-	OriginLatency sim.Dist
-	ObjectSize    float64 // bytes per response, for egress
-	classesPos    *yaml.Node
-	originPos     *yaml.Node
+	Capacity      int      // objects at the edge
+	TTL           float64  // seconds an object stays fresh; 0 forever
+	EdgeLatency   sim.Dist // to the user; nil is none
+	OriginLatency sim.Dist // to the origin, on a miss; nil is none
+	ObjectSize    float64  // bytes per response, for egress
 }
 
 var cdnKind = Kind{
@@ -51,12 +48,23 @@ func (c *CDN) Downstream() []Target {
 	if c.Origin == "" {
 		return nil
 	}
-	return []Target{{To: c.Origin, pos: c.originPos}}
+	return []Target{{To: c.Origin, Field: []string{"origin"}}}
 }
 
-// check implements Spec: the cached classes must be the workload's.
-func (c *CDN) check(ck *checker) {
-	ck.unknownClasses(c.classesPos, c.Classes, "cdn "+ck.node.Name+" caches")
+// validate implements Spec: an origin, a capacity the simulation can hold,
+// and cached classes of the workload.
+func (c *CDN) validate(e field.Errors, ck *checker) {
+	what := "cdn " + ck.node.Name
+	if c.Origin == "" {
+		e.Add("origin", "%s needs an origin: the node misses go to", what)
+	}
+	switch {
+	case c.Capacity < 1:
+		e.Add("capacity", "%s needs a capacity: the objects each edge holds", what)
+	case c.Capacity > MaxCacheKeys:
+		e.Add("capacity", "%s capacity is at most %d objects", what, MaxCacheKeys)
+	}
+	ck.unknownClasses(e, "classes", c.Classes, what+" caches")
 }
 
 // caches says whether the CDN caches the class called class.
@@ -65,26 +73,16 @@ func (c *CDN) caches(class string) bool { return len(c.Classes) == 0 || contains
 func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	c := &CDN{}
 	what := "cdn " + name
-	if !m.Has("origin") {
-		d.Errorf(m.Key("kind"), "%s needs an origin: the node misses go to", what)
-	} else {
-		c.Origin, _ = d.String(m.Get("origin"))
-		c.originPos = m.Get("origin")
-	}
+	stringField(d, m, "origin", &c.Origin)
 	if m.Has("classes") {
 		c.Classes = decodeNames(d, m.Get("classes"), "classes")
-		c.classesPos = m.Get("classes")
 	}
-	if !m.Has("capacity") {
-		d.Errorf(m.Key("kind"), "%s needs a capacity: the objects each edge holds", what)
-	} else if v, ok := d.Count(m.Get("capacity"), what+" capacity"); ok {
-		c.Capacity = int(math.Min(v, MaxCacheKeys))
-		if v > MaxCacheKeys {
-			d.Errorf(m.Get("capacity"), "%s capacity is at most %d objects", what, MaxCacheKeys)
+	if m.Has("capacity") {
+		if v, ok := d.Count(m.Get("capacity"), what+" capacity"); ok {
+			c.Capacity = int(math.Min(v, MaxCacheKeys+1))
 		}
 	}
 	durationField(d, m, "ttl", what, &c.TTL)
-	c.EdgeLatency, c.OriginLatency = sim.Constant{}, sim.Constant{}
 	distField(d, m, "edge_latency", what, &c.EdgeLatency)
 	distField(d, m, "origin_latency", what, &c.OriginLatency)
 	if m.Has("object_size") {
@@ -174,7 +172,7 @@ func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[clas
 func (c *cdn) accept(j *job) {
 	c.requests++
 	j.owner = c
-	delay := c.spec.EdgeLatency.Sample(c.rng)
+	delay := sample(c.spec.EdgeLatency, c.rng)
 	if c.isCached(j.req.Class) {
 		c.cachedRequests++
 		if c.store.get(j.req.Key, c.net.k.Now()) {
@@ -187,7 +185,7 @@ func (c *cdn) accept(j *job) {
 	c.originFetches++
 	child := c.net.newJob(j.req, j)
 	child.op, child.dest = j.op, c.origin
-	delay += c.spec.OriginLatency.Sample(c.rng)
+	delay += sample(c.spec.OriginLatency, c.rng)
 	c.net.k.After(delay, c.net, opDeliver, child)
 }
 

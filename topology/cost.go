@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 )
 
@@ -89,14 +90,14 @@ func CatalogueNames() []string { return slices.Sorted(maps.Keys(Catalogue)) }
 
 // decodePrice reads a node's instance (a catalogue entry) and cost
 // {hourly, per_gb, per_million_requests}, which overrides the entry.
-func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, n *Node) Price {
+func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, node string, k *Kind) Price {
 	var p Price
 	if m.Has("instance") {
 		if name, ok := d.String(m.Get("instance")); ok {
 			entry, known := Catalogue[name]
 			if !known {
 				d.Errorf(m.Get("instance"), "node %s: instance %q is not in the price catalogue%s; give cost: {hourly: ...} instead",
-					n.Name, name, yamlfile.DidYouMean(name, CatalogueNames()))
+					node, name, yamlfile.DidYouMean(name, CatalogueNames()))
 			}
 			p = entry
 			p.Instance = name
@@ -105,7 +106,7 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, n *Node) Price {
 	if !m.Has("cost") {
 		return p
 	}
-	c, ok := d.Mapping(m.Get("cost"), "cost of "+n.Name, "hourly", "per_gb", "per_million_requests")
+	c, ok := d.Mapping(m.Get("cost"), "cost of "+node, "hourly", "per_gb", "per_million_requests")
 	if !ok {
 		return p
 	}
@@ -116,13 +117,11 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, n *Node) Price {
 		if !c.Has(f.key) {
 			continue
 		}
-		if v, ok := d.Float(c.Get(f.key)); ok && v < 0 {
-			d.Errorf(c.Get(f.key), "cost %s must not be negative", f.key)
-		} else {
+		if v, ok := d.Float(c.Get(f.key)); ok {
 			*f.to = v
 		}
 	}
-	if c.Has("per_gb") && !n.Kind().Egress {
+	if c.Has("per_gb") && !k.Egress {
 		var measure []string
 		for _, name := range Kinds() {
 			if registry[name].Egress {
@@ -132,4 +131,16 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, n *Node) Price {
 		d.Errorf(c.Key("per_gb"), "per_gb prices egress, which only %s measures", strings.Join(measure, " or "))
 	}
 	return p
+}
+
+// validate records a negative price, under the node's cost.
+func (p Price) validate(e field.Errors) {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"hourly", p.Hourly}, {"per_gb", p.PerGB}, {"per_million_requests", p.PerMillion}} {
+		if f.v < 0 {
+			e.Add(f.key, "cost %s must not be negative", f.key)
+		}
+	}
 }

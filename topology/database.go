@@ -3,11 +3,11 @@ package topology
 import (
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -72,55 +72,37 @@ func (db *Database) NeedsKeys() bool { return db.Shards > 1 }
 // Downstream implements Spec: a database calls nothing.
 func (*Database) Downstream() []Target { return nil }
 
-func (*Database) check(*checker) {}
-
 func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	db := &Database{Shards: 1, Partition: PartitionHash, VNodes: DefaultVNodes, ReadFrom: ReadReplicas,
 		Workers: 1, Queue: Unlimited}
 	what := "database " + name
-	intField(d, m, "shards", what, &db.Shards, 1, MaxDatabaseNodes)
-	intField(d, m, "replicas", what, &db.Replicas, 0, MaxDatabaseNodes)
-	if db.Shards*(1+db.Replicas) > MaxDatabaseNodes {
-		d.Errorf(m.Node, "%s has %d servers (shards × (1 + replicas)); at most %d are simulated",
-			what, db.Shards*(1+db.Replicas), MaxDatabaseNodes)
-	}
-	if m.Has("partition") {
-		db.Partition = d.OneOf(m.Get("partition"), "partition", Partitions...)
-	}
-	intField(d, m, "vnodes", what, &db.VNodes, 1, 10_000)
-	if m.Has("read_from") {
-		db.ReadFrom = d.OneOf(m.Get("read_from"), "read_from", ReadReplicas, ReadPrimary, ReadAny)
-	}
+	intField(d, m, "shards", what, &db.Shards)
+	intField(d, m, "replicas", what, &db.Replicas)
+	stringField(d, m, "partition", &db.Partition)
+	intField(d, m, "vnodes", what, &db.VNodes)
+	stringField(d, m, "read_from", &db.ReadFrom)
 	distField(d, m, "replication_lag", what, &db.ReplicationLag)
 	durationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
-	intField(d, m, "pool", what, &db.Pool, 1, 1<<20)
-	distField(d, m, "connect_time", what, &db.ConnectTime)
-	if m.Has("pool") && m.Has("connect_time") {
-		d.Errorf(m.Key("connect_time"), "%s: connect_time is paid only without a pool; give one or the other", what)
+	if m.Has("pool") {
+		// 0 is the model's "no pool", which a file says by leaving it out.
+		db.Pool, _ = d.Int(m.Get("pool"), what+" pool", 1)
 	}
+	distField(d, m, "connect_time", what, &db.ConnectTime)
+	// workers and cores are two spellings of one setting.
 	if m.Has("workers") && m.Has("cores") {
 		d.Errorf(m.Key("cores"), "%s: workers and cores say the same thing; give one", what)
 	}
-	intField(d, m, "workers", what, &db.Workers, 1, 1<<20)
-	intField(d, m, "cores", what, &db.Workers, 1, 1<<20)
-	intField(d, m, "queue", what, &db.Queue, 0, math.MaxInt32)
-	if db.Replicas == 0 {
-		for _, k := range []string{"replication_lag", "read_your_writes"} {
-			if m.Has(k) {
-				d.Errorf(m.Key(k), "%s: %s needs replicas", what, k)
-			}
-		}
+	intField(d, m, "workers", what, &db.Workers)
+	if m.Has("cores") {
+		db.Workers, _ = d.Int(m.Get("cores"), what+" cores", 1)
 	}
-	if db.Partition == PartitionConsistent {
-		checkRing(d, m, what, db.Shards, db.VNodes)
-	}
+	queueField(d, m, what, &db.Queue)
 	if db.Shards == 1 && (m.Has("partition") || m.Has("vnodes")) {
 		d.Errorf(m.Key("kind"), "%s: partition and vnodes need shards: N (more than 1)", what)
 	}
 	st := m.Get("service_time")
 	switch {
 	case st == nil:
-		d.Errorf(m.Key("kind"), "%s needs a service_time: a distribution, or {read: ..., write: ...}", what)
 	case yamlfile.Find(st, "dist") != nil || st.Kind != yaml.MappingNode:
 		db.ReadTime = d.Dist(st, what+" service_time", yamlfile.Seconds)
 		db.WriteTime = db.ReadTime
@@ -138,6 +120,45 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		distField(d, times, "write", what+" service_time", &db.WriteTime)
 	}
 	return db
+}
+
+// validate implements Spec: sizes the simulation can hold, known
+// partitioning and read routing, settings that need replicas or exclude a
+// pool, and service times.
+func (db *Database) validate(e field.Errors, c *checker) {
+	what := "database " + c.node.Name
+	okShards, okReplicas := db.Shards >= 1 && db.Shards <= MaxDatabaseNodes, db.Replicas >= 0 && db.Replicas <= MaxDatabaseNodes
+	inRange(e, "shards", what, db.Shards, 1, MaxDatabaseNodes)
+	inRange(e, "replicas", what, db.Replicas, 0, MaxDatabaseNodes)
+	if okShards && okReplicas && db.Units() > MaxDatabaseNodes {
+		e.Add("", "%s has %d servers (shards × (1 + replicas)); at most %d are simulated", what, db.Units(), MaxDatabaseNodes)
+	}
+	oneOf(e, "partition", "partition", db.Partition, Partitions)
+	inRange(e, "vnodes", what, db.VNodes, 1, 10_000)
+	oneOf(e, "read_from", "read_from", db.ReadFrom, []string{ReadReplicas, ReadPrimary, ReadAny})
+	inRange(e, "pool", what, db.Pool, 0, 1<<20)
+	if db.Pool > 0 && db.ConnectTime != nil {
+		e.AddAtKey("connect_time", "%s: connect_time is paid only without a pool; give one or the other", what)
+	}
+	inRange(e, "workers", what, db.Workers, 1, 1<<20)
+	checkQueue(e, what, db.Queue)
+	if db.Replicas == 0 {
+		if db.ReplicationLag != nil {
+			e.AddAtKey("replication_lag", "%s: replication_lag needs replicas", what)
+		}
+		if db.ReadYourWrites > 0 {
+			e.AddAtKey("read_your_writes", "%s: read_your_writes needs replicas", what)
+		}
+	}
+	if db.Partition == PartitionConsistent && okShards {
+		checkRing(e, what, db.Shards, db.VNodes)
+	}
+	switch {
+	case db.ReadTime == nil:
+		e.Add("service_time", "%s needs a service_time: a distribution, or {read: ..., write: ...}", what)
+	case db.WriteTime == nil:
+		e.In("service_time").Add("write", "%s service_time needs write", what)
+	}
 }
 
 // HitRatio implements Analytic.

@@ -2,8 +2,10 @@ package topology
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -23,25 +25,72 @@ const (
 )
 
 // checkRing reports a hash ring too large to build.
-func checkRing(d *yamlfile.Decoder, m yamlfile.Map, what string, parts, vnodes int) {
+func checkRing(e field.Errors, what string, parts, vnodes int) {
 	if parts*vnodes > MaxRingPoints {
-		d.Errorf(m.Node, "%s: %d × %d virtual nodes make a hash ring of %d points; at most %d are simulated",
+		e.Add("", "%s: %d × %d virtual nodes make a hash ring of %d points; at most %d are simulated",
 			what, parts, vnodes, parts*vnodes, MaxRingPoints)
 	}
 }
 
-// intField decodes an optional integer field with a minimum and maximum.
-func intField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *int, minimum, maximum int) {
-	if !m.Has(key) {
-		return
+// intField decodes an optional whole number; its range is for the model's
+// validation to check.
+func intField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *int) {
+	if m.Has(key) {
+		if v, ok := d.Int(m.Get(key), what+" "+key, math.MinInt); ok {
+			*to = v
+		}
 	}
-	v, ok := d.Int(m.Get(key), what+" "+key, minimum)
-	if ok && v > maximum {
-		d.Errorf(m.Get(key), "%s %s is at most %d", what, key, maximum)
-		return
+}
+
+// atLeast records an error if the field key of what is below minimum.
+func atLeast(e field.Errors, key, what string, v, minimum int) {
+	if v < minimum {
+		e.Add(key, "%s %s must be at least %d, got %d", what, key, minimum, v)
 	}
-	if ok {
-		*to = v
+}
+
+// inRange records an error if the field key of what is outside
+// [minimum, maximum].
+func inRange(e field.Errors, key, what string, v, minimum, maximum int) {
+	atLeast(e, key, what, v, minimum)
+	if v > maximum {
+		e.Add(key, "%s %s is at most %d", what, key, maximum)
+	}
+}
+
+// queueField decodes a queue limit: 0 or more waiting places. A negative
+// number is refused here, since the model's Unlimited has no spelling in a
+// file but leaving the field out.
+func queueField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
+	if m.Has("queue") {
+		if v, ok := d.Int(m.Get("queue"), what+" queue", 0); ok {
+			*to = v
+		}
+	}
+}
+
+// checkQueue records an error for a queue limit that is neither Unlimited
+// nor a number of places the simulation can hold.
+func checkQueue(e field.Errors, what string, queue int) {
+	if queue != Unlimited {
+		inRange(e, "queue", what, queue, 0, math.MaxInt32)
+	}
+}
+
+// stringField decodes an optional name; which names are allowed is for the
+// model's validation to check.
+func stringField(d *yamlfile.Decoder, m yamlfile.Map, key string, to *string) {
+	if m.Has(key) {
+		if v, ok := d.String(m.Get(key)); ok {
+			*to = v
+		}
+	}
+}
+
+// oneOf records an error if v, the field key, is not one of options.
+func oneOf(e field.Errors, key, what, v string, options []string) {
+	if !contains(options, v) {
+		e.Add(key, "unknown %s %q (one of %s)%s", what, v, strings.Join(options, ", "), yamlfile.DidYouMean(v, options))
 	}
 }
 

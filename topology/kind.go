@@ -6,8 +6,7 @@ import (
 	"maps"
 	"slices"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 )
@@ -57,9 +56,10 @@ type Spec interface {
 	// Explainer is what explain says of it.
 	Explainer
 
-	// check reports what is wrong with the node in the context of the
-	// whole topology (classes its calls name, operations on other nodes).
-	check(c *checker)
+	// validate records what is wrong with the node's settings, alone and in
+	// the context of the whole topology (classes its calls name,
+	// operations on other nodes), under the node's path.
+	validate(e field.Errors, c *checker)
 	// build makes the node's runtime component on net.
 	build(net *Network, node *Node) component
 }
@@ -69,7 +69,9 @@ type Target struct {
 	To string
 	// Want, when not nil, is the only kind the target may be.
 	Want *Kind
-	pos  *yaml.Node
+	// Field is the path, below the node, of the setting that names it,
+	// such as calls.0.to.
+	Field []string
 }
 
 // Detail is a kind's own figures in a node's report, such as a cache's hit

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/scalesim/scalesim/sim"
 )
@@ -223,6 +224,14 @@ func (n *Network) send(j *job) {
 	}
 	j.dest = st.to
 	n.k.After(st.latency.Sample(st.rng), n, opDeliver, j)
+}
+
+// sample draws from d, or is 0 for a nil d (no delay).
+func sample(d sim.Dist, rng *rand.Rand) float64 {
+	if d == nil {
+		return 0
+	}
+	return d.Sample(rng)
 }
 
 // writes reports whether j is a write: by its op if that says, or else by

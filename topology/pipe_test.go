@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -37,15 +38,19 @@ func decodePipe(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	durationField(d, m, "delay", "pipe "+name, &p.Delay)
 	if m.Has("to") {
 		p.To, _ = d.String(m.Get("to"))
-		p.to = Target{To: p.To, pos: m.Get("to")}
+		p.to = Target{To: p.To, Field: []string{"to"}}
 	}
 	return p
 }
 
-func (*Pipe) Kind() *Kind      { return &pipeKind }
-func (*Pipe) Units() int       { return 1 }
-func (*Pipe) NeedsKeys() bool  { return false }
-func (*Pipe) check(c *checker) {}
+func (*Pipe) Kind() *Kind     { return &pipeKind }
+func (*Pipe) Units() int      { return 1 }
+func (*Pipe) NeedsKeys() bool { return false }
+func (p *Pipe) validate(e field.Errors, _ *checker) {
+	if !(p.Delay >= 0) {
+		e.Add("delay", "pipe delay must not be negative")
+	}
+}
 func (p *Pipe) Downstream() []Target {
 	if p.To == "" {
 		return nil

@@ -3,9 +3,12 @@ package topology
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -57,7 +60,6 @@ type Call struct {
 	// Latency is the network round trip of the call; nil takes the
 	// scenario's default.
 	Latency sim.Dist
-	pos     *yaml.Node
 }
 
 // Cache operations and write policies.
@@ -69,12 +71,14 @@ const (
 	WriteBack    = "write_back"
 )
 
-// walkCalls calls f on each call and each call nested in it, depth first.
-func walkCalls(calls []Call, f func(c *Call)) {
+// walkCalls calls f on each call and each call nested in it, depth first,
+// with the call's path below the node (calls.0.on_miss.1).
+func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 	for i := range calls {
-		f(&calls[i])
-		walkCalls(calls[i].OnMiss, f)
-		walkCalls(calls[i].Write, f)
+		at := append(slices.Clone(path), strconv.Itoa(i))
+		f(&calls[i], at)
+		walkCalls(calls[i].OnMiss, append(slices.Clone(at), "on_miss"), f)
+		walkCalls(calls[i].Write, append(slices.Clone(at), "write"), f)
 	}
 }
 
@@ -98,9 +102,9 @@ func (*Service) NeedsKeys() bool { return false }
 // Downstream implements Spec: every node its calls reach.
 func (s *Service) Downstream() []Target {
 	var out []Target
-	walkCalls(s.Calls, func(c *Call) {
+	walkCalls(s.Calls, []string{"calls"}, func(c *Call, at []string) {
 		if c.To != "" {
-			out = append(out, Target{To: c.To, pos: c.pos})
+			out = append(out, Target{To: c.To, Field: append(at, "to")})
 		}
 	})
 	return out
@@ -109,26 +113,13 @@ func (s *Service) Downstream() []Target {
 func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	s := &Service{Instances: 1, Workers: 1, Queue: Unlimited, Blocking: true}
 	what := "node " + name
-	if m.Has("instances") {
-		s.Instances, _ = d.Int(m.Get("instances"), what+" instances", 1)
-		if s.Instances > MaxInstances {
-			d.Errorf(m.Get("instances"), "%s: at most %d instances", what, MaxInstances)
-		}
-	}
-	if m.Has("workers") {
-		s.Workers, _ = d.Int(m.Get("workers"), what+" workers", 1)
-	}
-	if m.Has("queue") {
-		s.Queue, _ = d.Int(m.Get("queue"), what+" queue", 0)
-	}
+	intField(d, m, "instances", what, &s.Instances)
+	intField(d, m, "workers", what, &s.Workers)
+	queueField(d, m, what, &s.Queue)
 	if m.Has("blocking") {
 		s.Blocking, _ = d.Bool(m.Get("blocking"))
 	}
-	if !m.Has("service_time") {
-		d.Errorf(m.Key("kind"), "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", name)
-	} else {
-		s.ServiceTime = d.Dist(m.Get("service_time"), what+" service_time", yamlfile.Seconds)
-	}
+	distField(d, m, "service_time", what, &s.ServiceTime)
 	if m.Has("calls") {
 		s.Calls = decodeCalls(d, m.Get("calls"), name)
 	}
@@ -144,7 +135,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 	}
 	var calls []Call
 	for _, item := range n.Content {
-		c := Call{pos: item}
+		var c Call
 		if item.Kind == yaml.ScalarNode {
 			c.To, _ = d.String(item)
 			calls = append(calls, c)
@@ -154,12 +145,9 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		if !ok {
 			continue
 		}
-		if !m.Has("to") {
-			d.Errorf(item, "a call from %s needs \"to\": the node it calls", from)
-			continue
+		if m.Has("to") {
+			c.To, _ = d.String(m.Get("to"))
 		}
-		c.To, _ = d.String(m.Get("to"))
-		c.pos = m.Get("to")
 		if m.Has("classes") {
 			c.Classes = decodeNames(d, m.Get("classes"), "classes")
 		}
@@ -183,42 +171,57 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 	return calls
 }
 
-// check implements Spec: the classes each call names, and that each call's
-// operation suits the node it calls.
-func (s *Service) check(c *checker) {
-	walkCalls(s.Calls, func(call *Call) {
-		c.unknownClasses(call.pos, call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
-		checkOp(c, call)
+// validate implements Spec: its sizes and service time, and each call: a
+// target, classes of the workload, an operation that suits the node called.
+func (s *Service) validate(e field.Errors, c *checker) {
+	what := "node " + c.node.Name
+	atLeast(e, "instances", what, s.Instances, 1)
+	if s.Instances > MaxInstances {
+		e.Add("instances", "%s: at most %d instances", what, MaxInstances)
+	}
+	atLeast(e, "workers", what, s.Workers, 1)
+	checkQueue(e, what, s.Queue)
+	if s.ServiceTime == nil {
+		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
+	}
+	walkCalls(s.Calls, []string{"calls"}, func(call *Call, at []string) {
+		ce := e.In(at...)
+		if call.To == "" {
+			ce.Add("", "a call from %s needs \"to\": the node it calls", c.node.Name)
+			return
+		}
+		c.unknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
+		checkOp(ce, c, call)
 	})
 }
 
 // checkOp checks that a call's op and its fields suit the node it calls:
 // operations go to caches, and a cache needs one.
-func checkOp(c *checker, call *Call) {
+func checkOp(e field.Errors, c *checker, call *Call) {
 	target := c.t.byName[call.To]
 	if target == nil {
 		return // reported already
 	}
-	d, from := c.d, c.node.Name
+	from := c.node.Name
 	_, toCache := target.Spec.(*Cache)
 	switch {
 	case toCache && call.Op == "":
-		d.Errorf(call.pos, "call from %s to cache %s needs an op: get, set or delete", from, call.To)
+		e.Add("to", "call from %s to cache %s needs an op: get, set or delete", from, call.To)
 	case !toCache && call.Op != "":
-		d.Errorf(call.pos, "op %q applies to calls to a cache; %s is a %s", call.Op, call.To, target.Kind().Name)
+		e.Add("to", "op %q applies to calls to a cache; %s is a %s", call.Op, call.To, target.Kind().Name)
 	case call.OnMiss != nil && call.Op != OpGet:
-		d.Errorf(call.pos, "on_miss goes with op: get (the calls made when the key is not cached)")
+		e.Add("to", "on_miss goes with op: get (the calls made when the key is not cached)")
 	case call.Write != nil && call.Op != OpSet && call.Op != OpDelete:
-		d.Errorf(call.pos, "write goes with op: set or delete (the calls that store the value)")
+		e.Add("to", "write goes with op: set or delete (the calls that store the value)")
 	case call.Policy != "" && call.Op != OpSet:
-		d.Errorf(call.pos, "policy goes with op: set")
+		e.Add("to", "policy goes with op: set")
 	case call.Policy == WriteBack && len(call.Write) == 0:
-		d.Errorf(call.pos, "a write_back set needs write: the calls the cache's flush makes, e.g. [db]")
+		e.Add("to", "a write_back set needs write: the calls the cache's flush makes, e.g. [db]")
 	}
 	if call.Policy == WriteBack {
-		for _, w := range call.Write {
+		for i, w := range call.Write {
 			if len(w.OnMiss)+len(w.Write) > 0 || w.Op != "" {
-				d.Errorf(w.pos, "a write_back flush makes plain calls; %s cannot have an op, on_miss or write", w.To)
+				e.In("write", strconv.Itoa(i)).Add("to", "a write_back flush makes plain calls; %s cannot have an op, on_miss or write", w.To)
 			}
 		}
 	}

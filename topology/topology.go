@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 )
 
@@ -28,7 +29,6 @@ type Node struct {
 	Spec Spec
 	// Price is what one billable unit of the node costs; see Units.
 	Price Price
-	pos   *yaml.Node
 }
 
 // Kind is the node's kind.
@@ -54,12 +54,24 @@ func (t *Topology) Names() []string {
 // commonFields are accepted by every kind.
 var commonFields = []string{"kind", "instance", "cost"}
 
+// New makes a topology of nodes, in order, whose requests arrive at entry.
+// Check it with Validate before running it.
+func New(entry string, nodes ...*Node) *Topology {
+	t := &Topology{Entry: entry, Nodes: nodes, byName: map[string]*Node{}}
+	for _, n := range nodes {
+		t.byName[n.Name] = n
+	}
+	return t
+}
+
 // Decode reads the nodes section (a mapping of name to node) and the entry
-// node name, and validates the whole: known kinds and fields, references to
-// existing nodes, call classes among classes, no call cycles. Problems are
-// recorded in d; the Topology is meaningful only if d has none.
-func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Topology {
-	t := &Topology{byName: map[string]*Node{}}
+// node name. Problems with the file's form (unknown kinds and fields, wrong
+// types) are recorded in d; Validate checks the topology itself.
+func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
+	t := New("")
+	if entry != nil {
+		t.Entry, _ = d.String(entry)
+	}
 	m, ok := d.Mapping(nodes, "nodes", nil...)
 	if !ok {
 		return t
@@ -67,10 +79,6 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 	t.declared = m.Keys()
 	for _, name := range m.Keys() {
 		body := m.Get(name)
-		n := &Node{Name: name, pos: m.Key(name)}
-		if strings.ContainsAny(name, " \t/") {
-			d.Errorf(m.Key(name), "node name %q may not contain spaces or slashes", name)
-		}
 		if body.Kind != yaml.MappingNode {
 			d.Errorf(body, "node %s must be a mapping of fields, such as {kind: service, ...}", name)
 			continue
@@ -90,63 +98,82 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node, classes []string) *Top
 			continue
 		}
 		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", append(slices.Clone(commonFields), k.Fields...)...)
-		n.Spec = k.Decode(d, fields, name)
-		n.Price = decodePrice(d, fields, n)
+		n := &Node{Name: name, Spec: k.Decode(d, fields, name)}
+		n.Price = decodePrice(d, fields, name, k)
 		t.Nodes = append(t.Nodes, n)
 		t.byName[name] = n
 	}
-	if len(m.Keys()) == 0 {
-		d.Errorf(nodes, "nodes is empty: a scenario needs at least one node")
-	}
-	if entry == nil {
-		d.Errorf(nodes, "the scenario needs an entry: the node requests arrive at")
-	} else if name, ok := d.String(entry); ok {
-		t.Entry = name
-		if !m.Has(name) {
-			d.Errorf(entry, "entry %q is not a node%s", name, yamlfile.DidYouMean(name, t.declared))
-		}
-	}
-	t.validate(d, classes)
 	return t
 }
 
-// CheckKeys reports, once, the nodes that need the workload to give keys
-// (caches, CDNs, sharded databases) when it gives none.
-func (t *Topology) CheckKeys(d *yamlfile.Decoder, hasKeys bool) {
-	if hasKeys {
-		return
+// Validate checks the topology as a whole and each node's settings: node
+// names, the entry, every node by its kind's own checks (ranges, required
+// fields), references to existing nodes of the right kinds, the classes
+// calls name (classes are the workload's), the keys caches and shards need
+// (hasKeys says the workload gives them), and call cycles. Each error is a
+// *field.Error naming the field it concerns, under nodes.NAME or entry.
+func (t *Topology) Validate(classes []string, hasKeys bool) []error {
+	e := field.New()
+	nodes := e.In("nodes")
+	if len(t.Nodes) == 0 && len(t.declared) == 0 {
+		nodes.Add("", "nodes is empty: a scenario needs at least one node")
 	}
+	switch {
+	case t.Entry == "":
+		e.Add("entry", "the scenario needs an entry: the node requests arrive at")
+	case t.byName[t.Entry] == nil && !contains(t.declared, t.Entry):
+		e.Add("entry", "entry %q is not a node%s", t.Entry, yamlfile.DidYouMean(t.Entry, t.names()))
+	}
+	for _, n := range t.Nodes {
+		ne := nodes.In(n.Name)
+		if n.Name == "" || strings.ContainsAny(n.Name, " \t/") {
+			ne.AddAtKey("", "node name %q may not contain spaces or slashes", n.Name)
+		}
+		c := &checker{t: t, node: n, classes: classes}
+		n.Spec.validate(ne, c)
+		n.Price.validate(ne.In("cost"))
+		for _, tg := range n.Spec.Downstream() {
+			target := t.byName[tg.To]
+			switch {
+			case target == nil && !contains(t.declared, tg.To):
+				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, yamlfile.DidYouMean(tg.To, t.names()))
+			case target != nil && !tg.accepts(target):
+				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
+			}
+		}
+	}
+	if !hasKeys {
+		t.needKeys(nodes)
+	}
+	t.findCycles(nodes)
+	return e.List()
+}
+
+// names lists every node name, those of nodes that failed to decode too.
+func (t *Topology) names() []string {
+	if t.declared != nil {
+		return t.declared
+	}
+	return t.Names()
+}
+
+// needKeys reports, once, the nodes that need the workload to give keys
+// (caches, CDNs, sharded databases) when it gives none.
+func (t *Topology) needKeys(nodes field.Errors) {
 	var need []string
-	var first *yaml.Node
+	first := ""
 	for _, n := range t.Nodes {
 		if n.Spec.NeedsKeys() {
 			need = append(need, n.Kind().Name+" "+n.Name)
-			if first == nil {
-				first = n.pos
+			if first == "" {
+				first = n.Name
 			}
 		}
 	}
-	if first != nil {
-		d.Errorf(first, "%s: the workload must say which keys requests touch, e.g. keys: {dist: zipf, s: 0.9, count: 1M}",
+	if first != "" {
+		nodes.AddAtKey(first, "%s: the workload must say which keys requests touch, e.g. keys: {dist: zipf, s: 0.9, count: 1M}",
 			strings.Join(need, ", "))
 	}
-}
-
-// validate checks references, classes and cycles once every node is decoded.
-func (t *Topology) validate(d *yamlfile.Decoder, classes []string) {
-	for _, n := range t.Nodes {
-		for _, e := range n.Spec.Downstream() {
-			target := t.byName[e.To]
-			switch {
-			case target == nil && !contains(t.declared, e.To):
-				d.Errorf(e.pos, "node %s refers to %q, which is not a node%s", n.Name, e.To, yamlfile.DidYouMean(e.To, t.declared))
-			case target != nil && !e.accepts(target):
-				d.Errorf(e.pos, "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, e.Want.Noun, e.To, target.Kind().Name)
-			}
-		}
-		n.Spec.check(&checker{d: d, t: t, node: n, classes: classes})
-	}
-	t.findCycles(d)
 }
 
 // accepts says the target may be the node it names.
@@ -155,25 +182,24 @@ func (e Target) accepts(n *Node) bool { return e.Want == nil || n.Kind() == e.Wa
 // checker is what a spec checks itself against: the topology and the
 // workload's classes.
 type checker struct {
-	d       *yamlfile.Decoder
 	t       *Topology
 	node    *Node
 	classes []string
 }
 
-// unknownClass records an error for each of names that is not a class of
-// the workload; what says who names it, e.g. "cdn edge caches".
-func (c *checker) unknownClasses(pos *yaml.Node, names []string, what string) {
+// unknownClasses records an error at field for each of names that is not a
+// class of the workload; what says who names it, e.g. "cdn edge caches".
+func (c *checker) unknownClasses(e field.Errors, fieldName string, names []string, what string) {
 	for _, cl := range names {
 		if !contains(c.classes, cl) {
-			c.d.Errorf(pos, "%s class %q, which the workload mix does not have (classes: %s)%s",
+			e.Add(fieldName, "%s class %q, which the workload mix does not have (classes: %s)%s",
 				what, cl, strings.Join(c.classes, ", "), yamlfile.DidYouMean(cl, c.classes))
 		}
 	}
 }
 
 // findCycles reports each call cycle once, at the edge that closes it.
-func (t *Topology) findCycles(d *yamlfile.Decoder) {
+func (t *Topology) findCycles(nodes field.Errors) {
 	const (
 		unvisited = iota
 		onPath
@@ -194,7 +220,7 @@ func (t *Topology) findCycles(d *yamlfile.Decoder) {
 			case onPath:
 				start := indexOf(path, e.To)
 				cycle := append(append([]string(nil), path[start:]...), e.To)
-				d.Errorf(e.pos, "call cycle: %s (a request would never finish)", strings.Join(cycle, " → "))
+				nodes.In(n.Name).In(e.Field...).Add("", "call cycle: %s (a request would never finish)", strings.Join(cycle, " → "))
 			case unvisited:
 				visit(next)
 			}

@@ -15,7 +15,8 @@ func build(t *testing.T, entry, nodes string, with ...func(*Options)) (*Network,
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
-	topo := Decode(d, m.Get("nodes"), m.Get("entry"), []string{"read", "write"})
+	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	d.Place(root, topo.Validate([]string{"read", "write"}, true))
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,8 @@ func TestDecodeErrors(t *testing.T) {
 		d := &yamlfile.Decoder{File: "t.yaml"}
 		root := d.Parse([]byte("entry: a\nnodes:\n" + nodes))
 		m, _ := d.Mapping(root, "test", "entry", "nodes")
-		Decode(d, m.Get("nodes"), m.Get("entry"), nil)
+		topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+		d.Place(root, topo.Validate(nil, false))
 		if err := d.Err(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("nodes:\n%s\nerror %v, want one containing %q", nodes, err, want)
 		}

@@ -24,6 +24,9 @@ const (
 	CurveLogistic    = "logistic"
 )
 
+// Curves lists the growth curves.
+var Curves = []string{CurveLinear, CurveExponential, CurveLogistic}
+
 // logisticSteepness is k of the logistic curve 1/(1+e^(−k(x−½))) over the
 // period x ∈ [0, 1]: from 0.7% to 99.3% of the way.
 const logisticSteepness = 10
@@ -65,7 +68,7 @@ func decodeGrowth(d *yamlfile.Decoder, n *yaml.Node) *Growth {
 	}
 	g.Over = v
 	if m.Has("curve") {
-		g.Curve = d.OneOf(m.Get("curve"), "growth curve", CurveLinear, CurveExponential, CurveLogistic)
+		g.Curve, _ = d.String(m.Get("curve"))
 	}
 	return g
 }

@@ -6,8 +6,6 @@ import (
 
 	"sort"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/scalesim/scalesim/sim"
 )
 
@@ -38,11 +36,13 @@ type ShapeChange struct {
 	Until  float64 // ramp end or spike end
 	Rate   float64
 	Factor float64
-	pos    *yaml.Node // where the change is written, for messages
 }
 
 // ChangeKind is the kind of a ShapeChange.
 type ChangeKind int
+
+// String is how a file writes the kind: step, ramp or spike.
+func (k ChangeKind) String() string { return [...]string{"step", "ramp", "spike"}[k] }
 
 // The kinds of rate change.
 const (

@@ -1,9 +1,12 @@
 package workloads
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/sim"
 )
 
@@ -150,3 +153,42 @@ func TestGeneratorNoAllocs(t *testing.T) {
 type nullSink struct{}
 
 func (nullSink) Arrive(Arrival) {}
+
+// TestValidate checks the workload model's own checks, without YAML: each
+// broken workload gives one error, at the path of the field at fault.
+func TestValidate(t *testing.T) {
+	think, _ := sim.NewExponential(1)
+	cases := []struct {
+		name string
+		spec Spec
+		path string
+		msg  string
+	}{
+		{"sound", Spec{Model: Open, Rate: 10}, "", ""},
+		{"rate", Spec{Model: Open, Rate: 0}, "rate", "rate must be positive, got 0"},
+		{"population", Spec{Model: Closed, Population: 2 * MaxPopulation, Think: think}, "closed.users", "a closed population is at most 1000000 users"},
+		{"think time", Spec{Model: Closed, Population: 5}, "closed.think_time", `closed needs "think_time"`},
+		{"mix", Spec{Model: Open, Rate: 1, Mix: []Class{{"read", 0.5}, {"write", 0.4}}}, "mix", "mix shares add up to 0.9, not 1 (100%)"},
+		{"writes", Spec{Model: Open, Rate: 1, Writes: []string{"put"}}, "writes.0", `writes names class "put"`},
+		{"keys", Spec{Model: Open, Rate: 1, Keys: &Keys{Dist: KeysZipf, Count: 100}}, "keys.s", "zipf s must be positive, got 0"},
+		{"overlap", Spec{Model: Open, Rate: 1, Changes: []ShapeChange{{Kind: Ramp, At: 10, Until: 60, Rate: 5}, {Kind: Step, At: 30, Rate: 2}}},
+			"shape.1", "this rate change starts before shape entry 1 has finished"},
+		{"growth", Spec{Model: Open, Rate: 1, Growth: &Growth{From: 1, To: 2, Over: 1, Curve: CurveLinear}}, "growth",
+			"growth changes the user count, so it needs the users model"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			errs := c.spec.Validate()
+			if c.path == "" {
+				if errs != nil {
+					t.Fatalf("errors %v, want none", errs)
+				}
+				return
+			}
+			var fe *field.Error
+			if len(errs) != 1 || !errors.As(errs[0], &fe) || fe.Where() != c.path || !strings.HasPrefix(fe.Msg, c.msg) {
+				t.Fatalf("errors %v (at %v), want one at %s starting %q", errs, fe, c.path, c.msg)
+			}
+		})
+	}
+}

@@ -39,11 +39,18 @@ type Decoder struct {
 	errs ErrorList
 	// origins names the override (Set) each node it added came from.
 	origins map[*yaml.Node]string
+	// blamed holds the nodes errors were recorded at, so that a model's
+	// own check of a field that failed to decode is not reported too.
+	blamed map[*yaml.Node]bool
 }
 
 // Errorf records a problem at node n (or at the top of the file if n is nil).
 func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 	e := Error{File: d.File, Msg: fmt.Sprintf(format, args...)}
+	if d.blamed == nil {
+		d.blamed = map[*yaml.Node]bool{}
+	}
+	d.blamed[n] = true
 	if from, ok := d.origins[n]; ok {
 		e.File = "--set " + from
 	} else if n != nil {

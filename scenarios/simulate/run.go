@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/scalesim/scalesim/scenarios"
@@ -48,8 +49,12 @@ const opEndWarmup = 0
 const precisionCheckEvery = 1024
 
 // Run simulates s and reports the result. The same scenario and seed give
-// the same report.
+// the same report. A scenario that fails its Validate is not run: the error
+// is a scenarios.InvalidError with every problem.
 func Run(s *scenarios.Scenario) (*Report, error) {
+	if errs := s.Validate(); errs != nil {
+		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s is invalid:\n%w", s.Name, errors.Join(errs...)))
+	}
 	r := &runner{s: s, k: &sim.Kernel{}}
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)

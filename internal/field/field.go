@@ -1,0 +1,82 @@
+// Package field is how the models of a scenario (workload, topology, SLO,
+// run settings) report what is wrong with them without knowing about YAML:
+// each problem names the field it concerns by its path from the scenario's
+// root, such as nodes.app.instances, and the YAML decoder turns the path
+// into the FILE:LINE:COL of that field.
+package field
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Error is a problem with one field of a model. Its message says what is
+// wrong in words that stand on their own; Path says where.
+type Error struct {
+	// Path leads from the scenario's root to the field: mapping keys, and
+	// list indexes written in decimal.
+	Path []string
+	// AtKey says the problem is the field being there at all, so it is
+	// shown at the field's name rather than its value.
+	AtKey bool
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Where writes the path with dots: nodes.app.instances.
+func (e *Error) Where() string { return strings.Join(e.Path, ".") }
+
+// Errors collects the errors of one part of a model: the part at Path. The
+// zero Errors is not usable; start with New.
+type Errors struct {
+	Path []string
+	list *[]error
+}
+
+// New starts a collection of errors for the part at path.
+func New(path ...string) Errors { return Errors{Path: path, list: new([]error)} }
+
+// In is the collection for a part below this one, adding to the same list.
+func (e Errors) In(elems ...string) Errors {
+	return Errors{Path: append(slices.Clone(e.Path), elems...), list: e.list}
+}
+
+// Add records a problem with field (a key below the part, or "" for the part
+// itself).
+func (e Errors) Add(field, format string, args ...any) { e.add(field, false, format, args) }
+
+// AddAtKey records a problem with field being given at all.
+func (e Errors) AddAtKey(field, format string, args ...any) { e.add(field, true, format, args) }
+
+func (e Errors) add(field string, atKey bool, format string, args []any) {
+	path := slices.Clone(e.Path)
+	if field != "" {
+		path = append(path, field)
+	}
+	*e.list = append(*e.list, &Error{Path: path, AtKey: atKey, Msg: fmt.Sprintf(format, args...)})
+}
+
+// List returns the errors recorded so far, in order; nil if none.
+func (e Errors) List() []error {
+	if len(*e.list) == 0 {
+		return nil
+	}
+	return slices.Clone(*e.list)
+}
+
+// Prefix puts each *Error of errs under path, for a part validated on its
+// own and then placed in a whole (a workload within a scenario).
+func Prefix(path string, errs []error) []error {
+	out := make([]error, len(errs))
+	for i, err := range errs {
+		if fe, ok := err.(*Error); ok {
+			c := *fe
+			c.Path = append([]string{path}, fe.Path...)
+			err = &c
+		}
+		out[i] = err
+	}
+	return out
+}

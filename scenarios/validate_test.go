@@ -1,0 +1,92 @@
+package scenarios_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// TestValidateWithoutYAML builds a scenario in Go, checks it, runs it, then
+// breaks it the ways a program could and checks each fault is named with
+// the path of its field, and that Run refuses it.
+func TestValidateWithoutYAML(t *testing.T) {
+	service, _ := sim.NewExponential(0.01)
+	app := &topology.Service{Instances: 2, Workers: 4, Queue: topology.Unlimited, ServiceTime: service, Blocking: true,
+		Calls: []topology.Call{{To: "db"}}}
+	db := &topology.Database{Shards: 1, Partition: topology.PartitionHash, VNodes: topology.DefaultVNodes,
+		ReadFrom: topology.ReadReplicas, Workers: 8, Queue: topology.Unlimited, ReadTime: service, WriteTime: service}
+	s := &scenarios.Scenario{
+		Name:     "in-go",
+		Workload: &workloads.Spec{Model: workloads.Open, Rate: 100},
+		Topology: topology.New("app", &topology.Node{Name: "app", Spec: app}, &topology.Node{Name: "db", Spec: db}),
+		SLO:      scenarios.SLO{Latency: map[string]float64{"p99": 0.2}, ErrorRate: -1},
+		Run:      scenarios.RunSpec{Seed: 1, Duration: 60, Warmup: -1, MaxRequests: 1e6, MaxInFlight: 1e4},
+	}
+	if errs := s.Validate(); errs != nil {
+		t.Fatalf("a sound scenario has errors: %v", errs)
+	}
+	if rep, err := simulate.Run(s); err != nil || rep.Requests.Completed == 0 {
+		t.Fatalf("run: %v", err)
+	}
+
+	app.Instances, app.Calls[0].To = 0, "dbb"
+	db.Replicas, db.ReadYourWrites = 0, 5
+	s.Workload.Rate = -1
+	s.Run.Duration = 0
+	want := map[string]string{
+		"nodes.app.instances":       "node app instances must be at least 1, got 0",
+		"nodes.app.calls.0.to":      `node app refers to "dbb", which is not a node (did you mean "db"?)`,
+		"nodes.db.read_your_writes": "database db: read_your_writes needs replicas",
+		"workload.rate":             "rate must be positive, got -1",
+		"run.duration":              "duration must be positive",
+	}
+	errs := s.Validate()
+	if len(errs) != len(want) {
+		t.Errorf("%d errors, want %d: %v", len(errs), len(want), errs)
+	}
+	for _, err := range errs {
+		var fe *field.Error
+		if !errors.As(err, &fe) || want[fe.Where()] != fe.Msg {
+			t.Errorf("error at %s: %q; want %q", fe.Where(), err, want[fe.Where()])
+		}
+	}
+	_, err := simulate.Run(s)
+	var invalid *scenarios.InvalidError
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "node app instances must be at least 1") {
+		t.Fatalf("Run of an invalid scenario: %v, want an InvalidError naming the fault", err)
+	}
+}
+
+// TestValidationPositions checks that the model's own checks are shown at
+// the field they concern: a value, a key, or, for a field that is missing,
+// the first key of the mapping it belongs in; and that a field which
+// failed to decode is not blamed twice.
+func TestValidationPositions(t *testing.T) {
+	cases := []struct{ name, file, want string }{
+		{"value", "  app: {kind: service, workers: 0, service_time: 1ms}\n",
+			"v.yaml:5:33: node app workers must be at least 1, got 0"},
+		{"key", "  app: {kind: service, service_time: 1ms, calls: [db]}\n  db: {kind: database, service_time: 1ms, read_your_writes: 1s}\n",
+			"v.yaml:6:43: database db: read_your_writes needs replicas"},
+		{"missing field", "  app:\n    instances: 2\n    kind: service\n",
+			"v.yaml:6:5: service app needs a service_time, e.g. {dist: exponential, mean: 20ms}"},
+		{"decoded badly, blamed once", "  app: {kind: service, service_time: {dist: exponential, mean: fast}}\n",
+			`v.yaml:5:64: node app service_time mean: "fast" is not a duration`},
+		{"in a list", "  app: {kind: service, service_time: 1ms, calls: [db, {to: nowhere}]}\n  db: {kind: service, service_time: 1ms}\n",
+			`v.yaml:5:60: node app refers to "nowhere", which is not a node`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := scenarios.Parse("v.yaml", []byte("name: v\nworkload: {rate: 10}\nentry: app\nnodes:\n"+c.file))
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error:\n%v\nwant exactly one, starting:\n%s", err, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,195 @@
+package workloads
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+)
+
+// Validate checks the workload without regard to how it was written: its
+// arrival model's rates and population, the rate changes of its shape, its
+// mix, keys, write classes and growth. Each error is a *field.Error naming
+// the field it concerns by its path within the workload, such as mix or
+// closed.users.
+func (s *Spec) Validate() []error {
+	e := field.New()
+	switch {
+	case s.Model == Closed:
+		c := e.In("closed")
+		if s.Population < 1 {
+			c.Add("users", "closed users must be at least 1, got %d", s.Population)
+		} else if s.Population > MaxPopulation {
+			c.Add("users", "a closed population is at most %d users (each is simulated one by one); for more, use an open workload such as the users model", MaxPopulation)
+		}
+		if s.Think == nil {
+			c.Add("think_time", "closed needs \"think_time\"")
+		}
+		if len(s.Changes) > 0 {
+			e.AddAtKey("shape", "a closed workload has no arrival rate to shape")
+		}
+	case s.Model == Sessions:
+		c := e.In("sessions")
+		positiveRate(c, "rate", "sessions rate", s.Rate)
+		if s.Requests == nil {
+			c.Add("requests", "sessions needs \"requests\"")
+		}
+		if s.Think == nil {
+			c.Add("think_time", "sessions needs \"think_time\"")
+		}
+	case s.Users != nil:
+		s.Users.validate(e)
+	default:
+		positiveRate(e, "rate", "rate", s.Rate)
+	}
+	if s.Model != Closed {
+		validateShape(e.In("shape"), s.Changes)
+	}
+	validateMix(e.In("mix"), s.Mix)
+	if s.Timeout < 0 || math.IsNaN(s.Timeout) {
+		e.Add("timeout", "timeout must not be negative")
+	}
+	if s.Keys != nil {
+		s.Keys.validate(e.In("keys"))
+	}
+	classes := s.ClassNames()
+	for i, w := range s.Writes {
+		if !slices.Contains(classes, w) {
+			e.In("writes").Add(strconv.Itoa(i), "writes names class %q, which the workload mix does not have (classes: %s)%s",
+				w, strings.Join(classes, ", "), yamlfile.DidYouMean(w, classes))
+		}
+	}
+	if g := s.Growth; g != nil {
+		if s.Users == nil && s.Model != Closed {
+			e.AddAtKey("growth", "growth changes the user count, so it needs the users model (users: N) or a closed population")
+		} else {
+			g.validate(e.In("growth"))
+		}
+	}
+	return e.List()
+}
+
+// positiveRate records an error unless rate is positive and finite.
+func positiveRate(e field.Errors, key, what string, rate float64) {
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		e.Add(key, "%s must be positive, got %g", what, rate)
+	}
+}
+
+func (u *UsersModel) validate(e field.Errors) {
+	if !(u.Users > 0) || math.IsInf(u.Users, 0) {
+		e.Add("users", "users must be positive, got %g", u.Users)
+	}
+	switch {
+	case !(u.ActiveFraction > 0):
+		e.Add("active_fraction", "active_fraction must be above 0")
+	case u.ActiveFraction > 1:
+		e.Add("active_fraction", "active_fraction must be at most 1")
+	}
+	if !(u.RequestsPerActiveUser > 0) || math.IsInf(u.RequestsPerActiveUser, 0) {
+		e.Add("requests_per_active_user_per_day", "requests_per_active_user_per_day must be positive, got %g", u.RequestsPerActiveUser)
+	}
+	if !(u.PeakToAverage >= 1) || math.IsInf(u.PeakToAverage, 0) {
+		e.Add("peak_to_average", "peak_to_average is a peak over an average, so at least 1; got %g", u.PeakToAverage)
+	}
+}
+
+// validateShape checks each rate change, and that steps and ramps do not
+// overlap: each starts after the previous has ended.
+func validateShape(e field.Errors, changes []ShapeChange) {
+	for i, c := range changes {
+		ce := e.In(strconv.Itoa(i), c.Kind.String())
+		if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
+			ce.Add("rate", "rate must not be negative")
+		}
+		if !(c.Factor >= 0) || math.IsInf(c.Factor, 0) { // 0: the change gives a rate
+			ce.Add("factor", "factor must be positive, got %g", c.Factor)
+		}
+		if c.Kind == Ramp && c.Until <= c.At {
+			ce.Add("to", "a ramp must end after it starts")
+		}
+	}
+	level := make([]int, 0, len(changes))
+	for i, c := range changes {
+		if c.Kind != Spike {
+			level = append(level, i)
+		}
+	}
+	sort.SliceStable(level, func(a, b int) bool { return changes[level[a]].At < changes[level[b]].At })
+	for j := 1; j < len(level); j++ {
+		prev, cur := changes[level[j-1]], changes[level[j]]
+		if cur.At < math.Max(prev.At, prev.Until) {
+			e.Add(strconv.Itoa(level[j]), "this rate change starts before shape entry %d has finished", level[j-1]+1)
+		}
+	}
+}
+
+// validateMix checks that every class has a share and the shares sum to 1.
+func validateMix(e field.Errors, mix []Class) {
+	if mix == nil {
+		return
+	}
+	if len(mix) == 0 {
+		e.Add("", "mix needs at least one class")
+		return
+	}
+	sum := 0.0
+	for _, c := range mix {
+		if !(c.Share > 0) {
+			e.Add(c.Name, "class %q has a zero share; leave it out", c.Name)
+		}
+		sum += c.Share
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		e.Add("", "mix shares add up to %.6g, not 1 (100%%)", sum)
+	}
+}
+
+func (k *Keys) validate(e field.Errors) {
+	if !slices.Contains(KeyDists, k.Dist) {
+		e.Add("dist", "unknown key popularity %q (one of %s)%s", k.Dist, strings.Join(KeyDists, ", "), yamlfile.DidYouMean(k.Dist, KeyDists))
+		return
+	}
+	switch {
+	case k.Count < 1 || float64(k.Count) > MaxKeys:
+		e.Add("count", "keys count must be a whole number from 1 to %g, got %d", float64(MaxKeys), k.Count)
+	case k.Dist == KeysHotspot && k.Count < 2:
+		e.Add("count", "a hotspot needs at least 2 keys, one hot and one not")
+	}
+	switch k.Dist {
+	case KeysZipf:
+		if !(k.S > 0) || math.IsInf(k.S, 0) {
+			e.Add("s", "zipf s must be positive, got %g", k.S)
+		}
+	case KeysHotspot:
+		for _, f := range []struct {
+			key string
+			v   float64
+		}{{"fraction", k.Fraction}, {"share", k.Share}} {
+			if !(f.v > 0 && f.v < 1) {
+				e.Add(f.key, "hotspot %s must be between 0%% and 100%%, exclusive", f.key)
+			}
+		}
+	}
+}
+
+func (g *Growth) validate(e field.Errors) {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"from", g.From}, {"to", g.To}} {
+		if !(f.v > 0) || math.IsInf(f.v, 0) {
+			e.Add(f.key, "growth %s must be positive, got %g", f.key, f.v)
+		}
+	}
+	if !(g.Over > 0) || math.IsInf(g.Over, 0) {
+		e.Add("over", "growth over: want a period such as 18mo, 2y, 26w or 90d")
+	}
+	if !slices.Contains(Curves, g.Curve) {
+		e.Add("curve", "unknown growth curve %q (one of %s)%s", g.Curve, strings.Join(Curves, ", "), yamlfile.DidYouMean(g.Curve, Curves))
+	}
+}

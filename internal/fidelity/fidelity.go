@@ -37,8 +37,13 @@ const (
 // Replicate runs the scenario text with seeds 1..reps in parallel and
 // returns each report, in seed order. A replication that stops early fails
 // the test: its figures are not steady-state figures.
+// Under go test -short the check is skipped: fidelity takes long runs, and
+// the full suite (make test, CI) runs them.
 func Replicate(t testing.TB, text string, reps int) []*simulate.Report {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("fidelity replications run without -short")
+	}
 	out := make([]*simulate.Report, reps)
 	errs := make([]error, reps)
 	var wg sync.WaitGroup

@@ -9,12 +9,16 @@ import (
 // TestCompareSelfIsZero checks common random numbers: a scenario compared
 // with itself differs by exactly nothing, on every figure and every seed.
 func TestCompareSelfIsZero(t *testing.T) {
+	duration := "run.duration=60s"
+	if testing.Short() {
+		duration = "run.duration=10s"
+	}
 	for _, name := range []string{"three-tier", "read-heavy"} {
-		a, err := scenarios.Builtin(name, "run.duration=60s")
+		a, err := scenarios.Builtin(name, duration)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := scenarios.Builtin(name, "run.duration=60s")
+		b, _ := scenarios.Builtin(name, duration)
 		cmp, err := Compare(a, b, 3, 0)
 		if err != nil {
 			t.Fatal(err)

@@ -258,6 +258,9 @@ func TestSweepAnalytic(t *testing.T) {
 // workers ÷ 18 ms = 1778 req/s, which its users model reaches at 5.12M
 // users; the sample before it must be healthy.
 func TestTimelineBreachDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a weekly timeline of 79 steady-state runs; runs without -short")
+	}
 	s, err := scenarios.Builtin("three-tier")
 	if err != nil {
 		t.Fatal(err)

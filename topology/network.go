@@ -78,6 +78,10 @@ type job struct {
 	holding  bool // holds a worker
 	rejected bool // this job's request was turned away here or downstream
 	hit      bool // a cache get found the key
+	// timer is a pending event about this visit that must not outlive it,
+	// such as a per-call timeout: freeJob cancels it, so that it never
+	// fires on the record once it is reused for another visit.
+	timer sim.Timer
 }
 
 // caller is a component that makes calls and is resumed by their replies.
@@ -304,6 +308,7 @@ func (n *Network) newJob(r *Request, parent *job) *job {
 }
 
 func (n *Network) freeJob(j *job) {
+	n.k.Cancel(j.timer)
 	*j = job{}
 	n.freeJobs.put(j)
 }

@@ -230,3 +230,31 @@ func TestTimeoutStillFires(t *testing.T) {
 		t.Fatalf("in flight %d, free records %d: the record was not freed", net.InFlight(), len(net.freeReqs))
 	}
 }
+
+// TestFreedJobTimerNeverFires checks the lifecycle of a visit's timer: a
+// timer kept in a job record is cancelled when the record is freed, so it
+// cannot fire on the next visit that reuses the record.
+func TestFreedJobTimerNeverFires(t *testing.T) {
+	net, k, _ := build(t, "app", `
+  app: {kind: service, service_time: 1ms}
+`)
+	fired := 0
+	var h handler = func(sim.Time, int, any) { fired++ }
+	r := net.newRequest(0, -1, -1, -1)
+	j := net.newJob(r, nil)
+	j.timer = k.After(1, h, 0, j)
+	net.freeJob(j)
+	reused := net.newJob(r, nil)
+	if reused != j {
+		t.Fatal("the freed record was not reused")
+	}
+	reused.timer = k.After(2, h, 0, reused) // the new visit's own timer
+	k.Run(sim.Forever)
+	if fired != 1 || k.Now() != 2 {
+		t.Fatalf("%d timers fired, the last at %v; want only the new visit's, at 2", fired, k.Now())
+	}
+}
+
+type handler func(now sim.Time, op int, data any)
+
+func (h handler) Handle(now sim.Time, op int, data any) { h(now, op, data) }

@@ -80,7 +80,7 @@ List the built-in scenarios:             scalesim list`,
 // not printed with the usage, and flag errors are usage errors.
 func command(c *cobra.Command) *cobra.Command {
 	c.SilenceUsage, c.SilenceErrors = true, true
-	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{flagError(err)} })
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagError(c, err)} })
 	return c
 }
 
@@ -164,19 +164,26 @@ func parseRunLimits(precision, maxRequests string) (float64, int64, error) {
 // setFlagUsage documents --set for every command that takes it.
 const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"
 
-// flagError shortens pflag's "invalid argument "x" for "--format" flag: ..."
-// to "--format: ...".
-func flagError(err error) error {
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "invalid argument "); ok {
-		if i := strings.Index(rest, " for \""); i >= 0 {
-			rest = rest[i+len(" for \""):]
-			if name, why, ok := strings.Cut(rest, "\" flag: "); ok {
-				if j := strings.Index(name, "--"); j >= 0 {
-					name = name[j:]
-				}
-				return fmt.Errorf("%s %s", name, why)
-			}
+// flagError shortens pflag's `invalid argument "x" for "--format" flag:
+// must be table or json, got "x"` to `--format must be table or json, got
+// "x"` for the flags whose values say what they got; others are left as
+// pflag words them.
+func flagError(c *cobra.Command, err error) error {
+	rest, ok := strings.CutPrefix(err.Error(), "invalid argument ")
+	if !ok {
+		return err
+	}
+	_, rest, _ = strings.Cut(rest, " for \"")
+	name, why, ok := strings.Cut(rest, "\" flag: ")
+	if !ok {
+		return err
+	}
+	if j := strings.Index(name, "--"); j >= 0 {
+		name = name[j:]
+	}
+	if f := c.Flags().Lookup(strings.TrimPrefix(name, "--")); f != nil {
+		if _, ours := f.Value.(*formatFlag); ours {
+			return fmt.Errorf("%s %s", name, why)
 		}
 	}
 	return err

@@ -2,17 +2,20 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test short vet fmt-check lint race bench demo fuzz snapshot clean
+.PHONY: all build test short vet fmt-check lint fma-check race test-arm64 bench demo fuzz snapshot clean
 
 all: build test
 
 build:
 	$(GO) build -o bin/scalesim ./cmd/scalesim
 
-# vet, formatting, staticcheck, the race detector on what runs in
-# parallel, then every test (fidelity tests at full length).
-test: vet fmt-check lint race
+# vet, formatting, staticcheck, no fused multiply-adds on arm64, the race
+# detector on what runs in parallel, every test (fidelity tests at full
+# length), then the tests on arm64 under emulation when qemu-aarch64 is
+# installed.
+test: vet fmt-check lint fma-check race
 	$(GO) test -count=1 $(PKGS)
+	@$(MAKE) --no-print-directory test-arm64
 
 # Fast feedback while editing: fidelity replications and the long
 # timeline are skipped (under 15 s on 2 cores with a warm build cache).
@@ -29,6 +32,21 @@ fmt-check:
 # staticcheck, pinned in go.mod as a tool (go get -tool ...@v0.8.2).
 lint:
 	$(GO) tool staticcheck $(PKGS)
+
+# The same scenario and seed must give the same bytes on amd64 and arm64:
+# no multiply-add in the project's code may be fused on arm64.
+fma-check:
+	./scripts/check-fma.sh
+
+# The tests (without the long fidelity runs) on arm64, under qemu-aarch64
+# from Debian's qemu-user: the golden reports written on amd64 must match
+# byte for byte. Skipped when qemu-aarch64 is not installed.
+test-arm64:
+	@if command -v qemu-aarch64 >/dev/null 2>&1; then \
+		GOARCH=arm64 $(GO) test -short -count=1 -exec qemu-aarch64 $(PKGS); \
+	else \
+		echo "test-arm64: skipped, qemu-aarch64 is not installed (apt-get install qemu-user)"; \
+	fi
 
 # The race detector on the tests that run simulations in parallel: sweep
 # points, comparison seeds, replications and the determinism check.

@@ -1,6 +1,6 @@
 package analytic
 
-import "math"
+import "github.com/scalesim/scalesim/sim"
 
 // CheLRU is the hit ratio of an LRU cache of capacity keys under the
 // independent reference model with request probabilities pop, by Che's
@@ -32,7 +32,7 @@ func CheLRUGrouped(probs, counts []float64, capacity float64) float64 {
 	occupied := func(t float64) float64 {
 		sum := 0.0
 		for i, p := range probs {
-			sum -= counts[i] * math.Expm1(-p*t)
+			sum -= float64(counts[i] * sim.Expm1(float64(-p*t)))
 		}
 		return sum
 	}
@@ -51,7 +51,7 @@ func CheLRUGrouped(probs, counts []float64, capacity float64) float64 {
 	t := (lo + hi) / 2
 	hit := 0.0
 	for i, p := range probs {
-		hit -= counts[i] * p * math.Expm1(-p*t)
+		hit -= float64(counts[i] * p * sim.Expm1(float64(-p*t)))
 	}
 	return hit
 }
@@ -66,8 +66,8 @@ func CheLRUGrouped(probs, counts []float64, capacity float64) float64 {
 func TTLHitRatio(pop []float64, rate, ttl float64) float64 {
 	hit := 0.0
 	for _, p := range pop {
-		x := p * rate * ttl
-		hit += p * x / (1 + x)
+		x := float64(p * rate * ttl)
+		hit += float64(p*x) / (1 + x)
 	}
 	return hit
 }
@@ -77,4 +77,4 @@ func TTLHitRatio(pop []float64, rate, ttl float64) float64 {
 // constant lag, when the key is written as a Poisson process of rate
 // writes per second: the chance of a write in the last lag seconds,
 // 1 − e^{−rate·lag}.
-func StaleReadFraction(rate, lag float64) float64 { return -math.Expm1(-rate * lag) }
+func StaleReadFraction(rate, lag float64) float64 { return -sim.Expm1(-rate * lag) }

@@ -3,6 +3,8 @@ package analytic
 import (
 	"fmt"
 	"math"
+
+	"github.com/scalesim/scalesim/sim"
 )
 
 // MM1 is the M/M/1 queue: Poisson arrivals at rate Lambda, one server with
@@ -18,7 +20,7 @@ func (q MM1) MeanSojourn() float64 { return 1 / (q.Mu - q.Lambda) }
 // SojournQuantile is the p-quantile of the time in system, which is
 // exponential with rate μ−λ: −ln(1−p)/(μ−λ) (Kleinrock, Queueing Systems
 // vol. 1, 1975, §3.2).
-func (q MM1) SojournQuantile(p float64) float64 { return -math.Log(1-p) / (q.Mu - q.Lambda) }
+func (q MM1) SojournQuantile(p float64) float64 { return -sim.Log(1-p) / (q.Mu - q.Lambda) }
 
 // MMc is the M/M/c queue: Poisson arrivals at rate Lambda, C servers with
 // exponential service at rate Mu each. Results assume Lambda < C·Mu.
@@ -35,7 +37,8 @@ func (q MMc) Rho() float64 { return q.Lambda / (float64(q.C) * q.Mu) }
 func ErlangB(c int, a float64) float64 {
 	b := 1.0
 	for k := 1; k <= c; k++ {
-		b = a * b / (float64(k) + a*b)
+		ab := float64(a * b)
+		b = ab / (float64(k) + ab)
 	}
 	return b
 }
@@ -45,7 +48,7 @@ func ErlangB(c int, a float64) float64 {
 // 1975, §3.5).
 func ErlangC(c int, a float64) float64 {
 	b := ErlangB(c, a)
-	return float64(c) * b / (float64(c) - a*(1-b))
+	return float64(c) * b / (float64(c) - float64(a*(1-b)))
 }
 
 // WaitProbability is the probability that an arrival has to queue.
@@ -53,7 +56,7 @@ func (q MMc) WaitProbability() float64 { return ErlangC(q.C, q.Lambda/q.Mu) }
 
 // MeanWait is the mean time queued, C/(cμ − λ).
 func (q MMc) MeanWait() float64 {
-	return q.WaitProbability() / (float64(q.C)*q.Mu - q.Lambda)
+	return q.WaitProbability() / q.decay()
 }
 
 // WaitQuantile is the p-quantile of the time queued: P(W > t) = C·e^(−(cμ−λ)t),
@@ -63,8 +66,11 @@ func (q MMc) WaitQuantile(p float64) float64 {
 	if c <= 1-p {
 		return 0
 	}
-	return math.Log(c/(1-p)) / (float64(q.C)*q.Mu - q.Lambda)
+	return sim.Log(c/(1-p)) / q.decay()
 }
+
+// decay is θ = cμ − λ, the rate of the exponential wait of a queued arrival.
+func (q MMc) decay() float64 { return float64(float64(q.C)*q.Mu) - q.Lambda }
 
 // MeanSojourn is the mean time in system, the mean wait plus 1/μ.
 func (q MMc) MeanSojourn() float64 { return q.MeanWait() + 1/q.Mu }
@@ -77,12 +83,13 @@ func (q MMc) MeanSojourn() float64 { return q.MeanWait() + 1/q.Mu }
 // Fundamentals of Queueing Theory, 3rd ed., 1998, §2.3).
 func (q MMc) SojournTail(t float64) float64 {
 	c := q.WaitProbability()
-	mu, theta := q.Mu, float64(q.C)*q.Mu-q.Lambda
-	base := (1 - c) * math.Exp(-mu*t)
+	mu, theta := q.Mu, q.decay()
+	emt := sim.Exp(float64(-mu * t))
+	base := float64((1 - c) * emt)
 	if math.Abs(theta-mu) < 1e-9*mu {
-		return base + c*(1+mu*t)*math.Exp(-mu*t)
+		return base + float64(float64(c*(1+float64(mu*t)))*emt)
 	}
-	return base + c*(theta*math.Exp(-mu*t)-mu*math.Exp(-theta*t))/(theta-mu)
+	return base + float64(c*float64(float64(theta*emt)-float64(mu*sim.Exp(float64(-theta*t)))))/(theta-mu)
 }
 
 // SojournQuantile is the p-quantile of the time in system, SojournTail
@@ -108,8 +115,8 @@ func (q MMc) SojournQuantile(p float64) float64 {
 // variation scv: Wq = ρ·s·(1 + scv) / (2(1 − ρ)), ρ = λs (Kleinrock 1975,
 // §5.7). With scv = 0 it is M/D/1; with scv = 1, M/M/1.
 func MG1MeanWait(lambda, s, scv float64) float64 {
-	rho := lambda * s
-	return rho * s * (1 + scv) / (2 * (1 - rho))
+	rho := float64(lambda * s)
+	return float64(rho*s) * (1 + scv) / (2 * (1 - rho))
 }
 
 // MM1KBlocking is the probability that an arrival finds an M/M/1/K queue
@@ -120,7 +127,7 @@ func MM1KBlocking(lambda, mu float64, k int) float64 {
 	if math.Abs(rho-1) < 1e-12 {
 		return 1 / float64(k+1)
 	}
-	return (1 - rho) * math.Pow(rho, float64(k)) / (1 - math.Pow(rho, float64(k+1)))
+	return float64((1-rho)*sim.Pow(rho, float64(k))) / (1 - sim.Pow(rho, float64(k+1)))
 }
 
 // MVAResult is the solution of a closed network for a population.
@@ -148,12 +155,12 @@ func MVA(demands []float64, think float64, users int) (MVAResult, error) {
 	for n := 1; n <= users; n++ {
 		total := 0.0
 		for k, d := range demands {
-			r[k] = d * (1 + q[k])
+			r[k] = float64(d * (1 + q[k]))
 			total += r[k]
 		}
 		x = float64(n) / (think + total)
 		for k := range q {
-			q[k] = x * r[k]
+			q[k] = float64(x * r[k])
 		}
 	}
 	res := MVAResult{Throughput: x, Residence: r, QueueLen: q}

@@ -7,12 +7,21 @@
 #   scripts/snapshot.sh /tmp/after      # on the new one
 #   diff -r /tmp/before /tmp/after
 #
-# Takes a minute or two on 2 cores.
+# Takes a minute or two on 2 cores. With GOARCH=arm64 (and qemu-aarch64
+# installed) the arm64 build runs under emulation, to compare the bytes
+# two architectures write:
+#
+#   GOARCH=arm64 scripts/snapshot.sh /tmp/arm64; diff -r /tmp/before /tmp/arm64
 set -uo pipefail
 out=${1:?usage: scripts/snapshot.sh DIR}
 cd "$(dirname "$0")/.."
-go build -o bin/scalesim ./cmd/scalesim || exit 1
-bin=$PWD/bin/scalesim
+arch=${GOARCH:-$(go env GOARCH)}
+go build -o "bin/scalesim-$arch" ./cmd/scalesim || exit 1
+bin=$PWD/bin/scalesim-$arch
+run=()
+if [ "$arch" != "$(go env GOHOSTARCH)" ]; then
+  run=("qemu-$( [ "$arch" = arm64 ] && echo aarch64 || echo "$arch")")
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 repo=$PWD
@@ -22,11 +31,11 @@ cd "$out" # plots are written to relative paths, so the messages match
 snap() {
   local name=$1
   shift
-  "$bin" "$@" >"$out/$name.out" 2>"$out/$name.err"
+  "${run[@]}" "$bin" "$@" >"$out/$name.out" 2>"$out/$name.err"
   echo "$?" >"$out/$name.status"
 }
 
-for b in $("$bin" list | awk '{print $1}'); do
+for b in $("${run[@]}" "$bin" list | awk '{print $1}'); do
   snap "run-$b" run "$b"
   snap "run-$b-json" run "$b" --format json
   snap "estimate-$b" estimate "$b"

@@ -64,7 +64,7 @@ func NewExponential(mean float64) (Exponential, error) {
 	return Exponential{mean}, nil
 }
 
-func (d Exponential) Sample(r *rand.Rand) float64 { return r.ExpFloat64() * d.mean }
+func (d Exponential) Sample(r *rand.Rand) float64 { return ExpVariate(r) * d.mean }
 func (d Exponential) Mean() float64               { return d.mean }
 func (d Exponential) SCV() float64                { return 1 }
 func (d Exponential) String() string              { return fmt.Sprintf("exponential(mean %g)", d.mean) }
@@ -80,7 +80,7 @@ func NewUniform(lo, hi float64) (Uniform, error) {
 	return Uniform{lo, hi}, nil
 }
 
-func (d Uniform) Sample(r *rand.Rand) float64 { return d.Min + r.Float64()*(d.Max-d.Min) }
+func (d Uniform) Sample(r *rand.Rand) float64 { return d.Min + float64(r.Float64()*(d.Max-d.Min)) }
 func (d Uniform) Mean() float64               { return (d.Min + d.Max) / 2 }
 func (d Uniform) SCV() float64 {
 	m := d.Mean()
@@ -107,8 +107,8 @@ func NewLognormalCV(mean, cv float64) (Lognormal, error) {
 	if err := positive("cv", cv); err != nil {
 		return Lognormal{}, err
 	}
-	s2 := math.Log1p(cv * cv)
-	return Lognormal{Mu: math.Log(mean) - s2/2, Sigma: math.Sqrt(s2)}, nil
+	s2 := Log1p(cv * cv)
+	return Lognormal{Mu: Log(mean) - float64(s2/2), Sigma: math.Sqrt(s2)}, nil
 }
 
 // NewLognormalP99 returns the lognormal distribution with the given mean and
@@ -122,19 +122,19 @@ func NewLognormalP99(mean, p99 float64) (Lognormal, error) {
 	if !(p99 > mean) {
 		return Lognormal{}, paramErr("p99 (%g) must exceed the mean (%g)", p99, mean)
 	}
-	disc := z99*z99 - 2*math.Log(p99/mean)
+	disc := z99*z99 - float64(2*Log(p99/mean))
 	if disc < 0 {
-		return Lognormal{}, paramErr("p99 (%g) may be at most %.2f × the mean (%g) for a lognormal", p99, math.Exp(z99*z99/2), mean)
+		return Lognormal{}, paramErr("p99 (%g) may be at most %.2f × the mean (%g) for a lognormal", p99, Exp(z99*z99/2), mean)
 	}
 	sigma := z99 - math.Sqrt(disc)
-	return Lognormal{Mu: math.Log(mean) - sigma*sigma/2, Sigma: sigma}, nil
+	return Lognormal{Mu: Log(mean) - float64(float64(sigma*sigma)/2), Sigma: sigma}, nil
 }
 
-func (d Lognormal) Sample(r *rand.Rand) float64 { return math.Exp(d.Mu + d.Sigma*r.NormFloat64()) }
-func (d Lognormal) Mean() float64               { return math.Exp(d.Mu + d.Sigma*d.Sigma/2) }
-func (d Lognormal) SCV() float64                { return math.Expm1(d.Sigma * d.Sigma) }
+func (d Lognormal) Sample(r *rand.Rand) float64 { return Exp(d.Mu + float64(d.Sigma*NormVariate(r))) }
+func (d Lognormal) Mean() float64               { return Exp(d.Mu + float64(float64(d.Sigma*d.Sigma)/2)) }
+func (d Lognormal) SCV() float64                { return Expm1(d.Sigma * d.Sigma) }
 func (d Lognormal) String() string {
-	return fmt.Sprintf("lognormal(mean %g, p99 %g)", d.Mean(), math.Exp(d.Mu+z99*d.Sigma))
+	return fmt.Sprintf("lognormal(mean %g, p99 %g)", d.Mean(), Exp(d.Mu+float64(z99*d.Sigma)))
 }
 
 // Gamma has shape K and scale Theta; with integer K it is the Erlang-K
@@ -160,20 +160,21 @@ func (d Gamma) Sample(r *rand.Rand) float64 {
 	k := d.K
 	boost := 1.0
 	if k < 1 {
-		boost = math.Pow(r.Float64(), 1/k)
+		boost = Pow(r.Float64(), 1/k)
 		k++
 	}
 	dd := k - 1.0/3
 	c := 1 / math.Sqrt(9*dd)
 	for {
-		x := r.NormFloat64()
-		v := 1 + c*x
+		x := NormVariate(r)
+		v := 1 + float64(c*x)
 		if v <= 0 {
 			continue
 		}
-		v = v * v * v
+		v = float64(v * v * v)
 		u := r.Float64()
-		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+dd*(1-v+math.Log(v)) {
+		x2 := float64(x * x)
+		if u < 1-float64(0.0331*x2*x2) || Log(u) < float64(0.5*x2)+float64(dd*float64(1-v+Log(v))) {
 			return dd * v * d.Theta * boost
 		}
 	}
@@ -214,16 +215,16 @@ func NewPareto(mean, alpha float64) (Pareto, error) {
 // moment is E[X^k].
 func (d Pareto) moment(k float64) float64 {
 	a := d.Alpha
-	c := a * math.Pow(d.L, a) / (1 - math.Pow(d.L/d.H, a))
+	c := a * Pow(d.L, a) / (1 - Pow(d.L/d.H, a))
 	if math.Abs(k-a) < 1e-12 {
-		return c * math.Log(d.H/d.L)
+		return c * Log(d.H/d.L)
 	}
-	return c * (math.Pow(d.H, k-a) - math.Pow(d.L, k-a)) / (k - a)
+	return c * (Pow(d.H, k-a) - Pow(d.L, k-a)) / (k - a)
 }
 
 func (d Pareto) Sample(r *rand.Rand) float64 {
 	u := r.Float64()
-	return d.L / math.Pow(1-u*(1-math.Pow(d.L/d.H, d.Alpha)), 1/d.Alpha)
+	return d.L / Pow(1-float64(u*(1-Pow(d.L/d.H, d.Alpha))), 1/d.Alpha)
 }
 func (d Pareto) Mean() float64 { return d.moment(1) }
 func (d Pareto) SCV() float64 {
@@ -249,16 +250,16 @@ func NewHyperexponential(mean, cv float64) (Hyperexponential, error) {
 	if !(cv > 1) || math.IsInf(cv, 0) {
 		return Hyperexponential{}, paramErr("cv must exceed 1 for a hyperexponential, got %g", cv)
 	}
-	c2 := cv * cv
-	p := (1 + math.Sqrt((c2-1)/(c2+1))) / 2
-	return Hyperexponential{P: p, Rate1: 2 * p / mean, Rate2: 2 * (1 - p) / mean}, nil
+	c2 := float64(cv * cv)
+	p := float64(float64(1+math.Sqrt((c2-1)/(c2+1))) / 2)
+	return Hyperexponential{P: p, Rate1: float64(2*p) / mean, Rate2: float64(2*(1-p)) / mean}, nil
 }
 
 func (d Hyperexponential) Sample(r *rand.Rand) float64 {
 	if r.Float64() < d.P {
-		return r.ExpFloat64() / d.Rate1
+		return ExpVariate(r) / d.Rate1
 	}
-	return r.ExpFloat64() / d.Rate2
+	return ExpVariate(r) / d.Rate2
 }
 func (d Hyperexponential) Mean() float64 { return d.P/d.Rate1 + (1-d.P)/d.Rate2 }
 func (d Hyperexponential) SCV() float64 {
@@ -301,11 +302,11 @@ func NewEmpirical(points []QuantilePoint) (Empirical, error) {
 }
 
 func (d Empirical) Sample(r *rand.Rand) float64 {
-	u := r.Float64()
+	u := float64(r.Float64())
 	ps := d.points
 	i := sort.Search(len(ps), func(i int) bool { return ps[i].Q > u }) // ps[i-1].Q ≤ u < ps[i].Q
 	a, b := ps[i-1], ps[i]
-	return a.Value + (u-a.Q)/(b.Q-a.Q)*(b.Value-a.Value)
+	return a.Value + float64(float64((u-a.Q)/(b.Q-a.Q))*(b.Value-a.Value))
 }
 
 // moments returns E[X] and E[X²]: each piece is uniform between its ends.
@@ -313,8 +314,9 @@ func (d Empirical) moments() (m1, m2 float64) {
 	for i := 1; i < len(d.points); i++ {
 		a, b := d.points[i-1], d.points[i]
 		w := b.Q - a.Q
-		m1 += w * (a.Value + b.Value) / 2
-		m2 += w * (a.Value*a.Value + a.Value*b.Value + b.Value*b.Value) / 3
+		m1 += float64(float64(w*(a.Value+b.Value)) / 2)
+		sq := float64(a.Value*a.Value) + float64(a.Value*b.Value) + float64(b.Value*b.Value)
+		m2 += float64(float64(w*sq) / 3)
 	}
 	return m1, m2
 }

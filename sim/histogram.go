@@ -52,7 +52,7 @@ func bucket(x float64) int {
 // midpoint is the value reported for bucket i.
 func midpoint(i int) float64 {
 	e, sub := i/histSub+histMinExp, i%histSub
-	return math.Ldexp(1+(float64(sub)+0.5)/histSub, e)
+	return math.Ldexp(1+float64((float64(sub)+0.5)/histSub), e)
 }
 
 // Add records x.

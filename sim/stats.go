@@ -2,8 +2,6 @@ package sim
 
 import (
 	"math"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Summary accumulates count, mean, variance, minimum and maximum of a stream
@@ -36,7 +34,7 @@ func (s *Summary) Add(x float64) {
 	s.include(x, s.n == 1)
 	d := x - s.mean
 	s.mean += d / float64(s.n)
-	s.m2 += d * (x - s.mean)
+	s.m2 += float64(d * (x - s.mean))
 }
 
 // N is the number of values recorded.
@@ -72,7 +70,7 @@ type TimeAverage struct {
 
 // Set records that the quantity changes to v at time now.
 func (a *TimeAverage) Set(now Time, v float64) {
-	a.area += a.value * float64(now-a.last)
+	a.area += float64(a.value * float64(now-a.last))
 	a.last = now
 	a.value = v
 }
@@ -94,7 +92,7 @@ func (a *TimeAverage) Mean(now Time) float64 {
 	if span <= 0 {
 		return a.value
 	}
-	return (a.area + a.value*float64(now-a.last)) / span
+	return (a.area + float64(a.value*float64(now-a.last))) / span
 }
 
 // BatchMeans estimates a confidence interval for the mean of a correlated
@@ -151,12 +149,6 @@ func (b *BatchMeans) HalfWidth95() (half float64, ok bool) {
 		s.Add(sum / float64(b.size))
 	}
 	return StudentT975(n-1) * s.StdDev() / math.Sqrt(float64(n)), true
-}
-
-// StudentT975 is the 0.975 quantile of Student's t distribution with dof
-// degrees of freedom.
-func StudentT975(dof int) float64 {
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(dof)}.Quantile(0.975)
 }
 
 // MeanCI95 returns the mean of independent observations, such as one figure

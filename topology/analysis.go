@@ -192,8 +192,8 @@ func ttlHitRatio(s Solver, name string, probs, counts []float64, ttl float64) fl
 	rate := s.ArrivalRate()
 	hit := 0.0
 	for i, p := range probs {
-		x := p * rate * ttl
-		hit += counts[i] * p * x / (1 + x)
+		x := float64(p * rate * ttl)
+		hit += float64(counts[i]*p*x) / (1 + x)
 	}
 	s.Note("%s: TTL hit ratio taken at the full request rate", name)
 	return hit
@@ -204,7 +204,7 @@ func topShare(probs, counts []float64, capacity float64) float64 {
 	share := 0.0
 	for i, p := range probs {
 		take := math.Min(counts[i], capacity)
-		share += take * p
+		share += float64(take * p)
 		if capacity -= take; capacity <= 0 {
 			break
 		}

@@ -116,14 +116,14 @@ func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
 	h := s.HitRatio(name)
 	return Solution{Stations: 1, HitRatio: &h,
 		Response: perClass(s, func(class int) float64 {
-			return mean(c.EdgeLatency) + down[class] + c.missRatio(s, name, class)*mean(c.OriginLatency)
+			return mean(c.EdgeLatency) + down[class] + float64(c.missRatio(s, name, class)*mean(c.OriginLatency))
 		})}
 }
 
 // NetworkLegs implements Analytic: the edge leg of every visit, the origin
 // leg of a miss.
 func (c *CDN) NetworkLegs(s Solver, name string, class int) float64 {
-	return mean(c.EdgeLatency) + c.missRatio(s, name, class)*mean(c.OriginLatency)
+	return mean(c.EdgeLatency) + float64(c.missRatio(s, name, class)*mean(c.OriginLatency))
 }
 
 // Demand implements Analytic: no workers.

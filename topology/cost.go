@@ -32,9 +32,9 @@ type Usage struct {
 func (n *Node) Monthly(u Usage) float64 {
 	p := n.Price
 	seconds := HoursPerMonth * 3600.0
-	return p.Hourly*float64(n.Units())*HoursPerMonth +
-		p.PerMillion*u.RequestsPerSecond*seconds/1e6 +
-		p.PerGB*u.EgressBytesPerSec*seconds/1e9
+	return float64(p.Hourly*float64(n.Units())*HoursPerMonth) +
+		float64(p.PerMillion*u.RequestsPerSecond*seconds/1e6) +
+		float64(p.PerGB*u.EgressBytesPerSec*seconds/1e9)
 }
 
 // CatalogueDate is when the catalogue's prices were recorded.

@@ -196,14 +196,14 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	}
 	onPrimary := db.readsOnPrimary()
 	rt, wt := mean(db.ReadTime), mean(db.WriteTime)
-	prim := StationGroup{Count: db.Shards, Workers: db.Workers, Rate: writes + reads*onPrimary}
+	prim := StationGroup{Count: db.Shards, Workers: db.Workers, Rate: writes + float64(reads*onPrimary)}
 	if prim.Rate > 0 {
-		prim.Holding = (writes*wt + reads*onPrimary*rt) / prim.Rate
+		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
 	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt}
 	okP, okR := prim.Solve(), repl.Solve()
 	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR}
-	busy := prim.Rate*prim.Holding + repl.Rate*repl.Holding
+	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
 	sol.Utilization, sol.Wait = prim.Utilization(), prim.Wait
 	if db.Replicas > 0 && repl.Utilization() > sol.Utilization {
 		sol.Utilization, sol.Wait = repl.Utilization(), repl.Wait
@@ -215,7 +215,7 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 		if s.Writes(c) {
 			return prim.Wait + wt
 		}
-		return onPrimary*(prim.Wait+rt) + (1-onPrimary)*(repl.Wait+rt)
+		return float64(onPrimary*(prim.Wait+rt)) + float64((1-onPrimary)*(repl.Wait+rt))
 	})
 	if db.Shards > 1 {
 		s.Note("%s: load taken as spread evenly over shards (hot keys make some shards busier)", name)
@@ -249,9 +249,9 @@ func (db *Database) Advice(s Solver, name string, _ Solution) string {
 	var reads, writes float64
 	for c := range s.Classes() {
 		if s.Writes(c) {
-			writes += s.Visits(c, name) * mean(db.WriteTime)
+			writes += float64(s.Visits(c, name) * mean(db.WriteTime))
 		} else {
-			reads += s.Visits(c, name) * mean(db.ReadTime)
+			reads += float64(s.Visits(c, name) * mean(db.ReadTime))
 		}
 	}
 	switch {

@@ -278,7 +278,7 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 		if s.Blocking {
 			h += down[c]
 		}
-		g.Holding += sv.Visits(c, name) * h
+		g.Holding += float64(sv.Visits(c, name) * h)
 	}
 	if rate > 0 {
 		g.Holding /= rate

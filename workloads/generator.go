@@ -179,7 +179,7 @@ func (g *Generator) newSession() *client {
 func (g *Generator) scheduleArrival() {
 	now := g.k.Now()
 	if g.shape == nil {
-		g.k.After(g.arrivals.ExpFloat64()/g.spec.Rate, g, opArrival, nil)
+		g.k.After(sim.ExpVariate(g.arrivals)/g.spec.Rate, g, opArrival, nil)
 		return
 	}
 	next := g.shape.Next(now, g.arrivals)

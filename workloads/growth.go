@@ -6,6 +6,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -39,12 +40,12 @@ func (g *Growth) Users(t float64) float64 {
 	x := math.Min(1, math.Max(0, t/g.Over))
 	switch g.Curve {
 	case CurveExponential:
-		return g.From * math.Pow(g.To/g.From, x)
+		return g.From * sim.Pow(g.To/g.From, x)
 	case CurveLogistic:
-		l := func(x float64) float64 { return 1 / (1 + math.Exp(-logisticSteepness*(x-0.5))) }
+		l := func(x float64) float64 { return 1 / (1 + sim.Exp(float64(-logisticSteepness*(x-0.5)))) }
 		return g.From + (g.To-g.From)*(l(x)-l(0))/(l(1)-l(0))
 	}
-	return g.From + (g.To-g.From)*x
+	return g.From + float64((g.To-g.From)*x)
 }
 
 func decodeGrowth(d *yamlfile.Decoder, n *yaml.Node) *Growth {

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -60,7 +61,7 @@ func (k *Keys) Popularity() func(r int64) float64 {
 	switch k.Dist {
 	case KeysZipf:
 		norm := harmonic(k.Count, k.S)
-		return func(r int64) float64 { return math.Pow(float64(r+1), -k.S) / norm }
+		return func(r int64) float64 { return sim.Pow(float64(r+1), -k.S) / norm }
 	case KeysHotspot:
 		hot := k.hotKeys()
 		return func(r int64) float64 {
@@ -79,7 +80,7 @@ func harmonic(n int64, s float64) float64 {
 	const exact = 1_000_000
 	sum := 0.0
 	for i := min(n, exact); i >= 1; i-- { // smallest terms first
-		sum += math.Pow(float64(i), -s)
+		sum += sim.Pow(float64(i), -s)
 	}
 	if n <= exact {
 		return sum
@@ -87,15 +88,15 @@ func harmonic(n int64, s float64) float64 {
 	// Σ_{i=a+1..n} f(i) ≈ ∫_a^n f + (f(n) - f(a))/2 - (f'(n) - f'(a))/12
 	// with f(x) = x^-s.
 	a, b := float64(exact), float64(n)
-	f := func(x float64) float64 { return math.Pow(x, -s) }
-	df := func(x float64) float64 { return -s * math.Pow(x, -s-1) }
+	f := func(x float64) float64 { return sim.Pow(x, -s) }
+	df := func(x float64) float64 { return float64(-s * sim.Pow(x, -s-1)) }
 	var integral float64
 	if s == 1 {
-		integral = math.Log(b / a)
+		integral = sim.Log(b / a)
 	} else {
-		integral = (math.Pow(b, 1-s) - math.Pow(a, 1-s)) / (1 - s)
+		integral = (sim.Pow(b, 1-s) - sim.Pow(a, 1-s)) / (1 - s)
 	}
-	return sum + integral + (f(b)-f(a))/2 - (df(b)-df(a))/12
+	return sum + integral + float64((f(b)-f(a))/2) - float64((df(b)-df(a))/12)
 }
 
 // KeySampler draws keys: a popularity rank from the model, mapped to a key
@@ -188,29 +189,29 @@ func newZipf(n int64, s float64) *zipfSampler {
 	return z
 }
 
-func (z *zipfSampler) h(x float64) float64 { return math.Exp(-z.s * math.Log(x)) }
+func (z *zipfSampler) h(x float64) float64 { return sim.Exp(float64(-z.s * sim.Log(x))) }
 
 // bigH is H(x), written with expm1 so it stays accurate as s → 1.
 func (z *zipfSampler) bigH(x float64) float64 {
-	lx := math.Log(x)
-	return expm1OverX((1-z.s)*lx) * lx
+	lx := sim.Log(x)
+	return float64(expm1OverX(float64((1-z.s)*lx)) * lx)
 }
 
 func (z *zipfSampler) bigHInv(y float64) float64 {
-	t := y * (1 - z.s)
+	t := float64(y * (1 - z.s))
 	if t < -1 {
 		t = -1 // rounding guard: H⁻¹ is defined for t ≥ -1
 	}
-	return math.Exp(log1pOverX(t) * y)
+	return sim.Exp(float64(log1pOverX(t) * y))
 }
 
 func (z *zipfSampler) sample(r *rand.Rand) int64 {
 	for {
-		u := z.hN + r.Float64()*(z.hX1-z.hN)
+		u := z.hN + float64(r.Float64()*(z.hX1-z.hN))
 		x := z.bigHInv(u)
 		k := math.Floor(x + 0.5)
 		k = math.Max(1, math.Min(k, z.n))
-		if k-x <= z.acceptMargin || u >= z.bigH(k+0.5)-z.h(k) {
+		if k-x <= z.acceptMargin || u >= float64(z.bigH(k+0.5))-float64(z.h(k)) {
 			return int64(k)
 		}
 	}
@@ -219,15 +220,15 @@ func (z *zipfSampler) sample(r *rand.Rand) int64 {
 // expm1OverX is (e^x - 1)/x, 1 at x = 0.
 func expm1OverX(x float64) float64 {
 	if math.Abs(x) < 1e-8 {
-		return 1 + x/2
+		return 1 + float64(x/2)
 	}
-	return math.Expm1(x) / x
+	return sim.Expm1(x) / x
 }
 
 // log1pOverX is log(1 + x)/x, 1 at x = 0.
 func log1pOverX(x float64) float64 {
 	if math.Abs(x) < 1e-8 {
-		return 1 - x/2
+		return 1 - float64(x/2)
 	}
-	return math.Log1p(x) / x
+	return sim.Log1p(x) / x
 }

@@ -153,7 +153,7 @@ func (s *Shape) Next(t sim.Time, r *rand.Rand) sim.Time {
 			t = end
 			continue
 		}
-		cand := t + sim.Time(r.ExpFloat64()/m)
+		cand := t + sim.Time(sim.ExpVariate(r)/m)
 		if cand >= end {
 			t = end
 			continue
@@ -172,7 +172,7 @@ func (s *Shape) MeanRate(from, to sim.Time) float64 {
 	for t := from; t < to; {
 		end := min(s.segmentEnd(t), to)
 		a, b := s.ends(t, end)
-		area += (a + b) / 2 * float64(end-t)
+		area += float64((a + b) / 2 * float64(end-t))
 		t = end
 	}
 	return area / float64(to-from)

@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -256,9 +257,9 @@ func Grid(from, to float64, n int, linear bool) []float64 {
 	for i := range g {
 		f := float64(i) / float64(n-1)
 		if linear {
-			g[i] = from + f*(to-from)
+			g[i] = from + float64(f*(to-from))
 		} else {
-			g[i] = from * math.Pow(to/from, f)
+			g[i] = from * sim.Pow(to/from, f)
 		}
 	}
 	g[n-1] = to
@@ -466,7 +467,7 @@ func (spec SweepSpec) knee(points []SweepPoint) *Knee {
 		}
 		x := p.value(spec.Axis)
 		if !spec.Linear {
-			x = math.Log(x)
+			x = sim.Log(x)
 		}
 		xs, ys, idx = append(xs, x), append(ys, p.Latency.P99), append(idx, i)
 	}

@@ -68,7 +68,7 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 		spec.MaxRequests = s.Run.MaxRequests
 	}
 	var times []float64
-	for t := 0.0; t < g.Over+spec.Every/2; t += spec.Every {
+	for t := 0.0; t < g.Over+float64(spec.Every/2); t += spec.Every {
 		times = append(times, math.Min(t, g.Over))
 	}
 	const maxSamples = 1000

@@ -1,9 +1,9 @@
 // Package estimate solves a scenario analytically in milliseconds: hit
 // ratios of caches and CDNs by Che's approximation, visit rates from the
-// traffic equations (solved with gonum), then each node by its kind's
-// analytic treatment (M/M/c stations by Erlang C), or Mean Value Analysis
-// for a closed workload. It is exact for product-form networks and lists
-// what it approximates elsewhere.
+// traffic equations (solved in call order, since the call graph has no
+// cycles), then each node by its kind's analytic treatment (M/M/c stations
+// by Erlang C), or Mean Value Analysis for a closed workload. It is exact
+// for product-form networks and lists what it approximates elsewhere.
 //
 // [Model] is the solved traffic of a scenario; it implements
 // topology.Solver, the view each node kind's treatment has of the whole,

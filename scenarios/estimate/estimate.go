@@ -8,8 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
@@ -142,7 +140,7 @@ func (m *Model) Solve() (*Estimate, error) {
 		mean := 0.0
 		entry := m.index[s.Topology.Entry]
 		for c := range m.classes {
-			mean += m.shares[c] * m.resp[c][entry]
+			mean += float64(m.shares[c] * m.resp[c][entry])
 		}
 		m.est.Latency = &mean
 		m.est.Throughput = m.est.OfferedRate
@@ -237,34 +235,75 @@ func (m *Model) buildRoutes() {
 }
 
 // solveTraffic solves the traffic equations x = γ + Pᵀx for each class,
-// with γ the class's arrival rate at the entry node.
+// with γ the class's arrival rate at the entry node. Validation refuses
+// call cycles, so P is the matrix of a directed acyclic graph and the
+// equations are solved exactly by visiting the nodes in call order:
+// x_j = γ_j + Σ_i P_ij·x_i once every caller i of j is known. Each product
+// is rounded on its own, so the visit rates have the same bits on every
+// machine (a general solver's fused multiply-adds would not).
 func (m *Model) solveTraffic(lambda float64) error {
 	n := len(m.nodes)
+	order, err := m.callOrder()
+	if err != nil {
+		return err
+	}
 	entry := m.index[m.s.Topology.Entry]
 	m.visits = make([][]float64, len(m.classes))
 	for c := range m.classes {
-		a := mat.NewDense(n, n, nil)
-		for i := range n {
-			for j := range n {
-				v := -m.route[c][j][i]
-				if i == j {
-					v++
+		x := make([]float64, n)
+		x[entry] = float64(lambda * m.shares[c])
+		for _, i := range order {
+			for j, w := range m.route[c][i] {
+				if w != 0 {
+					x[j] += float64(w * x[i])
 				}
-				a.Set(i, j, v)
 			}
 		}
-		gamma := mat.NewVecDense(n, nil)
-		gamma.SetVec(entry, lambda*m.shares[c])
-		var x mat.VecDense
-		if err := x.SolveVec(a, gamma); err != nil {
-			return fmt.Errorf("estimate: %s: solving the traffic equations: %w", m.s.Name, err)
-		}
-		m.visits[c] = make([]float64, n)
-		for i := range n {
-			m.visits[c][i] = math.Max(0, x.AtVec(i))
-		}
+		m.visits[c] = x
 	}
 	return nil
+}
+
+// callOrder lists the nodes so that every node comes after all the nodes
+// that route to it in any class (Kahn's algorithm, lowest index first
+// among the ready).
+func (m *Model) callOrder() ([]int, error) {
+	n := len(m.nodes)
+	calls := make([][]bool, n)
+	callers := make([]int, n)
+	for i := range n {
+		calls[i] = make([]bool, n)
+		for j := range n {
+			for c := range m.classes {
+				calls[i][j] = calls[i][j] || m.route[c][i][j] != 0
+			}
+			if calls[i][j] {
+				callers[j]++
+			}
+		}
+	}
+	var order, ready []int
+	for i := range n {
+		if callers[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	for len(ready) > 0 {
+		i := ready[0]
+		ready = ready[1:]
+		order = append(order, i)
+		for j := range n {
+			if calls[i][j] {
+				if callers[j]--; callers[j] == 0 {
+					ready = append(ready, j)
+				}
+			}
+		}
+	}
+	if len(order) < n {
+		return nil, fmt.Errorf("estimate: %s: the calls form a cycle, so the traffic equations have no finite solution", m.s.Name)
+	}
+	return order, nil
 }
 
 // stations solves every node's queues, leaves first, and fills in the
@@ -301,7 +340,7 @@ func (m *Model) downstream(c, i int) float64 {
 	for j, w := range m.route[c][i] {
 		if w > 0 {
 			m.solveNode(j)
-			t += w * (m.latency[c][i][j] + m.resp[c][j])
+			t += float64(w * (m.latency[c][i][j] + m.resp[c][j]))
 		}
 	}
 	return t
@@ -339,10 +378,10 @@ func (m *Model) NetworkTime() float64 {
 	for c := range m.classes {
 		for i, node := range m.nodes {
 			for j, w := range m.route[c][i] {
-				total += m.visits[c][i] * w * m.latency[c][i][j]
+				total += float64(m.visits[c][i] * w * m.latency[c][i][j])
 			}
 			if legs := node.Spec.NetworkLegs(m, node.Name, c); legs != 0 {
-				total += m.visits[c][i] * legs
+				total += float64(m.visits[c][i] * legs)
 			}
 		}
 	}

@@ -31,5 +31,5 @@ run: {seed: 1, warmup: 60s, duration: 1h}
 	// of simulated traffic lands within a few percent of both.
 	fmt.Printf("utilization %.2f, mean %.1f ms, p99 %.0f ms, SLO pass: %v\n",
 		rep.Nodes[0].Utilization, rep.Latency.Mean*1000, rep.Latency.P99*1000, rep.SLO.Pass)
-	// Output: utilization 0.50, mean 20.0 ms, p99 90 ms, SLO pass: true
+	// Output: utilization 0.50, mean 19.9 ms, p99 92 ms, SLO pass: true
 }

@@ -19,7 +19,6 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/scalesim/scalesim/scenarios/analysis"
-	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -64,15 +63,11 @@ func axis(sw *analysis.SweepReport) (label string, x func(analysis.SweepPoint) f
 func SweepFigures(sw *analysis.SweepReport) []Figure {
 	xl, x := axis(sw)
 	lat := Figure{Name: "latency", Title: sw.Scenario + ": latency against load", XLabel: xl, YLabel: "latency (ms)", LogX: true}
-	for _, q := range []struct {
-		label string
-		get   func(simulate.Latency) float64
-	}{{"p50", func(l simulate.Latency) float64 { return l.P50 }}, {"p95", func(l simulate.Latency) float64 { return l.P95 }},
-		{"p99", func(l simulate.Latency) float64 { return l.P99 }}} {
-		ln := Line{Label: q.label}
+	for _, stat := range []string{"p50", "p95", "p99"} {
+		ln := Line{Label: stat}
 		for _, p := range sw.Points {
-			if p.Requests.Completed > 0 {
-				ln.Points = append(ln.Points, [2]float64{x(p), q.get(p.Latency) * 1000})
+			if v := p.Latency.Get(stat); v != nil {
+				ln.Points = append(ln.Points, [2]float64{x(p), *v * 1000})
 			}
 		}
 		lat.Lines = append(lat.Lines, ln)
@@ -92,7 +87,9 @@ func SweepFigures(sw *analysis.SweepReport) []Figure {
 	errs := Figure{Name: "errors", Title: sw.Scenario + ": error rate", XLabel: xl, YLabel: "errors (% of requests)", LogX: true}
 	ln := Line{Label: "error rate"}
 	for _, p := range sw.Points {
-		ln.Points = append(ln.Points, [2]float64{x(p), p.ErrorRate * 100})
+		if p.ErrorRate != nil {
+			ln.Points = append(ln.Points, [2]float64{x(p), *p.ErrorRate * 100})
+		}
 	}
 	errs.Lines = []Line{ln}
 	if len(sw.Points) > 0 {
@@ -145,7 +142,7 @@ func CompareFigures(c *analysis.SweepComparison) []Figure {
 	}{{"A: " + c.A.Scenario, c.A}, {"B: " + c.B.Scenario, c.B}} {
 		ln := Line{Label: s.name}
 		for _, p := range s.sw.Points {
-			if p.Requests.Completed > 0 {
+			if p.Latency != nil {
 				ln.Points = append(ln.Points, [2]float64{x(p), p.Latency.P99 * 1000})
 			}
 		}
@@ -269,7 +266,7 @@ func TimelineFigures(tl *analysis.TimelineReport) []Figure {
 	cost := Line{Label: "per month"}
 	for _, s := range tl.Samples {
 		users.Points = append(users.Points, [2]float64{month(s.At), s.Users})
-		if s.Requests.Completed > 0 {
+		if s.Latency != nil {
 			p99.Points = append(p99.Points, [2]float64{month(s.At), s.Latency.P99 * 1000})
 		}
 		cost.Points = append(cost.Points, [2]float64{month(s.At), s.Cost.MonthlyUSD})

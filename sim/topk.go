@@ -54,6 +54,10 @@ func (h *HeavyHitters) Top() (item, count, n int64) {
 	return item, count, h.n
 }
 
+// Size is the number of items monitored: an estimated count exceeds the
+// true one by at most N/Size.
+func (h *HeavyHitters) Size() int { return h.size }
+
 // Reset forgets everything seen.
 func (h *HeavyHitters) Reset() {
 	clear(h.counts)

@@ -375,9 +375,10 @@ func (c *cache) resetStats(now sim.Time) {
 
 // CacheStats are a cache's figures over the measurement window.
 type CacheStats struct {
-	Gets     int64   `json:"gets"`
-	Hits     int64   `json:"hits"`
-	HitRatio float64 `json:"hit_ratio"`
+	Gets int64 `json:"gets"`
+	Hits int64 `json:"hits"`
+	// HitRatio is hits over gets; null without gets.
+	HitRatio *float64 `json:"hit_ratio"`
 	// OriginReads are misses that went on to the origin; Coalesced misses
 	// waited for another's fill instead.
 	OriginReads int64 `json:"origin_reads"`
@@ -390,16 +391,23 @@ type CacheStats struct {
 	Failures   int64 `json:"failures"`
 	LostWrites int64 `json:"lost_writes"`
 	Keys       int   `json:"keys"` // held at the end
-	// HottestKeyShare is the most requested key's share of gets (estimated
-	// from one get in eight).
-	HottestKeyShare float64   `json:"hottest_key_share"`
-	NodeLoad        []float64 `json:"node_load"` // each node's share of operations
-	Imbalance       float64   `json:"imbalance"` // busiest node's load ÷ the mean
+	// HottestKeyAtMost bounds the most requested key's share of gets from
+	// above: Space-Saving's estimate from one get in eight, which
+	// overestimates by at most 1/32 of the gets sampled. HottestKeyShare is
+	// that estimate when it is more than twice the possible overestimate,
+	// so that it measures a key that stands out; null when no key does (as
+	// with uniform keys) or there were no gets.
+	HottestKeyShare  *float64 `json:"hottest_key_share"`
+	HottestKeyAtMost *float64 `json:"hottest_key_at_most"`
+	// NodeLoad is each node's share of operations, and Imbalance the
+	// busiest node's load over the mean; null without operations.
+	NodeLoad  []float64 `json:"node_load"`
+	Imbalance *float64  `json:"imbalance"`
 }
 
 func (c *cache) stats(window float64, now sim.Time) NodeStats {
 	s := c.st.stats(window, now)
-	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: share(float64(c.hits), float64(c.gets)),
+	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: ratio(float64(c.hits), float64(c.gets)),
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,
 		Failures: c.fails, LostWrites: c.lostWrites}
 	for _, cn := range c.nodes {
@@ -408,7 +416,10 @@ func (c *cache) stats(window float64, now sim.Time) NodeStats {
 		cs.Keys += cn.store.len()
 	}
 	_, top, n := c.hot.Top()
-	cs.HottestKeyShare = share(float64(top), float64(n))
+	cs.HottestKeyAtMost = ratio(float64(top), float64(n))
+	if hot := cs.HottestKeyAtMost; hot != nil && *hot > 2/float64(c.hot.Size()) {
+		cs.HottestKeyShare = hot
+	}
 	arrivals := make([]float64, len(c.st.insts))
 	for i, inst := range c.st.insts {
 		arrivals[i] = float64(inst.arrivals)
@@ -423,10 +434,14 @@ func (*CacheStats) JSONKey() string { return "cache" }
 
 // WriteText implements Detail.
 func (c *CacheStats) WriteText(w io.Writer, node string) {
+	hottest := units.OrUnknown(c.HottestKeyShare, units.Percent)
+	if c.HottestKeyShare == nil && c.HottestKeyAtMost != nil {
+		hottest = "at most " + units.Percent(*c.HottestKeyAtMost)
+	}
 	fmt.Fprintf(w, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
-		node, units.Percent(c.HitRatio), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, units.Percent(c.HottestKeyShare))
+		node, units.OrUnknown(c.HitRatio, units.Percent), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, hottest)
 	if len(c.NodeLoad) > 1 {
-		fmt.Fprintf(w, "%-11s node load %s (imbalance %.3g)\n", "", shares(c.NodeLoad), c.Imbalance)
+		fmt.Fprintf(w, "%-11s node load %s (imbalance %s)\n", "", shares(c.NodeLoad), units.OrUnknown(c.Imbalance, formatRatio))
 	}
 	if c.Failures > 0 || c.LostWrites > 0 {
 		fmt.Fprintf(w, "%-11s %d node failures lost %d write-back writes\n", "", c.Failures, c.LostWrites)

@@ -211,21 +211,20 @@ type CDNStats struct {
 	CachedRequests int64 `json:"cached_requests"` // of the cached classes
 	EdgeHits       int64 `json:"edge_hits"`
 	OriginFetches  int64 `json:"origin_fetches"`
-	// EdgeHitRatio is edge hits over cached-class requests.
-	EdgeHitRatio float64 `json:"edge_hit_ratio"`
-	// OriginOffload is the share of all requests the origin did not see.
-	OriginOffload float64 `json:"origin_offload"`
-	EgressBytes   float64 `json:"egress_bytes"`
+	// EdgeHitRatio is edge hits over cached-class requests; null without
+	// any.
+	EdgeHitRatio *float64 `json:"edge_hit_ratio"`
+	// OriginOffload is the share of all requests the origin did not see;
+	// null without requests.
+	OriginOffload *float64 `json:"origin_offload"`
+	EgressBytes   float64  `json:"egress_bytes"`
 }
 
 func (c *cdn) stats(window float64, _ sim.Time) NodeStats {
 	s := NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
 	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
-		OriginFetches: c.originFetches, EdgeHitRatio: share(float64(c.hits), float64(c.cachedRequests)),
-		OriginOffload: 1 - share(float64(c.originFetches), float64(c.requests)), EgressBytes: c.egress}
-	if c.requests == 0 {
-		cs.OriginOffload = 0
-	}
+		OriginFetches: c.originFetches, EdgeHitRatio: ratio(float64(c.hits), float64(c.cachedRequests)),
+		OriginOffload: ratio(float64(c.requests-c.originFetches), float64(c.requests)), EgressBytes: c.egress}
 	s.Detail = cs
 	if window > 0 {
 		s.Throughput = float64(c.requests) / window
@@ -240,5 +239,5 @@ func (*CDNStats) JSONKey() string { return "cdn" }
 // WriteText implements Detail.
 func (c *CDNStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
-		node, units.Percent(c.EdgeHitRatio), units.Percent(c.OriginOffload), c.EgressBytes/1e9)
+		node, units.OrUnknown(c.EdgeHitRatio, units.Percent), units.OrUnknown(c.OriginOffload, units.Percent), c.EgressBytes/1e9)
 }

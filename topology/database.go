@@ -507,17 +507,17 @@ type DatabaseStats struct {
 	// had not applied; StaleOwnWrites are those by the user who wrote it.
 	StaleReads     int64   `json:"stale_reads"`
 	StaleOwnWrites int64   `json:"stale_own_writes"`
-	StaleFraction  float64 `json:"stale_fraction"` // of replica reads
+	StaleFraction  *float64 `json:"stale_fraction"` // of replica reads; null without any
 	// ReadYourWrites counts reads sent to the primary because their user
 	// wrote recently.
 	ReadYourWrites int64 `json:"read_your_writes_routed"`
 	// PoolWaits counts pooled connection acquisitions, PoolWaitMean and
-	// PoolWaitP99 the time they waited.
+	// PoolWaitP99 the time they waited (null without any).
 	PoolWaits    int64        `json:"pool_waits"`
-	PoolWaitMean float64      `json:"pool_wait_mean"`
-	PoolWaitP99  float64      `json:"pool_wait_p99"`
+	PoolWaitMean *float64     `json:"pool_wait_mean"`
+	PoolWaitP99  *float64     `json:"pool_wait_p99"`
 	Shards       []ShardStats `json:"shards"`
-	Imbalance    float64      `json:"imbalance"` // busiest shard's load ÷ the mean
+	Imbalance    *float64     `json:"imbalance"` // busiest shard's load ÷ the mean; null without requests
 	// ReshardMoved is, for each partitioning scheme, the fraction of keys
 	// that would move going from this many shards to one more.
 	ReshardMoved map[string]float64 `json:"reshard_moved,omitempty"`
@@ -534,8 +534,12 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 	s := NodeStats{Instances: db.spec.Units()}
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
-		StaleFraction: share(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
-		PoolWaits: int64(db.poolWait.N()), PoolWaitMean: db.poolWait.Mean(), PoolWaitP99: db.poolWaitHist.Quantile(0.99)}
+		StaleFraction: ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
+		PoolWaits: int64(db.poolWait.N())}
+	if ds.PoolWaits > 0 {
+		mean, p99 := db.poolWait.Mean(), db.poolWaitHist.Quantile(0.99)
+		ds.PoolWaitMean, ds.PoolWaitP99 = &mean, &p99
+	}
 	arrivals := make([]float64, len(db.shards))
 	for i, sh := range db.shards {
 		primary := sh.primary.stats(window, now)
@@ -572,21 +576,21 @@ func (*DatabaseStats) JSONKey() string { return "database" }
 func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s %d reads (%d on replicas), %d writes", node, d.Reads, d.ReplicaReads, d.Writes)
 	if d.ReplicaReads > 0 {
-		fmt.Fprintf(w, "; stale reads %s of replica reads (%d by their writer)", units.Percent(d.StaleFraction), d.StaleOwnWrites)
+		fmt.Fprintf(w, "; stale reads %s of replica reads (%d by their writer)", units.OrUnknown(d.StaleFraction, units.Percent), d.StaleOwnWrites)
 	}
 	if d.ReadYourWrites > 0 {
 		fmt.Fprintf(w, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
 	}
 	fmt.Fprintln(w)
 	if d.PoolWaits > 0 {
-		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.FormatDuration(d.PoolWaitMean), units.FormatDuration(d.PoolWaitP99))
+		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.OrUnknown(d.PoolWaitMean, units.FormatDuration), units.OrUnknown(d.PoolWaitP99, units.FormatDuration))
 	}
 	if len(d.Shards) > 1 {
 		loads := make([]float64, len(d.Shards))
 		for i, sh := range d.Shards {
 			loads[i] = sh.Load
 		}
-		fmt.Fprintf(w, "%-11s shard load %s (imbalance %.3g)\n", "", shares(loads), d.Imbalance)
+		fmt.Fprintf(w, "%-11s shard load %s (imbalance %s)\n", "", shares(loads), units.OrUnknown(d.Imbalance, formatRatio))
 		fmt.Fprintf(w, "%-11s going to %d shards moves", "", len(d.Shards)+1)
 		for _, p := range Partitions {
 			fmt.Fprintf(w, " %s %s", p, units.Percent(d.ReshardMoved[p]))
@@ -599,7 +603,7 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 // utilization, offered load and waits are the busiest station's.
 func (s *NodeStats) add(st NodeStats) {
 	if st.Utilization >= s.Utilization {
-		s.Utilization, s.WaitMean, s.WaitP99 = st.Utilization, st.WaitMean, st.WaitP99
+		s.Utilization, s.WaitMean, s.WaitP99, s.Waits = st.Utilization, st.WaitMean, st.WaitP99, st.Waits
 	}
 	s.OfferedLoad = max(s.OfferedLoad, st.OfferedLoad)
 	s.QueueLength += st.QueueLength

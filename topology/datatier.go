@@ -106,9 +106,9 @@ func distField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *sim.Di
 	}
 }
 
-// loadShares is each part's share of the arrivals, and the largest share
-// over the mean.
-func loadShares(arrivals []float64) ([]float64, float64) {
+// loadShares is each part's share of the arrivals (all 0 without any), and
+// the largest share over the mean (nil without any).
+func loadShares(arrivals []float64) ([]float64, *float64) {
 	var total, most float64
 	for _, a := range arrivals {
 		total += a
@@ -118,8 +118,11 @@ func loadShares(arrivals []float64) ([]float64, float64) {
 	for i, a := range arrivals {
 		out[i] = share(a, total)
 	}
-	return out, share(most, total/float64(len(arrivals)))
+	return out, ratio(most, total/float64(len(arrivals)))
 }
+
+// formatRatio writes a ratio with three significant figures: "1.93".
+func formatRatio(v float64) string { return fmt.Sprintf("%.3g", v) }
 
 // shares writes up to 8 shares as percentages, then how many in all.
 func shares(v []float64) string {

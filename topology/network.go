@@ -366,8 +366,10 @@ type NodeStats struct {
 	Throughput float64
 	// QueueLength is the time-average number of requests waiting.
 	QueueLength float64
-	// Wait is the time a request queued before a worker took it.
+	// Wait is the time a request queued before a worker took it, over
+	// Waits requests (0: unknown).
 	WaitMean, WaitP99             float64
+	Waits                         int64
 	Arrivals, Completed, Rejected int64
 	// Usage is what usage-based prices charge for.
 	Usage Usage
@@ -376,6 +378,15 @@ type NodeStats struct {
 	Lost int64
 	// Detail is the kind's own figures; nil for kinds without.
 	Detail Detail
+}
+
+// ratio is part/whole, or nil (unknown) when whole is 0.
+func ratio(part, whole float64) *float64 {
+	if whole == 0 {
+		return nil
+	}
+	r := part / whole
+	return &r
 }
 
 // share is part/whole, 0 when whole is 0.

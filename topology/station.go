@@ -157,6 +157,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 		Utilization: st.busy.Mean(now) / capacity,
 		QueueLength: st.queueLen.Mean(now),
 		WaitMean:    st.wait.Mean(),
+		Waits:       int64(st.wait.N()),
 		WaitP99:     st.waitHist.Quantile(0.99),
 		Arrivals:    st.arrivals,
 		Completed:   st.completed,

@@ -36,3 +36,15 @@ func Percent(share float64) string { return fmt.Sprintf("%.3g%%", share*100) }
 func PercentDigits(share float64, digits int) string {
 	return fmt.Sprintf("%.*g%%", digits, share*100)
 }
+
+// Unknown is how a figure that could not be measured (computed from no
+// samples) is written in tables.
+const Unknown = "-"
+
+// OrUnknown writes *v with format, or Unknown when v is nil.
+func OrUnknown(v *float64, format func(float64) string) string {
+	if v == nil {
+		return Unknown
+	}
+	return format(*v)
+}

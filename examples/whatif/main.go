@@ -15,6 +15,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 )
 
 func main() {
@@ -48,6 +49,13 @@ func main() {
 		if !rep.SLO.Pass {
 			verdict = "FAIL"
 		}
-		fmt.Printf("%9d  %7.1fms  %6.2f%%  %-10s  %s\n", instances, rep.Latency.P99*1000, rep.ErrorRate*100, rep.Bottleneck, verdict)
+		p99, errs := units.Unknown, units.Unknown
+		if rep.Latency != nil {
+			p99 = fmt.Sprintf("%.1fms", rep.Latency.P99*1000)
+		}
+		if rep.ErrorRate != nil {
+			errs = fmt.Sprintf("%.2f%%", *rep.ErrorRate*100)
+		}
+		fmt.Printf("%9d  %9s  %7s  %-10s  %s\n", instances, p99, errs, rep.Bottleneck, verdict)
 	}
 }

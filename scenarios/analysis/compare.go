@@ -25,6 +25,9 @@ type Comparison struct {
 	NameB   string           `json:"b"`
 	Seeds   int              `json:"seeds"`
 	Deltas  []Delta          `json:"deltas"`
+	// Unknown lists the figures that could not be compared, with why: a
+	// latency when some run completed no request, say.
+	Unknown []string         `json:"unknown"`
 	ReportA *simulate.Report `json:"report_a"` // the run with the first seed
 	ReportB *simulate.Report `json:"report_b"`
 }
@@ -43,24 +46,31 @@ type Delta struct {
 	Significant bool `json:"significant"`
 }
 
-// metric is a figure of a report, with its unit.
+// metric is a figure of a report, with its unit; get returns nil when the
+// report could not measure it.
 type metric struct {
 	name, unit string
-	get        func(*simulate.Report) float64
+	get        func(*simulate.Report) *float64
+}
+
+// latency reads one statistic of a report's latency, nil when no request
+// completed.
+func latency(stat string) func(*simulate.Report) *float64 {
+	return func(r *simulate.Report) *float64 { return r.Latency.Get(stat) }
 }
 
 // compared are the figures a comparison reports, then per-node utilization.
 var compared = []metric{
-	{"offered rate", "/s", func(r *simulate.Report) float64 { return r.OfferedRate }},
-	{"throughput", "/s", func(r *simulate.Report) float64 { return r.Throughput }},
-	{"error rate", "share", func(r *simulate.Report) float64 { return r.ErrorRate }},
-	{"latency mean", "s", func(r *simulate.Report) float64 { return r.Latency.Mean }},
-	{"latency p50", "s", func(r *simulate.Report) float64 { return r.Latency.P50 }},
-	{"latency p95", "s", func(r *simulate.Report) float64 { return r.Latency.P95 }},
-	{"latency p99", "s", func(r *simulate.Report) float64 { return r.Latency.P99 }},
-	{"latency p99.9", "s", func(r *simulate.Report) float64 { return r.Latency.P999 }},
-	{"cost per month", "USD", func(r *simulate.Report) float64 { return r.Cost.MonthlyUSD }},
-	{"cost per 1M requests", "USD", func(r *simulate.Report) float64 { return r.Cost.PerMillionRequestsUSD }},
+	{"offered rate", "/s", func(r *simulate.Report) *float64 { return &r.OfferedRate }},
+	{"throughput", "/s", func(r *simulate.Report) *float64 { return &r.Throughput }},
+	{"error rate", "share", func(r *simulate.Report) *float64 { return r.ErrorRate }},
+	{"latency mean", "s", latency("mean")},
+	{"latency p50", "s", latency("p50")},
+	{"latency p95", "s", latency("p95")},
+	{"latency p99", "s", latency("p99")},
+	{"latency p99.9", "s", latency("p999")},
+	{"cost per month", "USD", func(r *simulate.Report) *float64 { return &r.Cost.MonthlyUSD }},
+	{"cost per 1M requests", "USD", func(r *simulate.Report) *float64 { return &r.Cost.PerMillionRequestsUSD }},
 }
 
 // Compare runs a and b with seeds a's seed, +1, … (seeds in all), both with
@@ -82,20 +92,28 @@ func Compare(a, b *scenarios.Scenario, seeds, parallel int) (*Comparison, error)
 	if err != nil {
 		return nil, err
 	}
-	cmp := &Comparison{NameA: label(a), NameB: label(b), Seeds: seeds, ReportA: reports[0], ReportB: reports[1]}
+	cmp := &Comparison{NameA: label(a), NameB: label(b), Seeds: seeds, Unknown: []string{}, ReportA: reports[0], ReportB: reports[1]}
 	metrics := append([]metric(nil), compared...)
 	for _, name := range unionNodes(reports[0], reports[1]) {
-		metrics = append(metrics, metric{"utilization " + name, "share", func(r *simulate.Report) float64 { return nodeUtilization(r, name) }})
+		metrics = append(metrics, metric{"utilization " + name, "share", func(r *simulate.Report) *float64 {
+			u := nodeUtilization(r, name)
+			return &u
+		}})
 	}
+metrics:
 	for _, m := range metrics {
 		d := Delta{Metric: m.name, Unit: m.unit}
 		var diffs []float64
 		var sa, sb sim.Summary
 		for i := 0; i < len(reports); i += 2 {
 			va, vb := m.get(reports[i]), m.get(reports[i+1])
-			sa.Add(va)
-			sb.Add(vb)
-			diffs = append(diffs, vb-va)
+			if va == nil || vb == nil {
+				cmp.Unknown = append(cmp.Unknown, fmt.Sprintf("%s: not measured with seed %d (no request completed or ended)", m.name, reports[i].Seed))
+				continue metrics
+			}
+			sa.Add(*va)
+			sb.Add(*vb)
+			diffs = append(diffs, *vb-*va)
 		}
 		d.A, d.B = sa.Mean(), sb.Mean()
 		d.Diff, d.CI95 = MeanCI95Paired(diffs)
@@ -173,7 +191,11 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\nbottleneck  A: %s, B: %s\n", c.ReportA.Bottleneck, c.ReportB.Bottleneck)
+	b.WriteString("\n")
+	for _, u := range c.Unknown {
+		fmt.Fprintf(&b, "unknown     %s\n", u)
+	}
+	fmt.Fprintf(&b, "bottleneck  A: %s, B: %s\n", c.ReportA.Bottleneck, c.ReportB.Bottleneck)
 	fmt.Fprintf(&b, "SLO         A: %s, B: %s\n", verdict(c.ReportA), verdict(c.ReportB))
 	if slices.ContainsFunc(c.Deltas, func(d Delta) bool { return d.Significant }) {
 		b.WriteString("* the paired 95% confidence interval excludes zero: the difference is real\n")
@@ -263,9 +285,14 @@ func (c *SweepComparison) WriteTable(w io.Writer) error {
 	}
 	for i, pa := range c.A.Points {
 		pb := c.B.Points[i]
-		d := pb.Latency.P99 - pa.Latency.P99
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t%.0f\t%.0f\t%s\t%s\n", units.FormatCount(pa.value(axis)), dur(pa.Latency.P99), dur(pb.Latency.P99),
-			sign(d), dur(math.Abs(d)), pa.Cost.MonthlyUSD, pb.Cost.MonthlyUSD, status(pa), status(pb))
+		p99a, p99b := pa.Latency.Get("p99"), pb.Latency.Get("p99")
+		diff := units.Unknown
+		if p99a != nil && p99b != nil {
+			d := *p99b - *p99a
+			diff = sign(d) + dur(math.Abs(d))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%s\t%s\n", units.FormatCount(pa.value(axis)), units.OrUnknown(p99a, dur), units.OrUnknown(p99b, dur),
+			diff, pa.Cost.MonthlyUSD, pb.Cost.MonthlyUSD, status(pa), status(pb))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -316,9 +316,12 @@ func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint,
 		return nil, err
 	}
 	a := &AnalyticPoint{Mean: est.Latency, Bottleneck: est.Bottleneck}
-	overloaded := rep.StoppedEarly != "" || rep.ErrorRate > 0.01 || slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated })
-	if est.Latency == nil || overloaded {
-		a.Flagged = (est.Latency == nil) != overloaded
+	overloaded := rep.StoppedEarly != "" || (rep.ErrorRate != nil && *rep.ErrorRate > 0.01) ||
+		slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated })
+	if est.Latency == nil || overloaded || rep.Latency == nil {
+		// Nothing to set side by side: they agree only if both find the
+		// system overloaded (a run that completed nothing counts as such).
+		a.Flagged = (est.Latency == nil) != (overloaded || rep.Latency == nil)
 		return a, nil
 	}
 	a.Divergence = rep.Latency.Mean / *est.Latency - 1

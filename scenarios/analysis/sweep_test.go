@@ -201,7 +201,7 @@ func TestKnee(t *testing.T) {
 		var pts []SweepPoint
 		for i, v := range p99s {
 			pts = append(pts, SweepPoint{Rate: float64(int(10) << i), Report: &simulate.Report{
-				OfferedRate: float64(int(10) << i), Requests: simulate.RequestCounts{Completed: 1}, Latency: simulate.Latency{P99: v}}})
+				OfferedRate: float64(int(10) << i), Requests: simulate.RequestCounts{Completed: 1}, Latency: &simulate.Latency{P99: v}}})
 		}
 		return pts
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -40,7 +41,11 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 	g := func(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
 	for _, p := range sw.Points {
 		lo, hi := "", ""
-		if ci := p.Latency.MeanCI95; ci != nil {
+		l := p.Latency
+		if l == nil {
+			l = &simulate.Latency{} // written as empty cells below
+		}
+		if ci := l.MeanCI95; ci != nil {
 			lo, hi = g(ci[0]), g(ci[1])
 		}
 		var sat []string
@@ -49,9 +54,18 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 				sat = append(sat, n.Name)
 			}
 		}
-		l := p.Latency
-		row := []string{g(p.Users), g(p.Rate), g(p.OfferedRate), g(p.Throughput), g(p.ErrorRate),
-			g(l.Mean), lo, hi, g(l.P50), g(l.P90), g(l.P95), g(l.P99), g(l.P999),
+		lat := func(v float64) string {
+			if p.Latency == nil {
+				return ""
+			}
+			return g(v)
+		}
+		errs := ""
+		if p.ErrorRate != nil {
+			errs = g(*p.ErrorRate)
+		}
+		row := []string{g(p.Users), g(p.Rate), g(p.OfferedRate), g(p.Throughput), errs,
+			lat(l.Mean), lo, hi, lat(l.P50), lat(l.P90), lat(l.P95), lat(l.P99), lat(l.P999),
 			p.Bottleneck, strings.Join(sat, ";"), strconv.FormatBool(p.SLO.Pass), strconv.FormatBool(p.OK),
 			g(p.Cost.MonthlyUSD), g(p.Cost.PerMillionRequestsUSD), g(p.CostPerUserUSD), "", "", ""}
 		if a := p.Analytic; a != nil {
@@ -131,13 +145,17 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 	head = append(head, "STATUS")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, p := range sw.Points {
-		l := p.Latency
-		ci := "-"
-		if l.MeanCI95 != nil {
-			ci = dur((l.MeanCI95[1] - l.MeanCI95[0]) / 2)
-		}
 		axis := units.FormatCount(p.value(axisOf(sw.Axis)))
-		row := []string{axis, units.Rate(p.OfferedRate), units.Percent(p.ErrorRate), dur(l.Mean) + " ±" + ci, dur(l.P50), dur(l.P95), dur(l.P99)}
+		row := []string{axis, units.Rate(p.OfferedRate), units.OrUnknown(p.ErrorRate, units.Percent)}
+		if l := p.Latency; l != nil {
+			ci := "-"
+			if l.MeanCI95 != nil {
+				ci = dur((l.MeanCI95[1] - l.MeanCI95[0]) / 2)
+			}
+			row = append(row, dur(l.Mean)+" ±"+ci, dur(l.P50), dur(l.P95), dur(l.P99))
+		} else {
+			row = append(row, units.Unknown, units.Unknown, units.Unknown, units.Unknown)
+		}
 		if a := p.Analytic; a != nil {
 			est := "overloaded"
 			if a.Mean != nil {

@@ -136,7 +136,7 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 			status = "FAIL"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, units.FormatCount(smp.Users), units.Rate(smp.OfferedRate),
-			dur(smp.Latency.P99), units.Percent(smp.ErrorRate), smp.Bottleneck, smp.Cost.MonthlyUSD, status)
+			units.OrUnknown(smp.Latency.Get("p99"), dur), units.OrUnknown(smp.ErrorRate, units.Percent), smp.Bottleneck, smp.Cost.MonthlyUSD, status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

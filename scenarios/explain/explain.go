@@ -137,7 +137,7 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 // networkShare is the share of the mean latency spent on network round
 // trips and CDN legs, by the estimate.
 func (ex *Explanation) networkShare() float64 {
-	if ex.Report.Latency.Mean <= 0 {
+	if l := ex.Report.Latency; l == nil || l.Mean <= 0 {
 		return 0
 	}
 	return ex.model.NetworkTime() / ex.Report.Latency.Mean
@@ -164,16 +164,21 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 			}
 		}
 	}
-	inSystem := rep.Throughput * rep.Latency.Mean
-	ex.Envelope = append(ex.Envelope, Check{"Little's law, L = λW",
-		fmt.Sprintf("%s × %s = %.3g requests in the system", units.Rate(rep.Throughput), dur(rep.Latency.Mean), inSystem),
-		"(the simulation's own λ and W)"})
 	estimate := "overloaded: no steady state"
 	if ex.Estimate.Latency != nil {
 		estimate = "M/M/c per station: mean " + dur(*ex.Estimate.Latency)
 	}
-	sim := "mean " + dur(rep.Latency.Mean)
-	if ci := rep.Latency.MeanCI95; ci != nil {
+	l := rep.Latency
+	if l == nil {
+		ex.Envelope = append(ex.Envelope, Check{"latency", estimate, "unknown: no request completed in the window"})
+		return
+	}
+	inSystem := rep.Throughput * l.Mean
+	ex.Envelope = append(ex.Envelope, Check{"Little's law, L = λW",
+		fmt.Sprintf("%s × %s = %.3g requests in the system", units.Rate(rep.Throughput), dur(l.Mean), inSystem),
+		"(the simulation's own λ and W)"})
+	sim := "mean " + dur(l.Mean)
+	if ci := l.MeanCI95; ci != nil {
 		sim += fmt.Sprintf(" (95%% CI %s–%s)", dur(ci[0]), dur(ci[1]))
 	}
 	ex.Envelope = append(ex.Envelope, Check{"latency", estimate, sim})

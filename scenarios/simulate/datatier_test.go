@@ -35,7 +35,7 @@ run: {warmup: 10s, duration: 30s}
 `, rate, keys, cacheFields)
 }
 
-func hitRatio(r *simulate.Report) float64 { return cacheOf(r, "cache").HitRatio }
+func hitRatio(r *simulate.Report) float64 { return *cacheOf(r, "cache").HitRatio }
 
 // popularity lists the probabilities of all count keys of a zipf model.
 func popularity(k workloads.Keys) []float64 {
@@ -224,7 +224,7 @@ nodes:
 run: {warmup: 20s, duration: 200s}
 `
 	reports := fidelity.Replicate(t, text, 8)
-	fidelity.Check(t, "stale read fraction", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").StaleFraction },
+	fidelity.Check(t, "stale read fraction", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").StaleFraction },
 		analytic.StaleReadFraction(0.2, 2), false)
 
 	// Ten users, each writing and reading twenty keys: without
@@ -280,7 +280,7 @@ run: {warmup: 100s, duration: 2000s}
 `
 	reports := fidelity.Replicate(t, text, 10)
 	q := analytic.MMc{Lambda: 320, Mu: 100, C: 4}
-	fidelity.Check(t, "pool wait (Erlang C)", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").PoolWaitMean }, q.MeanWait(), false)
+	fidelity.Check(t, "pool wait (Erlang C)", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").PoolWaitMean }, q.MeanWait(), false)
 }
 
 // TestShardsAndHotKeys checks each shard's share of a partitioned database

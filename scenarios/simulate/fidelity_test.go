@@ -106,7 +106,7 @@ func TestFidelityMM1K(t *testing.T) {
 	reps := fidelity.Replicate(t, single(120, 1, "queue: 2,", "{dist: exponential, mean: 10ms}", "2000s"), 8)
 	blocked := func(r *simulate.Report) float64 { return float64(r.Requests.Rejected) / float64(r.Requests.Arrived) }
 	fidelity.Check(t, "blocking probability", reps, blocked, analytic.MM1KBlocking(120, 100, 3), false)
-	fidelity.Check(t, "error rate", reps, func(r *simulate.Report) float64 { return r.ErrorRate }, analytic.MM1KBlocking(120, 100, 3), false)
+	fidelity.Check(t, "error rate", reps, func(r *simulate.Report) float64 { return *r.ErrorRate }, analytic.MM1KBlocking(120, 100, 3), false)
 }
 
 // TestFidelityBurkeSeries checks two event-loop stations in series (the

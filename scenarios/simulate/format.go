@@ -32,15 +32,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	q := r.Requests
 	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d rejected, %d timed out, %d failed, %d unfinished\n",
 		q.Arrived, q.Completed, q.Rejected, q.TimedOut, q.Failed, q.Unfinished)
-	fmt.Fprintf(&b, "rates       offered %s, throughput %s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), units.Percent(r.ErrorRate))
-	l := r.Latency
-	ci := ""
-	if l.MeanCI95 != nil {
-		ci = fmt.Sprintf(" (95%% CI %s–%s)", dur(l.MeanCI95[0]), dur(l.MeanCI95[1]))
+	fmt.Fprintf(&b, "rates       offered %s, throughput %s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), units.OrUnknown(r.ErrorRate, units.Percent))
+	if l := r.Latency; l != nil {
+		ci := ""
+		if l.MeanCI95 != nil {
+			ci = fmt.Sprintf(" (95%% CI %s–%s)", dur(l.MeanCI95[0]), dur(l.MeanCI95[1]))
+		}
+		fmt.Fprintf(&b, "latency     mean %s%s\n", dur(l.Mean), ci)
+		fmt.Fprintf(&b, "            p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s\n\n",
+			dur(l.P50), dur(l.P90), dur(l.P95), dur(l.P99), dur(l.P999), dur(l.Max))
+	} else {
+		fmt.Fprintf(&b, "latency     unknown: no request completed in the window\n\n")
 	}
-	fmt.Fprintf(&b, "latency     mean %s%s\n", dur(l.Mean), ci)
-	fmt.Fprintf(&b, "            p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s\n\n",
-		dur(l.P50), dur(l.P90), dur(l.P95), dur(l.P99), dur(l.P999), dur(l.Max))
 
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tKIND\tINST\tUTIL\tLOAD\tTHROUGHPUT\tQUEUE\tWAIT MEAN\tWAIT P99\tREJECTED\tSTATUS")
@@ -53,9 +56,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
 			continue
 		}
+		waitMean, waitP99 := units.Unknown, units.Unknown
+		if w := n.Wait; w != nil {
+			waitMean, waitP99 = dur(w.Mean), dur(w.P99)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.3g\t%s\t%s\t%d\t%s\n", n.Name, n.Kind, n.Instances,
 			units.Percent(n.Utilization), units.Percent(n.OfferedLoad), units.Rate(n.Throughput), n.QueueLength,
-			dur(n.Wait.Mean), dur(n.Wait.P99), n.Rejected, status)
+			waitMean, waitP99, n.Rejected, status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -105,11 +112,11 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 
 // describe says in words how the stop rule ended.
 func (p *PrecisionResult) describe() string {
-	if p.Met {
-		return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%%: met", p.Achieved*100, p.Target*100)
-	}
-	if p.Achieved >= noInterval {
+	switch {
+	case p.Achieved == nil:
 		return fmt.Sprintf("target ±%.3g%% NOT met: too few completed requests for an interval", p.Target*100)
+	case p.Met:
+		return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%%: met", *p.Achieved*100, p.Target*100)
 	}
-	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met at the request cap", p.Achieved*100, p.Target*100)
+	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met at the request cap", *p.Achieved*100, p.Target*100)
 }

@@ -23,9 +23,14 @@ type Report struct {
 	Window       float64       `json:"window"` // simulated seconds measured
 	OfferedRate  float64       `json:"offered_rate"`
 	Throughput   float64       `json:"throughput"`
-	ErrorRate    float64       `json:"error_rate"`
+	// ErrorRate is the share of the requests that ended in the window
+	// (completed, rejected, timed out) that did not complete; null when
+	// none ended.
+	ErrorRate *float64 `json:"error_rate"`
 	Requests     RequestCounts `json:"requests"`
-	Latency      Latency       `json:"latency"`
+	// Latency is null when no request completed in the window: there is
+	// nothing to measure it from.
+	Latency *Latency `json:"latency"`
 	Nodes        []NodeReport  `json:"nodes"`
 	Bottleneck   string        `json:"bottleneck"`
 	StoppedEarly string        `json:"stopped_early,omitempty"`
@@ -41,9 +46,10 @@ type Report struct {
 // PrecisionResult says whether a steady-state run reached its precision:
 // the half-width of the 95% CI of the mean latency relative to the mean.
 type PrecisionResult struct {
-	Target   float64 `json:"target"`
-	Achieved float64 `json:"achieved"` // 1e9 when no interval could be formed
-	Met      bool    `json:"met"`
+	Target float64 `json:"target"`
+	// Achieved is null when too few requests completed for an interval.
+	Achieved *float64 `json:"achieved"`
+	Met      bool     `json:"met"`
 }
 
 // WorkloadInfo says what drove the run.
@@ -84,6 +90,34 @@ type Latency struct {
 	MeanCI95 *[2]float64 `json:"mean_ci95"`
 }
 
+// Get is the latency statistic an SLO can name, or nil when l is nil (no
+// request completed).
+func (l *Latency) Get(name string) *float64 {
+	if l == nil {
+		return nil
+	}
+	v := l.Statistic(name)
+	return &v
+}
+
+// Statistic is the latency statistic an SLO can name: mean, p50, p90,
+// p95, p99 or p999.
+func (l *Latency) Statistic(name string) float64 {
+	switch name {
+	case "mean":
+		return l.Mean
+	case "p50":
+		return l.P50
+	case "p90":
+		return l.P90
+	case "p95":
+		return l.P95
+	case "p99":
+		return l.P99
+	}
+	return l.P999
+}
+
 // NodeReport is one node's figures over the measurement window.
 type NodeReport struct {
 	Name      string `json:"name"`
@@ -97,7 +131,8 @@ type NodeReport struct {
 	Throughput  float64 `json:"throughput"`
 	// QueueLength is the time-average number of requests waiting.
 	QueueLength float64   `json:"queue_length"`
-	Wait        WaitStats `json:"wait"`
+	// Wait is null when no request reached a worker in the window.
+	Wait *WaitStats `json:"wait"`
 	Rejected    int64     `json:"rejected"`
 	Saturated   bool      `json:"saturated"`
 	// Workers says the node serves with workers, so that utilization,
@@ -195,16 +230,19 @@ func (r *runner) report() *Report {
 		}
 	}
 	if ended := r.completed + r.rejected + r.timedOut; ended > 0 {
-		rep.ErrorRate = float64(r.rejected+r.timedOut) / float64(ended)
+		errs := float64(r.rejected+r.timedOut) / float64(ended)
+		rep.ErrorRate = &errs
 	}
-	h := &r.latencyHist
-	rep.Latency = Latency{
-		Mean: r.latency.Mean(), P50: h.Quantile(0.5), P90: h.Quantile(0.9), P95: h.Quantile(0.95),
-		P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
-	}
-	if half, ok := r.latencyBatches.HalfWidth95(); ok {
-		m := r.latency.Mean()
-		rep.Latency.MeanCI95 = &[2]float64{m - half, m + half}
+	if r.completed > 0 {
+		h := &r.latencyHist
+		rep.Latency = &Latency{
+			Mean: r.latency.Mean(), P50: h.Quantile(0.5), P90: h.Quantile(0.9), P95: h.Quantile(0.95),
+			P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
+		}
+		if half, ok := r.latencyBatches.HalfWidth95(); ok {
+			m := r.latency.Mean()
+			rep.Latency.MeanCI95 = &[2]float64{m - half, m + half}
+		}
 	}
 	if r.steady {
 		rep.Precision = &PrecisionResult{Target: r.s.Run.Precision, Achieved: r.relativeHalfWidth(), Met: r.precisionMet}
@@ -226,10 +264,13 @@ func (r *runner) report() *Report {
 		nr := NodeReport{
 			Name: st.Name, Kind: st.Kind, Instances: st.Instances,
 			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, Throughput: st.Throughput,
-			QueueLength: st.QueueLength, Wait: WaitStats{Mean: st.WaitMean, P99: st.WaitP99},
+			QueueLength: st.QueueLength,
 			Rejected:  st.Rejected,
 			Saturated: st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
 			Workers:   node.Kind().Workers, Detail: st.Detail,
+		}
+		if st.Waits > 0 {
+			nr.Wait = &WaitStats{Mean: st.WaitMean, P99: st.WaitP99}
 		}
 		rep.Requests.Failed += st.Lost
 		if load := math.Max(st.OfferedLoad, st.Utilization); load > worst {
@@ -251,18 +292,15 @@ func (r *runner) report() *Report {
 }
 
 // relativeHalfWidth is the half-width of the mean latency's 95% CI over the
-// mean; a large stand-in (1e9) when there is no interval, since JSON has no
-// infinity.
-func (r *runner) relativeHalfWidth() float64 {
+// mean; nil when there is no interval.
+func (r *runner) relativeHalfWidth() *float64 {
 	half, ok := r.latencyBatches.HalfWidth95()
 	if !ok || r.latency.Mean() <= 0 {
-		return noInterval
+		return nil
 	}
-	return half / r.latency.Mean()
+	rel := half / r.latency.Mean()
+	return &rel
 }
-
-// noInterval stands for a precision that could not be measured.
-const noInterval = 1e9
 
 // priced says where the topology's prices came from: the catalogue, the
 // file's cost fields, or both.
@@ -289,28 +327,30 @@ func priced(t *topology.Topology) string {
 // judge checks a report against the objectives. An overloaded run fails.
 func judge(slo scenarios.SLO, rep *Report, overloaded bool) SLOResult {
 	res := SLOResult{Checks: []string{}, Violations: []string{}}
-	measured := map[string]float64{
-		"mean": rep.Latency.Mean, "p50": rep.Latency.P50, "p90": rep.Latency.P90,
-		"p95": rep.Latency.P95, "p99": rep.Latency.P99, "p999": rep.Latency.P999,
-	}
 	for _, k := range scenarios.SLOStatistics {
 		limit, ok := slo.Latency[k]
 		if !ok {
 			continue
 		}
-		v := measured[k]
+		if rep.Latency == nil {
+			res.Violations = append(res.Violations, k+" unknown: no request completed in the window")
+			continue
+		}
+		v := rep.Latency.Statistic(k)
 		if v <= limit {
 			res.Checks = append(res.Checks, fmt.Sprintf("%s %s ≤ %s", k, units.FormatDuration(v), units.FormatDuration(limit)))
 		} else {
 			res.Violations = append(res.Violations, fmt.Sprintf("%s %s > %s", k, units.FormatDuration(v), units.FormatDuration(limit)))
 		}
 	}
-	if slo.ErrorRate >= 0 {
-		if rep.ErrorRate <= slo.ErrorRate {
-			res.Checks = append(res.Checks, fmt.Sprintf("error rate %s ≤ %s", units.Percent(rep.ErrorRate), units.Percent(slo.ErrorRate)))
-		} else {
-			res.Violations = append(res.Violations, fmt.Sprintf("error rate %s > %s", units.Percent(rep.ErrorRate), units.Percent(slo.ErrorRate)))
-		}
+	switch e := rep.ErrorRate; {
+	case slo.ErrorRate < 0:
+	case e == nil:
+		res.Violations = append(res.Violations, "error rate unknown: no request ended in the window")
+	case *e <= slo.ErrorRate:
+		res.Checks = append(res.Checks, fmt.Sprintf("error rate %s ≤ %s", units.Percent(*e), units.Percent(slo.ErrorRate)))
+	default:
+		res.Violations = append(res.Violations, fmt.Sprintf("error rate %s > %s", units.Percent(*e), units.Percent(slo.ErrorRate)))
 	}
 	if overloaded {
 		res.Violations = append(res.Violations, "the system was overloaded: "+rep.StoppedEarly)

@@ -180,8 +180,8 @@ func TestFiniteQueueSaturates(t *testing.T) {
 	if r.StoppedEarly != "" || !n.Saturated || n.OfferedLoad < 1.8 || n.OfferedLoad > 2.2 {
 		t.Fatalf("stopped %q, saturated %v, offered load %.3g; want a full run, saturated, about 2", r.StoppedEarly, n.Saturated, n.OfferedLoad)
 	}
-	if r.ErrorRate < 0.4 || r.ErrorRate > 0.6 || n.Rejected == 0 {
-		t.Fatalf("error rate %.3g with %d rejected; want about 0.5", r.ErrorRate, n.Rejected)
+	if e := *r.ErrorRate; e < 0.4 || e > 0.6 || n.Rejected == 0 {
+		t.Fatalf("error rate %.3g with %d rejected; want about 0.5", *r.ErrorRate, n.Rejected)
 	}
 }
 

@@ -505,8 +505,8 @@ type DatabaseStats struct {
 	ReplicaReads int64 `json:"replica_reads"`
 	// StaleReads are replica reads of a key whose latest write the replica
 	// had not applied; StaleOwnWrites are those by the user who wrote it.
-	StaleReads     int64   `json:"stale_reads"`
-	StaleOwnWrites int64   `json:"stale_own_writes"`
+	StaleReads     int64    `json:"stale_reads"`
+	StaleOwnWrites int64    `json:"stale_own_writes"`
 	StaleFraction  *float64 `json:"stale_fraction"` // of replica reads; null without any
 	// ReadYourWrites counts reads sent to the primary because their user
 	// wrote recently.

@@ -21,10 +21,10 @@ import (
 // positively correlated, so a small difference can still be significant,
 // and a scenario compared with itself shows exactly zero.
 type Comparison struct {
-	NameA   string           `json:"a"`
-	NameB   string           `json:"b"`
-	Seeds   int              `json:"seeds"`
-	Deltas  []Delta          `json:"deltas"`
+	NameA  string  `json:"a"`
+	NameB  string  `json:"b"`
+	Seeds  int     `json:"seeds"`
+	Deltas []Delta `json:"deltas"`
 	// Unknown lists the figures that could not be compared, with why: a
 	// latency when some run completed no request, say.
 	Unknown []string         `json:"unknown"`

@@ -15,25 +15,25 @@ import (
 // shares between 0 and 1. Its JSON form is the machine-readable output of
 // `scalesim run --format json`.
 type Report struct {
-	Scenario     string        `json:"scenario"`
-	Seed         uint64        `json:"seed"`
-	Overrides    []string      `json:"overrides,omitempty"` // --set PATH=VALUE applied to the file
-	Workload     WorkloadInfo  `json:"workload"`
-	Warmup       float64       `json:"warmup"` // simulated seconds before measuring
-	Window       float64       `json:"window"` // simulated seconds measured
-	OfferedRate  float64       `json:"offered_rate"`
-	Throughput   float64       `json:"throughput"`
+	Scenario    string       `json:"scenario"`
+	Seed        uint64       `json:"seed"`
+	Overrides   []string     `json:"overrides,omitempty"` // --set PATH=VALUE applied to the file
+	Workload    WorkloadInfo `json:"workload"`
+	Warmup      float64      `json:"warmup"` // simulated seconds before measuring
+	Window      float64      `json:"window"` // simulated seconds measured
+	OfferedRate float64      `json:"offered_rate"`
+	Throughput  float64      `json:"throughput"`
 	// ErrorRate is the share of the requests that ended in the window
 	// (completed, rejected, timed out) that did not complete; null when
 	// none ended.
-	ErrorRate *float64 `json:"error_rate"`
-	Requests     RequestCounts `json:"requests"`
+	ErrorRate *float64      `json:"error_rate"`
+	Requests  RequestCounts `json:"requests"`
 	// Latency is null when no request completed in the window: there is
 	// nothing to measure it from.
-	Latency *Latency `json:"latency"`
-	Nodes        []NodeReport  `json:"nodes"`
-	Bottleneck   string        `json:"bottleneck"`
-	StoppedEarly string        `json:"stopped_early,omitempty"`
+	Latency      *Latency     `json:"latency"`
+	Nodes        []NodeReport `json:"nodes"`
+	Bottleneck   string       `json:"bottleneck"`
+	StoppedEarly string       `json:"stopped_early,omitempty"`
 	// Precision is how the stop rule of a steady-state run ended; nil for
 	// a run of fixed duration.
 	Precision *PrecisionResult `json:"precision,omitempty"`
@@ -130,11 +130,11 @@ type NodeReport struct {
 	OfferedLoad float64 `json:"offered_load"`
 	Throughput  float64 `json:"throughput"`
 	// QueueLength is the time-average number of requests waiting.
-	QueueLength float64   `json:"queue_length"`
+	QueueLength float64 `json:"queue_length"`
 	// Wait is null when no request reached a worker in the window.
-	Wait *WaitStats `json:"wait"`
-	Rejected    int64     `json:"rejected"`
-	Saturated   bool      `json:"saturated"`
+	Wait      *WaitStats `json:"wait"`
+	Rejected  int64      `json:"rejected"`
+	Saturated bool       `json:"saturated"`
 	// Workers says the node serves with workers, so that utilization,
 	// offered load, queue and waits mean something; a load balancer and a
 	// CDN have none.
@@ -265,9 +265,9 @@ func (r *runner) report() *Report {
 			Name: st.Name, Kind: st.Kind, Instances: st.Instances,
 			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, Throughput: st.Throughput,
 			QueueLength: st.QueueLength,
-			Rejected:  st.Rejected,
-			Saturated: st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
-			Workers:   node.Kind().Workers, Detail: st.Detail,
+			Rejected:    st.Rejected,
+			Saturated:   st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
+			Workers:     node.Kind().Workers, Detail: st.Detail,
 		}
 		if st.Waits > 0 {
 			nr.Wait = &WaitStats{Mean: st.WaitMean, P99: st.WaitP99}

@@ -90,3 +90,33 @@ func TestValidationPositions(t *testing.T) {
 		})
 	}
 }
+
+// TestCoalescedFillCycles checks that a get whose miss path gets from the
+// same coalescing cache (directly, through a service, a balancer or a CDN)
+// is refused as a cycle, and that without coalescing the same shape is
+// accepted: the inner get then goes to the origin itself.
+func TestCoalescedFillCycles(t *testing.T) {
+	const head = "name: c\nworkload: {rate: 10, keys: {dist: uniform, count: 100}}\nentry: app\nnodes:\n"
+	const tail = "  cache: {kind: cache, capacity: 10, coalesce: COALESCE}\n  db: {kind: database, service_time: 1ms}\n"
+	cases := map[string]string{
+		"directly": "  app: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [{to: cache, op: get, on_miss: [db]}]}]}\n",
+		"through a service": "  app: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [helper]}]}\n" +
+			"  helper: {kind: service, service_time: 1ms, calls: [db, {to: cache, op: get}]}\n",
+		"through a balancer": "  app: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [lb]}]}\n" +
+			"  lb: {kind: load_balancer, targets: helper}\n  helper: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [db]}]}\n",
+		"through a cdn": "  app: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [edge]}]}\n" +
+			"  edge: {kind: cdn, origin: helper, capacity: 10}\n  helper: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [db]}]}\n",
+	}
+	for name, nodes := range cases {
+		t.Run(name, func(t *testing.T) {
+			text := head + nodes + tail
+			_, err := scenarios.Parse("c.yaml", []byte(strings.Replace(text, "COALESCE", "true", 1)))
+			if err == nil || !strings.Contains(err.Error(), "would wait for its own fill") || strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("with coalesce: %v, want one cycle error", err)
+			}
+			if _, err := scenarios.Parse("c.yaml", []byte(strings.Replace(text, "COALESCE", "false", 1))); err != nil {
+				t.Errorf("without coalesce: %v", err)
+			}
+		})
+	}
+}

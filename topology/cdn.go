@@ -178,7 +178,7 @@ func (c *cdn) accept(j *job) {
 		if c.store.get(j.req.Key, c.net.k.Now()) {
 			c.hits++
 			c.egress += c.spec.ObjectSize
-			c.net.k.After(delay, c.net, opReply, j)
+			c.net.later(delay, opReply, j)
 			return
 		}
 	}
@@ -186,7 +186,7 @@ func (c *cdn) accept(j *job) {
 	child := c.net.newJob(j.req, j)
 	child.op, child.dest = j.op, c.origin
 	delay += sample(c.spec.OriginLatency, c.rng)
-	c.net.k.After(delay, c.net, opDeliver, child)
+	c.net.later(delay, opDeliver, child)
 }
 
 // resume stores the origin's answer at the edge and replies.

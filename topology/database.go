@@ -316,9 +316,6 @@ type replicaLog struct {
 
 type applyMark struct{ commit, apply sim.Time }
 
-// opConnected: a request has paid its connect time (data: the *job).
-const opConnected = 0
-
 func (spec *Database) build(net *Network, node *Node) component {
 	seed := net.opts.Seed
 	rng := sim.NewStream(seed, node.Name)
@@ -375,15 +372,13 @@ func (db *database) shardOf(key int64) *dbShard {
 // accept pays the connect time of a request without a pooled connection,
 // then routes it.
 func (db *database) accept(j *job) {
-	if j.pool == nil && db.spec.ConnectTime != nil {
-		db.net.k.After(db.spec.ConnectTime.Sample(db.connect), db, opConnected, j)
+	if j.pool == nil && db.spec.ConnectTime != nil && !j.connected {
+		j.connected, j.dest = true, db
+		db.net.later(db.spec.ConnectTime.Sample(db.connect), opDeliver, j)
 		return
 	}
 	db.route(j)
 }
-
-// Handle implements sim.Handler: a connection is established.
-func (db *database) Handle(_ sim.Time, _ int, data any) { db.route(data.(*job)) }
 
 // route sends writes to the shard's primary and reads where read_from says,
 // except a user's reads within read_your_writes of their last write, which

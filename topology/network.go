@@ -75,8 +75,9 @@ type job struct {
 	pc       int // the next step of the owner's program
 	arrived  sim.Time
 	started  sim.Time
-	holding  bool // holds a worker
-	rejected bool // this job's request was turned away here or downstream
+	holding   bool // holds a worker
+	connected bool // has paid its database connect time
+	rejected  bool // this job's request was turned away here or downstream
 	hit      bool // a cache get found the key
 	// timer is a pending event about this visit that must not outlive it,
 	// such as a per-call timeout: freeJob cancels it, so that it never
@@ -127,7 +128,12 @@ type Network struct {
 	freeReqs freeList[Request]
 	freeJobs freeList[job]
 	inFlight int
+	// working counts the pending events that move a visit on (service
+	// completions, deliveries, replies). With requests in flight and none
+	// of these pending, nothing can ever finish them: the run has stalled.
+	working  int
 	overload string // why the run was stopped, if it was
+	stalled  string
 }
 
 // Opcodes of the network's events.
@@ -199,6 +205,10 @@ func (n *Network) InFlight() int { return n.inFlight }
 
 // Handle implements sim.Handler.
 func (n *Network) Handle(now sim.Time, op int, data any) {
+	if op != opTimeout {
+		n.working--
+		defer n.checkStall()
+	}
 	switch op {
 	case opServiceDone:
 		j := data.(*job)
@@ -218,6 +228,28 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	}
 }
 
+// later schedules an event that moves visit j on (opServiceDone,
+// opDeliver, opReply) after delay seconds.
+func (n *Network) later(delay float64, op int, j *job) {
+	n.working++
+	n.k.After(delay, n, op, j)
+}
+
+// checkStall stops the run when requests are in flight and no event that
+// could finish any of them is pending: each waits, directly or not, for
+// something that will never happen, such as a cache fill that waits for
+// itself.
+func (n *Network) checkStall() {
+	if n.working > 0 || n.inFlight == 0 || n.stalled != "" {
+		return
+	}
+	n.stalled = fmt.Sprintf("stalled: %d requests are in flight and no work is under way that could finish them (a deadlock)", n.inFlight)
+	n.k.Halt()
+}
+
+// Stalled says why the run stalled, or "".
+func (n *Network) Stalled() string { return n.stalled }
+
 // send delivers a call's job to the node its step calls, after the call's
 // network latency.
 func (n *Network) send(j *job) {
@@ -227,7 +259,7 @@ func (n *Network) send(j *job) {
 		return
 	}
 	j.dest = st.to
-	n.k.After(st.latency.Sample(st.rng), n, opDeliver, j)
+	n.later(st.latency.Sample(st.rng), opDeliver, j)
 }
 
 // sample draws from d, or is 0 for a nil d (no delay).

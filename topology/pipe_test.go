@@ -93,13 +93,13 @@ func (p *pipe) link(byName map[string]component) error {
 func (p *pipe) accept(j *job) {
 	p.forwarded++
 	if p.next == nil {
-		p.net.k.After(p.spec.Delay, p.net, opReply, j)
+		p.net.later(p.spec.Delay, opReply, j)
 		return
 	}
 	j.owner = p
 	child := p.net.newJob(j.req, j)
 	child.op, child.dest = j.op, p.next
-	p.net.k.After(p.spec.Delay, p.net, opDeliver, child)
+	p.net.later(p.spec.Delay, opDeliver, child)
 }
 
 func (p *pipe) resume(j *job, child *job) {

@@ -192,7 +192,46 @@ func (s *Service) validate(e field.Errors, c *checker) {
 		}
 		c.unknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
 		checkOp(ce, c, call)
+		if cache, ok := c.t.byName[call.To]; ok && call.Op == OpGet {
+			if spec, ok := cache.Spec.(*Cache); ok && spec.Coalesce && getsFrom(c.t, call.OnMiss, call.To, map[string]bool{}) {
+				ce.Add("to", "the miss path of this get from cache %s gets from %s again: with coalesce, the request would wait for its own fill (a cycle through a coalesced fill)",
+					call.To, call.To)
+			}
+		}
 	})
+}
+
+// getsFrom says calls, or any node they reach, make a get on the cache
+// called cache.
+func getsFrom(t *Topology, calls []Call, cache string, seen map[string]bool) bool {
+	for _, call := range calls {
+		if call.To == cache && call.Op == OpGet {
+			return true
+		}
+		if getsFrom(t, call.OnMiss, cache, seen) || getsFrom(t, call.Write, cache, seen) || nodeGetsFrom(t, call.To, cache, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeGetsFrom says the node called name, or a node it reaches, makes a
+// get on cache.
+func nodeGetsFrom(t *Topology, name, cache string, seen map[string]bool) bool {
+	n := t.byName[name]
+	if n == nil || seen[name] {
+		return false
+	}
+	seen[name] = true
+	if s, ok := n.Spec.(*Service); ok {
+		return getsFrom(t, s.Calls, cache, seen)
+	}
+	for _, tg := range n.Spec.Downstream() {
+		if nodeGetsFrom(t, tg.To, cache, seen) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOp checks that a call's op and its fields suit the node it calls:

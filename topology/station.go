@@ -103,7 +103,7 @@ func (st *station) start(j *job) {
 	if st.net.writes(j) {
 		write = 1
 	}
-	st.net.k.After(st.times[write].Sample(st.rng), st.net, opServiceDone, j)
+	st.net.later(st.times[write].Sample(st.rng), opServiceDone, j)
 }
 
 // release frees j's worker and gives it to the next queued job.

@@ -258,3 +258,49 @@ func TestFreedJobTimerNeverFires(t *testing.T) {
 type handler func(now sim.Time, op int, data any)
 
 func (h handler) Handle(now sim.Time, op int, data any) { h(now, op, data) }
+
+// TestStallIsDetected runs, without validation, a topology whose requests
+// can never finish (a coalesced miss whose miss path gets from the same
+// cache, which validation refuses) and checks that the network notices the
+// first moment no work is under way with requests in flight, and halts.
+func TestStallIsDetected(t *testing.T) {
+	d := &yamlfile.Decoder{File: "t.yaml"}
+	root := d.Parse([]byte(`entry: app
+nodes:
+  app: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [helper]}]}
+  helper: {kind: service, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [db]}]}
+  cache: {kind: cache, capacity: 10, coalesce: true}
+  db: {kind: database, service_time: 1ms}
+`))
+	m, _ := d.Mapping(root, "test", "entry", "nodes")
+	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	if errs := topo.Validate([]string{"read", "write"}, true); len(errs) != 1 || !strings.Contains(errs[0].Error(), "its own fill") {
+		t.Fatalf("validation: %v, want the coalesced-fill cycle refused", errs)
+	}
+	k := &sim.Kernel{}
+	obs := &outcomes{}
+	net, err := NewNetwork(topo, k, Options{Seed: 1, Classes: []string{"read", "write"}, KeyCount: 10}, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Submit(0, -1, -1, 3)
+	k.Run(sim.Time(3600))
+	if net.Stalled() == "" || obs.byKind[Completed] != 0 || k.Now() > 0.01 {
+		t.Fatalf("stalled %q at %v with %v outcomes; want a stall noticed within milliseconds", net.Stalled(), k.Now(), obs.byKind)
+	}
+}
+
+// TestNoFalseStall checks the other side: slow work (an hour of service)
+// is not a stall, however long nothing completes.
+func TestNoFalseStall(t *testing.T) {
+	net, k, obs := build(t, "app", `
+  app: {kind: service, workers: 4, service_time: 1h}
+`)
+	for range 4 {
+		net.Submit(0, -1, -1, -1)
+	}
+	k.Run(sim.Forever)
+	if net.Stalled() != "" || obs.byKind[Completed] != 4 {
+		t.Fatalf("stalled %q, outcomes %v", net.Stalled(), obs.byKind)
+	}
+}

@@ -287,7 +287,7 @@ func (r *runner) report() *Report {
 			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
 		}
 	}
-	rep.SLO = judge(r.s.SLO, rep, r.net.Overload() != "")
+	rep.SLO = judge(r.s.SLO, rep, r.net.Overload() != "" || r.net.Stalled() != "")
 	return rep
 }
 
@@ -324,8 +324,9 @@ func priced(t *topology.Topology) string {
 	return "the file's cost fields"
 }
 
-// judge checks a report against the objectives. An overloaded run fails.
-func judge(slo scenarios.SLO, rep *Report, overloaded bool) SLOResult {
+// judge checks a report against the objectives. A run that had to stop
+// because it was overloaded or stalled fails.
+func judge(slo scenarios.SLO, rep *Report, stopped bool) SLOResult {
 	res := SLOResult{Checks: []string{}, Violations: []string{}}
 	for _, k := range scenarios.SLOStatistics {
 		limit, ok := slo.Latency[k]
@@ -352,8 +353,8 @@ func judge(slo scenarios.SLO, rep *Report, overloaded bool) SLOResult {
 	default:
 		res.Violations = append(res.Violations, fmt.Sprintf("error rate %s > %s", units.Percent(*e), units.Percent(slo.ErrorRate)))
 	}
-	if overloaded {
-		res.Violations = append(res.Violations, "the system was overloaded: "+rep.StoppedEarly)
+	if stopped {
+		res.Violations = append(res.Violations, "the run could not go on: "+rep.StoppedEarly)
 	}
 	res.Pass = len(res.Violations) == 0
 	return res

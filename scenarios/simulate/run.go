@@ -79,6 +79,9 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	r.gen.Start(end)
 	r.k.At(warmup, r, opEndWarmup, nil)
 	r.k.Run(end)
+	if stall := r.net.Stalled(); stall != "" {
+		r.stopped = stall
+	}
 	return r.report(), nil
 }
 

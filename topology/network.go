@@ -70,15 +70,15 @@ type job struct {
 	step   *step     // the caller's step that made this call
 	pool   *connPool // the connection this visit holds or waits for
 	// filling is the cache whose coalesced miss this job must fill.
-	filling  *cache
-	op       opKind
-	pc       int // the next step of the owner's program
-	arrived  sim.Time
-	started  sim.Time
+	filling   *cache
+	op        opKind
+	pc        int // the next step of the owner's program
+	arrived   sim.Time
+	started   sim.Time
 	holding   bool // holds a worker
 	connected bool // has paid its database connect time
 	rejected  bool // this job's request was turned away here or downstream
-	hit      bool // a cache get found the key
+	hit       bool // a cache get found the key
 	// timer is a pending event about this visit that must not outlive it,
 	// such as a per-call timeout: freeJob cancels it, so that it never
 	// fires on the record once it is reused for another visit.

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -64,8 +65,17 @@ type RunSpec struct {
 	// MaxRequests caps the requests a run sends; past it the run ends early
 	// and reports the window it covered.
 	MaxRequests int64
-	// MaxInFlight caps the requests in the system at once; past it the run
-	// stops with an overload verdict.
+	// MaxEvents caps the simulation events a run processes, and so its
+	// time (about 10M events a second); past it the run ends early. 0 is
+	// DefaultMaxEvents.
+	MaxEvents int64
+	// MaxMemory is the run's memory budget in bytes: a scenario whose
+	// fixed needs (stations, key stores, rings, users) pass it is refused,
+	// and a run whose requests in flight and records would pass it stops.
+	// 0 is DefaultMaxMemory.
+	MaxMemory float64
+	// MaxInFlight, when positive, caps the requests in the system at once;
+	// past it the run stops. 0 leaves them to the memory budget.
 	MaxInFlight int
 	// Precision, when positive, makes the run a steady-state run that ends
 	// as soon as the 95% confidence interval of the mean latency is within
@@ -92,7 +102,10 @@ const (
 	DefaultSeed        = 1
 	DefaultDuration    = 300.0
 	DefaultMaxRequests = 20_000_000
-	DefaultMaxInFlight = 200_000
+	DefaultMaxEvents   = 1_000_000_000
+	DefaultMaxMemory   = 512 << 20
+	// MinMemory is the smallest memory budget: the program itself.
+	MinMemory = 16 << 20
 )
 
 var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "slo", "run"}
@@ -100,12 +113,23 @@ var topFields = []string{"name", "description", "workload", "entry", "nodes", "n
 // Load reads and validates the scenario file at path, with overrides sets
 // applied as Parse does.
 func Load(path string, sets ...string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, Invalid(fmt.Errorf("scenarios: %w", err))
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, Invalid(fmt.Errorf("scenarios: %w", err))
+	}
+	if len(data) > MaxFileSize {
+		return nil, Invalid(fmt.Errorf("scenarios: %s is larger than %s; a scenario file is a few kilobytes", path, units.FormatBytes(MaxFileSize)))
+	}
 	return Parse(path, data, sets...)
 }
+
+// MaxFileSize bounds a scenario file.
+const MaxFileSize = 1 << 20
 
 // Parse validates a scenario file's contents; file names it in messages. Each
 // of sets is an override PATH=VALUE such as nodes.app.instances=6, applied
@@ -114,6 +138,10 @@ func Load(path string, sets ...string) (*Scenario, error) {
 // yamlfile.ErrorList with every problem found.
 func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	d := &yamlfile.Decoder{File: file}
+	if len(data) > MaxFileSize {
+		d.Errorf(nil, "the file is larger than %s; a scenario file is a few kilobytes", units.FormatBytes(MaxFileSize))
+		return nil, d.Err()
+	}
 	root := d.Parse(data)
 	if root == nil {
 		return nil, d.Err()
@@ -159,8 +187,11 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 // them at their FILE:LINE:COL. Run refuses a scenario with errors.
 func (s *Scenario) Validate() []error {
 	e := field.New()
-	if s.Name == "" {
+	switch {
+	case s.Name == "":
 		e.Add("name", "the scenario needs a name")
+	case !field.ValidText(s.Name):
+		e.Add("name", "the scenario's name must be printable text of at most %d bytes, without line breaks or control characters", field.MaxTextLen)
 	}
 	var errs []error
 	classes, hasKeys := []string{workloads.DefaultClass}, false
@@ -194,8 +225,14 @@ func (s *Scenario) Validate() []error {
 	if s.Run.MaxRequests < 1 {
 		run.Add("max_requests", "max_requests must be at least 1, got %d", s.Run.MaxRequests)
 	}
-	if s.Run.MaxInFlight < 1 {
-		run.Add("max_in_flight", "max_in_flight must be at least 1, got %d", s.Run.MaxInFlight)
+	if s.Run.MaxInFlight < 0 {
+		run.Add("max_in_flight", "max_in_flight must not be negative (0: no cap), got %d", s.Run.MaxInFlight)
+	}
+	if s.Run.MaxEvents < 0 {
+		run.Add("max_events", "max_events must be at least 1, got %d", s.Run.MaxEvents)
+	}
+	if m := s.Run.MaxMemory; m != 0 && (!(m >= MinMemory) || math.IsInf(m, 0)) {
+		run.Add("max_memory", "max_memory must be at least %s, got %s", units.FormatBytes(MinMemory), units.FormatBytes(m))
 	}
 	return append(e.List(), errs...)
 }
@@ -222,8 +259,8 @@ func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
 
 func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 	r := RunSpec{Seed: DefaultSeed, Duration: DefaultDuration, Warmup: -1,
-		MaxRequests: DefaultMaxRequests, MaxInFlight: DefaultMaxInFlight}
-	m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_in_flight")
+		MaxRequests: DefaultMaxRequests, MaxEvents: DefaultMaxEvents, MaxMemory: DefaultMaxMemory}
+	m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_events", "max_memory", "max_in_flight")
 	if !ok {
 		return r
 	}
@@ -245,12 +282,36 @@ func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 			r.MaxRequests = int64(math.Min(v, math.MaxInt64/2))
 		}
 	}
+	if m.Has("max_events") {
+		if v, ok := d.Count(m.Get("max_events"), "max_events"); ok {
+			r.MaxEvents = int64(math.Min(v, math.MaxInt64/2))
+		}
+	}
+	if m.Has("max_memory") {
+		r.MaxMemory, _ = d.Bytes(m.Get("max_memory"), "max_memory")
+	}
 	if m.Has("max_in_flight") {
 		if v, ok := d.Int(m.Get("max_in_flight"), "max_in_flight", math.MinInt); ok {
 			r.MaxInFlight = v
 		}
 	}
 	return r
+}
+
+// EventBudget is MaxEvents, or its default.
+func (r RunSpec) EventBudget() int64 {
+	if r.MaxEvents == 0 {
+		return DefaultMaxEvents
+	}
+	return r.MaxEvents
+}
+
+// MemoryBudget is MaxMemory, or its default.
+func (r RunSpec) MemoryBudget() float64 {
+	if r.MaxMemory == 0 {
+		return DefaultMaxMemory
+	}
+	return r.MaxMemory
 }
 
 // WarmupSeconds is the warm-up: as given, or a tenth of the duration.

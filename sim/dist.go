@@ -30,6 +30,28 @@ func paramErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrParam, fmt.Sprintf(format, args...))
 }
 
+// MaxCV is the largest coefficient of variation a distribution may have.
+// Beyond it the mean rests on samples so rare that no run of practical
+// length draws them: the simulated mean would be wrong without a warning.
+const MaxCV = 100
+
+// sound refuses a distribution whose mean or variance is not finite, or
+// whose variation is beyond MaxCV, whatever parameters led to it.
+func sound[D Dist](d D, err error) (D, error) {
+	var zero D
+	if err != nil {
+		return zero, err
+	}
+	m, scv := d.Mean(), d.SCV()
+	switch {
+	case !(m >= 0) || math.IsInf(m, 0):
+		return zero, paramErr("these parameters give a mean that is not finite (%g)", m)
+	case !(scv >= 0) || scv > MaxCV*MaxCV:
+		return zero, paramErr("these parameters give a coefficient of variation above %d (squared %g): its mean would rest on samples too rare to draw", MaxCV, scv)
+	}
+	return d, nil
+}
+
 func positive(name string, v float64) error {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return paramErr("%s must be positive and finite, got %g", name, v)
@@ -57,7 +79,9 @@ func (d Constant) String() string            { return fmt.Sprintf("constant(%g)"
 type Exponential struct{ mean float64 }
 
 // NewExponential returns an exponential distribution with the given mean.
-func NewExponential(mean float64) (Exponential, error) {
+func NewExponential(mean float64) (Exponential, error) { return sound(newExponential(mean)) }
+
+func newExponential(mean float64) (Exponential, error) {
 	if err := positive("mean", mean); err != nil {
 		return Exponential{}, err
 	}
@@ -73,7 +97,9 @@ func (d Exponential) String() string              { return fmt.Sprintf("exponent
 type Uniform struct{ Min, Max float64 }
 
 // NewUniform returns the uniform distribution on [lo, hi], 0 ≤ lo ≤ hi.
-func NewUniform(lo, hi float64) (Uniform, error) {
+func NewUniform(lo, hi float64) (Uniform, error) { return sound(newUniform(lo, hi)) }
+
+func newUniform(lo, hi float64) (Uniform, error) {
 	if !(lo >= 0) || !(hi >= lo) || math.IsInf(hi, 0) {
 		return Uniform{}, paramErr("need 0 ≤ min ≤ max, got min %g max %g", lo, hi)
 	}
@@ -100,7 +126,9 @@ const z99 = 2.3263478740408408
 
 // NewLognormalCV returns the lognormal distribution with the given mean and
 // coefficient of variation: σ² = ln(1+cv²), μ = ln(mean) − σ²/2.
-func NewLognormalCV(mean, cv float64) (Lognormal, error) {
+func NewLognormalCV(mean, cv float64) (Lognormal, error) { return sound(newLognormalCV(mean, cv)) }
+
+func newLognormalCV(mean, cv float64) (Lognormal, error) {
 	if err := positive("mean", mean); err != nil {
 		return Lognormal{}, err
 	}
@@ -115,7 +143,9 @@ func NewLognormalCV(mean, cv float64) (Lognormal, error) {
 // 99th percentile. From mean = exp(μ+σ²/2) and p99 = exp(μ+z·σ) with
 // z = Φ⁻¹(0.99), σ solves σ²/2 − zσ + ln(p99/mean) = 0; the smaller root is
 // taken. A solution exists when mean < p99 ≤ mean·exp(z²/2) ≈ 14.97·mean.
-func NewLognormalP99(mean, p99 float64) (Lognormal, error) {
+func NewLognormalP99(mean, p99 float64) (Lognormal, error) { return sound(newLognormalP99(mean, p99)) }
+
+func newLognormalP99(mean, p99 float64) (Lognormal, error) {
 	if err := positive("mean", mean); err != nil {
 		return Lognormal{}, err
 	}
@@ -143,7 +173,9 @@ type Gamma struct{ K, Theta float64 }
 
 // NewGamma returns the gamma distribution with the given mean and coefficient
 // of variation: shape k = 1/cv², scale θ = mean/k.
-func NewGamma(mean, cv float64) (Gamma, error) {
+func NewGamma(mean, cv float64) (Gamma, error) { return sound(newGamma(mean, cv)) }
+
+func newGamma(mean, cv float64) (Gamma, error) {
 	if err := positive("mean", mean); err != nil {
 		return Gamma{}, err
 	}
@@ -198,7 +230,9 @@ const ParetoRange = 1e4
 // tail index α and H = ParetoRange·L. With r = H/L, the mean is
 // L·α/(α−1)·(1 − r^(1−α))/(1 − r^(−α)) (α ≠ 1) or L·r·ln(r)/(r−1) (α = 1),
 // which fixes L.
-func NewPareto(mean, alpha float64) (Pareto, error) {
+func NewPareto(mean, alpha float64) (Pareto, error) { return sound(newPareto(mean, alpha)) }
+
+func newPareto(mean, alpha float64) (Pareto, error) {
 	if err := positive("mean", mean); err != nil {
 		return Pareto{}, err
 	}
@@ -244,6 +278,10 @@ type Hyperexponential struct{ P, Rate1, Rate2 float64 }
 // p = (1 + √((cv²−1)/(cv²+1)))/2, rates 2p/m and 2(1−p)/m (Whitt, "Approximating
 // a point process by a renewal process", Operations Research 30(1), 1982).
 func NewHyperexponential(mean, cv float64) (Hyperexponential, error) {
+	return sound(newHyperexponential(mean, cv))
+}
+
+func newHyperexponential(mean, cv float64) (Hyperexponential, error) {
 	if err := positive("mean", mean); err != nil {
 		return Hyperexponential{}, err
 	}
@@ -281,7 +319,9 @@ type Empirical struct{ points []QuantilePoint }
 // NewEmpirical returns the distribution through the given quantile points.
 // The points, in any order, must include q = 0 and q = 1, have distinct q in
 // [0, 1], and values that are non-negative and do not decrease with q.
-func NewEmpirical(points []QuantilePoint) (Empirical, error) {
+func NewEmpirical(points []QuantilePoint) (Empirical, error) { return sound(newEmpirical(points)) }
+
+func newEmpirical(points []QuantilePoint) (Empirical, error) {
 	ps := append([]QuantilePoint(nil), points...)
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Q < ps[j].Q })
 	if len(ps) < 2 || ps[0].Q != 0 || ps[len(ps)-1].Q != 1 {

@@ -88,8 +88,9 @@ type Solution struct {
 	Holding float64 `json:"holding"`
 	// Utilization is the busy share of the workers.
 	Utilization float64 `json:"utilization"`
-	// Wait is the mean queueing delay.
-	Wait     float64  `json:"wait"`
+	// Wait is the mean queueing delay; null when a station is overloaded
+	// and the queue has no steady state.
+	Wait     *float64 `json:"wait"`
 	HitRatio *float64 `json:"hit_ratio,omitempty"`
 	// Response is the mean response time of a visit, by class, calls
 	// included.
@@ -138,7 +139,16 @@ func (g *StationGroup) Utilization() float64 {
 func (g *StationGroup) solution() Solution {
 	ok := g.Solve()
 	return Solution{Stations: g.Count, Workers: g.Workers, Holding: g.Holding,
-		Utilization: g.Utilization(), Wait: g.Wait, Overloaded: !ok}
+		Utilization: g.Utilization(), Wait: steadyWait(g.Wait), Overloaded: !ok}
+}
+
+// steadyWait is a mean wait as a solution reports it: nil for the infinite
+// wait of an overloaded station.
+func steadyWait(w float64) *float64 {
+	if math.IsInf(w, 0) {
+		return nil
+	}
+	return &w
 }
 
 // perClass is a slice of one value per class of s.

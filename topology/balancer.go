@@ -44,11 +44,15 @@ func (*Balancer) Units() int { return 1 }
 // NeedsKeys implements Spec.
 func (*Balancer) NeedsKeys() bool { return false }
 
+// Footprint implements Spec: the list of instances it picks from (at most
+// MaxInstances per target).
+func (b *Balancer) Footprint(int64) float64 { return float64(len(b.Targets)) * MaxInstances * 8 }
+
 // Downstream implements Spec: services only.
 func (b *Balancer) Downstream() []Target {
 	var out []Target
 	for _, t := range b.Targets {
-		out = append(out, Target{To: t, Want: &serviceKind, Field: []string{"targets"}})
+		out = append(out, Target{To: t, Want: &serviceKind, OneOf: true, Field: []string{"targets"}})
 	}
 	return out
 }
@@ -154,6 +158,8 @@ func (b *balancer) link(byName map[string]component) error {
 }
 
 func (b *balancer) stations() []*station { return nil }
+
+func (b *balancer) inUse() float64 { return 0 }
 
 func (b *balancer) accept(j *job) {
 	b.forwarded++

@@ -65,6 +65,16 @@ func (c *Cache) Units() int { return c.Nodes }
 // NeedsKeys implements Spec: a cache stores keys.
 func (*Cache) NeedsKeys() bool { return true }
 
+// Footprint implements Spec: its station, its key stores full (or holding
+// every key, if fewer), its ring, and a dirty list as long as a store.
+func (c *Cache) Footprint(keys int64) float64 {
+	held := float64(c.Capacity) * float64(c.Nodes)
+	if keys > 0 {
+		held = min(held, float64(keys))
+	}
+	return stationFootprint(c.Nodes) + float64(held*keyBytes) + float64(float64(c.Nodes*c.VNodes)*ringBytes)
+}
+
 // Downstream implements Spec: a cache calls nothing (its users call the
 // origin on a miss).
 func (*Cache) Downstream() []Target { return nil }
@@ -123,7 +133,7 @@ func (c *Cache) validate(e field.Errors, ck *checker) {
 	what := "cache " + ck.node.Name
 	inRange(e, "nodes", what, c.Nodes, 1, MaxInstances)
 	inRange(e, "vnodes", what, c.VNodes, 1, 10_000)
-	inRange(e, "workers", what, c.Workers, 1, 1<<20)
+	inRange(e, "workers", what, c.Workers, 1, MaxWorkers)
 	checkQueue(e, what, c.Queue)
 	switch {
 	case c.Capacity < 1:
@@ -244,6 +254,16 @@ func (spec *Cache) build(net *Network, node *Node) component {
 func (c *cache) link(map[string]component) error { return nil }
 
 func (c *cache) stations() []*station { return []*station{c.st} }
+
+// inUse is the misses waiting for a coalesced fill and the keys waiting
+// for a write-back flush.
+func (c *cache) inUse() float64 {
+	dirty := 0
+	for _, cn := range c.nodes {
+		dirty += len(cn.dirty)
+	}
+	return float64(len(c.pending)+dirty) * mapEntryBytes
+}
 
 // nodeOf is the index of the node that holds key.
 func (c *cache) nodeOf(key int64) int {

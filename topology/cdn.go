@@ -43,6 +43,15 @@ func (*CDN) Units() int { return 1 }
 // NeedsKeys implements Spec: objects are cached by key.
 func (*CDN) NeedsKeys() bool { return true }
 
+// Footprint implements Spec: its edge store full (or holding every key).
+func (c *CDN) Footprint(keys int64) float64 {
+	held := float64(c.Capacity)
+	if keys > 0 {
+		held = min(held, float64(keys))
+	}
+	return held * keyBytes
+}
+
 // Downstream implements Spec: the origin.
 func (c *CDN) Downstream() []Target {
 	if c.Origin == "" {
@@ -164,6 +173,8 @@ func (c *cdn) link(byName map[string]component) error {
 }
 
 func (c *cdn) stations() []*station { return nil }
+
+func (c *cdn) inUse() float64 { return 0 }
 
 func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[class] }
 

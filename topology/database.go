@@ -69,6 +69,24 @@ func (db *Database) Units() int { return db.Shards * (1 + db.Replicas) }
 // NeedsKeys implements Spec: shards are chosen by key.
 func (db *Database) NeedsKeys() bool { return db.Shards > 1 }
 
+// Footprint implements Spec: a station per shard's primary and one for its
+// replicas, a ring or directory for its partitions.
+func (db *Database) Footprint(int64) float64 {
+	stations := 1.0
+	if db.Replicas > 0 {
+		stations = 2
+	}
+	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(1+db.Replicas)*instanceBytes)))
+	switch {
+	case db.Shards == 1:
+	case db.Partition == PartitionConsistent:
+		f += float64(float64(db.Shards*db.VNodes) * ringBytes)
+	case db.Partition == PartitionDirectory:
+		f += directoryBuckets * 4
+	}
+	return f
+}
+
 // Downstream implements Spec: a database calls nothing.
 func (*Database) Downstream() []Target { return nil }
 
@@ -136,11 +154,11 @@ func (db *Database) validate(e field.Errors, c *checker) {
 	oneOf(e, "partition", "partition", db.Partition, Partitions)
 	inRange(e, "vnodes", what, db.VNodes, 1, 10_000)
 	oneOf(e, "read_from", "read_from", db.ReadFrom, []string{ReadReplicas, ReadPrimary, ReadAny})
-	inRange(e, "pool", what, db.Pool, 0, 1<<20)
+	inRange(e, "pool", what, db.Pool, 0, MaxWorkers)
 	if db.Pool > 0 && db.ConnectTime != nil {
 		e.AddAtKey("connect_time", "%s: connect_time is paid only without a pool; give one or the other", what)
 	}
-	inRange(e, "workers", what, db.Workers, 1, 1<<20)
+	inRange(e, "workers", what, db.Workers, 1, MaxWorkers)
 	checkQueue(e, what, db.Queue)
 	if db.Replicas == 0 {
 		if db.ReplicationLag != nil {
@@ -204,9 +222,9 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	okP, okR := prim.Solve(), repl.Solve()
 	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR}
 	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
-	sol.Utilization, sol.Wait = prim.Utilization(), prim.Wait
+	sol.Utilization, sol.Wait = prim.Utilization(), steadyWait(prim.Wait)
 	if db.Replicas > 0 && repl.Utilization() > sol.Utilization {
-		sol.Utilization, sol.Wait = repl.Utilization(), repl.Wait
+		sol.Utilization, sol.Wait = repl.Utilization(), steadyWait(repl.Wait)
 	}
 	if rate > 0 {
 		sol.Holding = busy / rate
@@ -349,6 +367,21 @@ func (spec *Database) build(net *Network, node *Node) component {
 }
 
 func (db *database) link(map[string]component) error { return nil }
+
+// inUse is the replication logs (a pending entry per replica and write,
+// the latest write of each key not yet applied everywhere) and the users'
+// last writes.
+func (db *database) inUse() float64 {
+	mapped, queued := float64(len(db.userWrites)), 0.0
+	for _, sh := range db.shards {
+		mapped += float64(len(sh.lastWrite))
+		queued += float64(sh.written.Len())
+		for i := range sh.logs {
+			queued += float64(sh.logs[i].pending.Len())
+		}
+	}
+	return float64(mapped*mapEntryBytes) + float64(queued*fifoEntryBytes)
+}
 
 // stations lists each shard's primary, then its replicas.
 func (db *database) stations() []*station {

@@ -51,6 +51,10 @@ type Spec interface {
 	// NeedsKeys says it needs the workload to say which keys requests
 	// touch.
 	NeedsKeys() bool
+	// Footprint is about how many bytes its runtime holds at most,
+	// besides the requests passing through it: stations, key stores at
+	// full capacity, hash rings. keys is the workload's key count.
+	Footprint(keys int64) float64
 	// Analytic is its treatment in the analytic estimate.
 	Analytic
 	// Explainer is what explain says of it.
@@ -69,6 +73,9 @@ type Target struct {
 	To string
 	// Want, when not nil, is the only kind the target may be.
 	Want *Kind
+	// OneOf marks targets of which each request visits one (a
+	// balancer's), as opposed to calls that are all made.
+	OneOf bool
 	// Field is the path, below the node, of the setting that names it,
 	// such as calls.0.to.
 	Field []string
@@ -124,4 +131,7 @@ type component interface {
 	stations() []*station
 	stats(window float64, now sim.Time) NodeStats
 	resetStats(now sim.Time)
+	// inUse is about how many bytes it holds now that grow with the load,
+	// besides the records of visits (replication logs, say).
+	inUse() float64
 }

@@ -90,11 +90,10 @@ type caller interface {
 	resume(j *job, child *job)
 }
 
-// Limits bound the resources a run may use, so an overloaded system ends in
-// bounded time and memory.
+// Limits bound the resources a run may use.
 type Limits struct {
-	// MaxInFlight is the most requests that may be in the system at once;
-	// past it the run stops early with an overload verdict.
+	// MaxInFlight, when positive, is the most requests that may be in the
+	// system at once; Submit refuses more (see Overload).
 	MaxInFlight int
 }
 
@@ -128,6 +127,7 @@ type Network struct {
 	freeReqs freeList[Request]
 	freeJobs freeList[job]
 	inFlight int
+	liveJobs int // visit records in use
 	// working counts the pending events that move a visit on (service
 	// completions, deliveries, replies). With requests in flight and none
 	// of these pending, nothing can ever finish them: the run has stalled.
@@ -174,7 +174,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 // should then stop (see Overload).
 func (n *Network) Submit(class int, user, client int32, key int64) bool {
 	if max := n.opts.Limits.MaxInFlight; max > 0 && n.inFlight >= max {
-		n.overload = fmt.Sprintf("more than %d requests were in the system at once", max)
+		n.overload = fmt.Sprintf("in-flight cap reached: %d requests were in the system at once (run.max_in_flight)", max)
 		return false
 	}
 	r := n.newRequest(class, user, client, key)
@@ -334,12 +334,14 @@ func (n *Network) newRequest(class int, user, client int32, key int64) *Request 
 }
 
 func (n *Network) newJob(r *Request, parent *job) *job {
+	n.liveJobs++
 	j := n.freeJobs.get()
 	j.req, j.parent, j.arrived = r, parent, n.k.Now()
 	return j
 }
 
 func (n *Network) freeJob(j *job) {
+	n.liveJobs--
 	n.k.Cancel(j.timer)
 	*j = job{}
 	n.freeJobs.put(j)

@@ -43,9 +43,10 @@ func decodePipe(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return p
 }
 
-func (*Pipe) Kind() *Kind     { return &pipeKind }
-func (*Pipe) Units() int      { return 1 }
-func (*Pipe) NeedsKeys() bool { return false }
+func (*Pipe) Kind() *Kind             { return &pipeKind }
+func (*Pipe) Units() int              { return 1 }
+func (*Pipe) NeedsKeys() bool         { return false }
+func (*Pipe) Footprint(int64) float64 { return 0 }
 func (p *Pipe) validate(e field.Errors, _ *checker) {
 	if !(p.Delay >= 0) {
 		e.Add("delay", "pipe delay must not be negative")
@@ -108,6 +109,7 @@ func (p *pipe) resume(j *job, child *job) {
 }
 
 func (p *pipe) stations() []*station { return nil }
+func (p *pipe) inUse() float64       { return 0 }
 func (p *pipe) resetStats(sim.Time)  { p.forwarded = 0 }
 func (p *pipe) stats(window float64, _ sim.Time) NodeStats {
 	s := NodeStats{Instances: 1, Arrivals: p.forwarded, Completed: p.forwarded,

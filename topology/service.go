@@ -33,6 +33,13 @@ type Service struct {
 // own queue.
 const MaxInstances = 10_000
 
+// MaxWorkers bounds the workers of one instance or server, and
+// MaxServiceWorkers those of all a service's instances together.
+const (
+	MaxWorkers        = 1 << 20
+	MaxServiceWorkers = 10_000_000
+)
+
 // Unlimited is the Queue of a service without a waiting-room limit.
 const Unlimited = -1
 
@@ -98,6 +105,9 @@ func (s *Service) Units() int { return s.Instances }
 
 // NeedsKeys implements Spec.
 func (*Service) NeedsKeys() bool { return false }
+
+// Footprint implements Spec: a station, and connection pools.
+func (s *Service) Footprint(int64) float64 { return stationFootprint(s.Instances) }
 
 // Downstream implements Spec: every node its calls reach.
 func (s *Service) Downstream() []Target {
@@ -179,7 +189,10 @@ func (s *Service) validate(e field.Errors, c *checker) {
 	if s.Instances > MaxInstances {
 		e.Add("instances", "%s: at most %d instances", what, MaxInstances)
 	}
-	atLeast(e, "workers", what, s.Workers, 1)
+	inRange(e, "workers", what, s.Workers, 1, MaxWorkers)
+	if s.Instances >= 1 && s.Workers >= 1 && s.Instances <= MaxInstances && s.Workers <= MaxWorkers && s.Capacity() > MaxServiceWorkers {
+		e.Add("", "%s has %d workers in all (instances × workers); at most %d are simulated", what, s.Capacity(), MaxServiceWorkers)
+	}
 	checkQueue(e, what, s.Queue)
 	if s.ServiceTime == nil {
 		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
@@ -411,6 +424,8 @@ func (s *service) link(byName map[string]component) error {
 }
 
 func (s *service) stations() []*station { return []*station{s.st} }
+
+func (s *service) inUse() float64 { return 0 }
 
 // compile turns the service's calls into its program once every component
 // exists. On-miss and write calls inherit the class filter of their call.

@@ -54,6 +54,9 @@ func (t *Topology) Names() []string {
 // commonFields are accepted by every kind.
 var commonFields = []string{"kind", "instance", "cost"}
 
+// MaxNodes bounds the nodes of a topology.
+const MaxNodes = 10_000
+
 // New makes a topology of nodes, in order, whose requests arrive at entry.
 // Check it with Validate before running it.
 func New(entry string, nodes ...*Node) *Topology {
@@ -115,8 +118,12 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	e := field.New()
 	nodes := e.In("nodes")
-	if len(t.Nodes) == 0 && len(t.declared) == 0 {
+	switch {
+	case len(t.Nodes) == 0 && len(t.declared) == 0:
 		nodes.Add("", "nodes is empty: a scenario needs at least one node")
+	case max(len(t.Nodes), len(t.declared)) > MaxNodes:
+		nodes.Add("", "%d nodes: at most %d are simulated", max(len(t.Nodes), len(t.declared)), MaxNodes)
+		return e.List() // checking each would only repeat it
 	}
 	switch {
 	case t.Entry == "":
@@ -126,8 +133,8 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	}
 	for _, n := range t.Nodes {
 		ne := nodes.In(n.Name)
-		if n.Name == "" || strings.ContainsAny(n.Name, " \t/") {
-			ne.AddAtKey("", "node name %q may not contain spaces or slashes", n.Name)
+		if !field.ValidName(n.Name) {
+			ne.AddAtKey("", "node name %q must be %s", n.Name, field.NameRule)
 		}
 		c := &checker{t: t, node: n, classes: classes}
 		n.Spec.validate(ne, c)
@@ -145,7 +152,9 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	if !hasKeys {
 		t.needKeys(nodes)
 	}
-	t.findCycles(nodes)
+	if !t.findCycles(nodes) {
+		t.checkFanOut(e)
+	}
 	return e.List()
 }
 
@@ -198,8 +207,10 @@ func (c *checker) unknownClasses(e field.Errors, fieldName string, names []strin
 	}
 }
 
-// findCycles reports each call cycle once, at the edge that closes it.
-func (t *Topology) findCycles(nodes field.Errors) {
+// findCycles reports each call cycle once, at the edge that closes it, and
+// says whether it found any.
+func (t *Topology) findCycles(nodes field.Errors) bool {
+	found := false
 	const (
 		unvisited = iota
 		onPath
@@ -221,6 +232,7 @@ func (t *Topology) findCycles(nodes field.Errors) {
 				start := indexOf(path, e.To)
 				cycle := append(append([]string(nil), path[start:]...), e.To)
 				nodes.In(n.Name).In(e.Field...).Add("", "call cycle: %s (a request would never finish)", strings.Join(cycle, " → "))
+				found = true
 			case unvisited:
 				visit(next)
 			}
@@ -232,6 +244,48 @@ func (t *Topology) findCycles(nodes field.Errors) {
 		if state[n.Name] == unvisited {
 			visit(n)
 		}
+	}
+	return found
+}
+
+// MaxVisitsPerRequest bounds the visits to nodes one request can make, so
+// that calls that multiply (ten services each calling the next ten times)
+// cannot make a single request run for ever.
+const MaxVisitsPerRequest = 10_000
+
+// checkFanOut reports a topology in which a request arriving at the entry
+// can make more than MaxVisitsPerRequest visits: every call counts (a
+// cache's on-miss calls as if every get missed), and of a balancer's
+// targets the one that costs most. It needs a topology without cycles.
+func (t *Topology) checkFanOut(e field.Errors) {
+	memo := map[string]float64{}
+	var visits func(name string) float64
+	visits = func(name string) float64 {
+		if v, ok := memo[name]; ok {
+			return v
+		}
+		n := t.byName[name]
+		if n == nil {
+			return 0
+		}
+		memo[name] = 0 // a cycle through an edge refused elsewhere ends here
+		total, alternative := 1.0, 0.0
+		for _, tg := range n.Spec.Downstream() {
+			if next := t.byName[tg.To]; next == nil || !tg.accepts(next) {
+				continue // reported already
+			}
+			if v := visits(tg.To); tg.OneOf {
+				alternative = max(alternative, v)
+			} else {
+				total += v
+			}
+		}
+		memo[name] = total + alternative
+		return memo[name]
+	}
+	if v := visits(t.Entry); v > MaxVisitsPerRequest {
+		e.Add("entry", "a request arriving at %s can make up to %.3g visits to nodes (calls multiply along the way); at most %d are simulated per request",
+			t.Entry, v, MaxVisitsPerRequest)
 	}
 }
 

@@ -21,8 +21,8 @@ func ParseCount(s string) (float64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, errors.New("want a number such as 1500, 1.5k or 5M")
+	if err != nil || math.IsInf(v*mult, 0) || math.IsNaN(v) {
+		return 0, errors.New("want a finite number such as 1500, 1.5k or 5M")
 	}
 	return v * mult, nil
 }

@@ -33,7 +33,7 @@ func ParseDuration(s string) (float64, error) {
 		if err != nil {
 			continue // "5ms" ends in "s" too; try the next unit
 		}
-		if v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		if v < 0 || math.IsInf(v*u.seconds, 0) || math.IsNaN(v) {
 			return 0, fmt.Errorf("duration %q must be non-negative and finite", s)
 		}
 		return v * u.seconds, nil

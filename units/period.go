@@ -22,7 +22,7 @@ func ParsePeriod(s string) (float64, error) {
 	}{{"mo", Month}, {"y", Year}, {"w", Week}} {
 		if num, ok := strings.CutSuffix(s, u.suffix); ok {
 			v, err := strconv.ParseFloat(num, 64)
-			if err != nil || !(v > 0) {
+			if err != nil || !(v > 0) || math.IsInf(v*u.unit, 0) {
 				return 0, strconv.ErrSyntax
 			}
 			return v * u.unit, nil

@@ -17,7 +17,7 @@ func ParseFraction(s string) (float64, error) {
 		s, scale = strings.TrimSpace(num), 0.01
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, errors.New("want a fraction such as 0.001 or 0.1%")
 	}
 	v *= scale

@@ -17,6 +17,17 @@ var byteUnits = []struct {
 	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
 }
 
+// FormatBytes writes a size in the largest binary unit that keeps the
+// number at least 1, with three significant figures: 536870912 → "512MiB".
+func FormatBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for ; i < len(units)-1 && math.Abs(b) >= 1024; i++ {
+		b /= 1024
+	}
+	return strconv.FormatFloat(b, 'g', 3, 64) + units[i]
+}
+
 // ParseBytes reads a size such as 512B, 2KB, 1.5GB or 64GiB, in bytes. A
 // bare number is bytes.
 func ParseBytes(s string) (float64, error) {
@@ -29,7 +40,7 @@ func ParseBytes(s string) (float64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || v < 0 {
+	if err != nil || math.IsInf(v*mult, 0) || math.IsNaN(v) || v < 0 {
 		return 0, errors.New("want a size such as 512B, 2KB, 1.5GB or 64GiB")
 	}
 	return v * mult, nil

@@ -15,7 +15,7 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %g, %v; want %g", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"20", "ms", "-1s", "1 s", "1.5.2s", "fast", ""} {
+	for _, in := range []string{"20", "ms", "-1s", "1 s", "1.5.2s", "fast", "", "1e308d", "Infs", "1e307h", "NaNs"} {
 		if _, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) should fail", in)
 		}
@@ -38,8 +38,10 @@ func TestCounts(t *testing.T) {
 			t.Errorf("ParseCount(%q) = %g, %v; want %g", in, got, err, want)
 		}
 	}
-	if _, err := ParseCount("many"); err == nil {
-		t.Error(`ParseCount("many") should fail`)
+	for _, in := range []string{"many", "1e308B", "Inf", "NaN", "-Inf"} {
+		if _, err := ParseCount(in); err == nil {
+			t.Errorf("ParseCount(%q) should fail", in)
+		}
 	}
 	for in, want := range map[float64]string{1500: "1.5k", 2e6: "2M", 4.963e6: "4.963M", 3e9: "3B", 12: "12", 0.5: "0.5"} {
 		if got := FormatCount(in); got != want {
@@ -55,7 +57,7 @@ func TestShares(t *testing.T) {
 			t.Errorf("ParseFraction(%q) = %g, %v; want %g", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"150%", "-0.1", "half"} {
+	for _, in := range []string{"150%", "-0.1", "half", "Inf%", "NaN"} {
 		if _, err := ParseFraction(in); err == nil {
 			t.Errorf("ParseFraction(%q) should fail", in)
 		}
@@ -74,7 +76,7 @@ func TestParseBytes(t *testing.T) {
 			t.Errorf("ParseBytes(%q) = %g, %v; want %g", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"-1KB", "lots", "1e400B"} {
+	for _, in := range []string{"-1KB", "lots", "1e400B", "1e300TB", "InfB"} {
 		if _, err := ParseBytes(in); err == nil {
 			t.Errorf("ParseBytes(%q) should fail", in)
 		}
@@ -87,7 +89,7 @@ func TestPeriods(t *testing.T) {
 			t.Errorf("ParsePeriod(%q) = %g, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"mo", "-1mo", "soon"} {
+	for _, in := range []string{"mo", "-1mo", "soon", "Infy", "1e308y", "NaNw"} {
 		if _, err := ParsePeriod(in); err == nil {
 			t.Errorf("ParsePeriod(%q) should fail", in)
 		}
@@ -110,5 +112,13 @@ func TestMoneyAndRates(t *testing.T) {
 	}
 	if got := Rate(699.71); got != "699.7/s" {
 		t.Errorf("Rate = %q", got)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for in, want := range map[float64]string{512 << 20: "512MiB", 1536: "1.5KiB", 100: "100B", 3 << 30: "3GiB"} {
+		if got := FormatBytes(in); got != want {
+			t.Errorf("FormatBytes(%g) = %q, want %q", in, got, want)
+		}
 	}
 }

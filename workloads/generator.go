@@ -3,6 +3,7 @@ package workloads
 import (
 	"math"
 	"math/rand/v2"
+	"unsafe"
 
 	"github.com/scalesim/scalesim/sim"
 )
@@ -52,6 +53,23 @@ type Generator struct {
 
 	users    []*client // closed users, or session slots; pointers stay valid as it grows
 	freeSlot []int32   // unused session slots
+}
+
+// ClientBytes is about what one closed user or session slot takes: its
+// record, the pointer to it, and its pending think-time event.
+const ClientBytes = float64(unsafe.Sizeof(client{})) + 8 + 64
+
+// Clients is the number of user and session records held: the closed
+// population, or the most sessions open at once so far.
+func (g *Generator) Clients() int { return len(g.users) }
+
+// Footprint is about how many bytes the workload's generator holds from
+// the start: a record per closed user.
+func (s *Spec) Footprint() float64 {
+	if s.Model == Closed {
+		return float64(s.Population) * ClientBytes
+	}
+	return 0
 }
 
 // client is a closed-workload user or an open session.

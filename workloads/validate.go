@@ -133,6 +133,11 @@ func validateMix(e field.Errors, mix []Class) {
 	if mix == nil {
 		return
 	}
+	for _, c := range mix {
+		if !field.ValidName(c.Name) {
+			e.AddAtKey(c.Name, "class name %q must be %s", c.Name, field.NameRule)
+		}
+	}
 	if len(mix) == 0 {
 		e.Add("", "mix needs at least one class")
 		return

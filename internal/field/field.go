@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Error is a problem with one field of a model. Its message says what is
@@ -79,4 +80,45 @@ func Prefix(path string, errs []error) []error {
 		out[i] = err
 	}
 	return out
+}
+
+// MaxNameLen is the longest name of a node or a request class.
+const MaxNameLen = 64
+
+// NameRule says in words what ValidName accepts.
+const NameRule = "1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+// ValidName says name can name a node or a request class: it follows
+// NameRule, so that it prints as itself in any report.
+func ValidName(name string) bool {
+	if len(name) == 0 || len(name) > MaxNameLen {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case i > 0 && (r == '-' || r == '_' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// MaxTextLen is the longest free text, such as a scenario's name.
+const MaxTextLen = 200
+
+// ValidText says s is free text that prints as itself: at most MaxTextLen
+// bytes of printable characters, without control characters or line
+// breaks that could forge lines of a report.
+func ValidText(s string) bool {
+	if len(s) > MaxTextLen {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package field
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,28 @@ func TestErrorsPaths(t *testing.T) {
 	}
 	if !slices.Equal(e.In("a").Path, []string{"nodes", "a"}) || len(e.Path) != 1 {
 		t.Error("In changed the parent's path")
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, ok := range []string{"app", "db-1", "cache.eu_west", "A", "9lives", strings.Repeat("x", MaxNameLen)} {
+		if !ValidName(ok) {
+			t.Errorf("ValidName(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{"", "-x", "a b", "a/b", "app\n", "ap\x1b[31mp", "é", strings.Repeat("x", MaxNameLen+1)} {
+		if ValidName(bad) {
+			t.Errorf("ValidName(%q) = true", bad)
+		}
+	}
+	for _, ok := range []string{"checkout API (v2)", "café", ""} {
+		if !ValidText(ok) {
+			t.Errorf("ValidText(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{"a\nSLO         pass", "\x1b[2J", "tab\there", strings.Repeat("x", MaxTextLen+1)} {
+		if ValidText(bad) {
+			t.Errorf("ValidText(%q) = true", bad)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Unit says how the values of a distribution are written.
@@ -157,7 +158,7 @@ func (d *Decoder) value(n *yaml.Node, what string, unit Unit) (float64, bool) {
 	if unit == Seconds {
 		return d.Duration(n, what)
 	}
-	return d.Float(n)
+	return d.parsed(n, "a number", what, units.ParseCount)
 }
 
 // built returns a function that turns a constructor's (dist, error) into the

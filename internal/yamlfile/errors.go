@@ -106,14 +106,38 @@ func (d *Decoder) syntaxError(err error) {
 
 // Suggest returns the candidate closest to word by edit distance, if it is
 // close enough to be a likely typo, or "".
+//
+// It costs at most suggestMaxLen² steps per candidate, and gives up (with
+// "") on a word longer than suggestMaxLen or more than suggestMaxCandidates
+// candidates, so that a file cannot make suggestions slow.
 func Suggest(word string, candidates []string) string {
+	if len(word) > suggestMaxLen || len(candidates) > suggestMaxCandidates {
+		return ""
+	}
 	best, bestDist := "", len(word)/3+2
+	lw := strings.ToLower(word)
 	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(word), strings.ToLower(c)); d < bestDist {
+		if len(c) > suggestMaxLen || abs(len(c)-len(word)) >= bestDist {
+			continue // too far apart in length to be close
+		}
+		if d := editDistance(lw, strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+// Bounds on the work of a suggestion.
+const (
+	suggestMaxLen        = 64
+	suggestMaxCandidates = 2000
+)
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // DidYouMean formats Suggest's answer as a clause for an error message.

@@ -179,8 +179,13 @@ func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
 	}
 	v, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
 	if err != nil {
-		d.Errorf(n, "%s: want a whole number, got %q", what, s)
-		return 0, false
+		// The count grammar of the command line: 5k, 1.5M, 2B.
+		f, cerr := units.ParseCount(s)
+		if cerr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+			d.Errorf(n, "%s: want a whole number, got %q", what, s)
+			return 0, false
+		}
+		v = int(f)
 	}
 	if v < minimum {
 		d.Errorf(n, "%s must be at least %d, got %d", what, minimum, v)

@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -48,6 +49,39 @@ type NodeEstimate struct {
 	Kind        string  `json:"kind"`
 	ArrivalRate float64 `json:"arrival_rate"` // visits per second, over all its stations
 	topology.Solution
+}
+
+// MarshalJSON writes the node's figures, null for those without a finite
+// value: the holding time and utilization of a node whose calls reach an
+// overloaded station grow without bound.
+func (n NodeEstimate) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name        string   `json:"name"`
+		Kind        string   `json:"kind"`
+		ArrivalRate float64  `json:"arrival_rate"`
+		Stations    int      `json:"stations"`
+		Workers     int      `json:"workers"`
+		Holding     *float64 `json:"holding"`
+		Utilization *float64 `json:"utilization"`
+		Wait        *float64 `json:"wait"`
+		HitRatio    *float64 `json:"hit_ratio,omitempty"`
+	}{n.Name, n.Kind, n.ArrivalRate, n.Stations, n.Workers, finite(n.Holding), finite(n.Utilization), n.Wait, n.HitRatio})
+}
+
+// orInfinite writes v with format, or ∞ when it is not finite.
+func orInfinite(v float64, format func(float64) string) string {
+	if finite(v) == nil {
+		return "∞"
+	}
+	return format(v)
+}
+
+// finite is &v, or nil when v is infinite or not a number.
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
 }
 
 // Model is the analytic model of a scenario: hit ratios, routes and visit
@@ -445,7 +479,8 @@ func (m *Model) closed() (*Estimate, error) {
 		ne.Stations, ne.Workers = g.stations, g.workers
 		ne.Utilization = res.Throughput * g.demand / float64(g.workers)
 		ne.ArrivalRate = res.Throughput * g.visits
-		ne.Wait = math.Max(0, res.Residence[k]-g.demand/float64(g.workers))
+		wait := math.Max(0, res.Residence[k]-g.demand/float64(g.workers))
+		ne.Wait = &wait
 		k += g.stations
 		if ne.Utilization > worst {
 			worst, m.est.Bottleneck = ne.Utilization, ne.Name
@@ -481,11 +516,11 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 			continue
 		}
 		wait := "∞"
-		if !math.IsInf(n.Wait, 1) {
-			wait = dur(n.Wait)
+		if n.Wait != nil {
+			wait = dur(*n.Wait)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d × %d\t%s\t%s\t%s\t%s\n", n.Name, n.Kind, units.Rate(n.ArrivalRate), n.Stations, n.Workers,
-			dur(n.Holding), units.Percent(n.Utilization), wait, hit)
+			orInfinite(n.Holding, dur), orInfinite(n.Utilization, units.Percent), wait, hit)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

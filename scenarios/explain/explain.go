@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -41,11 +42,12 @@ type NodeLimit struct {
 	Throughput  float64 `json:"throughput"`  // visits per second, simulated
 	Utilization float64 `json:"utilization"` // of its busiest station, simulated
 	// Capacity is the visits per second it can take: simulated throughput
-	// ÷ utilization.
-	Capacity float64 `json:"capacity"`
+	// ÷ utilization; null when it was not busy at all.
+	Capacity *float64 `json:"capacity"`
 	// Headroom is the factor by which the load can grow before the node
-	// saturates, if its load grows in proportion.
-	Headroom float64 `json:"headroom"`
+	// saturates, if its load grows in proportion; null when it saw no
+	// load, which no factor changes.
+	Headroom *float64 `json:"headroom"`
 	// Why explains its holding time and capacity in words.
 	Why string `json:"why"`
 }
@@ -83,21 +85,16 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 			continue
 		}
 		busy := math.Max(n.Utilization, n.OfferedLoad)
-		l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: busy, Headroom: math.Inf(1)}
+		l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: busy}
 		if busy > 0 {
-			l.Capacity, l.Headroom = n.Throughput/busy, 1/busy
+			capacity, headroom := n.Throughput/busy, 1/busy
+			l.Capacity, l.Headroom = &capacity, &headroom
 		}
 		l.Why = ex.why(s.Topology.Nodes[i], est.Nodes[i])
 		ex.Limits = append(ex.Limits, l)
 	}
 	slices.SortStableFunc(ex.Limits, func(a, b NodeLimit) int {
-		switch {
-		case a.Headroom < b.Headroom:
-			return -1
-		case a.Headroom > b.Headroom:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.headroom(), b.headroom())
 	})
 	ex.Pattern = ex.pattern(s)
 	ex.envelope(s)
@@ -107,8 +104,11 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 // why explains a node's capacity from its workers and holding time, and
 // what its kind adds.
 func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate) string {
-	if ne.Holding == 0 || ne.Workers == 0 {
+	switch {
+	case ne.Holding == 0 || ne.Workers == 0:
 		return "no load"
+	case math.IsInf(ne.Holding, 0):
+		return "its workers would wait without bound on an overloaded node they call"
 	}
 	capacity := float64(ne.Stations*ne.Workers) / ne.Holding
 	return fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", ne.Stations, ne.Workers, units.FormatDuration(ne.Holding), units.Rate(capacity)) +
@@ -153,14 +153,14 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 	if len(ex.Limits) > 0 {
 		first := ex.Limits[0]
 		for _, ne := range ex.Estimate.Nodes {
-			if ne.Name == first.Node && ne.Holding > 0 {
+			if ne.Name == first.Node && ne.Holding > 0 && !math.IsInf(ne.Holding, 0) && first.Capacity != nil {
 				even := ""
 				if ne.Stations > 1 {
 					even = " if spread evenly"
 				}
 				ex.Envelope = append(ex.Envelope, Check{"capacity of " + first.Node,
 					fmt.Sprintf("%d × %d workers ÷ %s = %s%s", ne.Stations, ne.Workers, dur(ne.Holding), units.Rate(float64(ne.Stations*ne.Workers)/ne.Holding), even),
-					fmt.Sprintf("%s ÷ %s busy = %s", units.Rate(first.Throughput), units.Percent(first.Utilization), units.Rate(first.Capacity))})
+					fmt.Sprintf("%s ÷ %s busy = %s", units.Rate(first.Throughput), units.Percent(first.Utilization), units.Rate(*first.Capacity))})
 			}
 		}
 	}
@@ -210,17 +210,26 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 	return err
 }
 
+// headroom is the node's headroom for ranking, unbounded without load.
+func (l NodeLimit) headroom() float64 {
+	if l.Headroom == nil {
+		return math.Inf(1)
+	}
+	return *l.Headroom
+}
+
 // headroom says how much more load a node takes before it saturates.
 func (ex *Explanation) headroom(l NodeLimit) string {
 	switch {
-	case math.IsInf(l.Headroom, 1):
+	case l.Headroom == nil:
 		return "it sees no load"
-	case l.Headroom <= 1/simulate.SaturationThreshold:
+	case *l.Headroom <= 1/simulate.SaturationThreshold:
 		return "it is saturated now"
 	}
-	at := fmt.Sprintf("%.3g× this load (%s", l.Headroom, units.Rate(ex.Report.OfferedRate*l.Headroom))
+	h := *l.Headroom
+	at := fmt.Sprintf("%.3g× this load (%s", h, units.Rate(ex.Report.OfferedRate*h))
 	if ex.users > 0 {
-		at += ", " + units.FormatCount(ex.users*l.Headroom) + " users"
+		at += ", " + units.FormatCount(ex.users*h) + " users"
 	}
 	return "it saturates at about " + at + ") if its load grows in proportion"
 }

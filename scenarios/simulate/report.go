@@ -249,7 +249,7 @@ func (r *runner) report() *Report {
 	}
 
 	culprit := ""
-	if r.net.Overload() != "" {
+	if r.overloaded {
 		culprit = r.net.MostQueued()
 	}
 	worst := 0.0
@@ -287,7 +287,7 @@ func (r *runner) report() *Report {
 			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
 		}
 	}
-	rep.SLO = judge(r.s.SLO, rep, r.net.Overload() != "" || r.net.Stalled() != "")
+	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
 	return rep
 }
 

@@ -3,6 +3,7 @@ package simulate
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
@@ -20,6 +21,12 @@ type runner struct {
 	net     *topology.Network
 	sent    int64
 	stopped string // why the run ended early, if it did
+	// stoppedFailing says the run could not go on (overload, a stall, the
+	// memory budget), which fails its objectives; overloaded says it was
+	// overload. A run that only reached its request or event budget
+	// reports the window it covered.
+	stoppedFailing, overloaded bool
+	guard                      *guard
 
 	steady       bool // stopping on precision (RunSpec.Precision)
 	inWindow     bool
@@ -55,7 +62,11 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	if errs := s.Validate(); errs != nil {
 		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s is invalid:\n%w", s.Name, errors.Join(errs...)))
 	}
-	r := &runner{s: s, k: &sim.Kernel{}}
+	g, err := newGuard(s)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{s: s, k: &sim.Kernel{}, guard: g}
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)
 	if s.Run.Precision > 0 && s.Workload.Shape() == nil {
@@ -80,7 +91,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	r.k.At(warmup, r, opEndWarmup, nil)
 	r.k.Run(end)
 	if stall := r.net.Stalled(); stall != "" {
-		r.stopped = stall
+		r.stopped, r.stoppedFailing = stall, true
 	}
 	return r.report(), nil
 }
@@ -92,6 +103,7 @@ func (r *runner) Handle(now sim.Time, _ int, _ any) {
 		return // a steady-state warm-up already ended on its request count
 	}
 	r.inWindow = true
+	r.guard.startWindow(r.sent, r.net.InFlight())
 	r.net.ResetStats(now)
 	r.measured = measured{}
 	r.windowStart = now
@@ -114,9 +126,18 @@ func (r *runner) Arrive(a workloads.Arrival) {
 	r.sent++
 	r.arrived++
 	if !r.net.Submit(a.Class, a.User, a.Client, a.Key) {
-		r.stopped = "overloaded: " + r.net.Overload() + "; queues were growing without bound"
-		r.k.Halt()
+		r.stop(r.net.Overload(), true, false)
+		return
 	}
+	if reason, overloaded := r.guard.check(r); reason != "" {
+		r.stop(reason, overloaded || !strings.HasPrefix(reason, "event budget"), overloaded)
+	}
+}
+
+// stop ends the run early for reason.
+func (r *runner) stop(reason string, failing, overloaded bool) {
+	r.stopped, r.stoppedFailing, r.overloaded = reason, failing, overloaded
+	r.k.Halt()
 }
 
 // Finished implements topology.Observer.

@@ -1,0 +1,145 @@
+package simulate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/units"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// A run is kept within bounds whatever the file asks for:
+//
+//   - memory: a scenario whose fixed needs (stations, key stores at full
+//     capacity, hash rings, closed users) pass its budget is refused before
+//     it runs; a run whose requests in flight, pending events, sessions and
+//     records would pass it stops, saying so;
+//   - time: a run stops at its event budget (run.max_events), and a single
+//     request cannot make more than topology.MaxVisitsPerRequest visits;
+//   - overload: an open system whose requests in the system grow with the
+//     arrivals, instead of settling, is stopped as overloaded. The verdict
+//     comes from growth, not from a count a legal scenario could reach.
+
+// eventBytes is about what a pending event takes: its heap entry and its
+// payload slot.
+const eventBytes = 64
+
+// memoryCheckEvery is how often, in arrivals, the memory in use is checked.
+const memoryCheckEvery = 256
+
+// Overload is judged from the end of the warm-up (when an empty system has
+// filled) at checkpoints that double in arrivals from growthFirstCheck:
+// between two checkpoints, the requests in the system must grow by more
+// than growthShare of the arrivals and by more than growthSigmas standard
+// deviations of a random walk over them (√arrivals), at growthChecks
+// checkpoints in a row. A stable queue's population fluctuates but does
+// not drift, so it passes; an overloaded one grows by (1 − capacity/load)
+// of its arrivals and fails within a few checkpoints.
+const (
+	growthFirstCheck = 1024
+	growthShare      = 0.05
+	growthSigmas     = 5
+	growthChecks     = 3
+)
+
+// guard holds a run's budgets and the state of its overload test.
+type guard struct {
+	budget, fixed float64
+	maxEvents     int64
+	open          bool // requests arrive whatever the system does
+
+	started                bool // the warm-up is over
+	nextCheck              int64
+	lastSent, lastInFlight int64
+	growing                int
+}
+
+// startWindow starts the overload test: the system has filled.
+func (g *guard) startWindow(sent int64, inFlight int) {
+	g.started = true
+	g.lastSent, g.lastInFlight, g.nextCheck = sent, int64(inFlight), sent+growthFirstCheck
+}
+
+func newGuard(s *scenarios.Scenario) (*guard, error) {
+	g := &guard{budget: s.Run.MemoryBudget(), maxEvents: s.Run.EventBudget(),
+		open: s.Workload.Model != workloads.Closed}
+	parts := map[string]float64{"the workload's users": s.Workload.Footprint()}
+	for _, n := range s.Topology.Nodes {
+		parts[n.Kind().Name+" "+n.Name] = n.Spec.Footprint(s.Workload.KeyCount())
+	}
+	for _, v := range parts {
+		g.fixed += v
+	}
+	if g.fixed > g.budget {
+		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s needs about %s before a single request (%s); the memory budget is %s: raise run.max_memory (or --max-memory), or make it smaller",
+			s.Name, units.FormatBytes(g.fixed), largest(parts, 3), units.FormatBytes(g.budget)))
+	}
+	return g, nil
+}
+
+// largest names the n largest parts with their sizes, largest first.
+func largest(parts map[string]float64, n int) string {
+	names := make([]string, 0, len(parts))
+	for name := range parts {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if parts[a] != parts[b] {
+			return -cmpFloat(parts[a], parts[b])
+		}
+		return strings.Compare(a, b)
+	})
+	var out []string
+	for _, name := range names[:min(n, len(names))] {
+		if parts[name] > 0 {
+			out = append(out, name+" "+units.FormatBytes(parts[name]))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// check runs after each arrival; it returns why the run must stop, or "".
+// overloaded says the reason is overload.
+func (g *guard) check(r *runner) (reason string, overloaded bool) {
+	if fired := int64(r.k.Fired()); fired >= g.maxEvents {
+		return fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired), false
+	}
+	if r.sent%memoryCheckEvery == 0 {
+		inUse := g.fixed + r.net.InUse() + float64(float64(r.k.Pending())*eventBytes) + float64(float64(r.gen.Clients())*workloads.ClientBytes)
+		if inUse > g.budget {
+			return fmt.Sprintf("memory budget reached: %d requests in flight, %d events pending and %d users or sessions need about %s, more than the budget of %s (run.max_memory, --max-memory)",
+				r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(inUse), units.FormatBytes(g.budget)), false
+		}
+	}
+	if !g.open || !g.started || r.sent < g.nextCheck {
+		return "", false
+	}
+	inFlight := int64(r.net.InFlight())
+	arrivals := r.sent - g.lastSent
+	grew := inFlight - g.lastInFlight
+	if float64(grew) > growthShare*float64(arrivals) && float64(grew) > growthSigmas*math.Sqrt(float64(arrivals)) {
+		g.growing++
+	} else {
+		g.growing = 0
+	}
+	if g.growing >= growthChecks {
+		return fmt.Sprintf("overloaded: the requests in the system grew from %d to %d over the last %d arrivals, and grew before that; queues were growing without bound",
+			g.lastInFlight, inFlight, arrivals), true
+	}
+	g.lastSent, g.lastInFlight = r.sent, inFlight
+	g.nextCheck = r.sent + 2*arrivals
+	return "", false
+}

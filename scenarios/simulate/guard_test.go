@@ -1,0 +1,131 @@
+package simulate_test
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+)
+
+// TestBudgets runs scenarios that ask for too much, each in a small file,
+// and checks that each ends quickly with an honest verdict: refused before
+// running, or stopped early saying why, and failing its objectives unless
+// it only reached a budget of requests or events.
+func TestBudgets(t *testing.T) {
+	cases := []struct {
+		name, text string
+		refused    string // a message Run must refuse with, or
+		stopped    string // the reason the run must stop with
+		fails      bool   // the SLO fails
+	}{
+		{"caches too big for the memory budget", `name: caches
+workload: {rate: 100, keys: {dist: uniform, count: 1e12}}
+entry: app
+nodes:
+  app: {kind: service, service_time: 1ms, calls: [{to: c1, op: get}, {to: c2, op: get}]}
+  c1: {kind: cache, capacity: 5M}
+  c2: {kind: cache, capacity: 5M}
+`, "needs about 687MiB before a single request (cache c1 343MiB, cache c2 343MiB", "", false},
+		{"replication logs under a long lag", `name: replicas
+workload: {rate: 1000, mix: {read: 0.5, write: 0.5}, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100, service_time: 1ms, calls: [db]}
+  db: {kind: database, replicas: 999, workers: 100, service_time: 1ms, replication_lag: 1000d}
+slo: {p99: 1s}
+run: {duration: 1h, max_memory: 32MB}
+`, "", "memory budget reached", true},
+		{"sessions that never end", `name: sessions
+workload: {sessions: {rate: 10000, requests: 1M, think_time: 1h}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100, service_time: 1ms}
+slo: {p99: 1s}
+run: {duration: 1h, max_memory: 32MB}
+`, "", "memory budget reached", true},
+		{"an open system past its capacity", `name: overload
+workload: {rate: 2000}
+entry: app
+nodes:
+  app: {kind: service, workers: 10, service_time: {dist: exponential, mean: 10ms}}
+run: {duration: 1h, warmup: 1s}
+`, "", "overloaded: the requests in the system grew", true},
+		{"the event budget", `name: events
+workload: {rate: 1000}
+entry: app
+nodes:
+  app: {kind: service, workers: 10, service_time: 1ms}
+slo: {p99: 1s}
+run: {duration: 1h, max_events: 100k}
+`, "", "event budget reached", false},
+		{"the in-flight cap, when set", `name: cap
+workload: {rate: 2000}
+entry: app
+nodes:
+  app: {kind: service, workers: 10, service_time: {dist: exponential, mean: 10ms}}
+run: {duration: 1h, max_in_flight: 500}
+`, "", "in-flight cap reached", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("b.yaml", []byte(c.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			rep, err := simulate.Run(s)
+			if c.refused != "" {
+				var invalid *scenarios.InvalidError
+				if !errors.As(err, &invalid) || !strings.Contains(err.Error(), c.refused) {
+					t.Fatalf("Run: %v, want a refusal: %s", err, c.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(rep.StoppedEarly, c.stopped) || rep.SLO.Pass == c.fails {
+				t.Errorf("stopped %q, SLO %+v; want stopped for %q and SLO failing %v", rep.StoppedEarly, rep.SLO, c.stopped, c.fails)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+// TestNoFalseOverload runs a closed population past any fixed in-flight
+// limit a run could have had (about 400k requests in the system at once,
+// most of them in a slow, lightly used service) and checks that nothing
+// calls it overloaded: in a closed system the population bounds the
+// requests, and only growth is overload.
+func TestNoFalseOverload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million simulated users; runs without -short")
+	}
+	s, err := scenarios.Parse("c.yaml", []byte(`name: closed
+workload: {closed: {users: 1M, think_time: {dist: exponential, mean: 10s}}}
+entry: app
+nodes:
+  app: {kind: service, instances: 1000, workers: 5000, service_time: 15s}
+run: {duration: 20s, warmup: 20s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := simulate.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	if rep.StoppedEarly != "" || rep.Requests.Unfinished < 200_000 || rep.Nodes[0].Utilization > 0.15 {
+		t.Fatalf("stopped %q with %d unfinished at utilization %.3g; want a full run with more than 200k in flight",
+			rep.StoppedEarly, rep.Requests.Unfinished, rep.Nodes[0].Utilization)
+	}
+	t.Logf("%d requests in flight at the end, utilization %.3g, heap %d MB", rep.Requests.Unfinished, rep.Nodes[0].Utilization, m.HeapAlloc>>20)
+}

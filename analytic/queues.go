@@ -146,6 +146,19 @@ type MVAResult struct {
 // where D_k is the service demand per request at station k and Z the mean
 // think time.
 func MVA(demands []float64, think float64, users int) (MVAResult, error) {
+	counts := make([]int, len(demands))
+	for k := range counts {
+		counts[k] = 1
+	}
+	return MVAGroups(demands, counts, think, users)
+}
+
+// MVAGroups is MVA over groups of identical stations: counts[k] stations
+// each of demand demands[k]. Identical stations have the same queue, so
+// each group is solved once per population, whatever its size: the cost is
+// users × groups, not users × stations. Residence and QueueLen are per
+// station of each group; Response sums over every station.
+func MVAGroups(demands []float64, counts []int, think float64, users int) (MVAResult, error) {
 	if users < 1 {
 		return MVAResult{}, fmt.Errorf("analytic: MVA needs at least one user, got %d", users)
 	}
@@ -156,7 +169,7 @@ func MVA(demands []float64, think float64, users int) (MVAResult, error) {
 		total := 0.0
 		for k, d := range demands {
 			r[k] = float64(d * (1 + q[k]))
-			total += r[k]
+			total += float64(float64(counts[k]) * r[k])
 		}
 		x = float64(n) / (think + total)
 		for k := range q {
@@ -164,8 +177,8 @@ func MVA(demands []float64, think float64, users int) (MVAResult, error) {
 		}
 	}
 	res := MVAResult{Throughput: x, Residence: r, QueueLen: q}
-	for _, v := range r {
-		res.Response += v
+	for k, v := range r {
+		res.Response += float64(float64(counts[k]) * v)
 	}
 	return res, nil
 }

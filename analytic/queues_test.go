@@ -100,3 +100,20 @@ func TestCheLRU(t *testing.T) {
 		t.Errorf("stale fraction %v", f)
 	}
 }
+
+// TestMVAGroups checks that solving groups of identical stations once per
+// population gives what MVA over every station gives.
+func TestMVAGroups(t *testing.T) {
+	grouped, err := MVAGroups([]float64{0.02, 0.005}, []int{3, 2}, 1, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	each, err := MVA([]float64{0.02, 0.02, 0.02, 0.005, 0.005}, 1, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(grouped.Throughput/each.Throughput-1) > 1e-12 || math.Abs(grouped.Response/each.Response-1) > 1e-12 ||
+		math.Abs(grouped.Residence[0]/each.Residence[0]-1) > 1e-12 || math.Abs(grouped.Residence[1]/each.Residence[4]-1) > 1e-12 {
+		t.Fatalf("grouped %+v, each %+v", grouped, each)
+	}
+}

@@ -86,8 +86,8 @@ func (o *sweepOptions) spec() (analysis.SweepSpec, error) {
 	if o.Users != "" && o.Rate != "" {
 		return spec, usageError{fmt.Errorf("give --users or --rate, not both")}
 	}
-	if o.Points < 2 {
-		return spec, usageError{fmt.Errorf("--points must be at least 2, got %d", o.Points)}
+	if o.Points < 2 || o.Points > analysis.MaxSweepPoints {
+		return spec, usageError{fmt.Errorf("--points must be 2 to %d, got %d", analysis.MaxSweepPoints, o.Points)}
 	}
 	var err error
 	switch {

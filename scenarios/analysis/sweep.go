@@ -61,6 +61,8 @@ const (
 	DefaultSweepTolerance   = 0.01
 	// maxBisections bounds the refinement runs of a breaking point.
 	maxBisections = 12
+	// MaxSweepPoints bounds the points of a sweep.
+	MaxSweepPoints = 1000
 )
 
 // SweepReport is the result of a sweep. Its JSON form is the output of
@@ -211,8 +213,8 @@ func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 	if spec.Points == 0 {
 		spec.Points = DefaultSweepPoints
 	}
-	if spec.Points < 2 {
-		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep needs at least 2 points, got %d", spec.Points))
+	if spec.Points < 2 || spec.Points > MaxSweepPoints {
+		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep needs 2 to %d points, got %d", MaxSweepPoints, spec.Points))
 	}
 	if spec.MaxRequests == 0 {
 		spec.MaxRequests = s.Run.MaxRequests
@@ -322,6 +324,10 @@ func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint,
 		// Nothing to set side by side: they agree only if both find the
 		// system overloaded (a run that completed nothing counts as such).
 		a.Flagged = (est.Latency == nil) != (overloaded || rep.Latency == nil)
+		return a, nil
+	}
+	if *est.Latency <= 0 {
+		a.Flagged = rep.Latency.Mean > 0 // nothing to divide by: they agree only on zero
 		return a, nil
 	}
 	a.Divergence = rep.Latency.Mean / *est.Latency - 1

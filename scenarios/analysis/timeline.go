@@ -67,13 +67,13 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 	if spec.MaxRequests == 0 {
 		spec.MaxRequests = s.Run.MaxRequests
 	}
+	const maxSamples = 1000
+	if n := math.Floor(g.Over/spec.Every+0.5) + 1; !(n <= maxSamples) {
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: %.4g samples asked for; at most %d (sample less often)", n, maxSamples))
+	}
 	var times []float64
 	for t := 0.0; t < g.Over+float64(spec.Every/2); t += spec.Every {
 		times = append(times, math.Min(t, g.Over))
-	}
-	const maxSamples = 1000
-	if len(times) > maxSamples {
-		return nil, scenarios.Invalid(fmt.Errorf("analysis: %d samples asked for; at most %d (sample less often)", len(times), maxSamples))
 	}
 	sweep := SweepSpec{Axis: AxisUsers, Precision: spec.Precision, MaxRequests: spec.MaxRequests}
 	scens := make([]*scenarios.Scenario, len(times))

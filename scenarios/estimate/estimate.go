@@ -436,6 +436,7 @@ func (m *Model) closed() (*Estimate, error) {
 	w := m.s.Workload
 	m.est.Method = "mean value analysis (exact MVA, Seidmann's approximation for multi-worker stations)"
 	var demands []float64
+	var counts []int
 	delay := 0.0
 	type group struct {
 		node     int
@@ -456,13 +457,11 @@ func (m *Model) closed() (*Estimate, error) {
 		}
 		count, workers := dm.Stations, dm.Workers
 		d := v * dm.Service / float64(count)
-		for range count {
-			demands = append(demands, d/float64(workers))
-		}
-		delay += v * dm.Service * float64(workers-1) / float64(workers)
+		demands, counts = append(demands, d/float64(workers)), append(counts, count)
+		delay += float64(v*dm.Service*float64(workers-1)) / float64(workers)
 		groups = append(groups, group{i, count, workers, v, d})
 	}
-	res, err := analytic.MVA(demands, mean(w.Think)+delay, w.Population)
+	res, err := analytic.MVAGroups(demands, counts, mean(w.Think)+delay, w.Population)
 	if err != nil {
 		return nil, fmt.Errorf("estimate: %s: %w", m.s.Name, err)
 	}
@@ -473,15 +472,13 @@ func (m *Model) closed() (*Estimate, error) {
 		m.est.Nodes[i] = NodeEstimate{Name: n.Name, Kind: n.Kind().Name}
 	}
 	worst := -1.0
-	k := 0
-	for _, g := range groups {
+	for k, g := range groups {
 		ne := &m.est.Nodes[g.node]
 		ne.Stations, ne.Workers = g.stations, g.workers
 		ne.Utilization = res.Throughput * g.demand / float64(g.workers)
 		ne.ArrivalRate = res.Throughput * g.visits
 		wait := math.Max(0, res.Residence[k]-g.demand/float64(g.workers))
 		ne.Wait = &wait
-		k += g.stations
 		if ne.Utilization > worst {
 			worst, m.est.Bottleneck = ne.Utilization, ne.Name
 		}

@@ -154,11 +154,26 @@ func CompareFigures(c *analysis.SweepComparison) []Figure {
 	return []Figure{f}
 }
 
-// Write renders each figure into dir as NAME.png and NAME.svg and returns
-// the paths written.
-func Write(dir string, figs []Figure) ([]string, error) {
+// CheckDir makes dir if needed and checks that files can be written in it,
+// so that a long sweep does not find out at its end.
+func CheckDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("plots: %w", err)
+		return fmt.Errorf("plots: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".scalesim-check-*")
+	if err != nil {
+		return fmt.Errorf("plots: cannot write in %s: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// Write renders each figure into dir as NAME.png and NAME.svg and returns
+// the paths written. Each file is written under a temporary name and
+// renamed when complete, so a failure never leaves a partial figure.
+func Write(dir string, figs []Figure) ([]string, error) {
+	if err := CheckDir(dir); err != nil {
+		return nil, err
 	}
 	var paths []string
 	for _, f := range figs {
@@ -168,13 +183,43 @@ func Write(dir string, figs []Figure) ([]string, error) {
 		}
 		for _, ext := range []string{"png", "svg"} {
 			path := filepath.Join(dir, f.Name+"."+ext)
-			if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
-				return nil, fmt.Errorf("plots: %w", err)
+			if err := save(p, path, ext); err != nil {
+				return nil, fmt.Errorf("plots: %s: %w", path, err)
 			}
 			paths = append(paths, path)
 		}
 	}
 	return paths, nil
+}
+
+// save writes p to a temporary file beside path, then renames it.
+func save(p *plot.Plot, path, format string) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // gonum/plot panics on some degenerate axes
+			err = fmt.Errorf("drawing failed: %v", r)
+		}
+	}()
+	w, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, format)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
+	if _, err := w.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // render draws the figure.
@@ -215,6 +260,11 @@ func (f Figure) render() (*plot.Plot, error) {
 		p.Legend.Add(l.Label, line, points)
 	}
 	if math.IsInf(minX, 1) {
+		// Nothing to draw: say so, on linear axes (a log axis has no range
+		// without data).
+		p.Title.Text += " (no data)"
+		p.X.Scale, p.X.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
 		return p, nil
 	}
 	for _, m := range f.HLines {

@@ -93,3 +93,30 @@ func TestWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteWithoutData checks that figures with no point (a sweep where no
+// load completed a request) are drawn, marked as without data, instead of
+// panicking on a log axis, and that no temporary or partial file is left.
+func TestWriteWithoutData(t *testing.T) {
+	dir := t.TempDir()
+	figs := []Figure{
+		{Name: "empty-log", Title: "p99", LogX: true, LogY: true, Lines: []Line{{Label: "p99"}}},
+		{Name: "zeros-on-log", LogX: true, Lines: []Line{{Label: "x", Points: [][2]float64{{0, 1}}}}},
+	}
+	paths, err := Write(dir, figs)
+	if err != nil || len(paths) != 4 {
+		t.Fatalf("Write: %v, %v", paths, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, _ := e.Info(); strings.HasPrefix(e.Name(), ".") || info.Size() == 0 {
+			t.Errorf("left %s (%d bytes)", e.Name(), info.Size())
+		}
+	}
+	if len(entries) != 4 {
+		t.Errorf("%d files in %s, want 4", len(entries), dir)
+	}
+	if err := CheckDir(filepath.Join(dir, "empty-log.png", "sub")); err == nil {
+		t.Error("CheckDir accepted a directory under a file")
+	}
+}

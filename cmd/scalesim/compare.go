@@ -129,6 +129,9 @@ func runCompare(opts *compareOptions) error {
 }
 
 func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
+	if err := checkPlotDir(opts.PlotDir); err != nil {
+		return err
+	}
 	precision := opts.Precision
 	if precision == "" {
 		precision = "2%"

@@ -144,6 +144,9 @@ func runSweep(opts *sweepOptions) error {
 	if opts.SeedSet {
 		s.Run.Seed = opts.Seed
 	}
+	if err := checkPlotDir(opts.PlotDir); err != nil {
+		return err
+	}
 	if opts.Users == "" && opts.Rate == "" && (s.Workload.Users != nil || s.Workload.Population > 0) {
 		spec.Axis = analysis.AxisUsers
 	}
@@ -163,6 +166,18 @@ func runSweep(opts *sweepOptions) error {
 	if opts.FailOnSLO && sw.BreakingPoint != nil {
 		return sloFailure{fmt.Sprintf("scalesim: %s fails inside the swept range at %g %s: %s",
 			sw.Scenario, sw.BreakingPoint.FailsAt, sw.Axis, sw.BreakingPoint.Reason)}
+	}
+	return nil
+}
+
+// checkPlotDir checks, before a long run, that the --plot directory can be
+// written; a bad one is a usage error.
+func checkPlotDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := plots.CheckDir(dir); err != nil {
+		return usageError{fmt.Errorf("--plot: %w", err)}
 	}
 	return nil
 }

@@ -79,6 +79,9 @@ func runTimeline(opts *timelineOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPlotDir(opts.PlotDir); err != nil {
+		return err
+	}
 	bar := newProgressBar(opts.Err, opts.Quiet)
 	spec.Progress = bar.update
 	tl, err := analysis.Timeline(s, spec)

@@ -1,9 +1,14 @@
 package yamlfile
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -52,11 +57,23 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 	}
 	d.blamed[n] = true
 	if from, ok := d.origins[n]; ok {
-		e.File = "--set " + from
+		e.File = "--set " + Printable(from)
 	} else if n != nil {
 		e.Line, e.Col = n.Line, n.Column
 	}
 	d.errs = append(d.errs, e)
+}
+
+// Printable is s, quoted as a Go string if it holds anything that is not a
+// printable character or a space (a newline, a terminal escape), so that
+// text from a file or a command line cannot forge lines of a report.
+func Printable(s string) string {
+	for _, r := range s {
+		if r != ' ' && !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Failed reports whether any error has been recorded.
@@ -78,30 +95,169 @@ func (d *Decoder) Err() error {
 }
 
 // Parse reads a YAML document into its root mapping node. Syntax errors are
-// recorded with the position yaml.v3 gives.
+// recorded at the line they concern, quoting it. A file is one document
+// written out in full: a second document, anchors, aliases and merge keys
+// are refused (the structure of a scenario is explicit, and an alias would
+// let a small file stand for a large tree).
 func (d *Decoder) Parse(data []byte) *yaml.Node {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		d.syntaxError(err)
+	root, err := parseOne(data)
+	if err != nil {
+		d.recordParseError(err, data, "")
 		return nil
 	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	if root == nil {
 		d.Errorf(nil, "the file is empty")
 		return nil
 	}
-	return doc.Content[0]
+	return root
 }
 
-// syntaxError turns yaml.v3's "yaml: line N: msg" into a positioned error.
-func (d *Decoder) syntaxError(err error) {
+// parseError is a problem parsing YAML, at a 1-based line (0 if unknown).
+type parseError struct {
+	line, col int
+	msg       string
+}
+
+func (e *parseError) Error() string { return e.msg }
+
+// parseOne parses data, which must hold at most one YAML document without
+// anchors, aliases or merge keys, and returns its root node (nil for an
+// empty document).
+func parseOne(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, nil
+		}
+		return nil, syntaxError(err, data)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, syntaxError(err, data)
+	default:
+		return nil, &parseError{line: next.Line, msg: "a second YAML document (after ---) is not supported: a scenario is one document"}
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	if err := explicit(doc.Content[0]); err != nil {
+		return nil, err
+	}
+	return doc.Content[0], nil
+}
+
+// explicit refuses the first anchor, alias or merge key under n.
+func explicit(n *yaml.Node) error {
+	switch {
+	case n.Kind == yaml.AliasNode:
+		return &parseError{line: n.Line, col: n.Column, msg: fmt.Sprintf("aliases (*%s) are not supported: write the value out in full", n.Value)}
+	case n.Anchor != "":
+		return &parseError{line: n.Line, col: n.Column, msg: fmt.Sprintf("anchors (&%s) are not supported: write the value out in full where it is used", n.Anchor)}
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!merge":
+		return &parseError{line: n.Line, col: n.Column, msg: "merge keys (<<) are not supported: write the fields out in full"}
+	}
+	for _, c := range n.Content {
+		if err := explicit(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parserErrors are the messages of yaml.v3's parser (not its scanner). For
+// these, yaml.v3 reports the line of the construct being parsed counting
+// from 0 (and none at all for the first line), so the line it gives is the
+// one before the construct: for an unclosed [ on line 2 it says line 1.
+var parserErrors = []string{
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+}
+
+// syntaxError turns yaml.v3's "yaml: line N: msg" into a parseError at the
+// line concerned.
+func syntaxError(err error, data []byte) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	var line int
+	line := 0
 	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-		d.errs = append(d.errs, Error{File: d.File, Line: line, Col: 1, Msg: "syntax error: " + msg})
-		return
 	}
-	d.errs = append(d.errs, Error{File: d.File, Msg: "syntax error: " + msg})
+	if slices.Contains(parserErrors, msg) {
+		line++
+	}
+	if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+		// yaml.v3 finds this while building the tree, with no position.
+		name = strings.TrimSuffix(name, "' referenced")
+		line = lineNumber(data, bytes.Index(data, []byte("*"+name)))
+		return &parseError{line: line, msg: fmt.Sprintf("aliases (*%s) are not supported: write the value out in full", name)}
+	}
+	if last := lineNumber(data, len(bytes.TrimRight(data, " \t\r\n"))-1); line > last {
+		line = last // the end of the file, where yaml.v3 counts one more line
+	}
+	if line > 0 {
+		if quote := lineOf(data, line); quote != "" {
+			msg += " (in " + quote + ")"
+		}
+	}
+	return &parseError{line: line, msg: "syntax error: " + msg}
+}
+
+// lineOf quotes the 1-based line n of data, shortened to a readable length,
+// or returns "" if there is no such line or it is blank.
+func lineOf(data []byte, n int) string {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return ""
+		}
+		data = data[j+1:]
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	s := strings.TrimSpace(string(data))
+	if s == "" {
+		return ""
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:57]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// lineNumber is the 1-based line of byte offset i in data, or 0 if i < 0.
+func lineNumber(data []byte, i int) int {
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
+// recordParseError records err from parseOne, at its line in the file, or
+// against the override assignment when there is one.
+func (d *Decoder) recordParseError(err error, data []byte, assignment string) {
+	pe, ok := err.(*parseError)
+	if !ok {
+		pe = &parseError{msg: err.Error()}
+	}
+	switch {
+	case assignment != "":
+		if rest, ok := strings.CutPrefix(pe.msg, "syntax error: "); ok {
+			d.setError(assignment, "the value is not YAML: "+rest)
+		} else {
+			d.setError(assignment, "the value: "+pe.msg)
+		}
+	case pe.line > 0:
+		d.errs = append(d.errs, Error{File: d.File, Line: pe.line, Col: max(pe.col, 1), Msg: pe.msg})
+	default:
+		d.errs = append(d.errs, Error{File: d.File, Msg: pe.msg})
+	}
 }
 
 // Suggest returns the candidate closest to word by edit distance, if it is

@@ -11,7 +11,9 @@ import (
 // document rooted at root before it is decoded, so the value is checked
 // exactly as if the file said it. PATH is dotted keys (and indexes into
 // sequences); VALUE is YAML, so {dist: exponential, mean: 5ms} works too.
-// Missing keys are added, unless one is a likely typo of an existing key.
+// Missing keys are added, unless one on the way to the value is a likely
+// typo of an existing key (a new last key is checked when the document is
+// decoded, like any field).
 // Problems are recorded as errors; errors later found in the value, while
 // decoding, name the override instead of a file position.
 func (d *Decoder) Set(root *yaml.Node, assignment string) {
@@ -20,14 +22,13 @@ func (d *Decoder) Set(root *yaml.Node, assignment string) {
 		d.setError(assignment, "want PATH=VALUE, such as nodes.app.instances=6")
 		return
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(value), &doc); err != nil {
-		d.setError(assignment, "the value is not YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+	val, err := parseOne([]byte(value))
+	if err != nil {
+		d.recordParseError(err, []byte(value), assignment)
 		return
 	}
-	val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
-	if len(doc.Content) > 0 {
-		val = doc.Content[0]
+	if val == nil {
+		val = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
 	}
 	d.mark(val, assignment)
 
@@ -44,7 +45,7 @@ func (d *Decoder) Set(root *yaml.Node, assignment string) {
 				for j := 0; j+1 < len(cur.Content); j += 2 {
 					names = append(names, cur.Content[j].Value)
 				}
-				if s := Suggest(key, names); s != "" {
+				if s := Suggest(key, names); s != "" && !last {
 					d.setError(assignment, "there is no "+at+DidYouMean(key, names))
 					return
 				}
@@ -98,5 +99,5 @@ func (d *Decoder) mark(n *yaml.Node, assignment string) {
 }
 
 func (d *Decoder) setError(assignment, msg string) {
-	d.errs = append(d.errs, Error{File: "--set " + assignment, Msg: msg})
+	d.errs = append(d.errs, Error{File: "--set " + Printable(assignment), Msg: msg})
 }

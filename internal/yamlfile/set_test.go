@@ -25,6 +25,11 @@ func TestSet(t *testing.T) {
 		{"mix.2=c", "", "mix.2: want an index from 0 to 1"},
 		{"nodes.app.instances", "", "want PATH=VALUE"},
 		{"nodes.app.instances={", "", "the value is not YAML"},
+		{"nodes.app.instanse=6", "instanse: 6", ""}, // a new last key is left to the decoder to judge
+		{"slo.p99=2s", "p99: 2s", ""},               // even when close to an existing one
+		{"nodes.app.instances=1\n---\nx: 2", "", "a second YAML document"},
+		{"nodes.app.service_time=&t 5ms", "", "anchors (&t) are not supported"},
+		{"nodes.app.service_time=*t", "", "aliases (*t) are not supported"},
 	}
 	for _, c := range cases {
 		t.Run(c.set, func(t *testing.T) {
@@ -33,7 +38,7 @@ func TestSet(t *testing.T) {
 			d.Set(root, c.set)
 			if c.wantErr != "" {
 				err := d.Err()
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.HasPrefix(err.Error(), "--set "+c.set+": ") {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.HasPrefix(err.Error(), "--set "+Printable(c.set)+": ") {
 					t.Fatalf("error %v, want one naming the override and containing %q", err, c.wantErr)
 				}
 				return

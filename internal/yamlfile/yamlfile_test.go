@@ -2,6 +2,7 @@ package yamlfile
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,37 @@ func TestDistDecoding(t *testing.T) {
 		"bad.yaml:3:33: c: quantile points must include q = 0 and q = 1"
 	if err := bad.Err(); err == nil || err.Error() != want {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// TestParseErrors checks each way a file can fail to be one plain YAML
+// document: the error, at the line concerned.
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ name, doc, want string }{
+		{"unclosed flow sequence", "a: 1\nb: [1, 2\nc: 3\n", `f.yaml:2:1: syntax error: did not find expected ',' or ']' (in "b: [1, 2")`},
+		{"unclosed flow mapping", "a: 1\n\n\nb: {x: 1\nc: 3\n", `f.yaml:4:1: syntax error: did not find expected ',' or '}' (in "b: {x: 1")`},
+		{"unclosed on the first line", "a: {b: [1, 2}\n", `f.yaml:1:1: syntax error: did not find expected ',' or ']' (in "a: {b: [1, 2}")`},
+		{"bad indentation", "a: 1\nb:\n  c: 1\n d: 2\n", `f.yaml:4:1: syntax error: did not find expected key (in "d: 2")`},
+		{"scanner error", "a: 1\nb: @x\n", `f.yaml:2:1: syntax error: found character that cannot start any token (in "b: @x")`},
+		{"mapping in a scalar", "a: 1\n  b: 2\n", `f.yaml:2:1: syntax error: mapping values are not allowed in this context (in "b: 2")`},
+		{"second document", "a: 1\n---\nb: 2\n", "f.yaml:2:1: a second YAML document (after ---) is not supported: a scenario is one document"},
+		{"second document broken", "a: 1\n---\nb: [\n", `f.yaml:3:1: syntax error: did not find expected node content (in "b: [")`},
+		{"anchor", "a: &x {b: 1}\nc: 2\n", "f.yaml:1:4: anchors (&x) are not supported"},
+		{"alias", "a: {b: 1}\nc: *x\n", "f.yaml:2:1: aliases (*x) are not supported"},
+		{"merge key", "a: {b: 1}\nc:\n  <<: {b: 2}\n", "f.yaml:3:3: merge keys (<<) are not supported"},
+		{"empty", "# nothing\n", "f.yaml: the file is empty"},
+		{"long line quoted short", "a: [" + strings.Repeat("1, ", 40) + "\n", `...")`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			if root := d.Parse([]byte(c.doc)); root != nil {
+				t.Fatalf("parsed %q", c.doc)
+			}
+			err := d.Err()
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) && !strings.HasSuffix(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
 	}
 }

@@ -73,6 +73,7 @@ func TestParseErrors(t *testing.T) {
 		{"class not in mix", "classes: [write]", "classes: [wirte]", `17:13: call from app to db names class "wirte", which the workload mix does not have (classes: read, write) (did you mean "write"?)`},
 		{"mix not summing to 1", "{read: 0.9, write: 0.1}", "{read: 0.9, write: 0.2}", `4:8: mix shares add up to 1.1, not 1`},
 		{"negative rate", "rate: 100", "rate: -5", `3:9: rate must be positive, got -5`},
+		{"zero timeout", "rate: 100", "rate: 100\n  timeout: 0s", `4:12: timeout must be positive; leave it out for clients that wait forever`},
 		{"two arrival models", "rate: 100", "rate: 100\n  closed: {users: 5, think_time: 1s}", `4:3: workload has both "rate" and "closed"`},
 		{"bad error rate", "error_rate: 0.1%", "error_rate: 150%", `22:31: slo error_rate: 150 is not between 0 and 1`},
 		{"duplicate key", "    instances: 2", "    instances: 2\n    instances: 3", `14:5: node app (service): "instances" is given twice (first at line 13)`},

@@ -80,10 +80,20 @@ func TestValidationPositions(t *testing.T) {
 			`v.yaml:5:64: node app service_time mean: "fast" is not a duration`},
 		{"in a list", "  app: {kind: service, service_time: 1ms, calls: [db, {to: nowhere}]}\n  db: {kind: service, service_time: 1ms}\n",
 			`v.yaml:5:60: node app refers to "nowhere", which is not a node`},
+		{"a cache as the entry", "  app: {kind: cache, capacity: 10}\n",
+			"v.yaml:3:8: the entry app is a cache, which serves only calls with an op (get, set, delete)"},
+		{"a cache as a CDN's origin", "  app: {kind: cdn, origin: c, capacity: 10}\n  c: {kind: cache, capacity: 10}\n",
+			"v.yaml:5:28: cdn app passes requests on as they are, but c is a cache, which serves only calls with an op"},
+		{"a cache called without an op", "  app: {kind: service, service_time: 1ms, calls: [c]}\n  c: {kind: cache, capacity: 10}\n",
+			"v.yaml:5:51: call from app to cache c needs an op: get, set or delete"},
+		{"an empty node name", "  \"\": {kind: service, service_time: 1ms}\n  app: {kind: service, service_time: 1ms}\n",
+			`v.yaml:5:3: node name "" must be`},
+		{"a node name with an escape", "  \"a\\e[2J\": {kind: service, service_time: 1ms}\n  app: {kind: service, service_time: 1ms}\n",
+			`v.yaml:5:3: node name "a\x1b[2J" must be`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := scenarios.Parse("v.yaml", []byte("name: v\nworkload: {rate: 10}\nentry: app\nnodes:\n"+c.file))
+			_, err := scenarios.Parse("v.yaml", []byte("name: v\nworkload: {rate: 10, keys: {dist: uniform, count: 100}}\nentry: app\nnodes:\n"+c.file))
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error:\n%v\nwant exactly one, starting:\n%s", err, c.want)
 			}

@@ -52,7 +52,7 @@ func (b *Balancer) Footprint(int64) float64 { return float64(len(b.Targets)) * M
 func (b *Balancer) Downstream() []Target {
 	var out []Target
 	for _, t := range b.Targets {
-		out = append(out, Target{To: t, Want: &serviceKind, OneOf: true, Field: []string{"targets"}})
+		out = append(out, Target{To: t, Want: &serviceKind, OneOf: true, Field: []string{"targets"}, AsIs: true})
 	}
 	return out
 }

@@ -54,6 +54,7 @@ var cacheKind = Kind{
 		"service_time", "workers", "queue", "coalesce", "flush_interval", "failures"},
 	Decode:  decodeCache,
 	Workers: true,
+	NeedsOp: true,
 }
 
 // Kind implements Spec.

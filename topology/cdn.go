@@ -57,7 +57,7 @@ func (c *CDN) Downstream() []Target {
 	if c.Origin == "" {
 		return nil
 	}
-	return []Target{{To: c.Origin, Field: []string{"origin"}}}
+	return []Target{{To: c.Origin, Field: []string{"origin"}, AsIs: true}}
 }
 
 // validate implements Spec: an origin, a capacity the simulation can hold,

@@ -36,6 +36,11 @@ type Kind struct {
 	// Egress says its nodes count the bytes they send, which per_gb
 	// prices charge for.
 	Egress bool
+	// NeedsOp says its nodes serve only calls that name an operation
+	// (get, set, delete), which only a service's calls do: such a node
+	// cannot be the entry, nor the target of a node that passes requests
+	// on as they are (a CDN's origin).
+	NeedsOp bool
 }
 
 // Spec is the model of one node of some kind: the node's settings, with
@@ -79,6 +84,10 @@ type Target struct {
 	// Field is the path, below the node, of the setting that names it,
 	// such as calls.0.to.
 	Field []string
+	// AsIs says requests go on to it as they arrived, without an
+	// operation of their own (a CDN's misses to its origin); see
+	// Kind.NeedsOp.
+	AsIs bool
 }
 
 // Detail is a kind's own figures in a node's report, such as a cache's hit

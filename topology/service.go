@@ -255,11 +255,10 @@ func checkOp(e field.Errors, c *checker, call *Call) {
 		return // reported already
 	}
 	from := c.node.Name
-	_, toCache := target.Spec.(*Cache)
-	switch {
-	case toCache && call.Op == "":
-		e.Add("to", "call from %s to cache %s needs an op: get, set or delete", from, call.To)
-	case !toCache && call.Op != "":
+	switch needsOp := target.Kind().NeedsOp; {
+	case needsOp && call.Op == "":
+		e.Add("to", "call from %s to %s %s needs an op: get, set or delete", from, target.Kind().Noun, call.To)
+	case !needsOp && call.Op != "":
 		e.Add("to", "op %q applies to calls to a cache; %s is a %s", call.Op, call.To, target.Kind().Name)
 	case call.OnMiss != nil && call.Op != OpGet:
 		e.Add("to", "on_miss goes with op: get (the calls made when the key is not cached)")

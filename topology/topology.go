@@ -130,6 +130,9 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 		e.Add("entry", "the scenario needs an entry: the node requests arrive at")
 	case t.byName[t.Entry] == nil && !contains(t.declared, t.Entry):
 		e.Add("entry", "entry %q is not a node%s", t.Entry, yamlfile.DidYouMean(t.Entry, t.names()))
+	case t.byName[t.Entry] != nil && t.byName[t.Entry].Kind().NeedsOp:
+		e.Add("entry", "the entry %s is a %s, which serves only calls with an op (get, set, delete): make a service the entry and have it call %s",
+			t.Entry, t.byName[t.Entry].Kind().Noun, t.Entry)
 	}
 	for _, n := range t.Nodes {
 		ne := nodes.In(n.Name)
@@ -144,8 +147,11 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 			switch {
 			case target == nil && !contains(t.declared, tg.To):
 				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, yamlfile.DidYouMean(tg.To, t.names()))
-			case target != nil && !tg.accepts(target):
+			case target != nil && tg.Want != nil && target.Kind() != tg.Want:
 				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
+			case target != nil && target.Kind().NeedsOp && tg.AsIs:
+				ne.In(tg.Field...).Add("", "%s %s passes requests on as they are, but %s is a %s, which serves only calls with an op (get, set, delete) from a service",
+					n.Kind().Noun, n.Name, tg.To, target.Kind().Noun)
 			}
 		}
 	}
@@ -186,7 +192,9 @@ func (t *Topology) needKeys(nodes field.Errors) {
 }
 
 // accepts says the target may be the node it names.
-func (e Target) accepts(n *Node) bool { return e.Want == nil || n.Kind() == e.Want }
+func (e Target) accepts(n *Node) bool {
+	return (e.Want == nil || n.Kind() == e.Want) && !(e.AsIs && n.Kind().NeedsOp)
+}
 
 // checker is what a spec checks itself against: the topology and the
 // workload's classes.

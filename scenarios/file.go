@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -160,6 +161,9 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	if m.Has("name") {
 		s.Name, _ = d.String(m.Get("name"))
 	}
+	if m.Has("description") {
+		d.String(m.Get("description")) // for people reading the file
+	}
 	if m.Has("workload") {
 		s.Workload = workloads.Decode(d, m.Get("workload"))
 	}
@@ -178,6 +182,17 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// PrintableOverrides is the overrides sets written on one line for a
+// report: comma-separated, each quoted if it holds a line break or another
+// character that does not print as itself.
+func PrintableOverrides(sets []string) string {
+	out := make([]string, len(sets))
+	for i, s := range sets {
+		out[i] = field.Printable(s)
+	}
+	return strings.Join(out, ", ")
 }
 
 // Validate checks the scenario without regard to how it was written: its

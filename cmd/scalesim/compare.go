@@ -47,12 +47,7 @@ instead, and the latency curves and breaking points are set side by side.
 
 What-if without a second file:
   scalesim compare three-tier three-tier --set-b nodes.app.instances=8`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 2 {
-				return usageError{fmt.Errorf("compare takes two scenarios, A and B; got %d", len(args))}
-			}
-			return nil
-		},
+		Args: exactArgs(2, "two scenarios, A and B"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.A, opts.B = args[0], args[1]
 			return runF(opts)

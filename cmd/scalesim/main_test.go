@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/analysis"
+	"github.com/spf13/cobra"
 )
 
 // TestRunFlags checks flag parsing into runOptions without running anything.
@@ -153,8 +154,13 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"explain", "three-tier", "--set", "run.duration=30s"}, exitOK, "What saturates first: app", ""},
 		{[]string{"estimate", "three-tier", "--users", "2M"}, exitOK, "latency     mean 18", ""},
 		{[]string{"estimate", "--format", "xml"}, exitInvalid, "", "--format"},
-		{[]string{"compare", "three-tier", "--users", "1M"}, exitInvalid, "", "compare takes two scenarios"},
+		{[]string{"compare", "three-tier", "--users", "1M"}, exitInvalid, "", "compare takes two scenarios, A and B; got 1"},
 		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..2M", "--points", "2", "--format", "json"}, exitOK, `"breaking_point"`, ""},
+		{[]string{"validate"}, exitInvalid, "", "scalesim validate takes one scenario, a file or a built-in; got 0 argument(s)"},
+		{[]string{"show", "a", "b"}, exitInvalid, "", "scalesim show takes one built-in scenario's name; got 2"},
+		{[]string{"list", "x"}, exitInvalid, "", "scalesim list takes no arguments, got x"},
+		{[]string{"run", "a", "b"}, exitInvalid, "", "scalesim run takes at most 1 argument(s), got 2"},
+		{[]string{"rn"}, exitInvalid, "", `unknown command "rn" for "scalesim" (did you mean "run"?)`},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -207,6 +213,17 @@ func TestFormatFlags(t *testing.T) {
 	}
 	if code, out, _ := run("explain", "--format", "table", "--set", "run.duration=10s"); code != exitOK || !strings.Contains(out, "What saturates first") {
 		t.Errorf("explain --format table: exit %d\n%s", code, out)
+	}
+}
+
+// TestPanicIsAnInternalError checks that a bug that panics exits 1 with a
+// message saying so, not with the runtime's exit 2.
+func TestPanicIsAnInternalError(t *testing.T) {
+	root := command(&cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { panic("boom") }})
+	var stdout, stderr strings.Builder
+	code := execute(root, nil, &stdout, &stderr)
+	if code != exitError || !strings.HasPrefix(stderr.String(), "scalesim: internal error (a bug in scalesim; please report it with the scenario and command line): boom\n") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,11 +17,11 @@ import (
 	"github.com/scalesim/scalesim/units"
 )
 
-// Exit codes.
+// Exit codes, the same for every command (the README lists them).
 const (
 	exitOK      = 0
-	exitError   = 1 // the run itself failed
-	exitInvalid = 2 // bad flags or an invalid scenario file
+	exitError   = 1 // the run itself failed, or scalesim has a bug
+	exitInvalid = 2 // bad arguments or flags, or an invalid scenario file
 	exitSLO     = 3 // --fail-on-slo: the SLO fails inside the asked range
 )
 
@@ -29,7 +30,19 @@ type usageError struct{ error }
 
 // Main runs the scalesim command line with args and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+	return execute(newRootCmd(stdout, stderr), args, stdout, stderr)
+}
+
+// execute runs root with args and returns the exit code. A panic, which is
+// a bug in scalesim, is reported as an internal error and exits 1, not with
+// the Go runtime's 2 (the code of an invalid file).
+func execute(root *cobra.Command, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "%v\n%s", internalError(p), debug.Stack())
+			code = exitError
+		}
+	}()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -72,6 +85,17 @@ Latency against load, breaking point:    scalesim sweep
 List the built-in scenarios:             scalesim list`,
 	}
 	command(root)
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		var names []string
+		for _, c := range cmd.Commands() {
+			names = append(names, c.Name())
+		}
+		return usageError{fmt.Errorf("unknown command %q for %q%s", args[0], cmd.CommandPath(), yamlfile.DidYouMean(args[0], names))}
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(newRunCmd(stdout, runRun), newSweepCmd(stdout, stderr, runSweep), newCompareCmd(stdout, stderr, runCompare), newEstimateCmd(stdout, runEstimate), newExplainCmd(stdout, runExplain), newTimelineCmd(stdout, stderr, runTimeline), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
 	return root
 }
@@ -103,6 +127,13 @@ func loadScenario(target string, sets []string) (*scenarios.Scenario, error) {
 		target, strings.Join(scenarios.Builtins(), ", "), yamlfile.DidYouMean(name, scenarios.Builtins()))}
 }
 
+// internalError describes a recovered panic.
+func internalError(p any) error {
+	return fmt.Errorf("scalesim: internal error (a bug in scalesim; please report it with the scenario and command line): %v", p)
+}
+
+// maxArgs, exactArgs and noArgs check the number of arguments; a wrong
+// number is a usage error, as a bad flag is.
 func maxArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > n {
@@ -110,6 +141,22 @@ func maxArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s takes %s; got %d argument(s)", cmd.CommandPath(), what, len(args))}
+		}
+		return nil
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments, got %s", cmd.CommandPath(), strings.Join(args, " "))}
+	}
+	return nil
 }
 
 // formatFlag is --format, shared by every command that writes a result:

@@ -14,7 +14,7 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 	return command(&cobra.Command{
 		Use:   "validate FILE | BUILTIN",
 		Short: "Check a scenario file and report every problem as FILE:LINE:COL",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1, "one scenario, a file or a built-in"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			s, err := loadScenario(args[0], nil)
 			if err != nil {
@@ -31,7 +31,7 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 	return command(&cobra.Command{
 		Use:   "list",
 		Short: "List the built-in scenarios",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			for _, name := range scenarios.Builtins() {
 				src, err := scenarios.BuiltinSource(name)
@@ -49,7 +49,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 	return command(&cobra.Command{
 		Use:   "show BUILTIN",
 		Short: "Print a built-in scenario's YAML, to copy and edit",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1, "one built-in scenario's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			src, err := scenarios.BuiltinSource(args[0])
 			if err != nil {

@@ -8,6 +8,7 @@ package field
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -103,6 +104,18 @@ func ValidName(name string) bool {
 		}
 	}
 	return true
+}
+
+// Printable is s, quoted as a Go string if it holds anything that is not a
+// printable character or a space (a line break, a terminal escape), so
+// that text from a file or a command line cannot forge lines of a report.
+func Printable(s string) string {
+	for _, r := range s {
+		if r != ' ' && !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // MaxTextLen is the longest free text, such as a scenario's name.

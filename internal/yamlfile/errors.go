@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"gopkg.in/yaml.v3"
 )
 
@@ -57,23 +57,11 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 	}
 	d.blamed[n] = true
 	if from, ok := d.origins[n]; ok {
-		e.File = "--set " + Printable(from)
+		e.File = "--set " + field.Printable(from)
 	} else if n != nil {
 		e.Line, e.Col = n.Line, n.Column
 	}
 	d.errs = append(d.errs, e)
-}
-
-// Printable is s, quoted as a Go string if it holds anything that is not a
-// printable character or a space (a newline, a terminal escape), so that
-// text from a file or a command line cannot forge lines of a report.
-func Printable(s string) string {
-	for _, r := range s {
-		if r != ' ' && !unicode.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
 }
 
 // Failed reports whether any error has been recorded.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"gopkg.in/yaml.v3"
 )
 
@@ -99,5 +100,5 @@ func (d *Decoder) mark(n *yaml.Node, assignment string) {
 }
 
 func (d *Decoder) setError(assignment, msg string) {
-	d.errs = append(d.errs, Error{File: "--set " + Printable(assignment), Msg: msg})
+	d.errs = append(d.errs, Error{File: "--set " + field.Printable(assignment), Msg: msg})
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"gopkg.in/yaml.v3"
 )
 
@@ -38,7 +39,7 @@ func TestSet(t *testing.T) {
 			d.Set(root, c.set)
 			if c.wantErr != "" {
 				err := d.Err()
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.HasPrefix(err.Error(), "--set "+Printable(c.set)+": ") {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.HasPrefix(err.Error(), "--set "+field.Printable(c.set)+": ") {
 					t.Fatalf("error %v, want one naming the override and containing %q", err, c.wantErr)
 				}
 				return

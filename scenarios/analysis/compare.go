@@ -139,7 +139,7 @@ func label(s *scenarios.Scenario) string {
 	if len(s.Overrides) == 0 {
 		return s.Name
 	}
-	return s.Name + " (" + strings.Join(s.Overrides, ", ") + ")"
+	return s.Name + " (" + scenarios.PrintableOverrides(s.Overrides) + ")"
 }
 
 // unionNodes lists the nodes of a then those only in b.

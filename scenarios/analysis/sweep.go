@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -389,7 +390,7 @@ func runAll(scens []*scenarios.Scenario, parallel int, progress *progress) ([]*s
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				reports[i], errs[i] = simulate.Run(scens[i])
+				reports[i], errs[i] = runOne(scens[i])
 				progress.step()
 			}
 		}()
@@ -405,6 +406,17 @@ func runAll(scens []*scenarios.Scenario, parallel int, progress *progress) ([]*s
 		}
 	}
 	return reports, nil
+}
+
+// runOne runs s. A panic in a run, which is a bug, becomes its error, as
+// it would be on the caller's goroutine: here it would end the program.
+func runOne(s *scenarios.Scenario) (r *simulate.Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("analysis: internal error (a bug in scalesim) in a run: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return simulate.Run(s)
 }
 
 // breakingPoint brackets the first failing load of the grid with the last

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
@@ -286,5 +287,15 @@ func TestTimelineBreachDate(t *testing.T) {
 	}
 	if len(tl.Samples) != 79 { // weekly over 18 months: 0, 1, … 78 weeks
 		t.Errorf("%d samples", len(tl.Samples))
+	}
+}
+
+// TestRunPanicIsAnError checks that a run that panics, on one of the
+// goroutines that run a sweep's points, fails the sweep with an internal
+// error instead of ending the program.
+func TestRunPanicIsAnError(t *testing.T) {
+	_, err := runAll([]*scenarios.Scenario{nil}, 1, &progress{})
+	if err == nil || !strings.HasPrefix(err.Error(), "analysis: internal error (a bug in scalesim) in a run: ") {
+		t.Fatalf("error %v, want an internal error", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -19,7 +20,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	dur := units.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s (seed %d)\n", r.Scenario, r.Seed)
 	if len(r.Overrides) > 0 {
-		fmt.Fprintf(&b, "overrides   %s\n", strings.Join(r.Overrides, ", "))
+		fmt.Fprintf(&b, "overrides   %s\n", scenarios.PrintableOverrides(r.Overrides))
 	}
 	fmt.Fprintf(&b, "workload    %s\n", r.Workload.Description)
 	fmt.Fprintf(&b, "window      %s measured after %s warm-up\n", dur(r.Window), dur(r.Warmup))

@@ -61,6 +61,7 @@ What-if without a second file:
 	f.StringVar(&opts.Precision, "precision", "", "stop each run when the mean latency's 95% CI is within this share (default: the scenario's duration for one load, 2% for a sweep)")
 	addFormatFlag(f, &opts.Format, &analysis.Comparison{})
 	f.StringArrayVar(&opts.Sets, "set", nil, "override a field of both scenarios, PATH=VALUE (repeatable)")
+	addBudgetFlags(f, &opts.Sets)
 	f.StringArrayVar(&opts.SetsA, "set-a", nil, "override a field of A only (repeatable)")
 	f.StringArrayVar(&opts.SetsB, "set-b", nil, "override a field of B only (repeatable)")
 	f.StringVar(&opts.PlotDir, "plot", "", "with a range: write the overlaid p99 curves (PNG and SVG) into this directory")

@@ -34,6 +34,7 @@ against each other.`,
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addBudgetFlags(f, &opts.Sets)
 	return cmd
 }
 

@@ -208,6 +208,40 @@ func parseRunLimits(precision, maxRequests string) (float64, int64, error) {
 	return p, int64(cap), nil
 }
 
+// addBudgetFlags adds --max-memory and --max-events, which are short for
+// --set run.max_memory=SIZE and --set run.max_events=COUNT: they are added
+// to sets, in order, and checked exactly as the file's fields are.
+func addBudgetFlags(f *pflag.FlagSet, sets *[]string) {
+	f.Var(&setAlias{sets: sets, path: "run.max_memory", parse: units.ParseBytes}, "max-memory",
+		fmt.Sprintf("memory budget of each run, e.g. 2GB (default %s; run.max_memory in the file)", units.FormatBytes(scenarios.DefaultMaxMemory)))
+	f.Var(&setAlias{sets: sets, path: "run.max_events", parse: units.ParseCount}, "max-events",
+		fmt.Sprintf("event budget of each run, e.g. 5B (default %s; run.max_events in the file)", units.FormatCount(scenarios.DefaultMaxEvents)))
+}
+
+// setAlias is a flag that stands for --set PATH=VALUE; its value must
+// parse, and the scenario checks the rest.
+type setAlias struct {
+	sets  *[]string
+	path  string
+	parse func(string) (float64, error)
+	value string
+}
+
+func (a *setAlias) String() string { return a.value }
+
+// Set implements pflag.Value.
+func (a *setAlias) Set(v string) error {
+	if _, err := a.parse(v); err != nil {
+		return fmt.Errorf("%w, got %q", err, v)
+	}
+	a.value = v
+	*a.sets = append(*a.sets, a.path+"="+v)
+	return nil
+}
+
+// Type implements pflag.Value.
+func (a *setAlias) Type() string { return "value" }
+
 // setFlagUsage documents --set for every command that takes it.
 const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"
 
@@ -229,8 +263,11 @@ func flagError(c *cobra.Command, err error) error {
 		name = name[j:]
 	}
 	if f := c.Flags().Lookup(strings.TrimPrefix(name, "--")); f != nil {
-		if _, ours := f.Value.(*formatFlag); ours {
+		switch f.Value.(type) {
+		case *formatFlag:
 			return fmt.Errorf("%s %s", name, why)
+		case *setAlias:
+			return fmt.Errorf("%s: %s", name, why)
 		}
 	}
 	return err

@@ -50,6 +50,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second, replacing the scenario's workload model")
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addBudgetFlags(f, &opts.Sets)
 	return cmd
 }
 

@@ -77,6 +77,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.BoolVar(&opts.Analytic, "analytic", false, "print the analytic estimate beside each point and flag divergence")
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addBudgetFlags(f, &opts.Sets)
 	return cmd
 }
 

@@ -52,6 +52,7 @@ breached, and the monthly cost along the way.`,
 	f.StringVar(&opts.PlotDir, "plot", "", "write users, p99 and cost by month (PNG and SVG) into this directory")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addBudgetFlags(f, &opts.Sets)
 	return cmd
 }
 

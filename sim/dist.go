@@ -52,6 +52,19 @@ func sound[D Dist](d D, err error) (D, error) {
 	return d, nil
 }
 
+// variation checks a coefficient of variation given as a parameter: above
+// MaxCV it is refused as sound would refuse the distribution, and before
+// its square overflows.
+func variation(cv float64) error {
+	if err := positive("cv", cv); err != nil {
+		return err
+	}
+	if cv > MaxCV {
+		return paramErr("cv must be at most %d, got %g: the mean would rest on samples too rare to draw", MaxCV, cv)
+	}
+	return nil
+}
+
 func positive(name string, v float64) error {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return paramErr("%s must be positive and finite, got %g", name, v)
@@ -132,7 +145,7 @@ func newLognormalCV(mean, cv float64) (Lognormal, error) {
 	if err := positive("mean", mean); err != nil {
 		return Lognormal{}, err
 	}
-	if err := positive("cv", cv); err != nil {
+	if err := variation(cv); err != nil {
 		return Lognormal{}, err
 	}
 	s2 := Log1p(cv * cv)
@@ -179,7 +192,7 @@ func newGamma(mean, cv float64) (Gamma, error) {
 	if err := positive("mean", mean); err != nil {
 		return Gamma{}, err
 	}
-	if err := positive("cv", cv); err != nil {
+	if err := variation(cv); err != nil {
 		return Gamma{}, err
 	}
 	k := 1 / (cv * cv)
@@ -287,6 +300,9 @@ func newHyperexponential(mean, cv float64) (Hyperexponential, error) {
 	}
 	if !(cv > 1) || math.IsInf(cv, 0) {
 		return Hyperexponential{}, paramErr("cv must exceed 1 for a hyperexponential, got %g", cv)
+	}
+	if err := variation(cv); err != nil {
+		return Hyperexponential{}, err
 	}
 	c2 := float64(cv * cv)
 	p := float64(float64(1+math.Sqrt((c2-1)/(c2+1))) / 2)

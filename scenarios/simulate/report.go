@@ -15,14 +15,17 @@ import (
 // shares between 0 and 1. Its JSON form is the machine-readable output of
 // `scalesim run --format json`.
 type Report struct {
-	Scenario    string       `json:"scenario"`
-	Seed        uint64       `json:"seed"`
-	Overrides   []string     `json:"overrides,omitempty"` // --set PATH=VALUE applied to the file
-	Workload    WorkloadInfo `json:"workload"`
-	Warmup      float64      `json:"warmup"` // simulated seconds before measuring
-	Window      float64      `json:"window"` // simulated seconds measured
-	OfferedRate float64      `json:"offered_rate"`
-	Throughput  float64      `json:"throughput"`
+	Scenario  string       `json:"scenario"`
+	Seed      uint64       `json:"seed"`
+	Overrides []string     `json:"overrides,omitempty"` // --set PATH=VALUE applied to the file
+	Workload  WorkloadInfo `json:"workload"`
+	Warmup    float64      `json:"warmup"` // simulated seconds before measuring
+	Window    float64      `json:"window"` // simulated seconds measured
+	// OfferedRate is the request rate offered in the window: the open
+	// arrival rate (averaged over the window where it is shaped), or the
+	// measured arrival rate of a closed or session workload.
+	OfferedRate float64 `json:"offered_rate"`
+	Throughput  float64 `json:"throughput"`
 	// ErrorRate is the share of the requests that ended in the window
 	// (completed, rejected, timed out) that did not complete; null when
 	// none ended.
@@ -223,7 +226,11 @@ func (r *runner) report() *Report {
 	}
 	if window > 0 {
 		rep.Throughput = float64(r.completed) / window
-		if w.Model == workloads.Closed {
+		if w.Model == workloads.Closed || w.Model == workloads.Sessions {
+			// What the window was offered depends on the run: a closed
+			// population waits for replies, and sessions start from none
+			// and reach their long-run rate only after about a session's
+			// length (which may be longer than any run).
 			rep.OfferedRate = float64(r.arrived) / window
 		} else {
 			rep.OfferedRate = w.MeanRate(r.windowStart, now)

@@ -62,9 +62,12 @@ bench: build
 demo: build
 	./bin/scalesim run
 
-# A short fuzzing session of the scenario parser.
+# Fuzz the whole pipeline (parse, validate, estimate, run within small
+# budgets, write the reports) for FUZZTIME; the seeds are the built-ins and
+# scenarios/testdata/hostile. make fuzz FUZZTIME=10m for a long session.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenarios/
+	$(GO) test -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) ./scenarios/
 
 # Every command's output on every built-in, to compare before and after a
 # change: make snapshot DIR=/tmp/before, then diff -r.

@@ -32,7 +32,7 @@ against each other.`,
 	f := cmd.Flags()
 	addFormatFlag(f, &opts.Format, &explain.Explanation{})
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
-	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second")
+	f.StringVar(&opts.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
 	return cmd

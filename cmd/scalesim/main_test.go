@@ -26,7 +26,7 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"x.yaml"}, func(o *runOptions) bool { return o.Target == "x.yaml" && o.Format == "table" && !o.SeedSet }, ""},
 		{[]string{}, func(o *runOptions) bool { return o.Target == "" }, ""},
 		{[]string{"--seed", "0", "--format", "json", "a.yaml"}, func(o *runOptions) bool { return o.SeedSet && o.Seed == 0 && o.Format == "json" }, ""},
-		{[]string{"--duration", "10m", "--rate", "50"}, func(o *runOptions) bool { return o.Duration == "10m" && o.Rate == 50 }, ""},
+		{[]string{"--duration", "10m", "--rate", "50"}, func(o *runOptions) bool { return o.Duration == "10m" && o.Rate == "50" }, ""},
 		{[]string{"--users", "200k"}, func(o *runOptions) bool { return o.Users == "200k" }, ""},
 		{[]string{"--format", "xml"}, nil, "--format must be table or json"},
 		{[]string{"a", "b"}, nil, "at most 1 argument"},
@@ -102,7 +102,7 @@ func TestOverrides(t *testing.T) {
 	if err != nil || ov.Duration != 120 || ov.Users != 1500 || ov.Seed == nil || *ov.Seed != 9 {
 		t.Fatalf("overrides %+v, err %v", ov, err)
 	}
-	for _, bad := range []*runOptions{{Duration: "10"}, {Users: "lots"}, {Rate: -1}} {
+	for _, bad := range []*runOptions{{Duration: "10"}, {Users: "lots"}, {Rate: "-1"}, {Rate: "fast"}} {
 		if _, err := bad.overrides(); err == nil || exitCode(err) != exitInvalid {
 			t.Errorf("%+v: err %v, want a usage error", bad, err)
 		}
@@ -159,6 +159,7 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--max-memory", "lots"}, exitInvalid, "", `--max-memory: want a size such as 512B, 2KB, 1.5GB or 64GiB, got "lots"`},
 		{[]string{"run", "--max-memory", "1KB"}, exitInvalid, "", "--set run.max_memory=1KB: max_memory must be at least 16MiB"},
 		{[]string{"sweep", "--max-events", "5B", "--max-memory", "1GiB", "--rate", "100..200", "--points", "2", "--max-requests", "100k"}, exitOK, "breaking    none", ""},
+		{[]string{"run", "--rate", "1.5k", "--duration", "10s"}, exitOK, "open Poisson arrivals at 1500 req/s", ""},
 		{[]string{"validate"}, exitInvalid, "", "scalesim validate takes one scenario, a file or a built-in; got 0 argument(s)"},
 		{[]string{"show", "a", "b"}, exitInvalid, "", "scalesim show takes one built-in scenario's name; got 2"},
 		{[]string{"list", "x"}, exitInvalid, "", "scalesim list takes no arguments, got x"},

@@ -19,7 +19,7 @@ type runOptions struct {
 	Seed     uint64
 	SeedSet  bool
 	Duration string
-	Rate     float64
+	Rate     string
 	Users    string
 	Sets     []string
 	Out      io.Writer
@@ -47,7 +47,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	addFormatFlag(f, &opts.Format, &simulate.Report{})
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
 	f.StringVar(&opts.Duration, "duration", "", "measured simulated time, e.g. 10m (default: the scenario's run.duration)")
-	f.Float64Var(&opts.Rate, "rate", 0, "open Poisson arrival rate in requests per second, replacing the scenario's workload model")
+	f.StringVar(&opts.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k, replacing the scenario's workload model")
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
@@ -68,10 +68,13 @@ func (o *runOptions) overrides() (scenarios.Overrides, error) {
 		}
 		ov.Duration = d
 	}
-	if o.Rate < 0 {
-		return ov, usageError{fmt.Errorf("--rate must be positive, got %g", o.Rate)}
+	if o.Rate != "" {
+		r, err := units.ParseCount(o.Rate)
+		if err != nil || r <= 0 {
+			return ov, usageError{fmt.Errorf("--rate: want a positive rate such as 500 or 1.5k, got %q", o.Rate)}
+		}
+		ov.Rate = r
 	}
-	ov.Rate = o.Rate
 	if o.Users != "" {
 		u, err := units.ParseCount(o.Users)
 		if err != nil || u <= 0 {

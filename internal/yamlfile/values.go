@@ -147,15 +147,16 @@ func (d *Decoder) Bool(n *yaml.Node) (bool, bool) {
 	return false, false
 }
 
-// Float decodes a finite number.
+// Float decodes a finite number, in the count grammar of the command line:
+// 1500, 1.5k, 5M, 2B, 1e6.
 func (d *Decoder) Float(n *yaml.Node) (float64, bool) {
 	s, ok := d.scalar(n, "a number")
 	if !ok {
 		return 0, false
 	}
-	v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		d.Errorf(n, "want a number, got %q", s)
+	v, err := units.ParseCount(s)
+	if err != nil {
+		d.Errorf(n, "want a number such as 1500 or 1.5k, got %q", s)
 		return 0, false
 	}
 	return v, true

@@ -80,3 +80,35 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOneNumberGrammar checks that numbers in a file take the count
+// grammar of the command line (1.5k, 5M), and that what is not a finite
+// number is refused.
+func TestOneNumberGrammar(t *testing.T) {
+	d := &Decoder{File: "n.yaml"}
+	root := d.Parse([]byte("rate: 1.5k\nworkers: 2k\nusers: 5M\nplain: 1e3\n"))
+	m, _ := d.Mapping(root, "test")
+	if v, _ := d.Float(m.Get("rate")); v != 1500 {
+		t.Errorf("rate 1.5k = %g", v)
+	}
+	if v, _ := d.Int(m.Get("workers"), "workers", 1); v != 2000 {
+		t.Errorf("workers 2k = %d", v)
+	}
+	if v, _ := d.Count(m.Get("users"), "users"); v != 5e6 {
+		t.Errorf("users 5M = %g", v)
+	}
+	if v, _ := d.Float(m.Get("plain")); v != 1000 {
+		t.Errorf("plain 1e3 = %g", v)
+	}
+	if d.Failed() {
+		t.Fatal(d.Err())
+	}
+	for _, bad := range []string{"Inf", "NaN", "1e400", "5x", "k"} {
+		d := &Decoder{File: "n.yaml"}
+		root := d.Parse([]byte("v: " + bad + "\n"))
+		m, _ := d.Mapping(root, "test")
+		if _, ok := d.Float(m.Get("v")); ok || !d.Failed() {
+			t.Errorf("%s accepted as a number", bad)
+		}
+	}
+}

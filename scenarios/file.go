@@ -70,10 +70,11 @@ type RunSpec struct {
 	// time (about 10M events a second); past it the run ends early. 0 is
 	// DefaultMaxEvents.
 	MaxEvents int64
-	// MaxMemory is the run's memory budget in bytes: a scenario whose
-	// fixed needs (stations, key stores, rings, users) pass it is refused,
-	// and a run whose requests in flight and records would pass it stops.
-	// 0 is DefaultMaxMemory.
+	// MaxMemory is the run's memory budget in bytes, for its heap (live
+	// data counts twice: the collector's headroom): a scenario whose fixed
+	// needs (stations, key stores, rings, users) pass it is refused, and a
+	// run whose requests in flight and records would pass it stops. 0 is
+	// DefaultMaxMemory.
 	MaxMemory float64
 	// MaxInFlight, when positive, caps the requests in the system at once;
 	// past it the run stops. 0 leaves them to the memory budget.
@@ -104,7 +105,7 @@ const (
 	DefaultDuration    = 300.0
 	DefaultMaxRequests = 20_000_000
 	DefaultMaxEvents   = 1_000_000_000
-	DefaultMaxMemory   = 512 << 20
+	DefaultMaxMemory   = 768 << 20
 	// MinMemory is the smallest memory budget: the program itself.
 	MinMemory = 16 << 20
 )

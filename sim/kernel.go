@@ -1,6 +1,9 @@
 package sim
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Time is a point in simulated time, in seconds since the start of a run.
 // Durations between events are plain float64 seconds.
@@ -77,6 +80,14 @@ func (k *Kernel) Fired() uint64 { return k.fired }
 
 // Pending is the number of scheduled events not yet delivered or cancelled.
 func (k *Kernel) Pending() int { return len(k.heap) - k.cancelled }
+
+// Bytes is about how much memory the event queue holds: its heap, payload
+// slots and free list at their capacities (what the events' data point to
+// is their owners' to count).
+func (k *Kernel) Bytes() float64 {
+	return float64(cap(k.heap))*float64(unsafe.Sizeof(entry{})) +
+		float64(cap(k.slots))*float64(unsafe.Sizeof(payload{})) + float64(cap(k.free))*4
+}
 
 // At schedules an event for handler h at absolute time t and returns its
 // Timer. A time in the past is treated as now: simulated time never goes

@@ -35,8 +35,9 @@ func stationFootprint(instances int) float64 {
 
 // InUse is about how many bytes the network holds now that grow with the
 // load: requests and visits in flight, and what nodes keep of them.
+// Records released to the pools are counted too: the pools keep them.
 func (n *Network) InUse() float64 {
-	total := float64(float64(n.inFlight)*requestBytes) + float64(float64(n.liveJobs)*jobBytes)
+	total := n.freeReqs.bytes(n.inFlight, requestBytes) + n.freeJobs.bytes(n.liveJobs, jobBytes)
 	for _, c := range n.comps {
 		total += c.inUse()
 	}

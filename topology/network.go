@@ -447,3 +447,10 @@ func (f *freeList[T]) get() *T {
 
 // put releases x, which the caller has cleared.
 func (f *freeList[T]) put(x *T) { *f = append(*f, x) }
+
+// bytes is about what the records of the list's kind take, live of them
+// in use and the rest kept by the list, each of size bytes with its
+// pointer; and the list's spare room.
+func (f freeList[T]) bytes(live int, size float64) float64 {
+	return float64(float64(live+len(f))*size) + float64(cap(f)-len(f))*8
+}

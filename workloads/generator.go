@@ -56,12 +56,18 @@ type Generator struct {
 }
 
 // ClientBytes is about what one closed user or session slot takes: its
-// record, the pointer to it, and its pending think-time event.
-const ClientBytes = float64(unsafe.Sizeof(client{})) + 8 + 64
+// record and the pointer to it.
+const ClientBytes = float64(unsafe.Sizeof(client{})) + 8
 
 // Clients is the number of user and session records held: the closed
 // population, or the most sessions open at once so far.
 func (g *Generator) Clients() int { return len(g.users) }
+
+// Bytes is about how much memory the user and session records take, with
+// the room their slice has grown to.
+func (g *Generator) Bytes() float64 {
+	return float64(float64(len(g.users))*ClientBytes) + float64(cap(g.users)-len(g.users))*8
+}
 
 // Footprint is about how many bytes the workload's generator holds from
 // the start: a record per closed user.

@@ -93,6 +93,7 @@ func runCompare(opts *compareOptions) error {
 	if err != nil {
 		return err
 	}
+	limitMemory(opts.Parallel, a, b)
 	if opts.sweepRange {
 		return compareSweeps(opts, a, b)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -125,6 +126,29 @@ func loadScenario(target string, sets []string) (*scenarios.Scenario, error) {
 	}
 	return nil, usageError{fmt.Errorf("%s: no such file, nor a built-in scenario (built-ins: %s)%s",
 		target, strings.Join(scenarios.Builtins(), ", "), yamlfile.DidYouMean(name, scenarios.Builtins()))}
+}
+
+// programBytes is about what scalesim needs besides its runs' heaps: code,
+// stacks, the runtime's own structures.
+const programBytes = 64 << 20
+
+// limitMemory sets Go's soft memory limit to the memory budgets of the runs
+// that may be at once (parallel; 0 is one per CPU) plus the program, so
+// that the collector keeps the heap within what the budgets promise even
+// if a run's estimate of its live data falls short. GOMEMLIMIT in the
+// environment wins. It changes when memory is collected, never a result.
+func limitMemory(parallel int, ss ...*scenarios.Scenario) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
+	budget := 0.0
+	for _, s := range ss {
+		budget = max(budget, s.Run.MemoryBudget())
+	}
+	debug.SetMemoryLimit(int64(budget)*int64(parallel) + programBytes)
 }
 
 // internalError describes a recovered panic.

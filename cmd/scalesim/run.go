@@ -98,6 +98,7 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	if err := s.Apply(ov); err != nil {
 		return nil, err
 	}
+	limitMemory(1, s)
 	return s, nil
 }
 

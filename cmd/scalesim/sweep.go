@@ -142,6 +142,7 @@ func runSweep(opts *sweepOptions) error {
 	if err != nil {
 		return err
 	}
+	limitMemory(opts.Parallel, s)
 	if opts.SeedSet {
 		s.Run.Seed = opts.Seed
 	}

@@ -80,6 +80,7 @@ func runTimeline(opts *timelineOptions) error {
 	if err != nil {
 		return err
 	}
+	limitMemory(opts.Parallel, s)
 	if err := checkPlotDir(opts.PlotDir); err != nil {
 		return err
 	}

@@ -16,16 +16,20 @@ import (
 //   - memory: a scenario whose fixed needs (stations, key stores at full
 //     capacity, hash rings, closed users) pass its budget is refused before
 //     it runs; a run whose requests in flight, pending events, sessions and
-//     records would pass it stops, saying so;
+//     records would pass it stops, saying so. The budget is for the heap,
+//     which Go's collector lets grow to twice the live data (GOGC=100), so
+//     live data is counted twice: heapPerLiveByte;
 //   - time: a run stops at its event budget (run.max_events), and a single
 //     request cannot make more than topology.MaxVisitsPerRequest visits;
 //   - overload: an open system whose requests in the system grow with the
 //     arrivals, instead of settling, is stopped as overloaded. The verdict
 //     comes from growth, not from a count a legal scenario could reach.
 
-// eventBytes is about what a pending event takes: its heap entry and its
-// payload slot.
-const eventBytes = 64
+// heapPerLiveByte is the heap a byte of live data may take: at the default
+// GOGC=100 the collector starts a cycle when the heap reaches twice the
+// live data, and a large slice that grows holds its old and new arrays at
+// once (at most 2.25 times the old length, for 1.25 times the room).
+const heapPerLiveByte = 2
 
 // memoryCheckEvery is how often, in arrivals, the memory in use is checked.
 const memoryCheckEvery = 256
@@ -73,9 +77,9 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 	for _, v := range parts {
 		g.fixed += v
 	}
-	if g.fixed > g.budget {
-		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s needs about %s before a single request (%s); the memory budget is %s: raise run.max_memory (or --max-memory), or make it smaller",
-			s.Name, units.FormatBytes(g.fixed), largest(parts, 3), units.FormatBytes(g.budget)))
+	if heapPerLiveByte*g.fixed > g.budget {
+		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s holds about %s before a single request (%s), a heap of up to %s, more than the memory budget of %s: raise run.max_memory (or --max-memory), or make it smaller",
+			s.Name, units.FormatBytes(g.fixed), largest(parts, 3), units.FormatBytes(heapPerLiveByte*g.fixed), units.FormatBytes(g.budget)))
 	}
 	return g, nil
 }
@@ -118,10 +122,10 @@ func (g *guard) check(r *runner) (reason string, overloaded bool) {
 		return fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired), false
 	}
 	if r.sent%memoryCheckEvery == 0 {
-		inUse := g.fixed + r.net.InUse() + float64(float64(r.k.Pending())*eventBytes) + float64(float64(r.gen.Clients())*workloads.ClientBytes)
-		if inUse > g.budget {
-			return fmt.Sprintf("memory budget reached: %d requests in flight, %d events pending and %d users or sessions need about %s, more than the budget of %s (run.max_memory, --max-memory)",
-				r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(inUse), units.FormatBytes(g.budget)), false
+		live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()
+		if heapPerLiveByte*live > g.budget {
+			return fmt.Sprintf("memory budget reached: with %d requests in flight, %d events pending and %d users or sessions the run holds about %s, a heap of up to %s, more than the budget of %s (run.max_memory, --max-memory)",
+				r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(live), units.FormatBytes(heapPerLiveByte*live), units.FormatBytes(g.budget)), false
 		}
 	}
 	if !g.open || !g.started || r.sent < g.nextCheck {

@@ -1,0 +1,79 @@
+package scenarios_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+)
+
+// TestHostileScenarios runs each file in testdata/hostile (absurd, malformed
+// and hostile scenarios, one per class of defect once found) as `scalesim
+// run` would, and checks what its leading comments expect:
+//
+//	# expect refused: TEXT   loading or running it fails, saying TEXT
+//	# expect report: TEXT    it runs, and its table report contains TEXT
+//	# expect no: TEXT        the report does not contain TEXT
+//
+// The same files seed FuzzPipeline.
+func TestHostileScenarios(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "hostile", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no hostile scenarios: %v", err)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := expectations(string(src))
+			if len(want) == 0 {
+				t.Fatal("the file says nothing it expects (# expect refused|report|no: TEXT)")
+			}
+			var out string
+			s, err := scenarios.Load(path)
+			if err == nil {
+				var rep *simulate.Report
+				if rep, err = simulate.Run(s); err == nil {
+					var b bytes.Buffer
+					if err := rep.WriteTable(&b); err != nil {
+						t.Fatal(err)
+					}
+					out = b.String()
+				}
+			}
+			for _, w := range want {
+				switch {
+				case w.kind == "refused" && (err == nil || !strings.Contains(err.Error(), w.text)):
+					t.Errorf("want a refusal containing %q; got error %v and report:\n%s", w.text, err, out)
+				case w.kind == "report" && (err != nil || !strings.Contains(out, w.text)):
+					t.Errorf("want a report containing %q; got error %v and report:\n%s", w.text, err, out)
+				case w.kind == "no" && (err != nil || strings.Contains(out, w.text)):
+					t.Errorf("want a report without %q; got error %v and report:\n%s", w.text, err, out)
+				}
+			}
+		})
+	}
+}
+
+// expectation is one "# expect KIND: TEXT" line.
+type expectation struct{ kind, text string }
+
+// expectations reads the "# expect" lines at the top of a file.
+func expectations(src string) []expectation {
+	var out []expectation
+	for _, line := range strings.Split(src, "\n") {
+		rest, ok := strings.CutPrefix(line, "# expect ")
+		if !ok {
+			break
+		}
+		kind, text, _ := strings.Cut(rest, ": ")
+		out = append(out, expectation{kind, text})
+	}
+	return out
+}

@@ -85,8 +85,8 @@ func (k *Kernel) Pending() int { return len(k.heap) - k.cancelled }
 // slots and free list at their capacities (what the events' data point to
 // is their owners' to count).
 func (k *Kernel) Bytes() float64 {
-	return float64(cap(k.heap))*float64(unsafe.Sizeof(entry{})) +
-		float64(cap(k.slots))*float64(unsafe.Sizeof(payload{})) + float64(cap(k.free))*4
+	return float64(float64(cap(k.heap))*float64(unsafe.Sizeof(entry{}))) +
+		float64(float64(cap(k.slots))*float64(unsafe.Sizeof(payload{}))) + float64(float64(cap(k.free))*4)
 }
 
 // At schedules an event for handler h at absolute time t and returns its

@@ -452,5 +452,5 @@ func (f *freeList[T]) put(x *T) { *f = append(*f, x) }
 // in use and the rest kept by the list, each of size bytes with its
 // pointer; and the list's spare room.
 func (f freeList[T]) bytes(live int, size float64) float64 {
-	return float64(float64(live+len(f))*size) + float64(cap(f)-len(f))*8
+	return float64(float64(live+len(f))*size) + float64(float64(cap(f)-len(f))*8)
 }

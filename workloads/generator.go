@@ -63,10 +63,14 @@ const ClientBytes = float64(unsafe.Sizeof(client{})) + 8
 // population, or the most sessions open at once so far.
 func (g *Generator) Clients() int { return len(g.users) }
 
-// Bytes is about how much memory the user and session records take, with
-// the room their slice has grown to.
+// Bytes is about how much memory the session records take, with the room
+// their slice has grown to. A closed population is fixed, and counted by
+// Spec.Footprint.
 func (g *Generator) Bytes() float64 {
-	return float64(float64(len(g.users))*ClientBytes) + float64(cap(g.users)-len(g.users))*8
+	if g.spec.Model == Closed {
+		return 0
+	}
+	return float64(float64(len(g.users))*ClientBytes) + float64(float64(cap(g.users)-len(g.users))*8)
 }
 
 // Footprint is about how many bytes the workload's generator holds from

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -148,7 +149,11 @@ func limitMemory(parallel int, ss ...*scenarios.Scenario) {
 	for _, s := range ss {
 		budget = max(budget, s.Run.MemoryBudget())
 	}
-	debug.SetMemoryLimit(int64(budget)*int64(parallel) + programBytes)
+	limit := float64(budget*float64(parallel)) + programBytes
+	if limit >= math.MaxInt64 {
+		return // no limit a machine could reach
+	}
+	debug.SetMemoryLimit(int64(limit))
 }
 
 // internalError describes a recovered panic.

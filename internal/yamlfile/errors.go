@@ -90,7 +90,7 @@ func (d *Decoder) Err() error {
 func (d *Decoder) Parse(data []byte) *yaml.Node {
 	root, err := parseOne(data)
 	if err != nil {
-		d.recordParseError(err, data, "")
+		d.recordParseError(err, "")
 		return nil
 	}
 	if root == nil {
@@ -120,13 +120,18 @@ func parseOne(data []byte) (*yaml.Node, error) {
 		}
 		return nil, syntaxError(err, data)
 	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case err == io.EOF:
-	case err != nil:
-		return nil, syntaxError(err, data)
-	default:
-		return nil, &parseError{line: next.Line, msg: "a second YAML document (after ---) is not supported: a scenario is one document"}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, syntaxError(err, data)
+		}
+		if !empty(&next) { // a trailing --- with nothing after it is harmless
+			return nil, &parseError{line: next.Line, msg: "a second YAML document (after ---) is not supported: a scenario is one document"}
+		}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -135,6 +140,15 @@ func parseOne(data []byte) (*yaml.Node, error) {
 		return nil, err
 	}
 	return doc.Content[0], nil
+}
+
+// empty says doc holds nothing: no content, or a null written as nothing.
+func empty(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	c := doc.Content[0]
+	return c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == ""
 }
 
 // explicit refuses the first anchor, alias or merge key under n.
@@ -229,7 +243,7 @@ func lineNumber(data []byte, i int) int {
 
 // recordParseError records err from parseOne, at its line in the file, or
 // against the override assignment when there is one.
-func (d *Decoder) recordParseError(err error, data []byte, assignment string) {
+func (d *Decoder) recordParseError(err error, assignment string) {
 	pe, ok := err.(*parseError)
 	if !ok {
 		pe = &parseError{msg: err.Error()}

@@ -25,7 +25,7 @@ func (d *Decoder) Set(root *yaml.Node, assignment string) {
 	}
 	val, err := parseOne([]byte(value))
 	if err != nil {
-		d.recordParseError(err, []byte(value), assignment)
+		d.recordParseError(err, assignment)
 		return
 	}
 	if val == nil {

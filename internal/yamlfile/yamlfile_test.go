@@ -60,6 +60,7 @@ func TestParseErrors(t *testing.T) {
 		{"scanner error", "a: 1\nb: @x\n", `f.yaml:2:1: syntax error: found character that cannot start any token (in "b: @x")`},
 		{"mapping in a scalar", "a: 1\n  b: 2\n", `f.yaml:2:1: syntax error: mapping values are not allowed in this context (in "b: 2")`},
 		{"second document", "a: 1\n---\nb: 2\n", "f.yaml:2:1: a second YAML document (after ---) is not supported: a scenario is one document"},
+		{"second document after an empty one", "a: 1\n---\n---\nb: 2\n", "f.yaml:3:1: a second YAML document"},
 		{"second document broken", "a: 1\n---\nb: [\n", `f.yaml:3:1: syntax error: did not find expected node content (in "b: [")`},
 		{"anchor", "a: &x {b: 1}\nc: 2\n", "f.yaml:1:4: anchors (&x) are not supported"},
 		{"alias", "a: {b: 1}\nc: *x\n", "f.yaml:2:1: aliases (*x) are not supported"},
@@ -78,6 +79,16 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestParseAccepts checks the document markers that do not add a document.
+func TestParseAccepts(t *testing.T) {
+	for _, doc := range []string{"---\na: 1\n", "a: 1\n---\n", "a: 1\n...\n", "a: 1\n---\n# the end\n"} {
+		d := &Decoder{File: "f.yaml"}
+		if root := d.Parse([]byte(doc)); root == nil || d.Failed() {
+			t.Errorf("%q refused: %v", doc, d.Err())
+		}
 	}
 }
 

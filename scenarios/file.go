@@ -86,6 +86,30 @@ type RunSpec struct {
 	// WarmupRequests arrivals, whichever comes first, so a run costs about
 	// the same at any load. A time-varying workload ignores it.
 	Precision float64
+	// Sample is the length in seconds of the windows the run is sampled
+	// over, for its time series; 0 is the default (DefaultSample when the
+	// workload changes over time, otherwise no series). A steady-state run
+	// to a precision is not sampled.
+	Sample float64
+}
+
+// DefaultSample is the sample window of a run whose workload changes over
+// time, when the file gives none.
+const DefaultSample = 10.0
+
+// SampleEvery is the sample window the run asks for, in seconds, or 0 for
+// a run with no time series: Sample, or its default for a workload that
+// changes over time (shaped is true).
+func (r RunSpec) SampleEvery(shaped bool) float64 {
+	switch {
+	case r.Precision > 0 && !shaped:
+		return 0
+	case r.Sample > 0:
+		return r.Sample
+	case shaped:
+		return DefaultSample
+	}
+	return 0
 }
 
 // Steady-state run settings (RunSpec.Precision).
@@ -244,6 +268,9 @@ func (s *Scenario) Validate() []error {
 	if s.Run.MaxInFlight < 0 {
 		run.Add("max_in_flight", "max_in_flight must not be negative (0: no cap), got %d", s.Run.MaxInFlight)
 	}
+	if !(s.Run.Sample >= 0) || math.IsInf(s.Run.Sample, 0) {
+		run.Add("sample", "sample must be a positive duration such as 10s")
+	}
 	if s.Run.MaxEvents < 0 {
 		run.Add("max_events", "max_events must be at least 1, got %d", s.Run.MaxEvents)
 	}
@@ -276,7 +303,7 @@ func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
 func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 	r := RunSpec{Seed: DefaultSeed, Duration: DefaultDuration, Warmup: -1,
 		MaxRequests: DefaultMaxRequests, MaxEvents: DefaultMaxEvents, MaxMemory: DefaultMaxMemory}
-	m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_events", "max_memory", "max_in_flight")
+	m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_events", "max_memory", "max_in_flight", "sample")
 	if !ok {
 		return r
 	}
@@ -305,6 +332,14 @@ func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 	}
 	if m.Has("max_memory") {
 		r.MaxMemory, _ = d.Bytes(m.Get("max_memory"), "max_memory")
+	}
+	if m.Has("sample") {
+		if v, ok := d.Duration(m.Get("sample"), "sample"); ok {
+			r.Sample = v
+			if v == 0 {
+				d.Errorf(m.Get("sample"), "sample must be positive, such as 10s")
+			}
+		}
 	}
 	if m.Has("max_in_flight") {
 		if v, ok := d.Int(m.Get("max_in_flight"), "max_in_flight", math.MinInt); ok {

@@ -114,6 +114,9 @@ type Options struct {
 	// DefaultLatency is the network round trip of calls that give none;
 	// nil is none.
 	DefaultLatency sim.Dist
+	// Sampled says the run is sampled over time (Network.Sample): the
+	// stations keep figures per sample window too.
+	Sampled bool
 }
 
 // Network runs a Topology on a kernel.

@@ -29,6 +29,18 @@ type station struct {
 	wait, hold                    sim.Summary
 	waitHist                      sim.Histogram
 	arrivals, completed, rejected int64
+
+	// sampled says the run is sampled over time; smp holds the figures of
+	// the current sample window.
+	sampled bool
+	smp     windowFigures
+}
+
+// windowFigures are a station's figures over one sample window.
+type windowFigures struct {
+	busy, queueLen                sim.TimeAverage
+	hold                          sim.Summary
+	arrivals, completed, rejected int64
 }
 
 // server is a component with stations: told when a job's service time has
@@ -48,7 +60,8 @@ type instance struct {
 }
 
 func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *station {
-	st := &station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue}
+	st := &station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue,
+		sampled: net.opts.Sampled}
 	for i := 0; i < instances; i++ {
 		st.insts = append(st.insts, &instance{st: st, index: i})
 	}
@@ -75,6 +88,9 @@ func (st *station) arrive(j *job, inst *instance) {
 	j.st, j.inst, j.arrived = st, inst, now
 	st.arrivals++
 	inst.arrivals++
+	if st.sampled {
+		st.smp.arrivals++
+	}
 	switch {
 	case inst.busy < st.workers:
 		inst.outstanding++
@@ -83,9 +99,12 @@ func (st *station) arrive(j *job, inst *instance) {
 		inst.outstanding++
 		inst.queue.Push(j)
 		st.queued++
-		st.queueLen.Set(now, float64(st.queued))
+		st.setQueued(now)
 	default:
 		st.rejected++
+		if st.sampled {
+			st.smp.rejected++
+		}
 		j.rejected = true
 		st.net.reply(j)
 	}
@@ -95,6 +114,9 @@ func (st *station) start(j *job) {
 	now := st.net.k.Now()
 	j.inst.busy++
 	st.busy.Add(now, 1)
+	if st.sampled {
+		st.smp.busy.Add(now, 1)
+	}
 	j.holding, j.started = true, now
 	w := float64(now - j.arrived)
 	st.wait.Add(w)
@@ -114,11 +136,23 @@ func (st *station) release(j *job) {
 	inst := j.inst
 	inst.busy--
 	st.busy.Add(now, -1)
+	if st.sampled {
+		st.smp.hold.Add(float64(now - j.started))
+		st.smp.busy.Add(now, -1)
+	}
 	if inst.queue.Len() > 0 {
 		next := inst.queue.Pop()
 		st.queued--
-		st.queueLen.Set(now, float64(st.queued))
+		st.setQueued(now)
 		st.start(next)
+	}
+}
+
+// setQueued records a change of the number queued.
+func (st *station) setQueued(now sim.Time) {
+	st.queueLen.Set(now, float64(st.queued))
+	if st.sampled {
+		st.smp.queueLen.Set(now, float64(st.queued))
 	}
 }
 
@@ -130,6 +164,9 @@ func (st *station) finish(j *job) {
 	j.inst.outstanding--
 	if !j.rejected {
 		st.completed++
+		if st.sampled {
+			st.smp.completed++
+		}
 	}
 }
 

@@ -22,7 +22,9 @@ type runOptions struct {
 	Rate     string
 	Users    string
 	Sets     []string
-	Out      io.Writer
+	// TimeSeries is where to write the run's time series as CSV, if set.
+	TimeSeries string
+	Out        io.Writer
 }
 
 func newRunCmd(stdout io.Writer, runF func(*runOptions) error) *cobra.Command {
@@ -51,6 +53,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
+	f.StringVar(&opts.TimeSeries, "timeseries", "", "write the time series to FILE.csv in long form (time, node, metric, value); see run.sample")
 	return cmd
 }
 
@@ -107,9 +110,17 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.TimeSeries != "" && s.Run.SampleEvery(s.Workload.Shape() != nil) == 0 {
+		return usageError{fmt.Errorf("--timeseries: %s has no time series, since its workload does not change over time: set run.sample (e.g. --set run.sample=10s)", s.Name)}
+	}
 	rep, err := simulate.Run(s)
 	if err != nil {
 		return err
+	}
+	if opts.TimeSeries != "" && rep.Series != nil {
+		if err := output.WriteFile(opts.TimeSeries, rep.Series.WriteCSV); err != nil {
+			return fmt.Errorf("--timeseries: %w", err)
+		}
 	}
 	return output.Write(opts.Out, opts.Format, rep)
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -88,4 +90,27 @@ func WriteJSON(w io.Writer, v any, what string) error {
 		return fmt.Errorf("writing JSON %s: %w", what, err)
 	}
 	return nil
+}
+
+// WriteFile writes a file at path with write: to a temporary file beside
+// it, renamed to path once complete (mode 0644), so that a failure never
+// leaves a partial file.
+func WriteFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -95,8 +95,31 @@ func (r *Report) WriteTable(w io.Writer) error {
 		parts := append(append([]string(nil), r.SLO.Violations...), r.SLO.Checks...)
 		fmt.Fprintf(&b, "SLO         %s: %s\n", verdict, strings.Join(parts, "; "))
 	}
+	if v := r.Violations; v != nil {
+		writeViolations(&b, v)
+	}
+	if r.Series != nil {
+		fmt.Fprintf(&b, "series      %s\n", r.Series.describe())
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeViolations writes the SLO violation time and the recovery after
+// each change of the workload.
+func writeViolations(b *strings.Builder, v *Violations) {
+	dur := units.FormatDuration
+	fmt.Fprintf(b, "violated    %s in all, longest %s (sample windows after the warm-up that broke an objective)\n", dur(v.Total), dur(v.Longest))
+	for _, rc := range v.Recoveries {
+		switch {
+		case rc.After == nil:
+			fmt.Fprintf(b, "            %s at %s: not recovered\n", rc.Change, dur(rc.At))
+		case *rc.After == 0:
+			fmt.Fprintf(b, "            %s at %s: objectives held\n", rc.Change, dur(rc.At))
+		default:
+			fmt.Fprintf(b, "            %s at %s: recovered after %s\n", rc.Change, dur(rc.At), dur(*rc.After))
+		}
+	}
 }
 
 // writeCost writes the monthly cost and its breakdown in node order.

@@ -44,6 +44,12 @@ type Report struct {
 	SLO       SLOResult        `json:"slo"`
 	// Events is the number of simulation events the run processed.
 	Events uint64 `json:"events"`
+	// Series is the run sampled over time; nil for a run with no time
+	// series (see RunSpec.Sample).
+	Series *Series `json:"series,omitempty"`
+	// Violations sums up the sample windows after the warm-up that broke
+	// an objective; nil without a series or objectives.
+	Violations *Violations `json:"slo_violations,omitempty"`
 }
 
 // PrecisionResult says whether a steady-state run reached its precision:
@@ -295,6 +301,13 @@ func (r *runner) report() *Report {
 		}
 	}
 	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
+	if r.smp != nil {
+		r.smp.close(r, now)
+		rep.Series = r.smp.series
+		if len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0 {
+			rep.Violations = r.smp.violations(r.s, float64(r.windowStart))
+		}
+	}
 	return rep
 }
 

@@ -36,6 +36,10 @@ type runner struct {
 	// the end of the warm-up, when the measurement window starts.
 	measured
 	windowStart sim.Time
+
+	// smp samples the run over time; nil for a run with no time series.
+	smp *sampler
+	end sim.Time
 }
 
 // measured holds the request figures of the measurement window: arrivals in
@@ -49,7 +53,11 @@ type measured struct {
 	latencyBatches      sim.BatchMeans
 }
 
-const opEndWarmup = 0
+// Opcodes of the runner's events.
+const (
+	opEndWarmup = iota
+	opSample    // a sample window ends
+)
 
 // precisionCheckEvery is how often, in completions, a steady-state run
 // checks its stop rule.
@@ -73,6 +81,8 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		r.steady = true
 		end = sim.Forever
 	}
+	r.end = end
+	r.smp = newSampler(s, end)
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),
@@ -81,6 +91,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		Writes:         s.Workload.IsWrite(),
 		KeyCount:       s.Workload.KeyCount(),
 		DefaultLatency: s.Latency,
+		Sampled:        r.smp != nil,
 	}, r)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %s: %w", s.Name, err)
@@ -89,6 +100,9 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	r.gen = workloads.NewGenerator(s.Workload, r.k, s.Run.Seed, r)
 	r.gen.Start(end)
 	r.k.At(warmup, r, opEndWarmup, nil)
+	if r.smp != nil {
+		r.k.At(sim.Time(r.smp.every), r, opSample, nil)
+	}
 	r.k.Run(end)
 	if stall := r.net.Stalled(); stall != "" {
 		r.stopped, r.stoppedFailing = stall, true
@@ -96,9 +110,17 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	return r.report(), nil
 }
 
-// Handle implements sim.Handler: the warm-up is over, measurement starts. A
-// run stopped before this reports what it saw from time 0.
-func (r *runner) Handle(now sim.Time, _ int, _ any) {
+// Handle implements sim.Handler: a sample window ends, or the warm-up is
+// over and measurement starts. A run stopped before this reports what it
+// saw from time 0.
+func (r *runner) Handle(now sim.Time, op int, _ any) {
+	if op == opSample {
+		r.smp.close(r, now)
+		if next := now + sim.Time(r.smp.every); next < r.end {
+			r.k.At(next, r, opSample, nil)
+		}
+		return
+	}
 	if r.inWindow {
 		return // a steady-state warm-up already ended on its request count
 	}
@@ -125,6 +147,9 @@ func (r *runner) Arrive(a workloads.Arrival) {
 	}
 	r.sent++
 	r.arrived++
+	if r.smp != nil {
+		r.smp.current.arrived++
+	}
 	if !r.net.Submit(a.Class, a.User, a.Client, a.Key) {
 		r.stop(r.net.Overload(), true, false)
 		return
@@ -149,6 +174,9 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		r.latency.Add(lat)
 		r.latencyHist.Add(lat)
 		r.latencyBatches.Add(lat)
+		if r.smp != nil {
+			r.smp.completed(lat)
+		}
 		if r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
 			if half, ok := r.latencyBatches.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {
 				r.precisionMet = true
@@ -157,8 +185,14 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		}
 	case topology.Rejected:
 		r.rejected++
+		if r.smp != nil {
+			r.smp.current.rejected++
+		}
 	case topology.TimedOut:
 		r.timedOut++
+		if r.smp != nil {
+			r.smp.current.timedOut++
+		}
 	}
 	if req.Client >= 0 {
 		r.gen.Done(req.Client)

@@ -17,9 +17,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
-func runText(t *testing.T, text string) *simulate.Report {
+// runText runs the scenario text with the overrides sets.
+func runText(t *testing.T, text string, sets ...string) *simulate.Report {
 	t.Helper()
-	s, err := scenarios.Parse("test.yaml", []byte(text))
+	s, err := scenarios.Parse("test.yaml", []byte(text), sets...)
 	if err != nil {
 		t.Fatal(err)
 	}

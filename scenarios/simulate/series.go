@@ -1,0 +1,319 @@
+package simulate
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// MaxSamples bounds the windows of a time series: a run longer than
+// MaxSamples windows of the asked length is sampled over longer windows (a
+// whole multiple of the asked one), and the series says so.
+const MaxSamples = 1000
+
+// Series is a run sampled over time: one Sample per window of Every
+// seconds, from time 0 (the warm-up included, so that a plot starts where
+// the workload does) to the end of the run.
+type Series struct {
+	Every float64 `json:"every"`
+	// Asked is the window the scenario asked for, when Every had to be
+	// longer to keep at most MaxSamples windows; 0 otherwise.
+	Asked float64 `json:"asked,omitempty"`
+	// GoodputWithin is the latency a reply must meet to count as goodput:
+	// the bound of the SLO's highest latency percentile (0: no latency
+	// objective, no goodput).
+	GoodputWithin float64  `json:"goodput_within,omitempty"`
+	Samples       []Sample `json:"samples"`
+}
+
+// Sample is the run over one window. Rates are per second of the window.
+type Sample struct {
+	Start    float64 `json:"start"` // seconds since the run started
+	Duration float64 `json:"duration"`
+	// OfferedRate is the arrival rate the workload offered in the window:
+	// arrivals ÷ duration.
+	OfferedRate float64 `json:"offered_rate"`
+	Throughput  float64 `json:"throughput"`
+	// Goodput is replies per second within Series.GoodputWithin; null
+	// without a latency objective.
+	Goodput   *float64 `json:"goodput"`
+	Arrived   int64    `json:"arrived"`
+	Completed int64    `json:"completed"`
+	Rejected  int64    `json:"rejected"`
+	TimedOut  int64    `json:"timed_out"`
+	// ErrorRate is rejected and timed out ÷ requests that ended in the
+	// window; null when none ended.
+	ErrorRate *float64 `json:"error_rate"`
+	// P50, P95 and P99 are the latency quantiles of the requests that
+	// completed in the window; null when none did.
+	P50 *float64 `json:"p50"`
+	P95 *float64 `json:"p95"`
+	P99 *float64 `json:"p99"`
+	// InstanceCostPerHour is what the nodes' instances cost per hour in
+	// the window (usage charges are in the run's cost).
+	InstanceCostPerHour float64 `json:"instance_cost_per_hour"`
+	// Violated says the window broke an objective: a latency statistic or
+	// the error rate above its bound, or requests arrived and none ended.
+	Violated bool         `json:"violated"`
+	Nodes    []NodeSample `json:"nodes"`
+}
+
+// NodeSample is a node with workers over one window.
+type NodeSample struct {
+	Name        string  `json:"name"`
+	Instances   int     `json:"instances"`
+	Utilization float64 `json:"utilization"`
+	OfferedLoad float64 `json:"offered_load"`
+	QueueLength float64 `json:"queue_length"`
+	Throughput  float64 `json:"throughput"`
+	Rejected    int64   `json:"rejected"`
+}
+
+// Violations sums up the windows after the warm-up that broke an
+// objective.
+type Violations struct {
+	// Total is the time, in seconds, of the windows that broke an
+	// objective; Longest the longest run of such windows back to back.
+	Total   float64 `json:"total"`
+	Longest float64 `json:"longest"`
+	// Recoveries says, for each change of the workload's rate, how long
+	// after it the objectives held again.
+	Recoveries []Recovery `json:"recoveries,omitempty"`
+}
+
+// Recovery is how the system fared after one change of the workload.
+type Recovery struct {
+	At     float64 `json:"at"` // seconds since the run started
+	Change string  `json:"change"`
+	// After is the time from the change to the first window that met the
+	// objectives after the first that broke them: 0 when none broke them
+	// before the next change, null when they still failed at the end (or
+	// at the next change).
+	After *float64 `json:"after"`
+}
+
+// sampler measures the run window by window.
+type sampler struct {
+	every   float64
+	series  *Series
+	start   sim.Time
+	current measured
+	good    int64
+	slo     scenarios.SLO
+}
+
+// newSampler prepares the series of s, or returns nil for a run with no
+// time series.
+func newSampler(s *scenarios.Scenario, end sim.Time) *sampler {
+	every := s.Run.SampleEvery(s.Workload.Shape() != nil)
+	if every <= 0 || end == sim.Forever {
+		return nil
+	}
+	sp := &sampler{every: every, series: &Series{Every: every}, slo: s.SLO}
+	if n := math.Ceil(float64(end) / every); n > MaxSamples {
+		sp.series.Asked = every
+		sp.every = every * math.Ceil(n/MaxSamples)
+		sp.series.Every = sp.every
+	}
+	sp.series.GoodputWithin = goodputBound(s.SLO)
+	return sp
+}
+
+// goodputBound is the latency bound of the SLO's highest percentile, or 0.
+func goodputBound(slo scenarios.SLO) float64 {
+	for _, k := range slices.Backward(scenarios.SLOStatistics) {
+		if v, ok := slo.Latency[k]; ok && k != "mean" {
+			return v
+		}
+	}
+	return 0
+}
+
+// completed records a reply of the given latency in the current window.
+func (sp *sampler) completed(lat float64) {
+	sp.current.completed++
+	sp.current.latency.Add(lat)
+	sp.current.latencyHist.Add(lat)
+	if b := sp.series.GoodputWithin; b > 0 && lat <= b {
+		sp.good++
+	}
+}
+
+// close ends the current window at now and starts the next.
+func (sp *sampler) close(r *runner, now sim.Time) {
+	d := float64(now - sp.start)
+	if d <= 0 {
+		return
+	}
+	w := &sp.current
+	smp := Sample{Start: float64(sp.start), Duration: d, OfferedRate: float64(w.arrived) / d,
+		Throughput: float64(w.completed) / d, Arrived: w.arrived, Completed: w.completed,
+		Rejected: w.rejected, TimedOut: w.timedOut}
+	if sp.series.GoodputWithin > 0 {
+		g := float64(sp.good) / d
+		smp.Goodput = &g
+	}
+	if ended := w.completed + w.rejected + w.timedOut; ended > 0 {
+		e := float64(w.rejected+w.timedOut) / float64(ended)
+		smp.ErrorRate = &e
+	}
+	if w.completed > 0 {
+		p50, p95, p99 := w.latencyHist.Quantile(0.5), w.latencyHist.Quantile(0.95), w.latencyHist.Quantile(0.99)
+		smp.P50, smp.P95, smp.P99 = &p50, &p95, &p99
+	}
+	smp.Violated = sp.violated(w)
+	for _, ns := range r.net.Sample(d, now) {
+		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Utilization: ns.Utilization,
+			OfferedLoad: ns.OfferedLoad, QueueLength: ns.QueueLength, Throughput: ns.Throughput, Rejected: ns.Rejected})
+	}
+	for _, n := range r.s.Topology.Nodes {
+		smp.InstanceCostPerHour += float64(n.Price.Hourly * float64(n.Units()))
+	}
+	sp.series.Samples = append(sp.series.Samples, smp)
+	sp.current, sp.good, sp.start = measured{}, 0, now
+}
+
+// violated says window w broke an objective.
+func (sp *sampler) violated(w *measured) bool {
+	ended := w.completed + w.rejected + w.timedOut
+	if w.arrived > 0 && ended == 0 {
+		return true // nothing came back: it cannot have met anything
+	}
+	if sp.slo.ErrorRate >= 0 && ended > 0 && float64(w.rejected+w.timedOut) > sp.slo.ErrorRate*float64(ended) {
+		return true
+	}
+	if w.completed == 0 {
+		return false
+	}
+	for k, bound := range sp.slo.Latency {
+		if statistic(w, k) > bound {
+			return true
+		}
+	}
+	return false
+}
+
+// statistic is the latency statistic k (mean, p50 … p999) of w.
+func statistic(w *measured, k string) float64 {
+	if k == "mean" {
+		return w.latency.Mean()
+	}
+	q := map[string]float64{"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p999": 0.999}[k]
+	return w.latencyHist.Quantile(q)
+}
+
+// violations sums up the windows of the series after warmup, and the
+// recovery after each of the workload's changes.
+func (sp *sampler) violations(s *scenarios.Scenario, warmup float64) *Violations {
+	v := &Violations{}
+	run := 0.0
+	for _, smp := range sp.series.Samples {
+		if smp.Start < warmup {
+			continue
+		}
+		if smp.Violated {
+			v.Total += smp.Duration
+			run += smp.Duration
+			v.Longest = max(v.Longest, run)
+		} else {
+			run = 0
+		}
+	}
+	changes := s.Workload.Changes
+	for i, c := range changes {
+		next := math.Inf(1)
+		if i+1 < len(changes) {
+			next = changes[i+1].At
+		}
+		v.Recoveries = append(v.Recoveries, Recovery{At: c.At, Change: c.Kind.String(), After: sp.recovery(c.At, next)})
+	}
+	return v
+}
+
+// recovery is the time from a change at t to the first window that met the
+// objectives after one that broke them, before next; see Recovery.After.
+func (sp *sampler) recovery(t, next float64) *float64 {
+	broke := false
+	for _, smp := range sp.series.Samples {
+		end := smp.Start + smp.Duration
+		if end <= t {
+			continue
+		}
+		if smp.Start >= next {
+			break
+		}
+		if smp.Violated {
+			broke = true
+		} else if broke {
+			d := smp.Start - t
+			return &d
+		}
+	}
+	if broke {
+		return nil
+	}
+	zero := 0.0
+	return &zero
+}
+
+// describe says how the series was sampled, for the table report.
+func (s *Series) describe() string {
+	out := units.FormatCount(float64(len(s.Samples))) + " windows of " + units.FormatDuration(s.Every)
+	if s.Asked > 0 {
+		out += fmt.Sprintf(" (asked %s; longer to keep at most %d windows)", units.FormatDuration(s.Asked), MaxSamples)
+	}
+	return out
+}
+
+// WriteCSV writes the series in long form, a row per figure: time (the
+// window's start, in seconds), node (empty for the whole system), metric
+// and value, for pandas, R or a spreadsheet. Unknown figures (a latency
+// quantile of a window in which nothing completed) have no row.
+func (s *Series) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"time", "node", "metric", "value"})
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, smp := range s.Samples {
+		t := num(smp.Start)
+		row := func(node, metric string, v float64) { cw.Write([]string{t, node, metric, num(v)}) }
+		opt := func(metric string, v *float64) {
+			if v != nil {
+				row("", metric, *v)
+			}
+		}
+		violated := 0.0
+		if smp.Violated {
+			violated = 1
+		}
+		row("", "offered_rate", smp.OfferedRate)
+		row("", "throughput", smp.Throughput)
+		opt("goodput", smp.Goodput)
+		row("", "arrived", float64(smp.Arrived))
+		row("", "completed", float64(smp.Completed))
+		row("", "rejected", float64(smp.Rejected))
+		row("", "timed_out", float64(smp.TimedOut))
+		opt("error_rate", smp.ErrorRate)
+		opt("p50", smp.P50)
+		opt("p95", smp.P95)
+		opt("p99", smp.P99)
+		row("", "instance_cost_per_hour", smp.InstanceCostPerHour)
+		row("", "violated", violated)
+		for _, n := range smp.Nodes {
+			row(n.Name, "instances", float64(n.Instances))
+			row(n.Name, "utilization", n.Utilization)
+			row(n.Name, "offered_load", n.OfferedLoad)
+			row(n.Name, "queue_length", n.QueueLength)
+			row(n.Name, "throughput", n.Throughput)
+			row(n.Name, "rejected", float64(n.Rejected))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,68 @@
+package topology
+
+import "github.com/scalesim/scalesim/sim"
+
+// NodeSample is a node's figures over one sample window of a run sampled
+// over time (Options.Sampled): summed over the node's stations (instances,
+// shards, replicas, cache nodes). Only nodes with workers are sampled.
+type NodeSample struct {
+	Name string
+	// Instances is the number of instances (servers, cache nodes) serving
+	// at the end of the window.
+	Instances int
+	// Utilization is the time-average share of workers busy.
+	Utilization float64
+	// OfferedLoad is arrivals per second × mean worker holding time ÷
+	// workers, as in NodeStats; with no visit ended in the window, the
+	// holding time is the mean service time.
+	OfferedLoad float64
+	// QueueLength is the time-average number of requests waiting.
+	QueueLength float64
+	// Throughput is completed visits per second.
+	Throughput                    float64
+	Arrivals, Completed, Rejected int64
+}
+
+// Sample reports each node with workers over the sample window of the
+// given length ending now, in topology order, and starts the next window.
+func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
+	var out []NodeSample
+	for i, c := range n.comps {
+		sts := c.stations()
+		if len(sts) == 0 {
+			continue
+		}
+		s := NodeSample{Name: n.nodes[i].Name}
+		var capacity, busy, held float64
+		for _, st := range sts {
+			f := &st.smp
+			hold := f.hold.Mean()
+			if f.hold.N() == 0 {
+				hold = st.times[0].Mean()
+			}
+			s.Instances += len(st.insts)
+			capacity += float64(st.capacity())
+			busy += f.busy.Mean(now)
+			held += float64(float64(f.arrivals) * hold)
+			s.QueueLength += f.queueLen.Mean(now)
+			s.Arrivals += f.arrivals
+			s.Completed += f.completed
+			s.Rejected += f.rejected
+			f.busy.Reset(now)
+			f.queueLen.Reset(now)
+			f.hold = sim.Summary{}
+			f.arrivals, f.completed, f.rejected = 0, 0, 0
+		}
+		if capacity > 0 {
+			s.Utilization = busy / capacity
+		}
+		if window > 0 {
+			s.Throughput = float64(s.Completed) / window
+			if capacity > 0 {
+				s.OfferedLoad = held / window / capacity
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}

@@ -184,3 +184,15 @@ func TestStudentT975(t *testing.T) {
 		}
 	}
 }
+
+// TestCos checks the portable cosine against math.Cos.
+func TestCos(t *testing.T) {
+	for _, x := range []float64{0, 1e-9, 0.5, 1, math.Pi / 3, math.Pi / 2, 3, math.Pi, -math.Pi, 4, 10, -7.5, 100, 12345.678, 2 * math.Pi * 365, 1e6} {
+		if got, want := Cos(x), math.Cos(x); math.Abs(got-want) > 2e-15 {
+			t.Errorf("Cos(%g) = %.17g, math.Cos %.17g", x, got, want)
+		}
+	}
+	if !math.IsNaN(Cos(math.Inf(1))) || !math.IsNaN(Cos(math.NaN())) {
+		t.Error("Cos of Inf or NaN is not NaN")
+	}
+}

@@ -195,10 +195,10 @@ func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 	}
 	var out []ShapeChange
 	for _, item := range n.Content {
-		entry, ok := d.Mapping(item, "shape entry", "step", "ramp", "spike")
+		entry, ok := d.Mapping(item, "shape entry", "step", "ramp", "spike", "diurnal")
 		if !ok || len(entry.Keys()) != 1 {
 			if ok {
-				d.Errorf(item, "each shape entry has exactly one of step, ramp or spike")
+				d.Errorf(item, "each shape entry has exactly one of step, ramp, spike or diurnal")
 			}
 			out = append(out, ShapeChange{Kind: Spike, Factor: 1})
 			continue
@@ -229,6 +229,18 @@ func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 				length, _ := d.Duration(required(d, fields, "for", "spike"), "spike for")
 				c.Until = c.At + length
 			}
+		case "diurnal":
+			c.Kind = Diurnal
+			if fields, ok = d.Mapping(body, "diurnal", "peak_to_trough", "peak_at"); ok {
+				c.PeakToTrough, _ = d.Float(required(d, fields, "peak_to_trough", "diurnal"))
+				c.PeakAt, _ = d.Duration(required(d, fields, "peak_at", "diurnal"), "diurnal peak_at")
+			}
+			if ok {
+				out = append(out, c)
+			} else {
+				out = append(out, ShapeChange{Kind: Spike, Factor: 1})
+			}
+			continue
 		}
 		if !ok {
 			out = append(out, ShapeChange{Kind: Spike, Factor: 1}) // a placeholder keeps the indexes

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Validate checks the workload without regard to how it was written: its
@@ -100,6 +101,9 @@ func (u *UsersModel) validate(e field.Errors) {
 
 // validateShape checks each rate change, and that steps and ramps do not
 // overlap: each starts after the previous has ended.
+// MaxPeakToTrough bounds a daily cycle's peak-to-trough ratio.
+const MaxPeakToTrough = 1000
+
 func validateShape(e field.Errors, changes []ShapeChange) {
 	for i, c := range changes {
 		ce := e.In(strconv.Itoa(i), c.Kind.String())
@@ -112,10 +116,26 @@ func validateShape(e field.Errors, changes []ShapeChange) {
 		if c.Kind == Ramp && c.Until <= c.At {
 			ce.Add("to", "a ramp must end after it starts")
 		}
+		if c.Kind == Diurnal {
+			if !(c.PeakToTrough >= 1) || c.PeakToTrough > MaxPeakToTrough {
+				ce.Add("peak_to_trough", "peak_to_trough must be from 1 (flat) to %d, got %g", MaxPeakToTrough, c.PeakToTrough)
+			}
+			if !(c.PeakAt >= 0 && c.PeakAt < Day) {
+				ce.Add("peak_at", "peak_at is the time of day of the peak, from 0 to 24h, got %s", units.FormatDuration(c.PeakAt))
+			}
+		}
+	}
+	cycles := 0
+	for i, c := range changes {
+		if c.Kind == Diurnal {
+			if cycles++; cycles > 1 {
+				e.In(strconv.Itoa(i)).Add("", "a shape has at most one diurnal cycle")
+			}
+		}
 	}
 	level := make([]int, 0, len(changes))
 	for i, c := range changes {
-		if c.Kind != Spike {
+		if c.Kind != Spike && c.Kind != Diurnal {
 			level = append(level, i)
 		}
 	}

@@ -83,6 +83,38 @@ func TestShapedArrivals(t *testing.T) {
 	}
 }
 
+// TestDiurnalArrivals checks the daily cycle: its mean is the base rate,
+// its peak and trough are 2R/(R+1) and 2/(R+1) of it at peak_at and twelve
+// hours later, with a step on top it multiplies the new level, and the
+// arrivals in each hour of a day match the integral of λ over it.
+func TestDiurnalArrivals(t *testing.T) {
+	const base, ratio, peakAt = 2.0, 4.0, 20 * 3600.0
+	spec := &Spec{Model: Open, Rate: base, Changes: []ShapeChange{{Kind: Diurnal, PeakToTrough: ratio, PeakAt: peakAt}}}
+	sh := spec.Shape()
+	if got := sh.MeanRate(0, Day); math.Abs(got-base) > 1e-9*base {
+		t.Errorf("mean over a day %g, want %g", got, base)
+	}
+	if got, want := sh.Rate(peakAt), base*2*ratio/(ratio+1); math.Abs(got-want) > 1e-12 {
+		t.Errorf("λ at the peak %g, want %g", got, want)
+	}
+	if got, want := sh.Rate(peakAt-Day/2), base*2/(ratio+1); math.Abs(got-want) > 1e-12 {
+		t.Errorf("λ at the trough %g, want %g", got, want)
+	}
+	if got, want := sh.Rate(peakAt)/sh.Rate(peakAt+Day/2), ratio; math.Abs(got-want) > 1e-9 {
+		t.Errorf("peak ÷ trough %g, want %g", got, want)
+	}
+	c := generate(spec, Day)
+	for h := 0.0; h < 24; h++ {
+		from, to := h*3600, (h+1)*3600
+		within(t, "hour", countIn(c.times, from, to), sh.MeanRate(sim.Time(from), sim.Time(to))*3600)
+	}
+	stepped := &Spec{Model: Open, Rate: base, Changes: []ShapeChange{
+		{Kind: Diurnal, PeakToTrough: ratio, PeakAt: peakAt}, {Kind: Step, At: Day, Rate: 3 * base}}}
+	if got, want := stepped.Shape().MeanRate(Day, 2*Day), 3*base; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("mean over the day after a step to 3×: %g, want %g", got, want)
+	}
+}
+
 // TestUsersDerivation checks the users-model arithmetic.
 func TestUsersDerivation(t *testing.T) {
 	u := UsersModel{Users: 1e6, ActiveFraction: 0.1, RequestsPerActiveUser: 50, PeakToAverage: 3}

@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
+	"github.com/scalesim/scalesim/workloads"
 )
 
 // MaxSamples bounds the windows of a time series: a run longer than
@@ -226,7 +227,13 @@ func (sp *sampler) violations(s *scenarios.Scenario, warmup float64) *Violations
 			run = 0
 		}
 	}
-	changes := s.Workload.Changes
+	var changes []workloads.ShapeChange
+	for _, c := range s.Workload.Changes {
+		if c.Kind != workloads.Diurnal { // a cycle, not a change at a time
+			changes = append(changes, c)
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b workloads.ShapeChange) int { return cmpFloat(a.At, b.At) })
 	for i, c := range changes {
 		next := math.Inf(1)
 		if i+1 < len(changes) {

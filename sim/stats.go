@@ -86,6 +86,15 @@ func (a *TimeAverage) Reset(now Time) {
 	a.area, a.start, a.last = 0, now, now
 }
 
+// StartTime is when the window began: the last Reset, or time 0.
+func (a *TimeAverage) StartTime() Time { return a.start }
+
+// Area is the integral of the quantity over the window from the last Reset
+// to now.
+func (a *TimeAverage) Area(now Time) float64 {
+	return a.area + float64(a.value*float64(now-a.last))
+}
+
 // Mean is the time average over the window from the last Reset to now.
 func (a *TimeAverage) Mean(now Time) float64 {
 	span := float64(now - a.start)

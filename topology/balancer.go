@@ -120,9 +120,13 @@ func (*Balancer) Advice(Solver, string, Solution) string { return "" }
 // balancer is the runtime of a load balancer: it forwards each request, in no
 // time, to one instance of its target services.
 type balancer struct {
-	node      *Node
-	spec      *Balancer
+	node *Node
+	spec *Balancer
+	// insts are the instances of the targets taking work, as of the
+	// targets' versions (an autoscaler changes them).
 	insts     []*instance
+	targets   []*station
+	versions  []int
 	pick      func() *instance
 	rng       *rand.Rand
 	rr        int
@@ -140,8 +144,10 @@ func (b *balancer) link(byName map[string]component) error {
 		if !ok {
 			return fmt.Errorf("topology: load balancer %s targets %s, which is not a service", b.node.Name, t)
 		}
-		b.insts = append(b.insts, s.st.insts...)
+		b.targets = append(b.targets, s.st)
 	}
+	b.versions = make([]int, len(b.targets))
+	b.refresh()
 	switch b.spec.Algorithm {
 	case RoundRobin:
 		b.pick = b.roundRobin
@@ -161,8 +167,29 @@ func (b *balancer) stations() []*station { return nil }
 
 func (b *balancer) inUse() float64 { return 0 }
 
+// refresh rebuilds insts if a target's instances changed.
+func (b *balancer) refresh() {
+	changed := b.insts == nil
+	for i, st := range b.targets {
+		if st.version != b.versions[i] {
+			changed, b.versions[i] = true, st.version
+		}
+	}
+	if !changed {
+		return
+	}
+	b.insts = b.insts[:0]
+	for _, st := range b.targets {
+		b.insts = append(b.insts, st.active...)
+	}
+	if b.rr >= len(b.insts) {
+		b.rr = 0
+	}
+}
+
 func (b *balancer) accept(j *job) {
 	b.forwarded++
+	b.refresh()
 	inst := b.pick()
 	inst.st.arrive(j, inst)
 }

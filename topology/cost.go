@@ -26,13 +26,20 @@ type Price struct {
 type Usage struct {
 	RequestsPerSecond float64
 	EgressBytesPerSec float64
+	// Units, when positive, is the mean number of billable units over the
+	// window, for a node whose instances change; 0 is Node.Units.
+	Units float64
 }
 
 // Monthly is the node's cost for a 730-hour month of the given usage.
 func (n *Node) Monthly(u Usage) float64 {
 	p := n.Price
 	seconds := HoursPerMonth * 3600.0
-	return float64(p.Hourly*float64(n.Units())*HoursPerMonth) +
+	units := float64(n.Units())
+	if u.Units > 0 {
+		units = u.Units
+	}
+	return float64(p.Hourly*units*HoursPerMonth) +
 		float64(p.PerMillion*u.RequestsPerSecond*seconds/1e6) +
 		float64(p.PerGB*u.EgressBytesPerSec*seconds/1e9)
 }

@@ -415,6 +415,8 @@ type NodeStats struct {
 	Lost int64
 	// Detail is the kind's own figures; nil for kinds without.
 	Detail Detail
+	// Scaling is what an autoscaled service did; nil for others.
+	Scaling *Scaling
 }
 
 // ratio is part/whole, or nil (unknown) when whole is 0.

@@ -7,9 +7,13 @@ import "github.com/scalesim/scalesim/sim"
 // shards, replicas, cache nodes). Only nodes with workers are sampled.
 type NodeSample struct {
 	Name string
-	// Instances is the number of instances (servers, cache nodes) serving
-	// at the end of the window.
-	Instances int
+	// Instances is the number of instances (servers, cache nodes) taking
+	// work at the end of the window, and Booting those an autoscaler has
+	// started that do not yet.
+	Instances, Booting int
+	// Billed is the time-average number of instances running (booting
+	// and draining included), which instance prices charge for.
+	Billed float64
 	// Utilization is the time-average share of workers busy.
 	Utilization float64
 	// OfferedLoad is arrivals per second × mean worker holding time ÷
@@ -40,8 +44,17 @@ func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
 			if f.hold.N() == 0 {
 				hold = st.times[0].Mean()
 			}
-			s.Instances += len(st.insts)
-			capacity += float64(st.capacity())
+			s.Instances += len(st.active)
+			s.Booting += st.bootingCount
+			if st.scaler != nil {
+				s.Billed += f.billed.Mean(now)
+				capacity += float64(float64(st.workers) * f.live.Mean(now))
+				f.billed.Reset(now)
+				f.live.Reset(now)
+			} else {
+				s.Billed += float64(len(st.insts))
+				capacity += float64(st.capacity())
+			}
 			busy += f.busy.Mean(now)
 			held += float64(float64(f.arrivals) * hold)
 			s.QueueLength += f.queueLen.Mean(now)

@@ -27,6 +27,9 @@ type Service struct {
 	// (thread-per-request); otherwise it is freed after the service time
 	// (event loop).
 	Blocking bool
+	// Autoscale, when not nil, changes Instances (the initial count) over
+	// time.
+	Autoscale *Autoscale
 }
 
 // MaxInstances bounds the instances of one service, each simulated with its
@@ -92,7 +95,7 @@ func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 var serviceKind = Kind{
 	Name:    "service",
 	Noun:    "service",
-	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking"},
+	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking", "autoscale"},
 	Decode:  decodeService,
 	Workers: true,
 }
@@ -107,7 +110,12 @@ func (s *Service) Units() int { return s.Instances }
 func (*Service) NeedsKeys() bool { return false }
 
 // Footprint implements Spec: a station, and connection pools.
-func (s *Service) Footprint(int64) float64 { return stationFootprint(s.Instances) }
+func (s *Service) Footprint(int64) float64 {
+	if s.Autoscale != nil {
+		return stationFootprint(max(s.Instances, s.Autoscale.Max))
+	}
+	return stationFootprint(s.Instances)
+}
 
 // Downstream implements Spec: every node its calls reach.
 func (s *Service) Downstream() []Target {
@@ -132,6 +140,12 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	distField(d, m, "service_time", what, &s.ServiceTime)
 	if m.Has("calls") {
 		s.Calls = decodeCalls(d, m.Get("calls"), name)
+	}
+	if m.Has("autoscale") {
+		s.Autoscale = decodeAutoscale(d, m.Get("autoscale"), what)
+		if !m.Has("instances") {
+			s.Instances = max(s.Autoscale.Min, 1)
+		}
 	}
 	return s
 }
@@ -190,8 +204,13 @@ func (s *Service) validate(e field.Errors, c *checker) {
 		e.Add("instances", "%s: at most %d instances", what, MaxInstances)
 	}
 	inRange(e, "workers", what, s.Workers, 1, MaxWorkers)
-	if s.Instances >= 1 && s.Workers >= 1 && s.Instances <= MaxInstances && s.Workers <= MaxWorkers && s.Capacity() > MaxServiceWorkers {
-		e.Add("", "%s has %d workers in all (instances × workers); at most %d are simulated", what, s.Capacity(), MaxServiceWorkers)
+	most := s.Instances
+	if a := s.Autoscale; a != nil {
+		a.validate(e, s.Instances)
+		most = max(most, min(a.Max, MaxInstances))
+	}
+	if most >= 1 && s.Workers >= 1 && most <= MaxInstances && s.Workers <= MaxWorkers && most*s.Workers > MaxServiceWorkers {
+		e.Add("", "%s has up to %d workers in all (instances × workers); at most %d are simulated", what, most*s.Workers, MaxServiceWorkers)
 	}
 	checkQueue(e, what, s.Queue)
 	if s.ServiceTime == nil {
@@ -412,6 +431,15 @@ func (s *step) applies(class int) bool { return s.classes == nil || s.classes[cl
 func (sv *Service) build(net *Network, node *Node) component {
 	s := &service{net: net, node: node, spec: sv}
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
+	if sv.Autoscale != nil {
+		s.st.scaler = newAutoscaler(net, s.st, sv.Autoscale)
+		s.st.setInstances(0)
+		s.st.newInstance = func(inst *instance) {
+			for _, p := range s.st.insts[0].pools {
+				inst.pools = append(inst.pools, &connPool{size: p.size, db: p.db})
+			}
+		}
+	}
 	return s
 }
 
@@ -569,5 +597,10 @@ func (s *service) finish(j *job) {
 func (s *service) resetStats(now sim.Time) { s.st.resetStats(now) }
 
 func (s *service) stats(window float64, now sim.Time) NodeStats {
-	return s.st.stats(window, now)
+	st := s.st.stats(window, now)
+	if a := s.st.scaler; a != nil {
+		st.Scaling = a.stats(now)
+		st.Usage.Units = st.Scaling.Mean
+	}
+	return st
 }

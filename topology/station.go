@@ -18,7 +18,12 @@ type station struct {
 	times   [2]sim.Dist
 	workers int
 	queue   int
-	insts   []*instance
+	// insts are the instances that exist (billed): booting, taking work,
+	// or draining; active those that take new work. Without an
+	// autoscaler, both are every instance, always.
+	insts, active []*instance
+	// version counts the changes of active, for those that keep a copy.
+	version int
 	rr      int // next instance for jobs not placed by a balancer
 	// part is the index of the database shard the station serves.
 	part int
@@ -34,6 +39,17 @@ type station struct {
 	// the current sample window.
 	sampled bool
 	smp     windowFigures
+
+	// scaler, when not nil, changes the instances; then billed and live
+	// (ready instances: taking work or draining) are tracked over the
+	// measurement window, and cum over the whole run for the metric.
+	scaler        *autoscaler
+	billed, live  sim.TimeAverage
+	cum           cumulative
+	newInstance   func(inst *instance) // sets up an instance the scaler adds
+	nextIndex     int
+	bootingCount  int
+	drainingCount int
 }
 
 // windowFigures are a station's figures over one sample window.
@@ -41,6 +57,13 @@ type windowFigures struct {
 	busy, queueLen                sim.TimeAverage
 	hold                          sim.Summary
 	arrivals, completed, rejected int64
+	billed, live                  sim.TimeAverage // with an autoscaler
+}
+
+// cumulative are an autoscaled station's figures since the run began.
+type cumulative struct {
+	busy, queue, outstanding, live sim.TimeAverage
+	arrivals                       int64
 }
 
 // server is a component with stations: told when a job's service time has
@@ -54,9 +77,13 @@ type instance struct {
 	index       int
 	busy        int
 	outstanding int // jobs at the instance: queued, in service or in calls
-	arrivals    int64
-	queue       sim.FIFO[*job]
-	pools       []*connPool // a service instance's connection pools, by database
+	// booting instances take no work until booted; draining ones take no
+	// new work and leave when outstanding reaches 0.
+	booting, draining bool
+	boot              sim.Timer
+	arrivals          int64
+	queue             sim.FIFO[*job]
+	pools             []*connPool // a service instance's connection pools, by database
 }
 
 func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *station {
@@ -65,19 +92,20 @@ func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, 
 	for i := 0; i < instances; i++ {
 		st.insts = append(st.insts, &instance{st: st, index: i})
 	}
+	st.active, st.nextIndex = st.insts, instances
 	return st
 }
 
 // capacity is the number of jobs the station can serve at once.
 func (st *station) capacity() int { return len(st.insts) * st.workers }
 
-// next picks an instance round-robin.
+// next picks an instance taking work, round-robin.
 func (st *station) next() *instance {
-	inst := st.insts[st.rr]
-	st.rr++
-	if st.rr == len(st.insts) {
+	if st.rr >= len(st.active) {
 		st.rr = 0
 	}
+	inst := st.active[st.rr]
+	st.rr++
 	return inst
 }
 
@@ -91,12 +119,17 @@ func (st *station) arrive(j *job, inst *instance) {
 	if st.sampled {
 		st.smp.arrivals++
 	}
+	if st.scaler != nil {
+		st.cum.arrivals++
+	}
 	switch {
 	case inst.busy < st.workers:
 		inst.outstanding++
+		st.track(now, 1)
 		st.start(j)
 	case st.queue == Unlimited || inst.queue.Len() < st.queue:
 		inst.outstanding++
+		st.track(now, 1)
 		inst.queue.Push(j)
 		st.queued++
 		st.setQueued(now)
@@ -116,6 +149,9 @@ func (st *station) start(j *job) {
 	st.busy.Add(now, 1)
 	if st.sampled {
 		st.smp.busy.Add(now, 1)
+	}
+	if st.scaler != nil {
+		st.cum.busy.Add(now, 1)
 	}
 	j.holding, j.started = true, now
 	w := float64(now - j.arrived)
@@ -140,6 +176,9 @@ func (st *station) release(j *job) {
 		st.smp.hold.Add(float64(now - j.started))
 		st.smp.busy.Add(now, -1)
 	}
+	if st.scaler != nil {
+		st.cum.busy.Add(now, -1)
+	}
 	if inst.queue.Len() > 0 {
 		next := inst.queue.Pop()
 		st.queued--
@@ -154,6 +193,17 @@ func (st *station) setQueued(now sim.Time) {
 	if st.sampled {
 		st.smp.queueLen.Set(now, float64(st.queued))
 	}
+	if st.scaler != nil {
+		st.cum.queue.Set(now, float64(st.queued))
+	}
+}
+
+// track records a change of the jobs outstanding at an autoscaled
+// station.
+func (st *station) track(now sim.Time, d float64) {
+	if st.scaler != nil {
+		st.cum.outstanding.Add(now, d)
+	}
 }
 
 // finish ends j's visit: its worker (if still held) is freed.
@@ -167,10 +217,22 @@ func (st *station) finish(j *job) {
 		if st.sampled {
 			st.smp.completed++
 		}
+		if st.scaler != nil {
+			now := st.net.k.Now()
+			st.track(now, -1)
+			if j.inst.draining && j.inst.outstanding == 0 {
+				st.retire(j.inst, now)
+			}
+		}
 	}
 }
 
 func (st *station) resetStats(now sim.Time) {
+	if st.scaler != nil {
+		st.billed.Reset(now)
+		st.live.Reset(now)
+		st.scaler.resetStats()
+	}
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
 	st.wait, st.hold, st.waitHist = sim.Summary{}, sim.Summary{}, sim.Histogram{}
@@ -185,12 +247,15 @@ func (st *station) resetStats(now sim.Time) {
 // visit ends it falls back to the mean service time.
 func (st *station) stats(window float64, now sim.Time) NodeStats {
 	capacity := float64(st.capacity())
+	if st.scaler != nil {
+		capacity = float64(float64(st.workers) * st.live.Mean(now))
+	}
 	hold := st.hold.Mean()
 	if st.hold.N() == 0 {
 		hold = st.times[0].Mean()
 	}
 	s := NodeStats{
-		Instances:   len(st.insts),
+		Instances:   len(st.active),
 		Utilization: st.busy.Mean(now) / capacity,
 		QueueLength: st.queueLen.Mean(now),
 		WaitMean:    st.wait.Mean(),

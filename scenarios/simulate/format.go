@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -73,6 +74,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if n.Detail != nil {
 			n.Detail.WriteText(&b, n.Name)
 		}
+		if sc := n.Scaling; sc != nil {
+			writeScaling(&b, n.Name, sc)
+		}
 	}
 	if len(r.Cost.ByNode) > 0 {
 		writeCost(&b, r.Cost, r.Nodes)
@@ -103,6 +107,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeScaling writes what a node's autoscaler did.
+func writeScaling(b *strings.Builder, node string, sc *topology.Scaling) {
+	target := fmt.Sprintf("%.4g", sc.Target)
+	if sc.Metric == topology.MetricUtilization {
+		target = units.Percent(sc.Target)
+	}
+	fmt.Fprintf(b, "%-11s autoscaled on %s (target %s): instances min %d, mean %.3g, max %d; %.4g instance-hours; %d scaling events\n",
+		node, sc.Metric, target, sc.Min, sc.Mean, sc.Max, sc.InstanceHours, sc.EventCount)
+	for i, e := range sc.Events {
+		if i == 8 {
+			fmt.Fprintf(b, "%-11s ... (all %d in --format json)\n", "", min(sc.EventCount, len(sc.Events)))
+			break
+		}
+		fmt.Fprintf(b, "%-11s %s: %d → %d at %s %.3g\n", "", units.FormatDuration(e.Time), e.From, e.To, sc.Metric, e.Metric)
+	}
 }
 
 // writeViolations writes the SLO violation time and the recovery after

@@ -144,6 +144,9 @@ type NodeReport struct {
 	Wait      *WaitStats `json:"wait"`
 	Rejected  int64      `json:"rejected"`
 	Saturated bool       `json:"saturated"`
+	// Scaling is what the node's autoscaler did; absent for a fixed
+	// fleet. Instances is then the count taking work at the end.
+	Scaling *topology.Scaling `json:"scaling,omitempty"`
 	// Workers says the node serves with workers, so that utilization,
 	// offered load, queue and waits mean something; a load balancer and a
 	// CDN have none.
@@ -280,7 +283,7 @@ func (r *runner) report() *Report {
 			QueueLength: st.QueueLength,
 			Rejected:    st.Rejected,
 			Saturated:   st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
-			Workers:     node.Kind().Workers, Detail: st.Detail,
+			Workers:     node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
 		}
 		if st.Waits > 0 {
 			nr.Wait = &WaitStats{Mean: st.WaitMean, P99: st.WaitP99}

@@ -68,8 +68,10 @@ type Sample struct {
 
 // NodeSample is a node with workers over one window.
 type NodeSample struct {
-	Name        string  `json:"name"`
+	Name string `json:"name"`
+	// Instances take work at the end of the window; Booting do not yet.
 	Instances   int     `json:"instances"`
+	Booting     int     `json:"booting"`
 	Utilization float64 `json:"utilization"`
 	OfferedLoad float64 `json:"offered_load"`
 	QueueLength float64 `json:"queue_length"`
@@ -170,12 +172,18 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		smp.P50, smp.P95, smp.P99 = &p50, &p95, &p99
 	}
 	smp.Violated = sp.violated(w)
+	billed := map[string]float64{}
 	for _, ns := range r.net.Sample(d, now) {
-		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Utilization: ns.Utilization,
+		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Booting: ns.Booting, Utilization: ns.Utilization,
 			OfferedLoad: ns.OfferedLoad, QueueLength: ns.QueueLength, Throughput: ns.Throughput, Rejected: ns.Rejected})
+		billed[ns.Name] = ns.Billed
 	}
 	for _, n := range r.s.Topology.Nodes {
-		smp.InstanceCostPerHour += float64(n.Price.Hourly * float64(n.Units()))
+		units, ok := billed[n.Name]
+		if !ok {
+			units = float64(n.Units())
+		}
+		smp.InstanceCostPerHour += float64(n.Price.Hourly * units)
 	}
 	sp.series.Samples = append(sp.series.Samples, smp)
 	sp.current, sp.good, sp.start = measured{}, 0, now
@@ -314,6 +322,7 @@ func (s *Series) WriteCSV(w io.Writer) error {
 		row("", "violated", violated)
 		for _, n := range smp.Nodes {
 			row(n.Name, "instances", float64(n.Instances))
+			row(n.Name, "booting", float64(n.Booting))
 			row(n.Name, "utilization", n.Utilization)
 			row(n.Name, "offered_load", n.OfferedLoad)
 			row(n.Name, "queue_length", n.QueueLength)

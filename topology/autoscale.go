@@ -1,0 +1,441 @@
+package topology
+
+import (
+	"math"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// Autoscale is a service's horizontal autoscaler, with the semantics and
+// defaults of the Kubernetes Horizontal Pod Autoscaler (the algorithm
+// described in its documentation, autoscaling/v2 behavior):
+//
+//   - every Interval, the metric is averaged per ready instance over the
+//     last MetricWindow, and desired = ceil(ready × metric ÷ target);
+//   - nothing changes while |metric ÷ target − 1| ≤ Tolerance;
+//   - scaling up, booting instances count as using nothing (HPA's
+//     not-yet-ready pods), which damps a scale-up already under way;
+//   - a scale-up adds at most max(100% of the instances, 4) per interval,
+//     with no stabilization; a scale-down takes the highest recommendation
+//     of the last ScaleDownStabilization (default 5m);
+//   - a new instance is billed from the start but serves nothing for
+//     BootTime; an instance scaled down takes no new work and leaves when
+//     the work it holds is done (graceful), so scaling drops no request.
+type Autoscale struct {
+	Min, Max int
+	Metric   string
+	// Target is the metric's desired value per instance: a share of
+	// workers busy for utilization, requests per second for
+	// rps_per_instance, requests for queue_length and in_flight.
+	Target    float64
+	Tolerance float64
+	// Interval, MetricWindow, ScaleDownStabilization and BootTime are in
+	// seconds.
+	Interval, MetricWindow, ScaleDownStabilization, BootTime float64
+	// ScaleUpPercent and ScaleUpInstances bound a scale-up per interval:
+	// the larger of the two (HPA's default policies, selectPolicy: Max).
+	ScaleUpPercent   float64
+	ScaleUpInstances int
+}
+
+// Autoscaler metrics.
+const (
+	MetricUtilization    = "utilization"
+	MetricRPSPerInstance = "rps_per_instance"
+	MetricQueueLength    = "queue_length"
+	MetricInFlight       = "in_flight"
+)
+
+// AutoscaleMetrics lists the metrics an autoscaler can follow.
+var AutoscaleMetrics = []string{MetricUtilization, MetricRPSPerInstance, MetricQueueLength, MetricInFlight}
+
+// HPA defaults.
+const (
+	DefaultTolerance         = 0.1
+	DefaultScaleInterval     = 15.0
+	DefaultMetricWindow      = 60.0
+	DefaultScaleDownWindow   = 300.0
+	DefaultBootTime          = 60.0
+	DefaultScaleUpPercent    = 1.0
+	DefaultScaleUpInstances  = 4
+	autoscaleFieldsUsage     = "min, max, metric, target"
+	scaleUpFieldsUsage       = "max_percent, max_instances"
+	maxScalingEventsReported = 1000
+)
+
+func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale {
+	a := &Autoscale{Metric: MetricUtilization, Tolerance: DefaultTolerance, Interval: DefaultScaleInterval,
+		MetricWindow: DefaultMetricWindow, ScaleDownStabilization: DefaultScaleDownWindow, BootTime: DefaultBootTime,
+		ScaleUpPercent: DefaultScaleUpPercent, ScaleUpInstances: DefaultScaleUpInstances}
+	m, ok := d.Mapping(n, what+" autoscale", "min", "max", "metric", "target", "tolerance", "interval",
+		"metric_window", "scale_up", "scale_down", "boot_time")
+	if !ok {
+		return a
+	}
+	what += " autoscale"
+	if m.Has("min") {
+		a.Min, _ = d.Int(m.Get("min"), what+" min", 1)
+	} else {
+		d.Errorf(m.Node, "%s needs min and max (instances)", what)
+	}
+	if m.Has("max") {
+		a.Max, _ = d.Int(m.Get("max"), what+" max", 1)
+	} else if m.Has("min") {
+		d.Errorf(m.Node, "%s needs max (instances)", what)
+	}
+	if m.Has("metric") {
+		a.Metric = d.OneOf(m.Get("metric"), "metric", AutoscaleMetrics...)
+	}
+	if m.Has("target") {
+		if a.Metric == MetricUtilization {
+			a.Target, _ = d.Fraction(m.Get("target"), what+" target")
+		} else {
+			a.Target, _ = d.Positive(m.Get("target"), what+" target")
+		}
+	} else {
+		d.Errorf(m.Node, "%s needs a target for its metric, e.g. target: 60%% for utilization", what)
+	}
+	if m.Has("tolerance") {
+		a.Tolerance, _ = d.Fraction(m.Get("tolerance"), what+" tolerance")
+	}
+	durationField := func(key string, v *float64) {
+		if m.Has(key) {
+			*v, _ = d.Duration(m.Get(key), what+" "+key)
+		}
+	}
+	durationField("interval", &a.Interval)
+	durationField("metric_window", &a.MetricWindow)
+	durationField("boot_time", &a.BootTime)
+	if m.Has("scale_up") {
+		if up, ok := d.Mapping(m.Get("scale_up"), what+" scale_up", "max_percent", "max_instances"); ok {
+			if up.Has("max_percent") {
+				a.ScaleUpPercent, _ = d.Fraction(up.Get("max_percent"), what+" scale_up max_percent")
+			}
+			if up.Has("max_instances") {
+				a.ScaleUpInstances, _ = d.Int(up.Get("max_instances"), what+" scale_up max_instances", 0)
+			}
+		}
+	}
+	if m.Has("scale_down") {
+		if down, ok := d.Mapping(m.Get("scale_down"), what+" scale_down", "stabilization"); ok && down.Has("stabilization") {
+			a.ScaleDownStabilization, _ = d.Duration(down.Get("stabilization"), what+" scale_down stabilization")
+		}
+	}
+	return a
+}
+
+// validate records what is wrong with the autoscaler of a service; e is
+// the service's, and instances its initial instances.
+func (a *Autoscale) validate(node field.Errors, instances int) {
+	e := node.In("autoscale")
+	switch {
+	case a.Min < 1:
+		e.Add("min", "autoscale min must be at least 1, got %d", a.Min)
+	case a.Max < a.Min:
+		e.Add("max", "autoscale max (%d) must be at least min (%d)", a.Max, a.Min)
+	case a.Max > MaxInstances:
+		e.Add("max", "autoscale max is at most %d instances, got %d", MaxInstances, a.Max)
+	case instances < a.Min || instances > a.Max:
+		node.Add("instances", "instances (%d) must be within the autoscaler's min and max (%d to %d)", instances, a.Min, a.Max)
+	}
+	if !slices.Contains(AutoscaleMetrics, a.Metric) {
+		e.Add("metric", "unknown autoscale metric %q", a.Metric)
+	}
+	if !(a.Target > 0) || math.IsInf(a.Target, 0) || (a.Metric == MetricUtilization && a.Target > 1) {
+		e.Add("target", "autoscale target must be positive (a utilization at most 100%%), got %g", a.Target)
+	}
+	if !(a.Tolerance >= 0 && a.Tolerance < 1) {
+		e.Add("tolerance", "autoscale tolerance must be from 0 to below 100%%, got %g", a.Tolerance)
+	}
+	if !(a.Interval >= MinScaleInterval) || math.IsInf(a.Interval, 0) {
+		e.Add("interval", "autoscale interval must be at least %s", units.FormatDuration(MinScaleInterval))
+	}
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"metric_window", a.MetricWindow}, {"boot_time", a.BootTime}, {"scale_down", a.ScaleDownStabilization}} {
+		if !(f.v >= 0) || math.IsInf(f.v, 0) {
+			e.Add(f.key, "autoscale %s must be a duration of 0 or more", f.key)
+		}
+	}
+	if !(a.ScaleUpPercent >= 0) || a.ScaleUpInstances < 0 || (a.ScaleUpPercent == 0 && a.ScaleUpInstances == 0) {
+		e.Add("scale_up", "autoscale scale_up must allow some growth: max_percent or max_instances above 0")
+	}
+}
+
+// MinScaleInterval bounds how often an autoscaler is evaluated, which bounds
+// its events.
+const MinScaleInterval = 1.0
+
+// ScalingEvent is one change of a service's instance count.
+type ScalingEvent struct {
+	Time float64 `json:"time"` // seconds since the run started
+	From int     `json:"from"`
+	To   int     `json:"to"`
+	// Metric is the metric's value per ready instance, averaged over the
+	// metric window, that led to the change.
+	Metric float64 `json:"metric"`
+}
+
+// Scaling is what an autoscaled service did over the measurement window.
+type Scaling struct {
+	Metric string  `json:"metric"`
+	Target float64 `json:"target"`
+	// Min, Mean and Max are the instances running (booting included) over
+	// the window; InstanceHours is what was billed.
+	Min           int     `json:"min"`
+	Mean          float64 `json:"mean"`
+	Max           int     `json:"max"`
+	InstanceHours float64 `json:"instance_hours"`
+	// Events are the changes in the window, the first
+	// maxScalingEventsReported of them; EventCount counts them all.
+	Events     []ScalingEvent `json:"events"`
+	EventCount int            `json:"event_count"`
+}
+
+// autoscaler is the runtime of a service's Autoscale: a handler that
+// evaluates the rule every interval and boots instances.
+type autoscaler struct {
+	spec *Autoscale
+	st   *station
+	net  *Network
+	// snaps are the cumulative figures at each evaluation, the oldest
+	// within the metric window first.
+	snaps []scaleSnapshot
+	// recs are the recommendations of the last stabilization window.
+	recs   []scaleRecommendation
+	events []ScalingEvent
+	count  int
+	// In the measurement window: the fewest and most instances.
+	min, max int
+}
+
+type scaleSnapshot struct {
+	at                             sim.Time
+	busy, queue, outstanding, live float64 // areas: worker-seconds, waiting, in flight, ready instance-seconds
+	arrivals                       int64
+}
+
+type scaleRecommendation struct {
+	at      sim.Time
+	desired int
+}
+
+// Opcodes of an autoscaler's events.
+const (
+	opEvaluate = iota
+	opBooted
+)
+
+func newAutoscaler(net *Network, st *station, spec *Autoscale) *autoscaler {
+	a := &autoscaler{spec: spec, st: st, net: net, min: len(st.insts), max: len(st.insts)}
+	a.snaps = append(a.snaps, scaleSnapshot{})
+	net.k.At(sim.Time(spec.Interval), a, opEvaluate, nil)
+	return a
+}
+
+// Handle implements sim.Handler.
+func (a *autoscaler) Handle(now sim.Time, op int, data any) {
+	switch op {
+	case opBooted:
+		a.st.booted(data.(*instance), now)
+	case opEvaluate:
+		a.evaluate(now)
+		a.net.k.At(now+sim.Time(a.spec.Interval), a, opEvaluate, nil)
+	}
+}
+
+// evaluate applies the rule at now.
+func (a *autoscaler) evaluate(now sim.Time) {
+	snap := a.st.snapshot(now)
+	a.snaps = append(a.snaps, snap)
+	first := 0
+	for first < len(a.snaps)-1 && a.snaps[first+1].at <= now-sim.Time(a.spec.MetricWindow) {
+		first++
+	}
+	a.snaps = a.snaps[first:]
+	from := a.snaps[0]
+	live := snap.live - from.live
+	if live <= 0 {
+		return // no instance was ready in the window: no metric
+	}
+	var perInstance float64 // the metric summed over the window, per ready instance-second
+	switch a.spec.Metric {
+	case MetricUtilization:
+		perInstance = (snap.busy - from.busy) / float64(a.st.workers)
+	case MetricRPSPerInstance:
+		perInstance = float64(snap.arrivals - from.arrivals)
+	case MetricQueueLength:
+		perInstance = snap.queue - from.queue
+	case MetricInFlight:
+		perInstance = snap.outstanding - from.outstanding
+	}
+	metric := perInstance / live
+	ready, booting := a.st.counts()
+	current := ready + booting
+	desired := current
+	ratio := metric / a.spec.Target
+	if math.Abs(ratio-1) > a.spec.Tolerance {
+		desired = int(math.Ceil(float64(ratio * float64(ready))))
+		if ratio > 1 && booting > 0 {
+			// Booting instances count as using nothing, as HPA's
+			// not-yet-ready pods do when scaling up.
+			r2 := metric * float64(ready) / float64(a.spec.Target*float64(current))
+			desired = current
+			if r2 > 1+a.spec.Tolerance {
+				desired = int(math.Ceil(float64(r2 * float64(current))))
+			}
+		}
+	}
+	desired = min(max(desired, a.spec.Min), a.spec.Max)
+	a.recs = append(a.recs, scaleRecommendation{now, desired})
+	keep := 0
+	for keep < len(a.recs) && a.recs[keep].at < now-sim.Time(a.spec.ScaleDownStabilization) {
+		keep++
+	}
+	a.recs = a.recs[keep:]
+	switch {
+	case desired > current:
+		limit := current + max(int(math.Ceil(float64(a.spec.ScaleUpPercent*float64(current)))), a.spec.ScaleUpInstances)
+		desired = min(desired, limit)
+	case desired < current:
+		for _, r := range a.recs {
+			desired = max(desired, r.desired) // the highest in the window wins
+		}
+	}
+	if desired == current {
+		return
+	}
+	a.count++
+	if len(a.events) < maxScalingEventsReported {
+		a.events = append(a.events, ScalingEvent{Time: float64(now), From: current, To: desired, Metric: metric})
+	}
+	if desired > current {
+		for range desired - current {
+			a.st.boot(now, a)
+		}
+	} else {
+		a.st.shrink(now, current-desired)
+	}
+	a.min, a.max = min(a.min, desired), max(a.max, desired)
+}
+
+// resetStats starts the measurement window.
+func (a *autoscaler) resetStats() {
+	n := len(a.st.insts)
+	a.min, a.max, a.events, a.count = n, n, nil, 0
+}
+
+// stats reports what the autoscaler did in the window.
+func (a *autoscaler) stats(now sim.Time) *Scaling {
+	billed := a.st.billed.Area(now)
+	span := float64(now - a.st.billed.StartTime())
+	s := &Scaling{Metric: a.spec.Metric, Target: a.spec.Target, Min: a.min, Max: a.max,
+		InstanceHours: billed / 3600, Events: a.events, EventCount: a.count}
+	if span > 0 {
+		s.Mean = billed / span
+	}
+	if s.Events == nil {
+		s.Events = []ScalingEvent{}
+	}
+	return s
+}
+
+// snapshot is the station's cumulative figures at now.
+func (st *station) snapshot(now sim.Time) scaleSnapshot {
+	return scaleSnapshot{at: now, busy: st.cum.busy.Area(now), queue: st.cum.queue.Area(now),
+		outstanding: st.cum.outstanding.Area(now), live: st.cum.live.Area(now), arrivals: st.cum.arrivals}
+}
+
+// counts are the instances ready to take work, and those booting.
+func (st *station) counts() (ready, booting int) { return len(st.active), st.bootingCount }
+
+// setInstances records a change of the instances that exist or are live.
+func (st *station) setInstances(now sim.Time) {
+	billed := float64(len(st.insts))
+	live := float64(len(st.insts) - st.bootingCount)
+	st.billed.Set(now, billed)
+	st.live.Set(now, live)
+	st.cum.live.Set(now, live)
+	if st.sampled {
+		st.smp.billed.Set(now, billed)
+		st.smp.live.Set(now, live)
+	}
+}
+
+// setActive rebuilds the instances taking work.
+func (st *station) setActive() {
+	active := make([]*instance, 0, len(st.insts))
+	for _, inst := range st.insts {
+		if !inst.booting && !inst.draining {
+			active = append(active, inst)
+		}
+	}
+	st.active = active
+	st.version++
+}
+
+// boot adds an instance that takes work once booted.
+func (st *station) boot(now sim.Time, a *autoscaler) {
+	inst := &instance{st: st, index: st.nextIndex, booting: true}
+	st.nextIndex++
+	if st.newInstance != nil {
+		st.newInstance(inst)
+	}
+	st.insts = append(st.insts, inst)
+	st.bootingCount++
+	inst.boot = st.net.k.After(a.spec.BootTime, a, opBooted, inst)
+	st.setInstances(now)
+}
+
+// booted lets inst take work.
+func (st *station) booted(inst *instance, now sim.Time) {
+	inst.booting = false
+	st.bootingCount--
+	st.setInstances(now)
+	st.setActive()
+}
+
+// shrink removes n instances: those still booting first (their boot is
+// cancelled), then the newest taking work, which drain: they take no new
+// work and leave when what they hold is done.
+func (st *station) shrink(now sim.Time, n int) {
+	for i := len(st.insts) - 1; i >= 0 && n > 0; i-- {
+		if inst := st.insts[i]; inst.booting {
+			st.net.k.Cancel(inst.boot)
+			inst.booting = false
+			st.bootingCount--
+			st.insts = slices.Delete(st.insts, i, i+1)
+			n--
+		}
+	}
+	for i := len(st.insts) - 1; i >= 0 && n > 0; i-- {
+		if inst := st.insts[i]; !inst.draining {
+			inst.draining = true
+			st.drainingCount++
+			n--
+		}
+	}
+	st.setActive()
+	for i := len(st.insts) - 1; i >= 0; i-- {
+		if inst := st.insts[i]; inst.draining && inst.outstanding == 0 {
+			st.retire(inst, now)
+		}
+	}
+	st.setInstances(now)
+}
+
+// retire removes a drained instance.
+func (st *station) retire(inst *instance, now sim.Time) {
+	if i := slices.Index(st.insts, inst); i >= 0 {
+		st.insts = slices.Delete(st.insts, i, i+1)
+		st.drainingCount--
+		st.setInstances(now)
+	}
+}

@@ -23,7 +23,8 @@ import (
 //     not-yet-ready pods), which damps a scale-up already under way;
 //   - a scale-up adds at most max(100% of the instances, 4) per interval,
 //     with no stabilization; a scale-down takes the highest recommendation
-//     of the last ScaleDownStabilization (default 5m);
+//     of the last ScaleDownStabilization (default 5m), the initial count
+//     counting as recommended at time 0 (the fleet ran before the run);
 //   - a new instance is billed from the start but serves nothing for
 //     BootTime; an instance scaled down takes no new work and leaves when
 //     the work it holds is done (graceful), so scaling drops no request.
@@ -185,8 +186,10 @@ type ScalingEvent struct {
 
 // Scaling is what an autoscaled service did over the measurement window.
 type Scaling struct {
-	Metric string  `json:"metric"`
-	Target float64 `json:"target"`
+	// Spec is the autoscaler's settings.
+	Spec   *Autoscale `json:"-"`
+	Metric string     `json:"metric"`
+	Target float64    `json:"target"`
 	// Min, Mean and Max are the instances running (booting included) over
 	// the window; InstanceHours is what was billed.
 	Min           int     `json:"min"`
@@ -197,7 +200,26 @@ type Scaling struct {
 	// maxScalingEventsReported of them; EventCount counts them all.
 	Events     []ScalingEvent `json:"events"`
 	EventCount int            `json:"event_count"`
+	// Evaluations are the rule's inputs and outputs at each evaluation in
+	// the window (the first MaxEvaluations), for those who check the rule
+	// or plot it; not in the JSON report.
+	Evaluations []Evaluation `json:"-"`
 }
+
+// Evaluation is one evaluation of the autoscaling rule.
+type Evaluation struct {
+	Time float64
+	// Metric is the metric per ready instance over the metric window;
+	// Measured is false when no instance was ready in it (no decision).
+	Metric   float64
+	Measured bool
+	// Ready and Booting are the instances before the decision; Desired is
+	// the instance count decided (Ready + Booting for no change).
+	Ready, Booting, Desired int
+}
+
+// MaxEvaluations bounds the evaluations a Scaling keeps.
+const MaxEvaluations = 100_000
 
 // autoscaler is the runtime of a service's Autoscale: a handler that
 // evaluates the rule every interval and boots instances.
@@ -212,6 +234,7 @@ type autoscaler struct {
 	recs   []scaleRecommendation
 	events []ScalingEvent
 	count  int
+	evals  []Evaluation
 	// In the measurement window: the fewest and most instances.
 	min, max int
 }
@@ -236,6 +259,9 @@ const (
 func newAutoscaler(net *Network, st *station, spec *Autoscale) *autoscaler {
 	a := &autoscaler{spec: spec, st: st, net: net, min: len(st.insts), max: len(st.insts)}
 	a.snaps = append(a.snaps, scaleSnapshot{})
+	// The fleet ran at its initial size before the run began: that is the
+	// recommendation the first scale-down must outlast.
+	a.recs = append(a.recs, scaleRecommendation{0, len(st.insts)})
 	net.k.At(sim.Time(spec.Interval), a, opEvaluate, nil)
 	return a
 }
@@ -262,7 +288,10 @@ func (a *autoscaler) evaluate(now sim.Time) {
 	a.snaps = a.snaps[first:]
 	from := a.snaps[0]
 	live := snap.live - from.live
+	ready, booting := a.st.counts()
+	current := ready + booting
 	if live <= 0 {
+		a.record(Evaluation{Time: float64(now), Ready: ready, Booting: booting, Desired: current})
 		return // no instance was ready in the window: no metric
 	}
 	var perInstance float64 // the metric summed over the window, per ready instance-second
@@ -277,8 +306,6 @@ func (a *autoscaler) evaluate(now sim.Time) {
 		perInstance = snap.outstanding - from.outstanding
 	}
 	metric := perInstance / live
-	ready, booting := a.st.counts()
-	current := ready + booting
 	desired := current
 	ratio := metric / a.spec.Target
 	if math.Abs(ratio-1) > a.spec.Tolerance {
@@ -309,6 +336,7 @@ func (a *autoscaler) evaluate(now sim.Time) {
 			desired = max(desired, r.desired) // the highest in the window wins
 		}
 	}
+	a.record(Evaluation{Time: float64(now), Metric: metric, Measured: true, Ready: ready, Booting: booting, Desired: desired})
 	if desired == current {
 		return
 	}
@@ -326,18 +354,25 @@ func (a *autoscaler) evaluate(now sim.Time) {
 	a.min, a.max = min(a.min, desired), max(a.max, desired)
 }
 
+// record keeps an evaluation.
+func (a *autoscaler) record(e Evaluation) {
+	if len(a.evals) < MaxEvaluations {
+		a.evals = append(a.evals, e)
+	}
+}
+
 // resetStats starts the measurement window.
 func (a *autoscaler) resetStats() {
 	n := len(a.st.insts)
-	a.min, a.max, a.events, a.count = n, n, nil, 0
+	a.min, a.max, a.events, a.count, a.evals = n, n, nil, 0, nil
 }
 
 // stats reports what the autoscaler did in the window.
 func (a *autoscaler) stats(now sim.Time) *Scaling {
 	billed := a.st.billed.Area(now)
 	span := float64(now - a.st.billed.StartTime())
-	s := &Scaling{Metric: a.spec.Metric, Target: a.spec.Target, Min: a.min, Max: a.max,
-		InstanceHours: billed / 3600, Events: a.events, EventCount: a.count}
+	s := &Scaling{Spec: a.spec, Metric: a.spec.Metric, Target: a.spec.Target, Min: a.min, Max: a.max,
+		InstanceHours: billed / 3600, Events: a.events, EventCount: a.count, Evaluations: a.evals}
 	if span > 0 {
 		s.Mean = billed / span
 	}

@@ -1,0 +1,245 @@
+package simulate_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
+)
+
+// hpaStep is one app instance (4 workers of 10 ms: 400/s) at 200/s, then
+// 800/s from 5m, with an HPA on utilization at 60%.
+const hpaStep = `name: hpa-step
+workload:
+  rate: 200
+  shape:
+    - step: {at: 5m, rate: 800}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    workers: 4
+    service_time: {dist: exponential, mean: 10ms}
+    instance: m6i.large
+    autoscale: {min: 1, max: 20, metric: utilization, target: 60%, boot_time: 60s}
+slo: {p99: 200ms}
+run: {warmup: 0s, duration: 20m, sample: 15s}
+`
+
+// hpaReplay is an implementation of the HPA rule written apart from the
+// simulator's, from the algorithm in the Kubernetes documentation: the
+// recommendation from the usage ratio (tolerance, not-yet-ready pods at 0%
+// when scaling up), clamped to min and max; a scale-up limited to the
+// larger of +100% and +4 per period; a scale-down to the highest
+// recommendation of the stabilization window.
+type hpaReplay struct {
+	spec    *topology.Autoscale
+	history []struct {
+		at  float64
+		rec int
+	}
+}
+
+func (h *hpaReplay) decide(e topology.Evaluation) int {
+	a := h.spec
+	pods := e.Ready + e.Booting
+	usage := e.Metric / a.Target
+	rec := pods
+	switch {
+	case math.Abs(1-usage) <= a.Tolerance:
+	case usage > 1 && e.Booting > 0:
+		damped := e.Metric * float64(e.Ready) / (a.Target * float64(pods))
+		if damped > 1+a.Tolerance {
+			rec = int(math.Ceil(damped * float64(pods)))
+		}
+	default:
+		rec = int(math.Ceil(usage * float64(e.Ready)))
+	}
+	rec = max(a.Min, min(a.Max, rec))
+	h.history = append(h.history, struct {
+		at  float64
+		rec int
+	}{e.Time, rec})
+	for len(h.history) > 0 && h.history[0].at < e.Time-a.ScaleDownStabilization {
+		h.history = h.history[1:]
+	}
+	if rec > pods {
+		step := max(int(math.Ceil(a.ScaleUpPercent*float64(pods))), a.ScaleUpInstances)
+		return min(rec, pods+step)
+	}
+	if rec < pods {
+		for _, r := range h.history {
+			rec = max(rec, r.rec)
+		}
+	}
+	return rec
+}
+
+// TestHPAReplay checks every decision of the simulated autoscaler against
+// the replay: the same count at every evaluation, and a scaling event
+// exactly where the count changed.
+func TestHPAReplay(t *testing.T) {
+	for _, text := range []string{hpaStep, hpaDiurnal} {
+		rep := runText(t, text)
+		sc := appNode(t, rep).Scaling
+		spec := sc.Spec
+		h := &hpaReplay{spec: spec}
+		h.history = append(h.history, struct {
+			at  float64
+			rec int
+		}{0, sc.Evaluations[0].Ready + sc.Evaluations[0].Booting})
+		events, changes := 0, 0
+		for _, e := range sc.Evaluations {
+			if !e.Measured {
+				continue
+			}
+			if got := h.decide(e); got != e.Desired {
+				t.Fatalf("%s: at %gs (metric %.4g, %d ready, %d booting) the simulator decided %d, the replay %d",
+					rep.Scenario, e.Time, e.Metric, e.Ready, e.Booting, e.Desired, got)
+			}
+			if e.Desired != e.Ready+e.Booting {
+				if events < len(sc.Events) && sc.Events[events].Time == e.Time && sc.Events[events].To == e.Desired {
+					events++
+				}
+				changes++
+			}
+		}
+		if changes == 0 || events != changes || changes != sc.EventCount {
+			t.Errorf("%s: %d changes in the evaluations, %d matching events, %d counted", rep.Scenario, changes, events, sc.EventCount)
+		}
+	}
+}
+
+// TestHPACatchesAStep checks a step from 200/s to 800/s on one instance:
+// the autoscaler has the capacity it needs (4 instances at 60%) within what
+// the rule predicts: the metric window, then, per doubling, an interval to
+// notice and a boot. The p99 breaks the SLO in the gap and recovers. A
+// fixed single instance saturates and never recovers.
+func TestHPACatchesAStep(t *testing.T) {
+	rep := runText(t, hpaStep)
+	sc := appNode(t, rep).Scaling
+	caughtUp := math.Inf(1)
+	for _, e := range sc.Evaluations {
+		if e.Time > 300 && e.Ready >= 4 {
+			caughtUp = e.Time - 300
+			break
+		}
+	}
+	const predicted = 60 + 2*(15+60) + 15 // metric window, two doublings, one interval of evaluation lag
+	if caughtUp > predicted {
+		t.Errorf("4 instances ready %gs after the step; the rule predicts at most %ds", caughtUp, predicted)
+	}
+	v := rep.Violations
+	if v == nil || len(v.Recoveries) != 1 || v.Recoveries[0].After == nil || *v.Recoveries[0].After == 0 {
+		t.Fatalf("recovery %+v, want the SLO broken after the step, then met again", v)
+	}
+	fixed := runText(t, withoutAutoscale(hpaStep))
+	fv := fixed.Violations
+	if fv == nil || fv.Recoveries[0].After != nil || !appNode(t, fixed).Saturated {
+		t.Errorf("without the autoscaler: recovery %+v, saturated %v; want never recovered and saturated", fv, appNode(t, fixed).Saturated)
+	}
+	if rep.Requests.Rejected+rep.Requests.TimedOut != 0 {
+		t.Errorf("%d requests failed", rep.Requests.Rejected+rep.Requests.TimedOut)
+	}
+}
+
+// TestHPASettles checks constant load at 65% of the target on 10
+// instances (1560/s, utilization 39% against 60%): the rule recommends
+// ceil(0.65 × 10) = 7 (its ±3% noise keeps it within 6.3–6.8), applied once
+// the 5-minute stabilization has passed; then the utilization is 56%,
+// within the tolerance, and nothing changes for the remaining 25 minutes.
+// The scale-down drains instances and drops nothing: every request
+// completes or is in flight at the end.
+func TestHPASettles(t *testing.T) {
+	rep := runText(t, `name: settle
+workload: {rate: 1560}
+entry: app
+nodes:
+  app:
+    kind: service
+    instances: 10
+    workers: 4
+    service_time: {dist: exponential, mean: 10ms}
+    autoscale: {min: 2, max: 20, metric: utilization, target: 60%}
+run: {warmup: 0s, duration: 30m}
+`)
+	sc := appNode(t, rep).Scaling
+	if len(sc.Events) != 1 || sc.Events[0].From != 10 || sc.Events[0].To != 7 {
+		t.Fatalf("events %+v, want one, 10 → 7", sc.Events)
+	}
+	if at := sc.Events[0].Time; at < 300 || at > 330 {
+		t.Errorf("scaled down at %gs, want after the 5m stabilization (300–330 s)", at)
+	}
+	q := rep.Requests
+	if q.Rejected+q.TimedOut != 0 || q.Arrived != q.Completed+int64(q.Unfinished) || q.Unfinished > 100 {
+		t.Errorf("requests %+v: scaling down lost some", q)
+	}
+}
+
+// hpaDiurnal is a day of a diurnal cycle (peak-to-trough 4) on an HPA.
+// Each instance serves 1/s (one worker of 1 s); the mean rate is 20/s, so
+// the peak is 32/s and a fleet sized for it at the 60% target needs
+// ceil(32 ÷ 0.6) = 54 instances.
+const hpaDiurnal = `name: hpa-day
+workload:
+  rate: 20
+  shape: [{diurnal: {peak_to_trough: 4, peak_at: 20h}}]
+entry: app
+nodes:
+  app:
+    kind: service
+    service_time: {dist: exponential, mean: 1s}
+    instance: m6i.large
+    autoscale: {min: 2, max: 100, metric: utilization, target: 60%}
+slo: {p99: 10s}
+run: {warmup: 0s, duration: 1d, sample: 5m}
+`
+
+// TestHPADiurnalCost checks that a day on an autoscaler costs less than a
+// fleet sized for the peak, by about the ratio of mean to peak instances,
+// that the instances follow the cycle, and that the violation time is
+// reported.
+func TestHPADiurnalCost(t *testing.T) {
+	rep := runText(t, hpaDiurnal)
+	sc := appNode(t, rep).Scaling
+	const peakFleet = 54
+	fixed := runText(t, withoutAutoscale(hpaDiurnal), "nodes.app.instances=54")
+	ratio := rep.Cost.MonthlyUSD / fixed.Cost.MonthlyUSD
+	want := sc.Mean / peakFleet
+	if ratio >= 1 || math.Abs(ratio-want) > 0.01 {
+		t.Errorf("autoscaled ÷ fixed cost %.3f, want below 1 and about mean ÷ peak instances %.3f", ratio, want)
+	}
+	// The mean of the cycle is 20/s, 33 instances at 60%; the peak's 54.
+	if sc.Mean < 25 || sc.Mean > 45 || sc.Max < 45 || sc.Min > 20 {
+		t.Errorf("instances min %d, mean %.3g, max %d; want them to follow the cycle", sc.Min, sc.Mean, sc.Max)
+	}
+	if rep.Violations == nil {
+		t.Error("no SLO violation time reported")
+	}
+}
+
+// withoutAutoscale is the scenario text with its autoscale line removed.
+func withoutAutoscale(text string) string {
+	lines := strings.Split(text, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(l), "autoscale:") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func appNode(t *testing.T, rep *simulate.Report) *simulate.NodeReport {
+	t.Helper()
+	for i := range rep.Nodes {
+		if rep.Nodes[i].Name == "app" {
+			return &rep.Nodes[i]
+		}
+	}
+	t.Fatal("no node app")
+	return nil
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios/analysis"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -318,5 +319,82 @@ func TimelineFigures(tl *analysis.TimelineReport) []Figure {
 		{Name: "timeline-users", Title: tl.Scenario + ": users", XLabel: "month", YLabel: "users", Lines: []Line{users}},
 		lat,
 		{Name: "timeline-cost", Title: tl.Scenario + ": cost per month", XLabel: "month", YLabel: "USD per month", Lines: []Line{cost}},
+	}
+}
+
+// maxMarkedEvents bounds the scaling events marked on a run's figures.
+const maxMarkedEvents = 20
+
+// RunFigures builds the figures of a run's time series against minutes
+// since the start: p50 and p99 with the SLO's bound, throughput against
+// the offered rate, instances and utilization per node. The workload's
+// rate changes, and the first scaling events, are marked. A run without a
+// series has no figures.
+func RunFigures(rep *simulate.Report) []Figure {
+	sr := rep.Series
+	if sr == nil {
+		return nil
+	}
+	minute := func(t float64) float64 { return t / 60 }
+	p50, p99 := Line{Label: "p50"}, Line{Label: "p99"}
+	offered, through := Line{Label: "offered"}, Line{Label: "throughput"}
+	var nodes []string
+	inst, util := map[string]*Line{}, map[string]*Line{}
+	for _, smp := range sr.Samples {
+		x := minute(smp.Start + smp.Duration/2)
+		if smp.P99 != nil {
+			p50.Points = append(p50.Points, [2]float64{x, *smp.P50 * 1000})
+			p99.Points = append(p99.Points, [2]float64{x, *smp.P99 * 1000})
+		}
+		offered.Points = append(offered.Points, [2]float64{x, smp.OfferedRate})
+		through.Points = append(through.Points, [2]float64{x, smp.Throughput})
+		for _, n := range smp.Nodes {
+			if inst[n.Name] == nil {
+				nodes = append(nodes, n.Name)
+				inst[n.Name], util[n.Name] = &Line{Label: n.Name}, &Line{Label: n.Name}
+			}
+			inst[n.Name].Points = append(inst[n.Name].Points, [2]float64{x, float64(n.Instances + n.Booting)})
+			util[n.Name].Points = append(util[n.Name].Points, [2]float64{x, n.Utilization * 100})
+		}
+	}
+	var marks []Marker
+	if v := rep.Violations; v != nil {
+		for _, rc := range v.Recoveries {
+			marks = append(marks, Marker{Label: rc.Change, Value: minute(rc.At)})
+		}
+	}
+	scaled := 0
+	for _, n := range rep.Nodes {
+		if n.Scaling == nil {
+			continue
+		}
+		for _, e := range n.Scaling.Events {
+			if scaled == maxMarkedEvents {
+				break
+			}
+			marks = append(marks, Marker{Label: fmt.Sprintf("%s %d→%d", n.Name, e.From, e.To), Value: minute(e.Time)})
+			scaled++
+		}
+	}
+	lines := func(m map[string]*Line) []Line {
+		var out []Line
+		for _, name := range nodes {
+			out = append(out, *m[name])
+		}
+		return out
+	}
+	lat := Figure{Name: "run-latency", Title: rep.Scenario + ": latency over time", XLabel: "minutes", YLabel: "latency (ms)",
+		LogY: true, Lines: []Line{p50, p99}, VLines: marks}
+	if sr.GoodputWithin > 0 {
+		lat.HLines = append(lat.HLines, Marker{Label: "SLO", Value: sr.GoodputWithin * 1000})
+	}
+	return []Figure{
+		lat,
+		{Name: "run-throughput", Title: rep.Scenario + ": throughput against offered load", XLabel: "minutes", YLabel: "requests/s",
+			Lines: []Line{offered, through}, VLines: marks},
+		{Name: "run-instances", Title: rep.Scenario + ": instances (booting included)", XLabel: "minutes", YLabel: "instances",
+			Lines: lines(inst), VLines: marks},
+		{Name: "run-utilization", Title: rep.Scenario + ": utilization", XLabel: "minutes", YLabel: "utilization (%)",
+			Lines: lines(util), VLines: marks},
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/analysis"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
@@ -118,5 +119,53 @@ func TestWriteWithoutData(t *testing.T) {
 	}
 	if err := CheckDir(filepath.Join(dir, "empty-log.png", "sub")); err == nil {
 		t.Error("CheckDir accepted a directory under a file")
+	}
+}
+
+// TestRunFiguresGolden compares the data of the time figures of the
+// autoscaled flash sale with testdata/run-figures.json (go test -update
+// rewrites it), and checks what a reader needs: the SLO, the rate changes
+// and the scaling events marked, a line per node.
+func TestRunFiguresGolden(t *testing.T) {
+	s, err := scenarios.Builtin("flash-sale-autoscaled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := simulate.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs := RunFigures(rep)
+	got, err := json.MarshalIndent(figs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "run-figures.json")
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if !bytes.Equal(append(got, '\n'), want) {
+		t.Errorf("figure data differs from %s (go test -update rewrites it after a deliberate change)", path)
+	}
+	var names []string
+	for _, f := range figs {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "run-latency,run-throughput,run-instances,run-utilization" {
+		t.Fatalf("figures %v", names)
+	}
+	lat, inst := figs[0], figs[2]
+	// Three rate changes and four scaling events; web and inventory.
+	if len(lat.HLines) != 1 || len(lat.VLines) != 7 || len(inst.Lines) != 2 || inst.Lines[0].Label != "web" {
+		t.Errorf("latency marks %d and %d, instance lines %d", len(lat.HLines), len(lat.VLines), len(inst.Lines))
+	}
+	if RunFigures(&simulate.Report{}) != nil {
+		t.Error("figures for a run without a series")
 	}
 }

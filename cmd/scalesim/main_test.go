@@ -34,7 +34,7 @@ func TestRunFlags(t *testing.T) {
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			var got *runOptions
-			cmd := newRunCmd(&bytes.Buffer{}, func(o *runOptions) error { got = o; return nil })
+			cmd := newRunCmd(&bytes.Buffer{}, &bytes.Buffer{}, func(o *runOptions) error { got = o; return nil })
 			cmd.SetArgs(c.args)
 			cmd.SetOut(&bytes.Buffer{})
 			cmd.SetErr(&bytes.Buffer{})
@@ -160,6 +160,9 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--max-memory", "1KB"}, exitInvalid, "", "--set run.max_memory=1KB: max_memory must be at least 16MiB"},
 		{[]string{"sweep", "--max-events", "5B", "--max-memory", "1GiB", "--rate", "100..200", "--points", "2", "--max-requests", "100k"}, exitOK, "breaking    none", ""},
 		{[]string{"run", "--rate", "1.5k", "--duration", "10s"}, exitOK, "open Poisson arrivals at 1500 req/s", ""},
+		{[]string{"run", "flash-sale-autoscaled", "--plot", filepath.Join(dir, "run"), "--timeseries", filepath.Join(dir, "ts.csv")}, exitOK, "autoscaled on utilization", "wrote 8 figures to"},
+		{[]string{"run", "--timeseries", filepath.Join(dir, "x.csv")}, exitInvalid, "", "--timeseries: checkout-api has no time series"},
+		{[]string{"run", "--plot", filepath.Join(dir, "x")}, exitInvalid, "", "--plot: checkout-api has no time series"},
 		{[]string{"validate"}, exitInvalid, "", "scalesim validate takes one scenario, a file or a built-in; got 0 argument(s)"},
 		{[]string{"show", "a", "b"}, exitInvalid, "", "scalesim show takes one built-in scenario's name; got 2"},
 		{[]string{"list", "x"}, exitInvalid, "", "scalesim list takes no arguments, got x"},

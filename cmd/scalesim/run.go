@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/internal/output"
+	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
@@ -22,13 +23,14 @@ type runOptions struct {
 	Rate     string
 	Users    string
 	Sets     []string
-	// TimeSeries is where to write the run's time series as CSV, if set.
-	TimeSeries string
-	Out        io.Writer
+	// TimeSeries is where to write the run's time series as CSV, and
+	// PlotDir where to draw it, if set.
+	TimeSeries, PlotDir string
+	Out, Err            io.Writer
 }
 
-func newRunCmd(stdout io.Writer, runF func(*runOptions) error) *cobra.Command {
-	opts := &runOptions{Out: stdout}
+func newRunCmd(stdout, stderr io.Writer, runF func(*runOptions) error) *cobra.Command {
+	opts := &runOptions{Out: stdout, Err: stderr}
 	cmd := command(&cobra.Command{
 		Use:   "run [FILE | BUILTIN]",
 		Short: "Simulate a scenario and report latency, utilization, saturation and errors",
@@ -54,6 +56,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
 	f.StringVar(&opts.TimeSeries, "timeseries", "", "write the time series to FILE.csv in long form (time, node, metric, value); see run.sample")
+	f.StringVar(&opts.PlotDir, "plot", "", "draw the time series into DIR: latency, throughput, instances and utilization against time (PNG and SVG)")
 	return cmd
 }
 
@@ -110,8 +113,15 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.TimeSeries != "" && s.Run.SampleEvery(s.Workload.Shape() != nil) == 0 {
-		return usageError{fmt.Errorf("--timeseries: %s has no time series, since its workload does not change over time: set run.sample (e.g. --set run.sample=10s)", s.Name)}
+	if s.Run.SampleEvery(s.Workload.Shape() != nil) == 0 {
+		for _, f := range []struct{ flag, value string }{{"--timeseries", opts.TimeSeries}, {"--plot", opts.PlotDir}} {
+			if f.value != "" {
+				return usageError{fmt.Errorf("%s: %s has no time series, since its workload does not change over time: set run.sample (e.g. --set run.sample=10s)", f.flag, s.Name)}
+			}
+		}
+	}
+	if err := checkPlotDir(opts.PlotDir); err != nil {
+		return err
 	}
 	rep, err := simulate.Run(s)
 	if err != nil {
@@ -121,6 +131,9 @@ func runRun(opts *runOptions) error {
 		if err := output.WriteFile(opts.TimeSeries, rep.Series.WriteCSV); err != nil {
 			return fmt.Errorf("--timeseries: %w", err)
 		}
+	}
+	if err := writePlots(opts.PlotDir, opts.Err, plots.RunFigures(rep)); err != nil {
+		return err
 	}
 	return output.Write(opts.Out, opts.Format, rep)
 }

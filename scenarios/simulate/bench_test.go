@@ -192,3 +192,43 @@ func TestMemoryFlatInRunLength(t *testing.T) {
 		t.Fatalf("allocations grow with run length: %d for 100k customers, %d for 400k", short, long)
 	}
 }
+
+// BenchmarkDayAutoscaled runs a day of traffic with a daily cycle (mean
+// 1000 req/s, peak-to-trough 4) on a load balancer and an app tier under an
+// HPA, sampled every minute, and reports requests and events per second of
+// wall time and the wall time of the whole day.
+func BenchmarkDayAutoscaled(b *testing.B) {
+	s, err := scenarios.Parse("day", []byte(`name: day
+workload:
+  rate: 1000
+  shape: [{diurnal: {peak_to_trough: 4, peak_at: 20h}}]
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    instances: 20
+    workers: 8
+    service_time: {dist: exponential, mean: 80ms}
+    autoscale: {min: 4, max: 100, metric: utilization, target: 60%}
+slo: {p99: 500ms}
+run: {warmup: 0s, duration: 1d, sample: 1m, max_requests: 100M}
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var events, requests int64
+	for i := 0; i < b.N; i++ {
+		r, err := simulate.Run(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += int64(r.Events)
+		requests += r.Requests.Arrived
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(requests)/sec, "requests/s")
+	b.ReportMetric(float64(events)/sec, "events/s")
+	b.ReportMetric(sec/float64(b.N), "s/day")
+}

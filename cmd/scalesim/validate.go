@@ -33,12 +33,16 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 		Short: "List the built-in scenarios",
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
+			width := 0
+			for _, name := range scenarios.Builtins() {
+				width = max(width, len(name))
+			}
 			for _, name := range scenarios.Builtins() {
 				src, err := scenarios.BuiltinSource(name)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "%-16s %s\n", name, firstComment(string(src)))
+				fmt.Fprintf(stdout, "%-*s  %s\n", width, name, firstComment(string(src)))
 			}
 			return nil
 		},

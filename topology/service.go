@@ -359,6 +359,9 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	if s.Queue != Unlimited {
 		sv.Note("%s: its queue limit is ignored (no rejections)", name)
 	}
+	if s.Autoscale != nil {
+		sv.Note("%s: solved at its initial %d instances; the autoscaler (%d to %d) is not modelled", name, s.Instances, s.Autoscale.Min, s.Autoscale.Max)
+	}
 	return sol
 }
 

@@ -165,7 +165,7 @@ func (m *Model) Solve() (*Estimate, error) {
 		return m.closed()
 	}
 	if s.Workload.Shape() != nil {
-		m.Note("the workload varies over time; the estimate uses its starting rate")
+		m.Note("the workload varies over time; the estimate uses its base rate (a daily cycle's mean)")
 	}
 	m.est.Method = "traffic equations, then M/M/c per station (Erlang C)"
 	m.est.OfferedRate = s.Workload.OfferedRate()

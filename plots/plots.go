@@ -341,7 +341,7 @@ func RunFigures(rep *simulate.Report) []Figure {
 	var nodes []string
 	inst, util := map[string]*Line{}, map[string]*Line{}
 	for _, smp := range sr.Samples {
-		x := minute(smp.Start + smp.Duration/2)
+		x := minute(smp.Start + float64(smp.Duration/2))
 		if smp.P99 != nil {
 			p50.Points = append(p50.Points, [2]float64{x, *smp.P50 * 1000})
 			p99.Points = append(p99.Points, [2]float64{x, *smp.P99 * 1000})

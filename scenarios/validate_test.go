@@ -2,6 +2,8 @@ package scenarios_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -128,5 +130,46 @@ func TestCoalescedFillCycles(t *testing.T) {
 				t.Errorf("without coalesce: %v", err)
 			}
 		})
+	}
+}
+
+// TestTraceFile checks that a workload's trace is read beside the scenario
+// file, and that its problems are shown at the trace field, with the line
+// of the CSV file.
+func TestTraceFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("traffic.csv", "time,rate\n0,100\n10m,300\n")
+	write("bad.csv", "0,100\n10m,fast\n")
+	const scenario = "name: t\nworkload:\n  trace: FILE\nentry: app\nnodes:\n  app: {kind: service, service_time: 1ms}\n"
+	s, err := scenarios.Load(write("ok.yaml", strings.Replace(scenario, "FILE", "traffic.csv", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Workload.Describe(); !strings.Contains(d, "replaying trace traffic.csv (2 points, mean 200 req/s)") {
+		t.Errorf("described as %q", d)
+	}
+	for file, want := range map[string]string{
+		"bad.csv":     `bad.yaml:3:10: trace bad.csv: line 2: rate "fast"`,
+		"missing.csv": "bad.yaml:3:10: cannot read missing.csv",
+	} {
+		_, err := scenarios.Load(write("bad.yaml", strings.Replace(scenario, "FILE", file, 1)))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("trace %s: error %v, want %q", file, err, want)
+		}
+	}
+	_, err = scenarios.Load(write("step.yaml", strings.Replace(scenario, "FILE", "traffic.csv", 1)+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withStep := strings.Replace(scenario, "FILE", "traffic.csv\n  shape: [{step: {at: 1m, rate: 5}}]", 1)
+	if _, err := scenarios.Load(write("step.yaml", withStep)); err == nil || !strings.Contains(err.Error(), "a trace gives the rate's level: a step cannot change it") {
+		t.Errorf("a step on a trace: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 var workloadFields = []string{
 	"rate", "users", "active_fraction", "requests_per_active_user_per_day", "peak_to_average",
-	"closed", "sessions", "shape", "mix", "timeout", "keys", "writes", "growth",
+	"closed", "sessions", "trace", "shape", "mix", "timeout", "keys", "writes", "growth",
 }
 
 // Decode reads the workload section of a scenario file. Problems are
@@ -24,14 +24,14 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 		return s
 	}
 	var models []string
-	for _, k := range []string{"rate", "users", "closed", "sessions"} {
+	for _, k := range []string{"rate", "users", "closed", "sessions", "trace"} {
 		if m.Has(k) {
 			models = append(models, k)
 		}
 	}
 	switch {
 	case len(models) == 0:
-		d.Errorf(n, "workload needs one of rate (open arrivals), users (a user population), closed or sessions")
+		d.Errorf(n, "workload needs one of rate (open arrivals), users (a user population), closed, sessions or trace (a recorded rate curve)")
 		models = []string{""}
 	case len(models) > 1:
 		d.Errorf(m.Key(models[1]), "workload has both %q and %q; give one arrival model", models[0], models[1])
@@ -60,6 +60,19 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 		if ok {
 			s.Population, _ = d.Int(required(d, c, "users", "closed"), "closed users", math.MinInt)
 			s.Think = d.Dist(required(d, c, "think_time", "closed"), "think_time", yamlfile.Seconds)
+		}
+	case "trace":
+		s.Model = Open
+		if name, ok := d.String(m.Get("trace")); ok {
+			if data, ok := d.ReadBeside(m.Get("trace"), name); ok {
+				points, err := ParseTrace(data)
+				if err != nil {
+					d.Errorf(m.Get("trace"), "trace %s: %v", name, err)
+				} else {
+					s.Trace = &Trace{File: name, Points: points}
+					s.Rate = s.Trace.Mean()
+				}
+			}
 		}
 	case "sessions":
 		s.Model = Sessions

@@ -66,9 +66,15 @@ const (
 // NewShape builds λ(t) from a base rate and changes. Steps and ramps must
 // not overlap one another (Decode checks this); spikes may overlap anything.
 func NewShape(base float64, changes []ShapeChange) *Shape {
+	return newShape(base, changes, []knot{{0, base}})
+}
+
+// newShape builds λ(t) from a level given as knots (the base rate, or a
+// trace's curve) and changes.
+func newShape(base float64, changes []ShapeChange, levels []knot) *Shape {
 	cs := append([]ShapeChange(nil), changes...)
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].At < cs[j].At })
-	s := &Shape{knots: []knot{{0, base}}}
+	s := &Shape{knots: levels}
 	level := func(c ShapeChange) float64 {
 		if c.Factor > 0 {
 			return c.Factor * base

@@ -57,6 +57,9 @@ type Spec struct {
 	// Growth is how the user count grows over calendar time, for
 	// timelines; nil when the file gives none.
 	Growth *Growth
+	// Trace, when not nil, is a recorded rate curve the open arrivals
+	// follow, scaled to a mean of Rate.
+	Trace *Trace
 }
 
 // DefaultWriteClass is the class that writes when the workload does not say
@@ -165,7 +168,10 @@ func (s *Spec) MeanRate(from, to sim.Time) float64 {
 // Shape returns λ(t) for the open or session arrival rate, or nil if the
 // rate is constant.
 func (s *Spec) Shape() *Shape {
-	if len(s.Changes) == 0 {
+	switch {
+	case s.Trace != nil && len(s.Trace.Points) > 0:
+		return newShape(s.Rate, s.Changes, s.Trace.knots(s.Rate))
+	case len(s.Changes) == 0:
 		return nil
 	}
 	return NewShape(s.Rate, s.Changes)
@@ -226,6 +232,9 @@ func (s *Spec) Describe() string {
 	d := fmt.Sprintf("open Poisson arrivals at %.4g req/s", s.Rate)
 	if s.Users != nil {
 		d = "open Poisson arrivals from " + s.Users.Derivation()
+	}
+	if tr := s.Trace; tr != nil {
+		d = fmt.Sprintf("open Poisson arrivals replaying trace %s (%d points, mean %.4g req/s)", tr.File, len(tr.Points), s.Rate)
 	}
 	if len(s.Changes) > 0 {
 		d += ", shaped over time"

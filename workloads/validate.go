@@ -50,6 +50,14 @@ func (s *Spec) Validate() []error {
 	if s.Model != Closed {
 		validateShape(e.In("shape"), s.Changes)
 	}
+	if s.Trace != nil {
+		s.Trace.validate(e.In("trace"))
+		for i, c := range s.Changes {
+			if c.Kind == Step || c.Kind == Ramp {
+				e.In("shape", strconv.Itoa(i)).Add("", "a trace gives the rate's level: a %s cannot change it (spikes and a diurnal cycle can multiply it)", c.Kind)
+			}
+		}
+	}
 	validateMix(e.In("mix"), s.Mix)
 	if s.Timeout < 0 || math.IsNaN(s.Timeout) {
 		e.Add("timeout", "timeout must not be negative")

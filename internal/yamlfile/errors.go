@@ -2,8 +2,11 @@ package yamlfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -62,6 +65,39 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 		e.Line, e.Col = n.Line, n.Column
 	}
 	d.errs = append(d.errs, e)
+}
+
+// MaxSideFile bounds a file a scenario refers to, such as a traffic trace.
+const MaxSideFile = 4 << 20
+
+// ReadBeside reads the file called name, relative to the scenario file's
+// directory unless absolute, for the field at n: a regular file of at most
+// MaxSideFile bytes. A problem is recorded at n.
+func (d *Decoder) ReadBeside(n *yaml.Node, name string) ([]byte, bool) {
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(d.File), name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		d.Errorf(n, "cannot read %s: %v", name, errors.Unwrap(err))
+		return nil, false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		d.Errorf(n, "%s is not a regular file", name)
+		return nil, false
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSideFile+1))
+	switch {
+	case err != nil:
+		d.Errorf(n, "cannot read %s: %v", name, err)
+		return nil, false
+	case len(data) > MaxSideFile:
+		d.Errorf(n, "%s is larger than %d MiB", name, MaxSideFile>>20)
+		return nil, false
+	}
+	return data, true
 }
 
 // Failed reports whether any error has been recorded.

@@ -173,3 +173,25 @@ func TestTraceFile(t *testing.T) {
 		t.Errorf("a step on a trace: %v", err)
 	}
 }
+
+// TestAutoscaleErrors checks that each mistake in an autoscaler's settings
+// is one error, at its field.
+func TestAutoscaleErrors(t *testing.T) {
+	const head = "name: a\nworkload: {rate: 10}\nentry: app\nnodes:\n  app: {kind: service, service_time: 1ms, "
+	for _, c := range []struct{ node, want string }{
+		{"autoscale: {min: 5, max: 2, target: 60%}}", "v.yaml:5:68: autoscale max (2) must be at least min (5)"},
+		{"autoscale: {min: 1, max: 4, target: 150%}}", "v.yaml:5:79: node app autoscale target: 150 is not between 0 and 1"},
+		{"instances: 9, autoscale: {min: 1, max: 4, target: 60%}}", "v.yaml:5:54: instances (9) must be within the autoscaler's min and max (1 to 4)"},
+		{"autoscale: {min: 1, max: 4}}", "v.yaml:5:54: node app autoscale needs a target for its metric"},
+		{"autoscale: {min: 1, max: 4, target: 60%, metric: cpu}}", `v.yaml:5:92: unknown metric "cpu"`},
+		{"autoscale: {policy: step, min: 1, max: 4, target: 60%, steps: [{above: 70%, add: 1}]}}", "v.yaml:5:85: target goes with policy: target"},
+		{"autoscale: {policy: step, min: 1, max: 4, steps: [{above: 70%}]}}", "v.yaml:5:93: a step is {above: THRESHOLD, add: N} or {below: THRESHOLD, remove: N}"},
+		{"autoscale: {min: 1, max: 4, target: 60%, schedule: [{at: 1h}]}}", "v.yaml:5:95: a schedule entry sets min, max or both"},
+		{"autoscale: {min: 1, max: 4, target: 60%, interval: 1ms}}", "v.yaml:5:94: autoscale interval must be at least 1s"},
+	} {
+		_, err := scenarios.Parse("v.yaml", []byte(head+c.node+"\n"))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s:\n%v\nwant exactly one error, starting:\n%s", c.node, err, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package topology
 import (
 	"math"
 	"slices"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -43,6 +44,41 @@ type Autoscale struct {
 	// the larger of the two (HPA's default policies, selectPolicy: Max).
 	ScaleUpPercent   float64
 	ScaleUpInstances int
+
+	// Policy is PolicyTarget (the HPA's rule, above) or PolicyStep: the
+	// step scaling of AWS Auto Scaling, where a metric beyond a threshold
+	// adds or removes a fixed number of instances, and after a change
+	// nothing changes for Cooldown seconds (default 300s, AWS's default).
+	Policy   string
+	Steps    []ScaleStep
+	Cooldown float64
+	// Schedule changes Min and Max at times, as scheduled actions do
+	// (AWS Auto Scaling, KEDA's cron scaler): the fleet is brought within
+	// the new bounds at once.
+	Schedule []ScheduledBounds
+}
+
+// Scaling policies.
+const (
+	PolicyTarget = "target"
+	PolicyStep   = "step"
+)
+
+// ScaleStep is one step of a step policy: when the metric is above Above,
+// add Add instances; when below Below, remove Remove. Of the steps that
+// apply, the farthest threshold wins.
+type ScaleStep struct {
+	Above, Below float64
+	IsAbove      bool
+	Add, Remove  int
+}
+
+// ScheduledBounds sets the autoscaler's bounds at a time (seconds since
+// the start), and again every Every seconds if Every is positive. A Min or
+// Max of 0 leaves that bound as it is.
+type ScheduledBounds struct {
+	At, Every float64
+	Min, Max  int
 }
 
 // Autoscaler metrics.
@@ -75,11 +111,26 @@ func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale 
 		MetricWindow: DefaultMetricWindow, ScaleDownStabilization: DefaultScaleDownWindow, BootTime: DefaultBootTime,
 		ScaleUpPercent: DefaultScaleUpPercent, ScaleUpInstances: DefaultScaleUpInstances}
 	m, ok := d.Mapping(n, what+" autoscale", "min", "max", "metric", "target", "tolerance", "interval",
-		"metric_window", "scale_up", "scale_down", "boot_time")
+		"metric_window", "scale_up", "scale_down", "boot_time", "policy", "steps", "cooldown", "schedule")
 	if !ok {
 		return a
 	}
 	what += " autoscale"
+	a.Policy = PolicyTarget
+	if m.Has("policy") {
+		a.Policy = d.OneOf(m.Get("policy"), "policy", PolicyTarget, PolicyStep)
+	}
+	if a.Policy == PolicyStep {
+		return decodeStepPolicy(d, m, a, what)
+	}
+	for _, k := range []string{"steps", "cooldown"} {
+		if m.Has(k) {
+			d.Errorf(m.Key(k), "%s goes with policy: step", k)
+		}
+	}
+	if m.Has("schedule") {
+		a.Schedule = decodeSchedule(d, m.Get("schedule"), what)
+	}
 	if m.Has("min") {
 		a.Min, _ = d.Int(m.Get("min"), what+" min", 1)
 	} else {
@@ -91,7 +142,9 @@ func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale 
 		d.Errorf(m.Node, "%s needs max (instances)", what)
 	}
 	if m.Has("metric") {
-		a.Metric = d.OneOf(m.Get("metric"), "metric", AutoscaleMetrics...)
+		if v := d.OneOf(m.Get("metric"), "metric", AutoscaleMetrics...); v != "" {
+			a.Metric = v
+		}
 	}
 	if m.Has("target") {
 		if a.Metric == MetricUtilization {
@@ -131,6 +184,110 @@ func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale 
 	return a
 }
 
+// decodeStepPolicy reads the fields of a step policy.
+func decodeStepPolicy(d *yamlfile.Decoder, m yamlfile.Map, a *Autoscale, what string) *Autoscale {
+	a.Interval, a.MetricWindow, a.Cooldown = 60, 60, DefaultCooldown // CloudWatch's one-minute period
+	for _, k := range []string{"target", "tolerance", "scale_up", "scale_down"} {
+		if m.Has(k) {
+			d.Errorf(m.Key(k), "%s goes with policy: target; a step policy has steps", k)
+		}
+	}
+	if m.Has("min") {
+		a.Min, _ = d.Int(m.Get("min"), what+" min", 1)
+	}
+	if m.Has("max") {
+		a.Max, _ = d.Int(m.Get("max"), what+" max", 1)
+	}
+	if !m.Has("min") || !m.Has("max") {
+		d.Errorf(m.Node, "%s needs min and max (instances)", what)
+	}
+	if m.Has("metric") {
+		if v := d.OneOf(m.Get("metric"), "metric", AutoscaleMetrics...); v != "" {
+			a.Metric = v
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   *float64
+	}{{"interval", &a.Interval}, {"metric_window", &a.MetricWindow}, {"boot_time", &a.BootTime}, {"cooldown", &a.Cooldown}} {
+		if m.Has(f.key) {
+			*f.v, _ = d.Duration(m.Get(f.key), what+" "+f.key)
+		}
+	}
+	if !m.Has("steps") || m.Get("steps").Kind != yaml.SequenceNode {
+		d.Errorf(m.Node, "%s with policy: step needs steps, e.g. [{above: 70%%, add: 2}, {below: 30%%, remove: 1}]", what)
+	} else {
+		for _, item := range m.Get("steps").Content {
+			sm, ok := d.Mapping(item, what+" step", "above", "below", "add", "remove")
+			if !ok {
+				continue
+			}
+			var st ScaleStep
+			threshold := func(key string) float64 {
+				if a.Metric == MetricUtilization {
+					v, _ := d.Fraction(sm.Get(key), what+" step "+key)
+					return v
+				}
+				v, _ := d.Float(sm.Get(key))
+				return v
+			}
+			switch {
+			case sm.Has("above") && sm.Has("add") && !sm.Has("below") && !sm.Has("remove"):
+				st.IsAbove, st.Above = true, threshold("above")
+				st.Add, _ = d.Int(sm.Get("add"), what+" step add", 1)
+			case sm.Has("below") && sm.Has("remove") && !sm.Has("above") && !sm.Has("add"):
+				st.Below = threshold("below")
+				st.Remove, _ = d.Int(sm.Get("remove"), what+" step remove", 1)
+			default:
+				d.Errorf(item, "a step is {above: THRESHOLD, add: N} or {below: THRESHOLD, remove: N}")
+			}
+			a.Steps = append(a.Steps, st)
+		}
+	}
+	if m.Has("schedule") {
+		a.Schedule = decodeSchedule(d, m.Get("schedule"), what)
+	}
+	return a
+}
+
+// DefaultCooldown is a step policy's cooldown: AWS Auto Scaling's default.
+const DefaultCooldown = 300.0
+
+// decodeSchedule reads scheduled bounds: [{at: 8h, min: 10}, {at: 20h, min: 2, every: 1d}].
+func decodeSchedule(d *yamlfile.Decoder, n *yaml.Node, what string) []ScheduledBounds {
+	if n.Kind != yaml.SequenceNode {
+		d.Errorf(n, "%s schedule must be a list, e.g. [{at: 8h, min: 10}]", what)
+		return nil
+	}
+	var out []ScheduledBounds
+	for _, item := range n.Content {
+		sm, ok := d.Mapping(item, what+" schedule entry", "at", "every", "min", "max")
+		if !ok {
+			continue
+		}
+		var b ScheduledBounds
+		if sm.Has("at") {
+			b.At, _ = d.Duration(sm.Get("at"), "schedule at")
+		} else {
+			d.Errorf(item, "a schedule entry needs at: the time it takes effect")
+		}
+		if sm.Has("every") {
+			b.Every, _ = d.Duration(sm.Get("every"), "schedule every")
+		}
+		if sm.Has("min") {
+			b.Min, _ = d.Int(sm.Get("min"), what+" schedule min", 1)
+		}
+		if sm.Has("max") {
+			b.Max, _ = d.Int(sm.Get("max"), what+" schedule max", 1)
+		}
+		if !sm.Has("min") && !sm.Has("max") {
+			d.Errorf(item, "a schedule entry sets min, max or both")
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 // validate records what is wrong with the autoscaler of a service; e is
 // the service's, and instances its initial instances.
 func (a *Autoscale) validate(node field.Errors, instances int) {
@@ -148,11 +305,28 @@ func (a *Autoscale) validate(node field.Errors, instances int) {
 	if !slices.Contains(AutoscaleMetrics, a.Metric) {
 		e.Add("metric", "unknown autoscale metric %q", a.Metric)
 	}
-	if !(a.Target > 0) || math.IsInf(a.Target, 0) || (a.Metric == MetricUtilization && a.Target > 1) {
-		e.Add("target", "autoscale target must be positive (a utilization at most 100%%), got %g", a.Target)
+	if a.Policy == PolicyStep {
+		a.validateSteps(e)
+	} else {
+		if !(a.Target > 0) || math.IsInf(a.Target, 0) || (a.Metric == MetricUtilization && a.Target > 1) {
+			e.Add("target", "autoscale target must be positive (a utilization at most 100%%), got %g", a.Target)
+		}
+		if !(a.Tolerance >= 0 && a.Tolerance < 1) {
+			e.Add("tolerance", "autoscale tolerance must be from 0 to below 100%%, got %g", a.Tolerance)
+		}
 	}
-	if !(a.Tolerance >= 0 && a.Tolerance < 1) {
-		e.Add("tolerance", "autoscale tolerance must be from 0 to below 100%%, got %g", a.Tolerance)
+	for i, b := range a.Schedule {
+		se := e.In("schedule", strconv.Itoa(i))
+		switch {
+		case !(b.At >= 0) || math.IsInf(b.At, 0):
+			se.Add("at", "a schedule entry's time must be 0 or more")
+		case b.Every != 0 && (!(b.Every >= MinScaleInterval) || math.IsInf(b.Every, 0)):
+			se.Add("every", "a schedule entry repeats every %s or more", units.FormatDuration(MinScaleInterval))
+		case b.Min > 0 && b.Max > 0 && b.Max < b.Min:
+			se.Add("max", "a schedule entry's max (%d) is below its min (%d)", b.Max, b.Min)
+		case b.Min > MaxInstances || b.Max > MaxInstances:
+			se.Add("", "a schedule entry's bounds are at most %d instances", MaxInstances)
+		}
 	}
 	if !(a.Interval >= MinScaleInterval) || math.IsInf(a.Interval, 0) {
 		e.Add("interval", "autoscale interval must be at least %s", units.FormatDuration(MinScaleInterval))
@@ -165,8 +339,28 @@ func (a *Autoscale) validate(node field.Errors, instances int) {
 			e.Add(f.key, "autoscale %s must be a duration of 0 or more", f.key)
 		}
 	}
-	if !(a.ScaleUpPercent >= 0) || a.ScaleUpInstances < 0 || (a.ScaleUpPercent == 0 && a.ScaleUpInstances == 0) {
+	if a.Policy != PolicyStep && (!(a.ScaleUpPercent >= 0) || a.ScaleUpInstances < 0 || (a.ScaleUpPercent == 0 && a.ScaleUpInstances == 0)) {
 		e.Add("scale_up", "autoscale scale_up must allow some growth: max_percent or max_instances above 0")
+	}
+}
+
+// validateSteps checks a step policy's steps.
+func (a *Autoscale) validateSteps(e field.Errors) {
+	if len(a.Steps) == 0 {
+		e.Add("steps", "a step policy needs at least one step")
+	}
+	for i, st := range a.Steps {
+		se := e.In("steps", strconv.Itoa(i))
+		v := st.Below
+		if st.IsAbove {
+			v = st.Above
+		}
+		if !(v >= 0) || math.IsInf(v, 0) {
+			se.Add("", "a step's threshold must be 0 or more")
+		}
+		if !(a.Cooldown >= 0) || math.IsInf(a.Cooldown, 0) {
+			e.Add("cooldown", "cooldown must be a duration of 0 or more")
+		}
 	}
 }
 
@@ -179,8 +373,11 @@ type ScalingEvent struct {
 	Time float64 `json:"time"` // seconds since the run started
 	From int     `json:"from"`
 	To   int     `json:"to"`
+	// Cause is "metric" (the rule) or "schedule" (new bounds).
+	Cause string `json:"cause"`
 	// Metric is the metric's value per ready instance, averaged over the
-	// metric window, that led to the change.
+	// metric window, that led to the change (the last measured, for a
+	// schedule).
 	Metric float64 `json:"metric"`
 }
 
@@ -237,6 +434,11 @@ type autoscaler struct {
 	evals  []Evaluation
 	// In the measurement window: the fewest and most instances.
 	min, max int
+	// lo and hi are the bounds in force (a schedule changes them);
+	// coolUntil ends a step policy's cooldown; last is the last metric.
+	lo, hi    int
+	coolUntil sim.Time
+	last      float64
 }
 
 type scaleSnapshot struct {
@@ -254,10 +456,14 @@ type scaleRecommendation struct {
 const (
 	opEvaluate = iota
 	opBooted
+	opSchedule
 )
 
 func newAutoscaler(net *Network, st *station, spec *Autoscale) *autoscaler {
-	a := &autoscaler{spec: spec, st: st, net: net, min: len(st.insts), max: len(st.insts)}
+	a := &autoscaler{spec: spec, st: st, net: net, min: len(st.insts), max: len(st.insts), lo: spec.Min, hi: spec.Max}
+	for i, b := range spec.Schedule {
+		net.k.At(sim.Time(b.At), a, opSchedule, i)
+	}
 	a.snaps = append(a.snaps, scaleSnapshot{})
 	// The fleet ran at its initial size before the run began: that is the
 	// recommendation the first scale-down must outlast.
@@ -274,6 +480,21 @@ func (a *autoscaler) Handle(now sim.Time, op int, data any) {
 	case opEvaluate:
 		a.evaluate(now)
 		a.net.k.At(now+sim.Time(a.spec.Interval), a, opEvaluate, nil)
+	case opSchedule:
+		b := a.spec.Schedule[data.(int)]
+		if b.Min > 0 {
+			a.lo = b.Min
+		}
+		if b.Max > 0 {
+			a.hi = b.Max
+		}
+		a.lo = min(a.lo, a.hi)
+		ready, booting := a.st.counts()
+		current := ready + booting
+		a.apply(now, current, min(max(current, a.lo), a.hi), a.last, "schedule")
+		if b.Every > 0 {
+			a.net.k.At(now+sim.Time(b.Every), a, opSchedule, data)
+		}
 	}
 }
 
@@ -306,6 +527,16 @@ func (a *autoscaler) evaluate(now sim.Time) {
 		perInstance = snap.outstanding - from.outstanding
 	}
 	metric := perInstance / live
+	a.last = metric
+	if a.spec.Policy == PolicyStep {
+		desired := a.step(now, metric, current)
+		a.record(Evaluation{Time: float64(now), Metric: metric, Measured: true, Ready: ready, Booting: booting, Desired: desired})
+		if desired != current {
+			a.coolUntil = now + sim.Time(a.spec.Cooldown)
+		}
+		a.apply(now, current, desired, metric, "metric")
+		return
+	}
 	desired := current
 	ratio := metric / a.spec.Target
 	if math.Abs(ratio-1) > a.spec.Tolerance {
@@ -320,7 +551,7 @@ func (a *autoscaler) evaluate(now sim.Time) {
 			}
 		}
 	}
-	desired = min(max(desired, a.spec.Min), a.spec.Max)
+	desired = min(max(desired, a.lo), a.hi)
 	a.recs = append(a.recs, scaleRecommendation{now, desired})
 	keep := 0
 	for keep < len(a.recs) && a.recs[keep].at < now-sim.Time(a.spec.ScaleDownStabilization) {
@@ -337,12 +568,44 @@ func (a *autoscaler) evaluate(now sim.Time) {
 		}
 	}
 	a.record(Evaluation{Time: float64(now), Metric: metric, Measured: true, Ready: ready, Booting: booting, Desired: desired})
+	a.apply(now, current, desired, metric, "metric")
+}
+
+// step is a step policy's decision: during a cooldown none; otherwise the
+// step with the highest threshold the metric is above adds, or else the
+// one with the lowest threshold it is below removes; within the bounds.
+func (a *autoscaler) step(now sim.Time, metric float64, current int) int {
+	if now < a.coolUntil {
+		return current
+	}
+	var up, down *ScaleStep
+	for i := range a.spec.Steps {
+		st := &a.spec.Steps[i]
+		switch {
+		case st.IsAbove && metric > st.Above && (up == nil || st.Above > up.Above):
+			up = st
+		case !st.IsAbove && metric < st.Below && (down == nil || st.Below < down.Below):
+			down = st
+		}
+	}
+	desired := current
+	switch {
+	case up != nil:
+		desired = current + up.Add
+	case down != nil:
+		desired = current - down.Remove
+	}
+	return min(max(desired, a.lo), a.hi)
+}
+
+// apply changes the instances from current to desired at now.
+func (a *autoscaler) apply(now sim.Time, current, desired int, metric float64, cause string) {
 	if desired == current {
 		return
 	}
 	a.count++
 	if len(a.events) < maxScalingEventsReported {
-		a.events = append(a.events, ScalingEvent{Time: float64(now), From: current, To: desired, Metric: metric})
+		a.events = append(a.events, ScalingEvent{Time: float64(now), From: current, To: desired, Cause: cause, Metric: metric})
 	}
 	if desired > current {
 		for range desired - current {

@@ -203,7 +203,7 @@ func decodeUsers(d *yamlfile.Decoder, m yamlfile.Map) *UsersModel {
 //   - spike: {at: 15m, for: 30s, factor: 5}  # or rate: 900
 func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 	if n.Kind != yaml.SequenceNode {
-		d.Errorf(n, "shape must be a list of step, ramp and spike entries")
+		d.Errorf(n, "shape must be a list of step, ramp, spike and diurnal entries")
 		return nil
 	}
 	var out []ShapeChange

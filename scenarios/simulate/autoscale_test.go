@@ -243,3 +243,57 @@ func appNode(t *testing.T, rep *simulate.Report) *simulate.NodeReport {
 	t.Fatal("no node app")
 	return nil
 }
+
+// TestStepPolicy checks AWS-style step scaling on the 1×→4× step: each
+// change adds the step of the farthest threshold crossed (the saturated
+// instance is above 90%: +3), and after each change nothing changes for
+// the cooldown; at 50% on 4 instances, no step applies.
+func TestStepPolicy(t *testing.T) {
+	text := strings.Replace(hpaStep, "autoscale: {min: 1, max: 20, metric: utilization, target: 60%, boot_time: 60s}",
+		"autoscale: {policy: step, min: 1, max: 20, metric: utilization, boot_time: 60s, cooldown: 120s, steps: [{above: 70%, add: 1}, {above: 90%, add: 3}, {below: 20%, remove: 1}]}", 1)
+	rep := runText(t, text)
+	sc := appNode(t, rep).Scaling
+	if len(sc.Events) == 0 {
+		t.Fatalf("no event, want a scale-out after the step")
+	}
+	for i, e := range sc.Events {
+		want := 0
+		switch {
+		case e.Metric > 0.9:
+			want = 3
+		case e.Metric > 0.7:
+			want = 1
+		case e.Metric < 0.2:
+			want = -1
+		}
+		if e.Cause != "metric" || e.To-e.From != want {
+			t.Errorf("event %+v: want a change of %d", e, want)
+		}
+		if i > 0 && e.Time-sc.Events[i-1].Time < 120 {
+			t.Errorf("event at %gs within the cooldown of the one at %gs", e.Time, sc.Events[i-1].Time)
+		}
+	}
+	if first := sc.Events[0]; first.Time <= 300 || first.Time > 360 || first.To != 4 {
+		t.Errorf("first event %+v, want 1 → 4 within the minute after the step at 300 s", first)
+	}
+}
+
+// TestScheduledBounds checks scheduled bounds: a new min at 2m brings the
+// fleet up at once, and when it is lifted at 10m the rule scales down after
+// its stabilization.
+func TestScheduledBounds(t *testing.T) {
+	text := strings.Replace(hpaStep, "boot_time: 60s}", "boot_time: 60s, schedule: [{at: 2m, min: 6}, {at: 4m, min: 1}]}", 1)
+	text = strings.Replace(text, "rate: 800", "rate: 200", 1) // no change of load
+	rep := runText(t, text)
+	sc := appNode(t, rep).Scaling
+	if len(sc.Events) < 2 {
+		t.Fatalf("events %+v", sc.Events)
+	}
+	up, down := sc.Events[0], sc.Events[1]
+	if up.Time != 120 || up.From != 1 || up.To != 6 || up.Cause != "schedule" {
+		t.Errorf("first event %+v, want 1 → 6 by the schedule at 120 s", up)
+	}
+	if down.Cause != "metric" || down.Time < 240+300 || down.To >= 6 {
+		t.Errorf("second event %+v, want a scale-down by the rule after 4m + the 5m stabilization", down)
+	}
+}

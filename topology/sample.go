@@ -12,8 +12,10 @@ type NodeSample struct {
 	// started that do not yet.
 	Instances, Booting int
 	// Billed is the time-average number of instances running (booting
-	// and draining included), which instance prices charge for.
-	Billed float64
+	// and draining included), which instance prices charge for; Ready
+	// those of them booted (taking work or draining), whose workers
+	// Utilization is a share of.
+	Billed, Ready float64
 	// Utilization is the time-average share of workers busy.
 	Utilization float64
 	// OfferedLoad is arrivals per second × mean worker holding time ÷
@@ -48,11 +50,13 @@ func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
 			s.Booting += st.bootingCount
 			if st.scaler != nil {
 				s.Billed += f.billed.Mean(now)
+				s.Ready += f.live.Mean(now)
 				capacity += float64(float64(st.workers) * f.live.Mean(now))
 				f.billed.Reset(now)
 				f.live.Reset(now)
 			} else {
 				s.Billed += float64(len(st.insts))
+				s.Ready += float64(len(st.insts))
 				capacity += float64(st.capacity())
 			}
 			busy += f.busy.Mean(now)

@@ -113,6 +113,35 @@ func TestHPAReplay(t *testing.T) {
 	}
 }
 
+// TestHPAMetricFromSeries checks the autoscaler's inputs against the
+// time series: sampled every 15 s, aligned with the evaluations, the
+// utilization over each evaluation's one-minute window is the time series'
+// utilization of its four windows, weighted by their ready instances.
+func TestHPAMetricFromSeries(t *testing.T) {
+	rep := runText(t, hpaStep)
+	sc, sr := appNode(t, rep).Scaling, rep.Series
+	checked := 0
+	for _, e := range sc.Evaluations {
+		end := int(math.Round(e.Time / sr.Every)) // windows before the evaluation
+		if end < 4 || end > len(sr.Samples) {
+			continue
+		}
+		var busy, ready float64
+		for _, smp := range sr.Samples[end-4 : end] {
+			n := smp.Nodes[0]
+			busy += n.Utilization * n.Ready * smp.Duration
+			ready += n.Ready * smp.Duration
+		}
+		if got := busy / ready; math.Abs(got-e.Metric) > 1e-9 {
+			t.Fatalf("at %gs the autoscaler saw utilization %.12g, the time series gives %.12g", e.Time, e.Metric, got)
+		}
+		checked++
+	}
+	if checked < 70 {
+		t.Errorf("checked %d evaluations, want all but the first few", checked)
+	}
+}
+
 // TestHPACatchesAStep checks a step from 200/s to 800/s on one instance:
 // the autoscaler has the capacity it needs (4 instances at 60%) within what
 // the rule predicts: the metric window, then, per doubling, an interval to

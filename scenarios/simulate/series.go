@@ -70,8 +70,11 @@ type Sample struct {
 type NodeSample struct {
 	Name string `json:"name"`
 	// Instances take work at the end of the window; Booting do not yet.
-	Instances   int     `json:"instances"`
-	Booting     int     `json:"booting"`
+	Instances int `json:"instances"`
+	Booting   int `json:"booting"`
+	// Ready is the time-average number of instances booted (taking work
+	// or draining), whose workers Utilization is a share of.
+	Ready       float64 `json:"ready"`
 	Utilization float64 `json:"utilization"`
 	OfferedLoad float64 `json:"offered_load"`
 	QueueLength float64 `json:"queue_length"`
@@ -174,7 +177,7 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	smp.Violated = sp.violated(w)
 	billed := map[string]float64{}
 	for _, ns := range r.net.Sample(d, now) {
-		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Booting: ns.Booting, Utilization: ns.Utilization,
+		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Booting: ns.Booting, Ready: ns.Ready, Utilization: ns.Utilization,
 			OfferedLoad: ns.OfferedLoad, QueueLength: ns.QueueLength, Throughput: ns.Throughput, Rejected: ns.Rejected})
 		billed[ns.Name] = ns.Billed
 	}
@@ -323,6 +326,7 @@ func (s *Series) WriteCSV(w io.Writer) error {
 		for _, n := range smp.Nodes {
 			row(n.Name, "instances", float64(n.Instances))
 			row(n.Name, "booting", float64(n.Booting))
+			row(n.Name, "ready", n.Ready)
 			row(n.Name, "utilization", n.Utilization)
 			row(n.Name, "offered_load", n.OfferedLoad)
 			row(n.Name, "queue_length", n.QueueLength)

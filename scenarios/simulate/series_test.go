@@ -131,9 +131,9 @@ func TestSeriesCSV(t *testing.T) {
 	if strings.Join(rows[0], ",") != "time,node,metric,value" {
 		t.Fatalf("header %v", rows[0])
 	}
-	// Six windows, each with 13 system rows and 7 for the app.
-	if len(rows) != 1+6*(13+7) {
-		t.Fatalf("%d rows, want %d", len(rows), 1+6*(13+7))
+	// Six windows, each with 13 system rows and 8 for the app.
+	if len(rows) != 1+6*(13+8) {
+		t.Fatalf("%d rows, want %d", len(rows), 1+6*(13+8))
 	}
 	if got := strings.Join(rows[1+13], ","); got != "0,app,instances,1" {
 		t.Errorf("first node row %q", got)

@@ -38,7 +38,7 @@ type Autoscale struct {
 	Target    float64
 	Tolerance float64
 	// Interval, MetricWindow, ScaleDownStabilization and BootTime are in
-	// seconds.
+	// seconds; a MetricWindow shorter than Interval is one interval.
 	Interval, MetricWindow, ScaleDownStabilization, BootTime float64
 	// ScaleUpPercent and ScaleUpInstances bound a scale-up per interval:
 	// the larger of the two (HPA's default policies, selectPolicy: Max).
@@ -502,8 +502,11 @@ func (a *autoscaler) Handle(now sim.Time, op int, data any) {
 func (a *autoscaler) evaluate(now sim.Time) {
 	snap := a.st.snapshot(now)
 	a.snaps = append(a.snaps, snap)
+	// The window reaches back to the latest snapshot at or before
+	// now − metric_window, and at least to the last evaluation.
+	window := sim.Time(max(a.spec.MetricWindow, a.spec.Interval))
 	first := 0
-	for first < len(a.snaps)-1 && a.snaps[first+1].at <= now-sim.Time(a.spec.MetricWindow) {
+	for first < len(a.snaps)-1 && a.snaps[first+1].at <= now-window {
 		first++
 	}
 	a.snaps = a.snaps[first:]
@@ -564,8 +567,9 @@ func (a *autoscaler) evaluate(now sim.Time) {
 		desired = min(desired, limit)
 	case desired < current:
 		for _, r := range a.recs {
-			desired = max(desired, r.desired) // the highest in the window wins
+			desired = max(desired, r.desired) // the highest in the window wins,
 		}
+		desired = min(desired, current) // but stabilizing never scales up
 	}
 	a.record(Evaluation{Time: float64(now), Metric: metric, Measured: true, Ready: ready, Booting: booting, Desired: desired})
 	a.apply(now, current, desired, metric, "metric")
@@ -736,4 +740,15 @@ func (st *station) retire(inst *instance, now sim.Time) {
 		st.drainingCount--
 		st.setInstances(now)
 	}
+}
+
+// Autoscaled says some node of the topology changes its instances over
+// time.
+func (t *Topology) Autoscaled() bool {
+	for _, n := range t.Nodes {
+		if s, ok := n.Spec.(*Service); ok && s.Autoscale != nil {
+			return true
+		}
+	}
+	return false
 }

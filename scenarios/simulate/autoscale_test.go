@@ -71,9 +71,14 @@ func (h *hpaReplay) decide(e topology.Evaluation) int {
 		return min(rec, pods+step)
 	}
 	if rec < pods {
+		// The HPA brings the current count within [up, down], the lowest
+		// recommendation of the (empty) scale-up window and the highest
+		// of the scale-down window: it only ever lowers it.
+		down := rec
 		for _, r := range h.history {
-			rec = max(rec, r.rec)
+			down = max(down, r.rec)
 		}
+		return min(pods, down)
 	}
 	return rec
 }

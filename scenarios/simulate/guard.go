@@ -24,9 +24,10 @@ import (
 //   - overload: an open system at a constant rate whose requests in the
 //     system grow with the arrivals, instead of settling, is stopped as
 //     overloaded. The verdict comes from growth, not from a count a legal
-//     scenario could reach. A rate that changes over time may overload the
-//     system for a while and let it recover, which is what its time series
-//     is for: it runs on, within the memory and event budgets.
+//     scenario could reach. A rate that changes over time, or an
+//     autoscaler, may overload the system for a while and let it recover,
+//     which is what its time series is for: it runs on, within the memory
+//     and event budgets.
 
 // heapPerLiveByte is the heap a byte of live data may take: at the default
 // GOGC=100 the collector starts a cycle when the heap reaches twice the
@@ -74,7 +75,7 @@ func (g *guard) startWindow(sent int64, inFlight int) {
 
 func newGuard(s *scenarios.Scenario) (*guard, error) {
 	g := &guard{budget: s.Run.MemoryBudget(), maxEvents: s.Run.EventBudget(),
-		judgeGrowth: s.Workload.Model != workloads.Closed && s.Workload.Shape() == nil}
+		judgeGrowth: s.Workload.Model != workloads.Closed && s.Workload.Shape() == nil && !s.Topology.Autoscaled()}
 	parts := map[string]float64{"the workload's users": s.Workload.Footprint()}
 	for _, n := range s.Topology.Nodes {
 		parts[n.Kind().Name+" "+n.Name] = n.Spec.Footprint(s.Workload.KeyCount())

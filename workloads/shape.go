@@ -23,6 +23,11 @@ type Shape struct {
 // Day is the period of the daily cycle, in seconds.
 const Day = 86400.0
 
+// cycleStep is the longest piece of time on which Next bounds the daily
+// cycle by one value: its bound is then at most a·2π·900/86400 ≈ 6.5% of
+// the amplitude above the cycle.
+const cycleStep = 900
+
 type knot struct {
 	at   sim.Time
 	rate float64
@@ -173,12 +178,23 @@ func (s *Shape) ends(t, end sim.Time) (a, b float64) {
 // Quarterly 26(3), 1979) with a separate bound on each linear segment: a
 // candidate that overshoots its segment restarts at the segment's end, which
 // the memoryless property allows. It returns sim.Forever if λ stays 0.
+//
+// With a daily cycle the segments are cut into pieces of at most cycleStep,
+// on each of which the cycle is bounded by its value at the start plus its
+// largest slope (a·2π/day) times the piece's length: most candidates are
+// then accepted, and the cycle is computed about once per arrival.
 func (s *Shape) Next(t sim.Time, r *rand.Rand) sim.Time {
 	for {
 		end := s.segmentEnd(t)
+		cyc := 1.0
+		if s.amplitude > 0 {
+			end = min(end, t+cycleStep)
+			slope := float64(s.amplitude*2*math.Pi) / Day
+			cyc = min(1+s.amplitude, s.cycle(t)+float64(slope*float64(end-t)))
+		}
 		a, b := s.ends(t, end)
-		// The level is linear on the segment; the cycle is at most 1 + a.
-		m := float64(math.Max(a, b) * (1 + s.amplitude))
+		// The level is linear on the piece; the cycle is at most cyc.
+		m := float64(math.Max(a, b) * cyc)
 		if m <= 0 {
 			if end == sim.Forever {
 				return sim.Forever

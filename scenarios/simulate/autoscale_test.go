@@ -331,3 +331,34 @@ func TestScheduledBounds(t *testing.T) {
 		t.Errorf("second event %+v, want a scale-down by the rule after 4m + the 5m stabilization", down)
 	}
 }
+
+// TestHPANoFlapping checks constant load at 70% of the target on 10
+// instances, where the recommendation sits on ceil(7.0): noise makes it 7
+// or 8, so the count may come down in two steps, but it only comes down,
+// and after settling (by 15 minutes) it does not change again.
+func TestHPANoFlapping(t *testing.T) {
+	rep := runText(t, `name: flap
+workload: {rate: 1680}
+entry: app
+nodes:
+  app:
+    kind: service
+    instances: 10
+    workers: 4
+    service_time: {dist: exponential, mean: 10ms}
+    autoscale: {min: 2, max: 20, metric: utilization, target: 60%}
+run: {warmup: 0s, duration: 1h}
+`)
+	sc := appNode(t, rep).Scaling
+	if len(sc.Events) == 0 || len(sc.Events) > 3 {
+		t.Fatalf("events %+v, want one to three scale-downs", sc.Events)
+	}
+	for _, e := range sc.Events {
+		if e.To >= e.From || e.Time > 900 {
+			t.Errorf("event %+v: want only scale-downs, all before 15 minutes", e)
+		}
+	}
+	if last := sc.Events[len(sc.Events)-1].To; last < 7 || last > 8 {
+		t.Errorf("settled at %d instances, want 7 or 8", last)
+	}
+}

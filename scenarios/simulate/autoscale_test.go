@@ -87,7 +87,11 @@ func (h *hpaReplay) decide(e topology.Evaluation) int {
 // the replay: the same count at every evaluation, and a scaling event
 // exactly where the count changed.
 func TestHPAReplay(t *testing.T) {
-	for _, text := range []string{hpaStep, hpaDiurnal} {
+	texts := []string{hpaStep, hpaDiurnal}
+	if testing.Short() {
+		texts = texts[:1] // a simulated day is slow under emulation
+	}
+	for _, text := range texts {
 		rep := runText(t, text)
 		sc := appNode(t, rep).Scaling
 		spec := sc.Spec
@@ -237,6 +241,9 @@ run: {warmup: 0s, duration: 1d, sample: 5m}
 // that the instances follow the cycle, and that the violation time is
 // reported.
 func TestHPADiurnalCost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two simulated days")
+	}
 	rep := runText(t, hpaDiurnal)
 	sc := appNode(t, rep).Scaling
 	const peakFleet = 54
@@ -337,6 +344,9 @@ func TestScheduledBounds(t *testing.T) {
 // or 8, so the count may come down in two steps, but it only comes down,
 // and after settling (by 15 minutes) it does not change again.
 func TestHPANoFlapping(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an hour at 1680 requests a second")
+	}
 	rep := runText(t, `name: flap
 workload: {rate: 1680}
 entry: app

@@ -90,6 +90,17 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 	return g, nil
 }
 
+// reserve adds what part will hold by the end of the run to the fixed
+// needs, refusing the run if they no longer fit the budget.
+func (g *guard) reserve(part string, bytes float64) error {
+	g.fixed += bytes
+	if heapPerLiveByte*g.fixed > g.budget {
+		return scenarios.Invalid(fmt.Errorf("simulate: with %s (about %s) the run holds about %s before a single request, a heap of up to %s, more than the memory budget of %s: raise run.max_memory (or --max-memory)",
+			part, units.FormatBytes(bytes), units.FormatBytes(g.fixed), units.FormatBytes(heapPerLiveByte*g.fixed), units.FormatBytes(g.budget)))
+	}
+	return nil
+}
+
 // largest names the n largest parts with their sizes, largest first.
 func largest(parts map[string]float64, n int) string {
 	names := make([]string, 0, len(parts))

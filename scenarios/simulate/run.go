@@ -83,6 +83,11 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	}
 	r.end = end
 	r.smp = newSampler(s, end)
+	if r.smp != nil {
+		if err := g.reserve("the time series", r.smp.footprint(end)); err != nil {
+			return nil, err
+		}
+	}
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),

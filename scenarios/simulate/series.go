@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
@@ -16,8 +17,20 @@ import (
 
 // MaxSamples bounds the windows of a time series: a run longer than
 // MaxSamples windows of the asked length is sampled over longer windows (a
-// whole multiple of the asked one), and the series says so.
-const MaxSamples = 1000
+// whole multiple of the asked one), and the series says so. With many
+// nodes the windows are fewer still, so that windows × nodes sampled stay
+// within MaxNodeSamples (about 44 MB).
+const (
+	MaxSamples     = 1000
+	MaxNodeSamples = 500_000
+)
+
+// sampleBytes and nodeSampleBytes are about what a window of the series
+// and each node's figures in it take, for the memory budget.
+const (
+	sampleBytes     = float64(unsafe.Sizeof(Sample{})) + 5*8
+	nodeSampleBytes = float64(unsafe.Sizeof(NodeSample{}))
+)
 
 // Series is a run sampled over time: one Sample per window of Every
 // seconds, from time 0 (the warm-up included, so that a plot starts where
@@ -113,6 +126,7 @@ type sampler struct {
 	current measured
 	good    int64
 	slo     scenarios.SLO
+	nodes   int // nodes sampled in each window
 }
 
 // newSampler prepares the series of s, or returns nil for a run with no
@@ -122,14 +136,32 @@ func newSampler(s *scenarios.Scenario, end sim.Time) *sampler {
 	if every <= 0 || end == sim.Forever {
 		return nil
 	}
-	sp := &sampler{every: every, series: &Series{Every: every}, slo: s.SLO}
-	if n := math.Ceil(float64(end) / every); n > MaxSamples {
+	sp := &sampler{every: every, series: &Series{Every: every}, slo: s.SLO, nodes: sampledNodes(s)}
+	most := float64(max(1, min(MaxSamples, MaxNodeSamples/max(1, sp.nodes))))
+	if n := math.Ceil(float64(end) / every); n > most {
 		sp.series.Asked = every
-		sp.every = every * math.Ceil(n/MaxSamples)
+		sp.every = every * math.Ceil(n/most)
 		sp.series.Every = sp.every
 	}
 	sp.series.GoodputWithin = goodputBound(s.SLO)
 	return sp
+}
+
+// sampledNodes counts the nodes whose figures each window records.
+func sampledNodes(s *scenarios.Scenario) int {
+	n := 0
+	for _, node := range s.Topology.Nodes {
+		if node.Kind().Workers {
+			n++
+		}
+	}
+	return n
+}
+
+// footprint is about how many bytes the series will hold at its end.
+func (sp *sampler) footprint(end sim.Time) float64 {
+	windows := math.Ceil(float64(end) / sp.every)
+	return float64(windows * float64(sampleBytes+float64(float64(sp.nodes)*nodeSampleBytes)))
 }
 
 // goodputBound is the latency bound of the SLO's highest percentile, or 0.
@@ -285,7 +317,7 @@ func (sp *sampler) recovery(t, next float64) *float64 {
 func (s *Series) describe() string {
 	out := units.FormatCount(float64(len(s.Samples))) + " windows of " + units.FormatDuration(s.Every)
 	if s.Asked > 0 {
-		out += fmt.Sprintf(" (asked %s; longer to keep at most %d windows)", units.FormatDuration(s.Asked), MaxSamples)
+		out += fmt.Sprintf(" (asked %s; longer to keep at most %d windows, and %d node figures)", units.FormatDuration(s.Asked), MaxSamples, MaxNodeSamples)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -149,5 +150,21 @@ func TestSteadyRunsHaveNoSeries(t *testing.T) {
 	}
 	if rep := runText(t, steady, "run.sample=30s"); rep.Series == nil || len(rep.Series.Samples) != 3 {
 		t.Errorf("run.sample=30s: %+v, want three windows", rep.Series)
+	}
+}
+
+// TestSeriesBoundedByNodes checks that with many nodes the windows are
+// fewer, so that windows × nodes stay within MaxNodeSamples.
+func TestSeriesBoundedByNodes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: many\nworkload: {rate: 10}\nentry: s0\nnodes:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "  s%d: {kind: service, service_time: 1ms}\n", i)
+	}
+	b.WriteString("run: {duration: 1h, sample: 1s}\n")
+	rep := runText(t, b.String())
+	sr := rep.Series
+	if n := len(sr.Samples); n > simulate.MaxNodeSamples/2000 || sr.Asked != 1 || n*len(sr.Samples[0].Nodes) > simulate.MaxNodeSamples {
+		t.Errorf("%d windows of %d nodes (every %gs, asked %gs): want at most %d node figures", n, len(sr.Samples[0].Nodes), sr.Every, sr.Asked, simulate.MaxNodeSamples)
 	}
 }

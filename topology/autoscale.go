@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
@@ -751,4 +752,23 @@ func (t *Topology) Autoscaled() bool {
 		}
 	}
 	return false
+}
+
+// AutoscaleFootprint is about how many bytes the autoscalers of the
+// topology hold by the end of a run of the given length: their recorded
+// evaluations and events, and their metric and stabilization windows.
+func (t *Topology) AutoscaleFootprint(duration float64) float64 {
+	total := 0.0
+	for _, n := range t.Nodes {
+		s, ok := n.Spec.(*Service)
+		if !ok || s.Autoscale == nil || !(s.Autoscale.Interval > 0) {
+			continue
+		}
+		a := s.Autoscale
+		evals := math.Min(MaxEvaluations, duration/a.Interval+1)
+		windows := (a.MetricWindow+a.ScaleDownStabilization)/a.Interval + 2
+		total += float64(evals*float64(unsafe.Sizeof(Evaluation{}))) +
+			float64(maxScalingEventsReported*float64(unsafe.Sizeof(ScalingEvent{}))) + float64(windows*64)
+	}
+	return total
 }

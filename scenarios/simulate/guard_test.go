@@ -2,6 +2,7 @@ package simulate_test
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -128,4 +129,25 @@ run: {duration: 20s, warmup: 20s}
 			rep.StoppedEarly, rep.Requests.Unfinished, rep.Nodes[0].Utilization)
 	}
 	t.Logf("%d requests in flight at the end, utilization %.3g, heap %d MB", rep.Requests.Unfinished, rep.Nodes[0].Utilization, m.HeapAlloc>>20)
+}
+
+// TestAutoscalerRecordsBudgeted checks that what autoscalers record is
+// counted before a run: two thousand services evaluated every second for a
+// day would hold gigabytes of evaluations.
+func TestAutoscalerRecordsBudgeted(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: many\nworkload: {rate: 10}\nentry: s0\nnodes:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "  s%d: {kind: service, service_time: 1ms, autoscale: {min: 1, max: 2, target: 50%%, interval: 1s}}\n", i)
+	}
+	b.WriteString("run: {duration: 1d}\n")
+	s, err := scenarios.Parse("m.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = simulate.Run(s)
+	if err == nil || !strings.Contains(err.Error(), "with the autoscalers' records (about ") || time.Since(start) > 5*time.Second {
+		t.Fatalf("error %v after %v, want a quick refusal naming the autoscalers' records", err, time.Since(start))
+	}
 }

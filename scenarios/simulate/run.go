@@ -83,6 +83,10 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	}
 	r.end = end
 	r.smp = newSampler(s, end)
+	// A steady-state run has no end: its autoscalers keep their most.
+	if err := g.reserve("the autoscalers' records", s.Topology.AutoscaleFootprint(float64(end))); err != nil {
+		return nil, err
+	}
 	if r.smp != nil {
 		if err := g.reserve("the time series", r.smp.footprint(end)); err != nil {
 			return nil, err

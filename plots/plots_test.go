@@ -30,18 +30,18 @@ func sweep(t *testing.T) *analysis.SweepReport {
 	return sw
 }
 
-// TestSweepFiguresGolden compares the data of every figure of a sweep with
-// testdata/sweep-figures.json; go test -update rewrites it after a
-// deliberate change.
-func TestSweepFiguresGolden(t *testing.T) {
-	figs := SweepFigures(sweep(t))
+// checkGolden compares the data of figs with testdata/NAME, which go test
+// -update rewrites after a deliberate change.
+func checkGolden(t *testing.T, figs []Figure, name string) {
+	t.Helper()
 	got, err := json.MarshalIndent(figs, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "sweep-figures.json")
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,9 +49,17 @@ func TestSweepFiguresGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (go test -update creates it)", err)
 	}
-	if !bytes.Equal(append(got, '\n'), want) {
+	if !bytes.Equal(got, want) {
 		t.Errorf("figure data differs from %s (go test -update rewrites it after a deliberate change)", path)
 	}
+}
+
+// TestSweepFiguresGolden compares the data of every figure of a sweep with
+// testdata/sweep-figures.json; go test -update rewrites it after a
+// deliberate change.
+func TestSweepFiguresGolden(t *testing.T) {
+	figs := SweepFigures(sweep(t))
+	checkGolden(t, figs, "sweep-figures.json")
 	// What a reader needs: units on the axes, the SLO and the breaking point.
 	lat := figs[0]
 	if lat.YLabel != "latency (ms)" || lat.XLabel != "users" || len(lat.Lines) != 3 || len(lat.HLines) != 1 || len(lat.VLines) != 1 {
@@ -136,23 +144,7 @@ func TestRunFiguresGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	figs := RunFigures(rep)
-	got, err := json.MarshalIndent(figs, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "run-figures.json")
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if !bytes.Equal(append(got, '\n'), want) {
-		t.Errorf("figure data differs from %s (go test -update rewrites it after a deliberate change)", path)
-	}
+	checkGolden(t, figs, "run-figures.json")
 	var names []string
 	for _, f := range figs {
 		names = append(names, f.Name)

@@ -721,7 +721,6 @@ func (st *station) shrink(now sim.Time, n int) {
 	for i := len(st.insts) - 1; i >= 0 && n > 0; i-- {
 		if inst := st.insts[i]; !inst.draining {
 			inst.draining = true
-			st.drainingCount++
 			n--
 		}
 	}
@@ -738,7 +737,6 @@ func (st *station) shrink(now sim.Time, n int) {
 func (st *station) retire(inst *instance, now sim.Time) {
 	if i := slices.Index(st.insts, inst); i >= 0 {
 		st.insts = slices.Delete(st.insts, i, i+1)
-		st.drainingCount--
 		st.setInstances(now)
 	}
 }

@@ -43,13 +43,12 @@ type station struct {
 	// scaler, when not nil, changes the instances; then billed and live
 	// (ready instances: taking work or draining) are tracked over the
 	// measurement window, and cum over the whole run for the metric.
-	scaler        *autoscaler
-	billed, live  sim.TimeAverage
-	cum           cumulative
-	newInstance   func(inst *instance) // sets up an instance the scaler adds
-	nextIndex     int
-	bootingCount  int
-	drainingCount int
+	scaler       *autoscaler
+	billed, live sim.TimeAverage
+	cum          cumulative
+	newInstance  func(inst *instance) // sets up an instance the scaler adds
+	nextIndex    int
+	bootingCount int
 }
 
 // windowFigures are a station's figures over one sample window.

@@ -77,6 +77,7 @@ func TestParseErrors(t *testing.T) {
 		{"diurnal ratio", "  mix: {read: 0.9, write: 0.1}", "  mix: {read: 0.9, write: 0.1}\n  shape: [{diurnal: {peak_to_trough: 0.5, peak_at: 20h}}]", `5:38: peak_to_trough must be from 1 (flat) to 1000, got 0.5`},
 		{"diurnal peak", "  mix: {read: 0.9, write: 0.1}", "  mix: {read: 0.9, write: 0.1}\n  shape: [{diurnal: {peak_to_trough: 4, peak_at: 25h}}]", `5:50: peak_at is the time of day of the peak, from 0 to 24h, got 25h`},
 		{"diurnal without peak", "  mix: {read: 0.9, write: 0.1}", "  mix: {read: 0.9, write: 0.1}\n  shape: [{diurnal: {peak_to_trough: 4}}]", `needs "peak_at"`},
+		{"peak_to_average with a daily cycle", "rate: 100", "users: 1M\n  requests_per_active_user_per_day: 5\n  peak_to_average: 3\n  shape: [{diurnal: {peak_to_trough: 4, peak_at: 20h}}]", `5:20: with a diurnal cycle the users model gives the daily mean and the cycle the peak: leave peak_to_average out`},
 		{"two arrival models", "rate: 100", "rate: 100\n  closed: {users: 5, think_time: 1s}", `4:3: workload has both "rate" and "closed"`},
 		{"bad error rate", "error_rate: 0.1%", "error_rate: 150%", `22:31: slo error_rate: 150 is not between 0 and 1`},
 		{"duplicate key", "    instances: 2", "    instances: 2\n    instances: 3", `14:5: node app (service): "instances" is given twice (first at line 13)`},

@@ -50,6 +50,9 @@ func (s *Spec) Validate() []error {
 	if s.Model != Closed {
 		validateShape(e.In("shape"), s.Changes)
 	}
+	if s.Users != nil && s.Users.PeakToAverage != 1 && slices.ContainsFunc(s.Changes, func(c ShapeChange) bool { return c.Kind == Diurnal }) {
+		e.Add("peak_to_average", "with a diurnal cycle the users model gives the daily mean and the cycle the peak: leave peak_to_average out")
+	}
 	if s.Trace != nil {
 		s.Trace.validate(e.In("trace"))
 		for i, c := range s.Changes {

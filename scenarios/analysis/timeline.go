@@ -24,11 +24,17 @@ type TimelineSpec struct {
 }
 
 // TimelineReport follows a scenario as its users grow: each sample is the
-// peak hour at that date, run as a steady-state window.
+// peak hour at that date, run as a steady-state window; or, when the
+// workload has a shape such as a daily cycle, the scenario's run through
+// it at that date's users.
 type TimelineReport struct {
-	Scenario string           `json:"scenario"`
-	Growth   string           `json:"growth"`
-	Samples  []TimelineSample `json:"samples"`
+	Scenario string `json:"scenario"`
+	Growth   string `json:"growth"`
+	// Shaped says each sample runs the workload's shape (such as a daily
+	// cycle, over the scenario's duration) at that date's users, rather
+	// than the peak hour at a constant rate.
+	Shaped  bool             `json:"shaped"`
+	Samples []TimelineSample `json:"samples"`
 	// Saturates lists each node that saturates, at the first sample that
 	// finds it so, in date order.
 	Saturates []TimelineEvent `json:"saturates"`
@@ -92,7 +98,7 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 	if err != nil {
 		return nil, err
 	}
-	tl := &TimelineReport{Scenario: s.Name, Saturates: []TimelineEvent{},
+	tl := &TimelineReport{Scenario: s.Name, Saturates: []TimelineEvent{}, Shaped: s.Workload.Shape() != nil,
 		Growth: fmt.Sprintf("%s users to %s over %.3g months, %s", units.FormatCount(g.From), units.FormatCount(g.To),
 			g.Over/units.Month, g.Curve)}
 	seen := map[string]bool{}
@@ -120,7 +126,11 @@ func (tl *TimelineReport) WriteJSON(w io.Writer) error { return output.WriteJSON
 func (tl *TimelineReport) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	dur := units.FormatDuration
-	fmt.Fprintf(&b, "scenario    %s, growing from %s; each sample is that date's peak hour\n\n", tl.Scenario, tl.Growth)
+	sample := "that date's peak hour"
+	if tl.Shaped {
+		sample = "that date's users through the workload's shape (its daily cycle)"
+	}
+	fmt.Fprintf(&b, "scenario    %s, growing from %s; each sample is %s\n\n", tl.Scenario, tl.Growth, sample)
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DATE\tUSERS\tOFFERED\tP99\tERRORS\tBOTTLENECK\t$/MONTH\tSTATUS")
 	month := -1

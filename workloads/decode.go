@@ -244,9 +244,12 @@ func decodeShape(d *yamlfile.Decoder, n *yaml.Node) []ShapeChange {
 			}
 		case "diurnal":
 			c.Kind = Diurnal
-			if fields, ok = d.Mapping(body, "diurnal", "peak_to_trough", "peak_at"); ok {
+			if fields, ok = d.Mapping(body, "diurnal", "peak_to_trough", "peak_at", "weekend"); ok {
 				c.PeakToTrough, _ = d.Float(required(d, fields, "peak_to_trough", "diurnal"))
 				c.PeakAt, _ = d.Duration(required(d, fields, "peak_at", "diurnal"), "diurnal peak_at")
+				if fields.Has("weekend") {
+					c.Weekend, _ = d.Positive(fields.Get("weekend"), "diurnal weekend")
+				}
 			}
 			if ok {
 				out = append(out, c)

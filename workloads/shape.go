@@ -18,7 +18,14 @@ type Shape struct {
 	// amplitude and peakAt make the daily cycle, a factor 1 + amplitude ×
 	// cos(2π(t − peakAt)/1d) of mean 1; amplitude 0 is none.
 	amplitude, peakAt float64
+	// weekend multiplies the rate on days 5 and 6 of each week (Saturday
+	// and Sunday, for a run that starts on a Monday at midnight); 0 is no
+	// weekly cycle.
+	weekend float64
 }
+
+// Week is the period of the weekly cycle, in seconds.
+const Week = 7 * Day
 
 // Day is the period of the daily cycle, in seconds.
 const Day = 86400.0
@@ -50,8 +57,9 @@ type ShapeChange struct {
 	// PeakToTrough and PeakAt make a Diurnal cycle: the rate's daily peak
 	// is PeakToTrough times its trough, and comes PeakAt seconds into each
 	// day. The cycle has mean 1, so the rest of the shape gives the daily
-	// mean: with a ratio R the peak is 2R/(R+1) times it.
-	PeakToTrough, PeakAt float64
+	// mean: with a ratio R the peak is 2R/(R+1) times it. Weekend, when
+	// positive, multiplies the rate on days 5 and 6 of each week.
+	PeakToTrough, PeakAt, Weekend float64
 }
 
 // ChangeKind is the kind of a ShapeChange.
@@ -103,6 +111,7 @@ func newShape(base float64, changes []ShapeChange, levels []knot) *Shape {
 			// (1+a)/(1−a) = R for a cycle 1 + a·cos of mean 1.
 			s.amplitude = (c.PeakToTrough - 1) / (c.PeakToTrough + 1)
 			s.peakAt = c.PeakAt
+			s.weekend = c.Weekend
 		}
 	}
 	for _, k := range s.knots {
@@ -146,9 +155,30 @@ func (s *Shape) cycle(t sim.Time) float64 {
 	return 1 + float64(s.amplitude*sim.Cos(float64(2*math.Pi*(float64(t)-s.peakAt))/Day))
 }
 
+// week is the weekly cycle's factor at t.
+func (s *Shape) week(t sim.Time) float64 {
+	if s.weekend > 0 && math.Mod(float64(t), Week) >= 5*Day {
+		return s.weekend
+	}
+	return 1
+}
+
+// weekEdge is the next start or end of a weekend after t, or Forever
+// without a weekly cycle.
+func (s *Shape) weekEdge(t sim.Time) sim.Time {
+	if s.weekend == 0 {
+		return sim.Forever
+	}
+	start := float64(math.Floor(float64(t)/Week) * Week)
+	if float64(t) < start+5*Day {
+		return sim.Time(start + 5*Day)
+	}
+	return sim.Time(start + Week)
+}
+
 // Rate is λ(t).
 func (s *Shape) Rate(t sim.Time) float64 {
-	return float64(s.line(t, t)*s.spikeFactor(t)) * s.cycle(t)
+	return float64(float64(s.line(t, t)*s.spikeFactor(t))*s.cycle(t)) * s.week(t)
 }
 
 // segmentEnd is the first edge after t (Forever if none): λ is linear on
@@ -185,12 +215,12 @@ func (s *Shape) ends(t, end sim.Time) (a, b float64) {
 // then accepted, and the cycle is computed about once per arrival.
 func (s *Shape) Next(t sim.Time, r *rand.Rand) sim.Time {
 	for {
-		end := s.segmentEnd(t)
-		cyc := 1.0
+		end := min(s.segmentEnd(t), s.weekEdge(t))
+		cyc := s.week(t) // constant up to the next week edge
 		if s.amplitude > 0 {
 			end = min(end, t+cycleStep)
 			slope := float64(s.amplitude*2*math.Pi) / Day
-			cyc = min(1+s.amplitude, s.cycle(t)+float64(slope*float64(end-t)))
+			cyc = float64(cyc * min(1+s.amplitude, s.cycle(t)+float64(slope*float64(end-t))))
 		}
 		a, b := s.ends(t, end)
 		// The level is linear on the piece; the cycle is at most cyc.
@@ -221,12 +251,12 @@ func (s *Shape) Next(t sim.Time, r *rand.Rand) sim.Time {
 func (s *Shape) MeanRate(from, to sim.Time) float64 {
 	area := 0.0
 	for t := from; t < to; {
-		end := min(s.segmentEnd(t), to)
+		end := min(s.segmentEnd(t), s.weekEdge(t), to)
 		if s.amplitude == 0 {
 			a, b := s.ends(t, end)
-			area += float64((a + b) / 2 * float64(end-t))
+			area += float64(float64((a+b)/2*float64(end-t)) * s.week(t))
 		} else {
-			area += s.simpson(t, end)
+			area += float64(s.simpson(t, end) * s.week(t))
 		}
 		t = end
 	}

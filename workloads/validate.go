@@ -131,6 +131,9 @@ func validateShape(e field.Errors, changes []ShapeChange) {
 			if !(c.PeakToTrough >= 1) || c.PeakToTrough > MaxPeakToTrough {
 				ce.Add("peak_to_trough", "peak_to_trough must be from 1 (flat) to %d, got %g", MaxPeakToTrough, c.PeakToTrough)
 			}
+			if !(c.Weekend >= 0 && c.Weekend <= MaxPeakToTrough) {
+				ce.Add("weekend", "weekend is a factor from above 0 to %d (0.6: 40%% less traffic on weekends), got %g", MaxPeakToTrough, c.Weekend)
+			}
 			if !(c.PeakAt >= 0 && c.PeakAt < Day) {
 				ce.Add("peak_at", "peak_at is the time of day of the peak, from 0 to 24h, got %s", units.FormatDuration(c.PeakAt))
 			}

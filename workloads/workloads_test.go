@@ -115,6 +115,33 @@ func TestDiurnalArrivals(t *testing.T) {
 	}
 }
 
+// TestWeeklyCycle checks the weekend factor: days 5 and 6 of each week
+// carry weekend × the rate, so a week's mean is (5 + 2·weekend)/7 of it,
+// and the arrivals of each day follow.
+func TestWeeklyCycle(t *testing.T) {
+	const base, weekend = 0.5, 0.6
+	spec := &Spec{Model: Open, Rate: base, Changes: []ShapeChange{{Kind: Diurnal, PeakToTrough: 3, PeakAt: 12 * 3600, Weekend: weekend}}}
+	sh := spec.Shape()
+	if got, want := sh.MeanRate(0, Week), base*(5+2*weekend)/7; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("mean over a week %g, want %g", got, want)
+	}
+	if got, want := sh.MeanRate(5*Day, 6*Day), base*weekend; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("mean over Saturday %g, want %g", got, want)
+	}
+	if got, want := sh.MeanRate(Week+Day, Week+2*Day), base; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("mean over the second week's Tuesday %g, want %g", got, want)
+	}
+	c := generate(spec, 2*Week)
+	for day := 0.0; day < 14; day++ {
+		from, to := day*Day, (day+1)*Day
+		within(t, "day", countIn(c.times, from, to), sh.MeanRate(sim.Time(from), sim.Time(to))*Day)
+	}
+	flat := &Spec{Model: Open, Rate: base, Changes: []ShapeChange{{Kind: Diurnal, PeakToTrough: 1, Weekend: 2}}}
+	if got, want := flat.Shape().MeanRate(0, Week), base*9/7; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("a flat day with busier weekends: mean %g, want %g", got, want)
+	}
+}
+
 // TestUsersDerivation checks the users-model arithmetic.
 func TestUsersDerivation(t *testing.T) {
 	u := UsersModel{Users: 1e6, ActiveFraction: 0.1, RequestsPerActiveUser: 50, PeakToAverage: 3}

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -385,9 +386,11 @@ type ScalingEvent struct {
 // Scaling is what an autoscaled service did over the measurement window.
 type Scaling struct {
 	// Spec is the autoscaler's settings.
-	Spec   *Autoscale `json:"-"`
-	Metric string     `json:"metric"`
-	Target float64    `json:"target"`
+	Spec *Autoscale `json:"-"`
+	// Policy is target (the HPA's rule, toward Target) or step.
+	Policy string  `json:"policy"`
+	Metric string  `json:"metric"`
+	Target float64 `json:"target,omitempty"`
 	// Min, Mean and Max are the instances running (booting included) over
 	// the window; InstanceHours is what was billed.
 	Min           int     `json:"min"`
@@ -639,7 +642,7 @@ func (a *autoscaler) resetStats() {
 func (a *autoscaler) stats(now sim.Time) *Scaling {
 	billed := a.st.billed.Area(now)
 	span := float64(now - a.st.billed.StartTime())
-	s := &Scaling{Spec: a.spec, Metric: a.spec.Metric, Target: a.spec.Target, Min: a.min, Max: a.max,
+	s := &Scaling{Spec: a.spec, Policy: cmp.Or(a.spec.Policy, PolicyTarget), Metric: a.spec.Metric, Target: a.spec.Target, Min: a.min, Max: a.max,
 		InstanceHours: billed / 3600, Events: a.events, EventCount: a.count, Evaluations: a.evals}
 	if span > 0 {
 		s.Mean = billed / span

@@ -111,12 +111,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 
 // writeScaling writes what a node's autoscaler did.
 func writeScaling(b *strings.Builder, node string, sc *topology.Scaling) {
-	target := fmt.Sprintf("%.4g", sc.Target)
-	if sc.Metric == topology.MetricUtilization {
-		target = units.Percent(sc.Target)
+	how := "target " + fmt.Sprintf("%.4g", sc.Target)
+	switch {
+	case sc.Policy == topology.PolicyStep:
+		how = "step policy"
+	case sc.Metric == topology.MetricUtilization:
+		how = "target " + units.Percent(sc.Target)
 	}
-	fmt.Fprintf(b, "%-11s autoscaled on %s (target %s): instances min %d, mean %.3g, max %d; %.4g instance-hours; %d scaling events\n",
-		node, sc.Metric, target, sc.Min, sc.Mean, sc.Max, sc.InstanceHours, sc.EventCount)
+	fmt.Fprintf(b, "%-11s autoscaled on %s (%s): instances min %d, mean %.3g, max %d; %.4g instance-hours; %d scaling events\n",
+		node, sc.Metric, how, sc.Min, sc.Mean, sc.Max, sc.InstanceHours, sc.EventCount)
 	for i, e := range sc.Events {
 		if i == 8 {
 			fmt.Fprintf(b, "%-11s ... (all %d in --format json)\n", "", min(sc.EventCount, len(sc.Events)))

@@ -109,6 +109,17 @@ func (l *Latency) Get(name string) *float64 {
 	return &v
 }
 
+// latencyFigures summarises the latencies of the requests m completed, or
+// is nil if none did.
+func (m *measured) latencyFigures() *Latency {
+	if m.completed == 0 {
+		return nil
+	}
+	h := &m.latencyHist
+	return &Latency{Mean: m.latency.Mean(), P50: h.Quantile(0.5), P90: h.Quantile(0.9), P95: h.Quantile(0.95),
+		P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max()}
+}
+
 // Statistic is the latency statistic an SLO can name: mean, p50, p90,
 // p95, p99 or p999.
 func (l *Latency) Statistic(name string) float64 {
@@ -249,12 +260,7 @@ func (r *runner) report() *Report {
 		errs := float64(r.rejected+r.timedOut) / float64(ended)
 		rep.ErrorRate = &errs
 	}
-	if r.completed > 0 {
-		h := &r.latencyHist
-		rep.Latency = &Latency{
-			Mean: r.latency.Mean(), P50: h.Quantile(0.5), P90: h.Quantile(0.9), P95: h.Quantile(0.95),
-			P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
-		}
+	if rep.Latency = r.measured.latencyFigures(); rep.Latency != nil {
 		if half, ok := r.latencyBatches.HalfWidth95(); ok {
 			m := r.latency.Mean()
 			rep.Latency.MeanCI95 = &[2]float64{m - half, m + half}

@@ -202,11 +202,11 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		e := float64(w.rejected+w.timedOut) / float64(ended)
 		smp.ErrorRate = &e
 	}
-	if w.completed > 0 {
-		p50, p95, p99 := w.latencyHist.Quantile(0.5), w.latencyHist.Quantile(0.95), w.latencyHist.Quantile(0.99)
-		smp.P50, smp.P95, smp.P99 = &p50, &p95, &p99
+	lat := w.latencyFigures()
+	if lat != nil {
+		smp.P50, smp.P95, smp.P99 = &lat.P50, &lat.P95, &lat.P99
 	}
-	smp.Violated = sp.violated(w)
+	smp.Violated = sp.violated(w, lat)
 	billed := map[string]float64{}
 	for _, ns := range r.net.Sample(d, now) {
 		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Booting: ns.Booting, Ready: ns.Ready, Utilization: ns.Utilization,
@@ -224,8 +224,8 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	sp.current, sp.good, sp.start = measured{}, 0, now
 }
 
-// violated says window w broke an objective.
-func (sp *sampler) violated(w *measured) bool {
+// violated says window w, whose latencies are lat, broke an objective.
+func (sp *sampler) violated(w *measured, lat *Latency) bool {
 	ended := w.completed + w.rejected + w.timedOut
 	if w.arrived > 0 && ended == 0 {
 		return true // nothing came back: it cannot have met anything
@@ -233,24 +233,15 @@ func (sp *sampler) violated(w *measured) bool {
 	if sp.slo.ErrorRate >= 0 && ended > 0 && float64(w.rejected+w.timedOut) > sp.slo.ErrorRate*float64(ended) {
 		return true
 	}
-	if w.completed == 0 {
+	if lat == nil {
 		return false
 	}
 	for k, bound := range sp.slo.Latency {
-		if statistic(w, k) > bound {
+		if lat.Statistic(k) > bound {
 			return true
 		}
 	}
 	return false
-}
-
-// statistic is the latency statistic k (mean, p50 … p999) of w.
-func statistic(w *measured, k string) float64 {
-	if k == "mean" {
-		return w.latency.Mean()
-	}
-	q := map[string]float64{"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p999": 0.999}[k]
-	return w.latencyHist.Quantile(q)
 }
 
 // violations sums up the windows of the series after warmup, and the

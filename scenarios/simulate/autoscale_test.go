@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -184,6 +185,23 @@ func TestHPACatchesAStep(t *testing.T) {
 	}
 }
 
+// constantLoad is 10 app instances (4 workers of 10 ms each: 400/s) under
+// an HPA on utilization at 60%, at a constant rate for a duration.
+func constantLoad(rate float64, duration string) string {
+	return fmt.Sprintf(`name: constant
+workload: {rate: %g}
+entry: app
+nodes:
+  app:
+    kind: service
+    instances: 10
+    workers: 4
+    service_time: {dist: exponential, mean: 10ms}
+    autoscale: {min: 2, max: 20, metric: utilization, target: 60%%}
+run: {warmup: 0s, duration: %s}
+`, rate, duration)
+}
+
 // TestHPASettles checks constant load at 65% of the target on 10
 // instances (1560/s, utilization 39% against 60%): the rule recommends
 // ceil(0.65 × 10) = 7 (its ±3% noise keeps it within 6.3–6.8), applied once
@@ -192,18 +210,7 @@ func TestHPACatchesAStep(t *testing.T) {
 // The scale-down drains instances and drops nothing: every request
 // completes or is in flight at the end.
 func TestHPASettles(t *testing.T) {
-	rep := runText(t, `name: settle
-workload: {rate: 1560}
-entry: app
-nodes:
-  app:
-    kind: service
-    instances: 10
-    workers: 4
-    service_time: {dist: exponential, mean: 10ms}
-    autoscale: {min: 2, max: 20, metric: utilization, target: 60%}
-run: {warmup: 0s, duration: 30m}
-`)
+	rep := runText(t, constantLoad(1560, "30m"))
 	sc := appNode(t, rep).Scaling
 	if len(sc.Events) != 1 || sc.Events[0].From != 10 || sc.Events[0].To != 7 {
 		t.Fatalf("events %+v, want one, 10 → 7", sc.Events)
@@ -347,18 +354,7 @@ func TestHPANoFlapping(t *testing.T) {
 	if testing.Short() {
 		t.Skip("an hour at 1680 requests a second")
 	}
-	rep := runText(t, `name: flap
-workload: {rate: 1680}
-entry: app
-nodes:
-  app:
-    kind: service
-    instances: 10
-    workers: 4
-    service_time: {dist: exponential, mean: 10ms}
-    autoscale: {min: 2, max: 20, metric: utilization, target: 60%}
-run: {warmup: 0s, duration: 1h}
-`)
+	rep := runText(t, constantLoad(1680, "1h"))
 	sc := appNode(t, rep).Scaling
 	if len(sc.Events) == 0 || len(sc.Events) > 3 {
 		t.Fatalf("events %+v, want one to three scale-downs", sc.Events)

@@ -51,26 +51,33 @@ func BenchmarkMMc(b *testing.B) {
 func BenchmarkBuiltins(b *testing.B) {
 	for _, name := range []string{"read-heavy", "sharded-writes"} {
 		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			var events, requests int64
-			for i := 0; i < b.N; i++ {
-				s, err := scenarios.Builtin(name)
-				if err != nil {
-					b.Fatal(err)
-				}
-				r, err := simulate.Run(s)
-				if err != nil {
-					b.Fatal(err)
-				}
-				events += int64(r.Events)
-				requests += r.Requests.Arrived
+			s, err := scenarios.Builtin(name)
+			if err != nil {
+				b.Fatal(err)
 			}
+			events, requests := runBench(b, s)
 			sec := b.Elapsed().Seconds()
 			b.ReportMetric(float64(events)/sec, "events/s")
 			b.ReportMetric(sec*1e9/float64(events), "ns/event")
 			b.ReportMetric(float64(requests)/sec, "requests/s")
 		})
 	}
+}
+
+// runBench runs s b.N times, reporting allocations, and returns the events
+// and requests of all the runs. Runs only read a scenario, so one serves all.
+func runBench(b *testing.B, s *scenarios.Scenario) (events, requests int64) {
+	b.Helper()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r, err := simulate.Run(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += int64(r.Events)
+		requests += r.Requests.Arrived
+	}
+	return events, requests
 }
 
 // BenchmarkFloorMMc is the least work any event-driven simulator must do for
@@ -217,16 +224,7 @@ run: {warmup: 0s, duration: 1d, sample: 1m, max_requests: 100M}
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	var events, requests int64
-	for i := 0; i < b.N; i++ {
-		r, err := simulate.Run(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		events += int64(r.Events)
-		requests += r.Requests.Arrived
-	}
+	events, requests := runBench(b, s)
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(requests)/sec, "requests/s")
 	b.ReportMetric(float64(events)/sec, "events/s")

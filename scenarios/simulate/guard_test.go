@@ -2,7 +2,6 @@ package simulate_test
 
 import (
 	"errors"
-	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -135,13 +134,8 @@ run: {duration: 20s, warmup: 20s}
 // counted before a run: two thousand services evaluated every second for a
 // day would hold gigabytes of evaluations.
 func TestAutoscalerRecordsBudgeted(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("name: many\nworkload: {rate: 10}\nentry: s0\nnodes:\n")
-	for i := range 2000 {
-		fmt.Fprintf(&b, "  s%d: {kind: service, service_time: 1ms, autoscale: {min: 1, max: 2, target: 50%%, interval: 1s}}\n", i)
-	}
-	b.WriteString("run: {duration: 1d}\n")
-	s, err := scenarios.Parse("m.yaml", []byte(b.String()))
+	text := manyServices(2000, ", autoscale: {min: 1, max: 2, target: 50%, interval: 1s}", "{duration: 1d}")
+	s, err := scenarios.Parse("m.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}

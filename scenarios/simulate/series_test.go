@@ -156,15 +156,21 @@ func TestSteadyRunsHaveNoSeries(t *testing.T) {
 // TestSeriesBoundedByNodes checks that with many nodes the windows are
 // fewer, so that windows × nodes stay within MaxNodeSamples.
 func TestSeriesBoundedByNodes(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("name: many\nworkload: {rate: 10}\nentry: s0\nnodes:\n")
-	for i := range 2000 {
-		fmt.Fprintf(&b, "  s%d: {kind: service, service_time: 1ms}\n", i)
-	}
-	b.WriteString("run: {duration: 1h, sample: 1s}\n")
-	rep := runText(t, b.String())
+	rep := runText(t, manyServices(2000, "", "{duration: 1h, sample: 1s}"))
 	sr := rep.Series
 	if n := len(sr.Samples); n > simulate.MaxNodeSamples/2000 || sr.Asked != 1 || n*len(sr.Samples[0].Nodes) > simulate.MaxNodeSamples {
 		t.Errorf("%d windows of %d nodes (every %gs, asked %gs): want at most %d node figures", n, len(sr.Samples[0].Nodes), sr.Every, sr.Asked, simulate.MaxNodeSamples)
 	}
+}
+
+// manyServices is a scenario of n idle services but the entry s0, each
+// with the extra fields given (", autoscale: {...}"), and the run settings.
+func manyServices(n int, fields, run string) string {
+	var b strings.Builder
+	b.WriteString("name: many\nworkload: {rate: 10}\nentry: s0\nnodes:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  s%d: {kind: service, service_time: 1ms%s}\n", i, fields)
+	}
+	b.WriteString("run: " + run + "\n")
+	return b.String()
 }

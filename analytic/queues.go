@@ -119,6 +119,20 @@ func MG1MeanWait(lambda, s, scv float64) float64 {
 	return float64(rho*s) * (1 + scv) / (2 * (1 - rho))
 }
 
+// AllenCunneenWait is the Allen–Cunneen approximation of the mean time
+// queued in a G/G/c queue: the M/M/c (Erlang C) wait scaled by
+// (ca² + cs²)/2, with ca² and cs² the squared coefficients of variation of
+// the interarrival and service times (Allen, "Probability, Statistics, and
+// Queueing Theory", 2nd ed. 1990, §6.3). It is exact for M/M/c and for
+// M/G/1 (Pollaczek–Khinchine). It is +Inf when the queue is overloaded.
+func AllenCunneenWait(lambda, mu float64, c int, ca2, cs2 float64) float64 {
+	q := MMc{Lambda: lambda, Mu: mu, C: c}
+	if q.Rho() >= 1 {
+		return math.Inf(1)
+	}
+	return float64(q.MeanWait()*(ca2+cs2)) / 2
+}
+
 // MM1KBlocking is the probability that an arrival finds an M/M/1/K queue
 // full (K places in all, the one in service included):
 // P_K = (1−ρ)ρ^K/(1−ρ^(K+1)), or 1/(K+1) at ρ = 1 (Kleinrock 1975, §3.6).

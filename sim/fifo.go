@@ -46,3 +46,6 @@ func (q *FIFO[T]) Peek() T {
 	}
 	return q.buf[q.head]
 }
+
+// Cap is the number of items the queue holds without growing.
+func (q *FIFO[T]) Cap() int { return len(q.buf) }

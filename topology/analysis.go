@@ -31,6 +31,9 @@ type Solver interface {
 	Visits(c int, node string) float64
 	// Lookup returns the node called name.
 	Lookup(name string) *Node
+	// Consumer names the workers node that takes messages from the queue
+	// called name, or "".
+	Consumer(queue string) string
 	// ShareQueue says that requests reach node's instances as if they
 	// waited in one queue in front of all of them (a least-connections
 	// balancer); SharedQueue says whether something said so.
@@ -92,6 +95,9 @@ type Solution struct {
 	// and the queue has no steady state.
 	Wait     *float64 `json:"wait"`
 	HitRatio *float64 `json:"hit_ratio,omitempty"`
+	// AsyncLatency is a queue's mean time from publish to acknowledgement
+	// of one delivery: the consumers' wait, work and calls.
+	AsyncLatency *float64 `json:"async_latency,omitempty"`
 	// Response is the mean response time of a visit, by class, calls
 	// included.
 	Response []float64 `json:"-"`

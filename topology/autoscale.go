@@ -685,6 +685,9 @@ func (st *station) setActive() {
 	}
 	st.active = active
 	st.version++
+	if st.onActive != nil {
+		st.onActive()
+	}
 }
 
 // boot adds an instance that takes work once booted.

@@ -41,6 +41,13 @@ type Kind struct {
 	// cannot be the entry, nor the target of a node that passes requests
 	// on as they are (a CDN's origin).
 	NeedsOp bool
+	// Broker says its nodes take publishes (queues, topics): a call to
+	// one returns once the message is stored, without waiting for its
+	// consumers.
+	Broker bool
+	// Consumer says its nodes take their work from a queue, never from
+	// calls: they cannot be called, nor be the entry.
+	Consumer bool
 }
 
 // Spec is the model of one node of some kind: the node's settings, with
@@ -88,6 +95,10 @@ type Target struct {
 	// operation of their own (a CDN's misses to its origin); see
 	// Kind.NeedsOp.
 	AsIs bool
+	// Ref says the node names it without sending requests there (the
+	// queue workers take from, a dead-letter queue, a topic's
+	// subscribers): call cycles and fan-out leave it out.
+	Ref bool
 }
 
 // Detail is a kind's own figures in a node's report, such as a cache's hit
@@ -106,7 +117,7 @@ type Detail interface {
 var registry = map[string]*Kind{}
 
 // builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{&serviceKind, &balancerKind, &cacheKind, &databaseKind, &cdnKind}
+var builtinKinds = []*Kind{&serviceKind, &balancerKind, &cacheKind, &databaseKind, &cdnKind, &queueKind, &topicKind, &workersKind}
 
 func init() {
 	for _, k := range builtinKinds {

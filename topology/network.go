@@ -79,6 +79,10 @@ type job struct {
 	connected bool // has paid its database connect time
 	rejected  bool // this job's request was turned away here or downstream
 	hit       bool // a cache get found the key
+	// msg and receipt are the message a consumer's visit processes, and
+	// the delivery it came with.
+	msg     *message
+	receipt int32
 	// timer is a pending event about this visit that must not outlive it,
 	// such as a per-call timeout: freeJob cancels it, so that it never
 	// fires on the record once it is reused for another visit.
@@ -145,6 +149,8 @@ const (
 	opTimeout            // data: the *Request whose client stops waiting
 	opDeliver            // data: a *job to hand to its dest
 	opReply              // data: a *job whose reply is due
+	opMsgTimer           // data: a *message whose visibility timeout or retry backoff ends
+	opExpire             // data: the *queue whose oldest message reaches its retention
 )
 
 // NewNetwork builds the components of t on kernel k. Each node draws from its
@@ -221,6 +227,11 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 		j.dest.accept(j)
 	case opReply:
 		n.reply(data.(*job))
+	case opMsgTimer:
+		m := data.(*message)
+		m.q.timerFired(m)
+	case opExpire:
+		data.(*queue).expire(now)
 	case opTimeout:
 		r := data.(*Request)
 		if !r.ended {
@@ -236,6 +247,25 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 func (n *Network) later(delay float64, op int, j *job) {
 	n.working++
 	n.k.After(delay, n, op, j)
+}
+
+// timer schedules a queue's own event (opMsgTimer, opExpire) after delay
+// seconds. It counts as work under way: it can let a blocked publisher on.
+func (n *Network) timer(delay float64, op int, data any) sim.Timer {
+	return n.timerAt(n.k.Now()+sim.Time(delay), op, data)
+}
+
+// timerAt schedules a queue's own event at t.
+func (n *Network) timerAt(t sim.Time, op int, data any) sim.Timer {
+	n.working++
+	return n.k.At(t, n, op, data)
+}
+
+// cancelTimer withdraws an event timer scheduled, if it is pending.
+func (n *Network) cancelTimer(t sim.Timer) {
+	if n.k.Cancel(t) {
+		n.working--
+	}
 }
 
 // checkStall stops the run when requests are in flight and no event that
@@ -364,7 +394,7 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 	for i, c := range n.comps {
 		out[i] = c.stats(window, now)
 		out[i].Name, out[i].Kind = n.nodes[i].Name, n.nodes[i].Kind().Name
-		if window > 0 {
+		if window > 0 && out[i].Usage.RequestsPerSecond == 0 {
 			out[i].Usage.RequestsPerSecond = float64(out[i].Arrivals) / window
 		}
 	}

@@ -70,6 +70,10 @@ type Call struct {
 	// Latency is the network round trip of the call; nil takes the
 	// scenario's default.
 	Latency sim.Dist
+	// Async marks a publish to a queue or topic: the caller waits for
+	// the broker to store the message, not for its consumers. A call to
+	// a queue or topic is a publish whether or not it says so.
+	Async bool
 }
 
 // Cache operations and write policies.
@@ -165,7 +169,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async")
 		if !ok {
 			continue
 		}
@@ -183,6 +187,9 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		}
 		if m.Has("latency") {
 			c.Latency = d.Dist(m.Get("latency"), "call latency", yamlfile.Seconds)
+		}
+		if m.Has("async") {
+			c.Async, _ = d.Bool(m.Get("async"))
 		}
 		if m.Has("on_miss") {
 			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
@@ -216,7 +223,14 @@ func (s *Service) validate(e field.Errors, c *checker) {
 	if s.ServiceTime == nil {
 		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
 	}
-	walkCalls(s.Calls, []string{"calls"}, func(call *Call, at []string) {
+	validateCalls(e, c, s.Calls)
+}
+
+// validateCalls checks the calls of a node that makes them: each has a
+// target, names classes of the workload, and has an operation that suits
+// the node called.
+func validateCalls(e field.Errors, c *checker, calls []Call) {
+	walkCalls(calls, []string{"calls"}, func(call *Call, at []string) {
 		ce := e.In(at...)
 		if call.To == "" {
 			ce.Add("", "a call from %s needs \"to\": the node it calls", c.node.Name)
@@ -274,6 +288,11 @@ func checkOp(e field.Errors, c *checker, call *Call) {
 		return // reported already
 	}
 	from := c.node.Name
+	if call.Async && !target.Kind().Broker {
+		e.Add("to", "async: true publishes to a queue or topic; %s is a %s (to have its work done off the request path, publish to a queue that workers consume)",
+			call.To, target.Kind().Name)
+		return
+	}
 	switch needsOp := target.Kind().NeedsOp; {
 	case needsOp && call.Op == "":
 		e.Add("to", "call from %s to %s %s needs an op: get, set or delete", from, target.Kind().Noun, call.To)
@@ -303,7 +322,10 @@ func (*Service) HitRatio(Solver, string) (float64, bool) { return 0, false }
 // Routes implements Analytic: the calls of class c, a cache get's on-miss
 // calls weighted by the cache's miss ratio; write-back writes are left to
 // the cache's flush.
-func (s *Service) Routes(sv Solver, _ string, c int, route Router) {
+func (s *Service) Routes(sv Solver, _ string, c int, route Router) { routeCalls(sv, s.Calls, c, route) }
+
+// routeCalls reports the calls of class c among calls.
+func routeCalls(sv Solver, calls []Call, c int, route Router) {
 	class := sv.Classes()[c]
 	var add func(calls []Call, w float64)
 	add = func(calls []Call, w float64) {
@@ -328,7 +350,7 @@ func (s *Service) Routes(sv Solver, _ string, c int, route Router) {
 			}
 		}
 	}
-	add(s.Calls, 1)
+	add(calls, 1)
 }
 
 // Solve implements Analytic: the instances as M/M/c queues, a worker held

@@ -47,6 +47,7 @@ type station struct {
 	billed, live sim.TimeAverage
 	cum          cumulative
 	newInstance  func(inst *instance) // sets up an instance the scaler adds
+	onActive     func()               // told when the instances taking work change
 	nextIndex    int
 	bootingCount int
 }
@@ -62,7 +63,10 @@ type windowFigures struct {
 // cumulative are an autoscaled station's figures since the run began.
 type cumulative struct {
 	busy, queue, outstanding, live sim.TimeAverage
-	arrivals                       int64
+	// backlog is the messages stored in the queue a worker group takes
+	// from.
+	backlog  sim.TimeAverage
+	arrivals int64
 }
 
 // server is a component with stations: told when a job's service time has
@@ -83,7 +87,18 @@ type instance struct {
 	arrivals          int64
 	queue             sim.FIFO[*job]
 	pools             []*connPool // a service instance's connection pools, by database
+	// inbox is a consumer's batch of received messages, of which those
+	// from nextMsg on are still to be processed.
+	inbox   []delivery
+	nextMsg int
 }
+
+// taking says the instance takes new work: booted and not draining.
+func (inst *instance) taking() bool { return !inst.booting && !inst.draining }
+
+// pending is the number of messages of a consumer's batch still to be
+// processed.
+func (inst *instance) pending() int { return len(inst.inbox) - inst.nextMsg }
 
 func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *station {
 	st := &station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue,

@@ -130,6 +130,9 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 		e.Add("entry", "the scenario needs an entry: the node requests arrive at")
 	case t.byName[t.Entry] == nil && !contains(t.declared, t.Entry):
 		e.Add("entry", "entry %q is not a node%s", t.Entry, yamlfile.DidYouMean(t.Entry, t.names()))
+	case t.byName[t.Entry] != nil && t.byName[t.Entry].Kind().Consumer:
+		e.Add("entry", "the entry %s is a %s, which takes its work from a queue: make a service the entry, or a queue that clients publish to",
+			t.Entry, t.byName[t.Entry].Kind().Noun)
 	case t.byName[t.Entry] != nil && t.byName[t.Entry].Kind().NeedsOp:
 		e.Add("entry", "the entry %s is a %s, which serves only calls with an op (get, set, delete): make a service the entry and have it call %s",
 			t.Entry, t.byName[t.Entry].Kind().Noun, t.Entry)
@@ -149,6 +152,9 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, yamlfile.DidYouMean(tg.To, t.names()))
 			case target != nil && tg.Want != nil && target.Kind() != tg.Want:
 				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
+			case target != nil && target.Kind().Consumer && !tg.Ref:
+				ne.In(tg.Field...).Add("", "%s takes its work from queue %s, not from calls: publish to that queue instead",
+					tg.To, consumerQueue(target))
 			case target != nil && target.Kind().NeedsOp && tg.AsIs:
 				ne.In(tg.Field...).Add("", "%s %s passes requests on as they are, but %s is a %s, which serves only calls with an op (get, set, delete) from a service",
 					n.Kind().Noun, n.Name, tg.To, target.Kind().Noun)
@@ -232,7 +238,7 @@ func (t *Topology) findCycles(nodes field.Errors) bool {
 		path = append(path, n.Name)
 		for _, e := range n.Spec.Downstream() {
 			next := t.byName[e.To]
-			if next == nil || !e.accepts(next) {
+			if next == nil || !e.accepts(next) || e.Ref {
 				continue // already reported
 			}
 			switch state[e.To] {
@@ -279,8 +285,8 @@ func (t *Topology) checkFanOut(e field.Errors) {
 		memo[name] = 0 // a cycle through an edge refused elsewhere ends here
 		total, alternative := 1.0, 0.0
 		for _, tg := range n.Spec.Downstream() {
-			if next := t.byName[tg.To]; next == nil || !tg.accepts(next) {
-				continue // reported already
+			if next := t.byName[tg.To]; next == nil || !tg.accepts(next) || tg.Ref {
+				continue // reported already, or not a call
 			}
 			if v := visits(tg.To); tg.OneOf {
 				alternative = max(alternative, v)
@@ -295,6 +301,22 @@ func (t *Topology) checkFanOut(e field.Errors) {
 		e.Add("entry", "a request arriving at %s can make up to %.3g visits to nodes (calls multiply along the way); at most %d are simulated per request",
 			t.Entry, v, MaxVisitsPerRequest)
 	}
+	for _, n := range t.Nodes {
+		if n.Kind().Consumer {
+			if v := visits(n.Name); v > MaxVisitsPerRequest {
+				e.In("nodes", n.Name).AddAtKey("", "a message processed by %s can make up to %.3g visits to nodes (calls multiply along the way); at most %d are simulated per message",
+					n.Name, v, MaxVisitsPerRequest)
+			}
+		}
+	}
+}
+
+// consumerQueue names the queue a consumer node takes from.
+func consumerQueue(n *Node) string {
+	if p, ok := n.Spec.(interface{ PullsFrom() string }); ok {
+		return p.PullsFrom()
+	}
+	return "its queue"
 }
 
 func indexOf(list []string, s string) int {

@@ -65,7 +65,8 @@ func (n NodeEstimate) MarshalJSON() ([]byte, error) {
 		Utilization *float64 `json:"utilization"`
 		Wait        *float64 `json:"wait"`
 		HitRatio    *float64 `json:"hit_ratio,omitempty"`
-	}{n.Name, n.Kind, n.ArrivalRate, n.Stations, n.Workers, finite(n.Holding), finite(n.Utilization), n.Wait, n.HitRatio})
+		Async       *float64 `json:"async_latency,omitempty"`
+	}{n.Name, n.Kind, n.ArrivalRate, n.Stations, n.Workers, finite(n.Holding), finite(n.Utilization), n.Wait, n.HitRatio, n.AsyncLatency})
 }
 
 // orInfinite writes v with format, or ∞ when it is not finite.
@@ -207,6 +208,9 @@ func (m *Model) Visits(c int, node string) float64 { return m.visits[c][m.index[
 
 // Lookup implements topology.Solver.
 func (m *Model) Lookup(name string) *topology.Node { return m.s.Topology.Lookup(name) }
+
+// Consumer implements topology.Solver.
+func (m *Model) Consumer(queue string) string { return m.s.Topology.Consumer(queue) }
 
 // ShareQueue implements topology.Solver.
 func (m *Model) ShareQueue(node string) { m.shared[node] = true }
@@ -523,6 +527,11 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(&b, "\nbottleneck  %s\n", est.Bottleneck)
+	for _, n := range est.Nodes {
+		if n.AsyncLatency != nil {
+			fmt.Fprintf(&b, "async       %s: mean %s from publish to acknowledgement\n", n.Name, dur(*n.AsyncLatency))
+		}
+	}
 	for i, n := range est.Notes {
 		label := "            "
 		if i == 0 {

@@ -46,6 +46,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "latency     unknown: no request completed in the window\n\n")
 	}
+	writeAsync(&b, r.Nodes)
 
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tKIND\tINST\tUTIL\tLOAD\tTHROUGHPUT\tQUEUE\tWAIT MEAN\tWAIT P99\tREJECTED\tSTATUS")
@@ -107,6 +108,33 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeAsync writes, apart from the response latency above, the time
+// from publish to acknowledgement of each queue's messages.
+func writeAsync(b *strings.Builder, nodes []NodeReport) {
+	dur := units.FormatDuration
+	wrote := false
+	for _, n := range nodes {
+		qs, ok := n.Detail.(*topology.QueueStats)
+		if !ok || qs.Consumer == "" {
+			continue
+		}
+		label := "async"
+		if wrote {
+			label = ""
+		}
+		wrote = true
+		if a := qs.AsyncLatency; a != nil {
+			fmt.Fprintf(b, "%-11s %s → %s: p50 %s  p99 %s  mean %s (publish to acknowledgement, %d messages)\n",
+				label, n.Name, qs.Consumer, dur(a.P50), dur(a.P99), dur(a.Mean), qs.Acknowledged)
+		} else {
+			fmt.Fprintf(b, "%-11s %s → %s: unknown, no message acknowledged in the window\n", label, n.Name, qs.Consumer)
+		}
+	}
+	if wrote {
+		b.WriteString("\n")
+	}
 }
 
 // writeScaling writes what a node's autoscaler did.

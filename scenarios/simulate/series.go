@@ -77,6 +77,20 @@ type Sample struct {
 	// the error rate above its bound, or requests arrived and none ended.
 	Violated bool         `json:"violated"`
 	Nodes    []NodeSample `json:"nodes"`
+	// Queues are the queues over the window; absent without queues.
+	Queues []QueueSample `json:"queues,omitempty"`
+}
+
+// QueueSample is a queue over one window.
+type QueueSample struct {
+	Name string `json:"name"`
+	// Backlog is the time-average number of visible messages; OldestAge
+	// the most the oldest stored message's age reached (seconds).
+	Backlog   float64 `json:"backlog"`
+	OldestAge float64 `json:"oldest_age"`
+	// Published and Acknowledged are per second of the window.
+	Published    float64 `json:"published"`
+	Acknowledged float64 `json:"acknowledged"`
 }
 
 // NodeSample is a node with workers over one window.
@@ -151,7 +165,7 @@ func newSampler(s *scenarios.Scenario, end sim.Time) *sampler {
 func sampledNodes(s *scenarios.Scenario) int {
 	n := 0
 	for _, node := range s.Topology.Nodes {
-		if node.Kind().Workers {
+		if node.Kind().Workers || node.Kind().Broker { // topics reserve room they do not use
 			n++
 		}
 	}
@@ -212,6 +226,10 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Booting: ns.Booting, Ready: ns.Ready, Utilization: ns.Utilization,
 			OfferedLoad: ns.OfferedLoad, QueueLength: ns.QueueLength, Throughput: ns.Throughput, Rejected: ns.Rejected})
 		billed[ns.Name] = ns.Billed
+	}
+	for _, qs := range r.net.SampleQueues(now) {
+		smp.Queues = append(smp.Queues, QueueSample{Name: qs.Name, Backlog: qs.Backlog, OldestAge: qs.OldestAge,
+			Published: float64(qs.Published) / d, Acknowledged: float64(qs.Acknowledged) / d})
 	}
 	for _, n := range r.s.Topology.Nodes {
 		units, ok := billed[n.Name]
@@ -355,6 +373,12 @@ func (s *Series) WriteCSV(w io.Writer) error {
 			row(n.Name, "queue_length", n.QueueLength)
 			row(n.Name, "throughput", n.Throughput)
 			row(n.Name, "rejected", float64(n.Rejected))
+		}
+		for _, q := range smp.Queues {
+			row(q.Name, "backlog", q.Backlog)
+			row(q.Name, "oldest_age", q.OldestAge)
+			row(q.Name, "published", q.Published)
+			row(q.Name, "acknowledged", q.Acknowledged)
 		}
 	}
 	cw.Flush()

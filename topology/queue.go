@@ -1,0 +1,735 @@
+package topology
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"unsafe"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// Queue is a message queue with the semantics of Amazon SQS (standard
+// queues): a publish stores a message until a consumer group (a Workers
+// node whose From names the queue) receives it; a received message is
+// invisible to other consumers for VisibilityTimeout and becomes visible
+// again (a redelivery) unless the consumer acknowledges (deletes) it first;
+// after MaxReceives receives a message is moved to DeadLetter instead of
+// being delivered again; a message older than Retention is dropped.
+type Queue struct {
+	// PublishTime is how long the broker takes to store a publish, on
+	// the publisher's path besides the call's network round trip; nil is
+	// none.
+	PublishTime sim.Dist
+	// Capacity is the most messages stored at once (visible, in flight or
+	// waiting out a retry backoff); 0 is unlimited. A publish to a full
+	// queue is rejected, or with OnFull block waits for room.
+	Capacity int
+	OnFull   string
+	// VisibilityTimeout, Retention: seconds.
+	VisibilityTimeout float64
+	// MaxReceives is how many times a message is delivered at most (SQS's
+	// maxReceiveCount); 0 is no limit.
+	MaxReceives int
+	// DeadLetter is the queue messages go to after MaxReceives; empty
+	// drops them (and counts them).
+	DeadLetter string
+	Retention  float64
+	// Brokers are the billed units, for a queue priced by the hour (a
+	// Kafka cluster); SQS is priced per million requests.
+	Brokers int
+}
+
+// What a full queue does with a publish.
+const (
+	OnFullReject = "reject"
+	OnFullBlock  = "block"
+)
+
+// SQS's defaults and limits (Amazon SQS Developer Guide: visibility
+// timeout 30 s by default, at most 12 hours; retention 4 days by default,
+// 60 s to 14 days; maxReceiveCount 1 to 1000).
+const (
+	DefaultVisibilityTimeout = 30.0
+	MaxVisibilityTimeout     = 12 * 3600.0
+	DefaultRetention         = 4 * 86400.0
+	MinRetention             = 60.0
+	MaxRetention             = 14 * 86400.0
+	MaxReceivesLimit         = 1000
+)
+
+var queueKind = Kind{
+	Name:   "queue",
+	Noun:   "queue",
+	Fields: []string{"publish_time", "capacity", "on_full", "visibility_timeout", "max_receives", "dead_letter", "retention", "brokers"},
+	Decode: decodeQueue,
+	Broker: true,
+}
+
+// Kind implements Spec.
+func (*Queue) Kind() *Kind { return &queueKind }
+
+// Units implements Spec: its brokers.
+func (q *Queue) Units() int { return q.Brokers }
+
+// NeedsKeys implements Spec.
+func (*Queue) NeedsKeys() bool { return false }
+
+// Footprint implements Spec: its lists start empty; messages are counted
+// as they are stored (inUse).
+func (*Queue) Footprint(int64) float64 { return 512 }
+
+// Downstream implements Spec: its dead-letter queue, which messages reach
+// on their own, not as calls.
+func (q *Queue) Downstream() []Target {
+	if q.DeadLetter == "" {
+		return nil
+	}
+	return []Target{{To: q.DeadLetter, Want: &queueKind, Field: []string{"dead_letter"}, Ref: true}}
+}
+
+func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	q := &Queue{OnFull: OnFullReject, VisibilityTimeout: DefaultVisibilityTimeout, Retention: DefaultRetention, Brokers: 1}
+	what := "queue " + name
+	distField(d, m, "publish_time", what, &q.PublishTime)
+	intField(d, m, "capacity", what, &q.Capacity)
+	stringField(d, m, "on_full", &q.OnFull)
+	durationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
+	intField(d, m, "max_receives", what, &q.MaxReceives)
+	stringField(d, m, "dead_letter", &q.DeadLetter)
+	durationField(d, m, "retention", what, &q.Retention)
+	intField(d, m, "brokers", what, &q.Brokers)
+	return q
+}
+
+// validate implements Spec.
+func (q *Queue) validate(e field.Errors, c *checker) {
+	what := "queue " + c.node.Name
+	inRange(e, "capacity", what, q.Capacity, 0, math.MaxInt32)
+	oneOf(e, "on_full", "on_full", q.OnFull, []string{OnFullReject, OnFullBlock})
+	if !(q.VisibilityTimeout > 0 && q.VisibilityTimeout <= MaxVisibilityTimeout) {
+		e.Add("visibility_timeout", "%s: visibility_timeout must be above 0 and at most %s", what, units.FormatDuration(MaxVisibilityTimeout))
+	}
+	inRange(e, "max_receives", what, q.MaxReceives, 0, MaxReceivesLimit)
+	if !(q.Retention >= MinRetention && q.Retention <= MaxRetention) {
+		e.Add("retention", "%s: retention must be from %s to %s", what, units.FormatDuration(MinRetention), units.FormatDuration(MaxRetention))
+	}
+	inRange(e, "brokers", what, q.Brokers, 1, MaxInstances)
+	if q.DeadLetter != "" {
+		if q.MaxReceives == 0 {
+			e.Add("dead_letter", "%s: a dead_letter queue needs max_receives: the deliveries after which a message goes there", what)
+		}
+		if q.DeadLetter == c.node.Name {
+			e.Add("dead_letter", "%s cannot be its own dead_letter queue", what)
+		} else if deadLetterLoops(c.t, c.node.Name) {
+			e.Add("dead_letter", "%s: its dead_letter queues lead back to it (a message would move from queue to queue for ever)", what)
+		}
+	}
+	if c.t.consumersOf(c.node.Name) > 1 {
+		e.AddAtKey("", "%s has more than one workers node taking from it; a message goes to one consumer group: give each group its own queue, subscribed to a topic, for a copy each", what)
+	}
+}
+
+// deadLetterLoops says that following dead_letter from the queue called
+// name comes back to it.
+func deadLetterLoops(t *Topology, name string) bool {
+	seen := map[string]bool{}
+	for at := name; ; {
+		n := t.byName[at]
+		q, ok := n.Spec.(*Queue)
+		if !ok || q.DeadLetter == "" || seen[at] {
+			return false
+		}
+		seen[at] = true
+		if q.DeadLetter == name {
+			return true
+		}
+		if t.byName[q.DeadLetter] == nil {
+			return false
+		}
+		at = q.DeadLetter
+	}
+}
+
+// consumersOf counts the nodes that take messages from the queue called
+// name.
+func (t *Topology) consumersOf(name string) int {
+	n := 0
+	for _, node := range t.Nodes {
+		if p, ok := node.Spec.(interface{ PullsFrom() string }); ok && p.PullsFrom() == name {
+			n++
+		}
+	}
+	return n
+}
+
+// Consumer names the node that takes messages from the queue called name,
+// or "".
+func (t *Topology) Consumer(name string) string {
+	for _, node := range t.Nodes {
+		if p, ok := node.Spec.(interface{ PullsFrom() string }); ok && p.PullsFrom() == name {
+			return node.Name
+		}
+	}
+	return ""
+}
+
+// HitRatio implements Analytic.
+func (*Queue) HitRatio(Solver, string) (float64, bool) { return 0, false }
+
+// Routes implements Analytic: each publish is delivered to the consumer
+// group (1 + f + … + f^(k−1) = (1 − f^k) ÷ (1 − f) times when a delivery
+// fails with probability f and a message is delivered at most k times).
+func (q *Queue) Routes(sv Solver, name string, _ int, route Router) {
+	consumer := sv.Consumer(name)
+	if consumer == "" {
+		return
+	}
+	f := 0.0
+	if w, ok := sv.Lookup(consumer).Spec.(*Workers); ok {
+		f = w.FailureRate
+	}
+	route(consumer, Deliveries(f, q.MaxReceives), 0)
+}
+
+// Deliveries is the mean number of times a message is delivered when each
+// delivery fails independently with probability f and a message is
+// delivered at most k times (k = 0: until it succeeds): the geometric sum
+// (1 − f^k) ÷ (1 − f), or 1 ÷ (1 − f) without a limit.
+func Deliveries(f float64, k int) float64 {
+	if f >= 1 {
+		if k == 0 {
+			return math.Inf(1)
+		}
+		return float64(k)
+	}
+	if k == 0 {
+		return 1 / (1 - f)
+	}
+	return (1 - math.Pow(f, float64(k))) / (1 - f)
+}
+
+// Solve implements Analytic: a publish takes the publish time; what the
+// consumers do (down) is the messages' async latency, not the publisher's.
+func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solution {
+	pub := mean(q.PublishTime)
+	sol := Solution{Response: perClass(sv, func(int) float64 { return pub })}
+	if consumer := sv.Consumer(name); consumer != "" && len(down) > 0 {
+		// Every class's message is consumed alike; the first class's time
+		// divided by the deliveries per message is one delivery's.
+		w, _ := sv.Lookup(consumer).Spec.(*Workers)
+		f := 0.0
+		if w != nil {
+			f = w.FailureRate
+		}
+		per := Deliveries(f, q.MaxReceives)
+		async := down[0]
+		if per > 0 && !math.IsInf(per, 0) {
+			async = down[0] / per
+		}
+		if !math.IsInf(async, 0) && !math.IsNaN(async) {
+			sol.AsyncLatency = &async
+		}
+		if f > 0 {
+			sv.Note("%s: the async latency is one delivery's; a failed delivery waits out its visibility timeout or backoff before the next, which is left out", name)
+		}
+	} else if consumer == "" {
+		sv.Note("%s: no workers take from it, so its messages only accumulate", name)
+	}
+	if q.Capacity > 0 {
+		sv.Note("%s: its capacity is ignored (no rejected publishes)", name)
+	}
+	return sol
+}
+
+// NetworkLegs implements Analytic.
+func (*Queue) NetworkLegs(Solver, string, int) float64 { return 0 }
+
+// Demand implements Analytic: a queue has no workers.
+func (*Queue) Demand(Solver, string) (Demand, bool) { return Demand{}, false }
+
+// CapacityNote implements Explainer.
+func (*Queue) CapacityNote(Solution) string { return "" }
+
+// Advice implements Explainer.
+func (*Queue) Advice(Solver, string, Solution) string {
+	return "A queue absorbs bursts; its consumers must keep up on average: add consumers, or scale them on the backlog."
+}
+
+// message is one message stored in a queue, from its publish until it is
+// acknowledged, dead-lettered or dropped. Records are pooled; one is
+// freed when it is gone and nothing holds it (the queue's lists, a
+// consumer working on it, a pending timer).
+type message struct {
+	q         *queue
+	class     int
+	user      int32
+	key       int64
+	published sim.Time
+	goneAt    sim.Time
+	receives  int32
+	state     msgState
+	acked     bool
+	// inVisible and inAll say the queue's lists hold it; holders counts
+	// the consumers working on it.
+	inVisible, inAll bool
+	holders          int32
+	timer            sim.Timer // visibility timeout or retry backoff
+}
+
+type msgState uint8
+
+const (
+	msgVisible  msgState = iota // may be received
+	msgInFlight                 // received, not yet acknowledged
+	msgDelayed                  // waiting out a retry backoff
+	msgGone                     // acknowledged, dead-lettered or dropped
+)
+
+// queue is the runtime of a Queue.
+type queue struct {
+	net  *Network
+	node *Node
+	spec *Queue
+	rng  *rand.Rand
+	dead *queue // the dead-letter queue, if any
+	// consumer is told when messages become visible; nil when no workers
+	// take from the queue.
+	consumer *workers
+	// visible holds the messages that may be received, oldest first
+	// (a message acknowledged while visible is dropped when it comes up);
+	// all holds every stored message in publish order, for retention and
+	// the oldest message's age.
+	visible, all sim.FIFO[*message]
+	free         freeList[message]
+	live         int // message records in use
+	// stored counts messages not gone; nVisible those visible.
+	stored, nVisible int
+	blocked          sim.FIFO[*job] // publishers waiting for room
+	expiry           sim.Timer      // the retention of the oldest message
+
+	// Figures over the measurement window.
+	backlog, inFlight                                       sim.TimeAverage
+	maxBacklog                                              int
+	maxAge                                                  float64
+	published, delivered, acked, redelivered, deadLettered  int64
+	droppedFull, expired, duplicates, blockedCount, apiCall int64
+	asyncLat                                                sim.Summary
+	asyncHist                                               sim.Histogram
+	asyncBatches                                            sim.BatchMeans
+	// smp are the figures of the current sample window.
+	smpBacklog           sim.TimeAverage
+	smpAge               float64
+	smpPublished, smpAck int64
+}
+
+func (q *Queue) build(net *Network, node *Node) component {
+	return &queue{net: net, node: node, spec: q, rng: sim.NewStream(net.opts.Seed, node.Name)}
+}
+
+// link finds the dead-letter queue.
+func (q *queue) link(byName map[string]component) error {
+	if q.spec.DeadLetter != "" {
+		q.dead = byName[q.spec.DeadLetter].(*queue)
+	}
+	return nil
+}
+
+func (q *queue) stations() []*station { return nil }
+
+// inUse implements component: the message records and the lists' room.
+func (q *queue) inUse() float64 {
+	return q.free.bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
+		float64(8*(q.visible.Cap()+q.all.Cap()+q.blocked.Cap()))
+}
+
+// accept takes a publish: after the publish time the message is stored
+// and the publisher answered, or the publish is rejected (or waits) when
+// the queue is full.
+func (q *queue) accept(j *job) {
+	if j.pc == 0 {
+		if d := sample(q.spec.PublishTime, q.rng); d > 0 {
+			j.pc, j.dest = 1, q
+			q.net.later(d, opDeliver, j)
+			return
+		}
+	}
+	q.apiCall++
+	if q.spec.Capacity > 0 && q.stored >= q.spec.Capacity {
+		if q.spec.OnFull == OnFullBlock {
+			q.blockedCount++
+			q.blocked.Push(j)
+			return
+		}
+		q.droppedFull++
+		j.rejected = true
+		q.net.reply(j)
+		return
+	}
+	q.store(j.req.Class, j.req.User, j.req.Key)
+	q.net.reply(j)
+}
+
+// store adds a message published now.
+func (q *queue) store(class int, user int32, key int64) {
+	now := q.net.k.Now()
+	m := q.free.get()
+	q.live++
+	*m = message{q: q, class: class, user: user, key: key, published: now, inAll: true}
+	q.published++
+	q.smpPublished++
+	q.stored++
+	q.all.Push(m)
+	if q.all.Len() == 1 {
+		q.expiry = q.net.timer(q.spec.Retention, opExpire, q)
+	}
+	q.makeVisible(m, now)
+}
+
+// offer stores a message from elsewhere (a topic's copy, a dead letter),
+// dropping it when the queue is full: no publisher waits for it.
+func (q *queue) offer(class int, user int32, key int64) {
+	q.apiCall++
+	if q.spec.Capacity > 0 && q.stored >= q.spec.Capacity {
+		q.droppedFull++
+		return
+	}
+	q.store(class, user, key)
+}
+
+// makeVisible lets m be received, and tells the consumers when the queue
+// had nothing for them.
+func (q *queue) makeVisible(m *message, now sim.Time) {
+	m.state = msgVisible
+	m.inVisible = true
+	q.visible.Push(m)
+	q.nVisible++
+	q.setBacklog(now)
+	if q.nVisible == 1 && q.consumer != nil {
+		q.consumer.pull()
+	}
+}
+
+// setBacklog records a change of the visible messages.
+func (q *queue) setBacklog(now sim.Time) {
+	q.backlog.Set(now, float64(q.nVisible))
+	q.smpBacklog.Set(now, float64(q.nVisible))
+	q.inFlight.Set(now, float64(q.stored-q.nVisible))
+	q.maxBacklog = max(q.maxBacklog, q.nVisible)
+	if q.consumer != nil {
+		q.consumer.backlog(now, q.stored)
+	}
+}
+
+// receive hands the oldest visible message to a consumer, or nil when
+// there is none. A message delivered MaxReceives times already goes to the
+// dead-letter queue instead, as SQS moves it when it would be received
+// once more.
+func (q *queue) receive() (*message, int32) {
+	now := q.net.k.Now()
+	for q.visible.Len() > 0 {
+		m := q.visible.Pop()
+		m.inVisible = false
+		if m.state != msgVisible {
+			q.drop(m)
+			continue
+		}
+		if k := q.spec.MaxReceives; k > 0 && int(m.receives) >= k {
+			q.deadLetterMsg(m, now)
+			continue
+		}
+		q.nVisible--
+		m.receives++
+		m.state = msgInFlight
+		m.holders++
+		q.delivered++
+		if m.receives > 1 {
+			q.redelivered++
+		}
+		m.timer = q.net.timer(q.spec.VisibilityTimeout, opMsgTimer, m)
+		q.setBacklog(now)
+		return m, m.receives
+	}
+	return nil, 0
+}
+
+// deadLetterMsg moves m to the dead-letter queue, or drops it.
+func (q *queue) deadLetterMsg(m *message, now sim.Time) {
+	q.deadLettered++
+	q.remove(m, now)
+	if q.dead != nil {
+		q.dead.offer(m.class, m.user, m.key)
+	}
+	q.drop(m)
+}
+
+// ack is a consumer's acknowledgement of m, whichever delivery it
+// processed: the first deletes the message; a later one (the message was
+// redelivered and processed again) counts a duplicate.
+func (q *queue) ack(m *message) {
+	now := q.net.k.Now()
+	q.apiCall++
+	if m.acked {
+		q.duplicates++
+		return
+	}
+	m.acked = true
+	q.acked++
+	q.smpAck++
+	lat := float64(now - m.published)
+	q.asyncLat.Add(lat)
+	q.asyncHist.Add(lat)
+	q.asyncBatches.Add(lat)
+	if m.state != msgGone {
+		q.remove(m, now)
+	}
+}
+
+// fail is a consumer's failure to process m under the given receipt: the
+// message becomes visible again after backoff (SQS's
+// ChangeMessageVisibility), or when its visibility timeout expires
+// (backoff 0). A stale receipt (the message was redelivered since)
+// changes nothing.
+func (q *queue) fail(m *message, receipt int32, backoff float64) {
+	if m.state != msgInFlight || m.receives != receipt || backoff <= 0 {
+		return
+	}
+	q.net.cancelTimer(m.timer)
+	m.state = msgDelayed
+	m.timer = q.net.timer(backoff, opMsgTimer, m)
+}
+
+// release gives m back at once, unprocessed (a consumer leaving with
+// messages of its batch).
+func (q *queue) release(m *message, receipt int32) {
+	if m.state != msgInFlight || m.receives != receipt {
+		return
+	}
+	q.net.cancelTimer(m.timer)
+	q.makeVisible(m, q.net.k.Now())
+}
+
+// unhold records that a consumer is done with m.
+func (q *queue) unhold(m *message) {
+	m.holders--
+	q.drop(m)
+}
+
+// timerFired handles m's visibility timeout or retry backoff.
+func (q *queue) timerFired(m *message) {
+	m.timer = sim.Timer{}
+	if m.state == msgInFlight || m.state == msgDelayed {
+		q.makeVisible(m, q.net.k.Now())
+	}
+}
+
+// remove ends m's life in the queue (acknowledged, dead-lettered or
+// expired), making room for a blocked publisher.
+func (q *queue) remove(m *message, now sim.Time) {
+	if m.state == msgVisible {
+		q.nVisible--
+	}
+	if m.timer != (sim.Timer{}) {
+		q.net.cancelTimer(m.timer)
+		m.timer = sim.Timer{}
+	}
+	m.state, m.goneAt = msgGone, now
+	q.stored--
+	q.setBacklog(now)
+	q.trim(now)
+	for q.blocked.Len() > 0 && (q.spec.Capacity == 0 || q.stored < q.spec.Capacity) {
+		j := q.blocked.Pop()
+		q.store(j.req.Class, j.req.User, j.req.Key)
+		q.net.reply(j)
+	}
+}
+
+// trim drops the gone messages at the front of the publish-order list,
+// noting the age each had when it went, and keeps the retention timer on
+// the oldest message left.
+func (q *queue) trim(now sim.Time) {
+	popped := false
+	for q.all.Len() > 0 && q.all.Peek().state == msgGone {
+		popped = true
+		m := q.all.Pop()
+		m.inAll = false
+		age := float64(m.goneAt - m.published)
+		q.maxAge, q.smpAge = max(q.maxAge, age), max(q.smpAge, age)
+		q.drop(m)
+	}
+	if !popped && q.expiry != (sim.Timer{}) {
+		return // the oldest message is the same
+	}
+	q.net.cancelTimer(q.expiry)
+	q.expiry = sim.Timer{}
+	if q.all.Len() > 0 {
+		q.expiry = q.net.timerAt(q.all.Peek().published+sim.Time(q.spec.Retention), opExpire, q)
+	}
+}
+
+// expire drops the messages past their retention.
+func (q *queue) expire(now sim.Time) {
+	q.expiry = sim.Timer{}
+	for q.all.Len() > 0 {
+		m := q.all.Peek()
+		if m.state == msgGone {
+			q.trim(now) // and reschedules
+			continue
+		}
+		if now-m.published < sim.Time(q.spec.Retention) {
+			break
+		}
+		q.expired++
+		q.remove(m, now) // trims m, and reschedules
+	}
+	if q.expiry == (sim.Timer{}) && q.all.Len() > 0 {
+		q.expiry = q.net.timerAt(q.all.Peek().published+sim.Time(q.spec.Retention), opExpire, q)
+	}
+}
+
+// drop frees m once it is gone and nothing holds it.
+func (q *queue) drop(m *message) {
+	if m.state != msgGone || m.inVisible || m.inAll || m.holders > 0 || m.timer != (sim.Timer{}) {
+		return
+	}
+	*m = message{}
+	q.free.put(m)
+	q.live--
+}
+
+// oldestAge is the age of the oldest stored message now, 0 when none.
+func (q *queue) oldestAge(now sim.Time) float64 {
+	if q.all.Len() == 0 {
+		return 0
+	}
+	return float64(now - q.all.Peek().published)
+}
+
+func (q *queue) resetStats(now sim.Time) {
+	q.backlog.Reset(now)
+	q.inFlight.Reset(now)
+	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
+	q.published, q.delivered, q.acked, q.redelivered, q.deadLettered = 0, 0, 0, 0, 0
+	q.droppedFull, q.expired, q.duplicates, q.blockedCount, q.apiCall = 0, 0, 0, 0, 0
+	q.asyncLat, q.asyncHist, q.asyncBatches = sim.Summary{}, sim.Histogram{}, sim.BatchMeans{}
+}
+
+// QueueStats are a queue's figures over the measurement window.
+type QueueStats struct {
+	Published int64 `json:"published"`
+	// Delivered counts receives, Redelivered those of a message received
+	// before (after a visibility timeout or a failure).
+	Delivered   int64 `json:"delivered"`
+	Redelivered int64 `json:"redelivered"`
+	// Acknowledged messages were processed and deleted; Duplicates are
+	// further successful processings of a message already acknowledged
+	// (its visibility timeout expired while a consumer still worked on it).
+	Acknowledged int64 `json:"acknowledged"`
+	Duplicates   int64 `json:"duplicates"`
+	DeadLettered int64 `json:"dead_lettered"`
+	// DroppedFull were refused for want of room, Expired outlived the
+	// retention; Blocked publishes waited for room.
+	DroppedFull int64 `json:"dropped_full"`
+	Expired     int64 `json:"expired"`
+	Blocked     int64 `json:"blocked"`
+	// Backlog is the number of visible messages: time-average, most, and
+	// at the end; InFlightEnd those received and not yet acknowledged at
+	// the end.
+	BacklogMean float64 `json:"backlog_mean"`
+	BacklogMax  int     `json:"backlog_max"`
+	BacklogEnd  int     `json:"backlog_end"`
+	InFlightEnd int     `json:"in_flight_end"`
+	// OldestAge is the age of the oldest stored message: most, and at
+	// the end (seconds).
+	OldestAgeMax float64 `json:"oldest_age_max"`
+	OldestAgeEnd float64 `json:"oldest_age_end"`
+	// AsyncLatency is from the message's publish being stored to its
+	// acknowledgement; null when none was acknowledged.
+	AsyncLatency *AsyncLatency `json:"async_latency"`
+	// Consumer is the workers node taking from the queue, or "".
+	Consumer string `json:"consumer,omitempty"`
+}
+
+// AsyncLatency summarises the time from publish to acknowledgement.
+type AsyncLatency struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+	// MeanCI95 is the 95% confidence interval of the mean by batch
+	// means; null when too few messages were acknowledged for one.
+	MeanCI95 *[2]float64 `json:"mean_ci95"`
+}
+
+func (q *queue) stats(window float64, now sim.Time) NodeStats {
+	qs := &QueueStats{Published: q.published, Delivered: q.delivered, Redelivered: q.redelivered,
+		Acknowledged: q.acked, Duplicates: q.duplicates, DeadLettered: q.deadLettered,
+		DroppedFull: q.droppedFull, Expired: q.expired, Blocked: q.blockedCount,
+		BacklogMean: q.backlog.Mean(now), BacklogMax: q.maxBacklog, BacklogEnd: q.nVisible,
+		InFlightEnd: q.stored - q.nVisible, OldestAgeMax: max(q.maxAge, q.oldestAge(now)), OldestAgeEnd: q.oldestAge(now)}
+	if q.consumer != nil {
+		qs.Consumer = q.consumer.node.Name
+	}
+	if q.acked > 0 {
+		qs.AsyncLatency = &AsyncLatency{Mean: q.asyncLat.Mean(), P50: q.asyncHist.Quantile(0.5), P99: q.asyncHist.Quantile(0.99), Max: q.asyncHist.Max()}
+		if half, ok := q.asyncBatches.HalfWidth95(); ok {
+			m := q.asyncLat.Mean()
+			qs.AsyncLatency.MeanCI95 = &[2]float64{m - half, m + half}
+		}
+	}
+	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
+	if window > 0 {
+		s.Throughput = float64(q.acked) / window
+		s.Usage.RequestsPerSecond = float64(q.apiCall) / window
+	}
+	return s
+}
+
+// JSONKey implements Detail.
+func (*QueueStats) JSONKey() string { return "queue" }
+
+// WriteText implements Detail.
+func (s *QueueStats) WriteText(w io.Writer, node string) {
+	fmt.Fprintf(w, "%-11s %d published, %d delivered (%d redelivered), %d acknowledged, %d duplicates, %d dead-lettered, %d dropped full, %d expired\n",
+		node, s.Published, s.Delivered, s.Redelivered, s.Acknowledged, s.Duplicates, s.DeadLettered, s.DroppedFull, s.Expired)
+	fmt.Fprintf(w, "%-11s backlog mean %.1f, max %d, at end %d (+%d in flight); oldest message %s at most, %s at end\n",
+		"", s.BacklogMean, s.BacklogMax, s.BacklogEnd, s.InFlightEnd, units.FormatDuration(s.OldestAgeMax), units.FormatDuration(s.OldestAgeEnd))
+	if a := s.AsyncLatency; a != nil {
+		fmt.Fprintf(w, "%-11s async latency (publish to acknowledgement) p50 %s, p99 %s, mean %s\n",
+			"", units.FormatDuration(a.P50), units.FormatDuration(a.P99), units.FormatDuration(a.Mean))
+	}
+}
+
+// QueueSample is a queue's figures over one sample window.
+type QueueSample struct {
+	Name string
+	// Backlog is the time-average number of visible messages;
+	// OldestAge the most any stored message's age reached (seconds).
+	Backlog, OldestAge      float64
+	Published, Acknowledged int64
+}
+
+// SampleQueues reports each queue over the sample window ending now, in
+// topology order, and starts the next window.
+func (n *Network) SampleQueues(now sim.Time) []QueueSample {
+	var out []QueueSample
+	for _, c := range n.comps {
+		if q, ok := c.(*queue); ok {
+			out = append(out, q.sample(now))
+		}
+	}
+	return out
+}
+
+// sample reports the current sample window and starts the next.
+func (q *queue) sample(now sim.Time) QueueSample {
+	s := QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
+		Published: q.smpPublished, Acknowledged: q.smpAck}
+	q.smpBacklog.Reset(now)
+	q.smpAge, q.smpPublished, q.smpAck = q.oldestAge(now), 0, 0
+	return s
+}

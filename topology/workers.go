@@ -1,0 +1,363 @@
+package topology
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+
+	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// Workers is a consumer group on a queue: Consumers instances, each taking
+// up to Batch visible messages at a time (one receive) and processing them
+// one after another: ServiceTime, then its Calls in order. A processing
+// fails with probability FailureRate (or when a call is rejected): the
+// message is left unacknowledged, to be received again after RetryBackoff,
+// or after its visibility timeout when there is no backoff. A processing
+// that succeeds acknowledges (deletes) the message.
+type Workers struct {
+	From         string
+	Consumers    int
+	Batch        int
+	ServiceTime  sim.Dist
+	Calls        []Call
+	FailureRate  float64
+	RetryBackoff float64
+	// Autoscale, when not nil, changes Consumers (the initial count) over
+	// time.
+	Autoscale *Autoscale
+}
+
+// MaxBatch is the most messages one receive takes (SQS's limit).
+const MaxBatch = 10
+
+var workersKind = Kind{
+	Name:     "workers",
+	Noun:     "worker group",
+	Fields:   []string{"from", "consumers", "batch", "service_time", "calls", "failure_rate", "retry_backoff", "autoscale"},
+	Decode:   decodeWorkers,
+	Workers:  true,
+	Consumer: true,
+}
+
+// Kind implements Spec.
+func (*Workers) Kind() *Kind { return &workersKind }
+
+// Units implements Spec: its consumers are billed as instances.
+func (w *Workers) Units() int { return w.Consumers }
+
+// NeedsKeys implements Spec.
+func (*Workers) NeedsKeys() bool { return false }
+
+// PullsFrom names the queue the group takes messages from.
+func (w *Workers) PullsFrom() string { return w.From }
+
+// Footprint implements Spec: a service's.
+func (w *Workers) Footprint(keys int64) float64 { return w.service().Footprint(keys) }
+
+// Downstream implements Spec: the queue it takes from, and the nodes its
+// calls reach.
+func (w *Workers) Downstream() []Target {
+	out := []Target{{To: w.From, Want: &queueKind, Field: []string{"from"}, Ref: true}}
+	return append(out, w.service().Downstream()...)
+}
+
+// service is the group as the service its consumers are: one worker each,
+// held while its calls run.
+func (w *Workers) service() *Service {
+	return &Service{Instances: w.Consumers, Workers: 1, Queue: Unlimited, ServiceTime: w.ServiceTime,
+		Calls: w.Calls, Blocking: true, Autoscale: w.Autoscale}
+}
+
+func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+	w := &Workers{Consumers: 1, Batch: 1}
+	what := "workers " + name
+	stringField(d, m, "from", &w.From)
+	intField(d, m, "consumers", what, &w.Consumers)
+	intField(d, m, "batch", what, &w.Batch)
+	distField(d, m, "service_time", what, &w.ServiceTime)
+	if m.Has("calls") {
+		w.Calls = decodeCalls(d, m.Get("calls"), name)
+	}
+	if m.Has("failure_rate") {
+		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
+	}
+	durationField(d, m, "retry_backoff", what, &w.RetryBackoff)
+	if m.Has("autoscale") {
+		w.Autoscale = decodeAutoscale(d, m.Get("autoscale"), what)
+		if !m.Has("consumers") {
+			w.Consumers = max(w.Autoscale.Min, 1)
+		}
+	}
+	return w
+}
+
+// validate implements Spec.
+func (w *Workers) validate(e field.Errors, c *checker) {
+	what := "workers " + c.node.Name
+	if w.From == "" {
+		e.Add("from", "%s needs from: the queue it takes messages from", what)
+	}
+	inRange(e, "consumers", what, w.Consumers, 1, MaxInstances)
+	inRange(e, "batch", what, w.Batch, 1, MaxBatch)
+	if w.ServiceTime == nil {
+		e.Add("service_time", "%s needs a service_time: the work one message takes, e.g. {dist: exponential, mean: 200ms}", what)
+	}
+	if !(w.FailureRate >= 0 && w.FailureRate <= 1) {
+		e.Add("failure_rate", "%s: failure_rate must be from 0 to 100%%", what)
+	}
+	if !(w.RetryBackoff >= 0 && w.RetryBackoff <= MaxVisibilityTimeout) {
+		e.Add("retry_backoff", "%s: retry_backoff must be from 0 to %s", what, units.FormatDuration(MaxVisibilityTimeout))
+	}
+	if a := w.Autoscale; a != nil {
+		a.validate(e, w.Consumers)
+	}
+	validateCalls(e, c, w.Calls)
+}
+
+// HitRatio implements Analytic.
+func (*Workers) HitRatio(Solver, string) (float64, bool) { return 0, false }
+
+// Routes implements Analytic: the calls each delivery makes.
+func (w *Workers) Routes(sv Solver, _ string, c int, route Router) { routeCalls(sv, w.Calls, c, route) }
+
+// Solve implements Analytic: the consumers as one M/G/c queue (they take
+// from one queue), by the Allen–Cunneen approximation with Poisson
+// deliveries; a consumer is held for its own work and its calls.
+func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) Solution {
+	own := mean(w.ServiceTime)
+	hold := 0.0
+	for c := range down {
+		hold += float64(sv.Visits(c, name) * (own + down[c]))
+	}
+	if rate > 0 {
+		hold /= rate
+	}
+	scv := 1.0
+	if w.ServiceTime != nil && len(w.Calls) == 0 {
+		scv = w.ServiceTime.SCV()
+	} else if len(w.Calls) > 0 {
+		sv.Note("%s: its holding time (work and calls) is taken as exponential", name)
+	}
+	sol := Solution{Stations: 1, Workers: w.Consumers, Holding: hold}
+	wait := 0.0
+	if rate > 0 && hold > 0 {
+		sol.Utilization = rate * hold / float64(w.Consumers)
+		wait = analytic.AllenCunneenWait(rate, 1/hold, w.Consumers, 1, scv)
+	}
+	sol.Overloaded = math.IsInf(wait, 1)
+	sol.Wait = steadyWait(wait)
+	sol.Response = perClass(sv, func(c int) float64 { return wait + own + down[c] })
+	if w.Autoscale != nil {
+		sv.Note("%s: solved at its initial %d consumers; the autoscaler (%d to %d) is not modelled", name, w.Consumers, w.Autoscale.Min, w.Autoscale.Max)
+	}
+	if w.Batch > 1 {
+		sv.Note("%s: batches taken as single messages", name)
+	}
+	return sol
+}
+
+// NetworkLegs implements Analytic.
+func (*Workers) NetworkLegs(Solver, string, int) float64 { return 0 }
+
+// Demand implements Analytic: consumers are off the request path, so a
+// closed workload's users never wait for them.
+func (*Workers) Demand(sv Solver, name string) (Demand, bool) {
+	sv.Note("%s: off the request path, left out of MVA", name)
+	return Demand{}, false
+}
+
+// CapacityNote implements Explainer.
+func (*Workers) CapacityNote(Solution) string { return "" }
+
+// Advice implements Explainer.
+func (*Workers) Advice(Solver, string, Solution) string {
+	return "The consumers cannot keep up with the messages published: add consumers, or scale them on the backlog (as KEDA does), and make sure what they call can take the load."
+}
+
+// workers is the runtime of a Workers node: a service (a station of
+// consumers and the program of its calls) fed from a queue.
+type workers struct {
+	net  *Network
+	node *Node
+	spec *Workers
+	svc  *service
+	q    *queue
+	rng  *rand.Rand // failure draws
+	// cursor is where the search for an idle consumer starts; inResume
+	// holds pulls back while a consumer's processing ends.
+	cursor           int
+	inResume, missed bool
+	failures         int64
+}
+
+func (w *Workers) build(net *Network, node *Node) component {
+	svc := w.service().build(net, node).(*service)
+	g := &workers{net: net, node: node, spec: w, svc: svc, rng: sim.NewStream(net.opts.Seed, node.Name+"/failures")}
+	svc.st.onActive = g.pull
+	return g
+}
+
+// link compiles the consumers' calls and attaches the group to its queue.
+func (w *workers) link(byName map[string]component) error {
+	w.q = byName[w.spec.From].(*queue)
+	w.q.consumer = w
+	return w.svc.link(byName)
+}
+
+// accept implements component; nothing calls a worker group.
+func (w *workers) accept(j *job) { w.svc.accept(j) }
+
+func (w *workers) stations() []*station { return w.svc.stations() }
+func (w *workers) inUse() float64       { return 0 }
+
+// pull gives visible messages to idle consumers.
+func (w *workers) pull() {
+	if w.inResume {
+		w.missed = true
+		return
+	}
+	act := w.svc.st.active
+	for n := 0; n < len(act) && w.q.nVisible > 0; n++ {
+		if w.cursor >= len(act) {
+			w.cursor = 0
+		}
+		inst := act[w.cursor]
+		w.cursor++
+		if inst.outstanding == 0 && inst.pending() == 0 {
+			w.take(inst)
+		}
+	}
+}
+
+// take receives up to a batch of messages for the idle consumer inst and
+// starts on the first.
+func (w *workers) take(inst *instance) {
+	for inst.pending() < w.spec.Batch {
+		m, receipt := w.q.receive()
+		if m == nil {
+			break
+		}
+		inst.inbox = append(inst.inbox, delivery{m, receipt})
+	}
+	if inst.pending() == 0 {
+		return
+	}
+	w.q.apiCall++ // the receive
+	w.start(inst)
+}
+
+// delivery is a message a consumer received, with the receive count it
+// was received at (its receipt).
+type delivery struct {
+	m       *message
+	receipt int32
+}
+
+// start processes the next message of inst's batch: a visit to the
+// consumer's station, whose reply comes to resume.
+func (w *workers) start(inst *instance) {
+	d := inst.inbox[inst.nextMsg]
+	inst.inbox[inst.nextMsg] = delivery{}
+	inst.nextMsg++
+	if inst.nextMsg == len(inst.inbox) {
+		inst.inbox, inst.nextMsg = inst.inbox[:0], 0
+	}
+	r := w.net.newRequest(d.m.class, d.m.user, -1, d.m.key)
+	r.background = true
+	holder := w.net.newJob(r, nil)
+	holder.owner, holder.msg, holder.receipt, holder.inst = w, d.m, d.receipt, inst
+	w.svc.st.arrive(w.net.newJob(r, holder), inst)
+}
+
+// resume implements caller: a message's processing ended. The consumer
+// goes on with its batch, or takes more.
+func (w *workers) resume(holder *job, child *job) {
+	m, inst, r := holder.msg, holder.inst, holder.req
+	w.inResume = true
+	if child.rejected || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate) {
+		w.failures++
+		w.q.fail(m, holder.receipt, w.spec.RetryBackoff)
+	} else {
+		w.q.ack(m)
+	}
+	w.q.unhold(m)
+	w.net.freeJob(holder)
+	w.net.release(r)
+	w.inResume = false
+	switch {
+	case !inst.taking():
+		// A consumer leaving gives back the rest of its batch.
+		for _, d := range inst.inbox[inst.nextMsg:] {
+			w.q.release(d.m, d.receipt)
+			w.q.unhold(d.m)
+		}
+		clear(inst.inbox)
+		inst.inbox, inst.nextMsg = inst.inbox[:0], 0
+	case inst.pending() > 0:
+		w.start(inst)
+	default:
+		w.take(inst)
+	}
+	if w.missed {
+		w.missed = false
+		w.pull()
+	}
+}
+
+// backlog records the messages the queue holds (visible or not), for an
+// autoscaler that follows them.
+func (w *workers) backlog(now sim.Time, stored int) {
+	if st := w.svc.st; st.scaler != nil {
+		st.cum.backlog.Set(now, float64(stored))
+	}
+}
+
+func (w *workers) resetStats(now sim.Time) {
+	w.svc.resetStats(now)
+	w.failures = 0
+}
+
+// WorkersStats are a worker group's own figures over the measurement
+// window.
+type WorkersStats struct {
+	From string `json:"from"`
+	// Failures are processings that failed (drawn, or a call rejected).
+	Failures int64 `json:"failures"`
+}
+
+func (w *workers) stats(window float64, now sim.Time) NodeStats {
+	s := w.svc.stats(window, now)
+	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures}
+	// What the consumers are offered is every message published, with
+	// its redeliveries, not only those they got to: a backlog that grows
+	// shows as an offered load of 1 or more.
+	if window > 0 && w.q.acked > 0 {
+		capacity := float64(w.svc.st.capacity())
+		if st := w.svc.st; st.scaler != nil {
+			capacity = st.live.Mean(now)
+		}
+		hold := w.svc.st.hold.Mean()
+		if w.svc.st.hold.N() == 0 {
+			hold = mean(w.spec.ServiceTime)
+		}
+		perMessage := float64(w.q.delivered) / float64(w.q.acked+w.q.deadLettered)
+		if capacity > 0 {
+			s.OfferedLoad = max(s.OfferedLoad, float64(float64(w.q.published)/window*perMessage)*hold/capacity)
+		}
+	}
+	return s
+}
+
+// JSONKey implements Detail.
+func (*WorkersStats) JSONKey() string { return "workers" }
+
+// WriteText implements Detail.
+func (s *WorkersStats) WriteText(w io.Writer, node string) {
+	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed\n", node, s.From, s.Failures)
+}

@@ -1,0 +1,204 @@
+package simulate_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
+)
+
+// queueOf is a queue's own figures.
+func queueOf(r *simulate.Report, name string) *topology.QueueStats {
+	return node(r, name).Detail.(*topology.QueueStats)
+}
+
+// published is a scenario whose clients publish straight to queue jobs,
+// which workers consume; fields are the queue's and the workers'.
+func published(rate float64, queueFields, workerFields, run string) string {
+	return fmt.Sprintf(`name: async
+workload: {rate: %g}
+entry: jobs
+nodes:
+  jobs: {kind: queue%s}
+  work: {kind: workers, from: jobs, %s}
+run: {%s}
+`, rate, queueFields, workerFields, run)
+}
+
+// TestFidelityAsyncMMc checks that Poisson publishes consumed by c
+// consumers with exponential work wait as in M/M/c: the async latency
+// (publish to acknowledgement) is the Erlang C sojourn, in mean and p99.
+func TestFidelityAsyncMMc(t *testing.T) {
+	q := analytic.MMc{Lambda: 32, Mu: 10, C: 4}
+	text := published(q.Lambda, ", publish_time: {dist: constant, value: 3ms}",
+		"consumers: 4, service_time: {dist: exponential, mean: 100ms}", "warmup: 200s, duration: 20000s")
+	reps := fidelity.Replicate(t, text, 8)
+	async := func(r *simulate.Report) *topology.AsyncLatency { return queueOf(r, "jobs").AsyncLatency }
+	fidelity.Check(t, "async mean (M/M/c sojourn)", reps, func(r *simulate.Report) float64 { return async(r).Mean }, q.MeanSojourn(), false)
+	fidelity.Check(t, "async p99", reps, func(r *simulate.Report) float64 { return async(r).P99 }, q.SojournQuantile(0.99), true)
+	fidelity.Check(t, "consumer utilization", reps, func(r *simulate.Report) float64 { return node(r, "work").Utilization }, q.Rho(), false)
+	// The publisher waits for the publish alone.
+	for _, r := range reps {
+		if math.Abs(r.Latency.Max-0.003) > 1e-9 {
+			t.Errorf("seed %d: a publish took up to %gs, want the publish time 3ms", r.Seed, r.Latency.Max)
+		}
+	}
+}
+
+// TestDeadLetterShare checks SQS's redrive arithmetic: with deliveries
+// failing independently with probability f and at most k receives, a share
+// f^k of the messages is dead-lettered and each message is delivered
+// (1 − f^k) ÷ (1 − f) times on average.
+func TestDeadLetterShare(t *testing.T) {
+	const f, k = 0.5, 3
+	text := `name: async
+workload: {rate: 20}
+entry: jobs
+nodes:
+  jobs: {kind: queue, max_receives: 3, dead_letter: parked}
+  parked: {kind: queue}
+  work: {kind: workers, from: jobs, consumers: 4, service_time: {dist: exponential, mean: 10ms}, failure_rate: 50%, retry_backoff: 100ms}
+run: {warmup: 100s, duration: 4000s}
+`
+	reps := fidelity.Replicate(t, text, 6)
+	finished := func(r *simulate.Report) float64 {
+		q := queueOf(r, "jobs")
+		return float64(q.Acknowledged + q.DeadLettered)
+	}
+	fidelity.Check(t, "dead-letter share f^k", reps, func(r *simulate.Report) float64 {
+		return float64(queueOf(r, "jobs").DeadLettered) / finished(r)
+	}, math.Pow(f, k), false)
+	fidelity.Check(t, "deliveries per message", reps, func(r *simulate.Report) float64 {
+		return float64(queueOf(r, "jobs").Delivered) / finished(r)
+	}, topology.Deliveries(f, k), false)
+	for _, r := range reps {
+		jobs, parked := queueOf(r, "jobs"), queueOf(r, "parked")
+		if parked.Published != jobs.DeadLettered {
+			t.Errorf("seed %d: %d dead-lettered but the dead-letter queue got %d", r.Seed, jobs.DeadLettered, parked.Published)
+		}
+		if w := node(r, "work").Detail.(*topology.WorkersStats); w.Failures == 0 {
+			t.Errorf("seed %d: no failures reported", r.Seed)
+		}
+	}
+}
+
+// TestVisibilityShorterThanWork checks at-least-once delivery: a message
+// whose processing (2.5 s) outlasts its visibility timeout (1 s) is
+// received again at 1 s and 2 s by idle consumers, so each message is
+// processed three times: two duplicates and two redeliveries per message.
+// With a visibility timeout longer than the work there are none.
+func TestVisibilityShorterThanWork(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		visibility string
+		dups       float64
+	}{{"1s", 2}, {"5s", 0}} {
+		rep := runText(t, published(1, ", visibility_timeout: "+c.visibility,
+			"consumers: 60, service_time: {dist: constant, value: 2.5s}", "warmup: 10s, duration: 2000s"))
+		q := queueOf(rep, "jobs")
+		t.Logf("visibility %s: %d acknowledged, %d duplicates, %d redelivered", c.visibility, q.Acknowledged, q.Duplicates, q.Redelivered)
+		// Messages straddling the window's start or end are counted in
+		// part: those published within 3 s of either, at 1 per second,
+		// are at most a few dozen (Poisson tail at 12 sigma).
+		straddle := float64(2 * (3 + 12*math.Sqrt(3)))
+		if d := float64(q.Duplicates) - c.dups*float64(q.Acknowledged); math.Abs(d) > c.dups*straddle {
+			t.Errorf("visibility %s: %d duplicates for %d acknowledged, want %g each", c.visibility, q.Duplicates, q.Acknowledged, c.dups)
+		}
+		if d := float64(q.Redelivered) - c.dups*float64(q.Acknowledged); math.Abs(d) > c.dups*straddle {
+			t.Errorf("visibility %s: %d redelivered for %d acknowledged, want %g each", c.visibility, q.Redelivered, q.Acknowledged, c.dups)
+		}
+		if q.Acknowledged < 1800 {
+			t.Errorf("visibility %s: only %d acknowledged", c.visibility, q.Acknowledged)
+		}
+	}
+}
+
+// TestTopicFanOut checks that a topic delivers a copy of each message to
+// each of three subscribers, and that a slow subscriber's backlog does not
+// hold back the others.
+func TestTopicFanOut(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: fan-out
+workload: {rate: 50}
+entry: app
+nodes:
+  app:
+    kind: service
+    workers: 100
+    service_time: {dist: exponential, mean: 5ms}
+    calls: [{to: orders, async: true}]
+  orders: {kind: topic, subscribers: [payment, email, analytics]}
+  payment: {kind: queue}
+  email: {kind: queue}
+  analytics: {kind: queue}
+  pay: {kind: workers, from: payment, consumers: 4, service_time: {dist: exponential, mean: 20ms}}
+  mail: {kind: workers, from: email, consumers: 4, service_time: {dist: exponential, mean: 20ms}}
+  count: {kind: workers, from: analytics, consumers: 1, service_time: {dist: exponential, mean: 40ms}}
+run: {warmup: 20s, duration: 600s}
+`)
+	topic := node(rep, "orders").Detail.(*topology.TopicStats)
+	for _, q := range []string{"payment", "email", "analytics"} {
+		if got := queueOf(rep, q).Published; got != topic.Published {
+			t.Errorf("%s got %d copies of %d messages", q, got, topic.Published)
+		}
+	}
+	// analytics is offered 50/s × 40 ms = 2 on one consumer: its backlog
+	// grows by about 25 a second; the others' stay small.
+	slow, fast := queueOf(rep, "analytics"), queueOf(rep, "payment")
+	if slow.BacklogEnd < 10000 {
+		t.Errorf("the slow subscriber's backlog is %d at the end; want it to grow (about 25/s)", slow.BacklogEnd)
+	}
+	if !node(rep, "count").Saturated {
+		t.Error("the slow subscriber's workers are not reported saturated")
+	}
+	if fast.BacklogMax > 100 || fast.AsyncLatency.P99 > 1 {
+		t.Errorf("a fast subscriber was held back: backlog max %d, async p99 %gs", fast.BacklogMax, fast.AsyncLatency.P99)
+	}
+	if rep.Latency.P99 > 0.1 {
+		t.Errorf("publishers waited for consumers: p99 %gs", rep.Latency.P99)
+	}
+}
+
+// TestOffloadSlowWork checks the playbook's claim that moving slow side
+// work (a 500 ms email send) off the request path cuts the response time
+// and raises the rate a fixed fleet sustains: the same app calls the
+// email service synchronously, or publishes to a queue its workers
+// consume.
+func TestOffloadSlowWork(t *testing.T) {
+	t.Parallel()
+	scenario := func(rate float64, async bool) string {
+		calls := "[email]"
+		if async {
+			calls = "[{to: outbox, async: true}]"
+		}
+		return fmt.Sprintf(`name: offload
+workload: {rate: %g}
+entry: app
+nodes:
+  app: {kind: service, instances: 2, workers: 16, service_time: {dist: exponential, mean: 20ms}, calls: %s}
+  email: {kind: service, instances: 4, workers: 32, service_time: {dist: exponential, mean: 500ms}}
+  outbox: {kind: queue, publish_time: {dist: constant, value: 5ms}}
+  mailer: {kind: workers, from: outbox, consumers: 128, service_time: {dist: exponential, mean: 500ms}}
+run: {warmup: 30s, duration: 300s}
+`, rate, calls)
+	}
+	// Synchronously each request holds an app worker for 20 + 500 ms: 32
+	// workers sustain about 61 req/s. Asynchronously it holds one for
+	// 25 ms: about 1280 req/s.
+	syncRep, asyncRep := runText(t, scenario(50, false)), runText(t, scenario(50, true))
+	if !(asyncRep.Latency.P99 < syncRep.Latency.P99/5) {
+		t.Errorf("p99 with the queue %gs, without %gs: want it far lower", asyncRep.Latency.P99, syncRep.Latency.P99)
+	}
+	over := runText(t, scenario(200, false))
+	if !node(over, "app").Saturated {
+		t.Error("at 200 req/s the synchronous app is not saturated")
+	}
+	fine := runText(t, scenario(200, true))
+	if node(fine, "app").Saturated || node(fine, "mailer").Saturated {
+		t.Errorf("at 200 req/s the async design saturates: app %v, mailer %v", node(fine, "app").OfferedLoad, node(fine, "mailer").OfferedLoad)
+	}
+}

@@ -95,8 +95,9 @@ type Solution struct {
 	// and the queue has no steady state.
 	Wait     *float64 `json:"wait"`
 	HitRatio *float64 `json:"hit_ratio,omitempty"`
-	// AsyncLatency is a queue's mean time from publish to acknowledgement
-	// of one delivery: the consumers' wait, work and calls.
+	// AsyncLatency is a queue's mean time from publish to
+	// acknowledgement: the consumers' wait, work and calls for each
+	// delivery, and the waits before redeliveries.
 	AsyncLatency *float64 `json:"async_latency,omitempty"`
 	// Response is the mean response time of a visit, by class, calls
 	// included.

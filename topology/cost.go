@@ -79,6 +79,14 @@ var Catalogue = map[string]Price{
 	"alb": {Hourly: 0.0225},
 	// CloudFront, first 10 TB/month to North America; HTTPS requests.
 	"cloudfront": {PerGB: 0.085, PerMillion: 1.00},
+	// SQS per million API requests (publish, receive, delete; a batch is
+	// one request) beyond the free tier; SNS per million publishes
+	// (deliveries to SQS are free).
+	"sqs":      {PerMillion: 0.40},
+	"sqs-fifo": {PerMillion: 0.50},
+	"sns":      {PerMillion: 0.50},
+	// Amazon MSK (Kafka), per broker: give a queue brokers: N.
+	"kafka.m5.large": {Hourly: 0.21},
 }
 
 // CatalogueEntry is the catalogue's price of an instance type, with

@@ -193,7 +193,18 @@ func (q *Queue) Routes(sv Solver, name string, _ int, route Router) {
 	if w, ok := sv.Lookup(consumer).Spec.(*Workers); ok {
 		f = w.FailureRate
 	}
-	route(consumer, Deliveries(f, q.MaxReceives), 0)
+	per := Deliveries(f, q.MaxReceives)
+	if math.IsInf(per, 1) {
+		per = 1 // and Solve says the consumers are overloaded
+	}
+	route(consumer, per, 0)
+}
+
+// endless says every delivery fails and nothing limits redeliveries: the
+// consumers are offered work without end.
+func (q *Queue) endless(sv Solver, consumer string) bool {
+	w, ok := sv.Lookup(consumer).Spec.(*Workers)
+	return ok && w.FailureRate >= 1 && q.MaxReceives == 0
 }
 
 // Deliveries is the mean number of times a message is delivered when each
@@ -218,7 +229,10 @@ func Deliveries(f float64, k int) float64 {
 func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solution {
 	pub := mean(q.PublishTime)
 	sol := Solution{Response: perClass(sv, func(int) float64 { return pub })}
-	if consumer := sv.Consumer(name); consumer != "" && len(down) > 0 {
+	if consumer := sv.Consumer(name); consumer != "" && q.endless(sv, consumer) {
+		sol.Overloaded = true
+		sv.Note("%s: every delivery fails and max_receives does not limit redeliveries: its consumers are offered work without end", name)
+	} else if consumer != "" && len(down) > 0 {
 		// Every class's message is consumed alike; the first class's time
 		// divided by the deliveries per message is one delivery's.
 		w, _ := sv.Lookup(consumer).Spec.(*Workers)
@@ -226,16 +240,20 @@ func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solu
 		if w != nil {
 			f = w.FailureRate
 		}
+		// down[0] is the deliveries' time per message; between two
+		// deliveries a failed message waits out the retry backoff, or its
+		// visibility timeout without one.
 		per := Deliveries(f, q.MaxReceives)
-		async := down[0]
-		if per > 0 && !math.IsInf(per, 0) {
-			async = down[0] / per
+		retryWait := q.VisibilityTimeout
+		if w != nil && w.RetryBackoff > 0 {
+			retryWait = w.RetryBackoff
 		}
+		async := float64(down[0]) + float64((per-1)*retryWait)
 		if !math.IsInf(async, 0) && !math.IsNaN(async) {
 			sol.AsyncLatency = &async
 		}
-		if f > 0 {
-			sv.Note("%s: the async latency is one delivery's; a failed delivery waits out its visibility timeout or backoff before the next, which is left out", name)
+		if f > 0 && q.MaxReceives > 0 {
+			sv.Note("%s: the async latency counts dead-lettered messages as if they were acknowledged", name)
 		}
 	} else if consumer == "" {
 		sv.Note("%s: no workers take from it, so its messages only accumulate", name)

@@ -150,7 +150,7 @@ type TopicStats struct {
 }
 
 func (t *topic) stats(window float64, _ sim.Time) NodeStats {
-	s := NodeStats{Arrivals: t.published, Completed: t.published,
+	s := NodeStats{Instances: 1, Arrivals: t.published, Completed: t.published,
 		Detail: &TopicStats{Published: t.published, Subscribers: t.spec.Subscribers}}
 	if window > 0 {
 		s.Throughput = float64(t.published) / window

@@ -80,7 +80,11 @@ type ScaleStep struct {
 // Max of 0 leaves that bound as it is.
 type ScheduledBounds struct {
 	At, Every float64
-	Min, Max  int
+	// Min and Max are the bounds set, where HasMin and HasMax say so. A
+	// worker group may be given 0 (its consumers stop: an outage, or
+	// KEDA's scale to zero); a service keeps at least one instance.
+	Min, Max       int
+	HasMin, HasMax bool
 }
 
 // Autoscaler metrics.
@@ -89,10 +93,14 @@ const (
 	MetricRPSPerInstance = "rps_per_instance"
 	MetricQueueLength    = "queue_length"
 	MetricInFlight       = "in_flight"
+	// MetricBacklogPerConsumer is the messages a worker group's queue
+	// holds (visible or in flight, as KEDA's SQS scaler counts them by
+	// default) per ready consumer.
+	MetricBacklogPerConsumer = "backlog_per_consumer"
 )
 
 // AutoscaleMetrics lists the metrics an autoscaler can follow.
-var AutoscaleMetrics = []string{MetricUtilization, MetricRPSPerInstance, MetricQueueLength, MetricInFlight}
+var AutoscaleMetrics = []string{MetricUtilization, MetricRPSPerInstance, MetricQueueLength, MetricInFlight, MetricBacklogPerConsumer}
 
 // HPA defaults.
 const (
@@ -277,10 +285,10 @@ func decodeSchedule(d *yamlfile.Decoder, n *yaml.Node, what string) []ScheduledB
 			b.Every, _ = d.Duration(sm.Get("every"), "schedule every")
 		}
 		if sm.Has("min") {
-			b.Min, _ = d.Int(sm.Get("min"), what+" schedule min", 1)
+			b.Min, b.HasMin = d.Int(sm.Get("min"), what+" schedule min", 0)
 		}
 		if sm.Has("max") {
-			b.Max, _ = d.Int(sm.Get("max"), what+" schedule max", 1)
+			b.Max, b.HasMax = d.Int(sm.Get("max"), what+" schedule max", 0)
 		}
 		if !sm.Has("min") && !sm.Has("max") {
 			d.Errorf(item, "a schedule entry sets min, max or both")
@@ -290,9 +298,10 @@ func decodeSchedule(d *yamlfile.Decoder, n *yaml.Node, what string) []ScheduledB
 	return out
 }
 
-// validate records what is wrong with the autoscaler of a service; e is
-// the service's, and instances its initial instances.
-func (a *Autoscale) validate(node field.Errors, instances int) {
+// validate records what is wrong with the autoscaler of a service or
+// worker group; e is the node's, instances its initial instances, and
+// consumers says it scales a worker group's consumers.
+func (a *Autoscale) validate(node field.Errors, instances int, consumers bool) {
 	e := node.In("autoscale")
 	switch {
 	case a.Min < 1:
@@ -306,6 +315,13 @@ func (a *Autoscale) validate(node field.Errors, instances int) {
 	}
 	if !slices.Contains(AutoscaleMetrics, a.Metric) {
 		e.Add("metric", "unknown autoscale metric %q", a.Metric)
+	}
+	if a.Metric == MetricBacklogPerConsumer && !consumers {
+		e.Add("metric", "backlog_per_consumer follows the queue a worker group takes from; a service has none")
+	}
+	floor := 1
+	if consumers {
+		floor = 0
 	}
 	if a.Policy == PolicyStep {
 		a.validateSteps(e)
@@ -324,7 +340,9 @@ func (a *Autoscale) validate(node field.Errors, instances int) {
 			se.Add("at", "a schedule entry's time must be 0 or more")
 		case b.Every != 0 && (!(b.Every >= MinScaleInterval) || math.IsInf(b.Every, 0)):
 			se.Add("every", "a schedule entry repeats every %s or more", units.FormatDuration(MinScaleInterval))
-		case b.Min > 0 && b.Max > 0 && b.Max < b.Min:
+		case (b.HasMin && b.Min < floor) || (b.HasMax && b.Max < floor):
+			se.Add("", "a schedule entry keeps at least 1 instance of a service (only a worker group's consumers can be scaled to 0)")
+		case b.HasMin && b.HasMax && b.Max < b.Min:
 			se.Add("max", "a schedule entry's max (%d) is below its min (%d)", b.Max, b.Min)
 		case b.Min > MaxInstances || b.Max > MaxInstances:
 			se.Add("", "a schedule entry's bounds are at most %d instances", MaxInstances)
@@ -448,6 +466,7 @@ type autoscaler struct {
 type scaleSnapshot struct {
 	at                             sim.Time
 	busy, queue, outstanding, live float64 // areas: worker-seconds, waiting, in flight, ready instance-seconds
+	backlog                        float64 // area: messages held by a worker group's queue
 	arrivals                       int64
 }
 
@@ -486,10 +505,10 @@ func (a *autoscaler) Handle(now sim.Time, op int, data any) {
 		a.net.k.At(now+sim.Time(a.spec.Interval), a, opEvaluate, nil)
 	case opSchedule:
 		b := a.spec.Schedule[data.(int)]
-		if b.Min > 0 {
+		if b.HasMin {
 			a.lo = b.Min
 		}
-		if b.Max > 0 {
+		if b.HasMax {
 			a.hi = b.Max
 		}
 		a.lo = min(a.lo, a.hi)
@@ -532,6 +551,8 @@ func (a *autoscaler) evaluate(now sim.Time) {
 		perInstance = snap.queue - from.queue
 	case MetricInFlight:
 		perInstance = snap.outstanding - from.outstanding
+	case MetricBacklogPerConsumer:
+		perInstance = snap.backlog - from.backlog
 	}
 	metric := perInstance / live
 	a.last = metric
@@ -656,7 +677,7 @@ func (a *autoscaler) stats(now sim.Time) *Scaling {
 // snapshot is the station's cumulative figures at now.
 func (st *station) snapshot(now sim.Time) scaleSnapshot {
 	return scaleSnapshot{at: now, busy: st.cum.busy.Area(now), queue: st.cum.queue.Area(now),
-		outstanding: st.cum.outstanding.Area(now), live: st.cum.live.Area(now), arrivals: st.cum.arrivals}
+		outstanding: st.cum.outstanding.Area(now), live: st.cum.live.Area(now), backlog: st.cum.backlog.Area(now), arrivals: st.cum.arrivals}
 }
 
 // counts are the instances ready to take work, and those booting.

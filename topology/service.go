@@ -213,7 +213,7 @@ func (s *Service) validate(e field.Errors, c *checker) {
 	inRange(e, "workers", what, s.Workers, 1, MaxWorkers)
 	most := s.Instances
 	if a := s.Autoscale; a != nil {
-		a.validate(e, s.Instances)
+		a.validate(e, s.Instances, false)
 		most = max(most, min(a.Max, MaxInstances))
 	}
 	if most >= 1 && s.Workers >= 1 && most <= MaxInstances && s.Workers <= MaxWorkers && most*s.Workers > MaxServiceWorkers {
@@ -423,6 +423,9 @@ type service struct {
 	spec *Service
 	st   *station
 	prog []step
+	// pooled are the databases its instances keep connection pools to,
+	// in the order of each instance's pools.
+	pooled []*database
 }
 
 // stepKind is what a step of a service's program does.
@@ -460,8 +463,8 @@ func (sv *Service) build(net *Network, node *Node) component {
 		s.st.scaler = newAutoscaler(net, s.st, sv.Autoscale)
 		s.st.setInstances(0)
 		s.st.newInstance = func(inst *instance) {
-			for _, p := range s.st.insts[0].pools {
-				inst.pools = append(inst.pools, &connPool{size: p.size, db: p.db})
+			for _, db := range s.pooled {
+				inst.pools = append(inst.pools, &connPool{size: db.spec.Pool, db: db})
 			}
 		}
 	}
@@ -494,6 +497,7 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 			if db, ok := st.to.(*database); ok && db.spec.Pool > 0 {
 				if _, seen := pools[db]; !seen {
 					pools[db] = len(pools)
+					s.pooled = append(s.pooled, db)
 					for _, inst := range s.st.insts {
 						p := &connPool{size: db.spec.Pool, db: db}
 						inst.pools = append(inst.pools, p)

@@ -270,7 +270,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 	}
 	s := NodeStats{
 		Instances:   len(st.active),
-		Utilization: st.busy.Mean(now) / capacity,
+		Utilization: share(st.busy.Mean(now), capacity),
 		QueueLength: st.queueLen.Mean(now),
 		WaitMean:    st.wait.Mean(),
 		Waits:       int64(st.wait.N()),
@@ -281,7 +281,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 	}
 	if window > 0 {
 		s.Throughput = float64(st.completed) / window
-		s.OfferedLoad = float64(st.arrivals) / window * hold / capacity
+		s.OfferedLoad = share(float64(st.arrivals)/window*hold, capacity)
 	}
 	return s
 }

@@ -115,7 +115,7 @@ func (w *Workers) validate(e field.Errors, c *checker) {
 		e.Add("retry_backoff", "%s: retry_backoff must be from 0 to %s", what, units.FormatDuration(MaxVisibilityTimeout))
 	}
 	if a := w.Autoscale; a != nil {
-		a.validate(e, w.Consumers)
+		a.validate(e, w.Consumers, true)
 	}
 	validateCalls(e, c, w.Calls)
 }

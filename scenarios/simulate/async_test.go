@@ -202,3 +202,80 @@ run: {warmup: 30s, duration: 300s}
 		t.Errorf("at 200 req/s the async design saturates: app %v, mailer %v", node(fine, "app").OfferedLoad, node(fine, "mailer").OfferedLoad)
 	}
 }
+
+// TestConsumerOutageDrains checks the backlog arithmetic of an outage: the
+// consumers are scaled to 0 by a schedule for T = 120 s while messages
+// arrive at λ = 20/s, so λT = 2400 messages build up, and after the
+// restart c = 4 consumers of rate μ = 10/s drain them at cμ − λ = 20/s, in
+// λT ÷ (cμ − λ) = 120 s. The oldest message has waited about T.
+func TestConsumerOutageDrains(t *testing.T) {
+	t.Parallel()
+	const lambda, T, c, mu = 20.0, 120.0, 4.0, 10.0
+	rep := runText(t, published(lambda, "", `consumers: 4, service_time: {dist: exponential, mean: 100ms},
+    autoscale: {min: 4, max: 4, metric: backlog_per_consumer, target: 1000, boot_time: 0s,
+      schedule: [{at: 600s, max: 0}, {at: 720s, min: 4, max: 4}]}`, "warmup: 60s, duration: 1140s, sample: 5s"))
+	q := queueOf(rep, "jobs")
+	// The backlog peaks at the restart: λT give or take 5 standard
+	// deviations of the Poisson count (√(λT) ≈ 49).
+	want := lambda * T
+	if d := math.Abs(float64(q.BacklogMax) - want); d > 5*math.Sqrt(want)+c {
+		t.Errorf("backlog peaked at %d, want λT = %g", q.BacklogMax, want)
+	}
+	if q.OldestAgeMax < T || q.OldestAgeMax > T+10 {
+		t.Errorf("the oldest message waited %gs, want about T = %gs", q.OldestAgeMax, T)
+	}
+	// The drain ends at the first window after the restart whose backlog
+	// is back to the few messages of steady state. Its length varies with
+	// the arrivals and services of the outage and the drain: about
+	// √(λ(2T) + cμT) ≈ 98 messages, or 5 s at 20/s; the tolerance is 5
+	// of those, and a window.
+	drain := lambda * T / (c*mu - lambda)
+	end := -1.0
+	for _, smp := range rep.Series.Samples {
+		if smp.Start > 720 && smp.Queues[0].Backlog < 5 {
+			end = smp.Start - 720
+			break
+		}
+	}
+	t.Logf("peak backlog %d, oldest %.1fs, drained in %gs (theory %gs)", q.BacklogMax, q.OldestAgeMax, end, drain)
+	if end < 0 || math.Abs(end-drain) > 5*5+5 {
+		t.Errorf("the backlog drained in %gs, want (λT)/(cμ − λ) = %gs", end, drain)
+	}
+}
+
+// TestBacklogAutoscaling checks that scaling consumers on the backlog per
+// consumer, as KEDA's queue scalers do, keeps the oldest message young
+// through a burst (20/s, then 100/s for 5 minutes) that a fixed group of
+// 4 consumers (40/s at most) falls minutes behind on.
+func TestBacklogAutoscaling(t *testing.T) {
+	t.Parallel()
+	scenario := func(autoscale string) string {
+		return fmt.Sprintf(`name: burst
+workload: {rate: 20, shape: [{spike: {at: 10m, for: 5m, factor: 5}}]}
+entry: jobs
+nodes:
+  jobs: {kind: queue}
+  work: {kind: workers, from: jobs, consumers: 4, service_time: {dist: exponential, mean: 100ms}%s}
+run: {warmup: 60s, duration: 1800s}
+`, autoscale)
+	}
+	fixed := queueOf(runText(t, scenario("")), "jobs")
+	rep := runText(t, scenario(`,
+    autoscale: {min: 4, max: 40, metric: backlog_per_consumer, target: 5, boot_time: 20s}`))
+	scaled := queueOf(rep, "jobs")
+	sc := node(rep, "work").Scaling
+	t.Logf("oldest message: fixed %.0fs, autoscaled %.1fs; consumers %d to %d, %d events", fixed.OldestAgeMax, scaled.OldestAgeMax, sc.Min, sc.Max, sc.EventCount)
+	// The fixed group falls behind by (100 − 40)/s × 300 s = 18000
+	// messages, which it works off at 20/s: the last waits minutes.
+	if fixed.OldestAgeMax < 300 {
+		t.Errorf("the fixed group kept up: oldest message %gs", fixed.OldestAgeMax)
+	}
+	// The autoscaler reacts within its metric window, an interval and a
+	// boot (about 95 s): the backlog it lets build is worked off quickly.
+	if scaled.OldestAgeMax > 120 || sc.Max < 10 {
+		t.Errorf("autoscaled: oldest message %gs, at most %d consumers", scaled.OldestAgeMax, sc.Max)
+	}
+	if sc.Min != 4 || sc.EventCount == 0 {
+		t.Errorf("consumers %d to %d with %d events: want a scale up from 4 and back", sc.Min, sc.Max, sc.EventCount)
+	}
+}

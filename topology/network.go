@@ -295,6 +295,22 @@ func (n *Network) send(j *job) {
 	n.later(st.latency.Sample(st.rng), opDeliver, j)
 }
 
+// publishing holds a publish j, on its arrival at the broker to, for the
+// broker's publish time drawn from d, and reports whether it did; the
+// publish comes back to to.accept when the time has passed (j.pc is 1).
+func (n *Network) publishing(j *job, to component, d sim.Dist, rng *rand.Rand) bool {
+	if j.pc != 0 {
+		return false
+	}
+	t := sample(d, rng)
+	if t <= 0 {
+		return false
+	}
+	j.pc, j.dest = 1, to
+	n.later(t, opDeliver, j)
+	return true
+}
+
 // sample draws from d, or is 0 for a nil d (no delay).
 func sample(d sim.Dist, rng *rand.Rand) float64 {
 	if d == nil {

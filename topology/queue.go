@@ -369,12 +369,8 @@ func (q *queue) inUse() float64 {
 // and the publisher answered, or the publish is rejected (or waits) when
 // the queue is full.
 func (q *queue) accept(j *job) {
-	if j.pc == 0 {
-		if d := sample(q.spec.PublishTime, q.rng); d > 0 {
-			j.pc, j.dest = 1, q
-			q.net.later(d, opDeliver, j)
-			return
-		}
+	if q.net.publishing(j, q, q.spec.PublishTime, q.rng) {
+		return
 	}
 	q.apiCall++
 	if q.spec.Capacity > 0 && q.stored >= q.spec.Capacity {
@@ -528,6 +524,7 @@ func (q *queue) release(m *message, receipt int32) {
 		return
 	}
 	q.net.cancelTimer(m.timer)
+	m.timer = sim.Timer{}
 	q.makeVisible(m, q.net.k.Now())
 }
 

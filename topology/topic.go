@@ -125,12 +125,8 @@ func (t *topic) link(byName map[string]component) error {
 // accept takes a publish: after the publish time each subscriber gets a
 // copy and the publisher is answered.
 func (t *topic) accept(j *job) {
-	if j.pc == 0 {
-		if d := sample(t.spec.PublishTime, t.rng); d > 0 {
-			j.pc, j.dest = 1, t
-			t.net.later(d, opDeliver, j)
-			return
-		}
+	if t.net.publishing(j, t, t.spec.PublishTime, t.rng) {
+		return
 	}
 	t.published++
 	for _, q := range t.subs {

@@ -173,3 +173,47 @@ func MeanCI95(xs []float64) (mean, half float64) {
 	}
 	return s.Mean(), StudentT975(int(s.N()-1)) * s.StdDev() / math.Sqrt(float64(s.N()))
 }
+
+// Durations records observed durations (response times, say) for a
+// report: their mean (Summary), quantiles (Histogram) and the 95%
+// confidence interval of the mean by batch means (BatchMeans). The zero
+// Durations is empty.
+type Durations struct {
+	summary Summary
+	hist    Histogram
+	batches BatchMeans
+}
+
+// Add records one duration.
+func (d *Durations) Add(x float64) {
+	d.summary.Add(x)
+	d.hist.Add(x)
+	d.batches.Add(x)
+}
+
+// N is the number of durations recorded.
+func (d *Durations) N() int64 { return d.summary.N() }
+
+// Mean is their mean.
+func (d *Durations) Mean() float64 { return d.summary.Mean() }
+
+// Quantile is their q-quantile, within the histogram's accuracy.
+func (d *Durations) Quantile(q float64) float64 { return d.hist.Quantile(q) }
+
+// Max is the largest.
+func (d *Durations) Max() float64 { return d.hist.Max() }
+
+// HalfWidth95 is the half-width of the mean's 95% confidence interval by
+// batch means; ok is false while there are too few batches.
+func (d *Durations) HalfWidth95() (half float64, ok bool) { return d.batches.HalfWidth95() }
+
+// MeanCI95 is the mean's 95% confidence interval, or nil while there are
+// too few batches for one.
+func (d *Durations) MeanCI95() *[2]float64 {
+	half, ok := d.batches.HalfWidth95()
+	if !ok {
+		return nil
+	}
+	m := d.summary.Mean()
+	return &[2]float64{m - half, m + half}
+}

@@ -336,9 +336,7 @@ type queue struct {
 	maxAge                                                  float64
 	published, delivered, acked, redelivered, deadLettered  int64
 	droppedFull, expired, duplicates, blockedCount, apiCall int64
-	asyncLat                                                sim.Summary
-	asyncHist                                               sim.Histogram
-	asyncBatches                                            sim.BatchMeans
+	async                                                   sim.Durations
 	// smp are the figures of the current sample window.
 	smpBacklog           sim.TimeAverage
 	smpAge               float64
@@ -495,9 +493,7 @@ func (q *queue) ack(m *message) {
 	q.acked++
 	q.smpAck++
 	lat := float64(now - m.published)
-	q.asyncLat.Add(lat)
-	q.asyncHist.Add(lat)
-	q.asyncBatches.Add(lat)
+	q.async.Add(lat)
 	if m.state != msgGone {
 		q.remove(m, now)
 	}
@@ -630,7 +626,7 @@ func (q *queue) resetStats(now sim.Time) {
 	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
 	q.published, q.delivered, q.acked, q.redelivered, q.deadLettered = 0, 0, 0, 0, 0
 	q.droppedFull, q.expired, q.duplicates, q.blockedCount, q.apiCall = 0, 0, 0, 0, 0
-	q.asyncLat, q.asyncHist, q.asyncBatches = sim.Summary{}, sim.Histogram{}, sim.BatchMeans{}
+	q.async = sim.Durations{}
 }
 
 // QueueStats are a queue's figures over the measurement window.
@@ -690,11 +686,8 @@ func (q *queue) stats(window float64, now sim.Time) NodeStats {
 		qs.Consumer = q.consumer.node.Name
 	}
 	if q.acked > 0 {
-		qs.AsyncLatency = &AsyncLatency{Mean: q.asyncLat.Mean(), P50: q.asyncHist.Quantile(0.5), P99: q.asyncHist.Quantile(0.99), Max: q.asyncHist.Max()}
-		if half, ok := q.asyncBatches.HalfWidth95(); ok {
-			m := q.asyncLat.Mean()
-			qs.AsyncLatency.MeanCI95 = &[2]float64{m - half, m + half}
-		}
+		a := &q.async
+		qs.AsyncLatency = &AsyncLatency{Mean: a.Mean(), P50: a.Quantile(0.5), P99: a.Quantile(0.99), Max: a.Max(), MeanCI95: a.MeanCI95()}
 	}
 	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {

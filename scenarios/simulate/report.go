@@ -115,7 +115,7 @@ func (m *measured) latencyFigures() *Latency {
 	if m.completed == 0 {
 		return nil
 	}
-	h := &m.latencyHist
+	h := &m.latency
 	return &Latency{Mean: m.latency.Mean(), P50: h.Quantile(0.5), P90: h.Quantile(0.9), P95: h.Quantile(0.95),
 		P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max()}
 }
@@ -261,10 +261,7 @@ func (r *runner) report() *Report {
 		rep.ErrorRate = &errs
 	}
 	if rep.Latency = r.measured.latencyFigures(); rep.Latency != nil {
-		if half, ok := r.latencyBatches.HalfWidth95(); ok {
-			m := r.latency.Mean()
-			rep.Latency.MeanCI95 = &[2]float64{m - half, m + half}
-		}
+		rep.Latency.MeanCI95 = r.latency.MeanCI95()
 	}
 	if r.steady {
 		rep.Precision = &PrecisionResult{Target: r.s.Run.Precision, Achieved: r.relativeHalfWidth(), Met: r.precisionMet}
@@ -323,7 +320,7 @@ func (r *runner) report() *Report {
 // relativeHalfWidth is the half-width of the mean latency's 95% CI over the
 // mean; nil when there is no interval.
 func (r *runner) relativeHalfWidth() *float64 {
-	half, ok := r.latencyBatches.HalfWidth95()
+	half, ok := r.latency.HalfWidth95()
 	if !ok || r.latency.Mean() <= 0 {
 		return nil
 	}

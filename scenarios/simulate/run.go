@@ -48,9 +48,7 @@ type measured struct {
 	arrived             int64
 	completed, rejected int64
 	timedOut            int64
-	latency             sim.Summary
-	latencyHist         sim.Histogram
-	latencyBatches      sim.BatchMeans
+	latency             sim.Durations
 }
 
 // Opcodes of the runner's events.
@@ -181,13 +179,11 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		r.completed++
 		lat := float64(now - req.Arrived)
 		r.latency.Add(lat)
-		r.latencyHist.Add(lat)
-		r.latencyBatches.Add(lat)
 		if r.smp != nil {
 			r.smp.completed(lat)
 		}
 		if r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
-			if half, ok := r.latencyBatches.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {
+			if half, ok := r.latency.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {
 				r.precisionMet = true
 				r.k.Halt()
 			}

@@ -192,7 +192,6 @@ func goodputBound(slo scenarios.SLO) float64 {
 func (sp *sampler) completed(lat float64) {
 	sp.current.completed++
 	sp.current.latency.Add(lat)
-	sp.current.latencyHist.Add(lat)
 	if b := sp.series.GoodputWithin; b > 0 && lat <= b {
 		sp.good++
 	}

@@ -42,10 +42,7 @@ func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
 		var capacity, busy, held float64
 		for _, st := range sts {
 			f := &st.smp
-			hold := f.hold.Mean()
-			if f.hold.N() == 0 {
-				hold = st.times[0].Mean()
-			}
+			hold := st.meanHold(&f.hold)
 			s.Instances += len(st.active)
 			s.Booting += st.bootingCount
 			if st.scaler != nil {

@@ -264,10 +264,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 	if st.scaler != nil {
 		capacity = float64(float64(st.workers) * st.live.Mean(now))
 	}
-	hold := st.hold.Mean()
-	if st.hold.N() == 0 {
-		hold = st.times[0].Mean()
-	}
+	hold := st.meanHold(&st.hold)
 	s := NodeStats{
 		Instances:   len(st.active),
 		Utilization: share(st.busy.Mean(now), capacity),
@@ -284,6 +281,15 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 		s.OfferedLoad = share(float64(st.arrivals)/window*hold, capacity)
 	}
 	return s
+}
+
+// meanHold is the mean worker holding time recorded in hold, or the mean
+// service time before any visit has ended.
+func (st *station) meanHold(hold *sim.Summary) float64 {
+	if hold.N() == 0 {
+		return st.times[0].Mean()
+	}
+	return hold.Mean()
 }
 
 // connPool is one client instance's connections to a database: a request

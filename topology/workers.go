@@ -337,19 +337,11 @@ func (w *workers) stats(window float64, now sim.Time) NodeStats {
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows
 	// shows as an offered load of 1 or more.
-	if window > 0 && w.q.acked > 0 {
-		capacity := float64(w.svc.st.capacity())
-		if st := w.svc.st; st.scaler != nil {
-			capacity = st.live.Mean(now)
-		}
-		hold := w.svc.st.hold.Mean()
-		if w.svc.st.hold.N() == 0 {
-			hold = mean(w.spec.ServiceTime)
-		}
-		perMessage := float64(w.q.delivered) / float64(w.q.acked+w.q.deadLettered)
-		if capacity > 0 {
-			s.OfferedLoad = max(s.OfferedLoad, float64(float64(w.q.published)/window*perMessage)*hold/capacity)
-		}
+	// The station's offered load is of the deliveries it got; scale it
+	// to the deliveries the messages published need.
+	if ended := w.q.acked + w.q.deadLettered; s.Arrivals > 0 && ended > 0 {
+		needed := float64(w.q.published) * float64(w.q.delivered) / float64(ended)
+		s.OfferedLoad = max(s.OfferedLoad, float64(s.OfferedLoad*needed)/float64(s.Arrivals))
 	}
 	return s
 }

@@ -129,7 +129,7 @@ func (q *Queue) validate(e field.Errors, c *checker) {
 			e.Add("dead_letter", "%s: its dead_letter queues lead back to it (a message would move from queue to queue for ever)", what)
 		}
 	}
-	if c.t.consumersOf(c.node.Name) > 1 {
+	if len(c.t.consumers(c.node.Name)) > 1 {
 		e.AddAtKey("", "%s has more than one workers node taking from it; a message goes to one consumer group: give each group its own queue, subscribed to a topic, for a copy each", what)
 	}
 }
@@ -155,25 +155,23 @@ func deadLetterLoops(t *Topology, name string) bool {
 	}
 }
 
-// consumersOf counts the nodes that take messages from the queue called
+// consumers names the nodes that take messages from the queue called
 // name.
-func (t *Topology) consumersOf(name string) int {
-	n := 0
+func (t *Topology) consumers(name string) []string {
+	var out []string
 	for _, node := range t.Nodes {
 		if p, ok := node.Spec.(interface{ PullsFrom() string }); ok && p.PullsFrom() == name {
-			n++
+			out = append(out, node.Name)
 		}
 	}
-	return n
+	return out
 }
 
 // Consumer names the node that takes messages from the queue called name,
 // or "".
 func (t *Topology) Consumer(name string) string {
-	for _, node := range t.Nodes {
-		if p, ok := node.Spec.(interface{ PullsFrom() string }); ok && p.PullsFrom() == name {
-			return node.Name
-		}
+	if c := t.consumers(name); len(c) > 0 {
+		return c[0]
 	}
 	return ""
 }
@@ -185,26 +183,26 @@ func (*Queue) HitRatio(Solver, string) (float64, bool) { return 0, false }
 // group (1 + f + … + f^(k−1) = (1 − f^k) ÷ (1 − f) times when a delivery
 // fails with probability f and a message is delivered at most k times).
 func (q *Queue) Routes(sv Solver, name string, _ int, route Router) {
-	consumer := sv.Consumer(name)
-	if consumer == "" {
+	consumer, w := consumerOf(sv, name)
+	if w == nil {
 		return
 	}
-	f := 0.0
-	if w, ok := sv.Lookup(consumer).Spec.(*Workers); ok {
-		f = w.FailureRate
-	}
-	per := Deliveries(f, q.MaxReceives)
+	per := Deliveries(w.FailureRate, q.MaxReceives)
 	if math.IsInf(per, 1) {
 		per = 1 // and Solve says the consumers are overloaded
 	}
 	route(consumer, per, 0)
 }
 
-// endless says every delivery fails and nothing limits redeliveries: the
-// consumers are offered work without end.
-func (q *Queue) endless(sv Solver, consumer string) bool {
-	w, ok := sv.Lookup(consumer).Spec.(*Workers)
-	return ok && w.FailureRate >= 1 && q.MaxReceives == 0
+// consumerOf names the worker group that takes from the queue called
+// name, with its spec; "" and nil when none does.
+func consumerOf(sv Solver, name string) (string, *Workers) {
+	consumer := sv.Consumer(name)
+	if consumer == "" {
+		return "", nil
+	}
+	w, _ := sv.Lookup(consumer).Spec.(*Workers)
+	return consumer, w
 }
 
 // Deliveries is the mean number of times a message is delivered when each
@@ -229,34 +227,29 @@ func Deliveries(f float64, k int) float64 {
 func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solution {
 	pub := mean(q.PublishTime)
 	sol := Solution{Response: perClass(sv, func(int) float64 { return pub })}
-	if consumer := sv.Consumer(name); consumer != "" && q.endless(sv, consumer) {
+	_, w := consumerOf(sv, name)
+	switch {
+	case w == nil:
+		sv.Note("%s: no workers take from it, so its messages only accumulate", name)
+	case w.FailureRate >= 1 && q.MaxReceives == 0:
 		sol.Overloaded = true
 		sv.Note("%s: every delivery fails and max_receives does not limit redeliveries: its consumers are offered work without end", name)
-	} else if consumer != "" && len(down) > 0 {
-		// Every class's message is consumed alike; the first class's time
-		// divided by the deliveries per message is one delivery's.
-		w, _ := sv.Lookup(consumer).Spec.(*Workers)
-		f := 0.0
-		if w != nil {
-			f = w.FailureRate
-		}
-		// down[0] is the deliveries' time per message; between two
-		// deliveries a failed message waits out the retry backoff, or its
-		// visibility timeout without one.
-		per := Deliveries(f, q.MaxReceives)
+	case len(down) > 0:
+		// Every class's message is consumed alike: down[0] is the time
+		// its deliveries take; between two deliveries a failed message
+		// waits out the retry backoff, or its visibility timeout
+		// without one.
 		retryWait := q.VisibilityTimeout
-		if w != nil && w.RetryBackoff > 0 {
+		if w.RetryBackoff > 0 {
 			retryWait = w.RetryBackoff
 		}
-		async := float64(down[0]) + float64((per-1)*retryWait)
+		async := float64(down[0]) + float64((Deliveries(w.FailureRate, q.MaxReceives)-1)*retryWait)
 		if !math.IsInf(async, 0) && !math.IsNaN(async) {
 			sol.AsyncLatency = &async
 		}
-		if f > 0 && q.MaxReceives > 0 {
+		if w.FailureRate > 0 && q.MaxReceives > 0 {
 			sv.Note("%s: the async latency counts dead-lettered messages as if they were acknowledged", name)
 		}
-	} else if consumer == "" {
-		sv.Note("%s: no workers take from it, so its messages only accumulate", name)
 	}
 	if q.Capacity > 0 {
 		sv.Note("%s: its capacity is ignored (no rejected publishes)", name)

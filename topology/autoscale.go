@@ -311,7 +311,11 @@ func (a *Autoscale) validate(node field.Errors, instances int, consumers bool) {
 	case a.Max > MaxInstances:
 		e.Add("max", "autoscale max is at most %d instances, got %d", MaxInstances, a.Max)
 	case instances < a.Min || instances > a.Max:
-		node.Add("instances", "instances (%d) must be within the autoscaler's min and max (%d to %d)", instances, a.Min, a.Max)
+		count := "instances"
+		if consumers {
+			count = "consumers"
+		}
+		node.Add(count, "%s (%d) must be within the autoscaler's min and max (%d to %d)", count, instances, a.Min, a.Max)
 	}
 	if !slices.Contains(AutoscaleMetrics, a.Metric) {
 		e.Add("metric", "unknown autoscale metric %q", a.Metric)

@@ -419,6 +419,9 @@ func (q *queue) makeVisible(m *message, now sim.Time) {
 	}
 }
 
+// receivable says a receive now may deliver a message.
+func (q *queue) receivable() bool { return q.nVisible > 0 }
+
 // setBacklog records a change of the visible messages.
 func (q *queue) setBacklog(now sim.Time) {
 	q.backlog.Set(now, float64(q.nVisible))

@@ -189,11 +189,14 @@ type workers struct {
 	svc  *service
 	q    *queue
 	rng  *rand.Rand // failure draws
-	// cursor is where the search for an idle consumer starts; inResume
-	// holds pulls back while a consumer's processing ends.
-	cursor           int
-	inResume, missed bool
-	failures         int64
+	// cursor is where the search for an idle consumer starts. busy says
+	// the group is handing out messages or ending a processing: a pull
+	// asked for meanwhile (a message let in by an acknowledgement, say)
+	// is put off until then (missed), so that no consumer is given work
+	// twice.
+	cursor       int
+	busy, missed bool
+	failures     int64
 }
 
 func (w *Workers) build(net *Network, node *Node) component {
@@ -216,14 +219,15 @@ func (w *workers) accept(j *job) { w.svc.accept(j) }
 func (w *workers) stations() []*station { return w.svc.stations() }
 func (w *workers) inUse() float64       { return 0 }
 
-// pull gives visible messages to idle consumers.
+// pull gives what the queue can deliver to idle consumers.
 func (w *workers) pull() {
-	if w.inResume {
+	if w.busy {
 		w.missed = true
 		return
 	}
+	w.busy = true
 	act := w.svc.st.active
-	for n := 0; n < len(act) && w.q.nVisible > 0; n++ {
+	for n := 0; n < len(act) && w.q.receivable(); n++ {
 		if w.cursor >= len(act) {
 			w.cursor = 0
 		}
@@ -232,6 +236,16 @@ func (w *workers) pull() {
 		if inst.outstanding == 0 && inst.pending() == 0 {
 			w.take(inst)
 		}
+	}
+	w.done()
+}
+
+// done ends a busy stretch, making the pull it put off.
+func (w *workers) done() {
+	w.busy = false
+	if w.missed {
+		w.missed = false
+		w.pull()
 	}
 }
 
@@ -279,7 +293,7 @@ func (w *workers) start(inst *instance) {
 // goes on with its batch, or takes more.
 func (w *workers) resume(holder *job, child *job) {
 	m, inst, r := holder.msg, holder.inst, holder.req
-	w.inResume = true
+	w.busy = true
 	if child.rejected || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate) {
 		w.failures++
 		w.q.fail(m, holder.receipt, w.spec.RetryBackoff)
@@ -289,7 +303,6 @@ func (w *workers) resume(holder *job, child *job) {
 	w.q.unhold(m)
 	w.net.freeJob(holder)
 	w.net.release(r)
-	w.inResume = false
 	switch {
 	case !inst.taking():
 		// A consumer leaving gives back the rest of its batch.
@@ -304,10 +317,7 @@ func (w *workers) resume(holder *job, child *job) {
 	default:
 		w.take(inst)
 	}
-	if w.missed {
-		w.missed = false
-		w.pull()
-	}
+	w.done()
 }
 
 // backlog records the messages the queue holds (visible or not), for an

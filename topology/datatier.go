@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/scalesim/scalesim/internal/field"
@@ -124,15 +125,22 @@ func loadShares(arrivals []float64) ([]float64, *float64) {
 // formatRatio writes a ratio with three significant figures: "1.93".
 func formatRatio(v float64) string { return fmt.Sprintf("%.3g", v) }
 
+// counts writes up to 8 counts, then how many in all.
+func counts(v []int) string { return firstEight(v, strconv.Itoa) }
+
 // shares writes up to 8 shares as percentages, then how many in all.
-func shares(v []float64) string {
+func shares(v []float64) string { return firstEight(v, units.Percent) }
+
+// firstEight writes up to 8 values of v with format, then how many in
+// all.
+func firstEight[T any](v []T, format func(T) string) string {
 	parts := make([]string, 0, 9)
 	for i, x := range v {
 		if i == 8 {
 			parts = append(parts, fmt.Sprintf("… (%d in all)", len(v)))
 			break
 		}
-		parts = append(parts, units.Percent(x))
+		parts = append(parts, format(x))
 	}
 	return strings.Join(parts, " ")
 }

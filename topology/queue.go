@@ -42,7 +42,16 @@ type Queue struct {
 	// Brokers are the billed units, for a queue priced by the hour (a
 	// Kafka cluster); SQS is priced per million requests.
 	Brokers int
+	// Partitions, when positive, orders delivery by key, as SQS FIFO
+	// message groups and Kafka partitions do: a message goes to
+	// partition hash(key) mod Partitions, and a partition delivers its
+	// next message only once the one before is acknowledged or given
+	// up (a failed message is delivered again before the rest).
+	Partitions int
 }
+
+// MaxPartitions bounds a queue's partitions.
+const MaxPartitions = 100_000
 
 // What a full queue does with a publish.
 const (
@@ -65,7 +74,7 @@ const (
 var queueKind = Kind{
 	Name:   "queue",
 	Noun:   "queue",
-	Fields: []string{"publish_time", "capacity", "on_full", "visibility_timeout", "max_receives", "dead_letter", "retention", "brokers"},
+	Fields: []string{"publish_time", "capacity", "on_full", "visibility_timeout", "max_receives", "dead_letter", "retention", "brokers", "partitions"},
 	Decode: decodeQueue,
 	Broker: true,
 }
@@ -76,12 +85,14 @@ func (*Queue) Kind() *Kind { return &queueKind }
 // Units implements Spec: its brokers.
 func (q *Queue) Units() int { return q.Brokers }
 
-// NeedsKeys implements Spec.
-func (*Queue) NeedsKeys() bool { return false }
+// NeedsKeys implements Spec: partitions are chosen by key.
+func (q *Queue) NeedsKeys() bool { return q.Partitions > 0 }
 
-// Footprint implements Spec: its lists start empty; messages are counted
-// as they are stored (inUse).
-func (*Queue) Footprint(int64) float64 { return 512 }
+// Footprint implements Spec: its partitions; messages are counted as they
+// are stored (inUse).
+func (q *Queue) Footprint(int64) float64 {
+	return float64(512 + float64(q.Partitions)*float64(unsafe.Sizeof(partition{})+4))
+}
 
 // Downstream implements Spec: its dead-letter queue, which messages reach
 // on their own, not as calls.
@@ -103,6 +114,7 @@ func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	stringField(d, m, "dead_letter", &q.DeadLetter)
 	durationField(d, m, "retention", what, &q.Retention)
 	intField(d, m, "brokers", what, &q.Brokers)
+	intField(d, m, "partitions", what, &q.Partitions)
 	return q
 }
 
@@ -119,6 +131,7 @@ func (q *Queue) validate(e field.Errors, c *checker) {
 		e.Add("retention", "%s: retention must be from %s to %s", what, units.FormatDuration(MinRetention), units.FormatDuration(MaxRetention))
 	}
 	inRange(e, "brokers", what, q.Brokers, 1, MaxInstances)
+	inRange(e, "partitions", what, q.Partitions, 0, MaxPartitions)
 	if q.DeadLetter != "" {
 		if q.MaxReceives == 0 {
 			e.Add("dead_letter", "%s: a dead_letter queue needs max_receives: the deliveries after which a message goes there", what)
@@ -254,6 +267,9 @@ func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solu
 	if q.Capacity > 0 {
 		sv.Note("%s: its capacity is ignored (no rejected publishes)", name)
 	}
+	if q.Partitions > 0 {
+		sv.Note("%s: its partitions are left out (one consumer at a time per partition: a hot key waits longer)", name)
+	}
 	return sol
 }
 
@@ -280,6 +296,8 @@ type message struct {
 	class     int
 	user      int32
 	key       int64
+	seq       uint64 // publish order in the queue
+	part      int32  // its partition, when the queue has partitions
 	published sim.Time
 	goneAt    sim.Time
 	receives  int32
@@ -322,6 +340,13 @@ type queue struct {
 	stored, nVisible int
 	blocked          sim.FIFO[*job] // publishers waiting for room
 	expiry           sim.Timer      // the retention of the oldest message
+	seq              uint64         // messages stored so far
+	// parts are the partitions of a queue that has them (visible is
+	// unused then); ready lists those that may deliver (none of their
+	// messages out, one visible), each once.
+	parts []partition
+	ready sim.FIFO[int32]
+	hash  hashPartition
 
 	// Figures over the measurement window.
 	backlog, inFlight                                       sim.TimeAverage
@@ -329,6 +354,7 @@ type queue struct {
 	maxAge                                                  float64
 	published, delivered, acked, redelivered, deadLettered  int64
 	droppedFull, expired, duplicates, blockedCount, apiCall int64
+	outOfOrder                                              int64
 	async                                                   sim.Durations
 	// smp are the figures of the current sample window.
 	smpBacklog           sim.TimeAverage
@@ -337,7 +363,30 @@ type queue struct {
 }
 
 func (q *Queue) build(net *Network, node *Node) component {
-	return &queue{net: net, node: node, spec: q, rng: sim.NewStream(net.opts.Seed, node.Name)}
+	rt := &queue{net: net, node: node, spec: q, rng: sim.NewStream(net.opts.Seed, node.Name)}
+	if q.Partitions > 0 {
+		rt.parts = make([]partition, q.Partitions)
+		rt.hash = hashPartition(q.Partitions)
+	}
+	return rt
+}
+
+// partition is one ordered lane of a partitioned queue.
+type partition struct {
+	// msgs are its visible messages in publish order (a message
+	// acknowledged while visible is dropped when it comes up); again is
+	// a message to deliver before them, back after a failure or its
+	// visibility timeout.
+	msgs  sim.FIFO[*message]
+	again *message
+	// out counts its messages received and not yet settled (in flight
+	// or waiting out a backoff): while any is, it delivers nothing more.
+	out      int32
+	listed   bool // in the queue's ready list
+	visible  int
+	stored   int64  // published in the window
+	lastAck  uint64 // seq of the latest message processed
+	anyAcked bool
 }
 
 // link finds the dead-letter queue.
@@ -353,7 +402,7 @@ func (q *queue) stations() []*station { return nil }
 // inUse implements component: the message records and the lists' room.
 func (q *queue) inUse() float64 {
 	return q.free.bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
-		float64(8*(q.visible.Cap()+q.all.Cap()+q.blocked.Cap()))
+		float64(8*(q.visible.Cap()+q.all.Cap()+q.blocked.Cap())+4*q.ready.Cap())
 }
 
 // accept takes a publish: after the publish time the message is stored
@@ -384,7 +433,12 @@ func (q *queue) store(class int, user int32, key int64) {
 	now := q.net.k.Now()
 	m := q.free.get()
 	q.live++
-	*m = message{q: q, class: class, user: user, key: key, published: now, inAll: true}
+	q.seq++
+	*m = message{q: q, class: class, user: user, key: key, seq: q.seq, published: now, inAll: true}
+	if q.parts != nil {
+		m.part = int32(q.hash.part(max(key, 0)))
+		q.parts[m.part].stored++
+	}
 	q.published++
 	q.smpPublished++
 	q.stored++
@@ -411,16 +465,65 @@ func (q *queue) offer(class int, user int32, key int64) {
 func (q *queue) makeVisible(m *message, now sim.Time) {
 	m.state = msgVisible
 	m.inVisible = true
-	q.visible.Push(m)
 	q.nVisible++
+	if q.parts == nil {
+		q.visible.Push(m)
+		q.setBacklog(now)
+		if q.nVisible == 1 && q.consumer != nil {
+			q.consumer.pull()
+		}
+		return
+	}
+	p := &q.parts[m.part]
+	p.visible++
+	if m.receives > 0 && p.again == nil {
+		p.again = m // delivered before the rest, to keep the order
+	} else {
+		p.msgs.Push(m)
+	}
 	q.setBacklog(now)
-	if q.nVisible == 1 && q.consumer != nil {
+	q.list(m.part)
+}
+
+// list puts partition i in the ready list if it may deliver, and tells
+// the consumers when the list had nothing for them.
+func (q *queue) list(i int32) {
+	p := &q.parts[i]
+	if p.listed || p.out > 0 || p.visible == 0 {
+		return
+	}
+	p.listed = true
+	q.ready.Push(i)
+	if q.ready.Len() == 1 && q.consumer != nil {
 		q.consumer.pull()
 	}
 }
 
+// settle records that m, out (in flight or waiting out a backoff), is no
+// longer: its partition may deliver again.
+func (q *queue) settle(m *message) {
+	if q.parts == nil {
+		return
+	}
+	q.parts[m.part].out--
+	q.list(m.part)
+}
+
+// hidden records that the visible message m is taken or gone.
+func (q *queue) hidden(m *message) {
+	q.nVisible--
+	if q.parts != nil {
+		q.parts[m.part].visible--
+	}
+}
+
 // receivable says a receive now may deliver a message.
-func (q *queue) receivable() bool { return q.nVisible > 0 }
+func (q *queue) receivable() bool {
+	if q.parts != nil {
+		return q.ready.Len() > 0
+	}
+	return q.nVisible > 0
+}
 
 // setBacklog records a change of the visible messages.
 func (q *queue) setBacklog(now sim.Time) {
@@ -439,18 +542,22 @@ func (q *queue) setBacklog(now sim.Time) {
 // once more.
 func (q *queue) receive() (*message, int32) {
 	now := q.net.k.Now()
-	for q.visible.Len() > 0 {
-		m := q.visible.Pop()
-		m.inVisible = false
-		if m.state != msgVisible {
-			q.drop(m)
-			continue
+	for {
+		m := q.nextVisible()
+		if m == nil {
+			return nil, 0
 		}
 		if k := q.spec.MaxReceives; k > 0 && int(m.receives) >= k {
 			q.deadLetterMsg(m, now)
 			continue
 		}
-		q.nVisible--
+		q.hidden(m)
+		if q.parts != nil {
+			// The partition delivers nothing more until m is settled.
+			q.parts[m.part].out++
+			q.parts[m.part].listed = false
+			q.ready.Pop()
+		}
 		m.receives++
 		m.state = msgInFlight
 		m.holders++
@@ -462,7 +569,46 @@ func (q *queue) receive() (*message, int32) {
 		q.setBacklog(now)
 		return m, m.receives
 	}
-	return nil, 0
+}
+
+// nextVisible takes the next message that may be received off its list:
+// the oldest visible one or, with partitions, the first of the first
+// ready partition (which stays listed until the message is delivered).
+// Messages gone while visible are dropped on the way.
+func (q *queue) nextVisible() *message {
+	if q.parts == nil {
+		return q.firstVisible(&q.visible)
+	}
+	for q.ready.Len() > 0 {
+		p := &q.parts[q.ready.Peek()]
+		if m := p.again; m != nil {
+			p.again, m.inVisible = nil, false
+			if m.state == msgVisible {
+				return m
+			}
+			q.drop(m)
+			continue
+		}
+		if m := q.firstVisible(&p.msgs); m != nil {
+			return m
+		}
+		p.listed = false
+		q.ready.Pop()
+	}
+	return nil
+}
+
+// firstVisible pops the first visible message of list, or nil.
+func (q *queue) firstVisible(list *sim.FIFO[*message]) *message {
+	for list.Len() > 0 {
+		m := list.Pop()
+		m.inVisible = false
+		if m.state == msgVisible {
+			return m
+		}
+		q.drop(m)
+	}
+	return nil
 }
 
 // deadLetterMsg moves m to the dead-letter queue, or drops it.
@@ -481,6 +627,16 @@ func (q *queue) deadLetterMsg(m *message, now sim.Time) {
 func (q *queue) ack(m *message) {
 	now := q.net.k.Now()
 	q.apiCall++
+	if q.parts != nil {
+		// Processings (duplicates too) take effect in publish order
+		// unless one comes after a later message's.
+		p := &q.parts[m.part]
+		if p.anyAcked && m.seq < p.lastAck {
+			q.outOfOrder++
+		} else {
+			p.lastAck, p.anyAcked = m.seq, true
+		}
+	}
 	if m.acked {
 		q.duplicates++
 		return
@@ -518,6 +674,7 @@ func (q *queue) release(m *message, receipt int32) {
 	q.net.cancelTimer(m.timer)
 	m.timer = sim.Timer{}
 	q.makeVisible(m, q.net.k.Now())
+	q.settle(m)
 }
 
 // unhold records that a consumer is done with m.
@@ -530,15 +687,19 @@ func (q *queue) unhold(m *message) {
 func (q *queue) timerFired(m *message) {
 	m.timer = sim.Timer{}
 	if m.state == msgInFlight || m.state == msgDelayed {
+		// Back in its partition's place first, then the partition may
+		// deliver: m comes before the messages after it.
 		q.makeVisible(m, q.net.k.Now())
+		q.settle(m)
 	}
 }
 
 // remove ends m's life in the queue (acknowledged, dead-lettered or
 // expired), making room for a blocked publisher.
 func (q *queue) remove(m *message, now sim.Time) {
+	out := m.state == msgInFlight || m.state == msgDelayed
 	if m.state == msgVisible {
-		q.nVisible--
+		q.hidden(m)
 	}
 	if m.timer != (sim.Timer{}) {
 		q.net.cancelTimer(m.timer)
@@ -552,6 +713,9 @@ func (q *queue) remove(m *message, now sim.Time) {
 		j := q.blocked.Pop()
 		q.store(j.req.Class, j.req.User, j.req.Key)
 		q.net.reply(j)
+	}
+	if out {
+		q.settle(m)
 	}
 }
 
@@ -617,6 +781,10 @@ func (q *queue) oldestAge(now sim.Time) float64 {
 }
 
 func (q *queue) resetStats(now sim.Time) {
+	for i := range q.parts {
+		q.parts[i].stored = 0
+	}
+	q.outOfOrder = 0
 	q.backlog.Reset(now)
 	q.inFlight.Reset(now)
 	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
@@ -659,6 +827,16 @@ type QueueStats struct {
 	AsyncLatency *AsyncLatency `json:"async_latency"`
 	// Consumer is the workers node taking from the queue, or "".
 	Consumer string `json:"consumer,omitempty"`
+	// With partitions: each one's share of the messages published, the
+	// busiest one's load over the mean, each one's visible messages at
+	// the end, and the successful processings (duplicates included) of a
+	// message published before one already processed in its partition:
+	// order broken, as when a visibility timeout shorter than the work
+	// lets a duplicate finish after the next message; absent without.
+	PartitionLoad      []float64 `json:"partition_load,omitempty"`
+	PartitionImbalance *float64  `json:"partition_imbalance,omitempty"`
+	PartitionBacklog   []int     `json:"partition_backlog,omitempty"`
+	OutOfOrder         *int64    `json:"out_of_order,omitempty"`
 }
 
 // AsyncLatency summarises the time from publish to acknowledgement.
@@ -680,6 +858,17 @@ func (q *queue) stats(window float64, now sim.Time) NodeStats {
 		InFlightEnd: q.stored - q.nVisible, OldestAgeMax: max(q.maxAge, q.oldestAge(now)), OldestAgeEnd: q.oldestAge(now)}
 	if q.consumer != nil {
 		qs.Consumer = q.consumer.node.Name
+	}
+	if q.parts != nil {
+		load := make([]float64, len(q.parts))
+		qs.PartitionBacklog = make([]int, len(q.parts))
+		for i := range q.parts {
+			load[i] = float64(q.parts[i].stored)
+			qs.PartitionBacklog[i] = q.parts[i].visible
+		}
+		qs.PartitionLoad, qs.PartitionImbalance = loadShares(load)
+		ooo := q.outOfOrder
+		qs.OutOfOrder = &ooo
 	}
 	if q.acked > 0 {
 		a := &q.async
@@ -705,6 +894,10 @@ func (s *QueueStats) WriteText(w io.Writer, node string) {
 	if a := s.AsyncLatency; a != nil {
 		fmt.Fprintf(w, "%-11s async latency (publish to acknowledgement) p50 %s, p99 %s, mean %s\n",
 			"", units.FormatDuration(a.P50), units.FormatDuration(a.P99), units.FormatDuration(a.Mean))
+	}
+	if s.OutOfOrder != nil {
+		fmt.Fprintf(w, "%-11s partition load %s (imbalance %s); backlog at end %s; %d processed out of order\n",
+			"", shares(s.PartitionLoad), units.OrUnknown(s.PartitionImbalance, formatRatio), counts(s.PartitionBacklog), *s.OutOfOrder)
 	}
 }
 

@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
@@ -277,5 +278,74 @@ run: {warmup: 60s, duration: 1800s}
 	}
 	if sc.Min != 4 || sc.EventCount == 0 {
 		t.Errorf("consumers %d to %d with %d events: want a scale up from 4 and back", sc.Min, sc.Max, sc.EventCount)
+	}
+}
+
+// partitioned is a scenario whose clients publish keyed messages to a
+// queue of 8 partitions, consumed by 8 consumers.
+func partitioned(keys, queueFields, workerFields string) string {
+	return fmt.Sprintf(`name: partitions
+workload: {rate: 40, keys: %s}
+entry: jobs
+nodes:
+  jobs: {kind: queue, partitions: 8%s}
+  work: {kind: workers, from: jobs, consumers: 8, service_time: {dist: exponential, mean: 20ms}%s}
+run: {warmup: 30s, duration: 1200s}
+`, keys, queueFields, workerFields)
+}
+
+// TestPartitionOrder checks that a partitioned queue has each
+// partition's messages (so each key's) processed in publish order, even
+// when a fifth of the processings fail and are retried after a backoff;
+// and that the check can see a broken order: a visibility timeout shorter
+// than the work lets a duplicate finish after the next message.
+func TestPartitionOrder(t *testing.T) {
+	t.Parallel()
+	uniform := "{dist: uniform, count: 10k}"
+	ordered := queueOf(runText(t, partitioned(uniform, "", ", failure_rate: 20%, retry_backoff: 50ms")), "jobs")
+	t.Logf("with failures: %d acknowledged, %d redelivered, %d out of order", ordered.Acknowledged, ordered.Redelivered, *ordered.OutOfOrder)
+	if *ordered.OutOfOrder != 0 || ordered.Redelivered < ordered.Acknowledged/10 {
+		t.Errorf("%d acknowledged out of order, %d redelivered: want none out of order, and redeliveries", *ordered.OutOfOrder, ordered.Redelivered)
+	}
+	broken := queueOf(runText(t, partitioned(uniform, ", visibility_timeout: 10ms", "")), "jobs")
+	t.Logf("visibility 10ms on 20ms of work: %d out of order", *broken.OutOfOrder)
+	if *broken.OutOfOrder == 0 {
+		t.Error("a visibility timeout shorter than the work broke no order")
+	}
+}
+
+// TestHotPartition checks that Zipf keys make one partition hot: one
+// consumer at a time serves a partition, so the partition holding the
+// most popular key backs up while the others keep up, and the report
+// shows it.
+func TestHotPartition(t *testing.T) {
+	t.Parallel()
+	// Zipf s = 1.2 over 1000 keys: the top key alone is about a fifth of
+	// the messages. At 400/s an even share is 50/s a partition, which one
+	// consumer (50/s at 20 ms) barely serves; the top key's partition gets
+	// far more, and only one consumer may serve it at a time.
+	text := strings.Replace(partitioned("{dist: zipf, s: 1.2, count: 1000}", "", ""), "rate: 40", "rate: 400", 1)
+	rep := runText(t, text)
+	q := queueOf(rep, "jobs")
+	hot, most := 0, 0.0
+	for i, l := range q.PartitionLoad {
+		if l > most {
+			hot, most = i, l
+		}
+	}
+	t.Logf("partition load %v, imbalance %.3g, backlog at end %v", q.PartitionLoad, *q.PartitionImbalance, q.PartitionBacklog)
+	if *q.PartitionImbalance < 1.5 {
+		t.Errorf("imbalance %.3g: Zipf keys should make a hot partition", *q.PartitionImbalance)
+	}
+	if most*400 <= 50 {
+		t.Fatalf("the hot partition gets %.3g/s, within one consumer's 50/s: the test needs more", most*400)
+	}
+	for i, b := range q.PartitionBacklog {
+		switch {
+		case i == hot && b < 1000:
+			t.Errorf("the hot partition %d (%.3g/s) has %d messages waiting at the end; want a backlog", i, most*400, b)
+		case i != hot && q.PartitionLoad[i]*400 < 45 && b > 100:
+			t.Errorf("partition %d (%.3g/s) has %d messages waiting; only the hot one should back up", i, q.PartitionLoad[i]*400, b)
+		}
 	}
 }

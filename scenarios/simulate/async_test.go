@@ -349,3 +349,38 @@ func TestHotPartition(t *testing.T) {
 		}
 	}
 }
+
+// TestFullQueue checks that a publish to a full queue fails the request
+// that made it (rejected, like a full service queue), or with on_full:
+// block holds it until there is room, so that it waits out the consumers.
+func TestFullQueue(t *testing.T) {
+	t.Parallel()
+	scenario := func(onFull string) string {
+		return fmt.Sprintf(`name: full
+workload: {rate: 100, timeout: 10s}
+entry: app
+nodes:
+  app: {kind: service, workers: 2000, service_time: 1ms, calls: [{to: jobs, async: true}]}
+  jobs: {kind: queue, capacity: 20, on_full: %s}
+  work: {kind: workers, from: jobs, consumers: 1, service_time: {dist: constant, value: 20ms}}
+run: {warmup: 10s, duration: 300s}
+`, onFull)
+	}
+	// One consumer takes 50/s of the 100/s offered: about half the
+	// publishes find the queue full.
+	rejected := runText(t, scenario("reject"))
+	q := queueOf(rejected, "jobs")
+	if rejected.Requests.Rejected != q.DroppedFull || q.DroppedFull < 10000 {
+		t.Errorf("%d requests rejected, %d publishes dropped full: want them equal, about half of %d", rejected.Requests.Rejected, q.DroppedFull, rejected.Requests.Arrived)
+	}
+	blocked := runText(t, scenario("block"))
+	q = queueOf(blocked, "jobs")
+	if q.DroppedFull != 0 || blocked.Requests.Rejected != 0 || q.Blocked < 1000 {
+		t.Errorf("blocking: %d dropped, %d rejected, %d blocked: want none dropped and many blocked", q.DroppedFull, blocked.Requests.Rejected, q.Blocked)
+	}
+	// Blocked publishers wait their turn: the clients, waiting 10 s at
+	// most, time out.
+	if blocked.Requests.TimedOut == 0 || blocked.Latency.P99 < 1 {
+		t.Errorf("blocking: %d timed out, p99 %gs: publishers should wait for room", blocked.Requests.TimedOut, blocked.Latency.P99)
+	}
+}

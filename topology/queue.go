@@ -347,6 +347,8 @@ type queue struct {
 	parts []partition
 	ready sim.FIFO[int32]
 	hash  hashPartition
+	// partRoom is the room the partitions' lists have grown to.
+	partRoom int
 
 	// Figures over the measurement window.
 	backlog, inFlight                                       sim.TimeAverage
@@ -402,7 +404,7 @@ func (q *queue) stations() []*station { return nil }
 // inUse implements component: the message records and the lists' room.
 func (q *queue) inUse() float64 {
 	return q.free.bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
-		float64(8*(q.visible.Cap()+q.all.Cap()+q.blocked.Cap())+4*q.ready.Cap())
+		float64(8*(q.visible.Cap()+q.all.Cap()+q.blocked.Cap()+q.partRoom)+4*q.ready.Cap())
 }
 
 // accept takes a publish: after the publish time the message is stored
@@ -479,7 +481,9 @@ func (q *queue) makeVisible(m *message, now sim.Time) {
 	if m.receives > 0 && p.again == nil {
 		p.again = m // delivered before the rest, to keep the order
 	} else {
+		room := p.msgs.Cap()
 		p.msgs.Push(m)
+		q.partRoom += p.msgs.Cap() - room
 	}
 	q.setBacklog(now)
 	q.list(m.part)

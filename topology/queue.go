@@ -91,7 +91,7 @@ func (q *Queue) NeedsKeys() bool { return q.Partitions > 0 }
 // Footprint implements Spec: its partitions; messages are counted as they
 // are stored (inUse).
 func (q *Queue) Footprint(int64) float64 {
-	return float64(512 + float64(q.Partitions)*float64(unsafe.Sizeof(partition{})+4))
+	return 512 + float64(float64(q.Partitions)*float64(unsafe.Sizeof(partition{})+4))
 }
 
 // Downstream implements Spec: its dead-letter queue, which messages reach

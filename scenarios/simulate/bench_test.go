@@ -49,7 +49,7 @@ func BenchmarkMMc(b *testing.B) {
 // BenchmarkBuiltins runs the data-tier built-ins (caches, replicas, pools,
 // shards, a CDN) and reports events and requests per second of wall time.
 func BenchmarkBuiltins(b *testing.B) {
-	for _, name := range []string{"read-heavy", "sharded-writes"} {
+	for _, name := range []string{"read-heavy", "sharded-writes", "async-orders"} {
 		b.Run(name, func(b *testing.B) {
 			s, err := scenarios.Builtin(name)
 			if err != nil {

@@ -202,8 +202,8 @@ func (c *cdn) accept(j *job) {
 
 // resume stores the origin's answer at the edge and replies.
 func (c *cdn) resume(j *job, child *job) {
-	if child.rejected {
-		j.rejected = true
+	if child.err != NoCause {
+		j.err = child.err
 	} else if c.isCached(j.req.Class) {
 		c.store.put(j.req.Key, c.net.k.Now())
 		c.egress += c.spec.ObjectSize

@@ -12,10 +12,37 @@ type Outcome int
 
 // Request outcomes.
 const (
-	Completed Outcome = iota // the reply arrived
-	Rejected                 // a full queue turned it away
-	TimedOut                 // the client stopped waiting
+	Completed    Outcome = iota // the reply arrived
+	Rejected                    // a full queue turned it away
+	TimedOut                    // the client stopped waiting
+	Failed                      // a node failed it (a fault: an instance down, injected errors)
+	CallTimedOut                // a call on its way gave up waiting (the call's own timeout)
 )
+
+// Cause is why a visit failed, and so the request, unless a retry
+// recovers it.
+type Cause uint8
+
+// Causes of a failed visit.
+const (
+	NoCause          Cause = iota
+	CauseRejected          // a full queue turned it away
+	CauseFailed            // a node failed it (a fault)
+	CauseCallTimeout       // the call's timeout expired first
+)
+
+// outcome is how a request whose root visit ended with cause c ended.
+func (c Cause) outcome() Outcome {
+	switch c {
+	case CauseRejected:
+		return Rejected
+	case CauseFailed:
+		return Failed
+	case CauseCallTimeout:
+		return CallTimedOut
+	}
+	return Completed
+}
 
 // Request is one request from the workload, from its arrival at the entry
 // node to its reply. Records are pooled and reused: an Observer must not keep
@@ -75,10 +102,10 @@ type job struct {
 	pc        int // the next step of the owner's program
 	arrived   sim.Time
 	started   sim.Time
-	holding   bool // holds a worker
-	connected bool // has paid its database connect time
-	rejected  bool // this job's request was turned away here or downstream
-	hit       bool // a cache get found the key
+	holding   bool  // holds a worker
+	connected bool  // has paid its database connect time
+	err       Cause // why this visit failed (here or downstream), if it did
+	hit       bool  // a cache get found the key
 	// msg and receipt are the message a consumer's visit processes, and
 	// the delivery it came with.
 	msg     *message
@@ -344,7 +371,7 @@ func (n *Network) reply(j *job) {
 		n.freeJob(j)
 		return
 	}
-	rejected := j.rejected
+	cause := j.err
 	n.freeJob(j)
 	if r.background {
 		n.release(r)
@@ -356,11 +383,7 @@ func (n *Network) reply(j *job) {
 	}
 	if !r.ended {
 		r.ended = true
-		outcome := Completed
-		if rejected {
-			outcome = Rejected
-		}
-		n.obs.Finished(r, n.k.Now(), outcome)
+		n.obs.Finished(r, n.k.Now(), cause.outcome())
 	}
 	n.release(r)
 }

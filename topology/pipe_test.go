@@ -104,7 +104,7 @@ func (p *pipe) accept(j *job) {
 }
 
 func (p *pipe) resume(j *job, child *job) {
-	j.rejected = child.rejected
+	j.err = child.err
 	p.net.reply(j)
 }
 

@@ -422,7 +422,7 @@ func (q *queue) accept(j *job) {
 			return
 		}
 		q.droppedFull++
-		j.rejected = true
+		j.err = CauseRejected
 		q.net.reply(j)
 		return
 	}

@@ -598,8 +598,8 @@ func (s *service) run(j *job) {
 
 // resume continues j after a call returned; a rejected call fails j.
 func (s *service) resume(j *job, child *job) {
-	if child.rejected {
-		j.rejected = true
+	if child.err != NoCause {
+		j.err = child.err
 		s.finish(j)
 		return
 	}

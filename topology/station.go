@@ -152,7 +152,7 @@ func (st *station) arrive(j *job, inst *instance) {
 		if st.sampled {
 			st.smp.rejected++
 		}
-		j.rejected = true
+		j.err = CauseRejected
 		st.net.reply(j)
 	}
 }
@@ -226,7 +226,7 @@ func (st *station) finish(j *job) {
 		st.release(j)
 	}
 	j.inst.outstanding--
-	if !j.rejected {
+	if j.err == NoCause {
 		st.completed++
 		if st.sampled {
 			st.smp.completed++

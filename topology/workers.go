@@ -294,7 +294,7 @@ func (w *workers) start(inst *instance) {
 func (w *workers) resume(holder *job, child *job) {
 	m, inst, r := holder.msg, holder.inst, holder.req
 	w.busy = true
-	if child.rejected || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate) {
+	if child.err != NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate) {
 		w.failures++
 		w.q.fail(m, holder.receipt, w.spec.RetryBackoff)
 	} else {

@@ -106,6 +106,11 @@ type job struct {
 	connected bool  // has paid its database connect time
 	err       Cause // why this visit failed (here or downstream), if it did
 	hit       bool  // a cache get found the key
+	// retries counts the retries of the call being made (a caller's) or
+	// made (a callee's attempt); abandoned says the caller stopped
+	// waiting (the call's timeout), so its reply is dropped.
+	retries   int32
+	abandoned bool
 	// msg and receipt are the message a consumer's visit processes, and
 	// the delivery it came with.
 	msg     *message
@@ -178,6 +183,8 @@ const (
 	opReply              // data: a *job whose reply is due
 	opMsgTimer           // data: a *message whose visibility timeout or retry backoff ends
 	opExpire             // data: the *queue whose oldest message reaches its retention
+	opCallTimeout        // data: the *job of a call attempt whose timeout expires
+	opRetry              // data: a caller's *job whose call is tried again
 )
 
 // NewNetwork builds the components of t on kernel k. Each node draws from its
@@ -259,6 +266,11 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 		m.q.timerFired(m)
 	case opExpire:
 		data.(*queue).expire(now)
+	case opCallTimeout:
+		n.callTimedOut(data.(*job))
+	case opRetry:
+		j := data.(*job)
+		j.owner.(*service).run(j)
 	case opTimeout:
 		r := data.(*Request)
 		if !r.ended {
@@ -293,6 +305,18 @@ func (n *Network) cancelTimer(t sim.Timer) {
 	if n.k.Cancel(t) {
 		n.working--
 	}
+}
+
+// callTimedOut abandons the call attempt child, whose timeout expired:
+// its caller goes on without it (a retry or a failure), while the attempt
+// runs to its end, holding its request's record, and its reply is dropped.
+func (n *Network) callTimedOut(child *job) {
+	child.timer = sim.Timer{}
+	parent, st := child.parent, child.step
+	child.parent, child.abandoned = nil, true
+	child.req.refs++
+	st.edge.ended(int(child.retries), CauseCallTimeout)
+	parent.owner.(*service).callFailed(parent, st, CauseCallTimeout)
 }
 
 // checkStall stops the run when requests are in flight and no event that
@@ -366,6 +390,11 @@ func (n *Network) reply(j *job) {
 		}
 	}
 	parent, r := j.parent, j.req
+	if j.abandoned {
+		n.freeJob(j)
+		n.release(r) // the abandoned attempt held the record
+		return
+	}
 	if parent != nil {
 		parent.owner.resume(parent, j)
 		n.freeJob(j)
@@ -414,7 +443,7 @@ func (n *Network) newJob(r *Request, parent *job) *job {
 
 func (n *Network) freeJob(j *job) {
 	n.liveJobs--
-	n.k.Cancel(j.timer)
+	n.cancelTimer(j.timer)
 	*j = job{}
 	n.freeJobs.put(j)
 }

@@ -74,6 +74,12 @@ type Call struct {
 	// the broker to store the message, not for its consumers. A call to
 	// a queue or topic is a publish whether or not it says so.
 	Async bool
+	// Timeout, when positive, is how long an attempt of the call is
+	// waited for (seconds): then it is abandoned (the callee still does
+	// the work; its late reply is dropped) and fails with CauseCallTimeout.
+	Timeout float64
+	// Retries, when not nil, tries failed attempts again.
+	Retries *Retries
 }
 
 // Cache operations and write policies.
@@ -169,7 +175,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries")
 		if !ok {
 			continue
 		}
@@ -190,6 +196,17 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		}
 		if m.Has("async") {
 			c.Async, _ = d.Bool(m.Get("async"))
+		}
+		if m.Has("timeout") {
+			if v, ok := d.Duration(m.Get("timeout"), "call timeout"); ok {
+				c.Timeout = v
+				if v == 0 {
+					d.Errorf(m.Get("timeout"), "a call's timeout must be above 0 (leave it out for none)")
+				}
+			}
+		}
+		if m.Has("retries") {
+			c.Retries = decodeRetries(d, m.Get("retries"))
 		}
 		if m.Has("on_miss") {
 			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
@@ -238,6 +255,7 @@ func validateCalls(e field.Errors, c *checker, calls []Call) {
 		}
 		c.unknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
 		checkOp(ce, c, call)
+		validateResilience(ce, call)
 		if cache, ok := c.t.byName[call.To]; ok && call.Op == OpGet {
 			if spec, ok := cache.Spec.(*Cache); ok && spec.Coalesce && getsFrom(c.t, call.OnMiss, call.To, map[string]bool{}) {
 				ce.Add("to", "the miss path of this get from cache %s gets from %s again: with coalesce, the request would wait for its own fill (a cycle through a coalesced fill)",
@@ -450,6 +468,8 @@ type step struct {
 	rng     *rand.Rand // the caller's latency stream
 	skip    int        // stepGet: the step after the fill, where a hit goes on
 	pool    int        // index into the instance's pools, or -1
+	index   int        // its place in the program
+	edge    *edge      // the call's timeout and retries; nil for none
 	// writeBack are where a write_back set's flush writes.
 	writeBack []component
 }
@@ -486,11 +506,13 @@ func (s *service) inUse() float64 { return 0 }
 // exists. On-miss and write calls inherit the class filter of their call.
 func (s *service) compile(byName map[string]component, classes []string, latency *rand.Rand) {
 	pools := map[*database]int{}
+	retries := sim.NewStream(s.net.opts.Seed, s.node.Name+"/retries")
 	var emit func(calls []Call, inherited []bool, op opKind)
 	emit = func(calls []Call, inherited []bool, op opKind) {
-		for _, c := range calls {
+		for i := range calls {
+			c := &calls[i]
 			st := step{to: byName[c.To], classes: classFilter(c.Classes, classes, inherited),
-				op: op, latency: c.Latency, rng: latency, pool: -1}
+				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, retries)}
 			if st.latency == nil {
 				st.latency = s.net.opts.DefaultLatency
 			}
@@ -535,6 +557,9 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 		}
 	}
 	emit(s.spec.Calls, nil, opAuto)
+	for i := range s.prog {
+		s.prog[i].index = i
+	}
 }
 
 // classFilter is the set of classes a call applies to: its own list, within
@@ -580,9 +605,15 @@ func (s *service) run(j *job) {
 			continue
 		}
 		child := s.net.newJob(j.req, j)
-		child.op, child.step = st.op, st
+		child.op, child.step, child.retries = st.op, st, j.retries
 		if child.op == opAuto {
 			child.op = j.op // a read or write passed down, or by class
+		}
+		if e := st.edge; e != nil {
+			e.sent(int(j.retries))
+			if e.timeout > 0 {
+				child.timer = s.net.timer(e.timeout, opCallTimeout, child)
+			}
 		}
 		if st.pool >= 0 {
 			child.pool = j.inst.pools[st.pool]
@@ -598,11 +629,14 @@ func (s *service) run(j *job) {
 
 // resume continues j after a call returned; a rejected call fails j.
 func (s *service) resume(j *job, child *job) {
+	if e := child.step.edge; e != nil {
+		e.ended(int(child.retries), child.err)
+	}
 	if child.err != NoCause {
-		j.err = child.err
-		s.finish(j)
+		s.callFailed(j, child.step, child.err)
 		return
 	}
+	j.retries = 0
 	if child.step.kind == stepGet {
 		if child.hit {
 			j.pc = child.step.skip
@@ -611,6 +645,34 @@ func (s *service) resume(j *job, child *job) {
 		}
 	}
 	s.run(j)
+}
+
+// callFailed goes on after j's call st failed with cause: it is tried
+// again after a backoff if its retry policy allows, or else j fails.
+func (s *service) callFailed(j *job, st *step, cause Cause) {
+	if e := st.edge; e != nil {
+		if delay, ok := e.retryAfter(int(j.retries), cause); ok {
+			j.retries++
+			j.pc = st.index
+			s.net.later(delay, opRetry, j)
+			return
+		}
+		e.failed[cause]++
+	}
+	j.retries = 0
+	j.err = cause
+	s.finish(j)
+}
+
+// callStats are the figures of the calls that have a timeout or retries.
+func (s *service) callStats() []CallStats {
+	var out []CallStats
+	for i := range s.prog {
+		if e := s.prog[i].edge; e != nil && s.prog[i].kind != stepFill {
+			out = append(out, e.stats())
+		}
+	}
+	return out
 }
 
 func (s *service) finish(j *job) {
@@ -623,10 +685,20 @@ func (s *service) finish(j *job) {
 	s.net.reply(j)
 }
 
-func (s *service) resetStats(now sim.Time) { s.st.resetStats(now) }
+func (s *service) resetStats(now sim.Time) {
+	s.st.resetStats(now)
+	for i := range s.prog {
+		if e := s.prog[i].edge; e != nil {
+			e.resetStats()
+		}
+	}
+}
 
 func (s *service) stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
+	if calls := s.callStats(); calls != nil {
+		st.Detail = &ServiceStats{Calls: calls}
+	}
 	if a := s.st.scaler; a != nil {
 		st.Scaling = a.stats(now)
 		st.Usage.Units = st.Scaling.Mean

@@ -337,13 +337,15 @@ func (w *workers) resetStats(now sim.Time) {
 // window.
 type WorkersStats struct {
 	From string `json:"from"`
-	// Failures are processings that failed (drawn, or a call rejected).
+	// Failures are processings that failed (drawn, or a call failed).
 	Failures int64 `json:"failures"`
+	// Calls are its calls that have a timeout or retries.
+	Calls []CallStats `json:"calls,omitempty"`
 }
 
 func (w *workers) stats(window float64, now sim.Time) NodeStats {
 	s := w.svc.stats(window, now)
-	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures}
+	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Calls: w.svc.callStats()}
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows
 	// shows as an offered load of 1 or more.
@@ -362,4 +364,5 @@ func (*WorkersStats) JSONKey() string { return "workers" }
 // WriteText implements Detail.
 func (s *WorkersStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed\n", node, s.From, s.Failures)
+	writeCalls(w, "", s.Calls)
 }

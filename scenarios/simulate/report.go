@@ -77,6 +77,10 @@ type RequestCounts struct {
 	Completed int64 `json:"completed"`
 	Rejected  int64 `json:"rejected"`  // a full queue turned them away
 	TimedOut  int64 `json:"timed_out"` // the client stopped waiting
+	// Errors were failed by a node (an instance down, injected errors);
+	// CallTimeouts by a call's own timeout on their way, retries spent.
+	Errors       int64 `json:"errors"`
+	CallTimeouts int64 `json:"call_timeouts"`
 	// Failed are writes acknowledged but lost: a write-back cache node
 	// failed before flushing them.
 	Failed int64 `json:"failed"`
@@ -232,10 +236,12 @@ func (r *runner) report() *Report {
 		Warmup:    float64(r.windowStart),
 		Window:    window,
 		Requests: RequestCounts{
-			Arrived:   r.arrived,
-			Completed: r.completed,
-			Rejected:  r.rejected,
-			TimedOut:  r.timedOut,
+			Arrived:      r.arrived,
+			Completed:    r.completed,
+			Rejected:     r.rejected,
+			TimedOut:     r.timedOut,
+			Errors:       r.errored,
+			CallTimeouts: r.callTimedOut,
 		},
 		StoppedEarly: r.stopped,
 		Events:       r.k.Fired(),
@@ -256,8 +262,8 @@ func (r *runner) report() *Report {
 			rep.OfferedRate = w.MeanRate(r.windowStart, now)
 		}
 	}
-	if ended := r.completed + r.rejected + r.timedOut; ended > 0 {
-		errs := float64(r.rejected+r.timedOut) / float64(ended)
+	if ended := r.ended(); ended > 0 {
+		errs := float64(r.failures()) / float64(ended)
 		rep.ErrorRate = &errs
 	}
 	if rep.Latency = r.measured.latencyFigures(); rep.Latency != nil {

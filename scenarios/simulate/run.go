@@ -48,8 +48,18 @@ type measured struct {
 	arrived             int64
 	completed, rejected int64
 	timedOut            int64
-	latency             sim.Durations
+	// errored were failed by a node (a fault); callTimedOut by a call's
+	// own timeout on their way.
+	errored, callTimedOut int64
+	latency               sim.Durations
 }
+
+// failures counts the requests that ended without a reply: rejected,
+// timed out, failed by a node, or by a call's timeout.
+func (m *measured) failures() int64 { return m.rejected + m.timedOut + m.errored + m.callTimedOut }
+
+// ended counts the requests that ended, with a reply or not.
+func (m *measured) ended() int64 { return m.completed + m.failures() }
 
 // Opcodes of the runner's events.
 const (
@@ -197,6 +207,16 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		r.timedOut++
 		if r.smp != nil {
 			r.smp.current.timedOut++
+		}
+	case topology.Failed:
+		r.errored++
+		if r.smp != nil {
+			r.smp.current.errored++
+		}
+	case topology.CallTimedOut:
+		r.callTimedOut++
+		if r.smp != nil {
+			r.smp.current.callTimedOut++
 		}
 	}
 	if req.Client >= 0 {

@@ -62,6 +62,9 @@ type Sample struct {
 	Completed int64    `json:"completed"`
 	Rejected  int64    `json:"rejected"`
 	TimedOut  int64    `json:"timed_out"`
+	// Errors and CallTimeouts are as in the report's request counts.
+	Errors       int64 `json:"errors,omitempty"`
+	CallTimeouts int64 `json:"call_timeouts,omitempty"`
 	// ErrorRate is rejected and timed out ÷ requests that ended in the
 	// window; null when none ended.
 	ErrorRate *float64 `json:"error_rate"`
@@ -206,13 +209,13 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	w := &sp.current
 	smp := Sample{Start: float64(sp.start), Duration: d, OfferedRate: float64(w.arrived) / d,
 		Throughput: float64(w.completed) / d, Arrived: w.arrived, Completed: w.completed,
-		Rejected: w.rejected, TimedOut: w.timedOut}
+		Rejected: w.rejected, TimedOut: w.timedOut, Errors: w.errored, CallTimeouts: w.callTimedOut}
 	if sp.series.GoodputWithin > 0 {
 		g := float64(sp.good) / d
 		smp.Goodput = &g
 	}
-	if ended := w.completed + w.rejected + w.timedOut; ended > 0 {
-		e := float64(w.rejected+w.timedOut) / float64(ended)
+	if ended := w.ended(); ended > 0 {
+		e := float64(w.failures()) / float64(ended)
 		smp.ErrorRate = &e
 	}
 	lat := w.latencyFigures()
@@ -243,11 +246,11 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 
 // violated says window w, whose latencies are lat, broke an objective.
 func (sp *sampler) violated(w *measured, lat *Latency) bool {
-	ended := w.completed + w.rejected + w.timedOut
+	ended := w.ended()
 	if w.arrived > 0 && ended == 0 {
 		return true // nothing came back: it cannot have met anything
 	}
-	if sp.slo.ErrorRate >= 0 && ended > 0 && float64(w.rejected+w.timedOut) > sp.slo.ErrorRate*float64(ended) {
+	if sp.slo.ErrorRate >= 0 && ended > 0 && float64(w.failures()) > sp.slo.ErrorRate*float64(ended) {
 		return true
 	}
 	if lat == nil {
@@ -357,6 +360,10 @@ func (s *Series) WriteCSV(w io.Writer) error {
 		row("", "completed", float64(smp.Completed))
 		row("", "rejected", float64(smp.Rejected))
 		row("", "timed_out", float64(smp.TimedOut))
+		if smp.Errors+smp.CallTimeouts > 0 {
+			row("", "errors", float64(smp.Errors))
+			row("", "call_timeouts", float64(smp.CallTimeouts))
+		}
 		opt("error_rate", smp.ErrorRate)
 		opt("p50", smp.P50)
 		opt("p95", smp.P95)

@@ -1,0 +1,300 @@
+package topology
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
+)
+
+// Retries is a call's retry policy, with Envoy's semantics and defaults
+// (Envoy's route retry policy and retry budgets): after a failed attempt
+// whose cause is in On, the call is tried again, at most Max more times,
+// after a backoff drawn uniformly from [0, min(MaxBackoff, (2^n − 1) ×
+// Base)] before the n-th retry (full jitter; Jitter "none" waits the
+// upper bound). A retry budget or a token bucket, when given, can refuse a
+// retry: the call then fails with the attempt's cause.
+type Retries struct {
+	Max              int
+	Base, MaxBackoff float64
+	Jitter           string
+	// On lists the causes retried: RetryOnTimeout, RetryOnError,
+	// RetryOnRejected.
+	On []string
+	// Budget, when positive, is Envoy's retry budget: retries in flight
+	// on the call at most Budget × the call's attempts in flight, and
+	// never fewer than MinRetryConcurrency.
+	Budget float64
+	// TokenBucket, when not nil, is gRPC's retry throttling.
+	TokenBucket *TokenBucket
+}
+
+// TokenBucket is gRPC's retry throttling (gRPC proposal A6): the bucket
+// starts full with Tokens; each failed attempt takes one token, each
+// successful one adds Ratio (up to Tokens); a retry is made only while
+// more than half the tokens are left.
+type TokenBucket struct {
+	Tokens, Ratio float64
+}
+
+// Retry policy names and Envoy's defaults: one retry, a 25 ms base
+// interval and a maximum of ten times the base; a budget of 20% with at
+// least 3 retries in flight.
+const (
+	RetryOnTimeout       = "timeout"
+	RetryOnError         = "error"
+	RetryOnRejected      = "rejected"
+	JitterFull           = "full"
+	JitterNone           = "none"
+	DefaultRetries       = 1
+	DefaultRetryBase     = 0.025
+	MinRetryConcurrency  = 3
+	DefaultRetryBudget   = 0.2
+	MaxRetriesPerCall    = 100
+	defaultMaxBackoffMul = 10
+)
+
+// retryCauses are what On may list.
+var retryCauses = []string{RetryOnTimeout, RetryOnError, RetryOnRejected}
+
+// decodeRetries reads {max, backoff: {base, max, jitter}, on, budget,
+// token_bucket: {tokens, ratio}}.
+func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
+	r := &Retries{Max: DefaultRetries, Base: DefaultRetryBase, Jitter: JitterFull, On: retryCauses}
+	m, ok := d.Mapping(n, "retries", "max", "backoff", "on", "budget", "token_bucket")
+	if !ok {
+		return r
+	}
+	if m.Has("max") {
+		r.Max, _ = d.Int(m.Get("max"), "retries max", 0)
+	}
+	if m.Has("backoff") {
+		if b, ok := d.Mapping(m.Get("backoff"), "retries backoff", "base", "max", "jitter"); ok {
+			if b.Has("base") {
+				r.Base, _ = d.Duration(b.Get("base"), "retries backoff base")
+			}
+			if b.Has("max") {
+				r.MaxBackoff, _ = d.Duration(b.Get("max"), "retries backoff max")
+			}
+			if b.Has("jitter") {
+				r.Jitter = d.OneOf(b.Get("jitter"), "jitter", JitterFull, JitterNone)
+			}
+		}
+	}
+	if r.MaxBackoff == 0 {
+		r.MaxBackoff = float64(defaultMaxBackoffMul * r.Base)
+	}
+	if m.Has("on") {
+		r.On = decodeNames(d, m.Get("on"), "retries on")
+	}
+	if m.Has("budget") {
+		r.Budget, _ = d.Fraction(m.Get("budget"), "retries budget")
+	}
+	if m.Has("token_bucket") {
+		if tb, ok := d.Mapping(m.Get("token_bucket"), "retries token_bucket", "tokens", "ratio"); ok {
+			r.TokenBucket = &TokenBucket{Tokens: 10, Ratio: 0.1} // gRPC's example values
+			if tb.Has("tokens") {
+				r.TokenBucket.Tokens, _ = d.Positive(tb.Get("tokens"), "token_bucket tokens")
+			}
+			if tb.Has("ratio") {
+				r.TokenBucket.Ratio, _ = d.Positive(tb.Get("ratio"), "token_bucket ratio")
+			}
+		}
+	}
+	return r
+}
+
+// validate records what is wrong with a call's timeout and retries, under
+// the call's path.
+func validateResilience(e field.Errors, call *Call) {
+	if !(call.Timeout >= 0) || math.IsInf(call.Timeout, 0) {
+		e.Add("timeout", "a call's timeout must be a duration above 0")
+	}
+	r := call.Retries
+	if r == nil {
+		return
+	}
+	re := e.In("retries")
+	inRange(re, "max", "retries", r.Max, 0, MaxRetriesPerCall)
+	if !(r.Base > 0) || !(r.MaxBackoff >= r.Base) || math.IsInf(r.MaxBackoff, 0) {
+		re.Add("backoff", "retries backoff needs a base above 0 and a max at least the base")
+	}
+	for _, on := range r.On {
+		if !slices.Contains(retryCauses, on) {
+			re.Add("on", "retries on %q: one of %s%s", on, strings.Join(retryCauses, ", "), yamlfile.DidYouMean(on, retryCauses))
+		}
+	}
+	if slices.Contains(r.On, RetryOnTimeout) && call.Timeout == 0 {
+		re.Add("on", "retries on timeout need the call's timeout, e.g. timeout: 200ms")
+	}
+	if !(r.Budget >= 0 && r.Budget <= 1) {
+		re.Add("budget", "a retry budget is a share from 0 to 100%%")
+	}
+	if r.Budget > 0 && r.TokenBucket != nil {
+		re.Add("budget", "give a retry budget or a token bucket, not both")
+	}
+	if tb := r.TokenBucket; tb != nil && (!(tb.Tokens > 0) || !(tb.Ratio > 0) || math.IsInf(tb.Tokens, 0) || math.IsInf(tb.Ratio, 0)) {
+		re.Add("token_bucket", "a token bucket needs tokens and a ratio above 0")
+	}
+}
+
+// edge is the runtime of a call's timeout and retries, and its figures:
+// shared by the instances of the service that makes the call.
+type edge struct {
+	to      string
+	timeout float64
+	retry   *Retries
+	rng     *rand.Rand
+	on      [4]bool // by Cause
+	// In flight now: attempts, and those of them that are retries.
+	active, activeRetries int
+	tokens                float64
+	// Figures over the measurement window.
+	calls, attempts, retries, refused int64
+	failed                            [4]int64 // calls that failed, by cause
+}
+
+// newEdge makes the runtime of call's resilience, or nil when it has none.
+func newEdge(call *Call, rng *rand.Rand) *edge {
+	if call.Timeout == 0 && call.Retries == nil {
+		return nil
+	}
+	e := &edge{to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng}
+	if r := call.Retries; r != nil {
+		for _, on := range r.On {
+			switch on {
+			case RetryOnTimeout:
+				e.on[CauseCallTimeout] = true
+			case RetryOnError:
+				e.on[CauseFailed] = true
+			case RetryOnRejected:
+				e.on[CauseRejected] = true
+			}
+		}
+		if r.TokenBucket != nil {
+			e.tokens = r.TokenBucket.Tokens
+		}
+	}
+	return e
+}
+
+// sent records an attempt, the retry-th of its call.
+func (e *edge) sent(retry int) {
+	e.attempts++
+	e.active++
+	if retry == 0 {
+		e.calls++
+	} else {
+		e.retries++
+		e.activeRetries++
+	}
+}
+
+// ended records the end of an attempt, the retry-th of its call.
+func (e *edge) ended(retry int, cause Cause) {
+	e.active--
+	if retry > 0 {
+		e.activeRetries--
+	}
+	if tb := e.retryBucket(); tb != nil {
+		if cause == NoCause {
+			e.tokens = math.Min(tb.Tokens, e.tokens+tb.Ratio)
+		} else {
+			e.tokens = math.Max(0, e.tokens-1)
+		}
+	}
+}
+
+func (e *edge) retryBucket() *TokenBucket {
+	if e.retry == nil {
+		return nil
+	}
+	return e.retry.TokenBucket
+}
+
+// retryAfter decides whether the call, whose retries-th retry just failed
+// with cause, is tried again, and after how long; ok is false when it
+// fails.
+func (e *edge) retryAfter(retries int, cause Cause) (delay float64, ok bool) {
+	r := e.retry
+	if r == nil || retries >= r.Max || !e.on[cause] {
+		return 0, false
+	}
+	switch {
+	case r.Budget > 0 && float64(e.activeRetries) >= math.Max(MinRetryConcurrency, float64(r.Budget*float64(e.active))):
+		e.refused++
+		return 0, false
+	case r.TokenBucket != nil && e.tokens <= r.TokenBucket.Tokens/2:
+		e.refused++
+		return 0, false
+	}
+	// Envoy's backoff: [0, (2^n − 1) × base] for the n-th retry, at most
+	// the maximum.
+	n := retries + 1
+	upper := math.Min(r.MaxBackoff, float64(math.Exp2(float64(n))-1)*r.Base)
+	if r.Jitter == JitterNone {
+		return upper, true
+	}
+	return float64(e.rng.Float64() * upper), true
+}
+
+func (e *edge) resetStats() {
+	e.calls, e.attempts, e.retries, e.refused = 0, 0, 0, 0
+	e.failed = [4]int64{}
+}
+
+// CallStats are one call edge's figures over the measurement window.
+type CallStats struct {
+	To string `json:"to"`
+	// Calls counts the calls made (first attempts), Attempts every
+	// attempt, Retries those after the first; Amplification is attempts
+	// ÷ calls (null without calls). Refused are retries a budget or token
+	// bucket did not allow.
+	Calls         int64    `json:"calls"`
+	Attempts      int64    `json:"attempts"`
+	Retries       int64    `json:"retries"`
+	Amplification *float64 `json:"amplification"`
+	Refused       int64    `json:"refused"`
+	// Failed are calls that failed after their retries, by cause.
+	FailedRejected int64 `json:"failed_rejected"`
+	FailedError    int64 `json:"failed_error"`
+	FailedTimeout  int64 `json:"failed_timeout"`
+}
+
+func (e *edge) stats() CallStats {
+	return CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
+		Amplification: ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused,
+		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout]}
+}
+
+// ServiceStats are a service's own figures: its calls that have a
+// timeout or retries.
+type ServiceStats struct {
+	Calls []CallStats `json:"calls"`
+}
+
+// JSONKey implements Detail.
+func (*ServiceStats) JSONKey() string { return "service" }
+
+// WriteText implements Detail.
+func (s *ServiceStats) WriteText(w io.Writer, node string) { writeCalls(w, node, s.Calls) }
+
+// writeCalls writes a line per call edge, the first labelled node.
+func writeCalls(w io.Writer, node string, calls []CallStats) {
+	for i, c := range calls {
+		label := node
+		if i > 0 {
+			label = ""
+		}
+		fmt.Fprintf(w, "%-11s calls to %s: %d, %d attempts (×%s), %d retries refused; failed: %d rejected, %d errors, %d timed out\n",
+			label, c.To, c.Calls, c.Attempts, units.OrUnknown(c.Amplification, formatRatio), c.Refused, c.FailedRejected, c.FailedError, c.FailedTimeout)
+	}
+}

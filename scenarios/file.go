@@ -134,7 +134,7 @@ const (
 	MinMemory = 16 << 20
 )
 
-var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "slo", "run"}
+var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "faults", "slo", "run"}
 
 // Load reads and validates the scenario file at path, with overrides sets
 // applied as Parse does.
@@ -194,6 +194,9 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	}
 	if m.Has("nodes") {
 		s.Topology = topology.Decode(d, m.Get("nodes"), m.Get("entry"))
+	}
+	if m.Has("faults") && s.Topology != nil {
+		s.Topology.Faults = topology.DecodeFaults(d, m.Get("faults"))
 	}
 	if m.Has("network") {
 		if net, ok := d.Mapping(m.Get("network"), "network", "latency"); ok && net.Has("latency") {

@@ -639,4 +639,5 @@ func (s *NodeStats) add(st NodeStats) {
 	s.Arrivals += st.Arrivals
 	s.Completed += st.Completed
 	s.Rejected += st.Rejected
+	s.Failed += st.Failed
 }

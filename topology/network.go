@@ -209,6 +209,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 	if n.entry == nil {
 		return nil, fmt.Errorf("topology: entry %q is not a node", t.Entry)
 	}
+	n.scheduleFaults(t, byName)
 	return n, nil
 }
 
@@ -255,6 +256,10 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	switch op {
 	case opServiceDone:
 		j := data.(*job)
+		if j.inst.down {
+			j.st.failNow(j) // its instance went down during the service
+			break
+		}
 		j.st.owner.served(j)
 	case opDeliver:
 		j := data.(*job)
@@ -511,6 +516,9 @@ type NodeStats struct {
 	// Lost counts requests the node acknowledged but lost, such as a
 	// write-back cache's unflushed writes when a node fails.
 	Lost int64
+	// Failed counts the visits a fault failed at the node (an instance
+	// down, injected errors).
+	Failed int64
 	// Detail is the kind's own figures; nil for kinds without.
 	Detail Detail
 	// Scaling is what an autoscaled service did; nil for others.

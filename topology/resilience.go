@@ -27,7 +27,7 @@ type Retries struct {
 	Base, MaxBackoff float64
 	Jitter           string
 	// On lists the causes retried: RetryOnTimeout, RetryOnError,
-	// RetryOnRejected.
+	// RetryOnRejected; nil is all of them (timeouts if the call has one).
 	On []string
 	// Budget, when positive, is Envoy's retry budget: retries in flight
 	// on the call at most Budget × the call's attempts in flight, and
@@ -68,7 +68,7 @@ var retryCauses = []string{RetryOnTimeout, RetryOnError, RetryOnRejected}
 // decodeRetries reads {max, backoff: {base, max, jitter}, on, budget,
 // token_bucket: {tokens, ratio}}.
 func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
-	r := &Retries{Max: DefaultRetries, Base: DefaultRetryBase, Jitter: JitterFull, On: retryCauses}
+	r := &Retries{Max: DefaultRetries, Base: DefaultRetryBase, Jitter: JitterFull}
 	m, ok := d.Mapping(n, "retries", "max", "backoff", "on", "budget", "token_bucket")
 	if !ok {
 		return r
@@ -169,7 +169,14 @@ func newEdge(call *Call, rng *rand.Rand) *edge {
 	}
 	e := &edge{to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng}
 	if r := call.Retries; r != nil {
-		for _, on := range r.On {
+		on := r.On
+		if on == nil {
+			on = []string{RetryOnError, RetryOnRejected}
+			if call.Timeout > 0 {
+				on = append(on, RetryOnTimeout)
+			}
+		}
+		for _, on := range on {
 			switch on {
 			case RetryOnTimeout:
 				e.on[CauseCallTimeout] = true

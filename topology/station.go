@@ -50,6 +50,15 @@ type station struct {
 	onActive     func()               // told when the instances taking work change
 	nextIndex    int
 	bootingCount int
+
+	// Faults in force (see Fault): faulty says any is; errRate fails a
+	// share of the visits (drawn from faultRng), slow multiplies and
+	// delay adds to service times, and instances may be down. failed
+	// counts the visits failed here over the measurement window.
+	faulty               bool
+	errRate, slow, delay float64
+	faultRng             *rand.Rand
+	failed               int64
 }
 
 // windowFigures are a station's figures over one sample window.
@@ -91,6 +100,8 @@ type instance struct {
 	// from nextMsg on are still to be processed.
 	inbox   []delivery
 	nextMsg int
+	// down says a fault has taken the instance down.
+	down bool
 }
 
 // taking says the instance takes new work: booted and not draining.
@@ -136,6 +147,12 @@ func (st *station) arrive(j *job, inst *instance) {
 	if st.scaler != nil {
 		st.cum.arrivals++
 	}
+	if st.faulty && (inst.down || (st.errRate > 0 && st.faultRng.Float64() < st.errRate)) {
+		st.failed++
+		j.err = CauseFailed
+		st.net.reply(j)
+		return
+	}
 	switch {
 	case inst.busy < st.workers:
 		inst.outstanding++
@@ -175,7 +192,14 @@ func (st *station) start(j *job) {
 	if st.net.writes(j) {
 		write = 1
 	}
-	st.net.later(st.times[write].Sample(st.rng), opServiceDone, j)
+	d := st.times[write].Sample(st.rng)
+	if st.faulty {
+		if st.slow > 0 {
+			d = float64(d * st.slow)
+		}
+		d += st.delay
+	}
+	st.net.later(d, opServiceDone, j)
 }
 
 // release frees j's worker and gives it to the next queued job.
@@ -250,7 +274,7 @@ func (st *station) resetStats(now sim.Time) {
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
 	st.wait, st.hold, st.waitHist = sim.Summary{}, sim.Summary{}, sim.Histogram{}
-	st.arrivals, st.completed, st.rejected = 0, 0, 0
+	st.arrivals, st.completed, st.rejected, st.failed = 0, 0, 0, 0
 	for _, inst := range st.insts {
 		inst.arrivals = 0
 	}
@@ -275,6 +299,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 		Arrivals:    st.arrivals,
 		Completed:   st.completed,
 		Rejected:    st.rejected,
+		Failed:      st.failed,
 	}
 	if window > 0 {
 		s.Throughput = float64(st.completed) / window

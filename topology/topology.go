@@ -20,6 +20,8 @@ type Topology struct {
 	// declared holds every name in the file, even of nodes that failed to
 	// decode, so that references to them do not raise further errors.
 	declared []string
+	// Faults is the fault schedule: what fails, when and how.
+	Faults []Fault
 }
 
 // Node is one component of the architecture: its name, its kind's spec
@@ -164,6 +166,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	if !hasKeys {
 		t.needKeys(nodes)
 	}
+	t.validateFaults(e)
 	if !t.findCycles(nodes) {
 		t.checkFanOut(e)
 	}

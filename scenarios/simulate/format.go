@@ -75,6 +75,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	for _, n := range r.Nodes {
+		if n.Errors > 0 {
+			fmt.Fprintf(&b, "%-11s %d visits failed by faults\n", n.Name, n.Errors)
+		}
 		if n.Detail != nil {
 			n.Detail.WriteText(&b, n.Name)
 		}

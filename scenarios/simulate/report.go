@@ -156,9 +156,11 @@ type NodeReport struct {
 	// QueueLength is the time-average number of requests waiting.
 	QueueLength float64 `json:"queue_length"`
 	// Wait is null when no request reached a worker in the window.
-	Wait      *WaitStats `json:"wait"`
-	Rejected  int64      `json:"rejected"`
-	Saturated bool       `json:"saturated"`
+	Wait     *WaitStats `json:"wait"`
+	Rejected int64      `json:"rejected"`
+	// Errors counts the visits a fault failed at the node.
+	Errors    int64 `json:"errors,omitempty"`
+	Saturated bool  `json:"saturated"`
 	// Scaling is what the node's autoscaler did; absent for a fixed
 	// fleet. Instances is then the count taking work at the end.
 	Scaling *topology.Scaling `json:"scaling,omitempty"`
@@ -291,6 +293,7 @@ func (r *runner) report() *Report {
 			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, Throughput: st.Throughput,
 			QueueLength: st.QueueLength,
 			Rejected:    st.Rejected,
+			Errors:      st.Failed,
 			Saturated:   st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
 			Workers:     node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
 		}

@@ -1,0 +1,128 @@
+package simulate_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
+)
+
+// callsOf is a service's figures of its calls with a timeout or retries.
+func callsOf(r *simulate.Report, name string) topology.CallStats {
+	return node(r, name).Detail.(*topology.ServiceStats).Calls[0]
+}
+
+// flaky is an app calling a database that fails a share of its visits
+// (a fault for the whole run), with the call's retries given.
+func flaky(errors, retries string) string {
+	return fmt.Sprintf(`name: flaky
+workload: {rate: 200}
+entry: app
+nodes:
+  app: {kind: service, workers: 64, service_time: {dist: exponential, mean: 2ms}, calls: [{to: db, retries: %s}]}
+  db: {kind: service, workers: 64, service_time: {dist: exponential, mean: 2ms}}
+faults: [{at: 0s, for: 1d, node: db, errors: %s}]
+run: {warmup: 10s, duration: 1000s}
+`, retries, errors)
+}
+
+// TestRetryArithmetic checks retries against independent failures: with
+// each attempt failing with probability f and at most k attempts, a call
+// succeeds with probability 1 − f^k and makes (1 − f^k) ÷ (1 − f)
+// attempts on average.
+func TestRetryArithmetic(t *testing.T) {
+	const f, k = 0.5, 3
+	reps := fidelity.Replicate(t, flaky("50%", "{max: 2, on: [error]}"), 6)
+	fidelity.Check(t, "success rate 1 − f^k", reps, func(r *simulate.Report) float64 {
+		return float64(r.Requests.Completed) / float64(r.Requests.Completed+r.Requests.Errors)
+	}, 1-math.Pow(f, k), false)
+	fidelity.Check(t, "attempts per call", reps, func(r *simulate.Report) float64 {
+		return *callsOf(r, "app").Amplification
+	}, topology.Deliveries(f, k), false)
+}
+
+// TestRetryThrottling checks the retry storm and its cure (Brooker,
+// "Timeouts, retries and backoff with jitter"; gRPC's retry throttling):
+// when every attempt fails, 3 retries make 4 attempts per call, while a
+// token bucket of 10 stops retrying once half its tokens are spent, so
+// the attempts per call stay within 5 retries of the calls.
+func TestRetryThrottling(t *testing.T) {
+	t.Parallel()
+	storm := callsOf(runText(t, flaky("100%", "{max: 3}")), "app")
+	// Calls made in the last second of the window have their retries
+	// after it (the backoffs are at most 175 ms in all): at 200/s, up to
+	// 200 calls × 3 retries.
+	if d := float64(storm.Attempts - 4*storm.Calls); math.Abs(d) > 600 {
+		t.Errorf("3 retries on a dead database: %d attempts for %d calls, want 4 each", storm.Attempts, storm.Calls)
+	}
+	throttled := callsOf(runText(t, flaky("100%", "{max: 3, token_bucket: {tokens: 10, ratio: 0.1}}")), "app")
+	t.Logf("attempts per call: %g without throttling, %g with; %d retries refused", *storm.Amplification, *throttled.Amplification, throttled.Refused)
+	if throttled.Retries > 5 || throttled.Refused == 0 {
+		t.Errorf("with a token bucket of 10: %d retries, %d refused; want at most 5 retries (its upper half)", throttled.Retries, throttled.Refused)
+	}
+}
+
+// TestCallTimeoutAbandons checks a call's timeout: a database that takes
+// 150 ms against a timeout of 100 ms fails every call after 100 ms, while
+// the database still does all the work (the late replies are dropped).
+func TestCallTimeoutAbandons(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: slow-db
+workload: {rate: 50}
+entry: app
+nodes:
+  app: {kind: service, workers: 64, service_time: {dist: constant, value: 1ms}, calls: [{to: db, timeout: 100ms}]}
+  db: {kind: service, workers: 64, service_time: {dist: constant, value: 150ms}}
+run: {warmup: 10s, duration: 600s}
+`)
+	if rep.Requests.Completed != 0 || rep.Requests.CallTimeouts < 29000 {
+		t.Errorf("%d completed, %d call timeouts: want every call to time out", rep.Requests.Completed, rep.Requests.CallTimeouts)
+	}
+	// Every visit the window's calls started reaches the database; those
+	// near the window's ends straddle it (within 2 s at 50/s).
+	if d := node(rep, "db").Throughput*rep.Window - float64(rep.Requests.CallTimeouts); math.Abs(d) > 100 {
+		t.Errorf("the database served %g visits for %d abandoned calls: it should do the work anyway", node(rep, "db").Throughput*rep.Window, rep.Requests.CallTimeouts)
+	}
+	// Calls are counted when made, failures 100 ms later: they differ by
+	// the calls of the window's edges.
+	if c := callsOf(rep, "app"); math.Abs(float64(c.FailedTimeout-c.Calls)) > 20 {
+		t.Errorf("%d calls, %d failed by their timeout", c.Calls, c.FailedTimeout)
+	}
+}
+
+// TestInstanceDownWithoutHealthChecks checks a fault that takes one of
+// three instances down for 2 minutes behind a round-robin balancer
+// without health checks: a third of the requests fail while it lasts, and
+// none before or after.
+func TestInstanceDownWithoutHealthChecks(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: one-down
+workload: {rate: 300}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app: {kind: service, instances: 3, workers: 8, service_time: {dist: exponential, mean: 20ms}}
+faults: [{at: 2m, for: 2m, node: app, instances: 1}]
+run: {warmup: 30s, duration: 6m, sample: 30s}
+`)
+	// Round-robin sends every third request to the dead instance: a
+	// third of the Poisson arrivals of the 120 s, within 5 standard
+	// deviations of their count.
+	want := 300.0 * 120 / 3
+	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
+		t.Errorf("%g requests failed, want a third of the fault's arrivals, %g", got, want)
+	}
+	for _, smp := range rep.Series.Samples {
+		during := smp.Start >= 120 && smp.Start+smp.Duration <= 240
+		share := float64(smp.Errors) / float64(smp.Arrived)
+		switch {
+		case during && math.Abs(share-1.0/3) > 0.05:
+			t.Errorf("window at %gs: %.3g of requests failed during the fault, want a third", smp.Start, share)
+		case !during && (smp.Start+smp.Duration <= 120 || smp.Start >= 240) && smp.Errors != 0:
+			t.Errorf("window at %gs: %d failures outside the fault", smp.Start, smp.Errors)
+		}
+	}
+}

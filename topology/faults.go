@@ -1,0 +1,238 @@
+package topology
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Fault is one entry of a scenario's fault schedule: from At, for For
+// seconds, a node (or some of its instances) fails in one way. With MTTF
+// the fault instead strikes at random, after exponential times of mean
+// MTTF, and lasts an exponential time of mean MTTR each time (its own
+// random stream, so adding a fault leaves the others' draws unchanged).
+type Fault struct {
+	At, For float64
+	MTTF    float64
+	MTTR    float64
+	Node    string
+	// Instances, when positive, takes down that many instances (the
+	// first ones), else the whole node: a visit to a down instance fails
+	// at once, work queued on it fails when it goes down, and work in
+	// service fails when its service time ends.
+	Instances int
+	// Errors, when positive, fails that share of the visits instead.
+	Errors float64
+	// Slow multiplies the service times; Latency adds to them (seconds).
+	Slow, Latency float64
+}
+
+// down says the fault takes instances down (the default when it says
+// nothing else).
+func (f *Fault) down() bool { return f.Errors == 0 && f.Slow == 0 && f.Latency == 0 }
+
+// DecodeFaults reads a fault schedule: a list of {at, for, node,
+// instances | errors | slow: {factor} | latency} or, for random faults,
+// {mttf, mttr, node, ...}.
+func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
+	if n.Kind != yaml.SequenceNode {
+		d.Errorf(n, "faults must be a list, e.g. [{at: 5m, for: 2m, node: app, instances: 1}]")
+		return nil
+	}
+	var out []Fault
+	for _, item := range n.Content {
+		m, ok := d.Mapping(item, "fault", "at", "for", "mttf", "mttr", "node", "instances", "errors", "slow", "latency")
+		if !ok {
+			continue
+		}
+		var f Fault
+		stringField(d, m, "node", &f.Node)
+		durationField(d, m, "at", "fault", &f.At)
+		durationField(d, m, "for", "fault", &f.For)
+		durationField(d, m, "mttf", "fault", &f.MTTF)
+		durationField(d, m, "mttr", "fault", &f.MTTR)
+		durationField(d, m, "latency", "fault", &f.Latency)
+		intField(d, m, "instances", "fault", &f.Instances)
+		if m.Has("errors") {
+			f.Errors, _ = d.Fraction(m.Get("errors"), "fault errors")
+		}
+		if m.Has("slow") {
+			if s, ok := d.Mapping(m.Get("slow"), "fault slow", "factor"); ok && s.Has("factor") {
+				f.Slow, _ = d.Positive(s.Get("factor"), "slow factor")
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// validateFaults records what is wrong with the fault schedule, under
+// faults.N.
+func (t *Topology) validateFaults(e field.Errors) {
+	for i := range t.Faults {
+		f := &t.Faults[i]
+		fe := e.In("faults", strconv.Itoa(i))
+		node := t.byName[f.Node]
+		switch {
+		case f.Node == "":
+			fe.AddAtKey("", "a fault needs node: the node it strikes")
+		case node == nil && !contains(t.declared, f.Node):
+			fe.Add("node", "fault on %q, which is not a node%s", f.Node, yamlfile.DidYouMean(f.Node, t.names()))
+		case node != nil && !node.Kind().Workers:
+			fe.Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
+		}
+		random := f.MTTF > 0 || f.MTTR > 0
+		switch {
+		case random && (f.At != 0 || f.For != 0):
+			fe.AddAtKey("", "a fault is scheduled (at, for) or random (mttf, mttr), not both")
+		case random && !(f.MTTF > 0 && f.MTTR > 0):
+			fe.AddAtKey("", "a random fault needs mttf and mttr above 0")
+		case !random && !(f.For > 0):
+			fe.AddAtKey("", "a fault needs for: how long it lasts (or mttf and mttr for random faults)")
+		}
+		for _, v := range []float64{f.At, f.For, f.MTTF, f.MTTR, f.Latency} {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				fe.AddAtKey("", "a fault's times must be durations of 0 or more")
+				break
+			}
+		}
+		kinds := 0
+		for _, on := range []bool{f.Instances > 0, f.Errors > 0, f.Slow > 0, f.Latency > 0} {
+			if on {
+				kinds++
+			}
+		}
+		if kinds > 1 {
+			fe.AddAtKey("", "a fault does one thing: instances, errors, slow or latency (give several faults for more)")
+		}
+		if f.Instances < 0 {
+			fe.Add("instances", "a fault's instances must be 1 or more")
+		}
+		if !(f.Errors >= 0 && f.Errors <= 1) {
+			fe.Add("errors", "a fault's errors are a share from 0 to 100%%")
+		}
+	}
+}
+
+// faulty is a component's part in a fault: it applies and lifts it.
+type faulter struct {
+	net    *Network
+	f      *Fault
+	sts    []*station
+	rng    *rand.Rand // the random fault's times
+	active bool
+}
+
+// Opcodes of a fault's events.
+const (
+	opFaultOn = iota
+	opFaultOff
+)
+
+// scheduleFaults arms the topology's faults on the network.
+func (n *Network) scheduleFaults(t *Topology, byName map[string]component) {
+	for i := range t.Faults {
+		f := &t.Faults[i]
+		fl := &faulter{net: n, f: f, sts: byName[f.Node].stations(),
+			rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+f.Node)}
+		for _, st := range fl.sts {
+			if st.faultRng == nil {
+				st.faultRng = sim.NewStream(n.opts.Seed, f.Node+"/faults")
+			}
+		}
+		if f.MTTF > 0 {
+			n.k.After(sim.ExpVariate(fl.rng)*f.MTTF, fl, opFaultOn, nil)
+		} else {
+			n.k.At(sim.Time(f.At), fl, opFaultOn, nil)
+		}
+	}
+}
+
+// Handle implements sim.Handler: the fault strikes or ends.
+func (fl *faulter) Handle(now sim.Time, op int, _ any) {
+	f := fl.f
+	on := op == opFaultOn
+	for _, st := range fl.sts {
+		st.fault(f, on, now)
+	}
+	switch {
+	case on && f.MTTF > 0:
+		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTR, fl, opFaultOff, nil)
+	case on:
+		fl.net.k.After(f.For, fl, opFaultOff, nil)
+	case f.MTTF > 0:
+		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTF, fl, opFaultOn, nil)
+	}
+}
+
+// fault applies f to the station (on) or lifts it.
+func (st *station) fault(f *Fault, on bool, now sim.Time) {
+	switch {
+	case f.Errors > 0:
+		if on {
+			st.errRate = f.Errors
+		} else {
+			st.errRate = 0
+		}
+	case f.Slow > 0:
+		if on {
+			st.slow = f.Slow
+		} else {
+			st.slow = 0
+		}
+	case f.Latency > 0:
+		if on {
+			st.delay = f.Latency
+		} else {
+			st.delay = 0
+		}
+	default:
+		count := len(st.insts)
+		if f.Instances > 0 {
+			count = min(f.Instances, len(st.insts))
+		}
+		for _, inst := range st.insts[:count] {
+			inst.down = on
+			if on {
+				st.failQueued(inst)
+			}
+		}
+	}
+	st.faulty = st.errRate > 0 || st.slow > 0 || st.delay > 0 || st.anyDown()
+}
+
+// anyDown says some instance of the station is down.
+func (st *station) anyDown() bool {
+	for _, inst := range st.insts {
+		if inst.down {
+			return true
+		}
+	}
+	return false
+}
+
+// failQueued fails the jobs waiting at inst, which has gone down.
+func (st *station) failQueued(inst *instance) {
+	now := st.net.k.Now()
+	for inst.queue.Len() > 0 {
+		j := inst.queue.Pop()
+		st.queued--
+		st.setQueued(now)
+		st.failNow(j)
+	}
+}
+
+// failNow ends j's visit with a failure (a fault), its worker freed if it
+// held one.
+func (st *station) failNow(j *job) {
+	st.failed++
+	j.err = CauseFailed
+	st.finish(j)
+	st.net.reply(j)
+}

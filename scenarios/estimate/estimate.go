@@ -162,6 +162,9 @@ func NewModel(s *scenarios.Scenario) (*Model, error) {
 // called once per Model.
 func (m *Model) Solve() (*Estimate, error) {
 	s := m.s
+	if len(s.Topology.Faults) > 0 {
+		m.Note("the fault schedule is left out: the estimate is of the system without faults")
+	}
 	if s.Workload.Model == workloads.Closed {
 		return m.closed()
 	}

@@ -14,6 +14,8 @@ import (
 type Balancer struct {
 	Algorithm string
 	Targets   []string
+	// HealthCheck, when not nil, takes failed instances out of rotation.
+	HealthCheck *HealthCheck
 }
 
 // Load-balancing algorithms.
@@ -31,7 +33,7 @@ var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo}
 var balancerKind = Kind{
 	Name:   "load_balancer",
 	Noun:   "load balancer",
-	Fields: []string{"algorithm", "targets"},
+	Fields: []string{"algorithm", "targets", "health_check"},
 	Decode: decodeBalancer,
 }
 
@@ -67,6 +69,9 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("targets") {
 		b.Targets = decodeNames(d, m.Get("targets"), "targets")
 	}
+	if m.Has("health_check") {
+		b.HealthCheck = decodeHealthCheck(d, m.Get("health_check"), "load balancer "+name)
+	}
 	return b
 }
 
@@ -75,6 +80,9 @@ func (b *Balancer) validate(e field.Errors, c *checker) {
 	if !contains(Algorithms, b.Algorithm) {
 		e.Add("algorithm", "load balancer %s: unknown algorithm %q (one of %s)%s",
 			c.node.Name, b.Algorithm, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(b.Algorithm, Algorithms))
+	}
+	if b.HealthCheck != nil {
+		b.HealthCheck.validate(e.In("health_check"))
 	}
 	if len(b.Targets) == 0 {
 		e.Add("targets", "load balancer %s needs targets: the service(s) it spreads requests over", c.node.Name)
@@ -120,8 +128,15 @@ func (*Balancer) Advice(Solver, string, Solution) string { return "" }
 // balancer is the runtime of a load balancer: it forwards each request, in no
 // time, to one instance of its target services.
 type balancer struct {
+	net  *Network
 	node *Node
 	spec *Balancer
+	// dirty says an instance's health changed, so insts must be rebuilt;
+	// failing are the instances whose probe is failing; unhealthy and
+	// healthy count the changes over the measurement window.
+	dirty              bool
+	failing            []*instance
+	unhealthy, healthy int64
 	// insts are the instances of the targets taking work, as of the
 	// targets' versions (an autoscaler changes them).
 	insts     []*instance
@@ -134,7 +149,11 @@ type balancer struct {
 }
 
 func (spec *Balancer) build(net *Network, node *Node) component {
-	return &balancer{node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
+	b := &balancer{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
+	if hc := spec.HealthCheck; hc != nil {
+		net.k.At(sim.Time(hc.Interval), b, opProbe, nil)
+	}
+	return b
 }
 
 // link finds the instances of the target services.
@@ -169,7 +188,8 @@ func (b *balancer) inUse() float64 { return 0 }
 
 // refresh rebuilds insts if a target's instances changed.
 func (b *balancer) refresh() {
-	changed := b.insts == nil
+	changed := b.insts == nil || b.dirty
+	b.dirty = false
 	for i, st := range b.targets {
 		if st.version != b.versions[i] {
 			changed, b.versions[i] = true, st.version
@@ -180,7 +200,17 @@ func (b *balancer) refresh() {
 	}
 	b.insts = b.insts[:0]
 	for _, st := range b.targets {
-		b.insts = append(b.insts, st.active...)
+		for _, inst := range st.active {
+			if !inst.health.unhealthy {
+				b.insts = append(b.insts, inst)
+			}
+		}
+	}
+	if len(b.insts) == 0 {
+		// Every instance is unhealthy: fail open, to all of them.
+		for _, st := range b.targets {
+			b.insts = append(b.insts, st.active...)
+		}
 	}
 	if b.rr >= len(b.insts) {
 		b.rr = 0
@@ -236,10 +266,21 @@ func (b *balancer) powerOfTwo() *instance {
 	return b.insts[i]
 }
 
-func (b *balancer) resetStats(sim.Time) { b.forwarded = 0 }
+func (b *balancer) resetStats(sim.Time) { b.forwarded, b.unhealthy, b.healthy = 0, 0, 0 }
 
 func (b *balancer) stats(window float64, _ sim.Time) NodeStats {
 	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded}
+	if b.spec.HealthCheck != nil {
+		out := 0
+		for _, t := range b.targets {
+			for _, inst := range t.insts {
+				if inst.health.unhealthy {
+					out++
+				}
+			}
+		}
+		st.Detail = &BalancerStats{MarkedUnhealthy: b.unhealthy, MarkedHealthy: b.healthy, UnhealthyEnd: out}
+	}
 	if window > 0 {
 		st.Throughput = float64(b.forwarded) / window
 	}

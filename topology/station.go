@@ -100,8 +100,10 @@ type instance struct {
 	// from nextMsg on are still to be processed.
 	inbox   []delivery
 	nextMsg int
-	// down says a fault has taken the instance down.
-	down bool
+	// down says a fault has taken the instance down; health is its
+	// standing with its balancer's health checks.
+	down   bool
+	health health
 }
 
 // taking says the instance takes new work: booted and not draining.

@@ -29,7 +29,7 @@ nodes:
   app: {kind: service, service_time: 1ms, calls: [{to: c1, op: get}, {to: c2, op: get}]}
   c1: {kind: cache, capacity: 5M}
   c2: {kind: cache, capacity: 5M}
-`, "holds about 687MiB before a single request (cache c1 343MiB, cache c2 343MiB, service app 27.5KiB), a heap of up to 1.34GiB, more than the memory budget of 768MiB", "", false},
+`, "holds about 687MiB before a single request (cache c1 343MiB, cache c2 343MiB, service app 27.6KiB), a heap of up to 1.34GiB, more than the memory budget of 768MiB", "", false},
 		{"replication logs under a long lag", `name: replicas
 workload: {rate: 1000, mix: {read: 0.5, write: 0.5}, keys: {dist: uniform, count: 1M}}
 entry: app

@@ -126,3 +126,36 @@ run: {warmup: 30s, duration: 6m, sample: 30s}
 		}
 	}
 }
+
+// TestHealthChecksEndTheFailures checks an AWS-style health check: with
+// one of three instances down from 120 s to 240 s, requests fail only
+// until the balancer's probes find it (the next probe, then interval ×
+// (unhealthy_after − 1), then the probe's timeout), and the instance gets
+// requests again only after healthy_after good probes.
+func TestHealthChecksEndTheFailures(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: health
+workload: {rate: 300}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app, health_check: {interval: 10s, unhealthy_after: 2, healthy_after: 3, timeout: 2s}}
+  app: {kind: service, instances: 3, workers: 8, service_time: {dist: exponential, mean: 20ms}}
+faults: [{at: 2m, for: 2m, node: app, instances: 1}]
+run: {warmup: 30s, duration: 6m}
+`)
+	// Probes run at multiples of 10 s, so the fault at 120 s is seen by
+	// the probe at 120 s (failed at 122 s) and the one at 130 s (failed
+	// at 132 s): 12 s of a third of 300/s, within 5 standard deviations
+	// of the Poisson count.
+	const interval, after, timeout, rate = 10.0, 2, 2.0, 300.0
+	window := interval*(after-1) + timeout
+	want := rate / 3 * window
+	t.Logf("%d requests failed; detection in %gs: %g expected", rep.Requests.Errors, window, want)
+	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
+		t.Errorf("%g requests failed, want a third of %gs of arrivals, %g", got, window, want)
+	}
+	hc := node(rep, "lb").Detail.(*topology.BalancerStats)
+	if hc.MarkedUnhealthy != 1 || hc.MarkedHealthy != 1 || hc.UnhealthyEnd != 0 {
+		t.Errorf("health checks: %+v; want the instance out once and back once", *hc)
+	}
+}

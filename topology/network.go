@@ -17,6 +17,11 @@ const (
 	TimedOut                    // the client stopped waiting
 	Failed                      // a node failed it (a fault: an instance down, injected errors)
 	CallTimedOut                // a call on its way gave up waiting (the call's own timeout)
+	RateLimited                 // a rate limit turned it away
+	Shed                        // load shedding turned it away
+	CircuitOpen                 // an open circuit breaker refused a call on its way
+	// Outcomes is the number of outcomes.
+	Outcomes
 )
 
 // Cause is why a visit failed, and so the request, unless a retry
@@ -29,19 +34,15 @@ const (
 	CauseRejected          // a full queue turned it away
 	CauseFailed            // a node failed it (a fault)
 	CauseCallTimeout       // the call's timeout expired first
+	CauseRateLimited       // a rate limit turned it away
+	CauseShed              // load shedding turned it away
+	CauseCircuitOpen       // an open circuit breaker refused the call
+	causes
 )
 
 // outcome is how a request whose root visit ended with cause c ended.
 func (c Cause) outcome() Outcome {
-	switch c {
-	case CauseRejected:
-		return Rejected
-	case CauseFailed:
-		return Failed
-	case CauseCallTimeout:
-		return CallTimedOut
-	}
-	return Completed
+	return [causes]Outcome{Completed, Rejected, Failed, CallTimedOut, RateLimited, Shed, CircuitOpen}[c]
 }
 
 // Request is one request from the workload, from its arrival at the entry

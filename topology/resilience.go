@@ -153,13 +153,13 @@ type edge struct {
 	timeout float64
 	retry   *Retries
 	rng     *rand.Rand
-	on      [4]bool // by Cause
+	on      [causes]bool // by Cause
 	// In flight now: attempts, and those of them that are retries.
 	active, activeRetries int
 	tokens                float64
 	// Figures over the measurement window.
 	calls, attempts, retries, refused int64
-	failed                            [4]int64 // calls that failed, by cause
+	failed                            [causes]int64 // calls that failed, by cause
 }
 
 // newEdge makes the runtime of call's resilience, or nil when it has none.
@@ -255,7 +255,7 @@ func (e *edge) retryAfter(retries int, cause Cause) (delay float64, ok bool) {
 
 func (e *edge) resetStats() {
 	e.calls, e.attempts, e.retries, e.refused = 0, 0, 0, 0
-	e.failed = [4]int64{}
+	e.failed = [causes]int64{}
 }
 
 // CallStats are one call edge's figures over the measurement window.

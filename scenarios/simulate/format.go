@@ -34,8 +34,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	q := r.Requests
 	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d rejected, %d timed out, %d failed, %d unfinished\n",
 		q.Arrived, q.Completed, q.Rejected, q.TimedOut, q.Failed, q.Unfinished)
-	if q.Errors+q.CallTimeouts > 0 {
-		fmt.Fprintf(&b, "            %d failed by a node (a fault), %d by a call's timeout\n", q.Errors, q.CallTimeouts)
+	if q.Errors+q.CallTimeouts+q.RateLimited+q.Shed+q.CircuitOpen > 0 {
+		fmt.Fprintf(&b, "            %d failed by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit\n",
+			q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen)
 	}
 	fmt.Fprintf(&b, "rates       offered %s, throughput %s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), units.OrUnknown(r.ErrorRate, units.Percent))
 	if l := r.Latency; l != nil {

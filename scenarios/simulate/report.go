@@ -78,9 +78,14 @@ type RequestCounts struct {
 	Rejected  int64 `json:"rejected"`  // a full queue turned them away
 	TimedOut  int64 `json:"timed_out"` // the client stopped waiting
 	// Errors were failed by a node (an instance down, injected errors);
-	// CallTimeouts by a call's own timeout on their way, retries spent.
+	// CallTimeouts by a call's own timeout on their way, retries spent;
+	// RateLimited and Shed turned away by a rate limit or load
+	// shedding; CircuitOpen refused by an open circuit breaker.
 	Errors       int64 `json:"errors"`
 	CallTimeouts int64 `json:"call_timeouts"`
+	RateLimited  int64 `json:"rate_limited"`
+	Shed         int64 `json:"shed"`
+	CircuitOpen  int64 `json:"circuit_open"`
 	// Failed are writes acknowledged but lost: a write-back cache node
 	// failed before flushing them.
 	Failed int64 `json:"failed"`
@@ -240,10 +245,13 @@ func (r *runner) report() *Report {
 		Requests: RequestCounts{
 			Arrived:      r.arrived,
 			Completed:    r.completed,
-			Rejected:     r.rejected,
-			TimedOut:     r.timedOut,
-			Errors:       r.errored,
-			CallTimeouts: r.callTimedOut,
+			Rejected:     r.failed[topology.Rejected],
+			TimedOut:     r.failed[topology.TimedOut],
+			Errors:       r.failed[topology.Failed],
+			CallTimeouts: r.failed[topology.CallTimedOut],
+			RateLimited:  r.failed[topology.RateLimited],
+			Shed:         r.failed[topology.Shed],
+			CircuitOpen:  r.failed[topology.CircuitOpen],
 		},
 		StoppedEarly: r.stopped,
 		Events:       r.k.Fired(),

@@ -45,18 +45,22 @@ type runner struct {
 // measured holds the request figures of the measurement window: arrivals in
 // it, and requests that ended in it.
 type measured struct {
-	arrived             int64
-	completed, rejected int64
-	timedOut            int64
-	// errored were failed by a node (a fault); callTimedOut by a call's
-	// own timeout on their way.
-	errored, callTimedOut int64
-	latency               sim.Durations
+	arrived   int64
+	completed int64
+	// failed counts the requests that ended without a reply, by outcome.
+	failed  [topology.Outcomes]int64
+	latency sim.Durations
 }
 
 // failures counts the requests that ended without a reply: rejected,
 // timed out, failed by a node, or by a call's timeout.
-func (m *measured) failures() int64 { return m.rejected + m.timedOut + m.errored + m.callTimedOut }
+func (m *measured) failures() int64 {
+	n := int64(0)
+	for _, f := range m.failed {
+		n += f
+	}
+	return n
+}
 
 // ended counts the requests that ended, with a reply or not.
 func (m *measured) ended() int64 { return m.completed + m.failures() }
@@ -198,25 +202,10 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 				r.k.Halt()
 			}
 		}
-	case topology.Rejected:
-		r.rejected++
+	default:
+		r.failed[outcome]++
 		if r.smp != nil {
-			r.smp.current.rejected++
-		}
-	case topology.TimedOut:
-		r.timedOut++
-		if r.smp != nil {
-			r.smp.current.timedOut++
-		}
-	case topology.Failed:
-		r.errored++
-		if r.smp != nil {
-			r.smp.current.errored++
-		}
-	case topology.CallTimedOut:
-		r.callTimedOut++
-		if r.smp != nil {
-			r.smp.current.callTimedOut++
+			r.smp.current.failed[outcome]++
 		}
 	}
 	if req.Client >= 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -62,9 +63,13 @@ type Sample struct {
 	Completed int64    `json:"completed"`
 	Rejected  int64    `json:"rejected"`
 	TimedOut  int64    `json:"timed_out"`
-	// Errors and CallTimeouts are as in the report's request counts.
+	// Errors, CallTimeouts, RateLimited, Shed and CircuitOpen are as in
+	// the report's request counts.
 	Errors       int64 `json:"errors,omitempty"`
 	CallTimeouts int64 `json:"call_timeouts,omitempty"`
+	RateLimited  int64 `json:"rate_limited,omitempty"`
+	Shed         int64 `json:"shed,omitempty"`
+	CircuitOpen  int64 `json:"circuit_open,omitempty"`
 	// ErrorRate is rejected and timed out ÷ requests that ended in the
 	// window; null when none ended.
 	ErrorRate *float64 `json:"error_rate"`
@@ -209,7 +214,9 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	w := &sp.current
 	smp := Sample{Start: float64(sp.start), Duration: d, OfferedRate: float64(w.arrived) / d,
 		Throughput: float64(w.completed) / d, Arrived: w.arrived, Completed: w.completed,
-		Rejected: w.rejected, TimedOut: w.timedOut, Errors: w.errored, CallTimeouts: w.callTimedOut}
+		Rejected: w.failed[topology.Rejected], TimedOut: w.failed[topology.TimedOut], Errors: w.failed[topology.Failed],
+		CallTimeouts: w.failed[topology.CallTimedOut], RateLimited: w.failed[topology.RateLimited], Shed: w.failed[topology.Shed],
+		CircuitOpen: w.failed[topology.CircuitOpen]}
 	if sp.series.GoodputWithin > 0 {
 		g := float64(sp.good) / d
 		smp.Goodput = &g
@@ -360,9 +367,12 @@ func (s *Series) WriteCSV(w io.Writer) error {
 		row("", "completed", float64(smp.Completed))
 		row("", "rejected", float64(smp.Rejected))
 		row("", "timed_out", float64(smp.TimedOut))
-		if smp.Errors+smp.CallTimeouts > 0 {
+		if smp.Errors+smp.CallTimeouts+smp.RateLimited+smp.Shed+smp.CircuitOpen > 0 {
 			row("", "errors", float64(smp.Errors))
 			row("", "call_timeouts", float64(smp.CallTimeouts))
+			row("", "rate_limited", float64(smp.RateLimited))
+			row("", "shed", float64(smp.Shed))
+			row("", "circuit_open", float64(smp.CircuitOpen))
 		}
 		opt("error_rate", smp.ErrorRate)
 		opt("p50", smp.P50)

@@ -16,6 +16,8 @@ type Balancer struct {
 	Targets   []string
 	// HealthCheck, when not nil, takes failed instances out of rotation.
 	HealthCheck *HealthCheck
+	// RateLimit, when not nil, turns away requests beyond a rate.
+	RateLimit *RateLimit
 }
 
 // Load-balancing algorithms.
@@ -33,7 +35,7 @@ var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo}
 var balancerKind = Kind{
 	Name:   "load_balancer",
 	Noun:   "load balancer",
-	Fields: []string{"algorithm", "targets", "health_check"},
+	Fields: []string{"algorithm", "targets", "health_check", "rate_limit"},
 	Decode: decodeBalancer,
 }
 
@@ -72,6 +74,9 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("health_check") {
 		b.HealthCheck = decodeHealthCheck(d, m.Get("health_check"), "load balancer "+name)
 	}
+	if m.Has("rate_limit") {
+		b.RateLimit = decodeRateLimit(d, m.Get("rate_limit"), "load balancer "+name)
+	}
 	return b
 }
 
@@ -83,6 +88,9 @@ func (b *Balancer) validate(e field.Errors, c *checker) {
 	}
 	if b.HealthCheck != nil {
 		b.HealthCheck.validate(e.In("health_check"))
+	}
+	if b.RateLimit != nil {
+		b.RateLimit.validate(e.In("rate_limit"))
 	}
 	if len(b.Targets) == 0 {
 		e.Add("targets", "load balancer %s needs targets: the service(s) it spreads requests over", c.node.Name)
@@ -137,6 +145,8 @@ type balancer struct {
 	dirty              bool
 	failing            []*instance
 	unhealthy, healthy int64
+	limit              *limiter
+	limited            int64 // requests its rate limit turned away
 	// insts are the instances of the targets taking work, as of the
 	// targets' versions (an autoscaler changes them).
 	insts     []*instance
@@ -149,7 +159,7 @@ type balancer struct {
 }
 
 func (spec *Balancer) build(net *Network, node *Node) component {
-	b := &balancer{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
+	b := &balancer{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name), limit: newLimiter(spec.RateLimit)}
 	if hc := spec.HealthCheck; hc != nil {
 		net.k.At(sim.Time(hc.Interval), b, opProbe, nil)
 	}
@@ -218,6 +228,12 @@ func (b *balancer) refresh() {
 }
 
 func (b *balancer) accept(j *job) {
+	if b.limit != nil && !b.limit.take(b.net.k.Now()) {
+		b.limited++
+		j.err = CauseRateLimited
+		b.net.reply(j)
+		return
+	}
 	b.forwarded++
 	b.refresh()
 	inst := b.pick()
@@ -266,10 +282,10 @@ func (b *balancer) powerOfTwo() *instance {
 	return b.insts[i]
 }
 
-func (b *balancer) resetStats(sim.Time) { b.forwarded, b.unhealthy, b.healthy = 0, 0, 0 }
+func (b *balancer) resetStats(sim.Time) { b.forwarded, b.unhealthy, b.healthy, b.limited = 0, 0, 0, 0 }
 
 func (b *balancer) stats(window float64, _ sim.Time) NodeStats {
-	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded}
+	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded, RateLimited: b.limited}
 	if b.spec.HealthCheck != nil {
 		out := 0
 		for _, t := range b.targets {

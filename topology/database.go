@@ -640,4 +640,6 @@ func (s *NodeStats) add(st NodeStats) {
 	s.Completed += st.Completed
 	s.Rejected += st.Rejected
 	s.Failed += st.Failed
+	s.RateLimited += st.RateLimited
+	s.Shed += st.Shed
 }

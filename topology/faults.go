@@ -231,7 +231,7 @@ func (st *station) failQueued(inst *instance) {
 // failNow ends j's visit with a failure (a fault), its worker freed if it
 // held one.
 func (st *station) failNow(j *job) {
-	st.failed++
+	st.turned[CauseFailed]++
 	j.err = CauseFailed
 	st.finish(j)
 	st.net.reply(j)

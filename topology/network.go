@@ -518,8 +518,9 @@ type NodeStats struct {
 	// write-back cache's unflushed writes when a node fails.
 	Lost int64
 	// Failed counts the visits a fault failed at the node (an instance
-	// down, injected errors).
-	Failed int64
+	// down, injected errors); RateLimited and Shed those its rate limit
+	// or load shedding turned away.
+	Failed, RateLimited, Shed int64
 	// Detail is the kind's own figures; nil for kinds without.
 	Detail Detail
 	// Scaling is what an autoscaled service did; nil for others.

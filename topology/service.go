@@ -30,6 +30,10 @@ type Service struct {
 	// Autoscale, when not nil, changes Instances (the initial count) over
 	// time.
 	Autoscale *Autoscale
+	// RateLimit, when not nil, turns away requests beyond a rate (over
+	// all instances); Shedding turns them away before they queue.
+	RateLimit *RateLimit
+	Shedding
 }
 
 // MaxInstances bounds the instances of one service, each simulated with its
@@ -105,7 +109,7 @@ func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 var serviceKind = Kind{
 	Name:    "service",
 	Noun:    "service",
-	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking", "autoscale"},
+	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after"},
 	Decode:  decodeService,
 	Workers: true,
 }
@@ -157,6 +161,11 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 			s.Instances = max(s.Autoscale.Min, 1)
 		}
 	}
+	if m.Has("rate_limit") {
+		s.RateLimit = decodeRateLimit(d, m.Get("rate_limit"), what)
+	}
+	intField(d, m, "max_concurrency", what, &s.MaxConcurrency)
+	durationField(d, m, "shed_after", what, &s.ShedAfter)
 	return s
 }
 
@@ -237,6 +246,10 @@ func (s *Service) validate(e field.Errors, c *checker) {
 		e.Add("", "%s has up to %d workers in all (instances × workers); at most %d are simulated", what, most*s.Workers, MaxServiceWorkers)
 	}
 	checkQueue(e, what, s.Queue)
+	if s.RateLimit != nil {
+		s.RateLimit.validate(e.In("rate_limit"))
+	}
+	s.Shedding.validate(e, what)
 	if s.ServiceTime == nil {
 		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
 	}
@@ -482,6 +495,9 @@ func (s *step) applies(class int) bool { return s.classes == nil || s.classes[cl
 func (sv *Service) build(net *Network, node *Node) component {
 	s := &service{net: net, node: node, spec: sv}
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
+	if sv.RateLimit != nil || sv.Shedding != (Shedding{}) {
+		s.st.gate = &admission{limit: newLimiter(sv.RateLimit), shed: sv.Shedding}
+	}
 	if sv.Autoscale != nil {
 		s.st.scaler = newAutoscaler(net, s.st, sv.Autoscale)
 		s.st.setInstances(0)

@@ -53,12 +53,15 @@ type station struct {
 
 	// Faults in force (see Fault): faulty says any is; errRate fails a
 	// share of the visits (drawn from faultRng), slow multiplies and
-	// delay adds to service times, and instances may be down. failed
-	// counts the visits failed here over the measurement window.
+	// delay adds to service times, and instances may be down.
 	faulty               bool
 	errRate, slow, delay float64
 	faultRng             *rand.Rand
-	failed               int64
+	// gate, when not nil, may turn visits away (rate limit, shedding).
+	gate *admission
+	// turned counts the visits failed or turned away here over the
+	// measurement window, by cause (a fault, a rate limit, shedding).
+	turned [causes]int64
 }
 
 // windowFigures are a station's figures over one sample window.
@@ -149,9 +152,16 @@ func (st *station) arrive(j *job, inst *instance) {
 	if st.scaler != nil {
 		st.cum.arrivals++
 	}
-	if st.faulty && (inst.down || (st.errRate > 0 && st.faultRng.Float64() < st.errRate)) {
-		st.failed++
-		j.err = CauseFailed
+	cause := NoCause
+	switch {
+	case st.faulty && (inst.down || (st.errRate > 0 && st.faultRng.Float64() < st.errRate)):
+		cause = CauseFailed
+	case st.gate != nil:
+		cause = st.gate.admit(st, inst, now)
+	}
+	if cause != NoCause {
+		st.turned[cause]++
+		j.err = cause
 		st.net.reply(j)
 		return
 	}
@@ -276,7 +286,7 @@ func (st *station) resetStats(now sim.Time) {
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
 	st.wait, st.hold, st.waitHist = sim.Summary{}, sim.Summary{}, sim.Histogram{}
-	st.arrivals, st.completed, st.rejected, st.failed = 0, 0, 0, 0
+	st.arrivals, st.completed, st.rejected, st.turned = 0, 0, 0, [causes]int64{}
 	for _, inst := range st.insts {
 		inst.arrivals = 0
 	}
@@ -301,7 +311,9 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 		Arrivals:    st.arrivals,
 		Completed:   st.completed,
 		Rejected:    st.rejected,
-		Failed:      st.failed,
+		Failed:      st.turned[CauseFailed],
+		RateLimited: st.turned[CauseRateLimited],
+		Shed:        st.turned[CauseShed],
 	}
 	if window > 0 {
 		s.Throughput = float64(st.completed) / window

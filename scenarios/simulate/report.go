@@ -163,9 +163,12 @@ type NodeReport struct {
 	// Wait is null when no request reached a worker in the window.
 	Wait     *WaitStats `json:"wait"`
 	Rejected int64      `json:"rejected"`
-	// Errors counts the visits a fault failed at the node.
-	Errors    int64 `json:"errors,omitempty"`
-	Saturated bool  `json:"saturated"`
+	// Errors counts the visits a fault failed at the node; RateLimited
+	// and Shed those its rate limit or load shedding turned away.
+	Errors      int64 `json:"errors,omitempty"`
+	RateLimited int64 `json:"rate_limited,omitempty"`
+	Shed        int64 `json:"shed,omitempty"`
+	Saturated   bool  `json:"saturated"`
 	// Scaling is what the node's autoscaler did; absent for a fixed
 	// fleet. Instances is then the count taking work at the end.
 	Scaling *topology.Scaling `json:"scaling,omitempty"`
@@ -302,6 +305,8 @@ func (r *runner) report() *Report {
 			QueueLength: st.QueueLength,
 			Rejected:    st.Rejected,
 			Errors:      st.Failed,
+			RateLimited: st.RateLimited,
+			Shed:        st.Shed,
 			Saturated:   st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
 			Workers:     node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
 		}

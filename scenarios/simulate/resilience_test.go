@@ -159,3 +159,67 @@ run: {warmup: 30s, duration: 6m}
 		t.Errorf("health checks: %+v; want the instance out once and back once", *hc)
 	}
 }
+
+// TestRateLimitBound checks a token bucket's guarantee: in any interval of
+// t seconds at most rate × t + burst requests pass; here in every sample
+// window and in the whole window, under three times the rate.
+func TestRateLimitBound(t *testing.T) {
+	t.Parallel()
+	const rate, burst = 100.0, 20.0
+	rep := runText(t, `name: limited
+workload: {rate: 300}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app, rate_limit: {rate: 100, burst: 20}}
+  app: {kind: service, instances: 2, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+run: {warmup: 10s, duration: 300s, sample: 5s}
+`)
+	passed := float64(node(rep, "lb").Throughput * rep.Window)
+	if passed > rate*rep.Window+burst || passed < 0.99*rate*rep.Window {
+		t.Errorf("%g requests passed in %gs: want at most %g and nearly all of them", passed, rep.Window, rate*rep.Window+burst)
+	}
+	if got, want := float64(rep.Requests.RateLimited), float64(rep.Requests.Arrived)-passed; math.Abs(got-want) > 20 {
+		t.Errorf("%g rate limited, want the arrivals beyond the limit, %g", got, want)
+	}
+	for _, smp := range rep.Series.Samples {
+		if through := float64(smp.Completed); through > rate*smp.Duration+burst+16 { // +16: replies of the window before
+			t.Errorf("window at %gs: %g passed, more than rate × t + burst = %g", smp.Start, through, rate*smp.Duration+burst)
+		}
+	}
+}
+
+// TestSheddingBoundsLatency checks load shedding at twice a service's
+// capacity: without it the queue grows and the run is stopped as
+// overloaded; with shed_after: 100ms the requests it keeps wait at most
+// about that, and it sheds about half.
+func TestSheddingBoundsLatency(t *testing.T) {
+	t.Parallel()
+	scenario := func(shed string) string {
+		return fmt.Sprintf(`name: shed
+workload: {rate: 800}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}%s}
+run: {warmup: 10s, duration: 300s}
+`, shed)
+	}
+	if over := runText(t, scenario("")); over.StoppedEarly == "" {
+		t.Fatal("twice the capacity without shedding was not stopped as overloaded")
+	}
+	rep := runText(t, scenario(", shed_after: 100ms"))
+	share := float64(rep.Requests.Shed) / float64(rep.Requests.Arrived)
+	t.Logf("shed %.3g of requests; p99 %gs", share, rep.Latency.P99)
+	if rep.StoppedEarly != "" || math.Abs(share-0.5) > 0.05 {
+		t.Errorf("with shedding: stopped %q, shed %.3g; want a full run shedding about half", rep.StoppedEarly, share)
+	}
+	// A request is kept while the queue promises at most 100 ms: up to
+	// L = 100 ms × 4 workers ÷ 10 ms = 40 ahead of it, whose wait is
+	// Erlang(L+1, 4/10 ms), mean 102 ms and standard deviation 16 ms; then
+	// its own service, p99 ln(100) × 10 ms = 46 ms. The p99 stays within
+	// the mean wait, 3 standard deviations and that.
+	const L, c, mu = 40.0, 4.0, 100.0
+	bound := (L+1)/(c*mu) + 3*math.Sqrt(L+1)/(c*mu) + math.Log(100)/mu
+	if rep.Latency.P99 > bound {
+		t.Errorf("p99 %gs with shed_after 100ms, more than %gs", rep.Latency.P99, bound)
+	}
+}

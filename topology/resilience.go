@@ -12,6 +12,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -119,6 +120,9 @@ func validateResilience(e field.Errors, call *Call) {
 		e.Add("timeout", "a call's timeout must be a duration above 0")
 	}
 	r := call.Retries
+	if call.CircuitBreaker != nil {
+		call.CircuitBreaker.validate(e.In("circuit_breaker"))
+	}
 	if r == nil {
 		return
 	}
@@ -149,6 +153,8 @@ func validateResilience(e field.Errors, call *Call) {
 // edge is the runtime of a call's timeout and retries, and its figures:
 // shared by the instances of the service that makes the call.
 type edge struct {
+	k       *sim.Kernel
+	breaker *breaker // nil without a circuit breaker
 	to      string
 	timeout float64
 	retry   *Retries
@@ -159,15 +165,19 @@ type edge struct {
 	tokens                float64
 	// Figures over the measurement window.
 	calls, attempts, retries, refused int64
+	refusedOpen                       int64         // calls an open breaker refused
 	failed                            [causes]int64 // calls that failed, by cause
 }
 
 // newEdge makes the runtime of call's resilience, or nil when it has none.
-func newEdge(call *Call, rng *rand.Rand) *edge {
-	if call.Timeout == 0 && call.Retries == nil {
+func newEdge(call *Call, k *sim.Kernel, rng *rand.Rand) *edge {
+	if call.Timeout == 0 && call.Retries == nil && call.CircuitBreaker == nil {
 		return nil
 	}
-	e := &edge{to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng}
+	e := &edge{k: k, to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng}
+	if call.CircuitBreaker != nil {
+		e.breaker = newBreaker(call.CircuitBreaker)
+	}
 	if r := call.Retries; r != nil {
 		on := r.On
 		if on == nil {
@@ -210,6 +220,9 @@ func (e *edge) ended(retry int, cause Cause) {
 	e.active--
 	if retry > 0 {
 		e.activeRetries--
+	}
+	if e.breaker != nil {
+		e.breaker.record(e.k.Now(), cause != NoCause)
 	}
 	if tb := e.retryBucket(); tb != nil {
 		if cause == NoCause {
@@ -254,7 +267,10 @@ func (e *edge) retryAfter(retries int, cause Cause) (delay float64, ok bool) {
 }
 
 func (e *edge) resetStats() {
-	e.calls, e.attempts, e.retries, e.refused = 0, 0, 0, 0
+	e.calls, e.attempts, e.retries, e.refused, e.refusedOpen = 0, 0, 0, 0, 0
+	if e.breaker != nil {
+		e.breaker.opened = 0
+	}
 	e.failed = [causes]int64{}
 }
 
@@ -274,12 +290,22 @@ type CallStats struct {
 	FailedRejected int64 `json:"failed_rejected"`
 	FailedError    int64 `json:"failed_error"`
 	FailedTimeout  int64 `json:"failed_timeout"`
+	// With a circuit breaker: the calls it refused while open, the times
+	// it opened, and its state at the end (closed, open, half_open).
+	CircuitOpen   int64  `json:"circuit_open,omitempty"`
+	BreakerOpened int64  `json:"breaker_opened,omitempty"`
+	BreakerState  string `json:"breaker_state,omitempty"`
 }
 
 func (e *edge) stats() CallStats {
-	return CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
+	s := CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
 		Amplification: ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused,
 		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout]}
+	if b := e.breaker; b != nil {
+		s.CircuitOpen, s.BreakerOpened = e.refusedOpen, b.opened
+		s.BreakerState = [...]string{"closed", "open", "half_open"}[b.state]
+	}
+	return s
 }
 
 // ServiceStats are a service's own figures: its calls that have a
@@ -303,5 +329,8 @@ func writeCalls(w io.Writer, node string, calls []CallStats) {
 		}
 		fmt.Fprintf(w, "%-11s calls to %s: %d, %d attempts (×%s), %d retries refused; failed: %d rejected, %d errors, %d timed out\n",
 			label, c.To, c.Calls, c.Attempts, units.OrUnknown(c.Amplification, formatRatio), c.Refused, c.FailedRejected, c.FailedError, c.FailedTimeout)
+		if c.BreakerState != "" {
+			fmt.Fprintf(w, "%-11s circuit breaker opened %d times, refused %d calls; %s at the end\n", "", c.BreakerOpened, c.CircuitOpen, c.BreakerState)
+		}
 	}
 }

@@ -84,6 +84,8 @@ type Call struct {
 	Timeout float64
 	// Retries, when not nil, tries failed attempts again.
 	Retries *Retries
+	// CircuitBreaker, when not nil, stops calling a node that fails.
+	CircuitBreaker *CircuitBreaker
 }
 
 // Cache operations and write policies.
@@ -184,7 +186,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker")
 		if !ok {
 			continue
 		}
@@ -216,6 +218,9 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		}
 		if m.Has("retries") {
 			c.Retries = decodeRetries(d, m.Get("retries"))
+		}
+		if m.Has("circuit_breaker") {
+			c.CircuitBreaker = decodeBreaker(d, m.Get("circuit_breaker"))
 		}
 		if m.Has("on_miss") {
 			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
@@ -531,7 +536,7 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 		for i := range calls {
 			c := &calls[i]
 			st := step{to: byName[c.To], classes: classFilter(c.Classes, classes, inherited),
-				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, retries)}
+				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, s.net.k, retries)}
 			if st.latency == nil {
 				st.latency = s.net.opts.DefaultLatency
 			}
@@ -629,6 +634,12 @@ func (s *service) run(j *job) {
 			child.op = j.op // a read or write passed down, or by class
 		}
 		if e := st.edge; e != nil {
+			if e.breaker != nil && !e.breaker.allow(s.net.k.Now()) {
+				s.net.freeJob(child)
+				e.refusedOpen++
+				s.callFailed(j, st, CauseCircuitOpen)
+				return
+			}
 			e.sent(int(j.retries))
 			if e.timeout > 0 {
 				child.timer = s.net.timer(e.timeout, opCallTimeout, child)

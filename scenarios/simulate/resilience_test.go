@@ -223,3 +223,41 @@ run: {warmup: 10s, duration: 300s}
 		t.Errorf("p99 %gs with shed_after 100ms, more than %gs", rep.Latency.P99, bound)
 	}
 }
+
+// TestCircuitBreaker checks resilience4j's state machine on a database
+// that fails every visit for 2 minutes: the breaker opens after its
+// window of 20 failed calls, refuses calls for open_for (10 s), lets 5
+// through half-open, which fail, and opens again, about 12 times, so the
+// database sees about 20 + 12 × 5 visits instead of 100 a second; once
+// the fault is over the next half-open calls succeed and it closes.
+func TestCircuitBreaker(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: breaker
+workload: {rate: 100}
+entry: app
+nodes:
+  app:
+    kind: service
+    workers: 32
+    service_time: {dist: exponential, mean: 2ms}
+    calls: [{to: db, circuit_breaker: {failure_rate: 50%, window: 20, min_calls: 20, open_for: 10s, half_open: 5}}]
+  db: {kind: service, workers: 32, service_time: {dist: exponential, mean: 5ms}}
+faults: [{at: 2m, for: 2m, node: db, errors: 100%}]
+run: {warmup: 30s, duration: 6m}
+`)
+	c := callsOf(rep, "app")
+	db := node(rep, "db")
+	t.Logf("opened %d times, refused %d calls; the database failed %d visits; %s at the end", c.BreakerOpened, c.CircuitOpen, db.Errors, c.BreakerState)
+	if c.BreakerOpened < 11 || c.BreakerOpened > 13 || c.BreakerState != "closed" {
+		t.Errorf("the breaker opened %d times and is %s at the end; want about 120 s ÷ 10 s = 12, and closed", c.BreakerOpened, c.BreakerState)
+	}
+	if db.Errors > 20+13*5 {
+		t.Errorf("the database failed %d visits: the breaker should have spared it all but about %d", db.Errors, 20+12*5)
+	}
+	if want := 100.0 * 120; math.Abs(float64(c.CircuitOpen+db.Errors)-want) > 5*math.Sqrt(want) {
+		t.Errorf("%d calls refused and %d failed during the fault, want its %g calls", c.CircuitOpen, db.Errors, want)
+	}
+	if rep.Requests.CircuitOpen != c.CircuitOpen {
+		t.Errorf("%d requests ended refused by the breaker, %d calls refused", rep.Requests.CircuitOpen, c.CircuitOpen)
+	}
+}

@@ -111,6 +111,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if v := r.Violations; v != nil {
 		writeViolations(&b, v)
 	}
+	writeTriggers(&b, r.Triggers)
 	if r.Series != nil {
 		fmt.Fprintf(&b, "series      %s\n", r.Series.describe())
 	}
@@ -179,6 +180,29 @@ func writeViolations(b *strings.Builder, v *Violations) {
 		default:
 			fmt.Fprintf(b, "            %s at %s: recovered after %s\n", rc.Change, dur(rc.At), dur(*rc.After))
 		}
+	}
+}
+
+// writeTriggers writes what each trigger did to goodput.
+func writeTriggers(b *strings.Builder, trs []Trigger) {
+	dur := units.FormatDuration
+	rate := func(v *float64) string { return units.OrUnknown(v, units.Rate) }
+	for i, tr := range trs {
+		label := "trigger"
+		if i > 0 {
+			label = ""
+		}
+		verdict := "not over before the run ended"
+		switch {
+		case tr.RecoveredAfter != nil:
+			verdict = "recovered after " + dur(*tr.RecoveredAfter)
+		case tr.Metastable:
+			verdict = fmt.Sprintf("METASTABLE: did not recover within %s (%s)", dur(RecoveryTime), tr.Loop)
+		case tr.Before == nil || *tr.Before <= 0:
+			verdict = "no goodput before it to compare with"
+		}
+		fmt.Fprintf(b, "%-11s %s, %s to %s: goodput %s before, %s during, %s after; %s\n",
+			label, tr.What, dur(tr.At), dur(tr.Until), rate(tr.Before), rate(tr.During), rate(tr.After), verdict)
 	}
 }
 

@@ -50,6 +50,9 @@ type Report struct {
 	// Violations sums up the sample windows after the warm-up that broke
 	// an objective; nil without a series or objectives.
 	Violations *Violations `json:"slo_violations,omitempty"`
+	// Triggers are the scheduled faults and spikes, with what each did to
+	// goodput and whether it recovered (see Trigger).
+	Triggers []Trigger `json:"triggers,omitempty"`
 }
 
 // PrecisionResult says whether a steady-state run reached its precision:
@@ -334,6 +337,13 @@ func (r *runner) report() *Report {
 		rep.Series = r.smp.series
 		if len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0 {
 			rep.Violations = r.smp.violations(r.s, float64(r.windowStart))
+		}
+		rep.Triggers = triggers(r.s, rep)
+		for _, tr := range rep.Triggers {
+			if tr.Metastable && len(rep.SLO.Checks)+len(rep.SLO.Violations) > 0 {
+				rep.SLO.Pass = false
+				rep.SLO.Violations = append(rep.SLO.Violations, fmt.Sprintf("metastable: goodput did not come back after the %s", tr.What))
+			}
 		}
 	}
 	return rep

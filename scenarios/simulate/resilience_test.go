@@ -3,11 +3,13 @@ package simulate_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 )
 
 // callsOf is a service's figures of its calls with a timeout or retries.
@@ -259,5 +261,49 @@ run: {warmup: 30s, duration: 6m}
 	}
 	if rep.Requests.CircuitOpen != c.CircuitOpen {
 		t.Errorf("%d requests ended refused by the breaker, %d calls refused", rep.Requests.CircuitOpen, c.CircuitOpen)
+	}
+}
+
+// storm is an app whose calls to a database time out after 100 ms and
+// are retried up to 3 times (with the given throttling), at 500/s against
+// a database of 800/s; 200 ms of added latency for 30 s makes every call
+// time out, and the retries then offer the database up to 4 times the load.
+func storm(throttle string) string {
+	return fmt.Sprintf(`name: storm
+workload: {rate: 500, timeout: 2s}
+entry: app
+nodes:
+  app: {kind: service, instances: 4, workers: 256, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db, timeout: 100ms, retries: {max: 3%s}}]}
+  db: {kind: service, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+faults: [{at: 5m, for: 30s, node: db, latency: 200ms}]
+slo: {p99: 200ms}
+run: {warmup: 60s, duration: 11m}
+`, throttle)
+}
+
+// TestMetastableRetryStorm checks the report of a metastable failure
+// (Bronson et al., HotOS 2021): after the latency fault ends, the retries
+// of calls that time out keep the database's queue longer than the
+// timeout, so goodput never comes back, and the report says so and names
+// the loop; with gRPC's retry throttling the same trigger passes.
+func TestMetastableRetryStorm(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, storm(""))
+	if len(rep.Triggers) != 1 {
+		t.Fatalf("%d triggers, want the fault", len(rep.Triggers))
+	}
+	tr := rep.Triggers[0]
+	t.Logf("unthrottled: goodput %g before, %g after; %s", *tr.Before, *tr.After, tr.Loop)
+	if !tr.Metastable || tr.RecoveredAfter != nil || !strings.Contains(tr.Loop, "retries from app") || rep.SLO.Pass {
+		t.Errorf("a retry storm was not reported metastable: %+v, SLO pass %v", tr, rep.SLO.Pass)
+	}
+	if *tr.After > 0.1**tr.Before {
+		t.Errorf("goodput %g after the fault, %g before: the storm should hold it down", *tr.After, *tr.Before)
+	}
+	throttled := runText(t, storm(", token_bucket: {tokens: 10, ratio: 0.1}"))
+	tr = throttled.Triggers[0]
+	t.Logf("throttled: recovered after %v", units.OrUnknown(tr.RecoveredAfter, units.FormatDuration))
+	if tr.Metastable || tr.RecoveredAfter == nil || *tr.RecoveredAfter > simulate.RecoveryTime {
+		t.Errorf("with retry throttling the system did not recover: %+v", tr)
 	}
 }

@@ -154,7 +154,7 @@ type sampler struct {
 // newSampler prepares the series of s, or returns nil for a run with no
 // time series.
 func newSampler(s *scenarios.Scenario, end sim.Time) *sampler {
-	every := s.Run.SampleEvery(s.Workload.Shape() != nil)
+	every := s.Run.SampleEvery(s.Workload.Shape() != nil || len(s.Topology.Faults) > 0)
 	if every <= 0 || end == sim.Forever {
 		return nil
 	}

@@ -307,3 +307,22 @@ func TestMetastableRetryStorm(t *testing.T) {
 		t.Errorf("with retry throttling the system did not recover: %+v", tr)
 	}
 }
+
+// TestRandomFaults checks random faults against renewal theory: a node
+// that fails after exponential times of mean MTTF and is repaired after
+// exponential times of mean MTTR is down a share MTTR ÷ (MTTF + MTTR) of
+// the time, so that share of Poisson requests fails.
+func TestRandomFaults(t *testing.T) {
+	const mttf, mttr = 60.0, 20.0
+	reps := fidelity.Replicate(t, `name: random-faults
+workload: {rate: 50}
+entry: app
+nodes:
+  app: {kind: service, workers: 16, service_time: {dist: exponential, mean: 5ms}}
+faults: [{mttf: 1m, mttr: 20s, node: app, errors: 100%}]
+run: {warmup: 0s, duration: 100000s, sample: 10m}
+`, 8)
+	fidelity.Check(t, "share failed MTTR/(MTTF+MTTR)", reps, func(r *simulate.Report) float64 {
+		return float64(r.Requests.Errors) / float64(r.Requests.Arrived)
+	}, mttr/(mttf+mttr), false)
+}

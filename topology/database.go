@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 
 	"gopkg.in/yaml.v3"
@@ -34,7 +35,14 @@ type Database struct {
 	ReadTime, WriteTime sim.Dist
 	Workers             int // per server (primary or replica)
 	Queue               int
+	// FailoverTime is how long after its primary fails a replica is
+	// promoted (seconds); writes the replica had not applied are lost.
+	FailoverTime float64
 }
+
+// DefaultFailoverTime is how long a failover takes by default: Amazon RDS
+// Multi-AZ says failovers "typically complete within 60–120 seconds".
+const DefaultFailoverTime = 60.0
 
 // Partitioning schemes of a sharded database, and where reads go.
 const (
@@ -54,7 +62,7 @@ var databaseKind = Kind{
 	Name: "database",
 	Noun: "database",
 	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
-		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue"},
+		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time"},
 	Decode:  decodeDatabase,
 	Workers: true,
 }
@@ -92,7 +100,7 @@ func (*Database) Downstream() []Target { return nil }
 
 func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	db := &Database{Shards: 1, Partition: PartitionHash, VNodes: DefaultVNodes, ReadFrom: ReadReplicas,
-		Workers: 1, Queue: Unlimited}
+		Workers: 1, Queue: Unlimited, FailoverTime: DefaultFailoverTime}
 	what := "database " + name
 	intField(d, m, "shards", what, &db.Shards)
 	intField(d, m, "replicas", what, &db.Replicas)
@@ -115,6 +123,7 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		db.Workers, _ = d.Int(m.Get("cores"), what+" cores", 1)
 	}
 	queueField(d, m, what, &db.Queue)
+	durationField(d, m, "failover_time", what, &db.FailoverTime)
 	if db.Shards == 1 && (m.Has("partition") || m.Has("vnodes")) {
 		d.Errorf(m.Key("kind"), "%s: partition and vnodes need shards: N (more than 1)", what)
 	}
@@ -160,6 +169,9 @@ func (db *Database) validate(e field.Errors, c *checker) {
 	}
 	inRange(e, "workers", what, db.Workers, 1, MaxWorkers)
 	checkQueue(e, what, db.Queue)
+	if !(db.FailoverTime > 0) || math.IsInf(db.FailoverTime, 0) {
+		e.Add("failover_time", "%s: failover_time must be a duration above 0", what)
+	}
 	if db.Replicas == 0 {
 		if db.ReplicationLag != nil {
 			e.AddAtKey("replication_lag", "%s: replication_lag needs replicas", what)
@@ -301,8 +313,12 @@ type database struct {
 
 	reads, writes, primaryReads, replicaReads int64
 	stale, staleOwn, rywRouted                int64
-	poolWait                                  sim.Summary
-	poolWaitHist                              sim.Histogram
+	// failovers are those that began in the measurement window; promote
+	// is the pending promotion of the current one.
+	failovers    []Failover
+	promote      sim.Timer
+	poolWait     sim.Summary
+	poolWaitHist sim.Histogram
 }
 
 // dbShard is a primary with its replicas.
@@ -438,6 +454,10 @@ func (db *database) route(j *job) {
 	inst := st.insts[0]
 	if st == sh.replicas {
 		inst = st.next()
+		// The reader endpoint leaves out replicas that are down.
+		for tries := 1; inst.down && tries < len(st.active); tries++ {
+			inst = st.next()
+		}
 	}
 	st.arrive(j, inst)
 }
@@ -452,7 +472,7 @@ func (db *database) served(j *job) {
 		if db.userWrites != nil && j.req.User >= 0 {
 			db.userWrites[j.req.User] = now
 		}
-		if db.track {
+		if sh.replicas != nil {
 			db.commit(sh, j.req.Key, j.req.User, now)
 		}
 	case j.st == sh.replicas:
@@ -479,8 +499,10 @@ func (db *database) served(j *job) {
 // commit records a write committed at the primary now: each replica will
 // apply it after a lag, but not before the writes committed earlier.
 func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
-	sh.lastWrite[key] = writeMark{commit: now, user: user}
-	sh.written.Push(keyCommit{key, now})
+	if db.track {
+		sh.lastWrite[key] = writeMark{commit: now, user: user}
+		sh.written.Push(keyCommit{key, now})
+	}
 	applied := sim.Forever
 	for i := range sh.logs {
 		log := &sh.logs[i]
@@ -522,6 +544,7 @@ func (db *database) resetStats(now sim.Time) {
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
 	db.stale, db.staleOwn, db.rywRouted = 0, 0, 0
+	db.failovers = nil
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 }
 
@@ -549,6 +572,23 @@ type DatabaseStats struct {
 	// ReshardMoved is, for each partitioning scheme, the fraction of keys
 	// that would move going from this many shards to one more.
 	ReshardMoved map[string]float64 `json:"reshard_moved,omitempty"`
+	// Failovers are the primary failures of the window and what each cost.
+	Failovers []Failover `json:"failovers,omitempty"`
+}
+
+// Failover is a primary's failure: the writes its replica had not
+// applied are lost (RPO, in writes and in seconds of writes), and writes
+// fail until the replica is promoted (RTO), or until the primary is back
+// without replicas to promote.
+type Failover struct {
+	At float64 `json:"at"` // seconds since the run started
+	// RTO is the time writes were unavailable; null while they still are.
+	RTO *float64 `json:"rto"`
+	// LostWrites were committed on the primary and not applied on the
+	// replica promoted; RPO is the age of the oldest of them (seconds).
+	LostWrites int64   `json:"lost_writes"`
+	RPO        float64 `json:"rpo"`
+	Promoted   bool    `json:"promoted"`
 }
 
 // ShardStats are one shard's figures.
@@ -593,6 +633,10 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 			ds.ReshardMoved[p] = reshardMoved(p, db.spec.Shards, db.net.opts.KeyCount, db.spec.VNodes)
 		}
 	}
+	ds.Failovers = db.failovers
+	for _, f := range db.failovers {
+		s.Lost += f.LostWrites
+	}
 	s.Detail = ds
 	return s
 }
@@ -612,6 +656,14 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintln(w)
 	if d.PoolWaits > 0 {
 		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.OrUnknown(d.PoolWaitMean, units.FormatDuration), units.OrUnknown(d.PoolWaitP99, units.FormatDuration))
+	}
+	for _, f := range d.Failovers {
+		how := "no replica to promote"
+		if f.Promoted {
+			how = "a replica promoted"
+		}
+		fmt.Fprintf(w, "%-11s primary failed at %s: writes unavailable for %s (RTO, %s); %d writes lost, RPO %s\n", "",
+			units.FormatDuration(f.At), units.OrUnknown(f.RTO, units.FormatDuration), how, f.LostWrites, units.FormatDuration(f.RPO))
 	}
 	if len(d.Shards) > 1 {
 		loads := make([]float64, len(d.Shards))
@@ -642,4 +694,86 @@ func (s *NodeStats) add(st NodeStats) {
 	s.Failed += st.Failed
 	s.RateLimited += st.RateLimited
 	s.Shed += st.Shed
+}
+
+// handleFault implements faultHandler: a primary's failure starts a
+// failover, and a replica's takes that replica down.
+func (db *database) handleFault(f *Fault, on bool, now sim.Time) bool {
+	sh := db.shards[0]
+	switch {
+	case f.Replica != nil:
+		inst := sh.replicas.insts[*f.Replica]
+		inst.down = on
+		if on {
+			sh.replicas.failQueued(inst)
+		} else {
+			sh.logs[*f.Replica] = replicaLog{applied: now, lastApply: now} // it catches up on rejoining
+		}
+		sh.replicas.faulty = sh.replicas.anyDown()
+		return true
+	case !f.Primary:
+		return false
+	}
+	if on {
+		sh.primary.fault(f, true, now)
+		fo := Failover{At: float64(now)}
+		if sh.replicas != nil {
+			// The first replica is promoted: what it has not applied is lost.
+			log := &sh.logs[0]
+			log.advance(now)
+			fo.LostWrites = int64(log.pending.Len())
+			if log.pending.Len() > 0 {
+				fo.RPO = float64(now - log.pending.Peek().commit)
+			}
+			db.promote = db.net.k.After(db.spec.FailoverTime, db, opPromote, nil)
+		}
+		db.failovers = append(db.failovers, fo)
+		return true
+	}
+	// The failed server is back: as the primary if none was promoted
+	// (writes were unavailable all along), or else as a replica.
+	if db.net.k.Cancel(db.promote) || sh.replicas == nil {
+		sh.primary.fault(f, false, now)
+		db.restored(now, false)
+		return true
+	}
+	sh.replicas.insts[0].down = false
+	sh.logs[0] = replicaLog{applied: now, lastApply: now}
+	sh.replicas.faulty = sh.replicas.anyDown()
+	return true
+}
+
+// Opcodes of a database's events.
+const opPromote = 0
+
+// Handle implements sim.Handler: a replica is promoted to primary. The
+// first replica's server now serves as the primary (the primary station
+// takes writes again) and is no replica until the failed server comes
+// back in its place.
+func (db *database) Handle(now sim.Time, _ int, _ any) {
+	sh := db.shards[0]
+	db.promote = sim.Timer{}
+	p := sh.primary
+	for _, inst := range p.insts {
+		inst.down = false
+	}
+	p.faulty = p.errRate > 0 || p.slow > 0 || p.delay > 0
+	inst := sh.replicas.insts[0]
+	inst.down = true
+	sh.replicas.failQueued(inst)
+	sh.replicas.faulty = true
+	sh.logs[0] = replicaLog{applied: now, lastApply: now}
+	db.restored(now, true)
+}
+
+// restored records that writes are available again, by a promotion or
+// not, for the failover under way (if it began in the measurement
+// window).
+func (db *database) restored(now sim.Time, promoted bool) {
+	if len(db.failovers) == 0 {
+		return
+	}
+	fo := &db.failovers[len(db.failovers)-1]
+	rto := float64(now) - fo.At
+	fo.RTO, fo.Promoted = &rto, promoted
 }

@@ -31,6 +31,11 @@ type Fault struct {
 	Errors float64
 	// Slow multiplies the service times; Latency adds to them (seconds).
 	Slow, Latency float64
+	// Primary takes down a database's primary (its first shard's): a
+	// replica is promoted after the database's failover time. Replica,
+	// when not nil, takes down that replica (0 is the first).
+	Primary bool
+	Replica *int
 }
 
 // down says the fault takes instances down (the default when it says
@@ -47,7 +52,7 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 	}
 	var out []Fault
 	for _, item := range n.Content {
-		m, ok := d.Mapping(item, "fault", "at", "for", "mttf", "mttr", "node", "instances", "errors", "slow", "latency")
+		m, ok := d.Mapping(item, "fault", "at", "for", "mttf", "mttr", "node", "instances", "errors", "slow", "latency", "primary", "replica")
 		if !ok {
 			continue
 		}
@@ -61,6 +66,14 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 		intField(d, m, "instances", "fault", &f.Instances)
 		if m.Has("errors") {
 			f.Errors, _ = d.Fraction(m.Get("errors"), "fault errors")
+		}
+		if m.Has("primary") {
+			f.Primary, _ = d.Bool(m.Get("primary"))
+		}
+		if m.Has("replica") {
+			if r, ok := d.Int(m.Get("replica"), "fault replica", 0); ok {
+				f.Replica = &r
+			}
 		}
 		if m.Has("slow") {
 			if s, ok := d.Mapping(m.Get("slow"), "fault slow", "factor"); ok && s.Has("factor") {
@@ -86,6 +99,19 @@ func (t *Topology) validateFaults(e field.Errors) {
 			fe.Add("node", "fault on %q, which is not a node%s", f.Node, yamlfile.DidYouMean(f.Node, t.names()))
 		case node != nil && !node.Kind().Workers:
 			fe.Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
+		}
+		if (f.Primary || f.Replica != nil) && node != nil {
+			db, ok := node.Spec.(*Database)
+			switch {
+			case !ok:
+				fe.AddAtKey("", "primary and replica faults strike databases; %s is a %s", f.Node, node.Kind().Noun)
+			case f.Primary && f.Replica != nil:
+				fe.AddAtKey("", "a fault strikes the primary or a replica, not both")
+			case f.Replica != nil && *f.Replica >= db.Replicas:
+				fe.Add("replica", "database %s has %d replicas (numbered from 0)", f.Node, db.Replicas)
+			case f.Instances > 0:
+				fe.Add("instances", "a primary or replica fault takes down one server; leave instances out")
+			}
 		}
 		random := f.MTTF > 0 || f.MTTR > 0
 		switch {
@@ -120,10 +146,17 @@ func (t *Topology) validateFaults(e field.Errors) {
 	}
 }
 
-// faulty is a component's part in a fault: it applies and lifts it.
+// faultHandler is a component that applies some faults itself (a
+// database's primary or one replica), and says whether it did.
+type faultHandler interface {
+	handleFault(f *Fault, on bool, now sim.Time) bool
+}
+
+// faulter is a fault's runtime: it applies and lifts it.
 type faulter struct {
 	net    *Network
 	f      *Fault
+	comp   component
 	sts    []*station
 	rng    *rand.Rand // the random fault's times
 	active bool
@@ -139,7 +172,7 @@ const (
 func (n *Network) scheduleFaults(t *Topology, byName map[string]component) {
 	for i := range t.Faults {
 		f := &t.Faults[i]
-		fl := &faulter{net: n, f: f, sts: byName[f.Node].stations(),
+		fl := &faulter{net: n, f: f, comp: byName[f.Node], sts: byName[f.Node].stations(),
 			rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+f.Node)}
 		for _, st := range fl.sts {
 			if st.faultRng == nil {
@@ -158,8 +191,10 @@ func (n *Network) scheduleFaults(t *Topology, byName map[string]component) {
 func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 	f := fl.f
 	on := op == opFaultOn
-	for _, st := range fl.sts {
-		st.fault(f, on, now)
+	if h, ok := fl.comp.(faultHandler); !ok || !h.handleFault(f, on, now) {
+		for _, st := range fl.sts {
+			st.fault(f, on, now)
+		}
 	}
 	switch {
 	case on && f.MTTF > 0:

@@ -326,3 +326,61 @@ run: {warmup: 0s, duration: 100000s, sample: 10m}
 		return float64(r.Requests.Errors) / float64(r.Requests.Arrived)
 	}, mttr/(mttf+mttr), false)
 }
+
+// failover is an app on a database with two replicas (replication lag 1 s)
+// whose primary fails as the faults say.
+func failover(faults, run string) string {
+	return fmt.Sprintf(`name: failover
+workload: {rate: 200, mix: {read: 0.8, write: 0.2}, keys: {dist: uniform, count: 10k}}
+entry: app
+nodes:
+  app: {kind: service, workers: 64, service_time: {dist: exponential, mean: 2ms}, calls: [db]}
+  db: {kind: database, replicas: 2, workers: 16, service_time: {dist: exponential, mean: 3ms}, replication_lag: 1s, failover_time: 30s}
+faults: [%s]
+run: {%s}
+`, faults, run)
+}
+
+// TestFailover checks a primary's failure: writes fail until a replica is
+// promoted failover_time later (RTO), reads go on on the replicas, and the
+// writes the promoted replica had not applied are lost (RPO).
+func TestFailover(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, failover("{at: 2m, for: 5m, node: db, primary: true}", "warmup: 30s, duration: 10m"))
+	fo := databaseOf(rep, "db").Failovers
+	if len(fo) != 1 || fo[0].RTO == nil || *fo[0].RTO != 30 || !fo[0].Promoted {
+		t.Fatalf("failovers %+v: want one, a replica promoted after 30 s", fo)
+	}
+	// Only writes fail, those of the 30 s: 200/s × 20% × 30 s.
+	want := 200 * 0.2 * 30.0
+	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
+		t.Errorf("%g requests failed, want the writes of the failover, %g", got, want)
+	}
+	if rep.Requests.Failed != fo[0].LostWrites {
+		t.Errorf("%d writes lost in the failover, %d counted failed in the requests", fo[0].LostWrites, rep.Requests.Failed)
+	}
+}
+
+// TestFidelityRPO checks the writes a failover loses against the
+// replication lag: with a constant lag L, the promoted replica misses the
+// writes of the last L seconds, Poisson with mean λ_w·L, and the oldest of
+// them is L − E[min(Exp(λ_w), L)] old (the RPO); here over many random
+// failures.
+func TestFidelityRPO(t *testing.T) {
+	const lambdaW, L = 40.0, 1.0
+	reps := fidelity.Replicate(t, failover("{mttf: 10m, mttr: 1m, node: db, primary: true}", "warmup: 0s, duration: 40000s"), 8)
+	meanOf := func(r *simulate.Report, f func(topology.Failover) float64) float64 {
+		fo := databaseOf(r, "db").Failovers
+		sum := 0.0
+		for _, x := range fo {
+			sum += f(x)
+		}
+		return sum / float64(len(fo))
+	}
+	fidelity.Check(t, "writes lost per failover λ_w·L", reps, func(r *simulate.Report) float64 {
+		return meanOf(r, func(f topology.Failover) float64 { return float64(f.LostWrites) })
+	}, lambdaW*L, false)
+	fidelity.Check(t, "RPO", reps, func(r *simulate.Report) float64 {
+		return meanOf(r, func(f topology.Failover) float64 { return f.RPO })
+	}, L-(1-math.Exp(-lambdaW*L))/lambdaW, false)
+}

@@ -157,6 +157,10 @@ func sustainingLoop(rep *Report) string {
 func describeFault(f topology.Fault) string {
 	what := "down"
 	switch {
+	case f.Primary:
+		what = "primary down"
+	case f.Replica != nil:
+		what = fmt.Sprintf("replica %d down", *f.Replica)
 	case f.Instances > 0:
 		what = fmt.Sprintf("%d instances down", f.Instances)
 	case f.Errors > 0:

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -37,6 +38,7 @@ type Database struct {
 	Queue               int
 	// FailoverTime is how long after its primary fails a replica is
 	// promoted (seconds); writes the replica had not applied are lost.
+	// 0 is DefaultFailoverTime.
 	FailoverTime float64
 }
 
@@ -100,7 +102,7 @@ func (*Database) Downstream() []Target { return nil }
 
 func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	db := &Database{Shards: 1, Partition: PartitionHash, VNodes: DefaultVNodes, ReadFrom: ReadReplicas,
-		Workers: 1, Queue: Unlimited, FailoverTime: DefaultFailoverTime}
+		Workers: 1, Queue: Unlimited}
 	what := "database " + name
 	intField(d, m, "shards", what, &db.Shards)
 	intField(d, m, "replicas", what, &db.Replicas)
@@ -124,6 +126,9 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	}
 	queueField(d, m, what, &db.Queue)
 	durationField(d, m, "failover_time", what, &db.FailoverTime)
+	if m.Has("failover_time") && db.FailoverTime == 0 {
+		d.Errorf(m.Get("failover_time"), "%s: failover_time must be above 0 (leave it out for the default, %s)", what, units.FormatDuration(DefaultFailoverTime))
+	}
 	if db.Shards == 1 && (m.Has("partition") || m.Has("vnodes")) {
 		d.Errorf(m.Key("kind"), "%s: partition and vnodes need shards: N (more than 1)", what)
 	}
@@ -169,7 +174,7 @@ func (db *Database) validate(e field.Errors, c *checker) {
 	}
 	inRange(e, "workers", what, db.Workers, 1, MaxWorkers)
 	checkQueue(e, what, db.Queue)
-	if !(db.FailoverTime > 0) || math.IsInf(db.FailoverTime, 0) {
+	if !(db.FailoverTime >= 0) || math.IsInf(db.FailoverTime, 0) {
 		e.Add("failover_time", "%s: failover_time must be a duration above 0", what)
 	}
 	if db.Replicas == 0 {
@@ -725,7 +730,7 @@ func (db *database) handleFault(f *Fault, on bool, now sim.Time) bool {
 			if log.pending.Len() > 0 {
 				fo.RPO = float64(now - log.pending.Peek().commit)
 			}
-			db.promote = db.net.k.After(db.spec.FailoverTime, db, opPromote, nil)
+			db.promote = db.net.k.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
 		}
 		db.failovers = append(db.failovers, fo)
 		return true

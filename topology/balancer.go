@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/scalesim/scalesim/internal/field"
@@ -22,15 +23,20 @@ type Balancer struct {
 
 // Load-balancing algorithms.
 const (
-	RoundRobin  = "round_robin"
-	Random      = "random"
-	LeastConn   = "least_conn"
-	PowerOfTwo  = "power_of_two"
+	RoundRobin = "round_robin"
+	Random     = "random"
+	LeastConn  = "least_conn"
+	PowerOfTwo = "power_of_two"
+	// IPHash pins each user to an instance by consistent hashing (nginx's
+	// ip_hash, with a ring so that a change of instances re-pins only the
+	// users of the instances that changed); requests without a user go
+	// round-robin.
+	IPHash      = "ip_hash"
 	DefaultAlgo = RoundRobin
 )
 
 // Algorithms lists the load-balancing algorithms.
-var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo}
+var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo, IPHash}
 
 var balancerKind = Kind{
 	Name:   "load_balancer",
@@ -152,7 +158,8 @@ type balancer struct {
 	insts     []*instance
 	targets   []*station
 	versions  []int
-	pick      func() *instance
+	pick      func(j *job) *instance
+	ring      *ring // ip_hash's ring over insts
 	rng       *rand.Rand
 	rr        int
 	forwarded int64
@@ -186,6 +193,8 @@ func (b *balancer) link(byName map[string]component) error {
 		b.pick = b.leastConn
 	case PowerOfTwo:
 		b.pick = b.powerOfTwo
+	case IPHash:
+		b.pick = b.ipHash
 	default:
 		return fmt.Errorf("topology: load balancer %s: unknown algorithm %q", b.node.Name, b.spec.Algorithm)
 	}
@@ -225,6 +234,7 @@ func (b *balancer) refresh() {
 	if b.rr >= len(b.insts) {
 		b.rr = 0
 	}
+	b.ring = nil // rebuilt on the next pick
 }
 
 func (b *balancer) accept(j *job) {
@@ -236,21 +246,39 @@ func (b *balancer) accept(j *job) {
 	}
 	b.forwarded++
 	b.refresh()
-	inst := b.pick()
+	inst := b.pick(j)
 	inst.st.arrive(j, inst)
 }
 
-func (b *balancer) roundRobin() *instance {
+// ipHashVNodes are the ring points per instance of ip_hash.
+const ipHashVNodes = 64
+
+// ipHash picks the instance a user is pinned to.
+func (b *balancer) ipHash(j *job) *instance {
+	if j.req.User < 0 {
+		return b.roundRobin(j)
+	}
+	if b.ring == nil {
+		ids := make([]uint64, len(b.insts))
+		for i, inst := range b.insts {
+			ids[i] = uint64(inst.st.part)<<24 ^ uint64(inst.index) ^ uint64(slices.Index(b.targets, inst.st))<<40
+		}
+		b.ring = newRingOf(ids, ipHashVNodes)
+	}
+	return b.insts[b.ring.part(int64(j.req.User))]
+}
+
+func (b *balancer) roundRobin(*job) *instance {
 	inst := b.insts[b.rr]
 	b.rr = (b.rr + 1) % len(b.insts)
 	return inst
 }
 
-func (b *balancer) random() *instance { return b.insts[b.rng.IntN(len(b.insts))] }
+func (b *balancer) random(*job) *instance { return b.insts[b.rng.IntN(len(b.insts))] }
 
 // leastConn picks the instance with the fewest outstanding requests; ties go
 // to the first found scanning from a rotating start, so they spread evenly.
-func (b *balancer) leastConn() *instance {
+func (b *balancer) leastConn(*job) *instance {
 	n := len(b.insts)
 	start := b.rr
 	b.rr = (b.rr + 1) % n
@@ -266,7 +294,7 @@ func (b *balancer) leastConn() *instance {
 // powerOfTwo samples two distinct instances at random and picks the one with
 // fewer outstanding requests (Mitzenmacher, "The power of two choices in
 // randomized load balancing", IEEE TPDS 12(10), 2001).
-func (b *balancer) powerOfTwo() *instance {
+func (b *balancer) powerOfTwo(*job) *instance {
 	n := len(b.insts)
 	if n == 1 {
 		return b.insts[0]

@@ -235,6 +235,7 @@ func (st *station) fault(f *Fault, on bool, now sim.Time) {
 		for _, inst := range st.insts[:count] {
 			inst.down = on
 			if on {
+				inst.downs++
 				st.failQueued(inst)
 			}
 		}

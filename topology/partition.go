@@ -66,16 +66,25 @@ type ring struct {
 }
 
 func newRing(parts, vnodes int) *ring {
+	ids := make([]uint64, parts)
+	for p := range ids {
+		ids[p] = uint64(p)
+	}
+	return newRingOf(ids, vnodes)
+}
+
+// newRingOf makes a ring over parts named by ids: a key's part is an
+// index into ids. A point depends only on its part's id and index, so
+// adding or removing a part leaves the others' points where they were.
+func newRingOf(ids []uint64, vnodes int) *ring {
 	type point struct {
 		at    uint64
 		owner int32
 	}
-	pts := make([]point, 0, parts*vnodes)
-	for p := 0; p < parts; p++ {
+	pts := make([]point, 0, len(ids)*vnodes)
+	for p, id := range ids {
 		for v := 0; v < vnodes; v++ {
-			// A point depends only on its part and index, so adding a part
-			// leaves the others' points where they were.
-			pts = append(pts, point{mix64(uint64(p)<<32 | uint64(v) ^ 0x9e3779b97f4a7c15), int32(p)})
+			pts = append(pts, point{mix64(id<<32 | uint64(v) ^ 0x9e3779b97f4a7c15), int32(p)})
 		}
 	}
 	slices.SortFunc(pts, func(a, b point) int {

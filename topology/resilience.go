@@ -312,13 +312,23 @@ func (e *edge) stats() CallStats {
 // timeout or retries.
 type ServiceStats struct {
 	Calls []CallStats `json:"calls"`
+	// Sessions are its local sessions; absent without.
+	Sessions *SessionStats `json:"sessions,omitempty"`
 }
 
 // JSONKey implements Detail.
 func (*ServiceStats) JSONKey() string { return "service" }
 
 // WriteText implements Detail.
-func (s *ServiceStats) WriteText(w io.Writer, node string) { writeCalls(w, node, s.Calls) }
+func (s *ServiceStats) WriteText(w io.Writer, node string) {
+	writeCalls(w, node, s.Calls)
+	if s.Sessions != nil {
+		if len(s.Calls) > 0 {
+			node = ""
+		}
+		writeSessions(w, node, s.Sessions)
+	}
+}
 
 // writeCalls writes a line per call edge, the first labelled node.
 func writeCalls(w io.Writer, node string, calls []CallStats) {

@@ -34,6 +34,8 @@ type Service struct {
 	// all instances); Shedding turns them away before they queue.
 	RateLimit *RateLimit
 	Shedding
+	// Sessions says where the users' sessions live.
+	Sessions Sessions
 }
 
 // MaxInstances bounds the instances of one service, each simulated with its
@@ -111,7 +113,7 @@ func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 var serviceKind = Kind{
 	Name:    "service",
 	Noun:    "service",
-	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after"},
+	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions"},
 	Decode:  decodeService,
 	Workers: true,
 }
@@ -133,9 +135,13 @@ func (s *Service) Footprint(int64) float64 {
 	return stationFootprint(s.Instances)
 }
 
-// Downstream implements Spec: every node its calls reach.
+// Downstream implements Spec: every node its calls reach, and its session
+// store.
 func (s *Service) Downstream() []Target {
 	var out []Target
+	if s.Sessions.Store != "" {
+		out = append(out, Target{To: s.Sessions.Store, Field: []string{"sessions", "store"}})
+	}
 	walkCalls(s.Calls, []string{"calls"}, func(c *Call, at []string) {
 		if c.To != "" {
 			out = append(out, Target{To: c.To, Field: append(at, "to")})
@@ -165,6 +171,9 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	}
 	if m.Has("rate_limit") {
 		s.RateLimit = decodeRateLimit(d, m.Get("rate_limit"), what)
+	}
+	if m.Has("sessions") {
+		s.Sessions = decodeSessions(d, m.Get("sessions"), what)
 	}
 	intField(d, m, "max_concurrency", what, &s.MaxConcurrency)
 	durationField(d, m, "shed_after", what, &s.ShedAfter)
@@ -255,6 +264,7 @@ func (s *Service) validate(e field.Errors, c *checker) {
 		s.RateLimit.validate(e.In("rate_limit"))
 	}
 	s.Shedding.validate(e, what)
+	s.Sessions.validate(e, c)
 	if s.ServiceTime == nil {
 		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
 	}
@@ -500,6 +510,9 @@ func (s *step) applies(class int) bool { return s.classes == nil || s.classes[cl
 func (sv *Service) build(net *Network, node *Node) component {
 	s := &service{net: net, node: node, spec: sv}
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
+	if sv.Sessions.Local {
+		s.st.sessions = &sessionTable{pins: map[int32]sessionPin{}}
+	}
 	if sv.RateLimit != nil || sv.Shedding != (Shedding{}) {
 		s.st.gate = &admission{limit: newLimiter(sv.RateLimit), shed: sv.Shedding}
 	}
@@ -524,7 +537,13 @@ func (s *service) link(byName map[string]component) error {
 
 func (s *service) stations() []*station { return []*station{s.st} }
 
-func (s *service) inUse() float64 { return 0 }
+// inUse implements component: its local sessions.
+func (s *service) inUse() float64 {
+	if t := s.st.sessions; t != nil {
+		return float64(float64(len(t.pins)) * mapEntryBytes)
+	}
+	return 0
+}
 
 // compile turns the service's calls into its program once every component
 // exists. On-miss and write calls inherit the class filter of their call.
@@ -580,7 +599,11 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 			}
 		}
 	}
-	emit(s.spec.Calls, nil, opAuto)
+	calls := s.spec.Calls
+	if store := s.spec.Sessions.Store; store != "" {
+		calls = append([]Call{{To: store}}, calls...) // the session is read first
+	}
+	emit(calls, nil, opAuto)
 	for i := range s.prog {
 		s.prog[i].index = i
 	}
@@ -717,6 +740,9 @@ func (s *service) finish(j *job) {
 
 func (s *service) resetStats(now sim.Time) {
 	s.st.resetStats(now)
+	if t := s.st.sessions; t != nil {
+		t.kept, t.lost = 0, 0
+	}
 	for i := range s.prog {
 		if e := s.prog[i].edge; e != nil {
 			e.resetStats()
@@ -726,8 +752,12 @@ func (s *service) resetStats(now sim.Time) {
 
 func (s *service) stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
-	if calls := s.callStats(); calls != nil {
-		st.Detail = &ServiceStats{Calls: calls}
+	if calls := s.callStats(); calls != nil || s.st.sessions != nil {
+		ss := &ServiceStats{Calls: calls}
+		if t := s.st.sessions; t != nil {
+			ss.Sessions = &SessionStats{Kept: t.kept, Lost: t.lost}
+		}
+		st.Detail = ss
 	}
 	if a := s.st.scaler; a != nil {
 		st.Scaling = a.stats(now)

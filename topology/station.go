@@ -59,6 +59,8 @@ type station struct {
 	faultRng             *rand.Rand
 	// gate, when not nil, may turn visits away (rate limit, shedding).
 	gate *admission
+	// sessions, when not nil, are a service's local sessions.
+	sessions *sessionTable
 	// turned counts the visits failed or turned away here over the
 	// measurement window, by cause (a fault, a rate limit, shedding).
 	turned [causes]int64
@@ -103,9 +105,11 @@ type instance struct {
 	// from nextMsg on are still to be processed.
 	inbox   []delivery
 	nextMsg int
-	// down says a fault has taken the instance down; health is its
-	// standing with its balancer's health checks.
+	// down says a fault has taken the instance down, downs how many times
+	// it has gone down; health is its standing with its balancer's
+	// health checks.
 	down   bool
+	downs  int32
 	health health
 }
 
@@ -164,6 +168,9 @@ func (st *station) arrive(j *job, inst *instance) {
 		j.err = cause
 		st.net.reply(j)
 		return
+	}
+	if st.sessions != nil {
+		st.sessions.visit(j.req.User, inst)
 	}
 	switch {
 	case inst.busy < st.workers:

@@ -384,3 +384,55 @@ func TestFidelityRPO(t *testing.T) {
 		return meanOf(r, func(f topology.Failover) float64 { return f.RPO })
 	}, L-(1-math.Exp(-lambdaW*L))/lambdaW, false)
 }
+
+// sessionsOf is a service's local sessions.
+func sessionsOf(r *simulate.Report, name string) *topology.SessionStats {
+	return node(r, name).Detail.(*topology.ServiceStats).Sessions
+}
+
+// sessions is 2000 users behind a balancer over 4 instances of an app
+// that keeps sessions as given, with the given faults.
+func sessions(algorithm, sessions, faults string) string {
+	return fmt.Sprintf(`name: sessions
+workload: {closed: {users: 2000, think_time: {dist: exponential, mean: 5s}}}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, algorithm: %s, targets: app, health_check: {interval: 10s, unhealthy_after: 2, healthy_after: 3, timeout: 2s}}
+  app: {kind: service, instances: 4, workers: 16, service_time: {dist: exponential, mean: 20ms}, sessions: %s}
+  store: {kind: service, workers: 16, service_time: {dist: exponential, mean: 1ms}}
+faults: [%s]
+run: {warmup: 30s, duration: 10m}
+`, algorithm, sessions, faults)
+}
+
+// TestSessions checks the stateless stage of the playbook: sessions kept
+// on the instance need a sticky balancer (round-robin sends a user's next
+// request to another of the 4 instances 3 times in 4, logging them out);
+// sticky by user (ip_hash) keeps every session until an instance fails,
+// when the users pinned to it lose theirs (once moved off, once moved
+// back); a shared session store loses none, and reads it on every request.
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	rr := sessionsOf(runText(t, sessions("round_robin", "local", "")), "app")
+	share := float64(rr.Lost) / float64(rr.Lost+rr.Kept)
+	n := float64(rr.Lost + rr.Kept)
+	if sd := math.Sqrt(0.75 * 0.25 / n); math.Abs(share-0.75) > 5*sd {
+		t.Errorf("round-robin lost %.4g of sessions, want 3/4", share)
+	}
+	if sticky := sessionsOf(runText(t, sessions("ip_hash", "local", "")), "app"); sticky.Lost != 0 || sticky.Kept == 0 {
+		t.Errorf("ip_hash lost %d sessions without a fault", sticky.Lost)
+	}
+	fault := "{at: 5m, for: 2m, node: app, instances: 1}"
+	broken := sessionsOf(runText(t, sessions("ip_hash", "local", fault)), "app")
+	t.Logf("ip_hash through an instance failure: %d sessions lost", broken.Lost)
+	if broken.Lost == 0 || broken.Lost > 2*2000 {
+		t.Errorf("ip_hash lost %d sessions through an instance failure; want some, at most two per user", broken.Lost)
+	}
+	stored := runText(t, sessions("round_robin", "{store: store}", fault))
+	if s := node(stored, "app").Detail; s != nil {
+		t.Errorf("a session store has local session figures: %+v", s)
+	}
+	if d := node(stored, "store").Throughput - node(stored, "app").Throughput; math.Abs(d) > 1 {
+		t.Errorf("the store serves %g/s for the app's %g/s: it should be read on every request", node(stored, "store").Throughput, node(stored, "app").Throughput)
+	}
+}

@@ -1,0 +1,94 @@
+package topology
+
+import (
+	"fmt"
+	"io"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+)
+
+// Sessions is where a service keeps its users' sessions: on the instance
+// that served the user last (Local: a request that reaches another
+// instance, or the same one after it went down, finds no session, so its
+// user is logged out), or in a shared store every request reads (Store: a
+// service or database node, called first), which nothing loses.
+type Sessions struct {
+	Local bool
+	Store string
+}
+
+// decodeSessions reads sessions: local, or sessions: {store: NAME}.
+func decodeSessions(d *yamlfile.Decoder, n *yaml.Node, what string) Sessions {
+	if n.Kind == yaml.ScalarNode {
+		if d.OneOf(n, "sessions", "local") == "local" {
+			return Sessions{Local: true}
+		}
+		return Sessions{}
+	}
+	var s Sessions
+	if m, ok := d.Mapping(n, what+" sessions", "store"); ok && m.Has("store") {
+		s.Store, _ = d.String(m.Get("store"))
+	} else if ok {
+		d.Errorf(n, "%s sessions: local, or {store: NODE}, the node that keeps them", what)
+	}
+	return s
+}
+
+// validate records what is wrong with the sessions of the service.
+func (s Sessions) validate(e field.Errors, c *checker) {
+	if s.Store == "" {
+		return
+	}
+	if n := c.t.byName[s.Store]; n != nil && (n.Kind().NeedsOp || n.Kind().Broker || n.Kind().Consumer) {
+		e.In("sessions").Add("store", "a session store is a service or database read on every request; %s is a %s", s.Store, n.Kind().Noun)
+	}
+}
+
+// sessionPin is where a user's session lives: an instance, as of the
+// number of times it had gone down.
+type sessionPin struct {
+	inst  *instance
+	downs int32
+}
+
+// sessionTable is a service's local sessions: each user's, and what
+// became of them over the measurement window.
+type sessionTable struct {
+	pins       map[int32]sessionPin
+	kept, lost int64
+}
+
+// visit records user's request reaching inst: it finds the user's session
+// there, or the user is logged out (a session elsewhere, or on an
+// instance that has gone down since) and starts a new one there.
+func (t *sessionTable) visit(user int32, inst *instance) {
+	if user < 0 {
+		return
+	}
+	pin, ok := t.pins[user]
+	switch {
+	case !ok:
+	case pin.inst == inst && pin.downs == inst.downs:
+		t.kept++
+		return
+	default:
+		t.lost++
+	}
+	t.pins[user] = sessionPin{inst, inst.downs}
+}
+
+// SessionStats are a service's local sessions over the measurement window.
+type SessionStats struct {
+	// Kept counts requests that found their user's session; Lost those
+	// that did not (the user was logged out).
+	Kept int64 `json:"kept"`
+	Lost int64 `json:"lost"`
+}
+
+// writeSessions writes a line of the sessions a service kept and lost.
+func writeSessions(w io.Writer, node string, s *SessionStats) {
+	fmt.Fprintf(w, "%-11s local sessions: %d requests found theirs, %d lost it (logged out)\n", node, s.Kept, s.Lost)
+}

@@ -320,7 +320,9 @@ func (c *cache) served(j *job) {
 // fill puts key in the cache after a miss was served from the origin, and
 // answers the gets that were waiting for it.
 func (c *cache) fill(key int64) {
-	c.nodes[c.nodeOf(key)].store.put(key, c.net.k.Now())
+	if n := c.nodeOf(key); !c.st.insts[n].down {
+		c.nodes[n].store.put(key, c.net.k.Now())
+	}
 	c.wake(key, true)
 }
 
@@ -367,15 +369,45 @@ func (c *cache) Handle(_ sim.Time, op int, data any) {
 		c.clearDirty(cn)
 		cn.flushing = false
 	case opFail:
-		// The node restarts empty: its keys and unflushed writes are lost.
-		c.fails++
-		c.lostWrites += cn.unflushed
-		c.clearDirty(cn)
-		cn.store.clear()
+		c.restart(cn)
 		if c.spec.Failures != nil {
 			c.net.k.After(c.spec.Failures.Sample(c.failRng), c, opFail, cn)
 		}
 	}
+}
+
+// restart empties a failed node: its keys and unflushed writes are lost.
+func (c *cache) restart(cn *cacheNode) {
+	c.fails++
+	c.lostWrites += cn.unflushed
+	c.clearDirty(cn)
+	cn.store.clear()
+}
+
+// handleFault implements faultHandler: cache nodes that go down (the
+// first instances ones, or cache_node) lose their keys; while down, a get
+// on them fails, which a caller takes as a miss.
+func (c *cache) handleFault(f *Fault, on bool, now sim.Time) bool {
+	if f.Errors > 0 || f.Slow > 0 || f.Latency > 0 {
+		return false
+	}
+	nodes := c.st.insts
+	switch {
+	case f.CacheNode != nil:
+		nodes = nodes[*f.CacheNode : *f.CacheNode+1]
+	case f.Instances > 0:
+		nodes = nodes[:min(f.Instances, len(nodes))]
+	}
+	for _, inst := range nodes {
+		inst.down = on
+		if on {
+			inst.downs++
+			c.st.failQueued(inst)
+			c.restart(c.nodes[inst.index])
+		}
+	}
+	c.st.faulty = c.st.errRate > 0 || c.st.slow > 0 || c.st.delay > 0 || c.st.anyDown()
+	return true
 }
 
 func (c *cache) clearDirty(cn *cacheNode) {

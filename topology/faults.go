@@ -36,6 +36,9 @@ type Fault struct {
 	// when not nil, takes down that replica (0 is the first).
 	Primary bool
 	Replica *int
+	// CacheNode, when not nil, takes down that node of a cache (0 is the
+	// first), which loses its keys.
+	CacheNode *int
 }
 
 // down says the fault takes instances down (the default when it says
@@ -52,7 +55,7 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 	}
 	var out []Fault
 	for _, item := range n.Content {
-		m, ok := d.Mapping(item, "fault", "at", "for", "mttf", "mttr", "node", "instances", "errors", "slow", "latency", "primary", "replica")
+		m, ok := d.Mapping(item, "fault", "at", "for", "mttf", "mttr", "node", "instances", "errors", "slow", "latency", "primary", "replica", "cache_node")
 		if !ok {
 			continue
 		}
@@ -73,6 +76,11 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 		if m.Has("replica") {
 			if r, ok := d.Int(m.Get("replica"), "fault replica", 0); ok {
 				f.Replica = &r
+			}
+		}
+		if m.Has("cache_node") {
+			if n, ok := d.Int(m.Get("cache_node"), "fault cache_node", 0); ok {
+				f.CacheNode = &n
 			}
 		}
 		if m.Has("slow") {
@@ -99,6 +107,13 @@ func (t *Topology) validateFaults(e field.Errors) {
 			fe.Add("node", "fault on %q, which is not a node%s", f.Node, yamlfile.DidYouMean(f.Node, t.names()))
 		case node != nil && !node.Kind().Workers:
 			fe.Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
+		}
+		if f.CacheNode != nil && node != nil {
+			if c, ok := node.Spec.(*Cache); !ok {
+				fe.AddAtKey("", "cache_node faults strike caches; %s is a %s", f.Node, node.Kind().Noun)
+			} else if *f.CacheNode >= c.Nodes {
+				fe.Add("cache_node", "cache %s has %d nodes (numbered from 0)", f.Node, c.Nodes)
+			}
 		}
 		if (f.Primary || f.Replica != nil) && node != nil {
 			db, ok := node.Spec.(*Database)

@@ -685,6 +685,12 @@ func (s *service) resume(j *job, child *job) {
 	if e := child.step.edge; e != nil {
 		e.ended(int(child.retries), child.err)
 	}
+	if child.err == CauseFailed && child.step.kind == stepGet {
+		// A cache that fails is taken as a miss: cache-aside reads the
+		// origin (the failed node's keys are lost anyway).
+		s.run(j)
+		return
+	}
 	if child.err != NoCause {
 		s.callFailed(j, child.step, child.err)
 		return

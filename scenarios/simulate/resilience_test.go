@@ -436,3 +436,47 @@ func TestSessions(t *testing.T) {
 		t.Errorf("the store serves %g/s for the app's %g/s: it should be read on every request", node(stored, "store").Throughput, node(stored, "app").Throughput)
 	}
 }
+
+// TestCacheNodeDown checks a cache node's failure: its keys are lost and
+// while it is down its gets are misses (cache-aside falls back to the
+// database), so the database's reads surge by that node's share of the
+// gets, and stay above their level before until the node has refilled.
+func TestCacheNodeDown(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: cache-node
+workload: {rate: 2000, keys: {dist: zipf, s: 1, count: 100k}}
+entry: app
+nodes:
+  app: {kind: service, workers: 1000, service_time: {dist: exponential, mean: 1ms}, calls: [{to: cache, op: get, on_miss: [db]}]}
+  cache: {kind: cache, nodes: 4, capacity: 20k}
+  db: {kind: database, workers: 64, service_time: {dist: exponential, mean: 2ms}}
+faults: [{at: 5m, for: 1m, node: cache, cache_node: 0}]
+run: {warmup: 60s, duration: 9m, sample: 30s}
+`)
+	dbRate := func(from float64) float64 {
+		for _, smp := range rep.Series.Samples {
+			if smp.Start == from {
+				for _, n := range smp.Nodes {
+					if n.Name == "db" {
+						return n.Throughput
+					}
+				}
+			}
+		}
+		t.Fatalf("no window at %gs", from)
+		return 0
+	}
+	before, during, after := dbRate(270), dbRate(300), dbRate(360)
+	t.Logf("database reads: %.0f/s before, %.0f/s during, %.0f/s just after", before, during, after)
+	// Each of 4 nodes holds a ring share of the keys; even the smallest
+	// is more than a tenth of the gets.
+	if during < before+0.1*2000 {
+		t.Errorf("database reads %.0f/s during the fault, %.0f/s before: want the down node's gets on top", during, before)
+	}
+	if after <= before {
+		t.Errorf("database reads %.0f/s after the fault, %.0f/s before: the emptied node should still miss more", after, before)
+	}
+	if c := cacheOf(rep, "cache"); c.Failures != 1 {
+		t.Errorf("%d cache node failures, want 1", c.Failures)
+	}
+}

@@ -161,6 +161,8 @@ func describeFault(f topology.Fault) string {
 		what = "primary down"
 	case f.Replica != nil:
 		what = fmt.Sprintf("replica %d down", *f.Replica)
+	case f.CacheNode != nil:
+		what = fmt.Sprintf("cache node %d down", *f.CacheNode)
 	case f.Instances > 0:
 		what = fmt.Sprintf("%d instances down", f.Instances)
 	case f.Errors > 0:

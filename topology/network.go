@@ -112,6 +112,15 @@ type job struct {
 	// waiting (the call's timeout), so its reply is dropped.
 	retries   int32
 	abandoned bool
+	// sent is when a call's attempt was sent; sibling is the other
+	// attempt of a hedged call while both are out. A caller's first and
+	// attempts are its hedged call's first attempt and the attempts out,
+	// and hedgeTimer the pending hedge.
+	sent       sim.Time
+	sibling    *job
+	first      *job
+	attempts   int8
+	hedgeTimer sim.Timer
 	// msg and receipt are the message a consumer's visit processes, and
 	// the delivery it came with.
 	msg     *message
@@ -186,6 +195,7 @@ const (
 	opExpire             // data: the *queue whose oldest message reaches its retention
 	opCallTimeout        // data: the *job of a call attempt whose timeout expires
 	opRetry              // data: a caller's *job whose call is tried again
+	opHedge              // data: a caller's *job whose call gets a second attempt
 )
 
 // NewNetwork builds the components of t on kernel k. Each node draws from its
@@ -277,6 +287,9 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	case opRetry:
 		j := data.(*job)
 		j.owner.(*service).run(j)
+	case opHedge:
+		j := data.(*job)
+		j.owner.(*service).hedge(j)
 	case opTimeout:
 		r := data.(*Request)
 		if !r.ended {
@@ -319,10 +332,21 @@ func (n *Network) cancelTimer(t sim.Timer) {
 func (n *Network) callTimedOut(child *job) {
 	child.timer = sim.Timer{}
 	parent, st := child.parent, child.step
+	n.abandon(child)
+	st.edge.ended(int(child.retries), CauseCallTimeout)
+	s := parent.owner.(*service)
+	if s.settled(parent, child, true) {
+		s.callFailed(parent, st, CauseCallTimeout)
+	}
+}
+
+// abandon detaches a call's attempt from its caller: it runs to its end,
+// holding its request's record, and its reply is dropped.
+func (n *Network) abandon(child *job) {
+	n.cancelTimer(child.timer)
+	child.timer = sim.Timer{}
 	child.parent, child.abandoned = nil, true
 	child.req.refs++
-	st.edge.ended(int(child.retries), CauseCallTimeout)
-	parent.owner.(*service).callFailed(parent, st, CauseCallTimeout)
 }
 
 // checkStall stops the run when requests are in flight and no event that
@@ -397,6 +421,10 @@ func (n *Network) reply(j *job) {
 	}
 	parent, r := j.parent, j.req
 	if j.abandoned {
+		if st := j.step; st != nil && st.edge != nil && j.err == NoCause {
+			// Its latency counts too: hedging needs that of all attempts.
+			st.edge.latency.Add(float64(n.k.Now() - j.sent))
+		}
 		n.freeJob(j)
 		n.release(r) // the abandoned attempt held the record
 		return
@@ -450,6 +478,7 @@ func (n *Network) newJob(r *Request, parent *job) *job {
 func (n *Network) freeJob(j *job) {
 	n.liveJobs--
 	n.cancelTimer(j.timer)
+	n.cancelTimer(j.hedgeTimer)
 	*j = job{}
 	n.freeJobs.put(j)
 }

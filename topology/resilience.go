@@ -123,6 +123,9 @@ func validateResilience(e field.Errors, call *Call) {
 	if call.CircuitBreaker != nil {
 		call.CircuitBreaker.validate(e.In("circuit_breaker"))
 	}
+	if call.Hedge != nil {
+		call.Hedge.validate(e.In("hedge"))
+	}
 	if r == nil {
 		return
 	}
@@ -163,18 +166,21 @@ type edge struct {
 	// In flight now: attempts, and those of them that are retries.
 	active, activeRetries int
 	tokens                float64
+	hedge                 *Hedge
+	latency               sim.Histogram // successful attempts' latencies, abandoned ones too, for a hedge after a percentile
 	// Figures over the measurement window.
 	calls, attempts, retries, refused int64
+	hedges                            int64
 	refusedOpen                       int64         // calls an open breaker refused
 	failed                            [causes]int64 // calls that failed, by cause
 }
 
 // newEdge makes the runtime of call's resilience, or nil when it has none.
 func newEdge(call *Call, k *sim.Kernel, rng *rand.Rand) *edge {
-	if call.Timeout == 0 && call.Retries == nil && call.CircuitBreaker == nil {
+	if call.Timeout == 0 && call.Retries == nil && call.CircuitBreaker == nil && call.Hedge == nil {
 		return nil
 	}
-	e := &edge{k: k, to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng}
+	e := &edge{k: k, to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng, hedge: call.Hedge}
 	if call.CircuitBreaker != nil {
 		e.breaker = newBreaker(call.CircuitBreaker)
 	}
@@ -233,6 +239,15 @@ func (e *edge) ended(retry int, cause Cause) {
 	}
 }
 
+// dropped records that an attempt of the retry-th try was abandoned for
+// its hedged sibling's reply.
+func (e *edge) dropped(retry int) {
+	e.active--
+	if retry > 0 {
+		e.activeRetries--
+	}
+}
+
 func (e *edge) retryBucket() *TokenBucket {
 	if e.retry == nil {
 		return nil
@@ -267,7 +282,7 @@ func (e *edge) retryAfter(retries int, cause Cause) (delay float64, ok bool) {
 }
 
 func (e *edge) resetStats() {
-	e.calls, e.attempts, e.retries, e.refused, e.refusedOpen = 0, 0, 0, 0, 0
+	e.calls, e.attempts, e.retries, e.refused, e.refusedOpen, e.hedges = 0, 0, 0, 0, 0, 0
 	if e.breaker != nil {
 		e.breaker.opened = 0
 	}
@@ -286,6 +301,8 @@ type CallStats struct {
 	Retries       int64    `json:"retries"`
 	Amplification *float64 `json:"amplification"`
 	Refused       int64    `json:"refused"`
+	// Hedges are second attempts sent because the first was slow.
+	Hedges int64 `json:"hedges,omitempty"`
 	// Failed are calls that failed after their retries, by cause.
 	FailedRejected int64 `json:"failed_rejected"`
 	FailedError    int64 `json:"failed_error"`
@@ -299,7 +316,7 @@ type CallStats struct {
 
 func (e *edge) stats() CallStats {
 	s := CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
-		Amplification: ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused,
+		Amplification: ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused, Hedges: e.hedges,
 		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout]}
 	if b := e.breaker; b != nil {
 		s.CircuitOpen, s.BreakerOpened = e.refusedOpen, b.opened
@@ -339,6 +356,9 @@ func writeCalls(w io.Writer, node string, calls []CallStats) {
 		}
 		fmt.Fprintf(w, "%-11s calls to %s: %d, %d attempts (×%s), %d retries refused; failed: %d rejected, %d errors, %d timed out\n",
 			label, c.To, c.Calls, c.Attempts, units.OrUnknown(c.Amplification, formatRatio), c.Refused, c.FailedRejected, c.FailedError, c.FailedTimeout)
+		if c.Hedges > 0 {
+			fmt.Fprintf(w, "%-11s %d hedged (a second attempt after a slow first)\n", "", c.Hedges)
+		}
 		if c.BreakerState != "" {
 			fmt.Fprintf(w, "%-11s circuit breaker opened %d times, refused %d calls; %s at the end\n", "", c.BreakerOpened, c.CircuitOpen, c.BreakerState)
 		}

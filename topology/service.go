@@ -88,6 +88,8 @@ type Call struct {
 	Retries *Retries
 	// CircuitBreaker, when not nil, stops calling a node that fails.
 	CircuitBreaker *CircuitBreaker
+	// Hedge, when not nil, sends a second attempt of a slow call.
+	Hedge *Hedge
 }
 
 // Cache operations and write policies.
@@ -195,7 +197,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker", "hedge")
 		if !ok {
 			continue
 		}
@@ -227,6 +229,9 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		}
 		if m.Has("retries") {
 			c.Retries = decodeRetries(d, m.Get("retries"))
+		}
+		if m.Has("hedge") {
+			c.Hedge = decodeHedge(d, m.Get("hedge"))
 		}
 		if m.Has("circuit_breaker") {
 			c.CircuitBreaker = decodeBreaker(d, m.Get("circuit_breaker"))
@@ -651,39 +656,93 @@ func (s *service) run(j *job) {
 			j.filling = nil
 			continue
 		}
-		child := s.net.newJob(j.req, j)
-		child.op, child.step, child.retries = st.op, st, j.retries
-		if child.op == opAuto {
-			child.op = j.op // a read or write passed down, or by class
+		if e := st.edge; e != nil && e.breaker != nil && !e.breaker.allow(s.net.k.Now()) {
+			e.refusedOpen++
+			s.callFailed(j, st, CauseCircuitOpen)
+			return
 		}
-		if e := st.edge; e != nil {
-			if e.breaker != nil && !e.breaker.allow(s.net.k.Now()) {
-				s.net.freeJob(child)
-				e.refusedOpen++
-				s.callFailed(j, st, CauseCircuitOpen)
-				return
-			}
-			e.sent(int(j.retries))
-			if e.timeout > 0 {
-				child.timer = s.net.timer(e.timeout, opCallTimeout, child)
+		first := s.attempt(j, st)
+		if e := st.edge; e != nil && e.hedge != nil {
+			if delay, ok := e.hedgeDelay(); ok {
+				j.first, j.attempts = first, 1
+				j.hedgeTimer = s.net.timer(delay, opHedge, j)
 			}
 		}
-		if st.pool >= 0 {
-			child.pool = j.inst.pools[st.pool]
-			if !child.pool.acquire(child) {
-				return // sent when a connection is free
-			}
-		}
-		s.net.send(child)
 		return
 	}
 	s.finish(j)
+}
+
+// attempt sends an attempt of j's call st (its first, a retry or a hedge)
+// and returns it.
+func (s *service) attempt(j *job, st *step) *job {
+	child := s.net.newJob(j.req, j)
+	child.op, child.step, child.retries, child.sent = st.op, st, j.retries, s.net.k.Now()
+	if child.op == opAuto {
+		child.op = j.op // a read or write passed down, or by class
+	}
+	if e := st.edge; e != nil {
+		e.sent(int(j.retries))
+		if e.timeout > 0 {
+			child.timer = s.net.timer(e.timeout, opCallTimeout, child)
+		}
+	}
+	if st.pool >= 0 {
+		child.pool = j.inst.pools[st.pool]
+		if !child.pool.acquire(child) {
+			return child // sent when a connection is free
+		}
+	}
+	s.net.send(child)
+	return child
+}
+
+// hedge sends a second attempt of j's call, whose first has not answered
+// within the hedge delay; the first reply that succeeds wins.
+func (s *service) hedge(j *job) {
+	j.hedgeTimer = sim.Timer{}
+	if j.attempts != 1 {
+		return
+	}
+	first := j.first
+	first.step.edge.hedges++
+	second := s.attempt(j, first.step)
+	first.sibling, second.sibling = second, first
+	j.attempts = 2
+}
+
+// settled ends the hedging of j's call when child, one of its attempts,
+// has answered (failed or not): it reports false when child failed and
+// its sibling is still out (the call waits for that one); when child
+// succeeded, its sibling is abandoned.
+func (s *service) settled(j *job, child *job, failed bool) bool {
+	s.net.cancelTimer(j.hedgeTimer)
+	j.hedgeTimer = sim.Timer{}
+	other := child.sibling
+	j.first, j.attempts = nil, 0
+	if other == nil {
+		return true
+	}
+	other.sibling, child.sibling = nil, nil
+	if failed {
+		j.first, j.attempts = other, 1 // wait for the other
+		return false
+	}
+	s.net.abandon(other)
+	other.step.edge.dropped(int(other.retries))
+	return true
 }
 
 // resume continues j after a call returned; a rejected call fails j.
 func (s *service) resume(j *job, child *job) {
 	if e := child.step.edge; e != nil {
 		e.ended(int(child.retries), child.err)
+		if child.err == NoCause {
+			e.latency.Add(float64(s.net.k.Now() - child.sent))
+		}
+		if !s.settled(j, child, child.err != NoCause) {
+			return
+		}
 	}
 	if child.err == CauseFailed && child.step.kind == stepGet {
 		// A cache that fails is taken as a miss: cache-aside reads the

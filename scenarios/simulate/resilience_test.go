@@ -480,3 +480,42 @@ run: {warmup: 60s, duration: 9m, sample: 30s}
 		t.Errorf("%d cache node failures, want 1", c.Failures)
 	}
 }
+
+// TestHedging checks hedged requests ("The tail at scale"): a backend that
+// answers in 5–15 ms 95% of the time and in about a second otherwise has a
+// p99 near a second. A second attempt after 50 ms, sent for the 5% that
+// are slow, makes a call slow only when both attempts are (0.25%), so the
+// p99 falls to about 50 ms plus a fast answer. A hedge after the p90 of
+// past attempts (5 + 10 × 0.9/0.95 = 14.5 ms) hedges the slowest 10% and
+// does the same.
+func TestHedging(t *testing.T) {
+	t.Parallel()
+	scenario := func(hedge string) string {
+		return fmt.Sprintf(`name: hedge
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 400, service_time: {dist: constant, value: 1ms}, calls: [{to: backend%s}]}
+  backend: {kind: service, workers: 400, service_time: {dist: empirical, quantiles: {0: 5ms, 0.95: 15ms, 0.9501: 900ms, 1: 1.1s}}}
+run: {warmup: 60s, duration: 1200s}
+`, hedge)
+	}
+	plain := runText(t, scenario(""))
+	for _, c := range []struct {
+		after        string
+		delay, share float64
+	}{{"50ms", 0.05, 0.05}, {"p90", 0.005 + 0.010*0.9/0.95, 0.10}} {
+		rep := runText(t, scenario(", hedge: {after: "+c.after+"}"))
+		calls := callsOf(rep, "app")
+		share := float64(calls.Hedges) / float64(calls.Calls)
+		t.Logf("hedge after %s: p99 %gs (unhedged %gs); %.3g of calls hedged", c.after, rep.Latency.P99, plain.Latency.P99, share)
+		// Hedged calls take the delay, then a fast answer (at most 15 ms,
+		// and 1 ms at the app), within the histogram's 1%.
+		if bound := (c.delay + 0.015 + 0.001) * 1.01; plain.Latency.P99 < 0.9 || rep.Latency.P99 > bound {
+			t.Errorf("hedge after %s: p99 %gs, unhedged %gs: want at most %gs", c.after, rep.Latency.P99, plain.Latency.P99, bound)
+		}
+		if sd := math.Sqrt(c.share * (1 - c.share) / float64(calls.Calls)); math.Abs(share-c.share) > 5*sd+0.005 {
+			t.Errorf("hedge after %s: %.4g of calls hedged, want %g", c.after, share, c.share)
+		}
+	}
+}

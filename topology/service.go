@@ -389,8 +389,8 @@ func routeCalls(sv Solver, calls []Call, c int, route Router) {
 				lat = call.Latency.Mean()
 			}
 			route(call.To, w, lat)
-			if call.Retries != nil || call.Timeout > 0 {
-				sv.Note("calls to %s: their timeout and retries are left out (each call is one attempt that waits for its reply)", call.To)
+			if call.Retries != nil || call.Timeout > 0 || call.Hedge != nil || call.CircuitBreaker != nil {
+				sv.Note("calls to %s: their timeout, retries, hedging and circuit breaker are left out (each call is one attempt that waits for its reply)", call.To)
 			}
 			switch call.Op {
 			case OpGet:

@@ -65,6 +65,16 @@ func TestRetryThrottling(t *testing.T) {
 	if throttled.Retries > 5 || throttled.Refused == 0 {
 		t.Errorf("with a token bucket of 10: %d retries, %d refused; want at most 5 retries (its upper half)", throttled.Retries, throttled.Refused)
 	}
+	// At a failure rate f a success adds 0.1 token and a failure takes
+	// one, so once f > 0.1/1.1 the tokens drift down to the threshold and
+	// a retry needs the tokens successes bring: at most ratio × successes,
+	// an amplification below 1 + r = 1.1.
+	for _, f := range []string{"50%", "90%"} {
+		c := callsOf(runText(t, flaky(f, "{max: 3, token_bucket: {tokens: 10, ratio: 0.1}}")), "app")
+		if *c.Amplification > 1.1 {
+			t.Errorf("failure rate %s with a token bucket of ratio 0.1: %g attempts per call, more than 1.1", f, *c.Amplification)
+		}
+	}
 }
 
 // TestCallTimeoutAbandons checks a call's timeout: a database that takes

@@ -18,10 +18,12 @@ import (
 // MTTF, and lasts an exponential time of mean MTTR each time (its own
 // random stream, so adding a fault leaves the others' draws unchanged).
 type Fault struct {
-	At, For float64
-	MTTF    float64
-	MTTR    float64
-	Node    string
+	// At and For schedule the fault; Every, when positive, repeats it
+	// that long after each start.
+	At, For, Every float64
+	MTTF           float64
+	MTTR           float64
+	Node           string
 	// Instances, when positive, takes down that many instances (the
 	// first ones), else the whole node: a visit to a down instance fails
 	// at once, work queued on it fails when it goes down, and work in
@@ -55,7 +57,7 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 	}
 	var out []Fault
 	for _, item := range n.Content {
-		m, ok := d.Mapping(item, "fault", "at", "for", "mttf", "mttr", "node", "instances", "errors", "slow", "latency", "primary", "replica", "cache_node")
+		m, ok := d.Mapping(item, "fault", "at", "for", "every", "mttf", "mttr", "node", "instances", "errors", "slow", "latency", "primary", "replica", "cache_node")
 		if !ok {
 			continue
 		}
@@ -63,6 +65,7 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 		stringField(d, m, "node", &f.Node)
 		durationField(d, m, "at", "fault", &f.At)
 		durationField(d, m, "for", "fault", &f.For)
+		durationField(d, m, "every", "fault", &f.Every)
 		durationField(d, m, "mttf", "fault", &f.MTTF)
 		durationField(d, m, "mttr", "fault", &f.MTTR)
 		durationField(d, m, "latency", "fault", &f.Latency)
@@ -130,14 +133,16 @@ func (t *Topology) validateFaults(e field.Errors) {
 		}
 		random := f.MTTF > 0 || f.MTTR > 0
 		switch {
-		case random && (f.At != 0 || f.For != 0):
-			fe.AddAtKey("", "a fault is scheduled (at, for) or random (mttf, mttr), not both")
+		case random && (f.At != 0 || f.For != 0 || f.Every != 0):
+			fe.AddAtKey("", "a fault is scheduled (at, for, every) or random (mttf, mttr), not both")
+		case f.Every != 0 && !(f.Every > f.For):
+			fe.Add("every", "a repeated fault's every must be longer than its for")
 		case random && !(f.MTTF > 0 && f.MTTR > 0):
 			fe.AddAtKey("", "a random fault needs mttf and mttr above 0")
 		case !random && !(f.For > 0):
 			fe.AddAtKey("", "a fault needs for: how long it lasts (or mttf and mttr for random faults)")
 		}
-		for _, v := range []float64{f.At, f.For, f.MTTF, f.MTTR, f.Latency} {
+		for _, v := range []float64{f.At, f.For, f.Every, f.MTTF, f.MTTR, f.Latency} {
 			if !(v >= 0) || math.IsInf(v, 0) {
 				fe.AddAtKey("", "a fault's times must be durations of 0 or more")
 				break
@@ -216,6 +221,9 @@ func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTR, fl, opFaultOff, nil)
 	case on:
 		fl.net.k.After(f.For, fl, opFaultOff, nil)
+		if f.Every > 0 {
+			fl.net.k.After(f.Every, fl, opFaultOn, nil)
+		}
 	case f.MTTF > 0:
 		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTF, fl, opFaultOn, nil)
 	}

@@ -529,3 +529,24 @@ run: {warmup: 60s, duration: 1200s}
 		}
 	}
 }
+
+// TestRepeatedFault checks a fault repeated with every: 10 s of errors
+// every 2 minutes from 1m, three times in 7 minutes, each a trigger.
+func TestRepeatedFault(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: every
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+faults: [{at: 1m, for: 10s, every: 2m, node: app, errors: 100%}]
+run: {warmup: 0s, duration: 7m}
+`)
+	want := 3 * 10 * 100.0
+	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
+		t.Errorf("%g requests failed, want those of three 10 s faults, %g", got, want)
+	}
+	if len(rep.Triggers) != 3 || rep.Triggers[2].At != 300 {
+		t.Errorf("triggers %+v: want three, at 60 s, 180 s and 300 s", rep.Triggers)
+	}
+}

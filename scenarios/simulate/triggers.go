@@ -16,6 +16,10 @@ import (
 // before the run calls the system metastable.
 const RecoveryTime = 300.0
 
+// MaxTriggers bounds the triggers a report lists (a fault repeated every
+// minute of a long run would list thousands).
+const MaxTriggers = 100
+
 // RecoveredShare is how close to its level before a trigger goodput has
 // to come back: within 10%.
 const RecoveredShare = 0.9
@@ -52,9 +56,16 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		return nil
 	}
 	var out []Trigger
+	end := rep.Warmup + rep.Window
 	for _, f := range s.Topology.Faults {
-		if f.MTTF == 0 {
-			out = append(out, Trigger{What: describeFault(f), At: f.At, Until: f.At + f.For})
+		if f.MTTF > 0 {
+			continue // random: no time to compare with
+		}
+		for at := f.At; at < end && len(out) < MaxTriggers; at += f.Every {
+			out = append(out, Trigger{What: describeFault(f), At: at, Until: at + f.For})
+			if f.Every <= 0 {
+				break
+			}
 		}
 	}
 	for _, c := range s.Workload.Changes {
@@ -63,7 +74,6 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Trigger) int { return cmpFloat(a.At, b.At) })
-	end := rep.Warmup + rep.Window
 	for i := range out {
 		tr := &out[i]
 		tr.Before = meanGoodput(rep.Series, math.Max(rep.Warmup, tr.At-RecoveryTime), tr.At)

@@ -47,8 +47,8 @@ type TokenBucket struct {
 }
 
 // Retry policy names and Envoy's defaults: one retry, a 25 ms base
-// interval and a maximum of ten times the base; a budget of 20% with at
-// least 3 retries in flight.
+// interval and a maximum of ten times the base; a budget (20% in Envoy's
+// example) allows at least 3 retries in flight.
 const (
 	RetryOnTimeout       = "timeout"
 	RetryOnError         = "error"
@@ -58,7 +58,6 @@ const (
 	DefaultRetries       = 1
 	DefaultRetryBase     = 0.025
 	MinRetryConcurrency  = 3
-	DefaultRetryBudget   = 0.2
 	MaxRetriesPerCall    = 100
 	defaultMaxBackoffMul = 10
 )
@@ -113,8 +112,8 @@ func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
 	return r
 }
 
-// validate records what is wrong with a call's timeout and retries, under
-// the call's path.
+// validateResilience records what is wrong with a call's timeout,
+// retries, circuit breaker and hedge, under the call's path.
 func validateResilience(e field.Errors, call *Call) {
 	if !(call.Timeout >= 0) || math.IsInf(call.Timeout, 0) {
 		e.Add("timeout", "a call's timeout must be a duration above 0")

@@ -472,6 +472,9 @@ func (m *Model) closed() (*Estimate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("estimate: %s: %w", m.s.Name, err)
 	}
+	if math.IsInf(res.Throughput, 0) || math.IsNaN(res.Throughput) {
+		return nil, fmt.Errorf("estimate: %s: requests take no time and users do not think, so the throughput of a closed workload has no bound", m.s.Name)
+	}
 	lat := res.Response + delay
 	m.est.Latency, m.est.Throughput, m.est.OfferedRate = &lat, res.Throughput, res.Throughput
 	m.est.Nodes = make([]NodeEstimate, len(m.nodes))

@@ -43,10 +43,6 @@ type Fault struct {
 	CacheNode *int
 }
 
-// down says the fault takes instances down (the default when it says
-// nothing else).
-func (f *Fault) down() bool { return f.Errors == 0 && f.Slow == 0 && f.Latency == 0 }
-
 // DecodeFaults reads a fault schedule: a list of {at, for, node,
 // instances | errors | slow: {factor} | latency} or, for random faults,
 // {mttf, mttr, node, ...}.
@@ -174,12 +170,11 @@ type faultHandler interface {
 
 // faulter is a fault's runtime: it applies and lifts it.
 type faulter struct {
-	net    *Network
-	f      *Fault
-	comp   component
-	sts    []*station
-	rng    *rand.Rand // the random fault's times
-	active bool
+	net  *Network
+	f    *Fault
+	comp component
+	sts  []*station
+	rng  *rand.Rand // the random fault's times
 }
 
 // Opcodes of a fault's events.

@@ -550,3 +550,22 @@ run: {warmup: 0s, duration: 7m}
 		t.Errorf("triggers %+v: want three, at 60 s, 180 s and 300 s", rep.Triggers)
 	}
 }
+
+// TestScaleRepinsSessions checks that a scale event re-pins users: ip_hash
+// keeps every session while 4 instances stay, and when a schedule adds 2
+// more the users whose ring arcs the new instances take (about a third)
+// land on them and are logged out once.
+func TestScaleRepinsSessions(t *testing.T) {
+	t.Parallel()
+	text := sessions("ip_hash", "local", "")
+	text = strings.Replace(text, "sessions: local}", `sessions: local,
+    autoscale: {min: 4, max: 4, target: 60%, boot_time: 10s, schedule: [{at: 5m, min: 6, max: 6}]}}`, 1)
+	rep := runText(t, text)
+	s := sessionsOf(rep, "app")
+	t.Logf("%d sessions lost when 4 instances became 6", s.Lost)
+	// 2000 users, 2/6 of them re-pinned, each logged out once, within the
+	// ring's spread (64 points per instance: about 1/8 of a share each way).
+	if want := 2000 * 2.0 / 6; math.Abs(float64(s.Lost)-want) > want/2 {
+		t.Errorf("%d sessions lost when 4 instances became 6, want about %g", s.Lost, want)
+	}
+}

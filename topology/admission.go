@@ -97,7 +97,8 @@ type admission struct {
 	shed  Shedding
 }
 
-// admit decides whether j may join inst now, or why not.
+// admit decides whether a request may join inst now, or gives the cause
+// that turns it away.
 func (a *admission) admit(st *station, inst *instance, now sim.Time) Cause {
 	if a.limit != nil && !a.limit.take(now) {
 		return CauseRateLimited

@@ -220,12 +220,10 @@ func (e *edge) sent(retry int) {
 	}
 }
 
-// ended records the end of an attempt, the retry-th of its call.
+// ended records the end of an attempt, the retry-th of its call, with
+// its cause (NoCause when it succeeded).
 func (e *edge) ended(retry int, cause Cause) {
-	e.active--
-	if retry > 0 {
-		e.activeRetries--
-	}
+	e.dropped(retry)
 	if e.breaker != nil {
 		e.breaker.record(e.k.Now(), cause != NoCause)
 	}
@@ -238,8 +236,8 @@ func (e *edge) ended(retry int, cause Cause) {
 	}
 }
 
-// dropped records that an attempt of the retry-th try was abandoned for
-// its hedged sibling's reply.
+// dropped records that an attempt, the retry-th of its call, is no longer
+// in flight: abandoned for its hedged sibling's reply, or ended.
 func (e *edge) dropped(retry int) {
 	e.active--
 	if retry > 0 {
@@ -325,7 +323,7 @@ func (e *edge) stats() CallStats {
 }
 
 // ServiceStats are a service's own figures: its calls that have a
-// timeout or retries.
+// timeout, retries, a circuit breaker or a hedge, and its local sessions.
 type ServiceStats struct {
 	Calls []CallStats `json:"calls"`
 	// Sessions are its local sessions; absent without.

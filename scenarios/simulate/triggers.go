@@ -74,6 +74,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Trigger) int { return cmpFloat(a.At, b.At) })
+	loop := "" // what sustains a metastable state: the run's, found once
 	for i := range out {
 		tr := &out[i]
 		tr.Before = meanGoodput(rep.Series, math.Max(rep.Warmup, tr.At-RecoveryTime), tr.At)
@@ -94,7 +95,10 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 		if tr.RecoveredAfter == nil && end >= tr.Until+RecoveryTime {
 			tr.Metastable = true
-			tr.Loop = sustainingLoop(rep)
+			if loop == "" {
+				loop = sustainingLoop(rep)
+			}
+			tr.Loop = loop
 		}
 	}
 	return out

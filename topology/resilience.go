@@ -152,7 +152,8 @@ func validateResilience(e field.Errors, call *Call) {
 	}
 }
 
-// edge is the runtime of a call's timeout and retries, and its figures:
+// edge is the runtime of a call's timeout, retries, circuit breaker and
+// hedge, and its figures:
 // shared by the instances of the service that makes the call.
 type edge struct {
 	k       *sim.Kernel

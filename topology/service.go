@@ -505,7 +505,7 @@ type step struct {
 	skip    int        // stepGet: the step after the fill, where a hit goes on
 	pool    int        // index into the instance's pools, or -1
 	index   int        // its place in the program
-	edge    *edge      // the call's timeout and retries; nil for none
+	edge    *edge      // the call's timeout, retries, breaker and hedge; nil for none
 	// writeBack are where a write_back set's flush writes.
 	writeBack []component
 }
@@ -782,7 +782,8 @@ func (s *service) callFailed(j *job, st *step, cause Cause) {
 	s.finish(j)
 }
 
-// callStats are the figures of the calls that have a timeout or retries.
+// callStats are the figures of the calls that have a timeout, retries, a
+// circuit breaker or a hedge.
 func (s *service) callStats() []CallStats {
 	var out []CallStats
 	for i := range s.prog {

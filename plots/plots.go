@@ -34,7 +34,10 @@ type Figure struct {
 	YLabel string `json:"y_label"`
 	LogX   bool   `json:"log_x"`
 	LogY   bool   `json:"log_y"`
-	Lines  []Line `json:"lines"`
+	// LegendBottom puts the legend in the lower left corner instead of the
+	// upper left, for figures whose lines start high.
+	LegendBottom bool   `json:"legend_bottom,omitempty"`
+	Lines        []Line `json:"lines"`
 	// HLines and VLines are markers such as the SLO and breaking point.
 	HLines []Marker `json:"h_lines,omitempty"`
 	VLines []Marker `json:"v_lines,omitempty"`
@@ -157,6 +160,40 @@ func CompareFigures(c *analysis.SweepComparison) []Figure {
 	return []Figure{f}
 }
 
+// CompareRunFigures sets the time series of two runs side by side (those
+// of a comparison's first seed): goodput, or throughput without a latency
+// objective, against minutes since the start, with A's triggers (spikes,
+// faults) marked. Runs without a series have no figures.
+func CompareRunFigures(c *analysis.Comparison) []Figure {
+	a, b := c.ReportA, c.ReportB
+	if a == nil || b == nil || a.Series == nil || b.Series == nil {
+		return nil
+	}
+	rate := Figure{Name: "compare-goodput", Title: "goodput over time: A against B", XLabel: "minutes", YLabel: "replies/s within the SLO", LegendBottom: true}
+	if a.Series.GoodputWithin == 0 {
+		rate.Title, rate.YLabel = "throughput over time: A against B", "replies/s"
+	}
+	for _, r := range []struct {
+		name string
+		rep  *simulate.Report
+	}{{"A: " + c.NameA, a}, {"B: " + c.NameB, b}} {
+		rl := Line{Label: r.name}
+		for _, smp := range r.rep.Series.Samples {
+			x := (smp.Start + float64(smp.Duration/2)) / 60
+			v := smp.Throughput
+			if smp.Goodput != nil {
+				v = *smp.Goodput
+			}
+			rl.Points = append(rl.Points, [2]float64{x, v})
+		}
+		rate.Lines = append(rate.Lines, rl)
+	}
+	for _, tr := range a.Triggers[:min(len(a.Triggers), maxMarkedEvents)] {
+		rate.VLines = append(rate.VLines, Marker{Label: tr.What, Value: tr.At / 60})
+	}
+	return []Figure{rate}
+}
+
 // CheckDir makes dir if needed and checks that files can be written in it,
 // so that a long sweep does not find out at its end.
 func CheckDir(dir string) error {
@@ -218,7 +255,7 @@ func (f Figure) render() (*plot.Plot, error) {
 	p.Title.Text = f.Title
 	p.X.Label.Text = f.XLabel
 	p.Y.Label.Text = f.YLabel
-	p.Legend.Top = true
+	p.Legend.Top = !f.LegendBottom
 	p.Legend.Left = true
 	if f.LogX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, countTicks{}
@@ -337,7 +374,7 @@ func RunFigures(rep *simulate.Report) []Figure {
 	}
 	minute := func(t float64) float64 { return t / 60 }
 	p50, p99 := Line{Label: "p50"}, Line{Label: "p99"}
-	offered, through := Line{Label: "offered"}, Line{Label: "throughput"}
+	offered, through, good := Line{Label: "offered"}, Line{Label: "throughput"}, Line{Label: "goodput"}
 	var nodes []string
 	inst, util := map[string]*Line{}, map[string]*Line{}
 	for _, smp := range sr.Samples {
@@ -348,6 +385,9 @@ func RunFigures(rep *simulate.Report) []Figure {
 		}
 		offered.Points = append(offered.Points, [2]float64{x, smp.OfferedRate})
 		through.Points = append(through.Points, [2]float64{x, smp.Throughput})
+		if smp.Goodput != nil {
+			good.Points = append(good.Points, [2]float64{x, *smp.Goodput})
+		}
 		for _, n := range smp.Nodes {
 			if inst[n.Name] == nil {
 				nodes = append(nodes, n.Name)
@@ -385,13 +425,15 @@ func RunFigures(rep *simulate.Report) []Figure {
 	}
 	lat := Figure{Name: "run-latency", Title: rep.Scenario + ": latency over time", XLabel: "minutes", YLabel: "latency (ms)",
 		LogY: true, Lines: []Line{p50, p99}, VLines: marks}
+	rates := []Line{offered, through}
 	if sr.GoodputWithin > 0 {
 		lat.HLines = append(lat.HLines, Marker{Label: "SLO", Value: sr.GoodputWithin * 1000})
+		rates = append(rates, good)
 	}
 	return []Figure{
 		lat,
 		{Name: "run-throughput", Title: rep.Scenario + ": throughput against offered load", XLabel: "minutes", YLabel: "requests/s",
-			Lines: []Line{offered, through}, VLines: marks},
+			Lines: rates, VLines: marks},
 		{Name: "run-instances", Title: rep.Scenario + ": instances (booting included)", XLabel: "minutes", YLabel: "instances",
 			Lines: lines(inst), VLines: marks},
 		{Name: "run-utilization", Title: rep.Scenario + ": utilization", XLabel: "minutes", YLabel: "utilization (%)",

@@ -161,3 +161,32 @@ func TestRunFiguresGolden(t *testing.T) {
 		t.Error("figures for a run without a series")
 	}
 }
+
+// TestCompareRunFigures checks the goodput of two runs over time: the
+// retry storm's stays at 0 after the spike, the throttled one's comes back,
+// and the spike is marked.
+func TestCompareRunFigures(t *testing.T) {
+	a, err := scenarios.Builtin("retry-storm", "run.duration=8m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := scenarios.Builtin("retry-storm-budget", "run.duration=8m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := analysis.Compare(a, b, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs := CompareRunFigures(cmp)
+	if len(figs) != 1 || len(figs[0].Lines) != 2 || len(figs[0].VLines) != 1 || figs[0].VLines[0].Value != 5 {
+		t.Fatalf("figures %+v: want goodput of A and B with the spike at 5 minutes", figs)
+	}
+	last := func(l Line) float64 { return l.Points[len(l.Points)-1][1] }
+	if a, b := last(figs[0].Lines[0]), last(figs[0].Lines[1]); a != 0 || b < 500 {
+		t.Errorf("goodput at the end: A %g (want 0, the storm holds), B %g (want back near 560/s)", a, b)
+	}
+	if CompareRunFigures(&analysis.Comparison{}) != nil {
+		t.Error("figures for a comparison without series")
+	}
+}

@@ -112,6 +112,17 @@ func (r RunSpec) SampleEvery(shaped bool) float64 {
 	return 0
 }
 
+// ChangesOverTime says the scenario has no steady state: its workload has
+// a shape or its topology a fault schedule. Its runs last their duration
+// (a precision does not end them) and are sampled over time.
+func (s *Scenario) ChangesOverTime() bool {
+	return s.Workload.Shape() != nil || len(s.Topology.Faults) > 0
+}
+
+// SampleEvery is the sample window of the scenario's runs, in seconds, or 0
+// for runs with no time series.
+func (s *Scenario) SampleEvery() float64 { return s.Run.SampleEvery(s.ChangesOverTime()) }
+
 // Steady-state run settings (RunSpec.Precision).
 const (
 	// WarmupRequests is how many arrivals at most a steady-state run

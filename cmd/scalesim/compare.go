@@ -64,7 +64,7 @@ What-if without a second file:
 	addBudgetFlags(f, &opts.Sets)
 	f.StringArrayVar(&opts.SetsA, "set-a", nil, "override a field of A only (repeatable)")
 	f.StringArrayVar(&opts.SetsB, "set-b", nil, "override a field of B only (repeatable)")
-	f.StringVar(&opts.PlotDir, "plot", "", "with a range: write the overlaid p99 curves (PNG and SVG) into this directory")
+	f.StringVar(&opts.PlotDir, "plot", "", "write the figures (PNG and SVG) into this directory: with a range, the p99 curves of A and B; at one load, their goodput over time")
 	f.IntVar(&opts.Parallel, "parallel", 0, "runs at once (default: one per CPU); does not change the output")
 	return cmd
 }
@@ -118,11 +118,24 @@ func runCompare(opts *compareOptions) error {
 			}
 		}
 	}
+	if opts.PlotDir != "" {
+		for _, s := range []*scenarios.Scenario{a, b} {
+			if s.SampleEvery() == 0 {
+				return usageError{fmt.Errorf("--plot: %s has no time series to plot, since nothing in it changes over time (no workload shape, no faults): set run.sample (e.g. --set run.sample=10s)", s.Name)}
+			}
+		}
+		if err := checkPlotDir(opts.PlotDir); err != nil {
+			return err
+		}
+	}
 	cmp, err := analysis.Compare(a, b, opts.Seeds, opts.Parallel)
 	if err != nil {
 		return err
 	}
-	return output.Write(opts.Out, opts.Format, cmp)
+	if err := output.Write(opts.Out, opts.Format, cmp); err != nil {
+		return err
+	}
+	return writePlots(opts.PlotDir, opts.Err, plots.CompareRunFigures(cmp))
 }
 
 func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {

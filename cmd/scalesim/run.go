@@ -113,10 +113,10 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if s.Run.SampleEvery(s.Workload.Shape() != nil) == 0 {
+	if s.SampleEvery() == 0 {
 		for _, f := range []struct{ flag, value string }{{"--timeseries", opts.TimeSeries}, {"--plot", opts.PlotDir}} {
 			if f.value != "" {
-				return usageError{fmt.Errorf("%s: %s has no time series, since its workload does not change over time: set run.sample (e.g. --set run.sample=10s)", f.flag, s.Name)}
+				return usageError{fmt.Errorf("%s: %s has no time series, since nothing in it changes over time (no workload shape, no faults): set run.sample (e.g. --set run.sample=10s)", f.flag, s.Name)}
 			}
 		}
 	}

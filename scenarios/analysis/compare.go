@@ -63,6 +63,7 @@ func latency(stat string) func(*simulate.Report) *float64 {
 var compared = []metric{
 	{"offered rate", "/s", func(r *simulate.Report) *float64 { return &r.OfferedRate }},
 	{"throughput", "/s", func(r *simulate.Report) *float64 { return &r.Throughput }},
+	{"goodput", "/s", func(r *simulate.Report) *float64 { return &r.Goodput }},
 	{"error rate", "share", func(r *simulate.Report) *float64 { return r.ErrorRate }},
 	{"latency mean", "s", latency("mean")},
 	{"latency p50", "s", latency("p50")},

@@ -38,7 +38,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "            %d failed by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit\n",
 			q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen)
 	}
-	fmt.Fprintf(&b, "rates       offered %s, throughput %s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), units.OrUnknown(r.ErrorRate, units.Percent))
+	goodput := ""
+	if r.GoodputWithin > 0 {
+		goodput = fmt.Sprintf(", goodput %s (within %s)", units.Rate(r.Goodput), units.FormatDuration(r.GoodputWithin))
+	}
+	fmt.Fprintf(&b, "rates       offered %s, throughput %s%s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), goodput, units.OrUnknown(r.ErrorRate, units.Percent))
 	if l := r.Latency; l != nil {
 		ci := ""
 		if l.MeanCI95 != nil {

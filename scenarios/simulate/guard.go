@@ -75,7 +75,7 @@ func (g *guard) startWindow(sent int64, inFlight int) {
 
 func newGuard(s *scenarios.Scenario) (*guard, error) {
 	g := &guard{budget: s.Run.MemoryBudget(), maxEvents: s.Run.EventBudget(),
-		judgeGrowth: s.Workload.Model != workloads.Closed && s.Workload.Shape() == nil && !s.Topology.Autoscaled() && len(s.Topology.Faults) == 0}
+		judgeGrowth: s.Workload.Model != workloads.Closed && !s.ChangesOverTime() && !s.Topology.Autoscaled()}
 	parts := map[string]float64{"the workload's users": s.Workload.Footprint()}
 	for _, n := range s.Topology.Nodes {
 		parts[n.Kind().Name+" "+n.Name] = n.Spec.Footprint(s.Workload.KeyCount())

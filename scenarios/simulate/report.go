@@ -26,6 +26,11 @@ type Report struct {
 	// measured arrival rate of a closed or session workload.
 	OfferedRate float64 `json:"offered_rate"`
 	Throughput  float64 `json:"throughput"`
+	// Goodput is the replies per second that met the SLO's latency bound
+	// (GoodputWithin, that of its highest percentile); without a latency
+	// objective every reply counts and it equals Throughput.
+	Goodput       float64 `json:"goodput"`
+	GoodputWithin float64 `json:"goodput_within,omitempty"`
 	// ErrorRate is the share of the requests that ended in the window
 	// (completed, rejected, timed out) that did not complete; null when
 	// none ended.
@@ -242,12 +247,13 @@ func (r *runner) report() *Report {
 	window := float64(now - r.windowStart)
 	w := r.s.Workload
 	rep := &Report{
-		Scenario:  r.s.Name,
-		Seed:      r.s.Run.Seed,
-		Overrides: r.s.Overrides,
-		Workload:  WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
-		Warmup:    float64(r.windowStart),
-		Window:    window,
+		Scenario:      r.s.Name,
+		Seed:          r.s.Run.Seed,
+		Overrides:     r.s.Overrides,
+		Workload:      WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
+		Warmup:        float64(r.windowStart),
+		Window:        window,
+		GoodputWithin: r.goodputWithin,
 		Requests: RequestCounts{
 			Arrived:      r.arrived,
 			Completed:    r.completed,
@@ -268,6 +274,7 @@ func (r *runner) report() *Report {
 	}
 	if window > 0 {
 		rep.Throughput = float64(r.completed) / window
+		rep.Goodput = float64(r.good) / window
 		if w.Model == workloads.Closed || w.Model == workloads.Sessions {
 			// What the window was offered depends on the run: a closed
 			// population waits for replies, and sessions start from none

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
@@ -317,6 +318,75 @@ func TestMetastableRetryStorm(t *testing.T) {
 		t.Errorf("with retry throttling the system did not recover: %+v", tr)
 	}
 }
+
+// builtin runs a built-in scenario with the given overrides.
+func builtin(t *testing.T, name string, sets ...string) *simulate.Report {
+	t.Helper()
+	s, err := scenarios.Builtin(name, sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := simulate.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestRetryStormBuiltins checks the metastable system, the
+// built-ins retry-storm and retry-storm-budget: a database at 70% load,
+// calls with a 100 ms timeout and 3 retries, a 2× spike for 30 s. Without
+// throttling goodput stays near 0 after the spike; with gRPC's token
+// bucket, or a circuit breaker (which stops the calls while the database
+// drains), it comes back within the recovery time. Envoy's budget of 20%
+// keeps retries in flight to a fifth of all attempts in flight: each
+// attempt of the storm lasts its timeout, so retries are at most a quarter
+// of the calls (amplification ≤ 1.25, the floor of 3 retries in flight
+// being below a fifth of the 56 attempts in flight at 560/s × 100 ms), the
+// database drains, slowly, and goodput is back by the run's end.
+func TestRetryStormBuiltins(t *testing.T) {
+	t.Parallel()
+	recovered := func(rep *simulate.Report) *simulate.Trigger {
+		t.Helper()
+		if len(rep.Triggers) != 1 {
+			t.Fatalf("%d triggers, want the spike", len(rep.Triggers))
+		}
+		return &rep.Triggers[0]
+	}
+	storm := builtin(t, "retry-storm")
+	tr := recovered(storm)
+	t.Logf("retry-storm: goodput %g before, %g after; %s", *tr.Before, *tr.After, tr.Loop)
+	if !tr.Metastable || !strings.Contains(tr.Loop, "retries from app") || storm.SLO.Pass || *tr.After > 0.1**tr.Before {
+		t.Errorf("retry-storm was not reported metastable: %+v, SLO pass %v", tr, storm.SLO.Pass)
+	}
+	for _, c := range []struct{ name, set string }{
+		{"retry-storm-budget", ""},
+		{"retry-storm", "nodes.app.calls.0.circuit_breaker={failure_rate: 50%, window: 10s, min_calls: 20, open_for: 30s, half_open: 5}"},
+	} {
+		var sets []string
+		if c.set != "" {
+			sets = append(sets, c.set)
+		}
+		tr := recovered(builtin(t, c.name, sets...))
+		t.Logf("%s %s: recovered after %s", c.name, c.set, units.OrUnknown(tr.RecoveredAfter, units.FormatDuration))
+		if tr.Metastable || tr.RecoveredAfter == nil || *tr.RecoveredAfter > simulate.RecoveryTime {
+			t.Errorf("%s %s did not recover: %+v", c.name, c.set, tr)
+		}
+	}
+	envoy := builtin(t, "retry-storm", "nodes.app.calls.0.retries.budget=20%")
+	amp := *callsOf(envoy, "app").Amplification
+	last := envoy.Series.Samples[len(envoy.Series.Samples)-1]
+	t.Logf("Envoy budget: amplification %.4g, goodput %g in the last window, %g before the spike", amp, goodput(last), *recovered(envoy).Before)
+	if amp > 1.25 {
+		t.Errorf("with Envoy's 20%% budget the calls made ×%.4g attempts, above 1.25", amp)
+	}
+	if goodput(last) < simulate.RecoveredShare**recovered(envoy).Before {
+		t.Errorf("with Envoy's 20%% budget goodput %g at the end, %g before: it should drain", goodput(last), *recovered(envoy).Before)
+	}
+}
+
+// goodput is a window's goodput.
+func goodput(s simulate.Sample) float64 { return *s.Goodput }
 
 // TestRandomFaults checks random faults against renewal theory: a node
 // that fails after exponential times of mean MTTF and is repaired after

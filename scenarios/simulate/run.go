@@ -40,6 +40,9 @@ type runner struct {
 	// smp samples the run over time; nil for a run with no time series.
 	smp *sampler
 	end sim.Time
+	// goodputWithin is the latency a reply must meet to be goodput (the
+	// SLO's bound; 0: every reply is).
+	goodputWithin float64
 }
 
 // measured holds the request figures of the measurement window: arrivals in
@@ -47,6 +50,9 @@ type runner struct {
 type measured struct {
 	arrived   int64
 	completed int64
+	// good counts the replies that met the goodput bound (all of them
+	// without one).
+	good int64
 	// failed counts the requests that ended without a reply, by outcome.
 	failed  [topology.Outcomes]int64
 	latency sim.Durations
@@ -64,6 +70,16 @@ func (m *measured) failures() int64 {
 
 // ended counts the requests that ended, with a reply or not.
 func (m *measured) ended() int64 { return m.completed + m.failures() }
+
+// replied records a reply of latency lat; one within goodputWithin (or
+// any, when that is 0) is goodput.
+func (m *measured) replied(lat, goodputWithin float64) {
+	m.completed++
+	m.latency.Add(lat)
+	if goodputWithin <= 0 || lat <= goodputWithin {
+		m.good++
+	}
+}
 
 // Opcodes of the runner's events.
 const (
@@ -86,10 +102,10 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{s: s, k: &sim.Kernel{}, guard: g}
+	r := &runner{s: s, k: &sim.Kernel{}, guard: g, goodputWithin: goodputBound(s.SLO)}
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)
-	if s.Run.Precision > 0 && s.Workload.Shape() == nil {
+	if s.Run.Precision > 0 && !s.ChangesOverTime() {
 		r.steady = true
 		end = sim.Forever
 	}
@@ -190,11 +206,10 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
 	switch outcome {
 	case topology.Completed:
-		r.completed++
 		lat := float64(now - req.Arrived)
-		r.latency.Add(lat)
+		r.replied(lat, r.goodputWithin)
 		if r.smp != nil {
-			r.smp.completed(lat)
+			r.smp.current.replied(lat, r.goodputWithin)
 		}
 		if r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
 			if half, ok := r.latency.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {

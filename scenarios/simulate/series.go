@@ -70,8 +70,8 @@ type Sample struct {
 	RateLimited  int64 `json:"rate_limited,omitempty"`
 	Shed         int64 `json:"shed,omitempty"`
 	CircuitOpen  int64 `json:"circuit_open,omitempty"`
-	// ErrorRate is rejected and timed out ÷ requests that ended in the
-	// window; null when none ended.
+	// ErrorRate is the requests that ended without a reply ÷ those that
+	// ended in the window; null when none ended.
 	ErrorRate *float64 `json:"error_rate"`
 	// P50, P95 and P99 are the latency quantiles of the requests that
 	// completed in the window; null when none did.
@@ -146,7 +146,6 @@ type sampler struct {
 	series  *Series
 	start   sim.Time
 	current measured
-	good    int64
 	slo     scenarios.SLO
 	nodes   int // nodes sampled in each window
 }
@@ -154,7 +153,7 @@ type sampler struct {
 // newSampler prepares the series of s, or returns nil for a run with no
 // time series.
 func newSampler(s *scenarios.Scenario, end sim.Time) *sampler {
-	every := s.Run.SampleEvery(s.Workload.Shape() != nil || len(s.Topology.Faults) > 0)
+	every := s.SampleEvery()
 	if every <= 0 || end == sim.Forever {
 		return nil
 	}
@@ -196,15 +195,6 @@ func goodputBound(slo scenarios.SLO) float64 {
 	return 0
 }
 
-// completed records a reply of the given latency in the current window.
-func (sp *sampler) completed(lat float64) {
-	sp.current.completed++
-	sp.current.latency.Add(lat)
-	if b := sp.series.GoodputWithin; b > 0 && lat <= b {
-		sp.good++
-	}
-}
-
 // close ends the current window at now and starts the next.
 func (sp *sampler) close(r *runner, now sim.Time) {
 	d := float64(now - sp.start)
@@ -218,7 +208,7 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		CallTimeouts: w.failed[topology.CallTimedOut], RateLimited: w.failed[topology.RateLimited], Shed: w.failed[topology.Shed],
 		CircuitOpen: w.failed[topology.CircuitOpen]}
 	if sp.series.GoodputWithin > 0 {
-		g := float64(sp.good) / d
+		g := float64(w.good) / d
 		smp.Goodput = &g
 	}
 	if ended := w.ended(); ended > 0 {
@@ -248,7 +238,7 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		smp.InstanceCostPerHour += float64(n.Price.Hourly * units)
 	}
 	sp.series.Samples = append(sp.series.Samples, smp)
-	sp.current, sp.good, sp.start = measured{}, 0, now
+	sp.current, sp.start = measured{}, now
 }
 
 // violated says window w, whose latencies are lat, broke an objective.

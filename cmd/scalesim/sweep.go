@@ -193,7 +193,7 @@ func writePlots(dir string, stderr io.Writer, figs []plots.Figure) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %d figures to %s\n", len(paths), dir)
+	fmt.Fprintf(stderr, "wrote %d figures to %s (%d files, PNG and SVG)\n", len(figs), dir, len(paths))
 	return nil
 }
 

@@ -43,6 +43,13 @@ type Fault struct {
 	CacheNode *int
 }
 
+// TakesInstancesDown says the fault takes instances (or the whole node)
+// down, rather than adding errors or latency or failing a database's
+// primary, a replica or a cache node.
+func (f *Fault) TakesInstancesDown() bool {
+	return f.Errors == 0 && f.Slow == 0 && f.Latency == 0 && !f.Primary && f.Replica == nil && f.CacheNode == nil
+}
+
 // DecodeFaults reads a fault schedule: a list of {at, for, node,
 // instances | errors | slow: {factor} | latency} or, for random faults,
 // {mttf, mttr, node, ...}.

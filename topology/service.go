@@ -112,6 +112,21 @@ func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 	}
 }
 
+// CallsOf lists the calls a node makes (a service's or a worker group's),
+// nested ones included, depth first; nil for other kinds.
+func CallsOf(spec Spec) []*Call {
+	var calls []Call
+	switch s := spec.(type) {
+	case *Service:
+		calls = s.Calls
+	case *Workers:
+		calls = s.Calls
+	}
+	var out []*Call
+	walkCalls(calls, nil, func(c *Call, _ []string) { out = append(out, c) })
+	return out
+}
+
 var serviceKind = Kind{
 	Name:    "service",
 	Noun:    "service",

@@ -339,7 +339,8 @@ type WorkersStats struct {
 	From string `json:"from"`
 	// Failures are processings that failed (drawn, or a call failed).
 	Failures int64 `json:"failures"`
-	// Calls are its calls that have a timeout or retries.
+	// Calls are its calls that have a timeout, retries, a circuit breaker
+	// or a hedge.
 	Calls []CallStats `json:"calls,omitempty"`
 }
 

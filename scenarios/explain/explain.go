@@ -26,8 +26,12 @@ type Explanation struct {
 	// Load describes the load it was run at.
 	Load string `json:"load"`
 	// Limits ranks the nodes with workers by headroom, least first.
-	Limits   []NodeLimit        `json:"limits"`
-	Pattern  string             `json:"pattern"`
+	Limits  []NodeLimit `json:"limits"`
+	Pattern string      `json:"pattern"`
+	// Missing names the resilience the scenario lacks where its run shows
+	// the failure it prevents (a health check, a retry budget, a session
+	// store); absent when nothing shows.
+	Missing  []string           `json:"missing_resilience,omitempty"`
 	Envelope []Check            `json:"envelope"`
 	Report   *simulate.Report   `json:"report"`
 	Estimate *estimate.Estimate `json:"estimate"`
@@ -97,6 +101,7 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 		return cmp.Compare(a.headroom(), b.headroom())
 	})
 	ex.Pattern = ex.pattern(s)
+	ex.Missing = missingResilience(s, rep)
 	ex.envelope(s)
 	return ex, nil
 }
@@ -199,6 +204,13 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "\nWhat to do: %s\n\n", ex.Pattern)
+	if len(ex.Missing) > 0 {
+		b.WriteString("What is missing, from what the run shows:\n")
+		for _, m := range ex.Missing {
+			fmt.Fprintf(&b, "  - %s\n", m)
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("Back of the envelope, beside the simulation:\n")
 	for _, c := range ex.Envelope {
 		fmt.Fprintf(&b, "  %-24s %s\n  %-24s simulated: %s\n", c.What, c.Envelope, "", c.Simulated)

@@ -2,6 +2,7 @@ package explain_test
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -74,5 +75,62 @@ func TestExplain(t *testing.T) {
 	want := 4 * 8 / (0.015 + 0.003)
 	if got := *ex.Limits[0].Capacity; math.Abs(got/want-1) > 0.03 {
 		t.Errorf("simulated app capacity %g/s, arithmetic %g/s", got, want)
+	}
+}
+
+// TestMissingResilience checks that explain names the resilience a fault
+// scenario lacks only when its run shows the failure: a balancer without
+// health checks that kept sending to a down instance, retries without a
+// budget in a metastable storm, local sessions that logged users out; and
+// nothing once each is in place.
+func TestMissingResilience(t *testing.T) {
+	const oneDown = `name: one-down
+workload: {closed: {users: 400, think_time: {dist: exponential, mean: 2s}}}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app%s}
+  app: {kind: service, instances: 3, workers: 8, service_time: {dist: exponential, mean: 10ms}, sessions: %s}
+  store: {kind: service, workers: 8, service_time: {dist: exponential, mean: 1ms}}
+faults: [{at: 1m, for: 1m, node: app, instances: 1}]
+run: {warmup: 10s, duration: 3m}
+`
+	cases := []struct {
+		name  string
+		load  func() (*scenarios.Scenario, error)
+		names []string // what the findings must name, in order; none for nil
+	}{
+		{"no health check, local sessions", func() (*scenarios.Scenario, error) {
+			return scenarios.Parse("d.yaml", []byte(fmt.Sprintf(oneDown, "", "local")))
+		}, []string{"lb has no health check", "app keeps sessions on its instances"}},
+		{"health check and a store", func() (*scenarios.Scenario, error) {
+			return scenarios.Parse("d.yaml", []byte(fmt.Sprintf(oneDown, ", health_check: {interval: 10s, timeout: 2s}", "{store: store}")))
+		}, nil},
+		{"retry storm", func() (*scenarios.Scenario, error) { return scenarios.Builtin("retry-storm", "run.duration=8m") },
+			[]string{"app retries its calls to db without a budget"}},
+		{"retry storm with a budget", func() (*scenarios.Scenario, error) { return scenarios.Builtin("retry-storm-budget", "run.duration=8m") }, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := c.load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex, err := explain.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ex.Missing) != len(c.names) {
+				t.Fatalf("findings %q, want %d naming %q", ex.Missing, len(c.names), c.names)
+			}
+			for i, name := range c.names {
+				if !strings.HasPrefix(ex.Missing[i], name) {
+					t.Errorf("finding %q, want it to start %q", ex.Missing[i], name)
+				}
+			}
+			var b bytes.Buffer
+			if err := ex.WriteTable(&b); err != nil || (len(c.names) > 0) != strings.Contains(b.String(), "What is missing") {
+				t.Errorf("text:\n%s", b.String())
+			}
+		})
 	}
 }

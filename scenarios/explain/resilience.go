@@ -1,0 +1,99 @@
+package explain
+
+import (
+	"fmt"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
+)
+
+// envoyBudgetAmplification is the most attempts per call an Envoy retry
+// budget of 20% allows while every attempt fails and lasts the call's
+// timeout: retries in flight are at most a fifth of all attempts in
+// flight, so retries are at most a quarter of the calls.
+const envoyBudgetAmplification = 1.25
+
+// missingResilience names what the scenario lacks where its run shows the
+// failure that it prevents: a balancer without health checks that kept
+// sending to a down instance, retries without a budget that multiplied the
+// load (or held a metastable state), local sessions that logged users out.
+func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
+	var out []string
+	nodes := map[string]*simulate.NodeReport{}
+	for i := range rep.Nodes {
+		nodes[rep.Nodes[i].Name] = &rep.Nodes[i]
+	}
+	downed := map[string]bool{} // nodes an instance fault took down
+	for i := range s.Topology.Faults {
+		if f := &s.Topology.Faults[i]; f.TakesInstancesDown() {
+			downed[f.Node] = true
+		}
+	}
+	metastable := false
+	for _, tr := range rep.Triggers {
+		metastable = metastable || tr.Metastable
+	}
+	for _, node := range s.Topology.Nodes {
+		if lb, ok := node.Spec.(*topology.Balancer); ok && lb.HealthCheck == nil {
+			for _, t := range lb.Targets {
+				if n := nodes[t]; n != nil && downed[t] && n.Errors > 0 {
+					out = append(out, fmt.Sprintf("%s has no health check, so it kept sending to %s's instances while they were down (%d visits failed there): "+
+						"add health_check: {interval: 10s, unhealthy_after: 2, timeout: 2s} (AWS target groups), which takes a dead instance out within 22 s (two probes 10 s apart, each failing after 2 s).",
+						node.Name, t, n.Errors))
+				}
+			}
+		}
+		for _, cs := range callStats(nodes[node.Name]) {
+			if cs.Amplification == nil || !unbudgeted(node.Spec, cs.To) {
+				continue
+			}
+			if amp := *cs.Amplification; amp > envoyBudgetAmplification || (metastable && cs.Retries > 0) {
+				held := ""
+				if metastable {
+					held = ", and held the system down after its trigger ended (metastable)"
+				}
+				out = append(out, fmt.Sprintf("%s retries its calls to %s without a budget: they made ×%.3g attempts per call%s. "+
+					"Add budget: 20%% (Envoy's retry budget) or token_bucket: {tokens: 10, ratio: 0.1} (gRPC's retry throttling), "+
+					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, cs.To, amp, held))
+			}
+		}
+		if ss, ok := detailOf[*topology.ServiceStats](nodes[node.Name]); ok && ss.Sessions != nil && ss.Sessions.Lost > 0 {
+			out = append(out, fmt.Sprintf("%s keeps sessions on its instances and logged users out %d times (a request reached another instance, or its instance went down): "+
+				"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, ss.Sessions.Lost))
+		}
+	}
+	return out
+}
+
+// detailOf is a node report's detail as a T, if it is one.
+func detailOf[T topology.Detail](n *simulate.NodeReport) (T, bool) {
+	var zero T
+	if n == nil {
+		return zero, false
+	}
+	d, ok := n.Detail.(T)
+	return d, ok
+}
+
+// callStats are the figures of a node's calls with resilience policies.
+func callStats(n *simulate.NodeReport) []topology.CallStats {
+	if ss, ok := detailOf[*topology.ServiceStats](n); ok {
+		return ss.Calls
+	}
+	if ws, ok := detailOf[*topology.WorkersStats](n); ok {
+		return ws.Calls
+	}
+	return nil
+}
+
+// unbudgeted says the node retries a call to `to` with neither a retry
+// budget nor a token bucket.
+func unbudgeted(spec topology.Spec, to string) bool {
+	for _, c := range topology.CallsOf(spec) {
+		if c.To == to && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == 0 && c.Retries.TokenBucket == nil {
+			return true
+		}
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +194,46 @@ func TestAutoscaleErrors(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s:\n%v\nwant exactly one error, starting:\n%s", c.node, err, c.want)
 		}
+	}
+}
+
+// TestCallDefaults checks a node's call_defaults: every call that does not
+// set a policy takes the node's, nested calls too, a call's own wins, and
+// a mistake in the defaults is one error, at the defaults (not one per
+// call that took them).
+func TestCallDefaults(t *testing.T) {
+	const file = `name: d
+workload: {rate: 10, keys: {dist: zipf, s: 0.9, count: 1k}}
+entry: app
+nodes:
+  app:
+    kind: service
+    service_time: 1ms
+    call_defaults: {timeout: 100ms, retries: {max: %s}, circuit_breaker: {failure_rate: 50%%}}
+    calls: [db, {to: cache, op: get, timeout: 20ms, on_miss: [db]}]
+  db: {kind: database, service_time: 5ms}
+  cache: {kind: cache, capacity: 100}
+`
+	s, err := scenarios.Parse("d.yaml", []byte(fmt.Sprintf(file, "2")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := topology.CallsOf(s.Topology.Nodes[0].Spec)
+	if len(calls) != 3 {
+		t.Fatalf("%d calls, want db, the cache's get and its miss", len(calls))
+	}
+	for i, want := range []float64{0.1, 0.02, 0.1} {
+		c := calls[i]
+		if c.Timeout != want || c.Retries == nil || c.Retries.Max != 2 || c.CircuitBreaker == nil || c.CircuitBreaker.FailureRate != 0.5 {
+			t.Errorf("call %d to %s: timeout %g (want %g), retries %+v, breaker %+v", i, c.To, c.Timeout, want, c.Retries, c.CircuitBreaker)
+		}
+	}
+	_, err = scenarios.Parse("d.yaml", []byte(fmt.Sprintf(file, "1000")))
+	if want := "d.yaml:8:52: retries max is at most 100"; err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("retries max 1000 in the defaults:\n%v\nwant exactly one error, at %s", err, want)
+	}
+	_, err = scenarios.Parse("d.yaml", []byte(strings.Replace(fmt.Sprintf(file, "2"), "{timeout: 100ms", "{timeuot: 100ms", 1)))
+	if err == nil || !strings.Contains(err.Error(), `did you mean "timeout"`) {
+		t.Errorf("a misspelt default: %v", err)
 	}
 }

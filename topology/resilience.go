@@ -16,6 +16,79 @@ import (
 	"github.com/scalesim/scalesim/units"
 )
 
+// Policies are a call's resilience policies: its timeout, retries,
+// circuit breaker and hedge. A node's call_defaults give them to every
+// call that does not set its own (as Envoy's virtual host retry policy
+// does for its routes).
+type Policies struct {
+	// Timeout, when positive, is how long an attempt of the call is
+	// waited for (seconds): then it is abandoned (the callee still does
+	// the work; its late reply is dropped) and fails with CauseCallTimeout.
+	Timeout float64
+	// Retries, when not nil, tries failed attempts again.
+	Retries *Retries
+	// CircuitBreaker, when not nil, stops calling a node that fails.
+	CircuitBreaker *CircuitBreaker
+	// Hedge, when not nil, sends a second attempt of a slow call.
+	Hedge *Hedge
+}
+
+// policyFields are the keys of Policies in a call or call_defaults.
+var policyFields = []string{"timeout", "retries", "circuit_breaker", "hedge"}
+
+// decodePolicies reads the policies m gives into p.
+func decodePolicies(d *yamlfile.Decoder, m yamlfile.Map, p *Policies) {
+	if m.Has("timeout") {
+		if v, ok := d.Duration(m.Get("timeout"), "call timeout"); ok {
+			p.Timeout = v
+			if v == 0 {
+				d.Errorf(m.Get("timeout"), "a call's timeout must be above 0 (leave it out for none)")
+			}
+		}
+	}
+	if m.Has("retries") {
+		p.Retries = decodeRetries(d, m.Get("retries"))
+	}
+	if m.Has("hedge") {
+		p.Hedge = decodeHedge(d, m.Get("hedge"))
+	}
+	if m.Has("circuit_breaker") {
+		p.CircuitBreaker = decodeBreaker(d, m.Get("circuit_breaker"))
+	}
+}
+
+// decodeCallDefaults reads a node's call_defaults, if it has them, and
+// gives each of calls (nested ones too) the policies it does not set.
+func decodeCallDefaults(d *yamlfile.Decoder, m yamlfile.Map, what string, calls []Call) Policies {
+	var def Policies
+	if !m.Has("call_defaults") {
+		return def
+	}
+	dm, ok := d.Mapping(m.Get("call_defaults"), what+" call_defaults", policyFields...)
+	if !ok {
+		return def
+	}
+	decodePolicies(d, dm, &def)
+	walkCalls(calls, nil, func(c *Call, _ []string) { c.Policies.inherit(def) })
+	return def
+}
+
+// inherit takes from def each policy p does not set.
+func (p *Policies) inherit(def Policies) {
+	if p.Timeout == 0 {
+		p.Timeout = def.Timeout
+	}
+	if p.Retries == nil {
+		p.Retries = def.Retries
+	}
+	if p.CircuitBreaker == nil {
+		p.CircuitBreaker = def.CircuitBreaker
+	}
+	if p.Hedge == nil {
+		p.Hedge = def.Hedge
+	}
+}
+
 // Retries is a call's retry policy, with Envoy's semantics and defaults
 // (Envoy's route retry policy and retry budgets): after a failed attempt
 // whose cause is in On, the call is tried again, at most Max more times,
@@ -112,20 +185,21 @@ func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
 	return r
 }
 
-// validateResilience records what is wrong with a call's timeout,
-// retries, circuit breaker and hedge, under the call's path.
-func validateResilience(e field.Errors, call *Call) {
-	if !(call.Timeout >= 0) || math.IsInf(call.Timeout, 0) {
+// validate records what is wrong with a call's timeout, retries, circuit
+// breaker and hedge, under the call's path (or the node's call_defaults),
+// leaving out those it took from inherited, which are checked there.
+func (p *Policies) validate(e field.Errors, inherited Policies) {
+	if (inherited.Timeout == 0 || p.Timeout != inherited.Timeout) && (!(p.Timeout >= 0) || math.IsInf(p.Timeout, 0)) {
 		e.Add("timeout", "a call's timeout must be a duration above 0")
 	}
-	r := call.Retries
-	if call.CircuitBreaker != nil {
-		call.CircuitBreaker.validate(e.In("circuit_breaker"))
+	if p.CircuitBreaker != nil && p.CircuitBreaker != inherited.CircuitBreaker {
+		p.CircuitBreaker.validate(e.In("circuit_breaker"))
 	}
-	if call.Hedge != nil {
-		call.Hedge.validate(e.In("hedge"))
+	if p.Hedge != nil && p.Hedge != inherited.Hedge {
+		p.Hedge.validate(e.In("hedge"))
 	}
-	if r == nil {
+	r := p.Retries
+	if r == nil || r == inherited.Retries {
 		return
 	}
 	re := e.In("retries")
@@ -138,7 +212,7 @@ func validateResilience(e field.Errors, call *Call) {
 			re.Add("on", "retries on %q: one of %s%s", on, strings.Join(retryCauses, ", "), yamlfile.DidYouMean(on, retryCauses))
 		}
 	}
-	if slices.Contains(r.On, RetryOnTimeout) && call.Timeout == 0 {
+	if slices.Contains(r.On, RetryOnTimeout) && p.Timeout == 0 {
 		re.Add("on", "retries on timeout need the call's timeout, e.g. timeout: 200ms")
 	}
 	if !(r.Budget >= 0 && r.Budget <= 1) {

@@ -36,6 +36,10 @@ type Service struct {
 	Shedding
 	// Sessions says where the users' sessions live.
 	Sessions Sessions
+	// CallDefaults are the policies of every call that does not set its
+	// own, as the file gave them; reading the file applies them to Calls
+	// (in Go, set each call's Policies).
+	CallDefaults Policies
 }
 
 // MaxInstances bounds the instances of one service, each simulated with its
@@ -80,16 +84,8 @@ type Call struct {
 	// the broker to store the message, not for its consumers. A call to
 	// a queue or topic is a publish whether or not it says so.
 	Async bool
-	// Timeout, when positive, is how long an attempt of the call is
-	// waited for (seconds): then it is abandoned (the callee still does
-	// the work; its late reply is dropped) and fails with CauseCallTimeout.
-	Timeout float64
-	// Retries, when not nil, tries failed attempts again.
-	Retries *Retries
-	// CircuitBreaker, when not nil, stops calling a node that fails.
-	CircuitBreaker *CircuitBreaker
-	// Hedge, when not nil, sends a second attempt of a slow call.
-	Hedge *Hedge
+	// Policies are the call's timeout, retries, circuit breaker and hedge.
+	Policies
 }
 
 // Cache operations and write policies.
@@ -130,7 +126,7 @@ func CallsOf(spec Spec) []*Call {
 var serviceKind = Kind{
 	Name:    "service",
 	Noun:    "service",
-	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions"},
+	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "call_defaults", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions"},
 	Decode:  decodeService,
 	Workers: true,
 }
@@ -180,6 +176,7 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("calls") {
 		s.Calls = decodeCalls(d, m.Get("calls"), name)
 	}
+	s.CallDefaults = decodeCallDefaults(d, m, what, s.Calls)
 	if m.Has("autoscale") {
 		s.Autoscale = decodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("instances") {
@@ -234,23 +231,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		if m.Has("async") {
 			c.Async, _ = d.Bool(m.Get("async"))
 		}
-		if m.Has("timeout") {
-			if v, ok := d.Duration(m.Get("timeout"), "call timeout"); ok {
-				c.Timeout = v
-				if v == 0 {
-					d.Errorf(m.Get("timeout"), "a call's timeout must be above 0 (leave it out for none)")
-				}
-			}
-		}
-		if m.Has("retries") {
-			c.Retries = decodeRetries(d, m.Get("retries"))
-		}
-		if m.Has("hedge") {
-			c.Hedge = decodeHedge(d, m.Get("hedge"))
-		}
-		if m.Has("circuit_breaker") {
-			c.CircuitBreaker = decodeBreaker(d, m.Get("circuit_breaker"))
-		}
+		decodePolicies(d, m, &c.Policies)
 		if m.Has("on_miss") {
 			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
 		}
@@ -288,13 +269,17 @@ func (s *Service) validate(e field.Errors, c *checker) {
 	if s.ServiceTime == nil {
 		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
 	}
-	validateCalls(e, c, s.Calls)
+	validateCalls(e, c, s.Calls, s.CallDefaults)
 }
 
 // validateCalls checks the calls of a node that makes them: each has a
-// target, names classes of the workload, and has an operation that suits
-// the node called.
-func validateCalls(e field.Errors, c *checker, calls []Call) {
+// target, names classes of the workload, has an operation that suits the
+// node called, and sound policies (those from defaults checked once, at
+// call_defaults).
+func validateCalls(e field.Errors, c *checker, calls []Call, defaults Policies) {
+	if defaults != (Policies{}) {
+		defaults.validate(e.In("call_defaults"), Policies{})
+	}
 	walkCalls(calls, []string{"calls"}, func(call *Call, at []string) {
 		ce := e.In(at...)
 		if call.To == "" {
@@ -303,7 +288,7 @@ func validateCalls(e field.Errors, c *checker, calls []Call) {
 		}
 		c.unknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
 		checkOp(ce, c, call)
-		validateResilience(ce, call)
+		call.Policies.validate(ce, defaults)
 		if cache, ok := c.t.byName[call.To]; ok && call.Op == OpGet {
 			if spec, ok := cache.Spec.(*Cache); ok && spec.Coalesce && getsFrom(c.t, call.OnMiss, call.To, map[string]bool{}) {
 				ce.Add("to", "the miss path of this get from cache %s gets from %s again: with coalesce, the request would wait for its own fill (a cycle through a coalesced fill)",

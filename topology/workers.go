@@ -21,11 +21,13 @@ import (
 // or after its visibility timeout when there is no backoff. A processing
 // that succeeds acknowledges (deletes) the message.
 type Workers struct {
-	From         string
-	Consumers    int
-	Batch        int
-	ServiceTime  sim.Dist
-	Calls        []Call
+	From        string
+	Consumers   int
+	Batch       int
+	ServiceTime sim.Dist
+	Calls       []Call
+	// CallDefaults are as a service's.
+	CallDefaults Policies
 	FailureRate  float64
 	RetryBackoff float64
 	// Autoscale, when not nil, changes Consumers (the initial count) over
@@ -39,7 +41,7 @@ const MaxBatch = 10
 var workersKind = Kind{
 	Name:     "workers",
 	Noun:     "worker group",
-	Fields:   []string{"from", "consumers", "batch", "service_time", "calls", "failure_rate", "retry_backoff", "autoscale"},
+	Fields:   []string{"from", "consumers", "batch", "service_time", "calls", "call_defaults", "failure_rate", "retry_backoff", "autoscale"},
 	Decode:   decodeWorkers,
 	Workers:  true,
 	Consumer: true,
@@ -84,6 +86,7 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("calls") {
 		w.Calls = decodeCalls(d, m.Get("calls"), name)
 	}
+	w.CallDefaults = decodeCallDefaults(d, m, what, w.Calls)
 	if m.Has("failure_rate") {
 		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
 	}
@@ -117,7 +120,7 @@ func (w *Workers) validate(e field.Errors, c *checker) {
 	if a := w.Autoscale; a != nil {
 		a.validate(e, w.Consumers, true)
 	}
-	validateCalls(e, c, w.Calls)
+	validateCalls(e, c, w.Calls, w.CallDefaults)
 }
 
 // HitRatio implements Analytic.

@@ -274,12 +274,12 @@ func (c *cache) nodeOf(key int64) int {
 	return c.ring.part(key)
 }
 
-func (c *cache) accept(j *job) { c.st.arrive(j, c.st.insts[c.nodeOf(j.req.Key)]) }
+func (c *cache) accept(j *job) { c.st.arrive(j, c.st.insts[c.nodeOf(keyOf(j))]) }
 
 // served performs j's operation on its node's store.
 func (c *cache) served(j *job) {
 	cn := c.nodes[j.inst.index]
-	key, now := j.req.Key, c.net.k.Now()
+	key, now := keyOf(j), c.net.k.Now()
 	switch j.op {
 	case opGet:
 		c.gets++

@@ -97,8 +97,8 @@ type job struct {
 	dest   component // where a delayed send goes
 	step   *step     // the caller's step that made this call
 	pool   *connPool // the connection this visit holds or waits for
-	// filling is the cache whose coalesced miss this job must fill.
-	filling   *cache
+	// filling is the get step whose coalesced miss this job must fill.
+	filling   *step
 	op        opKind
 	pc        int // the next step of the owner's program
 	arrived   sim.Time

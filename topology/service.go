@@ -373,7 +373,18 @@ func (*Service) HitRatio(Solver, string) (float64, bool) { return 0, false }
 // Routes implements Analytic: the calls of class c, a cache get's on-miss
 // calls weighted by the cache's miss ratio; write-back writes are left to
 // the cache's flush.
-func (s *Service) Routes(sv Solver, _ string, c int, route Router) { routeCalls(sv, s.Calls, c, route) }
+func (s *Service) Routes(sv Solver, _ string, c int, route Router) {
+	routeCalls(sv, append(s.sessionRead(), s.Calls...), c, route)
+}
+
+// sessionRead is the call that reads a request's session from the
+// service's store, made before its own calls; none without a store.
+func (s *Service) sessionRead() []Call {
+	if s.Sessions.Store == "" {
+		return nil
+	}
+	return []Call{{To: s.Sessions.Store}}
+}
 
 // routeCalls reports the calls of class c among calls.
 func routeCalls(sv Solver, calls []Call, c int, route Router) {
@@ -480,6 +491,9 @@ type service struct {
 	// pooled are the databases its instances keep connection pools to,
 	// in the order of each instance's pools.
 	pooled []*database
+	// sessions are its users' sessions, kept on its instances (then its
+	// station visits them too) or in a cache; nil otherwise.
+	sessions *sessionTable
 }
 
 // stepKind is what a step of a service's program does.
@@ -506,17 +520,38 @@ type step struct {
 	pool    int        // index into the instance's pools, or -1
 	index   int        // its place in the program
 	edge    *edge      // the call's timeout, retries, breaker and hedge; nil for none
+	// session marks the get of a user's session from a cache and its fill:
+	// their key is the user's, and a request without a user skips them.
+	session bool
 	// writeBack are where a write_back set's flush writes.
 	writeBack []component
 }
 
 func (s *step) applies(class int) bool { return s.classes == nil || s.classes[class] }
 
+// keyOf is the key the step reads or writes for r: r's own, or the key of
+// r's user's session (negative, apart from the workload's keys).
+func (s *step) keyOf(r *Request) int64 {
+	if s.session {
+		return -1 - int64(r.User)
+	}
+	return r.Key
+}
+
+// keyOf is the key j's visit to a cache reads or writes.
+func keyOf(j *job) int64 {
+	if j.step != nil {
+		return j.step.keyOf(j.req)
+	}
+	return j.req.Key
+}
+
 func (sv *Service) build(net *Network, node *Node) component {
 	s := &service{net: net, node: node, spec: sv}
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
 	if sv.Sessions.Local {
-		s.st.sessions = &sessionTable{pins: map[int32]sessionPin{}}
+		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
+		s.st.sessions = s.sessions
 	}
 	if sv.RateLimit != nil || sv.Shedding != (Shedding{}) {
 		s.st.gate = &admission{limit: newLimiter(sv.RateLimit), shed: sv.Shedding}
@@ -542,9 +577,9 @@ func (s *service) link(byName map[string]component) error {
 
 func (s *service) stations() []*station { return []*station{s.st} }
 
-// inUse implements component: its local sessions.
+// inUse implements component: its sessions' table.
 func (s *service) inUse() float64 {
-	if t := s.st.sessions; t != nil {
+	if t := s.sessions; t != nil {
 		return float64(float64(len(t.pins)) * mapEntryBytes)
 	}
 	return 0
@@ -604,11 +639,20 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 			}
 		}
 	}
-	calls := s.spec.Calls
-	if store := s.spec.Sessions.Store; store != "" {
-		calls = append([]Call{{To: store}}, calls...) // the session is read first
+	// The session is read first: from a cache, a get of the user's key
+	// whose miss starts a new session (the fill).
+	read := s.spec.sessionRead()
+	if _, ok := byName[s.spec.Sessions.Store].(*cache); ok {
+		read[0].Op = OpGet
+		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
+		emit(read, nil, opAuto)
+		for i := range s.prog {
+			s.prog[i].session = true
+		}
+	} else {
+		emit(read, nil, opAuto)
 	}
-	emit(calls, nil, opAuto)
+	emit(s.spec.Calls, nil, opAuto)
 	for i := range s.prog {
 		s.prog[i].index = i
 	}
@@ -648,11 +692,11 @@ func (s *service) run(j *job) {
 	for j.pc < len(s.prog) {
 		st := &s.prog[j.pc]
 		j.pc++
-		if !st.applies(j.req.Class) {
+		if !st.applies(j.req.Class) || (st.session && j.req.User < 0) {
 			continue
 		}
 		if st.kind == stepFill {
-			st.cache.fill(j.req.Key)
+			st.cache.fill(st.keyOf(j.req))
 			j.filling = nil
 			continue
 		}
@@ -746,7 +790,11 @@ func (s *service) resume(j *job, child *job) {
 	}
 	if child.err == CauseFailed && child.step.kind == stepGet {
 		// A cache that fails is taken as a miss: cache-aside reads the
-		// origin (the failed node's keys are lost anyway).
+		// origin (the failed node's keys are lost anyway), and a session
+		// kept there is lost.
+		if child.step.session {
+			s.sessions.stored(j.req.User, false)
+		}
 		s.run(j)
 		return
 	}
@@ -756,10 +804,13 @@ func (s *service) resume(j *job, child *job) {
 	}
 	j.retries = 0
 	if child.step.kind == stepGet {
+		if child.step.session {
+			s.sessions.stored(j.req.User, child.hit)
+		}
 		if child.hit {
 			j.pc = child.step.skip
 		} else if child.step.cache.spec.Coalesce {
-			j.filling = child.step.cache
+			j.filling = child.step
 		}
 	}
 	s.run(j)
@@ -797,7 +848,7 @@ func (s *service) callStats() []CallStats {
 func (s *service) finish(j *job) {
 	if j.filling != nil {
 		// The origin read failed: let requests waiting on it go themselves.
-		j.filling.abandon(j.req.Key)
+		j.filling.cache.abandon(j.filling.keyOf(j.req))
 		j.filling = nil
 	}
 	s.st.finish(j)
@@ -806,7 +857,7 @@ func (s *service) finish(j *job) {
 
 func (s *service) resetStats(now sim.Time) {
 	s.st.resetStats(now)
-	if t := s.st.sessions; t != nil {
+	if t := s.sessions; t != nil {
 		t.kept, t.lost = 0, 0
 	}
 	for i := range s.prog {
@@ -818,10 +869,10 @@ func (s *service) resetStats(now sim.Time) {
 
 func (s *service) stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
-	if calls := s.callStats(); calls != nil || s.st.sessions != nil {
+	if calls := s.callStats(); calls != nil || s.sessions != nil {
 		ss := &ServiceStats{Calls: calls}
-		if t := s.st.sessions; t != nil {
-			ss.Sessions = &SessionStats{Kept: t.kept, Lost: t.lost}
+		if t := s.sessions; t != nil {
+			ss.Sessions = &SessionStats{Store: s.spec.Sessions.Store, Kept: t.kept, Lost: t.lost}
 		}
 		st.Detail = ss
 	}

@@ -13,8 +13,10 @@ import (
 // Sessions is where a service keeps its users' sessions: on the instance
 // that served the user last (Local: a request that reaches another
 // instance, or the same one after it went down, finds no session, so its
-// user is logged out), or in a shared store every request reads (Store: a
-// service or database node, called first), which nothing loses.
+// user is logged out), or in a shared store every request reads first
+// (Store). A service or database store loses nothing; a cache keeps each
+// session under its user's key, so an eviction or a cache node's failure
+// logs its user out.
 type Sessions struct {
 	Local bool
 	Store string
@@ -42,8 +44,9 @@ func (s Sessions) validate(e field.Errors, c *checker) {
 	if s.Store == "" {
 		return
 	}
-	if n := c.t.byName[s.Store]; n != nil && (n.Kind().NeedsOp || n.Kind().Broker || n.Kind().Consumer) {
-		e.In("sessions").Add("store", "a session store is a service or database read on every request; %s is a %s", s.Store, n.Kind().Noun)
+	n := c.t.byName[s.Store]
+	if _, isCache := n.Spec.(*Cache); n != nil && !isCache && (n.Kind().NeedsOp || n.Kind().Broker || n.Kind().Consumer) {
+		e.In("sessions").Add("store", "a session store is a cache, service or database read on every request; %s is a %s", s.Store, n.Kind().Noun)
 	}
 }
 
@@ -80,8 +83,25 @@ func (t *sessionTable) visit(user int32, inst *instance) {
 	t.pins[user] = sessionPin{inst, inst.downs}
 }
 
-// SessionStats are a service's local sessions over the measurement window.
+// stored records a request of user reading its session from a cache
+// store: found (hit), or not, when the user is logged out if it had one
+// before (the first request of each user starts its session).
+func (t *sessionTable) stored(user int32, hit bool) {
+	_, had := t.pins[user]
+	switch {
+	case hit:
+		t.kept++
+	case had:
+		t.lost++
+	default:
+		t.pins[user] = sessionPin{}
+	}
+}
+
+// SessionStats are a service's sessions over the measurement window.
 type SessionStats struct {
+	// Store is the node that keeps them; empty when they are local.
+	Store string `json:"store,omitempty"`
 	// Kept counts requests that found their user's session; Lost those
 	// that did not (the user was logged out).
 	Kept int64 `json:"kept"`
@@ -90,5 +110,9 @@ type SessionStats struct {
 
 // writeSessions writes a line of the sessions a service kept and lost.
 func writeSessions(w io.Writer, node string, s *SessionStats) {
-	fmt.Fprintf(w, "%-11s local sessions: %d requests found theirs, %d lost it (logged out)\n", node, s.Kept, s.Lost)
+	where := "local sessions"
+	if s.Store != "" {
+		where = "sessions in " + s.Store
+	}
+	fmt.Fprintf(w, "%-11s %s: %d requests found theirs, %d lost it (logged out)\n", node, where, s.Kept, s.Lost)
 }

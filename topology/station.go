@@ -59,7 +59,8 @@ type station struct {
 	faultRng             *rand.Rand
 	// gate, when not nil, may turn visits away (rate limit, shedding).
 	gate *admission
-	// sessions, when not nil, are a service's local sessions.
+	// sessions, when not nil, are a service's local sessions, found or
+	// lost as requests reach its instances.
 	sessions *sessionTable
 	// turned counts the visits failed or turned away here over the
 	// measurement window, by cause (a fault, a rate limit, shedding).

@@ -182,12 +182,19 @@ func (t *Topology) names() []string {
 }
 
 // needKeys reports, once, the nodes that need the workload to give keys
-// (caches, CDNs, sharded databases) when it gives none.
+// (caches, CDNs, sharded databases) when it gives none. A cache that no
+// call reaches (a session store) keeps users' keys, not the workload's.
 func (t *Topology) needKeys(nodes field.Errors) {
+	called := map[string]bool{}
+	for _, n := range t.Nodes {
+		for _, c := range CallsOf(n.Spec) {
+			called[c.To] = true
+		}
+	}
 	var need []string
 	first := ""
 	for _, n := range t.Nodes {
-		if n.Spec.NeedsKeys() {
+		if _, isCache := n.Spec.(*Cache); n.Spec.NeedsKeys() && (!isCache || called[n.Name]) {
 			need = append(need, n.Kind().Name+" "+n.Name)
 			if first == "" {
 				first = n.Name

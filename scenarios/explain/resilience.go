@@ -59,8 +59,13 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 			}
 		}
 		if ss, ok := detailOf[*topology.ServiceStats](nodes[node.Name]); ok && ss.Sessions != nil && ss.Sessions.Lost > 0 {
-			out = append(out, fmt.Sprintf("%s keeps sessions on its instances and logged users out %d times (a request reached another instance, or its instance went down): "+
-				"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, ss.Sessions.Lost))
+			if store := ss.Sessions.Store; store != "" {
+				out = append(out, fmt.Sprintf("%s keeps sessions in cache %s, which logged users out %d times (evicted, or a node of it failed): "+
+					"give it room for every active user; if a node's failure must not log users out, keep them in a database (sessions: {store: DB}).", node.Name, store, ss.Sessions.Lost))
+			} else {
+				out = append(out, fmt.Sprintf("%s keeps sessions on its instances and logged users out %d times (a request reached another instance, or its instance went down): "+
+					"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, ss.Sessions.Lost))
+			}
 		}
 	}
 	return out

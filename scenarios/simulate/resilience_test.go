@@ -517,6 +517,57 @@ func TestSessions(t *testing.T) {
 	}
 }
 
+// TestSessionsInCache checks sessions kept in a cache under each user's
+// key. With room for every user none is lost. With room for half of them,
+// LRU over users who each return at the same rate (uniform popularity)
+// keeps a session with probability capacity ÷ users = 1/2, by Che's
+// approximation (Che, Tung and Wang, IEEE JSAC 20(7), 2002: for uniform
+// popularity N(1 − e^(−λt_C)) = C gives the hit ratio 1 − e^(−λt_C) =
+// C/N). With the cache's one node down for a minute, every request of
+// that minute finds no session, and each user once more after it (the
+// node came back empty).
+func TestSessionsInCache(t *testing.T) {
+	t.Parallel()
+	scenario := func(capacity, faults string) string {
+		return fmt.Sprintf(`name: cache-sessions
+workload: {closed: {users: 2000, think_time: {dist: exponential, mean: 5s}}}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app: {kind: service, instances: 4, workers: 16, service_time: {dist: exponential, mean: 10ms}, sessions: {store: sessions}}
+  sessions: {kind: cache, capacity: %s}
+faults: [%s]
+run: {warmup: 60s, duration: 10m, sample: 10s}
+`, capacity, faults)
+	}
+	roomy := sessionsOf(runText(t, scenario("10k", "")), "app")
+	if roomy.Lost != 0 || roomy.Kept == 0 || roomy.Store != "sessions" {
+		t.Errorf("room for every session: %+v, want none lost", roomy)
+	}
+	half := sessionsOf(runText(t, scenario("1000", "")), "app")
+	n := float64(half.Kept + half.Lost)
+	share := float64(half.Lost) / n
+	t.Logf("room for half the users: %.4f of requests lost their session", share)
+	// The binomial spread is 0.001 over ~240k requests; the rest is how
+	// far closed-loop returns are from the independent reference model.
+	if math.Abs(share-0.5) > 0.02 {
+		t.Errorf("LRU with room for half the users lost %.4f of sessions, want 1/2", share)
+	}
+	down := runText(t, scenario("10k", "{at: 3m, for: 1m, node: sessions, cache_node: 0}"))
+	lost := sessionsOf(down, "app").Lost
+	var during float64
+	for _, smp := range down.Series.Samples {
+		if smp.Start >= 180 && smp.Start < 240 {
+			during += float64(smp.Arrived)
+		}
+	}
+	want := during + 2000
+	t.Logf("cache down a minute: %d lost, %g expected", lost, want)
+	if math.Abs(float64(lost)-want) > 5*math.Sqrt(want) {
+		t.Errorf("%d sessions lost with the cache down a minute, want every request of that minute and each user once after, %g", lost, want)
+	}
+}
+
 // TestCacheNodeDown checks a cache node's failure: its keys are lost and
 // while it is down its gets are misses (cache-aside falls back to the
 // database), so the database's reads surge by that node's share of the

@@ -322,6 +322,7 @@ type database struct {
 	// is the pending promotion of the current one.
 	failovers    []Failover
 	promote      sim.Timer
+	primaryDown  []*instance // what a primary fault took down
 	poolWait     sim.Summary
 	poolWaitHist sim.Histogram
 }
@@ -720,7 +721,7 @@ func (db *database) handleFault(f *Fault, on bool, now sim.Time) bool {
 		return false
 	}
 	if on {
-		sh.primary.fault(f, true, now)
+		sh.primary.fault(f, true, now, &db.primaryDown)
 		fo := Failover{At: float64(now)}
 		if sh.replicas != nil {
 			// The first replica is promoted: what it has not applied is lost.
@@ -738,7 +739,7 @@ func (db *database) handleFault(f *Fault, on bool, now sim.Time) bool {
 	// The failed server is back: as the primary if none was promoted
 	// (writes were unavailable all along), or else as a replica.
 	if db.net.k.Cancel(db.promote) || sh.replicas == nil {
-		sh.primary.fault(f, false, now)
+		sh.primary.fault(f, false, now, &db.primaryDown)
 		db.restored(now, false)
 		return true
 	}

@@ -3,6 +3,7 @@ package topology
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -182,6 +183,9 @@ type faulter struct {
 	comp component
 	sts  []*station
 	rng  *rand.Rand // the random fault's times
+	// downed are the instances it took down, per station, so that it
+	// brings back those, whatever the fleet became meanwhile.
+	downed [][]*instance
 }
 
 // Opcodes of a fault's events.
@@ -196,6 +200,7 @@ func (n *Network) scheduleFaults(t *Topology, byName map[string]component) {
 		f := &t.Faults[i]
 		fl := &faulter{net: n, f: f, comp: byName[f.Node], sts: byName[f.Node].stations(),
 			rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+f.Node)}
+		fl.downed = make([][]*instance, len(fl.sts))
 		for _, st := range fl.sts {
 			if st.faultRng == nil {
 				st.faultRng = sim.NewStream(n.opts.Seed, f.Node+"/faults")
@@ -214,8 +219,8 @@ func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 	f := fl.f
 	on := op == opFaultOn
 	if h, ok := fl.comp.(faultHandler); !ok || !h.handleFault(f, on, now) {
-		for _, st := range fl.sts {
-			st.fault(f, on, now)
+		for i, st := range fl.sts {
+			st.fault(f, on, now, &fl.downed[i])
 		}
 	}
 	switch {
@@ -231,41 +236,51 @@ func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 	}
 }
 
-// fault applies f to the station (on) or lifts it.
-func (st *station) fault(f *Fault, on bool, now sim.Time) {
+// fault applies f to the station (on) or lifts it. The instances it takes
+// down are kept in downed, and those are what lifting it brings back.
+func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 	switch {
-	case f.Errors > 0:
+	case f.Errors > 0 || f.Slow > 0 || f.Latency > 0:
 		if on {
-			st.errRate = f.Errors
-		} else {
-			st.errRate = 0
+			st.effects = append(st.effects, f)
+		} else if i := slices.Index(st.effects, f); i >= 0 {
+			st.effects = slices.Delete(st.effects, i, i+1)
 		}
-	case f.Slow > 0:
-		if on {
-			st.slow = f.Slow
-		} else {
-			st.slow = 0
-		}
-	case f.Latency > 0:
-		if on {
-			st.delay = f.Latency
-		} else {
-			st.delay = 0
-		}
-	default:
+		st.combineEffects()
+	case on:
 		count := len(st.insts)
 		if f.Instances > 0 {
 			count = min(f.Instances, len(st.insts))
 		}
-		for _, inst := range st.insts[:count] {
-			inst.down = on
-			if on {
-				inst.downs++
-				st.failQueued(inst)
-			}
+		*downed = append((*downed)[:0], st.insts[:count]...)
+		for _, inst := range *downed {
+			inst.down = true
+			inst.downs++
+			st.failQueued(inst)
 		}
+	default:
+		for _, inst := range *downed {
+			inst.down = false
+		}
+		*downed = (*downed)[:0]
 	}
 	st.faulty = st.errRate > 0 || st.slow > 0 || st.delay > 0 || st.anyDown()
+}
+
+// combineEffects sets the station's error rate, slowdown and added
+// latency from the faults in force on it: overlapping faults compound
+// (a visit fails unless every fault spares it; factors multiply; latencies
+// add), and each one's end lifts only its own part.
+func (st *station) combineEffects() {
+	spared, slow, delay := 1.0, 0.0, 0.0
+	for _, f := range st.effects {
+		spared = float64(spared * (1 - f.Errors))
+		if f.Slow > 0 {
+			slow = float64(max(slow, 1) * f.Slow)
+		}
+		delay += f.Latency
+	}
+	st.errRate, st.slow, st.delay = 1-spared, slow, delay
 }
 
 // anyDown says some instance of the station is down.

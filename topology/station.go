@@ -56,6 +56,7 @@ type station struct {
 	// delay adds to service times, and instances may be down.
 	faulty               bool
 	errRate, slow, delay float64
+	effects              []*Fault // the faults in force that set them
 	faultRng             *rand.Rand
 	// gate, when not nil, may turn visits away (rate limit, shedding).
 	gate *admission

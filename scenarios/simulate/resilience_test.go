@@ -672,6 +672,29 @@ run: {warmup: 0s, duration: 7m}
 	}
 }
 
+// TestOverlappingFaults checks that faults on one node compound and each
+// ends only its own part: 50% errors from 1m to 3m and 50% from 2m to 4m
+// fail half, then 1 − ½·½ = 3/4, then half of the visits, a minute each.
+func TestOverlappingFaults(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: overlap
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+faults: [{at: 1m, for: 2m, node: app, errors: 50%}, {at: 2m, for: 2m, node: app, errors: 50%}]
+run: {warmup: 0s, duration: 5m, sample: 60s}
+`)
+	for i, want := range []float64{0, 0.5, 0.75, 0.5, 0} {
+		smp := rep.Series.Samples[i]
+		n := float64(smp.Arrived)
+		got := float64(smp.Errors) / n
+		if sd := math.Sqrt(want * (1 - want) / n); math.Abs(got-want) > 5*sd+2/n {
+			t.Errorf("minute %d: %.4f of requests failed, want %g", i, got, want)
+		}
+	}
+}
+
 // TestScaleRepinsSessions checks that a scale event re-pins users: ip_hash
 // keeps every session while 4 instances stay, and when a schedule adds 2
 // more the users whose ring arcs the new instances take (about a third)

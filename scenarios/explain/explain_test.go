@@ -22,6 +22,20 @@ nodes:
 run: {duration: 60s}
 `
 
+// explained explains the scenario load gives, failing t if it cannot.
+func explained(t *testing.T, load func() (*scenarios.Scenario, error)) *explain.Explanation {
+	t.Helper()
+	s, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := explain.Scenario(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
 // TestExplain checks what explain blames and recommends for three shapes
 // of bottleneck, and that its arithmetic agrees with the simulation.
 func TestExplain(t *testing.T) {
@@ -35,14 +49,7 @@ func TestExplain(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := c.load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			ex, err := explain.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ex := explained(t, c.load)
 			if ex.Limits[0].Node != c.first || !strings.Contains(ex.Pattern, c.pattern) {
 				t.Fatalf("first %s, pattern %q; want %s and %q", ex.Limits[0].Node, ex.Pattern, c.first, c.pattern)
 			}
@@ -111,14 +118,7 @@ run: {warmup: 10s, duration: 3m}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := c.load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			ex, err := explain.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ex := explained(t, c.load)
 			if len(ex.Missing) != len(c.names) {
 				t.Fatalf("findings %q, want %d naming %q", ex.Missing, len(c.names), c.names)
 			}

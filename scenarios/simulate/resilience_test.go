@@ -322,15 +322,7 @@ func TestMetastableRetryStorm(t *testing.T) {
 // builtin runs a built-in scenario with the given overrides.
 func builtin(t *testing.T, name string, sets ...string) *simulate.Report {
 	t.Helper()
-	s, err := scenarios.Builtin(name, sets...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := simulate.Run(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return mustRun(t)(scenarios.Builtin(name, sets...))
 }
 
 // TestRetryStormBuiltins checks the metastable system, the

@@ -20,15 +20,23 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata")
 // runText runs the scenario text with the overrides sets.
 func runText(t *testing.T, text string, sets ...string) *simulate.Report {
 	t.Helper()
-	s, err := scenarios.Parse("test.yaml", []byte(text), sets...)
-	if err != nil {
-		t.Fatal(err)
+	return mustRun(t)(scenarios.Parse("test.yaml", []byte(text), sets...))
+}
+
+// mustRun returns a function that runs a scenario just loaded, failing t
+// if it could not be loaded or run.
+func mustRun(t *testing.T) func(*scenarios.Scenario, error) *simulate.Report {
+	return func(s *scenarios.Scenario, err error) *simulate.Report {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := simulate.Run(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
 	}
-	r, err := simulate.Run(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 func tableOf(t *testing.T, r *simulate.Report) string {

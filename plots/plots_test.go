@@ -166,11 +166,11 @@ func TestRunFiguresGolden(t *testing.T) {
 // retry storm's stays at 0 after the spike, the throttled one's comes back,
 // and the spike is marked.
 func TestCompareRunFigures(t *testing.T) {
-	a, err := scenarios.Builtin("retry-storm", "run.duration=8m")
+	a, err := scenarios.Builtin("retry-storm", "run.duration=7m")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := scenarios.Builtin("retry-storm-budget", "run.duration=8m")
+	b, err := scenarios.Builtin("retry-storm-budget", "run.duration=7m")
 	if err != nil {
 		t.Fatal(err)
 	}

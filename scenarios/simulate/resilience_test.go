@@ -298,6 +298,9 @@ run: {warmup: 60s, duration: 11m}
 // timeout, so goodput never comes back, and the report says so and names
 // the loop; with gRPC's retry throttling the same trigger passes.
 func TestMetastableRetryStorm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two 11-minute storms: full mode only")
+	}
 	t.Parallel()
 	rep := runText(t, storm(""))
 	if len(rep.Triggers) != 1 {
@@ -337,6 +340,9 @@ func builtin(t *testing.T, name string, sets ...string) *simulate.Report {
 // being below a fifth of the 56 attempts in flight at 560/s × 100 ms), the
 // database drains, slowly, and goodput is back by the run's end.
 func TestRetryStormBuiltins(t *testing.T) {
+	if testing.Short() {
+		t.Skip("four 15-minute storms: full mode only (the golden reports run both built-ins)")
+	}
 	t.Parallel()
 	recovered := func(rep *simulate.Report) *simulate.Trigger {
 		t.Helper()

@@ -348,12 +348,7 @@ func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 		r.MaxMemory, _ = d.Bytes(m.Get("max_memory"), "max_memory")
 	}
 	if m.Has("sample") {
-		if v, ok := d.Duration(m.Get("sample"), "sample"); ok {
-			r.Sample = v
-			if v == 0 {
-				d.Errorf(m.Get("sample"), "sample must be positive, such as 10s")
-			}
-		}
+		r.Sample, _ = d.PositiveDuration(m.Get("sample"), "sample", "sample must be positive, such as 10s")
 	}
 	if m.Has("max_in_flight") {
 		if v, ok := d.Int(m.Get("max_in_flight"), "max_in_flight", math.MinInt); ok {

@@ -39,12 +39,7 @@ var policyFields = []string{"timeout", "retries", "circuit_breaker", "hedge"}
 // decodePolicies reads the policies m gives into p.
 func decodePolicies(d *yamlfile.Decoder, m yamlfile.Map, p *Policies) {
 	if m.Has("timeout") {
-		if v, ok := d.Duration(m.Get("timeout"), "call timeout"); ok {
-			p.Timeout = v
-			if v == 0 {
-				d.Errorf(m.Get("timeout"), "a call's timeout must be above 0 (leave it out for none)")
-			}
-		}
+		p.Timeout, _ = d.PositiveDuration(m.Get("timeout"), "call timeout", "a call's timeout must be above 0 (leave it out for none)")
 	}
 	if m.Has("retries") {
 		p.Retries = decodeRetries(d, m.Get("retries"))

@@ -90,12 +90,7 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 		s.Mix = decodeMix(d, m.Get("mix"))
 	}
 	if m.Has("timeout") {
-		var ok bool
-		if s.Timeout, ok = d.Duration(m.Get("timeout"), "timeout"); ok && s.Timeout == 0 {
-			// 0 means "none" in Go, but written in a file it reads as
-			// "give up at once": leaving the field out is the one way.
-			d.Errorf(m.Get("timeout"), "timeout must be positive; leave it out for clients that wait forever")
-		}
+		s.Timeout, _ = d.PositiveDuration(m.Get("timeout"), "timeout", "timeout must be positive; leave it out for clients that wait forever")
 	}
 	if m.Has("keys") {
 		s.Keys = decodeKeys(d, m.Get("keys"))

@@ -237,6 +237,18 @@ func (d *Decoder) Duration(n *yaml.Node, what string) (float64, bool) {
 	return d.parsed(n, "a duration such as 20ms", what, units.ParseDuration)
 }
 
+// PositiveDuration decodes a duration that must be above 0, recording
+// ifZero as the error for a 0: in a file, 0 would read as "none" or "at
+// once", where leaving the field out is the way to say so.
+func (d *Decoder) PositiveDuration(n *yaml.Node, what, ifZero string) (float64, bool) {
+	v, ok := d.Duration(n, what)
+	if ok && v == 0 {
+		d.Errorf(n, "%s", ifZero)
+		return 0, false
+	}
+	return v, ok
+}
+
 // Bytes decodes a positive size such as 2KB or 64GiB, in bytes.
 func (d *Decoder) Bytes(n *yaml.Node, what string) (float64, bool) {
 	v, ok := d.parsed(n, "a size such as 2KB", what, units.ParseBytes)

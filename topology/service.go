@@ -642,15 +642,14 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 	// The session is read first: from a cache, a get of the user's key
 	// whose miss starts a new session (the fill).
 	read := s.spec.sessionRead()
-	if _, ok := byName[s.spec.Sessions.Store].(*cache); ok {
+	_, inCache := byName[s.spec.Sessions.Store].(*cache)
+	if inCache {
 		read[0].Op = OpGet
 		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
-		emit(read, nil, opAuto)
-		for i := range s.prog {
-			s.prog[i].session = true
-		}
-	} else {
-		emit(read, nil, opAuto)
+	}
+	emit(read, nil, opAuto)
+	for i := range s.prog {
+		s.prog[i].session = inCache
 	}
 	emit(s.spec.Calls, nil, opAuto)
 	for i := range s.prog {

@@ -180,11 +180,7 @@ func CompareRunFigures(c *analysis.Comparison) []Figure {
 		rl := Line{Label: r.name}
 		for _, smp := range r.rep.Series.Samples {
 			x := (smp.Start + float64(smp.Duration/2)) / 60
-			v := smp.Throughput
-			if smp.Goodput != nil {
-				v = *smp.Goodput
-			}
-			rl.Points = append(rl.Points, [2]float64{x, v})
+			rl.Points = append(rl.Points, [2]float64{x, smp.GoodRate()})
 		}
 		rate.Lines = append(rate.Lines, rl)
 	}

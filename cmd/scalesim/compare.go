@@ -121,7 +121,7 @@ func runCompare(opts *compareOptions) error {
 	if opts.PlotDir != "" {
 		for _, s := range []*scenarios.Scenario{a, b} {
 			if s.SampleEvery() == 0 {
-				return usageError{fmt.Errorf("--plot: %s has no time series to plot, since nothing in it changes over time (no workload shape, no faults): set run.sample (e.g. --set run.sample=10s)", s.Name)}
+				return noSeries("--plot", s)
 			}
 		}
 		if err := checkPlotDir(opts.PlotDir); err != nil {

@@ -108,6 +108,12 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	return s, nil
 }
 
+// noSeries is the usage error of a flag that needs the time series of a
+// scenario that has none.
+func noSeries(flag string, s *scenarios.Scenario) error {
+	return usageError{fmt.Errorf("%s: %s has no time series, since nothing in it changes over time (no workload shape, no faults): set run.sample (e.g. --set run.sample=10s)", flag, s.Name)}
+}
+
 func runRun(opts *runOptions) error {
 	s, err := opts.scenario()
 	if err != nil {
@@ -116,7 +122,7 @@ func runRun(opts *runOptions) error {
 	if s.SampleEvery() == 0 {
 		for _, f := range []struct{ flag, value string }{{"--timeseries", opts.TimeSeries}, {"--plot", opts.PlotDir}} {
 			if f.value != "" {
-				return usageError{fmt.Errorf("%s: %s has no time series, since nothing in it changes over time (no workload shape, no faults): set run.sample (e.g. --set run.sample=10s)", f.flag, s.Name)}
+				return noSeries(f.flag, s)
 			}
 		}
 	}

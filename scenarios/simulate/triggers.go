@@ -87,7 +87,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 			if smp.Start < tr.Until || smp.Start >= tr.Until+RecoveryTime {
 				continue
 			}
-			if goodput(smp) >= RecoveredShare**tr.Before {
+			if smp.GoodRate() >= RecoveredShare**tr.Before {
 				after := smp.Start + smp.Duration - tr.Until
 				tr.RecoveredAfter = &after
 				break
@@ -104,9 +104,9 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 	return out
 }
 
-// goodput is a window's goodput, or its throughput without a latency
+// GoodRate is the window's goodput, or its throughput without a latency
 // objective.
-func goodput(smp Sample) float64 {
+func (smp Sample) GoodRate() float64 {
 	if smp.Goodput != nil {
 		return *smp.Goodput
 	}
@@ -119,7 +119,7 @@ func meanGoodput(s *Series, from, to float64) *float64 {
 	var sum, span float64
 	for _, smp := range s.Samples {
 		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
-			sum += float64(goodput(smp) * smp.Duration)
+			sum += float64(smp.GoodRate() * smp.Duration)
 			span += smp.Duration
 		}
 	}

@@ -63,17 +63,26 @@ func (tr *Trace) knots(rate float64) []knot {
 	return ks
 }
 
+// utf8BOM is the byte order mark some programs write at the start of a
+// UTF-8 file (RFC 3629, section 6).
+const utf8BOM = "\ufeff"
+
 // ParseTrace reads a trace from CSV: a row per point, time then rate, with
-// an optional header. A time is a number of seconds or a duration (90s,
-// 15m, 1h); a rate is requests per second (1500, 1.5k). An error names the
-// line.
+// an optional header (a first row whose time and rate are both not
+// numbers, such as "time,rate"). A time is a number of seconds or a
+// duration (90s, 15m, 1h); a rate is requests per second (1500, 1.5k). A
+// byte order mark at the start of the file is skipped; anywhere else it is
+// a character like any other. An error names the line, including that of
+// the point at which the trace's mean rate (see Mean) would overflow.
 func ParseTrace(data []byte) ([]TracePoint, error) {
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
 	r.Comment = '#'
 	var points []TracePoint
-	for {
+	area := 0.0 // the integral of the rate so far, summed as Mean sums it
+	for row := 0; ; row++ {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -90,21 +99,29 @@ func ParseTrace(data []byte) ([]TracePoint, error) {
 			return nil, fmt.Errorf("line %d: want two columns, time and rate; got %d", line, len(rec))
 		}
 		at, err := traceTime(rec[0])
+		rate, rateErr := units.ParseCount(rec[1])
 		if err != nil {
-			if len(points) == 0 && line == 1 {
+			if row == 0 && rateErr != nil {
 				continue // a header
 			}
 			return nil, fmt.Errorf("line %d: time %q: %v", line, rec[0], err)
 		}
-		rate, err := units.ParseCount(rec[1])
-		if err != nil || rate < 0 {
+		if rateErr != nil || rate < 0 {
 			return nil, fmt.Errorf("line %d: rate %q: want requests per second, 0 or more", line, rec[1])
 		}
-		if n := len(points); n > 0 && !(at > points[n-1].At) {
+		n := len(points)
+		if n > 0 && !(at > points[n-1].At) {
 			return nil, fmt.Errorf("line %d: time %s is not after the previous point's %s", line, units.FormatDuration(at), units.FormatDuration(points[n-1].At))
 		}
-		if len(points) == MaxTracePoints {
+		if n == MaxTracePoints {
 			return nil, fmt.Errorf("line %d: a trace has at most %d points", line, MaxTracePoints)
+		}
+		if n > 0 {
+			prev := points[n-1]
+			area += float64(float64(rate+prev.Rate) / 2 * (at - prev.At))
+			if mean := area / (at - points[0].At); math.IsInf(mean, 0) {
+				return nil, fmt.Errorf("line %d: rate %q: the trace's mean rate overflows here", line, rec[1])
+			}
 		}
 		points = append(points, TracePoint{At: at, Rate: rate})
 	}

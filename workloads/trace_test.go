@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,10 +35,51 @@ func TestParseTrace(t *testing.T) {
 		"0,1\n-5m,2\n":    `line 2: time "-5m"`,
 		"0,1\nInf,2\n":    `line 2: time "Inf"`,
 		"0,1\n10,1e999\n": `line 2: rate "1e999"`,
+		// A typo on the first row is not a header: its rate is a number.
+		"1O,100\n20,100\n": `line 1: time "1O"`,
+		// A byte order mark is skipped at the start of the file only.
+		"0,1\n\ufeff10,2\n": `line 2: time "\ufeff10"`,
+		// The mean overflows at the second point: 1e308/2 over 10 s.
+		"time,rate\n0,1\n10,1e308\n": `line 3: rate "1e308": the trace's mean rate overflows here`,
+		// Each interval's area is finite (1e308), their sum is not.
+		"0,1e307\n10,1e307\n20,1e307\n": `line 3: rate "1e307": the trace's mean rate overflows here`,
 	} {
 		if _, err := ParseTrace([]byte(in)); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("ParseTrace(%q) = %v, want an error containing %q", in, err, msg)
 		}
+	}
+}
+
+// TestTraceHeader checks what is a header: the first row, when neither its
+// time nor its rate is a number, after a byte order mark if the file starts
+// with one; and that a byte order mark before a first point does not make a
+// header of it (the point would be lost).
+func TestTraceHeader(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []TracePoint
+	}{
+		{"\ufeff0,100\n10,300\n", []TracePoint{{0, 100}, {10, 300}}},
+		{"\ufefftime,rate\n0,100\n10,300\n", []TracePoint{{0, 100}, {10, 300}}},
+		{"# from the load balancer's logs\nseconds,rps\n5,1k\n10,2k\n", []TracePoint{{5, 1000}, {10, 2000}}},
+		{"0,100\n10,300\n", []TracePoint{{0, 100}, {10, 300}}},
+	} {
+		got, err := ParseTrace([]byte(c.in))
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("ParseTrace(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
+
+// TestTraceMeanLargest checks that a trace whose mean is finite, however
+// large, is read, and that Mean gives what ParseTrace checked.
+func TestTraceMeanLargest(t *testing.T) {
+	points, err := ParseTrace([]byte("0,8e307\n1,8e307\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := (&Trace{Points: points}).Mean(); m != 8e307 {
+		t.Errorf("mean %g, want 8e307", m)
 	}
 }
 

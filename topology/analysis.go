@@ -114,27 +114,111 @@ type Demand struct {
 	Service float64
 }
 
-// StationGroup is a group of identical M/M/c queues a node's visits spread
+// StationGroup is a group of identical M/G/c queues a node's visits spread
 // over evenly.
 type StationGroup struct {
 	Count, Workers int
 	Rate           float64 // visits per second over the group
 	Holding        float64 // mean time a worker is held per visit
-	Wait           float64 // mean queueing delay, once solved
+	// SCV is the squared coefficient of variation of the holding time:
+	// 1 for exponential (M/M/c), 0 for constant.
+	SCV  float64
+	Wait float64 // mean queueing delay, once solved
 }
 
-// Solve computes the group's Erlang C wait; false when it is overloaded.
+// Solve computes the group's mean wait, by Erlang C scaled by (1 + SCV)/2
+// (Allen–Cunneen with Poisson arrivals: exact for M/M/c and, by
+// Pollaczek–Khinchine, for M/G/1); false when it is overloaded.
 func (g *StationGroup) Solve() bool {
 	if g.Rate == 0 || g.Holding == 0 {
 		return true
 	}
-	q := analytic.MMc{Lambda: g.Rate / float64(g.Count), Mu: 1 / g.Holding, C: g.Workers}
-	if q.Rho() >= 1 {
-		g.Wait = math.Inf(1)
-		return false
+	g.Wait = analytic.AllenCunneenWait(g.Rate/float64(g.Count), 1/g.Holding, g.Workers, 1, g.SCV)
+	return !math.IsInf(g.Wait, 1)
+}
+
+// variance notes where the group's wait for a holding time of SCV other
+// than 1 is an approximation: over several workers, Allen–Cunneen's
+// scaling of Erlang C, rather than the exact Pollaczek–Khinchine of one
+// worker.
+func (g *StationGroup) variance(s Solver, name string) {
+	if g.SCV != 1 && g.Workers > 1 && g.Rate > 0 {
+		s.Note("%s: service-time variance (SCV %.3g) over %d workers by the Allen–Cunneen approximation", name, g.SCV, g.Workers)
 	}
-	g.Wait = q.MeanWait()
-	return true
+}
+
+// holdingMoments adds up a holding time that is a mixture (of classes, of
+// reads and writes): each part's weight, mean and second moment. A
+// mixture of equal parts keeps their SCV as it is, unrounded.
+type holdingMoments struct {
+	weight, first, second float64
+	parts                 int
+	mean0, scv0           float64 // the first part's
+	mixed                 bool    // a part differs from the first
+}
+
+// add adds a part of weight w whose holding time has mean m and squared
+// coefficient of variation scv: its second moment is m²(1 + scv). A part
+// of no weight is left out.
+func (h *holdingMoments) add(w, m, scv float64) {
+	if w == 0 {
+		return
+	}
+	if h.parts == 0 {
+		h.mean0, h.scv0 = m, scv
+	}
+	h.parts++
+	h.mixed = h.mixed || m != h.mean0 || scv != h.scv0
+	h.weight += w
+	h.first += float64(w * m)
+	h.second += float64(float64(w*m*m) * (1 + scv))
+}
+
+// mean is the mixture's mean, 0 without weight.
+func (h holdingMoments) mean() float64 {
+	if h.weight == 0 {
+		return 0
+	}
+	return h.first / h.weight
+}
+
+// scv is the mixture's squared coefficient of variation, E[H²]/E[H]² − 1;
+// 1 (exponential) when it has no mean to divide by.
+func (h holdingMoments) scv() float64 {
+	switch {
+	case h.parts > 0 && !h.mixed:
+		return h.scv0
+	case h.first == 0 || math.IsInf(h.first, 0):
+		return 1
+	}
+	m := h.first / h.weight
+	return math.Max(0, h.second/h.weight/(m*m)-1)
+}
+
+// withCalls is the squared coefficient of variation of a blocking worker's
+// holding time: work of mean own and SCV scv, then calls taking d on
+// average, taken as exponential and independent of the work:
+// E[(S + D)²] = E[S²] + 2·E[S]·d + 2d². It is scv without calls, and 1
+// (no figure to give) when d is infinite.
+func withCalls(own, scv, d float64) float64 {
+	m := own + d
+	switch {
+	case d == 0:
+		return scv
+	case math.IsInf(m, 0):
+		return 1
+	}
+	second := float64(float64(own*own)*(1+scv)) + float64(2*own*d) + float64(2*d*d)
+	return second/(m*m) - 1
+}
+
+// scvOf is the squared coefficient of variation of d, 1 (exponential) for
+// nil.
+func scvOf(d sim.Dist) float64 {
+	if d == nil {
+		return 1
+	}
+	return d.SCV()
 }
 
 // Utilization is the busy share of the group's workers.
@@ -227,4 +311,65 @@ func topShare(probs, counts []float64, capacity float64) float64 {
 		}
 	}
 	return math.Min(share, 1)
+}
+
+// autoscaled is the number of instances (a worker group's consumers) an
+// autoscaler settles on at a steady load, and notes it. group(n) is the
+// node's stations with n instances, rate its visits per second and stay
+// the mean time a visit is held besides its wait (for the metrics that
+// count what an instance holds). The count is the fewest from min to max
+// whose metric per instance is at most the target: the HPA's rule
+// desired = ceil(ready × metric ÷ target) reaches it from below, and for
+// utilization it is ceil(rate × holding ÷ (workers × target)) (Kubernetes,
+// "Horizontal Pod Autoscaling", algorithm details). A step policy settles
+// below its lowest scale-up threshold. Without such a threshold, or a
+// steady load, it is the initial count.
+func autoscaled(s Solver, name string, a *Autoscale, initial int, rate, stay float64, group func(n int) StationGroup) int {
+	target := a.Target
+	if a.Policy == PolicyStep {
+		target = math.Inf(1)
+		for _, st := range a.Steps {
+			if st.IsAbove {
+				target = math.Min(target, st.Above)
+			}
+		}
+	}
+	if rate == 0 || math.IsInf(target, 1) {
+		s.Note("%s: solved at its initial %d instances; the autoscaler (%d to %d) is not modelled", name, initial, a.Min, a.Max)
+		return initial
+	}
+	metric := func(n int) float64 {
+		g := group(n)
+		switch a.Metric {
+		case MetricRPSPerInstance:
+			return rate / float64(n)
+		case MetricUtilization:
+			return g.Utilization()
+		}
+		if !g.Solve() {
+			return math.Inf(1)
+		}
+		if a.Metric == MetricQueueLength {
+			return float64(rate*g.Wait) / float64(n)
+		}
+		return float64(rate*(g.Wait+stay)) / float64(n) // in flight, or a queue's backlog
+	}
+	lo, hi := max(a.Min, 1), max(a.Max, 1)
+	if metric(hi) > target {
+		s.Note("%s: solved at its autoscaler's max of %d instances, where its %s is still above the target", name, hi, a.Metric)
+		return hi
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if metric(mid) <= target {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	s.Note("%s: solved at the %d instances its autoscaler (%d to %d) settles on at this load; the time it takes to scale is left out", name, lo, a.Min, a.Max)
+	if len(a.Schedule) > 0 {
+		s.Note("%s: its autoscaler's scheduled bounds are left out", name)
+	}
+	return lo
 }

@@ -164,10 +164,11 @@ func (c *Cache) HitRatio(s Solver, name string) (float64, bool) {
 // Routes implements Analytic: a cache calls nothing.
 func (*Cache) Routes(Solver, string, int, Router) {}
 
-// Solve implements Analytic: the cache nodes as M/M/c queues.
+// Solve implements Analytic: the cache nodes as M/G/c queues.
 func (c *Cache) Solve(s Solver, name string, rate float64, _ []float64) Solution {
-	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: mean(c.ServiceTime)}
+	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: mean(c.ServiceTime), SCV: scvOf(c.ServiceTime)}
 	sol := g.solution()
+	g.variance(s, name)
 	sol.Response = perClass(s, func(int) float64 { return g.Wait + g.Holding })
 	h := s.HitRatio(name)
 	sol.HitRatio = &h

@@ -217,7 +217,7 @@ func (db *Database) readsOnPrimary() float64 {
 }
 
 // Solve implements Analytic: writes at the primaries, reads at the
-// primaries or replicas as read_from says, each group as M/M/c queues with
+// primaries or replicas as read_from says, each group as M/G/c queues with
 // the load spread evenly over shards. Like the simulation's report, the
 // figures are the busiest group's.
 func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solution {
@@ -231,12 +231,17 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	}
 	onPrimary := db.readsOnPrimary()
 	rt, wt := mean(db.ReadTime), mean(db.WriteTime)
-	prim := StationGroup{Count: db.Shards, Workers: db.Workers, Rate: writes + float64(reads*onPrimary)}
+	var work holdingMoments // the primaries' writes and reads
+	work.add(writes, wt, scvOf(db.WriteTime))
+	work.add(float64(reads*onPrimary), rt, scvOf(db.ReadTime))
+	prim := StationGroup{Count: db.Shards, Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.scv()}
 	if prim.Rate > 0 {
 		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
-	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt}
+	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: scvOf(db.ReadTime)}
 	okP, okR := prim.Solve(), repl.Solve()
+	prim.variance(s, name)
+	repl.variance(s, name)
 	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR}
 	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
 	sol.Utilization, sol.Wait = prim.Utilization(), steadyWait(prim.Wait)

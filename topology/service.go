@@ -418,36 +418,51 @@ func routeCalls(sv Solver, calls []Call, c int, route Router) {
 	add(calls, 1)
 }
 
-// Solve implements Analytic: the instances as M/M/c queues, a worker held
+// Solve implements Analytic: the instances as M/G/c queues, a worker held
 // for the service time and, when blocking, the calls too; behind a
-// least-connections balancer, one queue in front of all the workers.
+// least-connections balancer, one queue in front of all the workers; with
+// an autoscaler, at the instances it settles on for the load.
 func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	g := StationGroup{Count: s.Instances, Workers: s.Workers, Rate: rate}
-	if sv.SharedQueue(name) && s.Instances > 1 {
-		// Joining the least busy instance behaves much like one queue in
-		// front of all the workers.
-		g.Count, g.Workers = 1, s.Instances*s.Workers
-		sv.Note("%s: least-connections balancing taken as one shared queue over all %d instances", name, s.Instances)
-	}
-	own := mean(s.ServiceTime)
+	own, scv := mean(s.ServiceTime), scvOf(s.ServiceTime)
+	var h holdingMoments
+	stay := 0.0 // the mean time a visit is outstanding besides its wait
 	for c := range down {
-		h := own
-		if s.Blocking {
-			h += down[c]
+		v := sv.Visits(c, name)
+		stay += float64(v * (own + down[c]))
+		if !s.Blocking || down[c] == 0 {
+			h.add(v, own, scv)
+			continue
 		}
-		g.Holding += float64(sv.Visits(c, name) * h)
+		h.add(v, own+down[c], withCalls(own, scv, down[c]))
+		sv.Note("%s: the calls its workers wait on taken as exponential in its holding time", name)
 	}
 	if rate > 0 {
-		g.Holding /= rate
+		stay /= rate
 	}
+	shared := sv.SharedQueue(name)
+	group := func(n int) StationGroup {
+		g := StationGroup{Count: n, Workers: s.Workers, Rate: rate, Holding: h.mean(), SCV: h.scv()}
+		if shared && n > 1 {
+			// Joining the least busy instance behaves much like one queue
+			// in front of all the workers.
+			g.Count, g.Workers = 1, n*s.Workers
+		}
+		return g
+	}
+	n := s.Instances
+	if s.Autoscale != nil {
+		n = autoscaled(sv, name, s.Autoscale, s.Instances, rate, stay, group)
+	}
+	if shared && n > 1 {
+		sv.Note("%s: least-connections balancing taken as one shared queue over all %d instances", name, n)
+	}
+	g := group(n)
 	sol := g.solution()
-	sol.Stations, sol.Workers = s.Instances, s.Workers
+	g.variance(sv, name)
+	sol.Stations, sol.Workers = n, s.Workers
 	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
 	if s.Queue != Unlimited {
 		sv.Note("%s: its queue limit is ignored (no rejections)", name)
-	}
-	if s.Autoscale != nil {
-		sv.Note("%s: solved at its initial %d instances; the autoscaler (%d to %d) is not modelled", name, s.Instances, s.Autoscale.Min, s.Autoscale.Max)
 	}
 	return sol
 }

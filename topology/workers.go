@@ -3,10 +3,8 @@ package topology
 import (
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 
-	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
@@ -131,34 +129,29 @@ func (w *Workers) Routes(sv Solver, _ string, c int, route Router) { routeCalls(
 
 // Solve implements Analytic: the consumers as one M/G/c queue (they take
 // from one queue), by the Allen–Cunneen approximation with Poisson
-// deliveries; a consumer is held for its own work and its calls.
+// deliveries; a consumer is held for its own work and its calls; with an
+// autoscaler, at the consumers it settles on for the load.
 func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	own := mean(w.ServiceTime)
-	hold := 0.0
+	own, scv := mean(w.ServiceTime), scvOf(w.ServiceTime)
+	var h holdingMoments
 	for c := range down {
-		hold += float64(sv.Visits(c, name) * (own + down[c]))
+		h.add(sv.Visits(c, name), own+down[c], withCalls(own, scv, down[c]))
 	}
-	if rate > 0 {
-		hold /= rate
+	if len(w.Calls) > 0 {
+		sv.Note("%s: the calls its consumers wait on taken as exponential in its holding time", name)
 	}
-	scv := 1.0
-	if w.ServiceTime != nil && len(w.Calls) == 0 {
-		scv = w.ServiceTime.SCV()
-	} else if len(w.Calls) > 0 {
-		sv.Note("%s: its holding time (work and calls) is taken as exponential", name)
+	group := func(n int) StationGroup {
+		return StationGroup{Count: 1, Workers: n, Rate: rate, Holding: h.mean(), SCV: h.scv()}
 	}
-	sol := Solution{Stations: 1, Workers: w.Consumers, Holding: hold}
-	wait := 0.0
-	if rate > 0 && hold > 0 {
-		sol.Utilization = rate * hold / float64(w.Consumers)
-		wait = analytic.AllenCunneenWait(rate, 1/hold, w.Consumers, 1, scv)
-	}
-	sol.Overloaded = math.IsInf(wait, 1)
-	sol.Wait = steadyWait(wait)
-	sol.Response = perClass(sv, func(c int) float64 { return wait + own + down[c] })
+	n := w.Consumers
 	if w.Autoscale != nil {
-		sv.Note("%s: solved at its initial %d consumers; the autoscaler (%d to %d) is not modelled", name, w.Consumers, w.Autoscale.Min, w.Autoscale.Max)
+		n = autoscaled(sv, name, w.Autoscale, w.Consumers, rate, h.mean(), group)
 	}
+	g := group(n)
+	sol := g.solution()
+	g.variance(sv, name)
+	sol.Stations = 1
+	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
 	if w.Batch > 1 {
 		sv.Note("%s: batches taken as single messages", name)
 	}

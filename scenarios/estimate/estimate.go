@@ -171,7 +171,7 @@ func (m *Model) Solve() (*Estimate, error) {
 	if s.Workload.Shape() != nil {
 		m.Note("the workload varies over time; the estimate uses its base rate (a daily cycle's mean)")
 	}
-	m.est.Method = "traffic equations, then M/M/c per station (Erlang C)"
+	m.est.Method = "traffic equations, then M/G/c per station (Erlang C, × (1 + SCV)/2 for service-time variance)"
 	m.est.OfferedRate = s.Workload.OfferedRate()
 	m.stations()
 	if !m.est.Saturated {

@@ -1,7 +1,9 @@
 package estimate_test
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
@@ -108,5 +110,151 @@ func TestEstimateCacheAndSaturation(t *testing.T) {
 	}
 	if est, err = estimate.Scenario(over); err != nil || !est.Saturated || est.Latency != nil || est.Bottleneck != "app" {
 		t.Fatalf("three-tier at 20M users: %+v, %v; want saturated at the app with no latency", est, err)
+	}
+}
+
+// TestEstimateVariance checks that the estimate accounts for service-time
+// variance: one worker is M/G/1, whose mean wait is Pollaczek–Khinchine's
+// exactly, and the simulation agrees within the replications' confidence
+// interval (in full mode); several workers are Allen–Cunneen's scaling of
+// Erlang C, noted as an approximation.
+func TestEstimateVariance(t *testing.T) {
+	const file = `name: mg1
+workload: {rate: %g}
+entry: s
+nodes:
+  s: {kind: service, workers: %d, service_time: %s}
+run: {warmup: 100s, duration: %s}
+`
+	cases := []struct {
+		name    string
+		rate    float64
+		workers int
+		service string
+		want    float64 // mean response time
+		note    bool    // the estimate says it approximates the variance
+		reps    int     // replications checked against the simulation; 0 for none
+	}{
+		{"M/D/1", 70, 1, "10ms", analytic.MG1MeanWait(70, 0.010, 0) + 0.010, false, 6},
+		{"M/G/1, gamma cv 2", 60, 1, "{dist: gamma, mean: 10ms, cv: 2}", analytic.MG1MeanWait(60, 0.010, 4) + 0.010, false, 8},
+		{"M/M/1", 60, 1, "{dist: exponential, mean: 10ms}", analytic.MM1{Lambda: 60, Mu: 100}.MeanSojourn(), false, 0},
+		{"M/G/4, hyperexponential cv 3", 300, 4, "{dist: hyperexponential, mean: 10ms, cv: 3}",
+			analytic.AllenCunneenWait(300, 100, 4, 1, 9) + 0.010, true, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := fmt.Sprintf(file, c.rate, c.workers, c.service, "3000s")
+			s, err := scenarios.Parse("mg1.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if est.Latency == nil || math.Abs(*est.Latency/c.want-1) > 1e-12 {
+				t.Fatalf("estimate %v, closed form %g", est.Latency, c.want)
+			}
+			if noted := strings.Contains(strings.Join(est.Notes, "\n"), "Allen–Cunneen"); noted != c.note {
+				t.Errorf("notes %q: approximation noted %v, want %v", est.Notes, noted, c.note)
+			}
+			if c.reps > 0 {
+				reps := fidelity.Replicate(t, text, c.reps)
+				fidelity.Check(t, "simulated mean latency against Pollaczek–Khinchine", reps, fidelity.MeanLatency, c.want, false)
+			}
+		})
+	}
+}
+
+// TestEstimateAutoscaled checks that an autoscaled node is solved at the
+// instances its autoscaler settles on for the load: the fewest whose
+// metric is at most the target (utilization: ceil(λ·s ÷ (workers ×
+// target))), its max when that is not enough; and that a steady run's
+// HPA holds its fleet within the rule's tolerance band around that count.
+func TestEstimateAutoscaled(t *testing.T) {
+	const file = `name: hpa
+workload: {rate: %g}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    workers: 2
+    service_time: {dist: exponential, mean: 100ms}
+    autoscale: %s
+run: {warmup: 30m, duration: 10m}
+`
+	// The in-flight count per instance of n instances, each an M/M/2 at
+	// λ/n: (λ/n)·(Wq + s), by Little's law.
+	inFlight := func(lambda float64, n int) float64 {
+		q := analytic.MMc{Lambda: lambda / float64(n), Mu: 10, C: 2}
+		if q.Rho() >= 1 {
+			return math.Inf(1)
+		}
+		return lambda / float64(n) * q.MeanSojourn()
+	}
+	fewest := func(lambda, target float64) int {
+		n := 1
+		for inFlight(lambda, n) > target {
+			n++
+		}
+		return n
+	}
+	cases := []struct {
+		name      string
+		rate      float64
+		autoscale string
+		want      int  // instances
+		saturated bool // even at max
+		band      [2]float64
+	}{
+		{"utilization", 200, "{min: 1, max: 100, metric: utilization, target: 60%}", int(math.Ceil(200 * 0.1 / (2 * 0.6))), false, [2]float64{200 * 0.1 / (2 * 0.6 * 1.1), 200 * 0.1 / (2 * 0.6 * 0.9)}},
+		{"rps per instance", 200, "{min: 1, max: 100, metric: rps_per_instance, target: 12}", int(math.Ceil(200.0 / 12)), false, [2]float64{}},
+		{"in flight", 200, "{min: 1, max: 100, metric: in_flight, target: 1.5}", fewest(200, 1.5), false, [2]float64{}},
+		{"step", 200, "{policy: step, min: 1, max: 100, metric: utilization, steps: [{above: 80%, add: 2}, {below: 30%, remove: 1}]}", int(math.Ceil(200 * 0.1 / (2 * 0.8))), false, [2]float64{}},
+		{"at max", 200, "{min: 1, max: 8, metric: utilization, target: 60%}", 8, true, [2]float64{}},
+		{"at min", 2, "{min: 3, max: 8, metric: utilization, target: 60%}", 3, false, [2]float64{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := fmt.Sprintf(file, c.rate, c.autoscale)
+			s, err := scenarios.Parse("hpa.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app := est.Nodes[1]
+			if app.Stations != c.want || est.Saturated != c.saturated || (est.Latency == nil) != c.saturated {
+				t.Fatalf("app solved at %d instances, saturated %v, latency %v; want %d, %v", app.Stations, est.Saturated, est.Latency, c.want, c.saturated)
+			}
+			if !strings.Contains(strings.Join(est.Notes, "\n"), "app: solved at") {
+				t.Errorf("notes %q do not say where the autoscaled app was solved", est.Notes)
+			}
+			if c.band[1] == 0 || testing.Short() {
+				return
+			}
+			// The HPA changes nothing while the metric is within its 10%
+			// tolerance of the target, so a steady fleet is anywhere in
+			// λ·s ÷ (workers × target × (1 ± 10%)), give or take the
+			// rounding up of one instance and the metric's noise; the
+			// count the estimate takes must be in that band too. The run
+			// starts at min, overshoots and comes down within the
+			// warm-up (30 minutes: the scale-down's 5-minute
+			// stabilization, a few times).
+			if w := float64(c.want); w < c.band[0] || w > c.band[1] {
+				t.Errorf("estimate %d instances outside the HPA's band %v", c.want, c.band)
+			}
+			rep, err := simulate.Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := rep.Nodes[1].Scaling
+			if sc == nil || sc.Mean < c.band[0]-1 || sc.Mean > c.band[1]+1 {
+				t.Errorf("the run's fleet %+v is outside the band %v", sc, c.band)
+			}
+		})
 	}
 }

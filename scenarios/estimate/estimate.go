@@ -34,8 +34,14 @@ type Estimate struct {
 	Latency    *float64       `json:"latency"`
 	Nodes      []NodeEstimate `json:"nodes"`
 	Bottleneck string         `json:"bottleneck"`
-	Saturated  bool           `json:"saturated"`
-	Notes      []string       `json:"notes"`
+	// Saturated says a station on the request path is offered more than
+	// its capacity: requests have no steady state.
+	Saturated bool `json:"saturated"`
+	// Backlog names the nodes off the request path (consumers behind a
+	// queue) offered more than their capacity: their backlog grows
+	// without bound, while requests are answered as Latency says.
+	Backlog []string `json:"backlog,omitempty"`
+	Notes   []string `json:"notes"`
 }
 
 // NodeEstimate is one node's analytic figures. Stations is the number of
@@ -174,6 +180,7 @@ func (m *Model) Solve() (*Estimate, error) {
 	m.est.Method = "traffic equations, then M/G/c per station (Erlang C, × (1 + SCV)/2 for service-time variance)"
 	m.est.OfferedRate = s.Workload.OfferedRate()
 	m.stations()
+	m.verdict()
 	if !m.est.Saturated {
 		mean := 0.0
 		entry := m.index[s.Topology.Entry]
@@ -366,6 +373,49 @@ func (m *Model) stations() {
 	}
 }
 
+// verdict sorts the overloaded nodes: one on the request path leaves
+// requests without a steady state (Saturated); one reached only through a
+// broker (a queue's consumers, what they call) grows a backlog while
+// requests are answered (Backlog).
+func (m *Model) verdict() {
+	onPath := m.requestPath()
+	for i, ne := range m.est.Nodes {
+		switch {
+		case !ne.Overloaded:
+		case onPath[i] && !m.nodes[i].Kind().Broker:
+			m.est.Saturated = true
+		default:
+			m.est.Backlog = append(m.est.Backlog, ne.Name)
+		}
+	}
+}
+
+// requestPath marks the nodes a request waits on: those the entry reaches
+// by calls, a broker included (a publish waits for it to store the
+// message) but not what its consumers do.
+func (m *Model) requestPath() []bool {
+	on := make([]bool, len(m.nodes))
+	var visit func(i int)
+	visit = func(i int) {
+		if on[i] {
+			return
+		}
+		on[i] = true
+		if m.nodes[i].Kind().Broker {
+			return
+		}
+		for c := range m.classes {
+			for j, w := range m.route[c][i] {
+				if w > 0 {
+					visit(j)
+				}
+			}
+		}
+	}
+	visit(m.index[m.s.Topology.Entry])
+	return on
+}
+
 // mean is the mean of d, 0 for nil.
 func mean(d sim.Dist) float64 {
 	if d == nil {
@@ -404,7 +454,6 @@ func (m *Model) solveNode(i int) {
 		down[c] = m.downstream(c, i)
 	}
 	ne.Solution = node.Spec.Solve(m, node.Name, ne.ArrivalRate, down)
-	m.est.Saturated = m.est.Saturated || ne.Overloaded
 	for c := range m.classes {
 		m.resp[c][i] = ne.Response[c]
 	}
@@ -534,8 +583,13 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nbottleneck  %s\n", est.Bottleneck)
 	for _, n := range est.Nodes {
-		if n.AsyncLatency != nil {
+		switch {
+		case n.AsyncLatency != nil:
 			fmt.Fprintf(&b, "async       %s: mean %s from publish to acknowledgement\n", n.Name, dur(*n.AsyncLatency))
+		case slices.Contains(est.Backlog, n.Name) && n.Workers > 0:
+			fmt.Fprintf(&b, "backlog     %s: offered %s of its capacity, off the request path: its backlog grows without bound\n", n.Name, orInfinite(n.Utilization, units.Percent))
+		case slices.Contains(est.Backlog, n.Name):
+			fmt.Fprintf(&b, "backlog     %s: its consumers are offered work without end: its backlog grows without bound\n", n.Name)
 		}
 	}
 	for i, n := range est.Notes {

@@ -3,6 +3,7 @@ package estimate_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -254,6 +255,64 @@ run: {warmup: 30m, duration: 10m}
 			sc := rep.Nodes[1].Scaling
 			if sc == nil || sc.Mean < c.band[0]-1 || sc.Mean > c.band[1]+1 {
 				t.Errorf("the run's fleet %+v is outside the band %v", sc, c.band)
+			}
+		})
+	}
+}
+
+// TestEstimateAsyncBacklog checks that consumers who cannot keep up are
+// their own verdict: the request path, which only publishes, keeps its
+// throughput and latency, and the worker group is named as a backlog; a
+// saturated request path is still saturated.
+func TestEstimateAsyncBacklog(t *testing.T) {
+	const file = `name: async
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: %d, service_time: {dist: exponential, mean: %s}, calls: [{to: jobs, async: true}]}
+  jobs: {kind: queue}
+  worker: {kind: workers, from: jobs, consumers: %d, service_time: {dist: exponential, mean: 50ms}}
+`
+	cases := []struct {
+		name             string
+		workers, consume int
+		service          string // the app's mean service time
+		saturated        bool
+		backlog          []string
+	}{
+		{"workers behind", 8, 2, "5ms", false, []string{"worker"}},
+		{"both overloaded", 1, 2, "20ms", true, []string{"worker"}},
+		{"keeping up", 8, 8, "5ms", false, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("async.yaml", []byte(fmt.Sprintf(file, c.workers, c.service, c.consume)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if est.Saturated != c.saturated || !slices.Equal(est.Backlog, c.backlog) {
+				t.Fatalf("saturated %v, backlog %q; want %v, %q", est.Saturated, est.Backlog, c.saturated, c.backlog)
+			}
+			if c.saturated {
+				if est.Latency != nil || est.Throughput != 0 {
+					t.Errorf("a saturated request path with latency %v, throughput %g", est.Latency, est.Throughput)
+				}
+				return
+			}
+			want := analytic.MMc{Lambda: 100, Mu: 200, C: c.workers}.MeanSojourn()
+			if est.Latency == nil || math.Abs(*est.Latency/want-1) > 1e-12 || est.Throughput != 100 {
+				t.Errorf("request path: latency %v (want %g), throughput %g (want 100)", est.Latency, want, est.Throughput)
+			}
+			var b strings.Builder
+			if err := est.WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			if backlogged := strings.Contains(b.String(), "backlog     worker: offered 250%"); backlogged != (c.backlog != nil) {
+				t.Errorf("table:\n%s", b.String())
 			}
 		})
 	}

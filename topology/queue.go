@@ -446,7 +446,7 @@ func (q *queue) store(class int, user int32, key int64) {
 	q.stored++
 	q.all.Push(m)
 	if q.all.Len() == 1 {
-		q.expiry = q.net.timer(q.spec.Retention, opExpire, q)
+		q.expiry = q.net.timerAt(q.expiresAt(m), opExpire, q)
 	}
 	q.makeVisible(m, now)
 }
@@ -742,7 +742,7 @@ func (q *queue) trim(now sim.Time) {
 	q.net.cancelTimer(q.expiry)
 	q.expiry = sim.Timer{}
 	if q.all.Len() > 0 {
-		q.expiry = q.net.timerAt(q.all.Peek().published+sim.Time(q.spec.Retention), opExpire, q)
+		q.expiry = q.net.timerAt(q.expiresAt(q.all.Peek()), opExpire, q)
 	}
 }
 
@@ -755,16 +755,21 @@ func (q *queue) expire(now sim.Time) {
 			q.trim(now) // and reschedules
 			continue
 		}
-		if now-m.published < sim.Time(q.spec.Retention) {
+		if now < q.expiresAt(m) { // the instant its timer was set for
 			break
 		}
 		q.expired++
 		q.remove(m, now) // trims m, and reschedules
 	}
 	if q.expiry == (sim.Timer{}) && q.all.Len() > 0 {
-		q.expiry = q.net.timerAt(q.all.Peek().published+sim.Time(q.spec.Retention), opExpire, q)
+		q.expiry = q.net.timerAt(q.expiresAt(q.all.Peek()), opExpire, q)
 	}
 }
+
+// expiresAt is when m reaches its retention: computed one way everywhere,
+// so its expiry event finds it expired (now − published may round below
+// the retention where published + retention does not).
+func (q *queue) expiresAt(m *message) sim.Time { return m.published + sim.Time(q.spec.Retention) }
 
 // drop frees m once it is gone and nothing holds it.
 func (q *queue) drop(m *message) {

@@ -278,15 +278,22 @@ func newEdge(call *Call, k *sim.Kernel, rng *rand.Rand) *edge {
 	return e
 }
 
-// sent records an attempt, the retry-th of its call.
-func (e *edge) sent(retry int) {
+// sent records an attempt, the retry-th of its call: a hedge (a second
+// attempt beside a slow one) or the call's own try. Hedges are attempts,
+// not calls, so they show in the amplification.
+func (e *edge) sent(retry int, hedge bool) {
 	e.attempts++
 	e.active++
-	if retry == 0 {
-		e.calls++
-	} else {
-		e.retries++
+	if retry > 0 {
 		e.activeRetries++
+	}
+	switch {
+	case hedge:
+		e.hedges++
+	case retry == 0:
+		e.calls++
+	default:
+		e.retries++
 	}
 }
 

@@ -719,40 +719,49 @@ func (s *service) run(j *job) {
 			s.callFailed(j, st, CauseCircuitOpen)
 			return
 		}
-		first := s.attempt(j, st)
+		first := s.attempt(j, st, false)
 		if e := st.edge; e != nil && e.hedge != nil {
 			if delay, ok := e.hedgeDelay(); ok {
 				j.first, j.attempts = first, 1
 				j.hedgeTimer = s.net.timer(delay, opHedge, j)
 			}
 		}
+		s.dispatch(j, first)
 		return
 	}
 	s.finish(j)
 }
 
-// attempt sends an attempt of j's call st (its first, a retry or a hedge)
-// and returns it.
-func (s *service) attempt(j *job, st *step) *job {
+// attempt makes an attempt of j's call st (its first, a retry or, when
+// hedge, a hedge) and returns it, not yet sent: the caller records it
+// first, since dispatch may answer it at once (a down instance, a full
+// queue), and that answer must find j's call as it is.
+func (s *service) attempt(j *job, st *step, hedge bool) *job {
 	child := s.net.newJob(j.req, j)
 	child.op, child.step, child.retries, child.sent = st.op, st, j.retries, s.net.k.Now()
 	if child.op == opAuto {
 		child.op = j.op // a read or write passed down, or by class
 	}
 	if e := st.edge; e != nil {
-		e.sent(int(j.retries))
+		e.sent(int(j.retries), hedge)
 		if e.timeout > 0 {
 			child.timer = s.net.timer(e.timeout, opCallTimeout, child)
 		}
 	}
-	if st.pool >= 0 {
+	return child
+}
+
+// dispatch sends child, an attempt of j's call, once j's call records it:
+// through a connection of j's instance's pool when the call has one (then
+// when a connection is free).
+func (s *service) dispatch(j *job, child *job) {
+	if st := child.step; st.pool >= 0 {
 		child.pool = j.inst.pools[st.pool]
 		if !child.pool.acquire(child) {
-			return child // sent when a connection is free
+			return // sent when a connection is free
 		}
 	}
 	s.net.send(child)
-	return child
 }
 
 // hedge sends a second attempt of j's call, whose first has not answered
@@ -763,10 +772,10 @@ func (s *service) hedge(j *job) {
 		return
 	}
 	first := j.first
-	first.step.edge.hedges++
-	second := s.attempt(j, first.step)
+	second := s.attempt(j, first.step, true)
 	first.sibling, second.sibling = second, first
 	j.attempts = 2
+	s.dispatch(j, second)
 }
 
 // settled ends the hedging of j's call when child, one of its attempts,

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -147,9 +148,25 @@ const (
 
 var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "faults", "slo", "run"}
 
+// Options are how a scenario is read.
+type Options struct {
+	// Sets are overrides PATH=VALUE, applied as Parse applies its sets.
+	Sets []string
+	// AllowOutside lets the files a scenario names (its trace) lie outside
+	// the scenario file's folder, and a built-in scenario, which has no
+	// folder, name files relative to the working directory. Without it,
+	// such a file is refused at its field (symbolic links resolved).
+	AllowOutside bool
+}
+
 // Load reads and validates the scenario file at path, with overrides sets
 // applied as Parse does.
 func Load(path string, sets ...string) (*Scenario, error) {
+	return LoadWith(path, Options{Sets: sets})
+}
+
+// LoadWith reads and validates the scenario file at path as opts say.
+func LoadWith(path string, opts Options) (*Scenario, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Invalid(fmt.Errorf("scenarios: %w", err))
@@ -162,7 +179,7 @@ func Load(path string, sets ...string) (*Scenario, error) {
 	if len(data) > MaxFileSize {
 		return nil, Invalid(fmt.Errorf("scenarios: %s is larger than %s; a scenario file is a few kilobytes", path, units.FormatBytes(MaxFileSize)))
 	}
-	return Parse(path, data, sets...)
+	return parse(path, filepath.Dir(path), data, opts)
 }
 
 // MaxFileSize bounds a scenario file.
@@ -171,10 +188,18 @@ const MaxFileSize = 1 << 20
 // Parse validates a scenario file's contents; file names it in messages. Each
 // of sets is an override PATH=VALUE such as nodes.app.instances=6, applied
 // to the file before it is checked, so overrides are validated like the
-// file (see yamlfile.Decoder.Set). The error, if any, is a
+// file (see yamlfile.Decoder.Set). The files it names (its trace) are read
+// from file's folder, and must be in it. The error, if any, is a
 // yamlfile.ErrorList with every problem found.
 func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
-	d := &yamlfile.Decoder{File: file}
+	return parse(file, filepath.Dir(file), data, Options{Sets: sets})
+}
+
+// parse is Parse with the folder of the files the scenario names ("" for
+// none) and opts.
+func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {
+	sets := opts.Sets
+	d := &yamlfile.Decoder{File: file, Folder: folder, AllowOutside: opts.AllowOutside}
 	if len(data) > MaxFileSize {
 		d.Errorf(nil, "the file is larger than %s; a scenario file is a few kilobytes", units.FormatBytes(MaxFileSize))
 		return nil, d.Err()

@@ -40,9 +40,17 @@ func BuiltinSource(name string) ([]byte, error) {
 // Builtin reads and validates a built-in scenario, with overrides sets
 // applied as Parse does.
 func Builtin(name string, sets ...string) (*Scenario, error) {
+	return BuiltinWith(name, Options{Sets: sets})
+}
+
+// BuiltinWith reads and validates a built-in scenario as opts say. A
+// built-in scenario has no folder: a trace that an override names is
+// refused unless opts.AllowOutside, and then read from the working
+// directory.
+func BuiltinWith(name string, opts Options) (*Scenario, error) {
 	data, err := BuiltinSource(name)
 	if err != nil {
 		return nil, err
 	}
-	return Parse("builtin:"+name, data, sets...)
+	return parse("builtin:"+name, "", data, opts)
 }

@@ -50,6 +50,14 @@ type Decoder struct {
 	// blamed holds the nodes errors were recorded at, so that a model's
 	// own check of a field that failed to decode is not reported too.
 	blamed map[*yaml.Node]bool
+	// Folder is the folder of the file's side files (such as traffic
+	// traces, see ReadBeside): a side file's relative path starts there,
+	// and a path that leads outside it is refused. "" is a file that has
+	// no folder (a built-in scenario): its side files are all refused.
+	Folder string
+	// AllowOutside lets side files be anywhere: outside Folder or, with
+	// no Folder, relative to the working directory.
+	AllowOutside bool
 }
 
 // Errorf records a problem at node n (or at the top of the file if n is nil).
@@ -70,21 +78,31 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 // MaxSideFile bounds a file a scenario refers to, such as a traffic trace.
 const MaxSideFile = 4 << 20
 
-// ReadBeside reads the file called name, relative to the scenario file's
-// directory unless absolute, for the field at n: a regular file of at most
-// MaxSideFile bytes. A problem is recorded at n.
+// ReadBeside reads the file called name, relative to d.Folder unless
+// absolute, for the field at n: a regular file of at most MaxSideFile
+// bytes, inside d.Folder once symbolic links are resolved unless
+// d.AllowOutside. It is checked to be a regular file before it is opened,
+// and opened without waiting, so that a named pipe or a device is refused
+// rather than read for ever. A problem is recorded at n.
 func (d *Decoder) ReadBeside(n *yaml.Node, name string) ([]byte, bool) {
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(filepath.Dir(d.File), name)
+	path, ok := d.sidePath(n, name)
+	if !ok {
+		return nil, false
 	}
-	f, err := os.Open(path)
+	if st, err := os.Stat(path); err != nil {
+		d.Errorf(n, "cannot read %s: %v", name, errors.Unwrap(err))
+		return nil, false
+	} else if !st.Mode().IsRegular() {
+		d.Errorf(n, "%s is not a regular file", name)
+		return nil, false
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlocking, 0)
 	if err != nil {
 		d.Errorf(n, "cannot read %s: %v", name, errors.Unwrap(err))
 		return nil, false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() { // replaced since
 		d.Errorf(n, "%s is not a regular file", name)
 		return nil, false
 	}
@@ -98,6 +116,53 @@ func (d *Decoder) ReadBeside(n *yaml.Node, name string) ([]byte, bool) {
 		return nil, false
 	}
 	return data, true
+}
+
+// sidePath is the path of the side file called name, symbolic links
+// resolved unless d.AllowOutside; a path that leads outside d.Folder is
+// recorded at n.
+func (d *Decoder) sidePath(n *yaml.Node, name string) (string, bool) {
+	if d.Folder == "" {
+		if !d.AllowOutside {
+			d.Errorf(n, "%s: the scenario has no folder to read it from (--allow-outside reads it from the working directory)", name)
+			return "", false
+		}
+		return name, true
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(d.Folder, name)
+	}
+	if d.AllowOutside {
+		return path, true
+	}
+	real, err := realPath(path)
+	if err != nil {
+		d.Errorf(n, "cannot read %s: %v", name, errors.Unwrap(err))
+		return "", false
+	}
+	folder, err := realPath(d.Folder)
+	if err != nil {
+		d.Errorf(n, "cannot read %s: the scenario's folder %s: %v", name, d.Folder, errors.Unwrap(err))
+		return "", false
+	}
+	if rel, err := filepath.Rel(folder, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if abs, err := filepath.Abs(path); err == nil && abs != real {
+			name += " (" + real + ")"
+		}
+		d.Errorf(n, "%s is outside the scenario's folder %s: a scenario reads files in its folder only, unless --allow-outside", name, folder)
+		return "", false
+	}
+	return real, true
+}
+
+// realPath is path made absolute, with every symbolic link resolved.
+func realPath(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(real)
 }
 
 // Failed reports whether any error has been recorded.

@@ -5,12 +5,15 @@ package output
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Format is an output format.
@@ -92,25 +95,133 @@ func WriteJSON(w io.Writer, v any, what string) error {
 	return nil
 }
 
-// WriteFile writes a file at path with write: to a temporary file beside
-// it, renamed to path once complete (mode 0644), so that a failure never
-// leaves a partial file.
+// WriteFile writes a file at path with write. A regular file (or none) is
+// written under a temporary name beside it and renamed to path once
+// complete (mode 0644), so that a failure never leaves a partial file; a
+// symbolic link to a regular file is kept and the file it leads to
+// replaced. A terminal, a device such as /dev/null and a pipe are written
+// through, never replaced; a pipe that no process reads is refused rather
+// than waited on. Anything else (a directory, a socket) is refused. An
+// error names path, never the temporary name.
 func WriteFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	dest, through, err := destination(path)
 	if err != nil {
 		return err
+	}
+	if through {
+		return writeThrough(path, write)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+"-*")
+	if err != nil {
+		return cannotWrite(path, err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return err
+		return cannotWrite(path, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return err
+		return cannotWrite(path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return cannotWrite(path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), dest); err != nil {
+		return cannotWrite(path, err)
+	}
+	return nil
+}
+
+// CheckFile checks, before the work whose result WriteFile is to write at
+// path, that it can be written there: a regular file (or none) in a folder
+// that can be written, a terminal or device that can be opened for
+// writing, or a pipe.
+func CheckFile(path string) error {
+	dest, through, err := destination(path)
+	switch {
+	case err != nil:
+		return err
+	case through:
+		if st, err := os.Stat(path); err == nil && st.Mode()&fs.ModeNamedPipe != 0 {
+			return nil // opening it now would tell its reader that it ended
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|openNonBlocking, 0)
+		if err != nil {
+			return cannotWrite(path, err)
+		}
+		return f.Close()
+	}
+	f, err := os.CreateTemp(filepath.Dir(dest), ".scalesim-check-*")
+	if err != nil {
+		return cannotWrite(path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// destination is where WriteFile writes for path: the regular file it
+// names, symbolic links resolved, or path itself when through, for a
+// terminal, a device or a pipe.
+func destination(path string) (dest string, through bool, err error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, err := os.Lstat(path); err == nil {
+			return "", false, fmt.Errorf("output: cannot write %s: it is a symbolic link to a file that does not exist", path)
+		}
+		return path, false, nil
+	case err != nil:
+		return "", false, cannotWrite(path, err)
+	case st.Mode().IsRegular():
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return "", false, cannotWrite(path, err)
+		}
+		return real, false, nil
+	case st.Mode()&(fs.ModeCharDevice|fs.ModeNamedPipe) != 0:
+		return path, true, nil
+	}
+	what := "neither a regular file, a terminal nor a pipe"
+	switch {
+	case st.IsDir():
+		what = "a directory"
+	case st.Mode()&fs.ModeSocket != 0:
+		what = "a socket"
+	}
+	return "", false, fmt.Errorf("output: cannot write %s: it is %s", path, what)
+}
+
+// writeThrough writes to the terminal, device or pipe at path, without
+// waiting for a pipe's reader to come.
+func writeThrough(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|openNonBlocking, 0)
+	if errors.Is(err, syscall.ENXIO) {
+		return fmt.Errorf("output: cannot write %s: no process reads the pipe", path)
+	}
+	if err != nil {
+		return cannotWrite(path, err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return cannotWrite(path, err)
+	}
+	if err := f.Close(); err != nil {
+		return cannotWrite(path, err)
+	}
+	return nil
+}
+
+// cannotWrite is the error of writing path: err without the name an
+// os.PathError or os.LinkError gives it, which may be a temporary file's.
+func cannotWrite(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("output: cannot write %s: %w", path, err)
 }

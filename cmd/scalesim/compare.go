@@ -30,6 +30,9 @@ type compareOptions struct {
 	PlotDir    string
 	Out, Err   io.Writer
 	sweepRange bool
+
+	// AllowOutside is --allow-outside (see runOptions), for A and B.
+	AllowOutside bool
 }
 
 func newCompareCmd(stdout, stderr io.Writer, runF func(*compareOptions) error) *cobra.Command {
@@ -64,6 +67,7 @@ What-if without a second file:
 	addBudgetFlags(f, &opts.Sets)
 	f.StringArrayVar(&opts.SetsA, "set-a", nil, "override a field of A only (repeatable)")
 	f.StringArrayVar(&opts.SetsB, "set-b", nil, "override a field of B only (repeatable)")
+	addAllowOutsideFlag(f, &opts.AllowOutside)
 	f.StringVar(&opts.PlotDir, "plot", "", "write the figures (PNG and SVG) into this directory: with a range, the p99 curves of A and B; at one load, their goodput over time")
 	f.IntVar(&opts.Parallel, "parallel", 0, "runs at once (default: one per CPU); does not change the output")
 	return cmd
@@ -85,11 +89,11 @@ func runCompare(opts *compareOptions) error {
 	if err := opts.check(); err != nil {
 		return err
 	}
-	a, err := loadScenario(opts.A, append(append([]string(nil), opts.Sets...), opts.SetsA...))
+	a, err := loadScenario(opts.A, append(append([]string(nil), opts.Sets...), opts.SetsA...), opts.AllowOutside)
 	if err != nil {
 		return err
 	}
-	b, err := loadScenario(opts.B, append(append([]string(nil), opts.Sets...), opts.SetsB...))
+	b, err := loadScenario(opts.B, append(append([]string(nil), opts.Sets...), opts.SetsB...), opts.AllowOutside)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ both side by side with 'scalesim sweep --analytic'.`,
 	f.StringVar(&opts.run.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k")
 	f.StringVar(&opts.run.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringArrayVar(&opts.run.Sets, "set", nil, setFlagUsage)
+	addAllowOutsideFlag(f, &opts.run.AllowOutside)
 	return cmd
 }
 

@@ -35,6 +35,7 @@ against each other.`,
 	f.StringVar(&opts.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
+	addAllowOutsideFlag(f, &opts.AllowOutside)
 	return cmd
 }
 

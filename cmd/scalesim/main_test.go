@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
@@ -256,5 +259,198 @@ func TestExitCodeMapping(t *testing.T) {
 		if got := exitCode(c.err); got != c.code {
 			t.Errorf("exitCode(%v) = %d, want %d", c.err, got, c.code)
 		}
+	}
+}
+
+// traceFolder makes a scenario folder s/ in a temporary directory with a
+// trace in it (in.csv), one beside it (../out.csv), a link in s/ to each,
+// and a named pipe; and a scenario in s/ for each (NAME.yaml replays
+// NAME). It returns the directory.
+func traceFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	s := filepath.Join(dir, "s")
+	if err := os.Mkdir(s, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const trace = "time,rate\n0,50\n30s,100\n"
+	for _, p := range []string{filepath.Join(dir, "out.csv"), filepath.Join(s, "in.csv")} {
+		if err := os.WriteFile(p, []byte(trace), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, to := range map[string]string{"out-link.csv": "../out.csv", "in-link.csv": "in.csv"} {
+		if err := os.Symlink(to, filepath.Join(s, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(s, "fifo.csv"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const scenario = "name: t\nworkload:\n  trace: TRACE\nentry: app\nnodes:\n  app: {kind: service, service_time: 1ms}\nrun: {duration: 30s}\n"
+	for name, trace := range map[string]string{
+		"in": "in.csv", "up": "../out.csv", "abs": filepath.Join(dir, "out.csv"), "abs-in": filepath.Join(s, "in.csv"),
+		"out-link": "out-link.csv", "in-link": "in-link.csv", "fifo": "fifo.csv", "dir": ".",
+	} {
+		if err := os.WriteFile(filepath.Join(s, name+".yaml"), []byte(strings.Replace(scenario, "TRACE", trace, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestTraceOutsideFolder checks that a scenario reads a trace in its
+// folder (symbolic links resolved) and refuses one outside it, at the
+// trace field with the path and exit 2, unless --allow-outside; that a
+// named pipe is refused at once rather than read for ever; and that a
+// built-in, which has no folder, reads no trace without --allow-outside.
+func TestTraceOutsideFolder(t *testing.T) {
+	dir := traceFolder(t)
+	s := func(name string) string { return filepath.Join(dir, "s", name+".yaml") }
+	outside := func(name, path string) string {
+		return s(name) + ":3:10: " + path + " is outside the scenario's folder " + filepath.Join(dir, "s") + ": a scenario reads files in its folder only, unless --allow-outside"
+	}
+	cases := []struct {
+		args       []string
+		code       int
+		out, errst string
+	}{
+		{[]string{"validate", s("in")}, exitOK, "replaying trace in.csv (2 points", ""},
+		{[]string{"validate", s("in-link")}, exitOK, "replaying trace in-link.csv (2 points", ""},
+		{[]string{"validate", s("abs-in")}, exitOK, "(2 points", ""},
+		{[]string{"validate", s("up")}, exitInvalid, "", outside("up", "../out.csv")},
+		{[]string{"validate", s("up"), "--allow-outside"}, exitOK, "replaying trace ../out.csv (2 points", ""},
+		{[]string{"validate", s("abs")}, exitInvalid, "", outside("abs", filepath.Join(dir, "out.csv"))},
+		{[]string{"estimate", s("abs"), "--allow-outside"}, exitOK, "latency", ""},
+		{[]string{"run", s("out-link")}, exitInvalid, "", outside("out-link", "out-link.csv ("+filepath.Join(dir, "out.csv")+")")},
+		{[]string{"run", s("out-link"), "--allow-outside"}, exitOK, "replaying trace out-link.csv", ""},
+		{[]string{"run", s("fifo")}, exitInvalid, "", s("fifo") + ":3:10: fifo.csv is not a regular file"},
+		{[]string{"validate", s("fifo"), "--allow-outside"}, exitInvalid, "", s("fifo") + ":3:10: fifo.csv is not a regular file"},
+		{[]string{"validate", s("dir")}, exitInvalid, "", s("dir") + ":3:10: . is not a regular file"},
+		{[]string{"run", "--set", "workload={trace: " + filepath.Join(dir, "s", "in.csv") + "}"}, exitInvalid, "", "the scenario has no folder to read it from"},
+		{[]string{"run", "--set", "workload={trace: " + filepath.Join(dir, "s", "in.csv") + "}", "--allow-outside"}, exitOK, "replaying trace", ""},
+	}
+	// Every command that loads a scenario refuses it, saying so.
+	for _, cmd := range [][]string{{"sweep"}, {"compare", s("in")}, {"explain"}, {"timeline"}} {
+		cases = append(cases, struct {
+			args       []string
+			code       int
+			out, errst string
+		}{append(cmd, s("up")), exitInvalid, "", outside("up", "../out.csv")})
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			done := make(chan struct{})
+			var code int
+			var out, errs string
+			go func() { code, out, errs = run(c.args...); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				t.Fatal("still running after a minute: blocked on the trace?")
+			}
+			if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errs, c.errst) {
+				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s\nwant stdout containing %q, stderr containing %q", code, c.code, out, errs, c.out, c.errst)
+			}
+		})
+	}
+}
+
+// TestAllowOutsideFlag checks that every command that loads a scenario
+// takes --allow-outside and passes it on.
+func TestAllowOutsideFlag(t *testing.T) {
+	var got bool
+	for _, cmd := range []*cobra.Command{
+		newRunCmd(io.Discard, io.Discard, func(o *runOptions) error { got = o.AllowOutside; return nil }),
+		newExplainCmd(io.Discard, func(o *runOptions) error { got = o.AllowOutside; return nil }),
+		newEstimateCmd(io.Discard, func(o *estimateOptions) error { got = o.run.AllowOutside; return nil }),
+		newSweepCmd(io.Discard, io.Discard, func(o *sweepOptions) error { got = o.AllowOutside; return nil }),
+		newCompareCmd(io.Discard, io.Discard, func(o *compareOptions) error { got = o.AllowOutside; return nil }),
+		newTimelineCmd(io.Discard, io.Discard, func(o *timelineOptions) error { got = o.AllowOutside; return nil }),
+	} {
+		got = false
+		args := []string{"--allow-outside", "a.yaml"}
+		if cmd.Name() == "compare" {
+			args = append(args, "b.yaml")
+		}
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil || !got {
+			t.Errorf("%s --allow-outside: err %v, passed on %v", cmd.Name(), err, got)
+		}
+	}
+	if newValidateCmd(io.Discard).Flags().Lookup("allow-outside") == nil {
+		t.Error("validate has no --allow-outside")
+	}
+}
+
+// TestTimeSeriesTargets checks where --timeseries writes: a regular file
+// is replaced (through a symbolic link, which is kept), a device or a pipe
+// is written through and stays what it is, and a target that cannot be
+// written is refused before the run with exit 2, naming the path and never
+// a temporary name; a pipe found with no reader after the run costs the
+// side file, not the report.
+func TestTimeSeriesTargets(t *testing.T) {
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.WriteFile(path("old.csv"), []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for link, to := range map[string]string{"null": os.DevNull, "file": "old.csv"} {
+		if err := os.Symlink(to, path(link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(path("folder"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path("pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(target string) []string {
+		return []string{"run", "flash-sale", "--set", "run.duration=30s", "--timeseries", target}
+	}
+	for _, c := range []struct {
+		target     string
+		code       int
+		out, errst string
+	}{
+		{path("null"), exitOK, "scenario    flash-sale", ""},
+		{path("file"), exitOK, "scenario    flash-sale", ""},
+		{path("folder"), exitInvalid, "", "--timeseries: output: cannot write " + path("folder") + ": it is a directory"},
+		{path("none/ts.csv"), exitInvalid, "", "--timeseries: output: cannot write " + path("none/ts.csv") + ": no such file or directory"},
+		{path("pipe"), exitError, "scenario    flash-sale", "--timeseries: output: cannot write " + path("pipe") + ": no process reads the pipe"},
+	} {
+		code, out, errs := run(args(c.target)...)
+		if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errs, c.errst) || strings.Contains(errs, "-*") || strings.Contains(errs, "/.") {
+			t.Errorf("--timeseries %s: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s\nwant stdout containing %q, stderr containing %q and no temporary name", c.target, code, c.code, out, errs, c.out, c.errst)
+		}
+	}
+	if st, err := os.Lstat(path("null")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to %s is no longer a link: %v, %v", os.DevNull, st.Mode(), err)
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("%s is no longer a device: %v, %v", os.DevNull, st.Mode(), err)
+	}
+	if st, err := os.Lstat(path("file")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to old.csv is no longer a link: %v, %v", st.Mode(), err)
+	}
+	if data, err := os.ReadFile(path("old.csv")); err != nil || !strings.HasPrefix(string(data), "time,node,metric,value\n") {
+		t.Errorf("old.csv not replaced by the time series: %q, %v", data, err)
+	}
+	if st, err := os.Stat(path("pipe")); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe is no longer a pipe: %v, %v", st.Mode(), err)
+	}
+	// With a reader, the pipe gets the series (a few kilobytes, which wait
+	// in the pipe's buffer until it reads).
+	r, err := os.OpenFile(path("pipe"), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if code, _, errs := run(args(path("pipe"))...); code != exitOK {
+		t.Fatalf("--timeseries to a pipe being read: exit %d\n%s", code, errs)
+	}
+	if data, err := io.ReadAll(r); err != nil || !strings.HasPrefix(string(data), "time,node,metric,value\n") {
+		t.Errorf("the pipe's reader got %q, %v", data, err)
 	}
 }

@@ -111,18 +111,21 @@ func command(c *cobra.Command) *cobra.Command {
 }
 
 // loadScenario reads target: a scenario file, a built-in scenario name, or,
-// when empty, the default built-in; with the --set overrides sets applied.
-func loadScenario(target string, sets []string) (*scenarios.Scenario, error) {
+// when empty, the default built-in; with the --set overrides sets applied
+// and, if allowOutside (--allow-outside), the files it names read from
+// anywhere.
+func loadScenario(target string, sets []string, allowOutside bool) (*scenarios.Scenario, error) {
+	opts := scenarios.Options{Sets: sets, AllowOutside: allowOutside}
 	if target == "" {
-		return scenarios.Builtin(scenarios.DefaultBuiltin, sets...)
+		return scenarios.BuiltinWith(scenarios.DefaultBuiltin, opts)
 	}
 	if _, err := os.Stat(target); err == nil {
-		return scenarios.Load(target, sets...)
+		return scenarios.LoadWith(target, opts)
 	}
 	name := strings.TrimPrefix(target, "builtin:")
 	for _, b := range scenarios.Builtins() {
 		if b == name {
-			return scenarios.Builtin(name, sets...)
+			return scenarios.BuiltinWith(name, opts)
 		}
 	}
 	return nil, usageError{fmt.Errorf("%s: no such file, nor a built-in scenario (built-ins: %s)%s",
@@ -270,6 +273,12 @@ func (a *setAlias) Set(v string) error {
 
 // Type implements pflag.Value.
 func (a *setAlias) Type() string { return "value" }
+
+// addAllowOutsideFlag adds --allow-outside, read into *v, to a command that
+// loads a scenario.
+func addAllowOutsideFlag(f *pflag.FlagSet, v *bool) {
+	f.BoolVar(v, "allow-outside", false, "read a trace the scenario names even outside the scenario file's folder (a built-in's, from the working directory)")
+}
 
 // setFlagUsage documents --set for every command that takes it.
 const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -23,6 +24,9 @@ type runOptions struct {
 	Rate     string
 	Users    string
 	Sets     []string
+	// AllowOutside is --allow-outside: the scenario's trace may be
+	// outside its folder.
+	AllowOutside bool
 	// TimeSeries is where to write the run's time series as CSV, and
 	// PlotDir where to draw it, if set.
 	TimeSeries, PlotDir string
@@ -55,6 +59,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
+	addAllowOutsideFlag(f, &opts.AllowOutside)
 	f.StringVar(&opts.TimeSeries, "timeseries", "", "write the time series to FILE.csv in long form (time, node, metric, value); see run.sample")
 	f.StringVar(&opts.PlotDir, "plot", "", "draw the time series into DIR: latency, throughput, instances and utilization against time (PNG and SVG)")
 	return cmd
@@ -97,7 +102,7 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := loadScenario(o.Target, o.Sets)
+	s, err := loadScenario(o.Target, o.Sets, o.AllowOutside)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +131,9 @@ func runRun(opts *runOptions) error {
 			}
 		}
 	}
+	if err := checkTimeSeries(opts.TimeSeries); err != nil {
+		return err
+	}
 	if err := checkPlotDir(opts.PlotDir); err != nil {
 		return err
 	}
@@ -133,13 +141,33 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
+	// The report first, as the other commands do: a side file that cannot
+	// be written does not cost the run's report.
+	if err := output.Write(opts.Out, opts.Format, rep); err != nil {
+		return err
+	}
+	var side []error
 	if opts.TimeSeries != "" && rep.Series != nil {
 		if err := output.WriteFile(opts.TimeSeries, rep.Series.WriteCSV); err != nil {
-			return fmt.Errorf("--timeseries: %w", err)
+			side = append(side, fmt.Errorf("--timeseries: %w", err))
 		}
 	}
 	if err := writePlots(opts.PlotDir, opts.Err, plots.RunFigures(rep)); err != nil {
-		return err
+		side = append(side, err)
 	}
-	return output.Write(opts.Out, opts.Format, rep)
+	return errors.Join(side...)
+}
+
+// checkTimeSeries checks, before the run, that the --timeseries file can
+// be written (see output.WriteFile: a regular file is replaced, a terminal,
+// a device or a pipe written through, anything else refused); a bad one is
+// a usage error.
+func checkTimeSeries(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := output.CheckFile(path); err != nil {
+		return usageError{fmt.Errorf("--timeseries: %w", err)}
+	}
+	return nil
 }

@@ -34,6 +34,9 @@ type sweepOptions struct {
 	Sets        []string
 	Out         io.Writer
 	Err         io.Writer
+
+	// AllowOutside is --allow-outside (see runOptions).
+	AllowOutside bool
 }
 
 func newSweepCmd(stdout, stderr io.Writer, runF func(*sweepOptions) error) *cobra.Command {
@@ -78,6 +81,7 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
+	addAllowOutsideFlag(f, &opts.AllowOutside)
 	return cmd
 }
 
@@ -138,7 +142,7 @@ func runSweep(opts *sweepOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Target, opts.Sets)
+	s, err := loadScenario(opts.Target, opts.Sets, opts.AllowOutside)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ type timelineOptions struct {
 	Quiet          bool
 	Sets           []string
 	Out, Err       io.Writer
+
+	// AllowOutside is --allow-outside (see runOptions).
+	AllowOutside bool
 }
 
 func newTimelineCmd(stdout, stderr io.Writer, runF func(*timelineOptions) error) *cobra.Command {
@@ -58,6 +61,7 @@ saturates, the date the SLO is first breached, and the monthly cost along the wa
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
 	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
+	addAllowOutsideFlag(f, &opts.AllowOutside)
 	return cmd
 }
 
@@ -81,7 +85,7 @@ func runTimeline(opts *timelineOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Target, opts.Sets)
+	s, err := loadScenario(opts.Target, opts.Sets, opts.AllowOutside)
 	if err != nil {
 		return err
 	}

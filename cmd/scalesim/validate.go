@@ -11,12 +11,13 @@ import (
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	return command(&cobra.Command{
+	var allowOutside bool
+	cmd := command(&cobra.Command{
 		Use:   "validate FILE | BUILTIN",
 		Short: "Check a scenario file and report every problem as FILE:LINE:COL",
 		Args:  exactArgs(1, "one scenario, a file or a built-in"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			s, err := loadScenario(args[0], nil)
+			s, err := loadScenario(args[0], nil, allowOutside)
 			if err != nil {
 				return err
 			}
@@ -25,6 +26,8 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			return err
 		},
 	})
+	addAllowOutsideFlag(cmd.Flags(), &allowOutside)
+	return cmd
 }
 
 func newListCmd(stdout io.Writer) *cobra.Command {

@@ -69,6 +69,18 @@ type Kernel struct {
 	cancelled int       // entries in heap whose event was cancelled
 	fired     uint64
 	halted    bool
+	// watch, when set, is called once fired reaches watchAt (see Watch).
+	watch   func() uint64
+	watchAt uint64
+}
+
+// Watch makes Run call f once the events delivered reach at, and again
+// whenever they reach the count f returned last; f may Halt the run. It
+// is where budgets are kept: a check every so many events holds wherever
+// the events come from, at the cost of one comparison per event. A nil f
+// stops watching.
+func (k *Kernel) Watch(at uint64, f func() (next uint64)) {
+	k.watch, k.watchAt = f, at
 }
 
 // Now is the current simulated time.
@@ -210,6 +222,9 @@ func (k *Kernel) Step(until Time) bool {
 func (k *Kernel) Run(until Time) {
 	k.halted = false
 	for !k.halted && k.Step(until) {
+		if k.watch != nil && k.fired >= k.watchAt {
+			k.watchAt = k.watch()
+		}
 	}
 	if !k.halted && until != Forever && k.now < until {
 		k.now = until

@@ -183,6 +183,30 @@ func TestKernelHalt(t *testing.T) {
 	}
 }
 
+// TestKernelWatch checks that a watch is called when the events delivered
+// reach the count it asked for, wherever the events come from (here, each
+// event schedules the next at the same instant, as a chain of zero-delay
+// work would), and that it can halt the run at an exact count.
+func TestKernelWatch(t *testing.T) {
+	k := &Kernel{}
+	var h handlerFunc
+	h = func(Time, int, any) { k.After(0, h, 0, nil) } // never ends by itself
+	k.At(0, h, 0, nil)
+	var calls []uint64
+	k.Watch(10, func() uint64 {
+		calls = append(calls, k.Fired())
+		if k.Fired() >= 35 {
+			k.Halt()
+		}
+		return min(k.Fired()+10, 35)
+	})
+	k.Run(Forever)
+	want := []uint64{10, 20, 30, 35}
+	if fmt.Sprint(calls) != fmt.Sprint(want) || k.Fired() != 35 {
+		t.Fatalf("watch called at %v (fired %d); want %v (fired 35)", calls, k.Fired(), want)
+	}
+}
+
 // TestKernelNoAllocs checks that scheduling and delivering events allocates
 // nothing once the heap has grown.
 func TestKernelNoAllocs(t *testing.T) {

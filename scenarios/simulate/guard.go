@@ -35,8 +35,9 @@ import (
 // once (at most 2.25 times the old length, for 1.25 times the room).
 const heapPerLiveByte = 2
 
-// memoryCheckEvery is how often, in arrivals, the memory in use is checked.
-const memoryCheckEvery = 256
+// budgetCheckEvery is how often, in events, the budgets are checked: the
+// memory in use is counted, and the event budget is met exactly.
+const budgetCheckEvery = 1024
 
 // Overload is judged from the end of the warm-up (when an empty system has
 // filled) at checkpoints that double in arrivals from growthFirstCheck:
@@ -132,21 +133,30 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// check runs after each arrival; it returns why the run must stop, or "".
-// overloaded says the reason is overload.
-func (g *guard) check(r *runner) (reason string, overloaded bool) {
-	if fired := int64(r.k.Fired()); fired >= g.maxEvents {
-		return fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired), false
+// watch keeps the budgets every budgetCheckEvery events, wherever the
+// work is done (arrivals, chains of calls, retries, queues' own timers),
+// and at the event budget exactly: it stops the run at either, and
+// returns the event count at which to look again.
+func (g *guard) watch(r *runner) uint64 {
+	fired := r.k.Fired()
+	if int64(fired) >= g.maxEvents {
+		r.stop(fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired), false, false)
+		return math.MaxUint64
 	}
-	if r.sent%memoryCheckEvery == 0 {
-		live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()
-		if heapPerLiveByte*live > g.budget {
-			return fmt.Sprintf("memory budget reached: with %d requests in flight, %d events pending and %d users or sessions the run holds about %s, a heap of up to %s, more than the budget of %s (run.max_memory, --max-memory)",
-				r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(live), units.FormatBytes(heapPerLiveByte*live), units.FormatBytes(g.budget)), false
-		}
+	live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()
+	if heapPerLiveByte*live > g.budget {
+		r.stop(fmt.Sprintf("memory budget reached: with %d requests in flight, %d events pending and %d users or sessions the run holds about %s, a heap of up to %s, more than the budget of %s (run.max_memory, --max-memory)",
+			r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(live), units.FormatBytes(heapPerLiveByte*live), units.FormatBytes(g.budget)), true, false)
+		return math.MaxUint64
 	}
+	return min(fired+budgetCheckEvery, uint64(g.maxEvents))
+}
+
+// check runs after each arrival; it returns why the run must stop for
+// overload, or "".
+func (g *guard) check(r *runner) string {
 	if !g.judgeGrowth || !g.started || r.sent < g.nextCheck {
-		return "", false
+		return ""
 	}
 	inFlight := int64(r.net.InFlight())
 	arrivals := r.sent - g.lastSent
@@ -158,9 +168,9 @@ func (g *guard) check(r *runner) (reason string, overloaded bool) {
 	}
 	if g.growing >= growthChecks {
 		return fmt.Sprintf("overloaded: the requests in the system grew from %d to %d over the last %d arrivals, and grew before that; queues were growing without bound",
-			g.lastInFlight, inFlight, arrivals), true
+			g.lastInFlight, inFlight, arrivals)
 	}
 	g.lastSent, g.lastInFlight = r.sent, inFlight
 	g.nextCheck = r.sent + 2*arrivals
-	return "", false
+	return ""
 }

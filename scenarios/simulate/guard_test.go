@@ -2,6 +2,7 @@ package simulate_test
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -93,6 +94,53 @@ run: {duration: 1h, max_in_flight: 500}
 			}
 			if d := time.Since(start); d > 20*time.Second {
 				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+// TestEventBudgetWhereWorkIsDone checks that the event budget stops a run
+// within 1% of its limit however the events come: from arrivals, from one
+// arrival's long chain of calls and retries, or from a queue's own timers
+// with no arrival at all.
+func TestEventBudgetWhereWorkIsDone(t *testing.T) {
+	chain := "name: chain\nworkload: {rate: 2}\nentry: a0\nnodes:\n"
+	for i := 0; i < 20; i++ {
+		chain += fmt.Sprintf("  a%d: {kind: service, workers: 50, service_time: 1ms, calls: [{to: a%d, retries: {max: 3, backoff: {base: 1ms}}}]}\n", i, i+1)
+	}
+	chain += "  a20: {kind: service, workers: 50, service_time: 1ms}\nfaults: [{at: 0s, for: 1d, node: a20, errors: 60%}]\nrun: {duration: 1d, max_events: 200k}\n"
+	cases := []struct{ name, text string }{
+		{"arrivals", `name: arrivals
+workload: {rate: 1000}
+entry: app
+nodes:
+  app: {kind: service, workers: 10, service_time: 1ms}
+run: {duration: 1h, max_events: 200k}
+`},
+		{"a deep chain with retries", chain},
+		{"a queue's redeliveries", `name: redeliver
+workload: {rate: 1000, shape: [{step: {at: 1s, factor: 0.001}}]}
+entry: app
+nodes:
+  app: {kind: service, workers: 10, service_time: 1ms, calls: [{to: q, async: true}]}
+  q: {kind: queue, visibility_timeout: 1s}
+  w: {kind: workers, from: q, consumers: 50, service_time: 1ms, failure_rate: 100%, retry_backoff: 1ms}
+run: {duration: 1d, warmup: 0s, max_events: 200k}
+`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("e.yaml", []byte(c.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := simulate.Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const limit = 200_000
+			if !strings.Contains(rep.StoppedEarly, "event budget reached") || rep.Events < limit || rep.Events > limit*101/100 {
+				t.Fatalf("stopped %q after %d events; want the event budget within 1%% of %d", rep.StoppedEarly, rep.Events, limit)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package simulate
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
@@ -136,6 +135,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	r.net = net
 	r.gen = workloads.NewGenerator(s.Workload, r.k, s.Run.Seed, r)
 	r.gen.Start(end)
+	r.k.Watch(1, func() uint64 { return g.watch(r) })
 	r.k.At(warmup, r, opEndWarmup, nil)
 	if r.smp != nil {
 		r.k.At(sim.Time(r.smp.every), r, opSample, nil)
@@ -191,8 +191,8 @@ func (r *runner) Arrive(a workloads.Arrival) {
 		r.stop(r.net.Overload(), true, false)
 		return
 	}
-	if reason, overloaded := r.guard.check(r); reason != "" {
-		r.stop(reason, overloaded || !strings.HasPrefix(reason, "event budget"), overloaded)
+	if reason := r.guard.check(r); reason != "" {
+		r.stop(reason, true, true)
 	}
 }
 

@@ -133,6 +133,32 @@ func AllenCunneenWait(lambda, mu float64, c int, ca2, cs2 float64) float64 {
 	return float64(q.MeanWait()*(ca2+cs2)) / 2
 }
 
+// KLBWait is the mean time queued in a GI/G/c queue by Allen–Cunneen's
+// approximation with Krämer and Langenbach-Belz's correction g for
+// interarrival times other than exponential ("Approximate formulae for the
+// delay in the queueing system GI/G/1", 8th International Teletraffic
+// Congress, 1976; for several servers as in Bolch, Greiner, de Meer and
+// Trivedi, "Queueing Networks and Markov Chains", 2nd ed. 2006):
+// W = W_AC·g with g = exp(−2(1−ρ)(1−ca²)² ÷ (3ρ(ca² + cs²))) for ca² < 1
+// and g = exp(−(1−ρ)(ca² − 1) ÷ (ca² + 4cs²)) for ca² > 1. With Poisson
+// arrivals (ca² = 1) it is Allen–Cunneen's wait, so exact for M/M/c and
+// M/G/1. It is +Inf when the queue is overloaded.
+func KLBWait(lambda, mu float64, c int, ca2, cs2 float64) float64 {
+	w := AllenCunneenWait(lambda, mu, c, ca2, cs2)
+	if math.IsInf(w, 1) || ca2 == 1 || w == 0 {
+		return w
+	}
+	rho := MMc{Lambda: lambda, Mu: mu, C: c}.Rho()
+	var g float64
+	if ca2 < 1 {
+		d := 1 - ca2
+		g = sim.Exp(-float64(2*(1-rho)*d*d) / float64(3*rho*(ca2+cs2)))
+	} else {
+		g = sim.Exp(-float64((1-rho)*(ca2-1)) / (ca2 + float64(4*cs2)))
+	}
+	return float64(w * g)
+}
+
 // MM1KBlocking is the probability that an arrival finds an M/M/1/K queue
 // full (K places in all, the one in service included):
 // P_K = (1−ρ)ρ^K/(1−ρ^(K+1)), or 1/(K+1) at ρ = 1 (Kleinrock 1975, §3.6).

@@ -117,3 +117,38 @@ func TestMVAGroups(t *testing.T) {
 		t.Fatalf("grouped %+v, each %+v", grouped, each)
 	}
 }
+
+// TestKLBWait checks Krämer–Langenbach-Belz's wait against the exact
+// E_k/M/1 queue (every k-th arrival of a Poisson stream, as round robin
+// over k servers gives each): W = σ/(μ(1−σ)) with σ the root in (0, 1) of
+// σ = (kλ/(kλ + μ(1−σ)))^k (Kleinrock 1975, ch. 6, the G/M/m queue). The
+// approximation is within 15% of the wait over the grid (closest at high
+// load, where the wait matters), and with Poisson arrivals it is
+// Allen–Cunneen's wait exactly.
+func TestKLBWait(t *testing.T) {
+	for _, k := range []int{2, 4, 10, 34} {
+		for _, rho := range []float64{0.3, 0.5, 0.7, 0.9} {
+			t.Run(fmt.Sprintf("E%d/M/1 at %g", k, rho), func(t *testing.T) {
+				lambda, mu := rho, 1.0
+				sigma := 0.5
+				for range 100_000 {
+					sigma = math.Pow(float64(k)*lambda/(float64(k)*lambda+mu*(1-sigma)), float64(k))
+				}
+				exact := sigma / (mu * (1 - sigma))
+				got := KLBWait(lambda, mu, 1, 1/float64(k), 1)
+				if math.Abs(got/exact-1) > 0.15 {
+					t.Errorf("KLB wait %g, exact %g (%+.1f%%)", got, exact, 100*(got/exact-1))
+				}
+				if rho >= 0.7 && math.Abs(got/exact-1) > 0.05 {
+					t.Errorf("KLB wait %g, exact %g (%+.1f%%): more than 5%% off at high load", got, exact, 100*(got/exact-1))
+				}
+			})
+		}
+	}
+	if got, want := KLBWait(30, 10, 4, 1, 2.5), AllenCunneenWait(30, 10, 4, 1, 2.5); got != want {
+		t.Errorf("KLB with Poisson arrivals %g, Allen–Cunneen %g", got, want)
+	}
+	if got := KLBWait(50, 10, 4, 0.5, 1); !math.IsInf(got, 1) {
+		t.Errorf("KLB of an overloaded queue %g, want +Inf", got)
+	}
+}

@@ -39,8 +39,16 @@ type Solver interface {
 	// balancer); SharedQueue says whether something said so.
 	ShareQueue(node string)
 	SharedQueue(node string) bool
+	// TakeTurns says that requests reach node's instances in turn (round
+	// robin), among its own instances and others more (a balancer's other
+	// targets'); Turns gives others, and whether something said so.
+	TakeTurns(node string, others int)
+	Turns(node string) (others int, ok bool)
 	// Note records an approximation the estimate makes, once.
 	Note(format string, args ...any)
+	// Balanced says a node spreads each request over node's instances,
+	// as a load balancer does.
+	Balanced(node string) bool
 }
 
 // Router receives the calls a visit of a node makes: to a node, the
@@ -122,18 +130,28 @@ type StationGroup struct {
 	Holding        float64 // mean time a worker is held per visit
 	// SCV is the squared coefficient of variation of the holding time:
 	// 1 for exponential (M/M/c), 0 for constant.
-	SCV  float64
-	Wait float64 // mean queueing delay, once solved
+	SCV float64
+	// Turns, when above 1, says each station takes every Turns-th of a
+	// Poisson stream of visits (round robin over Turns stations), so its
+	// interarrival times are Erlang-Turns, of SCV 1/Turns; 0 or 1 for
+	// Poisson arrivals at each (random spreading).
+	Turns int
+	Wait  float64 // mean queueing delay, once solved
 }
 
-// Solve computes the group's mean wait, by Erlang C scaled by (1 + SCV)/2
-// (Allen–Cunneen with Poisson arrivals: exact for M/M/c and, by
-// Pollaczek–Khinchine, for M/G/1); false when it is overloaded.
+// Solve computes the group's mean wait, by Erlang C scaled by
+// (ca² + SCV)/2 (Allen–Cunneen: exact for M/M/c and, by
+// Pollaczek–Khinchine, for M/G/1) and, for arrivals taken in turn,
+// Krämer–Langenbach-Belz's correction; false when it is overloaded.
 func (g *StationGroup) Solve() bool {
 	if g.Rate == 0 || g.Holding == 0 {
 		return true
 	}
-	g.Wait = analytic.AllenCunneenWait(g.Rate/float64(g.Count), 1/g.Holding, g.Workers, 1, g.SCV)
+	ca2 := 1.0
+	if g.Turns > 1 {
+		ca2 = 1 / float64(g.Turns)
+	}
+	g.Wait = analytic.KLBWait(g.Rate/float64(g.Count), 1/g.Holding, g.Workers, ca2, g.SCV)
 	return !math.IsInf(g.Wait, 1)
 }
 

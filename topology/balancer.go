@@ -108,16 +108,23 @@ func (*Balancer) HitRatio(Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: each target gets its share of the instances.
 // A least-connections balancer makes its targets' instances one shared
-// queue.
-func (b *Balancer) Routes(s Solver, _ string, _ int, route Router) {
+// queue; a round-robin one has them take requests in turn; the others
+// spread them at random (power of two choices, taken so, waits less).
+func (b *Balancer) Routes(s Solver, name string, _ int, route Router) {
 	total := 0
 	for _, t := range b.Targets {
 		total += s.Lookup(t).Units()
 	}
 	for _, t := range b.Targets {
-		route(t, float64(s.Lookup(t).Units())/float64(total), 0)
-		if b.Algorithm == LeastConn {
+		units := s.Lookup(t).Units()
+		route(t, float64(units)/float64(total), 0)
+		switch b.Algorithm {
+		case LeastConn:
 			s.ShareQueue(t)
+		case RoundRobin:
+			s.TakeTurns(t, total-units)
+		case PowerOfTwo:
+			s.Note("%s: power-of-two-choices balancing taken as a random choice, which waits longer", name)
 		}
 	}
 }

@@ -440,12 +440,19 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 		stay /= rate
 	}
 	shared := sv.SharedQueue(name)
+	// Its instances take requests in turn from a round-robin balancer,
+	// or from callers without one (as the entry does).
+	others, turns := sv.Turns(name)
+	turns = turns || !sv.Balanced(name)
 	group := func(n int) StationGroup {
 		g := StationGroup{Count: n, Workers: s.Workers, Rate: rate, Holding: h.mean(), SCV: h.scv()}
-		if shared && n > 1 {
+		switch {
+		case shared && n > 1:
 			// Joining the least busy instance behaves much like one queue
 			// in front of all the workers.
 			g.Count, g.Workers = 1, n*s.Workers
+		case turns:
+			g.Turns = n + others
 		}
 		return g
 	}
@@ -453,8 +460,11 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	if s.Autoscale != nil {
 		n = autoscaled(sv, name, s.Autoscale, s.Instances, rate, stay, group)
 	}
-	if shared && n > 1 {
+	switch {
+	case shared && n > 1:
 		sv.Note("%s: least-connections balancing taken as one shared queue over all %d instances", name, n)
+	case turns && n+others > 1:
+		sv.Note("%s: its instances take requests in turn, each one in %d of a Poisson stream (Krämer–Langenbach-Belz)", name, n+others)
 	}
 	g := group(n)
 	sol := g.solution()

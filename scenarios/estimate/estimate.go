@@ -114,6 +114,7 @@ type Model struct {
 	route, latency [][][]float64
 	hit            map[string]float64 // hit ratio of each cache and CDN
 	shared         map[string]bool    // nodes whose instances share one queue
+	turns          map[string]int     // nodes whose instances take turns, among so many others
 	resp           [][]float64        // resp[c][i]: mean response per visit, once solved
 	solved         []bool
 	est            *Estimate
@@ -132,7 +133,7 @@ func Scenario(s *scenarios.Scenario) (*Estimate, error) {
 // NewModel computes hit ratios, routes and visit rates of s.
 func NewModel(s *scenarios.Scenario) (*Model, error) {
 	m := &Model{s: s, nodes: s.Topology.Nodes, index: map[string]int{}, classes: s.Workload.ClassNames(),
-		writes: s.Workload.IsWrite(), hit: map[string]float64{}, shared: map[string]bool{}}
+		writes: s.Workload.IsWrite(), hit: map[string]float64{}, shared: map[string]bool{}, turns: map[string]int{}}
 	for i, n := range m.nodes {
 		m.index[n.Name] = i
 	}
@@ -227,6 +228,28 @@ func (m *Model) ShareQueue(node string) { m.shared[node] = true }
 
 // SharedQueue implements topology.Solver.
 func (m *Model) SharedQueue(node string) bool { return m.shared[node] }
+
+// Balanced implements topology.Solver: some node sends each request to
+// one of node's instances (a load balancer's targets).
+func (m *Model) Balanced(node string) bool {
+	for _, n := range m.nodes {
+		for _, t := range n.Spec.Downstream() {
+			if t.OneOf && t.To == node {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TakeTurns implements topology.Solver.
+func (m *Model) TakeTurns(node string, others int) { m.turns[node] = others }
+
+// Turns implements topology.Solver.
+func (m *Model) Turns(node string) (int, bool) {
+	others, ok := m.turns[node]
+	return others, ok
+}
 
 // Note implements topology.Solver.
 func (m *Model) Note(format string, args ...any) {

@@ -177,7 +177,7 @@ func TestEstimateAutoscaled(t *testing.T) {
 workload: {rate: %g}
 entry: lb
 nodes:
-  lb: {kind: load_balancer, targets: app}
+  lb: {kind: load_balancer, algorithm: random, targets: app}
   app:
     kind: service
     workers: 2
@@ -186,7 +186,7 @@ nodes:
 run: {warmup: 30m, duration: 10m}
 `
 	// The in-flight count per instance of n instances, each an M/M/2 at
-	// λ/n: (λ/n)·(Wq + s), by Little's law.
+	// λ/n (the balancer picks at random): (λ/n)·(Wq + s), by Little's law.
 	inFlight := func(lambda float64, n int) float64 {
 		q := analytic.MMc{Lambda: lambda / float64(n), Mu: 10, C: 2}
 		if q.Rho() >= 1 {
@@ -313,6 +313,60 @@ nodes:
 			}
 			if backlogged := strings.Contains(b.String(), "backlog     worker: offered 250%"); backlogged != (c.backlog != nil) {
 				t.Errorf("table:\n%s", b.String())
+			}
+		})
+	}
+}
+
+// TestEstimateBalancing checks the estimate's view of how a balancer
+// spreads Poisson requests over 8 single-worker instances at ρ = 0.7:
+// at random each is M/M/1; least connections is about one M/M/8 queue;
+// round robin gives each every 8th request, an E_8/M/1 queue whose exact
+// wait is σ/(μ(1−σ)), σ = (8λ/(8λ + μ(1−σ)))^8 (Kleinrock 1975, ch. 6).
+// The estimate must be the closed form (round robin within
+// Krämer–Langenbach-Belz's few percent), and the simulation must agree
+// with the closed form within the replications' confidence interval.
+func TestEstimateBalancing(t *testing.T) {
+	const file = `name: balanced
+workload: {rate: 56}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, algorithm: %s, targets: app}
+  app: {kind: service, instances: 8, service_time: {dist: exponential, mean: 100ms}}
+run: {warmup: 200s, duration: 4000s}
+`
+	lambda, mu := 7.0, 10.0 // per instance
+	sigma := 0.5
+	for range 10_000 {
+		sigma = math.Pow(8*lambda/(8*lambda+mu*(1-sigma)), 8)
+	}
+	cases := []struct {
+		algorithm string
+		exact     float64 // mean response
+		estimate  float64 // the estimate's error allowed, relative
+		reps      int
+	}{
+		{"random", analytic.MM1{Lambda: lambda, Mu: mu}.MeanSojourn(), 1e-12, 0},
+		{"least_conn", analytic.MMc{Lambda: 56, Mu: mu, C: 8}.MeanSojourn(), 1e-12, 0},
+		{"round_robin", sigma/(mu*(1-sigma)) + 1/mu, 0.03, 6},
+	}
+	for _, c := range cases {
+		t.Run(c.algorithm, func(t *testing.T) {
+			text := fmt.Sprintf(file, c.algorithm)
+			s, err := scenarios.Parse("balanced.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if est.Latency == nil || math.Abs(*est.Latency/c.exact-1) > c.estimate {
+				t.Fatalf("estimate %v, closed form %g (within %g)", est.Latency, c.exact, c.estimate)
+			}
+			if c.reps > 0 {
+				reps := fidelity.Replicate(t, text, c.reps)
+				fidelity.Check(t, "simulated mean latency against E_8/M/1", reps, fidelity.MeanLatency, c.exact, false)
 			}
 		})
 	}

@@ -323,6 +323,9 @@ type database struct {
 
 	reads, writes, primaryReads, replicaReads int64
 	stale, staleOwn, rywRouted                int64
+	// fallbackReads are reads meant for replicas that the primary served,
+	// every replica being down.
+	fallbackReads int64
 	// failovers are those that began in the measurement window; promote
 	// is the pending promotion of the current one.
 	failovers    []Failover
@@ -464,13 +467,31 @@ func (db *database) route(j *job) {
 	}
 	inst := st.insts[0]
 	if st == sh.replicas {
-		inst = st.next()
-		// The reader endpoint leaves out replicas that are down.
-		for tries := 1; inst.down && tries < len(st.active); tries++ {
-			inst = st.next()
+		if inst = upReplica(st); inst == nil {
+			// No replica is up (the promoted one's place is empty until
+			// the failed server is back): reads go to the primary, as
+			// Aurora's reader endpoint connects to the primary when a
+			// cluster has no replica (Amazon Aurora User Guide, "Types of
+			// Aurora endpoints").
+			st, inst = sh.primary, sh.primary.insts[0]
+			db.fallbackReads++
 		}
 	}
 	st.arrive(j, inst)
+}
+
+// upReplica is the next replica of st in turn that is up, or nil when
+// every one is down: the reader endpoint leaves out replicas that are
+// down.
+func upReplica(st *station) *instance {
+	inst := st.next()
+	for tries := 1; inst.down && tries < len(st.active); tries++ {
+		inst = st.next()
+	}
+	if inst.down {
+		return nil
+	}
+	return inst
 }
 
 // served commits a write, or checks whether a replica read was stale.
@@ -554,7 +575,7 @@ func (db *database) resetStats(now sim.Time) {
 		st.resetStats(now)
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
-	db.stale, db.staleOwn, db.rywRouted = 0, 0, 0
+	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
 	db.failovers = nil
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 }
@@ -573,6 +594,10 @@ type DatabaseStats struct {
 	// ReadYourWrites counts reads sent to the primary because their user
 	// wrote recently.
 	ReadYourWrites int64 `json:"read_your_writes_routed"`
+	// PrimaryFallbackReads counts reads meant for the replicas that went
+	// to the primary because no replica was up (a failover's promoted
+	// replica leaves an empty place, or replicas are down).
+	PrimaryFallbackReads int64 `json:"primary_fallback_reads"`
 	// PoolWaits counts pooled connection acquisitions, PoolWaitMean and
 	// PoolWaitP99 the time they waited (null without any).
 	PoolWaits    int64        `json:"pool_waits"`
@@ -614,7 +639,7 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
 		StaleFraction: ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
-		PoolWaits: int64(db.poolWait.N())}
+		PrimaryFallbackReads: db.fallbackReads, PoolWaits: int64(db.poolWait.N())}
 	if ds.PoolWaits > 0 {
 		mean, p99 := db.poolWait.Mean(), db.poolWaitHist.Quantile(0.99)
 		ds.PoolWaitMean, ds.PoolWaitP99 = &mean, &p99
@@ -663,6 +688,9 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 	}
 	if d.ReadYourWrites > 0 {
 		fmt.Fprintf(w, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
+	}
+	if d.PrimaryFallbackReads > 0 {
+		fmt.Fprintf(w, "; %d reads sent to the primary with no replica up", d.PrimaryFallbackReads)
 	}
 	fmt.Fprintln(w)
 	if d.PoolWaits > 0 {

@@ -391,3 +391,57 @@ run: {duration: 100s}
 		t.Errorf("no egress measured")
 	}
 }
+
+// TestReadsWithoutReplicas checks that reads meant for the replicas go to
+// the primary while no replica is up, as a reader endpoint does: after a
+// failover with one replica (the promoted replica leaves its place empty
+// until the failed server is back) only the writes of the failover fail,
+// and a lone replica's outage fails nothing. With a second replica the
+// reads stay on the replica that is up.
+func TestReadsWithoutReplicas(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		replicas int
+		fault    string
+		// failedWrites is how long writes are unavailable (seconds);
+		// fallback says reads go to the primary.
+		failedWrites float64
+		fallback     bool
+	}{
+		{"failover, one replica", 1, "primary: true", 30, true},
+		{"failover, two replicas", 2, "primary: true", 30, false},
+		{"lone replica down", 1, "replica: 0", 0, true},
+		{"one of two replicas down", 2, "replica: 0", 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, fmt.Sprintf(`name: no-replica
+workload: {rate: 200, mix: {read: 0.8, write: 0.2}, keys: {dist: uniform, count: 10k}}
+entry: app
+nodes:
+  app: {kind: service, workers: 64, service_time: {dist: exponential, mean: 2ms}, calls: [db]}
+  db: {kind: database, replicas: %d, workers: 16, service_time: {dist: exponential, mean: 3ms}, replication_lag: 10ms, failover_time: 30s}
+faults: [{at: 2m, for: 5m, node: db, %s}]
+run: {warmup: 30s, duration: 10m}
+`, c.replicas, c.fault))
+			db := databaseOf(rep, "db")
+			// Writes fail while unavailable: 200/s × 20% × that long,
+			// give or take 5 standard deviations of the Poisson count
+			// (and the few in service at the fault).
+			want := 200 * 0.2 * c.failedWrites
+			if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want)+5 {
+				t.Errorf("%g requests failed, want the writes of the failover, %g", got, want)
+			}
+			// Without a replica, the reads of the outage (4.5 or 5
+			// minutes at 160/s) go to the primary.
+			t.Logf("%d reads on the primary with no replica up, %d on replicas", db.PrimaryFallbackReads, db.ReplicaReads)
+			if c.fallback != (db.PrimaryFallbackReads > 160*4*60) {
+				t.Errorf("%d reads went to the primary with no replica up; want them %v", db.PrimaryFallbackReads, c.fallback)
+			}
+			if db.PrimaryFallbackReads != db.PrimaryReads {
+				t.Errorf("%d reads on the primary, %d of them fallbacks: with read_from replicas they are the same", db.PrimaryReads, db.PrimaryFallbackReads)
+			}
+		})
+	}
+}

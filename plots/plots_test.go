@@ -153,8 +153,8 @@ func TestRunFiguresGolden(t *testing.T) {
 		t.Fatalf("figures %v", names)
 	}
 	lat, inst := figs[0], figs[2]
-	// Three rate changes and four scaling events; web and inventory.
-	if len(lat.HLines) != 1 || len(lat.VLines) != 7 || len(inst.Lines) != 2 || inst.Lines[0].Label != "web" {
+	// Three rate changes and two scaling events; web and inventory.
+	if len(lat.HLines) != 1 || len(lat.VLines) != 5 || len(inst.Lines) != 2 || inst.Lines[0].Label != "web" {
 		t.Errorf("latency marks %d and %d, instance lines %d", len(lat.HLines), len(lat.VLines), len(inst.Lines))
 	}
 	if RunFigures(&simulate.Report{}) != nil {

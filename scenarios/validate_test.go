@@ -181,7 +181,7 @@ func TestAutoscaleErrors(t *testing.T) {
 	const head = "name: a\nworkload: {rate: 10}\nentry: app\nnodes:\n  app: {kind: service, service_time: 1ms, "
 	for _, c := range []struct{ node, want string }{
 		{"autoscale: {min: 5, max: 2, target: 60%}}", "v.yaml:5:68: autoscale max (2) must be at least min (5)"},
-		{"autoscale: {min: 1, max: 4, target: 150%}}", "v.yaml:5:79: node app autoscale target: 150 is not between 0 and 1"},
+		{"autoscale: {min: 1, max: 4, target: 0%}}", "v.yaml:5:79: autoscale target must be positive, got 0"},
 		{"instances: 9, autoscale: {min: 1, max: 4, target: 60%}}", "v.yaml:5:54: instances (9) must be within the autoscaler's min and max (1 to 4)"},
 		{"autoscale: {min: 1, max: 4}}", "v.yaml:5:54: node app autoscale needs a target for its metric"},
 		{"autoscale: {min: 1, max: 4, target: 60%, metric: cpu}}", `v.yaml:5:92: unknown metric "cpu"`},

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"gopkg.in/yaml.v3"
@@ -16,32 +17,62 @@ import (
 )
 
 // Autoscale is a service's horizontal autoscaler, with the semantics and
-// defaults of the Kubernetes Horizontal Pod Autoscaler (the algorithm
-// described in its documentation, autoscaling/v2 behavior):
+// defaults of the Kubernetes Horizontal Pod Autoscaler: the algorithm of
+// its documentation ("Horizontal Pod Autoscaling", Algorithm details) and
+// of its replica calculator, with autoscaling/v2 behavior.
 //
-//   - every Interval, the metric is averaged per ready instance over the
-//     last MetricWindow, and desired = ceil(ready × metric ÷ target);
-//   - nothing changes while |metric ÷ target − 1| ≤ Tolerance;
-//   - scaling up, booting instances count as using nothing (HPA's
-//     not-yet-ready pods), which damps a scale-up already under way;
-//   - a scale-up adds at most max(100% of the instances, 4) per interval,
-//     with no stabilization; a scale-down takes the highest recommendation
-//     of the last ScaleDownStabilization (default 5m), the initial count
-//     counting as recommended at time 0 (the fleet ran before the run);
-//   - a new instance is billed from the start but serves nothing for
-//     BootTime; an instance scaled down takes no new work and leaves when
-//     the work it holds is done (graceful), so scaling drops no request.
+//   - Every Interval, each instance's own metric is its average over the
+//     metric window (the part of it since the instance became ready), as
+//     the metrics API gives each pod's.
+//   - The instances are sorted as the HPA sorts pods: those scaled down
+//     (draining: being deleted) are ignored; those without a metric (down,
+//     or ready for none of the window) are missing; those not ready are
+//     set aside. For utilization, the HPA's CPU rule: within
+//     InitializationPeriod of its start an instance is also set aside
+//     until its metric window lies wholly after it became ready; after
+//     it, an instance never ready is set aside while InitialReadinessDelay
+//     is above 0. For the other metrics a booting instance is set aside.
+//   - The usage ratio is the average metric of the others ÷ Target. Unless
+//     some are missing or, scaling up, some are set aside, desired =
+//     ceil(ratio × their count), and nothing changes within Tolerance.
+//     Otherwise the average is taken again with the missing ones at the
+//     target (at 100% if more, for utilization) on a scale-down and at 0 on
+//     a scale-up, and those set aside at 0 on a scale-up; if that ratio is
+//     within Tolerance or on the other side of 1, nothing changes, else
+//     desired = ceil(ratio × instances counted), unless that reverses the
+//     direction. No instance with a metric: no decision.
+//   - backlog_per_consumer is an External metric with an AverageValue
+//     target (as KEDA gives a queue's length to the HPA): desired =
+//     ceil(backlog ÷ target) unless backlog ÷ (target × instances) is
+//     within Tolerance.
+//   - The recommendation is stabilized: scaling down, the count goes no
+//     lower than the highest recommendation of (now − ScaleDownStabilization,
+//     now], the initial count counting as recommended at time 0 (the fleet
+//     ran before the run); scaling up, no stabilization. Then a scale-up
+//     adds at most max(ScaleUpPercent of the instances, ScaleUpInstances)
+//     per interval, within Max; a scale-down stops at Min.
+//   - A new instance is billed from the start but serves nothing for
+//     BootTime (it is not ready); an instance scaled down takes no new
+//     work and leaves when the work it holds is done (graceful), so
+//     scaling drops no request.
 type Autoscale struct {
 	Min, Max int
 	Metric   string
 	// Target is the metric's desired value per instance: a share of
-	// workers busy for utilization, requests per second for
-	// rps_per_instance, requests for queue_length and in_flight.
+	// workers busy for utilization (above 1 allowed, as the HPA allows a
+	// target above 100%, though workers are never more than all busy),
+	// requests per second for rps_per_instance, requests for
+	// queue_length and in_flight, messages for backlog_per_consumer.
 	Target    float64
 	Tolerance float64
 	// Interval, MetricWindow, ScaleDownStabilization and BootTime are in
 	// seconds; a MetricWindow shorter than Interval is one interval.
 	Interval, MetricWindow, ScaleDownStabilization, BootTime float64
+	// InitializationPeriod and InitialReadinessDelay (seconds) are the
+	// HPA's CPU rule for utilization: kube-controller-manager's
+	// --horizontal-pod-autoscaler-cpu-initialization-period (default 5m)
+	// and --horizontal-pod-autoscaler-initial-readiness-delay (30s).
+	InitializationPeriod, InitialReadinessDelay float64
 	// ScaleUpPercent and ScaleUpInstances bound a scale-up per interval:
 	// the larger of the two (HPA's default policies, selectPolicy: Max).
 	ScaleUpPercent   float64
@@ -104,24 +135,30 @@ var AutoscaleMetrics = []string{MetricUtilization, MetricRPSPerInstance, MetricQ
 
 // HPA defaults.
 const (
-	DefaultTolerance         = 0.1
-	DefaultScaleInterval     = 15.0
-	DefaultMetricWindow      = 60.0
-	DefaultScaleDownWindow   = 300.0
-	DefaultBootTime          = 60.0
-	DefaultScaleUpPercent    = 1.0
-	DefaultScaleUpInstances  = 4
-	autoscaleFieldsUsage     = "min, max, metric, target"
-	scaleUpFieldsUsage       = "max_percent, max_instances"
-	maxScalingEventsReported = 1000
+	DefaultTolerance       = 0.1
+	DefaultScaleInterval   = 15.0
+	DefaultMetricWindow    = 60.0
+	DefaultScaleDownWindow = 300.0
+	DefaultBootTime        = 60.0
+	// DefaultInitializationPeriod and DefaultInitialReadinessDelay are
+	// kube-controller-manager's defaults.
+	DefaultInitializationPeriod  = 300.0
+	DefaultInitialReadinessDelay = 30.0
+	DefaultScaleUpPercent        = 1.0
+	DefaultScaleUpInstances      = 4
+	autoscaleFieldsUsage         = "min, max, metric, target"
+	scaleUpFieldsUsage           = "max_percent, max_instances"
+	maxScalingEventsReported     = 1000
 )
 
 func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale {
 	a := &Autoscale{Metric: MetricUtilization, Tolerance: DefaultTolerance, Interval: DefaultScaleInterval,
 		MetricWindow: DefaultMetricWindow, ScaleDownStabilization: DefaultScaleDownWindow, BootTime: DefaultBootTime,
+		InitializationPeriod: DefaultInitializationPeriod, InitialReadinessDelay: DefaultInitialReadinessDelay,
 		ScaleUpPercent: DefaultScaleUpPercent, ScaleUpInstances: DefaultScaleUpInstances}
 	m, ok := d.Mapping(n, what+" autoscale", "min", "max", "metric", "target", "tolerance", "interval",
-		"metric_window", "scale_up", "scale_down", "boot_time", "policy", "steps", "cooldown", "schedule")
+		"metric_window", "scale_up", "scale_down", "boot_time", "policy", "steps", "cooldown", "schedule",
+		"initialization_period", "initial_readiness_delay")
 	if !ok {
 		return a
 	}
@@ -158,7 +195,7 @@ func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale 
 	}
 	if m.Has("target") {
 		if a.Metric == MetricUtilization {
-			a.Target, _ = d.Fraction(m.Get("target"), what+" target")
+			a.Target, _ = decodePercent(d, m.Get("target"), what+" target")
 		} else {
 			a.Target, _ = d.Positive(m.Get("target"), what+" target")
 		}
@@ -176,10 +213,19 @@ func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale 
 	durationField("interval", &a.Interval)
 	durationField("metric_window", &a.MetricWindow)
 	durationField("boot_time", &a.BootTime)
+	durationField("initialization_period", &a.InitializationPeriod)
+	durationField("initial_readiness_delay", &a.InitialReadinessDelay)
+	if a.Metric != MetricUtilization {
+		for _, k := range []string{"initialization_period", "initial_readiness_delay"} {
+			if m.Has(k) {
+				d.Errorf(m.Key(k), "%s is the HPA's CPU rule: it goes with metric: utilization", k)
+			}
+		}
+	}
 	if m.Has("scale_up") {
 		if up, ok := d.Mapping(m.Get("scale_up"), what+" scale_up", "max_percent", "max_instances"); ok {
 			if up.Has("max_percent") {
-				a.ScaleUpPercent, _ = d.Fraction(up.Get("max_percent"), what+" scale_up max_percent")
+				a.ScaleUpPercent, _ = decodePercent(d, up.Get("max_percent"), what+" scale_up max_percent")
 			}
 			if up.Has("max_instances") {
 				a.ScaleUpInstances, _ = d.Int(up.Get("max_instances"), what+" scale_up max_instances", 0)
@@ -197,7 +243,7 @@ func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale 
 // decodeStepPolicy reads the fields of a step policy.
 func decodeStepPolicy(d *yamlfile.Decoder, m yamlfile.Map, a *Autoscale, what string) *Autoscale {
 	a.Interval, a.MetricWindow, a.Cooldown = 60, 60, DefaultCooldown // CloudWatch's one-minute period
-	for _, k := range []string{"target", "tolerance", "scale_up", "scale_down"} {
+	for _, k := range []string{"target", "tolerance", "scale_up", "scale_down", "initialization_period", "initial_readiness_delay"} {
 		if m.Has(k) {
 			d.Errorf(m.Key(k), "%s goes with policy: target; a step policy has steps", k)
 		}
@@ -258,6 +304,25 @@ func decodeStepPolicy(d *yamlfile.Decoder, m yamlfile.Map, a *Autoscale, what st
 		a.Schedule = decodeSchedule(d, m.Get("schedule"), what)
 	}
 	return a
+}
+
+// decodePercent reads a share written as 60% or 0.6, which may be above
+// 100%, as the HPA's averageUtilization and Percent policies may be.
+func decodePercent(d *yamlfile.Decoder, n *yaml.Node, what string) (float64, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.Errorf(n, "%s: want a percentage such as 60%% or 200%%", what)
+		return 0, false
+	}
+	s, scale := strings.TrimSpace(n.Value), 1.0
+	if num, pct := strings.CutSuffix(s, "%"); pct {
+		s, scale = strings.TrimSpace(num), 0.01
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		d.Errorf(n, "%s: want a percentage such as 60%% or 200%%, got %s", what, n.Value)
+		return 0, false
+	}
+	return float64(v * scale), true
 }
 
 // DefaultCooldown is a step policy's cooldown: AWS Auto Scaling's default.
@@ -330,13 +395,14 @@ func (a *Autoscale) validate(node field.Errors, instances int, consumers bool) {
 	if a.Policy == PolicyStep {
 		a.validateSteps(e)
 	} else {
-		if !(a.Target > 0) || math.IsInf(a.Target, 0) || (a.Metric == MetricUtilization && a.Target > 1) {
-			e.Add("target", "autoscale target must be positive (a utilization at most 100%%), got %g", a.Target)
+		if !(a.Target > 0) || math.IsInf(a.Target, 0) {
+			e.Add("target", "autoscale target must be positive, got %g", a.Target)
 		}
 		if !(a.Tolerance >= 0 && a.Tolerance < 1) {
 			e.Add("tolerance", "autoscale tolerance must be from 0 to below 100%%, got %g", a.Tolerance)
 		}
 	}
+	entriesOK := true
 	for i, b := range a.Schedule {
 		se := e.In("schedule", strconv.Itoa(i))
 		switch {
@@ -350,7 +416,13 @@ func (a *Autoscale) validate(node field.Errors, instances int, consumers bool) {
 			se.Add("max", "a schedule entry's max (%d) is below its min (%d)", b.Max, b.Min)
 		case b.Min > MaxInstances || b.Max > MaxInstances:
 			se.Add("", "a schedule entry's bounds are at most %d instances", MaxInstances)
+		default:
+			continue
 		}
+		entriesOK = false
+	}
+	if entriesOK && a.Min <= a.Max {
+		a.checkScheduleTimeline(e)
 	}
 	if !(a.Interval >= MinScaleInterval) || math.IsInf(a.Interval, 0) {
 		e.Add("interval", "autoscale interval must be at least %s", units.FormatDuration(MinScaleInterval))
@@ -358,13 +430,83 @@ func (a *Autoscale) validate(node field.Errors, instances int, consumers bool) {
 	for _, f := range []struct {
 		key string
 		v   float64
-	}{{"metric_window", a.MetricWindow}, {"boot_time", a.BootTime}, {"scale_down", a.ScaleDownStabilization}} {
+	}{{"metric_window", a.MetricWindow}, {"boot_time", a.BootTime}, {"scale_down", a.ScaleDownStabilization},
+		{"initialization_period", a.InitializationPeriod}, {"initial_readiness_delay", a.InitialReadinessDelay}} {
 		if !(f.v >= 0) || math.IsInf(f.v, 0) {
 			e.Add(f.key, "autoscale %s must be a duration of 0 or more", f.key)
 		}
 	}
 	if a.Policy != PolicyStep && (!(a.ScaleUpPercent >= 0) || a.ScaleUpInstances < 0 || (a.ScaleUpPercent == 0 && a.ScaleUpInstances == 0)) {
 		e.Add("scale_up", "autoscale scale_up must allow some growth: max_percent or max_instances above 0")
+	}
+}
+
+// maxScheduleWork bounds the work of checkScheduleTimeline: entries ×
+// times followed.
+const maxScheduleWork = 1_000_000
+
+// checkScheduleTimeline refuses a schedule whose entries contradict one
+// another: two that take effect at one time (which wins would be an
+// accident of their order), or one that sets a min above the max in force
+// (a max set below the min in force wins: an outage, or scaling to zero at
+// night). It follows the bounds through the entries' times, repeats
+// included, up to the latest first time plus twice the longest repeat (so
+// that every phase of one repeat against another shows), or until
+// maxScheduleWork.
+func (a *Autoscale) checkScheduleTimeline(e field.Errors) {
+	n := len(a.Schedule)
+	if n == 0 {
+		return
+	}
+	next := make([]float64, n) // each entry's next time
+	horizon, longest := 0.0, 0.0
+	for i, b := range a.Schedule {
+		next[i] = b.At
+		horizon, longest = max(horizon, b.At), max(longest, b.Every)
+	}
+	horizon += 2 * longest
+	lo, hi, hiFrom := a.Min, a.Max, -1 // −1: the autoscaler's own
+	source := func(j int) string {
+		if j < 0 {
+			return "the autoscaler's max"
+		}
+		return "set by schedule entry " + strconv.Itoa(j)
+	}
+	for steps := 0; steps*n < maxScheduleWork; steps++ {
+		i := -1
+		for j, t := range next {
+			if t <= horizon && (i < 0 || t < next[i]) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return
+		}
+		at, b := next[i], a.Schedule[i]
+		se := e.In("schedule", strconv.Itoa(i))
+		for j, t := range next {
+			if j != i && t == at {
+				se.Add("at", "schedule entries %d and %d both take effect at %s; make them one entry", min(i, j), max(i, j), units.FormatDuration(at))
+				return
+			}
+		}
+		if b.HasMin {
+			lo = b.Min
+		}
+		if b.HasMax {
+			hi, hiFrom = b.Max, i
+		}
+		switch {
+		case lo > hi && b.HasMin:
+			se.Add("min", "at %s this entry's min (%d) is above the max in force (%d, %s)", units.FormatDuration(at), lo, hi, source(hiFrom))
+			return
+		case lo > hi:
+			lo = hi // a new max below the min wins (an outage, scaling to zero)
+		}
+		next[i] = math.Inf(1)
+		if b.Every > 0 {
+			next[i] = at + b.Every
+		}
 	}
 }
 
@@ -399,10 +541,19 @@ type ScalingEvent struct {
 	To   int     `json:"to"`
 	// Cause is "metric" (the rule) or "schedule" (new bounds).
 	Cause string `json:"cause"`
-	// Metric is the metric's value per ready instance, averaged over the
-	// metric window, that led to the change (the last measured, for a
+	// Metric is the metric's value that led to the change: its average
+	// over the instances the rule counted (the last measured, for a
 	// schedule).
 	Metric float64 `json:"metric"`
+	// Bounds are the bounds in force after a schedule's change (nil for
+	// the rule's).
+	Bounds *Bounds `json:"bounds,omitempty"`
+}
+
+// Bounds are an autoscaler's min and max instances.
+type Bounds struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
 }
 
 // Scaling is what an autoscaled service did over the measurement window.
@@ -432,17 +583,46 @@ type Scaling struct {
 // Evaluation is one evaluation of the autoscaling rule.
 type Evaluation struct {
 	Time float64
-	// Metric is the metric per ready instance over the metric window;
-	// Measured is false when no instance was ready in it (no decision).
+	// WindowStart is where the metric window began.
+	WindowStart float64
+	// Metric is the metric the rule read: the average over the instances
+	// it counted (before the conservative re-averaging), or the backlog per
+	// instance for backlog_per_consumer; Measured is false when no
+	// instance had a metric (no decision).
 	Metric   float64
 	Measured bool
 	// Ready and Booting are the instances before the decision; Desired is
-	// the instance count decided (Ready + Booting for no change).
-	Ready, Booting, Desired int
+	// the instance count decided (Ready + Booting for no change), and
+	// Recommendation the replica calculation's, before stabilization and
+	// the bounds.
+	Ready, Booting, Desired, Recommendation int
+	// Pods are the instances as the target policy's rule saw them (until
+	// MaxPodSamples have been kept).
+	Pods []PodSample
+}
+
+// PodSample is one instance at an evaluation, as the HPA sees a pod.
+type PodSample struct {
+	// Started is when it was started and Ready when it became ready
+	// (+Inf while booting); −Inf both for the fleet the run began with.
+	Started, Ready float64
+	// Metric is its own average over the metric window: for utilization
+	// since it started (a container's CPU is measured from its start; a
+	// booting instance uses none), for the other metrics since it became
+	// ready (the application's own figures). HasMetric is false when it
+	// has none: down, or not started (ready) in the window.
+	Metric    float64
+	HasMetric bool
+	// Deleting says it was scaled down and is draining.
+	Deleting bool
 }
 
 // MaxEvaluations bounds the evaluations a Scaling keeps.
 const MaxEvaluations = 100_000
+
+// MaxPodSamples bounds the PodSamples an autoscaler keeps in its
+// evaluations.
+const MaxPodSamples = 400_000
 
 // autoscaler is the runtime of a service's Autoscale: a handler that
 // evaluates the rule every interval and boots instances.
@@ -450,14 +630,18 @@ type autoscaler struct {
 	spec *Autoscale
 	st   *station
 	net  *Network
-	// snaps are the cumulative figures at each evaluation, the oldest
-	// within the metric window first.
+	// snaps are the station's cumulative figures at each evaluation, the
+	// oldest within the metric window first.
 	snaps []scaleSnapshot
 	// recs are the recommendations of the last stabilization window.
 	recs   []scaleRecommendation
 	events []ScalingEvent
 	count  int
 	evals  []Evaluation
+	// pods is the buffer of the instances' samples; kept counts those
+	// kept in evals.
+	pods []PodSample
+	kept int
 	// In the measurement window: the fewest and most instances.
 	min, max int
 	// lo and hi are the bounds in force (a schedule changes them);
@@ -479,6 +663,31 @@ type scaleRecommendation struct {
 	desired int
 }
 
+// usage is what an autoscaler measures of one instance, as the metrics
+// API measures a pod: when it started and became ready, and the integrals
+// of its figures since it started.
+type usage struct {
+	started, ready           sim.Time // ready is +Inf while booting
+	busy, queue, outstanding sim.TimeAverage
+	arrivals                 int64
+	// marks are the integrals at the evaluations within the metric
+	// window, oldest first.
+	marks []usageMark
+}
+
+type usageMark struct {
+	at                       sim.Time
+	busy, queue, outstanding float64
+	arrivals                 int64
+}
+
+// observe records inst's figures after one of them changed at now.
+func (u *usage) observe(now sim.Time, inst *instance) {
+	u.busy.Set(now, float64(inst.busy))
+	u.queue.Set(now, float64(inst.queue.Len()))
+	u.outstanding.Set(now, float64(inst.outstanding))
+}
+
 // Opcodes of an autoscaler's events.
 const (
 	opEvaluate = iota
@@ -492,8 +701,12 @@ func newAutoscaler(net *Network, st *station, spec *Autoscale) *autoscaler {
 		net.k.At(sim.Time(b.At), a, opSchedule, i)
 	}
 	a.snaps = append(a.snaps, scaleSnapshot{})
-	// The fleet ran at its initial size before the run began: that is the
-	// recommendation the first scale-down must outlast.
+	// The fleet ran at its initial size before the run began: ready long
+	// since, and that is the recommendation the first scale-down must
+	// outlast.
+	for _, inst := range st.insts {
+		inst.use = &usage{started: sim.Time(math.Inf(-1)), ready: sim.Time(math.Inf(-1))}
+	}
 	a.recs = append(a.recs, scaleRecommendation{0, len(st.insts)})
 	net.k.At(sim.Time(spec.Interval), a, opEvaluate, nil)
 	return a
@@ -529,8 +742,8 @@ func (a *autoscaler) Handle(now sim.Time, op int, data any) {
 func (a *autoscaler) evaluate(now sim.Time) {
 	snap := a.st.snapshot(now)
 	a.snaps = append(a.snaps, snap)
-	// The window reaches back to the latest snapshot at or before
-	// now − metric_window, and at least to the last evaluation.
+	// The window reaches back to the latest evaluation at or before
+	// now − metric_window, and at least to the last one.
 	window := sim.Time(max(a.spec.MetricWindow, a.spec.Interval))
 	first := 0
 	for first < len(a.snaps)-1 && a.snaps[first+1].at <= now-window {
@@ -538,12 +751,207 @@ func (a *autoscaler) evaluate(now sim.Time) {
 	}
 	a.snaps = a.snaps[first:]
 	from := a.snaps[0]
-	live := snap.live - from.live
 	ready, booting := a.st.counts()
 	current := ready + booting
+	var e Evaluation
+	switch {
+	case a.spec.Policy == PolicyStep:
+		e = a.stepRule(now, snap, from, current)
+	case a.spec.Metric == MetricBacklogPerConsumer:
+		// An External metric with an AverageValue target (Kubernetes'
+		// GetExternalPerPodMetricReplicas): the whole backlog counts.
+		e = Evaluation{Time: float64(now), WindowStart: float64(from.at), Desired: current, Recommendation: current}
+		if current > 0 {
+			backlog := (snap.backlog - from.backlog) / float64(now-from.at)
+			e.Measured, e.Metric = true, backlog/float64(current)
+			if math.Abs(backlog/float64(a.spec.Target*float64(current))-1) > a.spec.Tolerance {
+				e.Recommendation = int(math.Ceil(backlog / a.spec.Target))
+			}
+			e.Desired = a.stabilize(now, e.Recommendation, current)
+		}
+	default:
+		a.pods = a.sample(now, from.at, a.pods[:0])
+		e = a.decide(now, from.at, a.pods, current)
+		if len(a.evals) < MaxEvaluations && a.kept+len(a.pods) <= MaxPodSamples {
+			e.Pods = slices.Clone(a.pods)
+			a.kept += len(a.pods)
+		}
+	}
+	e.Ready, e.Booting = ready, booting
+	a.record(e)
+	if e.Measured {
+		a.last = e.Metric
+		a.apply(now, current, e.Desired, e.Metric, "metric")
+	}
+}
+
+// sample appends to pods each instance as the metrics API would give it at
+// now, over the window from on.
+func (a *autoscaler) sample(now, from sim.Time, pods []PodSample) []PodSample {
+	cpu := a.spec.Metric == MetricUtilization
+	for _, inst := range a.st.insts {
+		u := inst.use
+		mark := usageMark{at: now, busy: u.busy.Area(now), queue: u.queue.Area(now), outstanding: u.outstanding.Area(now), arrivals: u.arrivals}
+		keep := 0
+		for keep < len(u.marks) && u.marks[keep].at < from {
+			keep++
+		}
+		u.marks = append(u.marks[:0], u.marks[keep:]...)
+		var base usageMark // the integrals are 0 when the instance starts
+		if len(u.marks) > 0 && u.marks[0].at == from {
+			base = u.marks[0]
+		}
+		u.marks = append(u.marks, mark)
+		p := PodSample{Started: float64(u.started), Ready: float64(u.ready), Deleting: inst.draining, HasMetric: !inst.down}
+		// A container's CPU is measured from its start, the application's
+		// own figures from when it serves.
+		since := max(from, u.ready)
+		if cpu {
+			since = max(from, u.started)
+		}
+		if span := float64(now - since); p.HasMetric && (cpu || !inst.booting) {
+			switch a.spec.Metric {
+			case MetricUtilization:
+				p.Metric = (mark.busy - base.busy) / float64(span*float64(a.st.workers))
+			case MetricRPSPerInstance:
+				p.Metric = float64(mark.arrivals-base.arrivals) / span
+			case MetricQueueLength:
+				p.Metric = (mark.queue - base.queue) / span
+			case MetricInFlight:
+				p.Metric = (mark.outstanding - base.outstanding) / span
+			}
+			p.HasMetric = span > 0
+		}
+		pods = append(pods, p)
+	}
+	return pods
+}
+
+// decide applies the target policy's rule at now to the instances' samples
+// over the window from on, current being the instances wanted so far.
+func (a *autoscaler) decide(now, from sim.Time, pods []PodSample, current int) Evaluation {
+	e := Evaluation{Time: float64(now), WindowStart: float64(from), Desired: current, Recommendation: current}
+	sum, counted, unready, missing := a.spec.group(pods, float64(now), float64(from))
+	if counted == 0 {
+		return e // no instance with a metric: no decision
+	}
+	e.Measured, e.Metric = true, sum/float64(counted)
+	e.Recommendation = a.spec.replicas(current, sum, counted, unready, missing)
+	e.Desired = a.stabilize(now, e.Recommendation, current)
+	return e
+}
+
+// group sorts the instances as Kubernetes' replica calculator sorts pods
+// (groupPods): the sum of the metrics of those counted, how many are
+// counted, and how many are set aside as not ready and as missing a
+// metric; those being deleted are ignored. now is the metric's time and
+// from where its window began.
+func (a *Autoscale) group(pods []PodSample, now, from float64) (sum float64, counted, unready, missing int) {
+	cpu := a.Metric == MetricUtilization
+	for _, p := range pods {
+		booting := p.Ready > now
+		switch {
+		case p.Deleting:
+			continue
+		case booting && (!cpu || !p.HasMetric):
+			unready++ // not yet running, as a Pending pod
+			continue
+		case !p.HasMetric:
+			missing++
+			continue
+		}
+		if cpu {
+			// The CPU rule. A booting instance's readiness has been false
+			// since it started.
+			aside := booting || from < p.Ready
+			if now >= p.Started+a.InitializationPeriod {
+				aside = booting && p.Started+a.InitialReadinessDelay > p.Started
+			}
+			if aside {
+				unready++
+				continue
+			}
+		}
+		sum += p.Metric
+		counted++
+	}
+	return sum, counted, unready, missing
+}
+
+// replicas is the replica calculation of Kubernetes' HPA (GetResourceReplicas
+// and calcPlainMetricReplicas) from group's figures: the recommendation.
+func (a *Autoscale) replicas(current int, sum float64, counted, unready, missing int) int {
+	ratio := sum / float64(counted) / a.Target
+	within := func(r float64) bool { return math.Abs(r-1) <= a.Tolerance }
+	upWithUnready := unready > 0 && ratio > 1
+	if !upWithUnready && missing == 0 {
+		if within(ratio) {
+			return current
+		}
+		return int(math.Ceil(ratio * float64(counted)))
+	}
+	n := counted
+	switch {
+	case missing > 0 && ratio < 1:
+		// Scaling down, the missing use the target (for utilization, all
+		// of the instance if the target is above it).
+		fallback := a.Target
+		if a.Metric == MetricUtilization {
+			fallback = max(1, a.Target)
+		}
+		sum += float64(float64(missing) * fallback)
+		n += missing
+	case missing > 0 && ratio > 1:
+		n += missing // at 0
+	}
+	if upWithUnready {
+		n += unready // at 0
+	}
+	again := sum / float64(n) / a.Target
+	if within(again) || (ratio < 1 && again > 1) || (ratio > 1 && again < 1) {
+		return current
+	}
+	desired := int(math.Ceil(again * float64(n)))
+	if (again < 1 && desired > current) || (again > 1 && desired < current) {
+		return current
+	}
+	return desired
+}
+
+// stabilize turns the recommendation rec into the count decided at now,
+// as the HPA's behavior does: scaling down, no lower than the highest
+// recommendation of (now − stabilization, now]; scaling up, no
+// stabilization, at most the scale-up limit; within the bounds in force.
+func (a *autoscaler) stabilize(now sim.Time, rec, current int) int {
+	cut := now - sim.Time(a.spec.ScaleDownStabilization)
+	keep := 0
+	for keep < len(a.recs) && a.recs[keep].at <= cut {
+		keep++
+	}
+	a.recs = a.recs[keep:]
+	down := rec
+	for _, r := range a.recs {
+		down = max(down, r.desired)
+	}
+	a.recs = append(a.recs, scaleRecommendation{now, rec})
+	desired := min(max(current, rec), down)
+	switch {
+	case desired > current:
+		limit := current + max(int(math.Ceil(float64(a.spec.ScaleUpPercent*float64(current)))), a.spec.ScaleUpInstances)
+		desired = min(desired, limit, a.hi)
+	case desired < current:
+		desired = max(desired, a.lo)
+	}
+	return desired
+}
+
+// stepRule is the step policy's evaluation: its metric is the station's,
+// per ready instance-second over the window.
+func (a *autoscaler) stepRule(now sim.Time, snap, from scaleSnapshot, current int) Evaluation {
+	e := Evaluation{Time: float64(now), WindowStart: float64(from.at), Desired: current, Recommendation: current}
+	live := snap.live - from.live
 	if live <= 0 {
-		a.record(Evaluation{Time: float64(now), Ready: ready, Booting: booting, Desired: current})
-		return // no instance was ready in the window: no metric
+		return e // no instance was ready in the window: no metric
 	}
 	var perInstance float64 // the metric summed over the window, per ready instance-second
 	switch a.spec.Metric {
@@ -558,50 +966,13 @@ func (a *autoscaler) evaluate(now sim.Time) {
 	case MetricBacklogPerConsumer:
 		perInstance = snap.backlog - from.backlog
 	}
-	metric := perInstance / live
-	a.last = metric
-	if a.spec.Policy == PolicyStep {
-		desired := a.step(now, metric, current)
-		a.record(Evaluation{Time: float64(now), Metric: metric, Measured: true, Ready: ready, Booting: booting, Desired: desired})
-		if desired != current {
-			a.coolUntil = now + sim.Time(a.spec.Cooldown)
-		}
-		a.apply(now, current, desired, metric, "metric")
-		return
+	e.Measured, e.Metric = true, perInstance/live
+	e.Desired = a.step(now, e.Metric, current)
+	e.Recommendation = e.Desired
+	if e.Desired != current {
+		a.coolUntil = now + sim.Time(a.spec.Cooldown)
 	}
-	desired := current
-	ratio := metric / a.spec.Target
-	if math.Abs(ratio-1) > a.spec.Tolerance {
-		desired = int(math.Ceil(float64(ratio * float64(ready))))
-		if ratio > 1 && booting > 0 {
-			// Booting instances count as using nothing, as HPA's
-			// not-yet-ready pods do when scaling up.
-			r2 := metric * float64(ready) / float64(a.spec.Target*float64(current))
-			desired = current
-			if r2 > 1+a.spec.Tolerance {
-				desired = int(math.Ceil(float64(r2 * float64(current))))
-			}
-		}
-	}
-	desired = min(max(desired, a.lo), a.hi)
-	a.recs = append(a.recs, scaleRecommendation{now, desired})
-	keep := 0
-	for keep < len(a.recs) && a.recs[keep].at < now-sim.Time(a.spec.ScaleDownStabilization) {
-		keep++
-	}
-	a.recs = a.recs[keep:]
-	switch {
-	case desired > current:
-		limit := current + max(int(math.Ceil(float64(a.spec.ScaleUpPercent*float64(current)))), a.spec.ScaleUpInstances)
-		desired = min(desired, limit)
-	case desired < current:
-		for _, r := range a.recs {
-			desired = max(desired, r.desired) // the highest in the window wins,
-		}
-		desired = min(desired, current) // but stabilizing never scales up
-	}
-	a.record(Evaluation{Time: float64(now), Metric: metric, Measured: true, Ready: ready, Booting: booting, Desired: desired})
-	a.apply(now, current, desired, metric, "metric")
+	return e
 }
 
 // step is a step policy's decision: during a cooldown none; otherwise the
@@ -638,7 +1009,11 @@ func (a *autoscaler) apply(now sim.Time, current, desired int, metric float64, c
 	}
 	a.count++
 	if len(a.events) < maxScalingEventsReported {
-		a.events = append(a.events, ScalingEvent{Time: float64(now), From: current, To: desired, Cause: cause, Metric: metric})
+		ev := ScalingEvent{Time: float64(now), From: current, To: desired, Cause: cause, Metric: metric}
+		if cause == "schedule" {
+			ev.Bounds = &Bounds{a.lo, a.hi}
+		}
+		a.events = append(a.events, ev)
 	}
 	if desired > current {
 		for range desired - current {
@@ -660,7 +1035,7 @@ func (a *autoscaler) record(e Evaluation) {
 // resetStats starts the measurement window.
 func (a *autoscaler) resetStats() {
 	n := len(a.st.insts)
-	a.min, a.max, a.events, a.count, a.evals = n, n, nil, 0, nil
+	a.min, a.max, a.events, a.count, a.evals, a.kept = n, n, nil, 0, nil, 0
 }
 
 // stats reports what the autoscaler did in the window.
@@ -717,7 +1092,7 @@ func (st *station) setActive() {
 
 // boot adds an instance that takes work once booted.
 func (st *station) boot(now sim.Time, a *autoscaler) {
-	inst := &instance{st: st, index: st.nextIndex, booting: true}
+	inst := &instance{st: st, index: st.nextIndex, booting: true, use: &usage{started: now, ready: sim.Time(math.Inf(1))}}
 	st.nextIndex++
 	if st.newInstance != nil {
 		st.newInstance(inst)
@@ -731,6 +1106,7 @@ func (st *station) boot(now sim.Time, a *autoscaler) {
 // booted lets inst take work.
 func (st *station) booted(inst *instance, now sim.Time) {
 	inst.booting = false
+	inst.use.ready = now
 	st.bootingCount--
 	st.setInstances(now)
 	st.setActive()
@@ -785,7 +1161,8 @@ func (t *Topology) Autoscaled() bool {
 
 // AutoscaleFootprint is about how many bytes the autoscalers of the
 // topology hold by the end of a run of the given length: their recorded
-// evaluations and events, and their metric and stabilization windows.
+// evaluations (with the instances' samples) and events, their metric and
+// stabilization windows, and what they measure of each instance.
 func (t *Topology) AutoscaleFootprint(duration float64) float64 {
 	total := 0.0
 	for _, n := range t.Nodes {
@@ -796,8 +1173,14 @@ func (t *Topology) AutoscaleFootprint(duration float64) float64 {
 		a := s.Autoscale
 		evals := math.Min(MaxEvaluations, duration/a.Interval+1)
 		windows := (a.MetricWindow+a.ScaleDownStabilization)/a.Interval + 2
+		// Each instance's figures and their marks over the metric window,
+		// and the instances' samples kept in the evaluations.
+		most := float64(min(max(s.Instances, a.Max), MaxInstances))
+		perInstance := float64(float64(a.MetricWindow/a.Interval+2)*float64(unsafe.Sizeof(usageMark{}))) + float64(unsafe.Sizeof(usage{}))
+		pods := math.Min(MaxPodSamples, float64(evals*most))
 		total += float64(evals*float64(unsafe.Sizeof(Evaluation{}))) +
-			float64(maxScalingEventsReported*float64(unsafe.Sizeof(ScalingEvent{}))) + float64(windows*64)
+			float64(maxScalingEventsReported*float64(unsafe.Sizeof(ScalingEvent{}))) + float64(windows*64) +
+			float64(most*perInstance) + float64(pods*float64(unsafe.Sizeof(PodSample{})))
 	}
 	return total
 }

@@ -113,6 +113,9 @@ type instance struct {
 	down   bool
 	downs  int32
 	health health
+	// use, at an autoscaled station, is what the autoscaler measures of
+	// the instance (see usage).
+	use *usage
 }
 
 // taking says the instance takes new work: booted and not draining.
@@ -157,6 +160,7 @@ func (st *station) arrive(j *job, inst *instance) {
 	}
 	if st.scaler != nil {
 		st.cum.arrivals++
+		inst.use.arrivals++
 	}
 	cause := NoCause
 	switch {
@@ -177,12 +181,12 @@ func (st *station) arrive(j *job, inst *instance) {
 	switch {
 	case inst.busy < st.workers:
 		inst.outstanding++
-		st.track(now, 1)
+		st.track(now, 1, inst)
 		st.start(j)
 	case st.queue == Unlimited || inst.queue.Len() < st.queue:
 		inst.outstanding++
-		st.track(now, 1)
 		inst.queue.Push(j)
+		st.track(now, 1, inst)
 		st.queued++
 		st.setQueued(now)
 	default:
@@ -204,6 +208,7 @@ func (st *station) start(j *job) {
 	}
 	if st.scaler != nil {
 		st.cum.busy.Add(now, 1)
+		j.inst.use.observe(now, j.inst)
 	}
 	j.holding, j.started = true, now
 	w := float64(now - j.arrived)
@@ -237,6 +242,7 @@ func (st *station) release(j *job) {
 	}
 	if st.scaler != nil {
 		st.cum.busy.Add(now, -1)
+		inst.use.observe(now, inst)
 	}
 	if inst.queue.Len() > 0 {
 		next := inst.queue.Pop()
@@ -257,11 +263,12 @@ func (st *station) setQueued(now sim.Time) {
 	}
 }
 
-// track records a change of the jobs outstanding at an autoscaled
-// station.
-func (st *station) track(now sim.Time, d float64) {
+// track records a change of the jobs outstanding at inst, of an
+// autoscaled station.
+func (st *station) track(now sim.Time, d float64, inst *instance) {
 	if st.scaler != nil {
 		st.cum.outstanding.Add(now, d)
+		inst.use.observe(now, inst)
 	}
 }
 
@@ -276,12 +283,14 @@ func (st *station) finish(j *job) {
 		if st.sampled {
 			st.smp.completed++
 		}
-		if st.scaler != nil {
-			now := st.net.k.Now()
-			st.track(now, -1)
-			if j.inst.draining && j.inst.outstanding == 0 {
-				st.retire(j.inst, now)
-			}
+	}
+	if st.scaler != nil {
+		// A failed visit ends too: it leaves the count, and may be the
+		// last a draining instance held.
+		now := st.net.k.Now()
+		st.track(now, -1, j.inst)
+		if j.inst.draining && j.inst.outstanding == 0 {
+			st.retire(j.inst, now)
 		}
 	}
 }

@@ -30,125 +30,92 @@ slo: {p99: 200ms}
 run: {warmup: 0s, duration: 20m, sample: 15s}
 `
 
-// hpaReplay is an implementation of the HPA rule written apart from the
-// simulator's, from the algorithm in the Kubernetes documentation: the
-// recommendation from the usage ratio (tolerance, not-yet-ready pods at 0%
-// when scaling up), clamped to min and max; a scale-up limited to the
-// larger of +100% and +4 per period; a scale-down to the highest
-// recommendation of the stabilization window.
-type hpaReplay struct {
-	spec    *topology.Autoscale
-	history []struct {
-		at  float64
-		rec int
-	}
-}
+// hpaStep32 is the issue's 1×→4× step on 8 instances at the 60% target
+// (4 workers of 100 ms: 40/s each; 192/s, then 768/s from 5m), which
+// needs ceil(768 × 0.1 ÷ 4 ÷ 0.6) = 32 instances.
+const hpaStep32 = `name: hpa-step-32
+workload:
+  rate: 192
+  shape:
+    - step: {at: 5m, rate: 768}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    instances: 8
+    workers: 4
+    service_time: {dist: exponential, mean: 100ms}
+    instance: m6i.large
+    autoscale: {min: 1, max: 100, metric: utilization, target: 60%, boot_time: 60s}
+slo: {p99: 2s}
+run: {warmup: 0s, duration: 20m, sample: 15s}
+`
 
-func (h *hpaReplay) decide(e topology.Evaluation) int {
-	a := h.spec
-	pods := e.Ready + e.Booting
-	usage := e.Metric / a.Target
-	rec := pods
-	switch {
-	case math.Abs(1-usage) <= a.Tolerance:
-	case usage > 1 && e.Booting > 0:
-		damped := e.Metric * float64(e.Ready) / (a.Target * float64(pods))
-		if damped > 1+a.Tolerance {
-			rec = int(math.Ceil(damped * float64(pods)))
+// TestHPAStepToNeeded checks the step from 8 instances to the 32 a 4×
+// load needs: the instances a new pod adds are set aside until a metric
+// window follows its readiness and count as idle meanwhile, so each
+// scale-up asks for what the measured instances' load needs, not that
+// load spread over the new ones too (which took the count 8 → 42 → 59 → 73
+// before). The fleet reaches the 32 and stops below 32 ÷ (1 − tolerance)
+// + 1 = 37 (the ready instances, saturated, also work off the queue the
+// step built, so they read above the load alone); nothing scales down
+// once the queue is gone and the utilization is within the tolerance.
+func TestHPAStepToNeeded(t *testing.T) {
+	rep := runText(t, hpaStep32)
+	sc := appNode(t, rep).Scaling
+	const needed = 32
+	limit := int(math.Ceil(needed/(1-sc.Spec.Tolerance))) + 1
+	if sc.Max < needed || sc.Max > limit {
+		t.Errorf("peak %d instances, want the %d needed and at most %d; events %+v", sc.Max, needed, limit, sc.Events)
+	}
+	for i, e := range sc.Events {
+		if e.To < e.From {
+			t.Errorf("event %d %+v: a scale-down", i, e)
 		}
-	default:
-		rec = int(math.Ceil(usage * float64(e.Ready)))
-	}
-	rec = max(a.Min, min(a.Max, rec))
-	h.history = append(h.history, struct {
-		at  float64
-		rec int
-	}{e.Time, rec})
-	for len(h.history) > 0 && h.history[0].at < e.Time-a.ScaleDownStabilization {
-		h.history = h.history[1:]
-	}
-	if rec > pods {
-		step := max(int(math.Ceil(a.ScaleUpPercent*float64(pods))), a.ScaleUpInstances)
-		return min(rec, pods+step)
-	}
-	if rec < pods {
-		// The HPA brings the current count within [up, down], the lowest
-		// recommendation of the (empty) scale-up window and the highest
-		// of the scale-down window: it only ever lowers it.
-		down := rec
-		for _, r := range h.history {
-			down = max(down, r.rec)
-		}
-		return min(pods, down)
-	}
-	return rec
-}
-
-// TestHPAReplay checks every decision of the simulated autoscaler against
-// the replay: the same count at every evaluation, and a scaling event
-// exactly where the count changed.
-func TestHPAReplay(t *testing.T) {
-	texts := []string{hpaStep, hpaDiurnal}
-	if testing.Short() {
-		texts = texts[:1] // a simulated day is slow under emulation
-	}
-	for _, text := range texts {
-		rep := runText(t, text)
-		sc := appNode(t, rep).Scaling
-		spec := sc.Spec
-		h := &hpaReplay{spec: spec}
-		h.history = append(h.history, struct {
-			at  float64
-			rec int
-		}{0, sc.Evaluations[0].Ready + sc.Evaluations[0].Booting})
-		events, changes := 0, 0
-		for _, e := range sc.Evaluations {
-			if !e.Measured {
-				continue
-			}
-			if got := h.decide(e); got != e.Desired {
-				t.Fatalf("%s: at %gs (metric %.4g, %d ready, %d booting) the simulator decided %d, the replay %d",
-					rep.Scenario, e.Time, e.Metric, e.Ready, e.Booting, e.Desired, got)
-			}
-			if e.Desired != e.Ready+e.Booting {
-				if events < len(sc.Events) && sc.Events[events].Time == e.Time && sc.Events[events].To == e.Desired {
-					events++
-				}
-				changes++
-			}
-		}
-		if changes == 0 || events != changes || changes != sc.EventCount {
-			t.Errorf("%s: %d changes in the evaluations, %d matching events, %d counted", rep.Scenario, changes, events, sc.EventCount)
+		if i > 0 && e.From != sc.Events[i-1].To {
+			t.Errorf("event %d %+v does not follow %+v", i, e, sc.Events[i-1])
 		}
 	}
 }
 
 // TestHPAMetricFromSeries checks the autoscaler's inputs against the
-// time series: sampled every 15 s, aligned with the evaluations, the
-// utilization over each evaluation's one-minute window is the time series'
-// utilization of its four windows, weighted by their ready instances.
+// time series, sampled every 15 s in step with the evaluations: each
+// instance's utilization over its part of the metric window, times that
+// part, summed over the instances, is the busy time the series gives for
+// the window (while no instance has left in it, taking its share along).
 func TestHPAMetricFromSeries(t *testing.T) {
 	rep := runText(t, hpaStep)
 	sc, sr := appNode(t, rep).Scaling, rep.Series
+	left := func(from, to float64) bool {
+		for _, ev := range sc.Events {
+			if ev.To < ev.From && ev.Time >= from && ev.Time <= to {
+				return true
+			}
+		}
+		return false
+	}
 	checked := 0
 	for _, e := range sc.Evaluations {
-		end := int(math.Round(e.Time / sr.Every)) // windows before the evaluation
-		if end < 4 || end > len(sr.Samples) {
+		first, end := int(math.Round(e.WindowStart/sr.Every)), int(math.Round(e.Time/sr.Every))
+		if end > len(sr.Samples) || left(e.WindowStart-sr.Every, e.Time) {
 			continue
 		}
-		var busy, ready float64
-		for _, smp := range sr.Samples[end-4 : end] {
+		var series, pods float64
+		for _, smp := range sr.Samples[first:end] {
 			n := smp.Nodes[0]
-			busy += n.Utilization * n.Ready * smp.Duration
-			ready += n.Ready * smp.Duration
+			series += n.Utilization * n.Ready * smp.Duration
 		}
-		if got := busy / ready; math.Abs(got-e.Metric) > 1e-9 {
-			t.Fatalf("at %gs the autoscaler saw utilization %.12g, the time series gives %.12g", e.Time, e.Metric, got)
+		for _, p := range e.Pods {
+			pods += p.Metric * (e.Time - max(e.WindowStart, p.Started))
+		}
+		if math.Abs(pods-series) > 1e-9*max(1, series) {
+			t.Fatalf("at %gs the instances' utilizations give %.12g busy instance-seconds, the time series %.12g", e.Time, pods, series)
 		}
 		checked++
 	}
 	if checked < 70 {
-		t.Errorf("checked %d evaluations, want all but the first few", checked)
+		t.Errorf("checked %d evaluations, want all but a few", checked)
 	}
 }
 
@@ -327,22 +294,37 @@ func TestStepPolicy(t *testing.T) {
 }
 
 // TestScheduledBounds checks scheduled bounds: a new min at 2m brings the
-// fleet up at once, and when it is lifted at 10m the rule scales down after
-// its stabilization.
+// fleet up at once, and when it is lifted at 4m the rule scales down at
+// once too: its recommendations meanwhile were the one instance the load
+// needs, and the HPA stabilizes its recommendations as made, before
+// minReplicas bounds them, so none of the last 5 minutes holds the fleet
+// up. The table says the schedule made the first change.
 func TestScheduledBounds(t *testing.T) {
 	text := strings.Replace(hpaStep, "boot_time: 60s}", "boot_time: 60s, schedule: [{at: 2m, min: 6}, {at: 4m, min: 1}]}", 1)
 	text = strings.Replace(text, "rate: 800", "rate: 200", 1) // no change of load
 	rep := runText(t, text)
 	sc := appNode(t, rep).Scaling
-	if len(sc.Events) < 2 {
-		t.Fatalf("events %+v", sc.Events)
+	if len(sc.Events) != 2 {
+		t.Fatalf("events %+v, want two", sc.Events)
 	}
 	up, down := sc.Events[0], sc.Events[1]
-	if up.Time != 120 || up.From != 1 || up.To != 6 || up.Cause != "schedule" {
-		t.Errorf("first event %+v, want 1 → 6 by the schedule at 120 s", up)
+	if up.Time != 120 || up.From != 1 || up.To != 6 || up.Cause != "schedule" || up.Bounds == nil || *up.Bounds != (topology.Bounds{Min: 6, Max: 20}) {
+		t.Errorf("first event %+v, want 1 → 6 by the schedule (bounds 6 to 20) at 120 s", up)
 	}
-	if down.Cause != "metric" || down.Time < 240+300 || down.To >= 6 {
-		t.Errorf("second event %+v, want a scale-down by the rule after 4m + the 5m stabilization", down)
+	if down.Cause != "metric" || down.Time != 240 || down.To != 1 {
+		t.Errorf("second event %+v, want 6 → 1 by the rule at 240 s", down)
+	}
+	for _, e := range sc.Evaluations {
+		if e.Time > 120 && e.Time < 240 && e.Recommendation != 1 {
+			t.Errorf("at %gs the rule recommended %d, want 1 (the load's)", e.Time, e.Recommendation)
+		}
+	}
+	var table strings.Builder
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "2m: 1 → 6 by the schedule (min 6, max 20)") {
+		t.Errorf("the table does not show the schedule's change as such:\n%s", table.String())
 	}
 }
 

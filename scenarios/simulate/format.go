@@ -166,6 +166,10 @@ func writeScaling(b *strings.Builder, node string, sc *topology.Scaling) {
 			fmt.Fprintf(b, "%-11s ... (all %d in --format json)\n", "", min(sc.EventCount, len(sc.Events)))
 			break
 		}
+		if e.Bounds != nil {
+			fmt.Fprintf(b, "%-11s %s: %d → %d by the schedule (min %d, max %d)\n", "", units.FormatDuration(e.Time), e.From, e.To, e.Bounds.Min, e.Bounds.Max)
+			continue
+		}
 		fmt.Fprintf(b, "%-11s %s: %d → %d at %s %.3g\n", "", units.FormatDuration(e.Time), e.From, e.To, sc.Metric, e.Metric)
 	}
 }

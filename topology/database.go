@@ -333,6 +333,11 @@ type database struct {
 	primaryDown  []*instance // what a primary fault took down
 	poolWait     sim.Summary
 	poolWaitHist sim.Histogram
+	// lagged and laggedHist are the replication lag of each write on each
+	// replica: from its commit to its apply, which waits for the writes
+	// committed before it.
+	lagged     sim.Summary
+	laggedHist sim.Histogram
 }
 
 // dbShard is a primary with its replicas.
@@ -544,6 +549,8 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
 		}
 		apply = max(apply, log.lastApply)
 		log.lastApply = apply
+		db.lagged.Add(float64(apply - now))
+		db.laggedHist.Add(float64(apply - now))
 		log.pending.Push(applyMark{commit: now, apply: apply})
 		log.advance(now)
 		applied = min(applied, log.applied)
@@ -578,6 +585,7 @@ func (db *database) resetStats(now sim.Time) {
 	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
 	db.failovers = nil
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
+	db.lagged, db.laggedHist = sim.Summary{}, sim.Histogram{}
 }
 
 // DatabaseStats are a database's figures over the measurement window.
@@ -591,6 +599,15 @@ type DatabaseStats struct {
 	StaleReads     int64    `json:"stale_reads"`
 	StaleOwnWrites int64    `json:"stale_own_writes"`
 	StaleFraction  *float64 `json:"stale_fraction"` // of replica reads; null without any
+	// ReplicationLagMean, ReplicationLagP99 and ReplicationLagMax are the
+	// lag measured from each write's commit to its apply on each replica
+	// (null without writes to replicate). A replica applies writes in
+	// commit order: a write is applied replication_lag after its commit,
+	// or when the write before it is, if that is later, so the measured
+	// lag exceeds the lag drawn when writes come faster than it.
+	ReplicationLagMean *float64 `json:"replication_lag_mean"`
+	ReplicationLagP99  *float64 `json:"replication_lag_p99"`
+	ReplicationLagMax  *float64 `json:"replication_lag_max"`
 	// ReadYourWrites counts reads sent to the primary because their user
 	// wrote recently.
 	ReadYourWrites int64 `json:"read_your_writes_routed"`
@@ -644,6 +661,10 @@ func (db *database) stats(window float64, now sim.Time) NodeStats {
 		mean, p99 := db.poolWait.Mean(), db.poolWaitHist.Quantile(0.99)
 		ds.PoolWaitMean, ds.PoolWaitP99 = &mean, &p99
 	}
+	if db.lagged.N() > 0 {
+		mean, p99, most := db.lagged.Mean(), db.laggedHist.Quantile(0.99), db.lagged.Max()
+		ds.ReplicationLagMean, ds.ReplicationLagP99, ds.ReplicationLagMax = &mean, &p99, &most
+	}
 	arrivals := make([]float64, len(db.shards))
 	for i, sh := range db.shards {
 		primary := sh.primary.stats(window, now)
@@ -693,6 +714,10 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 		fmt.Fprintf(w, "; %d reads sent to the primary with no replica up", d.PrimaryFallbackReads)
 	}
 	fmt.Fprintln(w)
+	if d.ReplicationLagMean != nil {
+		fmt.Fprintf(w, "%-11s replication lag mean %s, p99 %s, max %s (commit to apply; writes apply in order)\n", "",
+			units.FormatDuration(*d.ReplicationLagMean), units.OrUnknown(d.ReplicationLagP99, units.FormatDuration), units.OrUnknown(d.ReplicationLagMax, units.FormatDuration))
+	}
 	if d.PoolWaits > 0 {
 		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.OrUnknown(d.PoolWaitMean, units.FormatDuration), units.OrUnknown(d.PoolWaitP99, units.FormatDuration))
 	}

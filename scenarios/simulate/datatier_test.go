@@ -12,6 +12,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -442,6 +443,44 @@ run: {warmup: 30s, duration: 10m}
 			if db.PrimaryFallbackReads != db.PrimaryReads {
 				t.Errorf("%d reads on the primary, %d of them fallbacks: with read_from replicas they are the same", db.PrimaryReads, db.PrimaryFallbackReads)
 			}
+		})
+	}
+}
+
+// TestFidelityReplicationLag checks the replication lag measured from each
+// write's commit to its apply against the model: a replica applies writes
+// in commit order, each replication_lag after its commit or right after
+// the write before it, so with Poisson writes at rate λ and exponential
+// lags of mean m the lag is the resequencing delay of an M/M/∞ system
+// (analytic.InOrderLag), well above m once λm is large; a constant lag L
+// never waits for an earlier write, so every write lags exactly L.
+func TestFidelityReplicationLag(t *testing.T) {
+	t.Parallel()
+	text := func(writes float64, lag string) string {
+		return fmt.Sprintf(`name: lag
+workload: {rate: %g, mix: {read: 50%%, write: 50%%}, keys: {dist: uniform, count: 1k}}
+entry: db
+nodes:
+  db: {kind: database, replicas: 1, workers: 10000, service_time: {dist: constant, value: 0}, replication_lag: %s}
+run: {warmup: 10s, duration: 2000s}
+`, 2*writes, lag)
+	}
+	t.Run("constant", func(t *testing.T) {
+		t.Parallel()
+		db := databaseOf(runText(t, text(100, "1s")), "db")
+		for what, v := range map[string]*float64{"mean": db.ReplicationLagMean, "p99": db.ReplicationLagP99, "max": db.ReplicationLagMax} {
+			if v == nil || math.Abs(*v-1) > 1e-9 {
+				t.Errorf("replication lag %s %v, want the constant 1s", what, units.OrUnknown(v, units.FormatDuration))
+			}
+		}
+	})
+	for _, c := range []struct{ writes, mean float64 }{{10, 0.1}, {200, 0.1}} {
+		t.Run(fmt.Sprintf("λm=%g", c.writes*c.mean), func(t *testing.T) {
+			t.Parallel()
+			want := analytic.InOrderLag{Lambda: c.writes, Mean: c.mean}
+			reps := fidelity.Replicate(t, text(c.writes, fmt.Sprintf("{dist: exponential, mean: %gs}", c.mean)), 8)
+			fidelity.Check(t, "replication lag mean", reps, func(r *simulate.Report) float64 { return *databaseOf(r, "db").ReplicationLagMean }, want.MeanLag(), false)
+			fidelity.Check(t, "replication lag p99", reps, func(r *simulate.Report) float64 { return *databaseOf(r, "db").ReplicationLagP99 }, want.Quantile(0.99), true)
 		})
 	}
 }

@@ -182,6 +182,9 @@ func TestAutoscaleErrors(t *testing.T) {
 	for _, c := range []struct{ node, want string }{
 		{"autoscale: {min: 5, max: 2, target: 60%}}", "v.yaml:5:68: autoscale max (2) must be at least min (5)"},
 		{"autoscale: {min: 1, max: 4, target: 0%}}", "v.yaml:5:79: autoscale target must be positive, got 0"},
+		{"autoscale: {min: 1, max: 4, target: 60%%}}", "v.yaml:5:79: node app autoscale target: want a percentage such as 60% or 200%, got 60%%"},
+		{"autoscale: {min: 1, max: 4, metric: in_flight, target: 8, initialization_period: 1m}}", "v.yaml:5:101: initialization_period is the HPA's CPU rule: it goes with metric: utilization"},
+		{"autoscale: {policy: step, min: 1, max: 4, initial_readiness_delay: 0s, steps: [{above: 70%, add: 1}]}}", "v.yaml:5:85: initial_readiness_delay goes with policy: target"},
 		{"instances: 9, autoscale: {min: 1, max: 4, target: 60%}}", "v.yaml:5:54: instances (9) must be within the autoscaler's min and max (1 to 4)"},
 		{"autoscale: {min: 1, max: 4}}", "v.yaml:5:54: node app autoscale needs a target for its metric"},
 		{"autoscale: {min: 1, max: 4, target: 60%, metric: cpu}}", `v.yaml:5:92: unknown metric "cpu"`},

@@ -1,7 +1,9 @@
 package topology
 
 import (
+	"fmt"
 	"math"
+	"slices"
 
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/sim"
@@ -390,4 +392,71 @@ func autoscaled(s Solver, name string, a *Autoscale, initial int, rate, stay flo
 		s.Note("%s: its autoscaler's scheduled bounds are left out", name)
 	}
 	return lo
+}
+
+// AutoscaleOf is the autoscaler of a service or worker group, and the
+// workers one of its instances (one of its consumers) adds; nil and 0 for
+// a fixed fleet or another kind.
+func AutoscaleOf(spec Spec) (a *Autoscale, workersEach int) {
+	switch s := spec.(type) {
+	case *Service:
+		return s.Autoscale, s.Workers
+	case *Workers:
+		return s.Autoscale, 1
+	}
+	return nil, 0
+}
+
+// MostInstances is the most instances an autoscaler may run: its max, or
+// a larger one a schedule sets.
+func (a *Autoscale) MostInstances() int {
+	most := a.Max
+	for _, b := range a.Schedule {
+		if b.HasMax {
+			most = max(most, b.Max)
+		}
+	}
+	return most
+}
+
+// ServiceTimes are the distributions of the work a node's workers do per
+// visit (a database's reads and writes), calls left out; none for kinds
+// without workers.
+func ServiceTimes(spec Spec) []sim.Dist {
+	var ds []sim.Dist
+	switch s := spec.(type) {
+	case *Service:
+		ds = []sim.Dist{s.ServiceTime}
+	case *Workers:
+		ds = []sim.Dist{s.ServiceTime}
+	case *Cache:
+		ds = []sim.Dist{s.ServiceTime}
+	case *Database:
+		ds = []sim.Dist{s.ReadTime, s.WriteTime}
+	}
+	return slices.DeleteFunc(ds, func(d sim.Dist) bool { return d == nil })
+}
+
+// hotKey is the share of requests the most popular key takes, and
+// whether it is hot for a node that spreads keys over parts (shards,
+// cache nodes): a key lives on one part, so when it alone is at least half
+// of an even part's share (share × parts ≥ ½), more parts hardly relieve
+// the busiest one, which keeps that key.
+func hotKey(s Solver, parts int) (share float64, hot bool) {
+	probs, _, _ := s.Keys()
+	if len(probs) == 0 {
+		return 0, false
+	}
+	share = slices.Max(probs)
+	return share, float64(share*float64(parts)) >= 0.5
+}
+
+// autoscaleAdvice is the advice for an autoscaled node that saturates
+// first, solved at the n instances its autoscaler settles on.
+func autoscaleAdvice(name string, a *Autoscale, n int, overloaded bool) string {
+	if overloaded && n >= a.Max {
+		return fmt.Sprintf("%s autoscales, but even at its max of %d instances it cannot take this load: raise max, and make sure what it calls can take the load too.", name, a.Max)
+	}
+	return fmt.Sprintf("%s autoscales (%d to %d instances) and can be sized for this load (%d instances at its target): where it saturated in the run, its autoscaler lagged behind the load: "+
+		"a lower target or larger scale-up steps react sooner, a shorter boot time serves sooner, and a higher min absorbs a sudden spike.", name, a.Min, a.Max, n)
 }

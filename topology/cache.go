@@ -186,8 +186,13 @@ func (c *Cache) Demand(Solver, string) (Demand, bool) {
 // CapacityNote implements Explainer.
 func (*Cache) CapacityNote(Solution) string { return "" }
 
-// Advice implements Explainer.
-func (*Cache) Advice(Solver, string, Solution) string {
+// Advice implements Explainer: more nodes, unless one hot key makes one
+// node the busiest whatever their number.
+func (c *Cache) Advice(s Solver, _ string, _ Solution) string {
+	if share, hot := hotKey(s, c.Nodes); hot {
+		return fmt.Sprintf("The cache's hottest key alone takes %s of its requests, and a key lives on one cache node, so more nodes will not relieve that one: "+
+			"keep a copy of the hot key in each app instance (a small local cache with a short TTL), or replicate it under several keys and read one at random.", units.Percent(share))
+	}
 	return "The cache's nodes are busy: add cache nodes (the hash ring spreads keys over them)."
 }
 

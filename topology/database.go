@@ -294,13 +294,19 @@ func (db *Database) Advice(s Solver, name string, _ Solution) string {
 			reads += float64(s.Visits(c, name) * mean(db.ReadTime))
 		}
 	}
+	share, hot := hotKey(s, db.Shards)
 	switch {
+	case writes > reads && hot:
+		return fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes), and its hottest key alone takes %s of its requests: a key lives on one shard, so more shards will not relieve the busiest one. "+
+			"Spread that key's writes instead: split it into several keys (a counter into per-shard counters summed on read), or buffer and batch its writes; cache it for its reads.", 100*writes/(reads+writes), units.Percent(share))
 	case writes > reads && db.Shards > 1:
 		return fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes) and already sharded: add shards, and check the busiest shard (hot keys) in 'scalesim run'.", 100*writes/(reads+writes))
 	case writes > reads:
 		return fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes): shard it, so each primary takes a share of the writes.", 100*writes/(reads+writes))
 	case db.Replicas == 0:
 		return fmt.Sprintf("The database is read-heavy (%.0f%% of its work is reads): put a cache in front of it (cache-aside) or add read replicas.", 100*reads/(reads+writes))
+	case hot && db.Shards > 1:
+		return fmt.Sprintf("The database's reads outgrow its replicas, and its hottest key alone takes %s of its requests, all on one shard: cache that key in front of the database, or add replicas to that shard.", units.Percent(share))
 	}
 	return "The database's reads outgrow its replicas: add replicas or a cache in front of them."
 }

@@ -497,12 +497,20 @@ func (s *Service) CapacityNote(est Solution) string {
 	return ""
 }
 
-// Advice implements Explainer.
-func (s *Service) Advice(_ Solver, _ string, est Solution) string {
+// Advice implements Explainer: for workers that mostly wait, more of them
+// or none that wait; otherwise more instances, behind a balancer, or a
+// higher or quicker autoscaler.
+func (s *Service) Advice(sv Solver, name string, est Solution) string {
 	if s.Blocking && est.Holding > 2*mean(s.ServiceTime) {
 		return "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
 	}
-	return "The app is CPU-bound: add instances behind the load balancer; keep them stateless so they can be added and removed freely."
+	if a := s.Autoscale; a != nil {
+		return autoscaleAdvice(name, a, est.Stations, est.Overloaded)
+	}
+	if !sv.Balanced(name) {
+		return fmt.Sprintf("%s is busy with its own work: put a load balancer in front of it and add instances behind it; keep them stateless so they can be added and removed freely.", name)
+	}
+	return fmt.Sprintf("%s is busy with its own work: add instances behind the load balancer; keep them stateless so they can be added and removed freely.", name)
 }
 
 // service is the runtime of a Service node: a station, and a program of

@@ -172,7 +172,10 @@ func (*Workers) Demand(sv Solver, name string) (Demand, bool) {
 func (*Workers) CapacityNote(Solution) string { return "" }
 
 // Advice implements Explainer.
-func (*Workers) Advice(Solver, string, Solution) string {
+func (w *Workers) Advice(_ Solver, name string, est Solution) string {
+	if a := w.Autoscale; a != nil {
+		return autoscaleAdvice(name, a, est.Workers, est.Overloaded)
+	}
 	return "The consumers cannot keep up with the messages published: add consumers, or scale them on the backlog (as KEDA does), and make sure what they call can take the load."
 }
 

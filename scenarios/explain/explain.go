@@ -28,32 +28,74 @@ type Explanation struct {
 	// Limits ranks the nodes with workers by headroom, least first.
 	Limits  []NodeLimit `json:"limits"`
 	Pattern string      `json:"pattern"`
+	// Failures says how the requests that failed ended, and where;
+	// absent when none failed.
+	Failures string `json:"failures,omitempty"`
 	// Missing names the resilience the scenario lacks where its run shows
 	// the failure it prevents (a health check, a retry budget, a session
 	// store); absent when nothing shows.
-	Missing  []string           `json:"missing_resilience,omitempty"`
-	Envelope []Check            `json:"envelope"`
-	Report   *simulate.Report   `json:"report"`
-	Estimate *estimate.Estimate `json:"estimate"`
-	users    float64            // of a users-model workload, else 0
-	model    *estimate.Model    // the estimate's routes and visits
+	Missing  []string         `json:"missing_resilience,omitempty"`
+	Envelope []Check          `json:"envelope"`
+	Report   *simulate.Report `json:"report"`
+	// Agreement sets the estimate's mean latency beside the run's, and
+	// says why they differ when they disagree.
+	Agreement Agreement          `json:"agreement"`
+	Estimate  *estimate.Estimate `json:"estimate"`
+	users     float64            // of a users-model workload, else 0
+	model     *estimate.Model    // the estimate's routes and visits
 }
 
 // NodeLimit is how far a node is from saturating.
 type NodeLimit struct {
-	Node        string  `json:"node"`
-	Kind        string  `json:"kind"`
-	Throughput  float64 `json:"throughput"`  // visits per second, simulated
-	Utilization float64 `json:"utilization"` // of its busiest station, simulated
-	// Capacity is the visits per second it can take: simulated throughput
-	// ÷ utilization; null when it was not busy at all.
+	Node string `json:"node"`
+	Kind string `json:"kind"`
+	// Throughput is the visits per second it completed, simulated.
+	Throughput float64 `json:"throughput"`
+	// Offered is the visits per second offered to it, those it failed or
+	// turned away included: its offered load × its capacity at the
+	// instances it ran; null when it was not busy.
+	Offered *float64 `json:"offered"`
+	// Utilization is the busy share of its workers (of its busiest
+	// station), simulated.
+	Utilization float64 `json:"utilization"`
+	// OfferedLoad is the utilization it would need to serve everything
+	// offered: offered × mean holding time ÷ workers, simulated.
+	OfferedLoad float64 `json:"offered_load"`
+	// Failed is the visits per second it failed or turned away (a fault,
+	// a full queue, a rate limit, load shedding).
+	Failed float64 `json:"failed"`
+	// Capacity is the visits per second its workers can finish: workers ÷
+	// mean holding time, measured as throughput ÷ utilization; for an
+	// autoscaled node, at its most instances, by the estimate's holding
+	// time. Null when it was not busy at all.
 	Capacity *float64 `json:"capacity"`
 	// Headroom is the factor by which the load can grow before the node
-	// saturates, if its load grows in proportion; null when it saw no
-	// load, which no factor changes.
+	// saturates (capacity ÷ offered), if its load grows in proportion;
+	// null when it saw no load, which no factor changes.
 	Headroom *float64 `json:"headroom"`
+	// Saturated says the run found it saturated.
+	Saturated bool `json:"saturated"`
+	// Autoscale is what an autoscaled node's load needs; absent for a
+	// fixed fleet.
+	Autoscale *Needs `json:"autoscale,omitempty"`
 	// Why explains its holding time and capacity in words.
-	Why string `json:"why"`
+	Why        string  `json:"why"`
+	arithmetic float64 // its capacity by the estimate, at the instances it is solved at
+}
+
+// Needs is the instances an autoscaled node's load needs, beside its
+// autoscaler's bounds.
+type Needs struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+	// Busy is the instances the offered load keeps busy: offered × holding
+	// time ÷ workers per instance.
+	Busy float64 `json:"busy"`
+	// AtTarget is the instances at its utilization target (Busy ÷
+	// target); absent for other metrics.
+	AtTarget *float64 `json:"at_target,omitempty"`
+	// Mean is the instances it ran on average (booting included).
+	Mean float64 `json:"mean"`
 }
 
 // Check is one back-of-envelope figure beside the simulated one.
@@ -84,39 +126,98 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 	} else if s.Workload.Model == workloads.Closed {
 		ex.Load = fmt.Sprintf("%d users in a closed loop (%s)", s.Workload.Population, units.Rate(rep.OfferedRate))
 	}
-	for i, n := range rep.Nodes {
-		if !n.Workers {
-			continue
+	for i := range rep.Nodes {
+		if n := &rep.Nodes[i]; n.Workers {
+			ex.Limits = append(ex.Limits, ex.limit(n, s.Topology.Nodes[i], est.Nodes[i]))
 		}
-		busy := math.Max(n.Utilization, n.OfferedLoad)
-		l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: busy}
-		if busy > 0 {
-			capacity, headroom := n.Throughput/busy, 1/busy
-			l.Capacity, l.Headroom = &capacity, &headroom
-		}
-		l.Why = ex.why(s.Topology.Nodes[i], est.Nodes[i])
-		ex.Limits = append(ex.Limits, l)
 	}
 	slices.SortStableFunc(ex.Limits, func(a, b NodeLimit) int {
 		return cmp.Compare(a.headroom(), b.headroom())
 	})
 	ex.Pattern = ex.pattern(s)
+	ex.Failures = failures(s, rep)
 	ex.Missing = missingResilience(s, rep)
 	ex.envelope(s)
+	ex.Agreement = agreement(s, rep, est)
 	return ex, nil
 }
 
-// why explains a node's capacity from its workers and holding time, and
-// what its kind adds.
-func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate) string {
+// saturated says the run found node n saturated. It is the one place
+// explain asks, so that a finer verdict of the report can replace it.
+func saturated(n *simulate.NodeReport) bool { return n.Saturated }
+
+// limit works out how far node is from saturating, from its run figures n
+// and its estimate ne.
+func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne estimate.NodeEstimate) NodeLimit {
+	l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: n.Utilization, OfferedLoad: n.OfferedLoad, Saturated: saturated(n), arithmetic: arithmetic(ne)}
+	if w := ex.Report.Window; w > 0 {
+		l.Failed = float64(n.Errors+n.Rejected+n.RateLimited+n.Shed) / w
+	}
+	// Its capacity at the instances it ran: throughput ÷ utilization is
+	// workers ÷ the mean holding time measured. Without a completed visit
+	// to measure it by, the estimate's arithmetic.
+	var now float64
+	switch {
+	case n.Throughput > 0 && n.Utilization > 0:
+		now = n.Throughput / n.Utilization
+	case n.Utilization > 0 || n.OfferedLoad > 0:
+		now = arithmetic(ne)
+	}
+	if now <= 0 || math.IsInf(now, 0) {
+		l.Why = ex.why(node, ne, 0)
+		return l
+	}
+	offered := n.OfferedLoad * now
+	capacity := now
+	most := 0
+	if a, each := topology.AutoscaleOf(node.Spec); a != nil && ne.Holding > 0 && !math.IsInf(ne.Holding, 0) {
+		most = a.MostInstances()
+		capacity = float64(most*each) / ne.Holding
+		needs := &Needs{Min: a.Min, Max: most, Busy: float64(offered*ne.Holding) / float64(each)}
+		if a.Metric == topology.MetricUtilization && a.Policy != topology.PolicyStep {
+			at := needs.Busy / a.Target
+			needs.AtTarget = &at
+		}
+		if n.Scaling != nil {
+			needs.Mean = n.Scaling.Mean
+		}
+		l.Autoscale = needs
+	}
+	l.Offered, l.Capacity = &offered, &capacity
+	if offered > 0 {
+		headroom := capacity / offered
+		l.Headroom = &headroom
+	}
+	l.Why = ex.why(node, ne, most)
+	return l
+}
+
+// arithmetic is a node's capacity by the estimate: stations × workers ÷
+// holding time; 0 when it has none to give.
+func arithmetic(ne estimate.NodeEstimate) float64 {
+	if ne.Holding <= 0 || math.IsInf(ne.Holding, 0) {
+		return 0
+	}
+	return float64(ne.Stations*ne.Workers) / ne.Holding
+}
+
+// why explains a node's capacity from its workers and holding time (at
+// most instances when it autoscales), and what its kind adds.
+func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate, most int) string {
 	switch {
 	case ne.Holding == 0 || ne.Workers == 0:
 		return "no load"
 	case math.IsInf(ne.Holding, 0):
 		return "its workers would wait without bound on an overloaded node they call"
 	}
-	capacity := float64(ne.Stations*ne.Workers) / ne.Holding
-	return fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", ne.Stations, ne.Workers, units.FormatDuration(ne.Holding), units.Rate(capacity)) +
+	stations, workers := ne.Stations, ne.Workers
+	at := ""
+	if a, each := topology.AutoscaleOf(node.Spec); a != nil && most > 0 {
+		stations, workers = most, each
+		at = fmt.Sprintf("at its autoscaler's most of %d instances, ", most)
+	}
+	capacity := float64(stations*workers) / ne.Holding
+	return at + fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", stations, workers, units.FormatDuration(ne.Holding), units.Rate(capacity)) +
 		node.Spec.CapacityNote(ne.Solution)
 }
 
@@ -135,6 +236,9 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 		return "Nothing has workers to saturate." + shaped + faraway
 	}
 	first := ex.Limits[0]
+	if first.Autoscale != nil {
+		shaped = "" // it autoscales already
+	}
 	i := slices.IndexFunc(s.Topology.Nodes, func(n *topology.Node) bool { return n.Name == first.Node })
 	return s.Topology.Nodes[i].Spec.Advice(ex.model, first.Node, ex.Estimate.Nodes[i].Solution) + shaped + faraway
 }
@@ -158,20 +262,27 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 	if len(ex.Limits) > 0 {
 		first := ex.Limits[0]
 		for _, ne := range ex.Estimate.Nodes {
-			if ne.Name == first.Node && ne.Holding > 0 && !math.IsInf(ne.Holding, 0) && first.Capacity != nil {
+			if ne.Name != first.Node || first.Capacity == nil || first.Utilization <= 0 || first.Throughput <= 0 {
+				continue
+			}
+			if capacity := arithmetic(ne); capacity > 0 {
 				even := ""
 				if ne.Stations > 1 {
 					even = " if spread evenly"
 				}
+				ran := ""
+				if _, each := topology.AutoscaleOf(s.Topology.Lookup(ne.Name).Spec); first.Autoscale != nil {
+					ran = fmt.Sprintf(" (at the %d instances the estimate takes for this load)", ne.Stations*ne.Workers/each)
+				}
 				ex.Envelope = append(ex.Envelope, Check{"capacity of " + first.Node,
-					fmt.Sprintf("%d × %d workers ÷ %s = %s%s", ne.Stations, ne.Workers, dur(ne.Holding), units.Rate(float64(ne.Stations*ne.Workers)/ne.Holding), even),
-					fmt.Sprintf("%s ÷ %s busy = %s", units.Rate(first.Throughput), units.Percent(first.Utilization), units.Rate(*first.Capacity))})
+					fmt.Sprintf("%d × %d workers ÷ %s = %s%s%s", ne.Stations, ne.Workers, dur(ne.Holding), units.Rate(capacity), even, ran),
+					fmt.Sprintf("%s ÷ %s busy = %s (workers ÷ the mean holding time, at the instances it ran)", units.Rate(first.Throughput), units.Percent(first.Utilization), units.Rate(first.Throughput/first.Utilization))})
 			}
 		}
 	}
 	estimate := "overloaded: no steady state"
 	if ex.Estimate.Latency != nil {
-		estimate = "M/M/c per station: mean " + dur(*ex.Estimate.Latency)
+		estimate = "M/G/c per station: mean " + dur(*ex.Estimate.Latency)
 	}
 	l := rep.Latency
 	if l == nil {
@@ -196,12 +307,15 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 	if len(ex.Limits) > 0 {
 		first := ex.Limits[0]
 		fmt.Fprintf(&b, "What saturates first: %s (%s).\n", first.Node, first.Kind)
-		fmt.Fprintf(&b, "  It takes %s and is %s busy; its capacity is %s.\n", units.Rate(first.Throughput), units.Percent(first.Utilization), first.Why)
-		h := ex.headroom(first)
-		fmt.Fprintf(&b, "  %s%s.\n", strings.ToUpper(h[:1]), h[1:])
+		for _, line := range ex.detail(first) {
+			fmt.Fprintf(&b, "  %s\n", line)
+		}
 		for _, l := range ex.Limits[1:] {
 			fmt.Fprintf(&b, "Then: %s, %s busy (%s).\n", l.Node, units.Percent(l.Utilization), ex.headroom(l))
 		}
+	}
+	if ex.Failures != "" {
+		fmt.Fprintf(&b, "\nWhat failed: %s\n", ex.Failures)
 	}
 	fmt.Fprintf(&b, "\nWhat to do: %s\n\n", ex.Pattern)
 	if len(ex.Missing) > 0 {
@@ -218,8 +332,72 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 	if len(ex.Estimate.Notes) > 0 {
 		fmt.Fprintf(&b, "  (the estimate approximates: %s)\n", strings.Join(ex.Estimate.Notes, "; "))
 	}
+	fmt.Fprintf(&b, "\n%s\n", ex.Agreement.Verdict)
+	for _, r := range ex.Agreement.Reasons {
+		fmt.Fprintf(&b, "  - %s\n", r)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// detail is what the table says of the node that saturates first: its
+// load and capacity, what it failed or turned away, its autoscaler's
+// needs, and its headroom.
+func (ex *Explanation) detail(l NodeLimit) []string {
+	capacity := l.Why
+	if l.Autoscale == nil && l.Capacity != nil && l.arithmetic > 0 && math.Abs(*l.Capacity/l.arithmetic-1) > 0.05 {
+		capacity += fmt.Sprintf("; as run, %s (throughput ÷ utilization)", units.Rate(*l.Capacity))
+	}
+	out := []string{fmt.Sprintf("It takes %s and is %s busy; its capacity is %s.", units.Rate(l.Throughput), units.Percent(l.Utilization), capacity)}
+	if l.Offered != nil && (l.Failed > 0 || l.Saturated) {
+		offered := fmt.Sprintf("It is offered %s, %s of what it can take", units.Rate(*l.Offered), units.Percent(l.OfferedLoad))
+		if l.Failed > 0 {
+			offered += fmt.Sprintf("; %s of it failed or was turned away there (%s)", units.Rate(l.Failed), ex.turnedAway(l.Node))
+		}
+		out = append(out, offered+".")
+	}
+	if l.Saturated && ex.offPath(l.Node) {
+		out = append(out, "It takes its work from a queue, off the request path: requests are answered while its backlog grows.")
+	}
+	if n := l.Autoscale; n != nil {
+		need := fmt.Sprintf("It autoscales from %d to %d instances; this load keeps %.3g of them busy", n.Min, n.Max, n.Busy)
+		if n.AtTarget != nil {
+			need += fmt.Sprintf(" (%.3g at its utilization target)", *n.AtTarget)
+		}
+		if n.Mean > 0 {
+			need += fmt.Sprintf(", and it ran %.3g on average", n.Mean)
+		}
+		out = append(out, need+".")
+	}
+	h := ex.headroom(l)
+	return append(out, strings.ToUpper(h[:1])+h[1:]+".")
+}
+
+// offPath says the node takes its work from a queue (a consumer), so
+// requests do not wait for it.
+func (ex *Explanation) offPath(node string) bool {
+	n := ex.model.Lookup(node)
+	return n != nil && n.Kind().Consumer
+}
+
+// turnedAway says how a node failed or turned visits away, by cause.
+func (ex *Explanation) turnedAway(node string) string {
+	for _, n := range ex.Report.Nodes {
+		if n.Name != node {
+			continue
+		}
+		var ways []string
+		for _, c := range []struct {
+			count int64
+			what  string
+		}{{n.Rejected, "rejected at its queue limit"}, {n.Errors, "failed by a fault"}, {n.RateLimited, "rate limited"}, {n.Shed, "shed"}} {
+			if c.count > 0 {
+				ways = append(ways, fmt.Sprintf("%d %s", c.count, c.what))
+			}
+		}
+		return strings.Join(ways, ", ")
+	}
+	return ""
 }
 
 // headroom is the node's headroom for ranking, unbounded without load.
@@ -232,18 +410,28 @@ func (l NodeLimit) headroom() float64 {
 
 // headroom says how much more load a node takes before it saturates.
 func (ex *Explanation) headroom(l NodeLimit) string {
+	full := l.Headroom != nil && *l.Headroom <= 1/simulate.SaturationThreshold
 	switch {
 	case l.Headroom == nil:
 		return "it sees no load"
-	case *l.Headroom <= 1/simulate.SaturationThreshold:
-		return "it is saturated now"
+	case full && l.Autoscale != nil:
+		return fmt.Sprintf("even at its most %d instances it cannot take this load", l.Autoscale.Max)
+	case full || (l.Saturated && l.Autoscale == nil):
+		return "it is saturated now: it is offered more than it can take"
 	}
 	h := *l.Headroom
-	at := fmt.Sprintf("%.3g× this load (%s", h, units.Rate(ex.Report.OfferedRate*h))
+	s := fmt.Sprintf("%.3g× this load (%s", h, units.Rate(ex.Report.OfferedRate*h))
 	if ex.users > 0 {
-		at += ", " + units.FormatCount(ex.users*h) + " users"
+		s += ", " + units.FormatCount(ex.users*h) + " users"
 	}
-	return "it saturates at about " + at + ") if its load grows in proportion"
+	if l.Autoscale == nil {
+		return "it saturates at about " + s + ") if its load grows in proportion"
+	}
+	saturates := fmt.Sprintf("at %d instances it saturates at about %s) if its load grows in proportion", l.Autoscale.Max, s)
+	if l.Saturated {
+		saturates = "it saturated in the run, as its autoscaler lagged behind the load; " + saturates
+	}
+	return saturates
 }
 
 // WriteJSON writes the explanation as indented JSON.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/explain"
+	"github.com/scalesim/scalesim/units"
 )
 
 // readBoundFile has a database doing most of the work, all of it reads.
@@ -130,6 +131,284 @@ run: {warmup: 10s, duration: 3m}
 			var b bytes.Buffer
 			if err := ex.WriteTable(&b); err != nil || (len(c.names) > 0) != strings.Contains(b.String(), "What is missing") {
 				t.Errorf("text:\n%s", b.String())
+			}
+		})
+	}
+}
+
+// explainText explains the scenario text and writes its table, failing t
+// if it cannot.
+func explainText(t *testing.T, text string) (*explain.Explanation, string) {
+	t.Helper()
+	ex := explained(t, func() (*scenarios.Scenario, error) { return scenarios.Parse("e.yaml", []byte(text)) })
+	var b bytes.Buffer
+	if err := ex.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	return ex, b.String()
+}
+
+// TestExplainCapacity checks that explain calls busy only the share of
+// workers busy, and finds a node's capacity as workers ÷ mean holding
+// time whatever else is offered: 4 workers of 10 ms take 400/s whether
+// they are offered 2.6 times that (a finite queue turns the rest away) or
+// a fault fails 80% of the visits before any worker takes them. The
+// capacity is throughput ÷ utilization, a ratio of means over some 10⁴
+// holding times, so within 3% (a few of its relative standard errors,
+// 1/√n ≈ 1%).
+func TestExplainCapacity(t *testing.T) {
+	const file = `name: capacity
+workload: {rate: %d}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, %s service_time: {dist: exponential, mean: 10ms}}
+%s
+run: {seed: 1, warmup: 5s, duration: 40s}
+`
+	cases := []struct {
+		name             string
+		rate             int
+		queue, faults    string
+		offeredLoad      float64 // offered × 10 ms ÷ 4
+		failed           float64 // per second, turned away or failed at app
+		saturated        bool
+		failures, reason string // what the failures and the run's verdict say
+	}{
+		{"offered 2.6 times its capacity", 1040, "queue: 20,", "", 2.6, 640, true, "rejected by a full queue", "queue limit"},
+		{"80% failed by a fault", 100, "", "faults: [{at: 0s, for: 1h, node: app, errors: 80%}]", 0.25, 80, false, "failed at a node (a fault)", ""},
+		{"at 87.5%", 350, "", "", 0.875, 0, false, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, text := explainText(t, fmt.Sprintf(file, c.rate, c.queue, c.faults))
+			l := ex.Limits[0]
+			if l.Utilization > 1 || l.Capacity == nil || math.Abs(*l.Capacity/400-1) > 0.03 {
+				t.Fatalf("busy %g, capacity %v; want at most 100%% busy and 400/s", l.Utilization, l.Capacity)
+			}
+			// The offered load is measured too: a Poisson count of some
+			// 4000 to 40 000 arrivals, within 5%.
+			if math.Abs(l.OfferedLoad/c.offeredLoad-1) > 0.05 || l.Saturated != c.saturated || math.Abs(l.Failed-c.failed) > 0.05*c.failed+1 {
+				t.Errorf("offered load %g (want %g), saturated %v (want %v), failed %g/s (want %g)", l.OfferedLoad, c.offeredLoad, l.Saturated, c.saturated, l.Failed, c.failed)
+			}
+			if l.Headroom == nil || math.Abs(*l.Headroom*l.OfferedLoad-1) > 1e-9 {
+				t.Errorf("headroom %v, want 1 ÷ offered load %g", l.Headroom, l.OfferedLoad)
+			}
+			if busy := fmt.Sprintf("is %s busy", units.Percent(l.Utilization)); !strings.Contains(text, busy) || strings.Contains(text, units.Percent(l.OfferedLoad)+" busy") && c.offeredLoad > 1 {
+				t.Errorf("the text does not say %q, or calls the offered load busy:\n%s", busy, text)
+			}
+			if (c.failures == "") != (ex.Failures == "") || !strings.Contains(ex.Failures, c.failures) {
+				t.Errorf("failures %q, want %q", ex.Failures, c.failures)
+			}
+			reasons := strings.Join(ex.Agreement.Reasons, "\n")
+			if c.reason == "" && !ex.Agreement.Agree || c.reason != "" && (ex.Agreement.Agree || !strings.Contains(reasons, c.reason)) {
+				t.Errorf("agreement %+v, want a disagreement naming %q (or agreement)", ex.Agreement, c.reason)
+			}
+		})
+	}
+}
+
+// TestExplainAutoscaled checks that explain takes an autoscaler's max as
+// the capacity, says how many instances the load needs, does not advise
+// the autoscaler the node has, and says what failed: 20/s of 1 s requests
+// keep 20 instances busy (33.3 at a 60% target), and 100 instances take
+// 100/s (5× the load); capped at 4 instances of 4 workers (320/s), 400/s
+// of 50 ms requests need 5 and time out.
+func TestExplainAutoscaled(t *testing.T) {
+	const capped = `name: capped
+workload: {rate: 400, timeout: 1s}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    instances: 2
+    workers: 4
+    service_time: {dist: exponential, mean: 50ms}
+    autoscale: {min: 2, max: 4, metric: utilization, target: 60%, boot_time: 30s}
+run: {seed: 1, warmup: 1m, duration: 2m}
+`
+	cases := []struct {
+		name          string
+		load          func() (*scenarios.Scenario, error)
+		capacity      float64
+		busy, target  float64 // instances the load needs
+		pattern, text string
+		failures      string
+	}{
+		{"diurnal HPA", func() (*scenarios.Scenario, error) { return scenarios.Builtin("diurnal-hpa") }, 100, 20, 20 / 0.6,
+			"app autoscales (2 to 100 instances)", "At 100 instances it saturates at about", ""},
+		{"at its max", func() (*scenarios.Scenario, error) { return scenarios.Parse("c.yaml", []byte(capped)) }, 320, 5, 5 / 0.6,
+			"even at its max of 4 instances it cannot take this load", "Even at its most 4 instances it cannot take this load", "timed out (clients wait 1s)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex := explained(t, c.load)
+			var b bytes.Buffer
+			if err := ex.WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			l := ex.Limits[0]
+			if l.Node != "app" || l.Capacity == nil || math.Abs(*l.Capacity/c.capacity-1) > 1e-9 || l.Autoscale == nil {
+				t.Fatalf("first limit %+v; want app with capacity %g at its max", l, c.capacity)
+			}
+			// The offered rate is measured: a Poisson count of 10⁴ or more
+			// arrivals, within 3%.
+			if n := l.Autoscale; math.Abs(n.Busy/c.busy-1) > 0.03 || n.AtTarget == nil || math.Abs(*n.AtTarget/c.target-1) > 0.03 {
+				t.Errorf("needs %+v; want %g busy, %g at the target", n, c.busy, c.target)
+			}
+			if !strings.Contains(ex.Pattern, c.pattern) || strings.Contains(ex.Pattern, "autoscaling sizes the fleet") {
+				t.Errorf("pattern %q; want %q and no advice to add an autoscaler", ex.Pattern, c.pattern)
+			}
+			if !strings.Contains(b.String(), c.text) || (c.failures == "") != (ex.Failures == "") || !strings.Contains(ex.Failures, c.failures) {
+				t.Errorf("failures %q (want %q); text:\n%s", ex.Failures, c.failures, b.String())
+			}
+		})
+	}
+}
+
+// TestExplainAdvice checks the advice for what saturates first: instances
+// behind the balancer, or a balancer where there is none; shards for
+// writes spread over many keys, and for one hot key (Zipf s = 1.3: the
+// hottest key takes 1/ζ(1.3) ≈ 26% of the requests, more than half of an
+// even shard's 12.5%) what spreads that key instead; and for consumers
+// behind a queue, that requests are answered while their backlog grows.
+func TestExplainAdvice(t *testing.T) {
+	const sharded = `name: sharded
+workload:
+  rate: 2000
+  mix: {read: 20%%, write: 80%%}
+  keys: {dist: %s, count: 1M}
+entry: app
+nodes:
+  app: {kind: service, instances: 4, workers: 32, service_time: {dist: exponential, mean: 2ms}, calls: [db]}
+  db: {kind: database, shards: 8, workers: 4, service_time: {dist: exponential, mean: 4ms}}
+run: {seed: 1, warmup: 5s, duration: 20s}
+`
+	cases := []struct {
+		name, text, first string
+		want, not         []string
+	}{
+		{"no balancer", `name: alone
+workload: {rate: 350}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
+run: {duration: 20s}
+`, "app", []string{"put a load balancer in front of it"}, []string{"behind the load balancer"}},
+		{"balancer", `name: balanced
+workload: {rate: 350}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app: {kind: service, instances: 2, workers: 2, service_time: {dist: exponential, mean: 10ms}}
+run: {duration: 20s}
+`, "app", []string{"add instances behind the load balancer"}, []string{"put a load balancer"}},
+		{"writes over many keys", fmt.Sprintf(sharded, "uniform"), "db", []string{"already sharded: add shards"}, []string{"hottest key"}},
+		{"one hot key", fmt.Sprintf(sharded, "zipf, s: 1.3"), "db", []string{"hottest key alone takes 25", "split it into several keys"}, []string{"add shards"}},
+		{"consumers behind", `name: async
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: {dist: exponential, mean: 5ms}, calls: [{to: jobs, async: true}]}
+  jobs: {kind: queue}
+  worker: {kind: workers, from: jobs, consumers: 2, service_time: {dist: exponential, mean: 50ms}}
+run: {duration: 30s}
+`, "worker", []string{"off the request path: requests are answered while its backlog grows", "add consumers"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, text := explainText(t, c.text)
+			if ex.Limits[0].Node != c.first {
+				t.Fatalf("first %s, want %s", ex.Limits[0].Node, c.first)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("the text does not say %q:\n%s", w, text)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(ex.Pattern, n) {
+					t.Errorf("the advice says %q: %s", n, ex.Pattern)
+				}
+			}
+		})
+	}
+}
+
+// TestExplainAgreement checks that explain sets the estimate beside the
+// run within a stated tolerance (the run's 95% CI half-width plus 10% of
+// the estimate), and when they disagree names what the scenario has that
+// the estimate leaves out: an M/G/1 of cv 4 agrees now the estimate has
+// Pollaczek–Khinchine's wait (it was M/M/1's 50 ms against some 400 ms);
+// a slowdown fault (30 s at ρ = 0.975 in a minute at 0.75: a mean some
+// three times the estimate's, over six seeds), an autoscaler lagging a
+// step of the load, and a finite queue each disagree, for their reason.
+func TestExplainAgreement(t *testing.T) {
+	cases := []struct {
+		name, text string
+		agree      bool
+		reasons    []string
+	}{
+		{"M/G/1, cv 4", `name: variable
+workload: {rate: 80}
+entry: app
+nodes:
+  app: {kind: service, service_time: {dist: hyperexponential, mean: 10ms, cv: 4}}
+run: {seed: 1, warmup: 10s, duration: 300s}
+`, true, nil},
+		{"a slowdown", `name: slow
+workload: {rate: 300}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
+faults: [{at: 20s, for: 30s, node: app, slow: {factor: 1.3}}]
+run: {seed: 1, warmup: 10s, duration: 60s}
+`, false, []string{"1 scheduled fault"}},
+		{"an autoscaler behind a step", `name: step
+workload: {rate: 100, shape: [{step: {at: 2m, factor: 3}}]}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    instances: 2
+    service_time: {dist: exponential, mean: 10ms}
+    autoscale: {min: 2, max: 100, metric: utilization, target: 60%}
+run: {seed: 1, warmup: 30s, duration: 5m}
+`, false, []string{"app autoscaled (2 to 100 instances", "the load changes over time"}},
+		{"a finite queue", `name: full
+workload: {rate: 1040}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, queue: 20, service_time: {dist: exponential, mean: 10ms}}
+run: {seed: 1, warmup: 5s, duration: 30s}
+`, false, []string{"at its queue limit"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, text := explainText(t, c.text)
+			a := ex.Agreement
+			if a.Agree != c.agree || len(a.Reasons) < len(c.reasons) {
+				t.Fatalf("agreement %+v, want agree %v naming %q", a, c.agree, c.reasons)
+			}
+			for i, r := range c.reasons {
+				if !strings.Contains(a.Reasons[i], r) {
+					t.Errorf("reason %q, want it to say %q", a.Reasons[i], r)
+				}
+			}
+			if !strings.Contains(text, a.Verdict) {
+				t.Errorf("the text lacks the verdict %q:\n%s", a.Verdict, text)
+			}
+			if a.Estimate == nil || a.Simulated == nil {
+				return
+			}
+			ci := ex.Report.Latency.MeanCI95
+			want := explain.ModelError * *a.Estimate
+			if ci != nil {
+				want += (ci[1] - ci[0]) / 2
+			}
+			if a.Tolerance == nil || math.Abs(*a.Tolerance-want) > 1e-12 || a.Agree != (math.Abs(*a.Simulated-*a.Estimate) <= want) {
+				t.Errorf("tolerance %v, want %g (the CI's half-width + %g × the estimate)", a.Tolerance, want, explain.ModelError)
 			}
 		})
 	}

@@ -1,0 +1,195 @@
+package explain
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// ModelError is the relative error of the estimate's mean latency that
+// explain allows for its approximations (Allen–Cunneen over several
+// workers, Seidmann's MVA, Che's hit ratios, a blocking worker's calls
+// taken as exponential) before it calls a difference from the run a
+// disagreement: the same 10% as a sweep's flag. On product-form networks
+// the estimate is exact and the run's CI alone would do.
+const ModelError = 0.10
+
+// Agreement sets the estimate's mean latency beside the run's.
+type Agreement struct {
+	// Estimate is the estimate's mean latency; null when it finds a
+	// station on the request path overloaded.
+	Estimate *float64 `json:"estimate"`
+	// Simulated is the run's mean latency; null when no request
+	// completed.
+	Simulated *float64 `json:"simulated"`
+	// Tolerance is how far apart the two may be and agree: the half-width
+	// of the run's 95% CI of the mean plus ModelError × the estimate;
+	// null when one of them has no mean.
+	Tolerance *float64 `json:"tolerance"`
+	Agree     bool     `json:"agree"`
+	// Verdict says it in a sentence.
+	Verdict string `json:"verdict"`
+	// Reasons are what the scenario has that the estimate leaves out or
+	// approximates, when they disagree.
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// agreement compares the estimate's mean latency with the run's, and
+// names the likely reasons when they disagree.
+func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate) Agreement {
+	dur := units.FormatDuration
+	a := Agreement{Estimate: est.Latency}
+	overloaded := rep.Latency == nil || strings.HasPrefix(rep.StoppedEarly, "overloaded")
+	if rep.Latency != nil {
+		m := rep.Latency.Mean
+		a.Simulated = &m
+	}
+	switch {
+	case est.Latency == nil && overloaded:
+		a.Agree = true
+		a.Verdict = "The estimate and the run agree: both find the request path overloaded."
+		return a
+	case est.Latency == nil:
+		a.Verdict = fmt.Sprintf("The estimate and the run disagree: the estimate finds a station on the request path offered more than its capacity (no steady state), but the run answered requests in %s on average.", dur(rep.Latency.Mean))
+	case overloaded:
+		ran := "completed no request"
+		if rep.StoppedEarly != "" {
+			ran = "stopped as overloaded"
+		}
+		a.Verdict = fmt.Sprintf("The estimate and the run disagree: the estimate gives a mean of %s, but the run %s.", dur(*est.Latency), ran)
+	default:
+		half, ci := 0.0, "the run was too short for a CI"
+		if c := rep.Latency.MeanCI95; c != nil {
+			half = (c[1] - c[0]) / 2
+			ci = fmt.Sprintf("±%s, the run's 95%% CI", dur(half))
+		}
+		tol := half + float64(ModelError**est.Latency)
+		a.Tolerance = &tol
+		within := fmt.Sprintf("%s (%s, plus the estimate's %.0f%% model error)", dur(tol), ci, ModelError*100)
+		diff := math.Abs(rep.Latency.Mean - *est.Latency)
+		if diff <= tol {
+			a.Agree = true
+			a.Verdict = fmt.Sprintf("The estimate and the run agree: mean %s against %s, within %s.", dur(*est.Latency), dur(rep.Latency.Mean), within)
+			return a
+		}
+		a.Verdict = fmt.Sprintf("The estimate and the run disagree: mean %s against %s simulated, %s apart, more than %s.", dur(*est.Latency), dur(rep.Latency.Mean), dur(diff), within)
+	}
+	a.Reasons = reasons(s, rep, est)
+	if len(a.Reasons) == 0 {
+		a.Verdict += " The scenario has nothing the estimate is known to leave out; its notes say what it approximates."
+	} else {
+		a.Verdict += " What the scenario has that the estimate leaves out or approximates:"
+	}
+	return a
+}
+
+// reasons lists what the scenario has, and its run shows, that the
+// estimate leaves out or approximates: service times more variable than
+// exponential, finite queues that turned visits away, autoscalers, calls
+// with timeouts or retries, faults, client timeouts, a load that changes
+// over time, a closed workload, estimated hit ratios.
+func reasons(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate) []string {
+	var out []string
+	for i, node := range s.Topology.Nodes {
+		n, ne := &rep.Nodes[i], est.Nodes[i]
+		worst := 0.0
+		for _, d := range topology.ServiceTimes(node.Spec) {
+			worst = math.Max(worst, d.SCV())
+		}
+		if worst > 1 && n.Throughput > 0 {
+			how := "over several workers the estimate's allowance for it is an approximation (Allen–Cunneen)"
+			if ne.Workers == 1 {
+				how = "the estimate's allowance for it is exact for one worker (Pollaczek–Khinchine)"
+			}
+			out = append(out, fmt.Sprintf("%s's service times vary more than exponential ones (cv %.3g): the rare long ones hold its workers while many queue behind them, so the run's mean moves with how many it drew; %s.",
+				node.Name, math.Sqrt(worst), how))
+		}
+		if n.Rejected > 0 {
+			out = append(out, fmt.Sprintf("%s turned away %d visits at its queue limit: the estimate has no limit, so it queues them all.", node.Name, n.Rejected))
+		}
+		if turned := n.RateLimited + n.Shed; turned > 0 {
+			out = append(out, fmt.Sprintf("%s rate limited or shed %d visits: the estimate serves them all.", node.Name, turned))
+		}
+		if a, each := topology.AutoscaleOf(node.Spec); a != nil && n.Scaling != nil {
+			out = append(out, fmt.Sprintf("%s autoscaled (%d to %d instances, %.3g on average): the estimate takes the %d it settles on at this load, not the time it takes to get there.",
+				node.Name, a.Min, a.MostInstances(), n.Scaling.Mean, ne.Stations*ne.Workers/each))
+		}
+		var guarded []string
+		for _, c := range topology.CallsOf(node.Spec) {
+			if (c.Timeout > 0 || c.Retries != nil || c.Hedge != nil || c.CircuitBreaker != nil) && !slices.Contains(guarded, c.To) {
+				guarded = append(guarded, c.To)
+			}
+		}
+		if len(guarded) > 0 {
+			out = append(out, fmt.Sprintf("%s's calls to %s have timeouts, retries, hedges or a circuit breaker: the estimate makes each call one attempt that waits for its reply.", node.Name, strings.Join(guarded, ", ")))
+		}
+		if ne.HitRatio != nil {
+			out = append(out, fmt.Sprintf("%s's hit ratio is estimated (%s), from the keys' popularity and its capacity.", node.Name, units.Percent(*ne.HitRatio)))
+		}
+	}
+	switch f := len(s.Topology.Faults); {
+	case f == 1:
+		out = append(out, "the scenario has 1 scheduled fault: the estimate is of the system without it.")
+	case f > 1:
+		out = append(out, fmt.Sprintf("the scenario has %d scheduled faults: the estimate is of the system without them.", f))
+	}
+	if t := rep.Requests.TimedOut; t > 0 {
+		out = append(out, fmt.Sprintf("%d requests timed out (clients wait %s): the run's mean is of those that completed.", t, units.FormatDuration(s.Workload.Timeout)))
+	}
+	if s.Workload.Shape() != nil {
+		out = append(out, "the load changes over time: the estimate takes its mean rate, while the run lives through its peaks.")
+	}
+	if s.Workload.Model == workloads.Closed {
+		out = append(out, "the workload is a closed loop: the estimate is mean value analysis, with Seidmann's approximation for stations of several workers.")
+	}
+	return out
+}
+
+// failures says what share of the requests failed, how, and where; "" when
+// none did.
+func failures(s *scenarios.Scenario, rep *simulate.Report) string {
+	if rep.ErrorRate == nil || *rep.ErrorRate == 0 {
+		return ""
+	}
+	// at names the nodes with a count of turned-away visits.
+	at := func(count func(n *simulate.NodeReport) int64) string {
+		var where []string
+		for i := range rep.Nodes {
+			if c := count(&rep.Nodes[i]); c > 0 {
+				where = append(where, fmt.Sprintf("%s %d", rep.Nodes[i].Name, c))
+			}
+		}
+		if len(where) == 0 {
+			return ""
+		}
+		return " (visits turned away: " + strings.Join(where, ", ") + ")"
+	}
+	r := rep.Requests
+	var ways []string
+	for _, w := range []struct {
+		count int64
+		what  string
+	}{
+		{r.TimedOut, fmt.Sprintf("timed out (clients wait %s)", units.FormatDuration(s.Workload.Timeout))},
+		{r.Rejected, "were rejected by a full queue" + at(func(n *simulate.NodeReport) int64 { return n.Rejected })},
+		{r.Errors, "failed at a node (a fault)" + at(func(n *simulate.NodeReport) int64 { return n.Errors })},
+		{r.CallTimeouts, "ran out of a call's timeout and retries"},
+		{r.RateLimited, "were rate limited" + at(func(n *simulate.NodeReport) int64 { return n.RateLimited })},
+		{r.Shed, "were shed" + at(func(n *simulate.NodeReport) int64 { return n.Shed })},
+		{r.CircuitOpen, "met an open circuit breaker"},
+		{r.Failed, "were writes acknowledged and then lost"},
+	} {
+		if w.count > 0 {
+			ways = append(ways, fmt.Sprintf("%d %s", w.count, w.what))
+		}
+	}
+	return fmt.Sprintf("%s of the requests that ended failed: %s.", units.Percent(*rep.ErrorRate), strings.Join(ways, "; "))
+}

@@ -350,3 +350,44 @@ func TestHPANoFlapping(t *testing.T) {
 		t.Errorf("settled at %d instances, want 7 or 8", last)
 	}
 }
+
+// hpaDown is 4 instances at 5% utilization (80/s of 10 ms on 4 workers
+// each), 2 of them down from 1m to 11m.
+const hpaDown = `name: hpa-down
+workload: {rate: 80}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    instances: 4
+    workers: 4
+    service_time: {dist: exponential, mean: 10ms}
+    autoscale: {min: 1, max: 8, metric: utilization, target: 60%}
+faults: [{at: 1m, for: 10m, node: app, instances: 2}]
+run: {warmup: 0s, duration: 20m}
+`
+
+// TestHPADownInstancesMissing checks the HPA's missing metrics: a down
+// instance gives none, and on a scale-down the HPA counts it at 100% of its
+// request, so an outage does not shrink the fleet: (2 × 5% + 2 × 100%) ÷ 4
+// = 52.5%, ratio 0.875, ceil(0.875 × 4) = 4. Without the fault the rule
+// recommends ceil(5% ÷ 60% × 4) = 1 from the start, and the fleet goes to 1
+// at 5m, when the initial 4 (recommended at 0 s) leaves the window (t − 5m,
+// t]; with it, at the first evaluation after the last recommendation of 4
+// (at the fault's end, 11m) has left it.
+func TestHPADownInstancesMissing(t *testing.T) {
+	for _, c := range []struct {
+		text     string
+		from, to float64
+	}{
+		{strings.Replace(hpaDown, "faults: [{at: 1m, for: 10m, node: app, instances: 2}]\n", "", 1), 300, 300},
+		{hpaDown, 660 + 300 - 15, 660 + 300},
+	} {
+		rep := runText(t, c.text)
+		ev := appNode(t, rep).Scaling.Events
+		if len(ev) != 1 || ev[0].From != 4 || ev[0].To != 1 || ev[0].Time < c.from || ev[0].Time > c.to {
+			t.Errorf("events %+v, want one, 4 → 1 from %gs to %gs", ev, c.from, c.to)
+		}
+	}
+}

@@ -399,6 +399,11 @@ func RunFigures(rep *simulate.Report) []Figure {
 			marks = append(marks, Marker{Label: rc.Change, Value: minute(rc.At)})
 		}
 	}
+	for _, tr := range rep.Triggers {
+		if tr.Outcome != simulate.OutcomeNotReached {
+			marks = append(marks, Marker{Label: tr.What, Value: minute(tr.At)})
+		}
+	}
 	scaled := 0
 	for _, n := range rep.Nodes {
 		if n.Scaling == nil {

@@ -64,12 +64,15 @@ type RunSpec struct {
 	Seed     uint64
 	Warmup   float64 // seconds discarded before measuring; negative: a tenth of Duration
 	Duration float64 // seconds measured after the warm-up
-	// MaxRequests caps the requests a run sends; past it the run ends early
-	// and reports the window it covered.
+	// MaxRequests, when positive, caps the requests a run sends; past it
+	// the run ends early and reports the window it covered, its verdict
+	// incomplete. 0 is no cap for a run of a duration (the event budget
+	// bounds its work) and DefaultMaxRequests for a steady-state run.
 	MaxRequests int64
 	// MaxEvents caps the simulation events a run processes, and so its
-	// time (about 10M events a second); past it the run ends early. 0 is
-	// DefaultMaxEvents.
+	// time (about 10M events a second); past it the run ends early, its
+	// verdict incomplete. 0 is DefaultMaxEvents, which also refuses before
+	// it starts a run whose workload is expected to pass it.
 	MaxEvents int64
 	// MaxMemory is the run's memory budget in bytes, for its heap (live
 	// data counts twice: the collector's headroom): a scenario whose fixed
@@ -139,7 +142,7 @@ const (
 const (
 	DefaultSeed        = 1
 	DefaultDuration    = 300.0
-	DefaultMaxRequests = 20_000_000
+	DefaultMaxRequests = 20_000_000 // of a steady-state run that sets none
 	DefaultMaxEvents   = 1_000_000_000
 	DefaultMaxMemory   = 768 << 20
 	// MinMemory is the smallest memory budget: the program itself.
@@ -301,8 +304,8 @@ func (s *Scenario) Validate() []error {
 	if s.Run.Warmup != -1 && !(s.Run.Warmup >= 0) {
 		run.Add("warmup", "warmup must not be negative (or -1 for a tenth of the duration)")
 	}
-	if s.Run.MaxRequests < 1 {
-		run.Add("max_requests", "max_requests must be at least 1, got %d", s.Run.MaxRequests)
+	if s.Run.MaxRequests < 0 {
+		run.Add("max_requests", "max_requests must be at least 1 (leave it out for no cap), got %d", s.Run.MaxRequests)
 	}
 	if s.Run.MaxInFlight < 0 {
 		run.Add("max_in_flight", "max_in_flight must not be negative (0: no cap), got %d", s.Run.MaxInFlight)
@@ -340,8 +343,7 @@ func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
 }
 
 func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
-	r := RunSpec{Seed: DefaultSeed, Duration: DefaultDuration, Warmup: -1,
-		MaxRequests: DefaultMaxRequests, MaxEvents: DefaultMaxEvents, MaxMemory: DefaultMaxMemory}
+	r := RunSpec{Seed: DefaultSeed, Duration: DefaultDuration, Warmup: -1, MaxMemory: DefaultMaxMemory}
 	m, ok := d.Mapping(n, "run", "seed", "warmup", "duration", "max_requests", "max_events", "max_memory", "max_in_flight", "sample")
 	if !ok {
 		return r
@@ -361,7 +363,10 @@ func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 	}
 	if m.Has("max_requests") {
 		if v, ok := d.Count(m.Get("max_requests"), "max_requests"); ok {
-			r.MaxRequests = int64(math.Min(v, math.MaxInt64/2))
+			if v < 1 {
+				d.Errorf(m.Get("max_requests"), "max_requests must be at least 1 (leave it out for no cap)")
+			}
+			r.MaxRequests = int64(math.Min(math.Max(v, 1), math.MaxInt64/2))
 		}
 	}
 	if m.Has("max_events") {
@@ -381,6 +386,16 @@ func decodeRun(d *yamlfile.Decoder, n *yaml.Node) RunSpec {
 		}
 	}
 	return r
+}
+
+// RequestCap is the most requests a run sends, or 0 for no cap:
+// MaxRequests, or DefaultMaxRequests for a steady-state run (steady says
+// the run stops on its precision) that sets none.
+func (r RunSpec) RequestCap(steady bool) int64 {
+	if r.MaxRequests == 0 && steady {
+		return DefaultMaxRequests
+	}
+	return r.MaxRequests
 }
 
 // EventBudget is MaxEvents, or its default.

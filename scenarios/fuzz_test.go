@@ -64,8 +64,8 @@ func FuzzPipeline(f *testing.F) {
 		if est, err := estimate.Scenario(s); err == nil {
 			checkWritten(t, s, "estimate", est)
 		}
-		s.Run.MaxEvents, s.Run.MaxMemory = min(s.Run.MaxEvents, fuzzMaxEvents), fuzzMaxMemory
-		s.Run.MaxRequests = min(s.Run.MaxRequests, fuzzMaxRequests)
+		s.Run.MaxEvents, s.Run.MaxMemory = capAt(s.Run.MaxEvents, fuzzMaxEvents), fuzzMaxMemory
+		s.Run.MaxRequests = capAt(s.Run.MaxRequests, fuzzMaxRequests)
 		start := time.Now()
 		rep, err := simulate.Run(s)
 		if wall := time.Since(start); wall > fuzzWallLimit {
@@ -111,4 +111,13 @@ func checkWritten(t *testing.T, s *scenarios.Scenario, what string, r interface 
 	if strings.Contains(text, "NaN") || strings.Contains(text, "Inf") {
 		t.Fatalf("%s shows a number that is not finite:\n%s", what, table.String())
 	}
+}
+
+// capAt is a budget of at most most: v, or most when v is 0 (the default:
+// a larger budget, or none).
+func capAt(v, most int64) int64 {
+	if v == 0 {
+		return most
+	}
+	return min(v, most)
 }

@@ -208,12 +208,16 @@ func (d *Durations) Max() float64 { return d.hist.Max() }
 func (d *Durations) HalfWidth95() (half float64, ok bool) { return d.batches.HalfWidth95() }
 
 // MeanCI95 is the mean's 95% confidence interval, or nil while there are
-// too few batches for one.
+// too few batches for one. Durations are never negative, and nor is their
+// mean: the interval is cut at 0 (which leaves its coverage as it is).
+// Batch means assume a stationary series; over one whose level moves
+// (a load that changes over time) the interval means nothing, and the
+// caller should not ask for one.
 func (d *Durations) MeanCI95() *[2]float64 {
 	half, ok := d.batches.HalfWidth95()
 	if !ok {
 		return nil
 	}
 	m := d.summary.Mean()
-	return &[2]float64{m - half, m + half}
+	return &[2]float64{math.Max(0, m-half), m + half}
 }

@@ -163,6 +163,10 @@ type Options struct {
 	// Sampled says the run is sampled over time (Network.Sample): the
 	// stations keep figures per sample window too.
 	Sampled bool
+	// Changing says the load or the system changes over time (a shaped
+	// workload, faults): figures are not of a stationary series, so no
+	// batch-means confidence interval is given for their means.
+	Changing bool
 }
 
 // Network runs a Topology on a kernel.

@@ -855,7 +855,8 @@ type AsyncLatency struct {
 	P99  float64 `json:"p99"`
 	Max  float64 `json:"max"`
 	// MeanCI95 is the 95% confidence interval of the mean by batch
-	// means; null when too few messages were acknowledged for one.
+	// means; null when too few messages were acknowledged for one, or
+	// the run changes over time (Options.Changing).
 	MeanCI95 *[2]float64 `json:"mean_ci95"`
 }
 
@@ -881,7 +882,10 @@ func (q *queue) stats(window float64, now sim.Time) NodeStats {
 	}
 	if q.acked > 0 {
 		a := &q.async
-		qs.AsyncLatency = &AsyncLatency{Mean: a.Mean(), P50: a.Quantile(0.5), P99: a.Quantile(0.99), Max: a.Max(), MeanCI95: a.MeanCI95()}
+		qs.AsyncLatency = &AsyncLatency{Mean: a.Mean(), P50: a.Quantile(0.5), P99: a.Quantile(0.99), Max: a.Max()}
+		if !q.net.opts.Changing {
+			qs.AsyncLatency.MeanCI95 = a.MeanCI95()
+		}
 	}
 	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {

@@ -31,6 +31,8 @@ func ParseCount(s string) (float64, error) {
 // 1500 → "1.5k", 2e6 → "2M".
 func FormatCount(n float64) string {
 	switch a := math.Abs(n); {
+	case a >= 1e13 || math.IsInf(a, 0) || math.IsNaN(a):
+		return fmt.Sprintf("%.4g", n) // past 9999B: plain e-notation
 	case a >= 1e9:
 		return fmt.Sprintf("%.4gB", n/1e9)
 	case a >= 1e6:

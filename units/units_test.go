@@ -43,7 +43,7 @@ func TestCounts(t *testing.T) {
 			t.Errorf("ParseCount(%q) should fail", in)
 		}
 	}
-	for in, want := range map[float64]string{1500: "1.5k", 2e6: "2M", 4.963e6: "4.963M", 3e9: "3B", 12: "12", 0.5: "0.5"} {
+	for in, want := range map[float64]string{1500: "1.5k", 2e6: "2M", 4.963e6: "4.963M", 3e9: "3B", 9.999e12: "9999B", 3.63e15: "3.63e+15", 12: "12", 0.5: "0.5"} {
 		if got := FormatCount(in); got != want {
 			t.Errorf("FormatCount(%g) = %q, want %q", in, got, want)
 		}

@@ -45,8 +45,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "rates       offered %s, throughput %s%s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), goodput, units.OrUnknown(r.ErrorRate, units.Percent))
 	if l := r.Latency; l != nil {
 		ci := ""
-		if l.MeanCI95 != nil {
+		switch {
+		case l.MeanCI95 != nil:
 			ci = fmt.Sprintf(" (95%% CI %s–%s)", dur(l.MeanCI95[0]), dur(l.MeanCI95[1]))
+		case l.NoCI != "":
+			ci = " (no CI: the load or the system changes over time)"
 		}
 		fmt.Fprintf(&b, "latency     mean %s%s\n", dur(l.Mean), ci)
 		fmt.Fprintf(&b, "            p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s\n\n",
@@ -101,21 +104,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 		}
 	}
-	verdict := "pass"
-	if !r.SLO.Pass {
-		verdict = "FAIL"
-	}
-	switch {
-	case len(r.SLO.Checks)+len(r.SLO.Violations) == 0:
-		fmt.Fprintf(&b, "SLO         none set\n")
-	default:
-		parts := append(append([]string(nil), r.SLO.Violations...), r.SLO.Checks...)
-		fmt.Fprintf(&b, "SLO         %s: %s\n", verdict, strings.Join(parts, "; "))
-	}
+	fmt.Fprintf(&b, "SLO         %s\n", r.SLO.describe())
 	if v := r.Violations; v != nil {
 		writeViolations(&b, v)
 	}
-	writeTriggers(&b, r.Triggers)
+	writeTriggers(&b, r.Triggers, r.Warmup+r.Window)
 	if r.Series != nil {
 		fmt.Fprintf(&b, "series      %s\n", r.Series.describe())
 	}
@@ -180,19 +173,21 @@ func writeViolations(b *strings.Builder, v *Violations) {
 	dur := units.FormatDuration
 	fmt.Fprintf(b, "violated    %s in all, longest %s (sample windows after the warm-up that broke an objective)\n", dur(v.Total), dur(v.Longest))
 	for _, rc := range v.Recoveries {
-		switch {
-		case rc.After == nil:
-			fmt.Fprintf(b, "            %s at %s: not recovered\n", rc.Change, dur(rc.At))
-		case *rc.After == 0:
+		switch rc.Outcome {
+		case RecoveryStillBroken:
+			fmt.Fprintf(b, "            %s at %s: objectives still broken at the next change or the end\n", rc.Change, dur(rc.At))
+		case RecoveryHeld:
 			fmt.Fprintf(b, "            %s at %s: objectives held\n", rc.Change, dur(rc.At))
-		default:
-			fmt.Fprintf(b, "            %s at %s: recovered after %s\n", rc.Change, dur(rc.At), dur(*rc.After))
+		case RecoveryMetAgain:
+			fmt.Fprintf(b, "            %s at %s: objectives met again %s after it began\n", rc.Change, dur(rc.At), dur(*rc.After))
+		case RecoveryNotReached:
+			fmt.Fprintf(b, "            %s at %s: not reached (the run ended first)\n", rc.Change, dur(rc.At))
 		}
 	}
 }
 
 // writeTriggers writes what each trigger did to goodput.
-func writeTriggers(b *strings.Builder, trs []Trigger) {
+func writeTriggers(b *strings.Builder, trs []Trigger, end float64) {
 	dur := units.FormatDuration
 	rate := func(v *float64) string { return units.OrUnknown(v, units.Rate) }
 	for i, tr := range trs {
@@ -200,13 +195,22 @@ func writeTriggers(b *strings.Builder, trs []Trigger) {
 		if i > 0 {
 			label = ""
 		}
-		verdict := "not over before the run ended"
-		switch {
-		case tr.RecoveredAfter != nil:
-			verdict = "recovered after " + dur(*tr.RecoveredAfter)
-		case tr.Metastable:
-			verdict = fmt.Sprintf("METASTABLE: did not recover within %s (%s)", dur(RecoveryTime), tr.Loop)
-		case tr.Before == nil || *tr.Before <= 0:
+		verdict := ""
+		switch tr.Outcome {
+		case OutcomeRecovered:
+			verdict = "goodput back after " + dur(*tr.RecoveredAfter)
+		case OutcomeMetastable:
+			verdict = fmt.Sprintf("METASTABLE: goodput not back within %s (%s)", dur(RecoveryTime), tr.Loop)
+		case OutcomeNotRecovered:
+			verdict = fmt.Sprintf("did not recover within %s: %s (no feedback loop: not metastable)", dur(RecoveryTime), tr.Reason)
+		case OutcomeNotOver:
+			verdict = "not over before the run ended"
+		case OutcomeTooShort:
+			verdict = "goodput not back yet when the run ended"
+		case OutcomeNotReached:
+			fmt.Fprintf(b, "%-11s %s, %s to %s: not reached (the run ended at %s)\n", label, tr.What, dur(tr.At), dur(tr.Until), dur(end))
+			continue
+		case OutcomeNoBaseline:
 			verdict = "no goodput before it to compare with"
 		}
 		fmt.Fprintf(b, "%-11s %s, %s to %s: goodput %s before, %s during, %s after; %s\n",
@@ -235,4 +239,26 @@ func (p *PrecisionResult) describe() string {
 		return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%%: met", *p.Achieved*100, p.Target*100)
 	}
 	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met at the request cap", *p.Achieved*100, p.Target*100)
+}
+
+// describe says the verdict in a line: pass, FAIL or INCOMPLETE (a run cut
+// short that broke nothing in the part it ran), with each objective.
+func (res SLOResult) describe() string {
+	parts := append(append([]string(nil), res.Violations...), res.Checks...)
+	verdict := "pass"
+	switch {
+	case len(res.Violations) > 0:
+		verdict = "FAIL"
+	case res.Incomplete != "":
+		verdict = "INCOMPLETE"
+	case len(parts) == 0:
+		return "none set"
+	}
+	switch {
+	case res.Incomplete != "" && len(parts) == 0:
+		parts = []string{res.Incomplete + " (no objectives set)"}
+	case res.Incomplete != "":
+		parts = append([]string{res.Incomplete + "; in the part run"}, parts...)
+	}
+	return verdict + ": " + strings.Join(parts, "; ")
 }

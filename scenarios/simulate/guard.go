@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -58,6 +59,9 @@ const (
 type guard struct {
 	budget, fixed float64
 	maxEvents     int64
+	// expected says what the workload offers, when that passes the event
+	// budget (see forecast).
+	expected string
 	// judgeGrowth says overload is judged by growth: requests arrive at a
 	// constant rate, whatever the system does.
 	judgeGrowth bool
@@ -89,6 +93,33 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 			s.Name, units.FormatBytes(g.fixed), largest(parts, 3), units.FormatBytes(heapPerLiveByte*g.fixed), units.FormatBytes(g.budget)))
 	}
 	return g, nil
+}
+
+// forecast compares the requests the workload is expected to send by end
+// (from its mean rate: an open workload's; a closed one sends as fast as
+// replies come) with the event budget, each arrival being an event at
+// least. Over the default budget, a run is refused before it starts, with
+// the figure: a rate curve that climbs steeply, or a long trace, would run
+// for minutes only to be cut. A budget the scenario sets is the user's
+// request for a shorter run: it is cut there, and its report says what
+// was expected. maxRequests is the run's request cap (0 for none).
+func (g *guard) forecast(s *scenarios.Scenario, end sim.Time, maxRequests int64) error {
+	if end == sim.Forever || s.Workload.Model == workloads.Closed || s.Workload.Model == workloads.Sessions {
+		return nil
+	}
+	expected := float64(s.Workload.MeanRate(0, end) * float64(end))
+	if maxRequests > 0 {
+		expected = math.Min(expected, float64(maxRequests))
+	}
+	if expected <= float64(g.maxEvents) {
+		return nil
+	}
+	g.expected = fmt.Sprintf("the workload offers about %s requests over the %s run", units.FormatCount(expected), units.FormatDuration(float64(end)))
+	if s.Run.MaxEvents == 0 {
+		return scenarios.Invalid(fmt.Errorf("simulate: %s: %s (a mean of %s), each at least one event: more than the event budget of %s events; shorten the run, lower the rate, or raise run.max_events (--max-events)",
+			s.Name, g.expected, units.Rate(s.Workload.MeanRate(0, end)), units.FormatCount(float64(g.maxEvents))))
+	}
+	return nil
 }
 
 // reserve adds what part will hold by the end of the run to the fixed
@@ -140,7 +171,11 @@ func cmpFloat(a, b float64) int {
 func (g *guard) watch(r *runner) uint64 {
 	fired := r.k.Fired()
 	if int64(fired) >= g.maxEvents {
-		r.stop(fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired), false, false)
+		reason := fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired)
+		if g.expected != "" {
+			reason += "; " + g.expected
+		}
+		r.stop(reason, false, false)
 		return math.MaxUint64
 	}
 	live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()

@@ -14,8 +14,9 @@ import (
 
 // TestBudgets runs scenarios that ask for too much, each in a small file,
 // and checks that each ends quickly with an honest verdict: refused before
-// running, or stopped early saying why, and failing its objectives unless
-// it only reached a budget of requests or events.
+// running, or stopped early saying why, and failing its objectives, or,
+// when it only reached a budget of events it set, with no verdict on the
+// whole run (incomplete).
 func TestBudgets(t *testing.T) {
 	cases := []struct {
 		name, text string
@@ -63,6 +64,13 @@ nodes:
 slo: {p99: 1s}
 run: {duration: 1h, max_events: 100k}
 `, "", "event budget reached", false},
+		{"a rate curve past the default event budget", `name: steep
+workload: {rate: 10, shape: [{ramp: {from: 1m, to: 10m, rate: 1e12}}]}
+entry: app
+nodes:
+  app: {kind: service, workers: 10, service_time: 1ms}
+run: {duration: 1h}
+`, "the workload offers about 3.63e+15 requests over the 66m run (a mean of 9.167e+11/s), each at least one event: more than the event budget of 1B events", "", false},
 		{"the in-flight cap, when set", `name: cap
 workload: {rate: 2000}
 entry: app
@@ -89,8 +97,9 @@ run: {duration: 1h, max_in_flight: 500}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(rep.StoppedEarly, c.stopped) || rep.SLO.Pass == c.fails {
-				t.Errorf("stopped %q, SLO %+v; want stopped for %q and SLO failing %v", rep.StoppedEarly, rep.SLO, c.stopped, c.fails)
+			incomplete := !c.fails // stopped at its own budget: no verdict
+			if !strings.Contains(rep.StoppedEarly, c.stopped) || rep.SLO.Pass || (rep.SLO.Incomplete != "") != incomplete {
+				t.Errorf("stopped %q, SLO %+v; want stopped for %q, SLO failing %v or incomplete %v", rep.StoppedEarly, rep.SLO, c.stopped, c.fails, incomplete)
 			}
 			if d := time.Since(start); d > 20*time.Second {
 				t.Errorf("took %v", d)

@@ -112,9 +112,17 @@ type Latency struct {
 	P999 float64 `json:"p999"`
 	Max  float64 `json:"max"`
 	// MeanCI95 is the 95% confidence interval of the mean by batch means;
-	// null when the run was too short to give one.
+	// null when the run was too short to give one, or changes over time
+	// (NoCI says so).
 	MeanCI95 *[2]float64 `json:"mean_ci95"`
+	// NoCI says why there is no interval where the run could have had
+	// one: its load or system changes over time, so its latencies are not
+	// a stationary series and batch means would give a false interval.
+	NoCI string `json:"no_ci,omitempty"`
 }
+
+// NoCIChanging is Latency.NoCI for a run that changes over time.
+const NoCIChanging = "the load or the system changes over time: batch means would give a false interval (compare seeds for one)"
 
 // Get is the latency statistic an SLO can name, or nil when l is nil (no
 // request completed).
@@ -230,7 +238,13 @@ type WaitStats struct {
 
 // SLOResult says whether the run met its objectives.
 type SLOResult struct {
+	// Pass is false when an objective failed, or when the run was cut
+	// short (Incomplete): a part of a run cannot pass for the whole.
 	Pass bool `json:"pass"`
+	// Incomplete says why the run did not cover what it was asked (a
+	// budget or the request cap stopped it at a time), so that no verdict
+	// can be given on the whole; empty for a run that did.
+	Incomplete string `json:"incomplete,omitempty"`
 	// Checks lists each objective with the measured value, e.g.
 	// "p99 110ms ≤ 200ms".
 	Checks     []string `json:"checks"`
@@ -290,7 +304,11 @@ func (r *runner) report() *Report {
 		rep.ErrorRate = &errs
 	}
 	if rep.Latency = r.measured.latencyFigures(); rep.Latency != nil {
-		rep.Latency.MeanCI95 = r.latency.MeanCI95()
+		if r.s.ChangesOverTime() {
+			rep.Latency.NoCI = NoCIChanging
+		} else {
+			rep.Latency.MeanCI95 = r.latency.MeanCI95()
+		}
 	}
 	if r.steady {
 		rep.Precision = &PrecisionResult{Target: r.s.Run.Precision, Achieved: r.relativeHalfWidth(), Met: r.precisionMet}
@@ -339,18 +357,30 @@ func (r *runner) report() *Report {
 		}
 	}
 	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
+	if r.stopped != "" && !r.stoppedFailing && !r.steady {
+		// Cut short by a budget or the request cap: what ran is reported,
+		// but it is not the run asked for.
+		rep.SLO.Incomplete = fmt.Sprintf("the run stopped at %s of %s (%s)", units.FormatDuration(float64(now)), units.FormatDuration(float64(r.end)), r.stopped)
+		rep.SLO.Pass = false
+	}
 	if r.smp != nil {
 		r.smp.close(r, now)
 		rep.Series = r.smp.series
 		if len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0 {
-			rep.Violations = r.smp.violations(r.s, float64(r.windowStart))
+			rep.Violations = r.smp.violations(r.s, float64(r.windowStart), float64(now))
 		}
 		rep.Triggers = triggers(r.s, rep)
 		for _, tr := range rep.Triggers {
-			if tr.Metastable && len(rep.SLO.Checks)+len(rep.SLO.Violations) > 0 {
-				rep.SLO.Pass = false
-				rep.SLO.Violations = append(rep.SLO.Violations, fmt.Sprintf("metastable: goodput did not come back after the %s", tr.What))
+			if len(rep.SLO.Checks)+len(rep.SLO.Violations) == 0 {
+				break
 			}
+			switch tr.Outcome {
+			case OutcomeMetastable:
+				rep.SLO.Violations = append(rep.SLO.Violations, fmt.Sprintf("metastable: goodput did not come back after the %s", tr.What))
+			case OutcomeNotRecovered:
+				rep.SLO.Violations = append(rep.SLO.Violations, fmt.Sprintf("goodput did not come back after the %s", tr.What))
+			}
+			rep.SLO.Pass = rep.SLO.Pass && len(rep.SLO.Violations) == 0
 		}
 	}
 	return rep

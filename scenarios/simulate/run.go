@@ -14,12 +14,14 @@ import (
 // is the workload's Sink, the network's Observer, and the handler of the
 // end-of-warm-up event.
 type runner struct {
-	s       *scenarios.Scenario
-	k       *sim.Kernel
-	gen     *workloads.Generator
-	net     *topology.Network
-	sent    int64
-	stopped string // why the run ended early, if it did
+	s    *scenarios.Scenario
+	k    *sim.Kernel
+	gen  *workloads.Generator
+	net  *topology.Network
+	sent int64
+	// maxRequests is the most requests the run sends (0: no cap).
+	maxRequests int64
+	stopped     string // why the run ended early, if it did
 	// stoppedFailing says the run could not go on (overload, a stall, the
 	// memory budget), which fails its objectives; overloaded says it was
 	// overload. A run that only reached its request or event budget
@@ -109,6 +111,10 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		end = sim.Forever
 	}
 	r.end = end
+	r.maxRequests = s.Run.RequestCap(r.steady)
+	if err := g.forecast(s, end, r.maxRequests); err != nil {
+		return nil, err
+	}
 	r.smp = newSampler(s, end)
 	// A steady-state run has no end: its autoscalers keep their most.
 	if err := g.reserve("the autoscalers' records", s.Topology.AutoscaleFootprint(float64(end))); err != nil {
@@ -128,6 +134,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		KeyCount:       s.Workload.KeyCount(),
 		DefaultLatency: s.Latency,
 		Sampled:        r.smp != nil,
+		Changing:       s.ChangesOverTime(),
 	}, r)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %s: %w", s.Name, err)
@@ -170,12 +177,12 @@ func (r *runner) Handle(now sim.Time, op int, _ any) {
 
 // Arrive implements workloads.Sink.
 func (r *runner) Arrive(a workloads.Arrival) {
-	if r.sent >= r.s.Run.MaxRequests {
+	if r.maxRequests > 0 && r.sent >= r.maxRequests {
 		if r.steady {
 			r.k.Halt() // the report says the precision was not reached
 			return
 		}
-		r.stopped = fmt.Sprintf("request cap reached: %d requests sent (run.max_requests)", r.s.Run.MaxRequests)
+		r.stopped = fmt.Sprintf("request cap reached: %d requests sent (run.max_requests)", r.maxRequests)
 		r.k.Halt()
 		return
 	}

@@ -124,8 +124,9 @@ type Violations struct {
 	// objective; Longest the longest run of such windows back to back.
 	Total   float64 `json:"total"`
 	Longest float64 `json:"longest"`
-	// Recoveries says, for each change of the workload's rate, how long
-	// after it the objectives held again.
+	// Recoveries says, for each step and ramp of the workload's rate, how
+	// long after it began the objectives held again. (A spike is a
+	// trigger: the report's triggers say how goodput came back after it.)
 	Recoveries []Recovery `json:"recoveries,omitempty"`
 }
 
@@ -136,9 +137,20 @@ type Recovery struct {
 	// After is the time from the change to the first window that met the
 	// objectives after the first that broke them: 0 when none broke them
 	// before the next change, null when they still failed at the end (or
-	// at the next change).
+	// at the next change), or the run ended before the change.
 	After *float64 `json:"after"`
+	// Outcome is the verdict: RecoveryHeld, RecoveryMetAgain,
+	// RecoveryStillBroken or RecoveryNotReached.
+	Outcome string `json:"outcome"`
 }
+
+// Outcomes of a Recovery.
+const (
+	RecoveryHeld        = "held"         // no window broke the objectives
+	RecoveryMetAgain    = "met_again"    // broken, then met again
+	RecoveryStillBroken = "still_broken" // broken until the next change or the end
+	RecoveryNotReached  = "not_reached"  // the run ended before the change
+)
 
 // sampler measures the run window by window.
 type sampler struct {
@@ -263,7 +275,7 @@ func (sp *sampler) violated(w *measured, lat *Latency) bool {
 
 // violations sums up the windows of the series after warmup, and the
 // recovery after each of the workload's changes.
-func (sp *sampler) violations(s *scenarios.Scenario, warmup float64) *Violations {
+func (sp *sampler) violations(s *scenarios.Scenario, warmup, end float64) *Violations {
 	v := &Violations{}
 	run := 0.0
 	for _, smp := range sp.series.Samples {
@@ -280,7 +292,7 @@ func (sp *sampler) violations(s *scenarios.Scenario, warmup float64) *Violations
 	}
 	var changes []workloads.ShapeChange
 	for _, c := range s.Workload.Changes {
-		if c.Kind != workloads.Diurnal { // a cycle, not a change at a time
+		if c.Kind == workloads.Step || c.Kind == workloads.Ramp { // a cycle is not a change at a time; a spike is a trigger
 			changes = append(changes, c)
 		}
 	}
@@ -290,7 +302,22 @@ func (sp *sampler) violations(s *scenarios.Scenario, warmup float64) *Violations
 		if i+1 < len(changes) {
 			next = changes[i+1].At
 		}
-		v.Recoveries = append(v.Recoveries, Recovery{At: c.At, Change: c.Kind.String(), After: sp.recovery(c.At, next)})
+		rc := Recovery{At: c.At, Change: c.Kind.String()}
+		switch {
+		case c.At >= end:
+			rc.Outcome = RecoveryNotReached
+		default:
+			rc.After = sp.recovery(c.At, next)
+			switch {
+			case rc.After == nil:
+				rc.Outcome = RecoveryStillBroken
+			case *rc.After == 0:
+				rc.Outcome = RecoveryHeld
+			default:
+				rc.Outcome = RecoveryMetAgain
+			}
+		}
+		v.Recoveries = append(v.Recoveries, rc)
 	}
 	return v
 }

@@ -100,7 +100,10 @@ func TestViolationTime(t *testing.T) {
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"step at 2m: not recovered", "step at 4m: recovered after", "series      63 windows of 10s"} {
+	if up.Outcome != simulate.RecoveryStillBroken || down.Outcome != simulate.RecoveryMetAgain {
+		t.Errorf("outcomes %q and %q, want still broken, then met again", up.Outcome, down.Outcome)
+	}
+	for _, want := range []string{"step at 2m: objectives still broken at the next change or the end", "step at 4m: objectives met again ", "series      63 windows of 10s"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table report lacks %q:\n%s", want, table.String())
 		}

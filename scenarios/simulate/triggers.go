@@ -27,7 +27,10 @@ const RecoveredShare = 0.9
 // Trigger is what a trigger (a fault, a spike) did to goodput, after
 // Bronson et al., "Metastable failures in distributed systems" (HotOS
 // 2021): a system whose goodput does not come back once the trigger is
-// over is held in its bad state by a sustaining loop, such as retries.
+// over, held there by a feedback loop shown by the numbers (retries that
+// multiply the load, work done for requests that already gave up), is
+// metastable. One that does not come back for want of capacity (work that
+// never ends still holds the workers) is not: it did not recover.
 type Trigger struct {
 	What  string  `json:"what"`
 	At    float64 `json:"at"`    // seconds since the run started
@@ -39,16 +42,32 @@ type Trigger struct {
 	Before *float64 `json:"goodput_before"`
 	During *float64 `json:"goodput_during"`
 	After  *float64 `json:"goodput_after"`
-	// RecoveredAfter is the time from the trigger's end to the first
-	// window whose goodput is back within 10% of before; null if it was
-	// not within RecoveryTime (or the run's end).
+	// RecoveredAfter is the time from the trigger's end to the end of the
+	// first window whose goodput is back within 10% of before, and whose
+	// queues' backlogs are back within 10% of theirs (asynchronous work
+	// recovers when its backlog has drained); null if it was not within
+	// RecoveryTime (or the run's end).
 	RecoveredAfter *float64 `json:"recovered_after"`
-	// Metastable says goodput did not come back within RecoveryTime of
-	// the trigger's end, with the run long enough to tell; Loop then
-	// names what sustains the bad state.
+	// Outcome is the verdict, one of the Outcome constants.
+	Outcome string `json:"outcome"`
+	// Metastable says Outcome is OutcomeMetastable; Loop then names the
+	// loop that sustains the bad state, and otherwise, for
+	// OutcomeNotRecovered, what held goodput down.
 	Metastable bool   `json:"metastable"`
 	Loop       string `json:"sustaining_loop,omitempty"`
+	Reason     string `json:"reason,omitempty"`
 }
+
+// Outcomes of a trigger.
+const (
+	OutcomeRecovered    = "recovered"     // back within RecoveryTime of its end
+	OutcomeMetastable   = "metastable"    // not back, held by a feedback loop
+	OutcomeNotRecovered = "not_recovered" // not back, and no feedback loop shown
+	OutcomeNotOver      = "not_over"      // still on when the run ended
+	OutcomeTooShort     = "too_short"     // over, not back yet, and the run ended before RecoveryTime passed
+	OutcomeNotReached   = "not_reached"   // the run ended (or was cut) before it began
+	OutcomeNoBaseline   = "no_baseline"   // no goodput before it to compare with
+)
 
 // triggers lists the scheduled faults and spikes of s and what each did.
 func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
@@ -61,9 +80,9 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		if f.MTTF > 0 {
 			continue // random: no time to compare with
 		}
-		for at := f.At; at < end && len(out) < MaxTriggers; at += f.Every {
+		for at := f.At; len(out) < MaxTriggers; at += f.Every {
 			out = append(out, Trigger{What: describeFault(f), At: at, Until: at + f.For})
-			if f.Every <= 0 {
+			if f.Every <= 0 || at+f.Every >= end {
 				break
 			}
 		}
@@ -74,34 +93,83 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Trigger) int { return cmpFloat(a.At, b.At) })
-	loop := "" // what sustains a metastable state: the run's, found once
 	for i := range out {
-		tr := &out[i]
-		tr.Before = meanGoodput(rep.Series, math.Max(rep.Warmup, tr.At-RecoveryTime), tr.At)
-		tr.During = meanGoodput(rep.Series, tr.At, tr.Until)
-		tr.After = meanGoodput(rep.Series, tr.Until, end)
-		if tr.Before == nil || *tr.Before <= 0 {
-			continue
-		}
-		for _, smp := range rep.Series.Samples {
-			if smp.Start < tr.Until || smp.Start >= tr.Until+RecoveryTime {
-				continue
-			}
-			if smp.GoodRate() >= RecoveredShare**tr.Before {
-				after := smp.Start + smp.Duration - tr.Until
-				tr.RecoveredAfter = &after
-				break
-			}
-		}
-		if tr.RecoveredAfter == nil && end >= tr.Until+RecoveryTime {
-			tr.Metastable = true
-			if loop == "" {
-				loop = sustainingLoop(rep)
-			}
-			tr.Loop = loop
-		}
+		judgeTrigger(&out[i], rep, end)
 	}
 	return out
+}
+
+// judgeTrigger measures goodput around tr in rep's series, which ends at
+// end, and gives its verdict.
+func judgeTrigger(tr *Trigger, rep *Report, end float64) {
+	if tr.At >= end {
+		tr.Outcome = OutcomeNotReached
+		return
+	}
+	series := rep.Series
+	beforeFrom := math.Max(rep.Warmup, tr.At-RecoveryTime)
+	tr.Before = meanGoodput(series, beforeFrom, tr.At)
+	tr.During = meanGoodput(series, tr.At, tr.Until)
+	tr.After = meanGoodput(series, tr.Until, end)
+	switch {
+	case tr.Until > end:
+		tr.Outcome = OutcomeNotOver
+		return
+	case tr.Before == nil || *tr.Before <= 0:
+		tr.Outcome = OutcomeNoBaseline
+		return
+	}
+	backlog := meanBacklogs(series, beforeFrom, tr.At)
+	for _, smp := range series.Samples {
+		if smp.Start < tr.Until || smp.Start >= tr.Until+RecoveryTime {
+			continue
+		}
+		if smp.GoodRate() >= RecoveredShare**tr.Before && drained(smp, backlog) {
+			after := smp.Start + smp.Duration - tr.Until
+			tr.RecoveredAfter = &after
+			tr.Outcome = OutcomeRecovered
+			return
+		}
+	}
+	if end < tr.Until+RecoveryTime {
+		tr.Outcome = OutcomeTooShort
+		return
+	}
+	if loop := sustainingLoop(rep, tr, beforeFrom, end); loop != "" {
+		tr.Outcome, tr.Metastable, tr.Loop = OutcomeMetastable, true, loop
+		return
+	}
+	tr.Outcome, tr.Reason = OutcomeNotRecovered, heldDown(rep, tr, beforeFrom, end)
+}
+
+// meanBacklogs is each queue's time-average backlog over the windows
+// wholly within [from, to).
+func meanBacklogs(s *Series, from, to float64) map[string]float64 {
+	out := map[string]float64{}
+	span := 0.0
+	for _, smp := range s.Samples {
+		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
+			span += smp.Duration
+			for _, q := range smp.Queues {
+				out[q.Name] += float64(q.Backlog * smp.Duration)
+			}
+		}
+	}
+	for name := range out {
+		out[name] /= span
+	}
+	return out
+}
+
+// drained says every queue's backlog in smp is back within 10% of its
+// level before (and a message more, for a queue that was empty).
+func drained(smp Sample, before map[string]float64) bool {
+	for _, q := range smp.Queues {
+		if q.Backlog > float64(before[q.Name]/RecoveredShare)+1 {
+			return false
+		}
+	}
+	return true
 }
 
 // GoodRate is the window's goodput, or its throughput without a latency
@@ -130,10 +198,14 @@ func meanGoodput(s *Series, from, to float64) *float64 {
 	return &g
 }
 
-// sustainingLoop says what holds a system in its bad state: the calls
-// whose retries multiply the load, and the node whose queue keeps the
-// waits longer than the calls' timeouts.
-func sustainingLoop(rep *Report) string {
+// sustainingLoop names the feedback loop that holds a system in its bad
+// state after tr, from the numbers, or is "" when they show none: calls
+// whose retries or hedges multiply the load, or a node that works at its
+// pace before the trigger or faster while requests give up (it serves
+// work no one waits for any more, as a queue longer than the timeouts
+// does). A node that serves less than before, with no such loop, is held
+// down by capacity, not by a loop.
+func sustainingLoop(rep *Report, tr *Trigger, from, end float64) string {
 	var parts []string
 	for _, n := range rep.Nodes {
 		var calls []topology.CallStats
@@ -149,22 +221,62 @@ func sustainingLoop(rep *Report) string {
 			}
 		}
 	}
-	worst := -1.0
-	stuck := ""
-	for _, n := range rep.Nodes {
-		if n.Wait != nil && n.QueueLength > worst && n.QueueLength >= 1 {
-			worst = n.QueueLength
-			stuck = fmt.Sprintf("%s queues %.3g requests, waiting %s on average (p99 %s)",
-				n.Name, n.QueueLength, units.FormatDuration(n.Wait.Mean), units.FormatDuration(n.Wait.P99))
+	gaveUp := int64(0)
+	for _, smp := range rep.Series.Samples {
+		if smp.Start >= tr.Until && smp.Start < end {
+			gaveUp += smp.TimedOut + smp.CallTimeouts
 		}
 	}
-	if stuck != "" {
-		parts = append(parts, stuck)
-	}
-	if len(parts) == 0 {
-		return "no retries or queue to blame: look at the node that broke"
+	if gaveUp > 0 {
+		worst := -1.0
+		stuck := ""
+		for _, n := range rep.Nodes {
+			before, after := nodeThroughput(rep.Series, n.Name, from, tr.At), nodeThroughput(rep.Series, n.Name, tr.Until, end)
+			if n.Wait != nil && n.QueueLength >= 1 && before > 0 && after >= RecoveredShare*before && n.QueueLength > worst {
+				worst = n.QueueLength
+				stuck = fmt.Sprintf("%s queues %.3g requests, waiting %s on average (p99 %s), serving %s (%s before) while %d requests gave up",
+					n.Name, n.QueueLength, units.FormatDuration(n.Wait.Mean), units.FormatDuration(n.Wait.P99), units.Rate(after), units.Rate(before), gaveUp)
+			}
+		}
+		if stuck != "" {
+			parts = append(parts, stuck)
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// heldDown says what kept goodput down after tr without a loop: the node
+// that serves least against its rate before the trigger.
+func heldDown(rep *Report, tr *Trigger, from, end float64) string {
+	worst, reason := math.Inf(1), "capacity still reduced"
+	for _, n := range rep.Nodes {
+		before, after := nodeThroughput(rep.Series, n.Name, from, tr.At), nodeThroughput(rep.Series, n.Name, tr.Until, end)
+		if before > 0 && after < RecoveredShare*before && after/before < worst {
+			worst = after / before
+			reason = fmt.Sprintf("capacity still reduced: %s serves %s, %s before", n.Name, units.Rate(after), units.Rate(before))
+		}
+	}
+	return reason
+}
+
+// nodeThroughput is a node's time-average throughput over the windows
+// wholly within [from, to), 0 when none is or the node is not sampled.
+func nodeThroughput(s *Series, node string, from, to float64) float64 {
+	var sum, span float64
+	for _, smp := range s.Samples {
+		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
+			span += smp.Duration
+			for _, ns := range smp.Nodes {
+				if ns.Name == node {
+					sum += float64(ns.Throughput * smp.Duration)
+				}
+			}
+		}
+	}
+	if span == 0 {
+		return 0
+	}
+	return sum / span
 }
 
 // describeFault says what a fault does, in a few words.

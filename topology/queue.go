@@ -253,8 +253,8 @@ func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solu
 		// waits out the retry backoff, or its visibility timeout
 		// without one.
 		retryWait := q.VisibilityTimeout
-		if w.RetryBackoff > 0 {
-			retryWait = w.RetryBackoff
+		if w.RetryBackoff != nil {
+			retryWait = *w.RetryBackoff
 		}
 		async := float64(down[0]) + float64((Deliveries(w.FailureRate, q.MaxReceives)-1)*retryWait)
 		if !math.IsInf(async, 0) && !math.IsNaN(async) {
@@ -657,11 +657,14 @@ func (q *queue) ack(m *message) {
 
 // fail is a consumer's failure to process m under the given receipt: the
 // message becomes visible again after backoff (SQS's
-// ChangeMessageVisibility), or when its visibility timeout expires
-// (backoff 0). A stale receipt (the message was redelivered since)
-// changes nothing.
+// ChangeMessageVisibility; 0 is at once). A stale receipt (the message was
+// redelivered since) changes nothing.
 func (q *queue) fail(m *message, receipt int32, backoff float64) {
-	if m.state != msgInFlight || m.receives != receipt || backoff <= 0 {
+	if m.state != msgInFlight || m.receives != receipt {
+		return
+	}
+	if backoff == 0 {
+		q.release(m, receipt)
 		return
 	}
 	q.net.cancelTimer(m.timer)

@@ -17,7 +17,9 @@ import (
 // fails with probability FailureRate (or when a call is rejected): the
 // message is left unacknowledged, to be received again after RetryBackoff,
 // or after its visibility timeout when there is no backoff. A processing
-// that succeeds acknowledges (deletes) the message.
+// that succeeds acknowledges (deletes) the message. A consumer that a
+// fault takes down receives nothing until it is back, and the messages it
+// held come back when their visibility timeout expires.
 type Workers struct {
 	From        string
 	Consumers   int
@@ -27,7 +29,10 @@ type Workers struct {
 	// CallDefaults are as a service's.
 	CallDefaults Policies
 	FailureRate  float64
-	RetryBackoff float64
+	// RetryBackoff is how long a failed message stays invisible (SQS's
+	// ChangeMessageVisibility): 0 is visible again at once; nil leaves it
+	// to its visibility timeout.
+	RetryBackoff *float64
 	// Autoscale, when not nil, changes Consumers (the initial count) over
 	// time.
 	Autoscale *Autoscale
@@ -88,7 +93,11 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("failure_rate") {
 		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
 	}
-	durationField(d, m, "retry_backoff", what, &w.RetryBackoff)
+	if m.Has("retry_backoff") {
+		if v, ok := d.Duration(m.Get("retry_backoff"), what+" retry_backoff"); ok {
+			w.RetryBackoff = &v
+		}
+	}
 	if m.Has("autoscale") {
 		w.Autoscale = decodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("consumers") {
@@ -112,7 +121,7 @@ func (w *Workers) validate(e field.Errors, c *checker) {
 	if !(w.FailureRate >= 0 && w.FailureRate <= 1) {
 		e.Add("failure_rate", "%s: failure_rate must be from 0 to 100%%", what)
 	}
-	if !(w.RetryBackoff >= 0 && w.RetryBackoff <= MaxVisibilityTimeout) {
+	if b := w.RetryBackoff; b != nil && !(*b >= 0 && *b <= MaxVisibilityTimeout) {
 		e.Add("retry_backoff", "%s: retry_backoff must be from 0 to %s", what, units.FormatDuration(MaxVisibilityTimeout))
 	}
 	if a := w.Autoscale; a != nil {
@@ -137,9 +146,6 @@ func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) So
 	for c := range down {
 		h.add(sv.Visits(c, name), own+down[c], withCalls(own, scv, down[c]))
 	}
-	if len(w.Calls) > 0 {
-		sv.Note("%s: the calls its consumers wait on taken as exponential in its holding time", name)
-	}
 	group := func(n int) StationGroup {
 		return StationGroup{Count: 1, Workers: n, Rate: rate, Holding: h.mean(), SCV: h.scv()}
 	}
@@ -149,6 +155,9 @@ func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) So
 	}
 	g := group(n)
 	sol := g.solution()
+	if len(w.Calls) > 0 && g.queues() {
+		sv.Note("%s: the calls its consumers wait on taken as exponential in its holding time", name)
+	}
 	g.variance(sv, name)
 	sol.Stations = 1
 	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
@@ -196,6 +205,10 @@ type workers struct {
 	cursor       int
 	busy, missed bool
 	failures     int64
+	// interrupted counts the processings a fault cut off.
+	interrupted int64
+	// downed are the consumers each fault in force took down.
+	downed map[*Fault][]*instance
 }
 
 func (w *Workers) build(net *Network, node *Node) component {
@@ -232,7 +245,7 @@ func (w *workers) pull() {
 		}
 		inst := act[w.cursor]
 		w.cursor++
-		if inst.outstanding == 0 && inst.pending() == 0 {
+		if inst.outstanding == 0 && inst.pending() == 0 && !inst.down {
 			w.take(inst)
 		}
 	}
@@ -289,20 +302,33 @@ func (w *workers) start(inst *instance) {
 }
 
 // resume implements caller: a message's processing ended. The consumer
-// goes on with its batch, or takes more.
+// goes on with its batch, or takes more. A consumer that went down during
+// the processing neither acknowledges nor fails the message, nor the rest
+// of its batch: they come back when their visibility timeout expires.
 func (w *workers) resume(holder *job, child *job) {
 	m, inst, r := holder.msg, holder.inst, holder.req
 	w.busy = true
-	if child.err != NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate) {
+	switch {
+	case inst.down:
+		w.interrupted++
+	case child.err != NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
 		w.failures++
-		w.q.fail(m, holder.receipt, w.spec.RetryBackoff)
-	} else {
+		if b := w.spec.RetryBackoff; b != nil {
+			w.q.fail(m, holder.receipt, *b)
+		}
+	default:
 		w.q.ack(m)
 	}
 	w.q.unhold(m)
 	w.net.freeJob(holder)
 	w.net.release(r)
 	switch {
+	case inst.down:
+		for _, d := range inst.inbox[inst.nextMsg:] {
+			w.q.unhold(d.m)
+		}
+		clear(inst.inbox)
+		inst.inbox, inst.nextMsg = inst.inbox[:0], 0
 	case !inst.taking():
 		// A consumer leaving gives back the rest of its batch.
 		for _, d := range inst.inbox[inst.nextMsg:] {
@@ -327,9 +353,30 @@ func (w *workers) backlog(now sim.Time, stored int) {
 	}
 }
 
+// handleFault implements faultHandler: a fault that takes consumers down
+// stops them (what they are processing fails when its service time ends,
+// as at a service), and they receive nothing until it ends, when they take
+// messages again. Errors, slowdowns and latencies act on the processings
+// as at a service.
+func (w *workers) handleFault(f *Fault, on bool, now sim.Time) bool {
+	if !f.TakesInstancesDown() {
+		return false
+	}
+	if w.downed == nil {
+		w.downed = map[*Fault][]*instance{}
+	}
+	downed := w.downed[f]
+	w.svc.st.fault(f, on, now, &downed)
+	w.downed[f] = downed
+	if !on {
+		w.pull()
+	}
+	return true
+}
+
 func (w *workers) resetStats(now sim.Time) {
 	w.svc.resetStats(now)
-	w.failures = 0
+	w.failures, w.interrupted = 0, 0
 }
 
 // WorkersStats are a worker group's own figures over the measurement
@@ -338,6 +385,10 @@ type WorkersStats struct {
 	From string `json:"from"`
 	// Failures are processings that failed (drawn, or a call failed).
 	Failures int64 `json:"failures"`
+	// Interrupted are processings cut off by a fault that took their
+	// consumer down: their messages come back after their visibility
+	// timeout.
+	Interrupted int64 `json:"interrupted"`
 	// Calls are its calls that have a timeout, retries, a circuit breaker
 	// or a hedge.
 	Calls []CallStats `json:"calls,omitempty"`
@@ -345,7 +396,7 @@ type WorkersStats struct {
 
 func (w *workers) stats(window float64, now sim.Time) NodeStats {
 	s := w.svc.stats(window, now)
-	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Calls: w.svc.callStats()}
+	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.callStats()}
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows
 	// shows as an offered load of 1 or more.
@@ -363,6 +414,10 @@ func (*WorkersStats) JSONKey() string { return "workers" }
 
 // WriteText implements Detail.
 func (s *WorkersStats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed\n", node, s.From, s.Failures)
+	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed", node, s.From, s.Failures)
+	if s.Interrupted > 0 {
+		fmt.Fprintf(w, ", %d cut off by a fault (back after their visibility timeout)", s.Interrupted)
+	}
+	fmt.Fprintln(w)
 	writeCalls(w, "", s.Calls)
 }

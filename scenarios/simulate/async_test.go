@@ -384,3 +384,90 @@ run: {warmup: 10s, duration: 300s}
 		t.Errorf("blocking: %d timed out, p99 %gs: publishers should wait for room", blocked.Requests.TimedOut, blocked.Latency.P99)
 	}
 }
+
+// TestConsumersDown checks a fault on a worker group: down consumers
+// receive nothing, so the messages of the outage wait in the queue (a
+// backlog of λT, seen in the time series) instead of being received and
+// failed at once, and none is dead-lettered; a processing the fault cuts
+// off neither acknowledges nor fails its message, which comes back once,
+// after its visibility timeout. With some consumers down, the others take
+// the work.
+func TestConsumersDown(t *testing.T) {
+	t.Parallel()
+	const lambda, T = 20.0, 200.0
+	for _, c := range []struct {
+		fault   string
+		backlog bool // the outage's messages pile up
+	}{
+		{"{at: 2m, for: 200s, node: work}", true},
+		{"{at: 2m, for: 200s, node: work, instances: 3}", false},
+	} {
+		t.Run(c.fault, func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, fmt.Sprintf(`name: consumers-down
+workload: {rate: %g}
+entry: jobs
+nodes:
+  jobs: {kind: queue, visibility_timeout: 30s, max_receives: 5, dead_letter: dlq}
+  dlq: {kind: queue}
+  work: {kind: workers, from: jobs, consumers: 6, service_time: {dist: exponential, mean: 100ms}, retry_backoff: 1s}
+faults: [%s]
+run: {warmup: 30s, duration: 10m, sample: 5s}
+`, lambda, c.fault))
+			q, w := queueOf(rep, "jobs"), node(rep, "work").Detail.(*topology.WorkersStats)
+			t.Logf("backlog max %d, %d dead-lettered, %d failed, %d cut off, %d redelivered", q.BacklogMax, q.DeadLettered, w.Failures, w.Interrupted, q.Redelivered)
+			if q.DeadLettered != 0 || w.Failures != 0 {
+				t.Errorf("%d messages dead-lettered and %d processings failed: down consumers took messages", q.DeadLettered, w.Failures)
+			}
+			// Each processing cut off (at most one per consumer down)
+			// brings its message back once.
+			if w.Interrupted > 6 || q.Redelivered != w.Interrupted {
+				t.Errorf("%d processings cut off, %d messages redelivered: want the same, at most one per consumer", w.Interrupted, q.Redelivered)
+			}
+			// The time series shows the backlog: at the end of the outage
+			// it is λT give or take 5 standard deviations of the Poisson
+			// count, or a few messages when half the consumers remain.
+			var atEnd float64
+			for _, smp := range rep.Series.Samples {
+				if smp.Start+smp.Duration <= 120+T {
+					atEnd = smp.Queues[0].Backlog
+				}
+			}
+			want := 0.0
+			if c.backlog {
+				want = lambda * (T - 5) // the last window ends 5 s before the fault does at most
+			}
+			if math.Abs(atEnd-want) > 5*math.Sqrt(lambda*T)+lambda*5 {
+				t.Errorf("backlog %g at the end of the outage, want about %g", atEnd, want)
+			}
+		})
+	}
+}
+
+// TestRetryBackoff checks when a failed message is visible again: after
+// retry_backoff, 0 included (at once), or after its visibility timeout
+// when the group sets none. Each delivery fails with probability 1/2 and
+// takes 10 ms, with consumers to spare, so a message's N deliveries
+// (geometric, mean 2, variance 2) take 10 ms × N + wait × (N − 1) from
+// publish to acknowledgement: on average 20 ms + wait, with a standard
+// deviation of (10 ms + wait)·√2 per message.
+func TestRetryBackoff(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		backoff string
+		wait    float64
+	}{{"", 30}, {", retry_backoff: 0s", 0}, {", retry_backoff: 5s", 5}} {
+		t.Run(fmt.Sprint("wait=", c.wait), func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, published(50, ", visibility_timeout: 30s",
+				"consumers: 100, service_time: {dist: constant, value: 10ms}, failure_rate: 50%"+c.backoff, "warmup: 300s, duration: 2000s"))
+			a := queueOf(rep, "jobs").AsyncLatency
+			n := float64(queueOf(rep, "jobs").Acknowledged)
+			want, se := 0.02+c.wait, (0.01+c.wait)*math.Sqrt2/math.Sqrt(n)
+			t.Logf("async mean %.5gs over %g messages, want %.5gs ± %.2g (SE)", a.Mean, n, want, se)
+			if math.Abs(a.Mean-want) > 5*se {
+				t.Errorf("async mean %.5gs, want %.5gs (wait %gs between deliveries)", a.Mean, want, c.wait)
+			}
+		})
+	}
+}

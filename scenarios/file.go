@@ -287,6 +287,9 @@ func (s *Scenario) Validate() []error {
 		e.Add("nodes", "the scenario needs nodes")
 	} else {
 		errs = append(errs, s.Topology.Validate(classes, hasKeys)...)
+		if s.Workload != nil {
+			errs = append(errs, s.Topology.ValidateUsers(s.Workload.ActiveUsers() > 0 || s.Workload.Model == workloads.Sessions)...)
+		}
 	}
 	slo := e.In("slo")
 	for _, k := range SLOStatistics {

@@ -93,6 +93,10 @@ func TestValidationPositions(t *testing.T) {
 			`v.yaml:5:3: node name "" must be`},
 		{"a node name with an escape", "  \"a\\e[2J\": {kind: service, service_time: 1ms}\n  app: {kind: service, service_time: 1ms}\n",
 			`v.yaml:5:3: node name "a\x1b[2J" must be`},
+		{"local sessions without users", "  app: {kind: service, service_time: 1ms, sessions: local}\n",
+			"v.yaml:5:53: service app keeps sessions, but the workload's requests carry no user"},
+		{"a session store without users", "  app: {kind: service, service_time: 1ms, sessions: {store: s}}\n  s: {kind: service, service_time: 1ms}\n",
+			"v.yaml:5:53: service app keeps sessions, but the workload's requests carry no user"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -50,6 +50,25 @@ func (s Sessions) validate(e field.Errors, c *checker) {
 	}
 }
 
+// ValidateUsers checks the topology against the workload's users: a
+// session is a user's, so a service that keeps sessions needs requests
+// that carry users (a users:, closed: or sessions: workload). Open rate:
+// arrivals have none, and such a service would keep and lose nothing.
+// Each error names the service's sessions field.
+func (t *Topology) ValidateUsers(hasUsers bool) []error {
+	if hasUsers {
+		return nil
+	}
+	e := field.New("nodes")
+	for _, n := range t.Nodes {
+		if sv, ok := n.Spec.(*Service); ok && (sv.Sessions.Local || sv.Sessions.Store != "") {
+			e.In(n.Name).Add("sessions", "service %s keeps sessions, but the workload's requests carry no user (open rate: arrivals have none): "+
+				"sessions need users (a users: or closed: workload, or sessions:), or leave sessions out", n.Name)
+		}
+	}
+	return e.List()
+}
+
 // sessionPin is where a user's session lives: an instance, as of the
 // number of times it had gone down.
 type sessionPin struct {

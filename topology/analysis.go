@@ -162,10 +162,15 @@ func (g *StationGroup) Solve() bool {
 // scaling of Erlang C, rather than the exact Pollaczek–Khinchine of one
 // worker.
 func (g *StationGroup) variance(s Solver, name string) {
-	if g.SCV != 1 && g.Workers > 1 && g.Rate > 0 {
+	if g.SCV != 1 && g.Workers > 1 && g.queues() {
 		s.Note("%s: service-time variance (SCV %.3g) over %d workers by the Allen–Cunneen approximation", name, g.SCV, g.Workers)
 	}
 }
+
+// queues says the group's visits wait long enough for the way their wait
+// is approximated to matter: more than 1% of the holding time (or without
+// bound). Notes on the wait's approximations are made only then.
+func (g *StationGroup) queues() bool { return g.Wait > float64(0.01*g.Holding) }
 
 // holdingMoments adds up a holding time that is a mixture (of classes, of
 // reads and writes): each part's weight, mean and second moment. A

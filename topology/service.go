@@ -425,7 +425,8 @@ func routeCalls(sv Solver, calls []Call, c int, route Router) {
 func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) Solution {
 	own, scv := mean(s.ServiceTime), scvOf(s.ServiceTime)
 	var h holdingMoments
-	stay := 0.0 // the mean time a visit is outstanding besides its wait
+	waits := false // its workers wait on calls
+	stay := 0.0    // the mean time a visit is outstanding besides its wait
 	for c := range down {
 		v := sv.Visits(c, name)
 		stay += float64(v * (own + down[c]))
@@ -434,7 +435,7 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 			continue
 		}
 		h.add(v, own+down[c], withCalls(own, scv, down[c]))
-		sv.Note("%s: the calls its workers wait on taken as exponential in its holding time", name)
+		waits = true
 	}
 	if rate > 0 {
 		stay /= rate
@@ -460,14 +461,18 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	if s.Autoscale != nil {
 		n = autoscaled(sv, name, s.Autoscale, s.Instances, rate, stay, group)
 	}
+	g := group(n)
+	sol := g.solution()
 	switch {
+	case !g.queues():
 	case shared && n > 1:
 		sv.Note("%s: least-connections balancing taken as one shared queue over all %d instances", name, n)
 	case turns && n+others > 1:
 		sv.Note("%s: its instances take requests in turn, each one in %d of a Poisson stream (Krämer–Langenbach-Belz)", name, n+others)
 	}
-	g := group(n)
-	sol := g.solution()
+	if waits && g.queues() {
+		sv.Note("%s: the calls its workers wait on taken as exponential in its holding time", name)
+	}
 	g.variance(sv, name)
 	sol.Stations, sol.Workers = n, s.Workers
 	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })

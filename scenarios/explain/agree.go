@@ -22,7 +22,12 @@ import (
 // the estimate is exact and the run's CI alone would do.
 const ModelError = 0.10
 
-// Agreement sets the estimate's mean latency beside the run's.
+// FailureBound is the share of failed requests beyond which a run is not
+// the system the estimate solves, which has no request fail.
+const FailureBound = 0.01
+
+// Agreement sets the estimate beside the run: the mean latency, which
+// nodes saturate, and whether requests fail.
 type Agreement struct {
 	// Estimate is the estimate's mean latency; null when it finds a
 	// station on the request path overloaded.
@@ -34,16 +39,19 @@ type Agreement struct {
 	// of the run's 95% CI of the mean plus ModelError × the estimate;
 	// null when one of them has no mean.
 	Tolerance *float64 `json:"tolerance"`
-	Agree     bool     `json:"agree"`
-	// Verdict says it in a sentence.
+	// Agree says they agree on the mean latency within Tolerance (or both
+	// find the request path overloaded), on the nodes the run found
+	// saturated, and that at most FailureBound of the requests failed.
+	Agree bool `json:"agree"`
+	// Verdict says it in a sentence or two.
 	Verdict string `json:"verdict"`
 	// Reasons are what the scenario has that the estimate leaves out or
 	// approximates, when they disagree.
 	Reasons []string `json:"reasons,omitempty"`
 }
 
-// agreement compares the estimate's mean latency with the run's, and
-// names the likely reasons when they disagree.
+// agreement compares the estimate with the run, and names the likely
+// reasons when they disagree.
 func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate) Agreement {
 	dur := units.FormatDuration
 	a := Agreement{Estimate: est.Latency}
@@ -52,35 +60,47 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 		m := rep.Latency.Mean
 		a.Simulated = &m
 	}
+	var latency string // on the mean latency
+	agree := false
 	switch {
 	case est.Latency == nil && overloaded:
-		a.Agree = true
-		a.Verdict = "The estimate and the run agree: both find the request path overloaded."
-		return a
+		agree, latency = true, "both find the request path overloaded"
 	case est.Latency == nil:
-		a.Verdict = fmt.Sprintf("The estimate and the run disagree: the estimate finds a station on the request path offered more than its capacity (no steady state), but the run answered requests in %s on average.", dur(rep.Latency.Mean))
+		latency = fmt.Sprintf("the estimate finds a station on the request path offered more than its capacity (no steady state), but the run answered requests in %s on average", dur(rep.Latency.Mean))
 	case overloaded:
 		ran := "completed no request"
 		if rep.StoppedEarly != "" {
 			ran = "stopped as overloaded"
 		}
-		a.Verdict = fmt.Sprintf("The estimate and the run disagree: the estimate gives a mean of %s, but the run %s.", dur(*est.Latency), ran)
+		latency = fmt.Sprintf("the estimate gives a mean latency of %s, but the run %s", dur(*est.Latency), ran)
 	default:
-		half, ci := 0.0, "the run was too short for a CI"
+		tol := float64(ModelError * *est.Latency)
+		within := fmt.Sprintf("%s (the estimate's %.0f%% model error; the run gives no CI of its mean)", dur(tol), ModelError*100)
 		if c := rep.Latency.MeanCI95; c != nil {
-			half = (c[1] - c[0]) / 2
-			ci = fmt.Sprintf("±%s, the run's 95%% CI", dur(half))
+			half := (c[1] - c[0]) / 2
+			tol += half
+			within = fmt.Sprintf("%s (±%s, the run's 95%% CI, plus the estimate's %.0f%% model error)", dur(tol), dur(half), ModelError*100)
 		}
-		tol := half + float64(ModelError**est.Latency)
 		a.Tolerance = &tol
-		within := fmt.Sprintf("%s (%s, plus the estimate's %.0f%% model error)", dur(tol), ci, ModelError*100)
 		diff := math.Abs(rep.Latency.Mean - *est.Latency)
-		if diff <= tol {
-			a.Agree = true
-			a.Verdict = fmt.Sprintf("The estimate and the run agree: mean %s against %s, within %s.", dur(*est.Latency), dur(rep.Latency.Mean), within)
-			return a
+		agree = diff <= tol
+		latency = fmt.Sprintf("mean %s against %s simulated, within %s", dur(*est.Latency), dur(rep.Latency.Mean), within)
+		if !agree {
+			latency = fmt.Sprintf("mean %s against %s simulated, %s apart, more than %s", dur(*est.Latency), dur(rep.Latency.Mean), dur(diff), within)
 		}
-		a.Verdict = fmt.Sprintf("The estimate and the run disagree: mean %s against %s simulated, %s apart, more than %s.", dur(*est.Latency), dur(rep.Latency.Mean), dur(diff), within)
+	}
+	others := otherDisagreements(rep, est)
+	switch {
+	case agree && len(others) == 0:
+		a.Agree = true
+		a.Verdict = "The estimate and the run agree: " + latency + "."
+		return a
+	case agree:
+		a.Verdict = "The estimate and the run agree on the mean latency (" + latency + "), but " + strings.Join(others, "; ") + "."
+	case len(others) == 0:
+		a.Verdict = "The estimate and the run disagree: " + latency + "."
+	default:
+		a.Verdict = "The estimate and the run disagree: " + latency + ". Also, " + strings.Join(others, "; ") + "."
 	}
 	a.Reasons = reasons(s, rep, est)
 	if len(a.Reasons) == 0 {
@@ -89,6 +109,25 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 		a.Verdict += " What the scenario has that the estimate leaves out or approximates:"
 	}
 	return a
+}
+
+// otherDisagreements are the run's findings besides its mean latency that
+// the estimate does not share: a node saturated in the run that the
+// estimate has below saturation, and requests failing beyond
+// FailureBound.
+func otherDisagreements(rep *simulate.Report, est *estimate.Estimate) []string {
+	var out []string
+	for i := range rep.Nodes {
+		n, ne := &rep.Nodes[i], est.Nodes[i]
+		if n.Workers && saturated(n) && !ne.Overloaded && ne.Utilization < simulate.SaturationThreshold {
+			out = append(out, fmt.Sprintf("the run found %s saturated (offered %s of what it can take) where the estimate has it %s busy",
+				n.Name, units.Percent(n.OfferedLoad), units.Percent(ne.Utilization)))
+		}
+	}
+	if e := rep.ErrorRate; e != nil && *e > FailureBound {
+		out = append(out, fmt.Sprintf("%s of the run's requests failed, where the estimate has none fail", units.Percent(*e)))
+	}
+	return out
 }
 
 // reasons lists what the scenario has, and its run shows, that the

@@ -224,7 +224,7 @@ func failures(s *scenarios.Scenario, rep *simulate.Report) string {
 		{r.RateLimited, "were rate limited" + at(func(n *simulate.NodeReport) int64 { return n.RateLimited })},
 		{r.Shed, "were shed" + at(func(n *simulate.NodeReport) int64 { return n.Shed })},
 		{r.CircuitOpen, "met an open circuit breaker"},
-		{r.Failed, "were writes acknowledged and then lost"},
+		{r.LostWrites, "were writes acknowledged and then lost"},
 	} {
 		if w.count > 0 {
 			ways = append(ways, fmt.Sprintf("%d %s", w.count, w.what))

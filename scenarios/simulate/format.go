@@ -32,11 +32,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "precision   %s\n", p.describe())
 	}
 	q := r.Requests
-	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d rejected, %d timed out, %d failed, %d unfinished\n",
-		q.Arrived, q.Completed, q.Rejected, q.TimedOut, q.Failed, q.Unfinished)
-	if q.Errors+q.CallTimeouts+q.RateLimited+q.Shed+q.CircuitOpen > 0 {
-		fmt.Fprintf(&b, "            %d failed by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit\n",
-			q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen)
+	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d failed, %d unfinished\n", q.Arrived, q.Completed, q.Failed(), q.Unfinished)
+	if q.Failed() > 0 {
+		fmt.Fprintf(&b, "            failed: %d rejected (a full queue), %d timed out (the client), %d by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit\n",
+			q.Rejected, q.TimedOut, q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen)
+	}
+	if q.LostWrites > 0 {
+		fmt.Fprintf(&b, "            %d writes acknowledged, then lost (a failed primary had not replicated them, or a write-back cache node had not flushed them)\n", q.LostWrites)
 	}
 	goodput := ""
 	if r.GoodputWithin > 0 {

@@ -77,9 +77,8 @@ type WorkloadInfo struct {
 	Derivation string `json:"derivation,omitempty"`
 }
 
-// RequestCounts count requests in the measurement window: those that arrived
-// in it, those that ended in it by how they ended, and those still in the
-// system when the run stopped.
+// RequestCounts count the requests that arrived in the measurement window,
+// by how they ended: Arrived = Completed + Failed() + Unfinished.
 type RequestCounts struct {
 	Arrived   int64 `json:"arrived"`
 	Completed int64 `json:"completed"`
@@ -94,11 +93,18 @@ type RequestCounts struct {
 	RateLimited  int64 `json:"rate_limited"`
 	Shed         int64 `json:"shed"`
 	CircuitOpen  int64 `json:"circuit_open"`
-	// Failed are writes acknowledged but lost: a write-back cache node
-	// failed before flushing them.
-	Failed int64 `json:"failed"`
 	// Unfinished were still in the system when the run ended.
 	Unfinished int64 `json:"unfinished"`
+	// LostWrites are writes acknowledged, and so completed, but lost
+	// after: a write-back cache node failed before flushing them, or a
+	// failed primary had not replicated them.
+	LostWrites int64 `json:"lost_writes"`
+}
+
+// Failed counts the requests that ended without a reply, whatever the
+// cause.
+func (q RequestCounts) Failed() int64 {
+	return q.Rejected + q.TimedOut + q.Errors + q.CallTimeouts + q.RateLimited + q.Shed + q.CircuitOpen
 }
 
 // Latency summarises the response times of completed requests, from arrival
@@ -282,7 +288,7 @@ func (r *runner) report() *Report {
 		StoppedEarly: r.stopped,
 		Events:       r.k.Fired(),
 	}
-	rep.Requests.Unfinished = int64(r.net.InFlight())
+	rep.Requests.Unfinished = r.arrived - r.ended()
 	if w.Users != nil {
 		rep.Workload.Derivation = w.Users.Derivation()
 	}
@@ -341,7 +347,7 @@ func (r *runner) report() *Report {
 		if st.Waits > 0 {
 			nr.Wait = &WaitStats{Mean: st.WaitMean, P99: st.WaitP99}
 		}
-		rep.Requests.Failed += st.Lost
+		rep.Requests.LostWrites += st.Lost
 		if load := math.Max(st.OfferedLoad, st.Utilization); load > worst {
 			worst, rep.Bottleneck = load, st.Name
 		}

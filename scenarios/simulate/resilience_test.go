@@ -434,8 +434,8 @@ func TestFailover(t *testing.T) {
 	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
 		t.Errorf("%g requests failed, want the writes of the failover, %g", got, want)
 	}
-	if rep.Requests.Failed != fo[0].LostWrites {
-		t.Errorf("%d writes lost in the failover, %d counted failed in the requests", fo[0].LostWrites, rep.Requests.Failed)
+	if rep.Requests.LostWrites != fo[0].LostWrites {
+		t.Errorf("%d writes lost in the failover, %d counted lost in the requests", fo[0].LostWrites, rep.Requests.LostWrites)
 	}
 }
 

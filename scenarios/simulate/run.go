@@ -47,7 +47,8 @@ type runner struct {
 }
 
 // measured holds the request figures of the measurement window: arrivals in
-// it, and requests that ended in it.
+// it, and how those requests ended (for a sample window of a time series:
+// the requests that ended in it).
 type measured struct {
 	arrived   int64
 	completed int64
@@ -209,23 +210,31 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 	r.k.Halt()
 }
 
-// Finished implements topology.Observer.
+// Finished implements topology.Observer. The report counts the requests
+// that arrived in the measurement window, by how they ended (those not
+// ended by the stop are unfinished), so its counts add up to its
+// arrivals; a time series window counts those that ended in it.
 func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
+	measure := req.Arrived >= r.windowStart
 	switch outcome {
 	case topology.Completed:
 		lat := float64(now - req.Arrived)
-		r.replied(lat, r.goodputWithin)
+		if measure {
+			r.replied(lat, r.goodputWithin)
+		}
 		if r.smp != nil {
 			r.smp.current.replied(lat, r.goodputWithin)
 		}
-		if r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
+		if measure && r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
 			if half, ok := r.latency.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {
 				r.precisionMet = true
 				r.k.Halt()
 			}
 		}
 	default:
-		r.failed[outcome]++
+		if measure {
+			r.failed[outcome]++
+		}
 		if r.smp != nil {
 			r.smp.current.failed[outcome]++
 		}

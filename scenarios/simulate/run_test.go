@@ -58,7 +58,8 @@ func jsonOf(t *testing.T, r *simulate.Report) string {
 }
 
 // TestGoldenReports compares the table report of each built-in scenario, and
-// the JSON report of the default one, with files under testdata/golden.
+// the JSON report of the default one, with files under testdata/golden,
+// and checks that each report's request counts add up.
 // Run with -update after a deliberate change to rewrite them.
 func TestGoldenReports(t *testing.T) {
 	for _, name := range scenarios.Builtins() {
@@ -70,6 +71,9 @@ func TestGoldenReports(t *testing.T) {
 			r, err := simulate.Run(s)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if q := r.Requests; q.Arrived != q.Completed+q.Failed()+q.Unfinished || q.Unfinished < 0 {
+				t.Errorf("requests %+v do not add up: arrived ≠ completed + failed + unfinished", q)
 			}
 			golden(t, filepath.Join("testdata", "golden", name+".txt"), tableOf(t, r))
 			if name == scenarios.DefaultBuiltin {
@@ -252,7 +256,7 @@ func TestJSONSchema(t *testing.T) {
 		}
 	}
 	req := m["requests"].(map[string]any)
-	for _, k := range []string{"completed", "rejected", "timed_out", "failed"} {
+	for _, k := range []string{"arrived", "completed", "rejected", "timed_out", "errors", "call_timeouts", "rate_limited", "shed", "circuit_open", "unfinished", "lost_writes"} {
 		if _, ok := req[k]; !ok {
 			t.Errorf("requests lacks %q", k)
 		}

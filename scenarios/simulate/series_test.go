@@ -29,8 +29,11 @@ run: {warmup: 30s, duration: 10m, seed: 7}
 `
 
 // TestSeriesAgreesWithReport checks that the windows after the warm-up add
-// up to the whole-run report: counts exactly, and the time average of
-// utilization and queue length to rounding.
+// up to the whole-run report: arrivals exactly, completions but for those
+// of requests that arrived in the warm-up (the report counts the requests
+// that arrived in its window, a series window those that ended in it: at
+// most the few in the system when the window began), and the time average
+// of utilization and queue length to rounding.
 func TestSeriesAgreesWithReport(t *testing.T) {
 	rep := runText(t, stepped)
 	sr := rep.Series
@@ -51,7 +54,7 @@ func TestSeriesAgreesWithReport(t *testing.T) {
 		queue += n.QueueLength * smp.Duration
 		span += smp.Duration
 	}
-	if arrived != rep.Requests.Arrived || completed != rep.Requests.Completed || rejected != rep.Requests.Rejected {
+	if stragglers := completed - rep.Requests.Completed; arrived != rep.Requests.Arrived || stragglers < 0 || stragglers > 50 || rejected != rep.Requests.Rejected {
 		t.Errorf("windows sum to %d arrived, %d completed, %d rejected; the report says %d, %d, %d",
 			arrived, completed, rejected, rep.Requests.Arrived, rep.Requests.Completed, rep.Requests.Rejected)
 	}

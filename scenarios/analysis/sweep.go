@@ -319,8 +319,10 @@ func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint,
 		return nil, err
 	}
 	a := &AnalyticPoint{Mean: est.Latency, Bottleneck: est.Bottleneck}
+	// Consumers the estimate finds behind (its Backlog) leave the request
+	// path's latency as it is: the two agree on them.
 	overloaded := rep.StoppedEarly != "" || (rep.ErrorRate != nil && *rep.ErrorRate > 0.01) ||
-		slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated })
+		slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated && !slices.Contains(est.Backlog, n.Name) })
 	if est.Latency == nil || overloaded || rep.Latency == nil {
 		// Nothing to set side by side: they agree only if both find the
 		// system overloaded (a run that completed nothing counts as such).

@@ -296,7 +296,9 @@ func (c *cache) served(j *job) {
 		case cn.store.get(key, now):
 			c.hits++
 			j.hit = true
-		case c.spec.Coalesce:
+		case c.spec.Coalesce && !j.abandoned:
+			// (A get its caller gave up on reads no origin, and so will
+			// fill nothing: others must not wait for it.)
 			if waiters, ok := c.pending[key]; ok {
 				// Another get of this key is at the origin: wait for its fill.
 				c.coalesced++
@@ -305,9 +307,6 @@ func (c *cache) served(j *job) {
 				return
 			}
 			c.pending[key] = nil
-			c.originReads++
-		default:
-			c.originReads++
 		}
 	case opSet:
 		c.sets++
@@ -321,6 +320,15 @@ func (c *cache) served(j *job) {
 	}
 	c.st.finish(j)
 	c.net.reply(j)
+}
+
+// toOrigin records that a get of st missed (or failed, which its caller
+// takes as a miss) and that its caller goes on to read the origin: a get
+// its caller gave up on (its timeout) never reaches the origin.
+func (c *cache) toOrigin(st *step) {
+	if st.skip > st.index+2 { // on_miss calls between the get and its fill
+		c.originReads++
+	}
 }
 
 // fill puts key in the cache after a miss was served from the origin, and
@@ -438,8 +446,10 @@ type CacheStats struct {
 	Hits int64 `json:"hits"`
 	// HitRatio is hits over gets; null without gets.
 	HitRatio *float64 `json:"hit_ratio"`
-	// OriginReads are misses that went on to the origin; Coalesced misses
-	// waited for another's fill instead.
+	// OriginReads are misses (and failed gets, taken as misses) whose
+	// caller went on to read the origin: a get abandoned on its timeout
+	// is not one. Coalesced misses waited for another's fill instead
+	// (those whose fill failed went on to the origin: origin reads too).
 	OriginReads int64 `json:"origin_reads"`
 	Coalesced   int64 `json:"coalesced"`
 	Sets        int64 `json:"sets"`

@@ -841,6 +841,7 @@ func (s *service) resume(j *job, child *job) {
 		if child.step.session {
 			s.sessions.stored(j.req.User, false)
 		}
+		child.step.cache.toOrigin(child.step)
 		s.run(j)
 		return
 	}
@@ -855,8 +856,11 @@ func (s *service) resume(j *job, child *job) {
 		}
 		if child.hit {
 			j.pc = child.step.skip
-		} else if child.step.cache.spec.Coalesce {
-			j.filling = child.step
+		} else {
+			child.step.cache.toOrigin(child.step)
+			if child.step.cache.spec.Coalesce {
+				j.filling = child.step
+			}
 		}
 	}
 	s.run(j)

@@ -484,3 +484,53 @@ run: {warmup: 10s, duration: 2000s}
 		})
 	}
 }
+
+// TestOriginReadsReachTheOrigin checks that a cache's origin reads are the
+// reads its misses make at the origin, which the database counts: a get
+// abandoned on its call timeout reads nothing (with coalescing, nothing
+// waits for it either, so no request hangs on a fill that will not come),
+// and a get failed by a down cache node, which cache-aside takes as a
+// miss, does read the origin.
+func TestOriginReadsReachTheOrigin(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ name, get, cache, faults string }{
+		{"timeout", "timeout: 1ms, retries: {max: 0}", "", ""},
+		{"timeout, coalesced", "timeout: 1ms, retries: {max: 0}", ", coalesce: true", ""},
+		{"cache node down", "", "", "faults: [{at: 20s, for: 20s, node: cache, cache_node: 0}]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := runText(t, fmt.Sprintf(`name: origin-reads
+workload: {rate: 500, keys: {dist: zipf, s: 1.1, count: 10k}, timeout: 10s}
+entry: app
+nodes:
+  app:
+    kind: service
+    workers: 1000
+    service_time: 1ms
+    calls: [{to: cache, op: get, on_miss: [db], %s}]
+  cache: {kind: cache, capacity: 10k, ttl: 1s, service_time: {dist: exponential, mean: 1ms}%s}
+  db: {kind: database, workers: 64, service_time: 2ms}
+%s
+run: {warmup: 10s, duration: 60s}
+`, c.get, c.cache, c.faults))
+			cs, db := cacheOf(r, "cache"), databaseOf(r, "db")
+			t.Logf("%d gets, %d hits, %d origin reads, %d coalesced; the database served %d reads; %d requests timed out",
+				cs.Gets, cs.Hits, cs.OriginReads, cs.Coalesced, db.Reads, r.Requests.TimedOut)
+			// Requests in flight at the start of the window may straddle it.
+			if d := cs.OriginReads - db.Reads; d < -20 || d > 20 {
+				t.Errorf("%d origin reads, but the database served %d reads", cs.OriginReads, db.Reads)
+			}
+			if r.Requests.TimedOut > 0 {
+				t.Errorf("%d requests timed out (waiting on a fill that never came)", r.Requests.TimedOut)
+			}
+			// A get waits only while another's origin read (about 3 ms)
+			// is in flight, a small share of the misses at this load; one
+			// waiting on an abandoned get would wait for good (failing on
+			// its timeout), and so would every later get of its key.
+			if cs.Coalesced > cs.OriginReads/10 {
+				t.Errorf("%d gets coalesced for %d origin reads: gets wait on fills that never come", cs.Coalesced, cs.OriginReads)
+			}
+		})
+	}
+}

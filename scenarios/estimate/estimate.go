@@ -20,10 +20,10 @@ import (
 
 // Estimate is the analytic solution of a scenario: per-node arrival rates
 // from the traffic equations, then each station (service instance, cache
-// node, database server) as an M/M/c queue, or Mean Value Analysis for a
+// node, database server) as an M/G/c queue, or Mean Value Analysis for a
 // closed workload. It is exact for product-form networks (Poisson
-// arrivals, exponential service, no caches or limits) and an approximation
-// otherwise; Notes lists what it leaves out.
+// arrivals, exponential service, no caches or limits) and for M/G/1, and an
+// approximation otherwise; Notes lists what it leaves out.
 type Estimate struct {
 	Scenario    string  `json:"scenario"`
 	Method      string  `json:"method"`

@@ -77,7 +77,7 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 		tol := float64(ModelError * *est.Latency)
 		within := fmt.Sprintf("%s (the estimate's %.0f%% model error; the run gives no CI of its mean)", dur(tol), ModelError*100)
 		if c := rep.Latency.MeanCI95; c != nil {
-			half := (c[1] - c[0]) / 2
+			half := float64((c[1] - c[0]) / 2) // rounded apart, not fused into the sum
 			tol += half
 			within = fmt.Sprintf("%s (±%s, the run's 95%% CI, plus the estimate's %.0f%% model error)", dur(tol), dur(half), ModelError*100)
 		}

@@ -214,6 +214,7 @@ type cache struct {
 
 	gets, hits, originReads, coalesced int64
 	sets, deletes, lostWrites, fails   int64
+	invalidationFails                  int64
 }
 
 // cacheNode is one node of a cache: its keys, and the writes it holds back.
@@ -331,6 +332,12 @@ func (c *cache) toOrigin(st *step) {
 	}
 }
 
+// invalidationFailed records a delete, or a write-through set, that failed
+// after its write committed: the key may be read stale, but the write
+// stands (its request goes on), as when an application logs a failed
+// cache invalidation and carries on.
+func (c *cache) invalidationFailed() { c.invalidationFails++ }
+
 // fill puts key in the cache after a miss was served from the origin, and
 // answers the gets that were waiting for it.
 func (c *cache) fill(key int64) {
@@ -435,6 +442,7 @@ func (c *cache) resetStats(now sim.Time) {
 	c.hot.Reset()
 	c.gets, c.hits, c.originReads, c.coalesced = 0, 0, 0, 0
 	c.sets, c.deletes, c.lostWrites, c.fails = 0, 0, 0, 0
+	c.invalidationFails = 0
 	for _, cn := range c.nodes {
 		cn.store.evictions, cn.store.expirations = 0, 0
 	}
@@ -459,7 +467,11 @@ type CacheStats struct {
 	// Failures of cache nodes, and the write-back writes they lost.
 	Failures   int64 `json:"failures"`
 	LostWrites int64 `json:"lost_writes"`
-	Keys       int   `json:"keys"` // held at the end
+	// InvalidationFailures are deletes and write-through sets that failed
+	// (after their retries) once their write had committed: the write
+	// stands and its request goes on, but the key may be read stale.
+	InvalidationFailures int64 `json:"invalidation_failures"`
+	Keys                 int   `json:"keys"` // held at the end
 	// HottestKeyAtMost bounds the most requested key's share of gets from
 	// above: Space-Saving's estimate from one get in eight, which
 	// overestimates by at most 1/32 of the gets sampled. HottestKeyShare is
@@ -478,7 +490,7 @@ func (c *cache) stats(window float64, now sim.Time) NodeStats {
 	s := c.st.stats(window, now)
 	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: ratio(float64(c.hits), float64(c.gets)),
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,
-		Failures: c.fails, LostWrites: c.lostWrites}
+		Failures: c.fails, LostWrites: c.lostWrites, InvalidationFailures: c.invalidationFails}
 	for _, cn := range c.nodes {
 		cs.Evictions += cn.store.evictions
 		cs.Expirations += cn.store.expirations
@@ -514,5 +526,8 @@ func (c *CacheStats) WriteText(w io.Writer, node string) {
 	}
 	if c.Failures > 0 || c.LostWrites > 0 {
 		fmt.Fprintf(w, "%-11s %d node failures lost %d write-back writes\n", "", c.Failures, c.LostWrites)
+	}
+	if c.InvalidationFailures > 0 {
+		fmt.Fprintf(w, "%-11s %d invalidations failed after their write committed (the write stands; the key may be read stale)\n", "", c.InvalidationFailures)
 	}
 }

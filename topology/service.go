@@ -563,6 +563,10 @@ type step struct {
 	session bool
 	// writeBack are where a write_back set's flush writes.
 	writeBack []component
+	// invalidates marks a delete, or a set after its own writes: a
+	// failure leaves the cache stale (counted there); it does not undo
+	// the write, so it does not fail the request.
+	invalidates bool
 }
 
 func (s *step) applies(class int) bool { return s.classes == nil || s.classes[class] }
@@ -666,10 +670,11 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 					}
 				} else {
 					emit(c.Write, st.classes, opWrite)
+					st.invalidates = len(c.Write) > 0
 				}
 				s.prog = append(s.prog, st)
 			case OpDelete:
-				st.kind, st.op, st.cache = stepDelete, opDelete, st.to.(*cache)
+				st.kind, st.op, st.cache, st.invalidates = stepDelete, opDelete, st.to.(*cache), true
 				emit(c.Write, st.classes, opWrite)
 				s.prog = append(s.prog, st)
 			default:
@@ -879,6 +884,11 @@ func (s *service) callFailed(j *job, st *step, cause Cause) {
 		e.failed[cause]++
 	}
 	j.retries = 0
+	if st.invalidates {
+		st.cache.invalidationFailed()
+		s.run(j)
+		return
+	}
 	j.err = cause
 	s.finish(j)
 }

@@ -534,3 +534,58 @@ run: {warmup: 10s, duration: 60s}
 		})
 	}
 }
+
+// TestFailedInvalidation checks that a delete (or a write-through set)
+// that fails once its write has committed is counted as an invalidation
+// failure, a risk of stale reads, and does not fail the write: with half
+// the cache's visits failing for 60 s, the 100 writes/s fail half their
+// invalidations (1/2⁴ with 3 retries), and no request fails. A set that is
+// the only store of its value still fails its request.
+func TestFailedInvalidation(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, call string
+		share      float64 // of the fault's writes whose invalidation fails
+		requests   bool    // failures fail requests instead
+	}{
+		{"delete", "{to: cache, op: delete, classes: [write], write: [db]}", 0.5, false},
+		{"delete with retries", "{to: cache, op: delete, classes: [write], write: [db], retries: {max: 3}}", 1.0 / 16, false},
+		{"write-through set", "{to: cache, op: set, policy: write_through, classes: [write], write: [db]}", 0.5, false},
+		{"set without a write", "{to: cache, op: set, classes: [write]}", 0.5, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := runText(t, fmt.Sprintf(`name: invalidation
+workload: {rate: 500, mix: {read: 80%%, write: 20%%}, keys: {dist: uniform, count: 1k}}
+entry: app
+nodes:
+  app:
+    kind: service
+    workers: 64
+    service_time: 1ms
+    calls:
+      - {to: cache, op: get, classes: [read], on_miss: [db]}
+      - %s
+  cache: {kind: cache, capacity: 10k}
+  db: {kind: database, workers: 16, service_time: 2ms}
+faults: [{at: 1m, for: 1m, node: cache, errors: 50%%}]
+run: {warmup: 10s, duration: 3m}
+`, c.call))
+			cs := cacheOf(r, "cache")
+			want := float64(100 * 60 * c.share)
+			got, other := float64(cs.InvalidationFailures), float64(r.Requests.Errors)
+			if c.requests {
+				got, other = other, got
+			}
+			t.Logf("%d invalidations failed, %d requests failed (want %g failures)", cs.InvalidationFailures, r.Requests.Errors, want)
+			// The count is binomial over the fault's Poisson writes: within
+			// 5 standard deviations.
+			if math.Abs(got-want) > 5*math.Sqrt(want) {
+				t.Errorf("%g failures, want %g", got, want)
+			}
+			if other != 0 {
+				t.Errorf("%g failures counted the other way", other)
+			}
+		})
+	}
+}

@@ -756,6 +756,10 @@ func (s *NodeStats) add(st NodeStats) {
 		s.Utilization, s.WaitMean, s.WaitP99, s.Waits = st.Utilization, st.WaitMean, st.WaitP99, st.Waits
 	}
 	s.OfferedLoad = max(s.OfferedLoad, st.OfferedLoad)
+	s.OwnLoad = max(s.OwnLoad, st.OwnLoad)
+	if st.Growth.Grows && (!s.Growth.Grows || st.Growth.PerSecond > s.Growth.PerSecond) {
+		s.Growth = st.Growth // the fastest growing station's
+	}
 	s.QueueLength += st.QueueLength
 	s.Throughput += st.Throughput
 	s.Arrivals += st.Arrivals

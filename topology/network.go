@@ -536,6 +536,15 @@ type NodeStats struct {
 	// workers: the utilization the node would need to serve everything
 	// offered to it. At 1 or more it cannot keep up.
 	OfferedLoad float64
+	// OwnLoad is the node's own demand: arrivals per second (but those
+	// turned away before any work) × mean service time ÷ workers, without
+	// the time a blocking worker waits on its calls. At 1 or more its own
+	// work is more than it can do; a node whose OfferedLoad is high but
+	// OwnLoad low is held waiting on what it calls.
+	OwnLoad float64
+	// Growth is the drift of its queue (a queue's: its stored messages)
+	// over the window.
+	Growth Growth
 	// Throughput is completed visits per second.
 	Throughput float64
 	// QueueLength is the time-average number of requests waiting.

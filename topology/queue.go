@@ -352,6 +352,7 @@ type queue struct {
 
 	// Figures over the measurement window.
 	backlog, inFlight                                       sim.TimeAverage
+	storedTrend                                             sim.Trend // the drift of the messages stored
 	maxBacklog                                              int
 	maxAge                                                  float64
 	published, delivered, acked, redelivered, deadLettered  int64
@@ -532,6 +533,7 @@ func (q *queue) receivable() bool {
 // setBacklog records a change of the visible messages.
 func (q *queue) setBacklog(now sim.Time) {
 	q.backlog.Set(now, float64(q.nVisible))
+	q.storedTrend.Set(now, float64(q.stored))
 	q.smpBacklog.Set(now, float64(q.nVisible))
 	q.inFlight.Set(now, float64(q.stored-q.nVisible))
 	q.maxBacklog = max(q.maxBacklog, q.nVisible)
@@ -799,6 +801,7 @@ func (q *queue) resetStats(now sim.Time) {
 	q.outOfOrder = 0
 	q.backlog.Reset(now)
 	q.inFlight.Reset(now)
+	q.storedTrend.Reset(now, trendBatch)
 	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
 	q.published, q.delivered, q.acked, q.redelivered, q.deadLettered = 0, 0, 0, 0, 0
 	q.droppedFull, q.expired, q.duplicates, q.blockedCount, q.apiCall = 0, 0, 0, 0, 0
@@ -892,6 +895,7 @@ func (q *queue) stats(window float64, now sim.Time) NodeStats {
 	}
 	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {
+		s.Growth = growth(q.storedTrend.Fit(now), float64(q.published)/window)
 		s.Throughput = float64(q.acked) / window
 		s.Usage.RequestsPerSecond = float64(q.apiCall) / window
 	}

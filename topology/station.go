@@ -28,7 +28,12 @@ type station struct {
 	// part is the index of the database shard the station serves.
 	part int
 
-	// Statistics over the measurement window, summed over instances.
+	// Statistics over the measurement window, summed over instances:
+	// own are the service times drawn (a visit's own work, without the
+	// time a blocking worker waits on its calls), queueTrend the drift of
+	// the queue's length.
+	own                           sim.Summary
+	queueTrend                    sim.Trend
 	busy, queueLen                sim.TimeAverage
 	queued                        int
 	wait, hold                    sim.Summary
@@ -225,6 +230,7 @@ func (st *station) start(j *job) {
 		}
 		d += st.delay
 	}
+	st.own.Add(d)
 	st.net.later(d, opServiceDone, j)
 }
 
@@ -255,6 +261,7 @@ func (st *station) release(j *job) {
 // setQueued records a change of the number queued.
 func (st *station) setQueued(now sim.Time) {
 	st.queueLen.Set(now, float64(st.queued))
+	st.queueTrend.Set(now, float64(st.queued))
 	if st.sampled {
 		st.smp.queueLen.Set(now, float64(st.queued))
 	}
@@ -303,7 +310,8 @@ func (st *station) resetStats(now sim.Time) {
 	}
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
-	st.wait, st.hold, st.waitHist = sim.Summary{}, sim.Summary{}, sim.Histogram{}
+	st.queueTrend.Reset(now, trendBatch)
+	st.wait, st.hold, st.waitHist, st.own = sim.Summary{}, sim.Summary{}, sim.Histogram{}, sim.Summary{}
 	st.arrivals, st.completed, st.rejected, st.turned = 0, 0, 0, [causes]int64{}
 	for _, inst := range st.insts {
 		inst.arrivals = 0
@@ -336,8 +344,49 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 	if window > 0 {
 		s.Throughput = float64(st.completed) / window
 		s.OfferedLoad = share(float64(st.arrivals)/window*hold, capacity)
+		// Own demand: every visit offered but those turned away before
+		// any work (faults, rate limits, shedding); a full queue's
+		// rejections count, as work that did not fit.
+		own := st.arrivals - st.turned[CauseFailed] - st.turned[CauseRateLimited] - st.turned[CauseShed]
+		s.OwnLoad = share(float64(own)/window*st.meanOwn(), capacity)
+		s.Growth = growth(st.queueTrend.Fit(now), float64(st.arrivals)/window)
 	}
 	return s
+}
+
+// meanOwn is the mean service time drawn so far in the window, or the
+// configured mean before any.
+func (st *station) meanOwn() float64 {
+	if st.own.N() == 0 {
+		return st.times[0].Mean()
+	}
+	return st.own.Mean()
+}
+
+// trendBatch is the first batch length, in seconds, of the trends of
+// queues' lengths (it doubles as the window grows; see sim.Trend).
+const trendBatch = 0.1
+
+// GrowthSigmas and GrowthShare are the test of a growing queue: its
+// length's slope over the window more than GrowthSigmas standard errors
+// above 0, and at least GrowthShare of the arrival rate (a settled queue
+// under heavy load drifts, but not by a steady share of its arrivals).
+const (
+	GrowthSigmas = 3
+	GrowthShare  = 0.05
+)
+
+// Growth is how a queue's length drifted over the window.
+type Growth struct {
+	// PerSecond is the fitted slope, SE its standard error; Grows says
+	// it passes the test (GrowthSigmas, GrowthShare).
+	PerSecond, SE float64
+	Grows         bool
+}
+
+// growth judges a fitted trend of a queue fed at rate per second.
+func growth(f sim.TrendFit, rate float64) Growth {
+	return Growth{PerSecond: f.Slope, SE: f.SE, Grows: f.Grows(GrowthSigmas, GrowthShare*rate)}
 }
 
 // meanHold is the mean worker holding time recorded in hold, or the mean

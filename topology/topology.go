@@ -44,6 +44,32 @@ func (n *Node) Units() int { return n.Spec.Units() }
 // Lookup returns the node called name, or nil.
 func (t *Topology) Lookup(name string) *Node { return t.byName[name] }
 
+// Reaches says a request at the node called from can end up waiting on
+// the node called to: to is from, or is reached by from's calls (and
+// theirs, and a balancer's targets, ...). A publish to a queue or topic
+// waits for the broker, not for its consumers: the path stops there.
+func (t *Topology) Reaches(from, to string) bool {
+	seen := map[string]bool{}
+	var walk func(name string) bool
+	walk = func(name string) bool {
+		if name == to {
+			return true
+		}
+		n := t.byName[name]
+		if n == nil || seen[name] || n.Kind().Broker {
+			return false
+		}
+		seen[name] = true
+		for _, tg := range n.Spec.Downstream() {
+			if walk(tg.To) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(from)
+}
+
 // Names lists the node names in file order.
 func (t *Topology) Names() []string {
 	names := make([]string, len(t.Nodes))

@@ -405,6 +405,7 @@ func (w *workers) stats(window float64, now sim.Time) NodeStats {
 	if ended := w.q.acked + w.q.deadLettered; s.Arrivals > 0 && ended > 0 {
 		needed := float64(w.q.published) * float64(w.q.delivered) / float64(ended)
 		s.OfferedLoad = max(s.OfferedLoad, float64(s.OfferedLoad*needed)/float64(s.Arrivals))
+		s.OwnLoad = max(s.OwnLoad, float64(s.OwnLoad*needed)/float64(s.Arrivals))
 	}
 	return s
 }

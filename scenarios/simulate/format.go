@@ -62,22 +62,22 @@ func (r *Report) WriteTable(w io.Writer) error {
 	writeAsync(&b, r.Nodes)
 
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tKIND\tINST\tUTIL\tLOAD\tTHROUGHPUT\tQUEUE\tWAIT MEAN\tWAIT P99\tREJECTED\tSTATUS")
+	fmt.Fprintln(tw, "NODE\tKIND\tINST\tUTIL\tLOAD\tOWN\tTHROUGHPUT\tQUEUE\tWAIT MEAN\tWAIT P99\tREJECTED\tSTATUS")
 	for _, n := range r.Nodes {
 		status := "ok"
 		if n.Saturated {
 			status = "SATURATED"
 		}
 		if !n.Workers {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
 			continue
 		}
 		waitMean, waitP99 := units.Unknown, units.Unknown
 		if w := n.Wait; w != nil {
 			waitMean, waitP99 = dur(w.Mean), dur(w.P99)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.3g\t%s\t%s\t%d\t%s\n", n.Name, n.Kind, n.Instances,
-			units.Percent(n.Utilization), units.Percent(n.OfferedLoad), units.Rate(n.Throughput), n.QueueLength,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%.3g\t%s\t%s\t%d\t%s\n", n.Name, n.Kind, n.Instances,
+			units.Percent(n.Utilization), units.Percent(n.OfferedLoad), units.Percent(n.OwnLoad), units.Rate(n.Throughput), n.QueueLength,
 			waitMean, waitP99, n.Rejected, status)
 	}
 	if err := tw.Flush(); err != nil {
@@ -99,11 +99,29 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if len(r.Cost.ByNode) > 0 {
 		writeCost(&b, r.Cost, r.Nodes)
 	}
-	if r.Bottleneck != "" {
-		for _, n := range r.Nodes {
-			if n.Name == r.Bottleneck {
-				fmt.Fprintf(&b, "bottleneck  %s (utilization %s, offered load %s of capacity)\n", n.Name, units.Percent(n.Utilization), units.Percent(n.OfferedLoad))
+	label := "saturated"
+	for _, n := range r.Nodes {
+		if n.Saturated {
+			fmt.Fprintf(&b, "%-11s %s: %s\n", label, n.Name, strings.Join(n.SaturatedBecause, "; "))
+			label = ""
+		}
+	}
+	for _, n := range r.Nodes {
+		if n.Name != r.Bottleneck {
+			continue
+		}
+		held := ""
+		if len(r.HeldWaiting) > 0 {
+			held = "; held waiting on it: " + strings.Join(r.HeldWaiting, ", ")
+		}
+		if n.Workers {
+			why := ""
+			if n.Saturated {
+				why = ": SATURATED, " + strings.Join(n.SaturatedBecause, "; ")
 			}
+			fmt.Fprintf(&b, "bottleneck  %s (own demand %s of capacity, utilization %s, offered load %s)%s%s\n", n.Name, units.Percent(n.OwnLoad), units.Percent(n.Utilization), units.Percent(n.OfferedLoad), why, held)
+		} else {
+			fmt.Fprintf(&b, "bottleneck  %s (%s)%s\n", n.Name, strings.Join(n.SaturatedBecause, "; "), held)
 		}
 	}
 	fmt.Fprintf(&b, "SLO         %s\n", r.SLO.describe())

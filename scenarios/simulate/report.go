@@ -38,10 +38,13 @@ type Report struct {
 	Requests  RequestCounts `json:"requests"`
 	// Latency is null when no request completed in the window: there is
 	// nothing to measure it from.
-	Latency      *Latency     `json:"latency"`
-	Nodes        []NodeReport `json:"nodes"`
-	Bottleneck   string       `json:"bottleneck"`
-	StoppedEarly string       `json:"stopped_early,omitempty"`
+	Latency    *Latency     `json:"latency"`
+	Nodes      []NodeReport `json:"nodes"`
+	Bottleneck string       `json:"bottleneck"`
+	// HeldWaiting are the nodes whose workers are held waiting on the
+	// bottleneck (saturated by their offered load, not their own demand).
+	HeldWaiting  []string `json:"held_waiting,omitempty"`
+	StoppedEarly string   `json:"stopped_early,omitempty"`
 	// Precision is how the stop rule of a steady-state run ended; nil for
 	// a run of fixed duration.
 	Precision *PrecisionResult `json:"precision,omitempty"`
@@ -179,7 +182,11 @@ type NodeReport struct {
 	// OfferedLoad is the utilization needed to serve everything offered:
 	// arrival rate × mean worker holding time ÷ workers.
 	OfferedLoad float64 `json:"offered_load"`
-	Throughput  float64 `json:"throughput"`
+	// OwnLoad is the node's own demand, as OfferedLoad but with the
+	// service time alone (not the time a blocking worker waits on its
+	// calls): what names the bottleneck.
+	OwnLoad    float64 `json:"own_load"`
+	Throughput float64 `json:"throughput"`
 	// QueueLength is the time-average number of requests waiting.
 	QueueLength float64 `json:"queue_length"`
 	// Wait is null when no request reached a worker in the window.
@@ -190,7 +197,13 @@ type NodeReport struct {
 	Errors      int64 `json:"errors,omitempty"`
 	RateLimited int64 `json:"rate_limited,omitempty"`
 	Shed        int64 `json:"shed,omitempty"`
-	Saturated   bool  `json:"saturated"`
+	// Saturated says the node cannot keep up (SaturatedBecause says
+	// why): its own demand or its offered load at SaturationThreshold or
+	// more, its queue (a queue's backlog) growing over the window, its
+	// queue's backlog growing (a worker group), or the overload that
+	// stopped the run queued there most.
+	Saturated        bool     `json:"saturated"`
+	SaturatedBecause []string `json:"saturated_because,omitempty"`
 	// Scaling is what the node's autoscaler did; absent for a fixed
 	// fleet. Instances is then the count taking work at the end.
 	Scaling *topology.Scaling `json:"scaling,omitempty"`
@@ -262,6 +275,67 @@ type SLOResult struct {
 // without practical bound there.
 const SaturationThreshold = 0.98
 
+// saturation says why a node whose figures are st cannot keep up, if it
+// cannot: see NodeReport.Saturated. culprit says the overload that
+// stopped the run queued there most.
+func saturation(st topology.NodeStats, culprit bool) []string {
+	var why []string
+	if culprit {
+		why = append(why, "the run stopped for overload with its queue the longest")
+	}
+	if st.OwnLoad >= SaturationThreshold {
+		why = append(why, fmt.Sprintf("its own demand is %s of its capacity", units.Percent(st.OwnLoad)))
+	} else if st.OfferedLoad >= SaturationThreshold {
+		why = append(why, fmt.Sprintf("its workers are held waiting on its calls (offered load %s, own demand %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad)))
+	}
+	if g := st.Growth; g.Grows {
+		what := "its queue"
+		if st.Kind == "queue" {
+			what = "its backlog"
+		}
+		why = append(why, fmt.Sprintf("%s grew by %s over the window (%.3g standard errors)", what, units.Rate(g.PerSecond), g.PerSecond/g.SE))
+	}
+	return why
+}
+
+// bottleneck names the node whose own demand is the highest share of its
+// capacity, where the system breaks first (a node held waiting on its
+// calls is not the cause), and the nodes held waiting on it: saturated,
+// or nearly, by their offered load but not by their own demand, with a
+// call path to it.
+func bottleneck(t *topology.Topology, nodes []NodeReport) (name string, heldBy []string) {
+	// A queue whose backlog grows is its consumers' failing (they are the
+	// bottleneck, however idle a partition or a schedule leaves them), or
+	// its own when nothing consumes it.
+	behind := map[string]bool{}
+	for _, n := range nodes {
+		if qs, ok := n.Detail.(*topology.QueueStats); ok && n.Saturated && qs.Consumer != "" {
+			behind[qs.Consumer] = true
+		}
+	}
+	worst := -1.0
+	for _, n := range nodes {
+		load := n.OwnLoad
+		switch {
+		case behind[n.Name]:
+			load = math.Max(load, SaturationThreshold)
+		case !n.Workers && n.Saturated && !isConsumed(n):
+			load = SaturationThreshold
+		case !n.Workers:
+			load = 0
+		}
+		if load > worst {
+			worst, name = load, n.Name
+		}
+	}
+	for _, n := range nodes {
+		if n.Name != name && n.OfferedLoad >= SaturationThreshold && n.OwnLoad < SaturationThreshold && t.Reaches(n.Name, name) {
+			heldBy = append(heldBy, n.Name)
+		}
+	}
+	return name, heldBy
+}
+
 func (r *runner) report() *Report {
 	now := r.k.Now()
 	window := float64(now - r.windowStart)
@@ -324,7 +398,6 @@ func (r *runner) report() *Report {
 	if r.overloaded {
 		culprit = r.net.MostQueued()
 	}
-	worst := 0.0
 	rep.Cost.ByNode = map[string]float64{}
 	for i, st := range r.net.Stats(window, now) {
 		node := r.s.Topology.Nodes[i]
@@ -335,27 +408,24 @@ func (r *runner) report() *Report {
 		}
 		nr := NodeReport{
 			Name: st.Name, Kind: st.Kind, Instances: st.Instances,
-			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, Throughput: st.Throughput,
-			QueueLength: st.QueueLength,
-			Rejected:    st.Rejected,
-			Errors:      st.Failed,
-			RateLimited: st.RateLimited,
-			Shed:        st.Shed,
-			Saturated:   st.OfferedLoad >= SaturationThreshold || st.Name == culprit,
-			Workers:     node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
+			Utilization: st.Utilization, OfferedLoad: st.OfferedLoad, OwnLoad: st.OwnLoad, Throughput: st.Throughput,
+			QueueLength:      st.QueueLength,
+			Rejected:         st.Rejected,
+			Errors:           st.Failed,
+			RateLimited:      st.RateLimited,
+			Shed:             st.Shed,
+			SaturatedBecause: saturation(st, st.Name == culprit),
+			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
 		}
+		nr.Saturated = nr.SaturatedBecause != nil
 		if st.Waits > 0 {
 			nr.Wait = &WaitStats{Mean: st.WaitMean, P99: st.WaitP99}
 		}
 		rep.Requests.LostWrites += st.Lost
-		if load := math.Max(st.OfferedLoad, st.Utilization); load > worst {
-			worst, rep.Bottleneck = load, st.Name
-		}
 		rep.Nodes = append(rep.Nodes, nr)
 	}
-	if culprit != "" {
-		rep.Bottleneck = culprit
-	}
+	consumersOfGrowingQueues(rep.Nodes)
+	rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
 	if len(rep.Cost.ByNode) > 0 {
 		rep.Cost.Priced = priced(r.s.Topology)
 		if rep.Throughput > 0 {
@@ -459,4 +529,29 @@ func judge(slo scenarios.SLO, rep *Report, stopped bool) SLOResult {
 	}
 	res.Pass = len(res.Violations) == 0
 	return res
+}
+
+// isConsumed says n is a queue that a worker group consumes.
+func isConsumed(n NodeReport) bool {
+	qs, ok := n.Detail.(*topology.QueueStats)
+	return ok && qs.Consumer != ""
+}
+
+// consumersOfGrowingQueues marks the worker group of each queue whose
+// backlog grows saturated too: its consumers do not keep up, whatever
+// their busy share says (a partition held by one consumer at a time, or
+// consumers scheduled to 0, leave the rest idle).
+func consumersOfGrowingQueues(nodes []NodeReport) {
+	for _, q := range nodes {
+		qs, ok := q.Detail.(*topology.QueueStats)
+		if !ok || qs.Consumer == "" || !q.Saturated {
+			continue
+		}
+		for i := range nodes {
+			if nodes[i].Name == qs.Consumer {
+				nodes[i].SaturatedBecause = append(nodes[i].SaturatedBecause, fmt.Sprintf("the backlog of its queue %s grows", q.Name))
+				nodes[i].Saturated = true
+			}
+		}
+	}
 }

@@ -78,3 +78,15 @@ func TTLHitRatio(pop []float64, rate, ttl float64) float64 {
 // writes per second: the chance of a write in the last lag seconds,
 // 1 − e^{−rate·lag}.
 func StaleReadFraction(rate, lag float64) float64 { return -sim.Expm1(-rate * lag) }
+
+// StaleHitShare is the share of a cache's hits that return a value older
+// than its key's latest write, when nothing invalidates the key: it is
+// filled at a miss and served until its TTL expires, ttl seconds later,
+// and written as a Poisson process of rate writes per second. Hits come at
+// ages spread evenly over (0, ttl) (Poisson reads within the entry's
+// life), and one at age a is stale with probability 1 − e^{−rate·a}, so
+// the share is 1 − (1 − e^{−rate·ttl}) ÷ (rate·ttl).
+func StaleHitShare(rate, ttl float64) float64 {
+	x := float64(rate * ttl)
+	return 1 + sim.Expm1(-x)/x
+}

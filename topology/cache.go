@@ -214,7 +214,7 @@ type cache struct {
 
 	gets, hits, originReads, coalesced int64
 	sets, deletes, lostWrites, fails   int64
-	invalidationFails                  int64
+	invalidationFails, staleHits       int64
 }
 
 // cacheNode is one node of a cache: its keys, and the writes it holds back.
@@ -242,6 +242,10 @@ func (spec *Cache) build(net *Network, node *Node) component {
 	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*job{}, hot: sim.NewHeavyHitters(32)}
 	c.st = newStation(net, c, sim.NewStream(seed, node.Name), spec.Nodes, spec.Workers, spec.Queue, spec.ServiceTime, spec.ServiceTime)
 	c.ring = newRing(c.spec.Nodes, c.spec.VNodes)
+	if net.versions == nil {
+		net.versions = newVersions()
+	}
+	net.versions.caches = append(net.versions.caches, c)
 	evict := sim.NewStream(seed, node.Name+"/evict")
 	for range c.spec.Nodes {
 		c.nodes = append(c.nodes, &cacheNode{
@@ -264,13 +268,18 @@ func (c *cache) link(map[string]component) error { return nil }
 func (c *cache) stations() []*station { return []*station{c.st} }
 
 // inUse is the misses waiting for a coalesced fill and the keys waiting
-// for a write-back flush.
+// for a write-back flush; the first cache counts the keys held by
+// requests for the versions of cached values too.
 func (c *cache) inUse() float64 {
 	dirty := 0
 	for _, cn := range c.nodes {
 		dirty += len(cn.dirty)
 	}
-	return float64(len(c.pending)+dirty) * mapEntryBytes
+	f := float64(len(c.pending)+dirty) * mapEntryBytes
+	if v := c.net.versions; v.caches[0] == c {
+		f += v.inUse()
+	}
+	return f
 }
 
 // nodeOf is the index of the node that holds key.
@@ -293,10 +302,14 @@ func (c *cache) served(j *job) {
 		if c.gets&hotSampleMask == 0 {
 			c.hot.Add(key)
 		}
+		hit, stale := cn.store.get(key, now)
 		switch {
-		case cn.store.get(key, now):
+		case hit:
 			c.hits++
 			j.hit = true
+			if stale {
+				c.staleHits++
+			}
 		case c.spec.Coalesce && !j.abandoned:
 			// (A get its caller gave up on reads no origin, and so will
 			// fill nothing: others must not wait for it.)
@@ -311,7 +324,7 @@ func (c *cache) served(j *job) {
 		}
 	case opSet:
 		c.sets++
-		cn.store.put(key, now)
+		cn.store.put(key, now, c.net.versions.staleValue(j.req, key))
 		if j.step != nil && j.step.writeBack != nil {
 			c.markDirty(cn, key, j.step)
 		}
@@ -338,14 +351,18 @@ func (c *cache) toOrigin(st *step) {
 // cache invalidation and carries on.
 func (c *cache) invalidationFailed() { c.invalidationFails++ }
 
-// fill puts key in the cache after a miss was served from the origin, and
-// answers the gets that were waiting for it.
-func (c *cache) fill(key int64) {
+// fill puts key in the cache, with the value r read from the origin after
+// a miss, and answers the gets that were waiting for it.
+func (c *cache) fill(key int64, r *Request) {
 	if n := c.nodeOf(key); !c.st.insts[n].down {
-		c.nodes[n].store.put(key, c.net.k.Now())
+		c.nodes[n].store.put(key, c.net.k.Now(), c.net.versions.staleValue(r, key))
 	}
 	c.wake(key, true)
 }
+
+// committed marks key's value stale, if the cache holds it: a write of the
+// key has just committed.
+func (c *cache) committed(key int64) { c.nodes[c.nodeOf(key)].store.markStale(key) }
 
 // abandon answers the gets waiting for a fill that will not come: they go
 // to the origin themselves.
@@ -442,7 +459,7 @@ func (c *cache) resetStats(now sim.Time) {
 	c.hot.Reset()
 	c.gets, c.hits, c.originReads, c.coalesced = 0, 0, 0, 0
 	c.sets, c.deletes, c.lostWrites, c.fails = 0, 0, 0, 0
-	c.invalidationFails = 0
+	c.invalidationFails, c.staleHits = 0, 0
 	for _, cn := range c.nodes {
 		cn.store.evictions, cn.store.expirations = 0, 0
 	}
@@ -467,6 +484,12 @@ type CacheStats struct {
 	// Failures of cache nodes, and the write-back writes they lost.
 	Failures   int64 `json:"failures"`
 	LostWrites int64 `json:"lost_writes"`
+	// StaleReads are hits whose value was older than the latest write of
+	// its key committed at a database (not invalidated, or refilled with
+	// a value read before that write); StaleFraction is their share of
+	// hits, null without any.
+	StaleReads    int64    `json:"stale_reads"`
+	StaleFraction *float64 `json:"stale_fraction"`
 	// InvalidationFailures are deletes and write-through sets that failed
 	// (after their retries) once their write had committed: the write
 	// stands and its request goes on, but the key may be read stale.
@@ -490,7 +513,8 @@ func (c *cache) stats(window float64, now sim.Time) NodeStats {
 	s := c.st.stats(window, now)
 	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: ratio(float64(c.hits), float64(c.gets)),
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,
-		Failures: c.fails, LostWrites: c.lostWrites, InvalidationFailures: c.invalidationFails}
+		Failures: c.fails, LostWrites: c.lostWrites, InvalidationFailures: c.invalidationFails,
+		StaleReads: c.staleHits, StaleFraction: ratio(float64(c.staleHits), float64(c.hits))}
 	for _, cn := range c.nodes {
 		cs.Evictions += cn.store.evictions
 		cs.Expirations += cn.store.expirations
@@ -521,6 +545,10 @@ func (c *CacheStats) WriteText(w io.Writer, node string) {
 	}
 	fmt.Fprintf(w, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
 		node, units.OrUnknown(c.HitRatio, units.Percent), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, hottest)
+	if c.StaleReads > 0 {
+		fmt.Fprintf(w, "%-11s stale reads %s of hits (%d): values older than their key's latest committed write\n", "",
+			units.OrUnknown(c.StaleFraction, units.Percent), c.StaleReads)
+	}
 	if len(c.NodeLoad) > 1 {
 		fmt.Fprintf(w, "%-11s node load %s (imbalance %s)\n", "", shares(c.NodeLoad), units.OrUnknown(c.Imbalance, formatRatio))
 	}

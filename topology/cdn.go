@@ -186,7 +186,7 @@ func (c *cdn) accept(j *job) {
 	delay := sample(c.spec.EdgeLatency, c.rng)
 	if c.isCached(j.req.Class) {
 		c.cachedRequests++
-		if c.store.get(j.req.Key, c.net.k.Now()) {
+		if hit, _ := c.store.get(j.req.Key, c.net.k.Now()); hit {
 			c.hits++
 			c.egress += c.spec.ObjectSize
 			c.net.later(delay, opReply, j)
@@ -205,7 +205,7 @@ func (c *cdn) resume(j *job, child *job) {
 	if child.err != NoCause {
 		j.err = child.err
 	} else if c.isCached(j.req.Class) {
-		c.store.put(j.req.Key, c.net.k.Now())
+		c.store.put(j.req.Key, c.net.k.Now(), false)
 		c.egress += c.spec.ObjectSize
 	}
 	c.net.reply(j)

@@ -505,10 +505,13 @@ func upReplica(st *station) *instance {
 	return inst
 }
 
-// served commits a write, or checks whether a replica read was stale.
+// served commits a write, or checks whether a replica read was stale. With
+// a cache in the topology, the request is stamped with the version of the
+// value it wrote or read (see versions).
 func (db *database) served(j *job) {
 	now := db.net.k.Now()
 	sh := db.shards[j.st.part] // routed by key in route
+	v := db.net.versions
 	switch {
 	case db.net.writes(j):
 		db.writes++
@@ -518,22 +521,35 @@ func (db *database) served(j *job) {
 		if sh.replicas != nil {
 			db.commit(sh, j.req.Key, j.req.User, now)
 		}
+		if v != nil {
+			// A write-back flush (the cache's own write, without a caller)
+			// writes the value the cache holds.
+			v.committed(j.req, j.req.Key, j.req.background && j.parent == nil)
+		}
 	case j.st == sh.replicas:
 		db.reads++
 		db.replicaReads++
+		stale := false
 		if db.track {
 			log := &sh.logs[j.inst.index]
 			log.advance(now)
 			if w, ok := sh.lastWrite[j.req.Key]; ok && w.commit > log.applied {
+				stale = true
 				db.stale++
 				if w.user >= 0 && w.user == j.req.User {
 					db.staleOwn++
 				}
 			}
 		}
+		if v != nil {
+			v.read(j.req, j.req.Key, stale)
+		}
 	default:
 		db.reads++
 		db.primaryReads++
+		if v != nil {
+			v.read(j.req, j.req.Key, false)
+		}
 	}
 	j.st.finish(j)
 	db.net.reply(j)

@@ -8,6 +8,42 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
+// held says whether s holds key unexpired at now (a get).
+func held(s *keyStore, key int64, now sim.Time) bool {
+	hit, _ := s.get(key, now)
+	return hit
+}
+
+// TestKeyStoreStale checks that a value stored stale, or marked stale by a
+// write, is read stale until a fresh value replaces it, and that marking
+// counts no use.
+func TestKeyStoreStale(t *testing.T) {
+	s := newKeyStore(EvictLRU, 2, 0, nil)
+	s.put(1, 0, true)
+	s.put(2, 0, false)
+	s.markStale(2)
+	s.markStale(3) // not held: nothing
+	for _, k := range []int64{1, 2} {
+		if hit, stale := s.get(k, 1); !hit || !stale {
+			t.Errorf("key %d: hit %v, stale %v; want a stale hit", k, hit, stale)
+		}
+	}
+	s.put(1, 2, false)
+	if _, stale := s.get(1, 3); stale {
+		t.Error("a fresh value stored over a stale one is still stale")
+	}
+	// 1 was used last; marking 2 stale is no use, so 2, the least
+	// recently used, is the one a new key evicts.
+	s.markStale(2)
+	s.put(4, 4, false)
+	if held(s, 2, 4) || !held(s, 1, 4) {
+		t.Error("marking a key stale counted as a use")
+	}
+	if s.len() != 2 || len(s.slots) > 2 {
+		t.Errorf("%d keys in %d slots", s.len(), len(s.slots))
+	}
+}
+
 // TestKeyStorePolicies checks which key each policy evicts.
 func TestKeyStorePolicies(t *testing.T) {
 	for _, c := range []struct {
@@ -20,28 +56,28 @@ func TestKeyStorePolicies(t *testing.T) {
 	} {
 		s := newKeyStore(c.policy, 3, 0, nil)
 		for _, k := range []int64{1, 2, 3} {
-			s.put(k, 0)
+			s.put(k, 0, false)
 		}
 		for _, k := range []int64{1, 1, 2} {
-			if !s.get(k, 0) {
+			if !held(s, k, 0) {
 				t.Fatalf("%s: key %d missing before any eviction", c.policy, k)
 			}
 		}
-		s.put(4, 0)
+		s.put(4, 0, false)
 		if s.len() != 3 || s.evictions != 1 {
 			t.Fatalf("%s: %d keys, %d evictions after overfilling", c.policy, s.len(), s.evictions)
 		}
 		for _, k := range []int64{1, 2, 3, 4} {
-			if got := s.get(k, 0); got == (k == c.evicted) {
+			if got := held(s, k, 0); got == (k == c.evicted) {
 				t.Errorf("%s: key %d held = %v; want %d evicted", c.policy, k, got, c.evicted)
 			}
 		}
 	}
 	r := newKeyStore(EvictRandom, 2, 0, sim.NewStream(1, "evict"))
 	for k := int64(0); k < 100; k++ {
-		r.put(k, 0)
+		r.put(k, 0, false)
 	}
-	if r.len() != 2 || r.evictions != 98 || !r.get(99, 0) {
+	if r.len() != 2 || r.evictions != 98 || !held(r, 99, 0) {
 		t.Errorf("random: %d keys, %d evictions; the newest key must be held", r.len(), r.evictions)
 	}
 }
@@ -50,26 +86,26 @@ func TestKeyStorePolicies(t *testing.T) {
 // set, and removal.
 func TestKeyStoreTTLAndRemove(t *testing.T) {
 	s := newKeyStore(EvictLRU, 10, 2, nil)
-	s.put(1, 0)
-	if !s.get(1, 1.999) {
+	s.put(1, 0, false)
+	if !held(s, 1, 1.999) {
 		t.Fatal("key expired early")
 	}
-	if s.get(1, 2) || s.expirations != 1 || s.len() != 0 {
+	if held(s, 1, 2) || s.expirations != 1 || s.len() != 0 {
 		t.Fatalf("key not expired at its TTL (%d expirations, %d keys)", s.expirations, s.len())
 	}
-	s.put(2, 0)
-	s.put(2, 1.5) // renews to 3.5
-	if !s.get(2, 3) {
+	s.put(2, 0, false)
+	s.put(2, 1.5, false) // renews to 3.5
+	if !held(s, 2, 3) {
 		t.Error("a set did not renew the TTL")
 	}
 	s.remove(2)
 	s.remove(2)
-	if s.get(2, 3) || s.len() != 0 {
+	if held(s, 2, 3) || s.len() != 0 {
 		t.Error("removed key still held")
 	}
 	// Freed slots are reused: the store never grows past its capacity.
 	for k := int64(0); k < 1000; k++ {
-		s.put(k, 10)
+		s.put(k, 10, false)
 		s.remove(k)
 	}
 	if len(s.slots) > 10 {
@@ -83,12 +119,12 @@ func TestKeyStoreNoAllocs(t *testing.T) {
 		s := newKeyStore(policy, 1000, 0, sim.NewStream(1, "e"))
 		k := int64(0)
 		for ; k < 5000; k++ {
-			s.put(k, 0)
+			s.put(k, 0, false)
 		}
 		if a := testing.AllocsPerRun(1000, func() {
 			k++
-			if !s.get(k%3000, 0) {
-				s.put(k%3000, 0)
+			if !held(s, k%3000, 0) {
+				s.put(k%3000, 0, false)
 			}
 		}); a != 0 {
 			t.Errorf("%s: %v allocations per operation", policy, a)

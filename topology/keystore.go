@@ -7,7 +7,8 @@ import (
 )
 
 // keyStore is the contents of one cache node: up to cap keys, each with the
-// time it expires, evicted by a policy when full. Slots are allocated once
+// time it expires and whether its value is stale (older than its key's
+// latest committed write), evicted by a policy when full. Slots are allocated once
 // and reused, so a warm store allocates nothing.
 type keyStore struct {
 	policy string
@@ -34,6 +35,7 @@ type slot struct {
 	lastUse    uint64
 	heapPos    int32
 	used       bool
+	stale      bool
 }
 
 const none = -1
@@ -46,31 +48,31 @@ func newKeyStore(policy string, capacity int, ttl float64, rng *rand.Rand) *keyS
 // len is the number of keys held.
 func (s *keyStore) len() int { return len(s.index) }
 
-// get reports whether key is held and fresh at now, counting a use. An
-// expired key is dropped.
-func (s *keyStore) get(key int64, now sim.Time) bool {
+// get reports whether key is held and unexpired at now, counting a use,
+// and whether its value is stale. An expired key is dropped.
+func (s *keyStore) get(key int64, now sim.Time) (hit, stale bool) {
 	i, ok := s.index[key]
 	if !ok {
-		return false
+		return false, false
 	}
 	if s.ttl > 0 && now >= s.slots[i].expires {
 		s.expirations++
 		s.remove(key)
-		return false
+		return false, false
 	}
 	s.touch(i)
-	return true
+	return true, s.slots[i].stale
 }
 
-// put stores key at now (a fill or a set), evicting if the store is full.
-// Storing a held key renews its expiry.
-func (s *keyStore) put(key int64, now sim.Time) {
+// put stores key's value at now (a fill or a set), stale or not, evicting
+// if the store is full. Storing a held key renews its expiry.
+func (s *keyStore) put(key int64, now sim.Time, stale bool) {
 	expires := sim.Forever
 	if s.ttl > 0 {
 		expires = now + sim.Time(s.ttl)
 	}
 	if i, ok := s.index[key]; ok {
-		s.slots[i].expires = expires
+		s.slots[i].expires, s.slots[i].stale = expires, stale
 		s.touch(i)
 		return
 	}
@@ -86,7 +88,7 @@ func (s *keyStore) put(key int64, now sim.Time) {
 		i = int32(len(s.slots) - 1)
 	}
 	s.clock++
-	s.slots[i] = slot{key: key, expires: expires, prev: none, next: none, uses: 1, lastUse: s.clock, used: true}
+	s.slots[i] = slot{key: key, expires: expires, prev: none, next: none, uses: 1, lastUse: s.clock, used: true, stale: stale}
 	s.index[key] = i
 	switch s.policy {
 	case EvictLRU, EvictFIFO:
@@ -95,6 +97,14 @@ func (s *keyStore) put(key int64, now sim.Time) {
 		s.slots[i].heapPos = int32(len(s.heap))
 		s.heap = append(s.heap, i)
 		s.up(int(s.slots[i].heapPos))
+	}
+}
+
+// markStale records that key's value, if held, is older than a write
+// just committed; it is not a use.
+func (s *keyStore) markStale(key int64) {
+	if i, ok := s.index[key]; ok {
+		s.slots[i].stale = true
 	}
 }
 

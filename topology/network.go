@@ -66,6 +66,11 @@ type Request struct {
 	// background requests are the system's own (write-back flushes): no
 	// client waits for them and they are not reported.
 	background bool
+	// version is the version of its key's value it got at a database, and
+	// staleValue says that value was already stale; held says it holds
+	// its key in the network's versions (see versions).
+	version          uint64
+	held, staleValue bool
 }
 
 // Observer is told when each request ends.
@@ -179,6 +184,9 @@ type Network struct {
 	entry    component
 	freeReqs freeList[Request]
 	freeJobs freeList[job]
+	// versions, with a cache in the topology, tell which cached values
+	// are stale.
+	versions *versions
 	inFlight int
 	liveJobs int // visit records in use
 	// working counts the pending events that move a visit on (service
@@ -458,6 +466,9 @@ func (n *Network) reply(j *job) {
 func (n *Network) release(r *Request) {
 	r.refs--
 	if r.refs == 0 {
+		if r.held {
+			n.versions.release(r)
+		}
 		*r = Request{}
 		n.freeReqs.put(r)
 	}

@@ -738,7 +738,7 @@ func (s *service) run(j *job) {
 			continue
 		}
 		if st.kind == stepFill {
-			st.cache.fill(st.keyOf(j.req))
+			st.cache.fill(st.keyOf(j.req), j.req)
 			j.filling = nil
 			continue
 		}

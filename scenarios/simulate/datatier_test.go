@@ -589,3 +589,83 @@ run: {warmup: 10s, duration: 3m}
 		})
 	}
 }
+
+// TestFidelityStaleCacheReads checks the stale reads a cache serves: a
+// value older than its key's latest committed write. Without invalidation
+// a key filled at a miss is served until its TTL T expires, and its hits
+// come at ages spread evenly over (0, T); with Poisson writes at rate w
+// per key a hit at age a is stale with probability 1 − e^{−wa}, so the
+// stale share of hits is 1 − (1 − e^{−wT}) ÷ (wT) (e^{−1} at wT = 1).
+func TestFidelityStaleCacheReads(t *testing.T) {
+	t.Parallel()
+	// 100 uniform keys and 100 writes/s: w = 1 per key per second.
+	text := `name: stale-cache
+workload: {rate: 500, mix: {read: 80%, write: 20%}, keys: {dist: uniform, count: 100}}
+entry: app
+nodes:
+  app:
+    kind: service
+    workers: 1000
+    service_time: {dist: constant, value: 0}
+    calls:
+      - {to: cache, op: get, classes: [read], on_miss: [db]}
+      - {to: db, classes: [write]}
+  cache: {kind: cache, capacity: 1k, ttl: 1s, workers: 1000, service_time: {dist: constant, value: 0}}
+  db: {kind: database, workers: 1000, service_time: {dist: constant, value: 0}}
+run: {warmup: 10s, duration: 200s}
+`
+	reports := fidelity.Replicate(t, text, 8)
+	fidelity.Check(t, "stale share of hits", reports, func(r *simulate.Report) float64 { return *cacheOf(r, "cache").StaleFraction },
+		analytic.StaleHitShare(1, 1), false)
+}
+
+// TestStaleCacheReads checks when a cache serves stale values: never when
+// each write invalidates its key at once (the cache takes no time, so no
+// read comes between a commit and its invalidation) and the fill stores
+// what was just read; often without invalidation, or when the
+// invalidation fails; and, with invalidation, when a fill stores a value
+// read before a write that committed (and invalidated nothing) while the
+// origin went on with other work: the race of cache-aside.
+func TestStaleCacheReads(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, write, origin, faults string
+		stale                       bool
+	}{
+		{"invalidated", "{to: cache, op: delete, classes: [write], write: [db]}", "calls: [db]", "", false},
+		{"write-through", "{to: cache, op: set, policy: write_through, classes: [write], write: [db]}", "calls: [db]", "", false},
+		{"not invalidated", "{to: db, classes: [write]}", "calls: [db]", "", true},
+		{"invalidation failed", "{to: cache, op: delete, classes: [write], write: [db]}", "calls: [db]",
+			"faults: [{at: 20s, for: 20s, node: cache, errors: 50%}]", true},
+		{"fill after a write", "{to: cache, op: delete, classes: [write], write: [db]}", "calls: [db, slow]", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := runText(t, fmt.Sprintf(`name: stale
+workload: {rate: 500, mix: {read: 80%%, write: 20%%}, keys: {dist: uniform, count: 100}}
+entry: app
+nodes:
+  app:
+    kind: service
+    workers: 1000
+    service_time: {dist: exponential, mean: 1ms}
+    calls:
+      - {to: cache, op: get, classes: [read], on_miss: [api]}
+      - %s
+  api: {kind: service, workers: 1000, service_time: {dist: exponential, mean: 1ms}, %s}
+  slow: {kind: service, workers: 1000, service_time: {dist: constant, value: 50ms}}
+  cache: {kind: cache, capacity: 1k, ttl: 10s, service_time: {dist: constant, value: 0}}
+  db: {kind: database, workers: 64, service_time: {dist: exponential, mean: 2ms}}
+%s
+run: {warmup: 10s, duration: 60s}
+`, c.write, c.origin, c.faults))
+			cs := cacheOf(r, "cache")
+			t.Logf("%d hits, %d stale (%s)", cs.Hits, cs.StaleReads, units.OrUnknown(cs.StaleFraction, units.Percent))
+			// Stale reads come by the hundred when they come at all: 100
+			// writes/s, each leaving its key stale until refilled.
+			if c.stale != (cs.StaleReads > 100) || (!c.stale && cs.StaleReads != 0) {
+				t.Errorf("%d stale reads of %d hits; want stale ones: %v", cs.StaleReads, cs.Hits, c.stale)
+			}
+		})
+	}
+}

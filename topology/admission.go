@@ -74,11 +74,12 @@ func (l *limiter) take(now sim.Time) bool {
 
 // Shedding turns requests away at a service before they queue: when an
 // instance holds MaxConcurrency requests already (Envoy's circuit-breaker
-// max_requests, per instance), or when the wait the queue promises (its
-// length ÷ workers × the mean holding time) is longer than ShedAfter.
+// max_requests, per instance; 0 is no limit), or when the wait the queue
+// promises (its length ÷ workers × the mean holding time) is longer than
+// ShedAfter (nil: no such shedding; 0: any wait at all is too long).
 type Shedding struct {
 	MaxConcurrency int
-	ShedAfter      float64
+	ShedAfter      *float64
 }
 
 // validate records what is wrong with the shedding, under the node.
@@ -86,8 +87,8 @@ func (s Shedding) validate(e field.Errors, what string) {
 	if s.MaxConcurrency < 0 {
 		e.Add("max_concurrency", "%s max_concurrency must be 1 or more", what)
 	}
-	if !(s.ShedAfter >= 0) || math.IsInf(s.ShedAfter, 0) {
-		e.Add("shed_after", "%s shed_after must be a duration above 0", what)
+	if a := s.ShedAfter; a != nil && (!(*a >= 0) || math.IsInf(*a, 0)) {
+		e.Add("shed_after", "%s shed_after must be a duration of 0 or more", what)
 	}
 }
 
@@ -106,9 +107,9 @@ func (a *admission) admit(st *station, inst *instance, now sim.Time) Cause {
 	if a.shed.MaxConcurrency > 0 && inst.outstanding >= a.shed.MaxConcurrency {
 		return CauseShed
 	}
-	if a.shed.ShedAfter > 0 && inst.queue.Len() > 0 {
+	if after := a.shed.ShedAfter; after != nil && inst.queue.Len() > 0 {
 		wait := float64(float64(inst.queue.Len())/float64(st.workers)) * st.meanHold(&st.hold)
-		if wait > a.shed.ShedAfter {
+		if wait > *after {
 			return CauseShed
 		}
 	}

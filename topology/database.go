@@ -766,7 +766,8 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 }
 
 // add folds one station's figures into s: counts, rates and queues add up;
-// utilization, offered load and waits are the busiest station's.
+// utilization, offered load and waits are the busiest station's, own
+// demand the highest, growth the fastest growing queue's.
 func (s *NodeStats) add(st NodeStats) {
 	if st.Utilization >= s.Utilization {
 		s.Utilization, s.WaitMean, s.WaitP99, s.Waits = st.Utilization, st.WaitMean, st.WaitP99, st.Waits

@@ -98,10 +98,13 @@ type Retries struct {
 	// On lists the causes retried: RetryOnTimeout, RetryOnError,
 	// RetryOnRejected; nil is all of them (timeouts if the call has one).
 	On []string
-	// Budget, when positive, is Envoy's retry budget: retries in flight
-	// on the call at most Budget × the call's attempts in flight, and
-	// never fewer than MinRetryConcurrency.
-	Budget float64
+	// Budget, when not nil, is Envoy's retry budget (budget_percent):
+	// retries in flight on the call at most Budget × the call's attempts
+	// in flight, and never fewer than MinConcurrency (Envoy's
+	// min_retry_concurrency, default 3). A budget of 0 allows only
+	// MinConcurrency retries in flight.
+	Budget         *float64
+	MinConcurrency int
 	// TokenBucket, when not nil, is gRPC's retry throttling.
 	TokenBucket *TokenBucket
 }
@@ -137,7 +140,7 @@ var retryCauses = []string{RetryOnTimeout, RetryOnError, RetryOnRejected}
 // token_bucket: {tokens, ratio}}.
 func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
 	r := &Retries{Max: DefaultRetries, Base: DefaultRetryBase, Jitter: JitterFull}
-	m, ok := d.Mapping(n, "retries", "max", "backoff", "on", "budget", "token_bucket")
+	m, ok := d.Mapping(n, "retries", "max", "backoff", "on", "budget", "min_retry_concurrency", "token_bucket")
 	if !ok {
 		return r
 	}
@@ -164,7 +167,16 @@ func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
 		r.On = decodeNames(d, m.Get("on"), "retries on")
 	}
 	if m.Has("budget") {
-		r.Budget, _ = d.Fraction(m.Get("budget"), "retries budget")
+		if v, ok := d.Fraction(m.Get("budget"), "retries budget"); ok {
+			r.Budget = &v
+		}
+	}
+	r.MinConcurrency = MinRetryConcurrency
+	if m.Has("min_retry_concurrency") {
+		r.MinConcurrency, _ = d.Int(m.Get("min_retry_concurrency"), "retries min_retry_concurrency", 0)
+		if !m.Has("budget") {
+			d.Errorf(m.Get("min_retry_concurrency"), "min_retry_concurrency goes with a retry budget (budget: 20%%)")
+		}
 	}
 	if m.Has("token_bucket") {
 		if tb, ok := d.Mapping(m.Get("token_bucket"), "retries token_bucket", "tokens", "ratio"); ok {
@@ -210,10 +222,13 @@ func (p *Policies) validate(e field.Errors, inherited Policies) {
 	if slices.Contains(r.On, RetryOnTimeout) && p.Timeout == 0 {
 		re.Add("on", "retries on timeout need the call's timeout, e.g. timeout: 200ms")
 	}
-	if !(r.Budget >= 0 && r.Budget <= 1) {
+	if b := r.Budget; b != nil && !(*b >= 0 && *b <= 1) {
 		re.Add("budget", "a retry budget is a share from 0 to 100%%")
 	}
-	if r.Budget > 0 && r.TokenBucket != nil {
+	if r.MinConcurrency < 0 {
+		re.Add("min_retry_concurrency", "min_retry_concurrency must be 0 or more")
+	}
+	if r.Budget != nil && r.TokenBucket != nil {
 		re.Add("budget", "give a retry budget or a token bucket, not both")
 	}
 	if tb := r.TokenBucket; tb != nil && (!(tb.Tokens > 0) || !(tb.Ratio > 0) || math.IsInf(tb.Tokens, 0) || math.IsInf(tb.Ratio, 0)) {
@@ -338,7 +353,7 @@ func (e *edge) retryAfter(retries int, cause Cause) (delay float64, ok bool) {
 		return 0, false
 	}
 	switch {
-	case r.Budget > 0 && float64(e.activeRetries) >= math.Max(MinRetryConcurrency, float64(r.Budget*float64(e.active))):
+	case r.Budget != nil && float64(e.activeRetries) >= math.Max(float64(r.MinConcurrency), float64(*r.Budget*float64(e.active))):
 		e.refused++
 		return 0, false
 	case r.TokenBucket != nil && e.tokens <= r.TokenBucket.Tokens/2:

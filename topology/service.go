@@ -189,8 +189,15 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("sessions") {
 		s.Sessions = decodeSessions(d, m.Get("sessions"), what)
 	}
-	intField(d, m, "max_concurrency", what, &s.MaxConcurrency)
-	durationField(d, m, "shed_after", what, &s.ShedAfter)
+	if m.Has("max_concurrency") {
+		// 0 would shed every request: leaving it out is no limit.
+		s.MaxConcurrency, _ = d.Int(m.Get("max_concurrency"), what+" max_concurrency (leave it out for no limit)", 1)
+	}
+	if m.Has("shed_after") {
+		if v, ok := d.Duration(m.Get("shed_after"), what+" shed_after"); ok {
+			s.ShedAfter = &v
+		}
+	}
 	return s
 }
 

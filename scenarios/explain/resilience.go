@@ -96,7 +96,7 @@ func callStats(n *simulate.NodeReport) []topology.CallStats {
 // budget nor a token bucket.
 func unbudgeted(spec topology.Spec, to string) bool {
 	for _, c := range topology.CallsOf(spec) {
-		if c.To == to && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == 0 && c.Retries.TokenBucket == nil {
+		if c.To == to && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == nil && c.Retries.TokenBucket == nil {
 			return true
 		}
 	}

@@ -711,3 +711,39 @@ func TestScaleRepinsSessions(t *testing.T) {
 		t.Errorf("%d sessions lost when 4 instances became 6, want about %g", s.Lost, want)
 	}
 }
+
+// TestRetryBudgetZero checks that an explicit zero means zero: a retry
+// budget of 0% still allows Envoy's min_retry_concurrency (3) retries in
+// flight, exactly as a budget of 0.0001% does, and none with
+// min_retry_concurrency 0; without a budget every failed attempt is
+// retried. Every attempt times out (100 ms of work, a 20 ms timeout), so
+// attempts stay in flight long enough for the budget to bind.
+func TestRetryBudgetZero(t *testing.T) {
+	retries := func(policy string) (calls, retried, refused int64) {
+		t.Helper()
+		rep := runText(t, `name: budget
+workload: {rate: 200}
+entry: app
+nodes:
+  app: {kind: service, workers: 256, service_time: 1ms, calls: [{to: db, timeout: 20ms, retries: {max: 3, backoff: {base: 1ms}`+policy+`}}]}
+  db: {kind: service, workers: 1000, service_time: 100ms}
+run: {warmup: 1s, duration: 20s}
+`)
+		c := node(rep, "app").Detail.(*topology.ServiceStats).Calls[0]
+		return c.Calls, c.Retries, c.Refused
+	}
+	calls, all, _ := retries("")
+	// Calls whose attempts straddle the window's edges (200/s × at most
+	// 4 attempts of 20 ms and backoffs) shift the count by at most 3 × 20.
+	if all < 3*calls-60 || all > 3*calls+60 {
+		t.Fatalf("without a budget: %d retries of %d calls, want 3 each (±60 at the window's edges)", all, calls)
+	}
+	_, zero, refused := retries(", budget: 0%")
+	_, tiny, _ := retries(", budget: 0.0001%")
+	_, none, _ := retries(", budget: 0%, min_retry_concurrency: 0")
+	if zero != tiny || zero == 0 || zero >= all || refused == 0 || none != 0 {
+		t.Fatalf("retries: budget 0%% %d (%d refused), 0.0001%% %d, 0%% with min_retry_concurrency 0 %d, none %d; want 0%% = 0.0001%%, between 0 and %d, and none",
+			zero, refused, tiny, none, all, all)
+	}
+	t.Logf("%d calls: retries %d without a budget, %d at 0%% (%d refused), %d with no concurrency floor", calls, all, zero, refused, none)
+}

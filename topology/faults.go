@@ -248,19 +248,31 @@ func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 		}
 		st.combineEffects()
 	case on:
-		count := len(st.insts)
-		if f.Instances > 0 {
-			count = min(f.Instances, len(st.insts))
-		}
-		*downed = append((*downed)[:0], st.insts[:count]...)
-		for _, inst := range *downed {
+		// It takes down instances that are up, first to last (those
+		// another fault holds down already are not taken twice), as many
+		// as it says or all; the whole node when it names none.
+		*downed = (*downed)[:0]
+		for _, inst := range st.insts {
+			if f.Instances > 0 && len(*downed) == f.Instances {
+				break
+			}
+			if inst.down {
+				if f.Instances == 0 {
+					inst.heldDown++ // the whole node: this one too
+					*downed = append(*downed, inst)
+				}
+				continue
+			}
+			inst.heldDown++
 			inst.down = true
 			inst.downs++
+			*downed = append(*downed, inst)
 			st.failQueued(inst)
 		}
 	default:
 		for _, inst := range *downed {
-			inst.down = false
+			inst.heldDown--
+			inst.down = inst.heldDown > 0
 		}
 		*downed = (*downed)[:0]
 	}

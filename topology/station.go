@@ -115,9 +115,12 @@ type instance struct {
 	// down says a fault has taken the instance down, downs how many times
 	// it has gone down; health is its standing with its balancer's
 	// health checks.
-	down   bool
-	downs  int32
-	health health
+	down  bool
+	downs int32
+	// heldDown counts the instance faults holding it down (overlapping
+	// faults each hold it until they end).
+	heldDown int32
+	health   health
 	// use, at an autoscaled station, is what the autoscaler measures of
 	// the instance (see usage).
 	use *usage

@@ -693,6 +693,37 @@ run: {warmup: 0s, duration: 5m, sample: 60s}
 	}
 }
 
+// TestOverlappingInstanceFaults checks that instance faults on one node
+// take different instances and each brings back only its own: of 4
+// instances behind round robin, one down from 1m to 3m and one more from
+// 2m to 4m fail a quarter, then half, then a quarter of the requests, a
+// minute each; a whole-node fault over them fails all, and its end leaves
+// the instance a longer fault still holds down.
+func TestOverlappingInstanceFaults(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: overlap
+workload: {rate: 200}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app: {kind: service, instances: 4, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+faults:
+  - {at: 1m, for: 2m, node: app, instances: 1}
+  - {at: 2m, for: 2m, node: app, instances: 1}
+  - {at: 5m, for: 2m, node: app, instances: 1}
+  - {at: 5m, for: 1m, node: app}
+run: {warmup: 0s, duration: 7m, sample: 60s}
+`)
+	for i, want := range []float64{0, 0.25, 0.5, 0.25, 0, 1, 0.25} {
+		smp := rep.Series.Samples[i]
+		n := float64(smp.Arrived)
+		got := float64(smp.Errors) / n
+		if sd := math.Sqrt(want * (1 - want) / n); math.Abs(got-want) > 5*sd+2/n {
+			t.Errorf("minute %d: %.4f of requests failed, want %g", i, got, want)
+		}
+	}
+}
+
 // TestScaleRepinsSessions checks that a scale event re-pins users: ip_hash
 // keeps every session while 4 instances stay, and when a schedule adds 2
 // more the users whose ring arcs the new instances take (about a third)

@@ -246,10 +246,15 @@ func sustainingLoop(rep *Report, tr *Trigger, from, end float64) string {
 }
 
 // heldDown says what kept goodput down after tr without a loop: the node
-// that serves least against its rate before the trigger.
+// that serves least against its rate before the trigger (the bottleneck
+// first, among equals: the others may only wait on it).
 func heldDown(rep *Report, tr *Trigger, from, end float64) string {
 	worst, reason := math.Inf(1), "capacity still reduced"
-	for _, n := range rep.Nodes {
+	nodes := slices.Clone(rep.Nodes)
+	if i := slices.IndexFunc(nodes, func(n NodeReport) bool { return n.Name == rep.Bottleneck }); i > 0 {
+		nodes[0], nodes[i] = nodes[i], nodes[0]
+	}
+	for _, n := range nodes {
 		before, after := nodeThroughput(rep.Series, n.Name, from, tr.At), nodeThroughput(rep.Series, n.Name, tr.Until, end)
 		if before > 0 && after < RecoveredShare*before && after/before < worst {
 			worst = after / before

@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test short vet fmt-check lint fma-check race test-arm64 bench demo fuzz snapshot clean
+.PHONY: all build test short vet fmt-check lint fma-check race test-arm64 bench demo fuzz fuzz-structured snapshot clean
 
 all: build test
 
@@ -68,6 +68,14 @@ demo: build
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) ./scenarios/
+
+# Fuzz generated scenarios (scenarios/generate_test.go: every kind, call
+# policy, fault, autoscaling, shapes and traces, extreme values) from fuzzed
+# seeds, checking the invariants of scenarios/invariants_test.go on each
+# run; one worker, to leave a core to others. A failing seed is kept in
+# scenarios/testdata/fuzz/FuzzScenarios. make fuzz-structured FUZZTIME=10m.
+fuzz-structured:
+	$(GO) test -run '^$$' -fuzz '^FuzzScenarios$$' -fuzztime $(FUZZTIME) -parallel 1 ./scenarios/
 
 # Every command's output on every built-in, to compare before and after a
 # change: make snapshot DIR=/tmp/before, then diff -r.

@@ -206,8 +206,11 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 }
 
 func verdict(r *simulate.Report) string {
-	if r.SLO.Pass {
+	switch {
+	case r.SLO.Pass:
 		return "pass"
+	case incomplete(r):
+		return "INCOMPLETE (" + r.SLO.Incomplete + ")"
 	}
 	return "FAIL (" + strings.Join(r.SLO.Violations, "; ") + ")"
 }

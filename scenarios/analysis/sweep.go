@@ -100,6 +100,10 @@ type SweepPoint struct {
 	Rate  float64 `json:"rate,omitempty"`  // the arrival rate set, on the rate axis
 	// OK says the point meets the SLO and no node is saturated.
 	OK bool `json:"ok"`
+	// Incomplete says the run was cut short (by its event budget or
+	// request cap) having broken nothing in the part it ran: neither OK
+	// nor failing, it does not count for the breaking point.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// CostPerUserUSD is the monthly cost per user (taken as monthly
 	// active) on the users axis when nodes carry prices.
 	CostPerUserUSD float64 `json:"cost_per_user_usd,omitempty"`
@@ -300,7 +304,7 @@ func (spec SweepSpec) at(s *scenarios.Scenario, v float64) (*scenarios.Scenario,
 
 // point wraps a run report as a sweep point at axis value v.
 func (spec SweepSpec) point(v float64, rep *simulate.Report) SweepPoint {
-	p := SweepPoint{Report: rep, OK: healthy(rep)}
+	p := SweepPoint{Report: rep, OK: healthy(rep), Incomplete: incomplete(rep)}
 	if spec.Axis == AxisRate {
 		p.Rate = v
 	} else {
@@ -354,6 +358,19 @@ func healthy(rep *simulate.Report) bool {
 	}
 	return true
 }
+
+// incomplete says a run was cut short having broken nothing in the part it
+// ran (no objective, no saturated node): it gives no verdict either way.
+func incomplete(rep *simulate.Report) bool {
+	if rep.SLO.Incomplete == "" || len(rep.SLO.Violations) > 0 {
+		return false
+	}
+	return !slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated })
+}
+
+// failing says a run broke its objectives or saturated a node: neither
+// healthy nor incomplete.
+func failing(rep *simulate.Report) bool { return !healthy(rep) && !incomplete(rep) }
 
 // failure says in words why a run is not healthy.
 func failure(rep *simulate.Report) string {
@@ -425,17 +442,23 @@ func runOne(s *scenarios.Scenario) (r *simulate.Report, err error) {
 // healthy one below it, then bisects the bracket (in log space unless the
 // grid is linear) until its ends are within the tolerance.
 func (spec SweepSpec) breakingPoint(s *scenarios.Scenario, points []SweepPoint, progress *progress) (*BreakingPoint, error) {
-	f := slices.IndexFunc(points, func(p SweepPoint) bool { return !p.OK })
+	f := slices.IndexFunc(points, func(p SweepPoint) bool { return failing(p.Report) })
 	if f < 0 {
 		return nil, nil
 	}
 	fail := points[f]
 	bp := &BreakingPoint{FailsAt: fail.value(spec.Axis), Node: fail.Bottleneck, Reason: failure(fail.Report)}
-	if f == 0 {
+	below := -1 // the last healthy point below it (incomplete ones do not count)
+	for i := range f {
+		if points[i].OK {
+			below = i
+		}
+	}
+	if below < 0 {
 		bp.BelowRange = true
 		return bp, nil
 	}
-	ok := points[f-1]
+	ok := points[below]
 	lo, hi := ok.value(spec.Axis), bp.FailsAt
 	steps := 0
 	for r := hi / lo; r > 1+spec.Tolerance && steps < maxBisections; r = math.Sqrt(r) {
@@ -464,6 +487,8 @@ func (spec SweepSpec) breakingPoint(s *scenarios.Scenario, points []SweepPoint, 
 		}
 		progress.step()
 		bp.Bisections++
+		// An incomplete run counts as failing here: the bracket stays on
+		// the loads known to be healthy.
 		if p := spec.point(mid, rep); p.OK {
 			lo, ok = mid, p
 		} else {

@@ -299,3 +299,43 @@ func TestRunPanicIsAnError(t *testing.T) {
 		t.Fatalf("error %v, want an internal error", err)
 	}
 }
+
+// TestSweepIncompletePoints checks that a sweep point cut short by its
+// event budget, having broken nothing, is marked INCOMPLETE and does not
+// count as the breaking point: the sweep of a shaped workload whose busier
+// points are cut reports no breaking point rather than a false one.
+func TestSweepIncompletePoints(t *testing.T) {
+	s, err := scenarios.Parse("sw.yaml", []byte(`name: sw-cut
+workload: {rate: 10, shape: [{spike: {at: 1m, for: 1m, factor: 2}}]}
+entry: app
+nodes:
+  app: {kind: service, workers: 100, service_time: {dist: exponential, mean: 10ms}}
+slo: {p99: 1s}
+run: {warmup: 0s, duration: 10m, max_events: 100k}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 10, To: 1000, Points: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sw.Points[0]; !p.OK || p.Incomplete {
+		t.Errorf("10/s: ok %v, incomplete %v; want a whole, healthy run", p.OK, p.Incomplete)
+	}
+	for _, p := range sw.Points[1:] {
+		if p.OK || !p.Incomplete {
+			t.Errorf("%g/s: ok %v, incomplete %v; want cut short: incomplete", p.Rate, p.OK, p.Incomplete)
+		}
+	}
+	if sw.BreakingPoint != nil {
+		t.Errorf("breaking point %+v from runs cut short", sw.BreakingPoint)
+	}
+	var b bytes.Buffer
+	if err := sw.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "INCOMPLETE") {
+		t.Errorf("table:\n%s", b.String())
+	}
+}

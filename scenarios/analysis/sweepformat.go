@@ -185,6 +185,8 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 		}
 		status := "ok"
 		switch {
+		case p.Incomplete:
+			status = "INCOMPLETE"
 		case p.StoppedEarly != "":
 			status = "OVERLOADED"
 		case !p.OK:

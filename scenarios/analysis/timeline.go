@@ -49,6 +49,10 @@ type TimelineSample struct {
 	Date  string  `json:"date"`
 	Users float64 `json:"users"`
 	OK    bool    `json:"ok"`
+	// Incomplete says the run of this date was cut short (its event
+	// budget, a request cap) having broken nothing in the part it ran:
+	// neither ok nor a breach.
+	Incomplete bool `json:"incomplete,omitempty"`
 	*simulate.Report
 }
 
@@ -103,7 +107,7 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 			g.Over/units.Month, g.Curve)}
 	seen := map[string]bool{}
 	for i, rep := range reports {
-		smp := TimelineSample{At: times[i], Date: units.FormatPeriod(times[i]), Users: users[i], OK: healthy(rep), Report: rep}
+		smp := TimelineSample{At: times[i], Date: units.FormatPeriod(times[i]), Users: users[i], OK: healthy(rep), Incomplete: incomplete(rep), Report: rep}
 		tl.Samples = append(tl.Samples, smp)
 		for _, n := range rep.Nodes {
 			if n.Saturated && !seen[n.Name] {
@@ -111,7 +115,7 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 				tl.Saturates = append(tl.Saturates, TimelineEvent{Node: n.Name, At: smp.At, Date: smp.Date, Users: smp.Users})
 			}
 		}
-		if !smp.OK && tl.SLOBreach == nil {
+		if failing(rep) && tl.SLOBreach == nil {
 			tl.SLOBreach = &TimelineEvent{Node: rep.Bottleneck, At: smp.At, Date: smp.Date, Users: smp.Users, Reason: failure(rep)}
 		}
 	}
@@ -142,7 +146,10 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 		}
 		month, prevOK = m, smp.OK
 		status := "ok"
-		if !smp.OK {
+		switch {
+		case smp.Incomplete:
+			status = "INCOMPLETE"
+		case !smp.OK:
 			status = "FAIL"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, units.FormatCount(smp.Users), units.Rate(smp.OfferedRate),
@@ -152,6 +159,18 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 		return err
 	}
 	b.WriteString("\n")
+	cut := 0
+	for _, smp := range tl.Samples {
+		if smp.SLO.Incomplete != "" {
+			if cut == 0 {
+				fmt.Fprintf(&b, "INCOMPLETE  %s: %s\n", smp.Date, smp.SLO.Incomplete)
+			}
+			cut++
+		}
+	}
+	if cut > 1 {
+		fmt.Fprintf(&b, "            and %d more samples were cut short: their rows are not verdicts on whole runs\n", cut-1)
+	}
 	if e := tl.SLOBreach; e != nil {
 		fmt.Fprintf(&b, "SLO breach  %s at %s users: %s\n", e.Date, units.FormatCount(e.Users), e.Reason)
 	} else {

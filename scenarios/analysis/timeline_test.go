@@ -61,3 +61,46 @@ run: {warmup: 0s, duration: 1d, sample: 30m}
 		t.Errorf("table:\n%s", b.String())
 	}
 }
+
+// TestTimelineIncompleteRows checks that a date whose run its event budget
+// cut before the day's peak is marked INCOMPLETE, neither ok nor a breach,
+// and the table says why: its figures are of the part of the day that ran.
+func TestTimelineIncompleteRows(t *testing.T) {
+	s, err := scenarios.Parse("tl.yaml", []byte(`name: tl-cut
+workload:
+  users: 50k
+  requests_per_active_user_per_day: 20
+  active_fraction: 20%
+  shape: [{diurnal: {peak_to_trough: 4, peak_at: 20h}}]
+  growth: {from: 50k, to: 150k, over: 2mo, curve: linear}
+entry: app
+nodes:
+  app: {kind: service, instances: 4, service_time: {dist: exponential, mean: 200ms}}
+slo: {p99: 2s}
+run: {warmup: 0s, duration: 1d, sample: 30m, max_events: 50k}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := Timeline(s, TimelineSpec{Every: 30 * 86400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, smp := range tl.Samples {
+		if !smp.Incomplete || smp.OK || smp.Window >= 86400 {
+			t.Errorf("%s: incomplete %v, ok %v after %gs; want cut short, incomplete and not ok", smp.Date, smp.Incomplete, smp.OK, smp.Window)
+		}
+	}
+	if tl.SLOBreach != nil {
+		t.Errorf("breach %+v from runs cut short", tl.SLOBreach)
+	}
+	var b bytes.Buffer
+	if err := tl.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"INCOMPLETE  week 0: the run stopped at", "and 2 more samples were cut short", "SLO breach  none within the timeline"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}

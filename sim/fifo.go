@@ -49,3 +49,10 @@ func (q *FIFO[T]) Peek() T {
 
 // Cap is the number of items the queue holds without growing.
 func (q *FIFO[T]) Cap() int { return len(q.buf) }
+
+// Room is the items' room to count the queue's memory by: its capacity,
+// or twice its length once that is more (the room it takes when it next
+// doubles). It grows with the length, a little at a time, so a budget
+// kept on it is met closely, not passed by a doubling all at once; and it
+// is never less than the room held.
+func (q *FIFO[T]) Room() int { return max(len(q.buf), 2*q.size) }

@@ -96,9 +96,16 @@ func (k *Kernel) Pending() int { return len(k.heap) - k.cancelled }
 // Bytes is about how much memory the event queue holds: its heap, payload
 // slots and free list at their capacities (what the events' data point to
 // is their owners' to count).
+//
+// A slice is counted at its capacity, or at the capacity its next growth
+// gives it (Go's append grows a large slice by about a quarter) once its
+// length nears that: so the figure grows a little with each event, and a
+// budget kept on it is met closely rather than passed by a growth all at
+// once.
 func (k *Kernel) Bytes() float64 {
-	return float64(float64(cap(k.heap))*float64(unsafe.Sizeof(entry{}))) +
-		float64(float64(cap(k.slots))*float64(unsafe.Sizeof(payload{}))) + float64(float64(cap(k.free))*4)
+	room := func(length, capacity int) float64 { return math.Max(float64(capacity), float64(1.25*float64(length))) }
+	return float64(room(len(k.heap), cap(k.heap))*float64(unsafe.Sizeof(entry{}))) +
+		float64(room(len(k.slots), cap(k.slots))*float64(unsafe.Sizeof(payload{}))) + float64(room(len(k.free), cap(k.free))*4)
 }
 
 // At schedules an event for handler h at absolute time t and returns its

@@ -447,3 +447,22 @@ func BenchmarkKernelTimeouts(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "requests/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/request")
 }
+
+// TestFIFORoom checks that a queue's room grows with its length a little
+// at a time and is never less than its capacity: 8 at first, twice the
+// length past half the capacity, and the capacity after a drain.
+func TestFIFORoom(t *testing.T) {
+	var q FIFO[int]
+	for i := 1; i <= 100; i++ {
+		q.Push(i)
+		if r := q.Room(); r < q.Cap() || r != max(q.Cap(), 2*i) {
+			t.Fatalf("length %d, capacity %d: room %d", i, q.Cap(), r)
+		}
+	}
+	for q.Len() > 0 {
+		q.Pop()
+	}
+	if q.Room() != q.Cap() {
+		t.Fatalf("drained: room %d, capacity %d", q.Room(), q.Cap())
+	}
+}

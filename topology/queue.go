@@ -405,7 +405,7 @@ func (q *queue) stations() []*station { return nil }
 // inUse implements component: the message records and the lists' room.
 func (q *queue) inUse() float64 {
 	return q.free.bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
-		float64(8*(q.visible.Cap()+q.all.Cap()+q.blocked.Cap()+q.partRoom)+4*q.ready.Cap())
+		float64(8*(q.visible.Room()+q.all.Room()+q.blocked.Room()+q.partRoom)+4*q.ready.Room())
 }
 
 // accept takes a publish: after the publish time the message is stored
@@ -482,9 +482,9 @@ func (q *queue) makeVisible(m *message, now sim.Time) {
 	if m.receives > 0 && p.again == nil {
 		p.again = m // delivered before the rest, to keep the order
 	} else {
-		room := p.msgs.Cap()
+		room := p.msgs.Room()
 		p.msgs.Push(m)
-		q.partRoom += p.msgs.Cap() - room
+		q.partRoom += p.msgs.Room() - room
 	}
 	q.setBacklog(now)
 	q.list(m.part)

@@ -36,9 +36,14 @@ import (
 // once (at most 2.25 times the old length, for 1.25 times the room).
 const heapPerLiveByte = 2
 
-// budgetCheckEvery is how often, in events, the budgets are checked: the
-// memory in use is counted, and the event budget is met exactly.
-const budgetCheckEvery = 1024
+// budgetCheckEvery is how often, in events, the budgets are checked at
+// most: the memory in use is counted (more often as it nears its budget,
+// but not more than every minCheckEvery events), and the event budget is
+// met exactly.
+const (
+	budgetCheckEvery = 1024
+	minCheckEvery    = 16
+)
 
 // Overload is judged from the end of the warm-up (when an empty system has
 // filled) at checkpoints that double in arrivals from growthFirstCheck:
@@ -62,6 +67,10 @@ type guard struct {
 	// expected says what the workload offers, when that passes the event
 	// budget (see forecast).
 	expected string
+	// lastFired and lastHeap are the events and the heap at the last look
+	// at the budgets.
+	lastFired uint64
+	lastHeap  float64
 	// judgeGrowth says overload is judged by growth: requests arrive at a
 	// constant rate, whatever the system does.
 	judgeGrowth bool
@@ -179,12 +188,24 @@ func (g *guard) watch(r *runner) uint64 {
 		return math.MaxUint64
 	}
 	live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()
-	if heapPerLiveByte*live > g.budget {
+	heap := heapPerLiveByte * live
+	if heap > g.budget {
 		r.stop(fmt.Sprintf("memory budget reached: with %d requests in flight, %d events pending and %d users or sessions the run holds about %s, a heap of up to %s, more than the budget of %s (run.max_memory, --max-memory)",
-			r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(live), units.FormatBytes(heapPerLiveByte*live), units.FormatBytes(g.budget)), true, false)
+			r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(live), units.FormatBytes(heap), units.FormatBytes(g.budget)), true, false)
 		return math.MaxUint64
 	}
-	return min(fired+budgetCheckEvery, uint64(g.maxEvents))
+	// The next look: in budgetCheckEvery events, or sooner if the heap,
+	// growing as it did since the last look, could pass half the room
+	// left by then; so the looks close in on the budget and a run stops
+	// within a few events' growth of it (at least minCheckEvery events
+	// apart, so that counting stays cheap).
+	every := float64(budgetCheckEvery)
+	if grew := heap - g.lastHeap; grew > 0 && fired > g.lastFired {
+		perEvent := grew / float64(fired-g.lastFired)
+		every = math.Max(minCheckEvery, math.Min(every, (g.budget-heap)/2/perEvent))
+	}
+	g.lastFired, g.lastHeap = fired, heap
+	return min(fired+uint64(every), uint64(g.maxEvents))
 }
 
 // check runs after each arrival; it returns why the run must stop for

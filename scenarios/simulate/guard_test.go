@@ -3,6 +3,8 @@ package simulate_test
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"runtime"
 	"strings"
 	"testing"
@@ -150,6 +152,57 @@ run: {duration: 1d, warmup: 0s, max_events: 200k}
 			const limit = 200_000
 			if !strings.Contains(rep.StoppedEarly, "event budget reached") || rep.Events < limit || rep.Events > limit*101/100 {
 				t.Fatalf("stopped %q after %d events; want the event budget within 1%% of %d", rep.StoppedEarly, rep.Events, limit)
+			}
+		})
+	}
+}
+
+// TestMemoryBudgetWhereWorkIsDone checks that the memory budget stops a run
+// within 1% of its limit (the heap the run's records would take, as the
+// stop message gives it) however the memory grows: sessions that never
+// end, a queue no one consumes, requests held by a slow service.
+func TestMemoryBudgetWhereWorkIsDone(t *testing.T) {
+	cases := []struct{ name, text string }{
+		{"sessions", `name: sessions
+workload: {sessions: {rate: 10000, requests: 1M, think_time: 1h}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100, service_time: 1ms}
+run: {duration: 1h, max_memory: 32MB}
+`},
+		{"a queue no one consumes", `name: flood
+workload: {rate: 200000}
+entry: jobs
+nodes:
+  jobs: {kind: queue}
+run: {duration: 1h, max_memory: 32MB}
+`},
+		{"requests held in flight", `name: held
+workload: {rate: 20000, timeout: 1d}
+entry: app
+nodes:
+  app: {kind: service, workers: 1000000, service_time: 1h}
+run: {duration: 1h, max_memory: 32MB}
+`},
+	}
+	// 32MB is 30.5MiB; the figures have three significant digits.
+	heap := regexp.MustCompile(`a heap of up to ([0-9.]+)MiB, more than the budget of 30.5MiB`)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("m.yaml", []byte(c.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := simulate.Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := heap.FindStringSubmatch(rep.StoppedEarly)
+			if m == nil {
+				t.Fatalf("stopped %q; want the memory budget", rep.StoppedEarly)
+			}
+			if got, _ := strconv.ParseFloat(m[1], 64); got > 30.5*1.01 {
+				t.Fatalf("stopped at a heap of %gMiB; want within 1%% of the 30.5MiB budget", got)
 			}
 		})
 	}

@@ -407,6 +407,13 @@ func (w *workers) stats(window float64, now sim.Time) NodeStats {
 		s.OfferedLoad = max(s.OfferedLoad, float64(s.OfferedLoad*needed)/float64(s.Arrivals))
 		s.OwnLoad = max(s.OwnLoad, float64(s.OwnLoad*needed)/float64(s.Arrivals))
 	}
+	// A partition is worked on by one consumer at a time: with fewer
+	// partitions than consumers, the rest stand idle, and the load is of
+	// the consumers that can work.
+	if p := len(w.q.parts); p > 0 && s.Instances > p {
+		scale := float64(s.Instances) / float64(p)
+		s.OfferedLoad, s.OwnLoad = float64(s.OfferedLoad*scale), float64(s.OwnLoad*scale)
+	}
 	return s
 }
 

@@ -29,7 +29,8 @@ func (l InOrderLag) CDF(x float64) float64 {
 
 // cdfY is the CDF at x = −m·ln y, y in (0, 1]: (1 − y)·e^{−λm·y}.
 func (l InOrderLag) cdfY(y float64) float64 {
-	return float64((1 - y) * sim.Exp(float64(-l.Lambda*l.Mean)*y))
+	e := sim.Exp(float64(float64(-l.Lambda*l.Mean) * y))
+	return float64(float64(1-y) * e)
 }
 
 // MeanLag is E[D] = ∫₀^∞ (1 − F_D(x)) dx; with y = e^{−x/m} it is

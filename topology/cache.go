@@ -275,7 +275,7 @@ func (c *cache) inUse() float64 {
 	for _, cn := range c.nodes {
 		dirty += len(cn.dirty)
 	}
-	f := float64(len(c.pending)+dirty) * mapEntryBytes
+	f := float64(float64(len(c.pending)+dirty) * mapEntryBytes)
 	if v := c.net.versions; v.caches[0] == c {
 		f += v.inUse()
 	}

@@ -94,4 +94,4 @@ func (v *versions) release(r *Request) {
 }
 
 // inUse is the bytes of the held keys.
-func (v *versions) inUse() float64 { return float64(len(v.held)) * mapEntryBytes }
+func (v *versions) inUse() float64 { return float64(float64(len(v.held)) * mapEntryBytes) }

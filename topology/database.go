@@ -846,7 +846,7 @@ func (db *database) Handle(now sim.Time, _ int, _ any) {
 	db.promote = sim.Timer{}
 	p := sh.primary
 	for _, inst := range p.insts {
-		inst.down = false
+		inst.down, inst.heldDown = false, 0 // the promoted server serves, whatever held the failed one down
 	}
 	p.faulty = p.errRate > 0 || p.slow > 0 || p.delay > 0
 	inst := sh.replicas.insts[0]

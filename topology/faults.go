@@ -271,7 +271,7 @@ func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 		}
 	default:
 		for _, inst := range *downed {
-			inst.heldDown--
+			inst.heldDown = max(inst.heldDown-1, 0) // 0 already if a promotion brought it back
 			inst.down = inst.heldDown > 0
 		}
 		*downed = (*downed)[:0]

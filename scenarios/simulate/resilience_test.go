@@ -439,6 +439,25 @@ func TestFailover(t *testing.T) {
 	}
 }
 
+// TestFailoverTwice checks that a second failure of the primary fails
+// over as the first did: the promoted server serves as the primary, and
+// one that fails for less than failover_time comes back as the primary
+// without a promotion, writes failing only meanwhile. (Once the server
+// promoted by the first failover stayed counted down by its fault, so the
+// second fault's end left the primary down for the rest of the run.)
+func TestFailoverTwice(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, failover("{at: 2m, for: 2m, node: db, primary: true}, {at: 6m, for: 10s, node: db, primary: true}", "warmup: 30s, duration: 10m"))
+	fo := databaseOf(rep, "db").Failovers
+	if len(fo) != 2 || fo[0].RTO == nil || *fo[0].RTO != 30 || !fo[0].Promoted || fo[1].RTO == nil || *fo[1].RTO != 10 || fo[1].Promoted {
+		t.Fatalf("failovers %+v: want two, a promotion after 30 s, then the primary back after 10 s", fo)
+	}
+	want := 200 * 0.2 * 40.0 // the writes of the 30 s and the 10 s
+	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
+		t.Errorf("%g requests failed, want the writes of the two failovers, %g", got, want)
+	}
+}
+
 // TestFidelityRPO checks the writes a failover loses against the
 // replication lag: with a constant lag L, the promoted replica misses the
 // writes of the last L seconds, Poisson with mean λ_w·L, and the oldest of

@@ -56,6 +56,9 @@ type Request struct {
 	// Key is the key it touches, or -1.
 	Key     int64
 	Arrived sim.Time
+	// Seq numbers the requests in the order they were submitted, from 1
+	// (0 for the system's own).
+	Seq int64
 	// refs counts what holds the record: its root job and, while it is
 	// pending, its timeout event.
 	refs  int
@@ -188,7 +191,9 @@ type Network struct {
 	// are stale.
 	versions *versions
 	inFlight int
-	liveJobs int // visit records in use
+	// submitted counts the requests submitted (Request.Seq).
+	submitted int64
+	liveJobs  int // visit records in use
 	// working counts the pending events that move a visit on (service
 	// completions, deliveries, replies). With requests in flight and none
 	// of these pending, nothing can ever finish them: the run has stalled.
@@ -245,6 +250,8 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 		return false
 	}
 	r := n.newRequest(class, user, client, key)
+	n.submitted++
+	r.Seq = n.submitted
 	if n.opts.Timeout > 0 {
 		r.refs++
 		r.timeout = n.k.After(n.opts.Timeout, n, opTimeout, r)

@@ -37,6 +37,9 @@ type runner struct {
 	// the end of the warm-up, when the measurement window starts.
 	measured
 	windowStart sim.Time
+	// sentBefore is how many requests were sent before the window: those
+	// after are measured (whatever the order of events at its start).
+	sentBefore int64
 
 	// smp samples the run over time; nil for a run with no time series.
 	smp *sampler
@@ -142,9 +145,12 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	}
 	r.net = net
 	r.gen = workloads.NewGenerator(s.Workload, r.k, s.Run.Seed, r)
+	// The window starts before anything else at its instant (events at
+	// one time fire in the order they were scheduled): with no warm-up,
+	// the requests of time 0 are the window's.
+	r.k.At(warmup, r, opEndWarmup, nil)
 	r.gen.Start(end)
 	r.k.Watch(1, func() uint64 { return g.watch(r) })
-	r.k.At(warmup, r, opEndWarmup, nil)
 	if r.smp != nil {
 		r.k.At(sim.Time(r.smp.every), r, opSample, nil)
 	}
@@ -174,6 +180,7 @@ func (r *runner) Handle(now sim.Time, op int, _ any) {
 	r.net.ResetStats(now)
 	r.measured = measured{}
 	r.windowStart = now
+	r.sentBefore = r.sent
 }
 
 // Arrive implements workloads.Sink.
@@ -215,7 +222,7 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 // ended by the stop are unfinished), so its counts add up to its
 // arrivals; a time series window counts those that ended in it.
 func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
-	measure := req.Arrived >= r.windowStart
+	measure := req.Seq > r.sentBefore
 	switch outcome {
 	case topology.Completed:
 		lat := float64(now - req.Arrived)

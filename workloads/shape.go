@@ -226,8 +226,15 @@ func (s *Shape) Next(t sim.Time, r *rand.Rand) sim.Time {
 		// The level is linear on the piece; the cycle is at most cyc.
 		m := float64(math.Max(a, b) * cyc)
 		if m <= 0 {
-			if end == sim.Forever {
-				return sim.Forever
+			// No arrival on this piece: skip the whole linear segment if
+			// its level is 0 to its end (the daily and weekly cycles
+			// multiply 0 into 0), and stop if that is for good.
+			seg := s.segmentEnd(t)
+			if a, b := s.ends(t, seg); math.Max(a, b) <= 0 {
+				if seg == sim.Forever {
+					return sim.Forever // 0 for good: cycles multiply 0 into 0
+				}
+				end = seg
 			}
 			t = end
 			continue

@@ -142,6 +142,32 @@ func TestWeeklyCycle(t *testing.T) {
 	}
 }
 
+// TestShapeFallsToZero checks that a rate that falls to 0 for good ends
+// the arrivals (Next returns Forever) under a daily and a weekly cycle,
+// which multiply 0 into 0: Next once stepped through the cycle's pieces
+// for ever. A rate at 0 for a while and back skips to its return.
+func TestShapeFallsToZero(t *testing.T) {
+	r := sim.NewStream(1, "zero")
+	for _, c := range []struct {
+		name    string
+		changes []ShapeChange
+		next    sim.Time // at least
+	}{
+		{"step to 0 under a daily cycle", []ShapeChange{{Kind: Diurnal, PeakToTrough: 4}, {Kind: Step, At: 5, Rate: 0}}, sim.Forever},
+		{"ramp to 0 under a weekly cycle", []ShapeChange{{Kind: Diurnal, PeakToTrough: 4, Weekend: 0.5}, {Kind: Ramp, At: 5, Until: 10, Rate: 0}}, sim.Forever},
+		{"0 for a week, then back", []ShapeChange{{Kind: Diurnal, PeakToTrough: 4, Weekend: 0.5}, {Kind: Step, At: 5, Rate: 0}, {Kind: Step, At: Week, Rate: 1}}, Week},
+	} {
+		sh := (&Spec{Model: Open, Rate: 10, Changes: c.changes}).Shape()
+		t0 := sim.Time(0)
+		for t0 < 10 {
+			t0 = sh.Next(t0, r)
+		}
+		if t0 < c.next || (c.next == sim.Forever && t0 != sim.Forever) {
+			t.Errorf("%s: next arrival after 10 s at %v, want at least %v", c.name, t0, c.next)
+		}
+	}
+}
+
 // TestUsersDerivation checks the users-model arithmetic.
 func TestUsersDerivation(t *testing.T) {
 	u := UsersModel{Users: 1e6, ActiveFraction: 0.1, RequestsPerActiveUser: 50, PeakToAverage: 3}

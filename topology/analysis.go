@@ -153,8 +153,18 @@ func (g *StationGroup) Solve() bool {
 	if g.Turns > 1 {
 		ca2 = 1 / float64(g.Turns)
 	}
+	if !(g.Holding < math.Inf(1)) {
+		// Its workers wait for good on an overloaded callee (a holding
+		// time summed with an infinite wait may come out NaN).
+		g.Holding, g.Wait = math.Inf(1), math.Inf(1)
+		return false
+	}
 	g.Wait = analytic.KLBWait(g.Rate/float64(g.Count), 1/g.Holding, g.Workers, ca2, g.SCV)
-	return !math.IsInf(g.Wait, 1)
+	if !(g.Wait < math.Inf(1)) { // a NaN (from an infinite moment) is no steady state either
+		g.Wait = math.Inf(1)
+		return false
+	}
+	return true
 }
 
 // variance notes where the group's wait for a holding time of SCV other

@@ -1,6 +1,7 @@
 package estimate_test
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -369,5 +370,37 @@ run: {warmup: 200s, duration: 4000s}
 				fidelity.Check(t, "simulated mean latency against E_8/M/1", reps, fidelity.MeanLatency, c.exact, false)
 			}
 		})
+	}
+}
+
+// TestEstimateOverloadedCallee checks that a blocking caller of an
+// overloaded database with replicas and writes (its holding time summed
+// with an infinite wait) is overloaded without bound, in the table and in
+// JSON, with no NaN: the caller's wait once came out NaN and the JSON
+// could not be written.
+func TestEstimateOverloadedCallee(t *testing.T) {
+	s, err := scenarios.Parse("nan.yaml", []byte(`name: nan
+workload: {rate: 500, mix: {read: 50%, write: 50%}, keys: {dist: uniform, count: 10}}
+entry: s1
+nodes:
+  s1: {kind: service, service_time: 10ms, calls: [db]}
+  db: {kind: database, replicas: 1, service_time: 500ms}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table, js bytes.Buffer
+	if err := est.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if err := est.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(table.String(), "NaN") || est.Latency != nil || !est.Nodes[0].Overloaded {
+		t.Fatalf("latency %v, s1 overloaded %v; want no steady state and no NaN:\n%s", est.Latency, est.Nodes[0].Overloaded, table.String())
 	}
 }

@@ -195,7 +195,7 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 // arithmetic is a node's capacity by the estimate: stations × workers ÷
 // holding time; 0 when it has none to give.
 func arithmetic(ne estimate.NodeEstimate) float64 {
-	if ne.Holding <= 0 || math.IsInf(ne.Holding, 0) {
+	if !(ne.Holding > 0 && ne.Holding < math.Inf(1)) {
 		return 0
 	}
 	return float64(ne.Stations*ne.Workers) / ne.Holding
@@ -207,8 +207,8 @@ func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate, most i
 	switch {
 	case ne.Holding == 0 || ne.Workers == 0:
 		return "no load"
-	case math.IsInf(ne.Holding, 0):
-		return "its workers would wait without bound on an overloaded node they call"
+	case !(ne.Holding < math.Inf(1)):
+		return "none to count on: its workers would wait without bound on an overloaded node they call"
 	}
 	stations, workers := ne.Stations, ne.Workers
 	at := ""

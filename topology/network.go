@@ -59,21 +59,22 @@ type Request struct {
 	// Seq numbers the requests in the order they were submitted, from 1
 	// (0 for the system's own).
 	Seq int64
-	// refs counts what holds the record: its root job and, while it is
-	// pending, its timeout event.
-	refs  int
-	ended bool // Finished has been called
 	// timeout is the client's timeout event while it is pending; the reply
 	// cancels it, so a finished request leaves memory at once.
 	timeout sim.Timer
-	// background requests are the system's own (write-back flushes): no
-	// client waits for them and they are not reported.
-	background bool
 	// version is the version of its key's value it got at a database, and
 	// staleValue says that value was already stale; held says it holds
 	// its key in the network's versions (see versions).
-	version          uint64
+	version uint64
+	// refs counts what holds the record: its root job and, while it is
+	// pending, its timeout event. (The small fields are packed together:
+	// a million requests in flight are a few hundred megabytes.)
+	refs             int32
+	ended            bool // Finished has been called
 	held, staleValue bool
+	// background requests are the system's own (write-back flushes): no
+	// client waits for them and they are not reported.
+	background bool
 }
 
 // Observer is told when each request ends.

@@ -24,7 +24,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "overrides   %s\n", scenarios.PrintableOverrides(r.Overrides))
 	}
 	fmt.Fprintf(&b, "workload    %s\n", r.Workload.Description)
-	fmt.Fprintf(&b, "window      %s measured after %s warm-up\n", dur(r.Window), dur(r.Warmup))
+	switch {
+	case r.InWarmup:
+		fmt.Fprintf(&b, "window      none: the run stopped at %s, in its %s warm-up; the figures below are of the warm-up\n", dur(r.Window), dur(r.Warmup))
+	case r.Window > 0:
+		fmt.Fprintf(&b, "window      %s measured after %s warm-up\n", dur(r.Window), dur(r.Warmup))
+	default:
+		fmt.Fprintf(&b, "window      none: the run stopped at %s, where its window would have begun; no figure over time was measured\n", dur(r.Warmup))
+	}
 	if r.StoppedEarly != "" {
 		fmt.Fprintf(&b, "STOPPED     %s\n", r.StoppedEarly)
 	}
@@ -44,7 +51,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.GoodputWithin > 0 {
 		goodput = fmt.Sprintf(", goodput %s (within %s)", units.Rate(r.Goodput), units.FormatDuration(r.GoodputWithin))
 	}
-	fmt.Fprintf(&b, "rates       offered %s, throughput %s%s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), goodput, units.OrUnknown(r.ErrorRate, units.Percent))
+	if r.Window > 0 {
+		fmt.Fprintf(&b, "rates       offered %s, throughput %s%s, errors %s\n", units.Rate(r.OfferedRate), units.Rate(r.Throughput), goodput, units.OrUnknown(r.ErrorRate, units.Percent))
+	} else {
+		fmt.Fprintf(&b, "rates       none over no time; errors %s\n", units.OrUnknown(r.ErrorRate, units.Percent))
+	}
 	if l := r.Latency; l != nil {
 		ci := ""
 		switch {
@@ -68,8 +79,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if n.Saturated {
 			status = "SATURATED"
 		}
-		if !n.Workers {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, units.Rate(n.Throughput), n.Rejected, status)
+		if !n.Workers || r.Window <= 0 {
+			throughput := units.Rate(n.Throughput)
+			if r.Window <= 0 {
+				throughput = "-" // a rate over no time
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t%s\t-\t-\t-\t%d\t%s\n", n.Name, n.Kind, n.Instances, throughput, n.Rejected, status)
 			continue
 		}
 		waitMean, waitP99 := units.Unknown, units.Unknown
@@ -114,21 +129,25 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if len(r.HeldWaiting) > 0 {
 			held = "; held waiting on it: " + strings.Join(r.HeldWaiting, ", ")
 		}
-		if n.Workers {
+		if n.Workers && r.Window > 0 {
 			why := ""
 			if n.Saturated {
 				why = ": SATURATED, " + strings.Join(n.SaturatedBecause, "; ")
 			}
 			fmt.Fprintf(&b, "bottleneck  %s (own demand %s of capacity, utilization %s, offered load %s)%s%s\n", n.Name, units.Percent(n.OwnLoad), units.Percent(n.Utilization), units.Percent(n.OfferedLoad), why, held)
 		} else {
-			fmt.Fprintf(&b, "bottleneck  %s (%s)%s\n", n.Name, strings.Join(n.SaturatedBecause, "; "), held)
+			why := ""
+			if n.Saturated {
+				why = " (" + strings.Join(n.SaturatedBecause, "; ") + ")"
+			}
+			fmt.Fprintf(&b, "bottleneck  %s%s%s\n", n.Name, why, held)
 		}
 	}
 	fmt.Fprintf(&b, "SLO         %s\n", r.SLO.describe())
 	if v := r.Violations; v != nil {
 		writeViolations(&b, v)
 	}
-	writeTriggers(&b, r.Triggers, r.Warmup+r.Window)
+	writeTriggers(&b, r.Triggers, r.End())
 	if r.Series != nil {
 		fmt.Fprintf(&b, "series      %s\n", r.Series.describe())
 	}

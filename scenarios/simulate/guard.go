@@ -45,6 +45,13 @@ const (
 	minCheckEvery    = 16
 )
 
+// frozenEvents is how many events may come at one instant before the run
+// is stopped as stalled in time: no legal burst comes near it (a million
+// users sending at once make a few million), and a loop of work that takes
+// no time would otherwise run to the event budget (minutes) and report a
+// window of no length.
+const frozenEvents = 10_000_000
+
 // Overload is judged from the end of the warm-up (when an empty system has
 // filled) at checkpoints that double in arrivals from growthFirstCheck:
 // between two checkpoints, the requests in the system must grow by more
@@ -68,9 +75,12 @@ type guard struct {
 	// budget (see forecast).
 	expected string
 	// lastFired and lastHeap are the events and the heap at the last look
-	// at the budgets.
+	// at the budgets; lastNow the clock then, which has not moved since
+	// event sinceNow.
 	lastFired uint64
 	lastHeap  float64
+	lastNow   sim.Time
+	sinceNow  uint64
 	// judgeGrowth says overload is judged by growth: requests arrive at a
 	// constant rate, whatever the system does.
 	judgeGrowth bool
@@ -185,6 +195,13 @@ func (g *guard) watch(r *runner) uint64 {
 			reason += "; " + g.expected
 		}
 		r.stop(reason, false, false)
+		return math.MaxUint64
+	}
+	if now := r.k.Now(); now != g.lastNow || fired < g.sinceNow {
+		g.lastNow, g.sinceNow = now, fired
+	} else if fired-g.sinceNow >= frozenEvents {
+		r.stop(fmt.Sprintf("stalled in time: %d events at %s without the clock moving on (work that takes no time, such as users who do not think sending again requests that fail at once)",
+			fired-g.sinceNow, units.FormatDuration(float64(now))), true, false)
 		return math.MaxUint64
 	}
 	live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()

@@ -21,6 +21,10 @@ type Report struct {
 	Workload  WorkloadInfo `json:"workload"`
 	Warmup    float64      `json:"warmup"` // simulated seconds before measuring
 	Window    float64      `json:"window"` // simulated seconds measured
+	// InWarmup says the run stopped before its warm-up (Warmup, as
+	// asked) ended: its figures, over Window seconds from 0, are of the
+	// warm-up.
+	InWarmup bool `json:"stopped_in_warmup,omitempty"`
 	// OfferedRate is the request rate offered in the window: the open
 	// arrival rate (averaged over the window where it is shaped), or the
 	// measured arrival rate of a closed or session workload.
@@ -255,6 +259,14 @@ type WaitStats struct {
 	P99  float64 `json:"p99"`
 }
 
+// End is when the run stopped, in seconds since it started.
+func (r *Report) End() float64 {
+	if r.InWarmup {
+		return r.Window
+	}
+	return r.Warmup + r.Window
+}
+
 // SLOResult says whether the run met its objectives.
 type SLOResult struct {
 	// Pass is false when an objective failed, or when the run was cut
@@ -361,6 +373,9 @@ func (r *runner) report() *Report {
 		},
 		StoppedEarly: r.stopped,
 		Events:       r.k.Fired(),
+	}
+	if !r.inWindow {
+		rep.InWarmup, rep.Warmup = true, r.s.Run.WarmupSeconds()
 	}
 	rep.Requests.Unfinished = r.arrived - r.ended()
 	if w.Users != nil {

@@ -197,14 +197,16 @@ func (r *runner) Arrive(a workloads.Arrival) {
 	if r.steady && r.sent == scenarios.WarmupRequests {
 		r.Handle(r.k.Now(), opEndWarmup, nil)
 	}
+	if !r.net.Submit(a.Class, a.User, a.Client, a.Key) {
+		// Past the user's own bound of the requests in the system: this
+		// one never entered it.
+		r.stop(r.net.Overload(), true, true)
+		return
+	}
 	r.sent++
 	r.arrived++
 	if r.smp != nil {
 		r.smp.current.arrived++
-	}
-	if !r.net.Submit(a.Class, a.User, a.Client, a.Key) {
-		r.stop(r.net.Overload(), true, false)
-		return
 	}
 	if reason := r.guard.check(r); reason != "" {
 		r.stop(reason, true, true)

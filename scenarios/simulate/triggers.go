@@ -75,7 +75,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		return nil
 	}
 	var out []Trigger
-	end := rep.Warmup + rep.Window
+	end := rep.End()
 	for _, f := range s.Topology.Faults {
 		if f.MTTF > 0 {
 			continue // random: no time to compare with

@@ -42,7 +42,8 @@ type Delta struct {
 	// CI95 is the half-width of the paired 95% interval of Diff; 0 with a
 	// single seed, where there is no interval.
 	CI95 float64 `json:"ci95"`
-	// Significant says the interval excludes zero.
+	// Significant says the interval excludes zero by more than the
+	// figures' rounding (1e-9 of their magnitude).
 	Significant bool `json:"significant"`
 }
 
@@ -106,6 +107,7 @@ metrics:
 		d := Delta{Metric: m.name, Unit: m.unit}
 		var diffs []float64
 		var sa, sb sim.Summary
+		magnitude := 0.0
 		for i := 0; i < len(reports); i += 2 {
 			va, vb := m.get(reports[i]), m.get(reports[i+1])
 			if va == nil || vb == nil {
@@ -115,13 +117,29 @@ metrics:
 			sa.Add(*va)
 			sb.Add(*vb)
 			diffs = append(diffs, *vb-*va)
+			magnitude = max(magnitude, math.Abs(*va), math.Abs(*vb))
 		}
 		d.A, d.B = sa.Mean(), sb.Mean()
 		d.Diff, d.CI95 = MeanCI95Paired(diffs)
-		d.Significant = seeds > 1 && math.Abs(d.Diff) > d.CI95
+		d.Significant = seeds > 1 && significant(d.Diff, d.CI95, magnitude)
 		cmp.Deltas = append(cmp.Deltas, d)
 	}
 	return cmp, nil
+}
+
+// rounding is the relative resolution of the figures compared: two runs
+// that compute the same figure by sums in another order (a mean of equal
+// latencies, say) differ by a few units in the last place of each term,
+// which over the millions of terms of a long run stays far below 1e-9 of
+// the figure.
+const rounding = 1e-9
+
+// significant says a paired difference diff with the half-width ci of its
+// 95% interval is real: the interval excludes zero by more than the
+// rounding of figures of the given magnitude (the largest compared). A
+// difference within rounding is never real, even with an interval of ±0.
+func significant(diff, ci, magnitude float64) bool {
+	return math.Abs(diff) > ci+float64(rounding*magnitude)
 }
 
 // MeanCI95Paired is the mean of paired differences and the half-width of
@@ -199,7 +217,7 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "bottleneck  A: %s, B: %s\n", c.ReportA.Bottleneck, c.ReportB.Bottleneck)
 	fmt.Fprintf(&b, "SLO         A: %s, B: %s\n", verdict(c.ReportA), verdict(c.ReportB))
 	if slices.ContainsFunc(c.Deltas, func(d Delta) bool { return d.Significant }) {
-		b.WriteString("* the paired 95% confidence interval excludes zero: the difference is real\n")
+		b.WriteString("* the paired 95% confidence interval excludes zero (by more than rounding): the difference is real\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/scenarios"
@@ -58,6 +60,58 @@ func TestCompareFindsARealDifference(t *testing.T) {
 			if d.Diff != 0 {
 				t.Errorf("both see the same arrivals, yet the offered rate differs by %g", d.Diff)
 			}
+		}
+	}
+}
+
+// TestSignificantBeyondRounding checks the rule that marks a difference
+// real: its interval excludes zero by more than the figures' rounding.
+func TestSignificantBeyondRounding(t *testing.T) {
+	for _, c := range []struct {
+		name                string
+		diff, ci, magnitude float64
+		want                bool
+	}{
+		// Hostile finding 17: two means of equal 1 ms latencies summed in
+		// another order.
+		{"rounding of equal means", 6.714825454926891e-17, 6.034291199674333e-17, 0.001, false},
+		{"rounding with no interval", 1e-19, 0, 0.001, false},
+		{"exact zero", 0, 0, 0.001, false},
+		{"the same real difference each seed", 10, 0, 20, true},
+		{"real and outside the interval", -0.002, 0.001, 0.05, true},
+		{"inside the interval", 0.0005, 0.001, 0.05, false},
+		{"a tiny figure's real difference", 1e-12, 0, 1e-9, true},
+	} {
+		if got := significant(c.diff, c.ci, c.magnitude); got != c.want {
+			t.Errorf("%s: significant(%g, ±%g, of %g) = %v, want %v", c.name, c.diff, c.ci, c.magnitude, got, c.want)
+		}
+	}
+}
+
+// TestCompareRoundingNotReal compares two scenarios whose requests take a
+// constant 1 ms without waiting (hostile finding 17): their mean latencies
+// are equal but for the order of summation, and no latency difference may
+// be marked real, while the offered rates (10/s against 20/s) differ.
+func TestCompareRoundingNotReal(t *testing.T) {
+	src := "name: %s\nworkload: {rate: %d}\nentry: app\nnodes:\n  app: {kind: service, workers: 8, service_time: 1ms}\nrun: {duration: 60s}\n"
+	a, err := scenarios.Parse("a.yaml", fmt.Appendf(nil, src, "cmpA", 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := scenarios.Parse("b.yaml", fmt.Appendf(nil, src, "cmpB", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := Compare(a, b, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range cmp.Deltas {
+		switch {
+		case strings.HasPrefix(d.Metric, "latency") && d.Significant:
+			t.Errorf("%s: %g against %g, %+g ± %g marked real", d.Metric, d.A, d.B, d.Diff, d.CI95)
+		case d.Metric == "offered rate" && !d.Significant:
+			t.Errorf("offered rate 10/s against 20/s not marked real: %+g ± %g", d.Diff, d.CI95)
 		}
 	}
 }

@@ -346,7 +346,11 @@ func TimelineFigures(tl *analysis.TimelineReport) []Figure {
 	}
 	lat := Figure{Name: "timeline-p99", Title: tl.Scenario + ": p99 latency as users grow", XLabel: "month", YLabel: "p99 latency (ms)", Lines: []Line{p99}}
 	if e := tl.SLOBreach; e != nil {
-		lat.VLines = append(lat.VLines, Marker{Label: "SLO breach", Value: month(e.At)})
+		label := "SLO breach"
+		if !e.SLOFailed {
+			label = "breaks" // a node saturates while the SLO holds
+		}
+		lat.VLines = append(lat.VLines, Marker{Label: label, Value: month(e.At)})
 	}
 	return []Figure{
 		{Name: "timeline-users", Title: tl.Scenario + ": users", XLabel: "month", YLabel: "users", Lines: []Line{users}},

@@ -13,7 +13,6 @@ import (
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -372,18 +371,22 @@ func incomplete(rep *simulate.Report) bool {
 // healthy nor incomplete.
 func failing(rep *simulate.Report) bool { return !healthy(rep) && !incomplete(rep) }
 
-// failure says in words why a run is not healthy.
+// failure says in words why a run is not healthy: the objectives it
+// broke, then each node saturated with the report's reasons (a queue's
+// growing backlog, a service's own demand), not an offered load that a
+// queue does not have.
 func failure(rep *simulate.Report) string {
-	if !rep.SLO.Pass {
-		return strings.Join(rep.SLO.Violations, "; ")
-	}
-	var sat []string
+	why := slices.Clone(rep.SLO.Violations)
 	for _, n := range rep.Nodes {
 		if n.Saturated {
-			sat = append(sat, fmt.Sprintf("%s saturated (offered load %s of capacity)", n.Name, units.Percent(n.OfferedLoad)))
+			sat := n.Name + " saturated"
+			if len(n.SaturatedBecause) > 0 {
+				sat += " (" + strings.Join(n.SaturatedBecause, " and ") + ")"
+			}
+			why = append(why, sat)
 		}
 	}
-	return strings.Join(sat, "; ")
+	return strings.Join(why, "; ")
 }
 
 // value is the axis value of a point.

@@ -38,8 +38,10 @@ type TimelineReport struct {
 	// Saturates lists each node that saturates, at the first sample that
 	// finds it so, in date order.
 	Saturates []TimelineEvent `json:"saturates"`
-	// SLOBreach is the first sample that fails the SLO or saturates a
-	// node; nil when none does.
+	// SLOBreach is where the timeline breaks: the first sample that fails
+	// the SLO or saturates a node (its SLOFailed says which: a consumer
+	// group behind a queue may saturate while requests meet the SLO); nil
+	// when none does.
 	SLOBreach *TimelineEvent `json:"slo_breach"`
 }
 
@@ -63,6 +65,10 @@ type TimelineEvent struct {
 	Date   string  `json:"date"`
 	Users  float64 `json:"users"`
 	Reason string  `json:"reason,omitempty"`
+	// SLOFailed says the sample failed its objectives, where it is where
+	// the timeline breaks (TimelineReport.SLOBreach); without it, the
+	// objectives held there and a node saturated.
+	SLOFailed bool `json:"slo_failed,omitempty"`
 }
 
 // Timeline runs s at each sample date of its workload's growth.
@@ -116,7 +122,8 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 			}
 		}
 		if failing(rep) && tl.SLOBreach == nil {
-			tl.SLOBreach = &TimelineEvent{Node: rep.Bottleneck, At: smp.At, Date: smp.Date, Users: smp.Users, Reason: failure(rep)}
+			tl.SLOBreach = &TimelineEvent{Node: rep.Bottleneck, At: smp.At, Date: smp.Date, Users: smp.Users, Reason: failure(rep),
+				SLOFailed: len(rep.SLO.Violations) > 0}
 		}
 	}
 	return tl, nil
@@ -171,10 +178,13 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 	if cut > 1 {
 		fmt.Fprintf(&b, "            and %d more samples were cut short: their rows are not verdicts on whole runs\n", cut-1)
 	}
-	if e := tl.SLOBreach; e != nil {
-		fmt.Fprintf(&b, "SLO breach  %s at %s users: %s\n", e.Date, units.FormatCount(e.Users), e.Reason)
-	} else {
+	switch e := tl.SLOBreach; {
+	case e == nil:
 		b.WriteString("SLO breach  none within the timeline\n")
+	case e.SLOFailed:
+		fmt.Fprintf(&b, "SLO breach  %s at %s users: %s\n", e.Date, units.FormatCount(e.Users), e.Reason)
+	default:
+		fmt.Fprintf(&b, "breaks      %s at %s users: %s; the SLO holds there\n", e.Date, units.FormatCount(e.Users), e.Reason)
 	}
 	for i, e := range tl.Saturates {
 		label := "            "

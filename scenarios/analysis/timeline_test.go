@@ -3,10 +3,12 @@ package analysis
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/units"
 )
 
 // TestTimelineDailyCycle checks a timeline of a workload with a daily
@@ -102,5 +104,74 @@ run: {warmup: 0s, duration: 1d, sample: 30m, max_events: 50k}
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestTimelineBreaksWhereItBreaks checks the timeline's breach and its
+// reason against the run of each date (hostile finding 11): where only the
+// consumers behind a queue saturate, requests meet the SLO, so the
+// timeline says where it breaks without calling it an SLO breach, and
+// gives the report's reasons (the queue's growing backlog), not an offered
+// load a queue does not have; where requests miss their objective, it is
+// an SLO breach.
+func TestTimelineBreaksWhereItBreaks(t *testing.T) {
+	for _, c := range []struct {
+		name, consumer, slo string
+		sloFailed           bool
+		want, no            []string
+	}{
+		{"async consumers saturate", "service_time: 100ms", "{p99: 200ms}", false,
+			[]string{"breaks      week 1 at 307k users: q saturated (its backlog grew by ", "w saturated (its own demand is ", "the SLO holds there"},
+			[]string{"SLO breach", "offered load 0%"}},
+		{"requests miss the objective", "service_time: 1ms", "{p99: 500µs}", true,
+			[]string{"SLO breach  week 0 at 100k users: p99 "},
+			[]string{"breaks", "the SLO holds"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("tl.yaml", []byte(`name: tl4
+workload:
+  users: 100k
+  active_fraction: 20%
+  requests_per_active_user_per_day: 50
+  peak_to_average: 1
+  growth: {from: 100k, to: 1M, over: 1mo, curve: linear}
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: 1ms, calls: [{to: q, async: true}]}
+  q: {kind: queue}
+  w: {kind: workers, from: q, consumers: 2, `+c.consumer+`}
+slo: `+c.slo+`
+run: {duration: 300s}
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tl, err := Timeline(s, TimelineSpec{Every: units.Week})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := tl.SLOBreach
+			if e == nil {
+				t.Fatal("no breach")
+			}
+			i := slices.IndexFunc(tl.Samples, func(x TimelineSample) bool { return x.At == e.At })
+			if run := tl.Samples[i].SLO.Pass; e.SLOFailed != c.sloFailed || run == e.SLOFailed {
+				t.Errorf("breach %+v: SLO failed %v, the run of that date passes %v; want SLO failed %v", e, e.SLOFailed, run, c.sloFailed)
+			}
+			var b bytes.Buffer
+			if err := tl.WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("table lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range c.no {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("table has %q:\n%s", w, b.String())
+				}
+			}
+		})
 	}
 }

@@ -91,29 +91,37 @@ const minTrendBatches = 8
 // Fit fits the line to the batches closed by now (the open batch is left
 // out); a fit over fewer than minTrendBatches batches has Batches set and
 // nothing else.
-func (t *Trend) Fit(now Time) TrendFit {
+func (t *Trend) Fit(now Time) TrendFit { return t.FitLast(now, 1) }
+
+// FitLast fits the line to the last share of the batches closed by now:
+// with share ½, a quantity that jumped once in the first half and stayed
+// (a backlog a burst left) does not pass for one that grows, while one
+// that grows still grows in its second half.
+func (t *Trend) FitLast(now Time, share float64) TrendFit {
 	t.Set(now, t.value) // close the batches that ended by now
-	n := len(t.batches)
+	all := t.batches
+	batches := all[len(all)-int(math.Ceil(float64(float64(len(all))*share))):]
+	n := len(batches)
 	f := TrendFit{Batches: n}
 	if n < minTrendBatches {
 		return f
 	}
 	// x is the batch's midpoint in batch lengths, from the first's.
 	var sx, sy float64
-	for i, y := range t.batches {
+	for i, y := range batches {
 		sx += float64(i)
 		sy += y
 	}
 	mx, my := sx/float64(n), sy/float64(n)
 	var sxx, sxy float64
-	for i, y := range t.batches {
+	for i, y := range batches {
 		dx := float64(i) - mx
 		sxx += float64(dx * dx)
 		sxy += float64(dx * (y - my))
 	}
 	b := sxy / sxx // per batch
 	var sse float64
-	for i, y := range t.batches {
+	for i, y := range batches {
 		r := y - my - float64(b*(float64(i)-mx))
 		sse += float64(r * r)
 	}

@@ -88,3 +88,33 @@ func TestTrendQueues(t *testing.T) {
 	}
 	t.Logf("called growing: %d of %d stable queues (ρ 0.9), %d overloaded ones (ρ 1.2), %d just overloaded (ρ 1.1)", stableGrew, runs, overloadedGrew, justGrew)
 }
+
+// TestTrendFitLast checks that a quantity that jumped once early and held
+// its level (a backlog a burst left) grows over the whole window but not
+// over its later half, while a ramp grows over both.
+func TestTrendFitLast(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		at            func(x float64) float64
+		whole, latter bool
+	}{
+		{"a jump at 20 s, then flat", func(x float64) float64 {
+			if x < 20 {
+				return 0
+			}
+			return 200
+		}, true, false},
+		{"a ramp", func(x float64) float64 { return 2 * x }, true, true},
+	} {
+		var tr Trend
+		tr.Reset(0, 0.1)
+		for i := 0; i <= 100_000; i++ {
+			x := float64(i) / 1000
+			tr.Set(Time(x), c.at(x))
+		}
+		whole, latter := tr.Fit(100), tr.FitLast(100, 0.5)
+		if whole.Grows(3, 0.01) != c.whole || latter.Grows(3, 0.01) != c.latter || latter.Batches*2 > whole.Batches+1 {
+			t.Errorf("%s: whole %+v, later half %+v; want growing %v and %v", c.name, whole, latter, c.whole, c.latter)
+		}
+	}
+}

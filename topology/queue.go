@@ -895,7 +895,7 @@ func (q *queue) stats(window float64, now sim.Time) NodeStats {
 	}
 	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {
-		s.Growth = growth(q.storedTrend.Fit(now), float64(q.published)/window)
+		s.Growth = growth(q.storedTrend.FitLast(now, trendShare), float64(q.published)/window)
 		s.Throughput = float64(q.acked) / window
 		s.Usage.RequestsPerSecond = float64(q.apiCall) / window
 	}

@@ -39,6 +39,9 @@ type station struct {
 	wait, hold                    sim.Summary
 	waitHist                      sim.Histogram
 	arrivals, completed, rejected int64
+	// refused counts the arrivals turned away at once (a fault, a rate
+	// limit, shedding), before any work.
+	refused int64
 
 	// sampled says the run is sampled over time; smp holds the figures of
 	// the current sample window.
@@ -179,6 +182,7 @@ func (st *station) arrive(j *job, inst *instance) {
 	}
 	if cause != NoCause {
 		st.turned[cause]++
+		st.refused++
 		j.err = cause
 		st.net.reply(j)
 		return
@@ -315,7 +319,7 @@ func (st *station) resetStats(now sim.Time) {
 	st.queueLen.Reset(now)
 	st.queueTrend.Reset(now, trendBatch)
 	st.wait, st.hold, st.waitHist, st.own = sim.Summary{}, sim.Summary{}, sim.Histogram{}, sim.Summary{}
-	st.arrivals, st.completed, st.rejected, st.turned = 0, 0, 0, [causes]int64{}
+	st.arrivals, st.completed, st.rejected, st.refused, st.turned = 0, 0, 0, 0, [causes]int64{}
 	for _, inst := range st.insts {
 		inst.arrivals = 0
 	}
@@ -350,9 +354,9 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 		// Own demand: every visit offered but those turned away before
 		// any work (faults, rate limits, shedding); a full queue's
 		// rejections count, as work that did not fit.
-		own := st.arrivals - st.turned[CauseFailed] - st.turned[CauseRateLimited] - st.turned[CauseShed]
+		own := st.arrivals - st.refused
 		s.OwnLoad = share(float64(own)/window*st.meanOwn(), capacity)
-		s.Growth = growth(st.queueTrend.Fit(now), float64(st.arrivals)/window)
+		s.Growth = growth(st.queueTrend.FitLast(now, trendShare), float64(st.arrivals)/window)
 	}
 	return s
 }
@@ -367,11 +371,17 @@ func (st *station) meanOwn() float64 {
 }
 
 // trendBatch is the first batch length, in seconds, of the trends of
-// queues' lengths (it doubles as the window grows; see sim.Trend).
-const trendBatch = 0.1
+// queues' lengths (it doubles as the window grows; see sim.Trend), and
+// trendShare the later part of the window their growth is judged on: a
+// queue that grows, grows there too, while one a burst filled early and
+// that then held its level does not.
+const (
+	trendBatch = 0.1
+	trendShare = 0.5
+)
 
 // GrowthSigmas and GrowthShare are the test of a growing queue: its
-// length's slope over the window more than GrowthSigmas standard errors
+// length's slope over the window's later half more than GrowthSigmas standard errors
 // above 0, and at least GrowthShare of the arrival rate (a settled queue
 // under heavy load drifts, but not by a steady share of its arrivals).
 const (

@@ -407,12 +407,20 @@ func (w *workers) stats(window float64, now sim.Time) NodeStats {
 		s.OfferedLoad = max(s.OfferedLoad, float64(s.OfferedLoad*needed)/float64(s.Arrivals))
 		s.OwnLoad = max(s.OwnLoad, float64(s.OwnLoad*needed)/float64(s.Arrivals))
 	}
-	// A partition is worked on by one consumer at a time: with fewer
-	// partitions than consumers, the rest stand idle, and the load is of
-	// the consumers that can work.
-	if p := len(w.q.parts); p > 0 && s.Instances > p {
-		scale := float64(s.Instances) / float64(p)
-		s.OfferedLoad, s.OwnLoad = float64(s.OfferedLoad*scale), float64(s.OwnLoad*scale)
+	// A partition is worked on by one consumer at a time, so the busiest
+	// partition's share of the messages is all one consumer can take of
+	// them: with k consumers, that consumer is offered share × k times
+	// the average (k ÷ P with P even partitions, fewer than the
+	// consumers; more for a hot key's partition).
+	var total, most int64
+	for _, p := range w.q.parts {
+		total += p.stored
+		most = max(most, p.stored)
+	}
+	if total > 0 {
+		if scale := float64(float64(most)/float64(total)) * float64(s.Instances); scale > 1 {
+			s.OfferedLoad, s.OwnLoad = float64(s.OfferedLoad*scale), float64(s.OwnLoad*scale)
+		}
 	}
 	return s
 }

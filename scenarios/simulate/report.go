@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
@@ -300,12 +301,17 @@ func saturation(st topology.NodeStats, culprit bool) []string {
 	} else if st.OfferedLoad >= SaturationThreshold {
 		why = append(why, fmt.Sprintf("its workers are held waiting on its calls (offered load %s, own demand %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad)))
 	}
-	if g := st.Growth; g.Grows {
-		what := "its queue"
-		if st.Kind == "queue" {
-			what = "its backlog"
-		}
-		why = append(why, fmt.Sprintf("%s grew by %s over the window (%.3g standard errors)", what, units.Rate(g.PerSecond), g.PerSecond/g.SE))
+	qs, isQueue := st.Detail.(*topology.QueueStats)
+	switch g := st.Growth; {
+	case isQueue && qs.Consumer == "":
+		// Nothing consumes it (a dead-letter queue): it keeps what it is
+		// given, by design.
+	case isQueue && qs.DroppedFull+qs.Blocked > 0:
+		why = append(why, fmt.Sprintf("it is full: %d publishes turned away and %d held at its capacity", qs.DroppedFull, qs.Blocked))
+	case g.Grows && isQueue:
+		why = append(why, fmt.Sprintf("its backlog grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
+	case g.Grows:
+		why = append(why, fmt.Sprintf("its queue grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
 	}
 	return why
 }
@@ -457,6 +463,7 @@ func (r *runner) report() *Report {
 	if r.smp != nil {
 		r.smp.close(r, now)
 		rep.Series = r.smp.series
+		saturatedStretches(rep)
 		if len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0 {
 			rep.Violations = r.smp.violations(r.s, float64(r.windowStart), float64(now))
 		}
@@ -552,8 +559,9 @@ func isConsumed(n NodeReport) bool {
 	return ok && qs.Consumer != ""
 }
 
-// consumersOfGrowingQueues marks the worker group of each queue whose
-// backlog grows saturated too: its consumers do not keep up, whatever
+// consumersOfGrowingQueues marks the worker group of each queue that is
+// saturated (its backlog grows, or it is full) saturated too: its
+// consumers do not keep up, whatever
 // their busy share says (a partition held by one consumer at a time, or
 // consumers scheduled to 0, leave the rest idle).
 func consumersOfGrowingQueues(nodes []NodeReport) {
@@ -564,9 +572,66 @@ func consumersOfGrowingQueues(nodes []NodeReport) {
 		}
 		for i := range nodes {
 			if nodes[i].Name == qs.Consumer {
-				nodes[i].SaturatedBecause = append(nodes[i].SaturatedBecause, fmt.Sprintf("the backlog of its queue %s grows", q.Name))
+				nodes[i].SaturatedBecause = append(nodes[i].SaturatedBecause, fmt.Sprintf("its queue %s is saturated: %s", q.Name, strings.Join(q.SaturatedBecause, "; ")))
 				nodes[i].Saturated = true
 			}
 		}
+	}
+}
+
+// StretchWindows is how many sample windows in a row a node must have
+// every worker busy with requests waiting to be called saturated for that
+// stretch: a settled node at 90% may fill one window by chance, not
+// several (a busy period of 30 s at 10 ms of service is out of reach).
+const StretchWindows = 3
+
+// saturatedStretches marks saturated each node that was saturated for a
+// stretch of the run, though not over its whole window (a storm that
+// passed, the peak of a day): StretchWindows or more sample windows in a
+// row, after the warm-up, with every worker busy (99% or more) and
+// requests waiting. It names the longest stretch.
+func saturatedStretches(rep *Report) {
+	for i := range rep.Nodes {
+		n := &rep.Nodes[i]
+		if !n.Workers {
+			continue
+		}
+		var from, longFrom, longTo float64
+		run, longest, stretches := 0, 0, 0
+		for _, smp := range rep.Series.Samples {
+			if smp.Start < rep.Warmup {
+				continue
+			}
+			full := false
+			for _, ns := range smp.Nodes {
+				if ns.Name == n.Name {
+					full = ns.Utilization >= 0.99 && ns.QueueLength >= 1
+				}
+			}
+			if !full {
+				run = 0
+				continue
+			}
+			if run == 0 {
+				from = smp.Start
+			}
+			run++
+			if run == StretchWindows {
+				stretches++
+			}
+			if run >= StretchWindows && run > longest {
+				longest, longFrom, longTo = run, from, smp.Start+smp.Duration
+			}
+		}
+		if longest == 0 {
+			continue
+		}
+		what := fmt.Sprintf("saturated from %s to %s (every worker busy with requests waiting, %d sample windows)",
+			units.FormatDuration(longFrom), units.FormatDuration(longTo), longest)
+		if stretches > 1 {
+			what += fmt.Sprintf(", the longest of %d such stretches", stretches)
+		}
+		n.SaturatedBecause = append(n.SaturatedBecause, what)
+		n.Saturated = true
 	}
 }

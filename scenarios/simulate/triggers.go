@@ -35,7 +35,8 @@ type Trigger struct {
 	What  string  `json:"what"`
 	At    float64 `json:"at"`    // seconds since the run started
 	Until float64 `json:"until"` // when the trigger ended
-	// Goodput before (up to 5 minutes, after the warm-up), during, and
+	// Goodput before (up to 5 minutes, after the warm-up and the last
+	// step or ramp of the workload before it), during, and
 	// after the trigger (from its end to the end of the run), per second:
 	// the replies within the SLO's latency (all replies without one);
 	// null where no window falls.
@@ -93,29 +94,67 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Trigger) int { return cmpFloat(a.At, b.At) })
+	j := triggerJudge{rep: rep, end: end, relative: s.Workload.Model != workloads.Closed, consumed: map[string]bool{}}
+	for _, c := range s.Workload.Changes {
+		switch c.Kind {
+		case workloads.Step:
+			j.levels = append(j.levels, c.At)
+		case workloads.Ramp:
+			j.levels = append(j.levels, c.Until)
+		}
+	}
+	for _, n := range rep.Nodes {
+		if qs, ok := n.Detail.(*topology.QueueStats); ok && qs.Consumer != "" {
+			j.consumed[n.Name] = true
+		}
+	}
 	for i := range out {
-		judgeTrigger(&out[i], rep, end)
+		j.trigger(&out[i])
 	}
 	return out
 }
 
-// judgeTrigger measures goodput around tr in rep's series, which ends at
-// end, and gives its verdict.
-func judgeTrigger(tr *Trigger, rep *Report, end float64) {
+// triggerJudge judges triggers on a run's report, which ends at end. With
+// relative set (an open workload, whose arrivals do not depend on the
+// system), goodput and nodes' throughputs are compared as shares of the
+// rate offered, so a step of the workload before or after a trigger is
+// not taken for its effect; a closed workload's are compared as they are.
+// Only queues that consumers drain (consumed) must drain to recover: a
+// dead-letter queue keeps what it is given.
+type triggerJudge struct {
+	rep      *Report
+	end      float64
+	relative bool
+	consumed map[string]bool
+	// levels are when the workload's rate settles at a new level (a
+	// step, a ramp's end): goodput before a trigger is measured since
+	// the last of them.
+	levels []float64
+}
+
+// trigger measures goodput around tr and gives its verdict.
+func (j triggerJudge) trigger(tr *Trigger) {
+	rep, end := j.rep, j.end
 	if tr.At >= end {
 		tr.Outcome = OutcomeNotReached
 		return
 	}
 	series := rep.Series
 	beforeFrom := math.Max(rep.Warmup, tr.At-RecoveryTime)
+	for _, at := range j.levels {
+		if at < tr.At {
+			beforeFrom = math.Max(beforeFrom, at)
+		}
+	}
 	tr.Before = meanGoodput(series, beforeFrom, tr.At)
 	tr.During = meanGoodput(series, tr.At, tr.Until)
 	tr.After = meanGoodput(series, tr.Until, end)
+	level := j.goodLevel(beforeFrom, tr.At)
 	switch {
 	case tr.Until > end:
 		tr.Outcome = OutcomeNotOver
 		return
-	case tr.Before == nil || *tr.Before <= 0:
+	case tr.Before == nil || *tr.Before <= 0 || level <= 0:
 		tr.Outcome = OutcomeNoBaseline
 		return
 	}
@@ -124,7 +163,8 @@ func judgeTrigger(tr *Trigger, rep *Report, end float64) {
 		if smp.Start < tr.Until || smp.Start >= tr.Until+RecoveryTime {
 			continue
 		}
-		if smp.GoodRate() >= RecoveredShare**tr.Before && drained(smp, backlog) {
+		good, ok := j.goodOf(smp)
+		if ok && good >= RecoveredShare*level && j.drained(smp, backlog) {
 			after := smp.Start + smp.Duration - tr.Until
 			tr.RecoveredAfter = &after
 			tr.Outcome = OutcomeRecovered
@@ -135,11 +175,69 @@ func judgeTrigger(tr *Trigger, rep *Report, end float64) {
 		tr.Outcome = OutcomeTooShort
 		return
 	}
-	if loop := sustainingLoop(rep, tr, beforeFrom, end); loop != "" {
+	if loop := j.sustainingLoop(tr, beforeFrom); loop != "" {
 		tr.Outcome, tr.Metastable, tr.Loop = OutcomeMetastable, true, loop
 		return
 	}
-	tr.Outcome, tr.Reason = OutcomeNotRecovered, heldDown(rep, tr, beforeFrom, end)
+	tr.Outcome, tr.Reason = OutcomeNotRecovered, j.heldDown(tr, beforeFrom)
+}
+
+// goodOf is a window's goodput as the judge compares it: a share of the
+// rate offered in it (relative), or per second; ok is false for a window
+// offered nothing, which says nothing.
+func (j triggerJudge) goodOf(smp Sample) (float64, bool) {
+	if !j.relative {
+		return smp.GoodRate(), true
+	}
+	if smp.OfferedRate <= 0 {
+		return 0, false
+	}
+	return smp.GoodRate() / smp.OfferedRate, true
+}
+
+// goodLevel is goodput over the windows wholly within [from, to) as the
+// judge compares it: a share of what they were offered, or per second.
+func (j triggerJudge) goodLevel(from, to float64) float64 {
+	var good, offered, span float64
+	for _, smp := range j.rep.Series.Samples {
+		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
+			good += float64(smp.GoodRate() * smp.Duration)
+			offered += float64(smp.OfferedRate * smp.Duration)
+			span += smp.Duration
+		}
+	}
+	switch {
+	case span == 0:
+		return 0
+	case j.relative:
+		return ratioOf(good, offered)
+	}
+	return good / span
+}
+
+// nodeLevel is a node's throughput over the windows wholly within
+// [from, to) as the judge compares it: per request offered, or per
+// second; 0 when none is or the node is not sampled.
+func (j triggerJudge) nodeLevel(node string, from, to float64) float64 {
+	var sum, offered, span float64
+	for _, smp := range j.rep.Series.Samples {
+		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
+			span += smp.Duration
+			offered += float64(smp.OfferedRate * smp.Duration)
+			for _, ns := range smp.Nodes {
+				if ns.Name == node {
+					sum += float64(ns.Throughput * smp.Duration)
+				}
+			}
+		}
+	}
+	switch {
+	case span == 0:
+		return 0
+	case j.relative:
+		return ratioOf(sum, offered)
+	}
+	return sum / span
 }
 
 // meanBacklogs is each queue's time-average backlog over the windows
@@ -161,11 +259,11 @@ func meanBacklogs(s *Series, from, to float64) map[string]float64 {
 	return out
 }
 
-// drained says every queue's backlog in smp is back within 10% of its
-// level before (and a message more, for a queue that was empty).
-func drained(smp Sample, before map[string]float64) bool {
+// drained says every consumed queue's backlog in smp is back within 10%
+// of its level before (and a message more, for a queue that was empty).
+func (j triggerJudge) drained(smp Sample, before map[string]float64) bool {
 	for _, q := range smp.Queues {
-		if q.Backlog > float64(before[q.Name]/RecoveredShare)+1 {
+		if j.consumed[q.Name] && q.Backlog > float64(before[q.Name]/RecoveredShare)+1 {
 			return false
 		}
 	}
@@ -205,7 +303,8 @@ func meanGoodput(s *Series, from, to float64) *float64 {
 // work no one waits for any more, as a queue longer than the timeouts
 // does). A node that serves less than before, with no such loop, is held
 // down by capacity, not by a loop.
-func sustainingLoop(rep *Report, tr *Trigger, from, end float64) string {
+func (j triggerJudge) sustainingLoop(tr *Trigger, from float64) string {
+	rep := j.rep
 	var parts []string
 	for _, n := range rep.Nodes {
 		var calls []topology.CallStats
@@ -223,7 +322,7 @@ func sustainingLoop(rep *Report, tr *Trigger, from, end float64) string {
 	}
 	gaveUp := int64(0)
 	for _, smp := range rep.Series.Samples {
-		if smp.Start >= tr.Until && smp.Start < end {
+		if smp.Start >= tr.Until && smp.Start < j.end {
 			gaveUp += smp.TimedOut + smp.CallTimeouts
 		}
 	}
@@ -231,11 +330,12 @@ func sustainingLoop(rep *Report, tr *Trigger, from, end float64) string {
 		worst := -1.0
 		stuck := ""
 		for _, n := range rep.Nodes {
-			before, after := nodeThroughput(rep.Series, n.Name, from, tr.At), nodeThroughput(rep.Series, n.Name, tr.Until, end)
+			before, after := j.nodeLevel(n.Name, from, tr.At), j.nodeLevel(n.Name, tr.Until, j.end)
 			if n.Wait != nil && n.QueueLength >= 1 && before > 0 && after >= RecoveredShare*before && n.QueueLength > worst {
 				worst = n.QueueLength
 				stuck = fmt.Sprintf("%s queues %.3g requests, waiting %s on average (p99 %s), serving %s (%s before) while %d requests gave up",
-					n.Name, n.QueueLength, units.FormatDuration(n.Wait.Mean), units.FormatDuration(n.Wait.P99), units.Rate(after), units.Rate(before), gaveUp)
+					n.Name, n.QueueLength, units.FormatDuration(n.Wait.Mean), units.FormatDuration(n.Wait.P99),
+					units.Rate(nodeThroughput(rep.Series, n.Name, tr.Until, j.end)), units.Rate(nodeThroughput(rep.Series, n.Name, from, tr.At)), gaveUp)
 			}
 		}
 		if stuck != "" {
@@ -248,17 +348,19 @@ func sustainingLoop(rep *Report, tr *Trigger, from, end float64) string {
 // heldDown says what kept goodput down after tr without a loop: the node
 // that serves least against its rate before the trigger (the bottleneck
 // first, among equals: the others may only wait on it).
-func heldDown(rep *Report, tr *Trigger, from, end float64) string {
+func (j triggerJudge) heldDown(tr *Trigger, from float64) string {
+	rep := j.rep
 	worst, reason := math.Inf(1), "capacity still reduced"
 	nodes := slices.Clone(rep.Nodes)
 	if i := slices.IndexFunc(nodes, func(n NodeReport) bool { return n.Name == rep.Bottleneck }); i > 0 {
 		nodes[0], nodes[i] = nodes[i], nodes[0]
 	}
 	for _, n := range nodes {
-		before, after := nodeThroughput(rep.Series, n.Name, from, tr.At), nodeThroughput(rep.Series, n.Name, tr.Until, end)
+		before, after := j.nodeLevel(n.Name, from, tr.At), j.nodeLevel(n.Name, tr.Until, j.end)
 		if before > 0 && after < RecoveredShare*before && after/before < worst {
 			worst = after / before
-			reason = fmt.Sprintf("capacity still reduced: %s serves %s, %s before", n.Name, units.Rate(after), units.Rate(before))
+			reason = fmt.Sprintf("capacity still reduced: %s serves %s, %s before", n.Name,
+				units.Rate(nodeThroughput(rep.Series, n.Name, tr.Until, j.end)), units.Rate(nodeThroughput(rep.Series, n.Name, from, tr.At)))
 		}
 	}
 	return reason
@@ -304,4 +406,12 @@ func describeFault(f topology.Fault) string {
 		what = "latency +" + units.FormatDuration(f.Latency)
 	}
 	return fmt.Sprintf("fault on %s: %s", f.Node, what)
+}
+
+// ratioOf is part ÷ whole, 0 when whole is 0.
+func ratioOf(part, whole float64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return part / whole
 }

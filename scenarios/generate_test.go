@@ -770,7 +770,7 @@ func (g *gen) faults(b *strings.Builder) {
 				}
 				parts = append(parts, fmt.Sprintf("instances: %d", 1+g.r.IntN(n)))
 			case 1:
-				parts = append(parts, "errors: "+g.pickS("0%", "1%", "20%", "50%", "100%"))
+				parts = append(parts, "errors: "+g.pickS("0.1%", "1%", "20%", "50%", "100%"))
 			case 2:
 				parts = append(parts, "slow: {factor: "+g.pickS("0.5", "3", "100")+"}")
 			case 3:

@@ -135,6 +135,47 @@ func TestParseReportsAllErrors(t *testing.T) {
 	}
 }
 
+// TestParseHidesNothing checks that an error in one part of a file hides
+// no error of another (README: all of a file's errors are reported at
+// once): a missing name or entry is reported beside an unknown field in a
+// node, and two nodes' errors beside each other. Only a misspelt key hides
+// the missing field of its own mapping, which it may be.
+func TestParseHidesNothing(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       []string
+	}{
+		{"missing top-level fields beside a node's unknown field",
+			"workload: {rate: 10}\nnodes:\n  app: {kind: service, service_time: 1ms, workrs: 3}\n  db: {kind: service}\n",
+			[]string{"bad.yaml:1:1: the scenario needs a name", "bad.yaml:1:1: the scenario needs an entry",
+				`bad.yaml:3:43: unknown field "workrs" in node app (service)`, "bad.yaml:4:8: service db needs a service_time"}},
+		{"two nodes",
+			"name: n\nworkload: {rate: 10}\nentry: app\nnodes:\n  app: {kind: service, service_time: 1ms, calls: [{to: q, async: true}]}\n" +
+				"  q: {kind: queue, dead_letter: q, visibility_timeout: 0s, retention: 59s}\n  w: {kind: workers, from: q, consumers: 0, batch: 11, service_time: 1ms}\n",
+			[]string{"bad.yaml:6:33: queue q: a dead_letter queue needs max_receives", "bad.yaml:6:33: queue q cannot be its own dead_letter queue",
+				"bad.yaml:6:56: queue q: visibility_timeout must be above 0", "bad.yaml:6:71: queue q: retention must be from 60s",
+				"bad.yaml:7:42: workers w consumers must be at least 1, got 0", "bad.yaml:7:52: workers w batch is at most 10"}},
+		{"a misspelt key hides its missing field only",
+			"name: m\nworkload: {rate: 10}\nentry: app\nnodes:\n  app: {kind: service, servce_time: 1ms, calls: [db]}\n  db: {kind: service}\n",
+			[]string{`bad.yaml:5:24: unknown field "servce_time" in node app (service) (did you mean "service_time"?)`,
+				"bad.yaml:6:8: service db needs a service_time"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.text))
+			var list yamlfile.ErrorList
+			if !errors.As(err, &list) || len(list) != len(c.want) {
+				t.Fatalf("errors:\n%v\nwant %d:\n%s", err, len(c.want), strings.Join(c.want, "\n"))
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(list[i].Error(), w) {
+					t.Errorf("error %d is %q, want %q", i+1, list[i].Error(), w)
+				}
+			}
+		})
+	}
+}
+
 // TestParseCycle checks that a call cycle through two services is named.
 func TestParseCycle(t *testing.T) {
 	text := strings.Replace(valid, "    service_time: {dist: lognormal, mean: 4ms, p99: 30ms}",
@@ -156,5 +197,44 @@ func TestParseNeverPanics(t *testing.T) {
 		for i := 0; i <= len(src); i += 7 {
 			_, _ = Parse("cut.yaml", src[:i])
 		}
+	}
+}
+
+// withFaults is a small scenario with a database, whose one fault the
+// cases below change.
+const withFaults = `name: f
+workload: {rate: 10, mix: {read: 50%, write: 50%}}
+entry: app
+nodes:
+  app: {kind: service, service_time: 1ms, calls: [db]}
+  db: {kind: database, replicas: 1, service_time: 1ms}
+faults:
+  - {at: 10s, for: 5s, node: db, primary: true}
+run: {duration: 30s}
+`
+
+// TestParseFaultErrors checks that a fault does one thing, whichever two it
+// is given (the second is blamed), and that a zero of what it does is
+// refused where it is written rather than taken for a fault on the whole
+// node.
+func TestParseFaultErrors(t *testing.T) {
+	if _, err := Parse("ok.yaml", []byte(withFaults)); err != nil {
+		t.Fatalf("valid scenario refused:\n%v", err)
+	}
+	const fault = "node: db, primary: true}"
+	cases := []struct{ name, new, want string }{
+		{"primary and errors", "node: db, primary: true, errors: 100%}", "8:49: a fault does one thing, but this one gives primary and errors: give several faults"},
+		{"errors before primary", "node: db, errors: 100%, primary: true}", "8:34: a fault does one thing, but this one gives primary and errors"},
+		{"primary and replica", "node: db, primary: true, replica: 0}", "8:49: a fault does one thing, but this one gives primary and replica"},
+		{"replica and instances", "node: db, replica: 0, instances: 1}", "8:46: a fault does one thing, but this one gives replica and instances"},
+		{"four at once", "node: app, errors: 10%, latency: 1s, slow: {factor: 2}, instances: 1}", "8:35: a fault does one thing, but this one gives instances, errors, slow and latency"},
+		{"errors 0%", "node: app, errors: 0%}", "8:43: a fault's errors must be above 0%"},
+		{"latency 0s", "node: app, latency: 0s}", "8:44: a fault's latency must be above 0"},
+		{"instances 0", "node: app, instances: 0}", "8:46: a fault's instances must be 1 or more"},
+		{"primary false", "node: db, primary: false}", "8:43: primary: false strikes no primary"},
+		{"slow without factor", "node: app, slow: {}}", "8:41: slow needs factor"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { expectOneError(t, withFaults, fault, c.new, c.want) })
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -72,13 +73,36 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 		durationField(d, m, "every", "fault", &f.Every)
 		durationField(d, m, "mttf", "fault", &f.MTTF)
 		durationField(d, m, "mttr", "fault", &f.MTTR)
-		durationField(d, m, "latency", "fault", &f.Latency)
-		intField(d, m, "instances", "fault", &f.Instances)
+		// What a fault does is read as given, and a zero refused where it
+		// is written: a fault without any of these takes the whole node
+		// down, so errors: 0% must not mean that.
+		if m.Has("latency") {
+			if v, ok := d.Duration(m.Get("latency"), "fault latency"); ok {
+				if f.Latency = v; v == 0 {
+					d.Errorf(m.Get("latency"), "a fault's latency must be above 0 (0s adds nothing: leave the fault out)")
+				}
+			}
+		}
+		if m.Has("instances") {
+			if v, ok := d.Int(m.Get("instances"), "fault instances", math.MinInt); ok {
+				if f.Instances = v; v == 0 {
+					d.Errorf(m.Get("instances"), "a fault's instances must be 1 or more (leave instances out to take the whole node down)")
+				}
+			}
+		}
 		if m.Has("errors") {
-			f.Errors, _ = d.Fraction(m.Get("errors"), "fault errors")
+			if v, ok := d.Fraction(m.Get("errors"), "fault errors"); ok {
+				if f.Errors = v; v == 0 {
+					d.Errorf(m.Get("errors"), "a fault's errors must be above 0%% (0%% fails nothing: leave the fault out)")
+				}
+			}
 		}
 		if m.Has("primary") {
-			f.Primary, _ = d.Bool(m.Get("primary"))
+			if v, ok := d.Bool(m.Get("primary")); ok {
+				if f.Primary = v; !v {
+					d.Errorf(m.Get("primary"), "primary: false strikes no primary: leave primary out (a fault without it takes the whole node down)")
+				}
+			}
 		}
 		if m.Has("replica") {
 			if r, ok := d.Int(m.Get("replica"), "fault replica", 0); ok {
@@ -91,8 +115,12 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 			}
 		}
 		if m.Has("slow") {
-			if s, ok := d.Mapping(m.Get("slow"), "fault slow", "factor"); ok && s.Has("factor") {
-				f.Slow, _ = d.Positive(s.Get("factor"), "slow factor")
+			if s, ok := d.Mapping(m.Get("slow"), "fault slow", "factor"); ok {
+				if s.Has("factor") {
+					f.Slow, _ = d.Positive(s.Get("factor"), "slow factor")
+				} else {
+					d.Errorf(m.Get("slow"), "slow needs factor: what service times are multiplied by, e.g. slow: {factor: 3}")
+				}
 			}
 		}
 		out = append(out, f)
@@ -127,12 +155,8 @@ func (t *Topology) validateFaults(e field.Errors) {
 			switch {
 			case !ok:
 				fe.AddAtKey("", "primary and replica faults strike databases; %s is a %s", f.Node, node.Kind().Noun)
-			case f.Primary && f.Replica != nil:
-				fe.AddAtKey("", "a fault strikes the primary or a replica, not both")
 			case f.Replica != nil && *f.Replica >= db.Replicas:
 				fe.Add("replica", "database %s has %d replicas (numbered from 0)", f.Node, db.Replicas)
-			case f.Instances > 0:
-				fe.Add("instances", "a primary or replica fault takes down one server; leave instances out")
 			}
 		}
 		random := f.MTTF > 0 || f.MTTR > 0
@@ -152,14 +176,10 @@ func (t *Topology) validateFaults(e field.Errors) {
 				break
 			}
 		}
-		kinds := 0
-		for _, on := range []bool{f.Instances > 0, f.Errors > 0, f.Slow > 0, f.Latency > 0} {
-			if on {
-				kinds++
-			}
-		}
-		if kinds > 1 {
-			fe.AddAtKey("", "a fault does one thing: instances, errors, slow or latency (give several faults for more)")
+		if does := f.does(); len(does) > 1 {
+			// At the second of the things it does, in the order of does.
+			fe.AddAtKey(does[1], "a fault does one thing, but this one gives %s and %s: give several faults, one for each",
+				strings.Join(does[:len(does)-1], ", "), does[len(does)-1])
 		}
 		if f.Instances < 0 {
 			fe.Add("instances", "a fault's instances must be 1 or more")
@@ -168,6 +188,25 @@ func (t *Topology) validateFaults(e field.Errors) {
 			fe.Add("errors", "a fault's errors are a share from 0 to 100%%")
 		}
 	}
+}
+
+// does lists the fields that say what the fault does, of those a fault
+// gives one of (none: the whole node goes down): the part of a node it
+// strikes first, then how.
+func (f *Fault) does() []string {
+	var out []string
+	for _, d := range []struct {
+		field string
+		on    bool
+	}{
+		{"primary", f.Primary}, {"replica", f.Replica != nil}, {"cache_node", f.CacheNode != nil},
+		{"instances", f.Instances > 0}, {"errors", f.Errors > 0}, {"slow", f.Slow > 0}, {"latency", f.Latency > 0},
+	} {
+		if d.on {
+			out = append(out, d.field)
+		}
+	}
+	return out
 }
 
 // faultHandler is a component that applies some faults itself (a

@@ -16,8 +16,11 @@ import (
 // the file is blamed on the first key of the mapping it belongs in. An
 // error about a field that decoding already found fault with (a bad
 // duration left the value unset, say), or about a missing field of a
-// mapping that already has an error, is dropped: one fault, one message.
-// Errors without a field are placed at the top of the file.
+// mapping one of whose own keys decoding refused (a misspelt key may be
+// the missing field), is dropped: one fault, one message. Errors elsewhere
+// in that mapping (in another node of nodes, another field's value) do not
+// hide it: they are other faults. Errors without a field are placed at the
+// top of the file.
 func (d *Decoder) Place(root *yaml.Node, errs []error) {
 	decoded := maps.Clone(d.blamed) // not the errors placed here: those are other faults
 	for _, err := range errs {
@@ -26,8 +29,8 @@ func (d *Decoder) Place(root *yaml.Node, errs []error) {
 			d.Errorf(nil, "%s", err.Error())
 			continue
 		}
-		at, scope := resolve(root, fe.Path, fe.AtKey)
-		if blamedWithin(decoded, scope) {
+		at, scope, missing := resolve(root, fe.Path, fe.AtKey)
+		if missing && keyBlamed(decoded, scope) || !missing && blamedWithin(decoded, scope) {
 			continue
 		}
 		d.Errorf(at, "%s", fe.Msg)
@@ -36,9 +39,9 @@ func (d *Decoder) Place(root *yaml.Node, errs []error) {
 
 // resolve walks path from root through mappings (by key) and lists (by
 // index) and returns the node to blame, and the node whose earlier errors
-// make this one redundant: the field's value, or the mapping it is missing
-// from.
-func resolve(root *yaml.Node, path []string, atKey bool) (at, scope *yaml.Node) {
+// make this one redundant: the field's value or, when the field is
+// missing, the mapping (or the node) it is missing from.
+func resolve(root *yaml.Node, path []string, atKey bool) (at, scope *yaml.Node, missing bool) {
 	n := root
 	for i, elem := range path {
 		var key, next *yaml.Node
@@ -58,16 +61,35 @@ func resolve(root *yaml.Node, path []string, atKey bool) (at, scope *yaml.Node) 
 		if next == nil {
 			// Not in the file: blame the first key of where it belongs.
 			if n != nil && n.Kind == yaml.MappingNode && len(n.Content) > 0 {
-				return n.Content[0], n
+				return n.Content[0], n, true
 			}
-			return n, n
+			return n, n, true
 		}
 		if atKey && key != nil && i == len(path)-1 {
-			return key, next
+			return key, next, false
 		}
 		n = next
 	}
-	return n, n
+	return n, n, false
+}
+
+// keyBlamed says an error was recorded at n itself or, for a mapping, at
+// one of its own keys (an unknown or misspelt field).
+func keyBlamed(blamed map[*yaml.Node]bool, n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if blamed[n] {
+		return true
+	}
+	if n.Kind == yaml.MappingNode {
+		for j := 0; j < len(n.Content); j += 2 {
+			if blamed[n.Content[j]] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // blamedWithin says an error was recorded at n or anywhere inside it.

@@ -59,11 +59,6 @@ var knownViolations = []struct {
 	// one).
 	match func(detail string, s *scenarios.Scenario) bool
 }{
-	{invFinite, "07-own-load-negative-errors-zero: a node down for good mid-window (a whole-node fault; errors: 0% acts as one) reports a negative own load",
-		func(detail string, _ *scenarios.Scenario) bool {
-			return strings.HasPrefix(detail, ".nodes[].own_load = -")
-		}},
-	{invBacklog, "05-backlog-grows-ok: a node or queue whose backlog grows over the last half of the window is reported ok (the SATURATED verdict for growth judges the whole window: a system that cycles and ends in a growth phase, generator seed 293, is still ok)", nil},
 }
 
 // violation is an invariant that a run broke.

@@ -58,8 +58,7 @@ var knownViolations = []struct {
 	// a run of s (nil when it did not load) is this finding (nil: every
 	// one).
 	match func(detail string, s *scenarios.Scenario) bool
-}{
-}
+}{}
 
 // violation is an invariant that a run broke.
 type violation struct{ invariant, detail string }

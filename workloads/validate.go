@@ -110,11 +110,15 @@ func (u *UsersModel) validate(e field.Errors) {
 	}
 }
 
-// validateShape checks each rate change, and that steps and ramps do not
-// overlap: each starts after the previous has ended.
 // MaxPeakToTrough bounds a daily cycle's peak-to-trough ratio.
 const MaxPeakToTrough = 1000
 
+// validateShape checks each rate change, and that steps and ramps (the
+// changes that set the level) neither overlap nor coincide: each starts
+// after the previous has ended, and no two start at one instant (two steps
+// at 60s give one rate there, and each would be judged as a change of its
+// own). A ramp may start where the previous ramp ends, and a step come at
+// its end. Spikes multiply the level, so they may overlap anything.
 func validateShape(e field.Errors, changes []ShapeChange) {
 	for i, c := range changes {
 		ce := e.In(strconv.Itoa(i), c.Kind.String())
@@ -156,7 +160,11 @@ func validateShape(e field.Errors, changes []ShapeChange) {
 	sort.SliceStable(level, func(a, b int) bool { return changes[level[a]].At < changes[level[b]].At })
 	for j := 1; j < len(level); j++ {
 		prev, cur := changes[level[j-1]], changes[level[j]]
-		if cur.At < math.Max(prev.At, prev.Until) {
+		switch {
+		case cur.At == prev.At:
+			e.Add(strconv.Itoa(level[j]), "this %s is at the same time as shape entry %d (a %s at %s): one instant has one rate, so keep one of them",
+				cur.Kind, level[j-1]+1, prev.Kind, units.FormatDuration(prev.At))
+		case cur.At < math.Max(prev.At, prev.Until):
 			e.Add(strconv.Itoa(level[j]), "this rate change starts before shape entry %d has finished", level[j-1]+1)
 		}
 	}

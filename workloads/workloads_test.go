@@ -264,6 +264,17 @@ func TestValidate(t *testing.T) {
 		{"keys", Spec{Model: Open, Rate: 1, Keys: &Keys{Dist: KeysZipf, Count: 100}}, "keys.s", "zipf s must be positive, got 0"},
 		{"overlap", Spec{Model: Open, Rate: 1, Changes: []ShapeChange{{Kind: Ramp, At: 10, Until: 60, Rate: 5}, {Kind: Step, At: 30, Rate: 2}}},
 			"shape.1", "this rate change starts before shape entry 1 has finished"},
+		{"two steps at one instant", Spec{Model: Open, Rate: 1, Changes: []ShapeChange{{Kind: Step, At: 60, Rate: 50}, {Kind: Step, At: 60, Rate: 2}}},
+			"shape.1", "this step is at the same time as shape entry 1 (a step at 60s)"},
+		{"a ramp where a step is", Spec{Model: Open, Rate: 1, Changes: []ShapeChange{{Kind: Spike, At: 0, Until: 100, Factor: 2},
+			{Kind: Step, At: 60, Rate: 50}, {Kind: Ramp, At: 60, Until: 90, Rate: 2}}},
+			"shape.2", "this ramp is at the same time as shape entry 2 (a step at 60s)"},
+		{"the later in the file blamed", Spec{Model: Open, Rate: 1, Changes: []ShapeChange{{Kind: Step, At: 90, Rate: 5}, {Kind: Ramp, At: 20, Until: 80, Rate: 300}, {Kind: Step, At: 90, Rate: 50}}},
+			"shape.2", "this step is at the same time as shape entry 1"},
+		{"ramps end to end, a step at the end, spikes over them", Spec{Model: Open, Rate: 1, Changes: []ShapeChange{
+			{Kind: Ramp, At: 10, Until: 20, Rate: 5}, {Kind: Ramp, At: 20, Until: 30, Rate: 1}, {Kind: Step, At: 30, Rate: 3},
+			{Kind: Spike, At: 20, Until: 40, Factor: 2}, {Kind: Spike, At: 30, Until: 35, Factor: 3}, {Kind: Spike, At: 30, Until: 31, Factor: 3}}},
+			"", ""},
 		{"growth", Spec{Model: Open, Rate: 1, Growth: &Growth{From: 1, To: 2, Over: 1, Curve: CurveLinear}}, "growth",
 			"growth changes the user count, so it needs the users model"},
 	}

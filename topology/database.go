@@ -332,11 +332,24 @@ type database struct {
 	// fallbackReads are reads meant for replicas that the primary served,
 	// every replica being down.
 	fallbackReads int64
-	// failovers are those that began in the measurement window; promote
-	// is the pending promotion of the current one.
-	failovers    []Failover
-	promote      sim.Timer
-	primaryDown  []*instance // what a primary fault took down
+	// failovers are those that began in the measurement window, cur the
+	// index of the one under way (-1: none, or one that began before the
+	// window).
+	failovers []Failover
+	cur       int
+	// failing says the first shard's primary is down, since failedAt:
+	// a failover is under way. promote is its pending promotion; awaiting
+	// says its failover time has passed with no replica up, so the first
+	// replica to come up is promoted at once.
+	failing  bool
+	failedAt sim.Time
+	promote  sim.Timer
+	awaiting bool
+	// holds are the servers the primary and replica faults in force hold
+	// down: a primary fault holds the primary's server, and once a replica
+	// is promoted in its place, the place the failed server took among the
+	// replicas (see promoteReplica).
+	holds        map[*Fault]*instance
 	poolWait     sim.Summary
 	poolWaitHist sim.Histogram
 	// lagged and laggedHist are the replication lag of each write on each
@@ -366,11 +379,14 @@ type keyCommit struct {
 }
 
 // replicaLog is a replica's replication stream: writes it has yet to apply,
-// and the commit time up to which it has applied everything.
+// and the commit time up to which it has applied everything. A stalled
+// replica applies nothing: it is down, or its primary is (the writes it
+// has not applied when its primary fails are what it lacks if promoted).
 type replicaLog struct {
 	pending   sim.FIFO[applyMark]
 	applied   sim.Time // every write committed at or before this is applied
 	lastApply sim.Time // when the latest write will be applied
+	stalled   bool
 }
 
 type applyMark struct{ commit, apply sim.Time }
@@ -383,6 +399,7 @@ func (spec *Database) build(net *Network, node *Node) component {
 		lag:     sim.NewStream(seed, node.Name+"/lag"),
 		picks:   sim.NewStream(seed, node.Name+"/route"),
 		track:   spec.Replicas > 0 && net.opts.KeyCount > 0,
+		cur:     -1, holds: map[*Fault]*instance{},
 	}
 	if spec.ReadYourWrites > 0 {
 		db.userWrites = map[int32]sim.Time{}
@@ -586,9 +603,9 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
 	}
 }
 
-// advance applies the writes due by now.
+// advance applies the writes due by now, unless the log is stalled.
 func (l *replicaLog) advance(now sim.Time) {
-	for l.pending.Len() > 0 && l.pending.Peek().apply <= now {
+	for !l.stalled && l.pending.Len() > 0 && l.pending.Peek().apply <= now {
 		l.applied = l.pending.Pop().commit
 	}
 }
@@ -605,7 +622,7 @@ func (db *database) resetStats(now sim.Time) {
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
 	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
-	db.failovers = nil
+	db.failovers, db.cur = nil, -1
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 	db.lagged, db.laggedHist = sim.Summary{}, sim.Histogram{}
 }
@@ -651,20 +668,42 @@ type DatabaseStats struct {
 	Failovers []Failover `json:"failovers,omitempty"`
 }
 
-// Failover is a primary's failure: the writes its replica had not
-// applied are lost (RPO, in writes and in seconds of writes), and writes
-// fail until the replica is promoted (RTO), or until the primary is back
-// without replicas to promote.
+// Failover is a primary's failure. Writes fail until a replica is
+// promoted or the primary is back (RTO). A promotion loses the writes the
+// promoted replica had not applied (in writes, and in seconds of writes:
+// RPO); a primary back before a promotion has every write it acknowledged,
+// and loses none (as with Amazon RDS Multi-AZ and Aurora, whose failover
+// promotes a standby or replica; a failed primary that recovers first stays
+// the primary).
 type Failover struct {
 	At float64 `json:"at"` // seconds since the run started
 	// RTO is the time writes were unavailable; null while they still are.
 	RTO *float64 `json:"rto"`
-	// LostWrites were committed on the primary and not applied on the
-	// replica promoted; RPO is the age of the oldest of them (seconds).
+	// LostWrites were committed on the failed primary and not applied on
+	// the replica promoted; RPO is how long before the failure the oldest
+	// of them was committed (seconds). Both are 0 without a promotion.
 	LostWrites int64   `json:"lost_writes"`
 	RPO        float64 `json:"rpo"`
 	Promoted   bool    `json:"promoted"`
+	// Outcome is how it ended: FailoverPromoted, FailoverPrimaryBack,
+	// FailoverNoReplica, or FailoverUnderWay at the run's end.
+	Outcome string `json:"outcome"`
 }
+
+// Outcomes of a failover.
+const (
+	// FailoverPromoted: a replica was promoted.
+	FailoverPromoted = "promoted"
+	// FailoverPrimaryBack: the primary came back before the failover time,
+	// with a replica up that would have been promoted.
+	FailoverPrimaryBack = "primary back"
+	// FailoverNoReplica: the primary came back, and no replica was up to
+	// promote when the failover time had passed (or the database has
+	// none).
+	FailoverNoReplica = "no replica"
+	// FailoverUnderWay: writes were still unavailable when the run ended.
+	FailoverUnderWay = "under way"
+)
 
 // ShardStats are one shard's figures.
 type ShardStats struct {
@@ -744,10 +783,8 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.OrUnknown(d.PoolWaitMean, units.FormatDuration), units.OrUnknown(d.PoolWaitP99, units.FormatDuration))
 	}
 	for _, f := range d.Failovers {
-		how := "no replica to promote"
-		if f.Promoted {
-			how = "a replica promoted"
-		}
+		how := map[string]string{FailoverPromoted: "a replica promoted", FailoverPrimaryBack: "the primary back before a promotion",
+			FailoverNoReplica: "no replica up to promote", FailoverUnderWay: "under way at the end"}[f.Outcome]
 		fmt.Fprintf(w, "%-11s primary failed at %s: writes unavailable for %s (RTO, %s); %d writes lost, RPO %s\n", "",
 			units.FormatDuration(f.At), units.OrUnknown(f.RTO, units.FormatDuration), how, f.LostWrites, units.FormatDuration(f.RPO))
 	}
@@ -788,83 +825,226 @@ func (s *NodeStats) add(st NodeStats) {
 }
 
 // handleFault implements faultHandler: a primary's failure starts a
-// failover, and a replica's takes that replica down.
+// failover, and a replica's takes that replica down. Each fault holds the
+// server it struck down until it ends (overlapping faults on one server
+// each hold it: it is back when the last ends).
 func (db *database) handleFault(f *Fault, on bool, now sim.Time) bool {
 	sh := db.shards[0]
 	switch {
-	case f.Replica != nil:
+	case f.Replica != nil && on:
 		inst := sh.replicas.insts[*f.Replica]
-		inst.down = on
-		if on {
-			sh.replicas.failQueued(inst)
-		} else {
-			sh.logs[*f.Replica] = replicaLog{applied: now, lastApply: now} // it catches up on rejoining
+		if hold(sh.replicas, inst) {
+			sh.logs[inst.index].stall(now)
 		}
-		sh.replicas.faulty = sh.replicas.anyDown()
-		return true
-	case !f.Primary:
+		db.holds[f] = inst
+	case f.Primary && on:
+		hold(sh.primary, sh.primary.insts[0])
+		db.holds[f] = sh.primary.insts[0]
+		if !db.failing {
+			db.fail(sh, now)
+		}
+	case f.Replica != nil || f.Primary:
+		inst := db.holds[f]
+		delete(db.holds, f)
+		switch {
+		case !release(inst):
+		case inst.st == sh.primary:
+			db.primaryBack(sh, now)
+		default:
+			db.replicaBack(sh, inst, now)
+		}
+	default:
 		return false
 	}
-	if on {
-		sh.primary.fault(f, true, now, &db.primaryDown)
-		fo := Failover{At: float64(now)}
-		if sh.replicas != nil {
-			// The first replica is promoted: what it has not applied is lost.
-			log := &sh.logs[0]
-			log.advance(now)
-			fo.LostWrites = int64(log.pending.Len())
-			if log.pending.Len() > 0 {
-				fo.RPO = float64(now - log.pending.Peek().commit)
-			}
-			db.promote = db.net.k.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
-		}
-		db.failovers = append(db.failovers, fo)
-		return true
-	}
-	// The failed server is back: as the primary if none was promoted
-	// (writes were unavailable all along), or else as a replica.
-	if db.net.k.Cancel(db.promote) || sh.replicas == nil {
-		sh.primary.fault(f, false, now, &db.primaryDown)
-		db.restored(now, false)
-		return true
-	}
-	sh.replicas.insts[0].down = false
-	sh.logs[0] = replicaLog{applied: now, lastApply: now}
-	sh.replicas.faulty = sh.replicas.anyDown()
 	return true
+}
+
+// hold holds inst down for one more fault, and says whether it went down.
+func hold(st *station, inst *instance) bool {
+	inst.heldDown++
+	st.faulty = true
+	if inst.down {
+		return false
+	}
+	inst.down = true
+	inst.downs++
+	st.failQueued(inst)
+	return true
+}
+
+// release lets go of one fault's hold on inst, and says whether it is up.
+func release(inst *instance) bool {
+	inst.heldDown = max(inst.heldDown-1, 0)
+	inst.down = inst.heldDown > 0
+	inst.st.faulty = inst.st.errRate > 0 || inst.st.slow > 0 || inst.st.delay > 0 || inst.st.anyDown()
+	return !inst.down
+}
+
+// stall stops the replica applying writes, after those due by now.
+func (l *replicaLog) stall(now sim.Time) {
+	l.advance(now)
+	l.stalled = true
+}
+
+// fail starts a failover: replication stops (what each replica has not
+// applied, it lacks), and the first replica up failover_time later is
+// promoted.
+func (db *database) fail(sh *dbShard, now sim.Time) {
+	db.failing, db.failedAt = true, now
+	for i := range sh.logs {
+		sh.logs[i].stall(now)
+	}
+	db.failovers = append(db.failovers, Failover{At: float64(now), Outcome: FailoverUnderWay})
+	db.cur = len(db.failovers) - 1
+	if sh.replicas != nil {
+		db.promote = db.net.k.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
+	} else {
+		db.awaiting = true // nothing to promote
+	}
+}
+
+// primaryBack ends a failover without a promotion: the failed primary is
+// back with every write it acknowledged, and the replicas up go on
+// applying them.
+func (db *database) primaryBack(sh *dbShard, now sim.Time) {
+	if !db.failing {
+		return
+	}
+	db.net.k.Cancel(db.promote)
+	outcome := FailoverPrimaryBack
+	if db.awaiting {
+		outcome = FailoverNoReplica
+	}
+	db.failing, db.awaiting, db.promote = false, false, sim.Timer{}
+	for i := range sh.logs {
+		if !sh.replicas.insts[i].down {
+			sh.logs[i].stalled = false
+			sh.logs[i].advance(now)
+		}
+	}
+	db.restored(now, outcome, 0, 0)
+}
+
+// replicaBack brings a replica's server back: it catches up from the
+// primary if that is up (at once, a simplification), and otherwise lacks
+// what it had not applied; a failover waiting for a replica promotes it.
+func (db *database) replicaBack(sh *dbShard, inst *instance, now sim.Time) {
+	if !db.failing {
+		sh.logs[inst.index] = replicaLog{applied: now, lastApply: now}
+		return
+	}
+	if db.awaiting {
+		db.promoteReplica(sh, inst.index, now)
+	}
 }
 
 // Opcodes of a database's events.
 const opPromote = 0
 
-// Handle implements sim.Handler: a replica is promoted to primary. The
-// first replica's server now serves as the primary (the primary station
-// takes writes again) and is no replica until the failed server comes
-// back in its place.
+// Handle implements sim.Handler: the failover time has passed. The first
+// replica up is promoted; with none up, the failover waits for one.
 func (db *database) Handle(now sim.Time, _ int, _ any) {
 	sh := db.shards[0]
 	db.promote = sim.Timer{}
-	p := sh.primary
-	for _, inst := range p.insts {
-		inst.down, inst.heldDown = false, 0 // the promoted server serves, whatever held the failed one down
-	}
-	p.faulty = p.errRate > 0 || p.slow > 0 || p.delay > 0
-	inst := sh.replicas.insts[0]
-	inst.down = true
-	sh.replicas.failQueued(inst)
-	sh.replicas.faulty = true
-	sh.logs[0] = replicaLog{applied: now, lastApply: now}
-	db.restored(now, true)
-}
-
-// restored records that writes are available again, by a promotion or
-// not, for the failover under way (if it began in the measurement
-// window).
-func (db *database) restored(now sim.Time, promoted bool) {
-	if len(db.failovers) == 0 {
+	if !sh.primary.insts[0].down {
+		db.primaryBack(sh, now) // brought back by a fault on the whole node ending
 		return
 	}
-	fo := &db.failovers[len(db.failovers)-1]
+	for _, inst := range sh.replicas.insts {
+		if !inst.down {
+			db.promoteReplica(sh, inst.index, now)
+			return
+		}
+	}
+	db.awaiting = true
+}
+
+// promoteReplica promotes replica i: its server serves as the primary
+// (the primary station takes writes again), and the writes it had not
+// applied are lost. The failed server takes its place among the replicas,
+// held down by the faults that held it, and comes back there as a replica
+// when they end. The other replicas follow the new primary: they keep what
+// it has and go on applying it.
+func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
+	log := &sh.logs[i]
+	lost, rpo := int64(log.pending.Len()), 0.0
+	if lost > 0 {
+		rpo = float64(db.failedAt - log.pending.Peek().commit)
+	}
+	have := log.applied // the new primary has every write committed up to here
+	p, r := sh.primary.insts[0], sh.replicas.insts[i]
+	for f, inst := range db.holds {
+		if inst == p {
+			db.holds[f] = r
+		}
+	}
+	r.heldDown, r.down = p.heldDown, true
+	r.downs++
+	sh.replicas.failQueued(r)
+	p.heldDown, p.down = 0, false
+	for j := range sh.logs {
+		if j != i {
+			sh.logs[j].drop(have)
+			sh.logs[j].stalled = sh.replicas.insts[j].down
+			sh.logs[j].advance(now)
+		}
+	}
+	*log = replicaLog{applied: now, lastApply: now, stalled: true}
+	db.forget(sh, have)
+	sh.primary.faulty = sh.primary.errRate > 0 || sh.primary.slow > 0 || sh.primary.delay > 0
+	sh.replicas.faulty = true
+	db.failing, db.awaiting = false, false
+	db.restored(now, FailoverPromoted, lost, rpo)
+}
+
+// drop removes the writes committed after have from the log: the new
+// primary lacks them, so they never reach the replica.
+func (l *replicaLog) drop(have sim.Time) {
+	var kept sim.FIFO[applyMark]
+	l.lastApply = 0
+	for l.pending.Len() > 0 {
+		if m := l.pending.Pop(); m.commit <= have {
+			kept.Push(m)
+			l.lastApply = m.apply
+		}
+	}
+	l.pending = kept
+}
+
+// forget stops tracking for stale reads the writes committed after have,
+// which a promotion lost: a key whose latest write was lost has as its
+// latest the one before, if that is still tracked (its writer unknown).
+func (db *database) forget(sh *dbShard, have sim.Time) {
+	if !db.track {
+		return
+	}
+	var kept sim.FIFO[keyCommit]
+	lost := map[int64]bool{}
+	for sh.written.Len() > 0 {
+		if kc := sh.written.Pop(); kc.commit <= have {
+			kept.Push(kc)
+		} else {
+			lost[kc.key] = true
+			delete(sh.lastWrite, kc.key)
+		}
+	}
+	for kept.Len() > 0 {
+		kc := kept.Pop()
+		if lost[kc.key] {
+			sh.lastWrite[kc.key] = writeMark{commit: kc.commit, user: -1}
+		}
+		sh.written.Push(kc)
+	}
+}
+
+// restored records how writes came back, for the failover under way (if
+// it began in the measurement window).
+func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float64) {
+	if db.cur < 0 {
+		return
+	}
+	fo := &db.failovers[db.cur]
 	rto := float64(now) - fo.At
-	fo.RTO, fo.Promoted = &rto, promoted
+	fo.RTO, fo.Outcome, fo.Promoted, fo.LostWrites, fo.RPO = &rto, outcome, outcome == FailoverPromoted, lost, rpo
+	db.cur = -1
 }

@@ -458,21 +458,116 @@ func TestFailoverTwice(t *testing.T) {
 	}
 }
 
+// TestPrimaryFaults checks what faults on a database's primary and its one
+// replica cost (100 reads and 100 writes a second, a constant lag of
+// 100 ms, failover_time 5 s). A failover loses writes only when it
+// promotes a replica: those the replica had not applied (about λL = 10 at
+// a failure, none if the primary is back first); each fault holds the
+// server it struck until it ends, so overlapping faults on one server end
+// with the last; a promotion needs a replica up, and one that comes up
+// after the failover time is promoted at once, lacking what it missed while
+// down. The counts are Poisson, within 5 standard deviations.
+func TestPrimaryFaults(t *testing.T) {
+	t.Parallel()
+	type want struct {
+		rto     float64
+		outcome string
+		lost    float64    // mean writes lost (0: none)
+		rpo     [2]float64 // the RPO's range
+	}
+	const primary, replica = "node: db, primary: true", "node: db, replica: 0"
+	for _, tc := range []struct {
+		name, faults string
+		failovers    []want
+		// errors and fallback are the mean requests failed and reads sent
+		// to the primary with no replica up.
+		errors, fallback float64
+	}{
+		{"back before the failover time loses nothing", "{at: 30s, for: 1s, " + primary + "}",
+			[]want{{1, topology.FailoverPrimaryBack, 0, [2]float64{0, 0}}}, 100, 0},
+		{"down past the failover time: a promotion", "{at: 30s, for: 10s, " + primary + "}",
+			[]want{{5, topology.FailoverPromoted, 10, [2]float64{0, 0.1}}}, 500, 500},
+		{"two faults on the server, both over before the failover time", "{at: 30s, for: 2s, " + primary + "}, {at: 31s, for: 2s, " + primary + "}",
+			[]want{{3, topology.FailoverPrimaryBack, 0, [2]float64{0, 0}}}, 300, 0},
+		// The failed server is held by both until 62 s, so the reads go to
+		// the primary from the promotion at 35 s to 62 s.
+		{"two faults on the server: it is back when the last ends", "{at: 30s, for: 20s, " + primary + "}, {at: 32s, for: 30s, " + primary + "}",
+			[]want{{5, topology.FailoverPromoted, 10, [2]float64{0, 0.1}}}, 500, 2700},
+		// Finding 07: the second fault strikes the promoted server while
+		// the first still holds the old one: everything fails until 50 s,
+		// when the old server comes back and is promoted at once, lacking
+		// the writes of 35 s to 40 s (RPO 5 s).
+		{"a fault on the promoted primary while the old one is down", "{at: 30s, for: 20s, " + primary + "}, {at: 40s, for: 20s, " + primary + "}",
+			[]want{{5, topology.FailoverPromoted, 10, [2]float64{0, 0.1}}, {10, topology.FailoverPromoted, 500, [2]float64{4.9, 5}}}, 500 + 2000, 2500},
+		{"no replica up at the failover time, the primary back", "{at: 20s, for: 30s, " + replica + "}, {at: 30s, for: 10s, " + primary + "}",
+			[]want{{10, topology.FailoverNoReplica, 0, [2]float64{0, 0}}}, 2000, 3000},
+		// The replica, down since 20 s, lacks the writes of 19.9 s to 30 s.
+		{"a replica up after the failover time is promoted at once", "{at: 20s, for: 20s, " + replica + "}, {at: 30s, for: 30s, " + primary + "}",
+			[]want{{10, topology.FailoverPromoted, 1010, [2]float64{9.9, 10.1}}}, 2000, 4000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, `name: primary-faults
+workload: {rate: 200, mix: {read: 50%, write: 50%}, keys: {dist: uniform, count: 1000}}
+entry: app
+nodes:
+  app: {kind: service, workers: 50, service_time: 1ms, calls: [db]}
+  db: {kind: database, replicas: 1, failover_time: 5s, replication_lag: 100ms, workers: 4, service_time: {read: 5ms, write: 10ms}}
+faults: [`+tc.faults+`]
+run: {duration: 90s, warmup: 10s}
+`)
+			within := func(what string, got, mean float64) {
+				t.Helper()
+				if math.Abs(got-mean) > 5*math.Sqrt(mean) {
+					t.Errorf("%s: %g, want %g ± %.3g", what, got, mean, 5*math.Sqrt(mean))
+				}
+			}
+			db := databaseOf(rep, "db")
+			if len(db.Failovers) != len(tc.failovers) {
+				t.Fatalf("failovers %+v: want %d", db.Failovers, len(tc.failovers))
+			}
+			lost := int64(0)
+			for i, w := range tc.failovers {
+				f := db.Failovers[i]
+				if f.RTO == nil || *f.RTO != w.rto || f.Outcome != w.outcome || f.Promoted != (w.outcome == topology.FailoverPromoted) {
+					t.Errorf("failover %d %+v (RTO %v): want RTO %g, %s", i, f, units.OrUnknown(f.RTO, units.FormatDuration), w.rto, w.outcome)
+				}
+				within(fmt.Sprintf("failover %d writes lost", i), float64(f.LostWrites), w.lost)
+				if f.RPO < w.rpo[0] || f.RPO > w.rpo[1] {
+					t.Errorf("failover %d RPO %g, want %g to %g", i, f.RPO, w.rpo[0], w.rpo[1])
+				}
+				lost += f.LostWrites
+			}
+			if rep.Requests.LostWrites != lost {
+				t.Errorf("%d writes counted lost in the requests, %d in the failovers", rep.Requests.LostWrites, lost)
+			}
+			within("requests failed", float64(rep.Requests.Errors), tc.errors)
+			within("reads sent to the primary with no replica up", float64(db.PrimaryFallbackReads), tc.fallback)
+		})
+	}
+}
+
 // TestFidelityRPO checks the writes a failover loses against the
 // replication lag: with a constant lag L, the promoted replica misses the
-// writes of the last L seconds, Poisson with mean λ_w·L, and the oldest of
-// them is L − E[min(Exp(λ_w), L)] old (the RPO); here over many random
-// failures.
+// writes of the last L seconds before the failure, Poisson with mean
+// λ_w·L, and the oldest of them is L − E[min(Exp(λ_w), L)] old (the RPO);
+// here over the random failures that promoted a replica (those repaired
+// within the failover time lose nothing).
 func TestFidelityRPO(t *testing.T) {
 	const lambdaW, L = 40.0, 1.0
 	reps := fidelity.Replicate(t, failover("{mttf: 10m, mttr: 1m, node: db, primary: true}", "warmup: 0s, duration: 40000s"), 8)
 	meanOf := func(r *simulate.Report, f func(topology.Failover) float64) float64 {
-		fo := databaseOf(r, "db").Failovers
-		sum := 0.0
-		for _, x := range fo {
-			sum += f(x)
+		sum, n := 0.0, 0
+		for _, x := range databaseOf(r, "db").Failovers {
+			switch {
+			case x.Promoted:
+				sum += f(x)
+				n++
+			case x.LostWrites != 0 || x.RPO != 0:
+				t.Errorf("failover %+v: the primary back before a promotion loses no write", x)
+			}
 		}
-		return sum / float64(len(fo))
+		return sum / float64(n)
 	}
 	fidelity.Check(t, "writes lost per failover λ_w·L", reps, func(r *simulate.Report) float64 {
 		return meanOf(r, func(f topology.Failover) float64 { return float64(f.LostWrites) })

@@ -191,11 +191,14 @@ func (s *Spec) Clone() *Spec {
 
 // SetRate turns the workload into open Poisson arrivals at rate requests per
 // second (keeping its mix, shape and timeout), as a command-line override.
+// The user growth goes with the users model or closed population it
+// replaces: a growth of users means nothing to open arrivals at a rate,
+// and only a timeline, which sets no rate, follows it.
 func (s *Spec) SetRate(rate float64) error {
 	if !(rate > 0) || math.IsInf(rate, 0) {
 		return fmt.Errorf("workloads: rate must be positive, got %g", rate)
 	}
-	s.Model, s.Rate, s.Users = Open, rate, nil
+	s.Model, s.Rate, s.Users, s.Growth = Open, rate, nil, nil
 	return nil
 }
 

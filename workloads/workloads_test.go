@@ -208,6 +208,42 @@ func TestClosedLoop(t *testing.T) {
 	within(t, "requests", len(c.times), 30.0/2*4000)
 }
 
+// TestSetRate checks the --rate override on each workload model: the
+// result is open arrivals at the rate, and valid (a users model's or a
+// closed population's growth goes with them).
+func TestSetRate(t *testing.T) {
+	think, _ := sim.NewExponential(1)
+	growth := &Growth{From: 1000, To: 2000, Over: 1e6, Curve: CurveLinear}
+	cases := []struct {
+		name string
+		spec Spec
+	}{
+		{"open", Spec{Model: Open, Rate: 5}},
+		{"users with growth", Spec{Model: Open, Users: &UsersModel{Users: 1000, ActiveFraction: 1, RequestsPerActiveUser: 86400, PeakToAverage: 1}, Growth: growth}},
+		{"closed with growth", Spec{Model: Closed, Population: 3, Think: think, Growth: growth}},
+		{"sessions", Spec{Model: Sessions, Rate: 2, Requests: think, Think: think}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if errs := c.spec.Validate(); errs != nil {
+				t.Fatalf("invalid before: %v", errs)
+			}
+			if err := c.spec.SetRate(50); err != nil {
+				t.Fatal(err)
+			}
+			if c.spec.Model != Open || c.spec.Users != nil || c.spec.OfferedRate() != 50 {
+				t.Errorf("after --rate 50: %s", c.spec.Describe())
+			}
+			if errs := c.spec.Validate(); errs != nil {
+				t.Errorf("invalid after --rate 50: %v", errs)
+			}
+		})
+	}
+	if (&Spec{Model: Open, Rate: 5}).SetRate(0) == nil {
+		t.Error("a rate of 0 accepted")
+	}
+}
+
 // TestSetUsers checks the --users override on each workload model.
 func TestSetUsers(t *testing.T) {
 	open := &Spec{Model: Open, Rate: 5}

@@ -163,6 +163,9 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--max-memory", "1KB"}, exitInvalid, "", "--set run.max_memory=1KB: max_memory must be at least 16MiB"},
 		{[]string{"sweep", "--max-events", "5B", "--max-memory", "1GiB", "--rate", "100..200", "--points", "2", "--max-requests", "100k"}, exitOK, "breaking    none", ""},
 		{[]string{"run", "--rate", "1.5k", "--duration", "10s"}, exitOK, "open Poisson arrivals at 1500 req/s", ""},
+		// --rate replaces a users model, and its growth with it.
+		{[]string{"run", "three-tier", "--rate", "500", "--duration", "10s"}, exitOK, "open Poisson arrivals at 500 req/s", ""},
+		{[]string{"sweep", "three-tier", "--rate", "100..200", "--points", "2", "--precision", "5%", "--max-requests", "100k"}, exitOK, "RATE", ""},
 		{[]string{"run", "flash-sale-autoscaled", "--plot", filepath.Join(dir, "run"), "--timeseries", filepath.Join(dir, "ts.csv")}, exitOK, "autoscaled on utilization", "wrote 4 figures to"},
 		{[]string{"run", "--timeseries", filepath.Join(dir, "x.csv")}, exitInvalid, "", "--timeseries: checkout-api has no time series"},
 		{[]string{"run", "--plot", filepath.Join(dir, "x")}, exitInvalid, "", "--plot: checkout-api has no time series"},

@@ -270,6 +270,46 @@ func (s *Shape) MeanRate(from, to sim.Time) float64 {
 	return area / float64(to-from)
 }
 
+// MaxRate is the highest λ over [from, to) (its supremum: a ramp's level
+// just before it ends counts). Without a daily cycle it is exact: λ is
+// linear on each segment, so its highest value is at one end. With one,
+// each segment is cut into pieces of at most cycleStep, on each of which
+// the higher end of the level is multiplied by the cycle's highest value
+// there (1 + amplitude if a daily peak falls in it, else its higher end):
+// exact where the level is constant, and above λ by at most the level's
+// change over a piece otherwise.
+func (s *Shape) MaxRate(from, to sim.Time) float64 {
+	peak := 0.0
+	for t := from; t < to; {
+		end := min(s.segmentEnd(t), s.weekEdge(t), to)
+		for p := t; p < end; {
+			q := end
+			if s.amplitude > 0 {
+				q = min(end, p+cycleStep)
+			}
+			a, b := s.ends(p, q)
+			peak = max(peak, float64(math.Max(a, b)*s.cycleMax(p, q))*s.week(t))
+			p = q
+		}
+		t = end
+	}
+	return peak
+}
+
+// cycleMax is the daily cycle's highest factor over [p, q]: 1 + amplitude
+// if a daily peak (peakAt + k days) falls in it, otherwise the higher of
+// its ends, since the cycle falls from each peak and rises to the next.
+func (s *Shape) cycleMax(p, q sim.Time) float64 {
+	if s.amplitude == 0 {
+		return 1
+	}
+	next := s.peakAt + float64(math.Ceil((float64(p)-s.peakAt)/Day)*Day) // the first peak at or after p
+	if next <= float64(q) {
+		return 1 + s.amplitude
+	}
+	return math.Max(s.cycle(p), s.cycle(q))
+}
+
 // simpsonStep bounds the steps of MeanRate's integration of a daily cycle.
 const simpsonStep = 600.0
 

@@ -25,10 +25,23 @@ import (
 // arrivals, exponential service, no caches or limits) and for M/G/1, and an
 // approximation otherwise; Notes lists what it leaves out.
 type Estimate struct {
-	Scenario    string  `json:"scenario"`
-	Method      string  `json:"method"`
+	Scenario string `json:"scenario"`
+	Method   string `json:"method"`
+	// OfferedRate is the request rate solved at: the workload's rate, or,
+	// when it changes over time, its mean over the run's window (Window),
+	// the rate the run offers on average.
 	OfferedRate float64 `json:"offered_rate"`
 	Throughput  float64 `json:"throughput"`
+	// Window is the run's measurement window (from the end of the
+	// warm-up), over which a workload that changes over time is averaged;
+	// absent for a constant rate.
+	Window *[2]float64 `json:"window,omitempty"`
+	// PeakRate is the highest rate of a workload that changes over time
+	// within Window, and PeakOverloaded the nodes the estimate finds
+	// offered more than their capacity at it (empty: it takes the peak);
+	// absent for a constant rate.
+	PeakRate       *float64 `json:"peak_rate,omitempty"`
+	PeakOverloaded []string `json:"peak_overloaded,omitempty"`
 	// Latency is the mean response time; nil when a station is overloaded
 	// and there is no steady state.
 	Latency    *float64       `json:"latency"`
@@ -95,7 +108,10 @@ func finite(v float64) *float64 {
 // rates, ready to be solved. It implements topology.Solver, the view each
 // node kind's analytic treatment has of the whole.
 type Model struct {
-	s       *scenarios.Scenario
+	s *scenarios.Scenario
+	// rate is the request rate solved at (Estimate.OfferedRate); 0 for
+	// a closed workload, whose rate depends on the system.
+	rate    float64
 	nodes   []*topology.Node
 	index   map[string]int
 	classes []string
@@ -130,9 +146,27 @@ func Scenario(s *scenarios.Scenario) (*Estimate, error) {
 	return m.Solve()
 }
 
-// NewModel computes hit ratios, routes and visit rates of s.
+// NewModel computes hit ratios, routes and visit rates of s, at its
+// workload's rate, or, when that changes over time, at its mean over the
+// run's window (RateWindow).
 func NewModel(s *scenarios.Scenario) (*Model, error) {
-	m := &Model{s: s, nodes: s.Topology.Nodes, index: map[string]int{}, classes: s.Workload.ClassNames(),
+	from, to := RateWindow(s)
+	return newModel(s, s.Workload.MeanRate(from, to))
+}
+
+// RateWindow is the run's measurement window, from the end of its warm-up
+// to the end of its duration, in seconds of simulated time: the window
+// whose offered rate the run reports, over which the estimate averages a
+// workload that changes over time.
+func RateWindow(s *scenarios.Scenario) (from, to sim.Time) {
+	warmup := s.Run.WarmupSeconds()
+	return sim.Time(warmup), sim.Time(warmup + s.Run.Duration)
+}
+
+// newModel computes hit ratios, routes and visit rates of s at the
+// request rate given (for an open or session workload).
+func newModel(s *scenarios.Scenario, rate float64) (*Model, error) {
+	m := &Model{s: s, rate: rate, nodes: s.Topology.Nodes, index: map[string]int{}, classes: s.Workload.ClassNames(),
 		writes: s.Workload.IsWrite(), hit: map[string]float64{}, shared: map[string]bool{}, turns: map[string]int{}}
 	for i, n := range m.nodes {
 		m.index[n.Name] = i
@@ -155,9 +189,9 @@ func NewModel(s *scenarios.Scenario) (*Model, error) {
 		}
 	}
 	m.buildRoutes()
-	lambda := s.Workload.OfferedRate()
+	lambda := rate
 	if s.Workload.Model == workloads.Closed {
-		lambda = 1
+		lambda = 1 // visits per request
 	}
 	if err := m.solveTraffic(lambda); err != nil {
 		return nil, err
@@ -175,13 +209,15 @@ func (m *Model) Solve() (*Estimate, error) {
 	if s.Workload.Model == workloads.Closed {
 		return m.closed()
 	}
-	if s.Workload.Shape() != nil {
-		m.Note("the workload varies over time; the estimate uses its base rate (a daily cycle's mean)")
-	}
 	m.est.Method = "traffic equations, then M/G/c per station (Erlang C, × (1 + SCV)/2 for service-time variance)"
-	m.est.OfferedRate = s.Workload.OfferedRate()
+	m.est.OfferedRate = m.rate
 	m.stations()
 	m.verdict()
+	if s.Workload.Shape() != nil {
+		if err := m.peak(); err != nil {
+			return nil, err
+		}
+	}
 	if !m.est.Saturated {
 		mean := 0.0
 		entry := m.index[s.Topology.Entry]
@@ -194,6 +230,43 @@ func (m *Model) Solve() (*Estimate, error) {
 	return m.est, nil
 }
 
+// peak notes what the estimate would find at the highest rate of a
+// workload that changes over time, within the run's window: the estimate
+// itself is of the window's mean rate, which the run offers on average.
+func (m *Model) peak() error {
+	from, to := RateWindow(m.s)
+	rate := maxRate(m.s.Workload, from, to)
+	at, err := newModel(m.s, rate)
+	if err != nil {
+		return err
+	}
+	at.stations()
+	var over []string
+	for _, ne := range at.est.Nodes {
+		if ne.Overloaded {
+			over = append(over, ne.Name)
+		}
+	}
+	m.est.Window, m.est.PeakRate, m.est.PeakOverloaded = &[2]float64{float64(from), float64(to)}, &rate, over
+	takes := "below every node's capacity"
+	if len(over) > 0 {
+		takes = "at which " + strings.Join(over, ", ") + " would be offered more than its capacity"
+	}
+	m.Note("the workload changes over time: the estimate is of its mean rate over the run's window; its peak there is %s, %s", units.Rate(rate), takes)
+	return nil
+}
+
+// maxRate is the highest offered request rate of w over [from, to): its
+// shape's (Shape.MaxRate) in the units of its offered rate (sessions make
+// several requests each), as Spec.MeanRate averages it.
+func maxRate(w *workloads.Spec, from, to sim.Time) float64 {
+	sh := w.Shape()
+	if sh == nil || to <= from || w.Rate == 0 {
+		return w.OfferedRate()
+	}
+	return w.OfferedRate() / w.Rate * sh.MaxRate(from, to)
+}
+
 // Classes implements topology.Solver.
 func (m *Model) Classes() []string { return m.classes }
 
@@ -201,7 +274,7 @@ func (m *Model) Classes() []string { return m.classes }
 func (m *Model) Writes(c int) bool { return m.writes[c] }
 
 // ArrivalRate implements topology.Solver.
-func (m *Model) ArrivalRate() float64 { return m.s.Workload.OfferedRate() }
+func (m *Model) ArrivalRate() float64 { return m.rate }
 
 // DefaultLatency implements topology.Solver.
 func (m *Model) DefaultLatency() float64 { return mean(m.s.Latency) }
@@ -498,11 +571,10 @@ func (m *Model) NetworkTime() float64 {
 			}
 		}
 	}
-	lambda := m.s.Workload.OfferedRate()
-	if lambda <= 0 {
+	if m.rate <= 0 {
 		return 0
 	}
-	return total / lambda
+	return total / m.rate
 }
 
 // closed solves a closed workload by exact MVA over the stations, each
@@ -577,7 +649,11 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	dur := units.FormatDuration
 	fmt.Fprintf(&b, "scenario    %s (analytic estimate)\n", est.Scenario)
 	fmt.Fprintf(&b, "method      %s\n", est.Method)
-	fmt.Fprintf(&b, "rates       offered %s, throughput %s\n", units.Rate(est.OfferedRate), units.Rate(est.Throughput))
+	over := ""
+	if w := est.Window; w != nil {
+		over = fmt.Sprintf(" (the workload's mean over the run's window, %s to %s)", dur(w[0]), dur(w[1]))
+	}
+	fmt.Fprintf(&b, "rates       offered %s%s, throughput %s\n", units.Rate(est.OfferedRate), over, units.Rate(est.Throughput))
 	if est.Latency != nil {
 		fmt.Fprintf(&b, "latency     mean %s\n\n", dur(*est.Latency))
 	} else {

@@ -404,3 +404,79 @@ nodes:
 		t.Fatalf("latency %v, s1 overloaded %v; want no steady state and no NaN:\n%s", est.Latency, est.Nodes[0].Overloaded, table.String())
 	}
 }
+
+// TestEstimateShapedRate checks the rate the estimate solves a workload
+// that changes over time at (hostile finding 10): its mean over the run's
+// window, the rate the run offers on average, with its peak there and the
+// nodes the peak would overload; a ramp to an absurd rate is overloaded,
+// not 0.1% busy, and a constant rate has neither.
+func TestEstimateShapedRate(t *testing.T) {
+	// The ramp's level at 10 s, on its way from 1/s at 1 s to 1e9/s at 100 s.
+	at10 := 1 + (1e9-1)*9/99.0
+	for _, c := range []struct {
+		name, shape    string
+		rate           float64
+		mean, peak     float64 // 0: a constant rate
+		saturated      bool
+		peakOverloaded []string
+		run            bool // set the estimate's rate beside the run's
+	}{
+		{"a step up", "[{step: {at: 30s, factor: 3}}]", 100, (20*100 + 100*300) / 120.0, 300, true, []string{"app"}, false},
+		{"a ramp to an absurd rate", "[{ramp: {from: 1s, to: 100s, rate: 1e9}}]", 1, ((at10+1e9)/2*90 + 1e9*30) / 120, 1e9, true, []string{"app"}, false},
+		{"a spike it takes", "[{spike: {at: 30s, for: 10s, factor: 2}}]", 50, (50*110 + 100*10) / 120.0, 100, false, nil, true},
+		{"a spike over capacity", "[{spike: {at: 30s, for: 5s, factor: 3}}]", 100, (100*115 + 300*5) / 120.0, 300, false, []string{"app"}, true},
+		{"a constant rate", "[]", 100, 0, 0, false, nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("shaped.yaml", fmt.Appendf(nil, `name: shaped
+workload: {rate: %g, shape: %s}
+entry: app
+nodes:
+  app: {kind: service, workers: 2, service_time: {dist: exponential, mean: 10ms}}
+run: {duration: 120s, warmup: 10s, sample: 5s}
+`, c.rate, c.shape))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := est.WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			table := b.String()
+			if strings.Contains(table, "daily cycle") {
+				t.Errorf("a daily cycle named where there is none:\n%s", table)
+			}
+			if c.mean == 0 {
+				if est.OfferedRate != c.rate || est.Window != nil || est.PeakRate != nil || strings.Contains(table, "window") {
+					t.Errorf("constant rate %g: offered %g, window %v, peak %v:\n%s", c.rate, est.OfferedRate, est.Window, est.PeakRate, table)
+				}
+				return
+			}
+			if math.Abs(est.OfferedRate-c.mean) > 1e-9*c.mean || est.Window == nil || *est.Window != [2]float64{10, 130} {
+				t.Errorf("offered %g over %v, want the mean %g over the run's window [10 s, 130 s)", est.OfferedRate, est.Window, c.mean)
+			}
+			if est.PeakRate == nil || math.Abs(*est.PeakRate-c.peak) > 1e-9*c.peak || !slices.Equal(est.PeakOverloaded, c.peakOverloaded) {
+				t.Errorf("peak %v overloading %v, want %g overloading %v", est.PeakRate, est.PeakOverloaded, c.peak, c.peakOverloaded)
+			}
+			if est.Saturated != c.saturated {
+				t.Errorf("saturated %v at %g/s (app %s busy), want %v", est.Saturated, est.OfferedRate, fmt.Sprint(est.Nodes[0].Utilization), c.saturated)
+			}
+			if !strings.Contains(table, "(the workload's mean over the run's window, 10s to ") || !strings.Contains(table, "its peak there is ") {
+				t.Errorf("the table does not say which rate it solves:\n%s", table)
+			}
+			if c.run {
+				rep, err := simulate.Run(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(rep.OfferedRate-est.OfferedRate) > 1e-9*est.OfferedRate {
+					t.Errorf("the run offers %g/s on average over its window, the estimate solves %g/s", rep.OfferedRate, est.OfferedRate)
+				}
+			}
+		})
+	}
+}

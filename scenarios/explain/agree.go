@@ -183,8 +183,9 @@ func reasons(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate
 	if t := rep.Requests.TimedOut; t > 0 {
 		out = append(out, fmt.Sprintf("%d requests timed out (clients wait %s): the run's mean is of those that completed.", t, units.FormatDuration(s.Workload.Timeout)))
 	}
-	if s.Workload.Shape() != nil {
-		out = append(out, "the load changes over time: the estimate takes its mean rate, while the run lives through its peaks.")
+	if p := est.PeakRate; p != nil {
+		out = append(out, fmt.Sprintf("the load changes over time: the estimate takes its mean over the run's window (%s), while the run lives through its peaks (up to %s).",
+			units.Rate(est.OfferedRate), units.Rate(*p)))
 	}
 	if s.Workload.Model == workloads.Closed {
 		out = append(out, "the workload is a closed loop: the estimate is mean value analysis, with Seidmann's approximation for stations of several workers.")

@@ -339,3 +339,36 @@ run: {warmup: 0s, duration: 10m, max_events: 100k}
 		t.Errorf("table:\n%s", b.String())
 	}
 }
+
+// TestSweepPointsCutByEvents checks that steady-state points their event
+// budget cut before their precision are "ok (imprecise)", as at the
+// request cap, not OVERLOADED: nothing is overloaded at 2.5% busy.
+func TestSweepPointsCutByEvents(t *testing.T) {
+	s, err := scenarios.Parse("sw.yaml", []byte(`name: s2
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
+slo: {p99: 100ms}
+run: {duration: 120s, warmup: 10s, max_events: 20k}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 10, To: 40, Points: 2, Precision: 0.02})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := sw.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sw.Points {
+		if !p.OK || p.CouldNotGoOn || p.Precision == nil || p.Precision.Met {
+			t.Errorf("%g/s: ok %v, could not go on %v, precision %+v; want ok and imprecise", p.Rate, p.OK, p.CouldNotGoOn, p.Precision)
+		}
+	}
+	if strings.Contains(b.String(), "OVERLOADED") || strings.Count(b.String(), "ok (imprecise)") != 2 {
+		t.Errorf("table:\n%s", b.String())
+	}
+}

@@ -187,7 +187,7 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 		switch {
 		case p.Incomplete:
 			status = "INCOMPLETE"
-		case p.StoppedEarly != "":
+		case p.CouldNotGoOn:
 			status = "OVERLOADED"
 		case !p.OK:
 			status = "FAIL"

@@ -158,6 +158,8 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 			status = "INCOMPLETE"
 		case !smp.OK:
 			status = "FAIL"
+		case smp.Precision != nil && !smp.Precision.Met:
+			status = "ok (imprecise)" // its budgets cut it before its precision, as sweep marks
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, units.FormatCount(smp.Users), units.Rate(smp.OfferedRate),
 			units.OrUnknown(smp.Latency.Get("p99"), dur), units.OrUnknown(smp.ErrorRate, units.Percent), smp.Bottleneck, smp.Cost.MonthlyUSD, status)

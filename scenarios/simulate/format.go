@@ -277,7 +277,7 @@ func (p *PrecisionResult) describe() string {
 	case p.Met:
 		return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%%: met", *p.Achieved*100, p.Target*100)
 	}
-	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met at the request cap", *p.Achieved*100, p.Target*100)
+	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met within the run's budgets (its request cap or event budget)", *p.Achieved*100, p.Target*100)
 }
 
 // describe says the verdict in a line: pass, FAIL or INCOMPLETE (a run cut

@@ -22,6 +22,11 @@ type Report struct {
 	Workload  WorkloadInfo `json:"workload"`
 	Warmup    float64      `json:"warmup"` // simulated seconds before measuring
 	Window    float64      `json:"window"` // simulated seconds measured
+	// CouldNotGoOn says the run stopped because it could not go on
+	// (overload, the in-flight cap, a stall, the memory budget): a
+	// failure. A run that only reached a budget of requests or events
+	// stopped early without one.
+	CouldNotGoOn bool `json:"could_not_go_on,omitempty"`
 	// InWarmup says the run stopped before its warm-up (Warmup, as
 	// asked) ended: its figures, over Window seconds from 0, are of the
 	// warm-up.
@@ -454,6 +459,7 @@ func (r *runner) report() *Report {
 		}
 	}
 	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
+	rep.CouldNotGoOn = r.stoppedFailing
 	if r.stopped != "" && !r.stoppedFailing && !r.steady {
 		// Cut short by a budget or the request cap: what ran is reported,
 		// but it is not the run asked for.

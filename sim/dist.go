@@ -35,6 +35,11 @@ func paramErr(format string, args ...any) error {
 // length draws them: the simulated mean would be wrong without a warning.
 const MaxCV = 100
 
+// maxSCV is MaxCV squared with room for the rounding of a squared
+// variation computed from parameters (a hyperexponential of cv 100 gives
+// 10000.000000012): the bound is on the variation, not on its last bits.
+const maxSCV = MaxCV * MaxCV * (1 + 1e-9)
+
 // sound refuses a distribution whose mean or variance is not finite, or
 // whose variation is beyond MaxCV, whatever parameters led to it.
 func sound[D Dist](d D, err error) (D, error) {
@@ -46,7 +51,7 @@ func sound[D Dist](d D, err error) (D, error) {
 	switch {
 	case !(m >= 0) || math.IsInf(m, 0):
 		return zero, paramErr("these parameters give a mean that is not finite (%g)", m)
-	case !(scv >= 0) || scv > MaxCV*MaxCV:
+	case !(scv >= 0) || scv > maxSCV:
 		return zero, paramErr("these parameters give a coefficient of variation above %d (squared %g): its mean would rest on samples too rare to draw", MaxCV, scv)
 	}
 	return d, nil

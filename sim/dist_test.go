@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"testing"
 )
@@ -108,6 +109,43 @@ func TestDistRejectsBadParameters(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// scvOf is a distribution of mean 1 with the given squared variation.
+type scvOf float64
+
+func (d scvOf) Sample(*rand.Rand) float64 { return 1 }
+func (d scvOf) Mean() float64             { return 1 }
+func (d scvOf) SCV() float64              { return float64(d) }
+func (d scvOf) String() string            { return "scvOf" }
+
+// TestDistMaxCV checks the bound on variation: a cv of MaxCV, which the
+// README allows, is accepted whatever rounding its squared variation
+// picked up on the way (a hyperexponential's came out 10000.000000012),
+// and a cv beyond it is refused, given or derived.
+func TestDistMaxCV(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		ok   bool
+	}{
+		{"gamma cv 100", second(NewGamma(0.015, MaxCV)), true},
+		{"hyperexponential cv 100", second(NewHyperexponential(0.015, MaxCV)), true},
+		{"lognormal cv 100", second(NewLognormalCV(0.015, MaxCV)), true},
+		{"hyperexponential cv 100 of another mean", second(NewHyperexponential(3.7, MaxCV)), true},
+		{"gamma cv 100.001", second(NewGamma(0.015, 100.001)), false},
+		{"hyperexponential cv 100.001", second(NewHyperexponential(0.015, 100.001)), false},
+		{"lognormal cv 100.001", second(NewLognormalCV(0.015, 100.001)), false},
+		// A squared variation derived from parameters: exactly at the
+		// bound, within rounding of it, and beyond it.
+		{"derived cv 100", second(sound(scvOf(MaxCV*MaxCV), nil)), true},
+		{"derived cv² 10000·(1+1e-12)", second(sound(scvOf(MaxCV*MaxCV*(1+1e-12)), nil)), true},
+		{"derived cv 100.001", second(sound(scvOf(100.001*100.001), nil)), false},
+	} {
+		if got := c.err == nil; got != c.ok {
+			t.Errorf("%s: error %v, want accepted %v", c.name, c.err, c.ok)
+		}
+	}
+}
 
 // TestHistogramAccuracy compares histogram quantiles with exact order
 // statistics of the same sample: relative error at most HistogramAccuracy.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -164,12 +165,21 @@ func internalError(p any) error {
 	return fmt.Errorf("scalesim: internal error (a bug in scalesim; please report it with the scenario and command line): %v", p)
 }
 
+// count is n and noun, the noun in the plural unless n is 1: "1 figure",
+// "4 figures".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
 // maxArgs, exactArgs and noArgs check the number of arguments; a wrong
 // number is a usage error, as a bad flag is.
 func maxArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > n {
-			return usageError{fmt.Errorf("%s takes at most %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))}
+			return usageError{fmt.Errorf("%s takes at most %s, got %d: %s", cmd.CommandPath(), count(n, "argument"), len(args), strings.Join(args, " "))}
 		}
 		return nil
 	}
@@ -178,7 +188,7 @@ func maxArgs(n int) cobra.PositionalArgs {
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError{fmt.Errorf("%s takes %s; got %d argument(s)", cmd.CommandPath(), what, len(args))}
+			return usageError{fmt.Errorf("%s takes %s; got %s", cmd.CommandPath(), what, count(len(args), "argument"))}
 		}
 		return nil
 	}

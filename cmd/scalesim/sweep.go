@@ -197,7 +197,7 @@ func writePlots(dir string, stderr io.Writer, figs []plots.Figure) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %d figures to %s (%d files, PNG and SVG)\n", len(figs), dir, len(paths))
+	fmt.Fprintf(stderr, "wrote %s to %s (%s, PNG and SVG)\n", count(len(figs), "figure"), dir, count(len(paths), "file"))
 	return nil
 }
 

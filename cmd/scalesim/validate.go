@@ -21,8 +21,8 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(stdout, "%s: ok: scenario %q, %d nodes (%s), entry %s; workload: %s\n",
-				s.Source, s.Name, len(s.Topology.Nodes), strings.Join(s.Topology.Names(), ", "), s.Topology.Entry, s.Workload.Describe())
+			_, err = fmt.Fprintf(stdout, "%s: ok: scenario %q, %s (%s), entry %s; workload: %s\n",
+				s.Source, s.Name, count(len(s.Topology.Nodes), "node"), strings.Join(s.Topology.Names(), ", "), s.Topology.Entry, s.Workload.Describe())
 			return err
 		},
 	})

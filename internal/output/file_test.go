@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -33,6 +34,34 @@ func TestWriteFileErrors(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 		t.Errorf("left in the folder: %v, %v", entries, err)
+	}
+}
+
+// TestWriteFileFolderRefuses checks the error when the folder refuses the
+// temporary file: /proc lets its files be read but creates none, so that
+// /proc/self/status, a regular file, cannot be replaced. The system says
+// "no such file or directory", which alone would read as if the path did
+// not exist.
+func TestWriteFileFolderRefuses(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc here:", err)
+	}
+	ok := func(w io.Writer) error { _, err := io.WriteString(w, "a\n"); return err }
+	const replace = "output: cannot write /proc/self/status: it cannot be replaced: no file can be created in its folder /proc/self to replace it with ("
+	const create = "output: cannot write /proc/self/ts.csv: no file can be created in its folder /proc/self ("
+	for _, c := range []struct {
+		name  string
+		err   error
+		wants string
+	}{
+		{"WriteFile of a file in /proc", WriteFile("/proc/self/status", ok), replace},
+		{"CheckFile of a file in /proc", CheckFile("/proc/self/status"), replace},
+		{"WriteFile of a new file in /proc", WriteFile("/proc/self/ts.csv", ok), create},
+		{"CheckFile of a new file in /proc", CheckFile("/proc/self/ts.csv"), create},
+	} {
+		if c.err == nil || !strings.HasPrefix(c.err.Error(), c.wants) {
+			t.Errorf("%s: %v, want %q…", c.name, c.err, c.wants)
+		}
 	}
 }
 

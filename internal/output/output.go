@@ -113,7 +113,7 @@ func WriteFile(path string, write func(io.Writer) error) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+"-*")
 	if err != nil {
-		return cannotWrite(path, err)
+		return cannotCreateBeside(path, dest, err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
 	if err := write(tmp); err != nil {
@@ -154,7 +154,7 @@ func CheckFile(path string) error {
 	}
 	f, err := os.CreateTemp(filepath.Dir(dest), ".scalesim-check-*")
 	if err != nil {
-		return cannotWrite(path, err)
+		return cannotCreateBeside(path, dest, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())
@@ -210,6 +210,32 @@ func writeThrough(path string, write func(io.Writer) error) error {
 		return cannotWrite(path, err)
 	}
 	return nil
+}
+
+// cannotCreateBeside is the error of creating the temporary file beside
+// dest, the regular file path leads to (or none): when dest's folder
+// exists, the folder is what refused (such as /proc, where a file can be
+// read but no file created, so /proc/self/status cannot be replaced), and
+// the error says so, with the system's reason, which alone would read as
+// if path did not exist.
+func cannotCreateBeside(path, dest string, err error) error {
+	folder := filepath.Dir(dest)
+	st, serr := os.Stat(folder)
+	if serr != nil || !st.IsDir() {
+		return cannotWrite(path, err)
+	}
+	if asked, serr := os.Stat(filepath.Dir(path)); serr == nil && os.SameFile(st, asked) {
+		folder = filepath.Dir(path) // as it was written (/proc/self, not /proc/PID)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	what := "no file can be created in its folder " + folder
+	if _, serr := os.Lstat(dest); serr == nil {
+		what = "it cannot be replaced: no file can be created in its folder " + folder + " to replace it with"
+	}
+	return fmt.Errorf("output: cannot write %s: %s (%w)", path, what, err)
 }
 
 // cannotWrite is the error of writing path: err without the name an

@@ -811,6 +811,9 @@ func (s *NodeStats) add(st NodeStats) {
 	}
 	s.OfferedLoad = max(s.OfferedLoad, st.OfferedLoad)
 	s.OwnLoad = max(s.OwnLoad, st.OwnLoad)
+	if st.Draws > 0 && (s.Draws == 0 || float64(st.Draws)/st.ServiceSCV < float64(s.Draws)/s.ServiceSCV) {
+		s.Draws, s.ServiceSCV = st.Draws, st.ServiceSCV // the station least sampled for its tail
+	}
 	if st.Growth.Grows && (!s.Growth.Grows || st.Growth.PerSecond > s.Growth.PerSecond) {
 		s.Growth = st.Growth // the fastest growing station's
 	}

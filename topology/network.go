@@ -564,6 +564,12 @@ type NodeStats struct {
 	// Growth is the drift of its queue (a queue's: its stored messages)
 	// over the window.
 	Growth Growth
+	// Draws are the service times drawn in the window, from distributions
+	// whose squared coefficient of variation is at most ServiceSCV: the
+	// mean of n draws is known to ±√(SCV ÷ n) of itself (one standard
+	// error), so a heavy tail needs many draws before it shows.
+	Draws      int64
+	ServiceSCV float64
 	// Throughput is completed visits per second.
 	Throughput float64
 	// QueueLength is the time-average number of requests waiting.

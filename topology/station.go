@@ -356,6 +356,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 		// rejections count, as work that did not fit.
 		own := st.arrivals - st.refused
 		s.OwnLoad = share(float64(own)/window*st.meanOwn(), capacity)
+		s.Draws, s.ServiceSCV = st.own.N(), max(scvOf(st.times[0]), scvOf(st.times[1]))
 		s.Growth = growth(st.queueTrend.FitLast(now, trendShare), float64(st.arrivals)/window)
 	}
 	return s

@@ -61,8 +61,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 		switch {
 		case l.MeanCI95 != nil:
 			ci = fmt.Sprintf(" (95%% CI %s–%s)", dur(l.MeanCI95[0]), dur(l.MeanCI95[1]))
-		case l.NoCI != "":
+		case l.NoCI == NoCIChanging:
 			ci = " (no CI: the load or the system changes over time)"
+		case l.NoCI != "":
+			ci = " (no CI: " + l.NoCI + ")"
 		}
 		fmt.Fprintf(&b, "latency     mean %s%s\n", dur(l.Mean), ci)
 		fmt.Fprintf(&b, "            p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s\n\n",

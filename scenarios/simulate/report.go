@@ -224,6 +224,10 @@ type NodeReport struct {
 	// Detail is the kind's own figures, such as a cache's hit ratio: in
 	// JSON under the kind's key (cache, database, cdn), after saturated.
 	Detail topology.Detail `json:"-"`
+	// draws and serviceSCV are the service times drawn and their
+	// distributions' squared coefficient of variation (see undersampled).
+	draws      int64
+	serviceSCV float64
 }
 
 // MarshalJSON writes the node's figures, then its kind's Detail under the
@@ -442,6 +446,7 @@ func (r *runner) report() *Report {
 			Shed:             st.Shed,
 			SaturatedBecause: saturation(st, st.Name == culprit),
 			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
+			draws:            st.Draws, serviceSCV: st.ServiceSCV,
 		}
 		nr.Saturated = nr.SaturatedBecause != nil
 		if st.Waits > 0 {
@@ -452,6 +457,11 @@ func (r *runner) report() *Report {
 	}
 	consumersOfGrowingQueues(rep.Nodes)
 	rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
+	if l := rep.Latency; l != nil && l.MeanCI95 != nil {
+		if why := undersampled(rep.Nodes); why != "" {
+			l.MeanCI95, l.NoCI = nil, why
+		}
+	}
 	if len(rep.Cost.ByNode) > 0 {
 		rep.Cost.Priced = priced(r.s.Topology)
 		if rep.Throughput > 0 {
@@ -640,4 +650,32 @@ func saturatedStretches(rep *Report) {
 		n.SaturatedBecause = append(n.SaturatedBecause, what)
 		n.Saturated = true
 	}
+}
+
+// TailDraws is how many draws, per unit of a service time's squared
+// coefficient of variation, a run needs before the mean of what it drew
+// is known to ±10% (one standard error: √(SCV ÷ n) ≤ 0.1): 100 for an
+// exponential, 10⁶ for a cv of 100.
+const TailDraws = 100
+
+// undersampled says why no node's service times can be trusted to have
+// shown their distribution yet, naming the one drawn fewest times for its
+// tail, or is "": with fewer draws than TailDraws × SCV, the rare long
+// service times that make the mean may not have come up at all, and a
+// batch-means interval of the latency would claim a precision it does
+// not have.
+func undersampled(nodes []NodeReport) string {
+	why, worst := "", math.Inf(1)
+	for _, n := range nodes {
+		need := float64(TailDraws * n.serviceSCV)
+		if n.draws == 0 || float64(n.draws) >= need {
+			continue
+		}
+		if short := float64(n.draws) / need; short < worst {
+			worst = short
+			why = fmt.Sprintf("%s's service times (cv %.3g) need about %s draws for their mean to show (±10%%); the run drew %d, so a heavy tail may not have come up: an interval would claim a precision it does not have",
+				n.Name, math.Sqrt(n.serviceSCV), units.FormatCount(need), n.draws)
+		}
+	}
+	return why
 }

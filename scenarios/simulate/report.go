@@ -446,7 +446,7 @@ func (r *runner) report() *Report {
 			Shed:             st.Shed,
 			SaturatedBecause: saturation(st, st.Name == culprit),
 			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
-			draws:            st.Draws, serviceSCV: st.ServiceSCV,
+			draws: st.Draws, serviceSCV: st.ServiceSCV,
 		}
 		nr.Saturated = nr.SaturatedBecause != nil
 		if st.Waits > 0 {

@@ -180,12 +180,14 @@ func (*Workers) Demand(sv Solver, name string) (Demand, bool) {
 // CapacityNote implements Explainer.
 func (*Workers) CapacityNote(Solution) string { return "" }
 
-// Advice implements Explainer.
+// Advice implements Explainer: the pattern for more messages than the
+// consumers take, not a claim that they fall behind (explain says so
+// where the run shows it).
 func (w *Workers) Advice(_ Solver, name string, est Solution) string {
 	if a := w.Autoscale; a != nil {
 		return autoscaleAdvice(name, a, est.Workers, est.Overloaded)
 	}
-	return "The consumers cannot keep up with the messages published: add consumers, or scale them on the backlog (as KEDA does), and make sure what they call can take the load."
+	return "For more messages than the consumers take: add consumers, or scale them on the backlog (as KEDA does), and make sure what they call can take the load."
 }
 
 // workers is the runtime of a Workers node: a service (a station of

@@ -119,10 +119,21 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex := &Explanation{Scenario: s.Name, Report: rep, Estimate: est, Load: units.Rate(rep.OfferedRate) + " offered", model: model}
+	// The run's offered rate: a users model's rate for the peak hour, or
+	// with a shape (a daily cycle makes the users model give the daily
+	// mean) the mean over the run's window, with the peak there.
+	rate, over, at := units.Rate(rep.OfferedRate), "", " at the peak hour"
+	if p := est.PeakRate; p != nil {
+		over = "the mean over the run's window, up to " + units.Rate(*p)
+		at = ", " + over
+	}
+	ex := &Explanation{Scenario: s.Name, Report: rep, Estimate: est, Load: rate + " offered", model: model}
+	if over != "" {
+		ex.Load += " (" + over + ")"
+	}
 	if u := s.Workload.Users; u != nil {
 		ex.users = u.Users
-		ex.Load = units.FormatCount(u.Users) + " users (" + units.Rate(rep.OfferedRate) + " at the daily peak)"
+		ex.Load = units.FormatCount(u.Users) + " users (" + rate + at + ")"
 	} else if s.Workload.Model == workloads.Closed {
 		ex.Load = fmt.Sprintf("%d users in a closed loop (%s)", s.Workload.Population, units.Rate(rep.OfferedRate))
 	}
@@ -240,7 +251,37 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 		shaped = "" // it autoscales already
 	}
 	i := slices.IndexFunc(s.Topology.Nodes, func(n *topology.Node) bool { return n.Name == first.Node })
-	return s.Topology.Nodes[i].Spec.Advice(ex.model, first.Node, ex.Estimate.Nodes[i].Solution) + shaped + faraway
+	advice := s.Topology.Nodes[i].Spec.Advice(ex.model, first.Node, ex.Estimate.Nodes[i].Solution)
+	if why := ex.fallingBehind(first.Node); len(why) > 0 {
+		advice = fmt.Sprintf("In the run, %s's consumers could not keep up with the messages published (%s). ", first.Node, strings.Join(why, "; ")) + advice
+	}
+	return advice + shaped + faraway
+}
+
+// fallingBehind is what the run shows of a consumer group falling behind
+// its queue: the report's reasons for the group saturated, or else for its
+// queue's backlog growing; nil when the run shows neither, or the node
+// takes no work from a queue.
+func (ex *Explanation) fallingBehind(node string) []string {
+	if !ex.offPath(node) {
+		return nil
+	}
+	var queue []string
+	for i := range ex.Report.Nodes {
+		n := &ex.Report.Nodes[i]
+		switch q, ok := n.Detail.(*topology.QueueStats); {
+		case !saturated(n):
+		case n.Name == node && len(n.SaturatedBecause) == 0:
+			return []string{"the run found it saturated"}
+		case n.Name == node:
+			return n.SaturatedBecause // its reasons name its queue's backlog too
+		case ok && q.Consumer == node:
+			for _, r := range n.SaturatedBecause {
+				queue = append(queue, n.Name+": "+r)
+			}
+		}
+	}
+	return queue
 }
 
 // networkShare is the share of the mean latency spent on network round

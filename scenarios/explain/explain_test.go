@@ -313,7 +313,18 @@ nodes:
   jobs: {kind: queue}
   worker: {kind: workers, from: jobs, consumers: 2, service_time: {dist: exponential, mean: 50ms}}
 run: {duration: 30s}
-`, "worker", []string{"off the request path: requests are answered while its backlog grows", "add consumers"}, nil},
+`, "worker", []string{"off the request path: requests are answered while its backlog grows", "add consumers",
+			"In the run, worker's consumers could not keep up with the messages published (its own demand is "}, nil},
+		// Hostile finding 04: consumers 26% busy, their backlog empty.
+		{"consumers that keep up", `name: consumers-keep-up
+workload: {rate: 10}
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: 15ms, calls: [{to: q, async: true}]}
+  q: {kind: queue}
+  w: {kind: workers, from: q, consumers: 2, service_time: {dist: exponential, mean: 50ms}}
+run: {duration: 300s}
+`, "w", []string{"For more messages than the consumers take: add consumers"}, []string{"keep up", "could not"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -330,6 +341,52 @@ run: {duration: 30s}
 				if strings.Contains(ex.Pattern, n) {
 					t.Errorf("the advice says %q: %s", n, ex.Pattern)
 				}
+			}
+		})
+	}
+}
+
+// TestExplainLoad checks how explain's first line words the load: a
+// users model's rate is its peak hour's, but with a shape (a daily cycle
+// makes the users model give the daily mean) the rate offered is the mean
+// over the run's window, and the peak there is given beside it
+// (hostile findings 04 and 10).
+func TestExplainLoad(t *testing.T) {
+	const users = `name: users
+workload:
+  users: 100k
+  active_fraction: 20%%
+  requests_per_active_user_per_day: 50
+  %s
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+run: {duration: 6h, warmup: 0s, sample: 10m}
+`
+	for _, c := range []struct{ name, text, want string }{
+		{"a constant rate", "name: rate\nworkload: {rate: 100}\nentry: app\nnodes:\n  app: {kind: service, workers: 2, service_time: {dist: exponential, mean: 10ms}}\nrun: {duration: 30s}\n",
+			"rate at 100/s offered\n"},
+		{"a step", "name: e1\nworkload: {rate: 100, shape: [{step: {at: 30s, factor: 3}}]}\nentry: app\nnodes:\n  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}\nrun: {duration: 120s, warmup: 10s, sample: 5s}\n",
+			"e1 at 266.7/s offered (the mean over the run's window, up to 300/s)\n"},
+		{"users at the peak hour", fmt.Sprintf(users, "peak_to_average: 2"), "users at 100k users (23.15/s at the peak hour)\n"},
+		{"users through a daily cycle", fmt.Sprintf(users, "shape: [{diurnal: {peak_to_trough: 4, peak_at: 3h}}]"),
+			""}, // worked out below
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ex, text := explainText(t, c.text)
+			if c.name == "users through a daily cycle" {
+				// With R = 4 the cycle is 1 + 0.6 cos(2π(t − 3h)/1d): over
+				// [0, 6h) its mean is 1 + 0.6 × sin(π/4)·4/π, and its peak
+				// 1.6 at 3h, times the users model's daily mean.
+				base := 100e3 * 0.2 * 50 / 86400
+				mean := base * (1 + 0.6*math.Sin(math.Pi/4)*4/math.Pi)
+				c.want = fmt.Sprintf("users at 100k users (%s, the mean over the run's window, up to %s)\n", units.Rate(mean), units.Rate(base*1.6))
+				if math.Abs(ex.Report.OfferedRate-mean) > 1e-6*mean {
+					t.Errorf("offered %g/s, want %g/s", ex.Report.OfferedRate, mean)
+				}
+			}
+			if !strings.HasPrefix(text, c.want) || strings.Contains(text, "daily peak") {
+				t.Errorf("the text begins %q, want %q", text[:strings.Index(text, "\n")+1], c.want)
 			}
 		})
 	}

@@ -103,8 +103,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	b.WriteString("\n")
 	for _, n := range r.Nodes {
 		if n.Errors+n.RateLimited+n.Shed > 0 {
-			fmt.Fprintf(&b, "%-11s turned away %d visits: %d failed by faults, %d rate limited, %d shed\n",
-				n.Name, n.Errors+n.RateLimited+n.Shed, n.Errors, n.RateLimited, n.Shed)
+			fmt.Fprintf(&b, "%-11s turned away %d visits: %d rejected (a full queue), %d failed by faults, %d rate limited, %d shed\n",
+				n.Name, n.Rejected+n.Errors+n.RateLimited+n.Shed, n.Rejected, n.Errors, n.RateLimited, n.Shed)
 		}
 		if n.Detail != nil {
 			n.Detail.WriteText(&b, n.Name)

@@ -298,12 +298,13 @@ type SLOResult struct {
 const SaturationThreshold = 0.98
 
 // saturation says why a node whose figures are st cannot keep up, if it
-// cannot: see NodeReport.Saturated. culprit says the overload that
-// stopped the run queued there most.
-func saturation(st topology.NodeStats, culprit bool) []string {
+// cannot: see NodeReport.Saturated. culprit, when not "", says what
+// stopped the run (overload, the in-flight cap) with its queue the
+// longest.
+func saturation(st topology.NodeStats, culprit string) []string {
 	var why []string
-	if culprit {
-		why = append(why, "the run stopped for overload with its queue the longest")
+	if culprit != "" {
+		why = append(why, fmt.Sprintf("the run stopped %s with its queue the longest", culprit))
 	}
 	if st.OwnLoad >= SaturationThreshold {
 		why = append(why, fmt.Sprintf("its own demand is %s of its capacity", units.Percent(st.OwnLoad)))
@@ -424,9 +425,20 @@ func (r *runner) report() *Report {
 		rep.Precision = &PrecisionResult{Target: r.s.Run.Precision, Achieved: r.relativeHalfWidth(), Met: r.precisionMet}
 	}
 
-	culprit := ""
+	// What stopped the run, if it could not go on for its load, at the
+	// node queued most.
+	culprit, stoppedAt := "", ""
 	if r.overloaded {
-		culprit = r.net.MostQueued()
+		culprit, stoppedAt = r.net.MostQueued(), "for overload"
+		if strings.HasPrefix(r.stopped, "in-flight cap") {
+			stoppedAt = "at its in-flight cap (run.max_in_flight)"
+		}
+	}
+	stoppedHere := func(node string) string {
+		if node == culprit {
+			return stoppedAt
+		}
+		return ""
 	}
 	rep.Cost.ByNode = map[string]float64{}
 	for i, st := range r.net.Stats(window, now) {
@@ -444,7 +456,7 @@ func (r *runner) report() *Report {
 			Errors:           st.Failed,
 			RateLimited:      st.RateLimited,
 			Shed:             st.Shed,
-			SaturatedBecause: saturation(st, st.Name == culprit),
+			SaturatedBecause: saturation(st, stoppedHere(st.Name)),
 			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
 			draws: st.Draws, serviceSCV: st.ServiceSCV,
 		}

@@ -330,15 +330,65 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 		ex.Envelope = append(ex.Envelope, Check{"latency", estimate, "unknown: no request completed in the window"})
 		return
 	}
-	inSystem := rep.Throughput * l.Mean
-	ex.Envelope = append(ex.Envelope, Check{"Little's law, L = λW",
-		fmt.Sprintf("%s × %s = %.3g requests in the system", units.Rate(rep.Throughput), dur(l.Mean), inSystem),
-		"(the simulation's own λ and W)"})
+	ex.Envelope = append(ex.Envelope, ex.little(s.Topology))
 	sim := "mean " + dur(l.Mean)
 	if ci := l.MeanCI95; ci != nil {
 		sim += fmt.Sprintf(" (95%% CI %s–%s)", dur(ci[0]), dur(ci[1]))
 	}
 	ex.Envelope = append(ex.Envelope, Check{"latency", estimate, sim})
+}
+
+// little is Little's law (L = λW, Little, "A proof for the queuing
+// formula L = λW", Operations Research 9(3), 1961) over the requests the
+// run completed: their throughput times their mean latency is the mean
+// number of them in the system. It is the number of requests in the
+// system only when every request completes in a steady state: the time of
+// those that failed (timed out, ran out of retries) is not in the mean
+// latency, and in a run with a node saturated on the request path (where
+// requests wait; consumers behind a queue are not) or stopped as
+// overloaded, requests pile up in queues the completed ones never waited
+// in. Then the simulated side gives what the run's queues held instead.
+func (ex *Explanation) little(t *topology.Topology) Check {
+	rep, l := ex.Report, ex.Report.Latency
+	completed := fmt.Sprintf("%s × %s = %.3g", units.Rate(rep.Throughput), units.FormatDuration(l.Mean), float64(rep.Throughput*l.Mean))
+	var saturatedNodes []string
+	var queued, most float64
+	var longest string
+	for i := range rep.Nodes {
+		n := &rep.Nodes[i]
+		if node := t.Lookup(n.Name); saturated(n) && !node.Kind().Broker && t.Reaches(t.Entry, n.Name) {
+			saturatedNodes = append(saturatedNodes, n.Name)
+		}
+		if n.Workers {
+			queued += n.QueueLength
+			if n.QueueLength > most {
+				most, longest = n.QueueLength, n.Name
+			}
+		}
+	}
+	held := "no visit waited in a queue"
+	if queued > 0 {
+		held = fmt.Sprintf("the nodes' queues held %s visits waiting on average, %s of them at %s", units.FormatCount(queued), units.FormatCount(most), longest)
+	}
+	const what = "Little's law, L = λW"
+	unsteady := ""
+	switch {
+	case strings.HasPrefix(rep.StoppedEarly, "overloaded"):
+		unsteady = "the run stopped as overloaded"
+	case len(saturatedNodes) > 0:
+		unsteady = strings.Join(saturatedNodes, ", ") + " saturated"
+	}
+	switch failed := rep.Requests.Failed(); {
+	case unsteady != "":
+		return Check{what, fmt.Sprintf("needs a steady state, which the run did not reach (%s): %s counts only the requests that completed, not those held in its queues", unsteady, completed), held}
+	case failed > 0:
+		share := ""
+		if e := rep.ErrorRate; e != nil {
+			share = ", " + units.Percent(*e) + " of those that ended"
+		}
+		return Check{what, fmt.Sprintf("%s requests that complete in the system, besides the %d that failed%s: their time in it is not in W", completed, failed, share), held}
+	}
+	return Check{what, completed + " requests in the system", "(the run's own λ and W: it does not count the requests in the system itself)"}
 }
 
 // WriteTable writes the explanation for people, in sentences.

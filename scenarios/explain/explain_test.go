@@ -392,6 +392,97 @@ run: {duration: 6h, warmup: 0s, sample: 10m}
 	}
 }
 
+// TestExplainLittle checks explain's Little's law against what the run
+// shows (hostile finding 13): the completed requests' throughput times
+// their mean latency is the number of requests in the system only when
+// every request completes in a steady state. Where a node on the request
+// path saturates (a retry storm's database, which held some 7e4 visits
+// queued while the completed requests give 1.92), the law is said not to
+// give the count and the run's queues are given instead; where requests
+// fail, their time is not in W; consumers saturated behind a queue leave
+// the request path steady.
+func TestExplainLittle(t *testing.T) {
+	const storm = `name: retry-storm
+workload: {rate: 560, timeout: 2s, shape: [{spike: {at: 5m, for: 30s, factor: 2}}, {step: {at: 7m, factor: 0.1}}]}
+entry: app
+nodes:
+  app:
+    kind: service
+    instances: 4
+    workers: 256
+    service_time: {dist: exponential, mean: 1ms}
+    calls:
+      - to: db
+        timeout: 100ms
+        retries: {max: 3}
+  db: {kind: service, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+slo: {p99: 200ms, error_rate: 1%}
+run: {warmup: 60s, duration: 15m}
+`
+	const async = `name: async
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 8, service_time: {dist: exponential, mean: 5ms}, calls: [{to: jobs, async: true}]}
+  jobs: {kind: queue}
+  worker: {kind: workers, from: jobs, consumers: 2, service_time: {dist: exponential, mean: 50ms}}
+run: {duration: 30s}
+`
+	const faulty = `name: faulty
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
+faults: [{at: 0s, for: 1m, node: app, errors: 20%}]
+run: {warmup: 0s, duration: 60s}
+`
+	for _, c := range []struct {
+		name, text string
+		envelope   []string
+		simulated  string
+		steady     bool
+	}{
+		{"a retry storm", storm, []string{"needs a steady state, which the run did not reach (db saturated): ", "counts only the requests that completed"},
+			"the nodes' queues held ", false},
+		{"failed requests", faulty, []string{" requests that complete in the system, besides the ", " that failed, 20"}, "the nodes' queues held ", false},
+		{"consumers behind a queue", async, []string{" requests in the system"}, "(the run's own λ and W", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ex, text := explainText(t, c.text)
+			var little *explain.Check
+			for i := range ex.Envelope {
+				if ex.Envelope[i].What == "Little's law, L = λW" {
+					little = &ex.Envelope[i]
+				}
+			}
+			if little == nil {
+				t.Fatalf("no Little's law:\n%s", text)
+			}
+			for _, w := range c.envelope {
+				if !strings.Contains(little.Envelope, w) {
+					t.Errorf("Little's law says %q, want %q", little.Envelope, w)
+				}
+			}
+			if !strings.HasPrefix(little.Simulated, c.simulated) {
+				t.Errorf("simulated: %q, want %q", little.Simulated, c.simulated)
+			}
+			rep := ex.Report
+			inSystem := fmt.Sprintf("%.3g requests in the system", rep.Throughput*rep.Latency.Mean)
+			if strings.HasSuffix(little.Envelope, inSystem) != c.steady {
+				t.Errorf("Little's law says %q: an unqualified count of requests in the system %v, want %v", little.Envelope, !c.steady, c.steady)
+			}
+			if c.name == "a retry storm" {
+				// The queue held what the report measured, far more than
+				// λW of the completed requests.
+				db := rep.Nodes[1]
+				if want := units.FormatCount(db.QueueLength) + " of them at db"; !strings.HasSuffix(little.Simulated, want) || db.QueueLength < 100*rep.Throughput*rep.Latency.Mean {
+					t.Errorf("simulated: %q, want it to end %q, db's queue (%g) far above λW (%g)", little.Simulated, want, db.QueueLength, rep.Throughput*rep.Latency.Mean)
+				}
+			}
+		})
+	}
+}
+
 // TestExplainAgreement checks that explain sets the estimate beside the
 // run within a stated tolerance (the run's 95% CI half-width plus 10% of
 // the estimate), and when they disagree names what the scenario has that

@@ -22,8 +22,9 @@ import (
 // of its replica calculator, with autoscaling/v2 behavior.
 //
 //   - Every Interval, each instance's own metric is its average over the
-//     metric window (the part of it since the instance became ready), as
-//     the metrics API gives each pod's.
+//     metric window (the part of it since the instance became ready, or
+//     came back after being down, as a restarted pod), as the metrics API
+//     gives each pod's.
 //   - The instances are sorted as the HPA sorts pods: those scaled down
 //     (draining: being deleted) are ignored; those without a metric (down,
 //     or ready for none of the window) are missing; those not ready are
@@ -609,10 +610,14 @@ type PodSample struct {
 	// Metric is its own average over the metric window: for utilization
 	// since it started (a container's CPU is measured from its start; a
 	// booting instance uses none), for the other metrics since it became
-	// ready (the application's own figures). HasMetric is false when it
-	// has none: down, or not started (ready) in the window.
+	// ready (the application's own figures); for an instance back from
+	// being down, since it came back. HasMetric is false when it has none:
+	// down, or not started (ready, back) in the window.
 	Metric    float64
 	HasMetric bool
+	// Back is when it last came back after being down (−Inf if it never
+	// was): a pod whose container restarted, ready again then.
+	Back float64
 	// Deleting says it was scaled down and is draining.
 	Deleting bool
 }
@@ -673,6 +678,39 @@ type usage struct {
 	// marks are the integrals at the evaluations within the metric
 	// window, oldest first.
 	marks []usageMark
+	// back is when the instance last came back after being down (−Inf if
+	// never), and backMark the integrals then.
+	back     sim.Time
+	backMark usageMark
+}
+
+// newUsage is the usage of an instance started at started and ready at
+// ready.
+func newUsage(started, ready sim.Time) *usage {
+	return &usage{started: started, ready: ready, back: sim.Time(math.Inf(-1))}
+}
+
+// mark is the integrals at now.
+func (u *usage) mark(now sim.Time) usageMark {
+	return usageMark{at: now, busy: u.busy.Area(now), queue: u.queue.Area(now), outstanding: u.outstanding.Area(now), arrivals: u.arrivals}
+}
+
+// downChanged tells an autoscaled station that inst went down or came
+// back at now. A down instance has no metric (a pod that is down reports
+// none: missing), and one back is measured from its return: it is a
+// restarted pod, whose container's CPU counter starts again (the metrics
+// API gives no rate across a restart) and whose readiness changed then;
+// its time down is not idle time. The step policy's station-wide metric
+// likewise counts only the instances up (CloudWatch averages the
+// datapoints the instances report, and a down instance reports none).
+func (st *station) downChanged(inst *instance, now sim.Time) {
+	if st.scaler == nil {
+		return
+	}
+	if !inst.down {
+		inst.use.back, inst.use.backMark = now, inst.use.mark(now)
+	}
+	st.setInstances(now)
 }
 
 type usageMark struct {
@@ -705,7 +743,7 @@ func newAutoscaler(net *Network, st *station, spec *Autoscale) *autoscaler {
 	// since, and that is the recommendation the first scale-down must
 	// outlast.
 	for _, inst := range st.insts {
-		inst.use = &usage{started: sim.Time(math.Inf(-1)), ready: sim.Time(math.Inf(-1))}
+		inst.use = newUsage(sim.Time(math.Inf(-1)), sim.Time(math.Inf(-1)))
 	}
 	a.recs = append(a.recs, scaleRecommendation{0, len(st.insts)})
 	net.k.At(sim.Time(spec.Interval), a, opEvaluate, nil)
@@ -791,23 +829,27 @@ func (a *autoscaler) sample(now, from sim.Time, pods []PodSample) []PodSample {
 	cpu := a.spec.Metric == MetricUtilization
 	for _, inst := range a.st.insts {
 		u := inst.use
-		mark := usageMark{at: now, busy: u.busy.Area(now), queue: u.queue.Area(now), outstanding: u.outstanding.Area(now), arrivals: u.arrivals}
+		mark := u.mark(now)
 		keep := 0
 		for keep < len(u.marks) && u.marks[keep].at < from {
 			keep++
 		}
 		u.marks = append(u.marks[:0], u.marks[keep:]...)
 		var base usageMark // the integrals are 0 when the instance starts
-		if len(u.marks) > 0 && u.marks[0].at == from {
+		switch {
+		case u.back > from:
+			base = u.backMark
+		case len(u.marks) > 0 && u.marks[0].at == from:
 			base = u.marks[0]
 		}
 		u.marks = append(u.marks, mark)
-		p := PodSample{Started: float64(u.started), Ready: float64(u.ready), Deleting: inst.draining, HasMetric: !inst.down}
+		p := PodSample{Started: float64(u.started), Ready: float64(u.ready), Back: float64(u.back), Deleting: inst.draining, HasMetric: !inst.down}
 		// A container's CPU is measured from its start, the application's
-		// own figures from when it serves.
-		since := max(from, u.ready)
+		// own figures from when it serves; both from its return if it was
+		// down.
+		since := max(from, u.ready, u.back)
 		if cpu {
-			since = max(from, u.started)
+			since = max(from, u.started, u.back)
 		}
 		if span := float64(now - since); p.HasMetric && (cpu || !inst.booting) {
 			switch a.spec.Metric {
@@ -862,8 +904,9 @@ func (a *Autoscale) group(pods []PodSample, now, from float64) (sum float64, cou
 		}
 		if cpu {
 			// The CPU rule. A booting instance's readiness has been false
-			// since it started.
-			aside := booting || from < p.Ready
+			// since it started; one back from being down became ready again
+			// when it came back.
+			aside := booting || from < max(p.Ready, p.Back)
 			if now >= p.Started+a.InitializationPeriod {
 				aside = booting && p.Started+a.InitialReadinessDelay > p.Started
 			}
@@ -946,7 +989,8 @@ func (a *autoscaler) stabilize(now sim.Time, rec, current int) int {
 }
 
 // stepRule is the step policy's evaluation: its metric is the station's,
-// per ready instance-second over the window.
+// per ready instance-second over the window (those of instances down left
+// out: see downChanged).
 func (a *autoscaler) stepRule(now sim.Time, snap, from scaleSnapshot, current int) Evaluation {
 	e := Evaluation{Time: float64(now), WindowStart: float64(from.at), Desired: current, Recommendation: current}
 	live := snap.live - from.live
@@ -1068,7 +1112,13 @@ func (st *station) setInstances(now sim.Time) {
 	live := float64(len(st.insts) - st.bootingCount)
 	st.billed.Set(now, billed)
 	st.live.Set(now, live)
-	st.cum.live.Set(now, live)
+	up := live // the metric's: those live and not down
+	for _, inst := range st.insts {
+		if inst.down && !inst.booting {
+			up--
+		}
+	}
+	st.cum.live.Set(now, up)
 	if st.sampled {
 		st.smp.billed.Set(now, billed)
 		st.smp.live.Set(now, live)
@@ -1092,7 +1142,7 @@ func (st *station) setActive() {
 
 // boot adds an instance that takes work once booted.
 func (st *station) boot(now sim.Time, a *autoscaler) {
-	inst := &instance{st: st, index: st.nextIndex, booting: true, use: &usage{started: now, ready: sim.Time(math.Inf(1))}}
+	inst := &instance{st: st, index: st.nextIndex, booting: true, use: newUsage(now, sim.Time(math.Inf(1)))}
 	st.nextIndex++
 	if st.newInstance != nil {
 		st.newInstance(inst)

@@ -307,11 +307,15 @@ func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 			inst.downs++
 			*downed = append(*downed, inst)
 			st.failQueued(inst)
+			st.downChanged(inst, now)
 		}
 	default:
 		for _, inst := range *downed {
+			was := inst.down
 			inst.heldDown = max(inst.heldDown-1, 0) // 0 already if a promotion brought it back
-			inst.down = inst.heldDown > 0
+			if inst.down = inst.heldDown > 0; was && !inst.down {
+				st.downChanged(inst, now)
+			}
 		}
 		*downed = (*downed)[:0]
 	}

@@ -92,7 +92,7 @@ func TestHPAScript(t *testing.T) {
 		case "eval":
 			now, from, current, pods = sim.Time(num(line, fields[1])), sim.Time(num(line, args["from"])), int(num(line, args["current"])), nil
 		case "pod":
-			p := PodSample{Started: math.Inf(-1), Ready: math.Inf(-1), HasMetric: true}
+			p := PodSample{Started: math.Inf(-1), Ready: math.Inf(-1), Back: math.Inf(-1), HasMetric: true}
 			n := 1
 			for _, field := range fields[1:] {
 				k, v, _ := strings.Cut(field, "=")
@@ -101,6 +101,8 @@ func TestHPAScript(t *testing.T) {
 					p.Started = num(line, v)
 				case k == "ready":
 					p.Ready = num(line, v)
+				case k == "back":
+					p.Back = num(line, v)
 				case k == "booting":
 					p.Ready = math.Inf(1)
 				case k == "metric":

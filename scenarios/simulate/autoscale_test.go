@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 )
 
@@ -389,5 +390,73 @@ func TestHPADownInstancesMissing(t *testing.T) {
 		if len(ev) != 1 || ev[0].From != 4 || ev[0].To != 1 || ev[0].Time < c.from || ev[0].Time > c.to {
 			t.Errorf("events %+v, want one, 4 → 1 from %gs to %gs", ev, c.from, c.to)
 		}
+	}
+}
+
+// hpaOutage is 10 instances at 60% utilization (1000/s of 24 ms on 4
+// workers each) with the given autoscaler, all down from 10m for the given
+// time (hostile finding 08).
+const hpaOutage = `name: hpa-outage
+workload: {rate: 1000}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: app}
+  app:
+    kind: service
+    instances: 10
+    workers: 4
+    service_time: {dist: exponential, mean: 24ms}
+    autoscale: %s
+faults: [{at: 10m, for: %s, node: app}]
+slo: {p99: 500ms}
+run: {duration: 25m, warmup: 0s}
+`
+
+// TestOutageIsNotIdle checks that an instance's time down is not averaged
+// into its metric as idle time: a down instance has no metric, and one
+// back is measured from its return, as a restarted pod (the HPA), and the
+// step policy's station-wide metric counts only the instances up. The
+// first evaluation after the outage measures a few seconds since the
+// return, at the fleet's load: within 5 standard deviations of the
+// evaluations before the fault, scaled by √(window ÷ seconds measured);
+// nothing scales. (The down time counted as idle read 0.078 and took the
+// HPA from 10 instances to 2, and 14 minutes of SLO violations.)
+func TestOutageIsNotIdle(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, autoscale string
+		down            float64 // seconds
+	}{
+		// Back at 907 s: the evaluation at 915 s measures 8 s.
+		{"target", "{min: 1, max: 20, target: 60%}", 307},
+		// Back at 955 s: the evaluation at 960 s measures 5 s.
+		{"step", "{policy: step, min: 1, max: 20, steps: [{above: 80%, add: 2}, {below: 30%, remove: 8}]}", 355},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, fmt.Sprintf(hpaOutage, c.autoscale, fmt.Sprintf("%gs", c.down)))
+			sc := appNode(t, rep).Scaling
+			if len(sc.Events) != 0 {
+				t.Errorf("events %+v: want none (the load is the target's all along)", sc.Events)
+			}
+			var before sim.Summary
+			back := 600 + c.down
+			for _, e := range sc.Evaluations {
+				switch {
+				case e.Time >= 120 && e.Time < 600:
+					before.Add(e.Metric)
+				case e.Time > back && e.Measured:
+					window := e.Time - e.WindowStart
+					t.Logf("at %gs, %gs after the outage: metric %.4g; before the fault %.4g, sd %.3g", e.Time, e.Time-back, e.Metric, before.Mean(), before.StdDev())
+					if tol := 5 * before.StdDev() * math.Sqrt(window/(e.Time-back)); math.Abs(e.Metric-before.Mean()) > tol {
+						t.Errorf("at %gs, %gs after the outage: metric %.4g, want %.4g ± %.3g (before the fault)", e.Time, e.Time-back, e.Metric, before.Mean(), tol)
+					}
+					return
+				case e.Time > 600 && e.Measured:
+					t.Errorf("at %gs, during the outage: metric %.4g, want none (no instance up)", e.Time, e.Metric)
+				}
+			}
+			t.Errorf("no evaluation measured after the outage")
+		})
 	}
 }

@@ -1,7 +1,9 @@
 package simulate_test
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/topology"
@@ -41,6 +43,9 @@ func (h *hpaReplay) decide(e topology.Evaluation) (rec, desired int) {
 	// --horizontal-pod-autoscaler-initial-readiness-delay of its start
 	// (a booting instance's readiness has been false since its start).
 	// For the other metrics a booting instance is not ready: set aside.
+	// A pod back from being down is a restarted pod: its readiness
+	// condition last changed (to true) when it came back, which is the
+	// transition the calculator compares with the metric's window.
 	var usage []float64
 	notYetReady, missing := 0, 0
 	for _, p := range e.Pods {
@@ -51,7 +56,7 @@ func (h *hpaReplay) decide(e topology.Evaluation) (rec, desired int) {
 			notYetReady++
 		case !p.HasMetric:
 			missing++
-		case cpu && e.Time-p.Started < a.InitializationPeriod && (!ready || e.WindowStart < p.Ready):
+		case cpu && e.Time-p.Started < a.InitializationPeriod && (!ready || e.WindowStart < math.Max(p.Ready, p.Back)):
 			notYetReady++
 		case cpu && e.Time-p.Started >= a.InitializationPeriod && !ready && a.InitialReadinessDelay > 0:
 			notYetReady++
@@ -135,13 +140,21 @@ func (h *hpaReplay) decide(e topology.Evaluation) (rec, desired int) {
 }
 
 // TestHPAReplay checks every decision of the simulated autoscaler against
-// the replay, on the 1×→4× step and on a day: the same recommendation and
-// count at every evaluation, the metric the average of the instances
-// counted, and a scaling event exactly where the count changed.
+// the replay, on the 1×→4× step (also with 3 instances down for 30 s
+// after it, two of them new: missing, then back within their
+// initialization period), on the outage of hostile finding 08 and on a
+// day: the same recommendation and count at every evaluation, the metric
+// the average of the instances counted, and a scaling event exactly where
+// the count changed.
 func TestHPAReplay(t *testing.T) {
-	texts := []string{hpaStep, hpaStep32, hpaDiurnal}
+	stepOutage := strings.Replace(hpaStep, "slo:", "faults: [{at: 7m, for: 30s, node: app, instances: 3}]\nslo:", 1)
+	// The outage, with the load down to a third after it, so that the
+	// fleet scales down.
+	outage := strings.Replace(fmt.Sprintf(hpaOutage, "{min: 1, max: 20, target: 60%}", "307s"), "workload: {rate: 1000}",
+		"workload: {rate: 1000, shape: [{step: {at: 16m, rate: 333}}]}", 1)
+	texts := []string{hpaStep, stepOutage, outage, hpaStep32, hpaDiurnal}
 	if testing.Short() {
-		texts = texts[:1] // a simulated day is slow under emulation
+		texts = texts[:3] // a simulated day is slow under emulation
 	}
 	for _, text := range texts {
 		rep := runText(t, text)

@@ -198,46 +198,54 @@ func (j triggerJudge) goodOf(smp Sample) (float64, bool) {
 // goodLevel is goodput over the windows wholly within [from, to) as the
 // judge compares it: a share of what they were offered, or per second.
 func (j triggerJudge) goodLevel(from, to float64) float64 {
-	var good, offered, span float64
-	for _, smp := range j.rep.Series.Samples {
-		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
-			good += float64(smp.GoodRate() * smp.Duration)
-			offered += float64(smp.OfferedRate * smp.Duration)
-			span += smp.Duration
-		}
-	}
-	switch {
-	case span == 0:
-		return 0
-	case j.relative:
-		return ratioOf(good, offered)
-	}
-	return good / span
+	v, _ := average(j.rep.Series, from, to, Sample.GoodRate, j.relative)
+	return v
 }
 
 // nodeLevel is a node's throughput over the windows wholly within
 // [from, to) as the judge compares it: per request offered, or per
 // second; 0 when none is or the node is not sampled.
 func (j triggerJudge) nodeLevel(node string, from, to float64) float64 {
-	var sum, offered, span float64
-	for _, smp := range j.rep.Series.Samples {
-		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
-			span += smp.Duration
+	v, _ := average(j.rep.Series, from, to, func(smp Sample) float64 { return smp.nodeThroughput(node) }, j.relative)
+	return v
+}
+
+// average is the mean of f over the windows of s wholly within
+// [from, to), weighted by their lengths (a time average), or with
+// perOffered its sum per request offered in them; span is the time the
+// windows cover (0: none, and the average is 0).
+func average(s *Series, from, to float64, f func(Sample) float64, perOffered bool) (v, span float64) {
+	var sum, offered float64
+	for _, smp := range s.Samples {
+		if smp.inside(from, to) {
+			sum += float64(f(smp) * smp.Duration)
 			offered += float64(smp.OfferedRate * smp.Duration)
-			for _, ns := range smp.Nodes {
-				if ns.Name == node {
-					sum += float64(ns.Throughput * smp.Duration)
-				}
-			}
+			span += smp.Duration
 		}
 	}
 	switch {
 	case span == 0:
-		return 0
-	case j.relative:
-		return ratioOf(sum, offered)
+		return 0, 0
+	case perOffered:
+		return ratioOf(sum, offered), span
 	}
-	return sum / span
+	return sum / span, span
+}
+
+// inside says the window lies wholly within [from, to).
+func (smp Sample) inside(from, to float64) bool {
+	return smp.Start >= from && smp.Start+smp.Duration <= to+1e-9
+}
+
+// nodeThroughput is the throughput in the window of the node called
+// name, 0 when it is not sampled.
+func (smp Sample) nodeThroughput(name string) float64 {
+	for _, ns := range smp.Nodes {
+		if ns.Name == name {
+			return ns.Throughput
+		}
+	}
+	return 0
 }
 
 // meanBacklogs is each queue's time-average backlog over the windows
@@ -246,7 +254,7 @@ func meanBacklogs(s *Series, from, to float64) map[string]float64 {
 	out := map[string]float64{}
 	span := 0.0
 	for _, smp := range s.Samples {
-		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
+		if smp.inside(from, to) {
 			span += smp.Duration
 			for _, q := range smp.Queues {
 				out[q.Name] += float64(q.Backlog * smp.Duration)
@@ -282,17 +290,10 @@ func (smp Sample) GoodRate() float64 {
 // meanGoodput is the time-average goodput of the windows wholly within
 // [from, to), or nil if none is.
 func meanGoodput(s *Series, from, to float64) *float64 {
-	var sum, span float64
-	for _, smp := range s.Samples {
-		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
-			sum += float64(smp.GoodRate() * smp.Duration)
-			span += smp.Duration
-		}
-	}
+	g, span := average(s, from, to, Sample.GoodRate, false)
 	if span == 0 {
 		return nil
 	}
-	g := sum / span
 	return &g
 }
 
@@ -369,21 +370,8 @@ func (j triggerJudge) heldDown(tr *Trigger, from float64) string {
 // nodeThroughput is a node's time-average throughput over the windows
 // wholly within [from, to), 0 when none is or the node is not sampled.
 func nodeThroughput(s *Series, node string, from, to float64) float64 {
-	var sum, span float64
-	for _, smp := range s.Samples {
-		if smp.Start >= from && smp.Start+smp.Duration <= to+1e-9 {
-			span += smp.Duration
-			for _, ns := range smp.Nodes {
-				if ns.Name == node {
-					sum += float64(ns.Throughput * smp.Duration)
-				}
-			}
-		}
-	}
-	if span == 0 {
-		return 0
-	}
-	return sum / span
+	v, _ := average(s, from, to, func(smp Sample) float64 { return smp.nodeThroughput(node) }, false)
+	return v
 }
 
 // describeFault says what a fault does, in a few words.

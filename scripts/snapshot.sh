@@ -7,7 +7,7 @@
 #   scripts/snapshot.sh /tmp/after      # on the new one
 #   diff -r /tmp/before /tmp/after
 #
-# Takes a minute or two on 2 cores. With GOARCH=arm64 (and qemu-aarch64
+# Takes a few minutes on 2 cores. With GOARCH=arm64 (and qemu-aarch64
 # installed) the arm64 build runs under emulation, to compare the bytes
 # two architectures write:
 #
@@ -46,6 +46,24 @@ for b in $("${run[@]}" "$bin" list | awk '{print $1}'); do
   snap "show-$b" show "$b"
 done
 snap list list
+
+# Every analysis on every built-in it applies to (on the others, its
+# refusal): a short sweep, a comparison with itself and with a what-if, a
+# timeline; a run's time series and figures where it has them.
+for b in $("${run[@]}" "$bin" list | awk '{print $1}'); do
+  snap "sweep-all-$b" sweep "$b" --points 3 --quiet --max-requests 100k --set run.duration=60s
+  snap "compare-all-$b" compare "$b" "$b" --seeds 2 --set run.duration=60s --format json
+  snap "timeline-all-$b" timeline "$b" --every 3mo --quiet --max-requests 100k
+  snap "run-series-$b" run "$b" --set run.duration=120s --timeseries "series-$b.csv" --plot "plots-run-$b"
+done
+
+# The hostile corpus: what run and validate say of each file (refusals,
+# reports and their exit statuses).
+for f in "$repo"/scenarios/testdata/hostile/*.yaml; do
+  name=$(basename "$f" .yaml)
+  ( cd "$(dirname "$f")" && "${run[@]}" "$bin" run "$(basename "$f")" >"$out/hostile-run-$name.out" 2>"$out/hostile-run-$name.err"; echo "$?" >"$out/hostile-run-$name.status" )
+  ( cd "$(dirname "$f")" && "${run[@]}" "$bin" validate "$(basename "$f")" >"$out/hostile-validate-$name.out" 2>"$out/hostile-validate-$name.err"; echo "$?" >"$out/hostile-validate-$name.status" )
+done
 
 snap sweep-three-tier sweep three-tier --users 100..10M --points 8 --quiet
 snap sweep-three-tier-json sweep three-tier --users 100..10M --points 6 --format json --quiet

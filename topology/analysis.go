@@ -23,6 +23,10 @@ type Solver interface {
 	// DefaultLatency is the mean network round trip of a call that gives
 	// none.
 	DefaultLatency() float64
+	// Hop is the mean delay of a message of kind from node from to node
+	// to whose own setting's mean is own: the topology's Hop, the rule
+	// the simulation times every message by.
+	Hop(kind HopKind, from, to string, own float64) float64
 	// Keys describes the workload's key popularity in groups of equal
 	// popularity: probs[i] is the probability of each of counts[i] keys,
 	// and total the number of keys; all nil and 0 without keys.

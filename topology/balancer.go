@@ -254,6 +254,11 @@ func (b *balancer) accept(j *job) {
 	b.forwarded++
 	b.refresh()
 	inst := b.pick(j)
+	if delay, delayed := b.net.hop(HopForward, b.node.Name, inst.st.name, nil, nil); delayed {
+		j.inst = inst
+		b.net.later(delay, opForward, j)
+		return
+	}
 	inst.st.arrive(j, inst)
 }
 

@@ -125,14 +125,22 @@ func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
 	h := s.HitRatio(name)
 	return Solution{Stations: 1, HitRatio: &h,
 		Response: perClass(s, func(class int) float64 {
-			return mean(c.EdgeLatency) + down[class] + float64(c.missRatio(s, name, class)*mean(c.OriginLatency))
+			edge, origin := c.legs(s, name)
+			return edge + down[class] + float64(c.missRatio(s, name, class)*origin)
 		})}
+}
+
+// legs are the mean delays of the edge leg (a client to the edge) and of
+// the origin leg (the edge to the origin).
+func (c *CDN) legs(s Solver, name string) (edge, origin float64) {
+	return s.Hop(HopEdge, "", name, mean(c.EdgeLatency)), s.Hop(HopOriginFetch, name, c.Origin, mean(c.OriginLatency))
 }
 
 // NetworkLegs implements Analytic: the edge leg of every visit, the origin
 // leg of a miss.
 func (c *CDN) NetworkLegs(s Solver, name string, class int) float64 {
-	return mean(c.EdgeLatency) + float64(c.missRatio(s, name, class)*mean(c.OriginLatency))
+	edge, origin := c.legs(s, name)
+	return edge + float64(c.missRatio(s, name, class)*origin)
 }
 
 // Demand implements Analytic: no workers.
@@ -183,7 +191,7 @@ func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[clas
 func (c *cdn) accept(j *job) {
 	c.requests++
 	j.owner = c
-	delay := sample(c.spec.EdgeLatency, c.rng)
+	delay, _ := c.net.hop(HopEdge, "", c.node.Name, c.spec.EdgeLatency, c.rng)
 	if c.isCached(j.req.Class) {
 		c.cachedRequests++
 		if hit, _ := c.store.get(j.req.Key, c.net.k.Now()); hit {
@@ -196,8 +204,8 @@ func (c *cdn) accept(j *job) {
 	c.originFetches++
 	child := c.net.newJob(j.req, j)
 	child.op, child.dest = j.op, c.origin
-	delay += sample(c.spec.OriginLatency, c.rng)
-	c.net.later(delay, opDeliver, child)
+	origin, _ := c.net.hop(HopOriginFetch, c.node.Name, c.spec.Origin, c.spec.OriginLatency, c.rng)
+	c.net.later(delay+origin, opDeliver, child)
 }
 
 // resume stores the origin's answer at the edge and replies.

@@ -582,11 +582,8 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
 	applied := sim.Forever
 	for i := range sh.logs {
 		log := &sh.logs[i]
-		apply := now
-		if db.spec.ReplicationLag != nil {
-			apply += sim.Time(db.spec.ReplicationLag.Sample(db.lag))
-		}
-		apply = max(apply, log.lastApply)
+		lag, _ := db.net.hop(HopReplication, db.node.Name, db.node.Name, db.spec.ReplicationLag, db.lag)
+		apply := max(now+sim.Time(lag), log.lastApply)
 		log.lastApply = apply
 		db.lagged.Add(float64(apply - now))
 		db.laggedHist.Add(float64(apply - now))

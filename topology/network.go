@@ -180,14 +180,16 @@ type Options struct {
 
 // Network runs a Topology on a kernel.
 type Network struct {
-	k        *sim.Kernel
-	obs      Observer
-	opts     Options
-	comps    []component // in topology order
-	nodes    []*Node
-	entry    component
-	freeReqs freeList[Request]
-	freeJobs freeList[job]
+	k         *sim.Kernel
+	topo      *Topology // its nodes' placement, for Hop
+	entryName string
+	obs       Observer
+	opts      Options
+	comps     []component // in topology order
+	nodes     []*Node
+	entry     component
+	freeReqs  freeList[Request]
+	freeJobs  freeList[job]
 	// versions, with a cache in the topology, tell which cached values
 	// are stale.
 	versions *versions
@@ -214,13 +216,15 @@ const (
 	opCallTimeout        // data: the *job of a call attempt whose timeout expires
 	opRetry              // data: a caller's *job whose call is tried again
 	opHedge              // data: a caller's *job whose call gets a second attempt
+	opReturn             // data: a *job whose reply reaches its caller after its hop
+	opForward            // data: a *job a balancer forwards to its inst, after its hop
 )
 
 // NewNetwork builds the components of t on kernel k. Each node draws from its
 // own random stream, derived from the seed and the node's name, so adding a
 // node leaves the numbers the others draw unchanged.
 func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Network, error) {
-	n := &Network{k: k, obs: obs, opts: opts}
+	n := &Network{k: k, obs: obs, opts: opts, topo: t}
 	byName := map[string]component{}
 	for _, node := range t.Nodes {
 		c := node.Spec.build(n, node)
@@ -234,7 +238,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 			return nil, err
 		}
 	}
-	n.entry = byName[t.Entry]
+	n.entry, n.entryName = byName[t.Entry], t.Entry
 	if n.entry == nil {
 		return nil, fmt.Errorf("topology: entry %q is not a node", t.Entry)
 	}
@@ -310,6 +314,11 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	case opHedge:
 		j := data.(*job)
 		j.owner.(*service).hedge(j)
+	case opReturn:
+		n.returned(data.(*job))
+	case opForward:
+		j := data.(*job)
+		j.inst.st.arrive(j, j.inst)
 	case opTimeout:
 		r := data.(*Request)
 		if !r.ended {
@@ -384,16 +393,17 @@ func (n *Network) checkStall() {
 // Stalled says why the run stalled, or "".
 func (n *Network) Stalled() string { return n.stalled }
 
-// send delivers a call's job to the node its step calls, after the call's
-// network latency.
+// send delivers a call's job to the node its step calls, after the hop's
+// delay (the call's latency, drawn from the caller's stream).
 func (n *Network) send(j *job) {
 	st := j.step
-	if st.latency == nil {
+	delay, delayed := n.hop(HopCall, st.from, st.toName, st.latency, st.rng)
+	if !delayed {
 		st.to.accept(j)
 		return
 	}
 	j.dest = st.to
-	n.later(st.latency.Sample(st.rng), opDeliver, j)
+	n.later(delay, opDeliver, j)
 }
 
 // publishing holds a publish j, on its arrival at the broker to, for the
@@ -439,6 +449,30 @@ func (n *Network) reply(j *job) {
 			n.send(next)
 		}
 	}
+	if !j.abandoned && !j.req.background {
+		from, to := n.replyEnds(j)
+		if delay, delayed := n.hop(HopReply, from, to, nil, nil); delayed {
+			n.later(delay, opReturn, j)
+			return
+		}
+	}
+	n.returned(j)
+}
+
+// replyEnds names the node j's reply leaves and the one it goes to (""
+// for the client, or where the visit came from no call of a program).
+func (n *Network) replyEnds(j *job) (from, to string) {
+	switch {
+	case j.step != nil:
+		return j.step.toName, j.step.from
+	case j.parent == nil:
+		return n.entryName, ""
+	}
+	return "", ""
+}
+
+// returned hands j's reply, arrived, to its caller, or ends its request.
+func (n *Network) returned(j *job) {
 	parent, r := j.parent, j.req
 	if j.abandoned {
 		if st := j.step; st != nil && st.edge != nil && j.err == NoCause {

@@ -380,8 +380,8 @@ func (*Service) HitRatio(Solver, string) (float64, bool) { return 0, false }
 // Routes implements Analytic: the calls of class c, a cache get's on-miss
 // calls weighted by the cache's miss ratio; write-back writes are left to
 // the cache's flush.
-func (s *Service) Routes(sv Solver, _ string, c int, route Router) {
-	routeCalls(sv, append(s.sessionRead(), s.Calls...), c, route)
+func (s *Service) Routes(sv Solver, name string, c int, route Router) {
+	routeCalls(sv, name, append(s.sessionRead(), s.Calls...), c, route)
 }
 
 // sessionRead is the call that reads a request's session from the
@@ -394,7 +394,7 @@ func (s *Service) sessionRead() []Call {
 }
 
 // routeCalls reports the calls of class c among calls.
-func routeCalls(sv Solver, calls []Call, c int, route Router) {
+func routeCalls(sv Solver, from string, calls []Call, c int, route Router) {
 	class := sv.Classes()[c]
 	var add func(calls []Call, w float64)
 	add = func(calls []Call, w float64) {
@@ -406,7 +406,7 @@ func routeCalls(sv Solver, calls []Call, c int, route Router) {
 			if call.Latency != nil {
 				lat = call.Latency.Mean()
 			}
-			route(call.To, w, lat)
+			route(call.To, w, sv.Hop(HopCall, from, call.To, lat))
 			if call.Retries != nil || call.Timeout > 0 || call.Hedge != nil || call.CircuitBreaker != nil {
 				sv.Note("calls to %s: their timeout, retries, hedging and circuit breaker are left out (each call is one attempt that waits for its reply)", call.To)
 			}
@@ -554,17 +554,20 @@ const (
 
 // step is one instruction of a service's program.
 type step struct {
-	kind    stepKind
-	to      component
-	cache   *cache
-	classes []bool // indexed by class; nil means every class
-	op      opKind // what the called node should do
-	latency sim.Dist
-	rng     *rand.Rand // the caller's latency stream
-	skip    int        // stepGet: the step after the fill, where a hit goes on
-	pool    int        // index into the instance's pools, or -1
-	index   int        // its place in the program
-	edge    *edge      // the call's timeout, retries, breaker and hedge; nil for none
+	kind stepKind
+	to   component
+	// from and toName name the caller's node and the node called, for
+	// the hop between them.
+	from, toName string
+	cache        *cache
+	classes      []bool // indexed by class; nil means every class
+	op           opKind // what the called node should do
+	latency      sim.Dist
+	rng          *rand.Rand // the caller's latency stream
+	skip         int        // stepGet: the step after the fill, where a hit goes on
+	pool         int        // index into the instance's pools, or -1
+	index        int        // its place in the program
+	edge         *edge      // the call's timeout, retries, breaker and hedge; nil for none
 	// session marks the get of a user's session from a cache and its fill:
 	// their key is the user's, and a request without a user skips them.
 	session bool
@@ -598,6 +601,7 @@ func keyOf(j *job) int64 {
 func (sv *Service) build(net *Network, node *Node) component {
 	s := &service{net: net, node: node, spec: sv}
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
+	s.st.name = node.Name
 	if sv.Sessions.Local {
 		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
 		s.st.sessions = s.sessions
@@ -643,7 +647,7 @@ func (s *service) compile(byName map[string]component, classes []string, latency
 	emit = func(calls []Call, inherited []bool, op opKind) {
 		for i := range calls {
 			c := &calls[i]
-			st := step{to: byName[c.To], classes: classFilter(c.Classes, classes, inherited),
+			st := step{to: byName[c.To], from: s.node.Name, toName: c.To, classes: classFilter(c.Classes, classes, inherited),
 				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, s.net.k, retries)}
 			if st.latency == nil {
 				st.latency = s.net.opts.DefaultLatency

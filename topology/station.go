@@ -13,6 +13,7 @@ import (
 type station struct {
 	net   *Network
 	owner server
+	name  string // its node's
 	rng   *rand.Rand
 	// times are the service times of reads and of writes.
 	times   [2]sim.Dist

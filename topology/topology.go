@@ -22,6 +22,10 @@ type Topology struct {
 	declared []string
 	// Faults is the fault schedule: what fails, when and how.
 	Faults []Fault
+	// distance, when not nil, is the delay a hop pays for the distance
+	// between its nodes (see Hop): nothing sets it yet but tests; node
+	// placement will.
+	distance func(kind HopKind, from, to string) float64
 }
 
 // Node is one component of the architecture: its name, its kind's spec

@@ -134,7 +134,9 @@ func (w *Workers) validate(e field.Errors, c *checker) {
 func (*Workers) HitRatio(Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: the calls each delivery makes.
-func (w *Workers) Routes(sv Solver, _ string, c int, route Router) { routeCalls(sv, w.Calls, c, route) }
+func (w *Workers) Routes(sv Solver, name string, c int, route Router) {
+	routeCalls(sv, name, w.Calls, c, route)
+}
 
 // Solve implements Analytic: the consumers as one M/G/c queue (they take
 // from one queue), by the Allen–Cunneen approximation with Poisson

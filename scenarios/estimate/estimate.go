@@ -279,6 +279,11 @@ func (m *Model) ArrivalRate() float64 { return m.rate }
 // DefaultLatency implements topology.Solver.
 func (m *Model) DefaultLatency() float64 { return mean(m.s.Latency) }
 
+// Hop implements topology.Solver: the topology's rule.
+func (m *Model) Hop(kind topology.HopKind, from, to string, own float64) float64 {
+	return m.s.Topology.Hop(kind, from, to, own)
+}
+
 // Keys implements topology.Solver.
 func (m *Model) Keys() (probs, counts []float64, total float64) {
 	return m.keys.probs, m.keys.counts, m.keys.total

@@ -211,8 +211,7 @@ const (
 	opTimeout            // data: the *Request whose client stops waiting
 	opDeliver            // data: a *job to hand to its dest
 	opReply              // data: a *job whose reply is due
-	opMsgTimer           // data: a *message whose visibility timeout or retry backoff ends
-	opExpire             // data: the *queue whose oldest message reaches its retention
+	opFire               // data: a firer, a component's own timer (a queue's retention, a message's visibility)
 	opCallTimeout        // data: the *job of a call attempt whose timeout expires
 	opRetry              // data: a caller's *job whose call is tried again
 	opHedge              // data: a caller's *job whose call gets a second attempt
@@ -301,19 +300,16 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 		j.dest.accept(j)
 	case opReply:
 		n.reply(data.(*job))
-	case opMsgTimer:
-		m := data.(*message)
-		m.q.timerFired(m)
-	case opExpire:
-		data.(*queue).expire(now)
+	case opFire:
+		data.(firer).fire(now)
 	case opCallTimeout:
 		n.callTimedOut(data.(*job))
 	case opRetry:
 		j := data.(*job)
-		j.owner.(*service).run(j)
+		j.owner.(program).run(j)
 	case opHedge:
 		j := data.(*job)
-		j.owner.(*service).hedge(j)
+		j.owner.(program).hedge(j)
 	case opReturn:
 		n.returned(data.(*job))
 	case opForward:
@@ -329,6 +325,23 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	}
 }
 
+// firer is what a component's own timer hands back when it fires: the
+// network counts it as work under way until then (it may let a blocked
+// publisher on), and knows nothing else of it.
+type firer interface {
+	fire(now sim.Time)
+}
+
+// program is a component that runs a program of calls for its visits (a
+// service, a worker group's): a retry runs the call again, a hedge sends
+// its second attempt, and a call whose attempt child timed out (its step
+// st) goes on without it.
+type program interface {
+	run(j *job)
+	hedge(j *job)
+	timedOut(j, child *job, st *step)
+}
+
 // later schedules an event that moves visit j on (opServiceDone,
 // opDeliver, opReply) after delay seconds.
 func (n *Network) later(delay float64, op int, j *job) {
@@ -336,16 +349,22 @@ func (n *Network) later(delay float64, op int, j *job) {
 	n.k.After(delay, n, op, j)
 }
 
-// timer schedules a queue's own event (opMsgTimer, opExpire) after delay
-// seconds. It counts as work under way: it can let a blocked publisher on.
+// timer schedules an event of the network's (opCallTimeout, opHedge) on
+// data after delay seconds. It counts as work under way.
 func (n *Network) timer(delay float64, op int, data any) sim.Timer {
-	return n.timerAt(n.k.Now()+sim.Time(delay), op, data)
+	n.working++
+	return n.k.At(n.k.Now()+sim.Time(delay), n, op, data)
 }
 
-// timerAt schedules a queue's own event at t.
-func (n *Network) timerAt(t sim.Time, op int, data any) sim.Timer {
+// fireAt schedules f's own timer at t (see firer), and fireAfter after
+// delay seconds.
+func (n *Network) fireAt(t sim.Time, f firer) sim.Timer {
 	n.working++
-	return n.k.At(t, n, op, data)
+	return n.k.At(t, n, opFire, f)
+}
+
+func (n *Network) fireAfter(delay float64, f firer) sim.Timer {
+	return n.fireAt(n.k.Now()+sim.Time(delay), f)
 }
 
 // cancelTimer withdraws an event timer scheduled, if it is pending.
@@ -363,10 +382,7 @@ func (n *Network) callTimedOut(child *job) {
 	parent, st := child.parent, child.step
 	n.abandon(child)
 	st.edge.ended(int(child.retries), CauseCallTimeout)
-	s := parent.owner.(*service)
-	if s.settled(parent, child, true) {
-		s.callFailed(parent, st, CauseCallTimeout)
-	}
+	parent.owner.(program).timedOut(parent, child, st)
 }
 
 // abandon detaches a call's attempt from its caller: it runs to its end,

@@ -451,7 +451,7 @@ func (q *queue) store(class int, user int32, key int64) {
 	q.stored++
 	q.all.Push(m)
 	if q.all.Len() == 1 {
-		q.expiry = q.net.timerAt(q.expiresAt(m), opExpire, q)
+		q.expiry = q.net.fireAt(q.expiresAt(m), q)
 	}
 	q.makeVisible(m, now)
 }
@@ -575,7 +575,7 @@ func (q *queue) receive() (*message, int32) {
 		if m.receives > 1 {
 			q.redelivered++
 		}
-		m.timer = q.net.timer(q.spec.VisibilityTimeout, opMsgTimer, m)
+		m.timer = q.net.fireAfter(q.spec.VisibilityTimeout, m)
 		q.setBacklog(now)
 		return m, m.receives
 	}
@@ -675,7 +675,7 @@ func (q *queue) fail(m *message, receipt int32, backoff float64) {
 	}
 	q.net.cancelTimer(m.timer)
 	m.state = msgDelayed
-	m.timer = q.net.timer(backoff, opMsgTimer, m)
+	m.timer = q.net.fireAfter(backoff, m)
 }
 
 // release gives m back at once, unprocessed (a consumer leaving with
@@ -695,6 +695,12 @@ func (q *queue) unhold(m *message) {
 	m.holders--
 	q.drop(m)
 }
+
+// fire implements firer: m's visibility timeout or retry backoff ends.
+func (m *message) fire(sim.Time) { m.q.timerFired(m) }
+
+// fire implements firer: the oldest message reaches its retention.
+func (q *queue) fire(now sim.Time) { q.expire(now) }
 
 // timerFired handles m's visibility timeout or retry backoff.
 func (q *queue) timerFired(m *message) {
@@ -751,7 +757,7 @@ func (q *queue) trim(now sim.Time) {
 	q.net.cancelTimer(q.expiry)
 	q.expiry = sim.Timer{}
 	if q.all.Len() > 0 {
-		q.expiry = q.net.timerAt(q.expiresAt(q.all.Peek()), opExpire, q)
+		q.expiry = q.net.fireAt(q.expiresAt(q.all.Peek()), q)
 	}
 }
 
@@ -771,7 +777,7 @@ func (q *queue) expire(now sim.Time) {
 		q.remove(m, now) // trims m, and reschedules
 	}
 	if q.expiry == (sim.Timer{}) && q.all.Len() > 0 {
-		q.expiry = q.net.timerAt(q.expiresAt(q.all.Peek()), opExpire, q)
+		q.expiry = q.net.fireAt(q.expiresAt(q.all.Peek()), q)
 	}
 }
 

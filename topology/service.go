@@ -882,6 +882,15 @@ func (s *service) resume(j *job, child *job) {
 	s.run(j)
 }
 
+// timedOut goes on after j's call attempt child, of step st, timed out:
+// once the hedged sibling, if any, has failed too, the call fails with
+// the timeout (or is tried again).
+func (s *service) timedOut(j, child *job, st *step) {
+	if s.settled(j, child, true) {
+		s.callFailed(j, st, CauseCallTimeout)
+	}
+}
+
 // callFailed goes on after j's call st failed with cause: it is tried
 // again after a backoff if its retry policy allows, or else j fails.
 func (s *service) callFailed(j *job, st *step, cause Cause) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/analysis"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
@@ -19,11 +20,11 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
 func sweep(t *testing.T) *analysis.SweepReport {
 	t.Helper()
-	s, err := scenarios.Builtin("three-tier")
+	src, err := batch.Builtin("three-tier")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := analysis.Sweep(s, analysis.SweepSpec{Axis: analysis.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+	sw, err := analysis.Sweep(batch.Job{Source: src}, analysis.SweepSpec{Axis: analysis.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,15 +167,17 @@ func TestRunFiguresGolden(t *testing.T) {
 // retry storm's stays at 0 after the spike, the throttled one's comes back,
 // and the spike is marked.
 func TestCompareRunFigures(t *testing.T) {
-	a, err := scenarios.Builtin("retry-storm", "run.duration=7m")
+	srcA, err := batch.Builtin("retry-storm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := scenarios.Builtin("retry-storm-budget", "run.duration=7m")
+	srcB, err := batch.Builtin("retry-storm-budget")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmp, err := analysis.Compare(a, b, 1, 2)
+	a := batch.Job{Source: srcA, Sets: []string{"run.duration=7m"}}
+	b := batch.Job{Source: srcB, Sets: []string{"run.duration=7m"}}
+	cmp, err := analysis.Compare(a, b, analysis.CompareSpec{Seeds: 1, Parallel: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

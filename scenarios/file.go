@@ -198,6 +198,15 @@ func Parse(file string, data []byte, sets ...string) (*Scenario, error) {
 	return parse(file, filepath.Dir(file), data, Options{Sets: sets})
 }
 
+// ParseIn validates a scenario file's contents as opts say, reading the
+// files it names from folder: LoadWith and BuiltinWith as one function of
+// the text, for a scenario written down with its text (see package
+// scenarios/batch). A built-in's folder is "" (see BuiltinWith); a file's,
+// its directory.
+func ParseIn(file, folder string, data []byte, opts Options) (*Scenario, error) {
+	return parse(file, folder, data, opts)
+}
+
 // parse is Parse with the folder of the files the scenario names ("" for
 // none) and opts.
 func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/analysis"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -28,6 +29,7 @@ type compareOptions struct {
 	SetsB      []string
 	Parallel   int
 	PlotDir    string
+	Quiet      bool
 	Out, Err   io.Writer
 	sweepRange bool
 
@@ -70,6 +72,7 @@ What-if without a second file:
 	addAllowOutsideFlag(f, &opts.AllowOutside)
 	f.StringVar(&opts.PlotDir, "plot", "", "write the figures (PNG and SVG) into this directory: with a range, the p99 curves of A and B; at one load, their goodput over time")
 	f.IntVar(&opts.Parallel, "parallel", 0, "runs at once (default: one per CPU); does not change the output")
+	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
 	return cmd
 }
 
@@ -89,17 +92,17 @@ func runCompare(opts *compareOptions) error {
 	if err := opts.check(); err != nil {
 		return err
 	}
-	a, err := loadScenario(opts.A, append(append([]string(nil), opts.Sets...), opts.SetsA...), opts.AllowOutside)
+	ja, a, err := loadJob(opts.A, append(append([]string(nil), opts.Sets...), opts.SetsA...), opts.AllowOutside)
 	if err != nil {
 		return err
 	}
-	b, err := loadScenario(opts.B, append(append([]string(nil), opts.Sets...), opts.SetsB...), opts.AllowOutside)
+	jb, b, err := loadJob(opts.B, append(append([]string(nil), opts.Sets...), opts.SetsB...), opts.AllowOutside)
 	if err != nil {
 		return err
 	}
 	limitMemory(opts.Parallel, a, b)
 	if opts.sweepRange {
-		return compareSweeps(opts, a, b)
+		return compareSweeps(opts, ja, jb)
 	}
 	ov := scenarios.Overrides{}
 	if opts.Users != "" {
@@ -112,14 +115,18 @@ func runCompare(opts *compareOptions) error {
 			return usageError{fmt.Errorf("--rate: want a positive rate such as 500, or a range such as 10..5k, got %q", opts.Rate)}
 		}
 	}
-	for _, s := range []*scenarios.Scenario{a, b} {
+	jobs := []*batch.Job{&ja, &jb}
+	for i, s := range []*scenarios.Scenario{a, b} {
 		if err := s.Apply(ov); err != nil {
 			return err
 		}
+		jobs[i].Users, jobs[i].Rate = ov.Users, ov.Rate
 		if opts.Precision != "" {
 			if s.Run.Precision, err = units.ParseFraction(opts.Precision); err != nil {
 				return usageError{fmt.Errorf("--precision: want a share such as 2%%, got %q", opts.Precision)}
 			}
+			precision := s.Run.Precision
+			jobs[i].Precision = &precision
 		}
 	}
 	if opts.PlotDir != "" {
@@ -132,7 +139,9 @@ func runCompare(opts *compareOptions) error {
 			return err
 		}
 	}
-	cmp, err := analysis.Compare(a, b, opts.Seeds, opts.Parallel)
+	bar := newProgressBar(opts.Err, opts.Quiet)
+	cmp, err := analysis.Compare(ja, jb, analysis.CompareSpec{Seeds: opts.Seeds, Parallel: opts.Parallel, Progress: bar.update})
+	bar.finish()
 	if err != nil {
 		return err
 	}
@@ -142,7 +151,7 @@ func runCompare(opts *compareOptions) error {
 	return writePlots(opts.PlotDir, opts.Err, plots.CompareRunFigures(cmp))
 }
 
-func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
+func compareSweeps(opts *compareOptions, a, b batch.Job) error {
 	if err := checkPlotDir(opts.PlotDir); err != nil {
 		return err
 	}
@@ -156,7 +165,10 @@ func compareSweeps(opts *compareOptions, a, b *scenarios.Scenario) error {
 	if err != nil {
 		return err
 	}
+	bar := newProgressBar(opts.Err, opts.Quiet)
+	spec.Progress = bar.update
 	cmp, err := analysis.CompareSweeps(a, b, spec)
+	bar.finish()
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -116,20 +117,51 @@ func command(c *cobra.Command) *cobra.Command {
 // and, if allowOutside (--allow-outside), the files it names read from
 // anywhere.
 func loadScenario(target string, sets []string, allowOutside bool) (*scenarios.Scenario, error) {
+	path, builtin, err := locate(target)
+	if err != nil {
+		return nil, err
+	}
 	opts := scenarios.Options{Sets: sets, AllowOutside: allowOutside}
+	if path != "" {
+		return scenarios.LoadWith(path, opts)
+	}
+	return scenarios.BuiltinWith(builtin, opts)
+}
+
+// loadJob is loadScenario, with the job of running the scenario as read
+// (its text and overrides), for the commands that run it many times.
+func loadJob(target string, sets []string, allowOutside bool) (batch.Job, *scenarios.Scenario, error) {
+	s, err := loadScenario(target, sets, allowOutside)
+	if err != nil {
+		return batch.Job{}, nil, err
+	}
+	path, builtin, _ := locate(target)
+	var src batch.Source
+	if path != "" {
+		src, err = batch.File(path)
+	} else {
+		src, err = batch.Builtin(builtin)
+	}
+	src.AllowOutside = allowOutside
+	return batch.Job{Source: src, Sets: sets}, s, err
+}
+
+// locate says what target names: the path of a scenario file, or a
+// built-in scenario (the default one when target is empty).
+func locate(target string) (path, builtin string, err error) {
 	if target == "" {
-		return scenarios.BuiltinWith(scenarios.DefaultBuiltin, opts)
+		return "", scenarios.DefaultBuiltin, nil
 	}
 	if _, err := os.Stat(target); err == nil {
-		return scenarios.LoadWith(target, opts)
+		return target, "", nil
 	}
 	name := strings.TrimPrefix(target, "builtin:")
 	for _, b := range scenarios.Builtins() {
 		if b == name {
-			return scenarios.BuiltinWith(name, opts)
+			return "", name, nil
 		}
 	}
-	return nil, usageError{fmt.Errorf("%s: no such file, nor a built-in scenario (built-ins: %s)%s",
+	return "", "", usageError{fmt.Errorf("%s: no such file, nor a built-in scenario (built-ins: %s)%s",
 		target, strings.Join(scenarios.Builtins(), ", "), yamlfile.DidYouMean(name, scenarios.Builtins()))}
 }
 

@@ -142,13 +142,14 @@ func runSweep(opts *sweepOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Target, opts.Sets, opts.AllowOutside)
+	job, s, err := loadJob(opts.Target, opts.Sets, opts.AllowOutside)
 	if err != nil {
 		return err
 	}
 	limitMemory(opts.Parallel, s)
 	if opts.SeedSet {
 		s.Run.Seed = opts.Seed
+		job.Seed = &opts.Seed
 	}
 	if err := checkPlotDir(opts.PlotDir); err != nil {
 		return err
@@ -158,7 +159,7 @@ func runSweep(opts *sweepOptions) error {
 	}
 	bar := newProgressBar(opts.Err, opts.Quiet)
 	spec.Progress = bar.update
-	sw, err := analysis.Sweep(s, spec)
+	sw, err := analysis.Sweep(job, spec)
 	bar.finish()
 	if err != nil {
 		return err

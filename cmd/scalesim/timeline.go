@@ -85,7 +85,7 @@ func runTimeline(opts *timelineOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Target, opts.Sets, opts.AllowOutside)
+	job, s, err := loadJob(opts.Target, opts.Sets, opts.AllowOutside)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func runTimeline(opts *timelineOptions) error {
 	}
 	bar := newProgressBar(opts.Err, opts.Quiet)
 	spec.Progress = bar.update
-	tl, err := analysis.Timeline(s, spec)
+	tl, err := analysis.Timeline(job, spec)
 	bar.finish()
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -75,26 +76,51 @@ var compared = []metric{
 	{"cost per 1M requests", "USD", func(r *simulate.Report) *float64 { return &r.Cost.PerMillionRequestsUSD }},
 }
 
-// Compare runs a and b with seeds a's seed, +1, … (seeds in all), both with
-// the same seed each time, and reports the paired differences. Runs go in
-// parallel; the result does not depend on it.
-func Compare(a, b *scenarios.Scenario, seeds, parallel int) (*Comparison, error) {
+// CompareSpec says how a comparison at one load is run.
+type CompareSpec struct {
+	// Seeds is how many paired runs: a's seed, +1, … (at least 1).
+	Seeds int
+	// Parallel is how many runs go at once; 0 is one per CPU. It does not
+	// change the result.
+	Parallel int
+	// Progress, when set, is told after each run how many have finished
+	// out of how many are planned (see batch.NewRunner).
+	Progress func(done, total int)
+}
+
+// Compare runs a and b with seeds a's seed, +1, … (spec.Seeds in all),
+// both with the same seed each time, and reports the paired differences.
+// Runs go in parallel; the result does not depend on it.
+func Compare(a, b batch.Job, spec CompareSpec) (*Comparison, error) {
+	seeds := spec.Seeds
 	if seeds < 1 {
 		return nil, scenarios.Invalid(fmt.Errorf("analysis: compare needs at least one seed, got %d", seeds))
 	}
-	var scens []*scenarios.Scenario
-	for i := range seeds {
-		for _, s := range []*scenarios.Scenario{a, b} {
-			c := s.Clone()
-			c.Run.Seed = a.Run.Seed + uint64(i)
-			scens = append(scens, c)
-		}
-	}
-	reports, err := runAll(scens, parallel, newProgress(nil, 0))
+	scenA, err := a.Scenario()
 	if err != nil {
 		return nil, err
 	}
-	cmp := &Comparison{NameA: label(a), NameB: label(b), Seeds: seeds, Unknown: []string{}, ReportA: reports[0], ReportB: reports[1]}
+	scenB, err := b.Scenario()
+	if err != nil {
+		return nil, err
+	}
+	var plan []batch.Job
+	for i := range seeds {
+		seed := scenA.Run.Seed + uint64(i)
+		for _, j := range []batch.Job{a, b} {
+			j.Seed = &seed
+			plan = append(plan, j)
+		}
+	}
+	outs, err := batch.NewRunner(spec.Parallel, spec.Progress).Run(plan)
+	if err != nil {
+		return nil, err
+	}
+	reports := make([]*simulate.Report, len(outs))
+	for i, o := range outs {
+		reports[i] = o.Report
+	}
+	cmp := &Comparison{NameA: label(scenA), NameB: label(scenB), Seeds: seeds, Unknown: []string{}, ReportA: reports[0], ReportB: reports[1]}
 	metrics := append([]metric(nil), compared...)
 	for _, name := range unionNodes(reports[0], reports[1]) {
 		metrics = append(metrics, metric{"utilization " + name, "share", func(r *simulate.Report) *float64 {
@@ -262,26 +288,35 @@ type SweepComparison struct {
 	B *SweepReport `json:"b"`
 }
 
-// CompareSweeps sweeps a and b over the same grid, b with a's seed.
-func CompareSweeps(a, b *scenarios.Scenario, spec SweepSpec) (*SweepComparison, error) {
-	bs := b.Clone()
-	bs.Run.Seed = a.Run.Seed
+// CompareSweeps sweeps a and b over the same grid, b with a's seed, on one
+// runner (one count of progress, spec.Progress, for both).
+func CompareSweeps(a, b batch.Job, spec SweepSpec) (*SweepComparison, error) {
+	scenA, err := a.Scenario()
+	if err != nil {
+		return nil, err
+	}
+	scenB, err := b.Scenario()
+	if err != nil {
+		return nil, err
+	}
+	seed := scenA.Run.Seed
+	b.Seed = &seed
 	if spec.From == 0 || spec.To == 0 {
-		var err error
-		if spec, err = spec.withDefaults(a); err != nil {
+		if spec, err = spec.withDefaults(scenA); err != nil {
 			return nil, err
 		}
 	}
-	sa, err := Sweep(a, spec)
+	runner := batch.NewRunner(spec.Parallel, spec.Progress)
+	swa, err := sweep(a, spec, runner)
 	if err != nil {
 		return nil, err
 	}
-	sb, err := Sweep(bs, spec)
+	swb, err := sweep(b, spec, runner)
 	if err != nil {
 		return nil, err
 	}
-	sa.Scenario, sb.Scenario = label(a), label(b)
-	return &SweepComparison{A: sa, B: sb}, nil
+	swa.Scenario, swb.Scenario = label(scenA), label(scenB)
+	return &SweepComparison{A: swa, B: swb}, nil
 }
 
 // WriteJSON writes the comparison as indented JSON.

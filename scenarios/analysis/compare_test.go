@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/scalesim/scalesim/scenarios"
 )
 
 // TestCompareSelfIsZero checks common random numbers: a scenario compared
@@ -16,12 +14,8 @@ func TestCompareSelfIsZero(t *testing.T) {
 		duration = "run.duration=10s"
 	}
 	for _, name := range []string{"three-tier", "read-heavy"} {
-		a, err := scenarios.Builtin(name, duration)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := scenarios.Builtin(name, duration)
-		cmp, err := Compare(a, b, 3, 0)
+		a, b := builtinJob(t, name, duration), builtinJob(t, name, duration)
+		cmp, err := Compare(a, b, CompareSpec{Seeds: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,12 +31,9 @@ func TestCompareSelfIsZero(t *testing.T) {
 // loaded three-tier lowers the mean latency significantly, and that both
 // see exactly the same arrivals.
 func TestCompareFindsARealDifference(t *testing.T) {
-	a, err := scenarios.Builtin("three-tier", "run.duration=60s", "workload.users=4M")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := scenarios.Builtin("three-tier", "run.duration=60s", "workload.users=4M", "nodes.app.instances=5")
-	cmp, err := Compare(a, b, 5, 0)
+	a := builtinJob(t, "three-tier", "run.duration=60s", "workload.users=4M")
+	b := builtinJob(t, "three-tier", "run.duration=60s", "workload.users=4M", "nodes.app.instances=5")
+	cmp, err := Compare(a, b, CompareSpec{Seeds: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,15 +85,9 @@ func TestSignificantBeyondRounding(t *testing.T) {
 // be marked real, while the offered rates (10/s against 20/s) differ.
 func TestCompareRoundingNotReal(t *testing.T) {
 	src := "name: %s\nworkload: {rate: %d}\nentry: app\nnodes:\n  app: {kind: service, workers: 8, service_time: 1ms}\nrun: {duration: 60s}\n"
-	a, err := scenarios.Parse("a.yaml", fmt.Appendf(nil, src, "cmpA", 10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := scenarios.Parse("b.yaml", fmt.Appendf(nil, src, "cmpB", 20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmp, err := Compare(a, b, 3, 0)
+	a := textJob(t, "a.yaml", fmt.Sprintf(src, "cmpA", 10))
+	b := textJob(t, "b.yaml", fmt.Sprintf(src, "cmpB", 20))
+	cmp, err := Compare(a, b, CompareSpec{Seeds: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,14 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
-	"runtime/debug"
 	"slices"
-	"strings"
-	"sync"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
@@ -164,12 +163,21 @@ type NodeSaturation struct {
 	OfferedRate float64 `json:"offered_rate"`
 }
 
-// Sweep runs s at each load of the grid spec describes, then refines the
-// breaking point by bisection. Points run in parallel; the report is the
-// same whatever the parallelism, since each point is its own simulation
-// with the scenario's seed.
-func Sweep(s *scenarios.Scenario, spec SweepSpec) (*SweepReport, error) {
-	spec, err := spec.withDefaults(s)
+// Sweep runs base at each load of the grid spec describes, then refines
+// the breaking point by bisection. Points run in parallel; the report is
+// the same whatever the parallelism, since each point is its own
+// simulation with the scenario's seed.
+func Sweep(base batch.Job, spec SweepSpec) (*SweepReport, error) {
+	return sweep(base, spec, batch.NewRunner(spec.Parallel, spec.Progress))
+}
+
+// sweep is Sweep on runner.
+func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, error) {
+	s, err := base.Scenario()
+	if err != nil {
+		return nil, err
+	}
+	spec, err = spec.withDefaults(s)
 	if err != nil {
 		return nil, err
 	}
@@ -177,14 +185,11 @@ func Sweep(s *scenarios.Scenario, spec SweepSpec) (*SweepReport, error) {
 	if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
 		grid = wholeUsers(grid)
 	}
-	scens := make([]*scenarios.Scenario, len(grid))
+	plan := make([]batch.Job, len(grid))
 	for i, v := range grid {
-		if scens[i], err = spec.at(s, v); err != nil {
-			return nil, err
-		}
+		plan[i] = spec.job(base, v)
 	}
-	progress := newProgress(spec.Progress, len(grid))
-	reports, err := runAll(scens, spec.Parallel, progress)
+	outs, err := runPlan(runner, plan, s.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -195,21 +200,33 @@ func Sweep(s *scenarios.Scenario, spec SweepSpec) (*SweepReport, error) {
 			sw.SLO = append(sw.SLO, LatencyObjective{k, v})
 		}
 	}
-	for i, rep := range reports {
-		p := spec.point(grid[i], rep)
+	for i, out := range outs {
+		p := spec.point(grid[i], out.Report)
 		if spec.Analytic {
-			if p.Analytic, err = analyticPoint(scens[i], rep); err != nil {
+			if p.Analytic, err = analyticPoint(out.Scenario, out.Report); err != nil {
 				return nil, err
 			}
 		}
 		sw.Points = append(sw.Points, p)
 	}
-	if sw.BreakingPoint, err = spec.breakingPoint(s, sw.Points, progress); err != nil {
+	if sw.BreakingPoint, err = spec.breakingPoint(base, s, sw.Points, runner); err != nil {
 		return nil, err
 	}
 	sw.Knee = spec.knee(sw.Points)
 	sw.Saturation = saturation(sw.Points, spec.Axis)
 	return sw, nil
+}
+
+// runPlan runs a sweep's plan of jobs on runner; a job whose scenario
+// cannot take its point is the caller's mistake, said of the scenario
+// named name.
+func runPlan(runner *batch.Runner, plan []batch.Job, name string) ([]batch.Outcome, error) {
+	outs, err := runner.Run(plan)
+	var load *batch.LoadError
+	if errors.As(err, &load) {
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: sweeping %s: %w", name, load.Err))
+	}
+	return outs, err
 }
 
 // withDefaults fills in what the caller left zero and checks the rest.
@@ -284,21 +301,16 @@ func wholeUsers(g []float64) []float64 {
 	return out
 }
 
-// at is a copy of s run at axis value v.
-func (spec SweepSpec) at(s *scenarios.Scenario, v float64) (*scenarios.Scenario, error) {
-	c := s.Clone()
-	c.Run.Precision = spec.Precision
-	c.Run.MaxRequests = spec.MaxRequests
-	var err error
+// job is base run at axis value v, to the sweep's precision and cap.
+func (spec SweepSpec) job(base batch.Job, v float64) batch.Job {
+	precision := spec.Precision
+	base.Precision, base.MaxRequests = &precision, spec.MaxRequests
 	if spec.Axis == AxisUsers {
-		err = c.Workload.SetUsers(v)
+		base.Users, base.Rate = v, 0
 	} else {
-		err = c.Workload.SetRate(v)
+		base.Users, base.Rate = 0, v
 	}
-	if err != nil {
-		return nil, scenarios.Invalid(fmt.Errorf("analysis: sweeping %s: %w", s.Name, err))
-	}
-	return c, nil
+	return base
 }
 
 // point wraps a run report as a sweep point at axis value v.
@@ -345,50 +357,6 @@ func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint,
 	return a, nil
 }
 
-// healthy says a run met its SLO with no node saturated.
-func healthy(rep *simulate.Report) bool {
-	if !rep.SLO.Pass {
-		return false
-	}
-	for _, n := range rep.Nodes {
-		if n.Saturated {
-			return false
-		}
-	}
-	return true
-}
-
-// incomplete says a run was cut short having broken nothing in the part it
-// ran (no objective, no saturated node): it gives no verdict either way.
-func incomplete(rep *simulate.Report) bool {
-	if rep.SLO.Incomplete == "" || len(rep.SLO.Violations) > 0 {
-		return false
-	}
-	return !slices.ContainsFunc(rep.Nodes, func(n simulate.NodeReport) bool { return n.Saturated })
-}
-
-// failing says a run broke its objectives or saturated a node: neither
-// healthy nor incomplete.
-func failing(rep *simulate.Report) bool { return !healthy(rep) && !incomplete(rep) }
-
-// failure says in words why a run is not healthy: the objectives it
-// broke, then each node saturated with the report's reasons (a queue's
-// growing backlog, a service's own demand), not an offered load that a
-// queue does not have.
-func failure(rep *simulate.Report) string {
-	why := slices.Clone(rep.SLO.Violations)
-	for _, n := range rep.Nodes {
-		if n.Saturated {
-			sat := n.Name + " saturated"
-			if len(n.SaturatedBecause) > 0 {
-				sat += " (" + strings.Join(n.SaturatedBecause, " and ") + ")"
-			}
-			why = append(why, sat)
-		}
-	}
-	return strings.Join(why, "; ")
-}
-
 // value is the axis value of a point.
 func (p SweepPoint) value(axis Axis) float64 {
 	if axis == AxisUsers {
@@ -397,54 +365,10 @@ func (p SweepPoint) value(axis Axis) float64 {
 	return p.Rate
 }
 
-// runAll runs each scenario, at most parallel at once (0: one per CPU), and
-// returns the reports in order.
-func runAll(scens []*scenarios.Scenario, parallel int, progress *progress) ([]*simulate.Report, error) {
-	if parallel <= 0 {
-		parallel = runtime.NumCPU()
-	}
-	reports := make([]*simulate.Report, len(scens))
-	errs := make([]error, len(scens))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(parallel, len(scens)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				reports[i], errs[i] = runOne(scens[i])
-				progress.step()
-			}
-		}()
-	}
-	for i := range scens {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return reports, nil
-}
-
-// runOne runs s. A panic in a run, which is a bug, becomes its error, as
-// it would be on the caller's goroutine: here it would end the program.
-func runOne(s *scenarios.Scenario) (r *simulate.Report, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r, err = nil, fmt.Errorf("analysis: internal error (a bug in scalesim) in a run: %v\n%s", p, debug.Stack())
-		}
-	}()
-	return simulate.Run(s)
-}
-
 // breakingPoint brackets the first failing load of the grid with the last
 // healthy one below it, then bisects the bracket (in log space unless the
 // grid is linear) until its ends are within the tolerance.
-func (spec SweepSpec) breakingPoint(s *scenarios.Scenario, points []SweepPoint, progress *progress) (*BreakingPoint, error) {
+func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, points []SweepPoint, runner *batch.Runner) (*BreakingPoint, error) {
 	f := slices.IndexFunc(points, func(p SweepPoint) bool { return failing(p.Report) })
 	if f < 0 {
 		return nil, nil
@@ -467,7 +391,7 @@ func (spec SweepSpec) breakingPoint(s *scenarios.Scenario, points []SweepPoint, 
 	for r := hi / lo; r > 1+spec.Tolerance && steps < maxBisections; r = math.Sqrt(r) {
 		steps++
 	}
-	progress.extend(steps)
+	runner.Expect(steps)
 	for range steps {
 		mid := math.Sqrt(lo * hi)
 		if spec.Linear {
@@ -476,19 +400,15 @@ func (spec SweepSpec) breakingPoint(s *scenarios.Scenario, points []SweepPoint, 
 		if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
 			mid = math.Round(mid)
 			if mid <= lo || mid >= hi {
-				progress.step()
+				runner.Skip(1)
 				continue
 			}
 		}
-		c, err := spec.at(s, mid)
+		outs, err := runPlan(runner, []batch.Job{spec.job(base, mid)}, s.Name)
 		if err != nil {
 			return nil, err
 		}
-		rep, err := simulate.Run(c)
-		if err != nil {
-			return nil, err
-		}
-		progress.step()
+		rep := outs[0].Report
 		bp.Bisections++
 		// An incomplete run counts as failing here: the bracket stays on
 		// the loads known to be healthy.
@@ -558,31 +478,4 @@ func saturation(points []SweepPoint, axis Axis) []NodeSaturation {
 		}
 	}
 	return out
-}
-
-// progress counts finished runs for SweepSpec.Progress.
-type progress struct {
-	mu          sync.Mutex
-	report      func(done, total int)
-	done, total int
-}
-
-func newProgress(report func(done, total int), total int) *progress {
-	return &progress{report: report, total: total}
-}
-
-func (p *progress) step() {
-	if p.report == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.done++
-	p.report(p.done, p.total)
-}
-
-func (p *progress) extend(n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.total += n
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
-	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
@@ -29,20 +28,11 @@ slo: {p99: 800ms}
 run: {seed: 7, warmup: 100s}
 `
 
-func mustParse(t *testing.T, name, file string) *scenarios.Scenario {
-	t.Helper()
-	s, err := scenarios.Parse(name, []byte(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // TestSweepMMcBreakingPoint sweeps M/M/4 and checks that latency rises with
 // load and that the bisected breaking point is where Erlang C says the p99
 // objective starts to fail, within one step of the grid.
 func TestSweepMMcBreakingPoint(t *testing.T) {
-	s := mustParse(t, "mmc.yaml", mmcSweepFile)
+	s := textJob(t, "mmc.yaml", mmcSweepFile)
 	const from, to, points = 2.0, 38.0, 12
 	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: from, To: to, Points: points, Precision: 0.02, MaxRequests: 500_000})
 	if err != nil {
@@ -97,7 +87,7 @@ func TestSweepMMcBreakingPoint(t *testing.T) {
 // TestSweepParallelIsSerial checks that the output does not depend on how
 // many points run at once.
 func TestSweepParallelIsSerial(t *testing.T) {
-	s := mustParse(t, "mmc.yaml", mmcSweepFile)
+	s := textJob(t, "mmc.yaml", mmcSweepFile)
 	out := func(parallel int) []byte {
 		sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 5, To: 45, Points: 6, Precision: 0.05, MaxRequests: 200_000, Parallel: parallel})
 		if err != nil {
@@ -117,11 +107,7 @@ func TestSweepParallelIsSerial(t *testing.T) {
 // TestSweepOutputSchemas checks the JSON and CSV forms of a sweep: the
 // fields the issue names and one CSV row per point with parseable numbers.
 func TestSweepOutputSchemas(t *testing.T) {
-	s, err := scenarios.Builtin("checkout-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 100, To: 3000, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+	sw, err := Sweep(builtinJob(t, "checkout-api"), SweepSpec{Axis: AxisRate, From: 100, To: 3000, Points: 5, Precision: 0.05, MaxRequests: 200_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +222,7 @@ func TestGrid(t *testing.T) {
 // TestSweepAnalytic checks that on M/M/4 the analytic estimate sits beside
 // every point unflagged: it is exact there, so only noise separates them.
 func TestSweepAnalytic(t *testing.T) {
-	s := mustParse(t, "mmc.yaml", mmcSweepFile)
+	s := textJob(t, "mmc.yaml", mmcSweepFile)
 	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 4, To: 36, Points: 4, Precision: 0.02, MaxRequests: 500_000, Analytic: true})
 	if err != nil {
 		t.Fatal(err)
@@ -262,11 +248,12 @@ func TestTimelineBreachDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a weekly timeline of 79 steady-state runs; runs without -short")
 	}
-	s, err := scenarios.Builtin("three-tier")
+	job := builtinJob(t, "three-tier")
+	tl, err := Timeline(job, TimelineSpec{Precision: 0.05, MaxRequests: 200_000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl, err := Timeline(s, TimelineSpec{Precision: 0.05, MaxRequests: 200_000})
+	s, err := job.Scenario()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,32 +277,19 @@ func TestTimelineBreachDate(t *testing.T) {
 	}
 }
 
-// TestRunPanicIsAnError checks that a run that panics, on one of the
-// goroutines that run a sweep's points, fails the sweep with an internal
-// error instead of ending the program.
-func TestRunPanicIsAnError(t *testing.T) {
-	_, err := runAll([]*scenarios.Scenario{nil}, 1, &progress{})
-	if err == nil || !strings.HasPrefix(err.Error(), "analysis: internal error (a bug in scalesim) in a run: ") {
-		t.Fatalf("error %v, want an internal error", err)
-	}
-}
-
 // TestSweepIncompletePoints checks that a sweep point cut short by its
 // event budget, having broken nothing, is marked INCOMPLETE and does not
 // count as the breaking point: the sweep of a shaped workload whose busier
 // points are cut reports no breaking point rather than a false one.
 func TestSweepIncompletePoints(t *testing.T) {
-	s, err := scenarios.Parse("sw.yaml", []byte(`name: sw-cut
+	s := textJob(t, "sw.yaml", `name: sw-cut
 workload: {rate: 10, shape: [{spike: {at: 1m, for: 1m, factor: 2}}]}
 entry: app
 nodes:
   app: {kind: service, workers: 100, service_time: {dist: exponential, mean: 10ms}}
 slo: {p99: 1s}
 run: {warmup: 0s, duration: 10m, max_events: 100k}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 10, To: 1000, Points: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -344,17 +318,14 @@ run: {warmup: 0s, duration: 10m, max_events: 100k}
 // budget cut before their precision are "ok (imprecise)", as at the
 // request cap, not OVERLOADED: nothing is overloaded at 2.5% busy.
 func TestSweepPointsCutByEvents(t *testing.T) {
-	s, err := scenarios.Parse("sw.yaml", []byte(`name: s2
+	s := textJob(t, "sw.yaml", `name: s2
 workload: {rate: 100}
 entry: app
 nodes:
   app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
 slo: {p99: 100ms}
 run: {duration: 120s, warmup: 10s, max_events: 20k}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 10, To: 40, Points: 2, Precision: 0.02})
 	if err != nil {
 		t.Fatal(err)

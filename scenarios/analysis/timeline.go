@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
@@ -71,8 +72,12 @@ type TimelineEvent struct {
 	SLOFailed bool `json:"slo_failed,omitempty"`
 }
 
-// Timeline runs s at each sample date of its workload's growth.
-func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error) {
+// Timeline runs base at each sample date of its workload's growth.
+func Timeline(base batch.Job, spec TimelineSpec) (*TimelineReport, error) {
+	s, err := base.Scenario()
+	if err != nil {
+		return nil, err
+	}
 	g := s.Workload.Growth
 	if g == nil {
 		return nil, scenarios.Invalid(fmt.Errorf("analysis: %s has no workload.growth to follow", s.Name))
@@ -92,21 +97,22 @@ func Timeline(s *scenarios.Scenario, spec TimelineSpec) (*TimelineReport, error)
 		times = append(times, math.Min(t, g.Over))
 	}
 	sweep := SweepSpec{Axis: AxisUsers, Precision: spec.Precision, MaxRequests: spec.MaxRequests}
-	scens := make([]*scenarios.Scenario, len(times))
+	plan := make([]batch.Job, len(times))
 	users := make([]float64, len(times))
 	for i, t := range times {
 		users[i] = g.Users(t)
 		if s.Workload.Model == workloads.Closed {
 			users[i] = math.Max(1, math.Round(users[i]))
 		}
-		var err error
-		if scens[i], err = sweep.at(s, users[i]); err != nil {
-			return nil, err
-		}
+		plan[i] = sweep.job(base, users[i])
 	}
-	reports, err := runAll(scens, spec.Parallel, newProgress(spec.Progress, len(scens)))
+	outs, err := runPlan(batch.NewRunner(spec.Parallel, spec.Progress), plan, s.Name)
 	if err != nil {
 		return nil, err
+	}
+	reports := make([]*simulate.Report, len(outs))
+	for i, o := range outs {
+		reports[i] = o.Report
 	}
 	tl := &TimelineReport{Scenario: s.Name, Saturates: []TimelineEvent{}, Shaped: s.Workload.Shape() != nil,
 		Growth: fmt.Sprintf("%s users to %s over %.3g months, %s", units.FormatCount(g.From), units.FormatCount(g.To),

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -16,7 +15,7 @@ import (
 // the users model's daily mean (the cycle gives the peak), and an
 // autoscaled tier's cost follows the users.
 func TestTimelineDailyCycle(t *testing.T) {
-	s, err := scenarios.Parse("tl.yaml", []byte(`name: tl-day
+	s := textJob(t, "tl.yaml", `name: tl-day
 workload:
   users: 50k
   requests_per_active_user_per_day: 20
@@ -33,10 +32,7 @@ nodes:
     autoscale: {min: 1, max: 50, target: 60%}
 slo: {p99: 2s}
 run: {warmup: 0s, duration: 1d, sample: 30m}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	tl, err := Timeline(s, TimelineSpec{Every: 30 * 86400})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +64,7 @@ run: {warmup: 0s, duration: 1d, sample: 30m}
 // cut before the day's peak is marked INCOMPLETE, neither ok nor a breach,
 // and the table says why: its figures are of the part of the day that ran.
 func TestTimelineIncompleteRows(t *testing.T) {
-	s, err := scenarios.Parse("tl.yaml", []byte(`name: tl-cut
+	s := textJob(t, "tl.yaml", `name: tl-cut
 workload:
   users: 50k
   requests_per_active_user_per_day: 20
@@ -80,10 +76,7 @@ nodes:
   app: {kind: service, instances: 4, service_time: {dist: exponential, mean: 200ms}}
 slo: {p99: 2s}
 run: {warmup: 0s, duration: 1d, sample: 30m, max_events: 50k}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	tl, err := Timeline(s, TimelineSpec{Every: 30 * 86400})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +121,7 @@ func TestTimelineBreaksWhereItBreaks(t *testing.T) {
 			[]string{"breaks", "the SLO holds"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := scenarios.Parse("tl.yaml", []byte(`name: tl4
+			s := textJob(t, "tl.yaml", `name: tl4
 workload:
   users: 100k
   active_fraction: 20%
@@ -142,10 +135,7 @@ nodes:
   w: {kind: workers, from: q, consumers: 2, `+c.consumer+`}
 slo: `+c.slo+`
 run: {duration: 300s}
-`))
-			if err != nil {
-				t.Fatal(err)
-			}
+`)
 			tl, err := Timeline(s, TimelineSpec{Every: units.Week})
 			if err != nil {
 				t.Fatal(err)

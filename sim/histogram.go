@@ -1,6 +1,11 @@
 package sim
 
-import "math"
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+)
 
 // Histogram is a streaming histogram with log-linear buckets, for quantiles
 // of non-negative values such as latencies in seconds.
@@ -115,4 +120,66 @@ func (h *Histogram) Merge(o *Histogram) {
 			h.counts[i] += c
 		}
 	}
+}
+
+// Clone is a copy of h that shares nothing with it.
+func (h *Histogram) Clone() *Histogram {
+	c := *h
+	c.counts = slices.Clone(h.counts)
+	return &c
+}
+
+// histogramJSON is the JSON form of a Histogram: its count, the values
+// counted as zero, the exact extremes, and the counts of its non-empty
+// buckets as [bucket, count] pairs. Bucket i holds the values from
+// 2^e·(1+s/64) up to 2^e·(1+(s+1)/64), where e = ⌊i/64⌋ + ⌊log2
+// HistogramMin⌋ and s = i mod 64.
+type histogramJSON struct {
+	N       uint64      `json:"n"`
+	Zeros   uint64      `json:"zeros"`
+	Min     float64     `json:"min"`
+	Max     float64     `json:"max"`
+	Buckets [][2]uint64 `json:"buckets"`
+}
+
+// MarshalJSON writes h exactly: read back, it gives the same quantiles and
+// merges as h does.
+func (h *Histogram) MarshalJSON() ([]byte, error) {
+	j := histogramJSON{N: h.n, Zeros: h.zeros, Min: h.min, Max: h.max, Buckets: [][2]uint64{}}
+	for i, c := range h.counts {
+		if c > 0 {
+			j.Buckets = append(j.Buckets, [2]uint64{uint64(i), c})
+		}
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads a histogram MarshalJSON wrote, refusing one whose
+// buckets are out of range or repeated, or whose counts do not add up.
+func (h *Histogram) UnmarshalJSON(data []byte) error {
+	var j histogramJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("sim: reading a histogram: %w", err)
+	}
+	r := Histogram{n: j.N, zeros: j.Zeros, extremes: extremes{j.Min, j.Max}}
+	sum := j.Zeros
+	for _, b := range j.Buckets {
+		i, c := b[0], b[1]
+		if i >= uint64(histBuckets) {
+			return fmt.Errorf("sim: reading a histogram: bucket %d is out of range (0 to %d)", i, histBuckets-1)
+		}
+		if r.counts == nil {
+			r.counts = make([]uint64, histBuckets)
+		}
+		if r.counts[i] != 0 {
+			return fmt.Errorf("sim: reading a histogram: bucket %d is given twice", i)
+		}
+		r.counts[i] = c
+		sum += c
+	}
+	if sum != j.N {
+		return fmt.Errorf("sim: reading a histogram: its buckets and zeros count %d values, its n is %d", sum, j.N)
+	}
+	*h = r
+	return nil
 }

@@ -203,6 +203,9 @@ func (d *Durations) Quantile(q float64) float64 { return d.hist.Quantile(q) }
 // Max is the largest.
 func (d *Durations) Max() float64 { return d.hist.Max() }
 
+// Histogram is a copy of the durations' histogram, to merge with others'.
+func (d *Durations) Histogram() *Histogram { return d.hist.Clone() }
+
 // HalfWidth95 is the half-width of the mean's 95% confidence interval by
 // batch means; ok is false while there are too few batches.
 func (d *Durations) HalfWidth95() (half float64, ok bool) { return d.batches.HalfWidth95() }

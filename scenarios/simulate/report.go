@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
@@ -62,6 +63,10 @@ type Report struct {
 	SLO       SLOResult        `json:"slo"`
 	// Events is the number of simulation events the run processed.
 	Events uint64 `json:"events"`
+	// Histogram holds the response times of the requests completed in the
+	// window, to merge with other runs' (package scenarios/batch); it is
+	// in none of the report's forms.
+	Histogram *sim.Histogram `json:"-"`
 	// Series is the run sampled over time; nil for a run with no time
 	// series (see RunSpec.Sample).
 	Series *Series `json:"series,omitempty"`
@@ -414,6 +419,7 @@ func (r *runner) report() *Report {
 		errs := float64(r.failures()) / float64(ended)
 		rep.ErrorRate = &errs
 	}
+	rep.Histogram = r.latency.Histogram()
 	if rep.Latency = r.measured.latencyFigures(); rep.Latency != nil {
 		if r.s.ChangesOverTime() {
 			rep.Latency.NoCI = NoCIChanging

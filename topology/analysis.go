@@ -417,13 +417,23 @@ func autoscaled(s Solver, name string, a *Autoscale, initial int, rate, stay flo
 // workers one of its instances (one of its consumers) adds; nil and 0 for
 // a fixed fleet or another kind.
 func AutoscaleOf(spec Spec) (a *Autoscale, workersEach int) {
-	switch s := spec.(type) {
-	case *Service:
-		return s.Autoscale, s.Workers
-	case *Workers:
-		return s.Autoscale, 1
+	if s, ok := spec.(Autoscaled); ok {
+		return s.Autoscaler()
 	}
 	return nil, 0
+}
+
+// Autoscaled is a spec whose nodes may have an autoscaler (services,
+// worker groups): it, nil for none, and the workers one instance adds.
+type Autoscaled interface {
+	Autoscaler() (a *Autoscale, workersEach int)
+}
+
+// Worked is a spec whose nodes' workers do work of their own per visit:
+// the distributions of that work (a database's reads and writes), calls
+// left out, nil ones included.
+type Worked interface {
+	WorkTimes() []sim.Dist
 }
 
 // MostInstances is the most instances an autoscaler may run: its max, or
@@ -442,18 +452,11 @@ func (a *Autoscale) MostInstances() int {
 // visit (a database's reads and writes), calls left out; none for kinds
 // without workers.
 func ServiceTimes(spec Spec) []sim.Dist {
-	var ds []sim.Dist
-	switch s := spec.(type) {
-	case *Service:
-		ds = []sim.Dist{s.ServiceTime}
-	case *Workers:
-		ds = []sim.Dist{s.ServiceTime}
-	case *Cache:
-		ds = []sim.Dist{s.ServiceTime}
-	case *Database:
-		ds = []sim.Dist{s.ReadTime, s.WriteTime}
+	w, ok := spec.(Worked)
+	if !ok {
+		return nil
 	}
-	return slices.DeleteFunc(ds, func(d sim.Dist) bool { return d == nil })
+	return slices.DeleteFunc(w.WorkTimes(), func(d sim.Dist) bool { return d == nil })
 }
 
 // hotKey is the share of requests the most popular key takes, and

@@ -54,6 +54,9 @@ func (*Balancer) Units() int { return 1 }
 // NeedsKeys implements Spec.
 func (*Balancer) NeedsKeys() bool { return false }
 
+// HealthChecks implements HealthChecked.
+func (b *Balancer) HealthChecks() bool { return b.HealthCheck != nil }
+
 // Footprint implements Spec: the list of instances it picks from (at most
 // MaxInstances per target).
 func (b *Balancer) Footprint(int64) float64 { return float64(len(b.Targets)) * MaxInstances * 8 }

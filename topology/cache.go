@@ -52,9 +52,11 @@ var cacheKind = Kind{
 	Noun: "cache",
 	Fields: []string{"nodes", "vnodes", "capacity", "memory", "item_size", "eviction", "ttl",
 		"service_time", "workers", "queue", "coalesce", "flush_interval", "failures"},
-	Decode:  decodeCache,
-	Workers: true,
-	NeedsOp: true,
+	Decode:         decodeCache,
+	Workers:        true,
+	NeedsOp:        true,
+	SessionStore:   true,
+	KeysWhenCalled: true,
 }
 
 // Kind implements Spec.
@@ -65,6 +67,9 @@ func (c *Cache) Units() int { return c.Nodes }
 
 // NeedsKeys implements Spec: a cache stores keys.
 func (*Cache) NeedsKeys() bool { return true }
+
+// WorkTimes implements Worked.
+func (c *Cache) WorkTimes() []sim.Dist { return []sim.Dist{c.ServiceTime} }
 
 // Footprint implements Spec: its station, its key stores full (or holding
 // every key, if fewer), its ring, and a dirty list as long as a store.

@@ -65,8 +65,9 @@ var databaseKind = Kind{
 	Noun: "database",
 	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
 		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time"},
-	Decode:  decodeDatabase,
-	Workers: true,
+	Decode:       decodeDatabase,
+	Workers:      true,
+	SessionStore: true,
 }
 
 // Kind implements Spec.
@@ -78,6 +79,9 @@ func (db *Database) Units() int { return db.Shards * (1 + db.Replicas) }
 
 // NeedsKeys implements Spec: shards are chosen by key.
 func (db *Database) NeedsKeys() bool { return db.Shards > 1 }
+
+// WorkTimes implements Worked: its reads and its writes.
+func (db *Database) WorkTimes() []sim.Dist { return []sim.Dist{db.ReadTime, db.WriteTime} }
 
 // Footprint implements Spec: a station per shard's primary and one for its
 // replicas, a ring or directory for its partitions.

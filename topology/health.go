@@ -13,6 +13,12 @@ import (
 	"github.com/scalesim/scalesim/units"
 )
 
+// HealthChecked is a spec whose nodes may health-check the instances they
+// send to (a load balancer): whether this one does.
+type HealthChecked interface {
+	HealthChecks() bool
+}
+
 // HealthCheck is a load balancer's health checking, with the semantics
 // and defaults of an AWS target group: every Interval each instance of
 // the targets is probed; a probe of a down instance fails once Timeout

@@ -48,6 +48,12 @@ type Kind struct {
 	// Consumer says its nodes take their work from a queue, never from
 	// calls: they cannot be called, nor be the entry.
 	Consumer bool
+	// SessionStore says its nodes can keep users' sessions for a
+	// service (sessions: {store: NODE}), read on every request.
+	SessionStore bool
+	// KeysWhenCalled says its nodes need the workload's keys only when a
+	// call reaches them: one only a session store keeps users' keys.
+	KeysWhenCalled bool
 }
 
 // Spec is the model of one node of some kind: the node's settings, with

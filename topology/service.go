@@ -124,11 +124,12 @@ func CallsOf(spec Spec) []*Call {
 }
 
 var serviceKind = Kind{
-	Name:    "service",
-	Noun:    "service",
-	Fields:  []string{"instances", "workers", "queue", "service_time", "calls", "call_defaults", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions"},
-	Decode:  decodeService,
-	Workers: true,
+	Name:         "service",
+	Noun:         "service",
+	Fields:       []string{"instances", "workers", "queue", "service_time", "calls", "call_defaults", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions"},
+	Decode:       decodeService,
+	Workers:      true,
+	SessionStore: true,
 }
 
 // Kind implements Spec.
@@ -139,6 +140,15 @@ func (s *Service) Units() int { return s.Instances }
 
 // NeedsKeys implements Spec.
 func (*Service) NeedsKeys() bool { return false }
+
+// KeepsSessions implements SessionKeeper.
+func (s *Service) KeepsSessions() bool { return s.Sessions.Local || s.Sessions.Store != "" }
+
+// Autoscaler implements Autoscaled.
+func (s *Service) Autoscaler() (*Autoscale, int) { return s.Autoscale, s.Workers }
+
+// WorkTimes implements Worked.
+func (s *Service) WorkTimes() []sim.Dist { return []sim.Dist{s.ServiceTime} }
 
 // Footprint implements Spec: a station, and connection pools.
 func (s *Service) Footprint(int64) float64 {

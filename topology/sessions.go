@@ -45,9 +45,15 @@ func (s Sessions) validate(e field.Errors, c *checker) {
 		return
 	}
 	n := c.t.byName[s.Store]
-	if _, isCache := n.Spec.(*Cache); n != nil && !isCache && (n.Kind().NeedsOp || n.Kind().Broker || n.Kind().Consumer) {
+	if n != nil && !n.Kind().SessionStore {
 		e.In("sessions").Add("store", "a session store is a cache, service or database read on every request; %s is a %s", s.Store, n.Kind().Noun)
 	}
+}
+
+// SessionKeeper is a spec whose nodes may keep users' sessions (a
+// service's, locally or in a store).
+type SessionKeeper interface {
+	KeepsSessions() bool
 }
 
 // ValidateUsers checks the topology against the workload's users: a
@@ -61,7 +67,7 @@ func (t *Topology) ValidateUsers(hasUsers bool) []error {
 	}
 	e := field.New("nodes")
 	for _, n := range t.Nodes {
-		if sv, ok := n.Spec.(*Service); ok && (sv.Sessions.Local || sv.Sessions.Store != "") {
+		if k, ok := n.Spec.(SessionKeeper); ok && k.KeepsSessions() {
 			e.In(n.Name).Add("sessions", "service %s keeps sessions, but the workload's requests carry no user (open rate: arrivals have none): "+
 				"sessions need users (a users: or closed: workload, or sessions:), or leave sessions out", n.Name)
 		}

@@ -224,7 +224,7 @@ func (t *Topology) needKeys(nodes field.Errors) {
 	var need []string
 	first := ""
 	for _, n := range t.Nodes {
-		if _, isCache := n.Spec.(*Cache); n.Spec.NeedsKeys() && (!isCache || called[n.Name]) {
+		if n.Spec.NeedsKeys() && (!n.Kind().KeysWhenCalled || called[n.Name]) {
 			need = append(need, n.Kind().Name+" "+n.Name)
 			if first == "" {
 				first = n.Name

@@ -59,6 +59,12 @@ func (w *Workers) Units() int { return w.Consumers }
 // NeedsKeys implements Spec.
 func (*Workers) NeedsKeys() bool { return false }
 
+// Autoscaler implements Autoscaled: each consumer is one worker.
+func (w *Workers) Autoscaler() (*Autoscale, int) { return w.Autoscale, 1 }
+
+// WorkTimes implements Worked.
+func (w *Workers) WorkTimes() []sim.Dist { return []sim.Dist{w.ServiceTime} }
+
 // PullsFrom names the queue the group takes messages from.
 func (w *Workers) PullsFrom() string { return w.From }
 

@@ -35,9 +35,9 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 		metastable = metastable || tr.Metastable
 	}
 	for _, node := range s.Topology.Nodes {
-		if lb, ok := node.Spec.(*topology.Balancer); ok && lb.HealthCheck == nil {
-			for _, t := range lb.Targets {
-				if n := nodes[t]; n != nil && downed[t] && n.Errors > 0 {
+		if hc, ok := node.Spec.(topology.HealthChecked); ok && !hc.HealthChecks() {
+			for _, tg := range node.Spec.Downstream() {
+				if t, n := tg.To, nodes[tg.To]; n != nil && downed[t] && n.Errors > 0 {
 					out = append(out, fmt.Sprintf("%s has no health check, so it kept sending to %s's instances while they were down (%d visits failed there): "+
 						"add health_check: {interval: 10s, unhealthy_after: 2, timeout: 2s} (AWS target groups), which takes a dead instance out within 22 s (two probes 10 s apart, each failing after 2 s).",
 						node.Name, t, n.Errors))

@@ -20,6 +20,9 @@ type compareOptions struct {
 	A, B       string
 	Users      string // a count, or a range FROM..TO for a sweep
 	Rate       string
+	Vary       string // PATH=VALUES, for a sweep
+	Log        bool
+	PointsSet  bool
 	Seeds      int
 	Points     int
 	Precision  string
@@ -48,13 +51,15 @@ each figure side by side with B − A and its paired 95% confidence interval
 over --seeds seeds. A scenario compared with itself shows zero everywhere.
 
 With a range such as --users 100..10M, both are swept over the same grid
-instead, and the latency curves and breaking points are set side by side.
+instead, and the latency curves and breaking points are set side by side;
+with --vary PATH=VALUES, both are swept over the values of a field.
 
 What-if without a second file:
   scalesim compare three-tier three-tier --set-b nodes.app.instances=8`,
 		Args: exactArgs(2, "two scenarios, A and B"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.A, opts.B = args[0], args[1]
+			opts.PointsSet = cmd.Flags().Changed("points")
 			return runF(opts)
 		},
 	})
@@ -62,7 +67,9 @@ What-if without a second file:
 	f.StringVar(&opts.Users, "users", "", "user count for both, e.g. 200k, or a range to sweep, e.g. 100..10M")
 	f.StringVar(&opts.Rate, "rate", "", "open arrival rate for both, or a range to sweep, e.g. 10..5k")
 	f.IntVar(&opts.Seeds, "seeds", 5, "seeds (paired runs) of a single-load comparison")
+	f.StringVar(&opts.Vary, "vary", "", varyFlagUsage)
 	f.IntVar(&opts.Points, "points", analysis.DefaultSweepPoints, "grid points of a sweep comparison")
+	f.BoolVar(&opts.Log, "log", false, "space the points of a --vary range logarithmically instead of evenly")
 	f.StringVar(&opts.Precision, "precision", "", "stop each run when the mean latency's 95% CI is within this share (default: the scenario's duration for one load, 2% for a sweep)")
 	addFormatFlag(f, &opts.Format, &analysis.Comparison{})
 	f.StringArrayVar(&opts.Sets, "set", nil, "override a field of both scenarios, PATH=VALUE (repeatable)")
@@ -81,10 +88,13 @@ func (o *compareOptions) check() error {
 	if o.Users != "" && o.Rate != "" {
 		return usageError{fmt.Errorf("give --users or --rate, not both")}
 	}
+	if o.Vary != "" && o.Users+o.Rate != "" {
+		return usageError{fmt.Errorf("give --vary or --users or --rate, one of them (--vary users=RANGE is --users RANGE)")}
+	}
 	if o.Seeds < 1 {
 		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", o.Seeds)}
 	}
-	o.sweepRange = strings.Contains(o.Users+o.Rate, "..")
+	o.sweepRange = strings.Contains(o.Users+o.Rate, "..") || o.Vary != ""
 	return nil
 }
 
@@ -159,8 +169,8 @@ func compareSweeps(opts *compareOptions, a, b batch.Job) error {
 	if precision == "" {
 		precision = "2%"
 	}
-	so := &sweepOptions{Users: opts.Users, Rate: opts.Rate, Points: opts.Points, Precision: precision,
-		MaxRequests: "500k", Parallel: opts.Parallel}
+	so := &sweepOptions{Users: opts.Users, Rate: opts.Rate, Vary: opts.Vary, Points: opts.Points, PointsSet: opts.PointsSet,
+		Log: opts.Log, Precision: precision, MaxRequests: "500k", Parallel: opts.Parallel, PlotDir: opts.PlotDir}
 	spec, err := so.spec()
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -76,6 +77,17 @@ func TestSweepFlags(t *testing.T) {
 		{[]string{"--format", "xml"}, nil, "table, json or csv"},
 		{[]string{"--precision", "much"}, nil, "--precision"},
 		{[]string{"--max-requests", "10"}, nil, "--max-requests"},
+		{[]string{"--vary", "nodes.app.instances=2..4"}, func(s analysis.SweepSpec) bool {
+			return s.Axis == analysis.Axis{Path: "nodes.app.instances"} && slices.Equal(s.Values, []string{"2", "3", "4"})
+		}, ""},
+		{[]string{"--vary", "users=100..10M", "--points", "5"}, func(s analysis.SweepSpec) bool {
+			return s.Axis == analysis.AxisUsers && s.From == 100 && s.To == 10e6 && s.Points == 5 && s.Values == nil
+		}, ""},
+		{[]string{"--vary", "nodes.app.instances=2..4", "--users", "1..2"}, nil, "one of them"},
+		{[]string{"--vary", "users=1..x"}, nil, "--vary users: want a range FROM..TO"},
+		{[]string{"--log", "--linear"}, nil, "give --log or --linear, not both"},
+		{[]string{"--vary", "nodes.app.instances=2..4", "--plot", "figs"}, nil, "--plot draws figures against load"},
+		{[]string{"--vary", "nodes.app.instances=2..20", "--points", "5"}, nil, "give a step"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -147,6 +159,11 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--max-requests", "100k", "--fail-on-slo"}, exitSLO, "breaking", "fails inside the swept range"},
 		{[]string{"sweep", "--rate", "100..500", "--points", "3", "--precision", "5%", "--max-requests", "100k", "--fail-on-slo", "--format", "csv"}, exitOK, "users,rate,offered_rate", ""},
 		{[]string{"sweep", "--users", "1k..2k"}, exitInvalid, "", "users can only be set"},
+		{[]string{"sweep", "three-tier", "--vary", "nodes.app.instances=1,2", "--set", "workload.users=4M", "--fail-on-slo", "--max-requests", "100k"}, exitSLO,
+			"cheapest    none: no point of the 2 swept meets the objectives", "scalesim: three-tier: no point of nodes.app.instances swept meets the objectives"},
+		{[]string{"sweep", "three-tier", "--vary", "nodes.app.instances=0,2"}, exitInvalid, "", "analysis: sweeping three-tier: --set nodes.app.instances=0: "},
+		{[]string{"compare", "three-tier", "three-tier", "--set-b", "nodes.db.instance=db.r6g.large", "--vary", "nodes.app.instances=3,4", "--precision", "5%"}, exitOK,
+			"NODES.APP.INSTANCES  P99 A", ""},
 		{[]string{"run", "--duration", "1m", "--set", "nodes.app.instances=6"}, exitOK, "overrides   nodes.app.instances=6", ""},
 		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
 		{[]string{"sweep", "--set", "nodes.ap.instances=6"}, exitInvalid, "", `did you mean "app"`},

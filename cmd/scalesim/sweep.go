@@ -19,8 +19,11 @@ type sweepOptions struct {
 	Target      string
 	Users       string // a range such as 100..10M
 	Rate        string
+	Vary        string // PATH=VALUES
 	Points      int
+	PointsSet   bool // --points was given
 	Linear      bool
+	Log         bool
 	Precision   string
 	MaxRequests string
 	Parallel    int
@@ -43,7 +46,7 @@ func newSweepCmd(stdout, stderr io.Writer, runF func(*sweepOptions) error) *cobr
 	opts := &sweepOptions{Out: stdout, Err: stderr}
 	cmd := command(&cobra.Command{
 		Use:   "sweep [FILE | BUILTIN]",
-		Short: "Run a scenario over a range of users or rates: latency against load, breaking point, knee, cost",
+		Short: "Run a scenario over a range of users or rates (latency against load, breaking point, knee, cost), or of any field (which values pass, the cheapest)",
 		Long: `Run a scenario at each load of a log-spaced grid and report, per point, latency
 percentiles with confidence intervals, errors, per-node utilization and cost;
 then the breaking point (the largest load that meets the SLO with no node
@@ -55,13 +58,20 @@ of the mean latency is within --precision of the mean, or at --max-requests,
 so a point at 10M users costs about as much as one at 1k. Points run in
 parallel; the output is identical to a serial run.
 
-Exit status 3 with --fail-on-slo when some load in the range fails.`,
+With --vary PATH=VALUES, any field of the scenario is swept instead of the
+load (nodes.app.instances=2..20, nodes.db.instance=db.r6g.large,db.r6g.xlarge,
+nodes.app.service_time.mean=5ms..50ms): each point's verdict, then the
+cheapest point that passes.
+
+Exit status 3 with --fail-on-slo when some load in the range fails, or, along
+a field, when no point passes.`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Target = args[0]
 			}
 			opts.SeedSet = cmd.Flags().Changed("seed")
+			opts.PointsSet = cmd.Flags().Changed("points")
 			return runF(opts)
 		},
 	})
@@ -69,7 +79,9 @@ Exit status 3 with --fail-on-slo when some load in the range fails.`,
 	f.StringVar(&opts.Users, "users", "", "user range, e.g. 100..10M (default: the scenario's users ÷100 to ×10)")
 	f.StringVar(&opts.Rate, "rate", "", "open arrival rate range in requests per second, e.g. 10..5k")
 	f.IntVar(&opts.Points, "points", analysis.DefaultSweepPoints, "grid points")
-	f.BoolVar(&opts.Linear, "linear", false, "space the points evenly instead of logarithmically")
+	f.StringVar(&opts.Vary, "vary", "", varyFlagUsage)
+	f.BoolVar(&opts.Linear, "linear", false, "space the points of a load evenly instead of logarithmically")
+	f.BoolVar(&opts.Log, "log", false, "space the points of a --vary range logarithmically instead of evenly")
 	f.StringVar(&opts.Precision, "precision", "2%", "stop each point when the mean latency's 95% CI is within this of the mean; 0 runs the scenario's duration")
 	f.StringVar(&opts.MaxRequests, "max-requests", "500k", "request cap per point")
 	f.IntVar(&opts.Parallel, "parallel", 0, "points run at once (default: one per CPU); does not change the output")
@@ -91,6 +103,12 @@ func (o *sweepOptions) spec() (analysis.SweepSpec, error) {
 	if o.Users != "" && o.Rate != "" {
 		return spec, usageError{fmt.Errorf("give --users or --rate, not both")}
 	}
+	if o.Vary != "" && o.Users+o.Rate != "" {
+		return spec, usageError{fmt.Errorf("give --vary or --users or --rate, one of them (--vary users=RANGE is --users RANGE)")}
+	}
+	if o.Log && o.Linear {
+		return spec, usageError{fmt.Errorf("give --log or --linear, not both")}
+	}
 	if o.Points < 2 || o.Points > analysis.MaxSweepPoints {
 		return spec, usageError{fmt.Errorf("--points must be 2 to %d, got %d", analysis.MaxSweepPoints, o.Points)}
 	}
@@ -102,6 +120,8 @@ func (o *sweepOptions) spec() (analysis.SweepSpec, error) {
 	case o.Users != "":
 		spec.Axis = analysis.AxisUsers
 		spec.From, spec.To, err = parseRange("--users", o.Users)
+	case o.Vary != "":
+		err = vary{arg: o.Vary, points: o.Points, pointsSet: o.PointsSet, log: o.Log}.apply(&spec)
 	default:
 		spec.Axis = analysis.AxisRate // switched to users below when the workload has them
 	}
@@ -113,6 +133,9 @@ func (o *sweepOptions) spec() (analysis.SweepSpec, error) {
 	}
 	if o.Parallel < 0 {
 		return spec, usageError{fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)}
+	}
+	if o.PlotDir != "" && o.Vary != "" && !spec.Axis.Load() {
+		return spec, usageError{fmt.Errorf("--plot draws figures against load; a sweep of %s has none", spec.Axis)}
 	}
 	return spec, nil
 }
@@ -154,7 +177,7 @@ func runSweep(opts *sweepOptions) error {
 	if err := checkPlotDir(opts.PlotDir); err != nil {
 		return err
 	}
-	if opts.Users == "" && opts.Rate == "" && (s.Workload.Users != nil || s.Workload.Population > 0) {
+	if opts.Users == "" && opts.Rate == "" && opts.Vary == "" && (s.Workload.Users != nil || s.Workload.Population > 0) {
 		spec.Axis = analysis.AxisUsers
 	}
 	bar := newProgressBar(opts.Err, opts.Quiet)
@@ -169,6 +192,9 @@ func runSweep(opts *sweepOptions) error {
 	}
 	if err := writePlots(opts.PlotDir, opts.Err, plots.SweepFigures(sw)); err != nil {
 		return err
+	}
+	if opts.FailOnSLO && !spec.Axis.Load() && sw.Cheapest == nil {
+		return sloFailure{fmt.Sprintf("scalesim: %s: no point of %s swept meets the objectives", sw.Scenario, sw.Axis)}
 	}
 	if opts.FailOnSLO && sw.BreakingPoint != nil {
 		return sloFailure{fmt.Sprintf("scalesim: %s fails inside the swept range at %g %s: %s",

@@ -348,7 +348,7 @@ func (c *SweepComparison) WriteTable(w io.Writer) error {
 			d := *p99b - *p99a
 			diff = sign(d) + dur(math.Abs(d))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%s\t%s\n", units.FormatCount(pa.value(axis)), units.OrUnknown(p99a, dur), units.OrUnknown(p99b, dur),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%s\t%s\n", axis.cell(pa), units.OrUnknown(p99a, dur), units.OrUnknown(p99b, dur),
 			diff, pa.Cost.MonthlyUSD, pb.Cost.MonthlyUSD, status(pa), status(pb))
 	}
 	if err := tw.Flush(); err != nil {

@@ -6,33 +6,27 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/workloads"
+	"github.com/scalesim/scalesim/units"
 )
 
-// Axis is the load a sweep varies.
-type Axis int
-
-const (
-	// AxisUsers varies the user count of a users-model or closed workload.
-	AxisUsers Axis = iota
-	// AxisRate varies the open Poisson arrival rate.
-	AxisRate
-)
-
-func (a Axis) String() string { return [...]string{"users", "rate"}[a] }
-
-// SweepSpec says which loads a sweep runs and how.
+// SweepSpec says which points a sweep runs and how.
 type SweepSpec struct {
 	Axis     Axis
-	From, To float64 // the range of the axis; 0 picks a default around the scenario's own load
-	Points   int     // grid points, at least 2
+	From, To float64 // the range of a load axis; 0 picks a default around the scenario's own load
+	Points   int     // grid points of the range, at least 2
 	Linear   bool    // evenly spaced points instead of log-spaced
+	// Values are the points of an axis that is not a load, in order, each
+	// written as --set takes it (6, 5ms, db.r6g.large); on a load axis,
+	// when given, the loads (counts such as 10k, increasing) instead of a
+	// range.
+	Values []string
 	// Precision is the stop rule of each point (RunSpec.Precision); 0 runs
 	// each point for the scenario's duration instead.
 	Precision float64
@@ -68,7 +62,7 @@ const (
 // `scalesim sweep --format json`.
 type SweepReport struct {
 	Scenario  string  `json:"scenario"`
-	Axis      string  `json:"axis"` // users or rate
+	Axis      string  `json:"axis"` // users, rate, or the --set path varied
 	Seed      uint64  `json:"seed"`
 	Precision float64 `json:"precision,omitempty"`
 	// Objectives are the scenario's SLOs in words, e.g. "p99 ≤ 200ms".
@@ -77,13 +71,32 @@ type SweepReport struct {
 	SLO    []LatencyObjective `json:"slo"`
 	Points []SweepPoint       `json:"points"`
 	// BreakingPoint is the largest load that meets the SLO with no node
-	// saturated; nil when every load swept does.
+	// saturated; nil when every load swept does, and along an axis that
+	// is not a load.
 	BreakingPoint *BreakingPoint `json:"breaking_point"`
-	// Knee is where the p99 curve bends upwards; nil when it does not.
+	// Knee is where the p99 curve bends upwards; nil when it does not,
+	// and along an axis that is not a load.
 	Knee *Knee `json:"knee"`
-	// Saturation lists the nodes that saturate within the range, in the
-	// order they do: what breaks first, then next.
+	// Saturation lists the nodes that saturate within the range of a
+	// load, in the order they do: what breaks first, then next.
 	Saturation []NodeSaturation `json:"saturation"`
+	// Cheapest is, along an axis that is not a load, the point that
+	// passes at the lowest cost; absent when none passes, and on a load.
+	Cheapest *Cheapest `json:"cheapest,omitempty"`
+}
+
+// Cheapest is the point of a sweep along an axis that is not a load that
+// meets the SLO, with no node saturated, at the lowest monthly cost (the
+// first swept, of equal costs).
+type Cheapest struct {
+	Value      string  `json:"value"`
+	MonthlyUSD float64 `json:"monthly_usd"`
+	// Priced says every point that passes has prices; otherwise no point
+	// is known to be cheaper than another, and Value is the first, in the
+	// order swept, that passes.
+	Priced bool `json:"priced"`
+	// Passing is how many points pass.
+	Passing int `json:"passing"`
 }
 
 // LatencyObjective is one latency bound of the SLO.
@@ -92,10 +105,12 @@ type LatencyObjective struct {
 	Limit     float64 `json:"limit"`     // seconds
 }
 
-// SweepPoint is one load of a sweep: the axis value and the full run report.
+// SweepPoint is one point of a sweep: the axis value and the full run
+// report.
 type SweepPoint struct {
 	Users float64 `json:"users,omitempty"` // the user count, on the users axis
 	Rate  float64 `json:"rate,omitempty"`  // the arrival rate set, on the rate axis
+	Value string  `json:"value,omitempty"` // the value set, on another axis
 	// OK says the point meets the SLO and no node is saturated.
 	OK bool `json:"ok"`
 	// Incomplete says the run was cut short (by its event budget or
@@ -163,10 +178,12 @@ type NodeSaturation struct {
 	OfferedRate float64 `json:"offered_rate"`
 }
 
-// Sweep runs base at each load of the grid spec describes, then refines
-// the breaking point by bisection. Points run in parallel; the report is
-// the same whatever the parallelism, since each point is its own
-// simulation with the scenario's seed.
+// Sweep runs base at each point spec describes. Along a load it then
+// refines the breaking point by bisection, and finds the knee and the
+// order in which nodes saturate; along any other axis it finds the
+// cheapest point that passes. Points run in parallel; the report is the
+// same whatever the parallelism, since each point is its own simulation
+// with the scenario's seed.
 func Sweep(base batch.Job, spec SweepSpec) (*SweepReport, error) {
 	return sweep(base, spec, batch.NewRunner(spec.Parallel, spec.Progress))
 }
@@ -181,13 +198,13 @@ func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, 
 	if err != nil {
 		return nil, err
 	}
-	grid := Grid(spec.From, spec.To, spec.Points, spec.Linear)
-	if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
-		grid = wholeUsers(grid)
+	points, err := spec.points(s)
+	if err != nil {
+		return nil, err
 	}
-	plan := make([]batch.Job, len(grid))
-	for i, v := range grid {
-		plan[i] = spec.job(base, v)
+	plan := make([]batch.Job, len(points))
+	for i, p := range points {
+		plan[i] = spec.job(base, p)
 	}
 	outs, err := runPlan(runner, plan, s.Name)
 	if err != nil {
@@ -201,13 +218,17 @@ func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, 
 		}
 	}
 	for i, out := range outs {
-		p := spec.point(grid[i], out.Report)
+		p := spec.point(points[i], out.Report)
 		if spec.Analytic {
 			if p.Analytic, err = analyticPoint(out.Scenario, out.Report); err != nil {
 				return nil, err
 			}
 		}
 		sw.Points = append(sw.Points, p)
+	}
+	if !spec.Axis.Load() {
+		sw.Cheapest = cheapest(sw.Points)
+		return sw, nil
 	}
 	if sw.BreakingPoint, err = spec.breakingPoint(base, s, sw.Points, runner); err != nil {
 		return nil, err
@@ -231,11 +252,18 @@ func runPlan(runner *batch.Runner, plan []batch.Job, name string) ([]batch.Outco
 
 // withDefaults fills in what the caller left zero and checks the rest.
 func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
+	if spec.Axis == (Axis{}) {
+		spec.Axis = AxisUsers
+	}
 	if spec.Points == 0 {
 		spec.Points = DefaultSweepPoints
 	}
-	if spec.Points < 2 || spec.Points > MaxSweepPoints {
-		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep needs 2 to %d points, got %d", MaxSweepPoints, spec.Points))
+	n := spec.Points
+	if spec.Values != nil {
+		n = len(spec.Values)
+	}
+	if n < 2 || n > MaxSweepPoints {
+		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep needs 2 to %d points, got %d", MaxSweepPoints, n))
 	}
 	if spec.MaxRequests == 0 {
 		spec.MaxRequests = s.Run.MaxRequests
@@ -246,20 +274,16 @@ func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 	if spec.Tolerance <= 0 {
 		spec.Tolerance = DefaultSweepTolerance
 	}
+	if !spec.Axis.Load() && spec.Values == nil {
+		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep of %s needs its values: a list, or a range with a step", spec.Axis))
+	}
+	if spec.Values != nil {
+		return spec, nil
+	}
 	if spec.From == 0 || spec.To == 0 {
-		base := s.Workload.OfferedRate()
-		if spec.Axis == AxisUsers {
-			switch {
-			case s.Workload.Model == workloads.Closed:
-				base = float64(s.Workload.Population)
-			case s.Workload.Users != nil:
-				base = s.Workload.Users.Users
-			default:
-				return spec, scenarios.Invalid(fmt.Errorf("analysis: %s has no users model; sweep the rate instead", s.Name))
-			}
-		}
-		if base <= 0 {
-			return spec, scenarios.Invalid(fmt.Errorf("analysis: %s has no %s to sweep around; give a range", s.Name, spec.Axis))
+		base, err := spec.Axis.around(s)
+		if err != nil {
+			return spec, err
 		}
 		if spec.From == 0 {
 			spec.From = base / 100
@@ -272,6 +296,36 @@ func (spec SweepSpec) withDefaults(s *scenarios.Scenario) (SweepSpec, error) {
 		return spec, scenarios.Invalid(fmt.Errorf("analysis: a sweep range must run from a positive value up to a larger one, got %g..%g", spec.From, spec.To))
 	}
 	return spec, nil
+}
+
+// points are the sweep's points before their runs: the values of its
+// axis, or the loads of its grid (whole users of a closed population).
+func (spec SweepSpec) points(s *scenarios.Scenario) ([]SweepPoint, error) {
+	var points []SweepPoint
+	if !spec.Axis.Load() {
+		for _, v := range spec.Values {
+			points = append(points, SweepPoint{Value: v})
+		}
+		return points, nil
+	}
+	grid := Grid(spec.From, spec.To, spec.Points, spec.Linear)
+	if spec.Values != nil {
+		grid = make([]float64, len(spec.Values))
+		for i, v := range spec.Values {
+			x, err := units.ParseCount(v)
+			if err != nil || !(x > 0) || math.IsInf(x, 0) || (i > 0 && !(x > grid[i-1])) {
+				return nil, scenarios.Invalid(fmt.Errorf("analysis: the loads of a sweep are positive counts, each larger than the one before, got %s after %s", v, strings.Join(spec.Values[:i], ", ")))
+			}
+			grid[i] = x
+		}
+	}
+	if spec.Axis.whole(s) {
+		grid = wholeUsers(grid)
+	}
+	for _, v := range grid {
+		points = append(points, spec.Axis.at(v))
+	}
+	return points, nil
 }
 
 // Grid is n values from from to to, log-spaced unless linear.
@@ -301,30 +355,43 @@ func wholeUsers(g []float64) []float64 {
 	return out
 }
 
-// job is base run at axis value v, to the sweep's precision and cap.
-func (spec SweepSpec) job(base batch.Job, v float64) batch.Job {
+// job is base run at point p, to the sweep's precision and cap.
+func (spec SweepSpec) job(base batch.Job, p SweepPoint) batch.Job {
 	precision := spec.Precision
 	base.Precision, base.MaxRequests = &precision, spec.MaxRequests
-	if spec.Axis == AxisUsers {
-		base.Users, base.Rate = v, 0
-	} else {
-		base.Users, base.Rate = 0, v
-	}
-	return base
+	return spec.Axis.apply(base, p)
 }
 
-// point wraps a run report as a sweep point at axis value v.
-func (spec SweepSpec) point(v float64, rep *simulate.Report) SweepPoint {
-	p := SweepPoint{Report: rep, OK: healthy(rep), Incomplete: incomplete(rep)}
-	if spec.Axis == AxisRate {
-		p.Rate = v
-	} else {
-		p.Users = v
-		if rep.Cost.Priced != "" {
-			p.CostPerUserUSD = rep.Cost.MonthlyUSD / v
-		}
+// point is p with its run's report and verdict.
+func (spec SweepSpec) point(p SweepPoint, rep *simulate.Report) SweepPoint {
+	p.Report, p.OK, p.Incomplete = rep, healthy(rep), incomplete(rep)
+	if spec.Axis == AxisUsers && rep.Cost.Priced != "" {
+		p.CostPerUserUSD = rep.Cost.MonthlyUSD / p.Users
 	}
 	return p
+}
+
+// cheapest is the point that passes at the lowest monthly cost, the first
+// of equal costs; where some point that passes has no price, the first
+// that passes. Nil when none passes.
+func cheapest(points []SweepPoint) *Cheapest {
+	var pass []SweepPoint
+	for _, p := range points {
+		if p.OK {
+			pass = append(pass, p)
+		}
+	}
+	if len(pass) == 0 {
+		return nil
+	}
+	best := pass[0]
+	priced := !slices.ContainsFunc(pass, func(p SweepPoint) bool { return p.Cost.Priced == "" })
+	for _, p := range pass {
+		if priced && p.Cost.MonthlyUSD < best.Cost.MonthlyUSD {
+			best = p
+		}
+	}
+	return &Cheapest{Value: best.Value, MonthlyUSD: best.Cost.MonthlyUSD, Priced: priced, Passing: len(pass)}
 }
 
 // analyticPoint estimates s and compares the estimate with its run.
@@ -357,14 +424,6 @@ func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint,
 	return a, nil
 }
 
-// value is the axis value of a point.
-func (p SweepPoint) value(axis Axis) float64 {
-	if axis == AxisUsers {
-		return p.Users
-	}
-	return p.Rate
-}
-
 // breakingPoint brackets the first failing load of the grid with the last
 // healthy one below it, then bisects the bracket (in log space unless the
 // grid is linear) until its ends are within the tolerance.
@@ -374,7 +433,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		return nil, nil
 	}
 	fail := points[f]
-	bp := &BreakingPoint{FailsAt: fail.value(spec.Axis), Node: fail.Bottleneck, Reason: failure(fail.Report)}
+	bp := &BreakingPoint{FailsAt: spec.Axis.value(fail), Node: fail.Bottleneck, Reason: failure(fail.Report)}
 	below := -1 // the last healthy point below it (incomplete ones do not count)
 	for i := range f {
 		if points[i].OK {
@@ -386,7 +445,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		return bp, nil
 	}
 	ok := points[below]
-	lo, hi := ok.value(spec.Axis), bp.FailsAt
+	lo, hi := spec.Axis.value(ok), bp.FailsAt
 	steps := 0
 	for r := hi / lo; r > 1+spec.Tolerance && steps < maxBisections; r = math.Sqrt(r) {
 		steps++
@@ -397,14 +456,14 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		if spec.Linear {
 			mid = (lo + hi) / 2
 		}
-		if spec.Axis == AxisUsers && s.Workload.Model == workloads.Closed {
+		if spec.Axis.whole(s) {
 			mid = math.Round(mid)
 			if mid <= lo || mid >= hi {
 				runner.Skip(1)
 				continue
 			}
 		}
-		outs, err := runPlan(runner, []batch.Job{spec.job(base, mid)}, s.Name)
+		outs, err := runPlan(runner, []batch.Job{spec.job(base, spec.Axis.at(mid))}, s.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -412,7 +471,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		bp.Bisections++
 		// An incomplete run counts as failing here: the bracket stays on
 		// the loads known to be healthy.
-		if p := spec.point(mid, rep); p.OK {
+		if p := spec.point(spec.Axis.at(mid), rep); p.OK {
 			lo, ok = mid, p
 		} else {
 			hi, fail = mid, p
@@ -436,7 +495,7 @@ func (spec SweepSpec) knee(points []SweepPoint) *Knee {
 		if p.StoppedEarly != "" || p.Requests.Completed == 0 {
 			continue
 		}
-		x := p.value(spec.Axis)
+		x := spec.Axis.value(p)
 		if !spec.Linear {
 			x = sim.Log(x)
 		}
@@ -473,7 +532,7 @@ func saturation(points []SweepPoint, axis Axis) []NodeSaturation {
 		for _, n := range p.Nodes {
 			if n.Saturated && !seen[n.Name] {
 				seen[n.Name] = true
-				out = append(out, NodeSaturation{Node: n.Name, At: p.value(axis), OfferedRate: p.OfferedRate})
+				out = append(out, NodeSaturation{Node: n.Name, At: axis.value(p), OfferedRate: p.OfferedRate})
 			}
 		}
 	}

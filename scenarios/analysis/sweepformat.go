@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/units"
@@ -17,7 +18,9 @@ import (
 func (sw *SweepReport) WriteJSON(w io.Writer) error { return output.WriteJSON(w, sw, "sweep") }
 
 // CSVHeader is the fixed part of the sweep CSV header; per-node columns
-// util_<node> and load_<node> (utilization and offered load) follow.
+// util_<node> and load_<node> (utilization and offered load) follow. Along
+// an axis that is not a load, a first column named by its path holds each
+// point's value.
 var CSVHeader = []string{
 	"users", "rate", "offered_rate", "throughput", "error_rate",
 	"mean", "mean_ci95_low", "mean_ci95_high", "p50", "p90", "p95", "p99", "p999",
@@ -31,6 +34,10 @@ var CSVHeader = []string{
 func (sw *SweepReport) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := append([]string(nil), CSVHeader...)
+	axis := axisOf(sw.Axis)
+	if !axis.Load() {
+		header = append([]string{sw.Axis}, header...)
+	}
 	names := sw.nodeNames()
 	for _, n := range names {
 		header = append(header, "util_"+n, "load_"+n)
@@ -75,8 +82,15 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 			}
 			row[n-1] = strconv.FormatBool(a.Flagged)
 		}
-		for _, n := range p.Nodes {
-			row = append(row, g(n.Utilization), g(n.OfferedLoad))
+		for _, name := range names {
+			if n := p.node(name); n != nil {
+				row = append(row, g(n.Utilization), g(n.OfferedLoad))
+			} else {
+				row = append(row, "", "")
+			}
+		}
+		if !axis.Load() {
+			row = append([]string{p.Value}, row...)
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("analysis: writing CSV sweep: %w", err)
@@ -89,24 +103,35 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 	return nil
 }
 
-// nodeNames lists the nodes of the sweep's topology in file order.
+// nodeNames lists the nodes of the sweep's points in file order: those
+// of the first point, then any other point's (a value swept may change
+// the topology).
 func (sw *SweepReport) nodeNames() []string {
 	var names []string
-	if len(sw.Points) > 0 {
-		for _, n := range sw.Points[0].Nodes {
-			names = append(names, n.Name)
+	seen := map[string]bool{}
+	for _, p := range sw.Points {
+		for _, n := range p.Nodes {
+			if !seen[n.Name] {
+				seen[n.Name] = true
+				names = append(names, n.Name)
+			}
 		}
 	}
 	return names
 }
 
-// axisLabel writes an axis value with its unit.
-func (sw *SweepReport) axisLabel(v float64) string {
-	if sw.Axis == AxisUsers.String() {
-		return units.FormatCount(v) + " users"
+// node is the point's node named name, nil if it has none.
+func (p SweepPoint) node(name string) *simulate.NodeReport {
+	for i := range p.Nodes {
+		if p.Nodes[i].Name == name {
+			return &p.Nodes[i]
+		}
 	}
-	return units.Rate(v)
+	return nil
 }
+
+// axisLabel writes a load of the sweep's axis with its unit.
+func (sw *SweepReport) axisLabel(v float64) string { return axisOf(sw.Axis).label(v) }
 
 // WriteTable writes the sweep as aligned text for people: one line per
 // point with per-node utilization, then the breaking point, the knee and
@@ -114,7 +139,11 @@ func (sw *SweepReport) axisLabel(v float64) string {
 func (sw *SweepReport) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	dur := units.FormatDuration
+	axis := axisOf(sw.Axis)
 	fmt.Fprintf(&b, "scenario    %s (seed %d), %d points", sw.Scenario, sw.Seed, len(sw.Points))
+	if !axis.Load() {
+		fmt.Fprintf(&b, " of %s", sw.Axis)
+	}
 	if sw.Precision > 0 {
 		fmt.Fprintf(&b, ", each run until the mean latency is known to ±%.3g%% (95%% CI)", sw.Precision*100)
 	}
@@ -145,8 +174,7 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 	head = append(head, "STATUS")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, p := range sw.Points {
-		axis := units.FormatCount(p.value(axisOf(sw.Axis)))
-		row := []string{axis, units.Rate(p.OfferedRate), units.OrUnknown(p.ErrorRate, units.Percent)}
+		row := []string{axis.cell(p), units.Rate(p.OfferedRate), units.OrUnknown(p.ErrorRate, units.Percent)}
 		if l := p.Latency; l != nil {
 			ci := "-"
 			if l.MeanCI95 != nil {
@@ -166,9 +194,10 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 			}
 			row = append(row, est)
 		}
-		for _, n := range p.Nodes {
-			if !n.Workers {
-				row = append(row, "-") // no workers to be busy
+		for _, name := range names {
+			n := p.node(name)
+			if n == nil || !n.Workers {
+				row = append(row, "-") // no such node, or no workers to be busy
 				continue
 			}
 			u := units.Percent(n.Utilization)
@@ -209,8 +238,14 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 	return err
 }
 
-// writeVerdicts writes the breaking point, the knee and the saturation order.
+// writeVerdicts writes the breaking point, the knee and the saturation
+// order; along an axis that is not a load, why each point that does not
+// pass does not, and the cheapest that does.
 func (sw *SweepReport) writeVerdicts(b *strings.Builder) {
+	if !axisOf(sw.Axis).Load() {
+		sw.writeChoice(b)
+		return
+	}
 	switch bp := sw.BreakingPoint; {
 	case bp == nil:
 		fmt.Fprintf(b, "breaking    none: every load swept meets the objectives\n")
@@ -240,10 +275,41 @@ func (sw *SweepReport) writeVerdicts(b *strings.Builder) {
 	}
 }
 
-// axisOf is the Axis named by a report's axis field.
-func axisOf(name string) Axis {
-	if name == AxisRate.String() {
-		return AxisRate
+// writeChoice writes, for a sweep along an axis that is not a load, why
+// each point that does not pass does not, then the cheapest that does.
+func (sw *SweepReport) writeChoice(b *strings.Builder) {
+	label := func(first bool, name string) string {
+		if first {
+			return fmt.Sprintf("%-12s", name)
+		}
+		return strings.Repeat(" ", 12)
 	}
-	return AxisUsers
+	at := func(p SweepPoint) string { return field.Printable(sw.Axis + "=" + p.Value) }
+	first := true
+	for _, p := range sw.Points {
+		if !p.OK && !p.Incomplete {
+			fmt.Fprintf(b, "%s%s: %s\n", label(first, "fails"), at(p), failure(p.Report))
+			first = false
+		}
+	}
+	first = true
+	for _, p := range sw.Points {
+		if p.Incomplete {
+			fmt.Fprintf(b, "%s%s: %s\n", label(first, "incomplete"), at(p), p.SLO.Incomplete)
+			first = false
+		}
+	}
+	switch c := sw.Cheapest; {
+	case c == nil:
+		fmt.Fprintf(b, "cheapest    none: no point of the %d swept meets the objectives\n", len(sw.Points))
+	case c.Priced:
+		fmt.Fprintf(b, "cheapest    %s at %s a month, of the %d of %d points that pass\n",
+			field.Printable(sw.Axis+"="+c.Value), units.USD(c.MonthlyUSD), c.Passing, len(sw.Points))
+	default:
+		fmt.Fprintf(b, "cheapest    not known (a point that passes has no price); %s is the first of the %d of %d points that pass\n",
+			field.Printable(sw.Axis+"="+c.Value), c.Passing, len(sw.Points))
+	}
 }
+
+// axisOf is the Axis named by a report's axis field.
+func axisOf(name string) Axis { return Axis{Path: name} }

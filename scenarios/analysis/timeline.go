@@ -104,7 +104,7 @@ func Timeline(base batch.Job, spec TimelineSpec) (*TimelineReport, error) {
 		if s.Workload.Model == workloads.Closed {
 			users[i] = math.Max(1, math.Round(users[i]))
 		}
-		plan[i] = sweep.job(base, users[i])
+		plan[i] = sweep.job(base, SweepPoint{Users: users[i]})
 	}
 	outs, err := runPlan(batch.NewRunner(spec.Parallel, spec.Progress), plan, s.Name)
 	if err != nil {

@@ -111,17 +111,23 @@ func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 // CallsOf lists the calls a node makes (a service's or a worker group's),
 // nested ones included, depth first; nil for other kinds.
 func CallsOf(spec Spec) []*Call {
-	var calls []Call
-	switch s := spec.(type) {
-	case *Service:
-		calls = s.Calls
-	case *Workers:
-		calls = s.Calls
+	cm, ok := spec.(CallMaker)
+	if !ok {
+		return nil
 	}
 	var out []*Call
-	walkCalls(calls, nil, func(c *Call, _ []string) { out = append(out, c) })
+	walkCalls(cm.CallList(), nil, func(c *Call, _ []string) { out = append(out, c) })
 	return out
 }
+
+// CallMaker is a spec whose nodes make calls (a service, a worker group):
+// its calls as the file gives them.
+type CallMaker interface {
+	CallList() []Call
+}
+
+// CallList implements CallMaker.
+func (s *Service) CallList() []Call { return s.Calls }
 
 var serviceKind = Kind{
 	Name:         "service",
@@ -337,8 +343,8 @@ func nodeGetsFrom(t *Topology, name, cache string, seen map[string]bool) bool {
 		return false
 	}
 	seen[name] = true
-	if s, ok := n.Spec.(*Service); ok {
-		return getsFrom(t, s.Calls, cache, seen)
+	if cm, ok := n.Spec.(CallMaker); ok {
+		return getsFrom(t, cm.CallList(), cache, seen)
 	}
 	for _, tg := range n.Spec.Downstream() {
 		if nodeGetsFrom(t, tg.To, cache, seen) {

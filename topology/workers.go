@@ -59,6 +59,9 @@ func (w *Workers) Units() int { return w.Consumers }
 // NeedsKeys implements Spec.
 func (*Workers) NeedsKeys() bool { return false }
 
+// CallList implements CallMaker.
+func (w *Workers) CallList() []Call { return w.Calls }
+
 // Autoscaler implements Autoscaled: each consumer is one worker.
 func (w *Workers) Autoscaler() (*Autoscale, int) { return w.Autoscale, 1 }
 

@@ -12,6 +12,12 @@ import (
 // with the options changed as each of with says.
 func build(t *testing.T, entry, nodes string, with ...func(*Options)) (*Network, *sim.Kernel, *outcomes) {
 	t.Helper()
+	return buildTopology(t, decodeNodes(t, entry, nodes), with...)
+}
+
+// decodeNodes decodes and checks a nodes section.
+func decodeNodes(t *testing.T, entry, nodes string) *Topology {
+	t.Helper()
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
@@ -20,6 +26,13 @@ func build(t *testing.T, entry, nodes string, with ...func(*Options)) (*Network,
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
 	}
+	return topo
+}
+
+// buildTopology builds topo's network on a fresh kernel, with the options
+// changed as each of with says.
+func buildTopology(t *testing.T, topo *Topology, with ...func(*Options)) (*Network, *sim.Kernel, *outcomes) {
+	t.Helper()
 	k := &sim.Kernel{}
 	obs := &outcomes{}
 	opts := Options{Seed: 1, Classes: []string{"read", "write"}}
@@ -34,14 +47,19 @@ func build(t *testing.T, entry, nodes string, with ...func(*Options)) (*Network,
 }
 
 type outcomes struct {
-	byKind   [3]int
+	byKind   [Outcomes]int
 	onFinish func(now sim.Time)
+	// traced, when not nil, is told of each request that ends.
+	traced func(r *Request, now sim.Time, out Outcome)
 }
 
-func (o *outcomes) Finished(_ *Request, now sim.Time, out Outcome) {
+func (o *outcomes) Finished(r *Request, now sim.Time, out Outcome) {
 	o.byKind[out]++
 	if o.onFinish != nil {
 		o.onFinish(now)
+	}
+	if o.traced != nil {
+		o.traced(r, now, out)
 	}
 }
 
@@ -223,7 +241,7 @@ func TestTimeoutStillFires(t *testing.T) {
 	obs.onFinish = func(now sim.Time) { at = now }
 	net.Submit(0, -1, -1, -1)
 	k.Run(sim.Forever)
-	if obs.byKind != [3]int{TimedOut: 1} || at != 0.5 {
+	if obs.byKind != [Outcomes]int{TimedOut: 1} || at != 0.5 {
 		t.Fatalf("outcomes %v at %v, want one timeout at 0.5s", obs.byKind, at)
 	}
 	if net.InFlight() != 0 || len(net.freeReqs) != 1 {

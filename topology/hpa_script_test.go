@@ -82,6 +82,10 @@ func TestHPAScript(t *testing.T) {
 					} else {
 						spec.InitializationPeriod = d
 					}
+				case "up_percent":
+					spec.ScaleUpPercent = num(line, strings.TrimSuffix(v, "%")) / 100
+				case "up_instances":
+					spec.ScaleUpInstances = int(num(line, v))
 				case "initial":
 				default:
 					t.Fatalf("line %d: unknown %s", line, k)

@@ -2,18 +2,18 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test short vet fmt-check lint fma-check race test-arm64 bench demo fuzz fuzz-structured snapshot clean
+.PHONY: all build test short vet fmt-check lint fma-check tidy-check race test-arm64 bench demo fuzz fuzz-structured snapshot clean
 
 all: build test
 
 build:
 	$(GO) build -o bin/scalesim ./cmd/scalesim
 
-# vet, formatting, staticcheck, no fused multiply-adds on arm64, the race
-# detector on what runs in parallel, every test (fidelity tests at full
-# length), then the tests on arm64 under emulation when qemu-aarch64 is
-# installed.
-test: vet fmt-check lint fma-check race
+# vet, formatting, staticcheck, no fused multiply-adds on arm64, go.mod
+# and go.sum tidy, the race detector on what runs in parallel, every test
+# (fidelity tests at full length), then the tests on arm64 under
+# emulation when qemu-aarch64 is installed.
+test: vet fmt-check lint fma-check tidy-check race
 	$(GO) test -count=1 $(PKGS)
 	@$(MAKE) --no-print-directory test-arm64
 
@@ -32,6 +32,11 @@ fmt-check:
 # staticcheck, pinned in go.mod as a tool (go get -tool ...@v0.8.2).
 lint:
 	$(GO) tool staticcheck $(PKGS)
+
+# go.mod and go.sum must be as go mod tidy leaves them: -diff (Go 1.23 on)
+# prints what tidy would change and fails, changing nothing.
+tidy-check:
+	$(GO) mod tidy -diff
 
 # The same scenario and seed must give the same bytes on amd64 and arm64:
 # no multiply-add in the project's code may be fused on arm64.

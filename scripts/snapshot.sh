@@ -81,6 +81,17 @@ snap compare-sweeps compare three-tier three-tier --set-b nodes.app.instances=6 
 snap timeline timeline three-tier --every 1mo --quiet --plot plots-timeline
 snap timeline-json timeline three-tier --every 2mo --quiet --format json
 
+# Sweeps along a field (--vary): each point's verdict and the cheapest that
+# passes; users=RANGE is --users RANGE (vary-users-json equals
+# sweep-three-tier-json).
+snap vary-instances sweep three-tier --vary nodes.app.instances=2..6 --set workload.users=4M --quiet --max-requests 100k
+snap vary-instances-csv sweep three-tier --vary nodes.app.instances=2..6:2 --set workload.users=4M --quiet --max-requests 100k --format csv
+snap vary-db-json sweep three-tier --vary nodes.db.instance=db.r6g.large,db.r6g.xlarge --quiet --max-requests 100k --format json
+snap vary-mean sweep three-tier --vary 'nodes.app.service_time.mean=5ms..50ms' --log --points 4 --quiet --max-requests 100k --analytic
+snap vary-users-json sweep three-tier --vary users=100..10M --points 6 --format json --quiet
+snap vary-compare compare three-tier three-tier --set-b nodes.db.instance=db.r6g.large --vary nodes.app.instances=3..5 --precision 5% --quiet
+snap vary-fail sweep three-tier --vary nodes.app.instances=1,2 --set workload.users=4M --fail-on-slo --quiet --max-requests 100k
+
 # Errors and exit statuses.
 snap err-format run --format xml
 snap err-points sweep --points 1
@@ -90,6 +101,10 @@ snap err-sweep-axis sweep checkout-api --users 1..10 --quiet
 snap err-set run --set nodes.ap.instances=6
 snap err-explain-format explain --format csv
 snap err-compare-args compare a
+snap err-vary-points sweep three-tier --vary nodes.app.instances=2..20 --points 5 --quiet
+snap err-vary-plot sweep three-tier --vary nodes.app.instances=2..4 --plot plots-vary --quiet
+snap err-vary-value sweep three-tier --vary nodes.app.instances=0,2 --quiet
+snap err-vary-units sweep three-tier --vary nodes.app.service_time.mean=5ms..1s --quiet
 mkdir -p bad
 cat >bad/typos.yaml <<'YAML'
 name: typos

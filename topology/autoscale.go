@@ -1202,7 +1202,7 @@ func (st *station) retire(inst *instance, now sim.Time) {
 // time.
 func (t *Topology) Autoscaled() bool {
 	for _, n := range t.Nodes {
-		if s, ok := n.Spec.(*Service); ok && s.Autoscale != nil {
+		if a, _ := AutoscaleOf(n.Spec); a != nil {
 			return true
 		}
 	}
@@ -1216,16 +1216,15 @@ func (t *Topology) Autoscaled() bool {
 func (t *Topology) AutoscaleFootprint(duration float64) float64 {
 	total := 0.0
 	for _, n := range t.Nodes {
-		s, ok := n.Spec.(*Service)
-		if !ok || s.Autoscale == nil || !(s.Autoscale.Interval > 0) {
+		a, _ := AutoscaleOf(n.Spec)
+		if a == nil || !(a.Interval > 0) {
 			continue
 		}
-		a := s.Autoscale
 		evals := math.Min(MaxEvaluations, duration/a.Interval+1)
 		windows := (a.MetricWindow+a.ScaleDownStabilization)/a.Interval + 2
 		// Each instance's figures and their marks over the metric window,
 		// and the instances' samples kept in the evaluations.
-		most := float64(min(max(s.Instances, a.Max), MaxInstances))
+		most := float64(min(max(n.Spec.Units(), a.Max), MaxInstances))
 		perInstance := float64(float64(a.MetricWindow/a.Interval+2)*float64(unsafe.Sizeof(usageMark{}))) + float64(unsafe.Sizeof(usage{}))
 		pods := math.Min(MaxPodSamples, float64(evals*most))
 		total += float64(evals*float64(unsafe.Sizeof(Evaluation{}))) +

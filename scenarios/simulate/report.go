@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
@@ -632,16 +633,15 @@ func saturatedStretches(rep *Report) {
 		}
 		var from, longFrom, longTo float64
 		run, longest, stretches := 0, 0, 0
+		at := -1 // n's place in a sample's nodes, the same in each
 		for _, smp := range rep.Series.Samples {
 			if smp.Start < rep.Warmup {
 				continue
 			}
-			full := false
-			for _, ns := range smp.Nodes {
-				if ns.Name == n.Name {
-					full = ns.Utilization >= 0.99 && ns.QueueLength >= 1
-				}
+			if at < 0 || at >= len(smp.Nodes) || smp.Nodes[at].Name != n.Name {
+				at = slices.IndexFunc(smp.Nodes, func(ns NodeSample) bool { return ns.Name == n.Name })
 			}
+			full := at >= 0 && smp.Nodes[at].Utilization >= 0.99 && smp.Nodes[at].QueueLength >= 1
 			if !full {
 				run = 0
 				continue

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
@@ -427,20 +429,19 @@ func (c *cache) restart(cn *cacheNode) {
 	cn.store.clear()
 }
 
-// handleFault implements faultHandler: cache nodes that go down (the
-// first instances ones, or cache_node) lose their keys; while down, a get
-// on them fails, which a caller takes as a miss.
-func (c *cache) handleFault(f *Fault, on bool, now sim.Time) bool {
-	if f.Errors > 0 || f.Slow > 0 || f.Latency > 0 {
-		return false
-	}
+// down implements downer: cache nodes that go down (the first count ones,
+// or all) lose their keys; while down, a get on them fails, which a caller
+// takes as a miss.
+func (c *cache) down(_ *faulter, count int, on bool, _ sim.Time) {
 	nodes := c.st.insts
-	switch {
-	case f.CacheNode != nil:
-		nodes = nodes[*f.CacheNode : *f.CacheNode+1]
-	case f.Instances > 0:
-		nodes = nodes[:min(f.Instances, len(nodes))]
+	if count > 0 {
+		nodes = nodes[:min(count, len(nodes))]
 	}
+	c.nodesDown(nodes, on)
+}
+
+// nodesDown takes nodes down, each losing its keys, or brings them back.
+func (c *cache) nodesDown(nodes []*instance, on bool) {
 	for _, inst := range nodes {
 		inst.down = on
 		if on {
@@ -449,8 +450,44 @@ func (c *cache) handleFault(f *Fault, on bool, now sim.Time) bool {
 			c.restart(c.nodes[inst.index])
 		}
 	}
-	c.st.faulty = c.st.errRate > 0 || c.st.slow > 0 || c.st.delay > 0 || c.st.anyDown()
+	c.st.setFaulty()
+}
+
+// cacheNodeFault is the kind of CacheNodeDown.
+var cacheNodeFault = FaultKind{Name: "cache_node", Decode: decodeCacheNodeDown, On: &cacheKind, Part: true}
+
+// CacheNodeDown takes down node Node of a cache (0 is the first), which
+// loses its keys.
+type CacheNodeDown struct{ Node int }
+
+func decodeCacheNodeDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	i, ok := d.Int(n, "fault cache_node", 0)
+	return CacheNodeDown{i}, ok
+}
+
+// Kind implements FaultEffect.
+func (CacheNodeDown) Kind() *FaultKind { return &cacheNodeFault }
+
+// Describe implements FaultEffect.
+func (x CacheNodeDown) Describe() string { return fmt.Sprintf("cache node %d down", x.Node) }
+
+func (x CacheNodeDown) check(e field.Errors) bool {
+	if x.Node < 0 {
+		e.Add("cache_node", "a fault's cache_node is numbered from 0")
+		return false
+	}
 	return true
+}
+
+func (x CacheNodeDown) fit(e field.Errors, node *Node) {
+	if c := node.Spec.(*Cache); x.Node >= c.Nodes {
+		e.Add("cache_node", "cache %s has %d nodes (numbered from 0)", node.Name, c.Nodes)
+	}
+}
+
+func (x CacheNodeDown) strike(fl *faulter, on bool, _ sim.Time) {
+	c := fl.comp.(*cache)
+	c.nodesDown(c.st.insts[x.Node:x.Node+1], on)
 }
 
 func (c *cache) clearDirty(cn *cacheNode) {

@@ -828,39 +828,105 @@ func (s *NodeStats) add(st NodeStats) {
 	s.Shed += st.Shed
 }
 
-// handleFault implements faultHandler: a primary's failure starts a
-// failover, and a replica's takes that replica down. Each fault holds the
-// server it struck down until it ends (overlapping faults on one server
-// each hold it: it is back when the last ends).
-func (db *database) handleFault(f *Fault, on bool, now sim.Time) bool {
+// The database's faults: its primary's failure starts a failover, and a
+// replica's takes that replica down. Each fault holds the server it struck
+// down until it ends (overlapping faults on one server each hold it: it is
+// back when the last ends).
+var (
+	primaryFault = FaultKind{Name: "primary", Decode: decodePrimaryDown, On: &databaseKind, Part: true}
+	replicaFault = FaultKind{Name: "replica", Decode: decodeReplicaDown, On: &databaseKind, Part: true}
+)
+
+// PrimaryDown takes down a database's primary (its first shard's): a
+// replica is promoted after the database's failover time.
+type PrimaryDown struct{}
+
+func decodePrimaryDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	v, ok := d.Bool(n)
+	if ok && !v {
+		d.Errorf(n, "primary: false strikes no primary: leave primary out (a fault without it takes the whole node down)")
+	}
+	return PrimaryDown{}, ok && v
+}
+
+// Kind implements FaultEffect.
+func (PrimaryDown) Kind() *FaultKind { return &primaryFault }
+
+// Describe implements FaultEffect.
+func (PrimaryDown) Describe() string { return "primary down" }
+
+func (PrimaryDown) check(field.Errors) bool { return true }
+
+func (PrimaryDown) strike(fl *faulter, on bool, now sim.Time) {
+	db := fl.comp.(*database)
 	sh := db.shards[0]
-	switch {
-	case f.Replica != nil && on:
-		inst := sh.replicas.insts[*f.Replica]
-		if hold(sh.replicas, inst) {
-			sh.logs[inst.index].stall(now)
-		}
-		db.holds[f] = inst
-	case f.Primary && on:
-		hold(sh.primary, sh.primary.insts[0])
-		db.holds[f] = sh.primary.insts[0]
-		if !db.failing {
-			db.fail(sh, now)
-		}
-	case f.Replica != nil || f.Primary:
-		inst := db.holds[f]
-		delete(db.holds, f)
-		switch {
-		case !release(inst):
-		case inst.st == sh.primary:
-			db.primaryBack(sh, now)
-		default:
-			db.replicaBack(sh, inst, now)
-		}
-	default:
+	if !on {
+		db.lift(fl.f, now)
+		return
+	}
+	hold(sh.primary, sh.primary.insts[0])
+	db.holds[fl.f] = sh.primary.insts[0]
+	if !db.failing {
+		db.fail(sh, now)
+	}
+}
+
+// ReplicaDown takes down a database's replica (its first shard's), Replica
+// from 0.
+type ReplicaDown struct{ Replica int }
+
+func decodeReplicaDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	r, ok := d.Int(n, "fault replica", 0)
+	return ReplicaDown{r}, ok
+}
+
+// Kind implements FaultEffect.
+func (ReplicaDown) Kind() *FaultKind { return &replicaFault }
+
+// Describe implements FaultEffect.
+func (x ReplicaDown) Describe() string { return fmt.Sprintf("replica %d down", x.Replica) }
+
+func (x ReplicaDown) check(e field.Errors) bool {
+	if x.Replica < 0 {
+		e.Add("replica", "a fault's replica is numbered from 0")
 		return false
 	}
 	return true
+}
+
+func (x ReplicaDown) fit(e field.Errors, node *Node) {
+	if db := node.Spec.(*Database); x.Replica >= db.Replicas {
+		e.Add("replica", "database %s has %d replicas (numbered from 0)", node.Name, db.Replicas)
+	}
+}
+
+func (x ReplicaDown) strike(fl *faulter, on bool, now sim.Time) {
+	db := fl.comp.(*database)
+	sh := db.shards[0]
+	if !on {
+		db.lift(fl.f, now)
+		return
+	}
+	inst := sh.replicas.insts[x.Replica]
+	if hold(sh.replicas, inst) {
+		sh.logs[inst.index].stall(now)
+	}
+	db.holds[fl.f] = inst
+}
+
+// lift ends f's hold on the server it struck: a primary back ends the
+// failover, a replica back applies what it missed.
+func (db *database) lift(f *Fault, now sim.Time) {
+	sh := db.shards[0]
+	inst := db.holds[f]
+	delete(db.holds, f)
+	switch {
+	case !release(inst):
+	case inst.st == sh.primary:
+		db.primaryBack(sh, now)
+	default:
+		db.replicaBack(sh, inst, now)
+	}
 }
 
 // hold holds inst down for one more fault, and says whether it went down.

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -12,12 +13,13 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Fault is one entry of a scenario's fault schedule: from At, for For
-// seconds, a node (or some of its instances) fails in one way. With MTTF
-// the fault instead strikes at random, after exponential times of mean
-// MTTF, and lasts an exponential time of mean MTTR each time (its own
+// seconds, a node (or a part of it) fails in the way its Effect says. With
+// MTTF the fault instead strikes at random, after exponential times of
+// mean MTTF, and lasts an exponential time of mean MTTR each time (its own
 // random stream, so adding a fault leaves the others' draws unchanged).
 type Fault struct {
 	// At and For schedule the fault; Every, when positive, repeats it
@@ -26,43 +28,126 @@ type Fault struct {
 	MTTF           float64
 	MTTR           float64
 	Node           string
-	// Instances, when positive, takes down that many instances (the
-	// first ones), else the whole node: a visit to a down instance fails
-	// at once, work queued on it fails when it goes down, and work in
-	// service fails when its service time ends.
-	Instances int
-	// Errors, when positive, fails that share of the visits instead.
-	Errors float64
-	// Slow multiplies the service times; Latency adds to them (seconds).
-	Slow, Latency float64
-	// Primary takes down a database's primary (its first shard's): a
-	// replica is promoted after the database's failover time. Replica,
-	// when not nil, takes down that replica (0 is the first).
-	Primary bool
-	Replica *int
-	// CacheNode, when not nil, takes down that node of a cache (0 is the
-	// first), which loses its keys.
-	CacheNode *int
+	// Effect is what the fault does: a value of one of the registered
+	// fault kinds (see FaultKind), such as Errors{Share: 0.1}. Nil takes
+	// the whole node down (NodeDown).
+	Effect FaultEffect
+	// more are the further effects a fault entry of a file gave besides
+	// Effect, which validation refuses: a fault does one thing.
+	more []FaultEffect
+}
+
+// What is the fault's effect: Effect, or NodeDown without one.
+func (f *Fault) What() FaultEffect {
+	if f.Effect == nil {
+		return NodeDown{}
+	}
+	return f.Effect
 }
 
 // TakesInstancesDown says the fault takes instances (or the whole node)
 // down, rather than adding errors or latency or failing a database's
 // primary, a replica or a cache node.
-func (f *Fault) TakesInstancesDown() bool {
-	return f.Errors == 0 && f.Slow == 0 && f.Latency == 0 && !f.Primary && f.Replica == nil && f.CacheNode == nil
+func (f *Fault) TakesInstancesDown() bool { return f.What().Kind().Down }
+
+// FaultKind is one kind of fault, registered once: the field of a fault
+// entry that gives it, how its value is read, and the nodes it strikes.
+// Its effects (FaultEffect) check their own values and apply themselves.
+// Adding a kind is a type that implements FaultEffect, its FaultKind, and
+// a line in builtinFaults (or a call to RegisterFault).
+type FaultKind struct {
+	// Name is the field of a fault entry that gives it, e.g. errors: 10%
+	// ("node" for NodeDown, which a fault without any of them is).
+	Name string
+	// Decode reads the field's value, recording problems on d; false if
+	// it was refused. A value that does nothing (errors: 0%) is refused
+	// where it is written, since a fault without any kind's field takes
+	// the whole node down.
+	Decode func(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool)
+	// On, when not nil, is the only kind of node it strikes (a
+	// database's primary).
+	On *Kind
+	// Part says it strikes a part of a node (a primary, a cache node)
+	// rather than saying how the node fails: a fault that gives several
+	// kinds lists the parts first.
+	Part bool
+	// Down says it takes instances down: a visit to a down instance fails
+	// at once (a balancer without health checks keeps sending to it).
+	Down bool
+}
+
+// FaultEffect is what a fault does while it is in force: a value of a
+// registered FaultKind, shared by the runs of a scenario (it holds no
+// runtime state).
+type FaultEffect interface {
+	// Kind is the kind of fault it is.
+	Kind() *FaultKind
+	// Describe says what it does in a few words, e.g. "errors 10%".
+	Describe() string
+
+	// check records what is wrong with its value alone under the
+	// fault's path (e is faults.N), and says whether the value does
+	// something.
+	check(e field.Errors) bool
+	// strike applies it (on) or lifts it, through its fault's runtime.
+	strike(fl *faulter, on bool, now sim.Time)
+}
+
+// fitter is an effect that checks itself against the node it strikes
+// (of its kind's On kind, when it has one): a replica the database has.
+type fitter interface {
+	fit(e field.Errors, node *Node)
+}
+
+// builtinFaults are the fault kinds scalesim ships, in the order a fault
+// entry's fields are listed in messages.
+var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &latencyFault, &primaryFault, &replicaFault, &cacheNodeFault}
+
+// faultKinds are the registered fault kinds, in registration order.
+var faultKinds []*FaultKind
+
+func init() {
+	for _, k := range builtinFaults {
+		RegisterFault(k)
+	}
+}
+
+// RegisterFault adds a fault kind, so that a fault entry may give its
+// field. It panics if the field is taken: kinds are registered when the
+// program starts.
+func RegisterFault(k *FaultKind) {
+	if k.Name == nodeFault.Name || slices.Contains(scheduleFields, k.Name) || slices.ContainsFunc(faultKinds, func(o *FaultKind) bool { return o.Name == k.Name }) {
+		panic(fmt.Sprintf("topology: fault kind %q registered twice (or named as a field of the schedule)", k.Name))
+	}
+	faultKinds = append(faultKinds, k)
+}
+
+// scheduleFields are the fields of a fault entry that say which node it
+// strikes and when.
+var scheduleFields = []string{"at", "for", "every", "mttf", "mttr", "node"}
+
+// faultFields are the fields of a fault entry: its schedule's, then each
+// registered kind's.
+func faultFields() []string {
+	fields := slices.Clone(scheduleFields)
+	for _, k := range faultKinds {
+		fields = append(fields, k.Name)
+	}
+	return fields
 }
 
 // DecodeFaults reads a fault schedule: a list of {at, for, node,
 // instances | errors | slow: {factor} | latency} or, for random faults,
-// {mttf, mttr, node, ...}.
+// {mttf, mttr, node, ...}; each registered fault kind is a field.
 func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 	if n.Kind != yaml.SequenceNode {
 		d.Errorf(n, "faults must be a list, e.g. [{at: 5m, for: 2m, node: app, instances: 1}]")
 		return nil
 	}
+	fields := faultFields()
 	var out []Fault
 	for _, item := range n.Content {
-		m, ok := d.Mapping(item, "fault", "at", "for", "every", "mttf", "mttr", "node", "instances", "errors", "slow", "latency", "primary", "replica", "cache_node")
+		m, ok := d.Mapping(item, "fault", fields...)
 		if !ok {
 			continue
 		}
@@ -73,55 +158,21 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 		durationField(d, m, "every", "fault", &f.Every)
 		durationField(d, m, "mttf", "fault", &f.MTTF)
 		durationField(d, m, "mttr", "fault", &f.MTTR)
-		// What a fault does is read as given, and a zero refused where it
-		// is written: a fault without any of these takes the whole node
-		// down, so errors: 0% must not mean that.
-		if m.Has("latency") {
-			if v, ok := d.Duration(m.Get("latency"), "fault latency"); ok {
-				if f.Latency = v; v == 0 {
-					d.Errorf(m.Get("latency"), "a fault's latency must be above 0 (0s adds nothing: leave the fault out)")
+		// What a fault does is read as given, each kind refusing a value
+		// that does nothing where it is written: the part of a node it
+		// strikes first, then how.
+		var given []FaultEffect
+		for _, part := range []bool{true, false} {
+			for _, k := range faultKinds {
+				if k.Part == part && m.Has(k.Name) {
+					if x, ok := k.Decode(d, m.Get(k.Name)); ok {
+						given = append(given, x)
+					}
 				}
 			}
 		}
-		if m.Has("instances") {
-			if v, ok := d.Int(m.Get("instances"), "fault instances", math.MinInt); ok {
-				if f.Instances = v; v == 0 {
-					d.Errorf(m.Get("instances"), "a fault's instances must be 1 or more (leave instances out to take the whole node down)")
-				}
-			}
-		}
-		if m.Has("errors") {
-			if v, ok := d.Fraction(m.Get("errors"), "fault errors"); ok {
-				if f.Errors = v; v == 0 {
-					d.Errorf(m.Get("errors"), "a fault's errors must be above 0%% (0%% fails nothing: leave the fault out)")
-				}
-			}
-		}
-		if m.Has("primary") {
-			if v, ok := d.Bool(m.Get("primary")); ok {
-				if f.Primary = v; !v {
-					d.Errorf(m.Get("primary"), "primary: false strikes no primary: leave primary out (a fault without it takes the whole node down)")
-				}
-			}
-		}
-		if m.Has("replica") {
-			if r, ok := d.Int(m.Get("replica"), "fault replica", 0); ok {
-				f.Replica = &r
-			}
-		}
-		if m.Has("cache_node") {
-			if n, ok := d.Int(m.Get("cache_node"), "fault cache_node", 0); ok {
-				f.CacheNode = &n
-			}
-		}
-		if m.Has("slow") {
-			if s, ok := d.Mapping(m.Get("slow"), "fault slow", "factor"); ok {
-				if s.Has("factor") {
-					f.Slow, _ = d.Positive(s.Get("factor"), "slow factor")
-				} else {
-					d.Errorf(m.Get("slow"), "slow needs factor: what service times are multiplied by, e.g. slow: {factor: 3}")
-				}
-			}
+		if len(given) > 0 {
+			f.Effect, f.more = given[0], given[1:]
 		}
 		out = append(out, f)
 	}
@@ -143,21 +194,9 @@ func (t *Topology) validateFaults(e field.Errors) {
 		case node != nil && !node.Kind().Workers:
 			fe.Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
 		}
-		if f.CacheNode != nil && node != nil {
-			if c, ok := node.Spec.(*Cache); !ok {
-				fe.AddAtKey("", "cache_node faults strike caches; %s is a %s", f.Node, node.Kind().Noun)
-			} else if *f.CacheNode >= c.Nodes {
-				fe.Add("cache_node", "cache %s has %d nodes (numbered from 0)", f.Node, c.Nodes)
-			}
-		}
-		if (f.Primary || f.Replica != nil) && node != nil {
-			db, ok := node.Spec.(*Database)
-			switch {
-			case !ok:
-				fe.AddAtKey("", "primary and replica faults strike databases; %s is a %s", f.Node, node.Kind().Noun)
-			case f.Replica != nil && *f.Replica >= db.Replicas:
-				fe.Add("replica", "database %s has %d replicas (numbered from 0)", f.Node, db.Replicas)
-			}
+		given := append([]FaultEffect{f.What()}, f.more...)
+		if node != nil {
+			fitNode(fe, f.Node, node, given)
 		}
 		random := f.MTTF > 0 || f.MTTR > 0
 		switch {
@@ -170,49 +209,240 @@ func (t *Topology) validateFaults(e field.Errors) {
 		case !random && !(f.For > 0):
 			fe.AddAtKey("", "a fault needs for: how long it lasts (or mttf and mttr for random faults)")
 		}
-		for _, v := range []float64{f.At, f.For, f.Every, f.MTTF, f.MTTR, f.Latency} {
+		for _, v := range []float64{f.At, f.For, f.Every, f.MTTF, f.MTTR} {
 			if !(v >= 0) || math.IsInf(v, 0) {
 				fe.AddAtKey("", "a fault's times must be durations of 0 or more")
 				break
 			}
 		}
-		if does := f.does(); len(does) > 1 {
-			// At the second of the things it does, in the order of does.
+		var does []string
+		for _, x := range given {
+			if x.check(fe) {
+				does = append(does, x.Kind().Name)
+			}
+		}
+		if len(does) > 1 {
+			// At the second of the things it does, in the order of given.
 			fe.AddAtKey(does[1], "a fault does one thing, but this one gives %s and %s: give several faults, one for each",
 				strings.Join(does[:len(does)-1], ", "), does[len(does)-1])
 		}
-		if f.Instances < 0 {
-			fe.Add("instances", "a fault's instances must be 1 or more")
-		}
-		if !(f.Errors >= 0 && f.Errors <= 1) {
-			fe.Add("errors", "a fault's errors are a share from 0 to 100%%")
+	}
+}
+
+// fitNode records, under the fault's path e, the effects given that do not
+// fit node: once for each kind of node they strike that it is not
+// ("primary and replica faults strike databases"), else what each says of
+// the node itself.
+func fitNode(e field.Errors, name string, node *Node, given []FaultEffect) {
+	var refused []*Kind
+	for _, x := range given {
+		on := x.Kind().On
+		switch {
+		case on != nil && on != node.Kind():
+			if !slices.Contains(refused, on) {
+				refused = append(refused, on)
+				var names []string
+				for _, k := range faultKinds {
+					if k.On == on {
+						names = append(names, k.Name)
+					}
+				}
+				e.AddAtKey("", "%s faults strike %ss; %s is a %s", andList(names), on.Noun, name, node.Kind().Noun)
+			}
+		default:
+			if ft, ok := x.(fitter); ok {
+				ft.fit(e, node)
+			}
 		}
 	}
 }
 
-// does lists the fields that say what the fault does, of those a fault
-// gives one of (none: the whole node goes down): the part of a node it
-// strikes first, then how.
-func (f *Fault) does() []string {
-	var out []string
-	for _, d := range []struct {
-		field string
-		on    bool
-	}{
-		{"primary", f.Primary}, {"replica", f.Replica != nil}, {"cache_node", f.CacheNode != nil},
-		{"instances", f.Instances > 0}, {"errors", f.Errors > 0}, {"slow", f.Slow > 0}, {"latency", f.Latency > 0},
-	} {
-		if d.on {
-			out = append(out, d.field)
-		}
+// andList joins words as a sentence does: "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
 	}
-	return out
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
-// faultHandler is a component that applies some faults itself (a
-// database's primary or one replica), and says whether it did.
-type faultHandler interface {
-	handleFault(f *Fault, on bool, now sim.Time) bool
+// The kinds of faults that act on the node's stations, whatever its kind;
+// those on a part of a node are with their node's kind (PrimaryDown and
+// ReplicaDown in database.go, CacheNodeDown in cache.go).
+var (
+	// nodeFault is the kind of a fault that gives no other: not a field,
+	// not registered.
+	nodeFault      = FaultKind{Name: "node", Down: true}
+	instancesFault = FaultKind{Name: "instances", Decode: decodeInstancesDown, Down: true}
+	errorsFault    = FaultKind{Name: "errors", Decode: decodeErrors}
+	slowFault      = FaultKind{Name: "slow", Decode: decodeSlow}
+	latencyFault   = FaultKind{Name: "latency", Decode: decodeLatency}
+)
+
+// NodeDown takes the whole node down: every instance of its stations (a
+// cache's every node), each held down until the fault ends even if
+// another fault had taken it down already.
+type NodeDown struct{}
+
+// Kind implements FaultEffect.
+func (NodeDown) Kind() *FaultKind { return &nodeFault }
+
+// Describe implements FaultEffect.
+func (NodeDown) Describe() string { return "down" }
+
+func (NodeDown) check(field.Errors) bool { return true }
+
+func (NodeDown) strike(fl *faulter, on bool, now sim.Time) { fl.down(0, on, now) }
+
+// InstancesDown takes Count instances down: the first ones of each
+// station that are up (a cache's first nodes). A visit to a down instance
+// fails at once, work queued on it fails when it goes down, and work in
+// service fails when its service time ends.
+type InstancesDown struct{ Count int }
+
+func decodeInstancesDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	v, ok := d.Int(n, "fault instances", math.MinInt)
+	if ok && v == 0 {
+		d.Errorf(n, "a fault's instances must be 1 or more (leave instances out to take the whole node down)")
+	}
+	return InstancesDown{v}, ok && v != 0
+}
+
+// Kind implements FaultEffect.
+func (InstancesDown) Kind() *FaultKind { return &instancesFault }
+
+// Describe implements FaultEffect.
+func (x InstancesDown) Describe() string { return fmt.Sprintf("%d instances down", x.Count) }
+
+func (x InstancesDown) check(e field.Errors) bool {
+	if x.Count < 1 {
+		e.Add("instances", "a fault's instances must be 1 or more")
+		return false
+	}
+	return true
+}
+
+func (x InstancesDown) strike(fl *faulter, on bool, now sim.Time) { fl.down(x.Count, on, now) }
+
+// Errors fails a share of the visits, drawn from the station's stream of
+// faults.
+type Errors struct{ Share float64 }
+
+func decodeErrors(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	v, ok := d.Fraction(n, "fault errors")
+	if ok && v == 0 {
+		d.Errorf(n, "a fault's errors must be above 0%% (0%% fails nothing: leave the fault out)")
+	}
+	return Errors{v}, ok && v != 0
+}
+
+// Kind implements FaultEffect.
+func (Errors) Kind() *FaultKind { return &errorsFault }
+
+// Describe implements FaultEffect.
+func (x Errors) Describe() string { return "errors " + units.Percent(x.Share) }
+
+func (x Errors) check(e field.Errors) bool {
+	switch {
+	case x.Share == 0:
+		e.Add("errors", "a fault's errors must be above 0%% (0%% fails nothing: leave the fault out)")
+	case !(x.Share > 0 && x.Share <= 1):
+		e.Add("errors", "a fault's errors are a share from 0 to 100%%")
+	default:
+		return true
+	}
+	return false
+}
+
+func (Errors) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+
+// compound implements stationEffect: a visit fails unless every fault in
+// force spares it.
+func (x Errors) compound(m *faultMods) { m.spared = float64(m.spared * (1 - x.Share)) }
+
+// Slow multiplies the service times by Factor.
+type Slow struct{ Factor float64 }
+
+func decodeSlow(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	s, ok := d.Mapping(n, "fault slow", "factor")
+	if !ok {
+		return nil, false
+	}
+	if !s.Has("factor") {
+		d.Errorf(n, "slow needs factor: what service times are multiplied by, e.g. slow: {factor: 3}")
+		return nil, false
+	}
+	v, ok := d.Positive(s.Get("factor"), "slow factor")
+	return Slow{v}, ok
+}
+
+// Kind implements FaultEffect.
+func (Slow) Kind() *FaultKind { return &slowFault }
+
+// Describe implements FaultEffect.
+func (x Slow) Describe() string { return fmt.Sprintf("slow ×%.3g", x.Factor) }
+
+func (x Slow) check(e field.Errors) bool {
+	if !(x.Factor > 0) || math.IsInf(x.Factor, 0) {
+		e.Add("slow", "a fault's slow factor must be a positive number")
+		return false
+	}
+	return true
+}
+
+func (Slow) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+
+// compound implements stationEffect: the factors in force multiply.
+func (x Slow) compound(m *faultMods) { m.slow = float64(max(m.slow, 1) * x.Factor) }
+
+// Latency adds Seconds to the service times.
+type Latency struct{ Seconds float64 }
+
+func decodeLatency(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+	v, ok := d.Duration(n, "fault latency")
+	if ok && v == 0 {
+		d.Errorf(n, "a fault's latency must be above 0 (0s adds nothing: leave the fault out)")
+	}
+	return Latency{v}, ok && v != 0
+}
+
+// Kind implements FaultEffect.
+func (Latency) Kind() *FaultKind { return &latencyFault }
+
+// Describe implements FaultEffect.
+func (x Latency) Describe() string { return "latency +" + units.FormatDuration(x.Seconds) }
+
+func (x Latency) check(e field.Errors) bool {
+	if !(x.Seconds > 0) || math.IsInf(x.Seconds, 0) {
+		e.Add("latency", "a fault's latency must be a duration above 0")
+		return false
+	}
+	return true
+}
+
+func (Latency) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+
+// compound implements stationEffect: the latencies in force add.
+func (x Latency) compound(m *faultMods) { m.delay += x.Seconds }
+
+// stationEffect is an effect that changes how a station serves while it
+// is in force (errors, slowdowns, added latency): the effects in force on
+// a station compound, each one's end lifting only its own part.
+type stationEffect interface {
+	compound(m *faultMods)
+}
+
+// faultMods are what the faults in force on a station do to its visits.
+type faultMods struct {
+	spared float64 // the share of visits no fault fails
+	slow   float64 // service times multiplied by this, when positive
+	delay  float64 // seconds added to service times
+}
+
+// downer is a component whose instances go down in its own way (a cache's
+// nodes lose their keys; consumers take messages again when back), rather
+// than as its stations' instances do (faulter.downStations).
+type downer interface {
+	down(fl *faulter, count int, on bool, now sim.Time)
 }
 
 // faulter is a fault's runtime: it applies and lifts it.
@@ -257,11 +487,7 @@ func (n *Network) scheduleFaults(t *Topology, byName map[string]component) {
 func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 	f := fl.f
 	on := op == opFaultOn
-	if h, ok := fl.comp.(faultHandler); !ok || !h.handleFault(f, on, now) {
-		for i, st := range fl.sts {
-			st.fault(f, on, now, &fl.downed[i])
-		}
-	}
+	f.What().strike(fl, on, now)
 	switch {
 	case on && f.MTTF > 0:
 		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTR, fl, opFaultOff, nil)
@@ -275,28 +501,54 @@ func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 	}
 }
 
-// fault applies f to the station (on) or lifts it. The instances it takes
-// down are kept in downed, and those are what lifting it brings back.
-func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
-	switch {
-	case f.Errors > 0 || f.Slow > 0 || f.Latency > 0:
+// modify puts the fault's effect, a stationEffect, in force on the node's
+// stations (on) or lifts it.
+func (fl *faulter) modify(on bool) {
+	for _, st := range fl.sts {
 		if on {
-			st.effects = append(st.effects, f)
-		} else if i := slices.Index(st.effects, f); i >= 0 {
+			st.effects = append(st.effects, fl.f)
+		} else if i := slices.Index(st.effects, fl.f); i >= 0 {
 			st.effects = slices.Delete(st.effects, i, i+1)
 		}
 		st.combineEffects()
-	case on:
+		st.setFaulty()
+	}
+}
+
+// down takes count instances of the node down (0: all, the whole node)
+// or brings back those it took: as the node's kind does it (downer), or
+// as its stations do.
+func (fl *faulter) down(count int, on bool, now sim.Time) {
+	if d, ok := fl.comp.(downer); ok {
+		d.down(fl, count, on, now)
+		return
+	}
+	fl.downStations(count, on, now)
+}
+
+// downStations takes count instances of each of the node's stations down
+// (0: all), or brings back those it took.
+func (fl *faulter) downStations(count int, on bool, now sim.Time) {
+	for i, st := range fl.sts {
+		st.takeDown(count, on, now, &fl.downed[i])
+	}
+}
+
+// takeDown takes count of the station's instances down (0: all, the whole
+// node), or brings them back (on false). The instances it takes down are
+// kept in downed, and those are what bringing them back brings back.
+func (st *station) takeDown(count int, on bool, now sim.Time, downed *[]*instance) {
+	if on {
 		// It takes down instances that are up, first to last (those
 		// another fault holds down already are not taken twice), as many
 		// as it says or all; the whole node when it names none.
 		*downed = (*downed)[:0]
 		for _, inst := range st.insts {
-			if f.Instances > 0 && len(*downed) == f.Instances {
+			if count > 0 && len(*downed) == count {
 				break
 			}
 			if inst.down {
-				if f.Instances == 0 {
+				if count == 0 {
 					inst.heldDown++ // the whole node: this one too
 					*downed = append(*downed, inst)
 				}
@@ -309,7 +561,7 @@ func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 			st.failQueued(inst)
 			st.downChanged(inst, now)
 		}
-	default:
+	} else {
 		for _, inst := range *downed {
 			was := inst.down
 			inst.heldDown = max(inst.heldDown-1, 0) // 0 already if a promotion brought it back
@@ -319,6 +571,11 @@ func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 		}
 		*downed = (*downed)[:0]
 	}
+	st.setFaulty()
+}
+
+// setFaulty sets faulty: some fault is in force on the station.
+func (st *station) setFaulty() {
 	st.faulty = st.errRate > 0 || st.slow > 0 || st.delay > 0 || st.anyDown()
 }
 
@@ -327,15 +584,11 @@ func (st *station) fault(f *Fault, on bool, now sim.Time, downed *[]*instance) {
 // (a visit fails unless every fault spares it; factors multiply; latencies
 // add), and each one's end lifts only its own part.
 func (st *station) combineEffects() {
-	spared, slow, delay := 1.0, 0.0, 0.0
+	m := faultMods{spared: 1}
 	for _, f := range st.effects {
-		spared = float64(spared * (1 - f.Errors))
-		if f.Slow > 0 {
-			slow = float64(max(slow, 1) * f.Slow)
-		}
-		delay += f.Latency
+		f.What().(stationEffect).compound(&m)
 	}
-	st.errRate, st.slow, st.delay = 1-spared, slow, delay
+	st.errRate, st.slow, st.delay = 1-m.spared, m.slow, m.delay
 }
 
 // anyDown says some instance of the station is down.

@@ -220,8 +220,6 @@ type workers struct {
 	failures     int64
 	// interrupted counts the processings a fault cut off.
 	interrupted int64
-	// downed are the consumers each fault in force took down.
-	downed map[*Fault][]*instance
 }
 
 func (w *Workers) build(net *Network, node *Node) component {
@@ -366,25 +364,16 @@ func (w *workers) backlog(now sim.Time, stored int) {
 	}
 }
 
-// handleFault implements faultHandler: a fault that takes consumers down
-// stops them (what they are processing fails when its service time ends,
-// as at a service), and they receive nothing until it ends, when they take
+// down implements downer: a fault that takes consumers down stops them
+// (what they are processing fails when its service time ends, as at a
+// service), and they receive nothing until it ends, when they take
 // messages again. Errors, slowdowns and latencies act on the processings
 // as at a service.
-func (w *workers) handleFault(f *Fault, on bool, now sim.Time) bool {
-	if !f.TakesInstancesDown() {
-		return false
-	}
-	if w.downed == nil {
-		w.downed = map[*Fault][]*instance{}
-	}
-	downed := w.downed[f]
-	w.svc.st.fault(f, on, now, &downed)
-	w.downed[f] = downed
+func (w *workers) down(fl *faulter, count int, on bool, now sim.Time) {
+	fl.downStations(count, on, now)
 	if !on {
 		w.pull()
 	}
-	return true
 }
 
 func (w *workers) resetStats(now sim.Time) {

@@ -376,24 +376,7 @@ func nodeThroughput(s *Series, node string, from, to float64) float64 {
 
 // describeFault says what a fault does, in a few words.
 func describeFault(f topology.Fault) string {
-	what := "down"
-	switch {
-	case f.Primary:
-		what = "primary down"
-	case f.Replica != nil:
-		what = fmt.Sprintf("replica %d down", *f.Replica)
-	case f.CacheNode != nil:
-		what = fmt.Sprintf("cache node %d down", *f.CacheNode)
-	case f.Instances > 0:
-		what = fmt.Sprintf("%d instances down", f.Instances)
-	case f.Errors > 0:
-		what = "errors " + units.Percent(f.Errors)
-	case f.Slow > 0:
-		what = fmt.Sprintf("slow ×%.3g", f.Slow)
-	case f.Latency > 0:
-		what = "latency +" + units.FormatDuration(f.Latency)
-	}
-	return fmt.Sprintf("fault on %s: %s", f.Node, what)
+	return fmt.Sprintf("fault on %s: %s", f.Node, f.What().Describe())
 }
 
 // ratioOf is part ÷ whole, 0 when whole is 0.

@@ -1,0 +1,90 @@
+package topology
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+)
+
+// faultNodes are nodes of each kind a fault strikes in its own way.
+const faultNodes = `
+  app: {kind: service, instances: 3, service_time: 1ms, calls: [db, {to: c, op: get}]}
+  db: {kind: database, replicas: 2, service_time: 1ms}
+  c: {kind: cache, nodes: 2, capacity: 100}
+`
+
+// TestFaultKinds checks each fault kind's own words and checks on faults
+// built in Go (a file's are checked by TestParseFaultErrors and the
+// hostile corpus): what it says it does, whether it takes instances down,
+// and what is refused, at which field.
+func TestFaultKinds(t *testing.T) {
+	d := &yamlfile.Decoder{File: "t.yaml"}
+	root := d.Parse([]byte("entry: app\nnodes:\n" + faultNodes))
+	m, _ := d.Mapping(root, "test", "entry", "nodes")
+	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	if err := d.Err(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		node     string
+		effect   FaultEffect
+		describe string
+		down     bool
+		refused  string // FIELD: MESSAGE, "" when valid
+	}{
+		{"app", nil, "down", true, ""},
+		{"app", NodeDown{}, "down", true, ""},
+		{"app", InstancesDown{2}, "2 instances down", true, ""},
+		{"app", InstancesDown{0}, "0 instances down", true, "faults.0.instances: a fault's instances must be 1 or more"},
+		{"app", Errors{0.1}, "errors 10%", false, ""},
+		{"app", Errors{0}, "errors 0%", false, "faults.0.errors: a fault's errors must be above 0% (0% fails nothing: leave the fault out)"},
+		{"app", Errors{1.5}, "errors 150%", false, "faults.0.errors: a fault's errors are a share from 0 to 100%"},
+		{"app", Slow{3}, "slow ×3", false, ""},
+		{"app", Slow{-1}, "slow ×-1", false, "faults.0.slow: a fault's slow factor must be a positive number"},
+		{"app", Latency{0.02}, "latency +20ms", false, ""},
+		{"app", Latency{0}, "latency +0s", false, "faults.0.latency: a fault's latency must be a duration above 0"},
+		{"db", PrimaryDown{}, "primary down", false, ""},
+		{"app", PrimaryDown{}, "primary down", false, "faults.0: primary and replica faults strike databases; app is a service"},
+		{"db", ReplicaDown{1}, "replica 1 down", false, ""},
+		{"db", ReplicaDown{2}, "replica 2 down", false, "faults.0.replica: database db has 2 replicas (numbered from 0)"},
+		{"db", ReplicaDown{-1}, "replica -1 down", false, "faults.0.replica: a fault's replica is numbered from 0"},
+		{"c", CacheNodeDown{1}, "cache node 1 down", false, ""},
+		{"c", CacheNodeDown{2}, "cache node 2 down", false, "faults.0.cache_node: cache c has 2 nodes (numbered from 0)"},
+		{"db", CacheNodeDown{0}, "cache node 0 down", false, "faults.0: cache_node faults strike caches; db is a database"},
+	}
+	for _, c := range cases {
+		f := Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}
+		if got := f.What().Describe(); got != c.describe {
+			t.Errorf("%#v: describes itself as %q, want %q", c.effect, got, c.describe)
+		}
+		if got := f.TakesInstancesDown(); got != c.down {
+			t.Errorf("%#v: takes instances down %v, want %v", c.effect, got, c.down)
+		}
+		topo.Faults = []Fault{f}
+		var got []string
+		for _, err := range topo.Validate([]string{"read"}, true) {
+			var fe *field.Error
+			if errors.As(err, &fe) {
+				got = append(got, fe.Where()+": "+fe.Msg)
+			}
+		}
+		if strings.Join(got, "\n") != c.refused {
+			t.Errorf("%#v on %s: refused\n%s\nwant\n%s", c.effect, c.node, strings.Join(got, "\n"), c.refused)
+		}
+	}
+}
+
+// TestFaultFieldsRegistered checks that a fault entry's fields are its
+// schedule's and each registered kind's: a misspelt kind is suggested.
+func TestFaultFieldsRegistered(t *testing.T) {
+	d := &yamlfile.Decoder{File: "t.yaml"}
+	root := d.Parse([]byte("- {at: 1s, for: 1s, node: app, cache-node: 1}"))
+	DecodeFaults(d, root)
+	want := `t.yaml:1:32: unknown field "cache-node" in fault (did you mean "cache_node"?)`
+	if err := d.Err(); err == nil || err.Error() != want {
+		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+}

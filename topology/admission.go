@@ -100,7 +100,7 @@ type admission struct {
 
 // admit decides whether a request may join inst now, or gives the cause
 // that turns it away.
-func (a *admission) admit(st *station, inst *instance, now sim.Time) Cause {
+func (a *admission) admit(st *Station, inst *instance, now sim.Time) Cause {
 	if a.limit != nil && !a.limit.take(now) {
 		return CauseRateLimited
 	}

@@ -633,7 +633,7 @@ const MaxPodSamples = 400_000
 // evaluates the rule every interval and boots instances.
 type autoscaler struct {
 	spec *Autoscale
-	st   *station
+	st   *Station
 	net  *Network
 	// snaps are the station's cumulative figures at each evaluation, the
 	// oldest within the metric window first.
@@ -703,7 +703,7 @@ func (u *usage) mark(now sim.Time) usageMark {
 // its time down is not idle time. The step policy's station-wide metric
 // likewise counts only the instances up (CloudWatch averages the
 // datapoints the instances report, and a down instance reports none).
-func (st *station) downChanged(inst *instance, now sim.Time) {
+func (st *Station) downChanged(inst *instance, now sim.Time) {
 	if st.scaler == nil {
 		return
 	}
@@ -733,7 +733,7 @@ const (
 	opSchedule
 )
 
-func newAutoscaler(net *Network, st *station, spec *Autoscale) *autoscaler {
+func newAutoscaler(net *Network, st *Station, spec *Autoscale) *autoscaler {
 	a := &autoscaler{spec: spec, st: st, net: net, min: len(st.insts), max: len(st.insts), lo: spec.Min, hi: spec.Max}
 	for i, b := range spec.Schedule {
 		net.k.At(sim.Time(b.At), a, opSchedule, i)
@@ -1098,16 +1098,16 @@ func (a *autoscaler) stats(now sim.Time) *Scaling {
 }
 
 // snapshot is the station's cumulative figures at now.
-func (st *station) snapshot(now sim.Time) scaleSnapshot {
+func (st *Station) snapshot(now sim.Time) scaleSnapshot {
 	return scaleSnapshot{at: now, busy: st.cum.busy.Area(now), queue: st.cum.queue.Area(now),
 		outstanding: st.cum.outstanding.Area(now), live: st.cum.live.Area(now), backlog: st.cum.backlog.Area(now), arrivals: st.cum.arrivals}
 }
 
 // counts are the instances ready to take work, and those booting.
-func (st *station) counts() (ready, booting int) { return len(st.active), st.bootingCount }
+func (st *Station) counts() (ready, booting int) { return len(st.active), st.bootingCount }
 
 // setInstances records a change of the instances that exist or are live.
-func (st *station) setInstances(now sim.Time) {
+func (st *Station) setInstances(now sim.Time) {
 	billed := float64(len(st.insts))
 	live := float64(len(st.insts) - st.bootingCount)
 	st.billed.Set(now, billed)
@@ -1126,7 +1126,7 @@ func (st *station) setInstances(now sim.Time) {
 }
 
 // setActive rebuilds the instances taking work.
-func (st *station) setActive() {
+func (st *Station) setActive() {
 	active := make([]*instance, 0, len(st.insts))
 	for _, inst := range st.insts {
 		if !inst.booting && !inst.draining {
@@ -1141,7 +1141,7 @@ func (st *station) setActive() {
 }
 
 // boot adds an instance that takes work once booted.
-func (st *station) boot(now sim.Time, a *autoscaler) {
+func (st *Station) boot(now sim.Time, a *autoscaler) {
 	inst := &instance{st: st, index: st.nextIndex, booting: true, use: newUsage(now, sim.Time(math.Inf(1)))}
 	st.nextIndex++
 	if st.newInstance != nil {
@@ -1154,7 +1154,7 @@ func (st *station) boot(now sim.Time, a *autoscaler) {
 }
 
 // booted lets inst take work.
-func (st *station) booted(inst *instance, now sim.Time) {
+func (st *Station) booted(inst *instance, now sim.Time) {
 	inst.booting = false
 	inst.use.ready = now
 	st.bootingCount--
@@ -1165,7 +1165,7 @@ func (st *station) booted(inst *instance, now sim.Time) {
 // shrink removes n instances: those still booting first (their boot is
 // cancelled), then the newest taking work, which drain: they take no new
 // work and leave when what they hold is done.
-func (st *station) shrink(now sim.Time, n int) {
+func (st *Station) shrink(now sim.Time, n int) {
 	for i := len(st.insts) - 1; i >= 0 && n > 0; i-- {
 		if inst := st.insts[i]; inst.booting {
 			st.net.k.Cancel(inst.boot)
@@ -1191,7 +1191,7 @@ func (st *station) shrink(now sim.Time, n int) {
 }
 
 // retire removes a drained instance.
-func (st *station) retire(inst *instance, now sim.Time) {
+func (st *Station) retire(inst *instance, now sim.Time) {
 	if i := slices.Index(st.insts, inst); i >= 0 {
 		st.insts = slices.Delete(st.insts, i, i+1)
 		st.setInstances(now)

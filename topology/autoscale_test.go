@@ -41,7 +41,7 @@ func TestStepPolicyScript(t *testing.T) {
 					fmt.Fprintf(&out, "below %g remove %d\n", st.Below, st.Remove)
 				}
 			}
-			a = &autoscaler{spec: spec, st: &station{workers: 4}, lo: spec.Min, hi: spec.Max}
+			a = &autoscaler{spec: spec, st: &Station{workers: 4}, lo: spec.Min, hi: spec.Max}
 		case "evaluate":
 			for _, line := range c.input {
 				f := strings.Fields(line)

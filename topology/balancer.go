@@ -89,8 +89,8 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return b
 }
 
-// validate implements Spec: a known algorithm and some targets.
-func (b *Balancer) validate(e field.Errors, c *checker) {
+// Validate implements Spec: a known algorithm and some targets.
+func (b *Balancer) Validate(e field.Errors, c *Checker) {
 	if !contains(Algorithms, b.Algorithm) {
 		e.Add("algorithm", "load balancer %s: unknown algorithm %q (one of %s)%s",
 			c.node.Name, b.Algorithm, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(b.Algorithm, Algorithms))
@@ -166,16 +166,16 @@ type balancer struct {
 	// insts are the instances of the targets taking work, as of the
 	// targets' versions (an autoscaler changes them).
 	insts     []*instance
-	targets   []*station
+	targets   []*Station
 	versions  []int
-	pick      func(j *job) *instance
+	pick      func(j *Job) *instance
 	ring      *ring // ip_hash's ring over insts
 	rng       *rand.Rand
 	rr        int
 	forwarded int64
 }
 
-func (spec *Balancer) build(net *Network, node *Node) component {
+func (spec *Balancer) Build(net *Network, node *Node) Component {
 	b := &balancer{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name), limit: newLimiter(spec.RateLimit)}
 	if hc := spec.HealthCheck; hc != nil {
 		net.k.At(sim.Time(hc.Interval), b, opProbe, nil)
@@ -183,8 +183,8 @@ func (spec *Balancer) build(net *Network, node *Node) component {
 	return b
 }
 
-// link finds the instances of the target services.
-func (b *balancer) link(byName map[string]component) error {
+// Link finds the instances of the target services.
+func (b *balancer) Link(byName map[string]Component) error {
 	for _, t := range b.spec.Targets {
 		s, ok := byName[t].(*service)
 		if !ok {
@@ -211,9 +211,9 @@ func (b *balancer) link(byName map[string]component) error {
 	return nil
 }
 
-func (b *balancer) stations() []*station { return nil }
+func (b *balancer) Stations() []*Station { return nil }
 
-func (b *balancer) inUse() float64 { return 0 }
+func (b *balancer) InUse() float64 { return 0 }
 
 // refresh rebuilds insts if a target's instances changed.
 func (b *balancer) refresh() {
@@ -247,7 +247,7 @@ func (b *balancer) refresh() {
 	b.ring = nil // rebuilt on the next pick
 }
 
-func (b *balancer) accept(j *job) {
+func (b *balancer) Accept(j *Job) {
 	if b.limit != nil && !b.limit.take(b.net.k.Now()) {
 		b.limited++
 		j.err = CauseRateLimited
@@ -269,7 +269,7 @@ func (b *balancer) accept(j *job) {
 const ipHashVNodes = 64
 
 // ipHash picks the instance a user is pinned to.
-func (b *balancer) ipHash(j *job) *instance {
+func (b *balancer) ipHash(j *Job) *instance {
 	if j.req.User < 0 {
 		return b.roundRobin(j)
 	}
@@ -283,17 +283,17 @@ func (b *balancer) ipHash(j *job) *instance {
 	return b.insts[b.ring.part(int64(j.req.User))]
 }
 
-func (b *balancer) roundRobin(*job) *instance {
+func (b *balancer) roundRobin(*Job) *instance {
 	inst := b.insts[b.rr]
 	b.rr = (b.rr + 1) % len(b.insts)
 	return inst
 }
 
-func (b *balancer) random(*job) *instance { return b.insts[b.rng.IntN(len(b.insts))] }
+func (b *balancer) random(*Job) *instance { return b.insts[b.rng.IntN(len(b.insts))] }
 
 // leastConn picks the instance with the fewest outstanding requests; ties go
 // to the first found scanning from a rotating start, so they spread evenly.
-func (b *balancer) leastConn(*job) *instance {
+func (b *balancer) leastConn(*Job) *instance {
 	n := len(b.insts)
 	start := b.rr
 	b.rr = (b.rr + 1) % n
@@ -309,7 +309,7 @@ func (b *balancer) leastConn(*job) *instance {
 // powerOfTwo samples two distinct instances at random and picks the one with
 // fewer outstanding requests (Mitzenmacher, "The power of two choices in
 // randomized load balancing", IEEE TPDS 12(10), 2001).
-func (b *balancer) powerOfTwo(*job) *instance {
+func (b *balancer) powerOfTwo(*Job) *instance {
 	n := len(b.insts)
 	if n == 1 {
 		return b.insts[0]
@@ -325,9 +325,9 @@ func (b *balancer) powerOfTwo(*job) *instance {
 	return b.insts[i]
 }
 
-func (b *balancer) resetStats(sim.Time) { b.forwarded, b.unhealthy, b.healthy, b.limited = 0, 0, 0, 0 }
+func (b *balancer) ResetStats(sim.Time) { b.forwarded, b.unhealthy, b.healthy, b.limited = 0, 0, 0, 0 }
 
-func (b *balancer) stats(window float64, _ sim.Time) NodeStats {
+func (b *balancer) Stats(window float64, _ sim.Time) NodeStats {
 	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded, RateLimited: b.limited}
 	if b.spec.HealthCheck != nil {
 		out := 0

@@ -135,9 +135,9 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return c
 }
 
-// validate implements Spec: sizes, a capacity the simulation can hold, a
+// Validate implements Spec: sizes, a capacity the simulation can hold, a
 // known eviction policy, a flush period and failures far enough apart.
-func (c *Cache) validate(e field.Errors, ck *checker) {
+func (c *Cache) Validate(e field.Errors, ck *Checker) {
 	what := "cache " + ck.node.Name
 	inRange(e, "nodes", what, c.Nodes, 1, MaxInstances)
 	inRange(e, "vnodes", what, c.VNodes, 1, 10_000)
@@ -210,12 +210,12 @@ type cache struct {
 	net   *Network
 	node  *Node
 	spec  *Cache
-	st    *station
+	st    *Station
 	ring  *ring
 	nodes []*cacheNode
 	// pending holds, per key with a coalesced miss in progress, the gets
 	// waiting for its fill.
-	pending map[int64][]*job
+	pending map[int64][]*Job
 	hot     *sim.HeavyHitters
 	failRng *rand.Rand
 
@@ -244,9 +244,9 @@ const (
 // hotSampleMask: one get in eight feeds the hottest-key estimate.
 const hotSampleMask = 7
 
-func (spec *Cache) build(net *Network, node *Node) component {
+func (spec *Cache) Build(net *Network, node *Node) Component {
 	seed := net.opts.Seed
-	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*job{}, hot: sim.NewHeavyHitters(32)}
+	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*Job{}, hot: sim.NewHeavyHitters(32)}
 	c.st = newStation(net, c, sim.NewStream(seed, node.Name), spec.Nodes, spec.Workers, spec.Queue, spec.ServiceTime, spec.ServiceTime)
 	c.ring = newRing(c.spec.Nodes, c.spec.VNodes)
 	if net.versions == nil {
@@ -270,14 +270,14 @@ func (spec *Cache) build(net *Network, node *Node) component {
 	return c
 }
 
-func (c *cache) link(map[string]component) error { return nil }
+func (c *cache) Link(map[string]Component) error { return nil }
 
-func (c *cache) stations() []*station { return []*station{c.st} }
+func (c *cache) Stations() []*Station { return []*Station{c.st} }
 
-// inUse is the misses waiting for a coalesced fill and the keys waiting
+// InUse is the misses waiting for a coalesced fill and the keys waiting
 // for a write-back flush; the first cache counts the keys held by
 // requests for the versions of cached values too.
-func (c *cache) inUse() float64 {
+func (c *cache) InUse() float64 {
 	dirty := 0
 	for _, cn := range c.nodes {
 		dirty += len(cn.dirty)
@@ -297,10 +297,10 @@ func (c *cache) nodeOf(key int64) int {
 	return c.ring.part(key)
 }
 
-func (c *cache) accept(j *job) { c.st.arrive(j, c.st.insts[c.nodeOf(keyOf(j))]) }
+func (c *cache) Accept(j *Job) { c.st.arrive(j, c.st.insts[c.nodeOf(keyOf(j))]) }
 
 // served performs j's operation on its node's store.
-func (c *cache) served(j *job) {
+func (c *cache) served(j *Job) {
 	cn := c.nodes[j.inst.index]
 	key, now := keyOf(j), c.net.k.Now()
 	switch j.op {
@@ -496,7 +496,7 @@ func (c *cache) clearDirty(cn *cacheNode) {
 	cn.unflushed = 0
 }
 
-func (c *cache) resetStats(now sim.Time) {
+func (c *cache) ResetStats(now sim.Time) {
 	c.st.resetStats(now)
 	c.hot.Reset()
 	c.gets, c.hits, c.originReads, c.coalesced = 0, 0, 0, 0
@@ -551,7 +551,7 @@ type CacheStats struct {
 	Imbalance *float64  `json:"imbalance"`
 }
 
-func (c *cache) stats(window float64, now sim.Time) NodeStats {
+func (c *cache) Stats(window float64, now sim.Time) NodeStats {
 	s := c.st.stats(window, now)
 	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: ratio(float64(c.hits), float64(c.gets)),
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,

@@ -60,9 +60,9 @@ func (c *CDN) Downstream() []Target {
 	return []Target{{To: c.Origin, Field: []string{"origin"}, AsIs: true}}
 }
 
-// validate implements Spec: an origin, a capacity the simulation can hold,
+// Validate implements Spec: an origin, a capacity the simulation can hold,
 // and cached classes of the workload.
-func (c *CDN) validate(e field.Errors, ck *checker) {
+func (c *CDN) Validate(e field.Errors, ck *Checker) {
 	what := "cdn " + ck.node.Name
 	if c.Origin == "" {
 		e.Add("origin", "%s needs an origin: the node misses go to", what)
@@ -158,7 +158,7 @@ type cdn struct {
 	net    *Network
 	node   *Node
 	spec   *CDN
-	origin component
+	origin Component
 	store  *keyStore
 	cached []bool // by class; nil: every class
 	rng    *rand.Rand
@@ -167,28 +167,28 @@ type cdn struct {
 	egress                                        float64 // bytes
 }
 
-func (spec *CDN) build(net *Network, node *Node) component {
+func (spec *CDN) Build(net *Network, node *Node) Component {
 	c := &cdn{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
 	c.store = newKeyStore(EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
 	c.cached = classFilter(c.spec.Classes, net.opts.Classes, nil)
 	return c
 }
 
-// link finds the origin.
-func (c *cdn) link(byName map[string]component) error {
+// Link finds the origin.
+func (c *cdn) Link(byName map[string]Component) error {
 	c.origin = byName[c.spec.Origin]
 	return nil
 }
 
-func (c *cdn) stations() []*station { return nil }
+func (c *cdn) Stations() []*Station { return nil }
 
-func (c *cdn) inUse() float64 { return 0 }
+func (c *cdn) InUse() float64 { return 0 }
 
 func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[class] }
 
-// accept serves a cached class from the edge when the object is there and
+// Accept serves a cached class from the edge when the object is there and
 // fresh; everything else goes on to the origin.
-func (c *cdn) accept(j *job) {
+func (c *cdn) Accept(j *Job) {
 	c.requests++
 	j.owner = c
 	delay, _ := c.net.hop(HopEdge, "", c.node.Name, c.spec.EdgeLatency, c.rng)
@@ -208,8 +208,8 @@ func (c *cdn) accept(j *job) {
 	c.net.later(delay+origin, opDeliver, child)
 }
 
-// resume stores the origin's answer at the edge and replies.
-func (c *cdn) resume(j *job, child *job) {
+// Resume stores the origin's answer at the edge and replies.
+func (c *cdn) Resume(j *Job, child *Job) {
 	if child.err != NoCause {
 		j.err = child.err
 	} else if c.isCached(j.req.Class) {
@@ -219,7 +219,7 @@ func (c *cdn) resume(j *job, child *job) {
 	c.net.reply(j)
 }
 
-func (c *cdn) resetStats(sim.Time) {
+func (c *cdn) ResetStats(sim.Time) {
 	c.requests, c.cachedRequests, c.hits, c.originFetches, c.egress = 0, 0, 0, 0, 0
 	c.store.evictions, c.store.expirations = 0, 0
 }
@@ -239,7 +239,7 @@ type CDNStats struct {
 	EgressBytes   float64  `json:"egress_bytes"`
 }
 
-func (c *cdn) stats(window float64, _ sim.Time) NodeStats {
+func (c *cdn) Stats(window float64, _ sim.Time) NodeStats {
 	s := NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
 	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
 		OriginFetches: c.originFetches, EdgeHitRatio: ratio(float64(c.hits), float64(c.cachedRequests)),

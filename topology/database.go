@@ -158,10 +158,10 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return db
 }
 
-// validate implements Spec: sizes the simulation can hold, known
+// Validate implements Spec: sizes the simulation can hold, known
 // partitioning and read routing, settings that need replicas or exclude a
 // pool, and service times.
-func (db *Database) validate(e field.Errors, c *checker) {
+func (db *Database) Validate(e field.Errors, c *Checker) {
 	what := "database " + c.node.Name
 	okShards, okReplicas := db.Shards >= 1 && db.Shards <= MaxDatabaseNodes, db.Replicas >= 0 && db.Replicas <= MaxDatabaseNodes
 	inRange(e, "shards", what, db.Shards, 1, MaxDatabaseNodes)
@@ -365,7 +365,7 @@ type database struct {
 
 // dbShard is a primary with its replicas.
 type dbShard struct {
-	primary, replicas *station // replicas nil without replicas
+	primary, replicas *Station // replicas nil without replicas
 	// lastWrite is the latest write of each key not yet applied everywhere.
 	lastWrite map[int64]writeMark
 	written   sim.FIFO[keyCommit] // writes in commit order, for pruning lastWrite
@@ -395,7 +395,7 @@ type replicaLog struct {
 
 type applyMark struct{ commit, apply sim.Time }
 
-func (spec *Database) build(net *Network, node *Node) component {
+func (spec *Database) Build(net *Network, node *Node) Component {
 	seed := net.opts.Seed
 	rng := sim.NewStream(seed, node.Name)
 	db := &database{net: net, node: node, spec: spec,
@@ -428,12 +428,12 @@ func (spec *Database) build(net *Network, node *Node) component {
 	return db
 }
 
-func (db *database) link(map[string]component) error { return nil }
+func (db *database) Link(map[string]Component) error { return nil }
 
-// inUse is the replication logs (a pending entry per replica and write,
+// InUse is the replication logs (a pending entry per replica and write,
 // the latest write of each key not yet applied everywhere) and the users'
 // last writes.
-func (db *database) inUse() float64 {
+func (db *database) InUse() float64 {
 	mapped, queued := float64(len(db.userWrites)), 0.0
 	for _, sh := range db.shards {
 		mapped += float64(len(sh.lastWrite))
@@ -445,9 +445,9 @@ func (db *database) inUse() float64 {
 	return float64(mapped*mapEntryBytes) + float64(queued*fifoEntryBytes)
 }
 
-// stations lists each shard's primary, then its replicas.
-func (db *database) stations() []*station {
-	var out []*station
+// Stations lists each shard's primary, then its replicas.
+func (db *database) Stations() []*Station {
+	var out []*Station
 	for _, sh := range db.shards {
 		out = append(out, sh.primary)
 		if sh.replicas != nil {
@@ -464,9 +464,9 @@ func (db *database) shardOf(key int64) *dbShard {
 	return db.shards[db.part.part(key)]
 }
 
-// accept pays the connect time of a request without a pooled connection,
+// Accept pays the connect time of a request without a pooled connection,
 // then routes it.
-func (db *database) accept(j *job) {
+func (db *database) Accept(j *Job) {
 	if j.pool == nil && db.spec.ConnectTime != nil && !j.connected {
 		j.connected, j.dest = true, db
 		db.net.later(db.spec.ConnectTime.Sample(db.connect), opDeliver, j)
@@ -478,7 +478,7 @@ func (db *database) accept(j *job) {
 // route sends writes to the shard's primary and reads where read_from says,
 // except a user's reads within read_your_writes of their last write, which
 // go to the primary.
-func (db *database) route(j *job) {
+func (db *database) route(j *Job) {
 	sh := db.shardOf(j.req.Key)
 	st := sh.primary
 	if !db.net.writes(j) && sh.replicas != nil {
@@ -515,7 +515,7 @@ func (db *database) route(j *job) {
 // upReplica is the next replica of st in turn that is up, or nil when
 // every one is down: the reader endpoint leaves out replicas that are
 // down.
-func upReplica(st *station) *instance {
+func upReplica(st *Station) *instance {
 	inst := st.next()
 	for tries := 1; inst.down && tries < len(st.active); tries++ {
 		inst = st.next()
@@ -529,7 +529,7 @@ func upReplica(st *station) *instance {
 // served commits a write, or checks whether a replica read was stale. With
 // a cache in the topology, the request is stamped with the version of the
 // value it wrote or read (see versions).
-func (db *database) served(j *job) {
+func (db *database) served(j *Job) {
 	now := db.net.k.Now()
 	sh := db.shards[j.st.part] // routed by key in route
 	v := db.net.versions
@@ -617,8 +617,8 @@ func (db *database) poolWaited(w float64) {
 	db.poolWaitHist.Add(w)
 }
 
-func (db *database) resetStats(now sim.Time) {
-	for _, st := range db.stations() {
+func (db *database) ResetStats(now sim.Time) {
+	for _, st := range db.Stations() {
 		st.resetStats(now)
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
@@ -713,7 +713,7 @@ type ShardStats struct {
 	ReplicaUtilization float64 `json:"replica_utilization"`
 }
 
-func (db *database) stats(window float64, now sim.Time) NodeStats {
+func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	s := NodeStats{Instances: db.spec.Units()}
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
@@ -930,7 +930,7 @@ func (db *database) lift(f *Fault, now sim.Time) {
 }
 
 // hold holds inst down for one more fault, and says whether it went down.
-func hold(st *station, inst *instance) bool {
+func hold(st *Station, inst *instance) bool {
 	inst.heldDown++
 	st.faulty = true
 	if inst.down {

@@ -449,8 +449,8 @@ type downer interface {
 type faulter struct {
 	net  *Network
 	f    *Fault
-	comp component
-	sts  []*station
+	comp Component
+	sts  []*Station
 	rng  *rand.Rand // the random fault's times
 	// downed are the instances it took down, per station, so that it
 	// brings back those, whatever the fleet became meanwhile.
@@ -464,10 +464,10 @@ const (
 )
 
 // scheduleFaults arms the topology's faults on the network.
-func (n *Network) scheduleFaults(t *Topology, byName map[string]component) {
+func (n *Network) scheduleFaults(t *Topology, byName map[string]Component) {
 	for i := range t.Faults {
 		f := &t.Faults[i]
-		fl := &faulter{net: n, f: f, comp: byName[f.Node], sts: byName[f.Node].stations(),
+		fl := &faulter{net: n, f: f, comp: byName[f.Node], sts: byName[f.Node].Stations(),
 			rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+f.Node)}
 		fl.downed = make([][]*instance, len(fl.sts))
 		for _, st := range fl.sts {
@@ -537,7 +537,7 @@ func (fl *faulter) downStations(count int, on bool, now sim.Time) {
 // takeDown takes count of the station's instances down (0: all, the whole
 // node), or brings them back (on false). The instances it takes down are
 // kept in downed, and those are what bringing them back brings back.
-func (st *station) takeDown(count int, on bool, now sim.Time, downed *[]*instance) {
+func (st *Station) takeDown(count int, on bool, now sim.Time, downed *[]*instance) {
 	if on {
 		// It takes down instances that are up, first to last (those
 		// another fault holds down already are not taken twice), as many
@@ -575,7 +575,7 @@ func (st *station) takeDown(count int, on bool, now sim.Time, downed *[]*instanc
 }
 
 // setFaulty sets faulty: some fault is in force on the station.
-func (st *station) setFaulty() {
+func (st *Station) setFaulty() {
 	st.faulty = st.errRate > 0 || st.slow > 0 || st.delay > 0 || st.anyDown()
 }
 
@@ -583,7 +583,7 @@ func (st *station) setFaulty() {
 // latency from the faults in force on it: overlapping faults compound
 // (a visit fails unless every fault spares it; factors multiply; latencies
 // add), and each one's end lifts only its own part.
-func (st *station) combineEffects() {
+func (st *Station) combineEffects() {
 	m := faultMods{spared: 1}
 	for _, f := range st.effects {
 		f.What().(stationEffect).compound(&m)
@@ -592,7 +592,7 @@ func (st *station) combineEffects() {
 }
 
 // anyDown says some instance of the station is down.
-func (st *station) anyDown() bool {
+func (st *Station) anyDown() bool {
 	for _, inst := range st.insts {
 		if inst.down {
 			return true
@@ -602,7 +602,7 @@ func (st *station) anyDown() bool {
 }
 
 // failQueued fails the jobs waiting at inst, which has gone down.
-func (st *station) failQueued(inst *instance) {
+func (st *Station) failQueued(inst *instance) {
 	now := st.net.k.Now()
 	for inst.queue.Len() > 0 {
 		j := inst.queue.Pop()
@@ -614,7 +614,7 @@ func (st *station) failQueued(inst *instance) {
 
 // failNow ends j's visit with a failure (a fault), its worker freed if it
 // held one.
-func (st *station) failNow(j *job) {
+func (st *Station) failNow(j *Job) {
 	st.turned[CauseFailed]++
 	j.err = CauseFailed
 	st.finish(j)

@@ -11,7 +11,7 @@ const (
 	stationBytes   = 28_000 // a station's wait histogram, summaries and time averages
 	instanceBytes  = float64(unsafe.Sizeof(instance{})) + 32
 	requestBytes   = float64(unsafe.Sizeof(Request{})) + 8
-	jobBytes       = float64(unsafe.Sizeof(job{})) + 8
+	jobBytes       = float64(unsafe.Sizeof(Job{})) + 8
 	keyBytes       = float64(unsafe.Sizeof(slot{})) + 24 // a key store's slot and index entry
 	ringBytes      = 12                                  // a hash ring point and its owner
 	mapEntryBytes  = 48                                  // an entry of a map[int64]T
@@ -39,7 +39,7 @@ func stationFootprint(instances int) float64 {
 func (n *Network) InUse() float64 {
 	total := n.freeReqs.bytes(n.inFlight, requestBytes) + n.freeJobs.bytes(n.liveJobs, jobBytes)
 	for _, c := range n.comps {
-		total += c.inUse()
+		total += c.InUse()
 	}
 	return total
 }

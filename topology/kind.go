@@ -78,12 +78,12 @@ type Spec interface {
 	// Explainer is what explain says of it.
 	Explainer
 
-	// validate records what is wrong with the node's settings, alone and in
+	// Validate records what is wrong with the node's settings, alone and in
 	// the context of the whole topology (classes its calls name,
 	// operations on other nodes), under the node's path.
-	validate(e field.Errors, c *checker)
-	// build makes the node's runtime component on net.
-	build(net *Network, node *Node) component
+	Validate(e field.Errors, c *Checker)
+	// Build makes the node's runtime component on net.
+	Build(net *Network, node *Node) Component
 }
 
 // Target is a node a node sends requests to.
@@ -147,17 +147,19 @@ func Kinds() []string { return slices.Sorted(maps.Keys(registry)) }
 // LookupKind returns the registered kind called name, or nil.
 func LookupKind(name string) *Kind { return registry[name] }
 
-// component is the runtime behaviour of a node.
-type component interface {
-	// accept takes a job arriving now.
-	accept(j *job)
-	// link resolves the component's references to others once all exist.
-	link(byName map[string]component) error
-	// stations lists its queueing stations, for overload diagnosis.
-	stations() []*station
-	stats(window float64, now sim.Time) NodeStats
-	resetStats(now sim.Time)
-	// inUse is about how many bytes it holds now that grow with the load,
+// Component is the runtime behaviour of a node.
+type Component interface {
+	// Accept takes a job arriving now.
+	Accept(j *Job)
+	// Link resolves the component's references to others once all exist.
+	Link(byName map[string]Component) error
+	// Stations lists its queueing stations, for overload diagnosis.
+	// Stats are its figures over the measurement window ending now, and
+	// ResetStats starts that window.
+	Stations() []*Station
+	Stats(window float64, now sim.Time) NodeStats
+	ResetStats(now sim.Time)
+	// InUse is about how many bytes it holds now that grow with the load,
 	// besides the records of visits (replication logs, say).
-	inUse() float64
+	InUse() float64
 }

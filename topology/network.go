@@ -94,16 +94,16 @@ const (
 	opDelete
 )
 
-// job is one visit of a request to a node: it queues, is served, makes the
+// Job is one visit of a request to a node: it queues, is served, makes the
 // node's calls one after another, and replies to its parent job (or ends the
 // request if it has none).
-type job struct {
+type Job struct {
 	req    *Request
-	parent *job
-	owner  caller // resumes j when a call it made returns
-	st     *station
+	parent *Job
+	owner  Caller // resumes j when a call it made returns
+	st     *Station
 	inst   *instance
-	dest   component // where a delayed send goes
+	dest   Component // where a delayed send goes
 	step   *step     // the caller's step that made this call
 	pool   *connPool // the connection this visit holds or waits for
 	// filling is the get step whose coalesced miss this job must fill.
@@ -126,8 +126,8 @@ type job struct {
 	// attempts are its hedged call's first attempt and the attempts out,
 	// and hedgeTimer the pending hedge.
 	sent       sim.Time
-	sibling    *job
-	first      *job
+	sibling    *Job
+	first      *Job
 	attempts   int8
 	hedgeTimer sim.Timer
 	// msg and receipt are the message a consumer's visit processes, and
@@ -140,9 +140,9 @@ type job struct {
 	timer sim.Timer
 }
 
-// caller is a component that makes calls and is resumed by their replies.
-type caller interface {
-	resume(j *job, child *job)
+// Caller is a component that makes calls and is resumed by their replies.
+type Caller interface {
+	Resume(j *Job, child *Job)
 }
 
 // Limits bound the resources a run may use.
@@ -185,11 +185,11 @@ type Network struct {
 	entryName string
 	obs       Observer
 	opts      Options
-	comps     []component // in topology order
+	comps     []Component // in topology order
 	nodes     []*Node
-	entry     component
+	entry     Component
 	freeReqs  freeList[Request]
-	freeJobs  freeList[job]
+	freeJobs  freeList[Job]
 	// versions, with a cache in the topology, tell which cached values
 	// are stale.
 	versions *versions
@@ -224,16 +224,16 @@ const (
 // node leaves the numbers the others draw unchanged.
 func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Network, error) {
 	n := &Network{k: k, obs: obs, opts: opts, topo: t}
-	byName := map[string]component{}
+	byName := map[string]Component{}
 	for _, node := range t.Nodes {
-		c := node.Spec.build(n, node)
+		c := node.Spec.Build(n, node)
 		byName[node.Name] = c
 		n.comps = append(n.comps, c)
 		n.nodes = append(n.nodes, node)
 	}
 	// References are resolved once all components exist.
 	for _, c := range n.comps {
-		if err := c.link(byName); err != nil {
+		if err := c.Link(byName); err != nil {
 			return nil, err
 		}
 	}
@@ -261,18 +261,18 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 		r.timeout = n.k.After(n.opts.Timeout, n, opTimeout, r)
 	}
 	n.inFlight++
-	n.entry.accept(n.newJob(r, nil))
+	n.entry.Accept(n.newJob(r, nil))
 	return true
 }
 
 // background sends a write of key to a node on the system's own behalf (a
 // write-back flush): no client waits for it.
-func (n *Network) background(to component, key int64, user int32) {
+func (n *Network) background(to Component, key int64, user int32) {
 	r := n.newRequest(0, user, -1, key)
 	r.background = true
 	j := n.newJob(r, nil)
 	j.op, j.dest = opWrite, to
-	to.accept(j)
+	to.Accept(j)
 }
 
 // Overload says why the run had to stop early, or "".
@@ -289,31 +289,31 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	}
 	switch op {
 	case opServiceDone:
-		j := data.(*job)
+		j := data.(*Job)
 		if j.inst.down {
 			j.st.failNow(j) // its instance went down during the service
 			break
 		}
 		j.st.owner.served(j)
 	case opDeliver:
-		j := data.(*job)
-		j.dest.accept(j)
+		j := data.(*Job)
+		j.dest.Accept(j)
 	case opReply:
-		n.reply(data.(*job))
+		n.reply(data.(*Job))
 	case opFire:
 		data.(firer).fire(now)
 	case opCallTimeout:
-		n.callTimedOut(data.(*job))
+		n.callTimedOut(data.(*Job))
 	case opRetry:
-		j := data.(*job)
+		j := data.(*Job)
 		j.owner.(program).run(j)
 	case opHedge:
-		j := data.(*job)
+		j := data.(*Job)
 		j.owner.(program).hedge(j)
 	case opReturn:
-		n.returned(data.(*job))
+		n.returned(data.(*Job))
 	case opForward:
-		j := data.(*job)
+		j := data.(*Job)
 		j.inst.st.arrive(j, j.inst)
 	case opTimeout:
 		r := data.(*Request)
@@ -337,14 +337,39 @@ type firer interface {
 // its second attempt, and a call whose attempt child timed out (its step
 // st) goes on without it.
 type program interface {
-	run(j *job)
-	hedge(j *job)
-	timedOut(j, child *job, st *step)
+	run(j *Job)
+	hedge(j *Job)
+	timedOut(j, child *Job, st *step)
+}
+
+// The engine's calls for a kind defined outside this package (see
+// ARCHITECTURE.md, "How to add a node kind"): a visit's outcome, and the
+// ways a component hands a visit on.
+
+// Err is why the visit failed (here or downstream), or NoCause.
+func (j *Job) Err() Cause { return j.err }
+
+// Fail marks the visit failed with cause c (NoCause: not failed).
+func (j *Job) Fail(c Cause) { j.err = c }
+
+// Reply ends j's visit now: its reply goes to its caller.
+func (n *Network) Reply(j *Job) { n.reply(j) }
+
+// ReplyAfter ends j's visit after delay seconds.
+func (n *Network) ReplyAfter(delay float64, j *Job) { n.later(delay, opReply, j) }
+
+// PassOn sends j's request on to the component to, as it is, after delay
+// seconds, as a visit of its own whose reply resumes owner with j.
+func (n *Network) PassOn(j *Job, owner Caller, to Component, delay float64) {
+	j.owner = owner
+	child := n.newJob(j.req, j)
+	child.op, child.dest = j.op, to
+	n.later(delay, opDeliver, child)
 }
 
 // later schedules an event that moves visit j on (opServiceDone,
 // opDeliver, opReply) after delay seconds.
-func (n *Network) later(delay float64, op int, j *job) {
+func (n *Network) later(delay float64, op int, j *Job) {
 	n.working++
 	n.k.After(delay, n, op, j)
 }
@@ -377,7 +402,7 @@ func (n *Network) cancelTimer(t sim.Timer) {
 // callTimedOut abandons the call attempt child, whose timeout expired:
 // its caller goes on without it (a retry or a failure), while the attempt
 // runs to its end, holding its request's record, and its reply is dropped.
-func (n *Network) callTimedOut(child *job) {
+func (n *Network) callTimedOut(child *Job) {
 	child.timer = sim.Timer{}
 	parent, st := child.parent, child.step
 	n.abandon(child)
@@ -387,7 +412,7 @@ func (n *Network) callTimedOut(child *job) {
 
 // abandon detaches a call's attempt from its caller: it runs to its end,
 // holding its request's record, and its reply is dropped.
-func (n *Network) abandon(child *job) {
+func (n *Network) abandon(child *Job) {
 	n.cancelTimer(child.timer)
 	child.timer = sim.Timer{}
 	child.parent, child.abandoned = nil, true
@@ -411,11 +436,11 @@ func (n *Network) Stalled() string { return n.stalled }
 
 // send delivers a call's job to the node its step calls, after the hop's
 // delay (the call's latency, drawn from the caller's stream).
-func (n *Network) send(j *job) {
+func (n *Network) send(j *Job) {
 	st := j.step
 	delay, delayed := n.hop(HopCall, st.from, st.toName, st.latency, st.rng)
 	if !delayed {
-		st.to.accept(j)
+		st.to.Accept(j)
 		return
 	}
 	j.dest = st.to
@@ -425,7 +450,7 @@ func (n *Network) send(j *job) {
 // publishing holds a publish j, on its arrival at the broker to, for the
 // broker's publish time drawn from d, and reports whether it did; the
 // publish comes back to to.accept when the time has passed (j.pc is 1).
-func (n *Network) publishing(j *job, to component, d sim.Dist, rng *rand.Rand) bool {
+func (n *Network) publishing(j *Job, to Component, d sim.Dist, rng *rand.Rand) bool {
 	if j.pc != 0 {
 		return false
 	}
@@ -448,7 +473,7 @@ func sample(d sim.Dist, rng *rand.Rand) float64 {
 
 // writes reports whether j is a write: by its op if that says, or else by
 // its request's class.
-func (n *Network) writes(j *job) bool {
+func (n *Network) writes(j *Job) bool {
 	switch j.op {
 	case opWrite, opSet, opDelete:
 		return true
@@ -459,7 +484,7 @@ func (n *Network) writes(j *job) bool {
 }
 
 // reply delivers a job's result to its parent, or ends the request.
-func (n *Network) reply(j *job) {
+func (n *Network) reply(j *Job) {
 	if j.pool != nil {
 		if next := j.pool.release(); next != nil {
 			n.send(next)
@@ -477,7 +502,7 @@ func (n *Network) reply(j *job) {
 
 // replyEnds names the node j's reply leaves and the one it goes to (""
 // for the client, or where the visit came from no call of a program).
-func (n *Network) replyEnds(j *job) (from, to string) {
+func (n *Network) replyEnds(j *Job) (from, to string) {
 	switch {
 	case j.step != nil:
 		return j.step.toName, j.step.from
@@ -488,7 +513,7 @@ func (n *Network) replyEnds(j *job) (from, to string) {
 }
 
 // returned hands j's reply, arrived, to its caller, or ends its request.
-func (n *Network) returned(j *job) {
+func (n *Network) returned(j *Job) {
 	parent, r := j.parent, j.req
 	if j.abandoned {
 		if st := j.step; st != nil && st.edge != nil && j.err == NoCause {
@@ -500,7 +525,7 @@ func (n *Network) returned(j *job) {
 		return
 	}
 	if parent != nil {
-		parent.owner.resume(parent, j)
+		parent.owner.Resume(parent, j)
 		n.freeJob(j)
 		return
 	}
@@ -541,25 +566,25 @@ func (n *Network) newRequest(class int, user, client int32, key int64) *Request 
 	return r
 }
 
-func (n *Network) newJob(r *Request, parent *job) *job {
+func (n *Network) newJob(r *Request, parent *Job) *Job {
 	n.liveJobs++
 	j := n.freeJobs.get()
 	j.req, j.parent, j.arrived = r, parent, n.k.Now()
 	return j
 }
 
-func (n *Network) freeJob(j *job) {
+func (n *Network) freeJob(j *Job) {
 	n.liveJobs--
 	n.cancelTimer(j.timer)
 	n.cancelTimer(j.hedgeTimer)
-	*j = job{}
+	*j = Job{}
 	n.freeJobs.put(j)
 }
 
 // ResetStats starts the measurement window at now (the end of the warm-up).
 func (n *Network) ResetStats(now sim.Time) {
 	for _, c := range n.comps {
-		c.resetStats(now)
+		c.ResetStats(now)
 	}
 }
 
@@ -568,7 +593,7 @@ func (n *Network) ResetStats(now sim.Time) {
 func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 	out := make([]NodeStats, len(n.comps))
 	for i, c := range n.comps {
-		out[i] = c.stats(window, now)
+		out[i] = c.Stats(window, now)
 		out[i].Name, out[i].Kind = n.nodes[i].Name, n.nodes[i].Kind().Name
 		if window > 0 && out[i].Usage.RequestsPerSecond == 0 {
 			out[i].Usage.RequestsPerSecond = float64(out[i].Arrivals) / window
@@ -582,7 +607,7 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 func (n *Network) MostQueued() string {
 	best, most := "", -1
 	for i, c := range n.comps {
-		for _, st := range c.stations() {
+		for _, st := range c.Stations() {
 			if st.queued > most {
 				best, most = n.nodes[i].Name, st.queued
 			}

@@ -128,7 +128,7 @@ func at(t sim.Time) string { return strconv.FormatFloat(float64(t), 'g', 6, 64) 
 // listing writes the service's program, a step a line: its index, what
 // it does, the node it calls, then what sets it apart.
 func (s *service) listing(net *Network) string {
-	names := map[component]string{}
+	names := map[Component]string{}
 	for i, c := range net.comps {
 		names[c] = net.nodes[i].Name
 	}
@@ -240,13 +240,13 @@ type fakeSpec struct {
 	f *fake
 }
 
-func (s fakeSpec) build(net *Network, node *Node) component {
+func (s fakeSpec) Build(net *Network, node *Node) Component {
 	s.f.net, s.f.name = net, node.Name
 	return s.f
 }
 
-// accept answers the visit j with the fake's next reply.
-func (f *fake) accept(j *job) {
+// Accept answers the visit j with the fake's next reply.
+func (f *fake) Accept(j *Job) {
 	r := f.replies[min(f.visits, len(f.replies)-1)]
 	f.visits++
 	op := "read"
@@ -265,8 +265,8 @@ func (f *fake) accept(j *job) {
 	f.net.later(r.delay, opReply, j)
 }
 
-func (f *fake) link(map[string]component) error   { return nil }
-func (f *fake) stations() []*station              { return nil }
-func (f *fake) stats(float64, sim.Time) NodeStats { return NodeStats{} }
-func (f *fake) resetStats(sim.Time)               {}
-func (f *fake) inUse() float64                    { return 0 }
+func (f *fake) Link(map[string]Component) error   { return nil }
+func (f *fake) Stations() []*Station              { return nil }
+func (f *fake) Stats(float64, sim.Time) NodeStats { return NodeStats{} }
+func (f *fake) ResetStats(sim.Time)               {}
+func (f *fake) InUse() float64                    { return 0 }

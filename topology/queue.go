@@ -122,8 +122,8 @@ func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return q
 }
 
-// validate implements Spec.
-func (q *Queue) validate(e field.Errors, c *checker) {
+// Validate implements Spec.
+func (q *Queue) Validate(e field.Errors, c *Checker) {
 	what := "queue " + c.node.Name
 	inRange(e, "capacity", what, q.Capacity, 0, math.MaxInt32)
 	oneOf(e, "on_full", "on_full", q.OnFull, []string{OnFullReject, OnFullBlock})
@@ -342,7 +342,7 @@ type queue struct {
 	live         int // message records in use
 	// stored counts messages not gone; nVisible those visible.
 	stored, nVisible int
-	blocked          sim.FIFO[*job] // publishers waiting for room
+	blocked          sim.FIFO[*Job] // publishers waiting for room
 	expiry           sim.Timer      // the retention of the oldest message
 	seq              uint64         // messages stored so far
 	// parts are the partitions of a queue that has them (visible is
@@ -369,7 +369,7 @@ type queue struct {
 	smpPublished, smpAck int64
 }
 
-func (q *Queue) build(net *Network, node *Node) component {
+func (q *Queue) Build(net *Network, node *Node) Component {
 	rt := &queue{net: net, node: node, spec: q, rng: sim.NewStream(net.opts.Seed, node.Name)}
 	if q.Partitions > 0 {
 		rt.parts = make([]partition, q.Partitions)
@@ -396,26 +396,26 @@ type partition struct {
 	anyAcked bool
 }
 
-// link finds the dead-letter queue.
-func (q *queue) link(byName map[string]component) error {
+// Link finds the dead-letter queue.
+func (q *queue) Link(byName map[string]Component) error {
 	if q.spec.DeadLetter != "" {
 		q.dead = byName[q.spec.DeadLetter].(*queue)
 	}
 	return nil
 }
 
-func (q *queue) stations() []*station { return nil }
+func (q *queue) Stations() []*Station { return nil }
 
-// inUse implements component: the message records and the lists' room.
-func (q *queue) inUse() float64 {
+// InUse implements component: the message records and the lists' room.
+func (q *queue) InUse() float64 {
 	return q.free.bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
 		float64(8*(q.visible.Room()+q.all.Room()+q.blocked.Room()+q.partRoom)+4*q.ready.Room())
 }
 
-// accept takes a publish: after the publish time the message is stored
+// Accept takes a publish: after the publish time the message is stored
 // and the publisher answered, or the publish is rejected (or waits) when
 // the queue is full.
-func (q *queue) accept(j *job) {
+func (q *queue) Accept(j *Job) {
 	if q.net.publishing(j, q, q.spec.PublishTime, q.rng) {
 		return
 	}
@@ -804,7 +804,7 @@ func (q *queue) oldestAge(now sim.Time) float64 {
 	return float64(now - q.all.Peek().published)
 }
 
-func (q *queue) resetStats(now sim.Time) {
+func (q *queue) ResetStats(now sim.Time) {
 	for i := range q.parts {
 		q.parts[i].stored = 0
 	}
@@ -876,7 +876,7 @@ type AsyncLatency struct {
 	MeanCI95 *[2]float64 `json:"mean_ci95"`
 }
 
-func (q *queue) stats(window float64, now sim.Time) NodeStats {
+func (q *queue) Stats(window float64, now sim.Time) NodeStats {
 	qs := &QueueStats{Published: q.published, Delivered: q.delivered, Redelivered: q.redelivered,
 		Acknowledged: q.acked, Duplicates: q.duplicates, DeadLettered: q.deadLettered,
 		DroppedFull: q.droppedFull, Expired: q.expired, Blocked: q.blockedCount,

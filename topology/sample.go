@@ -34,7 +34,7 @@ type NodeSample struct {
 func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
 	var out []NodeSample
 	for i, c := range n.comps {
-		sts := c.stations()
+		sts := c.Stations()
 		if len(sts) == 0 {
 			continue
 		}

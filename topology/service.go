@@ -266,9 +266,9 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 	return calls
 }
 
-// validate implements Spec: its sizes and service time, and each call: a
+// Validate implements Spec: its sizes and service time, and each call: a
 // target, classes of the workload, an operation that suits the node called.
-func (s *Service) validate(e field.Errors, c *checker) {
+func (s *Service) Validate(e field.Errors, c *Checker) {
 	what := "node " + c.node.Name
 	atLeast(e, "instances", what, s.Instances, 1)
 	if s.Instances > MaxInstances {
@@ -299,7 +299,7 @@ func (s *Service) validate(e field.Errors, c *checker) {
 // target, names classes of the workload, has an operation that suits the
 // node called, and sound policies (those from defaults checked once, at
 // call_defaults).
-func validateCalls(e field.Errors, c *checker, calls []Call, defaults Policies) {
+func validateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) {
 	if defaults != (Policies{}) {
 		defaults.validate(e.In("call_defaults"), Policies{})
 	}
@@ -356,7 +356,7 @@ func nodeGetsFrom(t *Topology, name, cache string, seen map[string]bool) bool {
 
 // checkOp checks that a call's op and its fields suit the node it calls:
 // operations go to caches, and a cache needs one.
-func checkOp(e field.Errors, c *checker, call *Call) {
+func checkOp(e field.Errors, c *Checker, call *Call) {
 	target := c.t.byName[call.To]
 	if target == nil {
 		return // reported already
@@ -547,7 +547,7 @@ type service struct {
 	net  *Network
 	node *Node
 	spec *Service
-	st   *station
+	st   *Station
 	prog []step
 	// pooled are the databases its instances keep connection pools to,
 	// in the order of each instance's pools.
@@ -571,7 +571,7 @@ const (
 // step is one instruction of a service's program.
 type step struct {
 	kind stepKind
-	to   component
+	to   Component
 	// from and toName name the caller's node and the node called, for
 	// the hop between them.
 	from, toName string
@@ -588,7 +588,7 @@ type step struct {
 	// their key is the user's, and a request without a user skips them.
 	session bool
 	// writeBack are where a write_back set's flush writes.
-	writeBack []component
+	writeBack []Component
 	// invalidates marks a delete, or a set after its own writes: a
 	// failure leaves the cache stale (counted there); it does not undo
 	// the write, so it does not fail the request.
@@ -607,14 +607,14 @@ func (s *step) keyOf(r *Request) int64 {
 }
 
 // keyOf is the key j's visit to a cache reads or writes.
-func keyOf(j *job) int64 {
+func keyOf(j *Job) int64 {
 	if j.step != nil {
 		return j.step.keyOf(j.req)
 	}
 	return j.req.Key
 }
 
-func (sv *Service) build(net *Network, node *Node) component {
+func (sv *Service) Build(net *Network, node *Node) Component {
 	s := &service{net: net, node: node, spec: sv}
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
 	s.st.name = node.Name
@@ -637,17 +637,17 @@ func (sv *Service) build(net *Network, node *Node) component {
 	return s
 }
 
-// link compiles the service's calls into its program once every component
+// Link compiles the service's calls into its program once every component
 // exists.
-func (s *service) link(byName map[string]component) error {
+func (s *service) Link(byName map[string]Component) error {
 	s.compile(byName, s.net.opts.Classes, sim.NewStream(s.net.opts.Seed, s.node.Name+"/latency"))
 	return nil
 }
 
-func (s *service) stations() []*station { return []*station{s.st} }
+func (s *service) Stations() []*Station { return []*Station{s.st} }
 
-// inUse implements component: its sessions' table.
-func (s *service) inUse() float64 {
+// InUse implements component: its sessions' table.
+func (s *service) InUse() float64 {
 	if t := s.sessions; t != nil {
 		return float64(float64(len(t.pins)) * mapEntryBytes)
 	}
@@ -656,7 +656,7 @@ func (s *service) inUse() float64 {
 
 // compile turns the service's calls into its program once every component
 // exists. On-miss and write calls inherit the class filter of their call.
-func (s *service) compile(byName map[string]component, classes []string, latency *rand.Rand) {
+func (s *service) compile(byName map[string]Component, classes []string, latency *rand.Rand) {
 	pools := map[*database]int{}
 	retries := sim.NewStream(s.net.opts.Seed, s.node.Name+"/retries")
 	var emit func(calls []Call, inherited []bool, op opKind)
@@ -742,12 +742,12 @@ func classFilter(names, classes []string, inherited []bool) []bool {
 	return out
 }
 
-// accept spreads calls made straight to the service round-robin over its
+// Accept spreads calls made straight to the service round-robin over its
 // instances; a load balancer in front chooses otherwise.
-func (s *service) accept(j *job) { s.st.arrive(j, s.st.next()) }
+func (s *service) Accept(j *Job) { s.st.arrive(j, s.st.next()) }
 
 // served is called when j's own service time has elapsed.
-func (s *service) served(j *job) {
+func (s *service) served(j *Job) {
 	if !s.spec.Blocking {
 		s.st.release(j)
 	}
@@ -757,7 +757,7 @@ func (s *service) served(j *job) {
 
 // run executes j's program from its current step until a call must wait
 // for a reply, or the program ends.
-func (s *service) run(j *job) {
+func (s *service) run(j *Job) {
 	for j.pc < len(s.prog) {
 		st := &s.prog[j.pc]
 		j.pc++
@@ -791,7 +791,7 @@ func (s *service) run(j *job) {
 // hedge, a hedge) and returns it, not yet sent: the caller records it
 // first, since dispatch may answer it at once (a down instance, a full
 // queue), and that answer must find j's call as it is.
-func (s *service) attempt(j *job, st *step, hedge bool) *job {
+func (s *service) attempt(j *Job, st *step, hedge bool) *Job {
 	child := s.net.newJob(j.req, j)
 	child.op, child.step, child.retries, child.sent = st.op, st, j.retries, s.net.k.Now()
 	if child.op == opAuto {
@@ -809,7 +809,7 @@ func (s *service) attempt(j *job, st *step, hedge bool) *job {
 // dispatch sends child, an attempt of j's call, once j's call records it:
 // through a connection of j's instance's pool when the call has one (then
 // when a connection is free).
-func (s *service) dispatch(j *job, child *job) {
+func (s *service) dispatch(j *Job, child *Job) {
 	if st := child.step; st.pool >= 0 {
 		child.pool = j.inst.pools[st.pool]
 		if !child.pool.acquire(child) {
@@ -821,7 +821,7 @@ func (s *service) dispatch(j *job, child *job) {
 
 // hedge sends a second attempt of j's call, whose first has not answered
 // within the hedge delay; the first reply that succeeds wins.
-func (s *service) hedge(j *job) {
+func (s *service) hedge(j *Job) {
 	j.hedgeTimer = sim.Timer{}
 	if j.attempts != 1 {
 		return
@@ -837,7 +837,7 @@ func (s *service) hedge(j *job) {
 // has answered (failed or not): it reports false when child failed and
 // its sibling is still out (the call waits for that one); when child
 // succeeded, its sibling is abandoned.
-func (s *service) settled(j *job, child *job, failed bool) bool {
+func (s *service) settled(j *Job, child *Job, failed bool) bool {
 	s.net.cancelTimer(j.hedgeTimer)
 	j.hedgeTimer = sim.Timer{}
 	other := child.sibling
@@ -855,8 +855,8 @@ func (s *service) settled(j *job, child *job, failed bool) bool {
 	return true
 }
 
-// resume continues j after a call returned; a rejected call fails j.
-func (s *service) resume(j *job, child *job) {
+// Resume continues j after a call returned; a rejected call fails j.
+func (s *service) Resume(j *Job, child *Job) {
 	if e := child.step.edge; e != nil {
 		e.ended(int(child.retries), child.err)
 		if child.err == NoCause {
@@ -901,7 +901,7 @@ func (s *service) resume(j *job, child *job) {
 // timedOut goes on after j's call attempt child, of step st, timed out:
 // once the hedged sibling, if any, has failed too, the call fails with
 // the timeout (or is tried again).
-func (s *service) timedOut(j, child *job, st *step) {
+func (s *service) timedOut(j, child *Job, st *step) {
 	if s.settled(j, child, true) {
 		s.callFailed(j, st, CauseCallTimeout)
 	}
@@ -909,7 +909,7 @@ func (s *service) timedOut(j, child *job, st *step) {
 
 // callFailed goes on after j's call st failed with cause: it is tried
 // again after a backoff if its retry policy allows, or else j fails.
-func (s *service) callFailed(j *job, st *step, cause Cause) {
+func (s *service) callFailed(j *Job, st *step, cause Cause) {
 	if e := st.edge; e != nil {
 		if delay, ok := e.retryAfter(int(j.retries), cause); ok {
 			j.retries++
@@ -941,7 +941,7 @@ func (s *service) callStats() []CallStats {
 	return out
 }
 
-func (s *service) finish(j *job) {
+func (s *service) finish(j *Job) {
 	if j.filling != nil {
 		// The origin read failed: let requests waiting on it go themselves.
 		j.filling.cache.abandon(j.filling.keyOf(j.req))
@@ -951,7 +951,7 @@ func (s *service) finish(j *job) {
 	s.net.reply(j)
 }
 
-func (s *service) resetStats(now sim.Time) {
+func (s *service) ResetStats(now sim.Time) {
 	s.st.resetStats(now)
 	if t := s.sessions; t != nil {
 		t.kept, t.lost = 0, 0
@@ -963,7 +963,7 @@ func (s *service) resetStats(now sim.Time) {
 	}
 }
 
-func (s *service) stats(window float64, now sim.Time) NodeStats {
+func (s *service) Stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
 	if calls := s.callStats(); calls != nil || s.sessions != nil {
 		ss := &ServiceStats{Calls: calls}

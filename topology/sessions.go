@@ -40,7 +40,7 @@ func decodeSessions(d *yamlfile.Decoder, n *yaml.Node, what string) Sessions {
 }
 
 // validate records what is wrong with the sessions of the service.
-func (s Sessions) validate(e field.Errors, c *checker) {
+func (s Sessions) validate(e field.Errors, c *Checker) {
 	if s.Store == "" {
 		return
 	}

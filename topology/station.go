@@ -6,11 +6,11 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
-// station is the queueing part of a node: instances, each with workers
+// Station is the queueing part of a node: instances, each with workers
 // sharing one FIFO queue of bounded or unlimited length. When a job's
 // service time has elapsed the station tells its owner, which decides what
 // happens next and calls finish when the job leaves.
-type station struct {
+type Station struct {
 	net   *Network
 	owner server
 	name  string // its node's
@@ -97,11 +97,11 @@ type cumulative struct {
 // server is a component with stations: told when a job's service time has
 // elapsed.
 type server interface {
-	served(j *job)
+	served(j *Job)
 }
 
 type instance struct {
-	st          *station
+	st          *Station
 	index       int
 	busy        int
 	outstanding int // jobs at the instance: queued, in service or in calls
@@ -110,7 +110,7 @@ type instance struct {
 	booting, draining bool
 	boot              sim.Timer
 	arrivals          int64
-	queue             sim.FIFO[*job]
+	queue             sim.FIFO[*Job]
 	pools             []*connPool // a service instance's connection pools, by database
 	// inbox is a consumer's batch of received messages, of which those
 	// from nextMsg on are still to be processed.
@@ -137,8 +137,8 @@ func (inst *instance) taking() bool { return !inst.booting && !inst.draining }
 // processed.
 func (inst *instance) pending() int { return len(inst.inbox) - inst.nextMsg }
 
-func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *station {
-	st := &station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue,
+func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *Station {
+	st := &Station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue,
 		sampled: net.opts.Sampled}
 	for i := 0; i < instances; i++ {
 		st.insts = append(st.insts, &instance{st: st, index: i})
@@ -148,10 +148,10 @@ func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, 
 }
 
 // capacity is the number of jobs the station can serve at once.
-func (st *station) capacity() int { return len(st.insts) * st.workers }
+func (st *Station) capacity() int { return len(st.insts) * st.workers }
 
 // next picks an instance taking work, round-robin.
-func (st *station) next() *instance {
+func (st *Station) next() *instance {
 	if st.rr >= len(st.active) {
 		st.rr = 0
 	}
@@ -162,7 +162,7 @@ func (st *station) next() *instance {
 
 // arrive queues j at inst, starts it if a worker is free, or rejects it if
 // the queue is full.
-func (st *station) arrive(j *job, inst *instance) {
+func (st *Station) arrive(j *Job, inst *instance) {
 	now := st.net.k.Now()
 	j.st, j.inst, j.arrived = st, inst, now
 	st.arrivals++
@@ -212,7 +212,7 @@ func (st *station) arrive(j *job, inst *instance) {
 	}
 }
 
-func (st *station) start(j *job) {
+func (st *Station) start(j *Job) {
 	now := st.net.k.Now()
 	j.inst.busy++
 	st.busy.Add(now, 1)
@@ -243,7 +243,7 @@ func (st *station) start(j *job) {
 }
 
 // release frees j's worker and gives it to the next queued job.
-func (st *station) release(j *job) {
+func (st *Station) release(j *Job) {
 	now := st.net.k.Now()
 	j.holding = false
 	st.hold.Add(float64(now - j.started))
@@ -267,7 +267,7 @@ func (st *station) release(j *job) {
 }
 
 // setQueued records a change of the number queued.
-func (st *station) setQueued(now sim.Time) {
+func (st *Station) setQueued(now sim.Time) {
 	st.queueLen.Set(now, float64(st.queued))
 	st.queueTrend.Set(now, float64(st.queued))
 	if st.sampled {
@@ -280,7 +280,7 @@ func (st *station) setQueued(now sim.Time) {
 
 // track records a change of the jobs outstanding at inst, of an
 // autoscaled station.
-func (st *station) track(now sim.Time, d float64, inst *instance) {
+func (st *Station) track(now sim.Time, d float64, inst *instance) {
 	if st.scaler != nil {
 		st.cum.outstanding.Add(now, d)
 		inst.use.observe(now, inst)
@@ -288,7 +288,7 @@ func (st *station) track(now sim.Time, d float64, inst *instance) {
 }
 
 // finish ends j's visit: its worker (if still held) is freed.
-func (st *station) finish(j *job) {
+func (st *Station) finish(j *Job) {
 	if j.holding {
 		st.release(j)
 	}
@@ -310,7 +310,7 @@ func (st *station) finish(j *job) {
 	}
 }
 
-func (st *station) resetStats(now sim.Time) {
+func (st *Station) resetStats(now sim.Time) {
 	if st.scaler != nil {
 		st.billed.Reset(now)
 		st.live.Reset(now)
@@ -329,7 +329,7 @@ func (st *station) resetStats(now sim.Time) {
 // stats reports the station over a window ending now. Offered load is
 // arrivals per second × mean worker holding time ÷ workers; before any
 // visit ends it falls back to the mean service time.
-func (st *station) stats(window float64, now sim.Time) NodeStats {
+func (st *Station) stats(window float64, now sim.Time) NodeStats {
 	capacity := float64(st.capacity())
 	if st.scaler != nil {
 		capacity = float64(float64(st.workers) * st.live.Mean(now))
@@ -365,7 +365,7 @@ func (st *station) stats(window float64, now sim.Time) NodeStats {
 
 // meanOwn is the mean service time drawn so far in the window, or the
 // configured mean before any.
-func (st *station) meanOwn() float64 {
+func (st *Station) meanOwn() float64 {
 	if st.own.N() == 0 {
 		return st.times[0].Mean()
 	}
@@ -416,7 +416,7 @@ func growth(f sim.TrendFit, rate float64) Growth {
 
 // meanHold is the mean worker holding time recorded in hold, or the mean
 // service time before any visit has ended.
-func (st *station) meanHold(hold *sim.Summary) float64 {
+func (st *Station) meanHold(hold *sim.Summary) float64 {
 	if hold.N() == 0 {
 		return st.times[0].Mean()
 	}
@@ -428,12 +428,12 @@ func (st *station) meanHold(hold *sim.Summary) float64 {
 // are taken.
 type connPool struct {
 	size, inUse int
-	waiting     sim.FIFO[*job]
+	waiting     sim.FIFO[*Job]
 	db          *database
 }
 
 // acquire takes a connection for j, or queues j and reports false.
-func (p *connPool) acquire(j *job) bool {
+func (p *connPool) acquire(j *Job) bool {
 	if p.inUse < p.size {
 		p.inUse++
 		p.db.poolWaited(0)
@@ -446,7 +446,7 @@ func (p *connPool) acquire(j *job) bool {
 
 // release returns a connection, handing it to the next waiting job, which
 // is returned (nil if none waits).
-func (p *connPool) release() *job {
+func (p *connPool) release() *Job {
 	if p.waiting.Len() == 0 {
 		p.inUse--
 		return nil

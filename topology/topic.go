@@ -58,8 +58,8 @@ func decodeTopic(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return t
 }
 
-// validate implements Spec: some subscribers, each once.
-func (t *Topic) validate(e field.Errors, c *checker) {
+// Validate implements Spec: some subscribers, each once.
+func (t *Topic) Validate(e field.Errors, c *Checker) {
 	if len(t.Subscribers) == 0 {
 		e.Add("subscribers", "topic %s needs subscribers: the queues that get a copy of each message", c.node.Name)
 	}
@@ -111,20 +111,20 @@ type topic struct {
 	published int64
 }
 
-func (t *Topic) build(net *Network, node *Node) component {
+func (t *Topic) Build(net *Network, node *Node) Component {
 	return &topic{net: net, node: node, spec: t, rng: sim.NewStream(net.opts.Seed, node.Name)}
 }
 
-func (t *topic) link(byName map[string]component) error {
+func (t *topic) Link(byName map[string]Component) error {
 	for _, s := range t.spec.Subscribers {
 		t.subs = append(t.subs, byName[s].(*queue))
 	}
 	return nil
 }
 
-// accept takes a publish: after the publish time each subscriber gets a
+// Accept takes a publish: after the publish time each subscriber gets a
 // copy and the publisher is answered.
-func (t *topic) accept(j *job) {
+func (t *topic) Accept(j *Job) {
 	if t.net.publishing(j, t, t.spec.PublishTime, t.rng) {
 		return
 	}
@@ -135,9 +135,9 @@ func (t *topic) accept(j *job) {
 	t.net.reply(j)
 }
 
-func (t *topic) stations() []*station { return nil }
-func (t *topic) inUse() float64       { return 0 }
-func (t *topic) resetStats(sim.Time)  { t.published = 0 }
+func (t *topic) Stations() []*Station { return nil }
+func (t *topic) InUse() float64       { return 0 }
+func (t *topic) ResetStats(sim.Time)  { t.published = 0 }
 
 // TopicStats are a topic's figures over the measurement window.
 type TopicStats struct {
@@ -145,7 +145,7 @@ type TopicStats struct {
 	Subscribers []string `json:"subscribers"`
 }
 
-func (t *topic) stats(window float64, _ sim.Time) NodeStats {
+func (t *topic) Stats(window float64, _ sim.Time) NodeStats {
 	s := NodeStats{Instances: 1, Arrivals: t.published, Completed: t.published,
 		Detail: &TopicStats{Published: t.published, Subscribers: t.spec.Subscribers}}
 	if window > 0 {

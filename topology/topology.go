@@ -174,8 +174,8 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 		if !field.ValidName(n.Name) {
 			ne.AddAtKey("", "node name %q must be %s", n.Name, field.NameRule)
 		}
-		c := &checker{t: t, node: n, classes: classes}
-		n.Spec.validate(ne, c)
+		c := &Checker{t: t, node: n, classes: classes}
+		n.Spec.Validate(ne, c)
 		n.Price.validate(ne.In("cost"))
 		for _, tg := range n.Spec.Downstream() {
 			target := t.byName[tg.To]
@@ -242,9 +242,9 @@ func (e Target) accepts(n *Node) bool {
 	return (e.Want == nil || n.Kind() == e.Want) && !(e.AsIs && n.Kind().NeedsOp)
 }
 
-// checker is what a spec checks itself against: the topology and the
+// Checker is what a spec checks itself against: the topology and the
 // workload's classes.
-type checker struct {
+type Checker struct {
 	t       *Topology
 	node    *Node
 	classes []string
@@ -252,7 +252,7 @@ type checker struct {
 
 // unknownClasses records an error at field for each of names that is not a
 // class of the workload; what says who names it, e.g. "cdn edge caches".
-func (c *checker) unknownClasses(e field.Errors, fieldName string, names []string, what string) {
+func (c *Checker) unknownClasses(e field.Errors, fieldName string, names []string, what string) {
 	for _, cl := range names {
 		if !contains(c.classes, cl) {
 			e.Add(fieldName, "%s class %q, which the workload mix does not have (classes: %s)%s",

@@ -116,8 +116,8 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return w
 }
 
-// validate implements Spec.
-func (w *Workers) validate(e field.Errors, c *checker) {
+// Validate implements Spec.
+func (w *Workers) Validate(e field.Errors, c *Checker) {
 	what := "workers " + c.node.Name
 	if w.From == "" {
 		e.Add("from", "%s needs from: the queue it takes messages from", what)
@@ -222,25 +222,25 @@ type workers struct {
 	interrupted int64
 }
 
-func (w *Workers) build(net *Network, node *Node) component {
-	svc := w.service().build(net, node).(*service)
+func (w *Workers) Build(net *Network, node *Node) Component {
+	svc := w.service().Build(net, node).(*service)
 	g := &workers{net: net, node: node, spec: w, svc: svc, rng: sim.NewStream(net.opts.Seed, node.Name+"/failures")}
 	svc.st.onActive = g.pull
 	return g
 }
 
-// link compiles the consumers' calls and attaches the group to its queue.
-func (w *workers) link(byName map[string]component) error {
+// Link compiles the consumers' calls and attaches the group to its queue.
+func (w *workers) Link(byName map[string]Component) error {
 	w.q = byName[w.spec.From].(*queue)
 	w.q.consumer = w
-	return w.svc.link(byName)
+	return w.svc.Link(byName)
 }
 
-// accept implements component; nothing calls a worker group.
-func (w *workers) accept(j *job) { w.svc.accept(j) }
+// Accept implements component; nothing calls a worker group.
+func (w *workers) Accept(j *Job) { w.svc.Accept(j) }
 
-func (w *workers) stations() []*station { return w.svc.stations() }
-func (w *workers) inUse() float64       { return 0 }
+func (w *workers) Stations() []*Station { return w.svc.Stations() }
+func (w *workers) InUse() float64       { return 0 }
 
 // pull gives what the queue can deliver to idle consumers.
 func (w *workers) pull() {
@@ -312,11 +312,11 @@ func (w *workers) start(inst *instance) {
 	w.svc.st.arrive(w.net.newJob(r, holder), inst)
 }
 
-// resume implements caller: a message's processing ended. The consumer
+// Resume implements caller: a message's processing ended. The consumer
 // goes on with its batch, or takes more. A consumer that went down during
 // the processing neither acknowledges nor fails the message, nor the rest
 // of its batch: they come back when their visibility timeout expires.
-func (w *workers) resume(holder *job, child *job) {
+func (w *workers) Resume(holder *Job, child *Job) {
 	m, inst, r := holder.msg, holder.inst, holder.req
 	w.busy = true
 	switch {
@@ -376,8 +376,8 @@ func (w *workers) down(fl *faulter, count int, on bool, now sim.Time) {
 	}
 }
 
-func (w *workers) resetStats(now sim.Time) {
-	w.svc.resetStats(now)
+func (w *workers) ResetStats(now sim.Time) {
+	w.svc.ResetStats(now)
 	w.failures, w.interrupted = 0, 0
 }
 
@@ -396,8 +396,8 @@ type WorkersStats struct {
 	Calls []CallStats `json:"calls,omitempty"`
 }
 
-func (w *workers) stats(window float64, now sim.Time) NodeStats {
-	s := w.svc.stats(window, now)
+func (w *workers) Stats(window float64, now sim.Time) NodeStats {
+	s := w.svc.Stats(window, now)
 	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.callStats()}
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows

@@ -490,7 +490,10 @@ func (n *Network) reply(j *Job) {
 			n.send(next)
 		}
 	}
-	if !j.abandoned && !j.req.background {
+	// A reply has no delay of its own: only a distance between its nodes
+	// can delay it (see Hop), so without placement it is handed over at
+	// once, without looking up its ends.
+	if n.topo.distance != nil && !j.abandoned && !j.req.background {
 		from, to := n.replyEnds(j)
 		if delay, delayed := n.hop(HopReply, from, to, nil, nil); delayed {
 			n.later(delay, opReturn, j)

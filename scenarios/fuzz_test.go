@@ -33,13 +33,17 @@ const (
 // ErrorList (bad file) or, from a run, a clear refusal; no report may hold
 // NaN or Inf; an SLO may not pass without a completed request; and a run
 // must end within its budgets. The seed corpus is the built-ins and the
-// hostile files in testdata/fuzz/FuzzPipeline.
+// hostile files in testdata/hostile (left out by -short, which runs them in
+// TestHostileScenarios).
 func FuzzPipeline(f *testing.F) {
 	for _, name := range scenarios.Builtins() {
 		src, _ := scenarios.BuiltinSource(name)
 		f.Add(src)
 	}
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "hostile", "*.yaml"))
+	var seeds []string
+	if !testing.Short() {
+		seeds, _ = filepath.Glob(filepath.Join("testdata", "hostile", "*.yaml"))
+	}
 	for _, p := range seeds {
 		src, err := os.ReadFile(p)
 		if err != nil {

@@ -63,6 +63,7 @@ run: {warmup: 0s, duration: 20m, sample: 15s}
 // step built, so they read above the load alone); nothing scales down
 // once the queue is gone and the utilization is within the tolerance.
 func TestHPAStepToNeeded(t *testing.T) {
+	t.Parallel()
 	rep := runText(t, hpaStep32)
 	sc := appNode(t, rep).Scaling
 	const needed = 32
@@ -86,6 +87,7 @@ func TestHPAStepToNeeded(t *testing.T) {
 // part, summed over the instances, is the busy time the series gives for
 // the window (while no instance has left in it, taking its share along).
 func TestHPAMetricFromSeries(t *testing.T) {
+	t.Parallel()
 	rep := runText(t, hpaStep)
 	sc, sr := appNode(t, rep).Scaling, rep.Series
 	left := func(from, to float64) bool {
@@ -126,6 +128,7 @@ func TestHPAMetricFromSeries(t *testing.T) {
 // notice and a boot. The p99 breaks the SLO in the gap and recovers. A
 // fixed single instance saturates and never recovers.
 func TestHPACatchesAStep(t *testing.T) {
+	t.Parallel()
 	rep := runText(t, hpaStep)
 	sc := appNode(t, rep).Scaling
 	caughtUp := math.Inf(1)
@@ -178,6 +181,7 @@ run: {warmup: 0s, duration: %s}
 // The scale-down drains instances and drops nothing: every request
 // completes or is in flight at the end.
 func TestHPASettles(t *testing.T) {
+	t.Parallel()
 	rep := runText(t, constantLoad(1560, "30m"))
 	sc := appNode(t, rep).Scaling
 	if len(sc.Events) != 1 || sc.Events[0].From != 10 || sc.Events[0].To != 7 {
@@ -265,6 +269,7 @@ func appNode(t *testing.T, rep *simulate.Report) *simulate.NodeReport {
 // instance is above 90%: +3), and after each change nothing changes for
 // the cooldown; at 50% on 4 instances, no step applies.
 func TestStepPolicy(t *testing.T) {
+	t.Parallel()
 	text := strings.Replace(hpaStep, "autoscale: {min: 1, max: 20, metric: utilization, target: 60%, boot_time: 60s}",
 		"autoscale: {policy: step, min: 1, max: 20, metric: utilization, boot_time: 60s, cooldown: 120s, steps: [{above: 70%, add: 1}, {above: 90%, add: 3}, {below: 20%, remove: 1}]}", 1)
 	rep := runText(t, text)

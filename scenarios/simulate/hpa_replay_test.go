@@ -147,6 +147,7 @@ func (h *hpaReplay) decide(e topology.Evaluation) (rec, desired int) {
 // the average of the instances counted, and a scaling event exactly where
 // the count changed.
 func TestHPAReplay(t *testing.T) {
+	t.Parallel()
 	stepOutage := strings.Replace(hpaStep, "slo:", "faults: [{at: 7m, for: 30s, node: app, instances: 3}]\nslo:", 1)
 	// The outage, with the load down to a third after it, so that the
 	// fleet scales down.

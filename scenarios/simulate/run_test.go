@@ -64,6 +64,7 @@ func jsonOf(t *testing.T, r *simulate.Report) string {
 func TestGoldenReports(t *testing.T) {
 	for _, name := range scenarios.Builtins() {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			s, err := scenarios.Builtin(name)
 			if err != nil {
 				t.Fatal(err)

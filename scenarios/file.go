@@ -16,6 +16,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	_ "github.com/scalesim/scalesim/topology/kinds" // the kinds in packages of their own
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )

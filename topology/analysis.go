@@ -281,8 +281,8 @@ func steadyWait(w float64) *float64 {
 	return &w
 }
 
-// perClass is a slice of one value per class of s.
-func perClass(s Solver, f func(c int) float64) []float64 {
+// PerClass is a slice of one value per class of s.
+func PerClass(s Solver, f func(c int) float64) []float64 {
 	out := make([]float64, len(s.Classes()))
 	for c := range out {
 		out[c] = f(c)
@@ -290,8 +290,8 @@ func perClass(s Solver, f func(c int) float64) []float64 {
 	return out
 }
 
-// mean is the mean of d, 0 for nil.
-func mean(d sim.Dist) float64 {
+// Mean is the mean of d, 0 for nil.
+func Mean(d sim.Dist) float64 {
 	if d == nil {
 		return 0
 	}

@@ -78,7 +78,7 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		}
 	}
 	if m.Has("targets") {
-		b.Targets = decodeNames(d, m.Get("targets"), "targets")
+		b.Targets = DecodeNames(d, m.Get("targets"), "targets")
 	}
 	if m.Has("health_check") {
 		b.HealthCheck = decodeHealthCheck(d, m.Get("health_check"), "load balancer "+name)

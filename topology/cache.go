@@ -126,12 +126,12 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	}
 	stringField(d, m, "eviction", &c.Eviction)
 	durationField(d, m, "ttl", what, &c.TTL)
-	distField(d, m, "service_time", what, &c.ServiceTime)
+	DistField(d, m, "service_time", what, &c.ServiceTime)
 	if m.Has("coalesce") {
 		c.Coalesce, _ = d.Bool(m.Get("coalesce"))
 	}
 	durationField(d, m, "flush_interval", what, &c.FlushInterval)
-	distField(d, m, "failures", what, &c.Failures)
+	DistField(d, m, "failures", what, &c.Failures)
 	return c
 }
 
@@ -173,10 +173,10 @@ func (*Cache) Routes(Solver, string, int, Router) {}
 
 // Solve implements Analytic: the cache nodes as M/G/c queues.
 func (c *Cache) Solve(s Solver, name string, rate float64, _ []float64) Solution {
-	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: mean(c.ServiceTime), SCV: scvOf(c.ServiceTime)}
+	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: Mean(c.ServiceTime), SCV: scvOf(c.ServiceTime)}
 	sol := g.solution()
 	g.variance(s, name)
-	sol.Response = perClass(s, func(int) float64 { return g.Wait + g.Holding })
+	sol.Response = PerClass(s, func(int) float64 { return g.Wait + g.Holding })
 	h := s.HitRatio(name)
 	sol.HitRatio = &h
 	return sol
@@ -187,7 +187,7 @@ func (*Cache) NetworkLegs(Solver, string, int) float64 { return 0 }
 
 // Demand implements Analytic.
 func (c *Cache) Demand(Solver, string) (Demand, bool) {
-	return Demand{Stations: c.Nodes, Workers: c.Workers, Service: mean(c.ServiceTime)}, true
+	return Demand{Stations: c.Nodes, Workers: c.Workers, Service: Mean(c.ServiceTime)}, true
 }
 
 // CapacityNote implements Explainer.

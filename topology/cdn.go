@@ -84,7 +84,7 @@ func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	what := "cdn " + name
 	stringField(d, m, "origin", &c.Origin)
 	if m.Has("classes") {
-		c.Classes = decodeNames(d, m.Get("classes"), "classes")
+		c.Classes = DecodeNames(d, m.Get("classes"), "classes")
 	}
 	if m.Has("capacity") {
 		if v, ok := d.Count(m.Get("capacity"), what+" capacity"); ok {
@@ -92,8 +92,8 @@ func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		}
 	}
 	durationField(d, m, "ttl", what, &c.TTL)
-	distField(d, m, "edge_latency", what, &c.EdgeLatency)
-	distField(d, m, "origin_latency", what, &c.OriginLatency)
+	DistField(d, m, "edge_latency", what, &c.EdgeLatency)
+	DistField(d, m, "origin_latency", what, &c.OriginLatency)
 	if m.Has("object_size") {
 		c.ObjectSize, _ = d.Bytes(m.Get("object_size"), what+" object_size")
 	}
@@ -124,7 +124,7 @@ func (c *CDN) Routes(s Solver, name string, class int, route Router) {
 func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
 	h := s.HitRatio(name)
 	return Solution{Stations: 1, HitRatio: &h,
-		Response: perClass(s, func(class int) float64 {
+		Response: PerClass(s, func(class int) float64 {
 			edge, origin := c.legs(s, name)
 			return edge + down[class] + float64(c.missRatio(s, name, class)*origin)
 		})}
@@ -133,7 +133,7 @@ func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
 // legs are the mean delays of the edge leg (a client to the edge) and of
 // the origin leg (the edge to the origin).
 func (c *CDN) legs(s Solver, name string) (edge, origin float64) {
-	return s.Hop(HopEdge, "", name, mean(c.EdgeLatency)), s.Hop(HopOriginFetch, name, c.Origin, mean(c.OriginLatency))
+	return s.Hop(HopEdge, "", name, Mean(c.EdgeLatency)), s.Hop(HopOriginFetch, name, c.Origin, Mean(c.OriginLatency))
 }
 
 // NetworkLegs implements Analytic: the edge leg of every visit, the origin

@@ -113,13 +113,13 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	stringField(d, m, "partition", &db.Partition)
 	intField(d, m, "vnodes", what, &db.VNodes)
 	stringField(d, m, "read_from", &db.ReadFrom)
-	distField(d, m, "replication_lag", what, &db.ReplicationLag)
+	DistField(d, m, "replication_lag", what, &db.ReplicationLag)
 	durationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
 	if m.Has("pool") {
 		// 0 is the model's "no pool", which a file says by leaving it out.
 		db.Pool, _ = d.Int(m.Get("pool"), what+" pool", 1)
 	}
-	distField(d, m, "connect_time", what, &db.ConnectTime)
+	DistField(d, m, "connect_time", what, &db.ConnectTime)
 	// workers and cores are two spellings of one setting.
 	if m.Has("workers") && m.Has("cores") {
 		d.Errorf(m.Key("cores"), "%s: workers and cores say the same thing; give one", what)
@@ -152,8 +152,8 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 				d.Errorf(st, "%s service_time needs %s", what, k)
 			}
 		}
-		distField(d, times, "read", what+" service_time", &db.ReadTime)
-		distField(d, times, "write", what+" service_time", &db.WriteTime)
+		DistField(d, times, "read", what+" service_time", &db.ReadTime)
+		DistField(d, times, "write", what+" service_time", &db.WriteTime)
 	}
 	return db
 }
@@ -234,7 +234,7 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 		}
 	}
 	onPrimary := db.readsOnPrimary()
-	rt, wt := mean(db.ReadTime), mean(db.WriteTime)
+	rt, wt := Mean(db.ReadTime), Mean(db.WriteTime)
 	var work holdingMoments // the primaries' writes and reads
 	work.add(writes, wt, scvOf(db.WriteTime))
 	work.add(float64(reads*onPrimary), rt, scvOf(db.ReadTime))
@@ -255,7 +255,7 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	if rate > 0 {
 		sol.Holding = busy / rate
 	}
-	sol.Response = perClass(s, func(c int) float64 {
+	sol.Response = PerClass(s, func(c int) float64 {
 		if s.Writes(c) {
 			return prim.Wait + wt
 		}
@@ -275,7 +275,7 @@ func (*Database) NetworkLegs(Solver, string, int) float64 { return 0 }
 
 // Demand implements Analytic: every server, at the read time.
 func (db *Database) Demand(Solver, string) (Demand, bool) {
-	return Demand{Stations: db.Units(), Workers: db.Workers, Service: mean(db.ReadTime)}, true
+	return Demand{Stations: db.Units(), Workers: db.Workers, Service: Mean(db.ReadTime)}, true
 }
 
 // CapacityNote implements Explainer: with several servers, the busiest one
@@ -293,9 +293,9 @@ func (db *Database) Advice(s Solver, name string, _ Solution) string {
 	var reads, writes float64
 	for c := range s.Classes() {
 		if s.Writes(c) {
-			writes += float64(s.Visits(c, name) * mean(db.WriteTime))
+			writes += float64(s.Visits(c, name) * Mean(db.WriteTime))
 		} else {
-			reads += float64(s.Visits(c, name) * mean(db.ReadTime))
+			reads += float64(s.Visits(c, name) * Mean(db.ReadTime))
 		}
 	}
 	share, hot := hotKey(s, db.Shards)

@@ -101,7 +101,9 @@ func durationField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *fl
 	}
 }
 
-func distField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *sim.Dist) {
+// DistField decodes the distribution at key of m, when m has it, into *to;
+// what names the setting's owner in messages ("topic orders").
+func DistField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *sim.Dist) {
 	if m.Has(key) {
 		*to = d.Dist(m.Get(key), what+" "+key, yamlfile.Seconds)
 	}

@@ -352,6 +352,13 @@ func (j *Job) Err() Cause { return j.err }
 // Fail marks the visit failed with cause c (NoCause: not failed).
 func (j *Job) Fail(c Cause) { j.err = c }
 
+// Request is the request j is a visit of.
+func (j *Job) Request() *Request { return j.req }
+
+// Stream is the random stream of the node called name, derived from the
+// run's seed and the name: adding a node does not perturb the others.
+func (n *Network) Stream(name string) *rand.Rand { return sim.NewStream(n.opts.Seed, name) }
+
 // Reply ends j's visit now: its reply goes to its caller.
 func (n *Network) Reply(j *Job) { n.reply(j) }
 
@@ -447,10 +454,10 @@ func (n *Network) send(j *Job) {
 	n.later(delay, opDeliver, j)
 }
 
-// publishing holds a publish j, on its arrival at the broker to, for the
+// Publishing holds a publish j, on its arrival at the broker to, for the
 // broker's publish time drawn from d, and reports whether it did; the
 // publish comes back to to.accept when the time has passed (j.pc is 1).
-func (n *Network) publishing(j *Job, to Component, d sim.Dist, rng *rand.Rand) bool {
+func (n *Network) Publishing(j *Job, to Component, d sim.Dist, rng *rand.Rand) bool {
 	if j.pc != 0 {
 		return false
 	}

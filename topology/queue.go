@@ -106,7 +106,7 @@ func (q *Queue) Downstream() []Target {
 func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	q := &Queue{OnFull: OnFullReject, VisibilityTimeout: DefaultVisibilityTimeout, Retention: DefaultRetention, Brokers: 1}
 	what := "queue " + name
-	distField(d, m, "publish_time", what, &q.PublishTime)
+	DistField(d, m, "publish_time", what, &q.PublishTime)
 	intField(d, m, "capacity", what, &q.Capacity)
 	stringField(d, m, "on_full", &q.OnFull)
 	durationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
@@ -242,8 +242,8 @@ func Deliveries(f float64, k int) float64 {
 // Solve implements Analytic: a publish takes the publish time; what the
 // consumers do (down) is the messages' async latency, not the publisher's.
 func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	pub := mean(q.PublishTime)
-	sol := Solution{Response: perClass(sv, func(int) float64 { return pub })}
+	pub := Mean(q.PublishTime)
+	sol := Solution{Response: PerClass(sv, func(int) float64 { return pub })}
 	_, w := consumerOf(sv, name)
 	switch {
 	case w == nil:
@@ -416,7 +416,7 @@ func (q *queue) InUse() float64 {
 // and the publisher answered, or the publish is rejected (or waits) when
 // the queue is full.
 func (q *queue) Accept(j *Job) {
-	if q.net.publishing(j, q, q.spec.PublishTime, q.rng) {
+	if q.net.Publishing(j, q, q.spec.PublishTime, q.rng) {
 		return
 	}
 	q.apiCall++
@@ -456,9 +456,9 @@ func (q *queue) store(class int, user int32, key int64) {
 	q.makeVisible(m, now)
 }
 
-// offer stores a message from elsewhere (a topic's copy, a dead letter),
+// Offer stores a message from elsewhere (a topic's copy, a dead letter),
 // dropping it when the queue is full: no publisher waits for it.
-func (q *queue) offer(class int, user int32, key int64) {
+func (q *queue) Offer(class int, user int32, key int64) {
 	q.apiCall++
 	if q.spec.Capacity > 0 && q.stored >= q.spec.Capacity {
 		q.droppedFull++
@@ -626,7 +626,7 @@ func (q *queue) deadLetterMsg(m *message, now sim.Time) {
 	q.deadLettered++
 	q.remove(m, now)
 	if q.dead != nil {
-		q.dead.offer(m.class, m.user, m.key)
+		q.dead.Offer(m.class, m.user, m.key)
 	}
 	q.drop(m)
 }

@@ -164,7 +164,7 @@ func decodeRetries(d *yamlfile.Decoder, n *yaml.Node) *Retries {
 		r.MaxBackoff = float64(defaultMaxBackoffMul * r.Base)
 	}
 	if m.Has("on") {
-		r.On = decodeNames(d, m.Get("on"), "retries on")
+		r.On = DecodeNames(d, m.Get("on"), "retries on")
 	}
 	if m.Has("budget") {
 		if v, ok := d.Fraction(m.Get("budget"), "retries budget"); ok {

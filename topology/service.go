@@ -188,7 +188,7 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("blocking") {
 		s.Blocking, _ = d.Bool(m.Get("blocking"))
 	}
-	distField(d, m, "service_time", what, &s.ServiceTime)
+	DistField(d, m, "service_time", what, &s.ServiceTime)
 	if m.Has("calls") {
 		s.Calls = decodeCalls(d, m.Get("calls"), name)
 	}
@@ -240,7 +240,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			c.To, _ = d.String(m.Get("to"))
 		}
 		if m.Has("classes") {
-			c.Classes = decodeNames(d, m.Get("classes"), "classes")
+			c.Classes = DecodeNames(d, m.Get("classes"), "classes")
 		}
 		if m.Has("op") {
 			c.Op = d.OneOf(m.Get("op"), "op", OpGet, OpSet, OpDelete)
@@ -446,7 +446,7 @@ func routeCalls(sv Solver, from string, calls []Call, c int, route Router) {
 // least-connections balancer, one queue in front of all the workers; with
 // an autoscaler, at the instances it settles on for the load.
 func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	own, scv := mean(s.ServiceTime), scvOf(s.ServiceTime)
+	own, scv := Mean(s.ServiceTime), scvOf(s.ServiceTime)
 	var h holdingMoments
 	waits := false // its workers wait on calls
 	stay := 0.0    // the mean time a visit is outstanding besides its wait
@@ -498,7 +498,7 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	}
 	g.variance(sv, name)
 	sol.Stations, sol.Workers = n, s.Workers
-	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
+	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
 	if s.Queue != Unlimited {
 		sv.Note("%s: its queue limit is ignored (no rejections)", name)
 	}
@@ -513,13 +513,13 @@ func (s *Service) Demand(sv Solver, name string) (Demand, bool) {
 	if s.Blocking && len(s.Calls) > 0 {
 		sv.Note("%s: a blocked worker's wait for its calls is left out of MVA", name)
 	}
-	return Demand{Stations: s.Instances, Workers: s.Workers, Service: mean(s.ServiceTime)}, true
+	return Demand{Stations: s.Instances, Workers: s.Workers, Service: Mean(s.ServiceTime)}, true
 }
 
 // CapacityNote implements Explainer: a blocking worker held mostly by its
 // calls.
 func (s *Service) CapacityNote(est Solution) string {
-	if own := mean(s.ServiceTime); s.Blocking && est.Holding > 1.5*own {
+	if own := Mean(s.ServiceTime); s.Blocking && est.Holding > 1.5*own {
 		return fmt.Sprintf(" (only %s of the hold is its own work; the rest is waiting on its calls)", units.FormatDuration(own))
 	}
 	return ""
@@ -529,7 +529,7 @@ func (s *Service) CapacityNote(est Solution) string {
 // or none that wait; otherwise more instances, behind a balancer, or a
 // higher or quicker autoscaler.
 func (s *Service) Advice(sv Solver, name string, est Solution) string {
-	if s.Blocking && est.Holding > 2*mean(s.ServiceTime) {
+	if s.Blocking && est.Holding > 2*Mean(s.ServiceTime) {
 		return "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
 	}
 	if a := s.Autoscale; a != nil {

@@ -250,6 +250,9 @@ type Checker struct {
 	classes []string
 }
 
+// Node is the node being checked.
+func (c *Checker) Node() *Node { return c.node }
+
 // unknownClasses records an error at field for each of names that is not a
 // class of the workload; what says who names it, e.g. "cdn edge caches".
 func (c *Checker) unknownClasses(e field.Errors, fieldName string, names []string, what string) {
@@ -370,8 +373,8 @@ func indexOf(list []string, s string) int {
 
 func contains(list []string, s string) bool { return indexOf(list, s) >= 0 }
 
-// decodeNames reads a name or a list of names.
-func decodeNames(d *yamlfile.Decoder, n *yaml.Node, what string) []string {
+// DecodeNames reads a name or a list of names.
+func DecodeNames(d *yamlfile.Decoder, n *yaml.Node, what string) []string {
 	if n.Kind == yaml.ScalarNode {
 		if s, ok := d.String(n); ok {
 			return []string{s}

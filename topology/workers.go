@@ -94,7 +94,7 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	stringField(d, m, "from", &w.From)
 	intField(d, m, "consumers", what, &w.Consumers)
 	intField(d, m, "batch", what, &w.Batch)
-	distField(d, m, "service_time", what, &w.ServiceTime)
+	DistField(d, m, "service_time", what, &w.ServiceTime)
 	if m.Has("calls") {
 		w.Calls = decodeCalls(d, m.Get("calls"), name)
 	}
@@ -152,7 +152,7 @@ func (w *Workers) Routes(sv Solver, name string, c int, route Router) {
 // deliveries; a consumer is held for its own work and its calls; with an
 // autoscaler, at the consumers it settles on for the load.
 func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	own, scv := mean(w.ServiceTime), scvOf(w.ServiceTime)
+	own, scv := Mean(w.ServiceTime), scvOf(w.ServiceTime)
 	var h holdingMoments
 	for c := range down {
 		h.add(sv.Visits(c, name), own+down[c], withCalls(own, scv, down[c]))
@@ -171,7 +171,7 @@ func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) So
 	}
 	g.variance(sv, name)
 	sol.Stations = 1
-	sol.Response = perClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
+	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
 	if w.Batch > 1 {
 		sv.Note("%s: batches taken as single messages", name)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/topic"
 )
 
 // queueOf is a queue's own figures.
@@ -141,7 +142,7 @@ nodes:
   count: {kind: workers, from: analytics, consumers: 1, service_time: {dist: exponential, mean: 40ms}}
 run: {warmup: 20s, duration: 600s}
 `)
-	topic := node(rep, "orders").Detail.(*topology.TopicStats)
+	topic := node(rep, "orders").Detail.(*topic.TopicStats)
 	for _, q := range []string{"payment", "email", "analytics"} {
 		if got := queueOf(rep, q).Published; got != topic.Published {
 			t.Errorf("%s got %d copies of %d messages", q, got, topic.Published)

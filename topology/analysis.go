@@ -298,11 +298,11 @@ func Mean(d sim.Dist) float64 {
 	return d.Mean()
 }
 
-// storeHitRatio is the hit ratio of a key store of capacity keys (over all
+// StoreHitRatio is the hit ratio of a key store of capacity keys (over all
 // its nodes) under the workload's key popularity: Che's approximation for
 // LRU, the most popular keys for LFU, the TTL renewal formula when every
 // key fits and entries expire.
-func storeHitRatio(s Solver, name string, capacity, ttl float64, policy string) float64 {
+func StoreHitRatio(s Solver, name string, capacity, ttl float64, policy string) float64 {
 	probs, counts, total := s.Keys()
 	if probs == nil {
 		s.Note("%s: the workload has no keys, so nothing is counted as a hit", name)

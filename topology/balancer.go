@@ -257,7 +257,7 @@ func (b *balancer) Accept(j *Job) {
 	b.forwarded++
 	b.refresh()
 	inst := b.pick(j)
-	if delay, delayed := b.net.hop(HopForward, b.node.Name, inst.st.name, nil, nil); delayed { // only a distance delays a forward
+	if delay, delayed := b.net.Hop(HopForward, b.node.Name, inst.st.name, nil, nil); delayed { // only a distance delays a forward
 		j.inst = inst
 		b.net.later(delay, opForward, j)
 		return

@@ -63,7 +63,7 @@ func decodeBreaker(d *yamlfile.Decoder, n *yaml.Node) *CircuitBreaker {
 		b.MinCalls = DefaultBreakerWindow
 	}
 	intField(d, m, "min_calls", "circuit_breaker", &b.MinCalls)
-	durationField(d, m, "open_for", "circuit_breaker", &b.OpenFor)
+	DurationField(d, m, "open_for", "circuit_breaker", &b.OpenFor)
 	intField(d, m, "half_open", "circuit_breaker", &b.HalfOpen)
 	return b
 }

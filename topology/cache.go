@@ -80,7 +80,7 @@ func (c *Cache) Footprint(keys int64) float64 {
 	if keys > 0 {
 		held = min(held, float64(keys))
 	}
-	return stationFootprint(c.Nodes) + float64(held*keyBytes) + float64(float64(c.Nodes*c.VNodes)*ringBytes)
+	return stationFootprint(c.Nodes) + float64(held*KeyBytes) + float64(float64(c.Nodes*c.VNodes)*ringBytes)
 }
 
 // Downstream implements Spec: a cache calls nothing (its users call the
@@ -124,13 +124,13 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 			}
 		}
 	}
-	stringField(d, m, "eviction", &c.Eviction)
-	durationField(d, m, "ttl", what, &c.TTL)
+	StringField(d, m, "eviction", &c.Eviction)
+	DurationField(d, m, "ttl", what, &c.TTL)
 	DistField(d, m, "service_time", what, &c.ServiceTime)
 	if m.Has("coalesce") {
 		c.Coalesce, _ = d.Bool(m.Get("coalesce"))
 	}
-	durationField(d, m, "flush_interval", what, &c.FlushInterval)
+	DurationField(d, m, "flush_interval", what, &c.FlushInterval)
 	DistField(d, m, "failures", what, &c.Failures)
 	return c
 }
@@ -165,7 +165,7 @@ func (c *Cache) Validate(e field.Errors, ck *Checker) {
 
 // HitRatio implements Analytic: over all its nodes' capacity.
 func (c *Cache) HitRatio(s Solver, name string) (float64, bool) {
-	return storeHitRatio(s, name, float64(c.Nodes*c.Capacity), c.TTL, c.Eviction), true
+	return StoreHitRatio(s, name, float64(c.Nodes*c.Capacity), c.TTL, c.Eviction), true
 }
 
 // Routes implements Analytic: a cache calls nothing.
@@ -226,7 +226,7 @@ type cache struct {
 
 // cacheNode is one node of a cache: its keys, and the writes it holds back.
 type cacheNode struct {
-	store *keyStore
+	store *KeyStore
 	// dirty keys, in the order first written since the last flush, with the
 	// step whose flush targets they go to.
 	dirty     []int64
@@ -256,7 +256,7 @@ func (spec *Cache) Build(net *Network, node *Node) Component {
 	evict := sim.NewStream(seed, node.Name+"/evict")
 	for range c.spec.Nodes {
 		c.nodes = append(c.nodes, &cacheNode{
-			store:     newKeyStore(c.spec.Eviction, c.spec.Capacity, c.spec.TTL, evict),
+			store:     NewKeyStore(c.spec.Eviction, c.spec.Capacity, c.spec.TTL, evict),
 			dirtyStep: map[int64]*step{},
 		})
 	}
@@ -309,7 +309,7 @@ func (c *cache) served(j *Job) {
 		if c.gets&hotSampleMask == 0 {
 			c.hot.Add(key)
 		}
-		hit, stale := cn.store.get(key, now)
+		hit, stale := cn.store.Get(key, now)
 		switch {
 		case hit:
 			c.hits++
@@ -331,7 +331,7 @@ func (c *cache) served(j *Job) {
 		}
 	case opSet:
 		c.sets++
-		cn.store.put(key, now, c.net.versions.staleValue(j.req, key))
+		cn.store.Put(key, now, c.net.versions.staleValue(j.req, key))
 		if j.step != nil && j.step.writeBack != nil {
 			c.markDirty(cn, key, j.step)
 		}
@@ -362,7 +362,7 @@ func (c *cache) invalidationFailed() { c.invalidationFails++ }
 // a miss, and answers the gets that were waiting for it.
 func (c *cache) fill(key int64, r *Request) {
 	if n := c.nodeOf(key); !c.st.insts[n].down {
-		c.nodes[n].store.put(key, c.net.k.Now(), c.net.versions.staleValue(r, key))
+		c.nodes[n].store.Put(key, c.net.k.Now(), c.net.versions.staleValue(r, key))
 	}
 	c.wake(key, true)
 }
@@ -503,7 +503,7 @@ func (c *cache) ResetStats(now sim.Time) {
 	c.sets, c.deletes, c.lostWrites, c.fails = 0, 0, 0, 0
 	c.invalidationFails, c.staleHits = 0, 0
 	for _, cn := range c.nodes {
-		cn.store.evictions, cn.store.expirations = 0, 0
+		cn.store.Evictions, cn.store.Expirations = 0, 0
 	}
 }
 
@@ -553,17 +553,17 @@ type CacheStats struct {
 
 func (c *cache) Stats(window float64, now sim.Time) NodeStats {
 	s := c.st.stats(window, now)
-	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: ratio(float64(c.hits), float64(c.gets)),
+	cs := &CacheStats{Gets: c.gets, Hits: c.hits, HitRatio: Ratio(float64(c.hits), float64(c.gets)),
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,
 		Failures: c.fails, LostWrites: c.lostWrites, InvalidationFailures: c.invalidationFails,
-		StaleReads: c.staleHits, StaleFraction: ratio(float64(c.staleHits), float64(c.hits))}
+		StaleReads: c.staleHits, StaleFraction: Ratio(float64(c.staleHits), float64(c.hits))}
 	for _, cn := range c.nodes {
-		cs.Evictions += cn.store.evictions
-		cs.Expirations += cn.store.expirations
+		cs.Evictions += cn.store.Evictions
+		cs.Expirations += cn.store.Expirations
 		cs.Keys += cn.store.len()
 	}
 	_, top, n := c.hot.Top()
-	cs.HottestKeyAtMost = ratio(float64(top), float64(n))
+	cs.HottestKeyAtMost = Ratio(float64(top), float64(n))
 	if hot := cs.HottestKeyAtMost; hot != nil && *hot > 2/float64(c.hot.Size()) {
 		cs.HottestKeyShare = hot
 	}

@@ -110,11 +110,11 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	what := "database " + name
 	intField(d, m, "shards", what, &db.Shards)
 	intField(d, m, "replicas", what, &db.Replicas)
-	stringField(d, m, "partition", &db.Partition)
+	StringField(d, m, "partition", &db.Partition)
 	intField(d, m, "vnodes", what, &db.VNodes)
-	stringField(d, m, "read_from", &db.ReadFrom)
+	StringField(d, m, "read_from", &db.ReadFrom)
 	DistField(d, m, "replication_lag", what, &db.ReplicationLag)
-	durationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
+	DurationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
 	if m.Has("pool") {
 		// 0 is the model's "no pool", which a file says by leaving it out.
 		db.Pool, _ = d.Int(m.Get("pool"), what+" pool", 1)
@@ -129,7 +129,7 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		db.Workers, _ = d.Int(m.Get("cores"), what+" cores", 1)
 	}
 	queueField(d, m, what, &db.Queue)
-	durationField(d, m, "failover_time", what, &db.FailoverTime)
+	DurationField(d, m, "failover_time", what, &db.FailoverTime)
 	if m.Has("failover_time") && db.FailoverTime == 0 {
 		d.Errorf(m.Get("failover_time"), "%s: failover_time must be above 0 (leave it out for the default, %s)", what, units.FormatDuration(DefaultFailoverTime))
 	}
@@ -586,7 +586,7 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
 	applied := sim.Forever
 	for i := range sh.logs {
 		log := &sh.logs[i]
-		lag, _ := db.net.hop(HopReplication, db.node.Name, db.node.Name, db.spec.ReplicationLag, db.lag)
+		lag, _ := db.net.Hop(HopReplication, db.node.Name, db.node.Name, db.spec.ReplicationLag, db.lag)
 		apply := max(now+sim.Time(lag), log.lastApply)
 		log.lastApply = apply
 		db.lagged.Add(float64(apply - now))
@@ -717,7 +717,7 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	s := NodeStats{Instances: db.spec.Units()}
 	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
-		StaleFraction: ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
+		StaleFraction: Ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
 		PrimaryFallbackReads: db.fallbackReads, PoolWaits: int64(db.poolWait.N())}
 	if ds.PoolWaits > 0 {
 		mean, p99 := db.poolWait.Mean(), db.poolWaitHist.Quantile(0.99)

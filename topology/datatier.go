@@ -78,9 +78,9 @@ func checkQueue(e field.Errors, what string, queue int) {
 	}
 }
 
-// stringField decodes an optional name; which names are allowed is for the
+// StringField decodes an optional name; which names are allowed is for the
 // model's validation to check.
-func stringField(d *yamlfile.Decoder, m yamlfile.Map, key string, to *string) {
+func StringField(d *yamlfile.Decoder, m yamlfile.Map, key string, to *string) {
 	if m.Has(key) {
 		if v, ok := d.String(m.Get(key)); ok {
 			*to = v
@@ -95,7 +95,7 @@ func oneOf(e field.Errors, key, what, v string, options []string) {
 	}
 }
 
-func durationField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *float64) {
+func DurationField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *float64) {
 	if m.Has(key) {
 		*to, _ = d.Duration(m.Get(key), what+" "+key)
 	}
@@ -121,7 +121,7 @@ func loadShares(arrivals []float64) ([]float64, *float64) {
 	for i, a := range arrivals {
 		out[i] = share(a, total)
 	}
-	return out, ratio(most, total/float64(len(arrivals)))
+	return out, Ratio(most, total/float64(len(arrivals)))
 }
 
 // formatRatio writes a ratio with three significant figures: "1.93".

@@ -9,8 +9,8 @@ import (
 )
 
 // held says whether s holds key unexpired at now (a get).
-func held(s *keyStore, key int64, now sim.Time) bool {
-	hit, _ := s.get(key, now)
+func held(s *KeyStore, key int64, now sim.Time) bool {
+	hit, _ := s.Get(key, now)
 	return hit
 }
 
@@ -18,24 +18,24 @@ func held(s *keyStore, key int64, now sim.Time) bool {
 // write, is read stale until a fresh value replaces it, and that marking
 // counts no use.
 func TestKeyStoreStale(t *testing.T) {
-	s := newKeyStore(EvictLRU, 2, 0, nil)
-	s.put(1, 0, true)
-	s.put(2, 0, false)
+	s := NewKeyStore(EvictLRU, 2, 0, nil)
+	s.Put(1, 0, true)
+	s.Put(2, 0, false)
 	s.markStale(2)
 	s.markStale(3) // not held: nothing
 	for _, k := range []int64{1, 2} {
-		if hit, stale := s.get(k, 1); !hit || !stale {
+		if hit, stale := s.Get(k, 1); !hit || !stale {
 			t.Errorf("key %d: hit %v, stale %v; want a stale hit", k, hit, stale)
 		}
 	}
-	s.put(1, 2, false)
-	if _, stale := s.get(1, 3); stale {
+	s.Put(1, 2, false)
+	if _, stale := s.Get(1, 3); stale {
 		t.Error("a fresh value stored over a stale one is still stale")
 	}
 	// 1 was used last; marking 2 stale is no use, so 2, the least
 	// recently used, is the one a new key evicts.
 	s.markStale(2)
-	s.put(4, 4, false)
+	s.Put(4, 4, false)
 	if held(s, 2, 4) || !held(s, 1, 4) {
 		t.Error("marking a key stale counted as a use")
 	}
@@ -54,18 +54,18 @@ func TestKeyStorePolicies(t *testing.T) {
 		{EvictFIFO, 1}, // 1 came in first
 		{EvictLFU, 3},  // 3 was used once, 2 twice, 1 three times
 	} {
-		s := newKeyStore(c.policy, 3, 0, nil)
+		s := NewKeyStore(c.policy, 3, 0, nil)
 		for _, k := range []int64{1, 2, 3} {
-			s.put(k, 0, false)
+			s.Put(k, 0, false)
 		}
 		for _, k := range []int64{1, 1, 2} {
 			if !held(s, k, 0) {
 				t.Fatalf("%s: key %d missing before any eviction", c.policy, k)
 			}
 		}
-		s.put(4, 0, false)
-		if s.len() != 3 || s.evictions != 1 {
-			t.Fatalf("%s: %d keys, %d evictions after overfilling", c.policy, s.len(), s.evictions)
+		s.Put(4, 0, false)
+		if s.len() != 3 || s.Evictions != 1 {
+			t.Fatalf("%s: %d keys, %d evictions after overfilling", c.policy, s.len(), s.Evictions)
 		}
 		for _, k := range []int64{1, 2, 3, 4} {
 			if got := held(s, k, 0); got == (k == c.evicted) {
@@ -73,28 +73,28 @@ func TestKeyStorePolicies(t *testing.T) {
 			}
 		}
 	}
-	r := newKeyStore(EvictRandom, 2, 0, sim.NewStream(1, "evict"))
+	r := NewKeyStore(EvictRandom, 2, 0, sim.NewStream(1, "evict"))
 	for k := int64(0); k < 100; k++ {
-		r.put(k, 0, false)
+		r.Put(k, 0, false)
 	}
-	if r.len() != 2 || r.evictions != 98 || !held(r, 99, 0) {
-		t.Errorf("random: %d keys, %d evictions; the newest key must be held", r.len(), r.evictions)
+	if r.len() != 2 || r.Evictions != 98 || !held(r, 99, 0) {
+		t.Errorf("random: %d keys, %d evictions; the newest key must be held", r.len(), r.Evictions)
 	}
 }
 
 // TestKeyStoreTTLAndRemove checks expiry at exactly the TTL, renewal by a
 // set, and removal.
 func TestKeyStoreTTLAndRemove(t *testing.T) {
-	s := newKeyStore(EvictLRU, 10, 2, nil)
-	s.put(1, 0, false)
+	s := NewKeyStore(EvictLRU, 10, 2, nil)
+	s.Put(1, 0, false)
 	if !held(s, 1, 1.999) {
 		t.Fatal("key expired early")
 	}
-	if held(s, 1, 2) || s.expirations != 1 || s.len() != 0 {
-		t.Fatalf("key not expired at its TTL (%d expirations, %d keys)", s.expirations, s.len())
+	if held(s, 1, 2) || s.Expirations != 1 || s.len() != 0 {
+		t.Fatalf("key not expired at its TTL (%d expirations, %d keys)", s.Expirations, s.len())
 	}
-	s.put(2, 0, false)
-	s.put(2, 1.5, false) // renews to 3.5
+	s.Put(2, 0, false)
+	s.Put(2, 1.5, false) // renews to 3.5
 	if !held(s, 2, 3) {
 		t.Error("a set did not renew the TTL")
 	}
@@ -105,7 +105,7 @@ func TestKeyStoreTTLAndRemove(t *testing.T) {
 	}
 	// Freed slots are reused: the store never grows past its capacity.
 	for k := int64(0); k < 1000; k++ {
-		s.put(k, 10, false)
+		s.Put(k, 10, false)
 		s.remove(k)
 	}
 	if len(s.slots) > 10 {
@@ -116,15 +116,15 @@ func TestKeyStoreTTLAndRemove(t *testing.T) {
 // TestKeyStoreNoAllocs checks that a warm store allocates nothing.
 func TestKeyStoreNoAllocs(t *testing.T) {
 	for _, policy := range Evictions {
-		s := newKeyStore(policy, 1000, 0, sim.NewStream(1, "e"))
+		s := NewKeyStore(policy, 1000, 0, sim.NewStream(1, "e"))
 		k := int64(0)
 		for ; k < 5000; k++ {
-			s.put(k, 0, false)
+			s.Put(k, 0, false)
 		}
 		if a := testing.AllocsPerRun(1000, func() {
 			k++
 			if !held(s, k%3000, 0) {
-				s.put(k%3000, 0, false)
+				s.Put(k%3000, 0, false)
 			}
 		}); a != 0 {
 			t.Errorf("%s: %v allocations per operation", policy, a)
@@ -204,39 +204,5 @@ func TestWriteBack(t *testing.T) {
 	if c.lostWrites != 3 || db.writes != 2 || c.nodes[0].store.len() != 0 {
 		t.Errorf("after the failure: %d writes lost (want 3), %d database writes (want 2), %d keys held (want 0)",
 			c.lostWrites, db.writes, c.nodes[0].store.len())
-	}
-}
-
-// TestCDNEdge checks that a CDN serves a cached object from the edge at the
-// edge latency, fetches a miss from the origin, and passes other classes
-// through.
-func TestCDNEdge(t *testing.T) {
-	net, k, obs := build(t, "edge", `
-  edge:
-    kind: cdn
-    origin: app
-    classes: [read]
-    capacity: 10
-    edge_latency: {dist: constant, value: 10ms}
-    origin_latency: {dist: constant, value: 50ms}
-    object_size: 1KB
-  app: {kind: service, workers: 10, service_time: {dist: constant, value: 5ms}}
-`)
-	var ends []float64
-	obs.onFinish = func(now sim.Time) { ends = append(ends, float64(now)) }
-	net.Submit(0, -1, -1, 1) // miss: 10 + 50 + 5 ms
-	k.Run(1)
-	net.Submit(0, -1, -1, 1) // hit: 10 ms
-	net.Submit(1, -1, -1, 1) // write class, passed through: 65 ms
-	k.Run(2)
-	want := []float64{0.065, 1.010, 1.065}
-	for i := range want {
-		if i >= len(ends) || math.Abs(ends[i]-want[i]) > 1e-9 {
-			t.Fatalf("requests ended at %v, want %v", ends, want)
-		}
-	}
-	c := net.comps[0].(*cdn)
-	if c.hits != 1 || c.originFetches != 2 || c.egress != 2000 {
-		t.Errorf("%d hits, %d origin fetches, %g bytes out; want 1, 2, 2000", c.hits, c.originFetches, c.egress)
 	}
 }

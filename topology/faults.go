@@ -152,12 +152,12 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 			continue
 		}
 		var f Fault
-		stringField(d, m, "node", &f.Node)
-		durationField(d, m, "at", "fault", &f.At)
-		durationField(d, m, "for", "fault", &f.For)
-		durationField(d, m, "every", "fault", &f.Every)
-		durationField(d, m, "mttf", "fault", &f.MTTF)
-		durationField(d, m, "mttr", "fault", &f.MTTR)
+		StringField(d, m, "node", &f.Node)
+		DurationField(d, m, "at", "fault", &f.At)
+		DurationField(d, m, "for", "fault", &f.For)
+		DurationField(d, m, "every", "fault", &f.Every)
+		DurationField(d, m, "mttf", "fault", &f.MTTF)
+		DurationField(d, m, "mttr", "fault", &f.MTTR)
 		// What a fault does is read as given, each kind refusing a value
 		// that does nothing where it is written: the part of a node it
 		// strikes first, then how.

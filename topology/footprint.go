@@ -12,7 +12,7 @@ const (
 	instanceBytes  = float64(unsafe.Sizeof(instance{})) + 32
 	requestBytes   = float64(unsafe.Sizeof(Request{})) + 8
 	jobBytes       = float64(unsafe.Sizeof(Job{})) + 8
-	keyBytes       = float64(unsafe.Sizeof(slot{})) + 24 // a key store's slot and index entry
+	KeyBytes       = float64(unsafe.Sizeof(slot{})) + 24 // a key store's slot and index entry
 	ringBytes      = 12                                  // a hash ring point and its owner
 	mapEntryBytes  = 48                                  // an entry of a map[int64]T
 	fifoEntryBytes = 32                                  // a 16-byte entry of a FIFO that may be half empty

@@ -51,8 +51,8 @@ func decodeHealthCheck(d *yamlfile.Decoder, n *yaml.Node, what string) *HealthCh
 	if !ok {
 		return h
 	}
-	durationField(d, m, "interval", what+" health_check", &h.Interval)
-	durationField(d, m, "timeout", what+" health_check", &h.Timeout)
+	DurationField(d, m, "interval", what+" health_check", &h.Interval)
+	DurationField(d, m, "timeout", what+" health_check", &h.Timeout)
 	intField(d, m, "unhealthy_after", what+" health_check", &h.UnhealthyAfter)
 	intField(d, m, "healthy_after", what+" health_check", &h.HealthyAfter)
 	return h

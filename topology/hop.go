@@ -33,11 +33,11 @@ func (t *Topology) Hop(kind HopKind, from, to string, own float64) float64 {
 	return own
 }
 
-// hop is the delay of a message of kind from the node called from to the
+// Hop is the delay of a message of kind from the node called from to the
 // node called to, whose own setting draws from own on rng (nil: it has
 // none), by Topology.Hop. delayed is false when the message pays no delay
 // at all: it is handed over at once, with no event, as it always was.
-func (n *Network) hop(kind HopKind, from, to string, own sim.Dist, rng *rand.Rand) (delay float64, delayed bool) {
+func (n *Network) Hop(kind HopKind, from, to string, own sim.Dist, rng *rand.Rand) (delay float64, delayed bool) {
 	drawn := 0.0
 	if own != nil {
 		drawn = own.Sample(rng)

@@ -6,11 +6,11 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
-// keyStore is the contents of one cache node: up to cap keys, each with the
+// KeyStore is the contents of one cache node: up to cap keys, each with the
 // time it expires and whether its value is stale (older than its key's
 // latest committed write), evicted by a policy when full. Slots are allocated once
 // and reused, so a warm store allocates nothing.
-type keyStore struct {
+type KeyStore struct {
 	policy string
 	cap    int
 	ttl    float64
@@ -24,7 +24,7 @@ type keyStore struct {
 	heap  []int32
 	clock uint64
 
-	evictions, expirations int64
+	Evictions, Expirations int64
 }
 
 type slot struct {
@@ -40,23 +40,23 @@ type slot struct {
 
 const none = -1
 
-func newKeyStore(policy string, capacity int, ttl float64, rng *rand.Rand) *keyStore {
-	return &keyStore{policy: policy, cap: capacity, ttl: ttl, rng: rng,
+func NewKeyStore(policy string, capacity int, ttl float64, rng *rand.Rand) *KeyStore {
+	return &KeyStore{policy: policy, cap: capacity, ttl: ttl, rng: rng,
 		index: make(map[int64]int32, min(capacity, 1<<16)), head: none, tail: none}
 }
 
 // len is the number of keys held.
-func (s *keyStore) len() int { return len(s.index) }
+func (s *KeyStore) len() int { return len(s.index) }
 
-// get reports whether key is held and unexpired at now, counting a use,
+// Get reports whether key is held and unexpired at now, counting a use,
 // and whether its value is stale. An expired key is dropped.
-func (s *keyStore) get(key int64, now sim.Time) (hit, stale bool) {
+func (s *KeyStore) Get(key int64, now sim.Time) (hit, stale bool) {
 	i, ok := s.index[key]
 	if !ok {
 		return false, false
 	}
 	if s.ttl > 0 && now >= s.slots[i].expires {
-		s.expirations++
+		s.Expirations++
 		s.remove(key)
 		return false, false
 	}
@@ -64,9 +64,9 @@ func (s *keyStore) get(key int64, now sim.Time) (hit, stale bool) {
 	return true, s.slots[i].stale
 }
 
-// put stores key's value at now (a fill or a set), stale or not, evicting
+// Put stores key's value at now (a fill or a set), stale or not, evicting
 // if the store is full. Storing a held key renews its expiry.
-func (s *keyStore) put(key int64, now sim.Time, stale bool) {
+func (s *KeyStore) Put(key int64, now sim.Time, stale bool) {
 	expires := sim.Forever
 	if s.ttl > 0 {
 		expires = now + sim.Time(s.ttl)
@@ -77,7 +77,7 @@ func (s *keyStore) put(key int64, now sim.Time, stale bool) {
 		return
 	}
 	if len(s.index) >= s.cap {
-		s.evictions++
+		s.Evictions++
 		s.remove(s.slots[s.victim()].key)
 	}
 	var i int32
@@ -102,14 +102,14 @@ func (s *keyStore) put(key int64, now sim.Time, stale bool) {
 
 // markStale records that key's value, if held, is older than a write
 // just committed; it is not a use.
-func (s *keyStore) markStale(key int64) {
+func (s *KeyStore) markStale(key int64) {
 	if i, ok := s.index[key]; ok {
 		s.slots[i].stale = true
 	}
 }
 
 // remove drops key if held.
-func (s *keyStore) remove(key int64) {
+func (s *KeyStore) remove(key int64) {
 	i, ok := s.index[key]
 	if !ok {
 		return
@@ -126,14 +126,14 @@ func (s *keyStore) remove(key int64) {
 }
 
 // clear drops every key, as when the node restarts empty.
-func (s *keyStore) clear() {
+func (s *KeyStore) clear() {
 	clear(s.index)
 	s.slots, s.free, s.heap = s.slots[:0], s.free[:0], s.heap[:0]
 	s.head, s.tail = none, none
 }
 
 // touch records a use of slot i.
-func (s *keyStore) touch(i int32) {
+func (s *KeyStore) touch(i int32) {
 	s.clock++
 	switch s.policy {
 	case EvictLRU:
@@ -148,7 +148,7 @@ func (s *keyStore) touch(i int32) {
 
 // victim chooses the slot to evict: the list's tail (least recently used,
 // or first in), the least used (ties: least recently), or a random key.
-func (s *keyStore) victim() int32 {
+func (s *KeyStore) victim() int32 {
 	switch s.policy {
 	case EvictLFU:
 		return s.heap[0]
@@ -162,7 +162,7 @@ func (s *keyStore) victim() int32 {
 	return s.tail
 }
 
-func (s *keyStore) pushFront(i int32) {
+func (s *KeyStore) pushFront(i int32) {
 	s.slots[i].prev, s.slots[i].next = none, s.head
 	if s.head != none {
 		s.slots[s.head].prev = i
@@ -173,7 +173,7 @@ func (s *keyStore) pushFront(i int32) {
 	}
 }
 
-func (s *keyStore) unlink(i int32) {
+func (s *KeyStore) unlink(i int32) {
 	p, n := s.slots[i].prev, s.slots[i].next
 	if p != none {
 		s.slots[p].next = n
@@ -188,7 +188,7 @@ func (s *keyStore) unlink(i int32) {
 }
 
 // less orders the LFU heap: fewer uses first, then older last use.
-func (s *keyStore) less(a, b int) bool {
+func (s *KeyStore) less(a, b int) bool {
 	x, y := &s.slots[s.heap[a]], &s.slots[s.heap[b]]
 	if x.uses != y.uses {
 		return x.uses < y.uses
@@ -196,13 +196,13 @@ func (s *keyStore) less(a, b int) bool {
 	return x.lastUse < y.lastUse
 }
 
-func (s *keyStore) swap(a, b int) {
+func (s *KeyStore) swap(a, b int) {
 	s.heap[a], s.heap[b] = s.heap[b], s.heap[a]
 	s.slots[s.heap[a]].heapPos = int32(a)
 	s.slots[s.heap[b]].heapPos = int32(b)
 }
 
-func (s *keyStore) up(i int) {
+func (s *KeyStore) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
 		if !s.less(i, p) {
@@ -213,7 +213,7 @@ func (s *keyStore) up(i int) {
 	}
 }
 
-func (s *keyStore) down(i int) {
+func (s *KeyStore) down(i int) {
 	n := len(s.heap)
 	for {
 		c := 2*i + 1
@@ -231,7 +231,7 @@ func (s *keyStore) down(i int) {
 	}
 }
 
-func (s *keyStore) heapRemove(i int) {
+func (s *KeyStore) heapRemove(i int) {
 	last := len(s.heap) - 1
 	if i != last {
 		s.swap(i, last)

@@ -123,7 +123,7 @@ type Detail interface {
 var registry = map[string]*Kind{}
 
 // builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{&serviceKind, &balancerKind, &cacheKind, &databaseKind, &cdnKind, &queueKind, &workersKind}
+var builtinKinds = []*Kind{&serviceKind, &balancerKind, &cacheKind, &databaseKind, &queueKind, &workersKind}
 
 func init() {
 	for _, k := range builtinKinds {

@@ -359,6 +359,13 @@ func (j *Job) Request() *Request { return j.req }
 // run's seed and the name: adding a node does not perturb the others.
 func (n *Network) Stream(name string) *rand.Rand { return sim.NewStream(n.opts.Seed, name) }
 
+// Now is the simulated time.
+func (n *Network) Now() sim.Time { return n.k.Now() }
+
+// Classes are the workload's request classes, in order: a request's Class
+// indexes them.
+func (n *Network) Classes() []string { return n.opts.Classes }
+
 // Reply ends j's visit now: its reply goes to its caller.
 func (n *Network) Reply(j *Job) { n.reply(j) }
 
@@ -445,7 +452,7 @@ func (n *Network) Stalled() string { return n.stalled }
 // delay (the call's latency, drawn from the caller's stream).
 func (n *Network) send(j *Job) {
 	st := j.step
-	delay, delayed := n.hop(HopCall, st.from, st.toName, st.latency, st.rng)
+	delay, delayed := n.Hop(HopCall, st.from, st.toName, st.latency, st.rng)
 	if !delayed {
 		st.to.Accept(j)
 		return
@@ -502,7 +509,7 @@ func (n *Network) reply(j *Job) {
 	// once, without looking up its ends.
 	if n.topo.distance != nil && !j.abandoned && !j.req.background {
 		from, to := n.replyEnds(j)
-		if delay, delayed := n.hop(HopReply, from, to, nil, nil); delayed {
+		if delay, delayed := n.Hop(HopReply, from, to, nil, nil); delayed {
 			n.later(delay, opReturn, j)
 			return
 		}
@@ -679,8 +686,8 @@ type NodeStats struct {
 	Scaling *Scaling
 }
 
-// ratio is part/whole, or nil (unknown) when whole is 0.
-func ratio(part, whole float64) *float64 {
+// Ratio is part/whole, or nil (unknown) when whole is 0.
+func Ratio(part, whole float64) *float64 {
 	if whole == 0 {
 		return nil
 	}

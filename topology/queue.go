@@ -108,15 +108,15 @@ func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	what := "queue " + name
 	DistField(d, m, "publish_time", what, &q.PublishTime)
 	intField(d, m, "capacity", what, &q.Capacity)
-	stringField(d, m, "on_full", &q.OnFull)
-	durationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
+	StringField(d, m, "on_full", &q.OnFull)
+	DurationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
 	if m.Has("max_receives") {
 		// As SQS's maxReceiveCount, 1 at least: 0 would deliver nothing
 		// (leaving it out is no limit).
 		q.MaxReceives, _ = d.Int(m.Get("max_receives"), what+" max_receives (leave it out for no limit)", 1)
 	}
-	stringField(d, m, "dead_letter", &q.DeadLetter)
-	durationField(d, m, "retention", what, &q.Retention)
+	StringField(d, m, "dead_letter", &q.DeadLetter)
+	DurationField(d, m, "retention", what, &q.Retention)
 	intField(d, m, "brokers", what, &q.Brokers)
 	intField(d, m, "partitions", what, &q.Partitions)
 	return q

@@ -405,7 +405,7 @@ type CallStats struct {
 
 func (e *edge) stats() CallStats {
 	s := CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
-		Amplification: ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused, Hedges: e.hedges,
+		Amplification: Ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused, Hedges: e.hedges,
 		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout]}
 	if b := e.breaker; b != nil {
 		s.CircuitOpen, s.BreakerOpened = e.refusedOpen, b.opened

@@ -309,7 +309,7 @@ func validateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) 
 			ce.Add("", "a call from %s needs \"to\": the node it calls", c.node.Name)
 			return
 		}
-		c.unknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
+		c.UnknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
 		checkOp(ce, c, call)
 		call.Policies.validate(ce, defaults)
 		if cache, ok := c.t.byName[call.To]; ok && call.Op == OpGet {
@@ -663,7 +663,7 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 	emit = func(calls []Call, inherited []bool, op opKind) {
 		for i := range calls {
 			c := &calls[i]
-			st := step{to: byName[c.To], from: s.node.Name, toName: c.To, classes: classFilter(c.Classes, classes, inherited),
+			st := step{to: byName[c.To], from: s.node.Name, toName: c.To, classes: ClassFilter(c.Classes, classes, inherited),
 				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, s.net.k, retries)}
 			if st.latency == nil {
 				st.latency = s.net.opts.DefaultLatency
@@ -727,9 +727,9 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 	}
 }
 
-// classFilter is the set of classes a call applies to: its own list, within
+// ClassFilter is the set of classes a call applies to: its own list, within
 // the list it inherits; nil when it applies to every class.
-func classFilter(names, classes []string, inherited []bool) []bool {
+func ClassFilter(names, classes []string, inherited []bool) []bool {
 	if len(names) == 0 {
 		return inherited
 	}

@@ -253,9 +253,9 @@ type Checker struct {
 // Node is the node being checked.
 func (c *Checker) Node() *Node { return c.node }
 
-// unknownClasses records an error at field for each of names that is not a
+// UnknownClasses records an error at field for each of names that is not a
 // class of the workload; what says who names it, e.g. "cdn edge caches".
-func (c *Checker) unknownClasses(e field.Errors, fieldName string, names []string, what string) {
+func (c *Checker) UnknownClasses(e field.Errors, fieldName string, names []string, what string) {
 	for _, cl := range names {
 		if !contains(c.classes, cl) {
 			e.Add(fieldName, "%s class %q, which the workload mix does not have (classes: %s)%s",

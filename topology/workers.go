@@ -91,7 +91,7 @@ func (w *Workers) service() *Service {
 func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	w := &Workers{Consumers: 1, Batch: 1}
 	what := "workers " + name
-	stringField(d, m, "from", &w.From)
+	StringField(d, m, "from", &w.From)
 	intField(d, m, "consumers", what, &w.Consumers)
 	intField(d, m, "batch", what, &w.Batch)
 	DistField(d, m, "service_time", what, &w.ServiceTime)

@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/cdn"
 )
 
 // The fidelity tests compare simulated figures with closed forms of
@@ -33,8 +34,8 @@ func databaseOf(r *simulate.Report, name string) *topology.DatabaseStats {
 	return node(r, name).Detail.(*topology.DatabaseStats)
 }
 
-func cdnOf(r *simulate.Report, name string) *topology.CDNStats {
-	return node(r, name).Detail.(*topology.CDNStats)
+func cdnOf(r *simulate.Report, name string) *cdn.CDNStats {
+	return node(r, name).Detail.(*cdn.CDNStats)
 }
 
 // single returns a one-station scenario.

@@ -4,6 +4,8 @@
 package kinds
 
 import (
-	// The topic kind: a publish fanned out to subscribed queues.
+	// An edge cache in front of an origin.
+	_ "github.com/scalesim/scalesim/topology/cdn"
+	// A publish fanned out to subscribed queues.
 	_ "github.com/scalesim/scalesim/topology/topic"
 )

@@ -1,16 +1,20 @@
-package topology
+package cdn
 
 import (
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
+
+func init() { topology.Register(&kind) }
 
 // CDN is an edge cache in front of an origin node: requests of its cached
 // classes are served at the edge when the object is there; everything else
@@ -26,7 +30,8 @@ type CDN struct {
 	ObjectSize    float64  // bytes per response, for egress
 }
 
-var cdnKind = Kind{
+// kind is the cdn kind, registered when the package is imported.
+var kind = topology.Kind{
 	Name:   "cdn",
 	Noun:   "cdn",
 	Fields: []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size"},
@@ -35,7 +40,7 @@ var cdnKind = Kind{
 }
 
 // Kind implements Spec.
-func (*CDN) Kind() *Kind { return &cdnKind }
+func (*CDN) Kind() *topology.Kind { return &kind }
 
 // Units implements Spec: one CDN is billed (by usage, mostly).
 func (*CDN) Units() int { return 1 }
@@ -49,51 +54,53 @@ func (c *CDN) Footprint(keys int64) float64 {
 	if keys > 0 {
 		held = min(held, float64(keys))
 	}
-	return held * keyBytes
+	return held * topology.KeyBytes
 }
 
 // Downstream implements Spec: the origin.
-func (c *CDN) Downstream() []Target {
+func (c *CDN) Downstream() []topology.Target {
 	if c.Origin == "" {
 		return nil
 	}
-	return []Target{{To: c.Origin, Field: []string{"origin"}, AsIs: true}}
+	return []topology.Target{{To: c.Origin, Field: []string{"origin"}, AsIs: true}}
 }
 
 // Validate implements Spec: an origin, a capacity the simulation can hold,
 // and cached classes of the workload.
-func (c *CDN) Validate(e field.Errors, ck *Checker) {
-	what := "cdn " + ck.node.Name
+func (c *CDN) Validate(e field.Errors, ck *topology.Checker) {
+	what := "cdn " + ck.Node().Name
 	if c.Origin == "" {
 		e.Add("origin", "%s needs an origin: the node misses go to", what)
 	}
 	switch {
 	case c.Capacity < 1:
 		e.Add("capacity", "%s needs a capacity: the objects each edge holds", what)
-	case c.Capacity > MaxCacheKeys:
-		e.Add("capacity", "%s capacity is at most %d objects", what, MaxCacheKeys)
+	case c.Capacity > topology.MaxCacheKeys:
+		e.Add("capacity", "%s capacity is at most %d objects", what, topology.MaxCacheKeys)
 	}
-	ck.unknownClasses(e, "classes", c.Classes, what+" caches")
+	ck.UnknownClasses(e, "classes", c.Classes, what+" caches")
 }
 
 // caches says whether the CDN caches the class called class.
-func (c *CDN) caches(class string) bool { return len(c.Classes) == 0 || contains(c.Classes, class) }
+func (c *CDN) caches(class string) bool {
+	return len(c.Classes) == 0 || slices.Contains(c.Classes, class)
+}
 
-func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
 	c := &CDN{}
 	what := "cdn " + name
-	stringField(d, m, "origin", &c.Origin)
+	topology.StringField(d, m, "origin", &c.Origin)
 	if m.Has("classes") {
-		c.Classes = DecodeNames(d, m.Get("classes"), "classes")
+		c.Classes = topology.DecodeNames(d, m.Get("classes"), "classes")
 	}
 	if m.Has("capacity") {
 		if v, ok := d.Count(m.Get("capacity"), what+" capacity"); ok {
-			c.Capacity = int(math.Min(v, MaxCacheKeys+1))
+			c.Capacity = int(math.Min(v, topology.MaxCacheKeys+1))
 		}
 	}
-	durationField(d, m, "ttl", what, &c.TTL)
-	DistField(d, m, "edge_latency", what, &c.EdgeLatency)
-	DistField(d, m, "origin_latency", what, &c.OriginLatency)
+	topology.DurationField(d, m, "ttl", what, &c.TTL)
+	topology.DistField(d, m, "edge_latency", what, &c.EdgeLatency)
+	topology.DistField(d, m, "origin_latency", what, &c.OriginLatency)
 	if m.Has("object_size") {
 		c.ObjectSize, _ = d.Bytes(m.Get("object_size"), what+" object_size")
 	}
@@ -101,12 +108,12 @@ func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 }
 
 // HitRatio implements Analytic: an LRU edge of Capacity objects.
-func (c *CDN) HitRatio(s Solver, name string) (float64, bool) {
-	return storeHitRatio(s, name, float64(c.Capacity), c.TTL, EvictLRU), true
+func (c *CDN) HitRatio(s topology.Solver, name string) (float64, bool) {
+	return topology.StoreHitRatio(s, name, float64(c.Capacity), c.TTL, topology.EvictLRU), true
 }
 
 // missRatio is the share of visits of class c that go on to the origin.
-func (c *CDN) missRatio(s Solver, name string, class int) float64 {
+func (c *CDN) missRatio(s topology.Solver, name string, class int) float64 {
 	if c.caches(s.Classes()[class]) {
 		return 1 - s.HitRatio(name)
 	}
@@ -115,16 +122,16 @@ func (c *CDN) missRatio(s Solver, name string, class int) float64 {
 
 // Routes implements Analytic: misses, and uncached classes, go to the
 // origin.
-func (c *CDN) Routes(s Solver, name string, class int, route Router) {
+func (c *CDN) Routes(s topology.Solver, name string, class int, route topology.Router) {
 	route(c.Origin, c.missRatio(s, name, class), 0)
 }
 
 // Solve implements Analytic: no queueing; the edge leg, and the origin leg
 // and the origin's response for misses.
-func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
+func (c *CDN) Solve(s topology.Solver, name string, _ float64, down []float64) topology.Solution {
 	h := s.HitRatio(name)
-	return Solution{Stations: 1, HitRatio: &h,
-		Response: PerClass(s, func(class int) float64 {
+	return topology.Solution{Stations: 1, HitRatio: &h,
+		Response: topology.PerClass(s, func(class int) float64 {
 			edge, origin := c.legs(s, name)
 			return edge + down[class] + float64(c.missRatio(s, name, class)*origin)
 		})}
@@ -132,34 +139,34 @@ func (c *CDN) Solve(s Solver, name string, _ float64, down []float64) Solution {
 
 // legs are the mean delays of the edge leg (a client to the edge) and of
 // the origin leg (the edge to the origin).
-func (c *CDN) legs(s Solver, name string) (edge, origin float64) {
-	return s.Hop(HopEdge, "", name, Mean(c.EdgeLatency)), s.Hop(HopOriginFetch, name, c.Origin, Mean(c.OriginLatency))
+func (c *CDN) legs(s topology.Solver, name string) (edge, origin float64) {
+	return s.Hop(topology.HopEdge, "", name, topology.Mean(c.EdgeLatency)), s.Hop(topology.HopOriginFetch, name, c.Origin, topology.Mean(c.OriginLatency))
 }
 
 // NetworkLegs implements Analytic: the edge leg of every visit, the origin
 // leg of a miss.
-func (c *CDN) NetworkLegs(s Solver, name string, class int) float64 {
+func (c *CDN) NetworkLegs(s topology.Solver, name string, class int) float64 {
 	edge, origin := c.legs(s, name)
 	return edge + float64(c.missRatio(s, name, class)*origin)
 }
 
 // Demand implements Analytic: no workers.
-func (*CDN) Demand(Solver, string) (Demand, bool) { return Demand{}, false }
+func (*CDN) Demand(topology.Solver, string) (topology.Demand, bool) { return topology.Demand{}, false }
 
 // CapacityNote implements Explainer.
-func (*CDN) CapacityNote(Solution) string { return "" }
+func (*CDN) CapacityNote(topology.Solution) string { return "" }
 
 // Advice implements Explainer: a CDN scales out of sight.
-func (*CDN) Advice(Solver, string, Solution) string { return "" }
+func (*CDN) Advice(topology.Solver, string, topology.Solution) string { return "" }
 
 // cdn is the runtime of a CDN node: an edge cache with no queueing (a CDN
 // scales out of sight), latency to the user and to the origin.
 type cdn struct {
-	net    *Network
-	node   *Node
+	net    *topology.Network
+	node   *topology.Node
 	spec   *CDN
-	origin Component
-	store  *keyStore
+	origin topology.Component
+	store  *topology.KeyStore
 	cached []bool // by class; nil: every class
 	rng    *rand.Rand
 
@@ -167,20 +174,21 @@ type cdn struct {
 	egress                                        float64 // bytes
 }
 
-func (spec *CDN) Build(net *Network, node *Node) Component {
-	c := &cdn{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name)}
-	c.store = newKeyStore(EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
-	c.cached = classFilter(c.spec.Classes, net.opts.Classes, nil)
+// Build implements Spec.
+func (spec *CDN) Build(net *topology.Network, node *topology.Node) topology.Component {
+	c := &cdn{net: net, node: node, spec: spec, rng: net.Stream(node.Name)}
+	c.store = topology.NewKeyStore(topology.EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
+	c.cached = topology.ClassFilter(c.spec.Classes, net.Classes(), nil)
 	return c
 }
 
 // Link finds the origin.
-func (c *cdn) Link(byName map[string]Component) error {
+func (c *cdn) Link(byName map[string]topology.Component) error {
 	c.origin = byName[c.spec.Origin]
 	return nil
 }
 
-func (c *cdn) Stations() []*Station { return nil }
+func (c *cdn) Stations() []*topology.Station { return nil }
 
 func (c *cdn) InUse() float64 { return 0 }
 
@@ -188,40 +196,38 @@ func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[clas
 
 // Accept serves a cached class from the edge when the object is there and
 // fresh; everything else goes on to the origin.
-func (c *cdn) Accept(j *Job) {
+func (c *cdn) Accept(j *topology.Job) {
 	c.requests++
-	j.owner = c
-	delay, _ := c.net.hop(HopEdge, "", c.node.Name, c.spec.EdgeLatency, c.rng)
-	if c.isCached(j.req.Class) {
+	r := j.Request()
+	delay, _ := c.net.Hop(topology.HopEdge, "", c.node.Name, c.spec.EdgeLatency, c.rng)
+	if c.isCached(r.Class) {
 		c.cachedRequests++
-		if hit, _ := c.store.get(j.req.Key, c.net.k.Now()); hit {
+		if hit, _ := c.store.Get(r.Key, c.net.Now()); hit {
 			c.hits++
 			c.egress += c.spec.ObjectSize
-			c.net.later(delay, opReply, j)
+			c.net.ReplyAfter(delay, j)
 			return
 		}
 	}
 	c.originFetches++
-	child := c.net.newJob(j.req, j)
-	child.op, child.dest = j.op, c.origin
-	origin, _ := c.net.hop(HopOriginFetch, c.node.Name, c.spec.Origin, c.spec.OriginLatency, c.rng)
-	c.net.later(delay+origin, opDeliver, child)
+	origin, _ := c.net.Hop(topology.HopOriginFetch, c.node.Name, c.spec.Origin, c.spec.OriginLatency, c.rng)
+	c.net.PassOn(j, c, c.origin, delay+origin)
 }
 
 // Resume stores the origin's answer at the edge and replies.
-func (c *cdn) Resume(j *Job, child *Job) {
-	if child.err != NoCause {
-		j.err = child.err
-	} else if c.isCached(j.req.Class) {
-		c.store.put(j.req.Key, c.net.k.Now(), false)
+func (c *cdn) Resume(j *topology.Job, child *topology.Job) {
+	if child.Err() != topology.NoCause {
+		j.Fail(child.Err())
+	} else if r := j.Request(); c.isCached(r.Class) {
+		c.store.Put(r.Key, c.net.Now(), false)
 		c.egress += c.spec.ObjectSize
 	}
-	c.net.reply(j)
+	c.net.Reply(j)
 }
 
 func (c *cdn) ResetStats(sim.Time) {
 	c.requests, c.cachedRequests, c.hits, c.originFetches, c.egress = 0, 0, 0, 0, 0
-	c.store.evictions, c.store.expirations = 0, 0
+	c.store.Evictions, c.store.Expirations = 0, 0
 }
 
 // CDNStats are a CDN's figures over the measurement window.
@@ -239,15 +245,15 @@ type CDNStats struct {
 	EgressBytes   float64  `json:"egress_bytes"`
 }
 
-func (c *cdn) Stats(window float64, _ sim.Time) NodeStats {
-	s := NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
+func (c *cdn) Stats(window float64, _ sim.Time) topology.NodeStats {
+	s := topology.NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
 	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
-		OriginFetches: c.originFetches, EdgeHitRatio: ratio(float64(c.hits), float64(c.cachedRequests)),
-		OriginOffload: ratio(float64(c.requests-c.originFetches), float64(c.requests)), EgressBytes: c.egress}
+		OriginFetches: c.originFetches, EdgeHitRatio: topology.Ratio(float64(c.hits), float64(c.cachedRequests)),
+		OriginOffload: topology.Ratio(float64(c.requests-c.originFetches), float64(c.requests)), EgressBytes: c.egress}
 	s.Detail = cs
 	if window > 0 {
 		s.Throughput = float64(c.requests) / window
-		s.Usage = Usage{RequestsPerSecond: s.Throughput, EgressBytesPerSec: c.egress / window}
+		s.Usage = topology.Usage{RequestsPerSecond: s.Throughput, EgressBytesPerSec: c.egress / window}
 	}
 	return s
 }

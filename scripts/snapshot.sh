@@ -12,12 +12,15 @@
 # two architectures write:
 #
 #   GOARCH=arm64 scripts/snapshot.sh /tmp/arm64; diff -r /tmp/before /tmp/arm64
+#
+# SNAPSHOT_BIN names the binary to build (default bin/scalesim-ARCH), so
+# that two snapshots of one tree at once do not race on it.
 set -uo pipefail
 out=${1:?usage: scripts/snapshot.sh DIR}
 cd "$(dirname "$0")/.."
 arch=${GOARCH:-$(go env GOARCH)}
-go build -o "bin/scalesim-$arch" ./cmd/scalesim || exit 1
-bin=$PWD/bin/scalesim-$arch
+bin=${SNAPSHOT_BIN:-$PWD/bin/scalesim-$arch}
+go build -o "$bin" ./cmd/scalesim || exit 1
 run=()
 if [ "$arch" != "$(go env GOHOSTARCH)" ]; then
   run=("qemu-$( [ "$arch" = arm64 ] && echo aarch64 || echo "$arch")")

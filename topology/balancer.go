@@ -120,7 +120,7 @@ func (b *Balancer) Routes(s Solver, name string, _ int, route Router) {
 	}
 	for _, t := range b.Targets {
 		units := s.Lookup(t).Units()
-		route(t, float64(units)/float64(total), 0)
+		route(t, float64(units)/float64(total), s.Hop(HopForward, name, t, 0)+s.Hop(HopReply, t, name, 0))
 		switch b.Algorithm {
 		case LeastConn:
 			s.ShareQueue(t)

@@ -22,9 +22,12 @@ type Topology struct {
 	declared []string
 	// Faults is the fault schedule: what fails, when and how.
 	Faults []Fault
+	// Regions, when not nil, is the scenario's regions section (see
+	// Node.Region).
+	Regions *Regions
 	// distance, when not nil, is the delay a hop pays for the distance
-	// between its nodes (see Hop): nothing sets it yet but tests; node
-	// placement will.
+	// between its nodes (see Hop), set by Validate when the nodes are
+	// placed (validatePlacement).
 	distance func(kind HopKind, from, to string) float64
 }
 
@@ -35,6 +38,9 @@ type Node struct {
 	Spec Spec
 	// Price is what one billable unit of the node costs; see Units.
 	Price Price
+	// Region and Zone place the node (see Regions); empty: the regions'
+	// default, or nowhere in a topology that places nothing.
+	Region, Zone string
 }
 
 // Kind is the node's kind.
@@ -84,7 +90,7 @@ func (t *Topology) Names() []string {
 }
 
 // commonFields are accepted by every kind.
-var commonFields = []string{"kind", "instance", "cost"}
+var commonFields = []string{"kind", "instance", "cost", "region", "zone"}
 
 // MaxNodes bounds the nodes of a topology.
 const MaxNodes = 10_000
@@ -135,6 +141,8 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", append(slices.Clone(commonFields), k.Fields...)...)
 		n := &Node{Name: name, Spec: k.Decode(d, fields, name)}
 		n.Price = decodePrice(d, fields, name, k)
+		StringField(d, fields, "region", &n.Region)
+		StringField(d, fields, "zone", &n.Zone)
 		t.Nodes = append(t.Nodes, n)
 		t.byName[name] = n
 	}
@@ -197,6 +205,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 		t.needKeys(nodes)
 	}
 	t.validateFaults(e)
+	t.validatePlacement(e)
 	if !t.findCycles(nodes) {
 		t.checkFanOut(e)
 	}

@@ -140,7 +140,8 @@ func (c *CDN) Solve(s topology.Solver, name string, _ float64, down []float64) t
 // legs are the mean delays of the edge leg (a client to the edge) and of
 // the origin leg (the edge to the origin).
 func (c *CDN) legs(s topology.Solver, name string) (edge, origin float64) {
-	return s.Hop(topology.HopEdge, "", name, topology.Mean(c.EdgeLatency)), s.Hop(topology.HopOriginFetch, name, c.Origin, topology.Mean(c.OriginLatency))
+	return s.Hop(topology.HopEdge, "", name, topology.Mean(c.EdgeLatency)),
+		s.Hop(topology.HopOriginFetch, name, c.Origin, topology.Mean(c.OriginLatency)) + s.Hop(topology.HopReply, c.Origin, name, 0)
 }
 
 // NetworkLegs implements Analytic: the edge leg of every visit, the origin

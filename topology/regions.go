@@ -43,7 +43,7 @@ type RegionRTT struct {
 
 // DefaultZoneRTT is the round trip between two availability zones of one
 // region when a scenario gives none: 1 ms (measured inter-AZ pings range
-// from 0.25 to 3.4 ms: K. Rumsey, "Measuring AWS Region and AZ Latency",
+// from 0.25 to 3.4 ms: "Measuring AWS Region and AZ Latency",
 // xkyle.com).
 const DefaultZoneRTT = 0.001
 

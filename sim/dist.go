@@ -264,6 +264,29 @@ func newPareto(mean, alpha float64) (Pareto, error) {
 	return d, nil
 }
 
+// NewParetoRange returns the bounded Pareto distribution on [lo, hi] with
+// tail index α, given by its ends: a heavy tail such as users' follower
+// counts, from one to a few million with α near 1 (Clauset, Shalizi and
+// Newman, "Power-law distributions in empirical data", SIAM Review 51(4),
+// 2009). Its upper end keeps its mean finite for any α, even α ≤ 1, where
+// an unbounded Pareto's is infinite.
+func NewParetoRange(lo, hi, alpha float64) (Pareto, error) {
+	return sound(newParetoRange(lo, hi, alpha))
+}
+
+func newParetoRange(lo, hi, alpha float64) (Pareto, error) {
+	if err := positive("min", lo); err != nil {
+		return Pareto{}, err
+	}
+	if err := positive("alpha", alpha); err != nil {
+		return Pareto{}, err
+	}
+	if !(hi > lo) || math.IsInf(hi, 0) {
+		return Pareto{}, paramErr("max must be finite and above min (%g), got %g", lo, hi)
+	}
+	return Pareto{L: lo, H: hi, Alpha: alpha}, nil
+}
+
 // moment is E[X^k].
 func (d Pareto) moment(k float64) float64 {
 	a := d.Alpha

@@ -32,6 +32,8 @@ func TestDistMoments(t *testing.T) {
 		{"gamma-erlang4", mustDist(NewGamma(1, 0.5)), true},
 		{"gamma-cv2", mustDist(NewGamma(1, 2)), true},
 		{"pareto", mustDist(NewPareto(0.05, 2.5)), false},
+		{"pareto-range-alpha-below-1", mustDist(NewParetoRange(1, 1000, 0.8)), false},
+		{"pareto-range-alpha-1", mustDist(NewParetoRange(2, 50, 1)), true},
 		{"hyperexponential", mustDist(NewHyperexponential(1, 3)), true},
 		{"empirical", mustDist(NewEmpirical([]QuantilePoint{{0, 0.001}, {0.5, 0.005}, {0.99, 0.04}, {1, 0.1}})), true},
 	}
@@ -97,6 +99,9 @@ func TestDistRejectsBadParameters(t *testing.T) {
 		{"lognormal zero cv", second(NewLognormalCV(1, 0))},
 		{"gamma negative cv", second(NewGamma(1, -1))},
 		{"pareto zero alpha", second(NewPareto(1, 0))},
+		{"pareto range max below min", second(NewParetoRange(5, 2, 1))},
+		{"pareto range infinite max", second(NewParetoRange(1, math.Inf(1), 1))},
+		{"pareto range too heavy", second(NewParetoRange(1, 1e9, 0.8))},
 		{"hyperexponential cv 1", second(NewHyperexponential(1, 1))},
 		{"empirical no q=1", second(NewEmpirical([]QuantilePoint{{0, 1}, {0.5, 2}}))},
 		{"empirical decreasing", second(NewEmpirical([]QuantilePoint{{0, 3}, {1, 2}}))},
@@ -273,5 +278,32 @@ func BenchmarkHistogramAdd(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		h.Add(xs[i&1023])
+	}
+}
+
+// TestParetoRangeMoments checks a bounded Pareto given by its ends against
+// its closed forms: for L = 1, H = 100, α = 1, the mean is
+// L·H·ln(H/L)/(H − L) (the α = 1 case of the bounded Pareto's mean) and
+// the median solves (1 − (L/x)^α)/(1 − (L/H)^α) = 1/2.
+func TestParetoRangeMoments(t *testing.T) {
+	d := mustDist(NewParetoRange(1, 100, 1)).(Pareto)
+	if want := 100 * math.Log(100) / 99; math.Abs(d.Mean()-want) > 1e-12*want {
+		t.Errorf("mean %.15g, want %.15g", d.Mean(), want)
+	}
+	median := 1 / (1 - 0.5*(1-0.01)) // x = L / (1 − F·(1 − L/H)) with α = 1
+	r := NewStream(5, "pareto-range")
+	const n = 200_000
+	below := 0
+	for range n {
+		x := d.Sample(r)
+		if x < 1 || x > 100 {
+			t.Fatalf("sample %g outside [1, 100]", x)
+		}
+		if x < median {
+			below++
+		}
+	}
+	if frac, se := float64(below)/n, math.Sqrt(0.25/n); math.Abs(frac-0.5) > 5*se {
+		t.Errorf("share below the median %.4f, want 0.5 ± %.4f", frac, 5*se)
 	}
 }

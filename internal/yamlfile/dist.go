@@ -27,7 +27,7 @@ type distKind struct {
 	// params are the parameters, all required unless build is nil.
 	params []string
 	// build makes the distribution from the params' values, in order; nil
-	// for the distributions decoded by hand (lognormal, empirical).
+	// for the distributions decoded by hand (lognormal, pareto, empirical).
 	build func(p []float64) (sim.Dist, error)
 }
 
@@ -39,7 +39,7 @@ var distKinds = map[string]distKind{
 	"exponential": {[]string{"mean"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewExponential(p[0])) }},
 	"uniform":     {[]string{"min", "max"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewUniform(p[0], p[1])) }},
 	"gamma":       {[]string{"mean", "cv"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewGamma(p[0], p[1])) }},
-	"pareto":      {[]string{"mean", "alpha"}, func(p []float64) (sim.Dist, error) { return asDist(sim.NewPareto(p[0], p[1])) }},
+	"pareto":      {params: []string{"mean", "alpha", "min", "max"}},
 	"hyperexponential": {[]string{"mean", "cv"}, func(p []float64) (sim.Dist, error) {
 		return asDist(sim.NewHyperexponential(p[0], p[1]))
 	}},
@@ -97,6 +97,8 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 	switch name {
 	case "empirical":
 		return d.empirical(m, what, unit)
+	case "pareto":
+		return d.pareto(m, what, num, build)
 	case "lognormal":
 		mean, ok := num("mean")
 		switch {
@@ -124,6 +126,36 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 		return nil
 	}
 	return build(kind.build(values))
+}
+
+// pareto decodes a bounded Pareto: {mean, alpha} spans four orders of
+// magnitude (sim.NewPareto); {min, max, alpha} gives its ends
+// (sim.NewParetoRange), and needs max: without one, a tail of alpha at
+// most 1 has no finite mean.
+func (d *Decoder) pareto(m Map, what string, num func(string) (float64, bool), build func(sim.Dist, error) sim.Dist) sim.Dist {
+	if !m.Has("min") && !m.Has("max") {
+		mean, ok := num("mean")
+		alpha, ok2 := num("alpha")
+		if !ok || !ok2 {
+			return nil
+		}
+		return build(asDist(sim.NewPareto(mean, alpha)))
+	}
+	if m.Has("mean") {
+		d.Errorf(m.Key("mean"), "%s: give pareto either mean and alpha, or min, max and alpha, not both", what)
+		return nil
+	}
+	if !m.Has("max") {
+		d.Errorf(m.Key("min"), "%s: a pareto from min needs max, its largest value (with alpha at most 1 an unbounded Pareto has no finite mean)", what)
+		return nil
+	}
+	lo, ok := num("min")
+	hi, ok2 := num("max")
+	alpha, ok3 := num("alpha")
+	if !ok || !ok2 || !ok3 {
+		return nil
+	}
+	return build(asDist(sim.NewParetoRange(lo, hi, alpha)))
 }
 
 // empirical decodes quantiles: {0: 1ms, 0.5: 5ms, 0.99: 40ms, 1: 100ms}.

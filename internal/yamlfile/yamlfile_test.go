@@ -123,3 +123,37 @@ func TestOneNumberGrammar(t *testing.T) {
 		}
 	}
 }
+
+// TestParetoForms checks the two forms of a Pareto distribution: by mean
+// (four orders of magnitude wide) and by its ends, a plain count such as
+// followers; and each malformed one at its position: both forms at once,
+// min without max (an unbounded tail), max not above min.
+func TestParetoForms(t *testing.T) {
+	d := &Decoder{File: "p.yaml"}
+	root := d.Parse([]byte("a: {dist: pareto, mean: 5ms, alpha: 2}\nb: {dist: pareto, min: 1, max: 100, alpha: 1}\n"))
+	m, _ := d.Mapping(root, "test", "a", "b")
+	if got := d.Dist(m.Get("a"), "a", Seconds).Mean(); math.Abs(got-0.005) > 1e-12 {
+		t.Errorf("pareto by mean: mean %g, want 0.005", got)
+	}
+	// The α = 1 bounded Pareto's mean: L·H·ln(H/L)/(H − L).
+	if got, want := d.Dist(m.Get("b"), "b", Plain).Mean(), 100*math.Log(100)/99; math.Abs(got-want) > 1e-12 {
+		t.Errorf("pareto by range: mean %g, want %g", got, want)
+	}
+	if d.Failed() {
+		t.Fatalf("unexpected errors: %v", d.Err())
+	}
+	bad := &Decoder{File: "bad.yaml"}
+	root = bad.Parse([]byte("a: {dist: pareto, mean: 5, min: 1, max: 9, alpha: 1}\nb: {dist: pareto, min: 1, alpha: 0.8}\nc: {dist: pareto, min: 5, max: 2, alpha: 1}\n"))
+	m, _ = bad.Mapping(root, "test", "a", "b", "c")
+	for _, k := range []string{"a", "b", "c"} {
+		if bad.Dist(m.Get(k), k, Plain) != nil {
+			t.Errorf("%s decoded though malformed", k)
+		}
+	}
+	want := "bad.yaml:1:19: a: give pareto either mean and alpha, or min, max and alpha, not both\n" +
+		"bad.yaml:2:19: b: a pareto from min needs max, its largest value (with alpha at most 1 an unbounded Pareto has no finite mean)\n" +
+		"bad.yaml:3:4: c: max must be finite and above min (5), got 2"
+	if err := bad.Err(); err == nil || err.Error() != want {
+		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+}

@@ -302,6 +302,11 @@ func (s *Scenario) Validate() []error {
 		errs = append(errs, s.Topology.Validate(classes, hasKeys)...)
 		if s.Workload != nil {
 			errs = append(errs, s.Topology.ValidateUsers(s.Workload.ActiveUsers() > 0 || s.Workload.Model == workloads.Sessions)...)
+			var regions []string
+			for _, r := range s.Workload.Regions {
+				regions = append(regions, r.Name)
+			}
+			errs = append(errs, s.Topology.ValidateUserRegions(regions)...)
 		}
 	}
 	slo := e.In("slo")

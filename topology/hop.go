@@ -17,6 +17,7 @@ const (
 	HopEdge                       // a client to a CDN's edge (the CDN's edge latency)
 	HopOriginFetch                // a CDN's fetch from its origin (its origin latency)
 	HopReplication                // a primary's write to a replica (the replication lag)
+	HopClient                     // a user's request to the entry, or its reply back: from names the user's region (the last mile's half round trip is its own)
 )
 
 // Hop is the network delay, in seconds, of a message of kind from the node

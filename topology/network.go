@@ -75,6 +75,9 @@ type Request struct {
 	// background requests are the system's own (write-back flushes): no
 	// client waits for them and they are not reported.
 	background bool
+	// Region is where the user who sent it is, an index of
+	// Options.UserRegions; -1: nowhere.
+	Region int8
 }
 
 // Observer is told when each request ends.
@@ -172,6 +175,11 @@ type Options struct {
 	// Sampled says the run is sampled over time (Network.Sample): the
 	// stations keep figures per sample window too.
 	Sampled bool
+	// UserRegions are the regions the users are in, by the names the
+	// scenario uses (SubmitFrom's region indexes them), and ClientRTT the
+	// round trip of their last mile, in seconds.
+	UserRegions []string
+	ClientRTT   float64
 	// Changing says the load or the system changes over time (a shaped
 	// workload, faults): figures are not of a stationary series, so no
 	// batch-means confidence interval is given for their means.
@@ -183,13 +191,16 @@ type Network struct {
 	k         *sim.Kernel
 	topo      *Topology // its nodes' placement, for Hop
 	entryName string
-	obs       Observer
-	opts      Options
-	comps     []Component // in topology order
-	nodes     []*Node
-	entry     Component
-	freeReqs  freeList[Request]
-	freeJobs  freeList[Job]
+	// clientLegs are the one-way delays between the users of each region
+	// (Options.UserRegions) and the entry.
+	clientLegs []float64
+	obs        Observer
+	opts       Options
+	comps      []Component // in topology order
+	nodes      []*Node
+	entry      Component
+	freeReqs   freeList[Request]
+	freeJobs   freeList[Job]
 	// versions, with a cache in the topology, tell which cached values
 	// are stale.
 	versions *versions
@@ -238,6 +249,9 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 		}
 	}
 	n.entry, n.entryName = byName[t.Entry], t.Entry
+	for _, region := range opts.UserRegions {
+		n.clientLegs = append(n.clientLegs, t.Hop(HopClient, region, t.Entry, opts.ClientRTT/2))
+	}
 	if n.entry == nil {
 		return nil, fmt.Errorf("topology: entry %q is not a node", t.Entry)
 	}
@@ -249,6 +263,14 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 // the network refused it because the in-flight limit is reached; the run
 // should then stop (see Overload).
 func (n *Network) Submit(class int, user, client int32, key int64) bool {
+	return n.SubmitFrom(-1, class, user, client, key)
+}
+
+// SubmitFrom is Submit for a user in region (an index of
+// Options.UserRegions; -1: nowhere): the request reaches the entry, and
+// its reply the user, after the way between them (the last mile and the
+// distance from the user's region to the entry's, by Hop).
+func (n *Network) SubmitFrom(region int, class int, user, client int32, key int64) bool {
 	if max := n.opts.Limits.MaxInFlight; max > 0 && n.inFlight >= max {
 		n.overload = fmt.Sprintf("in-flight cap reached: %d requests were in the system at once (run.max_in_flight)", max)
 		return false
@@ -261,7 +283,16 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 		r.timeout = n.k.After(n.opts.Timeout, n, opTimeout, r)
 	}
 	n.inFlight++
-	n.entry.Accept(n.newJob(r, nil))
+	j := n.newJob(r, nil)
+	if region >= 0 {
+		r.Region = int8(region)
+		if d := n.clientLegs[region]; d > 0 {
+			j.dest = n.entry
+			n.later(d, opDeliver, j)
+			return true
+		}
+	}
+	n.entry.Accept(j)
 	return true
 }
 
@@ -507,7 +538,12 @@ func (n *Network) reply(j *Job) {
 	// A reply has no delay of its own: only a distance between its nodes
 	// can delay it (see Hop), so without placement it is handed over at
 	// once, without looking up its ends.
-	if n.topo.distance != nil && !j.abandoned && !j.req.background {
+	if j.parent == nil && j.req.Region >= 0 && !j.abandoned {
+		if d := n.clientLegs[j.req.Region]; d > 0 {
+			n.later(d, opReturn, j) // the way back to the user
+			return
+		}
+	} else if n.topo.distance != nil && !j.abandoned && !j.req.background {
 		from, to := n.replyEnds(j)
 		if delay, delayed := n.Hop(HopReply, from, to, nil, nil); delayed {
 			n.later(delay, opReturn, j)
@@ -579,7 +615,7 @@ func (n *Network) release(r *Request) {
 func (n *Network) newRequest(class int, user, client int32, key int64) *Request {
 	r := n.freeReqs.get()
 	r.Class, r.User, r.Client, r.Key, r.Arrived = class, user, client, key, n.k.Now()
-	r.refs = 1
+	r.refs, r.Region = 1, -1
 	return r
 }
 

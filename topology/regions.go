@@ -281,8 +281,11 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	for _, n := range t.Nodes {
 		zones[n.Name] = n.Zone
 	}
-	t.distance = func(_ HopKind, from, to string) float64 {
+	t.distance = func(kind HopKind, from, to string) float64 {
 		a, b := places[from], places[to]
+		if kind == HopClient {
+			a = r.region(from) // a user's region, not a node
+		}
 		if a != b {
 			rtt, _ := r.rtt(a, b)
 			return rtt / 2
@@ -302,6 +305,44 @@ func (r *Regions) misnamed(name string) bool {
 	}
 	code, ok := r.Names[name]
 	return ok && !r.known(code)
+}
+
+// ValidateUserRegions checks the regions the users are in (the
+// workload's, by name): each a region the placement knows, with a round
+// trip to the entry's region, in a topology that places its nodes. Errors
+// name workload.regions.NAME.
+func (t *Topology) ValidateUserRegions(names []string) []error {
+	if len(names) == 0 {
+		return nil
+	}
+	e := field.New()
+	re := e.In("workload", "regions")
+	if !t.placed() {
+		re.Add("", "users on the map need the nodes placed too: give them region:, or the scenario regions: {default: REGION}")
+		return e.List()
+	}
+	entry := t.byName[t.Entry]
+	if entry == nil {
+		return nil // reported already
+	}
+	at := entry.Region
+	if at == "" {
+		at = t.Regions.Default
+	}
+	at = t.Regions.region(at)
+	for _, name := range names {
+		region := t.Regions.region(name)
+		switch {
+		case !t.Regions.known(region):
+			re.AddAtKey(name, "region %q is not in the catalogue nor in regions.rtt%s", name,
+				yamlfile.DidYouMean(name, append(CatalogueRegions(), regionNames(t.Regions)...)))
+		case t.Regions.known(at):
+			if _, ok := t.Regions.rtt(region, at); !ok {
+				re.AddAtKey(name, "no round-trip time between the users' region %s and the entry's %s: give it in regions.rtt", region, at)
+			}
+		}
+	}
+	return e.List()
 }
 
 // regionNames are the names the scenario gives regions.

@@ -13,6 +13,7 @@ import (
 var workloadFields = []string{
 	"rate", "users", "active_fraction", "requests_per_active_user_per_day", "peak_to_average",
 	"closed", "sessions", "trace", "shape", "mix", "timeout", "keys", "writes", "growth",
+	"regions", "client_rtt",
 }
 
 // Decode reads the workload section of a scenario file. Problems are
@@ -99,7 +100,28 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 	if m.Has("growth") {
 		s.Growth = decodeGrowth(d, m.Get("growth"))
 	}
+	if m.Has("regions") {
+		s.Regions = decodeUserRegions(d, m.Get("regions"))
+		s.ClientRTT = DefaultClientRTT
+	}
+	if m.Has("client_rtt") {
+		s.ClientRTT, _ = d.Duration(m.Get("client_rtt"), "client_rtt")
+	}
 	return s
+}
+
+// decodeUserRegions reads {region: share, ...}, in file order.
+func decodeUserRegions(d *yamlfile.Decoder, n *yaml.Node) []UserRegion {
+	m, ok := d.Mapping(n, "regions", nil...)
+	if !ok {
+		return nil
+	}
+	out := []UserRegion{}
+	for _, k := range m.Keys() {
+		share, _ := d.Fraction(m.Get(k), "share of "+k)
+		out = append(out, UserRegion{Name: k, Share: share})
+	}
+	return out
 }
 
 // decodeKeys reads {dist: zipf, s: 0.9, count: 1M}, {dist: uniform, count:

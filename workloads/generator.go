@@ -24,6 +24,9 @@ type Arrival struct {
 	// Key is the key the request touches, or -1 when the workload has no
 	// keys.
 	Key int64
+	// Region indexes Spec.Regions: where the user is; -1 when the users
+	// are nowhere.
+	Region int
 }
 
 // Sink receives the requests a Generator emits.
@@ -48,6 +51,9 @@ type Generator struct {
 	arrivals, mix, think, sessions *rand.Rand
 	keyStream, userStream          *rand.Rand
 	cumShares                      []float64
+	regionStream                   *rand.Rand // nil without regions
+	cumRegions                     []float64
+	regionSalt                     uint64      // spreads known users over the regions
 	keys                           *KeySampler // nil without keys
 	activeUsers                    int64       // user ids drawn for open arrivals
 
@@ -117,7 +123,45 @@ func NewGenerator(spec *Spec, k *sim.Kernel, seed uint64, sink Sink) *Generator 
 		acc += c.Share
 		g.cumShares = append(g.cumShares, acc)
 	}
+	if len(spec.Regions) > 0 {
+		g.regionStream = sim.NewStream(seed, "workload/regions")
+		g.regionSalt = g.regionStream.Uint64()
+		acc = 0
+		for _, r := range spec.Regions {
+			acc += r.Share
+			g.cumRegions = append(g.cumRegions, acc)
+		}
+	}
 	return g
+}
+
+// region is where the user who sends a request is: a known user is always
+// in the same region (a hash of the id places it, spread by the shares),
+// an anonymous one is drawn from the workload's region stream; -1 without
+// regions.
+func (g *Generator) region(user int32) int {
+	if g.regionStream == nil {
+		return -1
+	}
+	var u float64
+	if user >= 0 {
+		// SplitMix64's finaliser (Steele, Lea and Flood, "Fast splittable
+		// pseudorandom number generators", OOPSLA 2014) of the salted id,
+		// its top 53 bits as a uniform in [0, 1).
+		z := uint64(user) + g.regionSalt
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		z ^= z >> 31
+		u = float64(z>>11) / (1 << 53)
+	} else {
+		u = g.regionStream.Float64()
+	}
+	for i, c := range g.cumRegions {
+		if u < c {
+			return i
+		}
+	}
+	return len(g.cumRegions) - 1
 }
 
 // Start schedules the first arrivals. No request is sent at or after end.
@@ -179,7 +223,7 @@ func (g *Generator) send(c *client) {
 }
 
 func (g *Generator) emit(user, client int32) {
-	a := Arrival{Class: g.class(), User: user, Client: client, Key: -1}
+	a := Arrival{Class: g.class(), User: user, Client: client, Key: -1, Region: g.region(user)}
 	if g.keys != nil {
 		a.Key = g.keys.Sample(g.keyStream)
 	}

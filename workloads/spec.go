@@ -60,7 +60,25 @@ type Spec struct {
 	// Trace, when not nil, is a recorded rate curve the open arrivals
 	// follow, scaled to a mean of Rate.
 	Trace *Trace
+	// Regions are where the users are, with their shares, in file order
+	// (the region names the scenario's placement uses); nil: the users are
+	// nowhere, and a request pays no way to the entry.
+	Regions []UserRegion
+	// ClientRTT is the round trip of the last mile, in seconds, from a
+	// user to the nearest entry in their own region; a file that gives
+	// regions and no client_rtt gets DefaultClientRTT.
+	ClientRTT float64
 }
+
+// UserRegion is a region the users are in, and their share.
+type UserRegion struct {
+	Name  string
+	Share float64
+}
+
+// DefaultClientRTT is the last mile's round trip when a workload with
+// regions gives none: 20 ms.
+const DefaultClientRTT = 0.020
 
 // DefaultWriteClass is the class that writes when the workload does not say
 // which do.

@@ -62,6 +62,7 @@ func (s *Spec) Validate() []error {
 		}
 	}
 	validateMix(e.In("mix"), s.Mix)
+	validateRegions(e, s)
 	if s.Timeout < 0 || math.IsNaN(s.Timeout) {
 		e.Add("timeout", "timeout must not be negative")
 	}
@@ -193,6 +194,36 @@ func validateMix(e field.Errors, mix []Class) {
 	}
 	if math.Abs(sum-1) > 1e-9 {
 		e.Add("", "mix shares add up to %.6g, not 1 (100%%)", sum)
+	}
+}
+
+// validateRegions checks that the users' regions have shares summing to
+// 1 and that a last mile is only given with them; whether the regions are
+// known is the placement's to say (scenarios).
+func validateRegions(e field.Errors, s *Spec) {
+	if s.Regions == nil {
+		if s.ClientRTT != 0 {
+			e.Add("client_rtt", "client_rtt is the last mile of users on the map: give their regions too, e.g. regions: {us-east-1: 60%%, eu-west-1: 40%%}")
+		}
+		return
+	}
+	re := e.In("regions")
+	if len(s.Regions) == 0 {
+		re.Add("", "regions needs at least one region with its share of the users")
+		return
+	}
+	sum := 0.0
+	for _, r := range s.Regions {
+		if !(r.Share > 0) {
+			re.Add(r.Name, "region %q has a zero share; leave it out", r.Name)
+		}
+		sum += r.Share
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		re.Add("", "the users' region shares add up to %.6g, not 1 (100%%)", sum)
+	}
+	if s.ClientRTT < 0 || math.IsInf(s.ClientRTT, 0) {
+		e.Add("client_rtt", "client_rtt must be a duration from 0")
 	}
 }
 

@@ -72,6 +72,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "latency     unknown: no request completed in the window\n\n")
 	}
+	writeRegions(&b, r.Regions)
 	writeAsync(&b, r.Nodes)
 
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)

@@ -50,9 +50,12 @@ type Report struct {
 	Requests  RequestCounts `json:"requests"`
 	// Latency is null when no request completed in the window: there is
 	// nothing to measure it from.
-	Latency    *Latency     `json:"latency"`
-	Nodes      []NodeReport `json:"nodes"`
-	Bottleneck string       `json:"bottleneck"`
+	Latency *Latency `json:"latency"`
+	// Regions are the latencies of each region's users, when the
+	// workload places them (workload.regions).
+	Regions    []RegionReport `json:"regions,omitempty"`
+	Nodes      []NodeReport   `json:"nodes"`
+	Bottleneck string         `json:"bottleneck"`
 	// HeldWaiting are the nodes whose workers are held waiting on the
 	// bottleneck (saturated by their offered load, not their own demand).
 	HeldWaiting  []string `json:"held_waiting,omitempty"`
@@ -421,6 +424,7 @@ func (r *runner) report() *Report {
 		rep.ErrorRate = &errs
 	}
 	rep.Histogram = r.latency.Histogram()
+	rep.Regions = r.regionReports()
 	if rep.Latency = r.measured.latencyFigures(); rep.Latency != nil {
 		if r.s.ChangesOverTime() {
 			rep.Latency.NoCI = NoCIChanging

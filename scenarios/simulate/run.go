@@ -41,6 +41,8 @@ type runner struct {
 	// after are measured (whatever the order of events at its start).
 	sentBefore int64
 
+	// regions measures each user region's requests; nil without regions.
+	regions byRegion
 	// smp samples the run over time; nil for a run with no time series.
 	smp *sampler
 	end sim.Time
@@ -108,6 +110,9 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		return nil, err
 	}
 	r := &runner{s: s, k: &sim.Kernel{}, guard: g, goodputWithin: goodputBound(s.SLO)}
+	if n := len(s.Workload.Regions); n > 0 {
+		r.regions = make(byRegion, n)
+	}
 	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := warmup + sim.Time(s.Run.Duration)
 	if s.Run.Precision > 0 && !s.ChangesOverTime() {
@@ -132,6 +137,8 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),
+		UserRegions:    userRegionNames(s.Workload.Regions),
+		ClientRTT:      s.Workload.ClientRTT,
 		Timeout:        s.Workload.Timeout,
 		Limits:         topology.Limits{MaxInFlight: s.Run.MaxInFlight},
 		Writes:         s.Workload.IsWrite(),
@@ -179,6 +186,7 @@ func (r *runner) Handle(now sim.Time, op int, _ any) {
 	r.guard.startWindow(r.sent, r.net.InFlight())
 	r.net.ResetStats(now)
 	r.measured = measured{}
+	r.regions.reset()
 	r.windowStart = now
 	r.sentBefore = r.sent
 }
@@ -197,7 +205,7 @@ func (r *runner) Arrive(a workloads.Arrival) {
 	if r.steady && r.sent == scenarios.WarmupRequests {
 		r.Handle(r.k.Now(), opEndWarmup, nil)
 	}
-	if !r.net.Submit(a.Class, a.User, a.Client, a.Key) {
+	if !r.net.SubmitFrom(a.Region, a.Class, a.User, a.Client, a.Key) {
 		// Past the user's own bound of the requests in the system: this
 		// one never entered it.
 		r.stop(r.net.Overload(), true, true)
@@ -225,6 +233,9 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 // arrivals; a time series window counts those that ended in it.
 func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
 	measure := req.Seq > r.sentBefore
+	if measure && r.regions != nil {
+		r.regions.ended(req, float64(now-req.Arrived), outcome, r.goodputWithin)
+	}
 	switch outcome {
 	case topology.Completed:
 		lat := float64(now - req.Arrived)

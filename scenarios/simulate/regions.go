@@ -1,0 +1,104 @@
+package simulate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// RegionReport is what the users of one region saw: their requests pay the
+// way to the entry and back (the last mile and the distance between their
+// region and the entry's) besides the system's own time.
+type RegionReport struct {
+	Region string `json:"region"`
+	// Share is the region's share of the users, as the workload gives it.
+	Share float64 `json:"share"`
+	// Completed and Failed count the region's requests that ended in the
+	// window, with a reply or without.
+	Completed int64 `json:"completed"`
+	Failed    int64 `json:"failed"`
+	// Latency is null when none of the region's requests completed; its
+	// mean has a confidence interval as the run's has.
+	Latency *Latency `json:"latency"`
+}
+
+// byRegion holds the measurements of each user region (Workload.Regions
+// order); nil without regions.
+type byRegion []measured
+
+// ended records a request of region that ended in the window.
+func (m byRegion) ended(req *topology.Request, lat float64, outcome topology.Outcome, goodputWithin float64) {
+	if req.Region < 0 || int(req.Region) >= len(m) {
+		return
+	}
+	at := &m[req.Region]
+	if outcome == topology.Completed {
+		at.replied(lat, goodputWithin)
+	} else {
+		at.failed[outcome]++
+	}
+}
+
+// reset starts the measurement window.
+func (m byRegion) reset() {
+	for i := range m {
+		m[i] = measured{}
+	}
+}
+
+// regionReports are the regions' figures at the end of the run.
+func (r *runner) regionReports() []RegionReport {
+	if len(r.regions) == 0 {
+		return nil
+	}
+	out := make([]RegionReport, len(r.regions))
+	for i, ur := range r.s.Workload.Regions {
+		m := &r.regions[i]
+		rr := RegionReport{Region: ur.Name, Share: ur.Share, Completed: m.completed, Failed: m.failures()}
+		if rr.Latency = m.latencyFigures(); rr.Latency != nil {
+			if r.s.ChangesOverTime() {
+				rr.Latency.NoCI = NoCIChanging
+			} else {
+				rr.Latency.MeanCI95 = m.latency.MeanCI95()
+			}
+		}
+		out[i] = rr
+	}
+	return out
+}
+
+// userRegionNames are the names of the regions the users are in.
+func userRegionNames(regions []workloads.UserRegion) []string {
+	var out []string
+	for _, r := range regions {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// writeRegions writes the latency each user region saw, one line each.
+func writeRegions(b *strings.Builder, regions []RegionReport) {
+	dur := units.FormatDuration
+	for i, rr := range regions {
+		head := "            "
+		if i == 0 {
+			head = "by region   "
+		}
+		if rr.Latency == nil {
+			fmt.Fprintf(b, "%s%-15s %s of users: no request completed\n", head, rr.Region, units.Percent(rr.Share))
+			continue
+		}
+		ci := ""
+		if c := rr.Latency.MeanCI95; c != nil {
+			ci = fmt.Sprintf(" (95%% CI %s–%s)", dur(c[0]), dur(c[1]))
+		}
+		fmt.Fprintf(b, "%s%-15s %s of users: mean %s%s, p50 %s, p99 %s, %d failed\n", head, rr.Region,
+			units.Percent(rr.Share), dur(rr.Latency.Mean), ci, dur(rr.Latency.P50), dur(rr.Latency.P99), rr.Failed)
+	}
+	if len(regions) > 0 {
+		b.WriteString("\n")
+	}
+}

@@ -69,7 +69,7 @@ func TestParseDataTierErrors(t *testing.T) {
 		{"service time missing write", "{read: 2ms, write: 5ms}", "{read: 2ms}", `26:19: database db service_time needs write`},
 		{"unknown instance type", "instance: m6i.large", "instance: m6i.larg", `11:15: node app: instance "m6i.larg" is not in the price catalogue (did you mean "m6i.large"?)`},
 		{"negative price", "hourly: 0.5", "hourly: -1", `27:20: cost hourly must not be negative`},
-		{"per_gb off a CDN", "hourly: 0.5", "per_gb: 0.1", `27:12: per_gb prices egress, which only a cdn node measures`},
+		{"per_gb on a node that measures no egress", "eviction: lru\n", "eviction: lru\n    cost: {per_gb: 0.1}\n", `19:12: per_gb prices egress, which only a cdn node or a database node or a service node measures`},
 		{"writes names no class", "  keys:", "  writes: [writes]\n  keys:", `5:12: writes names class "writes", which the workload mix does not have`},
 		{"memory without item size", "capacity: 10k", "memory: 1GB", `17:5: cache cache: memory needs item_size`},
 	}

@@ -416,3 +416,21 @@ func (d Empirical) SCV() float64 {
 func (d Empirical) String() string {
 	return fmt.Sprintf("empirical(%d points, mean %g)", len(d.points), d.Mean())
 }
+
+// Bound is the largest value d can draw, and whether it has one: a
+// constant's value, a uniform's or bounded Pareto's upper end, an
+// empirical distribution's last point. Distributions with an unbounded
+// tail (exponential, gamma, lognormal, hyperexponential) have none.
+func Bound(d Dist) (float64, bool) {
+	switch d := d.(type) {
+	case Constant:
+		return d.Value, true
+	case Uniform:
+		return d.Max, true
+	case Pareto:
+		return d.H, true
+	case Empirical:
+		return d.points[len(d.points)-1].Value, true
+	}
+	return 0, false
+}

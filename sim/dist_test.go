@@ -307,3 +307,24 @@ func TestParetoRangeMoments(t *testing.T) {
 		t.Errorf("share below the median %.4f, want 0.5 ± %.4f", frac, 5*se)
 	}
 }
+
+// TestBound checks the largest value of the bounded distributions, and
+// that those with an unbounded tail have none.
+func TestBound(t *testing.T) {
+	for _, c := range []struct {
+		d    Dist
+		want float64
+		ok   bool
+	}{
+		{mustDist(NewConstant(3)), 3, true},
+		{mustDist(NewUniform(1, 7)), 7, true},
+		{mustDist(NewParetoRange(1, 1e5, 1.1)), 1e5, true},
+		{mustDist(NewEmpirical([]QuantilePoint{{1, 40}, {0, 1}, {0.5, 5}})), 40, true},
+		{mustDist(NewExponential(1)), 0, false},
+		{mustDist(NewLognormalCV(1, 2)), 0, false},
+	} {
+		if got, ok := Bound(c.d); got != c.want || ok != c.ok {
+			t.Errorf("Bound(%v) = %g, %v; want %g, %v", c.d, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -27,6 +27,9 @@ type Solver interface {
 	// to whose own setting's mean is own: the topology's Hop, the rule
 	// the simulation times every message by.
 	Hop(kind HopKind, from, to string, own float64) float64
+	// UserRegions are the regions the users are in, by the scenario's
+	// names, with their shares; nil without regions.
+	UserRegions() (names []string, shares []float64)
 	// Keys describes the workload's key popularity in groups of equal
 	// popularity: probs[i] is the probability of each of counts[i] keys,
 	// and total the number of keys; all nil and 0 without keys.
@@ -116,6 +119,9 @@ type Solution struct {
 	// Response is the mean response time of a visit, by class, calls
 	// included.
 	Response []float64 `json:"-"`
+	// Own is the mean of a visit's own work (its service time, calls
+	// left out), over its classes; 0 where the kind does not give it.
+	Own float64 `json:"-"`
 	// Overloaded says a station is offered more than its capacity, so
 	// there is no steady state.
 	Overloaded bool `json:"-"`

@@ -34,8 +34,14 @@ type Database struct {
 	ConnectTime sim.Dist
 	// ReadTime and WriteTime are the service times of reads and writes.
 	ReadTime, WriteTime sim.Dist
-	Workers             int // per server (primary or replica)
-	Queue               int
+	// Operations are its operations named by request class (see
+	// Operation), and the sizes of the plain read and write
+	// (OperationRead, OperationWrite); Size is the sizes of those that
+	// give none.
+	Operations map[string]Operation
+	Size       Size
+	Workers    int // per server (primary or replica)
+	Queue      int
 	// FailoverTime is how long after its primary fails a replica is
 	// promoted (seconds); writes the replica had not applied are lost.
 	// 0 is DefaultFailoverTime.
@@ -64,9 +70,10 @@ var databaseKind = Kind{
 	Name: "database",
 	Noun: "database",
 	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
-		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time"},
+		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time", "operations", "size"},
 	Decode:       decodeDatabase,
 	Workers:      true,
+	Egress:       true,
 	SessionStore: true,
 }
 
@@ -81,7 +88,7 @@ func (db *Database) Units() int { return db.Shards * (1 + db.Replicas) }
 func (db *Database) NeedsKeys() bool { return db.Shards > 1 }
 
 // WorkTimes implements Worked: its reads and its writes.
-func (db *Database) WorkTimes() []sim.Dist { return []sim.Dist{db.ReadTime, db.WriteTime} }
+func (db *Database) WorkTimes() []sim.Dist { return db.workTimes() }
 
 // Footprint implements Spec: a station per shard's primary and one for its
 // replicas, a ring or directory for its partitions.
@@ -155,6 +162,7 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		DistField(d, times, "read", what+" service_time", &db.ReadTime)
 		DistField(d, times, "write", what+" service_time", &db.WriteTime)
 	}
+	db.decodeOperations(d, m, what, st != nil && st.Kind == yaml.MappingNode && yamlfile.Find(st, "dist") == nil)
 	return db
 }
 
@@ -198,6 +206,7 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 	case db.WriteTime == nil:
 		e.In("service_time").Add("write", "%s service_time needs write", what)
 	}
+	db.validateOperations(e, c, what)
 }
 
 // HitRatio implements Analytic.
@@ -225,11 +234,16 @@ func (db *Database) readsOnPrimary() float64 {
 // the load spread evenly over shards. Like the simulation's report, the
 // figures are the busiest group's.
 func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solution {
+	// The plain reads and writes, then the classes' own operations.
 	var reads, writes float64
-	for c := range s.Classes() {
-		if s.Writes(c) {
+	var own []classOp
+	for c, class := range s.Classes() {
+		switch t, mine := db.opTime(class); {
+		case mine:
+			own = append(own, classOp{s.Visits(c, name), t, s.Writes(c)})
+		case s.Writes(c):
 			writes += s.Visits(c, name)
-		} else {
+		default:
 			reads += s.Visits(c, name)
 		}
 	}
@@ -243,6 +257,9 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
 	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: scvOf(db.ReadTime)}
+	if len(own) > 0 {
+		ownWork(own, onPrimary, &prim, &repl, work, reads, db.ReadTime)
+	}
 	okP, okR := prim.Solve(), repl.Solve()
 	prim.variance(s, name)
 	repl.variance(s, name)
@@ -256,8 +273,14 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 		sol.Holding = busy / rate
 	}
 	sol.Response = PerClass(s, func(c int) float64 {
-		if s.Writes(c) {
+		t, mine := db.opTime(s.Classes()[c])
+		switch {
+		case s.Writes(c) && !mine:
 			return prim.Wait + wt
+		case s.Writes(c):
+			return prim.Wait + Mean(t)
+		case mine:
+			return float64(onPrimary*(prim.Wait+Mean(t))) + float64((1-onPrimary)*(repl.Wait+Mean(t)))
 		}
 		return float64(onPrimary*(prim.Wait+rt)) + float64((1-onPrimary)*(repl.Wait+rt))
 	})
@@ -273,9 +296,10 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 // NetworkLegs implements Analytic: none besides its calls.
 func (*Database) NetworkLegs(Solver, string, int) float64 { return 0 }
 
-// Demand implements Analytic: every server, at the read time.
-func (db *Database) Demand(Solver, string) (Demand, bool) {
-	return Demand{Stations: db.Units(), Workers: db.Workers, Service: Mean(db.ReadTime)}, true
+// Demand implements Analytic: every server, at the read time, or with
+// operations of the classes' own, at the mean over the classes.
+func (db *Database) Demand(s Solver, name string) (Demand, bool) {
+	return Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}, true
 }
 
 // CapacityNote implements Explainer: with several servers, the busiest one
@@ -291,11 +315,12 @@ func (db *Database) CapacityNote(Solution) string {
 // writes, judged by the work (visits × service time) of each.
 func (db *Database) Advice(s Solver, name string, _ Solution) string {
 	var reads, writes float64
-	for c := range s.Classes() {
+	for c, class := range s.Classes() {
+		t := db.classTime(class, s.Writes(c))
 		if s.Writes(c) {
-			writes += float64(s.Visits(c, name) * Mean(db.WriteTime))
+			writes += float64(s.Visits(c, name) * Mean(t))
 		} else {
-			reads += float64(s.Visits(c, name) * Mean(db.ReadTime))
+			reads += float64(s.Visits(c, name) * Mean(t))
 		}
 	}
 	share, hot := hotKey(s, db.Shards)
@@ -411,9 +436,11 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 	for i := range spec.Shards {
 		sh := &dbShard{primary: newStation(net, db, rng, 1, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)}
 		sh.primary.part = i
+		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = spec.opTimes(net.opts.Classes), true, spec.sizes(net.opts.Classes)
 		if spec.Replicas > 0 {
 			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)
 			sh.replicas.part = i
+			sh.replicas.byClass, sh.replicas.byNature, sh.replicas.sizes = sh.primary.byClass, true, sh.primary.sizes
 			sh.logs = make([]replicaLog, spec.Replicas)
 			for i := range sh.logs {
 				sh.logs[i].applied = -1
@@ -756,6 +783,7 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	for _, f := range db.failovers {
 		s.Lost += f.LostWrites
 	}
+	s.transfer(window, db.spec.sizesGiven() || db.node.Price.PerGB > 0, db.Stations()...)
 	s.Detail = ds
 	return s
 }

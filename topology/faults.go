@@ -28,6 +28,12 @@ type Fault struct {
 	MTTF           float64
 	MTTR           float64
 	Node           string
+	// Region, instead of Node, strikes every node with workers placed in
+	// the region (a region outage): a scheduled fault that takes them
+	// down.
+	Region string
+	// struck are the nodes a region fault strikes, found by Validate.
+	struck []string
 	// Effect is what the fault does: a value of one of the registered
 	// fault kinds (see FaultKind), such as Errors{Share: 0.1}. Nil takes
 	// the whole node down (NodeDown).
@@ -35,6 +41,23 @@ type Fault struct {
 	// more are the further effects a fault entry of a file gave besides
 	// Effect, which validation refuses: a fault does one thing.
 	more []FaultEffect
+}
+
+// Strikes lists the nodes the fault strikes: its node, or those placed in
+// its region (once the topology is validated).
+func (f *Fault) Strikes() []string {
+	if f.Region != "" {
+		return f.struck
+	}
+	return []string{f.Node}
+}
+
+// Where names what the fault strikes: "app", or "region us-east-1".
+func (f *Fault) Where() string {
+	if f.Region != "" {
+		return "region " + f.Region
+	}
+	return f.Node
 }
 
 // What is the fault's effect: Effect, or NodeDown without one.
@@ -124,7 +147,7 @@ func RegisterFault(k *FaultKind) {
 
 // scheduleFields are the fields of a fault entry that say which node it
 // strikes and when.
-var scheduleFields = []string{"at", "for", "every", "mttf", "mttr", "node"}
+var scheduleFields = []string{"at", "for", "every", "mttf", "mttr", "node", "region"}
 
 // faultFields are the fields of a fault entry: its schedule's, then each
 // registered kind's.
@@ -153,6 +176,7 @@ func DecodeFaults(d *yamlfile.Decoder, n *yaml.Node) []Fault {
 		}
 		var f Fault
 		StringField(d, m, "node", &f.Node)
+		StringField(d, m, "region", &f.Region)
 		DurationField(d, m, "at", "fault", &f.At)
 		DurationField(d, m, "for", "fault", &f.For)
 		DurationField(d, m, "every", "fault", &f.Every)
@@ -187,6 +211,10 @@ func (t *Topology) validateFaults(e field.Errors) {
 		fe := e.In("faults", strconv.Itoa(i))
 		node := t.byName[f.Node]
 		switch {
+		case f.Region != "" && f.Node != "":
+			fe.Add("region", "a fault strikes a node or a region, not both")
+		case f.Region != "":
+			// checked with the placement (validateRegionFault)
 		case f.Node == "":
 			fe.AddAtKey("", "a fault needs node: the node it strikes")
 		case node == nil && !contains(t.declared, f.Node):
@@ -467,18 +495,20 @@ const (
 func (n *Network) scheduleFaults(t *Topology, byName map[string]Component) {
 	for i := range t.Faults {
 		f := &t.Faults[i]
-		fl := &faulter{net: n, f: f, comp: byName[f.Node], sts: byName[f.Node].Stations(),
-			rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+f.Node)}
-		fl.downed = make([][]*instance, len(fl.sts))
-		for _, st := range fl.sts {
-			if st.faultRng == nil {
-				st.faultRng = sim.NewStream(n.opts.Seed, f.Node+"/faults")
+		for _, node := range f.Strikes() {
+			fl := &faulter{net: n, f: f, comp: byName[node], sts: byName[node].Stations(),
+				rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+node)}
+			fl.downed = make([][]*instance, len(fl.sts))
+			for _, st := range fl.sts {
+				if st.faultRng == nil {
+					st.faultRng = sim.NewStream(n.opts.Seed, node+"/faults")
+				}
 			}
-		}
-		if f.MTTF > 0 {
-			n.k.After(sim.ExpVariate(fl.rng)*f.MTTF, fl, opFaultOn, nil)
-		} else {
-			n.k.At(sim.Time(f.At), fl, opFaultOn, nil)
+			if f.MTTF > 0 {
+				n.k.After(sim.ExpVariate(fl.rng)*f.MTTF, fl, opFaultOn, nil)
+			} else {
+				n.k.At(sim.Time(f.At), fl, opFaultOn, nil)
+			}
 		}
 	}
 }

@@ -54,6 +54,10 @@ type Kind struct {
 	// KeysWhenCalled says its nodes need the workload's keys only when a
 	// call reaches them: one only a session store keeps users' keys.
 	KeysWhenCalled bool
+	// Global says its nodes are in no region (a DNS answers users
+	// wherever they are): a placed topology does not ask them for one,
+	// and hops to and from them pay no distance.
+	Global bool
 }
 
 // Spec is the model of one node of some kind: the node's settings, with
@@ -105,6 +109,9 @@ type Target struct {
 	// queue workers take from, a dead-letter queue, a topic's
 	// subscribers): call cycles and fan-out leave it out.
 	Ref bool
+	// Times, when above 1, is the most visits one request makes to it
+	// through this field (a call's fan-out to other keys).
+	Times float64
 }
 
 // Detail is a kind's own figures in a node's report, such as a cache's hit

@@ -169,6 +169,12 @@ type Options struct {
 	Writes []bool
 	// KeyCount is the size of the workload's key space (0: no keys).
 	KeyCount int64
+	// Keys draws keys from the workload's popularity, for fan-outs to
+	// other keys; nil without keys.
+	Keys KeyDrawer
+	// Popularity is the workload's key popularity, for the caches that
+	// start warm (Network.Warm); nil leaves them empty.
+	Popularity *Popularity
 	// DefaultLatency is the network round trip of calls that give none;
 	// nil is none.
 	DefaultLatency sim.Dist
@@ -709,6 +715,9 @@ type NodeStats struct {
 	Arrivals, Completed, Rejected int64
 	// Usage is what usage-based prices charge for.
 	Usage Usage
+	// Transfer is the bytes it received and sent, for a node that gives
+	// sizes of its own or prices its egress; nil otherwise.
+	Transfer *Transfer
 	// Lost counts requests the node acknowledged but lost, such as a
 	// write-back cache's unflushed writes when a node fails.
 	Lost int64

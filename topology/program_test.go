@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,7 +61,7 @@ func runProgram(t *testing.T, c *scriptCase) string {
 			c.fatalf(t, "fake %s is not a node", name)
 		}
 		var out strings.Builder
-		net, k, obs := buildTopology(t, topo, func(o *Options) { o.KeyCount, o.Writes = 100, []bool{false, true} })
+		net, k, obs := buildTopology(t, topo, func(o *Options) { o.KeyCount, o.Writes, o.Keys = 100, []bool{false, true}, uniformKeys(100) })
 		for _, c := range net.comps {
 			if f, ok := c.(*fake); ok {
 				f.trace = &out
@@ -107,6 +108,13 @@ func runProgram(t *testing.T, c *scriptCase) string {
 				}
 				out.WriteString("\n")
 			}
+			for _, g := range s.gatherStats() {
+				fmt.Fprintf(&out, "%s (wait %s): %d runs, %d failed, %d late, %d withdrawn, %d visits", g.Label, g.Wait, g.Runs, g.Failed, g.Late, g.Withdrawn, g.Visits)
+				if g.KeysMean != nil {
+					fmt.Fprintf(&out, "; keys mean %g, p99 %g, max %g", *g.KeysMean, *g.KeysP99, *g.KeysMax)
+				}
+				out.WriteString("\n")
+			}
 			for i, comp := range net.comps {
 				if ch, ok := comp.(*cache); ok {
 					fmt.Fprintf(&out, "%s: %d gets, %d hits, %d sets, %d deletes\n", net.nodes[i].Name, ch.gets, ch.hits, ch.sets, ch.deletes)
@@ -134,7 +142,19 @@ func (s *service) listing(net *Network) string {
 	}
 	var b strings.Builder
 	for i, st := range s.prog {
-		fmt.Fprintf(&b, "%d %s %s", i, [...]string{stepCall: "call", stepGet: "get", stepFill: "fill", stepSet: "set", stepDelete: "delete"}[st.kind], names[st.to])
+		fmt.Fprintf(&b, "%d %s", i, [...]string{stepCall: "call", stepGet: "get", stepFill: "fill", stepSet: "set", stepDelete: "delete", stepParallel: "parallel", stepJoin: "join"}[st.kind])
+		if st.to != nil {
+			fmt.Fprintf(&b, " %s", names[st.to])
+		}
+		if p := st.par; p != nil {
+			fmt.Fprintf(&b, " wait %s members %v end %d", p.stats().Wait, p.branches, p.end)
+			if p.Cancel {
+				b.WriteString(" cancel")
+			}
+			if f := p.fan; f != nil {
+				fmt.Fprintf(&b, " fan-out count %s batch %g", f.Count, f.Batch)
+			}
+		}
 		if st.kind == stepCall && st.op != opAuto {
 			fmt.Fprintf(&b, " op %s", [...]string{opRead: "read", opWrite: "write"}[st.op])
 		}
@@ -254,8 +274,11 @@ func (f *fake) Accept(j *Job) {
 		op = "write"
 	}
 	fmt.Fprintf(f.trace, "%s %s: %s", at(f.net.k.Now()), f.name, op)
-	if j.req.Key >= 0 {
-		fmt.Fprintf(f.trace, " key %d", j.req.Key)
+	if j.Key() >= 0 {
+		fmt.Fprintf(f.trace, " key %d", j.Key())
+	}
+	if j.keys > 1 {
+		fmt.Fprintf(f.trace, " keys %d", j.keys)
 	}
 	if j.retries > 0 {
 		fmt.Fprintf(f.trace, " retry %d", j.retries)
@@ -270,3 +293,8 @@ func (f *fake) Stations() []*Station              { return nil }
 func (f *fake) Stats(float64, sim.Time) NodeStats { return NodeStats{} }
 func (f *fake) ResetStats(sim.Time)               {}
 func (f *fake) InUse() float64                    { return 0 }
+
+// uniformKeys draws keys uniformly from count.
+type uniformKeys int64
+
+func (u uniformKeys) Sample(r *rand.Rand) int64 { return r.Int64N(int64(u)) }

@@ -224,6 +224,11 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		}
 	}
 	if !t.placed() {
+		for i, f := range t.Faults {
+			if f.Region != "" {
+				e.In("faults", strconv.Itoa(i)).Add("region", "a region fault needs the nodes placed: give them region:, or the scenario regions: {default: REGION}")
+			}
+		}
 		for _, n := range t.Nodes {
 			if n.Zone != "" {
 				e.In("nodes", n.Name).Add("zone", "node %s names a zone but no region: give it region: too", n.Name)
@@ -236,6 +241,12 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	for _, n := range t.Nodes {
 		ne := e.In("nodes", n.Name)
 		name := n.Region
+		if n.Kind().Global {
+			if name != "" || n.Zone != "" {
+				ne.Add("region", "a %s is in no region (it answers users wherever they are): leave region and zone out", n.Kind().Noun)
+			}
+			continue
+		}
 		if name == "" && r != nil {
 			name = r.Default
 		}
@@ -258,7 +269,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	// Every pair of regions in use needs a round trip.
 	var used []string
 	for _, n := range t.Nodes {
-		if !slices.Contains(used, places[n.Name]) {
+		if _, placed := places[n.Name]; placed && !slices.Contains(used, places[n.Name]) {
 			used = append(used, places[n.Name])
 		}
 	}
@@ -273,6 +284,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	if !ok {
 		return
 	}
+	t.validateRegionFaults(e, places)
 	zoneRTT := DefaultZoneRTT
 	if r != nil {
 		zoneRTT = r.ZoneRTT
@@ -307,6 +319,37 @@ func (r *Regions) misnamed(name string) bool {
 	return ok && !r.known(code)
 }
 
+// validateRegionFaults checks each region fault against the placement
+// (node → region) and finds the nodes it strikes: those with workers
+// placed in its region. A region fault takes them down, on a schedule.
+func (t *Topology) validateRegionFaults(e field.Errors, places map[string]string) {
+	for i := range t.Faults {
+		f := &t.Faults[i]
+		if f.Region == "" {
+			continue
+		}
+		fe := e.In("faults", strconv.Itoa(i))
+		region := t.Regions.region(f.Region)
+		f.struck = nil
+		for _, n := range t.Nodes {
+			if places[n.Name] == region && n.Kind().Workers {
+				f.struck = append(f.struck, n.Name)
+			}
+		}
+		switch {
+		case !t.Regions.known(region):
+			fe.Add("region", "region %q is not in the catalogue nor in regions.rtt%s", f.Region,
+				yamlfile.DidYouMean(f.Region, append(CatalogueRegions(), regionNames(t.Regions)...)))
+		case len(f.struck) == 0:
+			fe.Add("region", "no node with workers is placed in %s: the fault would strike nothing", f.Region)
+		case f.Effect != nil:
+			fe.AddAtKey(f.Effect.Kind().Name, "a region fault takes every node there down; it gives no %s (give a fault per node for that)", f.Effect.Kind().Name)
+		case f.MTTF > 0 || f.MTTR > 0:
+			fe.AddAtKey("", "a region fault is scheduled (at, for, every), not random")
+		}
+	}
+}
+
 // ValidateUserRegions checks the regions the users are in (the
 // workload's, by name): each a region the placement knows, with a round
 // trip to the entry's region, in a topology that places its nodes. Errors
@@ -321,24 +364,29 @@ func (t *Topology) ValidateUserRegions(names []string) []error {
 		re.Add("", "users on the map need the nodes placed too: give them region:, or the scenario regions: {default: REGION}")
 		return e.List()
 	}
-	entry := t.byName[t.Entry]
-	if entry == nil {
-		return nil // reported already
+	// The regions nodes are in: a user may be sent to any of them (by a
+	// DNS), so each needs a round trip from each user region.
+	var used []string
+	for _, n := range t.Nodes {
+		at := n.Region
+		if at == "" && t.Regions != nil {
+			at = t.Regions.Default
+		}
+		if at = t.Regions.region(at); !n.Kind().Global && t.Regions.known(at) && !slices.Contains(used, at) {
+			used = append(used, at)
+		}
 	}
-	at := entry.Region
-	if at == "" {
-		at = t.Regions.Default
-	}
-	at = t.Regions.region(at)
 	for _, name := range names {
 		region := t.Regions.region(name)
-		switch {
-		case !t.Regions.known(region):
+		if !t.Regions.known(region) {
 			re.AddAtKey(name, "region %q is not in the catalogue nor in regions.rtt%s", name,
 				yamlfile.DidYouMean(name, append(CatalogueRegions(), regionNames(t.Regions)...)))
-		case t.Regions.known(at):
+			continue
+		}
+		for _, at := range used {
 			if _, ok := t.Regions.rtt(region, at); !ok {
-				re.AddAtKey(name, "no round-trip time between the users' region %s and the entry's %s: give it in regions.rtt", region, at)
+				re.AddAtKey(name, "no round-trip time between the users' region %s and %s, where nodes are: give it in regions.rtt", region, at)
+				break
 			}
 		}
 	}

@@ -64,7 +64,11 @@ func decodeCallDefaults(d *yamlfile.Decoder, m yamlfile.Map, what string, calls 
 		return def
 	}
 	decodePolicies(d, dm, &def)
-	walkCalls(calls, nil, func(c *Call, _ []string) { c.Policies.inherit(def) })
+	walkCalls(calls, nil, func(c *Call, _ []string) {
+		if c.Parallel == nil { // a parallel entry's members have their own
+			c.Policies.inherit(def)
+		}
+	})
 	return def
 }
 
@@ -420,6 +424,8 @@ type ServiceStats struct {
 	Calls []CallStats `json:"calls"`
 	// Sessions are its local sessions; absent without.
 	Sessions *SessionStats `json:"sessions,omitempty"`
+	// Parallel are its parallel steps and fan-outs; absent without.
+	Parallel []GatherStats `json:"parallel,omitempty"`
 }
 
 // JSONKey implements Detail.
@@ -428,12 +434,14 @@ func (*ServiceStats) JSONKey() string { return "service" }
 // WriteText implements Detail.
 func (s *ServiceStats) WriteText(w io.Writer, node string) {
 	writeCalls(w, node, s.Calls)
-	if s.Sessions != nil {
-		if len(s.Calls) > 0 {
-			node = ""
-		}
-		writeSessions(w, node, s.Sessions)
+	if len(s.Calls) > 0 {
+		node = ""
 	}
+	if s.Sessions != nil {
+		writeSessions(w, node, s.Sessions)
+		node = ""
+	}
+	writeGathers(w, node, s.Parallel)
 }
 
 // writeCalls writes a line per call edge, the first labelled node.

@@ -22,7 +22,13 @@ type Service struct {
 	Workers     int
 	Queue       int // waiting places per instance; Unlimited for no limit
 	ServiceTime sim.Dist
-	Calls       []Call
+	// ServiceTimeByClass are the service times of the request classes
+	// with their own; the others take ServiceTime, which may be nil when
+	// every class has its own.
+	ServiceTimeByClass map[string]sim.Dist
+	// Size is the bytes of its requests and replies, by class.
+	Size  Sizes
+	Calls []Call
 	// Blocking: a worker is held while the request's calls run
 	// (thread-per-request); otherwise it is freed after the service time
 	// (event loop).
@@ -132,9 +138,10 @@ func (s *Service) CallList() []Call { return s.Calls }
 var serviceKind = Kind{
 	Name:         "service",
 	Noun:         "service",
-	Fields:       []string{"instances", "workers", "queue", "service_time", "calls", "call_defaults", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions"},
+	Fields:       []string{"instances", "workers", "queue", "service_time", "calls", "call_defaults", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions", "size"},
 	Decode:       decodeService,
 	Workers:      true,
+	Egress:       true,
 	SessionStore: true,
 }
 
@@ -154,7 +161,7 @@ func (s *Service) KeepsSessions() bool { return s.Sessions.Local || s.Sessions.S
 func (s *Service) Autoscaler() (*Autoscale, int) { return s.Autoscale, s.Workers }
 
 // WorkTimes implements Worked.
-func (s *Service) WorkTimes() []sim.Dist { return []sim.Dist{s.ServiceTime} }
+func (s *Service) WorkTimes() []sim.Dist { return s.workTimes() }
 
 // Footprint implements Spec: a station, and connection pools.
 func (s *Service) Footprint(int64) float64 {
@@ -188,7 +195,12 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("blocking") {
 		s.Blocking, _ = d.Bool(m.Get("blocking"))
 	}
-	DistField(d, m, "service_time", what, &s.ServiceTime)
+	if m.Has("service_time") {
+		s.ServiceTime, s.ServiceTimeByClass = decodeClassTimes(d, m.Get("service_time"), what+" service_time")
+	}
+	if m.Has("size") {
+		s.Size = decodeSizes(d, m.Get("size"), what)
+	}
 	if m.Has("calls") {
 		s.Calls = decodeCalls(d, m.Get("calls"), name)
 	}
@@ -289,9 +301,8 @@ func (s *Service) Validate(e field.Errors, c *Checker) {
 	}
 	s.Shedding.validate(e, what)
 	s.Sessions.validate(e, c)
-	if s.ServiceTime == nil {
-		e.Add("service_time", "service %s needs a service_time, e.g. {dist: exponential, mean: 20ms}", c.node.Name)
-	}
+	validateClassTimes(e, c, "service_time", "service "+c.node.Name, s.ServiceTime, s.ServiceTimeByClass)
+	s.Size.validate(e, c, what)
 	validateCalls(e, c, s.Calls, s.CallDefaults)
 }
 
@@ -446,12 +457,15 @@ func routeCalls(sv Solver, from string, calls []Call, c int, route Router) {
 // least-connections balancer, one queue in front of all the workers; with
 // an autoscaler, at the instances it settles on for the load.
 func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	own, scv := Mean(s.ServiceTime), scvOf(s.ServiceTime)
 	var h holdingMoments
 	waits := false // its workers wait on calls
 	stay := 0.0    // the mean time a visit is outstanding besides its wait
+	owns := make([]float64, len(down))
 	for c := range down {
 		v := sv.Visits(c, name)
+		t := s.timeOf(sv.Classes()[c])
+		own, scv := Mean(t), scvOf(t)
+		owns[c] = own
 		stay += float64(v * (own + down[c]))
 		if !s.Blocking || down[c] == 0 {
 			h.add(v, own, scv)
@@ -498,7 +512,8 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	}
 	g.variance(sv, name)
 	sol.Stations, sol.Workers = n, s.Workers
-	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
+	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + owns[c] + down[c] })
+	sol.Own = s.meanOwn(sv, name)
 	if s.Queue != Unlimited {
 		sv.Note("%s: its queue limit is ignored (no rejections)", name)
 	}
@@ -513,13 +528,13 @@ func (s *Service) Demand(sv Solver, name string) (Demand, bool) {
 	if s.Blocking && len(s.Calls) > 0 {
 		sv.Note("%s: a blocked worker's wait for its calls is left out of MVA", name)
 	}
-	return Demand{Stations: s.Instances, Workers: s.Workers, Service: Mean(s.ServiceTime)}, true
+	return Demand{Stations: s.Instances, Workers: s.Workers, Service: s.meanOwn(sv, name)}, true
 }
 
 // CapacityNote implements Explainer: a blocking worker held mostly by its
 // calls.
 func (s *Service) CapacityNote(est Solution) string {
-	if own := Mean(s.ServiceTime); s.Blocking && est.Holding > 1.5*own {
+	if own := s.ownOf(est); s.Blocking && est.Holding > 1.5*own {
 		return fmt.Sprintf(" (only %s of the hold is its own work; the rest is waiting on its calls)", units.FormatDuration(own))
 	}
 	return ""
@@ -529,7 +544,7 @@ func (s *Service) CapacityNote(est Solution) string {
 // or none that wait; otherwise more instances, behind a balancer, or a
 // higher or quicker autoscaler.
 func (s *Service) Advice(sv Solver, name string, est Solution) string {
-	if s.Blocking && est.Holding > 2*Mean(s.ServiceTime) {
+	if s.Blocking && est.Holding > 2*s.meanOwn(sv, name) {
 		return "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
 	}
 	if a := s.Autoscale; a != nil {
@@ -616,7 +631,9 @@ func keyOf(j *Job) int64 {
 
 func (sv *Service) Build(net *Network, node *Node) Component {
 	s := &service{net: net, node: node, spec: sv}
-	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, sv.ServiceTime, sv.ServiceTime)
+	fallback := sv.fallbackTime()
+	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, fallback, fallback)
+	s.st.byClass, s.st.sizes = classTimes(sv.ServiceTimeByClass, net.opts.Classes), sv.Size.table(net.opts.Classes)
 	s.st.name = node.Name
 	if sv.Sessions.Local {
 		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
@@ -965,6 +982,7 @@ func (s *service) ResetStats(now sim.Time) {
 
 func (s *service) Stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
+	st.transfer(window, s.spec.Size.Given() || s.node.Price.PerGB > 0, s.st)
 	if calls := s.callStats(); calls != nil || s.sessions != nil {
 		ss := &ServiceStats{Calls: calls}
 		if t := s.sessions; t != nil {

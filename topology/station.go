@@ -15,10 +15,13 @@ type Station struct {
 	owner server
 	name  string // its node's
 	rng   *rand.Rand
-	// times are the service times of reads and of writes.
-	times   [2]sim.Dist
-	workers int
-	queue   int
+	// times are the service times of reads and of writes; byClass, when
+	// not nil, those of the classes with their own (see workTime).
+	times    [2]sim.Dist
+	byClass  []sim.Dist
+	byNature bool
+	workers  int
+	queue    int
 	// insts are the instances that exist (billed): booting, taking work,
 	// or draining; active those that take new work. Without an
 	// autoscaler, both are every instance, always.
@@ -75,6 +78,11 @@ type Station struct {
 	// turned counts the visits failed or turned away here over the
 	// measurement window, by cause (a fault, a rate limit, shedding).
 	turned [causes]int64
+	// sizes, when not nil, are the sizes of its visits' requests and
+	// replies (see sizeTable); inBytes and outBytes the bytes received
+	// and sent over the measurement window.
+	sizes             *sizeTable
+	inBytes, outBytes float64
 }
 
 // windowFigures are a station's figures over one sample window.
@@ -167,6 +175,9 @@ func (st *Station) arrive(j *Job, inst *instance) {
 	j.st, j.inst, j.arrived = st, inst, now
 	st.arrivals++
 	inst.arrivals++
+	if st.sizes != nil {
+		st.inBytes += st.sizeOf(j).Request
+	}
 	if st.sampled {
 		st.smp.arrivals++
 	}
@@ -227,11 +238,7 @@ func (st *Station) start(j *Job) {
 	w := float64(now - j.arrived)
 	st.wait.Add(w)
 	st.waitHist.Add(w)
-	write := 0
-	if st.net.writes(j) {
-		write = 1
-	}
-	d := st.times[write].Sample(st.rng)
+	d := st.workTime(j).Sample(st.rng)
 	if st.faulty {
 		if st.slow > 0 {
 			d = float64(d * st.slow)
@@ -295,6 +302,9 @@ func (st *Station) finish(j *Job) {
 	j.inst.outstanding--
 	if j.err == NoCause {
 		st.completed++
+		if st.sizes != nil {
+			st.outBytes += st.sizeOf(j).Reply
+		}
 		if st.sampled {
 			st.smp.completed++
 		}
@@ -321,6 +331,7 @@ func (st *Station) resetStats(now sim.Time) {
 	st.queueTrend.Reset(now, trendBatch)
 	st.wait, st.hold, st.waitHist, st.own = sim.Summary{}, sim.Summary{}, sim.Histogram{}, sim.Summary{}
 	st.arrivals, st.completed, st.rejected, st.refused, st.turned = 0, 0, 0, 0, [causes]int64{}
+	st.inBytes, st.outBytes = 0, 0
 	for _, inst := range st.insts {
 		inst.arrivals = 0
 	}
@@ -357,7 +368,7 @@ func (st *Station) stats(window float64, now sim.Time) NodeStats {
 		// rejections count, as work that did not fit.
 		own := st.arrivals - st.refused
 		s.OwnLoad = share(float64(own)/window*st.meanOwn(), capacity)
-		s.Draws, s.ServiceSCV = st.own.N(), max(scvOf(st.times[0]), scvOf(st.times[1]))
+		s.Draws, s.ServiceSCV = st.own.N(), st.serviceSCV()
 		s.Growth = growth(st.queueTrend.FitLast(now, trendShare), float64(st.arrivals)/window)
 	}
 	return s

@@ -340,7 +340,11 @@ func (t *Topology) checkFanOut(e field.Errors) {
 			if next := t.byName[tg.To]; next == nil || !tg.accepts(next) || tg.Ref {
 				continue // reported already, or not a call
 			}
-			if v := visits(tg.To); tg.OneOf {
+			v := visits(tg.To)
+			if tg.Times > 1 {
+				v = float64(v * tg.Times)
+			}
+			if tg.OneOf {
 				alternative = max(alternative, v)
 			} else {
 				total += v

@@ -224,6 +224,7 @@ func (m *Model) Solve() (*Estimate, error) {
 		for c := range m.classes {
 			mean += float64(m.shares[c] * m.resp[c][entry])
 		}
+		mean += m.clientLegs()
 		m.est.Latency = &mean
 		m.est.Throughput = m.est.OfferedRate
 	}
@@ -278,6 +279,25 @@ func (m *Model) ArrivalRate() float64 { return m.rate }
 
 // DefaultLatency implements topology.Solver.
 func (m *Model) DefaultLatency() float64 { return mean(m.s.Latency) }
+
+// UserRegions implements topology.Solver.
+func (m *Model) UserRegions() (names []string, shares []float64) {
+	for _, r := range m.s.Workload.Regions {
+		names, shares = append(names, r.Name), append(shares, r.Share)
+	}
+	return names, shares
+}
+
+// clientLegs is the mean way from the users to the entry and back, over
+// their regions: the last mile and the distance, by the topology's Hop.
+func (m *Model) clientLegs() float64 {
+	legs := 0.0
+	w := m.s.Workload
+	for _, r := range w.Regions {
+		legs += r.Share * 2 * m.s.Topology.Hop(topology.HopClient, r.Name, m.s.Topology.Entry, w.ClientRTT/2)
+	}
+	return legs
+}
 
 // Hop implements topology.Solver: the topology's rule.
 func (m *Model) Hop(kind topology.HopKind, from, to string, own float64) float64 {

@@ -27,7 +27,9 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 	downed := map[string]bool{} // nodes an instance fault took down
 	for i := range s.Topology.Faults {
 		if f := &s.Topology.Faults[i]; f.TakesInstancesDown() {
-			downed[f.Node] = true
+			for _, n := range f.Strikes() {
+				downed[n] = true
+			}
 		}
 	}
 	metastable := false

@@ -134,7 +134,12 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 			return nil, err
 		}
 	}
+	pop, err := popularity(s)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %s: the warm caches' state: %w", s.Name, err)
+	}
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
+		Popularity:     pop,
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),
 		UserRegions:    userRegionNames(s.Workload.Regions),

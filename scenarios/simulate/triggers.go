@@ -376,7 +376,7 @@ func nodeThroughput(s *Series, node string, from, to float64) float64 {
 
 // describeFault says what a fault does, in a few words.
 func describeFault(f topology.Fault) string {
-	return fmt.Sprintf("fault on %s: %s", f.Node, f.What().Describe())
+	return fmt.Sprintf("fault on %s: %s", f.Where(), f.What().Describe())
 }
 
 // ratioOf is part ÷ whole, 0 when whole is 0.

@@ -1,0 +1,414 @@
+package topology
+
+import (
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Work by request class: a service's service time and sizes may differ by
+// class (service_time: {default: DIST, by_class: {CLASS: DIST}}), and a
+// database's operations are named by class (see Operation).
+
+// DefaultRequestBytes and DefaultReplyBytes are the sizes of a request and
+// of its reply on a node that gives none.
+const (
+	DefaultRequestBytes = 1e3
+	DefaultReplyBytes   = 4e3
+)
+
+// Size is the bytes of a request and of its reply; a zero figure takes
+// the node's default.
+type Size struct {
+	Request, Reply float64
+}
+
+// Sizes are a node's sizes: its default (Size), and ByClass those of the
+// classes with their own, whose zero figures take the default's.
+type Sizes struct {
+	Size
+	ByClass map[string]Size
+}
+
+// Given says the node sets a size of its own.
+func (s Sizes) Given() bool { return s.Size != (Size{}) || len(s.ByClass) > 0 }
+
+// Of is the size of class's requests and replies, defaults filled in.
+func (s Sizes) Of(class string) Size {
+	return s.Size.over(s.ByClass[class])
+}
+
+// over is s with the figures o gives, and the default sizes where neither
+// gives one.
+func (s Size) over(o Size) Size {
+	if o.Request > 0 {
+		s.Request = o.Request
+	}
+	if o.Reply > 0 {
+		s.Reply = o.Reply
+	}
+	if s.Request == 0 {
+		s.Request = DefaultRequestBytes
+	}
+	if s.Reply == 0 {
+		s.Reply = DefaultReplyBytes
+	}
+	return s
+}
+
+// validate records a size that is negative or not finite, at its field.
+func (s Size) validate(e field.Errors, what string) {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"request", s.Request}, {"reply", s.Reply}} {
+		if !(f.v >= 0) || math.IsInf(f.v, 0) {
+			e.Add(f.key, "%s %s must be a size above 0 such as 2KB, got %g bytes", what, f.key, f.v)
+		}
+	}
+}
+
+// validate checks a node's sizes: each figure a size, each class one of
+// the workload's.
+func (s Sizes) validate(e field.Errors, c *Checker, what string) {
+	se := e.In("size")
+	s.Size.validate(se, what+" size")
+	for _, class := range sortedKeys(s.ByClass) {
+		s.ByClass[class].validate(se.In("by_class", class), what+" size of "+class)
+	}
+	c.unknownClassKeys(se.In("by_class"), sortedKeys(s.ByClass), what+" size by_class names")
+}
+
+// decodeSizes reads size: {request: 1KB, reply: 4KB, by_class: {CLASS:
+// {request, reply}}}.
+func decodeSizes(d *yamlfile.Decoder, n *yaml.Node, what string) Sizes {
+	var s Sizes
+	m, ok := d.Mapping(n, what+" size", "request", "reply", "by_class")
+	if !ok {
+		return s
+	}
+	s.Size = decodeSize(d, m, what+" size")
+	if m.Has("by_class") {
+		s.ByClass = map[string]Size{}
+		byClass(d, m.Get("by_class"), what+" size by_class", func(class string, v *yaml.Node) {
+			if cm, ok := d.Mapping(v, what+" size of "+class, "request", "reply"); ok {
+				s.ByClass[class] = decodeSize(d, cm, what+" size of "+class)
+			}
+		})
+	}
+	return s
+}
+
+// decodeSize reads the request and reply of a size mapping.
+func decodeSize(d *yamlfile.Decoder, m yamlfile.Map, what string) Size {
+	var s Size
+	if m.Has("request") {
+		s.Request, _ = d.Bytes(m.Get("request"), what+" request")
+	}
+	if m.Has("reply") {
+		s.Reply, _ = d.Bytes(m.Get("reply"), what+" reply")
+	}
+	return s
+}
+
+// byClass calls f with each class named in the mapping n and its value, in
+// file order.
+func byClass(d *yamlfile.Decoder, n *yaml.Node, what string, f func(class string, v *yaml.Node)) {
+	m, ok := d.Mapping(n, what)
+	if !ok {
+		return
+	}
+	for _, class := range m.Keys() {
+		f(class, m.Get(class))
+	}
+}
+
+// decodeClassTimes reads a service time: a distribution, or {default:
+// DIST, by_class: {CLASS: DIST, ...}}.
+func decodeClassTimes(d *yamlfile.Decoder, n *yaml.Node, what string) (def sim.Dist, by map[string]sim.Dist) {
+	if n.Kind != yaml.MappingNode || yamlfile.Find(n, "dist") != nil ||
+		yamlfile.Find(n, "default") == nil && yamlfile.Find(n, "by_class") == nil {
+		if n.Kind == yaml.MappingNode && yamlfile.Find(n, "dist") == nil {
+			d.Errorf(n, "%s: missing \"dist\" (one of %v); or service times by request class: {default: DIST, by_class: {CLASS: DIST}}", what, yamlfile.DistNames())
+			return nil, nil
+		}
+		return d.Dist(n, what, yamlfile.Seconds), nil
+	}
+	m, ok := d.Mapping(n, what, "default", "by_class")
+	if !ok {
+		return nil, nil
+	}
+	if m.Has("default") {
+		def = d.Dist(m.Get("default"), what+" default", yamlfile.Seconds)
+	}
+	if m.Has("by_class") {
+		by = map[string]sim.Dist{}
+		byClass(d, m.Get("by_class"), what+" by_class", func(class string, v *yaml.Node) {
+			if t := d.Dist(v, what+" of "+class, yamlfile.Seconds); t != nil {
+				by[class] = t
+			}
+		})
+	}
+	return def, by
+}
+
+// validateClassTimes checks a service time given by class at field key:
+// every class named is the workload's, and every class has a time (its
+// own or the default).
+func validateClassTimes(e field.Errors, c *Checker, key, what string, def sim.Dist, by map[string]sim.Dist) {
+	names := sortedKeys(by)
+	c.unknownClassKeys(e.In(key, "by_class"), names, what+" "+key+" by_class names")
+	switch {
+	case def != nil:
+		return
+	case len(by) == 0:
+		e.Add(key, "%s needs a %s, e.g. {dist: exponential, mean: 20ms}", what, key)
+		return
+	}
+	var missing []string
+	for _, class := range c.classes {
+		if by[class] == nil {
+			missing = append(missing, class)
+		}
+	}
+	if len(missing) > 0 {
+		e.Add(key, "%s %s has no default, and by_class gives none for %s: give default: DIST", what, key, quoteList(missing))
+	}
+}
+
+// unknownClassKeys records an error at each key of a by_class mapping (the
+// part e) that is not a class of the workload, with the nearest class.
+func (c *Checker) unknownClassKeys(e field.Errors, names []string, what string) {
+	for _, class := range names {
+		if !contains(c.classes, class) {
+			e.AddAtKey(class, "%s class %q, which the workload mix does not have (classes: %s)%s",
+				what, class, strings.Join(c.classes, ", "), yamlfile.DidYouMean(class, c.classes))
+		}
+	}
+}
+
+// classTimes is the table of service times by class index, nil entries
+// where a class has none of its own; nil when no class has one.
+func classTimes(by map[string]sim.Dist, classes []string) []sim.Dist {
+	if len(by) == 0 {
+		return nil
+	}
+	out := make([]sim.Dist, len(classes))
+	for i, class := range classes {
+		out[i] = by[class]
+	}
+	return out
+}
+
+// sortedKeys are a map's keys in order, for messages and draws that must
+// not depend on a map's order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// quoteList writes names quoted, comma-separated.
+func quoteList(names []string) string {
+	q := slices.Clone(names)
+	for i, n := range q {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// workTime is the distribution of j's own work at the station: its
+// class's own, or else a read's or a write's. At a database (byNature),
+// a class's operation is what a visit of the class does as the class
+// does it: a call that makes another class's visit a read or a write
+// against its nature (a write class's cache miss, read from the
+// database) does the plain read or write, as do the system's own
+// writes (write-back flushes).
+func (st *Station) workTime(j *Job) sim.Dist {
+	write := st.net.writes(j)
+	if st.byClass != nil && !j.req.background {
+		if d := st.byClass[j.req.Class]; d != nil && (!st.byNature || j.op == opAuto || write == st.net.classWrites(j.req.Class)) {
+			return d
+		}
+	}
+	if write {
+		return st.times[1]
+	}
+	return st.times[0]
+}
+
+// classWrites says requests of class c write.
+func (n *Network) classWrites(c int) bool { return n.opts.Writes != nil && n.opts.Writes[c] }
+
+// serviceSCV is the largest squared coefficient of variation of the
+// station's service times.
+func (st *Station) serviceSCV() float64 {
+	scv := max(scvOf(st.times[0]), scvOf(st.times[1]))
+	for _, d := range st.byClass {
+		if d != nil {
+			scv = max(scv, d.SCV())
+		}
+	}
+	return scv
+}
+
+// timeOf is the service time of class's requests: its own, or the
+// default.
+func (s *Service) timeOf(class string) sim.Dist {
+	if t := s.ServiceTimeByClass[class]; t != nil {
+		return t
+	}
+	return s.ServiceTime
+}
+
+// workTimes are its service times: the default (nil when every class has
+// its own), then each class's own in the order of their names.
+func (s *Service) workTimes() []sim.Dist {
+	out := []sim.Dist{s.ServiceTime}
+	for _, class := range sortedKeys(s.ServiceTimeByClass) {
+		out = append(out, s.ServiceTimeByClass[class])
+	}
+	return out
+}
+
+// fallbackTime is the service time a station falls back on before it has
+// drawn any (for its mean): the default, or else the first class's own in
+// the order of their names.
+func (s *Service) fallbackTime() sim.Dist {
+	if s.ServiceTime != nil || len(s.ServiceTimeByClass) == 0 {
+		return s.ServiceTime
+	}
+	return s.ServiceTimeByClass[sortedKeys(s.ServiceTimeByClass)[0]]
+}
+
+// meanOwn is the mean of a visit's own work at the node called name,
+// over its classes weighted by their visits: the default's mean when no
+// class has its own.
+func (s *Service) meanOwn(sv Solver, name string) float64 {
+	if len(s.ServiceTimeByClass) == 0 {
+		return Mean(s.ServiceTime)
+	}
+	var h holdingMoments
+	for c, class := range sv.Classes() {
+		h.add(sv.Visits(c, name), Mean(s.timeOf(class)), 1)
+	}
+	if h.weight == 0 {
+		return Mean(s.fallbackTime())
+	}
+	return h.mean()
+}
+
+// ownOf is the mean of a visit's own work by the estimate est (its Own),
+// or, in an estimate that does not give it (mean value analysis), the
+// default's mean, or else the mean of the classes' own.
+func (s *Service) ownOf(est Solution) float64 {
+	switch {
+	case est.Own > 0:
+		return est.Own
+	case s.ServiceTime != nil || len(s.ServiceTimeByClass) == 0:
+		return Mean(s.ServiceTime)
+	}
+	sum := 0.0
+	for _, class := range sortedKeys(s.ServiceTimeByClass) {
+		sum += Mean(s.ServiceTimeByClass[class])
+	}
+	return sum / float64(len(s.ServiceTimeByClass))
+}
+
+// sizeTable is what a station's visits carry, by class, for its transfer
+// figures: byClass the sizes of the classes with their own (zero where a
+// class has none), plain those of a read's and a write's; every figure
+// with its default filled in. At a database (Station.byNature), a class's
+// size is its operation's, done as the class does it (see workTime).
+type sizeTable struct {
+	byClass []Size
+	plain   [2]Size
+}
+
+// sizeOf is the size of j's request and reply at st.
+func (st *Station) sizeOf(j *Job) Size {
+	t, write := st.sizes, st.net.writes(j)
+	if t.byClass != nil && !j.req.background {
+		if s := t.byClass[j.req.Class]; s != (Size{}) && (!st.byNature || j.op == opAuto || write == st.net.classWrites(j.req.Class)) {
+			return s
+		}
+	}
+	if write {
+		return t.plain[1]
+	}
+	return t.plain[0]
+}
+
+// serviceSizes is a service's size table: every class's size, defaults
+// filled in.
+func (s Sizes) table(classes []string) *sizeTable {
+	t := &sizeTable{plain: [2]Size{s.Size.over(Size{}), s.Size.over(Size{})}}
+	if len(s.ByClass) > 0 {
+		t.byClass = make([]Size, len(classes))
+		for i, class := range classes {
+			t.byClass[i] = s.Of(class)
+		}
+	}
+	return t
+}
+
+// sizes is a database's size table: its classes' operations' and its
+// plain read's and write's, over its Size and the defaults.
+func (db *Database) sizes(classes []string) *sizeTable {
+	t := &sizeTable{plain: [2]Size{db.Size.over(db.Operations[OperationRead].Size), db.Size.over(db.Operations[OperationWrite].Size)}}
+	for i, class := range classes {
+		op, ok := db.Operations[class]
+		if !ok || plainOperation(class) {
+			continue
+		}
+		if t.byClass == nil {
+			t.byClass = make([]Size, len(classes))
+		}
+		t.byClass[i] = db.Size.over(op.Size)
+	}
+	return t
+}
+
+// sizesGiven says the database sets a size of its own.
+func (db *Database) sizesGiven() bool {
+	if db.Size != (Size{}) {
+		return true
+	}
+	for _, op := range db.Operations {
+		if op.Size != (Size{}) {
+			return true
+		}
+	}
+	return false
+}
+
+// Transfer is the bytes a node received (the requests that reached it)
+// and sent (the replies of the visits it completed) per second over the
+// window, by the sizes of its requests and replies. Its egress, which
+// per_gb prices, is what it sent.
+type Transfer struct {
+	InBytesPerSec  float64 `json:"in_bytes_per_sec"`
+	OutBytesPerSec float64 `json:"out_bytes_per_sec"`
+}
+
+// transfer sets s's egress (for per_gb prices) from the bytes stations
+// received and sent over window seconds, and its Transfer figures when
+// shown (the node gives sizes of its own, or prices its egress).
+func (s *NodeStats) transfer(window float64, shown bool, stations ...*Station) {
+	if window <= 0 {
+		return
+	}
+	var in, out float64
+	for _, st := range stations {
+		in += st.inBytes
+		out += st.outBytes
+	}
+	s.Usage.EgressBytesPerSec = out / window
+	if shown {
+		s.Transfer = &Transfer{InBytesPerSec: in / window, OutBytesPerSec: out / window}
+	}
+}

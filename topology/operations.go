@@ -1,0 +1,208 @@
+package topology
+
+import (
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Operation is a database operation named by a request class
+// (operations: {CLASS: {service_time: DIST, size: {request, reply}}}): a
+// visit of that class does it, as the class does (a read class's read, a
+// write class's write; where it goes, the primary or a replica, follows
+// the workload's writes). A visit a call makes a read or a write against
+// its class's nature (a write class's cache miss, read from the database)
+// does the plain read or write, as do the system's own writes (a
+// write-back cache's flush). OperationRead and OperationWrite name the
+// plain read and write, which every class without an operation of its own
+// does: their service times are the database's ReadTime and WriteTime, and
+// their entries here give their sizes.
+type Operation struct {
+	// ServiceTime is its time on a server; nil takes the plain read's or
+	// write's.
+	ServiceTime sim.Dist
+	// Size is the bytes of its request and reply; zero figures take the
+	// database's Size.
+	Size Size
+}
+
+// The names of the plain read and write among a database's operations.
+const (
+	OperationRead  = "read"
+	OperationWrite = "write"
+)
+
+// plainOperation says name is the plain read or write.
+func plainOperation(name string) bool { return name == OperationRead || name == OperationWrite }
+
+// decodeOperations reads a database's operations and size. A service time
+// given for the plain read or write in operations becomes ReadTime or
+// WriteTime: over the one service_time gives for both, or refused where
+// service_time gives read and write apart (explicit) already.
+func (db *Database) decodeOperations(d *yamlfile.Decoder, m yamlfile.Map, what string, explicit bool) {
+	if m.Has("size") {
+		if sm, ok := d.Mapping(m.Get("size"), what+" size", "request", "reply"); ok {
+			db.Size = decodeSize(d, sm, what+" size")
+		}
+	}
+	if !m.Has("operations") {
+		return
+	}
+	om, ok := d.Mapping(m.Get("operations"), what+" operations")
+	if !ok {
+		return
+	}
+	db.Operations = map[string]Operation{}
+	for _, name := range om.Keys() {
+		opWhat := what + " operation " + name
+		opm, ok := d.Mapping(om.Get(name), opWhat, "service_time", "size")
+		if !ok {
+			continue
+		}
+		var op Operation
+		DistField(d, opm, "service_time", opWhat, &op.ServiceTime)
+		if opm.Has("size") {
+			if sm, ok := d.Mapping(opm.Get("size"), opWhat+" size", "request", "reply"); ok {
+				op.Size = decodeSize(d, sm, opWhat+" size")
+			}
+		}
+		if plainOperation(name) && op.ServiceTime != nil {
+			switch {
+			case explicit:
+				d.Errorf(opm.Get("service_time"), "%s: the %s's service time is given twice, in service_time and in operations.%s: give it in one place", what, name, name)
+			case name == OperationRead:
+				db.ReadTime = op.ServiceTime
+			default:
+				db.WriteTime = op.ServiceTime
+			}
+			op.ServiceTime = nil
+		}
+		db.Operations[name] = op
+	}
+}
+
+// validateOperations checks a database's operations and sizes: each names
+// a class of the workload (or the plain read or write), and each size is
+// one.
+func (db *Database) validateOperations(e field.Errors, c *Checker, what string) {
+	db.Size.validate(e.In("size"), what+" size")
+	var classes []string
+	for _, name := range sortedKeys(db.Operations) {
+		op, oe := db.Operations[name], e.In("operations", name)
+		switch {
+		case !plainOperation(name):
+			classes = append(classes, name)
+		case op.ServiceTime != nil:
+			// A file gives it as service_time (decodeOperations).
+			oe.Add("service_time", "%s: the plain %s's service time is the database's (ReadTime, WriteTime)", what, name)
+		}
+		op.Size.validate(oe.In("size"), what+" operation "+name+" size")
+	}
+	c.unknownClassKeys(e.In("operations"), classes, what+" operations (besides the plain read and write) name")
+}
+
+// opTime is the service time of class's own operation, and whether it has
+// one.
+func (db *Database) opTime(class string) (sim.Dist, bool) {
+	op, ok := db.Operations[class]
+	if !ok || op.ServiceTime == nil || plainOperation(class) {
+		return nil, false
+	}
+	return op.ServiceTime, true
+}
+
+// classTime is the service time of a visit of class, a write or not, as
+// the class does it: its own operation, or the plain read or write.
+func (db *Database) classTime(class string, write bool) sim.Dist {
+	if t, mine := db.opTime(class); mine {
+		return t
+	}
+	if write {
+		return db.WriteTime
+	}
+	return db.ReadTime
+}
+
+// opTimes is the table of the classes' own operations' service times by
+// class index (nil where a class has none); nil when none has.
+func (db *Database) opTimes(classes []string) []sim.Dist {
+	by := map[string]sim.Dist{}
+	for _, class := range classes {
+		if t, mine := db.opTime(class); mine {
+			by[class] = t
+		}
+	}
+	return classTimes(by, classes)
+}
+
+// workTimes are the plain read's and write's service times, then those of
+// the classes' own operations in the order of their names.
+func (db *Database) workTimes() []sim.Dist {
+	out := []sim.Dist{db.ReadTime, db.WriteTime}
+	for _, name := range sortedKeys(db.Operations) {
+		if t, mine := db.opTime(name); mine {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// demand is the mean work of a visit to the database called name for mean
+// value analysis: the read time or, with operations of the classes' own,
+// the mean over the classes weighted by their visits (each class as it
+// does its work: its own operation, or the plain read or write).
+func (db *Database) demand(s Solver, name string) float64 {
+	var h holdingMoments
+	own := false
+	for c, class := range s.Classes() {
+		_, mine := db.opTime(class)
+		own = own || mine
+		h.add(s.Visits(c, name), Mean(db.classTime(class, s.Writes(c))), 1)
+	}
+	if !own || h.weight == 0 {
+		return Mean(db.ReadTime)
+	}
+	return h.mean()
+}
+
+// classOp is the visits of a class that does an operation of its own, at
+// service time t, a write or a read.
+type classOp struct {
+	visits float64
+	t      sim.Dist
+	write  bool
+}
+
+// ownWork adds the classes' own operations to the groups of the primaries
+// (prim, whose plain work so far is work) and the replicas (repl, which
+// serve the plain reads' share (1 − onPrimary) of reads visits, at the
+// read time): writes and the primaries' share of reads to the first, the
+// rest of the reads to the second. Each group's holding time is then the
+// mixture of what it serves (the mean and SCV of the mixed service
+// distribution), so that every class waits the same and is served its
+// own time.
+func ownWork(own []classOp, onPrimary float64, prim, repl *StationGroup, work holdingMoments, reads float64, read sim.Dist) {
+	var replica holdingMoments
+	replica.add(float64(reads*(1-onPrimary)), Mean(read), scvOf(read))
+	busy := float64(prim.Rate * prim.Holding)
+	for _, op := range own {
+		m, scv := Mean(op.t), scvOf(op.t)
+		onP := op.visits
+		if !op.write {
+			onP = float64(op.visits * onPrimary)
+			off := float64(op.visits * (1 - onPrimary))
+			replica.add(off, m, scv)
+			repl.Rate += off
+		}
+		work.add(onP, m, scv)
+		prim.Rate += onP
+		busy += float64(onP * m)
+	}
+	prim.SCV = work.scv()
+	if prim.Rate > 0 {
+		prim.Holding = busy / prim.Rate
+	}
+	if replica.weight > 0 {
+		repl.Holding, repl.SCV = replica.mean(), replica.scv()
+	}
+}

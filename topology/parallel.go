@@ -1,0 +1,631 @@
+package topology
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// Parallel calls and fan-out to other keys.
+//
+// A parallel step sends several calls at once, each a member with its own
+// policies (timeout, retries, breaker, hedge, a get's on-miss calls), and
+// goes on once enough of them have succeeded: all of them, any one (the
+// first reply that succeeds), or a quorum of k. It fails once so many
+// members have failed that the rest cannot make up the number; then the
+// request fails with the last member's cause, as a single call's failure
+// does. A fan-out is a call sent to other keys: a count of keys drawn per
+// request, each drawn from the workload's key popularity, sent in visits
+// of up to Batch keys each; its visits are the members of a parallel step.
+//
+// When the step goes on, the members still out keep running by default
+// and their work counts, as most clients leave outstanding requests be (a
+// Go errgroup without cancellation, a future nobody waits on); with
+// Cancel, the visits of theirs still waiting in a callee's queue (or on
+// their way to it) are withdrawn there, unserved, as a cancelled gRPC call
+// is dropped by a server that has not started it, while a visit already in
+// service runs to its end.
+
+// Gather is what a parallel step waits for: Wait successful replies
+// (WaitAll: every member's; 1: the first), and whether it withdraws the
+// members still queued once it goes on.
+type Gather struct {
+	Wait   int
+	Cancel bool
+}
+
+// WaitAll is a Gather's Wait for every member.
+const WaitAll = 0
+
+// Parallel is a list of calls sent at once.
+type Parallel struct {
+	Gather
+	Calls []Call
+}
+
+// FanOut sends a call to a count of other keys at once: Count keys drawn
+// per request (rounded without bias: ⌊x⌋, plus one with probability
+// x − ⌊x⌋), at most Max (0: the count's own bound), each key drawn from
+// the workload's popularity (none without keys), in visits of up to Batch
+// keys. A visit that carries k keys is one visit whose service time at
+// each node it reaches is the sum of k of that node's service times (see
+// keysTime): a million followers cost a million key-writes of work in a
+// thousand visits of a thousand.
+type FanOut struct {
+	Gather
+	Count sim.Dist
+	Max   float64
+	Batch float64
+}
+
+// Fan-out bounds: the most keys one visit carries, and the most keys one
+// request fans out to (its visits are bounded by MaxVisitsPerRequest).
+const (
+	MaxFanOutBatch = 1 << 30
+	MaxFanOutKeys  = 1e12
+)
+
+// decodeGather reads wait (all, any or a quorum) and cancel.
+func decodeGather(d *yamlfile.Decoder, m yamlfile.Map, g *Gather) {
+	if m.Has("wait") {
+		n := m.Get("wait")
+		switch s, _ := d.String(n); s {
+		case "all":
+			g.Wait = WaitAll
+		case "any":
+			g.Wait = 1
+		default:
+			k, err := strconv.Atoi(s)
+			switch {
+			case err != nil:
+				d.Errorf(n, "wait: all, any or a number of replies (a quorum, such as 2), got %q", s)
+			case k < 1:
+				d.Errorf(n, "wait: a quorum must be at least 1 reply, got %d (any is 1, all is every call)", k)
+			default:
+				g.Wait = k
+			}
+		}
+	}
+	if m.Has("cancel") {
+		g.Cancel, _ = d.Bool(m.Get("cancel"))
+	}
+}
+
+// decodeParallel reads {wait, cancel, calls: [...]}.
+func decodeParallel(d *yamlfile.Decoder, n *yaml.Node, from string) *Parallel {
+	p := &Parallel{}
+	m, ok := d.Mapping(n, "parallel", "wait", "cancel", "calls")
+	if !ok {
+		return p
+	}
+	decodeGather(d, m, &p.Gather)
+	switch calls := m.Get("calls"); {
+	case calls == nil:
+		d.Errorf(n, "parallel needs calls: the calls it sends at once, e.g. {wait: all, calls: [shard_a, shard_b]}")
+	case calls.Kind == yaml.SequenceNode && len(calls.Content) == 0:
+		d.Errorf(calls, "parallel calls is empty: give the calls it sends at once")
+	default:
+		p.Calls = decodeCalls(d, calls, from)
+	}
+	return p
+}
+
+// decodeParallelEntry reads a calls entry {parallel: {...}, classes:
+// [...]}: classes are its own, every other setting goes on its members.
+func decodeParallelEntry(d *yamlfile.Decoder, m yamlfile.Map, from string, c *Call) {
+	for _, k := range m.Keys() {
+		if k != "parallel" && k != "classes" {
+			d.Errorf(m.Key(k), "a parallel entry takes classes besides its calls: %s goes on each of its calls", k)
+		}
+	}
+	c.Parallel = decodeParallel(d, m.Get("parallel"), from)
+}
+
+// decodeFanOut reads {count, max, batch, wait, cancel}.
+func decodeFanOut(d *yamlfile.Decoder, n *yaml.Node) *FanOut {
+	f := &FanOut{Batch: 1}
+	m, ok := d.Mapping(n, "fan_out", "count", "max", "batch", "wait", "cancel")
+	if !ok {
+		return f
+	}
+	if !m.Has("count") {
+		d.Errorf(n, "fan_out needs count: the keys a request fans out to, e.g. {count: {dist: pareto, min: 1, max: 100k, alpha: 1.2}}")
+	} else {
+		f.Count = d.Dist(m.Get("count"), "fan_out count", yamlfile.Plain)
+	}
+	if m.Has("max") {
+		f.Max, _ = d.Count(m.Get("max"), "fan_out max")
+	}
+	if m.Has("batch") {
+		f.Batch, _ = d.Count(m.Get("batch"), "fan_out batch")
+	}
+	decodeGather(d, m, &f.Gather)
+	return f
+}
+
+// Limit is the most keys one request fans out to: Max, or the count's
+// own bound; ok is false when neither bounds it.
+func (f *FanOut) Limit() (float64, bool) {
+	b, bounded := sim.Bound(f.Count)
+	switch {
+	case f.Max > 0 && bounded:
+		return math.Min(f.Max, math.Ceil(b)), true
+	case f.Max > 0:
+		return f.Max, true
+	case bounded:
+		return math.Ceil(b), true
+	}
+	return 0, false
+}
+
+// MostVisits is the most visits one request's fan-out makes.
+func (f *FanOut) MostVisits() float64 {
+	limit, _ := f.Limit()
+	return math.Ceil(limit / f.Batch)
+}
+
+// validate records what is wrong with the fan-out, under its path.
+func (f *FanOut) validate(e field.Errors) {
+	whole := func(key string, v, lo, hi float64) bool {
+		if v != math.Trunc(v) || v < lo || v > hi {
+			e.Add(key, "fan_out %s must be a whole number from %.0f to %.3g, got %g", key, lo, hi, v)
+			return false
+		}
+		return true
+	}
+	okMax := f.Max == 0 || whole("max", f.Max, 1, MaxFanOutKeys)
+	okBatch := whole("batch", f.Batch, 1, MaxFanOutBatch)
+	if f.Count == nil || !okMax || !okBatch {
+		return
+	}
+	limit, ok := f.Limit()
+	switch {
+	case !ok:
+		e.Add("count", "a fan-out count drawn from %s has no upper bound: give max, the most keys one request fans out to", f.Count)
+		return
+	case limit > MaxFanOutKeys:
+		e.Add("count", "a fan-out count may reach %.3g keys; at most %.0e are simulated per request (give max)", limit, MaxFanOutKeys)
+		return
+	}
+	if v := f.MostVisits(); v > MaxVisitsPerRequest {
+		e.Add("count", "a fan-out of up to %.0f keys in visits of %.0f key(s) each makes up to %.0f visits per request; at most %d are simulated: carry more keys per visit (batch: %.0f or more), whose work grows with its keys",
+			limit, f.Batch, v, MaxVisitsPerRequest, math.Ceil(limit/MaxVisitsPerRequest))
+		return
+	}
+	if k := f.Wait; k > 0 && float64(k) > f.MostVisits() {
+		e.Add("wait", "a quorum of %d replies can never be met: the fan-out makes at most %.0f visits", k, f.MostVisits())
+	}
+}
+
+// validateGathers checks a parallel entry's form beside its members,
+// which validateCalls checks as calls: a quorum within the members, and
+// members without classes of their own.
+func validateParallel(e field.Errors, p *Parallel) {
+	pe := e.In("parallel")
+	if len(p.Calls) > 0 && p.Wait > len(p.Calls) {
+		pe.Add("wait", "a quorum of %d replies can never be met by %d calls", p.Wait, len(p.Calls))
+	}
+	for i, m := range p.Calls {
+		if len(m.Classes) > 0 {
+			pe.In("calls", strconv.Itoa(i)).Add("classes", "a call in parallel runs whenever its step does: give classes on the parallel entry")
+		}
+	}
+}
+
+// gatherStep is the runtime of a parallel step or a fan-out (a step of
+// kind stepParallel): where its members' programs start (a fan-out has
+// one, run by each of its visits), each ending with a stepJoin, and its
+// figures.
+type gatherStep struct {
+	branches []int
+	end      int // the step after the members' programs
+	Gather
+	fan   *FanOut
+	limit int64      // a fan-out's most keys
+	rng   *rand.Rand // a fan-out's counts and keys
+	keys  KeyDrawer  // the workload's keys; nil without
+	label string     // what the report calls it
+	// Figures over the measurement window: steps run, those that
+	// failed, members still out when the step went on, visits
+	// withdrawn; a fan-out's keys and visits.
+	runs, failed, late, withdrawn int64
+	visits                        int64
+	perRequest                    sim.Summary
+	perRequestHist                sim.Histogram
+}
+
+// KeyDrawer draws a key from the workload's popularity
+// (workloads.KeySampler).
+type KeyDrawer interface {
+	Sample(r *rand.Rand) int64
+}
+
+// gather is one run of a parallel step: the job waiting on it (until it
+// goes on), and the members' replies so far.
+type gather struct {
+	caller *Job
+	st     *step
+	// need successful replies of n members; out are still running.
+	need, n, out, ok, failed int
+	cause                    Cause // the last member's failure
+	// launching while the members are being sent; decided once enough
+	// succeeded or too many failed; cancelled when it went on with
+	// Cancel, its members still out then withdrawn.
+	launching, decided, cancelled bool
+}
+
+// gatherBytes is what a gather's record takes.
+const gatherBytes = 72
+
+// emitGather compiles a parallel entry or a fan-out: its step, then each
+// member's program followed by a join (a fan-out's one program serves
+// each of its visits).
+func (s *service) emitGather(c *Call, classes []string, inherited []bool, op opKind, emit func([]Call, []bool, opKind)) {
+	filter := ClassFilter(c.Classes, classes, inherited)
+	g := &gatherStep{}
+	at := len(s.prog)
+	s.prog = append(s.prog, step{kind: stepParallel, from: s.node.Name, classes: filter, pool: -1, par: g})
+	var members []Call
+	if c.FanOut != nil {
+		g.Gather, g.fan = c.FanOut.Gather, c.FanOut
+		limit, _ := c.FanOut.Limit()
+		g.limit = int64(limit)
+		g.rng = sim.NewStream(s.net.opts.Seed, fmt.Sprintf("%s/fan_out/%d", s.node.Name, at))
+		g.keys = s.net.opts.Keys
+		g.label = "fan-out to " + c.To
+		member := *c
+		member.FanOut, member.Classes = nil, nil
+		members = []Call{member}
+	} else {
+		g.Gather = c.Parallel.Gather
+		members = c.Parallel.Calls
+		var to []string
+		for _, m := range members {
+			to = append(to, callLabel(&m))
+		}
+		g.label = "parallel to " + strings.Join(to, ", ")
+	}
+	for i := range members {
+		g.branches = append(g.branches, len(s.prog))
+		emit(members[i:i+1], filter, op)
+		s.prog = append(s.prog, step{kind: stepJoin, from: s.node.Name, pool: -1})
+	}
+	g.end = len(s.prog)
+}
+
+// callLabel names a call in a report: its target, or a nested parallel
+// entry's.
+func callLabel(c *Call) string {
+	if c.Parallel != nil {
+		var to []string
+		for i := range c.Parallel.Calls {
+			to = append(to, callLabel(&c.Parallel.Calls[i]))
+		}
+		return "(" + strings.Join(to, ", ") + ")"
+	}
+	return c.To
+}
+
+// count draws the keys of a fan-out's run: the count rounded without
+// bias, within its limit.
+func (g *gatherStep) count() int64 {
+	x := g.fan.Count.Sample(g.rng)
+	if x >= float64(g.limit) {
+		return g.limit
+	}
+	n := int64(x)
+	if frac := x - float64(n); frac > 0 && g.rng.Float64() < frac {
+		n++
+	}
+	return n
+}
+
+// startGather runs j's parallel step st: it sends every member at once
+// (a fan-out's count of keys in visits of up to its batch), and j goes on
+// when enough have succeeded (see branchEnd). A step with no member (a
+// fan-out to no key) goes on at once.
+func (s *service) startGather(j *Job, st *step) {
+	p := st.par
+	n, keys, batch := len(p.branches), int64(0), int64(0)
+	if p.fan != nil {
+		keys, batch = p.count(), int64(p.fan.Batch)
+		n = int((keys + batch - 1) / batch)
+	}
+	p.runs++
+	p.visits += int64(n)
+	if p.fan != nil {
+		p.perRequest.Add(float64(keys))
+		p.perRequestHist.Add(float64(float64(keys) * keysScale))
+	}
+	if n == 0 {
+		j.pc = p.end
+		s.run(j)
+		return
+	}
+	g := s.gathers.get()
+	s.liveGathers++
+	g.caller, g.st, g.n, g.out, g.need = j, st, n, n, n
+	if p.Wait > 0 {
+		g.need = min(p.Wait, n)
+	}
+	g.launching = true
+	for i := range n {
+		if g.decided && p.Cancel {
+			g.out -= n - i // the step failed already: the rest are never sent
+			break
+		}
+		b := s.net.newJob(j.req, nil)
+		j.req.refs++ // a member may outlive its caller's visit
+		b.owner, b.inst, b.join, b.op = s, j.inst, g, j.op
+		switch {
+		case p.fan != nil:
+			b.pc = p.branches[0]
+			b.keys, b.key = int32(min(batch, keys-int64(i)*batch)), -1
+			if p.keys != nil {
+				b.key = p.keys.Sample(p.rng)
+			}
+		default:
+			b.pc = p.branches[i]
+			b.key, b.keys = j.key, j.keys // within a fan-out's visit
+		}
+		s.run(b)
+	}
+	g.launching = false
+	if g.decided {
+		s.goOn(g)
+	}
+	s.endGather(g)
+}
+
+// keysScale keeps a fan-out's keys per request in a histogram in millions,
+// so that its range (HistogramMin to HistogramMax) spans 10⁻³ to 10¹³ keys
+// at its relative accuracy.
+const keysScale = 1e-6
+
+// branchEnd ends b, a member of a parallel step, with its outcome (b.err):
+// its step goes on once enough members have succeeded, or fails once the
+// rest could not make up the number.
+func (s *service) branchEnd(b *Job) {
+	if b.filling != nil {
+		b.filling.cache.abandon(b.filling.keyOf(b))
+		b.filling = nil
+	}
+	g := b.join
+	g.out--
+	if !g.decided {
+		if b.err == NoCause {
+			g.ok++
+		} else {
+			g.failed++
+			g.cause = b.err
+		}
+		if g.ok >= g.need || g.failed > g.n-g.need {
+			g.decided = true
+			if !g.launching {
+				s.goOn(g)
+			}
+		}
+	}
+	r := b.req
+	s.net.freeJob(b)
+	s.net.release(r)
+	s.endGather(g)
+}
+
+// goOn continues the job waiting on g, now decided: past the step when
+// enough members succeeded, or failed with the last member's cause. The
+// members still out are left running, or withdrawn with Cancel.
+func (s *service) goOn(g *gather) {
+	j, st := g.caller, g.st
+	g.caller = nil
+	p := st.par
+	if g.out > 0 {
+		p.late += int64(g.out)
+		g.cancelled = p.Cancel
+	}
+	if g.ok < g.need {
+		p.failed++
+		s.callFailed(j, st, g.cause)
+		return
+	}
+	j.pc = p.end
+	s.run(j)
+}
+
+// endGather frees g once it has gone on and no member is out.
+func (s *service) endGather(g *gather) {
+	if g.launching || g.caller != nil || g.out > 0 {
+		return
+	}
+	*g = gather{}
+	s.gathers.put(g)
+	s.liveGathers--
+}
+
+// cancelled says j is a member of a parallel step that went on and
+// withdrew the members still out: it makes no more calls.
+func (j *Job) cancelled() bool { return j.join != nil && j.join.cancelled }
+
+// withdrawable says the visit j, not yet served, may be dropped: its
+// caller is a member that its parallel step withdrew.
+func (j *Job) withdrawable() bool { return j.parent != nil && j.parent.cancelled() }
+
+// exactKeys is the most keys of a visit whose service times are drawn one
+// by one (see keysTime).
+const exactKeys = 32
+
+// keysTime is the service time of a visit of a fan-out that carries k
+// keys, whose first key's time first was drawn from d: the sum of k
+// draws. Up to exactKeys they are drawn one by one; beyond, the rest is
+// drawn as a gamma with their sum's mean and variance, (k − 1)·m and
+// (k − 1)·m²·SCV, which is the sum's exact law for exponential times (a
+// sum of exponentials is an Erlang) and, for others, close to it by the
+// central limit theorem, at the cost of one draw.
+func keysTime(d sim.Dist, first float64, k int32, rng *rand.Rand) float64 {
+	rest := k - 1
+	if rest < exactKeys {
+		for range rest {
+			first += d.Sample(rng)
+		}
+		return first
+	}
+	m, scv := d.Mean(), d.SCV()
+	if scv == 0 {
+		return first + float64(float64(rest)*m)
+	}
+	return first + sim.Gamma{K: float64(rest) / scv, Theta: float64(m * scv)}.Sample(rng)
+}
+
+// GatherStats are one parallel step's or fan-out's figures over the
+// measurement window.
+type GatherStats struct {
+	// Label names it: "parallel to a, b" or "fan-out to timelines".
+	Label string `json:"label"`
+	// Wait is what it waits for: "all", "any" or "2 of n"; Cancel says
+	// it withdraws the members still queued when it goes on.
+	Wait   string `json:"wait"`
+	Cancel bool   `json:"cancel,omitempty"`
+	// Runs are the steps run, Failed those that failed (too few members
+	// succeeded); Late the members still out when their step went on
+	// (left running, or withdrawn with Cancel), Withdrawn the visits a
+	// callee dropped unserved for that.
+	Runs      int64 `json:"runs"`
+	Failed    int64 `json:"failed"`
+	Late      int64 `json:"late"`
+	Withdrawn int64 `json:"withdrawn"`
+	// A fan-out's visits, and its keys per run (per request, when the
+	// request runs it once): their mean, 99th percentile and most.
+	Visits   int64    `json:"visits"`
+	KeysMean *float64 `json:"keys_mean,omitempty"`
+	KeysP99  *float64 `json:"keys_p99,omitempty"`
+	KeysMax  *float64 `json:"keys_max,omitempty"`
+}
+
+func (g *gatherStep) stats() GatherStats {
+	s := GatherStats{Label: g.label, Wait: "all", Cancel: g.Cancel, Runs: g.runs, Failed: g.failed, Late: g.late,
+		Withdrawn: g.withdrawn, Visits: g.visits}
+	switch {
+	case g.Wait == 1:
+		s.Wait = "any"
+	case g.Wait > 1 && g.fan == nil:
+		s.Wait = fmt.Sprintf("%d of %d", g.Wait, len(g.branches))
+	case g.Wait > 1:
+		s.Wait = fmt.Sprintf("%d", g.Wait)
+	}
+	if g.fan != nil && g.perRequest.N() > 0 {
+		mean, most := g.perRequest.Mean(), g.perRequest.Max()
+		p99 := math.Round(g.perRequestHist.Quantile(0.99) / keysScale)
+		s.KeysMean, s.KeysP99, s.KeysMax = &mean, &p99, &most
+	}
+	return s
+}
+
+func (g *gatherStep) resetStats() {
+	g.runs, g.failed, g.late, g.withdrawn, g.visits = 0, 0, 0, 0, 0
+	g.perRequest, g.perRequestHist = sim.Summary{}, sim.Histogram{}
+}
+
+// writeGathers writes a line per parallel step or fan-out.
+func writeGathers(w io.Writer, node string, gs []GatherStats) {
+	for i, g := range gs {
+		label := node
+		if i > 0 {
+			label = ""
+		}
+		wait := g.Wait
+		if g.Cancel {
+			wait += ", cancel"
+		}
+		fmt.Fprintf(w, "%-11s %s (wait %s): %d runs, %d failed, %d members late", label, g.Label, wait, g.Runs, g.Failed, g.Late)
+		if g.Cancel {
+			fmt.Fprintf(w, ", %d visits withdrawn", g.Withdrawn)
+		}
+		fmt.Fprintln(w)
+		if g.KeysMean != nil {
+			fmt.Fprintf(w, "%-11s %d visits; keys per request: mean %s, p99 %s, max %s\n", "", g.Visits,
+				units.FormatCount(*g.KeysMean), units.FormatCount(*g.KeysP99), units.FormatCount(*g.KeysMax))
+		}
+	}
+}
+
+// callTargets lists the nodes calls reach, each with the field naming it
+// (calls.0.to) and the most visits a request makes through it: a
+// fan-out's visits, times those of the fan-outs it is within. A fan-out
+// over the visit limit on its own is refused at its count, and counts
+// once here.
+func callTargets(calls []Call) []Target {
+	var out []Target
+	var walk func(calls []Call, path []string, times float64)
+	walk = func(calls []Call, path []string, times float64) {
+		for i := range calls {
+			c := &calls[i]
+			at := append(slices.Clone(path), strconv.Itoa(i))
+			t := times
+			if f := c.FanOut; f != nil && f.Count != nil && f.Batch >= 1 {
+				if v := f.MostVisits(); v <= MaxVisitsPerRequest {
+					t = float64(t * v)
+				}
+			}
+			if c.To != "" {
+				out = append(out, Target{To: c.To, Field: append(slices.Clone(at), "to"), Times: t})
+			}
+			walk(c.OnMiss, append(slices.Clone(at), "on_miss"), t)
+			walk(c.Write, append(slices.Clone(at), "write"), t)
+			if c.Parallel != nil {
+				walk(c.Parallel.Calls, append(slices.Clone(at), "parallel", "calls"), t)
+			}
+		}
+	}
+	walk(calls, []string{"calls"}, 1)
+	return out
+}
+
+// fanOutWeight is the calls one call makes in the estimate: a fan-out's
+// mean keys, each taken as a visit of one key (the same work as its
+// batches); 1 for other calls.
+func fanOutWeight(sv Solver, from string, call *Call) float64 {
+	f := call.FanOut
+	if f == nil {
+		return 1
+	}
+	if f.Batch > 1 {
+		sv.Note("%s's fan-out to %s: its visits of up to %.0f keys are taken as a visit per key (the same work; a batch's wait is longer)", from, call.To, f.Batch)
+	}
+	if b, ok := sim.Bound(f.Count); !ok || (f.Max > 0 && b > f.Max) {
+		sv.Note("%s's fan-out to %s: the run cuts counts above max (%.0f) to it; the estimate takes the count's mean uncut (%.4g keys), an upper bound", from, call.To, f.Max, f.Count.Mean())
+	}
+	return f.Count.Mean()
+}
+
+// gatherStats are the figures of its parallel steps and fan-outs; nil
+// without.
+func (s *service) gatherStats() []GatherStats {
+	var out []GatherStats
+	for i := range s.prog {
+		if p := s.prog[i].par; p != nil {
+			out = append(out, p.stats())
+		}
+	}
+	return out
+}
+
+// withdraw drops j, taken from the queue unserved: its caller, a member
+// of a parallel step that went on with cancel, no longer waits for it.
+// It ends here without counting as completed, and its reply (that it was
+// withdrawn) goes back after the release that took it from the queue.
+func (st *Station) withdraw(j *Job) {
+	j.withdrawn, j.err = true, CauseRejected // not completed
+	st.finish(j)
+	st.net.later(0, opReply, j)
+}

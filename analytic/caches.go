@@ -29,31 +29,59 @@ func CheLRUGrouped(probs, counts []float64, capacity float64) float64 {
 	if capacity >= total {
 		return 1
 	}
-	occupied := func(t float64) float64 {
-		sum := 0.0
-		for i, p := range probs {
-			sum -= float64(counts[i] * sim.Expm1(float64(-p*t)))
-		}
-		return sum
-	}
-	lo, hi := 0.0, 1.0
-	for occupied(hi) < capacity {
-		hi *= 2
-	}
-	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
-		mid := (lo + hi) / 2
-		if occupied(mid) < capacity {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	t := (lo + hi) / 2
+	t := CheTime(probs, counts, capacity)
 	hit := 0.0
 	for i, p := range probs {
 		hit -= float64(counts[i] * p * sim.Expm1(float64(-p*t)))
 	}
 	return hit
+}
+
+// CheTime is the characteristic time T of an LRU cache of capacity keys
+// (fewer than the keys) under the independent reference model, in
+// requests: the root of Σᵢ countsᵢ·(1 − e^{−pᵢT}) = capacity (Che, Tung
+// and Wang, 2002). A key of probability p is in the cache with
+// probability 1 − e^{−pT}: it was requested within the last T requests.
+func CheTime(probs, counts []float64, capacity float64) float64 {
+	return characteristicTime(probs, counts, capacity, func(x float64) float64 { return -sim.Expm1(-x) })
+}
+
+// FIFOTime is the characteristic time T of a FIFO or random-replacement
+// cache of capacity keys (fewer than the keys) under the independent
+// reference model, in requests: the root of Σᵢ countsᵢ·pᵢT/(1 + pᵢT) =
+// capacity. Both policies have the same steady state (E. Gelenbe, "A
+// unified approach to the evaluation of a class of replacement
+// algorithms", IEEE Trans. Computers 22(6), 1973), in which a key of
+// probability p is in the cache with probability pT/(1 + pT) (C. Fricker,
+// P. Robert and J. Roberts, "A versatile and accurate approximation for
+// LRU cache performance", ITC 2012).
+func FIFOTime(probs, counts []float64, capacity float64) float64 {
+	return characteristicTime(probs, counts, capacity, func(x float64) float64 { return x / (1 + x) })
+}
+
+// characteristicTime is the root T of Σᵢ countsᵢ·occupied(pᵢT) = capacity,
+// by bisection, for an increasing occupied.
+func characteristicTime(probs, counts []float64, capacity float64, occupied func(x float64) float64) float64 {
+	held := func(t float64) float64 {
+		sum := 0.0
+		for i, p := range probs {
+			sum += float64(counts[i] * occupied(float64(p*t)))
+		}
+		return sum
+	}
+	lo, hi := 0.0, 1.0
+	for held(hi) < capacity {
+		hi *= 2
+	}
+	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
+		mid := (lo + hi) / 2
+		if held(mid) < capacity {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
 }
 
 // TTLHitRatio is the hit ratio of a cache without capacity limit whose

@@ -36,6 +36,10 @@ type Cache struct {
 	// Failures is the time between failures of each node, which loses the
 	// node's contents and its writes not yet flushed; nil never fails.
 	Failures sim.Dist
+	// Warm starts each node in the steady state of its eviction policy
+	// under the workload's key popularity (Network.Warm), instead of
+	// empty.
+	Warm bool
 }
 
 // Eviction policies.
@@ -53,7 +57,7 @@ var cacheKind = Kind{
 	Name: "cache",
 	Noun: "cache",
 	Fields: []string{"nodes", "vnodes", "capacity", "memory", "item_size", "eviction", "ttl",
-		"service_time", "workers", "queue", "coalesce", "flush_interval", "failures"},
+		"service_time", "workers", "queue", "coalesce", "flush_interval", "failures", "warm"},
 	Decode:         decodeCache,
 	Workers:        true,
 	NeedsOp:        true,
@@ -129,6 +133,9 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	DistField(d, m, "service_time", what, &c.ServiceTime)
 	if m.Has("coalesce") {
 		c.Coalesce, _ = d.Bool(m.Get("coalesce"))
+	}
+	if m.Has("warm") {
+		c.Warm, _ = d.Bool(m.Get("warm"))
 	}
 	DurationField(d, m, "flush_interval", what, &c.FlushInterval)
 	DistField(d, m, "failures", what, &c.Failures)
@@ -218,6 +225,7 @@ type cache struct {
 	pending map[int64][]*Job
 	hot     *sim.HeavyHitters
 	failRng *rand.Rand
+	halves  HitHalves
 
 	gets, hits, originReads, coalesced int64
 	sets, deletes, lostWrites, fails   int64
@@ -259,6 +267,14 @@ func (spec *Cache) Build(net *Network, node *Node) Component {
 			store:     NewKeyStore(c.spec.Eviction, c.spec.Capacity, c.spec.TTL, evict),
 			dirtyStep: map[int64]*step{},
 		})
+	}
+	if spec.Warm {
+		stores := make([]*KeyStore, len(c.nodes))
+		for i, cn := range c.nodes {
+			stores[i] = cn.store
+		}
+		net.Warm(WarmStart{Node: node.Name, Stores: stores, NodeOf: c.nodeOf,
+			Shares: ringShares(c.ring, spec.Nodes), Stream: net.Stream(node.Name + "/warm")})
 	}
 	if c.spec.Failures != nil {
 		fail := sim.NewStream(seed, node.Name+"/failures")
@@ -310,6 +326,7 @@ func (c *cache) served(j *Job) {
 			c.hot.Add(key)
 		}
 		hit, stale := cn.store.Get(key, now)
+		c.halves.Add(now, hit)
 		switch {
 		case hit:
 			c.hits++
@@ -499,6 +516,7 @@ func (c *cache) clearDirty(cn *cacheNode) {
 func (c *cache) ResetStats(now sim.Time) {
 	c.st.resetStats(now)
 	c.hot.Reset()
+	c.halves.Reset(now)
 	c.gets, c.hits, c.originReads, c.coalesced = 0, 0, 0, 0
 	c.sets, c.deletes, c.lostWrites, c.fails = 0, 0, 0, 0
 	c.invalidationFails, c.staleHits = 0, 0
@@ -513,6 +531,12 @@ type CacheStats struct {
 	Hits int64 `json:"hits"`
 	// HitRatio is hits over gets; null without gets.
 	HitRatio *float64 `json:"hit_ratio"`
+	// HitRatioHalves are the hit ratios of the first and the second half
+	// of the window (HitHalves); null when a half is too short to tell.
+	// StillWarming says the second is higher beyond chance: the cache had
+	// not reached its steady state (warm: true starts it there).
+	HitRatioHalves *[2]float64 `json:"hit_ratio_halves"`
+	StillWarming   bool        `json:"still_warming"`
 	// OriginReads are misses (and failed gets, taken as misses) whose
 	// caller went on to read the origin: a get abandoned on its timeout
 	// is not one. Coalesced misses waited for another's fill instead
@@ -557,6 +581,7 @@ func (c *cache) Stats(window float64, now sim.Time) NodeStats {
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,
 		Failures: c.fails, LostWrites: c.lostWrites, InvalidationFailures: c.invalidationFails,
 		StaleReads: c.staleHits, StaleFraction: Ratio(float64(c.staleHits), float64(c.hits))}
+	cs.HitRatioHalves, cs.StillWarming = c.halves.Verdict(now)
 	for _, cn := range c.nodes {
 		cs.Evictions += cn.store.Evictions
 		cs.Expirations += cn.store.Expirations
@@ -587,6 +612,9 @@ func (c *CacheStats) WriteText(w io.Writer, node string) {
 	}
 	fmt.Fprintf(w, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
 		node, units.OrUnknown(c.HitRatio, units.Percent), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, hottest)
+	if c.StillWarming {
+		fmt.Fprintf(w, "%-11s %s\n", "", WarmingNote(c.HitRatioHalves))
+	}
 	if c.StaleReads > 0 {
 		fmt.Fprintf(w, "%-11s stale reads %s of hits (%d): values older than their key's latest committed write\n", "",
 			units.OrUnknown(c.StaleFraction, units.Percent), c.StaleReads)

@@ -71,6 +71,11 @@ func (s *KeyStore) Put(key int64, now sim.Time, stale bool) {
 	if s.ttl > 0 {
 		expires = now + sim.Time(s.ttl)
 	}
+	s.putUntil(key, expires, stale)
+}
+
+// putUntil stores key's value until expires.
+func (s *KeyStore) putUntil(key int64, expires sim.Time, stale bool) {
 	if i, ok := s.index[key]; ok {
 		s.slots[i].expires, s.slots[i].stale = expires, stale
 		s.touch(i)

@@ -28,13 +28,16 @@ type CDN struct {
 	EdgeLatency   sim.Dist // to the user; nil is none
 	OriginLatency sim.Dist // to the origin, on a miss; nil is none
 	ObjectSize    float64  // bytes per response, for egress
+	// Warm starts the edge in the steady state of LRU under the
+	// workload's key popularity (topology.Network.Warm), instead of empty.
+	Warm bool
 }
 
 // kind is the cdn kind, registered when the package is imported.
 var kind = topology.Kind{
 	Name:   "cdn",
 	Noun:   "cdn",
-	Fields: []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size"},
+	Fields: []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size", "warm"},
 	Decode: decodeCDN,
 	Egress: true,
 }
@@ -104,6 +107,9 @@ func decodeCDN(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
 	if m.Has("object_size") {
 		c.ObjectSize, _ = d.Bytes(m.Get("object_size"), what+" object_size")
 	}
+	if m.Has("warm") {
+		c.Warm, _ = d.Bool(m.Get("warm"))
+	}
 	return c
 }
 
@@ -170,6 +176,7 @@ type cdn struct {
 	store  *topology.KeyStore
 	cached []bool // by class; nil: every class
 	rng    *rand.Rand
+	halves topology.HitHalves
 
 	requests, cachedRequests, hits, originFetches int64
 	egress                                        float64 // bytes
@@ -180,6 +187,10 @@ func (spec *CDN) Build(net *topology.Network, node *topology.Node) topology.Comp
 	c := &cdn{net: net, node: node, spec: spec, rng: net.Stream(node.Name)}
 	c.store = topology.NewKeyStore(topology.EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
 	c.cached = topology.ClassFilter(c.spec.Classes, net.Classes(), nil)
+	if spec.Warm {
+		net.Warm(topology.WarmStart{Node: node.Name, Stores: []*topology.KeyStore{c.store},
+			NodeOf: func(int64) int { return 0 }, Classes: c.cached, Stream: net.Stream(node.Name + "/warm")})
+	}
 	return c
 }
 
@@ -203,7 +214,9 @@ func (c *cdn) Accept(j *topology.Job) {
 	delay, _ := c.net.Hop(topology.HopEdge, "", c.node.Name, c.spec.EdgeLatency, c.rng)
 	if c.isCached(r.Class) {
 		c.cachedRequests++
-		if hit, _ := c.store.Get(r.Key, c.net.Now()); hit {
+		hit, _ := c.store.Get(r.Key, c.net.Now())
+		c.halves.Add(c.net.Now(), hit)
+		if hit {
 			c.hits++
 			c.egress += c.spec.ObjectSize
 			c.net.ReplyAfter(delay, j)
@@ -226,7 +239,8 @@ func (c *cdn) Resume(j *topology.Job, child *topology.Job) {
 	c.net.Reply(j)
 }
 
-func (c *cdn) ResetStats(sim.Time) {
+func (c *cdn) ResetStats(now sim.Time) {
+	c.halves.Reset(now)
 	c.requests, c.cachedRequests, c.hits, c.originFetches, c.egress = 0, 0, 0, 0, 0
 	c.store.Evictions, c.store.Expirations = 0, 0
 }
@@ -240,17 +254,24 @@ type CDNStats struct {
 	// EdgeHitRatio is edge hits over cached-class requests; null without
 	// any.
 	EdgeHitRatio *float64 `json:"edge_hit_ratio"`
+	// HitRatioHalves are the edge hit ratios of the first and the second
+	// half of the window (topology.HitHalves); null when a half is too
+	// short to tell. StillWarming says the second is higher beyond
+	// chance: the edge had not reached its steady state.
+	HitRatioHalves *[2]float64 `json:"hit_ratio_halves"`
+	StillWarming   bool        `json:"still_warming"`
 	// OriginOffload is the share of all requests the origin did not see;
 	// null without requests.
 	OriginOffload *float64 `json:"origin_offload"`
 	EgressBytes   float64  `json:"egress_bytes"`
 }
 
-func (c *cdn) Stats(window float64, _ sim.Time) topology.NodeStats {
+func (c *cdn) Stats(window float64, now sim.Time) topology.NodeStats {
 	s := topology.NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
 	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
 		OriginFetches: c.originFetches, EdgeHitRatio: topology.Ratio(float64(c.hits), float64(c.cachedRequests)),
 		OriginOffload: topology.Ratio(float64(c.requests-c.originFetches), float64(c.requests)), EgressBytes: c.egress}
+	cs.HitRatioHalves, cs.StillWarming = c.halves.Verdict(now)
 	s.Detail = cs
 	if window > 0 {
 		s.Throughput = float64(c.requests) / window
@@ -266,4 +287,10 @@ func (*CDNStats) JSONKey() string { return "cdn" }
 func (c *CDNStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
 		node, units.OrUnknown(c.EdgeHitRatio, units.Percent), units.OrUnknown(c.OriginOffload, units.Percent), c.EgressBytes/1e9)
+	if c.StillWarming {
+		fmt.Fprintf(w, "%-11s %s\n", "", topology.WarmingNote(c.HitRatioHalves))
+	}
 }
+
+// StartsWarm implements topology.Warmed.
+func (c *CDN) StartsWarm() bool { return c.Warm }

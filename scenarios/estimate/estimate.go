@@ -44,9 +44,13 @@ type Estimate struct {
 	PeakOverloaded []string `json:"peak_overloaded,omitempty"`
 	// Latency is the mean response time; nil when a station is overloaded
 	// and there is no steady state.
-	Latency    *float64       `json:"latency"`
-	Nodes      []NodeEstimate `json:"nodes"`
-	Bottleneck string         `json:"bottleneck"`
+	Latency *float64 `json:"latency"`
+	// Classes are each request class's mean response time, when the
+	// workload's mix has more than one class and Latency is given (not
+	// by mean value analysis, which solves the classes as one).
+	Classes    []ClassEstimate `json:"classes,omitempty"`
+	Nodes      []NodeEstimate  `json:"nodes"`
+	Bottleneck string          `json:"bottleneck"`
 	// Saturated says a station on the request path is offered more than
 	// its capacity: requests have no steady state.
 	Saturated bool `json:"saturated"`
@@ -55,6 +59,9 @@ type Estimate struct {
 	// without bound, while requests are answered as Latency says.
 	Backlog []string `json:"backlog,omitempty"`
 	Notes   []string `json:"notes"`
+	// Hosts are the machines nodes share, each solved as one station of
+	// its cores; absent when none is given.
+	Hosts []HostEstimate `json:"hosts,omitempty"`
 }
 
 // NodeEstimate is one node's analytic figures. Stations is the number of
@@ -135,6 +142,9 @@ type Model struct {
 	solved         []bool
 	est            *Estimate
 	pending        []bool // cycle guard
+	// coreWait is the mean wait for a core of a visit to each node on a
+	// host (see solveHosts).
+	coreWait map[string]float64
 }
 
 // Scenario solves s analytically, in microseconds to milliseconds.
@@ -227,6 +237,7 @@ func (m *Model) Solve() (*Estimate, error) {
 		mean += m.clientLegs()
 		m.est.Latency = &mean
 		m.est.Throughput = m.est.OfferedRate
+		m.est.Classes = m.classLatencies(entry)
 	}
 	return m.est, nil
 }
@@ -485,6 +496,7 @@ func (m *Model) stations() {
 	}
 	m.solved, m.pending = make([]bool, n), make([]bool, n)
 	m.est.Nodes = make([]NodeEstimate, n)
+	m.solveHosts()
 	worst := -1.0
 	for i, node := range m.nodes {
 		m.solveNode(i)
@@ -575,6 +587,7 @@ func (m *Model) solveNode(i int) {
 		down[c] = m.downstream(c, i)
 	}
 	ne.Solution = node.Spec.Solve(m, node.Name, ne.ArrivalRate, down)
+	m.onHost(node.Name, &ne.Solution)
 	for c := range m.classes {
 		m.resp[c][i] = ne.Response[c]
 	}
@@ -628,14 +641,22 @@ func (m *Model) closed() (*Estimate, error) {
 			v += m.visits[c][i]
 		}
 		dm, ok := node.Spec.Demand(m, node.Name)
-		if !ok {
-			continue
+		if !ok || node.Host != "" {
+			continue // a node on a host: its host's cores are its station (below)
 		}
 		count, workers := dm.Stations, dm.Workers
 		d := v * dm.Service / float64(count)
 		demands, counts = append(demands, d/float64(workers)), append(counts, count)
 		delay += float64(v*dm.Service*float64(workers-1)) / float64(workers)
 		groups = append(groups, group{i, count, workers, v, d})
+	}
+	hostsAt := len(groups)
+	for _, h := range m.s.Topology.Hosts {
+		g := m.s.Topology.HostGroup(m, h)
+		d := float64(g.Rate * g.Holding) // per request
+		demands, counts = append(demands, d/float64(h.Cores)), append(counts, 1)
+		delay += float64(d*float64(h.Cores-1)) / float64(h.Cores)
+		groups = append(groups, group{-1, 1, h.Cores, g.Rate, d})
 	}
 	res, err := analytic.MVAGroups(demands, counts, mean(w.Think)+delay, w.Population)
 	if err != nil {
@@ -652,6 +673,14 @@ func (m *Model) closed() (*Estimate, error) {
 	}
 	worst := -1.0
 	for k, g := range groups {
+		if g.node < 0 {
+			h := m.s.Topology.Hosts[k-hostsAt]
+			wait := math.Max(0, res.Residence[k]-g.demand/float64(g.workers))
+			if u := m.closedHost(h, res.Throughput, g.visits, g.demand, wait); u > worst {
+				worst, m.est.Bottleneck = u, m.est.Hosts[k-hostsAt].Nodes[0] // validation gives every host a node
+			}
+			continue
+		}
 		ne := &m.est.Nodes[g.node]
 		ne.Stations, ne.Workers = g.stations, g.workers
 		ne.Utilization = res.Throughput * g.demand / float64(g.workers)
@@ -680,7 +709,9 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "rates       offered %s%s, throughput %s\n", units.Rate(est.OfferedRate), over, units.Rate(est.Throughput))
 	if est.Latency != nil {
-		fmt.Fprintf(&b, "latency     mean %s\n\n", dur(*est.Latency))
+		fmt.Fprintf(&b, "latency     mean %s\n", dur(*est.Latency))
+		writeClasses(&b, est.Classes)
+		b.WriteString("\n")
 	} else {
 		fmt.Fprintf(&b, "latency     none: a station is offered more than its capacity (no steady state)\n\n")
 	}
@@ -703,6 +734,9 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 			orInfinite(n.Holding, dur), orInfinite(n.Utilization, units.Percent), wait, hit)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := writeHosts(&b, est.Hosts); err != nil {
 		return err
 	}
 	fmt.Fprintf(&b, "\nbottleneck  %s\n", est.Bottleneck)

@@ -503,7 +503,7 @@ func (c *dns) Resume(j *topology.Job, child *topology.Job) {
 }
 
 func (c *dns) Stations() []*topology.Station { return nil }
-func (c *dns) InUse() float64               { return 0 }
+func (c *dns) InUse() float64                { return 0 }
 func (c *dns) ResetStats(sim.Time) {
 	clear(c.sent)
 }

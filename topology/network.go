@@ -110,8 +110,11 @@ type Job struct {
 	step   *step     // the caller's step that made this call
 	pool   *connPool // the connection this visit holds or waits for
 	// filling is the get step whose coalesced miss this job must fill.
-	filling   *step
-	op        opKind
+	filling *step
+	// join, on a member of a parallel step (a branch: one of its calls,
+	// or one visit of a fan-out), is the step's gathering of replies,
+	// which the branch ends into instead of replying to a parent.
+	join      *gather
 	pc        int // the next step of the owner's program
 	arrived   sim.Time
 	started   sim.Time
@@ -119,11 +122,21 @@ type Job struct {
 	connected bool  // has paid its database connect time
 	err       Cause // why this visit failed (here or downstream), if it did
 	hit       bool  // a cache get found the key
+	op        opKind
+	// abandoned says the caller stopped waiting (the call's timeout), so
+	// its reply is dropped; withdrawn says a station dropped the visit
+	// before serving it, its caller having gone on (a parallel step's
+	// cancel).
+	abandoned, withdrawn bool
+	attempts             int8 // see first
 	// retries counts the retries of the call being made (a caller's) or
-	// made (a callee's attempt); abandoned says the caller stopped
-	// waiting (the call's timeout), so its reply is dropped.
-	retries   int32
-	abandoned bool
+	// made (a callee's attempt).
+	retries int32
+	// keys, when above 0, is the number of keys a visit of a fan-out
+	// carries (its work grows with them), and key its own key, in place
+	// of its request's; the visits it makes inherit both.
+	keys int32
+	key  int64
 	// sent is when a call's attempt was sent; sibling is the other
 	// attempt of a hedged call while both are out. A caller's first and
 	// attempts are its hedged call's first attempt and the attempts out,
@@ -131,7 +144,6 @@ type Job struct {
 	sent       sim.Time
 	sibling    *Job
 	first      *Job
-	attempts   int8
 	hedgeTimer sim.Timer
 	// msg and receipt are the message a consumer's visit processes, and
 	// the delivery it came with.
@@ -392,6 +404,15 @@ func (j *Job) Fail(c Cause) { j.err = c }
 // Request is the request j is a visit of.
 func (j *Job) Request() *Request { return j.req }
 
+// Key is the key the visit addresses: its own when it is a visit of a
+// fan-out to other keys (or made by one), else its request's (-1: none).
+func (j *Job) Key() int64 {
+	if j.keys > 0 {
+		return j.key
+	}
+	return j.req.Key
+}
+
 // Stream is the random stream of the node called name, derived from the
 // run's seed and the name: adding a node does not perturb the others.
 func (n *Network) Stream(name string) *rand.Rand { return sim.NewStream(n.opts.Seed, name) }
@@ -629,6 +650,9 @@ func (n *Network) newJob(r *Request, parent *Job) *Job {
 	n.liveJobs++
 	j := n.freeJobs.get()
 	j.req, j.parent, j.arrived = r, parent, n.k.Now()
+	if parent != nil && parent.keys > 0 {
+		j.key, j.keys = parent.key, parent.keys
+	}
 	return j
 }
 

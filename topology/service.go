@@ -92,6 +92,12 @@ type Call struct {
 	Async bool
 	// Policies are the call's timeout, retries, circuit breaker and hedge.
 	Policies
+	// Parallel, when not nil, makes the entry a step of calls sent at
+	// once (see parallel.go); it has no target of its own.
+	Parallel *Parallel
+	// FanOut, when not nil, sends the call to a count of other keys at
+	// once.
+	FanOut *FanOut
 }
 
 // Cache operations and write policies.
@@ -111,6 +117,9 @@ func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 		f(&calls[i], at)
 		walkCalls(calls[i].OnMiss, append(slices.Clone(at), "on_miss"), f)
 		walkCalls(calls[i].Write, append(slices.Clone(at), "write"), f)
+		if p := calls[i].Parallel; p != nil {
+			walkCalls(p.Calls, append(slices.Clone(at), "parallel", "calls"), f)
+		}
 	}
 }
 
@@ -178,12 +187,7 @@ func (s *Service) Downstream() []Target {
 	if s.Sessions.Store != "" {
 		out = append(out, Target{To: s.Sessions.Store, Field: []string{"sessions", "store"}})
 	}
-	walkCalls(s.Calls, []string{"calls"}, func(c *Call, at []string) {
-		if c.To != "" {
-			out = append(out, Target{To: c.To, Field: append(at, "to")})
-		}
-	})
-	return out
+	return append(out, callTargets(s.Calls)...)
 }
 
 func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
@@ -244,9 +248,15 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker", "hedge")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker", "hedge", "parallel", "fan_out")
 		if !ok {
 			continue
+		}
+		if m.Has("parallel") {
+			decodeParallelEntry(d, m, from, &c)
+		}
+		if m.Has("fan_out") {
+			c.FanOut = decodeFanOut(d, m.Get("fan_out"))
 		}
 		if m.Has("to") {
 			c.To, _ = d.String(m.Get("to"))
@@ -316,6 +326,14 @@ func validateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) 
 	}
 	walkCalls(calls, []string{"calls"}, func(call *Call, at []string) {
 		ce := e.In(at...)
+		if call.Parallel != nil {
+			c.UnknownClasses(ce, "classes", call.Classes, fmt.Sprintf("parallel calls from %s name", c.node.Name))
+			validateParallel(ce, call.Parallel)
+			return
+		}
+		if call.FanOut != nil {
+			call.FanOut.validate(ce.In("fan_out"))
+		}
 		if call.To == "" {
 			ce.Add("", "a call from %s needs \"to\": the node it calls", c.node.Name)
 			return
@@ -340,6 +358,9 @@ func getsFrom(t *Topology, calls []Call, cache string, seen map[string]bool) boo
 			return true
 		}
 		if getsFrom(t, call.OnMiss, cache, seen) || getsFrom(t, call.Write, cache, seen) || nodeGetsFrom(t, call.To, cache, seen) {
+			return true
+		}
+		if call.Parallel != nil && getsFrom(t, call.Parallel.Calls, cache, seen) {
 			return true
 		}
 	}
@@ -429,6 +450,11 @@ func routeCalls(sv Solver, from string, calls []Call, c int, route Router) {
 			if len(call.Classes) > 0 && !contains(call.Classes, class) {
 				continue
 			}
+			if call.Parallel != nil {
+				add(call.Parallel.Calls, w)
+				continue
+			}
+			w := float64(w * fanOutWeight(sv, from, &call))
 			lat := sv.DefaultLatency()
 			if call.Latency != nil {
 				lat = call.Latency.Mean()
@@ -570,17 +596,23 @@ type service struct {
 	// sessions are its users' sessions, kept on its instances (then its
 	// station visits them too) or in a cache; nil otherwise.
 	sessions *sessionTable
+	// gathers are the records of its parallel steps' runs, liveGathers
+	// those in use.
+	gathers     freeList[gather]
+	liveGathers int
 }
 
 // stepKind is what a step of a service's program does.
 type stepKind uint8
 
 const (
-	stepCall   stepKind = iota // call a node and wait for its reply
-	stepGet                    // look a key up in a cache; a hit jumps to skip
-	stepFill                   // put the key in a cache, in no time, after a miss
-	stepSet                    // store the key in a cache
-	stepDelete                 // drop the key from a cache
+	stepCall     stepKind = iota // call a node and wait for its reply
+	stepGet                      // look a key up in a cache; a hit jumps to skip
+	stepFill                     // put the key in a cache, in no time, after a miss
+	stepSet                      // store the key in a cache
+	stepDelete                   // drop the key from a cache
+	stepParallel                 // send calls at once, go on when enough succeeded (see parallel.go)
+	stepJoin                     // end a member of a parallel step
 )
 
 // step is one instruction of a service's program.
@@ -608,25 +640,28 @@ type step struct {
 	// failure leaves the cache stale (counted there); it does not undo
 	// the write, so it does not fail the request.
 	invalidates bool
+	// par is a parallel step's members and figures; nil for others.
+	par *gatherStep
 }
 
 func (s *step) applies(class int) bool { return s.classes == nil || s.classes[class] }
 
-// keyOf is the key the step reads or writes for r: r's own, or the key of
-// r's user's session (negative, apart from the workload's keys).
-func (s *step) keyOf(r *Request) int64 {
+// keyOf is the key the step reads or writes for j (its caller's visit,
+// or a visit it made): j's own (see Job.Key), or the key of its request's
+// user's session (negative, apart from the workload's keys).
+func (s *step) keyOf(j *Job) int64 {
 	if s.session {
-		return -1 - int64(r.User)
+		return -1 - int64(j.req.User)
 	}
-	return r.Key
+	return j.Key()
 }
 
 // keyOf is the key j's visit to a cache reads or writes.
 func keyOf(j *Job) int64 {
 	if j.step != nil {
-		return j.step.keyOf(j.req)
+		return j.step.keyOf(j)
 	}
-	return j.req.Key
+	return j.Key()
 }
 
 func (sv *Service) Build(net *Network, node *Node) Component {
@@ -665,10 +700,14 @@ func (s *service) Stations() []*Station { return []*Station{s.st} }
 
 // InUse implements component: its sessions' table.
 func (s *service) InUse() float64 {
+	total := 0.0
 	if t := s.sessions; t != nil {
-		return float64(float64(len(t.pins)) * mapEntryBytes)
+		total = float64(float64(len(t.pins)) * mapEntryBytes)
 	}
-	return 0
+	if s.liveGathers > 0 || len(s.gathers) > 0 {
+		total += s.gathers.bytes(s.liveGathers, gatherBytes)
+	}
+	return total
 }
 
 // compile turns the service's calls into its program once every component
@@ -680,6 +719,10 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 	emit = func(calls []Call, inherited []bool, op opKind) {
 		for i := range calls {
 			c := &calls[i]
+			if c.Parallel != nil || c.FanOut != nil {
+				s.emitGather(c, classes, inherited, op, emit)
+				continue
+			}
 			st := step{to: byName[c.To], from: s.node.Name, toName: c.To, classes: ClassFilter(c.Classes, classes, inherited),
 				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, s.net.k, retries)}
 			if st.latency == nil {
@@ -775,16 +818,28 @@ func (s *service) served(j *Job) {
 // run executes j's program from its current step until a call must wait
 // for a reply, or the program ends.
 func (s *service) run(j *Job) {
+	if j.cancelled() {
+		s.branchEnd(j) // a retry of a member its step withdrew
+		return
+	}
 	for j.pc < len(s.prog) {
 		st := &s.prog[j.pc]
 		j.pc++
+		if st.kind == stepJoin {
+			s.branchEnd(j)
+			return
+		}
 		if !st.applies(j.req.Class) || (st.session && j.req.User < 0) {
 			continue
 		}
 		if st.kind == stepFill {
-			st.cache.fill(st.keyOf(j.req), j.req)
+			st.cache.fill(st.keyOf(j), j.req)
 			j.filling = nil
 			continue
+		}
+		if st.kind == stepParallel {
+			s.startGather(j, st)
+			return
 		}
 		if e := st.edge; e != nil && e.breaker != nil && !e.breaker.allow(s.net.k.Now()) {
 			e.refusedOpen++
@@ -840,7 +895,7 @@ func (s *service) dispatch(j *Job, child *Job) {
 // within the hedge delay; the first reply that succeeds wins.
 func (s *service) hedge(j *Job) {
 	j.hedgeTimer = sim.Timer{}
-	if j.attempts != 1 {
+	if j.attempts != 1 || j.cancelled() {
 		return
 	}
 	first := j.first
@@ -874,14 +929,26 @@ func (s *service) settled(j *Job, child *Job, failed bool) bool {
 
 // Resume continues j after a call returned; a rejected call fails j.
 func (s *service) Resume(j *Job, child *Job) {
+	if child.withdrawn {
+		j.join.st.par.withdrawn++
+	}
 	if e := child.step.edge; e != nil {
-		e.ended(int(child.retries), child.err)
-		if child.err == NoCause {
+		failed := child.err != NoCause || child.withdrawn
+		if child.withdrawn {
+			e.dropped(int(child.retries)) // never served: not an outcome
+		} else {
+			e.ended(int(child.retries), child.err)
+		}
+		if !failed {
 			e.latency.Add(float64(s.net.k.Now() - child.sent))
 		}
 		if !s.settled(j, child, child.err != NoCause) {
 			return
 		}
+	}
+	if j.cancelled() {
+		s.branchEnd(j) // its parallel step went on without it
+		return
 	}
 	if child.err == CauseFailed && child.step.kind == stepGet {
 		// A cache that fails is taken as a miss: cache-aside reads the
@@ -919,7 +986,11 @@ func (s *service) Resume(j *Job, child *Job) {
 // once the hedged sibling, if any, has failed too, the call fails with
 // the timeout (or is tried again).
 func (s *service) timedOut(j, child *Job, st *step) {
-	if s.settled(j, child, true) {
+	switch {
+	case !s.settled(j, child, true):
+	case j.cancelled():
+		s.branchEnd(j)
+	default:
 		s.callFailed(j, st, CauseCallTimeout)
 	}
 }
@@ -961,8 +1032,12 @@ func (s *service) callStats() []CallStats {
 func (s *service) finish(j *Job) {
 	if j.filling != nil {
 		// The origin read failed: let requests waiting on it go themselves.
-		j.filling.cache.abandon(j.filling.keyOf(j.req))
+		j.filling.cache.abandon(j.filling.keyOf(j))
 		j.filling = nil
+	}
+	if j.join != nil {
+		s.branchEnd(j) // a member of a parallel step, which goes on or fails
+		return
 	}
 	s.st.finish(j)
 	s.net.reply(j)
@@ -977,14 +1052,17 @@ func (s *service) ResetStats(now sim.Time) {
 		if e := s.prog[i].edge; e != nil {
 			e.resetStats()
 		}
+		if p := s.prog[i].par; p != nil {
+			p.resetStats()
+		}
 	}
 }
 
 func (s *service) Stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
 	st.transfer(window, s.spec.Size.Given() || s.node.Price.PerGB > 0, s.st)
-	if calls := s.callStats(); calls != nil || s.sessions != nil {
-		ss := &ServiceStats{Calls: calls}
+	if calls, par := s.callStats(), s.gatherStats(); calls != nil || s.sessions != nil || par != nil {
+		ss := &ServiceStats{Calls: calls, Parallel: par}
 		if t := s.sessions; t != nil {
 			ss.Sessions = &SessionStats{Store: s.spec.Sessions.Store, Kept: t.kept, Lost: t.lost}
 		}

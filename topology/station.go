@@ -171,6 +171,11 @@ func (st *Station) next() *instance {
 // arrive queues j at inst, starts it if a worker is free, or rejects it if
 // the queue is full.
 func (st *Station) arrive(j *Job, inst *instance) {
+	if j.withdrawable() {
+		j.withdrawn = true // its caller went on without it (a parallel step's cancel)
+		st.net.reply(j)
+		return
+	}
 	now := st.net.k.Now()
 	j.st, j.inst, j.arrived = st, inst, now
 	st.arrivals++
@@ -239,6 +244,9 @@ func (st *Station) start(j *Job) {
 	st.wait.Add(w)
 	st.waitHist.Add(w)
 	d := st.workTime(j).Sample(st.rng)
+	if j.keys > 1 {
+		d = keysTime(st.workTime(j), d, j.keys, st.rng) // a fan-out's batch
+	}
 	if st.faulty {
 		if st.slow > 0 {
 			d = float64(d * st.slow)
@@ -265,11 +273,16 @@ func (st *Station) release(j *Job) {
 		st.cum.busy.Add(now, -1)
 		inst.use.observe(now, inst)
 	}
-	if inst.queue.Len() > 0 {
+	for inst.queue.Len() > 0 {
 		next := inst.queue.Pop()
 		st.queued--
 		st.setQueued(now)
+		if next.withdrawable() {
+			st.withdraw(next)
+			continue
+		}
 		st.start(next)
+		break
 	}
 }
 

@@ -19,6 +19,9 @@ type Balancer struct {
 	HealthCheck *HealthCheck
 	// RateLimit, when not nil, turns away requests beyond a rate.
 	RateLimit *RateLimit
+	// Weights, when not nil, give each target its share of requests
+	// (weighted round robin, weightedRR): a whole number per target.
+	Weights map[string]int
 }
 
 // Load-balancing algorithms.
@@ -41,7 +44,7 @@ var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo, IPHash}
 var balancerKind = Kind{
 	Name:   "load_balancer",
 	Noun:   "load balancer",
-	Fields: []string{"algorithm", "targets", "health_check", "rate_limit"},
+	Fields: []string{"algorithm", "targets", "health_check", "rate_limit", "weights"},
 	Decode: decodeBalancer,
 }
 
@@ -58,8 +61,14 @@ func (*Balancer) NeedsKeys() bool { return false }
 func (b *Balancer) HealthChecks() bool { return b.HealthCheck != nil }
 
 // Footprint implements Spec: the list of instances it picks from (at most
-// MaxInstances per target).
-func (b *Balancer) Footprint(int64) float64 { return float64(len(b.Targets)) * MaxInstances * 8 }
+// MaxInstances per target), and with weights each target's own.
+func (b *Balancer) Footprint(int64) float64 {
+	lists := 1.0
+	if b.Weights != nil {
+		lists = 2
+	}
+	return float64(len(b.Targets)) * MaxInstances * 8 * lists
+}
 
 // Downstream implements Spec: services only.
 func (b *Balancer) Downstream() []Target {
@@ -86,6 +95,9 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("rate_limit") {
 		b.RateLimit = decodeRateLimit(d, m.Get("rate_limit"), "load balancer "+name)
 	}
+	if m.Has("weights") {
+		b.Weights = decodeWeights(d, m.Get("weights"), "load balancer "+name)
+	}
 	return b
 }
 
@@ -104,6 +116,7 @@ func (b *Balancer) Validate(e field.Errors, c *Checker) {
 	if len(b.Targets) == 0 {
 		e.Add("targets", "load balancer %s needs targets: the service(s) it spreads requests over", c.node.Name)
 	}
+	b.validateWeights(e, c.node.Name)
 }
 
 // HitRatio implements Analytic.
@@ -114,18 +127,13 @@ func (*Balancer) HitRatio(Solver, string) (float64, bool) { return 0, false }
 // queue; a round-robin one has them take requests in turn; the others
 // spread them at random (power of two choices, taken so, waits less).
 func (b *Balancer) Routes(s Solver, name string, _ int, route Router) {
-	total := 0
 	for _, t := range b.Targets {
-		total += s.Lookup(t).Units()
-	}
-	for _, t := range b.Targets {
-		units := s.Lookup(t).Units()
-		route(t, float64(units)/float64(total), s.Hop(HopForward, name, t, 0)+s.Hop(HopReply, t, name, 0))
+		route(t, b.share(s, t), s.Hop(HopForward, name, t, 0)+s.Hop(HopReply, t, name, 0))
 		switch b.Algorithm {
 		case LeastConn:
 			s.ShareQueue(t)
 		case RoundRobin:
-			s.TakeTurns(t, total-units)
+			s.TakeTurns(t, b.turns(s, t))
 		case PowerOfTwo:
 			s.Note("%s: power-of-two-choices balancing taken as a random choice, which waits longer", name)
 		}
@@ -169,7 +177,8 @@ type balancer struct {
 	targets   []*Station
 	versions  []int
 	pick      func(j *Job) *instance
-	ring      *ring // ip_hash's ring over insts
+	ring      *ring       // ip_hash's ring over insts
+	wrr       *weightedRR // with weights
 	rng       *rand.Rand
 	rr        int
 	forwarded int64
@@ -193,10 +202,16 @@ func (b *balancer) Link(byName map[string]Component) error {
 		b.targets = append(b.targets, s.st)
 	}
 	b.versions = make([]int, len(b.targets))
+	if b.spec.Weights != nil {
+		b.wrr = newWeightedRR(b.spec)
+	}
 	b.refresh()
 	switch b.spec.Algorithm {
 	case RoundRobin:
 		b.pick = b.roundRobin
+		if b.wrr != nil {
+			b.pick = b.weighted
+		}
 	case Random:
 		b.pick = b.random
 	case LeastConn:
@@ -245,6 +260,18 @@ func (b *balancer) refresh() {
 		b.rr = 0
 	}
 	b.ring = nil // rebuilt on the next pick
+	if b.wrr != nil {
+		b.wrr.rebuild(b.targets)
+	}
+}
+
+// weighted picks by the weights, or goes round robin when no target of
+// positive weight has an instance.
+func (b *balancer) weighted(j *Job) *instance {
+	if inst := b.wrr.pick(); inst != nil {
+		return inst
+	}
+	return b.roundRobin(j)
 }
 
 func (b *balancer) Accept(j *Job) {

@@ -40,6 +40,7 @@ var kind = topology.Kind{
 	Fields: []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size", "warm"},
 	Decode: decodeCDN,
 	Egress: true,
+	Global: true,
 }
 
 // Kind implements Spec.
@@ -146,8 +147,14 @@ func (c *CDN) Solve(s topology.Solver, name string, _ float64, down []float64) t
 // legs are the mean delays of the edge leg (a client to the edge) and of
 // the origin leg (the edge to the origin).
 func (c *CDN) legs(s topology.Solver, name string) (edge, origin float64) {
-	return s.Hop(topology.HopEdge, "", name, topology.Mean(c.EdgeLatency)),
-		s.Hop(topology.HopOriginFetch, name, c.Origin, topology.Mean(c.OriginLatency)) + s.Hop(topology.HopReply, c.Origin, name, 0)
+	origin = s.Hop(topology.HopOriginFetch, name, c.Origin, topology.Mean(c.OriginLatency)) + s.Hop(topology.HopReply, c.Origin, name, 0)
+	// The edges are near every user: a miss goes from the user's region
+	// to the origin's and back.
+	names, shares := s.UserRegions()
+	for u, region := range names {
+		origin += shares[u] * 2 * s.Hop(topology.HopClient, region, c.Origin, 0)
+	}
+	return s.Hop(topology.HopEdge, "", name, topology.Mean(c.EdgeLatency)), origin
 }
 
 // NetworkLegs implements Analytic: the edge leg of every visit, the origin
@@ -225,7 +232,18 @@ func (c *cdn) Accept(j *topology.Job) {
 	}
 	c.originFetches++
 	origin, _ := c.net.Hop(topology.HopOriginFetch, c.node.Name, c.spec.Origin, c.spec.OriginLatency, c.rng)
-	c.net.PassOn(j, c, c.origin, delay+origin)
+	c.net.PassOn(j, c, c.origin, delay+origin+c.away(r))
+}
+
+// away is the way, one-way, from the edge near the user of r to the
+// origin: the distance between the user's region and the origin's (the
+// edges are in every region); 0 for users nowhere.
+func (c *cdn) away(r *topology.Request) float64 {
+	if r.Region < 0 {
+		return 0
+	}
+	d, _ := c.net.Hop(topology.HopClient, c.net.UserRegions()[r.Region], c.spec.Origin, nil, nil)
+	return d
 }
 
 // Resume stores the origin's answer at the edge and replies.
@@ -235,6 +253,10 @@ func (c *cdn) Resume(j *topology.Job, child *topology.Job) {
 	} else if r := j.Request(); c.isCached(r.Class) {
 		c.store.Put(r.Key, c.net.Now(), false)
 		c.egress += c.spec.ObjectSize
+	}
+	if d := c.away(j.Request()); d > 0 {
+		c.net.ReplyAfter(d, j)
+		return
 	}
 	c.net.Reply(j)
 }

@@ -150,7 +150,7 @@ const (
 	MinMemory = 16 << 20
 )
 
-var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "regions", "faults", "slo", "run"}
+var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "regions", "hosts", "faults", "slo", "run"}
 
 // Options are how a scenario is read.
 type Options struct {
@@ -249,6 +249,9 @@ func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {
 	}
 	if m.Has("regions") && s.Topology != nil {
 		s.Topology.Regions = topology.DecodeRegions(d, m.Get("regions"))
+	}
+	if m.Has("hosts") && s.Topology != nil {
+		s.Topology.Hosts = topology.DecodeHosts(d, m.Get("hosts"))
 	}
 	if m.Has("network") {
 		if net, ok := d.Mapping(m.Get("network"), "network", "latency"); ok && net.Has("latency") {

@@ -41,5 +41,5 @@ func (n *Network) InUse() float64 {
 	for _, c := range n.comps {
 		total += c.InUse()
 	}
-	return total
+	return total + n.hostsInUse()
 }

@@ -232,6 +232,8 @@ type Network struct {
 	working  int
 	overload string // why the run was stopped, if it was
 	stalled  string
+	// hosts are the machines nodes share (see Host).
+	hosts []*hostRun
 }
 
 // Opcodes of the network's events.
@@ -266,6 +268,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 			return nil, err
 		}
 	}
+	n.placeOnHosts(t, byName)
 	n.entry, n.entryName = byName[t.Entry], t.Entry
 	for _, region := range opts.UserRegions {
 		n.clientLegs = append(n.clientLegs, t.Hop(HopClient, region, t.Entry, opts.ClientRTT/2))
@@ -339,6 +342,9 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	switch op {
 	case opServiceDone:
 		j := data.(*Job)
+		if on := j.st.host; on != nil {
+			on.served(j) // its core is free
+		}
 		if j.inst.down {
 			j.st.failNow(j) // its instance went down during the service
 			break
@@ -669,6 +675,7 @@ func (n *Network) ResetStats(now sim.Time) {
 	for _, c := range n.comps {
 		c.ResetStats(now)
 	}
+	n.resetHosts(now)
 }
 
 // Stats reports each node over a window of the given length ending now, in

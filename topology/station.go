@@ -75,6 +75,9 @@ type Station struct {
 	// sessions, when not nil, are a service's local sessions, found or
 	// lost as requests reach its instances.
 	sessions *sessionTable
+	// host, when not nil, is the node's place on the host whose cores
+	// its visits take for their service times (see Host).
+	host *onHost
 	// turned counts the visits failed or turned away here over the
 	// measurement window, by cause (a fault, a rate limit, shedding).
 	turned [causes]int64
@@ -254,7 +257,7 @@ func (st *Station) start(j *Job) {
 		d += st.delay
 	}
 	st.own.Add(d)
-	st.net.later(d, opServiceDone, j)
+	st.serve(j, d)
 }
 
 // release frees j's worker and gives it to the next queued job.

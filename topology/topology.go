@@ -17,6 +17,8 @@ type Topology struct {
 	// Nodes in file order.
 	Nodes  []*Node
 	byName map[string]*Node
+	// Hosts are the machines nodes share (host: NAME), in file order.
+	Hosts []*Host
 	// declared holds every name in the file, even of nodes that failed to
 	// decode, so that references to them do not raise further errors.
 	declared []string
@@ -35,6 +37,9 @@ type Topology struct {
 // and its price.
 type Node struct {
 	Name string
+	// Host names the host it runs on (see Host); empty: a machine of its
+	// own for each instance.
+	Host string
 	Spec Spec
 	// Price is what one billable unit of the node costs; see Units.
 	Price Price
@@ -90,7 +95,7 @@ func (t *Topology) Names() []string {
 }
 
 // commonFields are accepted by every kind.
-var commonFields = []string{"kind", "instance", "cost", "region", "zone"}
+var commonFields = []string{"kind", "instance", "cost", "region", "zone", "host"}
 
 // MaxNodes bounds the nodes of a topology.
 const MaxNodes = 10_000
@@ -143,6 +148,7 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 		n.Price = decodePrice(d, fields, name, k)
 		StringField(d, fields, "region", &n.Region)
 		StringField(d, fields, "zone", &n.Zone)
+		StringField(d, fields, "host", &n.Host)
 		t.Nodes = append(t.Nodes, n)
 		t.byName[name] = n
 	}
@@ -206,6 +212,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	}
 	t.validateFaults(e)
 	t.validatePlacement(e)
+	t.validateHosts(e)
 	if !t.findCycles(nodes) {
 		t.checkFanOut(e)
 	}

@@ -31,6 +31,9 @@ type Explanation struct {
 	// Failures says how the requests that failed ended, and where;
 	// absent when none failed.
 	Failures string `json:"failures,omitempty"`
+	// Hosts says how the nodes that share a host contend for its cores;
+	// absent without hosts.
+	Hosts []Contention `json:"hosts,omitempty"`
 	// Missing names the resilience the scenario lacks where its run shows
 	// the failure it prevents (a health check, a retry budget, a session
 	// store); absent when nothing shows.
@@ -145,10 +148,15 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 	slices.SortStableFunc(ex.Limits, func(a, b NodeLimit) int {
 		return cmp.Compare(a.headroom(), b.headroom())
 	})
+	ex.Hosts = contention(rep)
 	ex.Pattern = ex.pattern(s)
+	if advice := ex.hostAdvice(); advice != "" {
+		ex.Pattern = advice
+	}
 	ex.Failures = failures(s, rep)
 	ex.Missing = missingResilience(s, rep)
 	ex.envelope(s)
+	ex.Envelope = append(ex.Envelope, ex.hostChecks()...)
 	ex.Agreement = agreement(s, rep, est)
 	return ex, nil
 }
@@ -396,13 +404,22 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s at %s\n\n", ex.Scenario, ex.Load)
 	if len(ex.Limits) > 0 {
-		first := ex.Limits[0]
-		fmt.Fprintf(&b, "What saturates first: %s (%s).\n", first.Node, first.Kind)
+		first, what := ex.Limits[0], "What saturates first"
+		if c := ex.hostFirst(); c != nil {
+			fmt.Fprintf(&b, "What saturates first: the cores of host %s. %s\n", c.Host, c.Says)
+			what = "Then"
+		}
+		fmt.Fprintf(&b, "%s: %s (%s).\n", what, first.Node, first.Kind)
 		for _, line := range ex.detail(first) {
 			fmt.Fprintf(&b, "  %s\n", line)
 		}
 		for _, l := range ex.Limits[1:] {
 			fmt.Fprintf(&b, "Then: %s, %s busy (%s).\n", l.Node, units.Percent(l.Utilization), ex.headroom(l))
+		}
+	}
+	for i := range ex.Hosts {
+		if c := &ex.Hosts[i]; c != ex.hostFirst() {
+			fmt.Fprintf(&b, "Shared host: %s\n", c.Says)
 		}
 	}
 	if ex.Failures != "" {

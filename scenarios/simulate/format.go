@@ -101,7 +101,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := writeHosts(&b, r.Hosts, r.Window); err != nil {
+		return err
+	}
 	b.WriteString("\n")
+	writeHostShares(&b, r.Hosts, r.Window)
 	for _, n := range r.Nodes {
 		if n.Errors+n.RateLimited+n.Shed > 0 {
 			fmt.Fprintf(&b, "%-11s turned away %d visits: %d rejected (a full queue), %d failed by faults, %d rate limited, %d shed\n",
@@ -137,7 +141,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			if n.Saturated {
 				why = ": SATURATED, " + strings.Join(n.SaturatedBecause, "; ")
 			}
-			fmt.Fprintf(&b, "bottleneck  %s (own demand %s of capacity, utilization %s, offered load %s)%s%s\n", n.Name, units.Percent(n.OwnLoad), units.Percent(n.Utilization), units.Percent(n.OfferedLoad), why, held)
+			fmt.Fprintf(&b, "bottleneck  %s (own demand %s of capacity, utilization %s, offered load %s%s)%s%s\n", n.Name, units.Percent(n.OwnLoad), units.Percent(n.Utilization), units.Percent(n.OfferedLoad), r.hostNote(&n), why, held)
 		} else {
 			why := ""
 			if n.Saturated {
@@ -268,6 +272,9 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 		if v, ok := c.ByNode[n.Name]; ok {
 			parts = append(parts, n.Name+" "+units.USD(v))
 		}
+	}
+	for _, h := range c.hosts {
+		parts = append(parts, "host "+h+" "+units.USD(c.ByNode[h]))
 	}
 	fmt.Fprintf(b, "            %s (prices: %s)\n", strings.Join(parts, ", "), c.Priced)
 }

@@ -56,6 +56,9 @@ type Report struct {
 	Regions    []RegionReport `json:"regions,omitempty"`
 	Nodes      []NodeReport   `json:"nodes"`
 	Bottleneck string         `json:"bottleneck"`
+	// Hosts are the machines nodes share (see topology.Host); absent
+	// when none is given.
+	Hosts []HostReport `json:"hosts,omitempty"`
 	// HeldWaiting are the nodes whose workers are held waiting on the
 	// bottleneck (saturated by their offered load, not their own demand).
 	HeldWaiting  []string `json:"held_waiting,omitempty"`
@@ -237,6 +240,9 @@ type NodeReport struct {
 	// distributions' squared coefficient of variation (see undersampled).
 	draws      int64
 	serviceSCV float64
+	// hostLoad is its host's load (see HostReport), 0 off a host: a
+	// node on a host can do no more than the host's cores can.
+	hostLoad float64
 }
 
 // MarshalJSON writes the node's figures, then its kind's Detail under the
@@ -270,6 +276,8 @@ type Cost struct {
 	ByNode                map[string]float64 `json:"by_node"`
 	// Priced says where prices came from; empty when no node has one.
 	Priced string `json:"priced,omitempty"`
+	// hosts are the hosts in ByNode (by their names, which no node has).
+	hosts []string
 }
 
 // WaitStats describe the time queued before a worker takes a request.
@@ -352,7 +360,7 @@ func bottleneck(t *topology.Topology, nodes []NodeReport) (name string, heldBy [
 	}
 	worst := -1.0
 	for _, n := range nodes {
-		load := n.OwnLoad
+		load := math.Max(n.OwnLoad, n.hostLoad)
 		switch {
 		case behind[n.Name]:
 			load = math.Max(load, SaturationThreshold)
@@ -478,6 +486,7 @@ func (r *runner) report() *Report {
 		rep.Requests.LostWrites += st.Lost
 		rep.Nodes = append(rep.Nodes, nr)
 	}
+	hostReports(rep, r.s.Topology, r.net.HostStats(window, now))
 	consumersOfGrowingQueues(rep.Nodes)
 	rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
 	if l := rep.Latency; l != nil && l.MeanCI95 != nil {
@@ -545,6 +554,10 @@ func priced(t *topology.Topology) string {
 		}
 		catalogue = true
 		file = file || n.Price != topology.CatalogueEntry(n.Price.Instance)
+	}
+	for _, h := range t.Hosts {
+		catalogue = catalogue || h.Price.Instance != ""
+		file = file || h.Price != (topology.Price{}) && h.Price != topology.CatalogueEntry(h.Price.Instance)
 	}
 	from := "catalogue of " + topology.CatalogueDate + " (AWS us-east-1 on-demand)"
 	switch {

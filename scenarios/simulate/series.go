@@ -249,6 +249,9 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		}
 		smp.InstanceCostPerHour += float64(n.Price.Hourly * units)
 	}
+	for _, h := range r.s.Topology.Hosts {
+		smp.InstanceCostPerHour += h.Price.Hourly
+	}
 	sp.series.Samples = append(sp.series.Samples, smp)
 	sp.current, sp.start = measured{}, now
 }

@@ -1,0 +1,420 @@
+package topology
+
+import (
+	"math"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// Host is one machine that nodes run on together (a scenario's hosts
+// section; host: NAME on a node): the single-server stage of an
+// architecture, an application and its database contending for one box's
+// cores.
+//
+// The model: a visit to a node on a host first takes a worker of its node
+// (the node's own queue, as without a host), then one of the host's cores
+// for its service time; the cores are one first-come-first-served pool
+// shared by the visits of every node on the host, and a visit that finds
+// them all busy waits for one, still holding its worker. A blocking
+// worker waiting on its calls holds no core (its thread is blocked on
+// I/O). So two nodes on a host of c cores whose workers are not the limit
+// are, for their work, one M/G/c station with their merged load; with
+// exponential service times, an M/M/c, whose mean number in system (and
+// so, by Little's law, mean time) is the same as that of c cores shared
+// by processor sharing, the way an operating system time-slices them
+// (both are the birth-death process of rate min(n, c)·μ in state n:
+// M. Harchol-Balter, Performance Modeling and Design of Computer Systems,
+// 2013, ch. 22). Every instance or server of a node on a host runs there
+// (three instances are three processes on one machine). Nodes may have
+// more workers in all than the host has cores: their visits then queue
+// for the cores, which is the contention the host shows. Memory is
+// reported with the host and not otherwise modelled.
+type Host struct {
+	Name string
+	// Cores are the processor cores the visits of its nodes share. A
+	// later instance type may fill them in; for now a scenario gives them.
+	Cores int
+	// Memory is its memory in bytes; 0 when not given.
+	Memory float64
+	// Price is what the host costs: it is billed once, hourly, and the
+	// nodes on it are not billed for their instances.
+	Price Price
+}
+
+// MaxCores bounds the cores of a host.
+const MaxCores = MaxWorkers
+
+// hostFields are the fields of a host.
+var hostFields = []string{"cores", "memory", "instance", "cost"}
+
+// DecodeHosts reads a scenario's hosts section: a mapping of name to
+// {cores, memory, instance, cost: {hourly}}. Problems with its form are
+// recorded in d; Validate checks the hosts.
+func DecodeHosts(d *yamlfile.Decoder, n *yaml.Node) []*Host {
+	m, ok := d.Mapping(n, "hosts")
+	if !ok {
+		return nil
+	}
+	hosts := []*Host{}
+	for _, name := range m.Keys() {
+		h := &Host{Name: name}
+		hosts = append(hosts, h)
+		what := "host " + name
+		body := m.Get(name)
+		f, ok := d.Mapping(body, what, hostFields...)
+		if !ok {
+			continue
+		}
+		if !f.Has("cores") {
+			d.Errorf(body, "%s needs cores: the processor cores its nodes share, e.g. {cores: 4}", what)
+		} else {
+			h.Cores, _ = d.Int(f.Get("cores"), what+" cores", math.MinInt)
+		}
+		if f.Has("memory") {
+			h.Memory, _ = d.Bytes(f.Get("memory"), what+" memory")
+		}
+		if f.Has("instance") {
+			if typ, ok := d.String(f.Get("instance")); ok {
+				entry, known := Catalogue[typ]
+				if !known {
+					d.Errorf(f.Get("instance"), "%s: instance %q is not in the price catalogue%s; give cost: {hourly: ...} instead",
+						what, typ, yamlfile.DidYouMean(typ, CatalogueNames()))
+				}
+				h.Price = entry
+				h.Price.Instance = typ
+			}
+		}
+		if f.Has("cost") {
+			if c, ok := d.Mapping(f.Get("cost"), "cost of "+what, "hourly"); ok && c.Has("hourly") {
+				h.Price.Hourly, _ = d.Float(c.Get("hourly"))
+			}
+		}
+	}
+	return hosts
+}
+
+// LookupHost returns the host called name, or nil.
+func (t *Topology) LookupHost(name string) *Host {
+	for _, h := range t.Hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// HostedOn lists the nodes on host h, in file order.
+func (t *Topology) HostedOn(h *Host) []*Node {
+	var out []*Node
+	for _, n := range t.Nodes {
+		if n.Host == h.Name {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// HostableKinds lists the kinds whose nodes can be placed on a host:
+// those that serve with workers.
+func HostableKinds() []string {
+	var out []string
+	for _, name := range Kinds() {
+		if registry[name].Workers {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// validateHosts checks the hosts (a name, cores, a price, a node on each)
+// and the nodes placed on them: a host that exists, a kind with workers,
+// no autoscaler (a host's cores are fixed), and no price of their own for
+// their instances (the host is billed for them).
+func (t *Topology) validateHosts(e field.Errors) {
+	names := make([]string, len(t.Hosts))
+	for i, h := range t.Hosts {
+		names[i] = h.Name
+		he := e.In("hosts", h.Name)
+		what := "host " + h.Name
+		switch {
+		case !field.ValidName(h.Name):
+			he.AddAtKey("", "host name %q must be %s", h.Name, field.NameRule)
+		case t.byName[h.Name] != nil || contains(t.declared, h.Name):
+			he.AddAtKey("", "%s has the name of a node: give it a name of its own", what)
+		}
+		switch {
+		case h.Cores < 1:
+			he.Add("cores", "%s has %d cores: the nodes on it could run nothing; give it at least 1", what, h.Cores)
+		case h.Cores > MaxCores:
+			he.Add("cores", "%s cores is at most %d", what, MaxCores)
+		}
+		if !(h.Memory >= 0) || math.IsInf(h.Memory, 0) {
+			he.Add("memory", "%s memory must be a size such as 16GB", what)
+		}
+		if h.Price.Hourly < 0 {
+			he.In("cost").Add("hourly", "cost hourly must not be negative")
+		}
+		if len(t.HostedOn(h)) == 0 {
+			he.AddAtKey("", "nothing runs on %s: give a node host: %s, or remove it", what, h.Name)
+		}
+	}
+	for _, n := range t.Nodes {
+		if n.Host == "" {
+			continue
+		}
+		ne := e.In("nodes", n.Name)
+		h := t.LookupHost(n.Host)
+		switch {
+		case h == nil && len(t.Hosts) == 0:
+			ne.Add("host", "node %s: host %q is not a host: the scenario has no hosts section (e.g. hosts: {%s: {cores: 4}})", n.Name, n.Host, n.Host)
+			continue
+		case h == nil:
+			ne.Add("host", "node %s: host %q is not a host%s", n.Name, n.Host, yamlfile.DidYouMean(n.Host, names))
+			continue
+		case !n.Kind().Workers:
+			ne.Add("host", "node %s: a %s has no workers of its own to run on a host's cores; host goes on a node of kind %s",
+				n.Name, n.Kind().Noun, strings.Join(HostableKinds(), ", "))
+			continue
+		}
+		if a, _ := AutoscaleOf(n.Spec); a != nil {
+			ne.Add("host", "node %s is on host %s, whose %d cores are fixed: it cannot autoscale as well (remove autoscale, or host)", n.Name, h.Name, h.Cores)
+		}
+		if n.Price.Hourly > 0 {
+			at := "cost"
+			if n.Price.Instance != "" {
+				at = "instance"
+			}
+			ne.AddAtKey(at, "node %s runs on host %s, which is billed for it: give the price on the host (hosts.%s.instance or cost)", n.Name, h.Name, h.Name)
+		}
+	}
+}
+
+// Monthly is the host's cost for a 730-hour month.
+func (h *Host) Monthly() float64 { return float64(h.Price.Hourly * HoursPerMonth) }
+
+// HostGroup is host h's cores as one M/G/c station of the estimate: the
+// visits per second of every node on it, each taking a core for its own
+// service time, calls left out (see Host). A database's visits are reads
+// or writes by their class.
+func (t *Topology) HostGroup(sv Solver, h *Host) StationGroup {
+	var work holdingMoments
+	rate := 0.0
+	for _, n := range t.HostedOn(h) {
+		times := ServiceTimes(n.Spec)
+		if len(times) == 0 {
+			continue
+		}
+		for c := range sv.Classes() {
+			v := sv.Visits(c, n.Name)
+			d := times[0]
+			if db, ok := n.Spec.(*Database); ok && sv.Writes(c) {
+				d = db.WriteTime
+			}
+			work.add(v, Mean(d), scvOf(d))
+			rate += v
+		}
+	}
+	return StationGroup{Count: 1, Workers: h.Cores, Rate: rate, Holding: work.mean(), SCV: work.scv()}
+}
+
+// hostRun is a host at run time: its cores, busy or not, and the visits
+// waiting for one, in order of arrival.
+type hostRun struct {
+	spec    *Host
+	net     *Network
+	busy    int
+	waiting sim.FIFO[coreWait]
+	// nodes are the nodes on it, in file order.
+	nodes []*onHost
+	// Figures over the measurement window: busy cores and visits
+	// waiting (time averages), and the waits for a core.
+	cores, queueLen sim.TimeAverage
+	wait            sim.Summary
+	waitHist        sim.Histogram
+}
+
+// coreWait is a visit waiting for a core, with its service time.
+type coreWait struct {
+	j *Job
+	d float64
+}
+
+// onHost is a node's place on its host: shared by the node's stations.
+type onHost struct {
+	h        *hostRun
+	name     string
+	stations []*Station
+	// cores are the cores its visits hold (a time average); wait the
+	// time they waited for one, work the core time they took.
+	cores      sim.TimeAverage
+	wait, work sim.Summary
+}
+
+// placeOnHosts gives every station of a node on a host its place there.
+func (n *Network) placeOnHosts(t *Topology, byName map[string]Component) {
+	for _, h := range t.Hosts {
+		hr := &hostRun{spec: h, net: n}
+		for _, node := range t.HostedOn(h) {
+			on := &onHost{h: hr, name: node.Name, stations: byName[node.Name].Stations()}
+			for _, st := range on.stations {
+				st.host = on
+			}
+			hr.nodes = append(hr.nodes, on)
+		}
+		n.hosts = append(n.hosts, hr)
+	}
+}
+
+// serve runs j's service time d, which began now: at once, or on a core
+// of its station's host, when one is free.
+func (st *Station) serve(j *Job, d float64) {
+	if st.host == nil {
+		st.net.later(d, opServiceDone, j)
+		return
+	}
+	h := st.host.h
+	if h.busy < h.spec.Cores && h.waiting.Len() == 0 {
+		h.run(j, d)
+		return
+	}
+	h.waiting.Push(coreWait{j, d})
+	h.queueLen.Set(st.net.k.Now(), float64(h.waiting.Len()))
+}
+
+// run gives j a core for its service time d.
+func (h *hostRun) run(j *Job, d float64) {
+	now := h.net.k.Now()
+	on := j.st.host
+	h.busy++
+	h.cores.Add(now, 1)
+	on.cores.Add(now, 1)
+	w := float64(now - j.started) // its worker took it at started
+	h.wait.Add(w)
+	h.waitHist.Add(w)
+	on.wait.Add(w)
+	on.work.Add(d)
+	h.net.later(d, opServiceDone, j)
+}
+
+// served frees the core of j, whose service time has elapsed, and gives
+// the free cores to the visits waiting, in order. A visit whose instance
+// went down while it waited fails without taking a core.
+func (on *onHost) served(j *Job) {
+	h := on.h
+	now := h.net.k.Now()
+	h.busy--
+	h.cores.Add(now, -1)
+	on.cores.Add(now, -1)
+	for h.busy < h.spec.Cores && h.waiting.Len() > 0 {
+		next := h.waiting.Pop()
+		h.queueLen.Set(now, float64(h.waiting.Len()))
+		if next.j.inst.down {
+			next.j.st.failNow(next.j)
+			continue
+		}
+		h.run(next.j, next.d)
+	}
+}
+
+// resetHosts starts the hosts' measurement window at now.
+func (n *Network) resetHosts(now sim.Time) {
+	for _, h := range n.hosts {
+		h.cores.Reset(now)
+		h.queueLen.Reset(now)
+		h.wait, h.waitHist = sim.Summary{}, sim.Histogram{}
+		for _, on := range h.nodes {
+			on.cores.Reset(now)
+			on.wait, on.work = sim.Summary{}, sim.Summary{}
+		}
+	}
+}
+
+// hostsInUse is the room of the hosts' lists of visits waiting for a core.
+func (n *Network) hostsInUse() float64 {
+	total := 0.0
+	for _, h := range n.hosts {
+		total += float64(fifoEntryBytes * h.waiting.Room())
+	}
+	return total
+}
+
+// HostStats are a host's figures over the measurement window.
+type HostStats struct {
+	Name   string
+	Cores  int
+	Memory float64
+	// Utilization is the time-average share of its cores busy. Load is
+	// the share its nodes' own work asks of them: the visits offered to
+	// its nodes (but those turned away before any work) × their mean
+	// service time ÷ cores; at 1 or more the host cannot keep up.
+	Utilization, Load float64
+	// QueueLength is the time-average number of visits waiting for a
+	// core; Wait the time a visit waited for one, over Waits visits.
+	QueueLength       float64
+	WaitMean, WaitP99 float64
+	Waits             int64
+	Nodes             []HostNodeStats
+}
+
+// HostNodeStats are a node's figures on its host.
+type HostNodeStats struct {
+	Node string
+	// Cores is the mean number of cores its visits held; Load its share
+	// of the host's Load.
+	Cores, Load float64
+	// WaitMean is the mean time its visits waited for a core, and Work
+	// the mean core time they took (their service time), over Waits
+	// visits.
+	WaitMean, Work float64
+	Waits          int64
+}
+
+// HostStats reports each host over a window of the given length ending
+// now, in the order of the hosts section.
+func (n *Network) HostStats(window float64, now sim.Time) []HostStats {
+	var out []HostStats
+	for _, h := range n.hosts {
+		cores := float64(h.spec.Cores)
+		hs := HostStats{Name: h.spec.Name, Cores: h.spec.Cores, Memory: h.spec.Memory,
+			Utilization: share(h.cores.Mean(now), cores), QueueLength: h.queueLen.Mean(now),
+			WaitMean: h.wait.Mean(), WaitP99: h.waitHist.Quantile(0.99), Waits: h.wait.N()}
+		for _, on := range h.nodes {
+			ns := HostNodeStats{Node: on.name, Cores: on.cores.Mean(now), WaitMean: on.wait.Mean(), Work: on.work.Mean(), Waits: on.wait.N()}
+			if window > 0 {
+				for _, st := range on.stations {
+					ns.Load += share(float64(float64(st.arrivals-st.refused)/window*st.meanOwn()), cores)
+				}
+			}
+			hs.Load += ns.Load
+			hs.Nodes = append(hs.Nodes, ns)
+		}
+		out = append(out, hs)
+	}
+	return out
+}
+
+// HostOf returns the host node n is on, or nil.
+func (t *Topology) HostOf(n *Node) *Host {
+	if n.Host == "" {
+		return nil
+	}
+	return t.LookupHost(n.Host)
+}
+
+// DescribeHost says in a few words what a host is: "4 cores, 16 GB".
+func DescribeHost(cores int, memory float64) string {
+	s := units.FormatCount(float64(cores)) + " cores"
+	if cores == 1 {
+		s = "1 core"
+	}
+	if memory > 0 {
+		s += ", " + units.FormatBytes(memory)
+	}
+	return s
+}

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -40,6 +39,10 @@ type Scenario struct {
 type SLO struct {
 	Latency   map[string]float64 // by statistic: mean, p50, p90, p95, p99, p999
 	ErrorRate float64
+	// ByClass are the objectives of request classes of their own, judged
+	// on each class's figures as the whole run's are on its figures (their
+	// own ByClass is empty).
+	ByClass map[string]SLO
 }
 
 // SLOStatistics are the latency statistics an SLO can bound, in report
@@ -57,7 +60,7 @@ func (slo SLO) Describe() []string {
 	if slo.ErrorRate >= 0 {
 		out = append(out, "error rate ≤ "+units.Percent(slo.ErrorRate))
 	}
-	return out
+	return append(out, slo.describeClasses()...)
 }
 
 // RunSpec is how long and how a scenario is simulated.
@@ -321,6 +324,7 @@ func (s *Scenario) Validate() []error {
 	if r := s.SLO.ErrorRate; r != -1 && !(r >= 0 && r <= 1) {
 		slo.Add("error_rate", "slo error_rate must be a share between 0 and 1 (or -1 for none), got %g", r)
 	}
+	s.SLO.validateClasses(slo, classes)
 	run := e.In("run")
 	if !(s.Run.Duration > 0) {
 		run.Add("duration", "duration must be positive")
@@ -346,22 +350,29 @@ func (s *Scenario) Validate() []error {
 	return append(e.List(), errs...)
 }
 
-func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO {
+func decodeSLO(d *yamlfile.Decoder, n *yaml.Node) SLO { return decodeObjectives(d, n, "slo") }
+
+// decodeObjectives reads objectives (the run's, called what in messages,
+// or a class's).
+func decodeObjectives(d *yamlfile.Decoder, n *yaml.Node, what string) SLO {
 	slo := SLO{Latency: map[string]float64{}, ErrorRate: -1}
 	if n == nil {
 		return slo
 	}
-	m, ok := d.Mapping(n, "slo", append(append([]string(nil), SLOStatistics...), "error_rate")...)
+	m, ok := d.Mapping(n, what, append(append([]string(nil), SLOStatistics...), "error_rate", "by_class")...)
 	if !ok {
 		return slo
 	}
+	if m.Has("by_class") {
+		slo.ByClass = decodeClassSLOs(d, m.Get("by_class"))
+	}
 	for _, k := range SLOStatistics {
 		if m.Has(k) {
-			slo.Latency[k], _ = d.Duration(m.Get(k), "slo "+k)
+			slo.Latency[k], _ = d.Duration(m.Get(k), what+" "+k)
 		}
 	}
 	if m.Has("error_rate") {
-		slo.ErrorRate, _ = d.Fraction(m.Get("error_rate"), "slo error_rate")
+		slo.ErrorRate, _ = d.Fraction(m.Get("error_rate"), what+" error_rate")
 	}
 	return slo
 }
@@ -451,7 +462,7 @@ func (r RunSpec) WarmupSeconds() float64 {
 func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.Workload = s.Workload.Clone()
-	c.SLO.Latency = maps.Clone(s.SLO.Latency)
+	c.SLO = s.SLO.clone()
 	return &c
 }
 

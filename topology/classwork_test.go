@@ -60,7 +60,7 @@ func TestClassWorkErrors(t *testing.T) {
 			`unknown field "replies" in node app size of feed (did you mean "reply"?)`},
 		{"database operation of an unknown class",
 			"  app: {kind: database, service_time: 1ms, operations: {fede: {service_time: 5ms}}}\n",
-			`t.yaml:3:57: database app operations (besides the plain read and write) name class "fede", which the workload mix does not have (classes: feed, post, read) (did you mean "feed"?)`},
+			`t.yaml:3:57: database app operations name "fede", which is neither a class of the workload mix (feed, post, read) nor the plain read or write (did you mean "feed"?)`},
 		{"database read given twice",
 			"  app: {kind: database, service_time: {read: 1ms, write: 2ms}, operations: {read: {service_time: 5ms}}}\n",
 			`t.yaml:3:98: database app: the read's service time is given twice, in service_time and in operations.read: give it in one place`},

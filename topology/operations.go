@@ -1,6 +1,9 @@
 package topology
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
@@ -98,7 +101,13 @@ func (db *Database) validateOperations(e field.Errors, c *Checker, what string) 
 		}
 		op.Size.validate(oe.In("size"), what+" operation "+name+" size")
 	}
-	c.unknownClassKeys(e.In("operations"), classes, what+" operations (besides the plain read and write) name")
+	names := append(slices.Clone(c.classes), OperationRead, OperationWrite)
+	for _, name := range classes {
+		if !contains(c.classes, name) {
+			e.In("operations").AddAtKey(name, "%s operations name %q, which is neither a class of the workload mix (%s) nor the plain read or write%s",
+				what, name, strings.Join(c.classes, ", "), yamlfile.DidYouMean(name, names))
+		}
+	}
 }
 
 // opTime is the service time of class's own operation, and whether it has

@@ -72,6 +72,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "latency     unknown: no request completed in the window\n\n")
 	}
+	writeClasses(&b, r.Classes, r.Window)
 	writeRegions(&b, r.Regions)
 	writeAsync(&b, r.Nodes)
 
@@ -113,6 +114,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		if n.Detail != nil {
 			n.Detail.WriteText(&b, n.Name)
+		}
+		if t := n.Transfer; t != nil {
+			writeTransfer(&b, n.Name, t)
 		}
 		if sc := n.Scaling; sc != nil {
 			writeScaling(&b, n.Name, sc)
@@ -294,14 +298,9 @@ func (p *PrecisionResult) describe() string {
 // short that broke nothing in the part it ran), with each objective.
 func (res SLOResult) describe() string {
 	parts := append(append([]string(nil), res.Violations...), res.Checks...)
-	verdict := "pass"
-	switch {
-	case len(res.Violations) > 0:
-		verdict = "FAIL"
-	case res.Incomplete != "":
-		verdict = "INCOMPLETE"
-	case len(parts) == 0:
-		return "none set"
+	verdict := res.Verdict()
+	if verdict == "none set" {
+		return verdict
 	}
 	switch {
 	case res.Incomplete != "" && len(parts) == 0:

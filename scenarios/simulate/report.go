@@ -48,6 +48,9 @@ type Report struct {
 	// none ended.
 	ErrorRate *float64      `json:"error_rate"`
 	Requests  RequestCounts `json:"requests"`
+	// Classes are each request class's figures, when the workload's mix
+	// has more than one class (or the SLO has objectives by class).
+	Classes []ClassReport `json:"classes,omitempty"`
 	// Latency is null when no request completed in the window: there is
 	// nothing to measure it from.
 	Latency *Latency `json:"latency"`
@@ -233,6 +236,9 @@ type NodeReport struct {
 	// offered load, queue and waits mean something; a load balancer and a
 	// CDN have none.
 	Workers bool `json:"-"`
+	// Transfer is the bytes it received and sent, for a node that gives
+	// sizes of its own or prices its egress; absent otherwise.
+	Transfer *topology.Transfer `json:"transfer,omitempty"`
 	// Detail is the kind's own figures, such as a cache's hit ratio: in
 	// JSON under the kind's key (cache, database, cdn), after saturated.
 	Detail topology.Detail `json:"-"`
@@ -476,7 +482,7 @@ func (r *runner) report() *Report {
 			RateLimited:      st.RateLimited,
 			Shed:             st.Shed,
 			SaturatedBecause: saturation(st, stoppedHere(st.Name)),
-			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling,
+			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling, Transfer: st.Transfer,
 			draws: st.Draws, serviceSCV: st.ServiceSCV,
 		}
 		nr.Saturated = nr.SaturatedBecause != nil
@@ -500,13 +506,20 @@ func (r *runner) report() *Report {
 			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
 		}
 	}
+	noCI := ""
+	if rep.Latency != nil {
+		noCI = rep.Latency.NoCI
+	}
+	rep.Classes = r.classReports(window, noCI)
 	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
+	judgeClasses(r.s.SLO, rep.Classes, &rep.SLO, r.stoppedFailing, rep.StoppedEarly)
 	rep.CouldNotGoOn = r.stoppedFailing
 	if r.stopped != "" && !r.stoppedFailing && !r.steady {
 		// Cut short by a budget or the request cap: what ran is reported,
 		// but it is not the run asked for.
 		rep.SLO.Incomplete = fmt.Sprintf("the run stopped at %s of %s (%s)", units.FormatDuration(float64(now)), units.FormatDuration(float64(r.end)), r.stopped)
 		rep.SLO.Pass = false
+		incompleteClasses(rep.Classes, rep.SLO.Incomplete)
 	}
 	if r.smp != nil {
 		r.smp.close(r, now)

@@ -43,6 +43,9 @@ type runner struct {
 
 	// regions measures each user region's requests; nil without regions.
 	regions byRegion
+	// classes measures each request class's requests; nil without
+	// several classes or objectives by class.
+	classes byClass
 	// smp samples the run over time; nil for a run with no time series.
 	smp *sampler
 	end sim.Time
@@ -125,6 +128,12 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		return nil, err
 	}
 	r.smp = newSampler(s, end)
+	if n := len(s.Workload.ClassNames()); n > 1 || len(s.SLO.ByClass) > 0 {
+		if err := g.reserve("the request classes' records", float64(n*classRecordBytes)); err != nil {
+			return nil, err
+		}
+		r.classes = make(byClass, n)
+	}
 	// A steady-state run has no end: its autoscalers keep their most.
 	if err := g.reserve("the autoscalers' records", s.Topology.AutoscaleFootprint(float64(end))); err != nil {
 		return nil, err
@@ -191,6 +200,7 @@ func (r *runner) Handle(now sim.Time, op int, _ any) {
 	r.guard.startWindow(r.sent, r.net.InFlight())
 	r.net.ResetStats(now)
 	r.measured = measured{}
+	r.classes.reset()
 	r.regions.reset()
 	r.windowStart = now
 	r.sentBefore = r.sent
@@ -218,6 +228,7 @@ func (r *runner) Arrive(a workloads.Arrival) {
 	}
 	r.sent++
 	r.arrived++
+	r.classes.arrived(a.Class)
 	if r.smp != nil {
 		r.smp.current.arrived++
 	}
@@ -238,6 +249,9 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 // arrivals; a time series window counts those that ended in it.
 func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
 	measure := req.Seq > r.sentBefore
+	if measure && r.classes != nil {
+		r.classes.ended(req, float64(now-req.Arrived), outcome)
+	}
 	if measure && r.regions != nil {
 		r.regions.ended(req, float64(now-req.Arrived), outcome, r.goodputWithin)
 	}

@@ -200,27 +200,39 @@ func (h *Host) Monthly() float64 { return float64(h.Price.Hourly * HoursPerMonth
 
 // HostGroup is host h's cores as one M/G/c station of the estimate: the
 // visits per second of every node on it, each taking a core for its own
-// service time, calls left out (see Host). A database's visits are reads
-// or writes by their class.
+// service time (that of its class), calls left out (see Host).
 func (t *Topology) HostGroup(sv Solver, h *Host) StationGroup {
 	var work holdingMoments
 	rate := 0.0
 	for _, n := range t.HostedOn(h) {
-		times := ServiceTimes(n.Spec)
-		if len(times) == 0 {
-			continue
-		}
 		for c := range sv.Classes() {
-			v := sv.Visits(c, n.Name)
-			d := times[0]
-			if db, ok := n.Spec.(*Database); ok && sv.Writes(c) {
-				d = db.WriteTime
+			d := classWork(sv, n.Spec, c)
+			if d == nil {
+				continue
 			}
+			v := sv.Visits(c, n.Name)
 			work.add(v, Mean(d), scvOf(d))
 			rate += v
 		}
 	}
 	return StationGroup{Count: 1, Workers: h.Cores, Rate: rate, Holding: work.mean(), SCV: work.scv()}
+}
+
+// classWork is the service time of a visit of class c to a node of spec,
+// as the station draws it: a service's by class, a database's operation
+// of the class (or its read or write); nil for a kind without work.
+func classWork(sv Solver, spec Spec, c int) sim.Dist {
+	class := sv.Classes()[c]
+	switch s := spec.(type) {
+	case *Service:
+		return s.timeOf(class)
+	case *Database:
+		return s.classTime(class, sv.Writes(c))
+	}
+	if times := ServiceTimes(spec); len(times) > 0 {
+		return times[0]
+	}
+	return nil
 }
 
 // hostRun is a host at run time: its cores, busy or not, and the visits

@@ -80,6 +80,9 @@ func TestEstimateSharedHost(t *testing.T) {
 			if !strings.Contains(strings.Join(est.Notes, "\n"), c.note) {
 				t.Errorf("notes %q lack %q", est.Notes, c.note)
 			}
+			if h.Holding != 0.010 {
+				t.Errorf("core time per visit %g, want 10ms", h.Holding)
+			}
 			var b bytes.Buffer
 			if err := est.WriteTable(&b); err != nil {
 				t.Fatal(err)
@@ -88,5 +91,24 @@ func TestEstimateSharedHost(t *testing.T) {
 				t.Errorf("the table lacks the hosts:\n%s", b.String())
 			}
 		})
+	}
+}
+
+// TestEstimateHostClassWork checks that a host's core time per visit is
+// each class's own: app's reads 5 ms and writes 20 ms (8 ms at 80% reads),
+// db's 10 ms, so 9 ms a visit.
+func TestEstimateHostClassWork(t *testing.T) {
+	text := strings.Replace(onBox("{rate: 100, mix: {read: 0.8, write: 0.2}}"),
+		"service_time: {dist: exponential, mean: 10ms}, calls", "service_time: {default: 5ms, by_class: {write: 20ms}}, calls", 1)
+	s, err := scenarios.Parse("box.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := est.Hosts[0]; math.Abs(h.Holding-0.009) > 1e-15 || h.ArrivalRate != 200 {
+		t.Errorf("core time per visit %g at %g visits/s, want 9ms at 200/s", h.Holding, h.ArrivalRate)
 	}
 }

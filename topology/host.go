@@ -160,8 +160,15 @@ func (t *Topology) validateHosts(e field.Errors) {
 		if h.Price.Hourly < 0 {
 			he.In("cost").Add("hourly", "cost hourly must not be negative")
 		}
-		if len(t.HostedOn(h)) == 0 {
+		on := t.HostedOn(h)
+		if len(on) == 0 {
 			he.AddAtKey("", "nothing runs on %s: give a node host: %s, or remove it", what, h.Name)
+		}
+		for _, n := range on[min(1, len(on)):] {
+			if where, first := t.placeOf(n), t.placeOf(on[0]); where != first {
+				e.In("nodes", n.Name).AddAtKey("host", "node %s is on host %s with %s but is in %s while %s is in %s: the nodes on one machine are in one place",
+					n.Name, h.Name, on[0].Name, orNowhere(where), on[0].Name, orNowhere(first))
+			}
 		}
 	}
 	for _, n := range t.Nodes {
@@ -193,6 +200,28 @@ func (t *Topology) validateHosts(e field.Errors) {
 			ne.AddAtKey(at, "node %s runs on host %s, which is billed for it: give the price on the host (hosts.%s.instance or cost)", n.Name, h.Name, h.Name)
 		}
 	}
+}
+
+// placeOf is where node n is: its region (or the regions' default) and
+// zone, "" when nothing places it.
+func (t *Topology) placeOf(n *Node) string {
+	name := n.Region
+	if name == "" && t.Regions != nil {
+		name = t.Regions.Default
+	}
+	place := t.Regions.region(name)
+	if n.Zone != "" {
+		place += " zone " + n.Zone
+	}
+	return place
+}
+
+// orNowhere is a place, or "no region" for none.
+func orNowhere(place string) string {
+	if place == "" {
+		return "no region"
+	}
+	return place
 }
 
 // Monthly is the host's cost for a 730-hour month.

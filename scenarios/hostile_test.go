@@ -18,6 +18,7 @@ import (
 //	# expect refused: TEXT   loading or running it fails, saying TEXT
 //	# expect report: TEXT    it runs, and its table report contains TEXT
 //	# expect no: TEXT        the report does not contain TEXT
+//	# set: PATH=VALUE        an override it is loaded with, as --set gives it
 //
 // The same files seed FuzzPipeline. -short leaves out the files in
 // slowHostile.
@@ -41,7 +42,7 @@ func TestHostileScenarios(t *testing.T) {
 				t.Fatal("the file says nothing it expects (# expect refused|report|no: TEXT)")
 			}
 			var out string
-			s, err := scenarios.Load(path)
+			s, err := scenarios.Load(path, overrides(string(src))...)
 			if err == nil {
 				var rep *simulate.Report
 				if rep, err = simulate.Run(s); err == nil {
@@ -85,12 +86,29 @@ type expectation struct{ kind, text string }
 func expectations(src string) []expectation {
 	var out []expectation
 	for _, line := range strings.Split(src, "\n") {
+		if strings.HasPrefix(line, "# set: ") {
+			continue
+		}
 		rest, ok := strings.CutPrefix(line, "# expect ")
 		if !ok {
 			break
 		}
 		kind, text, _ := strings.Cut(rest, ": ")
 		out = append(out, expectation{kind, text})
+	}
+	return out
+}
+
+// overrides are a hostile file's leading "# set: PATH=VALUE" lines.
+func overrides(src string) []string {
+	var out []string
+	for _, line := range strings.Split(src, "\n") {
+		if !strings.HasPrefix(line, "# ") {
+			break
+		}
+		if set, ok := strings.CutPrefix(line, "# set: "); ok {
+			out = append(out, set)
+		}
 	}
 	return out
 }

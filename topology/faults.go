@@ -218,7 +218,7 @@ func (t *Topology) validateFaults(e field.Errors) {
 		case f.Node == "":
 			fe.AddAtKey("", "a fault needs node: the node it strikes")
 		case node == nil && !contains(t.declared, f.Node):
-			fe.Add("node", "fault on %q, which is not a node%s", f.Node, yamlfile.DidYouMean(f.Node, t.names()))
+			fe.Add("node", "fault on %q, which is not a node%s", f.Node, t.unknownNode(f.Node))
 		case node != nil && !node.Kind().Workers:
 			fe.Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
 		}

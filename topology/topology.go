@@ -22,6 +22,9 @@ type Topology struct {
 	// declared holds every name in the file, even of nodes that failed to
 	// decode, so that references to them do not raise further errors.
 	declared []string
+	// removed are the nodes overrides removed (--set nodes.NAME=null), by
+	// name, with the override: a reference to one says so.
+	removed map[string]string
 	// Faults is the fault schedule: what fails, when and how.
 	Faults []Fault
 	// Regions, when not nil, is the scenario's regions section (see
@@ -115,6 +118,7 @@ func New(entry string, nodes ...*Node) *Topology {
 // types) are recorded in d; Validate checks the topology itself.
 func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 	t := New("")
+	t.removed = d.RemovedUnder("nodes")
 	if entry != nil {
 		t.Entry, _ = d.String(entry)
 	}
@@ -175,7 +179,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	case t.Entry == "":
 		e.Add("entry", "the scenario needs an entry: the node requests arrive at")
 	case t.byName[t.Entry] == nil && !contains(t.declared, t.Entry):
-		e.Add("entry", "entry %q is not a node%s", t.Entry, yamlfile.DidYouMean(t.Entry, t.names()))
+		e.Add("entry", "entry %q is not a node%s", t.Entry, t.unknownNode(t.Entry))
 	case t.byName[t.Entry] != nil && t.byName[t.Entry].Kind().Consumer:
 		e.Add("entry", "the entry %s is a %s, which takes its work from a queue: make a service the entry, or a queue that clients publish to",
 			t.Entry, t.byName[t.Entry].Kind().Noun)
@@ -195,7 +199,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 			target := t.byName[tg.To]
 			switch {
 			case target == nil && !contains(t.declared, tg.To):
-				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, yamlfile.DidYouMean(tg.To, t.names()))
+				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, t.unknownNode(tg.To))
 			case target != nil && tg.Want != nil && target.Kind() != tg.Want:
 				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
 			case target != nil && target.Kind().Consumer && !tg.Ref:

@@ -36,7 +36,7 @@ both side by side with 'scalesim sweep --analytic'.`,
 	addFormatFlag(f, &opts.run.Format, &estimate.Estimate{})
 	f.StringVar(&opts.run.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k")
 	f.StringVar(&opts.run.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
-	f.StringArrayVar(&opts.run.Sets, "set", nil, setFlagUsage)
+	addSetFlags(f, &opts.run.Sets, "set", setFlagUsage)
 	addAllowOutsideFlag(f, &opts.run.AllowOutside)
 	return cmd
 }

@@ -33,7 +33,7 @@ against each other.`,
 	addFormatFlag(f, &opts.Format, &explain.Explanation{})
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
 	f.StringVar(&opts.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k")
-	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addSetFlags(f, &opts.Sets, "set", setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
 	addAllowOutsideFlag(f, &opts.AllowOutside)
 	return cmd

@@ -323,7 +323,47 @@ func addAllowOutsideFlag(f *pflag.FlagSet, v *bool) {
 }
 
 // setFlagUsage documents --set for every command that takes it.
-const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms (repeatable)"
+const setFlagUsage = "override a field of the scenario, PATH=VALUE, e.g. nodes.app.instances=6 or slo.p99=150ms; PATH=null removes it (repeatable)"
+
+// addSetFlags adds --set NAME and --unset NAME to f (NAME "set" or
+// "set-a", say; usage documents the first): each appends to sets in the
+// order given on the command line, --unset PATH as PATH=null, so that
+// every override, and the budget flags' (addBudgetFlags), take one path.
+func addSetFlags(f *pflag.FlagSet, sets *[]string, name, usage string) {
+	f.Var(&setFlag{sets: sets}, name, usage)
+	un := "un" + name
+	f.Var(&setFlag{sets: sets, unset: true}, un, "remove a field, a node or an item of a list from the scenario, PATH (as --"+name+" PATH=null; repeatable)")
+}
+
+// setFlag is --set (PATH=VALUE) or --unset (PATH): it appends to its list
+// (pflag's own string arrays replace it at their first use, which would
+// drop what another flag appended before).
+type setFlag struct {
+	sets  *[]string
+	unset bool
+}
+
+func (s *setFlag) String() string { return "" }
+
+// Set implements pflag.Value.
+func (s *setFlag) Set(v string) error {
+	if s.unset {
+		if v == "" || strings.Contains(v, "=") {
+			return fmt.Errorf("want a PATH to remove, such as nodes.cache, got %q", v)
+		}
+		v += "=null"
+	}
+	*s.sets = append(*s.sets, v)
+	return nil
+}
+
+// Type implements pflag.Value.
+func (s *setFlag) Type() string {
+	if s.unset {
+		return "PATH"
+	}
+	return "PATH=VALUE"
+}
 
 // flagError shortens pflag's `invalid argument "x" for "--format" flag:
 // must be table or json, got "x"` to `--format must be table or json, got

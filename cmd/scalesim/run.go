@@ -57,7 +57,7 @@ The same scenario and seed always give the same report, byte for byte.`,
 	f.StringVar(&opts.Duration, "duration", "", "measured simulated time, e.g. 10m (default: the scenario's run.duration)")
 	f.StringVar(&opts.Rate, "rate", "", "open Poisson arrival rate in requests per second, e.g. 500 or 1.5k, replacing the scenario's workload model")
 	f.StringVar(&opts.Users, "users", "", "user count for a users-model or closed workload, e.g. 200k")
-	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addSetFlags(f, &opts.Sets, "set", setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
 	addAllowOutsideFlag(f, &opts.AllowOutside)
 	f.StringVar(&opts.TimeSeries, "timeseries", "", "write the time series to FILE.csv in long form (time, node, metric, value); see run.sample")

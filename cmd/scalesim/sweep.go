@@ -91,7 +91,7 @@ a field, when no point passes.`,
 	f.StringVar(&opts.PlotDir, "plot", "", "write PNG and SVG figures (latency, utilization, errors, cost against load) into this directory")
 	f.BoolVar(&opts.Analytic, "analytic", false, "print the analytic estimate beside each point and flag divergence")
 	f.Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
-	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addSetFlags(f, &opts.Sets, "set", setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
 	addAllowOutsideFlag(f, &opts.AllowOutside)
 	return cmd

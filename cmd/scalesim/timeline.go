@@ -59,7 +59,7 @@ saturates, the date the SLO is first breached, and the monthly cost along the wa
 	addFormatFlag(f, &opts.Format, &analysis.TimelineReport{})
 	f.StringVar(&opts.PlotDir, "plot", "", "write users, p99 and cost by month (PNG and SVG) into this directory")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress bar")
-	f.StringArrayVar(&opts.Sets, "set", nil, setFlagUsage)
+	addSetFlags(f, &opts.Sets, "set", setFlagUsage)
 	addBudgetFlags(f, &opts.Sets)
 	addAllowOutsideFlag(f, &opts.AllowOutside)
 	return cmd

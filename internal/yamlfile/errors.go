@@ -47,6 +47,9 @@ type Decoder struct {
 	errs ErrorList
 	// origins names the override (Set) each node it added came from.
 	origins map[*yaml.Node]string
+	// removed are the paths overrides removed (PATH=null), with each
+	// override.
+	removed [][2]string
 	// blamed holds the nodes errors were recorded at, so that a model's
 	// own check of a field that failed to decode is not reported too.
 	blamed map[*yaml.Node]bool

@@ -17,15 +17,25 @@ import (
 // decoded, like any field).
 // Problems are recorded as errors; errors later found in the value, while
 // decoding, name the override instead of a file position.
+//
+// A VALUE of null (or ~) removes PATH instead: a field, a node, a section,
+// or an item of a list (the items after it move up). What was removed is
+// then as if the file had never said it: a field gets its default, a
+// required one is missing, and what named a removed node (a call, the
+// entry) is refused where it names it. PATH must exist.
 func (d *Decoder) Set(root *yaml.Node, assignment string) {
 	path, value, ok := strings.Cut(assignment, "=")
 	if !ok || path == "" {
-		d.setError(assignment, "want PATH=VALUE, such as nodes.app.instances=6")
+		d.setError(assignment, "want PATH=VALUE, such as nodes.app.instances=6 (or PATH=null to remove it)")
 		return
 	}
 	val, err := parseOne([]byte(value))
 	if err != nil {
 		d.recordParseError(err, assignment)
+		return
+	}
+	if val != nil && val.Kind == yaml.ScalarNode && val.Tag == "!!null" {
+		d.remove(root, path, assignment)
 		return
 	}
 	if val == nil {
@@ -101,4 +111,70 @@ func (d *Decoder) mark(n *yaml.Node, assignment string) {
 
 func (d *Decoder) setError(assignment, msg string) {
 	d.errs = append(d.errs, Error{File: "--set " + field.Printable(assignment), Msg: msg})
+}
+
+// remove takes path out of the document rooted at root: the key and its
+// value from its mapping, or the item from its list. Every key on the way
+// must exist (a likely typo is named).
+func (d *Decoder) remove(root *yaml.Node, path, assignment string) {
+	keys := strings.Split(path, ".")
+	cur := root
+	for i, key := range keys {
+		at := strings.Join(keys[:i+1], ".")
+		last := i == len(keys)-1
+		switch cur.Kind {
+		case yaml.MappingNode:
+			k := -1
+			var names []string
+			for j := 0; j+1 < len(cur.Content); j += 2 {
+				names = append(names, cur.Content[j].Value)
+				if cur.Content[j].Value == key {
+					k = j
+				}
+			}
+			if k < 0 {
+				d.setError(assignment, "there is no "+at+" to remove"+DidYouMean(key, names))
+				return
+			}
+			if last {
+				cur.Content = append(cur.Content[:k], cur.Content[k+2:]...)
+				d.removed = append(d.removed, [2]string{path, assignment})
+				return
+			}
+			cur = cur.Content[k+1]
+		case yaml.SequenceNode:
+			n, err := strconv.Atoi(key)
+			if err != nil || n < 0 || n >= len(cur.Content) {
+				d.setError(assignment, at+": want an index from 0 to "+strconv.Itoa(len(cur.Content)-1))
+				return
+			}
+			if last {
+				cur.Content = append(cur.Content[:n], cur.Content[n+1:]...)
+				d.removed = append(d.removed, [2]string{path, assignment})
+				return
+			}
+			cur = cur.Content[n]
+		default:
+			d.setError(assignment, strings.Join(keys[:i], ".")+" is a single value, so it has no "+key)
+			return
+		}
+	}
+}
+
+// RemovedUnder gives the keys directly under the mapping at path (dotted)
+// that overrides removed, each with its override, such as {"cache":
+// "nodes.cache=null"} for path nodes; nil if none.
+func (d *Decoder) RemovedUnder(path string) map[string]string {
+	var out map[string]string
+	for _, r := range d.removed {
+		key, ok := strings.CutPrefix(r[0], path+".")
+		if !ok || strings.Contains(key, ".") {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[key] = r[1]
+	}
+	return out
 }

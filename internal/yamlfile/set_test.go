@@ -51,6 +51,7 @@ func TestSet(t *testing.T) {
 			if err != nil || !strings.Contains(string(out), c.want) {
 				t.Fatalf("after --set %s:\n%s\nwant it to contain %q", c.set, out, c.want)
 			}
+
 		})
 	}
 }
@@ -67,5 +68,61 @@ func TestSetErrorsNameTheOverride(t *testing.T) {
 	got := d.Err().Error()
 	if !strings.Contains(got, `--set instances=lots: instances: want a whole number`) || !strings.Contains(got, "f.yaml:2:10: workers") {
 		t.Fatalf("errors:\n%s", got)
+	}
+}
+
+// TestRemovedUnder checks that the keys overrides removed are named under
+// their mapping, with the override, and nothing else.
+func TestRemovedUnder(t *testing.T) {
+	d := &Decoder{File: "f.yaml"}
+	root := d.Parse([]byte("nodes:\n  app: {instances: 3}\n  db: {instances: 1}\n"))
+	for _, set := range []string{"nodes.app.instances=null", "nodes.db=null", "nodes.cache=null"} {
+		d.Set(root, set)
+	}
+	got := d.RemovedUnder("nodes")
+	if len(got) != 1 || got["db"] != "nodes.db=null" {
+		t.Errorf("removed under nodes: %v; want db by nodes.db=null alone", got)
+	}
+	if got := d.RemovedUnder("nodes.app"); got["instances"] != "nodes.app.instances=null" {
+		t.Errorf("removed under nodes.app: %v", got)
+	}
+}
+
+// TestSetNull checks that an override PATH=null removes what PATH names
+// (a field, a node, a list's item), and refuses a PATH that is not there.
+func TestSetNull(t *testing.T) {
+	const doc = "nodes:\n  app: {instances: 3, service_time: {dist: exponential, mean: 20ms}}\nmix: [a, b]\n"
+	cases := []struct {
+		set, want, wantErr string
+		gone               string // what the document no longer says
+	}{
+		// null removes
+		{"nodes.app.instances=null", "service_time", "", "instances"},
+		{"nodes.app.instances=~", "service_time", "", "instances"},
+		{"nodes.app=null", "nodes: {}", "", "service_time"},
+		{"mix.0=null", "mix: [b]", "", ""},
+		{"nodes.app.service_time.mean=null", "dist: exponential}", "", "mean"},
+		{"nodes.app.queue=null", "", "there is no nodes.app.queue to remove", ""},
+		{"nodes.ap=null", "", `there is no nodes.ap to remove (did you mean "app"?)`, ""},
+		{"mix.2=null", "", "mix.2: want an index from 0 to 1", ""},
+		{"nodes.app.instances.x=null", "", "nodes.app.instances is a single value, so it has no x", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.set, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			root := d.Parse([]byte(doc))
+			d.Set(root, c.set)
+			err := d.Err()
+			if c.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), "--set "+c.set+": "+c.wantErr) {
+					t.Fatalf("error %v, want --set %s: %s", err, c.set, c.wantErr)
+				}
+				return
+			}
+			out, merr := yaml.Marshal(root)
+			if err != nil || merr != nil || !strings.Contains(string(out), c.want) || (c.gone != "" && strings.Contains(string(out), c.gone)) {
+				t.Fatalf("after --set %s (error %v):\n%s\nwant it to contain %q and not %q", c.set, err, out, c.want, c.gone)
+			}
+		})
 	}
 }

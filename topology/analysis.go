@@ -88,6 +88,15 @@ type Analytic interface {
 	Demand(s Solver, name string) (d Demand, ok bool)
 }
 
+// CallTimer is a spec whose calls may overlap (a service's or worker
+// group's parallel steps), so that the time a visit spends in them is not
+// the sum of its routes: CallTime is that mean time for a visit of class
+// c, given each callee's mean response; ok is false when nothing overlaps
+// (the estimate then sums the routes).
+type CallTimer interface {
+	CallTime(s Solver, name string, c int, resp func(to string) float64) (t float64, ok bool)
+}
+
 // Explainer is what explain says of a kind's nodes.
 type Explainer interface {
 	// CapacityNote adds to "stations × workers ÷ holding time" what else

@@ -506,7 +506,7 @@ func (db *database) Accept(j *Job) {
 // except a user's reads within read_your_writes of their last write, which
 // go to the primary.
 func (db *database) route(j *Job) {
-	sh := db.shardOf(j.req.Key)
+	sh := db.shardOf(j.Key())
 	st := sh.primary
 	if !db.net.writes(j) && sh.replicas != nil {
 		switch db.spec.ReadFrom {
@@ -567,12 +567,12 @@ func (db *database) served(j *Job) {
 			db.userWrites[j.req.User] = now
 		}
 		if sh.replicas != nil {
-			db.commit(sh, j.req.Key, j.req.User, now)
+			db.commit(sh, j.Key(), j.req.User, now)
 		}
 		if v != nil {
 			// A write-back flush (the cache's own write, without a caller)
 			// writes the value the cache holds.
-			v.committed(j.req, j.req.Key, j.req.background && j.parent == nil)
+			v.committed(j.req, j.Key(), j.req.background && j.parent == nil)
 		}
 	case j.st == sh.replicas:
 		db.reads++
@@ -581,7 +581,7 @@ func (db *database) served(j *Job) {
 		if db.track {
 			log := &sh.logs[j.inst.index]
 			log.advance(now)
-			if w, ok := sh.lastWrite[j.req.Key]; ok && w.commit > log.applied {
+			if w, ok := sh.lastWrite[j.Key()]; ok && w.commit > log.applied {
 				stale = true
 				db.stale++
 				if w.user >= 0 && w.user == j.req.User {
@@ -590,13 +590,13 @@ func (db *database) served(j *Job) {
 			}
 		}
 		if v != nil {
-			v.read(j.req, j.req.Key, stale)
+			v.read(j.req, j.Key(), stale)
 		}
 	default:
 		db.reads++
 		db.primaryReads++
 		if v != nil {
-			v.read(j.req, j.req.Key, false)
+			v.read(j.req, j.Key(), false)
 		}
 	}
 	j.st.finish(j)

@@ -629,3 +629,228 @@ func (st *Station) withdraw(j *Job) {
 	st.finish(j)
 	st.net.later(0, opReply, j)
 }
+
+// CallTime implements CallTimer: with parallel steps or fan-outs, the
+// calls' mean time by callsTime.
+func (s *Service) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
+	return callTime(sv, name, append(s.sessionRead(), s.Calls...), c, resp)
+}
+
+// CallTime implements CallTimer, as its consumers' service does.
+func (w *Workers) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
+	return w.service().CallTime(sv, name, c, resp)
+}
+
+// callTime is the mean time a visit of class c spends in calls, when
+// some of them are parallel steps or fan-outs; ok is false otherwise.
+func callTime(sv Solver, from string, calls []Call, c int, resp func(string) float64) (float64, bool) {
+	overlap := false
+	walkCalls(calls, nil, func(call *Call, _ []string) { overlap = overlap || call.Parallel != nil || call.FanOut != nil })
+	if !overlap {
+		return 0, false
+	}
+	return callsTime(sv, from, calls, sv.Classes()[c], resp), true
+}
+
+// callsTime is the mean time calls of class take one after another, as
+// routeCalls routes them: a call's round trip and its callee's response, a
+// get's on-miss calls weighted by the miss ratio, a set's or delete's
+// writes; a parallel step's the order statistic of its members' (see
+// orderStat), a fan-out's that of its visits, averaged over its count.
+func callsTime(sv Solver, from string, calls []Call, class string, resp func(string) float64) float64 {
+	t := 0.0
+	for i := range calls {
+		call := &calls[i]
+		if len(call.Classes) > 0 && !contains(call.Classes, class) {
+			continue
+		}
+		switch {
+		case call.Parallel != nil:
+			var times []float64
+			for j := range call.Parallel.Calls {
+				times = append(times, callsTime(sv, from, call.Parallel.Calls[j:j+1], class, resp))
+			}
+			t += orderStat(sv, from, times, call.Parallel.Wait)
+		case call.FanOut != nil:
+			one := *call
+			one.FanOut = nil
+			t += fanOutTime(sv, from, call, callsTime(sv, from, []Call{one}, class, resp))
+		default:
+			t += oneCallTime(sv, from, call, class, resp)
+		}
+	}
+	return t
+}
+
+// oneCallTime is a call's round trip, its callee's response, and the
+// calls that go with it (a get's on-miss calls at its miss ratio, a set's
+// or delete's writes).
+func oneCallTime(sv Solver, from string, call *Call, class string, resp func(string) float64) float64 {
+	lat := sv.DefaultLatency()
+	if call.Latency != nil {
+		lat = call.Latency.Mean()
+	}
+	t := sv.Hop(HopCall, from, call.To, lat) + sv.Hop(HopReply, call.To, from, 0) + resp(call.To)
+	switch call.Op {
+	case OpGet:
+		t += float64((1 - sv.HitRatio(call.To)) * callsTime(sv, from, call.OnMiss, class, resp))
+	case OpSet, OpDelete:
+		if call.Policy != WriteBack {
+			t += callsTime(sv, from, call.Write, class, resp)
+		}
+	}
+	return t
+}
+
+// orderStat is the mean time until wait of the members whose mean times
+// are times have answered (WaitAll: all of them), each taken as
+// exponential and independent: with rates λᵢ = 1/tᵢ, the k-th of n to
+// end comes on average after
+//
+//	E[X₍ₖ₎] = Σ_{j=n−k+1}^{n} (−1)^(j−n+k−1) C(j−1, n−k) Σ_{|S|=j} 1/Σ_{i∈S} λᵢ
+//
+// (the k-th order statistic through the minima of subsets: David and
+// Nagaraja, "Order Statistics", 3rd ed., Wiley 2003, §5.3), which for n
+// equal means t is t·Σ_{i=n−k+1}^{n} 1/i (Rényi's representation): H_n·t
+// for all, t/n for any. The formula is exact for exponential times;
+// others are approximated by it, and more than maxExactMembers unequal
+// members by equal ones of their mean.
+func orderStat(sv Solver, from string, times []float64, wait int) float64 {
+	n := len(times)
+	k := n
+	if wait > 0 {
+		k = min(wait, n)
+	}
+	sv.Note("%s's parallel calls: the time until %d of %d answer taken as the %s order statistic of independent exponential times of their means (exact for exponential times)",
+		from, k, n, ordinal(k))
+	equal := true
+	for _, x := range times {
+		equal = equal && x == times[0]
+	}
+	if !equal && n > maxExactMembers {
+		sv.Note("%s's parallel calls: their %d members taken as equal, of their mean time", from, n)
+		mean := 0.0
+		for _, x := range times {
+			mean += x
+		}
+		times, equal = []float64{float64(mean / float64(n))}, true
+	}
+	if equal {
+		return float64(times[0] * harmonicSpan(n, k))
+	}
+	// Σ over subsets S of size j of the mean of their minimum, by size.
+	minima := make([]float64, n+1)
+	for set := 1; set < 1<<n; set++ {
+		rate, size, instant := 0.0, 0, false
+		for i := range n {
+			if set&(1<<i) != 0 {
+				size++
+				if times[i] == 0 {
+					instant = true
+				} else {
+					rate += 1 / times[i]
+				}
+			}
+		}
+		if !instant {
+			minima[size] += 1 / rate
+		}
+	}
+	t := 0.0
+	for j := n - k + 1; j <= n; j++ {
+		term := float64(binomial(j-1, n-k) * minima[j])
+		if (j-n+k-1)%2 == 1 {
+			term = -term
+		}
+		t += term
+	}
+	return t
+}
+
+// maxExactMembers is the most unequal members whose order statistic is
+// computed over their subsets (2ⁿ of them).
+const maxExactMembers = 16
+
+// harmonicSpan is Σ_{i=n−k+1}^{n} 1/i.
+func harmonicSpan(n, k int) float64 {
+	s := 0.0
+	for i := n - k + 1; i <= n; i++ {
+		s += 1 / float64(i)
+	}
+	return s
+}
+
+// binomial is C(n, k).
+func binomial(n, k int) float64 {
+	c := 1.0
+	for i := range k {
+		c = float64(c*float64(n-i)) / float64(i+1)
+	}
+	return c
+}
+
+// ordinal writes k as 1st, 2nd, 3rd, 4th...
+func ordinal(k int) string {
+	suffix := "th"
+	switch {
+	case k%100 >= 11 && k%100 <= 13:
+	case k%10 == 1:
+		suffix = "st"
+	case k%10 == 2:
+		suffix = "nd"
+	case k%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(k) + suffix
+}
+
+// fanOutDraws is how many counts of a random fan-out the estimate averages
+// its time over.
+const fanOutDraws = 4096
+
+// fanOutTime is the mean time of a fan-out whose visits each take one on
+// average: the order statistic of its visits' (equal, exponential) times,
+// averaged over its count, exactly for a constant count and over
+// fanOutDraws counts drawn from a fixed stream otherwise.
+func fanOutTime(sv Solver, from string, call *Call, one float64) float64 {
+	f := call.FanOut
+	if f.Batch > 1 {
+		sv.Note("%s's fan-out to %s: a visit carrying several keys taken as one key's time (its own work for the rest is left out of the response)", from, call.To)
+	}
+	limit, _ := f.Limit()
+	// h[v] is the harmonic number H_v, for the order statistics of up to
+	// the most visits.
+	h := make([]float64, int(f.MostVisits())+1)
+	for v := 1; v < len(h); v++ {
+		h[v] = h[v-1] + 1/float64(v)
+	}
+	at := func(keys int64) float64 {
+		v := int((keys + int64(f.Batch) - 1) / int64(f.Batch))
+		if v == 0 {
+			return 0
+		}
+		k := v
+		if f.Wait > 0 {
+			k = min(f.Wait, v)
+		}
+		return float64(one * (h[v] - h[v-k]))
+	}
+	if c, constant := f.Count.(sim.Constant); constant {
+		// Rounded as the run rounds it: ⌊x⌋, or one more with
+		// probability x − ⌊x⌋.
+		x := math.Min(c.Value, limit)
+		lo := math.Floor(x)
+		t := at(int64(lo))
+		if frac := x - lo; frac > 0 {
+			t = float64((1-frac)*t) + float64(frac*at(int64(lo)+1))
+		}
+		return t
+	}
+	g := &gatherStep{fan: f, limit: int64(limit), rng: sim.NewStream(0, "estimate/fan_out")}
+	sv.Note("%s's fan-out to %s: its time averaged over %d counts drawn from %s, each visit's time taken as exponential", from, call.To, fanOutDraws, f.Count)
+	sum := 0.0
+	for range fanOutDraws {
+		sum += at(g.count())
+	}
+	return sum / fanOutDraws
+}

@@ -431,7 +431,7 @@ func (q *queue) Accept(j *Job) {
 		q.net.reply(j)
 		return
 	}
-	q.store(j.req.Class, j.req.User, j.req.Key)
+	q.store(j.req.Class, j.req.User, j.Key())
 	q.net.reply(j)
 }
 
@@ -730,7 +730,7 @@ func (q *queue) remove(m *message, now sim.Time) {
 	q.trim(now)
 	for q.blocked.Len() > 0 && (q.spec.Capacity == 0 || q.stored < q.spec.Capacity) {
 		j := q.blocked.Pop()
-		q.store(j.req.Class, j.req.User, j.req.Key)
+		q.store(j.req.Class, j.req.User, j.Key())
 		q.net.reply(j)
 	}
 	if out {

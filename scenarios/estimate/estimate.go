@@ -558,13 +558,20 @@ func mean(d sim.Dist) float64 {
 }
 
 // downstream is the expected time a visit of class c at node i spends in
-// the calls it makes: Σⱼ route·(latency + response of j).
+// the calls it makes: Σⱼ route·(latency + response of j), or what the
+// node says when its calls overlap (topology.CallTimer: parallel steps).
 func (m *Model) downstream(c, i int) float64 {
 	t := 0.0
 	for j, w := range m.route[c][i] {
 		if w > 0 {
 			m.solveNode(j)
 			t += float64(w * (m.latency[c][i][j] + m.resp[c][j]))
+		}
+	}
+	if ct, ok := m.nodes[i].Spec.(topology.CallTimer); ok {
+		resp := func(to string) float64 { return m.resp[c][m.index[to]] }
+		if own, ok := ct.CallTime(m, m.nodes[i].Name, c, resp); ok {
+			return own
 		}
 	}
 	return t

@@ -157,6 +157,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		Limits:         topology.Limits{MaxInFlight: s.Run.MaxInFlight},
 		Writes:         s.Workload.IsWrite(),
 		KeyCount:       s.Workload.KeyCount(),
+		Keys:           fanOutKeys(s.Workload),
 		DefaultLatency: s.Latency,
 		Sampled:        r.smp != nil,
 		Changing:       s.ChangesOverTime(),
@@ -281,4 +282,13 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 	if req.Client >= 0 {
 		r.gen.Done(req.Client)
 	}
+}
+
+// fanOutKeys draws the keys of fan-outs to other keys from the workload's
+// popularity; nil without keys.
+func fanOutKeys(w *workloads.Spec) topology.KeyDrawer {
+	if w.Keys == nil {
+		return nil
+	}
+	return workloads.NewKeySampler(w.Keys)
 }

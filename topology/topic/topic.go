@@ -149,7 +149,7 @@ func (t *topic) Accept(j *topology.Job) {
 	t.published++
 	r := j.Request()
 	for _, q := range t.subs {
-		q.Offer(r.Class, r.User, r.Key)
+		q.Offer(r.Class, r.User, j.Key())
 	}
 	t.net.Reply(j)
 }

@@ -698,7 +698,8 @@ func (s *service) Link(byName map[string]Component) error {
 
 func (s *service) Stations() []*Station { return []*Station{s.st} }
 
-// InUse implements component: its sessions' table.
+// InUse implements component: its sessions' table, and the records of
+// its parallel steps' runs.
 func (s *service) InUse() float64 {
 	total := 0.0
 	if t := s.sessions; t != nil {
@@ -830,6 +831,9 @@ func (s *service) run(j *Job) {
 			return
 		}
 		if !st.applies(j.req.Class) || (st.session && j.req.User < 0) {
+			if st.par != nil {
+				j.pc = st.par.end // past its members' programs
+			}
 			continue
 		}
 		if st.kind == stepFill {
@@ -942,7 +946,7 @@ func (s *service) Resume(j *Job, child *Job) {
 		if !failed {
 			e.latency.Add(float64(s.net.k.Now() - child.sent))
 		}
-		if !s.settled(j, child, child.err != NoCause) {
+		if !s.settled(j, child, failed) {
 			return
 		}
 	}

@@ -271,7 +271,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 	n.placeOnHosts(t, byName)
 	n.entry, n.entryName = byName[t.Entry], t.Entry
 	for _, region := range opts.UserRegions {
-		n.clientLegs = append(n.clientLegs, t.Hop(HopClient, region, t.Entry, opts.ClientRTT/2))
+		n.clientLegs = append(n.clientLegs, t.Hop(HopClient, region, t.Entry, float64(opts.ClientRTT/2)))
 	}
 	if n.entry == nil {
 		return nil, fmt.Errorf("topology: entry %q is not a node", t.Entry)

@@ -305,7 +305,7 @@ func (m *Model) clientLegs() float64 {
 	legs := 0.0
 	w := m.s.Workload
 	for _, r := range w.Regions {
-		legs += r.Share * 2 * m.s.Topology.Hop(topology.HopClient, r.Name, m.s.Topology.Entry, w.ClientRTT/2)
+		legs += float64(r.Share * 2 * m.s.Topology.Hop(topology.HopClient, r.Name, m.s.Topology.Entry, float64(w.ClientRTT/2)))
 	}
 	return legs
 }

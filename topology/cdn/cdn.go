@@ -152,7 +152,7 @@ func (c *CDN) legs(s topology.Solver, name string) (edge, origin float64) {
 	// to the origin's and back.
 	names, shares := s.UserRegions()
 	for u, region := range names {
-		origin += shares[u] * 2 * s.Hop(topology.HopClient, region, c.Origin, 0)
+		origin += float64(shares[u] * 2 * s.Hop(topology.HopClient, region, c.Origin, 0))
 	}
 	return s.Hop(topology.HopEdge, "", name, topology.Mean(c.EdgeLatency)), origin
 }

@@ -228,8 +228,8 @@ func (d *DNS) shares(s topology.Solver) (share, delay []float64) {
 			each[d.pick(region, func(t string) float64 { return s.Hop(topology.HopClient, region, t, 0) }, nil)] = 1
 		}
 		for i, p := range each {
-			share[i] += users[u] * p
-			delay[i] += users[u] * p * s.Hop(topology.HopClient, region, d.Targets[i], 0)
+			share[i] += float64(users[u] * p)
+			delay[i] += float64(users[u] * p * s.Hop(topology.HopClient, region, d.Targets[i], 0))
 		}
 	}
 	for i := range delay {
@@ -261,7 +261,7 @@ func (d *DNS) NetworkLegs(s topology.Solver, _ string, _ int) float64 {
 	share, delay := d.shares(s)
 	legs := 0.0
 	for i := range share {
-		legs += share[i] * 2 * delay[i]
+		legs += float64(share[i] * 2 * delay[i])
 	}
 	return legs
 }

@@ -1,0 +1,48 @@
+package explain_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/explain"
+)
+
+// TestDistanceAdvice checks that explain names the users who wait on
+// distance, and a placement for them, when their region is far from where
+// they are served; and says nothing of distance when every region is near.
+func TestDistanceAdvice(t *testing.T) {
+	const far = `name: far
+workload: {rate: 100, regions: {us-east-1: 50%, ap-northeast-1: 50%}}
+entry: app
+regions: {default: us-east-1}
+nodes:
+  app: {kind: service, workers: 16, service_time: {dist: exponential, mean: 10ms}}
+slo: {p99: 1s}
+run: {seed: 2, warmup: 10s, duration: 120s}
+`
+	for _, c := range []struct {
+		text, want string
+		says       bool
+	}{
+		{far, "Users in ap-northeast-1 (50% of them) wait 145ms more on average than those in us-east-1", true},
+		{strings.Replace(far, "ap-northeast-1: 50%", "us-east-2x: 0%", 1), "", false},
+		{strings.Replace(far, "ap-northeast-1", "us-west-1", 1), "Users in us-west-1", true},
+		{strings.Replace(far, "{us-east-1: 50%, ap-northeast-1: 50%}", "{us-east-1: 100%}", 1), "Users in", false},
+	} {
+		s, err := scenarios.Parse("t.yaml", []byte(c.text))
+		if err != nil {
+			if c.want == "" {
+				continue // a refused variant: nothing to explain
+			}
+			t.Fatal(err)
+		}
+		ex, err := explain.Scenario(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(ex.Pattern, c.want); c.want != "" && got != c.says {
+			t.Errorf("advice %q: contains %q = %v, want %v", ex.Pattern, c.want, got, c.says)
+		}
+	}
+}

@@ -394,11 +394,14 @@ type WorkersStats struct {
 	// Calls are its calls that have a timeout, retries, a circuit breaker
 	// or a hedge.
 	Calls []CallStats `json:"calls,omitempty"`
+	// Parallel are its parallel steps and fan-outs (see GatherStats).
+	Parallel []GatherStats `json:"parallel,omitempty"`
 }
 
 func (w *workers) Stats(window float64, now sim.Time) NodeStats {
 	s := w.svc.Stats(window, now)
-	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.callStats()}
+	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.callStats(),
+		Parallel: w.svc.gatherStats()}
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows
 	// shows as an offered load of 1 or more.
@@ -438,4 +441,5 @@ func (s *WorkersStats) WriteText(w io.Writer, node string) {
 	}
 	fmt.Fprintln(w)
 	writeCalls(w, "", s.Calls)
+	writeGathers(w, "", s.Parallel)
 }

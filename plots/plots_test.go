@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,19 +60,41 @@ func checkGolden(t *testing.T, figs []Figure, name string) {
 // testdata/sweep-figures.json; go test -update rewrites it after a
 // deliberate change.
 func TestSweepFiguresGolden(t *testing.T) {
-	figs := SweepFigures(sweep(t))
+	sw := sweep(t)
+	figs := SweepFigures(sw)
 	checkGolden(t, figs, "sweep-figures.json")
 	// What a reader needs: units on the axes, the SLO and the breaking point.
 	lat := figs[0]
-	if lat.YLabel != "latency (ms)" || lat.XLabel != "users" || len(lat.Lines) != 3 || len(lat.HLines) != 1 || len(lat.VLines) != 1 {
+	if lat.Y.Unit != UnitLatency || lat.X.Label != "users" || len(lat.Lines) != 3 || len(lat.HLines) != 1 || len(lat.VLines) != 1 {
 		t.Errorf("latency figure %+v", lat)
 	}
 	names := []string{}
 	for _, f := range figs {
 		names = append(names, f.Name)
 	}
-	if strings.Join(names, ",") != "latency,utilization,errors,cost,cost-per-unit" {
+	if strings.Join(names, ",") != "latency,latency-bend,utilization,errors,cost,cost-per-unit" {
 		t.Errorf("figures %v", names)
+	}
+	// Every simulated point is drawn, the bisection's runs marked: the
+	// grid alone has nothing between its last healthy point and the
+	// first failing one.
+	if len(sw.Refinements) == 0 {
+		t.Fatal("the sweep bisected nothing")
+	}
+	p99 := lat.Lines[2]
+	if len(p99.Points) != len(sw.Points)+len(sw.Refinements) || len(p99.Refined) != len(sw.Refinements) {
+		t.Errorf("p99 has %d points, %d refined; the sweep ran %d and %d", len(p99.Points), len(p99.Refined), len(sw.Points), len(sw.Refinements))
+	}
+	for i := 1; i < len(p99.Points); i++ {
+		if p99.Points[i][0] <= p99.Points[i-1][0] {
+			t.Fatalf("p99's points out of order at %d: %v", i, p99.Points)
+		}
+	}
+	// The bend, on a linear axis, runs between the grid points around
+	// the bisection, every run between them included.
+	bend := figs[1]
+	if bend.X.Log || len(bend.Lines[2].Refined) != len(sw.Refinements) || len(bend.Lines[2].Points) != len(sw.Refinements)+2 {
+		t.Errorf("bend figure: log %v, points %v, refined %v", bend.X.Log, bend.Lines[2].Points, bend.Lines[2].Refined)
 	}
 }
 
@@ -83,7 +106,7 @@ func TestWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 10 {
+	if len(paths) != 12 {
 		t.Fatalf("wrote %v", paths)
 	}
 	for _, p := range paths {
@@ -93,8 +116,11 @@ func TestWrite(t *testing.T) {
 		}
 		switch filepath.Ext(p) {
 		case ".png":
-			if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
 				t.Errorf("%s: %v", p, err)
+			} else if b := img.Bounds(); b.Dx() != 1536 || b.Dy() != 960 {
+				t.Errorf("%s is %d × %d pixels, want 1536 × 960 (8 × 5 inches at twice 96 dpi)", p, b.Dx(), b.Dy())
 			}
 		case ".svg":
 			if !bytes.Contains(data, []byte("<svg")) {
@@ -110,8 +136,8 @@ func TestWrite(t *testing.T) {
 func TestWriteWithoutData(t *testing.T) {
 	dir := t.TempDir()
 	figs := []Figure{
-		{Name: "empty-log", Title: "p99", LogX: true, LogY: true, Lines: []Line{{Label: "p99"}}},
-		{Name: "zeros-on-log", LogX: true, Lines: []Line{{Label: "x", Points: [][2]float64{{0, 1}}}}},
+		{Name: "empty-log", Title: "p99", X: Axis{Log: true}, Y: Axis{Log: true}, Lines: []Line{{Label: "p99"}}},
+		{Name: "zeros-on-log", X: Axis{Log: true}, Lines: []Line{{Label: "x", Points: [][2]float64{{0, 1}}}}},
 	}
 	paths, err := Write(dir, figs)
 	if err != nil || len(paths) != 4 {
@@ -133,8 +159,8 @@ func TestWriteWithoutData(t *testing.T) {
 
 // TestRunFiguresGolden compares the data of the time figures of the
 // autoscaled flash sale with testdata/run-figures.json (go test -update
-// rewrites it), and checks what a reader needs: the SLO, the rate changes
-// and the scaling events marked, a line per node.
+// rewrites it), and checks what a reader needs: the SLO, the workload's
+// changes shaded, the scaling events ticked, a line per node.
 func TestRunFiguresGolden(t *testing.T) {
 	s, err := scenarios.Builtin("flash-sale-autoscaled")
 	if err != nil {
@@ -144,7 +170,7 @@ func TestRunFiguresGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	figs := RunFigures(rep)
+	figs := RunFigures(rep, s.Workload.Changes...)
 	checkGolden(t, figs, "run-figures.json")
 	var names []string
 	for _, f := range figs {
@@ -154,9 +180,20 @@ func TestRunFiguresGolden(t *testing.T) {
 		t.Fatalf("figures %v", names)
 	}
 	lat, inst := figs[0], figs[2]
-	// Three rate changes and two scaling events; web and inventory.
-	if len(lat.HLines) != 1 || len(lat.VLines) != 5 || len(inst.Lines) != 2 || inst.Lines[0].Label != "web" {
-		t.Errorf("latency marks %d and %d, instance lines %d", len(lat.HLines), len(lat.VLines), len(inst.Lines))
+	// The ramp from 2 to 4 minutes, the spike at 5 for 20 s and the step
+	// at 7, as load; two scaling events; web and inventory.
+	want := []Span{{120, 240, "ramp", SpanLoad}, {300, 320, "spike ×2", SpanLoad}, {420, 420, "step", SpanLoad}}
+	if len(lat.HLines) != 1 || !slices.Equal(lat.Spans, want) || len(lat.Events) != 2 || len(inst.Lines) != 2 || inst.Lines[0].Label != "web" {
+		t.Errorf("latency: SLO %v, spans %v, events %v; instance lines %d", lat.HLines, lat.Spans, lat.Events, len(inst.Lines))
+	}
+	if lat.X.Unit != UnitTime || lat.X.Upto != 900 {
+		t.Errorf("time axis %+v, want seconds up to the run's end (900)", lat.X)
+	}
+	// Without the shape, the spike is a trigger and the step and ramp
+	// are lines at their start.
+	bare := RunFigures(rep)[0].Spans
+	if len(bare) != 3 || bare[1].Kind != SpanTrigger || bare[0].To != bare[0].From {
+		t.Errorf("spans without the shape: %v", bare)
 	}
 	if RunFigures(&simulate.Report{}) != nil {
 		t.Error("figures for a run without a series")
@@ -182,7 +219,7 @@ func TestCompareRunFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	figs := CompareRunFigures(cmp)
-	if len(figs) != 1 || len(figs[0].Lines) != 2 || len(figs[0].VLines) != 1 || figs[0].VLines[0].Value != 5 {
+	if len(figs) != 1 || len(figs[0].Lines) != 2 || len(figs[0].Spans) != 1 || figs[0].Spans[0].From != 300 {
 		t.Fatalf("figures %+v: want goodput of A and B with the spike at 5 minutes", figs)
 	}
 	last := func(l Line) float64 { return l.Points[len(l.Points)-1][1] }

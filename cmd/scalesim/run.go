@@ -152,7 +152,7 @@ func runRun(opts *runOptions) error {
 			side = append(side, fmt.Errorf("--timeseries: %w", err))
 		}
 	}
-	if err := writePlots(opts.PlotDir, opts.Err, plots.RunFigures(rep)); err != nil {
+	if err := writePlots(opts.PlotDir, opts.Err, plots.RunFigures(rep, s.Workload.Changes...)); err != nil {
 		side = append(side, err)
 	}
 	return errors.Join(side...)

@@ -83,6 +83,11 @@ type SweepReport struct {
 	// Cheapest is, along an axis that is not a load, the point that
 	// passes at the lowest cost; absent when none passes, and on a load.
 	Cheapest *Cheapest `json:"cheapest,omitempty"`
+	// Refinements are the runs that bisected the breaking point's
+	// bracket, in the order run: simulated points between the grid's, for
+	// the figures (the hockey stick's bend lies among them). Not in the
+	// JSON, whose points are the grid's.
+	Refinements []SweepPoint `json:"-"`
 }
 
 // Cheapest is the point of a sweep along an axis that is not a load that
@@ -230,7 +235,7 @@ func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, 
 		sw.Cheapest = cheapest(sw.Points)
 		return sw, nil
 	}
-	if sw.BreakingPoint, err = spec.breakingPoint(base, s, sw.Points, runner); err != nil {
+	if sw.BreakingPoint, sw.Refinements, err = spec.breakingPoint(base, s, sw.Points, runner); err != nil {
 		return nil, err
 	}
 	sw.Knee = spec.knee(sw.Points)
@@ -426,11 +431,12 @@ func analyticPoint(s *scenarios.Scenario, rep *simulate.Report) (*AnalyticPoint,
 
 // breakingPoint brackets the first failing load of the grid with the last
 // healthy one below it, then bisects the bracket (in log space unless the
-// grid is linear) until its ends are within the tolerance.
-func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, points []SweepPoint, runner *batch.Runner) (*BreakingPoint, error) {
+// grid is linear) until its ends are within the tolerance. It returns the
+// bisection's runs too, in the order run.
+func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, points []SweepPoint, runner *batch.Runner) (*BreakingPoint, []SweepPoint, error) {
 	f := slices.IndexFunc(points, func(p SweepPoint) bool { return failing(p.Report) })
 	if f < 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	fail := points[f]
 	bp := &BreakingPoint{FailsAt: spec.Axis.value(fail), Node: fail.Bottleneck, Reason: failure(fail.Report)}
@@ -442,7 +448,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 	}
 	if below < 0 {
 		bp.BelowRange = true
-		return bp, nil
+		return bp, nil, nil
 	}
 	ok := points[below]
 	lo, hi := spec.Axis.value(ok), bp.FailsAt
@@ -451,6 +457,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		steps++
 	}
 	runner.Expect(steps)
+	var runs []SweepPoint
 	for range steps {
 		mid := math.Sqrt(lo * hi)
 		if spec.Linear {
@@ -465,13 +472,15 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		}
 		outs, err := runPlan(runner, []batch.Job{spec.job(base, spec.Axis.at(mid))}, s.Name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rep := outs[0].Report
 		bp.Bisections++
+		p := spec.point(spec.Axis.at(mid), rep)
+		runs = append(runs, p)
 		// An incomplete run counts as failing here: the bracket stays on
 		// the loads known to be healthy.
-		if p := spec.point(spec.Axis.at(mid), rep); p.OK {
+		if p.OK {
 			lo, ok = mid, p
 		} else {
 			hi, fail = mid, p
@@ -482,7 +491,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 	if spec.Axis == AxisUsers {
 		bp.Users = lo
 	}
-	return bp, nil
+	return bp, runs, nil
 }
 
 // knee finds the Kneedle knee of p99 against log load over the points that

@@ -98,7 +98,9 @@ type noteSolver struct {
 	notes []string
 }
 
-func (s *noteSolver) Note(format string, args ...any) { s.notes = append(s.notes, fmt.Sprintf(format, args...)) }
+func (s *noteSolver) Note(format string, args ...any) {
+	s.notes = append(s.notes, fmt.Sprintf(format, args...))
+}
 
 // TestOrderStat checks the estimate's order statistics of exponential
 // members: for equal means Rényi's t·Σ_{i=n−k+1}^{n} 1/i; for unequal,

@@ -1,8 +1,10 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -61,24 +63,39 @@ func save(f Figure, path, format string) (err error) {
 			err = fmt.Errorf("drawing failed: %v", r)
 		}
 	}()
-	var w io.WriterTo
+	var b bytes.Buffer
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(pngDPI))
 		f.draw(draw.New(c))
-		w = vgimg.PngCanvas{Canvas: c}
+		if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&b, c.Image()); err != nil {
+			return err
+		}
 	case "svg":
 		c := vgsvg.New(figWidth, figHeight)
 		f.draw(draw.New(c))
-		w = c
+		if _, err := c.WriteTo(&b); err != nil {
+			return err
+		}
+		// Fonts are not embedded (that would add the typeface to every
+		// file): a viewer without Liberation Sans takes Arial or Helvetica,
+		// which have its metrics, so the text keeps the width laid out.
+		b = *bytes.NewBuffer(bytes.ReplaceAll(b.Bytes(), []byte("font-family:"+svgFont+";"), []byte("font-family:"+svgFonts+";")))
 	default:
 		return fmt.Errorf("unknown format %q", format)
 	}
 	return output.WriteFile(path, func(out io.Writer) error {
-		_, err := w.WriteTo(out)
+		_, err := b.WriteTo(out)
 		return err
 	})
 }
+
+// svgFont is how an SVG names the figures' typeface, and svgFonts the
+// list it names instead: the typeface, then those of the same metrics.
+const (
+	svgFont  = "Liberation Sans"
+	svgFonts = "'Liberation Sans',Arial,Helvetica,sans-serif"
+)
 
 // layout is what a figure's drawing decides before it draws: the axes,
 // which lines carry markers, and the legend.

@@ -814,8 +814,19 @@ const fanOutDraws = 4096
 // fanOutDraws counts drawn from a fixed stream otherwise.
 func fanOutTime(sv Solver, from string, call *Call, one float64) float64 {
 	f := call.FanOut
-	if f.Batch > 1 {
-		sv.Note("%s's fan-out to %s: a visit carrying several keys taken as one key's time (its own work for the rest is left out of the response)", from, call.To)
+	// extra is the time each key of a visit beyond its first adds: the
+	// callee's mean service time (the mean of its operations' or
+	// classes'); what the callee calls in turn is taken at one key's.
+	extra := 0.0
+	if n := sv.Lookup(call.To); f.Batch > 1 && n != nil {
+		if w, ok := n.Spec.(Worked); ok && len(w.WorkTimes()) > 0 {
+			for _, d := range w.WorkTimes() {
+				extra += Mean(d)
+			}
+			extra /= float64(len(w.WorkTimes()))
+		}
+		sv.Note("%s's fan-out to %s: a visit of several keys taken as one key's time plus %s of %s's own work for each key more (what %s calls for them is left out)",
+			from, call.To, units.FormatDuration(extra), call.To, call.To)
 	}
 	limit, _ := f.Limit()
 	// h[v] is the harmonic number H_v, for the order statistics of up to
@@ -833,7 +844,8 @@ func fanOutTime(sv Solver, from string, call *Call, one float64) float64 {
 		if f.Wait > 0 {
 			k = min(f.Wait, v)
 		}
-		return float64(one * (h[v] - h[v-k]))
+		each := one + float64((float64(keys)/float64(v)-1)*extra)
+		return float64(each * (h[v] - h[v-k]))
 	}
 	if c, constant := f.Count.(sim.Constant); constant {
 		// Rounded as the run rounds it: ⌊x⌋, or one more with

@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test short vet fmt-check lint fma-check tidy-check race test-arm64 bench demo fuzz fuzz-structured snapshot clean
+.PHONY: all build test short vet fmt-check lint fma-check tidy-check race test-arm64 bench demo fuzz fuzz-structured snapshot figures clean
 
 all: build test
 
@@ -94,6 +94,12 @@ fuzz-structured:
 # change: make snapshot DIR=/tmp/before, then diff -r.
 snapshot:
 	./scripts/snapshot.sh $(DIR)
+
+# The gallery in docs/figures/: every figure the commands draw, on the
+# built-ins (scripts/figures.sh says which command drew each); the README
+# shows some. About a minute on 2 cores.
+figures:
+	./scripts/figures.sh
 
 clean:
 	rm -rf bin

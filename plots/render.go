@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"image/png"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -259,9 +261,9 @@ func drawLegend(c draw.Canvas, top vg.Length, entries []legendEntry) vg.Length {
 		if x > c.Min.X && x+w > c.Max.X {
 			x, y = c.Min.X, y-rowH
 		}
-		clr, dashed := seriesStyle(e.Color)
+		clr, _ := seriesStyle(e.Color)
 		if e.Line {
-			c.StrokeLine2(lineStyle(clr, dashed), x, y, x+sampleLen, y)
+			c.StrokeLine2(lineStyle(e.Color), x, y, x+sampleLen, y)
 		}
 		if e.Marker {
 			c.DrawGlyph(glyph(clr, e.Hollow), vg.Point{X: x + sampleLen/2, Y: y})
@@ -270,15 +272,6 @@ func drawLegend(c draw.Canvas, top vg.Length, entries []legendEntry) vg.Length {
 		x += w + legendGap
 	}
 	return y - rowH/2 - 2
-}
-
-// lineStyle is a series' line.
-func lineStyle(c color.Color, dashed bool) draw.LineStyle {
-	s := draw.LineStyle{Color: c, Width: vg.Points(lineWidth)}
-	if dashed {
-		s.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-	}
-	return s
 }
 
 // glyph is a series' marker, or the ring of a bisection's run.
@@ -323,7 +316,13 @@ func (f Figure) plot(l layout) *plot.Plot {
 	for _, m := range f.VLines {
 		p.Add(rule{value: m.Value, style: draw.LineStyle{Color: markInk, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}})
 	}
-	for i, ln := range f.Lines {
+	order := make([]int, len(f.Lines))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(layer(f.Lines[a].Color), layer(f.Lines[b].Color)) })
+	for _, i := range order {
+		ln := f.Lines[i]
 		xys := plotter.XYs{}
 		for _, pt := range ln.Points {
 			if f.drawn(pt) {
@@ -333,8 +332,8 @@ func (f Figure) plot(l layout) *plot.Plot {
 		if len(xys) == 0 {
 			continue
 		}
-		clr, dashed := seriesStyle(ln.Color)
-		line := &plotter.Line{XYs: xys, LineStyle: lineStyle(clr, dashed)}
+		clr, _ := seriesStyle(ln.Color)
+		line := &plotter.Line{XYs: xys, LineStyle: lineStyle(ln.Color)}
 		p.Add(line)
 		if l.Markers[i] {
 			p.Add(&plotter.Scatter{XYs: xys, GlyphStyle: glyph(clr, false)})

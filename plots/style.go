@@ -109,22 +109,54 @@ const (
 	ColorB          = "B"
 )
 
-// roleStyle is the colour of each role, and whether it is dashed.
+// roleStyle is the colour of each role, and whether it is dashed or wide.
+// A series that another often covers exactly (throughput under goodput
+// when every reply is in time, A under B before they part) is drawn wide
+// and first, so that both show: the other runs along its middle. A dashed
+// one is drawn last, over the rest.
 var roleStyle = map[string]struct {
-	c      color.NRGBA
-	dashed bool
+	c            color.NRGBA
+	dashed, wide bool
 }{
-	ColorP50:        {color.NRGBA{0x6B, 0xAE, 0xD6, 0xFF}, false},
-	ColorP95:        {color.NRGBA{0x21, 0x71, 0xB5, 0xFF}, false},
-	ColorP99:        {color.NRGBA{0x08, 0x30, 0x6B, 0xFF}, false},
-	ColorOffered:    {color.NRGBA{0x99, 0x99, 0x99, 0xFF}, true},
-	ColorThroughput: {nodePalette[0], false},
-	ColorGoodput:    {nodePalette[2], false},
-	ColorErrors:     {nodePalette[1], false},
-	ColorCost:       {ink, false},
-	ColorUsers:      {nodePalette[0], false},
-	ColorA:          {nodePalette[0], false},
-	ColorB:          {nodePalette[1], false},
+	ColorP50:        {color.NRGBA{0x6B, 0xAE, 0xD6, 0xFF}, false, false},
+	ColorP95:        {color.NRGBA{0x21, 0x71, 0xB5, 0xFF}, false, false},
+	ColorP99:        {color.NRGBA{0x08, 0x30, 0x6B, 0xFF}, false, false},
+	ColorOffered:    {color.NRGBA{0x99, 0x99, 0x99, 0xFF}, true, false},
+	ColorThroughput: {nodePalette[0], false, true},
+	ColorGoodput:    {nodePalette[2], false, false},
+	ColorErrors:     {nodePalette[1], false, false},
+	ColorCost:       {ink, false, false},
+	ColorUsers:      {nodePalette[0], false, false},
+	ColorA:          {nodePalette[0], false, true},
+	ColorB:          {nodePalette[1], false, false},
+}
+
+// wideLine is the width of a wide series' line.
+const wideLine = 3.5
+
+// lineStyle is the line of a colour key's series.
+func lineStyle(key string) draw.LineStyle {
+	c, dashed := seriesStyle(key)
+	s := draw.LineStyle{Color: c, Width: vg.Points(lineWidth)}
+	if roleStyle[key].wide {
+		s.Width = vg.Points(wideLine)
+	}
+	if dashed {
+		s.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	return s
+}
+
+// layer is when a colour key's series is drawn: wide ones first, dashed
+// ones last.
+func layer(key string) int {
+	switch r := roleStyle[key]; {
+	case r.wide:
+		return 0
+	case r.dashed:
+		return 2
+	}
+	return 1
 }
 
 // nodeColor is the colour key of the node at place i of the scenario.

@@ -179,6 +179,14 @@ func TestSeriesStyle(t *testing.T) {
 	if _, dashed := seriesStyle(ColorOffered); !dashed {
 		t.Error("the offered load is not dashed")
 	}
+	// What another series often covers is drawn wide and first, dashed
+	// lines last.
+	if !(layer(ColorThroughput) < layer(ColorGoodput) && layer(ColorGoodput) < layer(ColorOffered) && layer(ColorA) < layer(ColorB)) {
+		t.Error("drawing order: wide, then solid, then dashed")
+	}
+	if lineStyle(ColorThroughput).Width <= lineStyle(ColorGoodput).Width {
+		t.Error("throughput is not drawn wider than the goodput that covers it")
+	}
 	for _, k := range []string{ColorP50, ColorP95, ColorP99, ColorThroughput, ColorGoodput, ColorA, ColorB} {
 		if c, _ := seriesStyle(k); c == ink {
 			t.Errorf("role %s has no colour of its own", k)

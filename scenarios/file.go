@@ -43,7 +43,18 @@ type SLO struct {
 	// on each class's figures as the whole run's are on its figures (their
 	// own ByClass is empty).
 	ByClass map[string]SLO
+	// DegradedCountsAs says how the run's objectives take a degraded reply
+	// (a fallback answered one of its request's calls): DegradedGood (the
+	// default: the user got an answer) or DegradedError (an error in the
+	// error rate, and not goodput).
+	DegradedCountsAs string
 }
+
+// What a degraded reply counts as (SLO.DegradedCountsAs).
+const (
+	DegradedGood  = "good"
+	DegradedError = "error"
+)
 
 // SLOStatistics are the latency statistics an SLO can bound, in report
 // order.
@@ -59,6 +70,9 @@ func (slo SLO) Describe() []string {
 	}
 	if slo.ErrorRate >= 0 {
 		out = append(out, "error rate ≤ "+units.Percent(slo.ErrorRate))
+	}
+	if slo.DegradedCountsAs == DegradedError {
+		out = append(out, "degraded replies counted as errors")
 	}
 	return append(out, slo.describeClasses()...)
 }
@@ -359,7 +373,7 @@ func decodeObjectives(d *yamlfile.Decoder, n *yaml.Node, what string) SLO {
 	if n == nil {
 		return slo
 	}
-	m, ok := d.Mapping(n, what, append(append([]string(nil), SLOStatistics...), "error_rate", "by_class")...)
+	m, ok := d.Mapping(n, what, append(append([]string(nil), SLOStatistics...), "error_rate", "by_class", "degraded_counts_as")...)
 	if !ok {
 		return slo
 	}
@@ -373,6 +387,9 @@ func decodeObjectives(d *yamlfile.Decoder, n *yaml.Node, what string) SLO {
 	}
 	if m.Has("error_rate") {
 		slo.ErrorRate, _ = d.Fraction(m.Get("error_rate"), what+" error_rate")
+	}
+	if m.Has("degraded_counts_as") {
+		slo.DegradedCountsAs = d.OneOf(m.Get("degraded_counts_as"), what+" degraded_counts_as", DegradedGood, DegradedError)
 	}
 	return slo
 }

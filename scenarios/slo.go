@@ -30,6 +30,10 @@ func decodeClassSLOs(d *yamlfile.Decoder, n *yaml.Node) map[string]SLO {
 			d.Errorf(yamlfile.Find(v, "by_class"), "slo by_class %s: a class's objectives are its own; by_class goes at the top of slo", class)
 			slo.ByClass = nil
 		}
+		if slo.DegradedCountsAs != "" {
+			d.Errorf(yamlfile.Find(v, "degraded_counts_as"), "slo by_class %s: degraded_counts_as goes at the top of slo, for the run's objectives", class)
+			slo.DegradedCountsAs = ""
+		}
 		out[class] = slo
 	}
 	return out

@@ -75,6 +75,9 @@ type Request struct {
 	// background requests are the system's own (write-back flushes): no
 	// client waits for them and they are not reported.
 	background bool
+	// Degraded says a fallback answered one of its calls (see Fallback):
+	// its reply, if it gets one, is degraded.
+	Degraded bool
 	// Region is where the user who sent it is, an index of
 	// Options.UserRegions; -1: nowhere.
 	Region int8

@@ -261,11 +261,12 @@ type edge struct {
 	hedges                            int64
 	refusedOpen                       int64         // calls an open breaker refused
 	failed                            [causes]int64 // calls that failed, by cause
+	fallbacks                         int64         // failed calls its fallback answered
 }
 
 // newEdge makes the runtime of call's resilience, or nil when it has none.
 func newEdge(call *Call, k *sim.Kernel, rng *rand.Rand) *edge {
-	if call.Timeout == 0 && call.Retries == nil && call.CircuitBreaker == nil && call.Hedge == nil {
+	if call.Timeout == 0 && call.Retries == nil && call.CircuitBreaker == nil && call.Hedge == nil && call.Fallback == nil {
 		return nil
 	}
 	e := &edge{k: k, to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng, hedge: call.Hedge}
@@ -375,7 +376,7 @@ func (e *edge) retryAfter(retries int, cause Cause) (delay float64, ok bool) {
 }
 
 func (e *edge) resetStats() {
-	e.calls, e.attempts, e.retries, e.refused, e.refusedOpen, e.hedges = 0, 0, 0, 0, 0, 0
+	e.calls, e.attempts, e.retries, e.refused, e.refusedOpen, e.hedges, e.fallbacks = 0, 0, 0, 0, 0, 0, 0
 	if e.breaker != nil {
 		e.breaker.opened = 0
 	}
@@ -405,12 +406,15 @@ type CallStats struct {
 	CircuitOpen   int64  `json:"circuit_open,omitempty"`
 	BreakerOpened int64  `json:"breaker_opened,omitempty"`
 	BreakerState  string `json:"breaker_state,omitempty"`
+	// Fallbacks are the failed calls its fallback answered (degraded).
+	Fallbacks int64 `json:"fallbacks,omitempty"`
 }
 
 func (e *edge) stats() CallStats {
 	s := CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
 		Amplification: Ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused, Hedges: e.hedges,
-		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout]}
+		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout],
+		Fallbacks: e.fallbacks}
 	if b := e.breaker; b != nil {
 		s.CircuitOpen, s.BreakerOpened = e.refusedOpen, b.opened
 		s.BreakerState = [...]string{"closed", "open", "half_open"}[b.state]
@@ -458,6 +462,9 @@ func writeCalls(w io.Writer, node string, calls []CallStats) {
 		}
 		if c.BreakerState != "" {
 			fmt.Fprintf(w, "%-11s circuit breaker opened %d times, refused %d calls; %s at the end\n", "", c.BreakerOpened, c.CircuitOpen, c.BreakerState)
+		}
+		if c.Fallbacks > 0 {
+			fmt.Fprintf(w, "%-11s %d failed calls answered by the fallback (degraded)\n", "", c.Fallbacks)
 		}
 	}
 }

@@ -98,6 +98,8 @@ type Call struct {
 	// FanOut, when not nil, sends the call to a count of other keys at
 	// once.
 	FanOut *FanOut
+	// Fallback, when not nil, answers the call when it fails.
+	Fallback *Fallback
 }
 
 // Cache operations and write policies.
@@ -187,7 +189,7 @@ func (s *Service) Downstream() []Target {
 	if s.Sessions.Store != "" {
 		out = append(out, Target{To: s.Sessions.Store, Field: []string{"sessions", "store"}})
 	}
-	return append(out, callTargets(s.Calls)...)
+	return append(append(out, callTargets(s.Calls)...), fallbackTargets(s.Calls)...)
 }
 
 func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
@@ -248,7 +250,7 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 			calls = append(calls, c)
 			continue
 		}
-		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker", "hedge", "parallel", "fan_out")
+		m, ok := d.Mapping(item, "call from "+from, "to", "classes", "op", "on_miss", "write", "policy", "latency", "async", "timeout", "retries", "circuit_breaker", "hedge", "parallel", "fan_out", "fallback")
 		if !ok {
 			continue
 		}
@@ -275,6 +277,9 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		}
 		if m.Has("async") {
 			c.Async, _ = d.Bool(m.Get("async"))
+		}
+		if m.Has("fallback") {
+			c.Fallback = decodeFallback(d, m.Get("fallback"))
 		}
 		decodePolicies(d, m, &c.Policies)
 		if m.Has("on_miss") {
@@ -341,6 +346,9 @@ func validateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) 
 		c.UnknownClasses(ce, "to", call.Classes, fmt.Sprintf("call from %s to %s names", c.node.Name, call.To))
 		checkOp(ce, c, call)
 		call.Policies.validate(ce, defaults)
+		if call.Fallback != nil {
+			call.Fallback.validate(ce, c, call)
+		}
 		if cache, ok := c.t.byName[call.To]; ok && call.Op == OpGet {
 			if spec, ok := cache.Spec.(*Cache); ok && spec.Coalesce && getsFrom(c.t, call.OnMiss, call.To, map[string]bool{}) {
 				ce.Add("to", "the miss path of this get from cache %s gets from %s again: with coalesce, the request would wait for its own fill (a cycle through a coalesced fill)",
@@ -642,6 +650,8 @@ type step struct {
 	invalidates bool
 	// par is a parallel step's members and figures; nil for others.
 	par *gatherStep
+	// fallback answers the call when it fails; nil for none.
+	fallback *fallback
 }
 
 func (s *step) applies(class int) bool { return s.classes == nil || s.classes[class] }
@@ -729,6 +739,7 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 			if st.latency == nil {
 				st.latency = s.net.opts.DefaultLatency
 			}
+			st.fallback = s.newFallback(c, &st, byName, latency)
 			if db, ok := st.to.(*database); ok && db.spec.Pool > 0 {
 				if _, seen := pools[db]; !seen {
 					pools[db] = len(pools)
@@ -1012,6 +1023,10 @@ func (s *service) callFailed(j *Job, st *step, cause Cause) {
 		e.failed[cause]++
 	}
 	j.retries = 0
+	if st.fallback != nil {
+		s.fallBack(j, st)
+		return
+	}
 	if st.invalidates {
 		st.cache.invalidationFailed()
 		s.run(j)

@@ -44,6 +44,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "            failed: %d rejected (a full queue), %d timed out (the client), %d by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit\n",
 			q.Rejected, q.TimedOut, q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen)
 	}
+	if q.Degraded > 0 {
+		as := "good"
+		if r.DegradedAsErrors {
+			as = "errors"
+		}
+		fmt.Fprintf(&b, "            degraded: %d of the completed were answered by a fallback (counted as %s)\n", q.Degraded, as)
+	}
 	if q.LostWrites > 0 {
 		fmt.Fprintf(&b, "            %d writes acknowledged, then lost (a failed primary had not replicated them, or a write-back cache node had not flushed them)\n", q.LostWrites)
 	}

@@ -43,6 +43,10 @@ type Report struct {
 	// objective every reply counts and it equals Throughput.
 	Goodput       float64 `json:"goodput"`
 	GoodputWithin float64 `json:"goodput_within,omitempty"`
+	// DegradedAsErrors says the objectives count degraded replies as
+	// errors (slo.degraded_counts_as: error): in the error rate, and not
+	// in goodput.
+	DegradedAsErrors bool `json:"degraded_as_errors,omitempty"`
 	// ErrorRate is the share of the requests that ended in the window
 	// (completed, rejected, timed out) that did not complete; null when
 	// none ended.
@@ -123,6 +127,9 @@ type RequestCounts struct {
 	CircuitOpen  int64 `json:"circuit_open"`
 	// Unfinished were still in the system when the run ended.
 	Unfinished int64 `json:"unfinished"`
+	// Degraded are the completed requests a fallback answered one of
+	// whose calls (see topology.Fallback); absent without any.
+	Degraded int64 `json:"degraded,omitempty"`
 	// LostWrites are writes acknowledged, and so completed, but lost
 	// after: a write-back cache node failed before flushing them, or a
 	// failed primary had not replicated them.
@@ -392,13 +399,14 @@ func (r *runner) report() *Report {
 	window := float64(now - r.windowStart)
 	w := r.s.Workload
 	rep := &Report{
-		Scenario:      r.s.Name,
-		Seed:          r.s.Run.Seed,
-		Overrides:     r.s.Overrides,
-		Workload:      WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
-		Warmup:        float64(r.windowStart),
-		Window:        window,
-		GoodputWithin: r.goodputWithin,
+		Scenario:         r.s.Name,
+		Seed:             r.s.Run.Seed,
+		Overrides:        r.s.Overrides,
+		Workload:         WorkloadInfo{Model: w.Model.String(), Description: w.Describe()},
+		Warmup:           float64(r.windowStart),
+		Window:           window,
+		GoodputWithin:    r.goodputWithin,
+		DegradedAsErrors: r.degradedErrors,
 		Requests: RequestCounts{
 			Arrived:      r.arrived,
 			Completed:    r.completed,
@@ -417,6 +425,7 @@ func (r *runner) report() *Report {
 		rep.InWarmup, rep.Warmup = true, r.s.Run.WarmupSeconds()
 	}
 	rep.Requests.Unfinished = r.arrived - r.ended()
+	rep.Requests.Degraded = r.degraded
 	if w.Users != nil {
 		rep.Workload.Derivation = w.Users.Derivation()
 	}
@@ -434,7 +443,7 @@ func (r *runner) report() *Report {
 		}
 	}
 	if ended := r.ended(); ended > 0 {
-		errs := float64(r.failures()) / float64(ended)
+		errs := float64(r.errors()) / float64(ended)
 		rep.ErrorRate = &errs
 	}
 	rep.Histogram = r.latency.Histogram()

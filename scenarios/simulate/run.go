@@ -52,6 +52,8 @@ type runner struct {
 	// goodputWithin is the latency a reply must meet to be goodput (the
 	// SLO's bound; 0: every reply is).
 	goodputWithin float64
+	// degradedErrors says the SLO counts degraded replies as errors.
+	degradedErrors bool
 }
 
 // measured holds the request figures of the measurement window: arrivals in
@@ -66,6 +68,10 @@ type measured struct {
 	// failed counts the requests that ended without a reply, by outcome.
 	failed  [topology.Outcomes]int64
 	latency sim.Durations
+	// degraded counts the replies a fallback answered (part of
+	// completed), and degradedErrors those of them the objectives count
+	// as errors (see degraded.go).
+	degraded, degradedErrors int64
 }
 
 // failures counts the requests that ended without a reply: rejected,
@@ -112,7 +118,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{s: s, k: &sim.Kernel{}, guard: g, goodputWithin: goodputBound(s.SLO)}
+	r := &runner{s: s, k: &sim.Kernel{}, guard: g, goodputWithin: goodputBound(s.SLO), degradedErrors: s.SLO.DegradedCountsAs == scenarios.DegradedError}
 	if n := len(s.Workload.Regions); n > 0 {
 		r.regions = make(byRegion, n)
 	}
@@ -264,6 +270,14 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		}
 		if r.smp != nil {
 			r.smp.current.replied(lat, r.goodputWithin)
+		}
+		if req.Degraded {
+			if measure {
+				r.fellBack(lat, r.goodputWithin, r.degradedErrors)
+			}
+			if r.smp != nil {
+				r.smp.current.fellBack(lat, r.goodputWithin, r.degradedErrors)
+			}
 		}
 		if measure && r.steady && r.inWindow && r.completed >= scenarios.MinCompletions && r.completed%precisionCheckEvery == 0 {
 			if half, ok := r.latency.HalfWidth95(); ok && half <= r.s.Run.Precision*r.latency.Mean() {

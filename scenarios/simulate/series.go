@@ -224,7 +224,7 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		smp.Goodput = &g
 	}
 	if ended := w.ended(); ended > 0 {
-		e := float64(w.failures()) / float64(ended)
+		e := float64(w.errors()) / float64(ended)
 		smp.ErrorRate = &e
 	}
 	lat := w.latencyFigures()
@@ -262,7 +262,7 @@ func (sp *sampler) violated(w *measured, lat *Latency) bool {
 	if w.arrived > 0 && ended == 0 {
 		return true // nothing came back: it cannot have met anything
 	}
-	if sp.slo.ErrorRate >= 0 && ended > 0 && float64(w.failures()) > sp.slo.ErrorRate*float64(ended) {
+	if sp.slo.ErrorRate >= 0 && ended > 0 && float64(w.errors()) > sp.slo.ErrorRate*float64(ended) {
 		return true
 	}
 	if lat == nil {

@@ -139,6 +139,15 @@ func TestRunMarks(t *testing.T) {
 	if l := lat.layout(); len(l.Legend) != 2 {
 		t.Errorf("legend %v, want p50 and p99 alone", l.Legend)
 	}
+	// A single node is named; a single series the axis names is not.
+	one := figs[3]
+	one.Lines = one.Lines[:1]
+	if l := one.layout(); len(l.Legend) != 1 || l.Legend[0].Label != "app" {
+		t.Errorf("legend of app's utilization alone: %v", l.Legend)
+	}
+	if l := TimelineFigures(fixedTimeline())[1].layout(); len(l.Legend) != 0 {
+		t.Errorf("legend of the timeline's p99: %v", l.Legend)
+	}
 	colors := map[string]string{}
 	for _, f := range figs[2:] { // instances and utilization
 		for _, ln := range f.Lines {

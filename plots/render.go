@@ -130,8 +130,8 @@ func (f Figure) drawn(pt [2]float64) bool {
 }
 
 // layout decides the axes from the data, the markers by the marker rule,
-// and the legend: an entry per line when there are two or more, one for
-// the bisection's runs; thresholds, markers, spans and events are
+// and the legend: an entry per line when there are two or more (or one
+// node's), one for the bisection's runs; thresholds, markers, spans and events are
 // labelled where they are drawn, never in the legend.
 func (f Figure) layout() layout {
 	var l layout
@@ -168,7 +168,9 @@ func (f Figure) layout() layout {
 		}
 	}
 	l.X, l.Y = f.X.view(minX, maxX, false), f.Y.view(minY, maxY, true)
-	if shown >= 2 {
+	// One series goes without an entry when the axis names it (p99, error
+	// rate), not when it is a node's.
+	if shown >= 2 || (shown == 1 && slices.ContainsFunc(f.Lines, func(ln Line) bool { return isNode(ln.Color) && len(ln.Points) > 0 })) {
 		for i, ln := range f.Lines {
 			if len(ln.Points) > 0 {
 				l.Legend = append(l.Legend, legendEntry{Label: ln.Label, Color: ln.Color, Line: true, Marker: l.Markers[i]})
@@ -334,6 +336,9 @@ func (f Figure) plot(l layout) *plot.Plot {
 		}
 		clr, _ := seriesStyle(ln.Color)
 		line := &plotter.Line{XYs: xys, LineStyle: lineStyle(ln.Color)}
+		if f.Y.Whole {
+			line.StepStyle = plotter.MidStep // a count changes between samples, by steps
+		}
 		p.Add(line)
 		if l.Markers[i] {
 			p.Add(&plotter.Scatter{XYs: xys, GlyphStyle: glyph(clr, false)})

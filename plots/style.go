@@ -162,6 +162,9 @@ func layer(key string) int {
 // nodeColor is the colour key of the node at place i of the scenario.
 func nodeColor(i int) string { return "node " + strconv.Itoa(i) }
 
+// isNode says a colour key is a node's.
+func isNode(key string) bool { return strings.HasPrefix(key, "node ") }
+
 // seriesStyle is the colour of a colour key, and whether its line is
 // dashed; an unknown key is ink.
 func seriesStyle(key string) (color.Color, bool) {

@@ -1,9 +1,14 @@
-// Package plots draws the figures of sweeps and comparisons with
-// gonum/plot, as PNG and SVG: latency percentiles against load with the SLO
-// and breaking point marked, utilization per node, cost, and error rate.
+// Package plots draws the figures of sweeps, comparisons, timelines and
+// runs over time with gonum/plot, as PNG (at twice a screen's resolution)
+// and SVG: latency percentiles against load with the SLO and breaking
+// point marked, utilization per node, cost, error rate; a run's latency,
+// throughput, instances and utilization against time, with the
+// workload's changes and faults shaded and scaling events ticked.
 //
-// Figures are built as data first (Figure), then rendered, so tests can
-// check what is plotted without comparing images.
+// Figures are built as data first (Figure), then laid out (which series
+// carry markers, the legend, the axes' ranges and ticks) and drawn, so
+// tests can check what is plotted and how without comparing images. The
+// house style is in style.go, the drawing in render.go.
 package plots
 
 import (

@@ -215,7 +215,7 @@ func (f Figure) draw(c draw.Canvas) {
 	across := p.DataCanvas(area)
 	trAcross, _ := p.Transforms(&across)
 	labels, rows := f.placeSpanLabels(in, across, trAcross)
-	top -= vg.Length(rows) * spanRowHeight
+	top -= vg.Length(vg.Length(rows) * spanRowHeight) // rounded: no fused multiply-add (scripts/check-fma.sh)
 	if len(f.Events) > 0 {
 		top -= noteSize + 3 + eventTick + 2
 	}
@@ -230,9 +230,9 @@ func (f Figure) draw(c draw.Canvas) {
 	}
 	trX, trY := p.Transforms(&dc)
 	for _, sl := range labels {
-		in.FillText(sl.style, vg.Point{X: sl.x, Y: stripTop - vg.Length(sl.row)*spanRowHeight}, sl.text)
+		in.FillText(sl.style, vg.Point{X: sl.x, Y: stripTop - vg.Length(vg.Length(sl.row)*spanRowHeight)}, sl.text)
 	}
-	y := stripTop - vg.Length(rows)*spanRowHeight
+	y := stripTop - vg.Length(vg.Length(rows)*spanRowHeight)
 	if len(f.Events) > 0 {
 		note := textStyle(noteSize, softInk, draw.XLeft, draw.YTop)
 		in.FillText(note, vg.Point{X: dc.Min.X, Y: y}, f.EventsLabel)

@@ -296,7 +296,7 @@ func linearTicks(lo, hi, step float64) []plot.Tick {
 	var ticks []plot.Tick
 	for k := math.Ceil(lo/step - 1e-9); ; k++ {
 		v := k * step
-		if v > hi*(1+1e-9)+1e-12 {
+		if v > float64(hi*(1+1e-9))+1e-12 {
 			break
 		}
 		ticks = append(ticks, plot.Tick{Value: v, Label: formatNumber(v, step)})

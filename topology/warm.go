@@ -332,7 +332,7 @@ func ringShares(r *ring, parts int) []float64 {
 		if n == 1 {
 			arc = math.MaxUint64
 		}
-		shares[r.owner[i]] += float64(arc) / math.MaxUint64
+		shares[r.owner[i]] += float64(float64(arc) / math.MaxUint64)
 	}
 	return shares
 }

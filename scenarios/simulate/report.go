@@ -339,7 +339,7 @@ func saturation(st topology.NodeStats, culprit string) []string {
 	if st.OwnLoad >= SaturationThreshold {
 		why = append(why, fmt.Sprintf("its own demand is %s of its capacity", units.Percent(st.OwnLoad)))
 	} else if st.OfferedLoad >= SaturationThreshold {
-		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, the rest its workers waiting on its calls)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad)))
+		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), waitingOnCalls))
 	}
 	qs, isQueue := st.Detail.(*topology.QueueStats)
 	switch g := st.Growth; {

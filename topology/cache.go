@@ -564,9 +564,10 @@ type CacheStats struct {
 	// HottestKeyAtMost bounds the most requested key's share of gets from
 	// above: Space-Saving's estimate from one get in eight, which
 	// overestimates by at most 1/32 of the gets sampled. HottestKeyShare is
-	// that estimate when it is more than twice the possible overestimate,
-	// so that it measures a key that stands out; null when no key does (as
-	// with uniform keys) or there were no gets.
+	// that estimate when it is more than twice the possible overestimate
+	// and rests on at least minHotSamples sampled gets of the key, so that
+	// it measures a key that stands out; null when no key does (as with
+	// uniform keys) or there were too few gets to tell.
 	HottestKeyShare  *float64 `json:"hottest_key_share"`
 	HottestKeyAtMost *float64 `json:"hottest_key_at_most"`
 	// NodeLoad is each node's share of operations, and Imbalance the
@@ -574,6 +575,12 @@ type CacheStats struct {
 	NodeLoad  []float64 `json:"node_load"`
 	Imbalance *float64  `json:"imbalance"`
 }
+
+// minHotSamples is how many sampled gets of one key make its share a
+// measure rather than a bound: with fewer, one get more or less moves it
+// by more than a quarter (a key sampled once in 6 gets is not 16.7% of
+// them).
+const minHotSamples = 16
 
 func (c *cache) Stats(window float64, now sim.Time) NodeStats {
 	s := c.st.stats(window, now)
@@ -589,7 +596,7 @@ func (c *cache) Stats(window float64, now sim.Time) NodeStats {
 	}
 	_, top, n := c.hot.Top()
 	cs.HottestKeyAtMost = Ratio(float64(top), float64(n))
-	if hot := cs.HottestKeyAtMost; hot != nil && *hot > 2/float64(c.hot.Size()) {
+	if hot := cs.HottestKeyAtMost; hot != nil && *hot > 2/float64(c.hot.Size()) && top >= minHotSamples {
 		cs.HottestKeyShare = hot
 	}
 	arrivals := make([]float64, len(c.st.insts))

@@ -20,8 +20,10 @@ test: vet fmt-check lint fma-check tidy-check race
 # Fast feedback while editing: fidelity replications, the long timeline,
 # the simulated days of the autoscaler tests and the slowest hostile files
 # are skipped. Measured with `time go test -short -count=1 ./...` on an
-# idle 2-core machine with a warm build cache: 28.0 to 30.0 s over 6 runs
-# (median 28.6 s); unchanged packages' results come from the test cache.
+# idle 2-core machine with a warm build cache: 46 to 48 s (28 to 30 s before
+# the per-class, parallel, host, warm-cache, regions and figure tests and
+# the six new built-ins' golden reports); unchanged packages' results come
+# from the test cache.
 short:
 	$(GO) test -short $(PKGS)
 

@@ -75,6 +75,9 @@ func TestWarmingFlag(t *testing.T) {
 // the first minute's hit ratio, over replications, within the fidelity
 // tolerance.
 func TestWarmStartHitRatio(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fidelity replications run without -short") // its set-up alone takes seconds
+	}
 	ttl := `name: warm-ttl
 workload:
   rate: 500

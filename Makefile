@@ -18,12 +18,12 @@ test: vet fmt-check lint fma-check tidy-check race
 	@$(MAKE) --no-print-directory test-arm64
 
 # Fast feedback while editing: fidelity replications, the long timeline,
-# the simulated days of the autoscaler tests and the slowest hostile files
-# are skipped. Measured with `time go test -short -count=1 ./...` on an
-# idle 2-core machine with a warm build cache: 46 to 48 s (28 to 30 s before
-# the per-class, parallel, host, warm-cache, regions and figure tests and
-# the six new built-ins' golden reports); unchanged packages' results come
-# from the test cache.
+# the simulated days of the autoscaler tests, the slowest hostile files and
+# (on amd64) the four slowest built-ins' golden reports are skipped.
+# Measured with `time go test -short -count=1 ./...` on an idle 2-core
+# machine with a warm build cache: 30.8 to 33.7 s over 3 runs (46 to 48 s
+# before the golden skips); unchanged packages' results come from the test
+# cache.
 short:
 	$(GO) test -short $(PKGS)
 

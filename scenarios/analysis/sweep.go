@@ -494,9 +494,13 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 	return bp, runs, nil
 }
 
+// minKneeRise is how much the highest p99 of a sweep must exceed its
+// lowest for the curve to bend at all: by a fifth.
+const minKneeRise = 1.2
+
 // knee finds the Kneedle knee of p99 against log load over the points that
 // ran to the end of their window; nil when there are fewer than three or
-// the curve does not bend upwards.
+// the curve does not bend upwards (its p99 rises by less than a fifth).
 func (spec SweepSpec) knee(points []SweepPoint) *Knee {
 	var xs, ys []float64
 	var idx []int
@@ -515,7 +519,9 @@ func (spec SweepSpec) knee(points []SweepPoint) *Knee {
 	}
 	x0, x1 := xs[0], xs[len(xs)-1]
 	y0, y1 := slices.Min(ys), slices.Max(ys)
-	if y1 <= y0 || x1 <= x0 {
+	// A p99 that moves by less than minKneeRise over the sweep is flat:
+	// scaled to [0, 1], its noise would make a knee of nothing.
+	if y1 < float64(y0*minKneeRise) || x1 <= x0 {
 		return nil
 	}
 	best, bestDiff := -1, 0.0

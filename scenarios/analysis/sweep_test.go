@@ -201,6 +201,10 @@ func TestKnee(t *testing.T) {
 	if k := spec.knee(mk(1, 1, 1, 1)); k != nil {
 		t.Errorf("a flat curve has knee %+v", k)
 	}
+	// A hostile sweep's p99 of 122, 120 and 120 ms named a knee: noise.
+	if k := spec.knee(mk(0.122, 0.120, 0.120)); k != nil {
+		t.Errorf("a curve flat but for noise has knee %+v", k)
+	}
 }
 
 // TestGrid checks log and linear spacing and the ends.

@@ -373,9 +373,10 @@ func (d *DNS) Build(net *topology.Network, node *topology.Node) topology.Compone
 	return c
 }
 
-// regionName is the name of user region u ("" for users nowhere).
+// regionName is the name of user region u ("" for users nowhere, and for
+// the system's own requests, such as a queue consumer's, which have none).
 func (c *dns) regionName(u int) string {
-	if u < len(c.regions) {
+	if u >= 0 && u < len(c.regions) {
 		return c.regions[u]
 	}
 	return ""

@@ -197,6 +197,10 @@ func validateMix(e field.Errors, mix []Class) {
 	}
 }
 
+// MaxUserRegions bounds the regions the users are in (a request records
+// its user's region in a byte).
+const MaxUserRegions = 100
+
 // validateRegions checks that the users' regions have shares summing to
 // 1 and that a last mile is only given with them; whether the regions are
 // known is the placement's to say (scenarios).
@@ -208,8 +212,12 @@ func validateRegions(e field.Errors, s *Spec) {
 		return
 	}
 	re := e.In("regions")
-	if len(s.Regions) == 0 {
+	switch {
+	case len(s.Regions) == 0:
 		re.Add("", "regions needs at least one region with its share of the users")
+		return
+	case len(s.Regions) > MaxUserRegions:
+		re.Add("", "the users are in %d regions: at most %d are simulated", len(s.Regions), MaxUserRegions)
 		return
 	}
 	sum := 0.0

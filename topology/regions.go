@@ -3,6 +3,7 @@ package topology
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -71,19 +72,17 @@ var catalogue = sync.OnceValue(func() map[[2]string]float64 {
 	return out
 })
 
-// CatalogueRegions lists the regions the catalogue knows, sorted.
-func CatalogueRegions() []string {
+// catalogueRegions are the regions the catalogue knows, sorted, found once.
+var catalogueRegions = sync.OnceValue(func() []string {
 	seen := map[string]bool{}
 	for p := range catalogue() {
 		seen[p[0]], seen[p[1]] = true, true
 	}
-	var out []string
-	for r := range seen {
-		out = append(out, r)
-	}
-	slices.Sort(out)
-	return out
-}
+	return slices.Sorted(maps.Keys(seen))
+})
+
+// CatalogueRegions lists the regions the catalogue knows, sorted.
+func CatalogueRegions() []string { return slices.Clone(catalogueRegions()) }
 
 // pair is the key of the pair of regions a and b, whatever their order.
 func pair(a, b string) [2]string {
@@ -171,7 +170,7 @@ func (r *Regions) known(region string) bool {
 			}
 		}
 	}
-	return slices.Contains(CatalogueRegions(), region)
+	return slices.Contains(catalogueRegions(), region)
 }
 
 // placed says the topology places its nodes: a node names a region or
@@ -199,7 +198,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		for _, name := range regionNames(r) {
 			if code := r.Names[name]; !r.known(code) {
 				re.In("names", name).Add("", "region %q is not in the catalogue (%s) nor in regions.rtt%s",
-					code, strings.Join(CatalogueRegions(), ", "), yamlfile.DidYouMean(code, CatalogueRegions()))
+					code, strings.Join(catalogueRegions(), ", "), yamlfile.DidYouMean(code, catalogueRegions()))
 			}
 		}
 		seen := map[[2]string]bool{}
@@ -220,7 +219,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 			re.Add("zone_rtt", "a round trip must be a duration from 0")
 		}
 		if r.Default != "" && !r.known(r.region(r.Default)) && !r.misnamed(r.Default) {
-			re.Add("default", "region %q is not in the catalogue nor in regions.rtt%s", r.Default, yamlfile.DidYouMean(r.Default, CatalogueRegions()))
+			re.Add("default", "region %q is not in the catalogue nor in regions.rtt%s", r.Default, yamlfile.DidYouMean(r.Default, catalogueRegions()))
 		}
 	}
 	if !t.placed() {
@@ -258,7 +257,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		case !r.known(region) && (r.misnamed(name) || n.Region == ""):
 			ok = false // reported at the name or the default
 		case !r.known(region):
-			ne.Add("region", "region %q is not in the catalogue nor in regions.rtt%s", name, yamlfile.DidYouMean(name, append(CatalogueRegions(), regionNames(r)...)))
+			ne.Add("region", "region %q is not in the catalogue nor in regions.rtt%s", name, yamlfile.DidYouMean(name, r.regionCandidates()))
 			ok = false
 		}
 		places[n.Name] = region
@@ -339,7 +338,7 @@ func (t *Topology) validateRegionFaults(e field.Errors, places map[string]string
 		switch {
 		case !t.Regions.known(region):
 			fe.Add("region", "region %q is not in the catalogue nor in regions.rtt%s", f.Region,
-				yamlfile.DidYouMean(f.Region, append(CatalogueRegions(), regionNames(t.Regions)...)))
+				yamlfile.DidYouMean(f.Region, t.Regions.regionCandidates()))
 		case len(f.struck) == 0:
 			fe.Add("region", "no node with workers is placed in %s: the fault would strike nothing", f.Region)
 		case f.Effect != nil:
@@ -380,7 +379,7 @@ func (t *Topology) ValidateUserRegions(names []string) []error {
 		region := t.Regions.region(name)
 		if !t.Regions.known(region) {
 			re.AddAtKey(name, "region %q is not in the catalogue nor in regions.rtt%s", name,
-				yamlfile.DidYouMean(name, append(CatalogueRegions(), regionNames(t.Regions)...)))
+				yamlfile.DidYouMean(name, t.Regions.regionCandidates()))
 			continue
 		}
 		for _, at := range used {
@@ -393,15 +392,16 @@ func (t *Topology) ValidateUserRegions(names []string) []error {
 	return e.List()
 }
 
-// regionNames are the names the scenario gives regions.
+// regionNames are the names the scenario gives regions, sorted.
 func regionNames(r *Regions) []string {
 	if r == nil {
 		return nil
 	}
-	var out []string
-	for k := range r.Names {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(r.Names))
+}
+
+// regionCandidates are the names a misspelt region may have meant: the
+// catalogue's regions and the scenario's names for them.
+func (r *Regions) regionCandidates() []string {
+	return slices.Concat(catalogueRegions(), regionNames(r))
 }

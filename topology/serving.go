@@ -53,13 +53,5 @@ func (n *Network) Kernel() *sim.Kernel { return n.k }
 // uses: a request's Region indexes them.
 func (n *Network) UserRegions() []string { return n.opts.UserRegions }
 
-// Component is the runtime of the node called name, or nil.
-func (n *Network) Component(name string) Component {
-	if i := n.topo.index(name); i >= 0 {
-		return n.comps[i]
-	}
-	return nil
-}
-
 // Dest is the component j was sent to (by PassOn, say).
 func (j *Job) Dest() Component { return j.dest }

@@ -12,6 +12,7 @@ package dns
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -176,7 +177,7 @@ func (d *DNS) Validate(e field.Errors, c *topology.Checker) {
 	if len(d.Weights) > 0 && !(total > 0) {
 		e.Add("weights", "%s weights add up to 0: no target would get a user", what)
 	}
-	for _, region := range slices.Sorted(mapsKeys(d.Geo)) {
+	for _, region := range slices.Sorted(maps.Keys(d.Geo)) {
 		if t := d.Geo[region]; !slices.Contains(d.Targets, t) {
 			e.In("geo").Add(region, "%s sends %s to %s, which is not one of its targets (%s)%s", what, region, t, strings.Join(d.Targets, ", "), yamlfile.DidYouMean(t, d.Targets))
 		}
@@ -189,16 +190,6 @@ func (d *DNS) Validate(e field.Errors, c *topology.Checker) {
 	}
 	if d.FailureThreshold > 10 {
 		e.In("health_check").Add("failure_threshold", "%s failure_threshold is from 1 to 10, as Route 53's", what)
-	}
-}
-
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 

@@ -46,6 +46,16 @@ type Database struct {
 	// promoted (seconds); writes the replica had not applied are lost.
 	// 0 is DefaultFailoverTime.
 	FailoverTime float64
+	// ReplicaGroups, when given, place the replicas by region (see
+	// replication.go); Replicas is then their sum.
+	ReplicaGroups []ReplicaGroup
+	// Replication is when a write commits: ReplicationAsync (the
+	// default, ""), ReplicationSync or ReplicationSemiSync.
+	Replication string
+	// Primaries, when given, make the database active-active: a primary
+	// in each of these regions accepts writes and replicates them to the
+	// others, conflicts resolved last-writer-wins.
+	Primaries []string
 }
 
 // DefaultFailoverTime is how long a failover takes by default: Amazon RDS
@@ -70,7 +80,8 @@ var databaseKind = Kind{
 	Name: "database",
 	Noun: "database",
 	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
-		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time", "operations", "size"},
+		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time", "operations", "size",
+		"replication", "primaries"},
 	Decode:       decodeDatabase,
 	Workers:      true,
 	Egress:       true,
@@ -82,7 +93,7 @@ func (*Database) Kind() *Kind { return &databaseKind }
 
 // Units implements Spec: every server (primaries and replicas of every
 // shard) is billed.
-func (db *Database) Units() int { return db.Shards * (1 + db.Replicas) }
+func (db *Database) Units() int { return db.Shards * (db.primaries() + db.Replicas) }
 
 // NeedsKeys implements Spec: shards are chosen by key.
 func (db *Database) NeedsKeys() bool { return db.Shards > 1 }
@@ -97,7 +108,7 @@ func (db *Database) Footprint(int64) float64 {
 	if db.Replicas > 0 {
 		stations = 2
 	}
-	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(1+db.Replicas)*instanceBytes)))
+	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(db.primaries()+db.Replicas)*instanceBytes)))
 	switch {
 	case db.Shards == 1:
 	case db.Partition == PartitionConsistent:
@@ -116,7 +127,11 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		Workers: 1, Queue: Unlimited}
 	what := "database " + name
 	intField(d, m, "shards", what, &db.Shards)
-	intField(d, m, "replicas", what, &db.Replicas)
+	decodeReplicas(d, m, what, db)
+	StringField(d, m, "replication", &db.Replication)
+	if m.Has("primaries") {
+		db.Primaries = DecodeNames(d, m.Get("primaries"), what+" primaries")
+	}
 	StringField(d, m, "partition", &db.Partition)
 	intField(d, m, "vnodes", what, &db.VNodes)
 	StringField(d, m, "read_from", &db.ReadFrom)
@@ -131,7 +146,7 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	if m.Has("workers") && m.Has("cores") {
 		d.Errorf(m.Key("cores"), "%s: workers and cores say the same thing; give one", what)
 	}
-	intField(d, m, "workers", what, &db.Workers)
+	workersField(d, m, what, &db.Workers)
 	if m.Has("cores") {
 		db.Workers, _ = d.Int(m.Get("cores"), what+" cores", 1)
 	}
@@ -175,8 +190,9 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 	inRange(e, "shards", what, db.Shards, 1, MaxDatabaseNodes)
 	inRange(e, "replicas", what, db.Replicas, 0, MaxDatabaseNodes)
 	if okShards && okReplicas && db.Units() > MaxDatabaseNodes {
-		e.Add("", "%s has %d servers (shards × (1 + replicas)); at most %d are simulated", what, db.Units(), MaxDatabaseNodes)
+		e.Add("", "%s has %d servers (shards × (primaries + replicas)); at most %d are simulated", what, db.Units(), MaxDatabaseNodes)
 	}
+	db.validateReplication(e, c, what)
 	oneOf(e, "partition", "partition", db.Partition, Partitions)
 	inRange(e, "vnodes", what, db.VNodes, 1, 10_000)
 	oneOf(e, "read_from", "read_from", db.ReadFrom, []string{ReadReplicas, ReadPrimary, ReadAny})
@@ -189,7 +205,7 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 	if !(db.FailoverTime >= 0) || math.IsInf(db.FailoverTime, 0) {
 		e.Add("failover_time", "%s: failover_time must be a duration above 0", what)
 	}
-	if db.Replicas == 0 {
+	if db.Replicas == 0 && db.Primaries == nil {
 		if db.ReplicationLag != nil {
 			e.AddAtKey("replication_lag", "%s: replication_lag needs replicas", what)
 		}

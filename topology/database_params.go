@@ -1,0 +1,36 @@
+package topology
+
+import "github.com/scalesim/scalesim/internal/params"
+
+// databaseParams are the fields of a database.
+var databaseParams = []params.Param{
+	{Name: "shards", Type: params.Int, Default: "1", Unit: "shards", Doc: "partitions of the keys, each with its primary"},
+	{Name: "replicas", Type: params.Int, Default: "0", Unit: "servers", Doc: "read replicas per shard, beside the primary",
+		Or: []params.Param{{Type: params.List, Doc: "replicas placed by region", Elem: params.Obj("a group of replicas in a region",
+			params.Param{Name: "region", Type: params.Name, Required: true, Doc: "the region they are in"},
+			params.Param{Name: "count", Type: params.Int, Default: "1", Unit: "servers", Doc: "how many"})}}},
+	{Name: "partition", Type: params.Enum, Values: Partitions, Default: PartitionHash, Doc: "how keys map to shards"},
+	{Name: "vnodes", Type: params.Int, Default: itoa(DefaultVNodes), Unit: "points", Doc: "points of each shard on the ring (partition: consistent)"},
+	{Name: "read_from", Type: params.Enum, Values: []string{ReadReplicas, ReadPrimary, ReadAny}, Default: ReadReplicas, Doc: "where reads go"},
+	{Name: "replication_lag", Type: params.Dist, Unit: "s", Doc: "a replica's apply time of a write; the one-way delay from the primary's region adds to it"},
+	{Name: "replication", Type: params.Enum, Values: Replications, Default: ReplicationAsync, Doc: "when a write commits: at the primary, once every replica applied it, or once one received it"},
+	{Name: "primaries", Type: params.Names, Doc: "regions with a primary each, accepting writes (active-active, last writer wins)"},
+	{Name: "read_your_writes", Type: params.Duration, Doc: "a user's reads go to the primary this long after their write"},
+	{Name: "pool", Type: params.Int, Unit: "connections", Doc: "connections per client instance (none when left out)"},
+	{Name: "connect_time", Type: params.Dist, Unit: "s", Doc: "a connection's set-up, paid per request without a pool"},
+	{Name: "service_time", Type: params.Dist, Unit: "s", Doc: "a query's work: one distribution for reads and writes, or {read, write}",
+		Or: []params.Param{{Type: params.Object, Doc: "reads and writes apart", Fields: []params.Param{
+			{Name: "read", Type: params.Dist, Required: true, Doc: "a read's work"},
+			{Name: "write", Type: params.Dist, Required: true, Doc: "a write's work"},
+		}}}},
+	{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrent queries per server (or cores)"},
+	{Name: "cores", Type: params.Int, Default: "1", Unit: "cores", Doc: "the same as workers"},
+	queueParam,
+	{Name: "failover_time", Type: params.Duration, Default: dur(DefaultFailoverTime), Doc: "how long a shard has no primary after its primary fails"},
+	{Name: "operations", Type: params.Map, Doc: "operations by request class (or read, write): their own service time and size", Elem: params.Obj("an operation",
+		params.Param{Name: "service_time", Type: params.Dist, Unit: "s", Doc: "its work"},
+		params.Param{Name: "size", Type: params.Object, Doc: "its request and reply", Fields: sizeParams})},
+	{Name: "size", Type: params.Object, Doc: "bytes of a query and of its reply, for the operations that give none", Fields: sizeParams},
+}
+
+func init() { databaseKind.Params = databaseParams }

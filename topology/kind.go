@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 )
@@ -58,6 +59,10 @@ type Kind struct {
 	// wherever they are): a placed topology does not ask them for one,
 	// and hops to and from them pay no distance.
 	Global bool
+	// Params describe its own fields (those of Fields): type, default,
+	// unit and meaning, for the reference, the JSON Schema and completion.
+	// Each kind's table is in a file beside it (NAME_params.go).
+	Params []params.Param
 }
 
 // Spec is the model of one node of some kind: the node's settings, with

@@ -1,0 +1,24 @@
+package topology
+
+import "github.com/scalesim/scalesim/internal/params"
+
+// serviceParams are the fields of a service.
+var serviceParams = []params.Param{
+	instancesParam,
+	workersParam,
+	queueParam,
+	classTimesParam("a request's own work at an instance, before its calls", "0"),
+	callsParam("after its own service time, the calls it makes in order, waiting for each reply"),
+	callDefaultsParam,
+	{Name: "blocking", Type: params.Bool, Default: "true", Doc: "the worker is held while calls run; false is an event loop, freed after its service time"},
+	autoscaleParam,
+	rateLimitParam,
+	{Name: "max_concurrency", Type: params.Int, Default: "no limit", Unit: "requests", Doc: "requests at an instance at once (waiting or served); more are shed"},
+	{Name: "shed_after", Type: params.Duration, Doc: "shed a request that waited this long in the queue"},
+	{Name: "sessions", Type: params.Object, Doc: "where users' sessions are kept: local (on the instance), or {store: NODE}", Fields: []params.Param{
+		{Name: "store", Type: params.Node, Required: true, Doc: "the node that keeps them, read on every request"},
+	}, Or: []params.Param{{Type: params.Enum, Values: []string{"local"}}}},
+	sizesParam,
+}
+
+func init() { serviceKind.Params = serviceParams }

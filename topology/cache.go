@@ -101,7 +101,7 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	what := "cache " + name
 	intField(d, m, "nodes", what, &c.Nodes)
 	intField(d, m, "vnodes", what, &c.VNodes)
-	intField(d, m, "workers", what, &c.Workers)
+	workersField(d, m, what, &c.Workers)
 	queueField(d, m, what, &c.Queue)
 	switch {
 	case m.Has("capacity") && m.Has("memory"):
@@ -127,6 +127,10 @@ func decodeCache(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 				d.Errorf(m.Get("memory"), "%s: memory holds no item of %s", what, m.Get("item_size").Value)
 			}
 		}
+	case m.Has("item_size"):
+		// The keys per node then come from the instance type's memory
+		// (Topology.sizeFromType).
+		c.ItemSize, _ = d.Bytes(m.Get("item_size"), what+" item_size")
 	}
 	StringField(d, m, "eviction", &c.Eviction)
 	DurationField(d, m, "ttl", what, &c.TTL)
@@ -152,7 +156,7 @@ func (c *Cache) Validate(e field.Errors, ck *Checker) {
 	checkQueue(e, what, c.Queue)
 	switch {
 	case c.Capacity < 1:
-		e.Add("capacity", "%s needs a capacity (keys per node), e.g. capacity: 100k", what)
+		e.Add("capacity", "%s needs a capacity (keys per node), e.g. capacity: 100k, or item_size with an instance type from the catalogue", what)
 	case c.Capacity*c.Nodes > MaxCacheKeys:
 		e.Add("", "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
 			what, c.Capacity*c.Nodes, MaxCacheKeys)

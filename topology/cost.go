@@ -50,31 +50,9 @@ const CatalogueDate = "2026-11-23"
 // Catalogue holds on-demand prices of common instance types in AWS
 // us-east-1 (Linux; single-AZ for RDS), in US dollars, as recorded on
 // CatalogueDate. Prices change: a node's cost field overrides its entry.
+// Amazon MSK's kafka.m5.large is priced per broker (a queue's brokers: N).
 var Catalogue = map[string]Price{
-	// EC2 compute for services.
-	"t3.medium":   {Hourly: 0.0416},
-	"t3.large":    {Hourly: 0.0832},
-	"m6i.large":   {Hourly: 0.096},
-	"m6i.xlarge":  {Hourly: 0.192},
-	"m6i.2xlarge": {Hourly: 0.384},
-	"c6i.large":   {Hourly: 0.085},
-	"c6i.xlarge":  {Hourly: 0.17},
-	"c6i.2xlarge": {Hourly: 0.34},
-	"r6i.large":   {Hourly: 0.126},
-	"r6i.xlarge":  {Hourly: 0.252},
-	// RDS for MySQL, per server (primary or replica).
-	"db.t4g.medium":  {Hourly: 0.065},
-	"db.m6g.large":   {Hourly: 0.152},
-	"db.m6g.xlarge":  {Hourly: 0.304},
-	"db.r6g.large":   {Hourly: 0.215},
-	"db.r6g.xlarge":  {Hourly: 0.43},
-	"db.r6g.2xlarge": {Hourly: 0.86},
-	// ElastiCache (Redis OSS), per cache node.
-	"cache.t4g.medium":  {Hourly: 0.065},
-	"cache.m6g.large":   {Hourly: 0.149},
-	"cache.r6g.large":   {Hourly: 0.206},
-	"cache.r6g.xlarge":  {Hourly: 0.411},
-	"cache.r6g.2xlarge": {Hourly: 0.821},
+	// Instance types (EC2, RDS, ElastiCache, MSK) come from instances.tsv.
 	// Application Load Balancer: the hourly charge only (LCUs are extra).
 	"alb": {Hourly: 0.0225},
 	// CloudFront, first 10 TB/month to North America; HTTPS requests.
@@ -85,8 +63,6 @@ var Catalogue = map[string]Price{
 	"sqs":      {PerMillion: 0.40},
 	"sqs-fifo": {PerMillion: 0.50},
 	"sns":      {PerMillion: 0.50},
-	// Amazon MSK (Kafka), per broker: give a queue brokers: N.
-	"kafka.m5.large": {Hourly: 0.21},
 }
 
 // CatalogueEntry is the catalogue's price of an instance type, with

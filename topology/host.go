@@ -37,10 +37,11 @@ import (
 // reported with the host and not otherwise modelled.
 type Host struct {
 	Name string
-	// Cores are the processor cores the visits of its nodes share. A
-	// later instance type may fill them in; for now a scenario gives them.
+	// Cores are the processor cores the visits of its nodes share: as
+	// given, or its instance type's vCPUs.
 	Cores int
-	// Memory is its memory in bytes; 0 when not given.
+	// Memory is its memory in bytes: as given, or its instance type's; 0
+	// when neither gives it.
 	Memory float64
 	// Price is what the host costs: it is billed once, hourly, and the
 	// nodes on it are not billed for their instances.
@@ -71,9 +72,12 @@ func DecodeHosts(d *yamlfile.Decoder, n *yaml.Node) []*Host {
 		if !ok {
 			continue
 		}
-		if !f.Has("cores") {
-			d.Errorf(body, "%s needs cores: the processor cores its nodes share, e.g. {cores: 4}", what)
-		} else {
+		switch {
+		case !f.Has("cores") && f.Has("instance"):
+			// From the type's vCPUs, below, when the catalogue has it.
+		case !f.Has("cores"):
+			d.Errorf(body, "%s needs cores: the processor cores its nodes share, e.g. {cores: 4}, or an instance type from the catalogue", what)
+		default:
 			h.Cores, _ = d.Int(f.Get("cores"), what+" cores", math.MinInt)
 		}
 		if f.Has("memory") {
@@ -88,6 +92,12 @@ func DecodeHosts(d *yamlfile.Decoder, n *yaml.Node) []*Host {
 				}
 				h.Price = entry
 				h.Price.Instance = typ
+				if in, ok := LookupInstance(typ); ok && !f.Has("cores") {
+					h.Cores = in.VCPUs
+				}
+				if in, ok := LookupInstance(typ); ok && !f.Has("memory") {
+					h.Memory = in.Memory
+				}
 			}
 		}
 		if f.Has("cost") {

@@ -196,7 +196,7 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	s := &Service{Instances: 1, Workers: 1, Queue: Unlimited, Blocking: true}
 	what := "node " + name
 	intField(d, m, "instances", what, &s.Instances)
-	intField(d, m, "workers", what, &s.Workers)
+	workersField(d, m, what, &s.Workers)
 	queueField(d, m, what, &s.Queue)
 	if m.Has("blocking") {
 		s.Blocking, _ = d.Bool(m.Get("blocking"))

@@ -49,6 +49,10 @@ type Node struct {
 	// Region and Zone place the node (see Regions); empty: the regions'
 	// default, or nowhere in a topology that places nothing.
 	Region, Zone string
+	// PerVCPU, when above 0, gives the node's workers per instance from
+	// its instance type: PerVCPU × the type's vCPUs (workers: {per_vcpu:
+	// N}; see sizeFromType).
+	PerVCPU int
 }
 
 // Kind is the node's kind.
@@ -150,6 +154,7 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", append(slices.Clone(commonFields), k.Fields...)...)
 		n := &Node{Name: name, Spec: k.Decode(d, fields, name)}
 		n.Price = decodePrice(d, fields, name, k)
+		n.PerVCPU = decodePerVCPU(d, fields, name, n.Spec)
 		StringField(d, fields, "region", &n.Region)
 		StringField(d, fields, "zone", &n.Zone)
 		StringField(d, fields, "host", &n.Host)
@@ -193,6 +198,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 			ne.AddAtKey("", "node name %q must be %s", n.Name, field.NameRule)
 		}
 		c := &Checker{t: t, node: n, classes: classes}
+		t.sizeFromType(n, ne)
 		n.Spec.Validate(ne, c)
 		n.Price.validate(ne.In("cost"))
 		for _, tg := range n.Spec.Downstream() {

@@ -1,0 +1,85 @@
+package topology
+
+import (
+	"math"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
+)
+
+// CacheReservedMemory is the share of a cache node's memory its engine
+// keeps for itself (replication buffers, forks for snapshots) and not for
+// items: ElastiCache's reserved-memory-percent, 25% by default for Redis
+// OSS ("Managing reserved memory", Amazon ElastiCache User Guide). A cache
+// that takes its capacity from its type holds (1 − this) × the type's
+// memory ÷ item_size keys per node.
+const CacheReservedMemory = 0.25
+
+// typeSized is a spec whose workers per instance (per server, per cache
+// node) its node's instance type may give: workers: {per_vcpu: N}.
+type typeSized interface {
+	workersPerInstance() *int
+}
+
+func (s *Service) workersPerInstance() *int   { return &s.Workers }
+func (c *Cache) workersPerInstance() *int     { return &c.Workers }
+func (db *Database) workersPerInstance() *int { return &db.Workers }
+
+// workersField decodes a kind's workers when it is a number; a mapping
+// ({per_vcpu: N}) is the node's, read by decodePerVCPU.
+func workersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
+	if n := m.Get("workers"); n != nil && n.Kind == yaml.MappingNode {
+		return
+	}
+	intField(d, m, "workers", what, to)
+}
+
+// decodePerVCPU reads workers: {per_vcpu: N} on a node whose kind takes
+// its workers from its type; 0 when workers is a number or absent.
+func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) int {
+	n := m.Get("workers")
+	if _, ok := spec.(typeSized); !ok || n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	what := "node " + node + " workers"
+	f, ok := d.Mapping(n, what, "per_vcpu")
+	if !ok {
+		return 0
+	}
+	if !f.Has("per_vcpu") {
+		d.Errorf(n, "%s: give a number (workers: 8) or workers per vCPU of its instance type (workers: {per_vcpu: 2})", what)
+		return 0
+	}
+	v, _ := d.Int(f.Get("per_vcpu"), what+" per_vcpu", 1)
+	return min(v, MaxWorkers+1)
+}
+
+// sizeFromType gives node n what its instance type (or its host's) sets:
+// its workers per instance from the type's vCPUs (workers: {per_vcpu: N}),
+// and a cache's keys per node from the type's memory and its item_size
+// when it gives neither capacity nor memory. Validate calls it before the
+// kind's own checks, so that the values are checked as if written.
+func (t *Topology) sizeFromType(n *Node, e field.Errors) {
+	in, known := t.InstanceOf(n)
+	if n.PerVCPU > 0 {
+		switch ws, ok := n.Spec.(typeSized); {
+		case !ok || !known && t.instanceName(n) != "":
+			// An unknown type is refused where it is written.
+		case !known:
+			e.AddAtKey("workers", "node %s: workers per_vcpu counts the vCPUs of its instance type, and it has none from the catalogue: give instance (e.g. c6i.xlarge) or a number of workers",
+				n.Name)
+		default:
+			*ws.workersPerInstance() = min(n.PerVCPU*in.VCPUs, MaxWorkers+1)
+		}
+	}
+	if c, ok := n.Spec.(*Cache); ok && c.Capacity == 0 && c.ItemSize > 0 && known {
+		c.Capacity = int(math.Min(math.Floor(float64(in.Memory*(1-CacheReservedMemory))/c.ItemSize), MaxCacheKeys+1))
+		if c.Capacity < 1 {
+			e.AddAtKey("item_size", "cache %s: an item of %s does not fit in the %s an %s node gives its items", n.Name,
+				units.FormatBytes(c.ItemSize), units.FormatBytes(float64(in.Memory*(1-CacheReservedMemory))), in.Name)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) 
 		return 0
 	}
 	v, _ := d.Int(f.Get("per_vcpu"), what+" per_vcpu", 1)
-	return min(v, MaxWorkers+1)
+	return v
 }
 
 // sizeFromType gives node n what its instance type (or its host's) sets:
@@ -71,8 +71,11 @@ func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 		case !known:
 			e.AddAtKey("workers", "node %s: workers per_vcpu counts the vCPUs of its instance type, and it has none from the catalogue: give instance (e.g. c6i.xlarge) or a number of workers",
 				n.Name)
+		case n.PerVCPU > MaxWorkers/in.VCPUs:
+			e.Add("workers", "node %s: workers per_vcpu %d × the %d vCPUs of %s is above %d workers per instance, the most simulated",
+				n.Name, n.PerVCPU, in.VCPUs, in.Name, MaxWorkers)
 		default:
-			*ws.workersPerInstance() = min(n.PerVCPU*in.VCPUs, MaxWorkers+1)
+			*ws.workersPerInstance() = n.PerVCPU * in.VCPUs
 		}
 	}
 	if c, ok := n.Spec.(*Cache); ok && c.Capacity == 0 && c.ItemSize > 0 && known {

@@ -88,7 +88,7 @@ func (d *Decoder) Dist(n *yaml.Node, what string, unit Unit) sim.Dist {
 			d.Errorf(m.Key(key), "%s: %s distribution needs %q", what, name, key)
 			return 0, false
 		}
-		if key == "alpha" || key == "cv" {
+		if slices.Contains(DistPlainParams, key) {
 			return d.Float(m.Get(key))
 		}
 		return d.value(m.Get(key), what+" "+key, unit)

@@ -67,9 +67,13 @@ type Line struct {
 	Label  string       `json:"label"`
 	Color  string       `json:"color"`
 	Points [][2]float64 `json:"points"`
-	// Refined are the points of Points that a sweep's bisection ran
+	// Refined are the points of Points that a sweep placed after its grid
+	// (its bisection's runs and those at the bend)
 	// (marked on their own, whatever the marker rule).
 	Refined [][2]float64 `json:"refined,omitempty"`
+	// Band is a confidence interval around the series, shaded in its
+	// colour: x, low, high at each point that has one.
+	Band [][3]float64 `json:"band,omitempty"`
 }
 
 // Marker is a labelled constant.
@@ -109,8 +113,9 @@ func loadAxis(sw *analysis.SweepReport) (Axis, func(analysis.SweepPoint) float64
 	return Axis{Label: "offered load", Unit: "requests/s", Log: true}, func(p analysis.SweepPoint) float64 { return p.Rate }
 }
 
-// simulated is every point a sweep ran, the grid's and its bisection's,
-// in order of load, each with whether bisection ran it.
+// simulated is every point a sweep ran, the grid's, its bisection's and
+// those at its bend, in order of load, each with whether it was placed
+// after the grid.
 type simulated struct {
 	analysis.SweepPoint
 	refined bool
@@ -121,7 +126,7 @@ func simulatedPoints(sw *analysis.SweepReport, x func(analysis.SweepPoint) float
 	for _, p := range sw.Points {
 		out = append(out, simulated{p, false})
 	}
-	for _, p := range sw.Refinements {
+	for _, p := range slices.Concat(sw.Refinements, sw.Bends) {
 		out = append(out, simulated{p, true})
 	}
 	slices.SortStableFunc(out, func(a, b simulated) int { return cmp.Compare(x(a.SweepPoint), x(b.SweepPoint)) })
@@ -171,6 +176,17 @@ func SweepFigures(sw *analysis.SweepReport) []Figure {
 		}
 		lat.Lines = append(lat.Lines, ln)
 	}
+	mean := Line{Label: "mean, 95% CI shaded", Color: ColorMean}
+	for _, p := range pts {
+		if p.Latency == nil || p.Requests.Completed == 0 {
+			continue
+		}
+		mean.add(x(p.SweepPoint), p.Latency.Mean*1000, p.refined)
+		if ci := p.Latency.MeanCI95; ci != nil {
+			mean.Band = append(mean.Band, [3]float64{x(p.SweepPoint), ci[0] * 1000, ci[1] * 1000})
+		}
+	}
+	lat.Lines = append(lat.Lines, mean)
 	lat.HLines = sloMarkers(sw.SLO)
 	if bp := sw.BreakingPoint; bp != nil && !bp.BelowRange {
 		v := bp.OfferedRate
@@ -246,11 +262,12 @@ func SweepFigures(sw *analysis.SweepReport) []Figure {
 // bends, which a log axis over decades squeezes into a sliver. None
 // without a bisection.
 func bendFigure(sw *analysis.SweepReport, lat Figure, x func(analysis.SweepPoint) float64) (Figure, bool) {
-	if len(sw.Refinements) == 0 {
+	placed := slices.Concat(sw.Refinements, sw.Bends)
+	if len(placed) == 0 {
 		return Figure{}, false
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range sw.Refinements {
+	for _, p := range placed {
 		lo, hi = math.Min(lo, x(p)), math.Max(hi, x(p))
 	}
 	from, to := lo, hi
@@ -276,6 +293,13 @@ func bendFigure(sw *analysis.SweepReport, lat Figure, x func(analysis.SweepPoint
 	}
 	for _, ln := range lat.Lines {
 		ln.Points, ln.Refined = in(ln.Points), in(ln.Refined)
+		var band [][3]float64
+		for _, b := range ln.Band {
+			if b[0] >= from && b[0] <= to {
+				band = append(band, b)
+			}
+		}
+		ln.Band = band
 		bend.Lines = append(bend.Lines, ln)
 	}
 	return bend, true

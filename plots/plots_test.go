@@ -65,7 +65,7 @@ func TestSweepFiguresGolden(t *testing.T) {
 	checkGolden(t, figs, "sweep-figures.json")
 	// What a reader needs: units on the axes, the SLO and the breaking point.
 	lat := figs[0]
-	if lat.Y.Unit != UnitLatency || lat.X.Label != "users" || len(lat.Lines) != 3 || len(lat.HLines) != 1 || len(lat.VLines) != 1 {
+	if lat.Y.Unit != UnitLatency || lat.X.Label != "users" || len(lat.Lines) != 4 || len(lat.HLines) != 1 || len(lat.VLines) != 1 {
 		t.Errorf("latency figure %+v", lat)
 	}
 	names := []string{}
@@ -75,15 +75,26 @@ func TestSweepFiguresGolden(t *testing.T) {
 	if strings.Join(names, ",") != "latency,latency-bend,utilization,errors,cost,cost-per-unit" {
 		t.Errorf("figures %v", names)
 	}
-	// Every simulated point is drawn, the bisection's runs marked: the
-	// grid alone has nothing between its last healthy point and the
-	// first failing one.
-	if len(sw.Refinements) == 0 {
-		t.Fatal("the sweep bisected nothing")
+	// Every simulated point is drawn, the bisection's and the bend's runs
+	// marked: the grid alone has nothing between its last healthy point
+	// and the first failing one.
+	if len(sw.Refinements) == 0 || len(sw.Bends) == 0 {
+		t.Fatalf("the sweep placed %d bisection runs and %d at the bend", len(sw.Refinements), len(sw.Bends))
 	}
+	placed := len(sw.Refinements) + len(sw.Bends)
 	p99 := lat.Lines[2]
-	if len(p99.Points) != len(sw.Points)+len(sw.Refinements) || len(p99.Refined) != len(sw.Refinements) {
-		t.Errorf("p99 has %d points, %d refined; the sweep ran %d and %d", len(p99.Points), len(p99.Refined), len(sw.Points), len(sw.Refinements))
+	if len(p99.Points) != len(sw.Points)+placed || len(p99.Refined) != placed {
+		t.Errorf("p99 has %d points, %d refined; the sweep ran %d and %d", len(p99.Points), len(p99.Refined), len(sw.Points), placed)
+	}
+	// The mean has its confidence band at every point with an interval.
+	mean := lat.Lines[3]
+	if mean.Color != ColorMean || len(mean.Band) != len(mean.Points) {
+		t.Errorf("mean line %q: %d points, band of %d", mean.Label, len(mean.Points), len(mean.Band))
+	}
+	for _, b := range mean.Band {
+		if !(b[1] <= b[2]) {
+			t.Errorf("band %v: low above high", b)
+		}
 	}
 	for i := 1; i < len(p99.Points); i++ {
 		if p99.Points[i][0] <= p99.Points[i-1][0] {
@@ -93,7 +104,7 @@ func TestSweepFiguresGolden(t *testing.T) {
 	// The bend, on a linear axis, runs between the grid points around
 	// the bisection, every run between them included.
 	bend := figs[1]
-	if bend.X.Log || len(bend.Lines[2].Refined) != len(sw.Refinements) || len(bend.Lines[2].Points) != len(sw.Refinements)+2 {
+	if bend.X.Log || len(bend.Lines[2].Refined) != placed || len(bend.Lines[2].Points) != placed+2 {
 		t.Errorf("bend figure: log %v, points %v, refined %v", bend.X.Log, bend.Lines[2].Points, bend.Lines[2].Refined)
 	}
 }

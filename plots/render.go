@@ -120,8 +120,9 @@ type legendEntry struct {
 	Hollow bool // the ring that marks a bisection's runs
 }
 
-// refinedLabel is the legend's entry for the runs of a sweep's bisection.
-const refinedLabel = "bisection runs"
+// refinedLabel is the legend's entry for the runs a sweep placed after its
+// grid: its bisection's and those at its bend.
+const refinedLabel = "refining runs"
 
 // drawn is whether a point has a place on the axes (a log axis has none
 // for 0 or below).
@@ -324,6 +325,11 @@ func (f Figure) plot(l layout) *plot.Plot {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(layer(f.Lines[a].Color), layer(f.Lines[b].Color)) })
 	for _, i := range order {
+		if band := f.band(f.Lines[i]); band != nil {
+			p.Add(band)
+		}
+	}
+	for _, i := range order {
 		ln := f.Lines[i]
 		xys := plotter.XYs{}
 		for _, pt := range ln.Points {
@@ -354,6 +360,35 @@ func (f Figure) plot(l layout) *plot.Plot {
 		}
 	}
 	return p
+}
+
+// bandAlpha is the opacity of a confidence band in its series' colour.
+const bandAlpha = 0x40
+
+// band is ln's confidence band as a shaded polygon (along the lows, back
+// along the highs), nil without one. A point without a place on a log
+// axis leaves the band out there.
+func (f Figure) band(ln Line) *plotter.Polygon {
+	var lo, hi plotter.XYs
+	for _, b := range ln.Band {
+		if f.drawn([2]float64{b[0], b[1]}) && f.drawn([2]float64{b[0], b[2]}) {
+			lo = append(lo, plotter.XY{X: b[0], Y: b[1]})
+			hi = append(hi, plotter.XY{X: b[0], Y: b[2]})
+		}
+	}
+	if len(lo) < 2 {
+		return nil
+	}
+	slices.Reverse(hi)
+	poly, err := plotter.NewPolygon(append(lo, hi...))
+	if err != nil {
+		return nil
+	}
+	c, _ := seriesStyle(ln.Color)
+	r, g, b, _ := c.RGBA()
+	poly.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), bandAlpha}
+	poly.LineStyle.Width = 0
+	return poly
 }
 
 // rule is a threshold across the data area or a marker up it.

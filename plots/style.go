@@ -99,6 +99,7 @@ const (
 	ColorP50        = "p50"
 	ColorP95        = "p95"
 	ColorP99        = "p99"
+	ColorMean       = "mean"
 	ColorOffered    = "offered"
 	ColorThroughput = "throughput"
 	ColorGoodput    = "goodput"
@@ -121,6 +122,7 @@ var roleStyle = map[string]struct {
 	ColorP50:        {color.NRGBA{0x6B, 0xAE, 0xD6, 0xFF}, false, false},
 	ColorP95:        {color.NRGBA{0x21, 0x71, 0xB5, 0xFF}, false, false},
 	ColorP99:        {color.NRGBA{0x08, 0x30, 0x6B, 0xFF}, false, false},
+	ColorMean:       {color.NRGBA{0xE6, 0x55, 0x0D, 0xFF}, false, false},
 	ColorOffered:    {color.NRGBA{0x99, 0x99, 0x99, 0xFF}, true, false},
 	ColorThroughput: {nodePalette[0], false, true},
 	ColorGoodput:    {nodePalette[2], false, false},

@@ -88,6 +88,9 @@ type SweepReport struct {
 	// the figures (the hockey stick's bend lies among them). Not in the
 	// JSON, whose points are the grid's.
 	Refinements []SweepPoint `json:"-"`
+	// Bends are the runs placed between the knee and the breaking point
+	// where p99 changes most (see bend), for the figures; not in the JSON.
+	Bends []SweepPoint `json:"-"`
 }
 
 // Cheapest is the point of a sweep along an axis that is not a load that
@@ -174,6 +177,7 @@ type Knee struct {
 	Users       float64 `json:"users,omitempty"`
 	OfferedRate float64 `json:"offered_rate"`
 	P99         float64 `json:"p99"`
+	at          float64 // its load on the sweep's axis
 }
 
 // NodeSaturation is the lowest swept load at which a node is saturated.
@@ -239,6 +243,9 @@ func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, 
 		return nil, err
 	}
 	sw.Knee = spec.knee(sw.Points)
+	if sw.Bends, err = spec.bend(base, s, sw, runner); err != nil {
+		return nil, err
+	}
 	sw.Saturation = saturation(sw.Points, spec.Axis)
 	return sw, nil
 }
@@ -535,7 +542,7 @@ func (spec SweepSpec) knee(points []SweepPoint) *Knee {
 		return nil
 	}
 	p := points[idx[best]]
-	return &Knee{Users: p.Users, OfferedRate: p.OfferedRate, P99: p.Latency.P99}
+	return &Knee{Users: p.Users, OfferedRate: p.OfferedRate, P99: p.Latency.P99, at: spec.Axis.value(p)}
 }
 
 // saturation lists, for each node saturated somewhere in the sweep, the

@@ -82,6 +82,27 @@ func TestSweepMMcBreakingPoint(t *testing.T) {
 		t.Errorf("breaking point %+v: want the station, bracketed by bisection", bp)
 	}
 	t.Logf("breaking point %.4g/s (fails at %.4g/s), Erlang C %.4g/s, grid step %.1f%%", bp.OfferedRate, bp.FailsAt, want, 100*step)
+
+	// The figures draw the bend: at least bendRuns+2 simulated points
+	// between the knee and the breaking point, from no more runs than the
+	// grid and the bisection's budget.
+	if sw.Knee == nil {
+		t.Fatal("no knee")
+	}
+	between := 0
+	for _, p := range slices.Concat(sw.Points, sw.Refinements, sw.Bends) {
+		if p.Rate >= sw.Knee.at && p.Rate <= bp.FailsAt {
+			between++
+		}
+	}
+	if between < bendRuns+2 || len(sw.Bends) == 0 || bp.Bisections+len(sw.Bends) > maxBisections {
+		t.Errorf("%d simulated points between the knee (%g/s) and the breaking point (%g/s): %d bisection runs, %d at the bend", between, sw.Knee.at, bp.FailsAt, bp.Bisections, len(sw.Bends))
+	}
+	for _, p := range sw.Bends {
+		if !(p.Rate > sw.Knee.at && p.Rate < bp.FailsAt) {
+			t.Errorf("a bend run at %g/s, outside (%g, %g)", p.Rate, sw.Knee.at, bp.FailsAt)
+		}
+	}
 }
 
 // TestSweepParallelIsSerial checks that the output does not depend on how

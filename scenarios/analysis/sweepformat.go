@@ -264,7 +264,11 @@ func (sw *SweepReport) writeVerdicts(b *strings.Builder) {
 		if k.Users > 0 {
 			at = sw.axisLabel(k.Users) + " (" + at + ")"
 		}
-		fmt.Fprintf(b, "knee        p99 bends upwards at %s, p99 %s\n", at, units.FormatDuration(k.P99))
+		more := ""
+		if n := len(sw.Bends); n > 0 {
+			more = fmt.Sprintf("; %d more runs between it and the breaking point draw the bend (--plot)", n)
+		}
+		fmt.Fprintf(b, "knee        p99 bends upwards at %s, p99 %s%s\n", at, units.FormatDuration(k.P99), more)
 	}
 	for i, s := range sw.Saturation {
 		label := "            "

@@ -135,10 +135,10 @@ func (r RunSpec) SampleEvery(shaped bool) float64 {
 }
 
 // ChangesOverTime says the scenario has no steady state: its workload has
-// a shape or its topology a fault schedule. Its runs last their duration
-// (a precision does not end them) and are sampled over time.
+// a shape or its topology a fault or deploy schedule. Its runs last their
+// duration (a precision does not end them) and are sampled over time.
 func (s *Scenario) ChangesOverTime() bool {
-	return s.Workload.Shape() != nil || len(s.Topology.Faults) > 0
+	return s.Workload.Shape() != nil || len(s.Topology.Faults) > 0 || len(s.Topology.Deploys) > 0
 }
 
 // SampleEvery is the sample window of the scenario's runs, in seconds, or 0
@@ -167,7 +167,7 @@ const (
 	MinMemory = 16 << 20
 )
 
-var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "regions", "hosts", "faults", "slo", "run"}
+var topFields = []string{"name", "description", "workload", "entry", "nodes", "network", "regions", "hosts", "faults", "deploy", "slo", "run"}
 
 // Options are how a scenario is read.
 type Options struct {
@@ -263,6 +263,9 @@ func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {
 	}
 	if m.Has("faults") && s.Topology != nil {
 		s.Topology.Faults = topology.DecodeFaults(d, m.Get("faults"))
+	}
+	if m.Has("deploy") && s.Topology != nil {
+		s.Topology.Deploys = topology.DecodeDeploys(d, m.Get("deploy"))
 	}
 	if m.Has("regions") && s.Topology != nil {
 		s.Topology.Regions = topology.DecodeRegions(d, m.Get("regions"))

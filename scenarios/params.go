@@ -58,6 +58,7 @@ func Sections() []params.Param {
 		{Name: "regions", Type: params.Object, Doc: "where nodes run and the distance between regions", Fields: topology.RegionsParams},
 		{Name: "hosts", Type: params.Map, Doc: "machines several nodes share (cores, memory), each by its name", Elem: params.Obj("a host", topology.HostParams...)},
 		{Name: "faults", Type: params.List, Doc: "scheduled and random faults", Elem: params.Obj("a fault: its schedule, its node and what it does", topology.FaultParams()...)},
+		{Name: "deploy", Type: params.List, Doc: "scheduled deploys: a service's instances replaced (rolling, blue_green, canary)", Elem: params.Obj("a deploy: when, which service, how", topology.DeployParams...)},
 		{Name: "slo", Type: params.Object, Doc: "the objectives the run is judged against", Fields: objectiveParams(true)},
 		{Name: "run", Type: params.Object, Doc: "how long and how the scenario is simulated", Fields: runParams},
 	}

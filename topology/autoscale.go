@@ -704,6 +704,9 @@ func (u *usage) mark(now sim.Time) usageMark {
 // likewise counts only the instances up (CloudWatch averages the
 // datapoints the instances report, and a down instance reports none).
 func (st *Station) downChanged(inst *instance, now sim.Time) {
+	if st.deploy != nil {
+		st.deploy.poke(now)
+	}
 	if st.scaler == nil {
 		return
 	}
@@ -1110,6 +1113,9 @@ func (st *Station) counts() (ready, booting int) { return len(st.active), st.boo
 func (st *Station) setInstances(now sim.Time) {
 	billed := float64(len(st.insts))
 	live := float64(len(st.insts) - st.bootingCount)
+	if st.deploy != nil {
+		live -= float64(st.deploy.heldReady()) // a deploy's fleet held idle serves nothing
+	}
 	st.billed.Set(now, billed)
 	st.live.Set(now, live)
 	up := live // the metric's: those live and not down
@@ -1129,7 +1135,7 @@ func (st *Station) setInstances(now sim.Time) {
 func (st *Station) setActive() {
 	active := make([]*instance, 0, len(st.insts))
 	for _, inst := range st.insts {
-		if !inst.booting && !inst.draining {
+		if inst.taking() {
 			active = append(active, inst)
 		}
 	}
@@ -1141,7 +1147,11 @@ func (st *Station) setActive() {
 }
 
 // boot adds an instance that takes work once booted.
-func (st *Station) boot(now sim.Time, a *autoscaler) {
+func (st *Station) boot(now sim.Time, a *autoscaler) { st.bootFor(now, a.spec.BootTime, a, opBooted) }
+
+// bootFor adds an instance that takes work once booted: after d seconds,
+// when h is told (op, the instance) and calls booted.
+func (st *Station) bootFor(now sim.Time, d float64, h sim.Handler, op int) *instance {
 	inst := &instance{st: st, index: st.nextIndex, booting: true, use: newUsage(now, sim.Time(math.Inf(1)))}
 	st.nextIndex++
 	if st.newInstance != nil {
@@ -1149,8 +1159,9 @@ func (st *Station) boot(now sim.Time, a *autoscaler) {
 	}
 	st.insts = append(st.insts, inst)
 	st.bootingCount++
-	inst.boot = st.net.k.After(a.spec.BootTime, a, opBooted, inst)
+	inst.boot = st.net.k.After(d, h, op, inst)
 	st.setInstances(now)
+	return inst
 }
 
 // booted lets inst take work.
@@ -1195,6 +1206,9 @@ func (st *Station) retire(inst *instance, now sim.Time) {
 	if i := slices.Index(st.insts, inst); i >= 0 {
 		st.insts = slices.Delete(st.insts, i, i+1)
 		st.setInstances(now)
+		if st.deploy != nil {
+			st.deploy.retired(now)
+		}
 	}
 }
 

@@ -283,6 +283,13 @@ func (b *balancer) Accept(j *Job) {
 	}
 	b.forwarded++
 	b.refresh()
+	if len(b.insts) == 0 {
+		// No target takes work (a deploy took every instance out): no
+		// endpoint, the request fails.
+		j.err = CauseFailed
+		b.net.reply(j)
+		return
+	}
 	inst := b.pick(j)
 	if delay, delayed := b.net.Hop(HopForward, b.node.Name, inst.st.name, nil, nil); delayed { // only a distance delays a forward
 		j.inst = inst

@@ -237,6 +237,8 @@ type Network struct {
 	stalled  string
 	// hosts are the machines nodes share (see Host).
 	hosts []*hostRun
+	// deploys replace services' instances as scheduled (see Deploy).
+	deploys []*deployer
 }
 
 // Opcodes of the network's events.
@@ -280,6 +282,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 		return nil, fmt.Errorf("topology: entry %q is not a node", t.Entry)
 	}
 	n.scheduleFaults(t, byName)
+	n.scheduleDeploys(t, byName)
 	return n, nil
 }
 

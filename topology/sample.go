@@ -45,7 +45,7 @@ func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
 			hold := st.meanHold(&f.hold)
 			s.Instances += len(st.active)
 			s.Booting += st.bootingCount
-			if st.scaler != nil {
+			if st.varies() {
 				s.Billed += f.billed.Mean(now)
 				s.Ready += f.live.Mean(now)
 				capacity += float64(float64(st.workers) * f.live.Mean(now))

@@ -690,10 +690,11 @@ func (sv *Service) Build(net *Network, node *Node) Component {
 	if sv.Autoscale != nil {
 		s.st.scaler = newAutoscaler(net, s.st, sv.Autoscale)
 		s.st.setInstances(0)
-		s.st.newInstance = func(inst *instance) {
-			for _, db := range s.pooled {
-				inst.pools = append(inst.pools, &connPool{size: db.spec.Pool, db: db})
-			}
+	}
+	// An instance an autoscaler or a deploy adds has its own pools.
+	s.st.newInstance = func(inst *instance) {
+		for _, db := range s.pooled {
+			inst.pools = append(inst.pools, &connPool{size: db.spec.Pool, db: db})
 		}
 	}
 	return s
@@ -816,7 +817,13 @@ func ClassFilter(names, classes []string, inherited []bool) []bool {
 
 // Accept spreads calls made straight to the service round-robin over its
 // instances; a load balancer in front chooses otherwise.
-func (s *service) Accept(j *Job) { s.st.arrive(j, s.st.next()) }
+func (s *service) Accept(j *Job) {
+	if len(s.st.active) == 0 {
+		s.st.noneTaking(j) // a deploy took every instance out
+		return
+	}
+	s.st.arrive(j, s.st.next())
+}
 
 // served is called when j's own service time has elapsed.
 func (s *service) served(j *Job) {
@@ -1090,6 +1097,8 @@ func (s *service) Stats(window float64, now sim.Time) NodeStats {
 	if a := s.st.scaler; a != nil {
 		st.Scaling = a.stats(now)
 		st.Usage.Units = st.Scaling.Mean
+	} else if s.st.deploy != nil {
+		st.Usage.Units = s.st.billed.Mean(now) // a deploy's extra instances are billed
 	}
 	return st
 }

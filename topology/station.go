@@ -62,6 +62,8 @@ type Station struct {
 	onActive     func()               // told when the instances taking work change
 	nextIndex    int
 	bootingCount int
+	// deploy, when not nil, replaces the instances as scheduled.
+	deploy *deployer
 
 	// Faults in force (see Fault): faulty says any is; errRate fails a
 	// share of the visits (drawn from faultRng), slow multiplies and
@@ -136,13 +138,18 @@ type instance struct {
 	// faults each hold it until they end).
 	heldDown int32
 	health   health
+	// held says a deploy holds the instance idle: it takes no work and
+	// stays (a blue/green fleet before its switch, or the old one kept
+	// after it).
+	held bool
 	// use, at an autoscaled station, is what the autoscaler measures of
 	// the instance (see usage).
 	use *usage
 }
 
-// taking says the instance takes new work: booted and not draining.
-func (inst *instance) taking() bool { return !inst.booting && !inst.draining }
+// taking says the instance takes new work: booted, not draining and not
+// held.
+func (inst *instance) taking() bool { return !inst.booting && !inst.draining && !inst.held }
 
 // pending is the number of messages of a consumer's batch still to be
 // processed.
@@ -326,20 +333,21 @@ func (st *Station) finish(j *Job) {
 		}
 	}
 	if st.scaler != nil {
-		// A failed visit ends too: it leaves the count, and may be the
-		// last a draining instance held.
-		now := st.net.k.Now()
-		st.track(now, -1, j.inst)
-		if j.inst.draining && j.inst.outstanding == 0 {
-			st.retire(j.inst, now)
-		}
+		// A failed visit ends too: it leaves the count.
+		st.track(st.net.k.Now(), -1, j.inst)
+	}
+	if st.varies() && j.inst.draining && !j.inst.held && j.inst.outstanding == 0 {
+		// It may be the last a draining instance held.
+		st.retire(j.inst, st.net.k.Now())
 	}
 }
 
 func (st *Station) resetStats(now sim.Time) {
-	if st.scaler != nil {
+	if st.varies() {
 		st.billed.Reset(now)
 		st.live.Reset(now)
+	}
+	if st.scaler != nil {
 		st.scaler.resetStats()
 	}
 	st.busy.Reset(now)
@@ -358,7 +366,7 @@ func (st *Station) resetStats(now sim.Time) {
 // visit ends it falls back to the mean service time.
 func (st *Station) stats(window float64, now sim.Time) NodeStats {
 	capacity := float64(st.capacity())
-	if st.scaler != nil {
+	if st.varies() {
 		capacity = float64(float64(st.workers) * st.live.Mean(now))
 	}
 	hold := st.meanHold(&st.hold)

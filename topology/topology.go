@@ -27,6 +27,9 @@ type Topology struct {
 	removed map[string]string
 	// Faults is the fault schedule: what fails, when and how.
 	Faults []Fault
+	// Deploys is the deploy schedule: which services' instances are
+	// replaced, when and how (see Deploy).
+	Deploys []Deploy
 	// Regions, when not nil, is the scenario's regions section (see
 	// Node.Region).
 	Regions *Regions
@@ -221,6 +224,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 		t.needKeys(nodes)
 	}
 	t.validateFaults(e)
+	t.validateDeploys(e)
 	t.validatePlacement(e)
 	t.validateHosts(e)
 	if !t.findCycles(nodes) {

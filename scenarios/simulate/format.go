@@ -166,6 +166,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		writeViolations(&b, v)
 	}
 	writeTriggers(&b, r.Triggers, r.End())
+	writeDeploys(&b, r.Deploys)
 	if r.Series != nil {
 		fmt.Fprintf(&b, "series      %s\n", r.Series.describe())
 	}

@@ -90,6 +90,9 @@ type Report struct {
 	// Triggers are the scheduled faults and spikes, with what each did to
 	// goodput and whether it recovered (see Trigger).
 	Triggers []Trigger `json:"triggers,omitempty"`
+	// Deploys are the scheduled deploys, with what each did to the fleet
+	// (see topology.DeployStats); absent without any.
+	Deploys []topology.DeployStats `json:"deploys,omitempty"`
 }
 
 // PrecisionResult says whether a steady-state run reached its precision:
@@ -502,6 +505,7 @@ func (r *runner) report() *Report {
 		rep.Nodes = append(rep.Nodes, nr)
 	}
 	hostReports(rep, r.s.Topology, r.net.HostStats(window, now))
+	rep.Deploys = r.net.Deploys()
 	consumersOfGrowingQueues(rep.Nodes)
 	rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
 	if l := rep.Latency; l != nil && l.MeanCI95 != nil {

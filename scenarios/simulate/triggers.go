@@ -57,6 +57,9 @@ type Trigger struct {
 	Metastable bool   `json:"metastable"`
 	Loop       string `json:"sustaining_loop,omitempty"`
 	Reason     string `json:"reason,omitempty"`
+	// open says the trigger had not ended when the run did (a deploy not
+	// done): Until is then the run's end.
+	open bool
 }
 
 // Outcomes of a trigger.
@@ -88,6 +91,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 			}
 		}
 	}
+	out = append(out, deployTriggers(rep, end)...)
 	for _, c := range s.Workload.Changes {
 		if c.Kind == workloads.Spike {
 			out = append(out, Trigger{What: fmt.Sprintf("spike ×%.3g", c.Factor), At: c.At, Until: c.Until})
@@ -151,7 +155,7 @@ func (j triggerJudge) trigger(tr *Trigger) {
 	tr.After = meanGoodput(series, tr.Until, end)
 	level := j.goodLevel(beforeFrom, tr.At)
 	switch {
-	case tr.Until > end:
+	case tr.Until > end || tr.open:
 		tr.Outcome = OutcomeNotOver
 		return
 	case tr.Before == nil || *tr.Before <= 0 || level <= 0:

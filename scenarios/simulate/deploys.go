@@ -1,0 +1,51 @@
+package simulate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
+)
+
+// deployTriggers are the run's deploys as triggers: from their start to
+// when the last old instance left, or open (not over) when that was not
+// by the run's end.
+func deployTriggers(rep *Report, end float64) []Trigger {
+	var out []Trigger
+	for _, d := range rep.Deploys {
+		tr := Trigger{What: d.What, At: d.At, Until: end, open: true}
+		switch {
+		case d.Done != nil:
+			tr.Until, tr.open = *d.Done, false
+		case d.Superseded != nil:
+			tr.Until, tr.open = *d.Superseded, false
+		}
+		out = append(out, tr)
+	}
+	return out
+}
+
+// writeDeploys writes what each deploy did to the fleet.
+func writeDeploys(b *strings.Builder, ds []topology.DeployStats) {
+	dur := func(v *float64) string { return units.OrUnknown(v, units.FormatDuration) }
+	for i, d := range ds {
+		label := "deploy"
+		if i > 0 {
+			label = ""
+		}
+		end := "done " + dur(d.Done)
+		switch {
+		case d.Superseded != nil:
+			end = "superseded at " + dur(d.Superseded)
+		case d.Done == nil:
+			end = "not done when the run ended"
+		}
+		budget := ""
+		if d.Strategy != topology.StrategyBlueGreen {
+			budget = fmt.Sprintf(" (surge %d, unavailable %d)", d.MaxSurge, d.MaxUnavailable)
+		}
+		fmt.Fprintf(b, "%-11s %s at %s: all new at %s, %s; %d instances%s, %d booted, fewest taking work %d, most billed %d\n",
+			label, d.Node, units.FormatDuration(d.At), dur(d.Switched), end, d.Instances, budget, d.Booted, d.FewestTaking, d.MostBilled)
+	}
+}

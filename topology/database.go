@@ -394,7 +394,7 @@ type database struct {
 	// down: a primary fault holds the primary's server, and once a replica
 	// is promoted in its place, the place the failed server took among the
 	// replicas (see promoteReplica).
-	holds        map[*Fault]*instance
+	holds        map[*Fault][]*instance
 	poolWait     sim.Summary
 	poolWaitHist sim.Histogram
 	// lagged and laggedHist are the replication lag of each write on each
@@ -402,6 +402,21 @@ type database struct {
 	// committed before it.
 	lagged     sim.Summary
 	laggedHist sim.Histogram
+	// at places its servers, when some are away from the node's place
+	// (nil: all are there); byPlace are the figures of each place.
+	at      *placing
+	byPlace []placeFigures
+	// aa replicates between the primaries of an active-active database.
+	aa *activeActive
+}
+
+// placeFigures are a database's figures at one of its places: the reads
+// its replicas served there, the stale ones, and the replication lag to
+// them (to its primary, for an active-active database).
+type placeFigures struct {
+	reads, stale int64
+	lag          sim.Summary
+	lagHist      sim.Histogram
 }
 
 // dbShard is a primary with its replicas.
@@ -411,6 +426,11 @@ type dbShard struct {
 	lastWrite map[int64]writeMark
 	written   sim.FIFO[keyCommit] // writes in commit order, for pruning lastWrite
 	logs      []replicaLog        // one per replica
+	// acks are the writes waiting for replicas' acknowledgements (sync,
+	// semi_sync).
+	acks acks
+	// apply and recv are commit's scratch space, by replica.
+	apply, recv []sim.Time
 }
 
 type writeMark struct {
@@ -434,7 +454,10 @@ type replicaLog struct {
 	stalled   bool
 }
 
-type applyMark struct{ commit, apply sim.Time }
+// applyMark is a write in a replica's log: committed, received by the
+// replica (after the one-way delay), applied, and acknowledged to its
+// writer (at its commit, unless replication waits for replicas).
+type applyMark struct{ commit, recv, apply, acked sim.Time }
 
 func (spec *Database) Build(net *Network, node *Node) Component {
 	seed := net.opts.Seed
@@ -444,13 +467,21 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 		lag:     sim.NewStream(seed, node.Name+"/lag"),
 		picks:   sim.NewStream(seed, node.Name+"/route"),
 		track:   spec.Replicas > 0 && net.opts.KeyCount > 0,
-		cur:     -1, holds: map[*Fault]*instance{},
+		cur:     -1, holds: map[*Fault][]*instance{},
+		at: newPlacing(net.topo, node, spec),
+	}
+	if db.at != nil {
+		db.byPlace = make([]placeFigures, len(db.at.names))
+	}
+	if len(spec.Primaries) > 0 {
+		db.aa = newActiveActive(len(spec.Primaries))
 	}
 	if spec.ReadYourWrites > 0 {
 		db.userWrites = map[int32]sim.Time{}
 	}
 	for i := range spec.Shards {
-		sh := &dbShard{primary: newStation(net, db, rng, 1, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)}
+		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)}
+		sh.acks.db = db
 		sh.primary.part = i
 		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = spec.opTimes(net.opts.Classes), true, spec.sizes(net.opts.Classes)
 		if spec.Replicas > 0 {
@@ -484,8 +515,13 @@ func (db *database) InUse() float64 {
 		for i := range sh.logs {
 			queued += float64(sh.logs[i].pending.Len())
 		}
+		queued += float64(sh.acks.waiting.Len())
 	}
-	return float64(mapped*mapEntryBytes) + float64(queued*fifoEntryBytes)
+	total := float64(mapped*mapEntryBytes) + float64(queued*fifoEntryBytes)
+	if db.aa != nil {
+		total += db.aa.inUse()
+	}
+	return total
 }
 
 // Stations lists each shard's primary, then its replicas.
@@ -513,6 +549,13 @@ func (db *database) Accept(j *Job) {
 	if j.pool == nil && db.spec.ConnectTime != nil && !j.connected {
 		j.connected, j.dest = true, db
 		db.net.later(db.spec.ConnectTime.Sample(db.connect), opDeliver, j)
+		return
+	}
+	if db.at != nil {
+		if j.part == 0 { // not a call (the entry, a write-back flush): aimed from the node's place
+			db.aim(j, db.node.Name)
+		}
+		db.routePart(j)
 		return
 	}
 	db.route(j)
@@ -582,13 +625,25 @@ func (db *database) served(j *Job) {
 		if db.userWrites != nil && j.req.User >= 0 {
 			db.userWrites[j.req.User] = now
 		}
-		if sh.replicas != nil {
-			db.commit(sh, j.Key(), j.req.User, now)
+		wait := 0.0
+		switch {
+		case db.aa != nil:
+			db.aaCommit(j, now)
+		case sh.replicas != nil:
+			wait = db.commit(sh, j.Key(), j.req.User, now)
 		}
 		if v != nil {
 			// A write-back flush (the cache's own write, without a caller)
 			// writes the value the cache holds.
 			v.committed(j.req, j.Key(), j.req.background && j.parent == nil)
+		}
+		if wait > 0 {
+			// Committed once the replicas acknowledge it (sync,
+			// semi_sync): its worker is free, its reply waits.
+			j.st.finish(j)
+			sh.acks.waiting.Push(ackWait{j, now + sim.Time(wait)})
+			db.net.fireAt(now+sim.Time(wait), &sh.acks)
+			return
 		}
 	case j.st == sh.replicas:
 		db.reads++
@@ -605,14 +660,22 @@ func (db *database) served(j *Job) {
 				}
 			}
 		}
+		if db.byPlace != nil {
+			f := &db.byPlace[db.replicaPlace(j.inst.index)]
+			f.reads++
+			if stale {
+				f.stale++
+			}
+		}
 		if v != nil {
 			v.read(j.req, j.Key(), stale)
 		}
 	default:
 		db.reads++
 		db.primaryReads++
+		stale := db.aa != nil && db.aa.read(j.inst.index, j.Key(), now)
 		if v != nil {
-			v.read(j.req, j.Key(), false)
+			v.read(j.req, j.Key(), stale)
 		}
 	}
 	j.st.finish(j)
@@ -620,21 +683,41 @@ func (db *database) served(j *Job) {
 }
 
 // commit records a write committed at the primary now: each replica will
-// apply it after a lag, but not before the writes committed earlier.
-func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
+// apply it after a lag (the one-way delay from the primary's place to the
+// replica's, by Hop, plus the apply time, replication_lag), but not
+// before the writes committed earlier. It returns how long the write
+// waits for the replicas' acknowledgements (see ackDelay).
+func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) float64 {
 	if db.track {
 		sh.lastWrite[key] = writeMark{commit: now, user: user}
 		sh.written.Push(keyCommit{key, now})
 	}
 	applied := sim.Forever
+	prim := db.partAt(db.primaryPlace())
+	if len(sh.apply) < len(sh.logs) {
+		sh.apply, sh.recv = make([]sim.Time, len(sh.logs)), make([]sim.Time, len(sh.logs))
+	}
+	apply, recv := sh.apply, sh.recv
 	for i := range sh.logs {
 		log := &sh.logs[i]
-		lag, _ := db.net.Hop(HopReplication, db.node.Name, db.node.Name, db.spec.ReplicationLag, db.lag)
-		apply := max(now+sim.Time(lag), log.lastApply)
-		log.lastApply = apply
-		db.lagged.Add(float64(apply - now))
-		db.laggedHist.Add(float64(apply - now))
-		log.pending.Push(applyMark{commit: now, apply: apply})
+		rep := db.partAt(db.replicaPlace(i))
+		lag, _ := db.net.Hop(HopReplication, prim, rep, db.spec.ReplicationLag, db.lag)
+		apply[i] = max(now+sim.Time(lag), log.lastApply)
+		log.lastApply = apply[i]
+		db.lagged.Add(float64(apply[i] - now))
+		db.laggedHist.Add(float64(apply[i] - now))
+		recv[i] = now
+		if db.byPlace != nil {
+			f := &db.byPlace[db.replicaPlace(i)]
+			f.lag.Add(float64(apply[i] - now))
+			f.lagHist.Add(float64(apply[i] - now))
+			recv[i] += sim.Time(db.net.topo.Hop(HopReplication, prim, rep, 0))
+		}
+	}
+	wait := db.ackDelay(now, apply, sh.logs)
+	for i := range sh.logs {
+		log := &sh.logs[i]
+		log.pending.Push(applyMark{commit: now, recv: recv[i], apply: apply[i], acked: now + sim.Time(wait)})
 		log.advance(now)
 		applied = min(applied, log.applied)
 	}
@@ -645,6 +728,7 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) {
 			delete(sh.lastWrite, kc.key)
 		}
 	}
+	return wait
 }
 
 // advance applies the writes due by now, unless the log is stalled.
@@ -669,6 +753,12 @@ func (db *database) ResetStats(now sim.Time) {
 	db.failovers, db.cur = nil, -1
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 	db.lagged, db.laggedHist = sim.Summary{}, sim.Histogram{}
+	for i := range db.byPlace {
+		db.byPlace[i] = placeFigures{}
+	}
+	if db.aa != nil {
+		db.aa.resetStats()
+	}
 }
 
 // DatabaseStats are a database's figures over the measurement window.
@@ -710,6 +800,45 @@ type DatabaseStats struct {
 	ReshardMoved map[string]float64 `json:"reshard_moved,omitempty"`
 	// Failovers are the primary failures of the window and what each cost.
 	Failovers []Failover `json:"failovers,omitempty"`
+	// Replication is sync or semi_sync when writes wait for replicas
+	// (omitted for async).
+	Replication string `json:"replication,omitempty"`
+	// Places are its figures by region, when its servers are in several
+	// (replicas placed by region, or several primaries).
+	Places []PlaceStats `json:"places,omitempty"`
+	// ActiveActive are the conflicts between its primaries' writes.
+	ActiveActive *ActiveActiveStats `json:"active_active,omitempty"`
+}
+
+// PlaceStats are a database's figures in one region: its servers there,
+// the reads its replicas there served (stale: of a key whose latest write
+// they had not applied), and the replication lag measured to them, from
+// each write's commit to its apply there (to a primary there, from the
+// others, for an active-active database).
+type PlaceStats struct {
+	Region        string   `json:"region"`
+	Primaries     int      `json:"primaries"`
+	Replicas      int      `json:"replicas"`
+	Writes        int64    `json:"writes"` // taken by its primary (active-active)
+	ReplicaReads  int64    `json:"replica_reads"`
+	StaleReads    int64    `json:"stale_reads"`
+	StaleFraction *float64 `json:"stale_fraction"` // of its replica reads; null without any
+	LagMean       *float64 `json:"replication_lag_mean"`
+	LagP99        *float64 `json:"replication_lag_p99"`
+	LagMax        *float64 `json:"replication_lag_max"`
+}
+
+// ActiveActiveStats are the conflicts of an active-active database's
+// writes: pairs of writes of one key at different primaries, neither of
+// which had seen the other (Conflicts), and the writes that lost such a
+// conflict by last-writer-wins, acknowledged and then silently
+// overwritten (LostUpdates); StaleReads are reads at a primary of a key
+// another primary's write had not reached yet.
+type ActiveActiveStats struct {
+	Conflicts   int64 `json:"conflicts"`
+	LostUpdates int64 `json:"lost_updates"`
+	Reads       int64 `json:"reads"`
+	StaleReads  int64 `json:"stale_reads"`
 }
 
 // Failover is a primary's failure. Writes fail until a replica is
@@ -721,6 +850,9 @@ type DatabaseStats struct {
 // the primary).
 type Failover struct {
 	At float64 `json:"at"` // seconds since the run started
+	// Region is the region whose outage failed the primary; "" for a
+	// fault on the database itself.
+	Region string `json:"region,omitempty"`
 	// RTO is the time writes were unavailable; null while they still are.
 	RTO *float64 `json:"rto"`
 	// LostWrites were committed on the failed primary and not applied on
@@ -796,6 +928,7 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 		}
 	}
 	ds.Failovers = db.failovers
+	db.placeStats(ds)
 	for _, f := range db.failovers {
 		s.Lost += f.LostWrites
 	}
@@ -824,14 +957,19 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 		fmt.Fprintf(w, "%-11s replication lag mean %s, p99 %s, max %s (commit to apply; writes apply in order)\n", "",
 			units.FormatDuration(*d.ReplicationLagMean), units.OrUnknown(d.ReplicationLagP99, units.FormatDuration), units.OrUnknown(d.ReplicationLagMax, units.FormatDuration))
 	}
+	d.writePlaces(w)
 	if d.PoolWaits > 0 {
 		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.OrUnknown(d.PoolWaitMean, units.FormatDuration), units.OrUnknown(d.PoolWaitP99, units.FormatDuration))
 	}
 	for _, f := range d.Failovers {
 		how := map[string]string{FailoverPromoted: "a replica promoted", FailoverPrimaryBack: "the primary back before a promotion",
 			FailoverNoReplica: "no replica up to promote", FailoverUnderWay: "under way at the end"}[f.Outcome]
-		fmt.Fprintf(w, "%-11s primary failed at %s: writes unavailable for %s (RTO, %s); %d writes lost, RPO %s\n", "",
-			units.FormatDuration(f.At), units.OrUnknown(f.RTO, units.FormatDuration), how, f.LostWrites, units.FormatDuration(f.RPO))
+		where := ""
+		if f.Region != "" {
+			where = " (region " + f.Region + " down)"
+		}
+		fmt.Fprintf(w, "%-11s primary failed at %s%s: writes unavailable for %s (RTO, %s); %d writes lost, RPO %s\n", "",
+			units.FormatDuration(f.At), where, units.OrUnknown(f.RTO, units.FormatDuration), how, f.LostWrites, units.FormatDuration(f.RPO))
 	}
 	if len(d.Shards) > 1 {
 		loads := make([]float64, len(d.Shards))
@@ -909,7 +1047,7 @@ func (PrimaryDown) strike(fl *faulter, on bool, now sim.Time) {
 		return
 	}
 	hold(sh.primary, sh.primary.insts[0])
-	db.holds[fl.f] = sh.primary.insts[0]
+	db.holds[fl.f] = []*instance{sh.primary.insts[0]}
 	if !db.failing {
 		db.fail(sh, now)
 	}
@@ -955,21 +1093,25 @@ func (x ReplicaDown) strike(fl *faulter, on bool, now sim.Time) {
 	if hold(sh.replicas, inst) {
 		sh.logs[inst.index].stall(now)
 	}
-	db.holds[fl.f] = inst
+	db.holds[fl.f] = []*instance{inst}
 }
 
 // lift ends f's hold on the server it struck: a primary back ends the
 // failover, a replica back applies what it missed.
 func (db *database) lift(f *Fault, now sim.Time) {
 	sh := db.shards[0]
-	inst := db.holds[f]
+	held := db.holds[f]
 	delete(db.holds, f)
-	switch {
-	case !release(inst):
-	case inst.st == sh.primary:
-		db.primaryBack(sh, now)
-	default:
-		db.replicaBack(sh, inst, now)
+	for _, inst := range held {
+		switch {
+		case !release(inst):
+		case inst.st == sh.primary && db.aa != nil:
+			inst.st.faulty = inst.st.anyDown() // a region's primary back: the others never failed over
+		case inst.st == sh.primary:
+			db.primaryBack(sh, now)
+		default:
+			db.replicaBack(sh, inst, now)
+		}
 	}
 }
 
@@ -1005,6 +1147,7 @@ func (l *replicaLog) stall(now sim.Time) {
 // promoted.
 func (db *database) fail(sh *dbShard, now sim.Time) {
 	db.failing, db.failedAt = true, now
+	sh.acks.failAll()
 	for i := range sh.logs {
 		sh.logs[i].stall(now)
 	}
@@ -1081,16 +1224,36 @@ func (db *database) Handle(now sim.Time, _ int, _ any) {
 // it has and go on applying it.
 func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 	log := &sh.logs[i]
-	lost, rpo := int64(log.pending.Len()), 0.0
-	if lost > 0 {
-		rpo = float64(db.failedAt - log.pending.Peek().commit)
-	}
-	have := log.applied // the new primary has every write committed up to here
-	p, r := sh.primary.insts[0], sh.replicas.insts[i]
-	for f, inst := range db.holds {
-		if inst == p {
-			db.holds[f] = r
+	// The new primary has every write committed up to have: those it
+	// applied, and with semi_sync those it received by the failure (it
+	// applies its relay log before it serves). Of the others, those
+	// acknowledged to their writers are lost (with sync, none: a write is
+	// acknowledged once every replica applied it).
+	have := log.applied
+	var lost int64
+	rpo := 0.0
+	for log.pending.Len() > 0 {
+		m := log.pending.Pop()
+		switch {
+		case db.spec.Replication == ReplicationSemiSync && m.recv <= db.failedAt:
+			have = m.commit
+		case m.acked <= db.failedAt:
+			if lost == 0 {
+				rpo = float64(db.failedAt - m.commit)
+			}
+			lost++
 		}
+	}
+	p, r := sh.primary.insts[0], sh.replicas.insts[i]
+	for _, held := range db.holds {
+		for k, inst := range held {
+			if inst == p {
+				held[k] = r
+			}
+		}
+	}
+	if db.at != nil { // the promoted server's place is the primary's now, and the failed one's among the replicas
+		db.at.primaryAt[0], db.at.replicaAt[i] = db.at.replicaAt[i], db.at.primaryAt[0]
 	}
 	r.heldDown, r.down = p.heldDown, true
 	r.downs++

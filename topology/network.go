@@ -152,6 +152,10 @@ type Job struct {
 	// the delivery it came with.
 	msg     *message
 	receipt int32
+	// part is where a call to a node whose parts are placed apart goes (a
+	// database's replicas or primary in a region: see parted); 0 is
+	// the node itself.
+	part int8
 	// timer is a pending event about this visit that must not outlive it,
 	// such as a per-call timeout: freeJob cancels it, so that it never
 	// fires on the record once it is reused for another visit.
@@ -522,7 +526,11 @@ func (n *Network) Stalled() string { return n.stalled }
 // delay (the call's latency, drawn from the caller's stream).
 func (n *Network) send(j *Job) {
 	st := j.step
-	delay, delayed := n.Hop(HopCall, st.from, st.toName, st.latency, st.rng)
+	to := st.toName
+	if p, ok := st.to.(parted); ok && n.topo.distance != nil {
+		to = p.aim(j, st.from) // the part it goes to, as a client picks an endpoint
+	}
+	delay, delayed := n.Hop(HopCall, st.from, to, st.latency, st.rng)
 	if !delayed {
 		st.to.Accept(j)
 		return
@@ -596,6 +604,8 @@ func (n *Network) reply(j *Job) {
 // for the client, or where the visit came from no call of a program).
 func (n *Network) replyEnds(j *Job) (from, to string) {
 	switch {
+	case j.step != nil && j.part != 0:
+		return j.step.to.(parted).partName(j.part), j.step.from
 	case j.step != nil:
 		return j.step.toName, j.step.from
 	case j.parent == nil:

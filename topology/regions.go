@@ -293,7 +293,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		zones[n.Name] = n.Zone
 	}
 	t.distance = func(kind HopKind, from, to string) float64 {
-		a, b := places[from], places[to]
+		a, b := partPlace(places, r, from), partPlace(places, r, to)
 		if kind == HopClient {
 			a = r.region(from) // a user's region, not a node
 		}
@@ -331,7 +331,7 @@ func (t *Topology) validateRegionFaults(e field.Errors, places map[string]string
 		region := t.Regions.region(f.Region)
 		f.struck = nil
 		for _, n := range t.Nodes {
-			if places[n.Name] == region && n.Kind().Workers {
+			if (places[n.Name] == region || hasPartIn(t, n, region)) && n.Kind().Workers {
 				f.struck = append(f.struck, n.Name)
 			}
 		}

@@ -1,13 +1,19 @@
 package topology
 
 import (
+	"fmt"
+	"io"
 	"slices"
 	"strconv"
+	"strings"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // A database's data across regions. Its replicas may be placed in other
@@ -195,5 +201,577 @@ func (db *Database) validateReplication(e field.Errors, c *Checker, what string)
 	}
 	if db.Replication != "" && db.Replication != ReplicationAsync {
 		e.AddAtKey("replication", "%s: primaries replicate to each other asynchronously (that is what makes conflicts): leave replication out", what)
+	}
+}
+
+// partPlace is the region of a hop's end, by places (node → region): a
+// node's, or for NODE@REGION that is no node, the part of node NODE placed
+// in REGION (a database's replicas or a primary there).
+func partPlace(places map[string]string, r *Regions, name string) string {
+	if p, ok := places[name]; ok {
+		return p
+	}
+	if _, at, ok := strings.Cut(name, partSep); ok {
+		return r.region(at)
+	}
+	return ""
+}
+
+// hasPartIn says node n has a part placed in region besides its own
+// place: a database's replicas or a primary there.
+func hasPartIn(t *Topology, n *Node, region string) bool {
+	db, ok := n.Spec.(*Database)
+	if !ok {
+		return false
+	}
+	for _, g := range db.ReplicaGroups {
+		if t.Regions.region(g.Region) == region {
+			return true
+		}
+	}
+	for _, p := range db.Primaries {
+		if t.Regions.region(p) == region {
+			return true
+		}
+	}
+	return false
+}
+
+// parted is a component whose parts are placed apart: a call to it is
+// aimed, when it is sent, at the part that will serve it, and pays the
+// distance to that part's place (Job.part says which).
+type parted interface {
+	// aim chooses the part that serves j, a call from the node called
+	// from, sets j.part and returns the part's name for Hop.
+	aim(j *Job, from string) string
+	// partName is the name for Hop of the part part of a job.
+	partName(part int8) string
+}
+
+// placing is where a database's parts are: places[0] is the node's own
+// (its name for Hop), the others NODE@REGION; the place of each primary
+// and each replica server, by index; and a round-robin cursor per place
+// for the replicas there.
+type placing struct {
+	names     []string // for Hop
+	regions   []string
+	primaryAt []int
+	replicaAt []int
+	rr        []int
+}
+
+// place is the index of region in p's places, added if new.
+func (p *placing) place(node, region string) int {
+	if i := slices.Index(p.regions, region); i >= 0 {
+		return i
+	}
+	p.regions = append(p.regions, region)
+	p.names = append(p.names, node+partSep+region)
+	p.rr = append(p.rr, 0)
+	return len(p.regions) - 1
+}
+
+// newPlacing places a database's servers: its primaries (one, in the
+// node's region, or one per region of Primaries) and its replicas (by
+// group, or all beside the primary). It is nil when every server is in
+// the node's own place.
+func newPlacing(t *Topology, node *Node, spec *Database) *placing {
+	if spec.ReplicaGroups == nil && spec.Primaries == nil {
+		return nil
+	}
+	p := &placing{names: []string{node.Name}, regions: []string{t.nodeRegion(node)}, rr: []int{0}}
+	if spec.Primaries == nil {
+		p.primaryAt = []int{0}
+	}
+	for _, name := range spec.Primaries {
+		p.primaryAt = append(p.primaryAt, p.place(node.Name, t.Regions.region(name)))
+	}
+	for _, g := range spec.ReplicaGroups {
+		at := p.place(node.Name, t.Regions.region(g.Region))
+		for range g.Count {
+			p.replicaAt = append(p.replicaAt, at)
+		}
+	}
+	return p
+}
+
+// partName implements parted: a part is a replica group's place (part > 0:
+// the place part − 1) or a primary's (part < 0: the place −part − 1).
+func (db *database) partName(part int8) string {
+	if part > 0 {
+		return db.at.names[part-1]
+	}
+	return db.at.names[-part-1]
+}
+
+// aim implements parted: a write goes to the primary (with several, the
+// nearest up, by Hop from the caller), a read where read_from and
+// read_your_writes say: to the replicas nearest the caller that have one
+// up (as a reader endpoint in the caller's region would), or to the
+// primary when no replica is up.
+func (db *database) aim(j *Job, from string) string {
+	nearest := func(ok func(place int) bool) int {
+		best, bestD := -1, 0.0
+		for place, name := range db.at.names {
+			if !ok(place) {
+				continue
+			}
+			if d := db.net.topo.Hop(HopCall, from, name, 0); best < 0 || d < bestD {
+				best, bestD = place, d
+			}
+		}
+		return best
+	}
+	sh := db.shards[0]
+	primary := func() string {
+		p := db.at.primaryAt[0]
+		if len(db.at.primaryAt) > 1 {
+			p = nearest(func(place int) bool { return db.primaryAt(place) != nil && !db.primaryAt(place).down })
+			if p < 0 { // every primary down: the nearest, to fail there
+				p = nearest(func(place int) bool { return db.primaryAt(place) != nil })
+			}
+		}
+		j.part = int8(-p - 1)
+		return db.at.names[p]
+	}
+	if db.net.writes(j) || sh.replicas == nil || db.spec.ReadFrom == ReadPrimary {
+		return primary()
+	}
+	if db.spec.ReadFrom == ReadAny && db.picks.IntN(1+db.spec.Replicas) == 0 {
+		return primary()
+	}
+	if db.userWrites != nil && j.req.User >= 0 {
+		if t, ok := db.userWrites[j.req.User]; ok && float64(db.net.k.Now()-t) < db.spec.ReadYourWrites {
+			db.rywRouted++
+			return primary()
+		}
+	}
+	p := nearest(func(place int) bool {
+		for i, at := range db.at.replicaAt {
+			if at == place && !sh.replicas.insts[i].down {
+				return true
+			}
+		}
+		return false
+	})
+	if p < 0 {
+		db.fallbackReads++
+		return primary()
+	}
+	j.part = int8(p + 1)
+	return db.at.names[p]
+}
+
+// primaryAt is the primary server placed at place, or nil.
+func (db *database) primaryAt(place int) *instance {
+	for i, at := range db.at.primaryAt {
+		if at == place {
+			return db.shards[0].primary.insts[i]
+		}
+	}
+	return nil
+}
+
+// routePart sends j to the part aim chose: a primary, or the next replica
+// up at its place in turn; with none up there any more, to the primary.
+func (db *database) routePart(j *Job) {
+	sh := db.shards[0]
+	if j.part < 0 {
+		inst := sh.primary.insts[0] // the one primary, wherever a promotion put it
+		if db.aa != nil {
+			inst = db.primaryAt(int(-j.part - 1))
+		}
+		sh.primary.arrive(j, inst)
+		return
+	}
+	place := int(j.part - 1)
+	n := len(db.at.replicaAt)
+	for k := range n {
+		i := (db.at.rr[place] + k) % n
+		if db.at.replicaAt[i] == place && !sh.replicas.insts[i].down {
+			db.at.rr[place] = i + 1
+			sh.replicas.arrive(j, sh.replicas.insts[i])
+			return
+		}
+	}
+	db.fallbackReads++
+	sh.primary.arrive(j, sh.primary.insts[0])
+}
+
+// partSep joins a node's name and a region in the name of the node's part
+// placed there, for Hop (db@eu-west-1); node names cannot hold it.
+const partSep = "@"
+
+// ackWait is a write whose commit waits for replicas' acknowledgements
+// (sync, semi_sync): its reply leaves the primary at at.
+type ackWait struct {
+	j  *Job
+	at sim.Time
+}
+
+// acks is a shard's writes waiting for acknowledgements. Their times
+// grow with the commits (a replica applies in commit order, and a
+// receipt is a fixed way from the primary), so they are a FIFO.
+type acks struct {
+	db      *database
+	waiting sim.FIFO[ackWait]
+}
+
+// fire implements firer: the writes acknowledged by now are replied to.
+func (a *acks) fire(now sim.Time) {
+	for a.waiting.Len() > 0 && a.waiting.Peek().at <= now {
+		a.db.net.reply(a.waiting.Pop().j)
+	}
+}
+
+// failAll fails the writes still waiting: their primary failed before
+// they were acknowledged (they may survive on a replica, but their
+// writers were told they failed).
+func (a *acks) failAll() {
+	for a.waiting.Len() > 0 {
+		j := a.waiting.Pop().j
+		j.err = CauseFailed
+		a.db.net.reply(j)
+	}
+}
+
+// ackDelay is how long after its commit now a write is acknowledged to
+// its writer, given the time each replica applies it (apply, by replica;
+// a replica whose log is stalled, down, acknowledges nothing): with sync,
+// when the last replica's acknowledgement of its apply is back; with
+// semi_sync, when the first replica's acknowledgement of its receipt is
+// back (the way there and back, without the apply). A write with no
+// replica up to acknowledge it commits at once (MySQL's semisynchronous
+// source falls back to asynchronous replication after its timeout; here
+// at once).
+func (db *database) ackDelay(now sim.Time, apply []sim.Time, logs []replicaLog) float64 {
+	mode := db.spec.Replication
+	if mode == "" || mode == ReplicationAsync {
+		return 0
+	}
+	prim := db.partAt(db.primaryPlace())
+	delay, any := 0.0, false
+	for i, a := range apply {
+		if logs[i].stalled {
+			continue
+		}
+		rep := db.partAt(db.replicaPlace(i))
+		back := db.net.topo.Hop(HopReply, rep, prim, 0)
+		var d float64
+		if mode == ReplicationSync {
+			d = float64(a-now) + back
+		} else {
+			d = db.net.topo.Hop(HopReplication, prim, rep, 0) + back
+		}
+		switch {
+		case !any:
+			delay = d
+		case mode == ReplicationSync:
+			delay = max(delay, d)
+		default:
+			delay = min(delay, d)
+		}
+		any = true
+	}
+	return delay
+}
+
+// partAt is the name for Hop of place (the node's own without placing).
+func (db *database) partAt(place int) string {
+	if db.at == nil {
+		return db.node.Name
+	}
+	return db.at.names[place]
+}
+
+// primaryPlace is the place of the (first) primary; replicaPlace that of
+// replica i.
+func (db *database) primaryPlace() int {
+	if db.at == nil {
+		return 0
+	}
+	return db.at.primaryAt[0]
+}
+
+func (db *database) replicaPlace(i int) int {
+	if db.at == nil || db.at.replicaAt == nil {
+		return 0
+	}
+	return db.at.replicaAt[i]
+}
+
+// activeActive is the replication between an active-active database's
+// primaries: each write committed at one is applied at each other the
+// one-way delay between their places plus the apply time after its
+// commit, in commit order (per pair), and the writes of a key not yet
+// applied everywhere are kept to find conflicts and stale reads.
+//
+// Two writes of a key committed at different primaries conflict when
+// neither had seen the other: the later one (at time t, at primary b)
+// was committed before the earlier one (at s, at primary a) was applied
+// at b, at s + W, W the lag from a to b. Last-writer-wins keeps the later
+// (by commit time) everywhere, so the earlier one is a lost update: its
+// writer was acknowledged, and its value silently overwritten by a writer
+// that never saw it. A write is lost once, however many later writes it
+// conflicts with.
+//
+// The expected rate (per key): writes at a and b are independent Poisson
+// processes of rates λa and λb; a pair (s at a, t at b) with t > s
+// conflicts when t − s < W_ab(s), the lag of the write at s, which does
+// not depend on b's writes. So the pairs with t > s come at rate
+// λa·∫₀^∞ λb·P(W_ab > u) du = λa·λb·E[W_ab], and those with s > t at
+// λa·λb·E[W_ba]: conflicts per unit time = λa·λb·(E[W_ab] + E[W_ba]),
+// 2·λa·λb·w for a lag w each way. A write at a is lost when a write at b
+// follows within its lag: lost updates per unit time =
+// λa·(1 − E[e^{−λb·W_ab}]) + λb·(1 − E[e^{−λa·W_ba}]).
+type activeActive struct {
+	n         int // primaries
+	lastApply [MaxPrimaries][MaxPrimaries]sim.Time
+	// recent are the writes of each key not yet applied at every
+	// primary, oldest first; order the keys written, by commit, to prune
+	// it.
+	recent                        map[int64][]aaWrite
+	order                         sim.FIFO[aaKey]
+	conflicts, lostUpdates, stale int64
+	writes, reads                 [MaxPrimaries]int64
+}
+
+// aaWrite is a write committed at primary at, applied at primary k at
+// seen[k] (seen[at] is its commit).
+type aaWrite struct {
+	seen [MaxPrimaries]sim.Time
+	at   int8
+	lost bool
+}
+
+type aaKey struct {
+	key  int64
+	done sim.Time // when the write is applied everywhere
+}
+
+func newActiveActive(n int) *activeActive {
+	return &activeActive{n: n, recent: map[int64][]aaWrite{}}
+}
+
+// commit records a write of key committed at primary at now: it counts
+// the conflicts it makes with the writes of other primaries it had not
+// seen, and schedules its apply at the others. lag draws a write's lag
+// from primary a to primary b (the one-way delay plus the apply time).
+func (aa *activeActive) commit(at int, key int64, now sim.Time, lag func(a, b int) float64, measured func(b int, lag float64)) {
+	aa.prune(now)
+	aa.writes[at]++
+	w := aaWrite{at: int8(at)}
+	list := aa.recent[key]
+	for i := range list {
+		if e := &list[i]; int(e.at) != at && e.seen[at] > now {
+			aa.conflicts++
+			if !e.lost {
+				e.lost = true
+				aa.lostUpdates++
+			}
+		}
+	}
+	done := now
+	for b := range aa.n {
+		if b == at {
+			w.seen[b] = now
+			continue
+		}
+		apply := max(now+sim.Time(lag(at, b)), aa.lastApply[at][b])
+		aa.lastApply[at][b] = apply
+		w.seen[b] = apply
+		done = max(done, apply)
+		measured(b, float64(apply-now))
+	}
+	aa.recent[key] = append(list, w)
+	aa.order.Push(aaKey{key, done})
+}
+
+// read says whether a read of key at primary at now is stale: a write of
+// another primary committed before now is not applied there yet.
+func (aa *activeActive) read(at int, key int64, now sim.Time) bool {
+	aa.reads[at]++
+	for _, e := range aa.recent[key] {
+		if int(e.at) != at && e.seen[at] > now {
+			aa.stale++
+			return true
+		}
+	}
+	return false
+}
+
+// prune forgets the writes applied everywhere by now.
+func (aa *activeActive) prune(now sim.Time) {
+	for aa.order.Len() > 0 && aa.order.Peek().done <= now {
+		k := aa.order.Pop().key
+		list := aa.recent[k]
+		kept := list[:0]
+		for _, e := range list {
+			done := e.seen[0]
+			for b := 1; b < aa.n; b++ {
+				done = max(done, e.seen[b])
+			}
+			if done > now {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) == 0 {
+			delete(aa.recent, k)
+		} else {
+			aa.recent[k] = kept
+		}
+	}
+}
+
+// inUse is the bytes its writes not yet applied everywhere hold.
+func (aa *activeActive) inUse() float64 {
+	return float64(float64(aa.order.Len())*float64(unsafe.Sizeof(aaWrite{})+fifoEntryBytes)) + float64(float64(len(aa.recent))*mapEntryBytes)
+}
+
+func (aa *activeActive) resetStats() {
+	aa.conflicts, aa.lostUpdates, aa.stale = 0, 0, 0
+	aa.writes, aa.reads = [MaxPrimaries]int64{}, [MaxPrimaries]int64{}
+}
+
+// down implements downer: a region fault takes down the servers placed in
+// its region (a primary there fails over to a replica elsewhere; an
+// active-active database's other primaries go on taking writes); any other
+// fault that takes the node down takes every server down, as a station's
+// instances go down.
+func (db *database) down(fl *faulter, count int, on bool, now sim.Time) {
+	if fl.f.Region == "" || db.at == nil {
+		fl.downStations(count, on, now)
+		return
+	}
+	if !on {
+		db.lift(fl.f, now)
+		return
+	}
+	sh := db.shards[0]
+	region := db.net.topo.Regions.region(fl.f.Region)
+	var held []*instance
+	for i, at := range db.at.replicaAt {
+		if db.at.regions[at] == region {
+			inst := sh.replicas.insts[i]
+			if hold(sh.replicas, inst) {
+				sh.logs[i].stall(now)
+			}
+			held = append(held, inst)
+		}
+	}
+	failed := false
+	for i, at := range db.at.primaryAt {
+		if db.at.regions[at] == region {
+			hold(sh.primary, sh.primary.insts[i])
+			held = append(held, sh.primary.insts[i])
+			failed = db.aa == nil && !db.failing
+		}
+	}
+	db.holds[fl.f] = held
+	if failed {
+		db.fail(sh, now)
+		if db.cur >= 0 {
+			db.failovers[db.cur].Region = fl.f.Region
+		}
+	}
+}
+
+// aaCommit commits a write at the primary that served j, on an
+// active-active database.
+func (db *database) aaCommit(j *Job, now sim.Time) {
+	at := j.inst.index
+	db.aa.commit(at, j.Key(), now, func(a, b int) float64 {
+		lag, _ := db.net.Hop(HopReplication, db.at.names[db.at.primaryAt[a]], db.at.names[db.at.primaryAt[b]], db.spec.ReplicationLag, db.lag)
+		return lag
+	}, func(b int, lag float64) {
+		db.lagged.Add(lag)
+		db.laggedHist.Add(lag)
+		f := &db.byPlace[db.at.primaryAt[b]]
+		f.lag.Add(lag)
+		f.lagHist.Add(lag)
+	})
+}
+
+// placeStats fills in the figures by place and the active-active ones.
+func (db *database) placeStats(ds *DatabaseStats) {
+	if db.spec.Replication != ReplicationAsync {
+		ds.Replication = db.spec.Replication
+	}
+	if db.at == nil {
+		return
+	}
+	for place, region := range db.at.regions {
+		f := &db.byPlace[place]
+		ps := PlaceStats{Region: region, ReplicaReads: f.reads, StaleReads: f.stale, StaleFraction: Ratio(float64(f.stale), float64(f.reads))}
+		for i, at := range db.at.primaryAt {
+			if at == place {
+				ps.Primaries++
+				if db.aa != nil {
+					ps.Writes = db.aa.writes[i]
+				}
+			}
+		}
+		for _, at := range db.at.replicaAt {
+			if at == place {
+				ps.Replicas++
+			}
+		}
+		if f.lag.N() > 0 {
+			mean, p99, most := f.lag.Mean(), f.lagHist.Quantile(0.99), f.lag.Max()
+			ps.LagMean, ps.LagP99, ps.LagMax = &mean, &p99, &most
+		}
+		ds.Places = append(ds.Places, ps)
+	}
+	if db.aa != nil {
+		ds.ActiveActive = &ActiveActiveStats{Conflicts: db.aa.conflicts, LostUpdates: db.aa.lostUpdates, StaleReads: db.aa.stale}
+		for _, r := range db.aa.reads {
+			ds.ActiveActive.Reads += r
+		}
+	}
+}
+
+// writePlaces writes the figures by region and the active-active ones.
+func (d *DatabaseStats) writePlaces(w io.Writer) {
+	if d.Replication != "" {
+		fmt.Fprintf(w, "%-11s replication %s: a write commits once %s\n", "", d.Replication,
+			map[string]string{ReplicationSync: "every replica up has applied it", ReplicationSemiSync: "one replica has received it"}[d.Replication])
+	}
+	for _, p := range d.Places {
+		var parts []string
+		if p.Primaries > 0 {
+			parts = append(parts, "primary")
+		}
+		switch {
+		case p.Replicas == 1:
+			parts = append(parts, "1 replica")
+		case p.Replicas > 1:
+			parts = append(parts, fmt.Sprintf("%d replicas", p.Replicas))
+		case p.Primaries == 0:
+			parts = append(parts, "no server up") // a promotion moved its servers' places
+		}
+		fmt.Fprintf(w, "%-11s %s: %s", "", p.Region, strings.Join(parts, " and "))
+		if d.ActiveActive != nil {
+			fmt.Fprintf(w, ", %d writes", p.Writes)
+		}
+		if p.Replicas > 0 || p.ReplicaReads > 0 {
+			fmt.Fprintf(w, ", %d replica reads, stale %s", p.ReplicaReads, units.OrUnknown(p.StaleFraction, units.Percent))
+		}
+		if p.LagMean != nil {
+			fmt.Fprintf(w, ", replication lag mean %s, p99 %s, max %s", units.FormatDuration(*p.LagMean),
+				units.OrUnknown(p.LagP99, units.FormatDuration), units.OrUnknown(p.LagMax, units.FormatDuration))
+		}
+		fmt.Fprintln(w)
+	}
+	if a := d.ActiveActive; a != nil {
+		fmt.Fprintf(w, "%-11s active-active: %d conflicts (writes of one key at two primaries, neither seeing the other); %d writes silently overwritten (last writer wins); %d of %d reads stale\n", "",
+			a.Conflicts, a.LostUpdates, a.StaleReads, a.Reads)
+	}
+}
+
+// fit refuses a primary fault on an active-active database, which has a
+// primary in each region: a region fault takes one down.
+func (PrimaryDown) fit(e field.Errors, node *Node) {
+	if db := node.Spec.(*Database); len(db.Primaries) > 0 {
+		e.Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
 	}
 }

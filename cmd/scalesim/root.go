@@ -100,7 +100,8 @@ List the built-in scenarios:             scalesim list`,
 		return usageError{fmt.Errorf("unknown command %q for %q%s", args[0], cmd.CommandPath(), yamlfile.DidYouMean(args[0], names))}
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
-	root.AddCommand(newRunCmd(stdout, stderr, runRun), newSweepCmd(stdout, stderr, runSweep), newCompareCmd(stdout, stderr, runCompare), newEstimateCmd(stdout, runEstimate), newExplainCmd(stdout, runExplain), newTimelineCmd(stdout, stderr, runTimeline), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr, runRun), newSweepCmd(stdout, stderr, runSweep), newCompareCmd(stdout, stderr, runCompare), newEstimateCmd(stdout, runEstimate), newExplainCmd(stdout, runExplain), newTimelineCmd(stdout, stderr, runTimeline), newValidateCmd(stdout), newListCmd(stdout), newShowCmd(stdout), newSchemaCmd(stdout))
+	addCompletions(root)
 	return root
 }
 

@@ -29,6 +29,10 @@ type Usage struct {
 	// Units, when positive, is the mean number of billable units over the
 	// window, for a node whose instances change; 0 is Node.Units.
 	Units float64
+	// Billed is what a kind that bills by its own meter charged, in US
+	// dollars per second of the window (a function's requests, GB-seconds
+	// and provisioned concurrency).
+	Billed float64
 }
 
 // Monthly is the node's cost for a 730-hour month of the given usage.
@@ -41,7 +45,8 @@ func (n *Node) Monthly(u Usage) float64 {
 	}
 	return float64(p.Hourly*units*HoursPerMonth) +
 		float64(p.PerMillion*u.RequestsPerSecond*seconds/1e6) +
-		float64(p.PerGB*u.EgressBytesPerSec*seconds/1e9)
+		float64(p.PerGB*u.EgressBytesPerSec*seconds/1e9) +
+		float64(u.Billed*seconds)
 }
 
 // CatalogueDate is when the catalogue's prices were recorded.

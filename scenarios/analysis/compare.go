@@ -286,6 +286,52 @@ func formatValue(v float64, unit string) string {
 type SweepComparison struct {
 	A *SweepReport `json:"a"`
 	B *SweepReport `json:"b"`
+	// Crossover is where the cheaper of the two changes along a load
+	// axis; nil when it does not, or the points are not both priced.
+	Crossover *Crossover `json:"cost_crossover,omitempty"`
+}
+
+// Crossover is the load at which the cheaper architecture changes: between
+// two swept points, At by linear interpolation of the monthly costs'
+// difference. Cheaper names the one cheaper above it ("A" or "B").
+type Crossover struct {
+	From    float64 `json:"from"`
+	To      float64 `json:"to"`
+	At      float64 `json:"at"`
+	Cheaper string  `json:"cheaper_above"`
+}
+
+// crossover finds the first change of the cheaper of a and b along a load
+// axis, between two points whose costs differ: a function's bill grows
+// with the load, a fleet's by whole instances, so the two cross where
+// servers become cheaper.
+func crossover(a, b *SweepReport) *Crossover {
+	axis := axisOf(a.Axis)
+	if !axis.Load() || len(a.Points) != len(b.Points) {
+		return nil
+	}
+	prev := -1
+	var dPrev float64
+	for i, pa := range a.Points {
+		pb := b.Points[i]
+		if pa.Report == nil || pb.Report == nil || pa.Cost.Priced == "" || pb.Cost.Priced == "" {
+			return nil
+		}
+		d := pb.Cost.MonthlyUSD - pa.Cost.MonthlyUSD
+		if d == 0 {
+			continue
+		}
+		if prev >= 0 && (d > 0) != (dPrev > 0) {
+			x0, x1 := axis.value(a.Points[prev]), axis.value(pa)
+			c := &Crossover{From: x0, To: x1, At: x0 + (x1-x0)*dPrev/(dPrev-d), Cheaper: "A"}
+			if d < 0 {
+				c.Cheaper = "B"
+			}
+			return c
+		}
+		prev, dPrev = i, d
+	}
+	return nil
 }
 
 // CompareSweeps sweeps a and b over the same grid, b with a's seed, on one
@@ -316,7 +362,7 @@ func CompareSweeps(a, b batch.Job, spec SweepSpec) (*SweepComparison, error) {
 		return nil, err
 	}
 	swa.Scenario, swb.Scenario = label(scenA), label(scenB)
-	return &SweepComparison{A: swa, B: swb}, nil
+	return &SweepComparison{A: swa, B: swb, Crossover: crossover(swa, swb)}, nil
 }
 
 // WriteJSON writes the comparison as indented JSON.
@@ -353,6 +399,10 @@ func (c *SweepComparison) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if x := c.Crossover; x != nil {
+		fmt.Fprintf(&b, "\ncost        %s is cheaper above about %s (between %s and %s, interpolated)\n", x.Cheaper,
+			axis.label(x.At), axis.label(x.From), axis.label(x.To))
 	}
 	for _, s := range []struct {
 		name string

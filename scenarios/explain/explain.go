@@ -251,8 +251,9 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 	if far := ex.networkShare(); far > 0.3 && faraway == "" {
 		faraway = fmt.Sprintf(" Network round trips are %.0f%% of the latency: serve users from nearer (a CDN for static content, regions for the rest).", far*100)
 	}
+	own := ex.ownAdvice(s)
 	if len(ex.Limits) == 0 {
-		return "Nothing has workers to saturate." + shaped + faraway
+		return "Nothing has workers to saturate." + own + shaped + faraway
 	}
 	first := ex.Limits[0]
 	if first.Autoscale != nil {
@@ -263,7 +264,28 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 	if why := ex.fallingBehind(first.Node); len(why) > 0 {
 		advice = fmt.Sprintf("In the run, %s's consumers could not keep up with the messages published (%s). ", first.Node, strings.Join(why, "; ")) + advice
 	}
-	return advice + shaped + faraway
+	return advice + own + shaped + faraway
+}
+
+// ownAdviser is a spec without workers that has advice of its own to give
+// whatever saturates first (a function's throttling, cold starts and
+// where servers become cheaper).
+type ownAdviser interface {
+	OwnAdvice(s topology.Solver, name string) string
+}
+
+// ownAdvice is the advice of the nodes that give their own, each after a
+// space; "" without any.
+func (ex *Explanation) ownAdvice(s *scenarios.Scenario) string {
+	var b strings.Builder
+	for _, n := range s.Topology.Nodes {
+		if a, ok := n.Spec.(ownAdviser); ok {
+			if text := a.OwnAdvice(ex.model, n.Name); text != "" {
+				b.WriteString(" " + text)
+			}
+		}
+	}
+	return b.String()
 }
 
 // fallingBehind is what the run shows of a consumer group falling behind

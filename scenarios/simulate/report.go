@@ -480,7 +480,7 @@ func (r *runner) report() *Report {
 	rep.Cost.ByNode = map[string]float64{}
 	for i, st := range r.net.Stats(window, now) {
 		node := r.s.Topology.Nodes[i]
-		if node.Price != (topology.Price{}) {
+		if node.Price != (topology.Price{}) || st.Usage.Billed > 0 {
 			c := node.Monthly(st.Usage)
 			rep.Cost.ByNode[node.Name] = c
 			rep.Cost.MonthlyUSD += c
@@ -591,6 +591,8 @@ func priced(t *topology.Topology) string {
 		return from + " and the file's cost fields"
 	case catalogue:
 		return from
+	case !file:
+		return "the rates of the nodes' kinds, in their lines" // billed by their own meter
 	}
 	return "the file's cost fields"
 }

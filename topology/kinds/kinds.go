@@ -6,6 +6,8 @@ package kinds
 import (
 	// An edge cache in front of an origin.
 	_ "github.com/scalesim/scalesim/topology/cdn"
+	// A serverless function (AWS Lambda).
+	_ "github.com/scalesim/scalesim/topology/function"
 	// A global entry sending users to regional ones (Route 53's policies).
 	_ "github.com/scalesim/scalesim/topology/dns"
 	// A publish fanned out to subscribed queues.

@@ -77,6 +77,9 @@ var fieldDocs = map[string]string{
 	"simulate.Trigger.What":               "The trigger in words: a fault or a spike of the workload.",
 	"simulate.Trigger.During":             "Goodput (replies per second within the SLO's latency) during the trigger; null where no window falls.",
 	"simulate.Trigger.After":              "Goodput from the trigger's end to the end of the run; null where no window falls.",
+	"topology.DeployStats.Node":           "The service deployed.",
+	"topology.DeployStats.Strategy":       "How: rolling, blue_green or canary.",
+	"topology.DeployStats.What":           "The deploy in words.",
 	"simulate.Trigger.Reason":             "What held goodput down, for a trigger that did not recover without a feedback loop.",
 }
 

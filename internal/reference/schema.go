@@ -109,6 +109,11 @@ func (w *schemaWriter) param(p params.Param) object {
 		}
 		s = object{"anyOf": forms}
 	}
+	if ref, only := s["$ref"]; only && len(s) == 1 && (p.Doc != "" || p.Default != "") {
+		// Draft-07 readers (the YAML language server) ignore what stands
+		// beside a $ref: the meaning goes on a schema of its own.
+		s = object{"allOf": []any{object{"$ref": ref}}}
+	}
 	if d := describe(p); d != "" {
 		s["description"] = d
 	}

@@ -25,6 +25,12 @@ func compile(t *testing.T, file string) *jsonschema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return compileBytes(t, file, data)
+}
+
+// compileBytes compiles the schema data, called file.
+func compileBytes(t *testing.T, file string, data []byte) *jsonschema.Schema {
+	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
@@ -257,5 +263,51 @@ func TestReportSchema(t *testing.T) {
 		if err := s.Validate(v); err != nil {
 			t.Errorf("%s: the report does not validate: %v", name, err)
 		}
+	}
+}
+
+// TestSchemaDraft7 checks that the scenario schema means the same to a
+// draft-07 reader, as the YAML language server is (it reads draft-07 and
+// older): read as draft-07, the built-ins validate and an unknown field is
+// refused; and no $ref has a meaning beside it, which draft-07 ignores.
+func TestSchemaDraft7(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root, ScenarioSchemaFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any, at string)
+	walk = func(v any, at string) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ref := v["$ref"]; ref && len(v) > 1 {
+				t.Errorf("%s: a $ref with other keywords beside it, which a draft-07 reader ignores", at)
+			}
+			for k, x := range v {
+				walk(x, at+"/"+k)
+			}
+		case []any:
+			for i, x := range v {
+				walk(x, at+"/"+strconv.Itoa(i))
+			}
+		}
+	}
+	walk(doc, "#")
+	draft7 := bytes.Replace(data, []byte(SchemaDraft), []byte("http://json-schema.org/draft-07/schema#"), 1)
+	s := compileBytes(t, "draft7.json", draft7)
+	for _, name := range scenarios.Builtins() {
+		src, err := scenarios.BuiltinSource(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(instance(t, src)); err != nil {
+			t.Errorf("%s: read as draft-07, the schema refuses it: %v", name, err)
+		}
+	}
+	if err := s.Validate(instance(t, []byte(strings.Replace(base, "instances: 2", "instance_count: 2", 1)))); err == nil {
+		t.Errorf("read as draft-07, the schema accepts an unknown field")
 	}
 }

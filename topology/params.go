@@ -30,6 +30,7 @@ var CommonParams = []params.Param{
 		{Name: "per_million_requests", Type: params.Number, Unit: "$", Doc: "price of a million requests the node serves"},
 	}},
 	{Name: "region", Type: params.Name, Doc: "the region the node runs in (regions.default when left out)"},
+	{Name: "regions", Type: params.Names, Doc: "the regions of a fleet: one copy of the node in each, named NAME@REGION (instead of region; instances may be a map of region to count)"},
 	{Name: "zone", Type: params.Name, Doc: "the availability zone the node runs in, inside its region"},
 	{Name: "host", Type: params.Name, Doc: "the host (of the hosts section) the node's instances run on"},
 }
@@ -64,7 +65,7 @@ var gatherParams = []params.Param{
 // retriesParam is a call's retry policy (Envoy's and gRPC's semantics).
 var retriesParam = params.Param{Name: "retries", Type: params.Object, Doc: "retry a failed attempt (Envoy's semantics)", Fields: []params.Param{
 	{Name: "max", Type: params.Int, Default: itoa(DefaultRetries), Unit: "retries", Doc: "retries after the first attempt"},
-	{Name: "backoff", Type: params.Object, Doc: "wait before a retry: random in [0, min(max, base × 2^n)]", Fields: []params.Param{
+	{Name: "backoff", Type: params.Object, Doc: "wait before the n-th retry: random in [0, min(max, (2^n − 1) × base)] (full jitter)", Fields: []params.Param{
 		{Name: "base", Type: params.Duration, Default: dur(DefaultRetryBase), Doc: "base interval"},
 		{Name: "max", Type: params.Duration, Default: "10 × base", Doc: "the longest wait"},
 		{Name: "jitter", Type: params.Enum, Values: []string{JitterFull, JitterNone}, Default: JitterFull, Doc: "full jitter, or none (wait the upper bound)"},
@@ -194,9 +195,10 @@ var rateLimitParam = params.Param{Name: "rate_limit", Type: params.Object, Doc: 
 
 // workersParam, instancesParam and queueParam are a station's sizes.
 var (
-	instancesParam = params.Param{Name: "instances", Type: params.Int, Default: "1", Unit: "instances", Doc: "identical instances"}
-	workersParam   = params.Param{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrency per instance; an instance's workers share one FIFO queue"}
-	queueParam     = params.Param{Name: "queue", Type: params.Int, Default: "unlimited", Unit: "requests", Doc: "waiting places per instance; arrivals beyond are rejected"}
+	instancesParam = params.Param{Name: "instances", Type: params.Int, Default: "1", Unit: "instances", Doc: "identical instances",
+		Or: []params.Param{{Type: params.Map, Doc: "a fleet's instances in each of its regions", Elem: params.Of(params.Int, "the region's instances")}}}
+	workersParam = params.Param{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrency per instance; an instance's workers share one FIFO queue"}
+	queueParam   = params.Param{Name: "queue", Type: params.Int, Default: "unlimited", Unit: "requests", Doc: "waiting places per instance; arrivals beyond are rejected"}
 )
 
 // FaultParams are the fields of a fault entry: its schedule, then each

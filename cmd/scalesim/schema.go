@@ -16,9 +16,11 @@ func newSchemaCmd(stdout io.Writer) *cobra.Command {
 node kinds' fields: editors that read JSON Schema (the YAML language server of
 VS Code, JetBrains, Neovim) complete fields, show their meaning and flag unknown
 fields and wrong types. The same schema is checked in at ` + reference.ScenarioSchemaFile + `;
-a scenario file names it on its first line:
+a scenario file names it on its first line, by a path relative to the file or a
+URL:
 
-  # yaml-language-server: $schema=https://.../scenario.schema.json
+  scalesim schema > scenario.schema.json
+  # yaml-language-server: $schema=scenario.schema.json
 
 The JSON report's schema is ` + reference.ReportSchemaFile + `.`,
 		Args: noArgs,

@@ -268,7 +268,7 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	var work holdingMoments // the primaries' writes and reads
 	work.add(writes, wt, scvOf(db.WriteTime))
 	work.add(float64(reads*onPrimary), rt, scvOf(db.ReadTime))
-	prim := StationGroup{Count: db.Shards, Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.scv()}
+	prim := StationGroup{Count: db.Shards * db.primaries(), Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.scv()}
 	if prim.Rate > 0 {
 		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
@@ -288,13 +288,17 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	if rate > 0 {
 		sol.Holding = busy / rate
 	}
+	ack := db.ackMean(s, name) // a write's wait for its replicas (sync, semi_sync)
+	if ack > 0 && db.ReplicationLag != nil && db.ReplicationLag.SCV() > 0 {
+		s.Note("%s: a write's wait for its replicas is taken at the mean apply time (writes applied in order wait longer)", name)
+	}
 	sol.Response = PerClass(s, func(c int) float64 {
 		t, mine := db.opTime(s.Classes()[c])
 		switch {
 		case s.Writes(c) && !mine:
-			return prim.Wait + wt
+			return prim.Wait + wt + ack
 		case s.Writes(c):
-			return prim.Wait + Mean(t)
+			return prim.Wait + Mean(t) + ack
 		case mine:
 			return float64(onPrimary*(prim.Wait+Mean(t))) + float64((1-onPrimary)*(repl.Wait+Mean(t)))
 		}

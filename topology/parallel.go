@@ -690,7 +690,8 @@ func oneCallTime(sv Solver, from string, call *Call, class string, resp func(str
 	if call.Latency != nil {
 		lat = call.Latency.Mean()
 	}
-	t := sv.Hop(HopCall, from, call.To, lat) + sv.Hop(HopReply, call.To, from, 0) + resp(call.To)
+	to := AimedPart(sv, from, call.To, slices.Index(sv.Classes(), class)) // a database's part nearest the caller
+	t := sv.Hop(HopCall, from, to, lat) + sv.Hop(HopReply, to, from, 0) + resp(call.To)
 	switch call.Op {
 	case OpGet:
 		t += float64((1 - sv.HitRatio(call.To)) * callsTime(sv, from, call.OnMiss, class, resp))

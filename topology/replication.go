@@ -775,3 +775,65 @@ func (PrimaryDown) fit(e field.Errors, node *Node) {
 		e.Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
 	}
 }
+
+// AimedPart is, for the estimate, the name for Hop of the part of node to
+// that serves a call of class c from the node from, as the simulation
+// aims it (database.aim): a database's replicas nearest the caller for a
+// read with read_from: replicas, its primary nearest the caller for a
+// write to an active-active one; the node itself otherwise.
+func AimedPart(sv Solver, from, to string, c int) string {
+	n := sv.Lookup(to)
+	if n == nil {
+		return to
+	}
+	db, ok := n.Spec.(*Database)
+	if !ok || (db.ReplicaGroups == nil && db.Primaries == nil) {
+		return to
+	}
+	var regions []string
+	switch {
+	case db.Primaries != nil:
+		regions = db.Primaries
+	case sv.Writes(c) || db.ReadFrom != ReadReplicas:
+		return to
+	default:
+		for _, g := range db.ReplicaGroups {
+			regions = append(regions, g.Region)
+		}
+	}
+	best, bestD := to, 0.0
+	for i, r := range regions {
+		part := to + partSep + r
+		if d := sv.Hop(HopCall, from, part, 0); i == 0 || d < bestD {
+			best, bestD = part, d
+		}
+	}
+	return best
+}
+
+// ackMean is, for the estimate, the mean time a write waits for the
+// replicas' acknowledgements (see ackDelay), from the mean apply time:
+// with sync the farthest replica's way there, apply and way back, with
+// semi_sync the nearest one's way there and back.
+func (db *Database) ackMean(s Solver, name string) float64 {
+	if db.Replication == "" || db.Replication == ReplicationAsync || db.Replicas == 0 {
+		return 0
+	}
+	places := []string{name}
+	if db.ReplicaGroups != nil {
+		places = places[:0]
+		for _, g := range db.ReplicaGroups {
+			places = append(places, name+partSep+g.Region)
+		}
+	}
+	out := 0.0
+	for i, p := range places {
+		back := s.Hop(HopReply, p, name, 0)
+		if db.Replication == ReplicationSync {
+			out = max(out, s.Hop(HopReplication, name, p, Mean(db.ReplicationLag))+back)
+		} else if d := s.Hop(HopReplication, name, p, 0) + back; i == 0 || d < out {
+			out = d
+		}
+	}
+	return out
+}

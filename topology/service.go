@@ -467,7 +467,8 @@ func routeCalls(sv Solver, from string, calls []Call, c int, route Router) {
 			if call.Latency != nil {
 				lat = call.Latency.Mean()
 			}
-			route(call.To, w, sv.Hop(HopCall, from, call.To, lat)+sv.Hop(HopReply, call.To, from, 0))
+			to := AimedPart(sv, from, call.To, c) // a database's part nearest the caller
+			route(call.To, w, sv.Hop(HopCall, from, to, lat)+sv.Hop(HopReply, to, from, 0))
 			if call.Retries != nil || call.Timeout > 0 || call.Hedge != nil || call.CircuitBreaker != nil {
 				sv.Note("calls to %s: their timeout, retries, hedging and circuit breaker are left out (each call is one attempt that waits for its reply)", call.To)
 			}

@@ -4,15 +4,21 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
 // deployTriggers are the run's deploys as triggers: from their start to
 // when the last old instance left, or open (not over) when that was not
-// by the run's end.
-func deployTriggers(rep *Report, end float64) []Trigger {
+// by the run's end; those of s scheduled after the end, not reached.
+func deployTriggers(s *scenarios.Scenario, rep *Report, end float64) []Trigger {
 	var out []Trigger
+	for _, p := range s.Topology.Deploys {
+		if p.At >= end {
+			out = append(out, Trigger{What: p.Describe(), At: p.At, Until: p.At})
+		}
+	}
 	for _, d := range rep.Deploys {
 		tr := Trigger{What: d.What, At: d.At, Until: end, open: true}
 		switch {

@@ -91,7 +91,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 			}
 		}
 	}
-	out = append(out, deployTriggers(rep, end)...)
+	out = append(out, deployTriggers(s, rep, end)...)
 	for _, c := range s.Workload.Changes {
 		if c.Kind == workloads.Spike {
 			out = append(out, Trigger{What: fmt.Sprintf("spike ×%.3g", c.Factor), At: c.At, Until: c.Until})

@@ -139,7 +139,7 @@ nodes:
     init_duration: %gs
     idle_timeout: %gs
     service_time: {dist: exponential, mean: %gs}
-run: {seed: 1, warmup: 1s, duration: 200s}
+run: {seed: 1, warmup: 1s, duration: 1000s}
 `, lambda, init, idle, work)
 	reports := fidelity.Replicate(t, text, 10)
 	cold := math.Exp(-lambda * idle)
@@ -170,7 +170,7 @@ nodes:
     concurrency: 10
     init_duration: 0s
     service_time: {dist: exponential, mean: 100ms}
-run: {seed: 1, warmup: 5s, duration: 150s}
+run: {seed: 1, warmup: 5s, duration: 600s}
 `
 	reports := fidelity.Replicate(t, text, 10)
 	b := analytic.ErlangB(10, 8)

@@ -37,7 +37,11 @@ type Explanation struct {
 	// Missing names the resilience the scenario lacks where its run shows
 	// the failure it prevents (a health check, a retry budget, a session
 	// store); absent when nothing shows.
-	Missing  []string         `json:"missing_resilience,omitempty"`
+	Missing []string `json:"missing_resilience,omitempty"`
+	// Machines says what the nodes' instance types tell: workers far above
+	// a type's vCPUs, the size that carries a busy node's load and the
+	// hard limit of scaling up (see machines.go); absent when nothing.
+	Machines []string         `json:"machines,omitempty"`
 	Envelope []Check          `json:"envelope"`
 	Report   *simulate.Report `json:"report"`
 	// Agreement sets the estimate's mean latency beside the run's, and
@@ -155,6 +159,7 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 	}
 	ex.Failures = failures(s, rep)
 	ex.Missing = missingResilience(s, rep)
+	ex.Machines = ex.machines(s)
 	ex.envelope(s)
 	ex.Envelope = append(ex.Envelope, ex.hostChecks()...)
 	ex.Agreement = agreement(s, rep, est)
@@ -451,6 +456,13 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 	if len(ex.Missing) > 0 {
 		b.WriteString("What is missing, from what the run shows:\n")
 		for _, m := range ex.Missing {
+			fmt.Fprintf(&b, "  - %s\n", m)
+		}
+		b.WriteString("\n")
+	}
+	if len(ex.Machines) > 0 {
+		b.WriteString("What the machines say, from their instance types:\n")
+		for _, m := range ex.Machines {
 			fmt.Fprintf(&b, "  - %s\n", m)
 		}
 		b.WriteString("\n")

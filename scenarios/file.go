@@ -270,6 +270,9 @@ func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {
 	if m.Has("regions") && s.Topology != nil {
 		s.Topology.Regions = topology.DecodeRegions(d, m.Get("regions"))
 	}
+	if s.Topology != nil {
+		s.Topology.ResolveFleets(d) // needs the regions: the copy nearest each caller
+	}
 	if m.Has("hosts") && s.Topology != nil {
 		s.Topology.Hosts = topology.DecodeHosts(d, m.Get("hosts"))
 	}

@@ -406,6 +406,9 @@ func (s *NodeStats) transfer(window float64, shown bool, stations ...*Station) {
 	for _, st := range stations {
 		in += st.inBytes
 		out += st.outBytes
+		for k, b := range st.crossed {
+			s.Crossed[k] += b / window
+		}
 	}
 	s.Usage.EgressBytesPerSec = out / window
 	if shown {

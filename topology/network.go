@@ -765,6 +765,9 @@ type NodeStats struct {
 	// Transfer is the bytes it received and sent, for a node that gives
 	// sizes of its own or prices its egress; nil otherwise.
 	Transfer *Transfer
+	// Crossed are the bytes per second that crossed a priced border, by
+	// TransferKind (see TransferMonthly); all 0 without placement.
+	Crossed [transferKinds]float64
 	// Lost counts requests the node acknowledged but lost, such as a
 	// write-back cache's unflushed writes when a node fails.
 	Lost int64

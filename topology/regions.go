@@ -191,7 +191,7 @@ func (t *Topology) placed() bool {
 // when every pair of places in use has a round trip, sets the distance
 // every hop between nodes pays.
 func (t *Topology) validatePlacement(e field.Errors) {
-	t.distance = nil
+	t.distance, t.transfer = nil, nil
 	r := t.Regions
 	re := e.In("regions")
 	if r != nil {
@@ -292,6 +292,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	for _, n := range t.Nodes {
 		zones[n.Name] = n.Zone
 	}
+	t.transfer = func(from, to string) TransferKind { return transferBetween(places, zones, from, to) }
 	t.distance = func(kind HopKind, from, to string) float64 {
 		a, b := partPlace(places, r, from), partPlace(places, r, to)
 		if kind == HopClient {
@@ -306,6 +307,21 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		}
 		return 0
 	}
+}
+
+// transferBetween is how bytes between the nodes called from and to are
+// billed (see TransferKind), given each node's region and zone.
+func transferBetween(places, zones map[string]string, from, to string) TransferKind {
+	a, b := places[from], places[to]
+	switch {
+	case a == "" || b == "":
+		return TransferFree // a node in no region (a dns, a CDN) sends nothing of its own
+	case a != b:
+		return TransferInterRegion
+	case zones[from] != "" && zones[to] != "" && zones[from] != zones[to]:
+		return TransferCrossAZ
+	}
+	return TransferFree
 }
 
 // misnamed says name is one of the scenario's names for a region, mapped

@@ -88,6 +88,9 @@ type Station struct {
 	// and sent over the measurement window.
 	sizes             *sizeTable
 	inBytes, outBytes float64
+	// crossed are the bytes over the window that crossed a border
+	// priced by kind (see TransferKind), once the nodes are placed.
+	crossed [transferKinds]float64
 }
 
 // windowFigures are a station's figures over one sample window.
@@ -192,6 +195,11 @@ func (st *Station) arrive(j *Job, inst *instance) {
 	inst.arrivals++
 	if st.sizes != nil {
 		st.inBytes += st.sizeOf(j).Request
+		if st.net.topo.transfer != nil {
+			if kind, user := st.net.transferOf(j, st.name); !user {
+				st.crossed[kind] += st.sizeOf(j).Request // a user's request comes in free
+			}
+		}
 	}
 	if st.sampled {
 		st.smp.arrivals++
@@ -327,6 +335,10 @@ func (st *Station) finish(j *Job) {
 		st.completed++
 		if st.sizes != nil {
 			st.outBytes += st.sizeOf(j).Reply
+			if st.net.topo.transfer != nil {
+				kind, _ := st.net.transferOf(j, st.name)
+				st.crossed[kind] += st.sizeOf(j).Reply
+			}
 		}
 		if st.sampled {
 			st.smp.completed++
@@ -355,7 +367,7 @@ func (st *Station) resetStats(now sim.Time) {
 	st.queueTrend.Reset(now, trendBatch)
 	st.wait, st.hold, st.waitHist, st.own = sim.Summary{}, sim.Summary{}, sim.Histogram{}, sim.Summary{}
 	st.arrivals, st.completed, st.rejected, st.refused, st.turned = 0, 0, 0, 0, [causes]int64{}
-	st.inBytes, st.outBytes = 0, 0
+	st.inBytes, st.outBytes, st.crossed = 0, 0, [transferKinds]float64{}
 	for _, inst := range st.insts {
 		inst.arrivals = 0
 	}

@@ -37,6 +37,14 @@ type Topology struct {
 	// between its nodes (see Hop), set by Validate when the nodes are
 	// placed (validatePlacement).
 	distance func(kind HopKind, from, to string) float64
+	// transfer, when not nil, says how the bytes between two nodes are
+	// billed (see TransferKind), set with distance.
+	transfer func(from, to string) TransferKind
+	// fleets are the nodes written in several regions, by name (see
+	// ResolveFleets); bodies each decoded node's body in the file.
+	fleets         map[string]*fleet
+	bodies         map[string]*yaml.Node
+	fleetsResolved bool
 }
 
 // Node is one component of the architecture: its name, its kind's spec
@@ -52,6 +60,8 @@ type Node struct {
 	// Region and Zone place the node (see Regions); empty: the regions'
 	// default, or nowhere in a topology that places nothing.
 	Region, Zone string
+	// fleetOf is set on a copy of a node in several regions (see Fleet).
+	fleetOf string
 	// PerVCPU, when above 0, gives the node's workers per instance from
 	// its instance type: PerVCPU × the type's vCPUs (workers: {per_vcpu:
 	// N}; see sizeFromType).
@@ -105,7 +115,7 @@ func (t *Topology) Names() []string {
 }
 
 // commonFields are accepted by every kind.
-var commonFields = []string{"kind", "instance", "cost", "region", "zone", "host"}
+var commonFields = []string{"kind", "instance", "cost", "region", "regions", "zone", "host"}
 
 // MaxNodes bounds the nodes of a topology.
 const MaxNodes = 10_000
@@ -154,17 +164,35 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 			d.Errorf(kn, "node %s: unknown kind %q%s", name, kindName, yamlfile.DidYouMean(kindName, Kinds()))
 			continue
 		}
-		fields, _ := d.Mapping(body, "node "+name+" ("+kindName+")", append(slices.Clone(commonFields), k.Fields...)...)
-		n := &Node{Name: name, Spec: k.Decode(d, fields, name)}
-		n.Price = decodePrice(d, fields, name, k)
-		n.PerVCPU = decodePerVCPU(d, fields, name, n.Spec)
-		StringField(d, fields, "region", &n.Region)
-		StringField(d, fields, "zone", &n.Zone)
-		StringField(d, fields, "host", &n.Host)
-		t.Nodes = append(t.Nodes, n)
-		t.byName[name] = n
+		if t.decodeFleet(d, name, body, k) {
+			continue
+		}
+		t.add(t.decodeNode(d, name, body, k))
 	}
 	return t
+}
+
+// decodeNode reads the fields of node name of kind k from its body, and
+// keeps the body (see ResolveFleets).
+func (t *Topology) decodeNode(d *yamlfile.Decoder, name string, body *yaml.Node, k *Kind) *Node {
+	fields, _ := d.Mapping(body, "node "+name+" ("+k.Name+")", append(slices.Clone(commonFields), k.Fields...)...)
+	n := &Node{Name: name, Spec: k.Decode(d, fields, name)}
+	n.Price = decodePrice(d, fields, name, k)
+	n.PerVCPU = decodePerVCPU(d, fields, name, n.Spec)
+	StringField(d, fields, "region", &n.Region)
+	StringField(d, fields, "zone", &n.Zone)
+	StringField(d, fields, "host", &n.Host)
+	if t.bodies == nil {
+		t.bodies = map[string]*yaml.Node{}
+	}
+	t.bodies[name] = body
+	return n
+}
+
+// add appends node n.
+func (t *Topology) add(n *Node) {
+	t.Nodes = append(t.Nodes, n)
+	t.byName[n.Name] = n
 }
 
 // Validate checks the topology as a whole and each node's settings: node
@@ -197,7 +225,7 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	}
 	for _, n := range t.Nodes {
 		ne := nodes.In(n.Name)
-		if !field.ValidName(n.Name) {
+		if !field.ValidName(n.writtenName()) {
 			ne.AddAtKey("", "node name %q must be %s", n.Name, field.NameRule)
 		}
 		c := &Checker{t: t, node: n, classes: classes}
@@ -230,7 +258,8 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 	if !t.findCycles(nodes) {
 		t.checkFanOut(e)
 	}
-	return e.List()
+	t.validateFleetRefs(e)
+	return t.fleetErrors(e.List())
 }
 
 // names lists every node name, those of nodes that failed to decode too.

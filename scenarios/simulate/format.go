@@ -129,7 +129,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			writeScaling(&b, n.Name, sc)
 		}
 	}
-	if len(r.Cost.ByNode) > 0 {
+	if len(r.Cost.ByNode) > 0 || r.Cost.Transfer != nil {
 		writeCost(&b, r.Cost, r.Nodes)
 	}
 	label := "saturated"
@@ -289,6 +289,9 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 		parts = append(parts, "host "+h+" "+units.USD(c.ByNode[h]))
 	}
 	fmt.Fprintf(b, "            %s (prices: %s)\n", strings.Join(parts, ", "), c.Priced)
+	if c.Transfer != nil {
+		writeTransferCost(b, c.Transfer)
+	}
 }
 
 // describe says in words how the stop rule ended.

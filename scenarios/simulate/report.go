@@ -292,6 +292,9 @@ type Cost struct {
 	ByNode                map[string]float64 `json:"by_node"`
 	// Priced says where prices came from; empty when no node has one.
 	Priced string `json:"priced,omitempty"`
+	// Transfer is the bytes that crossed a priced border (between regions
+	// or zones, out to the users), in MonthlyUSD; absent without any.
+	Transfer *TransferCost `json:"transfer,omitempty"`
 	// hosts are the hosts in ByNode (by their names, which no node has).
 	hosts []string
 }
@@ -478,7 +481,11 @@ func (r *runner) report() *Report {
 		return ""
 	}
 	rep.Cost.ByNode = map[string]float64{}
-	for i, st := range r.net.Stats(window, now) {
+	stats := r.net.Stats(window, now)
+	if rep.Cost.Transfer = transferCost(stats); rep.Cost.Transfer != nil {
+		rep.Cost.MonthlyUSD += rep.Cost.Transfer.MonthlyUSD
+	}
+	for i, st := range stats {
 		node := r.s.Topology.Nodes[i]
 		if node.Price != (topology.Price{}) || st.Usage.Billed > 0 {
 			c := node.Monthly(st.Usage)
@@ -513,7 +520,7 @@ func (r *runner) report() *Report {
 			l.MeanCI95, l.NoCI = nil, why
 		}
 	}
-	if len(rep.Cost.ByNode) > 0 {
+	if len(rep.Cost.ByNode) > 0 || rep.Cost.Transfer != nil {
 		rep.Cost.Priced = priced(r.s.Topology)
 		if rep.Throughput > 0 {
 			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)

@@ -207,6 +207,11 @@ func (c *cdn) Link(byName map[string]topology.Component) error {
 	return nil
 }
 
+// FetchesForUsers implements topology.EdgeFetcher: the origin's replies to
+// the edges are free (AWS bills nothing from an AWS origin to CloudFront),
+// and the CDN's per_gb prices what it sends the users.
+func (c *cdn) FetchesForUsers() {}
+
 func (c *cdn) Stations() []*topology.Station { return nil }
 
 func (c *cdn) InUse() float64 { return 0 }

@@ -1,0 +1,119 @@
+package simulate_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/dns"
+)
+
+// transferScenario has its users in us-east-1, an entry there in zone a
+// that calls a service in zone b (cross-AZ) and a database in eu-west-1
+// (inter-region; a service, standing for a database), each with sizes of its own; every visit to the entry is
+// a user's, whose reply goes out to the internet.
+const transferScenario = `name: transfer
+workload: {rate: 100, regions: {us-east-1: 100%}}
+entry: app
+regions: {default: us-east-1}
+nodes:
+  app: {kind: service, zone: a, instances: 2, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 2KB, reply: 10KB}, calls: [{to: near}, {to: db}]}
+  near: {kind: service, zone: b, instances: 2, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 500B, reply: 3KB}}
+  db: {kind: service, region: eu-west-1, instances: 2, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 700B, reply: 5KB}}
+run: {seed: 3, warmup: 5s, duration: 60s}
+`
+
+// TestTransferPriced checks that each kind of transfer costs its bytes ×
+// its price: the bytes are the callee's requests received and replies
+// sent (the node's own transfer figures), the month 730 hours, cross-AZ
+// billed in both directions.
+func TestTransferPriced(t *testing.T) {
+	rep := runText(t, transferScenario)
+	tc := rep.Cost.Transfer
+	if tc == nil {
+		t.Fatal("no transfer cost")
+	}
+	node := map[string]simulate.NodeReport{}
+	for _, n := range rep.Nodes {
+		node[n.Name] = n
+	}
+	month := topology.HoursPerMonth * 3600.0
+	want := map[string]struct{ bytesPerSec, perGB float64 }{
+		"inter_region": {node["db"].Transfer.InBytesPerSec + node["db"].Transfer.OutBytesPerSec, 0.02},
+		"cross_az":     {node["near"].Transfer.InBytesPerSec + node["near"].Transfer.OutBytesPerSec, 2 * 0.01},
+		"internet":     {node["app"].Transfer.OutBytesPerSec, 0.09},
+	}
+	total := 0.0
+	for _, k := range tc.ByKind {
+		w, ok := want[k.Kind]
+		if !ok {
+			t.Errorf("unexpected transfer %s", k.Kind)
+			continue
+		}
+		gb := w.bytesPerSec * month / 1e9
+		if math.Abs(k.GBPerMonth-gb) > 1e-9*gb || math.Abs(k.MonthlyUSD-gb*w.perGB) > 1e-9*gb*w.perGB {
+			t.Errorf("%s: %.6f GB $%.6f a month, want %.6f GB $%.6f", k.Kind, k.GBPerMonth, k.MonthlyUSD, gb, gb*w.perGB)
+		}
+		total += k.MonthlyUSD
+		delete(want, k.Kind)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing transfer kinds: %v", want)
+	}
+	if math.Abs(tc.MonthlyUSD-total) > 1e-9*total {
+		t.Errorf("transfer total $%v, its kinds add up to $%v", tc.MonthlyUSD, total)
+	}
+	// By the counts: the database answered every call (5 KB each way back).
+	if db := node["db"]; math.Abs(db.Transfer.OutBytesPerSec-db.Throughput*5e3) > 1e-6 {
+		t.Errorf("db sent %v B/s for %v replies/s", db.Transfer.OutBytesPerSec, db.Throughput)
+	}
+	t.Logf("transfer $%.2f a month: %+v", tc.MonthlyUSD, tc.ByKind)
+}
+
+// TestTransferUnplaced checks that nothing is priced for transfer when
+// nothing is placed.
+func TestTransferUnplaced(t *testing.T) {
+	rep := runText(t, transferScenario, "regions=null", "workload.regions=null", "nodes.app.zone=null", "nodes.near.zone=null", "nodes.db.region=null")
+	if rep.Cost.Transfer != nil {
+		t.Errorf("an unplaced topology priced transfer: %+v", rep.Cost.Transfer)
+	}
+}
+
+// TestFleetLatencyRouting checks that a dns whose target is a fleet
+// sends each user region to its own region's copy: the us-east-1 copy
+// gets the US users' 60% within binomial tolerance, and no user pays the
+// Atlantic (mean latency the last mile, 20 ms, plus 20 ms of service).
+func TestFleetLatencyRouting(t *testing.T) {
+	rep := runText(t, `name: fleet-routing
+workload: {rate: 200, regions: {us-east-1: 60%, eu-west-1: 40%}}
+entry: dns
+nodes:
+  dns: {kind: dns, policy: latency, targets: [lb]}
+  lb: {kind: load_balancer, targets: app, regions: [us-east-1, eu-west-1]}
+  app: {kind: service, regions: [us-east-1, eu-west-1], instances: 2, workers: 8, service_time: {dist: exponential, mean: 20ms}}
+run: {seed: 5, warmup: 10s, duration: 120s}
+`)
+	var st *dns.Stats
+	for _, n := range rep.Nodes {
+		if s, ok := n.Detail.(*dns.Stats); ok {
+			st = s
+		}
+	}
+	if st == nil || st.Targets[0] != "lb@us-east-1" {
+		t.Fatalf("dns stats %+v", st)
+	}
+	n := st.Sent[0] + st.Sent[1]
+	share, se := float64(st.Sent[0])/float64(n), math.Sqrt(0.6*0.4/float64(n))
+	if math.Abs(share-0.6) > 4*se {
+		t.Errorf("lb@us-east-1 got %.4f of %d, want 0.6 ± %.4f (4 SE)", share, n, 4*se)
+	}
+	for _, r := range rep.Regions {
+		// mean of 0.04 s: the 20 ms last mile is constant, the service
+		// exponential with mean 20 ms; 5 standard errors of the mean.
+		bound := 0.040 + 5*0.020/math.Sqrt(float64(r.Completed))
+		if r.Latency == nil || r.Latency.Mean > bound {
+			t.Errorf("%s users: mean %v, want about 40 ms (under %.4f)", r.Region, r.Latency, bound)
+		}
+	}
+}

@@ -1,0 +1,364 @@
+package topology
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+)
+
+// Fleets in several regions: a node that gives regions: [us-east-1,
+// eu-west-1] instead of region: is written once and run as one copy per
+// region, each a node of its own named NAME@REGION (app@us-east-1) with
+// the node's settings, placed in its region. instances may give each
+// region its count ({us-east-1: 4, eu-west-1: 2}); a single count is each
+// copy's. A reference to the fleet by its name means, for a node placed in
+// a region, the copy nearest it (the one in its own region when there is
+// one: the fewest round trip by the catalogue or regions.rtt, the first
+// listed on a tie); for a dns, every copy (its targets: [app] are the
+// copies). The copies are ordinary nodes from then on, so every hop to
+// and from them pays its distance through Hop, and the report lists each.
+
+// FleetSep joins a fleet's name and a region in its copies' names.
+const FleetSep = "@"
+
+// fleet is a node written in several regions.
+type fleet struct {
+	// regions are the regions as the file names them, in order; copies
+	// the copies' names, in the same order.
+	regions, copies []string
+	// countsByRegion says instances gave a count per region.
+	countsByRegion bool
+}
+
+// Fleet is the name of the fleet node n is a copy of, and the region it
+// is the copy in, as the file names it; "" for a node written once.
+func (n *Node) Fleet() (name, region string) {
+	name, region, _ = strings.Cut(n.fleetOf, FleetSep)
+	return name, region
+}
+
+// writtenName is the node's name as the file writes it: its fleet's for a
+// copy.
+func (n *Node) writtenName() string {
+	if base, _ := n.Fleet(); base != "" {
+		return base
+	}
+	return n.Name
+}
+
+// Copies lists the copies of the fleet called name, in the order its
+// regions are written; nil when no node of that name is in several
+// regions.
+func (t *Topology) Copies(name string) []string {
+	if f := t.fleets[name]; f != nil {
+		return slices.Clone(f.copies)
+	}
+	return nil
+}
+
+// decodeFleet reads a node written in several regions (its body has
+// regions:) as one node per region, and reports whether it was one. Its
+// copies are decoded from copies of its body with region: set (at the
+// position of the region in the list) and a per-region instances mapping
+// replaced by the region's count, so that a fault in a field shows where
+// it is written.
+func (t *Topology) decodeFleet(d *yamlfile.Decoder, name string, body *yaml.Node, k *Kind) bool {
+	list := yamlfile.Find(body, "regions")
+	if list == nil {
+		return false
+	}
+	var regions []*yaml.Node
+	switch {
+	case list.Kind != yaml.SequenceNode || len(list.Content) < 2:
+		d.Errorf(list, "node %s: regions lists the regions of a fleet, two or more, e.g. [us-east-1, eu-west-1] (a node in one region gives region:)", name)
+		return true
+	case k.Global:
+		d.Errorf(list, "node %s: a %s is in no region (it answers users wherever they are): leave regions out", name, k.Noun)
+		return true
+	case k.Name == "database":
+		d.Errorf(list, "node %s: a database in several regions would be separate databases sharing no data; place one database and its replicas instead (see docs/regions.md)", name)
+		return true
+	case yamlfile.Find(body, "region") != nil:
+		d.Errorf(list, "node %s gives both region and regions: one region, or a fleet in several", name)
+		return true
+	case yamlfile.Find(body, "host") != nil:
+		d.Errorf(list, "node %s: a fleet in several regions cannot run on one host", name)
+		return true
+	}
+	f := &fleet{}
+	for _, item := range list.Content {
+		region, ok := d.String(item)
+		if !ok {
+			return true
+		}
+		if slices.Contains(f.regions, region) {
+			d.Errorf(item, "node %s lists region %s twice", name, region)
+			return true
+		}
+		f.regions = append(f.regions, region)
+		f.copies = append(f.copies, name+FleetSep+region)
+		regions = append(regions, item)
+	}
+	counts := map[string]*yaml.Node{}
+	if inst := yamlfile.Find(body, "instances"); inst != nil && inst.Kind == yaml.MappingNode {
+		f.countsByRegion = true
+		m, ok := d.Mapping(inst, "instances of "+name+" by region", nil...)
+		if !ok {
+			return true
+		}
+		for _, region := range m.Keys() {
+			if !slices.Contains(f.regions, region) {
+				d.Errorf(m.Key(region), "node %s gives instances for %s, which is not one of its regions (%s)%s",
+					name, region, strings.Join(f.regions, ", "), yamlfile.DidYouMean(region, f.regions))
+				return true
+			}
+			counts[region] = m.Get(region)
+		}
+		for _, region := range f.regions {
+			if counts[region] == nil {
+				d.Errorf(inst, "node %s gives no instances for %s: give each of its regions a count", name, region)
+				return true
+			}
+		}
+	}
+	// Its name stays declared: a reference to it that cannot mean a copy
+	// is refused by validateFleetRefs.
+	t.declared = append(t.declared, f.copies...)
+	if t.fleets == nil {
+		t.fleets = map[string]*fleet{}
+	}
+	t.fleets[name] = f
+	for i, region := range f.regions {
+		copyBody := deepCopy(body)
+		at := regions[i]
+		setKey(copyBody, "regions", "region", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: region, Line: at.Line, Column: at.Column})
+		if f.countsByRegion {
+			setKey(copyBody, "instances", "instances", deepCopy(counts[region]))
+		}
+		failed := d.Failed()
+		n := t.decodeNode(d, f.copies[i], copyBody, k)
+		n.fleetOf = f.copies[i]
+		t.add(n)
+		if !failed && d.Failed() {
+			break // its other copies would say the same
+		}
+	}
+	return true
+}
+
+// deepCopy copies a YAML tree, positions and all.
+func deepCopy(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, x := range n.Content {
+		c.Content[i] = deepCopy(x)
+	}
+	return &c
+}
+
+// setKey replaces key old of mapping m by key new with value v (the key
+// keeps old's position).
+func setKey(m *yaml.Node, old, new string, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == old {
+			m.Content[i].Value = new
+			m.Content[i+1] = v
+			return
+		}
+	}
+}
+
+// ResolveFleets points each reference to a fleet at its copies: a node
+// placed in a region refers to the copy nearest it, a dns to every copy
+// (see the fleets' comment above). A node that refers to a fleet is
+// decoded again from a copy of its body with the reference rewritten, so
+// its settings are read as they are written. It needs the regions
+// section, so the scenario calls it once that is read. A file that failed
+// to decode is left as it is (its faults are reported already).
+func (t *Topology) ResolveFleets(d *yamlfile.Decoder) {
+	if len(t.fleets) == 0 || d.Failed() {
+		return
+	}
+	t.fleetsResolved = true
+	for _, n := range t.Nodes {
+		body := t.bodies[n.Name]
+		if body == nil {
+			continue
+		}
+		var refs []Target
+		for _, tg := range n.Spec.Downstream() {
+			if t.fleets[tg.To] != nil {
+				refs = append(refs, tg)
+			}
+		}
+		if len(refs) == 0 {
+			continue
+		}
+		body = deepCopy(body)
+		for _, tg := range refs {
+			at := body
+			for _, key := range tg.Field {
+				next := child(at, key)
+				if next == nil {
+					break
+				}
+				at = next
+			}
+			t.rewrite(at, n, tg)
+		}
+		t.bodies[n.Name] = body
+		fleetOf := n.fleetOf
+		*n = *t.decodeNode(d, n.Name, body, n.Kind())
+		n.fleetOf = fleetOf
+	}
+}
+
+// child is the value at key of a mapping, or item key of a list, or the
+// scalar itself (a name written where a list may be); nil elsewhere.
+func child(n *yaml.Node, key string) *yaml.Node {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return yamlfile.Find(n, key)
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// rewrite points the names of fleet tg.To at n (a scalar, or a list of
+// names) at the copy nearest n, or, for a global node's choice among
+// targets (a dns), at every copy.
+func (t *Topology) rewrite(at *yaml.Node, n *Node, tg Target) {
+	f := t.fleets[tg.To]
+	every := n.Kind().Global && tg.OneOf
+	names := func() []*yaml.Node {
+		var out []*yaml.Node
+		for _, c := range f.copies {
+			out = append(out, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: c, Line: at.Line, Column: at.Column})
+		}
+		return out
+	}
+	switch {
+	case at.Kind == yaml.ScalarNode && at.Value == tg.To && every:
+		at.Kind, at.Tag, at.Value, at.Content = yaml.SequenceNode, "!!seq", "", names()
+	case at.Kind == yaml.ScalarNode && at.Value == tg.To && !n.Kind().Global:
+		at.Value = t.nearestCopy(n, f)
+	case at.Kind == yaml.SequenceNode:
+		var out []*yaml.Node
+		for _, item := range at.Content {
+			switch {
+			case item.Kind != yaml.ScalarNode || item.Value != tg.To:
+				out = append(out, item)
+			case every:
+				for _, c := range names() {
+					c.Line, c.Column = item.Line, item.Column
+					out = append(out, c)
+				}
+			case !n.Kind().Global:
+				item.Value = t.nearestCopy(n, f)
+				out = append(out, item)
+			default:
+				out = append(out, item)
+			}
+		}
+		at.Content = out
+	}
+}
+
+// nearestCopy is the copy of f nearest node n: the least round trip from
+// n's region (a pair neither the catalogue nor the file gives counts as
+// farthest; validation refuses it), the first written on a tie.
+func (t *Topology) nearestCopy(n *Node, f *fleet) string {
+	r := t.Regions
+	name := n.Region
+	if name == "" && r != nil {
+		name = r.Default
+	}
+	from := r.region(name)
+	best, bestRTT := 0, math.Inf(1)
+	for i, region := range f.regions {
+		rtt, ok := r.rtt(from, r.region(region))
+		if ok && rtt < bestRTT {
+			best, bestRTT = i, rtt
+		}
+	}
+	return f.copies[best]
+}
+
+// fleetErrors shows the errors about a copy at the fleet as written: the
+// node's name, its region at the list's item, a per-region count at its
+// region's key; the same fault of several copies is shown once.
+func (t *Topology) fleetErrors(errs []error) []error {
+	if len(t.fleets) == 0 {
+		return errs
+	}
+	seen := map[string]bool{}
+	out := errs[:0]
+	for _, err := range errs {
+		fe, ok := err.(*field.Error)
+		if !ok || len(fe.Path) < 2 || fe.Path[0] != "nodes" {
+			out = append(out, err)
+			continue
+		}
+		n := t.byName[fe.Path[1]]
+		if n == nil || n.fleetOf == "" {
+			out = append(out, err)
+			continue
+		}
+		base, region := n.Fleet()
+		f := t.fleets[base]
+		c := *fe
+		c.Path = append([]string{"nodes", base}, fe.Path[2:]...)
+		switch {
+		case len(fe.Path) > 2 && fe.Path[2] == "region":
+			c.Path = []string{"nodes", base, "regions", strconv.Itoa(slices.Index(f.regions, region))}
+		case len(fe.Path) == 3 && fe.Path[2] == "instances" && f.countsByRegion:
+			c.Path = append(c.Path, region)
+		}
+		key := c.Where() + "\x00" + strconv.FormatBool(c.AtKey) + "\x00" + strings.ReplaceAll(c.Msg, n.Name, base)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, &c)
+	}
+	return out
+}
+
+// validateFleetRefs refuses a reference to a fleet that ResolveFleets could
+// not point at a copy: the entry (one node), a fault's node, the one node
+// a global kind sends to (a CDN's origin).
+func (t *Topology) validateFleetRefs(e field.Errors) {
+	if len(t.fleets) == 0 {
+		return
+	}
+	copies := func(name string) string { return strings.Join(t.fleets[name].copies, ", ") }
+	if t.fleets[t.Entry] != nil {
+		e.Add("entry", "the entry %s is in several regions (%s): requests arrive at one node; put a dns in front of it (targets: [%s]) or name one copy",
+			t.Entry, copies(t.Entry), t.Entry)
+	}
+	for i, f := range t.Faults {
+		if t.fleets[f.Node] != nil {
+			e.In("faults", strconv.Itoa(i)).Add("node", "%s is in several regions (%s): a fault strikes one copy, or a region (region: REGION)", f.Node, copies(f.Node))
+		}
+	}
+	for _, n := range t.Nodes {
+		for _, tg := range n.Spec.Downstream() {
+			if t.fleetsResolved && t.fleets[tg.To] != nil {
+				e.In("nodes", n.Name).In(tg.Field...).Add("", "%s is in several regions (%s): a %s sends to one node here; name one copy",
+					tg.To, copies(tg.To), n.Kind().Noun)
+			}
+		}
+	}
+}

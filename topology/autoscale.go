@@ -577,29 +577,36 @@ type Scaling struct {
 	EventCount int            `json:"event_count"`
 	// Evaluations are the rule's inputs and outputs at each evaluation in
 	// the window (the first MaxEvaluations), for those who check the rule
-	// or plot it; not in the JSON report.
-	Evaluations []Evaluation `json:"-"`
+	// or plot it; Evaluated, the first maxEvaluationsReported of them, are
+	// in the JSON report, and EvaluationCount counts them all.
+	Evaluations     []Evaluation `json:"-"`
+	Evaluated       []Evaluation `json:"evaluations"`
+	EvaluationCount int          `json:"evaluation_count"`
 }
 
 // Evaluation is one evaluation of the autoscaling rule.
 type Evaluation struct {
-	Time float64
+	// Time is when it ran, in seconds since the run started.
+	Time float64 `json:"time"`
 	// WindowStart is where the metric window began.
-	WindowStart float64
+	WindowStart float64 `json:"window_start"`
 	// Metric is the metric the rule read: the average over the instances
 	// it counted (before the conservative re-averaging), or the backlog per
 	// instance for backlog_per_consumer; Measured is false when no
 	// instance had a metric (no decision).
-	Metric   float64
-	Measured bool
+	Metric   float64 `json:"metric"`
+	Measured bool    `json:"measured"`
 	// Ready and Booting are the instances before the decision; Desired is
 	// the instance count decided (Ready + Booting for no change), and
 	// Recommendation the replica calculation's, before stabilization and
 	// the bounds.
-	Ready, Booting, Desired, Recommendation int
+	Ready          int `json:"ready"`
+	Booting        int `json:"booting"`
+	Desired        int `json:"desired"`
+	Recommendation int `json:"recommendation"`
 	// Pods are the instances as the target policy's rule saw them (until
-	// MaxPodSamples have been kept).
-	Pods []PodSample
+	// MaxPodSamples have been kept); not in the JSON report.
+	Pods []PodSample `json:"-"`
 }
 
 // PodSample is one instance at an evaluation, as the HPA sees a pod.
@@ -625,6 +632,9 @@ type PodSample struct {
 // MaxEvaluations bounds the evaluations a Scaling keeps.
 const MaxEvaluations = 100_000
 
+// maxEvaluationsReported bounds the evaluations the JSON report lists.
+const maxEvaluationsReported = 1000
+
 // MaxPodSamples bounds the PodSamples an autoscaler keeps in its
 // evaluations.
 const MaxPodSamples = 400_000
@@ -643,6 +653,7 @@ type autoscaler struct {
 	events []ScalingEvent
 	count  int
 	evals  []Evaluation
+	evaled int // evaluations in the window, kept or not
 	// pods is the buffer of the instances' samples; kept counts those
 	// kept in evals.
 	pods []PodSample
@@ -1074,6 +1085,7 @@ func (a *autoscaler) apply(now sim.Time, current, desired int, metric float64, c
 
 // record keeps an evaluation.
 func (a *autoscaler) record(e Evaluation) {
+	a.evaled++
 	if len(a.evals) < MaxEvaluations {
 		a.evals = append(a.evals, e)
 	}
@@ -1082,7 +1094,7 @@ func (a *autoscaler) record(e Evaluation) {
 // resetStats starts the measurement window.
 func (a *autoscaler) resetStats() {
 	n := len(a.st.insts)
-	a.min, a.max, a.events, a.count, a.evals, a.kept = n, n, nil, 0, nil, 0
+	a.min, a.max, a.events, a.count, a.evals, a.kept, a.evaled = n, n, nil, 0, nil, 0, 0
 }
 
 // stats reports what the autoscaler did in the window.
@@ -1090,7 +1102,11 @@ func (a *autoscaler) stats(now sim.Time) *Scaling {
 	billed := a.st.billed.Area(now)
 	span := float64(now - a.st.billed.StartTime())
 	s := &Scaling{Spec: a.spec, Policy: cmp.Or(a.spec.Policy, PolicyTarget), Metric: a.spec.Metric, Target: a.spec.Target, Min: a.min, Max: a.max,
-		InstanceHours: billed / 3600, Events: a.events, EventCount: a.count, Evaluations: a.evals}
+		InstanceHours: billed / 3600, Events: a.events, EventCount: a.count, Evaluations: a.evals,
+		Evaluated: a.evals[:min(len(a.evals), maxEvaluationsReported)], EvaluationCount: a.evaled}
+	if s.Evaluated == nil {
+		s.Evaluated = []Evaluation{}
+	}
 	if span > 0 {
 		s.Mean = billed / span
 	}

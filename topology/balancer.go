@@ -169,6 +169,7 @@ type balancer struct {
 	dirty              bool
 	failing            []*instance
 	unhealthy, healthy int64
+	healthEvents       []HealthEvent // the changes in the window, the first maxHealthEventsReported
 	limit              *limiter
 	limited            int64 // requests its rate limit turned away
 	// insts are the instances of the targets taking work, as of the
@@ -359,7 +360,9 @@ func (b *balancer) powerOfTwo(*Job) *instance {
 	return b.insts[i]
 }
 
-func (b *balancer) ResetStats(sim.Time) { b.forwarded, b.unhealthy, b.healthy, b.limited = 0, 0, 0, 0 }
+func (b *balancer) ResetStats(sim.Time) {
+	b.forwarded, b.unhealthy, b.healthy, b.limited, b.healthEvents = 0, 0, 0, 0, nil
+}
 
 func (b *balancer) Stats(window float64, _ sim.Time) NodeStats {
 	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded, RateLimited: b.limited}
@@ -372,7 +375,11 @@ func (b *balancer) Stats(window float64, _ sim.Time) NodeStats {
 				}
 			}
 		}
-		st.Detail = &BalancerStats{MarkedUnhealthy: b.unhealthy, MarkedHealthy: b.healthy, UnhealthyEnd: out}
+		events := b.healthEvents
+		if events == nil {
+			events = []HealthEvent{}
+		}
+		st.Detail = &BalancerStats{MarkedUnhealthy: b.unhealthy, MarkedHealthy: b.healthy, UnhealthyEnd: out, Events: events}
 	}
 	if window > 0 {
 		st.Throughput = float64(b.forwarded) / window

@@ -119,6 +119,7 @@ func (b *balancer) probed(inst *instance, ok bool) {
 		if h.unhealthy && h.success >= hc.HealthyAfter {
 			h.unhealthy, b.dirty = false, true
 			b.healthy++
+			b.healthChanged(inst, true)
 		}
 		return
 	}
@@ -126,6 +127,7 @@ func (b *balancer) probed(inst *instance, ok bool) {
 	if !h.unhealthy && h.failures >= hc.UnhealthyAfter {
 		h.unhealthy, b.dirty = true, true
 		b.unhealthy++
+		b.healthChanged(inst, false)
 	}
 }
 
@@ -137,6 +139,31 @@ type BalancerStats struct {
 	MarkedUnhealthy int64 `json:"marked_unhealthy"`
 	MarkedHealthy   int64 `json:"marked_healthy"`
 	UnhealthyEnd    int   `json:"unhealthy_end"`
+	// Events are when the checks took an instance out or put it back, in
+	// order, the first maxHealthEventsReported of them (MarkedUnhealthy +
+	// MarkedHealthy count them all).
+	Events []HealthEvent `json:"events"`
+}
+
+// HealthEvent is a health check's verdict changing on one instance.
+type HealthEvent struct {
+	Time float64 `json:"time"` // seconds since the run started
+	// Node and Instance name the instance: its node, and its number there
+	// (instances are numbered from 0 as they start).
+	Node     string `json:"node"`
+	Instance int    `json:"instance"`
+	// Healthy says it was put back; false, taken out.
+	Healthy bool `json:"healthy"`
+}
+
+// maxHealthEventsReported bounds the health events a report lists.
+const maxHealthEventsReported = 1000
+
+// healthChanged records that the checks changed their verdict on inst.
+func (b *balancer) healthChanged(inst *instance, healthy bool) {
+	if len(b.healthEvents) < maxHealthEventsReported {
+		b.healthEvents = append(b.healthEvents, HealthEvent{Time: float64(b.net.k.Now()), Node: inst.st.name, Instance: inst.index, Healthy: healthy})
+	}
 }
 
 // JSONKey implements Detail.

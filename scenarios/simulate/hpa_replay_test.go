@@ -182,5 +182,10 @@ func TestHPAReplay(t *testing.T) {
 		if changes == 0 || events != changes || changes != sc.EventCount || checked != len(sc.Evaluations) {
 			t.Errorf("%s: %d changes in %d evaluations, %d matching events, %d counted", rep.Scenario, changes, checked, events, sc.EventCount)
 		}
+		// The JSON lists the first evaluations, and counts them all.
+		if n := min(len(sc.Evaluations), 1000); sc.EvaluationCount != len(sc.Evaluations) || len(sc.Evaluated) != n ||
+			(n > 0 && sc.Evaluated[n-1].Time != sc.Evaluations[n-1].Time) {
+			t.Errorf("%s: %d evaluations reported of %d counted, %d kept", rep.Scenario, len(sc.Evaluated), sc.EvaluationCount, len(sc.Evaluations))
+		}
 	}
 }

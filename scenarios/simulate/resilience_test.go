@@ -171,6 +171,13 @@ run: {warmup: 30s, duration: 6m}
 	if hc.MarkedUnhealthy != 1 || hc.MarkedHealthy != 1 || hc.UnhealthyEnd != 0 {
 		t.Errorf("health checks: %+v; want the instance out once and back once", *hc)
 	}
+	// The JSON's events: out when the second failed probe times out (132
+	// s), back at the third good probe after 240 s (probes at 240, 250,
+	// 260 s: its first, at 240 s, may run before the fault lifts).
+	if ev := hc.Events; len(ev) != 2 || ev[0] != (topology.HealthEvent{Time: 132, Node: "app", Instance: ev[0].Instance}) ||
+		!ev[1].Healthy || ev[1].Instance != ev[0].Instance || ev[1].Node != "app" || ev[1].Time < 260 || ev[1].Time > 270 {
+		t.Errorf("health events %+v; want app's instance out at 132 s and back at 260-270 s", ev)
+	}
 }
 
 // TestRateLimitBound checks a token bucket's guarantee: in any interval of

@@ -115,6 +115,11 @@ type NodeSample struct {
 	QueueLength float64 `json:"queue_length"`
 	Throughput  float64 `json:"throughput"`
 	Rejected    int64   `json:"rejected"`
+	// Arrivals are the visits that reached the node in the window;
+	// Billed is the time-average number of instances billed in it
+	// (booting and draining ones included), which prices charge for.
+	Arrivals int64   `json:"arrivals"`
+	Billed   float64 `json:"billed"`
 }
 
 // Violations sums up the windows after the warm-up that broke an
@@ -235,7 +240,8 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	billed := map[string]float64{}
 	for _, ns := range r.net.Sample(d, now) {
 		smp.Nodes = append(smp.Nodes, NodeSample{Name: ns.Name, Instances: ns.Instances, Booting: ns.Booting, Ready: ns.Ready, Utilization: ns.Utilization,
-			OfferedLoad: ns.OfferedLoad, QueueLength: ns.QueueLength, Throughput: ns.Throughput, Rejected: ns.Rejected})
+			OfferedLoad: ns.OfferedLoad, QueueLength: ns.QueueLength, Throughput: ns.Throughput, Rejected: ns.Rejected,
+			Arrivals: ns.Arrivals, Billed: ns.Billed})
 		billed[ns.Name] = ns.Billed
 	}
 	for _, qs := range r.net.SampleQueues(now) {

@@ -16,11 +16,11 @@ func deployTriggers(s *scenarios.Scenario, rep *Report, end float64) []Trigger {
 	var out []Trigger
 	for _, p := range s.Topology.Deploys {
 		if p.At >= end {
-			out = append(out, Trigger{What: p.Describe(), At: p.At, Until: p.At})
+			out = append(out, Trigger{What: p.Describe(), Kind: TriggerDeploy, Node: p.Node, At: p.At, Until: p.At})
 		}
 	}
 	for _, d := range rep.Deploys {
-		tr := Trigger{What: d.What, At: d.At, Until: end, open: true}
+		tr := Trigger{What: d.What, Kind: TriggerDeploy, Node: d.Node, At: d.At, Until: end, open: true}
 		switch {
 		case d.Done != nil:
 			tr.Until, tr.open = *d.Done, false

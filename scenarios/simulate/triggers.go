@@ -32,9 +32,18 @@ const RecoveredShare = 0.9
 // metastable. One that does not come back for want of capacity (work that
 // never ends still holds the workers) is not: it did not recover.
 type Trigger struct {
-	What  string  `json:"what"`
-	At    float64 `json:"at"`    // seconds since the run started
-	Until float64 `json:"until"` // when the trigger ended
+	What string `json:"what"`
+	// Kind is what sort of trigger it is (TriggerFault, TriggerDeploy,
+	// TriggerSpike); Node is the node it strikes or deploys, Region the
+	// region a region's fault takes down, and Effect a fault's kind, as
+	// its entry names it ("instances", "errors", "latency", ..., "down"
+	// for the whole node).
+	Kind   string  `json:"kind"`
+	Node   string  `json:"node,omitempty"`
+	Region string  `json:"region,omitempty"`
+	Effect string  `json:"effect,omitempty"`
+	At     float64 `json:"at"`    // seconds since the run started
+	Until  float64 `json:"until"` // when the trigger ended
 	// Goodput before (up to 5 minutes, after the warm-up and the last
 	// step or ramp of the workload before it), during, and
 	// after the trigger (from its end to the end of the run), per second:
@@ -62,6 +71,13 @@ type Trigger struct {
 	open bool
 }
 
+// Kinds of trigger.
+const (
+	TriggerFault  = "fault"  // a scheduled fault
+	TriggerDeploy = "deploy" // a deploy, from its start to when the last old instance left
+	TriggerSpike  = "spike"  // a spike of the workload
+)
+
 // Outcomes of a trigger.
 const (
 	OutcomeRecovered    = "recovered"     // back within RecoveryTime of its end
@@ -85,7 +101,8 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 			continue // random: no time to compare with
 		}
 		for at := f.At; len(out) < MaxTriggers; at += f.Every {
-			out = append(out, Trigger{What: describeFault(f), At: at, Until: at + f.For})
+			out = append(out, Trigger{What: describeFault(f), Kind: TriggerFault, Node: f.Node, Region: f.Region,
+				Effect: faultEffect(f), At: at, Until: at + f.For})
 			if f.Every <= 0 || at+f.Every >= end {
 				break
 			}
@@ -94,7 +111,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 	out = append(out, deployTriggers(s, rep, end)...)
 	for _, c := range s.Workload.Changes {
 		if c.Kind == workloads.Spike {
-			out = append(out, Trigger{What: fmt.Sprintf("spike ×%.3g", c.Factor), At: c.At, Until: c.Until})
+			out = append(out, Trigger{What: fmt.Sprintf("spike ×%.3g", c.Factor), Kind: TriggerSpike, At: c.At, Until: c.Until})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Trigger) int { return cmpFloat(a.At, b.At) })
@@ -381,6 +398,15 @@ func nodeThroughput(s *Series, node string, from, to float64) float64 {
 // describeFault says what a fault does, in a few words.
 func describeFault(f topology.Fault) string {
 	return fmt.Sprintf("fault on %s: %s", f.Where(), f.What().Describe())
+}
+
+// faultEffect is the kind of f's effect as its entry names it, "down" for
+// the whole node (or region) down.
+func faultEffect(f topology.Fault) string {
+	if f.Effect == nil {
+		return "down"
+	}
+	return f.Effect.Kind().Name
 }
 
 // ratioOf is part ÷ whole, 0 when whole is 0.

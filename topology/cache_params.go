@@ -8,7 +8,7 @@ var cacheParams = []params.Param{
 	{Name: "vnodes", Type: params.Int, Default: itoa(DefaultVNodes), Unit: "points", Doc: "points of each node on the hash ring"},
 	{Name: "capacity", Type: params.Number, Unit: "keys", Doc: "keys per node (or memory with item_size)"},
 	{Name: "memory", Type: params.Size, Unit: "bytes", Doc: "memory per node, holding memory ÷ item_size keys"},
-	{Name: "item_size", Type: params.Size, Unit: "bytes", Doc: "the bytes of one cached value"},
+	{Name: "item_size", Type: params.Size, Unit: "bytes", Doc: "the bytes of one cached value (alone: capacity from 75% of the instance type's memory)"},
 	{Name: "eviction", Type: params.Enum, Values: Evictions, Default: EvictLRU, Doc: "which key a full node drops"},
 	{Name: "ttl", Type: params.Duration, Default: "none", Doc: "expiry after a fill or set"},
 	{Name: "service_time", Type: params.Dist, Default: dur(defaultCacheTime.Value), Unit: "s", Doc: "a lookup's work at a node"},

@@ -23,7 +23,10 @@ var databaseParams = []params.Param{
 			{Name: "read", Type: params.Dist, Required: true, Doc: "a read's work"},
 			{Name: "write", Type: params.Dist, Required: true, Doc: "a write's work"},
 		}}}},
-	{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrent queries per server (or cores)"},
+	{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrent queries per server (or cores)",
+		Or: []params.Param{{Type: params.Object, Doc: "workers from the instance type's vCPUs", Fields: []params.Param{
+			{Name: "per_vcpu", Type: params.Int, Required: true, Unit: "workers", Doc: "workers per vCPU of the instance type (its own or its host's)"},
+		}}}},
 	{Name: "cores", Type: params.Int, Default: "1", Unit: "cores", Doc: "the same as workers"},
 	queueParam,
 	{Name: "failover_time", Type: params.Duration, Default: dur(DefaultFailoverTime), Doc: "how long a shard has no primary after its primary fails"},

@@ -197,8 +197,11 @@ var rateLimitParam = params.Param{Name: "rate_limit", Type: params.Object, Doc: 
 var (
 	instancesParam = params.Param{Name: "instances", Type: params.Int, Default: "1", Unit: "instances", Doc: "identical instances",
 		Or: []params.Param{{Type: params.Map, Doc: "a fleet's instances in each of its regions", Elem: params.Of(params.Int, "the region's instances")}}}
-	workersParam = params.Param{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrency per instance; an instance's workers share one FIFO queue"}
-	queueParam   = params.Param{Name: "queue", Type: params.Int, Default: "unlimited", Unit: "requests", Doc: "waiting places per instance; arrivals beyond are rejected"}
+	workersParam = params.Param{Name: "workers", Type: params.Int, Default: "1", Unit: "workers", Doc: "concurrency per instance; an instance's workers share one FIFO queue",
+		Or: []params.Param{{Type: params.Object, Doc: "workers from the instance type's vCPUs", Fields: []params.Param{
+			{Name: "per_vcpu", Type: params.Int, Required: true, Unit: "workers", Doc: "workers per vCPU of the instance type (its own or its host's)"},
+		}}}}
+	queueParam = params.Param{Name: "queue", Type: params.Int, Default: "unlimited", Unit: "requests", Doc: "waiting places per instance; arrivals beyond are rejected"}
 )
 
 // FaultParams are the fields of a fault entry: its schedule, then each
@@ -249,8 +252,8 @@ var RegionsParams = []params.Param{
 
 // HostParams are the fields of one host of the hosts section.
 var HostParams = []params.Param{
-	{Name: "cores", Type: params.Int, Unit: "cores", Doc: "cores the host's nodes share"},
-	{Name: "memory", Type: params.Size, Unit: "bytes", Doc: "memory the host's nodes share"},
+	{Name: "cores", Type: params.Int, Unit: "cores", Doc: "cores the host's nodes share (default: its instance type's vCPUs)"},
+	{Name: "memory", Type: params.Size, Unit: "bytes", Doc: "memory the host's nodes share (default: its instance type's)"},
 	{Name: "instance", Type: params.Name, Doc: "an instance type of the price catalogue, which prices the host"},
 	{Name: "cost", Type: params.Object, Doc: "the host's price", Fields: []params.Param{
 		{Name: "hourly", Type: params.Number, Unit: "$/h", Doc: "price an hour"},

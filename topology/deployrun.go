@@ -46,8 +46,9 @@ type deployer struct {
 	// down), fresh the new ones (booting or ready), kept the old fleet a
 	// blue/green switch keeps idle until its keep ends.
 	old, fresh, kept []*instance
-	// n is the fleet's size, surge and unav the budgets.
-	n, surge, unav int
+	// size is the node's instances, as a Deployment's replicas; n the
+	// fleet's size a deploy replaces (size), surge and unav its budgets.
+	size, n, surge, unav int
 	// step is the canary's step (len(Steps): the final rollout), and
 	// holding says its pause is under way.
 	step    int
@@ -73,7 +74,7 @@ func (n *Network) scheduleDeploys(t *Topology, byName map[string]Component) {
 		d := by[p.Node]
 		if d == nil {
 			sts := byName[p.Node].Stations()
-			d = &deployer{net: n, st: sts[0], cur: -1}
+			d = &deployer{net: n, st: sts[0], cur: -1, size: len(sts[0].insts)}
 			d.st.deploy = d
 			d.st.setInstances(0)
 			by[p.Node] = d
@@ -118,7 +119,9 @@ func (d *deployer) start(now sim.Time, i int) {
 		}
 	}
 	d.fresh = d.fresh[:0]
-	d.n = len(d.old)
+	// The node's size, as the Deployment's replicas: instances a deploy
+	// it superseded left beyond it are taken out with the old ones.
+	d.n = d.size
 	if p.Strategy != StrategyBlueGreen {
 		// The controller's fenceposts: both 0 would stall it.
 		d.surge, d.unav = p.MaxSurge.of(d.n, true), p.MaxUnavailable.of(d.n, false)

@@ -29,24 +29,25 @@ func TestInvocations(t *testing.T) {
 		ends        []float64 // when each request ended
 		cold        int64
 		throttled   int64
+		peak        int   // the most in flight at once
 		billedMs    int64 // on-demand
 		provMs      int64 // on provisioned instances
 	}{
 		// 100 ms of work at 512 MB takes 100 × 1769/512 = 345.5078125 ms
 		// (billed 346); a cold start adds 250 ms (billed 596 in all).
 		{name: "cold then warm", at: []float64{0, 1, 2},
-			ends: []float64{0.5955078125, 1.3455078125, 2.3455078125}, cold: 1, billedMs: 596 + 346 + 346},
+			ends: []float64{0.5955078125, 1.3455078125, 2.3455078125}, cold: 1, peak: 1, billedMs: 596 + 346 + 346},
 		// At 0.2 a third arrives while two run: throttled at once
 		// (concurrency 2).
 		{name: "throttled", at: []float64{0, 0.1, 0.2},
-			ends: []float64{0.2, 0.5955078125, 0.6955078125}, cold: 2, throttled: 1, billedMs: 596 + 596},
+			ends: []float64{0.2, 0.5955078125, 0.6955078125}, cold: 2, throttled: 1, peak: 2, billedMs: 596 + 596},
 		// Idle for the timeout (60 s) or more: reclaimed, cold again.
 		{name: "idle timeout", at: []float64{0, 61, 120},
-			ends: []float64{0.5955078125, 61.5955078125, 120.3455078125}, cold: 2, billedMs: 596 + 596 + 346},
+			ends: []float64{0.5955078125, 61.5955078125, 120.3455078125}, cold: 2, peak: 1, billedMs: 596 + 596 + 346},
 		// A provisioned instance takes the first; the second, while it
 		// is busy, starts an on-demand one cold.
 		{name: "provisioned", provisioned: 1, at: []float64{0, 0.1},
-			ends: []float64{0.3455078125, 0.6955078125}, cold: 1, billedMs: 596, provMs: 346},
+			ends: []float64{0.3455078125, 0.6955078125}, cold: 1, peak: 2, billedMs: 596, provMs: 346},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			net, k, obs := topotest.Build(t, "fn", fmt.Sprintf(`
@@ -76,9 +77,9 @@ func TestInvocations(t *testing.T) {
 			}
 			st := net.Stats(window, k.Now())[0]
 			fs := st.Detail.(*function.FunctionStats)
-			if fs.ColdStarts != tc.cold || fs.Throttled != tc.throttled || obs.ByOutcome[topology.RateLimited] != int(tc.throttled) {
-				t.Errorf("%d cold starts, %d throttled (%d requests rate limited); want %d, %d", fs.ColdStarts, fs.Throttled,
-					obs.ByOutcome[topology.RateLimited], tc.cold, tc.throttled)
+			if fs.ColdStarts != tc.cold || fs.Throttled != tc.throttled || obs.ByOutcome[topology.RateLimited] != int(tc.throttled) || fs.ConcurrencyPeak != tc.peak {
+				t.Errorf("%d cold starts, %d throttled (%d requests rate limited), peak %d; want %d, %d, %d", fs.ColdStarts, fs.Throttled,
+					obs.ByOutcome[topology.RateLimited], fs.ConcurrencyPeak, tc.cold, tc.throttled, tc.peak)
 			}
 			// The bill, from Lambda's published prices written out.
 			invocations := float64(len(tc.at)) - float64(tc.throttled)

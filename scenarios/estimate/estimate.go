@@ -216,6 +216,9 @@ func (m *Model) Solve() (*Estimate, error) {
 	if len(s.Topology.Faults) > 0 {
 		m.Note("the fault schedule is left out: the estimate is of the system without faults")
 	}
+	if len(s.Topology.Deploys) > 0 {
+		m.Note("the deploys are left out: the estimate is of the fleet between deploys")
+	}
 	if s.Workload.Model == workloads.Closed {
 		return m.closed()
 	}

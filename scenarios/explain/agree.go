@@ -180,6 +180,12 @@ func reasons(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate
 	case f > 1:
 		out = append(out, fmt.Sprintf("the scenario has %d scheduled faults: the estimate is of the system without them.", f))
 	}
+	switch d := len(s.Topology.Deploys); {
+	case d == 1:
+		out = append(out, "the scenario has 1 deploy: the estimate is of the fleet before or after it, the run lives through it (instances out, booting or billed twice).")
+	case d > 1:
+		out = append(out, fmt.Sprintf("the scenario has %d deploys: the estimate is of the fleet between them, the run lives through them (instances out, booting or billed twice).", d))
+	}
 	if t := rep.Requests.TimedOut; t > 0 {
 		out = append(out, fmt.Sprintf("%d requests timed out (clients wait %s): the run's mean is of those that completed.", t, units.FormatDuration(s.Workload.Timeout)))
 	}

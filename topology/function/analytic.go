@@ -23,6 +23,10 @@ type Loss struct {
 	// Holding is an invocation's mean time, its cold starts' INIT
 	// included.
 	Holding float64
+	// Exact says Cold is from the exact passage probabilities (else from
+	// their exponential approximation, an underestimate).
+	Exact     bool
+	converged bool
 }
 
 // LossAt finds a function's loss figures at rate invocations per second.
@@ -30,66 +34,90 @@ type Loss struct {
 // Throttling is Erlang B with c = Concurrency. A cold start happens when
 // an invocation finds every instance alive busy. Instances are kept warm
 // for IdleTimeout T after their last use, and a warm idle one is always
-// taken, so the instances alive are about as many as were busy at once
-// at any time in the last T: an invocation arriving with k busy (k at or
-// above Provisioned) is cold when the number busy has not exceeded k in
-// the last T. The busy count is a reversible birth–death process (M/M/c/c;
-// its distribution is insensitive), so looking back T from an arrival is
-// looking forward T from state k: the chance of no passage from k to k+1
-// within T. That passage takes 1/(λ·B(k, a)) on average (Σ_{j≤k} π_j ÷
-// (λ π_k), with B Erlang B), and is taken as exponential:
+// taken, so the instances alive are as many as were busy at once at any
+// time in the last T: an invocation arriving with k busy (k at or above
+// Provisioned) is cold when the number busy has not exceeded k in the last
+// T. The busy count is a reversible birth–death process (M/M/c/c: births
+// at λ, deaths at k/h for k busy of mean holding h), so looking back T from
+// an arrival is looking forward T from state k, and by PASTA the arrival
+// finds k busy with the truncated Poisson probability π_k:
 //
-//	cold = Σ_{k=p}^{c−1} π_k · exp(−λ T B(k, a)) ÷ Σ_{k=0}^{c−1} π_k,
+//	cold = Σ_{k=p}^{c−1} π_k · S_k(T) ÷ Σ_{k=0}^{c−1} π_k,
 //
-// π the truncated Poisson distribution of the busy count. With one
-// instance (k = 0, B(0, a) = 1) it is e^(−λT), exact: the gap from a
-// completion to the next arrival is exponential. The holding time includes
-// the INIT phase of cold starts, which raises a; the two are solved
-// together by fixed-point iteration.
+// S_k(T) the chance that the process started at k stays at or below k for
+// T (no passage from k to k+1). S_k is computed exactly, by uniformization
+// of the process on 0..k (passage), when that takes at most maxPassageWork
+// steps; otherwise it is taken as exponential with the passage's mean,
+// 1/(λ·B(k, a)) (Σ_{j≤k} π_j ÷ (λ π_k), B Erlang B), which underestimates
+// it (the passage's tail is heavier) and is noted. With one instance (k =
+// 0) both give e^(−λT), exact whatever the holding time: the gap from a
+// completion to the next arrival is exponential. With more, the exact S_k
+// is that of exponential holding times. The holding time includes the INIT
+// phase of cold starts, which raises a; the two are solved together by
+// fixed-point iteration.
 func (f *Function) LossAt(rate float64) Loss {
 	work := topology.Mean(f.ServiceTime) * f.scale()
-	l := Loss{Holding: work}
+	l := Loss{Holding: work, Exact: true}
 	if rate <= 0 {
-		l.Cold = f.coldShare(0, 0)
+		l.Cold, _ = f.coldShare(0, 0, false)
 		return l
 	}
-	for range 100 {
+	// The approximation first, cheap, then the exact passage from there.
+	for i := range 100 + 3 {
+		exact := i >= 100 || l.converged
 		l.Erlangs = rate * l.Holding
-		l.Throttled = analytic.ErlangB(f.Concurrency, l.Erlangs)
-		cold := f.coldShare(rate, l.Erlangs)
+		cold, ok := f.coldShare(rate, l.Erlangs, exact)
 		h := work + float64(f.InitDuration*cold)
 		done := math.Abs(cold-l.Cold) < 1e-12
-		l.Cold, l.Holding = cold, h
-		if done {
+		l.Cold, l.Holding, l.Exact = cold, h, ok
+		if done && exact {
 			break
 		}
+		l.converged = l.converged || done
 	}
 	l.Erlangs = rate * l.Holding
 	l.Throttled = analytic.ErlangB(f.Concurrency, l.Erlangs)
 	return l
 }
 
+// maxPassageWork bounds the work of the exact passage probabilities: the
+// uniformization steps times the states, summed over the levels.
+const maxPassageWork = 2e7
+
 // coldShare is the share of invocations served that start cold at rate
-// λ and offered load a (see LossAt).
-func (f *Function) coldShare(lambda, a float64) float64 {
-	if f.Provisioned >= f.Concurrency {
-		return 0
-	}
+// λ and offered load a (see LossAt): by the exact passage when exact is
+// set and it is cheap enough (ok), else by the exponential passage.
+func (f *Function) coldShare(lambda, a float64, exact bool) (share float64, ok bool) {
 	switch {
+	case f.Provisioned >= f.Concurrency:
+		return 0, true
 	case lambda == 0:
-		return 1 // nothing keeps an instance warm
+		return 1, true // nothing keeps an instance warm
 	case !(a > 0) && f.Provisioned > 0:
-		return 0 // a provisioned instance is always free
+		return 0, true // a provisioned instance is always free
 	case !(a > 0):
-		return math.Exp(-float64(lambda * f.IdleTimeout)) // one instance, never busy
+		return math.Exp(-float64(lambda * f.IdleTimeout)), true // one instance, never busy
 	}
-	// log π_k (unnormalised) = k log a − log k!, normalised by the largest.
+	// log π_k (unnormalised) = k log a − log k!, normalised by the largest;
+	// levels below 1e-15 of the largest are left out.
 	logs := make([]float64, f.Concurrency)
 	top := math.Inf(-1)
 	for k := range logs {
 		lg, _ := math.Lgamma(float64(k + 1))
 		logs[k] = float64(float64(k)*math.Log(a)) - lg
 		top = math.Max(top, logs[k])
+	}
+	significant := func(k int) bool { return logs[k]-top > -35 }
+	mu := lambda / a // 1 ÷ the mean holding time
+	if exact {
+		work := 0.0
+		for k := f.Provisioned; k < len(logs); k++ {
+			if significant(k) {
+				q := float64(lambda+float64(float64(k)*mu)) * f.IdleTimeout
+				work += float64(float64(q+10*math.Sqrt(q)+20) * float64(k+1))
+			}
+		}
+		exact = work <= maxPassageWork
 	}
 	var total, cold float64
 	b := 1.0 // B(k, a), from B(0, a) = 1
@@ -100,11 +128,64 @@ func (f *Function) coldShare(lambda, a float64) float64 {
 		}
 		pk := math.Exp(logs[k] - top)
 		total += pk
-		if k >= f.Provisioned {
-			cold += float64(pk * math.Exp(-float64(float64(lambda*f.IdleTimeout)*b)))
+		if k < f.Provisioned || !significant(k) {
+			continue
 		}
+		stay := math.Exp(-float64(float64(lambda*f.IdleTimeout) * b))
+		if exact {
+			stay = survival(lambda, mu, k, f.IdleTimeout)
+		}
+		cold += float64(pk * stay)
 	}
-	return cold / total
+	return cold / total, exact
+}
+
+// survival is the chance that a birth–death process of births at lambda
+// and deaths at i·mu in state i, started at k, stays at or below k for t:
+// uniformization (Grassmann 1977) of the process on 0..k, whose passage
+// to k+1 is lost mass. Each step moves up, down or stays with the rates
+// over L = lambda + k·mu, and the mass left after n steps is weighted by
+// the Poisson(L·t) probability of n steps.
+func survival(lambda, mu float64, k int, t float64) float64 {
+	rate := lambda + float64(float64(k)*mu)
+	q := rate * t
+	if q == 0 {
+		return 1
+	}
+	p, next := make([]float64, k+1), make([]float64, k+1)
+	p[k] = 1
+	up := lambda / rate
+	logq := math.Log(q)
+	total, mass := 0.0, 1.0
+	// The Poisson weights outside q ± (10√q + 20) are below e^(−50): the
+	// steps there move the mass without adding to the total.
+	from, to := int(q-10*math.Sqrt(q)-20), int(q+10*math.Sqrt(q)+20)
+	for n := 0; n <= to && mass > 1e-300; n++ {
+		if n >= from {
+			lg, _ := math.Lgamma(float64(n + 1))
+			total += float64(math.Exp(float64(float64(n)*logq)-q-lg) * mass)
+		}
+		clear(next)
+		mass = 0
+		for i, x := range p {
+			if x == 0 {
+				continue
+			}
+			down := float64(float64(i)*mu) / rate
+			next[i] += float64(x * (1 - up - down))
+			if i > 0 {
+				next[i-1] += float64(x * down)
+			}
+			if i < k {
+				next[i+1] += float64(x * up)
+			}
+		}
+		for _, x := range next {
+			mass += x
+		}
+		p, next = next, p
+	}
+	return total
 }
 
 // HitRatio implements topology.Analytic.
@@ -121,6 +202,9 @@ func (f *Function) Solve(s topology.Solver, name string, rate float64, down []fl
 	zero := 0.0
 	s.Note("%s: a loss system of %d instances (Erlang B): %s of invocations throttled at %.4g Erlangs; %s of those served start cold (idle timeout %s, INIT %s)",
 		name, f.Concurrency, units.Percent(l.Throttled), l.Erlangs, units.Percent(l.Cold), units.FormatDuration(f.IdleTimeout), units.FormatDuration(f.InitDuration))
+	if !l.Exact {
+		s.Note("%s: its cold starts by the exponential passage approximation (too many instances and too long an idle timeout to compute exactly), an underestimate", name)
+	}
 	if work := topology.Mean(f.ServiceTime) * f.scale(); work >= f.Timeout/4 {
 		s.Note("%s: invocations that reach the %s timeout are not in the estimate (mean work %s)", name, units.FormatDuration(f.Timeout), units.FormatDuration(work))
 	}

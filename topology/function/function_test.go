@@ -155,6 +155,34 @@ run: {seed: 1, warmup: 1s, duration: 1000s}
 	}
 }
 
+// TestColdStartShareMany checks the cold-start share with many instances
+// against the estimate's sum over the busy count k of π_k times the chance
+// of no passage from k to k+1 within the idle timeout, exact for
+// exponential holding times (and INIT 0, so that a cold start does not
+// hold its instance longer): 50/s of 100 ms, 5 Erlangs, T = 2 s.
+func TestColdStartShareMany(t *testing.T) {
+	text := `
+name: cold-many
+workload: {rate: 50}
+entry: fn
+nodes:
+  fn:
+    kind: function
+    memory: 1769
+    init_duration: 0s
+    idle_timeout: 2s
+    service_time: {dist: exponential, mean: 100ms}
+run: {seed: 1, warmup: 10s, duration: 3000s}
+`
+	reports := fidelity.Replicate(t, text, 10)
+	exp, _ := sim.NewExponential(0.1)
+	est := (&function.Function{ServiceTime: exp, MemoryMB: 1769, Concurrency: 1000, IdleTimeout: 2, Timeout: 3}).LossAt(50)
+	if !est.Exact {
+		t.Fatal("the estimate took the exponential approximation")
+	}
+	fidelity.Check(t, "cold-start share, 5 E, T = 2s", reports, func(r *simulate.Report) float64 { return *stats(r).ColdShare }, est.Cold, false)
+}
+
 // TestThrottledShare checks throttling against Erlang B with c = the
 // concurrency limit: 10 instances offered 8 Erlangs (80/s of 100 ms,
 // exponential; Erlang B is insensitive to the distribution). INIT 0 keeps

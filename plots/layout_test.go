@@ -28,6 +28,14 @@ func fixedRun() *simulate.Report {
 			Start: float64(300 * x), Duration: 300, OfferedRate: 100, Throughput: 99, Goodput: &good, P50: &p50, P99: &p99,
 			Nodes: []simulate.NodeSample{{Name: "app", Instances: 4 + i/30, Utilization: 0.6}, {Name: "db", Instances: 1, Utilization: 0.3}},
 		})
+		// Three user regions, the second's replies failing for a stretch.
+		for r, region := range []string{"us-east-1", "eu-west-1", "ap-northeast-1"} {
+			p99, done := 0.05+float64(0.08*float64(r)), int64(1000)
+			if r == 1 && i >= 100 && i < 110 {
+				done = 0
+			}
+			rep.Series.Samples[i].Regions = append(rep.Series.Samples[i].Regions, simulate.RegionSample{Region: region, Completed: done, P99: &p99})
+		}
 	}
 	scaling := &topology.Scaling{}
 	for i := range 30 {

@@ -508,10 +508,36 @@ func RunFigures(rep *simulate.Report, shape ...workloads.ShapeChange) []Figure {
 		lat.HLines = append(lat.HLines, Marker{Label: "SLO " + units.FormatDuration(sr.GoodputWithin), Value: sr.GoodputWithin * 1000})
 		rates = append(rates, good)
 	}
-	return []Figure{
+	figs := []Figure{
 		lat,
 		fig("run-throughput", "throughput against offered load", Axis{Label: "rate", Unit: "requests/s"}, rates),
 		fig("run-instances", "instances (booting included)", Axis{Label: "instances", Unit: "instances", Whole: true}, lines(inst)),
 		fig("run-utilization", "utilization", Axis{Label: "utilization", Unit: "%", Upto: 100}, lines(util)),
 	}
+	if byRegion := regionLines(sr); byRegion != nil {
+		f := fig("run-latency-by-region", "p99 latency by user region over time", Axis{Label: "p99 latency", Unit: UnitLatency, Log: true}, byRegion)
+		f.HLines = lat.HLines
+		figs = append(figs, f)
+	}
+	return figs
+}
+
+// regionLines are the p99 of each user region's requests, window by window,
+// a colour per region (in the workload's order); nil without users on the
+// map. A window in which a region's users got fewer than 100 replies has
+// no point: its p99 would be no more than its largest reply (at the start
+// of a region's outage, the few requests that were already on their way).
+func regionLines(sr *simulate.Series) []Line {
+	var out []Line
+	for _, smp := range sr.Samples {
+		for i, rs := range smp.Regions {
+			if i == len(out) {
+				out = append(out, Line{Label: rs.Region, Color: regionColor(i)})
+			}
+			if rs.P99 != nil && rs.Completed >= 100 {
+				out[i].Points = append(out[i].Points, [2]float64{mid(smp), *rs.P99 * 1000})
+			}
+		}
+	}
+	return out
 }

@@ -241,3 +241,47 @@ func TestCompareRunFigures(t *testing.T) {
 		t.Error("figures for a comparison without series")
 	}
 }
+
+// TestRegionFigure checks the latency by user region: a line per region in
+// the workload's order, each its own colour, without the windows of fewer
+// than 100 replies; no figure without users on the map.
+func TestRegionFigure(t *testing.T) {
+	var fig *Figure
+	figs := RunFigures(fixedRun())
+	for i := range figs {
+		if figs[i].Name == "run-latency-by-region" {
+			fig = &figs[i]
+		}
+	}
+	if fig == nil {
+		t.Fatal("no run-latency-by-region figure")
+	}
+	colors := map[string]bool{}
+	for i, want := range []string{"us-east-1", "eu-west-1", "ap-northeast-1"} {
+		l := fig.Lines[i]
+		if l.Label != want || colors[l.Color] {
+			t.Errorf("line %d: %s in %s, want %s in a colour of its own", i, l.Label, l.Color, want)
+		}
+		colors[l.Color] = true
+	}
+	if n := len(fig.Lines[0].Points); n != 288 {
+		t.Errorf("us-east-1 has %d points, want 288", n)
+	}
+	if n := len(fig.Lines[1].Points); n != 278 {
+		t.Errorf("eu-west-1 has %d points, want 278 (10 windows without replies left out)", n)
+	}
+	for _, f := range RunFigures(&simulate.Report{Scenario: "bare", Series: fixedRun().Series}) {
+		if f.Name == "run-latency-by-region" && len(f.Lines) == 0 {
+			t.Error("an empty region figure")
+		}
+	}
+	bare := fixedRun()
+	for i := range bare.Series.Samples {
+		bare.Series.Samples[i].Regions = nil
+	}
+	for _, f := range RunFigures(bare) {
+		if f.Name == "run-latency-by-region" {
+			t.Error("a region figure without users on the map")
+		}
+	}
+}

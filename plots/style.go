@@ -164,6 +164,10 @@ func layer(key string) int {
 // nodeColor is the colour key of the node at place i of the scenario.
 func nodeColor(i int) string { return "node " + strconv.Itoa(i) }
 
+// regionColor is the colour key of the i-th user region: the nodes'
+// palette, a colour per region.
+func regionColor(i int) string { return nodeColor(i) }
+
 // isNode says a colour key is a node's.
 func isNode(key string) bool { return strings.HasPrefix(key, "node ") }
 

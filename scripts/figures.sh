@@ -10,6 +10,8 @@
 #   diurnal-hpa-*    scalesim run diurnal-hpa (a day, 32 scaling events)
 #   flash-sale-*     scalesim run flash-sale-autoscaled (a ramp, a spike, a step)
 #   faults-*         the same with two faults on inventory
+#   active-passive-* scalesim run multi-region-active-passive (a region down: latency by user region)
+#   active-active-*  scalesim run multi-region-active-active (the same, both regions serving)
 #
 # FIGURES_BIN names the binary to build (default bin/scalesim-figures).
 set -euo pipefail
@@ -37,6 +39,11 @@ draw timeline timeline three-tier --every 1mo --quiet
 draw diurnal-hpa run diurnal-hpa
 draw flash-sale run flash-sale-autoscaled
 draw faults run flash-sale-autoscaled --set 'faults=[{at: 330s, for: 2m, node: inventory, instances: 1}, {at: 11m, for: 1m, node: inventory, latency: 100ms}]'
+# The regions' runs: their latency by user region, and the run's latency.
+for group in active-passive active-active; do
+  draw "$group" run "multi-region-$group"
+  find "$tmp/$group" -name '*.png' ! -name 'run-latency*' -delete
+done
 
 rm -rf "$out"
 mkdir -p "$out"

@@ -102,3 +102,42 @@ func writeRegions(b *strings.Builder, regions []RegionReport) {
 		b.WriteString("\n")
 	}
 }
+
+// RegionSample is what one user region's users saw in a window of the time
+// series: its requests that ended in the window.
+type RegionSample struct {
+	// Region is the users' region, as the workload names it.
+	Region string `json:"region"`
+	// Completed counts the region's replies in the window.
+	Completed int64 `json:"completed"`
+	// P50 and P99 are the latency quantiles of its replies; null when
+	// none came.
+	P50 *float64 `json:"p50"`
+	P99 *float64 `json:"p99"`
+	// ErrorRate is its requests that ended without a reply ÷ those that
+	// ended; null when none ended.
+	ErrorRate *float64 `json:"error_rate"`
+}
+
+// samples are the regions' figures over a window (the regions of the
+// workload, in order), and starts the next window; nil without regions.
+func (m byRegion) samples(regions []workloads.UserRegion) []RegionSample {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]RegionSample, len(m))
+	for i := range m {
+		w := &m[i]
+		rs := RegionSample{Region: regions[i].Name, Completed: w.completed}
+		if lat := w.latencyFigures(); lat != nil {
+			rs.P50, rs.P99 = &lat.P50, &lat.P99
+		}
+		if ended := w.ended(); ended > 0 {
+			e := float64(w.errors()) / float64(ended)
+			rs.ErrorRate = &e
+		}
+		out[i] = rs
+	}
+	m.reset()
+	return out
+}

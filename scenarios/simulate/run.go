@@ -262,6 +262,9 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 	if measure && r.regions != nil {
 		r.regions.ended(req, float64(now-req.Arrived), outcome, r.goodputWithin)
 	}
+	if r.smp != nil && r.smp.regions != nil {
+		r.smp.regions.ended(req, float64(now-req.Arrived), outcome, r.goodputWithin)
+	}
 	switch outcome {
 	case topology.Completed:
 		lat := float64(now - req.Arrived)

@@ -31,6 +31,9 @@ const (
 const (
 	sampleBytes     = float64(unsafe.Sizeof(Sample{})) + 5*8
 	nodeSampleBytes = float64(unsafe.Sizeof(NodeSample{}))
+	// regionSampleBytes is a user region's figures in a window, with
+	// its three figures' pointers' targets.
+	regionSampleBytes = float64(unsafe.Sizeof(RegionSample{})) + 3*8
 )
 
 // Series is a run sampled over time: one Sample per window of Every
@@ -85,6 +88,9 @@ type Sample struct {
 	// the error rate above its bound, or requests arrived and none ended.
 	Violated bool         `json:"violated"`
 	Nodes    []NodeSample `json:"nodes"`
+	// Regions are what each user region's users saw in the window, in
+	// the workload's order; absent without users on the map.
+	Regions []RegionSample `json:"regions,omitempty"`
 	// Queues are the queues over the window; absent without queues.
 	Queues []QueueSample `json:"queues,omitempty"`
 }
@@ -165,6 +171,9 @@ type sampler struct {
 	current measured
 	slo     scenarios.SLO
 	nodes   int // nodes sampled in each window
+	// regions measures each user region's requests in the window; nil
+	// without users on the map.
+	regions byRegion
 }
 
 // newSampler prepares the series of s, or returns nil for a run with no
@@ -182,6 +191,9 @@ func newSampler(s *scenarios.Scenario, end sim.Time) *sampler {
 		sp.series.Every = sp.every
 	}
 	sp.series.GoodputWithin = goodputBound(s.SLO)
+	if n := len(s.Workload.Regions); n > 0 {
+		sp.regions = make(byRegion, n)
+	}
 	return sp
 }
 
@@ -199,7 +211,7 @@ func sampledNodes(s *scenarios.Scenario) int {
 // footprint is about how many bytes the series will hold at its end.
 func (sp *sampler) footprint(end sim.Time) float64 {
 	windows := math.Ceil(float64(end) / sp.every)
-	return float64(windows * float64(sampleBytes+float64(float64(sp.nodes)*nodeSampleBytes)))
+	return float64(windows * float64(sampleBytes+float64(float64(sp.nodes)*nodeSampleBytes)+float64(float64(len(sp.regions))*regionSampleBytes)))
 }
 
 // goodputBound is the latency bound of the SLO's highest percentile, or 0.
@@ -258,6 +270,7 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	for _, h := range r.s.Topology.Hosts {
 		smp.InstanceCostPerHour += h.Price.Hourly
 	}
+	smp.Regions = sp.regions.samples(r.s.Workload.Regions)
 	sp.series.Samples = append(sp.series.Samples, smp)
 	sp.current, sp.start = measured{}, now
 }

@@ -55,6 +55,8 @@ type deployer struct {
 	holding bool
 	// poked says a reconcile is due at the current time.
 	poked bool
+	// idle counts the instances booted that it holds idle (see held).
+	idle int
 }
 
 // Opcodes of a deployer's events.
@@ -91,8 +93,15 @@ func (d *deployer) Handle(now sim.Time, op int, data any) {
 	case opDeployStart:
 		d.start(now, data.(int))
 	case opDeployBooted:
-		d.st.booted(data.(*instance), now)
-		d.reconcile(now)
+		// Ready: it takes work once the reconcile this asks for (one for
+		// the instances ready at the same time) has run, at the same time.
+		inst := data.(*instance)
+		inst.booting, inst.use.ready = false, now
+		d.st.bootingCount--
+		if inst.held {
+			d.idle++
+		}
+		d.poke(now)
 	case opDeployReconcile:
 		d.poked = false
 		d.reconcile(now)
@@ -146,15 +155,7 @@ func (d *deployer) start(now sim.Time, i int) {
 
 // heldReady counts the instances booted that the deploy holds idle (a
 // blue/green fleet before or after its switch).
-func (d *deployer) heldReady() int {
-	n := 0
-	for _, inst := range d.st.insts {
-		if inst.held && !inst.booting {
-			n++
-		}
-	}
-	return n
-}
+func (d *deployer) heldReady() int { return d.idle }
 
 // supersede ends the deploy under way at now, as Kubernetes' rollover
 // does: its new instances still booting are stopped, those ready become
@@ -167,6 +168,9 @@ func (d *deployer) supersede(now sim.Time) {
 		s.Superseded = &t
 	}
 	for _, inst := range d.fresh {
+		if inst.held && !inst.booting {
+			d.idle--
+		}
 		inst.held = false // a blue/green fleet waiting for its switch
 		if inst.booting {
 			d.net.k.Cancel(inst.boot)
@@ -269,11 +273,11 @@ func (d *deployer) reconcile(now sim.Time) {
 			for i := len(d.old) - 1; i >= 0 && k > 0; i-- {
 				if inst := d.old[i]; inst.down == down {
 					inst.draining = true
-					d.old = slices.Delete(d.old, i, i+1)
 					k--
 					changed = true
 				}
 			}
+			d.old = slices.DeleteFunc(d.old, func(x *instance) bool { return x.draining })
 		}
 	}
 	d.st.setActive()
@@ -297,6 +301,7 @@ func (d *deployer) reconcile(now sim.Time) {
 // idle for the plan's keep, then terminated.
 func (d *deployer) switchOver(now sim.Time) {
 	if len(d.old) == 0 || slices.ContainsFunc(d.fresh, func(x *instance) bool { return x.booting }) {
+		d.st.setInstances(now)
 		d.note()
 		return
 	}
@@ -306,6 +311,7 @@ func (d *deployer) switchOver(now sim.Time) {
 	for _, inst := range d.fresh {
 		inst.held = false
 	}
+	d.idle += len(d.old) - len(d.fresh)
 	d.kept = append(d.kept[:0], d.old...)
 	d.old = d.old[:0]
 	d.st.setActive()
@@ -331,17 +337,20 @@ func (d *deployer) letGo(now sim.Time) {
 	for _, inst := range d.kept {
 		inst.held = false
 	}
+	d.idle -= len(d.kept)
 	d.kept = d.kept[:0]
 	d.retireIdle(now)
 }
 
-// retireIdle removes the draining instances that hold nothing.
+// retireIdle removes the draining instances that hold nothing, at once.
 func (d *deployer) retireIdle(now sim.Time) {
-	for i := len(d.st.insts) - 1; i >= 0; i-- {
-		if inst := d.st.insts[i]; inst.draining && !inst.held && inst.outstanding == 0 {
-			d.st.retire(inst, now)
-		}
+	idle := func(x *instance) bool { return x.draining && !x.held && x.outstanding == 0 }
+	if !slices.ContainsFunc(d.st.insts, idle) {
+		return
 	}
+	d.st.insts = slices.DeleteFunc(d.st.insts, idle)
+	d.st.setInstances(now)
+	d.retired(now)
 }
 
 // note records the fleet's extremes while a deploy runs.

@@ -56,7 +56,7 @@ type Loss struct {
 // phase of cold starts, which raises a; the two are solved together by
 // fixed-point iteration.
 func (f *Function) LossAt(rate float64) Loss {
-	work := topology.Mean(f.ServiceTime) * f.scale()
+	work := float64(topology.Mean(f.ServiceTime) * f.scale())
 	l := Loss{Holding: work, Exact: true}
 	if rate <= 0 {
 		l.Cold, _ = f.coldShare(0, 0, false)
@@ -113,8 +113,8 @@ func (f *Function) coldShare(lambda, a float64, exact bool) (share float64, ok b
 		work := 0.0
 		for k := f.Provisioned; k < len(logs); k++ {
 			if significant(k) {
-				q := float64(lambda+float64(float64(k)*mu)) * f.IdleTimeout
-				work += float64(float64(q+10*math.Sqrt(q)+20) * float64(k+1))
+				q := float64(float64(lambda+float64(float64(k)*mu)) * f.IdleTimeout)
+				work += float64(float64(q+float64(10*math.Sqrt(q))+20) * float64(k+1))
 			}
 		}
 		exact = work <= maxPassageWork
@@ -148,7 +148,7 @@ func (f *Function) coldShare(lambda, a float64, exact bool) (share float64, ok b
 // the Poisson(L·t) probability of n steps.
 func survival(lambda, mu float64, k int, t float64) float64 {
 	rate := lambda + float64(float64(k)*mu)
-	q := rate * t
+	q := float64(rate * t)
 	if q == 0 {
 		return 1
 	}
@@ -159,7 +159,8 @@ func survival(lambda, mu float64, k int, t float64) float64 {
 	total, mass := 0.0, 1.0
 	// The Poisson weights outside q ± (10√q + 20) are below e^(−50): the
 	// steps there move the mass without adding to the total.
-	from, to := int(q-10*math.Sqrt(q)-20), int(q+10*math.Sqrt(q)+20)
+	spread := float64(10*math.Sqrt(q)) + 20
+	from, to := int(q-spread), int(q+spread)
 	for n := 0; n <= to && mass > 1e-300; n++ {
 		if n >= from {
 			lg, _ := math.Lgamma(float64(n + 1))

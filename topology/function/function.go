@@ -216,4 +216,4 @@ func (f *Function) rates() Rates { return Prices[f.Arch] }
 // billedMs is a duration of d seconds as Lambda bills it: rounded up to
 // the nearest millisecond (a duration within a nanosecond of a whole
 // millisecond is that millisecond: floating-point noise).
-func billedMs(d float64) int64 { return int64(math.Ceil(d*1000 - 1e-6)) }
+func billedMs(d float64) int64 { return int64(math.Ceil(float64(d*1000) - 1e-6)) }

@@ -197,9 +197,9 @@ func (x *fn) Stats(window float64, now sim.Time) topology.NodeStats {
 		BilledGBSeconds:            float64(float64(x.onDemandMs)*gb) / 1000,
 		ProvisionedBilledGBSeconds: float64(float64(x.provisionedMs)*gb) / 1000,
 		Prices:                     fmt.Sprintf("AWS Lambda, US East (N. Virginia), %s, read %s", f.Arch, PricesDate)}
-	fs.RequestsUSD = float64(x.invocations) * r.PerRequest
+	fs.RequestsUSD = float64(float64(x.invocations) * r.PerRequest)
 	fs.DurationUSD = float64(fs.BilledGBSeconds*r.PerGBSecond) + float64(fs.ProvisionedBilledGBSeconds*r.ProvisionedDurationPerGBSecond)
-	fs.ProvisionedUSD = float64(float64(float64(f.Provisioned)*gb)*window) * r.ProvisionedPerGBSecond
+	fs.ProvisionedUSD = float64(float64(float64(float64(f.Provisioned)*gb)*window) * r.ProvisionedPerGBSecond)
 	fs.WindowUSD = fs.RequestsUSD + fs.DurationUSD + fs.ProvisionedUSD
 	s := topology.NodeStats{Instances: len(x.busy) + len(x.idle) + x.provFree, Arrivals: x.arrivals, Completed: x.invocations,
 		RateLimited: x.throttled, Detail: fs}

@@ -31,6 +31,11 @@ const (
 	periodPattern   = `^\s*\+?` + decimal + `(?:mo|y|w|ns|us|µs|ms|s|m|h|d)\s*$`
 )
 
+// scalarTypes are the JSON types of a name or a text: the loader reads
+// any scalar as one (yamlfile.Decoder.String), so name: 2024 is the name
+// "2024".
+var scalarTypes = []string{"string", "number", "boolean"}
+
 // object is a JSON object of a schema.
 type object = map[string]any
 
@@ -152,9 +157,9 @@ func defaultValue(p params.Param) any {
 func (w *schemaWriter) form(p params.Param) object {
 	switch p.Type {
 	case params.Text:
-		return object{"type": "string"}
+		return object{"type": scalarTypes}
 	case params.Name, params.Node:
-		return object{"type": "string", "minLength": 1}
+		return object{"type": scalarTypes, "minLength": 1}
 	case params.Nodes, params.Names:
 		return object{"$ref": "#/$defs/names"}
 	case params.Bool:
@@ -182,8 +187,9 @@ func (w *schemaWriter) scalarDefs() {
 	str := func(pattern, doc string) object {
 		return object{"type": "string", "pattern": pattern, "description": doc}
 	}
+	name := object{"type": scalarTypes, "minLength": 1}
 	w.defs["names"] = object{"description": "a name or a non-empty list of names",
-		"anyOf": []any{object{"type": "string", "minLength": 1}, object{"type": "array", "minItems": 1, "items": object{"type": "string", "minLength": 1}}}}
+		"anyOf": []any{name, object{"type": "array", "minItems": 1, "items": name}}}
 	w.defs[defName(params.Int)] = object{"description": "a whole number, which may carry k, M or B: 5k",
 		"anyOf": []any{object{"type": "integer"}, str(countPattern, "a whole number such as 5k")}}
 	w.defs[defName(params.Number)] = object{"description": "a number, which may carry k, M or B: 1500, 1.5k, 5M, 2B, 1e6",

@@ -121,6 +121,10 @@ type instance struct {
 	index       int
 	busy        int
 	outstanding int // jobs at the instance: queued, in service or in calls
+	// held says a deploy holds the instance idle: it takes no work and
+	// stays (a blue/green fleet before its switch, or the old one kept
+	// after it).
+	held bool
 	// booting instances take no work until booted; draining ones take no
 	// new work and leave when outstanding reaches 0.
 	booting, draining bool
@@ -141,10 +145,6 @@ type instance struct {
 	// faults each hold it until they end).
 	heldDown int32
 	health   health
-	// held says a deploy holds the instance idle: it takes no work and
-	// stays (a blue/green fleet before its switch, or the old one kept
-	// after it).
-	held bool
 	// use, at an autoscaled station, is what the autoscaler measures of
 	// the instance (see usage).
 	use *usage

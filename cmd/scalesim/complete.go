@@ -17,7 +17,7 @@ var scenarioCommands = map[string]int{"run": 1, "sweep": 1, "explain": 1, "estim
 
 // addCompletions sets the shell completions (scalesim completion bash)
 // of the commands that take scenarios: built-in names for their
-// arguments, and paths of the scenario for --set and --unset (the
+// arguments, and paths of the scenario for --set, --unset and --vary (the
 // library's scenarios.CompletePath).
 func addCompletions(root *cobra.Command) {
 	for _, c := range root.Commands() {
@@ -34,6 +34,9 @@ func addCompletions(root *cobra.Command) {
 			}
 			_ = c.RegisterFlagCompletionFunc(name, completeSet(arg, false))
 			_ = c.RegisterFlagCompletionFunc("un"+name, completeSet(arg, true))
+		}
+		if c.Flags().Lookup("vary") != nil { // --vary PATH=VALUES: a path as --set's
+			_ = c.RegisterFlagCompletionFunc("vary", completeSet(0, false))
 		}
 	}
 }

@@ -56,6 +56,7 @@ nodes:
 		{[]string{"run", file, "--unset", "nodes.api.s"}, []string{"nodes.api.service_time", "nodes.api.sessions."}, []string{"nodes.api.service_time="}},
 		{[]string{"run", "--set", "nodes."}, []string{"nodes.lb.", "nodes.app.", "nodes.db."}, nil}, // the default built-in
 		{[]string{"compare", "three-tier", file, "--set-b", "nodes."}, []string{"nodes.api."}, []string{"nodes.app."}},
+		{[]string{"sweep", file, "--vary", "nodes.api.w"}, []string{"nodes.api.workers="}, nil},
 		{[]string{"estimate", "read-heavy", "--set", "nodes.app.calls.0.t"}, []string{"nodes.app.calls.0.to=", "nodes.app.calls.0.timeout="}, nil},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

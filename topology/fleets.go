@@ -73,33 +73,53 @@ func (t *Topology) decodeFleet(d *yamlfile.Decoder, name string, body *yaml.Node
 	if list == nil {
 		return false
 	}
+	if !t.decodeCopies(d, name, body, list, k) {
+		// Refused: the node is kept as written, in the first region it
+		// lists, so that nothing else is reported for its sake.
+		written := body
+		if inst := yamlfile.Find(body, "instances"); inst != nil && inst.Kind == yaml.MappingNode {
+			written = deepCopy(body) // without its counts by region, refused already
+			setKey(written, "instances", "instances", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "1", Line: inst.Line, Column: inst.Column})
+		}
+		n := t.decodeNode(d, name, written, k)
+		if n.Region == "" && !k.Global && list.Kind == yaml.SequenceNode && len(list.Content) > 0 {
+			n.Region = list.Content[0].Value
+		}
+		t.add(n)
+	}
+	return true
+}
+
+// decodeCopies decodes the copies of fleet name, one per region of list,
+// and reports whether it could (false: refused, at its position).
+func (t *Topology) decodeCopies(d *yamlfile.Decoder, name string, body, list *yaml.Node, k *Kind) bool {
 	var regions []*yaml.Node
 	switch {
 	case list.Kind != yaml.SequenceNode || len(list.Content) < 2:
 		d.Errorf(list, "node %s: regions lists the regions of a fleet, two or more, e.g. [us-east-1, eu-west-1] (a node in one region gives region:)", name)
-		return true
+		return false
 	case k.Global:
 		d.Errorf(list, "node %s: a %s is in no region (it answers users wherever they are): leave regions out", name, k.Noun)
-		return true
+		return false
 	case k.Name == "database":
 		d.Errorf(list, "node %s: a database in several regions would be separate databases sharing no data; place one database and its replicas instead (see docs/regions.md)", name)
-		return true
+		return false
 	case yamlfile.Find(body, "region") != nil:
 		d.Errorf(list, "node %s gives both region and regions: one region, or a fleet in several", name)
-		return true
+		return false
 	case yamlfile.Find(body, "host") != nil:
 		d.Errorf(list, "node %s: a fleet in several regions cannot run on one host", name)
-		return true
+		return false
 	}
 	f := &fleet{}
 	for _, item := range list.Content {
 		region, ok := d.String(item)
 		if !ok {
-			return true
+			return false
 		}
 		if slices.Contains(f.regions, region) {
 			d.Errorf(item, "node %s lists region %s twice", name, region)
-			return true
+			return false
 		}
 		f.regions = append(f.regions, region)
 		f.copies = append(f.copies, name+FleetSep+region)
@@ -110,20 +130,20 @@ func (t *Topology) decodeFleet(d *yamlfile.Decoder, name string, body *yaml.Node
 		f.countsByRegion = true
 		m, ok := d.Mapping(inst, "instances of "+name+" by region", nil...)
 		if !ok {
-			return true
+			return false
 		}
 		for _, region := range m.Keys() {
 			if !slices.Contains(f.regions, region) {
 				d.Errorf(m.Key(region), "node %s gives instances for %s, which is not one of its regions (%s)%s",
 					name, region, strings.Join(f.regions, ", "), yamlfile.DidYouMean(region, f.regions))
-				return true
+				return false
 			}
 			counts[region] = m.Get(region)
 		}
 		for _, region := range f.regions {
 			if counts[region] == nil {
 				d.Errorf(inst, "node %s gives no instances for %s: give each of its regions a count", name, region)
-				return true
+				return false
 			}
 		}
 	}

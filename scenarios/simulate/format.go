@@ -288,7 +288,9 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 	for _, h := range c.hosts {
 		parts = append(parts, "host "+h+" "+units.USD(c.ByNode[h]))
 	}
-	fmt.Fprintf(b, "            %s (prices: %s)\n", strings.Join(parts, ", "), c.Priced)
+	if len(parts) > 0 { // none when only the transfer is priced
+		fmt.Fprintf(b, "            %s (prices: %s)\n", strings.Join(parts, ", "), c.Priced)
+	}
 	if c.Transfer != nil {
 		writeTransferCost(b, c.Transfer)
 	}

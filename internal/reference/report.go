@@ -109,7 +109,7 @@ func readPackage(root, pkgPath string, out Docs) error {
 				for _, name := range fl.Names {
 					doc := text
 					if doc == "" && mentions(group, name.Name) {
-						doc = group // "Errors were failed by a node; CallTimeouts by ..."
+						doc = clause(group, name.Name) // "Errors were failed by a node; CallTimeouts by ..."
 					}
 					out[pkgPath+"."+ts.Name.Name+"."+name.Name] = oneParagraph(doc)
 				}
@@ -125,6 +125,18 @@ func mentions(comment, name string) bool {
 	return slices.Contains(strings.FieldsFunc(comment, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}), name)
+}
+
+// clause is the clause of a group's comment (its first paragraph, split
+// at semicolons) that names the field name, or the whole paragraph.
+func clause(comment, name string) string {
+	text := oneParagraph(comment)
+	for _, c := range strings.Split(text, "; ") {
+		if mentions(c, name) {
+			return strings.TrimSuffix(c, ".")
+		}
+	}
+	return text
 }
 
 // oneParagraph is a doc comment on one line: its first paragraph.

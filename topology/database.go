@@ -56,9 +56,6 @@ type Database struct {
 	// in each of these regions accepts writes and replicates them to the
 	// others, conflicts resolved last-writer-wins.
 	Primaries []string
-	// Data, when given, is how much it holds, growing with the users
-	// (see data.go); nil: its size is not modelled.
-	Data *Data
 }
 
 // DefaultFailoverTime is how long a failover takes by default: Amazon RDS
@@ -84,7 +81,7 @@ var databaseKind = Kind{
 	Noun: "database",
 	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
 		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time", "operations", "size",
-		"replication", "primaries", "data"},
+		"replication", "primaries"},
 	Decode:       decodeDatabase,
 	Workers:      true,
 	Egress:       true,
@@ -182,7 +179,6 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		DistField(d, times, "write", what+" service_time", &db.WriteTime)
 	}
 	db.decodeOperations(d, m, what, st != nil && st.Kind == yaml.MappingNode && yamlfile.Find(st, "dist") == nil)
-	db.Data = decodeData(d, m, what)
 	return db
 }
 
@@ -206,7 +202,6 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 		e.AddAtKey("connect_time", "%s: connect_time is paid only without a pool; give one or the other", what)
 	}
 	inRange(e, "workers", what, db.Workers, 1, MaxWorkers)
-	db.Data.validate(e.In("data"), what)
 	checkQueue(e, what, db.Queue)
 	if !(db.FailoverTime >= 0) || math.IsInf(db.FailoverTime, 0) {
 		e.Add("failover_time", "%s: failover_time must be a duration above 0", what)
@@ -459,15 +454,20 @@ type keyCommit struct {
 // has not applied when its primary fails are what it lacks if promoted).
 type replicaLog struct {
 	pending   sim.FIFO[applyMark]
-	applied   sim.Time // every write committed at or before this is applied
-	lastApply sim.Time // when the latest write will be applied
+	waits     sim.FIFO[waitMark] // beside pending, with sync or semi_sync
+	applied   sim.Time           // every write committed at or before this is applied
+	lastApply sim.Time           // when the latest write will be applied
 	stalled   bool
 }
 
-// applyMark is a write in a replica's log: committed, received by the
-// replica (after the one-way delay), applied, and acknowledged to its
-// writer (at its commit, unless replication waits for replicas).
-type applyMark struct{ commit, recv, apply, acked sim.Time }
+type applyMark struct{ commit, apply sim.Time }
+
+// waitMark is, for a write in the log of a database whose writes wait for
+// replicas (sync, semi_sync), when the replica receives it (after the
+// one-way delay) and when its writer is acknowledged; a log keeps one
+// beside each applyMark (none with async: a write is acknowledged at its
+// commit).
+type waitMark struct{ recv, acked sim.Time }
 
 func (spec *Database) Build(net *Network, node *Node) Component {
 	seed := net.opts.Seed
@@ -523,7 +523,7 @@ func (db *database) InUse() float64 {
 		mapped += float64(len(sh.lastWrite))
 		queued += float64(sh.written.Len())
 		for i := range sh.logs {
-			queued += float64(sh.logs[i].pending.Len())
+			queued += float64(sh.logs[i].pending.Len()) + float64(sh.logs[i].waits.Len())
 		}
 		queued += float64(sh.acks.waiting.Len())
 	}
@@ -725,9 +725,13 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) flo
 		}
 	}
 	wait := db.ackDelay(now, apply, sh.logs)
+	waits := db.spec.Replication == ReplicationSync || db.spec.Replication == ReplicationSemiSync
 	for i := range sh.logs {
 		log := &sh.logs[i]
-		log.pending.Push(applyMark{commit: now, recv: recv[i], apply: apply[i], acked: now + sim.Time(wait)})
+		log.pending.Push(applyMark{commit: now, apply: apply[i]})
+		if waits {
+			log.waits.Push(waitMark{recv: recv[i], acked: now + sim.Time(wait)})
+		}
 		log.advance(now)
 		applied = min(applied, log.applied)
 	}
@@ -745,6 +749,9 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) flo
 func (l *replicaLog) advance(now sim.Time) {
 	for !l.stalled && l.pending.Len() > 0 && l.pending.Peek().apply <= now {
 		l.applied = l.pending.Pop().commit
+		if l.waits.Len() > 0 {
+			l.waits.Pop()
+		}
 	}
 }
 
@@ -1243,11 +1250,14 @@ func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 	var lost int64
 	rpo := 0.0
 	for log.pending.Len() > 0 {
-		m := log.pending.Pop()
+		m, w := log.pending.Pop(), waitMark{acked: -1} // async: acknowledged at its commit
+		if log.waits.Len() > 0 {
+			w = log.waits.Pop()
+		}
 		switch {
-		case db.spec.Replication == ReplicationSemiSync && m.recv <= db.failedAt:
+		case db.spec.Replication == ReplicationSemiSync && w.recv <= db.failedAt:
 			have = m.commit
-		case m.acked <= db.failedAt:
+		case w.acked <= db.failedAt:
 			if lost == 0 {
 				rpo = float64(db.failedAt - m.commit)
 			}
@@ -1288,14 +1298,23 @@ func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 // primary lacks them, so they never reach the replica.
 func (l *replicaLog) drop(have sim.Time) {
 	var kept sim.FIFO[applyMark]
+	var keptWaits sim.FIFO[waitMark]
 	l.lastApply = 0
 	for l.pending.Len() > 0 {
-		if m := l.pending.Pop(); m.commit <= have {
+		m, waits := l.pending.Pop(), l.waits.Len() > 0
+		var w waitMark
+		if waits {
+			w = l.waits.Pop()
+		}
+		if m.commit <= have {
 			kept.Push(m)
+			if waits {
+				keptWaits.Push(w)
+			}
 			l.lastApply = m.apply
 		}
 	}
-	l.pending = kept
+	l.pending, l.waits = kept, keptWaits
 }
 
 // forget stops tracking for stale reads the writes committed after have,

@@ -34,6 +34,9 @@ var databaseParams = []params.Param{
 		params.Param{Name: "service_time", Type: params.Dist, Unit: "s", Doc: "its work"},
 		params.Param{Name: "size", Type: params.Object, Doc: "its request and reply", Fields: sizeParams})},
 	{Name: "size", Type: params.Object, Doc: "bytes of a query and of its reply, for the operations that give none", Fields: sizeParams},
+	{Name: "data", Type: params.Object, Doc: "how much it holds, growing with the users: priced per GiB-month of every server's storage", Fields: []params.Param{
+		{Name: "per_user", Type: params.Size, Required: true, Unit: "bytes", Doc: "bytes stored for each user of the workload, indexes included"},
+	}},
 }
 
 func init() { databaseKind.Params = databaseParams }

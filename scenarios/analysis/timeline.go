@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -149,7 +150,13 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "scenario    %s, growing from %s; each sample is %s\n\n", tl.Scenario, tl.Growth, sample)
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATE\tUSERS\tOFFERED\tP99\tERRORS\tBOTTLENECK\t$/MONTH\tSTATUS")
+	// DATA, the databases' data at each date's users, when they have data.
+	data := slices.ContainsFunc(tl.Samples, func(smp TimelineSample) bool { return len(smp.Cost.Storage) > 0 })
+	head := "DATE\tUSERS\tOFFERED\tP99\tERRORS\tBOTTLENECK\t$/MONTH\tSTATUS"
+	if data {
+		head = strings.Replace(head, "\t$/MONTH", "\tDATA\t$/MONTH", 1)
+	}
+	fmt.Fprintln(tw, head)
 	month := -1
 	prevOK := true
 	for i, smp := range tl.Samples {
@@ -167,8 +174,12 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 		case smp.Precision != nil && !smp.Precision.Met:
 			status = "ok (imprecise)" // its budgets cut it before its precision, as sweep marks
 		}
+		bottleneck := smp.Bottleneck
+		if data {
+			bottleneck += "\t" + units.FormatBytes(smp.Cost.StoredBytes())
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, units.FormatCount(smp.Users), units.Rate(smp.OfferedRate),
-			units.OrUnknown(smp.Latency.Get("p99"), dur), units.OrUnknown(smp.ErrorRate, units.Percent), smp.Bottleneck, smp.Cost.MonthlyUSD, status)
+			units.OrUnknown(smp.Latency.Get("p99"), dur), units.OrUnknown(smp.ErrorRate, units.Percent), bottleneck, smp.Cost.MonthlyUSD, status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

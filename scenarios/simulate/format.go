@@ -294,6 +294,7 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 	if c.Transfer != nil {
 		writeTransferCost(b, c.Transfer)
 	}
+	writeStorageCost(b, c.Storage)
 }
 
 // describe says in words how the stop rule ended.

@@ -295,6 +295,9 @@ type Cost struct {
 	// Transfer is the bytes that crossed a priced border (between regions
 	// or zones, out to the users), in MonthlyUSD; absent without any.
 	Transfer *TransferCost `json:"transfer,omitempty"`
+	// Storage is the databases' data at the run's users and its price, in
+	// ByNode and MonthlyUSD; absent when no database has data.
+	Storage []StorageCost `json:"storage,omitempty"`
 	// hosts are the hosts in ByNode (by their names, which no node has).
 	hosts []string
 }
@@ -511,6 +514,7 @@ func (r *runner) report() *Report {
 		rep.Requests.LostWrites += st.Lost
 		rep.Nodes = append(rep.Nodes, nr)
 	}
+	addStorage(rep, r.s)
 	hostReports(rep, r.s.Topology, r.net.HostStats(window, now))
 	rep.Deploys = r.net.Deploys()
 	consumersOfGrowingQueues(rep.Nodes)

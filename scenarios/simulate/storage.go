@@ -1,0 +1,98 @@
+package simulate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
+	"github.com/scalesim/scalesim/workloads"
+)
+
+// StorageCost is what a database with data (data: {per_user: SIZE}) holds
+// at the run's users, and its storage's monthly price (in its node's
+// cost and the month's).
+type StorageCost struct {
+	// Node is the database.
+	Node string `json:"node"`
+	// Users are the workload's users the data is counted for.
+	Users float64 `json:"users"`
+	// Bytes is its data in all; PerServer what each server holds (its
+	// shard's part; a replica holds a copy).
+	Bytes     float64 `json:"bytes"`
+	PerServer float64 `json:"per_server_bytes"`
+	// Servers are the servers that each hold a shard's part.
+	Servers int `json:"servers"`
+	// MonthlyUSD is the storage's price for a month, every server's
+	// volume at topology.StoragePerGiBMonth.
+	MonthlyUSD float64 `json:"monthly_usd"`
+	// OverLimit says a server holds more than an RDS instance can
+	// (topology.MaxStoragePerServer): the database must be sharded.
+	OverLimit bool `json:"over_limit,omitempty"`
+}
+
+// users is the users a workload stands for: a users model's, or a closed
+// population; 0 for open arrivals without users.
+func users(w *workloads.Spec) float64 {
+	if w.Users != nil {
+		return w.Users.Users
+	}
+	if w.Model == workloads.Closed {
+		return float64(w.Population)
+	}
+	return 0
+}
+
+// storageCosts are the databases' storage at s's users, in node order;
+// nil when none has data.
+func storageCosts(s *scenarios.Scenario) []StorageCost {
+	var out []StorageCost
+	n := users(s.Workload)
+	for _, node := range s.Topology.Nodes {
+		db, ok := node.Spec.(*topology.Database)
+		if !ok || db.Data == nil {
+			continue
+		}
+		total, each := db.Stored(n)
+		out = append(out, StorageCost{Node: node.Name, Users: n, Bytes: total, PerServer: each, Servers: db.Units(),
+			MonthlyUSD: db.StorageMonthly(n), OverLimit: each > topology.MaxStoragePerServer})
+	}
+	return out
+}
+
+// addStorage adds the databases' storage to the run's cost.
+func addStorage(rep *Report, s *scenarios.Scenario) {
+	rep.Cost.Storage = storageCosts(s)
+	for _, sc := range rep.Cost.Storage {
+		rep.Cost.ByNode[sc.Node] += sc.MonthlyUSD
+		rep.Cost.MonthlyUSD += sc.MonthlyUSD
+	}
+}
+
+// writeStorageCost writes each database's data and its storage's price.
+func writeStorageCost(b *strings.Builder, storage []StorageCost) {
+	for _, sc := range storage {
+		over := ""
+		if sc.OverLimit {
+			over = fmt.Sprintf("; OVER the %s an RDS instance stores: shard it", units.FormatBytes(topology.MaxStoragePerServer))
+		}
+		where := "on its one server"
+		if sc.Servers > 1 {
+			where = fmt.Sprintf("%s on each of %d servers", units.FormatBytes(sc.PerServer), sc.Servers)
+		}
+		fmt.Fprintf(b, "data        %s holds %s at %s users (%s), storage %s/month at %s per GiB-month%s\n",
+			sc.Node, units.FormatBytes(sc.Bytes), units.FormatCount(sc.Users), where,
+			units.USD(sc.MonthlyUSD), units.USD(topology.StoragePerGiBMonth), over)
+	}
+}
+
+// StoredBytes is the data of all the databases with data, in all; 0 when
+// none has any.
+func (c Cost) StoredBytes() float64 {
+	var total float64
+	for _, sc := range c.Storage {
+		total += sc.Bytes
+	}
+	return total
+}

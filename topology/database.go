@@ -56,6 +56,9 @@ type Database struct {
 	// in each of these regions accepts writes and replicates them to the
 	// others, conflicts resolved last-writer-wins.
 	Primaries []string
+	// Data, when given, is how much it holds, growing with the users
+	// (see data.go); nil: its size is not modelled.
+	Data *Data
 }
 
 // DefaultFailoverTime is how long a failover takes by default: Amazon RDS
@@ -81,7 +84,7 @@ var databaseKind = Kind{
 	Noun: "database",
 	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
 		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time", "operations", "size",
-		"replication", "primaries"},
+		"replication", "primaries", "data"},
 	Decode:       decodeDatabase,
 	Workers:      true,
 	Egress:       true,
@@ -179,6 +182,7 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		DistField(d, times, "write", what+" service_time", &db.WriteTime)
 	}
 	db.decodeOperations(d, m, what, st != nil && st.Kind == yaml.MappingNode && yamlfile.Find(st, "dist") == nil)
+	db.Data = decodeData(d, m, what)
 	return db
 }
 
@@ -202,6 +206,7 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 		e.AddAtKey("connect_time", "%s: connect_time is paid only without a pool; give one or the other", what)
 	}
 	inRange(e, "workers", what, db.Workers, 1, MaxWorkers)
+	db.Data.validate(e.In("data"), what)
 	checkQueue(e, what, db.Queue)
 	if !(db.FailoverTime >= 0) || math.IsInf(db.FailoverTime, 0) {
 		e.Add("failover_time", "%s: failover_time must be a duration above 0", what)

@@ -488,8 +488,10 @@ func (r *runner) report() *Report {
 	if rep.Cost.Transfer = transferCost(stats); rep.Cost.Transfer != nil {
 		rep.Cost.MonthlyUSD += rep.Cost.Transfer.MonthlyUSD
 	}
+	metered := false // a node billed by its own meter (a function)
 	for i, st := range stats {
 		node := r.s.Topology.Nodes[i]
+		metered = metered || st.Usage.Billed > 0
 		if node.Price != (topology.Price{}) || st.Usage.Billed > 0 {
 			c := node.Monthly(st.Usage)
 			rep.Cost.ByNode[node.Name] = c
@@ -525,7 +527,7 @@ func (r *runner) report() *Report {
 		}
 	}
 	if len(rep.Cost.ByNode) > 0 || rep.Cost.Transfer != nil {
-		rep.Cost.Priced = priced(r.s.Topology)
+		rep.Cost.Priced = priced(r.s.Topology, metered)
 		if rep.Throughput > 0 {
 			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
 		}
@@ -581,8 +583,9 @@ func (r *runner) relativeHalfWidth() *float64 {
 }
 
 // priced says where the topology's prices came from: the catalogue, the
-// file's cost fields, or both.
-func priced(t *topology.Topology) string {
+// file's cost fields, or both; or, when neither and metered (a node is
+// billed by its own meter, as a function is), the rates of the kinds.
+func priced(t *topology.Topology, metered bool) string {
 	catalogue, file := false, false
 	for _, n := range t.Nodes {
 		if n.Price.Instance == "" {
@@ -602,7 +605,7 @@ func priced(t *topology.Topology) string {
 		return from + " and the file's cost fields"
 	case catalogue:
 		return from
-	case !file:
+	case !file && metered:
 		return "the rates of the nodes' kinds, in their lines" // billed by their own meter
 	}
 	return "the file's cost fields"

@@ -310,6 +310,9 @@ func (db *database) partName(part int8) string {
 // up (as a reader endpoint in the caller's region would), or to the
 // primary when no replica is up.
 func (db *database) aim(j *Job, from string) string {
+	if db.at == nil {
+		return db.node.Name // placed whole, in one region
+	}
 	nearest := func(ok func(place int) bool) int {
 		best, bestD := -1, 0.0
 		for place, name := range db.at.names {
@@ -649,7 +652,18 @@ func (db *database) down(fl *faulter, count int, on bool, now sim.Time) {
 	}
 	sh := db.shards[0]
 	region := db.net.topo.Regions.region(fl.f.Region)
+	// The primaries first, so that when the region is back the primary
+	// returns before its replicas there (which a failover still waiting
+	// for a replica would otherwise promote).
 	var held []*instance
+	failed := false
+	for i, at := range db.at.primaryAt {
+		if db.at.regions[at] == region {
+			hold(sh.primary, sh.primary.insts[i])
+			held = append(held, sh.primary.insts[i])
+			failed = db.aa == nil && !db.failing
+		}
+	}
 	for i, at := range db.at.replicaAt {
 		if db.at.regions[at] == region {
 			inst := sh.replicas.insts[i]
@@ -657,14 +671,6 @@ func (db *database) down(fl *faulter, count int, on bool, now sim.Time) {
 				sh.logs[i].stall(now)
 			}
 			held = append(held, inst)
-		}
-	}
-	failed := false
-	for i, at := range db.at.primaryAt {
-		if db.at.regions[at] == region {
-			hold(sh.primary, sh.primary.insts[i])
-			held = append(held, sh.primary.insts[i])
-			failed = db.aa == nil && !db.failing
 		}
 	}
 	db.holds[fl.f] = held

@@ -44,15 +44,20 @@ const (
 	// ReplicationAsync: at the primary; replicas apply it later.
 	ReplicationAsync = "async"
 	// ReplicationSync: once every replica has applied it: the writer
-	// waits for the farthest replica's acknowledgement (MySQL Group
-	// Replication and Aurora's storage quorum work this way; here each
-	// replica is waited for).
+	// waits for the farthest replica's acknowledgement, as PostgreSQL's
+	// synchronous_commit = remote_apply with every standby synchronous
+	// ("commits will wait until replies from the current synchronous
+	// standby(s) indicate they have received the commit record of the
+	// transaction and applied it", PostgreSQL documentation,
+	// synchronous_commit, in the server's Write Ahead Log settings).
 	ReplicationSync = "sync"
 	// ReplicationSemiSync: once one replica has received it (written it to
 	// its relay log, not applied it), as MySQL's semisynchronous
-	// replication (MySQL 8.0 Reference Manual, 19.4.10 "Semisynchronous
-	// Replication": "the source waits ... until at least one replica
-	// acknowledges receipt of the transaction"; AFTER_SYNC, the default).
+	// replication (MySQL 8.4 Reference Manual, 19.4.10 "Semisynchronous
+	// Replication": with rpl_semi_sync_source_wait_for_replica_count at
+	// its default 1, "the source only waits for one replica to acknowledge
+	// receipt of the transaction's events"; AFTER_SYNC, the default wait
+	// point).
 	ReplicationSemiSync = "semi_sync"
 )
 
@@ -444,9 +449,9 @@ func (a *acks) failAll() {
 // when the last replica's acknowledgement of its apply is back; with
 // semi_sync, when the first replica's acknowledgement of its receipt is
 // back (the way there and back, without the apply). A write with no
-// replica up to acknowledge it commits at once (MySQL's semisynchronous
-// source falls back to asynchronous replication after its timeout; here
-// at once).
+// replica up to acknowledge it commits at once (MySQL's source waits
+// rpl_semi_sync_source_timeout, 10 s by default, then reverts to
+// asynchronous replication until a replica catches up; here at once).
 func (db *database) ackDelay(now sim.Time, apply []sim.Time, logs []replicaLog) float64 {
 	mode := db.spec.Replication
 	if mode == "" || mode == ReplicationAsync {

@@ -18,9 +18,10 @@ type StorageCost struct {
 	Node string `json:"node"`
 	// Users are the workload's users the data is counted for.
 	Users float64 `json:"users"`
-	// Bytes is its data in all; PerServer what each server holds (its
-	// shard's part; a replica holds a copy).
-	Bytes     float64 `json:"bytes"`
+	// Bytes is its data in all.
+	Bytes float64 `json:"bytes"`
+	// PerServer is what each server holds: its shard's part (a replica
+	// holds a copy).
 	PerServer float64 `json:"per_server_bytes"`
 	// Servers are the servers that each hold a shard's part.
 	Servers int `json:"servers"`

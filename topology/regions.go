@@ -292,7 +292,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	for _, n := range t.Nodes {
 		zones[n.Name] = n.Zone
 	}
-	t.transfer = func(from, to string) TransferKind { return transferBetween(places, zones, from, to) }
+	t.transfer = func(from, to string) TransferKind { return transferBetween(places, zones, r, from, to) }
 	t.distance = func(kind HopKind, from, to string) float64 {
 		a, b := partPlace(places, r, from), partPlace(places, r, to)
 		if kind == HopClient {
@@ -309,10 +309,11 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	}
 }
 
-// transferBetween is how bytes between the nodes called from and to are
-// billed (see TransferKind), given each node's region and zone.
-func transferBetween(places, zones map[string]string, from, to string) TransferKind {
-	a, b := places[from], places[to]
+// transferBetween is how bytes between the nodes (or a database's parts)
+// called from and to are billed (see TransferKind), given each node's
+// region and zone.
+func transferBetween(places, zones map[string]string, r *Regions, from, to string) TransferKind {
+	a, b := partPlace(places, r, from), partPlace(places, r, to)
 	switch {
 	case a == "" || b == "":
 		return TransferFree // a node in no region (a dns, a CDN) sends nothing of its own

@@ -83,5 +83,14 @@ func (n *Network) transferOf(j *Job, at string) (kind TransferKind, user bool) {
 		}
 		return TransferInternet, true
 	}
+	if at == "" && j.step != nil {
+		// A station of no name of its own (a database's): the node the
+		// call went to, or the part of it (a primary or replicas in a
+		// region) the call was aimed at.
+		at = j.step.toName
+		if p, ok := j.step.to.(parted); ok && j.part != 0 {
+			at = p.partName(j.part)
+		}
+	}
 	return n.topo.transfer(k.step.from, at), false
 }

@@ -11,7 +11,7 @@ import (
 
 // transferScenario has its users in us-east-1, an entry there in zone a
 // that calls a service in zone b (cross-AZ) and a database in eu-west-1
-// (inter-region; a service, standing for a database), each with sizes of its own; every visit to the entry is
+// (inter-region), each with sizes of its own; every visit to the entry is
 // a user's, whose reply goes out to the internet.
 const transferScenario = `name: transfer
 workload: {rate: 100, regions: {us-east-1: 100%}}
@@ -20,7 +20,7 @@ regions: {default: us-east-1}
 nodes:
   app: {kind: service, zone: a, instances: 2, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 2KB, reply: 10KB}, calls: [{to: near}, {to: db}]}
   near: {kind: service, zone: b, instances: 2, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 500B, reply: 3KB}}
-  db: {kind: service, region: eu-west-1, instances: 2, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 700B, reply: 5KB}}
+  db: {kind: database, region: eu-west-1, workers: 8, service_time: {dist: constant, value: 1ms}, size: {request: 700B, reply: 5KB}}
 run: {seed: 3, warmup: 5s, duration: 60s}
 `
 

@@ -36,7 +36,7 @@ func (ex *Explanation) distanceAdvice() string {
 	}
 	r := regions[far]
 	return fmt.Sprintf(" Users in %s (%s of them) wait %s more on average than those in %s (%s against %s): distance, not capacity. "+
-		"Serve them from nearer: a CDN for what can be cached, a fleet in or near %s behind a dns with latency routing, and read replicas there for their reads.",
+		"Serve them from nearer: a CDN for what can be cached, a fleet in or near %s (regions: on the node) behind a dns with latency routing, and read replicas there for their reads.",
 		r.Region, units.Percent(r.Share), units.FormatDuration(excess), regions[near].Region,
 		units.FormatDuration(r.Latency.Mean), units.FormatDuration(regions[near].Latency.Mean), r.Region)
 }

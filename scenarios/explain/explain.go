@@ -252,8 +252,8 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 	if len(s.Workload.Changes) > 0 {
 		shaped = " The load is spiky (the workload has a shape): autoscaling sizes the fleet to the load instead of to the peak."
 	}
-	faraway := ex.distanceAdvice()
-	if far := ex.networkShare(); far > 0.3 && faraway == "" {
+	faraway := ex.distanceAdvice() + ex.transferAdvice()
+	if far := ex.networkShare(); far > 0.3 && ex.distanceAdvice() == "" {
 		faraway = fmt.Sprintf(" Network round trips are %.0f%% of the latency: serve users from nearer (a CDN for static content, regions for the rest).", far*100)
 	}
 	own := ex.ownAdvice(s)

@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -160,6 +161,28 @@ func walkStruct(t reflect.Type, prefix string, docs Docs, out *[]ReportField, op
 	}
 	open[t] = true
 	defer delete(open, t)
+	for _, f := range jsonFields(t) {
+		rf := ReportField{Path: prefix + f.name, Optional: f.omitempty, Doc: docs.field(f.owner, f.Name)}
+		rf.Type, _ = jsonType(f.Type)
+		*out = append(*out, rf)
+		walkValue(f.Type, rf.Path, docs, out, open)
+	}
+}
+
+// jsonField is a field of a struct as encoding/json writes it.
+type jsonField struct {
+	reflect.StructField
+	owner     reflect.Type // the struct that declares it (an embedded one's own)
+	name      string       // its key
+	omitempty bool
+}
+
+// jsonFields are the fields encoding/json writes for the struct t, in
+// order: the exported ones its tags do not leave out, those of an
+// embedded struct (or pointer to one) without a key of its own in its
+// place.
+func jsonFields(t reflect.Type) []jsonField {
+	var out []jsonField
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -171,18 +194,12 @@ func walkStruct(t reflect.Type, prefix string, docs Docs, out *[]ReportField, op
 			if ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
 			}
-			walkStruct(ft, prefix, docs, out, open)
+			out = append(out, jsonFields(ft)...)
 			continue
 		}
-		if name == "" {
-			name = f.Name
-		}
-		rf := ReportField{Path: prefix + name, Optional: strings.Contains(opts, "omitempty"),
-			Doc: docs.field(t, f.Name)}
-		rf.Type, _ = jsonType(f.Type)
-		*out = append(*out, rf)
-		walkValue(f.Type, rf.Path, docs, out, open)
+		out = append(out, jsonField{StructField: f, owner: t, name: cmp.Or(name, f.Name), omitempty: strings.Contains(opts, "omitempty")})
 	}
+	return out
 }
 
 // walkValue adds the fields inside a value of type t at path.
@@ -256,32 +273,16 @@ func structSchema(t reflect.Type, docs Docs, open map[reflect.Type]bool) object 
 	var required []string
 	open[t] = true
 	defer delete(open, t)
-	var add func(t reflect.Type)
-	add = func(t reflect.Type) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" || !f.IsExported() {
-				continue
-			}
-			if f.Anonymous && name == "" {
-				add(f.Type)
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			s := valueSchema(f.Type, docs, open)
-			if d := docs.field(t, f.Name); d != "" {
-				s["description"] = d
-			}
-			props[name] = s
-			if !strings.Contains(opts, "omitempty") {
-				required = append(required, name)
-			}
+	for _, f := range jsonFields(t) {
+		s := valueSchema(f.Type, docs, open)
+		if d := docs.field(f.owner, f.Name); d != "" {
+			s["description"] = d
+		}
+		props[f.name] = s
+		if !f.omitempty {
+			required = append(required, f.name)
 		}
 	}
-	add(t)
 	o := object{"type": "object", "properties": props, "additionalProperties": false}
 	if t == reflect.TypeFor[simulate.NodeReport]() {
 		// A kind's own figures, under its key (topology.Detail).

@@ -7,7 +7,6 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/batch"
-	"github.com/scalesim/scalesim/sim"
 )
 
 // bendRuns is how many runs a sweep of load places where its curve bends,
@@ -19,8 +18,9 @@ const bendRuns = 4
 
 // bend runs the points that draw the curve's bend: between the knee and the
 // breaking point, each in the gap between simulated neighbours (grid and
-// bisection runs alike) whose p99 differs most, splitting it at its middle
-// (geometric, or arithmetic on a linear sweep). A gap once split counts as
+// bisection runs alike) whose p99 differs most, splitting it evenly as the
+// sweep's grid is spaced (Grid: geometric, or arithmetic on a linear
+// sweep). A gap once split counts as
 // two of half its change, so the runs spread over the steepest stretch
 // rather than all falling into one gap. None without a knee below the
 // breaking point, or when the bisection used the budget.
@@ -70,12 +70,7 @@ func (spec SweepSpec) bend(base batch.Job, s *scenarios.Scenario, sw *SweepRepor
 	}
 	var loads []float64
 	for _, g := range gaps {
-		for k := 1; k < g.parts; k++ {
-			f := float64(k) / float64(g.parts)
-			v := g.a * sim.Pow(g.b/g.a, f)
-			if spec.Linear {
-				v = g.a + float64(f*(g.b-g.a))
-			}
+		for _, v := range Grid(g.a, g.b, g.parts+1, spec.Linear)[1:g.parts] {
 			if spec.Axis.whole(s) {
 				v = math.Round(v)
 			}

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -408,15 +409,7 @@ func (n *Network) Deploys() []DeployStats {
 	for _, d := range n.deploys {
 		out = append(out, d.stats...)
 	}
-	slices.SortStableFunc(out, func(a, b DeployStats) int {
-		switch {
-		case a.At < b.At:
-			return -1
-		case a.At > b.At:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b DeployStats) int { return cmp.Compare(a.At, b.At) })
 	return out
 }
 

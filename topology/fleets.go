@@ -357,8 +357,8 @@ func (t *Topology) fleetErrors(errs []error) []error {
 }
 
 // validateFleetRefs refuses a reference to a fleet that ResolveFleets could
-// not point at a copy: the entry (one node), a fault's node, the one node
-// a global kind sends to (a CDN's origin).
+// not point at a copy: the entry (one node), a fault's or a deploy's node,
+// the one node a global kind sends to (a CDN's origin).
 func (t *Topology) validateFleetRefs(e field.Errors) {
 	if len(t.fleets) == 0 {
 		return
@@ -371,6 +371,11 @@ func (t *Topology) validateFleetRefs(e field.Errors) {
 	for i, f := range t.Faults {
 		if t.fleets[f.Node] != nil {
 			e.In("faults", strconv.Itoa(i)).Add("node", "%s is in several regions (%s): a fault strikes one copy, or a region (region: REGION)", f.Node, copies(f.Node))
+		}
+	}
+	for i, p := range t.Deploys {
+		if t.fleets[p.Node] != nil {
+			e.In("deploy", strconv.Itoa(i)).Add("node", "%s is in several regions (%s): a deploy replaces one copy's instances; name one copy, or give each copy a deploy of its own", p.Node, copies(p.Node))
 		}
 	}
 	for _, n := range t.Nodes {

@@ -129,14 +129,24 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, node string, k *Kind) Pric
 	return p
 }
 
-// validate records a negative price, under the node's cost.
+// MaxPrice bounds each of a node's prices, in dollars: far above any real
+// price, and low enough that a month of them, times the units billed,
+// stays a finite number in the report (1e308 an hour gave +Inf, which
+// JSON cannot write).
+const MaxPrice = 1e9
+
+// validate records a negative or absurdly large price, under the node's
+// cost.
 func (p Price) validate(e field.Errors) {
 	for _, f := range []struct {
 		key string
 		v   float64
 	}{{"hourly", p.Hourly}, {"per_gb", p.PerGB}, {"per_million_requests", p.PerMillion}} {
-		if f.v < 0 {
+		switch {
+		case f.v < 0:
 			e.Add(f.key, "cost %s must not be negative", f.key)
+		case f.v > MaxPrice:
+			e.Add(f.key, "cost %s of $%g is beyond any real price; at most $%g", f.key, f.v, float64(MaxPrice))
 		}
 	}
 }

@@ -65,9 +65,14 @@ func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) 
 func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 	in, known := t.InstanceOf(n)
 	if n.PerVCPU > 0 {
+		name := t.instanceName(n)
+		_, priced := Catalogue[name]
 		switch ws, ok := n.Spec.(typeSized); {
-		case !ok || !known && t.instanceName(n) != "":
+		case !ok || !known && name != "" && !priced:
 			// An unknown type is refused where it is written.
+		case !known && priced:
+			e.AddAtKey("workers", "node %s: workers per_vcpu counts the vCPUs of its instance type, and %s is priced but is not a machine with vCPUs: give an instance type (e.g. c6i.xlarge) or a number of workers",
+				n.Name, name)
 		case !known:
 			e.AddAtKey("workers", "node %s: workers per_vcpu counts the vCPUs of its instance type, and it has none from the catalogue: give instance (e.g. c6i.xlarge) or a number of workers",
 				n.Name)

@@ -465,7 +465,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 	}
 	runner.Expect(steps)
 	var runs []SweepPoint
-	for range steps {
+	for step := range steps {
 		mid := math.Sqrt(lo * hi)
 		if spec.Linear {
 			mid = (lo + hi) / 2
@@ -485,8 +485,13 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 		bp.Bisections++
 		p := spec.point(spec.Axis.at(mid), rep)
 		runs = append(runs, p)
-		// An incomplete run counts as failing here: the bracket stays on
-		// the loads known to be healthy.
+		if p.Incomplete {
+			// Cut short, it says neither: not a breaking point. The
+			// bracket stays between the loads known healthy and known
+			// failing, and bisection stops there.
+			runner.Skip(steps - step - 1)
+			break
+		}
 		if p.OK {
 			lo, ok = mid, p
 		} else {

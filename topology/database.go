@@ -418,6 +418,9 @@ type database struct {
 	byPlace []placeFigures
 	// aa replicates between the primaries of an active-active database.
 	aa *activeActive
+	// replicated are the bytes of the window's writes sent to its other
+	// servers (replicas, other primaries), by how they are billed.
+	replicated [transferKinds]float64
 }
 
 // placeFigures are a database's figures at one of its places: the reads
@@ -647,6 +650,7 @@ func (db *database) served(j *Job) {
 		case sh.replicas != nil:
 			wait = db.commit(sh, j.Key(), j.req.User, now)
 		}
+		db.replicate(j)
 		if v != nil {
 			// A write-back flush (the cache's own write, without a caller)
 			// writes the value the cache holds.
@@ -773,6 +777,7 @@ func (db *database) ResetStats(now sim.Time) {
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
 	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
 	db.failovers, db.cur = nil, -1
+	db.replicated = [transferKinds]float64{}
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 	db.lagged, db.laggedHist = sim.Summary{}, sim.Histogram{}
 	for i := range db.byPlace {
@@ -830,6 +835,11 @@ type DatabaseStats struct {
 	Places []PlaceStats `json:"places,omitempty"`
 	// ActiveActive are the conflicts between its primaries' writes.
 	ActiveActive *ActiveActiveStats `json:"active_active,omitempty"`
+	// ReplicationTransfer is the bytes per second of its writes sent to
+	// its servers in other regions (each write's request bytes to each
+	// replica, or to each other primary), which the transfer cost prices
+	// as inter-region; absent when none are.
+	ReplicationTransfer float64 `json:"replication_transfer_bytes_per_sec,omitempty"`
 }
 
 // PlaceStats are a database's figures in one region: its servers there,
@@ -955,6 +965,7 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 		s.Lost += f.LostWrites
 	}
 	s.transfer(window, db.spec.sizesGiven() || db.node.Price.PerGB > 0, db.Stations()...)
+	db.replicationStats(ds, &s, window)
 	s.Detail = ds
 	return s
 }

@@ -848,3 +848,47 @@ func (db *Database) ackMean(s Solver, name string) float64 {
 	}
 	return out
 }
+
+// replicate counts the bytes the write j committed sends to the database's
+// other servers: its request's bytes to each replica, or to each other
+// primary of an active-active database, billed by where they are (see
+// transferBetween). Every committed write is counted, once per server,
+// as a replica down catches up on the same bytes later. Between regions
+// they are billed as inter-region transfer, as AWS bills the replication
+// of an RDS cross-region read replica or an Aurora global database
+// ("Exploring Data Transfer Costs for AWS Managed Databases", AWS
+// Architecture Blog, 2021); a database's servers have no zones of their
+// own, so replication within a region is free (as RDS Multi-AZ's is).
+func (db *database) replicate(j *Job) {
+	if db.net.topo.transfer == nil || db.at == nil {
+		return // every server in the node's place
+	}
+	bytes := j.st.sizeOf(j).Request
+	if db.aa != nil {
+		from := db.at.names[db.at.primaryAt[j.inst.index]]
+		for b, at := range db.at.primaryAt {
+			if b != j.inst.index {
+				db.replicated[db.net.topo.transfer(from, db.at.names[at])] += bytes
+			}
+		}
+		return
+	}
+	from := db.partAt(db.primaryPlace())
+	for i := range db.shards[0].logs {
+		db.replicated[db.net.topo.transfer(from, db.partAt(db.replicaPlace(i)))] += bytes
+	}
+}
+
+// replicationStats adds the window's replication bytes to the node's
+// crossings (the transfer cost) and to its figures.
+func (db *database) replicationStats(ds *DatabaseStats, s *NodeStats, window float64) {
+	if window <= 0 {
+		return
+	}
+	for k, b := range db.replicated {
+		if TransferKind(k) != TransferFree {
+			s.Crossed[k] += b / window
+			ds.ReplicationTransfer += b / window
+		}
+	}
+}

@@ -117,3 +117,60 @@ run: {seed: 5, warmup: 10s, duration: 120s}
 		}
 	}
 }
+
+// TestReplicationPriced checks that the bytes a database's writes send to
+// its servers in other regions are priced as inter-region transfer, to
+// 1e-9: every write is the app's, in the primary's region (its call is
+// free), so the inter-region bytes are writes × the write's 3 KB × the
+// servers in another region, over the window: two replicas in eu-west-1
+// (the one in us-east-1 is free), or, active-active, the other primary.
+// Without regions apart, nothing is priced.
+func TestReplicationPriced(t *testing.T) {
+	const text = `name: replication-transfer
+workload: {rate: 200, mix: {write: 100%}, keys: {dist: uniform, count: 1000}}
+entry: app
+nodes:
+  app: {kind: service, region: us-east-1, workers: 64, service_time: {dist: constant, value: 1ms}, calls: [db]}
+  db: {kind: database, region: us-east-1, workers: 64, service_time: {dist: constant, value: 1ms}, size: {request: 3KB, reply: 200B},
+       replicas: [{region: eu-west-1, count: 2}, {region: us-east-1, count: 1}]}
+run: {seed: 4, warmup: 5s, duration: 60s}
+`
+	month := topology.HoursPerMonth * 3600.0
+	for _, c := range []struct {
+		name   string
+		sets   []string
+		remote float64 // servers a write is sent to in another region
+	}{
+		{"replicas", nil, 2},
+		{"active-active", []string{"nodes.db.replicas=null", "nodes.db.primaries=[us-east-1, eu-west-1]"}, 1},
+		{"one region", []string{"nodes.db.replicas=[{region: us-east-1, count: 3}]"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rep := runText(t, text, c.sets...)
+			db := databaseOf(rep, "db")
+			perSec := float64(db.Writes) * 3e3 * c.remote / rep.Window
+			if math.Abs(db.ReplicationTransfer-perSec) > 1e-9*perSec {
+				t.Errorf("replication %v B/s, want %d writes × 3 KB × %g ÷ %v s = %v", db.ReplicationTransfer, db.Writes, c.remote, rep.Window, perSec)
+			}
+			var got *simulate.TransferKindCost
+			if tc := rep.Cost.Transfer; tc != nil {
+				for i, k := range tc.ByKind {
+					if k.Kind == "inter_region" {
+						got = &tc.ByKind[i]
+					}
+				}
+			}
+			if c.remote == 0 {
+				if got != nil {
+					t.Errorf("replication within a region priced: %+v", got)
+				}
+				return
+			}
+			gb := perSec * month / 1e9
+			if got == nil || math.Abs(got.GBPerMonth-gb) > 1e-9*gb || math.Abs(got.MonthlyUSD-gb*0.02) > 1e-9*gb*0.02 {
+				t.Fatalf("inter-region %+v, want %.6f GB $%.6f a month", got, gb, gb*0.02)
+			}
+			t.Logf("%d writes: %.3f GB a month between regions, $%.4f", db.Writes, got.GBPerMonth, got.MonthlyUSD)
+		})
+	}
+}

@@ -56,10 +56,15 @@ const frozenEvents = 10_000_000
 // filled) at checkpoints that double in arrivals from growthFirstCheck:
 // between two checkpoints, the requests in the system must grow by more
 // than growthShare of the arrivals and by more than growthSigmas standard
-// deviations of a random walk over them (√arrivals), at growthChecks
-// checkpoints in a row. A stable queue's population fluctuates but does
-// not drift, so it passes; an overloaded one grows by (1 − capacity/load)
-// of its arrivals and fails within a few checkpoints.
+// deviations of a random walk over them (√arrivals), and so must the
+// visits waiting in the stations' queues, at growthChecks checkpoints in a
+// row. A stable queue's population fluctuates but does not drift, so it
+// passes; an overloaded one grows by (1 − capacity/load) of its arrivals,
+// in its queue, and fails within a few checkpoints. The queues are what
+// tell the two apart while a stable system fills: one that holds its
+// requests longer than the warm-up (a 10 s service, a function's 10 s cold
+// start) holds more of them for a whole holding time, by λ a second, in
+// service and not waiting.
 const (
 	growthFirstCheck = 1024
 	growthShare      = 0.05
@@ -88,13 +93,15 @@ type guard struct {
 	started                bool // the warm-up is over
 	nextCheck              int64
 	lastSent, lastInFlight int64
+	lastQueued             int64
 	growing                int
 }
 
-// startWindow starts the overload test: the system has filled.
-func (g *guard) startWindow(sent int64, inFlight int) {
+// startWindow starts the overload test: the system has filled, with
+// inFlight requests in it and queued visits waiting in its queues.
+func (g *guard) startWindow(sent int64, inFlight, queued int) {
 	g.started = true
-	g.lastSent, g.lastInFlight, g.nextCheck = sent, int64(inFlight), sent+growthFirstCheck
+	g.lastSent, g.lastInFlight, g.lastQueued, g.nextCheck = sent, int64(inFlight), int64(queued), sent+growthFirstCheck
 }
 
 func newGuard(s *scenarios.Scenario) (*guard, error) {
@@ -231,10 +238,9 @@ func (g *guard) check(r *runner) string {
 	if !g.judgeGrowth || !g.started || r.sent < g.nextCheck {
 		return ""
 	}
-	inFlight := int64(r.net.InFlight())
+	inFlight, queued := int64(r.net.InFlight()), int64(r.net.Queued())
 	arrivals := r.sent - g.lastSent
-	grew := inFlight - g.lastInFlight
-	if float64(grew) > growthShare*float64(arrivals) && float64(grew) > growthSigmas*math.Sqrt(float64(arrivals)) {
+	if grows(inFlight-g.lastInFlight, arrivals) && grows(queued-g.lastQueued, arrivals) {
 		g.growing++
 	} else {
 		g.growing = 0
@@ -243,7 +249,14 @@ func (g *guard) check(r *runner) string {
 		return fmt.Sprintf("overloaded: the requests in the system grew from %d to %d over the last %d arrivals, and grew before that; queues were growing without bound",
 			g.lastInFlight, inFlight, arrivals)
 	}
-	g.lastSent, g.lastInFlight = r.sent, inFlight
+	g.lastSent, g.lastInFlight, g.lastQueued = r.sent, inFlight, queued
 	g.nextCheck = r.sent + 2*arrivals
 	return ""
+}
+
+// grows says whether a count that grew by grew over arrivals drifts, more
+// than growthShare of them and more than growthSigmas standard deviations
+// of a random walk over them.
+func grows(grew, arrivals int64) bool {
+	return float64(grew) > growthShare*float64(arrivals) && float64(grew) > growthSigmas*math.Sqrt(float64(arrivals))
 }

@@ -255,3 +255,35 @@ func TestAutoscalerRecordsBudgeted(t *testing.T) {
 		t.Fatalf("error %v after %v, want a quick refusal naming the autoscalers' records", err, time.Since(start))
 	}
 }
+
+// TestOverloadAfterHolding runs open systems whose requests are held longer
+// than the warm-up (10 s of constant or exponential service, a function's
+// 10 s cold start) at about half their capacity: their population grows
+// for a holding time and settles, so none may be stopped as overloaded. The
+// same holding time at ten times the capacity must still be stopped, within
+// a few holding times of simulated time.
+func TestOverloadAfterHolding(t *testing.T) {
+	cases := []struct {
+		name, nodes string
+		overloaded  bool
+	}{
+		{"constant 10s at half capacity", `app: {kind: service, workers: 20000, service_time: {dist: constant, value: 10s}}`, false},
+		{"exponential 10s at half capacity", `app: {kind: service, workers: 20000, service_time: {dist: exponential, mean: 10s}}`, false},
+		{"a function's 10s cold start", `app: {kind: function, memory: 1769, concurrency: 20000, init_duration: 10s, service_time: {dist: constant, value: 1s}}`, false},
+		{"constant 10s at ten times capacity", `app: {kind: service, workers: 1000, service_time: {dist: constant, value: 10s}}`, true},
+		{"exponential 10s at ten times capacity", `app: {kind: service, workers: 1000, service_time: {dist: exponential, mean: 10s}}`, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runText(t, "name: hold\nworkload: {rate: 1000}\nentry: app\nnodes:\n  "+c.nodes+"\nrun: {warmup: 5s, duration: 60s}\n")
+			stopped := strings.Contains(r.StoppedEarly, "overloaded")
+			if stopped != c.overloaded {
+				t.Fatalf("stopped %q after %.0fs of window; want overloaded %v", r.StoppedEarly, r.Window, c.overloaded)
+			}
+			if stopped && 5+r.Window > 50 {
+				t.Errorf("stopped after %.0fs of window; want within 5 holding times", r.Window)
+			}
+			t.Logf("stopped %q after %.1fs of window", r.StoppedEarly, r.Window)
+		})
+	}
+}

@@ -204,7 +204,7 @@ func (r *runner) Handle(now sim.Time, op int, _ any) {
 		return // a steady-state warm-up already ended on its request count
 	}
 	r.inWindow = true
-	r.guard.startWindow(r.sent, r.net.InFlight())
+	r.guard.startWindow(r.sent, r.net.InFlight(), r.net.Queued())
 	r.net.ResetStats(now)
 	r.measured = measured{}
 	r.classes.reset()

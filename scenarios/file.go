@@ -328,7 +328,7 @@ func (s *Scenario) Validate() []error {
 		errs = append(errs, s.Topology.Validate(classes, hasKeys)...)
 		if s.Workload != nil {
 			errs = append(errs, s.Topology.ValidateUsers(s.Workload.ActiveUsers() > 0 || s.Workload.Model == workloads.Sessions)...)
-			errs = append(errs, s.Topology.ValidateData(s.Workload.Users != nil || s.Workload.Model == workloads.Closed)...)
+			errs = append(errs, s.Topology.ValidateData(s.Workload.DataUsers(), s.Workload.Writes)...)
 			var regions []string
 			for _, r := range s.Workload.Regions {
 				regions = append(regions, r.Name)

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/scalesim/scalesim/internal/field"
@@ -9,12 +10,45 @@ import (
 )
 
 // Data is how much a database holds: PerUser bytes for each user of the
-// workload (data: {per_user: 2KB}), so that it grows with the users. Every
-// server of a shard holds the shard's part in full (a replica is a copy),
-// and each server's volume is billed per GiB-month.
+// workload (data: {per_user: 2KB}), so that it grows with the users, or a
+// fixed number of Rows of RowSize bytes. Every server of a shard holds
+// the shard's part in full (a replica is a copy), and each server's
+// volume is billed per GiB-month.
+//
+// With a row size, the rows are counted, and a database's operations may
+// say how a query finds its rows (Operation.Index): an unindexed query
+// scans the shard's rows at RowTime each, an indexed one reads the pages
+// of one B-tree descent at PageTime each, and every write pays
+// IndexWriteTime for each index. The zero figures of RowTime, PageTime,
+// IndexWriteTime and IndexEntrySize take their defaults.
 type Data struct {
-	// PerUser is the bytes stored for each user, indexes included.
+	// PerUser is the bytes stored for each user: the rows, and the
+	// indexes no operation declares.
 	PerUser float64
+	// Rows is a fixed number of rows (data: {rows: N, row_size: S}),
+	// whatever the users; 0 with PerUser.
+	Rows float64
+	// RowSize is the bytes of a row; 0: not given (the rows are not
+	// counted).
+	RowSize float64
+	// RowTime is a scan's work for each row it examines (seconds).
+	RowTime float64
+	// PageTime is an indexed lookup's work for each page of the B-tree it
+	// reads in memory (seconds).
+	PageTime float64
+	// IndexWriteTime is the work each index adds to every write
+	// (seconds).
+	IndexWriteTime float64
+	// IndexEntrySize is the bytes of an index's entry for each row.
+	IndexEntrySize float64
+
+	// users are the workload's users, and writes its classes that write,
+	// set by Topology.ValidateData.
+	users  float64
+	writes map[string]bool
+	// failed says decoding refused part of it (already reported): the
+	// rest is not checked.
+	failed bool
 }
 
 // StoragePerGiBMonth is the price of a database server's storage: Amazon
@@ -29,50 +63,247 @@ const StoragePerGiBMonth = 0.115
 // sharded.
 const MaxStoragePerServer = 64 << 40
 
-// maxPerUser bounds data.per_user: a terabyte a user.
-const maxPerUser = 1e12
+// PageSize is the bytes of a database page: InnoDB's default
+// innodb_page_size, 16 KB (MySQL 8.4 Reference Manual, "InnoDB Startup
+// Options and System Variables").
+const PageSize = 16 << 10
 
-// decodeData reads a database's data: {per_user: SIZE}; nil when absent.
+// Defaults of the data's costs. They are assumptions, not published
+// figures: measure a query's own (EXPLAIN ANALYZE's time over the rows it
+// examined) and set them.
+const (
+	// DefaultRowTime is a scan's work per row examined: 100 ns, a core
+	// examining 10 million rows a second held in memory.
+	DefaultRowTime = 100e-9
+	// DefaultPageTime is an indexed lookup's work per B-tree page read in
+	// memory (its latch and a binary search of its records): 1 µs.
+	DefaultPageTime = 1e-6
+	// DefaultIndexWriteTime is the work an index adds to a write: 10 µs,
+	// inserting its entry into a page held in memory (InnoDB's change
+	// buffer defers the reads of secondary-index pages that are not, so
+	// the cost is taken as constant, not growing with the rows).
+	DefaultIndexWriteTime = 10e-6
+	// DefaultIndexEntrySize is an index's bytes per row: 32 B, a key of 16
+	// bytes, the row's primary key of 8 and a record header and slot of 8.
+	DefaultIndexEntrySize = 32
+)
+
+// Bounds of the data's settings.
+const (
+	maxPerUser    = 1e12 // a terabyte a user
+	maxRows       = 1e18
+	maxDataCost   = 1.0 // seconds: a row's, a page's or an index write's work
+	maxRowSize    = PageSize
+	maxIndexEntry = PageSize
+)
+
+// decodeData reads a database's data: {per_user: SIZE} or {rows: N,
+// row_size: SIZE}, and the costs; nil when absent.
 func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 	if !m.Has("data") {
 		return nil
 	}
-	f, ok := d.Mapping(m.Get("data"), what+" data", "per_user")
+	f, ok := d.Mapping(m.Get("data"), what+" data", "per_user", "rows", "row_size", "row_time", "page_time",
+		"index_write_time", "index_entry_size")
 	if !ok {
 		return nil
 	}
-	if !f.Has("per_user") {
-		d.Errorf(m.Get("data"), "%s data needs per_user: the bytes stored for each user, e.g. {per_user: 2KB}", what)
+	switch {
+	case !f.Has("per_user") && !f.Has("rows"):
+		d.Errorf(m.Get("data"), "%s data needs per_user (the bytes stored for each user, e.g. {per_user: 2KB}) or rows and row_size", what)
+		return nil
+	case f.Has("per_user") && f.Has("rows"):
+		d.Errorf(f.Key("rows"), "%s data gives per_user and rows: give one (rows are a fixed size, per_user grows with the users)", what)
 		return nil
 	}
-	v, ok := d.Bytes(f.Get("per_user"), what+" data per_user")
-	if !ok {
-		return nil
+	data, failed := &Data{}, &Data{failed: true}
+	if f.Has("per_user") {
+		if data.PerUser, ok = d.Bytes(f.Get("per_user"), what+" data per_user"); !ok {
+			return failed
+		}
 	}
-	return &Data{PerUser: v}
+	if f.Has("rows") {
+		if data.Rows, ok = d.Count(f.Get("rows"), what+" data rows"); !ok {
+			return failed
+		}
+		if !f.Has("row_size") {
+			d.Errorf(f.Key("rows"), "%s data rows needs row_size: the bytes of a row", what)
+			return failed
+		}
+	}
+	for _, s := range []struct {
+		key string
+		to  *float64
+	}{{"row_size", &data.RowSize}, {"index_entry_size", &data.IndexEntrySize}} {
+		if f.Has(s.key) {
+			if *s.to, ok = d.Bytes(f.Get(s.key), what+" data "+s.key); !ok {
+				data.failed = true
+			}
+		}
+	}
+	for _, s := range []struct {
+		key string
+		to  *float64
+	}{{"row_time", &data.RowTime}, {"page_time", &data.PageTime}, {"index_write_time", &data.IndexWriteTime}} {
+		if f.Has(s.key) {
+			if *s.to, ok = d.PositiveDuration(f.Get(s.key), what+" data "+s.key,
+				fmt.Sprintf("%s data %s must be above 0 (leave it out for the default)", what, s.key)); !ok {
+				data.failed = true
+			}
+		}
+	}
+	return data
 }
 
-// validate checks the data's size, under the database's data field.
+// validate checks the data's size and costs, under the database's data
+// field.
 func (data *Data) validate(e field.Errors, what string) {
-	if data == nil {
+	if data == nil || data.failed {
 		return
 	}
 	switch v := data.PerUser; {
+	case data.Rows > 0:
 	case !(v > 0) || math.IsInf(v, 0):
 		e.Add("per_user", "%s data per_user must be above 0 (leave data out for a database whose size is not modelled)", what)
 	case v > maxPerUser:
 		e.Add("per_user", "%s data per_user is %s; at most %s a user", what, units.FormatBytes(v), units.FormatBytes(maxPerUser))
 	}
+	if r := data.Rows; r != 0 && !(r >= 1 && r <= maxRows) {
+		e.Add("rows", "%s data rows must be from 1 to %g, got %g", what, float64(maxRows), r)
+	}
+	for _, s := range []struct {
+		key      string
+		v, limit float64
+	}{{"row_size", data.RowSize, maxRowSize}, {"index_entry_size", data.IndexEntrySize, maxIndexEntry}} {
+		if s.v != 0 && !(s.v >= 1 && s.v <= s.limit) {
+			e.Add(s.key, "%s data %s must be from 1B to %s (a page), got %s", what, s.key, units.FormatBytes(s.limit), units.FormatBytes(s.v))
+		}
+	}
+	for _, s := range []struct {
+		key string
+		v   float64
+	}{{"row_time", data.RowTime}, {"page_time", data.PageTime}, {"index_write_time", data.IndexWriteTime}} {
+		if s.v != 0 && !(s.v > 0 && s.v <= maxDataCost) {
+			e.Add(s.key, "%s data %s must be above 0 and at most %s", what, s.key, units.FormatDuration(maxDataCost))
+		}
+	}
 }
 
-// Stored is what database db holds at users users: its data in all
-// (PerUser × users) and on each server (its shard's part); 0, 0 without
-// data.
+// orDefault is v, or def when v is 0.
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// tableBytes is the bytes of the table's rows at users users: PerUser ×
+// users, or Rows × RowSize.
+func (data *Data) tableBytes(users float64) float64 {
+	if data.Rows > 0 {
+		return float64(data.Rows * data.RowSize)
+	}
+	return float64(data.PerUser * users)
+}
+
+// rows is the rows of the table at users users (at least 1); 0 without a
+// row size.
+func (data *Data) rows(users float64) float64 {
+	switch {
+	case data.Rows > 0:
+		return data.Rows
+	case data.RowSize == 0:
+		return 0
+	}
+	return max(1, math.Ceil(data.tableBytes(users)/data.RowSize))
+}
+
+// Fanout is the entries of a B-tree page of rows of rowSize bytes: the
+// rows a 16 KB page holds, at least 2.
+func Fanout(rowSize float64) float64 { return max(2, math.Floor(PageSize/rowSize)) }
+
+// BTreeHeight is the pages one descent of a B-tree of rows rows reads:
+// the least h with fanout^h ≥ rows, at least 1 (the root, which holds up
+// to fanout rows itself).
+func BTreeHeight(rows, fanout float64) int {
+	h, reach := 1, fanout
+	for reach < rows {
+		h++
+		reach = float64(reach * fanout)
+	}
+	return h
+}
+
+// Indexes is the indexes the database keeps: one for each of its
+// operations with index: true.
+func (db *Database) Indexes() int {
+	n := 0
+	for _, op := range db.Operations {
+		if op.Index != nil && *op.Index {
+			n++
+		}
+	}
+	return n
+}
+
+// users are the workload's users the data grows with (0 for a fixed size
+// or without data).
+func (db *Database) users() float64 {
+	if db.Data == nil {
+		return 0
+	}
+	return db.Data.users
+}
+
+// ShardRows is the rows one server holds (its shard's part) at the
+// workload's users; 0 when the rows are not counted.
+func (db *Database) ShardRows() float64 {
+	if db.Data == nil {
+		return 0
+	}
+	r := db.Data.rows(db.Data.users)
+	if r == 0 {
+		return 0
+	}
+	return max(1, math.Ceil(r/float64(db.Shards)))
+}
+
+// scanTime is the work an unindexed query adds: every row of its shard
+// examined.
+func (db *Database) scanTime() float64 {
+	return float64(db.ShardRows() * orDefault(db.Data.RowTime, DefaultRowTime))
+}
+
+// lookupPages is the pages an indexed query reads: one descent of its
+// shard's B-tree.
+func (db *Database) lookupPages() int {
+	return BTreeHeight(db.ShardRows(), Fanout(db.Data.RowSize))
+}
+
+// lookupTime is the work an indexed query adds: its pages read in memory.
+func (db *Database) lookupTime() float64 {
+	return float64(float64(db.lookupPages()) * orDefault(db.Data.PageTime, DefaultPageTime))
+}
+
+// indexWrites is the work the indexes add to every write.
+func (db *Database) indexWrites() float64 {
+	if db.Data == nil {
+		return 0
+	}
+	return float64(float64(db.Indexes()) * orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime))
+}
+
+// Stored is what database db holds at users users: its data in all (the
+// rows, PerUser × users or Rows × RowSize, and each declared index's
+// entries) and on each server (its shard's part); 0, 0 without data.
 func (db *Database) Stored(users float64) (total, perServer float64) {
 	if db.Data == nil {
 		return 0, 0
 	}
-	total = float64(db.Data.PerUser * users)
+	total = db.Data.tableBytes(users)
+	if n := db.Indexes(); n > 0 {
+		total += float64(float64(float64(n)*db.Data.rows(users)) * orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))
+	}
 	return total, total / float64(db.Shards)
 }
 
@@ -83,19 +314,100 @@ func (db *Database) StorageMonthly(users float64) float64 {
 	return float64(each*float64(db.Units())) / (1 << 30) * StoragePerGiBMonth
 }
 
-// ValidateData refuses data that grows with users when the workload has
-// none to count (open arrivals at a rate): hasUsers says it has a users
-// model or a closed population.
-func (t *Topology) ValidateData(hasUsers bool) []error {
-	if hasUsers {
-		return nil
-	}
+// ValidateData records the workload's users (0: none, an open rate) on
+// the databases whose data grows with them, and refuses data that grows
+// with users when the workload has none to count. writes names the
+// workload's classes that write: an operation of one of them cannot say
+// how a read finds its rows (index).
+func (t *Topology) ValidateData(users float64, writes []string) []error {
 	e := field.New("nodes")
 	for _, n := range t.Nodes {
-		if db, ok := n.Spec.(*Database); ok && db.Data != nil {
+		db, ok := n.Spec.(*Database)
+		if !ok {
+			continue
+		}
+		for _, name := range sortedKeys(db.Operations) {
+			if op := db.Operations[name]; op.Index != nil && (name == OperationWrite || contains(writes, name)) {
+				e.In(n.Name, "operations", name).AddAtKey("index", "database %s: operation %s writes, and index says how a read finds its rows: "+
+					"a write pays for every index instead (data index_write_time); leave index out here", n.Name, name)
+			}
+		}
+		if db.Data == nil {
+			continue
+		}
+		db.Data.users, db.Data.writes = users, map[string]bool{}
+		for _, w := range writes {
+			db.Data.writes[w] = true
+		}
+		if users == 0 && db.Data.Rows == 0 {
 			e.In(n.Name).AddAtKey("data", "database %s: data per_user grows with the workload's users, and an open rate has none: "+
-				"give the workload users (users: N) or a closed population, or leave data out", n.Name)
+				"give the workload users (users: N) or a closed population, or give the data's rows and row_size", n.Name)
 		}
 	}
 	return e.List()
+}
+
+// noteIndexes says, in the estimate's notes, how the database's reads find
+// their rows and what the indexes cost its writes.
+func (db *Database) noteIndexes(s Solver, name string) {
+	if db.Data == nil || db.Data.RowSize == 0 {
+		return
+	}
+	for _, class := range sortedKeys(db.Operations) {
+		switch op := db.Operations[class]; {
+		case op.Index == nil || db.Data.writes[class]:
+		case *op.Index:
+			s.Note("%s: %s reads %d pages of a B-tree of %s rows a shard (fan-out %g), %s of work", name, class,
+				db.lookupPages(), units.FormatCount(db.ShardRows()), Fanout(db.Data.RowSize), units.FormatDuration(db.lookupTime()))
+		default:
+			s.Note("%s: %s scans %s rows a shard, %s of work", name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()))
+		}
+	}
+	switch n := db.Indexes(); {
+	case n == 1:
+		s.Note("%s: 1 index adds %s to every write", name, units.FormatDuration(db.indexWrites()))
+	case n > 1:
+		s.Note("%s: %d indexes add %s to every write", name, n, units.FormatDuration(db.indexWrites()))
+	}
+}
+
+// indexAdvice is the advice to index the reads that scan, when their
+// scans are half of the database's work or more; "" otherwise.
+func (db *Database) indexAdvice(s Solver, name string) string {
+	if db.Data == nil || db.Data.RowSize == 0 {
+		return ""
+	}
+	var total, scans float64
+	var worst string
+	worstWork := 0.0
+	for c, class := range s.Classes() {
+		v := s.Visits(c, name)
+		total += float64(v * Mean(db.classTime(class, s.Writes(c))))
+		if op := db.Operations[class]; op.Index != nil && !*op.Index && !s.Writes(c) {
+			w := float64(v * db.scanTime())
+			scans += w
+			if w > worstWork {
+				worst, worstWork = class, w
+			}
+		}
+	}
+	if op := db.Operations[OperationRead]; op.Index != nil && !*op.Index {
+		for c := range s.Classes() {
+			if _, mine := db.opTime(s.Classes()[c]); !mine && !s.Writes(c) {
+				w := float64(s.Visits(c, name) * db.scanTime())
+				scans += w
+				if w > worstWork {
+					worst, worstWork = OperationRead, w
+				}
+			}
+		}
+	}
+	if worst == "" || !(scans >= total/2) {
+		return ""
+	}
+	return fmt.Sprintf("Add an index: the reads that scan are %.0f%% of the database's work; %s scans %s rows a shard each time (%s). "+
+		"With an index (operations: {%s: {index: true}}) each reads %d pages (%s), and every write pays %s more for it and the storage %s.",
+		100*scans/total, worst, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()), worst,
+		db.lookupPages(), units.FormatDuration(db.lookupTime()), units.FormatDuration(orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime)),
+		units.FormatBytes(float64(db.Data.rows(db.Data.users)*orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))))
 }

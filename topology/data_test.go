@@ -23,6 +23,9 @@ func TestDataStored(t *testing.T) {
 		// Two shards of one primary and two replicas: half on each of 6.
 		{"shards and replicas", "{kind: database, service_time: 1ms, shards: 2, replicas: 2, data: {per_user: 1GiB}}", 1024, 1 << 40, 1 << 39, 6 * 512 * 0.115},
 		{"no data", "{kind: database, service_time: 1ms}", 1024, 0, 0, 0},
+		// 1M rows of 100 B and an index of 32 B a row: 100 MB + 32 MB.
+		{"rows and an index", "{kind: database, service_time: 1ms, data: {rows: 1M, row_size: 100B}, operations: {read: {index: true}}}",
+			1024, 132e6, 132e6, 132e6 / (1 << 30) * 0.115},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topo := decodeHosted(t, "a", "{}", "  a: {kind: service, service_time: 1ms, calls: [d]}\n  d: "+c.db+"\n")
@@ -50,7 +53,7 @@ func TestDataRefused(t *testing.T) {
 			m, _ := d.Mapping(root, "test", "entry", "nodes")
 			topo := Decode(d, m.Get("nodes"), m.Get("entry"))
 			d.Place(root, topo.Validate(nil, true))
-			d.Place(root, topo.ValidateData(true))
+			d.Place(root, topo.ValidateData(1000, nil))
 			if err := d.Err(); err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}

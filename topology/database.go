@@ -270,17 +270,18 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 		}
 	}
 	onPrimary := db.readsOnPrimary()
-	rt, wt := Mean(db.ReadTime), Mean(db.WriteTime)
+	read, write := db.readTime(), db.writeTime()
+	rt, wt := Mean(read), Mean(write)
 	var work holdingMoments // the primaries' writes and reads
-	work.add(writes, wt, scvOf(db.WriteTime))
-	work.add(float64(reads*onPrimary), rt, scvOf(db.ReadTime))
+	work.add(writes, wt, scvOf(write))
+	work.add(float64(reads*onPrimary), rt, scvOf(read))
 	prim := StationGroup{Count: db.Shards * db.primaries(), Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.scv()}
 	if prim.Rate > 0 {
 		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
-	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: scvOf(db.ReadTime)}
+	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: scvOf(read)}
 	if len(own) > 0 {
-		ownWork(own, onPrimary, &prim, &repl, work, reads, db.ReadTime)
+		ownWork(own, onPrimary, &prim, &repl, work, reads, read)
 	}
 	okP, okR := prim.Solve(), repl.Solve()
 	prim.variance(s, name)
@@ -313,6 +314,7 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	if db.Shards > 1 {
 		s.Note("%s: load taken as spread evenly over shards (hot keys make some shards busier)", name)
 	}
+	db.noteIndexes(s, name)
 	if db.Pool > 0 || db.ConnectTime != nil {
 		s.Note("%s: connection pools and connect times are left out", name)
 	}
@@ -340,6 +342,9 @@ func (db *Database) CapacityNote(Solution) string {
 // Advice implements Explainer: a cache or replicas for reads, shards for
 // writes, judged by the work (visits × service time) of each.
 func (db *Database) Advice(s Solver, name string, _ Solution) string {
+	if a := db.indexAdvice(s, name); a != "" {
+		return a
+	}
 	var reads, writes float64
 	for c, class := range s.Classes() {
 		t := db.classTime(class, s.Writes(c))
@@ -498,12 +503,12 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 		db.userWrites = map[int32]sim.Time{}
 	}
 	for i := range spec.Shards {
-		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)}
+		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, spec.readTime(), spec.writeTime())}
 		sh.acks.db = db
 		sh.primary.part = i
 		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = spec.opTimes(net.opts.Classes), true, spec.sizes(net.opts.Classes)
 		if spec.Replicas > 0 {
-			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, spec.ReadTime, spec.WriteTime)
+			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, spec.readTime(), spec.writeTime())
 			sh.replicas.part = i
 			sh.replicas.byClass, sh.replicas.byNature, sh.replicas.sizes = sh.primary.byClass, true, sh.primary.sizes
 			sh.logs = make([]replicaLog, spec.Replicas)

@@ -32,10 +32,17 @@ var databaseParams = []params.Param{
 	{Name: "failover_time", Type: params.Duration, Default: dur(DefaultFailoverTime), Doc: "how long a shard has no primary after its primary fails"},
 	{Name: "operations", Type: params.Map, Doc: "operations by request class (or read, write): their own service time and size", Elem: params.Obj("an operation",
 		params.Param{Name: "service_time", Type: params.Dist, Unit: "s", Doc: "its work"},
-		params.Param{Name: "size", Type: params.Object, Doc: "its request and reply", Fields: sizeParams})},
+		params.Param{Name: "size", Type: params.Object, Doc: "its request and reply", Fields: sizeParams},
+		params.Param{Name: "index", Type: params.Bool, Doc: "how a read finds its rows in data: an index of its own (a B-tree descent; every write maintains it) or a scan of the shard's rows; left out, its service time is as given"})},
 	{Name: "size", Type: params.Object, Doc: "bytes of a query and of its reply, for the operations that give none", Fields: sizeParams},
-	{Name: "data", Type: params.Object, Doc: "how much it holds, growing with the users: priced per GiB-month of every server's storage", Fields: []params.Param{
-		{Name: "per_user", Type: params.Size, Required: true, Unit: "bytes", Doc: "bytes stored for each user of the workload, indexes included"},
+	{Name: "data", Type: params.Object, Doc: "how much it holds, growing with the users (or a fixed number of rows): priced per GiB-month of every server's storage", Fields: []params.Param{
+		{Name: "per_user", Type: params.Size, Unit: "bytes", Doc: "bytes stored for each user of the workload (the rows, and the indexes no operation declares); or rows"},
+		{Name: "rows", Type: params.Number, Unit: "rows", Doc: "a fixed number of rows, whatever the users (with row_size)"},
+		{Name: "row_size", Type: params.Size, Unit: "bytes", Doc: "bytes of a row: counts the rows, and a B-tree page's fan-out (16 KB pages); needed by an operation's index"},
+		{Name: "row_time", Type: params.Duration, Default: dur(DefaultRowTime), Unit: "s", Doc: "an unindexed read's work per row of its shard it scans (an assumption: measure yours)"},
+		{Name: "page_time", Type: params.Duration, Default: dur(DefaultPageTime), Unit: "s", Doc: "an indexed read's work per B-tree page it reads in memory (an assumption)"},
+		{Name: "index_write_time", Type: params.Duration, Default: dur(DefaultIndexWriteTime), Unit: "s", Doc: "the work each index adds to every write (an assumption)"},
+		{Name: "index_entry_size", Type: params.Size, Default: "32B", Unit: "bytes", Doc: "an index's bytes per row, added to the storage (an assumption)"},
 	}},
 }
 

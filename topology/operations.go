@@ -1,12 +1,14 @@
 package topology
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Operation is a database operation named by a request class
@@ -27,6 +29,12 @@ type Operation struct {
 	// Size is the bytes of its request and reply; zero figures take the
 	// database's Size.
 	Size Size
+	// Index, when given, says how a read of the class finds its rows in
+	// the database's data (Data): through an index of its own (true: the
+	// pages of one B-tree descent, and every write maintains the index) or
+	// by scanning the shard's rows (false). nil: its service time is as
+	// given, whatever the data.
+	Index *bool
 }
 
 // The names of the plain read and write among a database's operations.
@@ -58,7 +66,7 @@ func (db *Database) decodeOperations(d *yamlfile.Decoder, m yamlfile.Map, what s
 	db.Operations = map[string]Operation{}
 	for _, name := range om.Keys() {
 		opWhat := what + " operation " + name
-		opm, ok := d.Mapping(om.Get(name), opWhat, "service_time", "size")
+		opm, ok := d.Mapping(om.Get(name), opWhat, "service_time", "size", "index")
 		if !ok {
 			continue
 		}
@@ -67,6 +75,11 @@ func (db *Database) decodeOperations(d *yamlfile.Decoder, m yamlfile.Map, what s
 		if opm.Has("size") {
 			if sm, ok := d.Mapping(opm.Get("size"), opWhat+" size", "request", "reply"); ok {
 				op.Size = decodeSize(d, sm, opWhat+" size")
+			}
+		}
+		if opm.Has("index") {
+			if v, ok := d.Bool(opm.Get("index")); ok {
+				op.Index = &v
 			}
 		}
 		if plainOperation(name) && op.ServiceTime != nil {
@@ -100,6 +113,10 @@ func (db *Database) validateOperations(e field.Errors, c *Checker, what string) 
 			oe.Add("service_time", "%s: the plain %s's service time is the database's (ReadTime, WriteTime)", what, name)
 		}
 		op.Size.validate(oe.In("size"), what+" operation "+name+" size")
+		if op.Index != nil && (db.Data == nil || db.Data.RowSize == 0 && !db.Data.failed) {
+			oe.AddAtKey("index", "%s: operation %s's index needs the rows it finds: give the database data with a row_size "+
+				"(data: {per_user: 2KB, row_size: 200B} or {rows: 10M, row_size: 200B})", what, name)
+		}
 	}
 	names := append(slices.Clone(c.classes), OperationRead, OperationWrite)
 	for _, name := range classes {
@@ -114,10 +131,50 @@ func (db *Database) validateOperations(e field.Errors, c *Checker, what string) 
 // one.
 func (db *Database) opTime(class string) (sim.Dist, bool) {
 	op, ok := db.Operations[class]
-	if !ok || op.ServiceTime == nil || plainOperation(class) {
+	if !ok || (op.ServiceTime == nil && op.Index == nil) || plainOperation(class) {
 		return nil, false
 	}
-	return op.ServiceTime, true
+	t, write := op.ServiceTime, db.Data != nil && db.Data.writes[class]
+	switch {
+	case t != nil:
+	case write:
+		t = db.WriteTime
+	default:
+		t = db.ReadTime
+	}
+	if write {
+		return db.plus(t, db.indexWrites()), true
+	}
+	return db.found(t, op.Index), true
+}
+
+// readTime is the plain read's service time: ReadTime, and the rows it
+// finds when operations.read says how (index).
+func (db *Database) readTime() sim.Dist { return db.found(db.ReadTime, db.Operations[OperationRead].Index) }
+
+// writeTime is the plain write's service time: WriteTime and the work of
+// every index.
+func (db *Database) writeTime() sim.Dist { return db.plus(db.WriteTime, db.indexWrites()) }
+
+// found is a read's service time t and the work of finding its rows, as
+// index says: a B-tree descent (true), a scan (false), or nothing more
+// (nil).
+func (db *Database) found(t sim.Dist, index *bool) sim.Dist {
+	switch {
+	case index == nil || db.Data == nil || db.Data.RowSize == 0:
+		return t
+	case *index:
+		return db.plus(t, db.lookupTime())
+	}
+	return db.plus(t, db.scanTime())
+}
+
+// plus is t and a constant c more (t itself when c is 0).
+func (db *Database) plus(t sim.Dist, c float64) sim.Dist {
+	if c == 0 || t == nil {
+		return t
+	}
+	return shifted{t, c}
 }
 
 // classTime is the service time of a visit of class, a write or not, as
@@ -127,9 +184,9 @@ func (db *Database) classTime(class string, write bool) sim.Dist {
 		return t
 	}
 	if write {
-		return db.WriteTime
+		return db.writeTime()
 	}
-	return db.ReadTime
+	return db.readTime()
 }
 
 // opTimes is the table of the classes' own operations' service times by
@@ -147,7 +204,7 @@ func (db *Database) opTimes(classes []string) []sim.Dist {
 // workTimes are the plain read's and write's service times, then those of
 // the classes' own operations in the order of their names.
 func (db *Database) workTimes() []sim.Dist {
-	out := []sim.Dist{db.ReadTime, db.WriteTime}
+	out := []sim.Dist{db.readTime(), db.writeTime()}
 	for _, name := range sortedKeys(db.Operations) {
 		if t, mine := db.opTime(name); mine {
 			out = append(out, t)
@@ -169,7 +226,7 @@ func (db *Database) demand(s Solver, name string) float64 {
 		h.add(s.Visits(c, name), Mean(db.classTime(class, s.Writes(c))), 1)
 	}
 	if !own || h.weight == 0 {
-		return Mean(db.ReadTime)
+		return Mean(db.readTime())
 	}
 	return h.mean()
 }
@@ -215,3 +272,29 @@ func ownWork(own []classOp, onPrimary float64, prim, repl *StationGroup, work ho
 		repl.Holding, repl.SCV = replica.mean(), replica.scv()
 	}
 }
+
+// shifted is a distribution d and a constant c more: a query's work and
+// the work of finding its rows. It draws the same random numbers as d.
+type shifted struct {
+	d sim.Dist
+	c float64
+}
+
+// Sample implements sim.Dist.
+func (s shifted) Sample(r *rand.Rand) float64 { return s.d.Sample(r) + s.c }
+
+// Mean implements sim.Dist.
+func (s shifted) Mean() float64 { return s.d.Mean() + s.c }
+
+// SCV implements sim.Dist: the variance is d's, over the larger mean.
+func (s shifted) SCV() float64 {
+	m := s.d.Mean()
+	t := m + s.c
+	if t == 0 {
+		return 0
+	}
+	return float64(float64(s.d.SCV()*m)*m) / float64(t*t)
+}
+
+// String implements sim.Dist.
+func (s shifted) String() string { return s.d.String() + " + " + units.FormatDuration(s.c) }

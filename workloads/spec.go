@@ -94,6 +94,19 @@ func (s *Spec) IsWrite() []bool {
 	return out
 }
 
+// DataUsers is the users the workload stands for, whose data a database
+// holds: the users model's users, or a closed population; 0 for open
+// arrivals without users.
+func (s *Spec) DataUsers() float64 {
+	if s.Users != nil {
+		return s.Users.Users
+	}
+	if s.Model == Closed {
+		return float64(s.Population)
+	}
+	return 0
+}
+
 // KeyCount is the number of keys requests touch, 0 without keys.
 func (s *Spec) KeyCount() int64 {
 	if s.Keys == nil {

@@ -35,15 +35,7 @@ type StorageCost struct {
 
 // users is the users a workload stands for: a users model's, or a closed
 // population; 0 for open arrivals without users.
-func users(w *workloads.Spec) float64 {
-	if w.Users != nil {
-		return w.Users.Users
-	}
-	if w.Model == workloads.Closed {
-		return float64(w.Population)
-	}
-	return 0
-}
+func users(w *workloads.Spec) float64 { return w.DataUsers() }
 
 // storageCosts are the databases' storage at s's users, in node order;
 // nil when none has data.

@@ -150,7 +150,9 @@ func (db *Database) opTime(class string) (sim.Dist, bool) {
 
 // readTime is the plain read's service time: ReadTime, and the rows it
 // finds when operations.read says how (index).
-func (db *Database) readTime() sim.Dist { return db.found(db.ReadTime, db.Operations[OperationRead].Index) }
+func (db *Database) readTime() sim.Dist {
+	return db.found(db.ReadTime, db.Operations[OperationRead].Index)
+}
 
 // writeTime is the plain write's service time: WriteTime and the work of
 // every index.

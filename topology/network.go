@@ -20,6 +20,7 @@ const (
 	RateLimited                 // a rate limit turned it away
 	Shed                        // load shedding turned it away
 	CircuitOpen                 // an open circuit breaker refused a call on its way
+	NodeTimedOut                // a node's own time limit ended its work (a function's timeout)
 	// Outcomes is the number of outcomes.
 	Outcomes
 )
@@ -37,12 +38,13 @@ const (
 	CauseRateLimited       // a rate limit turned it away
 	CauseShed              // load shedding turned it away
 	CauseCircuitOpen       // an open circuit breaker refused the call
+	CauseNodeTimeout       // the node's own time limit ended its work (a function's timeout)
 	causes
 )
 
 // outcome is how a request whose root visit ended with cause c ended.
 func (c Cause) outcome() Outcome {
-	return [causes]Outcome{Completed, Rejected, Failed, CallTimedOut, RateLimited, Shed, CircuitOpen}[c]
+	return [causes]Outcome{Completed, Rejected, Failed, CallTimedOut, RateLimited, Shed, CircuitOpen, NodeTimedOut}[c]
 }
 
 // Request is one request from the workload, from its arrival at the entry
@@ -787,8 +789,9 @@ type NodeStats struct {
 	Lost int64
 	// Failed counts the visits a fault failed at the node (an instance
 	// down, injected errors); RateLimited and Shed those its rate limit
-	// or load shedding turned away.
-	Failed, RateLimited, Shed int64
+	// or load shedding turned away; TimedOut those its own time limit
+	// ended (a function's timeout).
+	Failed, RateLimited, Shed, TimedOut int64
 	// Detail is the kind's own figures; nil for kinds without.
 	Detail Detail
 	// Scaling is what an autoscaled service did; nil for others.

@@ -128,7 +128,8 @@ func runProgram(t *testing.T, c *scriptCase) string {
 }
 
 var outcomeNames = [Outcomes]string{Completed: "completed", Rejected: "rejected", TimedOut: "timed out", Failed: "failed",
-	CallTimedOut: "call timed out", RateLimited: "rate limited", Shed: "shed", CircuitOpen: "circuit open"}
+	CallTimedOut: "call timed out", RateLimited: "rate limited", Shed: "shed", CircuitOpen: "circuit open",
+	NodeTimedOut: "node timed out"}
 
 // at writes a time of a trace.
 func at(t sim.Time) string { return strconv.FormatFloat(float64(t), 'g', 6, 64) }

@@ -286,7 +286,9 @@ func newEdge(call *Call, k *sim.Kernel, rng *rand.Rand) *edge {
 			case RetryOnTimeout:
 				e.on[CauseCallTimeout] = true
 			case RetryOnError:
-				e.on[CauseFailed] = true
+				// A node's own timeout (a function's) answers its
+				// caller with an error.
+				e.on[CauseFailed], e.on[CauseNodeTimeout] = true, true
 			case RetryOnRejected:
 				e.on[CauseRejected] = true
 			}
@@ -413,7 +415,7 @@ type CallStats struct {
 func (e *edge) stats() CallStats {
 	s := CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
 		Amplification: Ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused, Hedges: e.hedges,
-		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed], FailedTimeout: e.failed[CauseCallTimeout],
+		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed] + e.failed[CauseNodeTimeout], FailedTimeout: e.failed[CauseCallTimeout],
 		Fallbacks: e.fallbacks}
 	if b := e.breaker; b != nil {
 		s.CircuitOpen, s.BreakerOpened = e.refusedOpen, b.opened

@@ -205,8 +205,8 @@ func failures(s *scenarios.Scenario, rep *simulate.Report) string {
 	if rep.ErrorRate == nil || *rep.ErrorRate == 0 {
 		return ""
 	}
-	// at names the nodes with a count of turned-away visits.
-	at := func(count func(n *simulate.NodeReport) int64) string {
+	// ended names the nodes with a count of visits, which were what.
+	ended := func(what string, count func(n *simulate.NodeReport) int64) string {
 		var where []string
 		for i := range rep.Nodes {
 			if c := count(&rep.Nodes[i]); c > 0 {
@@ -216,8 +216,10 @@ func failures(s *scenarios.Scenario, rep *simulate.Report) string {
 		if len(where) == 0 {
 			return ""
 		}
-		return " (visits turned away: " + strings.Join(where, ", ") + ")"
+		return " (visits " + what + ": " + strings.Join(where, ", ") + ")"
 	}
+	// at names the nodes with a count of turned-away visits.
+	at := func(count func(n *simulate.NodeReport) int64) string { return ended("turned away", count) }
 	r := rep.Requests
 	var ways []string
 	for _, w := range []struct {
@@ -231,6 +233,7 @@ func failures(s *scenarios.Scenario, rep *simulate.Report) string {
 		{r.RateLimited, "were rate limited" + at(func(n *simulate.NodeReport) int64 { return n.RateLimited })},
 		{r.Shed, "were shed" + at(func(n *simulate.NodeReport) int64 { return n.Shed })},
 		{r.CircuitOpen, "met an open circuit breaker"},
+		{r.NodeTimeouts, "reached a node's own timeout" + ended("ended", func(n *simulate.NodeReport) int64 { return n.TimedOut })},
 		{r.LostWrites, "were writes acknowledged and then lost"},
 	} {
 		if w.count > 0 {

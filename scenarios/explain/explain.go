@@ -175,7 +175,7 @@ func saturated(n *simulate.NodeReport) bool { return n.Saturated }
 func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne estimate.NodeEstimate) NodeLimit {
 	l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: n.Utilization, OfferedLoad: n.OfferedLoad, Saturated: saturated(n), arithmetic: arithmetic(ne)}
 	if w := ex.Report.Window; w > 0 {
-		l.Failed = float64(n.Errors+n.Rejected+n.RateLimited+n.Shed) / w
+		l.Failed = float64(n.Errors+n.Rejected+n.RateLimited+n.Shed+n.TimedOut) / w
 	}
 	// Its capacity at the instances it ran: throughput ÷ utilization is
 	// workers ÷ the mean holding time measured. Without a completed visit
@@ -276,7 +276,10 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 // whatever saturates first (a function's throttling, cold starts and
 // where servers become cheaper).
 type ownAdviser interface {
-	OwnAdvice(s topology.Solver, name string) string
+	// OwnAdvice is given the node's figures in the run (its report's
+	// Detail, nil without), for the advice to follow where the run
+	// contradicts the estimate.
+	OwnAdvice(s topology.Solver, name string, run topology.Detail) string
 }
 
 // ownAdvice is the advice of the nodes that give their own, each after a
@@ -285,7 +288,11 @@ func (ex *Explanation) ownAdvice(s *scenarios.Scenario) string {
 	var b strings.Builder
 	for _, n := range s.Topology.Nodes {
 		if a, ok := n.Spec.(ownAdviser); ok {
-			if text := a.OwnAdvice(ex.model, n.Name); text != "" {
+			var run topology.Detail
+			if i := slices.IndexFunc(ex.Report.Nodes, func(r simulate.NodeReport) bool { return r.Name == n.Name }); i >= 0 {
+				run = ex.Report.Nodes[i].Detail
+			}
+			if text := a.OwnAdvice(ex.model, n.Name, run); text != "" {
 				b.WriteString(" " + text)
 			}
 		}
@@ -532,7 +539,7 @@ func (ex *Explanation) turnedAway(node string) string {
 		for _, c := range []struct {
 			count int64
 			what  string
-		}{{n.Rejected, "rejected at its queue limit"}, {n.Errors, "failed by a fault"}, {n.RateLimited, "rate limited"}, {n.Shed, "shed"}} {
+		}{{n.Rejected, "rejected at its queue limit"}, {n.Errors, "failed by a fault"}, {n.RateLimited, "rate limited"}, {n.Shed, "shed"}, {n.TimedOut, "ended by its own timeout"}} {
 			if c.count > 0 {
 				ways = append(ways, fmt.Sprintf("%d %s", c.count, c.what))
 			}

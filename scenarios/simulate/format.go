@@ -41,8 +41,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	q := r.Requests
 	fmt.Fprintf(&b, "requests    %d arrived: %d completed, %d failed, %d unfinished\n", q.Arrived, q.Completed, q.Failed(), q.Unfinished)
 	if q.Failed() > 0 {
-		fmt.Fprintf(&b, "            failed: %d rejected (a full queue), %d timed out (the client), %d by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit\n",
-			q.Rejected, q.TimedOut, q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen)
+		own := "" // a node's own timeout: said only where one is set and reached
+		if q.NodeTimeouts > 0 {
+			own = fmt.Sprintf(", %d by a node's own timeout", q.NodeTimeouts)
+		}
+		fmt.Fprintf(&b, "            failed: %d rejected (a full queue), %d timed out (the client), %d by a node (a fault), %d by a call's timeout, %d rate limited, %d shed, %d refused by an open circuit%s\n",
+			q.Rejected, q.TimedOut, q.Errors, q.CallTimeouts, q.RateLimited, q.Shed, q.CircuitOpen, own)
 	}
 	if q.Degraded > 0 {
 		as := "good"

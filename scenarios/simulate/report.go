@@ -122,12 +122,15 @@ type RequestCounts struct {
 	// Errors were failed by a node (an instance down, injected errors);
 	// CallTimeouts by a call's own timeout on their way, retries spent;
 	// RateLimited and Shed turned away by a rate limit or load
-	// shedding; CircuitOpen refused by an open circuit breaker.
+	// shedding; CircuitOpen refused by an open circuit breaker;
+	// NodeTimeouts ended by a node's own time limit (a function's
+	// timeout), absent without any.
 	Errors       int64 `json:"errors"`
 	CallTimeouts int64 `json:"call_timeouts"`
 	RateLimited  int64 `json:"rate_limited"`
 	Shed         int64 `json:"shed"`
 	CircuitOpen  int64 `json:"circuit_open"`
+	NodeTimeouts int64 `json:"node_timeouts,omitempty"`
 	// Unfinished were still in the system when the run ended.
 	Unfinished int64 `json:"unfinished"`
 	// Degraded are the completed requests a fallback answered one of
@@ -142,7 +145,7 @@ type RequestCounts struct {
 // Failed counts the requests that ended without a reply, whatever the
 // cause.
 func (q RequestCounts) Failed() int64 {
-	return q.Rejected + q.TimedOut + q.Errors + q.CallTimeouts + q.RateLimited + q.Shed + q.CircuitOpen
+	return q.Rejected + q.TimedOut + q.Errors + q.CallTimeouts + q.RateLimited + q.Shed + q.CircuitOpen + q.NodeTimeouts
 }
 
 // Latency summarises the response times of completed requests, from arrival
@@ -228,10 +231,12 @@ type NodeReport struct {
 	Wait     *WaitStats `json:"wait"`
 	Rejected int64      `json:"rejected"`
 	// Errors counts the visits a fault failed at the node; RateLimited
-	// and Shed those its rate limit or load shedding turned away.
+	// and Shed those its rate limit or load shedding turned away;
+	// TimedOut those its own time limit ended (a function's timeout).
 	Errors      int64 `json:"errors,omitempty"`
 	RateLimited int64 `json:"rate_limited,omitempty"`
 	Shed        int64 `json:"shed,omitempty"`
+	TimedOut    int64 `json:"timed_out,omitempty"`
 	// Saturated says the node cannot keep up (SaturatedBecause says
 	// why): its own demand or its offered load at SaturationThreshold or
 	// more, its queue (a queue's backlog) growing over the window, its
@@ -426,6 +431,7 @@ func (r *runner) report() *Report {
 			RateLimited:  r.failed[topology.RateLimited],
 			Shed:         r.failed[topology.Shed],
 			CircuitOpen:  r.failed[topology.CircuitOpen],
+			NodeTimeouts: r.failed[topology.NodeTimedOut],
 		},
 		StoppedEarly: r.stopped,
 		Events:       r.k.Fired(),
@@ -505,6 +511,7 @@ func (r *runner) report() *Report {
 			Errors:           st.Failed,
 			RateLimited:      st.RateLimited,
 			Shed:             st.Shed,
+			TimedOut:         st.TimedOut,
 			SaturatedBecause: saturation(st, stoppedHere(st.Name)),
 			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling, Transfer: st.Transfer,
 			draws: st.Draws, serviceSCV: st.ServiceSCV,

@@ -66,13 +66,14 @@ type Sample struct {
 	Completed int64    `json:"completed"`
 	Rejected  int64    `json:"rejected"`
 	TimedOut  int64    `json:"timed_out"`
-	// Errors, CallTimeouts, RateLimited, Shed and CircuitOpen are as in
-	// the report's request counts.
+	// Errors, CallTimeouts, RateLimited, Shed, CircuitOpen and
+	// NodeTimeouts are as in the report's request counts.
 	Errors       int64 `json:"errors,omitempty"`
 	CallTimeouts int64 `json:"call_timeouts,omitempty"`
 	RateLimited  int64 `json:"rate_limited,omitempty"`
 	Shed         int64 `json:"shed,omitempty"`
 	CircuitOpen  int64 `json:"circuit_open,omitempty"`
+	NodeTimeouts int64 `json:"node_timeouts,omitempty"`
 	// ErrorRate is the requests that ended without a reply ÷ those that
 	// ended in the window; null when none ended.
 	ErrorRate *float64 `json:"error_rate"`
@@ -235,7 +236,7 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 		Throughput: float64(w.completed) / d, Arrived: w.arrived, Completed: w.completed,
 		Rejected: w.failed[topology.Rejected], TimedOut: w.failed[topology.TimedOut], Errors: w.failed[topology.Failed],
 		CallTimeouts: w.failed[topology.CallTimedOut], RateLimited: w.failed[topology.RateLimited], Shed: w.failed[topology.Shed],
-		CircuitOpen: w.failed[topology.CircuitOpen]}
+		CircuitOpen: w.failed[topology.CircuitOpen], NodeTimeouts: w.failed[topology.NodeTimedOut]}
 	if sp.series.GoodputWithin > 0 {
 		g := float64(w.good) / d
 		smp.Goodput = &g
@@ -412,6 +413,9 @@ func (s *Series) WriteCSV(w io.Writer) error {
 			row("", "rate_limited", float64(smp.RateLimited))
 			row("", "shed", float64(smp.Shed))
 			row("", "circuit_open", float64(smp.CircuitOpen))
+		}
+		if smp.NodeTimeouts > 0 {
+			row("", "node_timeouts", float64(smp.NodeTimeouts))
 		}
 		opt("error_rate", smp.ErrorRate)
 		opt("p50", smp.P50)

@@ -247,31 +247,69 @@ func (f *Function) ServerBreakEven() (share, fnPerVCPUSecond, serverPerVCPUSecon
 	return serverPerVCPUSecond / fnPerVCPUSecond, fnPerVCPUSecond, serverPerVCPUSecond, true
 }
 
-// Advice implements topology.Explainer: the function's own advice.
+// Advice implements topology.Explainer: the function's own advice, from
+// the estimate alone.
 func (f *Function) Advice(s topology.Solver, name string, _ topology.Solution) string {
-	return f.OwnAdvice(s, name)
+	return f.OwnAdvice(s, name, nil)
 }
 
 // OwnAdvice is what explain says of a function whatever saturates first:
-// its throttling, its cold starts and where servers become cheaper.
-func (f *Function) OwnAdvice(s topology.Solver, name string) string {
+// its throttling, its cold starts and where servers become cheaper. run is
+// the function's figures in a run of the scenario (*FunctionStats), or
+// nil: where the run's share of throttled invocations, or of cold starts,
+// contradicts the estimate's (see contradicts), the advice follows the
+// run, and says so.
+func (f *Function) OwnAdvice(s topology.Solver, name string, run topology.Detail) string {
 	var b []string
 	rate := 0.0
 	for c := range s.Classes() {
 		rate += s.Visits(c, name)
 	}
 	l := f.LossAt(rate)
-	if l.Throttled >= 0.001 {
-		b = append(b, fmt.Sprintf("%s throttles %s of its invocations (Erlang B at %.4g Erlangs over a concurrency of %d): raise the concurrency limit (reserved concurrency, or the account's quota).",
-			name, units.Percent(l.Throttled), l.Erlangs, f.Concurrency))
+	fs, _ := run.(*FunctionStats)
+	erlang := fmt.Sprintf("Erlang B at %.4g Erlangs over a concurrency of %d", l.Erlangs, f.Concurrency)
+	switch {
+	case fs != nil && fs.ThrottledShare != nil && contradicts(l.Throttled, *fs.ThrottledShare, fs.Invocations+fs.Throttled):
+		ran := fmt.Sprintf("%s throttled %s of its invocations in the run, where the estimate has %s (%s)",
+			name, units.Percent(*fs.ThrottledShare), units.Percent(l.Throttled), erlang)
+		switch {
+		case *fs.ThrottledShare >= 0.001:
+			b = append(b, ran+": raise the concurrency limit (reserved concurrency, or the account's quota).")
+		case fs.TimedOut > 0:
+			b = append(b, fmt.Sprintf("%s: its concurrency limit is not what fails, its invocations held an instance less than the estimate's %s (%d ended at its %s timeout).",
+				ran, units.FormatDuration(l.Holding), fs.TimedOut, units.FormatDuration(f.Timeout)))
+		case l.Throttled >= 0.001:
+			b = append(b, ran+": its concurrency limit is not what fails.")
+		}
+	case l.Throttled >= 0.001:
+		b = append(b, fmt.Sprintf("%s throttles %s of its invocations (%s): raise the concurrency limit (reserved concurrency, or the account's quota).",
+			name, units.Percent(l.Throttled), erlang))
 	}
-	if l.Cold >= 0.001 && f.InitDuration > 0 {
-		b = append(b, fmt.Sprintf("%s of %s's invocations start cold and wait %s more: when that hurts the p99 (a cold share above 1%% reaches it), provisioned concurrency keeps instances warm, priced apart by the GB-second.",
-			units.Percent(l.Cold), name, units.FormatDuration(f.InitDuration)))
+	cold, inRun := l.Cold, ""
+	if fs != nil && fs.ColdShare != nil && contradicts(l.Cold, *fs.ColdShare, fs.Invocations) {
+		cold, inRun = *fs.ColdShare, fmt.Sprintf(" in the run (the estimate: %s)", units.Percent(l.Cold))
+	}
+	if cold >= 0.001 && f.InitDuration > 0 {
+		b = append(b, fmt.Sprintf("%s of %s's invocations start cold%s and wait %s more: when that hurts the p99 (a cold share above 1%% reaches it), provisioned concurrency keeps instances warm, priced apart by the GB-second.",
+			units.Percent(cold), name, inRun, units.FormatDuration(f.InitDuration)))
 	}
 	if share, fn, server, ok := f.ServerBreakEven(); ok {
 		b = append(b, fmt.Sprintf("A vCPU-second of %s's work costs %s at %d MB against %s on a c6i.large: servers kept more than %s busy are cheaper.",
 			name, units.USDDigits(fn, 3), f.MemoryMB, units.USDDigits(server, 3), units.Percent(share)))
 	}
 	return strings.Join(b, " ")
+}
+
+// contradicts says whether a run's share got of n trials is further from
+// the estimate's est than the estimate's model error (10% of it, as
+// explain allows the estimate's latency) plus the 95% half-width of a
+// binomial share of n at est (1.96 √(est(1 − est)/n)). Throttles and cold
+// starts come in bursts, so that width is narrower than the run's own: the
+// test errs towards the run, which is what the advice then follows.
+func contradicts(est, got float64, n int64) bool {
+	if n <= 0 {
+		return false
+	}
+	tol := float64(0.1*est) + float64(1.96*math.Sqrt(float64(est*(1-est))/float64(n)))
+	return math.Abs(got-est) > tol
 }

@@ -216,3 +216,27 @@ func stats(r *simulate.Report) *function.FunctionStats {
 	}
 	panic("no function in the report")
 }
+
+// TestTimeoutOutcome checks that an invocation its timeout ends fails its
+// request as the node's own timeout, not as a fault: 2 s of work against
+// a 1 s timeout ends at 1 s (after a 250 ms INIT), counted in the
+// function's timed out and in its node's TimedOut.
+func TestTimeoutOutcome(t *testing.T) {
+	net, k, obs := topotest.Build(t, "fn", `
+  fn:
+    kind: function
+    memory: 1769
+    timeout: 1s
+    service_time: {dist: constant, value: 2s}
+`)
+	var ends []float64
+	obs.OnFinish = func(now sim.Time) { ends = append(ends, float64(now)) }
+	net.Submit(0, -1, -1, -1)
+	k.Run(10)
+	st := net.Stats(10, k.Now())[0]
+	fs := st.Detail.(*function.FunctionStats)
+	if obs.ByOutcome[topology.NodeTimedOut] != 1 || obs.ByOutcome[topology.Failed] != 0 || fs.TimedOut != 1 || st.TimedOut != 1 ||
+		len(ends) != 1 || math.Abs(ends[0]-1.25) > 1e-9 {
+		t.Fatalf("outcomes %v, %d timed out (node %d), ended at %v; want one node timeout at 1.25 s", obs.ByOutcome, fs.TimedOut, st.TimedOut, ends)
+	}
+}

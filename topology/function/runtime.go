@@ -124,7 +124,7 @@ func (x *fn) Accept(j *topology.Job) {
 	if work > f.Timeout {
 		work = f.Timeout
 		x.timedOut++
-		j.Fail(topology.CauseFailed)
+		j.Fail(topology.CauseNodeTimeout)
 	}
 	d := init + work
 	if prov {
@@ -202,7 +202,7 @@ func (x *fn) Stats(window float64, now sim.Time) topology.NodeStats {
 	fs.ProvisionedUSD = float64(float64(float64(float64(f.Provisioned)*gb)*window) * r.ProvisionedPerGBSecond)
 	fs.WindowUSD = fs.RequestsUSD + fs.DurationUSD + fs.ProvisionedUSD
 	s := topology.NodeStats{Instances: len(x.busy) + len(x.idle) + x.provFree, Arrivals: x.arrivals, Completed: x.invocations,
-		RateLimited: x.throttled, Detail: fs}
+		RateLimited: x.throttled, TimedOut: x.timedOut, Detail: fs}
 	if window > 0 {
 		fs.ConcurrencyMean = x.area / window
 		fs.MonthlyUSD = fs.WindowUSD / window * topology.HoursPerMonth * 3600

@@ -488,12 +488,56 @@ func hotKey(s Solver, parts int) (share float64, hot bool) {
 	return share, float64(share*float64(parts)) >= 0.5
 }
 
-// autoscaleAdvice is the advice for an autoscaled node that saturates
+// AutoscaleAdvice is the advice for an autoscaled node that saturates
 // first, solved at the n instances its autoscaler settles on.
-func autoscaleAdvice(name string, a *Autoscale, n int, overloaded bool) string {
+func AutoscaleAdvice(name string, a *Autoscale, n int, overloaded bool) string {
 	if overloaded && n >= a.Max {
 		return fmt.Sprintf("%s autoscales, but even at its max of %d instances it cannot take this load: raise max, and make sure what it calls can take the load too.", name, a.Max)
 	}
 	return fmt.Sprintf("%s autoscales (%d to %d instances) and can be sized for this load (%d instances at its target): where it saturated in the run, its autoscaler lagged behind the load: "+
 		"a lower target or larger scale-up steps react sooner, a shorter boot time serves sooner, and a higher min absorbs a sudden spike.", name, a.Min, a.Max, n)
+}
+
+// HeldStation is a node that is one station of instances of one worker
+// each (a worker group's consumers), each held for its own work and then
+// its calls, as SolveHeld solves it.
+type HeldStation struct {
+	// Own is the work of a visit; Instances the instances, or with
+	// Autoscale the instances it starts at.
+	Own       sim.Dist
+	Instances int
+	Autoscale *Autoscale
+	// Calls says a visit makes calls, which its worker waits on; Held
+	// names the workers so held in notes ("consumers").
+	Calls bool
+	Held  string
+}
+
+// SolveHeld solves h as one M/G/c queue fed at rate visits per second, by
+// the Allen–Cunneen approximation with Poisson arrivals: a worker is held
+// for its own work and its calls (down[c], the mean time class c's calls
+// take, taken as exponential); with an autoscaler, at the instances it
+// settles on for the load.
+func SolveHeld(sv Solver, name string, rate float64, down []float64, h HeldStation) Solution {
+	own, scv := Mean(h.Own), scvOf(h.Own)
+	var m holdingMoments
+	for c := range down {
+		m.add(sv.Visits(c, name), own+down[c], withCalls(own, scv, down[c]))
+	}
+	group := func(n int) StationGroup {
+		return StationGroup{Count: 1, Workers: n, Rate: rate, Holding: m.mean(), SCV: m.scv()}
+	}
+	n := h.Instances
+	if h.Autoscale != nil {
+		n = autoscaled(sv, name, h.Autoscale, h.Instances, rate, m.mean(), group)
+	}
+	g := group(n)
+	sol := g.solution()
+	if h.Calls && g.queues() {
+		sv.Note("%s: the calls its %s wait on taken as exponential in its holding time", name, h.Held)
+	}
+	g.variance(sv, name)
+	sol.Stations = 1
+	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
+	return sol
 }

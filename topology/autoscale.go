@@ -152,7 +152,7 @@ const (
 	maxScalingEventsReported     = 1000
 )
 
-func decodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale {
+func DecodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale {
 	a := &Autoscale{Metric: MetricUtilization, Tolerance: DefaultTolerance, Interval: DefaultScaleInterval,
 		MetricWindow: DefaultMetricWindow, ScaleDownStabilization: DefaultScaleDownWindow, BootTime: DefaultBootTime,
 		InitializationPeriod: DefaultInitializationPeriod, InitialReadinessDelay: DefaultInitialReadinessDelay,
@@ -364,10 +364,10 @@ func decodeSchedule(d *yamlfile.Decoder, n *yaml.Node, what string) []ScheduledB
 	return out
 }
 
-// validate records what is wrong with the autoscaler of a service or
+// Validate records what is wrong with the autoscaler of a service or
 // worker group; e is the node's, instances its initial instances, and
 // consumers says it scales a worker group's consumers.
-func (a *Autoscale) validate(node field.Errors, instances int, consumers bool) {
+func (a *Autoscale) Validate(node field.Errors, instances int, consumers bool) {
 	e := node.In("autoscale")
 	switch {
 	case a.Min < 1:

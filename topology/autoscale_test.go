@@ -26,9 +26,9 @@ func TestStepPolicyScript(t *testing.T) {
 		switch c.cmd {
 		case "autoscale":
 			d := &yamlfile.Decoder{File: c.pos}
-			spec := decodeAutoscale(d, d.Parse([]byte(strings.Join(c.args, " "))), "app")
+			spec := DecodeAutoscale(d, d.Parse([]byte(strings.Join(c.args, " "))), "app")
 			e := field.New("app")
-			spec.validate(e, spec.Min, false)
+			spec.Validate(e, spec.Min, false)
 			if err := d.Err(); err != nil || len(e.List()) > 0 {
 				c.fatalf(t, "%v %v", err, e.List())
 			}

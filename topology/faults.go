@@ -467,8 +467,8 @@ type faultMods struct {
 }
 
 // downer is a component whose instances go down in its own way (a cache's
-// nodes lose their keys; consumers take messages again when back), rather
-// than as its stations' instances do (faulter.downStations).
+// nodes lose their keys), rather than as its stations' instances do
+// (faulter.downStations).
 type downer interface {
 	down(fl *faulter, count int, on bool, now sim.Time)
 }
@@ -547,13 +547,16 @@ func (fl *faulter) modify(on bool) {
 
 // down takes count instances of the node down (0: all, the whole node)
 // or brings back those it took: as the node's kind does it (downer), or
-// as its stations do.
+// as its stations do, telling the node when they are back (Restarted).
 func (fl *faulter) down(count int, on bool, now sim.Time) {
 	if d, ok := fl.comp.(downer); ok {
 		d.down(fl, count, on, now)
 		return
 	}
 	fl.downStations(count, on, now)
+	if r, ok := fl.comp.(Restarted); ok && !on {
+		r.Restarted(now)
+	}
 }
 
 // downStations takes count instances of each of the node's stations down

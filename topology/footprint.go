@@ -8,8 +8,8 @@ import "unsafe"
 // meant to keep a run within a memory budget, not an accounting to the
 // byte.
 const (
-	stationBytes   = 28_000 // a station's wait histogram, summaries and time averages
-	instanceBytes  = float64(unsafe.Sizeof(instance{})) + 32
+	stationBytes   = 28_000                                  // a station's wait histogram, summaries and time averages
+	instanceBytes  = float64(unsafe.Sizeof(instance{})) + 48 // its place in the station's lists, and its kind's record of it (Payload)
 	requestBytes   = float64(unsafe.Sizeof(Request{})) + 8
 	jobBytes       = float64(unsafe.Sizeof(Job{})) + 8
 	KeyBytes       = float64(unsafe.Sizeof(slot{})) + 24 // a key store's slot and index entry
@@ -37,7 +37,7 @@ func stationFootprint(instances int) float64 {
 // load: requests and visits in flight, and what nodes keep of them.
 // Records released to the pools are counted too: the pools keep them.
 func (n *Network) InUse() float64 {
-	total := n.freeReqs.bytes(n.inFlight, requestBytes) + n.freeJobs.bytes(n.liveJobs, jobBytes)
+	total := n.freeReqs.Bytes(n.inFlight, requestBytes) + n.freeJobs.Bytes(n.liveJobs, jobBytes)
 	for _, c := range n.comps {
 		total += c.InUse()
 	}

@@ -135,8 +135,12 @@ type Job struct {
 	abandoned, withdrawn bool
 	attempts             int8 // see first
 	// retries counts the retries of the call being made (a caller's) or
-	// made (a callee's attempt).
-	retries int32
+	// made (a callee's attempt): at most MaxRetriesPerCall.
+	retries int16
+	// part is where a call to a node whose parts are placed apart goes (a
+	// database's replicas or primary in a region: see parted); 0 is
+	// the node itself.
+	part int8
 	// keys, when above 0, is the number of keys a visit of a fan-out
 	// carries (its work grows with them), and key its own key, in place
 	// of its request's; the visits it makes inherit both.
@@ -150,14 +154,9 @@ type Job struct {
 	sibling    *Job
 	first      *Job
 	hedgeTimer sim.Timer
-	// msg and receipt are the message a consumer's visit processes, and
-	// the delivery it came with.
-	msg     *message
-	receipt int32
-	// part is where a call to a node whose parts are placed apart goes (a
-	// database's replicas or primary in a region: see parted); 0 is
-	// the node itself.
-	part int8
+	// payload is the state of the kind that owns the visit (see
+	// Job.Payload).
+	payload any
 	// timer is a pending event about this visit that must not outlive it,
 	// such as a per-call timeout: freeJob cancels it, so that it never
 	// fires on the record once it is reused for another visit.
@@ -226,8 +225,8 @@ type Network struct {
 	comps      []Component // in topology order
 	nodes      []*Node
 	entry      Component
-	freeReqs   freeList[Request]
-	freeJobs   freeList[Job]
+	freeReqs   FreeList[Request]
+	freeJobs   FreeList[Job]
 	// versions, with a cache in the topology, tell which cached values
 	// are stale.
 	versions *versions
@@ -253,7 +252,7 @@ const (
 	opTimeout            // data: the *Request whose client stops waiting
 	opDeliver            // data: a *job to hand to its dest
 	opReply              // data: a *job whose reply is due
-	opFire               // data: a firer, a component's own timer (a queue's retention, a message's visibility)
+	opFire               // data: a Firer, a component's own timer (a queue's retention, a message's visibility)
 	opCallTimeout        // data: the *job of a call attempt whose timeout expires
 	opRetry              // data: a caller's *job whose call is tried again
 	opHedge              // data: a caller's *job whose call gets a second attempt
@@ -368,7 +367,7 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	case opReply:
 		n.reply(data.(*Job))
 	case opFire:
-		data.(firer).fire(now)
+		data.(Firer).Fire(now)
 	case opCallTimeout:
 		n.callTimedOut(data.(*Job))
 	case opRetry:
@@ -392,11 +391,13 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	}
 }
 
-// firer is what a component's own timer hands back when it fires: the
-// network counts it as work under way until then (it may let a blocked
-// publisher on), and knows nothing else of it.
-type firer interface {
-	fire(now sim.Time)
+// Firer is what a component's own timer (Network.FireAt) hands back when
+// it fires: the network counts it as work under way until then (it may let
+// a blocked publisher on), and knows nothing else of it. A pointer to the
+// component's own record (a message) is handed over as it is, without an
+// allocation.
+type Firer interface {
+	Fire(now sim.Time)
 }
 
 // program is a component that runs a program of calls for its visits (a
@@ -471,19 +472,26 @@ func (n *Network) timer(delay float64, op int, data any) sim.Timer {
 	return n.k.At(n.k.Now()+sim.Time(delay), n, op, data)
 }
 
-// fireAt schedules f's own timer at t (see firer), and fireAfter after
-// delay seconds.
-func (n *Network) fireAt(t sim.Time, f firer) sim.Timer {
+// FireAt schedules f's own timer at t (see Firer), and FireAfter after
+// delay seconds: a component's timers (a queue's retention, a message's
+// visibility timeout) go through the network, so that they count as work
+// under way for the stall check. The Timer returned cancels it.
+func (n *Network) FireAt(t sim.Time, f Firer) sim.Timer {
 	n.working++
 	return n.k.At(t, n, opFire, f)
 }
 
-func (n *Network) fireAfter(delay float64, f firer) sim.Timer {
-	return n.fireAt(n.k.Now()+sim.Time(delay), f)
+// FireAfter is FireAt delay seconds from now.
+func (n *Network) FireAfter(delay float64, f Firer) sim.Timer {
+	return n.FireAt(n.k.Now()+sim.Time(delay), f)
 }
 
-// cancelTimer withdraws an event timer scheduled, if it is pending.
-func (n *Network) cancelTimer(t sim.Timer) {
+// fireAt is FireAt.
+func (n *Network) fireAt(t sim.Time, f Firer) sim.Timer { return n.FireAt(t, f) }
+
+// CancelTimer withdraws a timer scheduled by FireAt (or one of the
+// network's own), if it is pending; the zero Timer is none.
+func (n *Network) CancelTimer(t sim.Timer) {
 	if n.k.Cancel(t) {
 		n.working--
 	}
@@ -503,7 +511,7 @@ func (n *Network) callTimedOut(child *Job) {
 // abandon detaches a call's attempt from its caller: it runs to its end,
 // holding its request's record, and its reply is dropped.
 func (n *Network) abandon(child *Job) {
-	n.cancelTimer(child.timer)
+	n.CancelTimer(child.timer)
 	child.timer = sim.Timer{}
 	child.parent, child.abandoned = nil, true
 	child.req.refs++
@@ -657,14 +665,14 @@ func (n *Network) release(r *Request) {
 			n.versions.release(r)
 		}
 		*r = Request{}
-		n.freeReqs.put(r)
+		n.freeReqs.Put(r)
 	}
 }
 
 // newRequest takes a request record from the pool, arrived now and held by
 // its root job.
 func (n *Network) newRequest(class int, user, client int32, key int64) *Request {
-	r := n.freeReqs.get()
+	r := n.freeReqs.Get()
 	r.Class, r.User, r.Client, r.Key, r.Arrived = class, user, client, key, n.k.Now()
 	r.refs, r.Region = 1, -1
 	return r
@@ -672,7 +680,7 @@ func (n *Network) newRequest(class int, user, client int32, key int64) *Request 
 
 func (n *Network) newJob(r *Request, parent *Job) *Job {
 	n.liveJobs++
-	j := n.freeJobs.get()
+	j := n.freeJobs.Get()
 	j.req, j.parent, j.arrived = r, parent, n.k.Now()
 	if parent != nil && parent.keys > 0 {
 		j.key, j.keys = parent.key, parent.keys
@@ -682,10 +690,10 @@ func (n *Network) newJob(r *Request, parent *Job) *Job {
 
 func (n *Network) freeJob(j *Job) {
 	n.liveJobs--
-	n.cancelTimer(j.timer)
-	n.cancelTimer(j.hedgeTimer)
+	n.CancelTimer(j.timer)
+	n.CancelTimer(j.hedgeTimer)
 	*j = Job{}
-	n.freeJobs.put(j)
+	n.freeJobs.Put(j)
 }
 
 // ResetStats starts the measurement window at now (the end of the warm-up).
@@ -815,12 +823,13 @@ func share(part, whole float64) float64 {
 	return part / whole
 }
 
-// freeList keeps released records for reuse, so that a network in steady
-// state allocates none.
-type freeList[T any] []*T
+// FreeList keeps released records for reuse, so that a network in steady
+// state allocates none. A kind keeps its own records (a queue's messages)
+// in one too.
+type FreeList[T any] []*T
 
-// get returns a released record, or a new zero one.
-func (f *freeList[T]) get() *T {
+// Get returns a released record, or a new zero one.
+func (f *FreeList[T]) Get() *T {
 	if k := len(*f); k > 0 {
 		x := (*f)[k-1]
 		*f = (*f)[:k-1]
@@ -829,12 +838,12 @@ func (f *freeList[T]) get() *T {
 	return new(T)
 }
 
-// put releases x, which the caller has cleared.
-func (f *freeList[T]) put(x *T) { *f = append(*f, x) }
+// Put releases x, which the caller has cleared.
+func (f *FreeList[T]) Put(x *T) { *f = append(*f, x) }
 
-// bytes is about what the records of the list's kind take, live of them
+// Bytes is about what the records of the list's kind take, live of them
 // in use and the rest kept by the list, each of size bytes with its
 // pointer; and the list's spare room.
-func (f freeList[T]) bytes(live int, size float64) float64 {
+func (f FreeList[T]) Bytes(live int, size float64) float64 {
 	return float64(float64(live+len(f))*size) + float64(float64(cap(f)-len(f))*8)
 }

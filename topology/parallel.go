@@ -116,7 +116,7 @@ func decodeParallel(d *yamlfile.Decoder, n *yaml.Node, from string) *Parallel {
 	case calls.Kind == yaml.SequenceNode && len(calls.Content) == 0:
 		d.Errorf(calls, "parallel calls is empty: give the calls it sends at once")
 	default:
-		p.Calls = decodeCalls(d, calls, from)
+		p.Calls = DecodeCalls(d, calls, from)
 	}
 	return p
 }
@@ -209,7 +209,7 @@ func (f *FanOut) validate(e field.Errors) {
 }
 
 // validateGathers checks a parallel entry's form beside its members,
-// which validateCalls checks as calls: a quorum within the members, and
+// which ValidateCalls checks as calls: a quorum within the members, and
 // members without classes of their own.
 func validateParallel(e field.Errors, p *Parallel) {
 	pe := e.In("parallel")
@@ -353,7 +353,7 @@ func (s *service) startGather(j *Job, st *step) {
 		s.run(j)
 		return
 	}
-	g := s.gathers.get()
+	g := s.gathers.Get()
 	s.liveGathers++
 	g.caller, g.st, g.n, g.out, g.need = j, st, n, n, n
 	if p.Wait > 0 {
@@ -449,7 +449,7 @@ func (s *service) endGather(g *gather) {
 		return
 	}
 	*g = gather{}
-	s.gathers.put(g)
+	s.gathers.Put(g)
 	s.liveGathers--
 }
 
@@ -536,8 +536,8 @@ func (g *gatherStep) resetStats() {
 	g.perRequest, g.perRequestHist = sim.Summary{}, sim.Histogram{}
 }
 
-// writeGathers writes a line per parallel step or fan-out.
-func writeGathers(w io.Writer, node string, gs []GatherStats) {
+// WriteGathers writes a line per parallel step or fan-out.
+func WriteGathers(w io.Writer, node string, gs []GatherStats) {
 	for i, g := range gs {
 		label := node
 		if i > 0 {
@@ -636,11 +636,6 @@ func (s *Service) CallTime(sv Solver, name string, c int, resp func(string) floa
 	return callTime(sv, name, append(s.sessionRead(), s.Calls...), c, resp)
 }
 
-// CallTime implements CallTimer, as its consumers' service does.
-func (w *Workers) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
-	return w.service().CallTime(sv, name, c, resp)
-}
-
 // callTime is the mean time a visit of class c spends in calls, when
 // some of them are parallel steps or fan-outs; ok is false otherwise.
 func callTime(sv Solver, from string, calls []Call, c int, resp func(string) float64) (float64, bool) {
@@ -653,7 +648,7 @@ func callTime(sv Solver, from string, calls []Call, c int, resp func(string) flo
 }
 
 // callsTime is the mean time calls of class take one after another, as
-// routeCalls routes them: a call's round trip and its callee's response, a
+// RouteCalls routes them: a call's round trip and its callee's response, a
 // get's on-miss calls weighted by the miss ratio, a set's or delete's
 // writes; a parallel step's the order statistic of its members' (see
 // orderStat), a fan-out's that of its visits, averaged over its count.

@@ -135,18 +135,18 @@ func init() {
 	call.Fields = CallParams
 }
 
-// callsParam is the calls field of a service or worker group.
-func callsParam(doc string) params.Param {
+// CallsParam is the calls field of a service or worker group.
+func CallsParam(doc string) params.Param {
 	return params.Param{Name: "calls", Type: params.List, Doc: doc, Elem: callElem}
 }
 
-// callDefaultsParam is the call_defaults field of a service or worker
+// CallDefaultsParam is the call_defaults field of a service or worker
 // group.
-var callDefaultsParam = params.Param{Name: "call_defaults", Type: params.Object, Doc: "policies every call of the node has unless it gives its own", Fields: policyParams}
+var CallDefaultsParam = params.Param{Name: "call_defaults", Type: params.Object, Doc: "policies every call of the node has unless it gives its own", Fields: policyParams}
 
-// autoscaleParam is a service's or worker group's autoscaler: the
+// AutoscaleParam is a service's or worker group's autoscaler: the
 // Kubernetes HPA (policy: target) or an AWS step scaling policy.
-var autoscaleParam = params.Param{Name: "autoscale", Type: params.Object, Doc: "change the instances with the load, as the Kubernetes HPA does (or a step policy)", Fields: []params.Param{
+var AutoscaleParam = params.Param{Name: "autoscale", Type: params.Object, Doc: "change the instances with the load, as the Kubernetes HPA does (or a step policy)", Fields: []params.Param{
 	{Name: "min", Type: params.Int, Required: true, Unit: "instances", Doc: "fewest instances"},
 	{Name: "max", Type: params.Int, Required: true, Unit: "instances", Doc: "most instances"},
 	{Name: "policy", Type: params.Enum, Values: []string{PolicyTarget, PolicyStep}, Default: PolicyTarget, Doc: "target tracking (the HPA) or step scaling"},

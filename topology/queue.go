@@ -107,7 +107,7 @@ func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	q := &Queue{OnFull: OnFullReject, VisibilityTimeout: DefaultVisibilityTimeout, Retention: DefaultRetention, Brokers: 1}
 	what := "queue " + name
 	DistField(d, m, "publish_time", what, &q.PublishTime)
-	intField(d, m, "capacity", what, &q.Capacity)
+	IntField(d, m, "capacity", what, &q.Capacity)
 	StringField(d, m, "on_full", &q.OnFull)
 	DurationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
 	if m.Has("max_receives") {
@@ -117,36 +117,36 @@ func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	}
 	StringField(d, m, "dead_letter", &q.DeadLetter)
 	DurationField(d, m, "retention", what, &q.Retention)
-	intField(d, m, "brokers", what, &q.Brokers)
-	intField(d, m, "partitions", what, &q.Partitions)
+	IntField(d, m, "brokers", what, &q.Brokers)
+	IntField(d, m, "partitions", what, &q.Partitions)
 	return q
 }
 
 // Validate implements Spec.
 func (q *Queue) Validate(e field.Errors, c *Checker) {
-	what := "queue " + c.node.Name
-	inRange(e, "capacity", what, q.Capacity, 0, math.MaxInt32)
-	oneOf(e, "on_full", "on_full", q.OnFull, []string{OnFullReject, OnFullBlock})
+	what := "queue " + c.Node().Name
+	InRange(e, "capacity", what, q.Capacity, 0, math.MaxInt32)
+	OneOf(e, "on_full", "on_full", q.OnFull, []string{OnFullReject, OnFullBlock})
 	if !(q.VisibilityTimeout > 0 && q.VisibilityTimeout <= MaxVisibilityTimeout) {
 		e.Add("visibility_timeout", "%s: visibility_timeout must be above 0 and at most %s", what, units.FormatDuration(MaxVisibilityTimeout))
 	}
-	inRange(e, "max_receives", what, q.MaxReceives, 0, MaxReceivesLimit)
+	InRange(e, "max_receives", what, q.MaxReceives, 0, MaxReceivesLimit)
 	if !(q.Retention >= MinRetention && q.Retention <= MaxRetention) {
 		e.Add("retention", "%s: retention must be from %s to %s", what, units.FormatDuration(MinRetention), units.FormatDuration(MaxRetention))
 	}
-	inRange(e, "brokers", what, q.Brokers, 1, MaxInstances)
-	inRange(e, "partitions", what, q.Partitions, 0, MaxPartitions)
+	InRange(e, "brokers", what, q.Brokers, 1, MaxInstances)
+	InRange(e, "partitions", what, q.Partitions, 0, MaxPartitions)
 	if q.DeadLetter != "" {
 		if q.MaxReceives == 0 {
 			e.Add("dead_letter", "%s: a dead_letter queue needs max_receives: the deliveries after which a message goes there", what)
 		}
-		if q.DeadLetter == c.node.Name {
+		if q.DeadLetter == c.Node().Name {
 			e.Add("dead_letter", "%s cannot be its own dead_letter queue", what)
-		} else if deadLetterLoops(c.t, c.node.Name) {
+		} else if deadLetterLoops(c.Topology(), c.Node().Name) {
 			e.Add("dead_letter", "%s: its dead_letter queues lead back to it (a message would move from queue to queue for ever)", what)
 		}
 	}
-	if len(c.t.consumers(c.node.Name)) > 1 {
+	if len(c.Topology().Consumers(c.Node().Name)) > 1 {
 		e.AddAtKey("", "%s has more than one workers node taking from it; a message goes to one consumer group: give each group its own queue, subscribed to a topic, for a copy each", what)
 	}
 }
@@ -156,7 +156,7 @@ func (q *Queue) Validate(e field.Errors, c *Checker) {
 func deadLetterLoops(t *Topology, name string) bool {
 	seen := map[string]bool{}
 	for at := name; ; {
-		n := t.byName[at]
+		n := t.Lookup(at)
 		q, ok := n.Spec.(*Queue)
 		if !ok || q.DeadLetter == "" || seen[at] {
 			return false
@@ -165,32 +165,11 @@ func deadLetterLoops(t *Topology, name string) bool {
 		if q.DeadLetter == name {
 			return true
 		}
-		if t.byName[q.DeadLetter] == nil {
+		if t.Lookup(q.DeadLetter) == nil {
 			return false
 		}
 		at = q.DeadLetter
 	}
-}
-
-// consumers names the nodes that take messages from the queue called
-// name.
-func (t *Topology) consumers(name string) []string {
-	var out []string
-	for _, node := range t.Nodes {
-		if p, ok := node.Spec.(interface{ PullsFrom() string }); ok && p.PullsFrom() == name {
-			out = append(out, node.Name)
-		}
-	}
-	return out
-}
-
-// Consumer names the node that takes messages from the queue called name,
-// or "".
-func (t *Topology) Consumer(name string) string {
-	if c := t.consumers(name); len(c) > 0 {
-		return c[0]
-	}
-	return ""
 }
 
 // HitRatio implements Analytic.
@@ -338,7 +317,7 @@ type queue struct {
 	// all holds every stored message in publish order, for retention and
 	// the oldest message's age.
 	visible, all sim.FIFO[*message]
-	free         freeList[message]
+	free         FreeList[message]
 	live         int // message records in use
 	// stored counts messages not gone; nVisible those visible.
 	stored, nVisible int
@@ -350,7 +329,6 @@ type queue struct {
 	// messages out, one visible), each once.
 	parts []partition
 	ready sim.FIFO[int32]
-	hash  hashPartition
 	// partRoom is the room the partitions' lists have grown to.
 	partRoom int
 
@@ -370,10 +348,9 @@ type queue struct {
 }
 
 func (q *Queue) Build(net *Network, node *Node) Component {
-	rt := &queue{net: net, node: node, spec: q, rng: sim.NewStream(net.opts.Seed, node.Name)}
+	rt := &queue{net: net, node: node, spec: q, rng: net.Stream(node.Name)}
 	if q.Partitions > 0 {
 		rt.parts = make([]partition, q.Partitions)
-		rt.hash = hashPartition(q.Partitions)
 	}
 	return rt
 }
@@ -408,7 +385,7 @@ func (q *queue) Stations() []*Station { return nil }
 
 // InUse implements component: the message records and the lists' room.
 func (q *queue) InUse() float64 {
-	return q.free.bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
+	return q.free.Bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
 		float64(8*(q.visible.Room()+q.all.Room()+q.blocked.Room()+q.partRoom)+4*q.ready.Room())
 }
 
@@ -427,23 +404,23 @@ func (q *queue) Accept(j *Job) {
 			return
 		}
 		q.droppedFull++
-		j.err = CauseRejected
-		q.net.reply(j)
+		j.Fail(CauseRejected)
+		q.net.Reply(j)
 		return
 	}
-	q.store(j.req.Class, j.req.User, j.Key())
-	q.net.reply(j)
+	q.store(j.Request().Class, j.Request().User, j.Key())
+	q.net.Reply(j)
 }
 
 // store adds a message published now.
 func (q *queue) store(class int, user int32, key int64) {
-	now := q.net.k.Now()
-	m := q.free.get()
+	now := q.net.Now()
+	m := q.free.Get()
 	q.live++
 	q.seq++
 	*m = message{q: q, class: class, user: user, key: key, seq: q.seq, published: now, inAll: true}
 	if q.parts != nil {
-		m.part = int32(q.hash.part(max(key, 0)))
+		m.part = int32(HashPart(max(key, 0), len(q.parts)))
 		q.parts[m.part].stored++
 	}
 	q.published++
@@ -451,7 +428,7 @@ func (q *queue) store(class int, user int32, key int64) {
 	q.stored++
 	q.all.Push(m)
 	if q.all.Len() == 1 {
-		q.expiry = q.net.fireAt(q.expiresAt(m), q)
+		q.expiry = q.net.FireAt(q.expiresAt(m), q)
 	}
 	q.makeVisible(m, now)
 }
@@ -551,7 +528,7 @@ func (q *queue) setBacklog(now sim.Time) {
 // dead-letter queue instead, as SQS moves it when it would be received
 // once more.
 func (q *queue) receive() (*message, int32) {
-	now := q.net.k.Now()
+	now := q.net.Now()
 	for {
 		m := q.nextVisible()
 		if m == nil {
@@ -575,7 +552,7 @@ func (q *queue) receive() (*message, int32) {
 		if m.receives > 1 {
 			q.redelivered++
 		}
-		m.timer = q.net.fireAfter(q.spec.VisibilityTimeout, m)
+		m.timer = q.net.FireAfter(q.spec.VisibilityTimeout, m)
 		q.setBacklog(now)
 		return m, m.receives
 	}
@@ -635,7 +612,7 @@ func (q *queue) deadLetterMsg(m *message, now sim.Time) {
 // processed: the first deletes the message; a later one (the message was
 // redelivered and processed again) counts a duplicate.
 func (q *queue) ack(m *message) {
-	now := q.net.k.Now()
+	now := q.net.Now()
 	q.apiCall++
 	if q.parts != nil {
 		// Processings (duplicates too) take effect in publish order
@@ -673,9 +650,9 @@ func (q *queue) fail(m *message, receipt int32, backoff float64) {
 		q.release(m, receipt)
 		return
 	}
-	q.net.cancelTimer(m.timer)
+	q.net.CancelTimer(m.timer)
 	m.state = msgDelayed
-	m.timer = q.net.fireAfter(backoff, m)
+	m.timer = q.net.FireAfter(backoff, m)
 }
 
 // release gives m back at once, unprocessed (a consumer leaving with
@@ -684,9 +661,9 @@ func (q *queue) release(m *message, receipt int32) {
 	if m.state != msgInFlight || m.receives != receipt {
 		return
 	}
-	q.net.cancelTimer(m.timer)
+	q.net.CancelTimer(m.timer)
 	m.timer = sim.Timer{}
-	q.makeVisible(m, q.net.k.Now())
+	q.makeVisible(m, q.net.Now())
 	q.settle(m)
 }
 
@@ -696,11 +673,11 @@ func (q *queue) unhold(m *message) {
 	q.drop(m)
 }
 
-// fire implements firer: m's visibility timeout or retry backoff ends.
-func (m *message) fire(sim.Time) { m.q.timerFired(m) }
+// Fire implements Firer: m's visibility timeout or retry backoff ends.
+func (m *message) Fire(sim.Time) { m.q.timerFired(m) }
 
-// fire implements firer: the oldest message reaches its retention.
-func (q *queue) fire(now sim.Time) { q.expire(now) }
+// Fire implements Firer: the oldest message reaches its retention.
+func (q *queue) Fire(now sim.Time) { q.expire(now) }
 
 // timerFired handles m's visibility timeout or retry backoff.
 func (q *queue) timerFired(m *message) {
@@ -708,7 +685,7 @@ func (q *queue) timerFired(m *message) {
 	if m.state == msgInFlight || m.state == msgDelayed {
 		// Back in its partition's place first, then the partition may
 		// deliver: m comes before the messages after it.
-		q.makeVisible(m, q.net.k.Now())
+		q.makeVisible(m, q.net.Now())
 		q.settle(m)
 	}
 }
@@ -721,7 +698,7 @@ func (q *queue) remove(m *message, now sim.Time) {
 		q.hidden(m)
 	}
 	if m.timer != (sim.Timer{}) {
-		q.net.cancelTimer(m.timer)
+		q.net.CancelTimer(m.timer)
 		m.timer = sim.Timer{}
 	}
 	m.state, m.goneAt = msgGone, now
@@ -730,8 +707,8 @@ func (q *queue) remove(m *message, now sim.Time) {
 	q.trim(now)
 	for q.blocked.Len() > 0 && (q.spec.Capacity == 0 || q.stored < q.spec.Capacity) {
 		j := q.blocked.Pop()
-		q.store(j.req.Class, j.req.User, j.Key())
-		q.net.reply(j)
+		q.store(j.Request().Class, j.Request().User, j.Key())
+		q.net.Reply(j)
 	}
 	if out {
 		q.settle(m)
@@ -754,10 +731,10 @@ func (q *queue) trim(now sim.Time) {
 	if !popped && q.expiry != (sim.Timer{}) {
 		return // the oldest message is the same
 	}
-	q.net.cancelTimer(q.expiry)
+	q.net.CancelTimer(q.expiry)
 	q.expiry = sim.Timer{}
 	if q.all.Len() > 0 {
-		q.expiry = q.net.fireAt(q.expiresAt(q.all.Peek()), q)
+		q.expiry = q.net.FireAt(q.expiresAt(q.all.Peek()), q)
 	}
 }
 
@@ -777,7 +754,7 @@ func (q *queue) expire(now sim.Time) {
 		q.remove(m, now) // trims m, and reschedules
 	}
 	if q.expiry == (sim.Timer{}) && q.all.Len() > 0 {
-		q.expiry = q.net.fireAt(q.expiresAt(q.all.Peek()), q)
+		q.expiry = q.net.FireAt(q.expiresAt(q.all.Peek()), q)
 	}
 }
 
@@ -792,7 +769,7 @@ func (q *queue) drop(m *message) {
 		return
 	}
 	*m = message{}
-	q.free.put(m)
+	q.free.Put(m)
 	q.live--
 }
 
@@ -811,7 +788,7 @@ func (q *queue) ResetStats(now sim.Time) {
 	q.outOfOrder = 0
 	q.backlog.Reset(now)
 	q.inFlight.Reset(now)
-	q.storedTrend.Reset(now, trendBatch)
+	ResetTrend(&q.storedTrend, now)
 	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
 	q.published, q.delivered, q.acked, q.redelivered, q.deadLettered = 0, 0, 0, 0, 0
 	q.droppedFull, q.expired, q.duplicates, q.blockedCount, q.apiCall = 0, 0, 0, 0, 0
@@ -892,20 +869,20 @@ func (q *queue) Stats(window float64, now sim.Time) NodeStats {
 			load[i] = float64(q.parts[i].stored)
 			qs.PartitionBacklog[i] = q.parts[i].visible
 		}
-		qs.PartitionLoad, qs.PartitionImbalance = loadShares(load)
+		qs.PartitionLoad, qs.PartitionImbalance = LoadShares(load)
 		ooo := q.outOfOrder
 		qs.OutOfOrder = &ooo
 	}
 	if q.acked > 0 {
 		a := &q.async
 		qs.AsyncLatency = &AsyncLatency{Mean: a.Mean(), P50: a.Quantile(0.5), P99: a.Quantile(0.99), Max: a.Max()}
-		if !q.net.opts.Changing {
+		if !q.net.Changing() {
 			qs.AsyncLatency.MeanCI95 = a.MeanCI95()
 		}
 	}
 	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {
-		s.Growth = growth(q.storedTrend.FitLast(now, trendShare), float64(q.published)/window)
+		s.Growth = TrendGrowth(&q.storedTrend, now, float64(q.published)/window)
 		s.Throughput = float64(q.acked) / window
 		s.Usage.RequestsPerSecond = float64(q.apiCall) / window
 	}
@@ -927,33 +904,12 @@ func (s *QueueStats) WriteText(w io.Writer, node string) {
 	}
 	if s.OutOfOrder != nil {
 		fmt.Fprintf(w, "%-11s partition load %s (imbalance %s); backlog at end %s; %d processed out of order\n",
-			"", shares(s.PartitionLoad), units.OrUnknown(s.PartitionImbalance, formatRatio), counts(s.PartitionBacklog), *s.OutOfOrder)
+			"", FormatShares(s.PartitionLoad), units.OrUnknown(s.PartitionImbalance, FormatRatio), FormatCounts(s.PartitionBacklog), *s.OutOfOrder)
 	}
 }
 
-// QueueSample is a queue's figures over one sample window.
-type QueueSample struct {
-	Name string
-	// Backlog is the time-average number of visible messages;
-	// OldestAge the most any stored message's age reached (seconds).
-	Backlog, OldestAge      float64
-	Published, Acknowledged int64
-}
-
-// SampleQueues reports each queue over the sample window ending now, in
-// topology order, and starts the next window.
-func (n *Network) SampleQueues(now sim.Time) []QueueSample {
-	var out []QueueSample
-	for _, c := range n.comps {
-		if q, ok := c.(*queue); ok {
-			out = append(out, q.sample(now))
-		}
-	}
-	return out
-}
-
-// sample reports the current sample window and starts the next.
-func (q *queue) sample(now sim.Time) QueueSample {
+// SampleQueue implements QueueSampler.
+func (q *queue) SampleQueue(now sim.Time) QueueSample {
 	s := QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
 		Published: q.smpPublished, Acknowledged: q.smpAck}
 	q.smpBacklog.Reset(now)

@@ -425,8 +425,8 @@ type acks struct {
 	waiting sim.FIFO[ackWait]
 }
 
-// fire implements firer: the writes acknowledged by now are replied to.
-func (a *acks) fire(now sim.Time) {
+// Fire implements Firer: the writes acknowledged by now are replied to.
+func (a *acks) Fire(now sim.Time) {
 	for a.waiting.Len() > 0 && a.waiting.Peek().at <= now {
 		a.db.net.reply(a.waiting.Pop().j)
 	}

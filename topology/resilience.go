@@ -52,9 +52,9 @@ func decodePolicies(d *yamlfile.Decoder, m yamlfile.Map, p *Policies) {
 	}
 }
 
-// decodeCallDefaults reads a node's call_defaults, if it has them, and
+// DecodeCallDefaults reads a node's call_defaults, if it has them, and
 // gives each of calls (nested ones too) the policies it does not set.
-func decodeCallDefaults(d *yamlfile.Decoder, m yamlfile.Map, what string, calls []Call) Policies {
+func DecodeCallDefaults(d *yamlfile.Decoder, m yamlfile.Map, what string, calls []Call) Policies {
 	var def Policies
 	if !m.Has("call_defaults") {
 		return def
@@ -439,7 +439,7 @@ func (*ServiceStats) JSONKey() string { return "service" }
 
 // WriteText implements Detail.
 func (s *ServiceStats) WriteText(w io.Writer, node string) {
-	writeCalls(w, node, s.Calls)
+	WriteCalls(w, node, s.Calls)
 	if len(s.Calls) > 0 {
 		node = ""
 	}
@@ -447,11 +447,11 @@ func (s *ServiceStats) WriteText(w io.Writer, node string) {
 		writeSessions(w, node, s.Sessions)
 		node = ""
 	}
-	writeGathers(w, node, s.Parallel)
+	WriteGathers(w, node, s.Parallel)
 }
 
-// writeCalls writes a line per call edge, the first labelled node.
-func writeCalls(w io.Writer, node string, calls []CallStats) {
+// WriteCalls writes a line per call edge, the first labelled node.
+func WriteCalls(w io.Writer, node string, calls []CallStats) {
 	for i, c := range calls {
 		label := node
 		if i > 0 {

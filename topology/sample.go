@@ -80,3 +80,32 @@ func (n *Network) Sample(window float64, now sim.Time) []NodeSample {
 	}
 	return out
 }
+
+// QueueSample is a queue's figures over one sample window.
+type QueueSample struct {
+	Name string
+	// Backlog is the time-average number of visible messages;
+	// OldestAge the most any stored message's age reached (seconds).
+	Backlog, OldestAge      float64
+	Published, Acknowledged int64
+}
+
+// QueueSampler is a component that holds work for later (a queue): its
+// figures go into each sample window of a run sampled over time.
+type QueueSampler interface {
+	// SampleQueue reports the sample window ending now and starts the
+	// next.
+	SampleQueue(now sim.Time) QueueSample
+}
+
+// SampleQueues reports each queue (each QueueSampler) over the sample
+// window ending now, in topology order, and starts the next window.
+func (n *Network) SampleQueues(now sim.Time) []QueueSample {
+	var out []QueueSample
+	for _, c := range n.comps {
+		if q, ok := c.(QueueSampler); ok {
+			out = append(out, q.SampleQueue(now))
+		}
+	}
+	return out
+}

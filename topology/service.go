@@ -208,11 +208,11 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		s.Size = decodeSizes(d, m.Get("size"), what)
 	}
 	if m.Has("calls") {
-		s.Calls = decodeCalls(d, m.Get("calls"), name)
+		s.Calls = DecodeCalls(d, m.Get("calls"), name)
 	}
-	s.CallDefaults = decodeCallDefaults(d, m, what, s.Calls)
+	s.CallDefaults = DecodeCallDefaults(d, m, what, s.Calls)
 	if m.Has("autoscale") {
-		s.Autoscale = decodeAutoscale(d, m.Get("autoscale"), what)
+		s.Autoscale = DecodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("instances") {
 			s.Instances = max(s.Autoscale.Min, 1)
 		}
@@ -235,9 +235,9 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	return s
 }
 
-// decodeCalls reads a list of calls: {to: NAME, classes: [read]} or a bare
+// DecodeCalls reads a list of calls: {to: NAME, classes: [read]} or a bare
 // NAME.
-func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
+func DecodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 	if n.Kind != yaml.SequenceNode {
 		d.Errorf(n, "calls of %s must be a list, e.g. [{to: db}]", from)
 		return nil
@@ -283,10 +283,10 @@ func decodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		}
 		decodePolicies(d, m, &c.Policies)
 		if m.Has("on_miss") {
-			c.OnMiss = nonNil(decodeCalls(d, m.Get("on_miss"), from))
+			c.OnMiss = nonNil(DecodeCalls(d, m.Get("on_miss"), from))
 		}
 		if m.Has("write") {
-			c.Write = nonNil(decodeCalls(d, m.Get("write"), from))
+			c.Write = nonNil(DecodeCalls(d, m.Get("write"), from))
 		}
 		calls = append(calls, c)
 	}
@@ -304,7 +304,7 @@ func (s *Service) Validate(e field.Errors, c *Checker) {
 	inRange(e, "workers", what, s.Workers, 1, MaxWorkers)
 	most := s.Instances
 	if a := s.Autoscale; a != nil {
-		a.validate(e, s.Instances, false)
+		a.Validate(e, s.Instances, false)
 		most = max(most, min(a.Max, MaxInstances))
 	}
 	if most >= 1 && s.Workers >= 1 && most <= MaxInstances && s.Workers <= MaxWorkers && most*s.Workers > MaxServiceWorkers {
@@ -318,14 +318,14 @@ func (s *Service) Validate(e field.Errors, c *Checker) {
 	s.Sessions.validate(e, c)
 	validateClassTimes(e, c, "service_time", "service "+c.node.Name, s.ServiceTime, s.ServiceTimeByClass)
 	s.Size.validate(e, c, what)
-	validateCalls(e, c, s.Calls, s.CallDefaults)
+	ValidateCalls(e, c, s.Calls, s.CallDefaults)
 }
 
-// validateCalls checks the calls of a node that makes them: each has a
+// ValidateCalls checks the calls of a node that makes them: each has a
 // target, names classes of the workload, has an operation that suits the
 // node called, and sound policies (those from defaults checked once, at
 // call_defaults).
-func validateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) {
+func ValidateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) {
 	if defaults != (Policies{}) {
 		defaults.validate(e.In("call_defaults"), Policies{})
 	}
@@ -437,7 +437,7 @@ func (*Service) HitRatio(Solver, string) (float64, bool) { return 0, false }
 // calls weighted by the cache's miss ratio; write-back writes are left to
 // the cache's flush.
 func (s *Service) Routes(sv Solver, name string, c int, route Router) {
-	routeCalls(sv, name, append(s.sessionRead(), s.Calls...), c, route)
+	RouteCalls(sv, name, append(s.sessionRead(), s.Calls...), c, route)
 }
 
 // sessionRead is the call that reads a request's session from the
@@ -449,8 +449,8 @@ func (s *Service) sessionRead() []Call {
 	return []Call{{To: s.Sessions.Store}}
 }
 
-// routeCalls reports the calls of class c among calls.
-func routeCalls(sv Solver, from string, calls []Call, c int, route Router) {
+// RouteCalls reports the calls of class c among calls.
+func RouteCalls(sv Solver, from string, calls []Call, c int, route Router) {
 	class := sv.Classes()[c]
 	var add func(calls []Call, w float64)
 	add = func(calls []Call, w float64) {
@@ -583,7 +583,7 @@ func (s *Service) Advice(sv Solver, name string, est Solution) string {
 		return "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
 	}
 	if a := s.Autoscale; a != nil {
-		return autoscaleAdvice(name, a, est.Stations, est.Overloaded)
+		return AutoscaleAdvice(name, a, est.Stations, est.Overloaded)
 	}
 	if !sv.Balanced(name) {
 		return fmt.Sprintf("%s is busy with its own work: put a load balancer in front of it and add instances behind it; keep them stateless so they can be added and removed freely.", name)
@@ -607,7 +607,7 @@ type service struct {
 	sessions *sessionTable
 	// gathers are the records of its parallel steps' runs, liveGathers
 	// those in use.
-	gathers     freeList[gather]
+	gathers     FreeList[gather]
 	liveGathers int
 }
 
@@ -718,7 +718,7 @@ func (s *service) InUse() float64 {
 		total = float64(float64(len(t.pins)) * mapEntryBytes)
 	}
 	if s.liveGathers > 0 || len(s.gathers) > 0 {
-		total += s.gathers.bytes(s.liveGathers, gatherBytes)
+		total += s.gathers.Bytes(s.liveGathers, gatherBytes)
 	}
 	return total
 }
@@ -933,7 +933,7 @@ func (s *service) hedge(j *Job) {
 // its sibling is still out (the call waits for that one); when child
 // succeeded, its sibling is abandoned.
 func (s *service) settled(j *Job, child *Job, failed bool) bool {
-	s.net.cancelTimer(j.hedgeTimer)
+	s.net.CancelTimer(j.hedgeTimer)
 	j.hedgeTimer = sim.Timer{}
 	other := child.sibling
 	j.first, j.attempts = nil, 0

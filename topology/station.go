@@ -132,10 +132,9 @@ type instance struct {
 	arrivals          int64
 	queue             sim.FIFO[*Job]
 	pools             []*connPool // a service instance's connection pools, by database
-	// inbox is a consumer's batch of received messages, of which those
-	// from nextMsg on are still to be processed.
-	inbox   []delivery
-	nextMsg int
+	// Payload is the state the node's kind keeps per instance (a worker
+	// group's consumer: its batch of messages); nil until it sets one.
+	Payload any
 	// down says a fault has taken the instance down, downs how many times
 	// it has gone down; health is its standing with its balancer's
 	// health checks.
@@ -153,10 +152,6 @@ type instance struct {
 // taking says the instance takes new work: booted, not draining and not
 // held.
 func (inst *instance) taking() bool { return !inst.booting && !inst.draining && !inst.held }
-
-// pending is the number of messages of a consumer's batch still to be
-// processed.
-func (inst *instance) pending() int { return len(inst.inbox) - inst.nextMsg }
 
 func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *Station {
 	st := &Station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue,

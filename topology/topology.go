@@ -417,6 +417,27 @@ func (t *Topology) checkFanOut(e field.Errors) {
 	}
 }
 
+// Consumers names the nodes that take messages from the queue called
+// name.
+func (t *Topology) Consumers(name string) []string {
+	var out []string
+	for _, node := range t.Nodes {
+		if p, ok := node.Spec.(interface{ PullsFrom() string }); ok && p.PullsFrom() == name {
+			out = append(out, node.Name)
+		}
+	}
+	return out
+}
+
+// Consumer names the node that takes messages from the queue called name,
+// or "".
+func (t *Topology) Consumer(name string) string {
+	if c := t.Consumers(name); len(c) > 0 {
+		return c[0]
+	}
+	return ""
+}
+
 // consumerQueue names the queue a consumer node takes from.
 func consumerQueue(n *Node) string {
 	if p, ok := n.Spec.(interface{ PullsFrom() string }); ok {

@@ -78,9 +78,8 @@ func (n *Network) transferOf(j *Job, at string) (kind TransferKind, user bool) {
 		k = k.parent
 	}
 	if k.step == nil {
-		if k.msg != nil {
-			return TransferFree, false // a message a consumer takes: not timed as a hop either
-		}
+		// A user's request (a message a consumer takes is a background
+		// request, free above).
 		return TransferInternet, true
 	}
 	if at == "" && j.step != nil {

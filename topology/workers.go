@@ -92,13 +92,13 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 	w := &Workers{Consumers: 1, Batch: 1}
 	what := "workers " + name
 	StringField(d, m, "from", &w.From)
-	intField(d, m, "consumers", what, &w.Consumers)
-	intField(d, m, "batch", what, &w.Batch)
+	IntField(d, m, "consumers", what, &w.Consumers)
+	IntField(d, m, "batch", what, &w.Batch)
 	DistField(d, m, "service_time", what, &w.ServiceTime)
 	if m.Has("calls") {
-		w.Calls = decodeCalls(d, m.Get("calls"), name)
+		w.Calls = DecodeCalls(d, m.Get("calls"), name)
 	}
-	w.CallDefaults = decodeCallDefaults(d, m, what, w.Calls)
+	w.CallDefaults = DecodeCallDefaults(d, m, what, w.Calls)
 	if m.Has("failure_rate") {
 		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
 	}
@@ -108,7 +108,7 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		}
 	}
 	if m.Has("autoscale") {
-		w.Autoscale = decodeAutoscale(d, m.Get("autoscale"), what)
+		w.Autoscale = DecodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("consumers") {
 			w.Consumers = max(w.Autoscale.Min, 1)
 		}
@@ -118,12 +118,12 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 
 // Validate implements Spec.
 func (w *Workers) Validate(e field.Errors, c *Checker) {
-	what := "workers " + c.node.Name
+	what := "workers " + c.Node().Name
 	if w.From == "" {
 		e.Add("from", "%s needs from: the queue it takes messages from", what)
 	}
-	inRange(e, "consumers", what, w.Consumers, 1, MaxInstances)
-	inRange(e, "batch", what, w.Batch, 1, MaxBatch)
+	InRange(e, "consumers", what, w.Consumers, 1, MaxInstances)
+	InRange(e, "batch", what, w.Batch, 1, MaxBatch)
 	if w.ServiceTime == nil {
 		e.Add("service_time", "%s needs a service_time: the work one message takes, e.g. {dist: exponential, mean: 200ms}", what)
 	}
@@ -134,9 +134,9 @@ func (w *Workers) Validate(e field.Errors, c *Checker) {
 		e.Add("retry_backoff", "%s: retry_backoff must be from 0 to %s", what, units.FormatDuration(MaxVisibilityTimeout))
 	}
 	if a := w.Autoscale; a != nil {
-		a.validate(e, w.Consumers, true)
+		a.Validate(e, w.Consumers, true)
 	}
-	validateCalls(e, c, w.Calls, w.CallDefaults)
+	ValidateCalls(e, c, w.Calls, w.CallDefaults)
 }
 
 // HitRatio implements Analytic.
@@ -144,7 +144,7 @@ func (*Workers) HitRatio(Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: the calls each delivery makes.
 func (w *Workers) Routes(sv Solver, name string, c int, route Router) {
-	routeCalls(sv, name, w.Calls, c, route)
+	RouteCalls(sv, name, w.Calls, c, route)
 }
 
 // Solve implements Analytic: the consumers as one M/G/c queue (they take
@@ -152,30 +152,16 @@ func (w *Workers) Routes(sv Solver, name string, c int, route Router) {
 // deliveries; a consumer is held for its own work and its calls; with an
 // autoscaler, at the consumers it settles on for the load.
 func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	own, scv := Mean(w.ServiceTime), scvOf(w.ServiceTime)
-	var h holdingMoments
-	for c := range down {
-		h.add(sv.Visits(c, name), own+down[c], withCalls(own, scv, down[c]))
-	}
-	group := func(n int) StationGroup {
-		return StationGroup{Count: 1, Workers: n, Rate: rate, Holding: h.mean(), SCV: h.scv()}
-	}
-	n := w.Consumers
-	if w.Autoscale != nil {
-		n = autoscaled(sv, name, w.Autoscale, w.Consumers, rate, h.mean(), group)
-	}
-	g := group(n)
-	sol := g.solution()
-	if len(w.Calls) > 0 && g.queues() {
-		sv.Note("%s: the calls its consumers wait on taken as exponential in its holding time", name)
-	}
-	g.variance(sv, name)
-	sol.Stations = 1
-	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
+	sol := SolveHeld(sv, name, rate, down, HeldStation{Own: w.ServiceTime, Instances: w.Consumers, Autoscale: w.Autoscale, Calls: len(w.Calls) > 0, Held: "consumers"})
 	if w.Batch > 1 {
 		sv.Note("%s: batches taken as single messages", name)
 	}
 	return sol
+}
+
+// CallTime implements CallTimer, as its consumers' service does.
+func (w *Workers) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
+	return w.service().CallTime(sv, name, c, resp)
 }
 
 // NetworkLegs implements Analytic.
@@ -196,7 +182,7 @@ func (*Workers) CapacityNote(Solution) string { return "" }
 // where the run shows it).
 func (w *Workers) Advice(_ Solver, name string, est Solution) string {
 	if a := w.Autoscale; a != nil {
-		return autoscaleAdvice(name, a, est.Workers, est.Overloaded)
+		return AutoscaleAdvice(name, a, est.Workers, est.Overloaded)
 	}
 	return "For more messages than the consumers take: add consumers, or scale them on the backlog (as KEDA does), and make sure what they call can take the load."
 }
@@ -207,7 +193,7 @@ type workers struct {
 	net  *Network
 	node *Node
 	spec *Workers
-	svc  *service
+	svc  *Consumers
 	q    *queue
 	rng  *rand.Rand // failure draws
 	// cursor is where the search for an idle consumer starts. busy says
@@ -222,10 +208,41 @@ type workers struct {
 	interrupted int64
 }
 
+// consumer is what the group keeps of one consumer, on its instance
+// (StationInstance.Payload): its batch of received messages, of which
+// those from next on are still to be processed, and the one it
+// processes.
+type consumer struct {
+	inst  *StationInstance
+	inbox []delivery
+	next  int
+	cur   delivery
+}
+
+// pending is the number of messages of the consumer's batch still to be
+// processed.
+func (c *consumer) pending() int { return len(c.inbox) - c.next }
+
+// clear empties the consumer's batch.
+func (c *consumer) clear() {
+	clear(c.inbox)
+	c.inbox, c.next = c.inbox[:0], 0
+}
+
+// consumerAt is the group's record of the consumer inst, made the first
+// time it is asked for.
+func consumerAt(inst *StationInstance) *consumer {
+	c, _ := inst.Payload.(*consumer)
+	if c == nil {
+		c = &consumer{inst: inst}
+		inst.Payload = c
+	}
+	return c
+}
+
 func (w *Workers) Build(net *Network, node *Node) Component {
-	svc := w.service().Build(net, node).(*service)
-	g := &workers{net: net, node: node, spec: w, svc: svc, rng: sim.NewStream(net.opts.Seed, node.Name+"/failures")}
-	svc.st.onActive = g.pull
+	g := &workers{net: net, node: node, spec: w, rng: net.Stream(node.Name + "/failures")}
+	g.svc = NewConsumers(net, node, w.service(), g.pull)
 	return g
 }
 
@@ -249,15 +266,15 @@ func (w *workers) pull() {
 		return
 	}
 	w.busy = true
-	act := w.svc.st.active
+	act := w.svc.Active()
 	for n := 0; n < len(act) && w.q.receivable(); n++ {
 		if w.cursor >= len(act) {
 			w.cursor = 0
 		}
 		inst := act[w.cursor]
 		w.cursor++
-		if inst.outstanding == 0 && inst.pending() == 0 && !inst.down {
-			w.take(inst)
+		if c := consumerAt(inst); inst.Idle() && c.pending() == 0 && !inst.Down() {
+			w.take(c)
 		}
 	}
 	w.done()
@@ -272,21 +289,21 @@ func (w *workers) done() {
 	}
 }
 
-// take receives up to a batch of messages for the idle consumer inst and
+// take receives up to a batch of messages for the idle consumer c and
 // starts on the first.
-func (w *workers) take(inst *instance) {
-	for inst.pending() < w.spec.Batch {
+func (w *workers) take(c *consumer) {
+	for c.pending() < w.spec.Batch {
 		m, receipt := w.q.receive()
 		if m == nil {
 			break
 		}
-		inst.inbox = append(inst.inbox, delivery{m, receipt})
+		c.inbox = append(c.inbox, delivery{m, receipt})
 	}
-	if inst.pending() == 0 {
+	if c.pending() == 0 {
 		return
 	}
 	w.q.apiCall++ // the receive
-	w.start(inst)
+	w.start(c)
 }
 
 // delivery is a message a consumer received, with the receive count it
@@ -296,20 +313,17 @@ type delivery struct {
 	receipt int32
 }
 
-// start processes the next message of inst's batch: a visit to the
-// consumer's station, whose reply comes to resume.
-func (w *workers) start(inst *instance) {
-	d := inst.inbox[inst.nextMsg]
-	inst.inbox[inst.nextMsg] = delivery{}
-	inst.nextMsg++
-	if inst.nextMsg == len(inst.inbox) {
-		inst.inbox, inst.nextMsg = inst.inbox[:0], 0
+// start processes the next message of c's batch: a visit to the
+// consumer's station, whose end comes to Resume.
+func (w *workers) start(c *consumer) {
+	d := c.inbox[c.next]
+	c.inbox[c.next] = delivery{}
+	c.next++
+	if c.next == len(c.inbox) {
+		c.inbox, c.next = c.inbox[:0], 0
 	}
-	r := w.net.newRequest(d.m.class, d.m.user, -1, d.m.key)
-	r.background = true
-	holder := w.net.newJob(r, nil)
-	holder.owner, holder.msg, holder.receipt, holder.inst = w, d.m, d.receipt, inst
-	w.svc.st.arrive(w.net.newJob(r, holder), inst)
+	c.cur = d
+	w.svc.Process(c.inst, w, c, d.m.class, d.m.user, d.m.key)
 }
 
 // Resume implements caller: a message's processing ended. The consumer
@@ -317,64 +331,53 @@ func (w *workers) start(inst *instance) {
 // the processing neither acknowledges nor fails the message, nor the rest
 // of its batch: they come back when their visibility timeout expires.
 func (w *workers) Resume(holder *Job, child *Job) {
-	m, inst, r := holder.msg, holder.inst, holder.req
+	c := holder.Payload().(*consumer)
+	d, inst := c.cur, c.inst
+	c.cur = delivery{}
 	w.busy = true
 	switch {
-	case inst.down:
+	case inst.Down():
 		w.interrupted++
-	case child.err != NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
+	case child.Err() != NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
 		w.failures++
 		if b := w.spec.RetryBackoff; b != nil {
-			w.q.fail(m, holder.receipt, *b)
+			w.q.fail(d.m, d.receipt, *b)
 		}
 	default:
-		w.q.ack(m)
+		w.q.ack(d.m)
 	}
-	w.q.unhold(m)
-	w.net.freeJob(holder)
-	w.net.release(r)
+	w.q.unhold(d.m)
+	w.svc.End(holder)
 	switch {
-	case inst.down:
-		for _, d := range inst.inbox[inst.nextMsg:] {
+	case inst.Down():
+		for _, d := range c.inbox[c.next:] {
 			w.q.unhold(d.m)
 		}
-		clear(inst.inbox)
-		inst.inbox, inst.nextMsg = inst.inbox[:0], 0
-	case !inst.taking():
+		c.clear()
+	case !inst.Taking():
 		// A consumer leaving gives back the rest of its batch.
-		for _, d := range inst.inbox[inst.nextMsg:] {
+		for _, d := range c.inbox[c.next:] {
 			w.q.release(d.m, d.receipt)
 			w.q.unhold(d.m)
 		}
-		clear(inst.inbox)
-		inst.inbox, inst.nextMsg = inst.inbox[:0], 0
-	case inst.pending() > 0:
-		w.start(inst)
+		c.clear()
+	case c.pending() > 0:
+		w.start(c)
 	default:
-		w.take(inst)
+		w.take(c)
 	}
 	w.done()
 }
 
 // backlog records the messages the queue holds (visible or not), for an
 // autoscaler that follows them.
-func (w *workers) backlog(now sim.Time, stored int) {
-	if st := w.svc.st; st.scaler != nil {
-		st.cum.backlog.Set(now, float64(stored))
-	}
-}
+func (w *workers) backlog(now sim.Time, stored int) { w.svc.SetBacklog(now, stored) }
 
-// down implements downer: a fault that takes consumers down stops them
-// (what they are processing fails when its service time ends, as at a
-// service), and they receive nothing until it ends, when they take
-// messages again. Errors, slowdowns and latencies act on the processings
-// as at a service.
-func (w *workers) down(fl *faulter, count int, on bool, now sim.Time) {
-	fl.downStations(count, on, now)
-	if !on {
-		w.pull()
-	}
-}
+// Restarted implements Restarted: consumers a fault took down (what they
+// were processing failed when its service time ended, as at a service,
+// and they received nothing meanwhile) take messages again. Errors,
+// slowdowns and latencies act on the processings as at a service.
+func (w *workers) Restarted(sim.Time) { w.pull() }
 
 func (w *workers) ResetStats(now sim.Time) {
 	w.svc.ResetStats(now)
@@ -400,8 +403,8 @@ type WorkersStats struct {
 
 func (w *workers) Stats(window float64, now sim.Time) NodeStats {
 	s := w.svc.Stats(window, now)
-	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.callStats(),
-		Parallel: w.svc.gatherStats()}
+	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.CallStats(),
+		Parallel: w.svc.GatherStats()}
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows
 	// shows as an offered load of 1 or more.
@@ -440,6 +443,6 @@ func (s *WorkersStats) WriteText(w io.Writer, node string) {
 		fmt.Fprintf(w, ", %d cut off by a fault (back after their visibility timeout)", s.Interrupted)
 	}
 	fmt.Fprintln(w)
-	writeCalls(w, "", s.Calls)
-	writeGathers(w, "", s.Parallel)
+	WriteCalls(w, "", s.Calls)
+	WriteGathers(w, "", s.Parallel)
 }

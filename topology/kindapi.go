@@ -1,0 +1,67 @@
+package topology
+
+import (
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+)
+
+// Helpers for a kind defined outside this package (see ARCHITECTURE.md,
+// "How to add a node kind"), as the kinds inside use them: decoding and
+// checking its fields, writing its figures, and the test of a growing
+// queue.
+
+// IntField decodes the optional whole number at key of m into *to; its
+// range is for the model's validation to check (InRange).
+func IntField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *int) {
+	intField(d, m, key, what, to)
+}
+
+// InRange records an error at the field key if v, its value, is outside
+// [minimum, maximum]; what names the node ("queue q").
+func InRange(e field.Errors, key, what string, v, minimum, maximum int) {
+	inRange(e, key, what, v, minimum, maximum)
+}
+
+// OneOf records an error at the field key if v, its value, is not one of
+// options (with a suggestion); what names the setting ("on_full").
+func OneOf(e field.Errors, key, what, v string, options []string) {
+	oneOf(e, key, what, v, options)
+}
+
+// LoadShares is each part's share of the arrivals (all 0 without any),
+// and the largest share over the mean (nil without any): a partitioned
+// node's balance.
+func LoadShares(arrivals []float64) ([]float64, *float64) { return loadShares(arrivals) }
+
+// FormatRatio writes a ratio with three significant figures: "1.93".
+func FormatRatio(v float64) string { return formatRatio(v) }
+
+// FormatCounts writes up to 8 counts, then how many in all.
+func FormatCounts(v []int) string { return counts(v) }
+
+// FormatShares writes up to 8 shares as percentages, then how many in all.
+func FormatShares(v []float64) string { return shares(v) }
+
+// HashPart is the part of parts that key (0 or more) goes to by hash(key)
+// mod parts, as a database's hash partitioning places it.
+func HashPart(key int64, parts int) int { return hashPartition(parts).part(key) }
+
+// ResetTrend starts the trend of a queue's length (a queue's stored
+// messages) at now, with the batches a station's queue has.
+func ResetTrend(t *sim.Trend, now sim.Time) { t.Reset(now, trendBatch) }
+
+// TrendGrowth judges the trend of a queue's length fed at rate per second
+// over the window ending now, as a station's queue is judged (Growth).
+func TrendGrowth(t *sim.Trend, now sim.Time, rate float64) Growth {
+	return growth(t.FitLast(now, trendShare), rate)
+}
+
+// Topology is the topology being checked, for a rule that looks beyond
+// the node (the queues a dead letter leads to).
+func (c *Checker) Topology() *Topology { return c.t }
+
+// Changing says the load or the system changes over time (Options):
+// figures are not of a stationary series, so no batch-means confidence
+// interval is given for their means.
+func (n *Network) Changing() bool { return n.opts.Changing }

@@ -31,50 +31,85 @@ type Loss struct {
 
 // LossAt finds a function's loss figures at rate invocations per second.
 //
-// Throttling is Erlang B with c = Concurrency. A cold start happens when
-// an invocation finds every instance alive busy. Instances are kept warm
-// for IdleTimeout T after their last use, and a warm idle one is always
-// taken, so the instances alive are as many as were busy at once at any
-// time in the last T: an invocation arriving with k busy (k at or above
-// Provisioned) is cold when the number busy has not exceeded k in the last
-// T. The busy count is a reversible birth–death process (M/M/c/c: births
-// at λ, deaths at k/h for k busy of mean holding h), so looking back T from
-// an arrival is looking forward T from state k, and by PASTA the arrival
-// finds k busy with the truncated Poisson probability π_k:
+// Throttling is Erlang B with c = Concurrency. An invocation takes a free
+// provisioned instance first, so the Provisioned p instances are a loss
+// system of their own, fed by all the invocations and holding each for its
+// work w alone (a provisioned instance is initialised from the start): by
+// PASTA and the insensitivity of Erlang B, an invocation finds all p busy
+// with probability exactly B_p = B(p, λw), and only those go beyond them,
+// at the rate λ_o = λ·B_p. Those are cold unless an on-demand instance is
+// warm and idle (all of them: with p = 0, B_p = 1). The on-demand instances
+// are then treated as a pool of their own, of c − p instances (the p are
+// all busy when an invocation reaches them), offered λ_o as if Poisson (the
+// overflow of a loss system is burstier: Wilkinson's peakedness; exact at
+// p = 0, and, whatever λ_o's burstiness, at an idle timeout of 0, where
+// every invocation beyond the provisioned starts cold).
 //
-//	cold = Σ_{k=p}^{c−1} π_k · S_k(T) ÷ Σ_{k=0}^{c−1} π_k,
+// In that pool a cold start happens when an invocation finds every
+// instance alive busy. Instances are kept warm for IdleTimeout T after
+// their last use, and a warm idle one is always taken, so the instances
+// alive are as many as were busy at once at any time in the last T: an
+// invocation arriving with k busy is cold when the number busy has not
+// exceeded k in the last T. The busy count is a reversible birth–death
+// process (M/M/c/c: births at λ_o, deaths at k/h for k busy of mean holding
+// h), so looking back T from an arrival is looking forward T from state k,
+// and by PASTA the arrival finds k busy with the truncated Poisson
+// probability π_k:
+//
+//	cold_o = Σ_{k=0}^{c−p−1} π_k · S_k(T) ÷ Σ_{k=0}^{c−p−1} π_k,
 //
 // S_k(T) the chance that the process started at k stays at or below k for
 // T (no passage from k to k+1). S_k is computed exactly, by uniformization
 // of the process on 0..k (passage), when that takes at most maxPassageWork
 // steps; otherwise it is taken as exponential with the passage's mean,
-// 1/(λ·B(k, a)) (Σ_{j≤k} π_j ÷ (λ π_k), B Erlang B), which underestimates
-// it (the passage's tail is heavier) and is noted. With one instance (k =
-// 0) both give e^(−λT), exact whatever the holding time: the gap from a
-// completion to the next arrival is exponential. With more, the exact S_k
-// is that of exponential holding times. The holding time includes the INIT
-// phase of cold starts, which raises a; the two are solved together by
-// fixed-point iteration.
+// 1/(λ_o·B(k, a)) (Σ_{j≤k} π_j ÷ (λ_o π_k), B Erlang B), which
+// underestimates it (the passage's tail is heavier) and is noted. With one
+// instance (k = 0) both give e^(−λ_o T), exact whatever the holding time:
+// the gap from a completion to the next arrival is exponential. With more,
+// the exact S_k is that of exponential holding times. The pool's holding
+// time includes the INIT phase of its cold starts, h = w + INIT·cold_o,
+// which raises a = λ_o·h; the two are solved together by fixed-point
+// iteration. Of the λ_o·(1 − B(c − p, a)) invocations the pool serves,
+// cold_o start cold, so of all those served (λ less the throttled):
+//
+//	cold = λ_o·(1 − B(c − p, a))·cold_o ÷ (λ − λ_o·B(c − p, a)),
+//
+// which is cold_o at p = 0 and B_p at T = 0 (cold_o = 1, no throttle).
 func (f *Function) LossAt(rate float64) Loss {
 	work := float64(topology.Mean(f.ServiceTime) * f.scale())
 	l := Loss{Holding: work, Exact: true}
 	if rate <= 0 {
-		l.Cold, _ = f.coldShare(0, 0, false)
+		l.Cold, _ = f.coldShare(0, 0, f.Concurrency-f.Provisioned, false)
+		if f.Provisioned > 0 {
+			l.Cold = 0 // a provisioned instance is always free
+		}
 		return l
 	}
+	// The invocations beyond the provisioned instances, and the pool of
+	// on-demand instances they go to.
+	over, pool := rate, f.Concurrency-f.Provisioned
+	if f.Provisioned > 0 {
+		over = float64(rate * analytic.ErlangB(f.Provisioned, float64(rate*work)))
+	}
+	poolCold, poolErlangs := 0.0, 0.0
 	// The approximation first, cheap, then the exact passage from there.
 	for i := range 100 + 3 {
 		exact := i >= 100 || l.converged
-		l.Erlangs = rate * l.Holding
-		cold, ok := f.coldShare(rate, l.Erlangs, exact)
-		h := work + float64(f.InitDuration*cold)
-		done := math.Abs(cold-l.Cold) < 1e-12
-		l.Cold, l.Holding, l.Exact = cold, h, ok
+		poolErlangs = float64(over * (work + float64(f.InitDuration*poolCold)))
+		cold, ok := f.coldShare(over, poolErlangs, pool, exact)
+		done := math.Abs(cold-poolCold) < 1e-12
+		poolCold, l.Exact = cold, ok
 		if done && exact {
 			break
 		}
 		l.converged = l.converged || done
 	}
+	if pool > 0 && over > 0 {
+		poolErlangs = float64(over * (work + float64(f.InitDuration*poolCold)))
+		thrown := float64(over * analytic.ErlangB(pool, poolErlangs))
+		l.Cold = float64(float64(over-thrown)*poolCold) / (rate - thrown)
+	}
+	l.Holding = work + float64(f.InitDuration*l.Cold)
 	l.Erlangs = rate * l.Holding
 	l.Throttled = analytic.ErlangB(f.Concurrency, l.Erlangs)
 	return l
@@ -84,23 +119,22 @@ func (f *Function) LossAt(rate float64) Loss {
 // uniformization steps times the states, summed over the levels.
 const maxPassageWork = 2e7
 
-// coldShare is the share of invocations served that start cold at rate
-// λ and offered load a (see LossAt): by the exact passage when exact is
-// set and it is cheap enough (ok), else by the exponential passage.
-func (f *Function) coldShare(lambda, a float64, exact bool) (share float64, ok bool) {
+// coldShare is the share of the invocations a pool of on-demand instances
+// (servers of them at most) serves that start cold, offered λ at a load
+// of a Erlangs (see LossAt): by the exact passage when exact is set and it
+// is cheap enough (ok), else by the exponential passage.
+func (f *Function) coldShare(lambda, a float64, servers int, exact bool) (share float64, ok bool) {
 	switch {
-	case f.Provisioned >= f.Concurrency:
-		return 0, true
+	case servers <= 0:
+		return 0, true // all provisioned: nothing starts cold
 	case lambda == 0:
 		return 1, true // nothing keeps an instance warm
-	case !(a > 0) && f.Provisioned > 0:
-		return 0, true // a provisioned instance is always free
 	case !(a > 0):
 		return math.Exp(-float64(lambda * f.IdleTimeout)), true // one instance, never busy
 	}
 	// log π_k (unnormalised) = k log a − log k!, normalised by the largest;
 	// levels below 1e-15 of the largest are left out.
-	logs := make([]float64, f.Concurrency)
+	logs := make([]float64, servers)
 	top := math.Inf(-1)
 	for k := range logs {
 		lg, _ := math.Lgamma(float64(k + 1))
@@ -111,7 +145,7 @@ func (f *Function) coldShare(lambda, a float64, exact bool) (share float64, ok b
 	mu := lambda / a // 1 ÷ the mean holding time
 	if exact {
 		work := 0.0
-		for k := f.Provisioned; k < len(logs); k++ {
+		for k := range logs {
 			if significant(k) {
 				q := float64(float64(lambda+float64(float64(k)*mu)) * f.IdleTimeout)
 				work += float64(float64(q+float64(10*math.Sqrt(q))+20) * float64(k+1))
@@ -128,7 +162,7 @@ func (f *Function) coldShare(lambda, a float64, exact bool) (share float64, ok b
 		}
 		pk := math.Exp(logs[k] - top)
 		total += pk
-		if k < f.Provisioned || !significant(k) {
+		if !significant(k) {
 			continue
 		}
 		stay := math.Exp(-float64(float64(lambda*f.IdleTimeout) * b))
@@ -205,6 +239,10 @@ func (f *Function) Solve(s topology.Solver, name string, rate float64, down []fl
 		name, f.Concurrency, units.Percent(l.Throttled), l.Erlangs, units.Percent(l.Cold), units.FormatDuration(f.IdleTimeout), units.FormatDuration(f.InitDuration))
 	if !l.Exact {
 		s.Note("%s: its cold starts by the exponential passage approximation (too many instances and too long an idle timeout to compute exactly), an underestimate", name)
+	}
+	if f.Provisioned > 0 && f.Provisioned < f.Concurrency && f.IdleTimeout > 0 {
+		s.Note("%s: the invocations beyond its %d provisioned instances (Erlang B: %s) are taken as Poisson where they come in bursts, so its cold starts are an underestimate",
+			name, f.Provisioned, units.Percent(analytic.ErlangB(f.Provisioned, float64(rate*topology.Mean(f.ServiceTime)*f.scale()))))
 	}
 	if work := topology.Mean(f.ServiceTime) * f.scale(); work >= f.Timeout/4 {
 		s.Note("%s: invocations that reach the %s timeout are not in the estimate (mean work %s)", name, units.FormatDuration(f.Timeout), units.FormatDuration(work))

@@ -240,3 +240,37 @@ func TestTimeoutOutcome(t *testing.T) {
 		t.Fatalf("outcomes %v, %d timed out (node %d), ended at %v; want one node timeout at 1.25 s", obs.ByOutcome, fs.TimedOut, st.TimedOut, ends)
 	}
 }
+
+// TestColdStartShareProvisioned checks the cold-start share with
+// provisioned concurrency where it has a closed form: an invocation takes
+// a free provisioned instance first, so the p provisioned instances are a
+// loss system of their own (Erlang B, insensitive to the work's
+// distribution), and with an idle timeout of 0 every invocation beyond
+// them, and only those, starts cold: the share of those served is
+// B(p, λ·work) whatever the INIT phase (the concurrency, 1000, throttles
+// none). 100/s of 100 ms over 10 provisioned: B(10, 10) ≈ 21.5%, where the
+// busy count's Poisson tail, which the estimate took before, gave 97%.
+func TestColdStartShareProvisioned(t *testing.T) {
+	text := `
+name: cold-provisioned
+workload: {rate: 100}
+entry: fn
+nodes:
+  fn:
+    kind: function
+    memory: 1769
+    provisioned: 10
+    init_duration: 1s
+    idle_timeout: 0s
+    service_time: {dist: exponential, mean: 100ms}
+run: {seed: 1, warmup: 10s, duration: 600s}
+`
+	exp, _ := sim.NewExponential(0.1)
+	est := (&function.Function{ServiceTime: exp, MemoryMB: 1769, Concurrency: 1000, Provisioned: 10, InitDuration: 1, Timeout: 3}).LossAt(100)
+	want := analytic.ErlangB(10, 10)
+	if math.Abs(est.Cold-want) > 1e-9 {
+		t.Errorf("the estimate's cold-start share is %g; want B(10, 10) = %g", est.Cold, want)
+	}
+	reports := fidelity.Replicate(t, text, 10)
+	fidelity.Check(t, "cold-start share, p = 10, T = 0", reports, func(r *simulate.Report) float64 { return *stats(r).ColdShare }, want, false)
+}

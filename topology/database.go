@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 
@@ -397,6 +398,8 @@ type database struct {
 	// window).
 	failovers []Failover
 	cur       int
+	// span gathers the failed requests of the failover under way.
+	span *failureSpan
 	// failing says the first shard's primary is down, since failedAt:
 	// a failover is under way. promote is its pending promotion; awaiting
 	// says its failover time has passed with no replica up, so the first
@@ -573,6 +576,9 @@ func (db *database) Accept(j *Job) {
 		j.connected, j.dest = true, db
 		db.net.later(db.spec.ConnectTime.Sample(db.connect), opDeliver, j)
 		return
+	}
+	if db.failing {
+		db.refuseWrite(j)
 	}
 	if db.at != nil {
 		if j.part == 0 { // not a call (the entry, a write-back flush): aimed from the node's place
@@ -879,28 +885,41 @@ type ActiveActiveStats struct {
 }
 
 // Failover is a primary's failure. Writes fail until a replica is
-// promoted or the primary is back (RTO). A promotion loses the writes the
-// promoted replica had not applied (in writes, and in seconds of writes:
-// RPO); a primary back before a promotion has every write it acknowledged,
-// and loses none (as with Amazon RDS Multi-AZ and Aurora, whose failover
-// promotes a standby or replica; a failed primary that recovers first stays
-// the primary).
+// promoted or the primary is back (WritesUnavailable). A promotion loses
+// the writes the promoted replica had not applied; a primary back before a
+// promotion has every write it acknowledged, and loses none (as with
+// Amazon RDS Multi-AZ and Aurora, whose failover promotes a standby or
+// replica; a failed primary that recovers first stays the primary). Its
+// recovery objectives (RTO, RPO) are measured as a region outage's are
+// (see Recovery).
 type Failover struct {
 	At float64 `json:"at"` // seconds since the run started
 	// Region is the region whose outage failed the primary; "" for a
 	// fault on the database itself.
 	Region string `json:"region,omitempty"`
-	// RTO is the time writes were unavailable; null while they still are.
-	RTO *float64 `json:"rto"`
-	// LostWrites were committed on the failed primary and not applied on
-	// the replica promoted; RPO is how long before the failure the oldest
-	// of them was committed (seconds). Both are 0 without a promotion.
-	LostWrites int64   `json:"lost_writes"`
-	RPO        float64 `json:"rpo"`
-	Promoted   bool    `json:"promoted"`
+	// WritesUnavailable is the time from the failure to the promotion or
+	// the primary's return: how long the database refused writes (what
+	// the field rto meant before the recovery time was measured on the
+	// requests); null while it still did at the run's end.
+	WritesUnavailable *float64 `json:"writes_unavailable"`
+	// WritesFailed counts the requests that failed because writes were
+	// unavailable: the failed primary refused a write of theirs (or one
+	// waiting for replicas' acknowledgements when it failed), and they
+	// ended without a reply. One whose write a retry, a fallback or a
+	// hedge made good is not counted; those at the primary (queued or in
+	// service) at the instant it failed are not either.
+	WritesFailed int64 `json:"writes_failed"`
+	// Promoted says a replica was promoted.
+	Promoted bool `json:"promoted"`
 	// Outcome is how it ended: FailoverPromoted, FailoverPrimaryBack,
 	// FailoverNoReplica, or FailoverUnderWay at the run's end.
 	Outcome string `json:"outcome"`
+	Recovery
+	// lost and rpo are what a promotion lost (see Recovery.LostWrites
+	// and RPO); span gathers its failed requests.
+	lost int64
+	rpo  float64
+	span *failureSpan
 }
 
 // Outcomes of a failover.
@@ -964,10 +983,10 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 			ds.ReshardMoved[p] = reshardMoved(p, db.spec.Shards, db.net.opts.KeyCount, db.spec.VNodes)
 		}
 	}
-	ds.Failovers = db.failovers
+	ds.Failovers = db.failoverStats()
 	db.placeStats(ds)
 	for _, f := range db.failovers {
-		s.Lost += f.LostWrites
+		s.Lost += f.lost
 	}
 	s.transfer(window, db.spec.sizesGiven() || db.node.Price.PerGB > 0, db.Stations()...)
 	db.replicationStats(ds, &s, window)
@@ -1006,8 +1025,8 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 		if f.Region != "" {
 			where = " (region " + f.Region + " down)"
 		}
-		fmt.Fprintf(w, "%-11s primary failed at %s%s: writes unavailable for %s (RTO, %s); %d writes lost, RPO %s\n", "",
-			units.FormatDuration(f.At), where, units.OrUnknown(f.RTO, units.FormatDuration), how, f.LostWrites, units.FormatDuration(f.RPO))
+		fmt.Fprintf(w, "%-11s primary failed at %s%s: writes unavailable for %s (%s), %d requests failed for it; %s\n", "",
+			units.FormatDuration(f.At), where, units.OrUnknown(f.WritesUnavailable, units.FormatDuration), how, f.WritesFailed, f.Recovery.Text())
 	}
 	if len(d.Shards) > 1 {
 		loads := make([]float64, len(d.Shards))
@@ -1185,11 +1204,12 @@ func (l *replicaLog) stall(now sim.Time) {
 // promoted.
 func (db *database) fail(sh *dbShard, now sim.Time) {
 	db.failing, db.failedAt = true, now
-	sh.acks.failAll()
+	db.span = db.net.openSpan(now)
+	sh.acks.failAll(db.span.id)
 	for i := range sh.logs {
 		sh.logs[i].stall(now)
 	}
-	db.failovers = append(db.failovers, Failover{At: float64(now), Outcome: FailoverUnderWay})
+	db.failovers = append(db.failovers, Failover{At: float64(now), Outcome: FailoverUnderWay, span: db.span})
 	db.cur = len(db.failovers) - 1
 	if sh.replicas != nil {
 		db.promote = db.net.k.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
@@ -1365,13 +1385,43 @@ func (db *database) forget(sh *dbShard, have sim.Time) {
 }
 
 // restored records how writes came back, for the failover under way (if
-// it began in the measurement window).
+// it began in the measurement window), and ends its span.
 func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float64) {
+	db.net.closeSpan(db.span)
+	db.span = nil
 	if db.cur < 0 {
 		return
 	}
 	fo := &db.failovers[db.cur]
-	rto := float64(now) - fo.At
-	fo.RTO, fo.Outcome, fo.Promoted, fo.LostWrites, fo.RPO = &rto, outcome, outcome == FailoverPromoted, lost, rpo
+	back := float64(now) - fo.At
+	fo.WritesUnavailable, fo.Outcome, fo.Promoted, fo.lost, fo.rpo = &back, outcome, outcome == FailoverPromoted, lost, rpo
 	db.cur = -1
+}
+
+// failoverStats are the window's failovers with their recovery
+// objectives as the run measured them: the RTO's requests part and the
+// RPO, both null for one still under way (the report completes the SLO
+// part from its sample windows).
+func (db *database) failoverStats() []Failover {
+	out := slices.Clone(db.failovers)
+	for i := range out {
+		fo := &out[i]
+		back := fo.Outcome != FailoverUnderWay
+		fo.WritesFailed = fo.span.writesFailed
+		fo.span.requests(&fo.Recovery, back)
+		if back {
+			lost, rpo := fo.lost, fo.rpo
+			fo.LostWrites, fo.RPO = &lost, &rpo
+		}
+	}
+	return out
+}
+
+// refuseWrite marks j's request as one whose write the failed primary
+// refuses, while a failover is under way: if it fails, it failed for want
+// of writes (Failover.WritesFailed).
+func (db *database) refuseWrite(j *Job) {
+	if db.span != nil && db.net.writes(j) && db.shardOf(j.Key()) == db.shards[0] && db.shards[0].primary.insts[0].down {
+		j.req.writeSpan = db.span.id
+	}
 }

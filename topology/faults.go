@@ -495,6 +495,12 @@ const (
 func (n *Network) scheduleFaults(t *Topology, byName map[string]Component) {
 	for i := range t.Faults {
 		f := &t.Faults[i]
+		if f.Region != "" && f.MTTF == 0 {
+			// Before the strikes of the same instant: see outage.
+			o := &outage{net: n, f: f}
+			n.outages = append(n.outages, o)
+			n.k.At(sim.Time(f.At), o, opFaultOn, nil)
+		}
 		for _, node := range f.Strikes() {
 			fl := &faulter{net: n, f: f, comp: byName[node], sts: byName[node].Stations(),
 				rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+node)}

@@ -83,6 +83,9 @@ type Request struct {
 	// Region is where the user who sent it is, an index of
 	// Options.UserRegions; -1: nowhere.
 	Region int8
+	// writeSpan is the failover (its span's id) whose failed primary
+	// refused a write of it, or 0 (see failedRequest).
+	writeSpan int32
 }
 
 // Observer is told when each request ends.
@@ -244,6 +247,11 @@ type Network struct {
 	hosts []*hostRun
 	// deploys replace services' instances as scheduled (see Deploy).
 	deploys []*deployer
+	// spans are the episodes of failure whose failed requests are being
+	// gathered, allSpans every one so far (see recovery.go); outages the
+	// region faults' runtimes.
+	spans, allSpans []*failureSpan
+	outages         []*outage
 }
 
 // Opcodes of the network's events.
@@ -386,6 +394,7 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 		if !r.ended {
 			r.ended = true
 			n.obs.Finished(r, now, TimedOut)
+			n.failedRequest(r, now)
 		}
 		n.release(r)
 	}
@@ -654,6 +663,12 @@ func (n *Network) returned(j *Job) {
 	if !r.ended {
 		r.ended = true
 		n.obs.Finished(r, n.k.Now(), cause.outcome())
+		if cause != NoCause {
+			n.failedRequest(r, n.k.Now())
+		}
+	}
+	if len(n.spans) > 0 {
+		n.requestReturned(r)
 	}
 	n.release(r)
 }

@@ -434,11 +434,13 @@ func (a *acks) Fire(now sim.Time) {
 
 // failAll fails the writes still waiting: their primary failed before
 // they were acknowledged (they may survive on a replica, but their
-// writers were told they failed).
-func (a *acks) failAll() {
+// writers were told they failed). Their requests are marked as failed for
+// want of writes in the failover whose span is span.
+func (a *acks) failAll(span int32) {
 	for a.waiting.Len() > 0 {
 		j := a.waiting.Pop().j
 		j.err = CauseFailed
+		j.req.writeSpan = span
 		a.db.net.reply(j)
 	}
 }

@@ -15,7 +15,17 @@ import (
 	"unicode"
 
 	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
 )
+
+// nodeDetails are the node kinds' own figures the reference documents,
+// each written under its key in a node's entry (topology.Detail): the
+// database's (with its failovers' recovery objectives).
+var nodeDetails = []topology.Detail{(*topology.DatabaseStats)(nil)}
+
+// nodeReport is the type of a node's entry, beside which its kind's
+// figures are written.
+var nodeReport = reflect.TypeFor[simulate.NodeReport]()
 
 // module is the module path, which a type's package path starts with.
 const module = "github.com/scalesim/scalesim/"
@@ -62,6 +72,11 @@ func ReadDocs(root string) (Docs, error) {
 			}
 		}
 		return nil
+	}
+	for _, d := range nodeDetails {
+		if err := read(reflect.TypeOf(d)); err != nil {
+			return nil, err
+		}
 	}
 	return out, read(reflect.TypeFor[simulate.Report]())
 }
@@ -167,6 +182,15 @@ func walkStruct(t reflect.Type, prefix string, docs Docs, out *[]ReportField, op
 		*out = append(*out, rf)
 		walkValue(f.Type, rf.Path, docs, out, open)
 	}
+	if t == nodeReport {
+		for _, d := range nodeDetails {
+			dt := reflect.TypeOf(d).Elem()
+			rf := ReportField{Path: prefix + d.JSONKey(), Type: "object", Optional: true,
+				Doc: fmt.Sprintf("The figures of a node of kind %s (%s).", d.JSONKey(), dt.Name())}
+			*out = append(*out, rf)
+			walkStruct(dt, rf.Path+".", docs, out, open)
+		}
+	}
 }
 
 // jsonField is a field of a struct as encoding/json writes it.
@@ -191,10 +215,15 @@ func jsonFields(t reflect.Type) []jsonField {
 		}
 		if f.Anonymous && name == "" {
 			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
+			if ft.Kind() != reflect.Pointer {
+				out = append(out, jsonFields(ft)...)
+				continue
 			}
-			out = append(out, jsonFields(ft)...)
+			embedded := jsonFields(ft.Elem())
+			for i := range embedded {
+				embedded[i].omitempty = true // a nil pointer's fields are left out
+			}
+			out = append(out, embedded...)
 			continue
 		}
 		out = append(out, jsonField{StructField: f, owner: t, name: cmp.Or(name, f.Name), omitempty: strings.Contains(opts, "omitempty")})
@@ -284,9 +313,14 @@ func structSchema(t reflect.Type, docs Docs, open map[reflect.Type]bool) object 
 		}
 	}
 	o := object{"type": "object", "properties": props, "additionalProperties": false}
-	if t == reflect.TypeFor[simulate.NodeReport]() {
+	if t == nodeReport {
 		// A kind's own figures, under its key (topology.Detail).
 		o["additionalProperties"] = object{"type": "object", "description": "the node kind's own figures (cache, database, queue, ...)"}
+		for _, d := range nodeDetails {
+			ds := structSchema(reflect.TypeOf(d).Elem(), docs, open)
+			ds["description"] = fmt.Sprintf("The figures of a node of kind %s.", d.JSONKey())
+			props[d.JSONKey()] = ds
+		}
 	}
 	if len(required) > 0 {
 		o["required"] = required

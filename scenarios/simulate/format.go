@@ -277,6 +277,9 @@ func writeTriggers(b *strings.Builder, trs []Trigger, end float64) {
 		}
 		fmt.Fprintf(b, "%-11s %s, %s to %s: goodput %s before, %s during, %s after; %s\n",
 			label, tr.What, dur(tr.At), dur(tr.Until), rate(tr.Before), rate(tr.During), rate(tr.After), verdict)
+		if tr.Recovery != nil {
+			fmt.Fprintf(b, "%-11s %s\n", "", tr.Recovery.Text())
+		}
 	}
 }
 

@@ -146,11 +146,11 @@ func TestRegionFailover(t *testing.T) {
 			lost, rpo := 0.0, 0.0
 			for i, f := range db.Failovers {
 				want := []string{"us-east-1", "eu-west-1"}[i%2]
-				if f.Region != want || !f.Promoted || f.RTO == nil || math.Abs(*f.RTO-5) > 1e-9 {
+				if f.Region != want || !f.Promoted || f.WritesUnavailable == nil || math.Abs(*f.WritesUnavailable-5) > 1e-9 {
 					t.Errorf("failover %d %+v: want region %s, a promotion after 5 s", i, f, want)
 				}
-				lost += float64(f.LostWrites)
-				rpo += f.RPO
+				lost += float64(*f.LostWrites)
+				rpo += *f.RPO
 			}
 			n := float64(len(db.Failovers))
 			mean := lambdaW * W

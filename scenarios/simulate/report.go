@@ -562,6 +562,7 @@ func (r *runner) report() *Report {
 			rep.Violations = r.smp.violations(r.s, float64(r.windowStart), float64(now))
 		}
 		rep.Triggers = triggers(r.s, rep)
+		r.recoveries(rep, float64(now))
 		for _, tr := range rep.Triggers {
 			if len(rep.SLO.Checks)+len(rep.SLO.Violations) == 0 {
 				break

@@ -9,12 +9,12 @@ import (
 // TestCompareSelfIsZero checks common random numbers: a scenario compared
 // with itself differs by exactly nothing, on every figure and every seed.
 func TestCompareSelfIsZero(t *testing.T) {
-	duration := "run.duration=60s"
-	if testing.Short() {
-		duration = "run.duration=10s"
+	sets := []string{"run.duration=60s"}
+	if testing.Short() { // make race runs it under the race detector: 10× slower
+		sets = []string{"run.duration=10s", "run.warmup=5s"}
 	}
 	for _, name := range []string{"three-tier", "read-heavy"} {
-		a, b := builtinJob(t, name, duration), builtinJob(t, name, duration)
+		a, b := builtinJob(t, name, sets...), builtinJob(t, name, sets...)
 		cmp, err := Compare(a, b, CompareSpec{Seeds: 3})
 		if err != nil {
 			t.Fatal(err)

@@ -109,8 +109,12 @@ func TestSweepMMcBreakingPoint(t *testing.T) {
 // many points run at once.
 func TestSweepParallelIsSerial(t *testing.T) {
 	s := textJob(t, "mmc.yaml", mmcSweepFile)
+	maxRequests := int64(200_000)
+	if raceDetector { // the detector needs the runs to overlap, not to be long
+		maxRequests = 20_000
+	}
 	out := func(parallel int) []byte {
-		sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 5, To: 45, Points: 6, Precision: 0.05, MaxRequests: 200_000, Parallel: parallel})
+		sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 5, To: 45, Points: 6, Precision: 0.05, MaxRequests: maxRequests, Parallel: parallel})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,7 @@
+//go:build race
+
+package simulate_test
+
+// raceDetector says the tests run under the race detector (go test -race),
+// which makes simulations about ten times slower.
+const raceDetector = true

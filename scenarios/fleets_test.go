@@ -130,3 +130,44 @@ func TestFleetErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetErrorsOnce checks that a fault about the copies of a fleet is
+// refused once, at its field in the file, naming the fleet as written:
+// a dns whose targets list a fleet before another node (the fleet's copies
+// take more items of the list than the file writes), and a fleet calling
+// another fleet wrongly (each copy calls its own copy of it).
+func TestFleetErrorsOnce(t *testing.T) {
+	cases := []struct {
+		name string
+		subs []string // pairs: old, new
+		want string
+	}{
+		{"a target after a fleet", []string{"targets: [lb]}", "targets: [lb, c]}",
+			"  db: {kind: database", "  c: {kind: cache, region: us-east-1, capacity: 100}\n  db: {kind: database"},
+			"5:51: dns dns passes requests on as they are, but c is a cache"},
+		{"a fleet's copies sent as they are", []string{"targets: [lb]}", "targets: [lb, c]}",
+			"  db: {kind: database", "  c: {kind: cache, regions: [us-east-1, eu-west-1], capacity: 100}\n  db: {kind: database"},
+			"5:51: dns dns passes requests on as they are, but c is a cache"},
+		{"a fleet calling a fleet", []string{"calls: [{to: db}]", "calls: [{to: db, op: get}]",
+			"db: {kind: database, region: us-east-1,", "db: {kind: service, regions: [us-east-1, eu-west-1],"},
+			`13:18: op "get" applies to calls to a cache; db is a service`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := fleets
+			for i := 0; i+1 < len(c.subs); i += 2 {
+				if !strings.Contains(src, c.subs[i]) {
+					t.Fatalf("%q is not in the scenario", c.subs[i])
+				}
+				src = strings.Replace(src, c.subs[i], c.subs[i+1], 1)
+			}
+			_, err := Parse("bad.yaml", []byte(src))
+			if err == nil || !strings.Contains(err.Error(), "bad.yaml:"+c.want) {
+				t.Fatalf("want an error containing %q, got %v", c.want, err)
+			}
+			if n := strings.Count(err.Error(), "bad.yaml:"); n != 1 {
+				t.Errorf("want one error, got %d: %v", n, err)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scalesim/scalesim/internal/field"
@@ -73,8 +74,8 @@ func (b *Balancer) Footprint(int64) float64 {
 // Downstream implements Spec: services only.
 func (b *Balancer) Downstream() []Target {
 	var out []Target
-	for _, t := range b.Targets {
-		out = append(out, Target{To: t, Want: &serviceKind, OneOf: true, Field: []string{"targets"}, AsIs: true})
+	for i, t := range b.Targets {
+		out = append(out, Target{To: t, Want: &serviceKind, OneOf: true, Field: []string{"targets", strconv.Itoa(i)}, AsIs: true})
 	}
 	return out
 }

@@ -225,15 +225,24 @@ func (t *Topology) ResolveFleets(d *yamlfile.Decoder) {
 		}
 		body = deepCopy(body)
 		for _, tg := range refs {
-			at := body
+			at, path := body, []string(nil)
 			for _, key := range tg.Field {
 				next := child(at, key)
 				if next == nil {
 					break
 				}
-				at = next
+				at, path = next, append(path, key)
 			}
-			t.rewrite(at, n, tg)
+			if at.Kind == yaml.ScalarNode && len(path) > 0 && at != body {
+				// A name in a list: the list is what may be expanded.
+				if _, err := strconv.Atoi(path[len(path)-1]); err == nil {
+					at, path = child(body, path[0]), path[:1]
+					for _, key := range tg.Field[1 : len(tg.Field)-1] {
+						at, path = child(at, key), append(path, key)
+					}
+				}
+			}
+			t.rewrite(at, n, tg, strings.Join(path, "."))
 		}
 		t.bodies[n.Name] = body
 		fleetOf := n.fleetOf
@@ -258,8 +267,10 @@ func child(n *yaml.Node, key string) *yaml.Node {
 
 // rewrite points the names of fleet tg.To at n (a scalar, or a list of
 // names) at the copy nearest n, or, for a global node's choice among
-// targets (a dns), at every copy.
-func (t *Topology) rewrite(at *yaml.Node, n *Node, tg Target) {
+// targets (a dns), at every copy; where that expands the list (or a name
+// into one), it records which item as written each item comes from, in
+// t.written under field (see writtenPath).
+func (t *Topology) rewrite(at *yaml.Node, n *Node, tg Target, field string) {
 	f := t.fleets[tg.To]
 	every := n.Kind().Global && tg.OneOf
 	names := func() []*yaml.Node {
@@ -269,14 +280,37 @@ func (t *Topology) rewrite(at *yaml.Node, n *Node, tg Target) {
 		}
 		return out
 	}
+	// from is, for each item of the list before this rewrite, the item as
+	// written it came from.
+	from := t.written[n.Name][field]
+	if from == nil && at.Kind == yaml.SequenceNode {
+		for i := range at.Content {
+			from = append(from, i)
+		}
+	}
+	var origin []int
+	defer func() {
+		if origin != nil {
+			if t.written == nil {
+				t.written = map[string]map[string][]int{}
+			}
+			if t.written[n.Name] == nil {
+				t.written[n.Name] = map[string][]int{}
+			}
+			t.written[n.Name][field] = origin
+		}
+	}()
 	switch {
 	case at.Kind == yaml.ScalarNode && at.Value == tg.To && every:
 		at.Kind, at.Tag, at.Value, at.Content = yaml.SequenceNode, "!!seq", "", names()
+		for range at.Content {
+			origin = append(origin, -1)
+		}
 	case at.Kind == yaml.ScalarNode && at.Value == tg.To && !n.Kind().Global:
 		at.Value = t.nearestCopy(n, f)
 	case at.Kind == yaml.SequenceNode:
 		var out []*yaml.Node
-		for _, item := range at.Content {
+		for i, item := range at.Content {
 			switch {
 			case item.Kind != yaml.ScalarNode || item.Value != tg.To:
 				out = append(out, item)
@@ -284,16 +318,45 @@ func (t *Topology) rewrite(at *yaml.Node, n *Node, tg Target) {
 				for _, c := range names() {
 					c.Line, c.Column = item.Line, item.Column
 					out = append(out, c)
+					origin = append(origin, from[i])
 				}
+				continue
 			case !n.Kind().Global:
 				item.Value = t.nearestCopy(n, f)
 				out = append(out, item)
 			default:
 				out = append(out, item)
 			}
+			origin = append(origin, from[i])
+		}
+		if len(out) == len(from) && slices.Equal(origin, from) && t.written[n.Name][field] == nil {
+			origin = nil // as written
 		}
 		at.Content = out
 	}
+}
+
+// writtenPath is the path as written in the file of a field of node name
+// (after its name): an index into a list ResolveFleets expanded is the
+// index of the item it came from (dropped for a single name written
+// without a list).
+func (t *Topology) writtenPath(name string, path []string) []string {
+	for field, origin := range t.written[name] {
+		keys := strings.Split(field, ".")
+		if field == "" || len(path) <= len(keys) || !slices.Equal(path[:len(keys)], keys) {
+			continue
+		}
+		i, err := strconv.Atoi(path[len(keys)])
+		if err != nil || i < 0 || i >= len(origin) {
+			continue
+		}
+		out := slices.Clone(path[:len(keys)])
+		if origin[i] >= 0 {
+			out = append(out, strconv.Itoa(origin[i]))
+		}
+		return append(out, path[len(keys)+1:]...)
+	}
+	return path
 }
 
 // nearestCopy is the copy of f nearest node n: the least round trip from
@@ -318,13 +381,42 @@ func (t *Topology) nearestCopy(n *Node, f *fleet) string {
 
 // fleetErrors shows the errors about a copy at the fleet as written: the
 // node's name, its region at the list's item, a per-region count at its
-// region's key; the same fault of several copies is shown once.
+// region's key, an item of a list of names that ResolveFleets expanded at
+// the item as written (writtenPath). The same fault of several copies (of
+// the node, or of a fleet it names) is shown once, naming the fleets as
+// written.
 func (t *Topology) fleetErrors(errs []error) []error {
 	if len(t.fleets) == 0 {
 		return errs
 	}
-	seen := map[string]bool{}
-	out := errs[:0]
+	// The copies' names, longest first, so that none is replaced inside
+	// another.
+	var copies []string
+	base := map[string]string{}
+	for name, f := range t.fleets {
+		for _, c := range f.copies {
+			copies, base[c] = append(copies, c), name
+		}
+	}
+	slices.SortFunc(copies, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	asWritten := func(msg string) string {
+		for _, c := range copies {
+			msg = strings.ReplaceAll(msg, c, base[c])
+		}
+		return msg
+	}
+	type shown struct {
+		err   *field.Error
+		times int
+	}
+	var out []error
+	byKey := map[string]*shown{}
+	var keys []*shown
 	for _, err := range errs {
 		fe, ok := err.(*field.Error)
 		if !ok || len(fe.Path) < 2 || fe.Path[0] != "nodes" {
@@ -332,26 +424,38 @@ func (t *Topology) fleetErrors(errs []error) []error {
 			continue
 		}
 		n := t.byName[fe.Path[1]]
-		if n == nil || n.fleetOf == "" {
+		if n == nil {
 			out = append(out, err)
 			continue
 		}
-		base, region := n.Fleet()
-		f := t.fleets[base]
 		c := *fe
-		c.Path = append([]string{"nodes", base}, fe.Path[2:]...)
-		switch {
-		case len(fe.Path) > 2 && fe.Path[2] == "region":
-			c.Path = []string{"nodes", base, "regions", strconv.Itoa(slices.Index(f.regions, region))}
-		case len(fe.Path) == 3 && fe.Path[2] == "instances" && f.countsByRegion:
-			c.Path = append(c.Path, region)
+		c.Path = append([]string{"nodes", n.Name}, t.writtenPath(n.Name, fe.Path[2:])...)
+		if n.fleetOf != "" {
+			name, region := n.Fleet()
+			f := t.fleets[name]
+			c.Path = append([]string{"nodes", name}, c.Path[2:]...)
+			switch {
+			case len(c.Path) > 2 && c.Path[2] == "region":
+				c.Path = []string{"nodes", name, "regions", strconv.Itoa(slices.Index(f.regions, region))}
+			case len(c.Path) == 3 && c.Path[2] == "instances" && f.countsByRegion:
+				c.Path = append(c.Path, region)
+			}
 		}
-		key := c.Where() + "\x00" + strconv.FormatBool(c.AtKey) + "\x00" + strings.ReplaceAll(c.Msg, n.Name, base)
-		if seen[key] {
+		key := c.Where() + "\x00" + strconv.FormatBool(c.AtKey) + "\x00" + asWritten(c.Msg)
+		if s := byKey[key]; s != nil {
+			s.times++
 			continue
 		}
-		seen[key] = true
-		out = append(out, &c)
+		s := &shown{err: &c, times: 1}
+		byKey[key] = s
+		keys = append(keys, s)
+		out = append(out, s.err)
+	}
+	// A fault of every copy is the fleet's, as written.
+	for _, s := range keys {
+		if s.times > 1 {
+			s.err.Msg = asWritten(s.err.Msg)
+		}
 	}
 	return out
 }

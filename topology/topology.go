@@ -41,9 +41,14 @@ type Topology struct {
 	// billed (see TransferKind), set with distance.
 	transfer func(from, to string) TransferKind
 	// fleets are the nodes written in several regions, by name (see
-	// ResolveFleets); bodies each decoded node's body in the file.
+	// ResolveFleets); bodies each decoded node's body in the file;
+	// written, for a node whose list of names ResolveFleets expanded (a
+	// dns's targets: [app] are app's copies), the item of the list as
+	// written that each item of the expanded list came from, by node and
+	// field path (-1: a single name written without a list).
 	fleets         map[string]*fleet
 	bodies         map[string]*yaml.Node
+	written        map[string]map[string][]int
 	fleetsResolved bool
 }
 

@@ -16,6 +16,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scalesim/scalesim/internal/field"
@@ -88,8 +89,8 @@ func (d *DNS) Footprint(int64) float64 { return float64(256 + 64*len(d.Targets))
 // Downstream implements topology.Spec: each request goes to one target.
 func (d *DNS) Downstream() []topology.Target {
 	var out []topology.Target
-	for _, t := range d.Targets {
-		out = append(out, topology.Target{To: t, OneOf: true, AsIs: true, Field: []string{"targets"}})
+	for i, t := range d.Targets {
+		out = append(out, topology.Target{To: t, OneOf: true, AsIs: true, Field: []string{"targets", strconv.Itoa(i)}})
 	}
 	return out
 }

@@ -84,6 +84,61 @@ func characteristicTime(probs, counts []float64, capacity float64, occupied func
 	return (lo + hi) / 2
 }
 
+// CheLRUPaths is the hit ratio of an LRU cache of capacity items whose
+// requests each reference several items at once, such as a B-tree
+// lookup's pages from the root to a leaf: counts[i] items are each
+// referenced by a request with probability probs[i], independently from
+// request to request. It is Che's approximation with time counted in
+// requests: an item is in the cache if some request in the last τ
+// referenced it, with probability 1 − (1 − q)^τ, τ the root of
+// Σᵢ countsᵢ·(1 − (1 − qᵢ)^τ) = capacity; the hit ratio is the share of
+// references that find their item, Σᵢ countsᵢ·qᵢ·(1 − (1 − qᵢ)^τ) ÷
+// Σᵢ countsᵢ·qᵢ. For small q it is CheLRUGrouped's, with the
+// references' probabilities qᵢ ÷ Σ countsᵢ·qᵢ; an item every request
+// references (a tree's root) is always in the cache, as under LRU, where
+// Che's independent references would let it out. It returns 1 when every
+// item fits.
+func CheLRUPaths(probs, counts []float64, capacity float64) float64 {
+	total, refs := 0.0, 0.0
+	for i, n := range counts {
+		total += n
+		refs += float64(n * probs[i])
+	}
+	if capacity >= total {
+		return 1
+	}
+	held := func(q, tau float64) float64 {
+		if q >= 1 {
+			return 1
+		}
+		return -sim.Expm1(float64(tau * sim.Log1p(-q)))
+	}
+	sum := func(tau float64) float64 {
+		s := 0.0
+		for i, q := range probs {
+			s += float64(counts[i] * held(q, tau))
+		}
+		return s
+	}
+	lo, hi := 0.0, 1.0
+	for sum(hi) < capacity {
+		hi *= 2
+	}
+	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
+		mid := (lo + hi) / 2
+		if sum(mid) < capacity {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	tau, hit := (lo+hi)/2, 0.0
+	for i, q := range probs {
+		hit += float64(float64(counts[i]*q) * held(q, tau))
+	}
+	return hit / refs
+}
+
 // TTLHitRatio is the hit ratio of a cache without capacity limit whose
 // entries expire ttl seconds after being filled, when requests arrive as a
 // Poisson process of rate requests per second with key probabilities pop.

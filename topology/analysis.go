@@ -34,6 +34,9 @@ type Solver interface {
 	// popularity: probs[i] is the probability of each of counts[i] keys,
 	// and total the number of keys; all nil and 0 without keys.
 	Keys() (probs, counts []float64, total float64)
+	// KeyOf is the key number of popularity rank (0 the most popular),
+	// as the workload's generator numbers keys.
+	KeyOf(rank int64) int64
 	// HitRatio is the hit ratio found for a cache or CDN node.
 	HitRatio(node string) float64
 	// Visits is the rate of visits of class c to node.

@@ -41,6 +41,13 @@ type Data struct {
 	IndexWriteTime float64
 	// IndexEntrySize is the bytes of an index's entry for each row.
 	IndexEntrySize float64
+	// BufferPool is the share of a server's memory its buffer pool takes
+	// (0: DefaultBufferPool), or BufferPoolBytes its size; with neither
+	// and an instance type without memory, every page is in memory.
+	BufferPool, BufferPoolBytes float64
+	// Volume is each server's storage volume, which serves the pages
+	// not in its buffer pool.
+	Volume Volume
 
 	// users are the workload's users, and writes its classes that write,
 	// set by Topology.ValidateData.
@@ -49,6 +56,9 @@ type Data struct {
 	// failed says decoding refused part of it (already reported): the
 	// rest is not checked.
 	failed bool
+	// memory is the memory of a server's instance type (bytes; 0:
+	// unknown), set by Topology.Validate.
+	memory float64
 }
 
 // StoragePerGiBMonth is the price of a database server's storage: Amazon
@@ -104,7 +114,7 @@ func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 		return nil
 	}
 	f, ok := d.Mapping(m.Get("data"), what+" data", "per_user", "rows", "row_size", "row_time", "page_time",
-		"index_write_time", "index_entry_size")
+		"index_write_time", "index_entry_size", "buffer_pool", "volume")
 	if !ok {
 		return nil
 	}
@@ -152,6 +162,12 @@ func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 			}
 		}
 	}
+	if f.Has("buffer_pool") && !decodeBufferPool(d, f.Get("buffer_pool"), what, data) {
+		data.failed = true
+	}
+	if f.Has("volume") && !decodeVolume(d, f.Get("volume"), what, &data.Volume) {
+		data.failed = true
+	}
 	return data
 }
 
@@ -187,6 +203,7 @@ func (data *Data) validate(e field.Errors, what string) {
 			e.Add(s.key, "%s data %s must be above 0 and at most %s", what, s.key, units.FormatDuration(maxDataCost))
 		}
 	}
+	data.validatePool(e, what)
 }
 
 // orDefault is v, or def when v is 0.
@@ -255,6 +272,15 @@ func (db *Database) users() float64 {
 	return db.Data.users
 }
 
+// Rows is the rows of the database at users users (in all shards); 0
+// when they are not counted (no data, or no row size).
+func (db *Database) Rows(users float64) float64 {
+	if db.Data == nil {
+		return 0
+	}
+	return db.Data.rows(users)
+}
+
 // ShardRows is the rows one server holds (its shard's part) at the
 // workload's users; 0 when the rows are not counted.
 func (db *Database) ShardRows() float64 {
@@ -268,10 +294,11 @@ func (db *Database) ShardRows() float64 {
 	return max(1, math.Ceil(r/float64(db.Shards)))
 }
 
-// scanTime is the work an unindexed query adds: every row of its shard
-// examined.
+// scanTime is the time an unindexed query adds: every row of its shard
+// examined, and the part of the shard's table the buffer pool cannot hold
+// read at the volume's throughput.
 func (db *Database) scanTime() float64 {
-	return float64(db.ShardRows() * orDefault(db.Data.RowTime, DefaultRowTime))
+	return float64(db.ShardRows()*orDefault(db.Data.RowTime, DefaultRowTime)) + db.scanFromVolume()
 }
 
 // lookupPages is the pages an indexed query reads: one descent of its

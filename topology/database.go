@@ -60,6 +60,10 @@ type Database struct {
 	// Data, when given, is how much it holds, growing with the users
 	// (see data.go); nil: its size is not modelled.
 	Data *Data
+
+	// ioTime is, in the estimate, an indexed read's mean time on its
+	// server's volume (see withIO); 0 in the spec itself.
+	ioTime float64
 }
 
 // DefaultFailoverTime is how long a failover takes by default: Amazon RDS
@@ -257,6 +261,7 @@ func (db *Database) readsOnPrimary() float64 {
 // the load spread evenly over shards. Like the simulation's report, the
 // figures are the busiest group's.
 func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solution {
+	db = db.withIO(s, name, true)
 	// The plain reads and writes, then the classes' own operations.
 	var reads, writes float64
 	var own []classOp
@@ -328,6 +333,7 @@ func (*Database) NetworkLegs(Solver, string, int) float64 { return 0 }
 // Demand implements Analytic: every server, at the read time, or with
 // operations of the classes' own, at the mean over the classes.
 func (db *Database) Demand(s Solver, name string) (Demand, bool) {
+	db = db.withIO(s, name, false)
 	return Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}, true
 }
 
@@ -343,6 +349,10 @@ func (db *Database) CapacityNote(Solution) string {
 // Advice implements Explainer: a cache or replicas for reads, shards for
 // writes, judged by the work (visits × service time) of each.
 func (db *Database) Advice(s Solver, name string, _ Solution) string {
+	if a := db.poolAdvice(s, name); a != "" {
+		return a
+	}
+	db = db.withIO(s, name, false)
 	if a := db.indexAdvice(s, name); a != "" {
 		return a
 	}
@@ -429,6 +439,9 @@ type database struct {
 	// replicated are the bytes of the window's writes sent to its other
 	// servers (replicas, other primaries), by how they are billed.
 	replicated [transferKinds]float64
+	// pool is its servers' buffer pools and volumes (nil: every page in
+	// memory).
+	pool *poolRuntime
 }
 
 // placeFigures are a database's figures at one of its places: the reads
@@ -525,6 +538,9 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 	if spec.Shards > 1 {
 		db.part = newPartitioner(spec.Partition, spec.Shards, net.opts.KeyCount, spec.VNodes)
 	}
+	if spec.poolReads() {
+		db.pool = newPoolRuntime(db)
+	}
 	return db
 }
 
@@ -546,6 +562,9 @@ func (db *database) InUse() float64 {
 	total := float64(mapped*mapEntryBytes) + float64(queued*fifoEntryBytes)
 	if db.aa != nil {
 		total += db.aa.inUse()
+	}
+	if db.pool != nil {
+		total += db.pool.inUse()
 	}
 	return total
 }
@@ -645,6 +664,14 @@ func upReplica(st *Station) *instance {
 // a cache in the topology, the request is stamped with the version of the
 // value it wrote or read (see versions).
 func (db *database) served(j *Job) {
+	if db.pool != nil && db.pool.served(j) {
+		return // it reads pages from its volume first
+	}
+	db.complete(j)
+}
+
+// complete ends visit j's service: see served.
+func (db *database) complete(j *Job) {
 	now := db.net.k.Now()
 	sh := db.shards[j.st.part] // routed by key in route
 	v := db.net.versions
@@ -797,6 +824,9 @@ func (db *database) ResetStats(now sim.Time) {
 	if db.aa != nil {
 		db.aa.resetStats()
 	}
+	if db.pool != nil {
+		db.pool.resetStats(now)
+	}
 }
 
 // DatabaseStats are a database's figures over the measurement window.
@@ -851,6 +881,9 @@ type DatabaseStats struct {
 	// replica, or to each other primary), which the transfer cost prices
 	// as inter-region; absent when none are.
 	ReplicationTransfer float64 `json:"replication_transfer_bytes_per_sec,omitempty"`
+	// BufferPool are its buffer pools' and volumes' figures, when its
+	// indexed reads go through a pool.
+	BufferPool *BufferPoolStats `json:"buffer_pool,omitempty"`
 }
 
 // PlaceStats are a database's figures in one region: its servers there,
@@ -984,6 +1017,9 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 		}
 	}
 	ds.Failovers = db.failoverStats()
+	if db.pool != nil {
+		ds.BufferPool = db.pool.stats(window, now)
+	}
 	db.placeStats(ds)
 	for _, f := range db.failovers {
 		s.Lost += f.lost
@@ -1015,6 +1051,9 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 			units.FormatDuration(*d.ReplicationLagMean), units.OrUnknown(d.ReplicationLagP99, units.FormatDuration), units.OrUnknown(d.ReplicationLagMax, units.FormatDuration))
 	}
 	d.writePlaces(w)
+	if d.BufferPool != nil {
+		d.BufferPool.writeText(w)
+	}
 	if d.PoolWaits > 0 {
 		fmt.Fprintf(w, "%-11s connection pool wait mean %s, p99 %s\n", "", units.OrUnknown(d.PoolWaitMean, units.FormatDuration), units.OrUnknown(d.PoolWaitP99, units.FormatDuration))
 	}

@@ -43,6 +43,14 @@ var databaseParams = []params.Param{
 		{Name: "page_time", Type: params.Duration, Default: dur(DefaultPageTime), Unit: "s", Doc: "an indexed read's work per B-tree page it reads in memory (an assumption)"},
 		{Name: "index_write_time", Type: params.Duration, Default: dur(DefaultIndexWriteTime), Unit: "s", Doc: "the work each index adds to every write (an assumption)"},
 		{Name: "index_entry_size", Type: params.Size, Default: "32B", Unit: "bytes", Doc: "an index's bytes per row, added to the storage (an assumption)"},
+		{Name: "buffer_pool", Type: params.Percent, Default: "75%", Doc: "each server's buffer pool, a share of its instance type's memory (RDS for MySQL's default); without an instance type's memory and a size, every page is in memory",
+			Or: []params.Param{{Type: params.Size, Unit: "bytes", Doc: "its size"}}},
+		{Name: "volume", Type: params.Object, Doc: "each server's volume, which serves the pages not in its buffer pool", Fields: []params.Param{
+			{Name: "type", Type: params.Enum, Values: Volumes, Default: VolumeGP3, Doc: "the EBS volume type"},
+			{Name: "iops", Type: params.Number, Default: "3000", Unit: "reads/s", Doc: "its rate of page reads: the service rate of its queue (gp3's baseline, more when provisioned)"},
+			{Name: "throughput", Type: params.Size, Default: "125MiB", Unit: "bytes/s", Doc: "its bytes a second, at which a scan reads what the pool cannot hold (gp3's baseline; written 125MiB/s)"},
+			{Name: "latency", Type: params.Duration, Default: dur(DefaultVolumeLatency), Unit: "s", Doc: "a read's time besides its queue and service (an assumption)"},
+		}},
 	}},
 }
 

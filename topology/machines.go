@@ -83,6 +83,9 @@ func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 			*ws.workersPerInstance() = n.PerVCPU * in.VCPUs
 		}
 	}
+	if db, ok := n.Spec.(*Database); ok && db.Data != nil && known {
+		db.Data.memory = in.Memory
+	}
 	if c, ok := n.Spec.(*Cache); ok && c.Capacity == 0 && c.ItemSize > 0 && known {
 		c.Capacity = int(math.Min(math.Floor(float64(in.Memory*(1-CacheReservedMemory))/c.ItemSize), MaxCacheKeys+1))
 		if c.Capacity < 1 {

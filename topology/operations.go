@@ -166,7 +166,7 @@ func (db *Database) found(t sim.Dist, index *bool) sim.Dist {
 	case index == nil || db.Data == nil || db.Data.RowSize == 0:
 		return t
 	case *index:
-		return db.plus(t, db.lookupTime())
+		return db.plus(t, db.lookupTime()+db.ioTime)
 	}
 	return db.plus(t, db.scanTime())
 }

@@ -116,6 +116,9 @@ func finite(v float64) *float64 {
 // node kind's analytic treatment has of the whole.
 type Model struct {
 	s *scenarios.Scenario
+	// keySampler numbers the workload's keys by rank (KeyOf), made when
+	// first asked.
+	keySampler *workloads.KeySampler
 	// rate is the request rate solved at (Estimate.OfferedRate); 0 for
 	// a closed workload, whose rate depends on the system.
 	rate    float64
@@ -321,6 +324,14 @@ func (m *Model) Hop(kind topology.HopKind, from, to string, own float64) float64
 // Keys implements topology.Solver.
 func (m *Model) Keys() (probs, counts []float64, total float64) {
 	return m.keys.probs, m.keys.counts, m.keys.total
+}
+
+// KeyOf implements topology.Solver.
+func (m *Model) KeyOf(rank int64) int64 {
+	if m.keySampler == nil {
+		m.keySampler = workloads.NewKeySampler(m.s.Workload.Keys)
+	}
+	return m.keySampler.Key(rank)
 }
 
 // HitRatio implements topology.Solver.

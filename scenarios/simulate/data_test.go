@@ -3,9 +3,16 @@ package simulate_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/fidelity"
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/workloads"
 )
 
 // dataQuery is a database at the entry, with workers enough that nothing
@@ -149,4 +156,104 @@ run: {warmup: 1s, duration: 20s}
 			t.Errorf("%d indexes: mean %.12g s, max %.12g, want %.12g", n, l.Mean, l.Max, want)
 		}
 	}
+}
+
+// poolDB is a database at the entry, with workers enough that nothing
+// waits for one, whose get reads by an index through a buffer pool.
+func poolDB(rate float64, keys, data string) string {
+	return fmt.Sprintf(`name: pool
+workload: {rate: %g, mix: {get: 1}%s}
+entry: db
+nodes:
+  db:
+    kind: database
+    workers: 100000
+    service_time: {dist: exponential, mean: 1ms}
+    data: %s
+    operations: {get: {index: true}}
+run: {warmup: 20s, duration: 200s}
+`, rate, keys, data)
+}
+
+// TestFidelityBufferPoolChe checks the share of page reads the buffer
+// pool serves against Che's approximation over the pages: 20k Zipf keys
+// (s = 0.8) spread over 50k rows of 1600 B (fan-out 10: four keys a leaf
+// page, a tree of 5 levels and 5,556 pages), a pool of 1,000 pages. The
+// pages' popularity is worked out here from the documented layout (a
+// key's row at ⌊key × rows/keys⌋, its leaf page ⌊row/fan-out⌋, the page
+// above ⌊page/fan-out⌋), each page referenced at the sum of its keys'
+// rates. The estimate's PoolHit counts time in reads rather than page
+// references (analytic.CheLRUPaths: a read references its whole path at
+// once); it must give the figure worked out here the same way (to 1e-5:
+// it reads the keys' popularity from the estimate's groups of ranks,
+// which round it) and, with a pool far larger than the tree's upper
+// levels, within 0.1 point of Che's. The tolerance
+// is the replications' 4 standard errors and Che's own error, the 1.5
+// points TestFidelityCheLRU allows it for a finite key space.
+func TestFidelityBufferPoolChe(t *testing.T) {
+	t.Parallel()
+	const keys, rows, fanout, capacity = 20_000, 50_000, 10, 1000
+	k := workloads.Keys{Dist: workloads.KeysZipf, S: 0.8, Count: keys}
+	pop, sampler := k.Popularity(), workloads.NewKeySampler(&k)
+	page := map[int64]float64{}
+	for r := range int64(keys) {
+		leaf := int64(math.Floor(float64(sampler.Key(r))*rows/keys)) / fanout
+		for level := range 5 {
+			page[leaf<<7|int64(level)] += pop(r) / 5
+			leaf /= fanout
+		}
+	}
+	var refs, perRead, ones []float64
+	for _, p := range page {
+		refs = append(refs, p)
+	}
+	slices.Sort(refs) // the sum's order fixed
+	for _, p := range refs {
+		perRead, ones = append(perRead, 5*p), append(ones, 1)
+	}
+	che, paths := analytic.CheLRU(refs, capacity), analytic.CheLRUPaths(perRead, ones, capacity)
+	text := poolDB(500, ", keys: {dist: zipf, s: 0.8, count: 20k}", fmt.Sprintf("{rows: %d, row_size: 1600B, buffer_pool: %dB}", rows, capacity*topology.PageSize))
+	s, err := scenarios.Parse("pool.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := estimate.NewModel(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit, _ := s.Topology.Lookup("db").Spec.(*topology.Database).PoolHit(m)
+	t.Logf("Che over the page references %.6f, over reads %.6f, the estimate's %.6f", che, paths, hit)
+	if math.Abs(hit-paths) > 1e-5 || math.Abs(paths-che) > 1e-3 {
+		t.Errorf("the estimate's pool hit share %.9f, Che over reads %.9f, over page references %.9f", hit, paths, che)
+	}
+	reports := fidelity.Replicate(t, text, 5)
+	mean, se := meanSE(reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.MemoryShare })
+	t.Logf("memory share %.4f ± %.4f (SE), Che over %d pages %.4f, difference %+.2f points", mean, se, len(refs), che, 100*(mean-che))
+	if math.Abs(mean-che) > 4*se+0.015 {
+		t.Errorf("memory share %.4f, Che %.4f: off by more than 4 SE (%.4f) + 1.5 points", mean, che, 4*se)
+	}
+}
+
+// TestFidelityVolumeMM1 checks that the reads beyond the pool queue at the
+// volume as an M/M/1 queue at its IOPS: a tree of two levels (20k rows of
+// 100 B, fan-out 163: a root and 123 leaves), a pool of two pages (the
+// root stays; a leaf is there only when the read before took the same
+// one), uniform rows, so that each read misses once with probability
+// 122/123, independently: the misses are a Poisson stream of 800/s ×
+// 122/123 = 793.5/s at a volume of 1,000 IOPS (ρ = 0.79), whose mean time
+// in queue and service is 1/(μ − λ) = 4.84 ms, within 4 standard errors
+// of 5 replications. The pool serves the root and one leaf in 123: a
+// share (1 + 1/123)/2 of the page reads.
+func TestFidelityVolumeMM1(t *testing.T) {
+	t.Parallel()
+	const rate, iops, leaves = 800.0, 1000.0, 123.0
+	lambda := rate * (leaves - 1) / leaves
+	theory := analytic.MM1{Lambda: lambda, Mu: iops}.MeanSojourn()
+	reports := fidelity.Replicate(t, poolDB(rate, "", "{rows: 20k, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 1000, latency: 2ms}}"), 5)
+	fidelity.Check(t, "volume queue and service", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.VolumeTimeMean }, theory, false)
+	fidelity.Check(t, "memory share", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.MemoryShare }, (1+1/leaves)/2, false)
+	fidelity.Check(t, "volume utilization", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").BufferPool.VolumeUtilization }, lambda/iops, false)
+	// A read's latency: 1 ms of work, 2 pages at 1 µs, and its miss's
+	// volume time and 2 ms latency.
+	fidelity.Check(t, "read latency", reports, fidelity.MeanLatency, 1e-3+2e-6+(leaves-1)/leaves*(theory+2e-3), false)
 }

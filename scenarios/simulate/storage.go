@@ -25,6 +25,11 @@ type StorageCost struct {
 	PerServer float64 `json:"per_server_bytes"`
 	// Servers are the servers that each hold a shard's part.
 	Servers int `json:"servers"`
+	// Rows are its rows, when it counts them (data with a row_size).
+	Rows float64 `json:"rows,omitempty"`
+	// Fixed says the number of rows is given (data rows), not grown with
+	// the users.
+	Fixed bool `json:"fixed,omitempty"`
 	// MonthlyUSD is the storage's price for a month, every server's
 	// volume at topology.StoragePerGiBMonth.
 	MonthlyUSD float64 `json:"monthly_usd"`
@@ -49,6 +54,7 @@ func storageCosts(s *scenarios.Scenario) []StorageCost {
 		}
 		total, each := db.Stored(n)
 		out = append(out, StorageCost{Node: node.Name, Users: n, Bytes: total, PerServer: each, Servers: db.Units(),
+			Rows: db.Rows(n), Fixed: db.Data.Rows > 0,
 			MonthlyUSD: db.StorageMonthly(n), OverLimit: each > topology.MaxStoragePerServer})
 	}
 	return out
@@ -74,8 +80,15 @@ func writeStorageCost(b *strings.Builder, storage []StorageCost) {
 		if sc.Servers > 1 {
 			where = fmt.Sprintf("%s on each of %d servers", units.FormatBytes(sc.PerServer), sc.Servers)
 		}
-		fmt.Fprintf(b, "data        %s holds %s at %s users (%s), storage %s/month at %s per GiB-month%s\n",
-			sc.Node, units.FormatBytes(sc.Bytes), units.FormatCount(sc.Users), where,
+		at := "at " + units.FormatCount(sc.Users) + " users"
+		switch {
+		case sc.Fixed:
+			at = "in " + units.FormatCount(sc.Rows) + " rows"
+		case sc.Rows > 0:
+			at += ", " + units.FormatCount(sc.Rows) + " rows"
+		}
+		fmt.Fprintf(b, "data        %s holds %s %s (%s), storage %s/month at %s per GiB-month%s\n",
+			sc.Node, units.FormatBytes(sc.Bytes), at, where,
 			units.USD(sc.MonthlyUSD), units.USD(topology.StoragePerGiBMonth), over)
 	}
 }

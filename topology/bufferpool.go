@@ -1,0 +1,704 @@
+package topology
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
+)
+
+// A database server's buffer pool and volume. With data whose rows are
+// counted (Data.RowSize) and a buffer pool (from the instance type's
+// memory, or given), each server keeps the pages its indexed reads touch
+// in an LRU of the pool's pages; a page not there is read from the
+// server's volume: a queue of one server whose service time is
+// exponential at the volume's IOPS (an M/M/1 queue for Poisson reads),
+// then the volume's latency. A scan reads the part of its shard's table
+// that the pool cannot hold at the volume's throughput.
+
+// DefaultBufferPool is the share of a server's memory its buffer pool
+// takes: Amazon RDS for MySQL's default parameter group sets
+// innodb_buffer_pool_size to {DBInstanceClassMemory*3/4}, and the MySQL
+// manual says up to 80% of a dedicated server's memory is often given to
+// it (MySQL 8.4 Reference Manual, "Configuring InnoDB Buffer Pool Size").
+const DefaultBufferPool = 0.75
+
+// The volume: Amazon EBS General Purpose SSD gp3, whose baseline of 3,000
+// IOPS and 125 MiB/s comes with any size and more of each can be
+// provisioned (Amazon EBS User Guide, "Amazon EBS volume types",
+// General Purpose SSD volumes; figures unchanged since gp3's launch in
+// December 2020, read 2026-12-03).
+const (
+	VolumeGP3               = "gp3"
+	DefaultVolumeIOPS       = 3000
+	DefaultVolumeThroughput = 125 << 20 // bytes a second
+	// DefaultVolumeLatency is a read's time at the volume besides its
+	// queue and its service at the IOPS rate: an assumption, 1 ms, the low
+	// end of the single-digit milliseconds AWS gives for gp3.
+	DefaultVolumeLatency = 1e-3
+	maxVolumeIOPS        = 256_000 // the most any EBS volume provisions (io2 Block Express)
+	maxVolumeThroughput  = 1 << 40
+	maxVolumeLatency     = 10.0
+)
+
+// Volumes lists the volume types.
+var Volumes = []string{VolumeGP3}
+
+// Volume is a database server's storage volume. Zero figures take the
+// type's.
+type Volume struct {
+	Type       string
+	IOPS       float64 // reads a second: the service rate of its queue
+	Throughput float64 // bytes a second, for scans
+	Latency    float64 // seconds per read beyond its queue and service
+}
+
+func (v Volume) iops() float64       { return orDefault(v.IOPS, DefaultVolumeIOPS) }
+func (v Volume) throughput() float64 { return orDefault(v.Throughput, DefaultVolumeThroughput) }
+func (v Volume) latency() float64    { return orDefault(v.Latency, DefaultVolumeLatency) }
+
+// decodeBufferPool reads buffer_pool: a share of the memory (75%) or a
+// size (12GiB).
+func decodeBufferPool(d *yamlfile.Decoder, n *yaml.Node, what string, data *Data) bool {
+	s, ok := d.String(n)
+	if !ok {
+		return false
+	}
+	if num, pct := strings.CutSuffix(strings.TrimSpace(s), "%"); pct {
+		v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		switch {
+		case err != nil || math.IsNaN(v):
+			d.Errorf(n, "%s data buffer_pool: want a share of the memory such as 75%% or a size such as 12GiB", what)
+			return false
+		case v > 100:
+			d.Errorf(n, "%s data buffer_pool is %s of the instance's memory: at most 100%%", what, s)
+			return false
+		case !(v > 0):
+			d.Errorf(n, "%s data buffer_pool must be above 0%% of the memory", what)
+			return false
+		}
+		data.BufferPool = v / 100
+		return true
+	}
+	v, ok := d.Bytes(n, what+" data buffer_pool")
+	data.BufferPoolBytes = v
+	return ok
+}
+
+// decodeVolume reads volume: {type, iops, throughput, latency}.
+func decodeVolume(d *yamlfile.Decoder, n *yaml.Node, what string, v *Volume) bool {
+	m, ok := d.Mapping(n, what+" data volume", "type", "iops", "throughput", "latency")
+	if !ok {
+		return false
+	}
+	good := true
+	if m.Has("type") {
+		if v.Type = d.OneOf(m.Get("type"), what+" data volume type", Volumes...); v.Type == "" {
+			good = false
+		}
+	}
+	if m.Has("iops") {
+		if v.IOPS, ok = d.Count(m.Get("iops"), what+" data volume iops"); !ok {
+			good = false
+		}
+	}
+	if m.Has("throughput") {
+		t := m.Get("throughput")
+		per := *t
+		per.Value = strings.TrimSuffix(strings.TrimSpace(per.Value), "/s")
+		if v.Throughput, ok = d.Bytes(&per, what+" data volume throughput (bytes a second, e.g. 125MiB/s)"); !ok {
+			good = false
+		}
+	}
+	if m.Has("latency") {
+		if v.Latency, ok = d.PositiveDuration(m.Get("latency"), what+" data volume latency",
+			what+" data volume latency must be above 0 (leave it out for the default)"); !ok {
+			good = false
+		}
+	}
+	return good
+}
+
+// validatePool checks the buffer pool against the server's memory, and
+// the volume.
+func (data *Data) validatePool(e field.Errors, what string) {
+	switch p := data.BufferPool; {
+	case p != 0 && !(p > 0 && p <= 1):
+		e.Add("buffer_pool", "%s data buffer_pool is %s of the instance's memory: at most 100%%", what, units.Percent(p))
+	case p != 0 && data.memory == 0:
+		e.Add("buffer_pool", "%s data buffer_pool is a share of the instance type's memory, and it has none from the catalogue: give an instance (e.g. db.r6g.xlarge) or a size (buffer_pool: 12GiB)", what)
+	case data.BufferPoolBytes != 0 && !(data.BufferPoolBytes >= PageSize) || math.IsInf(data.BufferPoolBytes, 0):
+		e.Add("buffer_pool", "%s data buffer_pool must hold a page (%s) at least", what, units.FormatBytes(PageSize))
+	case data.memory > 0 && data.BufferPoolBytes > data.memory:
+		e.Add("buffer_pool", "%s data buffer_pool of %s is over the %s of the instance's memory", what,
+			units.FormatBytes(data.BufferPoolBytes), units.FormatBytes(data.memory))
+	}
+	v, ve := data.Volume, e.In("volume")
+	if v.Type != "" && v.Type != VolumeGP3 {
+		ve.Add("type", "%s data volume type %q is not one of %s", what, v.Type, strings.Join(Volumes, ", "))
+	}
+	if v.IOPS != 0 && !(v.IOPS >= 1 && v.IOPS <= maxVolumeIOPS) {
+		ve.Add("iops", "%s data volume iops must be from 1 to %d, got %g", what, maxVolumeIOPS, v.IOPS)
+	}
+	if v.Throughput != 0 && !(v.Throughput >= 1 && v.Throughput <= maxVolumeThroughput) {
+		ve.Add("throughput", "%s data volume throughput must be from 1B/s to %s/s", what, units.FormatBytes(maxVolumeThroughput))
+	}
+	if v.Latency != 0 && !(v.Latency > 0 && v.Latency <= maxVolumeLatency) {
+		ve.Add("latency", "%s data volume latency must be above 0 and at most %s", what, units.FormatDuration(maxVolumeLatency))
+	}
+}
+
+// poolBytes is a server's buffer pool: given, or its share of the
+// instance type's memory; 0 without one (every page in memory) or when
+// the rows are not counted.
+func (db *Database) poolBytes() float64 {
+	d := db.Data
+	switch {
+	case d == nil || d.RowSize == 0:
+		return 0
+	case d.BufferPoolBytes > 0:
+		return d.BufferPoolBytes
+	}
+	return float64(orDefault(d.BufferPool, DefaultBufferPool) * d.memory)
+}
+
+// PoolPages is the pages a server's buffer pool holds; 0 without one.
+func (db *Database) PoolPages() float64 { return math.Floor(db.poolBytes() / PageSize) }
+
+// maxPoolSlots bounds the pages a simulated pool tracks: a pool larger
+// holds every page a run can touch (its keys' paths).
+const maxPoolSlots = 1 << 40
+
+// poolReads says the database's indexed reads go through a buffer pool.
+func (db *Database) poolReads() bool {
+	if db.PoolPages() < 1 {
+		return false
+	}
+	for _, op := range db.Operations {
+		if op.Index != nil && *op.Index {
+			return true
+		}
+	}
+	return false
+}
+
+// scanFromVolume is the time a scan spends reading the part of its
+// shard's table the buffer pool cannot hold, at the volume's throughput
+// (0 without a pool).
+func (db *Database) scanFromVolume() float64 {
+	pool := db.poolBytes()
+	if pool == 0 {
+		return 0
+	}
+	shard := db.Data.tableBytes(db.Data.users) / float64(db.Shards)
+	return max(0, shard-pool) / db.Data.Volume.throughput()
+}
+
+// tree is the shape of a shard's B-tree and where the workload's keys are
+// in it: the keys spread evenly over the rows in key order (clustered by
+// key), perKey rows apart.
+type tree struct {
+	rows, fanout float64
+	height       int
+	perKey       float64 // rows per key; 0 without keys (a random row)
+	f            int64
+}
+
+// maxLeaf bounds a leaf page's number, so that a page's identity (its
+// number and level) fits in an int64: beyond it (more than 3.6e16 leaf
+// pages, 5.9e20 bytes) pages are taken as the last.
+const maxLeaf = 1 << 55
+
+func (db *Database) tree(keys int64) tree {
+	t := tree{rows: db.ShardRows(), fanout: Fanout(db.Data.RowSize)}
+	t.height, t.f = BTreeHeight(t.rows, t.fanout), int64(t.fanout)
+	if keys > 0 {
+		t.perKey = t.rows / float64(keys)
+	}
+	return t
+}
+
+// leaf is the leaf page of the row at position pos.
+func (t tree) leaf(pos float64) int64 { return int64(min(math.Floor(pos/t.fanout), maxLeaf)) }
+
+// leafOf is the leaf page of key's row.
+func (t tree) leafOf(key int64) int64 { return t.leaf(math.Floor(float64(key) * t.perKey)) }
+
+// pageID is the identity of the page idx at level (0: the leaves).
+func pageID(idx int64, level int) int64 { return idx<<7 | int64(level) }
+
+// maxExactRanks bounds the popularity ranks the estimate places in pages
+// one by one; the rest are spread evenly over the pages of each level.
+const maxExactRanks = 1 << 20
+
+// pageRefs is the popularity of the pages an indexed read touches: the
+// probability probs[i] that a read references each of counts[i] pages
+// (each read references one page of each level). approx says keys beyond
+// maxExactRanks were spread evenly.
+func (db *Database) pageRefs(s Solver) (probs, counts []float64, approx bool) {
+	kp, kc, total := s.Keys()
+	t := db.tree(int64(total))
+	if total == 0 {
+		// A random row: every page of a level equally.
+		pages := math.Ceil(t.rows / t.fanout)
+		for range t.height {
+			probs, counts = append(probs, 1/pages), append(counts, pages)
+			pages = math.Ceil(pages / t.fanout)
+		}
+		return probs, counts, false
+	}
+	type ref struct {
+		page int64
+		p    float64
+	}
+	n := int64(min(total, maxExactRanks))
+	refs := make([]ref, 0, n)
+	var rank int64
+	for g := 0; g < len(kp) && rank < n; g++ {
+		for i := 0.0; i < kc[g] && rank < n; i++ {
+			refs = append(refs, ref{t.leafOf(s.KeyOf(rank)), kp[g]})
+			rank++
+		}
+	}
+	tail := 1.0
+	for _, r := range refs {
+		tail -= r.p
+	}
+	slices.SortFunc(refs, func(a, b ref) int { return cmp.Compare(a.page, b.page) })
+	pages := float64(0)
+	for range t.height {
+		// Merge the references of one page, then go up a level.
+		out := refs[:0]
+		for _, r := range refs {
+			if len(out) > 0 && out[len(out)-1].page == r.page {
+				out[len(out)-1].p += r.p
+			} else {
+				out = append(out, r)
+			}
+		}
+		refs = out
+		for _, r := range refs {
+			probs, counts = append(probs, r.p), append(counts, 1)
+		}
+		if pages == 0 {
+			pages = math.Ceil(t.rows / t.fanout)
+		} else {
+			pages = math.Ceil(pages / t.fanout)
+		}
+		if rest := total - float64(n); rest > 0 && tail > 0 {
+			spread := min(rest, pages)
+			probs, counts = append(probs, tail/spread), append(counts, spread)
+			approx = true
+		}
+		for i := range refs {
+			refs[i].page /= t.f
+		}
+	}
+	return probs, counts, approx
+}
+
+// PoolHit is the share of an indexed read's page references its server's
+// buffer pool serves, by Che's approximation over the pages (each page
+// referenced with the sum of its keys' probabilities), with time counted
+// in reads, as a read references a whole path at once
+// (analytic.CheLRUPaths), and the pages a read takes from the volume; 1,
+// 0 without a pool. A pool smaller than a path holds none of its pages
+// when the next read comes: LRU over a repeated path longer than it
+// misses every time.
+func (db *Database) PoolHit(s Solver) (hit, misses float64) {
+	if !db.poolReads() {
+		return 1, 0
+	}
+	h := float64(db.lookupPages())
+	if db.PoolPages() < h {
+		return 0, h
+	}
+	probs, counts, _ := db.pageRefs(s)
+	hit = analytic.CheLRUPaths(probs, counts, db.PoolPages())
+	return hit, float64(h * (1 - hit))
+}
+
+// volumeTime is the mean time an indexed read spends on its server's
+// volume when the busiest server takes lookups indexed reads a second:
+// its pages not in the pool, each a visit to an M/M/1 queue served at the
+// IOPS rate, and the latency. +Inf when the reads outrun the IOPS.
+func (db *Database) volumeTime(misses, lookups float64) float64 {
+	if misses == 0 {
+		return 0
+	}
+	mu, lambda := db.Data.Volume.iops(), float64(lookups*misses)
+	if lambda >= mu {
+		return math.Inf(1)
+	}
+	return float64(misses * (db.Data.Volume.latency() + analytic.MM1{Lambda: lambda, Mu: mu}.MeanSojourn()))
+}
+
+// indexedRead says a read visit of class finds its rows by an index: its
+// own operation's, or the plain read's.
+func (db *Database) indexedRead(class string) bool {
+	op, ok := db.Operations[class]
+	if !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil) {
+		op = db.Operations[OperationRead]
+	}
+	return op.Index != nil && *op.Index
+}
+
+// lookups is the rate of indexed reads the busiest server of the
+// database called name takes (primaries and replicas as read_from sends
+// them, spread evenly over shards).
+func (db *Database) lookups(s Solver, name string) float64 {
+	var rate float64
+	for c, class := range s.Classes() {
+		if !s.Writes(c) && db.indexedRead(class) {
+			rate += s.Visits(c, name)
+		}
+	}
+	on := db.readsOnPrimary()
+	per := float64(rate*on) / float64(db.Shards*db.primaries())
+	if db.Replicas > 0 {
+		per = max(per, float64(rate*(1-on))/float64(db.Shards*db.Replicas))
+	}
+	return per
+}
+
+// withIO is db with, for the estimate, its indexed reads' mean time on
+// the volume (ioTime), from the buffer pool's hit share by Che's
+// approximation and the volume's M/M/1 queue at the busiest server's
+// reads; db itself without a pool. note records it in the estimate's
+// notes.
+func (db *Database) withIO(s Solver, name string, note bool) *Database {
+	if !db.poolReads() {
+		return db
+	}
+	hit, misses := db.PoolHit(s)
+	per := db.lookups(s, name)
+	c := *db
+	c.ioTime = db.volumeTime(misses, per)
+	if note {
+		_, _, approx := db.pageRefs(s)
+		how := ""
+		if approx {
+			how = fmt.Sprintf(" (keys past the %d most popular spread evenly over the pages)", maxExactRanks)
+		}
+		if db.Shards > 1 {
+			how += " (each shard's pool taken as holding its pages as one pool would)"
+		}
+		each := "without bound"
+		if !math.IsInf(c.ioTime, 1) && misses > 0 {
+			each = units.FormatDuration(c.ioTime / misses)
+		}
+		s.Note("%s: the buffer pool of %s pages serves %s of the indexed reads' pages by Che's approximation%s; %.3g pages a read from the volume, %s each (%s IOPS as an M/M/1 queue, reads taken as Poisson, and %s latency)",
+			name, units.FormatCount(db.PoolPages()), units.Percent(hit), how, misses, each,
+			units.FormatCount(db.Data.Volume.iops()), units.FormatDuration(db.Data.Volume.latency()))
+		if math.IsInf(c.ioTime, 1) {
+			s.Note("%s: its volume is offered %.4g reads a second a server, over its %s IOPS", name, float64(per*misses), units.FormatCount(db.Data.Volume.iops()))
+		}
+	}
+	return &c
+}
+
+// poolAdvice is the advice when the indexed reads' pages outgrow the
+// buffer pool: half their time or more on the volume; "" otherwise.
+func (db *Database) poolAdvice(s Solver, name string) string {
+	if !db.poolReads() {
+		return ""
+	}
+	hit, misses := db.PoolHit(s)
+	io := db.volumeTime(misses, db.lookups(s, name))
+	mem := float64(db.lookupTime() + Mean(db.ReadTime))
+	if !(io >= mem) {
+		return ""
+	}
+	spent := "its volume cannot keep up (" + units.FormatCount(db.Data.Volume.iops()) + " IOPS)"
+	if !math.IsInf(io, 1) {
+		spent = fmt.Sprintf("an indexed read spends %s on the volume against %s in memory", units.FormatDuration(io), units.FormatDuration(mem))
+	}
+	return fmt.Sprintf("The working set outgrows the buffer pool: its %s hold %s of the indexed reads' pages, and %s. "+
+		"A larger instance (more memory for the pool), a cache in front of the database for the hot keys, or a volume with more IOPS (volume: {iops: N}).",
+		units.FormatBytes(db.poolBytes()), units.Percent(hit), spent)
+}
+
+// poolRuntime is a database's buffer pools and volumes in a run: one of
+// each per server, made when the server first reads a page.
+type poolRuntime struct {
+	db      *database
+	tree    tree
+	pages   int // a pool's capacity
+	rng     *rand.Rand
+	servers map[*instance]*serverPool
+	// order lists the servers in the order they were made, for figures
+	// that do not depend on a map's order.
+	order []*serverPool
+	// io are the visits waiting on volume reads.
+	io map[*Job]*pendingIO
+	// own is, by class, whether its own operation finds its rows by an
+	// index (1), does not (0), or the class has none (-1); plain is the
+	// plain read's.
+	own   []int8
+	plain bool
+
+	pageReads, memoryReads int64
+}
+
+// serverPool is one server's buffer pool and volume.
+type serverPool struct {
+	pages *KeyStore
+	vol   volume
+}
+
+// pendingIO is a visit's reads still to make, and when its current one
+// joined the volume's queue.
+type pendingIO struct {
+	left   int
+	queued sim.Time
+	vol    *volume
+}
+
+// volume is a server's volume: a FIFO queue of reads served one at a time
+// in exponential times at the IOPS rate, then a constant latency (a
+// FIFO of reads in it, each due its latency after its service).
+type volume struct {
+	pr      *poolRuntime
+	queue   sim.FIFO[*Job]
+	cur     *Job
+	since   sim.Time // busy since, in the window
+	busy    float64  // seconds busy in the window, until since
+	reads   int64
+	sojourn sim.Summary // queue and service
+	lat     volumeLatency
+}
+
+// volumeLatency is the reads of a volume in their latency.
+type volumeLatency struct {
+	v   *volume
+	due sim.FIFO[dueRead]
+}
+
+type dueRead struct {
+	j  *Job
+	at sim.Time
+}
+
+func newPoolRuntime(db *database) *poolRuntime {
+	spec := db.spec
+	pr := &poolRuntime{db: db, tree: spec.tree(db.net.opts.KeyCount), pages: int(min(spec.PoolPages(), maxPoolSlots)),
+		rng: sim.NewStream(db.net.opts.Seed, db.node.Name+"/volume"), servers: map[*instance]*serverPool{},
+		io: map[*Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
+	for _, class := range db.net.opts.Classes {
+		op, ok := spec.Operations[class]
+		switch {
+		case !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil):
+			pr.own = append(pr.own, -1)
+		case op.Index != nil && *op.Index:
+			pr.own = append(pr.own, 1)
+		default:
+			pr.own = append(pr.own, 0)
+		}
+	}
+	return pr
+}
+
+// indexed says visit j is an indexed read: as workTime picks the
+// operation a visit does.
+func (pr *poolRuntime) indexed(j *Job) bool {
+	n := pr.db.net
+	if n.writes(j) {
+		return false
+	}
+	if c := j.req.Class; !j.req.background && c >= 0 && c < len(pr.own) && pr.own[c] >= 0 && (j.op == opAuto || !n.classWrites(c)) {
+		return pr.own[c] == 1
+	}
+	return pr.plain
+}
+
+// server is the pool and volume of the server j is served on.
+func (pr *poolRuntime) server(j *Job) *serverPool {
+	sp := pr.servers[j.inst]
+	if sp == nil {
+		sp = &serverPool{pages: NewKeyStore(EvictLRU, pr.pages, 0, nil)}
+		sp.vol = volume{pr: pr, since: pr.db.net.k.Now()}
+		sp.vol.lat.v = &sp.vol
+		pr.servers[j.inst] = sp
+		pr.order = append(pr.order, sp)
+	}
+	return sp
+}
+
+// lookup reads the pages of j's descent through its server's pool, root
+// first, and says how many were not there (each now is, evicting the
+// least recently used).
+func (pr *poolRuntime) lookup(j *Job, sp *serverPool, now sim.Time) int {
+	t := pr.tree
+	var leaf int64
+	if t.perKey > 0 {
+		leaf = t.leafOf(j.Key())
+	} else {
+		leaf = t.leaf(math.Floor(float64(pr.rng.Float64() * t.rows)))
+	}
+	misses := 0
+	for level := t.height - 1; level >= 0; level-- {
+		idx := leaf
+		for range level {
+			idx /= t.f
+		}
+		id := pageID(idx, level)
+		pr.pageReads++
+		if hit, _ := sp.pages.Get(id, now); hit {
+			pr.memoryReads++
+			continue
+		}
+		sp.pages.Put(id, now, false)
+		misses++
+	}
+	return misses
+}
+
+// served takes visit j, whose work is done, through its pages: it says
+// whether j waits on its volume (and is finished later, by afterIO).
+func (pr *poolRuntime) served(j *Job) bool {
+	if !pr.indexed(j) {
+		return false
+	}
+	now := pr.db.net.k.Now()
+	sp := pr.server(j)
+	misses := pr.lookup(j, sp, now)
+	if misses == 0 {
+		return false
+	}
+	pr.io[j] = &pendingIO{left: misses, vol: &sp.vol}
+	sp.vol.submit(j, now)
+	return true
+}
+
+// submit queues a read of j's.
+func (v *volume) submit(j *Job, now sim.Time) {
+	v.pr.io[j].queued = now
+	if v.cur != nil {
+		v.queue.Push(j)
+		return
+	}
+	v.start(j, now)
+}
+
+// start serves a read of j's.
+func (v *volume) start(j *Job, now sim.Time) {
+	v.cur, v.since = j, now
+	v.pr.db.net.fireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
+}
+
+// fire implements firer: the read in service is done; it waits out the
+// latency, and the next starts.
+func (v *volume) fire(now sim.Time) {
+	j := v.cur
+	v.cur = nil
+	v.busy += float64(now - v.since)
+	v.since = now
+	v.reads++
+	v.sojourn.Add(float64(now - v.pr.io[j].queued))
+	at := now + sim.Time(v.pr.db.spec.Data.Volume.latency())
+	v.lat.due.Push(dueRead{j, at})
+	v.pr.db.net.fireAt(at, &v.lat)
+	if v.queue.Len() > 0 {
+		v.start(v.queue.Pop(), now)
+	}
+}
+
+// fire implements firer: the reads due by now are done.
+func (l *volumeLatency) fire(now sim.Time) {
+	for l.due.Len() > 0 && l.due.Peek().at <= now {
+		l.v.pr.readDone(l.due.Pop().j, now)
+	}
+}
+
+// readDone ends one of j's reads: the next, or the visit's end.
+func (pr *poolRuntime) readDone(j *Job, now sim.Time) {
+	p := pr.io[j]
+	if p.left--; p.left > 0 {
+		p.vol.submit(j, now)
+		return
+	}
+	delete(pr.io, j)
+	if j.inst.down {
+		j.st.failNow(j) // its server went down while it read
+		return
+	}
+	pr.db.complete(j)
+}
+
+// inUse is the pages the pools hold and the visits waiting on volumes.
+func (pr *poolRuntime) inUse() float64 {
+	held := 0
+	for _, sp := range pr.order {
+		held += sp.pages.len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
+	}
+	return float64(float64(held)*KeyBytes) + float64(float64(len(pr.io))*mapEntryBytes)
+}
+
+func (pr *poolRuntime) resetStats(now sim.Time) {
+	pr.pageReads, pr.memoryReads = 0, 0
+	for _, sp := range pr.order {
+		v := &sp.vol
+		v.reads, v.sojourn, v.busy, v.since = 0, sim.Summary{}, 0, now
+	}
+}
+
+// BufferPoolStats are a database's buffer pools and volumes over the
+// window: the page reads of its indexed reads, those served from memory
+// and their share, and the reads of its servers' volumes: their time in
+// the volume's queue and service (mean, without the latency), the
+// latency, the IOPS and the busiest volume's busy share.
+type BufferPoolStats struct {
+	PoolPages         float64  `json:"pool_pages"` // per server
+	PageReads         int64    `json:"page_reads"`
+	MemoryReads       int64    `json:"memory_reads"`
+	MemoryShare       *float64 `json:"memory_share"` // null without page reads
+	VolumeReads       int64    `json:"volume_reads"`
+	VolumeTimeMean    *float64 `json:"volume_time_mean"` // null without volume reads
+	VolumeLatency     float64  `json:"volume_latency"`
+	VolumeIOPS        float64  `json:"volume_iops"`
+	VolumeUtilization float64  `json:"volume_utilization"`
+}
+
+func (pr *poolRuntime) stats(window float64, now sim.Time) *BufferPoolStats {
+	vol := pr.db.spec.Data.Volume
+	bs := &BufferPoolStats{PoolPages: float64(pr.pages), PageReads: pr.pageReads, MemoryReads: pr.memoryReads,
+		MemoryShare: Ratio(float64(pr.memoryReads), float64(pr.pageReads)), VolumeLatency: vol.latency(), VolumeIOPS: vol.iops()}
+	var sum float64
+	for _, sp := range pr.order {
+		v := &sp.vol
+		bs.VolumeReads += v.reads
+		sum += float64(float64(v.sojourn.N()) * v.sojourn.Mean())
+		busy := v.busy
+		if v.cur != nil {
+			busy += float64(now - v.since)
+		}
+		if window > 0 {
+			bs.VolumeUtilization = max(bs.VolumeUtilization, busy/window)
+		}
+	}
+	if bs.VolumeReads > 0 {
+		m := sum / float64(bs.VolumeReads)
+		bs.VolumeTimeMean = &m
+	}
+	return bs
+}
+
+// writeText writes the pool's line of a database's figures.
+func (bs *BufferPoolStats) writeText(w io.Writer) {
+	fmt.Fprintf(w, "%-11s buffer pool %s pages (%s) a server: %s of %d page reads from memory; %d volume reads at %s IOPS, busiest volume %s busy, %s each in its queue and service + %s latency\n",
+		"", units.FormatCount(bs.PoolPages), units.FormatBytes(float64(bs.PoolPages*PageSize)), units.OrUnknown(bs.MemoryShare, units.Percent), bs.PageReads,
+		bs.VolumeReads, units.FormatCount(bs.VolumeIOPS), units.Percent(bs.VolumeUtilization), units.OrUnknown(bs.VolumeTimeMean, units.FormatDuration),
+		units.FormatDuration(bs.VolumeLatency))
+}

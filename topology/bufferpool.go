@@ -595,12 +595,12 @@ func (v *volume) submit(j *Job, now sim.Time) {
 // start serves a read of j's.
 func (v *volume) start(j *Job, now sim.Time) {
 	v.cur, v.since = j, now
-	v.pr.db.net.fireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
+	v.pr.db.net.FireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
 }
 
-// fire implements firer: the read in service is done; it waits out the
+// Fire implements Firer: the read in service is done; it waits out the
 // latency, and the next starts.
-func (v *volume) fire(now sim.Time) {
+func (v *volume) Fire(now sim.Time) {
 	j := v.cur
 	v.cur = nil
 	v.busy += float64(now - v.since)
@@ -609,14 +609,14 @@ func (v *volume) fire(now sim.Time) {
 	v.sojourn.Add(float64(now - v.pr.io[j].queued))
 	at := now + sim.Time(v.pr.db.spec.Data.Volume.latency())
 	v.lat.due.Push(dueRead{j, at})
-	v.pr.db.net.fireAt(at, &v.lat)
+	v.pr.db.net.FireAt(at, &v.lat)
 	if v.queue.Len() > 0 {
 		v.start(v.queue.Pop(), now)
 	}
 }
 
-// fire implements firer: the reads due by now are done.
-func (l *volumeLatency) fire(now sim.Time) {
+// Fire implements Firer: the reads due by now are done.
+func (l *volumeLatency) Fire(now sim.Time) {
 	for l.due.Len() > 0 && l.due.Peek().at <= now {
 		l.v.pr.readDone(l.due.Pop().j, now)
 	}

@@ -62,6 +62,10 @@ type Estimate struct {
 	// Hosts are the machines nodes share, each solved as one station of
 	// its cores; absent when none is given.
 	Hosts []HostEstimate `json:"hosts,omitempty"`
+	// Transfer is the data transfer the run would charge a month (see
+	// TransferEstimate); absent when nothing is placed or nothing crosses
+	// a priced border.
+	Transfer *TransferEstimate `json:"transfer,omitempty"`
 }
 
 // NodeEstimate is one node's analytic figures. Stations is the number of
@@ -223,7 +227,11 @@ func (m *Model) Solve() (*Estimate, error) {
 		m.Note("the deploys are left out: the estimate is of the fleet between deploys")
 	}
 	if s.Workload.Model == workloads.Closed {
-		return m.closed()
+		est, err := m.closed()
+		if err == nil {
+			est.Transfer = m.transfer(est.Throughput)
+		}
+		return est, err
 	}
 	m.est.Method = "traffic equations, then M/G/c per station (Erlang C, × (1 + SCV)/2 for service-time variance)"
 	m.est.OfferedRate = m.rate
@@ -245,6 +253,7 @@ func (m *Model) Solve() (*Estimate, error) {
 		m.est.Throughput = m.est.OfferedRate
 		m.est.Classes = m.classLatencies(entry)
 	}
+	m.est.Transfer = m.transfer(1)
 	return m.est, nil
 }
 
@@ -761,6 +770,7 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(&b, "\nbottleneck  %s\n", est.Bottleneck)
+	writeTransfer(&b, est.Transfer)
 	for _, n := range est.Nodes {
 		switch {
 		case n.AsyncLatency != nil:

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/dns"
@@ -171,6 +173,81 @@ run: {seed: 4, warmup: 5s, duration: 60s}
 				t.Fatalf("inter-region %+v, want %.6f GB $%.6f a month", got, gb, gb*0.02)
 			}
 			t.Logf("%d writes: %.3f GB a month between regions, $%.4f", db.Writes, got.GBPerMonth, got.MonthlyUSD)
+		})
+	}
+}
+
+// TestEstimateTransfer checks the estimate's transfer against the run's,
+// kind by kind. In these scenarios every request of a kind's stream
+// carries the same bytes of that kind, so the run's bytes are the
+// estimate's times its count of such requests over their expected count:
+// a Poisson count (the users' region a binomial thinning of it) of mean
+// m = share × rate × window, whose relative standard deviation is 1/√m.
+// The tolerance is 4 of them. The scenarios: zones and a database in
+// another region (TestTransferPriced's); writes replicated to two
+// replicas in eu-west-1; a fleet in two regions behind a latency DNS, whose
+// eu-west-1 copy (40% of the users) calls a database in us-east-1.
+func TestEstimateTransfer(t *testing.T) {
+	const fleet = `name: fleet-transfer
+workload: {rate: 200, regions: {us-east-1: 60%, eu-west-1: 40%}}
+entry: dns
+nodes:
+  dns: {kind: dns, policy: latency, targets: [lb]}
+  lb: {kind: load_balancer, targets: app, regions: [us-east-1, eu-west-1]}
+  app: {kind: service, regions: [us-east-1, eu-west-1], instances: 2, workers: 8, service_time: {dist: exponential, mean: 10ms}, size: {reply: 20KB}, calls: [db]}
+  db: {kind: database, region: us-east-1, workers: 16, service_time: {dist: exponential, mean: 2ms}, size: {request: 1KB, reply: 6KB}}
+run: {seed: 5, warmup: 10s, duration: 120s}
+`
+	const replicated = `name: replication-transfer
+workload: {rate: 200, mix: {write: 100%}, keys: {dist: uniform, count: 1000}, regions: {us-east-1: 100%}}
+entry: app
+nodes:
+  app: {kind: service, region: us-east-1, workers: 64, service_time: {dist: constant, value: 1ms}, calls: [db]}
+  db: {kind: database, region: us-east-1, workers: 64, service_time: {dist: constant, value: 1ms}, size: {request: 3KB, reply: 200B},
+       replicas: [{region: eu-west-1, count: 2}, {region: us-east-1, count: 1}]}
+run: {seed: 4, warmup: 5s, duration: 60s}
+`
+	for _, c := range []struct {
+		name  string
+		text  string
+		share map[string]float64 // of the requests carrying each kind
+	}{
+		{"zones and regions", transferScenario, map[string]float64{"inter_region": 1, "cross_az": 1, "internet": 1}},
+		{"replication", replicated, map[string]float64{"inter_region": 1, "internet": 1}},
+		{"fleet", fleet, map[string]float64{"inter_region": 0.4, "internet": 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("test.yaml", []byte(c.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := runText(t, c.text)
+			if est.Transfer == nil || rep.Cost.Transfer == nil {
+				t.Fatalf("estimate %+v, run %+v: want both", est.Transfer, rep.Cost.Transfer)
+			}
+			ran := map[string]float64{}
+			for _, k := range rep.Cost.Transfer.ByKind {
+				ran[k.Kind] = k.GBPerMonth
+			}
+			if len(est.Transfer.ByKind) != len(c.share) || len(ran) != len(c.share) {
+				t.Errorf("estimate %+v, run %+v: want the kinds %v", est.Transfer.ByKind, rep.Cost.Transfer.ByKind, c.share)
+			}
+			for _, k := range est.Transfer.ByKind {
+				m := c.share[k.Kind] * est.OfferedRate * rep.Window
+				tol := 4 / math.Sqrt(m)
+				rel := ran[k.Kind]/k.GBPerMonth - 1
+				t.Logf("%s: estimate %.2f GB, run %.2f GB a month (%+.2f%%, tolerance ±%.2f%%)", k.Kind, k.GBPerMonth, ran[k.Kind], 100*rel, 100*tol)
+				if math.Abs(rel) > tol {
+					t.Errorf("%s: run %.2f GB, estimate %.2f: %+.2f%% apart, beyond ±%.2f%%", k.Kind, ran[k.Kind], k.GBPerMonth, 100*rel, 100*tol)
+				}
+			}
+			if diff := math.Abs(rep.Cost.Transfer.MonthlyUSD/est.Transfer.MonthlyUSD - 1); diff > 4/math.Sqrt(0.4*est.OfferedRate*rep.Window) {
+				t.Errorf("transfer $%.2f run, $%.2f estimated a month", rep.Cost.Transfer.MonthlyUSD, est.Transfer.MonthlyUSD)
+			}
 		})
 	}
 }

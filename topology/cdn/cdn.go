@@ -61,6 +61,11 @@ func (c *CDN) Footprint(keys int64) float64 {
 	return held * topology.KeyBytes
 }
 
+// FetchesForUsers implements topology.EdgeFetcher, for the estimate: its
+// fetches from its origin are for the users it serves itself, so the
+// origin's replies to it are free (as its runtime's are).
+func (*CDN) FetchesForUsers() {}
+
 // Downstream implements Spec: the origin.
 func (c *CDN) Downstream() []topology.Target {
 	if c.Origin == "" {

@@ -385,8 +385,30 @@ func bottleneck(t *topology.Topology, nodes []NodeReport) (name string, heldBy [
 			behind[qs.Consumer] = true
 		}
 	}
+	// The bottleneck is a node the run found saturated, when there is
+	// one (see failing): the most own demand elsewhere is a node keeping up (a copy of a
+	// fleet whose workers are held waiting on a far region is saturated
+	// while what it calls is 24% busy). A saturated node that calls
+	// another saturated node is held waiting on it, which is the one.
+	// (A consumer group behind its queue counts as saturated; the queue,
+	// whose backlog is the group's failing, does not.)
+	failing := func(n NodeReport) bool {
+		return behind[n.Name] || n.Saturated && (n.Workers || !isConsumed(n))
+	}
+	heldOn := func(n NodeReport) bool {
+		for _, m := range nodes {
+			if m.Name != n.Name && failing(m) && t.Reaches(n.Name, m.Name) {
+				return true
+			}
+		}
+		return false
+	}
+	anyFailing := slices.ContainsFunc(nodes, failing)
 	worst := -1.0
 	for _, n := range nodes {
+		if anyFailing && (!failing(n) || heldOn(n)) {
+			continue
+		}
 		load := math.Max(n.OwnLoad, n.hostLoad)
 		switch {
 		case behind[n.Name]:

@@ -660,15 +660,25 @@ func (pr *poolRuntime) resetStats(now sim.Time) {
 // the volume's queue and service (mean, without the latency), the
 // latency, the IOPS and the busiest volume's busy share.
 type BufferPoolStats struct {
-	PoolPages         float64  `json:"pool_pages"` // per server
-	PageReads         int64    `json:"page_reads"`
-	MemoryReads       int64    `json:"memory_reads"`
-	MemoryShare       *float64 `json:"memory_share"` // null without page reads
-	VolumeReads       int64    `json:"volume_reads"`
-	VolumeTimeMean    *float64 `json:"volume_time_mean"` // null without volume reads
-	VolumeLatency     float64  `json:"volume_latency"`
-	VolumeIOPS        float64  `json:"volume_iops"`
-	VolumeUtilization float64  `json:"volume_utilization"`
+	// PoolPages is the pages each server's pool holds.
+	PoolPages float64 `json:"pool_pages"`
+	// PageReads are the pages the indexed reads referenced.
+	PageReads int64 `json:"page_reads"`
+	// MemoryReads are those the pools held.
+	MemoryReads int64 `json:"memory_reads"`
+	// MemoryShare is MemoryReads ÷ PageReads; null without page reads.
+	MemoryShare *float64 `json:"memory_share"`
+	// VolumeReads are the pages read from the volumes.
+	VolumeReads int64 `json:"volume_reads"`
+	// VolumeTimeMean is a volume read's mean time in its queue and
+	// service, without the latency; null without volume reads.
+	VolumeTimeMean *float64 `json:"volume_time_mean"`
+	// VolumeLatency is a volume read's latency besides (seconds).
+	VolumeLatency float64 `json:"volume_latency"`
+	// VolumeIOPS is a volume's rate of reads.
+	VolumeIOPS float64 `json:"volume_iops"`
+	// VolumeUtilization is the busiest volume's busy share.
+	VolumeUtilization float64 `json:"volume_utilization"`
 }
 
 func (pr *poolRuntime) stats(window float64, now sim.Time) *BufferPoolStats {

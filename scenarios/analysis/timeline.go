@@ -166,7 +166,13 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 		}
 		month, prevOK = m, smp.OK
 		status := "ok"
+		p99, errs := units.OrUnknown(smp.Latency.Get("p99"), dur), units.OrUnknown(smp.ErrorRate, units.Percent)
 		switch {
+		case smp.CouldNotGoOn:
+			// Stopped (overloaded, stalled): the replies that came before
+			// the stop are no figure of the date's, often quick and none
+			// failed.
+			status, p99, errs = "STOPPED ("+stopReason(smp.Report)+")", units.Unknown, units.Unknown
 		case smp.Incomplete:
 			status = "INCOMPLETE"
 		case !smp.OK:
@@ -179,7 +185,7 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 			bottleneck += "\t" + units.FormatBytes(smp.Cost.StoredBytes())
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", smp.Date, units.FormatCount(smp.Users), units.Rate(smp.OfferedRate),
-			units.OrUnknown(smp.Latency.Get("p99"), dur), units.OrUnknown(smp.ErrorRate, units.Percent), bottleneck, smp.Cost.MonthlyUSD, status)
+			p99, errs, bottleneck, smp.Cost.MonthlyUSD, status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -196,6 +202,18 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 	}
 	if cut > 1 {
 		fmt.Fprintf(&b, "            and %d more samples were cut short: their rows are not verdicts on whole runs\n", cut-1)
+	}
+	stopped := 0
+	for _, smp := range tl.Samples {
+		if smp.CouldNotGoOn {
+			if stopped == 0 {
+				fmt.Fprintf(&b, "STOPPED     %s: %s; its row gives no p99 or error rate (those of the requests that ended before the stop)\n", smp.Date, smp.StoppedEarly)
+			}
+			stopped++
+		}
+	}
+	if stopped > 1 {
+		fmt.Fprintf(&b, "            and %d more samples were stopped: their runs could not go on\n", stopped-1)
 	}
 	switch e := tl.SLOBreach; {
 	case e == nil:
@@ -214,4 +232,11 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// stopReason is the few words saying why a run could not go on
+// (overloaded, stalled, the memory budget): its reason up to the colon.
+func stopReason(rep *simulate.Report) string {
+	head, _, _ := strings.Cut(rep.StoppedEarly, ":")
+	return head
 }

@@ -165,3 +165,54 @@ run: {duration: 300s}
 		})
 	}
 }
+
+// TestTimelineStoppedRows checks that a date whose run was stopped as
+// overloaded says so in its row, without the p99 and error rate of the
+// requests that ended before the stop as if they were the date's (at ten
+// times the capacity the run stops within seconds, its few replies quick,
+// none failed: "46ms 0%" read as healthy).
+func TestTimelineStoppedRows(t *testing.T) {
+	s := textJob(t, "tl.yaml", `name: tl-stopped
+workload:
+  users: 20k
+  active_fraction: 20%
+  requests_per_active_user_per_day: 50
+  peak_to_average: 2
+  growth: {from: 20k, to: 20M, over: 2mo, curve: linear}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
+slo: {p99: 200ms, error_rate: 1%}
+run: {seed: 1, warmup: 10s, duration: 60s}
+`)
+	tl, err := Timeline(s, TimelineSpec{Every: 7 * 86400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := tl.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(b.String(), "\n") {
+		for _, smp := range tl.Samples {
+			if strings.HasPrefix(line, smp.Date+" ") {
+				rows[smp.Date] = strings.TrimPrefix(line, smp.Date)
+			}
+		}
+	}
+	stopped := 0
+	for _, smp := range tl.Samples {
+		row, shown := rows[smp.Date]
+		if !smp.CouldNotGoOn || !shown {
+			continue
+		}
+		stopped++
+		if f := strings.Fields(row); !strings.HasSuffix(row, "STOPPED (overloaded)") || f[2] != "-" || f[3] != "-" {
+			t.Errorf("%s: row %q; want no p99, no error rate and STOPPED (overloaded)", smp.Date, row)
+		}
+	}
+	if stopped < 2 || !strings.Contains(b.String(), "STOPPED     week 1: overloaded: ") {
+		t.Errorf("%d rows of runs stopped; want 2 or more, and the first's reason:\n%s", stopped, b.String())
+	}
+}

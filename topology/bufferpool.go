@@ -243,6 +243,52 @@ func pageID(idx int64, level int) int64 { return idx<<7 | int64(level) }
 // one by one; the rest are spread evenly over the pages of each level.
 const maxExactRanks = 1 << 20
 
+// pageRef is a page of one level of a tree (its number on the level) and
+// the probability that a read references it.
+type pageRef struct {
+	page int64
+	p    float64
+}
+
+// pagesOf is the pages of each level of t (leaves first) that the most
+// popular ranks of the workload's keys reference, up to maxExactRanks of
+// them (the popularity probs[i] of each of counts[i] ranks, total keys,
+// key numbering them), and the probability left to the others (tail) and
+// their number (rest).
+func pagesOf(t tree, probs, counts []float64, total float64, key func(int64) int64) (levels [][]pageRef, tail, rest float64) {
+	n := int64(min(total, maxExactRanks))
+	refs := make([]pageRef, 0, n)
+	var rank int64
+	for g := 0; g < len(probs) && rank < n; g++ {
+		for i := 0.0; i < counts[g] && rank < n; i++ {
+			refs = append(refs, pageRef{t.leafOf(key(rank)), probs[g]})
+			rank++
+		}
+	}
+	tail = 1.0
+	for _, r := range refs {
+		tail -= r.p
+	}
+	slices.SortFunc(refs, func(a, b pageRef) int { return cmp.Compare(a.page, b.page) })
+	for range t.height {
+		// Merge the references of one page, then go up a level.
+		var out []pageRef
+		for _, r := range refs {
+			if len(out) > 0 && out[len(out)-1].page == r.page {
+				out[len(out)-1].p += r.p
+			} else {
+				out = append(out, r)
+			}
+		}
+		levels = append(levels, out)
+		refs = slices.Clone(out)
+		for i := range refs {
+			refs[i].page /= t.f
+		}
+	}
+	return levels, max(0, tail), total - float64(n)
+}
+
 // pageRefs is the popularity of the pages an indexed read touches: the
 // probability probs[i] that a read references each of counts[i] pages
 // (each read references one page of each level). approx says keys beyond
@@ -259,55 +305,77 @@ func (db *Database) pageRefs(s Solver) (probs, counts []float64, approx bool) {
 		}
 		return probs, counts, false
 	}
-	type ref struct {
-		page int64
-		p    float64
-	}
-	n := int64(min(total, maxExactRanks))
-	refs := make([]ref, 0, n)
-	var rank int64
-	for g := 0; g < len(kp) && rank < n; g++ {
-		for i := 0.0; i < kc[g] && rank < n; i++ {
-			refs = append(refs, ref{t.leafOf(s.KeyOf(rank)), kp[g]})
-			rank++
-		}
-	}
-	tail := 1.0
-	for _, r := range refs {
-		tail -= r.p
-	}
-	slices.SortFunc(refs, func(a, b ref) int { return cmp.Compare(a.page, b.page) })
-	pages := float64(0)
-	for range t.height {
-		// Merge the references of one page, then go up a level.
-		out := refs[:0]
-		for _, r := range refs {
-			if len(out) > 0 && out[len(out)-1].page == r.page {
-				out[len(out)-1].p += r.p
-			} else {
-				out = append(out, r)
-			}
-		}
-		refs = out
-		for _, r := range refs {
+	levels, tail, rest := pagesOf(t, kp, kc, total, s.KeyOf)
+	pages := math.Ceil(t.rows / t.fanout)
+	for _, level := range levels {
+		for _, r := range level {
 			probs, counts = append(probs, r.p), append(counts, 1)
 		}
-		if pages == 0 {
-			pages = math.Ceil(t.rows / t.fanout)
-		} else {
-			pages = math.Ceil(pages / t.fanout)
-		}
-		if rest := total - float64(n); rest > 0 && tail > 0 {
+		if rest > 0 && tail > 0 {
 			spread := min(rest, pages)
 			probs, counts = append(probs, tail/spread), append(counts, spread)
 			approx = true
 		}
-		for i := range refs {
-			refs[i].page /= t.f
-		}
+		pages = math.Ceil(pages / t.fanout)
 	}
 	return probs, counts, approx
 }
+
+// maxWarmPages bounds the pages a server's pool starts with.
+const maxWarmPages = 1 << 18
+
+// warmPages are the pages a server's pool starts with, in the order to
+// store them (the most popular last, at the front of the LRU list): the
+// most popular pages its capacity holds, up to maxWarmPages, by the
+// workload's key popularity pop (nil: keys at random rows, every page of
+// a level as popular, the upper levels first).
+func (db *Database) warmPages(pop *Popularity, keys int64, capacity int) []int64 {
+	t := db.tree(keys)
+	limit := min(capacity, maxWarmPages)
+	var refs []pageRef // page IDs, by popularity
+	if pop == nil || keys == 0 {
+		pages := int64(math.Ceil(t.rows / t.fanout))
+		var levels [][]int64
+		for level := range t.height {
+			var ids []int64
+			for i := int64(0); i < pages && len(ids) < limit; i++ {
+				ids = append(ids, pageID(i, level))
+			}
+			levels = append(levels, ids)
+			pages = (pages + t.f - 1) / t.f
+		}
+		var out []int64
+		for level := t.height - 1; level >= 0 && len(out) < limit; level-- {
+			for _, id := range levels[level] {
+				if len(out) == limit {
+					break
+				}
+				out = append(out, id)
+			}
+		}
+		slices.Reverse(out)
+		return out
+	}
+	levels, _, _ := pagesOf(t, pop.Probs, pop.Counts, float64(keys), pop.Key)
+	for level, rs := range levels {
+		for _, r := range rs {
+			refs = append(refs, pageRef{pageID(r.page, level), r.p})
+		}
+	}
+	// Most popular first, ties by page: the same order on every machine.
+	slices.SortFunc(refs, func(a, b pageRef) int { return cmp.Or(cmp.Compare(b.p, a.p), cmp.Compare(a.page, b.page)) })
+	refs = refs[:min(len(refs), limit)]
+	out := make([]int64, len(refs))
+	for i, r := range refs {
+		out[len(refs)-1-i] = r.page
+	}
+	return out
+}
+
+// StartsWarm implements Warmed: a database whose indexed reads go
+// through a buffer pool starts with the pool's steady state, for which the
+// run provides the workload's key popularity.
+func (db *Database) StartsWarm() bool { return db.poolReads() }
 
 // PoolHit is the share of an indexed read's page references its server's
 // buffer pool serves, by Che's approximation over the pages (each page
@@ -448,6 +516,9 @@ type poolRuntime struct {
 	// plain read's.
 	own   []int8
 	plain bool
+	// warm are the pages each pool starts with, in the order to store
+	// them.
+	warm []int64
 
 	pageReads, memoryReads int64
 }
@@ -496,6 +567,7 @@ func newPoolRuntime(db *database) *poolRuntime {
 	pr := &poolRuntime{db: db, tree: spec.tree(db.net.opts.KeyCount), pages: int(min(spec.PoolPages(), maxPoolSlots)),
 		rng: sim.NewStream(db.net.opts.Seed, db.node.Name+"/volume"), servers: map[*instance]*serverPool{},
 		io: map[*Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
+	pr.warm = spec.warmPages(db.net.opts.Popularity, db.net.opts.KeyCount, pr.pages)
 	for _, class := range db.net.opts.Classes {
 		op, ok := spec.Operations[class]
 		switch {
@@ -528,6 +600,9 @@ func (pr *poolRuntime) server(j *Job) *serverPool {
 	sp := pr.servers[j.inst]
 	if sp == nil {
 		sp = &serverPool{pages: NewKeyStore(EvictLRU, pr.pages, 0, nil)}
+		for _, id := range pr.warm {
+			sp.pages.Put(id, 0, false)
+		}
 		sp.vol = volume{pr: pr, since: pr.db.net.k.Now()}
 		sp.vol.lat.v = &sp.vol
 		pr.servers[j.inst] = sp

@@ -21,7 +21,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/workers"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -529,7 +529,7 @@ func checkBacklogs(s *scenarios.Scenario, rep *simulate.Report) []violation {
 	}
 	consumer := map[string]string{}
 	for _, n := range s.Topology.Nodes {
-		if w, ok := n.Spec.(*topology.Workers); ok {
+		if w, ok := n.Spec.(*workers.Workers); ok {
 			consumer[w.From] = n.Name
 		}
 	}

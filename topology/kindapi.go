@@ -65,3 +65,14 @@ func (c *Checker) Topology() *Topology { return c.t }
 // figures are not of a stationary series, so no batch-means confidence
 // interval is given for their means.
 func (n *Network) Changing() bool { return n.opts.Changing }
+
+// Component is the runtime of the node called name, nil for none (for a
+// test that drives a node by hand).
+func (n *Network) Component(name string) Component {
+	for i, node := range n.nodes {
+		if node.Name == name {
+			return n.comps[i]
+		}
+	}
+	return nil
+}

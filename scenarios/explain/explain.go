@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -308,10 +309,10 @@ func (ex *Explanation) fallingBehind(node string) []string {
 	if !ex.offPath(node) {
 		return nil
 	}
-	var queue []string
+	var behind []string
 	for i := range ex.Report.Nodes {
 		n := &ex.Report.Nodes[i]
-		switch q, ok := n.Detail.(*topology.QueueStats); {
+		switch q, ok := n.Detail.(*queue.Stats); {
 		case !saturated(n):
 		case n.Name == node && len(n.SaturatedBecause) == 0:
 			return []string{"the run found it saturated"}
@@ -319,11 +320,11 @@ func (ex *Explanation) fallingBehind(node string) []string {
 			return n.SaturatedBecause // its reasons name its queue's backlog too
 		case ok && q.Consumer == node:
 			for _, r := range n.SaturatedBecause {
-				queue = append(queue, n.Name+": "+r)
+				behind = append(behind, n.Name+": "+r)
 			}
 		}
 	}
-	return queue
+	return behind
 }
 
 // networkShare is the share of the mean latency spent on network round

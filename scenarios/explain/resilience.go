@@ -6,6 +6,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/workers"
 )
 
 // envoyBudgetAmplification is the most attempts per call an Envoy retry
@@ -88,7 +89,7 @@ func callStats(n *simulate.NodeReport) []topology.CallStats {
 	if ss, ok := detailOf[*topology.ServiceStats](n); ok {
 		return ss.Calls
 	}
-	if ws, ok := detailOf[*topology.WorkersStats](n); ok {
+	if ws, ok := detailOf[*workers.Stats](n); ok {
 		return ws.Calls
 	}
 	return nil

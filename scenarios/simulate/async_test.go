@@ -9,13 +9,14 @@ import (
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/topology/topic"
+	"github.com/scalesim/scalesim/topology/workers"
 )
 
 // queueOf is a queue's own figures.
-func queueOf(r *simulate.Report, name string) *topology.QueueStats {
-	return node(r, name).Detail.(*topology.QueueStats)
+func queueOf(r *simulate.Report, name string) *queue.Stats {
+	return node(r, name).Detail.(*queue.Stats)
 }
 
 // published is a scenario whose clients publish straight to queue jobs,
@@ -39,7 +40,7 @@ func TestFidelityAsyncMMc(t *testing.T) {
 	text := published(q.Lambda, ", publish_time: {dist: constant, value: 3ms}",
 		"consumers: 4, service_time: {dist: exponential, mean: 100ms}", "warmup: 200s, duration: 20000s")
 	reps := fidelity.Replicate(t, text, 8)
-	async := func(r *simulate.Report) *topology.AsyncLatency { return queueOf(r, "jobs").AsyncLatency }
+	async := func(r *simulate.Report) *queue.AsyncLatency { return queueOf(r, "jobs").AsyncLatency }
 	fidelity.Check(t, "async mean (M/M/c sojourn)", reps, func(r *simulate.Report) float64 { return async(r).Mean }, q.MeanSojourn(), false)
 	fidelity.Check(t, "async p99", reps, func(r *simulate.Report) float64 { return async(r).P99 }, q.SojournQuantile(0.99), true)
 	fidelity.Check(t, "consumer utilization", reps, func(r *simulate.Report) float64 { return node(r, "work").Utilization }, q.Rho(), false)
@@ -76,13 +77,13 @@ run: {warmup: 100s, duration: 4000s}
 	}, math.Pow(f, k), false)
 	fidelity.Check(t, "deliveries per message", reps, func(r *simulate.Report) float64 {
 		return float64(queueOf(r, "jobs").Delivered) / finished(r)
-	}, topology.Deliveries(f, k), false)
+	}, queue.Deliveries(f, k), false)
 	for _, r := range reps {
 		jobs, parked := queueOf(r, "jobs"), queueOf(r, "parked")
 		if parked.Published != jobs.DeadLettered {
 			t.Errorf("seed %d: %d dead-lettered but the dead-letter queue got %d", r.Seed, jobs.DeadLettered, parked.Published)
 		}
-		if w := node(r, "work").Detail.(*topology.WorkersStats); w.Failures == 0 {
+		if w := node(r, "work").Detail.(*workers.Stats); w.Failures == 0 {
 			t.Errorf("seed %d: no failures reported", r.Seed)
 		}
 	}
@@ -415,7 +416,7 @@ nodes:
 faults: [%s]
 run: {warmup: 30s, duration: 10m, sample: 5s}
 `, lambda, c.fault))
-			q, w := queueOf(rep, "jobs"), node(rep, "work").Detail.(*topology.WorkersStats)
+			q, w := queueOf(rep, "jobs"), node(rep, "work").Detail.(*workers.Stats)
 			t.Logf("backlog max %d, %d dead-lettered, %d failed, %d cut off, %d redelivered", q.BacklogMax, q.DeadLettered, w.Failures, w.Interrupted, q.Redelivered)
 			if q.DeadLettered != 0 || w.Failures != 0 {
 				t.Errorf("%d messages dead-lettered and %d processings failed: down consumers took messages", q.DeadLettered, w.Failures)

@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -184,7 +185,7 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 	dur := units.FormatDuration
 	wrote := false
 	for _, n := range nodes {
-		qs, ok := n.Detail.(*topology.QueueStats)
+		qs, ok := n.Detail.(*queue.Stats)
 		if !ok || qs.Consumer == "" {
 			continue
 		}

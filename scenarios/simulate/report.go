@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -355,7 +356,7 @@ func saturation(st topology.NodeStats, culprit string) []string {
 	} else if st.OfferedLoad >= SaturationThreshold {
 		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), waitingOnCalls))
 	}
-	qs, isQueue := st.Detail.(*topology.QueueStats)
+	qs, isQueue := st.Detail.(*queue.Stats)
 	switch g := st.Growth; {
 	case isQueue && qs.Consumer == "":
 		// Nothing consumes it (a dead-letter queue): it keeps what it is
@@ -381,7 +382,7 @@ func bottleneck(t *topology.Topology, nodes []NodeReport) (name string, heldBy [
 	// its own when nothing consumes it.
 	behind := map[string]bool{}
 	for _, n := range nodes {
-		if qs, ok := n.Detail.(*topology.QueueStats); ok && n.Saturated && qs.Consumer != "" {
+		if qs, ok := n.Detail.(*queue.Stats); ok && n.Saturated && qs.Consumer != "" {
 			behind[qs.Consumer] = true
 		}
 	}
@@ -679,7 +680,7 @@ func judge(slo scenarios.SLO, rep *Report, stopped bool) SLOResult {
 
 // isConsumed says n is a queue that a worker group consumes.
 func isConsumed(n NodeReport) bool {
-	qs, ok := n.Detail.(*topology.QueueStats)
+	qs, ok := n.Detail.(*queue.Stats)
 	return ok && qs.Consumer != ""
 }
 
@@ -690,7 +691,7 @@ func isConsumed(n NodeReport) bool {
 // consumers scheduled to 0, leave the rest idle).
 func consumersOfGrowingQueues(nodes []NodeReport) {
 	for _, q := range nodes {
-		qs, ok := q.Detail.(*topology.QueueStats)
+		qs, ok := q.Detail.(*queue.Stats)
 		if !ok || qs.Consumer == "" || !q.Saturated {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -44,7 +45,7 @@ func TestRetryArithmetic(t *testing.T) {
 	}, 1-math.Pow(f, k), false)
 	fidelity.Check(t, "attempts per call", reps, func(r *simulate.Report) float64 {
 		return *callsOf(r, "app").Amplification
-	}, topology.Deliveries(f, k), false)
+	}, queue.Deliveries(f, k), false)
 }
 
 // TestRetryThrottling checks the retry storm and its cure (Brooker,

@@ -8,6 +8,8 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
+	"github.com/scalesim/scalesim/topology/workers"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -129,7 +131,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	for _, n := range rep.Nodes {
-		if qs, ok := n.Detail.(*topology.QueueStats); ok && qs.Consumer != "" {
+		if qs, ok := n.Detail.(*queue.Stats); ok && qs.Consumer != "" {
 			j.consumed[n.Name] = true
 		}
 	}
@@ -337,7 +339,7 @@ func (j triggerJudge) sustainingLoop(tr *Trigger, from float64) string {
 		switch d := n.Detail.(type) {
 		case *topology.ServiceStats:
 			calls = d.Calls
-		case *topology.WorkersStats:
+		case *workers.Stats:
 			calls = d.Calls
 		}
 		for _, c := range calls {

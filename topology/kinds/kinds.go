@@ -10,6 +10,10 @@ import (
 	_ "github.com/scalesim/scalesim/topology/function"
 	// A global entry sending users to regional ones (Route 53's policies).
 	_ "github.com/scalesim/scalesim/topology/dns"
+	// A message queue (Amazon SQS).
+	_ "github.com/scalesim/scalesim/topology/queue"
 	// A publish fanned out to subscribed queues.
 	_ "github.com/scalesim/scalesim/topology/topic"
+	// A consumer group taking messages from a queue.
+	_ "github.com/scalesim/scalesim/topology/workers"
 )

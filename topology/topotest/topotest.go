@@ -17,9 +17,9 @@ var Classes = []string{"read", "write"}
 
 // Build decodes nodes (the body of a scenario's nodes section, indented by
 // two spaces) with entry as the entry node, checks it, and builds its
-// network on a fresh kernel with seed 1 and the Classes. It fails the test
-// on any error.
-func Build(t testing.TB, entry, nodes string) (*topology.Network, *sim.Kernel, *Outcomes) {
+// network on a fresh kernel with seed 1 and the Classes, the options
+// changed as each of with says. It fails the test on any error.
+func Build(t testing.TB, entry, nodes string, with ...func(*topology.Options)) (*topology.Network, *sim.Kernel, *Outcomes) {
 	t.Helper()
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
@@ -31,7 +31,11 @@ func Build(t testing.TB, entry, nodes string) (*topology.Network, *sim.Kernel, *
 	}
 	k := &sim.Kernel{}
 	obs := &Outcomes{}
-	net, err := topology.NewNetwork(topo, k, topology.Options{Seed: 1, Classes: Classes}, obs)
+	opts := topology.Options{Seed: 1, Classes: Classes}
+	for _, f := range with {
+		f(&opts)
+	}
+	net, err := topology.NewNetwork(topo, k, opts, obs)
 	if err != nil {
 		t.Fatal(err)
 	}

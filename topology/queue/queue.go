@@ -1,4 +1,4 @@
-package topology
+package queue
 
 import (
 	"fmt"
@@ -10,8 +10,14 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
+
+func init() {
+	kind.Params = queueParams
+	topology.Register(&kind)
+}
 
 // Queue is a message queue with the semantics of Amazon SQS (standard
 // queues): a publish stores a message until a consumer group (a Workers
@@ -71,7 +77,8 @@ const (
 	MaxReceivesLimit         = 1000
 )
 
-var queueKind = Kind{
+// kind is the queue kind, registered when the package is imported.
+var kind = topology.Kind{
 	Name:   "queue",
 	Noun:   "queue",
 	Fields: []string{"publish_time", "capacity", "on_full", "visibility_timeout", "max_receives", "dead_letter", "retention", "brokers", "partitions"},
@@ -80,7 +87,7 @@ var queueKind = Kind{
 }
 
 // Kind implements Spec.
-func (*Queue) Kind() *Kind { return &queueKind }
+func (*Queue) Kind() *topology.Kind { return &kind }
 
 // Units implements Spec: its brokers.
 func (q *Queue) Units() int { return q.Brokers }
@@ -96,46 +103,46 @@ func (q *Queue) Footprint(int64) float64 {
 
 // Downstream implements Spec: its dead-letter queue, which messages reach
 // on their own, not as calls.
-func (q *Queue) Downstream() []Target {
+func (q *Queue) Downstream() []topology.Target {
 	if q.DeadLetter == "" {
 		return nil
 	}
-	return []Target{{To: q.DeadLetter, Want: &queueKind, Field: []string{"dead_letter"}, Ref: true}}
+	return []topology.Target{{To: q.DeadLetter, Want: &kind, Field: []string{"dead_letter"}, Ref: true}}
 }
 
-func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+func decodeQueue(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
 	q := &Queue{OnFull: OnFullReject, VisibilityTimeout: DefaultVisibilityTimeout, Retention: DefaultRetention, Brokers: 1}
 	what := "queue " + name
-	DistField(d, m, "publish_time", what, &q.PublishTime)
-	IntField(d, m, "capacity", what, &q.Capacity)
-	StringField(d, m, "on_full", &q.OnFull)
-	DurationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
+	topology.DistField(d, m, "publish_time", what, &q.PublishTime)
+	topology.IntField(d, m, "capacity", what, &q.Capacity)
+	topology.StringField(d, m, "on_full", &q.OnFull)
+	topology.DurationField(d, m, "visibility_timeout", what, &q.VisibilityTimeout)
 	if m.Has("max_receives") {
 		// As SQS's maxReceiveCount, 1 at least: 0 would deliver nothing
 		// (leaving it out is no limit).
 		q.MaxReceives, _ = d.Int(m.Get("max_receives"), what+" max_receives (leave it out for no limit)", 1)
 	}
-	StringField(d, m, "dead_letter", &q.DeadLetter)
-	DurationField(d, m, "retention", what, &q.Retention)
-	IntField(d, m, "brokers", what, &q.Brokers)
-	IntField(d, m, "partitions", what, &q.Partitions)
+	topology.StringField(d, m, "dead_letter", &q.DeadLetter)
+	topology.DurationField(d, m, "retention", what, &q.Retention)
+	topology.IntField(d, m, "brokers", what, &q.Brokers)
+	topology.IntField(d, m, "partitions", what, &q.Partitions)
 	return q
 }
 
 // Validate implements Spec.
-func (q *Queue) Validate(e field.Errors, c *Checker) {
+func (q *Queue) Validate(e field.Errors, c *topology.Checker) {
 	what := "queue " + c.Node().Name
-	InRange(e, "capacity", what, q.Capacity, 0, math.MaxInt32)
-	OneOf(e, "on_full", "on_full", q.OnFull, []string{OnFullReject, OnFullBlock})
+	topology.InRange(e, "capacity", what, q.Capacity, 0, math.MaxInt32)
+	topology.OneOf(e, "on_full", "on_full", q.OnFull, []string{OnFullReject, OnFullBlock})
 	if !(q.VisibilityTimeout > 0 && q.VisibilityTimeout <= MaxVisibilityTimeout) {
 		e.Add("visibility_timeout", "%s: visibility_timeout must be above 0 and at most %s", what, units.FormatDuration(MaxVisibilityTimeout))
 	}
-	InRange(e, "max_receives", what, q.MaxReceives, 0, MaxReceivesLimit)
+	topology.InRange(e, "max_receives", what, q.MaxReceives, 0, MaxReceivesLimit)
 	if !(q.Retention >= MinRetention && q.Retention <= MaxRetention) {
 		e.Add("retention", "%s: retention must be from %s to %s", what, units.FormatDuration(MinRetention), units.FormatDuration(MaxRetention))
 	}
-	InRange(e, "brokers", what, q.Brokers, 1, MaxInstances)
-	InRange(e, "partitions", what, q.Partitions, 0, MaxPartitions)
+	topology.InRange(e, "brokers", what, q.Brokers, 1, topology.MaxInstances)
+	topology.InRange(e, "partitions", what, q.Partitions, 0, MaxPartitions)
 	if q.DeadLetter != "" {
 		if q.MaxReceives == 0 {
 			e.Add("dead_letter", "%s: a dead_letter queue needs max_receives: the deliveries after which a message goes there", what)
@@ -153,7 +160,7 @@ func (q *Queue) Validate(e field.Errors, c *Checker) {
 
 // deadLetterLoops says that following dead_letter from the queue called
 // name comes back to it.
-func deadLetterLoops(t *Topology, name string) bool {
+func deadLetterLoops(t *topology.Topology, name string) bool {
 	seen := map[string]bool{}
 	for at := name; ; {
 		n := t.Lookup(at)
@@ -173,17 +180,18 @@ func deadLetterLoops(t *Topology, name string) bool {
 }
 
 // HitRatio implements Analytic.
-func (*Queue) HitRatio(Solver, string) (float64, bool) { return 0, false }
+func (*Queue) HitRatio(topology.Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: each publish is delivered to the consumer
 // group (1 + f + … + f^(k−1) = (1 − f^k) ÷ (1 − f) times when a delivery
 // fails with probability f and a message is delivered at most k times).
-func (q *Queue) Routes(sv Solver, name string, _ int, route Router) {
+func (q *Queue) Routes(sv topology.Solver, name string, _ int, route topology.Router) {
 	consumer, w := consumerOf(sv, name)
 	if w == nil {
 		return
 	}
-	per := Deliveries(w.FailureRate, q.MaxReceives)
+	f, _ := w.Failures()
+	per := Deliveries(f, q.MaxReceives)
 	if math.IsInf(per, 1) {
 		per = 1 // and Solve says the consumers are overloaded
 	}
@@ -192,13 +200,22 @@ func (q *Queue) Routes(sv Solver, name string, _ int, route Router) {
 
 // consumerOf names the worker group that takes from the queue called
 // name, with its spec; "" and nil when none does.
-func consumerOf(sv Solver, name string) (string, *Workers) {
+func consumerOf(sv topology.Solver, name string) (string, ConsumerSpec) {
 	consumer := sv.Consumer(name)
 	if consumer == "" {
 		return "", nil
 	}
-	w, _ := sv.Lookup(consumer).Spec.(*Workers)
+	w, _ := sv.Lookup(consumer).Spec.(ConsumerSpec)
 	return consumer, w
+}
+
+// ConsumerSpec is the spec of a consumer group (a workers node) as a
+// queue's estimate sees it.
+type ConsumerSpec interface {
+	// Failures are the probability that a processing fails, and how long
+	// a failed message stays invisible before it is delivered again (nil:
+	// its visibility timeout).
+	Failures() (rate float64, retryBackoff *float64)
 }
 
 // Deliveries is the mean number of times a message is delivered when each
@@ -220,14 +237,19 @@ func Deliveries(f float64, k int) float64 {
 
 // Solve implements Analytic: a publish takes the publish time; what the
 // consumers do (down) is the messages' async latency, not the publisher's.
-func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	pub := Mean(q.PublishTime)
-	sol := Solution{Response: PerClass(sv, func(int) float64 { return pub })}
+func (q *Queue) Solve(sv topology.Solver, name string, rate float64, down []float64) topology.Solution {
+	pub := topology.Mean(q.PublishTime)
+	sol := topology.Solution{Response: topology.PerClass(sv, func(int) float64 { return pub })}
 	_, w := consumerOf(sv, name)
+	var f float64
+	var retryBackoff *float64
+	if w != nil {
+		f, retryBackoff = w.Failures()
+	}
 	switch {
 	case w == nil:
 		sv.Note("%s: no workers take from it, so its messages only accumulate", name)
-	case w.FailureRate >= 1 && q.MaxReceives == 0:
+	case f >= 1 && q.MaxReceives == 0:
 		sol.Overloaded = true
 		sv.Note("%s: every delivery fails and max_receives does not limit redeliveries: its consumers are offered work without end", name)
 	case len(down) > 0:
@@ -236,14 +258,14 @@ func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solu
 		// waits out the retry backoff, or its visibility timeout
 		// without one.
 		retryWait := q.VisibilityTimeout
-		if w.RetryBackoff != nil {
-			retryWait = *w.RetryBackoff
+		if retryBackoff != nil {
+			retryWait = *retryBackoff
 		}
-		async := float64(down[0]) + float64((Deliveries(w.FailureRate, q.MaxReceives)-1)*retryWait)
+		async := float64(down[0]) + float64((Deliveries(f, q.MaxReceives)-1)*retryWait)
 		if !math.IsInf(async, 0) && !math.IsNaN(async) {
 			sol.AsyncLatency = &async
 		}
-		if w.FailureRate > 0 && q.MaxReceives > 0 {
+		if f > 0 && q.MaxReceives > 0 {
 			sv.Note("%s: the async latency counts dead-lettered messages as if they were acknowledged", name)
 		}
 	}
@@ -257,25 +279,28 @@ func (q *Queue) Solve(sv Solver, name string, rate float64, down []float64) Solu
 }
 
 // NetworkLegs implements Analytic.
-func (*Queue) NetworkLegs(Solver, string, int) float64 { return 0 }
+func (*Queue) NetworkLegs(topology.Solver, string, int) float64 { return 0 }
 
 // Demand implements Analytic: a queue has no workers.
-func (*Queue) Demand(Solver, string) (Demand, bool) { return Demand{}, false }
+func (*Queue) Demand(topology.Solver, string) (topology.Demand, bool) {
+	return topology.Demand{}, false
+}
 
 // CapacityNote implements Explainer.
-func (*Queue) CapacityNote(Solution) string { return "" }
+func (*Queue) CapacityNote(topology.Solution) string { return "" }
 
 // Advice implements Explainer.
-func (*Queue) Advice(Solver, string, Solution) string {
+func (*Queue) Advice(topology.Solver, string, topology.Solution) string {
 	return "A queue absorbs bursts; its consumers must keep up on average: add consumers, or scale them on the backlog."
 }
 
-// message is one message stored in a queue, from its publish until it is
+// Message is one message stored in a queue, from its publish until it is
 // acknowledged, dead-lettered or dropped. Records are pooled; one is
 // freed when it is gone and nothing holds it (the queue's lists, a
-// consumer working on it, a pending timer).
-type message struct {
-	q         *queue
+// consumer working on it, a pending timer): a consumer holds one from its
+// receive (Runtime.Receive) until it lets go of it (Runtime.Unhold).
+type Message struct {
+	q         *Runtime
 	class     int
 	user      int32
 	key       int64
@@ -293,6 +318,15 @@ type message struct {
 	timer            sim.Timer // visibility timeout or retry backoff
 }
 
+// Class is the class of the request that published m.
+func (m *Message) Class() int { return m.class }
+
+// User is the user of the request that published m, or -1.
+func (m *Message) User() int32 { return m.user }
+
+// Key is the key of the request that published m, or -1.
+func (m *Message) Key() int64 { return m.key }
+
 type msgState uint8
 
 const (
@@ -302,28 +336,29 @@ const (
 	msgGone                     // acknowledged, dead-lettered or dropped
 )
 
-// queue is the runtime of a Queue.
-type queue struct {
-	net  *Network
-	node *Node
+// Runtime is the runtime of a Queue: what its consumer group takes
+// messages from.
+type Runtime struct {
+	net  *topology.Network
+	node *topology.Node
 	spec *Queue
 	rng  *rand.Rand
-	dead *queue // the dead-letter queue, if any
+	dead *Runtime // the dead-letter queue, if any
 	// consumer is told when messages become visible; nil when no workers
 	// take from the queue.
-	consumer *workers
+	consumer Consumer
 	// visible holds the messages that may be received, oldest first
 	// (a message acknowledged while visible is dropped when it comes up);
 	// all holds every stored message in publish order, for retention and
 	// the oldest message's age.
-	visible, all sim.FIFO[*message]
-	free         FreeList[message]
+	visible, all sim.FIFO[*Message]
+	free         topology.FreeList[Message]
 	live         int // message records in use
 	// stored counts messages not gone; nVisible those visible.
 	stored, nVisible int
-	blocked          sim.FIFO[*Job] // publishers waiting for room
-	expiry           sim.Timer      // the retention of the oldest message
-	seq              uint64         // messages stored so far
+	blocked          sim.FIFO[*topology.Job] // publishers waiting for room
+	expiry           sim.Timer               // the retention of the oldest message
+	seq              uint64                  // messages stored so far
 	// parts are the partitions of a queue that has them (visible is
 	// unused then); ready lists those that may deliver (none of their
 	// messages out, one visible), each once.
@@ -347,8 +382,9 @@ type queue struct {
 	smpPublished, smpAck int64
 }
 
-func (q *Queue) Build(net *Network, node *Node) Component {
-	rt := &queue{net: net, node: node, spec: q, rng: net.Stream(node.Name)}
+// Build implements Spec.
+func (q *Queue) Build(net *topology.Network, node *topology.Node) topology.Component {
+	rt := &Runtime{net: net, node: node, spec: q, rng: net.Stream(node.Name)}
 	if q.Partitions > 0 {
 		rt.parts = make([]partition, q.Partitions)
 	}
@@ -361,8 +397,8 @@ type partition struct {
 	// acknowledged while visible is dropped when it comes up); again is
 	// a message to deliver before them, back after a failure or its
 	// visibility timeout.
-	msgs  sim.FIFO[*message]
-	again *message
+	msgs  sim.FIFO[*Message]
+	again *Message
 	// out counts its messages received and not yet settled (in flight
 	// or waiting out a backoff): while any is, it delivers nothing more.
 	out      int32
@@ -374,25 +410,26 @@ type partition struct {
 }
 
 // Link finds the dead-letter queue.
-func (q *queue) Link(byName map[string]Component) error {
+func (q *Runtime) Link(byName map[string]topology.Component) error {
 	if q.spec.DeadLetter != "" {
-		q.dead = byName[q.spec.DeadLetter].(*queue)
+		q.dead = byName[q.spec.DeadLetter].(*Runtime)
 	}
 	return nil
 }
 
-func (q *queue) Stations() []*Station { return nil }
+// Stations implements Component: a queue has none.
+func (q *Runtime) Stations() []*topology.Station { return nil }
 
 // InUse implements component: the message records and the lists' room.
-func (q *queue) InUse() float64 {
-	return q.free.Bytes(q.live, float64(unsafe.Sizeof(message{}))+8) +
+func (q *Runtime) InUse() float64 {
+	return q.free.Bytes(q.live, float64(unsafe.Sizeof(Message{}))+8) +
 		float64(8*(q.visible.Room()+q.all.Room()+q.blocked.Room()+q.partRoom)+4*q.ready.Room())
 }
 
 // Accept takes a publish: after the publish time the message is stored
 // and the publisher answered, or the publish is rejected (or waits) when
 // the queue is full.
-func (q *queue) Accept(j *Job) {
+func (q *Runtime) Accept(j *topology.Job) {
 	if q.net.Publishing(j, q, q.spec.PublishTime, q.rng) {
 		return
 	}
@@ -404,7 +441,7 @@ func (q *queue) Accept(j *Job) {
 			return
 		}
 		q.droppedFull++
-		j.Fail(CauseRejected)
+		j.Fail(topology.CauseRejected)
 		q.net.Reply(j)
 		return
 	}
@@ -413,14 +450,14 @@ func (q *queue) Accept(j *Job) {
 }
 
 // store adds a message published now.
-func (q *queue) store(class int, user int32, key int64) {
+func (q *Runtime) store(class int, user int32, key int64) {
 	now := q.net.Now()
 	m := q.free.Get()
 	q.live++
 	q.seq++
-	*m = message{q: q, class: class, user: user, key: key, seq: q.seq, published: now, inAll: true}
+	*m = Message{q: q, class: class, user: user, key: key, seq: q.seq, published: now, inAll: true}
 	if q.parts != nil {
-		m.part = int32(HashPart(max(key, 0), len(q.parts)))
+		m.part = int32(topology.HashPart(max(key, 0), len(q.parts)))
 		q.parts[m.part].stored++
 	}
 	q.published++
@@ -435,7 +472,7 @@ func (q *queue) store(class int, user int32, key int64) {
 
 // Offer stores a message from elsewhere (a topic's copy, a dead letter),
 // dropping it when the queue is full: no publisher waits for it.
-func (q *queue) Offer(class int, user int32, key int64) {
+func (q *Runtime) Offer(class int, user int32, key int64) {
 	q.apiCall++
 	if q.spec.Capacity > 0 && q.stored >= q.spec.Capacity {
 		q.droppedFull++
@@ -446,7 +483,7 @@ func (q *queue) Offer(class int, user int32, key int64) {
 
 // makeVisible lets m be received, and tells the consumers when the queue
 // had nothing for them.
-func (q *queue) makeVisible(m *message, now sim.Time) {
+func (q *Runtime) makeVisible(m *Message, now sim.Time) {
 	m.state = msgVisible
 	m.inVisible = true
 	q.nVisible++
@@ -454,7 +491,7 @@ func (q *queue) makeVisible(m *message, now sim.Time) {
 		q.visible.Push(m)
 		q.setBacklog(now)
 		if q.nVisible == 1 && q.consumer != nil {
-			q.consumer.pull()
+			q.consumer.Pull()
 		}
 		return
 	}
@@ -473,7 +510,7 @@ func (q *queue) makeVisible(m *message, now sim.Time) {
 
 // list puts partition i in the ready list if it may deliver, and tells
 // the consumers when the list had nothing for them.
-func (q *queue) list(i int32) {
+func (q *Runtime) list(i int32) {
 	p := &q.parts[i]
 	if p.listed || p.out > 0 || p.visible == 0 {
 		return
@@ -481,13 +518,13 @@ func (q *queue) list(i int32) {
 	p.listed = true
 	q.ready.Push(i)
 	if q.ready.Len() == 1 && q.consumer != nil {
-		q.consumer.pull()
+		q.consumer.Pull()
 	}
 }
 
 // settle records that m, out (in flight or waiting out a backoff), is no
 // longer: its partition may deliver again.
-func (q *queue) settle(m *message) {
+func (q *Runtime) settle(m *Message) {
 	if q.parts == nil {
 		return
 	}
@@ -496,15 +533,49 @@ func (q *queue) settle(m *message) {
 }
 
 // hidden records that the visible message m is taken or gone.
-func (q *queue) hidden(m *message) {
+func (q *Runtime) hidden(m *Message) {
 	q.nVisible--
 	if q.parts != nil {
 		q.parts[m.part].visible--
 	}
 }
 
-// receivable says a receive now may deliver a message.
-func (q *queue) receivable() bool {
+// Consumer is the consumer group that takes messages from a queue (a
+// workers node), attached to it by Attach.
+type Consumer interface {
+	// Pull is told when the queue had nothing to deliver and now has.
+	Pull()
+	// Backlog is told the messages stored (visible or not) whenever they
+	// change, for an autoscaler that follows them.
+	Backlog(now sim.Time, stored int)
+	// Name is the consumer group's node.
+	Name() string
+}
+
+// Attach makes c the queue's consumer group.
+func (q *Runtime) Attach(c Consumer) { q.consumer = c }
+
+// Received counts a receive that got messages (an API request).
+func (q *Runtime) Received() { q.apiCall++ }
+
+// Counts are the messages published, delivered (redeliveries included) and
+// ended (acknowledged or dead-lettered) over the measurement window.
+func (q *Runtime) Counts() (published, delivered, ended int64) {
+	return q.published, q.delivered, q.acked + q.deadLettered
+}
+
+// PartitionLoad are the messages published over the measurement window
+// in all partitions and in the busiest one; 0 without partitions.
+func (q *Runtime) PartitionLoad() (total, most int64) {
+	for _, p := range q.parts {
+		total += p.stored
+		most = max(most, p.stored)
+	}
+	return total, most
+}
+
+// Receivable says a receive now may deliver a message.
+func (q *Runtime) Receivable() bool {
 	if q.parts != nil {
 		return q.ready.Len() > 0
 	}
@@ -512,22 +583,22 @@ func (q *queue) receivable() bool {
 }
 
 // setBacklog records a change of the visible messages.
-func (q *queue) setBacklog(now sim.Time) {
+func (q *Runtime) setBacklog(now sim.Time) {
 	q.backlog.Set(now, float64(q.nVisible))
 	q.storedTrend.Set(now, float64(q.stored))
 	q.smpBacklog.Set(now, float64(q.nVisible))
 	q.inFlight.Set(now, float64(q.stored-q.nVisible))
 	q.maxBacklog = max(q.maxBacklog, q.nVisible)
 	if q.consumer != nil {
-		q.consumer.backlog(now, q.stored)
+		q.consumer.Backlog(now, q.stored)
 	}
 }
 
-// receive hands the oldest visible message to a consumer, or nil when
+// Receive hands the oldest visible message to a consumer, or nil when
 // there is none. A message delivered MaxReceives times already goes to the
 // dead-letter queue instead, as SQS moves it when it would be received
 // once more.
-func (q *queue) receive() (*message, int32) {
+func (q *Runtime) Receive() (*Message, int32) {
 	now := q.net.Now()
 	for {
 		m := q.nextVisible()
@@ -562,7 +633,7 @@ func (q *queue) receive() (*message, int32) {
 // the oldest visible one or, with partitions, the first of the first
 // ready partition (which stays listed until the message is delivered).
 // Messages gone while visible are dropped on the way.
-func (q *queue) nextVisible() *message {
+func (q *Runtime) nextVisible() *Message {
 	if q.parts == nil {
 		return q.firstVisible(&q.visible)
 	}
@@ -586,7 +657,7 @@ func (q *queue) nextVisible() *message {
 }
 
 // firstVisible pops the first visible message of list, or nil.
-func (q *queue) firstVisible(list *sim.FIFO[*message]) *message {
+func (q *Runtime) firstVisible(list *sim.FIFO[*Message]) *Message {
 	for list.Len() > 0 {
 		m := list.Pop()
 		m.inVisible = false
@@ -599,7 +670,7 @@ func (q *queue) firstVisible(list *sim.FIFO[*message]) *message {
 }
 
 // deadLetterMsg moves m to the dead-letter queue, or drops it.
-func (q *queue) deadLetterMsg(m *message, now sim.Time) {
+func (q *Runtime) deadLetterMsg(m *Message, now sim.Time) {
 	q.deadLettered++
 	q.remove(m, now)
 	if q.dead != nil {
@@ -608,10 +679,10 @@ func (q *queue) deadLetterMsg(m *message, now sim.Time) {
 	q.drop(m)
 }
 
-// ack is a consumer's acknowledgement of m, whichever delivery it
+// Ack is a consumer's acknowledgement of m, whichever delivery it
 // processed: the first deletes the message; a later one (the message was
 // redelivered and processed again) counts a duplicate.
-func (q *queue) ack(m *message) {
+func (q *Runtime) Ack(m *Message) {
 	now := q.net.Now()
 	q.apiCall++
 	if q.parts != nil {
@@ -638,16 +709,16 @@ func (q *queue) ack(m *message) {
 	}
 }
 
-// fail is a consumer's failure to process m under the given receipt: the
+// Fail is a consumer's failure to process m under the given receipt: the
 // message becomes visible again after backoff (SQS's
 // ChangeMessageVisibility; 0 is at once). A stale receipt (the message was
 // redelivered since) changes nothing.
-func (q *queue) fail(m *message, receipt int32, backoff float64) {
+func (q *Runtime) Fail(m *Message, receipt int32, backoff float64) {
 	if m.state != msgInFlight || m.receives != receipt {
 		return
 	}
 	if backoff == 0 {
-		q.release(m, receipt)
+		q.Release(m, receipt)
 		return
 	}
 	q.net.CancelTimer(m.timer)
@@ -655,9 +726,9 @@ func (q *queue) fail(m *message, receipt int32, backoff float64) {
 	m.timer = q.net.FireAfter(backoff, m)
 }
 
-// release gives m back at once, unprocessed (a consumer leaving with
+// Release gives m back at once, unprocessed (a consumer leaving with
 // messages of its batch).
-func (q *queue) release(m *message, receipt int32) {
+func (q *Runtime) Release(m *Message, receipt int32) {
 	if m.state != msgInFlight || m.receives != receipt {
 		return
 	}
@@ -667,20 +738,20 @@ func (q *queue) release(m *message, receipt int32) {
 	q.settle(m)
 }
 
-// unhold records that a consumer is done with m.
-func (q *queue) unhold(m *message) {
+// Unhold records that a consumer is done with m.
+func (q *Runtime) Unhold(m *Message) {
 	m.holders--
 	q.drop(m)
 }
 
 // Fire implements Firer: m's visibility timeout or retry backoff ends.
-func (m *message) Fire(sim.Time) { m.q.timerFired(m) }
+func (m *Message) Fire(sim.Time) { m.q.timerFired(m) }
 
 // Fire implements Firer: the oldest message reaches its retention.
-func (q *queue) Fire(now sim.Time) { q.expire(now) }
+func (q *Runtime) Fire(now sim.Time) { q.expire(now) }
 
 // timerFired handles m's visibility timeout or retry backoff.
-func (q *queue) timerFired(m *message) {
+func (q *Runtime) timerFired(m *Message) {
 	m.timer = sim.Timer{}
 	if m.state == msgInFlight || m.state == msgDelayed {
 		// Back in its partition's place first, then the partition may
@@ -692,7 +763,7 @@ func (q *queue) timerFired(m *message) {
 
 // remove ends m's life in the queue (acknowledged, dead-lettered or
 // expired), making room for a blocked publisher.
-func (q *queue) remove(m *message, now sim.Time) {
+func (q *Runtime) remove(m *Message, now sim.Time) {
 	out := m.state == msgInFlight || m.state == msgDelayed
 	if m.state == msgVisible {
 		q.hidden(m)
@@ -718,7 +789,7 @@ func (q *queue) remove(m *message, now sim.Time) {
 // trim drops the gone messages at the front of the publish-order list,
 // noting the age each had when it went, and keeps the retention timer on
 // the oldest message left.
-func (q *queue) trim(now sim.Time) {
+func (q *Runtime) trim(now sim.Time) {
 	popped := false
 	for q.all.Len() > 0 && q.all.Peek().state == msgGone {
 		popped = true
@@ -739,7 +810,7 @@ func (q *queue) trim(now sim.Time) {
 }
 
 // expire drops the messages past their retention.
-func (q *queue) expire(now sim.Time) {
+func (q *Runtime) expire(now sim.Time) {
 	q.expiry = sim.Timer{}
 	for q.all.Len() > 0 {
 		m := q.all.Peek()
@@ -761,34 +832,35 @@ func (q *queue) expire(now sim.Time) {
 // expiresAt is when m reaches its retention: computed one way everywhere,
 // so its expiry event finds it expired (now − published may round below
 // the retention where published + retention does not).
-func (q *queue) expiresAt(m *message) sim.Time { return m.published + sim.Time(q.spec.Retention) }
+func (q *Runtime) expiresAt(m *Message) sim.Time { return m.published + sim.Time(q.spec.Retention) }
 
 // drop frees m once it is gone and nothing holds it.
-func (q *queue) drop(m *message) {
+func (q *Runtime) drop(m *Message) {
 	if m.state != msgGone || m.inVisible || m.inAll || m.holders > 0 || m.timer != (sim.Timer{}) {
 		return
 	}
-	*m = message{}
+	*m = Message{}
 	q.free.Put(m)
 	q.live--
 }
 
 // oldestAge is the age of the oldest stored message now, 0 when none.
-func (q *queue) oldestAge(now sim.Time) float64 {
+func (q *Runtime) oldestAge(now sim.Time) float64 {
 	if q.all.Len() == 0 {
 		return 0
 	}
 	return float64(now - q.all.Peek().published)
 }
 
-func (q *queue) ResetStats(now sim.Time) {
+// ResetStats implements Component.
+func (q *Runtime) ResetStats(now sim.Time) {
 	for i := range q.parts {
 		q.parts[i].stored = 0
 	}
 	q.outOfOrder = 0
 	q.backlog.Reset(now)
 	q.inFlight.Reset(now)
-	ResetTrend(&q.storedTrend, now)
+	topology.ResetTrend(&q.storedTrend, now)
 	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
 	q.published, q.delivered, q.acked, q.redelivered, q.deadLettered = 0, 0, 0, 0, 0
 	q.droppedFull, q.expired, q.duplicates, q.blockedCount, q.apiCall = 0, 0, 0, 0, 0
@@ -796,7 +868,7 @@ func (q *queue) ResetStats(now sim.Time) {
 }
 
 // QueueStats are a queue's figures over the measurement window.
-type QueueStats struct {
+type Stats struct {
 	Published int64 `json:"published"`
 	// Delivered counts receives, Redelivered those of a message received
 	// before (after a visibility timeout or a failure).
@@ -853,14 +925,15 @@ type AsyncLatency struct {
 	MeanCI95 *[2]float64 `json:"mean_ci95"`
 }
 
-func (q *queue) Stats(window float64, now sim.Time) NodeStats {
-	qs := &QueueStats{Published: q.published, Delivered: q.delivered, Redelivered: q.redelivered,
+// Stats implements Component: the queue's figures, its Detail a Stats.
+func (q *Runtime) Stats(window float64, now sim.Time) topology.NodeStats {
+	qs := &Stats{Published: q.published, Delivered: q.delivered, Redelivered: q.redelivered,
 		Acknowledged: q.acked, Duplicates: q.duplicates, DeadLettered: q.deadLettered,
 		DroppedFull: q.droppedFull, Expired: q.expired, Blocked: q.blockedCount,
 		BacklogMean: q.backlog.Mean(now), BacklogMax: q.maxBacklog, BacklogEnd: q.nVisible,
 		InFlightEnd: q.stored - q.nVisible, OldestAgeMax: max(q.maxAge, q.oldestAge(now)), OldestAgeEnd: q.oldestAge(now)}
 	if q.consumer != nil {
-		qs.Consumer = q.consumer.node.Name
+		qs.Consumer = q.consumer.Name()
 	}
 	if q.parts != nil {
 		load := make([]float64, len(q.parts))
@@ -869,7 +942,7 @@ func (q *queue) Stats(window float64, now sim.Time) NodeStats {
 			load[i] = float64(q.parts[i].stored)
 			qs.PartitionBacklog[i] = q.parts[i].visible
 		}
-		qs.PartitionLoad, qs.PartitionImbalance = LoadShares(load)
+		qs.PartitionLoad, qs.PartitionImbalance = topology.LoadShares(load)
 		ooo := q.outOfOrder
 		qs.OutOfOrder = &ooo
 	}
@@ -880,9 +953,9 @@ func (q *queue) Stats(window float64, now sim.Time) NodeStats {
 			qs.AsyncLatency.MeanCI95 = a.MeanCI95()
 		}
 	}
-	s := NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
+	s := topology.NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {
-		s.Growth = TrendGrowth(&q.storedTrend, now, float64(q.published)/window)
+		s.Growth = topology.TrendGrowth(&q.storedTrend, now, float64(q.published)/window)
 		s.Throughput = float64(q.acked) / window
 		s.Usage.RequestsPerSecond = float64(q.apiCall) / window
 	}
@@ -890,10 +963,10 @@ func (q *queue) Stats(window float64, now sim.Time) NodeStats {
 }
 
 // JSONKey implements Detail.
-func (*QueueStats) JSONKey() string { return "queue" }
+func (*Stats) JSONKey() string { return "queue" }
 
 // WriteText implements Detail.
-func (s *QueueStats) WriteText(w io.Writer, node string) {
+func (s *Stats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s %d published, %d delivered (%d redelivered), %d acknowledged, %d duplicates, %d dead-lettered, %d dropped full, %d expired\n",
 		node, s.Published, s.Delivered, s.Redelivered, s.Acknowledged, s.Duplicates, s.DeadLettered, s.DroppedFull, s.Expired)
 	fmt.Fprintf(w, "%-11s backlog mean %.1f, max %d, at end %d (+%d in flight); oldest message %s at most, %s at end\n",
@@ -904,13 +977,13 @@ func (s *QueueStats) WriteText(w io.Writer, node string) {
 	}
 	if s.OutOfOrder != nil {
 		fmt.Fprintf(w, "%-11s partition load %s (imbalance %s); backlog at end %s; %d processed out of order\n",
-			"", FormatShares(s.PartitionLoad), units.OrUnknown(s.PartitionImbalance, FormatRatio), FormatCounts(s.PartitionBacklog), *s.OutOfOrder)
+			"", topology.FormatShares(s.PartitionLoad), units.OrUnknown(s.PartitionImbalance, topology.FormatRatio), topology.FormatCounts(s.PartitionBacklog), *s.OutOfOrder)
 	}
 }
 
 // SampleQueue implements QueueSampler.
-func (q *queue) SampleQueue(now sim.Time) QueueSample {
-	s := QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
+func (q *Runtime) SampleQueue(now sim.Time) topology.QueueSample {
+	s := topology.QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
 		Published: q.smpPublished, Acknowledged: q.smpAck}
 	q.smpBacklog.Reset(now)
 	q.smpAge, q.smpPublished, q.smpAck = q.oldestAge(now), 0, 0

@@ -1,9 +1,11 @@
-package topology
+package workers_test
 
 import (
 	"testing"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
+	_ "github.com/scalesim/scalesim/topology/workers" // and the queue it takes from
 )
 
 // TestWorkerGroupsAutoscale checks that a worker group's autoscaler counts
@@ -20,7 +22,7 @@ nodes:
   w: {kind: workers, from: q, service_time: 10ms, autoscale: {min: 1, max: 50, metric: backlog_per_consumer, target: 5}}
 `))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
-	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
 	}

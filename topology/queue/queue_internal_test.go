@@ -1,4 +1,4 @@
-package topology
+package queue
 
 import (
 	"fmt"
@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/topotest"
 )
 
 // TestQueueScripts drives a queue's lists by hand through the scripts of
@@ -40,42 +43,48 @@ func TestQueueScripts(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			var qs queueScript
-			runScript(t, file, qs.do)
+			scripttest.Run(t, file, qs.do)
 		})
 	}
 }
 
 // queueScript is the state of one queue script.
 type queueScript struct {
-	net        *Network
+	net        *topology.Network
 	k          *sim.Kernel
-	q, dlq     *queue
+	q, dlq     *Runtime
 	deliveries map[string]delivery
 }
 
-func (s *queueScript) do(t *testing.T, c *scriptCase) string {
-	switch c.cmd {
+// delivery is a message received, with its receipt.
+type delivery struct {
+	m       *Message
+	receipt int32
+}
+
+func (s *queueScript) do(t *testing.T, c *scripttest.Case) string {
+	switch c.Cmd {
 	case "queue":
-		fields := strings.Join(c.args, " ")
+		fields := strings.Join(c.Args, " ")
 		nodes := "  app: {kind: service, workers: 1000, service_time: 0s, calls: [q]}\n  q: {kind: queue, " + strings.Trim(fields, "{}") + "}\n"
 		if strings.Contains(fields, "dead_letter") {
 			nodes += "  dlq: {kind: queue}\n"
 		}
-		s.net, s.k, _ = build(t, "app", nodes, func(o *Options) { o.KeyCount = 100 })
-		s.q, s.dlq = s.net.comps[1].(*queue), nil
-		if len(s.net.comps) > 2 {
-			s.dlq = s.net.comps[2].(*queue)
+		s.net, s.k, _ = topotest.Build(t, "app", nodes, func(o *topology.Options) { o.KeyCount = 100 })
+		s.q, s.dlq = s.net.Component("q").(*Runtime), nil
+		if dlq := s.net.Component("dlq"); dlq != nil {
+			s.dlq = dlq.(*Runtime)
 		}
 		s.deliveries = map[string]delivery{}
 		return s.lists(s.q)
 	case "run":
 		var out strings.Builder
-		for _, line := range c.input {
+		for _, line := range c.Input {
 			f := strings.Fields(line)
 			if len(f) < 2 {
-				c.fatalf(t, "%q: want T OP", line)
+				c.Fatalf(t, "%q: want T OP", line)
 			}
-			now := sim.Time(c.num(t, f[0]))
+			now := sim.Time(c.Num(t, f[0]))
 			s.k.Run(now)
 			fmt.Fprintf(&out, "%s: %s\n", line, s.op(t, c, f[1], f[2:]))
 			s.k.Run(now) // what the step set off at once
@@ -83,12 +92,12 @@ func (s *queueScript) do(t *testing.T, c *scriptCase) string {
 		}
 		return out.String()
 	}
-	c.fatalf(t, "unknown command %q", c.cmd)
+	c.Fatalf(t, "unknown command %q", c.Cmd)
 	return ""
 }
 
 // op does one step and says what came of it, then the lists.
-func (s *queueScript) op(t *testing.T, c *scriptCase, op string, args []string) string {
+func (s *queueScript) op(t *testing.T, c *scripttest.Case, op string, args []string) string {
 	q := s.q
 	result := ""
 	switch op {
@@ -97,9 +106,9 @@ func (s *queueScript) op(t *testing.T, c *scriptCase, op string, args []string) 
 		if len(args) == 1 {
 			k, ok := strings.CutPrefix(args[0], "key=")
 			if !ok {
-				c.fatalf(t, "publish %v: want key=K", args)
+				c.Fatalf(t, "publish %v: want key=K", args)
 			}
-			key = int64(c.num(t, k))
+			key = int64(c.Num(t, k))
 		}
 		seq, dropped, blocked := q.seq, q.droppedFull, q.blocked.Len()
 		s.net.Submit(0, -1, -1, key)
@@ -115,10 +124,10 @@ func (s *queueScript) op(t *testing.T, c *scriptCase, op string, args []string) 
 		case q.blocked.Len() > blocked:
 			result = "blocked"
 		default:
-			c.fatalf(t, "publish: neither stored, rejected nor blocked")
+			c.Fatalf(t, "publish: neither stored, rejected nor blocked")
 		}
 	case "receive":
-		m, receipt := q.receive()
+		m, receipt := q.Receive()
 		if m == nil {
 			result = "nothing"
 			break
@@ -127,27 +136,27 @@ func (s *queueScript) op(t *testing.T, c *scriptCase, op string, args []string) 
 		s.deliveries[result] = delivery{m, receipt}
 	case "ack", "fail", "release", "lost":
 		if len(args) == 0 {
-			c.fatalf(t, "%s: which delivery?", op)
+			c.Fatalf(t, "%s: which delivery?", op)
 		}
 		d, ok := s.deliveries[args[0]]
 		if !ok {
-			c.fatalf(t, "%s %s: no such delivery out", op, args[0])
+			c.Fatalf(t, "%s %s: no such delivery out", op, args[0])
 		}
 		delete(s.deliveries, args[0])
 		seq := q.seq
 		switch op {
 		case "ack":
-			q.ack(d.m)
+			q.Ack(d.m)
 		case "fail":
 			backoff := 0.0
 			if len(args) > 1 {
-				backoff = c.num(t, args[1])
+				backoff = c.Num(t, args[1])
 			}
-			q.fail(d.m, d.receipt, backoff)
+			q.Fail(d.m, d.receipt, backoff)
 		case "release":
-			q.release(d.m, d.receipt)
+			q.Release(d.m, d.receipt)
 		}
-		q.unhold(d.m)
+		q.Unhold(d.m)
 		if q.seq > seq {
 			result = fmt.Sprintf("lets in m%d", q.seq)
 		}
@@ -158,7 +167,7 @@ func (s *queueScript) op(t *testing.T, c *scriptCase, op string, args []string) 
 			result += fmt.Sprintf(", out of order %d", q.outOfOrder)
 		}
 	default:
-		c.fatalf(t, "unknown op %q", op)
+		c.Fatalf(t, "unknown op %q", op)
 	}
 	if result != "" {
 		result += "; "
@@ -171,8 +180,8 @@ func (s *queueScript) op(t *testing.T, c *scriptCase, op string, args []string) 
 }
 
 // last is the last message of a list.
-func last(list *sim.FIFO[*message]) *message {
-	var m *message
+func last(list *sim.FIFO[*Message]) *Message {
+	var m *Message
 	for range list.Len() {
 		m = list.Pop()
 		list.Push(m)
@@ -182,7 +191,7 @@ func last(list *sim.FIFO[*message]) *message {
 
 // lists writes the queue's lists: visible (or each partition, its
 // redelivery first, and the ready list), all, and the retention timer.
-func (s *queueScript) lists(q *queue) string {
+func (s *queueScript) lists(q *Runtime) string {
 	var b strings.Builder
 	if q.parts == nil {
 		fmt.Fprintf(&b, "visible %s ", names(&q.visible))
@@ -216,7 +225,7 @@ func (s *queueScript) lists(q *queue) string {
 
 // names lists a list's messages in order, by their publish order in the
 // queue, marked by their state.
-func names(list *sim.FIFO[*message]) string {
+func names(list *sim.FIFO[*Message]) string {
 	var out []string
 	for range list.Len() {
 		m := list.Pop()
@@ -226,7 +235,7 @@ func names(list *sim.FIFO[*message]) string {
 	return "[" + strings.Join(out, " ") + "]"
 }
 
-func name(m *message) string {
+func name(m *Message) string {
 	return strconv.FormatUint(m.seq, 10) + [...]string{msgVisible: "", msgInFlight: "*", msgDelayed: "~", msgGone: "-"}[m.state]
 }
 
@@ -234,7 +243,7 @@ func name(m *message) string {
 // in all, in publish order, with its retention timer on the first; the
 // visible messages are in visible (or their partition) once each; a
 // record is kept while a list holds it.
-func (s *queueScript) check(t *testing.T, c *scriptCase, line string) {
+func (s *queueScript) check(t *testing.T, c *scripttest.Case, line string) {
 	t.Helper()
 	q := s.q
 	stored, visible, prev := 0, 0, uint64(0)
@@ -242,19 +251,19 @@ func (s *queueScript) check(t *testing.T, c *scriptCase, line string) {
 		m := q.all.Pop()
 		q.all.Push(m)
 		if m.seq <= prev || !m.inAll {
-			t.Errorf("%s: %q: all is out of publish order or holds m%d unmarked", c.pos, line, m.seq)
+			t.Errorf("%s: %q: all is out of publish order or holds m%d unmarked", c.Pos, line, m.seq)
 		}
 		prev = m.seq
 		if m.state != msgGone {
 			stored++
 		}
 	}
-	count := func(list *sim.FIFO[*message]) {
+	count := func(list *sim.FIFO[*Message]) {
 		for range list.Len() {
 			m := list.Pop()
 			list.Push(m)
 			if !m.inVisible {
-				t.Errorf("%s: %q: m%d is in a visible list unmarked", c.pos, line, m.seq)
+				t.Errorf("%s: %q: m%d is in a visible list unmarked", c.Pos, line, m.seq)
 			}
 			if m.state == msgVisible {
 				visible++
@@ -269,12 +278,12 @@ func (s *queueScript) check(t *testing.T, c *scriptCase, line string) {
 		}
 	}
 	if stored != q.stored || visible != q.nVisible {
-		t.Errorf("%s: %q: the lists hold %d stored and %d visible, the queue counts %d and %d", c.pos, line, stored, visible, q.stored, q.nVisible)
+		t.Errorf("%s: %q: the lists hold %d stored and %d visible, the queue counts %d and %d", c.Pos, line, stored, visible, q.stored, q.nVisible)
 	}
 	if (q.expiry != sim.Timer{}) != (q.all.Len() > 0) {
-		t.Errorf("%s: %q: a retention timer %v with %d messages in all", c.pos, line, q.expiry != sim.Timer{}, q.all.Len())
+		t.Errorf("%s: %q: a retention timer %v with %d messages in all", c.Pos, line, q.expiry != sim.Timer{}, q.all.Len())
 	}
 	if q.all.Len() > 0 && q.all.Peek().state == msgGone {
-		t.Errorf("%s: %q: all's head m%d is gone but not trimmed", c.pos, line, q.all.Peek().seq)
+		t.Errorf("%s: %q: all's head m%d is gone but not trimmed", c.Pos, line, q.all.Peek().seq)
 	}
 }

@@ -1,4 +1,4 @@
-package topology
+package workers
 
 import (
 	"fmt"
@@ -8,8 +8,15 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
+
+func init() {
+	kind.Params = workersParams
+	topology.Register(&kind)
+}
 
 // Workers is a consumer group on a queue: Consumers instances, each taking
 // up to Batch visible messages at a time (one receive) and processing them
@@ -25,9 +32,9 @@ type Workers struct {
 	Consumers   int
 	Batch       int
 	ServiceTime sim.Dist
-	Calls       []Call
+	Calls       []topology.Call
 	// CallDefaults are as a service's.
-	CallDefaults Policies
+	CallDefaults topology.Policies
 	FailureRate  float64
 	// RetryBackoff is how long a failed message stays invisible (SQS's
 	// ChangeMessageVisibility): 0 is visible again at once; nil leaves it
@@ -35,13 +42,14 @@ type Workers struct {
 	RetryBackoff *float64
 	// Autoscale, when not nil, changes Consumers (the initial count) over
 	// time.
-	Autoscale *Autoscale
+	Autoscale *topology.Autoscale
 }
 
 // MaxBatch is the most messages one receive takes (SQS's limit).
 const MaxBatch = 10
 
-var workersKind = Kind{
+// kind is the workers kind, registered when the package is imported.
+var kind = topology.Kind{
 	Name:     "workers",
 	Noun:     "worker group",
 	Fields:   []string{"from", "consumers", "batch", "service_time", "calls", "call_defaults", "failure_rate", "retry_backoff", "autoscale"},
@@ -51,7 +59,7 @@ var workersKind = Kind{
 }
 
 // Kind implements Spec.
-func (*Workers) Kind() *Kind { return &workersKind }
+func (*Workers) Kind() *topology.Kind { return &kind }
 
 // Units implements Spec: its consumers are billed as instances.
 func (w *Workers) Units() int { return w.Consumers }
@@ -60,13 +68,18 @@ func (w *Workers) Units() int { return w.Consumers }
 func (*Workers) NeedsKeys() bool { return false }
 
 // CallList implements CallMaker.
-func (w *Workers) CallList() []Call { return w.Calls }
+func (w *Workers) CallList() []topology.Call { return w.Calls }
 
 // Autoscaler implements Autoscaled: each consumer is one worker.
-func (w *Workers) Autoscaler() (*Autoscale, int) { return w.Autoscale, 1 }
+func (w *Workers) Autoscaler() (*topology.Autoscale, int) { return w.Autoscale, 1 }
 
 // WorkTimes implements Worked.
 func (w *Workers) WorkTimes() []sim.Dist { return []sim.Dist{w.ServiceTime} }
+
+// Failures implements queue.ConsumerSpec.
+func (w *Workers) Failures() (rate float64, retryBackoff *float64) {
+	return w.FailureRate, w.RetryBackoff
+}
 
 // PullsFrom names the queue the group takes messages from.
 func (w *Workers) PullsFrom() string { return w.From }
@@ -76,29 +89,29 @@ func (w *Workers) Footprint(keys int64) float64 { return w.service().Footprint(k
 
 // Downstream implements Spec: the queue it takes from, and the nodes its
 // calls reach.
-func (w *Workers) Downstream() []Target {
-	out := []Target{{To: w.From, Want: &queueKind, Field: []string{"from"}, Ref: true}}
+func (w *Workers) Downstream() []topology.Target {
+	out := []topology.Target{{To: w.From, Want: topology.LookupKind("queue"), Field: []string{"from"}, Ref: true}}
 	return append(out, w.service().Downstream()...)
 }
 
 // service is the group as the service its consumers are: one worker each,
 // held while its calls run.
-func (w *Workers) service() *Service {
-	return &Service{Instances: w.Consumers, Workers: 1, Queue: Unlimited, ServiceTime: w.ServiceTime,
+func (w *Workers) service() *topology.Service {
+	return &topology.Service{Instances: w.Consumers, Workers: 1, Queue: topology.Unlimited, ServiceTime: w.ServiceTime,
 		Calls: w.Calls, Blocking: true, Autoscale: w.Autoscale}
 }
 
-func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
 	w := &Workers{Consumers: 1, Batch: 1}
 	what := "workers " + name
-	StringField(d, m, "from", &w.From)
-	IntField(d, m, "consumers", what, &w.Consumers)
-	IntField(d, m, "batch", what, &w.Batch)
-	DistField(d, m, "service_time", what, &w.ServiceTime)
+	topology.StringField(d, m, "from", &w.From)
+	topology.IntField(d, m, "consumers", what, &w.Consumers)
+	topology.IntField(d, m, "batch", what, &w.Batch)
+	topology.DistField(d, m, "service_time", what, &w.ServiceTime)
 	if m.Has("calls") {
-		w.Calls = DecodeCalls(d, m.Get("calls"), name)
+		w.Calls = topology.DecodeCalls(d, m.Get("calls"), name)
 	}
-	w.CallDefaults = DecodeCallDefaults(d, m, what, w.Calls)
+	w.CallDefaults = topology.DecodeCallDefaults(d, m, what, w.Calls)
 	if m.Has("failure_rate") {
 		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
 	}
@@ -108,7 +121,7 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		}
 	}
 	if m.Has("autoscale") {
-		w.Autoscale = DecodeAutoscale(d, m.Get("autoscale"), what)
+		w.Autoscale = topology.DecodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("consumers") {
 			w.Consumers = max(w.Autoscale.Min, 1)
 		}
@@ -117,42 +130,42 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 }
 
 // Validate implements Spec.
-func (w *Workers) Validate(e field.Errors, c *Checker) {
+func (w *Workers) Validate(e field.Errors, c *topology.Checker) {
 	what := "workers " + c.Node().Name
 	if w.From == "" {
 		e.Add("from", "%s needs from: the queue it takes messages from", what)
 	}
-	InRange(e, "consumers", what, w.Consumers, 1, MaxInstances)
-	InRange(e, "batch", what, w.Batch, 1, MaxBatch)
+	topology.InRange(e, "consumers", what, w.Consumers, 1, topology.MaxInstances)
+	topology.InRange(e, "batch", what, w.Batch, 1, MaxBatch)
 	if w.ServiceTime == nil {
 		e.Add("service_time", "%s needs a service_time: the work one message takes, e.g. {dist: exponential, mean: 200ms}", what)
 	}
 	if !(w.FailureRate >= 0 && w.FailureRate <= 1) {
 		e.Add("failure_rate", "%s: failure_rate must be from 0 to 100%%", what)
 	}
-	if b := w.RetryBackoff; b != nil && !(*b >= 0 && *b <= MaxVisibilityTimeout) {
-		e.Add("retry_backoff", "%s: retry_backoff must be from 0 to %s", what, units.FormatDuration(MaxVisibilityTimeout))
+	if b := w.RetryBackoff; b != nil && !(*b >= 0 && *b <= queue.MaxVisibilityTimeout) {
+		e.Add("retry_backoff", "%s: retry_backoff must be from 0 to %s", what, units.FormatDuration(queue.MaxVisibilityTimeout))
 	}
 	if a := w.Autoscale; a != nil {
 		a.Validate(e, w.Consumers, true)
 	}
-	ValidateCalls(e, c, w.Calls, w.CallDefaults)
+	topology.ValidateCalls(e, c, w.Calls, w.CallDefaults)
 }
 
 // HitRatio implements Analytic.
-func (*Workers) HitRatio(Solver, string) (float64, bool) { return 0, false }
+func (*Workers) HitRatio(topology.Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: the calls each delivery makes.
-func (w *Workers) Routes(sv Solver, name string, c int, route Router) {
-	RouteCalls(sv, name, w.Calls, c, route)
+func (w *Workers) Routes(sv topology.Solver, name string, c int, route topology.Router) {
+	topology.RouteCalls(sv, name, w.Calls, c, route)
 }
 
 // Solve implements Analytic: the consumers as one M/G/c queue (they take
 // from one queue), by the Allen–Cunneen approximation with Poisson
 // deliveries; a consumer is held for its own work and its calls; with an
 // autoscaler, at the consumers it settles on for the load.
-func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	sol := SolveHeld(sv, name, rate, down, HeldStation{Own: w.ServiceTime, Instances: w.Consumers, Autoscale: w.Autoscale, Calls: len(w.Calls) > 0, Held: "consumers"})
+func (w *Workers) Solve(sv topology.Solver, name string, rate float64, down []float64) topology.Solution {
+	sol := topology.SolveHeld(sv, name, rate, down, topology.HeldStation{Own: w.ServiceTime, Instances: w.Consumers, Autoscale: w.Autoscale, Calls: len(w.Calls) > 0, Held: "consumers"})
 	if w.Batch > 1 {
 		sv.Note("%s: batches taken as single messages", name)
 	}
@@ -160,41 +173,41 @@ func (w *Workers) Solve(sv Solver, name string, rate float64, down []float64) So
 }
 
 // CallTime implements CallTimer, as its consumers' service does.
-func (w *Workers) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
+func (w *Workers) CallTime(sv topology.Solver, name string, c int, resp func(string) float64) (float64, bool) {
 	return w.service().CallTime(sv, name, c, resp)
 }
 
 // NetworkLegs implements Analytic.
-func (*Workers) NetworkLegs(Solver, string, int) float64 { return 0 }
+func (*Workers) NetworkLegs(topology.Solver, string, int) float64 { return 0 }
 
 // Demand implements Analytic: consumers are off the request path, so a
 // closed workload's users never wait for them.
-func (*Workers) Demand(sv Solver, name string) (Demand, bool) {
+func (*Workers) Demand(sv topology.Solver, name string) (topology.Demand, bool) {
 	sv.Note("%s: off the request path, left out of MVA", name)
-	return Demand{}, false
+	return topology.Demand{}, false
 }
 
 // CapacityNote implements Explainer.
-func (*Workers) CapacityNote(Solution) string { return "" }
+func (*Workers) CapacityNote(topology.Solution) string { return "" }
 
 // Advice implements Explainer: the pattern for more messages than the
 // consumers take, not a claim that they fall behind (explain says so
 // where the run shows it).
-func (w *Workers) Advice(_ Solver, name string, est Solution) string {
+func (w *Workers) Advice(_ topology.Solver, name string, est topology.Solution) string {
 	if a := w.Autoscale; a != nil {
-		return AutoscaleAdvice(name, a, est.Workers, est.Overloaded)
+		return topology.AutoscaleAdvice(name, a, est.Workers, est.Overloaded)
 	}
 	return "For more messages than the consumers take: add consumers, or scale them on the backlog (as KEDA does), and make sure what they call can take the load."
 }
 
-// workers is the runtime of a Workers node: a service (a station of
+// group is the runtime of a Workers node: a service (a station of
 // consumers and the program of its calls) fed from a queue.
-type workers struct {
-	net  *Network
-	node *Node
+type group struct {
+	net  *topology.Network
+	node *topology.Node
 	spec *Workers
-	svc  *Consumers
-	q    *queue
+	svc  *topology.Consumers
+	q    *queue.Runtime
 	rng  *rand.Rand // failure draws
 	// cursor is where the search for an idle consumer starts. busy says
 	// the group is handing out messages or ending a processing: a pull
@@ -213,7 +226,7 @@ type workers struct {
 // those from next on are still to be processed, and the one it
 // processes.
 type consumer struct {
-	inst  *StationInstance
+	inst  *topology.StationInstance
 	inbox []delivery
 	next  int
 	cur   delivery
@@ -231,7 +244,7 @@ func (c *consumer) clear() {
 
 // consumerAt is the group's record of the consumer inst, made the first
 // time it is asked for.
-func consumerAt(inst *StationInstance) *consumer {
+func consumerAt(inst *topology.StationInstance) *consumer {
 	c, _ := inst.Payload.(*consumer)
 	if c == nil {
 		c = &consumer{inst: inst}
@@ -240,34 +253,36 @@ func consumerAt(inst *StationInstance) *consumer {
 	return c
 }
 
-func (w *Workers) Build(net *Network, node *Node) Component {
-	g := &workers{net: net, node: node, spec: w, rng: net.Stream(node.Name + "/failures")}
-	g.svc = NewConsumers(net, node, w.service(), g.pull)
+// Build implements Spec.
+func (w *Workers) Build(net *topology.Network, node *topology.Node) topology.Component {
+	g := &group{net: net, node: node, spec: w, rng: net.Stream(node.Name + "/failures")}
+	g.svc = topology.NewConsumers(net, node, w.service(), g.Pull)
 	return g
 }
 
 // Link compiles the consumers' calls and attaches the group to its queue.
-func (w *workers) Link(byName map[string]Component) error {
-	w.q = byName[w.spec.From].(*queue)
-	w.q.consumer = w
+func (w *group) Link(byName map[string]topology.Component) error {
+	w.q = byName[w.spec.From].(*queue.Runtime)
+	w.q.Attach(w)
 	return w.svc.Link(byName)
 }
 
 // Accept implements component; nothing calls a worker group.
-func (w *workers) Accept(j *Job) { w.svc.Accept(j) }
+func (w *group) Accept(j *topology.Job) { w.svc.Accept(j) }
 
-func (w *workers) Stations() []*Station { return w.svc.Stations() }
-func (w *workers) InUse() float64       { return 0 }
+func (w *group) Stations() []*topology.Station { return w.svc.Stations() }
+func (w *group) InUse() float64                { return 0 }
 
-// pull gives what the queue can deliver to idle consumers.
-func (w *workers) pull() {
+// Pull implements queue.Consumer: it gives what the queue can deliver to
+// idle consumers.
+func (w *group) Pull() {
 	if w.busy {
 		w.missed = true
 		return
 	}
 	w.busy = true
 	act := w.svc.Active()
-	for n := 0; n < len(act) && w.q.receivable(); n++ {
+	for n := 0; n < len(act) && w.q.Receivable(); n++ {
 		if w.cursor >= len(act) {
 			w.cursor = 0
 		}
@@ -281,19 +296,19 @@ func (w *workers) pull() {
 }
 
 // done ends a busy stretch, making the pull it put off.
-func (w *workers) done() {
+func (w *group) done() {
 	w.busy = false
 	if w.missed {
 		w.missed = false
-		w.pull()
+		w.Pull()
 	}
 }
 
 // take receives up to a batch of messages for the idle consumer c and
 // starts on the first.
-func (w *workers) take(c *consumer) {
+func (w *group) take(c *consumer) {
 	for c.pending() < w.spec.Batch {
-		m, receipt := w.q.receive()
+		m, receipt := w.q.Receive()
 		if m == nil {
 			break
 		}
@@ -302,20 +317,20 @@ func (w *workers) take(c *consumer) {
 	if c.pending() == 0 {
 		return
 	}
-	w.q.apiCall++ // the receive
+	w.q.Received()
 	w.start(c)
 }
 
 // delivery is a message a consumer received, with the receive count it
 // was received at (its receipt).
 type delivery struct {
-	m       *message
+	m       *queue.Message
 	receipt int32
 }
 
 // start processes the next message of c's batch: a visit to the
 // consumer's station, whose end comes to Resume.
-func (w *workers) start(c *consumer) {
+func (w *group) start(c *consumer) {
 	d := c.inbox[c.next]
 	c.inbox[c.next] = delivery{}
 	c.next++
@@ -323,14 +338,14 @@ func (w *workers) start(c *consumer) {
 		c.inbox, c.next = c.inbox[:0], 0
 	}
 	c.cur = d
-	w.svc.Process(c.inst, w, c, d.m.class, d.m.user, d.m.key)
+	w.svc.Process(c.inst, w, c, d.m.Class(), d.m.User(), d.m.Key())
 }
 
 // Resume implements caller: a message's processing ended. The consumer
 // goes on with its batch, or takes more. A consumer that went down during
 // the processing neither acknowledges nor fails the message, nor the rest
 // of its batch: they come back when their visibility timeout expires.
-func (w *workers) Resume(holder *Job, child *Job) {
+func (w *group) Resume(holder *topology.Job, child *topology.Job) {
 	c := holder.Payload().(*consumer)
 	d, inst := c.cur, c.inst
 	c.cur = delivery{}
@@ -338,27 +353,27 @@ func (w *workers) Resume(holder *Job, child *Job) {
 	switch {
 	case inst.Down():
 		w.interrupted++
-	case child.Err() != NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
+	case child.Err() != topology.NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
 		w.failures++
 		if b := w.spec.RetryBackoff; b != nil {
-			w.q.fail(d.m, d.receipt, *b)
+			w.q.Fail(d.m, d.receipt, *b)
 		}
 	default:
-		w.q.ack(d.m)
+		w.q.Ack(d.m)
 	}
-	w.q.unhold(d.m)
+	w.q.Unhold(d.m)
 	w.svc.End(holder)
 	switch {
 	case inst.Down():
 		for _, d := range c.inbox[c.next:] {
-			w.q.unhold(d.m)
+			w.q.Unhold(d.m)
 		}
 		c.clear()
 	case !inst.Taking():
 		// A consumer leaving gives back the rest of its batch.
 		for _, d := range c.inbox[c.next:] {
-			w.q.release(d.m, d.receipt)
-			w.q.unhold(d.m)
+			w.q.Release(d.m, d.receipt)
+			w.q.Unhold(d.m)
 		}
 		c.clear()
 	case c.pending() > 0:
@@ -369,24 +384,27 @@ func (w *workers) Resume(holder *Job, child *Job) {
 	w.done()
 }
 
-// backlog records the messages the queue holds (visible or not), for an
-// autoscaler that follows them.
-func (w *workers) backlog(now sim.Time, stored int) { w.svc.SetBacklog(now, stored) }
+// Backlog implements queue.Consumer: it records the messages the queue
+// holds (visible or not), for an autoscaler that follows them.
+func (w *group) Backlog(now sim.Time, stored int) { w.svc.SetBacklog(now, stored) }
+
+// Name implements queue.Consumer.
+func (w *group) Name() string { return w.node.Name }
 
 // Restarted implements Restarted: consumers a fault took down (what they
 // were processing failed when its service time ended, as at a service,
 // and they received nothing meanwhile) take messages again. Errors,
 // slowdowns and latencies act on the processings as at a service.
-func (w *workers) Restarted(sim.Time) { w.pull() }
+func (w *group) Restarted(sim.Time) { w.Pull() }
 
-func (w *workers) ResetStats(now sim.Time) {
+func (w *group) ResetStats(now sim.Time) {
 	w.svc.ResetStats(now)
 	w.failures, w.interrupted = 0, 0
 }
 
 // WorkersStats are a worker group's own figures over the measurement
 // window.
-type WorkersStats struct {
+type Stats struct {
 	From string `json:"from"`
 	// Failures are processings that failed (drawn, or a call failed).
 	Failures int64 `json:"failures"`
@@ -396,22 +414,22 @@ type WorkersStats struct {
 	Interrupted int64 `json:"interrupted"`
 	// Calls are its calls that have a timeout, retries, a circuit breaker
 	// or a hedge.
-	Calls []CallStats `json:"calls,omitempty"`
+	Calls []topology.CallStats `json:"calls,omitempty"`
 	// Parallel are its parallel steps and fan-outs (see GatherStats).
-	Parallel []GatherStats `json:"parallel,omitempty"`
+	Parallel []topology.GatherStats `json:"parallel,omitempty"`
 }
 
-func (w *workers) Stats(window float64, now sim.Time) NodeStats {
+func (w *group) Stats(window float64, now sim.Time) topology.NodeStats {
 	s := w.svc.Stats(window, now)
-	s.Detail = &WorkersStats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.CallStats(),
+	s.Detail = &Stats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.CallStats(),
 		Parallel: w.svc.GatherStats()}
 	// What the consumers are offered is every message published, with
 	// its redeliveries, not only those they got to: a backlog that grows
 	// shows as an offered load of 1 or more.
 	// The station's offered load is of the deliveries it got; scale it
 	// to the deliveries the messages published need.
-	if ended := w.q.acked + w.q.deadLettered; s.Arrivals > 0 && ended > 0 {
-		needed := float64(w.q.published) * float64(w.q.delivered) / float64(ended)
+	if published, delivered, ended := w.q.Counts(); s.Arrivals > 0 && ended > 0 {
+		needed := float64(published) * float64(delivered) / float64(ended)
 		s.OfferedLoad = max(s.OfferedLoad, float64(s.OfferedLoad*needed)/float64(s.Arrivals))
 		s.OwnLoad = max(s.OwnLoad, float64(s.OwnLoad*needed)/float64(s.Arrivals))
 	}
@@ -420,12 +438,7 @@ func (w *workers) Stats(window float64, now sim.Time) NodeStats {
 	// them: with k consumers, that consumer is offered share × k times
 	// the average (k ÷ P with P even partitions, fewer than the
 	// consumers; more for a hot key's partition).
-	var total, most int64
-	for _, p := range w.q.parts {
-		total += p.stored
-		most = max(most, p.stored)
-	}
-	if total > 0 {
+	if total, most := w.q.PartitionLoad(); total > 0 {
 		if scale := float64(float64(most)/float64(total)) * float64(s.Instances); scale > 1 {
 			s.OfferedLoad, s.OwnLoad = float64(s.OfferedLoad*scale), float64(s.OwnLoad*scale)
 		}
@@ -434,15 +447,15 @@ func (w *workers) Stats(window float64, now sim.Time) NodeStats {
 }
 
 // JSONKey implements Detail.
-func (*WorkersStats) JSONKey() string { return "workers" }
+func (*Stats) JSONKey() string { return "workers" }
 
 // WriteText implements Detail.
-func (s *WorkersStats) WriteText(w io.Writer, node string) {
+func (s *Stats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed", node, s.From, s.Failures)
 	if s.Interrupted > 0 {
 		fmt.Fprintf(w, ", %d cut off by a fault (back after their visibility timeout)", s.Interrupted)
 	}
 	fmt.Fprintln(w)
-	WriteCalls(w, "", s.Calls)
-	WriteGathers(w, "", s.Parallel)
+	topology.WriteCalls(w, "", s.Calls)
+	topology.WriteGathers(w, "", s.Parallel)
 }

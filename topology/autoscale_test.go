@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 )
@@ -21,16 +22,16 @@ import (
 //	                                            was ready), with CURRENT instances wanted
 func TestStepPolicyScript(t *testing.T) {
 	var a *autoscaler
-	runScript(t, "testdata/step-policy.txt", func(t *testing.T, c *scriptCase) string {
+	scripttest.Run(t, "testdata/step-policy.txt", func(t *testing.T, c *scripttest.Case) string {
 		var out strings.Builder
-		switch c.cmd {
+		switch c.Cmd {
 		case "autoscale":
-			d := &yamlfile.Decoder{File: c.pos}
-			spec := DecodeAutoscale(d, d.Parse([]byte(strings.Join(c.args, " "))), "app")
+			d := &yamlfile.Decoder{File: c.Pos}
+			spec := DecodeAutoscale(d, d.Parse([]byte(strings.Join(c.Args, " "))), "app")
 			e := field.New("app")
 			spec.Validate(e, spec.Min, false)
 			if err := d.Err(); err != nil || len(e.List()) > 0 {
-				c.fatalf(t, "%v %v", err, e.List())
+				c.Fatalf(t, "%v %v", err, e.List())
 			}
 			fmt.Fprintf(&out, "%s, %s, min %d, max %d, interval %gs, window %gs, cooldown %gs\n",
 				spec.Policy, spec.Metric, spec.Min, spec.Max, spec.Interval, spec.MetricWindow, spec.Cooldown)
@@ -43,19 +44,19 @@ func TestStepPolicyScript(t *testing.T) {
 			}
 			a = &autoscaler{spec: spec, st: &Station{workers: 4}, lo: spec.Min, hi: spec.Max}
 		case "evaluate":
-			for _, line := range c.input {
+			for _, line := range c.Input {
 				f := strings.Fields(line)
 				if len(f) != 3 {
-					c.fatalf(t, "%q: want T METRIC CURRENT", line)
+					c.Fatalf(t, "%q: want T METRIC CURRENT", line)
 				}
-				now, current := sim.Time(c.num(t, f[0])), int(c.num(t, f[2]))
+				now, current := sim.Time(c.Num(t, f[0])), int(c.Num(t, f[2]))
 				// The station's integrals over the window: one ready
 				// instance-second, and the metric's integral over it (for
 				// utilization, its workers' busy seconds).
 				from := scaleSnapshot{at: now - sim.Time(a.spec.MetricWindow)}
 				snap := scaleSnapshot{at: now}
 				if f[1] != "none" {
-					m := c.num(t, f[1])
+					m := c.Num(t, f[1])
 					snap.live = 1
 					snap.busy, snap.arrivals, snap.queue, snap.outstanding = m*float64(a.st.workers), int64(m), m, m
 				}
@@ -70,7 +71,7 @@ func TestStepPolicyScript(t *testing.T) {
 				}
 			}
 		default:
-			c.fatalf(t, "unknown command %q", c.cmd)
+			c.Fatalf(t, "unknown command %q", c.Cmd)
 		}
 		return out.String()
 	})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -20,14 +21,14 @@ import (
 //	                                             recorded at T; each gives the answer and the state
 func TestBreakerScript(t *testing.T) {
 	var b *breaker
-	runScript(t, "testdata/breaker.txt", func(t *testing.T, c *scriptCase) string {
+	scripttest.Run(t, "testdata/breaker.txt", func(t *testing.T, c *scripttest.Case) string {
 		var out strings.Builder
-		switch c.cmd {
+		switch c.Cmd {
 		case "breaker":
-			d := &yamlfile.Decoder{File: c.pos}
-			spec := decodeBreaker(d, d.Parse([]byte(strings.Join(c.args, " "))))
+			d := &yamlfile.Decoder{File: c.Pos}
+			spec := decodeBreaker(d, d.Parse([]byte(strings.Join(c.Args, " "))))
 			if err := d.Err(); err != nil {
-				c.fatalf(t, "%v", err)
+				c.Fatalf(t, "%v", err)
 			}
 			window := fmt.Sprintf("%d calls", spec.Window)
 			if spec.WindowTime > 0 {
@@ -38,12 +39,12 @@ func TestBreakerScript(t *testing.T) {
 			b = newBreaker(spec)
 			out.WriteString(b.describe())
 		case "calls":
-			for _, line := range c.input {
+			for _, line := range c.Input {
 				f := strings.Fields(line)
 				if len(f) != 2 {
-					c.fatalf(t, "%q: want T allow|ok|fail", line)
+					c.Fatalf(t, "%q: want T allow|ok|fail", line)
 				}
-				now := sim.Time(c.num(t, f[0]))
+				now := sim.Time(c.Num(t, f[0]))
 				fmt.Fprintf(&out, "%s %s: ", f[0], f[1])
 				switch f[1] {
 				case "allow":
@@ -55,12 +56,12 @@ func TestBreakerScript(t *testing.T) {
 				case "ok", "fail":
 					b.record(now, f[1] == "fail")
 				default:
-					c.fatalf(t, "%q: want T allow|ok|fail", line)
+					c.Fatalf(t, "%q: want T allow|ok|fail", line)
 				}
 				out.WriteString(b.describe() + "\n")
 			}
 		default:
-			c.fatalf(t, "unknown command %q", c.cmd)
+			c.Fatalf(t, "unknown command %q", c.Cmd)
 		}
 		return out.String()
 	})

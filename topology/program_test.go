@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 )
@@ -28,17 +29,17 @@ import (
 // delay (0 if none), e.g. "ok 200ms".
 func TestProgramScript(t *testing.T) {
 	for _, file := range []string{"testdata/program.txt", "testdata/hedge.txt"} {
-		t.Run(file, func(t *testing.T) { runScript(t, file, runProgram) })
+		t.Run(file, func(t *testing.T) { scripttest.Run(t, file, runProgram) })
 	}
 }
 
 // runProgram does one command of a program script.
-func runProgram(t *testing.T, c *scriptCase) string {
+func runProgram(t *testing.T, c *scripttest.Case) string {
 	{
 		var nodes []string
 		fakes := map[string]*fake{}
 		var submits [][]string
-		for _, line := range c.input {
+		for _, line := range c.Input {
 			switch f := strings.Fields(line); {
 			case f[0] == "fake":
 				name, replies, _ := strings.Cut(strings.TrimPrefix(line, "fake "), ":")
@@ -58,7 +59,7 @@ func runProgram(t *testing.T, c *scriptCase) string {
 			}
 		}
 		for name := range fakes {
-			c.fatalf(t, "fake %s is not a node", name)
+			c.Fatalf(t, "fake %s is not a node", name)
 		}
 		var out strings.Builder
 		net, k, obs := buildTopology(t, topo, func(o *Options) { o.KeyCount, o.Writes, o.Keys = 100, []bool{false, true}, uniformKeys(100) })
@@ -68,7 +69,7 @@ func runProgram(t *testing.T, c *scriptCase) string {
 			}
 		}
 		s := net.comps[0].(*service)
-		switch c.cmd {
+		switch c.Cmd {
 		case "compile":
 			return s.listing(net)
 		case "run":
@@ -76,10 +77,10 @@ func runProgram(t *testing.T, c *scriptCase) string {
 				fmt.Fprintf(&out, "%s request %d: %s\n", at(now), r.Seq, outcomeNames[o])
 			}
 			for _, f := range submits {
-				k.Run(sim.Time(c.num(t, f[0])))
+				k.Run(sim.Time(c.Num(t, f[0])))
 				class, user, key := 0, int32(-1), int64(-1)
 				if len(f) < 2 || (f[1] != "read" && f[1] != "write") {
-					c.fatalf(t, "submit %v: want T read|write [key=K] [user=U]", f)
+					c.Fatalf(t, "submit %v: want T read|write [key=K] [user=U]", f)
 				}
 				if f[1] == "write" {
 					class = 1
@@ -87,18 +88,18 @@ func runProgram(t *testing.T, c *scriptCase) string {
 				for _, kv := range f[2:] {
 					switch k, v, _ := strings.Cut(kv, "="); k {
 					case "key":
-						key = int64(c.num(t, v))
+						key = int64(c.Num(t, v))
 					case "user":
-						user = int32(c.num(t, v))
+						user = int32(c.Num(t, v))
 					default:
-						c.fatalf(t, "submit: unknown %s", kv)
+						c.Fatalf(t, "submit: unknown %s", kv)
 					}
 				}
 				net.Submit(class, user, -1, key)
 			}
 			k.Run(sim.Forever)
 			if net.InFlight() != 0 || net.liveJobs != 0 || net.working != 0 {
-				c.fatalf(t, "at the end, %d requests in flight, %d visit records in use, %d events under way", net.InFlight(), net.liveJobs, net.working)
+				c.Fatalf(t, "at the end, %d requests in flight, %d visit records in use, %d events under way", net.InFlight(), net.liveJobs, net.working)
 			}
 			for _, cs := range s.callStats() {
 				fmt.Fprintf(&out, "to %s: %d calls, %d attempts, %d retries, %d refused, %d hedges; failed %d rejected, %d errors, %d timed out",
@@ -122,7 +123,7 @@ func runProgram(t *testing.T, c *scriptCase) string {
 			}
 			return out.String()
 		}
-		c.fatalf(t, "unknown command %q", c.cmd)
+		c.Fatalf(t, "unknown command %q", c.Cmd)
 		return ""
 	}
 }
@@ -226,12 +227,12 @@ type fakeReply struct {
 }
 
 // newFake reads a fake's replies: "ok 200ms, fail, reject 1s".
-func newFake(t *testing.T, c *scriptCase, replies string) *fake {
+func newFake(t *testing.T, c *scripttest.Case, replies string) *fake {
 	f := &fake{}
 	for r := range strings.SplitSeq(replies, ",") {
 		w := strings.Fields(r)
 		if len(w) == 0 || len(w) > 2 {
-			c.fatalf(t, "fake reply %q: want ok|fail|reject [DELAY]", r)
+			c.Fatalf(t, "fake reply %q: want ok|fail|reject [DELAY]", r)
 		}
 		reply := fakeReply{text: strings.Join(w, " ")}
 		switch w[0] {
@@ -241,12 +242,12 @@ func newFake(t *testing.T, c *scriptCase, replies string) *fake {
 		case "reject":
 			reply.cause = CauseRejected
 		default:
-			c.fatalf(t, "fake reply %q: want ok|fail|reject [DELAY]", r)
+			c.Fatalf(t, "fake reply %q: want ok|fail|reject [DELAY]", r)
 		}
 		if len(w) == 2 {
 			d, err := units.ParseDuration(w[1])
 			if err != nil {
-				c.fatalf(t, "fake reply %q: %v", r, err)
+				c.Fatalf(t, "fake reply %q: %v", r, err)
 			}
 			reply.delay = d
 		}

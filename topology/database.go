@@ -936,11 +936,11 @@ type Failover struct {
 	// requests); null while it still did at the run's end.
 	WritesUnavailable *float64 `json:"writes_unavailable"`
 	// WritesFailed counts the requests that failed because writes were
-	// unavailable: the failed primary refused a write of theirs (or one
-	// waiting for replicas' acknowledgements when it failed), and they
+	// unavailable: the failed primary refused or dropped a write of
+	// theirs (one queued or in service when it failed, or waiting for
+	// replicas' acknowledgements), and they
 	// ended without a reply. One whose write a retry, a fallback or a
-	// hedge made good is not counted; those at the primary (queued or in
-	// service) at the instant it failed are not either.
+	// hedge made good is not counted.
 	WritesFailed int64 `json:"writes_failed"`
 	// Promoted says a replica was promoted.
 	Promoted bool `json:"promoted"`
@@ -1142,6 +1142,9 @@ func (PrimaryDown) strike(fl *faulter, on bool, now sim.Time) {
 		db.lift(fl.f, now)
 		return
 	}
+	if !db.failing {
+		db.beginFailover(now)
+	}
 	hold(sh.primary, sh.primary.insts[0])
 	db.holds[fl.f] = []*instance{sh.primary.insts[0]}
 	if !db.failing {
@@ -1243,7 +1246,9 @@ func (l *replicaLog) stall(now sim.Time) {
 // promoted.
 func (db *database) fail(sh *dbShard, now sim.Time) {
 	db.failing, db.failedAt = true, now
-	db.span = db.net.openSpan(now)
+	if db.span == nil { // opened by the strike before it held the primary (see beginFailover)
+		db.span = db.net.openSpan(now)
+	}
 	sh.acks.failAll(db.span.id)
 	for i := range sh.logs {
 		sh.logs[i].stall(now)
@@ -1254,6 +1259,15 @@ func (db *database) fail(sh *dbShard, now sim.Time) {
 		db.promote = db.net.k.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
 	} else {
 		db.awaiting = true // nothing to promote
+	}
+}
+
+// beginFailover opens the span of a failover beginning now, before the
+// fault holds the primary down, so that the writes its queue fails at once
+// are the failover's (failedDown); fail then takes it.
+func (db *database) beginFailover(now sim.Time) {
+	if db.span == nil {
+		db.span = db.net.openSpan(now)
 	}
 }
 
@@ -1454,6 +1468,14 @@ func (db *database) failoverStats() []Failover {
 		}
 	}
 	return out
+}
+
+// failedDown implements downFailer: a write queued at the primary or in
+// its service when it failed is failed for want of writes too.
+func (db *database) failedDown(j *Job) {
+	if db.span != nil && j.st == db.shards[0].primary && db.net.writes(j) {
+		j.req.writeSpan = db.span.id
+	}
 }
 
 // refuseWrite marks j's request as one whose write the failed primary

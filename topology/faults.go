@@ -651,9 +651,19 @@ func (st *Station) failQueued(inst *instance) {
 	}
 }
 
+// downFailer is a station's owner told of each visit its station fails
+// because the instance that queued or served it went down (a database
+// counts the writes its failed primary fails).
+type downFailer interface {
+	failedDown(j *Job)
+}
+
 // failNow ends j's visit with a failure (a fault), its worker freed if it
-// held one.
+// held one; an owner that is a downFailer is told.
 func (st *Station) failNow(j *Job) {
+	if df, ok := st.owner.(downFailer); ok {
+		df.failedDown(j)
+	}
 	st.turned[CauseFailed]++
 	j.err = CauseFailed
 	st.finish(j)

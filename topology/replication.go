@@ -664,6 +664,11 @@ func (db *database) down(fl *faulter, count int, on bool, now sim.Time) {
 	// for a replica would otherwise promote).
 	var held []*instance
 	failed := false
+	for _, at := range db.at.primaryAt {
+		if db.at.regions[at] == region && db.aa == nil && !db.failing {
+			db.beginFailover(now) // before the hold fails its queue
+		}
+	}
 	for i, at := range db.at.primaryAt {
 		if db.at.regions[at] == region {
 			hold(sh.primary, sh.primary.insts[i])

@@ -248,7 +248,9 @@ func SweepFigures(sw *analysis.SweepReport) []Figure {
 		} else {
 			unit.Title, unit.Y.Unit, per.Label = sw.Scenario+": cost per million requests", "USD per 1M requests", "per 1M requests"
 			for _, p := range pts {
-				per.add(x(p.SweepPoint), p.Cost.PerMillionRequestsUSD, p.refined)
+				if c := p.Cost.PerMillionRequestsUSD; c != nil { // nothing completed: no point
+					per.add(x(p.SweepPoint), *c, p.refined)
+				}
 			}
 		}
 		unit.Lines = []Line{per}

@@ -73,7 +73,7 @@ var compared = []metric{
 	{"latency p99", "s", latency("p99")},
 	{"latency p99.9", "s", latency("p999")},
 	{"cost per month", "USD", func(r *simulate.Report) *float64 { return &r.Cost.MonthlyUSD }},
-	{"cost per 1M requests", "USD", func(r *simulate.Report) *float64 { return &r.Cost.PerMillionRequestsUSD }},
+	{"cost per 1M requests", "USD", func(r *simulate.Report) *float64 { return r.Cost.PerMillionRequestsUSD }},
 }
 
 // CompareSpec says how a comparison at one load is run.

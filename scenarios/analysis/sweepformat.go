@@ -46,6 +46,13 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 		return fmt.Errorf("analysis: writing CSV sweep: %w", err)
 	}
 	g := func(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
+	// orEmpty is an empty cell for an unknown figure.
+	orEmpty := func(v *float64, format func(float64) string) string {
+		if v == nil {
+			return ""
+		}
+		return format(*v)
+	}
 	for _, p := range sw.Points {
 		lo, hi := "", ""
 		l := p.Latency
@@ -74,7 +81,7 @@ func (sw *SweepReport) WriteCSV(w io.Writer) error {
 		row := []string{g(p.Users), g(p.Rate), g(p.OfferedRate), g(p.Throughput), errs,
 			lat(l.Mean), lo, hi, lat(l.P50), lat(l.P90), lat(l.P95), lat(l.P99), lat(l.P999),
 			p.Bottleneck, strings.Join(sat, ";"), strconv.FormatBool(p.SLO.Pass), strconv.FormatBool(p.OK),
-			g(p.Cost.MonthlyUSD), g(p.Cost.PerMillionRequestsUSD), g(p.CostPerUserUSD), "", "", ""}
+			g(p.Cost.MonthlyUSD), orEmpty(p.Cost.PerMillionRequestsUSD, g), g(p.CostPerUserUSD), "", "", ""}
 		if a := p.Analytic; a != nil {
 			n := len(CSVHeader)
 			if a.Mean != nil {
@@ -207,7 +214,7 @@ func (sw *SweepReport) WriteTable(w io.Writer) error {
 			row = append(row, u)
 		}
 		if priced {
-			row = append(row, fmt.Sprintf("%.0f", p.Cost.MonthlyUSD), fmt.Sprintf("%.3g", p.Cost.PerMillionRequestsUSD))
+			row = append(row, fmt.Sprintf("%.0f", p.Cost.MonthlyUSD), units.OrUnknown(p.Cost.PerMillionRequestsUSD, func(v float64) string { return fmt.Sprintf("%.3g", v) }))
 			if sw.Axis == AxisUsers.String() {
 				row = append(row, fmt.Sprintf("%.3g", p.CostPerUserUSD))
 			}

@@ -385,8 +385,8 @@ run: {duration: 100s}
 		t.Errorf("monthly %.6f, want %.6f", r.Cost.MonthlyUSD, total)
 	}
 	perMillion := total / (r.Throughput * seconds / 1e6)
-	if math.Abs(r.Cost.PerMillionRequestsUSD-perMillion) > 1e-9*perMillion {
-		t.Errorf("per million requests %.6f, want %.6f", r.Cost.PerMillionRequestsUSD, perMillion)
+	if math.Abs(*r.Cost.PerMillionRequestsUSD-perMillion) > 1e-9*perMillion {
+		t.Errorf("per million requests %.6f, want %.6f", *r.Cost.PerMillionRequestsUSD, perMillion)
 	}
 	if edge.EgressBytes <= 0 {
 		t.Errorf("no egress measured")

@@ -286,7 +286,11 @@ func writeTriggers(b *strings.Builder, trs []Trigger, end float64) {
 
 // writeCost writes the monthly cost and its breakdown in node order.
 func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
-	fmt.Fprintf(b, "cost        %s/month, %s per million requests\n", units.USD(c.MonthlyUSD), units.USD(c.PerMillionRequestsUSD))
+	perMillion := "n/a per million requests (no request completed)"
+	if c.PerMillionRequestsUSD != nil {
+		perMillion = units.USD(*c.PerMillionRequestsUSD) + " per million requests"
+	}
+	fmt.Fprintf(b, "cost        %s/month, %s\n", units.USD(c.MonthlyUSD), perMillion)
 	var parts []string
 	for _, n := range nodes {
 		if v, ok := c.ByNode[n.Name]; ok {

@@ -294,7 +294,7 @@ func (n NodeReport) MarshalJSON() ([]byte, error) {
 // extrapolated from the window's rates.
 type Cost struct {
 	MonthlyUSD            float64            `json:"monthly_usd"`
-	PerMillionRequestsUSD float64            `json:"per_million_requests_usd"`
+	PerMillionRequestsUSD *float64           `json:"per_million_requests_usd"`
 	ByNode                map[string]float64 `json:"by_node"`
 	// Priced says where prices came from; empty when no node has one.
 	Priced string `json:"priced,omitempty"`
@@ -559,7 +559,8 @@ func (r *runner) report() *Report {
 	if len(rep.Cost.ByNode) > 0 || rep.Cost.Transfer != nil {
 		rep.Cost.Priced = priced(r.s.Topology, metered)
 		if rep.Throughput > 0 {
-			rep.Cost.PerMillionRequestsUSD = rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
+			c := rep.Cost.MonthlyUSD / (rep.Throughput * topology.HoursPerMonth * 3600 / 1e6)
+			rep.Cost.PerMillionRequestsUSD = &c
 		}
 	}
 	noCI := ""

@@ -138,7 +138,7 @@ func (r RunSpec) SampleEvery(shaped bool) float64 {
 // a shape or its topology a fault or deploy schedule. Its runs last their
 // duration (a precision does not end them) and are sampled over time.
 func (s *Scenario) ChangesOverTime() bool {
-	return s.Workload.Shape() != nil || len(s.Topology.Faults) > 0 || len(s.Topology.Deploys) > 0
+	return s.Workload.Shape() != nil || len(s.Topology.Faults) > 0 || len(s.Topology.Deploys) > 0 || s.Topology.DataGrows()
 }
 
 // SampleEvery is the sample window of the scenario's runs, in seconds, or 0

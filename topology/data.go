@@ -3,9 +3,11 @@ package topology
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -28,6 +30,9 @@ type Data struct {
 	// Rows is a fixed number of rows (data: {rows: N, row_size: S}),
 	// whatever the users; 0 with PerUser.
 	Rows float64
+	// PerWrite is the bytes each write adds (an insert), so that the data
+	// grows over a run; 0: writes change rows in place.
+	PerWrite float64
 	// RowSize is the bytes of a row; 0: not given (the rows are not
 	// counted).
 	RowSize float64
@@ -114,7 +119,7 @@ func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 		return nil
 	}
 	f, ok := d.Mapping(m.Get("data"), what+" data", "per_user", "rows", "row_size", "row_time", "page_time",
-		"index_write_time", "index_entry_size", "buffer_pool", "volume")
+		"index_write_time", "index_entry_size", "buffer_pool", "volume", "per_write")
 	if !ok {
 		return nil
 	}
@@ -144,7 +149,7 @@ func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 	for _, s := range []struct {
 		key string
 		to  *float64
-	}{{"row_size", &data.RowSize}, {"index_entry_size", &data.IndexEntrySize}} {
+	}{{"row_size", &data.RowSize}, {"index_entry_size", &data.IndexEntrySize}, {"per_write", &data.PerWrite}} {
 		if f.Has(s.key) {
 			if *s.to, ok = d.Bytes(f.Get(s.key), what+" data "+s.key); !ok {
 				data.failed = true
@@ -183,6 +188,9 @@ func (data *Data) validate(e field.Errors, what string) {
 		e.Add("per_user", "%s data per_user must be above 0 (leave data out for a database whose size is not modelled)", what)
 	case v > maxPerUser:
 		e.Add("per_user", "%s data per_user is %s; at most %s a user", what, units.FormatBytes(v), units.FormatBytes(maxPerUser))
+	}
+	if v := data.PerWrite; v != 0 && !(v > 0 && v <= maxPerUser) {
+		e.Add("per_write", "%s data per_write is %s; at most %s a write", what, units.FormatBytes(v), units.FormatBytes(maxPerUser))
 	}
 	if r := data.Rows; r != 0 && !(r >= 1 && r <= maxRows) {
 		e.Add("rows", "%s data rows must be from 1 to %g, got %g", what, float64(maxRows), r)
@@ -334,6 +342,16 @@ func (db *Database) Stored(users float64) (total, perServer float64) {
 	return total, total / float64(db.Shards)
 }
 
+// Growth is what written bytes of rows add to the database's data: the
+// rows, and each declared index's entries for them.
+func (db *Database) Growth(written float64) float64 {
+	if db.Data == nil || db.Data.RowSize == 0 {
+		return written
+	}
+	entries := float64(float64(db.Indexes()) * orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))
+	return written + float64(written/db.Data.RowSize*entries)
+}
+
 // StorageMonthly is the monthly price of database db's storage at users
 // users: every server's volume (its shard's data), at StoragePerGiBMonth.
 func (db *Database) StorageMonthly(users float64) float64 {
@@ -390,6 +408,9 @@ func (db *Database) noteIndexes(s Solver, name string) {
 			s.Note("%s: %s scans %s rows a shard, %s of work", name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()))
 		}
 	}
+	if db.Data.PerWrite > 0 {
+		s.Note("%s: its writes add %s each, so its reads slow down over a run; the estimate takes the rows at the start", name, units.FormatBytes(db.Data.PerWrite))
+	}
 	switch n := db.Indexes(); {
 	case n == 1:
 		s.Note("%s: 1 index adds %s to every write", name, units.FormatDuration(db.indexWrites()))
@@ -437,4 +458,85 @@ func (db *Database) indexAdvice(s Solver, name string) string {
 		100*scans/total, worst, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()), worst,
 		db.lookupPages(), units.FormatDuration(db.lookupTime()), units.FormatDuration(orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime)),
 		units.FormatBytes(float64(db.Data.rows(db.Data.users)*orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))))
+}
+
+// DataGrows says some database's reads slow down as the run's writes add
+// rows (data per_write, with reads that scan or descend an index): the
+// system changes over time.
+func (t *Topology) DataGrows() bool {
+	for _, n := range t.Nodes {
+		if db, ok := n.Spec.(*Database); ok && db.Data != nil && db.Data.PerWrite > 0 && db.Data.RowSize > 0 {
+			for _, op := range db.Operations {
+				if op.Index != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// growing is a read's service time t when its rows grow with the run's
+// writes (data per_write): t, which counts the rows at the start, and the
+// work of the rows added since.
+type growing struct {
+	t   sim.Dist
+	db  *database
+	idx bool // an indexed read; else a scan
+}
+
+// Sample implements sim.Dist.
+func (g growing) Sample(r *rand.Rand) float64 { return g.t.Sample(r) + g.db.grownTime(g.idx) }
+
+// Mean implements sim.Dist: at the start's rows.
+func (g growing) Mean() float64 { return g.t.Mean() }
+
+// SCV implements sim.Dist: at the start's rows.
+func (g growing) SCV() float64 { return g.t.SCV() }
+
+// String implements sim.Dist.
+func (g growing) String() string { return g.t.String() + " and the rows written since the start" }
+
+// growing wraps the reads that find rows (the plain read, and the
+// classes' own, by class) so that their work counts the rows the run's
+// writes add.
+func (db *database) growing(read sim.Dist, byClass []sim.Dist) (sim.Dist, []sim.Dist) {
+	spec := db.spec
+	if spec.Data.RowSize == 0 {
+		return read, byClass
+	}
+	if idx := spec.Operations[OperationRead].Index; idx != nil {
+		read = growing{read, db, *idx}
+	}
+	for c, class := range db.net.opts.Classes {
+		if c < len(byClass) && byClass[c] != nil && !spec.Data.writes[class] {
+			if idx := spec.Operations[class].Index; idx != nil {
+				byClass[c] = growing{byClass[c], db, *idx}
+			}
+		}
+	}
+	return read, byClass
+}
+
+// grownTime is the work the rows written since the start add to a read:
+// a scan's rows (and the part of its table the pool cannot hold, read
+// from the volume), or an indexed read's pages of a taller tree.
+func (db *database) grownTime(idx bool) float64 {
+	spec, d := db.spec, db.spec.Data
+	if db.written == 0 {
+		return 0
+	}
+	rows0 := spec.ShardRows()
+	added := math.Floor(db.written / float64(spec.Shards) / d.RowSize)
+	if idx {
+		h := BTreeHeight(rows0+added, Fanout(d.RowSize)) - spec.lookupPages()
+		return float64(float64(h) * orDefault(d.PageTime, DefaultPageTime))
+	}
+	extra := float64(added * orDefault(d.RowTime, DefaultRowTime))
+	if pool := spec.poolBytes(); pool > 0 {
+		shard := d.tableBytes(d.users) / float64(spec.Shards)
+		now := shard + db.written/float64(spec.Shards)
+		extra += (max(0, now-pool) - max(0, shard-pool)) / d.Volume.throughput()
+	}
+	return extra
 }

@@ -442,6 +442,9 @@ type database struct {
 	// pool is its servers' buffer pools and volumes (nil: every page in
 	// memory).
 	pool *poolRuntime
+	// written is the bytes its writes have added since the run started
+	// (data per_write).
+	written float64
 }
 
 // placeFigures are a database's figures at one of its places: the reads
@@ -518,13 +521,17 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 	if spec.ReadYourWrites > 0 {
 		db.userWrites = map[int32]sim.Time{}
 	}
+	read, byClass := spec.readTime(), spec.opTimes(net.opts.Classes)
+	if spec.Data != nil && spec.Data.PerWrite > 0 {
+		read, byClass = db.growing(read, byClass)
+	}
 	for i := range spec.Shards {
-		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, spec.readTime(), spec.writeTime())}
+		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, read, spec.writeTime())}
 		sh.acks.db = db
 		sh.primary.part = i
-		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = spec.opTimes(net.opts.Classes), true, spec.sizes(net.opts.Classes)
+		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = byClass, true, spec.sizes(net.opts.Classes)
 		if spec.Replicas > 0 {
-			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, spec.readTime(), spec.writeTime())
+			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, read, spec.writeTime())
 			sh.replicas.part = i
 			sh.replicas.byClass, sh.replicas.byNature, sh.replicas.sizes = sh.primary.byClass, true, sh.primary.sizes
 			sh.logs = make([]replicaLog, spec.Replicas)
@@ -678,6 +685,9 @@ func (db *database) complete(j *Job) {
 	switch {
 	case db.net.writes(j):
 		db.writes++
+		if d := db.spec.Data; d != nil {
+			db.written += d.PerWrite
+		}
 		if db.userWrites != nil && j.req.User >= 0 {
 			db.userWrites[j.req.User] = now
 		}
@@ -884,6 +894,9 @@ type DatabaseStats struct {
 	// BufferPool are its buffer pools' and volumes' figures, when its
 	// indexed reads go through a pool.
 	BufferPool *BufferPoolStats `json:"buffer_pool,omitempty"`
+	// WrittenBytes are the bytes the window's writes added to its data
+	// (data per_write); absent when its writes add none.
+	WrittenBytes float64 `json:"written_bytes,omitempty"`
 }
 
 // PlaceStats are a database's figures in one region: its servers there,
@@ -1019,6 +1032,9 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	ds.Failovers = db.failoverStats()
 	if db.pool != nil {
 		ds.BufferPool = db.pool.stats(window, now)
+	}
+	if d := db.spec.Data; d != nil {
+		ds.WrittenBytes = float64(float64(db.writes) * d.PerWrite)
 	}
 	db.placeStats(ds)
 	for _, f := range db.failovers {

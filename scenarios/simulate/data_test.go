@@ -279,3 +279,37 @@ func TestBufferPoolStartsWarm(t *testing.T) {
 		t.Errorf("memory share over the first 5 s %.4f, want within 2 points of 0.8297", mean)
 	}
 }
+
+// TestFidelityDataGrowsWithWrites checks that the rows the run's writes
+// add slow the scans down as they come: 100 writes a second of 1000 B
+// (10 rows of 100 B each) to a table of 10k rows, and 100 scans a second
+// at 1 µs a row over 1 ms of exponential work. A scan at time t examines
+// 10k + 10·N(t) rows, N(t) the writes before it (Poisson, mean 100·t), so
+// over 100 s from the start its mean is 1 ms + 10 ms + 1 µs × 10 × 100 ×
+// 50 s = 61 ms, within the tolerance of 5 replications; and the report's
+// growth is the window's writes × 1000 B a second, over a 730-hour
+// month.
+func TestFidelityDataGrowsWithWrites(t *testing.T) {
+	t.Parallel()
+	text := `name: grow
+workload: {rate: 200, mix: {search: 0.5, put: 0.5}, writes: [put]}
+entry: db
+nodes:
+  db:
+    kind: database
+    workers: 100000
+    service_time: {dist: exponential, mean: 1ms}
+    data: {rows: 10k, row_size: 100B, per_write: 1000B, row_time: 1us}
+    operations: {search: {index: false}}
+run: {warmup: 0s, duration: 100s}
+`
+	reports := fidelity.Replicate(t, text, 5)
+	fidelity.Check(t, "scan latency", reports, func(r *simulate.Report) float64 { return r.Classes[0].Latency.Mean }, 1e-3+10e-3+1e-6*10*100*50, false)
+	for _, r := range reports {
+		writes := databaseOf(r, "db").Writes
+		want := float64(writes) * 1000 / r.Window * topology.HoursPerMonth * 3600
+		if got := r.Cost.Storage[0].GrowthPerMonth; math.Abs(got-want) > 1e-9*want {
+			t.Errorf("growth %g bytes a month, want %d writes × 1000 B ÷ %g s × 730 h = %g", got, writes, r.Window, want)
+		}
+	}
+}

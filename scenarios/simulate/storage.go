@@ -33,6 +33,15 @@ type StorageCost struct {
 	// MonthlyUSD is the storage's price for a month, every server's
 	// volume at topology.StoragePerGiBMonth.
 	MonthlyUSD float64 `json:"monthly_usd"`
+	// GrowthPerMonth is the bytes its writes add in a month at the
+	// window's rate of writes (data per_write), indexes included, and
+	// GrowthUSDPerMonth what each month's growth adds to the monthly
+	// price (every server stores its shard's part); absent without
+	// per_write.
+	GrowthPerMonth float64 `json:"growth_per_month_bytes,omitempty"`
+	// GrowthUSDPerMonth is what each month's growth adds to the monthly
+	// price of the storage.
+	GrowthUSDPerMonth float64 `json:"growth_usd_per_month,omitempty"`
 	// OverLimit says a server holds more than an RDS instance can
 	// (topology.MaxStoragePerServer): the database must be sharded.
 	OverLimit bool `json:"over_limit,omitempty"`
@@ -60,9 +69,23 @@ func storageCosts(s *scenarios.Scenario) []StorageCost {
 	return out
 }
 
-// addStorage adds the databases' storage to the run's cost.
+// addStorage adds the databases' storage to the run's cost, and the
+// growth of those whose writes add data at the window's rate.
 func addStorage(rep *Report, s *scenarios.Scenario) {
 	rep.Cost.Storage = storageCosts(s)
+	for i, sc := range rep.Cost.Storage {
+		db := s.Topology.Lookup(sc.Node).Spec.(*topology.Database)
+		if db.Data.PerWrite == 0 || !(rep.Window > 0) {
+			continue
+		}
+		for _, n := range rep.Nodes {
+			if ds, ok := n.Detail.(*topology.DatabaseStats); ok && n.Name == sc.Node {
+				g := db.Growth(ds.WrittenBytes / rep.Window * topology.HoursPerMonth * 3600)
+				rep.Cost.Storage[i].GrowthPerMonth = g
+				rep.Cost.Storage[i].GrowthUSDPerMonth = float64(g*float64(db.Units())/float64(db.Shards)) / (1 << 30) * topology.StoragePerGiBMonth
+			}
+		}
+	}
 	for _, sc := range rep.Cost.Storage {
 		rep.Cost.ByNode[sc.Node] += sc.MonthlyUSD
 		rep.Cost.MonthlyUSD += sc.MonthlyUSD
@@ -90,6 +113,10 @@ func writeStorageCost(b *strings.Builder, storage []StorageCost) {
 		fmt.Fprintf(b, "data        %s holds %s %s (%s), storage %s/month at %s per GiB-month%s\n",
 			sc.Node, units.FormatBytes(sc.Bytes), at, where,
 			units.USD(sc.MonthlyUSD), units.USD(topology.StoragePerGiBMonth), over)
+		if sc.GrowthPerMonth > 0 {
+			fmt.Fprintf(b, "            its writes add %s a month at the window's rate: the storage grows by %s/month each month\n",
+				units.FormatBytes(sc.GrowthPerMonth), units.USD(sc.GrowthUSDPerMonth))
+		}
 	}
 }
 

@@ -13,6 +13,11 @@ func (t *Topology) Transfer(from, to string) TransferKind {
 	return t.transfer(from, to)
 }
 
+// PricesTransfer says the nodes are placed, so the bytes that cross a
+// border are priced (an unplaced topology prices none, not even the
+// users' data out).
+func (t *Topology) PricesTransfer() bool { return t.transfer != nil }
+
 // VisitSize is the size of the request and reply of a visit of class c (a
 // write or not) to node n, as the run counts them, and whether n's visits
 // carry sizes at all (a service's and a database's do; the run prices

@@ -47,6 +47,9 @@ const (
 // is placed, or nothing crosses a priced border.
 func (m *Model) transfer(scale float64) *TransferEstimate {
 	t := m.s.Topology
+	if !t.PricesTransfer() {
+		return nil
+	}
 	var perSec, repl [len(topology.TransferNames)]float64
 	n := len(m.nodes)
 	order, err := m.callOrder()

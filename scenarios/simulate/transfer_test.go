@@ -74,11 +74,18 @@ func TestTransferPriced(t *testing.T) {
 }
 
 // TestTransferUnplaced checks that nothing is priced for transfer when
-// nothing is placed.
+// nothing is placed, by the run or the estimate.
 func TestTransferUnplaced(t *testing.T) {
 	rep := runText(t, transferScenario, "regions=null", "workload.regions=null", "nodes.app.zone=null", "nodes.near.zone=null", "nodes.db.region=null")
 	if rep.Cost.Transfer != nil {
 		t.Errorf("an unplaced topology priced transfer: %+v", rep.Cost.Transfer)
+	}
+	s, err := scenarios.Parse("test.yaml", []byte(transferScenario), "regions=null", "workload.regions=null", "nodes.app.zone=null", "nodes.near.zone=null", "nodes.db.region=null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est, err := estimate.Scenario(s); err != nil || est.Transfer != nil {
+		t.Errorf("the estimate of an unplaced topology priced transfer: %+v (%v)", est.Transfer, err)
 	}
 }
 

@@ -349,7 +349,7 @@ func (db *Database) Growth(written float64) float64 {
 		return written
 	}
 	entries := float64(float64(db.Indexes()) * orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))
-	return written + float64(written/db.Data.RowSize*entries)
+	return written * (1 + entries/db.Data.RowSize)
 }
 
 // StorageMonthly is the monthly price of database db's storage at users

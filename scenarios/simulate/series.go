@@ -296,18 +296,24 @@ func (sp *sampler) violated(w *measured, lat *Latency) bool {
 	return false
 }
 
-// violations sums up the windows of the series after warmup, and the
-// recovery after each of the workload's changes.
+// violations sums up the windows of the series after warmup (of a
+// window that straddles its end, the part after it: the objectives judged
+// on the measurement window may fail there alone), and the recovery after
+// each of the workload's changes.
 func (sp *sampler) violations(s *scenarios.Scenario, warmup, end float64) *Violations {
 	v := &Violations{}
 	run := 0.0
 	for _, smp := range sp.series.Samples {
+		after := smp.Duration
 		if smp.Start < warmup {
+			after = smp.Start + smp.Duration - warmup
+		}
+		if after <= 0 {
 			continue
 		}
 		if smp.Violated {
-			v.Total += smp.Duration
-			run += smp.Duration
+			v.Total += after
+			run += after
 			v.Longest = max(v.Longest, run)
 		} else {
 			run = 0

@@ -180,3 +180,24 @@ func manyServices(n int, fields, run string) string {
 	b.WriteString("run: " + run + "\n")
 	return b.String()
 }
+
+// TestViolatedInWarmupOverlap checks that the SLO violation time counts
+// the part after the warm-up of a sample window that straddles it: a
+// fault fails every request from 5 s to 9 s, right after the 5 s warm-up,
+// inside the first 10 s window [0 s, 10 s). The run's error rate fails its
+// objective, and the violation time must say 5 s (the window's part after
+// the warm-up), not 0 s beside the failure.
+func TestViolatedInWarmupOverlap(t *testing.T) {
+	r := runText(t, `name: viol
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 10ms}}
+faults: [{node: app, at: 5s, for: 4s, errors: 100%}]
+slo: {error_rate: 1%}
+run: {seed: 1, warmup: 5s, duration: 60s, sample: 10s}
+`)
+	if r.SLO.Pass || r.Violations == nil || r.Violations.Total != 5 || r.Violations.Longest != 5 {
+		t.Fatalf("SLO pass %v, violations %+v; want a failure and 5 s violated", r.SLO.Pass, r.Violations)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
@@ -120,12 +121,11 @@ func TestRegionRPO(t *testing.T) {
 	t.Parallel()
 	const lambdaW, lag, seeds = 200.0, 0.05, 8
 	lost, window := 0.0, 0.0
-	for seed := 1; seed <= seeds; seed++ {
-		r := runText(t, regionRTO("30s", seed))
+	for seed, r := range fidelity.Replicate(t, regionRTO("30s", 1), seeds) {
 		rc := regionOutage(t, r)
 		fo := databaseOf(r, "db").Failovers
 		if len(fo) != 1 || fo[0].LostWrites == nil || rc.LostWrites == nil || *rc.LostWrites != *fo[0].LostWrites || *rc.RPO != *fo[0].RPO {
-			t.Fatalf("seed %d: outage %+v, failovers %+v: want one failover, its RPO the outage's", seed, rc, fo)
+			t.Fatalf("seed %d: outage %+v, failovers %+v: want one failover, its RPO the outage's", seed+1, rc, fo)
 		}
 		lost += float64(*rc.LostWrites)
 		window += *rc.RPO

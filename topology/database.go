@@ -111,13 +111,17 @@ func (db *Database) NeedsKeys() bool { return db.Shards > 1 || len(db.Primaries)
 func (db *Database) WorkTimes() []sim.Dist { return db.workTimes() }
 
 // Footprint implements Spec: a station per shard's primary and one for its
-// replicas, a ring or directory for its partitions.
+// replicas, a ring or directory for its partitions, and the pages each
+// server's buffer pool starts with.
 func (db *Database) Footprint(int64) float64 {
 	stations := 1.0
 	if db.Replicas > 0 {
 		stations = 2
 	}
 	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(db.primaries()+db.Replicas)*instanceBytes)))
+	if db.poolReads() {
+		f += float64(float64(db.Units())*min(db.PoolPages(), maxWarmPages)) * KeyBytes
+	}
 	switch {
 	case db.Shards == 1:
 	case db.Partition == PartitionConsistent:

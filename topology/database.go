@@ -120,7 +120,7 @@ func (db *Database) Footprint(int64) float64 {
 	}
 	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(db.primaries()+db.Replicas)*instanceBytes)))
 	if db.poolReads() {
-		f += float64(float64(db.Units())*min(db.PoolPages(), maxWarmPages)) * KeyBytes
+		f += float64(float64(float64(db.Units())*min(db.PoolPages(), maxWarmPages)) * KeyBytes)
 	}
 	switch {
 	case db.Shards == 1:

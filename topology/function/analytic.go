@@ -25,7 +25,11 @@ type Loss struct {
 	Holding float64
 	// Exact says Cold is from the exact passage probabilities (else from
 	// their exponential approximation, an underestimate).
-	Exact     bool
+	Exact bool
+	// Overflow says the invocations beyond the provisioned instances were
+	// taken as Poisson (the exact chain being too large), an
+	// underestimate of the cold starts.
+	Overflow  bool
 	converged bool
 }
 
@@ -38,12 +42,15 @@ type Loss struct {
 // PASTA and the insensitivity of Erlang B, an invocation finds all p busy
 // with probability exactly B_p = B(p, λw), and only those go beyond them,
 // at the rate λ_o = λ·B_p. Those are cold unless an on-demand instance is
-// warm and idle (all of them: with p = 0, B_p = 1). The on-demand instances
-// are then treated as a pool of their own, of c − p instances (the p are
-// all busy when an invocation reaches them), offered λ_o as if Poisson (the
-// overflow of a loss system is burstier: Wilkinson's peakedness; exact at
-// p = 0, and, whatever λ_o's burstiness, at an idle timeout of 0, where
-// every invocation beyond the provisioned starts cold).
+// warm and idle (all of them: with p = 0, B_p = 1). With p > 0 and an idle
+// timeout, the chain of both busy counts gives the share (overflowCold,
+// exact for exponential holding times) when it is small enough. Otherwise
+// the on-demand instances are treated as a pool of their own, of c − p
+// instances (the p are all busy when an invocation reaches them), offered
+// λ_o as if Poisson (the overflow of a loss system is burstier: Wilkinson's
+// peakedness, so an underestimate, noted; exact at p = 0, and, whatever
+// λ_o's burstiness, at an idle timeout of 0, where every invocation beyond
+// the provisioned starts cold), as follows.
 //
 // In that pool a cold start happens when an invocation finds every
 // instance alive busy. Instances are kept warm for IdleTimeout T after
@@ -86,8 +93,30 @@ func (f *Function) LossAt(rate float64) Loss {
 		return l
 	}
 	// The invocations beyond the provisioned instances, and the pool of
-	// on-demand instances they go to.
+	// on-demand instances they go to: exactly by the chain of both counts
+	// (overflowCold) when it is small enough.
 	over, pool := rate, f.Concurrency-f.Provisioned
+	if f.Provisioned > 0 && pool > 0 && f.IdleTimeout > 0 {
+		poolCold, ok := 0.0, true
+		for range 100 {
+			var cold, c float64
+			if cold, c, ok = f.overflowCold(rate, work, work+float64(f.InitDuration*poolCold)); !ok {
+				break
+			}
+			done := math.Abs(c-poolCold) < 1e-10 // each pass solves the chain: a share to 1e-10 is enough
+			l.Cold, poolCold = cold, c
+			if done {
+				break
+			}
+		}
+		if ok {
+			l.Holding = work + float64(f.InitDuration*l.Cold)
+			l.Erlangs = rate * l.Holding
+			l.Throttled = analytic.ErlangB(f.Concurrency, l.Erlangs)
+			return l
+		}
+		l.Overflow = true
+	}
 	if f.Provisioned > 0 {
 		over = float64(rate * analytic.ErlangB(f.Provisioned, float64(rate*work)))
 	}
@@ -240,8 +269,8 @@ func (f *Function) Solve(s topology.Solver, name string, rate float64, down []fl
 	if !l.Exact {
 		s.Note("%s: its cold starts by the exponential passage approximation (too many instances and too long an idle timeout to compute exactly), an underestimate", name)
 	}
-	if f.Provisioned > 0 && f.Provisioned < f.Concurrency && f.IdleTimeout > 0 {
-		s.Note("%s: the invocations beyond its %d provisioned instances (Erlang B: %s) are taken as Poisson where they come in bursts, so its cold starts are an underestimate",
+	if l.Overflow {
+		s.Note("%s: the invocations beyond its %d provisioned instances (Erlang B: %s) are taken as Poisson where they come in bursts (too many instances and too long an idle timeout to follow both counts exactly), so its cold starts are an underestimate",
 			name, f.Provisioned, units.Percent(analytic.ErlangB(f.Provisioned, float64(rate*topology.Mean(f.ServiceTime)*f.scale()))))
 	}
 	if work := topology.Mean(f.ServiceTime) * f.scale(); work >= f.Timeout/4 {

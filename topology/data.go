@@ -33,6 +33,10 @@ type Data struct {
 	// PerWrite is the bytes each write adds (an insert), so that the data
 	// grows over a run; 0: writes change rows in place.
 	PerWrite float64
+	// Written is the bytes of rows the writes before the run added, on
+	// top of PerUser × users or Rows × RowSize (a timeline sets it for
+	// each date from the writes of the months before).
+	Written float64
 	// RowSize is the bytes of a row; 0: not given (the rows are not
 	// counted).
 	RowSize float64
@@ -106,6 +110,7 @@ const (
 // Bounds of the data's settings.
 const (
 	maxPerUser    = 1e12 // a terabyte a user
+	maxWritten    = 1e24 // a yottabyte: beyond any data, within a float's exact range of bytes
 	maxRows       = 1e18
 	maxDataCost   = 1.0 // seconds: a row's, a page's or an index write's work
 	maxRowSize    = PageSize
@@ -119,7 +124,7 @@ func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 		return nil
 	}
 	f, ok := d.Mapping(m.Get("data"), what+" data", "per_user", "rows", "row_size", "row_time", "page_time",
-		"index_write_time", "index_entry_size", "buffer_pool", "volume", "per_write")
+		"index_write_time", "index_entry_size", "buffer_pool", "volume", "per_write", "written")
 	if !ok {
 		return nil
 	}
@@ -149,7 +154,7 @@ func decodeData(d *yamlfile.Decoder, m yamlfile.Map, what string) *Data {
 	for _, s := range []struct {
 		key string
 		to  *float64
-	}{{"row_size", &data.RowSize}, {"index_entry_size", &data.IndexEntrySize}, {"per_write", &data.PerWrite}} {
+	}{{"row_size", &data.RowSize}, {"index_entry_size", &data.IndexEntrySize}, {"per_write", &data.PerWrite}, {"written", &data.Written}} {
 		if f.Has(s.key) {
 			if *s.to, ok = d.Bytes(f.Get(s.key), what+" data "+s.key); !ok {
 				data.failed = true
@@ -189,6 +194,9 @@ func (data *Data) validate(e field.Errors, what string) {
 	case v > maxPerUser:
 		e.Add("per_user", "%s data per_user is %s; at most %s a user", what, units.FormatBytes(v), units.FormatBytes(maxPerUser))
 	}
+	if v := data.Written; v != 0 && !(v > 0 && v <= maxWritten) {
+		e.Add("written", "%s data written is %s; at most %s", what, units.FormatBytes(v), units.FormatBytes(maxWritten))
+	}
 	if v := data.PerWrite; v != 0 && !(v > 0 && v <= maxPerUser) {
 		e.Add("per_write", "%s data per_write is %s; at most %s a write", what, units.FormatBytes(v), units.FormatBytes(maxPerUser))
 	}
@@ -226,19 +234,19 @@ func orDefault(v, def float64) float64 {
 // users, or Rows × RowSize.
 func (data *Data) tableBytes(users float64) float64 {
 	if data.Rows > 0 {
-		return float64(data.Rows * data.RowSize)
+		return float64(data.Rows*data.RowSize) + data.Written
 	}
-	return float64(data.PerUser * users)
+	return float64(data.PerUser*users) + data.Written
 }
 
 // rows is the rows of the table at users users (at least 1); 0 without a
 // row size.
 func (data *Data) rows(users float64) float64 {
 	switch {
-	case data.Rows > 0:
-		return data.Rows
 	case data.RowSize == 0:
 		return 0
+	case data.Rows > 0:
+		return data.Rows + math.Floor(data.Written/data.RowSize)
 	}
 	return max(1, math.Ceil(data.tableBytes(users)/data.RowSize))
 }

@@ -38,6 +38,7 @@ var databaseParams = []params.Param{
 	{Name: "data", Type: params.Object, Doc: "how much it holds, growing with the users (or a fixed number of rows): priced per GiB-month of every server's storage", Fields: []params.Param{
 		{Name: "per_user", Type: params.Size, Unit: "bytes", Doc: "bytes stored for each user of the workload (the rows, and the indexes no operation declares); or rows"},
 		{Name: "rows", Type: params.Number, Unit: "rows", Doc: "a fixed number of rows, whatever the users (with row_size)"},
+		{Name: "written", Type: params.Size, Unit: "bytes", Doc: "bytes of rows the writes before the run added, on top of per_user or rows (a timeline sets it from per_write)"},
 		{Name: "per_write", Type: params.Size, Unit: "bytes", Doc: "bytes each write adds (an insert): the data grows over the run, and its reads with index slow down with it"},
 		{Name: "row_size", Type: params.Size, Unit: "bytes", Doc: "bytes of a row: counts the rows, and a B-tree page's fan-out (16 KB pages); needed by an operation's index"},
 		{Name: "row_time", Type: params.Duration, Default: dur(DefaultRowTime), Unit: "s", Doc: "an unindexed read's work per row of its shard it scans (an assumption: measure yours)"},

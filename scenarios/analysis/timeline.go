@@ -11,7 +11,9 @@ import (
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/batch"
+	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -106,6 +108,17 @@ func Timeline(base batch.Job, spec TimelineSpec) (*TimelineReport, error) {
 			users[i] = math.Max(1, math.Round(users[i]))
 		}
 		plan[i] = sweep.job(base, SweepPoint{Users: users[i]})
+	}
+	written, err := writtenByDate(s, times)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range written {
+		for i := range plan {
+			if w.bytes[i] > 0 {
+				plan[i] = plan[i].With(fmt.Sprintf("nodes.%s.data.written=%.17gB", w.node, w.bytes[i]))
+			}
+		}
 	}
 	outs, err := runPlan(batch.NewRunner(spec.Parallel, spec.Progress), plan, s.Name)
 	if err != nil {
@@ -239,4 +252,71 @@ func (tl *TimelineReport) WriteTable(w io.Writer) error {
 func stopReason(rep *simulate.Report) string {
 	head, _, _ := strings.Cut(rep.StoppedEarly, ":")
 	return head
+}
+
+// nodeWritten is the bytes a database's writes added by each date of a
+// timeline.
+type nodeWritten struct {
+	node  string
+	bytes []float64
+}
+
+// writtenByDate is, for each database of s whose writes add data
+// (data per_write), the bytes they added from the growth's start to each
+// of times: per_write × its write visits a second per user × ∫ users dt.
+// The write visits per user are the estimate's (its write classes'
+// visits to the node per request, at the scenario's users) times a user's
+// requests a second on average over the day (active fraction × requests
+// per active user per day ÷ 86400: the peak hour is a part of the day);
+// the integral is the trapezoid rule over 100 steps between dates. nil
+// without a users model or such a database. A database in several
+// regions (a fleet) is left out.
+func writtenByDate(s *scenarios.Scenario, times []float64) ([]nodeWritten, error) {
+	u, g := s.Workload.Users, s.Workload.Growth
+	if u == nil || g == nil {
+		return nil, nil
+	}
+	var dbs []string
+	for _, n := range s.Topology.Nodes {
+		if db, ok := n.Spec.(*topology.Database); ok && db.Data != nil && db.Data.PerWrite > 0 && !strings.Contains(n.Name, "@") {
+			dbs = append(dbs, n.Name)
+		}
+	}
+	if len(dbs) == 0 {
+		return nil, nil
+	}
+	m, err := estimate.NewModel(s)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %s: the writes that add data: %w", s.Name, err)
+	}
+	// ∫ users dt from the start to each date.
+	userSeconds := make([]float64, len(times))
+	const steps = 100
+	prev, sum := 0.0, 0.0
+	for i, t := range times {
+		h := (t - prev) / steps
+		for k := range steps {
+			a, b := prev+float64(h*float64(k)), prev+float64(h*float64(k+1))
+			ends := g.Users(a) + g.Users(b)
+			sum += float64(float64(h*ends) / 2)
+		}
+		userSeconds[i], prev = sum, t
+	}
+	perUser := float64(u.ActiveFraction*u.RequestsPerActiveUser) / 86400 // a user's requests a second, over the day
+	var out []nodeWritten
+	for _, name := range dbs {
+		db := s.Topology.Lookup(name).Spec.(*topology.Database)
+		var perRequest float64
+		for c := range m.Classes() {
+			if m.Writes(c) && m.ArrivalRate() > 0 {
+				perRequest += m.Visits(c, name) / m.ArrivalRate()
+			}
+		}
+		w := nodeWritten{node: name, bytes: make([]float64, len(times))}
+		for i, us := range userSeconds {
+			w.bytes[i] = float64(float64(db.Data.PerWrite*perRequest)*perUser) * us
+		}
+		out = append(out, w)
+	}
+	return out, nil
 }

@@ -733,16 +733,20 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 	return out
 }
 
-// Queued is the number of visits waiting for a worker now, at every
-// station of the network: what grows without bound when a node is
-// overloaded, where the requests in the system (InFlight) also grow while
-// a stable system fills, for as long as it holds a request.
+// Queued is the number of visits waiting now for a worker, at every
+// station of the network, or for a core of their host: what grows without
+// bound when a node is overloaded, where the requests in the system
+// (InFlight) also grow while a stable system fills, for as long as it
+// holds a request.
 func (n *Network) Queued() int {
 	sum := 0
 	for _, c := range n.comps {
 		for _, st := range c.Stations() {
 			sum += st.queued
 		}
+	}
+	for _, h := range n.hosts {
+		sum += h.waiting.Len()
 	}
 	return sum
 }

@@ -287,3 +287,23 @@ func TestOverloadAfterHolding(t *testing.T) {
 		})
 	}
 }
+
+// TestOverloadOnHostCores checks that an overload whose visits wait for a
+// host's cores, not for a station's workers (100k workers each, 4 cores for
+// 40 Erlangs of work), is stopped as fast as one whose stations queue: the
+// visits waiting for a core are in the system's queues.
+func TestOverloadOnHostCores(t *testing.T) {
+	r := runText(t, `name: host-over
+workload: {rate: 2000}
+entry: app
+hosts:
+  box: {cores: 4, memory: 16GB, cost: {hourly: 0.19}}
+nodes:
+  app: {kind: service, host: box, workers: 100000, service_time: {dist: exponential, mean: 10ms}, calls: [db]}
+  db: {kind: service, host: box, workers: 100000, service_time: {dist: exponential, mean: 10ms}}
+run: {warmup: 5s, duration: 300s}
+`)
+	if !strings.Contains(r.StoppedEarly, "overloaded") || r.Window > 20 {
+		t.Fatalf("stopped %q after %.0fs of window; want overloaded within 20 s", r.StoppedEarly, r.Window)
+	}
+}

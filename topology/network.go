@@ -734,15 +734,20 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 }
 
 // Queued is the number of visits waiting now for a worker, at every
-// station of the network, or for a core of their host: what grows without
-// bound when a node is overloaded, where the requests in the system
-// (InFlight) also grow while a stable system fills, for as long as it
-// holds a request.
+// station of the network, for a connection of a client's pool, or for a
+// core of their host: what grows without bound when a node is overloaded,
+// where the requests in the system (InFlight) also grow while a stable
+// system fills, for as long as it holds a request.
 func (n *Network) Queued() int {
 	sum := 0
 	for _, c := range n.comps {
 		for _, st := range c.Stations() {
 			sum += st.queued
+			for _, inst := range st.insts {
+				for _, p := range inst.pools {
+					sum += p.waiting.Len()
+				}
+			}
 		}
 	}
 	for _, h := range n.hosts {

@@ -307,3 +307,21 @@ run: {warmup: 5s, duration: 300s}
 		t.Fatalf("stopped %q after %.0fs of window; want overloaded within 20 s", r.StoppedEarly, r.Window)
 	}
 }
+
+// TestOverloadOnConnections checks that an overload whose requests wait
+// for a database connection (a pool of 2 per client instance, 20 ms a
+// query: 100/s at most, offered 1000/s), not for a station's workers (100k),
+// is stopped as fast as one whose stations queue.
+func TestOverloadOnConnections(t *testing.T) {
+	r := runText(t, `name: pool-over
+workload: {rate: 1000}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [db]}
+  db: {kind: database, workers: 64, pool: 2, service_time: {dist: exponential, mean: 20ms}}
+run: {warmup: 5s, duration: 600s}
+`)
+	if !strings.Contains(r.StoppedEarly, "overloaded") || r.Window > 30 {
+		t.Fatalf("stopped %q after %.0fs of window; want overloaded within 30 s", r.StoppedEarly, r.Window)
+	}
+}

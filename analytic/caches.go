@@ -107,16 +107,31 @@ func CheLRUPaths(probs, counts []float64, capacity float64) float64 {
 	if capacity >= total {
 		return 1
 	}
-	held := func(q, tau float64) float64 {
-		if q >= 1 {
-			return 1
-		}
-		return -sim.Expm1(float64(tau * sim.Log1p(-q)))
+	tau, hit := CheTimePaths(probs, counts, capacity), 0.0
+	for i, q := range probs {
+		hit += float64(float64(counts[i]*q) * PathHeld(q, tau))
 	}
+	return hit / refs
+}
+
+// PathHeld is the probability that an item a request references with
+// probability q was referenced by one of the last tau requests:
+// 1 − (1 − q)^τ (1 for an item every request references, when τ > 0).
+func PathHeld(q, tau float64) float64 {
+	if q >= 1 {
+		return 1
+	}
+	return -sim.Expm1(float64(tau * sim.Log1p(-q)))
+}
+
+// CheTimePaths is the characteristic time τ of CheLRUPaths, in requests:
+// the root of Σᵢ countsᵢ·(1 − (1 − qᵢ)^τ) = capacity (fewer than the
+// items).
+func CheTimePaths(probs, counts []float64, capacity float64) float64 {
 	sum := func(tau float64) float64 {
 		s := 0.0
 		for i, q := range probs {
-			s += float64(counts[i] * held(q, tau))
+			s += float64(counts[i] * PathHeld(q, tau))
 		}
 		return s
 	}
@@ -132,11 +147,7 @@ func CheLRUPaths(probs, counts []float64, capacity float64) float64 {
 			hi = mid
 		}
 	}
-	tau, hit := (lo+hi)/2, 0.0
-	for i, q := range probs {
-		hit += float64(float64(counts[i]*q) * held(q, tau))
-	}
-	return hit / refs
+	return (lo + hi) / 2
 }
 
 // TTLHitRatio is the hit ratio of a cache without capacity limit whose

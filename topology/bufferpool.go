@@ -321,60 +321,103 @@ func (db *Database) pageRefs(s Solver) (probs, counts []float64, approx bool) {
 	return probs, counts, approx
 }
 
-// maxWarmPages bounds the pages a server's pool starts with.
-const maxWarmPages = 1 << 18
+// steady is what a server's pool held before the run, in Che's
+// approximation (analytic.CheLRUPaths): a page a read references with
+// probability q was in it if some read of the last τ referenced it. A page
+// not in the pool's list when a read references it, n reads into the run
+// at that server, was there from before with probability 1 − (1 − q)^(τ −
+// n) (last referenced within τ − n reads before the start), and none is
+// after τ reads, when the run's own have taken the pool's place. So the
+// pool starts as a server long in service holds it, without storing its
+// pages.
+type steady struct {
+	tau float64
+	// ids and q are the pages of the most popular keys, by ID, and the
+	// probability that a read references each; rest is, by level, each
+	// other page's.
+	ids  []int64
+	q    []float64
+	rest []float64
+}
 
-// warmPages are the pages a server's pool starts with, in the order to
-// store them (the most popular last, at the front of the LRU list): the
-// most popular pages its capacity holds, up to maxWarmPages, by the
-// workload's key popularity pop (nil: keys at random rows, every page of
-// a level as popular, the upper levels first).
-func (db *Database) warmPages(pop *Popularity, keys int64, capacity int) []int64 {
-	t := db.tree(keys)
-	limit := min(capacity, maxWarmPages)
-	var refs []pageRef // page IDs, by popularity
+// steadyOf is the pool's state before the run under the workload's key
+// popularity pop (nil, or no keys: every row alike).
+func (db *Database) steadyOf(pop *Popularity, keys int64) *steady {
+	t, capacity := db.tree(keys), db.PoolPages()
+	if capacity < float64(t.height) {
+		return nil // a pool shorter than a path holds none of it for the next read
+	}
+	st := &steady{}
+	var probs, counts []float64
+	pages := math.Ceil(t.rows / t.fanout)
 	if pop == nil || keys == 0 {
-		pages := int64(math.Ceil(t.rows / t.fanout))
-		var levels [][]int64
-		for level := range t.height {
-			var ids []int64
-			for i := int64(0); i < pages && len(ids) < limit; i++ {
-				ids = append(ids, pageID(i, level))
+		for range t.height {
+			st.rest = append(st.rest, 1/pages)
+			probs, counts = append(probs, 1/pages), append(counts, pages)
+			pages = math.Ceil(pages / t.fanout)
+		}
+	} else {
+		levels, tail, rest := pagesOf(t, pop.Probs, pop.Counts, float64(keys), pop.Key)
+		type entry struct {
+			id int64
+			q  float64
+		}
+		var all []entry
+		for level, refs := range levels {
+			for _, r := range refs {
+				all = append(all, entry{pageID(r.page, level), r.p})
+				probs, counts = append(probs, r.p), append(counts, 1)
 			}
-			levels = append(levels, ids)
-			pages = (pages + t.f - 1) / t.f
-		}
-		var out []int64
-		for level := t.height - 1; level >= 0 && len(out) < limit; level-- {
-			for _, id := range levels[level] {
-				if len(out) == limit {
-					break
-				}
-				out = append(out, id)
+			q := 0.0
+			if rest > 0 && tail > 0 {
+				spread := min(rest, pages)
+				q = tail / spread
+				probs, counts = append(probs, q), append(counts, spread)
 			}
+			st.rest = append(st.rest, q)
+			pages = math.Ceil(pages / t.fanout)
 		}
-		slices.Reverse(out)
-		return out
-	}
-	levels, _, _ := pagesOf(t, pop.Probs, pop.Counts, float64(keys), pop.Key)
-	for level, rs := range levels {
-		for _, r := range rs {
-			refs = append(refs, pageRef{pageID(r.page, level), r.p})
+		slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+		for _, e := range all {
+			st.ids, st.q = append(st.ids, e.id), append(st.q, e.q)
 		}
 	}
-	// Most popular first, ties by page: the same order on every machine.
-	slices.SortFunc(refs, func(a, b pageRef) int { return cmp.Or(cmp.Compare(b.p, a.p), cmp.Compare(a.page, b.page)) })
-	refs = refs[:min(len(refs), limit)]
-	out := make([]int64, len(refs))
-	for i, r := range refs {
-		out[len(refs)-1-i] = r.page
+	total := 0.0
+	for _, n := range counts {
+		total += n
 	}
-	return out
+	if capacity >= total {
+		st.tau = math.Inf(1)
+	} else {
+		st.tau = analytic.CheTimePaths(probs, counts, capacity)
+	}
+	return st
+}
+
+// held says whether page id of level, which the pool's list lacks, was in
+// the pool from before the run, n reads into it at the server.
+func (st *steady) held(id int64, level int, n float64, r *rand.Rand) bool {
+	if st == nil || n >= st.tau {
+		return false
+	}
+	q := st.rest[level]
+	if i, ok := slices.BinarySearch(st.ids, id); ok {
+		q = st.q[i]
+	}
+	return r.Float64() < analytic.PathHeld(q, st.tau-n)
+}
+
+// bytes is the memory the state takes.
+func (st *steady) bytes() float64 {
+	if st == nil {
+		return 0
+	}
+	return float64(len(st.ids)) * 16
 }
 
 // StartsWarm implements Warmed: a database whose indexed reads go
-// through a buffer pool starts with the pool's steady state, for which the
-// run provides the workload's key popularity.
+// through a buffer pool starts with the pool's steady state (see steady),
+// for which the run provides the workload's key popularity.
 func (db *Database) StartsWarm() bool { return db.poolReads() }
 
 // PoolHit is the share of an indexed read's page references its server's
@@ -516,17 +559,20 @@ type poolRuntime struct {
 	// plain read's.
 	own   []int8
 	plain bool
-	// warm are the pages each pool starts with, in the order to store
-	// them.
-	warm []int64
+	// before is what the pools held before the run, and held the stream
+	// its draws take.
+	before *steady
+	held   *rand.Rand
 
 	pageReads, memoryReads int64
 }
 
-// serverPool is one server's buffer pool and volume.
+// serverPool is one server's buffer pool and volume, and the reads it
+// has taken through them.
 type serverPool struct {
 	pages *KeyStore
 	vol   volume
+	reads float64
 }
 
 // pendingIO is a visit's reads still to make, and when its current one
@@ -567,7 +613,8 @@ func newPoolRuntime(db *database) *poolRuntime {
 	pr := &poolRuntime{db: db, tree: spec.tree(db.net.opts.KeyCount), pages: int(min(spec.PoolPages(), maxPoolSlots)),
 		rng: sim.NewStream(db.net.opts.Seed, db.node.Name+"/volume"), servers: map[*instance]*serverPool{},
 		io: map[*Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
-	pr.warm = spec.warmPages(db.net.opts.Popularity, db.net.opts.KeyCount, pr.pages)
+	pr.before = spec.steadyOf(db.net.opts.Popularity, db.net.opts.KeyCount)
+	pr.held = sim.NewStream(db.net.opts.Seed, db.node.Name+"/pool")
 	for _, class := range db.net.opts.Classes {
 		op, ok := spec.Operations[class]
 		switch {
@@ -600,9 +647,6 @@ func (pr *poolRuntime) server(j *Job) *serverPool {
 	sp := pr.servers[j.inst]
 	if sp == nil {
 		sp = &serverPool{pages: NewKeyStore(EvictLRU, pr.pages, 0, nil)}
-		for _, id := range pr.warm {
-			sp.pages.Put(id, 0, false)
-		}
 		sp.vol = volume{pr: pr, since: pr.db.net.k.Now()}
 		sp.vol.lat.v = &sp.vol
 		pr.servers[j.inst] = sp
@@ -635,8 +679,13 @@ func (pr *poolRuntime) lookup(j *Job, sp *serverPool, now sim.Time) int {
 			continue
 		}
 		sp.pages.Put(id, now, false)
+		if pr.before.held(id, level, sp.reads, pr.held) {
+			pr.memoryReads++
+			continue
+		}
 		misses++
 	}
+	sp.reads++
 	return misses
 }
 

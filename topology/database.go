@@ -111,16 +111,16 @@ func (db *Database) NeedsKeys() bool { return db.Shards > 1 || len(db.Primaries)
 func (db *Database) WorkTimes() []sim.Dist { return db.workTimes() }
 
 // Footprint implements Spec: a station per shard's primary and one for its
-// replicas, a ring or directory for its partitions, and the pages each
-// server's buffer pool starts with.
-func (db *Database) Footprint(int64) float64 {
+// replicas, a ring or directory for its partitions, and the pages of its
+// buffer pools' steady state.
+func (db *Database) Footprint(keys int64) float64 {
 	stations := 1.0
 	if db.Replicas > 0 {
 		stations = 2
 	}
 	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(db.primaries()+db.Replicas)*instanceBytes)))
 	if db.poolReads() {
-		f += float64(float64(float64(db.Units())*min(db.PoolPages(), maxWarmPages)) * KeyBytes)
+		f += float64(float64(min(keys, maxExactRanks)) * 2 * 16) // the pages of the pool's steady state (steady)
 	}
 	switch {
 	case db.Shards == 1:

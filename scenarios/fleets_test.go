@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/balancer"
 	"github.com/scalesim/scalesim/topology/dns"
 )
 
@@ -46,7 +47,7 @@ func TestFleetCopies(t *testing.T) {
 	}
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		lb := top.Lookup("lb@" + region)
-		if got := lb.Spec.(*topology.Balancer).Targets; !slices.Equal(got, []string{"app@" + region}) {
+		if got := lb.Spec.(*balancer.Balancer).Targets; !slices.Equal(got, []string{"app@" + region}) {
 			t.Errorf("lb@%s targets %v, want the copy in its own region", region, got)
 		}
 		if lb.Region != region {

@@ -19,8 +19,8 @@ type RateLimit struct {
 	Rate, Burst float64
 }
 
-// decodeRateLimit reads {rate, burst}; burst defaults to a second's worth.
-func decodeRateLimit(d *yamlfile.Decoder, n *yaml.Node, what string) *RateLimit {
+// DecodeRateLimit reads {rate, burst}; burst defaults to a second's worth.
+func DecodeRateLimit(d *yamlfile.Decoder, n *yaml.Node, what string) *RateLimit {
 	r := &RateLimit{}
 	m, ok := d.Mapping(n, what+" rate_limit", "rate", "burst")
 	if !ok {
@@ -38,8 +38,8 @@ func decodeRateLimit(d *yamlfile.Decoder, n *yaml.Node, what string) *RateLimit 
 	return r
 }
 
-// validate records what is wrong with the limit, under its path.
-func (r *RateLimit) validate(e field.Errors) {
+// Validate records what is wrong with the limit, under its path.
+func (r *RateLimit) Validate(e field.Errors) {
 	if !(r.Rate > 0) || math.IsInf(r.Rate, 0) {
 		e.Add("rate", "a rate limit's rate must be above 0")
 	}
@@ -48,18 +48,25 @@ func (r *RateLimit) validate(e field.Errors) {
 	}
 }
 
+// Limiter is the runtime of a RateLimit: a token bucket (Take).
+type Limiter = limiter
+
 // limiter is the runtime of a RateLimit.
 type limiter struct {
 	rate, burst, tokens float64
 	last                sim.Time
 }
 
-func newLimiter(r *RateLimit) *limiter {
+// NewLimiter is the runtime of r, nil for a nil r.
+func NewLimiter(r *RateLimit) *Limiter {
 	if r == nil {
 		return nil
 	}
 	return &limiter{rate: r.Rate, burst: r.Burst, tokens: r.Burst}
 }
+
+// Take takes a token at now, and reports whether there was one.
+func (l *limiter) Take(now sim.Time) bool { return l.take(now) }
 
 // take takes a token at now, and reports whether there was one.
 func (l *limiter) take(now sim.Time) bool {

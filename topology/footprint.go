@@ -9,7 +9,7 @@ import "unsafe"
 // byte.
 const (
 	stationBytes   = 28_000                                  // a station's wait histogram, summaries and time averages
-	instanceBytes  = float64(unsafe.Sizeof(instance{})) + 48 // its place in the station's lists, and its kind's record of it (Payload)
+	instanceBytes  = float64(unsafe.Sizeof(instance{})) + 72 // its place in the station's lists, and a kind's record of it (Payload: a consumer's batch, a balancer's health)
 	requestBytes   = float64(unsafe.Sizeof(Request{})) + 8
 	jobBytes       = float64(unsafe.Sizeof(Job{})) + 8
 	KeyBytes       = float64(unsafe.Sizeof(slot{})) + 24 // a key store's slot and index entry

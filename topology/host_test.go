@@ -106,8 +106,6 @@ func TestValidateHosts(t *testing.T) {
 		{"idle and named as a node", []*Host{{Name: "app", Cores: 1}, {Name: "spare", Cores: 1}}, []*Node{svc("app", "app")},
 			[]string{"hosts.app: host app has the name of a node", "hosts.spare: nothing runs on host spare"}},
 		{"bad name", []*Host{{Name: "a b", Cores: 1}}, []*Node{svc("app", "a b")}, []string{`hosts.a b: host name "a b" must be`}},
-		{"balancer", []*Host{{Name: "box", Cores: 1}}, []*Node{{Name: "lb", Host: "box", Spec: &Balancer{Algorithm: RoundRobin, Targets: []string{"app"}}}, svc("app", "box")},
-			[]string{"nodes.lb.host: node lb: a load balancer has no workers of its own"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topo := New(c.nodes[0].Name, c.nodes...)

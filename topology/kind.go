@@ -135,7 +135,7 @@ type Detail interface {
 var registry = map[string]*Kind{}
 
 // builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{&serviceKind, &balancerKind, &cacheKind, &databaseKind}
+var builtinKinds = []*Kind{&serviceKind, &cacheKind, &databaseKind}
 
 func init() {
 	for _, k := range builtinKinds {

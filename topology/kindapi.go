@@ -76,3 +76,73 @@ func (n *Network) Component(name string) Component {
 	}
 	return nil
 }
+
+// Name is the name of the station's node.
+func (st *Station) Name() string { return st.name }
+
+// Version counts the changes of the instances taking work (Active), for
+// a kind that keeps a copy of them (a load balancer's list).
+func (st *Station) Version() int { return st.version }
+
+// Active are the instances taking work, in order.
+func (st *Station) Active() []*StationInstance { return st.active }
+
+// Instances are the instances that exist (billed): booting, taking work
+// or draining.
+func (st *Station) Instances() []*StationInstance { return st.insts }
+
+// Part is the index of the database shard the station serves (0 for
+// others).
+func (st *Station) Part() int { return st.part }
+
+// Station is the station the instance belongs to.
+func (inst *instance) Station() *Station { return inst.st }
+
+// Index numbers the instance in its station, from 0 as instances start.
+func (inst *instance) Index() int { return inst.index }
+
+// Outstanding is the number of visits at the instance: queued, in
+// service or waiting on their calls.
+func (inst *instance) Outstanding() int { return inst.outstanding }
+
+// Booting says the instance has started and takes no work until booted.
+func (inst *instance) Booting() bool { return inst.booting }
+
+// Forward hands j to inst, picked by from (a load balancer), after the
+// way between them (Hop): a forward has no delay of its own.
+func (n *Network) Forward(j *Job, from string, inst *StationInstance) {
+	if delay, delayed := n.Hop(HopForward, from, inst.st.name, nil, nil); delayed { // only a distance delays a forward
+		j.inst = inst
+		n.later(delay, opForward, j)
+		return
+	}
+	inst.st.arrive(j, inst)
+}
+
+// After schedules an event of h's own (op, data) after delay seconds,
+// which is no work under way for the stall check (a health probe): the
+// run may stop while it is pending. At is After at the time t.
+func (n *Network) After(delay float64, h sim.Handler, op int, data any) sim.Timer {
+	return n.k.After(delay, h, op, data)
+}
+
+// At schedules an event of h's own at t (see After).
+func (n *Network) At(t sim.Time, h sim.Handler, op int, data any) sim.Timer {
+	return n.k.At(t, h, op, data)
+}
+
+// Ring is consistent hashing over parts (see NewRing).
+type Ring = ring
+
+// NewRing makes a ring over parts named by ids, vnodes points each: a
+// key's part (Ring.Part) is an index of ids.
+func NewRing(ids []uint64, vnodes int) *Ring { return newRingOf(ids, vnodes) }
+
+// Part is the index of the part key (0 or more) goes to.
+func (r *ring) Part(key int64) int { return r.part(key) }
+
+// HealthChecked is a spec whose nodes may health-check the instances they
+// send to (a load balancer): whether this one does.
+type HealthChecked interface {
+	HealthChecks() bool
+}

@@ -178,17 +178,8 @@ var AutoscaleParam = params.Param{Name: "autoscale", Type: params.Object, Doc: "
 		params.Param{Name: "max", Type: params.Int, Unit: "instances", Doc: "the new max"})},
 }}
 
-// healthCheckParam is a load balancer's health check, with an AWS target
-// group's defaults.
-var healthCheckParam = params.Param{Name: "health_check", Type: params.Object, Doc: "probe the targets' instances and stop sending to those that fail (an AWS target group's)", Fields: []params.Param{
-	{Name: "interval", Type: params.Duration, Default: dur(DefaultHealthInterval), Doc: "time between probes of an instance (the first at t = interval)"},
-	{Name: "timeout", Type: params.Duration, Default: dur(DefaultHealthTimeout), Doc: "a probe of a down instance fails after this"},
-	{Name: "unhealthy_after", Type: params.Int, Default: itoa(DefaultUnhealthyAfter), Unit: "probes", Doc: "failed probes in a row that take an instance out"},
-	{Name: "healthy_after", Type: params.Int, Default: itoa(DefaultHealthyAfter), Unit: "probes", Doc: "successful probes in a row that bring it back"},
-}}
-
-// rateLimitParam is a token bucket at a node's door.
-var rateLimitParam = params.Param{Name: "rate_limit", Type: params.Object, Doc: "refuse requests over a rate (a token bucket)", Fields: []params.Param{
+// RateLimitParam is a token bucket at a node's door.
+var RateLimitParam = params.Param{Name: "rate_limit", Type: params.Object, Doc: "refuse requests over a rate (a token bucket)", Fields: []params.Param{
 	{Name: "rate", Type: params.Number, Required: true, Unit: "requests/s", Doc: "requests a second let in"},
 	{Name: "burst", Type: params.Number, Default: "a second's worth", Unit: "requests", Doc: "the bucket's size"},
 }}

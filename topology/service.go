@@ -218,7 +218,7 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		}
 	}
 	if m.Has("rate_limit") {
-		s.RateLimit = decodeRateLimit(d, m.Get("rate_limit"), what)
+		s.RateLimit = DecodeRateLimit(d, m.Get("rate_limit"), what)
 	}
 	if m.Has("sessions") {
 		s.Sessions = decodeSessions(d, m.Get("sessions"), what)
@@ -312,7 +312,7 @@ func (s *Service) Validate(e field.Errors, c *Checker) {
 	}
 	checkQueue(e, what, s.Queue)
 	if s.RateLimit != nil {
-		s.RateLimit.validate(e.In("rate_limit"))
+		s.RateLimit.Validate(e.In("rate_limit"))
 	}
 	s.Shedding.validate(e, what)
 	s.Sessions.validate(e, c)
@@ -686,7 +686,7 @@ func (sv *Service) Build(net *Network, node *Node) Component {
 		s.st.sessions = s.sessions
 	}
 	if sv.RateLimit != nil || sv.Shedding != (Shedding{}) {
-		s.st.gate = &admission{limit: newLimiter(sv.RateLimit), shed: sv.Shedding}
+		s.st.gate = &admission{limit: NewLimiter(sv.RateLimit), shed: sv.Shedding}
 	}
 	if sv.Autoscale != nil {
 		s.st.scaler = newAutoscaler(net, s.st, sv.Autoscale)

@@ -12,7 +12,7 @@ var serviceParams = []params.Param{
 	CallDefaultsParam,
 	{Name: "blocking", Type: params.Bool, Default: "true", Doc: "the worker is held while calls run; false is an event loop, freed after its service time"},
 	AutoscaleParam,
-	rateLimitParam,
+	RateLimitParam,
 	{Name: "max_concurrency", Type: params.Int, Default: "no limit", Unit: "requests", Doc: "requests an instance holds at once (Envoy's max_requests); more are shed"},
 	{Name: "shed_after", Type: params.Duration, Doc: "shed a request whose wait the queue promises (its length ÷ workers × the mean holding time) is longer than this"},
 	{Name: "sessions", Type: params.Object, Doc: "where users' sessions are kept: local (on the instance), or {store: NODE}", Fields: []params.Param{

@@ -132,18 +132,18 @@ type instance struct {
 	arrivals          int64
 	queue             sim.FIFO[*Job]
 	pools             []*connPool // a service instance's connection pools, by database
-	// Payload is the state the node's kind keeps per instance (a worker
-	// group's consumer: its batch of messages); nil until it sets one.
+	// Payload is the state a kind keeps per instance: the kind of its
+	// node (a worker group's consumer: its batch of messages) or the one
+	// that sends to it (a load balancer's health checks: its standing);
+	// nil until it sets one.
 	Payload any
 	// down says a fault has taken the instance down, downs how many times
-	// it has gone down; health is its standing with its balancer's
-	// health checks.
+	// it has gone down.
 	down  bool
 	downs int32
 	// heldDown counts the instance faults holding it down (overlapping
 	// faults each hold it until they end).
 	heldDown int32
-	health   health
 	// use, at an autoscaled station, is what the autoscaler measures of
 	// the instance (see usage).
 	use *usage

@@ -63,50 +63,6 @@ func (o *outcomes) Finished(r *Request, now sim.Time, out Outcome) {
 	}
 }
 
-func outstanding(b *balancer) []int {
-	var out []int
-	for _, in := range b.insts {
-		out = append(out, in.outstanding)
-	}
-	return out
-}
-
-func lbOf(net *Network) *balancer { return net.entry.(*balancer) }
-
-// TestRoundRobin checks that round-robin deals requests out in turn.
-func TestRoundRobin(t *testing.T) {
-	net, _, _ := build(t, "lb", `
-  lb: {kind: load_balancer, algorithm: round_robin, targets: app}
-  app: {kind: service, instances: 3, service_time: 1s}
-`)
-	for i := 0; i < 7; i++ {
-		net.Submit(0, -1, -1, -1)
-	}
-	if got := outstanding(lbOf(net)); got[0] != 3 || got[1] != 2 || got[2] != 2 {
-		t.Fatalf("outstanding %v, want [3 2 2]", got)
-	}
-}
-
-// TestLeastConnAndPowerOfTwo check that both pick the less-loaded instance.
-func TestLeastConnAndPowerOfTwo(t *testing.T) {
-	for _, algo := range []string{LeastConn, PowerOfTwo} {
-		t.Run(algo, func(t *testing.T) {
-			net, _, _ := build(t, "lb", `
-  lb: {kind: load_balancer, algorithm: `+algo+`, targets: app}
-  app: {kind: service, instances: 2, service_time: 1s}
-`)
-			b := lbOf(net)
-			b.insts[0].outstanding = 5 // as if busy
-			for i := 0; i < 4; i++ {
-				net.Submit(0, -1, -1, -1)
-			}
-			if got := outstanding(b); got[0] != 5 || got[1] != 4 {
-				t.Fatalf("outstanding %v, want [5 4]: every request to the idle instance", got)
-			}
-		})
-	}
-}
-
 // TestRejectedCallFailsCaller checks that a call refused by a full queue
 // fails the calling request, which the caller does not count as completed.
 func TestRejectedCallFailsCaller(t *testing.T) {

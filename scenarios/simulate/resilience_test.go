@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/balancer"
 	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
@@ -168,14 +169,14 @@ run: {warmup: 30s, duration: 6m}
 	if got := float64(rep.Requests.Errors); math.Abs(got-want) > 5*math.Sqrt(want) {
 		t.Errorf("%g requests failed, want a third of %gs of arrivals, %g", got, window, want)
 	}
-	hc := node(rep, "lb").Detail.(*topology.BalancerStats)
+	hc := node(rep, "lb").Detail.(*balancer.Stats)
 	if hc.MarkedUnhealthy != 1 || hc.MarkedHealthy != 1 || hc.UnhealthyEnd != 0 {
 		t.Errorf("health checks: %+v; want the instance out once and back once", *hc)
 	}
 	// The JSON's events: out when the second failed probe times out (132
 	// s), back at the third good probe after 240 s (probes at 240, 250,
 	// 260 s: its first, at 240 s, may run before the fault lifts).
-	if ev := hc.Events; len(ev) != 2 || ev[0] != (topology.HealthEvent{Time: 132, Node: "app", Instance: ev[0].Instance}) ||
+	if ev := hc.Events; len(ev) != 2 || ev[0] != (balancer.HealthEvent{Time: 132, Node: "app", Instance: ev[0].Instance}) ||
 		!ev[1].Healthy || ev[1].Instance != ev[0].Instance || ev[1].Node != "app" || ev[1].Time < 260 || ev[1].Time > 270 {
 		t.Errorf("health events %+v; want app's instance out at 132 s and back at 260-270 s", ev)
 	}

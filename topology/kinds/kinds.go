@@ -4,6 +4,8 @@
 package kinds
 
 import (
+	// A load balancer in front of services.
+	_ "github.com/scalesim/scalesim/topology/balancer"
 	// An edge cache in front of an origin.
 	_ "github.com/scalesim/scalesim/topology/cdn"
 	// A serverless function (AWS Lambda).

@@ -1,4 +1,4 @@
-package topology
+package balancer
 
 import (
 	"fmt"
@@ -10,14 +10,9 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
-
-// HealthChecked is a spec whose nodes may health-check the instances they
-// send to (a load balancer): whether this one does.
-type HealthChecked interface {
-	HealthChecks() bool
-}
 
 // HealthCheck is a load balancer's health checking, with the semantics
 // and defaults of an AWS target group: every Interval each instance of
@@ -51,10 +46,10 @@ func decodeHealthCheck(d *yamlfile.Decoder, n *yaml.Node, what string) *HealthCh
 	if !ok {
 		return h
 	}
-	DurationField(d, m, "interval", what+" health_check", &h.Interval)
-	DurationField(d, m, "timeout", what+" health_check", &h.Timeout)
-	intField(d, m, "unhealthy_after", what+" health_check", &h.UnhealthyAfter)
-	intField(d, m, "healthy_after", what+" health_check", &h.HealthyAfter)
+	topology.DurationField(d, m, "interval", what+" health_check", &h.Interval)
+	topology.DurationField(d, m, "timeout", what+" health_check", &h.Timeout)
+	topology.IntField(d, m, "unhealthy_after", what+" health_check", &h.UnhealthyAfter)
+	topology.IntField(d, m, "healthy_after", what+" health_check", &h.HealthyAfter)
 	return h
 }
 
@@ -66,14 +61,32 @@ func (h *HealthCheck) validate(e field.Errors) {
 	if !(h.Timeout > 0 && h.Timeout < h.Interval) {
 		e.Add("timeout", "a health check's timeout must be above 0 and below its interval")
 	}
-	inRange(e, "unhealthy_after", "health_check", h.UnhealthyAfter, 1, 100)
-	inRange(e, "healthy_after", "health_check", h.HealthyAfter, 1, 100)
+	topology.InRange(e, "unhealthy_after", "health_check", h.UnhealthyAfter, 1, 100)
+	topology.InRange(e, "healthy_after", "health_check", h.HealthyAfter, 1, 100)
 }
 
 // health is an instance's standing with its balancer's health checks.
 type health struct {
 	unhealthy         bool
 	failures, success int // probes in a row
+}
+
+// healthOf is inst's standing, kept on it (StationInstance.Payload: the
+// health checks of every balancer that sends to it share it), made the
+// first time it is probed.
+func healthOf(inst *topology.StationInstance) *health {
+	h, _ := inst.Payload.(*health)
+	if h == nil {
+		h = &health{}
+		inst.Payload = h
+	}
+	return h
+}
+
+// unhealthy says the health checks took inst out.
+func unhealthy(inst *topology.StationInstance) bool {
+	h, _ := inst.Payload.(*health)
+	return h != nil && h.unhealthy
 }
 
 // Opcodes of a balancer's health checks.
@@ -89,10 +102,10 @@ func (b *balancer) Handle(now sim.Time, op int, _ any) {
 	case opProbe:
 		b.failing = b.failing[:0]
 		for _, st := range b.targets {
-			for _, inst := range st.insts {
+			for _, inst := range st.Instances() {
 				switch {
-				case inst.booting:
-				case inst.down:
+				case inst.Booting():
+				case inst.Down():
 					b.failing = append(b.failing, inst) // known when the probe times out
 				default:
 					b.probed(inst, true)
@@ -100,9 +113,9 @@ func (b *balancer) Handle(now sim.Time, op int, _ any) {
 			}
 		}
 		if len(b.failing) > 0 {
-			b.net.k.After(hc.Timeout, b, opProbeTimeout, nil)
+			b.net.After(hc.Timeout, b, opProbeTimeout, nil)
 		}
-		b.net.k.After(hc.Interval, b, opProbe, nil)
+		b.net.After(hc.Interval, b, opProbe, nil)
 	case opProbeTimeout:
 		for _, inst := range b.failing {
 			b.probed(inst, false)
@@ -112,8 +125,8 @@ func (b *balancer) Handle(now sim.Time, op int, _ any) {
 }
 
 // probed records a probe of inst that succeeded (ok) or failed.
-func (b *balancer) probed(inst *instance, ok bool) {
-	hc, h := b.spec.HealthCheck, &inst.health
+func (b *balancer) probed(inst *topology.StationInstance, ok bool) {
+	hc, h := b.spec.HealthCheck, healthOf(inst)
 	if ok {
 		h.failures, h.success = 0, h.success+1
 		if h.unhealthy && h.success >= hc.HealthyAfter {
@@ -131,9 +144,9 @@ func (b *balancer) probed(inst *instance, ok bool) {
 	}
 }
 
-// BalancerStats are a load balancer's health checking over the
+// Stats are a load balancer's health checking over the
 // measurement window.
-type BalancerStats struct {
+type Stats struct {
 	// MarkedUnhealthy and MarkedHealthy count the instances the health
 	// checks took out and put back; UnhealthyEnd those out at the end.
 	MarkedUnhealthy int64 `json:"marked_unhealthy"`
@@ -160,17 +173,17 @@ type HealthEvent struct {
 const maxHealthEventsReported = 1000
 
 // healthChanged records that the checks changed their verdict on inst.
-func (b *balancer) healthChanged(inst *instance, healthy bool) {
+func (b *balancer) healthChanged(inst *topology.StationInstance, healthy bool) {
 	if len(b.healthEvents) < maxHealthEventsReported {
-		b.healthEvents = append(b.healthEvents, HealthEvent{Time: float64(b.net.k.Now()), Node: inst.st.name, Instance: inst.index, Healthy: healthy})
+		b.healthEvents = append(b.healthEvents, HealthEvent{Time: float64(b.net.Now()), Node: inst.Station().Name(), Instance: inst.Index(), Healthy: healthy})
 	}
 }
 
 // JSONKey implements Detail.
-func (*BalancerStats) JSONKey() string { return "health_checks" }
+func (*Stats) JSONKey() string { return "health_checks" }
 
 // WriteText implements Detail.
-func (s *BalancerStats) WriteText(w io.Writer, node string) {
+func (s *Stats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s health checks took %d instances out and put %d back; %d out at the end\n",
 		node, s.MarkedUnhealthy, s.MarkedHealthy, s.UnhealthyEnd)
 }

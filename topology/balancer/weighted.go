@@ -1,4 +1,4 @@
-package topology
+package balancer
 
 import (
 	"maps"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // MaxWeight is the largest weight of a balancer's target (Envoy's weights
@@ -66,7 +67,7 @@ func (b *Balancer) validateWeights(e field.Errors, name string) {
 
 // share is the share of the balancer's requests target t gets: its
 // weight's share with weights, its instances' share without.
-func (b *Balancer) share(s Solver, t string) float64 {
+func (b *Balancer) share(s topology.Solver, t string) float64 {
 	if b.Weights != nil {
 		total := 0
 		for _, w := range b.Weights {
@@ -85,7 +86,7 @@ func (b *Balancer) share(s Solver, t string) float64 {
 // instance of target t takes, when they take them in turn: the other
 // instances of all targets without weights; with them, the target's
 // instances over its share, less its own.
-func (b *Balancer) turns(s Solver, t string) int {
+func (b *Balancer) turns(s topology.Solver, t string) int {
 	units := s.Lookup(t).Units()
 	if share := b.share(s, t); b.Weights != nil && share > 0 {
 		return int(math.Round(float64(units)/share)) - units
@@ -110,7 +111,7 @@ type weightedRR struct {
 	weight []int64 // per target
 	picks  []int64 // per target, in the current cycle
 	seq    []int64 // per target: the pick after which it was last scheduled
-	insts  [][]*instance
+	insts  [][]*topology.StationInstance
 	rr     []int
 	clock  int64 // picks so far
 	left   int64 // picks left in the current cycle
@@ -119,7 +120,7 @@ type weightedRR struct {
 func newWeightedRR(b *Balancer) *weightedRR {
 	n := len(b.Targets)
 	w := &weightedRR{weight: make([]int64, n), picks: make([]int64, n), seq: make([]int64, n),
-		insts: make([][]*instance, n), rr: make([]int, n)}
+		insts: make([][]*topology.StationInstance, n), rr: make([]int, n)}
 	for i, t := range b.Targets {
 		w.weight[i] = int64(b.Weights[t])
 		w.seq[i] = int64(i - n) // first scheduled in the order of the targets
@@ -130,12 +131,12 @@ func newWeightedRR(b *Balancer) *weightedRR {
 // rebuild takes each target's instances in rotation (taking work and
 // healthy; if no target has one, every one taking work: fail open) and
 // starts a new cycle.
-func (w *weightedRR) rebuild(targets []*Station) {
+func (w *weightedRR) rebuild(targets []*topology.Station) {
 	some := false
 	for i, st := range targets {
 		w.insts[i] = w.insts[i][:0]
-		for _, inst := range st.active {
-			if !inst.health.unhealthy {
+		for _, inst := range st.Active() {
+			if !unhealthy(inst) {
 				w.insts[i] = append(w.insts[i], inst)
 			}
 		}
@@ -143,7 +144,7 @@ func (w *weightedRR) rebuild(targets []*Station) {
 	}
 	if !some {
 		for i, st := range targets {
-			w.insts[i] = append(w.insts[i][:0], st.active...)
+			w.insts[i] = append(w.insts[i][:0], st.Active()...)
 		}
 	}
 	w.left = 0
@@ -156,7 +157,7 @@ func (w *weightedRR) rebuild(targets []*Station) {
 
 // pick chooses the next instance, or nil when no target of positive
 // weight has one (the balancer then goes round robin over all it has).
-func (w *weightedRR) pick() *instance {
+func (w *weightedRR) pick() *topology.StationInstance {
 	if w.left == 0 {
 		for i := range w.picks {
 			w.picks[i] = 0

@@ -1,9 +1,11 @@
-package topology
+package balancer
 
 import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/scalesim/scalesim/topology"
 )
 
 // TestWeightedRoundRobin checks the weighted round robin's picks: in each
@@ -32,19 +34,14 @@ func TestWeightedRoundRobin(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := &Balancer{Algorithm: RoundRobin, Weights: map[string]int{}}
-			var targets []*Station
 			for i, w := range tc.weights {
 				name := string(rune('a' + i))
 				spec.Targets = append(spec.Targets, name)
 				spec.Weights[name] = w
-				st := &Station{name: name}
-				for k := range tc.instances[i] {
-					st.active = append(st.active, &instance{st: st, index: k})
-				}
-				targets = append(targets, st)
 			}
+			targets := targets(t, tc.instances)
 			for _, i := range tc.unhealthy {
-				targets[i].active[0].health.unhealthy = true
+				healthOf(targets[i].Active()[0]).unhealthy = true
 			}
 			w := newWeightedRR(spec)
 			w.rebuild(targets)
@@ -52,15 +49,15 @@ func TestWeightedRoundRobin(t *testing.T) {
 			for _, c := range tc.counts {
 				perCycle += c
 			}
-			byInstance := map[*instance]int{}
+			byInstance := map[*topology.StationInstance]int{}
 			for cycle := range 6 {
 				var order strings.Builder
 				counts := make([]int, len(targets))
 				for range perCycle {
 					inst := w.pick()
 					byInstance[inst]++
-					order.WriteString(inst.st.name)
-					counts[int(inst.st.name[0]-'a')]++
+					order.WriteString(inst.Station().Name())
+					counts[int(inst.Station().Name()[0]-'a')]++
 				}
 				if fmt.Sprint(counts) != fmt.Sprint(tc.counts) {
 					t.Fatalf("cycle %d: %v picks by target (%s), want %v", cycle, counts, order.String(), tc.counts)
@@ -72,7 +69,7 @@ func TestWeightedRoundRobin(t *testing.T) {
 			for i, st := range targets {
 				for _, inst := range w.insts[i] {
 					if want := 6 * tc.counts[i] / len(w.insts[i]); byInstance[inst] != want {
-						t.Errorf("%s's instance %d took %d picks, want %d", st.name, inst.index, byInstance[inst], want)
+						t.Errorf("%s's instance %d took %d picks, want %d", st.Name(), inst.Index(), byInstance[inst], want)
 					}
 				}
 			}

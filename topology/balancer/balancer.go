@@ -1,4 +1,4 @@
-package topology
+package balancer
 
 import (
 	"fmt"
@@ -10,7 +10,13 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
+
+func init() {
+	kind.Params = balancerParams
+	topology.Register(&kind)
+}
 
 // Balancer spreads requests over the instances of its target services.
 type Balancer struct {
@@ -19,7 +25,7 @@ type Balancer struct {
 	// HealthCheck, when not nil, takes failed instances out of rotation.
 	HealthCheck *HealthCheck
 	// RateLimit, when not nil, turns away requests beyond a rate.
-	RateLimit *RateLimit
+	RateLimit *topology.RateLimit
 	// Weights, when not nil, give each target its share of requests
 	// (weighted round robin, weightedRR): a whole number per target.
 	Weights map[string]int
@@ -42,7 +48,8 @@ const (
 // Algorithms lists the load-balancing algorithms.
 var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo, IPHash}
 
-var balancerKind = Kind{
+// kind is the load_balancer kind, registered when the package is imported.
+var kind = topology.Kind{
 	Name:   "load_balancer",
 	Noun:   "load balancer",
 	Fields: []string{"algorithm", "targets", "health_check", "rate_limit", "weights"},
@@ -50,7 +57,7 @@ var balancerKind = Kind{
 }
 
 // Kind implements Spec.
-func (*Balancer) Kind() *Kind { return &balancerKind }
+func (*Balancer) Kind() *topology.Kind { return &kind }
 
 // Units implements Spec: one balancer is billed.
 func (*Balancer) Units() int { return 1 }
@@ -68,19 +75,19 @@ func (b *Balancer) Footprint(int64) float64 {
 	if b.Weights != nil {
 		lists = 2
 	}
-	return float64(len(b.Targets)) * MaxInstances * 8 * lists
+	return float64(len(b.Targets)) * topology.MaxInstances * 8 * lists
 }
 
 // Downstream implements Spec: services only.
-func (b *Balancer) Downstream() []Target {
-	var out []Target
+func (b *Balancer) Downstream() []topology.Target {
+	var out []topology.Target
 	for i, t := range b.Targets {
-		out = append(out, Target{To: t, Want: &serviceKind, OneOf: true, Field: []string{"targets", strconv.Itoa(i)}, AsIs: true})
+		out = append(out, topology.Target{To: t, Want: topology.LookupKind("service"), OneOf: true, Field: []string{"targets", strconv.Itoa(i)}, AsIs: true})
 	}
 	return out
 }
 
-func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
+func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
 	b := &Balancer{Algorithm: DefaultAlgo}
 	if m.Has("algorithm") {
 		if a, ok := d.String(m.Get("algorithm")); ok {
@@ -88,13 +95,13 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 		}
 	}
 	if m.Has("targets") {
-		b.Targets = DecodeNames(d, m.Get("targets"), "targets")
+		b.Targets = topology.DecodeNames(d, m.Get("targets"), "targets")
 	}
 	if m.Has("health_check") {
 		b.HealthCheck = decodeHealthCheck(d, m.Get("health_check"), "load balancer "+name)
 	}
 	if m.Has("rate_limit") {
-		b.RateLimit = decodeRateLimit(d, m.Get("rate_limit"), "load balancer "+name)
+		b.RateLimit = topology.DecodeRateLimit(d, m.Get("rate_limit"), "load balancer "+name)
 	}
 	if m.Has("weights") {
 		b.Weights = decodeWeights(d, m.Get("weights"), "load balancer "+name)
@@ -103,33 +110,33 @@ func decodeBalancer(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 }
 
 // Validate implements Spec: a known algorithm and some targets.
-func (b *Balancer) Validate(e field.Errors, c *Checker) {
-	if !contains(Algorithms, b.Algorithm) {
+func (b *Balancer) Validate(e field.Errors, c *topology.Checker) {
+	if !slices.Contains(Algorithms, b.Algorithm) {
 		e.Add("algorithm", "load balancer %s: unknown algorithm %q (one of %s)%s",
-			c.node.Name, b.Algorithm, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(b.Algorithm, Algorithms))
+			c.Node().Name, b.Algorithm, strings.Join(Algorithms, ", "), yamlfile.DidYouMean(b.Algorithm, Algorithms))
 	}
 	if b.HealthCheck != nil {
 		b.HealthCheck.validate(e.In("health_check"))
 	}
 	if b.RateLimit != nil {
-		b.RateLimit.validate(e.In("rate_limit"))
+		b.RateLimit.Validate(e.In("rate_limit"))
 	}
 	if len(b.Targets) == 0 {
-		e.Add("targets", "load balancer %s needs targets: the service(s) it spreads requests over", c.node.Name)
+		e.Add("targets", "load balancer %s needs targets: the service(s) it spreads requests over", c.Node().Name)
 	}
-	b.validateWeights(e, c.node.Name)
+	b.validateWeights(e, c.Node().Name)
 }
 
 // HitRatio implements Analytic.
-func (*Balancer) HitRatio(Solver, string) (float64, bool) { return 0, false }
+func (*Balancer) HitRatio(topology.Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: each target gets its share of the instances.
 // A least-connections balancer makes its targets' instances one shared
 // queue; a round-robin one has them take requests in turn; the others
 // spread them at random (power of two choices, taken so, waits less).
-func (b *Balancer) Routes(s Solver, name string, _ int, route Router) {
+func (b *Balancer) Routes(s topology.Solver, name string, _ int, route topology.Router) {
 	for _, t := range b.Targets {
-		route(t, b.share(s, t), s.Hop(HopForward, name, t, 0)+s.Hop(HopReply, t, name, 0))
+		route(t, b.share(s, t), s.Hop(topology.HopForward, name, t, 0)+s.Hop(topology.HopReply, t, name, 0))
 		switch b.Algorithm {
 		case LeastConn:
 			s.ShareQueue(t)
@@ -142,66 +149,69 @@ func (b *Balancer) Routes(s Solver, name string, _ int, route Router) {
 }
 
 // Solve implements Analytic: a balancer forwards at once.
-func (*Balancer) Solve(_ Solver, _ string, _ float64, down []float64) Solution {
-	return Solution{Stations: 1, Response: down}
+func (*Balancer) Solve(_ topology.Solver, _ string, _ float64, down []float64) topology.Solution {
+	return topology.Solution{Stations: 1, Response: down}
 }
 
 // NetworkLegs implements Analytic: none besides its calls.
-func (*Balancer) NetworkLegs(Solver, string, int) float64 { return 0 }
+func (*Balancer) NetworkLegs(topology.Solver, string, int) float64 { return 0 }
 
 // Demand implements Analytic: no workers.
-func (*Balancer) Demand(Solver, string) (Demand, bool) { return Demand{}, false }
+func (*Balancer) Demand(topology.Solver, string) (topology.Demand, bool) {
+	return topology.Demand{}, false
+}
 
 // CapacityNote implements Explainer.
-func (*Balancer) CapacityNote(Solution) string { return "" }
+func (*Balancer) CapacityNote(topology.Solution) string { return "" }
 
 // Advice implements Explainer: a balancer has no workers to saturate.
-func (*Balancer) Advice(Solver, string, Solution) string { return "" }
+func (*Balancer) Advice(topology.Solver, string, topology.Solution) string { return "" }
 
 // balancer is the runtime of a load balancer: it forwards each request, in no
 // time, to one instance of its target services.
 type balancer struct {
-	net  *Network
-	node *Node
+	net  *topology.Network
+	node *topology.Node
 	spec *Balancer
 	// dirty says an instance's health changed, so insts must be rebuilt;
 	// failing are the instances whose probe is failing; unhealthy and
 	// healthy count the changes over the measurement window.
 	dirty              bool
-	failing            []*instance
+	failing            []*topology.StationInstance
 	unhealthy, healthy int64
 	healthEvents       []HealthEvent // the changes in the window, the first maxHealthEventsReported
-	limit              *limiter
+	limit              *topology.Limiter
 	limited            int64 // requests its rate limit turned away
 	// insts are the instances of the targets taking work, as of the
 	// targets' versions (an autoscaler changes them).
-	insts     []*instance
-	targets   []*Station
+	insts     []*topology.StationInstance
+	targets   []*topology.Station
 	versions  []int
-	pick      func(j *Job) *instance
-	ring      *ring       // ip_hash's ring over insts
-	wrr       *weightedRR // with weights
+	pick      func(j *topology.Job) *topology.StationInstance
+	ring      *topology.Ring // ip_hash's ring over insts
+	wrr       *weightedRR    // with weights
 	rng       *rand.Rand
 	rr        int
 	forwarded int64
 }
 
-func (spec *Balancer) Build(net *Network, node *Node) Component {
-	b := &balancer{net: net, node: node, spec: spec, rng: sim.NewStream(net.opts.Seed, node.Name), limit: newLimiter(spec.RateLimit)}
+// Build implements Spec.
+func (spec *Balancer) Build(net *topology.Network, node *topology.Node) topology.Component {
+	b := &balancer{net: net, node: node, spec: spec, rng: net.Stream(node.Name), limit: topology.NewLimiter(spec.RateLimit)}
 	if hc := spec.HealthCheck; hc != nil {
-		net.k.At(sim.Time(hc.Interval), b, opProbe, nil)
+		net.At(sim.Time(hc.Interval), b, opProbe, nil)
 	}
 	return b
 }
 
 // Link finds the instances of the target services.
-func (b *balancer) Link(byName map[string]Component) error {
+func (b *balancer) Link(byName map[string]topology.Component) error {
 	for _, t := range b.spec.Targets {
-		s, ok := byName[t].(*service)
-		if !ok {
+		sts := byName[t].Stations()
+		if len(sts) != 1 {
 			return fmt.Errorf("topology: load balancer %s targets %s, which is not a service", b.node.Name, t)
 		}
-		b.targets = append(b.targets, s.st)
+		b.targets = append(b.targets, sts[0])
 	}
 	b.versions = make([]int, len(b.targets))
 	if b.spec.Weights != nil {
@@ -228,7 +238,7 @@ func (b *balancer) Link(byName map[string]Component) error {
 	return nil
 }
 
-func (b *balancer) Stations() []*Station { return nil }
+func (b *balancer) Stations() []*topology.Station { return nil }
 
 func (b *balancer) InUse() float64 { return 0 }
 
@@ -237,8 +247,8 @@ func (b *balancer) refresh() {
 	changed := b.insts == nil || b.dirty
 	b.dirty = false
 	for i, st := range b.targets {
-		if st.version != b.versions[i] {
-			changed, b.versions[i] = true, st.version
+		if st.Version() != b.versions[i] {
+			changed, b.versions[i] = true, st.Version()
 		}
 	}
 	if !changed {
@@ -246,8 +256,8 @@ func (b *balancer) refresh() {
 	}
 	b.insts = b.insts[:0]
 	for _, st := range b.targets {
-		for _, inst := range st.active {
-			if !inst.health.unhealthy {
+		for _, inst := range st.Active() {
+			if !unhealthy(inst) {
 				b.insts = append(b.insts, inst)
 			}
 		}
@@ -255,7 +265,7 @@ func (b *balancer) refresh() {
 	if len(b.insts) == 0 {
 		// Every instance is unhealthy: fail open, to all of them.
 		for _, st := range b.targets {
-			b.insts = append(b.insts, st.active...)
+			b.insts = append(b.insts, st.Active()...)
 		}
 	}
 	if b.rr >= len(b.insts) {
@@ -269,18 +279,20 @@ func (b *balancer) refresh() {
 
 // weighted picks by the weights, or goes round robin when no target of
 // positive weight has an instance.
-func (b *balancer) weighted(j *Job) *instance {
+func (b *balancer) weighted(j *topology.Job) *topology.StationInstance {
 	if inst := b.wrr.pick(); inst != nil {
 		return inst
 	}
 	return b.roundRobin(j)
 }
 
-func (b *balancer) Accept(j *Job) {
-	if b.limit != nil && !b.limit.take(b.net.k.Now()) {
+// Accept forwards j to the instance the algorithm picks, unless the rate
+// limit turns it away or no instance takes work.
+func (b *balancer) Accept(j *topology.Job) {
+	if b.limit != nil && !b.limit.Take(b.net.Now()) {
 		b.limited++
-		j.err = CauseRateLimited
-		b.net.reply(j)
+		j.Fail(topology.CauseRateLimited)
+		b.net.Reply(j)
 		return
 	}
 	b.forwarded++
@@ -288,54 +300,51 @@ func (b *balancer) Accept(j *Job) {
 	if len(b.insts) == 0 {
 		// No target takes work (a deploy took every instance out): no
 		// endpoint, the request fails.
-		j.err = CauseFailed
-		b.net.reply(j)
+		j.Fail(topology.CauseFailed)
+		b.net.Reply(j)
 		return
 	}
 	inst := b.pick(j)
-	if delay, delayed := b.net.Hop(HopForward, b.node.Name, inst.st.name, nil, nil); delayed { // only a distance delays a forward
-		j.inst = inst
-		b.net.later(delay, opForward, j)
-		return
-	}
-	inst.st.arrive(j, inst)
+	b.net.Forward(j, b.node.Name, inst)
 }
 
 // ipHashVNodes are the ring points per instance of ip_hash.
 const ipHashVNodes = 64
 
 // ipHash picks the instance a user is pinned to.
-func (b *balancer) ipHash(j *Job) *instance {
-	if j.req.User < 0 {
+func (b *balancer) ipHash(j *topology.Job) *topology.StationInstance {
+	if j.Request().User < 0 {
 		return b.roundRobin(j)
 	}
 	if b.ring == nil {
 		ids := make([]uint64, len(b.insts))
 		for i, inst := range b.insts {
-			ids[i] = uint64(inst.st.part)<<24 ^ uint64(inst.index) ^ uint64(slices.Index(b.targets, inst.st))<<40
+			ids[i] = uint64(inst.Station().Part())<<24 ^ uint64(inst.Index()) ^ uint64(slices.Index(b.targets, inst.Station()))<<40
 		}
-		b.ring = newRingOf(ids, ipHashVNodes)
+		b.ring = topology.NewRing(ids, ipHashVNodes)
 	}
-	return b.insts[b.ring.part(int64(j.req.User))]
+	return b.insts[b.ring.Part(int64(j.Request().User))]
 }
 
-func (b *balancer) roundRobin(*Job) *instance {
+func (b *balancer) roundRobin(*topology.Job) *topology.StationInstance {
 	inst := b.insts[b.rr]
 	b.rr = (b.rr + 1) % len(b.insts)
 	return inst
 }
 
-func (b *balancer) random(*Job) *instance { return b.insts[b.rng.IntN(len(b.insts))] }
+func (b *balancer) random(*topology.Job) *topology.StationInstance {
+	return b.insts[b.rng.IntN(len(b.insts))]
+}
 
 // leastConn picks the instance with the fewest outstanding requests; ties go
 // to the first found scanning from a rotating start, so they spread evenly.
-func (b *balancer) leastConn(*Job) *instance {
+func (b *balancer) leastConn(*topology.Job) *topology.StationInstance {
 	n := len(b.insts)
 	start := b.rr
 	b.rr = (b.rr + 1) % n
 	best := b.insts[start]
-	for i := 1; i < n && best.outstanding > 0; i++ {
-		if c := b.insts[(start+i)%n]; c.outstanding < best.outstanding {
+	for i := 1; i < n && best.Outstanding() > 0; i++ {
+		if c := b.insts[(start+i)%n]; c.Outstanding() < best.Outstanding() {
 			best = c
 		}
 	}
@@ -345,7 +354,7 @@ func (b *balancer) leastConn(*Job) *instance {
 // powerOfTwo samples two distinct instances at random and picks the one with
 // fewer outstanding requests (Mitzenmacher, "The power of two choices in
 // randomized load balancing", IEEE TPDS 12(10), 2001).
-func (b *balancer) powerOfTwo(*Job) *instance {
+func (b *balancer) powerOfTwo(*topology.Job) *topology.StationInstance {
 	n := len(b.insts)
 	if n == 1 {
 		return b.insts[0]
@@ -355,7 +364,7 @@ func (b *balancer) powerOfTwo(*Job) *instance {
 	if k >= i {
 		k++
 	}
-	if b.insts[k].outstanding < b.insts[i].outstanding {
+	if b.insts[k].Outstanding() < b.insts[i].Outstanding() {
 		return b.insts[k]
 	}
 	return b.insts[i]
@@ -365,13 +374,13 @@ func (b *balancer) ResetStats(sim.Time) {
 	b.forwarded, b.unhealthy, b.healthy, b.limited, b.healthEvents = 0, 0, 0, 0, nil
 }
 
-func (b *balancer) Stats(window float64, _ sim.Time) NodeStats {
-	st := NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded, RateLimited: b.limited}
+func (b *balancer) Stats(window float64, _ sim.Time) topology.NodeStats {
+	st := topology.NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded, RateLimited: b.limited}
 	if b.spec.HealthCheck != nil {
 		out := 0
 		for _, t := range b.targets {
-			for _, inst := range t.insts {
-				if inst.health.unhealthy {
+			for _, inst := range t.Instances() {
+				if unhealthy(inst) {
 					out++
 				}
 			}
@@ -380,7 +389,7 @@ func (b *balancer) Stats(window float64, _ sim.Time) NodeStats {
 		if events == nil {
 			events = []HealthEvent{}
 		}
-		st.Detail = &BalancerStats{MarkedUnhealthy: b.unhealthy, MarkedHealthy: b.healthy, UnhealthyEnd: out, Events: events}
+		st.Detail = &Stats{MarkedUnhealthy: b.unhealthy, MarkedHealthy: b.healthy, UnhealthyEnd: out, Events: events}
 	}
 	if window > 0 {
 		st.Throughput = float64(b.forwarded) / window

@@ -39,7 +39,7 @@ const DefaultBufferPool = 0.75
 // IOPS and 125 MiB/s comes with any size and more of each can be
 // provisioned (Amazon EBS User Guide, "Amazon EBS volume types",
 // General Purpose SSD volumes; figures unchanged since gp3's launch in
-// December 2020, read 2026-12-03).
+// December 2020; written from that documentation, not re-read online for this version).
 const (
 	VolumeGP3               = "gp3"
 	DefaultVolumeIOPS       = 3000

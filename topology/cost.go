@@ -20,6 +20,21 @@ type Price struct {
 	Hourly     float64
 	PerGB      float64
 	PerMillion float64
+	// Tiers, when set, prices the egress by the month's volume instead of
+	// PerGB (which is then its first tier's price): a catalogue entry's
+	// (CloudFront's); a cost field's per_gb replaces it with a flat price.
+	Tiers *Tiers
+}
+
+// EgressMonthly is what bytesPerSec of egress costs in a 730-hour month:
+// along the tiers when the price has them, the month's volume being the
+// rate extrapolated to the month, else at PerGB.
+func (p Price) EgressMonthly(bytesPerSec float64) float64 {
+	gb := GBPerMonth(bytesPerSec)
+	if p.Tiers != nil {
+		return p.Tiers.Cost(gb)
+	}
+	return float64(gb * p.PerGB)
 }
 
 // Usage is what a node handled, for usage-based charges.
@@ -45,7 +60,7 @@ func (n *Node) Monthly(u Usage) float64 {
 	}
 	return float64(p.Hourly*units*HoursPerMonth) +
 		float64(p.PerMillion*u.RequestsPerSecond*seconds/1e6) +
-		float64(p.PerGB*u.EgressBytesPerSec*seconds/1e9) +
+		p.EgressMonthly(u.EgressBytesPerSec) +
 		float64(u.Billed*seconds)
 }
 
@@ -60,8 +75,11 @@ var Catalogue = map[string]Price{
 	// Instance types (EC2, RDS, ElastiCache, MSK) come from instances.tsv.
 	// Application Load Balancer: the hourly charge only (LCUs are extra).
 	"alb": {Hourly: 0.0225},
-	// CloudFront, first 10 TB/month to North America; HTTPS requests.
-	"cloudfront": {PerGB: 0.085, PerMillion: 1.00},
+	// CloudFront: data out to the internet by the month's volume
+	// (CloudFrontTiers, US and Europe) and HTTPS requests, $0.0100 per
+	// 10,000 in the US and Europe (Amazon CloudFront pricing page,
+	// recorded on TiersDate).
+	"cloudfront": {PerGB: CloudFrontTiers[0].PerGB, PerMillion: 1.00, Tiers: &CloudFrontTiers},
 	// SQS per million API requests (publish, receive, delete; a batch is
 	// one request) beyond the free tier; SNS per million publishes
 	// (deliveries to SQS are free).
@@ -116,6 +134,9 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, node string, k *Kind) Pric
 		if v, ok := d.Float(c.Get(f.key)); ok {
 			*f.to = v
 		}
+	}
+	if c.Has("per_gb") {
+		p.Tiers = nil // a flat price given replaces the catalogue's tiers
 	}
 	if c.Has("per_gb") && !k.Egress {
 		var measure []string

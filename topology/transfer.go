@@ -1,5 +1,7 @@
 package topology
 
+import "math"
+
 // Transfer pricing: once the nodes are placed, the bytes of the requests
 // and replies that cross a border are priced as AWS bills data transfer.
 // A request and its reply carry the sizes of the node they visit (size:,
@@ -31,28 +33,108 @@ const (
 // more, $0.08-0.14/GB); CrossAZ is charged in each direction, so a GB
 // from one zone to another costs twice it; Internet is the first tier of
 // data transfer out to the internet (up to 10 TB a month) in US and EU
-// regions (Asia Pacific's first tiers are $0.114-0.126/GB). Source: the
-// Amazon EC2 On-Demand Pricing page, "Data Transfer" section.
+// regions (Asia Pacific's first tiers are $0.114-0.126/GB): the month's
+// volume is priced along InternetTiers. Source: the Amazon EC2 On-Demand
+// Pricing page, "Data Transfer" section.
 var TransferPrice = [transferKinds]float64{
 	TransferInterRegion: 0.02,
 	TransferCrossAZ:     0.01,
-	TransferInternet:    0.09,
+	TransferInternet:    InternetTiers[0].PerGB,
 }
 
 // TransferPriceDate is when TransferPrice was recorded.
 const TransferPriceDate = "2026-12-02"
 
+// TiersDate is when InternetTiers and CloudFrontTiers were recorded.
+const TiersDate = "2026-12-03"
+
+// Tier is one band of a price by monthly volume: PerGB applies to the
+// GB of a month above the previous tier's bound and up to UpToGB.
+type Tier struct {
+	UpToGB float64
+	PerGB  float64
+}
+
+// Tiers is a price by monthly volume, as AWS bills data transfer: each
+// GB of the month is priced at the tier it falls in (the first 10 TB at
+// the first tier's price, the next 40 TB at the second's, ...), bounds
+// ascending, the last one +Inf. AWS's TB are 1024 GB in these bounds (its
+// Price List API gives the first tier of data out as 0 to 10240 GB).
+type Tiers []Tier
+
+// Cost is what gb GB in a month cost along the tiers: the sum over the
+// tiers of the GB inside each times its price.
+func (t Tiers) Cost(gb float64) float64 {
+	cost, below := 0.0, 0.0
+	for _, tier := range t {
+		if gb <= below {
+			break
+		}
+		in := min(gb, tier.UpToGB) - below
+		cost += float64(in * tier.PerGB)
+		below = tier.UpToGB
+	}
+	return cost
+}
+
+// InternetTiers price data transfer out from Amazon EC2 to the internet in
+// us-east-1 (the US and EU regions charge the same) by the month's volume:
+// the first 10 TB at $0.09/GB, the next 40 TB at $0.085, the next 100 TB
+// at $0.07, beyond 150 TB $0.05. AWS adds up the data out of all its
+// services (EC2, ELB, RDS, S3, ...) to place a month in its tiers; so does
+// the model, over the nodes of a run. The free 100 GB a month (aggregated
+// over an account's services and regions) is not taken off. Source: the
+// Amazon EC2 On-Demand Pricing page, "Data Transfer" section ("Data
+// Transfer OUT From Amazon EC2 To Internet"), recorded on TiersDate.
+var InternetTiers = Tiers{
+	{10 * 1024, 0.09},
+	{50 * 1024, 0.085},
+	{150 * 1024, 0.07},
+	{math.Inf(1), 0.05},
+}
+
+// CloudFrontTiers price Amazon CloudFront's regional data transfer out to
+// the internet, United States, Mexico and Canada, and Europe, Israel and
+// Türkiye, by the month's volume: the first 10 TB at $0.085/GB, the next
+// 40 TB $0.080, the next 100 TB $0.060, the next 350 TB $0.040, the next
+// 524 TB $0.030, the next 4 PB $0.025, beyond 5 PB $0.020 (AWS measures
+// each geographic region's tiers apart; the model prices every user's
+// bytes at these, though Japan's are $0.114 falling to $0.060). The always
+// free 1 TB and 10 million requests a month are not taken off. Source: the
+// Amazon CloudFront pricing page (aws.amazon.com/cloudfront/pricing),
+// "Regional Data Transfer Out to Internet (per GB)", recorded on TiersDate.
+var CloudFrontTiers = Tiers{
+	{10 * 1024, 0.085},
+	{50 * 1024, 0.080},
+	{150 * 1024, 0.060},
+	{500 * 1024, 0.040},
+	{1024 * 1024, 0.030},
+	{5 * 1024 * 1024, 0.025},
+	{math.Inf(1), 0.020},
+}
+
 // TransferNames are the kinds' names, as the report's JSON writes them.
 var TransferNames = [transferKinds]string{"", "inter_region", "cross_az", "internet"}
 
+// GBPerMonth is the GB of a 730-hour month at bytesPerSec.
+func GBPerMonth(bytesPerSec float64) float64 {
+	return float64(bytesPerSec*HoursPerMonth*3600) / 1e9
+}
+
 // TransferMonthly is what bytesPerSec of transfer of kind costs in a
-// 730-hour month.
+// 730-hour month: data out to the internet along InternetTiers, at the
+// month's volume (the rate extrapolated to the month, as the report's
+// monthly cost is), the others at their flat price. The run's report and
+// the estimate both price transfer with it.
 func TransferMonthly(kind TransferKind, bytesPerSec float64) float64 {
-	perGB := TransferPrice[kind]
-	if kind == TransferCrossAZ {
-		perGB = 2 * perGB // out of one zone, into the other
+	gb := GBPerMonth(bytesPerSec)
+	switch kind {
+	case TransferInternet:
+		return InternetTiers.Cost(gb)
+	case TransferCrossAZ:
+		return float64(gb * (2 * TransferPrice[kind])) // out of one zone, into the other
 	}
-	return float64(bytesPerSec*HoursPerMonth*3600/1e9) * perGB
+	return float64(gb * TransferPrice[kind])
 }
 
 // EdgeFetcher is a component whose visits to its origin are fetches for

@@ -110,13 +110,12 @@ func (m *Model) transfer(scale float64) *TransferEstimate {
 		}
 	}
 	te := &TransferEstimate{}
-	month := topology.HoursPerMonth * 3600 / 1e9
 	for k := topology.TransferInterRegion; int(k) < len(perSec); k++ {
 		if perSec[k] <= 0 {
 			continue
 		}
-		ke := TransferKindEstimate{Kind: topology.TransferNames[k], GBPerMonth: float64(perSec[k] * month),
-			MonthlyUSD: topology.TransferMonthly(k, perSec[k]), ReplicationGB: float64(repl[k] * month)}
+		ke := TransferKindEstimate{Kind: topology.TransferNames[k], GBPerMonth: topology.GBPerMonth(perSec[k]),
+			MonthlyUSD: topology.TransferMonthly(k, perSec[k]), ReplicationGB: topology.GBPerMonth(repl[k])}
 		te.ByKind = append(te.ByKind, ke)
 		te.MonthlyUSD += ke.MonthlyUSD
 	}

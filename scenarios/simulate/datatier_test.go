@@ -351,7 +351,8 @@ run: {warmup: 1s, duration: 60s}
 // TestCostArithmetic checks the monthly cost against a hand-computed
 // example: 3 × m6i.large at $0.096/h, a database of 2 shards × (1 primary +
 // 1 replica) at an overridden $0.50/h, and a CDN charging $1 per million
-// requests and $0.085 per GB.
+// requests and CloudFront's tiers for its data out (about 260 TB a month:
+// the first 150 TB $10291.20, the rest at $0.04 a GB).
 func TestCostArithmetic(t *testing.T) {
 	text := `name: priced
 workload: {rate: 100, keys: {dist: zipf, s: 0.9, count: 1000}}
@@ -374,7 +375,11 @@ run: {duration: 100s}
 	const dbMonthly = 4 * 0.5 * 730    // 1460
 	edge := cdnOf(r, "edge")
 	seconds := 730 * 3600.0
-	edgeMonthly := 1.00*float64(edge.Requests)/r.Window*seconds/1e6 + 0.085*edge.EgressBytes/r.Window*seconds/1e9
+	gb := edge.EgressBytes / r.Window * seconds / 1e9
+	if gb < 153600 || gb > 512000 {
+		t.Fatalf("%.0f GB out a month: want the fourth tier (150 to 500 TB)", gb)
+	}
+	edgeMonthly := 1.00*float64(edge.Requests)/r.Window*seconds/1e6 + 10291.2 + 0.04*(gb-153600)
 	for name, want := range map[string]float64{"app": appMonthly, "db": dbMonthly, "edge": edgeMonthly} {
 		if got := r.Cost.ByNode[name]; math.Abs(got-want) > 1e-9*want {
 			t.Errorf("%s costs %.6f a month, want %.6f", name, got, want)

@@ -29,7 +29,8 @@ type TransferKindCost struct {
 	// GBPerMonth is the bytes that crossed, a month at the measured rate.
 	GBPerMonth float64 `json:"gb_per_month"`
 	// PerGBUSD is the price of a GB (cross_az: in each direction, so a
-	// GB costs twice it).
+	// GB costs twice it; internet: the first tier's, the month's volume
+	// being priced along topology.InternetTiers).
 	PerGBUSD float64 `json:"per_gb_usd"`
 	// MonthlyUSD is what the kind costs a month.
 	MonthlyUSD float64 `json:"monthly_usd"`
@@ -49,7 +50,7 @@ func transferCost(stats []topology.NodeStats) *TransferCost {
 		if perSec[k] <= 0 {
 			continue
 		}
-		c := TransferKindCost{Kind: topology.TransferNames[k], GBPerMonth: perSec[k] * topology.HoursPerMonth * 3600 / 1e9,
+		c := TransferKindCost{Kind: topology.TransferNames[k], GBPerMonth: topology.GBPerMonth(perSec[k]),
 			PerGBUSD: topology.TransferPrice[k], MonthlyUSD: topology.TransferMonthly(k, perSec[k])}
 		tc.ByKind = append(tc.ByKind, c)
 		tc.MonthlyUSD += c.MonthlyUSD
@@ -57,7 +58,7 @@ func transferCost(stats []topology.NodeStats) *TransferCost {
 	if len(tc.ByKind) == 0 {
 		return nil
 	}
-	tc.Priced = "AWS data transfer of " + topology.TransferPriceDate + " (US and EU regions; cross-AZ billed each way)"
+	tc.Priced = "AWS data transfer of " + topology.TransferPriceDate + " (US and EU regions; cross-AZ billed each way; data out by monthly volume tiers of " + topology.TiersDate + ")"
 	return &tc
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/cdn"
 	"github.com/scalesim/scalesim/topology/dns"
 )
 
@@ -256,5 +257,72 @@ run: {seed: 4, warmup: 5s, duration: 60s}
 				t.Errorf("transfer $%.2f run, $%.2f estimated a month", rep.Cost.Transfer.MonthlyUSD, est.Transfer.MonthlyUSD)
 			}
 		})
+	}
+}
+
+// TestTransferTiered checks that the run and the estimate price a month's
+// data out along the same tiers (topology.TransferMonthly), at a volume
+// past the third bound (150 TB), and that a CDN priced from the catalogue
+// pays CloudFront's tiers and its requests, while its cost: {per_gb}
+// replaces the tiers with a flat price.
+func TestTransferTiered(t *testing.T) {
+	const big = `name: tiered
+workload: {rate: 1000, regions: {us-east-1: 100%}, keys: {dist: zipf, s: 1.0, count: 10k}}
+entry: edge
+regions: {default: us-east-1}
+nodes:
+  edge: {kind: cdn, origin: app, capacity: 1000, ttl: 1h, object_size: 100KB, instance: cloudfront}
+  app: {kind: service, instances: 2, workers: 32, service_time: {dist: exponential, mean: 5ms}, size: {reply: 100KB}}
+run: {seed: 9, warmup: 2s, duration: 10s}
+`
+	rep := runText(t, big, "entry=app")
+	s, err := scenarios.Parse("test.yaml", []byte(big), "entry=app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"run", "estimate"} {
+		var gb, cost float64
+		if who == "run" {
+			k := rep.Cost.Transfer.ByKind[0]
+			gb, cost = k.GBPerMonth, k.MonthlyUSD
+		} else {
+			k := est.Transfer.ByKind[0]
+			gb, cost = k.GBPerMonth, k.MonthlyUSD
+		}
+		if gb < 153600 {
+			t.Fatalf("%s: %.0f GB a month, want beyond 150 TB", who, gb)
+		}
+		want := 11571.2 + (gb-153600)*0.05 // the first three tiers full
+		if math.Abs(cost-want) > 1e-9*want {
+			t.Errorf("%s: %.1f GB out a month cost $%.9f, want $%.9f", who, gb, cost, want)
+		}
+		t.Logf("%s: %.0f GB out a month, $%.2f (flat $0.09: $%.2f)", who, gb, cost, gb*0.09)
+	}
+
+	for _, c := range []struct {
+		name string
+		sets []string
+		cost func(gb float64) float64
+	}{
+		{"catalogue", nil, topology.CloudFrontTiers.Cost},
+		{"flat", []string{"nodes.edge.cost.per_gb=0.05"}, func(gb float64) float64 { return gb * 0.05 }},
+	} {
+		rep := runText(t, big, c.sets...)
+		var edge simulate.NodeReport
+		for _, n := range rep.Nodes {
+			if n.Name == "edge" {
+				edge = n
+			}
+		}
+		gb := topology.GBPerMonth(edge.Detail.(*cdn.CDNStats).EgressBytes / rep.Window)
+		reqs := edge.Throughput * topology.HoursPerMonth * 3600 / 1e6
+		want := c.cost(gb) + reqs*1.00
+		if got := rep.Cost.ByNode["edge"]; gb < 51200 || math.Abs(got-want) > 1e-9*want {
+			t.Errorf("%s: the CDN's %.0f GB and %.0fM requests a month cost $%.9f, want $%.9f", c.name, gb, reqs, got, want)
+		}
 	}
 }

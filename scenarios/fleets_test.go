@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -170,5 +171,25 @@ func TestFleetErrorsOnce(t *testing.T) {
 				t.Errorf("want one error, got %d: %v", n, err)
 			}
 		})
+	}
+}
+
+// TestFleetWeights checks that a balancer's weight for a fleet it targets
+// goes to the copy it targets, as its targets do: lb's copies weigh app
+// and another service; each copy's weight of app is its own region's
+// copy's. It was refused ("weights give none for its target app", "app
+// has a weight but is not one of its targets").
+func TestFleetWeights(t *testing.T) {
+	src := strings.Replace(fleets, "lb: {kind: load_balancer, targets: app, regions: [us-east-1, eu-west-1]}",
+		"lb: {kind: load_balancer, targets: [app, spare], weights: {app: 3, spare: 1}, regions: [us-east-1, eu-west-1]}\n  spare: {kind: service, region: us-east-1, service_time: 1ms}", 1)
+	s, err := Parse("fleets.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		b := s.Topology.Lookup("lb@" + region).Spec.(*balancer.Balancer)
+		if want := map[string]int{"app@" + region: 3, "spare": 1}; !maps.Equal(b.Weights, want) {
+			t.Errorf("lb@%s weights %v, want %v", region, b.Weights, want)
+		}
 	}
 }

@@ -243,6 +243,7 @@ func (t *Topology) ResolveFleets(d *yamlfile.Decoder) {
 				}
 			}
 			t.rewrite(at, n, tg, strings.Join(path, "."))
+			t.rewriteWeight(body, n, tg)
 		}
 		t.bodies[n.Name] = body
 		fleetOf := n.fleetOf
@@ -333,6 +334,22 @@ func (t *Topology) rewrite(at *yaml.Node, n *Node, tg Target, field string) {
 			origin = nil // as written
 		}
 		at.Content = out
+	}
+}
+
+// rewriteWeight points a weight that a node placed in a region gives fleet
+// tg.To (a balancer's weights: {app: 3}, keyed by its targets) at the copy
+// its target was pointed at, the nearest; a global node's (a dns's) is
+// left for validation to refuse, naming the copies to weigh.
+func (t *Topology) rewriteWeight(body *yaml.Node, n *Node, tg Target) {
+	weights := yamlfile.Find(body, "weights")
+	if weights == nil || weights.Kind != yaml.MappingNode || n.Kind().Global {
+		return
+	}
+	for i := 0; i+1 < len(weights.Content); i += 2 {
+		if key := weights.Content[i]; key.Value == tg.To {
+			key.Value = t.nearestCopy(n, t.fleets[tg.To])
+		}
 	}
 }
 

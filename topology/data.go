@@ -406,9 +406,16 @@ func (db *Database) noteIndexes(s Solver, name string) {
 	if db.Data == nil || db.Data.RowSize == 0 {
 		return
 	}
+	visits := map[string]float64{}
+	for c, class := range s.Classes() {
+		visits[class] = s.Visits(c, name)
+	}
 	for _, class := range sortedKeys(db.Operations) {
 		switch op := db.Operations[class]; {
 		case op.Index == nil || db.Data.writes[class]:
+		case *op.Index && !plainOperation(class) && !(visits[class] > 0):
+			s.Note("%s: the index of %s serves no read (its requests do not reach %s): it only costs every write %s and the storage its entries",
+				name, class, name, units.FormatDuration(orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime)))
 		case *op.Index:
 			s.Note("%s: %s reads %d pages of a B-tree of %s rows a shard (fan-out %g), %s of work", name, class,
 				db.lookupPages(), units.FormatCount(db.ShardRows()), Fanout(db.Data.RowSize), units.FormatDuration(db.lookupTime()))

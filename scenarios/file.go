@@ -43,6 +43,10 @@ type SLO struct {
 	// on each class's figures as the whole run's are on its figures (their
 	// own ByClass is empty).
 	ByClass map[string]SLO
+	// ByRegion are the objectives of the users of a region
+	// (workload.regions), judged on the region's figures (their own
+	// ByClass and ByRegion are empty).
+	ByRegion map[string]SLO
 	// DegradedCountsAs says how the run's objectives take a degraded reply
 	// (a fallback answered one of its request's calls): DegradedGood (the
 	// default: the user got an answer) or DegradedError (an error in the
@@ -74,7 +78,7 @@ func (slo SLO) Describe() []string {
 	if slo.DegradedCountsAs == DegradedError {
 		out = append(out, "degraded replies counted as errors")
 	}
-	return append(out, slo.describeClasses()...)
+	return append(out, slo.describeGroups()...)
 }
 
 // RunSpec is how long and how a scenario is simulated.
@@ -316,11 +320,15 @@ func (s *Scenario) Validate() []error {
 	}
 	var errs []error
 	classes, hasKeys := []string{workloads.DefaultClass}, false
+	var userRegions []string
 	if s.Workload == nil {
 		e.Add("workload", "the scenario needs a workload")
 	} else {
 		errs = append(errs, field.Prefix("workload", s.Workload.Validate())...)
 		classes, hasKeys = s.Workload.ClassNames(), s.Workload.Keys != nil
+		for _, r := range s.Workload.Regions {
+			userRegions = append(userRegions, r.Name)
+		}
 	}
 	if s.Topology == nil {
 		e.Add("nodes", "the scenario needs nodes")
@@ -329,11 +337,7 @@ func (s *Scenario) Validate() []error {
 		if s.Workload != nil {
 			errs = append(errs, s.Topology.ValidateUsers(s.Workload.ActiveUsers() > 0 || s.Workload.Model == workloads.Sessions)...)
 			errs = append(errs, s.Topology.ValidateData(s.Workload.DataUsers(), s.Workload.Writes)...)
-			var regions []string
-			for _, r := range s.Workload.Regions {
-				regions = append(regions, r.Name)
-			}
-			errs = append(errs, s.Topology.ValidateUserRegions(regions)...)
+			errs = append(errs, s.Topology.ValidateUserRegions(userRegions)...)
 		}
 	}
 	slo := e.In("slo")
@@ -345,7 +349,8 @@ func (s *Scenario) Validate() []error {
 	if r := s.SLO.ErrorRate; r != -1 && !(r >= 0 && r <= 1) {
 		slo.Add("error_rate", "slo error_rate must be a share between 0 and 1 (or -1 for none), got %g", r)
 	}
-	s.SLO.validateClasses(slo, classes)
+	s.SLO.validateGroup(slo, byClass, classes)
+	s.SLO.validateGroup(slo, byRegion, userRegions)
 	run := e.In("run")
 	if !(s.Run.Duration > 0) {
 		run.Add("duration", "duration must be positive")
@@ -380,12 +385,15 @@ func decodeObjectives(d *yamlfile.Decoder, n *yaml.Node, what string) SLO {
 	if n == nil {
 		return slo
 	}
-	m, ok := d.Mapping(n, what, append(append([]string(nil), SLOStatistics...), "error_rate", "by_class", "degraded_counts_as")...)
+	m, ok := d.Mapping(n, what, append(append([]string(nil), SLOStatistics...), "error_rate", "by_class", "by_region", "degraded_counts_as")...)
 	if !ok {
 		return slo
 	}
 	if m.Has("by_class") {
-		slo.ByClass = decodeClassSLOs(d, m.Get("by_class"))
+		slo.ByClass = decodeGroupSLOs(d, m.Get("by_class"), byClass)
+	}
+	if m.Has("by_region") {
+		slo.ByRegion = decodeGroupSLOs(d, m.Get("by_region"), byRegion)
 	}
 	for _, k := range SLOStatistics {
 		if m.Has(k) {

@@ -23,6 +23,8 @@ func objectiveParams(run bool) []params.Param {
 		ps = append(ps,
 			params.Param{Name: "by_class", Type: params.Map, Doc: "objectives of request classes of their own, judged on each class's figures",
 				Elem: params.Obj("the class's objectives", objectiveParams(false)...)},
+			params.Param{Name: "by_region", Type: params.Map, Doc: "objectives of the users of a region (workload.regions), judged on the region's figures",
+				Elem: params.Obj("the region's objectives", objectiveParams(false)...)},
 			params.Param{Name: "degraded_counts_as", Type: params.Enum, Values: []string{DegradedGood, DegradedError}, Default: DegradedGood,
 				Doc: "a degraded reply (a fallback answered) counts as good, or as an error"})
 	}

@@ -107,22 +107,28 @@ func (r *runner) classReports(window float64, noCI string) []ClassReport {
 func judgeClasses(slo scenarios.SLO, classes []ClassReport, res *SLOResult, stopped bool, stoppedEarly string) {
 	for i := range classes {
 		cr := &classes[i]
-		own, ok := slo.ByClass[cr.Class]
-		if !ok {
-			continue
+		if own, ok := slo.ByClass[cr.Class]; ok {
+			cr.SLO = judgePart(cr.Class, own, cr.Latency, cr.ErrorRate, res, stopped, stoppedEarly)
 		}
-		v := judge(own, &Report{Latency: cr.Latency, ErrorRate: cr.ErrorRate, StoppedEarly: stoppedEarly}, stopped)
-		cr.SLO = &v
-		for _, c := range v.Checks {
-			res.Checks = append(res.Checks, cr.Class+" "+c)
-		}
-		for _, c := range v.Violations {
-			if !strings.HasPrefix(c, "the run could not go on") {
-				res.Violations = append(res.Violations, cr.Class+" "+c)
-			}
+	}
+}
+
+// judgePart judges the objectives own of a part of the requests (a class,
+// a user region) called name, on its latency and error rate, as the run's
+// are judged, and adds each check and violation to the run's verdict res,
+// named by the part.
+func judgePart(name string, own scenarios.SLO, lat *Latency, errRate *float64, res *SLOResult, stopped bool, stoppedEarly string) *SLOResult {
+	v := judge(own, &Report{Latency: lat, ErrorRate: errRate, StoppedEarly: stoppedEarly}, stopped)
+	for _, c := range v.Checks {
+		res.Checks = append(res.Checks, name+" "+c)
+	}
+	for _, c := range v.Violations {
+		if !strings.HasPrefix(c, "the run could not go on") {
+			res.Violations = append(res.Violations, name+" "+c)
 		}
 	}
 	res.Pass = len(res.Violations) == 0
+	return &v
 }
 
 // incompleteClasses marks the classes' verdicts incomplete as the run's:

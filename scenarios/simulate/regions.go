@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
@@ -20,9 +21,15 @@ type RegionReport struct {
 	// window, with a reply or without.
 	Completed int64 `json:"completed"`
 	Failed    int64 `json:"failed"`
+	// ErrorRate is the share of the region's requests that ended in the
+	// window without a reply; null when none ended.
+	ErrorRate *float64 `json:"error_rate"`
 	// Latency is null when none of the region's requests completed; its
 	// mean has a confidence interval as the run's has.
 	Latency *Latency `json:"latency"`
+	// SLO is the verdict on the region's own objectives (slo.by_region);
+	// absent when it has none.
+	SLO *SLOResult `json:"slo,omitempty"`
 }
 
 // byRegion holds the measurements of each user region (Workload.Regions
@@ -58,6 +65,10 @@ func (r *runner) regionReports() []RegionReport {
 	for i, ur := range r.s.Workload.Regions {
 		m := &r.regions[i]
 		rr := RegionReport{Region: ur.Name, Share: ur.Share, Completed: m.completed, Failed: m.failures()}
+		if ended := m.ended(); ended > 0 {
+			e := float64(m.failures()) / float64(ended)
+			rr.ErrorRate = &e
+		}
 		if rr.Latency = m.latencyFigures(); rr.Latency != nil {
 			if r.s.ChangesOverTime() {
 				rr.Latency.NoCI = NoCIChanging
@@ -68,6 +79,18 @@ func (r *runner) regionReports() []RegionReport {
 		out[i] = rr
 	}
 	return out
+}
+
+// judgeRegions judges each user region's own objectives (slo.by_region)
+// as the run's are judged, into its RegionReport, and adds each check and
+// violation to the run's verdict res, named by its region.
+func judgeRegions(slo scenarios.SLO, regions []RegionReport, res *SLOResult, stopped bool, stoppedEarly string) {
+	for i := range regions {
+		rr := &regions[i]
+		if own, ok := slo.ByRegion[rr.Region]; ok {
+			rr.SLO = judgePart(rr.Region, own, rr.Latency, rr.ErrorRate, res, stopped, stoppedEarly)
+		}
+	}
 }
 
 // userRegionNames are the names of the regions the users are in.

@@ -570,6 +570,7 @@ func (r *runner) report() *Report {
 	rep.Classes = r.classReports(window, noCI)
 	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
 	judgeClasses(r.s.SLO, rep.Classes, &rep.SLO, r.stoppedFailing, rep.StoppedEarly)
+	judgeRegions(r.s.SLO, rep.Regions, &rep.SLO, r.stoppedFailing, rep.StoppedEarly)
 	rep.CouldNotGoOn = r.stoppedFailing
 	if r.stopped != "" && !r.stoppedFailing && !r.steady {
 		// Cut short by a budget or the request cap: what ran is reported,
@@ -577,6 +578,11 @@ func (r *runner) report() *Report {
 		rep.SLO.Incomplete = fmt.Sprintf("the run stopped at %s of %s (%s)", units.FormatDuration(float64(now)), units.FormatDuration(float64(r.end)), r.stopped)
 		rep.SLO.Pass = false
 		incompleteClasses(rep.Classes, rep.SLO.Incomplete)
+		for i := range rep.Regions {
+			if v := rep.Regions[i].SLO; v != nil {
+				v.Incomplete, v.Pass = rep.SLO.Incomplete, false
+			}
+		}
 	}
 	if r.smp != nil {
 		r.smp.close(r, now)

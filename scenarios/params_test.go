@@ -20,7 +20,7 @@ func TestSectionParams(t *testing.T) {
 		t.Errorf("run params %v, decoder's %v", run, want)
 	}
 	slo := params.NamesOf(params.Find(s, "slo").Fields)
-	if want := append(slices.Clone(SLOStatistics), "error_rate", "by_class", "degraded_counts_as"); !slices.Equal(slo, want) {
+	if want := append(slices.Clone(SLOStatistics), "error_rate", "by_class", "by_region", "degraded_counts_as"); !slices.Equal(slo, want) {
 		t.Errorf("slo params %v, decoder's %v", slo, want)
 	}
 }

@@ -1044,6 +1044,11 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	for _, f := range db.failovers {
 		s.Lost += f.lost
 	}
+	if db.aa != nil {
+		for _, l := range db.aa.losses {
+			s.Lost += l.lost
+		}
+	}
 	s.transfer(window, db.spec.sizesGiven() || db.node.Price.PerGB > 0, db.Stations()...)
 	db.replicationStats(ds, &s, window)
 	s.Detail = ds

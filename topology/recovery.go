@@ -239,6 +239,15 @@ func (n *Network) Outages(from float64) []Outage {
 					back = back && r.ended
 					continue
 				}
+				if db.aa != nil {
+					// Active-active: the primary struck lost what it had
+					// not sent the others; they go on taking writes.
+					if l, w, ok := db.aa.lostIn(o.f.Region, r.at); ok {
+						lost += l
+						rpo = max(rpo, w)
+					}
+					continue
+				}
 				for _, fo := range db.failovers {
 					switch {
 					case fo.Region != o.f.Region || fo.At != og.At:

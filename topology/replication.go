@@ -544,6 +544,18 @@ type activeActive struct {
 	order                         sim.FIFO[aaKey]
 	conflicts, lostUpdates, stale int64
 	writes, reads                 [MaxPrimaries]int64
+	// losses are the writes region outages lost in the window (see
+	// fail), one entry an outage striking a primary.
+	losses []aaLoss
+}
+
+// aaLoss is what an outage of region, from at, lost at the primary it
+// struck: lost writes, the oldest committed rpo seconds before at.
+type aaLoss struct {
+	region string
+	at     sim.Time
+	lost   int64
+	rpo    float64
 }
 
 // aaWrite is a write committed at primary at, applied at primary k at
@@ -638,7 +650,56 @@ func (aa *activeActive) inUse() float64 {
 	return float64(float64(aa.order.Len())*float64(unsafe.Sizeof(aaWrite{})+fifoEntryBytes)) + float64(float64(len(aa.recent))*mapEntryBytes)
 }
 
+// fail is primary at's failure now, in region's outage: the writes it
+// committed that some other primary had not applied yet (still within
+// their replication lag: the one-way delay plus the apply time, in commit
+// order) never leave it, as asynchronous replication loses them on a
+// failover; they were acknowledged, so they are lost writes (the RPO),
+// λ_w·E[lag] an outage for Poisson writes at λ_w. They are forgotten:
+// with three primaries or more, one that reached some of the others is
+// lost too (the others lack it), and no longer conflicts or makes a read
+// stale where it did arrive.
+func (aa *activeActive) fail(at int, region string, now sim.Time) {
+	loss := aaLoss{region: region, at: now}
+	for key, list := range aa.recent {
+		kept := list[:0]
+		for _, e := range list {
+			unsent := false
+			for b := range aa.n {
+				unsent = unsent || (b != at && e.seen[b] > now)
+			}
+			if int(e.at) == at && unsent {
+				loss.lost++
+				loss.rpo = max(loss.rpo, float64(now-e.seen[at]))
+				continue
+			}
+			kept = append(kept, e)
+		}
+		if len(kept) == 0 {
+			delete(aa.recent, key)
+		} else {
+			aa.recent[key] = kept
+		}
+	}
+	for b := range aa.n {
+		aa.lastApply[at][b] = min(aa.lastApply[at][b], now)
+	}
+	aa.losses = append(aa.losses, loss)
+}
+
+// lostIn is the writes lost and the RPO window of region's outage that
+// began at; ok is false when it struck no primary.
+func (aa *activeActive) lostIn(region string, at sim.Time) (lost int64, rpo float64, ok bool) {
+	for _, l := range aa.losses {
+		if l.region == region && l.at == at {
+			lost, rpo, ok = lost+l.lost, max(rpo, l.rpo), true
+		}
+	}
+	return lost, rpo, ok
+}
+
 func (aa *activeActive) resetStats() {
+	aa.losses = nil
 	aa.conflicts, aa.lostUpdates, aa.stale = 0, 0, 0
 	aa.writes, aa.reads = [MaxPrimaries]int64{}, [MaxPrimaries]int64{}
 }
@@ -671,6 +732,9 @@ func (db *database) down(fl *faulter, count int, on bool, now sim.Time) {
 	}
 	for i, at := range db.at.primaryAt {
 		if db.at.regions[at] == region {
+			if db.aa != nil && !sh.primary.insts[i].down {
+				db.aa.fail(i, fl.f.Region, now)
+			}
 			hold(sh.primary, sh.primary.insts[i])
 			held = append(held, sh.primary.insts[i])
 			failed = db.aa == nil && !db.failing

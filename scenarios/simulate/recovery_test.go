@@ -241,3 +241,52 @@ func TestRecoveryHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestActiveActiveRPO checks that a region outage striking an active-active
+// primary loses the writes it had not yet sent to the other: those
+// committed within the replication lag before the failure, L = the one-way
+// delay (80.5 ms / 2) plus the constant apply time (10 ms), so λ_w·L an
+// outage for Poisson writes at λ_w, within four Poisson standard errors of
+// the total; each outage's RPO window, from the oldest lost write to the
+// failure, has the mean L − (1 − e^(−λ_w·L))/λ_w (the last arrival before
+// the lag's start is gone: the oldest of a Poisson count in L).
+func TestActiveActiveRPO(t *testing.T) {
+	t.Parallel()
+	const text = `name: aa-rpo
+workload: {rate: 200, regions: {us-east-1: 100%}, mix: {write: 100%}, keys: {dist: uniform, count: 100000}}
+entry: app
+nodes:
+  app: {kind: service, region: us-east-1, workers: 64, service_time: {dist: constant, value: 1ms}, calls: [db]}
+  db: {kind: database, region: us-east-1, primaries: [us-east-1, eu-west-1], workers: 64, service_time: {dist: constant, value: 1ms},
+       replication_lag: {dist: constant, value: 10ms}}
+faults: [{region: us-east-1, at: 20s, for: 2s, every: 10s}]
+run: {seed: 3, warmup: 5s, duration: 400s, sample: 1s}
+`
+	const lambdaW, lag = 200.0, 0.0805/2 + 0.010
+	r := runText(t, text)
+	lost, window, outages := 0.0, 0.0, 0
+	for _, tr := range r.Triggers {
+		if tr.Region == "" || tr.Recovery == nil || tr.Recovery.LostWrites == nil {
+			continue
+		}
+		outages++
+		lost += float64(*tr.Recovery.LostWrites)
+		window += *tr.Recovery.RPO
+	}
+	if outages < 30 {
+		t.Fatalf("%d outages with their RPO among the triggers %+v: want 39", outages, r.Triggers)
+	}
+	if float64(r.Requests.LostWrites) != lost {
+		t.Errorf("the report's lost writes %d, the outages' %g", r.Requests.LostWrites, lost)
+	}
+	want := float64(outages) * lambdaW * lag
+	if math.Abs(lost-want) > 4*math.Sqrt(want) {
+		t.Errorf("%g writes lost over %d outages, want %.1f ± %.1f", lost, outages, want, 4*math.Sqrt(want))
+	}
+	mean, wantWindow := window/float64(outages), lag-(1-math.Exp(-lambdaW*lag))/lambdaW
+	if tol := 4 / lambdaW / math.Sqrt(float64(outages)); math.Abs(mean-wantWindow) > tol {
+		t.Errorf("mean RPO window %.4f s, want %.4f ± %.4f", mean, wantWindow, tol)
+	}
+	t.Logf("%g writes lost over %d outages (theory %.1f ± %.1f); mean window %s (theory %s)", lost, outages, want, 4*math.Sqrt(want),
+		units.FormatDuration(mean), units.FormatDuration(wantWindow))
+}

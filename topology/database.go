@@ -773,15 +773,24 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) flo
 		log := &sh.logs[i]
 		rep := db.partAt(db.replicaPlace(i))
 		lag, _ := db.net.Hop(HopReplication, prim, rep, db.spec.ReplicationLag, db.lag)
-		apply[i] = max(now+sim.Time(lag), log.lastApply)
+		// The lag measured is the one drawn, unless the write waits
+		// behind an earlier one: then it is the time to that one's apply.
+		// (apply − now for a write not held back would differ from the
+		// lag drawn by rounding, 1e-14 s, which put a constant lag's p99
+		// on one side of a printed digit and its mean on the other.)
+		apply[i] = now + sim.Time(lag)
+		if log.lastApply > apply[i] {
+			apply[i] = log.lastApply
+			lag = float64(apply[i] - now)
+		}
 		log.lastApply = apply[i]
-		db.lagged.Add(float64(apply[i] - now))
-		db.laggedHist.Add(float64(apply[i] - now))
+		db.lagged.Add(lag)
+		db.laggedHist.Add(lag)
 		recv[i] = now
 		if db.byPlace != nil {
 			f := &db.byPlace[db.replicaPlace(i)]
-			f.lag.Add(float64(apply[i] - now))
-			f.lagHist.Add(float64(apply[i] - now))
+			f.lag.Add(lag)
+			f.lagHist.Add(lag)
 			recv[i] += sim.Time(db.net.topo.Hop(HopReplication, prim, rep, 0))
 		}
 	}

@@ -599,11 +599,17 @@ func (aa *activeActive) commit(at int, key int64, now sim.Time, lag func(a, b in
 			w.seen[b] = now
 			continue
 		}
-		apply := max(now+sim.Time(lag(at, b)), aa.lastApply[at][b])
+		// The lag measured is the one drawn unless the write waits behind
+		// an earlier one (as at a replica: see database.commit).
+		l := lag(at, b)
+		apply := now + sim.Time(l)
+		if prev := aa.lastApply[at][b]; prev > apply {
+			apply, l = prev, float64(prev-now)
+		}
 		aa.lastApply[at][b] = apply
 		w.seen[b] = apply
 		done = max(done, apply)
-		measured(b, float64(apply-now))
+		measured(b, l)
 	}
 	aa.recent[key] = append(list, w)
 	aa.order.Push(aaKey{key, done})

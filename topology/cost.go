@@ -24,6 +24,26 @@ type Price struct {
 	// PerGB (which is then its first tier's price): a catalogue entry's
 	// (CloudFront's); a cost field's per_gb replaces it with a flat price.
 	Tiers *Tiers
+	// Zoned, when set with the usage's egress by user region, prices the
+	// egress by the users' geographic zones, each along its own tiers
+	// (CloudFront's); a cost field's per_gb replaces it too.
+	Zoned *ZonedTiers
+}
+
+// egressMonthly is the month's egress cost of usage u: by the users'
+// zones when the price has them and the usage says where the users are.
+func (p Price) egressMonthly(u Usage) float64 {
+	if p.Zoned == nil || len(u.EgressByRegion) == 0 {
+		return p.EgressMonthly(u.EgressBytesPerSec)
+	}
+	byRegion := map[string]float64{}
+	elsewhere := u.EgressBytesPerSec
+	for _, region := range slices.Sorted(maps.Keys(u.EgressByRegion)) {
+		b := u.EgressByRegion[region]
+		byRegion[region] = GBPerMonth(b)
+		elsewhere -= b
+	}
+	return p.Zoned.Cost(byRegion, GBPerMonth(max(elsewhere, 0)))
 }
 
 // EgressMonthly is what bytesPerSec of egress costs in a 730-hour month:
@@ -41,6 +61,10 @@ func (p Price) EgressMonthly(bytesPerSec float64) float64 {
 type Usage struct {
 	RequestsPerSecond float64
 	EgressBytesPerSec float64
+	// EgressByRegion is the part of EgressBytesPerSec sent to the users of
+	// each region (by region code), for a price by geographic zone; the
+	// rest went to users in no region.
+	EgressByRegion map[string]float64
 	// Units, when positive, is the mean number of billable units over the
 	// window, for a node whose instances change; 0 is Node.Units.
 	Units float64
@@ -60,7 +84,7 @@ func (n *Node) Monthly(u Usage) float64 {
 	}
 	return float64(p.Hourly*units*HoursPerMonth) +
 		float64(p.PerMillion*u.RequestsPerSecond*seconds/1e6) +
-		p.EgressMonthly(u.EgressBytesPerSec) +
+		p.egressMonthly(u) +
 		float64(u.Billed*seconds)
 }
 
@@ -79,7 +103,7 @@ var Catalogue = map[string]Price{
 	// (CloudFrontTiers, US and Europe) and HTTPS requests, $0.0100 per
 	// 10,000 in the US and Europe (Amazon CloudFront pricing page,
 	// recorded on TiersDate).
-	"cloudfront": {PerGB: CloudFrontTiers[0].PerGB, PerMillion: 1.00, Tiers: &CloudFrontTiers},
+	"cloudfront": {PerGB: CloudFrontTiers[0].PerGB, PerMillion: 1.00, Tiers: &CloudFrontTiers, Zoned: &CloudFrontZones},
 	// SQS per million API requests (publish, receive, delete; a batch is
 	// one request) beyond the free tier; SNS per million publishes
 	// (deliveries to SQS are free).
@@ -136,7 +160,7 @@ func decodePrice(d *yamlfile.Decoder, m yamlfile.Map, node string, k *Kind) Pric
 		}
 	}
 	if c.Has("per_gb") {
-		p.Tiers = nil // a flat price given replaces the catalogue's tiers
+		p.Tiers, p.Zoned = nil, nil // a flat price given replaces the catalogue's tiers
 	}
 	if c.Has("per_gb") && !k.Egress {
 		var measure []string

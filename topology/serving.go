@@ -53,5 +53,9 @@ func (n *Network) Kernel() *sim.Kernel { return n.k }
 // uses: a request's Region indexes them.
 func (n *Network) UserRegions() []string { return n.opts.UserRegions }
 
+// RegionCode is the region code a name the scenario uses stands for
+// (regions.names), or the name as it is.
+func (n *Network) RegionCode(name string) string { return n.topo.Regions.region(name) }
+
 // Dest is the component j was sent to (by PassOn, say).
 func (j *Job) Dest() Component { return j.dest }

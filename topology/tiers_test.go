@@ -70,3 +70,40 @@ func TestTransferTiers(t *testing.T) {
 		t.Errorf("flat $0.1/GB, 1e6 GB: $%v, want $100000", got)
 	}
 }
+
+// TestCloudFrontZones checks CloudFront's price by geographic zone against
+// sums worked by hand: each zone's month along its own tiers (the US and
+// Europe apart, at the same prices; Japan's higher), the users in no
+// region priced as the US's, and the zone of each region code.
+func TestCloudFrontZones(t *testing.T) {
+	z := &topology.CloudFrontZones
+	for _, c := range []struct {
+		byRegion  map[string]float64
+		elsewhere float64
+		want      float64
+	}{
+		// One ladder for the US: 525,120 GB (the fifth tier).
+		{map[string]float64{"us-east-1": 525120}, 0, 24627.2 + 13120*0.03},
+		// The US's two regions share a ladder; Europe has its own.
+		{map[string]float64{"us-east-1": 300000, "us-west-2": 225120, "eu-west-1": 459480}, 0,
+			24627.2 + 13120*0.03 + 10291.2 + 305880*0.04}, // 25020.8 + 22526.4
+		// Japan: 10 TB at $0.114, 40 at $0.089, 100 at $0.086, the rest at $0.084.
+		{map[string]float64{"ap-northeast-1": 328200}, 0, 10240*0.114 + 40960*0.089 + 102400*0.086 + 174600*0.084}, // 28285.6
+		// Users in no region are the US's, on its ladder.
+		{map[string]float64{"us-east-1": 5120}, 5120, 10240 * 0.085},
+		// Past 5 PB in India: $0.072.
+		{map[string]float64{"ap-south-1": 6e6}, 0, 10240*0.109 + 40960*0.085 + 102400*0.082 + 358400*0.080 + 536576*0.078 +
+			4194304*0.075 + (6e6-5242880)*0.072},
+	} {
+		if got := z.Cost(c.byRegion, c.elsewhere); math.Abs(got-c.want) > 1e-9*c.want {
+			t.Errorf("%v and %g GB elsewhere: $%.9f, want $%.9f", c.byRegion, c.elsewhere, got, c.want)
+		}
+	}
+	for region, zone := range map[string]string{"us-east-1": "us", "ca-central-1": "us", "eu-central-1": "eu", "il-central-1": "eu",
+		"ap-northeast-1": "jp", "ap-northeast-3": "jp", "ap-northeast-2": "ap", "ap-southeast-1": "ap", "ap-southeast-2": "au",
+		"ap-south-1": "in", "sa-east-1": "sa", "me-south-1": "me", "af-south-1": "me", "mars": "us"} {
+		if got := z.Zone(region); got != zone {
+			t.Errorf("%s: zone %s, want %s", region, got, zone)
+		}
+	}
+}

@@ -1,6 +1,11 @@
 package topology
 
-import "math"
+import (
+	"maps"
+	"math"
+	"slices"
+	"strings"
+)
 
 // Transfer pricing: once the nodes are placed, the bytes of the requests
 // and replies that cross a border are priced as AWS bills data transfer.
@@ -97,9 +102,8 @@ var InternetTiers = Tiers{
 // the internet, United States, Mexico and Canada, and Europe, Israel and
 // Türkiye, by the month's volume: the first 10 TB at $0.085/GB, the next
 // 40 TB $0.080, the next 100 TB $0.060, the next 350 TB $0.040, the next
-// 524 TB $0.030, the next 4 PB $0.025, beyond 5 PB $0.020 (AWS measures
-// each geographic region's tiers apart; the model prices every user's
-// bytes at these, though Japan's are $0.114 falling to $0.060). The always
+// 524 TB $0.030, the next 4 PB $0.025, beyond 5 PB $0.020 (each zone's
+// month apart: see CloudFrontZones, for the other zones). The always
 // free 1 TB and 10 million requests a month are not taken off. Source: the
 // Amazon CloudFront pricing page (aws.amazon.com/cloudfront/pricing),
 // "Regional Data Transfer Out to Internet (per GB)", recorded on TiersDate.
@@ -111,6 +115,94 @@ var CloudFrontTiers = Tiers{
 	{1024 * 1024, 0.030},
 	{5 * 1024 * 1024, 0.025},
 	{math.Inf(1), 0.020},
+}
+
+// ZonedTiers are tiers by geographic zone, as CloudFront prices its data
+// out: each zone's month is placed in its own tiers ("Usage tiers for data
+// transfer are measured separately for each geographic region", the
+// CloudFront FAQ). Zone maps a region code to its zone.
+type ZonedTiers struct {
+	Zone  func(region string) string
+	Tiers map[string]Tiers
+}
+
+// Cost is what the GB a month sent to the users of each region cost, each
+// zone along its own tiers; gbElsewhere, the GB of users in no region, are
+// priced in the zone of the region "" (CloudFront's US and Europe).
+func (z *ZonedTiers) Cost(gbByRegion map[string]float64, gbElsewhere float64) float64 {
+	byZone := map[string]float64{}
+	for region, gb := range gbByRegion {
+		byZone[z.Zone(region)] += gb
+	}
+	if gbElsewhere > 0 {
+		byZone[z.Zone("")] += gbElsewhere
+	}
+	cost := 0.0
+	for _, zone := range slices.Sorted(maps.Keys(byZone)) {
+		cost += z.Tiers[zone].Cost(byZone[zone])
+	}
+	return cost
+}
+
+// CloudFrontZones price CloudFront's data out by the users' geographic
+// zone (the Amazon CloudFront pricing page, "Regional Data Transfer Out to
+// Internet (per GB)", recorded on TiersDate; bounds as CloudFrontTiers):
+// the United States, Mexico and Canada, and Europe, Israel and Türkiye,
+// at CloudFrontTiers, each zone apart; Japan $0.114, $0.089, $0.086,
+// $0.084, $0.080, $0.070, $0.060; Australia and New Zealand $0.114, $0.098,
+// $0.094, $0.092, $0.090, $0.085, $0.080; the rest of Asia Pacific (Hong
+// Kong, Indonesia, the Philippines, Singapore, South Korea, Taiwan,
+// Thailand, Malaysia, Vietnam) $0.120, $0.100, $0.095, $0.090, $0.080,
+// $0.070, $0.060; India $0.109, $0.085, $0.082, $0.080, $0.078, $0.075,
+// $0.072; South America, and South Africa, Kenya, Nigeria and the Middle
+// East, $0.110, $0.105, $0.090, $0.080, $0.060, $0.050, $0.040.
+var CloudFrontZones = ZonedTiers{
+	Zone: cloudFrontZone,
+	Tiers: map[string]Tiers{
+		"us": CloudFrontTiers,
+		"eu": CloudFrontTiers,
+		"jp": cloudFrontTiers(0.114, 0.089, 0.086, 0.084, 0.080, 0.070, 0.060),
+		"au": cloudFrontTiers(0.114, 0.098, 0.094, 0.092, 0.090, 0.085, 0.080),
+		"ap": cloudFrontTiers(0.120, 0.100, 0.095, 0.090, 0.080, 0.070, 0.060),
+		"in": cloudFrontTiers(0.109, 0.085, 0.082, 0.080, 0.078, 0.075, 0.072),
+		"sa": cloudFrontTiers(0.110, 0.105, 0.090, 0.080, 0.060, 0.050, 0.040),
+		"me": cloudFrontTiers(0.110, 0.105, 0.090, 0.080, 0.060, 0.050, 0.040),
+	},
+}
+
+// cloudFrontTiers are CloudFront's tier bounds with the given prices.
+func cloudFrontTiers(prices ...float64) Tiers {
+	t := slices.Clone(CloudFrontTiers)
+	for i := range t {
+		t[i].PerGB = prices[i]
+	}
+	return t
+}
+
+// cloudFrontZone is the CloudFront price zone of an AWS region code's
+// users: ap-northeast-1 (Tokyo) and -3 (Osaka) Japan, ap-southeast-2 and -4
+// Australia, ap-south-* India, the other ap-* the rest of Asia Pacific,
+// sa-* South America, me-* and af-* the Middle East and Africa, eu-* and
+// il-* Europe; the US, Canada and Mexico otherwise (and for a name that is
+// no AWS code).
+func cloudFrontZone(region string) string {
+	switch {
+	case region == "ap-northeast-1" || region == "ap-northeast-3":
+		return "jp"
+	case region == "ap-southeast-2" || region == "ap-southeast-4":
+		return "au"
+	case strings.HasPrefix(region, "ap-south-"):
+		return "in"
+	case strings.HasPrefix(region, "ap-"):
+		return "ap"
+	case strings.HasPrefix(region, "sa-"):
+		return "sa"
+	case strings.HasPrefix(region, "me-"), strings.HasPrefix(region, "af-"):
+		return "me"
+	case strings.HasPrefix(region, "eu-"), strings.HasPrefix(region, "il-"):
+		return "eu"
+	}
+	return "us"
 }
 
 // TransferNames are the kinds' names, as the report's JSON writes them.

@@ -35,7 +35,9 @@ func (ex *Explanation) transferAdvice() string {
 // cdnInstead says what CloudFront (the catalogue's entry: its tiers of data
 // out and its price per million requests) would charge for gb GB a month
 // of replies to requestsPerSec requests, against the data out priced now,
-// as a clause of the transfer advice: it saves on the bill only when the
+// as a clause of the transfer advice: a lower bound, the users' bytes
+// priced as one zone at the US and Europe prices (zones apart, or priced
+// higher, cost more). It saves on the bill only when the
 // replies are large enough for its lower tiers to outweigh the request fee
 // (see docs/regions.md).
 func cdnInstead(gb, requestsPerSec float64) string {
@@ -50,6 +52,6 @@ func cdnInstead(gb, requestsPerSec float64) string {
 	if edge < now {
 		verdict = "less than"
 	}
-	return fmt.Sprintf("; a CDN's edges take the origin's load, and CloudFront would charge %s a month for these bytes "+
-		"and %.4gM requests, %s the %s of the data out now", units.USD(edge), reqs, verdict, units.USD(now))
+	return fmt.Sprintf("; a CDN's edges take the origin's load, and CloudFront would charge at least %s a month for these bytes "+
+		"and %.4gM requests (its US and Europe prices, as if one zone), %s the %s of the data out now", units.USD(edge), reqs, verdict, units.USD(now))
 }

@@ -325,4 +325,31 @@ run: {seed: 9, warmup: 2s, duration: 10s}
 			t.Errorf("%s: the CDN's %.0f GB and %.0fM requests a month cost $%.9f, want $%.9f", c.name, gb, reqs, got, want)
 		}
 	}
+
+	// Users in two zones: each zone's month along its own tiers (the US's
+	// and Japan's), as the bytes sent to each region's users say.
+	rep = runText(t, big, "workload.regions={us-east-1: 50%, ap-northeast-1: 50%}")
+	var st *cdn.CDNStats
+	for _, n := range rep.Nodes {
+		if n.Name == "edge" {
+			st = n.Detail.(*cdn.CDNStats)
+		}
+	}
+	byRegion, sum := map[string]float64{}, 0.0
+	for region, b := range st.EgressByRegion {
+		byRegion[region] = topology.GBPerMonth(b / rep.Window)
+		sum += b
+	}
+	us, jp := byRegion["us-east-1"], byRegion["ap-northeast-1"]
+	if len(byRegion) != 2 || math.Abs(sum-st.EgressBytes) > 1e-9*sum || us < 51200 || jp < 51200 {
+		t.Fatalf("egress by region %v (%.0f GB, %.0f GB a month), in all %g bytes: want both past 50 TB, adding up", st.EgressByRegion, us, jp, st.EgressBytes)
+	}
+	reqs := float64(st.Requests) / rep.Window * topology.HoursPerMonth * 3600 / 1e6
+	want := topology.CloudFrontTiers.Cost(us) + 10240*0.114 + 40960*0.089 + (jp-51200)*0.086 + reqs // Japan's third tier
+	if jp > 153600 {
+		t.Fatalf("Japan's %.0f GB: want the third tier", jp)
+	}
+	if got := rep.Cost.ByNode["edge"]; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("the CDN's %.0f GB to the US and %.0f GB to Japan a month cost $%.9f, want $%.9f", us, jp, got, want)
+	}
 }

@@ -191,7 +191,8 @@ type cdn struct {
 	halves topology.HitHalves
 
 	requests, cachedRequests, hits, originFetches int64
-	egress                                        float64 // bytes
+	egress                                        float64   // bytes
+	egressBy                                      []float64 // bytes, by the user's region (Request.Region)
 }
 
 // Build implements Spec.
@@ -235,7 +236,7 @@ func (c *cdn) Accept(j *topology.Job) {
 		c.halves.Add(c.net.Now(), hit)
 		if hit {
 			c.hits++
-			c.egress += c.spec.ObjectSize
+			c.sent(r)
 			c.net.ReplyAfter(delay, j)
 			return
 		}
@@ -243,6 +244,17 @@ func (c *cdn) Accept(j *topology.Job) {
 	c.originFetches++
 	origin, _ := c.net.Hop(topology.HopOriginFetch, c.node.Name, c.spec.Origin, c.spec.OriginLatency, c.rng)
 	c.net.PassOn(j, c, c.origin, delay+origin+c.away(r))
+}
+
+// sent counts an object sent to the user of r, by the user's region.
+func (c *cdn) sent(r *topology.Request) {
+	c.egress += c.spec.ObjectSize
+	if r.Region >= 0 {
+		if c.egressBy == nil {
+			c.egressBy = make([]float64, len(c.net.UserRegions()))
+		}
+		c.egressBy[r.Region] += c.spec.ObjectSize
+	}
 }
 
 // away is the way, one-way, from the edge near the user of r to the
@@ -262,7 +274,7 @@ func (c *cdn) Resume(j *topology.Job, child *topology.Job) {
 		j.Fail(child.Err())
 	} else if r := j.Request(); c.isCached(r.Class) {
 		c.store.Put(r.Key, c.net.Now(), false)
-		c.egress += c.spec.ObjectSize
+		c.sent(r)
 	}
 	if d := c.away(j.Request()); d > 0 {
 		c.net.ReplyAfter(d, j)
@@ -274,6 +286,7 @@ func (c *cdn) Resume(j *topology.Job, child *topology.Job) {
 func (c *cdn) ResetStats(now sim.Time) {
 	c.halves.Reset(now)
 	c.requests, c.cachedRequests, c.hits, c.originFetches, c.egress = 0, 0, 0, 0, 0
+	clear(c.egressBy)
 	c.store.Evictions, c.store.Expirations = 0, 0
 }
 
@@ -296,6 +309,10 @@ type CDNStats struct {
 	// null without requests.
 	OriginOffload *float64 `json:"origin_offload"`
 	EgressBytes   float64  `json:"egress_bytes"`
+	// EgressByRegion is the part of EgressBytes sent to the users of each
+	// region (by region code; those in no region left out), which
+	// CloudFront prices by geographic zone.
+	EgressByRegion map[string]float64 `json:"egress_bytes_by_region,omitempty"`
 }
 
 func (c *cdn) Stats(window float64, now sim.Time) topology.NodeStats {
@@ -303,11 +320,25 @@ func (c *cdn) Stats(window float64, now sim.Time) topology.NodeStats {
 	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
 		OriginFetches: c.originFetches, EdgeHitRatio: topology.Ratio(float64(c.hits), float64(c.cachedRequests)),
 		OriginOffload: topology.Ratio(float64(c.requests-c.originFetches), float64(c.requests)), EgressBytes: c.egress}
+	for i, b := range c.egressBy {
+		if b > 0 {
+			if cs.EgressByRegion == nil {
+				cs.EgressByRegion = map[string]float64{}
+			}
+			cs.EgressByRegion[c.net.RegionCode(c.net.UserRegions()[i])] += b
+		}
+	}
 	cs.HitRatioHalves, cs.StillWarming = c.halves.Verdict(now)
 	s.Detail = cs
 	if window > 0 {
 		s.Throughput = float64(c.requests) / window
 		s.Usage = topology.Usage{RequestsPerSecond: s.Throughput, EgressBytesPerSec: c.egress / window}
+		for region, b := range cs.EgressByRegion {
+			if s.Usage.EgressByRegion == nil {
+				s.Usage.EgressByRegion = map[string]float64{}
+			}
+			s.Usage.EgressByRegion[region] = b / window
+		}
 	}
 	return s
 }

@@ -131,6 +131,33 @@ type Detail interface {
 	WriteText(w io.Writer, node string)
 }
 
+// Backlog is a Detail of a node that stores messages for consumers to
+// take later (a broker's queue): what the report and explain judge of its
+// backlog without naming its kind.
+type Backlog interface {
+	Detail
+	// ConsumedBy names the node that takes its messages, "" for none (a
+	// dead-letter queue keeps what it is given, by design).
+	ConsumedBy() string
+	// Full counts the publishes turned away for want of room and those
+	// that waited for room.
+	Full() (turnedAway, held int64)
+	// Handoff is the time from a message's publish to its
+	// acknowledgement, in seconds (mean, median, 99th percentile), and
+	// the messages acknowledged; ok is false when none was acknowledged
+	// in the window.
+	Handoff() (mean, p50, p99 float64, acknowledged int64, ok bool)
+}
+
+// PolicyCalls is a Detail of a node that calls others with resilience
+// policies (a service, a consumer group): the figures of those calls.
+type PolicyCalls interface {
+	Detail
+	// PolicyCalls are the figures of its calls that have a timeout,
+	// retries, a circuit breaker or a hedge.
+	PolicyCalls() []CallStats
+}
+
 // registry holds the registered kinds by name.
 var registry = map[string]*Kind{}
 

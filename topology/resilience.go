@@ -437,6 +437,9 @@ type ServiceStats struct {
 // JSONKey implements Detail.
 func (*ServiceStats) JSONKey() string { return "service" }
 
+// PolicyCalls implements PolicyCalls: Calls.
+func (s *ServiceStats) PolicyCalls() []CallStats { return s.Calls }
+
 // WriteText implements Detail.
 func (s *ServiceStats) WriteText(w io.Writer, node string) {
 	WriteCalls(w, node, s.Calls)

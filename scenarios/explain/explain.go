@@ -13,7 +13,6 @@ import (
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -312,13 +311,13 @@ func (ex *Explanation) fallingBehind(node string) []string {
 	var behind []string
 	for i := range ex.Report.Nodes {
 		n := &ex.Report.Nodes[i]
-		switch q, ok := n.Detail.(*queue.Stats); {
+		switch q, ok := n.Detail.(topology.Backlog); {
 		case !saturated(n):
 		case n.Name == node && len(n.SaturatedBecause) == 0:
 			return []string{"the run found it saturated"}
 		case n.Name == node:
 			return n.SaturatedBecause // its reasons name its queue's backlog too
-		case ok && q.Consumer == node:
+		case ok && q.ConsumedBy() == node:
 			for _, r := range n.SaturatedBecause {
 				behind = append(behind, n.Name+": "+r)
 			}

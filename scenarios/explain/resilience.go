@@ -6,7 +6,6 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/workers"
 )
 
 // envoyBudgetAmplification is the most attempts per call an Envoy retry
@@ -86,11 +85,8 @@ func detailOf[T topology.Detail](n *simulate.NodeReport) (T, bool) {
 
 // callStats are the figures of a node's calls with resilience policies.
 func callStats(n *simulate.NodeReport) []topology.CallStats {
-	if ss, ok := detailOf[*topology.ServiceStats](n); ok {
-		return ss.Calls
-	}
-	if ws, ok := detailOf[*workers.Stats](n); ok {
-		return ws.Calls
+	if d, ok := detailOf[topology.PolicyCalls](n); ok {
+		return d.PolicyCalls()
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -185,8 +184,8 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 	dur := units.FormatDuration
 	wrote := false
 	for _, n := range nodes {
-		qs, ok := n.Detail.(*queue.Stats)
-		if !ok || qs.Consumer == "" {
+		q, ok := n.Detail.(topology.Backlog)
+		if !ok || q.ConsumedBy() == "" {
 			continue
 		}
 		label := "async"
@@ -194,11 +193,11 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 			label = ""
 		}
 		wrote = true
-		if a := qs.AsyncLatency; a != nil {
+		if mean, p50, p99, acked, ok := q.Handoff(); ok {
 			fmt.Fprintf(b, "%-11s %s → %s: p50 %s  p99 %s  mean %s (publish to acknowledgement, %d messages)\n",
-				label, n.Name, qs.Consumer, dur(a.P50), dur(a.P99), dur(a.Mean), qs.Acknowledged)
+				label, n.Name, q.ConsumedBy(), dur(p50), dur(p99), dur(mean), acked)
 		} else {
-			fmt.Fprintf(b, "%-11s %s → %s: unknown, no message acknowledged in the window\n", label, n.Name, qs.Consumer)
+			fmt.Fprintf(b, "%-11s %s → %s: unknown, no message acknowledged in the window\n", label, n.Name, q.ConsumedBy())
 		}
 	}
 	if wrote {

@@ -10,7 +10,6 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -356,13 +355,17 @@ func saturation(st topology.NodeStats, culprit string) []string {
 	} else if st.OfferedLoad >= SaturationThreshold {
 		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), waitingOnCalls))
 	}
-	qs, isQueue := st.Detail.(*queue.Stats)
+	backlog, isQueue := st.Detail.(topology.Backlog)
+	var turnedAway, held int64
+	if isQueue {
+		turnedAway, held = backlog.Full()
+	}
 	switch g := st.Growth; {
-	case isQueue && qs.Consumer == "":
+	case isQueue && backlog.ConsumedBy() == "":
 		// Nothing consumes it (a dead-letter queue): it keeps what it is
 		// given, by design.
-	case isQueue && qs.DroppedFull+qs.Blocked > 0:
-		why = append(why, fmt.Sprintf("it is full: %d publishes turned away and %d held at its capacity", qs.DroppedFull, qs.Blocked))
+	case isQueue && turnedAway+held > 0:
+		why = append(why, fmt.Sprintf("it is full: %d publishes turned away and %d held at its capacity", turnedAway, held))
 	case g.Grows && isQueue:
 		why = append(why, fmt.Sprintf("its backlog grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
 	case g.Grows:
@@ -382,8 +385,8 @@ func bottleneck(t *topology.Topology, nodes []NodeReport) (name string, heldBy [
 	// its own when nothing consumes it.
 	behind := map[string]bool{}
 	for _, n := range nodes {
-		if qs, ok := n.Detail.(*queue.Stats); ok && n.Saturated && qs.Consumer != "" {
-			behind[qs.Consumer] = true
+		if b, ok := n.Detail.(topology.Backlog); ok && n.Saturated && b.ConsumedBy() != "" {
+			behind[b.ConsumedBy()] = true
 		}
 	}
 	// The bottleneck is a node the run found saturated, when there is
@@ -687,8 +690,8 @@ func judge(slo scenarios.SLO, rep *Report, stopped bool) SLOResult {
 
 // isConsumed says n is a queue that a worker group consumes.
 func isConsumed(n NodeReport) bool {
-	qs, ok := n.Detail.(*queue.Stats)
-	return ok && qs.Consumer != ""
+	b, ok := n.Detail.(topology.Backlog)
+	return ok && b.ConsumedBy() != ""
 }
 
 // consumersOfGrowingQueues marks the worker group of each queue that is
@@ -698,12 +701,12 @@ func isConsumed(n NodeReport) bool {
 // consumers scheduled to 0, leave the rest idle).
 func consumersOfGrowingQueues(nodes []NodeReport) {
 	for _, q := range nodes {
-		qs, ok := q.Detail.(*queue.Stats)
-		if !ok || qs.Consumer == "" || !q.Saturated {
+		b, ok := q.Detail.(topology.Backlog)
+		if !ok || b.ConsumedBy() == "" || !q.Saturated {
 			continue
 		}
 		for i := range nodes {
-			if nodes[i].Name == qs.Consumer {
+			if nodes[i].Name == b.ConsumedBy() {
 				nodes[i].SaturatedBecause = append(nodes[i].SaturatedBecause, fmt.Sprintf("its queue %s is saturated: %s", q.Name, strings.Join(q.SaturatedBecause, "; ")))
 				nodes[i].Saturated = true
 			}

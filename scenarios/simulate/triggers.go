@@ -8,8 +8,6 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/queue"
-	"github.com/scalesim/scalesim/topology/workers"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -131,7 +129,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	for _, n := range rep.Nodes {
-		if qs, ok := n.Detail.(*queue.Stats); ok && qs.Consumer != "" {
+		if b, ok := n.Detail.(topology.Backlog); ok && b.ConsumedBy() != "" {
 			j.consumed[n.Name] = true
 		}
 	}
@@ -336,11 +334,8 @@ func (j triggerJudge) sustainingLoop(tr *Trigger, from float64) string {
 	var parts []string
 	for _, n := range rep.Nodes {
 		var calls []topology.CallStats
-		switch d := n.Detail.(type) {
-		case *topology.ServiceStats:
-			calls = d.Calls
-		case *workers.Stats:
-			calls = d.Calls
+		if d, ok := n.Detail.(topology.PolicyCalls); ok {
+			calls = d.PolicyCalls()
 		}
 		for _, c := range calls {
 			if c.Amplification != nil && *c.Amplification > 1.05 {

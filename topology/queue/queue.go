@@ -965,6 +965,21 @@ func (q *Runtime) Stats(window float64, now sim.Time) topology.NodeStats {
 // JSONKey implements Detail.
 func (*Stats) JSONKey() string { return "queue" }
 
+// ConsumedBy implements topology.Backlog: Consumer.
+func (s *Stats) ConsumedBy() string { return s.Consumer }
+
+// Full implements topology.Backlog: DroppedFull and Blocked.
+func (s *Stats) Full() (turnedAway, held int64) { return s.DroppedFull, s.Blocked }
+
+// Handoff implements topology.Backlog: AsyncLatency's mean, median and
+// 99th percentile, and Acknowledged.
+func (s *Stats) Handoff() (mean, p50, p99 float64, acknowledged int64, ok bool) {
+	if a := s.AsyncLatency; a != nil {
+		return a.Mean, a.P50, a.P99, s.Acknowledged, true
+	}
+	return 0, 0, 0, s.Acknowledged, false
+}
+
 // WriteText implements Detail.
 func (s *Stats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s %d published, %d delivered (%d redelivered), %d acknowledged, %d duplicates, %d dead-lettered, %d dropped full, %d expired\n",

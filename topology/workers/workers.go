@@ -449,6 +449,9 @@ func (w *group) Stats(window float64, now sim.Time) topology.NodeStats {
 // JSONKey implements Detail.
 func (*Stats) JSONKey() string { return "workers" }
 
+// PolicyCalls implements topology.PolicyCalls: Calls.
+func (s *Stats) PolicyCalls() []topology.CallStats { return s.Calls }
+
 // WriteText implements Detail.
 func (s *Stats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed", node, s.From, s.Failures)

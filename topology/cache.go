@@ -364,37 +364,37 @@ func (c *cache) served(j *Job) {
 	c.net.reply(j)
 }
 
-// toOrigin records that a get of st missed (or failed, which its caller
-// takes as a miss) and that its caller goes on to read the origin: a get
-// its caller gave up on (its timeout) never reaches the origin.
-func (c *cache) toOrigin(st *step) {
-	if st.skip > st.index+2 { // on_miss calls between the get and its fill
-		c.originReads++
-	}
-}
+// OriginRead implements KeyCache.
+func (c *cache) OriginRead() { c.originReads++ }
 
-// invalidationFailed records a delete, or a write-through set, that failed
+// Coalesces implements KeyCache: the spec's coalesce.
+func (c *cache) Coalesces() bool { return c.spec.Coalesce }
+
+// CoalescesFills implements CoalescedFills: coalesce.
+func (c *Cache) CoalescesFills() bool { return c.Coalesce }
+
+// InvalidationFailed implements KeyCache: it records a delete, or a write-through set, that failed
 // after its write committed: the key may be read stale, but the write
 // stands (its request goes on), as when an application logs a failed
 // cache invalidation and carries on.
-func (c *cache) invalidationFailed() { c.invalidationFails++ }
+func (c *cache) InvalidationFailed() { c.invalidationFails++ }
 
-// fill puts key in the cache, with the value r read from the origin after
+// Fill implements KeyCache: it puts key in the cache, with the value r read from the origin after
 // a miss, and answers the gets that were waiting for it.
-func (c *cache) fill(key int64, r *Request) {
+func (c *cache) Fill(key int64, r *Request) {
 	if n := c.nodeOf(key); !c.st.insts[n].down {
 		c.nodes[n].store.Put(key, c.net.k.Now(), c.net.versions.staleValue(r, key))
 	}
 	c.wake(key, true)
 }
 
-// committed marks key's value stale, if the cache holds it: a write of the
+// Committed implements KeyCache: it marks key's value stale, if the cache holds it: a write of the
 // key has just committed.
-func (c *cache) committed(key int64) { c.nodes[c.nodeOf(key)].store.markStale(key) }
+func (c *cache) Committed(key int64) { c.nodes[c.nodeOf(key)].store.markStale(key) }
 
-// abandon answers the gets waiting for a fill that will not come: they go
+// Abandon implements KeyCache: it answers the gets waiting for a fill that will not come: they go
 // to the origin themselves.
-func (c *cache) abandon(key int64) { c.wake(key, false) }
+func (c *cache) Abandon(key int64) { c.wake(key, false) }
 
 func (c *cache) wake(key int64, hit bool) {
 	waiters, ok := c.pending[key]
@@ -501,15 +501,18 @@ func (x CacheNodeDown) check(e field.Errors) bool {
 }
 
 func (x CacheNodeDown) fit(e field.Errors, node *Node) {
-	if c := node.Spec.(*Cache); x.Node >= c.Nodes {
-		e.Add("cache_node", "cache %s has %d nodes (numbered from 0)", node.Name, c.Nodes)
+	if nodes := node.Spec.Units(); x.Node >= nodes {
+		e.Add("cache_node", "cache %s has %d nodes (numbered from 0)", node.Name, nodes)
 	}
 }
 
 func (x CacheNodeDown) strike(fl *faulter, on bool, _ sim.Time) {
-	c := fl.comp.(*cache)
-	c.nodesDown(c.st.insts[x.Node:x.Node+1], on)
+	fl.comp.(PartDowner).PartDown(x.Node, on)
 }
+
+// PartDown implements PartDowner: node i goes down, losing its keys, or
+// comes back.
+func (c *cache) PartDown(i int, on bool) { c.nodesDown(c.st.insts[i:i+1], on) }
 
 func (c *cache) clearDirty(cn *cacheNode) {
 	cn.dirty = cn.dirty[:0]

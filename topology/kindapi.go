@@ -141,6 +141,46 @@ func NewRing(ids []uint64, vnodes int) *Ring { return newRingOf(ids, vnodes) }
 // Part is the index of the part key (0 or more) goes to.
 func (r *ring) Part(key int64) int { return r.part(key) }
 
+// KeyCache is a component that serves a service's cache operations (a
+// call's op get, set or delete; Kind.NeedsOp): what the call program and
+// the databases tell it besides the visits it accepts. The call program
+// of a get is the get, its on_miss calls, then the fill; a hit skips to
+// the step after the fill.
+type KeyCache interface {
+	Component
+	// Coalesces says a get that misses while another get of its key is at
+	// the origin waits for that one's fill.
+	Coalesces() bool
+	// OriginRead records that a get missed (or failed, which its caller
+	// takes as a miss) and its caller goes on to read the origin.
+	OriginRead()
+	// Fill puts key in the cache, with the value r read from the origin
+	// after a miss, and answers the gets waiting for it.
+	Fill(key int64, r *Request)
+	// Abandon answers the gets waiting for a fill of key that will not
+	// come: they go to the origin themselves.
+	Abandon(key int64)
+	// InvalidationFailed records a delete, or a write-through set, that
+	// failed after its write committed (the key may be read stale).
+	InvalidationFailed()
+	// Committed marks key's value stale, if the cache holds it: a write of
+	// the key has just committed at a database.
+	Committed(key int64)
+}
+
+// CoalescedFills is a spec whose gets may wait for another get's fill
+// (KeyCache.Coalesces): whether this one's do.
+type CoalescedFills interface {
+	CoalescesFills() bool
+}
+
+// PartDowner is a component whose parts a fault takes down one by one (a
+// cache's nodes): PartDown takes part i (from 0) down, losing what it
+// holds, or brings it back (on false).
+type PartDowner interface {
+	PartDown(i int, on bool)
+}
+
 // HealthChecked is a spec whose nodes may health-check the instances they
 // send to (a load balancer): whether this one does.
 type HealthChecked interface {

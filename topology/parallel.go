@@ -398,7 +398,7 @@ const keysScale = 1e-6
 // rest could not make up the number.
 func (s *service) branchEnd(b *Job) {
 	if b.filling != nil {
-		b.filling.cache.abandon(b.filling.keyOf(b))
+		b.filling.cache.Abandon(b.filling.keyOf(b))
 		b.filling = nil
 	}
 	g := b.join

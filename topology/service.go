@@ -350,7 +350,7 @@ func ValidateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) 
 			call.Fallback.validate(ce, c, call)
 		}
 		if cache, ok := c.t.byName[call.To]; ok && call.Op == OpGet {
-			if spec, ok := cache.Spec.(*Cache); ok && spec.Coalesce && getsFrom(c.t, call.OnMiss, call.To, map[string]bool{}) {
+			if spec, ok := cache.Spec.(CoalescedFills); ok && spec.CoalescesFills() && getsFrom(c.t, call.OnMiss, call.To, map[string]bool{}) {
 				ce.Add("to", "the miss path of this get from cache %s gets from %s again: with coalesce, the request would wait for its own fill (a cycle through a coalesced fill)",
 					call.To, call.To)
 			}
@@ -624,6 +624,15 @@ const (
 	stepJoin                     // end a member of a parallel step
 )
 
+// toOrigin records that the get st missed (or failed, which its caller
+// takes as a miss) and that its caller goes on to read the origin: a get
+// its caller gave up on (its timeout) never reaches the origin.
+func (st *step) toOrigin() {
+	if st.skip > st.index+2 { // on_miss calls between the get and its fill
+		st.cache.OriginRead()
+	}
+}
+
 // step is one instruction of a service's program.
 type step struct {
 	kind stepKind
@@ -631,7 +640,7 @@ type step struct {
 	// from and toName name the caller's node and the node called, for
 	// the hop between them.
 	from, toName string
-	cache        *cache
+	cache        KeyCache
 	classes      []bool // indexed by class; nil means every class
 	op           opKind // what the called node should do
 	latency      sim.Dist
@@ -755,7 +764,7 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 			}
 			switch c.Op {
 			case OpGet:
-				st.kind, st.op, st.cache = stepGet, opGet, st.to.(*cache)
+				st.kind, st.op, st.cache = stepGet, opGet, st.to.(KeyCache)
 				at := len(s.prog)
 				s.prog = append(s.prog, st)
 				emit(c.OnMiss, st.classes, opRead)
@@ -764,7 +773,7 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 				s.prog = append(s.prog, fill)
 				s.prog[at].skip = len(s.prog)
 			case OpSet:
-				st.kind, st.op, st.cache = stepSet, opSet, st.to.(*cache)
+				st.kind, st.op, st.cache = stepSet, opSet, st.to.(KeyCache)
 				if c.Policy == WriteBack {
 					for _, w := range c.Write {
 						st.writeBack = append(st.writeBack, byName[w.To])
@@ -775,7 +784,7 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 				}
 				s.prog = append(s.prog, st)
 			case OpDelete:
-				st.kind, st.op, st.cache, st.invalidates = stepDelete, opDelete, st.to.(*cache), true
+				st.kind, st.op, st.cache, st.invalidates = stepDelete, opDelete, st.to.(KeyCache), true
 				emit(c.Write, st.classes, opWrite)
 				s.prog = append(s.prog, st)
 			default:
@@ -786,7 +795,7 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 	// The session is read first: from a cache, a get of the user's key
 	// whose miss starts a new session (the fill).
 	read := s.spec.sessionRead()
-	_, inCache := byName[s.spec.Sessions.Store].(*cache)
+	_, inCache := byName[s.spec.Sessions.Store].(KeyCache)
 	if inCache {
 		read[0].Op = OpGet
 		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
@@ -856,7 +865,7 @@ func (s *service) run(j *Job) {
 			continue
 		}
 		if st.kind == stepFill {
-			st.cache.fill(st.keyOf(j), j.req)
+			st.cache.Fill(st.keyOf(j), j.req)
 			j.filling = nil
 			continue
 		}
@@ -980,7 +989,7 @@ func (s *service) Resume(j *Job, child *Job) {
 		if child.step.session {
 			s.sessions.stored(j.req.User, false)
 		}
-		child.step.cache.toOrigin(child.step)
+		child.step.toOrigin()
 		s.run(j)
 		return
 	}
@@ -996,8 +1005,8 @@ func (s *service) Resume(j *Job, child *Job) {
 		if child.hit {
 			j.pc = child.step.skip
 		} else {
-			child.step.cache.toOrigin(child.step)
-			if child.step.cache.spec.Coalesce {
+			child.step.toOrigin()
+			if child.step.cache.Coalesces() {
 				j.filling = child.step
 			}
 		}
@@ -1036,7 +1045,7 @@ func (s *service) callFailed(j *Job, st *step, cause Cause) {
 		return
 	}
 	if st.invalidates {
-		st.cache.invalidationFailed()
+		st.cache.InvalidationFailed()
 		s.run(j)
 		return
 	}
@@ -1059,7 +1068,7 @@ func (s *service) callStats() []CallStats {
 func (s *service) finish(j *Job) {
 	if j.filling != nil {
 		// The origin read failed: let requests waiting on it go themselves.
-		j.filling.cache.abandon(j.filling.keyOf(j))
+		j.filling.cache.Abandon(j.filling.keyOf(j))
 		j.filling = nil
 	}
 	if j.join != nil {

@@ -22,7 +22,7 @@ package topology
 type versions struct {
 	seq    uint64
 	held   map[int64]heldKey
-	caches []*cache
+	caches []KeyCache
 }
 
 // heldKey is a key that requests in flight hold: how many, and the
@@ -44,7 +44,7 @@ func (v *versions) committed(r *Request, key int64, flush bool) {
 	}
 	if !flush {
 		for _, c := range v.caches {
-			c.committed(key)
+			c.Committed(key)
 		}
 	}
 	v.stamp(r, key, v.seq, false)

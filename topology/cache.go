@@ -174,6 +174,26 @@ func (c *Cache) Validate(e field.Errors, ck *Checker) {
 	checkRing(e, what, c.Nodes, c.VNodes)
 }
 
+// WorkersPerInstance implements TypeSized.
+func (c *Cache) WorkersPerInstance() *int { return &c.Workers }
+
+// SizeFromMemory implements MemorySized: a cache given item_size alone
+// holds the type's memory, less what the engine keeps for itself
+// (CacheReservedMemory), over item_size keys per node.
+func (c *Cache) SizeFromMemory(e field.Errors, node string, in Instance) {
+	if c.Capacity != 0 || c.ItemSize <= 0 {
+		return
+	}
+	c.Capacity = int(math.Min(math.Floor(float64(in.Memory*(1-CacheReservedMemory))/c.ItemSize), MaxCacheKeys+1))
+	if c.Capacity < 1 {
+		e.AddAtKey("item_size", "cache %s: an item of %s does not fit in the %s an %s node gives its items", node,
+			units.FormatBytes(c.ItemSize), units.FormatBytes(float64(in.Memory*(1-CacheReservedMemory))), in.Name)
+	}
+}
+
+// StartsWarm implements Warmed.
+func (c *Cache) StartsWarm() bool { return c.Warm }
+
 // HitRatio implements Analytic: over all its nodes' capacity.
 func (c *Cache) HitRatio(s Solver, name string) (float64, bool) {
 	return StoreHitRatio(s, name, float64(c.Nodes*c.Capacity), c.TTL, c.Eviction), true

@@ -1,13 +1,10 @@
 package topology
 
 import (
-	"math"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
-	"github.com/scalesim/scalesim/units"
 )
 
 // CacheReservedMemory is the share of a cache node's memory its engine
@@ -18,15 +15,26 @@ import (
 // memory ÷ item_size keys per node.
 const CacheReservedMemory = 0.25
 
-// typeSized is a spec whose workers per instance (per server, per cache
+// TypeSized is a spec whose workers per instance (per server, per cache
 // node) its node's instance type may give: workers: {per_vcpu: N}.
-type typeSized interface {
-	workersPerInstance() *int
+type TypeSized interface {
+	// WorkersPerInstance is where its workers per instance are set.
+	WorkersPerInstance() *int
 }
 
-func (s *Service) workersPerInstance() *int   { return &s.Workers }
-func (c *Cache) workersPerInstance() *int     { return &c.Workers }
-func (db *Database) workersPerInstance() *int { return &db.Workers }
+// MemorySized is a spec whose capacity its node's instance type's memory
+// may give (a cache given item_size alone).
+type MemorySized interface {
+	// SizeFromMemory sets the capacity of node's spec from the memory of
+	// its instance type in, recording an error in e if nothing fits.
+	SizeFromMemory(e field.Errors, node string, in Instance)
+}
+
+// WorkersPerInstance implements TypeSized.
+func (s *Service) WorkersPerInstance() *int { return &s.Workers }
+
+// WorkersPerInstance implements TypeSized.
+func (db *Database) WorkersPerInstance() *int { return &db.Workers }
 
 // workersField decodes a kind's workers when it is a number; a mapping
 // ({per_vcpu: N}) is the node's, read by decodePerVCPU.
@@ -41,7 +49,7 @@ func workersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
 // its workers from its type; 0 when workers is a number or absent.
 func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) int {
 	n := m.Get("workers")
-	if _, ok := spec.(typeSized); !ok || n == nil || n.Kind != yaml.MappingNode {
+	if _, ok := spec.(TypeSized); !ok || n == nil || n.Kind != yaml.MappingNode {
 		return 0
 	}
 	what := "node " + node + " workers"
@@ -67,7 +75,7 @@ func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 	if n.PerVCPU > 0 {
 		name := t.instanceName(n)
 		_, priced := Catalogue[name]
-		switch ws, ok := n.Spec.(typeSized); {
+		switch ws, ok := n.Spec.(TypeSized); {
 		case !ok || !known && name != "" && !priced:
 			// An unknown type is refused where it is written.
 		case !known && priced:
@@ -80,17 +88,13 @@ func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 			e.Add("workers", "node %s: workers per_vcpu %d × the %d vCPUs of %s is above %d workers per instance, the most simulated",
 				n.Name, n.PerVCPU, in.VCPUs, in.Name, MaxWorkers)
 		default:
-			*ws.workersPerInstance() = n.PerVCPU * in.VCPUs
+			*ws.WorkersPerInstance() = n.PerVCPU * in.VCPUs
 		}
 	}
 	if db, ok := n.Spec.(*Database); ok && db.Data != nil && known {
 		db.Data.memory = in.Memory
 	}
-	if c, ok := n.Spec.(*Cache); ok && c.Capacity == 0 && c.ItemSize > 0 && known {
-		c.Capacity = int(math.Min(math.Floor(float64(in.Memory*(1-CacheReservedMemory))/c.ItemSize), MaxCacheKeys+1))
-		if c.Capacity < 1 {
-			e.AddAtKey("item_size", "cache %s: an item of %s does not fit in the %s an %s node gives its items", n.Name,
-				units.FormatBytes(c.ItemSize), units.FormatBytes(float64(in.Memory*(1-CacheReservedMemory))), in.Name)
-		}
+	if ms, ok := n.Spec.(MemorySized); ok && known {
+		ms.SizeFromMemory(e, n.Name, in)
 	}
 }

@@ -469,6 +469,3 @@ func WarmingNote(halves *[2]float64) string {
 type Warmed interface {
 	StartsWarm() bool
 }
-
-// StartsWarm implements Warmed.
-func (c *Cache) StartsWarm() bool { return c.Warm }

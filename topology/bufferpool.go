@@ -767,7 +767,7 @@ func (pr *poolRuntime) readDone(j *Job, now sim.Time) {
 func (pr *poolRuntime) inUse() float64 {
 	held := 0
 	for _, sp := range pr.order {
-		held += sp.pages.len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
+		held += sp.pages.Len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
 	}
 	return float64(float64(held)*KeyBytes) + float64(float64(len(pr.io))*mapEntryBytes)
 }

@@ -378,7 +378,7 @@ func (c *cache) served(j *Job) {
 		}
 	case opDelete:
 		c.deletes++
-		cn.store.remove(key)
+		cn.store.Remove(key)
 	}
 	c.st.finish(j)
 	c.net.reply(j)
@@ -410,7 +410,7 @@ func (c *cache) Fill(key int64, r *Request) {
 
 // Committed implements KeyCache: it marks key's value stale, if the cache holds it: a write of the
 // key has just committed.
-func (c *cache) Committed(key int64) { c.nodes[c.nodeOf(key)].store.markStale(key) }
+func (c *cache) Committed(key int64) { c.nodes[c.nodeOf(key)].store.MarkStale(key) }
 
 // Abandon implements KeyCache: it answers the gets waiting for a fill that will not come: they go
 // to the origin themselves.
@@ -467,7 +467,7 @@ func (c *cache) restart(cn *cacheNode) {
 	c.fails++
 	c.lostWrites += cn.unflushed
 	c.clearDirty(cn)
-	cn.store.clear()
+	cn.store.Clear()
 }
 
 // down implements downer: cache nodes that go down (the first count ones,
@@ -619,7 +619,7 @@ func (c *cache) Stats(window float64, now sim.Time) NodeStats {
 	for _, cn := range c.nodes {
 		cs.Evictions += cn.store.Evictions
 		cs.Expirations += cn.store.Expirations
-		cs.Keys += cn.store.len()
+		cs.Keys += cn.store.Len()
 	}
 	_, top, n := c.hot.Top()
 	cs.HottestKeyAtMost = Ratio(float64(top), float64(n))

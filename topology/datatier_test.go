@@ -21,8 +21,8 @@ func TestKeyStoreStale(t *testing.T) {
 	s := NewKeyStore(EvictLRU, 2, 0, nil)
 	s.Put(1, 0, true)
 	s.Put(2, 0, false)
-	s.markStale(2)
-	s.markStale(3) // not held: nothing
+	s.MarkStale(2)
+	s.MarkStale(3) // not held: nothing
 	for _, k := range []int64{1, 2} {
 		if hit, stale := s.Get(k, 1); !hit || !stale {
 			t.Errorf("key %d: hit %v, stale %v; want a stale hit", k, hit, stale)
@@ -34,13 +34,13 @@ func TestKeyStoreStale(t *testing.T) {
 	}
 	// 1 was used last; marking 2 stale is no use, so 2, the least
 	// recently used, is the one a new key evicts.
-	s.markStale(2)
+	s.MarkStale(2)
 	s.Put(4, 4, false)
 	if held(s, 2, 4) || !held(s, 1, 4) {
 		t.Error("marking a key stale counted as a use")
 	}
-	if s.len() != 2 || len(s.slots) > 2 {
-		t.Errorf("%d keys in %d slots", s.len(), len(s.slots))
+	if s.Len() != 2 || len(s.slots) > 2 {
+		t.Errorf("%d keys in %d slots", s.Len(), len(s.slots))
 	}
 }
 
@@ -64,8 +64,8 @@ func TestKeyStorePolicies(t *testing.T) {
 			}
 		}
 		s.Put(4, 0, false)
-		if s.len() != 3 || s.Evictions != 1 {
-			t.Fatalf("%s: %d keys, %d evictions after overfilling", c.policy, s.len(), s.Evictions)
+		if s.Len() != 3 || s.Evictions != 1 {
+			t.Fatalf("%s: %d keys, %d evictions after overfilling", c.policy, s.Len(), s.Evictions)
 		}
 		for _, k := range []int64{1, 2, 3, 4} {
 			if got := held(s, k, 0); got == (k == c.evicted) {
@@ -77,8 +77,8 @@ func TestKeyStorePolicies(t *testing.T) {
 	for k := int64(0); k < 100; k++ {
 		r.Put(k, 0, false)
 	}
-	if r.len() != 2 || r.Evictions != 98 || !held(r, 99, 0) {
-		t.Errorf("random: %d keys, %d evictions; the newest key must be held", r.len(), r.Evictions)
+	if r.Len() != 2 || r.Evictions != 98 || !held(r, 99, 0) {
+		t.Errorf("random: %d keys, %d evictions; the newest key must be held", r.Len(), r.Evictions)
 	}
 }
 
@@ -90,23 +90,23 @@ func TestKeyStoreTTLAndRemove(t *testing.T) {
 	if !held(s, 1, 1.999) {
 		t.Fatal("key expired early")
 	}
-	if held(s, 1, 2) || s.Expirations != 1 || s.len() != 0 {
-		t.Fatalf("key not expired at its TTL (%d expirations, %d keys)", s.Expirations, s.len())
+	if held(s, 1, 2) || s.Expirations != 1 || s.Len() != 0 {
+		t.Fatalf("key not expired at its TTL (%d expirations, %d keys)", s.Expirations, s.Len())
 	}
 	s.Put(2, 0, false)
 	s.Put(2, 1.5, false) // renews to 3.5
 	if !held(s, 2, 3) {
 		t.Error("a set did not renew the TTL")
 	}
-	s.remove(2)
-	s.remove(2)
-	if held(s, 2, 3) || s.len() != 0 {
+	s.Remove(2)
+	s.Remove(2)
+	if held(s, 2, 3) || s.Len() != 0 {
 		t.Error("removed key still held")
 	}
 	// Freed slots are reused: the store never grows past its capacity.
 	for k := int64(0); k < 1000; k++ {
 		s.Put(k, 10, false)
-		s.remove(k)
+		s.Remove(k)
 	}
 	if len(s.slots) > 10 {
 		t.Errorf("%d slots for a capacity of 10", len(s.slots))
@@ -201,8 +201,8 @@ func TestWriteBack(t *testing.T) {
 	k.Run(12)
 	c.Handle(k.Now(), opFail, c.nodes[0])
 	k.Run(30)
-	if c.lostWrites != 3 || db.writes != 2 || c.nodes[0].store.len() != 0 {
+	if c.lostWrites != 3 || db.writes != 2 || c.nodes[0].store.Len() != 0 {
 		t.Errorf("after the failure: %d writes lost (want 3), %d database writes (want 2), %d keys held (want 0)",
-			c.lostWrites, db.writes, c.nodes[0].store.len())
+			c.lostWrites, db.writes, c.nodes[0].store.Len())
 	}
 }

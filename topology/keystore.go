@@ -45,8 +45,8 @@ func NewKeyStore(policy string, capacity int, ttl float64, rng *rand.Rand) *KeyS
 		index: make(map[int64]int32, min(capacity, 1<<16)), head: none, tail: none}
 }
 
-// len is the number of keys held.
-func (s *KeyStore) len() int { return len(s.index) }
+// Len is the number of keys held.
+func (s *KeyStore) Len() int { return len(s.index) }
 
 // Get reports whether key is held and unexpired at now, counting a use,
 // and whether its value is stale. An expired key is dropped.
@@ -57,7 +57,7 @@ func (s *KeyStore) Get(key int64, now sim.Time) (hit, stale bool) {
 	}
 	if s.ttl > 0 && now >= s.slots[i].expires {
 		s.Expirations++
-		s.remove(key)
+		s.Remove(key)
 		return false, false
 	}
 	s.touch(i)
@@ -83,7 +83,7 @@ func (s *KeyStore) putUntil(key int64, expires sim.Time, stale bool) {
 	}
 	if len(s.index) >= s.cap {
 		s.Evictions++
-		s.remove(s.slots[s.victim()].key)
+		s.Remove(s.slots[s.victim()].key)
 	}
 	var i int32
 	if n := len(s.free); n > 0 {
@@ -105,16 +105,16 @@ func (s *KeyStore) putUntil(key int64, expires sim.Time, stale bool) {
 	}
 }
 
-// markStale records that key's value, if held, is older than a write
+// MarkStale records that key's value, if held, is older than a write
 // just committed; it is not a use.
-func (s *KeyStore) markStale(key int64) {
+func (s *KeyStore) MarkStale(key int64) {
 	if i, ok := s.index[key]; ok {
 		s.slots[i].stale = true
 	}
 }
 
-// remove drops key if held.
-func (s *KeyStore) remove(key int64) {
+// Remove drops key if held.
+func (s *KeyStore) Remove(key int64) {
 	i, ok := s.index[key]
 	if !ok {
 		return
@@ -130,8 +130,8 @@ func (s *KeyStore) remove(key int64) {
 	s.free = append(s.free, i)
 }
 
-// clear drops every key, as when the node restarts empty.
-func (s *KeyStore) clear() {
+// Clear drops every key, as when the node restarts empty.
+func (s *KeyStore) Clear() {
 	clear(s.index)
 	s.slots, s.free, s.heap = s.slots[:0], s.free[:0], s.heap[:0]
 	s.head, s.tail = none, none

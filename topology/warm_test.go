@@ -87,8 +87,8 @@ func TestWarm(t *testing.T) {
 				}
 				net.Warm(WarmStart{Node: "c", Stores: stores, NodeOf: nodeOf, Shares: ringShares(r, tc.nodes), Stream: sim.NewStream(uint64(d), "warm")})
 				for j, s := range stores {
-					if s.len() > tc.capacity {
-						t.Errorf("store %d holds %d keys, more than its capacity %d", j, s.len(), tc.capacity)
+					if s.Len() > tc.capacity {
+						t.Errorf("store %d holds %d keys, more than its capacity %d", j, s.Len(), tc.capacity)
 					}
 					for key := range s.index {
 						if nodeOf(key) != j {
@@ -96,7 +96,7 @@ func TestWarm(t *testing.T) {
 						}
 						mass += prob[key] / warmDraws
 					}
-					heldKeys += s.len()
+					heldKeys += s.Len()
 				}
 			}
 			capacity := float64(tc.capacity * tc.nodes)

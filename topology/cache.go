@@ -54,10 +54,8 @@ const (
 var Evictions = []string{EvictLRU, EvictLFU, EvictFIFO, EvictRandom}
 
 var cacheKind = Kind{
-	Name: "cache",
-	Noun: "cache",
-	Fields: []string{"nodes", "vnodes", "capacity", "memory", "item_size", "eviction", "ttl",
-		"service_time", "workers", "queue", "coalesce", "flush_interval", "failures", "warm"},
+	Name:           "cache",
+	Noun:           "cache",
 	Decode:         decodeCache,
 	Workers:        true,
 	NeedsOp:        true,

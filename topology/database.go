@@ -85,11 +85,8 @@ const (
 var Partitions = []string{PartitionHash, PartitionRange, PartitionConsistent, PartitionDirectory}
 
 var databaseKind = Kind{
-	Name: "database",
-	Noun: "database",
-	Fields: []string{"shards", "replicas", "partition", "vnodes", "read_from", "replication_lag",
-		"read_your_writes", "pool", "connect_time", "service_time", "workers", "cores", "queue", "failover_time", "operations", "size",
-		"replication", "primaries", "data"},
+	Name:         "database",
+	Noun:         "database",
 	Decode:       decodeDatabase,
 	Workers:      true,
 	Egress:       true,

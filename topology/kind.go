@@ -23,9 +23,6 @@ type Kind struct {
 	Name string
 	// Noun names a node of the kind in messages, e.g. "load balancer".
 	Noun string
-	// Fields are the fields a node of the kind accepts, besides kind,
-	// instance and cost.
-	Fields []string
 	// Decode reads the fields of the node called name. Problems are
 	// recorded in d; the Spec is meaningful only if d has none.
 	Decode func(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec
@@ -59,9 +56,12 @@ type Kind struct {
 	// wherever they are): a placed topology does not ask them for one,
 	// and hops to and from them pay no distance.
 	Global bool
-	// Params describe its own fields (those of Fields): type, default,
-	// unit and meaning, for the reference, the JSON Schema and completion.
-	// Each kind's table is in a file beside it (NAME_params.go).
+	// Params describe its own fields, the ones a node of the kind accepts
+	// besides those every node has (kind, instance, cost, region...): name,
+	// type, default, unit and meaning, for the decoder (a field no param
+	// names is refused as unknown), the reference, the JSON Schema and
+	// completion. Each kind's table is in a file beside it
+	// (NAME_params.go, or params.go in a kind's own package).
 	Params []params.Param
 }
 

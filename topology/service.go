@@ -149,7 +149,6 @@ func (s *Service) CallList() []Call { return s.Calls }
 var serviceKind = Kind{
 	Name:         "service",
 	Noun:         "service",
-	Fields:       []string{"instances", "workers", "queue", "service_time", "calls", "call_defaults", "blocking", "autoscale", "rate_limit", "max_concurrency", "shed_after", "sessions", "size"},
 	Decode:       decodeService,
 	Workers:      true,
 	Egress:       true,

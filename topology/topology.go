@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 )
 
@@ -180,7 +181,7 @@ func Decode(d *yamlfile.Decoder, nodes, entry *yaml.Node) *Topology {
 // decodeNode reads the fields of node name of kind k from its body, and
 // keeps the body (see ResolveFleets).
 func (t *Topology) decodeNode(d *yamlfile.Decoder, name string, body *yaml.Node, k *Kind) *Node {
-	fields, _ := d.Mapping(body, "node "+name+" ("+k.Name+")", append(slices.Clone(commonFields), k.Fields...)...)
+	fields, _ := d.Mapping(body, "node "+name+" ("+k.Name+")", append(slices.Clone(commonFields), params.NamesOf(k.Params)...)...)
 	n := &Node{Name: name, Spec: k.Decode(d, fields, name)}
 	n.Price = decodePrice(d, fields, name, k)
 	n.PerVCPU = decodePerVCPU(d, fields, name, n.Spec)

@@ -52,7 +52,6 @@ var Algorithms = []string{RoundRobin, Random, LeastConn, PowerOfTwo, IPHash}
 var kind = topology.Kind{
 	Name:   "load_balancer",
 	Noun:   "load balancer",
-	Fields: []string{"algorithm", "targets", "health_check", "rate_limit", "weights"},
 	Decode: decodeBalancer,
 }
 

@@ -37,7 +37,6 @@ type CDN struct {
 var kind = topology.Kind{
 	Name:   "cdn",
 	Noun:   "cdn",
-	Fields: []string{"origin", "classes", "capacity", "ttl", "edge_latency", "origin_latency", "object_size", "warm"},
 	Decode: decodeCDN,
 	Egress: true,
 	Global: true,

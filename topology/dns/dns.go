@@ -32,7 +32,6 @@ func init() { topology.Register(&kind) }
 var kind = topology.Kind{
 	Name:   "dns",
 	Noun:   "dns",
-	Fields: []string{"policy", "targets", "weights", "geo", "ttl", "health_check"},
 	Decode: decode,
 	Global: true,
 }

@@ -115,7 +115,6 @@ type Function struct {
 var kind = topology.Kind{
 	Name:   "function",
 	Noun:   "function",
-	Fields: []string{"service_time", "memory", "concurrency", "provisioned", "init_duration", "idle_timeout", "timeout", "architecture"},
 	Decode: decode,
 }
 

@@ -81,7 +81,6 @@ const (
 var kind = topology.Kind{
 	Name:   "queue",
 	Noun:   "queue",
-	Fields: []string{"publish_time", "capacity", "on_full", "visibility_timeout", "max_receives", "dead_letter", "retention", "brokers", "partitions"},
 	Decode: decodeQueue,
 	Broker: true,
 }

@@ -26,7 +26,6 @@ type Topic struct {
 var kind = topology.Kind{
 	Name:   "topic",
 	Noun:   "topic",
-	Fields: []string{"publish_time", "subscribers"},
 	Decode: decodeTopic,
 	Broker: true,
 }

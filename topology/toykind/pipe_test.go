@@ -8,6 +8,7 @@ package toykind_test
 
 import (
 	"fmt"
+	"github.com/scalesim/scalesim/internal/params"
 	"io"
 
 	"github.com/scalesim/scalesim/internal/field"
@@ -23,8 +24,11 @@ func init() { topology.Register(&pipeKind) }
 var pipeKind = topology.Kind{
 	Name:   "pipe",
 	Noun:   "pipe",
-	Fields: []string{"delay", "to"},
 	Decode: decodePipe,
+	Params: []params.Param{
+		{Name: "delay", Type: params.Duration, Doc: "how long a request is held"},
+		{Name: "to", Type: params.Node, Required: true, Doc: "the node requests go on to"},
+	},
 }
 
 // Pipe holds each request for Delay seconds, then sends it to To.

@@ -52,7 +52,6 @@ const MaxBatch = 10
 var kind = topology.Kind{
 	Name:     "workers",
 	Noun:     "worker group",
-	Fields:   []string{"from", "consumers", "batch", "service_time", "calls", "call_defaults", "failure_rate", "retry_backoff", "autoscale"},
 	Decode:   decodeWorkers,
 	Workers:  true,
 	Consumer: true,

@@ -909,6 +909,27 @@ type DatabaseStats struct {
 	WrittenBytes float64 `json:"written_bytes,omitempty"`
 }
 
+// WaitingOn implements Waiting: a database makes no calls; its workers
+// wait on its volume's reads (through a buffer pool) and on its replicas'
+// acknowledgements (sync or semi_sync replication); "" (its calls, as
+// the report said before) when neither.
+func (s *DatabaseStats) WaitingOn() string {
+	var on []string
+	if s.BufferPool != nil {
+		on = append(on, "reads from its volume")
+	}
+	if s.Replication != "" {
+		on = append(on, "its replicas' acknowledgements")
+	}
+	if len(on) == 2 {
+		return on[0] + " and " + on[1]
+	}
+	if len(on) == 1 {
+		return on[0]
+	}
+	return ""
+}
+
 // PlaceStats are a database's figures in one region: its servers there,
 // the reads its replicas there served (stale: of a key whose latest write
 // they had not applied), and the replication lag measured to them, from

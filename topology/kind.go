@@ -131,6 +131,17 @@ type Detail interface {
 	WriteText(w io.Writer, node string)
 }
 
+// Waiting is a Detail of a node whose workers, besides its own work, wait
+// on something other than calls (a database's volume, its replicas'
+// acknowledgements): what the report says holds them when its offered
+// load is above its own demand.
+type Waiting interface {
+	Detail
+	// WaitingOn says what its workers wait on, e.g. "reads from its
+	// volume"; "" for calls, as a service's.
+	WaitingOn() string
+}
+
 // Backlog is a Detail of a node that stores messages for consumers to
 // take later (a broker's queue): what the report and explain judge of its
 // backlog without naming its kind.

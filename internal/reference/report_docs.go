@@ -44,7 +44,6 @@ var fieldDocs = map[string]string{
 	"topology.Bounds.Max":                    "The most instances.",
 	"topology.Transfer.InBytesPerSec":        "Bytes received per second: the requests that reached it.",
 	"topology.Transfer.OutBytesPerSec":       "Bytes sent per second: the replies of the visits it completed (its egress).",
-	"simulate.Report.Bottleneck":             "The node whose own demand is the highest share of its capacity: where the system breaks first.",
 	"simulate.HostReport.Name":               "The host's name.",
 	"simulate.HostReport.Cores":              "Its cores.",
 	"simulate.HostReport.Memory":             "Its memory, in bytes.",

@@ -520,12 +520,21 @@ func (m *Model) stations() {
 	m.solved, m.pending = make([]bool, n), make([]bool, n)
 	m.est.Nodes = make([]NodeEstimate, n)
 	m.solveHosts()
-	worst := -1.0
+	worst, worstAny, anyName := -1.0, -1.0, ""
 	for i, node := range m.nodes {
 		m.solveNode(i)
-		if u := m.est.Nodes[i].Utilization; u > worst && node.Kind().Workers {
+		u := m.est.Nodes[i].Utilization
+		if u > worst && node.Kind().Workers {
 			worst, m.est.Bottleneck = u, node.Name
 		}
+		if u > worstAny {
+			worstAny, anyName = u, node.Name
+		}
+	}
+	if m.est.Bottleneck == "" {
+		// No node serves with workers (a function behind a DNS, say): the
+		// busiest node, as the run names it.
+		m.est.Bottleneck = anyName
 	}
 }
 

@@ -480,3 +480,20 @@ run: {duration: 120s, warmup: 10s, sample: 5s}
 		})
 	}
 }
+
+// TestEstimateBottleneckWithoutWorkers checks that a topology of nodes
+// without workers (a function) still names its busiest node the
+// bottleneck, as the run does, rather than none.
+func TestEstimateBottleneckWithoutWorkers(t *testing.T) {
+	s, err := scenarios.Builtin("serverless-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Bottleneck != "api" {
+		t.Errorf("bottleneck %q, want api (the run's)", est.Bottleneck)
+	}
+}

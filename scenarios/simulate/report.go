@@ -60,9 +60,13 @@ type Report struct {
 	Latency *Latency `json:"latency"`
 	// Regions are the latencies of each region's users, when the
 	// workload places them (workload.regions).
-	Regions    []RegionReport `json:"regions,omitempty"`
-	Nodes      []NodeReport   `json:"nodes"`
-	Bottleneck string         `json:"bottleneck"`
+	Regions []RegionReport `json:"regions,omitempty"`
+	Nodes   []NodeReport   `json:"nodes"`
+	// Bottleneck is the node whose own demand is the highest share of its
+	// capacity, where the system breaks first (a saturated one when there
+	// is one); empty when no request arrived in the window and nothing is
+	// saturated.
+	Bottleneck string `json:"bottleneck"`
 	// Hosts are the machines nodes share (see topology.Host); absent
 	// when none is given.
 	Hosts []HostReport `json:"hosts,omitempty"`
@@ -353,7 +357,11 @@ func saturation(st topology.NodeStats, culprit string) []string {
 	if st.OwnLoad >= SaturationThreshold {
 		why = append(why, fmt.Sprintf("its own demand is %s of its capacity", units.Percent(st.OwnLoad)))
 	} else if st.OfferedLoad >= SaturationThreshold {
-		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), waitingOnCalls))
+		rest := waitingOnCalls
+		if w, ok := st.Detail.(topology.Waiting); ok && w.WaitingOn() != "" {
+			rest = "the rest its workers waiting on " + w.WaitingOn()
+		}
+		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), rest))
 	}
 	backlog, isQueue := st.Detail.(topology.Backlog)
 	var turnedAway, held int64
@@ -553,7 +561,11 @@ func (r *runner) report() *Report {
 	hostReports(rep, r.s.Topology, r.net.HostStats(window, now))
 	rep.Deploys = r.net.Deploys()
 	consumersOfGrowingQueues(rep.Nodes)
-	rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
+	// With no request in the window and nothing saturated, no node is
+	// nearer breaking than another: none is named.
+	if rep.Requests.Arrived > 0 || slices.ContainsFunc(rep.Nodes, func(n NodeReport) bool { return n.Saturated }) {
+		rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
+	}
 	if l := rep.Latency; l != nil && l.MeanCI95 != nil {
 		if why := undersampled(rep.Nodes); why != "" {
 			l.MeanCI95, l.NoCI = nil, why

@@ -128,10 +128,27 @@ func PathHeld(q, tau float64) float64 {
 // the root of Σᵢ countsᵢ·(1 − (1 − qᵢ)^τ) = capacity (fewer than the
 // items).
 func CheTimePaths(probs, counts []float64, capacity float64) float64 {
+	// The root is searched by evaluating the sum some 70 times: each
+	// group's log(1 − q) is taken once, and consecutive groups of one
+	// probability are counted together (a uniform popularity gives one
+	// group a level instead of one a page).
+	type group struct{ count, q, log1mq float64 }
+	groups := make([]group, 0, len(probs))
+	for i, q := range probs {
+		if n := len(groups); n > 0 && groups[n-1].q == q {
+			groups[n-1].count += counts[i]
+			continue
+		}
+		groups = append(groups, group{counts[i], q, sim.Log1p(-q)})
+	}
 	sum := func(tau float64) float64 {
 		s := 0.0
-		for i, q := range probs {
-			s += float64(counts[i] * PathHeld(q, tau))
+		for _, g := range groups {
+			held := 1.0 // PathHeld(q, tau), with log(1 − q) taken once
+			if g.q < 1 {
+				held = -sim.Expm1(float64(tau * g.log1mq))
+			}
+			s += float64(g.count * held)
 		}
 		return s
 	}

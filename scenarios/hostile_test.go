@@ -77,7 +77,6 @@ var slowHostile = map[string]bool{
 	"queue-flood.yaml":           true,
 	"frozen-clock.yaml":          true,
 	"timeout-a-day.yaml":         true,
-	"db-waits-on-volume.yaml":    true, // 10G rows through a buffer pool: 6 s
 }
 
 // expectation is one "# expect KIND: TEXT" line.

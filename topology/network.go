@@ -144,6 +144,11 @@ type Job struct {
 	// database's replicas or primary in a region: see parted); 0 is
 	// the node itself.
 	part int8
+	// mark says whether the visit is in its own service time
+	// (markServing) and, in its other bits, its station's statistics
+	// epoch when it took a worker (see Station.carried); one byte, so
+	// that the record does not grow.
+	mark uint8
 	// keys, when above 0, is the number of keys a visit of a fan-out
 	// carries (its work grows with them), and key its own key, in place
 	// of its request's; the visits it makes inherit both.
@@ -361,6 +366,7 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 	switch op {
 	case opServiceDone:
 		j := data.(*Job)
+		j.st.served(j)
 		if on := j.st.host; on != nil {
 			on.served(j) // its core is free
 		}
@@ -782,7 +788,10 @@ type NodeStats struct {
 	Utilization float64
 	// OfferedLoad is arrivals per second × mean worker holding time ÷
 	// workers: the utilization the node would need to serve everything
-	// offered to it. At 1 or more it cannot keep up.
+	// offered to it. At 1 or more it cannot keep up. It is at least the
+	// share of workers held through the whole window by visits that have
+	// not ended (OwnLoad: by those still in their own service time),
+	// which no arrival or holding time of the window records.
 	OfferedLoad float64
 	// OwnLoad is the node's own demand: arrivals per second (but those
 	// turned away before any work) × mean service time ÷ workers, without

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/scalesim/scalesim/sim"
@@ -46,6 +47,15 @@ type Station struct {
 	// refused counts the arrivals turned away at once (a fault, a rate
 	// limit, shedding), before any work.
 	refused int64
+	// serving counts the visits in their own service time. epoch counts
+	// the resets of the statistics; carried are the visits that held a
+	// worker when the window began and still hold it, carriedServing
+	// those of them still in their own service time: each has held its
+	// worker through the whole window, which no arrival or holding time
+	// of the window records (see stats).
+	serving                 int
+	epoch                   uint8
+	carried, carriedServing int
 
 	// sampled says the run is sampled over time; smp holds the figures of
 	// the current sample window.
@@ -253,6 +263,8 @@ func (st *Station) start(j *Job) {
 		j.inst.use.observe(now, j.inst)
 	}
 	j.holding, j.started = true, now
+	j.mark = markServing | st.epoch
+	st.serving++
 	w := float64(now - j.arrived)
 	st.wait.Add(w)
 	st.waitHist.Add(w)
@@ -270,10 +282,32 @@ func (st *Station) start(j *Job) {
 	st.serve(j, d)
 }
 
+// markServing is the bit of a Job's mark that says it is in its own
+// service time; the others hold its station's epoch (a run resets its
+// statistics once, at the window's start).
+const markServing uint8 = 1 << 7
+
+// served records that j's own service time has elapsed (its worker, if
+// it makes calls, now waits on them).
+func (st *Station) served(j *Job) {
+	if j.mark&markServing == 0 {
+		return
+	}
+	j.mark &^= markServing
+	st.serving--
+	if j.mark != st.epoch {
+		st.carriedServing--
+	}
+}
+
 // release frees j's worker and gives it to the next queued job.
 func (st *Station) release(j *Job) {
 	now := st.net.k.Now()
 	j.holding = false
+	st.served(j) // if its service time is cut short (failed while it waited for a core)
+	if j.mark&^markServing != st.epoch {
+		st.carried--
+	}
 	st.hold.Add(float64(now - j.started))
 	inst := j.inst
 	inst.busy--
@@ -357,6 +391,11 @@ func (st *Station) resetStats(now sim.Time) {
 	if st.scaler != nil {
 		st.scaler.resetStats()
 	}
+	st.epoch = (st.epoch + 1) &^ markServing
+	st.carried, st.carriedServing = 0, st.serving
+	for _, inst := range st.insts {
+		st.carried += inst.busy
+	}
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
 	st.queueTrend.Reset(now, trendBatch)
@@ -399,6 +438,16 @@ func (st *Station) stats(window float64, now sim.Time) NodeStats {
 		// rejections count, as work that did not fit.
 		own := st.arrivals - st.refused
 		s.OwnLoad = share(float64(own)/window*st.meanOwn(), capacity)
+		// A visit that held its worker through the whole window and has
+		// not ended is in neither the arrivals nor the holding times
+		// (nor, in its own service time, the draws) of the window: a
+		// node whose workers all take visits longer than the window
+		// read 0%. Their workers' share is a lower bound of both: each
+		// held its worker for the window's w seconds, so the work
+		// offered is at least carried·w of capacity·w (and of own work,
+		// carriedServing·w).
+		s.OfferedLoad = math.Max(s.OfferedLoad, share(float64(st.carried), capacity))
+		s.OwnLoad = math.Max(s.OwnLoad, share(float64(st.carriedServing), capacity))
 		s.Draws, s.ServiceSCV = st.own.N(), st.serviceSCV()
 		s.Growth = growth(st.queueTrend.FitLast(now, trendShare), float64(st.arrivals)/window)
 	}

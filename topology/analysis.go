@@ -137,6 +137,13 @@ type Solution struct {
 	// Overloaded says a station is offered more than its capacity, so
 	// there is no steady state.
 	Overloaded bool `json:"-"`
+	// Volume is the busy share of the busiest of the node's stations
+	// besides its workers, a database server's volume (its reads a second
+	// ÷ its IOPS, above 1 when they outrun them); 0 for a node without
+	// one. Its load grows with the node's visits, so it saturates at
+	// about the arrival rate ÷ Volume, before the workers when Volume is
+	// above Utilization.
+	Volume float64 `json:"-"`
 }
 
 // Demand is the work a visit asks of a node with workers.

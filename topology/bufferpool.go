@@ -499,6 +499,7 @@ func (db *Database) withIO(s Solver, name string, note bool) *Database {
 	per := db.lookups(s, name)
 	c := *db
 	c.ioTime = db.volumeTime(misses, per)
+	c.ioBusy = float64(per*misses) / db.Data.Volume.iops()
 	if note {
 		_, _, approx := db.pageRefs(s)
 		how := ""
@@ -509,7 +510,10 @@ func (db *Database) withIO(s Solver, name string, note bool) *Database {
 			how += " (each shard's pool taken as holding its pages as one pool would)"
 		}
 		each := "without bound"
-		if !math.IsInf(c.ioTime, 1) && misses > 0 {
+		switch {
+		case misses == 0: // an idle volume's service and latency
+			each = units.FormatDuration(1/db.Data.Volume.iops() + db.Data.Volume.latency())
+		case !math.IsInf(c.ioTime, 1):
 			each = units.FormatDuration(c.ioTime / misses)
 		}
 		s.Note("%s: the buffer pool of %s pages serves %s of the indexed reads' pages by Che's approximation%s; %.3g pages a read from the volume, %s each (%s IOPS as an M/M/1 queue, reads taken as Poisson, and %s latency)",

@@ -64,6 +64,10 @@ type Database struct {
 	// ioTime is, in the estimate, an indexed read's mean time on its
 	// server's volume (see withIO); 0 in the spec itself.
 	ioTime float64
+	// ioBusy is, in the estimate, the busy share of the busiest server's
+	// volume: its reads a second ÷ its IOPS, above 1 when they outrun
+	// them (see withIO); 0 in the spec itself.
+	ioBusy float64
 }
 
 // DefaultFailoverTime is how long a failover takes by default: Amazon RDS
@@ -293,7 +297,7 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	okP, okR := prim.Solve(), repl.Solve()
 	prim.variance(s, name)
 	repl.variance(s, name)
-	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR}
+	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR, Volume: db.ioBusy}
 	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
 	sol.Utilization, sol.Wait = prim.Utilization(), steadyWait(prim.Wait)
 	if db.Replicas > 0 && repl.Utilization() > sol.Utilization {
@@ -1084,6 +1088,15 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 
 // JSONKey implements Detail.
 func (*DatabaseStats) JSONKey() string { return "database" }
+
+// VolumeBusy implements VolumeBusy: the busiest volume's busy share, when
+// the indexed reads went through a pool and read pages from a volume.
+func (d *DatabaseStats) VolumeBusy() (float64, bool) {
+	if d.BufferPool == nil || d.BufferPool.VolumeReads == 0 {
+		return 0, false
+	}
+	return d.BufferPool.VolumeUtilization, true
+}
 
 // WriteText implements Detail.
 func (d *DatabaseStats) WriteText(w io.Writer, node string) {

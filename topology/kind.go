@@ -142,6 +142,16 @@ type Waiting interface {
 	WaitingOn() string
 }
 
+// VolumeBusy is a Detail of a node whose visits also wait on stations
+// besides its workers (a database's volumes, one a server): explain
+// counts the busiest among its limits without naming its kind.
+type VolumeBusy interface {
+	Detail
+	// VolumeBusy is the busiest volume's busy share over the window; ok
+	// is false when the node read nothing through a volume.
+	VolumeBusy() (busy float64, ok bool)
+}
+
 // Backlog is a Detail of a node that stores messages for consumers to
 // take later (a broker's queue): what the report and explain judge of its
 // backlog without naming its kind.

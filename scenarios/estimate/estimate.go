@@ -510,7 +510,9 @@ func (m *Model) callOrder() ([]int, error) {
 }
 
 // stations solves every node's queues, leaves first, and fills in the
-// node estimates. The bottleneck is the busiest node with workers.
+// node estimates. The bottleneck is the busiest node with workers, by
+// its workers or, when busier, the stations besides them (a database's
+// volumes).
 func (m *Model) stations() {
 	n := len(m.nodes)
 	m.resp = make([][]float64, len(m.classes))
@@ -523,7 +525,7 @@ func (m *Model) stations() {
 	worst, worstAny, anyName := -1.0, -1.0, ""
 	for i, node := range m.nodes {
 		m.solveNode(i)
-		u := m.est.Nodes[i].Utilization
+		u := max(m.est.Nodes[i].Utilization, m.est.Nodes[i].Volume)
 		if u > worst && node.Kind().Workers {
 			worst, m.est.Bottleneck = u, node.Name
 		}
@@ -778,7 +780,16 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	if err := writeHosts(&b, est.Hosts); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\nbottleneck  %s\n", est.Bottleneck)
+	b.WriteString("\n")
+	for _, n := range est.Nodes {
+		switch {
+		case n.Volume >= 1:
+			fmt.Fprintf(&b, "volume      %s: the busiest server's volume is offered %s of its IOPS (no steady state)\n", n.Name, units.Percent(n.Volume))
+		case n.Volume > 0:
+			fmt.Fprintf(&b, "volume      %s: the busiest server's volume %s busy; it saturates at about %s\n", n.Name, units.Percent(n.Volume), units.Rate(n.ArrivalRate/n.Volume))
+		}
+	}
+	fmt.Fprintf(&b, "bottleneck  %s\n", est.Bottleneck)
 	writeTransfer(&b, est.Transfer)
 	for _, n := range est.Nodes {
 		switch {

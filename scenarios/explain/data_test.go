@@ -1,6 +1,7 @@
 package explain_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,38 @@ run: {duration: 20s}
 				}
 			}
 		})
+	}
+}
+
+// TestExplainVolumeHeadroom checks that a database's volume counts as a
+// station for what saturates first and its headroom: 2000/s of indexed
+// reads over 10G rows of 200 B, 79.5% of their pages in a 12 GiB pool,
+// take 1.23 pages a read from a 3,000-IOPS volume, 82% busy, while the
+// database's 32 workers are 28% busy. The volume saturates at about
+// 3000 ÷ 1.23 = 2440/s, 1.22× the load (the run's busiest volume's busy
+// share sets it), where the workers alone would take 3.5× it.
+func TestExplainVolumeHeadroom(t *testing.T) {
+	ex, out := explainText(t, `name: db2
+workload: {rate: 2000, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, instances: 4, workers: 64, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 32
+    service_time: 1ms
+    instance: db.r6g.large
+    data: {rows: 10G, row_size: 200B, volume: {iops: 3000}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 2s, duration: 10s}
+`)
+	first := ex.Limits[0]
+	// The run's volume busy share over 10 s of 2,460 reads a second (about
+	// 25k reads, each 1/3000 s) has a relative error near 1%: within 5%.
+	if first.Node != "db" || first.Headroom == nil || math.Abs(*first.Headroom/(3000/(2000*1.23))-1) > 0.05 {
+		t.Errorf("first %s, headroom %v, want db at about %.3g:\n%s", first.Node, first.Headroom, 3000/(2000*1.23), out)
+	}
+	if !strings.Contains(out, "its volume") {
+		t.Errorf("explain does not say the volume sets db's capacity:\n%s", out)
 	}
 }

@@ -76,9 +76,15 @@ type NodeLimit struct {
 	// autoscaled node, at its most instances, by the estimate's holding
 	// time. Null when it was not busy at all.
 	Capacity *float64 `json:"capacity"`
+	// VolumeCapacity is the visits per second at which the busiest of
+	// its stations besides its workers (a database server's volume) would
+	// be fully busy: throughput ÷ that station's busy share as run, or by
+	// the estimate; absent for a node without one.
+	VolumeCapacity *float64 `json:"volume_capacity,omitempty"`
 	// Headroom is the factor by which the load can grow before the node
-	// saturates (capacity ÷ offered), if its load grows in proportion;
-	// null when it saw no load, which no factor changes.
+	// saturates (the lesser of Capacity and VolumeCapacity ÷ offered), if
+	// its load grows in proportion; null when it saw no load, which no
+	// factor changes.
 	Headroom *float64 `json:"headroom"`
 	// Saturated says the run found it saturated.
 	Saturated bool `json:"saturated"`
@@ -88,6 +94,7 @@ type NodeLimit struct {
 	// Why explains its holding time and capacity in words.
 	Why        string  `json:"why"`
 	arithmetic float64 // its capacity by the estimate, at the instances it is solved at
+	volumeSays string  // that its volume saturates before its workers, or ""
 }
 
 // Needs is the instances an autoscaled node's load needs, beside its
@@ -193,6 +200,19 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 	}
 	offered := n.OfferedLoad * now
 	capacity := now
+	// A station besides the workers (a database's volumes) that would
+	// saturate first sets the capacity: the visits a second at which the
+	// busiest one is fully busy, as run (throughput ÷ its busy share), or
+	// by the estimate without a run figure.
+	volume, busy, as := 0.0, 0.0, ""
+	if v, ok := n.Detail.(topology.VolumeBusy); ok {
+		if b, ok := v.VolumeBusy(); ok && b > 0 && n.Throughput > 0 {
+			volume, busy, as = n.Throughput/b, b, "as run"
+		}
+	}
+	if volume == 0 && ne.Volume > 0 && ne.ArrivalRate > 0 {
+		volume, busy, as = ne.ArrivalRate/ne.Volume, ne.Volume, "by the estimate"
+	}
 	most := 0
 	if a, each := topology.AutoscaleOf(node.Spec); a != nil && ne.Holding > 0 && !math.IsInf(ne.Holding, 0) {
 		most = a.MostInstances()
@@ -208,8 +228,16 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 		l.Autoscale = needs
 	}
 	l.Offered, l.Capacity = &offered, &capacity
+	limit := capacity
+	if volume > 0 {
+		l.VolumeCapacity = &volume
+		if volume < capacity {
+			limit = volume
+			l.volumeSays = fmt.Sprintf("; but its volume saturates first, at about %s (the busiest server's volume %s busy, %s)", units.Rate(volume), units.Percent(busy), as)
+		}
+	}
 	if offered > 0 {
-		headroom := capacity / offered
+		headroom := limit / offered
 		l.Headroom = &headroom
 	}
 	l.Why = ex.why(node, ne, most)
@@ -497,6 +525,7 @@ func (ex *Explanation) detail(l NodeLimit) []string {
 	if l.Autoscale == nil && l.Capacity != nil && l.arithmetic > 0 && math.Abs(*l.Capacity/l.arithmetic-1) > 0.05 {
 		capacity += fmt.Sprintf("; as run, %s (throughput ÷ utilization)", units.Rate(*l.Capacity))
 	}
+	capacity += l.volumeSays
 	out := []string{fmt.Sprintf("It takes %s and is %s busy; its capacity is %s.", units.Rate(l.Throughput), units.Percent(l.Utilization), capacity)}
 	if l.Offered != nil && (l.Failed > 0 || l.Saturated) {
 		offered := fmt.Sprintf("It is offered %s, %s of what it can take", units.Rate(*l.Offered), units.Percent(l.OfferedLoad))

@@ -1,0 +1,89 @@
+package estimate_test
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/estimate"
+)
+
+// volumeScenario is a database of one server reading 10G rows of 200 B by
+// an index through a 12 GiB pool (db.r6g.large) from a gp3 volume of
+// 3,000 IOPS, behind a service whose 16 workers are busier than the
+// database's: at 2000/s the app, held 5.54 ms a visit (its 1 ms and the
+// database's response), is 2000 × 5.54 ms ÷ 16 = 69% busy, the
+// database's 32 workers 28.4%, and its volume 2000 × 1.23 ÷ 3000 = 82%.
+const volumeScenario = `name: db2
+workload: {rate: RATE, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, instances: 1, workers: 16, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 32
+    service_time: 1ms
+    instance: db.r6g.large
+    data: {rows: ROWS, row_size: 200B, volume: {iops: 3000}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 5s, duration: 20s}
+`
+
+// estimateText estimates volumeScenario at rate with rows and writes its table.
+func estimateText(t *testing.T, rate, rows string) (*estimate.Estimate, string) {
+	t.Helper()
+	text := strings.NewReplacer("RATE", rate, "ROWS", rows).Replace(volumeScenario)
+	s, err := scenarios.Parse("estimate.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := est.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	return est, b.String()
+}
+
+// TestEstimateVolumeStation checks that a database's volume counts as a
+// station: its busy share is the busiest server's volume reads a second
+// (indexed reads × pages a read missing the pool) ÷ IOPS, and the
+// bottleneck is the database when its volume is busier than any node's
+// workers. With 0 pages a read from the volume (10M rows of 200 B, 2 GiB,
+// in a 12 GiB pool), the volume's time is not unbounded.
+func TestEstimateVolumeStation(t *testing.T) {
+	est, out := estimateText(t, "2000", "10G")
+	db := est.Nodes[1]
+	var misses float64
+	for _, n := range est.Notes {
+		if i := strings.Index(n, "; "); strings.HasPrefix(n, "db: the buffer pool") && i > 0 {
+			if _, err := fmt.Sscan(n[i+2:], &misses); err != nil {
+				t.Fatalf("note %q: %v", n, err)
+			}
+		}
+	}
+	if misses == 0 {
+		t.Fatalf("no pages a read from the volume in the notes: %v", est.Notes)
+	}
+	// The note rounds to 3 digits: to half a unit of the last, 0.005/1.23.
+	want := 2000 * misses / 3000
+	if math.Abs(db.Volume/want-1) > 0.005/1.23 {
+		t.Errorf("db volume %.4g busy, want 2000 × %.3g ÷ 3000 = %.4g", db.Volume, misses, want)
+	}
+	if est.Bottleneck != "db" {
+		t.Errorf("bottleneck %q, want db (its volume %.3g busy, app %.3g)", est.Bottleneck, db.Volume, est.Nodes[0].Utilization)
+	}
+	if !strings.Contains(out, "volume      db: the busiest server's volume 8") {
+		t.Errorf("the table does not give db's volume:\n%s", out)
+	}
+	_, out = estimateText(t, "10", "10M")
+	if strings.Contains(out, "without bound") || !strings.Contains(out, "0 pages a read from the volume") {
+		t.Errorf("with no page from the volume:\n%s", out)
+	}
+}

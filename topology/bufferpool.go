@@ -409,14 +409,6 @@ func (st *steady) held(id int64, level int, n float64, r *rand.Rand) bool {
 	return r.Float64() < analytic.PathHeld(q, st.tau-n)
 }
 
-// bytes is the memory the state takes.
-func (st *steady) bytes() float64 {
-	if st == nil {
-		return 0
-	}
-	return float64(len(st.ids)) * 16
-}
-
 // StartsWarm implements Warmed: a database whose indexed reads go
 // through a buffer pool starts with the pool's steady state (see steady),
 // for which the run provides the workload's key popularity.

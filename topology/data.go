@@ -279,15 +279,6 @@ func (db *Database) Indexes() int {
 	return n
 }
 
-// users are the workload's users the data grows with (0 for a fixed size
-// or without data).
-func (db *Database) users() float64 {
-	if db.Data == nil {
-		return 0
-	}
-	return db.Data.users
-}
-
 // Rows is the rows of the database at users users (in all shards); 0
 // when they are not counted (no data, or no row size).
 func (db *Database) Rows(users float64) float64 {

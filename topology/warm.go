@@ -118,7 +118,7 @@ func (net *Network) Warm(w WarmStart) {
 	examined, limit := int64(0), int64(maxWarmExamined*first.cap*len(w.Stores))
 	rng := w.Stream
 	rank := int64(0)
-	qs := make([]float64, len(w.Stores))
+	qs, ems := make([]float64, len(w.Stores)), make([]float64, len(w.Stores))
 	for g, p := range pop.Probs {
 		count := int64(pop.Counts[g])
 		if count == 1 {
@@ -138,13 +138,37 @@ func (net *Network) Warm(w WarmStart) {
 			qs[j] = states[j].held(p, len(drawn[j]))
 			top = math.Max(top, qs[j])
 		}
+		// Within the group, each store's probability and its LRU age's
+		// e^{−pT} − 1 are the same for every rank (LFU's alone depends
+		// on how many are drawn): taken once, as are log(1 − top) for
+		// the gaps (the same values as held, age and skip would give).
+		for j := range states {
+			if states[j].kind == warmLRU {
+				ems[j] = sim.Expm1(float64(-p * states[j].t))
+			}
+		}
+		logTop := 0.0
+		if top > 0 && top < 1 {
+			logTop = sim.Log1p(-top)
+		}
 		end := rank + count
-		for r := rank + skip(top, rng); r < end && examined < limit; r += 1 + skip(top, rng) {
+		for r := rank + skipLog(top, logTop, rng); r < end && examined < limit; r += 1 + skipLog(top, logTop, rng) {
 			examined++
 			key := pop.Key(r)
 			j := w.NodeOf(key)
-			if q := states[j].held(p, len(drawn[j])); q > 0 && float64(rng.Float64()*top) < q {
-				drawn[j] = append(drawn[j], warmKey{key, states[j].age(p, rng)})
+			st := &states[j]
+			q := qs[j]
+			if st.kind == warmTop {
+				q = st.held(p, len(drawn[j]))
+			}
+			if q > 0 && float64(rng.Float64()*top) < q {
+				age := 0.0
+				if st.kind == warmLRU {
+					age = -sim.Log1p(float64(rng.Float64()*ems[j])) / p
+				} else {
+					age = st.age(p, rng)
+				}
+				drawn[j] = append(drawn[j], warmKey{key, age})
 			}
 		}
 		rank = end
@@ -158,16 +182,17 @@ func (net *Network) Warm(w WarmStart) {
 	}
 }
 
-// skip is the number of ranks passed over before the next one held, each
-// held with probability q: a geometric draw.
-func skip(q float64, rng *rand.Rand) int64 {
+// skipLog is the number of ranks passed over before the next one held,
+// each held with probability q: a geometric draw, with log(1 − q) given
+// (q is the same for many draws).
+func skipLog(q, log1mq float64, rng *rand.Rand) int64 {
 	switch {
 	case q >= 1:
 		return 0
 	case q <= 0:
 		return math.MaxInt64 / 2
 	}
-	n := math.Floor(sim.Log1p(-rng.Float64()) / sim.Log1p(-q))
+	n := math.Floor(sim.Log1p(-rng.Float64()) / log1mq)
 	return int64(math.Min(n, math.MaxInt64/2))
 }
 

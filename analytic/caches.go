@@ -69,13 +69,20 @@ func characteristicTime(probs, counts []float64, capacity float64, occupied func
 		}
 		return sum
 	}
+	return rootOfIncreasing(held, capacity)
+}
+
+// rootOfIncreasing is the x ≥ 0 at which the increasing f reaches target,
+// by doubling an upper bound from 1, then bisection to a relative width
+// of 1e-12 (at most 200 steps).
+func rootOfIncreasing(f func(x float64) float64, target float64) float64 {
 	lo, hi := 0.0, 1.0
-	for held(hi) < capacity {
+	for f(hi) < target {
 		hi *= 2
 	}
 	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
 		mid := (lo + hi) / 2
-		if held(mid) < capacity {
+		if f(mid) < target {
 			lo = mid
 		} else {
 			hi = mid
@@ -118,10 +125,15 @@ func CheLRUPaths(probs, counts []float64, capacity float64) float64 {
 // probability q was referenced by one of the last tau requests:
 // 1 − (1 − q)^τ (1 for an item every request references, when τ > 0).
 func PathHeld(q, tau float64) float64 {
+	return pathHeld(q, sim.Log1p(-q), tau)
+}
+
+// pathHeld is PathHeld with log(1 − q) given, for a q used at many τ.
+func pathHeld(q, log1mq, tau float64) float64 {
 	if q >= 1 {
 		return 1
 	}
-	return -sim.Expm1(float64(tau * sim.Log1p(-q)))
+	return -sim.Expm1(float64(tau * log1mq))
 }
 
 // CheTimePaths is the characteristic time τ of CheLRUPaths, in requests:
@@ -144,27 +156,11 @@ func CheTimePaths(probs, counts []float64, capacity float64) float64 {
 	sum := func(tau float64) float64 {
 		s := 0.0
 		for _, g := range groups {
-			held := 1.0 // PathHeld(q, tau), with log(1 − q) taken once
-			if g.q < 1 {
-				held = -sim.Expm1(float64(tau * g.log1mq))
-			}
-			s += float64(g.count * held)
+			s += float64(g.count * pathHeld(g.q, g.log1mq, tau))
 		}
 		return s
 	}
-	lo, hi := 0.0, 1.0
-	for sum(hi) < capacity {
-		hi *= 2
-	}
-	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
-		mid := (lo + hi) / 2
-		if sum(mid) < capacity {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return (lo + hi) / 2
+	return rootOfIncreasing(sum, capacity)
 }
 
 // TTLHitRatio is the hit ratio of a cache without capacity limit whose

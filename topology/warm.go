@@ -162,9 +162,9 @@ func (net *Network) Warm(w WarmStart) {
 				q = st.held(p, len(drawn[j]))
 			}
 			if q > 0 && float64(rng.Float64()*top) < q {
-				age := 0.0
+				var age float64
 				if st.kind == warmLRU {
-					age = -sim.Log1p(float64(rng.Float64()*ems[j])) / p
+					age = lruAge(p, ems[j], rng)
 				} else {
 					age = st.age(p, rng)
 				}
@@ -298,11 +298,17 @@ func (st *warmState) held(p float64, n int) float64 {
 func (st *warmState) age(p float64, rng *rand.Rand) float64 {
 	switch st.kind {
 	case warmLRU:
-		return -sim.Log1p(float64(rng.Float64()*sim.Expm1(float64(-p*st.t)))) / p
+		return lruAge(p, sim.Expm1(float64(-p*st.t)), rng)
 	case warmTop:
 		return p
 	}
 	return rng.Float64()
+}
+
+// lruAge draws an LRU key's age: exponential of rate p truncated to T,
+// with em = e^{−pT} − 1 given (the same for a group's ranks).
+func lruAge(p, em float64, rng *rand.Rand) float64 {
+	return -sim.Log1p(float64(rng.Float64()*em)) / p
 }
 
 // fill puts the keys drawn into s, the oldest first, leaving out the

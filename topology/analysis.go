@@ -196,35 +196,35 @@ func (g *StationGroup) Solve() bool {
 	return true
 }
 
-// variance notes where the group's wait for a holding time of SCV other
-// than 1 is an approximation: over several workers, Allen–Cunneen's
+// NoteVariance notes where the group's wait for a holding time of SCV
+// other than 1 is an approximation: over several workers, Allen–Cunneen's
 // scaling of Erlang C, rather than the exact Pollaczek–Khinchine of one
 // worker.
-func (g *StationGroup) variance(s Solver, name string) {
-	if g.SCV != 1 && g.Workers > 1 && g.queues() {
+func (g *StationGroup) NoteVariance(s Solver, name string) {
+	if g.SCV != 1 && g.Workers > 1 && g.Queues() {
 		s.Note("%s: service-time variance (SCV %.3g) over %d workers by the Allen–Cunneen approximation", name, g.SCV, g.Workers)
 	}
 }
 
-// queues says the group's visits wait long enough for the way their wait
+// Queues says the group's visits wait long enough for the way their wait
 // is approximated to matter: more than 1% of the holding time (or without
 // bound). Notes on the wait's approximations are made only then.
-func (g *StationGroup) queues() bool { return g.Wait > float64(0.01*g.Holding) }
+func (g *StationGroup) Queues() bool { return g.Wait > float64(0.01*g.Holding) }
 
-// holdingMoments adds up a holding time that is a mixture (of classes, of
+// Moments adds up a holding time that is a mixture (of classes, of
 // reads and writes): each part's weight, mean and second moment. A
 // mixture of equal parts keeps their SCV as it is, unrounded.
-type holdingMoments struct {
+type Moments struct {
 	weight, first, second float64
 	parts                 int
 	mean0, scv0           float64 // the first part's
 	mixed                 bool    // a part differs from the first
 }
 
-// add adds a part of weight w whose holding time has mean m and squared
+// Add adds a part of weight w whose holding time has mean m and squared
 // coefficient of variation scv: its second moment is m²(1 + scv). A part
 // of no weight is left out.
-func (h *holdingMoments) add(w, m, scv float64) {
+func (h *Moments) Add(w, m, scv float64) {
 	if w == 0 {
 		return
 	}
@@ -238,17 +238,20 @@ func (h *holdingMoments) add(w, m, scv float64) {
 	h.second += float64(float64(w*m*m) * (1 + scv))
 }
 
-// mean is the mixture's mean, 0 without weight.
-func (h holdingMoments) mean() float64 {
+// Weight is the sum of the parts' weights.
+func (h Moments) Weight() float64 { return h.weight }
+
+// Mean is the mixture's mean, 0 without weight.
+func (h Moments) Mean() float64 {
 	if h.weight == 0 {
 		return 0
 	}
 	return h.first / h.weight
 }
 
-// scv is the mixture's squared coefficient of variation, E[H²]/E[H]² − 1;
+// SCV is the mixture's squared coefficient of variation, E[H²]/E[H]² − 1;
 // 1 (exponential) when it has no mean to divide by.
-func (h holdingMoments) scv() float64 {
+func (h Moments) SCV() float64 {
 	switch {
 	case h.parts > 0 && !h.mixed:
 		return h.scv0
@@ -259,12 +262,12 @@ func (h holdingMoments) scv() float64 {
 	return math.Max(0, h.second/h.weight/(m*m)-1)
 }
 
-// withCalls is the squared coefficient of variation of a blocking worker's
+// WithCalls is the squared coefficient of variation of a blocking worker's
 // holding time: work of mean own and SCV scv, then calls taking d on
 // average, taken as exponential and independent of the work:
 // E[(S + D)²] = E[S²] + 2·E[S]·d + 2d². It is scv without calls, and 1
 // (no figure to give) when d is infinite.
-func withCalls(own, scv, d float64) float64 {
+func WithCalls(own, scv, d float64) float64 {
 	m := own + d
 	switch {
 	case d == 0:
@@ -276,9 +279,9 @@ func withCalls(own, scv, d float64) float64 {
 	return second/(m*m) - 1
 }
 
-// scvOf is the squared coefficient of variation of d, 1 (exponential) for
+// SCV is the squared coefficient of variation of d, 1 (exponential) for
 // nil.
-func scvOf(d sim.Dist) float64 {
+func SCV(d sim.Dist) float64 {
 	if d == nil {
 		return 1
 	}
@@ -290,8 +293,8 @@ func (g *StationGroup) Utilization() float64 {
 	return g.Rate * g.Holding / float64(g.Count*g.Workers)
 }
 
-// solution solves the group and describes it.
-func (g *StationGroup) solution() Solution {
+// Solution solves the group and describes it.
+func (g *StationGroup) Solution() Solution {
 	ok := g.Solve()
 	return Solution{Stations: g.Count, Workers: g.Workers, Holding: g.Holding,
 		Utilization: g.Utilization(), Wait: steadyWait(g.Wait), Overloaded: !ok}
@@ -377,18 +380,18 @@ func topShare(probs, counts []float64, capacity float64) float64 {
 	return math.Min(share, 1)
 }
 
-// autoscaled is the number of instances (a worker group's consumers) an
-// autoscaler settles on at a steady load, and notes it. group(n) is the
-// node's stations with n instances, rate its visits per second and stay
-// the mean time a visit is held besides its wait (for the metrics that
-// count what an instance holds). The count is the fewest from min to max
+// AutoscaledInstances is the number of instances (a worker group's
+// consumers) an autoscaler settles on at a steady load, and notes it.
+// group(n) is the node's stations with n instances, rate its visits per
+// second and stay the mean time a visit is held besides its wait (for the
+// metrics that count what an instance holds). The count is the fewest from min to max
 // whose metric per instance is at most the target: the HPA's rule
 // desired = ceil(ready × metric ÷ target) reaches it from below, and for
 // utilization it is ceil(rate × holding ÷ (workers × target)) (Kubernetes,
 // "Horizontal Pod Autoscaling", algorithm details). A step policy settles
 // below its lowest scale-up threshold. Without such a threshold, or a
 // steady load, it is the initial count.
-func autoscaled(s Solver, name string, a *Autoscale, initial int, rate, stay float64, group func(n int) StationGroup) int {
+func AutoscaledInstances(s Solver, name string, a *Autoscale, initial int, rate, stay float64, group func(n int) StationGroup) int {
 	target := a.Target
 	if a.Policy == PolicyStep {
 		target = math.Inf(1)
@@ -529,24 +532,24 @@ type HeldStation struct {
 // take, taken as exponential); with an autoscaler, at the instances it
 // settles on for the load.
 func SolveHeld(sv Solver, name string, rate float64, down []float64, h HeldStation) Solution {
-	own, scv := Mean(h.Own), scvOf(h.Own)
-	var m holdingMoments
+	own, scv := Mean(h.Own), SCV(h.Own)
+	var m Moments
 	for c := range down {
-		m.add(sv.Visits(c, name), own+down[c], withCalls(own, scv, down[c]))
+		m.Add(sv.Visits(c, name), own+down[c], WithCalls(own, scv, down[c]))
 	}
 	group := func(n int) StationGroup {
-		return StationGroup{Count: 1, Workers: n, Rate: rate, Holding: m.mean(), SCV: m.scv()}
+		return StationGroup{Count: 1, Workers: n, Rate: rate, Holding: m.Mean(), SCV: m.SCV()}
 	}
 	n := h.Instances
 	if h.Autoscale != nil {
-		n = autoscaled(sv, name, h.Autoscale, h.Instances, rate, m.mean(), group)
+		n = AutoscaledInstances(sv, name, h.Autoscale, h.Instances, rate, m.Mean(), group)
 	}
 	g := group(n)
-	sol := g.solution()
-	if h.Calls && g.queues() {
+	sol := g.Solution()
+	if h.Calls && g.Queues() {
 		sv.Note("%s: the calls its %s wait on taken as exponential in its holding time", name, h.Held)
 	}
-	g.variance(sv, name)
+	g.NoteVariance(sv, name)
 	sol.Stations = 1
 	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + own + down[c] })
 	return sol

@@ -202,9 +202,9 @@ func (*Cache) Routes(Solver, string, int, Router) {}
 
 // Solve implements Analytic: the cache nodes as M/G/c queues.
 func (c *Cache) Solve(s Solver, name string, rate float64, _ []float64) Solution {
-	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: Mean(c.ServiceTime), SCV: scvOf(c.ServiceTime)}
-	sol := g.solution()
-	g.variance(s, name)
+	g := StationGroup{Count: c.Nodes, Workers: c.Workers, Rate: rate, Holding: Mean(c.ServiceTime), SCV: SCV(c.ServiceTime)}
+	sol := g.Solution()
+	g.NoteVariance(s, name)
 	sol.Response = PerClass(s, func(int) float64 { return g.Wait + g.Holding })
 	h := s.HitRatio(name)
 	sol.HitRatio = &h

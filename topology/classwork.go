@@ -247,7 +247,7 @@ func (n *Network) classWrites(c int) bool { return n.opts.Writes != nil && n.opt
 // serviceSCV is the largest squared coefficient of variation of the
 // station's service times.
 func (st *Station) serviceSCV() float64 {
-	scv := max(scvOf(st.times[0]), scvOf(st.times[1]))
+	scv := max(SCV(st.times[0]), SCV(st.times[1]))
 	for _, d := range st.byClass {
 		if d != nil {
 			scv = max(scv, d.SCV())
@@ -292,14 +292,14 @@ func (s *Service) meanOwn(sv Solver, name string) float64 {
 	if len(s.ServiceTimeByClass) == 0 {
 		return Mean(s.ServiceTime)
 	}
-	var h holdingMoments
+	var h Moments
 	for c, class := range sv.Classes() {
-		h.add(sv.Visits(c, name), Mean(s.timeOf(class)), 1)
+		h.Add(sv.Visits(c, name), Mean(s.timeOf(class)), 1)
 	}
 	if h.weight == 0 {
 		return Mean(s.fallbackTime())
 	}
-	return h.mean()
+	return h.Mean()
 }
 
 // ownOf is the mean of a visit's own work by the estimate est (its Own),

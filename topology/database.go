@@ -283,20 +283,20 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	onPrimary := db.readsOnPrimary()
 	read, write := db.readTime(), db.writeTime()
 	rt, wt := Mean(read), Mean(write)
-	var work holdingMoments // the primaries' writes and reads
-	work.add(writes, wt, scvOf(write))
-	work.add(float64(reads*onPrimary), rt, scvOf(read))
-	prim := StationGroup{Count: db.Shards * db.primaries(), Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.scv()}
+	var work Moments // the primaries' writes and reads
+	work.Add(writes, wt, SCV(write))
+	work.Add(float64(reads*onPrimary), rt, SCV(read))
+	prim := StationGroup{Count: db.Shards * db.primaries(), Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.SCV()}
 	if prim.Rate > 0 {
 		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
-	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: scvOf(read)}
+	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: SCV(read)}
 	if len(own) > 0 {
 		ownWork(own, onPrimary, &prim, &repl, work, reads, read)
 	}
 	okP, okR := prim.Solve(), repl.Solve()
-	prim.variance(s, name)
-	repl.variance(s, name)
+	prim.NoteVariance(s, name)
+	repl.NoteVariance(s, name)
 	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR, Volume: db.ioBusy}
 	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
 	sol.Utilization, sol.Wait = prim.Utilization(), steadyWait(prim.Wait)

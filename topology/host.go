@@ -241,7 +241,7 @@ func (h *Host) Monthly() float64 { return float64(h.Price.Hourly * HoursPerMonth
 // visits per second of every node on it, each taking a core for its own
 // service time (that of its class), calls left out (see Host).
 func (t *Topology) HostGroup(sv Solver, h *Host) StationGroup {
-	var work holdingMoments
+	var work Moments
 	rate := 0.0
 	for _, n := range t.HostedOn(h) {
 		for c := range sv.Classes() {
@@ -250,11 +250,11 @@ func (t *Topology) HostGroup(sv Solver, h *Host) StationGroup {
 				continue
 			}
 			v := sv.Visits(c, n.Name)
-			work.add(v, Mean(d), scvOf(d))
+			work.Add(v, Mean(d), SCV(d))
 			rate += v
 		}
 	}
-	return StationGroup{Count: 1, Workers: h.Cores, Rate: rate, Holding: work.mean(), SCV: work.scv()}
+	return StationGroup{Count: 1, Workers: h.Cores, Rate: rate, Holding: work.Mean(), SCV: work.SCV()}
 }
 
 // classWork is the service time of a visit of class c to a node of spec,

@@ -220,17 +220,17 @@ func (db *Database) workTimes() []sim.Dist {
 // the mean over the classes weighted by their visits (each class as it
 // does its work: its own operation, or the plain read or write).
 func (db *Database) demand(s Solver, name string) float64 {
-	var h holdingMoments
+	var h Moments
 	own := false
 	for c, class := range s.Classes() {
 		_, mine := db.opTime(class)
 		own = own || mine
-		h.add(s.Visits(c, name), Mean(db.classTime(class, s.Writes(c))), 1)
+		h.Add(s.Visits(c, name), Mean(db.classTime(class, s.Writes(c))), 1)
 	}
 	if !own || h.weight == 0 {
 		return Mean(db.readTime())
 	}
-	return h.mean()
+	return h.Mean()
 }
 
 // classOp is the visits of a class that does an operation of its own, at
@@ -249,29 +249,29 @@ type classOp struct {
 // mixture of what it serves (the mean and SCV of the mixed service
 // distribution), so that every class waits the same and is served its
 // own time.
-func ownWork(own []classOp, onPrimary float64, prim, repl *StationGroup, work holdingMoments, reads float64, read sim.Dist) {
-	var replica holdingMoments
-	replica.add(float64(reads*(1-onPrimary)), Mean(read), scvOf(read))
+func ownWork(own []classOp, onPrimary float64, prim, repl *StationGroup, work Moments, reads float64, read sim.Dist) {
+	var replica Moments
+	replica.Add(float64(reads*(1-onPrimary)), Mean(read), SCV(read))
 	busy := float64(prim.Rate * prim.Holding)
 	for _, op := range own {
-		m, scv := Mean(op.t), scvOf(op.t)
+		m, scv := Mean(op.t), SCV(op.t)
 		onP := op.visits
 		if !op.write {
 			onP = float64(op.visits * onPrimary)
 			off := float64(op.visits * (1 - onPrimary))
-			replica.add(off, m, scv)
+			replica.Add(off, m, scv)
 			repl.Rate += off
 		}
-		work.add(onP, m, scv)
+		work.Add(onP, m, scv)
 		prim.Rate += onP
 		busy += float64(onP * m)
 	}
-	prim.SCV = work.scv()
+	prim.SCV = work.SCV()
 	if prim.Rate > 0 {
 		prim.Holding = busy / prim.Rate
 	}
 	if replica.weight > 0 {
-		repl.Holding, repl.SCV = replica.mean(), replica.scv()
+		repl.Holding, repl.SCV = replica.Mean(), replica.SCV()
 	}
 }
 

@@ -491,21 +491,21 @@ func RouteCalls(sv Solver, from string, calls []Call, c int, route Router) {
 // least-connections balancer, one queue in front of all the workers; with
 // an autoscaler, at the instances it settles on for the load.
 func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) Solution {
-	var h holdingMoments
+	var h Moments
 	waits := false // its workers wait on calls
 	stay := 0.0    // the mean time a visit is outstanding besides its wait
 	owns := make([]float64, len(down))
 	for c := range down {
 		v := sv.Visits(c, name)
 		t := s.timeOf(sv.Classes()[c])
-		own, scv := Mean(t), scvOf(t)
+		own, scv := Mean(t), SCV(t)
 		owns[c] = own
 		stay += float64(v * (own + down[c]))
 		if !s.Blocking || down[c] == 0 {
-			h.add(v, own, scv)
+			h.Add(v, own, scv)
 			continue
 		}
-		h.add(v, own+down[c], withCalls(own, scv, down[c]))
+		h.Add(v, own+down[c], WithCalls(own, scv, down[c]))
 		waits = true
 	}
 	if rate > 0 {
@@ -517,7 +517,7 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	others, turns := sv.Turns(name)
 	turns = turns || !sv.Balanced(name)
 	group := func(n int) StationGroup {
-		g := StationGroup{Count: n, Workers: s.Workers, Rate: rate, Holding: h.mean(), SCV: h.scv()}
+		g := StationGroup{Count: n, Workers: s.Workers, Rate: rate, Holding: h.Mean(), SCV: h.SCV()}
 		switch {
 		case shared && n > 1:
 			// Joining the least busy instance behaves much like one queue
@@ -530,21 +530,21 @@ func (s *Service) Solve(sv Solver, name string, rate float64, down []float64) So
 	}
 	n := s.Instances
 	if s.Autoscale != nil {
-		n = autoscaled(sv, name, s.Autoscale, s.Instances, rate, stay, group)
+		n = AutoscaledInstances(sv, name, s.Autoscale, s.Instances, rate, stay, group)
 	}
 	g := group(n)
-	sol := g.solution()
+	sol := g.Solution()
 	switch {
-	case !g.queues():
+	case !g.Queues():
 	case shared && n > 1:
 		sv.Note("%s: least-connections balancing taken as one shared queue over all %d instances", name, n)
 	case turns && n+others > 1:
 		sv.Note("%s: its instances take requests in turn, each one in %d of a Poisson stream (Krämer–Langenbach-Belz)", name, n+others)
 	}
-	if waits && g.queues() {
+	if waits && g.Queues() {
 		sv.Note("%s: the calls its workers wait on taken as exponential in its holding time", name)
 	}
-	g.variance(sv, name)
+	g.NoteVariance(sv, name)
 	sol.Stations, sol.Workers = n, s.Workers
 	sol.Response = PerClass(sv, func(c int) float64 { return g.Wait + owns[c] + down[c] })
 	sol.Own = s.meanOwn(sv, name)

@@ -325,3 +325,39 @@ run: {warmup: 5s, duration: 600s}
 		t.Fatalf("stopped %q after %.0fs of window; want overloaded within 30 s", r.StoppedEarly, r.Window)
 	}
 }
+
+// TestOverloadAfterFilling runs services overloaded twice over whose
+// workers take longer to fill than the warm-up (5000 workers of 100 s, at
+// 100/s: the workers fill about 50 s (constant) or 69 s (exponential,
+// 5000 = 100·100·(1 − e^{−t/100})) after the start, then the queue grows by
+// λ − c/S = 50/s). The overload test must judge the queue once the system
+// has filled, not from the end of the warm-up with checkpoints already
+// 80 s apart: it must stop the run within one and a half holding times of
+// window, and no confidence interval may be given for a mean that
+// diverges. The exponential one was reported SATURATED but ran to the end
+// of its 5 min window with a CI on the mean (found by a hostile review). An
+// autoscaler at its maximum is not stopped (its load may fall back), but
+// its queue grows: no CI either.
+func TestOverloadAfterFilling(t *testing.T) {
+	cases := []struct{ name, app string }{
+		{"constant 100s", "workers: 5000, service_time: {dist: constant, value: 100s}"},
+		{"exponential 100s", "workers: 5000, service_time: {dist: exponential, mean: 100s}"},
+		{"autoscaler at its maximum", "workers: 2500, service_time: {dist: exponential, mean: 100s}, autoscale: {min: 1, max: 2, target: 60%}"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runText(t, "name: fill\nworkload: {rate: 100}\nentry: app\nnodes:\n  app: {kind: service, "+c.app+"}\nrun: {warmup: 30s, duration: 5m}\n")
+			scaled := strings.Contains(c.app, "autoscale")
+			if stopped := strings.Contains(r.StoppedEarly, "overloaded"); stopped == scaled || r.Window > 150 && !scaled {
+				t.Errorf("stopped %q after %.0fs of window; want overloaded within 150 s, unless autoscaled", r.StoppedEarly, r.Window)
+			}
+			if !r.Nodes[0].Saturated {
+				t.Errorf("app not saturated")
+			}
+			if r.Latency != nil && (r.Latency.MeanCI95 != nil || !strings.Contains(r.Latency.NoCI, "without bound")) {
+				t.Errorf("latency %+v: want no CI on a mean that diverges, saying why", r.Latency)
+			}
+			t.Logf("stopped %q after %.1fs of window; latency %+v", r.StoppedEarly, r.Window, r.Latency)
+		})
+	}
+}

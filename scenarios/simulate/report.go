@@ -265,6 +265,9 @@ type NodeReport struct {
 	// distributions' squared coefficient of variation (see undersampled).
 	draws      int64
 	serviceSCV float64
+	// growing says its queue grew through the later half of the window
+	// (see diverging).
+	growing bool
 	// hostLoad is its host's load (see HostReport), 0 off a host: a
 	// node on a host can do no more than the host's cores can.
 	hostLoad float64
@@ -548,7 +551,7 @@ func (r *runner) report() *Report {
 			TimedOut:         st.TimedOut,
 			SaturatedBecause: saturation(st, stoppedHere(st.Name)),
 			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling, Transfer: st.Transfer,
-			draws: st.Draws, serviceSCV: st.ServiceSCV,
+			draws: st.Draws, serviceSCV: st.ServiceSCV, growing: st.Growth.Grows,
 		}
 		nr.Saturated = nr.SaturatedBecause != nil
 		if st.Waits > 0 {
@@ -567,7 +570,9 @@ func (r *runner) report() *Report {
 		rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
 	}
 	if l := rep.Latency; l != nil && l.MeanCI95 != nil {
-		if why := undersampled(rep.Nodes); why != "" {
+		if why := diverging(r.overloaded, rep.Nodes); why != "" {
+			l.MeanCI95, l.NoCI = nil, why
+		} else if why := undersampled(rep.Nodes); why != "" {
 			l.MeanCI95, l.NoCI = nil, why
 		}
 	}
@@ -787,6 +792,24 @@ func saturatedStretches(rep *Report) {
 // is known to ±10% (one standard error: √(SCV ÷ n) ≤ 0.1): 100 for an
 // exponential, 10⁶ for a cv of 100.
 const TailDraws = 100
+
+// diverging says why the mean latency has no interval when it has no
+// limit to converge to: the run was stopped for overload, or a node's
+// queue of visits grew through the later half of the window (a broker's
+// backlog is left out: its consumers' lag, which a request that only
+// publishes does not wait for). Batch means over a growing series give a
+// narrow interval around a mean that only grows with the run's length.
+func diverging(overloaded bool, nodes []NodeReport) string {
+	if overloaded {
+		return "stopped for overload, the latencies grow without bound and their mean has no limit to estimate"
+	}
+	for _, n := range nodes {
+		if _, isQueue := n.Detail.(topology.Backlog); !isQueue && n.Saturated && n.growing {
+			return fmt.Sprintf("%s's queue grows without bound, the latencies grow with the run and their mean has no limit to estimate", n.Name)
+		}
+	}
+	return ""
+}
 
 // undersampled says why no node's service times can be trusted to have
 // shown their distribution yet, naming the one drawn fewest times for its

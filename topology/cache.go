@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -337,8 +338,8 @@ func (c *cache) nodeOf(key int64) int {
 
 func (c *cache) Accept(j *Job) { c.st.arrive(j, c.st.insts[c.nodeOf(keyOf(j))]) }
 
-// served performs j's operation on its node's store.
-func (c *cache) served(j *Job) {
+// Served implements Server: it performs j's operation on its node's store.
+func (c *cache) Served(j *Job) {
 	cn := c.nodes[j.inst.index]
 	key, now := keyOf(j), c.net.k.Now()
 	switch j.op {
@@ -468,10 +469,10 @@ func (c *cache) restart(cn *cacheNode) {
 	cn.store.Clear()
 }
 
-// down implements downer: cache nodes that go down (the first count ones,
+// Down implements Downer: cache nodes that go down (the first count ones,
 // or all) lose their keys; while down, a get on them fails, which a caller
 // takes as a miss.
-func (c *cache) down(_ *faulter, count int, on bool, _ sim.Time) {
+func (c *cache) Down(_ *Faulter, count int, on bool, _ sim.Time) {
 	nodes := c.st.insts
 	if count > 0 {
 		nodes = nodes[:min(count, len(nodes))]
@@ -493,7 +494,8 @@ func (c *cache) nodesDown(nodes []*instance, on bool) {
 }
 
 // cacheNodeFault is the kind of CacheNodeDown.
-var cacheNodeFault = FaultKind{Name: "cache_node", Decode: decodeCacheNodeDown, On: &cacheKind, Part: true}
+var cacheNodeFault = FaultKind{Name: "cache_node", Decode: decodeCacheNodeDown, On: &cacheKind, Part: true,
+	Param: params.Param{Type: params.Int, Doc: "a cache's node (by number) goes down, losing its keys"}}
 
 // CacheNodeDown takes down node Node of a cache (0 is the first), which
 // loses its keys.
@@ -510,7 +512,7 @@ func (CacheNodeDown) Kind() *FaultKind { return &cacheNodeFault }
 // Describe implements FaultEffect.
 func (x CacheNodeDown) Describe() string { return fmt.Sprintf("cache node %d down", x.Node) }
 
-func (x CacheNodeDown) check(e field.Errors) bool {
+func (x CacheNodeDown) Check(e field.Errors) bool {
 	if x.Node < 0 {
 		e.Add("cache_node", "a fault's cache_node is numbered from 0")
 		return false
@@ -518,13 +520,13 @@ func (x CacheNodeDown) check(e field.Errors) bool {
 	return true
 }
 
-func (x CacheNodeDown) fit(e field.Errors, node *Node) {
+func (x CacheNodeDown) Fit(e field.Errors, node *Node) {
 	if nodes := node.Spec.Units(); x.Node >= nodes {
 		e.Add("cache_node", "cache %s has %d nodes (numbered from 0)", node.Name, nodes)
 	}
 }
 
-func (x CacheNodeDown) strike(fl *faulter, on bool, _ sim.Time) {
+func (x CacheNodeDown) Strike(fl *Faulter, on bool, _ sim.Time) {
 	fl.comp.(PartDowner).PartDown(x.Node, on)
 }
 

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -672,10 +673,10 @@ func upReplica(st *Station) *instance {
 	return inst
 }
 
-// served commits a write, or checks whether a replica read was stale. With
-// a cache in the topology, the request is stamped with the version of the
-// value it wrote or read (see versions).
-func (db *database) served(j *Job) {
+// Served implements Server: it commits a write, or checks whether a
+// replica read was stale. With a cache in the topology, the request is
+// stamped with the version of the value it wrote or read (see versions).
+func (db *database) Served(j *Job) {
 	if db.pool != nil && db.pool.served(j) {
 		return // it reads pages from its volume first
 	}
@@ -1176,8 +1177,10 @@ func (s *NodeStats) add(st NodeStats) {
 // down until it ends (overlapping faults on one server each hold it: it is
 // back when the last ends).
 var (
-	primaryFault = FaultKind{Name: "primary", Decode: decodePrimaryDown, On: &databaseKind, Part: true}
-	replicaFault = FaultKind{Name: "replica", Decode: decodeReplicaDown, On: &databaseKind, Part: true}
+	primaryFault = FaultKind{Name: "primary", Decode: decodePrimaryDown, On: &databaseKind, Part: true,
+		Param: params.Param{Type: params.Bool, Doc: "a database's primary goes down (it fails over)"}}
+	replicaFault = FaultKind{Name: "replica", Decode: decodeReplicaDown, On: &databaseKind, Part: true,
+		Param: params.Param{Type: params.Int, Doc: "a database's replica (by number) goes down"}}
 )
 
 // PrimaryDown takes down a database's primary (its first shard's): a
@@ -1198,9 +1201,9 @@ func (PrimaryDown) Kind() *FaultKind { return &primaryFault }
 // Describe implements FaultEffect.
 func (PrimaryDown) Describe() string { return "primary down" }
 
-func (PrimaryDown) check(field.Errors) bool { return true }
+func (PrimaryDown) Check(field.Errors) bool { return true }
 
-func (PrimaryDown) strike(fl *faulter, on bool, now sim.Time) {
+func (PrimaryDown) Strike(fl *Faulter, on bool, now sim.Time) {
 	db := fl.comp.(*database)
 	sh := db.shards[0]
 	if !on {
@@ -1232,7 +1235,7 @@ func (ReplicaDown) Kind() *FaultKind { return &replicaFault }
 // Describe implements FaultEffect.
 func (x ReplicaDown) Describe() string { return fmt.Sprintf("replica %d down", x.Replica) }
 
-func (x ReplicaDown) check(e field.Errors) bool {
+func (x ReplicaDown) Check(e field.Errors) bool {
 	if x.Replica < 0 {
 		e.Add("replica", "a fault's replica is numbered from 0")
 		return false
@@ -1240,13 +1243,13 @@ func (x ReplicaDown) check(e field.Errors) bool {
 	return true
 }
 
-func (x ReplicaDown) fit(e field.Errors, node *Node) {
+func (x ReplicaDown) Fit(e field.Errors, node *Node) {
 	if db := node.Spec.(*Database); x.Replica >= db.Replicas {
 		e.Add("replica", "database %s has %d replicas (numbered from 0)", node.Name, db.Replicas)
 	}
 }
 
-func (x ReplicaDown) strike(fl *faulter, on bool, now sim.Time) {
+func (x ReplicaDown) Strike(fl *Faulter, on bool, now sim.Time) {
 	db := fl.comp.(*database)
 	sh := db.shards[0]
 	if !on {

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/units"
@@ -97,6 +98,10 @@ type FaultKind struct {
 	// Down says it takes instances down: a visit to a down instance fails
 	// at once (a balancer without health checks keeps sending to it).
 	Down bool
+	// Param describes its field (its type and meaning; the name is
+	// Name's) for the reference, the JSON Schema and completion; without
+	// a Type, the field is described as any value.
+	Param params.Param
 }
 
 // FaultEffect is what a fault does while it is in force: a value of a
@@ -108,18 +113,21 @@ type FaultEffect interface {
 	// Describe says what it does in a few words, e.g. "errors 10%".
 	Describe() string
 
-	// check records what is wrong with its value alone under the
+	// Check records what is wrong with its value alone under the
 	// fault's path (e is faults.N), and says whether the value does
 	// something.
-	check(e field.Errors) bool
-	// strike applies it (on) or lifts it, through its fault's runtime.
-	strike(fl *faulter, on bool, now sim.Time)
+	Check(e field.Errors) bool
+	// Strike applies it (on) or lifts it, through its fault's runtime
+	// (Faulter.Component is the node it strikes).
+	Strike(fl *Faulter, on bool, now sim.Time)
 }
 
-// fitter is an effect that checks itself against the node it strikes
+// Fitter is an effect that checks itself against the node it strikes
 // (of its kind's On kind, when it has one): a replica the database has.
-type fitter interface {
-	fit(e field.Errors, node *Node)
+type Fitter interface {
+	// Fit records, under the fault's path, what of the effect does not
+	// fit node (a cache node it does not have).
+	Fit(e field.Errors, node *Node)
 }
 
 // builtinFaults are the fault kinds scalesim ships, in the order a fault
@@ -245,7 +253,7 @@ func (t *Topology) validateFaults(e field.Errors) {
 		}
 		var does []string
 		for _, x := range given {
-			if x.check(fe) {
+			if x.Check(fe) {
 				does = append(does, x.Kind().Name)
 			}
 		}
@@ -278,8 +286,8 @@ func fitNode(e field.Errors, name string, node *Node, given []FaultEffect) {
 				e.AddAtKey("", "%s faults strike %ss; %s is a %s", andList(names), on.Noun, name, node.Kind().Noun)
 			}
 		default:
-			if ft, ok := x.(fitter); ok {
-				ft.fit(e, node)
+			if ft, ok := x.(Fitter); ok {
+				ft.Fit(e, node)
 			}
 		}
 	}
@@ -300,10 +308,14 @@ var (
 	// nodeFault is the kind of a fault that gives no other: not a field,
 	// not registered.
 	nodeFault      = FaultKind{Name: "node", Down: true}
-	instancesFault = FaultKind{Name: "instances", Decode: decodeInstancesDown, Down: true}
-	errorsFault    = FaultKind{Name: "errors", Decode: decodeErrors}
-	slowFault      = FaultKind{Name: "slow", Decode: decodeSlow}
-	latencyFault   = FaultKind{Name: "latency", Decode: decodeLatency}
+	instancesFault = FaultKind{Name: "instances", Decode: decodeInstancesDown, Down: true,
+		Param: params.Param{Type: params.Int, Unit: "instances", Doc: "instances taken down (without it, the whole node)"}}
+	errorsFault = FaultKind{Name: "errors", Decode: decodeErrors,
+		Param: params.Param{Type: params.Share, Doc: "a share of visits fail"}}
+	slowFault = FaultKind{Name: "slow", Decode: decodeSlow,
+		Param: params.Param{Type: params.Object, Doc: "service times multiplied", Fields: []params.Param{{Name: "factor", Type: params.Number, Required: true, Doc: "the multiple"}}}}
+	latencyFault = FaultKind{Name: "latency", Decode: decodeLatency,
+		Param: params.Param{Type: params.Duration, Doc: "added to service times"}}
 )
 
 // NodeDown takes the whole node down: every instance of its stations (a
@@ -317,9 +329,9 @@ func (NodeDown) Kind() *FaultKind { return &nodeFault }
 // Describe implements FaultEffect.
 func (NodeDown) Describe() string { return "down" }
 
-func (NodeDown) check(field.Errors) bool { return true }
+func (NodeDown) Check(field.Errors) bool { return true }
 
-func (NodeDown) strike(fl *faulter, on bool, now sim.Time) { fl.down(0, on, now) }
+func (NodeDown) Strike(fl *Faulter, on bool, now sim.Time) { fl.down(0, on, now) }
 
 // InstancesDown takes Count instances down: the first ones of each
 // station that are up (a cache's first nodes). A visit to a down instance
@@ -341,7 +353,7 @@ func (InstancesDown) Kind() *FaultKind { return &instancesFault }
 // Describe implements FaultEffect.
 func (x InstancesDown) Describe() string { return fmt.Sprintf("%d instances down", x.Count) }
 
-func (x InstancesDown) check(e field.Errors) bool {
+func (x InstancesDown) Check(e field.Errors) bool {
 	if x.Count < 1 {
 		e.Add("instances", "a fault's instances must be 1 or more")
 		return false
@@ -349,7 +361,7 @@ func (x InstancesDown) check(e field.Errors) bool {
 	return true
 }
 
-func (x InstancesDown) strike(fl *faulter, on bool, now sim.Time) { fl.down(x.Count, on, now) }
+func (x InstancesDown) Strike(fl *Faulter, on bool, now sim.Time) { fl.down(x.Count, on, now) }
 
 // Errors fails a share of the visits, drawn from the station's stream of
 // faults.
@@ -369,7 +381,7 @@ func (Errors) Kind() *FaultKind { return &errorsFault }
 // Describe implements FaultEffect.
 func (x Errors) Describe() string { return "errors " + units.Percent(x.Share) }
 
-func (x Errors) check(e field.Errors) bool {
+func (x Errors) Check(e field.Errors) bool {
 	switch {
 	case x.Share == 0:
 		e.Add("errors", "a fault's errors must be above 0%% (0%% fails nothing: leave the fault out)")
@@ -381,7 +393,7 @@ func (x Errors) check(e field.Errors) bool {
 	return false
 }
 
-func (Errors) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+func (Errors) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: a visit fails unless every fault in
 // force spares it.
@@ -409,7 +421,7 @@ func (Slow) Kind() *FaultKind { return &slowFault }
 // Describe implements FaultEffect.
 func (x Slow) Describe() string { return fmt.Sprintf("slow ×%.3g", x.Factor) }
 
-func (x Slow) check(e field.Errors) bool {
+func (x Slow) Check(e field.Errors) bool {
 	if !(x.Factor > 0) || math.IsInf(x.Factor, 0) {
 		e.Add("slow", "a fault's slow factor must be a positive number")
 		return false
@@ -417,7 +429,7 @@ func (x Slow) check(e field.Errors) bool {
 	return true
 }
 
-func (Slow) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+func (Slow) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: the factors in force multiply.
 func (x Slow) compound(m *faultMods) { m.slow = float64(max(m.slow, 1) * x.Factor) }
@@ -439,7 +451,7 @@ func (Latency) Kind() *FaultKind { return &latencyFault }
 // Describe implements FaultEffect.
 func (x Latency) Describe() string { return "latency +" + units.FormatDuration(x.Seconds) }
 
-func (x Latency) check(e field.Errors) bool {
+func (x Latency) Check(e field.Errors) bool {
 	if !(x.Seconds > 0) || math.IsInf(x.Seconds, 0) {
 		e.Add("latency", "a fault's latency must be a duration above 0")
 		return false
@@ -447,7 +459,7 @@ func (x Latency) check(e field.Errors) bool {
 	return true
 }
 
-func (Latency) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+func (Latency) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: the latencies in force add.
 func (x Latency) compound(m *faultMods) { m.delay += x.Seconds }
@@ -466,15 +478,17 @@ type faultMods struct {
 	delay  float64 // seconds added to service times
 }
 
-// downer is a component whose instances go down in its own way (a cache's
+// Downer is a component whose instances go down in its own way (a cache's
 // nodes lose their keys), rather than as its stations' instances do
-// (faulter.downStations).
-type downer interface {
-	down(fl *faulter, count int, on bool, now sim.Time)
+// (Faulter.downStations): a fault that takes count instances down (0:
+// all, the whole node) strikes through Down, on and then off.
+type Downer interface {
+	Down(fl *Faulter, count int, on bool, now sim.Time)
 }
 
-// faulter is a fault's runtime: it applies and lifts it.
-type faulter struct {
+// Faulter is a fault's runtime: it applies and lifts it. A fault effect
+// (FaultEffect.Strike) reaches the node it strikes through it.
+type Faulter struct {
 	net  *Network
 	f    *Fault
 	comp Component
@@ -484,6 +498,9 @@ type faulter struct {
 	// brings back those, whatever the fleet became meanwhile.
 	downed [][]*instance
 }
+
+// Component is the runtime of the node the fault strikes.
+func (fl *Faulter) Component() Component { return fl.comp }
 
 // Opcodes of a fault's events.
 const (
@@ -502,7 +519,7 @@ func (n *Network) scheduleFaults(t *Topology, byName map[string]Component) {
 			n.k.At(sim.Time(f.At), o, opFaultOn, nil)
 		}
 		for _, node := range f.Strikes() {
-			fl := &faulter{net: n, f: f, comp: byName[node], sts: byName[node].Stations(),
+			fl := &Faulter{net: n, f: f, comp: byName[node], sts: byName[node].Stations(),
 				rng: sim.NewStream(n.opts.Seed, "fault/"+strconv.Itoa(i)+"/"+node)}
 			fl.downed = make([][]*instance, len(fl.sts))
 			for _, st := range fl.sts {
@@ -520,10 +537,10 @@ func (n *Network) scheduleFaults(t *Topology, byName map[string]Component) {
 }
 
 // Handle implements sim.Handler: the fault strikes or ends.
-func (fl *faulter) Handle(now sim.Time, op int, _ any) {
+func (fl *Faulter) Handle(now sim.Time, op int, _ any) {
 	f := fl.f
 	on := op == opFaultOn
-	f.What().strike(fl, on, now)
+	f.What().Strike(fl, on, now)
 	switch {
 	case on && f.MTTF > 0:
 		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTR, fl, opFaultOff, nil)
@@ -539,7 +556,7 @@ func (fl *faulter) Handle(now sim.Time, op int, _ any) {
 
 // modify puts the fault's effect, a stationEffect, in force on the node's
 // stations (on) or lifts it.
-func (fl *faulter) modify(on bool) {
+func (fl *Faulter) modify(on bool) {
 	for _, st := range fl.sts {
 		if on {
 			st.effects = append(st.effects, fl.f)
@@ -552,11 +569,11 @@ func (fl *faulter) modify(on bool) {
 }
 
 // down takes count instances of the node down (0: all, the whole node)
-// or brings back those it took: as the node's kind does it (downer), or
+// or brings back those it took: as the node's kind does it (Downer), or
 // as its stations do, telling the node when they are back (Restarted).
-func (fl *faulter) down(count int, on bool, now sim.Time) {
-	if d, ok := fl.comp.(downer); ok {
-		d.down(fl, count, on, now)
+func (fl *Faulter) down(count int, on bool, now sim.Time) {
+	if d, ok := fl.comp.(Downer); ok {
+		d.Down(fl, count, on, now)
 		return
 	}
 	fl.downStations(count, on, now)
@@ -567,7 +584,7 @@ func (fl *faulter) down(count int, on bool, now sim.Time) {
 
 // downStations takes count instances of each of the node's stations down
 // (0: all), or brings back those it took.
-func (fl *faulter) downStations(count int, on bool, now sim.Time) {
+func (fl *Faulter) downStations(count int, on bool, now sim.Time) {
 	for i, st := range fl.sts {
 		st.takeDown(count, on, now, &fl.downed[i])
 	}

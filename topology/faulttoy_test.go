@@ -50,7 +50,7 @@ func (b Brownout) Describe() string {
 
 // check refuses a brownout that fails nothing or slows nothing: that
 // would be another kind of fault.
-func (b Brownout) check(e field.Errors) bool {
+func (b Brownout) Check(e field.Errors) bool {
 	ok := true
 	if !(b.Errors > 0 && b.Errors < 1) {
 		e.Add("brownout", "a brownout fails a share of the visits above 0% and below 100%")
@@ -63,7 +63,7 @@ func (b Brownout) check(e field.Errors) bool {
 	return ok
 }
 
-func (Brownout) strike(fl *faulter, on bool, _ sim.Time) { fl.modify(on) }
+func (Brownout) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: as an errors fault and a slow fault
 // in force together.

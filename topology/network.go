@@ -374,7 +374,7 @@ func (n *Network) Handle(now sim.Time, op int, data any) {
 			j.st.failNow(j) // its instance went down during the service
 			break
 		}
-		j.st.owner.served(j)
+		j.st.owner.Served(j)
 	case opDeliver:
 		j := data.(*Job)
 		j.dest.Accept(j)

@@ -208,27 +208,14 @@ func FaultParams() []params.Param {
 		{Name: "region", Type: params.Name, Doc: "instead of node: every node with workers placed in the region goes down (a region outage)"},
 	}
 	for _, k := range faultKinds {
-		p, ok := faultKindParams[k.Name]
-		if !ok {
+		p := k.Param
+		if p.Type == "" {
 			p = params.Param{Type: params.Any, Doc: "what the fault does (see docs/failure.md)"}
 		}
 		p.Name = k.Name
 		ps = append(ps, p)
 	}
 	return ps
-}
-
-// faultKindParams describe the field of each built-in fault kind (what a
-// fault does); a kind registered elsewhere without a row is described as
-// any value.
-var faultKindParams = map[string]params.Param{
-	"instances":  {Type: params.Int, Unit: "instances", Doc: "instances taken down (without it, the whole node)"},
-	"errors":     {Type: params.Share, Doc: "a share of visits fail"},
-	"slow":       {Type: params.Object, Doc: "service times multiplied", Fields: []params.Param{{Name: "factor", Type: params.Number, Required: true, Doc: "the multiple"}}},
-	"latency":    {Type: params.Duration, Doc: "added to service times"},
-	"primary":    {Type: params.Bool, Doc: "a database's primary goes down (it fails over)"},
-	"replica":    {Type: params.Int, Doc: "a database's replica (by number) goes down"},
-	"cache_node": {Type: params.Int, Doc: "a cache's node (by number) goes down, losing its keys"},
 }
 
 // RegionsParams are the fields of the scenario's regions section.

@@ -710,12 +710,12 @@ func (aa *activeActive) resetStats() {
 	aa.writes, aa.reads = [MaxPrimaries]int64{}, [MaxPrimaries]int64{}
 }
 
-// down implements downer: a region fault takes down the servers placed in
+// Down implements Downer: a region fault takes down the servers placed in
 // its region (a primary there fails over to a replica elsewhere; an
 // active-active database's other primaries go on taking writes); any other
 // fault that takes the node down takes every server down, as a station's
 // instances go down.
-func (db *database) down(fl *faulter, count int, on bool, now sim.Time) {
+func (db *database) Down(fl *Faulter, count int, on bool, now sim.Time) {
 	if fl.f.Region == "" || db.at == nil {
 		fl.downStations(count, on, now)
 		return
@@ -858,7 +858,7 @@ func (d *DatabaseStats) writePlaces(w io.Writer) {
 
 // fit refuses a primary fault on an active-active database, which has a
 // primary in each region: a region fault takes one down.
-func (PrimaryDown) fit(e field.Errors, node *Node) {
+func (PrimaryDown) Fit(e field.Errors, node *Node) {
 	if db := node.Spec.(*Database); len(db.Primaries) > 0 {
 		e.Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
 	}

@@ -834,8 +834,8 @@ func (s *service) Accept(j *Job) {
 	s.st.arrive(j, s.st.next())
 }
 
-// served is called when j's own service time has elapsed.
-func (s *service) served(j *Job) {
+// Served implements Server: j's own service time has elapsed.
+func (s *service) Served(j *Job) {
 	if !s.spec.Blocking {
 		s.st.release(j)
 	}

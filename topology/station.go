@@ -13,7 +13,7 @@ import (
 // happens next and calls finish when the job leaves.
 type Station struct {
 	net   *Network
-	owner server
+	owner Server
 	name  string // its node's
 	rng   *rand.Rand
 	// times are the service times of reads and of writes; byClass, when
@@ -120,10 +120,12 @@ type cumulative struct {
 	arrivals int64
 }
 
-// server is a component with stations: told when a job's service time has
-// elapsed.
-type server interface {
-	served(j *Job)
+// Server is the owner of a station (see NewStation): the component told
+// when a visit's service time has elapsed, which decides what happens next
+// (its calls, a reply) and ends the visit at the station with
+// Station.Finish.
+type Server interface {
+	Served(j *Job)
 }
 
 type instance struct {
@@ -163,7 +165,7 @@ type instance struct {
 // held.
 func (inst *instance) taking() bool { return !inst.booting && !inst.draining && !inst.held }
 
-func newStation(net *Network, owner server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *Station {
+func newStation(net *Network, owner Server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *Station {
 	st := &Station{net: net, owner: owner, rng: rng, times: [2]sim.Dist{read, write}, workers: workers, queue: queue,
 		sampled: net.opts.Sampled}
 	for i := 0; i < instances; i++ {

@@ -117,10 +117,7 @@ func decodeVolume(d *yamlfile.Decoder, n *yaml.Node, what string, v *Volume) boo
 		}
 	}
 	if m.Has("throughput") {
-		t := m.Get("throughput")
-		per := *t
-		per.Value = strings.TrimSuffix(strings.TrimSpace(per.Value), "/s")
-		if v.Throughput, ok = d.Bytes(&per, what+" data volume throughput (bytes a second, e.g. 125MiB/s)"); !ok {
+		if v.Throughput, ok = d.ByteRate(m.Get("throughput"), what+" data volume throughput (bytes a second, e.g. 125MiB/s)"); !ok {
 			good = false
 		}
 	}

@@ -39,17 +39,32 @@ func TestDataStored(t *testing.T) {
 	}
 }
 
-// TestDataRefused checks the data refused, each at its position.
+// TestDataRefused checks the data refused, each at its position, or at the
+// --set that gave it, with the value as given.
 func TestDataRefused(t *testing.T) {
-	for _, c := range []struct{ name, data, want string }{
-		{"zero", "{per_user: 0}", "t.yaml:4:59: database d data per_user must be positive, got 0"},
-		{"too much", "{per_user: 2TB}", "t.yaml:4:59: database d data per_user is 1.82TiB; at most 931GiB a user"},
-		{"missing", "{}", "t.yaml:4:48: database d data needs per_user"},
-		{"misspelt", "{per_users: 1KB}", "per_users"},
+	for _, c := range []struct{ name, data, want, set string }{
+		{"zero", "{per_user: 0}", "t.yaml:4:59: database d data per_user must be positive, got 0", ""},
+		{"too much", "{per_user: 2TB}", "t.yaml:4:59: database d data per_user is 1.82TiB; at most 931GiB a user", ""},
+		{"missing", "{}", "t.yaml:4:48: database d data needs per_user", ""},
+		{"misspelt", "{per_users: 1KB}", "per_users", ""},
+		// The volume's throughput is read without its "/s" from a copy of
+		// its node, which lost the --set it came from: the error was placed
+		// at 1:1 of the file, quoting "0B" (found by a hostile review).
+		{"volume throughput zero", "{rows: 1M, row_size: 100B, volume: {throughput: 0B/s}}",
+			"t.yaml:4:96: database d data volume throughput (bytes a second, e.g. 125MiB/s) must be positive, got 0B/s", ""},
+		{"volume throughput zero by --set", "{rows: 1M, row_size: 100B}",
+			"--set nodes.d.data.volume.throughput=0B/s: database d data volume throughput (bytes a second, e.g. 125MiB/s) must be positive, got 0B/s",
+			"nodes.d.data.volume.throughput=0B/s"},
+		{"volume throughput not a size by --set", "{rows: 1M, row_size: 100B}",
+			"--set nodes.d.data.volume.throughput=fast/s: database d data volume throughput (bytes a second, e.g. 125MiB/s): want a size a second such as 125MiB/s, got \"fast/s\"",
+			"nodes.d.data.volume.throughput=fast/s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := &yamlfile.Decoder{File: "t.yaml"}
 			root := d.Parse([]byte("entry: a\nnodes:\n  a: {kind: service, service_time: 1ms, calls: [d]}\n  d: {kind: database, service_time: 1ms, data: " + c.data + "}\n"))
+			if c.set != "" {
+				d.Set(root, c.set)
+			}
 			m, _ := d.Mapping(root, "test", "entry", "nodes")
 			topo := Decode(d, m.Get("nodes"), m.Get("entry"))
 			d.Place(root, topo.Validate(nil, true))

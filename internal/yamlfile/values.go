@@ -1,6 +1,7 @@
 package yamlfile
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -252,6 +253,20 @@ func (d *Decoder) PositiveDuration(n *yaml.Node, what, ifZero string) (float64, 
 // Bytes decodes a positive size such as 2KB or 64GiB, in bytes.
 func (d *Decoder) Bytes(n *yaml.Node, what string) (float64, bool) {
 	v, ok := d.parsed(n, "a size such as 2KB", what, units.ParseBytes)
+	return d.positiveOnly(n, what, v, ok)
+}
+
+// ByteRate decodes a positive number of bytes a second, written as a
+// size with or without "/s" (125MiB/s, 125MiB). A problem is recorded at n
+// (so at the --set that gave it), quoting the value as written.
+func (d *Decoder) ByteRate(n *yaml.Node, what string) (float64, bool) {
+	v, ok := d.parsed(n, "a size a second such as 125MiB/s", what, func(s string) (float64, error) {
+		v, err := units.ParseBytes(strings.TrimSuffix(strings.TrimSpace(s), "/s"))
+		if err != nil {
+			return 0, fmt.Errorf("want a size a second such as 125MiB/s, got %q", s)
+		}
+		return v, nil
+	})
 	return d.positiveOnly(n, what, v, ok)
 }
 

@@ -81,6 +81,12 @@ func (s *KeyStore) putUntil(key int64, expires sim.Time, stale bool) {
 		s.touch(i)
 		return
 	}
+	s.insert(key, expires, stale)
+}
+
+// insert stores key, which s does not hold, until expires, evicting a key
+// if s is full, and returns its slot.
+func (s *KeyStore) insert(key int64, expires sim.Time, stale bool) int32 {
 	if len(s.index) >= s.cap {
 		s.Evictions++
 		s.Remove(s.slots[s.victim()].key)
@@ -103,6 +109,7 @@ func (s *KeyStore) putUntil(key int64, expires sim.Time, stale bool) {
 		s.heap = append(s.heap, i)
 		s.up(int(s.slots[i].heapPos))
 	}
+	return i
 }
 
 // MarkStale records that key's value, if held, is older than a write

@@ -316,26 +316,15 @@ func lruAge(p, em float64, rng *rand.Rand) float64 {
 // store's keys are used twice; a TTL store's expire uniformly over the
 // TTL from now.
 func (st *warmState) fill(s *KeyStore, keys []warmKey, now sim.Time, rng *rand.Rand) {
-	oldestFirst := func(a, b warmKey) int {
-		if c := cmp.Compare(b.age, a.age); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.key, b.key)
-	}
-	if st.kind == warmTop {
-		// age is the probability: the least popular first.
-		oldestFirst = func(a, b warmKey) int {
-			if c := cmp.Compare(a.age, b.age); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.key, a.key)
-		}
-	}
-	slices.SortFunc(keys, oldestFirst)
+	byProb := st.kind == warmTop // age is the probability: the least popular first
+	sortWarm(keys, byProb)
 	if extra := len(keys) - s.cap; extra > 0 {
 		keys = keys[extra:]
 	}
-	if len(s.index) == 0 { // room for them at once
+	// The keys drawn are distinct (one per rank): into an empty store
+	// each goes without looking it up.
+	fresh := len(s.index) == 0
+	if fresh { // room for them at once
 		s.index = make(map[int64]int32, len(keys))
 	}
 	s.slots = slices.Grow(s.slots, len(keys))
@@ -344,11 +333,104 @@ func (st *warmState) fill(s *KeyStore, keys []warmKey, now sim.Time, rng *rand.R
 		if s.ttl > 0 {
 			expires = now + sim.Time(rng.Float64()*s.ttl)
 		}
-		s.putUntil(k.key, expires, false)
-		if st.kind == warmTop {
-			s.touch(s.index[k.key])
+		var i int32
+		if fresh {
+			i = s.insert(k.key, expires, false)
+		} else {
+			s.putUntil(k.key, expires, false)
+			i = s.index[k.key]
+		}
+		if byProb {
+			s.touch(i)
 		}
 	}
+}
+
+// warmOrder is fill's order of the keys drawn: the oldest first, ties by
+// key; with byProb, the least probable first, ties by key from the
+// highest.
+func warmOrder(byProb bool) func(a, b warmKey) int {
+	if byProb {
+		return func(a, b warmKey) int {
+			if c := cmp.Compare(a.age, b.age); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.key, a.key)
+		}
+	}
+	return func(a, b warmKey) int {
+		if c := cmp.Compare(b.age, a.age); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.key, b.key)
+	}
+}
+
+// radixMin is the fewest keys sortWarm sorts by radix.
+const radixMin = 4096
+
+// sortWarm sorts keys in warmOrder: by comparison when they are few; else
+// by radix on the bits of their ages (LSD, a byte a pass, passing over
+// the bytes every key shares), then each run of equal ages by key. The
+// ages are ≥ 0 (−0 is taken as 0), whose bits order as the numbers do.
+// An LRU store's draw is the capacity and more: 500k keys take a radix
+// sort about 3 times less time than a comparison sort.
+func sortWarm(keys []warmKey, byProb bool) {
+	order := warmOrder(byProb)
+	if len(keys) < radixMin {
+		slices.SortFunc(keys, order)
+		return
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		o := warmBits(k, byProb)
+		for d := range counts {
+			counts[d][byte(o>>(8*d))]++
+		}
+	}
+	src, dst := keys, make([]warmKey, len(keys))
+	for d := range counts {
+		c := &counts[d]
+		if c[byte(warmBits(src[0], byProb)>>(8*d))] == len(src) {
+			continue
+		}
+		at := 0
+		for b, n := range c {
+			c[b], at = at, at+n
+		}
+		for _, k := range src {
+			b := byte(warmBits(k, byProb) >> (8 * d))
+			dst[c[b]] = k
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+	for i := 0; i < len(keys); {
+		o, j := warmBits(keys[i], byProb), i+1
+		for j < len(keys) && warmBits(keys[j], byProb) == o {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(keys[i:j], order)
+		}
+		i = j
+	}
+}
+
+// warmBits is k's place in sortWarm's order of ages: the bits of its age
+// (≥ 0), complemented for the oldest first.
+func warmBits(k warmKey, byProb bool) uint64 {
+	b := math.Float64bits(k.age)
+	if b == 1<<63 { // −0
+		b = 0
+	}
+	if byProb {
+		return b
+	}
+	return ^b
 }
 
 // ringShares are each part's share of the hash circle.

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
@@ -192,5 +193,40 @@ func TestHitHalves(t *testing.T) {
 				t.Errorf("first half's hit ratio %.3f, want about 0.55", halves[0])
 			}
 		})
+	}
+}
+
+// TestSortWarm checks that sortWarm's radix sort orders the keys drawn as
+// the comparison sort of warmOrder does, ties and zeros of either sign
+// included, for the oldest first and the least probable first.
+func TestSortWarm(t *testing.T) {
+	rng := sim.NewStream(5, "sort")
+	cases := []struct {
+		name string
+		n    int
+		age  func() float64
+	}{
+		{"few", 100, func() float64 { return rng.ExpFloat64() }},
+		{"exponential", 3 * radixMin, func() float64 { return rng.ExpFloat64() / 1e-6 }},
+		{"uniform", radixMin, rng.Float64},
+		{"ties", 2 * radixMin, func() float64 { return float64(rng.IntN(50)) / 8 }},
+		{"zeros", 2 * radixMin, func() float64 { return []float64{0, math.Copysign(0, -1), 1e-300, 3}[rng.IntN(4)] }},
+	}
+	for _, tc := range cases {
+		for _, byProb := range []bool{false, true} {
+			keys := make([]warmKey, tc.n)
+			for i := range keys {
+				keys[i] = warmKey{key: int64(i*7919%tc.n) - int64(tc.n/2), age: tc.age()}
+			}
+			want := slices.Clone(keys)
+			slices.SortFunc(want, warmOrder(byProb))
+			sortWarm(keys, byProb)
+			for i := range keys {
+				if keys[i].key != want[i].key {
+					t.Fatalf("%s (by probability %v): place %d holds key %d (age %g), want %d (age %g)",
+						tc.name, byProb, i, keys[i].key, keys[i].age, want[i].key, want[i].age)
+				}
+			}
+		}
 	}
 }

@@ -70,7 +70,7 @@ func save(f Figure, path, format string) (err error) {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(pngDPI))
 		f.draw(draw.New(c))
-		if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&b, c.Image()); err != nil {
+		if err := (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&b, c.Image()); err != nil {
 			return err
 		}
 	case "svg":

@@ -132,7 +132,7 @@ type Fitter interface {
 
 // builtinFaults are the fault kinds scalesim ships, in the order a fault
 // entry's fields are listed in messages.
-var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &latencyFault, &primaryFault, &replicaFault, &cacheNodeFault}
+var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &latencyFault, &primaryFault, &replicaFault}
 
 // faultKinds are the registered fault kinds, in registration order.
 var faultKinds []*FaultKind
@@ -303,7 +303,7 @@ func andList(words []string) string {
 
 // The kinds of faults that act on the node's stations, whatever its kind;
 // those on a part of a node are with their node's kind (PrimaryDown and
-// ReplicaDown in database.go, CacheNodeDown in cache.go).
+// ReplicaDown in database.go; a cache's cache_node in topology/cache).
 var (
 	// nodeFault is the kind of a fault that gives no other: not a field,
 	// not registered.

@@ -51,9 +51,6 @@ func TestFaultKinds(t *testing.T) {
 		{"db", ReplicaDown{1}, "replica 1 down", false, ""},
 		{"db", ReplicaDown{2}, "replica 2 down", false, "faults.0.replica: database db has 2 replicas (numbered from 0)"},
 		{"db", ReplicaDown{-1}, "replica -1 down", false, "faults.0.replica: a fault's replica is numbered from 0"},
-		{"c", CacheNodeDown{1}, "cache node 1 down", false, ""},
-		{"c", CacheNodeDown{2}, "cache node 2 down", false, "faults.0.cache_node: cache c has 2 nodes (numbered from 0)"},
-		{"db", CacheNodeDown{0}, "cache node 0 down", false, "faults.0: cache_node faults strike caches; db is a database"},
 	}
 	for _, c := range cases {
 		f := Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}

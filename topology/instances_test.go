@@ -117,11 +117,6 @@ func TestSizeFromType(t *testing.T) {
 			}},
 		{"host cores given", "{box: {instance: m6i.4xlarge, cores: 4, memory: 1GB}}", "  a: {kind: service, service_time: 1ms, host: box}\n",
 			func(t *Topology) bool { return t.Hosts[0].Cores == 4 && t.Hosts[0].Memory == 1e9 }},
-		// 13.07 GiB × (1 − 25% reserved) ÷ 1 MB = 10,525.4: 10,525 keys.
-		{"cache memory", "{}", "  a: {kind: service, service_time: 1ms, calls: [{to: c, op: get}]}\n  c: {kind: cache, instance: cache.r6g.large, item_size: 1MB}\n",
-			func(t *Topology) bool {
-				return t.Lookup("c").Spec.(*Cache).Capacity == 10_525
-			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topo := decodeHosted(t, "a", c.hosts, c.nodes)

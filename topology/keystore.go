@@ -6,6 +6,17 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
+// Eviction policies of a KeyStore.
+const (
+	EvictLRU    = "lru"
+	EvictLFU    = "lfu"
+	EvictFIFO   = "fifo"
+	EvictRandom = "random"
+)
+
+// Evictions lists the eviction policies.
+var Evictions = []string{EvictLRU, EvictLFU, EvictFIFO, EvictRandom}
+
 // KeyStore is the contents of one cache node: up to cap keys, each with the
 // time it expires and whether its value is stale (older than its key's
 // latest committed write), evicted by a policy when full. Slots are allocated once

@@ -183,7 +183,7 @@ type PolicyCalls interface {
 var registry = map[string]*Kind{}
 
 // builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{&serviceKind, &cacheKind, &databaseKind}
+var builtinKinds = []*Kind{&serviceKind, &databaseKind}
 
 func init() {
 	for _, k := range builtinKinds {

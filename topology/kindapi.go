@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"math/rand/v2"
+
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
@@ -185,4 +187,184 @@ type PartDowner interface {
 // send to (a load balancer): whether this one does.
 type HealthChecked interface {
 	HealthChecks() bool
+}
+
+// The engine's calls for a kind that keeps keys in stations of its own (a
+// cache: see ARCHITECTURE.md, "How to add a node kind"): its fields, its
+// station, the call program's key operations and the versions of the
+// values it holds.
+
+// WorkersField decodes a kind's workers per instance when it is a number;
+// a mapping ({per_vcpu: N}) is read with the node's instance type
+// (TypeSized).
+func WorkersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
+	workersField(d, m, what, to)
+}
+
+// QueueField decodes a station's queue limit: 0 or more waiting places
+// (a file spells Unlimited by leaving the field out).
+func QueueField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
+	queueField(d, m, what, to)
+}
+
+// CheckQueue records an error for a queue limit that is neither Unlimited
+// nor a number of places the simulation can hold.
+func CheckQueue(e field.Errors, what string, queue int) { checkQueue(e, what, queue) }
+
+// CheckRing records an error for a hash ring of parts × vnodes points, too
+// many to build (MaxRingPoints).
+func CheckRing(e field.Errors, what string, parts, vnodes int) { checkRing(e, what, parts, vnodes) }
+
+// WorkersParam and QueueParam describe a station's workers per instance
+// and its queue's places, rows of a kind's params table.
+var (
+	WorkersParam = workersParam
+	QueueParam   = queueParam
+)
+
+// Byte counts for a kind's Footprint and InUse: RingBytes is a hash ring's
+// point, MapEntryBytes an entry of a map[int64]T.
+const (
+	RingBytes     = ringBytes
+	MapEntryBytes = mapEntryBytes
+)
+
+// StationFootprint is the bytes of a station of instances (NewStation),
+// for a kind's Footprint.
+func StationFootprint(instances int) float64 { return stationFootprint(instances) }
+
+// RingShares are each of the parts' shares of r's hash circle (the share
+// of a uniform key space each holds), for a warm start (WarmStart.Shares).
+func RingShares(r *Ring, parts int) []float64 { return ringShares(r, parts) }
+
+// HotKey is the share of requests the most popular key takes, and whether
+// it is hot for a node that spreads keys over parts: at least half an
+// even part's share, so that more parts hardly relieve the busiest one.
+func HotKey(s Solver, parts int) (share float64, hot bool) { return hotKey(s, parts) }
+
+// NewStation makes a station of instances, each with workers sharing one
+// FIFO queue of queue places (Unlimited: no bound), whose service times
+// are read's for reads and write's for writes, drawn from rng. A visit
+// comes by Arrive; when its service time has elapsed owner is told
+// (Server.Served), and ends the visit with Finish.
+func NewStation(net *Network, owner Server, rng *rand.Rand, instances, workers, queue int, read, write sim.Dist) *Station {
+	return newStation(net, owner, rng, instances, workers, queue, read, write)
+}
+
+// Arrive queues j at inst, starts it if a worker is free, or rejects it if
+// the queue is full; a visit to a down instance (or one a fault's errors
+// strike) fails at once.
+func (st *Station) Arrive(j *Job, inst *StationInstance) { st.arrive(j, inst) }
+
+// Finish ends j's visit at the station: its worker, if it still holds
+// one, goes to the next queued visit. The owner then replies
+// (Network.Reply), or holds the visit for later.
+func (st *Station) Finish(j *Job) { st.finish(j) }
+
+// Stats are the station's figures over the measurement window ending now,
+// window seconds long.
+func (st *Station) Stats(window float64, now sim.Time) NodeStats { return st.stats(window, now) }
+
+// ResetStats starts the station's measurement window at now.
+func (st *Station) ResetStats(now sim.Time) { st.resetStats(now) }
+
+// SetDown takes the instance down, failing the visits queued at it, or
+// brings it back (on false), for a kind that takes its instances down its
+// own way (a cache's node loses its keys: Downer, PartDowner). Once its
+// instances have changed, the kind calls FaultsChanged on their station.
+func (inst *instance) SetDown(on bool) {
+	inst.down = on
+	if on {
+		inst.downs++
+		inst.st.failQueued(inst)
+	}
+}
+
+// FaultsChanged notes whether some fault is in force on the station after
+// a kind took its instances down or brought them back (SetDown).
+func (st *Station) FaultsChanged() { st.setFaulty() }
+
+// Arrivals are the visits that arrived at the instance over the
+// measurement window.
+func (inst *instance) Arrivals() int64 { return inst.arrivals }
+
+// Instance is the instance of its station the visit is at (nil before it
+// arrives at one).
+func (j *Job) Instance() *StationInstance { return j.inst }
+
+// KeyOp is what a visit to a key store (a KeyCache) asks of it: the op of
+// the call that made it.
+type KeyOp uint8
+
+// Key operations.
+const (
+	NoKeyOp   KeyOp = iota // a visit without an op
+	KeyGet                 // look the key up (Job.SetHit)
+	KeySet                 // store the key
+	KeyDelete              // drop the key
+)
+
+// KeyOp is the key operation the visit asks for.
+func (j *Job) KeyOp() KeyOp {
+	switch j.op {
+	case opGet:
+		return KeyGet
+	case opSet:
+		return KeySet
+	case opDelete:
+		return KeyDelete
+	}
+	return NoKeyOp
+}
+
+// OpKey is the key the visit's key operation reads or writes: its own
+// (Key), or its request's user's session key (negative, apart from the
+// workload's keys) when the call reads or writes a session.
+func (j *Job) OpKey() int64 { return keyOf(j) }
+
+// SetHit records whether a get found its key: its caller skips the calls
+// its miss would make.
+func (j *Job) SetHit(hit bool) { j.hit = hit }
+
+// Abandoned says the visit's caller stopped waiting (its call's timeout):
+// its reply will be dropped.
+func (j *Job) Abandoned() bool { return j.abandoned }
+
+// WriteBack are the nodes a write_back set writes its key to when it is
+// flushed; nil for other visits.
+func (j *Job) WriteBack() []Component {
+	if j.step == nil {
+		return nil
+	}
+	return j.step.writeBack
+}
+
+// WriteBehind sends a write of key to the component to on the system's own
+// behalf (a write-back flush): no client waits for it.
+func (n *Network) WriteBehind(to Component, key int64) { n.background(to, key, -1) }
+
+// KeepVersions registers c, a cache, with the versions of cached values:
+// every commit of a key at a database then marks it stale in c
+// (KeyCache.Committed), and StaleValue tells whether a value c stores is
+// already stale.
+func (n *Network) KeepVersions(c KeyCache) {
+	if n.versions == nil {
+		n.versions = newVersions()
+	}
+	n.versions.caches = append(n.versions.caches, c)
+}
+
+// StaleValue says whether the value r would store for key in a cache now
+// is stale: read from a database before the key's latest commit (see
+// KeepVersions).
+func (n *Network) StaleValue(r *Request, key int64) bool { return n.versions.staleValue(r, key) }
+
+// VersionsInUse is the bytes the versions of cached values hold (the keys
+// requests in flight hold), counted by the first cache registered
+// (KeepVersions) and 0 for the others.
+func (n *Network) VersionsInUse(c KeyCache) float64 {
+	if v := n.versions; v.caches[0] == c {
+		return v.inUse()
+	}
+	return 0
 }

@@ -7,14 +7,6 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 )
 
-// CacheReservedMemory is the share of a cache node's memory its engine
-// keeps for itself (replication buffers, forks for snapshots) and not for
-// items: ElastiCache's reserved-memory-percent, 25% by default for Redis
-// OSS ("Managing reserved memory", Amazon ElastiCache User Guide). A cache
-// that takes its capacity from its type holds (1 − this) × the type's
-// memory ÷ item_size keys per node.
-const CacheReservedMemory = 0.25
-
 // TypeSized is a spec whose workers per instance (per server, per cache
 // node) its node's instance type may give: workers: {per_vcpu: N}.
 type TypeSized interface {

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -117,8 +118,8 @@ func runProgram(t *testing.T, c *scripttest.Case) string {
 				out.WriteString("\n")
 			}
 			for i, comp := range net.comps {
-				if ch, ok := comp.(*cache); ok {
-					fmt.Fprintf(&out, "%s: %d gets, %d hits, %d sets, %d deletes\n", net.nodes[i].Name, ch.gets, ch.hits, ch.sets, ch.deletes)
+				if ops, ok := keyOps(net.nodes[i], comp, k.Now()); ok {
+					fmt.Fprintf(&out, "%s: %d gets, %d hits, %d sets, %d deletes\n", net.nodes[i].Name, ops.Gets, ops.Hits, ops.Sets, ops.Deletes)
 				}
 			}
 			return out.String()
@@ -126,6 +127,17 @@ func runProgram(t *testing.T, c *scripttest.Case) string {
 		c.Fatalf(t, "unknown command %q", c.Cmd)
 		return ""
 	}
+}
+
+// keyOps are the figures of a node that serves key operations
+// (Kind.NeedsOp: a cache), read from its report's JSON as any reader of
+// the report reads them; false for other nodes.
+func keyOps(node *Node, comp Component, now sim.Time) (ops struct{ Gets, Hits, Sets, Deletes int64 }, ok bool) {
+	if !node.Kind().NeedsOp {
+		return ops, false
+	}
+	b, err := json.Marshal(comp.Stats(0, now).Detail)
+	return ops, err == nil && json.Unmarshal(b, &ops) == nil
 }
 
 var outcomeNames = [Outcomes]string{Completed: "completed", Rejected: "rejected", TimedOut: "timed out", Failed: "failed",

@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/cache"
 	"github.com/scalesim/scalesim/topology/cdn"
 )
 
@@ -26,8 +27,8 @@ func node(r *simulate.Report, name string) simulate.NodeReport {
 }
 
 // cacheOf, databaseOf and cdnOf are the kind's own figures of a node.
-func cacheOf(r *simulate.Report, name string) *topology.CacheStats {
-	return node(r, name).Detail.(*topology.CacheStats)
+func cacheOf(r *simulate.Report, name string) *cache.Stats {
+	return node(r, name).Detail.(*cache.Stats)
 }
 
 func databaseOf(r *simulate.Report, name string) *topology.DatabaseStats {

@@ -6,6 +6,8 @@ package kinds
 import (
 	// A load balancer in front of services.
 	_ "github.com/scalesim/scalesim/topology/balancer"
+	// A key-value cache of nodes, for a service's gets, sets and deletes.
+	_ "github.com/scalesim/scalesim/topology/cache"
 	// An edge cache in front of an origin.
 	_ "github.com/scalesim/scalesim/topology/cdn"
 	// A serverless function (AWS Lambda).

@@ -1,0 +1,114 @@
+package cache
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/topotest"
+)
+
+// TestWriteBack checks that a write-back cache acknowledges sets at once,
+// writes each dirty key to the database once per flush, and that a node
+// failure loses the writes not yet flushed.
+func TestWriteBack(t *testing.T) {
+	net, k, obs := topotest.Build(t, "app", `
+  app:
+    kind: service
+    workers: 100
+    service_time: 1ms
+    calls: [{to: cache, op: set, policy: write_back, write: [db]}]
+  cache: {kind: cache, capacity: 100, flush_interval: 10s}
+  db: {kind: database, workers: 10, service_time: 1ms}
+`, func(o *topology.Options) { o.KeyCount = 10 })
+	c := net.Component("cache").(*cache)
+	// The database's visits are the flushes' writes, each one key's.
+	writes := func() int64 { return net.Component("db").Stats(0, k.Now()).Completed }
+	// Five writes to key 7 and one to key 8 before the first flush.
+	for _, key := range []int64{7, 7, 7, 7, 7, 8} {
+		net.Submit(1, -1, -1, key)
+	}
+	k.Run(5)
+	if obs.ByOutcome[topology.Completed] != 6 || writes() != 0 {
+		t.Fatalf("%d completed, %d database writes before the flush; want 6 and 0", obs.ByOutcome[topology.Completed], writes())
+	}
+	k.Run(11)
+	if writes() != 2 {
+		t.Fatalf("the flush wrote %d times, want once per dirty key (2)", writes())
+	}
+	// Three more writes, then the node fails before the next flush.
+	for range 3 {
+		net.Submit(1, -1, -1, 9)
+	}
+	k.Run(12)
+	c.Handle(k.Now(), opFail, c.nodes[0])
+	k.Run(30)
+	if c.lostWrites != 3 || writes() != 2 || c.nodes[0].store.Len() != 0 {
+		t.Errorf("after the failure: %d writes lost (want 3), %d database writes (want 2), %d keys held (want 0)",
+			c.lostWrites, writes(), c.nodes[0].store.Len())
+	}
+}
+
+// TestSizeFromMemory checks a cache that takes its keys per node from its
+// instance type's memory: 13.07 GiB × (1 − 25% reserved) ÷ 1 MB =
+// 10,525.4, so 10,525 keys.
+func TestSizeFromMemory(t *testing.T) {
+	net, _, _ := topotest.Build(t, "a", `
+  a: {kind: service, service_time: 1ms, calls: [{to: c, op: get}]}
+  c: {kind: cache, instance: cache.r6g.large, item_size: 1MB}
+`)
+	if got := net.Component("c").(*cache).spec.Capacity; got != 10_525 {
+		t.Errorf("capacity %d keys per node, want 10,525", got)
+	}
+}
+
+// TestNodeFault checks the cache_node fault's words and checks on faults
+// built in Go: what it says it does, that it takes no instances down (it
+// names a part), and what is refused, at which field.
+func TestNodeFault(t *testing.T) {
+	d := &yamlfile.Decoder{File: "t.yaml"}
+	root := d.Parse([]byte(`entry: app
+nodes:
+  app: {kind: service, instances: 3, service_time: 1ms, calls: [db, {to: c, op: get}]}
+  db: {kind: database, replicas: 2, service_time: 1ms}
+  c: {kind: cache, nodes: 2, capacity: 100}
+`))
+	m, _ := d.Mapping(root, "test", "entry", "nodes")
+	topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
+	if err := d.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		node     string
+		effect   topology.FaultEffect
+		describe string
+		refused  string // FIELD: MESSAGE, "" when valid
+	}{
+		{"c", NodeDown{1}, "cache node 1 down", ""},
+		{"c", NodeDown{2}, "cache node 2 down", "faults.0.cache_node: cache c has 2 nodes (numbered from 0)"},
+		{"c", NodeDown{-1}, "cache node -1 down", "faults.0.cache_node: a fault's cache_node is numbered from 0"},
+		{"db", NodeDown{0}, "cache node 0 down", "faults.0: cache_node faults strike caches; db is a database"},
+	} {
+		f := topology.Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}
+		if got := f.What().Describe(); got != c.describe {
+			t.Errorf("%#v: describes itself as %q, want %q", c.effect, got, c.describe)
+		}
+		if f.TakesInstancesDown() {
+			t.Errorf("%#v: takes instances down", c.effect)
+		}
+		topo.Faults = []topology.Fault{f}
+		var got []string
+		for _, err := range topo.Validate([]string{"read"}, true) {
+			var fe *field.Error
+			if errors.As(err, &fe) {
+				got = append(got, fe.Where()+": "+fe.Msg)
+			}
+		}
+		if strings.Join(got, "\n") != c.refused {
+			t.Errorf("%#v on %s: refused\n%s\nwant\n%s", c.effect, c.node, strings.Join(got, "\n"), c.refused)
+		}
+	}
+}

@@ -56,6 +56,15 @@ type Station struct {
 	serving                 int
 	epoch                   uint8
 	carried, carriedServing int
+	// since is when the window began. carriedHeld and carriedOwn are the
+	// worker time and own service time in the window of the visits
+	// carried into it that have since let go of them; startedSum and
+	// servingSum sum the start times of the window's own visits that hold
+	// a worker, and of those in their own service time: at the end of a
+	// window, each has held it since it started (see stats).
+	since                   sim.Time
+	carriedHeld, carriedOwn float64
+	startedSum, servingSum  float64
 
 	// sampled says the run is sampled over time; smp holds the figures of
 	// the current sample window.
@@ -267,6 +276,8 @@ func (st *Station) start(j *Job) {
 	j.holding, j.started = true, now
 	j.mark = markServing | st.epoch
 	st.serving++
+	st.startedSum += float64(now)
+	st.servingSum += float64(now)
 	w := float64(now - j.arrived)
 	st.wait.Add(w)
 	st.waitHist.Add(w)
@@ -299,6 +310,9 @@ func (st *Station) served(j *Job) {
 	st.serving--
 	if j.mark != st.epoch {
 		st.carriedServing--
+		st.carriedOwn += float64(st.net.k.Now() - st.since)
+	} else {
+		st.servingSum -= float64(j.started)
 	}
 }
 
@@ -309,6 +323,9 @@ func (st *Station) release(j *Job) {
 	st.served(j) // if its service time is cut short (failed while it waited for a core)
 	if j.mark&^markServing != st.epoch {
 		st.carried--
+		st.carriedHeld += float64(now - st.since)
+	} else {
+		st.startedSum -= float64(j.started)
 	}
 	st.hold.Add(float64(now - j.started))
 	inst := j.inst
@@ -398,6 +415,7 @@ func (st *Station) resetStats(now sim.Time) {
 	for _, inst := range st.insts {
 		st.carried += inst.busy
 	}
+	st.since, st.carriedHeld, st.carriedOwn, st.startedSum, st.servingSum = now, 0, 0, 0, 0
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
 	st.queueTrend.Reset(now, trendBatch)
@@ -440,16 +458,33 @@ func (st *Station) stats(window float64, now sim.Time) NodeStats {
 		// rejections count, as work that did not fit.
 		own := st.arrivals - st.refused
 		s.OwnLoad = share(float64(own)/window*st.meanOwn(), capacity)
-		// A visit that held its worker through the whole window and has
-		// not ended is in neither the arrivals nor the holding times
-		// (nor, in its own service time, the draws) of the window: a
-		// node whose workers all take visits longer than the window
-		// read 0%. Their workers' share is a lower bound of both: each
-		// held its worker for the window's w seconds, so the work
-		// offered is at least carried·w of capacity·w (and of own work,
-		// carriedServing·w).
-		s.OfferedLoad = math.Max(s.OfferedLoad, share(float64(st.carried), capacity))
-		s.OwnLoad = math.Max(s.OwnLoad, share(float64(st.carriedServing), capacity))
+		// A visit carried into the window is not among its arrivals,
+		// and one still in service at its end not among its holding
+		// times (nor, in its own service time, the draws): a node whose
+		// workers all take visits longer than the window read 0%, and
+		// one whose carried visits ended in a window that then outlived
+		// their successors (30 s visits, a window of 35.9 s) read 83.6%
+		// with every worker busy throughout. The worker time these
+		// visits took in the window is work offered, so a lower bound
+		// of both: the carried visits' (their share of the window
+		// while they held on, the whole of it for those still held) and
+		// that of the window's own visits held at its end, since they
+		// started (and of own work, the same in their own service time;
+		// on a host, where a visit in its service time may be waiting
+		// for a core, the carried visits' alone).
+		held, serving := st.carriedHeld, st.carriedOwn
+		held += float64(float64(st.carried) * window)
+		serving += float64(float64(st.carriedServing) * window)
+		busy := -st.carried
+		for _, inst := range st.insts {
+			busy += inst.busy
+		}
+		held += float64(float64(busy)*float64(now)) - st.startedSum
+		if st.host == nil {
+			serving += float64(float64(st.serving-st.carriedServing)*float64(now)) - st.servingSum
+		}
+		s.OfferedLoad = math.Max(s.OfferedLoad, share(held/window, capacity))
+		s.OwnLoad = math.Max(s.OwnLoad, share(serving/window, capacity))
 		s.Draws, s.ServiceSCV = st.own.N(), st.serviceSCV()
 		s.Growth = growth(st.queueTrend.FitLast(now, trendShare), float64(st.arrivals)/window)
 	}

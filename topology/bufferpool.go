@@ -159,6 +159,14 @@ func (data *Data) validatePool(e field.Errors, what string) {
 	}
 }
 
+// SizeFromMemory implements MemorySized: its buffer pool's default size
+// is a share of the memory of its instance type (see poolBytes).
+func (db *Database) SizeFromMemory(_ field.Errors, _ string, in Instance) {
+	if db.Data != nil {
+		db.Data.memory = in.Memory
+	}
+}
+
 // poolBytes is a server's buffer pool: given, or its share of the
 // instance type's memory; 0 without one (every page in memory) or when
 // the rows are not counted.

@@ -329,6 +329,9 @@ type sizeTable struct {
 	plain   [2]Size
 }
 
+// SizeTable is a station's table of its visits' sizes (see sizeTable).
+type SizeTable = sizeTable
+
 // sizeOf is the size of j's request and reply at st.
 func (st *Station) sizeOf(j *Job) Size {
 	t, write := st.sizes, st.net.writes(j)
@@ -354,36 +357,6 @@ func (s Sizes) table(classes []string) *sizeTable {
 		}
 	}
 	return t
-}
-
-// sizes is a database's size table: its classes' operations' and its
-// plain read's and write's, over its Size and the defaults.
-func (db *Database) sizes(classes []string) *sizeTable {
-	t := &sizeTable{plain: [2]Size{db.Size.over(db.Operations[OperationRead].Size), db.Size.over(db.Operations[OperationWrite].Size)}}
-	for i, class := range classes {
-		op, ok := db.Operations[class]
-		if !ok || plainOperation(class) {
-			continue
-		}
-		if t.byClass == nil {
-			t.byClass = make([]Size, len(classes))
-		}
-		t.byClass[i] = db.Size.over(op.Size)
-	}
-	return t
-}
-
-// sizesGiven says the database sets a size of its own.
-func (db *Database) sizesGiven() bool {
-	if db.Size != (Size{}) {
-		return true
-	}
-	for _, op := range db.Operations {
-		if op.Size != (Size{}) {
-			return true
-		}
-	}
-	return false
 }
 
 // Transfer is the bytes a node received (the requests that reached it)

@@ -436,7 +436,7 @@ func (db *Database) indexAdvice(s Solver, name string) string {
 	worstWork := 0.0
 	for c, class := range s.Classes() {
 		v := s.Visits(c, name)
-		total += float64(v * Mean(db.classTime(class, s.Writes(c))))
+		total += float64(v * Mean(db.ClassTime(class, s.Writes(c))))
 		if op := db.Operations[class]; op.Index != nil && !*op.Index && !s.Writes(c) {
 			w := float64(v * db.scanTime())
 			scans += w

@@ -96,6 +96,7 @@ var databaseKind = Kind{
 	Workers:      true,
 	Egress:       true,
 	SessionStore: true,
+	NoFleet:      "a database in several regions would be separate databases sharing no data; place one database and its replicas instead (see docs/regions.md)",
 }
 
 // Kind implements Spec.
@@ -111,6 +112,18 @@ func (db *Database) NeedsKeys() bool { return db.Shards > 1 || len(db.Primaries)
 
 // WorkTimes implements Worked: its reads and its writes.
 func (db *Database) WorkTimes() []sim.Dist { return db.workTimes() }
+
+// WorkersPerInstance implements TypeSized.
+func (db *Database) WorkersPerInstance() *int { return &db.Workers }
+
+// workersField decodes a kind's workers when it is a number; a mapping
+// ({per_vcpu: N}) is the node's, read by decodePerVCPU.
+func workersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
+	if n := m.Get("workers"); n != nil && n.Kind == yaml.MappingNode {
+		return
+	}
+	intField(d, m, "workers", what, to)
+}
 
 // Footprint implements Spec: a station per shard's primary and one for its
 // replicas, a ring or directory for its partitions, and the pages of its
@@ -364,7 +377,7 @@ func (db *Database) Advice(s Solver, name string, _ Solution) string {
 	}
 	var reads, writes float64
 	for c, class := range s.Classes() {
-		t := db.classTime(class, s.Writes(c))
+		t := db.ClassTime(class, s.Writes(c))
 		if s.Writes(c) {
 			writes += float64(s.Visits(c, name) * Mean(t))
 		} else {
@@ -535,7 +548,7 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, read, spec.writeTime())}
 		sh.acks.db = db
 		sh.primary.part = i
-		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = byClass, true, spec.sizes(net.opts.Classes)
+		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = byClass, true, spec.SizeTable(net.opts.Classes)
 		if spec.Replicas > 0 {
 			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, read, spec.writeTime())
 			sh.replicas.part = i
@@ -827,8 +840,13 @@ func (l *replicaLog) advance(now sim.Time) {
 	}
 }
 
-// poolWaited records the time a request waited for a pooled connection.
-func (db *database) poolWaited(w float64) {
+// PoolSize implements Pooled: the connections each client instance keeps
+// (the spec's pool).
+func (db *database) PoolSize() int { return db.spec.Pool }
+
+// PoolWaited implements Pooled: it records the time a request waited for
+// a pooled connection.
+func (db *database) PoolWaited(w float64) {
 	db.poolWait.Add(w)
 	db.poolWaitHist.Add(w)
 }
@@ -1519,6 +1537,35 @@ func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float
 	db.cur = -1
 }
 
+// OutageLoss implements OutageLoser: with its servers all in the region
+// (down as one), its writes are back when the region is; an active-active
+// database's primary there lost what it had not sent the others (they go
+// on taking writes); otherwise, what the failover the outage caused lost,
+// unknown while it is under way.
+func (db *database) OutageLoss(region string, at sim.Time, ended bool) (lost int64, rpo float64, back bool) {
+	if db.at == nil {
+		return 0, 0, ended
+	}
+	if db.aa != nil {
+		if l, w, ok := db.aa.lostIn(region, at); ok {
+			return l, w, true
+		}
+		return 0, 0, true
+	}
+	back = true
+	for _, fo := range db.failovers {
+		switch {
+		case fo.Region != region || fo.At != float64(at):
+		case fo.Outcome == FailoverUnderWay:
+			back = false
+		default:
+			lost += fo.lost
+			rpo = max(rpo, fo.rpo)
+		}
+	}
+	return lost, rpo, back
+}
+
 // failoverStats are the window's failovers with their recovery
 // objectives as the run measured them: the RTO's requests part and the
 // RPO, both null for one still under way (the report completes the SLO
@@ -1553,4 +1600,13 @@ func (db *database) refuseWrite(j *Job) {
 	if db.span != nil && db.net.writes(j) && db.shardOf(j.Key()) == db.shards[0] && db.shards[0].primary.insts[0].down {
 		j.req.writeSpan = db.span.id
 	}
+}
+
+// ShardOf returns the function that places a key of a keyCount-key space on
+// one of d's shards.
+func ShardOf(d *Database, keyCount int64) func(key int64) int {
+	if d.Shards == 1 {
+		return func(int64) int { return 0 }
+	}
+	return newPartitioner(d.Partition, d.Shards, keyCount, d.VNodes).part
 }

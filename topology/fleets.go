@@ -101,8 +101,8 @@ func (t *Topology) decodeCopies(d *yamlfile.Decoder, name string, body, list *ya
 	case k.Global:
 		d.Errorf(list, "node %s: a %s is in no region (it answers users wherever they are): leave regions out", name, k.Noun)
 		return false
-	case k.Name == "database":
-		d.Errorf(list, "node %s: a database in several regions would be separate databases sharing no data; place one database and its replicas instead (see docs/regions.md)", name)
+	case k.NoFleet != "":
+		d.Errorf(list, "node %s: %s", name, k.NoFleet)
 		return false
 	case yamlfile.Find(body, "region") != nil:
 		d.Errorf(list, "node %s gives both region and regions: one region, or a fleet in several", name)

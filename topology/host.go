@@ -265,13 +265,21 @@ func classWork(sv Solver, spec Spec, c int) sim.Dist {
 	switch s := spec.(type) {
 	case *Service:
 		return s.timeOf(class)
-	case *Database:
-		return s.classTime(class, sv.Writes(c))
+	case ClassTimed:
+		return s.ClassTime(class, sv.Writes(c))
 	}
 	if times := ServiceTimes(spec); len(times) > 0 {
 		return times[0]
 	}
 	return nil
+}
+
+// ClassTimed is a spec whose visits' service time is that of an operation
+// named by their class (a database's operations): ClassTime is the
+// service time of a visit of class, a write or not (the plain write's or
+// read's when the class has no operation of its own).
+type ClassTimed interface {
+	ClassTime(class string, write bool) sim.Dist
 }
 
 // hostRun is a host at run time: its cores, busy or not, and the visits

@@ -56,6 +56,10 @@ type Kind struct {
 	// wherever they are): a placed topology does not ask them for one,
 	// and hops to and from them pay no distance.
 	Global bool
+	// NoFleet, when not "", is why a node of the kind cannot be in several
+	// regions (regions: [...]), said where a node gives them: a database's
+	// copies would share no data.
+	NoFleet string
 	// Params describe its own fields, the ones a node of the kind accepts
 	// besides those every node has (kind, instance, cost, region...): name,
 	// type, default, unit and meaning, for the decoder (a field no param

@@ -15,7 +15,7 @@ type TypeSized interface {
 }
 
 // MemorySized is a spec whose capacity its node's instance type's memory
-// may give (a cache given item_size alone).
+// may give (a cache given item_size alone, a database's buffer pool).
 type MemorySized interface {
 	// SizeFromMemory sets the capacity of node's spec from the memory of
 	// its instance type in, recording an error in e if nothing fits.
@@ -24,18 +24,6 @@ type MemorySized interface {
 
 // WorkersPerInstance implements TypeSized.
 func (s *Service) WorkersPerInstance() *int { return &s.Workers }
-
-// WorkersPerInstance implements TypeSized.
-func (db *Database) WorkersPerInstance() *int { return &db.Workers }
-
-// workersField decodes a kind's workers when it is a number; a mapping
-// ({per_vcpu: N}) is the node's, read by decodePerVCPU.
-func workersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
-	if n := m.Get("workers"); n != nil && n.Kind == yaml.MappingNode {
-		return
-	}
-	intField(d, m, "workers", what, to)
-}
 
 // decodePerVCPU reads workers: {per_vcpu: N} on a node whose kind takes
 // its workers from its type; 0 when workers is a number or absent.
@@ -82,9 +70,6 @@ func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 		default:
 			*ws.WorkersPerInstance() = n.PerVCPU * in.VCPUs
 		}
-	}
-	if db, ok := n.Spec.(*Database); ok && db.Data != nil && known {
-		db.Data.memory = in.Memory
 	}
 	if ms, ok := n.Spec.(MemorySized); ok && known {
 		ms.SizeFromMemory(e, n.Name, in)

@@ -179,9 +179,10 @@ func (db *Database) plus(t sim.Dist, c float64) sim.Dist {
 	return shifted{t, c}
 }
 
-// classTime is the service time of a visit of class, a write or not, as
-// the class does it: its own operation, or the plain read or write.
-func (db *Database) classTime(class string, write bool) sim.Dist {
+// ClassTime implements ClassTimed: the service time of a visit of class,
+// a write or not, as the class does it: its own operation, or the plain
+// read or write.
+func (db *Database) ClassTime(class string, write bool) sim.Dist {
 	if t, mine := db.opTime(class); mine {
 		return t
 	}
@@ -225,7 +226,7 @@ func (db *Database) demand(s Solver, name string) float64 {
 	for c, class := range s.Classes() {
 		_, mine := db.opTime(class)
 		own = own || mine
-		h.Add(s.Visits(c, name), Mean(db.classTime(class, s.Writes(c))), 1)
+		h.Add(s.Visits(c, name), Mean(db.ClassTime(class, s.Writes(c))), 1)
 	}
 	if !own || h.weight == 0 {
 		return Mean(db.readTime())
@@ -300,3 +301,34 @@ func (s shifted) SCV() float64 {
 
 // String implements sim.Dist.
 func (s shifted) String() string { return s.d.String() + " + " + units.FormatDuration(s.c) }
+
+// SizeTable implements OperationSized: a database's size table, its
+// classes' operations' and its plain read's and write's, over its Size
+// and the defaults.
+func (db *Database) SizeTable(classes []string) *SizeTable {
+	t := &sizeTable{plain: [2]Size{db.Size.over(db.Operations[OperationRead].Size), db.Size.over(db.Operations[OperationWrite].Size)}}
+	for i, class := range classes {
+		op, ok := db.Operations[class]
+		if !ok || plainOperation(class) {
+			continue
+		}
+		if t.byClass == nil {
+			t.byClass = make([]Size, len(classes))
+		}
+		t.byClass[i] = db.Size.over(op.Size)
+	}
+	return t
+}
+
+// sizesGiven says the database sets a size of its own.
+func (db *Database) sizesGiven() bool {
+	if db.Size != (Size{}) {
+		return true
+	}
+	for _, op := range db.Operations {
+		if op.Size != (Size{}) {
+			return true
+		}
+	}
+	return false
+}

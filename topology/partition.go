@@ -200,12 +200,3 @@ func ReshardMoved(scheme string, shards int, keyCount int64, vnodes int) float64
 	}
 	return float64(moved) / float64(n)
 }
-
-// ShardOf returns the function that places a key of a keyCount-key space on
-// one of d's shards.
-func ShardOf(d *Database, keyCount int64) func(key int64) int {
-	if d.Shards == 1 {
-		return func(int64) int { return 0 }
-	}
-	return newPartitioner(d.Partition, d.Shards, keyCount, d.VNodes).part
-}

@@ -229,35 +229,14 @@ func (n *Network) Outages(from float64) []Outage {
 			}
 			lost, rpo, back := int64(0), 0.0, true
 			for i, c := range n.comps {
-				db, ok := c.(*database)
+				ol, ok := c.(OutageLoser)
 				if !ok || !slices.Contains(o.f.Strikes(), n.nodes[i].Name) {
 					continue
 				}
-				if db.at == nil {
-					// Its servers all in the region, down as one: writes
-					// are back when the region is.
-					back = back && r.ended
-					continue
-				}
-				if db.aa != nil {
-					// Active-active: the primary struck lost what it had
-					// not sent the others; they go on taking writes.
-					if l, w, ok := db.aa.lostIn(o.f.Region, r.at); ok {
-						lost += l
-						rpo = max(rpo, w)
-					}
-					continue
-				}
-				for _, fo := range db.failovers {
-					switch {
-					case fo.Region != o.f.Region || fo.At != og.At:
-					case fo.Outcome == FailoverUnderWay:
-						back = false
-					default:
-						lost += fo.lost
-						rpo = max(rpo, fo.rpo)
-					}
-				}
+				l, w, b := ol.OutageLoss(o.f.Region, r.at, r.ended)
+				lost += l
+				rpo = max(rpo, w)
+				back = back && b
 			}
 			r.span.requests(&og.Recovery, back)
 			if back {
@@ -267,6 +246,18 @@ func (n *Network) Outages(from float64) []Outage {
 		}
 	}
 	return out
+}
+
+// OutageLoser is a component that a region's outage may cost writes (a
+// database with a server in the region): Outages asks it what each outage
+// of a region that struck it cost.
+type OutageLoser interface {
+	// OutageLoss is what the outage of region that began at at cost it
+	// (ended: the region is back by the run's end): the writes lost and
+	// the window they span, from the commit of the oldest to the failure
+	// (see Recovery), and whether its writes were back by the run's end
+	// (false while a failover it caused was still under way).
+	OutageLoss(region string, at sim.Time, ended bool) (lost int64, rpo float64, back bool)
 }
 
 // Text says the recovery objectives in a line: the RTO's two parts (the

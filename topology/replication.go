@@ -223,12 +223,15 @@ func partPlace(places map[string]string, r *Regions, name string) string {
 }
 
 // hasPartIn says node n has a part placed in region besides its own
-// place: a database's replicas or a primary there.
+// place (Replicated: a database's replicas or a primary there).
 func hasPartIn(t *Topology, n *Node, region string) bool {
-	db, ok := n.Spec.(*Database)
-	if !ok {
-		return false
-	}
+	r, ok := n.Spec.(Replicated)
+	return ok && r.HasPartIn(t, region)
+}
+
+// HasPartIn implements Replicated: its replicas or a primary are in
+// region.
+func (db *Database) HasPartIn(t *Topology, region string) bool {
 	for _, g := range db.ReplicaGroups {
 		if t.Regions.region(g.Region) == region {
 			return true
@@ -240,6 +243,39 @@ func hasPartIn(t *Topology, n *Node, region string) bool {
 		}
 	}
 	return false
+}
+
+// ReplicationKinds implements Replicated: how the bytes of each write it
+// commits are billed on their way to its other servers, one per server
+// (see database.replicate): to each replica from the primary, or to each
+// other primary from the one in the node's region (an active-active
+// database's primaries are in distinct regions, so which one took the
+// write does not change the kinds). Nil for any other node, or a database
+// whose servers are all in its place.
+func (db *Database) ReplicationKinds(t *Topology, n *Node) []TransferKind {
+	if db.ReplicaGroups == nil && db.Primaries == nil {
+		return nil
+	}
+	home := n.Region
+	if home == "" && t.Regions != nil {
+		home = t.Regions.Default
+	}
+	from := n.Name + partSep + t.Regions.region(home)
+	var out []TransferKind
+	if db.Primaries != nil {
+		for _, p := range db.Primaries {
+			if t.Regions.region(p) != t.Regions.region(home) {
+				out = append(out, t.transfer(from, n.Name+partSep+p))
+			}
+		}
+		return out
+	}
+	for _, g := range db.ReplicaGroups {
+		for range g.Count {
+			out = append(out, t.transfer(from, n.Name+partSep+g.Region))
+		}
+	}
+	return out
 }
 
 // parted is a component whose parts are placed apart: a call to it is

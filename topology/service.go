@@ -600,7 +600,7 @@ type service struct {
 	prog []step
 	// pooled are the databases its instances keep connection pools to,
 	// in the order of each instance's pools.
-	pooled []*database
+	pooled []Pooled
 	// sessions are its users' sessions, kept on its instances (then its
 	// station visits them too) or in a cache; nil otherwise.
 	sessions *sessionTable
@@ -703,7 +703,7 @@ func (sv *Service) Build(net *Network, node *Node) Component {
 	// An instance an autoscaler or a deploy adds has its own pools.
 	s.st.newInstance = func(inst *instance) {
 		for _, db := range s.pooled {
-			inst.pools = append(inst.pools, &connPool{size: db.spec.Pool, db: db})
+			inst.pools = append(inst.pools, &connPool{size: db.PoolSize(), db: db, net: s.net})
 		}
 	}
 	return s
@@ -734,7 +734,7 @@ func (s *service) InUse() float64 {
 // compile turns the service's calls into its program once every component
 // exists. On-miss and write calls inherit the class filter of their call.
 func (s *service) compile(byName map[string]Component, classes []string, latency *rand.Rand) {
-	pools := map[*database]int{}
+	pools := map[Pooled]int{}
 	retries := sim.NewStream(s.net.opts.Seed, s.node.Name+"/retries")
 	var emit func(calls []Call, inherited []bool, op opKind)
 	emit = func(calls []Call, inherited []bool, op opKind) {
@@ -750,12 +750,12 @@ func (s *service) compile(byName map[string]Component, classes []string, latency
 				st.latency = s.net.opts.DefaultLatency
 			}
 			st.fallback = s.newFallback(c, &st, byName, latency)
-			if db, ok := st.to.(*database); ok && db.spec.Pool > 0 {
+			if db, ok := st.to.(Pooled); ok && db.PoolSize() > 0 {
 				if _, seen := pools[db]; !seen {
 					pools[db] = len(pools)
 					s.pooled = append(s.pooled, db)
 					for _, inst := range s.st.insts {
-						p := &connPool{size: db.spec.Pool, db: db}
+						p := &connPool{size: db.PoolSize(), db: db, net: s.net}
 						inst.pools = append(inst.pools, p)
 					}
 				}

@@ -551,23 +551,38 @@ func (st *Station) meanHold(hold *sim.Summary) float64 {
 	return hold.Mean()
 }
 
+// Pooled is a component its callers keep pools of connections to (a
+// database): each instance of a service that calls it keeps PoolSize
+// connections, and a visit holds one (waiting in FIFO order when all are
+// taken) until it returns.
+type Pooled interface {
+	Component
+	// PoolSize is the connections each client instance keeps; 0 is no
+	// pool.
+	PoolSize() int
+	// PoolWaited records the time a visit waited for a pooled connection
+	// (0 for one that found a connection free).
+	PoolWaited(w float64)
+}
+
 // connPool is one client instance's connections to a database: a request
 // holds a connection for its database visit, waiting in FIFO order when all
 // are taken.
 type connPool struct {
 	size, inUse int
 	waiting     sim.FIFO[*Job]
-	db          *database
+	db          Pooled
+	net         *Network
 }
 
 // acquire takes a connection for j, or queues j and reports false.
 func (p *connPool) acquire(j *Job) bool {
 	if p.inUse < p.size {
 		p.inUse++
-		p.db.poolWaited(0)
+		p.db.PoolWaited(0)
 		return true
 	}
-	j.arrived = p.db.net.k.Now()
+	j.arrived = p.net.k.Now()
 	p.waiting.Push(j)
 	return false
 }
@@ -580,6 +595,6 @@ func (p *connPool) release() *Job {
 		return nil
 	}
 	j := p.waiting.Pop()
-	p.db.poolWaited(float64(p.db.net.k.Now() - j.arrived))
+	p.db.PoolWaited(float64(p.net.k.Now() - j.arrived))
 	return j
 }

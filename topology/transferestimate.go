@@ -18,6 +18,13 @@ func (t *Topology) Transfer(from, to string) TransferKind {
 // users' data out).
 func (t *Topology) PricesTransfer() bool { return t.transfer != nil }
 
+// OperationSized is a spec whose visits carry the sizes of its operations
+// named by their class, or of its plain read and write (a database):
+// SizeTable is that table over the scenario's classes.
+type OperationSized interface {
+	SizeTable(classes []string) *SizeTable
+}
+
 // VisitSize is the size of the request and reply of a visit of class c (a
 // write or not) to node n, as the run counts them, and whether n's visits
 // carry sizes at all (a service's and a database's do; the run prices
@@ -27,8 +34,8 @@ func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 	switch s := n.Spec.(type) {
 	case *Service:
 		t = s.Size.table(classes)
-	case *Database:
-		t = s.sizes(classes)
+	case OperationSized:
+		t = s.SizeTable(classes)
 	default:
 		return Size{}, false
 	}
@@ -41,36 +48,28 @@ func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 	return t.plain[0], true
 }
 
-// ReplicationKinds are, for a database node n, how the bytes of each write
-// it commits are billed on their way to its other servers, one per server
-// (see database.replicate): to each replica from the primary, or to each
-// other primary from the one in the node's region (an active-active
-// database's primaries are in distinct regions, so which one took the
-// write does not change the kinds). Nil for any other node, or a database
-// whose servers are all in its place.
+// Replicated is a spec whose servers may be placed in regions apart from
+// its node's place (a database's replicas by region, or its primaries in
+// several regions).
+type Replicated interface {
+	// HasPartIn says it places a server in region (a catalogue code)
+	// besides its node's own place, in topology t.
+	HasPartIn(t *Topology, region string) bool
+	// ReplicationKinds are how the bytes of each write it commits are
+	// billed on their way to its other servers, one per server, n being
+	// its node in t; nil when its servers are all in its place.
+	ReplicationKinds(t *Topology, n *Node) []TransferKind
+}
+
+// ReplicationKinds are, for a node n whose spec is Replicated (a
+// database), how the bytes of each write it commits are billed on their
+// way to its other servers, one per server (see Replicated). Nil for any
+// other node, for an unplaced topology, or a node whose servers are all in
+// its place.
 func (t *Topology) ReplicationKinds(n *Node) []TransferKind {
-	db, ok := n.Spec.(*Database)
-	if !ok || t.transfer == nil || (db.ReplicaGroups == nil && db.Primaries == nil) {
+	r, ok := n.Spec.(Replicated)
+	if !ok || t.transfer == nil {
 		return nil
 	}
-	home := n.Region
-	if home == "" && t.Regions != nil {
-		home = t.Regions.Default
-	}
-	from := n.Name + partSep + t.Regions.region(home)
-	var out []TransferKind
-	if db.Primaries != nil {
-		for _, p := range db.Primaries {
-			if t.Regions.region(p) != t.Regions.region(home) {
-				out = append(out, t.transfer(from, n.Name+partSep+p))
-			}
-		}
-		return out
-	}
-	for _, g := range db.ReplicaGroups {
-		for range g.Count {
-			out = append(out, t.transfer(from, n.Name+partSep+g.Region))
-		}
-	}
-	return out
+	return r.ReplicationKinds(t, n)
 }

@@ -1,6 +1,7 @@
 package explain_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -89,5 +90,71 @@ run: {seed: 1, warmup: 2s, duration: 10s}
 	}
 	if !strings.Contains(out, "its volume") {
 		t.Errorf("explain does not say the volume sets db's capacity:\n%s", out)
+	}
+}
+
+// TestExplainVolumeThen checks that a database whose volume sets its
+// capacity is said, in the lines after the first limit, to be as busy as
+// its volume, not its workers: 2000 indexed reads a second, 1.23 pages a
+// read from a 3,000-IOPS volume, keep the busiest volume about
+// 2000·1.23/3000 = 82% busy, and the 32 workers about 30%. It read 'Then:
+// db, 29.6% busy (it saturates at about 1.21× this load', its workers'
+// share beside its volume's headroom (found by a hostile review).
+func TestExplainVolumeThen(t *testing.T) {
+	_, out := explainText(t, `name: db-then
+workload: {rate: 2000, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, instances: 4, workers: 64, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db}, {to: auth}]}
+  auth: {kind: service, instances: 1, workers: 3, service_time: {dist: constant, value: 1.3ms}}
+  db:
+    kind: database
+    workers: 32
+    service_time: 1ms
+    instance: db.r6g.large
+    data: {rows: 10G, row_size: 200B, volume: {iops: 3000}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 2s, duration: 10s}
+`)
+	var busy, workers float64
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Then: db, ") {
+			if n, err := fmt.Sscanf(line, "Then: db, its volume %g%% busy, its workers %g%%", &busy, &workers); n != 2 {
+				t.Fatalf("%q: %v; want the volume's busy share, then the workers'", line, err)
+			}
+		}
+	}
+	// The volume's share over 10 s of about 25k reads has a relative error
+	// near 1%: within 5%.
+	if want := 2000 * 1.23 / 3000 * 100; math.Abs(busy/want-1) > 0.05 || workers >= busy {
+		t.Errorf("volume %.3g%% busy, workers %.3g%%; want the volume about %.3g%%, the workers less:\n%s", busy, workers, want, out)
+	}
+}
+
+// TestExplainHeldWaitingAfter checks that a caller held waiting without
+// bound on a database (whose workers wait on its 300-IOPS volume, offered
+// 320 reads a second) is ranked after the database: the database
+// saturates first, and its caller's headroom (its workers would wait
+// without bound) follows from it. explain named app first, then db
+// (found by a hostile review); and db's workers wait on its volume (offered
+// about 107% of its IOPS), not on 'an overloaded node they call'.
+func TestExplainHeldWaitingAfter(t *testing.T) {
+	ex, out := explainText(t, `name: db-waits-on-volume
+workload: {rate: 260, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, instances: 1, workers: 64, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 32
+    service_time: 1ms
+    instance: db.r6g.large
+    data: {rows: 10G, row_size: 200B, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 2s, duration: 5s}
+`)
+	if ex.Report.Bottleneck != "db" || ex.Limits[0].Node != "db" || !strings.Contains(out, "What saturates first: db (database).") ||
+		!strings.Contains(out, "its workers would wait without bound on its volume, offered 10") {
+		t.Errorf("the run's bottleneck %q, explain's first %q; want db for both:\n%s", ex.Report.Bottleneck, ex.Limits[0].Node, out)
 	}
 }

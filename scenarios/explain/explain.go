@@ -25,7 +25,8 @@ type Explanation struct {
 	Scenario string `json:"scenario"`
 	// Load describes the load it was run at.
 	Load string `json:"load"`
-	// Limits ranks the nodes with workers by headroom, least first.
+	// Limits ranks the nodes with workers by headroom, least first, but
+	// the run's bottleneck before the nodes held waiting on it.
 	Limits  []NodeLimit `json:"limits"`
 	Pattern string      `json:"pattern"`
 	// Failures says how the requests that failed ended, and where;
@@ -95,6 +96,7 @@ type NodeLimit struct {
 	Why        string  `json:"why"`
 	arithmetic float64 // its capacity by the estimate, at the instances it is solved at
 	volumeSays string  // that its volume saturates before its workers, or ""
+	volumeBusy float64 // its busiest volume's busy share when that saturates before its workers, else 0
 }
 
 // Needs is the instances an autoscaled node's load needs, beside its
@@ -159,6 +161,7 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 	slices.SortStableFunc(ex.Limits, func(a, b NodeLimit) int {
 		return cmp.Compare(a.headroom(), b.headroom())
 	})
+	ex.Limits = heldAfter(ex.Limits, rep.Bottleneck, rep.HeldWaiting)
 	ex.Hosts = contention(rep)
 	ex.Pattern = ex.pattern(s)
 	if advice := ex.hostAdvice(); advice != "" {
@@ -171,6 +174,22 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 	ex.Envelope = append(ex.Envelope, ex.hostChecks()...)
 	ex.Agreement = agreement(s, rep, est)
 	return ex, nil
+}
+
+// heldAfter moves the bottleneck ahead of the nodes held waiting on it:
+// a caller whose workers would wait without bound on it has no headroom
+// of its own (its capacity is none to count on), so by headroom alone it
+// may rank before the node that holds it, while that node saturates first
+// (a database waiting on its volume, and the service calling it).
+func heldAfter(limits []NodeLimit, bottleneck string, held []string) []NodeLimit {
+	b := slices.IndexFunc(limits, func(l NodeLimit) bool { return l.Node == bottleneck })
+	first := slices.IndexFunc(limits, func(l NodeLimit) bool { return slices.Contains(held, l.Node) })
+	if b < 0 || first < 0 || first > b {
+		return limits
+	}
+	l := limits[b]
+	limits = slices.Delete(limits, b, b+1)
+	return slices.Insert(limits, first, l)
 }
 
 // saturated says the run found node n saturated. It is the one place
@@ -232,7 +251,7 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 	if volume > 0 {
 		l.VolumeCapacity = &volume
 		if volume < capacity {
-			limit = volume
+			limit, l.volumeBusy = volume, busy
 			l.volumeSays = fmt.Sprintf("; but its volume saturates first, at about %s (the busiest server's volume %s busy, %s)", units.Rate(volume), units.Percent(busy), as)
 		}
 	}
@@ -259,6 +278,8 @@ func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate, most i
 	switch {
 	case ne.Holding == 0 || ne.Workers == 0:
 		return "no load"
+	case !(ne.Holding < math.Inf(1)) && ne.Volume >= 1:
+		return fmt.Sprintf("none to count on: its workers would wait without bound on its volume, offered %s of its IOPS", units.Percent(ne.Volume))
 	case !(ne.Holding < math.Inf(1)):
 		return "none to count on: its workers would wait without bound on an overloaded node they call"
 	}
@@ -476,7 +497,11 @@ func (ex *Explanation) WriteTable(w io.Writer) error {
 			fmt.Fprintf(&b, "  %s\n", line)
 		}
 		for _, l := range ex.Limits[1:] {
-			fmt.Fprintf(&b, "Then: %s, %s busy (%s).\n", l.Node, units.Percent(l.Utilization), ex.headroom(l))
+			busy := units.Percent(l.Utilization) + " busy"
+			if l.volumeBusy > 0 { // its volume sets its headroom
+				busy = fmt.Sprintf("its volume %s busy, its workers %s", units.Percent(l.volumeBusy), units.Percent(l.Utilization))
+			}
+			fmt.Fprintf(&b, "Then: %s, %s (%s).\n", l.Node, busy, ex.headroom(l))
 		}
 	}
 	for i := range ex.Hosts {

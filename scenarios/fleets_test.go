@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/balancer"
 	"github.com/scalesim/scalesim/topology/dns"
+	"github.com/scalesim/scalesim/topology/service"
 )
 
 // fleets is a DNS in front of a balancer and a service each written once
@@ -59,7 +60,7 @@ func TestFleetCopies(t *testing.T) {
 		}
 	}
 	for region, n := range map[string]int{"us-east-1": 4, "eu-west-1": 2} {
-		if got := top.Lookup("app@" + region).Spec.(*topology.Service).Instances; got != n {
+		if got := top.Lookup("app@" + region).Spec.(*service.Service).Instances; got != n {
 			t.Errorf("app@%s has %d instances, want %d", region, got, n)
 		}
 	}

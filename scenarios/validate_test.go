@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/service"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -20,11 +21,11 @@ import (
 // breaks it the ways a program could and checks each fault is named with
 // the path of its field, and that Run refuses it.
 func TestValidateWithoutYAML(t *testing.T) {
-	service, _ := sim.NewExponential(0.01)
-	app := &topology.Service{Instances: 2, Workers: 4, Queue: topology.Unlimited, ServiceTime: service, Blocking: true,
-		Calls: []topology.Call{{To: "db"}}}
+	work, _ := sim.NewExponential(0.01)
+	app := &service.Service{Pool: topology.Pool{Instances: 2, Workers: 4, Queue: topology.Unlimited, ServiceTime: work, Blocking: true,
+		Calls: []topology.Call{{To: "db"}}}}
 	db := &topology.Database{Shards: 1, Partition: topology.PartitionHash, VNodes: topology.DefaultVNodes,
-		ReadFrom: topology.ReadReplicas, Workers: 8, Queue: topology.Unlimited, ReadTime: service, WriteTime: service}
+		ReadFrom: topology.ReadReplicas, Workers: 8, Queue: topology.Unlimited, ReadTime: work, WriteTime: work}
 	s := &scenarios.Scenario{
 		Name:     "in-go",
 		Workload: &workloads.Spec{Model: workloads.Open, Rate: 100},

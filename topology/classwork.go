@@ -256,18 +256,23 @@ func (st *Station) serviceSCV() float64 {
 	return scv
 }
 
+// ClassTime implements ClassTimed: a pool's work depends on the class
+// alone.
+func (s *Pool) ClassTime(class string, _ bool) sim.Dist { return s.timeOf(class) }
+
 // timeOf is the service time of class's requests: its own, or the
 // default.
-func (s *Service) timeOf(class string) sim.Dist {
+func (s *Pool) timeOf(class string) sim.Dist {
 	if t := s.ServiceTimeByClass[class]; t != nil {
 		return t
 	}
 	return s.ServiceTime
 }
 
-// workTimes are its service times: the default (nil when every class has
-// its own), then each class's own in the order of their names.
-func (s *Service) workTimes() []sim.Dist {
+// WorkTimes are its service times: the default (nil when every class has
+// its own), then each class's own in the order of their names. It
+// implements Worked.
+func (s *Pool) WorkTimes() []sim.Dist {
 	out := []sim.Dist{s.ServiceTime}
 	for _, class := range sortedKeys(s.ServiceTimeByClass) {
 		out = append(out, s.ServiceTimeByClass[class])
@@ -278,17 +283,17 @@ func (s *Service) workTimes() []sim.Dist {
 // fallbackTime is the service time a station falls back on before it has
 // drawn any (for its mean): the default, or else the first class's own in
 // the order of their names.
-func (s *Service) fallbackTime() sim.Dist {
+func (s *Pool) fallbackTime() sim.Dist {
 	if s.ServiceTime != nil || len(s.ServiceTimeByClass) == 0 {
 		return s.ServiceTime
 	}
 	return s.ServiceTimeByClass[sortedKeys(s.ServiceTimeByClass)[0]]
 }
 
-// meanOwn is the mean of a visit's own work at the node called name,
+// MeanOwn is the mean of a visit's own work at the node called name,
 // over its classes weighted by their visits: the default's mean when no
 // class has its own.
-func (s *Service) meanOwn(sv Solver, name string) float64 {
+func (s *Pool) MeanOwn(sv Solver, name string) float64 {
 	if len(s.ServiceTimeByClass) == 0 {
 		return Mean(s.ServiceTime)
 	}
@@ -300,23 +305,6 @@ func (s *Service) meanOwn(sv Solver, name string) float64 {
 		return Mean(s.fallbackTime())
 	}
 	return h.Mean()
-}
-
-// ownOf is the mean of a visit's own work by the estimate est (its Own),
-// or, in an estimate that does not give it (mean value analysis), the
-// default's mean, or else the mean of the classes' own.
-func (s *Service) ownOf(est Solution) float64 {
-	switch {
-	case est.Own > 0:
-		return est.Own
-	case s.ServiceTime != nil || len(s.ServiceTimeByClass) == 0:
-		return Mean(s.ServiceTime)
-	}
-	sum := 0.0
-	for _, class := range sortedKeys(s.ServiceTimeByClass) {
-		sum += Mean(s.ServiceTimeByClass[class])
-	}
-	return sum / float64(len(s.ServiceTimeByClass))
 }
 
 // sizeTable is what a station's visits carry, by class, for its transfer

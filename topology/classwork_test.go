@@ -1,11 +1,9 @@
 package topology
 
 import (
-	"math"
 	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 )
@@ -98,23 +96,6 @@ func TestClassWorkAccepted(t *testing.T) {
 		if got := checkNodes(classes, nodes); got != "" {
 			t.Errorf("nodes\n%s\nrefused: %s", nodes, got)
 		}
-	}
-}
-
-// TestValidateSizesInGo checks that sizes built in Go are checked like a
-// file's: a negative or infinite one is refused at its field.
-func TestValidateSizesInGo(t *testing.T) {
-	topo := &Topology{Entry: "app", Nodes: []*Node{{Name: "app", Spec: &Service{Instances: 1, Workers: 1, Queue: Unlimited,
-		ServiceTime: sim.Constant{Value: 0.001}, Size: Sizes{Size: Size{Request: -1}, ByClass: map[string]Size{"read": {Reply: math.Inf(1)}}}}}}}
-	var where []string
-	for _, err := range topo.Validate([]string{"read"}, false) {
-		if w := err.(*field.Error).Where(); strings.Contains(w, "size") {
-			where = append(where, w)
-		}
-	}
-	got := strings.Join(where, " ")
-	if got != "nodes.app.size.request nodes.app.size.by_class.read.reply" {
-		t.Fatalf("errors at %q", got)
 	}
 }
 

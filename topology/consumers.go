@@ -28,19 +28,19 @@ func (inst *instance) Idle() bool { return inst.outstanding == 0 }
 // held as it is, without an allocation.
 func (j *Job) Payload() any { return j.payload }
 
-// Consumers is a service's runtime (a station of instances and the program
+// Consumers is a Pool's runtime (a station of instances and the program
 // of their calls) that a kind drives itself: it gives the instances their
 // work (Process) instead of calls bringing it, as a worker group feeds its
-// consumers from a queue. Its figures are the service's.
+// consumers from a queue. Its figures are the pool's.
 type Consumers struct {
-	svc *service
+	svc *instancePool
 }
 
-// NewConsumers builds the runtime of spec for node on net, as spec.Build
+// NewConsumers builds the runtime of spec for node on net, as NewPool
 // does; onActive, when not nil, is told whenever the instances taking work
 // change (an autoscaler added some, or took some out).
-func NewConsumers(net *Network, node *Node, spec *Service, onActive func()) *Consumers {
-	svc := spec.Build(net, node).(*service)
+func NewConsumers(net *Network, node *Node, spec *Pool, onActive func()) *Consumers {
+	svc := newInstancePool(net, node, spec)
 	svc.st.onActive = onActive
 	return &Consumers{svc: svc}
 }
@@ -84,7 +84,7 @@ func (c *Consumers) SetBacklog(now sim.Time, n int) {
 // Link compiles the program of calls once every component exists.
 func (c *Consumers) Link(byName map[string]Component) error { return c.svc.Link(byName) }
 
-// Accept implements Component, as a service's.
+// Accept implements Component, as a pool's.
 func (c *Consumers) Accept(j *Job) { c.svc.Accept(j) }
 
 // Stations implements Component: its one station.
@@ -94,7 +94,7 @@ func (c *Consumers) Stations() []*Station { return c.svc.Stations() }
 func (c *Consumers) ResetStats(now sim.Time) { c.svc.ResetStats(now) }
 
 // Stats are the node's figures over the window ending now, as a
-// service's (whose Detail, the calls' figures, the kind replaces with its
+// pool's (whose Detail, the calls' figures, the kind replaces with its
 // own).
 func (c *Consumers) Stats(window float64, now sim.Time) NodeStats { return c.svc.Stats(window, now) }
 

@@ -219,7 +219,7 @@ func (t *Topology) validateDeploys(e field.Errors) {
 		case node == nil && !contains(t.declared, p.Node):
 			pe.Add("node", "deploy of %q, which is not a node%s", p.Node, t.unknownNode(p.Node))
 		case node == nil:
-		case !isService(node):
+		case !node.Kind().Deployed:
 			what := "which has no instances of its own to replace"
 			if node.Kind().Workers {
 				what = "whose instances are not replaced by a deploy here (a deploy replaces a service's)"
@@ -244,13 +244,6 @@ func (t *Topology) validateDeploys(e field.Errors) {
 			}
 		}
 	}
-}
-
-// isService says the node is a service (its instances are what a deploy
-// replaces).
-func isService(n *Node) bool {
-	_, ok := n.Spec.(*Service)
-	return ok
 }
 
 // checkStrategy records the fields that do not go with the strategy and

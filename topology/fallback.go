@@ -90,7 +90,7 @@ type fallback struct {
 // newFallback makes the runtime of the fallback of call st (the step
 // compiled from c), or nil without one. A fallback's call goes through no
 // connection pool, and takes the scenario's network latency.
-func (s *service) newFallback(c *Call, st *step, byName map[string]Component, latency *rand.Rand) *fallback {
+func (s *instancePool) newFallback(c *Call, st *step, byName map[string]Component, latency *rand.Rand) *fallback {
 	f := c.Fallback
 	if f == nil {
 		return nil
@@ -106,7 +106,7 @@ func (s *service) newFallback(c *Call, st *step, byName map[string]Component, la
 // fallBack answers j's call st, which failed, by its fallback: the
 // request is degraded, and goes on after the static reply's time, or
 // when the fallback's call answers (failing if that fails).
-func (s *service) fallBack(j *Job, st *step) {
+func (s *instancePool) fallBack(j *Job, st *step) {
 	fb := st.fallback
 	j.req.Degraded = true
 	if e := st.edge; e != nil {

@@ -40,7 +40,7 @@ func TestPercentileHedgeWaitsForSamples(t *testing.T) {
 		net.Submit(0, -1, -1, -1)
 	}
 	k.Run(sim.Forever)
-	e := net.comps[0].(*service).prog[0].edge
+	e := net.comps[0].(*instancePool).prog[0].edge
 	if e.hedges != 1 || e.attempts != MinHedgeSamples+2 || len(took) != MinHedgeSamples+1 {
 		t.Fatalf("%d hedges, %d attempts, %d requests done; want 1 hedge (of the last request), %d attempts, %d requests",
 			e.hedges, e.attempts, len(took), MinHedgeSamples+2, MinHedgeSamples+1)

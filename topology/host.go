@@ -263,8 +263,6 @@ func (t *Topology) HostGroup(sv Solver, h *Host) StationGroup {
 func classWork(sv Solver, spec Spec, c int) sim.Dist {
 	class := sv.Classes()[c]
 	switch s := spec.(type) {
-	case *Service:
-		return s.timeOf(class)
 	case ClassTimed:
 		return s.ClassTime(class, sv.Writes(c))
 	}
@@ -275,9 +273,10 @@ func classWork(sv Solver, spec Spec, c int) sim.Dist {
 }
 
 // ClassTimed is a spec whose visits' service time is that of an operation
-// named by their class (a database's operations): ClassTime is the
-// service time of a visit of class, a write or not (the plain write's or
-// read's when the class has no operation of its own).
+// named by their class (a database's operations; a pool's work by class
+// alone): ClassTime is the service time of a visit of class, a write or
+// not (the plain write's or read's when the class has no operation of its
+// own).
 type ClassTimed interface {
 	ClassTime(class string, write bool) sim.Dist
 }

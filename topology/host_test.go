@@ -2,10 +2,8 @@ package topology
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 )
@@ -79,51 +77,6 @@ func TestHostCores(t *testing.T) {
 			}
 			if h := net.hosts[0]; h.busy != 0 || h.waiting.Len() != 0 || net.liveJobs != 0 {
 				t.Errorf("left %d cores busy, %d visits waiting, %d visits live", h.busy, h.waiting.Len(), net.liveJobs)
-			}
-		})
-	}
-}
-
-// TestValidateHosts checks the refusals of hosts built in Go, each at its
-// field's path.
-func TestValidateHosts(t *testing.T) {
-	svc := func(name, host string) *Node {
-		return &Node{Name: name, Host: host, Spec: &Service{Instances: 1, Workers: 1, Queue: Unlimited, ServiceTime: sim.Constant{Value: 0.001}}}
-	}
-	for _, c := range []struct {
-		name  string
-		hosts []*Host
-		nodes []*Node
-		want  []string // PATH: message
-	}{
-		{"fine", []*Host{{Name: "box", Cores: 4}}, []*Node{svc("app", "box")}, nil},
-		{"no cores", []*Host{{Name: "box"}}, []*Node{svc("app", "box")}, []string{"hosts.box.cores: host box has 0 cores"}},
-		{"negative", []*Host{{Name: "box", Cores: -2, Memory: -1, Price: Price{Hourly: -1}}}, []*Node{svc("app", "box")},
-			[]string{"hosts.box.cores: host box has -2 cores", "hosts.box.memory: host box memory must be a size", "hosts.box.cost.hourly: cost hourly must not be negative"}},
-		{"too many", []*Host{{Name: "box", Cores: MaxCores + 1}}, []*Node{svc("app", "box")}, []string{"hosts.box.cores: host box cores is at most"}},
-		{"unknown", []*Host{{Name: "box", Cores: 1}}, []*Node{svc("app", "box"), svc("db", "bx")}, []string{`nodes.db.host: node db: host "bx" is not a host (did you mean "box"?)`}},
-		{"no hosts", nil, []*Node{svc("app", "box")}, []string{`nodes.app.host: node app: host "box" is not a host: the scenario has no hosts section`}},
-		{"idle and named as a node", []*Host{{Name: "app", Cores: 1}, {Name: "spare", Cores: 1}}, []*Node{svc("app", "app")},
-			[]string{"hosts.app: host app has the name of a node", "hosts.spare: nothing runs on host spare"}},
-		{"bad name", []*Host{{Name: "a b", Cores: 1}}, []*Node{svc("app", "a b")}, []string{`hosts.a b: host name "a b" must be`}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			topo := New(c.nodes[0].Name, c.nodes...)
-			topo.Hosts = c.hosts
-			var got []string
-			for _, err := range topo.Validate([]string{"read"}, false) {
-				fe := err.(*field.Error)
-				if fe.Where() == "hosts" || strings.HasPrefix(fe.Where(), "hosts.") || strings.HasSuffix(fe.Where(), ".host") {
-					got = append(got, fe.Where()+": "+fe.Msg)
-				}
-			}
-			if len(got) != len(c.want) {
-				t.Fatalf("errors %q, want %d like %q", got, len(c.want), c.want)
-			}
-			for i, w := range c.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("error %d is %q, want it to begin %q", i, got[i], w)
-				}
 			}
 		})
 	}

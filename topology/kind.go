@@ -31,6 +31,10 @@ type Kind struct {
 	// bottleneck. Nodes without (load balancers, CDNs) pass requests on in
 	// no time or scale out of sight.
 	Workers bool
+	// Deployed says a deploy (deploy: in the topology) may replace its
+	// nodes' instances: its runtime is one station, whose instances are
+	// taken out and put in (a pool's, such as a service's).
+	Deployed bool
 	// Egress says its nodes count the bytes they send, which per_gb
 	// prices charge for.
 	Egress bool
@@ -187,7 +191,7 @@ type PolicyCalls interface {
 var registry = map[string]*Kind{}
 
 // builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{&serviceKind, &databaseKind}
+var builtinKinds = []*Kind{&databaseKind}
 
 func init() {
 	for _, k := range builtinKinds {

@@ -22,9 +22,6 @@ type MemorySized interface {
 	SizeFromMemory(e field.Errors, node string, in Instance)
 }
 
-// WorkersPerInstance implements TypeSized.
-func (s *Service) WorkersPerInstance() *int { return &s.Workers }
-
 // decodePerVCPU reads workers: {per_vcpu: N} on a node whose kind takes
 // its workers from its type; 0 when workers is a number or absent.
 func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) int {

@@ -271,7 +271,7 @@ const gatherBytes = 72
 // emitGather compiles a parallel entry or a fan-out: its step, then each
 // member's program followed by a join (a fan-out's one program serves
 // each of its visits).
-func (s *service) emitGather(c *Call, classes []string, inherited []bool, op opKind, emit func([]Call, []bool, opKind)) {
+func (s *instancePool) emitGather(c *Call, classes []string, inherited []bool, op opKind, emit func([]Call, []bool, opKind)) {
 	filter := ClassFilter(c.Classes, classes, inherited)
 	g := &gatherStep{}
 	at := len(s.prog)
@@ -335,7 +335,7 @@ func (g *gatherStep) count() int64 {
 // (a fan-out's count of keys in visits of up to its batch), and j goes on
 // when enough have succeeded (see branchEnd). A step with no member (a
 // fan-out to no key) goes on at once.
-func (s *service) startGather(j *Job, st *step) {
+func (s *instancePool) startGather(j *Job, st *step) {
 	p := st.par
 	n, keys, batch := len(p.branches), int64(0), int64(0)
 	if p.fan != nil {
@@ -396,7 +396,7 @@ const keysScale = 1e-6
 // branchEnd ends b, a member of a parallel step, with its outcome (b.err):
 // its step goes on once enough members have succeeded, or fails once the
 // rest could not make up the number.
-func (s *service) branchEnd(b *Job) {
+func (s *instancePool) branchEnd(b *Job) {
 	if b.filling != nil {
 		b.filling.cache.Abandon(b.filling.keyOf(b))
 		b.filling = nil
@@ -426,7 +426,7 @@ func (s *service) branchEnd(b *Job) {
 // goOn continues the job waiting on g, now decided: past the step when
 // enough members succeeded, or failed with the last member's cause. The
 // members still out are left running, or withdrawn with Cancel.
-func (s *service) goOn(g *gather) {
+func (s *instancePool) goOn(g *gather) {
 	j, st := g.caller, g.st
 	g.caller = nil
 	p := st.par
@@ -444,7 +444,7 @@ func (s *service) goOn(g *gather) {
 }
 
 // endGather frees g once it has gone on and no member is out.
-func (s *service) endGather(g *gather) {
+func (s *instancePool) endGather(g *gather) {
 	if g.launching || g.caller != nil || g.out > 0 {
 		return
 	}
@@ -610,7 +610,7 @@ func fanOutWeight(sv Solver, from string, call *Call) float64 {
 
 // gatherStats are the figures of its parallel steps and fan-outs; nil
 // without.
-func (s *service) gatherStats() []GatherStats {
+func (s *instancePool) gatherStats() []GatherStats {
 	var out []GatherStats
 	for i := range s.prog {
 		if p := s.prog[i].par; p != nil {
@@ -632,7 +632,7 @@ func (st *Station) withdraw(j *Job) {
 
 // CallTime implements CallTimer: with parallel steps or fan-outs, the
 // calls' mean time by callsTime.
-func (s *Service) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
+func (s *Pool) CallTime(sv Solver, name string, c int, resp func(string) float64) (float64, bool) {
 	return callTime(sv, name, append(s.sessionRead(), s.Calls...), c, resp)
 }
 

@@ -69,7 +69,7 @@ func runProgram(t *testing.T, c *scripttest.Case) string {
 				f.trace = &out
 			}
 		}
-		s := net.comps[0].(*service)
+		s := net.comps[0].(*instancePool)
 		switch c.Cmd {
 		case "compile":
 			return s.listing(net)
@@ -149,7 +149,7 @@ func at(t sim.Time) string { return strconv.FormatFloat(float64(t), 'g', 6, 64) 
 
 // listing writes the service's program, a step a line: its index, what
 // it does, the node it calls, then what sets it apart.
-func (s *service) listing(net *Network) string {
+func (s *instancePool) listing(net *Network) string {
 	names := map[Component]string{}
 	for i, c := range net.comps {
 		names[c] = net.nodes[i].Name

@@ -19,8 +19,8 @@ func (t *Topology) Transfer(from, to string) TransferKind {
 func (t *Topology) PricesTransfer() bool { return t.transfer != nil }
 
 // OperationSized is a spec whose visits carry the sizes of its operations
-// named by their class, or of its plain read and write (a database):
-// SizeTable is that table over the scenario's classes.
+// named by their class, or of its plain read and write (a database's; a
+// pool's by class): SizeTable is that table over the scenario's classes.
 type OperationSized interface {
 	SizeTable(classes []string) *SizeTable
 }
@@ -32,8 +32,6 @@ type OperationSized interface {
 func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 	var t *sizeTable
 	switch s := n.Spec.(type) {
-	case *Service:
-		t = s.Size.table(classes)
 	case OperationSized:
 		t = s.SizeTable(classes)
 	default:

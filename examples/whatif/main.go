@@ -14,7 +14,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/service"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -34,7 +34,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		s.Topology.Lookup("app").Spec.(*topology.Service).Instances = instances
+		s.Topology.Lookup("app").Spec.(*service.Service).Instances = instances
 		// A change made in Go is checked like one made in the file.
 		if errs := s.Validate(); errs != nil {
 			fmt.Fprintln(os.Stderr, errors.Join(errs...))

@@ -22,6 +22,13 @@ const sizingTarget = 0.7
 // wait their turn).
 const oversubscribed = 2
 
+// typeSizedCaller is a spec whose workers per instance its type may give
+// and whose nodes make calls: a service's.
+type typeSizedCaller interface {
+	topology.TypeSized
+	topology.CallMaker
+}
+
 // machines says what the nodes' instance types tell about their limits:
 // a node whose workers far outnumber its type's vCPUs, more of them busy at
 // once than it has vCPUs, for work that may be CPU; and, for each node over sizingTarget busy whose workers come from
@@ -34,17 +41,20 @@ func (ex *Explanation) machines(s *scenarios.Scenario) []string {
 	for _, l := range ex.Limits {
 		n := t.Lookup(l.Node)
 		in, ok := t.InstanceOf(n)
-		svc, isService := n.Spec.(*topology.Service)
-		if !ok || !isService || n.PerVCPU > 0 || n.Host != "" || len(topology.CallsOf(svc)) > 0 || svc.Workers <= oversubscribed*in.VCPUs {
+		// A node that may call others (a service), and calls none: its
+		// workers' time is its own work.
+		svc, caller := n.Spec.(typeSizedCaller)
+		if !ok || !caller || n.PerVCPU > 0 || n.Host != "" || len(topology.CallsOf(n.Spec)) > 0 || *svc.WorkersPerInstance() <= oversubscribed*in.VCPUs {
 			continue
 		}
+		workers := *svc.WorkersPerInstance()
 		// The workers busy at once per instance, on average: more than its
 		// vCPUs only when the run counted on them.
-		if busy := l.Utilization * float64(svc.Workers); busy > float64(in.VCPUs) {
+		if busy := l.Utilization * float64(workers); busy > float64(in.VCPUs) {
 			out = append(out, fmt.Sprintf("%s runs %d workers per instance on %s, which has %d vCPUs, and calls nothing, so its time is its own work; "+
 				"%.3g of them were busy at once on average. If that work is CPU, they take turns on %d vCPUs and the run counts on more than the machine has: "+
 				"give it workers: {per_vcpu: 1}; keep %d if its time is waiting (I/O).",
-				n.Name, svc.Workers, in.Name, in.VCPUs, busy, in.VCPUs, svc.Workers))
+				n.Name, workers, in.Name, in.VCPUs, busy, in.VCPUs, workers))
 		}
 	}
 	for _, l := range ex.Limits {

@@ -7,6 +7,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/service"
 	"github.com/scalesim/scalesim/topology/topotest"
 )
 
@@ -59,7 +60,7 @@ func TestLeastConnAndPowerOfTwo(t *testing.T) {
 // TestBalancerOnHost checks that a balancer placed on a host is refused
 // there: it has no workers to take the host's cores.
 func TestBalancerOnHost(t *testing.T) {
-	app := &topology.Node{Name: "app", Host: "box", Spec: &topology.Service{Instances: 1, Workers: 1, Queue: topology.Unlimited, ServiceTime: sim.Constant{Value: 0.001}}}
+	app := &topology.Node{Name: "app", Host: "box", Spec: &service.Service{Pool: topology.Pool{Instances: 1, Workers: 1, Queue: topology.Unlimited, ServiceTime: sim.Constant{Value: 0.001}}}}
 	lb := &topology.Node{Name: "lb", Host: "box", Spec: &Balancer{Algorithm: RoundRobin, Targets: []string{"app"}}}
 	topo := topology.New("lb", lb, app)
 	topo.Hosts = []*topology.Host{{Name: "box", Cores: 1}}

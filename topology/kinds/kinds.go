@@ -16,6 +16,8 @@ import (
 	_ "github.com/scalesim/scalesim/topology/dns"
 	// A message queue (Amazon SQS).
 	_ "github.com/scalesim/scalesim/topology/queue"
+	// A pool of instances serving requests and making calls.
+	_ "github.com/scalesim/scalesim/topology/service"
 	// A publish fanned out to subscribed queues.
 	_ "github.com/scalesim/scalesim/topology/topic"
 	// A consumer group taking messages from a queue.

@@ -1,7 +1,8 @@
 // Package topotest helps the tests of node kinds that live in packages of
 // their own: it decodes and checks a nodes section as a scenario file
 // writes it, and builds its network on a fresh kernel, with an observer
-// that counts how requests end.
+// that counts how requests end. It imports the service kind, which the
+// kinds' tests put in front of their nodes, so that it is registered.
 package topotest
 
 import (
@@ -10,6 +11,8 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	// Registers the service kind.
+	_ "github.com/scalesim/scalesim/topology/service"
 )
 
 // Classes are the request classes of a built network: 0 is read, 1 write.

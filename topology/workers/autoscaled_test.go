@@ -5,6 +5,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	_ "github.com/scalesim/scalesim/topology/service" // in front of the queue
 	_ "github.com/scalesim/scalesim/topology/workers" // and the queue it takes from
 )
 

@@ -83,20 +83,20 @@ func (w *Workers) Failures() (rate float64, retryBackoff *float64) {
 // PullsFrom names the queue the group takes messages from.
 func (w *Workers) PullsFrom() string { return w.From }
 
-// Footprint implements Spec: a service's.
-func (w *Workers) Footprint(keys int64) float64 { return w.service().Footprint(keys) }
+// Footprint implements Spec: its pool's.
+func (w *Workers) Footprint(keys int64) float64 { return w.pool().Footprint(keys) }
 
 // Downstream implements Spec: the queue it takes from, and the nodes its
 // calls reach.
 func (w *Workers) Downstream() []topology.Target {
 	out := []topology.Target{{To: w.From, Want: topology.LookupKind("queue"), Field: []string{"from"}, Ref: true}}
-	return append(out, w.service().Downstream()...)
+	return append(out, w.pool().Downstream()...)
 }
 
-// service is the group as the service its consumers are: one worker each,
-// held while its calls run.
-func (w *Workers) service() *topology.Service {
-	return &topology.Service{Instances: w.Consumers, Workers: 1, Queue: topology.Unlimited, ServiceTime: w.ServiceTime,
+// pool is the group as the pool of instances its consumers are: one
+// worker each, held while its calls run.
+func (w *Workers) pool() *topology.Pool {
+	return &topology.Pool{Instances: w.Consumers, Workers: 1, Queue: topology.Unlimited, ServiceTime: w.ServiceTime,
 		Calls: w.Calls, Blocking: true, Autoscale: w.Autoscale}
 }
 
@@ -171,9 +171,9 @@ func (w *Workers) Solve(sv topology.Solver, name string, rate float64, down []fl
 	return sol
 }
 
-// CallTime implements CallTimer, as its consumers' service does.
+// CallTime implements CallTimer, as its consumers' pool does.
 func (w *Workers) CallTime(sv topology.Solver, name string, c int, resp func(string) float64) (float64, bool) {
-	return w.service().CallTime(sv, name, c, resp)
+	return w.pool().CallTime(sv, name, c, resp)
 }
 
 // NetworkLegs implements Analytic.
@@ -255,7 +255,7 @@ func consumerAt(inst *topology.StationInstance) *consumer {
 // Build implements Spec.
 func (w *Workers) Build(net *topology.Network, node *topology.Node) topology.Component {
 	g := &group{net: net, node: node, spec: w, rng: net.Stream(node.Name + "/failures")}
-	g.svc = topology.NewConsumers(net, node, w.service(), g.Pull)
+	g.svc = topology.NewConsumers(net, node, w.pool(), g.Pull)
 	return g
 }
 

@@ -151,6 +151,12 @@ type Demand struct {
 	Stations, Workers int
 	// Service is the mean service time of a visit.
 	Service float64
+	// Volume is the mean time a visit keeps its server's volume busy
+	// (its pages from the volume ÷ the volume's IOPS), one volume a
+	// station, and VolumeLatency its mean time in the volume's latency
+	// besides, a delay; both 0 for a node without a volume or whose
+	// pages are all in memory. Service leaves them out.
+	Volume, VolumeLatency float64
 }
 
 // StationGroup is a group of identical M/G/c queues a node's visits spread

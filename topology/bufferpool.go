@@ -455,6 +455,31 @@ func (db *Database) volumeTime(misses, lookups float64) float64 {
 	return float64(misses * (db.Data.Volume.latency() + analytic.MM1{Lambda: lambda, Mu: mu}.MeanSojourn()))
 }
 
+// volumeDemand is, for mean value analysis, the mean time a visit to the
+// database called name keeps its server's volume busy, and its mean time
+// in the volume's latency: the share of its visits that are indexed reads,
+// times the pages a read misses the buffer pool, times 1/IOPS and the
+// latency. The volume is then a queueing station of its own, as Solve's
+// Volume (the visits a second there) counts it; 0, 0 without pool reads.
+func (db *Database) volumeDemand(s Solver, name string) (busy, latency float64) {
+	if !db.poolReads() {
+		return 0, 0
+	}
+	var all, indexed float64
+	for c, class := range s.Classes() {
+		all += s.Visits(c, name)
+		if !s.Writes(c) && db.indexedRead(class) {
+			indexed += s.Visits(c, name)
+		}
+	}
+	if all == 0 {
+		return 0, 0
+	}
+	_, misses := db.PoolHit(s)
+	pages := float64(indexed/all) * misses
+	return pages / db.Data.Volume.iops(), float64(pages * db.Data.Volume.latency())
+}
+
 // indexedRead says a read visit of class finds its rows by an index: its
 // own operation's, or the plain read's.
 func (db *Database) indexedRead(class string) bool {

@@ -352,8 +352,9 @@ func (*Database) NetworkLegs(Solver, string, int) float64 { return 0 }
 // Demand implements Analytic: every server, at the read time, or with
 // operations of the classes' own, at the mean over the classes.
 func (db *Database) Demand(s Solver, name string) (Demand, bool) {
-	db = db.withIO(s, name, false)
-	return Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}, true
+	d := Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}
+	d.Volume, d.VolumeLatency = db.volumeDemand(s, name)
+	return d, true
 }
 
 // CapacityNote implements Explainer: with several servers, the busiest one

@@ -661,7 +661,10 @@ func (m *Model) NetworkTime() float64 {
 // demand D becomes a queue of demand D/c and a delay of D(c−1)/c
 // (Seidmann, Schweitzer and Shalev-Oren, "Computerized closed queueing
 // network models of flexible manufacturing systems", Large Scale Systems
-// 12, 1987).
+// 12, 1987). A database's volumes are single-server stations of their own,
+// one a server (the open estimate's Volume), their latency a delay; its
+// workers' demand is their own work, and their busy share counts the time
+// they wait on the volume besides.
 func (m *Model) closed() (*Estimate, error) {
 	w := m.s.Workload
 	m.est.Method = "mean value analysis (exact MVA, Seidmann's approximation for multi-worker stations)"
@@ -674,6 +677,10 @@ func (m *Model) closed() (*Estimate, error) {
 		workers  int
 		visits   float64 // per request, over the node
 		demand   float64 // per request, per station
+		// volume says the group is the node's volumes, latency a request's
+		// mean time in their latency, per station.
+		volume  bool
+		latency float64
 	}
 	var groups []group
 	for i, node := range m.nodes {
@@ -682,14 +689,24 @@ func (m *Model) closed() (*Estimate, error) {
 			v += m.visits[c][i]
 		}
 		dm, ok := node.Spec.Demand(m, node.Name)
-		if !ok || node.Host != "" {
+		if !ok {
+			continue
+		}
+		if dm.Volume > 0 {
+			dv := v * dm.Volume / float64(dm.Stations)
+			demands, counts = append(demands, dv), append(counts, dm.Stations)
+			delay += float64(v * dm.VolumeLatency)
+			groups = append(groups, group{node: i, stations: dm.Stations, workers: 1, visits: v, demand: dv,
+				volume: true, latency: float64(v*dm.VolumeLatency) / float64(dm.Stations)})
+		}
+		if node.Host != "" {
 			continue // a node on a host: its host's cores are its station (below)
 		}
 		count, workers := dm.Stations, dm.Workers
 		d := v * dm.Service / float64(count)
 		demands, counts = append(demands, d/float64(workers)), append(counts, count)
 		delay += float64(v*dm.Service*float64(workers-1)) / float64(workers)
-		groups = append(groups, group{i, count, workers, v, d})
+		groups = append(groups, group{node: i, stations: count, workers: workers, visits: v, demand: d})
 	}
 	hostsAt := len(groups)
 	for _, h := range m.s.Topology.Hosts {
@@ -697,7 +714,7 @@ func (m *Model) closed() (*Estimate, error) {
 		d := float64(g.Rate * g.Holding) // per request
 		demands, counts = append(demands, d/float64(h.Cores)), append(counts, 1)
 		delay += float64(d*float64(h.Cores-1)) / float64(h.Cores)
-		groups = append(groups, group{-1, 1, h.Cores, g.Rate, d})
+		groups = append(groups, group{node: -1, stations: 1, workers: h.Cores, visits: g.Rate, demand: d})
 	}
 	res, err := analytic.MVAGroups(demands, counts, mean(w.Think)+delay, w.Population)
 	if err != nil {
@@ -713,8 +730,24 @@ func (m *Model) closed() (*Estimate, error) {
 		m.est.Nodes[i] = NodeEstimate{Name: n.Name, Kind: n.Kind().Name}
 	}
 	worst := -1.0
+	// A request's time on a node's volume, per server, for its workers'
+	// busy share: they hold on while their reads are there.
+	io := make([]float64, len(m.nodes))
 	for k, g := range groups {
-		if g.node < 0 {
+		if g.volume {
+			ne := &m.est.Nodes[g.node]
+			ne.Volume = res.Throughput * g.demand
+			io[g.node] = res.Residence[k] + g.latency
+			if ne.Volume > worst {
+				worst, m.est.Bottleneck = ne.Volume, ne.Name
+			}
+		}
+	}
+	for k, g := range groups {
+		switch {
+		case g.volume:
+			continue
+		case g.node < 0:
 			h := m.s.Topology.Hosts[k-hostsAt]
 			wait := math.Max(0, res.Residence[k]-g.demand/float64(g.workers))
 			if u := m.closedHost(h, res.Throughput, g.visits, g.demand, wait); u > worst {
@@ -724,7 +757,7 @@ func (m *Model) closed() (*Estimate, error) {
 		}
 		ne := &m.est.Nodes[g.node]
 		ne.Stations, ne.Workers = g.stations, g.workers
-		ne.Utilization = res.Throughput * g.demand / float64(g.workers)
+		ne.Utilization = res.Throughput * (g.demand + io[g.node]) / float64(g.workers)
 		ne.ArrivalRate = res.Throughput * g.visits
 		wait := math.Max(0, res.Residence[k]-g.demand/float64(g.workers))
 		ne.Wait = &wait

@@ -9,6 +9,8 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/estimate"
+	"github.com/scalesim/scalesim/scenarios/simulate"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // volumeScenario is a database of one server reading 10G rows of 200 B by
@@ -85,5 +87,76 @@ func TestEstimateVolumeStation(t *testing.T) {
 	_, out = estimateText(t, "10", "10M")
 	if strings.Contains(out, "without bound") || !strings.Contains(out, "0 pages a read from the volume") {
 		t.Errorf("with no page from the volume:\n%s", out)
+	}
+}
+
+// TestEstimateClosedVolume checks that mean value analysis counts a
+// database's volume as a queueing station, as the open estimate does. Each
+// indexed read of 1M rows of 100 B takes the 3 pages of its B-tree path
+// from a volume of 300 IOPS (a pool of 2 pages holds none of a path of 3:
+// LRU misses every page, in the run as in the estimate), so the volume
+// serves at most 100 reads a second. 100 users who think 200 ms between
+// requests would send about 490 a second: the estimate left the volume
+// out of MVA (a read's time on it was taken at no queue) and found that
+// (found by a hostile review). With 10 users the volume is about 45% busy.
+// The run's figures are counts of reads whose pages the volume served one
+// at a time (exponential service): the relative standard error of the
+// database's throughput and of the volume's busy share is about 1/√pages,
+// and the estimate must be within 4 of them; its mean latency, unsaturated,
+// within twice the half-width of the run's 95% CI (4 standard errors).
+func TestEstimateClosedVolume(t *testing.T) {
+	for _, users := range []int{100, 10} {
+		t.Run(fmt.Sprint(users), func(t *testing.T) {
+			text := fmt.Sprintf(`name: closed-volume
+workload: {closed: {users: %d, think_time: {dist: exponential, mean: 200ms}}, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, instances: 1, workers: 256, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 32
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 5s, duration: 30s}
+`, users)
+			s, err := scenarios.Parse("closed.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := simulate.Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vb, ok := rep.Nodes[1].Detail.(topology.VolumeBusy)
+			if !ok {
+				t.Fatalf("db's detail %T gives no volume", rep.Nodes[1].Detail)
+			}
+			busy, _ := vb.VolumeBusy()
+			tol := 4 / math.Sqrt(busy*300*rep.Window)
+			db, run := est.Nodes[1], rep.Nodes[1].Throughput
+			t.Logf("throughput: estimate %.4g, run %.4g; volume busy: estimate %.4g, run %.4g; tolerance %.3g", est.Throughput, run, db.Volume, busy, tol)
+			if math.Abs(est.Throughput/run-1) > tol {
+				t.Errorf("throughput: estimate %.4g, run %.4g: more than %.3g apart", est.Throughput, run, tol)
+			}
+			if math.Abs(db.Volume/busy-1) > tol {
+				t.Errorf("volume busy: estimate %.4g, run %.4g: more than %.3g apart", db.Volume, busy, tol)
+			}
+			if users == 100 && est.Bottleneck != "db" {
+				t.Errorf("bottleneck %q, want db", est.Bottleneck)
+			}
+			if l := rep.Latency; users == 10 {
+				if est.Latency == nil || l.MeanCI95 == nil {
+					t.Fatalf("mean latency: estimate %v, run's CI %v", est.Latency, l.MeanCI95)
+				}
+				if math.Abs(*est.Latency-l.Mean) > l.MeanCI95[1]-l.MeanCI95[0] {
+					t.Errorf("mean latency: estimate %.4g, run %.4g (95%% CI %.4g)", *est.Latency, l.Mean, *l.MeanCI95)
+				}
+			}
+		})
 	}
 }

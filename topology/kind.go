@@ -150,6 +150,15 @@ type Waiting interface {
 	WaitingOn() string
 }
 
+// Waiters is a Component that holds visits waiting besides the queues of
+// its stations: a cache's gets waiting for a coalesced fill, a queue's
+// publishers blocked until it has room. The overload test counts them
+// with the visits queued (Network.Queued).
+type Waiters interface {
+	// Waiters is the number of visits it holds waiting now.
+	Waiters() int
+}
+
 // VolumeBusy is a Detail of a node whose visits also wait on stations
 // besides its workers (a database's volumes, one a server): explain
 // counts the busiest among its limits without naming its kind.

@@ -740,13 +740,17 @@ func (n *Network) Stats(window float64, now sim.Time) []NodeStats {
 }
 
 // Queued is the number of visits waiting now for a worker, at every
-// station of the network, for a connection of a client's pool, or for a
-// core of their host: what grows without bound when a node is overloaded,
-// where the requests in the system (InFlight) also grow while a stable
-// system fills, for as long as it holds a request.
+// station of the network, for a connection of a client's pool, for a core
+// of their host, or in a node that holds them waiting (Waiters: a
+// coalesced fill, room in a full queue): what grows without bound when a
+// node is overloaded, where the requests in the system (InFlight) also
+// grow while a stable system fills, for as long as it holds a request.
 func (n *Network) Queued() int {
 	sum := 0
 	for _, c := range n.comps {
+		if w, ok := c.(Waiters); ok {
+			sum += w.Waiters()
+		}
 		for _, st := range c.Stations() {
 			sum += st.queued
 			for _, inst := range st.insts {

@@ -361,3 +361,24 @@ func TestOverloadAfterFilling(t *testing.T) {
 		})
 	}
 }
+
+// TestOverloadOnBlockedPublishers checks that an overload whose requests
+// wait to publish to a full queue (on_full: block; 5 consumers of 10 ms
+// take 500/s, offered 1000/s), not for a station's workers (100k), is
+// stopped as fast as one whose stations queue: the publishers blocked are
+// visits waiting. It ran 3.4 min of its window before it was stopped
+// (found by a hostile review).
+func TestOverloadOnBlockedPublishers(t *testing.T) {
+	r := runText(t, `name: block-over
+workload: {rate: 1000}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: jobs}]}
+  jobs: {kind: queue, capacity: 100, on_full: block}
+  worker: {kind: workers, from: jobs, consumers: 5, service_time: {dist: exponential, mean: 10ms}}
+run: {warmup: 5s, duration: 300s}
+`)
+	if !strings.Contains(r.StoppedEarly, "overloaded") || r.Window > 30 {
+		t.Fatalf("stopped %q after %.0fs of window; want overloaded within 30 s", r.StoppedEarly, r.Window)
+	}
+}

@@ -112,3 +112,28 @@ nodes:
 		}
 	}
 }
+
+// TestCoalescedWaitersQueued checks that the gets waiting for a coalesced
+// fill count as visits waiting (Network.Queued, what the overload test
+// watches grow): five gets of one key, whose first is at the origin for
+// 10 s, leave four waiting; none once the fill answers them. They were
+// not counted, so an overload whose work waited there was not seen
+// (found by a hostile review).
+func TestCoalescedWaitersQueued(t *testing.T) {
+	net, k, obs := topotest.Build(t, "app", `
+  app: {kind: service, workers: 100, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [db]}]}
+  cache: {kind: cache, capacity: 100, coalesce: true}
+  db: {kind: database, workers: 10, service_time: {dist: constant, value: 10s}}
+`, func(o *topology.Options) { o.KeyCount = 10 })
+	for range 5 {
+		net.Submit(0, -1, -1, 7)
+	}
+	k.Run(1)
+	if got := net.Queued(); got != 4 {
+		t.Errorf("%d visits waiting while the fill is at the origin, want the 4 coalesced gets", got)
+	}
+	k.Run(20)
+	if got := net.Queued(); got != 0 || obs.ByOutcome[topology.Completed] != 5 {
+		t.Errorf("%d visits waiting and %d completed after the fill, want 0 and 5", got, obs.ByOutcome[topology.Completed])
+	}
+}

@@ -21,8 +21,9 @@ type cache struct {
 	ring  *topology.Ring
 	nodes []*cacheNode
 	// pending holds, per key with a coalesced miss in progress, the gets
-	// waiting for its fill.
+	// waiting for its fill; waiting counts them.
 	pending map[int64][]*topology.Job
+	waiting int
 	hot     *sim.HeavyHitters
 	failRng *rand.Rand
 	halves  topology.HitHalves
@@ -146,6 +147,7 @@ func (c *cache) Served(j *topology.Job) {
 			if waiters, ok := c.pending[key]; ok {
 				// Another get of this key is at the origin: wait for its fill.
 				c.coalesced++
+				c.waiting++
 				c.pending[key] = append(waiters, j)
 				c.st.Finish(j)
 				return
@@ -165,6 +167,10 @@ func (c *cache) Served(j *topology.Job) {
 	c.st.Finish(j)
 	c.net.Reply(j)
 }
+
+// Waiters implements topology.Waiters: the gets waiting for a coalesced
+// fill.
+func (c *cache) Waiters() int { return c.waiting }
 
 // OriginRead implements topology.KeyCache.
 func (c *cache) OriginRead() { c.originReads++ }
@@ -202,6 +208,7 @@ func (c *cache) wake(key int64, hit bool) {
 		return
 	}
 	delete(c.pending, key)
+	c.waiting -= len(waiters)
 	for _, w := range waiters {
 		w.SetHit(hit)
 		c.net.Reply(w)

@@ -416,6 +416,10 @@ func (q *Runtime) Link(byName map[string]topology.Component) error {
 	return nil
 }
 
+// Waiters implements topology.Waiters: the publishers blocked until the
+// queue has room.
+func (q *Runtime) Waiters() int { return q.blocked.Len() }
+
 // Stations implements Component: a queue has none.
 func (q *Runtime) Stations() []*topology.Station { return nil }
 

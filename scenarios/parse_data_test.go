@@ -3,8 +3,8 @@ package scenarios
 import (
 	"testing"
 
-	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/cache"
+	"github.com/scalesim/scalesim/topology/database"
 )
 
 // validData is a data-tier scenario each case below breaks in one place.
@@ -43,7 +43,7 @@ func TestParseDataTier(t *testing.T) {
 		t.Fatalf("valid scenario rejected:\n%v", err)
 	}
 	db := s.Topology.Lookup("db")
-	if s.Workload.Keys.Count != 1e6 || db.Spec.(*topology.Database).Shards != 4 || db.Units() != 12 || db.Price.Hourly != 0.5 ||
+	if s.Workload.Keys.Count != 1e6 || db.Spec.(*database.Database).Shards != 4 || db.Units() != 12 || db.Price.Hourly != 0.5 ||
 		s.Topology.Lookup("app").Price.Hourly != 0.096 || s.Topology.Lookup("cache").Spec.(*cache.Cache).Capacity != 10_000 {
 		t.Fatalf("decoded wrongly: %+v %+v", db.Spec, db.Price)
 	}

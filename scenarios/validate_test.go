@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/topology/service"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -24,8 +25,8 @@ func TestValidateWithoutYAML(t *testing.T) {
 	work, _ := sim.NewExponential(0.01)
 	app := &service.Service{Pool: topology.Pool{Instances: 2, Workers: 4, Queue: topology.Unlimited, ServiceTime: work, Blocking: true,
 		Calls: []topology.Call{{To: "db"}}}}
-	db := &topology.Database{Shards: 1, Partition: topology.PartitionHash, VNodes: topology.DefaultVNodes,
-		ReadFrom: topology.ReadReplicas, Workers: 8, Queue: topology.Unlimited, ReadTime: work, WriteTime: work}
+	db := &database.Database{Shards: 1, Partition: database.PartitionHash, VNodes: topology.DefaultVNodes,
+		ReadFrom: database.ReadReplicas, Workers: 8, Queue: topology.Unlimited, ReadTime: work, WriteTime: work}
 	s := &scenarios.Scenario{
 		Name:     "in-go",
 		Workload: &workloads.Spec{Model: workloads.Open, Rate: 100},

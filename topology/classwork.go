@@ -16,7 +16,7 @@ import (
 
 // Work by request class: a service's service time and sizes may differ by
 // class (service_time: {default: DIST, by_class: {CLASS: DIST}}), and a
-// database's operations are named by class (see Operation).
+// database's operations are named by class (see database.Operation).
 
 // DefaultRequestBytes and DefaultReplyBytes are the sizes of a request and
 // of its reply on a node that gives none.

@@ -132,7 +132,14 @@ type Fitter interface {
 
 // builtinFaults are the fault kinds scalesim ships, in the order a fault
 // entry's fields are listed in messages.
-var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &latencyFault, &primaryFault, &replicaFault}
+var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &latencyFault}
+
+// faultOrder is the order of the kinds' fields in messages and the
+// reference: a kind its node kind's package registers (a database's
+// primary and replica, a cache's cache_node) takes its place among them
+// whichever package registers first; a kind not listed comes after those
+// registered before it.
+var faultOrder = []string{"instances", "errors", "slow", "latency", "primary", "replica", "cache_node"}
 
 // faultKinds are the registered fault kinds, in registration order.
 var faultKinds []*FaultKind
@@ -150,7 +157,13 @@ func RegisterFault(k *FaultKind) {
 	if k.Name == nodeFault.Name || slices.Contains(scheduleFields, k.Name) || slices.ContainsFunc(faultKinds, func(o *FaultKind) bool { return o.Name == k.Name }) {
 		panic(fmt.Sprintf("topology: fault kind %q registered twice (or named as a field of the schedule)", k.Name))
 	}
-	faultKinds = append(faultKinds, k)
+	at := len(faultKinds)
+	if rank := slices.Index(faultOrder, k.Name); rank >= 0 {
+		if i := slices.IndexFunc(faultKinds, func(o *FaultKind) bool { return slices.Index(faultOrder, o.Name) > rank }); i >= 0 {
+			at = i
+		}
+	}
+	faultKinds = slices.Insert(faultKinds, at, k)
 }
 
 // scheduleFields are the fields of a fault entry that say which node it
@@ -303,7 +316,7 @@ func andList(words []string) string {
 
 // The kinds of faults that act on the node's stations, whatever its kind;
 // those on a part of a node are with their node's kind (PrimaryDown and
-// ReplicaDown in database.go; a cache's cache_node in topology/cache).
+// ReplicaDown in topology/database; a cache's cache_node in topology/cache).
 var (
 	// nodeFault is the kind of a fault that gives no other: not a field,
 	// not registered.
@@ -502,6 +515,15 @@ type Faulter struct {
 // Component is the runtime of the node the fault strikes.
 func (fl *Faulter) Component() Component { return fl.comp }
 
+// Fault is the fault it applies: one value per scheduled fault, which a
+// kind that holds instances down for each fault keys them by.
+func (fl *Faulter) Fault() *Fault { return fl.f }
+
+// DownStations takes count instances of each of the node's stations down
+// (0: all), or brings back those it took: what a fault that takes
+// instances down does to a node whose Downer leaves it to the stations.
+func (fl *Faulter) DownStations(count int, on bool, now sim.Time) { fl.downStations(count, on, now) }
+
 // Opcodes of a fault's events.
 const (
 	opFaultOn = iota
@@ -668,18 +690,18 @@ func (st *Station) failQueued(inst *instance) {
 	}
 }
 
-// downFailer is a station's owner told of each visit its station fails
+// DownFailer is a station's owner told of each visit its station fails
 // because the instance that queued or served it went down (a database
 // counts the writes its failed primary fails).
-type downFailer interface {
-	failedDown(j *Job)
+type DownFailer interface {
+	FailedDown(j *Job)
 }
 
 // failNow ends j's visit with a failure (a fault), its worker freed if it
-// held one; an owner that is a downFailer is told.
+// held one; an owner that is a DownFailer is told.
 func (st *Station) failNow(j *Job) {
-	if df, ok := st.owner.(downFailer); ok {
-		df.failedDown(j)
+	if df, ok := st.owner.(DownFailer); ok {
+		df.FailedDown(j)
 	}
 	st.turned[CauseFailed]++
 	j.err = CauseFailed

@@ -11,8 +11,7 @@ import (
 
 // faultNodes are nodes of each kind a fault strikes in its own way.
 const faultNodes = `
-  app: {kind: service, instances: 3, service_time: 1ms, calls: [db, {to: c, op: get}]}
-  db: {kind: database, replicas: 2, service_time: 1ms}
+  app: {kind: service, instances: 3, service_time: 1ms, calls: [{to: c, op: get}]}
   c: {kind: cache, nodes: 2, capacity: 100}
 `
 
@@ -46,11 +45,6 @@ func TestFaultKinds(t *testing.T) {
 		{"app", Slow{-1}, "slow ×-1", false, "faults.0.slow: a fault's slow factor must be a positive number"},
 		{"app", Latency{0.02}, "latency +20ms", false, ""},
 		{"app", Latency{0}, "latency +0s", false, "faults.0.latency: a fault's latency must be a duration above 0"},
-		{"db", PrimaryDown{}, "primary down", false, ""},
-		{"app", PrimaryDown{}, "primary down", false, "faults.0: primary and replica faults strike databases; app is a service"},
-		{"db", ReplicaDown{1}, "replica 1 down", false, ""},
-		{"db", ReplicaDown{2}, "replica 2 down", false, "faults.0.replica: database db has 2 replicas (numbered from 0)"},
-		{"db", ReplicaDown{-1}, "replica -1 down", false, "faults.0.replica: a fault's replica is numbered from 0"},
 	}
 	for _, c := range cases {
 		f := Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}

@@ -109,8 +109,6 @@ func TestSizeFromType(t *testing.T) {
 			func(t *Topology) bool { return *t.Lookup("a").Spec.(TypeSized).WorkersPerInstance() == 16 }},
 		{"a number wins", "{}", "  a: {kind: service, service_time: 1ms, instance: c6i.2xlarge, workers: 3}\n",
 			func(t *Topology) bool { return *t.Lookup("a").Spec.(TypeSized).WorkersPerInstance() == 3 }},
-		{"database", "{}", "  a: {kind: service, service_time: 1ms, calls: [{to: d}]}\n  d: {kind: database, service_time: 1ms, instance: db.r6g.16xlarge, workers: {per_vcpu: 1}}\n",
-			func(t *Topology) bool { return t.Lookup("d").Spec.(*Database).Workers == 64 }},
 		{"on a host", "{box: {instance: m6i.4xlarge}}", "  a: {kind: service, service_time: 1ms, host: box, workers: {per_vcpu: 1}}\n",
 			func(t *Topology) bool {
 				return *t.Lookup("a").Spec.(TypeSized).WorkersPerInstance() == 16 && t.Hosts[0].Cores == 16 && t.Hosts[0].Memory == 64<<30

@@ -200,7 +200,7 @@ type PolicyCalls interface {
 var registry = map[string]*Kind{}
 
 // builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{&databaseKind}
+var builtinKinds = []*Kind{}
 
 func init() {
 	for _, k := range builtinKinds {

@@ -49,6 +49,10 @@ func FormatShares(v []float64) string { return shares(v) }
 // mod parts, as a database's hash partitioning places it.
 func HashPart(key int64, parts int) int { return hashPartition(parts).part(key) }
 
+// Mix64 scrambles a 64-bit value (the SplitMix64 finalizer), as the hash
+// partitioning of HashPart does, so that consecutive keys hash far apart.
+func Mix64(x uint64) uint64 { return mix64(x) }
+
 // ResetTrend starts the trend of a queue's length (a queue's stored
 // messages) at now, with the batches a station's queue has.
 func ResetTrend(t *sim.Trend, now sim.Time) { t.Reset(now, trendBatch) }

@@ -22,6 +22,15 @@ type MemorySized interface {
 	SizeFromMemory(e field.Errors, node string, in Instance)
 }
 
+// workersField decodes a kind's workers when it is a number; a mapping
+// ({per_vcpu: N}) is the node's, read by decodePerVCPU.
+func workersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
+	if n := m.Get("workers"); n != nil && n.Kind == yaml.MappingNode {
+		return
+	}
+	intField(d, m, "workers", what, to)
+}
+
 // decodePerVCPU reads workers: {per_vcpu: N} on a node whose kind takes
 // its workers from its type; 0 when workers is a number or absent.
 func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) int {

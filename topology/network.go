@@ -141,7 +141,7 @@ type Job struct {
 	// made (a callee's attempt): at most MaxRetriesPerCall.
 	retries int16
 	// part is where a call to a node whose parts are placed apart goes (a
-	// database's replicas or primary in a region: see parted); 0 is
+	// database's replicas or primary in a region: see Parted); 0 is
 	// the node itself.
 	part int8
 	// mark says whether the visit is in its own service time
@@ -501,9 +501,6 @@ func (n *Network) FireAfter(delay float64, f Firer) sim.Timer {
 	return n.FireAt(n.k.Now()+sim.Time(delay), f)
 }
 
-// fireAt is FireAt.
-func (n *Network) fireAt(t sim.Time, f Firer) sim.Timer { return n.FireAt(t, f) }
-
 // CancelTimer withdraws a timer scheduled by FireAt (or one of the
 // network's own), if it is pending; the zero Timer is none.
 func (n *Network) CancelTimer(t sim.Timer) {
@@ -552,8 +549,8 @@ func (n *Network) Stalled() string { return n.stalled }
 func (n *Network) send(j *Job) {
 	st := j.step
 	to := st.toName
-	if p, ok := st.to.(parted); ok && n.topo.distance != nil {
-		to = p.aim(j, st.from) // the part it goes to, as a client picks an endpoint
+	if p, ok := st.to.(Parted); ok && n.topo.distance != nil {
+		to = p.Aim(j, st.from) // the part it goes to, as a client picks an endpoint
 	}
 	delay, delayed := n.Hop(HopCall, st.from, to, st.latency, st.rng)
 	if !delayed {
@@ -630,7 +627,7 @@ func (n *Network) reply(j *Job) {
 func (n *Network) replyEnds(j *Job) (from, to string) {
 	switch {
 	case j.step != nil && j.part != 0:
-		return j.step.to.(parted).partName(j.part), j.step.from
+		return j.step.to.(Parted).PartName(j.part), j.step.from
 	case j.step != nil:
 		return j.step.toName, j.step.from
 	case j.parent == nil:

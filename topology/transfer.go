@@ -261,8 +261,8 @@ func (n *Network) transferOf(j *Job, at string) (kind TransferKind, user bool) {
 		// call went to, or the part of it (a primary or replicas in a
 		// region) the call was aimed at.
 		at = j.step.toName
-		if p, ok := j.step.to.(parted); ok && j.part != 0 {
-			at = p.partName(j.part)
+		if p, ok := j.step.to.(Parted); ok && j.part != 0 {
+			at = p.PartName(j.part)
 		}
 	}
 	return n.topo.transfer(k.step.from, at), false

@@ -46,19 +46,6 @@ func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 	return t.plain[0], true
 }
 
-// Replicated is a spec whose servers may be placed in regions apart from
-// its node's place (a database's replicas by region, or its primaries in
-// several regions).
-type Replicated interface {
-	// HasPartIn says it places a server in region (a catalogue code)
-	// besides its node's own place, in topology t.
-	HasPartIn(t *Topology, region string) bool
-	// ReplicationKinds are how the bytes of each write it commits are
-	// billed on their way to its other servers, one per server, n being
-	// its node in t; nil when its servers are all in its place.
-	ReplicationKinds(t *Topology, n *Node) []TransferKind
-}
-
 // ReplicationKinds are, for a node n whose spec is Replicated (a
 // database), how the bytes of each write it commits are billed on their
 // way to its other servers, one per server (see Replicated). Nil for any

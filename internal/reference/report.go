@@ -16,12 +16,13 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 )
 
 // nodeDetails are the node kinds' own figures the reference documents,
 // each written under its key in a node's entry (topology.Detail): the
 // database's (with its failovers' recovery objectives).
-var nodeDetails = []topology.Detail{(*topology.DatabaseStats)(nil)}
+var nodeDetails = []topology.Detail{(*database.Stats)(nil)}
 
 // nodeReport is the type of a node's entry, beside which its kind's
 // figures are written.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -111,7 +112,7 @@ func (ex *Explanation) sizing(t *topology.Topology, l NodeLimit) string {
 	}
 	what := fmt.Sprintf("%s is %s busy by its offered load on %d × %s (%d vCPUs each, workers %d per vCPU); at most %.0f%% busy it needs %s vCPUs",
 		n.Name, units.Percent(load), count, in.Name, in.VCPUs, n.PerVCPU, sizingTarget*100, units.FormatCount(math.Ceil(need)))
-	_, isDB := n.Spec.(*topology.Database)
+	_, isDB := n.Spec.(*database.Database)
 	if isDB {
 		// A database's servers are not interchangeable: its writes go to
 		// the primary of their shard, which only a bigger server speeds.

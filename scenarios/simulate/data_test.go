@@ -12,6 +12,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -107,7 +108,7 @@ func TestDataIndexLogarithmic(t *testing.T) {
 	const page, base = 1e-3, 1e-3
 	var x, y, se []float64
 	for levels, rows := 1, 5.0; rows <= 50e3; levels, rows = levels+1, rows*10 {
-		if h := topology.BTreeHeight(rows, topology.Fanout(1600)); h != levels {
+		if h := database.BTreeHeight(rows, database.Fanout(1600)); h != levels {
 			t.Fatalf("B-tree of %g rows, fan-out 10: height %d, want %d", rows, h, levels)
 		}
 		m, s := meanAndSE(t, dataQuery(levels, 50, "get", "", fmt.Sprintf("{rows: %g, row_size: 1600B, page_time: 1ms}", rows),
@@ -212,7 +213,7 @@ func TestFidelityBufferPoolChe(t *testing.T) {
 		perRead, ones = append(perRead, 5*p), append(ones, 1)
 	}
 	che, paths := analytic.CheLRU(refs, capacity), analytic.CheLRUPaths(perRead, ones, capacity)
-	text := poolDB(500, ", keys: {dist: zipf, s: 0.8, count: 20k}", fmt.Sprintf("{rows: %d, row_size: 1600B, buffer_pool: %dB}", rows, capacity*topology.PageSize))
+	text := poolDB(500, ", keys: {dist: zipf, s: 0.8, count: 20k}", fmt.Sprintf("{rows: %d, row_size: 1600B, buffer_pool: %dB}", rows, capacity*database.PageSize))
 	s, err := scenarios.Parse("pool.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func TestFidelityBufferPoolChe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hit, _ := s.Topology.Lookup("db").Spec.(*topology.Database).PoolHit(m)
+	hit, _ := s.Topology.Lookup("db").Spec.(*database.Database).PoolHit(m)
 	t.Logf("Che over the page references %.6f, over reads %.6f, the estimate's %.6f", che, paths, hit)
 	if math.Abs(hit-paths) > 1e-5 || math.Abs(paths-che) > 1e-3 {
 		t.Errorf("the estimate's pool hit share %.9f, Che over reads %.9f, over page references %.9f", hit, paths, che)
@@ -267,7 +268,7 @@ func TestFidelityVolumeMM1(t *testing.T) {
 // over three seeds.
 func TestBufferPoolStartsWarm(t *testing.T) {
 	t.Parallel()
-	text := poolDB(500, ", keys: {dist: zipf, s: 0.8, count: 20k}", fmt.Sprintf("{rows: 50000, row_size: 1600B, buffer_pool: %dB}", 1000*topology.PageSize))
+	text := poolDB(500, ", keys: {dist: zipf, s: 0.8, count: 20k}", fmt.Sprintf("{rows: 50000, row_size: 1600B, buffer_pool: %dB}", 1000*database.PageSize))
 	sum := 0.0
 	for seed := 1; seed <= 3; seed++ {
 		r := runText(t, text, "run.warmup=0s", "run.duration=5s", fmt.Sprintf("run.seed=%d", seed))

@@ -11,7 +11,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -315,7 +315,7 @@ run: {warmup: 1s, duration: 60s}
 			if err != nil {
 				t.Fatal(err)
 			}
-			shardOf := topology.ShardOf(s.Topology.Lookup("db").Spec.(*topology.Database), c.keys.Count)
+			shardOf := database.ShardOf(s.Topology.Lookup("db").Spec.(*database.Database), c.keys.Count)
 			sampler := workloads.NewKeySampler(&c.keys)
 			want := make([]float64, 8)
 			for rank, p := range popularity(c.keys) {

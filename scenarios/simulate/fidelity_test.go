@@ -9,9 +9,9 @@ import (
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/cache"
 	"github.com/scalesim/scalesim/topology/cdn"
+	"github.com/scalesim/scalesim/topology/database"
 )
 
 // The fidelity tests compare simulated figures with closed forms of
@@ -31,8 +31,8 @@ func cacheOf(r *simulate.Report, name string) *cache.Stats {
 	return node(r, name).Detail.(*cache.Stats)
 }
 
-func databaseOf(r *simulate.Report, name string) *topology.DatabaseStats {
-	return node(r, name).Detail.(*topology.DatabaseStats)
+func databaseOf(r *simulate.Report, name string) *database.Stats {
+	return node(r, name).Detail.(*database.Stats)
 }
 
 func cdnOf(r *simulate.Report, name string) *cdn.CDNStats {

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 )
 
 // recoveries completes the recovery objectives of the run's episodes of
@@ -14,7 +15,7 @@ func (r *runner) recoveries(rep *Report, end float64) {
 	}
 	objectives := len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0
 	for i := range rep.Nodes {
-		ds, ok := rep.Nodes[i].Detail.(*topology.DatabaseStats)
+		ds, ok := rep.Nodes[i].Detail.(*database.Stats)
 		if !ok {
 			continue
 		}

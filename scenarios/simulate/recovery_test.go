@@ -8,6 +8,7 @@ import (
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -180,20 +181,20 @@ func TestRecoveryHostile(t *testing.T) {
 		// Every request fails while the only region is down, 60 s.
 		{"only region, back", oneRegion("0", "{region: us-east-1, at: 60s, for: 60s}"), true, want{[2]float64{59, 60.1}, 0, ""}},
 		{"only region, down to the end", oneRegion("0", "{region: us-east-1, at: 60s, for: 1h}"), true, want{null, -1, ""}},
-		{"no replica, primary down to the end", oneRegion("0", "{node: db, primary: true, at: 60s, for: 1h}"), false, want{null, -1, topology.FailoverUnderWay}},
-		{"no replica, primary back", oneRegion("0", "{node: db, primary: true, at: 60s, for: 40s}"), false, want{[2]float64{39, 40}, 0, topology.FailoverNoReplica}},
+		{"no replica, primary down to the end", oneRegion("0", "{node: db, primary: true, at: 60s, for: 1h}"), false, want{null, -1, database.FailoverUnderWay}},
+		{"no replica, primary back", oneRegion("0", "{node: db, primary: true, at: 60s, for: 40s}"), false, want{[2]float64{39, 40}, 0, database.FailoverNoReplica}},
 		// A TTL of 0: clients follow the DNS at once, after the
 		// detection (27 s); the promotion (30 s) is the longer.
-		{"ttl 0", regionRTO("30s", 1), true, want{[2]float64{29.7, 30.2}, -2, topology.FailoverPromoted}},
+		{"ttl 0", regionRTO("30s", 1), true, want{[2]float64{29.7, 30.2}, -2, database.FailoverPromoted}},
 		// A TTL of two days: the clients stay on the dead region until
 		// it is back, 5 minutes later (the database had failed over to
 		// eu-west-1 after 30 s).
-		{"ttl of days", regionRTO("30s", 1), true, want{[2]float64{299.5, 300.2}, -2, topology.FailoverPromoted}},
-		{"ttl of days, down to the end", regionRTO("30s", 1), true, want{null, -2, topology.FailoverPromoted}},
+		{"ttl of days", regionRTO("30s", 1), true, want{[2]float64{299.5, 300.2}, -2, database.FailoverPromoted}},
+		{"ttl of days, down to the end", regionRTO("30s", 1), true, want{null, -2, database.FailoverPromoted}},
 		// The primary fails at 100 s and is replaced at 130 s; the
 		// region's outage at 150 s strikes the old primary's server,
 		// already down: it causes no failover, and loses nothing.
-		{"overlapping", oneRegion("[{region: eu-west-1, count: 1}]", "{node: db, primary: true, at: 100s, for: 5m}, {region: us-east-1, at: 150s, for: 60s}"), true, want{[2]float64{0, 60}, 0, topology.FailoverPromoted}},
+		{"overlapping", oneRegion("[{region: eu-west-1, count: 1}]", "{node: db, primary: true, at: 100s, for: 5m}, {region: us-east-1, at: 150s, for: 60s}"), true, want{[2]float64{0, 60}, 0, database.FailoverPromoted}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

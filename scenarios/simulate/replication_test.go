@@ -8,11 +8,11 @@ import (
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 )
 
 // placeOf is a database's figures in region.
-func placeOf(t *testing.T, r *simulate.Report, db, region string) topology.PlaceStats {
+func placeOf(t *testing.T, r *simulate.Report, db, region string) database.PlaceStats {
 	t.Helper()
 	for _, p := range databaseOf(r, db).Places {
 		if p.Region == region {
@@ -20,7 +20,7 @@ func placeOf(t *testing.T, r *simulate.Report, db, region string) topology.Place
 		}
 	}
 	t.Fatalf("database %s has no figures in %s", db, region)
-	return topology.PlaceStats{}
+	return database.PlaceStats{}
 }
 
 // laplace is E[e^{−s·R}] for R the in-order lag of l: ∫₀^∞ s·e^{−s·x}·F(x)
@@ -64,7 +64,7 @@ run: {warmup: 10s, duration: 200s}
 `, lambda/0.2, keys, m)
 	reps := fidelity.Replicate(t, text, 8)
 	lag := analytic.InOrderLag{Lambda: lambda, Mean: m}
-	eu := func(r *simulate.Report) topology.PlaceStats { return placeOf(t, r, "db", "eu-west-1") }
+	eu := func(r *simulate.Report) database.PlaceStats { return placeOf(t, r, "db", "eu-west-1") }
 	fidelity.Check(t, "lag to eu-west-1 d + R", reps, func(r *simulate.Report) float64 { return *eu(r).LagMean }, d+lag.MeanLag(), false)
 	fidelity.Check(t, "lag p99", reps, func(r *simulate.Report) float64 { return *eu(r).LagP99 }, d+lag.Quantile(0.99), true)
 	lk := lambda / keys
@@ -208,7 +208,7 @@ nodes:
 run: {warmup: 5s, duration: %gs}
 `, 2*lambda, seconds)
 	reps := fidelity.Replicate(t, text, 8)
-	aa := func(r *simulate.Report) *topology.ActiveActiveStats { return databaseOf(r, "db").ActiveActive }
+	aa := func(r *simulate.Report) *database.ActiveActiveStats { return databaseOf(r, "db").ActiveActive }
 	fidelity.Check(t, "conflicts/s 2λ²W", reps, func(r *simulate.Report) float64 { return float64(aa(r).Conflicts) / seconds }, 2*lambda*lambda*W, false)
 	fidelity.Check(t, "lost updates/s", reps, func(r *simulate.Report) float64 { return float64(aa(r).LostUpdates) / seconds }, 2*lambda*(1-math.Exp(-lambda*W)), false)
 	for _, r := range reps {

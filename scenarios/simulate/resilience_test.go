@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/balancer"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
@@ -508,26 +509,26 @@ func TestPrimaryFaults(t *testing.T) {
 		errors, fallback float64
 	}{
 		{"back before the failover time loses nothing", "{at: 30s, for: 1s, " + primary + "}",
-			[]want{{1, topology.FailoverPrimaryBack, 0, [2]float64{0, 0}}}, 100, 0},
+			[]want{{1, database.FailoverPrimaryBack, 0, [2]float64{0, 0}}}, 100, 0},
 		{"down past the failover time: a promotion", "{at: 30s, for: 10s, " + primary + "}",
-			[]want{{5, topology.FailoverPromoted, 10, [2]float64{0, 0.1}}}, 500, 500},
+			[]want{{5, database.FailoverPromoted, 10, [2]float64{0, 0.1}}}, 500, 500},
 		{"two faults on the server, both over before the failover time", "{at: 30s, for: 2s, " + primary + "}, {at: 31s, for: 2s, " + primary + "}",
-			[]want{{3, topology.FailoverPrimaryBack, 0, [2]float64{0, 0}}}, 300, 0},
+			[]want{{3, database.FailoverPrimaryBack, 0, [2]float64{0, 0}}}, 300, 0},
 		// The failed server is held by both until 62 s, so the reads go to
 		// the primary from the promotion at 35 s to 62 s.
 		{"two faults on the server: it is back when the last ends", "{at: 30s, for: 20s, " + primary + "}, {at: 32s, for: 30s, " + primary + "}",
-			[]want{{5, topology.FailoverPromoted, 10, [2]float64{0, 0.1}}}, 500, 2700},
+			[]want{{5, database.FailoverPromoted, 10, [2]float64{0, 0.1}}}, 500, 2700},
 		// Finding 07: the second fault strikes the promoted server while
 		// the first still holds the old one: everything fails until 50 s,
 		// when the old server comes back and is promoted at once, lacking
 		// the writes of 35 s to 40 s (RPO 5 s).
 		{"a fault on the promoted primary while the old one is down", "{at: 30s, for: 20s, " + primary + "}, {at: 40s, for: 20s, " + primary + "}",
-			[]want{{5, topology.FailoverPromoted, 10, [2]float64{0, 0.1}}, {10, topology.FailoverPromoted, 500, [2]float64{4.9, 5}}}, 500 + 2000, 2500},
+			[]want{{5, database.FailoverPromoted, 10, [2]float64{0, 0.1}}, {10, database.FailoverPromoted, 500, [2]float64{4.9, 5}}}, 500 + 2000, 2500},
 		{"no replica up at the failover time, the primary back", "{at: 20s, for: 30s, " + replica + "}, {at: 30s, for: 10s, " + primary + "}",
-			[]want{{10, topology.FailoverNoReplica, 0, [2]float64{0, 0}}}, 2000, 3000},
+			[]want{{10, database.FailoverNoReplica, 0, [2]float64{0, 0}}}, 2000, 3000},
 		// The replica, down since 20 s, lacks the writes of 19.9 s to 30 s.
 		{"a replica up after the failover time is promoted at once", "{at: 20s, for: 20s, " + replica + "}, {at: 30s, for: 30s, " + primary + "}",
-			[]want{{10, topology.FailoverPromoted, 1010, [2]float64{9.9, 10.1}}}, 2000, 4000},
+			[]want{{10, database.FailoverPromoted, 1010, [2]float64{9.9, 10.1}}}, 2000, 4000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -553,7 +554,7 @@ run: {duration: 90s, warmup: 10s}
 			lost := int64(0)
 			for i, w := range tc.failovers {
 				f := db.Failovers[i]
-				if f.WritesUnavailable == nil || *f.WritesUnavailable != w.rto || f.Outcome != w.outcome || f.Promoted != (w.outcome == topology.FailoverPromoted) {
+				if f.WritesUnavailable == nil || *f.WritesUnavailable != w.rto || f.Outcome != w.outcome || f.Promoted != (w.outcome == database.FailoverPromoted) {
 					t.Errorf("failover %d %+v (RTO %v): want RTO %g, %s", i, f, units.OrUnknown(f.WritesUnavailable, units.FormatDuration), w.rto, w.outcome)
 				}
 				within(fmt.Sprintf("failover %d writes lost", i), float64(*f.LostWrites), w.lost)
@@ -580,7 +581,7 @@ run: {duration: 90s, warmup: 10s}
 func TestFidelityRPO(t *testing.T) {
 	const lambdaW, L = 40.0, 1.0
 	reps := fidelity.Replicate(t, failover("{mttf: 10m, mttr: 1m, node: db, primary: true}", "warmup: 0s, duration: 40000s"), 8)
-	meanOf := func(r *simulate.Report, f func(topology.Failover) float64) float64 {
+	meanOf := func(r *simulate.Report, f func(database.Failover) float64) float64 {
 		sum, n := 0.0, 0
 		for _, x := range databaseOf(r, "db").Failovers {
 			switch {
@@ -595,10 +596,10 @@ func TestFidelityRPO(t *testing.T) {
 		return sum / float64(n)
 	}
 	fidelity.Check(t, "writes lost per failover λ_w·L", reps, func(r *simulate.Report) float64 {
-		return meanOf(r, func(f topology.Failover) float64 { return float64(*f.LostWrites) })
+		return meanOf(r, func(f database.Failover) float64 { return float64(*f.LostWrites) })
 	}, lambdaW*L, false)
 	fidelity.Check(t, "RPO", reps, func(r *simulate.Report) float64 {
-		return meanOf(r, func(f topology.Failover) float64 { return *f.RPO })
+		return meanOf(r, func(f database.Failover) float64 { return *f.RPO })
 	}, L-(1-math.Exp(-lambdaW*L))/lambdaW, false)
 }
 

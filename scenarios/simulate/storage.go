@@ -6,6 +6,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -31,7 +32,7 @@ type StorageCost struct {
 	// the users.
 	Fixed bool `json:"fixed,omitempty"`
 	// MonthlyUSD is the storage's price for a month, every server's
-	// volume at topology.StoragePerGiBMonth.
+	// volume at database.StoragePerGiBMonth.
 	MonthlyUSD float64 `json:"monthly_usd"`
 	// GrowthPerMonth is the bytes its writes add in a month at the
 	// window's rate of writes (data per_write), indexes included, and
@@ -43,7 +44,7 @@ type StorageCost struct {
 	// price of the storage.
 	GrowthUSDPerMonth float64 `json:"growth_usd_per_month,omitempty"`
 	// OverLimit says a server holds more than an RDS instance can
-	// (topology.MaxStoragePerServer): the database must be sharded.
+	// (database.MaxStoragePerServer): the database must be sharded.
 	OverLimit bool `json:"over_limit,omitempty"`
 }
 
@@ -57,14 +58,14 @@ func storageCosts(s *scenarios.Scenario) []StorageCost {
 	var out []StorageCost
 	n := users(s.Workload)
 	for _, node := range s.Topology.Nodes {
-		db, ok := node.Spec.(*topology.Database)
+		db, ok := node.Spec.(*database.Database)
 		if !ok || db.Data == nil {
 			continue
 		}
 		total, each := db.Stored(n)
 		out = append(out, StorageCost{Node: node.Name, Users: n, Bytes: total, PerServer: each, Servers: db.Units(),
 			Rows: db.Rows(n), Fixed: db.Data.Rows > 0,
-			MonthlyUSD: db.StorageMonthly(n), OverLimit: each > topology.MaxStoragePerServer})
+			MonthlyUSD: db.StorageMonthly(n), OverLimit: each > database.MaxStoragePerServer})
 	}
 	return out
 }
@@ -74,15 +75,15 @@ func storageCosts(s *scenarios.Scenario) []StorageCost {
 func addStorage(rep *Report, s *scenarios.Scenario) {
 	rep.Cost.Storage = storageCosts(s)
 	for i, sc := range rep.Cost.Storage {
-		db := s.Topology.Lookup(sc.Node).Spec.(*topology.Database)
+		db := s.Topology.Lookup(sc.Node).Spec.(*database.Database)
 		if db.Data.PerWrite == 0 || !(rep.Window > 0) {
 			continue
 		}
 		for _, n := range rep.Nodes {
-			if ds, ok := n.Detail.(*topology.DatabaseStats); ok && n.Name == sc.Node {
+			if ds, ok := n.Detail.(*database.Stats); ok && n.Name == sc.Node {
 				g := db.Growth(ds.WrittenBytes / rep.Window * topology.HoursPerMonth * 3600)
 				rep.Cost.Storage[i].GrowthPerMonth = g
-				rep.Cost.Storage[i].GrowthUSDPerMonth = float64(g*float64(db.Units())/float64(db.Shards)) / (1 << 30) * topology.StoragePerGiBMonth
+				rep.Cost.Storage[i].GrowthUSDPerMonth = float64(g*float64(db.Units())/float64(db.Shards)) / (1 << 30) * database.StoragePerGiBMonth
 			}
 		}
 	}
@@ -97,7 +98,7 @@ func writeStorageCost(b *strings.Builder, storage []StorageCost) {
 	for _, sc := range storage {
 		over := ""
 		if sc.OverLimit {
-			over = fmt.Sprintf("; OVER the %s an RDS instance stores: shard it", units.FormatBytes(topology.MaxStoragePerServer))
+			over = fmt.Sprintf("; OVER the %s an RDS instance stores: shard it", units.FormatBytes(database.MaxStoragePerServer))
 		}
 		where := "on its one server"
 		if sc.Servers > 1 {
@@ -112,7 +113,7 @@ func writeStorageCost(b *strings.Builder, storage []StorageCost) {
 		}
 		fmt.Fprintf(b, "data        %s holds %s %s (%s), storage %s/month at %s per GiB-month%s\n",
 			sc.Node, units.FormatBytes(sc.Bytes), at, where,
-			units.USD(sc.MonthlyUSD), units.USD(topology.StoragePerGiBMonth), over)
+			units.USD(sc.MonthlyUSD), units.USD(database.StoragePerGiBMonth), over)
 		if sc.GrowthPerMonth > 0 {
 			fmt.Fprintf(b, "            its writes add %s a month at the window's rate: the storage grows by %s/month each month\n",
 				units.FormatBytes(sc.GrowthPerMonth), units.USD(sc.GrowthUSDPerMonth))

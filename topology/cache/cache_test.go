@@ -9,6 +9,9 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/topotest"
+
+	// Its tests put a database behind the cache.
+	_ "github.com/scalesim/scalesim/topology/database"
 )
 
 // TestWriteBack checks that a write-back cache acknowledges sets at once,

@@ -10,6 +10,8 @@ import (
 	_ "github.com/scalesim/scalesim/topology/cache"
 	// An edge cache in front of an origin.
 	_ "github.com/scalesim/scalesim/topology/cdn"
+	// A database: a primary with read replicas, shards, its data.
+	_ "github.com/scalesim/scalesim/topology/database"
 	// A serverless function (AWS Lambda).
 	_ "github.com/scalesim/scalesim/topology/function"
 	// A global entry sending users to regional ones (Route 53's policies).

@@ -1,4 +1,4 @@
-package topology
+package database
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // TestDataStored checks what a database with data holds and what its
@@ -66,7 +67,7 @@ func TestDataRefused(t *testing.T) {
 				d.Set(root, c.set)
 			}
 			m, _ := d.Mapping(root, "test", "entry", "nodes")
-			topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+			topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 			d.Place(root, topo.Validate(nil, true))
 			d.Place(root, topo.ValidateData(1000, nil))
 			if err := d.Err(); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -1,4 +1,4 @@
-package topology
+package database
 
 import (
 	"math/rand/v2"
@@ -8,6 +8,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -28,7 +29,7 @@ type Operation struct {
 	ServiceTime sim.Dist
 	// Size is the bytes of its request and reply; zero figures take the
 	// database's Size.
-	Size Size
+	Size topology.Size
 	// Index, when given, says how a read of the class finds its rows in
 	// the database's data (Data): through an index of its own (true: the
 	// pages of one B-tree descent, and every write maintains the index) or
@@ -53,7 +54,7 @@ func plainOperation(name string) bool { return name == OperationRead || name == 
 func (db *Database) decodeOperations(d *yamlfile.Decoder, m yamlfile.Map, what string, explicit bool) {
 	if m.Has("size") {
 		if sm, ok := d.Mapping(m.Get("size"), what+" size", "request", "reply"); ok {
-			db.Size = decodeSize(d, sm, what+" size")
+			db.Size = topology.DecodeSize(d, sm, what+" size")
 		}
 	}
 	if !m.Has("operations") {
@@ -71,10 +72,10 @@ func (db *Database) decodeOperations(d *yamlfile.Decoder, m yamlfile.Map, what s
 			continue
 		}
 		var op Operation
-		DistField(d, opm, "service_time", opWhat, &op.ServiceTime)
+		topology.DistField(d, opm, "service_time", opWhat, &op.ServiceTime)
 		if opm.Has("size") {
 			if sm, ok := d.Mapping(opm.Get("size"), opWhat+" size", "request", "reply"); ok {
-				op.Size = decodeSize(d, sm, opWhat+" size")
+				op.Size = topology.DecodeSize(d, sm, opWhat+" size")
 			}
 		}
 		if opm.Has("index") {
@@ -100,10 +101,10 @@ func (db *Database) decodeOperations(d *yamlfile.Decoder, m yamlfile.Map, what s
 // validateOperations checks a database's operations and sizes: each names
 // a class of the workload (or the plain read or write), and each size is
 // one.
-func (db *Database) validateOperations(e field.Errors, c *Checker, what string) {
-	db.Size.validate(e.In("size"), what+" size")
+func (db *Database) validateOperations(e field.Errors, c *topology.Checker, what string) {
+	db.Size.Validate(e.In("size"), what+" size")
 	var classes []string
-	for _, name := range sortedKeys(db.Operations) {
+	for _, name := range topology.SortedKeys(db.Operations) {
 		op, oe := db.Operations[name], e.In("operations", name)
 		switch {
 		case !plainOperation(name):
@@ -112,17 +113,17 @@ func (db *Database) validateOperations(e field.Errors, c *Checker, what string) 
 			// A file gives it as service_time (decodeOperations).
 			oe.Add("service_time", "%s: the plain %s's service time is the database's (ReadTime, WriteTime)", what, name)
 		}
-		op.Size.validate(oe.In("size"), what+" operation "+name+" size")
+		op.Size.Validate(oe.In("size"), what+" operation "+name+" size")
 		if op.Index != nil && (db.Data == nil || db.Data.RowSize == 0 && !db.Data.failed) {
 			oe.AddAtKey("index", "%s: operation %s's index needs the rows it finds: give the database data with a row_size "+
 				"(data: {per_user: 2KB, row_size: 200B} or {rows: 10M, row_size: 200B})", what, name)
 		}
 	}
-	names := append(slices.Clone(c.classes), OperationRead, OperationWrite)
+	names := append(slices.Clone(c.Classes()), OperationRead, OperationWrite)
 	for _, name := range classes {
-		if !contains(c.classes, name) {
+		if !slices.Contains(c.Classes(), name) {
 			e.In("operations").AddAtKey(name, "%s operations name %q, which is neither a class of the workload mix (%s) nor the plain read or write%s",
-				what, name, strings.Join(c.classes, ", "), yamlfile.DidYouMean(name, names))
+				what, name, strings.Join(c.Classes(), ", "), yamlfile.DidYouMean(name, names))
 		}
 	}
 }
@@ -201,14 +202,14 @@ func (db *Database) opTimes(classes []string) []sim.Dist {
 			by[class] = t
 		}
 	}
-	return classTimes(by, classes)
+	return topology.ClassTimes(by, classes)
 }
 
 // workTimes are the plain read's and write's service times, then those of
 // the classes' own operations in the order of their names.
 func (db *Database) workTimes() []sim.Dist {
 	out := []sim.Dist{db.readTime(), db.writeTime()}
-	for _, name := range sortedKeys(db.Operations) {
+	for _, name := range topology.SortedKeys(db.Operations) {
 		if t, mine := db.opTime(name); mine {
 			out = append(out, t)
 		}
@@ -220,16 +221,16 @@ func (db *Database) workTimes() []sim.Dist {
 // value analysis: the read time or, with operations of the classes' own,
 // the mean over the classes weighted by their visits (each class as it
 // does its work: its own operation, or the plain read or write).
-func (db *Database) demand(s Solver, name string) float64 {
-	var h Moments
+func (db *Database) demand(s topology.Solver, name string) float64 {
+	var h topology.Moments
 	own := false
 	for c, class := range s.Classes() {
 		_, mine := db.opTime(class)
 		own = own || mine
-		h.Add(s.Visits(c, name), Mean(db.ClassTime(class, s.Writes(c))), 1)
+		h.Add(s.Visits(c, name), topology.Mean(db.ClassTime(class, s.Writes(c))), 1)
 	}
-	if !own || h.weight == 0 {
-		return Mean(db.readTime())
+	if !own || h.Weight() == 0 {
+		return topology.Mean(db.readTime())
 	}
 	return h.Mean()
 }
@@ -250,12 +251,12 @@ type classOp struct {
 // mixture of what it serves (the mean and SCV of the mixed service
 // distribution), so that every class waits the same and is served its
 // own time.
-func ownWork(own []classOp, onPrimary float64, prim, repl *StationGroup, work Moments, reads float64, read sim.Dist) {
-	var replica Moments
-	replica.Add(float64(reads*(1-onPrimary)), Mean(read), SCV(read))
+func ownWork(own []classOp, onPrimary float64, prim, repl *topology.StationGroup, work topology.Moments, reads float64, read sim.Dist) {
+	var replica topology.Moments
+	replica.Add(float64(reads*(1-onPrimary)), topology.Mean(read), topology.SCV(read))
 	busy := float64(prim.Rate * prim.Holding)
 	for _, op := range own {
-		m, scv := Mean(op.t), SCV(op.t)
+		m, scv := topology.Mean(op.t), topology.SCV(op.t)
 		onP := op.visits
 		if !op.write {
 			onP = float64(op.visits * onPrimary)
@@ -271,7 +272,7 @@ func ownWork(own []classOp, onPrimary float64, prim, repl *StationGroup, work Mo
 	if prim.Rate > 0 {
 		prim.Holding = busy / prim.Rate
 	}
-	if replica.weight > 0 {
+	if replica.Weight() > 0 {
 		repl.Holding, repl.SCV = replica.Mean(), replica.SCV()
 	}
 }
@@ -302,31 +303,31 @@ func (s shifted) SCV() float64 {
 // String implements sim.Dist.
 func (s shifted) String() string { return s.d.String() + " + " + units.FormatDuration(s.c) }
 
-// SizeTable implements OperationSized: a database's size table, its
+// SizeTable implements topology.OperationSized: a database's size table, its
 // classes' operations' and its plain read's and write's, over its Size
 // and the defaults.
-func (db *Database) SizeTable(classes []string) *SizeTable {
-	t := &sizeTable{plain: [2]Size{db.Size.over(db.Operations[OperationRead].Size), db.Size.over(db.Operations[OperationWrite].Size)}}
+func (db *Database) SizeTable(classes []string) *topology.SizeTable {
+	var byClass []topology.Size
 	for i, class := range classes {
 		op, ok := db.Operations[class]
 		if !ok || plainOperation(class) {
 			continue
 		}
-		if t.byClass == nil {
-			t.byClass = make([]Size, len(classes))
+		if byClass == nil {
+			byClass = make([]topology.Size, len(classes))
 		}
-		t.byClass[i] = db.Size.over(op.Size)
+		byClass[i] = db.Size.Over(op.Size)
 	}
-	return t
+	return topology.NewSizeTable(byClass, db.Size.Over(db.Operations[OperationRead].Size), db.Size.Over(db.Operations[OperationWrite].Size))
 }
 
 // sizesGiven says the database sets a size of its own.
 func (db *Database) sizesGiven() bool {
-	if db.Size != (Size{}) {
+	if db.Size != (topology.Size{}) {
 		return true
 	}
 	for _, op := range db.Operations {
-		if op.Size != (Size{}) {
+		if op.Size != (topology.Size{}) {
 			return true
 		}
 	}

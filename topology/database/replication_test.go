@@ -1,4 +1,4 @@
-package topology
+package database
 
 import (
 	"strings"
@@ -39,7 +39,7 @@ func TestReplicationRefusals(t *testing.T) {
 			"p.yaml:4:97: database db: replicas beside several primaries are not modelled"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := parallelErrors(app + "  db: {kind: database, region: us-east-1, service_time: 1ms, " + c.db + "}\n")
+			got := checkNodes("p.yaml", []string{"read", "write"}, app+"  db: {kind: database, region: us-east-1, service_time: 1ms, "+c.db+"}\n")
 			if !strings.Contains(got, c.want) {
 				t.Errorf("errors\n%s\nwant one containing\n%s", got, c.want)
 			}

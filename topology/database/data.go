@@ -1,13 +1,15 @@
-package topology
+package database
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -358,42 +360,9 @@ func (db *Database) StorageMonthly(users float64) float64 {
 	return float64(each*float64(db.Units())) / (1 << 30) * StoragePerGiBMonth
 }
 
-// ValidateData records the workload's users (0: none, an open rate) on
-// the databases whose data grows with them, and refuses data that grows
-// with users when the workload has none to count. writes names the
-// workload's classes that write: an operation of one of them cannot say
-// how a read finds its rows (index).
-func (t *Topology) ValidateData(users float64, writes []string) []error {
-	e := field.New("nodes")
-	for _, n := range t.Nodes {
-		db, ok := n.Spec.(*Database)
-		if !ok {
-			continue
-		}
-		for _, name := range sortedKeys(db.Operations) {
-			if op := db.Operations[name]; op.Index != nil && (name == OperationWrite || contains(writes, name)) {
-				e.In(n.Name, "operations", name).AddAtKey("index", "database %s: operation %s writes, and index says how a read finds its rows: "+
-					"a write pays for every index instead (data index_write_time); leave index out here", n.Name, name)
-			}
-		}
-		if db.Data == nil {
-			continue
-		}
-		db.Data.users, db.Data.writes = users, map[string]bool{}
-		for _, w := range writes {
-			db.Data.writes[w] = true
-		}
-		if users == 0 && db.Data.Rows == 0 {
-			e.In(n.Name).AddAtKey("data", "database %s: data per_user grows with the workload's users, and an open rate has none: "+
-				"give the workload users (users: N) or a closed population, or give the data's rows and row_size", n.Name)
-		}
-	}
-	return e.List()
-}
-
 // noteIndexes says, in the estimate's notes, how the database's reads find
 // their rows and what the indexes cost its writes.
-func (db *Database) noteIndexes(s Solver, name string) {
+func (db *Database) noteIndexes(s topology.Solver, name string) {
 	if db.Data == nil || db.Data.RowSize == 0 {
 		return
 	}
@@ -401,7 +370,7 @@ func (db *Database) noteIndexes(s Solver, name string) {
 	for c, class := range s.Classes() {
 		visits[class] = s.Visits(c, name)
 	}
-	for _, class := range sortedKeys(db.Operations) {
+	for _, class := range topology.SortedKeys(db.Operations) {
 		switch op := db.Operations[class]; {
 		case op.Index == nil || db.Data.writes[class]:
 		case *op.Index && !plainOperation(class) && !(visits[class] > 0):
@@ -427,7 +396,7 @@ func (db *Database) noteIndexes(s Solver, name string) {
 
 // indexAdvice is the advice to index the reads that scan, when their
 // scans are half of the database's work or more; "" otherwise.
-func (db *Database) indexAdvice(s Solver, name string) string {
+func (db *Database) indexAdvice(s topology.Solver, name string) string {
 	if db.Data == nil || db.Data.RowSize == 0 {
 		return ""
 	}
@@ -436,7 +405,7 @@ func (db *Database) indexAdvice(s Solver, name string) string {
 	worstWork := 0.0
 	for c, class := range s.Classes() {
 		v := s.Visits(c, name)
-		total += float64(v * Mean(db.ClassTime(class, s.Writes(c))))
+		total += float64(v * topology.Mean(db.ClassTime(class, s.Writes(c))))
 		if op := db.Operations[class]; op.Index != nil && !*op.Index && !s.Writes(c) {
 			w := float64(v * db.scanTime())
 			scans += w
@@ -466,16 +435,38 @@ func (db *Database) indexAdvice(s Solver, name string) string {
 		units.FormatBytes(float64(db.Data.rows(db.Data.users)*orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))))
 }
 
-// DataGrows says some database's reads slow down as the run's writes add
-// rows (data per_write, with reads that scan or descend an index): the
-// system changes over time.
-func (t *Topology) DataGrows() bool {
-	for _, n := range t.Nodes {
-		if db, ok := n.Spec.(*Database); ok && db.Data != nil && db.Data.PerWrite > 0 && db.Data.RowSize > 0 {
-			for _, op := range db.Operations {
-				if op.Index != nil {
-					return true
-				}
+// ValidateData implements topology.DataHolder: it records the workload's
+// users (0: none, an open rate) and the classes that write on its data,
+// and refuses data that grows with users when the workload has none to
+// count, and an index on an operation of a class that writes.
+func (db *Database) ValidateData(e field.Errors, name string, users float64, writes []string) {
+	for _, op := range topology.SortedKeys(db.Operations) {
+		if o := db.Operations[op]; o.Index != nil && (op == OperationWrite || slices.Contains(writes, op)) {
+			e.In("operations", op).AddAtKey("index", "database %s: operation %s writes, and index says how a read finds its rows: "+
+				"a write pays for every index instead (data index_write_time); leave index out here", name, op)
+		}
+	}
+	if db.Data == nil {
+		return
+	}
+	db.Data.users, db.Data.writes = users, map[string]bool{}
+	for _, w := range writes {
+		db.Data.writes[w] = true
+	}
+	if users == 0 && db.Data.Rows == 0 {
+		e.AddAtKey("data", "database %s: data per_user grows with the workload's users, and an open rate has none: "+
+			"give the workload users (users: N) or a closed population, or give the data's rows and row_size", name)
+	}
+}
+
+// DataGrows implements topology.DataHolder: its reads slow down as the
+// run's writes add rows (data per_write, with reads that scan or descend
+// an index).
+func (db *Database) DataGrows() bool {
+	if db.Data != nil && db.Data.PerWrite > 0 && db.Data.RowSize > 0 {
+		for _, op := range db.Operations {
+			if op.Index != nil {
+				return true
 			}
 		}
 	}
@@ -514,7 +505,7 @@ func (db *database) growing(read sim.Dist, byClass []sim.Dist) (sim.Dist, []sim.
 	if idx := spec.Operations[OperationRead].Index; idx != nil {
 		read = growing{read, db, *idx}
 	}
-	for c, class := range db.net.opts.Classes {
+	for c, class := range db.net.Classes() {
 		if c < len(byClass) && byClass[c] != nil && !spec.Data.writes[class] {
 			if idx := spec.Operations[class].Index; idx != nil {
 				byClass[c] = growing{byClass[c], db, *idx}

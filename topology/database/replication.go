@@ -1,4 +1,4 @@
-package topology
+package database
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -76,7 +77,7 @@ func (db *Database) primaries() int { return max(1, len(db.Primaries)) }
 func decodeReplicas(d *yamlfile.Decoder, m yamlfile.Map, what string, db *Database) {
 	n := m.Get("replicas")
 	if n == nil || n.Kind != yaml.SequenceNode {
-		intField(d, m, "replicas", what, &db.Replicas)
+		topology.IntField(d, m, "replicas", what, &db.Replicas)
 		return
 	}
 	if len(n.Content) == 0 {
@@ -93,33 +94,20 @@ func decodeReplicas(d *yamlfile.Decoder, m yamlfile.Map, what string, db *Databa
 		if !g.Has("region") {
 			d.Errorf(item, "%s replica group needs region, e.g. {region: eu-west-1, count: 1}", what)
 		}
-		StringField(d, g, "region", &rg.Region)
-		intField(d, g, "count", what+" replica group", &rg.Count)
+		topology.StringField(d, g, "region", &rg.Region)
+		topology.IntField(d, g, "count", what+" replica group", &rg.Count)
 		db.ReplicaGroups = append(db.ReplicaGroups, rg)
 		db.Replicas += rg.Count
 	}
-}
-
-// nodeRegion is the region a node is placed in (its own, or the
-// scenario's default), resolved to a catalogue code; "" if none.
-func (t *Topology) nodeRegion(n *Node) string {
-	name := n.Region
-	if name == "" && t.Regions != nil {
-		name = t.Regions.Default
-	}
-	if name == "" {
-		return ""
-	}
-	return t.Regions.region(name)
 }
 
 // validateReplication checks the replication mode, the replicas' groups
 // by region and an active-active database's primaries: each region
 // known, with a round trip to every region nodes are in (a reader may be
 // anywhere), and the settings each needs.
-func (db *Database) validateReplication(e field.Errors, c *Checker, what string) {
+func (db *Database) validateReplication(e field.Errors, c *topology.Checker, what string) {
 	if db.Replication != "" {
-		oneOf(e, "replication", "replication", db.Replication, Replications)
+		topology.OneOf(e, "replication", "replication", db.Replication, Replications)
 		if db.Replication != ReplicationAsync && db.Replicas == 0 {
 			e.AddAtKey("replication", "%s: replication %s waits for replicas, and it has none", what, db.Replication)
 		}
@@ -127,9 +115,9 @@ func (db *Database) validateReplication(e field.Errors, c *Checker, what string)
 	if db.ReplicaGroups == nil && db.Primaries == nil {
 		return
 	}
-	t := c.t
-	home := t.nodeRegion(c.node)
-	if !t.placed() || home == "" {
+	t := c.Topology()
+	home := t.NodeRegion(c.Node())
+	if !t.Placed() || home == "" {
 		field := "replicas"
 		if db.Primaries != nil {
 			field = "primaries"
@@ -142,34 +130,21 @@ func (db *Database) validateReplication(e field.Errors, c *Checker, what string)
 	}
 	var used []string // the regions nodes are in
 	for _, n := range t.Nodes {
-		if r := t.nodeRegion(n); r != "" && !n.Kind().Global && t.Regions.known(r) && !slices.Contains(used, r) {
+		if r := t.NodeRegion(n); r != "" && !n.Kind().Global && t.Regions.Known(r) && !slices.Contains(used, r) {
 			used = append(used, r)
 		}
 	}
 	// checkRegion refuses an unknown region, or one without a round trip
 	// to a region nodes are in.
-	checkRegion := func(fe field.Errors, key, name string) bool {
-		region := t.Regions.region(name)
-		if !t.Regions.known(region) {
-			fe.Add(key, "region %q is not in the catalogue nor in regions.rtt%s", name, yamlfile.DidYouMean(name, t.Regions.regionCandidates()))
-			return false
-		}
-		for _, at := range used {
-			if _, ok := t.Regions.rtt(region, at); !ok {
-				fe.Add(key, "no round-trip time between %s and %s, where nodes are: give it in regions.rtt", region, at)
-				return false
-			}
-		}
-		return true
-	}
+	checkRegion := func(fe field.Errors, key, name string) bool { return t.CheckRegion(fe, key, name, used) }
 	seen := map[string]bool{}
 	for i, g := range db.ReplicaGroups {
 		ge := e.In("replicas", strconv.Itoa(i))
-		atLeast(ge, "count", what+" replica group", g.Count, 1)
+		topology.AtLeast(ge, "count", what+" replica group", g.Count, 1)
 		if g.Region == "" || !checkRegion(ge, "region", g.Region) {
 			continue
 		}
-		if r := t.Regions.region(g.Region); seen[r] {
+		if r := t.Regions.Region(g.Region); seen[r] {
 			ge.Add("region", "%s: the replicas in %s are given twice: give one group a count", what, g.Region)
 		} else {
 			seen[r] = true
@@ -189,7 +164,7 @@ func (db *Database) validateReplication(e field.Errors, c *Checker, what string)
 		if !checkRegion(e.In("primaries"), strconv.Itoa(i), name) {
 			continue
 		}
-		if r := t.Regions.region(name); slices.Contains(regions, r) {
+		if r := t.Regions.Region(name); slices.Contains(regions, r) {
 			e.In("primaries").Add(strconv.Itoa(i), "%s: region %s has a primary already", what, name)
 		} else {
 			regions = append(regions, r)
@@ -209,36 +184,16 @@ func (db *Database) validateReplication(e field.Errors, c *Checker, what string)
 	}
 }
 
-// partPlace is the region of a hop's end, by places (node → region): a
-// node's, or for NODE@REGION that is no node, the part of node NODE placed
-// in REGION (a database's replicas or a primary there).
-func partPlace(places map[string]string, r *Regions, name string) string {
-	if p, ok := places[name]; ok {
-		return p
-	}
-	if _, at, ok := strings.Cut(name, partSep); ok {
-		return r.region(at)
-	}
-	return ""
-}
-
-// hasPartIn says node n has a part placed in region besides its own
-// place (Replicated: a database's replicas or a primary there).
-func hasPartIn(t *Topology, n *Node, region string) bool {
-	r, ok := n.Spec.(Replicated)
-	return ok && r.HasPartIn(t, region)
-}
-
 // HasPartIn implements Replicated: its replicas or a primary are in
 // region.
-func (db *Database) HasPartIn(t *Topology, region string) bool {
+func (db *Database) HasPartIn(t *topology.Topology, region string) bool {
 	for _, g := range db.ReplicaGroups {
-		if t.Regions.region(g.Region) == region {
+		if t.Regions.Region(g.Region) == region {
 			return true
 		}
 	}
 	for _, p := range db.Primaries {
-		if t.Regions.region(p) == region {
+		if t.Regions.Region(p) == region {
 			return true
 		}
 	}
@@ -252,7 +207,7 @@ func (db *Database) HasPartIn(t *Topology, region string) bool {
 // database's primaries are in distinct regions, so which one took the
 // write does not change the kinds). Nil for any other node, or a database
 // whose servers are all in its place.
-func (db *Database) ReplicationKinds(t *Topology, n *Node) []TransferKind {
+func (db *Database) ReplicationKinds(t *topology.Topology, n *topology.Node) []topology.TransferKind {
 	if db.ReplicaGroups == nil && db.Primaries == nil {
 		return nil
 	}
@@ -260,33 +215,22 @@ func (db *Database) ReplicationKinds(t *Topology, n *Node) []TransferKind {
 	if home == "" && t.Regions != nil {
 		home = t.Regions.Default
 	}
-	from := n.Name + partSep + t.Regions.region(home)
-	var out []TransferKind
+	from := n.Name + topology.PartSep + t.Regions.Region(home)
+	var out []topology.TransferKind
 	if db.Primaries != nil {
 		for _, p := range db.Primaries {
-			if t.Regions.region(p) != t.Regions.region(home) {
-				out = append(out, t.transfer(from, n.Name+partSep+p))
+			if t.Regions.Region(p) != t.Regions.Region(home) {
+				out = append(out, t.Transfer(from, n.Name+topology.PartSep+p))
 			}
 		}
 		return out
 	}
 	for _, g := range db.ReplicaGroups {
 		for range g.Count {
-			out = append(out, t.transfer(from, n.Name+partSep+g.Region))
+			out = append(out, t.Transfer(from, n.Name+topology.PartSep+g.Region))
 		}
 	}
 	return out
-}
-
-// parted is a component whose parts are placed apart: a call to it is
-// aimed, when it is sent, at the part that will serve it, and pays the
-// distance to that part's place (Job.part says which).
-type parted interface {
-	// aim chooses the part that serves j, a call from the node called
-	// from, sets j.part and returns the part's name for Hop.
-	aim(j *Job, from string) string
-	// partName is the name for Hop of the part part of a job.
-	partName(part int8) string
 }
 
 // placing is where a database's parts are: places[0] is the node's own
@@ -307,7 +251,7 @@ func (p *placing) place(node, region string) int {
 		return i
 	}
 	p.regions = append(p.regions, region)
-	p.names = append(p.names, node+partSep+region)
+	p.names = append(p.names, node+topology.PartSep+region)
 	p.rr = append(p.rr, 0)
 	return len(p.regions) - 1
 }
@@ -316,19 +260,19 @@ func (p *placing) place(node, region string) int {
 // node's region, or one per region of Primaries) and its replicas (by
 // group, or all beside the primary). It is nil when every server is in
 // the node's own place.
-func newPlacing(t *Topology, node *Node, spec *Database) *placing {
+func newPlacing(t *topology.Topology, node *topology.Node, spec *Database) *placing {
 	if spec.ReplicaGroups == nil && spec.Primaries == nil {
 		return nil
 	}
-	p := &placing{names: []string{node.Name}, regions: []string{t.nodeRegion(node)}, rr: []int{0}}
+	p := &placing{names: []string{node.Name}, regions: []string{t.NodeRegion(node)}, rr: []int{0}}
 	if spec.Primaries == nil {
 		p.primaryAt = []int{0}
 	}
 	for _, name := range spec.Primaries {
-		p.primaryAt = append(p.primaryAt, p.place(node.Name, t.Regions.region(name)))
+		p.primaryAt = append(p.primaryAt, p.place(node.Name, t.Regions.Region(name)))
 	}
 	for _, g := range spec.ReplicaGroups {
-		at := p.place(node.Name, t.Regions.region(g.Region))
+		at := p.place(node.Name, t.Regions.Region(g.Region))
 		for range g.Count {
 			p.replicaAt = append(p.replicaAt, at)
 		}
@@ -336,21 +280,21 @@ func newPlacing(t *Topology, node *Node, spec *Database) *placing {
 	return p
 }
 
-// partName implements parted: a part is a replica group's place (part > 0:
+// PartName implements topology.Parted: a part is a replica group's place (part > 0:
 // the place part − 1) or a primary's (part < 0: the place −part − 1).
-func (db *database) partName(part int8) string {
+func (db *database) PartName(part int8) string {
 	if part > 0 {
 		return db.at.names[part-1]
 	}
 	return db.at.names[-part-1]
 }
 
-// aim implements parted: a write goes to the primary (with several, the
+// Aim implements topology.Parted: a write goes to the primary (with several, the
 // nearest up, by Hop from the caller), a read where read_from and
 // read_your_writes say: to the replicas nearest the caller that have one
 // up (as a reader endpoint in the caller's region would), or to the
 // primary when no replica is up.
-func (db *database) aim(j *Job, from string) string {
+func (db *database) Aim(j *topology.Job, from string) string {
 	if db.at == nil {
 		return db.node.Name // placed whole, in one region
 	}
@@ -360,7 +304,7 @@ func (db *database) aim(j *Job, from string) string {
 			if !ok(place) {
 				continue
 			}
-			if d := db.net.topo.Hop(HopCall, from, name, 0); best < 0 || d < bestD {
+			if d := db.net.Topology().Hop(topology.HopCall, from, name, 0); best < 0 || d < bestD {
 				best, bestD = place, d
 			}
 		}
@@ -370,29 +314,29 @@ func (db *database) aim(j *Job, from string) string {
 	primary := func() string {
 		p := db.at.primaryAt[0]
 		if len(db.at.primaryAt) > 1 {
-			p = nearest(func(place int) bool { return db.primaryAt(place) != nil && !db.primaryAt(place).down })
+			p = nearest(func(place int) bool { return db.primaryAt(place) != nil && !db.primaryAt(place).Down() })
 			if p < 0 { // every primary down: the nearest, to fail there
 				p = nearest(func(place int) bool { return db.primaryAt(place) != nil })
 			}
 		}
-		j.part = int8(-p - 1)
+		j.SetPart(int8(-p - 1))
 		return db.at.names[p]
 	}
-	if db.net.writes(j) || sh.replicas == nil || db.spec.ReadFrom == ReadPrimary {
+	if db.net.Writes(j) || sh.replicas == nil || db.spec.ReadFrom == ReadPrimary {
 		return primary()
 	}
 	if db.spec.ReadFrom == ReadAny && db.picks.IntN(1+db.spec.Replicas) == 0 {
 		return primary()
 	}
-	if db.userWrites != nil && j.req.User >= 0 {
-		if t, ok := db.userWrites[j.req.User]; ok && float64(db.net.k.Now()-t) < db.spec.ReadYourWrites {
+	if db.userWrites != nil && j.Request().User >= 0 {
+		if t, ok := db.userWrites[j.Request().User]; ok && float64(db.net.Now()-t) < db.spec.ReadYourWrites {
 			db.rywRouted++
 			return primary()
 		}
 	}
 	p := nearest(func(place int) bool {
 		for i, at := range db.at.replicaAt {
-			if at == place && !sh.replicas.insts[i].down {
+			if at == place && !sh.replicas.Instances()[i].Down() {
 				return true
 			}
 		}
@@ -402,15 +346,15 @@ func (db *database) aim(j *Job, from string) string {
 		db.fallbackReads++
 		return primary()
 	}
-	j.part = int8(p + 1)
+	j.SetPart(int8(p + 1))
 	return db.at.names[p]
 }
 
 // primaryAt is the primary server placed at place, or nil.
-func (db *database) primaryAt(place int) *instance {
+func (db *database) primaryAt(place int) *topology.StationInstance {
 	for i, at := range db.at.primaryAt {
 		if at == place {
-			return db.shards[0].primary.insts[i]
+			return db.shards[0].primary.Instances()[i]
 		}
 	}
 	return nil
@@ -418,38 +362,34 @@ func (db *database) primaryAt(place int) *instance {
 
 // routePart sends j to the part aim chose: a primary, or the next replica
 // up at its place in turn; with none up there any more, to the primary.
-func (db *database) routePart(j *Job) {
+func (db *database) routePart(j *topology.Job) {
 	sh := db.shards[0]
-	if j.part < 0 {
-		inst := sh.primary.insts[0] // the one primary, wherever a promotion put it
+	if j.Part() < 0 {
+		inst := sh.primary.Instances()[0] // the one primary, wherever a promotion put it
 		if db.aa != nil {
-			inst = db.primaryAt(int(-j.part - 1))
+			inst = db.primaryAt(int(-j.Part() - 1))
 		}
-		sh.primary.arrive(j, inst)
+		sh.primary.Arrive(j, inst)
 		return
 	}
-	place := int(j.part - 1)
+	place := int(j.Part() - 1)
 	n := len(db.at.replicaAt)
 	for k := range n {
 		i := (db.at.rr[place] + k) % n
-		if db.at.replicaAt[i] == place && !sh.replicas.insts[i].down {
+		if db.at.replicaAt[i] == place && !sh.replicas.Instances()[i].Down() {
 			db.at.rr[place] = i + 1
-			sh.replicas.arrive(j, sh.replicas.insts[i])
+			sh.replicas.Arrive(j, sh.replicas.Instances()[i])
 			return
 		}
 	}
 	db.fallbackReads++
-	sh.primary.arrive(j, sh.primary.insts[0])
+	sh.primary.Arrive(j, sh.primary.Instances()[0])
 }
-
-// partSep joins a node's name and a region in the name of the node's part
-// placed there, for Hop (db@eu-west-1); node names cannot hold it.
-const partSep = "@"
 
 // ackWait is a write whose commit waits for replicas' acknowledgements
 // (sync, semi_sync): its reply leaves the primary at at.
 type ackWait struct {
-	j  *Job
+	j  *topology.Job
 	at sim.Time
 }
 
@@ -464,7 +404,7 @@ type acks struct {
 // Fire implements Firer: the writes acknowledged by now are replied to.
 func (a *acks) Fire(now sim.Time) {
 	for a.waiting.Len() > 0 && a.waiting.Peek().at <= now {
-		a.db.net.reply(a.waiting.Pop().j)
+		a.db.net.Reply(a.waiting.Pop().j)
 	}
 }
 
@@ -472,12 +412,12 @@ func (a *acks) Fire(now sim.Time) {
 // they were acknowledged (they may survive on a replica, but their
 // writers were told they failed). Their requests are marked as failed for
 // want of writes in the failover whose span is span.
-func (a *acks) failAll(span int32) {
+func (a *acks) failAll(span *topology.Span) {
 	for a.waiting.Len() > 0 {
 		j := a.waiting.Pop().j
-		j.err = CauseFailed
-		j.req.writeSpan = span
-		a.db.net.reply(j)
+		j.Fail(topology.CauseFailed)
+		span.FailsWrite(j)
+		a.db.net.Reply(j)
 	}
 }
 
@@ -502,12 +442,12 @@ func (db *database) ackDelay(now sim.Time, apply []sim.Time, logs []replicaLog) 
 			continue
 		}
 		rep := db.partAt(db.replicaPlace(i))
-		back := db.net.topo.Hop(HopReply, rep, prim, 0)
+		back := db.net.Topology().Hop(topology.HopReply, rep, prim, 0)
 		var d float64
 		if mode == ReplicationSync {
 			d = float64(a-now) + back
 		} else {
-			d = db.net.topo.Hop(HopReplication, prim, rep, 0) + back
+			d = db.net.Topology().Hop(topology.HopReplication, prim, rep, 0) + back
 		}
 		switch {
 		case !any:
@@ -689,7 +629,7 @@ func (aa *activeActive) prune(now sim.Time) {
 
 // inUse is the bytes its writes not yet applied everywhere hold.
 func (aa *activeActive) inUse() float64 {
-	return float64(float64(aa.order.Len())*float64(unsafe.Sizeof(aaWrite{})+fifoEntryBytes)) + float64(float64(len(aa.recent))*mapEntryBytes)
+	return float64(float64(aa.order.Len())*float64(unsafe.Sizeof(aaWrite{})+topology.FIFOEntryBytes)) + float64(float64(len(aa.recent))*topology.MapEntryBytes)
 }
 
 // fail is primary at's failure now, in region's outage: the writes it
@@ -751,21 +691,21 @@ func (aa *activeActive) resetStats() {
 // active-active database's other primaries go on taking writes); any other
 // fault that takes the node down takes every server down, as a station's
 // instances go down.
-func (db *database) Down(fl *Faulter, count int, on bool, now sim.Time) {
-	if fl.f.Region == "" || db.at == nil {
-		fl.downStations(count, on, now)
+func (db *database) Down(fl *topology.Faulter, count int, on bool, now sim.Time) {
+	if fl.Fault().Region == "" || db.at == nil {
+		fl.DownStations(count, on, now)
 		return
 	}
 	if !on {
-		db.lift(fl.f, now)
+		db.lift(fl.Fault(), now)
 		return
 	}
 	sh := db.shards[0]
-	region := db.net.topo.Regions.region(fl.f.Region)
+	region := db.net.Topology().Regions.Region(fl.Fault().Region)
 	// The primaries first, so that when the region is back the primary
 	// returns before its replicas there (which a failover still waiting
 	// for a replica would otherwise promote).
-	var held []*instance
+	var held []*topology.StationInstance
 	failed := false
 	for _, at := range db.at.primaryAt {
 		if db.at.regions[at] == region && db.aa == nil && !db.failing {
@@ -774,38 +714,38 @@ func (db *database) Down(fl *Faulter, count int, on bool, now sim.Time) {
 	}
 	for i, at := range db.at.primaryAt {
 		if db.at.regions[at] == region {
-			if db.aa != nil && !sh.primary.insts[i].down {
-				db.aa.fail(i, fl.f.Region, now)
+			if db.aa != nil && !sh.primary.Instances()[i].Down() {
+				db.aa.fail(i, fl.Fault().Region, now)
 			}
-			hold(sh.primary, sh.primary.insts[i])
-			held = append(held, sh.primary.insts[i])
+			topology.HoldDown(sh.primary.Instances()[i])
+			held = append(held, sh.primary.Instances()[i])
 			failed = db.aa == nil && !db.failing
 		}
 	}
 	for i, at := range db.at.replicaAt {
 		if db.at.regions[at] == region {
-			inst := sh.replicas.insts[i]
-			if hold(sh.replicas, inst) {
+			inst := sh.replicas.Instances()[i]
+			if topology.HoldDown(inst) {
 				sh.logs[i].stall(now)
 			}
 			held = append(held, inst)
 		}
 	}
-	db.holds[fl.f] = held
+	db.holds[fl.Fault()] = held
 	if failed {
 		db.fail(sh, now)
 		if db.cur >= 0 {
-			db.failovers[db.cur].Region = fl.f.Region
+			db.failovers[db.cur].Region = fl.Fault().Region
 		}
 	}
 }
 
 // aaCommit commits a write at the primary that served j, on an
 // active-active database.
-func (db *database) aaCommit(j *Job, now sim.Time) {
-	at := j.inst.index
+func (db *database) aaCommit(j *topology.Job, now sim.Time) {
+	at := j.Instance().Index()
 	db.aa.commit(at, j.Key(), now, func(a, b int) float64 {
-		lag, _ := db.net.Hop(HopReplication, db.at.names[db.at.primaryAt[a]], db.at.names[db.at.primaryAt[b]], db.spec.ReplicationLag, db.lag)
+		lag, _ := db.net.Hop(topology.HopReplication, db.at.names[db.at.primaryAt[a]], db.at.names[db.at.primaryAt[b]], db.spec.ReplicationLag, db.lag)
 		return lag
 	}, func(b int, lag float64) {
 		db.lagged.Add(lag)
@@ -817,7 +757,7 @@ func (db *database) aaCommit(j *Job, now sim.Time) {
 }
 
 // placeStats fills in the figures by place and the active-active ones.
-func (db *database) placeStats(ds *DatabaseStats) {
+func (db *database) placeStats(ds *Stats) {
 	if db.spec.Replication != ReplicationAsync {
 		ds.Replication = db.spec.Replication
 	}
@@ -826,7 +766,7 @@ func (db *database) placeStats(ds *DatabaseStats) {
 	}
 	for place, region := range db.at.regions {
 		f := &db.byPlace[place]
-		ps := PlaceStats{Region: region, ReplicaReads: f.reads, StaleReads: f.stale, StaleFraction: Ratio(float64(f.stale), float64(f.reads))}
+		ps := PlaceStats{Region: region, ReplicaReads: f.reads, StaleReads: f.stale, StaleFraction: topology.Ratio(float64(f.stale), float64(f.reads))}
 		for i, at := range db.at.primaryAt {
 			if at == place {
 				ps.Primaries++
@@ -855,7 +795,7 @@ func (db *database) placeStats(ds *DatabaseStats) {
 }
 
 // writePlaces writes the figures by region and the active-active ones.
-func (d *DatabaseStats) writePlaces(w io.Writer) {
+func (d *Stats) writePlaces(w io.Writer) {
 	if d.Replication != "" {
 		fmt.Fprintf(w, "%-11s replication %s: a write commits once %s\n", "", d.Replication,
 			map[string]string{ReplicationSync: "every replica up has applied it", ReplicationSemiSync: "one replica has received it"}[d.Replication])
@@ -892,26 +832,13 @@ func (d *DatabaseStats) writePlaces(w io.Writer) {
 	}
 }
 
-// fit refuses a primary fault on an active-active database, which has a
-// primary in each region: a region fault takes one down.
-func (PrimaryDown) Fit(e field.Errors, node *Node) {
-	if db := node.Spec.(*Database); len(db.Primaries) > 0 {
-		e.Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
-	}
-}
-
-// AimedPart is, for the estimate, the name for Hop of the part of node to
-// that serves a call of class c from the node from, as the simulation
-// aims it (database.aim): a database's replicas nearest the caller for a
-// read with read_from: replicas, its primary nearest the caller for a
-// write to an active-active one; the node itself otherwise.
-func AimedPart(sv Solver, from, to string, c int) string {
-	n := sv.Lookup(to)
-	if n == nil {
-		return to
-	}
-	db, ok := n.Spec.(*Database)
-	if !ok || (db.ReplicaGroups == nil && db.Primaries == nil) {
+// AimedPart implements Replicated: for the estimate, the name for Hop of
+// the part of the database to that serves a call of class c from the node
+// from, as the simulation aims it (database.Aim): its replicas nearest
+// the caller for a read with read_from: replicas, its primary nearest the
+// caller for a write to an active-active one; the node itself otherwise.
+func (db *Database) AimedPart(sv topology.Solver, from, to string, c int) string {
+	if db.ReplicaGroups == nil && db.Primaries == nil {
 		return to
 	}
 	var regions []string
@@ -927,8 +854,8 @@ func AimedPart(sv Solver, from, to string, c int) string {
 	}
 	best, bestD := to, 0.0
 	for i, r := range regions {
-		part := to + partSep + r
-		if d := sv.Hop(HopCall, from, part, 0); i == 0 || d < bestD {
+		part := to + topology.PartSep + r
+		if d := sv.Hop(topology.HopCall, from, part, 0); i == 0 || d < bestD {
 			best, bestD = part, d
 		}
 	}
@@ -939,7 +866,7 @@ func AimedPart(sv Solver, from, to string, c int) string {
 // replicas' acknowledgements (see ackDelay), from the mean apply time:
 // with sync the farthest replica's way there, apply and way back, with
 // semi_sync the nearest one's way there and back.
-func (db *Database) ackMean(s Solver, name string) float64 {
+func (db *Database) ackMean(s topology.Solver, name string) float64 {
 	if db.Replication == "" || db.Replication == ReplicationAsync || db.Replicas == 0 {
 		return 0
 	}
@@ -947,15 +874,15 @@ func (db *Database) ackMean(s Solver, name string) float64 {
 	if db.ReplicaGroups != nil {
 		places = places[:0]
 		for _, g := range db.ReplicaGroups {
-			places = append(places, name+partSep+g.Region)
+			places = append(places, name+topology.PartSep+g.Region)
 		}
 	}
 	out := 0.0
 	for i, p := range places {
-		back := s.Hop(HopReply, p, name, 0)
+		back := s.Hop(topology.HopReply, p, name, 0)
 		if db.Replication == ReplicationSync {
-			out = max(out, s.Hop(HopReplication, name, p, Mean(db.ReplicationLag))+back)
-		} else if d := s.Hop(HopReplication, name, p, 0) + back; i == 0 || d < out {
+			out = max(out, s.Hop(topology.HopReplication, name, p, topology.Mean(db.ReplicationLag))+back)
+		} else if d := s.Hop(topology.HopReplication, name, p, 0) + back; i == 0 || d < out {
 			out = d
 		}
 	}
@@ -972,34 +899,34 @@ func (db *Database) ackMean(s Solver, name string) float64 {
 // ("Exploring Data Transfer Costs for AWS Managed Databases", AWS
 // Architecture Blog, 2021); a database's servers have no zones of their
 // own, so replication within a region is free (as RDS Multi-AZ's is).
-func (db *database) replicate(j *Job) {
-	if db.net.topo.transfer == nil || db.at == nil {
+func (db *database) replicate(j *topology.Job) {
+	if !db.net.Topology().PricesTransfer() || db.at == nil {
 		return // every server in the node's place
 	}
-	bytes := j.st.sizeOf(j).Request
+	bytes := j.Station().SizeOf(j).Request
 	if db.aa != nil {
-		from := db.at.names[db.at.primaryAt[j.inst.index]]
+		from := db.at.names[db.at.primaryAt[j.Instance().Index()]]
 		for b, at := range db.at.primaryAt {
-			if b != j.inst.index {
-				db.replicated[db.net.topo.transfer(from, db.at.names[at])] += bytes
+			if b != j.Instance().Index() {
+				db.replicated[db.net.Topology().Transfer(from, db.at.names[at])] += bytes
 			}
 		}
 		return
 	}
 	from := db.partAt(db.primaryPlace())
 	for i := range db.shards[0].logs {
-		db.replicated[db.net.topo.transfer(from, db.partAt(db.replicaPlace(i)))] += bytes
+		db.replicated[db.net.Topology().Transfer(from, db.partAt(db.replicaPlace(i)))] += bytes
 	}
 }
 
 // replicationStats adds the window's replication bytes to the node's
 // crossings (the transfer cost) and to its figures.
-func (db *database) replicationStats(ds *DatabaseStats, s *NodeStats, window float64) {
+func (db *database) replicationStats(ds *Stats, s *topology.NodeStats, window float64) {
 	if window <= 0 {
 		return
 	}
 	for k, b := range db.replicated {
-		if TransferKind(k) != TransferFree {
+		if topology.TransferKind(k) != topology.TransferFree {
 			s.Crossed[k] += b / window
 			ds.ReplicationTransfer += b / window
 		}

@@ -1,4 +1,4 @@
-package topology
+package database
 
 import (
 	"cmp"
@@ -14,6 +14,7 @@ import (
 	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -41,7 +42,7 @@ type Database struct {
 	// (OperationRead, OperationWrite); Size is the sizes of those that
 	// give none.
 	Operations map[string]Operation
-	Size       Size
+	Size       topology.Size
 	Workers    int // per server (primary or replica)
 	Queue      int
 	// FailoverTime is how long after its primary fails a replica is
@@ -89,7 +90,7 @@ const (
 // Partitions lists the partitioning schemes.
 var Partitions = []string{PartitionHash, PartitionRange, PartitionConsistent, PartitionDirectory}
 
-var databaseKind = Kind{
+var databaseKind = topology.Kind{
 	Name:         "database",
 	Noun:         "database",
 	Decode:       decodeDatabase,
@@ -100,7 +101,7 @@ var databaseKind = Kind{
 }
 
 // Kind implements Spec.
-func (*Database) Kind() *Kind { return &databaseKind }
+func (*Database) Kind() *topology.Kind { return &databaseKind }
 
 // Units implements Spec: every server (primaries and replicas of every
 // shard) is billed.
@@ -116,15 +117,6 @@ func (db *Database) WorkTimes() []sim.Dist { return db.workTimes() }
 // WorkersPerInstance implements TypeSized.
 func (db *Database) WorkersPerInstance() *int { return &db.Workers }
 
-// workersField decodes a kind's workers when it is a number; a mapping
-// ({per_vcpu: N}) is the node's, read by decodePerVCPU.
-func workersField(d *yamlfile.Decoder, m yamlfile.Map, what string, to *int) {
-	if n := m.Get("workers"); n != nil && n.Kind == yaml.MappingNode {
-		return
-	}
-	intField(d, m, "workers", what, to)
-}
-
 // Footprint implements Spec: a station per shard's primary and one for its
 // replicas, a ring or directory for its partitions, and the pages of its
 // buffer pools' steady state.
@@ -133,14 +125,14 @@ func (db *Database) Footprint(keys int64) float64 {
 	if db.Replicas > 0 {
 		stations = 2
 	}
-	f := float64(float64(db.Shards) * (float64(stations*stationBytes) + float64(float64(db.primaries()+db.Replicas)*instanceBytes)))
+	f := float64(float64(db.Shards) * (float64(stations*topology.StationBytes) + float64(float64(db.primaries()+db.Replicas)*topology.InstanceBytes)))
 	if db.poolReads() {
 		f += float64(float64(min(keys, maxExactRanks)) * 2 * 16) // the pages of the pool's steady state (steady)
 	}
 	switch {
 	case db.Shards == 1:
 	case db.Partition == PartitionConsistent:
-		f += float64(float64(db.Shards*db.VNodes) * ringBytes)
+		f += float64(float64(db.Shards*db.VNodes) * topology.RingBytes)
 	case db.Partition == PartitionDirectory:
 		f += directoryBuckets * 4
 	}
@@ -148,38 +140,38 @@ func (db *Database) Footprint(keys int64) float64 {
 }
 
 // Downstream implements Spec: a database calls nothing.
-func (*Database) Downstream() []Target { return nil }
+func (*Database) Downstream() []topology.Target { return nil }
 
-func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
-	db := &Database{Shards: 1, Partition: PartitionHash, VNodes: DefaultVNodes, ReadFrom: ReadReplicas,
-		Workers: 1, Queue: Unlimited}
+func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
+	db := &Database{Shards: 1, Partition: PartitionHash, VNodes: topology.DefaultVNodes, ReadFrom: ReadReplicas,
+		Workers: 1, Queue: topology.Unlimited}
 	what := "database " + name
-	intField(d, m, "shards", what, &db.Shards)
+	topology.IntField(d, m, "shards", what, &db.Shards)
 	decodeReplicas(d, m, what, db)
-	StringField(d, m, "replication", &db.Replication)
+	topology.StringField(d, m, "replication", &db.Replication)
 	if m.Has("primaries") {
-		db.Primaries = DecodeNames(d, m.Get("primaries"), what+" primaries")
+		db.Primaries = topology.DecodeNames(d, m.Get("primaries"), what+" primaries")
 	}
-	StringField(d, m, "partition", &db.Partition)
-	intField(d, m, "vnodes", what, &db.VNodes)
-	StringField(d, m, "read_from", &db.ReadFrom)
-	DistField(d, m, "replication_lag", what, &db.ReplicationLag)
-	DurationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
+	topology.StringField(d, m, "partition", &db.Partition)
+	topology.IntField(d, m, "vnodes", what, &db.VNodes)
+	topology.StringField(d, m, "read_from", &db.ReadFrom)
+	topology.DistField(d, m, "replication_lag", what, &db.ReplicationLag)
+	topology.DurationField(d, m, "read_your_writes", what, &db.ReadYourWrites)
 	if m.Has("pool") {
 		// 0 is the model's "no pool", which a file says by leaving it out.
 		db.Pool, _ = d.Int(m.Get("pool"), what+" pool", 1)
 	}
-	DistField(d, m, "connect_time", what, &db.ConnectTime)
+	topology.DistField(d, m, "connect_time", what, &db.ConnectTime)
 	// workers and cores are two spellings of one setting.
 	if m.Has("workers") && m.Has("cores") {
 		d.Errorf(m.Key("cores"), "%s: workers and cores say the same thing; give one", what)
 	}
-	workersField(d, m, what, &db.Workers)
+	topology.WorkersField(d, m, what, &db.Workers)
 	if m.Has("cores") {
 		db.Workers, _ = d.Int(m.Get("cores"), what+" cores", 1)
 	}
-	queueField(d, m, what, &db.Queue)
-	DurationField(d, m, "failover_time", what, &db.FailoverTime)
+	topology.QueueField(d, m, what, &db.Queue)
+	topology.DurationField(d, m, "failover_time", what, &db.FailoverTime)
 	if m.Has("failover_time") && db.FailoverTime == 0 {
 		d.Errorf(m.Get("failover_time"), "%s: failover_time must be above 0 (leave it out for the default, %s)", what, units.FormatDuration(DefaultFailoverTime))
 	}
@@ -202,8 +194,8 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 				d.Errorf(st, "%s service_time needs %s", what, k)
 			}
 		}
-		DistField(d, times, "read", what+" service_time", &db.ReadTime)
-		DistField(d, times, "write", what+" service_time", &db.WriteTime)
+		topology.DistField(d, times, "read", what+" service_time", &db.ReadTime)
+		topology.DistField(d, times, "write", what+" service_time", &db.WriteTime)
 	}
 	db.decodeOperations(d, m, what, st != nil && st.Kind == yaml.MappingNode && yamlfile.Find(st, "dist") == nil)
 	db.Data = decodeData(d, m, what)
@@ -213,25 +205,25 @@ func decodeDatabase(d *yamlfile.Decoder, m yamlfile.Map, name string) Spec {
 // Validate implements Spec: sizes the simulation can hold, known
 // partitioning and read routing, settings that need replicas or exclude a
 // pool, and service times.
-func (db *Database) Validate(e field.Errors, c *Checker) {
-	what := "database " + c.node.Name
-	okShards, okReplicas := db.Shards >= 1 && db.Shards <= MaxDatabaseNodes, db.Replicas >= 0 && db.Replicas <= MaxDatabaseNodes
-	inRange(e, "shards", what, db.Shards, 1, MaxDatabaseNodes)
-	inRange(e, "replicas", what, db.Replicas, 0, MaxDatabaseNodes)
-	if okShards && okReplicas && db.Units() > MaxDatabaseNodes {
-		e.Add("", "%s has %d servers (shards × (primaries + replicas)); at most %d are simulated", what, db.Units(), MaxDatabaseNodes)
+func (db *Database) Validate(e field.Errors, c *topology.Checker) {
+	what := "database " + c.Node().Name
+	okShards, okReplicas := db.Shards >= 1 && db.Shards <= topology.MaxDatabaseNodes, db.Replicas >= 0 && db.Replicas <= topology.MaxDatabaseNodes
+	topology.InRange(e, "shards", what, db.Shards, 1, topology.MaxDatabaseNodes)
+	topology.InRange(e, "replicas", what, db.Replicas, 0, topology.MaxDatabaseNodes)
+	if okShards && okReplicas && db.Units() > topology.MaxDatabaseNodes {
+		e.Add("", "%s has %d servers (shards × (primaries + replicas)); at most %d are simulated", what, db.Units(), topology.MaxDatabaseNodes)
 	}
 	db.validateReplication(e, c, what)
-	oneOf(e, "partition", "partition", db.Partition, Partitions)
-	inRange(e, "vnodes", what, db.VNodes, 1, 10_000)
-	oneOf(e, "read_from", "read_from", db.ReadFrom, []string{ReadReplicas, ReadPrimary, ReadAny})
-	inRange(e, "pool", what, db.Pool, 0, MaxWorkers)
+	topology.OneOf(e, "partition", "partition", db.Partition, Partitions)
+	topology.InRange(e, "vnodes", what, db.VNodes, 1, 10_000)
+	topology.OneOf(e, "read_from", "read_from", db.ReadFrom, []string{ReadReplicas, ReadPrimary, ReadAny})
+	topology.InRange(e, "pool", what, db.Pool, 0, topology.MaxWorkers)
 	if db.Pool > 0 && db.ConnectTime != nil {
 		e.AddAtKey("connect_time", "%s: connect_time is paid only without a pool; give one or the other", what)
 	}
-	inRange(e, "workers", what, db.Workers, 1, MaxWorkers)
+	topology.InRange(e, "workers", what, db.Workers, 1, topology.MaxWorkers)
 	db.Data.validate(e.In("data"), what)
-	checkQueue(e, what, db.Queue)
+	topology.CheckQueue(e, what, db.Queue)
 	if !(db.FailoverTime >= 0) || math.IsInf(db.FailoverTime, 0) {
 		e.Add("failover_time", "%s: failover_time must be a duration above 0", what)
 	}
@@ -244,7 +236,7 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 		}
 	}
 	if db.Partition == PartitionConsistent && okShards {
-		checkRing(e, what, db.Shards, db.VNodes)
+		topology.CheckRing(e, what, db.Shards, db.VNodes)
 	}
 	switch {
 	case db.ReadTime == nil:
@@ -256,10 +248,10 @@ func (db *Database) Validate(e field.Errors, c *Checker) {
 }
 
 // HitRatio implements Analytic.
-func (*Database) HitRatio(Solver, string) (float64, bool) { return 0, false }
+func (*Database) HitRatio(topology.Solver, string) (float64, bool) { return 0, false }
 
 // Routes implements Analytic: a database calls nothing.
-func (*Database) Routes(Solver, string, int, Router) {}
+func (*Database) Routes(topology.Solver, string, int, topology.Router) {}
 
 // readsOnPrimary is the share of reads the primaries serve.
 func (db *Database) readsOnPrimary() float64 {
@@ -279,7 +271,7 @@ func (db *Database) readsOnPrimary() float64 {
 // primaries or replicas as read_from says, each group as M/G/c queues with
 // the load spread evenly over shards. Like the simulation's report, the
 // figures are the busiest group's.
-func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solution {
+func (db *Database) Solve(s topology.Solver, name string, rate float64, _ []float64) topology.Solution {
 	db = db.withIO(s, name, true)
 	// The plain reads and writes, then the classes' own operations.
 	var reads, writes float64
@@ -296,26 +288,26 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	}
 	onPrimary := db.readsOnPrimary()
 	read, write := db.readTime(), db.writeTime()
-	rt, wt := Mean(read), Mean(write)
-	var work Moments // the primaries' writes and reads
-	work.Add(writes, wt, SCV(write))
-	work.Add(float64(reads*onPrimary), rt, SCV(read))
-	prim := StationGroup{Count: db.Shards * db.primaries(), Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.SCV()}
+	rt, wt := topology.Mean(read), topology.Mean(write)
+	var work topology.Moments // the primaries' writes and reads
+	work.Add(writes, wt, topology.SCV(write))
+	work.Add(float64(reads*onPrimary), rt, topology.SCV(read))
+	prim := topology.StationGroup{Count: db.Shards * db.primaries(), Workers: db.Workers, Rate: writes + float64(reads*onPrimary), SCV: work.SCV()}
 	if prim.Rate > 0 {
 		prim.Holding = (float64(writes*wt) + float64(reads*onPrimary*rt)) / prim.Rate
 	}
-	repl := StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: SCV(read)}
+	repl := topology.StationGroup{Count: max(1, db.Shards*db.Replicas), Workers: db.Workers, Rate: reads * (1 - onPrimary), Holding: rt, SCV: topology.SCV(read)}
 	if len(own) > 0 {
 		ownWork(own, onPrimary, &prim, &repl, work, reads, read)
 	}
 	okP, okR := prim.Solve(), repl.Solve()
 	prim.NoteVariance(s, name)
 	repl.NoteVariance(s, name)
-	sol := Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR, Volume: db.ioBusy}
+	sol := topology.Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR, Volume: db.ioBusy}
 	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
-	sol.Utilization, sol.Wait = prim.Utilization(), steadyWait(prim.Wait)
+	sol.Utilization, sol.Wait = prim.Utilization(), topology.SteadyWait(prim.Wait)
 	if db.Replicas > 0 && repl.Utilization() > sol.Utilization {
-		sol.Utilization, sol.Wait = repl.Utilization(), steadyWait(repl.Wait)
+		sol.Utilization, sol.Wait = repl.Utilization(), topology.SteadyWait(repl.Wait)
 	}
 	if rate > 0 {
 		sol.Holding = busy / rate
@@ -324,15 +316,15 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 	if ack > 0 && db.ReplicationLag != nil && db.ReplicationLag.SCV() > 0 {
 		s.Note("%s: a write's wait for its replicas is taken at the mean apply time (writes applied in order wait longer)", name)
 	}
-	sol.Response = PerClass(s, func(c int) float64 {
+	sol.Response = topology.PerClass(s, func(c int) float64 {
 		t, mine := db.opTime(s.Classes()[c])
 		switch {
 		case s.Writes(c) && !mine:
 			return prim.Wait + wt + ack
 		case s.Writes(c):
-			return prim.Wait + Mean(t) + ack
+			return prim.Wait + topology.Mean(t) + ack
 		case mine:
-			return float64(onPrimary*(prim.Wait+Mean(t))) + float64((1-onPrimary)*(repl.Wait+Mean(t)))
+			return float64(onPrimary*(prim.Wait+topology.Mean(t))) + float64((1-onPrimary)*(repl.Wait+topology.Mean(t)))
 		}
 		return float64(onPrimary*(prim.Wait+rt)) + float64((1-onPrimary)*(repl.Wait+rt))
 	})
@@ -347,19 +339,19 @@ func (db *Database) Solve(s Solver, name string, rate float64, _ []float64) Solu
 }
 
 // NetworkLegs implements Analytic: none besides its calls.
-func (*Database) NetworkLegs(Solver, string, int) float64 { return 0 }
+func (*Database) NetworkLegs(topology.Solver, string, int) float64 { return 0 }
 
 // Demand implements Analytic: every server, at the read time, or with
 // operations of the classes' own, at the mean over the classes.
-func (db *Database) Demand(s Solver, name string) (Demand, bool) {
-	d := Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}
+func (db *Database) Demand(s topology.Solver, name string) (topology.Demand, bool) {
+	d := topology.Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}
 	d.Volume, d.VolumeLatency = db.volumeDemand(s, name)
 	return d, true
 }
 
 // CapacityNote implements Explainer: with several servers, the busiest one
 // sets the limit.
-func (db *Database) CapacityNote(Solution) string {
+func (db *Database) CapacityNote(topology.Solution) string {
 	if db.Units() > 1 {
 		return "; the busiest server sets the limit"
 	}
@@ -368,7 +360,7 @@ func (db *Database) CapacityNote(Solution) string {
 
 // Advice implements Explainer: a cache or replicas for reads, shards for
 // writes, judged by the work (visits × service time) of each.
-func (db *Database) Advice(s Solver, name string, _ Solution) string {
+func (db *Database) Advice(s topology.Solver, name string, _ topology.Solution) string {
 	if a := db.poolAdvice(s, name); a != "" {
 		return a
 	}
@@ -380,12 +372,12 @@ func (db *Database) Advice(s Solver, name string, _ Solution) string {
 	for c, class := range s.Classes() {
 		t := db.ClassTime(class, s.Writes(c))
 		if s.Writes(c) {
-			writes += float64(s.Visits(c, name) * Mean(t))
+			writes += float64(s.Visits(c, name) * topology.Mean(t))
 		} else {
-			reads += float64(s.Visits(c, name) * Mean(t))
+			reads += float64(s.Visits(c, name) * topology.Mean(t))
 		}
 	}
-	share, hot := hotKey(s, db.Shards)
+	share, hot := topology.HotKey(s, db.Shards)
 	switch {
 	case writes > reads && hot:
 		return fmt.Sprintf("The database is write-bound (%.0f%% of its work is writes), and its hottest key alone takes %s of its requests: a key lives on one shard, so more shards will not relieve the busiest one. "+
@@ -407,8 +399,8 @@ func (db *Database) Advice(s Solver, name string, _ Solution) string {
 // go to the primary; each replica applies them, in commit order, after the
 // replication lag.
 type database struct {
-	net    *Network
-	node   *Node
+	net    *topology.Network
+	node   *topology.Node
 	spec   *Database
 	shards []*dbShard
 	part   partitioner
@@ -429,7 +421,7 @@ type database struct {
 	failovers []Failover
 	cur       int
 	// span gathers the failed requests of the failover under way.
-	span *failureSpan
+	span *topology.Span
 	// failing says the first shard's primary is down, since failedAt:
 	// a failover is under way. promote is its pending promotion; awaiting
 	// says its failover time has passed with no replica up, so the first
@@ -442,7 +434,7 @@ type database struct {
 	// down: a primary fault holds the primary's server, and once a replica
 	// is promoted in its place, the place the failed server took among the
 	// replicas (see promoteReplica).
-	holds        map[*Fault][]*instance
+	holds        map[*topology.Fault][]*topology.StationInstance
 	poolWait     sim.Summary
 	poolWaitHist sim.Histogram
 	// lagged and laggedHist are the replication lag of each write on each
@@ -458,7 +450,7 @@ type database struct {
 	aa *activeActive
 	// replicated are the bytes of the window's writes sent to its other
 	// servers (replicas, other primaries), by how they are billed.
-	replicated [transferKinds]float64
+	replicated [topology.TransferKinds]float64
 	// pool is its servers' buffer pools and volumes (nil: every page in
 	// memory).
 	pool *poolRuntime
@@ -478,7 +470,7 @@ type placeFigures struct {
 
 // dbShard is a primary with its replicas.
 type dbShard struct {
-	primary, replicas *Station // replicas nil without replicas
+	primary, replicas *topology.Station // replicas nil without replicas
 	// lastWrite is the latest write of each key not yet applied everywhere.
 	lastWrite map[int64]writeMark
 	written   sim.FIFO[keyCommit] // writes in commit order, for pruning lastWrite
@@ -521,16 +513,15 @@ type applyMark struct{ commit, apply sim.Time }
 // commit).
 type waitMark struct{ recv, acked sim.Time }
 
-func (spec *Database) Build(net *Network, node *Node) Component {
-	seed := net.opts.Seed
-	rng := sim.NewStream(seed, node.Name)
+func (spec *Database) Build(net *topology.Network, node *topology.Node) topology.Component {
+	rng := net.Stream(node.Name)
 	db := &database{net: net, node: node, spec: spec,
-		connect: sim.NewStream(seed, node.Name+"/connect"),
-		lag:     sim.NewStream(seed, node.Name+"/lag"),
-		picks:   sim.NewStream(seed, node.Name+"/route"),
-		track:   spec.Replicas > 0 && net.opts.KeyCount > 0,
-		cur:     -1, holds: map[*Fault][]*instance{},
-		at: newPlacing(net.topo, node, spec),
+		connect: net.Stream(node.Name + "/connect"),
+		lag:     net.Stream(node.Name + "/lag"),
+		picks:   net.Stream(node.Name + "/route"),
+		track:   spec.Replicas > 0 && net.KeyCount() > 0,
+		cur:     -1, holds: map[*topology.Fault][]*topology.StationInstance{},
+		at: newPlacing(net.Topology(), node, spec),
 	}
 	if db.at != nil {
 		db.byPlace = make([]placeFigures, len(db.at.names))
@@ -541,19 +532,18 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 	if spec.ReadYourWrites > 0 {
 		db.userWrites = map[int32]sim.Time{}
 	}
-	read, byClass := spec.readTime(), spec.opTimes(net.opts.Classes)
+	read, byClass := spec.readTime(), spec.opTimes(net.Classes())
 	if spec.Data != nil && spec.Data.PerWrite > 0 {
 		read, byClass = db.growing(read, byClass)
 	}
 	for i := range spec.Shards {
-		sh := &dbShard{primary: newStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, read, spec.writeTime())}
+		sh := &dbShard{primary: topology.NewStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, read, spec.writeTime())}
 		sh.acks.db = db
-		sh.primary.part = i
-		sh.primary.byClass, sh.primary.byNature, sh.primary.sizes = byClass, true, spec.SizeTable(net.opts.Classes)
+		sizes := spec.SizeTable(net.Classes())
+		sh.primary.ServeOperations(i, byClass, sizes)
 		if spec.Replicas > 0 {
-			sh.replicas = newStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, read, spec.writeTime())
-			sh.replicas.part = i
-			sh.replicas.byClass, sh.replicas.byNature, sh.replicas.sizes = sh.primary.byClass, true, sh.primary.sizes
+			sh.replicas = topology.NewStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, read, spec.writeTime())
+			sh.replicas.ServeOperations(i, byClass, sizes)
 			sh.logs = make([]replicaLog, spec.Replicas)
 			for i := range sh.logs {
 				sh.logs[i].applied = -1
@@ -563,7 +553,7 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 		db.shards = append(db.shards, sh)
 	}
 	if spec.Shards > 1 {
-		db.part = newPartitioner(spec.Partition, spec.Shards, net.opts.KeyCount, spec.VNodes)
+		db.part = newPartitioner(spec.Partition, spec.Shards, net.KeyCount(), spec.VNodes)
 	}
 	if spec.poolReads() {
 		db.pool = newPoolRuntime(db)
@@ -571,7 +561,7 @@ func (spec *Database) Build(net *Network, node *Node) Component {
 	return db
 }
 
-func (db *database) Link(map[string]Component) error { return nil }
+func (db *database) Link(map[string]topology.Component) error { return nil }
 
 // InUse is the replication logs (a pending entry per replica and write,
 // the latest write of each key not yet applied everywhere) and the users'
@@ -586,7 +576,7 @@ func (db *database) InUse() float64 {
 		}
 		queued += float64(sh.acks.waiting.Len())
 	}
-	total := float64(mapped*mapEntryBytes) + float64(queued*fifoEntryBytes)
+	total := float64(mapped*topology.MapEntryBytes) + float64(queued*topology.FIFOEntryBytes)
 	if db.aa != nil {
 		total += db.aa.inUse()
 	}
@@ -597,8 +587,8 @@ func (db *database) InUse() float64 {
 }
 
 // Stations lists each shard's primary, then its replicas.
-func (db *database) Stations() []*Station {
-	var out []*Station
+func (db *database) Stations() []*topology.Station {
+	var out []*topology.Station
 	for _, sh := range db.shards {
 		out = append(out, sh.primary)
 		if sh.replicas != nil {
@@ -612,23 +602,21 @@ func (db *database) shardOf(key int64) *dbShard {
 	if db.part == nil {
 		return db.shards[0]
 	}
-	return db.shards[db.part.part(key)]
+	return db.shards[db.part.Part(key)]
 }
 
 // Accept pays the connect time of a request without a pooled connection,
 // then routes it.
-func (db *database) Accept(j *Job) {
-	if j.pool == nil && db.spec.ConnectTime != nil && !j.connected {
-		j.connected, j.dest = true, db
-		db.net.later(db.spec.ConnectTime.Sample(db.connect), opDeliver, j)
+func (db *database) Accept(j *topology.Job) {
+	if db.spec.ConnectTime != nil && db.net.Connect(j, db, db.spec.ConnectTime, db.connect) {
 		return
 	}
 	if db.failing {
 		db.refuseWrite(j)
 	}
 	if db.at != nil {
-		if j.part == 0 { // not a call (the entry, a write-back flush): aimed from the node's place
-			db.aim(j, db.node.Name)
+		if j.Part() == 0 { // not a call (the entry, a write-back flush): aimed from the node's place
+			db.Aim(j, db.node.Name)
 		}
 		db.routePart(j)
 		return
@@ -639,10 +627,10 @@ func (db *database) Accept(j *Job) {
 // route sends writes to the shard's primary and reads where read_from says,
 // except a user's reads within read_your_writes of their last write, which
 // go to the primary.
-func (db *database) route(j *Job) {
+func (db *database) route(j *topology.Job) {
 	sh := db.shardOf(j.Key())
 	st := sh.primary
-	if !db.net.writes(j) && sh.replicas != nil {
+	if !db.net.Writes(j) && sh.replicas != nil {
 		switch db.spec.ReadFrom {
 		case ReadReplicas:
 			st = sh.replicas
@@ -651,14 +639,14 @@ func (db *database) route(j *Job) {
 				st = sh.replicas
 			}
 		}
-		if st == sh.replicas && db.userWrites != nil && j.req.User >= 0 {
-			if t, ok := db.userWrites[j.req.User]; ok && float64(db.net.k.Now()-t) < db.spec.ReadYourWrites {
+		if st == sh.replicas && db.userWrites != nil && j.Request().User >= 0 {
+			if t, ok := db.userWrites[j.Request().User]; ok && float64(db.net.Now()-t) < db.spec.ReadYourWrites {
 				st = sh.primary
 				db.rywRouted++
 			}
 		}
 	}
-	inst := st.insts[0]
+	inst := st.Instances()[0]
 	if st == sh.replicas {
 		if inst = upReplica(st); inst == nil {
 			// No replica is up (the promoted one's place is empty until
@@ -666,22 +654,22 @@ func (db *database) route(j *Job) {
 			// Aurora's reader endpoint connects to the primary when a
 			// cluster has no replica (Amazon Aurora User Guide, "Types of
 			// Aurora endpoints").
-			st, inst = sh.primary, sh.primary.insts[0]
+			st, inst = sh.primary, sh.primary.Instances()[0]
 			db.fallbackReads++
 		}
 	}
-	st.arrive(j, inst)
+	st.Arrive(j, inst)
 }
 
 // upReplica is the next replica of st in turn that is up, or nil when
 // every one is down: the reader endpoint leaves out replicas that are
 // down.
-func upReplica(st *Station) *instance {
-	inst := st.next()
-	for tries := 1; inst.down && tries < len(st.active); tries++ {
-		inst = st.next()
+func upReplica(st *topology.Station) *topology.StationInstance {
+	inst := st.Next()
+	for tries := 1; inst.Down() && tries < len(st.Active()); tries++ {
+		inst = st.Next()
 	}
-	if inst.down {
+	if inst.Down() {
 		return nil
 	}
 	return inst
@@ -690,7 +678,7 @@ func upReplica(st *Station) *instance {
 // Served implements Server: it commits a write, or checks whether a
 // replica read was stale. With a cache in the topology, the request is
 // stamped with the version of the value it wrote or read (see versions).
-func (db *database) Served(j *Job) {
+func (db *database) Served(j *topology.Job) {
 	if db.pool != nil && db.pool.served(j) {
 		return // it reads pages from its volume first
 	}
@@ -698,75 +686,68 @@ func (db *database) Served(j *Job) {
 }
 
 // complete ends visit j's service: see served.
-func (db *database) complete(j *Job) {
-	now := db.net.k.Now()
-	sh := db.shards[j.st.part] // routed by key in route
-	v := db.net.versions
+func (db *database) complete(j *topology.Job) {
+	now := db.net.Now()
+	sh := db.shards[j.Station().Part()] // routed by key in route
 	switch {
-	case db.net.writes(j):
+	case db.net.Writes(j):
 		db.writes++
 		if d := db.spec.Data; d != nil {
 			db.written += d.PerWrite
 		}
-		if db.userWrites != nil && j.req.User >= 0 {
-			db.userWrites[j.req.User] = now
+		if db.userWrites != nil && j.Request().User >= 0 {
+			db.userWrites[j.Request().User] = now
 		}
 		wait := 0.0
 		switch {
 		case db.aa != nil:
 			db.aaCommit(j, now)
 		case sh.replicas != nil:
-			wait = db.commit(sh, j.Key(), j.req.User, now)
+			wait = db.commit(sh, j.Key(), j.Request().User, now)
 		}
 		db.replicate(j)
-		if v != nil {
-			// A write-back flush (the cache's own write, without a caller)
-			// writes the value the cache holds.
-			v.committed(j.req, j.Key(), j.req.background && j.parent == nil)
-		}
+		// A write-back flush (the cache's own write, without a caller)
+		// writes the value the cache holds.
+		db.net.Committed(j)
 		if wait > 0 {
 			// Committed once the replicas acknowledge it (sync,
 			// semi_sync): its worker is free, its reply waits.
-			j.st.finish(j)
+			j.Station().Finish(j)
 			sh.acks.waiting.Push(ackWait{j, now + sim.Time(wait)})
-			db.net.fireAt(now+sim.Time(wait), &sh.acks)
+			db.net.FireAt(now+sim.Time(wait), &sh.acks)
 			return
 		}
-	case j.st == sh.replicas:
+	case j.Station() == sh.replicas:
 		db.reads++
 		db.replicaReads++
 		stale := false
 		if db.track {
-			log := &sh.logs[j.inst.index]
+			log := &sh.logs[j.Instance().Index()]
 			log.advance(now)
 			if w, ok := sh.lastWrite[j.Key()]; ok && w.commit > log.applied {
 				stale = true
 				db.stale++
-				if w.user >= 0 && w.user == j.req.User {
+				if w.user >= 0 && w.user == j.Request().User {
 					db.staleOwn++
 				}
 			}
 		}
 		if db.byPlace != nil {
-			f := &db.byPlace[db.replicaPlace(j.inst.index)]
+			f := &db.byPlace[db.replicaPlace(j.Instance().Index())]
 			f.reads++
 			if stale {
 				f.stale++
 			}
 		}
-		if v != nil {
-			v.read(j.req, j.Key(), stale)
-		}
+		db.net.ReadKey(j, stale)
 	default:
 		db.reads++
 		db.primaryReads++
-		stale := db.aa != nil && db.aa.read(j.inst.index, j.Key(), now)
-		if v != nil {
-			v.read(j.req, j.Key(), stale)
-		}
+		stale := db.aa != nil && db.aa.read(j.Instance().Index(), j.Key(), now)
+		db.net.ReadKey(j, stale)
 	}
-	j.st.finish(j)
-	db.net.reply(j)
+	j.Station().Finish(j)
+	db.net.Reply(j)
 }
 
 // commit records a write committed at the primary now: each replica will
@@ -788,7 +769,7 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) flo
 	for i := range sh.logs {
 		log := &sh.logs[i]
 		rep := db.partAt(db.replicaPlace(i))
-		lag, _ := db.net.Hop(HopReplication, prim, rep, db.spec.ReplicationLag, db.lag)
+		lag, _ := db.net.Hop(topology.HopReplication, prim, rep, db.spec.ReplicationLag, db.lag)
 		// The lag measured is the one drawn, unless the write waits
 		// behind an earlier one: then it is the time to that one's apply.
 		// (apply − now for a write not held back would differ from the
@@ -807,7 +788,7 @@ func (db *database) commit(sh *dbShard, key int64, user int32, now sim.Time) flo
 			f := &db.byPlace[db.replicaPlace(i)]
 			f.lag.Add(lag)
 			f.lagHist.Add(lag)
-			recv[i] += sim.Time(db.net.topo.Hop(HopReplication, prim, rep, 0))
+			recv[i] += sim.Time(db.net.Topology().Hop(topology.HopReplication, prim, rep, 0))
 		}
 	}
 	wait := db.ackDelay(now, apply, sh.logs)
@@ -854,12 +835,12 @@ func (db *database) PoolWaited(w float64) {
 
 func (db *database) ResetStats(now sim.Time) {
 	for _, st := range db.Stations() {
-		st.resetStats(now)
+		st.ResetStats(now)
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
 	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
 	db.failovers, db.cur = nil, -1
-	db.replicated = [transferKinds]float64{}
+	db.replicated = [topology.TransferKinds]float64{}
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 	db.lagged, db.laggedHist = sim.Summary{}, sim.Histogram{}
 	for i := range db.byPlace {
@@ -873,8 +854,8 @@ func (db *database) ResetStats(now sim.Time) {
 	}
 }
 
-// DatabaseStats are a database's figures over the measurement window.
-type DatabaseStats struct {
+// Stats are a database's figures over the measurement window.
+type Stats struct {
 	Reads        int64 `json:"reads"`
 	Writes       int64 `json:"writes"`
 	PrimaryReads int64 `json:"primary_reads"`
@@ -937,7 +918,7 @@ type DatabaseStats struct {
 // wait on its volume's reads (through a buffer pool) and on its replicas'
 // acknowledgements (sync or semi_sync replication); "" (its calls, as
 // the report said before) when neither.
-func (s *DatabaseStats) WaitingOn() string {
+func (s *Stats) WaitingOn() string {
 	var on []string
 	if s.BufferPool != nil {
 		on = append(on, "reads from its volume")
@@ -1015,12 +996,12 @@ type Failover struct {
 	// Outcome is how it ended: FailoverPromoted, FailoverPrimaryBack,
 	// FailoverNoReplica, or FailoverUnderWay at the run's end.
 	Outcome string `json:"outcome"`
-	Recovery
+	topology.Recovery
 	// lost and rpo are what a promotion lost (see Recovery.LostWrites
 	// and RPO); span gathers its failed requests.
 	lost int64
 	rpo  float64
-	span *failureSpan
+	span *topology.Span
 }
 
 // Outcomes of a failover.
@@ -1045,11 +1026,11 @@ type ShardStats struct {
 	ReplicaUtilization float64 `json:"replica_utilization"`
 }
 
-func (db *database) Stats(window float64, now sim.Time) NodeStats {
-	s := NodeStats{Instances: db.spec.Units()}
-	ds := &DatabaseStats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
+func (db *database) Stats(window float64, now sim.Time) topology.NodeStats {
+	s := topology.NodeStats{Instances: db.spec.Units()}
+	ds := &Stats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
-		StaleFraction: Ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
+		StaleFraction: topology.Ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
 		PrimaryFallbackReads: db.fallbackReads, PoolWaits: int64(db.poolWait.N())}
 	if ds.PoolWaits > 0 {
 		mean, p99 := db.poolWait.Mean(), db.poolWaitHist.Quantile(0.99)
@@ -1061,19 +1042,19 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	}
 	arrivals := make([]float64, len(db.shards))
 	for i, sh := range db.shards {
-		primary := sh.primary.stats(window, now)
-		s.add(primary)
+		primary := sh.primary.Stats(window, now)
+		s.Add(primary)
 		arrivals[i] = float64(primary.Arrivals)
 		shard := ShardStats{PrimaryUtilization: primary.Utilization}
 		if sh.replicas != nil {
-			replicas := sh.replicas.stats(window, now)
-			s.add(replicas)
+			replicas := sh.replicas.Stats(window, now)
+			s.Add(replicas)
 			arrivals[i] += float64(replicas.Arrivals)
 			shard.ReplicaUtilization = replicas.Utilization
 		}
 		ds.Shards = append(ds.Shards, shard)
 	}
-	loads, imbalance := loadShares(arrivals)
+	loads, imbalance := topology.LoadShares(arrivals)
 	for i := range ds.Shards {
 		ds.Shards[i].Load = loads[i]
 	}
@@ -1081,7 +1062,7 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 	if db.spec.Shards > 1 {
 		ds.ReshardMoved = map[string]float64{}
 		for _, p := range Partitions {
-			ds.ReshardMoved[p] = reshardMoved(p, db.spec.Shards, db.net.opts.KeyCount, db.spec.VNodes)
+			ds.ReshardMoved[p] = reshardMoved(p, db.spec.Shards, db.net.KeyCount(), db.spec.VNodes)
 		}
 	}
 	ds.Failovers = db.failoverStats()
@@ -1100,18 +1081,18 @@ func (db *database) Stats(window float64, now sim.Time) NodeStats {
 			s.Lost += l.lost
 		}
 	}
-	s.transfer(window, db.spec.sizesGiven() || db.node.Price.PerGB > 0, db.Stations()...)
+	s.SetTransfer(window, db.spec.sizesGiven() || db.node.Price.PerGB > 0, db.Stations()...)
 	db.replicationStats(ds, &s, window)
 	s.Detail = ds
 	return s
 }
 
 // JSONKey implements Detail.
-func (*DatabaseStats) JSONKey() string { return "database" }
+func (*Stats) JSONKey() string { return "database" }
 
 // VolumeBusy implements VolumeBusy: the busiest volume's busy share, when
 // the indexed reads went through a pool and read pages from a volume.
-func (d *DatabaseStats) VolumeBusy() (float64, bool) {
+func (d *Stats) VolumeBusy() (float64, bool) {
 	if d.BufferPool == nil || d.BufferPool.VolumeReads == 0 {
 		return 0, false
 	}
@@ -1119,7 +1100,7 @@ func (d *DatabaseStats) VolumeBusy() (float64, bool) {
 }
 
 // WriteText implements Detail.
-func (d *DatabaseStats) WriteText(w io.Writer, node string) {
+func (d *Stats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s %d reads (%d on replicas), %d writes", node, d.Reads, d.ReplicaReads, d.Writes)
 	if d.ReplicaReads > 0 {
 		fmt.Fprintf(w, "; stale reads %s of replica reads (%d by their writer)", units.OrUnknown(d.StaleFraction, units.Percent), d.StaleOwnWrites)
@@ -1157,7 +1138,7 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 		for i, sh := range d.Shards {
 			loads[i] = sh.Load
 		}
-		fmt.Fprintf(w, "%-11s shard load %s (imbalance %s)\n", "", shares(loads), units.OrUnknown(d.Imbalance, formatRatio))
+		fmt.Fprintf(w, "%-11s shard load %s (imbalance %s)\n", "", topology.FormatShares(loads), units.OrUnknown(d.Imbalance, topology.FormatRatio))
 		fmt.Fprintf(w, "%-11s going to %d shards moves", "", len(d.Shards)+1)
 		for _, p := range Partitions {
 			fmt.Fprintf(w, " %s %s", p, units.Percent(d.ReshardMoved[p]))
@@ -1166,39 +1147,14 @@ func (d *DatabaseStats) WriteText(w io.Writer, node string) {
 	}
 }
 
-// add folds one station's figures into s: counts, rates and queues add up;
-// utilization, offered load and waits are the busiest station's, own
-// demand the highest, growth the fastest growing queue's.
-func (s *NodeStats) add(st NodeStats) {
-	if st.Utilization >= s.Utilization {
-		s.Utilization, s.WaitMean, s.WaitP99, s.Waits = st.Utilization, st.WaitMean, st.WaitP99, st.Waits
-	}
-	s.OfferedLoad = max(s.OfferedLoad, st.OfferedLoad)
-	s.OwnLoad = max(s.OwnLoad, st.OwnLoad)
-	if st.Draws > 0 && (s.Draws == 0 || float64(st.Draws)/st.ServiceSCV < float64(s.Draws)/s.ServiceSCV) {
-		s.Draws, s.ServiceSCV = st.Draws, st.ServiceSCV // the station least sampled for its tail
-	}
-	if st.Growth.Grows && (!s.Growth.Grows || st.Growth.PerSecond > s.Growth.PerSecond) {
-		s.Growth = st.Growth // the fastest growing station's
-	}
-	s.QueueLength += st.QueueLength
-	s.Throughput += st.Throughput
-	s.Arrivals += st.Arrivals
-	s.Completed += st.Completed
-	s.Rejected += st.Rejected
-	s.Failed += st.Failed
-	s.RateLimited += st.RateLimited
-	s.Shed += st.Shed
-}
-
 // The database's faults: its primary's failure starts a failover, and a
 // replica's takes that replica down. Each fault holds the server it struck
 // down until it ends (overlapping faults on one server each hold it: it is
 // back when the last ends).
 var (
-	primaryFault = FaultKind{Name: "primary", Decode: decodePrimaryDown, On: &databaseKind, Part: true,
+	primaryFault = topology.FaultKind{Name: "primary", Decode: decodePrimaryDown, On: &databaseKind, Part: true,
 		Param: params.Param{Type: params.Bool, Doc: "a database's primary goes down (it fails over)"}}
-	replicaFault = FaultKind{Name: "replica", Decode: decodeReplicaDown, On: &databaseKind, Part: true,
+	replicaFault = topology.FaultKind{Name: "replica", Decode: decodeReplicaDown, On: &databaseKind, Part: true,
 		Param: params.Param{Type: params.Int, Doc: "a database's replica (by number) goes down"}}
 )
 
@@ -1206,7 +1162,7 @@ var (
 // replica is promoted after the database's failover time.
 type PrimaryDown struct{}
 
-func decodePrimaryDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+func decodePrimaryDown(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, bool) {
 	v, ok := d.Bool(n)
 	if ok && !v {
 		d.Errorf(n, "primary: false strikes no primary: leave primary out (a fault without it takes the whole node down)")
@@ -1215,25 +1171,41 @@ func decodePrimaryDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
 }
 
 // Kind implements FaultEffect.
-func (PrimaryDown) Kind() *FaultKind { return &primaryFault }
+func (PrimaryDown) Kind() *topology.FaultKind { return &primaryFault }
 
 // Describe implements FaultEffect.
 func (PrimaryDown) Describe() string { return "primary down" }
 
+// Check implements FaultEffect: any primary: true does something.
 func (PrimaryDown) Check(field.Errors) bool { return true }
 
-func (PrimaryDown) Strike(fl *Faulter, on bool, now sim.Time) {
-	db := fl.comp.(*database)
+// Fit implements Fitter: a primary fault on an active-active database,
+// which has a primary in each region, is refused (a region fault takes
+// one down).
+func (PrimaryDown) Fit(e field.Errors, node *topology.Node) {
+	if db := node.Spec.(*Database); len(db.Primaries) > 0 {
+		e.Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
+	}
+}
+
+// Strike implements FaultEffect: see strikePrimary.
+func (PrimaryDown) Strike(fl *topology.Faulter, on bool, now sim.Time) {
+	fl.Component().(*database).strikePrimary(fl.Fault(), on, now)
+}
+
+// strikePrimary holds its primary (its first shard's) down for f and
+// starts a failover, or lets go of it (on false).
+func (db *database) strikePrimary(f *topology.Fault, on bool, now sim.Time) {
 	sh := db.shards[0]
 	if !on {
-		db.lift(fl.f, now)
+		db.lift(f, now)
 		return
 	}
 	if !db.failing {
 		db.beginFailover(now)
 	}
-	hold(sh.primary, sh.primary.insts[0])
-	db.holds[fl.f] = []*instance{sh.primary.insts[0]}
+	topology.HoldDown(sh.primary.Instances()[0])
+	db.holds[f] = []*topology.StationInstance{sh.primary.Instances()[0]}
 	if !db.failing {
 		db.fail(sh, now)
 	}
@@ -1243,17 +1215,18 @@ func (PrimaryDown) Strike(fl *Faulter, on bool, now sim.Time) {
 // from 0.
 type ReplicaDown struct{ Replica int }
 
-func decodeReplicaDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+func decodeReplicaDown(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, bool) {
 	r, ok := d.Int(n, "fault replica", 0)
 	return ReplicaDown{r}, ok
 }
 
 // Kind implements FaultEffect.
-func (ReplicaDown) Kind() *FaultKind { return &replicaFault }
+func (ReplicaDown) Kind() *topology.FaultKind { return &replicaFault }
 
 // Describe implements FaultEffect.
 func (x ReplicaDown) Describe() string { return fmt.Sprintf("replica %d down", x.Replica) }
 
+// Check implements FaultEffect: replicas are numbered from 0.
 func (x ReplicaDown) Check(e field.Errors) bool {
 	if x.Replica < 0 {
 		e.Add("replica", "a fault's replica is numbered from 0")
@@ -1262,64 +1235,50 @@ func (x ReplicaDown) Check(e field.Errors) bool {
 	return true
 }
 
-func (x ReplicaDown) Fit(e field.Errors, node *Node) {
+// Fit implements Fitter: the database has the replica.
+func (x ReplicaDown) Fit(e field.Errors, node *topology.Node) {
 	if db := node.Spec.(*Database); x.Replica >= db.Replicas {
 		e.Add("replica", "database %s has %d replicas (numbered from 0)", node.Name, db.Replicas)
 	}
 }
 
-func (x ReplicaDown) Strike(fl *Faulter, on bool, now sim.Time) {
-	db := fl.comp.(*database)
+// Strike implements FaultEffect: see strikeReplica.
+func (x ReplicaDown) Strike(fl *topology.Faulter, on bool, now sim.Time) {
+	fl.Component().(*database).strikeReplica(fl.Fault(), x.Replica, on, now)
+}
+
+// strikeReplica holds its replica (its first shard's, from 0) down for f,
+// its replication stalled, or lets go of it (on false).
+func (db *database) strikeReplica(f *topology.Fault, replica int, on bool, now sim.Time) {
 	sh := db.shards[0]
 	if !on {
-		db.lift(fl.f, now)
+		db.lift(f, now)
 		return
 	}
-	inst := sh.replicas.insts[x.Replica]
-	if hold(sh.replicas, inst) {
-		sh.logs[inst.index].stall(now)
+	inst := sh.replicas.Instances()[replica]
+	if topology.HoldDown(inst) {
+		sh.logs[inst.Index()].stall(now)
 	}
-	db.holds[fl.f] = []*instance{inst}
+	db.holds[f] = []*topology.StationInstance{inst}
 }
 
 // lift ends f's hold on the server it struck: a primary back ends the
 // failover, a replica back applies what it missed.
-func (db *database) lift(f *Fault, now sim.Time) {
+func (db *database) lift(f *topology.Fault, now sim.Time) {
 	sh := db.shards[0]
 	held := db.holds[f]
 	delete(db.holds, f)
 	for _, inst := range held {
 		switch {
-		case !release(inst):
-		case inst.st == sh.primary && db.aa != nil:
-			inst.st.faulty = inst.st.anyDown() // a region's primary back: the others never failed over
-		case inst.st == sh.primary:
+		case !topology.ReleaseDown(inst):
+		case inst.Station() == sh.primary && db.aa != nil:
+			inst.Station().SetFaulty(inst.Station().AnyDown()) // a region's primary back: the others never failed over
+		case inst.Station() == sh.primary:
 			db.primaryBack(sh, now)
 		default:
 			db.replicaBack(sh, inst, now)
 		}
 	}
-}
-
-// hold holds inst down for one more fault, and says whether it went down.
-func hold(st *Station, inst *instance) bool {
-	inst.heldDown++
-	st.faulty = true
-	if inst.down {
-		return false
-	}
-	inst.down = true
-	inst.downs++
-	st.failQueued(inst)
-	return true
-}
-
-// release lets go of one fault's hold on inst, and says whether it is up.
-func release(inst *instance) bool {
-	inst.heldDown = max(inst.heldDown-1, 0)
-	inst.down = inst.heldDown > 0
-	inst.st.faulty = inst.st.errRate > 0 || inst.st.slow > 0 || inst.st.delay > 0 || inst.st.anyDown()
-	return !inst.down
 }
 
 // stall stops the replica applying writes, after those due by now.
@@ -1334,16 +1293,16 @@ func (l *replicaLog) stall(now sim.Time) {
 func (db *database) fail(sh *dbShard, now sim.Time) {
 	db.failing, db.failedAt = true, now
 	if db.span == nil { // opened by the strike before it held the primary (see beginFailover)
-		db.span = db.net.openSpan(now)
+		db.span = db.net.OpenSpan(now)
 	}
-	sh.acks.failAll(db.span.id)
+	sh.acks.failAll(db.span)
 	for i := range sh.logs {
 		sh.logs[i].stall(now)
 	}
 	db.failovers = append(db.failovers, Failover{At: float64(now), Outcome: FailoverUnderWay, span: db.span})
 	db.cur = len(db.failovers) - 1
 	if sh.replicas != nil {
-		db.promote = db.net.k.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
+		db.promote = db.net.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
 	} else {
 		db.awaiting = true // nothing to promote
 	}
@@ -1354,7 +1313,7 @@ func (db *database) fail(sh *dbShard, now sim.Time) {
 // are the failover's (failedDown); fail then takes it.
 func (db *database) beginFailover(now sim.Time) {
 	if db.span == nil {
-		db.span = db.net.openSpan(now)
+		db.span = db.net.OpenSpan(now)
 	}
 }
 
@@ -1365,14 +1324,14 @@ func (db *database) primaryBack(sh *dbShard, now sim.Time) {
 	if !db.failing {
 		return
 	}
-	db.net.k.Cancel(db.promote)
+	db.net.Kernel().Cancel(db.promote)
 	outcome := FailoverPrimaryBack
 	if db.awaiting {
 		outcome = FailoverNoReplica
 	}
 	db.failing, db.awaiting, db.promote = false, false, sim.Timer{}
 	for i := range sh.logs {
-		if !sh.replicas.insts[i].down {
+		if !sh.replicas.Instances()[i].Down() {
 			sh.logs[i].stalled = false
 			sh.logs[i].advance(now)
 		}
@@ -1383,13 +1342,13 @@ func (db *database) primaryBack(sh *dbShard, now sim.Time) {
 // replicaBack brings a replica's server back: it catches up from the
 // primary if that is up (at once, a simplification), and otherwise lacks
 // what it had not applied; a failover waiting for a replica promotes it.
-func (db *database) replicaBack(sh *dbShard, inst *instance, now sim.Time) {
+func (db *database) replicaBack(sh *dbShard, inst *topology.StationInstance, now sim.Time) {
 	if !db.failing {
-		sh.logs[inst.index] = replicaLog{applied: now, lastApply: now}
+		sh.logs[inst.Index()] = replicaLog{applied: now, lastApply: now}
 		return
 	}
 	if db.awaiting {
-		db.promoteReplica(sh, inst.index, now)
+		db.promoteReplica(sh, inst.Index(), now)
 	}
 }
 
@@ -1401,13 +1360,13 @@ const opPromote = 0
 func (db *database) Handle(now sim.Time, _ int, _ any) {
 	sh := db.shards[0]
 	db.promote = sim.Timer{}
-	if !sh.primary.insts[0].down {
+	if !sh.primary.Instances()[0].Down() {
 		db.primaryBack(sh, now) // brought back by a fault on the whole node ending
 		return
 	}
-	for _, inst := range sh.replicas.insts {
-		if !inst.down {
-			db.promoteReplica(sh, inst.index, now)
+	for _, inst := range sh.replicas.Instances() {
+		if !inst.Down() {
+			db.promoteReplica(sh, inst.Index(), now)
 			return
 		}
 	}
@@ -1445,7 +1404,7 @@ func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 			lost++
 		}
 	}
-	p, r := sh.primary.insts[0], sh.replicas.insts[i]
+	p, r := sh.primary.Instances()[0], sh.replicas.Instances()[i]
 	for _, held := range db.holds {
 		for k, inst := range held {
 			if inst == p {
@@ -1456,21 +1415,18 @@ func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 	if db.at != nil { // the promoted server's place is the primary's now, and the failed one's among the replicas
 		db.at.primaryAt[0], db.at.replicaAt[i] = db.at.replicaAt[i], db.at.primaryAt[0]
 	}
-	r.heldDown, r.down = p.heldDown, true
-	r.downs++
-	sh.replicas.failQueued(r)
-	p.heldDown, p.down = 0, false
+	topology.MoveHolds(p, r)
 	for j := range sh.logs {
 		if j != i {
 			sh.logs[j].drop(have)
-			sh.logs[j].stalled = sh.replicas.insts[j].down
+			sh.logs[j].stalled = sh.replicas.Instances()[j].Down()
 			sh.logs[j].advance(now)
 		}
 	}
 	*log = replicaLog{applied: now, lastApply: now, stalled: true}
 	db.forget(sh, have)
-	sh.primary.faulty = sh.primary.errRate > 0 || sh.primary.slow > 0 || sh.primary.delay > 0
-	sh.replicas.faulty = true
+	sh.primary.SetFaulty(sh.primary.FaultsInForce())
+	sh.replicas.SetFaulty(true)
 	db.failing, db.awaiting = false, false
 	db.restored(now, FailoverPromoted, lost, rpo)
 }
@@ -1527,7 +1483,7 @@ func (db *database) forget(sh *dbShard, have sim.Time) {
 // restored records how writes came back, for the failover under way (if
 // it began in the measurement window), and ends its span.
 func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float64) {
-	db.net.closeSpan(db.span)
+	db.net.CloseSpan(db.span)
 	db.span = nil
 	if db.cur < 0 {
 		return
@@ -1576,8 +1532,8 @@ func (db *database) failoverStats() []Failover {
 	for i := range out {
 		fo := &out[i]
 		back := fo.Outcome != FailoverUnderWay
-		fo.WritesFailed = fo.span.writesFailed
-		fo.span.requests(&fo.Recovery, back)
+		fo.WritesFailed = fo.span.WritesFailed()
+		fo.span.Requests(&fo.Recovery, back)
 		if back {
 			lost, rpo := fo.lost, fo.rpo
 			fo.LostWrites, fo.RPO = &lost, &rpo
@@ -1586,20 +1542,20 @@ func (db *database) failoverStats() []Failover {
 	return out
 }
 
-// failedDown implements downFailer: a write queued at the primary or in
+// FailedDown implements topology.DownFailer: a write queued at the primary or in
 // its service when it failed is failed for want of writes too.
-func (db *database) failedDown(j *Job) {
-	if db.span != nil && j.st == db.shards[0].primary && db.net.writes(j) {
-		j.req.writeSpan = db.span.id
+func (db *database) FailedDown(j *topology.Job) {
+	if db.span != nil && j.Station() == db.shards[0].primary && db.net.Writes(j) {
+		db.span.FailsWrite(j)
 	}
 }
 
 // refuseWrite marks j's request as one whose write the failed primary
 // refuses, while a failover is under way: if it fails, it failed for want
 // of writes (Failover.WritesFailed).
-func (db *database) refuseWrite(j *Job) {
-	if db.span != nil && db.net.writes(j) && db.shardOf(j.Key()) == db.shards[0] && db.shards[0].primary.insts[0].down {
-		j.req.writeSpan = db.span.id
+func (db *database) refuseWrite(j *topology.Job) {
+	if db.span != nil && db.net.Writes(j) && db.shardOf(j.Key()) == db.shards[0] && db.shards[0].primary.Instances()[0].Down() {
+		db.span.FailsWrite(j)
 	}
 }
 
@@ -1609,5 +1565,5 @@ func ShardOf(d *Database, keyCount int64) func(key int64) int {
 	if d.Shards == 1 {
 		return func(int64) int { return 0 }
 	}
-	return newPartitioner(d.Partition, d.Shards, keyCount, d.VNodes).part
+	return newPartitioner(d.Partition, d.Shards, keyCount, d.VNodes).Part
 }

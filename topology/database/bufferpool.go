@@ -1,4 +1,4 @@
-package topology
+package database
 
 import (
 	"cmp"
@@ -16,6 +16,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -161,7 +162,7 @@ func (data *Data) validatePool(e field.Errors, what string) {
 
 // SizeFromMemory implements MemorySized: its buffer pool's default size
 // is a share of the memory of its instance type (see poolBytes).
-func (db *Database) SizeFromMemory(_ field.Errors, _ string, in Instance) {
+func (db *Database) SizeFromMemory(_ field.Errors, _ string, in topology.Instance) {
 	if db.Data != nil {
 		db.Data.memory = in.Memory
 	}
@@ -300,7 +301,7 @@ func pagesOf(t tree, probs, counts []float64, total float64, key func(int64) int
 // probability probs[i] that a read references each of counts[i] pages
 // (each read references one page of each level). approx says keys beyond
 // maxExactRanks were spread evenly.
-func (db *Database) pageRefs(s Solver) (probs, counts []float64, approx bool) {
+func (db *Database) pageRefs(s topology.Solver) (probs, counts []float64, approx bool) {
 	kp, kc, total := s.Keys()
 	t := db.tree(int64(total))
 	if total == 0 {
@@ -349,7 +350,7 @@ type steady struct {
 
 // steadyOf is the pool's state before the run under the workload's key
 // popularity pop (nil, or no keys: every row alike).
-func (db *Database) steadyOf(pop *Popularity, keys int64) *steady {
+func (db *Database) steadyOf(pop *topology.Popularity, keys int64) *steady {
 	t, capacity := db.tree(keys), db.PoolPages()
 	if capacity < float64(t.height) {
 		return nil // a pool shorter than a path holds none of it for the next read
@@ -427,7 +428,7 @@ func (db *Database) StartsWarm() bool { return db.poolReads() }
 // 0 without a pool. A pool smaller than a path holds none of its pages
 // when the next read comes: LRU over a repeated path longer than it
 // misses every time.
-func (db *Database) PoolHit(s Solver) (hit, misses float64) {
+func (db *Database) PoolHit(s topology.Solver) (hit, misses float64) {
 	if !db.poolReads() {
 		return 1, 0
 	}
@@ -461,7 +462,7 @@ func (db *Database) volumeTime(misses, lookups float64) float64 {
 // times the pages a read misses the buffer pool, times 1/IOPS and the
 // latency. The volume is then a queueing station of its own, as Solve's
 // Volume (the visits a second there) counts it; 0, 0 without pool reads.
-func (db *Database) volumeDemand(s Solver, name string) (busy, latency float64) {
+func (db *Database) volumeDemand(s topology.Solver, name string) (busy, latency float64) {
 	if !db.poolReads() {
 		return 0, 0
 	}
@@ -493,7 +494,7 @@ func (db *Database) indexedRead(class string) bool {
 // lookups is the rate of indexed reads the busiest server of the
 // database called name takes (primaries and replicas as read_from sends
 // them, spread evenly over shards).
-func (db *Database) lookups(s Solver, name string) float64 {
+func (db *Database) lookups(s topology.Solver, name string) float64 {
 	var rate float64
 	for c, class := range s.Classes() {
 		if !s.Writes(c) && db.indexedRead(class) {
@@ -513,7 +514,7 @@ func (db *Database) lookups(s Solver, name string) float64 {
 // approximation and the volume's M/M/1 queue at the busiest server's
 // reads; db itself without a pool. note records it in the estimate's
 // notes.
-func (db *Database) withIO(s Solver, name string, note bool) *Database {
+func (db *Database) withIO(s topology.Solver, name string, note bool) *Database {
 	if !db.poolReads() {
 		return db
 	}
@@ -550,13 +551,13 @@ func (db *Database) withIO(s Solver, name string, note bool) *Database {
 
 // poolAdvice is the advice when the indexed reads' pages outgrow the
 // buffer pool: half their time or more on the volume; "" otherwise.
-func (db *Database) poolAdvice(s Solver, name string) string {
+func (db *Database) poolAdvice(s topology.Solver, name string) string {
 	if !db.poolReads() {
 		return ""
 	}
 	hit, misses := db.PoolHit(s)
 	io := db.volumeTime(misses, db.lookups(s, name))
-	mem := float64(db.lookupTime() + Mean(db.ReadTime))
+	mem := float64(db.lookupTime() + topology.Mean(db.ReadTime))
 	if !(io >= mem) {
 		return ""
 	}
@@ -576,12 +577,12 @@ type poolRuntime struct {
 	tree    tree
 	pages   int // a pool's capacity
 	rng     *rand.Rand
-	servers map[*instance]*serverPool
+	servers map[*topology.StationInstance]*serverPool
 	// order lists the servers in the order they were made, for figures
 	// that do not depend on a map's order.
 	order []*serverPool
 	// io are the visits waiting on volume reads.
-	io map[*Job]*pendingIO
+	io map[*topology.Job]*pendingIO
 	// own is, by class, whether its own operation finds its rows by an
 	// index (1), does not (0), or the class has none (-1); plain is the
 	// plain read's.
@@ -598,7 +599,7 @@ type poolRuntime struct {
 // serverPool is one server's buffer pool and volume, and the reads it
 // has taken through them.
 type serverPool struct {
-	pages *KeyStore
+	pages *topology.KeyStore
 	vol   volume
 	reads float64
 }
@@ -616,8 +617,8 @@ type pendingIO struct {
 // FIFO of reads in it, each due its latency after its service).
 type volume struct {
 	pr      *poolRuntime
-	queue   sim.FIFO[*Job]
-	cur     *Job
+	queue   sim.FIFO[*topology.Job]
+	cur     *topology.Job
 	since   sim.Time // busy since, in the window
 	busy    float64  // seconds busy in the window, until since
 	reads   int64
@@ -632,18 +633,18 @@ type volumeLatency struct {
 }
 
 type dueRead struct {
-	j  *Job
+	j  *topology.Job
 	at sim.Time
 }
 
 func newPoolRuntime(db *database) *poolRuntime {
 	spec := db.spec
-	pr := &poolRuntime{db: db, tree: spec.tree(db.net.opts.KeyCount), pages: int(min(spec.PoolPages(), maxPoolSlots)),
-		rng: sim.NewStream(db.net.opts.Seed, db.node.Name+"/volume"), servers: map[*instance]*serverPool{},
-		io: map[*Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
-	pr.before = spec.steadyOf(db.net.opts.Popularity, db.net.opts.KeyCount)
-	pr.held = sim.NewStream(db.net.opts.Seed, db.node.Name+"/pool")
-	for _, class := range db.net.opts.Classes {
+	pr := &poolRuntime{db: db, tree: spec.tree(db.net.KeyCount()), pages: int(min(spec.PoolPages(), maxPoolSlots)),
+		rng: db.net.Stream(db.node.Name + "/volume"), servers: map[*topology.StationInstance]*serverPool{},
+		io: map[*topology.Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
+	pr.before = spec.steadyOf(db.net.Popularity(), db.net.KeyCount())
+	pr.held = db.net.Stream(db.node.Name + "/pool")
+	for _, class := range db.net.Classes() {
 		op, ok := spec.Operations[class]
 		switch {
 		case !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil):
@@ -659,25 +660,25 @@ func newPoolRuntime(db *database) *poolRuntime {
 
 // indexed says visit j is an indexed read: as workTime picks the
 // operation a visit does.
-func (pr *poolRuntime) indexed(j *Job) bool {
+func (pr *poolRuntime) indexed(j *topology.Job) bool {
 	n := pr.db.net
-	if n.writes(j) {
+	if n.Writes(j) {
 		return false
 	}
-	if c := j.req.Class; !j.req.background && c >= 0 && c < len(pr.own) && pr.own[c] >= 0 && (j.op == opAuto || !n.classWrites(c)) {
+	if c := n.ClassOperation(j); c >= 0 && c < len(pr.own) && pr.own[c] >= 0 {
 		return pr.own[c] == 1
 	}
 	return pr.plain
 }
 
 // server is the pool and volume of the server j is served on.
-func (pr *poolRuntime) server(j *Job) *serverPool {
-	sp := pr.servers[j.inst]
+func (pr *poolRuntime) server(j *topology.Job) *serverPool {
+	sp := pr.servers[j.Instance()]
 	if sp == nil {
-		sp = &serverPool{pages: NewKeyStore(EvictLRU, pr.pages, 0, nil)}
-		sp.vol = volume{pr: pr, since: pr.db.net.k.Now()}
+		sp = &serverPool{pages: topology.NewKeyStore(topology.EvictLRU, pr.pages, 0, nil)}
+		sp.vol = volume{pr: pr, since: pr.db.net.Now()}
 		sp.vol.lat.v = &sp.vol
-		pr.servers[j.inst] = sp
+		pr.servers[j.Instance()] = sp
 		pr.order = append(pr.order, sp)
 	}
 	return sp
@@ -686,7 +687,7 @@ func (pr *poolRuntime) server(j *Job) *serverPool {
 // lookup reads the pages of j's descent through its server's pool, root
 // first, and says how many were not there (each now is, evicting the
 // least recently used).
-func (pr *poolRuntime) lookup(j *Job, sp *serverPool, now sim.Time) int {
+func (pr *poolRuntime) lookup(j *topology.Job, sp *serverPool, now sim.Time) int {
 	t := pr.tree
 	var leaf int64
 	if t.perKey > 0 {
@@ -719,11 +720,11 @@ func (pr *poolRuntime) lookup(j *Job, sp *serverPool, now sim.Time) int {
 
 // served takes visit j, whose work is done, through its pages: it says
 // whether j waits on its volume (and is finished later, by afterIO).
-func (pr *poolRuntime) served(j *Job) bool {
+func (pr *poolRuntime) served(j *topology.Job) bool {
 	if !pr.indexed(j) {
 		return false
 	}
-	now := pr.db.net.k.Now()
+	now := pr.db.net.Now()
 	sp := pr.server(j)
 	misses := pr.lookup(j, sp, now)
 	if misses == 0 {
@@ -735,7 +736,7 @@ func (pr *poolRuntime) served(j *Job) bool {
 }
 
 // submit queues a read of j's.
-func (v *volume) submit(j *Job, now sim.Time) {
+func (v *volume) submit(j *topology.Job, now sim.Time) {
 	v.pr.io[j].queued = now
 	if v.cur != nil {
 		v.queue.Push(j)
@@ -745,7 +746,7 @@ func (v *volume) submit(j *Job, now sim.Time) {
 }
 
 // start serves a read of j's.
-func (v *volume) start(j *Job, now sim.Time) {
+func (v *volume) start(j *topology.Job, now sim.Time) {
 	v.cur, v.since = j, now
 	v.pr.db.net.FireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
 }
@@ -775,15 +776,15 @@ func (l *volumeLatency) Fire(now sim.Time) {
 }
 
 // readDone ends one of j's reads: the next, or the visit's end.
-func (pr *poolRuntime) readDone(j *Job, now sim.Time) {
+func (pr *poolRuntime) readDone(j *topology.Job, now sim.Time) {
 	p := pr.io[j]
 	if p.left--; p.left > 0 {
 		p.vol.submit(j, now)
 		return
 	}
 	delete(pr.io, j)
-	if j.inst.down {
-		j.st.failNow(j) // its server went down while it read
+	if j.Instance().Down() {
+		j.Station().FailNow(j) // its server went down while it read
 		return
 	}
 	pr.db.complete(j)
@@ -795,7 +796,7 @@ func (pr *poolRuntime) inUse() float64 {
 	for _, sp := range pr.order {
 		held += sp.pages.Len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
 	}
-	return float64(float64(held)*KeyBytes) + float64(float64(len(pr.io))*mapEntryBytes)
+	return float64(float64(held)*topology.KeyBytes) + float64(float64(len(pr.io))*topology.MapEntryBytes)
 }
 
 func (pr *poolRuntime) resetStats(now sim.Time) {
@@ -836,7 +837,7 @@ type BufferPoolStats struct {
 func (pr *poolRuntime) stats(window float64, now sim.Time) *BufferPoolStats {
 	vol := pr.db.spec.Data.Volume
 	bs := &BufferPoolStats{PoolPages: float64(pr.pages), PageReads: pr.pageReads, MemoryReads: pr.memoryReads,
-		MemoryShare: Ratio(float64(pr.memoryReads), float64(pr.pageReads)), VolumeLatency: vol.latency(), VolumeIOPS: vol.iops()}
+		MemoryShare: topology.Ratio(float64(pr.memoryReads), float64(pr.pageReads)), VolumeLatency: vol.latency(), VolumeIOPS: vol.iops()}
 	var sum float64
 	for _, sp := range pr.order {
 		v := &sp.vol

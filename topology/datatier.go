@@ -20,9 +20,6 @@ const (
 	DefaultVNodes    = 160
 	// MaxRingPoints bounds a hash ring: nodes (or shards) × vnodes.
 	MaxRingPoints = 1_000_000
-	// MinFailureInterval is the shortest mean time between a cache node's
-	// failures: failures are events, and a run must end in bounded time.
-	MinFailureInterval = 1.0
 )
 
 // checkRing reports a hash ring too large to build.

@@ -180,13 +180,6 @@ type CoalescedFills interface {
 	CoalescesFills() bool
 }
 
-// PartDowner is a component whose parts a fault takes down one by one (a
-// cache's nodes): PartDown takes part i (from 0) down, losing what it
-// holds, or brings it back (on false).
-type PartDowner interface {
-	PartDown(i int, on bool)
-}
-
 // HealthChecked is a spec whose nodes may health-check the instances they
 // send to (a load balancer): whether this one does.
 type HealthChecked interface {
@@ -274,7 +267,7 @@ func (st *Station) ResetStats(now sim.Time) { st.resetStats(now) }
 
 // SetDown takes the instance down, failing the visits queued at it, or
 // brings it back (on false), for a kind that takes its instances down its
-// own way (a cache's node loses its keys: Downer, PartDowner). Once its
+// own way (a cache's node loses its keys: Downer). Once its
 // instances have changed, the kind calls FaultsChanged on their station.
 func (inst *instance) SetDown(on bool) {
 	inst.down = on

@@ -53,6 +53,10 @@ type Cache struct {
 // memory ÷ item_size keys per node.
 const ReservedMemory = 0.25
 
+// MinFailureInterval is the shortest mean time between a cache node's
+// failures: failures are events, and a run must end in bounded time.
+const MinFailureInterval = 1.0
+
 var kind = topology.Kind{
 	Name:           "cache",
 	Noun:           "cache",
@@ -174,8 +178,8 @@ func (c *Cache) Validate(e field.Errors, ck *topology.Checker) {
 	if c.FlushInterval <= 0 {
 		e.Add("flush_interval", "%s flush_interval must be positive", what)
 	}
-	if c.Failures != nil && c.Failures.Mean() < topology.MinFailureInterval {
-		e.Add("failures", "%s: failures must be at least %gs apart on average", what, topology.MinFailureInterval)
+	if c.Failures != nil && c.Failures.Mean() < MinFailureInterval {
+		e.Add("failures", "%s: failures must be at least %gs apart on average", what, MinFailureInterval)
 	}
 	topology.CheckRing(e, what, c.Nodes, c.VNodes)
 }

@@ -50,5 +50,5 @@ func (x NodeDown) Fit(e field.Errors, node *topology.Node) {
 // Strike implements topology.FaultEffect: the node goes down, losing its
 // keys, or comes back.
 func (x NodeDown) Strike(fl *topology.Faulter, on bool, _ sim.Time) {
-	fl.Component().(topology.PartDowner).PartDown(x.Node, on)
+	fl.Component().(*cache).partDown(x.Node, on)
 }

@@ -269,9 +269,9 @@ func (c *cache) Down(_ *topology.Faulter, count int, on bool, _ sim.Time) {
 	c.nodesDown(nodes, on)
 }
 
-// PartDown implements topology.PartDowner: node i goes down, losing its
-// keys, or comes back.
-func (c *cache) PartDown(i int, on bool) { c.nodesDown(c.st.Instances()[i:i+1], on) }
+// partDown takes node i down, losing its keys, or brings it back (a
+// cache_node fault).
+func (c *cache) partDown(i int, on bool) { c.nodesDown(c.st.Instances()[i:i+1], on) }
 
 // nodesDown takes nodes down, each losing its keys, or brings them back.
 func (c *cache) nodesDown(nodes []*topology.StationInstance, on bool) {

@@ -132,7 +132,7 @@ func TestSweepParallelIsSerial(t *testing.T) {
 // TestSweepOutputSchemas checks the JSON and CSV forms of a sweep: the
 // fields the issue names and one CSV row per point with parseable numbers.
 func TestSweepOutputSchemas(t *testing.T) {
-	sw, err := Sweep(builtinJob(t, "checkout-api"), SweepSpec{Axis: AxisRate, From: 100, To: 3000, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+	sw, err := Sweep(builtinJob(t, "checkout-api"), SweepSpec{Axis: AxisRate, From: 100, To: 3000, Points: 5, Precision: 0.05, MaxRequests: 50_000})
 	if err != nil {
 		t.Fatal(err)
 	}

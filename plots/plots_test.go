@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scalesim/scalesim/scenarios"
@@ -19,18 +20,24 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
+// sweep is the sweep of three-tier the figures are drawn from (users 100k
+// to 10M, 5 points): run once, for the tests that read it.
 func sweep(t *testing.T) *analysis.SweepReport {
 	t.Helper()
-	src, err := batch.Builtin("three-tier")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := analysis.Sweep(batch.Job{Source: src}, analysis.SweepSpec{Axis: analysis.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+	sw, err := threeTierSweep()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sw
 }
+
+var threeTierSweep = sync.OnceValues(func() (*analysis.SweepReport, error) {
+	src, err := batch.Builtin("three-tier")
+	if err != nil {
+		return nil, err
+	}
+	return analysis.Sweep(batch.Job{Source: src}, analysis.SweepSpec{Axis: analysis.AxisUsers, From: 1e5, To: 1e7, Points: 5, Precision: 0.05, MaxRequests: 200_000})
+})
 
 // checkGolden compares the data of figs with testdata/NAME, which go test
 // -update rewrites after a deliberate change.

@@ -54,12 +54,14 @@ fma-check:
 # expected lines. (Emulation runs about 7 times slower; the rest of the
 # suite checks no figure amd64 wrote: the determinism tests compare runs
 # on one machine with each other, so amd64 runs them.) Skipped when
-# qemu-aarch64 is not installed.
+# qemu-aarch64 is not installed. The timeout is 30 minutes: a busy
+# machine took over go test's default 10 for the emulated
+# scenarios/simulate.
 ARM64_RUN := Golden|Portable|Hostile
 test-arm64:
 	@if command -v qemu-aarch64 >/dev/null 2>&1; then \
-		GOARCH=arm64 $(GO) test -short -count=1 -exec qemu-aarch64 ./sim/ ./units/ ./workloads/ && \
-		GOARCH=arm64 $(GO) test -short -count=1 -exec qemu-aarch64 -run '$(ARM64_RUN)' ./scenarios/... ./plots/ ./cmd/...; \
+		GOARCH=arm64 $(GO) test -short -count=1 -timeout 30m -exec qemu-aarch64 ./sim/ ./units/ ./workloads/ && \
+		GOARCH=arm64 $(GO) test -short -count=1 -timeout 30m -exec qemu-aarch64 -run '$(ARM64_RUN)' ./scenarios/... ./plots/ ./cmd/...; \
 	else \
 		echo "test-arm64: skipped, qemu-aarch64 is not installed (apt-get install qemu-user)"; \
 	fi

@@ -332,9 +332,17 @@ func TestMetastableRetryStorm(t *testing.T) {
 	}
 }
 
-// builtin runs a built-in scenario with the given overrides.
+// builtin runs a built-in scenario with the given overrides (without
+// any, the run the golden reports read: builtinRun).
 func builtin(t *testing.T, name string, sets ...string) *simulate.Report {
 	t.Helper()
+	if len(sets) == 0 {
+		r, err := builtinRun(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
 	return mustRun(t)(scenarios.Builtin(name, sets...))
 }
 

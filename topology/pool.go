@@ -609,7 +609,7 @@ func (s *instancePool) Stats(window float64, now sim.Time) NodeStats {
 	st := s.st.stats(window, now)
 	st.transfer(window, s.spec.Size.Given() || s.node.Price.PerGB > 0, s.st)
 	if calls, par := s.callStats(), s.gatherStats(); calls != nil || s.sessions != nil || par != nil {
-		ss := &ServiceStats{Calls: calls, Parallel: par}
+		ss := &PoolStats{Calls: calls, Parallel: par}
 		if t := s.sessions; t != nil {
 			ss.Sessions = &SessionStats{Store: s.spec.Sessions.Store, Kept: t.kept, Lost: t.lost}
 		}

@@ -424,9 +424,11 @@ func (e *edge) stats() CallStats {
 	return s
 }
 
-// ServiceStats are a service's own figures: its calls that have a
-// timeout, retries, a circuit breaker or a hedge, and its local sessions.
-type ServiceStats struct {
+// PoolStats are a pool's own figures (a service's, under the JSON key
+// service; a worker group reports its own): its calls that have a timeout,
+// retries, a circuit breaker or a hedge, its local sessions, and its
+// parallel steps.
+type PoolStats struct {
 	Calls []CallStats `json:"calls"`
 	// Sessions are its local sessions; absent without.
 	Sessions *SessionStats `json:"sessions,omitempty"`
@@ -435,13 +437,13 @@ type ServiceStats struct {
 }
 
 // JSONKey implements Detail.
-func (*ServiceStats) JSONKey() string { return "service" }
+func (*PoolStats) JSONKey() string { return "service" }
 
 // PolicyCalls implements PolicyCalls: Calls.
-func (s *ServiceStats) PolicyCalls() []CallStats { return s.Calls }
+func (s *PoolStats) PolicyCalls() []CallStats { return s.Calls }
 
 // WriteText implements Detail.
-func (s *ServiceStats) WriteText(w io.Writer, node string) {
+func (s *PoolStats) WriteText(w io.Writer, node string) {
 	WriteCalls(w, node, s.Calls)
 	if len(s.Calls) > 0 {
 		node = ""

@@ -60,7 +60,7 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, cs.To, amp, held))
 			}
 		}
-		if ss, ok := detailOf[*topology.ServiceStats](nodes[node.Name]); ok && ss.Sessions != nil && ss.Sessions.Lost > 0 {
+		if ss, ok := detailOf[*topology.PoolStats](nodes[node.Name]); ok && ss.Sessions != nil && ss.Sessions.Lost > 0 {
 			if store := ss.Sessions.Store; store != "" {
 				out = append(out, fmt.Sprintf("%s keeps sessions in cache %s, which logged users out %d times (evicted, or a node of it failed): "+
 					"give it room for every active user; if a node's failure must not log users out, keep them in a database (sessions: {store: DB}).", node.Name, store, ss.Sessions.Lost))

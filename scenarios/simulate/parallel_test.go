@@ -17,7 +17,7 @@ import (
 
 // gathersOf are a service's parallel steps and fan-outs.
 func gathersOf(r *simulate.Report, name string) []topology.GatherStats {
-	return node(r, name).Detail.(*topology.ServiceStats).Parallel
+	return node(r, name).Detail.(*topology.PoolStats).Parallel
 }
 
 // TestFidelityParallelOrderStatistics checks a parallel step over n

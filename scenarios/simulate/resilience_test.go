@@ -18,7 +18,7 @@ import (
 
 // callsOf is a service's figures of its calls with a timeout or retries.
 func callsOf(r *simulate.Report, name string) topology.CallStats {
-	return node(r, name).Detail.(*topology.ServiceStats).Calls[0]
+	return node(r, name).Detail.(*topology.PoolStats).Calls[0]
 }
 
 // flaky is an app calling a database that fails a share of its visits
@@ -613,7 +613,7 @@ func TestFidelityRPO(t *testing.T) {
 
 // sessionsOf is a service's local sessions.
 func sessionsOf(r *simulate.Report, name string) *topology.SessionStats {
-	return node(r, name).Detail.(*topology.ServiceStats).Sessions
+	return node(r, name).Detail.(*topology.PoolStats).Sessions
 }
 
 // sessions is 2000 users behind a balancer over 4 instances of an app
@@ -908,7 +908,7 @@ nodes:
   db: {kind: service, workers: 1000, service_time: 100ms}
 run: {warmup: 1s, duration: 20s}
 `)
-		c := node(rep, "app").Detail.(*topology.ServiceStats).Calls[0]
+		c := node(rep, "app").Detail.(*topology.PoolStats).Calls[0]
 		return c.Calls, c.Retries, c.Refused
 	}
 	calls, all, _ := retries("")

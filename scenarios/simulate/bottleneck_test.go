@@ -1,6 +1,9 @@
 package simulate_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestBottleneckSaturated checks that the bottleneck is a node the run
 // found saturated when there is one: a fleet's copy in eu-west-1 calls a
@@ -67,5 +70,33 @@ run: {seed: 1, warmup: 5s, duration: `+duration+`}
 			}
 			t.Logf("window %.3gs: db own %.4g, offered %.4g", r.Window, db.OwnLoad, db.OfferedLoad)
 		})
+	}
+}
+
+// TestVolumeSaturated runs a database whose workers are many (100k) but
+// whose volume is not: 200 indexed reads a second, each taking the 3
+// pages of its path from a volume of 300 IOPS (a pool of 2 pages holds
+// none of a path of 3), which serves 100 reads a second. Its workers are
+// 21% busy, each waiting on the volume's queue: it read 'ok', and no node
+// was saturated, while the volume was 100% busy and its reads waited 48 s
+// (found by a hostile review). A node whose volume is as busy as a
+// saturated node's workers is saturated, and the bottleneck.
+func TestVolumeSaturated(t *testing.T) {
+	r := runText(t, `name: volume-over
+workload: {rate: 200, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {warmup: 5s, duration: 60s}
+`)
+	db := node(r, "db")
+	if !db.Saturated || r.Bottleneck != "db" || !strings.Contains(strings.Join(db.SaturatedBecause, "; "), "its volume is 100% busy") {
+		t.Fatalf("db saturated %v (%q), bottleneck %q; want db saturated by its volume, the bottleneck", db.Saturated, db.SaturatedBecause, r.Bottleneck)
 	}
 }

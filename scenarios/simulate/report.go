@@ -365,6 +365,12 @@ func saturation(st topology.NodeStats, culprit string) []string {
 			rest = "the rest its workers waiting on " + w.WaitingOn()
 		}
 		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), rest))
+	} else if v, ok := st.Detail.(topology.VolumeBusy); ok {
+		// Workers enough to wait on a volume that cannot keep up: their
+		// load is low, and the reads queue at the volume.
+		if busy, ok := v.VolumeBusy(); ok && busy >= SaturationThreshold {
+			why = append(why, fmt.Sprintf("its volume is %s busy, its reads waiting in its queue", units.Percent(busy)))
+		}
 	}
 	backlog, isQueue := st.Detail.(topology.Backlog)
 	var turnedAway, held int64

@@ -763,11 +763,15 @@ func (n *Network) Queued() int {
 	return sum
 }
 
-// MostQueued names the node with the longest queue now, the likely culprit
-// of an overload.
+// MostQueued names the node with the longest queue now (a station's, or
+// the visits it holds waiting: Waiters), the likely culprit of an
+// overload.
 func (n *Network) MostQueued() string {
 	best, most := "", -1
 	for i, c := range n.comps {
+		if w, ok := c.(Waiters); ok && w.Waiters() > most {
+			best, most = n.nodes[i].Name, w.Waiters()
+		}
 		for _, st := range c.Stations() {
 			if st.queued > most {
 				best, most = n.nodes[i].Name, st.queued

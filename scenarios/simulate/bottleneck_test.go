@@ -80,7 +80,9 @@ run: {seed: 1, warmup: 5s, duration: `+duration+`}
 // 21% busy, each waiting on the volume's queue: it read 'ok', and no node
 // was saturated, while the volume was 100% busy and its reads waited 48 s
 // (found by a hostile review). A node whose volume is as busy as a
-// saturated node's workers is saturated, and the bottleneck.
+// saturated node's workers is saturated, and the bottleneck. The run went
+// to the end of its window, with a CI on its mean: the reads waiting at
+// the volume were not counted as waiting.
 func TestVolumeSaturated(t *testing.T) {
 	r := runText(t, `name: volume-over
 workload: {rate: 200, keys: {dist: uniform, count: 1M}}
@@ -98,5 +100,10 @@ run: {warmup: 5s, duration: 60s}
 	db := node(r, "db")
 	if !db.Saturated || r.Bottleneck != "db" || !strings.Contains(strings.Join(db.SaturatedBecause, "; "), "its volume is 100% busy") {
 		t.Fatalf("db saturated %v (%q), bottleneck %q; want db saturated by its volume, the bottleneck", db.Saturated, db.SaturatedBecause, r.Bottleneck)
+	}
+	// The reads waiting at the volume are visits waiting: the overload
+	// test sees them grow, and names db, where they wait.
+	if !strings.Contains(r.StoppedEarly, "overloaded") || r.Window > 50 || !strings.Contains(db.SaturatedBecause[0], "the run stopped for overload") {
+		t.Errorf("stopped %q after %.0fs of window, db %q; want overloaded within 50 s, at db", r.StoppedEarly, r.Window, db.SaturatedBecause)
 	}
 }

@@ -604,6 +604,20 @@ type serverPool struct {
 	reads float64
 }
 
+// Waiters implements Waiters: the reads waiting in its volumes' queues,
+// whose visits hold their workers meanwhile (a database of many workers
+// over a volume that cannot keep up queues there, not at its workers).
+func (db *database) Waiters() int {
+	if db.pool == nil {
+		return 0
+	}
+	n := 0
+	for _, sp := range db.pool.order {
+		n += sp.vol.queue.Len()
+	}
+	return n
+}
+
 // pendingIO is a visit's reads still to make, and when its current one
 // joined the volume's queue.
 type pendingIO struct {

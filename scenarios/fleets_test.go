@@ -194,3 +194,30 @@ func TestFleetWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetCopyErrorsPlaced checks that a value a fleet's copies fail to
+// decode is refused once, where it was given: at its --set (it was placed
+// at 1:1 of the file, the copy of its node having lost the override it
+// came from), or at its position in the file; and not again by the
+// copies' own check of the field (it was also refused as 'service
+// app@us-east-1 needs a service_time'). Found beside a hostile review's
+// --set error at 1:1.
+func TestFleetCopyErrorsPlaced(t *testing.T) {
+	cases := []struct{ name, src, set, want string }{
+		{"by --set", fleets, "nodes.app.service_time=fast", `--set nodes.app.service_time=fast: node app@us-east-1 service_time: "fast" is not a duration`},
+		{"in the file", strings.Replace(fleets, "service_time: {dist: exponential, mean: 20ms}", "service_time: fast", 1), "",
+			`fleets.yaml:12:19: node app@us-east-1 service_time: "fast" is not a duration`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var sets []string
+			if c.set != "" {
+				sets = append(sets, c.set)
+			}
+			_, err := Parse("fleets.yaml", []byte(c.src), sets...)
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Count(err.Error(), "\n") > 0 {
+				t.Fatalf("want one error, %q; got %v", c.want, err)
+			}
+		})
+	}
+}

@@ -78,7 +78,7 @@ func (t *Topology) decodeFleet(d *yamlfile.Decoder, name string, body *yaml.Node
 		// lists, so that nothing else is reported for its sake.
 		written := body
 		if inst := yamlfile.Find(body, "instances"); inst != nil && inst.Kind == yaml.MappingNode {
-			written = deepCopy(body) // without its counts by region, refused already
+			written = d.Copy(body) // without its counts by region, refused already
 			setKey(written, "instances", "instances", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "1", Line: inst.Line, Column: inst.Column})
 		}
 		n := t.decodeNode(d, name, written, k)
@@ -155,11 +155,11 @@ func (t *Topology) decodeCopies(d *yamlfile.Decoder, name string, body, list *ya
 	}
 	t.fleets[name] = f
 	for i, region := range f.regions {
-		copyBody := deepCopy(body)
+		copyBody := d.Copy(body)
 		at := regions[i]
 		setKey(copyBody, "regions", "region", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: region, Line: at.Line, Column: at.Column})
 		if f.countsByRegion {
-			setKey(copyBody, "instances", "instances", deepCopy(counts[region]))
+			setKey(copyBody, "instances", "instances", d.Copy(counts[region]))
 		}
 		failed := d.Failed()
 		n := t.decodeNode(d, f.copies[i], copyBody, k)
@@ -170,19 +170,6 @@ func (t *Topology) decodeCopies(d *yamlfile.Decoder, name string, body, list *ya
 		}
 	}
 	return true
-}
-
-// deepCopy copies a YAML tree, positions and all.
-func deepCopy(n *yaml.Node) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, x := range n.Content {
-		c.Content[i] = deepCopy(x)
-	}
-	return &c
 }
 
 // setKey replaces key old of mapping m by key new with value v (the key
@@ -223,7 +210,7 @@ func (t *Topology) ResolveFleets(d *yamlfile.Decoder) {
 		if len(refs) == 0 {
 			continue
 		}
-		body = deepCopy(body)
+		body = d.Copy(body)
 		for _, tg := range refs {
 			at, path := body, []string(nil)
 			for _, key := range tg.Field {

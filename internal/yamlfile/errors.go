@@ -53,6 +53,9 @@ type Decoder struct {
 	// blamed holds the nodes errors were recorded at, so that a model's
 	// own check of a field that failed to decode is not reported too.
 	blamed map[*yaml.Node]bool
+	// copied maps each node Copy made to the node of the document it
+	// copies.
+	copied map[*yaml.Node]*yaml.Node
 	// Folder is the folder of the file's side files (such as traffic
 	// traces, see ReadBeside): a side file's relative path starts there,
 	// and a path that leads outside it is refused. "" is a file that has
@@ -70,6 +73,10 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 		d.blamed = map[*yaml.Node]bool{}
 	}
 	d.blamed[n] = true
+	if orig, ok := d.copied[n]; ok {
+		d.blamed[orig] = true
+		n = orig
+	}
 	if from, ok := d.origins[n]; ok {
 		e.File = "--set " + field.Printable(from)
 	} else if n != nil {

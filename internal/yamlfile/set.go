@@ -98,6 +98,31 @@ func replace(m *yaml.Node, key string, val *yaml.Node) {
 	}
 }
 
+// Copy copies a YAML tree, positions and all, to be decoded again (a node
+// in several regions is decoded once a region): an error recorded at a
+// node of the copy is one at the node it copies, placed as that node is
+// (at the --set that gave it, if one did), and keeps a model's own check
+// of the field from reporting it again (see Place).
+func (d *Decoder) Copy(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, x := range n.Content {
+		c.Content[i] = d.Copy(x)
+	}
+	if d.copied == nil {
+		d.copied = map[*yaml.Node]*yaml.Node{}
+	}
+	orig := n
+	if o, ok := d.copied[n]; ok {
+		orig = o // a copy of a copy
+	}
+	d.copied[&c] = orig
+	return &c
+}
+
 // mark records that n and everything in it came from an override.
 func (d *Decoder) mark(n *yaml.Node, assignment string) {
 	if d.origins == nil {

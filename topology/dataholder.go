@@ -1,6 +1,10 @@
 package topology
 
-import "github.com/scalesim/scalesim/internal/field"
+import (
+	"slices"
+
+	"github.com/scalesim/scalesim/internal/field"
+)
 
 // DataHolder is a spec whose data is counted from the workload (a
 // database's rows, from its users and the classes that write).
@@ -20,6 +24,9 @@ type DataHolder interface {
 // the workload's classes that write: an operation of one of them cannot
 // say how a read finds its rows (index).
 func (t *Topology) ValidateData(users float64, writes []string) []error {
+	if !slices.ContainsFunc(t.Nodes, func(n *Node) bool { _, ok := n.Spec.(DataHolder); return ok }) {
+		return nil // no list to allocate on each parse
+	}
 	e := field.New("nodes")
 	for _, n := range t.Nodes {
 		if dh, ok := n.Spec.(DataHolder); ok {

@@ -158,3 +158,41 @@ run: {seed: 1, warmup: 2s, duration: 5s}
 		t.Errorf("the run's bottleneck %q, explain's first %q; want db for both:\n%s", ex.Report.Bottleneck, ex.Limits[0].Node, out)
 	}
 }
+
+// TestExplainVolumeOffered checks what explain says a database is offered
+// when its volume, not its workers, limits it: 200 indexed reads a second,
+// each taking 3 pages from a 300-IOPS volume (100 reads a second at most),
+// through 100k workers. It said 'It is offered 65.34/s, 3.1% of what it can
+// take' (the workers' offered load, over holding times cut short by the
+// stop); the database is offered the 200 reads a second that arrive, about
+// three times what its volume serves.
+func TestExplainVolumeOffered(t *testing.T) {
+	_, out := explainText(t, `name: volume-over
+workload: {rate: 200, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {warmup: 5s, duration: 60s}
+`)
+	var offered, share float64
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "  It is offered ") {
+			if n, err := fmt.Sscanf(line, "  It is offered %g/s, %g%% of what it can take", &offered, &share); n != 2 {
+				t.Fatalf("%q: %v", line, err)
+			}
+			break
+		}
+	}
+	// Arrivals over the window: Poisson, 200/s over about 36 s, within 4
+	// standard errors (4/√7200 = 4.7%); what it can take is the volume's
+	// 100 reads a second at most.
+	if math.Abs(offered/200-1) > 0.05 || share < 190 {
+		t.Errorf("offered %.4g/s, %.3g%% of what it can take; want about 200/s, 200%% or more:\n%s", offered, share, out)
+	}
+}

@@ -252,6 +252,13 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 		l.VolumeCapacity = &volume
 		if volume < capacity {
 			limit, l.volumeBusy = volume, busy
+			// Offered what arrives: the workers' offered load, over
+			// holding times that a volume's growing queue cuts short at
+			// the window's end, may say much less.
+			if w := ex.Report.Window; w > 0 {
+				offered = max(offered, float64(n.Arrived())/w)
+				l.Offered = &offered
+			}
 			l.volumeSays = fmt.Sprintf("; but its volume saturates first, at about %s (the busiest server's volume %s busy, %s)", units.Rate(volume), units.Percent(busy), as)
 		}
 	}
@@ -553,7 +560,11 @@ func (ex *Explanation) detail(l NodeLimit) []string {
 	capacity += l.volumeSays
 	out := []string{fmt.Sprintf("It takes %s and is %s busy; its capacity is %s.", units.Rate(l.Throughput), units.Percent(l.Utilization), capacity)}
 	if l.Offered != nil && (l.Failed > 0 || l.Saturated) {
-		offered := fmt.Sprintf("It is offered %s, %s of what it can take", units.Rate(*l.Offered), units.Percent(l.OfferedLoad))
+		share := l.OfferedLoad
+		if l.volumeBusy > 0 { // its volume sets what it can take
+			share = *l.Offered / *l.VolumeCapacity
+		}
+		offered := fmt.Sprintf("It is offered %s, %s of what it can take", units.Rate(*l.Offered), units.Percent(share))
 		if l.Failed > 0 {
 			offered += fmt.Sprintf("; %s of it failed or was turned away there (%s)", units.Rate(l.Failed), ex.turnedAway(l.Node))
 		}

@@ -266,8 +266,9 @@ type NodeReport struct {
 	draws      int64
 	serviceSCV float64
 	// growing says its queue grew through the later half of the window
-	// (see diverging).
-	growing bool
+	// (see diverging); arrivals are the visits that arrived in it.
+	growing  bool
+	arrivals int64
 	// hostLoad is its host's load (see HostReport), 0 off a host: a
 	// node on a host can do no more than the host's cores can.
 	hostLoad float64
@@ -347,6 +348,10 @@ type SLOResult struct {
 // which a node is reported saturated: its queue, and so latency, grow
 // without practical bound there.
 const SaturationThreshold = 0.98
+
+// Arrived is the visits that arrived at the node in the window, those it
+// failed or turned away included.
+func (n *NodeReport) Arrived() int64 { return n.arrivals }
 
 // saturation says why a node whose figures are st cannot keep up, if it
 // cannot: see NodeReport.Saturated. culprit, when not "", says what
@@ -557,7 +562,7 @@ func (r *runner) report() *Report {
 			TimedOut:         st.TimedOut,
 			SaturatedBecause: saturation(st, stoppedHere(st.Name)),
 			Workers:          node.Kind().Workers, Detail: st.Detail, Scaling: st.Scaling, Transfer: st.Transfer,
-			draws: st.Draws, serviceSCV: st.ServiceSCV, growing: st.Growth.Grows,
+			draws: st.Draws, serviceSCV: st.ServiceSCV, growing: st.Growth.Grows, arrivals: st.Arrivals,
 		}
 		nr.Saturated = nr.SaturatedBecause != nil
 		if st.Waits > 0 {

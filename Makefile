@@ -20,12 +20,11 @@ test: vet fmt-check lint fma-check tidy-check race
 # Fast feedback while editing: fidelity replications, the long timeline,
 # the simulated days of the autoscaler tests, the slowest hostile files and
 # (on amd64) the four slowest built-ins' golden reports are skipped.
-# Measured with `time go test -short -count=1 ./...` on 2 cores with a warm
-# build cache: 42.6 s idle on 2026-12-03 morning (30.8 to 33.7 s on
-# 2026-12-01, before the regions, data and pricing tests); then 76.8 s of
-# CPU (user+sys) before the day's test-loop steps and 64.2 s after, on the
-# machine busy (load 15 to 26): about 36 s idle by that ratio, not measured
-# idle. Unchanged packages' results come from the test cache.
+# Measured with `time go test -short -count=1 ./...` on an idle 2-core
+# machine (load under 2) with a warm build cache: 35.8 s on 2026-12-03
+# after the day's test-loop steps, 42.3 s for the tree before them, run
+# back to back (30.8 to 33.7 s on 2026-12-01, before the regions, data
+# and pricing tests); unchanged packages' results come from the test cache.
 short:
 	$(GO) test -short $(PKGS)
 

@@ -134,14 +134,11 @@ type Fitter interface {
 // entry's fields are listed in messages.
 var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &latencyFault}
 
-// faultOrder is the order of the kinds' fields in messages and the
-// reference: a kind its node kind's package registers (a database's
-// primary and replica, a cache's cache_node) takes its place among them
-// whichever package registers first; a kind not listed comes after those
-// registered before it.
-var faultOrder = []string{"instances", "errors", "slow", "latency", "primary", "replica", "cache_node"}
-
-// faultKinds are the registered fault kinds, in registration order.
+// faultKinds are the registered fault kinds, in registration order: the
+// engine's own (builtinFaults), then those of the node kinds' packages in
+// the order Go initializes them (by import path: cache_node, then primary
+// and replica), which is the order of the fields in messages and the
+// reference.
 var faultKinds []*FaultKind
 
 func init() {
@@ -157,13 +154,7 @@ func RegisterFault(k *FaultKind) {
 	if k.Name == nodeFault.Name || slices.Contains(scheduleFields, k.Name) || slices.ContainsFunc(faultKinds, func(o *FaultKind) bool { return o.Name == k.Name }) {
 		panic(fmt.Sprintf("topology: fault kind %q registered twice (or named as a field of the schedule)", k.Name))
 	}
-	at := len(faultKinds)
-	if rank := slices.Index(faultOrder, k.Name); rank >= 0 {
-		if i := slices.IndexFunc(faultKinds, func(o *FaultKind) bool { return slices.Index(faultOrder, o.Name) > rank }); i >= 0 {
-			at = i
-		}
-	}
-	faultKinds = slices.Insert(faultKinds, at, k)
+	faultKinds = append(faultKinds, k)
 }
 
 // scheduleFields are the fields of a fault entry that say which node it

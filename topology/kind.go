@@ -16,8 +16,8 @@ import (
 // the program needs to know about it: how a scenario file writes it, how it
 // is decoded and, through its Spec, how it is checked, how it runs, what it
 // reports, how the analytic estimate treats it and what explain advises.
-// Adding a kind is a file that defines its Kind and Spec, and a line in
-// builtinKinds (or a call to Register).
+// Adding a kind is a package that defines its Kind and Spec and calls
+// Register in its init, and its import in topology/kinds.
 type Kind struct {
 	// Name is how a scenario file writes the kind: kind: NAME.
 	Name string
@@ -198,15 +198,6 @@ type PolicyCalls interface {
 
 // registry holds the registered kinds by name.
 var registry = map[string]*Kind{}
-
-// builtinKinds are the kinds scalesim ships.
-var builtinKinds = []*Kind{}
-
-func init() {
-	for _, k := range builtinKinds {
-		Register(k)
-	}
-}
 
 // Register adds a kind to the registry, so that scenario files may use it.
 // It panics if the name is taken: kinds are registered when the program

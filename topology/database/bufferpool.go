@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -280,7 +281,7 @@ func pagesOf(t tree, probs, counts []float64, total float64, key func(int64) int
 	slices.SortFunc(refs, func(a, b pageRef) int { return cmp.Compare(a.page, b.page) })
 	for range t.height {
 		// Merge the references of one page, then go up a level.
-		var out []pageRef
+		out := make([]pageRef, 0, len(refs))
 		for _, r := range refs {
 			if len(out) > 0 && out[len(out)-1].page == r.page {
 				out[len(out)-1].p += r.p
@@ -300,33 +301,167 @@ func pagesOf(t tree, probs, counts []float64, total float64, key func(int64) int
 // pageRefs is the popularity of the pages an indexed read touches: the
 // probability probs[i] that a read references each of counts[i] pages
 // (each read references one page of each level). approx says keys beyond
-// maxExactRanks were spread evenly.
+// maxExactRanks were spread evenly. The slices are shared: read only.
 func (db *Database) pageRefs(s topology.Solver) (probs, counts []float64, approx bool) {
 	kp, kc, total := s.Keys()
-	t := db.tree(int64(total))
+	e := db.poolFigures(db.tree(int64(total)), kp, kc, total, s.KeyOf)
+	return e.probs, e.counts, e.approx
+}
+
+// poolMemo keeps what a database's buffer pool costs to work out (its
+// pages' popularity, Che's characteristic time over them: a second or
+// more for a million keys), so that the estimate, each run's Build and
+// explain's advice, which share the spec, compute it once. Entries are
+// keyed by every input by value (the tree, the pool's pages, the key
+// popularity), so a sweep point or --set that changes the data, shards,
+// pool or keys gets its own; the key numbering is taken as the
+// workload's, a function of the number of keys
+// (workloads.KeySampler.Key). The mutex guards the list; each entry's
+// figures are made under its own sync.Once, so parallel runs share them
+// race-free.
+type poolMemo struct {
+	mu      sync.Mutex
+	entries []*poolFigures
+}
+
+// maxPoolMemo bounds the entries a memo keeps (the oldest go first): a
+// sweep over the users or the data makes one for each point.
+const maxPoolMemo = 4
+
+// poolFigures are the pages' popularity for one tree, pool and key
+// popularity, and what Che's approximation makes of it.
+type poolFigures struct {
+	t             tree
+	capacity      float64
+	kp, kc        []float64 // the key popularity's groups, copied
+	total         float64   // keys; 0: a random row
+	once          sync.Once
+	probs, counts []float64 // as pageRefs
+	approx        bool
+	// levels are pagesOf's; ids and q the pages of the most popular keys
+	// by ID and their probabilities (byID), and rest each other page's,
+	// by level (see steady).
+	levels  [][]pageRef
+	idsOnce sync.Once
+	ids     []int64
+	q, rest []float64
+	hitOnce sync.Once
+	hit     float64
+	tauOnce sync.Once
+	tau     float64
+}
+
+// poolFigures is the memo's entry for tree t, db's pool and the key
+// popularity (kp, kc over total keys numbered by key; total 0: a random
+// row), its pages' popularity made.
+func (db *Database) poolFigures(t tree, kp, kc []float64, total float64, key func(int64) int64) *poolFigures {
+	capacity := db.PoolPages()
 	if total == 0 {
+		kp, kc = nil, nil
+	}
+	var e *poolFigures
+	m := &db.Data.memo
+	m.mu.Lock()
+	for _, x := range m.entries {
+		if x.t == t && x.capacity == capacity && x.total == total && slices.Equal(x.kp, kp) && slices.Equal(x.kc, kc) {
+			e = x
+			break
+		}
+	}
+	if e == nil {
+		e = &poolFigures{t: t, capacity: capacity, kp: slices.Clone(kp), kc: slices.Clone(kc), total: total}
+		if len(m.entries) == maxPoolMemo {
+			m.entries = slices.Delete(m.entries, 0, 1)
+		}
+		m.entries = append(m.entries, e)
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.pages(key) })
+	return e
+}
+
+// pages works out the pages' popularity: pagesOf's levels, leaves first,
+// each level's pages of the most popular keys one by one, then the rest
+// spread evenly.
+func (e *poolFigures) pages(key func(int64) int64) {
+	t := e.t
+	pages := math.Ceil(t.rows / t.fanout)
+	if e.total == 0 {
 		// A random row: every page of a level equally.
-		pages := math.Ceil(t.rows / t.fanout)
 		for range t.height {
-			probs, counts = append(probs, 1/pages), append(counts, pages)
+			e.rest = append(e.rest, 1/pages)
+			e.probs, e.counts = append(e.probs, 1/pages), append(e.counts, pages)
 			pages = math.Ceil(pages / t.fanout)
 		}
-		return probs, counts, false
+		return
 	}
-	levels, tail, rest := pagesOf(t, kp, kc, total, s.KeyOf)
-	pages := math.Ceil(t.rows / t.fanout)
-	for _, level := range levels {
-		for _, r := range level {
-			probs, counts = append(probs, r.p), append(counts, 1)
+	levels, tail, rest := pagesOf(t, e.kp, e.kc, e.total, key)
+	n := len(levels)
+	for _, refs := range levels {
+		n += len(refs)
+	}
+	e.probs, e.counts = make([]float64, 0, n), make([]float64, 0, n)
+	for _, refs := range levels {
+		for _, r := range refs {
+			e.probs, e.counts = append(e.probs, r.p), append(e.counts, 1)
 		}
+		q := 0.0
 		if rest > 0 && tail > 0 {
 			spread := min(rest, pages)
-			probs, counts = append(probs, tail/spread), append(counts, spread)
-			approx = true
+			q = tail / spread
+			e.probs, e.counts = append(e.probs, q), append(e.counts, spread)
+			e.approx = true
 		}
+		e.rest = append(e.rest, q)
 		pages = math.Ceil(pages / t.fanout)
 	}
-	return probs, counts, approx
+	e.levels = levels
+}
+
+// byID lists the pages of the most popular keys by ID, and the
+// probability that a read references each (see steady); made once.
+func (e *poolFigures) byID() (ids []int64, q []float64) {
+	e.idsOnce.Do(func() {
+		type entry struct {
+			id int64
+			q  float64
+		}
+		var all []entry
+		for level, refs := range e.levels {
+			for _, r := range refs {
+				all = append(all, entry{pageID(r.page, level), r.p})
+			}
+		}
+		slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+		e.ids, e.q = make([]int64, 0, len(all)), make([]float64, 0, len(all))
+		for _, x := range all {
+			e.ids, e.q = append(e.ids, x.id), append(e.q, x.q)
+		}
+	})
+	return e.ids, e.q
+}
+
+// hitShare is Che's hit share over the pages (analytic.CheLRUPaths).
+func (e *poolFigures) hitShare() float64 {
+	e.hitOnce.Do(func() { e.hit = analytic.CheLRUPaths(e.probs, e.counts, e.capacity) })
+	return e.hit
+}
+
+// charTime is the characteristic time τ of the pool, in reads: +Inf
+// when it holds every page.
+func (e *poolFigures) charTime() float64 {
+	e.tauOnce.Do(func() {
+		total := 0.0
+		for _, n := range e.counts {
+			total += n
+		}
+		if e.capacity >= total {
+			e.tau = math.Inf(1)
+		} else {
+			e.tau = analytic.CheTimePaths(e.probs, e.counts, e.capacity)
+		}
+	})
+	return e.tau
 }
 
 // steady is what a server's pool held before the run, in Che's
@@ -349,57 +484,21 @@ type steady struct {
 }
 
 // steadyOf is the pool's state before the run under the workload's key
-// popularity pop (nil, or no keys: every row alike).
+// popularity pop (nil, or no keys: every row alike). Its slices are the
+// memo's, shared: read only.
 func (db *Database) steadyOf(pop *topology.Popularity, keys int64) *steady {
 	t, capacity := db.tree(keys), db.PoolPages()
 	if capacity < float64(t.height) {
 		return nil // a pool shorter than a path holds none of it for the next read
 	}
-	st := &steady{}
-	var probs, counts []float64
-	pages := math.Ceil(t.rows / t.fanout)
+	var e *poolFigures
 	if pop == nil || keys == 0 {
-		for range t.height {
-			st.rest = append(st.rest, 1/pages)
-			probs, counts = append(probs, 1/pages), append(counts, pages)
-			pages = math.Ceil(pages / t.fanout)
-		}
+		e = db.poolFigures(t, nil, nil, 0, nil)
 	} else {
-		levels, tail, rest := pagesOf(t, pop.Probs, pop.Counts, float64(keys), pop.Key)
-		type entry struct {
-			id int64
-			q  float64
-		}
-		var all []entry
-		for level, refs := range levels {
-			for _, r := range refs {
-				all = append(all, entry{pageID(r.page, level), r.p})
-				probs, counts = append(probs, r.p), append(counts, 1)
-			}
-			q := 0.0
-			if rest > 0 && tail > 0 {
-				spread := min(rest, pages)
-				q = tail / spread
-				probs, counts = append(probs, q), append(counts, spread)
-			}
-			st.rest = append(st.rest, q)
-			pages = math.Ceil(pages / t.fanout)
-		}
-		slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
-		for _, e := range all {
-			st.ids, st.q = append(st.ids, e.id), append(st.q, e.q)
-		}
+		e = db.poolFigures(t, pop.Probs, pop.Counts, float64(keys), pop.Key)
 	}
-	total := 0.0
-	for _, n := range counts {
-		total += n
-	}
-	if capacity >= total {
-		st.tau = math.Inf(1)
-	} else {
-		st.tau = analytic.CheTimePaths(probs, counts, capacity)
-	}
-	return st
+	ids, q := e.byID()
+	return &steady{tau: e.charTime(), ids: ids, q: q, rest: e.rest}
 }
 
 // held says whether page id of level, which the pool's list lacks, was in
@@ -436,8 +535,8 @@ func (db *Database) PoolHit(s topology.Solver) (hit, misses float64) {
 	if db.PoolPages() < h {
 		return 0, h
 	}
-	probs, counts, _ := db.pageRefs(s)
-	hit = analytic.CheLRUPaths(probs, counts, db.PoolPages())
+	kp, kc, total := s.Keys()
+	hit = db.poolFigures(db.tree(int64(total)), kp, kc, total, s.KeyOf).hitShare()
 	return hit, float64(h * (1 - hit))
 }
 

@@ -1,0 +1,61 @@
+package database
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestPoolMemo checks that the buffer pool's figures are made once for
+// the same inputs and again for any input that changes (the tree, the
+// pool's pages, the key popularity), that a memo's figures equal a fresh
+// computation's, and that the memo keeps at most maxPoolMemo entries.
+func TestPoolMemo(t *testing.T) {
+	const db = "{kind: database, service_time: 1ms, data: {rows: 1M, row_size: 100B, buffer_pool: 10MiB}, operations: {read: {index: true}}}"
+	spec := func() *Database {
+		topo := decodeHosted(t, "a", "{}", "  a: {kind: service, service_time: 1ms, calls: [d]}\n  d: "+db+"\n")
+		return topo.Lookup("d").Spec.(*Database)
+	}
+	key := func(r int64) int64 { return r * 7 % 1000 }
+	uniform := func(n float64) ([]float64, []float64) { return []float64{1 / n}, []float64{n} }
+	d := spec()
+	p, c := uniform(1000)
+	first := d.poolFigures(d.tree(1000), p, c, 1000, key)
+	if again := d.poolFigures(d.tree(1000), slices.Clone(p), slices.Clone(c), 1000, key); again != first {
+		t.Errorf("the same inputs made the figures again")
+	}
+	fresh := spec()
+	want := fresh.poolFigures(fresh.tree(1000), p, c, 1000, key)
+	if !slices.Equal(first.probs, want.probs) || !slices.Equal(first.counts, want.counts) || first.hitShare() != want.hitShare() || first.charTime() != want.charTime() {
+		t.Errorf("the memo's figures differ from a fresh spec's")
+	}
+	sharded := *d
+	sharded.Shards = 2
+	p2, c2 := uniform(500)
+	for _, c := range []struct {
+		name string
+		get  func() *poolFigures
+	}{
+		{"other shards", func() *poolFigures { return sharded.poolFigures(sharded.tree(1000), p, c, 1000, key) }},
+		{"other keys", func() *poolFigures { return d.poolFigures(d.tree(500), p2, c2, 500, key) }},
+		{"a random row", func() *poolFigures { return d.poolFigures(d.tree(0), nil, nil, 0, nil) }},
+		{"other pool", func() *poolFigures {
+			// The same data with a smaller pool (as another instance type's
+			// memory would give).
+			was := d.Data.BufferPoolBytes
+			defer func() { d.Data.BufferPoolBytes = was }()
+			d.Data.BufferPoolBytes = 1 << 20
+			return d.poolFigures(d.tree(1000), p, c, 1000, key)
+		}},
+	} {
+		if got := c.get(); got == first {
+			t.Errorf("%s: reused the figures of other inputs", c.name)
+		}
+	}
+	for n := range 2 * maxPoolMemo {
+		pn, cn := uniform(float64(100 + n))
+		d.poolFigures(d.tree(int64(100+n)), pn, cn, float64(100+n), key)
+	}
+	if n := len(d.Data.memo.entries); n > maxPoolMemo {
+		t.Errorf("the memo keeps %d entries, want at most %d", n, maxPoolMemo)
+	}
+}

@@ -21,10 +21,10 @@ test: vet fmt-check lint fma-check tidy-check race
 # the simulated days of the autoscaler tests, the slowest hostile files and
 # (on amd64) the four slowest built-ins' golden reports are skipped.
 # Measured with `time go test -short -count=1 ./...` on an idle 2-core
-# machine (load under 2) with a warm build cache: 35.8 s on 2026-12-03
-# after the day's test-loop steps, 42.3 s for the tree before them, run
-# back to back (30.8 to 33.7 s on 2026-12-01, before the regions, data
-# and pricing tests); unchanged packages' results come from the test cache.
+# machine (load under 2) with a warm build cache: 27.7, 29.1 and 30.8 s
+# in three runs on 2026-12-03 after the day's test-loop steps and the
+# buffer pool's memo (42.3 s for the tree before them); unchanged
+# packages' results come from the test cache.
 short:
 	$(GO) test -short $(PKGS)
 

@@ -154,10 +154,10 @@ func (data *Data) validatePool(e field.Errors, what string) {
 		ve.Add("iops", "%s data volume iops must be from 1 to %d, got %g", what, maxVolumeIOPS, v.IOPS)
 	}
 	if v.Throughput != 0 && !(v.Throughput >= 1 && v.Throughput <= maxVolumeThroughput) {
-		ve.Add("throughput", "%s data volume throughput must be from 1B/s to %s/s", what, units.FormatBytes(maxVolumeThroughput))
+		ve.Add("throughput", "%s data volume throughput must be from 1B/s to %s/s, got %s/s", what, units.FormatBytes(maxVolumeThroughput), units.FormatBytes(v.Throughput))
 	}
 	if v.Latency != 0 && !(v.Latency > 0 && v.Latency <= maxVolumeLatency) {
-		ve.Add("latency", "%s data volume latency must be above 0 and at most %s", what, units.FormatDuration(maxVolumeLatency))
+		ve.Add("latency", "%s data volume latency must be above 0 and at most %s, got %s", what, units.FormatDuration(maxVolumeLatency), units.FormatDuration(v.Latency))
 	}
 }
 

@@ -59,6 +59,11 @@ func TestDataRefused(t *testing.T) {
 		{"volume throughput not a size by --set", "{rows: 1M, row_size: 100B}",
 			"--set nodes.d.data.volume.throughput=fast/s: database d data volume throughput (bytes a second, e.g. 125MiB/s): want a size a second such as 125MiB/s, got \"fast/s\"",
 			"nodes.d.data.volume.throughput=fast/s"},
+		// Out of range: the message quotes the value given.
+		{"volume throughput over the range", "{rows: 1M, row_size: 100B, volume: {throughput: 2TiB/s}}",
+			"database d data volume throughput must be from 1B/s to 1TiB/s, got 2TiB/s", ""},
+		{"volume latency over the range", "{rows: 1M, row_size: 100B, volume: {latency: 20s}}",
+			"database d data volume latency must be above 0 and at most 10s, got 20s", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := &yamlfile.Decoder{File: "t.yaml"}

@@ -1,11 +1,8 @@
 package cache
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/topotest"
@@ -95,24 +92,7 @@ nodes:
 		{"c", NodeDown{-1}, "cache node -1 down", "faults.0.cache_node: a fault's cache_node is numbered from 0"},
 		{"db", NodeDown{0}, "cache node 0 down", "faults.0: cache_node faults strike caches; db is a database"},
 	} {
-		f := topology.Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}
-		if got := f.What().Describe(); got != c.describe {
-			t.Errorf("%#v: describes itself as %q, want %q", c.effect, got, c.describe)
-		}
-		if f.TakesInstancesDown() {
-			t.Errorf("%#v: takes instances down", c.effect)
-		}
-		topo.Faults = []topology.Fault{f}
-		var got []string
-		for _, err := range topo.Validate([]string{"read"}, true) {
-			var fe *field.Error
-			if errors.As(err, &fe) {
-				got = append(got, fe.Where()+": "+fe.Msg)
-			}
-		}
-		if strings.Join(got, "\n") != c.refused {
-			t.Errorf("%#v on %s: refused\n%s\nwant\n%s", c.effect, c.node, strings.Join(got, "\n"), c.refused)
-		}
+		topotest.CheckFault(t, topo, c.node, c.effect, c.describe, c.refused)
 	}
 }
 

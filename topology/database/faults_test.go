@@ -1,13 +1,11 @@
 package database
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/topotest"
 )
 
 // TestFaultKinds checks the words and checks of the database's fault
@@ -34,24 +32,7 @@ func TestFaultKinds(t *testing.T) {
 		{"db", ReplicaDown{2}, "replica 2 down", "faults.0.replica: database db has 2 replicas (numbered from 0)"},
 		{"db", ReplicaDown{-1}, "replica -1 down", "faults.0.replica: a fault's replica is numbered from 0"},
 	} {
-		f := topology.Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}
-		if got := f.What().Describe(); got != c.describe {
-			t.Errorf("%#v: describes itself as %q, want %q", c.effect, got, c.describe)
-		}
-		if f.TakesInstancesDown() {
-			t.Errorf("%#v: takes instances down", c.effect)
-		}
-		topo.Faults = []topology.Fault{f}
-		var got []string
-		for _, err := range topo.Validate([]string{"read"}, true) {
-			var fe *field.Error
-			if errors.As(err, &fe) {
-				got = append(got, fe.Where()+": "+fe.Msg)
-			}
-		}
-		if strings.Join(got, "\n") != c.refused {
-			t.Errorf("%#v on %s: refused\n%s\nwant\n%s", c.effect, c.node, strings.Join(got, "\n"), c.refused)
-		}
+		topotest.CheckFault(t, topo, c.node, c.effect, c.describe, c.refused)
 	}
 }
 

@@ -6,8 +6,11 @@
 package topotest
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
@@ -57,5 +60,33 @@ func (o *Outcomes) Finished(_ *topology.Request, now sim.Time, out topology.Outc
 	o.ByOutcome[out]++
 	if o.OnFinish != nil {
 		o.OnFinish(now)
+	}
+}
+
+// CheckFault checks a fault of effect on node (from 1 s, for 2 s) in
+// topo: that it describes itself as describe, takes no instances down
+// (a kind's own faults strike a part of the node), and that validating
+// topo with it as the only fault gives refused, its errors as "FIELD:
+// MESSAGE" lines ("" when valid). topology's own test of its fault kinds
+// does the same without this helper, which it cannot import.
+func CheckFault(t testing.TB, topo *topology.Topology, node string, effect topology.FaultEffect, describe, refused string) {
+	t.Helper()
+	f := topology.Fault{Node: node, At: 1, For: 2, Effect: effect}
+	if got := f.What().Describe(); got != describe {
+		t.Errorf("%#v: describes itself as %q, want %q", effect, got, describe)
+	}
+	if f.TakesInstancesDown() {
+		t.Errorf("%#v: takes instances down", effect)
+	}
+	topo.Faults = []topology.Fault{f}
+	var got []string
+	for _, err := range topo.Validate([]string{"read"}, true) {
+		var fe *field.Error
+		if errors.As(err, &fe) {
+			got = append(got, fe.Where()+": "+fe.Msg)
+		}
+	}
+	if strings.Join(got, "\n") != refused {
+		t.Errorf("%#v on %s: refused\n%s\nwant\n%s", effect, node, strings.Join(got, "\n"), refused)
 	}
 }

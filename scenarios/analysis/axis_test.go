@@ -174,7 +174,11 @@ func TestSweepAxisErrors(t *testing.T) {
 		{"a field without values", SweepSpec{Axis: Axis{"nodes.station.workers"}}, "a sweep of nodes.station.workers needs its values"},
 		{"one value", SweepSpec{Axis: Axis{"nodes.station.workers"}, Values: []string{"2"}}, "a sweep needs 2 to 1000 points, got 1"},
 		{"a value the field refuses", SweepSpec{Axis: Axis{"nodes.station.workers"}, Values: []string{"2", "0"}},
-			"analysis: sweeping mmc-field: --set nodes.station.workers=0: "},
+			"analysis: sweeping mmc-field: --vary nodes.station.workers=0: node station workers must be at least 1, got 0"},
+		// A value refused at a field of the file (the distribution the
+		// value is a part of) still names the point.
+		{"a value refused at the file's field", SweepSpec{Axis: Axis{"nodes.station.service_time.mean"}, Values: []string{"5ms", "0ms"}},
+			"analysis: sweeping mmc-field: --vary nodes.station.service_time.mean=0ms: mmc.yaml:9:19: node station service_time: mean must be positive"},
 		{"loads not increasing", SweepSpec{Axis: AxisRate, Values: []string{"10", "5"}}, "each larger than the one before, got 5 after 10"},
 		{"a load that is not a count", SweepSpec{Axis: AxisRate, Values: []string{"10", "lots"}}, "got lots after 10"},
 	}

@@ -86,7 +86,7 @@ func (spec SweepSpec) bend(base batch.Job, s *scenarios.Scenario, sw *SweepRepor
 	for i, v := range loads {
 		plan[i] = spec.job(base, spec.Axis.at(v))
 	}
-	outs, err := runPlan(runner, plan, s.Name)
+	outs, err := runPlan(runner, plan, s.Name, spec.Axis)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/estimate"
@@ -215,7 +217,7 @@ func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, 
 	for i, p := range points {
 		plan[i] = spec.job(base, p)
 	}
-	outs, err := runPlan(runner, plan, s.Name)
+	outs, err := runPlan(runner, plan, s.Name, spec.Axis)
 	if err != nil {
 		return nil, err
 	}
@@ -252,14 +254,44 @@ func sweep(base batch.Job, spec SweepSpec, runner *batch.Runner) (*SweepReport, 
 
 // runPlan runs a sweep's plan of jobs on runner; a job whose scenario
 // cannot take its point is the caller's mistake, said of the scenario
-// named name.
-func runPlan(runner *batch.Runner, plan []batch.Job, name string) ([]batch.Outcome, error) {
+// named name and, along a field, of the point (see pointError).
+func runPlan(runner *batch.Runner, plan []batch.Job, name string, axis Axis) ([]batch.Outcome, error) {
 	outs, err := runner.Run(plan)
 	var load *batch.LoadError
 	if errors.As(err, &load) {
-		return nil, scenarios.Invalid(fmt.Errorf("analysis: sweeping %s: %w", name, load.Err))
+		err := load.Err
+		if !axis.Load() {
+			sets := plan[load.Job].Sets
+			err = pointError(sets[len(sets)-1], err)
+		}
+		return nil, scenarios.Invalid(fmt.Errorf("analysis: sweeping %s: %w", name, err))
 	}
 	return outs, err
+}
+
+// pointError is err, the refusal of a sweep's point assignment (PATH=VALUE,
+// the last override of its job), naming the point as the user gave it,
+// --vary PATH=VALUE, on each of its lines: an error the override itself
+// caused is said of it instead of --set, one placed elsewhere (a field of
+// the file the value is part of, or that the value makes wrong) is
+// prefixed with it.
+func pointError(assignment string, err error) error {
+	vary := "--vary " + field.Printable(assignment)
+	var list yamlfile.ErrorList
+	if !errors.As(err, &list) {
+		return fmt.Errorf("%s: %w", vary, err)
+	}
+	out := make(yamlfile.ErrorList, len(list))
+	for i, e := range list {
+		switch {
+		case e.File == "--set "+field.Printable(assignment):
+			e.File = vary
+		default:
+			e = yamlfile.Error{File: vary, Msg: e.Error()}
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // withDefaults fills in what the caller left zero and checks the rest.
@@ -477,7 +509,7 @@ func (spec SweepSpec) breakingPoint(base batch.Job, s *scenarios.Scenario, point
 				continue
 			}
 		}
-		outs, err := runPlan(runner, []batch.Job{spec.job(base, spec.Axis.at(mid))}, s.Name)
+		outs, err := runPlan(runner, []batch.Job{spec.job(base, spec.Axis.at(mid))}, s.Name, spec.Axis)
 		if err != nil {
 			return nil, nil, err
 		}

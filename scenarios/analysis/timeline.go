@@ -120,7 +120,7 @@ func Timeline(base batch.Job, spec TimelineSpec) (*TimelineReport, error) {
 			}
 		}
 	}
-	outs, err := runPlan(batch.NewRunner(spec.Parallel, spec.Progress), plan, s.Name)
+	outs, err := runPlan(batch.NewRunner(spec.Parallel, spec.Progress), plan, s.Name, AxisUsers)
 	if err != nil {
 		return nil, err
 	}

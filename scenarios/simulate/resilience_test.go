@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -925,4 +926,36 @@ run: {warmup: 1s, duration: 20s}
 			zero, refused, tiny, none, all, all)
 	}
 	t.Logf("%d calls: retries %d without a budget, %d at 0%% (%d refused), %d with no concurrency floor", calls, all, zero, refused, none)
+}
+
+// TestFailoverAtWindowStart checks that a failover beginning exactly at
+// the warm-up's end is the window's, as its trigger and its failed
+// requests are: the report lists it, and every request failed in the
+// window is its own. (Hostile review: a primary fault at 1s with a 1s
+// warm-up was left out of the failovers, the database's ResetStats at the
+// same instant clearing it, while its trigger and its failed requests
+// were counted.) A repeat of a fault (every) lands after the window's
+// start at its instant, as the first strike now does.
+func TestFailoverAtWindowStart(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, faults, run string }{
+		{"at the warm-up's end", "{at: 30s, for: 1m, node: db, primary: true}", "warmup: 30s, duration: 2m"},
+		{"at 0 without a warm-up", "{at: 0s, for: 1m, node: db, primary: true}", "warmup: 0s, duration: 2m"},
+		{"a repeat at the warm-up's end", "{at: 10s, for: 5s, every: 20s, node: db, primary: true}", "warmup: 30s, duration: 15s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, failover(tc.faults, tc.run))
+			fo := databaseOf(rep, "db").Failovers
+			if len(fo) != 1 || fo[0].At != rep.Warmup {
+				t.Fatalf("failovers %+v: want one, at the warm-up's end (%gs)", fo, rep.Warmup)
+			}
+			if fo[0].FailedRequests != rep.Requests.Errors || rep.Requests.Errors == 0 {
+				t.Errorf("%d requests failed in the failover, %d in the window: want the same, above 0", fo[0].FailedRequests, rep.Requests.Errors)
+			}
+			if !slices.ContainsFunc(rep.Triggers, func(tr simulate.Trigger) bool { return tr.At == rep.Warmup }) {
+				t.Errorf("triggers %+v: want one at the warm-up's end", rep.Triggers)
+			}
+		})
+	}
 }

@@ -153,6 +153,13 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %s: the warm caches' state: %w", s.Name, err)
 	}
+	// The window starts before anything else at its instant (events at
+	// one time fire in the order they were scheduled), so it is scheduled
+	// before the network arms its faults, autoscalers and deploys: with no
+	// warm-up, the requests of time 0 are the window's, and a fault that
+	// strikes exactly at the warm-up's end is the window's with all it
+	// does (its failed requests, a database's failover), as its trigger is.
+	r.k.At(warmup, r, opEndWarmup, nil)
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Popularity:     pop,
 		Seed:           s.Run.Seed,
@@ -173,10 +180,6 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	}
 	r.net = net
 	r.gen = workloads.NewGenerator(s.Workload, r.k, s.Run.Seed, r)
-	// The window starts before anything else at its instant (events at
-	// one time fire in the order they were scheduled): with no warm-up,
-	// the requests of time 0 are the window's.
-	r.k.At(warmup, r, opEndWarmup, nil)
 	r.gen.Start(end)
 	r.k.Watch(1, func() uint64 { return g.watch(r) })
 	if r.smp != nil {

@@ -355,7 +355,7 @@ func decodeInstancesDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) 
 func (InstancesDown) Kind() *FaultKind { return &instancesFault }
 
 // Describe implements FaultEffect.
-func (x InstancesDown) Describe() string { return fmt.Sprintf("%d instances down", x.Count) }
+func (x InstancesDown) Describe() string { return units.Plural(x.Count, "instance", "instances") + " down" }
 
 func (x InstancesDown) Check(e field.Errors) bool {
 	if x.Count < 1 {
@@ -365,7 +365,46 @@ func (x InstancesDown) Check(e field.Errors) bool {
 	return true
 }
 
+// Fit implements Fitter: the node has the instances, at most (an
+// autoscaled node's most). More would take as many as it has, the whole
+// node: refused, as a cache_node or a replica it does not have is.
+func (x InstancesDown) Fit(e field.Errors, node *Node) {
+	ic, ok := node.Spec.(InstanceCounted)
+	if !ok {
+		return
+	}
+	if most, has := ic.FaultInstances(); most > 0 && x.Count > most {
+		e.Add("instances", "fault instances %d: %s %s has %s (leave instances out to take the whole node down)", x.Count, node.Kind().Noun, node.Name, has)
+	}
+}
+
 func (x InstancesDown) Strike(fl *Faulter, on bool, now sim.Time) { fl.down(x.Count, on, now) }
+
+// InstanceCounted is a spec whose nodes an instances fault may take down
+// in part. FaultInstances is the most instances the fault can take down
+// (of each of the node's stations, each losing as many: a database's
+// primaries and replicas), an autoscaled node's most, and how to say it
+// after "NODE has": "3 instances", "at most 6 instances, its autoscaler's
+// max", "2 nodes". A fault on more is refused.
+type InstanceCounted interface {
+	FaultInstances() (most int, has string)
+}
+
+// FaultInstances implements InstanceCounted for a pool of instances (a
+// service): its instances, or the most its autoscaler may run.
+func (p *Pool) FaultInstances() (most int, has string) {
+	return p.CountedInstances("instance", "instances")
+}
+
+// CountedInstances is the pool's FaultInstances with its instances called
+// one and many (a worker group's consumers).
+func (p *Pool) CountedInstances(one, many string) (most int, has string) {
+	if p.Autoscale != nil {
+		most = p.Autoscale.MostInstances()
+		return most, "at most " + units.Plural(most, one, many) + ", its autoscaler's max"
+	}
+	return p.Instances, units.Plural(p.Instances, one, many)
+}
 
 // Errors fails a share of the visits, drawn from the station's stream of
 // faults.

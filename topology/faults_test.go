@@ -13,6 +13,8 @@ import (
 const faultNodes = `
   app: {kind: service, instances: 3, service_time: 1ms, calls: [{to: c, op: get}]}
   c: {kind: cache, nodes: 2, capacity: 100}
+  one: {kind: service, service_time: 1ms}
+  auto: {kind: service, service_time: 1ms, autoscale: {min: 1, max: 6, target: 70%}}
 `
 
 // TestFaultKinds checks each fault kind's own words and checks on faults
@@ -38,6 +40,17 @@ func TestFaultKinds(t *testing.T) {
 		{"app", NodeDown{}, "down", true, ""},
 		{"app", InstancesDown{2}, "2 instances down", true, ""},
 		{"app", InstancesDown{0}, "0 instances down", true, "faults.0.instances: a fault's instances must be 1 or more"},
+		{"app", InstancesDown{3}, "3 instances down", true, ""},
+		// Hostile review: more instances than the node has ran as the
+		// whole node down; they are refused as a cache_node or replica
+		// it does not have is.
+		{"app", InstancesDown{4}, "4 instances down", true, "faults.0.instances: fault instances 4: service app has 3 instances (leave instances out to take the whole node down)"},
+		{"one", InstancesDown{1}, "1 instance down", true, ""},
+		{"one", InstancesDown{2}, "2 instances down", true, "faults.0.instances: fault instances 2: service one has 1 instance (leave instances out to take the whole node down)"},
+		{"auto", InstancesDown{6}, "6 instances down", true, ""},
+		{"auto", InstancesDown{7}, "7 instances down", true, "faults.0.instances: fault instances 7: service auto has at most 6 instances, its autoscaler's max (leave instances out to take the whole node down)"},
+		{"c", InstancesDown{2}, "2 instances down", true, ""},
+		{"c", InstancesDown{3}, "3 instances down", true, "faults.0.instances: fault instances 3: cache c has 2 nodes (leave instances out to take the whole node down)"},
 		{"app", Errors{0.1}, "errors 10%", false, ""},
 		{"app", Errors{0}, "errors 0%", false, "faults.0.errors: a fault's errors must be above 0% (0% fails nothing: leave the fault out)"},
 		{"app", Errors{1.5}, "errors 150%", false, "faults.0.errors: a fault's errors are a share from 0 to 100%"},

@@ -45,3 +45,13 @@ func FormatCount(n float64) string {
 
 // Rate writes a rate per second with four significant figures: "699.7/s".
 func Rate(perSecond float64) string { return fmt.Sprintf("%.4g/s", perSecond) }
+
+// Plural writes a whole count and its noun, singular for exactly one:
+// Plural(1, "node", "nodes") is "1 node", Plural(2, …) "2 nodes" (and
+// "0 nodes", "-1 nodes": English takes the singular for one alone).
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -122,3 +122,16 @@ func TestFormatBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestPlural checks the singular for exactly one, and the plural for
+// everything else.
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 replicas"}, {1, "1 replica"}, {2, "2 replicas"}, {-1, "-1 replicas"}, {1000, "1000 replicas"}} {
+		if got := Plural(c.n, "replica", "replicas"); got != c.want {
+			t.Errorf("Plural(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -112,14 +112,28 @@ func describe(n *yaml.Node) string {
 
 // scalar checks that n is a scalar, recording an error naming what it should be.
 func (d *Decoder) scalar(n *yaml.Node, want string) (string, bool) {
+	return d.scalarOf(n, want, "")
+}
+
+// scalarOf is scalar for the value of what (e.g. "fault instances"),
+// which its error names first when not "".
+func (d *Decoder) scalarOf(n *yaml.Node, want, what string) (string, bool) {
 	if n == nil {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.Errorf(n, "want %s, got %s", want, describe(n))
+		d.Errorf(n, "%swant %s, got %s", prefix(what), want, describe(n))
 		return "", false
 	}
 	return n.Value, true
+}
+
+// prefix is what and a colon to begin an error with, or "" without what.
+func prefix(what string) string {
+	if what == "" {
+		return ""
+	}
+	return what + ": "
 }
 
 // String decodes a non-empty string.
@@ -133,8 +147,12 @@ func (d *Decoder) String(n *yaml.Node) (string, bool) {
 }
 
 // Bool decodes true or false.
-func (d *Decoder) Bool(n *yaml.Node) (bool, bool) {
-	s, ok := d.scalar(n, "true or false")
+func (d *Decoder) Bool(n *yaml.Node) (bool, bool) { return d.BoolOf(n, "") }
+
+// BoolOf decodes true or false as the value of what (e.g. "fault
+// primary"), which its errors name first when not "".
+func (d *Decoder) BoolOf(n *yaml.Node, what string) (bool, bool) {
+	s, ok := d.scalarOf(n, "true or false", what)
 	if !ok {
 		return false, false
 	}
@@ -144,7 +162,7 @@ func (d *Decoder) Bool(n *yaml.Node) (bool, bool) {
 	case "false":
 		return false, true
 	}
-	d.Errorf(n, "want true or false, got %q", s)
+	d.Errorf(n, "%swant true or false, got %q", prefix(what), s)
 	return false, false
 }
 
@@ -175,7 +193,7 @@ func (d *Decoder) Positive(n *yaml.Node, what string) (float64, bool) {
 
 // Int decodes a whole number of at least minimum.
 func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
-	s, ok := d.scalar(n, "a whole number")
+	s, ok := d.scalarOf(n, "a whole number", what)
 	if !ok {
 		return 0, false
 	}
@@ -199,7 +217,7 @@ func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
 // parsed decodes a scalar with parse, recording parse's error as
 // "what: error". want says what the scalar should be, for non-scalars.
 func (d *Decoder) parsed(n *yaml.Node, want, what string, parse func(string) (float64, error)) (float64, bool) {
-	s, ok := d.scalar(n, want)
+	s, ok := d.scalarOf(n, want, what)
 	if !ok {
 		return 0, false
 	}

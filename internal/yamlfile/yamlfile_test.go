@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestSuggest(t *testing.T) {
@@ -155,5 +157,33 @@ func TestParetoForms(t *testing.T) {
 		"bad.yaml:3:4: c: max must be finite and above min (5), got 2"
 	if err := bad.Err(); err == nil || err.Error() != want {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// TestValueErrorsNameTheValue checks that a value decoded for a named
+// field says which field in every error, a list or a mapping given as
+// much as a scalar of the wrong form (hostile review: primary: 0 was
+// refused as `want true or false, got "0"`, without "fault primary").
+func TestValueErrorsNameTheValue(t *testing.T) {
+	for _, c := range []struct {
+		name, doc string
+		decode    func(d *Decoder, n *yaml.Node)
+		want      string
+	}{
+		{"a bool", "v: 0", func(d *Decoder, n *yaml.Node) { d.BoolOf(n, "fault primary") }, `f.yaml:1:4: fault primary: want true or false, got "0"`},
+		{"a bool as a list", "v: [true]", func(d *Decoder, n *yaml.Node) { d.BoolOf(n, "fault primary") }, `f.yaml:1:4: fault primary: want true or false, got a list`},
+		{"a bool unnamed", "v: 0", func(d *Decoder, n *yaml.Node) { d.Bool(n) }, `f.yaml:1:4: want true or false, got "0"`},
+		{"a whole number as a list", "v: [1]", func(d *Decoder, n *yaml.Node) { d.Int(n, "fault instances", 1) }, `f.yaml:1:4: fault instances: want a whole number, got a list`},
+		{"a duration as a mapping", "v: {a: 1}", func(d *Decoder, n *yaml.Node) { d.Duration(n, "fault latency") }, `f.yaml:1:4: fault latency: want a duration such as 20ms, got a mapping`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			root := d.Parse([]byte(c.doc))
+			m, _ := d.Mapping(root, "test", "v")
+			c.decode(d, m.Get("v"))
+			if err := d.Err(); err == nil || err.Error() != c.want {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
 	}
 }

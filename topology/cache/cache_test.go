@@ -75,6 +75,7 @@ nodes:
   app: {kind: service, instances: 3, service_time: 1ms, calls: [db, {to: c, op: get}]}
   db: {kind: database, replicas: 2, service_time: 1ms}
   c: {kind: cache, nodes: 2, capacity: 100}
+  c1: {kind: cache, nodes: 1, capacity: 100}
 `))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
 	topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
@@ -88,7 +89,8 @@ nodes:
 		refused  string // FIELD: MESSAGE, "" when valid
 	}{
 		{"c", NodeDown{1}, "cache node 1 down", ""},
-		{"c", NodeDown{2}, "cache node 2 down", "faults.0.cache_node: cache c has 2 nodes (numbered from 0)"},
+		{"c", NodeDown{2}, "cache node 2 down", "faults.0.cache_node: fault cache_node 2: cache c has 2 nodes (numbered from 0)"},
+		{"c1", NodeDown{1}, "cache node 1 down", "faults.0.cache_node: fault cache_node 1: cache c1 has 1 node (numbered from 0)"},
 		{"c", NodeDown{-1}, "cache node -1 down", "faults.0.cache_node: a fault's cache_node is numbered from 0"},
 		{"db", NodeDown{0}, "cache node 0 down", "faults.0: cache_node faults strike caches; db is a database"},
 	} {

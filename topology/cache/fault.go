@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 )
 
 // nodeFault is the kind of NodeDown: a fault entry's cache_node.
@@ -43,8 +44,14 @@ func (x NodeDown) Check(e field.Errors) bool {
 // Fit implements topology.Fitter: the cache has the node.
 func (x NodeDown) Fit(e field.Errors, node *topology.Node) {
 	if nodes := node.Spec.Units(); x.Node >= nodes {
-		e.Add("cache_node", "cache %s has %d nodes (numbered from 0)", node.Name, nodes)
+		e.Add("cache_node", "fault cache_node %d: cache %s has %s (numbered from 0)", x.Node, node.Name, units.Plural(nodes, "node", "nodes"))
 	}
+}
+
+// FaultInstances implements topology.InstanceCounted: an instances fault
+// takes down up to its nodes.
+func (c *Cache) FaultInstances() (most int, has string) {
+	return c.Nodes, units.Plural(c.Nodes, "node", "nodes")
 }
 
 // Strike implements topology.FaultEffect: the node goes down, losing its

@@ -1163,7 +1163,7 @@ var (
 type PrimaryDown struct{}
 
 func decodePrimaryDown(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, bool) {
-	v, ok := d.Bool(n)
+	v, ok := d.BoolOf(n, "fault primary")
 	if ok && !v {
 		d.Errorf(n, "primary: false strikes no primary: leave primary out (a fault without it takes the whole node down)")
 	}
@@ -1238,8 +1238,19 @@ func (x ReplicaDown) Check(e field.Errors) bool {
 // Fit implements Fitter: the database has the replica.
 func (x ReplicaDown) Fit(e field.Errors, node *topology.Node) {
 	if db := node.Spec.(*Database); x.Replica >= db.Replicas {
-		e.Add("replica", "database %s has %d replicas (numbered from 0)", node.Name, db.Replicas)
+		e.Add("replica", "fault replica %d: database %s has %s (numbered from 0)", x.Replica, node.Name, units.Plural(db.Replicas, "replica", "replicas"))
 	}
+}
+
+// FaultInstances implements topology.InstanceCounted: an instances fault
+// takes down as many of its primaries and of its replicas (of each
+// shard), so up to the more of the two.
+func (db *Database) FaultInstances() (most int, has string) {
+	has = units.Plural(db.primaries(), "primary", "primaries") + " and " + units.Plural(db.Replicas, "replica", "replicas")
+	if db.Shards > 1 {
+		has += " a shard"
+	}
+	return max(db.primaries(), db.Replicas), has + ", and a fault takes instances of each"
 }
 
 // Strike implements FaultEffect: see strikeReplica.

@@ -78,6 +78,14 @@ func CheckFault(t testing.TB, topo *topology.Topology, node string, effect topol
 	if f.TakesInstancesDown() {
 		t.Errorf("%#v: takes instances down", effect)
 	}
+	if got := FaultRefused(topo, f); got != refused {
+		t.Errorf("%#v on %s: refused\n%s\nwant\n%s", effect, node, got, refused)
+	}
+}
+
+// FaultRefused validates topo with f as its only fault and gives its
+// errors as "FIELD: MESSAGE" lines ("" when valid).
+func FaultRefused(topo *topology.Topology, f topology.Fault) string {
 	topo.Faults = []topology.Fault{f}
 	var got []string
 	for _, err := range topo.Validate([]string{"read"}, true) {
@@ -86,7 +94,5 @@ func CheckFault(t testing.TB, topo *topology.Topology, node string, effect topol
 			got = append(got, fe.Where()+": "+fe.Msg)
 		}
 	}
-	if strings.Join(got, "\n") != refused {
-		t.Errorf("%#v on %s: refused\n%s\nwant\n%s", effect, node, strings.Join(got, "\n"), refused)
-	}
+	return strings.Join(got, "\n")
 }

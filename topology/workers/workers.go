@@ -100,6 +100,12 @@ func (w *Workers) pool() *topology.Pool {
 		Calls: w.Calls, Blocking: true, Autoscale: w.Autoscale}
 }
 
+// FaultInstances implements topology.InstanceCounted: its consumers, or
+// the most its autoscaler may run.
+func (w *Workers) FaultInstances() (most int, has string) {
+	return w.pool().CountedInstances("consumer", "consumers")
+}
+
 func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {
 	w := &Workers{Consumers: 1, Batch: 1}
 	what := "workers " + name

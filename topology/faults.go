@@ -355,7 +355,9 @@ func decodeInstancesDown(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) 
 func (InstancesDown) Kind() *FaultKind { return &instancesFault }
 
 // Describe implements FaultEffect.
-func (x InstancesDown) Describe() string { return units.Plural(x.Count, "instance", "instances") + " down" }
+func (x InstancesDown) Describe() string {
+	return units.Plural(x.Count, "instance", "instances") + " down"
+}
 
 func (x InstancesDown) Check(e field.Errors) bool {
 	if x.Count < 1 {

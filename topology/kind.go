@@ -196,6 +196,16 @@ type PolicyCalls interface {
 	PolicyCalls() []CallStats
 }
 
+// SessionsKept is a Detail of a node that keeps users' sessions (a
+// service's pool, on its instances or in a store): what explain judges of
+// the sessions it lost without naming its kind.
+type SessionsKept interface {
+	Detail
+	// SessionsKept are the figures of its sessions; nil when it keeps
+	// none.
+	SessionsKept() *SessionStats
+}
+
 // registry holds the registered kinds by name.
 var registry = map[string]*Kind{}
 

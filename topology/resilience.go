@@ -442,6 +442,9 @@ func (*PoolStats) JSONKey() string { return "service" }
 // PolicyCalls implements PolicyCalls: Calls.
 func (s *PoolStats) PolicyCalls() []CallStats { return s.Calls }
 
+// SessionsKept implements SessionsKept: Sessions.
+func (s *PoolStats) SessionsKept() *SessionStats { return s.Sessions }
+
 // WriteText implements Detail.
 func (s *PoolStats) WriteText(w io.Writer, node string) {
 	WriteCalls(w, node, s.Calls)

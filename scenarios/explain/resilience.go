@@ -60,13 +60,13 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, cs.To, amp, held))
 			}
 		}
-		if ss, ok := detailOf[*topology.PoolStats](nodes[node.Name]); ok && ss.Sessions != nil && ss.Sessions.Lost > 0 {
-			if store := ss.Sessions.Store; store != "" {
+		if ss := sessionStats(nodes[node.Name]); ss != nil && ss.Lost > 0 {
+			if store := ss.Store; store != "" {
 				out = append(out, fmt.Sprintf("%s keeps sessions in cache %s, which logged users out %d times (evicted, or a node of it failed): "+
-					"give it room for every active user; if a node's failure must not log users out, keep them in a database (sessions: {store: DB}).", node.Name, store, ss.Sessions.Lost))
+					"give it room for every active user; if a node's failure must not log users out, keep them in a database (sessions: {store: DB}).", node.Name, store, ss.Lost))
 			} else {
 				out = append(out, fmt.Sprintf("%s keeps sessions on its instances and logged users out %d times (a request reached another instance, or its instance went down): "+
-					"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, ss.Sessions.Lost))
+					"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, ss.Lost))
 			}
 		}
 	}
@@ -87,6 +87,15 @@ func detailOf[T topology.Detail](n *simulate.NodeReport) (T, bool) {
 func callStats(n *simulate.NodeReport) []topology.CallStats {
 	if d, ok := detailOf[topology.PolicyCalls](n); ok {
 		return d.PolicyCalls()
+	}
+	return nil
+}
+
+// sessionStats are the figures of the sessions a node keeps; nil when it
+// keeps none.
+func sessionStats(n *simulate.NodeReport) *topology.SessionStats {
+	if d, ok := detailOf[topology.SessionsKept](n); ok {
+		return d.SessionsKept()
 	}
 	return nil
 }

@@ -1,6 +1,11 @@
 package analytic
 
-import "github.com/scalesim/scalesim/sim"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/scalesim/scalesim/sim"
+)
 
 // CheLRU is the hit ratio of an LRU cache of capacity keys under the
 // independent reference model with request probabilities pop, by Che's
@@ -140,19 +145,9 @@ func pathHeld(q, log1mq, tau float64) float64 {
 // the root of Σᵢ countsᵢ·(1 − (1 − qᵢ)^τ) = capacity (fewer than the
 // items).
 func CheTimePaths(probs, counts []float64, capacity float64) float64 {
-	// The root is searched by evaluating the sum some 70 times: each
-	// group's log(1 − q) is taken once, and consecutive groups of one
-	// probability are counted together (a uniform popularity gives one
-	// group a level instead of one a page).
-	type group struct{ count, q, log1mq float64 }
-	groups := make([]group, 0, len(probs))
-	for i, q := range probs {
-		if n := len(groups); n > 0 && groups[n-1].q == q {
-			groups[n-1].count += counts[i]
-			continue
-		}
-		groups = append(groups, group{counts[i], q, sim.Log1p(-q)})
-	}
+	// The root is searched by evaluating the sum some 70 to 110 times, so
+	// it is summed over pathGroups: one term a probability.
+	groups := pathGroups(probs, counts)
 	sum := func(tau float64) float64 {
 		s := 0.0
 		for _, g := range groups {
@@ -161,6 +156,42 @@ func CheTimePaths(probs, counts []float64, capacity float64) float64 {
 		return s
 	}
 	return rootOfIncreasing(sum, capacity)
+}
+
+// pathGroup is the items referenced with probability q, log1mq its
+// log(1 − q), taken once.
+type pathGroup struct{ count, q, log1mq float64 }
+
+// pathGroups counts the items of each probability together, in order of
+// probability: a uniform popularity gives one group a level instead of
+// one a page, and the levels of a tall tree below the one whose pages
+// outnumber the keys (one key a page) repeat the leaves' probabilities,
+// so the groups are bounded by the distinct probabilities (at most a
+// few for each popular key), not by the tree's height. The items of
+// consecutive equal probabilities are merged first, which keeps the sort
+// short for a list made of runs.
+func pathGroups(probs, counts []float64) []pathGroup {
+	groups := make([]pathGroup, 0, len(probs))
+	for i, q := range probs {
+		if n := len(groups); n > 0 && groups[n-1].q == q {
+			groups[n-1].count += counts[i]
+			continue
+		}
+		groups = append(groups, pathGroup{count: counts[i], q: q})
+	}
+	slices.SortFunc(groups, func(a, b pathGroup) int { return cmp.Compare(a.q, b.q) })
+	out := groups[:0]
+	for _, g := range groups {
+		if n := len(out); n > 0 && out[n-1].q == g.q {
+			out[n-1].count += g.count
+			continue
+		}
+		out = append(out, g)
+	}
+	for i := range out {
+		out[i].log1mq = sim.Log1p(-out[i].q)
+	}
+	return out
 }
 
 // TTLHitRatio is the hit ratio of a cache without capacity limit whose

@@ -27,3 +27,32 @@ func TestCheLRUPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestPathGroups checks that CheTimePaths sums over one group per
+// probability, wherever its items come in the list: a B-tree's levels
+// below the one whose pages outnumber the keys repeat the leaves'
+// probabilities (one key a page), so a taller tree (more rows) must not
+// make the root search longer. Ten levels of 3000 pages over three
+// probabilities are three groups, and τ is the same as over the list.
+func TestPathGroups(t *testing.T) {
+	var probs, counts []float64
+	for range 10 {
+		for i := range 3000 {
+			probs = append(probs, []float64{1e-5, 2e-6, 3e-7}[i%3])
+			counts = append(counts, 1)
+		}
+	}
+	if g := pathGroups(probs, counts); len(g) != 3 {
+		t.Fatalf("%d groups, want 3", len(g))
+	}
+	want := rootOfIncreasing(func(tau float64) float64 {
+		s := 0.0
+		for i, q := range probs {
+			s += float64(counts[i] * PathHeld(q, tau))
+		}
+		return s
+	}, 7500)
+	if got := CheTimePaths(probs, counts, 7500); math.Abs(got/want-1) > 1e-9 {
+		t.Errorf("τ %.12g, want %.12g", got, want)
+	}
+}

@@ -28,13 +28,36 @@ func ParseFraction(s string) (float64, error) {
 }
 
 // Percent writes a share as a percentage with three significant figures:
-// 0.699 → "69.9%".
-func Percent(share float64) string { return fmt.Sprintf("%.3g%%", share*100) }
+// 0.699 → "69.9%". Large values follow PercentDigits' rule: whole percents
+// from 1000% ("1230%"), and only the bound beyond MaxPercent (">1000000%").
+func Percent(share float64) string { return PercentDigits(share, 3) }
+
+// MaxPercent is the largest percentage written as a number; beyond it
+// (a demand of 10⁴ times a capacity, or a slowdown of 1e300) Percent and
+// PercentDigits write the bound alone, ">1000000%", which is as true and
+// can be read.
+const MaxPercent = 1e6
 
 // PercentDigits writes a share as a percentage with the given number of
-// significant figures.
+// significant figures. It is the one rule for percentages in reports:
+// below 1000% the figures as %g writes them ("12.35%"), from 1000% to
+// MaxPercent whole percents rounded to those figures ("1230%", not
+// "1.23e+03%"), and beyond MaxPercent ">1000000%" (or "<-1000000%").
 func PercentDigits(share float64, digits int) string {
-	return fmt.Sprintf("%.*g%%", digits, share*100)
+	p := share * 100
+	switch {
+	case p > MaxPercent:
+		return ">" + strconv.FormatFloat(MaxPercent, 'f', 0, 64) + "%"
+	case p < -MaxPercent:
+		return "<-" + strconv.FormatFloat(MaxPercent, 'f', 0, 64) + "%"
+	}
+	s := strconv.FormatFloat(p, 'g', digits, 64)
+	if strings.ContainsRune(s, 'e') && math.Abs(p) >= 1 {
+		// Rounded to its figures, then written whole.
+		r, _ := strconv.ParseFloat(s, 64)
+		s = strconv.FormatFloat(r, 'f', 0, 64)
+	}
+	return s + "%"
 }
 
 // Unknown is how a figure that could not be measured (computed from no

@@ -135,3 +135,40 @@ func TestPlural(t *testing.T) {
 		}
 	}
 }
+
+// TestPercentBounded checks the one rule for writing a share as a
+// percentage: three significant figures below 1000%, whole percents (to
+// three significant figures) up to 1000000%, and beyond that only the
+// bound, which is true and readable where an own demand of 1.04e+297% was
+// neither.
+func TestPercentBounded(t *testing.T) {
+	for _, c := range []struct {
+		share float64
+		want  string
+	}{
+		{0, "0%"},
+		{0.69912, "69.9%"},
+		{9.994, "999%"},
+		{9.996, "1000%"},
+		{12.345, "1230%"},
+		{5413.7, "541000%"},
+		{10000, "1000000%"},
+		{10000.5, ">1000000%"},
+		{1.04e295, ">1000000%"},
+		{math.Inf(1), ">1000000%"},
+		{-0.5, "-50%"},
+		{-20, "-2000%"},
+		{-1e300, "<-1000000%"},
+		{math.Inf(-1), "<-1000000%"},
+	} {
+		if got := Percent(c.share); got != c.want {
+			t.Errorf("Percent(%g) = %q, want %q", c.share, got, c.want)
+		}
+	}
+	if got := PercentDigits(1e10, 4); got != ">1000000%" {
+		t.Errorf("PercentDigits(1e10, 4) = %q, want >1000000%%", got)
+	}
+	if got := PercentDigits(99.996, 4); got != "10000%" {
+		t.Errorf("PercentDigits(99.996, 4) = %q, want 10000%%", got)
+	}
+}

@@ -310,7 +310,7 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 	}
 	faraway := ex.distanceAdvice() + ex.transferAdvice()
 	if far := ex.networkShare(); far > 0.3 && ex.distanceAdvice() == "" {
-		faraway = fmt.Sprintf(" Network round trips are %.0f%% of the latency: serve users from nearer (a CDN for static content, regions for the rest).", far*100)
+		faraway = fmt.Sprintf(" Network round trips are %s of the latency: serve users from nearer (a CDN for static content, regions for the rest).", units.PercentDigits(far, 2))
 	}
 	own := ex.ownAdvice(s)
 	if len(ex.Limits) == 0 {

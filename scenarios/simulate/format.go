@@ -312,11 +312,11 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 func (p *PrecisionResult) describe() string {
 	switch {
 	case p.Achieved == nil:
-		return fmt.Sprintf("target ±%.3g%% NOT met: too few completed requests for an interval", p.Target*100)
+		return fmt.Sprintf("target ±%s NOT met: too few completed requests for an interval", units.Percent(p.Target))
 	case p.Met:
-		return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%%: met", *p.Achieved*100, p.Target*100)
+		return fmt.Sprintf("mean latency ±%s (95%% CI), target ±%s: met", units.Percent(*p.Achieved), units.Percent(p.Target))
 	}
-	return fmt.Sprintf("mean latency ±%.3g%% (95%% CI), target ±%.3g%% NOT met within the run's budgets (its request cap or event budget)", *p.Achieved*100, p.Target*100)
+	return fmt.Sprintf("mean latency ±%s (95%% CI), target ±%s NOT met within the run's budgets (its request cap or event budget)", units.Percent(*p.Achieved), units.Percent(p.Target))
 }
 
 // describe says the verdict in a line: pass, FAIL or INCOMPLETE (a run cut

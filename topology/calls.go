@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -81,6 +82,22 @@ func CallsOf(spec Spec) []*Call {
 	}
 	var out []*Call
 	walkCalls(cm.CallList(), nil, func(c *Call, _ []string) { out = append(out, c) })
+	return out
+}
+
+// CallAt is the call of spec at path in its node, as CallStats.Call names
+// it (calls.1, calls.0.on_miss.0, calls.2.parallel.calls.0), or nil.
+func CallAt(spec Spec, path string) *Call {
+	cm, ok := spec.(CallMaker)
+	if !ok {
+		return nil
+	}
+	var out *Call
+	walkCalls(cm.CallList(), []string{"calls"}, func(c *Call, at []string) {
+		if strings.Join(at, ".") == path {
+			out = c
+		}
+	})
 	return out
 }
 

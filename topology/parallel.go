@@ -271,12 +271,13 @@ const gatherBytes = 72
 // emitGather compiles a parallel entry or a fan-out: its step, then each
 // member's program followed by a join (a fan-out's one program serves
 // each of its visits).
-func (s *instancePool) emitGather(c *Call, classes []string, inherited []bool, op opKind, emit func([]Call, []bool, opKind)) {
+func (s *instancePool) emitGather(c *Call, path string, classes []string, inherited []bool, op opKind, emit func([]Call, []string, []bool, opKind)) {
 	filter := ClassFilter(c.Classes, classes, inherited)
 	g := &gatherStep{}
 	at := len(s.prog)
 	s.prog = append(s.prog, step{kind: stepParallel, from: s.node.Name, classes: filter, pool: -1, par: g})
 	var members []Call
+	var paths []string // members' paths in the node
 	if c.FanOut != nil {
 		g.Gather, g.fan = c.FanOut.Gather, c.FanOut
 		limit, _ := c.FanOut.Limit()
@@ -286,10 +287,10 @@ func (s *instancePool) emitGather(c *Call, classes []string, inherited []bool, o
 		g.label = "fan-out to " + c.To
 		member := *c
 		member.FanOut, member.Classes = nil, nil
-		members = []Call{member}
+		members, paths = []Call{member}, []string{path}
 	} else {
 		g.Gather = c.Parallel.Gather
-		members = c.Parallel.Calls
+		members, paths = c.Parallel.Calls, itemPaths(path+".parallel.calls", len(c.Parallel.Calls))
 		var to []string
 		for _, m := range members {
 			to = append(to, callLabel(&m))
@@ -298,7 +299,7 @@ func (s *instancePool) emitGather(c *Call, classes []string, inherited []bool, o
 	}
 	for i := range members {
 		g.branches = append(g.branches, len(s.prog))
-		emit(members[i:i+1], filter, op)
+		emit(members[i:i+1], paths[i:i+1], filter, op)
 		s.prog = append(s.prog, step{kind: stepJoin, from: s.node.Name, pool: -1})
 	}
 	g.end = len(s.prog)

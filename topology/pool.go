@@ -2,6 +2,7 @@ package topology
 
 import (
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/scalesim/scalesim/sim"
 )
@@ -248,16 +249,18 @@ func (s *instancePool) InUse() float64 {
 func (s *instancePool) compile(byName map[string]Component, classes []string, latency *rand.Rand) {
 	pools := map[Pooled]int{}
 	retries := sim.NewStream(s.net.opts.Seed, s.node.Name+"/retries")
-	var emit func(calls []Call, inherited []bool, op opKind)
-	emit = func(calls []Call, inherited []bool, op opKind) {
+	// emit compiles calls, each at its path in the node (calls.0,
+	// calls.0.on_miss.1; see itemPaths), which its figures carry.
+	var emit func(calls []Call, paths []string, inherited []bool, op opKind)
+	emit = func(calls []Call, paths []string, inherited []bool, op opKind) {
 		for i := range calls {
-			c := &calls[i]
+			c, path := &calls[i], paths[i]
 			if c.Parallel != nil || c.FanOut != nil {
-				s.emitGather(c, classes, inherited, op, emit)
+				s.emitGather(c, path, classes, inherited, op, emit)
 				continue
 			}
 			st := step{to: byName[c.To], from: s.node.Name, toName: c.To, classes: ClassFilter(c.Classes, classes, inherited),
-				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, s.net.k, retries)}
+				op: op, latency: c.Latency, rng: latency, pool: -1, edge: newEdge(c, path, s.net.k, retries)}
 			if st.latency == nil {
 				st.latency = s.net.opts.DefaultLatency
 			}
@@ -278,7 +281,7 @@ func (s *instancePool) compile(byName map[string]Component, classes []string, la
 				st.kind, st.op, st.cache = stepGet, opGet, st.to.(KeyCache)
 				at := len(s.prog)
 				s.prog = append(s.prog, st)
-				emit(c.OnMiss, st.classes, opRead)
+				emit(c.OnMiss, itemPaths(path+".on_miss", len(c.OnMiss)), st.classes, opRead)
 				fill := st
 				fill.kind = stepFill
 				s.prog = append(s.prog, fill)
@@ -290,13 +293,13 @@ func (s *instancePool) compile(byName map[string]Component, classes []string, la
 						st.writeBack = append(st.writeBack, byName[w.To])
 					}
 				} else {
-					emit(c.Write, st.classes, opWrite)
+					emit(c.Write, itemPaths(path+".write", len(c.Write)), st.classes, opWrite)
 					st.invalidates = len(c.Write) > 0
 				}
 				s.prog = append(s.prog, st)
 			case OpDelete:
 				st.kind, st.op, st.cache, st.invalidates = stepDelete, opDelete, st.to.(KeyCache), true
-				emit(c.Write, st.classes, opWrite)
+				emit(c.Write, itemPaths(path+".write", len(c.Write)), st.classes, opWrite)
 				s.prog = append(s.prog, st)
 			default:
 				s.prog = append(s.prog, st)
@@ -311,14 +314,23 @@ func (s *instancePool) compile(byName map[string]Component, classes []string, la
 		read[0].Op = OpGet
 		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}
 	}
-	emit(read, nil, opAuto)
+	emit(read, []string{"sessions.store"}, nil, opAuto)
 	for i := range s.prog {
 		s.prog[i].session = inCache
 	}
-	emit(s.spec.Calls, nil, opAuto)
+	emit(s.spec.Calls, itemPaths("calls", len(s.spec.Calls)), nil, opAuto)
 	for i := range s.prog {
 		s.prog[i].index = i
 	}
+}
+
+// itemPaths are the paths of the n items of the list at path: path.0, …
+func itemPaths(path string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = path + "." + strconv.Itoa(i)
+	}
+	return out
 }
 
 // ClassFilter is the set of classes a call applies to: its own list, within

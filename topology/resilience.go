@@ -247,6 +247,7 @@ type edge struct {
 	k       *sim.Kernel
 	breaker *breaker // nil without a circuit breaker
 	to      string
+	path    string // the call's path in its node: calls.1, calls.0.on_miss.0
 	timeout float64
 	retry   *Retries
 	rng     *rand.Rand
@@ -264,12 +265,13 @@ type edge struct {
 	fallbacks                         int64         // failed calls its fallback answered
 }
 
-// newEdge makes the runtime of call's resilience, or nil when it has none.
-func newEdge(call *Call, k *sim.Kernel, rng *rand.Rand) *edge {
+// newEdge makes the runtime of call's resilience, or nil when it has none;
+// path is the call's path in its node (calls.1).
+func newEdge(call *Call, path string, k *sim.Kernel, rng *rand.Rand) *edge {
 	if call.Timeout == 0 && call.Retries == nil && call.CircuitBreaker == nil && call.Hedge == nil && call.Fallback == nil {
 		return nil
 	}
-	e := &edge{k: k, to: call.To, timeout: call.Timeout, retry: call.Retries, rng: rng, hedge: call.Hedge}
+	e := &edge{k: k, to: call.To, path: path, timeout: call.Timeout, retry: call.Retries, rng: rng, hedge: call.Hedge}
 	if call.CircuitBreaker != nil {
 		e.breaker = newBreaker(call.CircuitBreaker)
 	}
@@ -388,6 +390,9 @@ func (e *edge) resetStats() {
 // CallStats are one call edge's figures over the measurement window.
 type CallStats struct {
 	To string `json:"to"`
+	// Call is the call's path in its node, as --set names it (calls.1,
+	// calls.0.on_miss.0): what tells apart calls to one node.
+	Call string `json:"call"`
 	// Calls counts the calls made (first attempts), Attempts every
 	// attempt, Retries those after the first; Amplification is attempts
 	// ÷ calls (null without calls). Refused are retries a budget or token
@@ -413,7 +418,7 @@ type CallStats struct {
 }
 
 func (e *edge) stats() CallStats {
-	s := CallStats{To: e.to, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
+	s := CallStats{To: e.to, Call: e.path, Calls: e.calls, Attempts: e.attempts, Retries: e.retries,
 		Amplification: Ratio(float64(e.attempts), float64(e.calls)), Refused: e.refused, Hedges: e.hedges,
 		FailedRejected: e.failed[CauseRejected], FailedError: e.failed[CauseFailed] + e.failed[CauseNodeTimeout], FailedTimeout: e.failed[CauseCallTimeout],
 		Fallbacks: e.fallbacks}
@@ -458,6 +463,18 @@ func (s *PoolStats) WriteText(w io.Writer, node string) {
 	WriteGathers(w, node, s.Parallel)
 }
 
+// CallLabel names calls[i], one of a node's calls, in a line of text: its
+// callee, and its path in the node when another of calls goes to the same
+// callee (db (calls.1)), so that lines about the two can be told apart.
+func CallLabel(calls []CallStats, i int) string {
+	for j := range calls {
+		if j != i && calls[j].To == calls[i].To && calls[i].Call != "" {
+			return calls[i].To + " (" + calls[i].Call + ")"
+		}
+	}
+	return calls[i].To
+}
+
 // WriteCalls writes a line per call edge, the first labelled node.
 func WriteCalls(w io.Writer, node string, calls []CallStats) {
 	for i, c := range calls {
@@ -466,7 +483,7 @@ func WriteCalls(w io.Writer, node string, calls []CallStats) {
 			label = ""
 		}
 		fmt.Fprintf(w, "%-11s calls to %s: %d, %d attempts (×%s), %d retries refused; failed: %d rejected, %d errors, %d timed out\n",
-			label, c.To, c.Calls, c.Attempts, units.OrUnknown(c.Amplification, formatRatio), c.Refused, c.FailedRejected, c.FailedError, c.FailedTimeout)
+			label, CallLabel(calls, i), c.Calls, c.Attempts, units.OrUnknown(c.Amplification, formatRatio), c.Refused, c.FailedRejected, c.FailedError, c.FailedTimeout)
 		if c.Hedges > 0 {
 			fmt.Fprintf(w, "%-11s %d hedged (a second attempt after a slow first)\n", "", c.Hedges)
 		}

@@ -46,8 +46,9 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 				}
 			}
 		}
-		for _, cs := range callStats(nodes[node.Name]) {
-			if cs.Amplification == nil || !unbudgeted(node.Spec, cs.To) {
+		calls := callStats(nodes[node.Name])
+		for i, cs := range calls {
+			if cs.Amplification == nil || !unbudgeted(node.Spec, cs) {
 				continue
 			}
 			if amp := *cs.Amplification; amp > envoyBudgetAmplification || (metastable && cs.Retries > 0) {
@@ -57,7 +58,7 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 				}
 				out = append(out, fmt.Sprintf("%s retries its calls to %s without a budget: they made ×%.3g attempts per call%s. "+
 					"Add budget: 20%% (Envoy's retry budget) or token_bucket: {tokens: 10, ratio: 0.1} (gRPC's retry throttling), "+
-					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, cs.To, amp, held))
+					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, topology.CallLabel(calls, i), amp, held))
 			}
 		}
 		if ss := sessionStats(nodes[node.Name]); ss != nil && ss.Lost > 0 {
@@ -100,13 +101,10 @@ func sessionStats(n *simulate.NodeReport) *topology.SessionStats {
 	return nil
 }
 
-// unbudgeted says the node retries a call to `to` with neither a retry
-// budget nor a token bucket.
-func unbudgeted(spec topology.Spec, to string) bool {
-	for _, c := range topology.CallsOf(spec) {
-		if c.To == to && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == nil && c.Retries.TokenBucket == nil {
-			return true
-		}
-	}
-	return false
+// unbudgeted says the node's call cs is retried with neither a retry
+// budget nor a token bucket (found by its path: several calls may go to
+// one node, some with a budget).
+func unbudgeted(spec topology.Spec, cs topology.CallStats) bool {
+	c := topology.CallAt(spec, cs.Call)
+	return c != nil && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == nil && c.Retries.TokenBucket == nil
 }

@@ -337,9 +337,9 @@ func (j triggerJudge) sustainingLoop(tr *Trigger, from float64) string {
 		if d, ok := n.Detail.(topology.PolicyCalls); ok {
 			calls = d.PolicyCalls()
 		}
-		for _, c := range calls {
+		for i, c := range calls {
 			if c.Amplification != nil && *c.Amplification > 1.05 {
-				parts = append(parts, fmt.Sprintf("retries from %s make ×%.3g attempts on %s", n.Name, *c.Amplification, c.To))
+				parts = append(parts, fmt.Sprintf("retries from %s make ×%.3g attempts on %s", n.Name, *c.Amplification, topology.CallLabel(calls, i)))
 			}
 		}
 	}

@@ -105,7 +105,7 @@ func TestFleetErrors(t *testing.T) {
 		{"count missing", "{us-east-1: 4, eu-west-1: 2}", "{us-east-1: 4}",
 			"10:16: node app gives no instances for eu-west-1"},
 		{"zero instances", "{us-east-1: 4, eu-west-1: 2}", "{us-east-1: 4, eu-west-1: 0}",
-			"10:42: node app@eu-west-1 instances must be at least 1, got 0"},
+			"10:42: node app instances must be at least 1, got 0"},
 		{"both region and regions", "    regions: [us-east-1, eu-west-1]\n    instances", "    region: us-east-1\n    regions: [us-east-1, eu-west-1]\n    instances",
 			"node app gives both region and regions"},
 		{"regions on a dns", "policy: latency, targets: [lb]}", "policy: latency, targets: [lb], regions: [us-east-1, eu-west-1]}",
@@ -204,9 +204,15 @@ func TestFleetWeights(t *testing.T) {
 // --set error at 1:1.
 func TestFleetCopyErrorsPlaced(t *testing.T) {
 	cases := []struct{ name, src, set, want string }{
-		{"by --set", fleets, "nodes.app.service_time=fast", `--set nodes.app.service_time=fast: node app@us-east-1 service_time: "fast" is not a duration`},
+		{"by --set", fleets, "nodes.app.service_time=fast", `--set nodes.app.service_time=fast: node app service_time: "fast" is not a duration`},
 		{"in the file", strings.Replace(fleets, "service_time: {dist: exponential, mean: 20ms}", "service_time: fast", 1), "",
-			`fleets.yaml:12:19: node app@us-east-1 service_time: "fast" is not a duration`},
+			`fleets.yaml:12:19: node app service_time: "fast" is not a duration`},
+		// Each of these named the copy, app@us-east-1 or lb@us-east-1,
+		// which the file does not write (hostile review).
+		{"a count of one region by --set", fleets, "nodes.app.instances.us-east-1=0", "--set nodes.app.instances.us-east-1=0: node app instances must be at least 1, got 0"},
+		{"a queue by --set", fleets, "nodes.app.queue=-1", "--set nodes.app.queue=-1: node app queue must be at least 0, got -1"},
+		{"a mean by --set", fleets, "nodes.app.service_time.mean=0ms", "fleets.yaml:12:19: node app service_time: mean must be positive and finite, got 0"},
+		{"an instance type by --set", fleets, "nodes.lb.instance=nope", `--set nodes.lb.instance=nope: node lb: instance "nope" is not in the price catalogue`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ func (t *Topology) ValidateData(users float64, writes []string) []error {
 			dh.ValidateData(e.In(n.Name), n.Name, users, writes)
 		}
 	}
-	return e.List()
+	return t.fleetErrors(e.List()) // a fleet's, once, as written
 }
 
 // DataGrows says some node's reads slow down as the run's writes add to

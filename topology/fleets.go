@@ -161,8 +161,9 @@ func (t *Topology) decodeCopies(d *yamlfile.Decoder, name string, body, list *ya
 		if f.countsByRegion {
 			setKey(copyBody, "instances", "instances", d.Copy(counts[region]))
 		}
-		failed := d.Failed()
+		failed, mark := d.Failed(), d.Mark()
 		n := t.decodeNode(d, f.copies[i], copyBody, k)
+		d.Rename(mark, f.copies[i], name) // its faults are the node's, as written
 		n.fleetOf = f.copies[i]
 		t.add(n)
 		if !failed && d.Failed() {
@@ -233,9 +234,10 @@ func (t *Topology) ResolveFleets(d *yamlfile.Decoder) {
 			t.rewriteWeight(body, n, tg)
 		}
 		t.bodies[n.Name] = body
-		fleetOf := n.fleetOf
+		fleetOf, mark := n.fleetOf, d.Mark()
 		*n = *t.decodeNode(d, n.Name, body, n.Kind())
 		n.fleetOf = fleetOf
+		d.Rename(mark, n.Name, n.writtenName())
 	}
 }
 
@@ -383,6 +385,63 @@ func (t *Topology) nearestCopy(n *Node, f *fleet) string {
 	return f.copies[best]
 }
 
+// AsWritten is msg with every copy of a fleet named by the fleet, as the
+// file writes it (app@us-east-1 → app): for what is said of the node as
+// written, such as a note the same of each copy.
+func (t *Topology) AsWritten(msg string) string {
+	// The copies' names, longest first, so that none is replaced inside
+	// another.
+	var copies []string
+	for _, f := range t.fleets {
+		copies = append(copies, f.copies...)
+	}
+	slices.SortFunc(copies, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	for _, c := range copies {
+		base, _, _ := strings.Cut(c, FleetSep)
+		msg = strings.ReplaceAll(msg, c, base)
+	}
+	return msg
+}
+
+// OncePerFleet is lines (notes, findings) with those the same of several
+// copies of a fleet said once, of the node as written (app, not
+// app@us-east-1 and app@eu-west-1), in the place of the first; a line of
+// one copy alone keeps its name.
+func (t *Topology) OncePerFleet(lines []string) []string {
+	if len(t.fleets) == 0 {
+		return lines
+	}
+	count := map[string]int{}
+	for _, l := range lines {
+		count[t.AsWritten(l)]++
+	}
+	out := lines[:0:0]
+	for _, l := range lines {
+		if w := t.AsWritten(l); count[w] > 1 {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// WrittenName is the name of node name as the file writes it: its
+// fleet's for a copy of a node in several regions, else name itself.
+func (t *Topology) WrittenName(name string) string {
+	if n := t.byName[name]; n != nil {
+		return n.writtenName()
+	}
+	return name
+}
+
 // fleetErrors shows the errors about a copy at the fleet as written: the
 // node's name, its region at the list's item, a per-region count at its
 // region's key, an item of a list of names that ResolveFleets expanded at
@@ -393,30 +452,11 @@ func (t *Topology) fleetErrors(errs []error) []error {
 	if len(t.fleets) == 0 {
 		return errs
 	}
-	// The copies' names, longest first, so that none is replaced inside
-	// another.
-	var copies []string
-	base := map[string]string{}
-	for name, f := range t.fleets {
-		for _, c := range f.copies {
-			copies, base[c] = append(copies, c), name
-		}
-	}
-	slices.SortFunc(copies, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	asWritten := func(msg string) string {
-		for _, c := range copies {
-			msg = strings.ReplaceAll(msg, c, base[c])
-		}
-		return msg
-	}
+	asWritten := t.AsWritten
 	type shown struct {
 		err   *field.Error
 		times int
+		copy  string // the copy it is about, if it is one
 	}
 	var out []error
 	byKey := map[string]*shown{}
@@ -450,15 +490,20 @@ func (t *Topology) fleetErrors(errs []error) []error {
 			s.times++
 			continue
 		}
-		s := &shown{err: &c, times: 1}
+		s := &shown{err: &c, times: 1, copy: n.fleetOf}
 		byKey[key] = s
 		keys = append(keys, s)
 		out = append(out, s.err)
 	}
-	// A fault of every copy is the fleet's, as written.
+	// A fault of every copy is the fleet's, as written; a fault of one
+	// copy names the node as written too (its place in the file says
+	// which copy: its region's count or item), and any other copies as
+	// they are (a list of copies to choose from).
 	for _, s := range keys {
 		if s.times > 1 {
 			s.err.Msg = asWritten(s.err.Msg)
+		} else if s.copy != "" {
+			s.err.Msg = strings.ReplaceAll(s.err.Msg, s.copy, t.byName[s.copy].writtenName())
 		}
 	}
 	return out

@@ -72,7 +72,7 @@ func (t *Topology) ValidateUsers(hasUsers bool) []error {
 				"sessions need users (a users: or closed: workload, or sessions:), or leave sessions out", n.Name)
 		}
 	}
-	return e.List()
+	return t.fleetErrors(e.List()) // a fleet's, once, as written
 }
 
 // sessionPin is where a user's session lives: an instance, as of the

@@ -178,6 +178,18 @@ func realPath(path string) (string, error) {
 // Failed reports whether any error has been recorded.
 func (d *Decoder) Failed() bool { return len(d.errs) > 0 }
 
+// Mark is the count of errors recorded so far, for Rename.
+func (d *Decoder) Mark() int { return len(d.errs) }
+
+// Rename replaces old by new in the messages of the errors recorded since
+// mark: what was decoded under a name of its own (a copy of a fleet's
+// node, NAME@REGION) is named as the file writes it.
+func (d *Decoder) Rename(mark int, old, new string) {
+	for i := mark; i < len(d.errs); i++ {
+		d.errs[i].Msg = strings.ReplaceAll(d.errs[i].Msg, old, new)
+	}
+}
+
 // Err returns the recorded errors sorted by position, or nil.
 func (d *Decoder) Err() error {
 	if len(d.errs) == 0 {

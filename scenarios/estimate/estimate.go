@@ -219,6 +219,15 @@ func newModel(s *scenarios.Scenario, rate float64) (*Model, error) {
 // Solve queues the visits NewModel found and returns the estimate. It is
 // called once per Model.
 func (m *Model) Solve() (*Estimate, error) {
+	est, err := m.solve()
+	if est != nil {
+		est.Notes = m.s.Topology.OncePerFleet(est.Notes)
+	}
+	return est, err
+}
+
+// solve is Solve.
+func (m *Model) solve() (*Estimate, error) {
 	s := m.s
 	if len(s.Topology.Faults) > 0 {
 		m.Note("the fault schedule is left out: the estimate is of the system without faults")

@@ -497,3 +497,47 @@ func TestEstimateBottleneckWithoutWorkers(t *testing.T) {
 		t.Errorf("bottleneck %q, want api (the run's)", est.Bottleneck)
 	}
 }
+
+// TestFleetNotes checks that a note the same of every copy of a node in
+// several regions is said once, of the node as written (it was said once
+// per copy, naming app@us-east-1 and app@eu-west-1, which the file does
+// not write), and that one of a copy alone keeps the copy's name.
+func TestFleetNotes(t *testing.T) {
+	const file = `name: fleet-notes
+workload: {rate: 100, keys: {dist: uniform, count: 1M}, regions: {us-east-1: 50%%, eu-west-1: 50%%}}
+entry: dns
+nodes:
+  dns: {kind: dns, policy: latency, targets: [app]}
+  app: {kind: service, regions: [us-east-1, eu-west-1], service_time: 1ms, calls: [{to: c, op: get}]}
+  c: {kind: cache, regions: [us-east-1, eu-west-1], capacity: 1k}
+%s`
+	cases := []struct {
+		name, extra string
+		want, not   []string
+	}{
+		{"every copy", "", []string{"app: the calls its workers wait on"}, []string{"app@"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := scenarios.Parse("f.yaml", []byte(fmt.Sprintf(file, c.extra)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			est, err := estimate.Scenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(est.Notes, "\n")
+			for _, w := range c.want {
+				if strings.Count(notes, w) != 1 {
+					t.Errorf("notes %q, want %q once", est.Notes, w)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(notes, w) {
+					t.Errorf("notes %q, want no %q", est.Notes, w)
+				}
+			}
+		})
+	}
+}

@@ -168,7 +168,7 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 		ex.Pattern = advice
 	}
 	ex.Failures = failures(s, rep)
-	ex.Missing = missingResilience(s, rep)
+	ex.Missing = s.Topology.OncePerFleet(missingResilience(s, rep))
 	ex.Machines = ex.machines(s)
 	ex.envelope(s)
 	ex.Envelope = append(ex.Envelope, ex.hostChecks()...)

@@ -115,7 +115,13 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 		judgeGrowth: s.Workload.Model != workloads.Closed && !s.ChangesOverTime() && !s.Topology.Autoscaled()}
 	parts := map[string]float64{"the workload's users": s.Workload.Footprint()}
 	for _, n := range s.Topology.Nodes {
-		parts[n.Kind().Name+" "+n.Name] = n.Spec.Footprint(s.Workload.KeyCount())
+		// A node in several regions is named as written, its copies'
+		// bytes summed: its settings are what to make smaller.
+		name := n.Kind().Name + " " + n.Name
+		if w := s.Topology.WrittenName(n.Name); w != n.Name {
+			name = fmt.Sprintf("%s %s (%d regions)", n.Kind().Name, w, len(s.Topology.Copies(w)))
+		}
+		parts[name] += n.Spec.Footprint(s.Workload.KeyCount())
 	}
 	for _, v := range parts {
 		g.fixed += v

@@ -97,6 +97,7 @@ type NodeLimit struct {
 	arithmetic float64 // its capacity by the estimate, at the instances it is solved at
 	volumeSays string  // that its volume saturates before its workers, or ""
 	volumeBusy float64 // its busiest volume's busy share when that saturates before its workers, else 0
+	turnedAway string  // how the run saw it turn away a share of its arrivals that saturates it (simulate's NodeReport.TurnedAway), or ""
 }
 
 // Needs is the instances an autoscaled node's load needs, beside its
@@ -158,7 +159,17 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 			ex.Limits = append(ex.Limits, ex.limit(n, s.Topology.Nodes[i], est.Nodes[i]))
 		}
 	}
+	// A node the run found saturated saturates before one it did not,
+	// however much headroom its load leaves it (a queue of one place
+	// turning away a share of its arrivals at 40% busy): the report's
+	// bottleneck is one of them too.
 	slices.SortStableFunc(ex.Limits, func(a, b NodeLimit) int {
+		if a.Saturated != b.Saturated {
+			if a.Saturated {
+				return -1
+			}
+			return 1
+		}
 		return cmp.Compare(a.headroom(), b.headroom())
 	})
 	ex.Limits = heldAfter(ex.Limits, rep.Bottleneck, rep.HeldWaiting)
@@ -199,7 +210,7 @@ func saturated(n *simulate.NodeReport) bool { return n.Saturated }
 // limit works out how far node is from saturating, from its run figures n
 // and its estimate ne.
 func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne estimate.NodeEstimate) NodeLimit {
-	l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: n.Utilization, OfferedLoad: n.OfferedLoad, Saturated: saturated(n), arithmetic: arithmetic(ne)}
+	l := NodeLimit{Node: n.Name, Kind: n.Kind, Throughput: n.Throughput, Utilization: n.Utilization, OfferedLoad: n.OfferedLoad, Saturated: saturated(n), arithmetic: arithmetic(ne), turnedAway: n.TurnedAway()}
 	if w := ex.Report.Window; w > 0 {
 		l.Failed = float64(n.Errors+n.Rejected+n.RateLimited+n.Shed+n.TimedOut) / w
 	}
@@ -630,6 +641,8 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 		return "it sees no load"
 	case full && l.Autoscale != nil:
 		return fmt.Sprintf("even at its most %d instances it cannot take this load", l.Autoscale.Max)
+	case !full && l.turnedAway != "" && l.Autoscale == nil:
+		return "it is saturated now: " + l.turnedAway
 	case full || (l.Saturated && l.Autoscale == nil):
 		return "it is saturated now: it is offered more than it can take"
 	}

@@ -244,7 +244,8 @@ type NodeReport struct {
 	// Saturated says the node cannot keep up (SaturatedBecause says
 	// why): its own demand or its offered load at SaturationThreshold or
 	// more, its queue (a queue's backlog) growing over the window, its
-	// queue's backlog growing (a worker group), or the overload that
+	// queue's backlog growing (a worker group), TurnedAwayShare or more of
+	// its arrivals turned away before any work, or the overload that
 	// stopped the run queued there most.
 	Saturated        bool     `json:"saturated"`
 	SaturatedBecause []string `json:"saturated_because,omitempty"`
@@ -381,6 +382,8 @@ func saturation(st topology.NodeStats, culprit string) []string {
 	var turnedAway, held int64
 	if isQueue {
 		turnedAway, held = backlog.Full()
+	} else if away := turnedAwayAt(st); away != "" {
+		why = append(why, away)
 	}
 	switch g := st.Growth; {
 	case isQueue && backlog.ConsumedBy() == "":
@@ -394,6 +397,55 @@ func saturation(st topology.NodeStats, culprit string) []string {
 		why = append(why, fmt.Sprintf("its queue grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
 	}
 	return why
+}
+
+// TurnedAwayShare is the share of a node's arrivals at and above which
+// turning them away before any work (a full queue, load shedding, a rate
+// limit) makes it saturated, however short the run and however idle its
+// workers: 1% of the requests failing there is no longer negligible (it
+// spends the error budget of a 99% objective alone), and a queue of few
+// places fills so at loads its utilization does not call saturated
+// (M/M/1/2 turns away 10.3% at ρ = 0.4). It needs no run long enough for
+// a trend or a stretch of sample windows: a turned-away visit is counted
+// when it happens.
+const TurnedAwayShare = 0.01
+
+// turnedAwayAt says how node st turned away TurnedAwayShare or more of
+// its arrivals before any work, or is "".
+func turnedAwayAt(st topology.NodeStats) string {
+	return turnedAway(st.Rejected, st.Shed, st.RateLimited, st.Arrivals)
+}
+
+// TurnedAway says how the node turned away TurnedAwayShare or more of its
+// arrivals before any work (one of the reasons it is saturated), or is "".
+func (n *NodeReport) TurnedAway() string {
+	if _, isQueue := n.Detail.(topology.Backlog); isQueue {
+		return "" // a broker's publishes turned away are its own reason
+	}
+	return turnedAway(n.Rejected, n.Shed, n.RateLimited, n.arrivals)
+}
+
+// turnedAway says how a node that rejected, shed and rate limited those
+// of its arrivals turned away TurnedAwayShare or more of them, or is "".
+func turnedAway(rejected, shed, limited, arrivals int64) string {
+	away := rejected + shed + limited
+	if arrivals <= 0 || away <= 0 {
+		return ""
+	}
+	share := float64(away) / float64(arrivals)
+	if share < TurnedAwayShare {
+		return ""
+	}
+	var how []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{rejected, "rejected by a full queue"}, {shed, "shed"}, {limited, "rate limited"}} {
+		if c.n > 0 {
+			how = append(how, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	return fmt.Sprintf("it turned away %s of its arrivals (%s)", units.Percent(share), strings.Join(how, ", "))
 }
 
 // bottleneck names the node whose own demand is the highest share of its
@@ -599,6 +651,12 @@ func (r *runner) report() *Report {
 		noCI = rep.Latency.NoCI
 	}
 	rep.Classes = r.classReports(window, noCI)
+	for i := range rep.Regions {
+		// A region's users wait in the same queues as the run's.
+		if l := rep.Regions[i].Latency; l != nil && l.MeanCI95 != nil && noCI != "" {
+			l.MeanCI95, l.NoCI = nil, noCI
+		}
+	}
 	rep.SLO = judge(r.s.SLO, rep, r.stoppedFailing)
 	judgeClasses(r.s.SLO, rep.Classes, &rep.SLO, r.stoppedFailing, rep.StoppedEarly)
 	judgeRegions(r.s.SLO, rep.Regions, &rep.SLO, r.stoppedFailing, rep.StoppedEarly)
@@ -805,10 +863,11 @@ func saturatedStretches(rep *Report) {
 const TailDraws = 100
 
 // diverging says why the mean latency has no interval when it has no
-// limit to converge to: the run was stopped for overload, or a node's
+// limit to converge to: the run was stopped for overload, a node's
 // queue of visits grew through the later half of the window (a broker's
 // backlog is left out: its consumers' lag, which a request that only
-// publishes does not wait for). Batch means over a growing series give a
+// publishes does not wait for), or a node is saturated by its volume
+// (busy SaturationThreshold or more). Batch means over a growing series give a
 // narrow interval around a mean that only grows with the run's length.
 func diverging(overloaded bool, nodes []NodeReport) string {
 	if overloaded {
@@ -817,6 +876,13 @@ func diverging(overloaded bool, nodes []NodeReport) string {
 	for _, n := range nodes {
 		if _, isQueue := n.Detail.(topology.Backlog); !isQueue && n.Saturated && n.growing {
 			return fmt.Sprintf("%s's queue grows without bound, the latencies grow with the run and their mean has no limit to estimate", n.Name)
+		}
+		// A volume as busy as a saturated node's workers holds its reads
+		// in a queue of its own, which the workers' trend does not see.
+		if v, ok := n.Detail.(topology.VolumeBusy); ok && n.Saturated {
+			if busy, ok := v.VolumeBusy(); ok && busy >= SaturationThreshold {
+				return fmt.Sprintf("%s's volume is %s busy, the reads waiting at it grow with the run and their mean has no limit to estimate", n.Name, units.Percent(busy))
+			}
 		}
 	}
 	return ""

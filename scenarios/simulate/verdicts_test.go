@@ -1,0 +1,104 @@
+package simulate_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTurnedAwaySaturates runs a node that turns away a share of its
+// arrivals before any work (a full queue, load shedding, a rate limit)
+// in a run of 10 s, too short for the saturation of a stretch (three
+// sample windows) and with its workers far from busy: with a queue of one
+// place at ρ = 0.4 (M/M/1/2 turns away ρ²(1 − ρ)/(1 − ρ³) = 10.3% of
+// arrivals, its workers 36% busy) it read 'ok' (hostile review). A node
+// that turns away TurnedAwayShare of its arrivals or more is saturated,
+// whatever the run's length; one that turns away fewer is not.
+func TestTurnedAwaySaturates(t *testing.T) {
+	for _, c := range []struct {
+		name, work, want string
+		saturated        bool
+	}{
+		{"a full queue", "queue: 1", "it turned away 8.72% of its arrivals (87 rejected by a full queue)", true},
+		{"shedding", "max_concurrency: 2", "shed", true},
+		{"a rate limit", "rate_limit: {rate: 80, burst: 10}", "rate limited", true},
+		{"a queue rarely full", "queue: 4", "", false}, // 0.6% of arrivals turned away by M/M/1/5
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runText(t, `name: turned-away
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, workers: 4, service_time: {dist: exponential, mean: 1ms}, calls: [work]}
+  work: {kind: service, workers: 1, `+c.work+`, service_time: {dist: exponential, mean: 4ms}}
+run: {seed: 1, warmup: 1s, duration: 10s}
+`)
+			w := node(r, "work")
+			why := strings.Join(w.SaturatedBecause, "; ")
+			if w.Saturated != c.saturated || !strings.Contains(why, c.want) {
+				t.Fatalf("work saturated %v (%q) with %d rejected, %d shed, %d rate limited of %d arrivals; want saturated %v, %q",
+					w.Saturated, why, w.Rejected, w.Shed, w.RateLimited, w.Arrived(), c.saturated, c.want)
+			}
+			if c.saturated && r.Bottleneck != "work" {
+				t.Errorf("bottleneck %q, want work", r.Bottleneck)
+			}
+		})
+	}
+}
+
+// TestVolumeSaturatedNoCI runs a database saturated by its volume alone
+// (110 indexed reads a second of 3 pages each from 300 IOPS: 110% of what
+// it serves) through workers enough that no queue of theirs grows, in a
+// run of 30 s that is not stopped for overload. Its reads wait longer the
+// longer the run, so the mean latency has no limit: the report gave a
+// 95% CI of 2.68s–3.53s around 3.11s (hostile review). A node saturated
+// by its volume counts as one whose queue grows.
+func TestVolumeSaturatedNoCI(t *testing.T) {
+	r := runText(t, `name: volume-over
+workload: {rate: 110, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 5s, duration: 30s}
+`)
+	if r.StoppedEarly != "" || !node(r, "db").Saturated {
+		t.Fatalf("stopped %q, db saturated %v; want a run to its end with db saturated by its volume", r.StoppedEarly, node(r, "db").Saturated)
+	}
+	if l := r.Latency; l == nil || l.MeanCI95 != nil || !strings.Contains(l.NoCI, "db's volume") {
+		t.Fatalf("latency %+v; want no CI, for db's volume", l)
+	}
+}
+
+// TestRegionNoCIWhenDiverging checks that a region's mean latency has no
+// interval when the run's has none for a queue that grows: its users
+// wait in the same queues. The regions' CIs were kept (hostile review of
+// the CI rule).
+func TestRegionNoCIWhenDiverging(t *testing.T) {
+	r := runText(t, `name: regions-over
+workload: {rate: 110, keys: {dist: uniform, count: 1M}, regions: {us-east-1: 50%, eu-west-1: 50%}}
+entry: app
+nodes:
+  app: {kind: service, region: us-east-1, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    region: us-east-1
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 5s, duration: 30s}
+`)
+	if r.Latency == nil || r.Latency.NoCI == "" {
+		t.Fatalf("latency %+v; want no CI", r.Latency)
+	}
+	for _, rr := range r.Regions {
+		if l := rr.Latency; l == nil || l.MeanCI95 != nil || l.NoCI != r.Latency.NoCI {
+			t.Errorf("region %s latency %+v; want no CI, as the run's", rr.Region, l)
+		}
+	}
+}

@@ -30,15 +30,6 @@ func (st *Station) Next() *StationInstance { return st.next() }
 // AnyDown says an instance of the station is down.
 func (st *Station) AnyDown() bool { return st.anyDown() }
 
-// FaultsInForce says a fault's errors, slowdown or latency is in force on
-// the station.
-func (st *Station) FaultsInForce() bool { return st.errRate > 0 || st.slow > 0 || st.delay > 0 }
-
-// SetFaulty sets whether the station checks its visits for faults (an
-// instance down, errors, a slowdown, a latency): a kind that holds its
-// instances down itself says so when it changes which are.
-func (st *Station) SetFaulty(on bool) { st.faulty = on }
-
 // HoldDown holds inst down for one more fault, and says whether it went
 // down (it was up): its queued visits fail.
 func HoldDown(inst *StationInstance) bool {
@@ -65,13 +56,16 @@ func ReleaseDown(inst *StationInstance) bool {
 
 // MoveHolds moves the faults' holds from from to to (a promoted replica's
 // server and the failed primary's, which trade places): to goes down, its
-// queued visits failing, and from is up, held by none. The stations'
-// faulty flags are the caller's to set (SetFaulty).
+// queued visits failing, and from is up, held by none. Both stations'
+// fault flags are recomputed from every fault in force on them (errors, a
+// slowdown, a latency, an instance down), as ReleaseDown does.
 func MoveHolds(from, to *StationInstance) {
 	to.heldDown, to.down = from.heldDown, true
 	to.downs++
 	to.st.failQueued(to)
 	from.heldDown, from.down = 0, false
+	to.st.setFaulty()
+	from.st.setFaulty()
 }
 
 // Station is the station j is visiting.

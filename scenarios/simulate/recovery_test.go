@@ -291,3 +291,44 @@ run: {seed: 3, warmup: 5s, duration: 400s, sample: 1s}
 	t.Logf("%g writes lost over %d outages (theory %.1f ± %.1f); mean window %s (theory %s)", lost, outages, want, 4*math.Sqrt(want),
 		units.FormatDuration(mean), units.FormatDuration(wantWindow))
 }
+
+// TestActiveActiveRegionBackKeepsFaults checks that an errors fault on an
+// active-active database outlasts a region outage of one of its
+// primaries: when the us-east-1 primary came back, its station's fault
+// flag was set from "any instance down" alone, so the errors fault in
+// force stopped failing visits (found by a hostile review). The app and
+// its users are in eu-west-1, so its calls go to the eu-west-1 primary,
+// which the outage spares: after the warm-up every visit there fails with
+// probability p = 30%, so the failed share of n visits is within four
+// binomial standard errors, 4·√(p(1 − p)/n), of p, before and after the
+// outage ends at 20 s.
+func TestActiveActiveRegionBackKeepsFaults(t *testing.T) {
+	t.Parallel()
+	const text = `name: aa-errors
+workload: {rate: 200, regions: {eu-west-1: 100%}, mix: {read: 50%, write: 50%}, keys: {dist: uniform, count: 100000}}
+entry: app
+nodes:
+  app: {kind: service, region: eu-west-1, workers: 64, service_time: {dist: constant, value: 1ms}, calls: [db]}
+  db: {kind: database, region: us-east-1, primaries: [us-east-1, eu-west-1], workers: 64, service_time: {dist: constant, value: 1ms}}
+faults:
+  - {node: db, at: 0s, for: 1h, errors: 30%}
+  - {region: us-east-1, at: 10s, for: 10s}
+run: {seed: 5, warmup: 5s, duration: 60s}
+`
+	const p = 0.30
+	r := runText(t, text)
+	var db *simulate.NodeReport
+	for i := range r.Nodes {
+		if r.Nodes[i].Name == "db" {
+			db = &r.Nodes[i]
+		}
+	}
+	if db == nil {
+		t.Fatal("no db in the report")
+	}
+	n := float64(db.Arrived())
+	got := float64(db.Errors) / n
+	if tol := 4 * math.Sqrt(p*(1-p)/n); math.Abs(got-p) > tol {
+		t.Errorf("db failed %.4f of its %g visits, want %.2f ± %.4f", got, n, p, tol)
+	}
+}

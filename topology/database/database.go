@@ -1283,7 +1283,9 @@ func (db *database) lift(f *topology.Fault, now sim.Time) {
 		switch {
 		case !topology.ReleaseDown(inst):
 		case inst.Station() == sh.primary && db.aa != nil:
-			inst.Station().SetFaulty(inst.Station().AnyDown()) // a region's primary back: the others never failed over
+			// A region's primary back: the others never failed over, and
+			// ReleaseDown set its station's fault flag from every fault
+			// in force (an errors fault on the node outlasts the outage).
 		case inst.Station() == sh.primary:
 			db.primaryBack(sh, now)
 		default:
@@ -1436,8 +1438,7 @@ func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 	}
 	*log = replicaLog{applied: now, lastApply: now, stalled: true}
 	db.forget(sh, have)
-	sh.primary.SetFaulty(sh.primary.FaultsInForce())
-	sh.replicas.SetFaulty(true)
+	// MoveHolds set both stations' fault flags from the faults in force.
 	db.failing, db.awaiting = false, false
 	db.restored(now, FailoverPromoted, lost, rpo)
 }

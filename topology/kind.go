@@ -64,6 +64,16 @@ type Kind struct {
 	// regions (regions: [...]), said where a node gives them: a database's
 	// copies would share no data.
 	NoFleet string
+	// ScalesUp says its nodes' servers are not interchangeable (a
+	// database's writes go to the primary of their shard), so that only a
+	// bigger server carries more of its load: explain sizes it up, to its
+	// family's largest type, then says to split its data, never to add
+	// instances.
+	ScalesUp bool
+	// Figures, when not nil, is its nodes' Detail (a nil pointer of its
+	// type) whose fields the reference documents under its JSON key:
+	// docs/reference.md and the report's JSON Schema.
+	Figures Detail
 	// Params describe its own fields, the ones a node of the kind accepts
 	// besides those every node has (kind, instance, cost, region...): name,
 	// type, default, unit and meaning, for the decoder (a field no param
@@ -204,6 +214,59 @@ type SessionsKept interface {
 	// SessionsKept are the figures of its sessions; nil when it keeps
 	// none.
 	SessionsKept() *SessionStats
+}
+
+// DataWritten is a Detail of a node whose writes add to its data (a
+// database's rows, data per_write): what the report prices of the
+// storage's growth without naming its kind.
+type DataWritten interface {
+	Detail
+	// DataWritten is the bytes the window's writes added to its data; 0
+	// when its writes add none.
+	DataWritten() float64
+}
+
+// Episodes is a Detail of a node whose failures are episodes with
+// recovery objectives of its own (a database's failovers): the run
+// completes each one's from its sample windows without naming its kind.
+type Episodes interface {
+	Detail
+	// Episodes calls each with every episode of the window: its Recovery,
+	// when it began and when it ended (end, the run's end, when it had
+	// not), in seconds since the run started.
+	Episodes(end float64, each func(rc *Recovery, start, until float64))
+}
+
+// Storage is what a node holds at some number of users on storage priced
+// by the month, and its price.
+type Storage struct {
+	// Bytes is its data in all, PerServer what each of its Servers holds
+	// (its part).
+	Bytes, PerServer float64
+	Servers          int
+	// Rows are its rows, 0 when it does not count them; Fixed says their
+	// number is given, not grown with the users.
+	Rows  float64
+	Fixed bool
+	// MonthlyUSD is the price of storing it for a month, at PerGiBMonth
+	// dollars a GiB-month; Limit is the most one server can store.
+	MonthlyUSD, PerGiBMonth, Limit float64
+}
+
+// Storing is a spec whose data is kept on storage priced by the month (a
+// database with data): the report prices it and a timeline dates its
+// growth without naming its kind.
+type Storing interface {
+	// Storage is its data at users users and its price; ok is false when
+	// it holds none.
+	Storage(users float64) (s Storage, ok bool)
+	// PerWrite is the bytes each write adds to its data; 0 when its
+	// writes add none.
+	PerWrite() float64
+	// StorageGrowth is what written bytes of rows add to its data
+	// (indexes included), and what storing that adds to its monthly
+	// price.
+	StorageGrowth(written float64) (bytes, monthlyUSD float64)
 }
 
 // registry holds the registered kinds by name.

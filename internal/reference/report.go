@@ -16,13 +16,21 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/database"
 )
 
 // nodeDetails are the node kinds' own figures the reference documents,
-// each written under its key in a node's entry (topology.Detail): the
-// database's (with its failovers' recovery objectives).
-var nodeDetails = []topology.Detail{(*database.Stats)(nil)}
+// each written under its key in a node's entry (topology.Detail): those
+// of the kinds that give them (Kind.Figures: the database's, with its
+// failovers' recovery objectives), in the order of the kinds' names.
+func nodeDetails() []topology.Detail {
+	var out []topology.Detail
+	for _, name := range topology.Kinds() {
+		if d := topology.LookupKind(name).Figures; d != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 // nodeReport is the type of a node's entry, beside which its kind's
 // figures are written.
@@ -74,7 +82,7 @@ func ReadDocs(root string) (Docs, error) {
 		}
 		return nil
 	}
-	for _, d := range nodeDetails {
+	for _, d := range nodeDetails() {
 		if err := read(reflect.TypeOf(d)); err != nil {
 			return nil, err
 		}
@@ -184,7 +192,7 @@ func walkStruct(t reflect.Type, prefix string, docs Docs, out *[]ReportField, op
 		walkValue(f.Type, rf.Path, docs, out, open)
 	}
 	if t == nodeReport {
-		for _, d := range nodeDetails {
+		for _, d := range nodeDetails() {
 			dt := reflect.TypeOf(d).Elem()
 			rf := ReportField{Path: prefix + d.JSONKey(), Type: "object", Optional: true,
 				Doc: fmt.Sprintf("The figures of a node of kind %s (%s).", d.JSONKey(), dt.Name())}
@@ -317,7 +325,7 @@ func structSchema(t reflect.Type, docs Docs, open map[reflect.Type]bool) object 
 	if t == nodeReport {
 		// A kind's own figures, under its key (topology.Detail).
 		o["additionalProperties"] = object{"type": "object", "description": "the node kind's own figures (cache, database, queue, ...)"}
-		for _, d := range nodeDetails {
+		for _, d := range nodeDetails() {
 			ds := structSchema(reflect.TypeOf(d).Elem(), docs, open)
 			ds["description"] = fmt.Sprintf("The figures of a node of kind %s.", d.JSONKey())
 			props[d.JSONKey()] = ds

@@ -13,7 +13,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology/database"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -278,7 +278,7 @@ func writtenByDate(s *scenarios.Scenario, times []float64) ([]nodeWritten, error
 	}
 	var dbs []string
 	for _, n := range s.Topology.Nodes {
-		if db, ok := n.Spec.(*database.Database); ok && db.Data != nil && db.Data.PerWrite > 0 && !strings.Contains(n.Name, "@") {
+		if db, ok := n.Spec.(topology.Storing); ok && db.PerWrite() > 0 && !strings.Contains(n.Name, "@") {
 			dbs = append(dbs, n.Name)
 		}
 	}
@@ -305,7 +305,7 @@ func writtenByDate(s *scenarios.Scenario, times []float64) ([]nodeWritten, error
 	perUser := float64(u.ActiveFraction*u.RequestsPerActiveUser) / 86400 // a user's requests a second, over the day
 	var out []nodeWritten
 	for _, name := range dbs {
-		db := s.Topology.Lookup(name).Spec.(*database.Database)
+		perWrite := s.Topology.Lookup(name).Spec.(topology.Storing).PerWrite()
 		var perRequest float64
 		for c := range m.Classes() {
 			if m.Writes(c) && m.ArrivalRate() > 0 {
@@ -314,7 +314,7 @@ func writtenByDate(s *scenarios.Scenario, times []float64) ([]nodeWritten, error
 		}
 		w := nodeWritten{node: name, bytes: make([]float64, len(times))}
 		for i, us := range userSeconds {
-			w.bytes[i] = float64(float64(db.Data.PerWrite*perRequest)*perUser) * us
+			w.bytes[i] = float64(float64(perWrite*perRequest)*perUser) * us
 		}
 		out = append(out, w)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -112,8 +111,7 @@ func (ex *Explanation) sizing(t *topology.Topology, l NodeLimit) string {
 	}
 	what := fmt.Sprintf("%s is %s busy by its offered load on %d × %s (%d vCPUs each, workers %d per vCPU); at most %.0f%% busy it needs %s vCPUs",
 		n.Name, units.Percent(load), count, in.Name, in.VCPUs, n.PerVCPU, sizingTarget*100, units.FormatCount(math.Ceil(need)))
-	_, isDB := n.Spec.(*database.Database)
-	if isDB {
+	if n.Kind().ScalesUp {
 		// A database's servers are not interchangeable: its writes go to
 		// the primary of their shard, which only a bigger server speeds.
 		if up == nil {

@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/database"
 )
 
 // recoveries completes the recovery objectives of the run's episodes of
@@ -15,17 +14,8 @@ func (r *runner) recoveries(rep *Report, end float64) {
 	}
 	objectives := len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0
 	for i := range rep.Nodes {
-		ds, ok := rep.Nodes[i].Detail.(*database.Stats)
-		if !ok {
-			continue
-		}
-		for k := range ds.Failovers {
-			fo := &ds.Failovers[k]
-			until := end
-			if fo.WritesUnavailable != nil {
-				until = fo.At + *fo.WritesUnavailable
-			}
-			sloBack(rep.Series, &fo.Recovery, fo.At, until, objectives)
+		if ep, ok := rep.Nodes[i].Detail.(topology.Episodes); ok {
+			ep.Episodes(end, func(rc *topology.Recovery, start, until float64) { sloBack(rep.Series, rc, start, until, objectives) })
 		}
 	}
 	for _, og := range r.net.Outages(float64(r.windowStart)) {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/database"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -46,6 +45,9 @@ type StorageCost struct {
 	// OverLimit says a server holds more than an RDS instance can
 	// (database.MaxStoragePerServer): the database must be sharded.
 	OverLimit bool `json:"over_limit,omitempty"`
+	// perGiBMonth and limit are the storage's price of a GiB-month and the
+	// most a server stores (topology.Storage), for the report's text.
+	perGiBMonth, limit float64
 }
 
 // users is the users a workload stands for: a users model's, or a closed
@@ -58,14 +60,17 @@ func storageCosts(s *scenarios.Scenario) []StorageCost {
 	var out []StorageCost
 	n := users(s.Workload)
 	for _, node := range s.Topology.Nodes {
-		db, ok := node.Spec.(*database.Database)
-		if !ok || db.Data == nil {
+		db, ok := node.Spec.(topology.Storing)
+		if !ok {
 			continue
 		}
-		total, each := db.Stored(n)
-		out = append(out, StorageCost{Node: node.Name, Users: n, Bytes: total, PerServer: each, Servers: db.Units(),
-			Rows: db.Rows(n), Fixed: db.Data.Rows > 0,
-			MonthlyUSD: db.StorageMonthly(n), OverLimit: each > database.MaxStoragePerServer})
+		st, ok := db.Storage(n)
+		if !ok {
+			continue
+		}
+		out = append(out, StorageCost{Node: node.Name, Users: n, Bytes: st.Bytes, PerServer: st.PerServer, Servers: st.Servers,
+			Rows: st.Rows, Fixed: st.Fixed, MonthlyUSD: st.MonthlyUSD, OverLimit: st.PerServer > st.Limit,
+			perGiBMonth: st.PerGiBMonth, limit: st.Limit})
 	}
 	return out
 }
@@ -75,15 +80,13 @@ func storageCosts(s *scenarios.Scenario) []StorageCost {
 func addStorage(rep *Report, s *scenarios.Scenario) {
 	rep.Cost.Storage = storageCosts(s)
 	for i, sc := range rep.Cost.Storage {
-		db := s.Topology.Lookup(sc.Node).Spec.(*database.Database)
-		if db.Data.PerWrite == 0 || !(rep.Window > 0) {
+		db := s.Topology.Lookup(sc.Node).Spec.(topology.Storing)
+		if db.PerWrite() == 0 || !(rep.Window > 0) {
 			continue
 		}
 		for _, n := range rep.Nodes {
-			if ds, ok := n.Detail.(*database.Stats); ok && n.Name == sc.Node {
-				g := db.Growth(ds.WrittenBytes / rep.Window * topology.HoursPerMonth * 3600)
-				rep.Cost.Storage[i].GrowthPerMonth = g
-				rep.Cost.Storage[i].GrowthUSDPerMonth = float64(g*float64(db.Units())/float64(db.Shards)) / (1 << 30) * database.StoragePerGiBMonth
+			if ds, ok := n.Detail.(topology.DataWritten); ok && n.Name == sc.Node {
+				rep.Cost.Storage[i].GrowthPerMonth, rep.Cost.Storage[i].GrowthUSDPerMonth = db.StorageGrowth(ds.DataWritten() / rep.Window * topology.HoursPerMonth * 3600)
 			}
 		}
 	}
@@ -98,7 +101,7 @@ func writeStorageCost(b *strings.Builder, storage []StorageCost) {
 	for _, sc := range storage {
 		over := ""
 		if sc.OverLimit {
-			over = fmt.Sprintf("; OVER the %s an RDS instance stores: shard it", units.FormatBytes(database.MaxStoragePerServer))
+			over = fmt.Sprintf("; OVER the %s an RDS instance stores: shard it", units.FormatBytes(sc.limit))
 		}
 		where := "on its one server"
 		if sc.Servers > 1 {
@@ -113,7 +116,7 @@ func writeStorageCost(b *strings.Builder, storage []StorageCost) {
 		}
 		fmt.Fprintf(b, "data        %s holds %s %s (%s), storage %s/month at %s per GiB-month%s\n",
 			sc.Node, units.FormatBytes(sc.Bytes), at, where,
-			units.USD(sc.MonthlyUSD), units.USD(database.StoragePerGiBMonth), over)
+			units.USD(sc.MonthlyUSD), units.USD(sc.perGiBMonth), over)
 		if sc.GrowthPerMonth > 0 {
 			fmt.Fprintf(b, "            its writes add %s a month at the window's rate: the storage grows by %s/month each month\n",
 				units.FormatBytes(sc.GrowthPerMonth), units.USD(sc.GrowthUSDPerMonth))

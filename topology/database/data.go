@@ -362,6 +362,34 @@ func (db *Database) StorageMonthly(users float64) float64 {
 	return float64(each*float64(db.Units())) / (1 << 30) * StoragePerGiBMonth
 }
 
+// Storage implements topology.Storing: its data at users users (Stored,
+// Rows) and its storage's price (StorageMonthly); ok is false without
+// data.
+func (db *Database) Storage(users float64) (topology.Storage, bool) {
+	if db.Data == nil {
+		return topology.Storage{}, false
+	}
+	total, each := db.Stored(users)
+	return topology.Storage{Bytes: total, PerServer: each, Servers: db.Units(), Rows: db.Rows(users), Fixed: db.Data.Rows > 0,
+		MonthlyUSD: db.StorageMonthly(users), PerGiBMonth: StoragePerGiBMonth, Limit: MaxStoragePerServer}, true
+}
+
+// PerWrite implements topology.Storing: the data's per_write; 0 without
+// data.
+func (db *Database) PerWrite() float64 {
+	if db.Data == nil {
+		return 0
+	}
+	return db.Data.PerWrite
+}
+
+// StorageGrowth implements topology.Storing: Growth, and its price on
+// every server that stores its shard's part.
+func (db *Database) StorageGrowth(written float64) (bytes, monthlyUSD float64) {
+	g := db.Growth(written)
+	return g, float64(g*float64(db.Units())/float64(db.Shards)) / (1 << 30) * StoragePerGiBMonth
+}
+
 // noteIndexes says, in the estimate's notes, how the database's reads find
 // their rows and what the indexes cost its writes.
 func (db *Database) noteIndexes(s topology.Solver, name string) {

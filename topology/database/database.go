@@ -97,6 +97,8 @@ var databaseKind = topology.Kind{
 	Workers:      true,
 	Egress:       true,
 	SessionStore: true,
+	ScalesUp:     true,
+	Figures:      (*Stats)(nil),
 	NoFleet:      "a database in several regions would be separate databases sharing no data; place one database and its replicas instead (see docs/regions.md)",
 }
 
@@ -1097,6 +1099,22 @@ func (d *Stats) VolumeBusy() (float64, bool) {
 		return 0, false
 	}
 	return d.BufferPool.VolumeUtilization, true
+}
+
+// DataWritten implements topology.DataWritten: WrittenBytes.
+func (d *Stats) DataWritten() float64 { return d.WrittenBytes }
+
+// Episodes implements topology.Episodes: its failovers, each until its
+// writes were available again (end while they were not).
+func (d *Stats) Episodes(end float64, each func(rc *topology.Recovery, start, until float64)) {
+	for k := range d.Failovers {
+		fo := &d.Failovers[k]
+		until := end
+		if fo.WritesUnavailable != nil {
+			until = fo.At + *fo.WritesUnavailable
+		}
+		each(&fo.Recovery, fo.At, until)
+	}
 }
 
 // WriteText implements Detail.

@@ -64,7 +64,7 @@ run: {warmup: 0s, duration: 20m, sample: 15s}
 // once the queue is gone and the utilization is within the tolerance.
 func TestHPAStepToNeeded(t *testing.T) {
 	t.Parallel()
-	rep := runText(t, hpaStep32)
+	rep := sharedRun(t, hpaStep32)
 	sc := appNode(t, rep).Scaling
 	const needed = 32
 	limit := int(math.Ceil(needed/(1-sc.Spec.Tolerance))) + 1
@@ -88,7 +88,7 @@ func TestHPAStepToNeeded(t *testing.T) {
 // the window (while no instance has left in it, taking its share along).
 func TestHPAMetricFromSeries(t *testing.T) {
 	t.Parallel()
-	rep := runText(t, hpaStep)
+	rep := sharedRun(t, hpaStep)
 	sc, sr := appNode(t, rep).Scaling, rep.Series
 	left := func(from, to float64) bool {
 		for _, ev := range sc.Events {
@@ -129,7 +129,7 @@ func TestHPAMetricFromSeries(t *testing.T) {
 // fixed single instance saturates and never recovers.
 func TestHPACatchesAStep(t *testing.T) {
 	t.Parallel()
-	rep := runText(t, hpaStep)
+	rep := sharedRun(t, hpaStep)
 	sc := appNode(t, rep).Scaling
 	caughtUp := math.Inf(1)
 	for _, e := range sc.Evaluations {

@@ -66,6 +66,7 @@ func meanSD(xs []float64) (mean, sd float64) {
 //     the boot and the keep (360 s), so its cost is 0.085 $/h × (4 + 4 ×
 //     360 ÷ 480) × 730 h to the cent's rounding error.
 func TestDeployProofs(t *testing.T) {
+	t.Parallel()
 	const (
 		lambda, mu, boot = 640.0, 200.0, 60.0
 		window           = 480.0

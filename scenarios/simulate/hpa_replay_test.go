@@ -158,7 +158,7 @@ func TestHPAReplay(t *testing.T) {
 		texts = texts[:3] // a simulated day is slow under emulation
 	}
 	for _, text := range texts {
-		rep := runText(t, text)
+		rep := sharedRun(t, text)
 		sc := appNode(t, rep).Scaling
 		h := &hpaReplay{spec: sc.Spec, recs: []hpaRec{{0, sc.Evaluations[0].Ready + sc.Evaluations[0].Booting}}}
 		events, changes, checked := 0, 0, 0

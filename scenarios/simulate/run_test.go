@@ -24,6 +24,30 @@ func runText(t *testing.T, text string, sets ...string) *simulate.Report {
 	return mustRun(t)(scenarios.Parse("test.yaml", []byte(text), sets...))
 }
 
+// sharedRuns holds, by scenario text, the runs several tests read:
+// text → func() (*simulate.Report, error).
+var sharedRuns sync.Map
+
+// sharedRun is the report of the scenario text (no overrides), run once
+// for every test that reads it: hpaStep's and hpaStep32's for the
+// autoscaler's tests and its replay, stepped's for the series' (0.8 s of
+// CPU each). The report is shared: callers only read it.
+func sharedRun(t *testing.T, text string) *simulate.Report {
+	t.Helper()
+	run, _ := sharedRuns.LoadOrStore(text, sync.OnceValues(func() (*simulate.Report, error) {
+		s, err := scenarios.Parse("test.yaml", []byte(text))
+		if err != nil {
+			return nil, err
+		}
+		return simulate.Run(s)
+	}))
+	r, err := run.(func() (*simulate.Report, error))()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // mustRun returns a function that runs a scenario just loaded, failing t
 // if it could not be loaded or run.
 func mustRun(t *testing.T) func(*scenarios.Scenario, error) *simulate.Report {
@@ -137,6 +161,7 @@ func golden(t *testing.T, path, got string) {
 // bytes, whether runs happen one after another or in parallel, and that
 // another seed gives other numbers.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	s, err := scenarios.BuiltinSource("flash-sale")
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +201,7 @@ func TestDeterministic(t *testing.T) {
 // leaves every figure unchanged: streams depend on node names, not on how
 // many nodes there are.
 func TestCommonRandomNumbers(t *testing.T) {
+	t.Parallel()
 	base, _ := scenarios.BuiltinSource(scenarios.DefaultBuiltin)
 	extra := strings.Replace(string(base), "  db:\n", "  audit:\n    kind: service\n    service_time: 1ms\n  db:\n", 1)
 	a, b := runText(t, string(base)), runText(t, extra)

@@ -35,7 +35,8 @@ run: {warmup: 30s, duration: 10m, seed: 7}
 // most the few in the system when the window began), and the time average
 // of utilization and queue length to rounding.
 func TestSeriesAgreesWithReport(t *testing.T) {
-	rep := runText(t, stepped)
+	t.Parallel()
+	rep := sharedRun(t, stepped)
 	sr := rep.Series
 	if sr == nil || sr.Every != scenarios.DefaultSample || len(sr.Samples) != 63 {
 		t.Fatalf("no series, or not 63 windows of 10s (the 30s warm-up and 10m)")
@@ -79,7 +80,8 @@ func TestSeriesAgreesWithReport(t *testing.T) {
 // 120 s and drains at about 700/s, so the recovery takes about 86 s (the
 // first window that meets the p99 starts on a 10 s boundary after it).
 func TestViolationTime(t *testing.T) {
-	rep := runText(t, stepped)
+	t.Parallel()
+	rep := sharedRun(t, stepped)
 	v := rep.Violations
 	if v == nil || len(v.Recoveries) != 2 {
 		t.Fatalf("violations %+v, want two recoveries", v)
@@ -162,6 +164,7 @@ func TestSteadyRunsHaveNoSeries(t *testing.T) {
 // TestSeriesBoundedByNodes checks that with many nodes the windows are
 // fewer, so that windows × nodes stay within MaxNodeSamples.
 func TestSeriesBoundedByNodes(t *testing.T) {
+	t.Parallel()
 	rep := runText(t, manyServices(2000, "", "{duration: 1h, sample: 1s}"))
 	sr := rep.Series
 	if n := len(sr.Samples); n > simulate.MaxNodeSamples/2000 || sr.Asked != 1 || n*len(sr.Samples[0].Nodes) > simulate.MaxNodeSamples {

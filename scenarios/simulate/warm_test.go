@@ -48,6 +48,7 @@ func frontHit(r *simulate.Report, front string) (hit float64, halves *[2]float64
 // TestWarmingFlag checks that the report flags a cold cache (and CDN)
 // whose hit ratio climbs over the window, and not a warm one.
 func TestWarmingFlag(t *testing.T) {
+	t.Parallel()
 	for _, front := range []string{"app", "edge"} {
 		for _, warm := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s warm=%t", front, warm), func(t *testing.T) {

@@ -1239,11 +1239,11 @@ func (t *Topology) Autoscaled() bool {
 	return false
 }
 
-// AutoscaleFootprint is about how many bytes the autoscalers of the
-// topology hold by the end of a run of the given length: their recorded
+// AutoscaleFootprint is about how many bytes the autoscalers of
+// topology t hold by the end of a run of the given length: their recorded
 // evaluations (with the instances' samples) and events, their metric and
 // stabilization windows, and what they measure of each instance.
-func (t *Topology) AutoscaleFootprint(duration float64) float64 {
+func AutoscaleFootprint(t *Topology, duration float64) float64 {
 	total := 0.0
 	for _, n := range t.Nodes {
 		a, _ := AutoscaleOf(n.Spec)

@@ -307,18 +307,15 @@ func (s *Pool) MeanOwn(sv Solver, name string) float64 {
 	return h.Mean()
 }
 
-// sizeTable is what a station's visits carry, by class, for its transfer
+// SizeTable is a station's table of its visits' sizes: what they carry, by class, for its transfer
 // figures: byClass the sizes of the classes with their own (zero where a
 // class has none), plain those of a read's and a write's; every figure
 // with its default filled in. At a database (Station.byNature), a class's
 // size is its operation's, done as the class does it (see workTime).
-type sizeTable struct {
+type SizeTable struct {
 	byClass []Size
 	plain   [2]Size
 }
-
-// SizeTable is a station's table of its visits' sizes (see sizeTable).
-type SizeTable = sizeTable
 
 // sizeOf is the size of j's request and reply at st.
 func (st *Station) sizeOf(j *Job) Size {
@@ -336,8 +333,8 @@ func (st *Station) sizeOf(j *Job) Size {
 
 // serviceSizes is a service's size table: every class's size, defaults
 // filled in.
-func (s Sizes) table(classes []string) *sizeTable {
-	t := &sizeTable{plain: [2]Size{s.Size.over(Size{}), s.Size.over(Size{})}}
+func (s Sizes) table(classes []string) *SizeTable {
+	t := &SizeTable{plain: [2]Size{s.Size.over(Size{}), s.Size.over(Size{})}}
 	if len(s.ByClass) > 0 {
 		t.byClass = make([]Size, len(classes))
 		for i, class := range classes {

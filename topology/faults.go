@@ -61,12 +61,27 @@ func (f *Fault) Where() string {
 	return f.Node
 }
 
-// What is the fault's effect: Effect, or NodeDown without one.
+// What is the fault's effect: Effect, or the whole node down without one
+// (the effect RegisterWholeNode set: the engine's NodeDown).
 func (f *Fault) What() FaultEffect {
 	if f.Effect == nil {
-		return NodeDown{}
+		return wholeNode
 	}
 	return f.Effect
+}
+
+// wholeNode is the effect of a fault entry that gives none of the fault
+// kinds' fields: the whole node down.
+var wholeNode FaultEffect
+
+// RegisterWholeNode sets the effect of a fault entry that gives none of
+// the fault kinds' fields (the whole node down): the engine registers its
+// own when the program starts. It panics if called twice.
+func RegisterWholeNode(e FaultEffect) {
+	if wholeNode != nil {
+		panic("topology: the whole node's fault registered twice")
+	}
+	wholeNode = e
 }
 
 // TakesInstancesDown says the fault takes instances (or the whole node)
@@ -117,6 +132,12 @@ type FaultEffect interface {
 	// fault's path (e is faults.N), and says whether the value does
 	// something.
 	Check(e field.Errors) bool
+}
+
+// Striker is a FaultEffect as the engine applies it: every fault kind's
+// effect implements it besides FaultEffect.
+type Striker interface {
+	FaultEffect
 	// Strike applies it (on) or lifts it, through its fault's runtime
 	// (Faulter.Component is the node it strikes).
 	Strike(fl *Faulter, on bool, now sim.Time)
@@ -142,6 +163,7 @@ var builtinFaults = []*FaultKind{&instancesFault, &errorsFault, &slowFault, &lat
 var faultKinds []*FaultKind
 
 func init() {
+	RegisterWholeNode(NodeDown{})
 	for _, k := range builtinFaults {
 		RegisterFault(k)
 	}
@@ -151,7 +173,7 @@ func init() {
 // field. It panics if the field is taken: kinds are registered when the
 // program starts.
 func RegisterFault(k *FaultKind) {
-	if k.Name == nodeFault.Name || slices.Contains(scheduleFields, k.Name) || slices.ContainsFunc(faultKinds, func(o *FaultKind) bool { return o.Name == k.Name }) {
+	if slices.Contains(scheduleFields, k.Name) || slices.ContainsFunc(faultKinds, func(o *FaultKind) bool { return o.Name == k.Name }) {
 		panic(fmt.Sprintf("topology: fault kind %q registered twice (or named as a field of the schedule)", k.Name))
 	}
 	faultKinds = append(faultKinds, k)
@@ -532,7 +554,7 @@ type Downer interface {
 }
 
 // Faulter is a fault's runtime: it applies and lifts it. A fault effect
-// (FaultEffect.Strike) reaches the node it strikes through it.
+// (Striker.Strike) reaches the node it strikes through it.
 type Faulter struct {
 	net  *Network
 	f    *Fault
@@ -594,7 +616,11 @@ func (n *Network) scheduleFaults(t *Topology, byName map[string]Component) {
 func (fl *Faulter) Handle(now sim.Time, op int, _ any) {
 	f := fl.f
 	on := op == opFaultOn
-	f.What().Strike(fl, on, now)
+	eff, ok := f.What().(Striker)
+	if !ok {
+		panic(fmt.Sprintf("topology: the %s fault's effect (%T) does not implement Striker", f.What().Kind().Name, f.What()))
+	}
+	eff.Strike(fl, on, now)
 	switch {
 	case on && f.MTTF > 0:
 		fl.net.k.After(sim.ExpVariate(fl.rng)*f.MTTR, fl, opFaultOff, nil)

@@ -1,6 +1,9 @@
 package topology
 
-import "unsafe"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Byte counts for Footprint and InUse: what the simulation's records
 // take, measured with unsafe.Sizeof where a type exists, and estimated
@@ -18,15 +21,32 @@ const (
 	fifoEntryBytes = 32                                  // a 16-byte entry of a FIFO that may be half empty
 )
 
-// Footprint is about how many bytes the topology's runtime holds at most,
-// besides the requests in flight; keys is the workload's key count.
-func (t *Topology) Footprint(keys int64) float64 {
-	total := 0.0
-	for _, n := range t.Nodes {
-		total += n.Spec.Footprint(keys)
-	}
-	return total
+// Builder is what the engine asks of a node's Spec to run it: every
+// kind's spec implements it besides Spec.
+type Builder interface {
+	Spec
+	// Footprint is about how many bytes its runtime holds at most,
+	// besides the requests passing through it: stations, key stores at
+	// full capacity, hash rings. keys is the workload's key count.
+	Footprint(keys int64) float64
+	// Build makes the node's runtime component on net.
+	Build(net *Network, node *Node) Component
 }
+
+// builder is the node's spec as the engine runs it; a kind whose spec
+// cannot run is a defect of the program, not of the scenario.
+func builder(n *Node) Builder {
+	b, ok := n.Spec.(Builder)
+	if !ok {
+		panic(fmt.Sprintf("topology: the %s kind's spec (%T) does not implement Builder", n.Kind().Name, n.Spec))
+	}
+	return b
+}
+
+// NodeFootprint is about how many bytes the runtime of node n holds at
+// most, besides the requests passing through it (Builder.Footprint); keys
+// is the workload's key count.
+func NodeFootprint(n *Node, keys int64) float64 { return builder(n).Footprint(keys) }
 
 // stationFootprint is a station of instances.
 func stationFootprint(instances int) float64 {

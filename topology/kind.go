@@ -96,10 +96,6 @@ type Spec interface {
 	// NeedsKeys says it needs the workload to say which keys requests
 	// touch.
 	NeedsKeys() bool
-	// Footprint is about how many bytes its runtime holds at most,
-	// besides the requests passing through it: stations, key stores at
-	// full capacity, hash rings. keys is the workload's key count.
-	Footprint(keys int64) float64
 	// Analytic is its treatment in the analytic estimate.
 	Analytic
 	// Explainer is what explain says of it.
@@ -109,8 +105,6 @@ type Spec interface {
 	// the context of the whole topology (classes its calls name,
 	// operations on other nodes), under the node's path.
 	Validate(e field.Errors, c *Checker)
-	// Build makes the node's runtime component on net.
-	Build(net *Network, node *Node) Component
 }
 
 // Target is a node a node sends requests to.

@@ -280,7 +280,7 @@ func NewNetwork(t *Topology, k *sim.Kernel, opts Options, obs Observer) (*Networ
 	n := &Network{k: k, obs: obs, opts: opts, topo: t}
 	byName := map[string]Component{}
 	for _, node := range t.Nodes {
-		c := node.Spec.Build(n, node)
+		c := builder(node).Build(n, node)
 		byName[node.Name] = c
 		n.comps = append(n.comps, c)
 		n.nodes = append(n.nodes, node)
@@ -829,7 +829,7 @@ type NodeStats struct {
 	Transfer *Transfer
 	// Crossed are the bytes per second that crossed a priced border, by
 	// TransferKind (see TransferMonthly); all 0 without placement.
-	Crossed [transferKinds]float64
+	Crossed [TransferKinds]float64
 	// Lost counts requests the node acknowledged but lost, such as a
 	// write-back cache's unflushed writes when a node fails.
 	Lost int64

@@ -320,13 +320,17 @@ func callLabel(c *Call) string {
 
 // count draws the keys of a fan-out's run: the count rounded without
 // bias, within its limit.
-func (g *gatherStep) count() int64 {
-	x := g.fan.Count.Sample(g.rng)
-	if x >= float64(g.limit) {
-		return g.limit
+func (g *gatherStep) count() int64 { return drawKeys(g.fan, g.limit, g.rng) }
+
+// drawKeys draws the keys of a run of fan-out f from rng: its count
+// rounded without bias, within limit (a run's and the estimate's).
+func drawKeys(f *FanOut, limit int64, rng *rand.Rand) int64 {
+	x := f.Count.Sample(rng)
+	if x >= float64(limit) {
+		return limit
 	}
 	n := int64(x)
-	if frac := x - float64(n); frac > 0 && g.rng.Float64() < frac {
+	if frac := x - float64(n); frac > 0 && rng.Float64() < frac {
 		n++
 	}
 	return n
@@ -855,11 +859,11 @@ func fanOutTime(sv Solver, from string, call *Call, one float64) float64 {
 		}
 		return t
 	}
-	g := &gatherStep{fan: f, limit: int64(limit), rng: sim.NewStream(0, "estimate/fan_out")}
+	rng := sim.NewStream(0, "estimate/fan_out")
 	sv.Note("%s's fan-out to %s: its time averaged over %d counts drawn from %s, each visit's time taken as exponential", from, call.To, fanOutDraws, f.Count)
 	sum := 0.0
 	for range fanOutDraws {
-		sum += at(g.count())
+		sum += at(drawKeys(f, int64(limit), rng))
 	}
 	return sum / fanOutDraws
 }

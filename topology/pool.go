@@ -58,9 +58,9 @@ const Unlimited = -1
 // Capacity is the number of requests the pool can work on at once.
 func (p *Pool) Capacity() int { return p.Instances * p.Workers }
 
-// Footprint is the bytes its runtime holds from the start (see
-// Spec.Footprint): a station, at its autoscaler's most instances.
-func (p *Pool) Footprint(int64) float64 {
+// PoolFootprint is the bytes the runtime of pool p holds from the start
+// (see Builder.Footprint): a station, at its autoscaler's most instances.
+func PoolFootprint(p *Pool) float64 {
 	if p.Autoscale != nil {
 		return stationFootprint(max(p.Instances, p.Autoscale.Max))
 	}

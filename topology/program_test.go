@@ -274,6 +274,9 @@ type fakeSpec struct {
 	f *fake
 }
 
+// Footprint implements Builder: a fake holds next to nothing.
+func (s fakeSpec) Footprint(int64) float64 { return 0 }
+
 func (s fakeSpec) Build(net *Network, node *Node) Component {
 	s.f.net, s.f.name = net, node.Name
 	return s.f

@@ -195,10 +195,6 @@ func (s *NodeStats) SetTransfer(window float64, shown bool, stations ...*Station
 	s.transfer(window, shown, stations...)
 }
 
-// TransferKinds is the number of kinds of transfer (TransferKind), for a
-// kind's table of bytes by kind.
-const TransferKinds = transferKinds
-
 // Region is the catalogue code of the region a scenario names (its own
 // regions.names, or a catalogue code as it is).
 func (r *Regions) Region(name string) string { return r.region(name) }
@@ -263,7 +259,7 @@ func (s Size) Validate(e field.Errors, what string) { s.validate(e, what) }
 // those of the classes with their own (nil: none), read and write those
 // of the plain read and write.
 func NewSizeTable(byClass []Size, read, write Size) *SizeTable {
-	return &sizeTable{byClass: byClass, plain: [2]Size{read, write}}
+	return &SizeTable{byClass: byClass, plain: [2]Size{read, write}}
 }
 
 // SizeParams are the fields of a size (request, reply), for a kind's

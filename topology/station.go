@@ -103,13 +103,13 @@ type Station struct {
 	// measurement window, by cause (a fault, a rate limit, shedding).
 	turned [causes]int64
 	// sizes, when not nil, are the sizes of its visits' requests and
-	// replies (see sizeTable); inBytes and outBytes the bytes received
+	// replies (see SizeTable); inBytes and outBytes the bytes received
 	// and sent over the measurement window.
-	sizes             *sizeTable
+	sizes             *SizeTable
 	inBytes, outBytes float64
 	// crossed are the bytes over the window that crossed a border
 	// priced by kind (see TransferKind), once the nodes are placed.
-	crossed [transferKinds]float64
+	crossed [TransferKinds]float64
 }
 
 // windowFigures are a station's figures over one sample window.
@@ -421,7 +421,7 @@ func (st *Station) resetStats(now sim.Time) {
 	st.queueTrend.Reset(now, trendBatch)
 	st.wait, st.hold, st.waitHist, st.own = sim.Summary{}, sim.Summary{}, sim.Histogram{}, sim.Summary{}
 	st.arrivals, st.completed, st.rejected, st.refused, st.turned = 0, 0, 0, 0, [causes]int64{}
-	st.inBytes, st.outBytes, st.crossed = 0, 0, [transferKinds]float64{}
+	st.inBytes, st.outBytes, st.crossed = 0, 0, [TransferKinds]float64{}
 	for _, inst := range st.insts {
 		inst.arrivals = 0
 	}

@@ -28,7 +28,7 @@ const (
 	TransferInterRegion                     // between two regions
 	TransferCrossAZ                         // between two zones of a region
 	TransferInternet                        // out to users on the internet
-	transferKinds
+	TransferKinds                           // the number of kinds of transfer, for a figure per kind
 )
 
 // TransferPrice is what a GB of each kind of transfer costs, in US
@@ -41,7 +41,7 @@ const (
 // regions (Asia Pacific's first tiers are $0.114-0.126/GB): the month's
 // volume is priced along InternetTiers. Source: the Amazon EC2 On-Demand
 // Pricing page, "Data Transfer" section.
-var TransferPrice = [transferKinds]float64{
+var TransferPrice = [TransferKinds]float64{
 	TransferInterRegion: 0.02,
 	TransferCrossAZ:     0.01,
 	TransferInternet:    InternetTiers[0].PerGB,
@@ -206,7 +206,7 @@ func cloudFrontZone(region string) string {
 }
 
 // TransferNames are the kinds' names, as the report's JSON writes them.
-var TransferNames = [transferKinds]string{"", "inter_region", "cross_az", "internet"}
+var TransferNames = [TransferKinds]string{"", "inter_region", "cross_az", "internet"}
 
 // GBPerMonth is the GB of a 730-hour month at bytesPerSec.
 func GBPerMonth(bytesPerSec float64) float64 {

@@ -30,7 +30,7 @@ type OperationSized interface {
 // carry sizes at all (a service's and a database's do; the run prices
 // the crossings of those alone).
 func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
-	var t *sizeTable
+	var t *SizeTable
 	switch s := n.Spec.(type) {
 	case OperationSized:
 		t = s.SizeTable(classes)

@@ -141,7 +141,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		r.classes = make(byClass, n)
 	}
 	// A steady-state run has no end: its autoscalers keep their most.
-	if err := g.reserve("the autoscalers' records", s.Topology.AutoscaleFootprint(float64(end))); err != nil {
+	if err := g.reserve("the autoscalers' records", topology.AutoscaleFootprint(s.Topology, float64(end))); err != nil {
 		return nil, err
 	}
 	if r.smp != nil {

@@ -53,6 +53,9 @@ func (*Service) Kind() *topology.Kind { return &kind }
 // Units implements Spec: instances are billed.
 func (s *Service) Units() int { return s.Instances }
 
+// Footprint implements topology.Builder: its pool's.
+func (s *Service) Footprint(int64) float64 { return topology.PoolFootprint(&s.Pool) }
+
 // NeedsKeys implements Spec.
 func (*Service) NeedsKeys() bool { return false }
 

@@ -27,7 +27,7 @@ nodes:
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if !topo.Autoscaled() || !(topo.AutoscaleFootprint(3600) > 0) {
-		t.Fatalf("autoscaled %v, footprint %g; want a worker group's autoscaler counted", topo.Autoscaled(), topo.AutoscaleFootprint(3600))
+	if !topo.Autoscaled() || !(topology.AutoscaleFootprint(topo, 3600) > 0) {
+		t.Fatalf("autoscaled %v, footprint %g; want a worker group's autoscaler counted", topo.Autoscaled(), topology.AutoscaleFootprint(topo, 3600))
 	}
 }

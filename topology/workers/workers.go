@@ -84,7 +84,7 @@ func (w *Workers) Failures() (rate float64, retryBackoff *float64) {
 func (w *Workers) PullsFrom() string { return w.From }
 
 // Footprint implements Spec: its pool's.
-func (w *Workers) Footprint(keys int64) float64 { return w.pool().Footprint(keys) }
+func (w *Workers) Footprint(keys int64) float64 { return topology.PoolFootprint(w.pool()) }
 
 // Downstream implements Spec: the queue it takes from, and the nodes its
 // calls reach.

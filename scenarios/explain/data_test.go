@@ -196,3 +196,70 @@ run: {warmup: 5s, duration: 60s}
 		t.Errorf("offered %.4g/s, %.3g%% of what it can take; want about 200/s, 200%% or more:\n%s", offered, share, out)
 	}
 }
+
+// TestExplainVolumeCapacitySaturated checks a saturated volume's capacity
+// against the closed form, its IOPS ÷ the pages a visit reads from it.
+// explain took it as the run's throughput ÷ the volume's busy share, which
+// reads low while the queue grows: visits still in it at the end have had
+// some of their reads served (hostile review). volume-over: every read
+// takes its B-tree's 3 pages (1M rows of 100 B, fan-out 163) from a 300
+// IOPS volume, its pool of 2 pages less than a path (a path's last two
+// pages evict its root before the next read: under LRU no read finds a
+// page in it), so 100 reads a second; the run read 64/s. db-waits-on-volume: 1.23 pages a read (Che's
+// approximation over a 12 GiB pool), so 300 ÷ 1.23 = 244/s, which its
+// workers wait on without bound: the volume sets what it can take.
+func TestExplainVolumeCapacitySaturated(t *testing.T) {
+	const overFile = `name: volume-over
+workload: {rate: 200, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 2s, duration: 10s}
+`
+	const waitsFile = `name: db-waits-on-volume
+workload: {rate: 260, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, instances: 1, workers: 64, service_time: {dist: exponential, mean: 1ms}, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 32
+    service_time: 1ms
+    instance: db.r6g.large
+    data: {rows: 10G, row_size: 200B, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 2s, duration: 5s}
+`
+	cases := []struct {
+		name, file string
+		pages      float64 // read from the volume a visit
+		said       string
+	}{
+		{"every page from the volume", overFile, 3, "its volume takes at most about 100/s"},
+		// Che's 1.23 pages a read is the estimate's (TestExplainVolumeHeadroom
+		// checks it against the run unsaturated): within 1%, its rounding.
+		{"its workers wait on it", waitsFile, 1.23, "its volume takes at most about 24"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, out := explainText(t, c.file)
+			l := ex.Limits[0]
+			want := 300 / c.pages
+			if l.Node != "db" || l.VolumeCapacity == nil || math.Abs(*l.VolumeCapacity/want-1) > 0.01 {
+				t.Fatalf("first %s, volume capacity %v, want db at %.4g/s:\n%s", l.Node, l.VolumeCapacity, want, out)
+			}
+			if l.Headroom == nil || l.Offered == nil || math.Abs(*l.Headroom - *l.VolumeCapacity / *l.Offered) > 1e-9 {
+				t.Errorf("headroom %v, want the volume's %.4g/s ÷ what it is offered, %v:\n%s", l.Headroom, *l.VolumeCapacity, l.Offered, out)
+			}
+			if !strings.Contains(out, c.said) {
+				t.Errorf("explain does not say %q:\n%s", c.said, out)
+			}
+		})
+	}
+}

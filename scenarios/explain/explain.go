@@ -233,15 +233,30 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 	// A station besides the workers (a database's volumes) that would
 	// saturate first sets the capacity: the visits a second at which the
 	// busiest one is fully busy, as run (throughput ÷ its busy share), or
-	// by the estimate without a run figure.
+	// by its settings. The run's figure reads low while the volume's queue
+	// grows (the node saturated, or the volume offered its IOPS or more):
+	// the visits still in it at the end have had reads served but have
+	// not completed, so throughput lags the reads (volume-over: 64/s where
+	// 300 IOPS ÷ 3 pages a visit is 100/s). Then, as without a run figure,
+	// the estimate's: its IOPS ÷ the pages a visit reads from it (the
+	// arrival rate ÷ the busiest volume's offered busy share; M/M/1 at the
+	// IOPS rate, see topology/database's volume).
 	volume, busy, as := 0.0, 0.0, ""
 	if v, ok := n.Detail.(topology.VolumeBusy); ok {
 		if b, ok := v.VolumeBusy(); ok && b > 0 && n.Throughput > 0 {
 			volume, busy, as = n.Throughput/b, b, "as run"
 		}
 	}
-	if volume == 0 && ne.Volume > 0 && ne.ArrivalRate > 0 {
-		volume, busy, as = ne.ArrivalRate/ne.Volume, ne.Volume, "by the estimate"
+	if ne.Volume > 0 && ne.ArrivalRate > 0 && (volume == 0 || saturated(n) || ne.Volume >= 1) {
+		if volume == 0 {
+			busy = ne.Volume
+		}
+		if volume > 0 {
+			as = fmt.Sprintf("by its IOPS and the estimate's pages a visit: the run's %s reads low while its queue grows", units.Rate(volume))
+		} else {
+			as = "by its IOPS and the estimate's pages a visit"
+		}
+		volume = ne.ArrivalRate / ne.Volume
 	}
 	most := 0
 	if a, each := topology.AutoscaleOf(node.Spec); a != nil && ne.Holding > 0 && !math.IsInf(ne.Holding, 0) {
@@ -259,9 +274,13 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 	}
 	l.Offered, l.Capacity = &offered, &capacity
 	limit := capacity
+	// Workers that would wait without bound on their volume (the
+	// estimate's holding time is unbounded) take what the volume serves:
+	// their capacity as run is the volume's, read low.
+	waits := !(ne.Holding < math.Inf(1)) && ne.Volume >= 1
 	if volume > 0 {
 		l.VolumeCapacity = &volume
-		if volume < capacity {
+		if volume < capacity || waits {
 			limit, l.volumeBusy = volume, busy
 			// Offered what arrives: the workers' offered load, over
 			// holding times that a volume's growing queue cuts short at
@@ -271,6 +290,9 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 				l.Offered = &offered
 			}
 			l.volumeSays = fmt.Sprintf("; but its volume saturates first, at about %s (the busiest server's volume %s busy, %s)", units.Rate(volume), units.Percent(busy), as)
+			if waits {
+				l.volumeSays = fmt.Sprintf("; its volume takes at most about %s (the busiest server's volume %s busy, %s)", units.Rate(volume), units.Percent(busy), as)
+			}
 		}
 	}
 	if offered > 0 {

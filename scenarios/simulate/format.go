@@ -311,6 +311,8 @@ func writeCost(b *strings.Builder, c Cost, nodes []NodeReport) {
 // describe says in words how the stop rule ended.
 func (p *PrecisionResult) describe() string {
 	switch {
+	case p.noCI:
+		return fmt.Sprintf("target ±%s NOT met: the mean latency has no CI (see latency)", units.Percent(p.Target))
 	case p.Achieved == nil:
 		return fmt.Sprintf("target ±%s NOT met: too few completed requests for an interval", units.Percent(p.Target))
 	case p.Met:

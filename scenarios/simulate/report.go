@@ -103,9 +103,13 @@ type Report struct {
 // the half-width of the 95% CI of the mean latency relative to the mean.
 type PrecisionResult struct {
 	Target float64 `json:"target"`
-	// Achieved is null when too few requests completed for an interval.
+	// Achieved is null when too few requests completed for an interval,
+	// or when the mean has none (Latency.NoCI).
 	Achieved *float64 `json:"achieved"`
 	Met      bool     `json:"met"`
+	// noCI says the mean has no interval (Latency.NoCI): no precision was
+	// achieved, whatever the batch means' width.
+	noCI bool
 }
 
 // WorkloadInfo says what drove the run.
@@ -638,6 +642,11 @@ func (r *runner) report() *Report {
 		} else if why := undersampled(rep.Nodes); why != "" {
 			l.MeanCI95, l.NoCI = nil, why
 		}
+	}
+	if p := rep.Precision; p != nil && rep.Latency != nil && rep.Latency.NoCI != "" {
+		// A stop rule met (or nearly) on a mean with no limit, or on too
+		// few draws of a heavy tail, achieved no precision.
+		p.Achieved, p.Met, p.noCI = nil, false, true
 	}
 	if len(rep.Cost.ByNode) > 0 || rep.Cost.Transfer != nil {
 		rep.Cost.Priced = priced(r.s.Topology, metered)

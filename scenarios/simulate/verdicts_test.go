@@ -1,8 +1,11 @@
 package simulate_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/scalesim/scalesim/scenarios"
 )
 
 // TestTurnedAwaySaturates runs a node that turns away a share of its
@@ -100,5 +103,60 @@ run: {seed: 1, warmup: 5s, duration: 30s}
 		if l := rr.Latency; l == nil || l.MeanCI95 != nil || l.NoCI != r.Latency.NoCI {
 			t.Errorf("region %s latency %+v; want no CI, as the run's", rr.Region, l)
 		}
+	}
+}
+
+// TestBalancerTurnedAwayShare checks the share a load balancer's rate
+// limit turns away, of all that arrive: at 200/s through a limit of
+// 100/s it is about half. Its arrivals were those it forwarded, so the
+// report said 96.6% (990 of the 1025 it let through).
+func TestBalancerTurnedAwayShare(t *testing.T) {
+	r := runText(t, `name: lb
+workload: {rate: 200}
+entry: lb
+nodes:
+  lb: {kind: load_balancer, targets: [app], rate_limit: {rate: 100}}
+  app: {kind: service, instances: 2, workers: 4, service_time: {dist: exponential, mean: 5ms}}
+run: {seed: 1, warmup: 1s, duration: 10s}
+`)
+	lb := node(r, "lb")
+	if lb.Arrived() != r.Requests.Arrived || !strings.Contains(strings.Join(lb.SaturatedBecause, "; "), "it turned away 49.1% of its arrivals (990 rate limited)") {
+		t.Fatalf("lb arrivals %d of the run's %d, saturated because %q; want all of them, 49.1%% turned away", lb.Arrived(), r.Requests.Arrived, lb.SaturatedBecause)
+	}
+}
+
+// TestPrecisionWithoutCI runs to a precision (as a sweep's points do) a
+// database whose volume is offered 110% of what it serves: the run stops
+// for overload, and its mean has no interval. The precision line quoted
+// one anyway ("mean latency ±13.8% (95% CI), target ±5% NOT met within
+// the run's budgets"), beside a latency line that says there is none, and
+// blamed the budgets. Without a CI there is no precision achieved.
+func TestPrecisionWithoutCI(t *testing.T) {
+	s, err := scenarios.Parse("test.yaml", []byte(`name: volume-over
+workload: {rate: 110, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: {seed: 1, warmup: 5s, duration: 60s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run.Precision = 0.05
+	r := mustRun(t)(s, nil)
+	var b bytes.Buffer
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	p := r.Precision
+	if r.Latency == nil || r.Latency.NoCI == "" || p == nil || p.Achieved != nil || p.Met ||
+		!strings.Contains(b.String(), "precision   target ±5% NOT met: the mean latency has no CI (see latency)") {
+		t.Fatalf("latency %+v, precision %+v; want no CI and no precision achieved:\n%s", r.Latency, p, b.String())
 	}
 }

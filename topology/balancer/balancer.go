@@ -374,7 +374,10 @@ func (b *balancer) ResetStats(sim.Time) {
 }
 
 func (b *balancer) Stats(window float64, _ sim.Time) topology.NodeStats {
-	st := topology.NodeStats{Instances: 1, Arrivals: b.forwarded, Completed: b.forwarded, RateLimited: b.limited}
+	// Its arrivals are all that came, those its rate limit turned away
+	// included (as a station's are), so that the share turned away is of
+	// them all.
+	st := topology.NodeStats{Instances: 1, Arrivals: b.forwarded + b.limited, Completed: b.forwarded, RateLimited: b.limited}
 	if b.spec.HealthCheck != nil {
 		out := 0
 		for _, t := range b.targets {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Solver is the analytic solution of a whole network as one node's
@@ -408,7 +409,7 @@ func AutoscaledInstances(s Solver, name string, a *Autoscale, initial int, rate,
 		}
 	}
 	if rate == 0 || math.IsInf(target, 1) {
-		s.Note("%s: solved at its initial %d instances; the autoscaler (%d to %d) is not modelled", name, initial, a.Min, a.Max)
+		s.Note("%s: solved at its initial %s; the autoscaler (%d to %d) is not modelled", name, units.Plural(initial, "instance", "instances"), a.Min, a.Max)
 		return initial
 	}
 	metric := func(n int) float64 {
@@ -429,7 +430,7 @@ func AutoscaledInstances(s Solver, name string, a *Autoscale, initial int, rate,
 	}
 	lo, hi := max(a.Min, 1), max(a.Max, 1)
 	if metric(hi) > target {
-		s.Note("%s: solved at its autoscaler's max of %d instances, where its %s is still above the target", name, hi, a.Metric)
+		s.Note("%s: solved at its autoscaler's max of %s, where its %s is still above the target", name, units.Plural(hi, "instance", "instances"), a.Metric)
 		return hi
 	}
 	for lo < hi {
@@ -440,7 +441,7 @@ func AutoscaledInstances(s Solver, name string, a *Autoscale, initial int, rate,
 			lo = mid + 1
 		}
 	}
-	s.Note("%s: solved at the %d instances its autoscaler (%d to %d) settles on at this load; the time it takes to scale is left out", name, lo, a.Min, a.Max)
+	s.Note("%s: solved at the %s its autoscaler (%d to %d) settles on at this load; the time it takes to scale is left out", name, units.Plural(lo, "instance", "instances"), a.Min, a.Max)
 	if len(a.Schedule) > 0 {
 		s.Note("%s: its autoscaler's scheduled bounds are left out", name)
 	}
@@ -511,10 +512,10 @@ func hotKey(s Solver, parts int) (share float64, hot bool) {
 // first, solved at the n instances its autoscaler settles on.
 func AutoscaleAdvice(name string, a *Autoscale, n int, overloaded bool) string {
 	if overloaded && n >= a.Max {
-		return fmt.Sprintf("%s autoscales, but even at its max of %d instances it cannot take this load: raise max, and make sure what it calls can take the load too.", name, a.Max)
+		return fmt.Sprintf("%s autoscales, but even at its max of %s it cannot take this load: raise max, and make sure what it calls can take the load too.", name, units.Plural(a.Max, "instance", "instances"))
 	}
-	return fmt.Sprintf("%s autoscales (%d to %d instances) and can be sized for this load (%d instances at its target): where it saturated in the run, its autoscaler lagged behind the load: "+
-		"a lower target or larger scale-up steps react sooner, a shorter boot time serves sooner, and a higher min absorbs a sudden spike.", name, a.Min, a.Max, n)
+	return fmt.Sprintf("%s autoscales (%d to %d instances) and can be sized for this load (%s at its target): where it saturated in the run, its autoscaler lagged behind the load: "+
+		"a lower target or larger scale-up steps react sooner, a shorter boot time serves sooner, and a higher min absorbs a sudden spike.", name, a.Min, a.Max, units.Plural(n, "instance", "instances"))
 }
 
 // HeldStation is a node that is one station of instances of one worker

@@ -200,7 +200,7 @@ func (t *Topology) validateHosts(e field.Errors) {
 			continue
 		}
 		if a, _ := AutoscaleOf(n.Spec); a != nil {
-			ne.Add("host", "node %s is on host %s, whose %d cores are fixed: it cannot autoscale as well (remove autoscale, or host)", n.Name, h.Name, h.Cores)
+			ne.Add("host", "node %s is on host %s, whose %s fixed: it cannot autoscale as well (remove autoscale, or host)", n.Name, h.Name, units.Plural(h.Cores, "core is", "cores are"))
 		}
 		if n.Price.Hourly > 0 {
 			at := "cost"

@@ -5,6 +5,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
 )
 
 // TypeSized is a spec whose workers per instance (per server, per cache
@@ -71,8 +72,8 @@ func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 			e.AddAtKey("workers", "node %s: workers per_vcpu counts the vCPUs of its instance type, and it has none from the catalogue: give instance (e.g. c6i.xlarge) or a number of workers",
 				n.Name)
 		case n.PerVCPU > MaxWorkers/in.VCPUs:
-			e.Add("workers", "node %s: workers per_vcpu %d × the %d vCPUs of %s is above %d workers per instance, the most simulated",
-				n.Name, n.PerVCPU, in.VCPUs, in.Name, MaxWorkers)
+			e.Add("workers", "node %s: workers per_vcpu %d × the %s of %s is above %d workers per instance, the most simulated",
+				n.Name, n.PerVCPU, units.Plural(in.VCPUs, "vCPU", "vCPUs"), in.Name, MaxWorkers)
 		default:
 			*ws.WorkersPerInstance() = n.PerVCPU * in.VCPUs
 		}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Outcome is how a request ended.
@@ -317,7 +318,7 @@ func (n *Network) Submit(class int, user, client int32, key int64) bool {
 // distance from the user's region to the entry's, by Hop).
 func (n *Network) SubmitFrom(region int, class int, user, client int32, key int64) bool {
 	if max := n.opts.Limits.MaxInFlight; max > 0 && n.inFlight >= max {
-		n.overload = fmt.Sprintf("in-flight cap reached: %d requests were in the system at once (run.max_in_flight)", max)
+		n.overload = fmt.Sprintf("in-flight cap reached: %s in the system at once (run.max_in_flight)", units.Plural(max, "request was", "requests were"))
 		return false
 	}
 	r := n.newRequest(class, user, client, key)
@@ -537,7 +538,11 @@ func (n *Network) checkStall() {
 	if n.working > 0 || n.inFlight == 0 || n.stalled != "" {
 		return
 	}
-	n.stalled = fmt.Sprintf("stalled: %d requests are in flight and no work is under way that could finish them (a deadlock)", n.inFlight)
+	them := "them"
+	if n.inFlight == 1 {
+		them = "it"
+	}
+	n.stalled = fmt.Sprintf("stalled: %s in flight and no work is under way that could finish %s (a deadlock)", units.Plural(n.inFlight, "request is", "requests are"), them)
 	n.k.Halt()
 }
 

@@ -204,7 +204,7 @@ func (f *FanOut) validate(e field.Errors) {
 		return
 	}
 	if k := f.Wait; k > 0 && float64(k) > f.MostVisits() {
-		e.Add("wait", "a quorum of %d replies can never be met: the fan-out makes at most %.0f visits", k, f.MostVisits())
+		e.Add("wait", "a quorum of %s can never be met: the fan-out makes at most %s", units.Plural(k, "reply", "replies"), units.Plural(int64(f.MostVisits()), "visit", "visits"))
 	}
 }
 
@@ -214,7 +214,7 @@ func (f *FanOut) validate(e field.Errors) {
 func validateParallel(e field.Errors, p *Parallel) {
 	pe := e.In("parallel")
 	if len(p.Calls) > 0 && p.Wait > len(p.Calls) {
-		pe.Add("wait", "a quorum of %d replies can never be met by %d calls", p.Wait, len(p.Calls))
+		pe.Add("wait", "a quorum of %s can never be met by %s", units.Plural(p.Wait, "reply", "replies"), units.Plural(len(p.Calls), "call", "calls"))
 	}
 	for i, m := range p.Calls {
 		if len(m.Classes) > 0 {
@@ -552,13 +552,13 @@ func WriteGathers(w io.Writer, node string, gs []GatherStats) {
 		if g.Cancel {
 			wait += ", cancel"
 		}
-		fmt.Fprintf(w, "%-11s %s (wait %s): %d runs, %d failed, %d members late", label, g.Label, wait, g.Runs, g.Failed, g.Late)
+		fmt.Fprintf(w, "%-11s %s (wait %s): %s, %d failed, %s late", label, g.Label, wait, units.Plural(g.Runs, "run", "runs"), g.Failed, units.Plural(g.Late, "member", "members"))
 		if g.Cancel {
-			fmt.Fprintf(w, ", %d visits withdrawn", g.Withdrawn)
+			fmt.Fprintf(w, ", %s withdrawn", units.Plural(g.Withdrawn, "visit", "visits"))
 		}
 		fmt.Fprintln(w)
 		if g.KeysMean != nil {
-			fmt.Fprintf(w, "%-11s %d visits; keys per request: mean %s, p99 %s, max %s\n", "", g.Visits,
+			fmt.Fprintf(w, "%-11s %s; keys per request: mean %s, p99 %s, max %s\n", "", units.Plural(g.Visits, "visit", "visits"),
 				units.FormatCount(*g.KeysMean), units.FormatCount(*g.KeysP99), units.FormatCount(*g.KeysMax))
 		}
 	}

@@ -265,7 +265,7 @@ type OutageLoser interface {
 func (rc *Recovery) Text() string {
 	rto := "RTO unknown (not recovered by the end)"
 	if rc.RTO != nil {
-		rto = fmt.Sprintf("RTO %s (first to last of %d failed requests)", units.FormatDuration(*rc.RTO), rc.FailedRequests)
+		rto = fmt.Sprintf("RTO %s (first to last of %s)", units.FormatDuration(*rc.RTO), units.Plural(rc.FailedRequests, "failed request", "failed requests"))
 		switch {
 		case rc.RTOSLO == nil: // no objectives
 		case *rc.RTOSLO == 0:
@@ -276,7 +276,7 @@ func (rc *Recovery) Text() string {
 	}
 	rpo := "RPO unknown (writes still unavailable)"
 	if rc.LostWrites != nil && rc.RPO != nil {
-		rpo = fmt.Sprintf("RPO %d writes lost, over %s", *rc.LostWrites, units.FormatDuration(*rc.RPO))
+		rpo = fmt.Sprintf("RPO %s lost, over %s", units.Plural(*rc.LostWrites, "write", "writes"), units.FormatDuration(*rc.RPO))
 	}
 	return rto + "; " + rpo
 }

@@ -482,16 +482,17 @@ func WriteCalls(w io.Writer, node string, calls []CallStats) {
 		if i > 0 {
 			label = ""
 		}
-		fmt.Fprintf(w, "%-11s calls to %s: %d, %d attempts (×%s), %d retries refused; failed: %d rejected, %d errors, %d timed out\n",
-			label, CallLabel(calls, i), c.Calls, c.Attempts, units.OrUnknown(c.Amplification, formatRatio), c.Refused, c.FailedRejected, c.FailedError, c.FailedTimeout)
+		fmt.Fprintf(w, "%-11s calls to %s: %d, %s (×%s), %s refused; failed: %d rejected, %s, %d timed out\n",
+			label, CallLabel(calls, i), c.Calls, units.Plural(c.Attempts, "attempt", "attempts"), units.OrUnknown(c.Amplification, formatRatio),
+			units.Plural(c.Refused, "retry", "retries"), c.FailedRejected, units.Plural(c.FailedError, "error", "errors"), c.FailedTimeout)
 		if c.Hedges > 0 {
 			fmt.Fprintf(w, "%-11s %d hedged (a second attempt after a slow first)\n", "", c.Hedges)
 		}
 		if c.BreakerState != "" {
-			fmt.Fprintf(w, "%-11s circuit breaker opened %d times, refused %d calls; %s at the end\n", "", c.BreakerOpened, c.CircuitOpen, c.BreakerState)
+			fmt.Fprintf(w, "%-11s circuit breaker opened %s, refused %s; %s at the end\n", "", units.Plural(c.BreakerOpened, "time", "times"), units.Plural(c.CircuitOpen, "call", "calls"), c.BreakerState)
 		}
 		if c.Fallbacks > 0 {
-			fmt.Fprintf(w, "%-11s %d failed calls answered by the fallback (degraded)\n", "", c.Fallbacks)
+			fmt.Fprintf(w, "%-11s %s answered by the fallback (degraded)\n", "", units.Plural(c.Fallbacks, "failed call", "failed calls"))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/units"
 )
 
 // Sessions is where a service keeps its users' sessions: on the instance
@@ -139,5 +140,5 @@ func writeSessions(w io.Writer, node string, s *SessionStats) {
 	if s.Store != "" {
 		where = "sessions in " + s.Store
 	}
-	fmt.Fprintf(w, "%-11s %s: %d requests found theirs, %d lost it (logged out)\n", node, where, s.Kept, s.Lost)
+	fmt.Fprintf(w, "%-11s %s: %s found theirs, %d lost it (logged out)\n", node, where, units.Plural(s.Kept, "request", "requests"), s.Lost)
 }

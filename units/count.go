@@ -49,9 +49,9 @@ func Rate(perSecond float64) string { return fmt.Sprintf("%.4g/s", perSecond) }
 // Plural writes a whole count and its noun, singular for exactly one:
 // Plural(1, "node", "nodes") is "1 node", Plural(2, …) "2 nodes" (and
 // "0 nodes", "-1 nodes": English takes the singular for one alone).
-func Plural(n int, one, many string) string {
+func Plural[N ~int | ~int32 | ~int64 | ~uint64](n N, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return strconv.FormatInt(int64(n), 10) + " " + many
 }

@@ -48,8 +48,8 @@ func (m *Model) solveHosts() {
 			m.coreWait[n.Name] = wait
 		}
 		if wait > float64(0.01*g.Holding) {
-			m.Note("%s share host %s's %d cores: their visits' service times as one M/G/c station of their merged load; each node's own workers solved without the wait for a core (exact while they are not the limit)",
-				strings.Join(he.Nodes, " and "), h.Name, h.Cores)
+			m.Note("%s share host %s's %s: their visits' service times as one M/G/c station of their merged load; each node's own workers solved without the wait for a core (exact while they are not the limit)",
+				strings.Join(he.Nodes, " and "), h.Name, units.Plural(h.Cores, "core", "cores"))
 		}
 		m.est.Hosts = append(m.est.Hosts, he)
 	}
@@ -122,8 +122,8 @@ func (m *Model) closedHost(h *topology.Host, x, visits, demand, wait float64) fl
 			ne.Wait = new(float64)
 		}
 	}
-	m.Note("%s share host %s's %d cores: solved as one station of their cores (Seidmann), their own workers left out",
-		strings.Join(he.Nodes, " and "), h.Name, h.Cores)
+	m.Note("%s share host %s's %s: solved as one station of their cores (Seidmann), their own workers left out",
+		strings.Join(he.Nodes, " and "), h.Name, units.Plural(h.Cores, "core", "cores"))
 	m.est.Hosts = append(m.est.Hosts, he)
 	return he.Utilization
 }

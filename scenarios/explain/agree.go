@@ -152,10 +152,10 @@ func reasons(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate
 				node.Name, math.Sqrt(worst), how))
 		}
 		if n.Rejected > 0 {
-			out = append(out, fmt.Sprintf("%s turned away %d visits at its queue limit: the estimate has no limit, so it queues them all.", node.Name, n.Rejected))
+			out = append(out, fmt.Sprintf("%s turned away %s at its queue limit: the estimate has no limit, so it queues them all.", node.Name, units.Plural(n.Rejected, "visit", "visits")))
 		}
 		if turned := n.RateLimited + n.Shed; turned > 0 {
-			out = append(out, fmt.Sprintf("%s rate limited or shed %d visits: the estimate serves them all.", node.Name, turned))
+			out = append(out, fmt.Sprintf("%s rate limited or shed %s: the estimate serves them all.", node.Name, units.Plural(turned, "visit", "visits")))
 		}
 		if a, each := topology.AutoscaleOf(node.Spec); a != nil && n.Scaling != nil {
 			out = append(out, fmt.Sprintf("%s autoscaled (%d to %d instances, %.3g on average): the estimate takes the %d it settles on at this load, not the time it takes to get there.",
@@ -187,7 +187,7 @@ func reasons(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate
 		out = append(out, fmt.Sprintf("the scenario has %d deploys: the estimate is of the fleet between them, the run lives through them (instances out, booting or billed twice).", d))
 	}
 	if t := rep.Requests.TimedOut; t > 0 {
-		out = append(out, fmt.Sprintf("%d requests timed out (clients wait %s): the run's mean is of those that completed.", t, units.FormatDuration(s.Workload.Timeout)))
+		out = append(out, fmt.Sprintf("%s timed out (clients wait %s): the run's mean is of those that completed.", units.Plural(t, "request", "requests"), units.FormatDuration(s.Workload.Timeout)))
 	}
 	if p := est.PeakRate; p != nil {
 		out = append(out, fmt.Sprintf("the load changes over time: the estimate takes its mean over the run's window (%s), while the run lives through its peaks (up to %s).",

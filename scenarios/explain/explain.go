@@ -152,7 +152,7 @@ func Scenario(s *scenarios.Scenario) (*Explanation, error) {
 		ex.users = u.Users
 		ex.Load = units.FormatCount(u.Users) + " users (" + rate + at + ")"
 	} else if s.Workload.Model == workloads.Closed {
-		ex.Load = fmt.Sprintf("%d users in a closed loop (%s)", s.Workload.Population, units.Rate(rep.OfferedRate))
+		ex.Load = fmt.Sprintf("%s in a closed loop (%s)", units.Plural(s.Workload.Population, "user", "users"), units.Rate(rep.OfferedRate))
 	}
 	for i := range rep.Nodes {
 		if n := &rep.Nodes[i]; n.Workers {
@@ -327,7 +327,7 @@ func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate, most i
 	at := ""
 	if a, each := topology.AutoscaleOf(node.Spec); a != nil && most > 0 {
 		stations, workers = most, each
-		at = fmt.Sprintf("at its autoscaler's most of %d instances, ", most)
+		at = fmt.Sprintf("at its autoscaler's most of %s, ", units.Plural(most, "instance", "instances"))
 	}
 	capacity := float64(stations*workers) / ne.Holding
 	return at + fmt.Sprintf("%d × %d workers ÷ %s held per visit = %s", stations, workers, units.FormatDuration(ne.Holding), units.Rate(capacity)) +
@@ -444,7 +444,7 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 				}
 				ran := ""
 				if _, each := topology.AutoscaleOf(s.Topology.Lookup(ne.Name).Spec); first.Autoscale != nil {
-					ran = fmt.Sprintf(" (at the %d instances the estimate takes for this load)", ne.Stations*ne.Workers/each)
+					ran = fmt.Sprintf(" (at the %s the estimate takes for this load)", units.Plural(ne.Stations*ne.Workers/each, "instance", "instances"))
 				}
 				ex.Envelope = append(ex.Envelope, Check{"capacity of " + first.Node,
 					fmt.Sprintf("%d × %d workers ÷ %s = %s%s%s", ne.Stations, ne.Workers, dur(ne.Holding), units.Rate(capacity), even, ran),
@@ -662,7 +662,7 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 	case l.Headroom == nil:
 		return "it sees no load"
 	case full && l.Autoscale != nil:
-		return fmt.Sprintf("even at its most %d instances it cannot take this load", l.Autoscale.Max)
+		return fmt.Sprintf("even at its most %s it cannot take this load", units.Plural(l.Autoscale.Max, "instance", "instances"))
 	case !full && l.turnedAway != "" && l.Autoscale == nil:
 		return "it is saturated now: " + l.turnedAway
 	case full || (l.Saturated && l.Autoscale == nil):
@@ -676,7 +676,7 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 	if l.Autoscale == nil {
 		return "it saturates at about " + s + ") if its load grows in proportion"
 	}
-	saturates := fmt.Sprintf("at %d instances it saturates at about %s) if its load grows in proportion", l.Autoscale.Max, s)
+	saturates := fmt.Sprintf("at %s it saturates at about %s) if its load grows in proportion", units.Plural(l.Autoscale.Max, "instance", "instances"), s)
 	if l.Saturated {
 		saturates = "it saturated in the run, as its autoscaler lagged behind the load; " + saturates
 	}

@@ -44,7 +44,7 @@ func contention(rep *simulate.Report) []Contention {
 		if len(c.Nodes) > 1 {
 			share = "share"
 		}
-		c.Says = fmt.Sprintf("%s %s %s's %d cores: %s busy", joinAnd(c.Nodes), share, h.Name, h.Cores, units.Percent(h.Utilization))
+		c.Says = fmt.Sprintf("%s %s %s's %s: %s busy", joinAnd(c.Nodes), share, h.Name, units.Plural(h.Cores, "core", "cores"), units.Percent(h.Utilization))
 		if len(waits) > 0 {
 			c.Says += "; " + strings.Join(waits, ", ")
 		}
@@ -93,7 +93,7 @@ func (ex *Explanation) hostAdvice() string {
 	case c == nil:
 		return ""
 	case len(c.Nodes) == 1:
-		return fmt.Sprintf("Host %s's %d cores are the limit, before %s's own workers: give it a host with more cores.", c.Host, c.Cores, c.Nodes[0])
+		return fmt.Sprintf("Host %s's %s the limit, before %s's own workers: give it a host with more cores.", c.Host, units.Plural(c.Cores, "core is", "cores are"), c.Nodes[0])
 	}
 	return fmt.Sprintf("The cores %s share on host %s are the limit, before any node's own workers: move %s to a host of its own (the next stage after a single server), or give %s more cores.",
 		joinAnd(c.Nodes), c.Host, ex.toMove(c.Host), c.Host)
@@ -153,7 +153,7 @@ func (ex *Explanation) hostChecks() []Check {
 				units.Rate(visits/h.Utilization), joinAnd(he.Nodes))
 		}
 		out = append(out, Check{"capacity of host " + he.Name,
-			fmt.Sprintf("%d cores ÷ %s a visit = %s visits", he.Cores, units.FormatDuration(he.Holding), units.Rate(float64(he.Cores)/he.Holding)), simulated})
+			fmt.Sprintf("%s ÷ %s a visit = %s visits", units.Plural(he.Cores, "core", "cores"), units.FormatDuration(he.Holding), units.Rate(float64(he.Cores)/he.Holding)), simulated})
 	}
 	return out
 }

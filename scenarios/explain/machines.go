@@ -51,10 +51,10 @@ func (ex *Explanation) machines(s *scenarios.Scenario) []string {
 		// The workers busy at once per instance, on average: more than its
 		// vCPUs only when the run counted on them.
 		if busy := l.Utilization * float64(workers); busy > float64(in.VCPUs) {
-			out = append(out, fmt.Sprintf("%s runs %d workers per instance on %s, which has %d vCPUs, and calls nothing, so its time is its own work; "+
-				"%.3g of them were busy at once on average. If that work is CPU, they take turns on %d vCPUs and the run counts on more than the machine has: "+
+			out = append(out, fmt.Sprintf("%s runs %s per instance on %s, which has %s, and calls nothing, so its time is its own work; "+
+				"%.3g of them were busy at once on average. If that work is CPU, they take turns on %s and the run counts on more than the machine has: "+
 				"give it workers: {per_vcpu: 1}; keep %d if its time is waiting (I/O).",
-				n.Name, workers, in.Name, in.VCPUs, busy, in.VCPUs, workers))
+				n.Name, units.Plural(workers, "worker", "workers"), in.Name, units.Plural(in.VCPUs, "vCPU", "vCPUs"), busy, units.Plural(in.VCPUs, "vCPU", "vCPUs"), workers))
 		}
 	}
 	for _, l := range ex.Limits {
@@ -109,8 +109,8 @@ func (ex *Explanation) sizing(t *topology.Topology, l NodeLimit) string {
 			break
 		}
 	}
-	what := fmt.Sprintf("%s is %s busy by its offered load on %d × %s (%d vCPUs each, workers %d per vCPU); at most %.0f%% busy it needs %s vCPUs",
-		n.Name, units.Percent(load), count, in.Name, in.VCPUs, n.PerVCPU, sizingTarget*100, units.FormatCount(math.Ceil(need)))
+	what := fmt.Sprintf("%s is %s busy by its offered load on %d × %s (%s each, workers %d per vCPU); at most %.0f%% busy it needs %s",
+		n.Name, units.Percent(load), count, in.Name, units.Plural(in.VCPUs, "vCPU", "vCPUs"), n.PerVCPU, sizingTarget*100, vCPUs(math.Ceil(need)))
 	if n.Kind().ScalesUp {
 		// A database's servers are not interchangeable: its writes go to
 		// the primary of their shard, which only a bigger server speeds.
@@ -139,4 +139,12 @@ func (ex *Explanation) sizing(t *topology.Topology, l NodeLimit) string {
 		return fmt.Sprintf("%s: scaling out to %s is cheaper than up to %s (more instances fit the load more closely); the largest %s, %s (%d vCPUs), is the hard limit of scaling up.",
 			what, out, upS, in.Family, largest.Name, largest.VCPUs)
 	}
+}
+
+// vCPUs says a whole count of vCPUs, "1 vCPU" in the singular.
+func vCPUs(n float64) string {
+	if n == 1 {
+		return "1 vCPU"
+	}
+	return units.FormatCount(n) + " vCPUs"
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 )
 
 // envoyBudgetAmplification is the most attempts per call an Envoy retry
@@ -40,9 +41,9 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 		if hc, ok := node.Spec.(topology.HealthChecked); ok && !hc.HealthChecks() {
 			for _, tg := range node.Spec.Downstream() {
 				if t, n := tg.To, nodes[tg.To]; n != nil && downed[t] && n.Errors > 0 {
-					out = append(out, fmt.Sprintf("%s has no health check, so it kept sending to %s's instances while they were down (%d visits failed there): "+
+					out = append(out, fmt.Sprintf("%s has no health check, so it kept sending to %s's instances while they were down (%s failed there): "+
 						"add health_check: {interval: 10s, unhealthy_after: 2, timeout: 2s} (AWS target groups), which takes a dead instance out within 22 s (two probes 10 s apart, each failing after 2 s).",
-						node.Name, t, n.Errors))
+						node.Name, t, units.Plural(n.Errors, "visit", "visits")))
 				}
 			}
 		}
@@ -63,11 +64,11 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 		}
 		if ss := sessionStats(nodes[node.Name]); ss != nil && ss.Lost > 0 {
 			if store := ss.Store; store != "" {
-				out = append(out, fmt.Sprintf("%s keeps sessions in cache %s, which logged users out %d times (evicted, or a node of it failed): "+
-					"give it room for every active user; if a node's failure must not log users out, keep them in a database (sessions: {store: DB}).", node.Name, store, ss.Lost))
+				out = append(out, fmt.Sprintf("%s keeps sessions in cache %s, which logged users out %s (evicted, or a node of it failed): "+
+					"give it room for every active user; if a node's failure must not log users out, keep them in a database (sessions: {store: DB}).", node.Name, store, units.Plural(ss.Lost, "time", "times")))
 			} else {
-				out = append(out, fmt.Sprintf("%s keeps sessions on its instances and logged users out %d times (a request reached another instance, or its instance went down): "+
-					"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, ss.Lost))
+				out = append(out, fmt.Sprintf("%s keeps sessions on its instances and logged users out %s (a request reached another instance, or its instance went down): "+
+					"keep them in a shared store (sessions: {store: NODE}) so that any instance can serve any user.", node.Name, units.Plural(ss.Lost, "time", "times")))
 			}
 		}
 	}

@@ -51,7 +51,7 @@ func writeDeploys(b *strings.Builder, ds []topology.DeployStats) {
 		if d.Strategy != topology.StrategyBlueGreen {
 			budget = fmt.Sprintf(" (surge %d, unavailable %d)", d.MaxSurge, d.MaxUnavailable)
 		}
-		fmt.Fprintf(b, "%-11s %s at %s: all new at %s, %s; %d instances%s, %d booted, fewest taking work %d, most billed %d\n",
-			label, d.Node, units.FormatDuration(d.At), dur(d.Switched), end, d.Instances, budget, d.Booted, d.FewestTaking, d.MostBilled)
+		fmt.Fprintf(b, "%-11s %s at %s: all new at %s, %s; %s%s, %d booted, fewest taking work %d, most billed %d\n",
+			label, d.Node, units.FormatDuration(d.At), dur(d.Switched), end, units.Plural(d.Instances, "instance", "instances"), budget, d.Booted, d.FewestTaking, d.MostBilled)
 	}
 }

@@ -56,7 +56,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "            degraded: %d of the completed were answered by a fallback (counted as %s)\n", q.Degraded, as)
 	}
 	if q.LostWrites > 0 {
-		fmt.Fprintf(&b, "            %d writes acknowledged, then lost (a failed primary had not replicated them, or a write-back cache node had not flushed them)\n", q.LostWrites)
+		fmt.Fprintf(&b, "            %s acknowledged, then lost (a failed primary had not replicated them, or a write-back cache node had not flushed them)\n", units.Plural(q.LostWrites, "write", "writes"))
 	}
 	goodput := ""
 	if r.GoodputWithin > 0 {
@@ -120,8 +120,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	writeHostShares(&b, r.Hosts, r.Window)
 	for _, n := range r.Nodes {
 		if n.Errors+n.RateLimited+n.Shed > 0 {
-			fmt.Fprintf(&b, "%-11s turned away %d visits: %d rejected (a full queue), %d failed by faults, %d rate limited, %d shed\n",
-				n.Name, n.Rejected+n.Errors+n.RateLimited+n.Shed, n.Rejected, n.Errors, n.RateLimited, n.Shed)
+			fmt.Fprintf(&b, "%-11s turned away %s: %d rejected (a full queue), %d failed by faults, %d rate limited, %d shed\n",
+				n.Name, units.Plural(n.Rejected+n.Errors+n.RateLimited+n.Shed, "visit", "visits"), n.Rejected, n.Errors, n.RateLimited, n.Shed)
 		}
 		if n.Detail != nil {
 			n.Detail.WriteText(&b, n.Name)
@@ -194,8 +194,8 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 		}
 		wrote = true
 		if mean, p50, p99, acked, ok := q.Handoff(); ok {
-			fmt.Fprintf(b, "%-11s %s → %s: p50 %s  p99 %s  mean %s (publish to acknowledgement, %d messages)\n",
-				label, n.Name, q.ConsumedBy(), dur(p50), dur(p99), dur(mean), acked)
+			fmt.Fprintf(b, "%-11s %s → %s: p50 %s  p99 %s  mean %s (publish to acknowledgement, %s)\n",
+				label, n.Name, q.ConsumedBy(), dur(p50), dur(p99), dur(mean), units.Plural(acked, "message", "messages"))
 		} else {
 			fmt.Fprintf(b, "%-11s %s → %s: unknown, no message acknowledged in the window\n", label, n.Name, q.ConsumedBy())
 		}
@@ -214,8 +214,8 @@ func writeScaling(b *strings.Builder, node string, sc *topology.Scaling) {
 	case sc.Metric == topology.MetricUtilization:
 		how = "target " + units.Percent(sc.Target)
 	}
-	fmt.Fprintf(b, "%-11s autoscaled on %s (%s): instances min %d, mean %.3g, max %d; %.4g instance-hours; %d scaling events\n",
-		node, sc.Metric, how, sc.Min, sc.Mean, sc.Max, sc.InstanceHours, sc.EventCount)
+	fmt.Fprintf(b, "%-11s autoscaled on %s (%s): instances min %d, mean %.3g, max %d; %.4g instance-hours; %s\n",
+		node, sc.Metric, how, sc.Min, sc.Mean, sc.Max, sc.InstanceHours, units.Plural(sc.EventCount, "scaling event", "scaling events"))
 	for i, e := range sc.Events {
 		if i == 8 {
 			fmt.Fprintf(b, "%-11s ... (all %d in --format json)\n", "", min(sc.EventCount, len(sc.Events)))

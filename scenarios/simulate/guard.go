@@ -120,7 +120,7 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 		// bytes summed: its settings are what to make smaller.
 		name := n.Kind().Name + " " + n.Name
 		if w := s.Topology.WrittenName(n.Name); w != n.Name {
-			name = fmt.Sprintf("%s %s (%d regions)", n.Kind().Name, w, len(s.Topology.Copies(w)))
+			name = fmt.Sprintf("%s %s (%s)", n.Kind().Name, w, units.Plural(len(s.Topology.Copies(w)), "region", "regions"))
 		}
 		parts[name] += topology.NodeFootprint(n, s.Workload.KeyCount())
 	}
@@ -210,7 +210,7 @@ func cmpFloat(a, b float64) int {
 func (g *guard) watch(r *runner) uint64 {
 	fired := r.k.Fired()
 	if int64(fired) >= g.maxEvents {
-		reason := fmt.Sprintf("event budget reached: %d events processed (run.max_events)", fired)
+		reason := fmt.Sprintf("event budget reached: %s processed (run.max_events)", units.Plural(fired, "event", "events"))
 		if g.expected != "" {
 			reason += "; " + g.expected
 		}
@@ -227,8 +227,8 @@ func (g *guard) watch(r *runner) uint64 {
 	live := g.fixed + r.net.InUse() + r.k.Bytes() + r.gen.Bytes()
 	heap := heapPerLiveByte * live
 	if heap > g.budget {
-		r.stop(fmt.Sprintf("memory budget reached: with %d requests in flight, %d events pending and %d users or sessions the run holds about %s, a heap of up to %s, more than the budget of %s (run.max_memory, --max-memory)",
-			r.net.InFlight(), r.k.Pending(), r.gen.Clients(), units.FormatBytes(live), units.FormatBytes(heap), units.FormatBytes(g.budget)), true, false)
+		r.stop(fmt.Sprintf("memory budget reached: with %s in flight, %s pending and %s the run holds about %s, a heap of up to %s, more than the budget of %s (run.max_memory, --max-memory)",
+			units.Plural(r.net.InFlight(), "request", "requests"), units.Plural(r.k.Pending(), "event", "events"), units.Plural(r.gen.Clients(), "user or session", "users or sessions"), units.FormatBytes(live), units.FormatBytes(heap), units.FormatBytes(g.budget)), true, false)
 		return math.MaxUint64
 	}
 	// The next look: in budgetCheckEvery events, or sooner if the heap,

@@ -88,8 +88,8 @@ func hostReports(rep *Report, t *topology.Topology, stats []topology.HostStats) 
 				n.SaturatedBecause[k] = strings.Replace(why, waitingOnCalls, "the rest its workers waiting for a core of host "+h.Name+" or on its calls", 1)
 			}
 			if hr.Saturated {
-				n.SaturatedBecause = append(n.SaturatedBecause, fmt.Sprintf("its host %s's %s are asked for %s of their time (%s)",
-					h.Name, cores(h.Cores), units.Percent(hs.Load), strings.Join(names, " and ")+" together"))
+				n.SaturatedBecause = append(n.SaturatedBecause, fmt.Sprintf("its host %s's %s (%s)",
+					h.Name, coresAsked(h.Cores, hs.Load), strings.Join(names, " and ")+" together"))
 				n.Saturated = true
 			}
 		}
@@ -102,11 +102,15 @@ func hostReports(rep *Report, t *topology.Topology, stats []topology.HostStats) 
 const waitingOnCalls = "the rest its workers waiting on its calls"
 
 // cores says "4 cores", or "1 core".
-func cores(n int) string {
+func cores(n int) string { return units.Plural(n, "core", "cores") }
+
+// coresAsked says "4 cores are asked for 90% of their time", or "1 core is
+// asked for 90% of its time".
+func coresAsked(n int, load float64) string {
 	if n == 1 {
-		return "1 core"
+		return "1 core is asked for " + units.Percent(load) + " of its time"
 	}
-	return fmt.Sprintf("%d cores", n)
+	return fmt.Sprintf("%d cores are asked for %s of their time", n, units.Percent(load))
 }
 
 // writeHosts writes the hosts' table and each node's share of its host.
@@ -182,7 +186,7 @@ func (r *Report) hostNote(n *NodeReport) string {
 		if len(others) > 0 {
 			with = ", shared with " + strings.Join(others, ", ")
 		}
-		return fmt.Sprintf("; on host %s, whose %s are asked for %s of their time%s", h.Name, cores(h.Cores), units.Percent(h.Load), with)
+		return fmt.Sprintf("; on host %s, whose %s%s", h.Name, coresAsked(h.Cores, h.Load), with)
 	}
 	return ""
 }

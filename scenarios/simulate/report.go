@@ -394,7 +394,7 @@ func saturation(st topology.NodeStats, culprit string) []string {
 		// Nothing consumes it (a dead-letter queue): it keeps what it is
 		// given, by design.
 	case isQueue && turnedAway+held > 0:
-		why = append(why, fmt.Sprintf("it is full: %d publishes turned away and %d held at its capacity", turnedAway, held))
+		why = append(why, fmt.Sprintf("it is full: %s turned away and %d held at its capacity", units.Plural(turnedAway, "publish", "publishes"), held))
 	case g.Grows && isQueue:
 		why = append(why, fmt.Sprintf("its backlog grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
 	case g.Grows:
@@ -855,8 +855,8 @@ func saturatedStretches(rep *Report) {
 		if longest == 0 {
 			continue
 		}
-		what := fmt.Sprintf("saturated from %s to %s (every worker busy with requests waiting, %d sample windows)",
-			units.FormatDuration(longFrom), units.FormatDuration(longTo), longest)
+		what := fmt.Sprintf("saturated from %s to %s (every worker busy with requests waiting, %s)",
+			units.FormatDuration(longFrom), units.FormatDuration(longTo), units.Plural(longest, "sample window", "sample windows"))
 		if stretches > 1 {
 			what += fmt.Sprintf(", the longest of %d such stretches", stretches)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -223,7 +224,7 @@ func (r *runner) Arrive(a workloads.Arrival) {
 			r.k.Halt() // the report says the precision was not reached
 			return
 		}
-		r.stopped = fmt.Sprintf("request cap reached: %d requests sent (run.max_requests)", r.maxRequests)
+		r.stopped = fmt.Sprintf("request cap reached: %s sent (run.max_requests)", units.Plural(r.maxRequests, "request", "requests"))
 		r.k.Halt()
 		return
 	}

@@ -184,6 +184,6 @@ func (*Stats) JSONKey() string { return "health_checks" }
 
 // WriteText implements Detail.
 func (s *Stats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s health checks took %d instances out and put %d back; %d out at the end\n",
-		node, s.MarkedUnhealthy, s.MarkedHealthy, s.UnhealthyEnd)
+	fmt.Fprintf(w, "%-11s health checks took %s out and put %d back; %d out at the end\n",
+		node, units.Plural(s.MarkedUnhealthy, "instance", "instances"), s.MarkedHealthy, s.UnhealthyEnd)
 }

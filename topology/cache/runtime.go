@@ -399,8 +399,9 @@ func (c *Stats) WriteText(w io.Writer, node string) {
 	if c.HottestKeyShare == nil && c.HottestKeyAtMost != nil {
 		hottest = "at most " + units.Percent(*c.HottestKeyAtMost)
 	}
-	fmt.Fprintf(w, "%-11s hit ratio %s of %d gets; %d reached the origin, %d coalesced; %d evictions, %d expirations; hottest key %s of gets\n",
-		node, units.OrUnknown(c.HitRatio, units.Percent), c.Gets, c.OriginReads, c.Coalesced, c.Evictions, c.Expirations, hottest)
+	fmt.Fprintf(w, "%-11s hit ratio %s of %s; %d reached the origin, %d coalesced; %s, %s; hottest key %s of gets\n",
+		node, units.OrUnknown(c.HitRatio, units.Percent), units.Plural(c.Gets, "get", "gets"), c.OriginReads, c.Coalesced,
+		units.Plural(c.Evictions, "eviction", "evictions"), units.Plural(c.Expirations, "expiration", "expirations"), hottest)
 	if c.StillWarming {
 		fmt.Fprintf(w, "%-11s %s\n", "", topology.WarmingNote(c.HitRatioHalves))
 	}
@@ -412,9 +413,9 @@ func (c *Stats) WriteText(w io.Writer, node string) {
 		fmt.Fprintf(w, "%-11s node load %s (imbalance %s)\n", "", topology.FormatShares(c.NodeLoad), units.OrUnknown(c.Imbalance, topology.FormatRatio))
 	}
 	if c.Failures > 0 || c.LostWrites > 0 {
-		fmt.Fprintf(w, "%-11s %d node failures lost %d write-back writes\n", "", c.Failures, c.LostWrites)
+		fmt.Fprintf(w, "%-11s %s lost %s\n", "", units.Plural(c.Failures, "node failure", "node failures"), units.Plural(c.LostWrites, "write-back write", "write-back writes"))
 	}
 	if c.InvalidationFailures > 0 {
-		fmt.Fprintf(w, "%-11s %d invalidations failed after their write committed (the write stands; the key may be read stale)\n", "", c.InvalidationFailures)
+		fmt.Fprintf(w, "%-11s %s failed after their write committed (the write stands; the key may be read stale)\n", "", units.Plural(c.InvalidationFailures, "invalidation", "invalidations"))
 	}
 }

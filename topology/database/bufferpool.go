@@ -973,8 +973,8 @@ func (pr *poolRuntime) stats(window float64, now sim.Time) *BufferPoolStats {
 
 // writeText writes the pool's line of a database's figures.
 func (bs *BufferPoolStats) writeText(w io.Writer) {
-	fmt.Fprintf(w, "%-11s buffer pool %s pages (%s) a server: %s of %d page reads from memory; %d volume reads at %s IOPS, busiest volume %s busy, %s each in its queue and service + %s latency\n",
-		"", units.FormatCount(bs.PoolPages), units.FormatBytes(float64(bs.PoolPages*PageSize)), units.OrUnknown(bs.MemoryShare, units.Percent), bs.PageReads,
-		bs.VolumeReads, units.FormatCount(bs.VolumeIOPS), units.Percent(bs.VolumeUtilization), units.OrUnknown(bs.VolumeTimeMean, units.FormatDuration),
+	fmt.Fprintf(w, "%-11s buffer pool %s pages (%s) a server: %s of %s from memory; %s at %s IOPS, busiest volume %s busy, %s each in its queue and service + %s latency\n",
+		"", units.FormatCount(bs.PoolPages), units.FormatBytes(float64(bs.PoolPages*PageSize)), units.OrUnknown(bs.MemoryShare, units.Percent), units.Plural(bs.PageReads, "page read", "page reads"),
+		units.Plural(bs.VolumeReads, "volume read", "volume reads"), units.FormatCount(bs.VolumeIOPS), units.Percent(bs.VolumeUtilization), units.OrUnknown(bs.VolumeTimeMean, units.FormatDuration),
 		units.FormatDuration(bs.VolumeLatency))
 }

@@ -407,8 +407,8 @@ func (db *Database) noteIndexes(s topology.Solver, name string) {
 			s.Note("%s: the index of %s serves no read (its requests do not reach %s): it only costs every write %s and the storage its entries",
 				name, class, name, units.FormatDuration(orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime)))
 		case *op.Index:
-			s.Note("%s: %s reads %d pages of a B-tree of %s rows a shard (fan-out %g), %s of work", name, class,
-				db.lookupPages(), units.FormatCount(db.ShardRows()), Fanout(db.Data.RowSize), units.FormatDuration(db.lookupTime()))
+			s.Note("%s: %s reads %s of a B-tree of %s rows a shard (fan-out %g), %s of work", name, class,
+				units.Plural(db.lookupPages(), "page", "pages"), units.FormatCount(db.ShardRows()), Fanout(db.Data.RowSize), units.FormatDuration(db.lookupTime()))
 		default:
 			s.Note("%s: %s scans %s rows a shard, %s of work", name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()))
 		}
@@ -459,9 +459,9 @@ func (db *Database) indexAdvice(s topology.Solver, name string) string {
 		return ""
 	}
 	return fmt.Sprintf("Add an index: the reads that scan are %.0f%% of the database's work; %s scans %s rows a shard each time (%s). "+
-		"With an index (operations: {%s: {index: true}}) each reads %d pages (%s), and every write pays %s more for it and the storage %s.",
+		"With an index (operations: {%s: {index: true}}) each reads %s (%s), and every write pays %s more for it and the storage %s.",
 		100*scans/total, worst, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()), worst,
-		db.lookupPages(), units.FormatDuration(db.lookupTime()), units.FormatDuration(orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime)),
+		units.Plural(db.lookupPages(), "page", "pages"), units.FormatDuration(db.lookupTime()), units.FormatDuration(orDefault(db.Data.IndexWriteTime, DefaultIndexWriteTime)),
 		units.FormatBytes(float64(db.Data.rows(db.Data.users)*orDefault(db.Data.IndexEntrySize, DefaultIndexEntrySize))))
 }
 

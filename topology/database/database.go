@@ -1119,15 +1119,15 @@ func (d *Stats) Episodes(end float64, each func(rc *topology.Recovery, start, un
 
 // WriteText implements Detail.
 func (d *Stats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s %d reads (%d on replicas), %d writes", node, d.Reads, d.ReplicaReads, d.Writes)
+	fmt.Fprintf(w, "%-11s %s (%d on replicas), %s", node, units.Plural(d.Reads, "read", "reads"), d.ReplicaReads, units.Plural(d.Writes, "write", "writes"))
 	if d.ReplicaReads > 0 {
 		fmt.Fprintf(w, "; stale reads %s of replica reads (%d by their writer)", units.OrUnknown(d.StaleFraction, units.Percent), d.StaleOwnWrites)
 	}
 	if d.ReadYourWrites > 0 {
-		fmt.Fprintf(w, "; %d reads sent to the primary for read-your-writes", d.ReadYourWrites)
+		fmt.Fprintf(w, "; %s sent to the primary for read-your-writes", units.Plural(d.ReadYourWrites, "read", "reads"))
 	}
 	if d.PrimaryFallbackReads > 0 {
-		fmt.Fprintf(w, "; %d reads sent to the primary with no replica up", d.PrimaryFallbackReads)
+		fmt.Fprintf(w, "; %s sent to the primary with no replica up", units.Plural(d.PrimaryFallbackReads, "read", "reads"))
 	}
 	fmt.Fprintln(w)
 	if d.ReplicationLagMean != nil {
@@ -1148,8 +1148,8 @@ func (d *Stats) WriteText(w io.Writer, node string) {
 		if f.Region != "" {
 			where = " (region " + f.Region + " down)"
 		}
-		fmt.Fprintf(w, "%-11s primary failed at %s%s: writes unavailable for %s (%s), %d requests failed for it; %s\n", "",
-			units.FormatDuration(f.At), where, units.OrUnknown(f.WritesUnavailable, units.FormatDuration), how, f.WritesFailed, f.Recovery.Text())
+		fmt.Fprintf(w, "%-11s primary failed at %s%s: writes unavailable for %s (%s), %s failed for it; %s\n", "",
+			units.FormatDuration(f.At), where, units.OrUnknown(f.WritesUnavailable, units.FormatDuration), how, units.Plural(f.WritesFailed, "request", "requests"), f.Recovery.Text())
 	}
 	if len(d.Shards) > 1 {
 		loads := make([]float64, len(d.Shards))

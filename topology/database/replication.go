@@ -806,19 +806,17 @@ func (d *Stats) writePlaces(w io.Writer) {
 			parts = append(parts, "primary")
 		}
 		switch {
-		case p.Replicas == 1:
-			parts = append(parts, "1 replica")
-		case p.Replicas > 1:
-			parts = append(parts, fmt.Sprintf("%d replicas", p.Replicas))
+		case p.Replicas > 0:
+			parts = append(parts, units.Plural(p.Replicas, "replica", "replicas"))
 		case p.Primaries == 0:
 			parts = append(parts, "no server up") // a promotion moved its servers' places
 		}
 		fmt.Fprintf(w, "%-11s %s: %s", "", p.Region, strings.Join(parts, " and "))
 		if d.ActiveActive != nil {
-			fmt.Fprintf(w, ", %d writes", p.Writes)
+			fmt.Fprintf(w, ", %s", units.Plural(p.Writes, "write", "writes"))
 		}
 		if p.Replicas > 0 || p.ReplicaReads > 0 {
-			fmt.Fprintf(w, ", %d replica reads, stale %s", p.ReplicaReads, units.OrUnknown(p.StaleFraction, units.Percent))
+			fmt.Fprintf(w, ", %s, stale %s", units.Plural(p.ReplicaReads, "replica read", "replica reads"), units.OrUnknown(p.StaleFraction, units.Percent))
 		}
 		if p.LagMean != nil {
 			fmt.Fprintf(w, ", replication lag mean %s, p99 %s, max %s", units.FormatDuration(*p.LagMean),
@@ -827,8 +825,8 @@ func (d *Stats) writePlaces(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	if a := d.ActiveActive; a != nil {
-		fmt.Fprintf(w, "%-11s active-active: %d conflicts (writes of one key at two primaries, neither seeing the other); %d writes silently overwritten (last writer wins); %d of %d reads stale\n", "",
-			a.Conflicts, a.LostUpdates, a.StaleReads, a.Reads)
+		fmt.Fprintf(w, "%-11s active-active: %s (writes of one key at two primaries, neither seeing the other); %s silently overwritten (last writer wins); %d of %s stale\n", "",
+			units.Plural(a.Conflicts, "conflict", "conflicts"), units.Plural(a.LostUpdates, "write", "writes"), a.StaleReads, units.Plural(a.Reads, "read", "reads"))
 	}
 }
 

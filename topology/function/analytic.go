@@ -264,14 +264,14 @@ func (*Function) Routes(topology.Solver, string, int, topology.Router) {}
 func (f *Function) Solve(s topology.Solver, name string, rate float64, down []float64) topology.Solution {
 	l := f.LossAt(rate)
 	zero := 0.0
-	s.Note("%s: a loss system of %d instances (Erlang B): %s of invocations throttled at %.4g Erlangs; %s of those served start cold (idle timeout %s, INIT %s)",
-		name, f.Concurrency, units.Percent(l.Throttled), l.Erlangs, units.Percent(l.Cold), units.FormatDuration(f.IdleTimeout), units.FormatDuration(f.InitDuration))
+	s.Note("%s: a loss system of %s (Erlang B): %s of invocations throttled at %.4g Erlangs; %s of those served start cold (idle timeout %s, INIT %s)",
+		name, units.Plural(f.Concurrency, "instance", "instances"), units.Percent(l.Throttled), l.Erlangs, units.Percent(l.Cold), units.FormatDuration(f.IdleTimeout), units.FormatDuration(f.InitDuration))
 	if !l.Exact {
 		s.Note("%s: its cold starts by the exponential passage approximation (too many instances and too long an idle timeout to compute exactly), an underestimate", name)
 	}
 	if l.Overflow {
-		s.Note("%s: the invocations beyond its %d provisioned instances (Erlang B: %s) are taken as Poisson where they come in bursts (too many instances and too long an idle timeout to follow both counts exactly), so its cold starts are an underestimate",
-			name, f.Provisioned, units.Percent(analytic.ErlangB(f.Provisioned, float64(rate*topology.Mean(f.ServiceTime)*f.scale()))))
+		s.Note("%s: the invocations beyond its %s (Erlang B: %s) are taken as Poisson where they come in bursts (too many instances and too long an idle timeout to follow both counts exactly), so its cold starts are an underestimate",
+			name, units.Plural(f.Provisioned, "provisioned instance", "provisioned instances"), units.Percent(analytic.ErlangB(f.Provisioned, float64(rate*topology.Mean(f.ServiceTime)*f.scale()))))
 	}
 	if work := topology.Mean(f.ServiceTime) * f.scale(); work >= f.Timeout/4 {
 		s.Note("%s: invocations that reach the %s timeout are not in the estimate (mean work %s)", name, units.FormatDuration(f.Timeout), units.FormatDuration(work))
@@ -293,7 +293,7 @@ func (*Function) Demand(topology.Solver, string) (topology.Demand, bool) {
 
 // CapacityNote implements topology.Explainer.
 func (f *Function) CapacityNote(topology.Solution) string {
-	return fmt.Sprintf(" (a function: %d instances at most, then throttled)", f.Concurrency)
+	return fmt.Sprintf(" (a function: %s at most, then throttled)", units.Plural(f.Concurrency, "instance", "instances"))
 }
 
 // ServerBreakEven is the share of the time a server's vCPUs must be busy

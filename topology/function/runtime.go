@@ -224,8 +224,8 @@ func (*FunctionStats) JSONKey() string { return "function" }
 
 // WriteText implements topology.Detail.
 func (s *FunctionStats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s %d invocations, %d cold starts (%s), %d throttled (%s), %d timed out\n", node,
-		s.Invocations, s.ColdStarts, units.OrUnknown(s.ColdShare, units.Percent), s.Throttled, units.OrUnknown(s.ThrottledShare, units.Percent), s.TimedOut)
+	fmt.Fprintf(w, "%-11s %s, %s (%s), %d throttled (%s), %d timed out\n", node,
+		units.Plural(s.Invocations, "invocation", "invocations"), units.Plural(s.ColdStarts, "cold start", "cold starts"), units.OrUnknown(s.ColdShare, units.Percent), s.Throttled, units.OrUnknown(s.ThrottledShare, units.Percent), s.TimedOut)
 	fmt.Fprintf(w, "%-11s concurrency peak %d, mean %.3g of %d; %d MB; billed %.4g GB-s (%.4g on provisioned)\n", "",
 		s.ConcurrencyPeak, s.ConcurrencyMean, s.Concurrency, s.MemoryMB, s.BilledGBSeconds, s.ProvisionedBilledGBSeconds)
 	fmt.Fprintf(w, "%-11s cost %s over the window (requests %s, duration %s, provisioned %s): %s a month (%s)\n", "",

@@ -985,8 +985,8 @@ func (s *Stats) Handoff() (mean, p50, p99 float64, acknowledged int64, ok bool) 
 
 // WriteText implements Detail.
 func (s *Stats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s %d published, %d delivered (%d redelivered), %d acknowledged, %d duplicates, %d dead-lettered, %d dropped full, %d expired\n",
-		node, s.Published, s.Delivered, s.Redelivered, s.Acknowledged, s.Duplicates, s.DeadLettered, s.DroppedFull, s.Expired)
+	fmt.Fprintf(w, "%-11s %d published, %d delivered (%d redelivered), %d acknowledged, %s, %d dead-lettered, %d dropped full, %d expired\n",
+		node, s.Published, s.Delivered, s.Redelivered, s.Acknowledged, units.Plural(s.Duplicates, "duplicate", "duplicates"), s.DeadLettered, s.DroppedFull, s.Expired)
 	fmt.Fprintf(w, "%-11s backlog mean %.1f, max %d, at end %d (+%d in flight); oldest message %s at most, %s at end\n",
 		"", s.BacklogMean, s.BacklogMax, s.BacklogEnd, s.InFlightEnd, units.FormatDuration(s.OldestAgeMax), units.FormatDuration(s.OldestAgeEnd))
 	if a := s.AsyncLatency; a != nil {

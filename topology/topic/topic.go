@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/units"
 )
 
 func init() { topology.Register(&kind) }
@@ -177,5 +178,5 @@ func (*TopicStats) JSONKey() string { return "topic" }
 
 // WriteText implements Detail.
 func (s *TopicStats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s %d published, a copy each to %d subscribers\n", node, s.Published, len(s.Subscribers))
+	fmt.Fprintf(w, "%-11s %d published, a copy each to %s\n", node, s.Published, units.Plural(len(s.Subscribers), "subscriber", "subscribers"))
 }

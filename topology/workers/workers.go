@@ -459,7 +459,7 @@ func (s *Stats) PolicyCalls() []topology.CallStats { return s.Calls }
 
 // WriteText implements Detail.
 func (s *Stats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s takes from %s; %d processings failed", node, s.From, s.Failures)
+	fmt.Fprintf(w, "%-11s takes from %s; %s failed", node, s.From, units.Plural(s.Failures, "processing", "processings"))
 	if s.Interrupted > 0 {
 		fmt.Fprintf(w, ", %d cut off by a fault (back after their visibility timeout)", s.Interrupted)
 	}

@@ -179,6 +179,8 @@ func TestSweepAxisErrors(t *testing.T) {
 		// value is a part of) still names the point.
 		{"a value refused at the file's field", SweepSpec{Axis: Axis{"nodes.station.service_time.mean"}, Values: []string{"5ms", "0ms"}},
 			"analysis: sweeping mmc-field: --vary nodes.station.service_time.mean=0ms: mmc.yaml:9:19: node station service_time: mean must be positive"},
+		{"a value that removes what the file names", SweepSpec{Axis: Axis{"nodes.station"}, Values: []string{"null", "{kind: service, service_time: 1ms}"}},
+			"analysis: sweeping mmc-field: --vary nodes.station=null: mmc.yaml:4:8: entry \"station\" is not a node (--vary nodes.station=null removed it"},
 		{"loads not increasing", SweepSpec{Axis: AxisRate, Values: []string{"10", "5"}}, "each larger than the one before, got 5 after 10"},
 		{"a load that is not a count", SweepSpec{Axis: AxisRate, Values: []string{"10", "lots"}}, "got lots after 10"},
 	}

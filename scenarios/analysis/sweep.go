@@ -283,6 +283,7 @@ func pointError(assignment string, err error) error {
 	}
 	out := make(yamlfile.ErrorList, len(list))
 	for i, e := range list {
+		e.Msg = strings.ReplaceAll(e.Msg, "--set "+field.Printable(assignment), vary) // a message that names it: what it removed
 		switch {
 		case e.File == "--set "+field.Printable(assignment):
 			e.File = vary

@@ -19,7 +19,7 @@ test: vet fmt-check lint fma-check tidy-check race
 
 # Fast feedback while editing: fidelity replications, the long timeline,
 # the simulated days of the autoscaler tests, the slowest hostile files and
-# (on amd64) the four slowest built-ins' golden reports are skipped.
+# (on amd64) the eight slowest built-ins' golden reports are skipped.
 # Measured with `time go test -short -count=1 ./...` on an idle 2-core
 # machine (load under 2) with a warm build cache: 27.7, 29.1 and 30.8 s
 # in three runs on 2026-12-03 after the day's test-loop steps and the

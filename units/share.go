@@ -44,20 +44,31 @@ const MaxPercent = 1e6
 // MaxPercent whole percents rounded to those figures ("1230%", not
 // "1.23e+03%"), and beyond MaxPercent ">1000000%" (or "<-1000000%").
 func PercentDigits(share float64, digits int) string {
-	p := share * 100
+	return bounded(share*100, digits) + "%"
+}
+
+// Times writes a multiple (of a load, a capacity) with three significant
+// figures by the rule of percentages (see PercentDigits), followed by ×:
+// "1.32×", "1400×" (not "1.4e+03×"), ">1000000×".
+func Times(x float64) string { return bounded(x, 3) + "×" }
+
+// bounded writes v with digits significant figures below 1000, whole and
+// rounded to those figures up to MaxPercent, and beyond it only the
+// bound (">1000000", "<-1000000").
+func bounded(v float64, digits int) string {
 	switch {
-	case p > MaxPercent:
-		return ">" + strconv.FormatFloat(MaxPercent, 'f', 0, 64) + "%"
-	case p < -MaxPercent:
-		return "<-" + strconv.FormatFloat(MaxPercent, 'f', 0, 64) + "%"
+	case v > MaxPercent:
+		return ">" + strconv.FormatFloat(MaxPercent, 'f', 0, 64)
+	case v < -MaxPercent:
+		return "<-" + strconv.FormatFloat(MaxPercent, 'f', 0, 64)
 	}
-	s := strconv.FormatFloat(p, 'g', digits, 64)
-	if strings.ContainsRune(s, 'e') && math.Abs(p) >= 1 {
+	s := strconv.FormatFloat(v, 'g', digits, 64)
+	if strings.ContainsRune(s, 'e') && math.Abs(v) >= 1 {
 		// Rounded to its figures, then written whole.
 		r, _ := strconv.ParseFloat(s, 64)
 		s = strconv.FormatFloat(r, 'f', 0, 64)
 	}
-	return s + "%"
+	return s
 }
 
 // Unknown is how a figure that could not be measured (computed from no

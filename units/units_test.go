@@ -172,3 +172,16 @@ func TestPercentBounded(t *testing.T) {
 		t.Errorf("PercentDigits(99.996, 4) = %q, want 10000%%", got)
 	}
 }
+
+// TestTimes checks that a multiple of a load follows the percentages'
+// rule: explain wrote a headroom of 1.4e+03× this load.
+func TestTimes(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{{1.3245, "1.32×"}, {1404.2, "1400×"}, {999.7, "1000×"}, {2e6, ">1000000×"}, {math.Inf(1), ">1000000×"}} {
+		if got := Times(c.x); got != c.want {
+			t.Errorf("Times(%g) = %q, want %q", c.x, got, c.want)
+		}
+	}
+}

@@ -669,7 +669,7 @@ func (ex *Explanation) headroom(l NodeLimit) string {
 		return "it is saturated now: it is offered more than it can take"
 	}
 	h := *l.Headroom
-	s := fmt.Sprintf("%.3g× this load (%s", h, units.Rate(ex.Report.OfferedRate*h))
+	s := fmt.Sprintf("%s this load (%s", units.Times(h), units.Rate(ex.Report.OfferedRate*h))
 	if ex.users > 0 {
 		s += ", " + units.FormatCount(ex.users*h) + " users"
 	}

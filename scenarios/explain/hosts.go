@@ -55,7 +55,7 @@ func contention(rep *simulate.Report) []Contention {
 		default:
 			headroom := 1 / h.Load
 			c.Headroom = &headroom
-			c.Says += fmt.Sprintf("; they saturate at about %.3g× this load (%s)", headroom, units.Rate(float64(rep.OfferedRate*headroom)))
+			c.Says += fmt.Sprintf("; they saturate at about %s this load (%s)", units.Times(headroom), units.Rate(float64(rep.OfferedRate*headroom)))
 		}
 		c.Says += "."
 		out = append(out, c)

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scalesim/scalesim/analytic"
+	"github.com/scalesim/scalesim/scenarios/batch"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
@@ -28,13 +30,25 @@ slo: {p99: 800ms}
 run: {seed: 7, warmup: 100s}
 `
 
+// mmcFrom, mmcTo and mmcPoints are mmcSweep's grid of rates.
+const mmcFrom, mmcTo, mmcPoints = 2.0, 38.0, 12
+
+// mmcSweep is the sweep of M/M/4 (mmcSweepFile) over 2 to 38 requests a
+// second, to 2% precision, with the analytic estimate beside each point:
+// made once for the two tests that read it (1.2 s of CPU), which do not
+// change it.
+var mmcSweep = sync.OnceValues(func() (*SweepReport, error) {
+	j := batch.Job{Source: batch.Text("mmc.yaml", []byte(mmcSweepFile))}
+	return Sweep(j, SweepSpec{Axis: AxisRate, From: mmcFrom, To: mmcTo, Points: mmcPoints, Precision: 0.02, MaxRequests: 500_000, Analytic: true})
+})
+
 // TestSweepMMcBreakingPoint sweeps M/M/4 and checks that latency rises with
 // load and that the bisected breaking point is where Erlang C says the p99
 // objective starts to fail, within one step of the grid.
 func TestSweepMMcBreakingPoint(t *testing.T) {
-	s := textJob(t, "mmc.yaml", mmcSweepFile)
-	const from, to, points = 2.0, 38.0, 12
-	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: from, To: to, Points: points, Precision: 0.02, MaxRequests: 500_000})
+	t.Parallel()
+	const from, to, points = mmcFrom, mmcTo, mmcPoints
+	sw, err := mmcSweep()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,10 +263,11 @@ func TestGrid(t *testing.T) {
 }
 
 // TestSweepAnalytic checks that on M/M/4 the analytic estimate sits beside
-// every point unflagged: it is exact there, so only noise separates them.
+// every point of mmcSweep's grid unflagged: it is exact there, so only
+// noise separates them.
 func TestSweepAnalytic(t *testing.T) {
-	s := textJob(t, "mmc.yaml", mmcSweepFile)
-	sw, err := Sweep(s, SweepSpec{Axis: AxisRate, From: 4, To: 36, Points: 4, Precision: 0.02, MaxRequests: 500_000, Analytic: true})
+	t.Parallel()
+	sw, err := mmcSweep()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,7 +211,7 @@ func TestFleetCopyErrorsPlaced(t *testing.T) {
 		// which the file does not write (hostile review).
 		{"a count of one region by --set", fleets, "nodes.app.instances.us-east-1=0", "--set nodes.app.instances.us-east-1=0: node app instances must be at least 1, got 0"},
 		{"a queue by --set", fleets, "nodes.app.queue=-1", "--set nodes.app.queue=-1: node app queue must be at least 0, got -1"},
-		{"a mean by --set", fleets, "nodes.app.service_time.mean=0ms", "fleets.yaml:12:19: node app service_time: mean must be positive and finite, got 0"},
+		{"a mean by --set", fleets, "nodes.app.service_time.mean=0ms", "fleets.yaml:12:19: node app service_time: mean must be positive and finite, got 0 (with --set nodes.app.service_time.mean=0ms)"},
 		{"an instance type by --set", fleets, "nodes.lb.instance=nope", `--set nodes.lb.instance=nope: node lb: instance "nope" is not in the price catalogue`},
 	}
 	for _, c := range cases {

@@ -168,6 +168,8 @@ func TestMainExitCodes(t *testing.T) {
 			"NODES.APP.INSTANCES  P99 A", ""},
 		{[]string{"run", "--duration", "1m", "--set", "nodes.app.instances=6"}, exitOK, "overrides   nodes.app.instances=6", ""},
 		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
+		{[]string{"run", "--set", "nodes.app.service_time.mean=0ms"}, exitInvalid, "",
+			"builtin:checkout-api:19:19: node app service_time: mean must be positive and finite, got 0 (with --set nodes.app.service_time.mean=0ms)"},
 		// --unset PATH is --set PATH=null; every override keeps its place,
 		// the budget flags' too.
 		{[]string{"run", "--duration", "10s", "--unset", "nodes.app.queue", "--set", "nodes.app.instances=6"}, exitOK, "overrides   nodes.app.queue=null, nodes.app.instances=6", ""},

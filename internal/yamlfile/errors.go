@@ -81,8 +81,43 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 		e.File = "--set " + field.Printable(from)
 	} else if n != nil {
 		e.Line, e.Col = n.Line, n.Column
+		// A value of the file that an override changed in part (the mean
+		// of a distribution) is placed in the file, and names the
+		// override too: the file alone does not say it.
+		if from := d.within(n); from != "" {
+			e.Msg += " (with --set " + field.Printable(from) + ")"
+		}
 	}
 	d.errs = append(d.errs, e)
+}
+
+// within is the override that gave a value inside n, when exactly one did
+// (and n itself is the file's); "" otherwise.
+func (d *Decoder) within(n *yaml.Node) string {
+	if len(d.origins) == 0 {
+		return ""
+	}
+	found := ""
+	var walk func(*yaml.Node) bool
+	walk = func(x *yaml.Node) bool {
+		for _, c := range x.Content {
+			if from, ok := d.origins[c]; ok {
+				if found != "" && found != from {
+					return false
+				}
+				found = from
+				continue
+			}
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(n) {
+		return ""
+	}
+	return found
 }
 
 // MaxSideFile bounds a file a scenario refers to, such as a traffic trace.

@@ -71,6 +71,38 @@ func TestSetErrorsNameTheOverride(t *testing.T) {
 	}
 }
 
+// TestSetWithinNamesTheOverride checks that a fault found at a value of
+// the file that an override changed in part (the mean of a distribution)
+// is placed in the file and names the override too: it named only the
+// file's position, which does not say the value (hostile review of sweep
+// --vary nodes.app.service_time.mean=0ms). Two overrides within it are
+// not told apart, and one elsewhere is not named.
+func TestSetWithinNamesTheOverride(t *testing.T) {
+	cases := []struct {
+		name string
+		sets []string
+		want string
+	}{
+		{"one override within", []string{"d.mean=0"}, "f.yaml:1:4: d is wrong (with --set d.mean=0)"},
+		{"two overrides within", []string{"d.mean=0", "d.dist=constant"}, "f.yaml:1:4: d is wrong\n"},
+		{"an override elsewhere", []string{"e=1"}, "f.yaml:1:4: d is wrong\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			root := d.Parse([]byte("d: {dist: exponential, mean: 5}\ne: 2\n"))
+			for _, set := range c.sets {
+				d.Set(root, set)
+			}
+			d.Errorf(Find(root, "d"), "d is wrong")
+			d.Errorf(nil, "end")
+			if got := d.Err().Error(); !strings.Contains(got+"\n", c.want) {
+				t.Fatalf("errors:\n%s\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
 // TestRemovedUnder checks that the keys overrides removed are named under
 // their mapping, with the override, and nothing else.
 func TestRemovedUnder(t *testing.T) {

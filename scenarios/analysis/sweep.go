@@ -288,6 +288,7 @@ func pointError(assignment string, err error) error {
 		case e.File == "--set "+field.Printable(assignment):
 			e.File = vary
 		default:
+			e.Msg = strings.ReplaceAll(e.Msg, " (with "+vary+")", "") // said before it
 			e = yamlfile.Error{File: vary, Msg: e.Error()}
 		}
 		out[i] = e

@@ -423,9 +423,12 @@ func (p *Pool) FaultInstances() (most int, has string) {
 // CountedInstances is the pool's FaultInstances with its instances called
 // one and many (a worker group's consumers).
 func (p *Pool) CountedInstances(one, many string) (most int, has string) {
-	if p.Autoscale != nil {
-		most = p.Autoscale.MostInstances()
-		return most, "at most " + units.Plural(most, one, many) + ", its autoscaler's max"
+	if a := p.Autoscale; a != nil {
+		most, whose := a.MostInstances(), "its autoscaler's max"
+		if most > a.Max {
+			whose = "its autoscaler's scheduled max"
+		}
+		return most, "at most " + units.Plural(most, one, many) + ", " + whose
 	}
 	return p.Instances, units.Plural(p.Instances, one, many)
 }

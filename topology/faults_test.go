@@ -15,6 +15,7 @@ const faultNodes = `
   c: {kind: cache, nodes: 2, capacity: 100}
   one: {kind: service, service_time: 1ms}
   auto: {kind: service, service_time: 1ms, autoscale: {min: 1, max: 6, target: 70%}}
+  sched: {kind: service, service_time: 1ms, autoscale: {min: 1, max: 6, target: 70%, schedule: [{at: 1h, max: 10}]}}
 `
 
 // TestFaultKinds checks each fault kind's own words and checks on faults
@@ -49,6 +50,8 @@ func TestFaultKinds(t *testing.T) {
 		{"one", InstancesDown{2}, "2 instances down", true, "faults.0.instances: fault instances 2: service one has 1 instance (leave instances out to take the whole node down)"},
 		{"auto", InstancesDown{6}, "6 instances down", true, ""},
 		{"auto", InstancesDown{7}, "7 instances down", true, "faults.0.instances: fault instances 7: service auto has at most 6 instances, its autoscaler's max (leave instances out to take the whole node down)"},
+		{"sched", InstancesDown{10}, "10 instances down", true, ""},
+		{"sched", InstancesDown{11}, "11 instances down", true, "faults.0.instances: fault instances 11: service sched has at most 10 instances, its autoscaler's scheduled max (leave instances out to take the whole node down)"},
 		{"c", InstancesDown{2}, "2 instances down", true, ""},
 		{"c", InstancesDown{3}, "3 instances down", true, "faults.0.instances: fault instances 3: cache c has 2 nodes (leave instances out to take the whole node down)"},
 		{"app", Errors{0.1}, "errors 10%", false, ""},

@@ -240,9 +240,12 @@ type Network struct {
 	// are stale.
 	versions *versions
 	inFlight int
-	// submitted counts the requests submitted (Request.Seq).
-	submitted int64
-	liveJobs  int // visit records in use
+	// submitted counts the requests submitted (Request.Seq); measuredFrom
+	// is its count when the measurement window began (ResetStats): the
+	// requests after it are the window's, and only those count in an
+	// episode of failure (see failedRequest).
+	submitted, measuredFrom int64
+	liveJobs                int // visit records in use
 	// working counts the pending events that move a visit on (service
 	// completions, deliveries, replies). With requests in flight and none
 	// of these pending, nothing can ever finish them: the run has stalled.
@@ -721,6 +724,7 @@ func (n *Network) freeJob(j *Job) {
 
 // ResetStats starts the measurement window at now (the end of the warm-up).
 func (n *Network) ResetStats(now sim.Time) {
+	n.measuredFrom = n.submitted
 	for _, c := range n.comps {
 		c.ResetStats(now)
 	}

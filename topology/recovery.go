@@ -15,7 +15,8 @@ import (
 //
 //   - RTO, the recovery time, in two parts: from the first to the last
 //     failed request of the episode (its requests are those that ended
-//     without a reply after it began, having arrived before it ended), and
+//     without a reply after it began, having arrived before it ended and
+//     in the measurement window, as the report's requests did), and
 //     from its start until the SLO holds again (the end of the last sample
 //     window, from the one it began in, that broke an objective: the first
 //     window that met them all after one that broke them). The report
@@ -33,7 +34,8 @@ import (
 type Recovery struct {
 	// FailedRequests counts the episode's failed requests: those that
 	// ended without a reply (any cause) after it began, having arrived
-	// before it ended (any, while it lasted to the run's end).
+	// in the measurement window before it ended (any, while it lasted to
+	// the run's end).
 	FailedRequests int64 `json:"failed_requests"`
 	// FirstFailed is when the first of them ended, in seconds since the
 	// run started; null without any.
@@ -114,7 +116,14 @@ func (n *Network) unwatch(sp *failureSpan) {
 
 // failedRequest counts r, which ended without a reply now, in the spans
 // it belongs to, and in the failover whose primary refused a write of it.
+// Only the measurement window's requests count (those that arrived in it,
+// as the report counts them): an episode that began at the window's start
+// leaves out the warm-up's requests it failed, which the report does not
+// count either.
 func (n *Network) failedRequest(r *Request, now sim.Time) {
+	if r.Seq <= n.measuredFrom {
+		return
+	}
 	for _, sp := range n.spans {
 		if now >= sp.start && (!sp.ended || r.Seq <= sp.endSeq) {
 			if sp.failed == 0 {

@@ -56,7 +56,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "            degraded: %d of the completed were answered by a fallback (counted as %s)\n", q.Degraded, as)
 	}
 	if q.LostWrites > 0 {
-		fmt.Fprintf(&b, "            %s acknowledged, then lost (a failed primary had not replicated them, or a write-back cache node had not flushed them)\n", units.Plural(q.LostWrites, "write", "writes"))
+		them := "them"
+		if q.LostWrites == 1 {
+			them = "it"
+		}
+		fmt.Fprintf(&b, "            %s acknowledged, then lost (a failed primary had not replicated %s, or a write-back cache node had not flushed %s)\n", units.Plural(q.LostWrites, "write", "writes"), them, them)
 	}
 	goodput := ""
 	if r.GoodputWithin > 0 {

@@ -961,3 +961,35 @@ func TestFailoverAtWindowStart(t *testing.T) {
 		})
 	}
 }
+
+// TestEpisodeRequestsAreTheWindows checks that an episode of failure
+// beginning at the window's start counts the failed requests the report
+// counts, those that arrived in the window: a region outage at the
+// warm-up's end, its database failing over from us-east-1 to eu-west-1
+// while requests from the app in eu-west-1 cross the Atlantic (about 3
+// in flight at 40/s). (Attack on the fix above: the failover counted 24
+// failed requests, the report 21; the 3 had arrived in the warm-up.)
+func TestEpisodeRequestsAreTheWindows(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, `name: region-failover-at-warmup
+workload: {rate: 40, mix: {read: 50%, write: 50%}}
+entry: app
+nodes:
+  app: {kind: service, region: eu-west-1, service_time: 1ms, calls: [db]}
+  db: {kind: database, region: us-east-1, replicas: [{region: eu-west-1, count: 1}], service_time: 1ms, failover_time: 2s}
+faults: [{region: us-east-1, at: 1s, for: 5s}]
+run: {duration: 10s, warmup: 1s, sample: 1s}
+`)
+	fo := databaseOf(rep, "db").Failovers
+	if len(fo) != 1 || fo[0].At != rep.Warmup {
+		t.Fatalf("failovers %+v: want one, at the warm-up's end", fo)
+	}
+	if fo[0].FailedRequests != rep.Requests.Errors || fo[0].WritesFailed > fo[0].FailedRequests {
+		t.Errorf("the failover counts %d failed requests (%d for want of writes), the window %d: want the window's", fo[0].FailedRequests, fo[0].WritesFailed, rep.Requests.Errors)
+	}
+	for _, tr := range rep.Triggers {
+		if tr.Recovery != nil && tr.Recovery.FailedRequests != rep.Requests.Errors {
+			t.Errorf("the outage counts %d failed requests, the window %d: want the window's", tr.Recovery.FailedRequests, rep.Requests.Errors)
+		}
+	}
+}

@@ -31,6 +31,11 @@ type Kind struct {
 	// bottleneck. Nodes without (load balancers, CDNs) pass requests on in
 	// no time or scale out of sight.
 	Workers bool
+	// Balanced says its nodes may stand behind a load balancer: their
+	// runtime is one station of instances each of which serves any
+	// request (a service's pool), which a balancer picks among (see
+	// Target.Balanced).
+	Balanced bool
 	// Deployed says a deploy (deploy: in the topology) may replace its
 	// nodes' instances: its runtime is one station, whose instances are
 	// taken out and put in (a pool's, such as a service's).
@@ -112,6 +117,9 @@ type Target struct {
 	To string
 	// Want, when not nil, is the only kind the target may be.
 	Want *Kind
+	// Balanced says the target must be of a kind whose nodes may stand
+	// behind a load balancer (Kind.Balanced).
+	Balanced bool
 	// OneOf marks targets of which each request visits one (a
 	// balancer's), as opposed to calls that are all made.
 	OneOf bool

@@ -245,6 +245,8 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, t.unknownNode(tg.To))
 			case target != nil && tg.Want != nil && target.Kind() != tg.Want:
 				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
+			case target != nil && tg.Balanced && !target.Kind().Balanced:
+				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, balancedNouns(), tg.To, target.Kind().Name)
 			case target != nil && target.Kind().Consumer && !tg.Ref:
 				ne.In(tg.Field...).Add("", "%s takes its work from queue %s, not from calls: publish to that queue instead",
 					tg.To, consumerQueue(target))
@@ -304,7 +306,19 @@ func (t *Topology) needKeys(nodes field.Errors) {
 
 // accepts says the target may be the node it names.
 func (e Target) accepts(n *Node) bool {
-	return (e.Want == nil || n.Kind() == e.Want) && !(e.AsIs && n.Kind().NeedsOp)
+	return (e.Want == nil || n.Kind() == e.Want) && (!e.Balanced || n.Kind().Balanced) && !(e.AsIs && n.Kind().NeedsOp)
+}
+
+// balancedNouns names the kinds whose nodes may stand behind a load
+// balancer (Kind.Balanced), in the plural: "services".
+func balancedNouns() string {
+	var out []string
+	for _, name := range Kinds() {
+		if k := registry[name]; k.Balanced {
+			out = append(out, k.Noun+"s")
+		}
+	}
+	return strings.Join(out, " or ")
 }
 
 // Checker is what a spec checks itself against: the topology and the

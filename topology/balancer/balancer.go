@@ -77,11 +77,12 @@ func (b *Balancer) Footprint(int64) float64 {
 	return float64(len(b.Targets)) * topology.MaxInstances * 8 * lists
 }
 
-// Downstream implements Spec: services only.
+// Downstream implements Spec: nodes that may stand behind a balancer
+// only (Kind.Balanced: services).
 func (b *Balancer) Downstream() []topology.Target {
 	var out []topology.Target
 	for i, t := range b.Targets {
-		out = append(out, topology.Target{To: t, Want: topology.LookupKind("service"), OneOf: true, Field: []string{"targets", strconv.Itoa(i)}, AsIs: true})
+		out = append(out, topology.Target{To: t, Balanced: true, OneOf: true, Field: []string{"targets", strconv.Itoa(i)}, AsIs: true})
 	}
 	return out
 }

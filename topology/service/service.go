@@ -44,6 +44,7 @@ var kind = topology.Kind{
 	Workers:      true,
 	Egress:       true,
 	SessionStore: true,
+	Balanced:     true,
 	Deployed:     true,
 }
 

@@ -120,8 +120,12 @@ func otherDisagreements(rep *simulate.Report, est *estimate.Estimate) []string {
 	for i := range rep.Nodes {
 		n, ne := &rep.Nodes[i], est.Nodes[i]
 		if n.Workers && saturated(n) && !ne.Overloaded && ne.Utilization < simulate.SaturationThreshold {
-			out = append(out, fmt.Sprintf("the run found %s saturated (offered %s of what it can take) where the estimate has it %s busy",
-				n.Name, units.Percent(n.OfferedLoad), units.Percent(ne.Utilization)))
+			how := "offered " + units.Percent(n.OfferedLoad) + " of what it can take"
+			if n.OnlyTurnedAway() {
+				how = n.TurnedAway()
+			}
+			out = append(out, fmt.Sprintf("the run found %s saturated (%s) where the estimate has it %s busy",
+				n.Name, how, units.Percent(ne.Utilization)))
 		}
 	}
 	if e := rep.ErrorRate; e != nil && *e > FailureBound {

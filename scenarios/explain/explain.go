@@ -487,7 +487,9 @@ func (ex *Explanation) little(t *topology.Topology) Check {
 	var longest string
 	for i := range rep.Nodes {
 		n := &rep.Nodes[i]
-		if node := t.Lookup(n.Name); saturated(n) && !node.Kind().Broker && t.Reaches(t.Entry, n.Name) {
+		// A node saturated only by what it turned away (a full queue of
+		// few places) holds no queue that grows.
+		if node := t.Lookup(n.Name); saturated(n) && !n.OnlyTurnedAway() && !node.Kind().Broker && t.Reaches(t.Entry, n.Name) {
 			saturatedNodes = append(saturatedNodes, n.Name)
 		}
 		if n.Workers {

@@ -429,6 +429,13 @@ func (n *NodeReport) TurnedAway() string {
 	return turnedAway(n.Rejected, n.Shed, n.RateLimited, n.arrivals)
 }
 
+// OnlyTurnedAway says the node's one reason to be saturated is what it
+// turned away (TurnedAway): its load is below saturation and no queue of
+// its grows, so the run may yet be in a steady state.
+func (n *NodeReport) OnlyTurnedAway() bool {
+	return n.Saturated && len(n.SaturatedBecause) == 1 && n.TurnedAway() != ""
+}
+
 // turnedAway says how a node that rejected, shed and rate limited those
 // of its arrivals turned away TurnedAwayShare or more of them, or is "".
 func turnedAway(rejected, shed, limited, arrivals int64) string {

@@ -15,6 +15,32 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
+// estimated reads a scenario, the file text called file (the built-in
+// called file when text is "") with overrides sets, estimates it and
+// writes the estimate's table, failing t where a step fails.
+func estimated(t *testing.T, file, text string, sets ...string) (*scenarios.Scenario, *estimate.Estimate, string) {
+	t.Helper()
+	var s *scenarios.Scenario
+	var err error
+	if text == "" {
+		s, err = scenarios.Builtin(file, sets...)
+	} else {
+		s, err = scenarios.Parse(file, []byte(text), sets...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(s)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	var b strings.Builder
+	if err := est.WriteTable(&b); err != nil {
+		t.Fatalf("%s: the table: %v", file, err)
+	}
+	return s, est, b.String()
+}
+
 // TestEstimateProductForm checks the analytic estimate on product-form
 // networks: it must equal the closed form exactly, and agree with the
 // simulation within the replications' confidence interval.
@@ -56,14 +82,7 @@ run: {warmup: 200s, duration: 4000s}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := scenarios.Parse("estimate.yaml", []byte(c.text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := estimate.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, est, _ := estimated(t, "estimate.yaml", c.text)
 			if est.Latency == nil || math.Abs(*est.Latency/c.want-1) > 1e-9 {
 				t.Fatalf("estimate %v, closed form %g", est.Latency, c.want)
 			}
@@ -85,14 +104,7 @@ run: {warmup: 200s, duration: 4000s}
 // with a cache (database reads = misses, Che's hit ratio) and that an
 // overloaded station is reported without a latency.
 func TestEstimateCacheAndSaturation(t *testing.T) {
-	s, err := scenarios.Builtin("read-heavy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	est, err := estimate.Scenario(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, est, _ := estimated(t, "read-heavy", "")
 	byName := map[string]estimate.NodeEstimate{}
 	for _, n := range est.Nodes {
 		byName[n.Name] = n
@@ -106,12 +118,8 @@ func TestEstimateCacheAndSaturation(t *testing.T) {
 	if db.ArrivalRate >= byName["app"].ArrivalRate {
 		t.Errorf("the database sees %g/s, no less than the app's %g/s despite the cache", db.ArrivalRate, byName["app"].ArrivalRate)
 	}
-	over, err := scenarios.Builtin("three-tier", "workload.users=20M")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if est, err = estimate.Scenario(over); err != nil || !est.Saturated || est.Latency != nil || est.Bottleneck != "app" {
-		t.Fatalf("three-tier at 20M users: %+v, %v; want saturated at the app with no latency", est, err)
+	if _, est, _ = estimated(t, "three-tier", "", "workload.users=20M"); !est.Saturated || est.Latency != nil || est.Bottleneck != "app" {
+		t.Fatalf("three-tier at 20M users: %+v; want saturated at the app with no latency", est)
 	}
 }
 
@@ -146,14 +154,7 @@ run: {warmup: 100s, duration: %s}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			text := fmt.Sprintf(file, c.rate, c.workers, c.service, "3000s")
-			s, err := scenarios.Parse("mg1.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := estimate.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, est, _ := estimated(t, "mg1.yaml", text)
 			if est.Latency == nil || math.Abs(*est.Latency/c.want-1) > 1e-12 {
 				t.Fatalf("estimate %v, closed form %g", est.Latency, c.want)
 			}
@@ -220,14 +221,7 @@ run: {warmup: 30m, duration: 10m}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			text := fmt.Sprintf(file, c.rate, c.autoscale)
-			s, err := scenarios.Parse("hpa.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := estimate.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, est, _ := estimated(t, "hpa.yaml", text)
 			app := est.Nodes[1]
 			if app.Stations != c.want || est.Saturated != c.saturated || (est.Latency == nil) != c.saturated {
 				t.Fatalf("app solved at %d instances, saturated %v, latency %v; want %d, %v", app.Stations, est.Saturated, est.Latency, c.want, c.saturated)
@@ -287,14 +281,7 @@ nodes:
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := scenarios.Parse("async.yaml", []byte(fmt.Sprintf(file, c.workers, c.service, c.consume)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := estimate.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, est, table := estimated(t, "async.yaml", fmt.Sprintf(file, c.workers, c.service, c.consume))
 			if est.Saturated != c.saturated || !slices.Equal(est.Backlog, c.backlog) {
 				t.Fatalf("saturated %v, backlog %q; want %v, %q", est.Saturated, est.Backlog, c.saturated, c.backlog)
 			}
@@ -308,12 +295,8 @@ nodes:
 			if est.Latency == nil || math.Abs(*est.Latency/want-1) > 1e-12 || est.Throughput != 100 {
 				t.Errorf("request path: latency %v (want %g), throughput %g (want 100)", est.Latency, want, est.Throughput)
 			}
-			var b strings.Builder
-			if err := est.WriteTable(&b); err != nil {
-				t.Fatal(err)
-			}
-			if backlogged := strings.Contains(b.String(), "backlog     worker: offered 250%"); backlogged != (c.backlog != nil) {
-				t.Errorf("table:\n%s", b.String())
+			if backlogged := strings.Contains(table, "backlog     worker: offered 250%"); backlogged != (c.backlog != nil) {
+				t.Errorf("table:\n%s", table)
 			}
 		})
 	}
@@ -354,14 +337,7 @@ run: {warmup: 200s, duration: 4000s}
 	for _, c := range cases {
 		t.Run(c.algorithm, func(t *testing.T) {
 			text := fmt.Sprintf(file, c.algorithm)
-			s, err := scenarios.Parse("balanced.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := estimate.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, est, _ := estimated(t, "balanced.yaml", text)
 			if est.Latency == nil || math.Abs(*est.Latency/c.exact-1) > c.estimate {
 				t.Fatalf("estimate %v, closed form %g (within %g)", est.Latency, c.exact, c.estimate)
 			}
@@ -379,29 +355,19 @@ run: {warmup: 200s, duration: 4000s}
 // JSON, with no NaN: the caller's wait once came out NaN and the JSON
 // could not be written.
 func TestEstimateOverloadedCallee(t *testing.T) {
-	s, err := scenarios.Parse("nan.yaml", []byte(`name: nan
+	_, est, table := estimated(t, "nan.yaml", `name: nan
 workload: {rate: 500, mix: {read: 50%, write: 50%}, keys: {dist: uniform, count: 10}}
 entry: s1
 nodes:
   s1: {kind: service, service_time: 10ms, calls: [db]}
   db: {kind: database, replicas: 1, service_time: 500ms}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	est, err := estimate.Scenario(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table, js bytes.Buffer
-	if err := est.WriteTable(&table); err != nil {
-		t.Fatal(err)
-	}
+`)
+	var js bytes.Buffer
 	if err := est.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(table.String(), "NaN") || est.Latency != nil || !est.Nodes[0].Overloaded {
-		t.Fatalf("latency %v, s1 overloaded %v; want no steady state and no NaN:\n%s", est.Latency, est.Nodes[0].Overloaded, table.String())
+	if strings.Contains(table, "NaN") || est.Latency != nil || !est.Nodes[0].Overloaded {
+		t.Fatalf("latency %v, s1 overloaded %v; want no steady state and no NaN:\n%s", est.Latency, est.Nodes[0].Overloaded, table)
 	}
 }
 
@@ -428,25 +394,13 @@ func TestEstimateShapedRate(t *testing.T) {
 		{"a constant rate", "[]", 100, 0, 0, false, nil, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := scenarios.Parse("shaped.yaml", fmt.Appendf(nil, `name: shaped
+			s, est, table := estimated(t, "shaped.yaml", fmt.Sprintf(`name: shaped
 workload: {rate: %g, shape: %s}
 entry: app
 nodes:
   app: {kind: service, workers: 2, service_time: {dist: exponential, mean: 10ms}}
 run: {duration: 120s, warmup: 10s, sample: 5s}
 `, c.rate, c.shape))
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := estimate.Scenario(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var b bytes.Buffer
-			if err := est.WriteTable(&b); err != nil {
-				t.Fatal(err)
-			}
-			table := b.String()
 			if strings.Contains(table, "daily cycle") {
 				t.Errorf("a daily cycle named where there is none:\n%s", table)
 			}
@@ -485,15 +439,7 @@ run: {duration: 120s, warmup: 10s, sample: 5s}
 // without workers (a function) still names its busiest node the
 // bottleneck, as the run does, rather than none.
 func TestEstimateBottleneckWithoutWorkers(t *testing.T) {
-	s, err := scenarios.Builtin("serverless-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	est, err := estimate.Scenario(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if est.Bottleneck != "api" {
+	if _, est, _ := estimated(t, "serverless-api", ""); est.Bottleneck != "api" {
 		t.Errorf("bottleneck %q, want api (the run's)", est.Bottleneck)
 	}
 }

@@ -1,7 +1,6 @@
 package estimate_test
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -37,20 +36,8 @@ run: {seed: 1, warmup: 5s, duration: 20s}
 // estimateText estimates volumeScenario at rate with rows and writes its table.
 func estimateText(t *testing.T, rate, rows string) (*estimate.Estimate, string) {
 	t.Helper()
-	text := strings.NewReplacer("RATE", rate, "ROWS", rows).Replace(volumeScenario)
-	s, err := scenarios.Parse("estimate.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	est, err := estimate.Scenario(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := est.WriteTable(&b); err != nil {
-		t.Fatal(err)
-	}
-	return est, b.String()
+	_, est, table := estimated(t, "estimate.yaml", strings.NewReplacer("RATE", rate, "ROWS", rows).Replace(volumeScenario))
+	return est, table
 }
 
 // TestEstimateVolumeStation checks that a database's volume counts as a

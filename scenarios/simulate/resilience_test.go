@@ -993,3 +993,19 @@ run: {duration: 10s, warmup: 1s, sample: 1s}
 		}
 	}
 }
+
+// TestFaultAtRunEndNotReached checks the window's other end: it is
+// [warm-up's end, end), so a primary fault striking exactly at the run's
+// end is not reached, as its trigger says, and starts no failover.
+// (Attack on the fixes above: the report listed a failover 'under way at
+// the end' beside a trigger 'not reached'.)
+func TestFaultAtRunEndNotReached(t *testing.T) {
+	t.Parallel()
+	rep := runText(t, failover("{at: 1m, for: 1m, node: db, primary: true}", "warmup: 30s, duration: 30s"))
+	if fo := databaseOf(rep, "db").Failovers; len(fo) != 0 {
+		t.Errorf("failovers %+v: want none, the fault strikes at the run's end", fo)
+	}
+	if len(rep.Triggers) != 1 || rep.Triggers[0].Outcome != simulate.OutcomeNotReached {
+		t.Errorf("triggers %+v: want one, not reached", rep.Triggers)
+	}
+}

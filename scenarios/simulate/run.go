@@ -102,6 +102,7 @@ func (m *measured) replied(lat, goodputWithin float64) {
 const (
 	opEndWarmup = iota
 	opSample    // a sample window ends
+	opEnd       // the run's end: nothing at its instant is the window's
 )
 
 // precisionCheckEvery is how often, in completions, a steady-state run
@@ -161,6 +162,12 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	// strikes exactly at the warm-up's end is the window's with all it
 	// does (its failed requests, a database's failover), as its trigger is.
 	r.k.At(warmup, r, opEndWarmup, nil)
+	if end != sim.Forever {
+		// The window is [warm-up's end, end): the run stops before
+		// anything else at its end, so that a fault striking then is not
+		// reached, as its trigger says, rather than starting a failover.
+		r.k.At(end, r, opEnd, nil)
+	}
 	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
 		Popularity:     pop,
 		Seed:           s.Run.Seed,
@@ -197,6 +204,10 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 // over and measurement starts. A run stopped before this reports what it
 // saw from time 0.
 func (r *runner) Handle(now sim.Time, op int, _ any) {
+	if op == opEnd {
+		r.k.Halt()
+		return
+	}
 	if op == opSample {
 		r.smp.close(r, now)
 		if next := now + sim.Time(r.smp.every); next < r.end {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios/analysis"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -37,9 +37,9 @@ func fixedRun() *simulate.Report {
 			rep.Series.Samples[i].Regions = append(rep.Series.Samples[i].Regions, simulate.RegionSample{Region: region, Completed: done, P99: &p99})
 		}
 	}
-	scaling := &topology.Scaling{}
+	scaling := &engine.Scaling{}
 	for i := range 30 {
-		scaling.Events = append(scaling.Events, topology.ScalingEvent{Time: float64(2800 * (i + 1)), From: 4 + i, To: 5 + i})
+		scaling.Events = append(scaling.Events, engine.ScalingEvent{Time: float64(2800 * (i + 1)), From: 4 + i, To: 5 + i})
 	}
 	rep.Nodes = []simulate.NodeReport{{Name: "lb"}, {Name: "app", Scaling: scaling}, {Name: "db"}}
 	for i := range 12 {

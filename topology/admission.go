@@ -7,7 +7,6 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
-	"github.com/scalesim/scalesim/sim"
 )
 
 // RateLimit is a token bucket in front of a node (as API gateways and
@@ -48,37 +47,6 @@ func (r *RateLimit) Validate(e field.Errors) {
 	}
 }
 
-// Limiter is the runtime of a RateLimit: a token bucket (Take).
-type Limiter = limiter
-
-// limiter is the runtime of a RateLimit.
-type limiter struct {
-	rate, burst, tokens float64
-	last                sim.Time
-}
-
-// NewLimiter is the runtime of r, nil for a nil r.
-func NewLimiter(r *RateLimit) *Limiter {
-	if r == nil {
-		return nil
-	}
-	return &limiter{rate: r.Rate, burst: r.Burst, tokens: r.Burst}
-}
-
-// Take takes a token at now, and reports whether there was one.
-func (l *limiter) Take(now sim.Time) bool { return l.take(now) }
-
-// take takes a token at now, and reports whether there was one.
-func (l *limiter) take(now sim.Time) bool {
-	l.tokens = math.Min(l.burst, l.tokens+float64(float64(now-l.last)*l.rate))
-	l.last = now
-	if l.tokens < 1 {
-		return false
-	}
-	l.tokens--
-	return true
-}
-
 // Shedding turns requests away at a service before they queue: when an
 // instance holds MaxConcurrency requests already (Envoy's circuit-breaker
 // max_requests, per instance; 0 is no limit), or when the wait the queue
@@ -97,28 +65,4 @@ func (s Shedding) validate(e field.Errors, what string) {
 	if a := s.ShedAfter; a != nil && (!(*a >= 0) || math.IsInf(*a, 0)) {
 		e.Add("shed_after", "%s shed_after must be a duration of 0 or more", what)
 	}
-}
-
-// admission is a station's gate: its rate limit and shedding.
-type admission struct {
-	limit *limiter
-	shed  Shedding
-}
-
-// admit decides whether a request may join inst now, or gives the cause
-// that turns it away.
-func (a *admission) admit(st *Station, inst *instance, now sim.Time) Cause {
-	if a.limit != nil && !a.limit.take(now) {
-		return CauseRateLimited
-	}
-	if a.shed.MaxConcurrency > 0 && inst.outstanding >= a.shed.MaxConcurrency {
-		return CauseShed
-	}
-	if after := a.shed.ShedAfter; after != nil && inst.queue.Len() > 0 {
-		wait := float64(float64(inst.queue.Len())/float64(st.workers)) * st.meanHold(&st.hold)
-		if wait > *after {
-			return CauseShed
-		}
-	}
-	return NoCause
 }

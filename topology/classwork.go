@@ -195,9 +195,9 @@ func (c *Checker) unknownClassKeys(e field.Errors, names []string, what string) 
 	}
 }
 
-// classTimes is the table of service times by class index, nil entries
+// ClassTimes is the table of service times by class index, nil entries
 // where a class has none of its own; nil when no class has one.
-func classTimes(by map[string]sim.Dist, classes []string) []sim.Dist {
+func ClassTimes(by map[string]sim.Dist, classes []string) []sim.Dist {
 	if len(by) == 0 {
 		return nil
 	}
@@ -219,41 +219,6 @@ func quoteList(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
-}
-
-// workTime is the distribution of j's own work at the station: its
-// class's own, or else a read's or a write's. At a database (byNature),
-// a class's operation is what a visit of the class does as the class
-// does it: a call that makes another class's visit a read or a write
-// against its nature (a write class's cache miss, read from the
-// database) does the plain read or write, as do the system's own
-// writes (write-back flushes).
-func (st *Station) workTime(j *Job) sim.Dist {
-	write := st.net.writes(j)
-	if st.byClass != nil && !j.req.background {
-		if d := st.byClass[j.req.Class]; d != nil && (!st.byNature || j.op == opAuto || write == st.net.classWrites(j.req.Class)) {
-			return d
-		}
-	}
-	if write {
-		return st.times[1]
-	}
-	return st.times[0]
-}
-
-// classWrites says requests of class c write.
-func (n *Network) classWrites(c int) bool { return n.opts.Writes != nil && n.opts.Writes[c] }
-
-// serviceSCV is the largest squared coefficient of variation of the
-// station's service times.
-func (st *Station) serviceSCV() float64 {
-	scv := max(SCV(st.times[0]), SCV(st.times[1]))
-	for _, d := range st.byClass {
-		if d != nil {
-			scv = max(scv, d.SCV())
-		}
-	}
-	return scv
 }
 
 // ClassTime implements ClassTimed: a pool's work depends on the class
@@ -280,10 +245,10 @@ func (s *Pool) WorkTimes() []sim.Dist {
 	return out
 }
 
-// fallbackTime is the service time a station falls back on before it has
+// FallbackTime is the service time a station falls back on before it has
 // drawn any (for its mean): the default, or else the first class's own in
 // the order of their names.
-func (s *Pool) fallbackTime() sim.Dist {
+func (s *Pool) FallbackTime() sim.Dist {
 	if s.ServiceTime != nil || len(s.ServiceTimeByClass) == 0 {
 		return s.ServiceTime
 	}
@@ -302,7 +267,7 @@ func (s *Pool) MeanOwn(sv Solver, name string) float64 {
 		h.Add(sv.Visits(c, name), Mean(s.timeOf(class)), 1)
 	}
 	if h.weight == 0 {
-		return Mean(s.fallbackTime())
+		return Mean(s.FallbackTime())
 	}
 	return h.Mean()
 }
@@ -313,63 +278,19 @@ func (s *Pool) MeanOwn(sv Solver, name string) float64 {
 // with its default filled in. At a database (Station.byNature), a class's
 // size is its operation's, done as the class does it (see workTime).
 type SizeTable struct {
-	byClass []Size
-	plain   [2]Size
-}
-
-// sizeOf is the size of j's request and reply at st.
-func (st *Station) sizeOf(j *Job) Size {
-	t, write := st.sizes, st.net.writes(j)
-	if t.byClass != nil && !j.req.background {
-		if s := t.byClass[j.req.Class]; s != (Size{}) && (!st.byNature || j.op == opAuto || write == st.net.classWrites(j.req.Class)) {
-			return s
-		}
-	}
-	if write {
-		return t.plain[1]
-	}
-	return t.plain[0]
+	ByClass []Size
+	Plain   [2]Size
 }
 
 // serviceSizes is a service's size table: every class's size, defaults
 // filled in.
-func (s Sizes) table(classes []string) *SizeTable {
-	t := &SizeTable{plain: [2]Size{s.Size.over(Size{}), s.Size.over(Size{})}}
+func (s Sizes) Table(classes []string) *SizeTable {
+	t := &SizeTable{Plain: [2]Size{s.Size.over(Size{}), s.Size.over(Size{})}}
 	if len(s.ByClass) > 0 {
-		t.byClass = make([]Size, len(classes))
+		t.ByClass = make([]Size, len(classes))
 		for i, class := range classes {
-			t.byClass[i] = s.Of(class)
+			t.ByClass[i] = s.Of(class)
 		}
 	}
 	return t
-}
-
-// Transfer is the bytes a node received (the requests that reached it)
-// and sent (the replies of the visits it completed) per second over the
-// window, by the sizes of its requests and replies. Its egress, which
-// per_gb prices, is what it sent.
-type Transfer struct {
-	InBytesPerSec  float64 `json:"in_bytes_per_sec"`
-	OutBytesPerSec float64 `json:"out_bytes_per_sec"`
-}
-
-// transfer sets s's egress (for per_gb prices) from the bytes stations
-// received and sent over window seconds, and its Transfer figures when
-// shown (the node gives sizes of its own, or prices its egress).
-func (s *NodeStats) transfer(window float64, shown bool, stations ...*Station) {
-	if window <= 0 {
-		return
-	}
-	var in, out float64
-	for _, st := range stations {
-		in += st.inBytes
-		out += st.outBytes
-		for k, b := range st.crossed {
-			s.Crossed[k] += b / window
-		}
-	}
-	s.Usage.EgressBytesPerSec = out / window
-	if shown {
-		s.Transfer = &Transfer{InBytesPerSec: in / window, OutBytesPerSec: out / window}
-	}
 }

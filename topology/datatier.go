@@ -116,13 +116,13 @@ func loadShares(arrivals []float64) ([]float64, *float64) {
 	}
 	out := make([]float64, len(arrivals))
 	for i, a := range arrivals {
-		out[i] = share(a, total)
+		out[i] = Share(a, total)
 	}
 	return out, Ratio(most, total/float64(len(arrivals)))
 }
 
-// formatRatio writes a ratio with three significant figures: "1.93".
-func formatRatio(v float64) string { return fmt.Sprintf("%.3g", v) }
+// FormatRatio writes a ratio with three significant figures: "1.93".
+func FormatRatio(v float64) string { return fmt.Sprintf("%.3g", v) }
 
 // counts writes up to 8 counts, then how many in all.
 func counts(v []int) string { return firstEight(v, strconv.Itoa) }

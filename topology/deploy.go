@@ -75,9 +75,9 @@ func (b Budget) String() string {
 // zero says the budget allows nothing whatever the fleet's size.
 func (b Budget) zero() bool { return (b.IsShare && b.Share == 0) || (!b.IsShare && b.N == 0) }
 
-// of is the budget for a fleet of n: a share rounded up (a surge) or down
+// Of is the budget for a fleet of n: a share rounded up (a surge) or down
 // (unavailable), as Kubernetes' intstr.GetScaledValueFromIntOrPercent.
-func (b Budget) of(n int, up bool) int {
+func (b Budget) Of(n int, up bool) int {
 	if !b.IsShare {
 		return b.N
 	}

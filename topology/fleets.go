@@ -374,10 +374,10 @@ func (t *Topology) nearestCopy(n *Node, f *fleet) string {
 	if name == "" && r != nil {
 		name = r.Default
 	}
-	from := r.region(name)
+	from := r.Region(name)
 	best, bestRTT := 0, math.Inf(1)
 	for i, region := range f.regions {
-		rtt, ok := r.rtt(from, r.region(region))
+		rtt, ok := r.rtt(from, r.Region(region))
 		if ok && rtt < bestRTT {
 			best, bestRTT = i, rtt
 		}

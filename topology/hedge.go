@@ -24,10 +24,6 @@ type Hedge struct {
 	Percentile float64
 }
 
-// MinHedgeSamples is how many successful attempts a percentile hedge
-// waits for before it hedges.
-const MinHedgeSamples = 100
-
 // decodeHedge reads {after: 50ms} or {after: p95}.
 func decodeHedge(d *yamlfile.Decoder, n *yaml.Node) *Hedge {
 	h := &Hedge{}
@@ -58,16 +54,4 @@ func (h *Hedge) validate(e field.Errors) {
 	if h.Percentile == 0 && (!(h.After > 0) || math.IsInf(h.After, 0)) {
 		e.Add("after", "a hedge's after must be a delay above 0 or a percentile")
 	}
-}
-
-// hedgeDelay is how long after sending an attempt the call hedges, and
-// whether it does yet.
-func (e *edge) hedgeDelay() (float64, bool) {
-	if e.hedge.Percentile == 0 {
-		return e.hedge.After, true
-	}
-	if e.latency.N() < MinHedgeSamples {
-		return 0, false
-	}
-	return e.latency.Quantile(e.hedge.Percentile), true
 }

@@ -1,11 +1,5 @@
 package topology
 
-import (
-	"math/rand/v2"
-
-	"github.com/scalesim/scalesim/sim"
-)
-
 // HopKind is what a message between two nodes carries.
 type HopKind uint8
 
@@ -28,21 +22,8 @@ const (
 // so nothing is far, and a message pays what its own setting says; where
 // placement and distance come in (regions, zones), they add here.
 func (t *Topology) Hop(kind HopKind, from, to string, own float64) float64 {
-	if t.distance != nil {
-		return own + t.distance(kind, from, to)
+	if t.Distance != nil {
+		return own + t.Distance(kind, from, to)
 	}
 	return own
-}
-
-// Hop is the delay of a message of kind from the node called from to the
-// node called to, whose own setting draws from own on rng (nil: it has
-// none), by Topology.Hop. delayed is false when the message pays no delay
-// at all: it is handed over at once, with no event, as it always was.
-func (n *Network) Hop(kind HopKind, from, to string, own sim.Dist, rng *rand.Rand) (delay float64, delayed bool) {
-	drawn := 0.0
-	if own != nil {
-		drawn = own.Sample(rng)
-	}
-	delay = n.topo.Hop(kind, from, to, drawn)
-	return delay, own != nil || delay != 0
 }

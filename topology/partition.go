@@ -22,27 +22,19 @@ type hashPartition int
 
 func (h hashPartition) part(key int64) int { return int(mix64(uint64(key)) % uint64(h)) }
 
-// ring is consistent hashing (Karger et al., "Consistent hashing and random
+// Ring is consistent hashing (Karger et al., "Consistent hashing and random
 // trees", STOC 1997): each part owns vnodes points on a 64-bit circle, and a
 // key belongs to the first point at or after its hash. Adding a part moves
 // only the keys its points take over, about 1/(N+1) of them.
-type ring struct {
+type Ring struct {
 	points []uint64
 	owner  []int32
 }
 
-func newRing(parts, vnodes int) *ring {
-	ids := make([]uint64, parts)
-	for p := range ids {
-		ids[p] = uint64(p)
-	}
-	return newRingOf(ids, vnodes)
-}
-
-// newRingOf makes a ring over parts named by ids: a key's part is an
+// NewRingOf makes a ring over parts named by ids: a key's part is an
 // index into ids. A point depends only on its part's id and index, so
 // adding or removing a part leaves the others' points where they were.
-func newRingOf(ids []uint64, vnodes int) *ring {
+func NewRingOf(ids []uint64, vnodes int) *Ring {
 	type point struct {
 		at    uint64
 		owner int32
@@ -62,14 +54,14 @@ func newRingOf(ids []uint64, vnodes int) *ring {
 		}
 		return int(a.owner - b.owner)
 	})
-	r := &ring{points: make([]uint64, len(pts)), owner: make([]int32, len(pts))}
+	r := &Ring{points: make([]uint64, len(pts)), owner: make([]int32, len(pts))}
 	for i, p := range pts {
 		r.points[i], r.owner[i] = p.at, p.owner
 	}
 	return r
 }
 
-func (r *ring) part(key int64) int {
+func (r *Ring) Part(key int64) int {
 	h := mix64(uint64(key))
 	i := sort.Search(len(r.points), func(i int) bool { return r.points[i] >= h })
 	if i == len(r.points) {

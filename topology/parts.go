@@ -10,18 +10,6 @@ import "strings"
 // placed there, for Hop (db@eu-west-1); node names cannot hold it.
 const PartSep = "@"
 
-// Parted is a component whose parts are placed apart (a database's
-// servers by region): a call to it is aimed, when it is sent, at the part
-// that will serve it, and pays the distance to that part's place
-// (Job.Part says which).
-type Parted interface {
-	// Aim chooses the part that serves j, a call from the node called
-	// from, sets it with Job.SetPart and returns the part's name for Hop.
-	Aim(j *Job, from string) string
-	// PartName is the name for Hop of the part part of a job.
-	PartName(part int8) string
-}
-
 // Replicated is a spec whose servers may be placed in regions apart from
 // its node's place (a database's replicas by region, or its primaries in
 // several regions).
@@ -62,7 +50,7 @@ func partPlace(places map[string]string, r *Regions, name string) string {
 		return p
 	}
 	if _, at, ok := strings.Cut(name, PartSep); ok {
-		return r.region(at)
+		return r.Region(at)
 	}
 	return ""
 }

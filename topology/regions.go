@@ -133,9 +133,9 @@ func DecodeRegions(d *yamlfile.Decoder, n *yaml.Node) *Regions {
 	return r
 }
 
-// region resolves a name the scenario uses to a region: through Names, or
+// Region resolves a name the scenario uses to a region: through Names, or
 // as it is.
-func (r *Regions) region(name string) string {
+func (r *Regions) Region(name string) string {
 	if r != nil {
 		if code, ok := r.Names[name]; ok {
 			return code
@@ -152,7 +152,7 @@ func (r *Regions) rtt(a, b string) (float64, bool) {
 	}
 	if r != nil {
 		for _, p := range r.RTT {
-			if pair(r.region(p.A), r.region(p.B)) == pair(a, b) {
+			if pair(r.Region(p.A), r.Region(p.B)) == pair(a, b) {
 				return p.RTT, true
 			}
 		}
@@ -165,7 +165,7 @@ func (r *Regions) rtt(a, b string) (float64, bool) {
 func (r *Regions) known(region string) bool {
 	if r != nil {
 		for _, p := range r.RTT {
-			if r.region(p.A) == region || r.region(p.B) == region {
+			if r.Region(p.A) == region || r.Region(p.B) == region {
 				return true
 			}
 		}
@@ -191,7 +191,7 @@ func (t *Topology) placed() bool {
 // when every pair of places in use has a round trip, sets the distance
 // every hop between nodes pays.
 func (t *Topology) validatePlacement(e field.Errors) {
-	t.distance, t.transfer = nil, nil
+	t.Distance, t.TransferRule = nil, nil
 	r := t.Regions
 	re := e.In("regions")
 	if r != nil {
@@ -204,7 +204,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		seen := map[[2]string]bool{}
 		for i, p := range r.RTT {
 			pe := re.In("rtt", strconv.Itoa(i))
-			a, b := r.region(p.A), r.region(p.B)
+			a, b := r.Region(p.A), r.Region(p.B)
 			switch {
 			case a == b:
 				pe.Add("between", "a round trip between %s and itself: name two regions", p.A)
@@ -218,7 +218,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		if r.ZoneRTT < 0 || math.IsInf(r.ZoneRTT, 0) {
 			re.Add("zone_rtt", "a round trip must be a duration from 0")
 		}
-		if r.Default != "" && !r.known(r.region(r.Default)) && !r.misnamed(r.Default) {
+		if r.Default != "" && !r.known(r.Region(r.Default)) && !r.misnamed(r.Default) {
 			re.Add("default", "region %q is not in the catalogue nor in regions.rtt%s", r.Default, yamlfile.DidYouMean(r.Default, catalogueRegions()))
 		}
 	}
@@ -249,7 +249,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 		if name == "" && r != nil {
 			name = r.Default
 		}
-		region := r.region(name)
+		region := r.Region(name)
 		switch {
 		case name == "":
 			ne.AddAtKey("", "node %s has no region while others have: give it region:, or the scenario regions: {default: REGION}", n.Name)
@@ -292,11 +292,11 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	for _, n := range t.Nodes {
 		zones[n.Name] = n.Zone
 	}
-	t.transfer = func(from, to string) TransferKind { return transferBetween(places, zones, r, from, to) }
-	t.distance = func(kind HopKind, from, to string) float64 {
+	t.TransferRule = func(from, to string) TransferKind { return transferBetween(places, zones, r, from, to) }
+	t.Distance = func(kind HopKind, from, to string) float64 {
 		a, b := partPlace(places, r, from), partPlace(places, r, to)
 		if kind == HopClient {
-			a = r.region(from) // a user's region, not a node
+			a = r.Region(from) // a user's region, not a node
 		}
 		if a != b {
 			rtt, _ := r.rtt(a, b)
@@ -345,7 +345,7 @@ func (t *Topology) validateRegionFaults(e field.Errors, places map[string]string
 			continue
 		}
 		fe := e.In("faults", strconv.Itoa(i))
-		region := t.Regions.region(f.Region)
+		region := t.Regions.Region(f.Region)
 		f.struck = nil
 		for _, n := range t.Nodes {
 			if (places[n.Name] == region || hasPartIn(t, n, region)) && n.Kind().Workers {
@@ -388,12 +388,12 @@ func (t *Topology) ValidateUserRegions(names []string) []error {
 		if at == "" && t.Regions != nil {
 			at = t.Regions.Default
 		}
-		if at = t.Regions.region(at); !n.Kind().Global && t.Regions.known(at) && !slices.Contains(used, at) {
+		if at = t.Regions.Region(at); !n.Kind().Global && t.Regions.known(at) && !slices.Contains(used, at) {
 			used = append(used, at)
 		}
 	}
 	for _, name := range names {
-		region := t.Regions.region(name)
+		region := t.Regions.Region(name)
 		if !t.Regions.known(region) {
 			re.AddAtKey(name, "region %q is not in the catalogue nor in regions.rtt%s", name,
 				yamlfile.DidYouMean(name, t.Regions.regionCandidates()))

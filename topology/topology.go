@@ -34,13 +34,13 @@ type Topology struct {
 	// Regions, when not nil, is the scenario's regions section (see
 	// Node.Region).
 	Regions *Regions
-	// distance, when not nil, is the delay a hop pays for the distance
+	// Distance, when not nil, is the delay a hop pays for the distance
 	// between its nodes (see Hop), set by Validate when the nodes are
 	// placed (validatePlacement).
-	distance func(kind HopKind, from, to string) float64
-	// transfer, when not nil, says how the bytes between two nodes are
+	Distance func(kind HopKind, from, to string) float64
+	// TransferRule, when not nil, says how the bytes between two nodes are
 	// billed (see TransferKind), set with distance.
-	transfer func(from, to string) TransferKind
+	TransferRule func(from, to string) TransferKind
 	// fleets are the nodes written in several regions, by name (see
 	// ResolveFleets); bodies each decoded node's body in the file;
 	// written, for a node whose list of names ResolveFleets expanded (a
@@ -365,7 +365,7 @@ func (t *Topology) findCycles(nodes field.Errors) bool {
 			}
 			switch state[e.To] {
 			case onPath:
-				start := indexOf(path, e.To)
+				start := IndexOf(path, e.To)
 				cycle := append(append([]string(nil), path[start:]...), e.To)
 				nodes.In(n.Name).In(e.Field...).Add("", "call cycle: %s (a request would never finish)", strings.Join(cycle, " → "))
 				found = true
@@ -466,7 +466,7 @@ func consumerQueue(n *Node) string {
 	return "its queue"
 }
 
-func indexOf(list []string, s string) int {
+func IndexOf(list []string, s string) int {
 	for i, x := range list {
 		if x == s {
 			return i
@@ -475,7 +475,7 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-func contains(list []string, s string) bool { return indexOf(list, s) >= 0 }
+func contains(list []string, s string) bool { return IndexOf(list, s) >= 0 }
 
 // DecodeNames reads a name or a list of names.
 func DecodeNames(d *yamlfile.Decoder, n *yaml.Node, what string) []string {

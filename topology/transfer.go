@@ -235,35 +235,3 @@ func TransferMonthly(kind TransferKind, bytesPerSec float64) float64 {
 type EdgeFetcher interface {
 	FetchesForUsers()
 }
-
-// transferOf is how the bytes between j's sender and at, the node whose
-// station j visits, are billed, and whether the sender is a user (whose
-// request is free and reply is data transfer out). Without placement, all
-// are free.
-func (n *Network) transferOf(j *Job, at string) (kind TransferKind, user bool) {
-	if n.topo.transfer == nil || j.req.background {
-		return TransferFree, false
-	}
-	k := j
-	for k.step == nil && k.parent != nil {
-		if _, edge := k.parent.owner.(EdgeFetcher); edge {
-			return TransferFree, false
-		}
-		k = k.parent
-	}
-	if k.step == nil {
-		// A user's request (a message a consumer takes is a background
-		// request, free above).
-		return TransferInternet, true
-	}
-	if at == "" && j.step != nil {
-		// A station of no name of its own (a database's): the node the
-		// call went to, or the part of it (a primary or replicas in a
-		// region) the call was aimed at.
-		at = j.step.toName
-		if p, ok := j.step.to.(Parted); ok && j.part != 0 {
-			at = p.PartName(j.part)
-		}
-	}
-	return n.topo.transfer(k.step.from, at), false
-}

@@ -7,16 +7,16 @@ package topology
 // Transfer is how the bytes between the nodes (or a database's parts,
 // AimedPart) from and to are billed: TransferFree when nothing is placed.
 func (t *Topology) Transfer(from, to string) TransferKind {
-	if t.transfer == nil {
+	if t.TransferRule == nil {
 		return TransferFree
 	}
-	return t.transfer(from, to)
+	return t.TransferRule(from, to)
 }
 
 // PricesTransfer says the nodes are placed, so the bytes that cross a
 // border are priced (an unplaced topology prices none, not even the
 // users' data out).
-func (t *Topology) PricesTransfer() bool { return t.transfer != nil }
+func (t *Topology) PricesTransfer() bool { return t.TransferRule != nil }
 
 // OperationSized is a spec whose visits carry the sizes of its operations
 // named by their class, or of its plain read and write (a database's; a
@@ -37,13 +37,13 @@ func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 	default:
 		return Size{}, false
 	}
-	if t.byClass != nil && t.byClass[c] != (Size{}) {
-		return t.byClass[c], true
+	if t.ByClass != nil && t.ByClass[c] != (Size{}) {
+		return t.ByClass[c], true
 	}
 	if write {
-		return t.plain[1], true
+		return t.Plain[1], true
 	}
-	return t.plain[0], true
+	return t.Plain[0], true
 }
 
 // ReplicationKinds are, for a node n whose spec is Replicated (a
@@ -53,7 +53,7 @@ func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 // its place.
 func (t *Topology) ReplicationKinds(n *Node) []TransferKind {
 	r, ok := n.Spec.(Replicated)
-	if !ok || t.transfer == nil {
+	if !ok || t.TransferRule == nil {
 		return nil
 	}
 	return r.ReplicationKinds(t, n)

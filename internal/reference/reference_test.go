@@ -84,4 +84,4 @@ func TestReportDocs(t *testing.T) {
 }
 
 // pkgDirs are the module paths of the packages fieldDocs names.
-var pkgDirs = map[string]string{"simulate": "scenarios/simulate", "topology": "topology", "database": "topology/database"}
+var pkgDirs = map[string]string{"simulate": "scenarios/simulate", "topology": "topology", "engine": "topology/engine", "database": "topology/database"}

@@ -9,7 +9,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // volumeScenario is a database of one server reading 10G rows of 200 B by
@@ -119,7 +119,7 @@ run: {seed: 1, warmup: 5s, duration: 30s}
 			if err != nil {
 				t.Fatal(err)
 			}
-			vb, ok := rep.Nodes[1].Detail.(topology.VolumeBusy)
+			vb, ok := rep.Nodes[1].Detail.(engine.VolumeBusy)
 			if !ok {
 				t.Fatalf("db's detail %T gives no volume", rep.Nodes[1].Detail)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/estimate"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -242,7 +243,7 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 	// arrival rate ÷ the busiest volume's offered busy share; M/M/1 at the
 	// IOPS rate, see topology/database's volume).
 	volume, busy, as := 0.0, 0.0, ""
-	if v, ok := n.Detail.(topology.VolumeBusy); ok {
+	if v, ok := n.Detail.(engine.VolumeBusy); ok {
 		if b, ok := v.VolumeBusy(); ok && b > 0 && n.Throughput > 0 {
 			volume, busy, as = n.Throughput/b, b, "as run"
 		}
@@ -400,7 +401,7 @@ func (ex *Explanation) fallingBehind(node string) []string {
 	var behind []string
 	for i := range ex.Report.Nodes {
 		n := &ex.Report.Nodes[i]
-		switch q, ok := n.Detail.(topology.Backlog); {
+		switch q, ok := n.Detail.(engine.Backlog); {
 		case !saturated(n):
 		case n.Name == node && len(n.SaturatedBecause) == 0:
 			return []string{"the run found it saturated"}

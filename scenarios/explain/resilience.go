@@ -6,6 +6,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -59,7 +60,7 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 				}
 				out = append(out, fmt.Sprintf("%s retries its calls to %s without a budget: they made ×%.3g attempts per call%s. "+
 					"Add budget: 20%% (Envoy's retry budget) or token_bucket: {tokens: 10, ratio: 0.1} (gRPC's retry throttling), "+
-					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, topology.CallLabel(calls, i), amp, held))
+					"so that retries stop while most attempts fail; or a circuit_breaker (resilience4j).", node.Name, engine.CallLabel(calls, i), amp, held))
 			}
 		}
 		if ss := sessionStats(nodes[node.Name]); ss != nil && ss.Lost > 0 {
@@ -86,8 +87,8 @@ func detailOf[T topology.Detail](n *simulate.NodeReport) (T, bool) {
 }
 
 // callStats are the figures of a node's calls with resilience policies.
-func callStats(n *simulate.NodeReport) []topology.CallStats {
-	if d, ok := detailOf[topology.PolicyCalls](n); ok {
+func callStats(n *simulate.NodeReport) []engine.CallStats {
+	if d, ok := detailOf[engine.PolicyCalls](n); ok {
 		return d.PolicyCalls()
 	}
 	return nil
@@ -95,8 +96,8 @@ func callStats(n *simulate.NodeReport) []topology.CallStats {
 
 // sessionStats are the figures of the sessions a node keeps; nil when it
 // keeps none.
-func sessionStats(n *simulate.NodeReport) *topology.SessionStats {
-	if d, ok := detailOf[topology.SessionsKept](n); ok {
+func sessionStats(n *simulate.NodeReport) *engine.SessionStats {
+	if d, ok := detailOf[engine.SessionsKept](n); ok {
 		return d.SessionsKept()
 	}
 	return nil
@@ -105,7 +106,7 @@ func sessionStats(n *simulate.NodeReport) *topology.SessionStats {
 // unbudgeted says the node's call cs is retried with neither a retry
 // budget nor a token bucket (found by its path: several calls may go to
 // one node, some with a budget).
-func unbudgeted(spec topology.Spec, cs topology.CallStats) bool {
+func unbudgeted(spec topology.Spec, cs engine.CallStats) bool {
 	c := topology.CallAt(spec, cs.Call)
 	return c != nil && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == nil && c.Retries.TokenBucket == nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -47,12 +48,12 @@ func (m byClass) arrived(c int) {
 }
 
 // ended records a request that ended, of an arrival in the window.
-func (m byClass) ended(req *topology.Request, lat float64, outcome topology.Outcome) {
+func (m byClass) ended(req *engine.Request, lat float64, outcome engine.Outcome) {
 	if req.Class < 0 || req.Class >= len(m) {
 		return
 	}
 	at := &m[req.Class]
-	if outcome == topology.Completed {
+	if outcome == engine.Completed {
 		at.replied(lat, 0)
 	} else {
 		at.failed[outcome]++
@@ -176,7 +177,7 @@ func writeClasses(b *strings.Builder, classes []ClassReport, window float64) {
 
 // writeTransfer writes the bytes a node received and sent per second,
 // and what it sends in a 730-hour month (its egress, which per_gb prices).
-func writeTransfer(b *strings.Builder, node string, t *topology.Transfer) {
+func writeTransfer(b *strings.Builder, node string, t *engine.Transfer) {
 	fmt.Fprintf(b, "%-11s transfer in %s/s, out %s/s (%s out a month)\n", node, units.FormatBytes(t.InBytesPerSec),
 		units.FormatBytes(t.OutBytesPerSec), units.FormatBytes(float64(t.OutBytesPerSec*topology.HoursPerMonth*3600)))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // deployScenario is 4 instances of one worker (5 ms, exponential: 200/s
@@ -73,9 +74,9 @@ func TestDeployProofs(t *testing.T) {
 	)
 	cases := []struct {
 		name, deploy string
-		check        func(t *testing.T, rep *simulate.Report, d topology.DeployStats)
+		check        func(t *testing.T, rep *simulate.Report, d engine.DeployStats)
 	}{
-		{"rolling surge 0", "{at: 180s, node: app, strategy: rolling, max_unavailable: 25%, max_surge: 0}", func(t *testing.T, rep *simulate.Report, d topology.DeployStats) {
+		{"rolling surge 0", "{at: 180s, node: app, strategy: rolling, max_unavailable: 25%, max_surge: 0}", func(t *testing.T, rep *simulate.Report, d engine.DeployStats) {
 			if d.MaxSurge != 0 || d.MaxUnavailable != 1 || d.FewestTaking != 3 || d.Booted != 4 {
 				t.Errorf("budgets %d/%d, fewest taking work %d, booted %d; want 0/1, 3, 4", d.MaxSurge, d.MaxUnavailable, d.FewestTaking, d.Booted)
 			}
@@ -113,7 +114,7 @@ func TestDeployProofs(t *testing.T) {
 				t.Errorf("p99 during the deploy at most %.3gs, before %.3gs; the arithmetic says waits of %.3gs", worst, before, want)
 			}
 		}},
-		{"rolling surge 25%", "{at: 180s, node: app, strategy: rolling, max_unavailable: 0, max_surge: 25%}", func(t *testing.T, rep *simulate.Report, d topology.DeployStats) {
+		{"rolling surge 25%", "{at: 180s, node: app, strategy: rolling, max_unavailable: 0, max_surge: 25%}", func(t *testing.T, rep *simulate.Report, d engine.DeployStats) {
 			if d.MaxSurge != 1 || d.MaxUnavailable != 0 || d.FewestTaking != 4 {
 				t.Errorf("budgets %d/%d, fewest taking work %d; want 1/0, 4", d.MaxSurge, d.MaxUnavailable, d.FewestTaking)
 			}
@@ -132,7 +133,7 @@ func TestDeployProofs(t *testing.T) {
 				}
 			}
 		}},
-		{"blue_green", "{at: 120s, node: app, strategy: blue_green, keep: 5m}", func(t *testing.T, rep *simulate.Report, d topology.DeployStats) {
+		{"blue_green", "{at: 120s, node: app, strategy: blue_green, keep: 5m}", func(t *testing.T, rep *simulate.Report, d engine.DeployStats) {
 			if d.MostBilled != 8 || d.FewestTaking != 4 || d.Switched == nil || *d.Switched != 120+boot || d.Done == nil || *d.Done != 120+boot+300 {
 				t.Fatalf("most billed %d, fewest taking work %d, switched %v, done %v; want 8, 4, 180, 480", d.MostBilled, d.FewestTaking, d.Switched, d.Done)
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -33,7 +34,7 @@ func deployTriggers(s *scenarios.Scenario, rep *Report, end float64) []Trigger {
 }
 
 // writeDeploys writes what each deploy did to the fleet.
-func writeDeploys(b *strings.Builder, ds []topology.DeployStats) {
+func writeDeploys(b *strings.Builder, ds []engine.DeployStats) {
 	dur := func(v *float64) string { return units.OrUnknown(v, units.FormatDuration) }
 	for i, d := range ds {
 		label := "deploy"

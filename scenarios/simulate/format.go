@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -188,7 +189,7 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 	dur := units.FormatDuration
 	wrote := false
 	for _, n := range nodes {
-		q, ok := n.Detail.(topology.Backlog)
+		q, ok := n.Detail.(engine.Backlog)
 		if !ok || q.ConsumedBy() == "" {
 			continue
 		}
@@ -210,7 +211,7 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 }
 
 // writeScaling writes what a node's autoscaler did.
-func writeScaling(b *strings.Builder, node string, sc *topology.Scaling) {
+func writeScaling(b *strings.Builder, node string, sc *engine.Scaling) {
 	how := "target " + fmt.Sprintf("%.4g", sc.Target)
 	switch {
 	case sc.Policy == topology.PolicyStep:

@@ -8,7 +8,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -122,7 +122,7 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 		if w := s.Topology.WrittenName(n.Name); w != n.Name {
 			name = fmt.Sprintf("%s %s (%s)", n.Kind().Name, w, units.Plural(len(s.Topology.Copies(w)), "region", "regions"))
 		}
-		parts[name] += topology.NodeFootprint(n, s.Workload.KeyCount())
+		parts[name] += engine.NodeFootprint(n, s.Workload.KeyCount())
 	}
 	for _, v := range parts {
 		g.fixed += v

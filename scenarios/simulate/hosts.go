@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -53,7 +54,7 @@ type HostNode struct {
 // hostReports turns the hosts' figures into the report's, bills each
 // host once, and marks the nodes on a saturated host saturated, with the
 // host's load as the load the bottleneck is judged by.
-func hostReports(rep *Report, t *topology.Topology, stats []topology.HostStats) {
+func hostReports(rep *Report, t *topology.Topology, stats []engine.HostStats) {
 	for i, hs := range stats {
 		h := t.Hosts[i]
 		hr := HostReport{Name: hs.Name, Cores: hs.Cores, Memory: int64(hs.Memory), Utilization: hs.Utilization, Load: hs.Load,

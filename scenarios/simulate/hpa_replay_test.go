@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // hpaReplay is the Horizontal Pod Autoscaler written apart from the
@@ -28,7 +29,7 @@ type hpaRec struct {
 }
 
 // decide is the replay's recommendation and decision for the evaluation e.
-func (h *hpaReplay) decide(e topology.Evaluation) (rec, desired int) {
+func (h *hpaReplay) decide(e engine.Evaluation) (rec, desired int) {
 	a := h.spec
 	current := e.Ready + e.Booting // the Deployment's replicas: none scaled down
 	cpu := a.Metric == topology.MetricUtilization

@@ -12,12 +12,12 @@ import (
 	"github.com/scalesim/scalesim/scenarios/explain"
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // gathersOf are a service's parallel steps and fan-outs.
-func gathersOf(r *simulate.Report, name string) []topology.GatherStats {
-	return node(r, name).Detail.(*topology.PoolStats).Parallel
+func gathersOf(r *simulate.Report, name string) []engine.GatherStats {
+	return node(r, name).Detail.(*engine.PoolStats).Parallel
 }
 
 // TestFidelityParallelOrderStatistics checks a parallel step over n

@@ -1,7 +1,7 @@
 package simulate
 
 import (
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // recoveries completes the recovery objectives of the run's episodes of
@@ -14,8 +14,8 @@ func (r *runner) recoveries(rep *Report, end float64) {
 	}
 	objectives := len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0
 	for i := range rep.Nodes {
-		if ep, ok := rep.Nodes[i].Detail.(topology.Episodes); ok {
-			ep.Episodes(end, func(rc *topology.Recovery, start, until float64) { sloBack(rep.Series, rc, start, until, objectives) })
+		if ep, ok := rep.Nodes[i].Detail.(engine.Episodes); ok {
+			ep.Episodes(end, func(rc *engine.Recovery, start, until float64) { sloBack(rep.Series, rc, start, until, objectives) })
 		}
 	}
 	for _, og := range r.net.Outages(float64(r.windowStart)) {
@@ -41,7 +41,7 @@ func (r *runner) recoveries(rep *Report, end float64) {
 // were still broken at the end the service had not recovered: RTOSLO and
 // the RTO are null. Without objectives there is nothing to meet: RTOSLO is
 // null and the RTO stands.
-func sloBack(series *Series, rc *topology.Recovery, start, until float64, objectives bool) {
+func sloBack(series *Series, rc *engine.Recovery, start, until float64, objectives bool) {
 	rc.RTOSLO = nil
 	if !objectives {
 		return

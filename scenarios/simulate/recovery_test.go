@@ -7,8 +7,8 @@ import (
 
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/database"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -40,7 +40,7 @@ run: {seed: %d, warmup: 60s, duration: 9m, sample: 10s}
 
 // regionOutage is the recovery the report gives the outage of the run:
 // on its trigger.
-func regionOutage(t *testing.T, r *simulate.Report) *topology.Recovery {
+func regionOutage(t *testing.T, r *simulate.Report) *engine.Recovery {
 	t.Helper()
 	for _, tr := range r.Triggers {
 		if tr.Region != "" && tr.Recovery != nil {
@@ -214,7 +214,7 @@ func TestRecoveryHostile(t *testing.T) {
 			if c.want.failover == "" && len(fo) > 0 || c.want.failover != "" && (len(fo) != 1 || fo[0].Outcome != c.want.failover) {
 				t.Fatalf("failovers %+v: want %q", fo, c.want.failover)
 			}
-			var rc *topology.Recovery
+			var rc *engine.Recovery
 			if len(fo) > 0 {
 				rc = &fo[0].Recovery
 			}

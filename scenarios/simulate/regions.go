@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/scalesim/scalesim/scenarios"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -37,12 +37,12 @@ type RegionReport struct {
 type byRegion []measured
 
 // ended records a request of region that ended in the window.
-func (m byRegion) ended(req *topology.Request, lat float64, outcome topology.Outcome, goodputWithin float64) {
+func (m byRegion) ended(req *engine.Request, lat float64, outcome engine.Outcome, goodputWithin float64) {
 	if req.Region < 0 || int(req.Region) >= len(m) {
 		return
 	}
 	at := &m[req.Region]
-	if outcome == topology.Completed {
+	if outcome == engine.Completed {
 		at.replied(lat, goodputWithin)
 	} else {
 		at.failed[outcome]++

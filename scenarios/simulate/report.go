@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -96,7 +97,7 @@ type Report struct {
 	Triggers []Trigger `json:"triggers,omitempty"`
 	// Deploys are the scheduled deploys, with what each did to the fleet
 	// (see topology.DeployStats); absent without any.
-	Deploys []topology.DeployStats `json:"deploys,omitempty"`
+	Deploys []engine.DeployStats `json:"deploys,omitempty"`
 }
 
 // PrecisionResult says whether a steady-state run reached its precision:
@@ -255,14 +256,14 @@ type NodeReport struct {
 	SaturatedBecause []string `json:"saturated_because,omitempty"`
 	// Scaling is what the node's autoscaler did; absent for a fixed
 	// fleet. Instances is then the count taking work at the end.
-	Scaling *topology.Scaling `json:"scaling,omitempty"`
+	Scaling *engine.Scaling `json:"scaling,omitempty"`
 	// Workers says the node serves with workers, so that utilization,
 	// offered load, queue and waits mean something; a load balancer and a
 	// CDN have none.
 	Workers bool `json:"-"`
 	// Transfer is the bytes it received and sent, for a node that gives
 	// sizes of its own or prices its egress; absent otherwise.
-	Transfer *topology.Transfer `json:"transfer,omitempty"`
+	Transfer *engine.Transfer `json:"transfer,omitempty"`
 	// Detail is the kind's own figures, such as a cache's hit ratio: in
 	// JSON under the kind's key (cache, database, cdn), after saturated.
 	Detail topology.Detail `json:"-"`
@@ -362,7 +363,7 @@ func (n *NodeReport) Arrived() int64 { return n.arrivals }
 // cannot: see NodeReport.Saturated. culprit, when not "", says what
 // stopped the run (overload, the in-flight cap) with its queue the
 // longest.
-func saturation(st topology.NodeStats, culprit string) []string {
+func saturation(st engine.NodeStats, culprit string) []string {
 	var why []string
 	if culprit != "" {
 		why = append(why, fmt.Sprintf("the run stopped %s with its queue the longest", culprit))
@@ -371,18 +372,18 @@ func saturation(st topology.NodeStats, culprit string) []string {
 		why = append(why, fmt.Sprintf("its own demand is %s of its capacity", units.Percent(st.OwnLoad)))
 	} else if st.OfferedLoad >= SaturationThreshold {
 		rest := waitingOnCalls
-		if w, ok := st.Detail.(topology.Waiting); ok && w.WaitingOn() != "" {
+		if w, ok := st.Detail.(engine.Waiting); ok && w.WaitingOn() != "" {
 			rest = "the rest its workers waiting on " + w.WaitingOn()
 		}
 		why = append(why, fmt.Sprintf("its offered load is %s of its capacity (its own demand %s, %s)", units.Percent(st.OfferedLoad), units.Percent(st.OwnLoad), rest))
-	} else if v, ok := st.Detail.(topology.VolumeBusy); ok {
+	} else if v, ok := st.Detail.(engine.VolumeBusy); ok {
 		// Workers enough to wait on a volume that cannot keep up: their
 		// load is low, and the reads queue at the volume.
 		if busy, ok := v.VolumeBusy(); ok && busy >= SaturationThreshold {
 			why = append(why, fmt.Sprintf("its volume is %s busy, its reads waiting in its queue", units.Percent(busy)))
 		}
 	}
-	backlog, isQueue := st.Detail.(topology.Backlog)
+	backlog, isQueue := st.Detail.(engine.Backlog)
 	var turnedAway, held int64
 	if isQueue {
 		turnedAway, held = backlog.Full()
@@ -416,14 +417,14 @@ const TurnedAwayShare = 0.01
 
 // turnedAwayAt says how node st turned away TurnedAwayShare or more of
 // its arrivals before any work, or is "".
-func turnedAwayAt(st topology.NodeStats) string {
+func turnedAwayAt(st engine.NodeStats) string {
 	return turnedAway(st.Rejected, st.Shed, st.RateLimited, st.Arrivals)
 }
 
 // TurnedAway says how the node turned away TurnedAwayShare or more of its
 // arrivals before any work (one of the reasons it is saturated), or is "".
 func (n *NodeReport) TurnedAway() string {
-	if _, isQueue := n.Detail.(topology.Backlog); isQueue {
+	if _, isQueue := n.Detail.(engine.Backlog); isQueue {
 		return "" // a broker's publishes turned away are its own reason
 	}
 	return turnedAway(n.Rejected, n.Shed, n.RateLimited, n.arrivals)
@@ -470,7 +471,7 @@ func bottleneck(t *topology.Topology, nodes []NodeReport) (name string, heldBy [
 	// its own when nothing consumes it.
 	behind := map[string]bool{}
 	for _, n := range nodes {
-		if b, ok := n.Detail.(topology.Backlog); ok && n.Saturated && b.ConsumedBy() != "" {
+		if b, ok := n.Detail.(engine.Backlog); ok && n.Saturated && b.ConsumedBy() != "" {
 			behind[b.ConsumedBy()] = true
 		}
 	}
@@ -535,14 +536,14 @@ func (r *runner) report() *Report {
 		Requests: RequestCounts{
 			Arrived:      r.arrived,
 			Completed:    r.completed,
-			Rejected:     r.failed[topology.Rejected],
-			TimedOut:     r.failed[topology.TimedOut],
-			Errors:       r.failed[topology.Failed],
-			CallTimeouts: r.failed[topology.CallTimedOut],
-			RateLimited:  r.failed[topology.RateLimited],
-			Shed:         r.failed[topology.Shed],
-			CircuitOpen:  r.failed[topology.CircuitOpen],
-			NodeTimeouts: r.failed[topology.NodeTimedOut],
+			Rejected:     r.failed[engine.Rejected],
+			TimedOut:     r.failed[engine.TimedOut],
+			Errors:       r.failed[engine.Failed],
+			CallTimeouts: r.failed[engine.CallTimedOut],
+			RateLimited:  r.failed[engine.RateLimited],
+			Shed:         r.failed[engine.Shed],
+			CircuitOpen:  r.failed[engine.CircuitOpen],
+			NodeTimeouts: r.failed[engine.NodeTimedOut],
 		},
 		StoppedEarly: r.stopped,
 		Events:       r.k.Fired(),
@@ -792,7 +793,7 @@ func judge(slo scenarios.SLO, rep *Report, stopped bool) SLOResult {
 
 // isConsumed says n is a queue that a worker group consumes.
 func isConsumed(n NodeReport) bool {
-	b, ok := n.Detail.(topology.Backlog)
+	b, ok := n.Detail.(engine.Backlog)
 	return ok && b.ConsumedBy() != ""
 }
 
@@ -803,7 +804,7 @@ func isConsumed(n NodeReport) bool {
 // consumers scheduled to 0, leave the rest idle).
 func consumersOfGrowingQueues(nodes []NodeReport) {
 	for _, q := range nodes {
-		b, ok := q.Detail.(topology.Backlog)
+		b, ok := q.Detail.(engine.Backlog)
 		if !ok || b.ConsumedBy() == "" || !q.Saturated {
 			continue
 		}
@@ -890,12 +891,12 @@ func diverging(overloaded bool, nodes []NodeReport) string {
 		return "stopped for overload, the latencies grow without bound and their mean has no limit to estimate"
 	}
 	for _, n := range nodes {
-		if _, isQueue := n.Detail.(topology.Backlog); !isQueue && n.Saturated && n.growing {
+		if _, isQueue := n.Detail.(engine.Backlog); !isQueue && n.Saturated && n.growing {
 			return fmt.Sprintf("%s's queue grows without bound, the latencies grow with the run and their mean has no limit to estimate", n.Name)
 		}
 		// A volume as busy as a saturated node's workers holds its reads
 		// in a queue of its own, which the workers' trend does not see.
-		if v, ok := n.Detail.(topology.VolumeBusy); ok && n.Saturated {
+		if v, ok := n.Detail.(engine.VolumeBusy); ok && n.Saturated {
 			if busy, ok := v.VolumeBusy(); ok && busy >= SaturationThreshold {
 				return fmt.Sprintf("%s's volume is %s busy, the reads waiting at it grow with the run and their mean has no limit to estimate", n.Name, units.Percent(busy))
 			}

@@ -10,16 +10,16 @@ import (
 	"github.com/scalesim/scalesim/internal/fidelity"
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
-	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/topology/balancer"
 	"github.com/scalesim/scalesim/topology/database"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
 
 // callsOf is a service's figures of its calls with a timeout or retries.
-func callsOf(r *simulate.Report, name string) topology.CallStats {
-	return node(r, name).Detail.(*topology.PoolStats).Calls[0]
+func callsOf(r *simulate.Report, name string) engine.CallStats {
+	return node(r, name).Detail.(*engine.PoolStats).Calls[0]
 }
 
 // flaky is an app calling a database that fails a share of its visits
@@ -613,8 +613,8 @@ func TestFidelityRPO(t *testing.T) {
 }
 
 // sessionsOf is a service's local sessions.
-func sessionsOf(r *simulate.Report, name string) *topology.SessionStats {
-	return node(r, name).Detail.(*topology.PoolStats).Sessions
+func sessionsOf(r *simulate.Report, name string) *engine.SessionStats {
+	return node(r, name).Detail.(*engine.PoolStats).Sessions
 }
 
 // sessions is 2000 users behind a balancer over 4 instances of an app
@@ -911,7 +911,7 @@ nodes:
   db: {kind: service, workers: 1000, service_time: 100ms}
 run: {warmup: 1s, duration: 20s}
 `)
-		c := node(rep, "app").Detail.(*topology.PoolStats).Calls[0]
+		c := node(rep, "app").Detail.(*engine.PoolStats).Calls[0]
 		return c.Calls, c.Retries, c.Refused
 	}
 	calls, all, _ := retries("")

@@ -6,7 +6,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -18,7 +18,7 @@ type runner struct {
 	s    *scenarios.Scenario
 	k    *sim.Kernel
 	gen  *workloads.Generator
-	net  *topology.Network
+	net  *engine.Network
 	sent int64
 	// maxRequests is the most requests the run sends (0: no cap).
 	maxRequests int64
@@ -67,7 +67,7 @@ type measured struct {
 	// without one).
 	good int64
 	// failed counts the requests that ended without a reply, by outcome.
-	failed  [topology.Outcomes]int64
+	failed  [engine.Outcomes]int64
 	latency sim.Durations
 	// degraded counts the replies a fallback answered (part of
 	// completed), and degradedErrors those of them the objectives count
@@ -143,7 +143,7 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		r.classes = make(byClass, n)
 	}
 	// A steady-state run has no end: its autoscalers keep their most.
-	if err := g.reserve("the autoscalers' records", topology.AutoscaleFootprint(s.Topology, float64(end))); err != nil {
+	if err := g.reserve("the autoscalers' records", engine.AutoscaleFootprint(s.Topology, float64(end))); err != nil {
 		return nil, err
 	}
 	if r.smp != nil {
@@ -168,14 +168,14 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		// reached, as its trigger says, rather than starting a failover.
 		r.k.At(end, r, opEnd, nil)
 	}
-	net, err := topology.NewNetwork(s.Topology, r.k, topology.Options{
+	net, err := engine.NewNetwork(s.Topology, r.k, engine.Options{
 		Popularity:     pop,
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),
 		UserRegions:    userRegionNames(s.Workload.Regions),
 		ClientRTT:      s.Workload.ClientRTT,
 		Timeout:        s.Workload.Timeout,
-		Limits:         topology.Limits{MaxInFlight: s.Run.MaxInFlight},
+		Limits:         engine.Limits{MaxInFlight: s.Run.MaxInFlight},
 		Writes:         s.Workload.IsWrite(),
 		KeyCount:       s.Workload.KeyCount(),
 		Keys:           fanOutKeys(s.Workload),
@@ -269,7 +269,7 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 // that arrived in the measurement window, by how they ended (those not
 // ended by the stop are unfinished), so its counts add up to its
 // arrivals; a time series window counts those that ended in it.
-func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.Outcome) {
+func (r *runner) Finished(req *engine.Request, now sim.Time, outcome engine.Outcome) {
 	measure := req.Seq > r.sentBefore
 	if measure && r.classes != nil {
 		r.classes.ended(req, float64(now-req.Arrived), outcome)
@@ -281,7 +281,7 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 		r.smp.regions.ended(req, float64(now-req.Arrived), outcome, r.goodputWithin)
 	}
 	switch outcome {
-	case topology.Completed:
+	case engine.Completed:
 		lat := float64(now - req.Arrived)
 		if measure {
 			r.replied(lat, r.goodputWithin)
@@ -318,7 +318,7 @@ func (r *runner) Finished(req *topology.Request, now sim.Time, outcome topology.
 
 // fanOutKeys draws the keys of fan-outs to other keys from the workload's
 // popularity; nil without keys.
-func fanOutKeys(w *workloads.Spec) topology.KeyDrawer {
+func fanOutKeys(w *workloads.Spec) engine.KeyDrawer {
 	if w.Keys == nil {
 		return nil
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -234,9 +234,9 @@ func (sp *sampler) close(r *runner, now sim.Time) {
 	w := &sp.current
 	smp := Sample{Start: float64(sp.start), Duration: d, OfferedRate: float64(w.arrived) / d,
 		Throughput: float64(w.completed) / d, Arrived: w.arrived, Completed: w.completed,
-		Rejected: w.failed[topology.Rejected], TimedOut: w.failed[topology.TimedOut], Errors: w.failed[topology.Failed],
-		CallTimeouts: w.failed[topology.CallTimedOut], RateLimited: w.failed[topology.RateLimited], Shed: w.failed[topology.Shed],
-		CircuitOpen: w.failed[topology.CircuitOpen], NodeTimeouts: w.failed[topology.NodeTimedOut]}
+		Rejected: w.failed[engine.Rejected], TimedOut: w.failed[engine.TimedOut], Errors: w.failed[engine.Failed],
+		CallTimeouts: w.failed[engine.CallTimedOut], RateLimited: w.failed[engine.RateLimited], Shed: w.failed[engine.Shed],
+		CircuitOpen: w.failed[engine.CircuitOpen], NodeTimeouts: w.failed[engine.NodeTimedOut]}
 	if sp.series.GoodputWithin > 0 {
 		g := float64(w.good) / d
 		smp.Goodput = &g

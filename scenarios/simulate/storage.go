@@ -6,6 +6,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -85,7 +86,7 @@ func addStorage(rep *Report, s *scenarios.Scenario) {
 			continue
 		}
 		for _, n := range rep.Nodes {
-			if ds, ok := n.Detail.(topology.DataWritten); ok && n.Name == sc.Node {
+			if ds, ok := n.Detail.(engine.DataWritten); ok && n.Name == sc.Node {
 				rep.Cost.Storage[i].GrowthPerMonth, rep.Cost.Storage[i].GrowthUSDPerMonth = db.StorageGrowth(ds.DataWritten() / rep.Window * topology.HoursPerMonth * 3600)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -38,7 +39,7 @@ type TransferKindCost struct {
 
 // transferCost sums the nodes' crossings (bytes per second, by kind) into
 // the month's transfer cost; nil when none crossed.
-func transferCost(stats []topology.NodeStats) *TransferCost {
+func transferCost(stats []engine.NodeStats) *TransferCost {
 	var perSec [len(topology.TransferNames)]float64
 	for _, st := range stats {
 		for k, b := range st.Crossed {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 	"github.com/scalesim/scalesim/workloads"
 )
@@ -72,7 +73,7 @@ type Trigger struct {
 	// Recovery, for a region's outage that began in the measurement
 	// window, is its recovery time and point (as a database failover's:
 	// see topology.Recovery); its fields are absent for other triggers.
-	*topology.Recovery
+	*engine.Recovery
 }
 
 // Kinds of trigger.
@@ -129,7 +130,7 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		}
 	}
 	for _, n := range rep.Nodes {
-		if b, ok := n.Detail.(topology.Backlog); ok && b.ConsumedBy() != "" {
+		if b, ok := n.Detail.(engine.Backlog); ok && b.ConsumedBy() != "" {
 			j.consumed[n.Name] = true
 		}
 	}
@@ -333,13 +334,13 @@ func (j triggerJudge) sustainingLoop(tr *Trigger, from float64) string {
 	rep := j.rep
 	var parts []string
 	for _, n := range rep.Nodes {
-		var calls []topology.CallStats
-		if d, ok := n.Detail.(topology.PolicyCalls); ok {
+		var calls []engine.CallStats
+		if d, ok := n.Detail.(engine.PolicyCalls); ok {
 			calls = d.PolicyCalls()
 		}
 		for i, c := range calls {
 			if c.Amplification != nil && *c.Amplification > 1.05 {
-				parts = append(parts, fmt.Sprintf("retries from %s make ×%.3g attempts on %s", n.Name, *c.Amplification, topology.CallLabel(calls, i)))
+				parts = append(parts, fmt.Sprintf("retries from %s make ×%.3g attempts on %s", n.Name, *c.Amplification, engine.CallLabel(calls, i)))
 			}
 		}
 	}

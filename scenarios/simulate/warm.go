@@ -3,7 +3,7 @@ package simulate
 import (
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/estimate"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -13,10 +13,10 @@ import (
 // (for an open workload, at its rate; for a closed one, at the throughput
 // mean value analysis gives). It is nil when no node starts warm, or the
 // workload has no keys.
-func popularity(s *scenarios.Scenario) (*topology.Popularity, error) {
+func popularity(s *scenarios.Scenario) (*engine.Popularity, error) {
 	warm := false
 	for _, n := range s.Topology.Nodes {
-		if w, ok := n.Spec.(topology.Warmed); ok && w.StartsWarm() {
+		if w, ok := n.Spec.(engine.Warmed); ok && w.StartsWarm() {
 			warm = true
 		}
 	}
@@ -46,5 +46,5 @@ func popularity(s *scenarios.Scenario) (*topology.Popularity, error) {
 		}
 		return float64(sum * perRequest)
 	}
-	return &topology.Popularity{Probs: probs, Counts: counts, Key: keys.Key, Rate: rate}, nil
+	return &engine.Popularity{Probs: probs, Counts: counts, Key: keys.Key, Rate: rate}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 func init() {
@@ -170,24 +171,24 @@ func (*Balancer) Advice(topology.Solver, string, topology.Solution) string { ret
 // balancer is the runtime of a load balancer: it forwards each request, in no
 // time, to one instance of its target services.
 type balancer struct {
-	net  *topology.Network
+	net  *engine.Network
 	node *topology.Node
 	spec *Balancer
 	// dirty says an instance's health changed, so insts must be rebuilt;
 	// failing are the instances whose probe is failing; unhealthy and
 	// healthy count the changes over the measurement window.
 	dirty              bool
-	failing            []*topology.StationInstance
+	failing            []*engine.StationInstance
 	unhealthy, healthy int64
 	healthEvents       []HealthEvent // the changes in the window, the first maxHealthEventsReported
-	limit              *topology.Limiter
+	limit              *engine.Limiter
 	limited            int64 // requests its rate limit turned away
 	// insts are the instances of the targets taking work, as of the
 	// targets' versions (an autoscaler changes them).
-	insts     []*topology.StationInstance
-	targets   []*topology.Station
+	insts     []*engine.StationInstance
+	targets   []*engine.Station
 	versions  []int
-	pick      func(j *topology.Job) *topology.StationInstance
+	pick      func(j *engine.Job) *engine.StationInstance
 	ring      *topology.Ring // ip_hash's ring over insts
 	wrr       *weightedRR    // with weights
 	rng       *rand.Rand
@@ -196,8 +197,8 @@ type balancer struct {
 }
 
 // Build implements Spec.
-func (spec *Balancer) Build(net *topology.Network, node *topology.Node) topology.Component {
-	b := &balancer{net: net, node: node, spec: spec, rng: net.Stream(node.Name), limit: topology.NewLimiter(spec.RateLimit)}
+func (spec *Balancer) Build(net *engine.Network, node *topology.Node) engine.Component {
+	b := &balancer{net: net, node: node, spec: spec, rng: net.Stream(node.Name), limit: engine.NewLimiter(spec.RateLimit)}
 	if hc := spec.HealthCheck; hc != nil {
 		net.At(sim.Time(hc.Interval), b, opProbe, nil)
 	}
@@ -205,7 +206,7 @@ func (spec *Balancer) Build(net *topology.Network, node *topology.Node) topology
 }
 
 // Link finds the instances of the target services.
-func (b *balancer) Link(byName map[string]topology.Component) error {
+func (b *balancer) Link(byName map[string]engine.Component) error {
 	for _, t := range b.spec.Targets {
 		sts := byName[t].Stations()
 		if len(sts) != 1 {
@@ -238,7 +239,7 @@ func (b *balancer) Link(byName map[string]topology.Component) error {
 	return nil
 }
 
-func (b *balancer) Stations() []*topology.Station { return nil }
+func (b *balancer) Stations() []*engine.Station { return nil }
 
 func (b *balancer) InUse() float64 { return 0 }
 
@@ -279,7 +280,7 @@ func (b *balancer) refresh() {
 
 // weighted picks by the weights, or goes round robin when no target of
 // positive weight has an instance.
-func (b *balancer) weighted(j *topology.Job) *topology.StationInstance {
+func (b *balancer) weighted(j *engine.Job) *engine.StationInstance {
 	if inst := b.wrr.pick(); inst != nil {
 		return inst
 	}
@@ -288,10 +289,10 @@ func (b *balancer) weighted(j *topology.Job) *topology.StationInstance {
 
 // Accept forwards j to the instance the algorithm picks, unless the rate
 // limit turns it away or no instance takes work.
-func (b *balancer) Accept(j *topology.Job) {
+func (b *balancer) Accept(j *engine.Job) {
 	if b.limit != nil && !b.limit.Take(b.net.Now()) {
 		b.limited++
-		j.Fail(topology.CauseRateLimited)
+		j.Fail(engine.CauseRateLimited)
 		b.net.Reply(j)
 		return
 	}
@@ -300,7 +301,7 @@ func (b *balancer) Accept(j *topology.Job) {
 	if len(b.insts) == 0 {
 		// No target takes work (a deploy took every instance out): no
 		// endpoint, the request fails.
-		j.Fail(topology.CauseFailed)
+		j.Fail(engine.CauseFailed)
 		b.net.Reply(j)
 		return
 	}
@@ -312,7 +313,7 @@ func (b *balancer) Accept(j *topology.Job) {
 const ipHashVNodes = 64
 
 // ipHash picks the instance a user is pinned to.
-func (b *balancer) ipHash(j *topology.Job) *topology.StationInstance {
+func (b *balancer) ipHash(j *engine.Job) *engine.StationInstance {
 	if j.Request().User < 0 {
 		return b.roundRobin(j)
 	}
@@ -326,19 +327,19 @@ func (b *balancer) ipHash(j *topology.Job) *topology.StationInstance {
 	return b.insts[b.ring.Part(int64(j.Request().User))]
 }
 
-func (b *balancer) roundRobin(*topology.Job) *topology.StationInstance {
+func (b *balancer) roundRobin(*engine.Job) *engine.StationInstance {
 	inst := b.insts[b.rr]
 	b.rr = (b.rr + 1) % len(b.insts)
 	return inst
 }
 
-func (b *balancer) random(*topology.Job) *topology.StationInstance {
+func (b *balancer) random(*engine.Job) *engine.StationInstance {
 	return b.insts[b.rng.IntN(len(b.insts))]
 }
 
 // leastConn picks the instance with the fewest outstanding requests; ties go
 // to the first found scanning from a rotating start, so they spread evenly.
-func (b *balancer) leastConn(*topology.Job) *topology.StationInstance {
+func (b *balancer) leastConn(*engine.Job) *engine.StationInstance {
 	n := len(b.insts)
 	start := b.rr
 	b.rr = (b.rr + 1) % n
@@ -354,7 +355,7 @@ func (b *balancer) leastConn(*topology.Job) *topology.StationInstance {
 // powerOfTwo samples two distinct instances at random and picks the one with
 // fewer outstanding requests (Mitzenmacher, "The power of two choices in
 // randomized load balancing", IEEE TPDS 12(10), 2001).
-func (b *balancer) powerOfTwo(*topology.Job) *topology.StationInstance {
+func (b *balancer) powerOfTwo(*engine.Job) *engine.StationInstance {
 	n := len(b.insts)
 	if n == 1 {
 		return b.insts[0]
@@ -374,11 +375,11 @@ func (b *balancer) ResetStats(sim.Time) {
 	b.forwarded, b.unhealthy, b.healthy, b.limited, b.healthEvents = 0, 0, 0, 0, nil
 }
 
-func (b *balancer) Stats(window float64, _ sim.Time) topology.NodeStats {
+func (b *balancer) Stats(window float64, _ sim.Time) engine.NodeStats {
 	// Its arrivals are all that came, those its rate limit turned away
 	// included (as a station's are), so that the share turned away is of
 	// them all.
-	st := topology.NodeStats{Instances: 1, Arrivals: b.forwarded + b.limited, Completed: b.forwarded, RateLimited: b.limited}
+	st := engine.NodeStats{Instances: 1, Arrivals: b.forwarded + b.limited, Completed: b.forwarded, RateLimited: b.limited}
 	if b.spec.HealthCheck != nil {
 		out := 0
 		for _, t := range b.targets {

@@ -7,6 +7,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/topology/service"
 	"github.com/scalesim/scalesim/topology/topotest"
 )
@@ -21,7 +22,7 @@ func outstanding(b *balancer) []int {
 }
 
 // lbOf is the runtime of the balancer lb.
-func lbOf(net *topology.Network) *balancer { return net.Component("lb").(*balancer) }
+func lbOf(net *engine.Network) *balancer { return net.Component("lb").(*balancer) }
 
 // TestRoundRobin checks that round-robin deals requests out in turn.
 func TestRoundRobin(t *testing.T) {
@@ -77,7 +78,7 @@ func TestBalancerOnHost(t *testing.T) {
 
 // targets builds services a, b, … with the given instances, and returns
 // their stations.
-func targets(t *testing.T, instances []int) []*topology.Station {
+func targets(t *testing.T, instances []int) []*engine.Station {
 	nodes := ""
 	names := ""
 	for i, n := range instances {
@@ -89,7 +90,7 @@ func targets(t *testing.T, instances []int) []*topology.Station {
 		names += name
 	}
 	net, _, _ := topotest.Build(t, "lb", "  lb: {kind: load_balancer, targets: ["+names+"]}\n"+nodes)
-	var out []*topology.Station
+	var out []*engine.Station
 	for i := range instances {
 		out = append(out, net.Component(string(rune('a' + i))).Stations()[0])
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -74,7 +75,7 @@ type health struct {
 // healthOf is inst's standing, kept on it (StationInstance.Payload: the
 // health checks of every balancer that sends to it share it), made the
 // first time it is probed.
-func healthOf(inst *topology.StationInstance) *health {
+func healthOf(inst *engine.StationInstance) *health {
 	h, _ := inst.Payload.(*health)
 	if h == nil {
 		h = &health{}
@@ -84,7 +85,7 @@ func healthOf(inst *topology.StationInstance) *health {
 }
 
 // unhealthy says the health checks took inst out.
-func unhealthy(inst *topology.StationInstance) bool {
+func unhealthy(inst *engine.StationInstance) bool {
 	h, _ := inst.Payload.(*health)
 	return h != nil && h.unhealthy
 }
@@ -125,7 +126,7 @@ func (b *balancer) Handle(now sim.Time, op int, _ any) {
 }
 
 // probed records a probe of inst that succeeded (ok) or failed.
-func (b *balancer) probed(inst *topology.StationInstance, ok bool) {
+func (b *balancer) probed(inst *engine.StationInstance, ok bool) {
 	hc, h := b.spec.HealthCheck, healthOf(inst)
 	if ok {
 		h.failures, h.success = 0, h.success+1
@@ -173,7 +174,7 @@ type HealthEvent struct {
 const maxHealthEventsReported = 1000
 
 // healthChanged records that the checks changed their verdict on inst.
-func (b *balancer) healthChanged(inst *topology.StationInstance, healthy bool) {
+func (b *balancer) healthChanged(inst *engine.StationInstance, healthy bool) {
 	if len(b.healthEvents) < maxHealthEventsReported {
 		b.healthEvents = append(b.healthEvents, HealthEvent{Time: float64(b.net.Now()), Node: inst.Station().Name(), Instance: inst.Index(), Healthy: healthy})
 	}

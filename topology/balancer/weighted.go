@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // MaxWeight is the largest weight of a balancer's target (Envoy's weights
@@ -111,7 +112,7 @@ type weightedRR struct {
 	weight []int64 // per target
 	picks  []int64 // per target, in the current cycle
 	seq    []int64 // per target: the pick after which it was last scheduled
-	insts  [][]*topology.StationInstance
+	insts  [][]*engine.StationInstance
 	rr     []int
 	clock  int64 // picks so far
 	left   int64 // picks left in the current cycle
@@ -120,7 +121,7 @@ type weightedRR struct {
 func newWeightedRR(b *Balancer) *weightedRR {
 	n := len(b.Targets)
 	w := &weightedRR{weight: make([]int64, n), picks: make([]int64, n), seq: make([]int64, n),
-		insts: make([][]*topology.StationInstance, n), rr: make([]int, n)}
+		insts: make([][]*engine.StationInstance, n), rr: make([]int, n)}
 	for i, t := range b.Targets {
 		w.weight[i] = int64(b.Weights[t])
 		w.seq[i] = int64(i - n) // first scheduled in the order of the targets
@@ -131,7 +132,7 @@ func newWeightedRR(b *Balancer) *weightedRR {
 // rebuild takes each target's instances in rotation (taking work and
 // healthy; if no target has one, every one taking work: fail open) and
 // starts a new cycle.
-func (w *weightedRR) rebuild(targets []*topology.Station) {
+func (w *weightedRR) rebuild(targets []*engine.Station) {
 	some := false
 	for i, st := range targets {
 		w.insts[i] = w.insts[i][:0]
@@ -157,7 +158,7 @@ func (w *weightedRR) rebuild(targets []*topology.Station) {
 
 // pick chooses the next instance, or nil when no target of positive
 // weight has one (the balancer then goes round robin over all it has).
-func (w *weightedRR) pick() *topology.StationInstance {
+func (w *weightedRR) pick() *engine.StationInstance {
 	if w.left == 0 {
 		for i := range w.picks {
 			w.picks[i] = 0

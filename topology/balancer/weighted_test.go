@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // TestWeightedRoundRobin checks the weighted round robin's picks: in each
@@ -49,7 +49,7 @@ func TestWeightedRoundRobin(t *testing.T) {
 			for _, c := range tc.counts {
 				perCycle += c
 			}
-			byInstance := map[*topology.StationInstance]int{}
+			byInstance := map[*engine.StationInstance]int{}
 			for cycle := range 6 {
 				var order strings.Builder
 				counts := make([]int, len(targets))

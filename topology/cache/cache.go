@@ -14,6 +14,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -93,7 +94,7 @@ func (c *Cache) Footprint(keys int64) float64 {
 	if keys > 0 {
 		held = min(held, float64(keys))
 	}
-	return topology.StationFootprint(c.Nodes) + float64(held*topology.KeyBytes) + float64(float64(c.Nodes*c.VNodes)*topology.RingBytes)
+	return engine.StationFootprint(c.Nodes) + float64(held*engine.KeyBytes) + float64(float64(c.Nodes*c.VNodes)*topology.RingBytes)
 }
 
 // Downstream implements topology.Spec: a cache calls nothing (its users
@@ -171,7 +172,7 @@ func (c *Cache) Validate(e field.Errors, ck *topology.Checker) {
 		e.Add("", "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
 			what, c.Capacity*c.Nodes, topology.MaxCacheKeys)
 	}
-	topology.OneOf(e, "eviction", "eviction", c.Eviction, topology.Evictions)
+	topology.OneOf(e, "eviction", "eviction", c.Eviction, engine.Evictions)
 	if c.ServiceTime == nil {
 		e.Add("service_time", "%s needs a service_time", what)
 	}

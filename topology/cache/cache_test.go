@@ -9,6 +9,7 @@ import (
 
 	// Its tests put a database behind the cache.
 	_ "github.com/scalesim/scalesim/topology/database"
+	"github.com/scalesim/scalesim/topology/engine"
 )
 
 // TestWriteBack checks that a write-back cache acknowledges sets at once,
@@ -23,7 +24,7 @@ func TestWriteBack(t *testing.T) {
     calls: [{to: cache, op: set, policy: write_back, write: [db]}]
   cache: {kind: cache, capacity: 100, flush_interval: 10s}
   db: {kind: database, workers: 10, service_time: 1ms}
-`, func(o *topology.Options) { o.KeyCount = 10 })
+`, func(o *engine.Options) { o.KeyCount = 10 })
 	c := net.Component("cache").(*cache)
 	// The database's visits are the flushes' writes, each one key's.
 	writes := func() int64 { return net.Component("db").Stats(0, k.Now()).Completed }
@@ -32,8 +33,8 @@ func TestWriteBack(t *testing.T) {
 		net.Submit(1, -1, -1, key)
 	}
 	k.Run(5)
-	if obs.ByOutcome[topology.Completed] != 6 || writes() != 0 {
-		t.Fatalf("%d completed, %d database writes before the flush; want 6 and 0", obs.ByOutcome[topology.Completed], writes())
+	if obs.ByOutcome[engine.Completed] != 6 || writes() != 0 {
+		t.Fatalf("%d completed, %d database writes before the flush; want 6 and 0", obs.ByOutcome[engine.Completed], writes())
 	}
 	k.Run(11)
 	if writes() != 2 {
@@ -109,7 +110,7 @@ func TestCoalescedWaitersQueued(t *testing.T) {
   app: {kind: service, workers: 100, service_time: 1ms, calls: [{to: cache, op: get, on_miss: [db]}]}
   cache: {kind: cache, capacity: 100, coalesce: true}
   db: {kind: database, workers: 10, service_time: {dist: constant, value: 10s}}
-`, func(o *topology.Options) { o.KeyCount = 10 })
+`, func(o *engine.Options) { o.KeyCount = 10 })
 	for range 5 {
 		net.Submit(0, -1, -1, 7)
 	}
@@ -118,7 +119,7 @@ func TestCoalescedWaitersQueued(t *testing.T) {
 		t.Errorf("%d visits waiting while the fill is at the origin, want the 4 coalesced gets", got)
 	}
 	k.Run(20)
-	if got := net.Queued(); got != 0 || obs.ByOutcome[topology.Completed] != 5 {
-		t.Errorf("%d visits waiting and %d completed after the fill, want 0 and 5", got, obs.ByOutcome[topology.Completed])
+	if got := net.Queued(); got != 0 || obs.ByOutcome[engine.Completed] != 5 {
+		t.Errorf("%d visits waiting and %d completed after the fill, want 0 and 5", got, obs.ByOutcome[engine.Completed])
 	}
 }

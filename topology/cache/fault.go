@@ -10,6 +10,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -56,6 +57,6 @@ func (c *Cache) FaultInstances() (most int, has string) {
 
 // Strike implements topology.FaultEffect: the node goes down, losing its
 // keys, or comes back.
-func (x NodeDown) Strike(fl *topology.Faulter, on bool, _ sim.Time) {
+func (x NodeDown) Strike(fl *engine.Faulter, on bool, _ sim.Time) {
 	fl.Component().(*cache).partDown(x.Node, on)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -14,19 +15,19 @@ import (
 // cache nodes, each with its own key store, keys placed on nodes by
 // consistent hashing.
 type cache struct {
-	net   *topology.Network
+	net   *engine.Network
 	node  *topology.Node
 	spec  *Cache
-	st    *topology.Station
+	st    *engine.Station
 	ring  *topology.Ring
 	nodes []*cacheNode
 	// pending holds, per key with a coalesced miss in progress, the gets
 	// waiting for its fill; waiting counts them.
-	pending map[int64][]*topology.Job
+	pending map[int64][]*engine.Job
 	waiting int
 	hot     *sim.HeavyHitters
 	failRng *rand.Rand
-	halves  topology.HitHalves
+	halves  engine.HitHalves
 
 	gets, hits, originReads, coalesced int64
 	sets, deletes, lostWrites, fails   int64
@@ -35,11 +36,11 @@ type cache struct {
 
 // cacheNode is one node of a cache: its keys, and the writes it holds back.
 type cacheNode struct {
-	store *topology.KeyStore
+	store *engine.KeyStore
 	// dirty keys, in the order first written since the last flush, with
 	// the nodes their flush writes them to (the write_back set's).
 	dirty     []int64
-	dirtyTo   map[int64][]topology.Component
+	dirtyTo   map[int64][]engine.Component
 	unflushed int64 // writes absorbed since the last flush
 	flushing  bool  // a flush is scheduled
 }
@@ -54,9 +55,9 @@ const (
 const hotSampleMask = 7
 
 // Build implements topology.Spec.
-func (spec *Cache) Build(net *topology.Network, node *topology.Node) topology.Component {
-	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*topology.Job{}, hot: sim.NewHeavyHitters(32)}
-	c.st = topology.NewStation(net, c, net.Stream(node.Name), spec.Nodes, spec.Workers, spec.Queue, spec.ServiceTime, spec.ServiceTime)
+func (spec *Cache) Build(net *engine.Network, node *topology.Node) engine.Component {
+	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*engine.Job{}, hot: sim.NewHeavyHitters(32)}
+	c.st = engine.NewStation(net, c, net.Stream(node.Name), spec.Nodes, spec.Workers, spec.Queue, spec.ServiceTime, spec.ServiceTime)
 	ids := make([]uint64, spec.Nodes)
 	for i := range ids {
 		ids[i] = uint64(i)
@@ -66,16 +67,16 @@ func (spec *Cache) Build(net *topology.Network, node *topology.Node) topology.Co
 	evict := net.Stream(node.Name + "/evict")
 	for range spec.Nodes {
 		c.nodes = append(c.nodes, &cacheNode{
-			store:   topology.NewKeyStore(spec.Eviction, spec.Capacity, spec.TTL, evict),
-			dirtyTo: map[int64][]topology.Component{},
+			store:   engine.NewKeyStore(spec.Eviction, spec.Capacity, spec.TTL, evict),
+			dirtyTo: map[int64][]engine.Component{},
 		})
 	}
 	if spec.Warm {
-		stores := make([]*topology.KeyStore, len(c.nodes))
+		stores := make([]*engine.KeyStore, len(c.nodes))
 		for i, cn := range c.nodes {
 			stores[i] = cn.store
 		}
-		net.Warm(topology.WarmStart{Node: node.Name, Stores: stores, NodeOf: c.nodeOf,
+		net.Warm(engine.WarmStart{Node: node.Name, Stores: stores, NodeOf: c.nodeOf,
 			Shares: topology.RingShares(c.ring, spec.Nodes), Stream: net.Stream(node.Name + "/warm")})
 	}
 	if spec.Failures != nil {
@@ -89,11 +90,11 @@ func (spec *Cache) Build(net *topology.Network, node *topology.Node) topology.Co
 }
 
 // Link implements topology.Component: a cache calls nothing.
-func (c *cache) Link(map[string]topology.Component) error { return nil }
+func (c *cache) Link(map[string]engine.Component) error { return nil }
 
 // Stations implements topology.Component: its nodes are one station's
 // instances.
-func (c *cache) Stations() []*topology.Station { return []*topology.Station{c.st} }
+func (c *cache) Stations() []*engine.Station { return []*engine.Station{c.st} }
 
 // InUse implements topology.Component: the misses waiting for a coalesced
 // fill and the keys waiting for a write-back flush; the first cache counts
@@ -117,13 +118,13 @@ func (c *cache) nodeOf(key int64) int {
 
 // Accept implements topology.Component: a visit goes to the node that
 // holds its key.
-func (c *cache) Accept(j *topology.Job) {
+func (c *cache) Accept(j *engine.Job) {
 	c.st.Arrive(j, c.st.Instances()[c.nodeOf(j.OpKey())])
 }
 
 // Served implements topology.Server: it performs j's operation on its
 // node's store.
-func (c *cache) Served(j *topology.Job) {
+func (c *cache) Served(j *engine.Job) {
 	cn := c.nodes[j.Instance().Index()]
 	key, now := j.OpKey(), c.net.Now()
 	switch j.KeyOp() {
@@ -187,7 +188,7 @@ func (c *cache) InvalidationFailed() { c.invalidationFails++ }
 // Fill implements topology.KeyCache: it puts key in the cache, with the
 // value r read from the origin after a miss, and answers the gets that
 // were waiting for it.
-func (c *cache) Fill(key int64, r *topology.Request) {
+func (c *cache) Fill(key int64, r *engine.Request) {
 	if n := c.nodeOf(key); !c.st.Instances()[n].Down() {
 		c.nodes[n].store.Put(key, c.net.Now(), c.net.StaleValue(r, key))
 	}
@@ -217,7 +218,7 @@ func (c *cache) wake(key int64, hit bool) {
 
 // markDirty records a write-back write of key, which its flush writes to
 // the nodes to, scheduling the node's flush.
-func (c *cache) markDirty(cn *cacheNode, key int64, to []topology.Component) {
+func (c *cache) markDirty(cn *cacheNode, key int64, to []engine.Component) {
 	cn.unflushed++
 	if _, ok := cn.dirtyTo[key]; !ok {
 		cn.dirty = append(cn.dirty, key)
@@ -261,7 +262,7 @@ func (c *cache) restart(cn *cacheNode) {
 // Down implements topology.Downer: cache nodes that go down (the first
 // count ones, or all) lose their keys; while down, a get on them fails,
 // which a caller takes as a miss.
-func (c *cache) Down(_ *topology.Faulter, count int, on bool, _ sim.Time) {
+func (c *cache) Down(_ *engine.Faulter, count int, on bool, _ sim.Time) {
 	nodes := c.st.Instances()
 	if count > 0 {
 		nodes = nodes[:min(count, len(nodes))]
@@ -274,7 +275,7 @@ func (c *cache) Down(_ *topology.Faulter, count int, on bool, _ sim.Time) {
 func (c *cache) partDown(i int, on bool) { c.nodesDown(c.st.Instances()[i:i+1], on) }
 
 // nodesDown takes nodes down, each losing its keys, or brings them back.
-func (c *cache) nodesDown(nodes []*topology.StationInstance, on bool) {
+func (c *cache) nodesDown(nodes []*engine.StationInstance, on bool) {
 	for _, inst := range nodes {
 		inst.SetDown(on)
 		if on {
@@ -363,7 +364,7 @@ const minHotSamples = 16
 
 // Stats implements topology.Component: the station's figures, with the
 // cache's own as its Detail.
-func (c *cache) Stats(window float64, now sim.Time) topology.NodeStats {
+func (c *cache) Stats(window float64, now sim.Time) engine.NodeStats {
 	s := c.st.Stats(window, now)
 	cs := &Stats{Gets: c.gets, Hits: c.hits, HitRatio: topology.Ratio(float64(c.hits), float64(c.gets)),
 		OriginReads: c.originReads, Coalesced: c.coalesced, Sets: c.sets, Deletes: c.deletes,
@@ -403,7 +404,7 @@ func (c *Stats) WriteText(w io.Writer, node string) {
 		node, units.OrUnknown(c.HitRatio, units.Percent), units.Plural(c.Gets, "get", "gets"), c.OriginReads, c.Coalesced,
 		units.Plural(c.Evictions, "eviction", "evictions"), units.Plural(c.Expirations, "expiration", "expirations"), hottest)
 	if c.StillWarming {
-		fmt.Fprintf(w, "%-11s %s\n", "", topology.WarmingNote(c.HitRatioHalves))
+		fmt.Fprintf(w, "%-11s %s\n", "", engine.WarmingNote(c.HitRatioHalves))
 	}
 	if c.StaleReads > 0 {
 		fmt.Fprintf(w, "%-11s stale reads %s of hits (%d): values older than their key's latest committed write\n", "",

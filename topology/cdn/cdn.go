@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -57,7 +58,7 @@ func (c *CDN) Footprint(keys int64) float64 {
 	if keys > 0 {
 		held = min(held, float64(keys))
 	}
-	return held * topology.KeyBytes
+	return held * engine.KeyBytes
 }
 
 // FetchesForUsers implements topology.EdgeFetcher, for the estimate: its
@@ -180,14 +181,14 @@ func (*CDN) Advice(topology.Solver, string, topology.Solution) string { return "
 // cdn is the runtime of a CDN node: an edge cache with no queueing (a CDN
 // scales out of sight), latency to the user and to the origin.
 type cdn struct {
-	net    *topology.Network
+	net    *engine.Network
 	node   *topology.Node
 	spec   *CDN
-	origin topology.Component
-	store  *topology.KeyStore
+	origin engine.Component
+	store  *engine.KeyStore
 	cached []bool // by class; nil: every class
 	rng    *rand.Rand
-	halves topology.HitHalves
+	halves engine.HitHalves
 
 	requests, cachedRequests, hits, originFetches int64
 	egress                                        float64   // bytes
@@ -195,19 +196,19 @@ type cdn struct {
 }
 
 // Build implements Spec.
-func (spec *CDN) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (spec *CDN) Build(net *engine.Network, node *topology.Node) engine.Component {
 	c := &cdn{net: net, node: node, spec: spec, rng: net.Stream(node.Name)}
-	c.store = topology.NewKeyStore(topology.EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
-	c.cached = topology.ClassFilter(c.spec.Classes, net.Classes(), nil)
+	c.store = engine.NewKeyStore(topology.EvictLRU, c.spec.Capacity, c.spec.TTL, nil)
+	c.cached = engine.ClassFilter(c.spec.Classes, net.Classes(), nil)
 	if spec.Warm {
-		net.Warm(topology.WarmStart{Node: node.Name, Stores: []*topology.KeyStore{c.store},
+		net.Warm(engine.WarmStart{Node: node.Name, Stores: []*engine.KeyStore{c.store},
 			NodeOf: func(int64) int { return 0 }, Classes: c.cached, Stream: net.Stream(node.Name + "/warm")})
 	}
 	return c
 }
 
 // Link finds the origin.
-func (c *cdn) Link(byName map[string]topology.Component) error {
+func (c *cdn) Link(byName map[string]engine.Component) error {
 	c.origin = byName[c.spec.Origin]
 	return nil
 }
@@ -217,7 +218,7 @@ func (c *cdn) Link(byName map[string]topology.Component) error {
 // and the CDN's per_gb prices what it sends the users.
 func (c *cdn) FetchesForUsers() {}
 
-func (c *cdn) Stations() []*topology.Station { return nil }
+func (c *cdn) Stations() []*engine.Station { return nil }
 
 func (c *cdn) InUse() float64 { return 0 }
 
@@ -225,7 +226,7 @@ func (c *cdn) isCached(class int) bool { return c.cached == nil || c.cached[clas
 
 // Accept serves a cached class from the edge when the object is there and
 // fresh; everything else goes on to the origin.
-func (c *cdn) Accept(j *topology.Job) {
+func (c *cdn) Accept(j *engine.Job) {
 	c.requests++
 	r := j.Request()
 	delay, _ := c.net.Hop(topology.HopEdge, "", c.node.Name, c.spec.EdgeLatency, c.rng)
@@ -246,7 +247,7 @@ func (c *cdn) Accept(j *topology.Job) {
 }
 
 // sent counts an object sent to the user of r, by the user's region.
-func (c *cdn) sent(r *topology.Request) {
+func (c *cdn) sent(r *engine.Request) {
 	c.egress += c.spec.ObjectSize
 	if r.Region >= 0 {
 		if c.egressBy == nil {
@@ -259,7 +260,7 @@ func (c *cdn) sent(r *topology.Request) {
 // away is the way, one-way, from the edge near the user of r to the
 // origin: the distance between the user's region and the origin's (the
 // edges are in every region); 0 for users nowhere.
-func (c *cdn) away(r *topology.Request) float64 {
+func (c *cdn) away(r *engine.Request) float64 {
 	if r.Region < 0 {
 		return 0
 	}
@@ -268,8 +269,8 @@ func (c *cdn) away(r *topology.Request) float64 {
 }
 
 // Resume stores the origin's answer at the edge and replies.
-func (c *cdn) Resume(j *topology.Job, child *topology.Job) {
-	if child.Err() != topology.NoCause {
+func (c *cdn) Resume(j *engine.Job, child *engine.Job) {
+	if child.Err() != engine.NoCause {
 		j.Fail(child.Err())
 	} else if r := j.Request(); c.isCached(r.Class) {
 		c.store.Put(r.Key, c.net.Now(), false)
@@ -314,8 +315,8 @@ type CDNStats struct {
 	EgressByRegion map[string]float64 `json:"egress_bytes_by_region,omitempty"`
 }
 
-func (c *cdn) Stats(window float64, now sim.Time) topology.NodeStats {
-	s := topology.NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
+func (c *cdn) Stats(window float64, now sim.Time) engine.NodeStats {
+	s := engine.NodeStats{Instances: 1, Arrivals: c.requests, Completed: c.requests}
 	cs := &CDNStats{Requests: c.requests, CachedRequests: c.cachedRequests, EdgeHits: c.hits,
 		OriginFetches: c.originFetches, EdgeHitRatio: topology.Ratio(float64(c.hits), float64(c.cachedRequests)),
 		OriginOffload: topology.Ratio(float64(c.requests-c.originFetches), float64(c.requests)), EgressBytes: c.egress}
@@ -350,7 +351,7 @@ func (c *CDNStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
 		node, units.OrUnknown(c.EdgeHitRatio, units.Percent), units.OrUnknown(c.OriginOffload, units.Percent), c.EgressBytes/1e9)
 	if c.StillWarming {
-		fmt.Fprintf(w, "%-11s %s\n", "", topology.WarmingNote(c.HitRatioHalves))
+		fmt.Fprintf(w, "%-11s %s\n", "", engine.WarmingNote(c.HitRatioHalves))
 	}
 }
 

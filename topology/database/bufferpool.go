@@ -18,6 +18,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -486,7 +487,7 @@ type steady struct {
 // steadyOf is the pool's state before the run under the workload's key
 // popularity pop (nil, or no keys: every row alike). Its slices are the
 // memo's, shared: read only.
-func (db *Database) steadyOf(pop *topology.Popularity, keys int64) *steady {
+func (db *Database) steadyOf(pop *engine.Popularity, keys int64) *steady {
 	t, capacity := db.tree(keys), db.PoolPages()
 	if capacity < float64(t.height) {
 		return nil // a pool shorter than a path holds none of it for the next read
@@ -676,12 +677,12 @@ type poolRuntime struct {
 	tree    tree
 	pages   int // a pool's capacity
 	rng     *rand.Rand
-	servers map[*topology.StationInstance]*serverPool
+	servers map[*engine.StationInstance]*serverPool
 	// order lists the servers in the order they were made, for figures
 	// that do not depend on a map's order.
 	order []*serverPool
 	// io are the visits waiting on volume reads.
-	io map[*topology.Job]*pendingIO
+	io map[*engine.Job]*pendingIO
 	// own is, by class, whether its own operation finds its rows by an
 	// index (1), does not (0), or the class has none (-1); plain is the
 	// plain read's.
@@ -698,7 +699,7 @@ type poolRuntime struct {
 // serverPool is one server's buffer pool and volume, and the reads it
 // has taken through them.
 type serverPool struct {
-	pages *topology.KeyStore
+	pages *engine.KeyStore
 	vol   volume
 	reads float64
 }
@@ -730,8 +731,8 @@ type pendingIO struct {
 // FIFO of reads in it, each due its latency after its service).
 type volume struct {
 	pr      *poolRuntime
-	queue   sim.FIFO[*topology.Job]
-	cur     *topology.Job
+	queue   sim.FIFO[*engine.Job]
+	cur     *engine.Job
 	since   sim.Time // busy since, in the window
 	busy    float64  // seconds busy in the window, until since
 	reads   int64
@@ -746,15 +747,15 @@ type volumeLatency struct {
 }
 
 type dueRead struct {
-	j  *topology.Job
+	j  *engine.Job
 	at sim.Time
 }
 
 func newPoolRuntime(db *database) *poolRuntime {
 	spec := db.spec
 	pr := &poolRuntime{db: db, tree: spec.tree(db.net.KeyCount()), pages: int(min(spec.PoolPages(), maxPoolSlots)),
-		rng: db.net.Stream(db.node.Name + "/volume"), servers: map[*topology.StationInstance]*serverPool{},
-		io: map[*topology.Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
+		rng: db.net.Stream(db.node.Name + "/volume"), servers: map[*engine.StationInstance]*serverPool{},
+		io: map[*engine.Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
 	pr.before = spec.steadyOf(db.net.Popularity(), db.net.KeyCount())
 	pr.held = db.net.Stream(db.node.Name + "/pool")
 	for _, class := range db.net.Classes() {
@@ -773,7 +774,7 @@ func newPoolRuntime(db *database) *poolRuntime {
 
 // indexed says visit j is an indexed read: as workTime picks the
 // operation a visit does.
-func (pr *poolRuntime) indexed(j *topology.Job) bool {
+func (pr *poolRuntime) indexed(j *engine.Job) bool {
 	n := pr.db.net
 	if n.Writes(j) {
 		return false
@@ -785,10 +786,10 @@ func (pr *poolRuntime) indexed(j *topology.Job) bool {
 }
 
 // server is the pool and volume of the server j is served on.
-func (pr *poolRuntime) server(j *topology.Job) *serverPool {
+func (pr *poolRuntime) server(j *engine.Job) *serverPool {
 	sp := pr.servers[j.Instance()]
 	if sp == nil {
-		sp = &serverPool{pages: topology.NewKeyStore(topology.EvictLRU, pr.pages, 0, nil)}
+		sp = &serverPool{pages: engine.NewKeyStore(topology.EvictLRU, pr.pages, 0, nil)}
 		sp.vol = volume{pr: pr, since: pr.db.net.Now()}
 		sp.vol.lat.v = &sp.vol
 		pr.servers[j.Instance()] = sp
@@ -800,7 +801,7 @@ func (pr *poolRuntime) server(j *topology.Job) *serverPool {
 // lookup reads the pages of j's descent through its server's pool, root
 // first, and says how many were not there (each now is, evicting the
 // least recently used).
-func (pr *poolRuntime) lookup(j *topology.Job, sp *serverPool, now sim.Time) int {
+func (pr *poolRuntime) lookup(j *engine.Job, sp *serverPool, now sim.Time) int {
 	t := pr.tree
 	var leaf int64
 	if t.perKey > 0 {
@@ -833,7 +834,7 @@ func (pr *poolRuntime) lookup(j *topology.Job, sp *serverPool, now sim.Time) int
 
 // served takes visit j, whose work is done, through its pages: it says
 // whether j waits on its volume (and is finished later, by afterIO).
-func (pr *poolRuntime) served(j *topology.Job) bool {
+func (pr *poolRuntime) served(j *engine.Job) bool {
 	if !pr.indexed(j) {
 		return false
 	}
@@ -849,7 +850,7 @@ func (pr *poolRuntime) served(j *topology.Job) bool {
 }
 
 // submit queues a read of j's.
-func (v *volume) submit(j *topology.Job, now sim.Time) {
+func (v *volume) submit(j *engine.Job, now sim.Time) {
 	v.pr.io[j].queued = now
 	if v.cur != nil {
 		v.queue.Push(j)
@@ -859,7 +860,7 @@ func (v *volume) submit(j *topology.Job, now sim.Time) {
 }
 
 // start serves a read of j's.
-func (v *volume) start(j *topology.Job, now sim.Time) {
+func (v *volume) start(j *engine.Job, now sim.Time) {
 	v.cur, v.since = j, now
 	v.pr.db.net.FireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
 }
@@ -889,7 +890,7 @@ func (l *volumeLatency) Fire(now sim.Time) {
 }
 
 // readDone ends one of j's reads: the next, or the visit's end.
-func (pr *poolRuntime) readDone(j *topology.Job, now sim.Time) {
+func (pr *poolRuntime) readDone(j *engine.Job, now sim.Time) {
 	p := pr.io[j]
 	if p.left--; p.left > 0 {
 		p.vol.submit(j, now)
@@ -909,7 +910,7 @@ func (pr *poolRuntime) inUse() float64 {
 	for _, sp := range pr.order {
 		held += sp.pages.Len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
 	}
-	return float64(float64(held)*topology.KeyBytes) + float64(float64(len(pr.io))*topology.MapEntryBytes)
+	return float64(float64(held)*engine.KeyBytes) + float64(float64(len(pr.io))*topology.MapEntryBytes)
 }
 
 func (pr *poolRuntime) resetStats(now sim.Time) {

@@ -15,6 +15,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -127,7 +128,7 @@ func (db *Database) Footprint(keys int64) float64 {
 	if db.Replicas > 0 {
 		stations = 2
 	}
-	f := float64(float64(db.Shards) * (float64(stations*topology.StationBytes) + float64(float64(db.primaries()+db.Replicas)*topology.InstanceBytes)))
+	f := float64(float64(db.Shards) * (float64(stations*topology.StationBytes) + float64(float64(db.primaries()+db.Replicas)*engine.InstanceBytes)))
 	if db.poolReads() {
 		f += float64(float64(min(keys, maxExactRanks)) * 2 * 16) // the pages of the pool's steady state (steady)
 	}
@@ -401,7 +402,7 @@ func (db *Database) Advice(s topology.Solver, name string, _ topology.Solution) 
 // go to the primary; each replica applies them, in commit order, after the
 // replication lag.
 type database struct {
-	net    *topology.Network
+	net    *engine.Network
 	node   *topology.Node
 	spec   *Database
 	shards []*dbShard
@@ -423,7 +424,7 @@ type database struct {
 	failovers []Failover
 	cur       int
 	// span gathers the failed requests of the failover under way.
-	span *topology.Span
+	span *engine.Span
 	// failing says the first shard's primary is down, since failedAt:
 	// a failover is under way. promote is its pending promotion; awaiting
 	// says its failover time has passed with no replica up, so the first
@@ -436,7 +437,7 @@ type database struct {
 	// down: a primary fault holds the primary's server, and once a replica
 	// is promoted in its place, the place the failed server took among the
 	// replicas (see promoteReplica).
-	holds        map[*topology.Fault][]*topology.StationInstance
+	holds        map[*topology.Fault][]*engine.StationInstance
 	poolWait     sim.Summary
 	poolWaitHist sim.Histogram
 	// lagged and laggedHist are the replication lag of each write on each
@@ -472,7 +473,7 @@ type placeFigures struct {
 
 // dbShard is a primary with its replicas.
 type dbShard struct {
-	primary, replicas *topology.Station // replicas nil without replicas
+	primary, replicas *engine.Station // replicas nil without replicas
 	// lastWrite is the latest write of each key not yet applied everywhere.
 	lastWrite map[int64]writeMark
 	written   sim.FIFO[keyCommit] // writes in commit order, for pruning lastWrite
@@ -515,14 +516,14 @@ type applyMark struct{ commit, apply sim.Time }
 // commit).
 type waitMark struct{ recv, acked sim.Time }
 
-func (spec *Database) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (spec *Database) Build(net *engine.Network, node *topology.Node) engine.Component {
 	rng := net.Stream(node.Name)
 	db := &database{net: net, node: node, spec: spec,
 		connect: net.Stream(node.Name + "/connect"),
 		lag:     net.Stream(node.Name + "/lag"),
 		picks:   net.Stream(node.Name + "/route"),
 		track:   spec.Replicas > 0 && net.KeyCount() > 0,
-		cur:     -1, holds: map[*topology.Fault][]*topology.StationInstance{},
+		cur:     -1, holds: map[*topology.Fault][]*engine.StationInstance{},
 		at: newPlacing(net.Topology(), node, spec),
 	}
 	if db.at != nil {
@@ -539,12 +540,12 @@ func (spec *Database) Build(net *topology.Network, node *topology.Node) topology
 		read, byClass = db.growing(read, byClass)
 	}
 	for i := range spec.Shards {
-		sh := &dbShard{primary: topology.NewStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, read, spec.writeTime())}
+		sh := &dbShard{primary: engine.NewStation(net, db, rng, spec.primaries(), spec.Workers, spec.Queue, read, spec.writeTime())}
 		sh.acks.db = db
 		sizes := spec.SizeTable(net.Classes())
 		sh.primary.ServeOperations(i, byClass, sizes)
 		if spec.Replicas > 0 {
-			sh.replicas = topology.NewStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, read, spec.writeTime())
+			sh.replicas = engine.NewStation(net, db, rng, spec.Replicas, spec.Workers, spec.Queue, read, spec.writeTime())
 			sh.replicas.ServeOperations(i, byClass, sizes)
 			sh.logs = make([]replicaLog, spec.Replicas)
 			for i := range sh.logs {
@@ -563,7 +564,7 @@ func (spec *Database) Build(net *topology.Network, node *topology.Node) topology
 	return db
 }
 
-func (db *database) Link(map[string]topology.Component) error { return nil }
+func (db *database) Link(map[string]engine.Component) error { return nil }
 
 // InUse is the replication logs (a pending entry per replica and write,
 // the latest write of each key not yet applied everywhere) and the users'
@@ -589,8 +590,8 @@ func (db *database) InUse() float64 {
 }
 
 // Stations lists each shard's primary, then its replicas.
-func (db *database) Stations() []*topology.Station {
-	var out []*topology.Station
+func (db *database) Stations() []*engine.Station {
+	var out []*engine.Station
 	for _, sh := range db.shards {
 		out = append(out, sh.primary)
 		if sh.replicas != nil {
@@ -609,7 +610,7 @@ func (db *database) shardOf(key int64) *dbShard {
 
 // Accept pays the connect time of a request without a pooled connection,
 // then routes it.
-func (db *database) Accept(j *topology.Job) {
+func (db *database) Accept(j *engine.Job) {
 	if db.spec.ConnectTime != nil && db.net.Connect(j, db, db.spec.ConnectTime, db.connect) {
 		return
 	}
@@ -629,7 +630,7 @@ func (db *database) Accept(j *topology.Job) {
 // route sends writes to the shard's primary and reads where read_from says,
 // except a user's reads within read_your_writes of their last write, which
 // go to the primary.
-func (db *database) route(j *topology.Job) {
+func (db *database) route(j *engine.Job) {
 	sh := db.shardOf(j.Key())
 	st := sh.primary
 	if !db.net.Writes(j) && sh.replicas != nil {
@@ -666,7 +667,7 @@ func (db *database) route(j *topology.Job) {
 // upReplica is the next replica of st in turn that is up, or nil when
 // every one is down: the reader endpoint leaves out replicas that are
 // down.
-func upReplica(st *topology.Station) *topology.StationInstance {
+func upReplica(st *engine.Station) *engine.StationInstance {
 	inst := st.Next()
 	for tries := 1; inst.Down() && tries < len(st.Active()); tries++ {
 		inst = st.Next()
@@ -680,7 +681,7 @@ func upReplica(st *topology.Station) *topology.StationInstance {
 // Served implements Server: it commits a write, or checks whether a
 // replica read was stale. With a cache in the topology, the request is
 // stamped with the version of the value it wrote or read (see versions).
-func (db *database) Served(j *topology.Job) {
+func (db *database) Served(j *engine.Job) {
 	if db.pool != nil && db.pool.served(j) {
 		return // it reads pages from its volume first
 	}
@@ -688,7 +689,7 @@ func (db *database) Served(j *topology.Job) {
 }
 
 // complete ends visit j's service: see served.
-func (db *database) complete(j *topology.Job) {
+func (db *database) complete(j *engine.Job) {
 	now := db.net.Now()
 	sh := db.shards[j.Station().Part()] // routed by key in route
 	switch {
@@ -998,12 +999,12 @@ type Failover struct {
 	// Outcome is how it ended: FailoverPromoted, FailoverPrimaryBack,
 	// FailoverNoReplica, or FailoverUnderWay at the run's end.
 	Outcome string `json:"outcome"`
-	topology.Recovery
+	engine.Recovery
 	// lost and rpo are what a promotion lost (see Recovery.LostWrites
 	// and RPO); span gathers its failed requests.
 	lost int64
 	rpo  float64
-	span *topology.Span
+	span *engine.Span
 }
 
 // Outcomes of a failover.
@@ -1028,8 +1029,8 @@ type ShardStats struct {
 	ReplicaUtilization float64 `json:"replica_utilization"`
 }
 
-func (db *database) Stats(window float64, now sim.Time) topology.NodeStats {
-	s := topology.NodeStats{Instances: db.spec.Units()}
+func (db *database) Stats(window float64, now sim.Time) engine.NodeStats {
+	s := engine.NodeStats{Instances: db.spec.Units()}
 	ds := &Stats{Reads: db.reads, Writes: db.writes, PrimaryReads: db.primaryReads,
 		ReplicaReads: db.replicaReads, StaleReads: db.stale, StaleOwnWrites: db.staleOwn,
 		StaleFraction: topology.Ratio(float64(db.stale), float64(db.replicaReads)), ReadYourWrites: db.rywRouted,
@@ -1106,7 +1107,7 @@ func (d *Stats) DataWritten() float64 { return d.WrittenBytes }
 
 // Episodes implements topology.Episodes: its failovers, each until its
 // writes were available again (end while they were not).
-func (d *Stats) Episodes(end float64, each func(rc *topology.Recovery, start, until float64)) {
+func (d *Stats) Episodes(end float64, each func(rc *engine.Recovery, start, until float64)) {
 	for k := range d.Failovers {
 		fo := &d.Failovers[k]
 		until := end
@@ -1207,7 +1208,7 @@ func (PrimaryDown) Fit(e field.Errors, node *topology.Node) {
 }
 
 // Strike implements FaultEffect: see strikePrimary.
-func (PrimaryDown) Strike(fl *topology.Faulter, on bool, now sim.Time) {
+func (PrimaryDown) Strike(fl *engine.Faulter, on bool, now sim.Time) {
 	fl.Component().(*database).strikePrimary(fl.Fault(), on, now)
 }
 
@@ -1222,8 +1223,8 @@ func (db *database) strikePrimary(f *topology.Fault, on bool, now sim.Time) {
 	if !db.failing {
 		db.beginFailover(now)
 	}
-	topology.HoldDown(sh.primary.Instances()[0])
-	db.holds[f] = []*topology.StationInstance{sh.primary.Instances()[0]}
+	engine.HoldDown(sh.primary.Instances()[0])
+	db.holds[f] = []*engine.StationInstance{sh.primary.Instances()[0]}
 	if !db.failing {
 		db.fail(sh, now)
 	}
@@ -1272,7 +1273,7 @@ func (db *Database) FaultInstances() (most int, has string) {
 }
 
 // Strike implements FaultEffect: see strikeReplica.
-func (x ReplicaDown) Strike(fl *topology.Faulter, on bool, now sim.Time) {
+func (x ReplicaDown) Strike(fl *engine.Faulter, on bool, now sim.Time) {
 	fl.Component().(*database).strikeReplica(fl.Fault(), x.Replica, on, now)
 }
 
@@ -1285,10 +1286,10 @@ func (db *database) strikeReplica(f *topology.Fault, replica int, on bool, now s
 		return
 	}
 	inst := sh.replicas.Instances()[replica]
-	if topology.HoldDown(inst) {
+	if engine.HoldDown(inst) {
 		sh.logs[inst.Index()].stall(now)
 	}
-	db.holds[f] = []*topology.StationInstance{inst}
+	db.holds[f] = []*engine.StationInstance{inst}
 }
 
 // lift ends f's hold on the server it struck: a primary back ends the
@@ -1299,7 +1300,7 @@ func (db *database) lift(f *topology.Fault, now sim.Time) {
 	delete(db.holds, f)
 	for _, inst := range held {
 		switch {
-		case !topology.ReleaseDown(inst):
+		case !engine.ReleaseDown(inst):
 		case inst.Station() == sh.primary && db.aa != nil:
 			// A region's primary back: the others never failed over, and
 			// ReleaseDown set its station's fault flag from every fault
@@ -1373,7 +1374,7 @@ func (db *database) primaryBack(sh *dbShard, now sim.Time) {
 // replicaBack brings a replica's server back: it catches up from the
 // primary if that is up (at once, a simplification), and otherwise lacks
 // what it had not applied; a failover waiting for a replica promotes it.
-func (db *database) replicaBack(sh *dbShard, inst *topology.StationInstance, now sim.Time) {
+func (db *database) replicaBack(sh *dbShard, inst *engine.StationInstance, now sim.Time) {
 	if !db.failing {
 		sh.logs[inst.Index()] = replicaLog{applied: now, lastApply: now}
 		return
@@ -1446,7 +1447,7 @@ func (db *database) promoteReplica(sh *dbShard, i int, now sim.Time) {
 	if db.at != nil { // the promoted server's place is the primary's now, and the failed one's among the replicas
 		db.at.primaryAt[0], db.at.replicaAt[i] = db.at.replicaAt[i], db.at.primaryAt[0]
 	}
-	topology.MoveHolds(p, r)
+	engine.MoveHolds(p, r)
 	for j := range sh.logs {
 		if j != i {
 			sh.logs[j].drop(have)
@@ -1574,7 +1575,7 @@ func (db *database) failoverStats() []Failover {
 
 // FailedDown implements topology.DownFailer: a write queued at the primary or in
 // its service when it failed is failed for want of writes too.
-func (db *database) FailedDown(j *topology.Job) {
+func (db *database) FailedDown(j *engine.Job) {
 	if db.span != nil && j.Station() == db.shards[0].primary && db.net.Writes(j) {
 		db.span.FailsWrite(j)
 	}
@@ -1583,7 +1584,7 @@ func (db *database) FailedDown(j *topology.Job) {
 // refuseWrite marks j's request as one whose write the failed primary
 // refuses, while a failover is under way: if it fails, it failed for want
 // of writes (Failover.WritesFailed).
-func (db *database) refuseWrite(j *topology.Job) {
+func (db *database) refuseWrite(j *engine.Job) {
 	if db.span != nil && db.net.Writes(j) && db.shardOf(j.Key()) == db.shards[0] && db.shards[0].primary.Instances()[0].Down() {
 		db.span.FailsWrite(j)
 	}

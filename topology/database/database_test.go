@@ -10,6 +10,7 @@ import (
 
 	// The tests put services, and a cache, in front of the database.
 	_ "github.com/scalesim/scalesim/topology/cache"
+	"github.com/scalesim/scalesim/topology/engine"
 	_ "github.com/scalesim/scalesim/topology/service"
 )
 
@@ -50,12 +51,12 @@ func decodeHosted(t *testing.T, entry, hosts, nodes string) *topology.Topology {
 type ends struct{ at map[int]sim.Time }
 
 // Finished implements topology.Observer.
-func (e *ends) Finished(r *topology.Request, now sim.Time, _ topology.Outcome) { e.at[r.Class] = now }
+func (e *ends) Finished(r *engine.Request, now sim.Time, _ engine.Outcome) { e.at[r.Class] = now }
 
 // buildClasses decodes and checks a nodes section (its entry app) for a
 // workload of the classes given, those that write as writes says, and
 // builds its network on a fresh kernel with seed 1 and 100 keys.
-func buildClasses(t *testing.T, classes []string, writes []bool, nodes string) (*topology.Network, *sim.Kernel, *ends) {
+func buildClasses(t *testing.T, classes []string, writes []bool, nodes string) (*engine.Network, *sim.Kernel, *ends) {
 	t.Helper()
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: app\nnodes:\n" + nodes))
@@ -67,7 +68,7 @@ func buildClasses(t *testing.T, classes []string, writes []bool, nodes string) (
 	}
 	k := &sim.Kernel{}
 	e := &ends{at: map[int]sim.Time{}}
-	net, err := topology.NewNetwork(topo, k, topology.Options{Seed: 1, Classes: classes, Writes: writes, KeyCount: 100}, e)
+	net, err := engine.NewNetwork(topo, k, engine.Options{Seed: 1, Classes: classes, Writes: writes, KeyCount: 100}, e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestTransfer(t *testing.T) {
 	// app: requests 1KB (default), 3KB, 1KB; replies 10KB each.
 	// db: requests 100B each; replies feed 50KB, post (a write) 10B,
 	// read the default 4KB.
-	for i, want := range []topology.Transfer{{InBytesPerSec: 5e3 / 2, OutBytesPerSec: 30e3 / 2}, {InBytesPerSec: 300.0 / 2, OutBytesPerSec: 54010.0 / 2}} {
+	for i, want := range []engine.Transfer{{InBytesPerSec: 5e3 / 2, OutBytesPerSec: 30e3 / 2}, {InBytesPerSec: 300.0 / 2, OutBytesPerSec: 54010.0 / 2}} {
 		if got := st[i].Transfer; got == nil || *got != want {
 			t.Errorf("%s: transfer %+v, want %+v", st[i].Name, got, want)
 		}

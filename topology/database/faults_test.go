@@ -5,6 +5,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/topology/topotest"
 )
 
@@ -48,7 +49,7 @@ func TestFaultKinds(t *testing.T) {
 		{"one", 1, ""},
 		{"one", 2, "faults.0.instances: fault instances 2: database one has 1 primary and 1 replica, and a fault takes instances of each (leave instances out to take the whole node down)"},
 	} {
-		f := topology.Fault{Node: c.node, At: 1, For: 2, Effect: topology.InstancesDown{Count: c.count}}
+		f := topology.Fault{Node: c.node, At: 1, For: 2, Effect: engine.InstancesDown{Count: c.count}}
 		if got := topotest.FaultRefused(topo, f); got != c.refused {
 			t.Errorf("instances: %d on %s: refused\n%s\nwant\n%s", c.count, c.node, got, c.refused)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -294,7 +295,7 @@ func (db *database) PartName(part int8) string {
 // read_your_writes say: to the replicas nearest the caller that have one
 // up (as a reader endpoint in the caller's region would), or to the
 // primary when no replica is up.
-func (db *database) Aim(j *topology.Job, from string) string {
+func (db *database) Aim(j *engine.Job, from string) string {
 	if db.at == nil {
 		return db.node.Name // placed whole, in one region
 	}
@@ -351,7 +352,7 @@ func (db *database) Aim(j *topology.Job, from string) string {
 }
 
 // primaryAt is the primary server placed at place, or nil.
-func (db *database) primaryAt(place int) *topology.StationInstance {
+func (db *database) primaryAt(place int) *engine.StationInstance {
 	for i, at := range db.at.primaryAt {
 		if at == place {
 			return db.shards[0].primary.Instances()[i]
@@ -362,7 +363,7 @@ func (db *database) primaryAt(place int) *topology.StationInstance {
 
 // routePart sends j to the part aim chose: a primary, or the next replica
 // up at its place in turn; with none up there any more, to the primary.
-func (db *database) routePart(j *topology.Job) {
+func (db *database) routePart(j *engine.Job) {
 	sh := db.shards[0]
 	if j.Part() < 0 {
 		inst := sh.primary.Instances()[0] // the one primary, wherever a promotion put it
@@ -389,7 +390,7 @@ func (db *database) routePart(j *topology.Job) {
 // ackWait is a write whose commit waits for replicas' acknowledgements
 // (sync, semi_sync): its reply leaves the primary at at.
 type ackWait struct {
-	j  *topology.Job
+	j  *engine.Job
 	at sim.Time
 }
 
@@ -412,10 +413,10 @@ func (a *acks) Fire(now sim.Time) {
 // they were acknowledged (they may survive on a replica, but their
 // writers were told they failed). Their requests are marked as failed for
 // want of writes in the failover whose span is span.
-func (a *acks) failAll(span *topology.Span) {
+func (a *acks) failAll(span *engine.Span) {
 	for a.waiting.Len() > 0 {
 		j := a.waiting.Pop().j
-		j.Fail(topology.CauseFailed)
+		j.Fail(engine.CauseFailed)
 		span.FailsWrite(j)
 		a.db.net.Reply(j)
 	}
@@ -691,7 +692,7 @@ func (aa *activeActive) resetStats() {
 // active-active database's other primaries go on taking writes); any other
 // fault that takes the node down takes every server down, as a station's
 // instances go down.
-func (db *database) Down(fl *topology.Faulter, count int, on bool, now sim.Time) {
+func (db *database) Down(fl *engine.Faulter, count int, on bool, now sim.Time) {
 	if fl.Fault().Region == "" || db.at == nil {
 		fl.DownStations(count, on, now)
 		return
@@ -705,7 +706,7 @@ func (db *database) Down(fl *topology.Faulter, count int, on bool, now sim.Time)
 	// The primaries first, so that when the region is back the primary
 	// returns before its replicas there (which a failover still waiting
 	// for a replica would otherwise promote).
-	var held []*topology.StationInstance
+	var held []*engine.StationInstance
 	failed := false
 	for _, at := range db.at.primaryAt {
 		if db.at.regions[at] == region && db.aa == nil && !db.failing {
@@ -717,7 +718,7 @@ func (db *database) Down(fl *topology.Faulter, count int, on bool, now sim.Time)
 			if db.aa != nil && !sh.primary.Instances()[i].Down() {
 				db.aa.fail(i, fl.Fault().Region, now)
 			}
-			topology.HoldDown(sh.primary.Instances()[i])
+			engine.HoldDown(sh.primary.Instances()[i])
 			held = append(held, sh.primary.Instances()[i])
 			failed = db.aa == nil && !db.failing
 		}
@@ -725,7 +726,7 @@ func (db *database) Down(fl *topology.Faulter, count int, on bool, now sim.Time)
 	for i, at := range db.at.replicaAt {
 		if db.at.regions[at] == region {
 			inst := sh.replicas.Instances()[i]
-			if topology.HoldDown(inst) {
+			if engine.HoldDown(inst) {
 				sh.logs[i].stall(now)
 			}
 			held = append(held, inst)
@@ -742,7 +743,7 @@ func (db *database) Down(fl *topology.Faulter, count int, on bool, now sim.Time)
 
 // aaCommit commits a write at the primary that served j, on an
 // active-active database.
-func (db *database) aaCommit(j *topology.Job, now sim.Time) {
+func (db *database) aaCommit(j *engine.Job, now sim.Time) {
 	at := j.Instance().Index()
 	db.aa.commit(at, j.Key(), now, func(a, b int) float64 {
 		lag, _ := db.net.Hop(topology.HopReplication, db.at.names[db.at.primaryAt[a]], db.at.names[db.at.primaryAt[b]], db.spec.ReplicationLag, db.lag)
@@ -897,7 +898,7 @@ func (db *Database) ackMean(s topology.Solver, name string) float64 {
 // ("Exploring Data Transfer Costs for AWS Managed Databases", AWS
 // Architecture Blog, 2021); a database's servers have no zones of their
 // own, so replication within a region is free (as RDS Multi-AZ's is).
-func (db *database) replicate(j *topology.Job) {
+func (db *database) replicate(j *engine.Job) {
 	if !db.net.Topology().PricesTransfer() || db.at == nil {
 		return // every server in the node's place
 	}
@@ -919,7 +920,7 @@ func (db *database) replicate(j *topology.Job) {
 
 // replicationStats adds the window's replication bytes to the node's
 // crossings (the transfer cost) and to its figures.
-func (db *database) replicationStats(ds *Stats, s *topology.NodeStats, window float64) {
+func (db *database) replicationStats(ds *Stats, s *engine.NodeStats, window float64) {
 	if window <= 0 {
 		return
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -320,11 +321,11 @@ type answer struct {
 
 // dns is the runtime of a DNS.
 type dns struct {
-	net     *topology.Network
+	net     *engine.Network
 	node    *topology.Node
 	spec    *DNS
 	rng     *rand.Rand
-	targets []topology.Component
+	targets []engine.Component
 	regions []string // the users' regions, by the scenario's names
 	// healthy, failures and successes are each target's standing with the
 	// health checks.
@@ -346,7 +347,7 @@ type Switch struct {
 }
 
 // Build implements topology.Spec.
-func (d *DNS) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (d *DNS) Build(net *engine.Network, node *topology.Node) engine.Component {
 	c := &dns{net: net, node: node, spec: d, rng: net.Stream(node.Name), regions: net.UserRegions()}
 	n := len(d.Targets)
 	c.healthy, c.failures, c.successes, c.sent = make([]bool, n), make([]int, n), make([]int, n), make([]int64, n)
@@ -383,7 +384,7 @@ func (c *dns) pick(u int) int {
 }
 
 // Link finds the targets.
-func (c *dns) Link(byName map[string]topology.Component) error {
+func (c *dns) Link(byName map[string]engine.Component) error {
 	for _, t := range c.spec.Targets {
 		c.targets = append(c.targets, byName[t])
 	}
@@ -427,7 +428,7 @@ const maxSwitches = 1000
 
 // Accept sends the request to the target its user's answer names, after
 // the way from the user's region to the target's.
-func (c *dns) Accept(j *topology.Job) {
+func (c *dns) Accept(j *engine.Job) {
 	r := j.Request()
 	u := int(r.Region)
 	if u < 0 {
@@ -481,8 +482,8 @@ func (c *dns) weighted() int {
 
 // Resume passes the target's reply back to the user, after the way from
 // the target's region to the user's.
-func (c *dns) Resume(j *topology.Job, child *topology.Job) {
-	if child.Err() != topology.NoCause {
+func (c *dns) Resume(j *engine.Job, child *engine.Job) {
+	if child.Err() != engine.NoCause {
 		j.Fail(child.Err())
 	}
 	r := j.Request()
@@ -494,8 +495,8 @@ func (c *dns) Resume(j *topology.Job, child *topology.Job) {
 	c.net.ReplyAfter(delay, j)
 }
 
-func (c *dns) Stations() []*topology.Station { return nil }
-func (c *dns) InUse() float64                { return 0 }
+func (c *dns) Stations() []*engine.Station { return nil }
+func (c *dns) InUse() float64              { return 0 }
 func (c *dns) ResetStats(sim.Time) {
 	clear(c.sent)
 }
@@ -511,12 +512,12 @@ type Stats struct {
 }
 
 // Stats implements topology.Component.
-func (c *dns) Stats(window float64, _ sim.Time) topology.NodeStats {
+func (c *dns) Stats(window float64, _ sim.Time) engine.NodeStats {
 	total := int64(0)
 	for _, n := range c.sent {
 		total += n
 	}
-	s := topology.NodeStats{Instances: 1, Arrivals: total, Completed: total,
+	s := engine.NodeStats{Instances: 1, Arrivals: total, Completed: total,
 		Detail: &Stats{Policy: c.spec.Policy, Sent: slices.Clone(c.sent), Targets: c.spec.Targets, Switches: slices.Clone(c.switches)}}
 	if window > 0 {
 		s.Throughput = float64(total) / window

@@ -12,6 +12,7 @@ import (
 	"github.com/scalesim/scalesim/scenarios/simulate"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/topology/function"
 	"github.com/scalesim/scalesim/topology/topotest"
 )
@@ -77,9 +78,9 @@ func TestInvocations(t *testing.T) {
 			}
 			st := net.Stats(window, k.Now())[0]
 			fs := st.Detail.(*function.FunctionStats)
-			if fs.ColdStarts != tc.cold || fs.Throttled != tc.throttled || obs.ByOutcome[topology.RateLimited] != int(tc.throttled) || fs.ConcurrencyPeak != tc.peak {
+			if fs.ColdStarts != tc.cold || fs.Throttled != tc.throttled || obs.ByOutcome[engine.RateLimited] != int(tc.throttled) || fs.ConcurrencyPeak != tc.peak {
 				t.Errorf("%d cold starts, %d throttled (%d requests rate limited), peak %d; want %d, %d, %d", fs.ColdStarts, fs.Throttled,
-					obs.ByOutcome[topology.RateLimited], fs.ConcurrencyPeak, tc.cold, tc.throttled, tc.peak)
+					obs.ByOutcome[engine.RateLimited], fs.ConcurrencyPeak, tc.cold, tc.throttled, tc.peak)
 			}
 			// The bill, from Lambda's published prices written out.
 			invocations := float64(len(tc.at)) - float64(tc.throttled)
@@ -235,7 +236,7 @@ func TestTimeoutOutcome(t *testing.T) {
 	k.Run(10)
 	st := net.Stats(10, k.Now())[0]
 	fs := st.Detail.(*function.FunctionStats)
-	if obs.ByOutcome[topology.NodeTimedOut] != 1 || obs.ByOutcome[topology.Failed] != 0 || fs.TimedOut != 1 || st.TimedOut != 1 ||
+	if obs.ByOutcome[engine.NodeTimedOut] != 1 || obs.ByOutcome[engine.Failed] != 0 || fs.TimedOut != 1 || st.TimedOut != 1 ||
 		len(ends) != 1 || math.Abs(ends[0]-1.25) > 1e-9 {
 		t.Fatalf("outcomes %v, %d timed out (node %d), ended at %v; want one node timeout at 1.25 s", obs.ByOutcome, fs.TimedOut, st.TimedOut, ends)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -22,7 +23,7 @@ import (
 // happens when the stack is empty or its top has been idle IdleTimeout or
 // longer (the older ones then have too, and are reclaimed).
 type fn struct {
-	net  *topology.Network
+	net  *engine.Network
 	node *topology.Node
 	spec *Function
 	rng  *rand.Rand
@@ -61,15 +62,15 @@ func (h *ends) Pop() any {
 }
 
 // Build implements topology.Spec.
-func (f *Function) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (f *Function) Build(net *engine.Network, node *topology.Node) engine.Component {
 	return &fn{net: net, node: node, spec: f, rng: net.Stream(node.Name), provFree: f.Provisioned}
 }
 
 // Link implements topology.Component: a function calls nothing.
-func (*fn) Link(map[string]topology.Component) error { return nil }
+func (*fn) Link(map[string]engine.Component) error { return nil }
 
 // Stations implements topology.Component: a function queues nothing.
-func (*fn) Stations() []*topology.Station { return nil }
+func (*fn) Stations() []*engine.Station { return nil }
 
 // InUse implements topology.Component: its records are bounded by its
 // concurrency, counted in its footprint.
@@ -95,14 +96,14 @@ func (x *fn) free(now float64) {
 // Accept runs an invocation: on a free provisioned instance, else on the
 // warm idle instance used last, else on a new one after its INIT phase;
 // throttled (429) at the concurrency limit.
-func (x *fn) Accept(j *topology.Job) {
+func (x *fn) Accept(j *engine.Job) {
 	now := float64(x.net.Now())
 	x.free(now)
 	x.arrivals++
 	f := x.spec
 	if len(x.busy) >= f.Concurrency {
 		x.throttled++
-		j.Fail(topology.CauseRateLimited)
+		j.Fail(engine.CauseRateLimited)
 		x.net.Reply(j)
 		return
 	}
@@ -124,7 +125,7 @@ func (x *fn) Accept(j *topology.Job) {
 	if work > f.Timeout {
 		work = f.Timeout
 		x.timedOut++
-		j.Fail(topology.CauseNodeTimeout)
+		j.Fail(engine.CauseNodeTimeout)
 	}
 	d := init + work
 	if prov {
@@ -185,7 +186,7 @@ type FunctionStats struct {
 }
 
 // Stats implements topology.Component.
-func (x *fn) Stats(window float64, now sim.Time) topology.NodeStats {
+func (x *fn) Stats(window float64, now sim.Time) engine.NodeStats {
 	x.free(float64(now))
 	f := x.spec
 	r := f.rates()
@@ -201,7 +202,7 @@ func (x *fn) Stats(window float64, now sim.Time) topology.NodeStats {
 	fs.DurationUSD = float64(fs.BilledGBSeconds*r.PerGBSecond) + float64(fs.ProvisionedBilledGBSeconds*r.ProvisionedDurationPerGBSecond)
 	fs.ProvisionedUSD = float64(float64(float64(float64(f.Provisioned)*gb)*window) * r.ProvisionedPerGBSecond)
 	fs.WindowUSD = fs.RequestsUSD + fs.DurationUSD + fs.ProvisionedUSD
-	s := topology.NodeStats{Instances: len(x.busy) + len(x.idle) + x.provFree, Arrivals: x.arrivals, Completed: x.invocations,
+	s := engine.NodeStats{Instances: len(x.busy) + len(x.idle) + x.provFree, Arrivals: x.arrivals, Completed: x.invocations,
 		RateLimited: x.throttled, TimedOut: x.timedOut, Detail: fs}
 	if window > 0 {
 		fs.ConcurrencyMean = x.area / window

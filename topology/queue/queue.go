@@ -11,6 +11,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -338,7 +339,7 @@ const (
 // Runtime is the runtime of a Queue: what its consumer group takes
 // messages from.
 type Runtime struct {
-	net  *topology.Network
+	net  *engine.Network
 	node *topology.Node
 	spec *Queue
 	rng  *rand.Rand
@@ -351,13 +352,13 @@ type Runtime struct {
 	// all holds every stored message in publish order, for retention and
 	// the oldest message's age.
 	visible, all sim.FIFO[*Message]
-	free         topology.FreeList[Message]
+	free         engine.FreeList[Message]
 	live         int // message records in use
 	// stored counts messages not gone; nVisible those visible.
 	stored, nVisible int
-	blocked          sim.FIFO[*topology.Job] // publishers waiting for room
-	expiry           sim.Timer               // the retention of the oldest message
-	seq              uint64                  // messages stored so far
+	blocked          sim.FIFO[*engine.Job] // publishers waiting for room
+	expiry           sim.Timer             // the retention of the oldest message
+	seq              uint64                // messages stored so far
 	// parts are the partitions of a queue that has them (visible is
 	// unused then); ready lists those that may deliver (none of their
 	// messages out, one visible), each once.
@@ -382,7 +383,7 @@ type Runtime struct {
 }
 
 // Build implements Spec.
-func (q *Queue) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (q *Queue) Build(net *engine.Network, node *topology.Node) engine.Component {
 	rt := &Runtime{net: net, node: node, spec: q, rng: net.Stream(node.Name)}
 	if q.Partitions > 0 {
 		rt.parts = make([]partition, q.Partitions)
@@ -409,7 +410,7 @@ type partition struct {
 }
 
 // Link finds the dead-letter queue.
-func (q *Runtime) Link(byName map[string]topology.Component) error {
+func (q *Runtime) Link(byName map[string]engine.Component) error {
 	if q.spec.DeadLetter != "" {
 		q.dead = byName[q.spec.DeadLetter].(*Runtime)
 	}
@@ -421,7 +422,7 @@ func (q *Runtime) Link(byName map[string]topology.Component) error {
 func (q *Runtime) Waiters() int { return q.blocked.Len() }
 
 // Stations implements Component: a queue has none.
-func (q *Runtime) Stations() []*topology.Station { return nil }
+func (q *Runtime) Stations() []*engine.Station { return nil }
 
 // InUse implements component: the message records and the lists' room.
 func (q *Runtime) InUse() float64 {
@@ -432,7 +433,7 @@ func (q *Runtime) InUse() float64 {
 // Accept takes a publish: after the publish time the message is stored
 // and the publisher answered, or the publish is rejected (or waits) when
 // the queue is full.
-func (q *Runtime) Accept(j *topology.Job) {
+func (q *Runtime) Accept(j *engine.Job) {
 	if q.net.Publishing(j, q, q.spec.PublishTime, q.rng) {
 		return
 	}
@@ -444,7 +445,7 @@ func (q *Runtime) Accept(j *topology.Job) {
 			return
 		}
 		q.droppedFull++
-		j.Fail(topology.CauseRejected)
+		j.Fail(engine.CauseRejected)
 		q.net.Reply(j)
 		return
 	}
@@ -929,7 +930,7 @@ type AsyncLatency struct {
 }
 
 // Stats implements Component: the queue's figures, its Detail a Stats.
-func (q *Runtime) Stats(window float64, now sim.Time) topology.NodeStats {
+func (q *Runtime) Stats(window float64, now sim.Time) engine.NodeStats {
 	qs := &Stats{Published: q.published, Delivered: q.delivered, Redelivered: q.redelivered,
 		Acknowledged: q.acked, Duplicates: q.duplicates, DeadLettered: q.deadLettered,
 		DroppedFull: q.droppedFull, Expired: q.expired, Blocked: q.blockedCount,
@@ -956,9 +957,9 @@ func (q *Runtime) Stats(window float64, now sim.Time) topology.NodeStats {
 			qs.AsyncLatency.MeanCI95 = a.MeanCI95()
 		}
 	}
-	s := topology.NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
+	s := engine.NodeStats{Instances: q.spec.Brokers, Arrivals: q.published, Completed: q.acked, Rejected: q.droppedFull, Detail: qs}
 	if window > 0 {
-		s.Growth = topology.TrendGrowth(&q.storedTrend, now, float64(q.published)/window)
+		s.Growth = engine.TrendGrowth(&q.storedTrend, now, float64(q.published)/window)
 		s.Throughput = float64(q.acked) / window
 		s.Usage.RequestsPerSecond = float64(q.apiCall) / window
 	}
@@ -1000,8 +1001,8 @@ func (s *Stats) WriteText(w io.Writer, node string) {
 }
 
 // SampleQueue implements QueueSampler.
-func (q *Runtime) SampleQueue(now sim.Time) topology.QueueSample {
-	s := topology.QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
+func (q *Runtime) SampleQueue(now sim.Time) engine.QueueSample {
+	s := engine.QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
 		Published: q.smpPublished, Acknowledged: q.smpAck}
 	q.smpBacklog.Reset(now)
 	q.smpAge, q.smpPublished, q.smpAck = q.oldestAge(now), 0, 0

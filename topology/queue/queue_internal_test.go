@@ -9,7 +9,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/sim"
-	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/topology/topotest"
 )
 
@@ -50,7 +50,7 @@ func TestQueueScripts(t *testing.T) {
 
 // queueScript is the state of one queue script.
 type queueScript struct {
-	net        *topology.Network
+	net        *engine.Network
 	k          *sim.Kernel
 	q, dlq     *Runtime
 	deliveries map[string]delivery
@@ -70,7 +70,7 @@ func (s *queueScript) do(t *testing.T, c *scripttest.Case) string {
 		if strings.Contains(fields, "dead_letter") {
 			nodes += "  dlq: {kind: queue}\n"
 		}
-		s.net, s.k, _ = topotest.Build(t, "app", nodes, func(o *topology.Options) { o.KeyCount = 100 })
+		s.net, s.k, _ = topotest.Build(t, "app", nodes, func(o *engine.Options) { o.KeyCount = 100 })
 		s.q, s.dlq = s.net.Component("q").(*Runtime), nil
 		if dlq := s.net.Component("dlq"); dlq != nil {
 			s.dlq = dlq.(*Runtime)

@@ -13,6 +13,7 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -55,7 +56,7 @@ func (*Service) Kind() *topology.Kind { return &kind }
 func (s *Service) Units() int { return s.Instances }
 
 // Footprint implements topology.Builder: its pool's.
-func (s *Service) Footprint(int64) float64 { return topology.PoolFootprint(&s.Pool) }
+func (s *Service) Footprint(int64) float64 { return engine.PoolFootprint(&s.Pool) }
 
 // NeedsKeys implements Spec.
 func (*Service) NeedsKeys() bool { return false }
@@ -87,7 +88,7 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Sp
 	if m.Has("calls") {
 		s.Calls = topology.DecodeCalls(d, m.Get("calls"), name)
 	}
-	s.CallDefaults = topology.DecodeCallDefaults(d, m, what, s.Calls)
+	s.CallDefaults = engine.DecodeCallDefaults(d, m, what, s.Calls)
 	if m.Has("autoscale") {
 		s.Autoscale = topology.DecodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("instances") {
@@ -126,8 +127,8 @@ func (s *Service) Validate(e field.Errors, c *topology.Checker) {
 		a.Validate(e, s.Instances, false)
 		most = max(most, min(a.Max, topology.MaxInstances))
 	}
-	if most >= 1 && s.Workers >= 1 && most <= topology.MaxInstances && s.Workers <= topology.MaxWorkers && most*s.Workers > topology.MaxServiceWorkers {
-		e.Add("", "%s has up to %d workers in all (instances × workers); at most %d are simulated", what, most*s.Workers, topology.MaxServiceWorkers)
+	if most >= 1 && s.Workers >= 1 && most <= topology.MaxInstances && s.Workers <= topology.MaxWorkers && most*s.Workers > engine.MaxServiceWorkers {
+		e.Add("", "%s has up to %d workers in all (instances × workers); at most %d are simulated", what, most*s.Workers, engine.MaxServiceWorkers)
 	}
 	topology.CheckQueue(e, what, s.Queue)
 	if s.RateLimit != nil {
@@ -248,8 +249,8 @@ func (s *Service) Advice(sv topology.Solver, name string, est topology.Solution)
 }
 
 // Build implements Spec: its pool's runtime.
-func (s *Service) Build(net *topology.Network, node *topology.Node) topology.Component {
-	return topology.NewPool(net, node, &s.Pool)
+func (s *Service) Build(net *engine.Network, node *topology.Node) engine.Component {
+	return engine.NewPool(net, node, &s.Pool)
 }
 
 // ownOf is the mean of a visit's own work by the estimate est (its Own),

@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -110,7 +111,7 @@ func (*Topic) Advice(topology.Solver, string, topology.Solution) string { return
 
 // topic is the runtime of a Topic.
 type topic struct {
-	net       *topology.Network
+	net       *engine.Network
 	node      *topology.Node
 	spec      *Topic
 	rng       *rand.Rand
@@ -124,12 +125,12 @@ type offerer interface {
 }
 
 // Build implements Spec.
-func (t *Topic) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (t *Topic) Build(net *engine.Network, node *topology.Node) engine.Component {
 	return &topic{net: net, node: node, spec: t, rng: net.Stream(node.Name)}
 }
 
 // Link finds the subscribers, queues by validation.
-func (t *topic) Link(byName map[string]topology.Component) error {
+func (t *topic) Link(byName map[string]engine.Component) error {
 	for _, s := range t.spec.Subscribers {
 		q, ok := byName[s].(offerer)
 		if !ok {
@@ -142,7 +143,7 @@ func (t *topic) Link(byName map[string]topology.Component) error {
 
 // Accept takes a publish: after the publish time each subscriber gets a
 // copy and the publisher is answered.
-func (t *topic) Accept(j *topology.Job) {
+func (t *topic) Accept(j *engine.Job) {
 	if t.net.Publishing(j, t, t.spec.PublishTime, t.rng) {
 		return
 	}
@@ -154,9 +155,9 @@ func (t *topic) Accept(j *topology.Job) {
 	t.net.Reply(j)
 }
 
-func (t *topic) Stations() []*topology.Station { return nil }
-func (t *topic) InUse() float64                { return 0 }
-func (t *topic) ResetStats(sim.Time)           { t.published = 0 }
+func (t *topic) Stations() []*engine.Station { return nil }
+func (t *topic) InUse() float64              { return 0 }
+func (t *topic) ResetStats(sim.Time)         { t.published = 0 }
 
 // TopicStats are a topic's figures over the measurement window.
 type TopicStats struct {
@@ -164,8 +165,8 @@ type TopicStats struct {
 	Subscribers []string `json:"subscribers"`
 }
 
-func (t *topic) Stats(window float64, _ sim.Time) topology.NodeStats {
-	s := topology.NodeStats{Instances: 1, Arrivals: t.published, Completed: t.published,
+func (t *topic) Stats(window float64, _ sim.Time) engine.NodeStats {
+	s := engine.NodeStats{Instances: 1, Arrivals: t.published, Completed: t.published,
 		Detail: &TopicStats{Published: t.published, Subscribers: t.spec.Subscribers}}
 	if window > 0 {
 		s.Throughput = float64(t.published) / window

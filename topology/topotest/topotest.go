@@ -15,6 +15,7 @@ import (
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	// Registers the service kind.
+	"github.com/scalesim/scalesim/topology/engine"
 	_ "github.com/scalesim/scalesim/topology/service"
 )
 
@@ -25,7 +26,7 @@ var Classes = []string{"read", "write"}
 // two spaces) with entry as the entry node, checks it, and builds its
 // network on a fresh kernel with seed 1 and the Classes, the options
 // changed as each of with says. It fails the test on any error.
-func Build(t testing.TB, entry, nodes string, with ...func(*topology.Options)) (*topology.Network, *sim.Kernel, *Outcomes) {
+func Build(t testing.TB, entry, nodes string, with ...func(*engine.Options)) (*engine.Network, *sim.Kernel, *Outcomes) {
 	t.Helper()
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
@@ -37,11 +38,11 @@ func Build(t testing.TB, entry, nodes string, with ...func(*topology.Options)) (
 	}
 	k := &sim.Kernel{}
 	obs := &Outcomes{}
-	opts := topology.Options{Seed: 1, Classes: Classes}
+	opts := engine.Options{Seed: 1, Classes: Classes}
 	for _, f := range with {
 		f(&opts)
 	}
-	net, err := topology.NewNetwork(topo, k, opts, obs)
+	net, err := engine.NewNetwork(topo, k, opts, obs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +52,12 @@ func Build(t testing.TB, entry, nodes string, with ...func(*topology.Options)) (
 // Outcomes counts how requests end, and calls OnFinish, when set, at each
 // end.
 type Outcomes struct {
-	ByOutcome [topology.Outcomes]int
+	ByOutcome [engine.Outcomes]int
 	OnFinish  func(now sim.Time)
 }
 
 // Finished implements topology.Observer.
-func (o *Outcomes) Finished(_ *topology.Request, now sim.Time, out topology.Outcome) {
+func (o *Outcomes) Finished(_ *engine.Request, now sim.Time, out engine.Outcome) {
 	o.ByOutcome[out]++
 	if o.OnFinish != nil {
 		o.OnFinish(now)

@@ -15,6 +15,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -87,24 +88,24 @@ func (*Pipe) Advice(topology.Solver, string, topology.Solution) string { return 
 
 // pipe is the runtime of a Pipe.
 type pipe struct {
-	net       *topology.Network
+	net       *engine.Network
 	spec      *Pipe
-	next      topology.Component
+	next      engine.Component
 	forwarded int64
 }
 
-func (p *Pipe) Build(net *topology.Network, _ *topology.Node) topology.Component {
+func (p *Pipe) Build(net *engine.Network, _ *topology.Node) engine.Component {
 	return &pipe{net: net, spec: p}
 }
 
-func (p *pipe) Link(byName map[string]topology.Component) error {
+func (p *pipe) Link(byName map[string]engine.Component) error {
 	if p.spec.To != "" {
 		p.next = byName[p.spec.To]
 	}
 	return nil
 }
 
-func (p *pipe) Accept(j *topology.Job) {
+func (p *pipe) Accept(j *engine.Job) {
 	p.forwarded++
 	if p.next == nil {
 		p.net.ReplyAfter(p.spec.Delay, j)
@@ -113,16 +114,16 @@ func (p *pipe) Accept(j *topology.Job) {
 	p.net.PassOn(j, p, p.next, p.spec.Delay)
 }
 
-func (p *pipe) Resume(j *topology.Job, child *topology.Job) {
+func (p *pipe) Resume(j *engine.Job, child *engine.Job) {
 	j.Fail(child.Err())
 	p.net.Reply(j)
 }
 
-func (p *pipe) Stations() []*topology.Station { return nil }
-func (p *pipe) InUse() float64                { return 0 }
-func (p *pipe) ResetStats(sim.Time)           { p.forwarded = 0 }
-func (p *pipe) Stats(window float64, _ sim.Time) topology.NodeStats {
-	s := topology.NodeStats{Instances: 1, Arrivals: p.forwarded, Completed: p.forwarded,
+func (p *pipe) Stations() []*engine.Station { return nil }
+func (p *pipe) InUse() float64              { return 0 }
+func (p *pipe) ResetStats(sim.Time)         { p.forwarded = 0 }
+func (p *pipe) Stats(window float64, _ sim.Time) engine.NodeStats {
+	s := engine.NodeStats{Instances: 1, Arrivals: p.forwarded, Completed: p.forwarded,
 		Detail: &PipeStats{Forwarded: p.forwarded, Delay: p.spec.Delay}}
 	if window > 0 {
 		s.Throughput = float64(p.forwarded) / window

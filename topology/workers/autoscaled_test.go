@@ -5,6 +5,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	_ "github.com/scalesim/scalesim/topology/service" // in front of the queue
 	_ "github.com/scalesim/scalesim/topology/workers" // and the queue it takes from
 )
@@ -27,7 +28,7 @@ nodes:
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if !topo.Autoscaled() || !(topology.AutoscaleFootprint(topo, 3600) > 0) {
-		t.Fatalf("autoscaled %v, footprint %g; want a worker group's autoscaler counted", topo.Autoscaled(), topology.AutoscaleFootprint(topo, 3600))
+	if !topo.Autoscaled() || !(engine.AutoscaleFootprint(topo, 3600) > 0) {
+		t.Fatalf("autoscaled %v, footprint %g; want a worker group's autoscaler counted", topo.Autoscaled(), engine.AutoscaleFootprint(topo, 3600))
 	}
 }

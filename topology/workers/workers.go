@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
+	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/topology/queue"
 	"github.com/scalesim/scalesim/units"
 )
@@ -84,7 +85,7 @@ func (w *Workers) Failures() (rate float64, retryBackoff *float64) {
 func (w *Workers) PullsFrom() string { return w.From }
 
 // Footprint implements Spec: its pool's.
-func (w *Workers) Footprint(keys int64) float64 { return topology.PoolFootprint(w.pool()) }
+func (w *Workers) Footprint(keys int64) float64 { return engine.PoolFootprint(w.pool()) }
 
 // Downstream implements Spec: the queue it takes from, and the nodes its
 // calls reach.
@@ -116,7 +117,7 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Sp
 	if m.Has("calls") {
 		w.Calls = topology.DecodeCalls(d, m.Get("calls"), name)
 	}
-	w.CallDefaults = topology.DecodeCallDefaults(d, m, what, w.Calls)
+	w.CallDefaults = engine.DecodeCallDefaults(d, m, what, w.Calls)
 	if m.Has("failure_rate") {
 		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
 	}
@@ -208,10 +209,10 @@ func (w *Workers) Advice(_ topology.Solver, name string, est topology.Solution) 
 // group is the runtime of a Workers node: a service (a station of
 // consumers and the program of its calls) fed from a queue.
 type group struct {
-	net  *topology.Network
+	net  *engine.Network
 	node *topology.Node
 	spec *Workers
-	svc  *topology.Consumers
+	svc  *engine.Consumers
 	q    *queue.Runtime
 	rng  *rand.Rand // failure draws
 	// cursor is where the search for an idle consumer starts. busy says
@@ -231,7 +232,7 @@ type group struct {
 // those from next on are still to be processed, and the one it
 // processes.
 type consumer struct {
-	inst  *topology.StationInstance
+	inst  *engine.StationInstance
 	inbox []delivery
 	next  int
 	cur   delivery
@@ -249,7 +250,7 @@ func (c *consumer) clear() {
 
 // consumerAt is the group's record of the consumer inst, made the first
 // time it is asked for.
-func consumerAt(inst *topology.StationInstance) *consumer {
+func consumerAt(inst *engine.StationInstance) *consumer {
 	c, _ := inst.Payload.(*consumer)
 	if c == nil {
 		c = &consumer{inst: inst}
@@ -259,24 +260,24 @@ func consumerAt(inst *topology.StationInstance) *consumer {
 }
 
 // Build implements Spec.
-func (w *Workers) Build(net *topology.Network, node *topology.Node) topology.Component {
+func (w *Workers) Build(net *engine.Network, node *topology.Node) engine.Component {
 	g := &group{net: net, node: node, spec: w, rng: net.Stream(node.Name + "/failures")}
-	g.svc = topology.NewConsumers(net, node, w.pool(), g.Pull)
+	g.svc = engine.NewConsumers(net, node, w.pool(), g.Pull)
 	return g
 }
 
 // Link compiles the consumers' calls and attaches the group to its queue.
-func (w *group) Link(byName map[string]topology.Component) error {
+func (w *group) Link(byName map[string]engine.Component) error {
 	w.q = byName[w.spec.From].(*queue.Runtime)
 	w.q.Attach(w)
 	return w.svc.Link(byName)
 }
 
 // Accept implements component; nothing calls a worker group.
-func (w *group) Accept(j *topology.Job) { w.svc.Accept(j) }
+func (w *group) Accept(j *engine.Job) { w.svc.Accept(j) }
 
-func (w *group) Stations() []*topology.Station { return w.svc.Stations() }
-func (w *group) InUse() float64                { return 0 }
+func (w *group) Stations() []*engine.Station { return w.svc.Stations() }
+func (w *group) InUse() float64              { return 0 }
 
 // Pull implements queue.Consumer: it gives what the queue can deliver to
 // idle consumers.
@@ -350,7 +351,7 @@ func (w *group) start(c *consumer) {
 // goes on with its batch, or takes more. A consumer that went down during
 // the processing neither acknowledges nor fails the message, nor the rest
 // of its batch: they come back when their visibility timeout expires.
-func (w *group) Resume(holder *topology.Job, child *topology.Job) {
+func (w *group) Resume(holder *engine.Job, child *engine.Job) {
 	c := holder.Payload().(*consumer)
 	d, inst := c.cur, c.inst
 	c.cur = delivery{}
@@ -358,7 +359,7 @@ func (w *group) Resume(holder *topology.Job, child *topology.Job) {
 	switch {
 	case inst.Down():
 		w.interrupted++
-	case child.Err() != topology.NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
+	case child.Err() != engine.NoCause || (w.spec.FailureRate > 0 && w.rng.Float64() < w.spec.FailureRate):
 		w.failures++
 		if b := w.spec.RetryBackoff; b != nil {
 			w.q.Fail(d.m, d.receipt, *b)
@@ -419,12 +420,12 @@ type Stats struct {
 	Interrupted int64 `json:"interrupted"`
 	// Calls are its calls that have a timeout, retries, a circuit breaker
 	// or a hedge.
-	Calls []topology.CallStats `json:"calls,omitempty"`
+	Calls []engine.CallStats `json:"calls,omitempty"`
 	// Parallel are its parallel steps and fan-outs (see GatherStats).
-	Parallel []topology.GatherStats `json:"parallel,omitempty"`
+	Parallel []engine.GatherStats `json:"parallel,omitempty"`
 }
 
-func (w *group) Stats(window float64, now sim.Time) topology.NodeStats {
+func (w *group) Stats(window float64, now sim.Time) engine.NodeStats {
 	s := w.svc.Stats(window, now)
 	s.Detail = &Stats{From: w.spec.From, Failures: w.failures, Interrupted: w.interrupted, Calls: w.svc.CallStats(),
 		Parallel: w.svc.GatherStats()}
@@ -455,7 +456,7 @@ func (w *group) Stats(window float64, now sim.Time) topology.NodeStats {
 func (*Stats) JSONKey() string { return "workers" }
 
 // PolicyCalls implements topology.PolicyCalls: Calls.
-func (s *Stats) PolicyCalls() []topology.CallStats { return s.Calls }
+func (s *Stats) PolicyCalls() []engine.CallStats { return s.Calls }
 
 // WriteText implements Detail.
 func (s *Stats) WriteText(w io.Writer, node string) {
@@ -464,6 +465,6 @@ func (s *Stats) WriteText(w io.Writer, node string) {
 		fmt.Fprintf(w, ", %d cut off by a fault (back after their visibility timeout)", s.Interrupted)
 	}
 	fmt.Fprintln(w)
-	topology.WriteCalls(w, "", s.Calls)
-	topology.WriteGathers(w, "", s.Parallel)
+	engine.WriteCalls(w, "", s.Calls)
+	engine.WriteGathers(w, "", s.Parallel)
 }

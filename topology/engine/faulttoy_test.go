@@ -1,10 +1,4 @@
-package topology
-
-// A toy fault kind, defined in this test file alone to show that a fault
-// kind is one type and one line in one registry: a brownout fails a share
-// of a node's visits and serves the rest slower, as an overloaded
-// dependency that sheds load does. Nothing outside this file knows of it;
-// faulttoy_e2e_test.go writes it in a scenario file and runs it.
+package engine
 
 import (
 	"fmt"
@@ -15,19 +9,20 @@ import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
 // The registry line.
-func init() { RegisterFault(&brownoutFault) }
+func init() { topology.RegisterFault(&brownoutFault) }
 
-var brownoutFault = FaultKind{Name: "brownout", Decode: decodeBrownout}
+var brownoutFault = topology.FaultKind{Name: "brownout", Decode: decodeBrownout}
 
 // Brownout fails Errors of the visits and multiplies the service times of
 // the others by Slow: brownout: {errors: 20%, slow: 3}.
 type Brownout struct{ Errors, Slow float64 }
 
-func decodeBrownout(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
+func decodeBrownout(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, bool) {
 	m, ok := d.Mapping(n, "fault brownout", "errors", "slow")
 	if !ok {
 		return nil, false
@@ -42,7 +37,7 @@ func decodeBrownout(d *yamlfile.Decoder, n *yaml.Node) (FaultEffect, bool) {
 	return b, true
 }
 
-func (Brownout) Kind() *FaultKind { return &brownoutFault }
+func (Brownout) Kind() *topology.FaultKind { return &brownoutFault }
 
 func (b Brownout) Describe() string {
 	return fmt.Sprintf("brownout %s ×%.3g", units.Percent(b.Errors), b.Slow)

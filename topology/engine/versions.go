@@ -1,4 +1,8 @@
-package topology
+package engine
+
+import (
+	"github.com/scalesim/scalesim/topology"
+)
 
 // versions tells which values a cache holds are stale: older than the
 // latest write of their key committed at a database. It exists when the
@@ -94,4 +98,4 @@ func (v *versions) release(r *Request) {
 }
 
 // inUse is the bytes of the held keys.
-func (v *versions) inUse() float64 { return float64(float64(len(v.held)) * mapEntryBytes) }
+func (v *versions) inUse() float64 { return float64(float64(len(v.held)) * topology.MapEntryBytes) }

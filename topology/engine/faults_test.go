@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // faultNodes are nodes of each kind a fault strikes in its own way.
@@ -26,13 +27,13 @@ func TestFaultKinds(t *testing.T) {
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: app\nnodes:\n" + faultNodes))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
-	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
 		node     string
-		effect   FaultEffect
+		effect   topology.FaultEffect
 		describe string
 		down     bool
 		refused  string // FIELD: MESSAGE, "" when valid
@@ -63,14 +64,14 @@ func TestFaultKinds(t *testing.T) {
 		{"app", Latency{0}, "latency +0s", false, "faults.0.latency: a fault's latency must be a duration above 0"},
 	}
 	for _, c := range cases {
-		f := Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}
+		f := topology.Fault{Node: c.node, At: 1, For: 2, Effect: c.effect}
 		if got := f.What().Describe(); got != c.describe {
 			t.Errorf("%#v: describes itself as %q, want %q", c.effect, got, c.describe)
 		}
 		if got := f.TakesInstancesDown(); got != c.down {
 			t.Errorf("%#v: takes instances down %v, want %v", c.effect, got, c.down)
 		}
-		topo.Faults = []Fault{f}
+		topo.Faults = []topology.Fault{f}
 		var got []string
 		for _, err := range topo.Validate([]string{"read"}, true) {
 			var fe *field.Error
@@ -89,7 +90,7 @@ func TestFaultKinds(t *testing.T) {
 func TestFaultFieldsRegistered(t *testing.T) {
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("- {at: 1s, for: 1s, node: app, cache-node: 1}"))
-	DecodeFaults(d, root)
+	topology.DecodeFaults(d, root)
 	want := `t.yaml:1:32: unknown field "cache-node" in fault (did you mean "cache_node"?)`
 	if err := d.Err(); err == nil || err.Error() != want {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, want)

@@ -1,6 +1,9 @@
-package topology
+package engine
 
-import "github.com/scalesim/scalesim/sim"
+import (
+	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
+)
 
 // The engine's calls for a kind that drives a station of its own (see
 // ARCHITECTURE.md, "How to add a node kind"): a worker group gives its
@@ -39,7 +42,7 @@ type Consumers struct {
 // NewConsumers builds the runtime of spec for node on net, as NewPool
 // does; onActive, when not nil, is told whenever the instances taking work
 // change (an autoscaler added some, or took some out).
-func NewConsumers(net *Network, node *Node, spec *Pool, onActive func()) *Consumers {
+func NewConsumers(net *Network, node *topology.Node, spec *topology.Pool, onActive func()) *Consumers {
 	svc := newInstancePool(net, node, spec)
 	svc.st.onActive = onActive
 	return &Consumers{svc: svc}

@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -27,7 +28,7 @@ func TestHPAScript(t *testing.T) {
 		now     sim.Time
 		from    sim.Time
 		current int
-		pods    []PodSample
+		pods    []topology.PodSample
 		checked int
 	)
 	num := func(line int, s string) float64 {
@@ -54,10 +55,10 @@ func TestHPAScript(t *testing.T) {
 		}
 		switch fields[0] {
 		case "hpa":
-			spec := &Autoscale{Min: 1, Max: 20, Metric: MetricUtilization, Target: 0.6, Tolerance: DefaultTolerance,
-				Interval: DefaultScaleInterval, MetricWindow: DefaultMetricWindow, ScaleDownStabilization: DefaultScaleDownWindow,
-				InitializationPeriod: DefaultInitializationPeriod, InitialReadinessDelay: DefaultInitialReadinessDelay,
-				ScaleUpPercent: DefaultScaleUpPercent, ScaleUpInstances: DefaultScaleUpInstances, Policy: PolicyTarget}
+			spec := &topology.Autoscale{Min: 1, Max: 20, Metric: topology.MetricUtilization, Target: 0.6, Tolerance: topology.DefaultTolerance,
+				Interval: topology.DefaultScaleInterval, MetricWindow: topology.DefaultMetricWindow, ScaleDownStabilization: topology.DefaultScaleDownWindow,
+				InitializationPeriod: topology.DefaultInitializationPeriod, InitialReadinessDelay: topology.DefaultInitialReadinessDelay,
+				ScaleUpPercent: topology.DefaultScaleUpPercent, ScaleUpInstances: topology.DefaultScaleUpInstances, Policy: topology.PolicyTarget}
 			for k, v := range args {
 				switch k {
 				case "target":
@@ -96,7 +97,7 @@ func TestHPAScript(t *testing.T) {
 		case "eval":
 			now, from, current, pods = sim.Time(num(line, fields[1])), sim.Time(num(line, args["from"])), int(num(line, args["current"])), nil
 		case "pod":
-			p := PodSample{Started: math.Inf(-1), Ready: math.Inf(-1), Back: math.Inf(-1), HasMetric: true}
+			p := topology.PodSample{Started: math.Inf(-1), Ready: math.Inf(-1), Back: math.Inf(-1), HasMetric: true}
 			n := 1
 			for _, field := range fields[1:] {
 				k, v, _ := strings.Cut(field, "=")

@@ -1,9 +1,10 @@
-package topology
+package engine
 
 import (
 	"testing"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // held says whether s holds key unexpired at now (a get).
@@ -16,7 +17,7 @@ func held(s *KeyStore, key int64, now sim.Time) bool {
 // write, is read stale until a fresh value replaces it, and that marking
 // counts no use.
 func TestKeyStoreStale(t *testing.T) {
-	s := NewKeyStore(EvictLRU, 2, 0, nil)
+	s := NewKeyStore(topology.EvictLRU, 2, 0, nil)
 	s.Put(1, 0, true)
 	s.Put(2, 0, false)
 	s.MarkStale(2)
@@ -48,9 +49,9 @@ func TestKeyStorePolicies(t *testing.T) {
 		policy  string
 		evicted int64 // after put 1, 2, 3; get 1; get 1; get 2; put 4
 	}{
-		{EvictLRU, 3},  // 3 is the least recently used
-		{EvictFIFO, 1}, // 1 came in first
-		{EvictLFU, 3},  // 3 was used once, 2 twice, 1 three times
+		{topology.EvictLRU, 3}, // 3 is the least recently used
+		{EvictFIFO, 1},         // 1 came in first
+		{topology.EvictLFU, 3}, // 3 was used once, 2 twice, 1 three times
 	} {
 		s := NewKeyStore(c.policy, 3, 0, nil)
 		for _, k := range []int64{1, 2, 3} {
@@ -83,7 +84,7 @@ func TestKeyStorePolicies(t *testing.T) {
 // TestKeyStoreTTLAndRemove checks expiry at exactly the TTL, renewal by a
 // set, and removal.
 func TestKeyStoreTTLAndRemove(t *testing.T) {
-	s := NewKeyStore(EvictLRU, 10, 2, nil)
+	s := NewKeyStore(topology.EvictLRU, 10, 2, nil)
 	s.Put(1, 0, false)
 	if !held(s, 1, 1.999) {
 		t.Fatal("key expired early")

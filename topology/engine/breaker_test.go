@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -26,7 +27,7 @@ func TestBreakerScript(t *testing.T) {
 		switch c.Cmd {
 		case "breaker":
 			d := &yamlfile.Decoder{File: c.Pos}
-			spec := decodeBreaker(d, d.Parse([]byte(strings.Join(c.Args, " "))))
+			spec := topology.DecodeBreaker(d, d.Parse([]byte(strings.Join(c.Args, " "))))
 			if err := d.Err(); err != nil {
 				c.Fatalf(t, "%v", err)
 			}

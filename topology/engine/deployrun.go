@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"cmp"
@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // DeployStats is what one deploy did in a run.
@@ -40,7 +41,7 @@ type DeployStats struct {
 type deployer struct {
 	net   *Network
 	st    *Station
-	plans []*Deploy // the node's, in the schedule's order
+	plans []*topology.Deploy // the node's, in the schedule's order
 	stats []DeployStats
 	cur   int // the plan under way, -1 for none
 	// old are the instances to be replaced that still take work (or are
@@ -70,7 +71,7 @@ const (
 )
 
 // scheduleDeploys arms the topology's deploys on the network.
-func (n *Network) scheduleDeploys(t *Topology, byName map[string]Component) {
+func (n *Network) scheduleDeploys(t *topology.Topology, byName map[string]Component) {
 	by := map[string]*deployer{}
 	for i := range t.Deploys {
 		p := &t.Deploys[i]
@@ -132,16 +133,16 @@ func (d *deployer) start(now sim.Time, i int) {
 	// The node's size, as the Deployment's replicas: instances a deploy
 	// it superseded left beyond it are taken out with the old ones.
 	d.n = d.size
-	if p.Strategy != StrategyBlueGreen {
+	if p.Strategy != topology.StrategyBlueGreen {
 		// The controller's fenceposts: both 0 would stall it.
-		d.surge, d.unav = p.MaxSurge.of(d.n, true), p.MaxUnavailable.of(d.n, false)
+		d.surge, d.unav = p.MaxSurge.Of(d.n, true), p.MaxUnavailable.Of(d.n, false)
 		if d.surge == 0 && d.unav == 0 {
 			d.unav = 1
 		}
 	}
 	d.stats = append(d.stats, DeployStats{Node: p.Node, Strategy: p.Strategy, What: p.Describe(), At: float64(now),
 		Instances: d.n, MaxSurge: d.surge, MaxUnavailable: d.unav, FewestTaking: len(d.st.active), MostBilled: len(d.st.insts)})
-	if p.Strategy == StrategyBlueGreen {
+	if p.Strategy == topology.StrategyBlueGreen {
 		// The new fleet takes no work before the switch.
 		for range d.n {
 			d.boot(now)
@@ -209,7 +210,7 @@ func (d *deployer) poke(now sim.Time) {
 // step's counts; a blue/green's (which does not reconcile) all new.
 func (d *deployer) targets() (fresh, old int) {
 	p := d.plans[d.cur]
-	if p.Strategy != StrategyCanary || d.step >= len(p.Steps) {
+	if p.Strategy != topology.StrategyCanary || d.step >= len(p.Steps) {
 		return d.n, 0
 	}
 	w := p.Steps[d.step].Weight
@@ -229,7 +230,7 @@ func (d *deployer) reconcile(now sim.Time) {
 		return
 	}
 	p := d.plans[d.cur]
-	if p.Strategy == StrategyBlueGreen {
+	if p.Strategy == topology.StrategyBlueGreen {
 		d.switchOver(now)
 		return
 	}
@@ -288,7 +289,7 @@ func (d *deployer) reconcile(now sim.Time) {
 	if len(d.old) != wantOld || len(d.fresh) != wantFresh || slices.ContainsFunc(d.fresh, func(x *instance) bool { return x.booting }) {
 		return
 	}
-	if p.Strategy == StrategyCanary && d.step < len(p.Steps) {
+	if p.Strategy == topology.StrategyCanary && d.step < len(p.Steps) {
 		d.holding = true
 		d.net.k.At(now+sim.Time(p.Steps[d.step].For), d, opDeployHeld, nil)
 		return

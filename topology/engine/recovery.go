@@ -1,10 +1,11 @@
-package topology
+package engine
 
 import (
 	"fmt"
 	"slices"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -184,7 +185,7 @@ type Outage struct {
 // each of the fault's outages.
 type outage struct {
 	net  *Network
-	f    *Fault
+	f    *topology.Fault
 	runs []outageRun // the outages so far
 }
 

@@ -1,10 +1,11 @@
-package topology
+package engine
 
 import (
 	"math"
 	"testing"
 
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // TestHopsTimeEveryMessage checks that every message between nodes is
@@ -20,17 +21,17 @@ func TestHopsTimeEveryMessage(t *testing.T) {
   db: {kind: service, service_time: 5ms}
 `
 	for _, c := range []struct {
-		kind  HopKind
+		kind  topology.HopKind
 		extra float64 // over the 15 ms of service
 	}{
-		{HopForward, 0.001},
-		{HopCall, 0.001},
-		{HopReply, 0.002},
-		{HopOriginFetch, 0},
+		{topology.HopForward, 0.001},
+		{topology.HopCall, 0.001},
+		{topology.HopReply, 0.002},
+		{topology.HopOriginFetch, 0},
 	} {
 		net, k, obs := build(t, "lb", nodes)
 		kind := c.kind
-		net.topo.distance = func(k HopKind, _, _ string) float64 {
+		net.topo.Distance = func(k topology.HopKind, _, _ string) float64 {
 			if k == kind {
 				return 0.001
 			}

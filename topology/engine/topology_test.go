@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // build decodes a nodes section and builds its network on a fresh kernel,
@@ -16,12 +17,12 @@ func build(t *testing.T, entry, nodes string, with ...func(*Options)) (*Network,
 }
 
 // decodeNodes decodes and checks a nodes section.
-func decodeNodes(t *testing.T, entry, nodes string) *Topology {
+func decodeNodes(t *testing.T, entry, nodes string) *topology.Topology {
 	t.Helper()
 	d := &yamlfile.Decoder{File: "t.yaml"}
 	root := d.Parse([]byte("entry: " + entry + "\nnodes:\n" + nodes))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
-	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 	d.Place(root, topo.Validate([]string{"read", "write"}, true))
 	if err := d.Err(); err != nil {
 		t.Fatal(err)
@@ -31,7 +32,7 @@ func decodeNodes(t *testing.T, entry, nodes string) *Topology {
 
 // buildTopology builds topo's network on a fresh kernel, with the options
 // changed as each of with says.
-func buildTopology(t *testing.T, topo *Topology, with ...func(*Options)) (*Network, *sim.Kernel, *outcomes) {
+func buildTopology(t *testing.T, topo *topology.Topology, with ...func(*Options)) (*Network, *sim.Kernel, *outcomes) {
 	t.Helper()
 	k := &sim.Kernel{}
 	obs := &outcomes{}
@@ -132,7 +133,7 @@ func TestDecodeErrors(t *testing.T) {
 		d := &yamlfile.Decoder{File: "t.yaml"}
 		root := d.Parse([]byte("entry: a\nnodes:\n" + nodes))
 		m, _ := d.Mapping(root, "test", "entry", "nodes")
-		topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+		topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 		d.Place(root, topo.Validate(nil, false))
 		if err := d.Err(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("nodes:\n%s\nerror %v, want one containing %q", nodes, err, want)
@@ -247,7 +248,7 @@ nodes:
   db: {kind: database, service_time: 1ms}
 `))
 	m, _ := d.Mapping(root, "test", "entry", "nodes")
-	topo := Decode(d, m.Get("nodes"), m.Get("entry"))
+	topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
 	if errs := topo.Validate([]string{"read", "write"}, true); len(errs) != 1 || !strings.Contains(errs[0].Error(), "its own fill") {
 		t.Fatalf("validation: %v, want the coalesced-fill cycle refused", errs)
 	}

@@ -1,4 +1,4 @@
-package topology_test
+package engine_test
 
 import (
 	"bytes"

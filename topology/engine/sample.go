@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import "github.com/scalesim/scalesim/sim"
 

@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 )
 
 // TestStepPolicyScript runs the step policy's rule (autoscale.go:
@@ -27,7 +28,7 @@ func TestStepPolicyScript(t *testing.T) {
 		switch c.Cmd {
 		case "autoscale":
 			d := &yamlfile.Decoder{File: c.Pos}
-			spec := DecodeAutoscale(d, d.Parse([]byte(strings.Join(c.Args, " "))), "app")
+			spec := topology.DecodeAutoscale(d, d.Parse([]byte(strings.Join(c.Args, " "))), "app")
 			e := field.New("app")
 			spec.Validate(e, spec.Min, false)
 			if err := d.Err(); err != nil || len(e.List()) > 0 {

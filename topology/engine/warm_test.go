@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"math"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/scalesim/scalesim/analytic"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/workloads"
 )
 
@@ -47,20 +48,20 @@ func TestWarm(t *testing.T) {
 		// held is the probability that a key of probability p is held.
 		held func(probs, counts []float64, capacity float64) func(p float64) float64
 	}{
-		{"lru", EvictLRU, 2000, 0, 1, func(probs, counts []float64, c float64) func(float64) float64 {
+		{"lru", topology.EvictLRU, 2000, 0, 1, func(probs, counts []float64, c float64) func(float64) float64 {
 			tc := analytic.CheTime(probs, counts, c)
 			return func(p float64) float64 { return -math.Expm1(-p * tc) }
 		}},
 		{"fifo", EvictFIFO, 2000, 0, 1, fifoHeld},
 		{"random", EvictRandom, 500, 0, 1, fifoHeld},
-		{"lfu", EvictLFU, 2000, 0, 1, nil},
-		{"ttl", EvictLRU, keys, 2, 1, func([]float64, []float64, float64) func(float64) float64 {
+		{"lfu", topology.EvictLFU, 2000, 0, 1, nil},
+		{"ttl", topology.EvictLRU, keys, 2, 1, func([]float64, []float64, float64) func(float64) float64 {
 			return func(p float64) float64 { x := 100 * p * 2; return x / (1 + x) } // 100 requests a second, TTL 2 s
 		}},
-		{"everything fits", EvictLRU, keys, 0, 1, func([]float64, []float64, float64) func(float64) float64 {
+		{"everything fits", topology.EvictLRU, keys, 0, 1, func([]float64, []float64, float64) func(float64) float64 {
 			return func(float64) float64 { return 1 }
 		}},
-		{"lru over 3 nodes", EvictLRU, 700, 0, 3, func(probs, counts []float64, c float64) func(float64) float64 {
+		{"lru over 3 nodes", topology.EvictLRU, 700, 0, 3, func(probs, counts []float64, c float64) func(float64) float64 {
 			tc := analytic.CheTime(probs, counts, c) // one characteristic time: the ring's shares are near equal
 			return func(p float64) float64 { return -math.Expm1(-p * tc) }
 		}},
@@ -76,8 +77,8 @@ func TestWarm(t *testing.T) {
 					rank++
 				}
 			}
-			r := newRing(tc.nodes, DefaultVNodes)
-			nodeOf := func(key int64) int { return r.part(key) }
+			r := newRing(tc.nodes, topology.DefaultVNodes)
+			nodeOf := func(key int64) int { return r.Part(key) }
 			mass, heldKeys := 0.0, 0 // over the draws
 			var stores []*KeyStore
 			for d := range warmDraws {
@@ -86,7 +87,7 @@ func TestWarm(t *testing.T) {
 				for range tc.nodes {
 					stores = append(stores, NewKeyStore(tc.policy, tc.capacity, tc.ttl, sim.NewStream(1, "evict")))
 				}
-				net.Warm(WarmStart{Node: "c", Stores: stores, NodeOf: nodeOf, Shares: ringShares(r, tc.nodes), Stream: sim.NewStream(uint64(d), "warm")})
+				net.Warm(WarmStart{Node: "c", Stores: stores, NodeOf: nodeOf, Shares: topology.RingShares(r, tc.nodes), Stream: sim.NewStream(uint64(d), "warm")})
 				for j, s := range stores {
 					if s.Len() > tc.capacity {
 						t.Errorf("store %d holds %d keys, more than its capacity %d", j, s.Len(), tc.capacity)
@@ -134,7 +135,7 @@ func TestWarm(t *testing.T) {
 			if math.Abs(perDraw-math.Min(expected, capacity)) > 4*math.Sqrt(countVar/warmDraws)+1 {
 				t.Errorf("%.1f keys held; expected %.0f", perDraw, expected)
 			}
-			if tc.policy == EvictLRU && tc.ttl == 0 && tc.nodes == 1 && tc.capacity < keys {
+			if tc.policy == topology.EvictLRU && tc.ttl == 0 && tc.nodes == 1 && tc.capacity < keys {
 				if h := analytic.CheLRUGrouped(pop.Probs, pop.Counts, capacity); math.Abs(h-want) > 1e-9 {
 					t.Errorf("the test's Che hit ratio %.6f is not analytic's %.6f", want, h)
 				}

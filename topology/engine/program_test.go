@@ -1,4 +1,4 @@
-package topology
+package engine
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalesim/scalesim/internal/scripttest"
 	"github.com/scalesim/scalesim/sim"
+	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -132,7 +133,7 @@ func runProgram(t *testing.T, c *scripttest.Case) string {
 // keyOps are the figures of a node that serves key operations
 // (Kind.NeedsOp: a cache), read from its report's JSON as any reader of
 // the report reads them; false for other nodes.
-func keyOps(node *Node, comp Component, now sim.Time) (ops struct{ Gets, Hits, Sets, Deletes int64 }, ok bool) {
+func keyOps(node *topology.Node, comp Component, now sim.Time) (ops struct{ Gets, Hits, Sets, Deletes int64 }, ok bool) {
 	if !node.Kind().NeedsOp {
 		return ops, false
 	}
@@ -270,14 +271,14 @@ func newFake(t *testing.T, c *scripttest.Case, replies string) *fake {
 
 // fakeSpec is a node's spec, with a fake for its runtime.
 type fakeSpec struct {
-	Spec
+	topology.Spec
 	f *fake
 }
 
 // Footprint implements Builder: a fake holds next to nothing.
 func (s fakeSpec) Footprint(int64) float64 { return 0 }
 
-func (s fakeSpec) Build(net *Network, node *Node) Component {
+func (s fakeSpec) Build(net *Network, node *topology.Node) Component {
 	s.f.net, s.f.name = net, node.Name
 	return s.f
 }

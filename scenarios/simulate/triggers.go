@@ -70,8 +70,8 @@ type Trigger struct {
 	// open says the trigger had not ended when the run did (a deploy not
 	// done): Until is then the run's end.
 	open bool
-	// Recovery, for a region's outage that began in the measurement
-	// window, is its recovery time and point (as a database failover's:
+	// Recovery, for a region's outage of the measurement window (begun
+	// in it, or under way at its start), is its recovery time and point (as a database failover's:
 	// see topology.Recovery); its fields are absent for other triggers.
 	*engine.Recovery
 }

@@ -418,9 +418,9 @@ type database struct {
 	// fallbackReads are reads meant for replicas that the primary served,
 	// every replica being down.
 	fallbackReads int64
-	// failovers are those that began in the measurement window, cur the
-	// index of the one under way (-1: none, or one that began before the
-	// window).
+	// failovers are those of the measurement window (begun in it, or
+	// under way at its start), cur the index of the one under way (-1:
+	// none).
 	failovers []Failover
 	cur       int
 	// span gathers the failed requests of the failover under way.
@@ -842,7 +842,14 @@ func (db *database) ResetStats(now sim.Time) {
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
 	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
-	db.failovers, db.cur = nil, -1
+	// A failover under way at the window's start is the window's too, as
+	// the requests it fails from now on are: it is kept, with its start in
+	// the warm-up (its span counts the window's requests only).
+	if db.cur >= 0 {
+		db.failovers, db.cur = db.failovers[db.cur:db.cur+1], 0
+	} else {
+		db.failovers = nil
+	}
 	db.replicated = [topology.TransferKinds]float64{}
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
 	db.lagged, db.laggedHist = sim.Summary{}, sim.Histogram{}
@@ -1512,7 +1519,7 @@ func (db *database) forget(sh *dbShard, have sim.Time) {
 }
 
 // restored records how writes came back, for the failover under way (if
-// it began in the measurement window), and ends its span.
+// it is the measurement window's), and ends its span.
 func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float64) {
 	db.net.CloseSpan(db.span)
 	db.span = nil

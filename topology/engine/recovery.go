@@ -217,8 +217,10 @@ func (o *outage) Handle(now sim.Time, op int, _ any) {
 	}
 }
 
-// Outages lists the regions' outages that began from from on (the
-// measurement window's start, whose failovers the databases report), in
+// Outages lists the regions' outages of the measurement window, which
+// starts at from: those that began in it or were under way at its start
+// (their spans count the window's requests only; the databases report
+// the failovers under way then too), in
 // the order their faults are given and then in time: what their spans
 // gathered, and the writes lost by the failovers each caused. Both are
 // unknown (null) while a database it struck had writes still unavailable
@@ -229,8 +231,8 @@ func (n *Network) Outages(from float64) []Outage {
 	var out []Outage
 	for _, o := range n.outages {
 		for _, r := range o.runs {
-			if float64(r.at) < from {
-				continue
+			if r.ended && float64(r.until) <= from {
+				continue // over before the window
 			}
 			og := Outage{Region: o.f.Region, At: float64(r.at)}
 			if r.ended {

@@ -55,12 +55,20 @@ func Times(x float64) string { return bounded(x, 3) + "×" }
 // bounded writes v with digits significant figures below 1000, whole and
 // rounded to those figures up to MaxPercent, and beyond it only the
 // bound (">1000000", "<-1000000").
-func bounded(v float64, digits int) string {
+func bounded(v float64, digits int) string { return Figures(v, digits, MaxPercent) }
+
+// Figures is the one rule for writing a figure in reports (percentages,
+// multiples, rates, counts): v with digits significant figures as %g writes
+// them while it needs no exponent ("0.0123", "699.7"), whole and rounded to
+// those figures when %g would use one ("38030", not "3.803e+04"), and
+// beyond ±bound only the bound (">1000000", "<-1000000"), which is as true
+// and can be read. NaN is written "NaN".
+func Figures(v float64, digits int, bound float64) string {
 	switch {
-	case v > MaxPercent:
-		return ">" + strconv.FormatFloat(MaxPercent, 'f', 0, 64)
-	case v < -MaxPercent:
-		return "<-" + strconv.FormatFloat(MaxPercent, 'f', 0, 64)
+	case v > bound:
+		return ">" + strconv.FormatFloat(bound, 'f', 0, 64)
+	case v < -bound:
+		return "<-" + strconv.FormatFloat(bound, 'f', 0, 64)
 	}
 	s := strconv.FormatFloat(v, 'g', digits, 64)
 	if strings.ContainsRune(s, 'e') && math.Abs(v) >= 1 {

@@ -43,7 +43,7 @@ func TestCounts(t *testing.T) {
 			t.Errorf("ParseCount(%q) should fail", in)
 		}
 	}
-	for in, want := range map[float64]string{1500: "1.5k", 2e6: "2M", 4.963e6: "4.963M", 3e9: "3B", 9.999e12: "9999B", 3.63e15: "3.63e+15", 12: "12", 0.5: "0.5"} {
+	for in, want := range map[float64]string{1500: "1.5k", 2e6: "2M", 4.963e6: "4.963M", 3e9: "3B", 9.999e12: "9999B", 3.63e15: ">9999B", 9.9995e12: ">9999B", -4e13: "<-9999B", math.Inf(1): ">9999B", 12: "12", 0.5: "0.5"} {
 		if got := FormatCount(in); got != want {
 			t.Errorf("FormatCount(%g) = %q, want %q", in, got, want)
 		}
@@ -182,6 +182,40 @@ func TestTimes(t *testing.T) {
 	}{{1.3245, "1.32×"}, {1404.2, "1400×"}, {999.7, "1000×"}, {2e6, ">1000000×"}, {math.Inf(1), ">1000000×"}} {
 		if got := Times(c.x); got != c.want {
 			t.Errorf("Times(%g) = %q, want %q", c.x, got, c.want)
+		}
+	}
+}
+
+// TestRateAndCountBounded checks that rates and counts follow the rule of
+// percentages (Figures): their figures without an exponent below it, whole
+// numbers from there ("38030/s", not "3.803e+04/s"), and the bound alone
+// beyond MaxFigure.
+func TestRateAndCountBounded(t *testing.T) {
+	for _, c := range []struct {
+		v           float64
+		rate, count string
+	}{
+		{0, "0/s", "0"},
+		{0.012345, "0.01235/s", "0.0123"},
+		{699.71, "699.7/s", "700"},
+		{3.97, "3.97/s", "3.97"},
+		{9999.4, "9999/s", "10000"},
+		{38030.2, "38030/s", "38000"},
+		{36612, "36610/s", "36600"},
+		{3.97e5, "397000/s", "397000"},
+		{1e9, "1000000000/s", "1000000000"},
+		{1.0000001e9, ">1000000000/s", ">1000000000"},
+		{1e300, ">1000000000/s", ">1000000000"},
+		{math.Inf(1), ">1000000000/s", ">1000000000"},
+		{-1445.2, "-1445/s", "-1450"},
+		{-2e10, "<-1000000000/s", "<-1000000000"},
+		{math.NaN(), "NaN/s", "NaN"},
+	} {
+		if got := Rate(c.v); got != c.rate {
+			t.Errorf("Rate(%g) = %q, want %q", c.v, got, c.rate)
+		}
+		if got := Count(c.v); got != c.count {
+			t.Errorf("Count(%g) = %q, want %q", c.v, got, c.count)
 		}
 	}
 }

@@ -162,8 +162,8 @@ func reasons(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estimate
 			out = append(out, fmt.Sprintf("%s rate limited or shed %s: the estimate serves them all.", node.Name, units.Plural(turned, "visit", "visits")))
 		}
 		if a, each := topology.AutoscaleOf(node.Spec); a != nil && n.Scaling != nil {
-			out = append(out, fmt.Sprintf("%s autoscaled (%d to %d instances, %.3g on average): the estimate takes the %d it settles on at this load, not the time it takes to get there.",
-				node.Name, a.Min, a.MostInstances(), n.Scaling.Mean, ne.Stations*ne.Workers/each))
+			out = append(out, fmt.Sprintf("%s autoscaled (%d to %d instances, %s on average): the estimate takes the %d it settles on at this load, not the time it takes to get there.",
+				node.Name, a.Min, a.MostInstances(), units.Count(n.Scaling.Mean), ne.Stations*ne.Workers/each))
 		}
 		var guarded []string
 		for _, c := range topology.CallsOf(node.Spec) {

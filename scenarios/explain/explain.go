@@ -482,7 +482,7 @@ func (ex *Explanation) envelope(s *scenarios.Scenario) {
 // in. Then the simulated side gives what the run's queues held instead.
 func (ex *Explanation) little(t *topology.Topology) Check {
 	rep, l := ex.Report, ex.Report.Latency
-	completed := fmt.Sprintf("%s × %s = %.3g", units.Rate(rep.Throughput), units.FormatDuration(l.Mean), float64(rep.Throughput*l.Mean))
+	completed := fmt.Sprintf("%s × %s = %s", units.Rate(rep.Throughput), units.FormatDuration(l.Mean), units.Count(float64(rep.Throughput*l.Mean)))
 	var saturatedNodes []string
 	var queued, most float64
 	var longest string
@@ -610,12 +610,12 @@ func (ex *Explanation) detail(l NodeLimit) []string {
 		out = append(out, "It takes its work from a queue, off the request path: requests are answered while its backlog grows.")
 	}
 	if n := l.Autoscale; n != nil {
-		need := fmt.Sprintf("It autoscales from %d to %d instances; this load keeps %.3g of them busy", n.Min, n.Max, n.Busy)
+		need := fmt.Sprintf("It autoscales from %d to %d instances; this load keeps %s of them busy", n.Min, n.Max, units.Count(n.Busy))
 		if n.AtTarget != nil {
-			need += fmt.Sprintf(" (%.3g at its utilization target)", *n.AtTarget)
+			need += fmt.Sprintf(" (%s at its utilization target)", units.Count(*n.AtTarget))
 		}
 		if n.Mean > 0 {
-			need += fmt.Sprintf(", and it ran %.3g on average", n.Mean)
+			need += fmt.Sprintf(", and it ran %s on average", units.Count(n.Mean))
 		}
 		out = append(out, need+".")
 	}

@@ -52,9 +52,9 @@ func (ex *Explanation) machines(s *scenarios.Scenario) []string {
 		// vCPUs only when the run counted on them.
 		if busy := l.Utilization * float64(workers); busy > float64(in.VCPUs) {
 			out = append(out, fmt.Sprintf("%s runs %s per instance on %s, which has %s, and calls nothing, so its time is its own work; "+
-				"%.3g of them were busy at once on average. If that work is CPU, they take turns on %s and the run counts on more than the machine has: "+
+				"%s of them were busy at once on average. If that work is CPU, they take turns on %s and the run counts on more than the machine has: "+
 				"give it workers: {per_vcpu: 1}; keep %d if its time is waiting (I/O).",
-				n.Name, units.Plural(workers, "worker", "workers"), in.Name, units.Plural(in.VCPUs, "vCPU", "vCPUs"), busy, units.Plural(in.VCPUs, "vCPU", "vCPUs"), workers))
+				n.Name, units.Plural(workers, "worker", "workers"), in.Name, units.Plural(in.VCPUs, "vCPU", "vCPUs"), units.Count(busy), units.Plural(in.VCPUs, "vCPU", "vCPUs"), workers))
 		}
 	}
 	for _, l := range ex.Limits {

@@ -111,8 +111,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if w := n.Wait; w != nil {
 			waitMean, waitP99 = dur(w.Mean), dur(w.P99)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%.3g\t%s\t%s\t%d\t%s\n", n.Name, n.Kind, n.Instances,
-			units.Percent(n.Utilization), units.Percent(n.OfferedLoad), units.Percent(n.OwnLoad), units.Rate(n.Throughput), n.QueueLength,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", n.Name, n.Kind, n.Instances,
+			units.Percent(n.Utilization), units.Percent(n.OfferedLoad), units.Percent(n.OwnLoad), units.Rate(n.Throughput), units.Count(n.QueueLength),
 			waitMean, waitP99, n.Rejected, status)
 	}
 	if err := tw.Flush(); err != nil {
@@ -212,15 +212,15 @@ func writeAsync(b *strings.Builder, nodes []NodeReport) {
 
 // writeScaling writes what a node's autoscaler did.
 func writeScaling(b *strings.Builder, node string, sc *engine.Scaling) {
-	how := "target " + fmt.Sprintf("%.4g", sc.Target)
+	how := "target " + units.Figures(sc.Target, 4, units.MaxFigure)
 	switch {
 	case sc.Policy == topology.PolicyStep:
 		how = "step policy"
 	case sc.Metric == topology.MetricUtilization:
 		how = "target " + units.Percent(sc.Target)
 	}
-	fmt.Fprintf(b, "%-11s autoscaled on %s (%s): instances min %d, mean %.3g, max %d; %.4g instance-hours; %s\n",
-		node, sc.Metric, how, sc.Min, sc.Mean, sc.Max, sc.InstanceHours, units.Plural(sc.EventCount, "scaling event", "scaling events"))
+	fmt.Fprintf(b, "%-11s autoscaled on %s (%s): instances min %d, mean %s, max %d; %s instance-hours; %s\n",
+		node, sc.Metric, how, sc.Min, units.Count(sc.Mean), sc.Max, units.Figures(sc.InstanceHours, 4, units.MaxFigure), units.Plural(sc.EventCount, "scaling event", "scaling events"))
 	for i, e := range sc.Events {
 		if i == 8 {
 			fmt.Fprintf(b, "%-11s ... (all %d in --format json)\n", "", min(sc.EventCount, len(sc.Events)))
@@ -230,7 +230,7 @@ func writeScaling(b *strings.Builder, node string, sc *engine.Scaling) {
 			fmt.Fprintf(b, "%-11s %s: %d → %d by the schedule (min %d, max %d)\n", "", units.FormatDuration(e.Time), e.From, e.To, e.Bounds.Min, e.Bounds.Max)
 			continue
 		}
-		fmt.Fprintf(b, "%-11s %s: %d → %d at %s %.3g\n", "", units.FormatDuration(e.Time), e.From, e.To, sc.Metric, e.Metric)
+		fmt.Fprintf(b, "%-11s %s: %d → %d at %s %s\n", "", units.FormatDuration(e.Time), e.From, e.To, sc.Metric, units.Count(e.Metric))
 	}
 }
 

@@ -136,8 +136,8 @@ func writeHosts(b *strings.Builder, hosts []HostReport, window float64) error {
 		if w := h.CoreWait; w != nil {
 			mean, p99 = dur(w.Mean), dur(w.P99)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.3g\t%s\t%s\t%s\n", h.Name, h.Cores, units.Percent(h.Utilization), units.Percent(h.Load),
-			h.QueueLength, mean, p99, status)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Name, h.Cores, units.Percent(h.Utilization), units.Percent(h.Load),
+			units.Count(h.QueueLength), mean, p99, status)
 	}
 	return tw.Flush()
 }
@@ -155,7 +155,7 @@ func writeHostShares(b *strings.Builder, hosts []HostReport, window float64) {
 			if i == 0 {
 				label = h.Name
 			}
-			line := fmt.Sprintf("%-11s %s: %.3g of its %s busy on average", label, n.Node, n.Cores, cores(h.Cores))
+			line := fmt.Sprintf("%-11s %s: %s of its %s busy on average", label, n.Node, units.Count(n.Cores), cores(h.Cores))
 			if n.WaitShare != nil {
 				line += fmt.Sprintf("; a visit waits %s for a core (%s of its time on %s)", dur(n.CoreWait), units.Percent(*n.WaitShare), h.Name)
 			}

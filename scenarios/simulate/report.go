@@ -397,9 +397,9 @@ func saturation(st engine.NodeStats, culprit string) []string {
 	case isQueue && turnedAway+held > 0:
 		why = append(why, fmt.Sprintf("it is full: %s turned away and %d held at its capacity", units.Plural(turnedAway, "publish", "publishes"), held))
 	case g.Grows && isQueue:
-		why = append(why, fmt.Sprintf("its backlog grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
+		why = append(why, fmt.Sprintf("its backlog grew by %s over the later half of the window (%s standard errors)", units.Rate(g.PerSecond), units.Count(g.PerSecond/g.SE)))
 	case g.Grows:
-		why = append(why, fmt.Sprintf("its queue grew by %s over the later half of the window (%.3g standard errors)", units.Rate(g.PerSecond), g.PerSecond/g.SE))
+		why = append(why, fmt.Sprintf("its queue grew by %s over the later half of the window (%s standard errors)", units.Rate(g.PerSecond), units.Count(g.PerSecond/g.SE)))
 	}
 	return why
 }

@@ -357,8 +357,8 @@ func (j triggerJudge) sustainingLoop(tr *Trigger, from float64) string {
 			before, after := j.nodeLevel(n.Name, from, tr.At), j.nodeLevel(n.Name, tr.Until, j.end)
 			if n.Wait != nil && n.QueueLength >= 1 && before > 0 && after >= RecoveredShare*before && n.QueueLength > worst {
 				worst = n.QueueLength
-				stuck = fmt.Sprintf("%s queues %.3g requests, waiting %s on average (p99 %s), serving %s (%s before) while %s gave up",
-					n.Name, n.QueueLength, units.FormatDuration(n.Wait.Mean), units.FormatDuration(n.Wait.P99),
+				stuck = fmt.Sprintf("%s queues %s requests, waiting %s on average (p99 %s), serving %s (%s before) while %s gave up",
+					n.Name, units.Count(n.QueueLength), units.FormatDuration(n.Wait.Mean), units.FormatDuration(n.Wait.P99),
 					units.Rate(nodeThroughput(rep.Series, n.Name, tr.Until, j.end)), units.Rate(nodeThroughput(rep.Series, n.Name, from, tr.At)), units.Plural(gaveUp, "request", "requests"))
 			}
 		}

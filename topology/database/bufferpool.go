@@ -639,11 +639,11 @@ func (db *Database) withIO(s topology.Solver, name string, note bool) *Database 
 		case !math.IsInf(c.ioTime, 1):
 			each = units.FormatDuration(c.ioTime / misses)
 		}
-		s.Note("%s: the buffer pool of %s pages serves %s of the indexed reads' pages by Che's approximation%s; %.3g pages a read from the volume, %s each (%s IOPS as an M/M/1 queue, reads taken as Poisson, and %s latency)",
-			name, units.FormatCount(db.PoolPages()), units.Percent(hit), how, misses, each,
+		s.Note("%s: the buffer pool of %s pages serves %s of the indexed reads' pages by Che's approximation%s; %s pages a read from the volume, %s each (%s IOPS as an M/M/1 queue, reads taken as Poisson, and %s latency)",
+			name, units.FormatCount(db.PoolPages()), units.Percent(hit), how, units.Count(misses), each,
 			units.FormatCount(db.Data.Volume.iops()), units.FormatDuration(db.Data.Volume.latency()))
 		if math.IsInf(c.ioTime, 1) {
-			s.Note("%s: its volume is offered %.4g reads a second a server, over its %s IOPS", name, float64(per*misses), units.FormatCount(db.Data.Volume.iops()))
+			s.Note("%s: its volume is offered %s reads a second a server, over its %s IOPS", name, units.Figures(float64(per*misses), 4, units.MaxFigure), units.FormatCount(db.Data.Volume.iops()))
 		}
 	}
 	return &c

@@ -1,6 +1,7 @@
 package yamlfile
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -201,7 +202,18 @@ func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
 	if err != nil {
 		// The count grammar of the command line: 5k, 1.5M, 2B.
 		f, cerr := units.ParseCount(s)
-		if cerr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+		plain, _ := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64) // ±Inf for 1e400
+		if errors.Is(err, strconv.ErrRange) || math.IsInf(plain, 0) || cerr == nil && f == math.Trunc(f) && math.Abs(f) > 1<<62 {
+			// A whole number, but one no count here can be: say so
+			// rather than that it is not a whole number.
+			if strings.HasPrefix(strings.TrimSpace(s), "-") {
+				d.Errorf(n, "%s must be at least %d, got %s", what, minimum, s)
+			} else {
+				d.Errorf(n, "%s: %s is too large", what, s)
+			}
+			return 0, false
+		}
+		if cerr != nil || f != math.Trunc(f) {
 			d.Errorf(n, "%s: want a whole number, got %q", what, s)
 			return 0, false
 		}

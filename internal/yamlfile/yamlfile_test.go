@@ -174,6 +174,16 @@ func TestValueErrorsNameTheValue(t *testing.T) {
 		{"a bool as a list", "v: [true]", func(d *Decoder, n *yaml.Node) { d.BoolOf(n, "fault primary") }, `f.yaml:1:4: fault primary: want true or false, got a list`},
 		{"a bool unnamed", "v: 0", func(d *Decoder, n *yaml.Node) { d.Bool(n) }, `f.yaml:1:4: want true or false, got "0"`},
 		{"a whole number as a list", "v: [1]", func(d *Decoder, n *yaml.Node) { d.Int(n, "fault instances", 1) }, `f.yaml:1:4: fault instances: want a whole number, got a list`},
+		{"a whole number beyond int64", "v: 99999999999999999999", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 99999999999999999999 is too large`},
+		{"a whole number beyond int64 with underscores", "v: 9_223_372_036_854_775_808", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 9_223_372_036_854_775_808 is too large`},
+		{"a huge count", "v: 1e30", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 1e30 is too large`},
+		{"a huge count with a suffix", "v: 9999999999B", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 9999999999B is too large`},
+		{"a whole number below int64", "v: -99999999999999999999", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances must be at least 1, got -99999999999999999999`},
+		{"a count beyond float64", "v: 1e400", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 1e400 is too large`},
+		{"a count beyond float64 below", "v: -1e400", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances must be at least 1, got -1e400`},
+		{"infinity", "v: .inf", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: want a whole number, got ".inf"`},
+		{"a fraction", "v: 1.5", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: want a whole number, got "1.5"`},
+		{"not a number", "v: NaN", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: want a whole number, got "NaN"`},
 		{"a duration as a mapping", "v: {a: 1}", func(d *Decoder, n *yaml.Node) { d.Duration(n, "fault latency") }, `f.yaml:1:4: fault latency: want a duration such as 20ms, got a mapping`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -153,7 +153,11 @@ func (g *guard) forecast(s *scenarios.Scenario, end sim.Time, maxRequests int64)
 	if expected <= float64(g.maxEvents) {
 		return nil
 	}
-	g.expected = fmt.Sprintf("the workload offers about %s requests over the %s run", units.FormatCount(expected), units.FormatDuration(float64(end)))
+	about := "about " + units.FormatCount(expected)
+	if bound, over := strings.CutPrefix(units.FormatCount(expected), ">"); over {
+		about = "more than " + bound // past 9999B, the bound alone
+	}
+	g.expected = fmt.Sprintf("the workload offers %s requests over the %s run", about, units.FormatDuration(float64(end)))
 	if s.Run.MaxEvents == 0 {
 		return scenarios.Invalid(fmt.Errorf("simulate: %s: %s (a mean of %s), each at least one event: more than the event budget of %s events; shorten the run, lower the rate, or raise run.max_events (--max-events)",
 			s.Name, g.expected, units.Rate(s.Workload.MeanRate(0, end)), units.FormatCount(float64(g.maxEvents))))

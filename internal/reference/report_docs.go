@@ -54,7 +54,7 @@ var fieldDocs = map[string]string{
 	"simulate.PrecisionResult.Met":           "The run reached the precision asked.",
 	"simulate.Report.Cost":                   "What the architecture costs a month at the measured load.",
 	"simulate.Cost.MonthlyUSD":               "Dollars for a 730-hour month.",
-	"simulate.Cost.PerMillionRequestsUSD":    "Dollars per million requests served; null when none completed.",
+	"simulate.Cost.PerMillionRequestsUSD":    "Dollars per million requests served; null when none completed, or when nothing is priced.",
 	"simulate.Cost.ByNode":                   "Monthly dollars of each node (and host), by name.",
 	"simulate.Report.SLO":                    "The verdict on the scenario's objectives.",
 	"simulate.Series.Every":                  "The length of each window, in seconds.",

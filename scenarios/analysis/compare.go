@@ -49,10 +49,27 @@ type Delta struct {
 }
 
 // metric is a figure of a report, with its unit; get returns nil when the
-// report could not measure it.
+// report could not measure it (unmeasured says why).
 type metric struct {
 	name, unit string
 	get        func(*simulate.Report) *float64
+}
+
+// unmeasured says why a figure is missing from a report, for the figures
+// that can miss for another reason than noneEnded.
+var unmeasured = map[string]func(*simulate.Report) string{"cost per 1M requests": unpriced}
+
+// noneEnded is why a run has no latency or error rate.
+const noneEnded = "no request completed or ended"
+
+// unpriced is why a run has no cost per million requests: nothing
+// completed, or the scenario prices nothing (no instance types, no cost
+// fields, no transfer).
+func unpriced(r *simulate.Report) string {
+	if r.Throughput > 0 {
+		return "nothing is priced: the scenario gives no costs"
+	}
+	return "no request completed"
 }
 
 // latency reads one statistic of a report's latency, nil when no request
@@ -137,7 +154,14 @@ metrics:
 		for i := 0; i < len(reports); i += 2 {
 			va, vb := m.get(reports[i]), m.get(reports[i+1])
 			if va == nil || vb == nil {
-				cmp.Unknown = append(cmp.Unknown, fmt.Sprintf("%s: not measured with seed %d (no request completed or ended)", m.name, reports[i].Seed))
+				r, why := reports[i], noneEnded
+				if va != nil {
+					r = reports[i+1]
+				}
+				if f := unmeasured[m.name]; f != nil {
+					why = f(r)
+				}
+				cmp.Unknown = append(cmp.Unknown, fmt.Sprintf("%s: not measured with seed %d (%s)", m.name, r.Seed, why))
 				continue metrics
 			}
 			sa.Add(*va)

@@ -100,3 +100,19 @@ func TestCompareRoundingNotReal(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareUnknownSaysWhy checks the reason given for a figure a run
+// could not measure: single-server gives no prices, so it has no cost per
+// million requests though every request completed; it was said to be
+// unmeasured because "no request completed or ended" (hostile review).
+func TestCompareUnknownSaysWhy(t *testing.T) {
+	a := builtinJob(t, "single-server", "run.duration=5s", "run.warmup=1s")
+	cmp, err := Compare(a, a, CompareSpec{Seeds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "cost per 1M requests: not measured with seed 7 (nothing is priced: the scenario gives no costs)"
+	if len(cmp.Unknown) != 1 || cmp.Unknown[0] != want {
+		t.Errorf("unknown %q, want [%q]", cmp.Unknown, want)
+	}
+}

@@ -162,6 +162,44 @@ run: {warmup: 10s, duration: 3m}
 	}
 }
 
+// TestMissingHealthCheckOfAFleet checks that the advice to add a health
+// check to a balancer in several regions names the balancer as written,
+// whose field it is (lb, not lb@us-east-1), once for the fleet when every
+// copy kept sending to a down instance, and names the copy only as the
+// evidence when one alone did.
+func TestMissingHealthCheckOfAFleet(t *testing.T) {
+	const fleet = `name: fleet-no-health-check
+workload: {closed: {users: 400, think_time: {dist: exponential, mean: 2s}}, regions: {us-east-1: 50%%, eu-west-1: 50%%}}
+entry: dns
+nodes:
+  dns: {kind: dns, policy: latency, targets: [lb]}
+  lb: {kind: load_balancer, targets: app, regions: [us-east-1, eu-west-1]}
+  app: {kind: service, regions: [us-east-1, eu-west-1], instances: 3, workers: 8, service_time: {dist: exponential, mean: 10ms}}
+faults: [%s]
+run: {warmup: 10s, duration: 2m}
+`
+	const east, west = "{at: 1m, for: 30s, node: app@us-east-1, instances: 1}", "{at: 1m, for: 30s, node: app@eu-west-1, instances: 1}"
+	for _, c := range []struct {
+		name, faults, want string
+		copies             bool // whether the finding may name a copy
+	}{
+		{"every copy", east + ", " + west, "lb has no health check, so each of its copies kept sending to app's instances while they were down (", false},
+		{"one copy", east, "lb has no health check, so its copy lb@us-east-1 kept sending to app@us-east-1's instances while they were down (", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ex := explained(t, func() (*scenarios.Scenario, error) {
+				return scenarios.Parse("f.yaml", []byte(fmt.Sprintf(fleet, c.faults)))
+			})
+			if len(ex.Missing) != 1 || !strings.HasPrefix(ex.Missing[0], c.want) {
+				t.Fatalf("findings %q, want one starting %q", ex.Missing, c.want)
+			}
+			if advice := ex.Missing[0][strings.Index(ex.Missing[0], ":"):]; strings.Contains(advice, "@") || !c.copies && strings.Contains(ex.Missing[0], "@") {
+				t.Errorf("finding %q names a copy where it should name lb as written", ex.Missing[0])
+			}
+		})
+	}
+}
+
 // explainText explains the scenario text and writes its table, failing t
 // if it cannot.
 func explainText(t *testing.T, text string) (*explain.Explanation, string) {

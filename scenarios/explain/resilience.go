@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/scalesim/scalesim/scenarios"
 	"github.com/scalesim/scalesim/scenarios/simulate"
@@ -38,15 +39,11 @@ func missingResilience(s *scenarios.Scenario, rep *simulate.Report) []string {
 	for _, tr := range rep.Triggers {
 		metastable = metastable || tr.Metastable
 	}
+	unchecked := uncheckedBalancers(s, nodes, downed)
 	for _, node := range s.Topology.Nodes {
-		if hc, ok := node.Spec.(topology.HealthChecked); ok && !hc.HealthChecks() {
-			for _, tg := range node.Spec.Downstream() {
-				if t, n := tg.To, nodes[tg.To]; n != nil && downed[t] && n.Errors > 0 {
-					out = append(out, fmt.Sprintf("%s has no health check, so it kept sending to %s's instances while they were down (%s failed there): "+
-						"add health_check: {interval: 10s, unhealthy_after: 2, timeout: 2s} (AWS target groups), which takes a dead instance out within 22 s (two probes 10 s apart, each failing after 2 s).",
-						node.Name, t, units.Plural(n.Errors, "visit", "visits")))
-				}
-			}
+		if b := unchecked[s.Topology.WrittenName(node.Name)]; b != nil && !b.said {
+			b.said = true
+			out = append(out, b.finding())
 		}
 		calls := callStats(nodes[node.Name])
 		for i, cs := range calls {
@@ -109,4 +106,81 @@ func sessionStats(n *simulate.NodeReport) *engine.SessionStats {
 func unbudgeted(spec topology.Spec, cs engine.CallStats) bool {
 	c := topology.CallAt(spec, cs.Call)
 	return c != nil && c.Retries != nil && c.Retries.Max > 0 && c.Retries.Budget == nil && c.Retries.TokenBucket == nil
+}
+
+// unchecked is a balancer as written (a fleet's copies together) without
+// health checks, and what its copies kept sending to down instances.
+type unchecked struct {
+	name    string   // as written: the node whose field health_check is
+	copies  int      // its copies in the topology; 0 for a node in one place
+	senders []string // the copies (or the node) that sent to down instances
+	targets []string // the nodes down instances of which they sent to
+	written []string // those targets as written (app for app@us-east-1)
+	failed  int64    // the visits that failed at those targets
+	said    bool
+}
+
+// uncheckedBalancers finds the balancers without health checks that kept
+// sending to the instances an instance fault took down, by their name as
+// written: a fleet's copies have one health_check field, the fleet's.
+func uncheckedBalancers(s *scenarios.Scenario, nodes map[string]*simulate.NodeReport, downed map[string]bool) map[string]*unchecked {
+	byName := map[string]*unchecked{}
+	for _, node := range s.Topology.Nodes {
+		hc, ok := node.Spec.(topology.HealthChecked)
+		if !ok || hc.HealthChecks() {
+			continue
+		}
+		written := s.Topology.WrittenName(node.Name)
+		b := byName[written]
+		if b == nil {
+			b = &unchecked{name: written}
+			byName[written] = b
+		}
+		if written != node.Name {
+			b.copies++
+		}
+		for _, tg := range node.Spec.Downstream() {
+			if t, n := tg.To, nodes[tg.To]; n != nil && downed[t] && n.Errors > 0 {
+				if !slices.Contains(b.senders, node.Name) {
+					b.senders = append(b.senders, node.Name)
+				}
+				if !slices.Contains(b.targets, t) { // a copy's visits once, if two senders share it
+					b.targets = append(b.targets, t)
+					b.failed += n.Errors
+				}
+				if w := s.Topology.WrittenName(t); !slices.Contains(b.written, w) {
+					b.written = append(b.written, w)
+				}
+			}
+		}
+	}
+	for name, b := range byName {
+		if len(b.senders) == 0 {
+			delete(byName, name)
+		}
+	}
+	return byName
+}
+
+// finding says what the balancer lacks and what its run showed: of the
+// node as written, whose field the advice adds; of a fleet's copies, once
+// of them all when every copy kept sending to down instances ("each of its
+// copies", the targets as written), else naming the copies that did.
+func (b *unchecked) finding() string {
+	who, targets := "it", b.targets
+	switch {
+	case b.copies > 0 && len(b.senders) == b.copies:
+		who, targets = "each of its copies", b.written
+	case b.copies > 0 && len(b.senders) == 1:
+		who = "its copy " + b.senders[0]
+	case b.copies > 0:
+		who = "its copies " + joinAnd(b.senders)
+	}
+	instances := targets[0] + "'s instances"
+	if len(targets) > 1 {
+		instances = "the instances of " + joinAnd(targets)
+	}
+	return fmt.Sprintf("%s has no health check, so %s kept sending to %s while they were down (%s failed there): "+
+		"add health_check: {interval: 10s, unhealthy_after: 2, timeout: 2s} (AWS target groups), which takes a dead instance out within 22 s (two probes 10 s apart, each failing after 2 s).",
+		b.name, who, instances, units.Plural(b.failed, "visit", "visits"))
 }

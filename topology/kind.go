@@ -35,6 +35,10 @@ type Kind struct {
 	// request (a service's pool), which a balancer picks among (see
 	// Target.Balanced).
 	Balanced bool
+	// Subscribes says its nodes may subscribe to a topic: their runtime
+	// takes a copy of each message published there (a queue's Offer);
+	// see Target.Subscribes.
+	Subscribes bool
 	// Deployed says a deploy (deploy: in the topology) may replace its
 	// nodes' instances: its runtime is one station, whose instances are
 	// taken out and put in (a pool's, such as a service's).
@@ -119,6 +123,9 @@ type Target struct {
 	// Balanced says the target must be of a kind whose nodes may stand
 	// behind a load balancer (Kind.Balanced).
 	Balanced bool
+	// Subscribes says the target must be of a kind whose nodes may
+	// subscribe to a topic (Kind.Subscribes).
+	Subscribes bool
 	// OneOf marks targets of which each request visits one (a
 	// balancer's), as opposed to calls that are all made.
 	OneOf bool

@@ -246,7 +246,9 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 			case target != nil && tg.Want != nil && target.Kind() != tg.Want:
 				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
 			case target != nil && tg.Balanced && !target.Kind().Balanced:
-				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, balancedNouns(), tg.To, target.Kind().Name)
+				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, nounsOf(func(k *Kind) bool { return k.Balanced }), tg.To, target.Kind().Name)
+			case target != nil && tg.Subscribes && !target.Kind().Subscribes:
+				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, nounsOf(func(k *Kind) bool { return k.Subscribes }), tg.To, target.Kind().Name)
 			case target != nil && target.Kind().Consumer && !tg.Ref:
 				ne.In(tg.Field...).Add("", "%s takes its work from queue %s, not from calls: publish to that queue instead",
 					tg.To, consumerQueue(target))
@@ -306,15 +308,16 @@ func (t *Topology) needKeys(nodes field.Errors) {
 
 // accepts says the target may be the node it names.
 func (e Target) accepts(n *Node) bool {
-	return (e.Want == nil || n.Kind() == e.Want) && (!e.Balanced || n.Kind().Balanced) && !(e.AsIs && n.Kind().NeedsOp)
+	return (e.Want == nil || n.Kind() == e.Want) && (!e.Balanced || n.Kind().Balanced) && (!e.Subscribes || n.Kind().Subscribes) && !(e.AsIs && n.Kind().NeedsOp)
 }
 
-// balancedNouns names the kinds whose nodes may stand behind a load
-// balancer (Kind.Balanced), in the plural: "services".
-func balancedNouns() string {
+// nounsOf names the kinds that can do what has says, in the plural: the
+// kinds whose nodes may stand behind a load balancer (Kind.Balanced),
+// "services"; those that may subscribe to a topic, "queues".
+func nounsOf(has func(*Kind) bool) string {
 	var out []string
 	for _, name := range Kinds() {
-		if k := registry[name]; k.Balanced {
+		if k := registry[name]; has(k) {
 			out = append(out, k.Noun+"s")
 		}
 	}

@@ -80,10 +80,11 @@ const (
 
 // kind is the queue kind, registered when the package is imported.
 var kind = topology.Kind{
-	Name:   "queue",
-	Noun:   "queue",
-	Decode: decodeQueue,
-	Broker: true,
+	Name:       "queue",
+	Noun:       "queue",
+	Decode:     decodeQueue,
+	Broker:     true,
+	Subscribes: true,
 }
 
 // Kind implements Spec.

@@ -45,12 +45,11 @@ func (*Topic) NeedsKeys() bool { return false }
 func (t *Topic) Footprint(int64) float64 { return float64(64 + 8*len(t.Subscribers)) }
 
 // Downstream implements Spec: its subscribers, which get copies, not
-// calls.
+// calls: nodes of a kind that takes them (Kind.Subscribes: queues).
 func (t *Topic) Downstream() []topology.Target {
 	var out []topology.Target
-	queue := topology.LookupKind("queue")
 	for _, s := range t.Subscribers {
-		out = append(out, topology.Target{To: s, Want: queue, Field: []string{"subscribers"}, Ref: true})
+		out = append(out, topology.Target{To: s, Subscribes: true, Field: []string{"subscribers"}, Ref: true})
 	}
 	return out
 }

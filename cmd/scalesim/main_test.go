@@ -202,7 +202,7 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--plot", filepath.Join(dir, "x")}, exitInvalid, "", "--plot: checkout-api has no time series"},
 		{[]string{"compare", "retry-storm", "retry-storm-budget", "--seeds", "1", "--set", "run.duration=6m", "--plot", filepath.Join(dir, "storm")}, exitOK, "goodput", "wrote 1 figure to"},
 		{[]string{"compare", "three-tier", "three-tier", "--plot", filepath.Join(dir, "y")}, exitInvalid, "", "--plot: three-tier has no time series"},
-		{[]string{"run", "three-tier", "--set", "faults=[{at: 10s, for: 5s, node: app, errors: 50%}]", "--plot", filepath.Join(dir, "faulty")}, exitOK, "trigger     fault on app", "wrote 4 figures to"},
+		{[]string{"run", "three-tier", "--set", "faults=[{at: 40s, for: 5s, node: app, errors: 50%}]", "--plot", filepath.Join(dir, "faulty")}, exitOK, "trigger     fault on app", "wrote 4 figures to"},
 		{[]string{"validate"}, exitInvalid, "", "scalesim validate takes one scenario, a file or a built-in; got 0 arguments"},
 		{[]string{"show", "a", "b"}, exitInvalid, "", "scalesim show takes one built-in scenario's name; got 2"},
 		{[]string{"list", "x"}, exitInvalid, "", "scalesim list takes no arguments, got x"},

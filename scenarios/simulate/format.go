@@ -280,8 +280,12 @@ func writeTriggers(b *strings.Builder, trs []Trigger, end float64) {
 		case OutcomeNoBaseline:
 			verdict = "no goodput before it to compare with"
 		}
-		fmt.Fprintf(b, "%-11s %s, %s to %s: goodput %s before, %s during, %s after; %s\n",
-			label, tr.What, dur(tr.At), dur(tr.Until), rate(tr.Before), rate(tr.During), rate(tr.After), verdict)
+		began := ""
+		if tr.BeganInWarmup {
+			began = " (began in the warm-up)"
+		}
+		fmt.Fprintf(b, "%-11s %s, %s to %s%s: goodput %s before, %s during, %s after; %s\n",
+			label, tr.What, dur(tr.At), dur(tr.Until), began, rate(tr.Before), rate(tr.During), rate(tr.After), verdict)
 		if tr.Recovery != nil {
 			fmt.Fprintf(b, "%-11s %s\n", "", tr.Recovery.Text())
 		}

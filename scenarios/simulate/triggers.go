@@ -67,6 +67,10 @@ type Trigger struct {
 	Metastable bool   `json:"metastable"`
 	Loop       string `json:"sustaining_loop,omitempty"`
 	Reason     string `json:"reason,omitempty"`
+	// BeganInWarmup says the trigger began in the warm-up and was still
+	// on at the measurement window's start: At is then the window's
+	// start (see clipToWindow).
+	BeganInWarmup bool `json:"began_in_warmup,omitempty"`
 	// open says the trigger had not ended when the run did (a deploy not
 	// done): Until is then the run's end.
 	open bool
@@ -106,17 +110,25 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 			continue // random: no time to compare with
 		}
 		for at := f.At; len(out) < MaxTriggers; at += f.Every {
-			out = append(out, Trigger{What: describeFault(f), Kind: TriggerFault, Node: f.Node, Region: f.Region,
-				Effect: faultEffect(f), At: at, Until: at + f.For})
+			tr := Trigger{What: describeFault(f), Kind: TriggerFault, Node: f.Node, Region: f.Region,
+				Effect: faultEffect(f), At: at, Until: at + f.For}
+			if clipToWindow(&tr, rep) {
+				out = append(out, tr)
+			}
 			if f.Every <= 0 || at+f.Every >= end {
 				break
 			}
 		}
 	}
-	out = append(out, deployTriggers(s, rep, end)...)
+	for _, tr := range deployTriggers(s, rep, end) {
+		if clipToWindow(&tr, rep) {
+			out = append(out, tr)
+		}
+	}
 	for _, c := range s.Workload.Changes {
-		if c.Kind == workloads.Spike {
-			out = append(out, Trigger{What: fmt.Sprintf("spike ×%.3g", c.Factor), Kind: TriggerSpike, At: c.At, Until: c.Until})
+		tr := Trigger{What: fmt.Sprintf("spike ×%.3g", c.Factor), Kind: TriggerSpike, At: c.At, Until: c.Until}
+		if c.Kind == workloads.Spike && clipToWindow(&tr, rep) {
+			out = append(out, tr)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Trigger) int { return cmpFloat(a.At, b.At) })
@@ -138,6 +150,25 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 		j.trigger(&out[i])
 	}
 	return out
+}
+
+// clipToWindow applies to tr the rule for every episode of failure (a
+// trigger, a database's failover, a region's outage): one that ended
+// before the measurement window's start is the warm-up's, and is left out
+// (false); one in force at the window's start (ending at it or later) is
+// reported clipped to the window, from its start, marked as begun in the
+// warm-up. The window begins before anything else at its instant, so an
+// episode that begins exactly then is the window's own. A run stopped in
+// its warm-up reports the warm-up: nothing is clipped.
+func clipToWindow(tr *Trigger, rep *Report) bool {
+	if rep.InWarmup || tr.At >= rep.Warmup {
+		return true
+	}
+	if tr.Until < rep.Warmup && !tr.open {
+		return false
+	}
+	tr.At, tr.BeganInWarmup = rep.Warmup, true
+	return true
 }
 
 // triggerJudge judges triggers on a run's report, which ends at end. With

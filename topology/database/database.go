@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -418,9 +419,9 @@ type database struct {
 	// fallbackReads are reads meant for replicas that the primary served,
 	// every replica being down.
 	fallbackReads int64
-	// failovers are those of the measurement window (begun in it, or
-	// under way at its start), cur the index of the one under way (-1:
-	// none).
+	// failovers are those in force in the measurement window (one under
+	// way at its start is kept, clipped to it: see ResetStats), cur the
+	// index of the one under way (-1: none).
 	failovers []Failover
 	cur       int
 	// span gathers the failed requests of the failover under way.
@@ -842,13 +843,9 @@ func (db *database) ResetStats(now sim.Time) {
 	}
 	db.reads, db.writes, db.primaryReads, db.replicaReads = 0, 0, 0, 0
 	db.stale, db.staleOwn, db.rywRouted, db.fallbackReads = 0, 0, 0, 0
-	// A failover under way at the window's start is the window's too, as
-	// the requests it fails from now on are: it is kept, with its start in
-	// the warm-up (its span counts the window's requests only).
-	if db.cur >= 0 {
-		db.failovers, db.cur = db.failovers[db.cur:db.cur+1], 0
-	} else {
-		db.failovers = nil
+	db.failovers, db.cur = db.clipFailover(now), -1
+	if db.failovers != nil {
+		db.cur = 0
 	}
 	db.replicated = [topology.TransferKinds]float64{}
 	db.poolWait, db.poolWaitHist = sim.Summary{}, sim.Histogram{}
@@ -862,6 +859,18 @@ func (db *database) ResetStats(now sim.Time) {
 	if db.pool != nil {
 		db.pool.resetStats(now)
 	}
+}
+
+// clipFailover is the failover under way at now, the measurement
+// window's start, clipped to the window: it is reported from now on,
+// marked as begun in the warm-up, and measured on what the window sees
+// (its span counts only the window's requests). Nil without one.
+func (db *database) clipFailover(now sim.Time) []Failover {
+	if db.cur < 0 || db.cur >= len(db.failovers) {
+		return nil
+	}
+	fo := db.failovers[db.cur]
+	return []Failover{{At: float64(now), Region: fo.Region, Outcome: FailoverUnderWay, BeganInWarmup: true, span: fo.span}}
 }
 
 // Stats are a database's figures over the measurement window.
@@ -1003,6 +1012,11 @@ type Failover struct {
 	WritesFailed int64 `json:"writes_failed"`
 	// Promoted says a replica was promoted.
 	Promoted bool `json:"promoted"`
+	// BeganInWarmup says the primary failed in the warm-up and writes
+	// were still unavailable at the window's start: the failover is
+	// clipped to the window (At is the window's start, and its recovery
+	// objectives are measured on what the window saw).
+	BeganInWarmup bool `json:"began_in_warmup,omitempty"`
 	// Outcome is how it ended: FailoverPromoted, FailoverPrimaryBack,
 	// FailoverNoReplica, or FailoverUnderWay at the run's end.
 	Outcome string `json:"outcome"`
@@ -1152,9 +1166,16 @@ func (d *Stats) WriteText(w io.Writer, node string) {
 	for _, f := range d.Failovers {
 		how := map[string]string{FailoverPromoted: "a replica promoted", FailoverPrimaryBack: "the primary back before a promotion",
 			FailoverNoReplica: "no replica up to promote", FailoverUnderWay: "under way at the end"}[f.Outcome]
-		where := ""
+		var notes []string
 		if f.Region != "" {
-			where = " (region " + f.Region + " down)"
+			notes = append(notes, "region "+f.Region+" down")
+		}
+		if f.BeganInWarmup {
+			notes = append(notes, "began in the warm-up")
+		}
+		where := ""
+		if notes != nil {
+			where = " (" + strings.Join(notes, "; ") + ")"
 		}
 		fmt.Fprintf(w, "%-11s primary failed at %s%s: writes unavailable for %s (%s), %s failed for it; %s\n", "",
 			units.FormatDuration(f.At), where, units.OrUnknown(f.WritesUnavailable, units.FormatDuration), how, units.Plural(f.WritesFailed, "request", "requests"), f.Recovery.Text())
@@ -1518,8 +1539,8 @@ func (db *database) forget(sh *dbShard, have sim.Time) {
 	}
 }
 
-// restored records how writes came back, for the failover under way (if
-// it is the measurement window's), and ends its span.
+// restored records how writes came back, for the failover under way (one
+// in force in the measurement window), and ends its span.
 func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float64) {
 	db.net.CloseSpan(db.span)
 	db.span = nil

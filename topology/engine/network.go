@@ -726,10 +726,8 @@ func (n *Network) freeJob(j *Job) {
 // ResetStats starts the measurement window at now (the end of the warm-up).
 func (n *Network) ResetStats(now sim.Time) {
 	n.measuredFrom = n.submitted
-	// An episode under way at the window's start counts the window's
-	// failed requests only, as the report does.
 	for _, sp := range n.spans {
-		sp.failed, sp.first, sp.last, sp.writesFailed = 0, 0, 0, 0
+		sp.resetStats() // an episode in force now counts the window's failures only
 	}
 	for _, c := range n.comps {
 		c.ResetStats(now)

@@ -153,6 +153,13 @@ func (n *Network) requestReturned(r *Request) {
 	}
 }
 
+// resetStats forgets the failed requests gathered so far (the warm-up's):
+// an episode in force at the measurement window's start is measured on
+// the window's requests only, as the report counts them.
+func (sp *failureSpan) resetStats() {
+	sp.failed, sp.first, sp.last, sp.writesFailed = 0, 0, 0, 0
+}
+
 // requests are the span's figures of the recovery time: its failed
 // requests, the first and the last, and the time between them (null when
 // recovered is false: the service had not recovered by the run's end).
@@ -178,6 +185,10 @@ type Outage struct {
 	Region string
 	At     float64
 	Until  *float64
+	// BeganInWarmup says the region went down in the warm-up and was
+	// still down at the window's start: At is then the window's start,
+	// and the outage is measured on what the window saw.
+	BeganInWarmup bool
 	Recovery
 }
 
@@ -217,10 +228,11 @@ func (o *outage) Handle(now sim.Time, op int, _ any) {
 	}
 }
 
-// Outages lists the regions' outages of the measurement window, which
-// starts at from: those that began in it or were under way at its start
-// (their spans count the window's requests only; the databases report
-// the failovers under way then too), in
+// Outages lists the regions' outages in force from from on (the
+// measurement window's start, whose failovers the databases report): one
+// that began before it and had not ended by it is clipped to it (At is
+// from, and a database matches it to its failover clipped the same way;
+// what was lost at its start, in the warm-up, is the warm-up's), in
 // the order their faults are given and then in time: what their spans
 // gathered, and the writes lost by the failovers each caused. Both are
 // unknown (null) while a database it struck had writes still unavailable
@@ -231,10 +243,14 @@ func (n *Network) Outages(from float64) []Outage {
 	var out []Outage
 	for _, o := range n.outages {
 		for _, r := range o.runs {
-			if r.ended && float64(r.until) <= from {
-				continue // over before the window
+			at := r.at
+			if float64(at) < from {
+				if r.ended && float64(r.until) < from {
+					continue // the warm-up's
+				}
+				at = sim.Time(from) // in force at the window's start: clipped to it
 			}
-			og := Outage{Region: o.f.Region, At: float64(r.at)}
+			og := Outage{Region: o.f.Region, At: float64(at), BeganInWarmup: at != r.at}
 			if r.ended {
 				until := float64(r.until)
 				og.Until = &until
@@ -245,7 +261,7 @@ func (n *Network) Outages(from float64) []Outage {
 				if !ok || !slices.Contains(o.f.Strikes(), n.nodes[i].Name) {
 					continue
 				}
-				l, w, b := ol.OutageLoss(o.f.Region, r.at, r.ended)
+				l, w, b := ol.OutageLoss(o.f.Region, at, r.ended)
 				lost += l
 				rpo = max(rpo, w)
 				back = back && b
@@ -264,7 +280,8 @@ func (n *Network) Outages(from float64) []Outage {
 // database with a server in the region): Outages asks it what each outage
 // of a region that struck it cost.
 type OutageLoser interface {
-	// OutageLoss is what the outage of region that began at at cost it
+	// OutageLoss is what the outage of region that began at at (the
+	// window's start for one clipped to it: see Outages) cost it
 	// (ended: the region is back by the run's end): the writes lost and
 	// the window they span, from the commit of the oldest to the failure
 	// (see Recovery), and whether its writes were back by the run's end

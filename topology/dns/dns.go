@@ -247,16 +247,9 @@ func (d *DNS) Solve(s topology.Solver, _ string, _ float64, down []float64) topo
 	return topology.Solution{Response: topology.PerClass(s, func(c int) float64 { return down[c] })}
 }
 
-// NetworkLegs implements topology.Analytic: the way to the target and
-// back, averaged over the users.
-func (d *DNS) NetworkLegs(s topology.Solver, _ string, _ int) float64 {
-	share, delay := d.shares(s)
-	legs := 0.0
-	for i := range share {
-		legs += float64(share[i] * 2 * delay[i])
-	}
-	return legs
-}
+// NetworkLegs implements topology.Analytic: none besides its routes, whose
+// latency is already the way to the target and back (Routes).
+func (*DNS) NetworkLegs(topology.Solver, string, int) float64 { return 0 }
 
 // Demand implements topology.Analytic.
 func (*DNS) Demand(topology.Solver, string) (topology.Demand, bool) { return topology.Demand{}, false }

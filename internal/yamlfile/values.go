@@ -206,10 +206,13 @@ func (d *Decoder) Int(n *yaml.Node, what string, minimum int) (int, bool) {
 		if errors.Is(err, strconv.ErrRange) || math.IsInf(plain, 0) || cerr == nil && f == math.Trunc(f) && math.Abs(f) > 1<<62 {
 			// A whole number, but one no count here can be: say so
 			// rather than that it is not a whole number.
-			if strings.HasPrefix(strings.TrimSpace(s), "-") {
-				d.Errorf(n, "%s must be at least %d, got %s", what, minimum, s)
-			} else {
+			switch {
+			case !strings.HasPrefix(strings.TrimSpace(s), "-"):
 				d.Errorf(n, "%s: %s is too large", what, s)
+			case minimum == math.MinInt: // the caller checks the range
+				d.Errorf(n, "%s: %s is too small", what, s)
+			default:
+				d.Errorf(n, "%s must be at least %d, got %s", what, minimum, s)
 			}
 			return 0, false
 		}

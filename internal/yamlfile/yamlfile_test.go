@@ -180,6 +180,7 @@ func TestValueErrorsNameTheValue(t *testing.T) {
 		{"a huge count with a suffix", "v: 9999999999B", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 9999999999B is too large`},
 		{"a whole number below int64", "v: -99999999999999999999", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances must be at least 1, got -99999999999999999999`},
 		{"a count beyond float64", "v: 1e400", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: 1e400 is too large`},
+		{"a whole number below int64 with no minimum", "v: -99999999999999999999", func(d *Decoder, n *yaml.Node) { d.Int(n, "fault instances", math.MinInt) }, `f.yaml:1:4: fault instances: -99999999999999999999 is too small`},
 		{"a count beyond float64 below", "v: -1e400", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances must be at least 1, got -1e400`},
 		{"infinity", "v: .inf", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: want a whole number, got ".inf"`},
 		{"a fraction", "v: 1.5", func(d *Decoder, n *yaml.Node) { d.Int(n, "node app instances", 1) }, `f.yaml:1:4: node app instances: want a whole number, got "1.5"`},

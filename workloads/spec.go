@@ -157,8 +157,8 @@ func (u UsersModel) PeakRate() float64 {
 
 // Derivation spells out the arithmetic of PeakRate.
 func (u UsersModel) Derivation() string {
-	return fmt.Sprintf("%s users × %s active × %g requests/active user/day ÷ 86400 s × %g peak/average = %.4g req/s",
-		units.FormatCount(u.Users), units.PercentDigits(u.ActiveFraction, 4), u.RequestsPerActiveUser, u.PeakToAverage, u.PeakRate())
+	return fmt.Sprintf("%s users × %s active × %g requests/active user/day ÷ 86400 s × %g peak/average = %s req/s",
+		units.FormatCount(u.Users), units.PercentDigits(u.ActiveFraction, 4), u.RequestsPerActiveUser, u.PeakToAverage, perSecond(u.PeakRate()))
 }
 
 // ClassNames lists the request classes in order.
@@ -260,15 +260,15 @@ func (s *Spec) Describe() string {
 	case Closed:
 		return fmt.Sprintf("closed: %d users, mean think time %s", s.Population, units.FormatDuration(s.Think.Mean()))
 	case Sessions:
-		return fmt.Sprintf("sessions: %.4g/s, %.3g requests each on average, mean think time %s",
-			s.Rate, sessionLength(s.Requests), units.FormatDuration(s.Think.Mean()))
+		return fmt.Sprintf("sessions: %s, %s requests each on average, mean think time %s",
+			units.Rate(s.Rate), units.Count(sessionLength(s.Requests)), units.FormatDuration(s.Think.Mean()))
 	}
-	d := fmt.Sprintf("open Poisson arrivals at %.4g req/s", s.Rate)
+	d := fmt.Sprintf("open Poisson arrivals at %s req/s", perSecond(s.Rate))
 	if s.Users != nil {
 		d = "open Poisson arrivals from " + s.Users.Derivation()
 	}
 	if tr := s.Trace; tr != nil {
-		d = fmt.Sprintf("open Poisson arrivals replaying trace %s (%d points, mean %.4g req/s)", tr.File, len(tr.Points), s.Rate)
+		d = fmt.Sprintf("open Poisson arrivals replaying trace %s (%d points, mean %s req/s)", tr.File, len(tr.Points), perSecond(s.Rate))
 	}
 	if len(s.Changes) > 0 {
 		d += ", shaped over time"
@@ -284,3 +284,8 @@ func sessionLength(d sim.Dist) float64 {
 	}
 	return math.Max(1, d.Mean())
 }
+
+// perSecond writes a rate of requests by the rule of rates (units.Rate,
+// without its unit): four figures, whole numbers without an exponent
+// ("40000", not "4e+04"), beyond units.MaxFigure the bound.
+func perSecond(rate float64) string { return units.Figures(rate, 4, units.MaxFigure) }

@@ -330,3 +330,24 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestDescribeRatesWithoutExponent checks that a workload's line in the
+// report writes its rate by the rule of rates (units.Figures): "40000
+// req/s", not "4e+04 req/s", and the bound beyond a billion a second.
+func TestDescribeRatesWithoutExponent(t *testing.T) {
+	for _, c := range []struct {
+		rate float64
+		want string
+	}{
+		{10, "open Poisson arrivals at 10 req/s"},
+		{699.71, "open Poisson arrivals at 699.7 req/s"},
+		{40000, "open Poisson arrivals at 40000 req/s"},
+		{123456, "open Poisson arrivals at 123500 req/s"},
+		{1e12, "open Poisson arrivals at >1000000000 req/s"},
+	} {
+		s := &Spec{Model: Open, Rate: c.rate}
+		if got := s.Describe(); got != c.want {
+			t.Errorf("rate %g: %q, want %q", c.rate, got, c.want)
+		}
+	}
+}

@@ -870,7 +870,7 @@ func (db *database) clipFailover(now sim.Time) []Failover {
 		return nil
 	}
 	fo := db.failovers[db.cur]
-	return []Failover{{At: float64(now), Region: fo.Region, Outcome: FailoverUnderWay, BeganInWarmup: true, span: fo.span}}
+	return []Failover{{At: float64(now), Region: fo.Region, Outcome: FailoverUnderWay, BeganInWarmup: true, began: fo.began, span: fo.span}}
 }
 
 // Stats are a database's figures over the measurement window.
@@ -1022,10 +1022,13 @@ type Failover struct {
 	Outcome string `json:"outcome"`
 	engine.Recovery
 	// lost and rpo are what a promotion lost (see Recovery.LostWrites
-	// and RPO); span gathers its failed requests.
-	lost int64
-	rpo  float64
-	span *engine.Span
+	// and RPO); span gathers its failed requests; began is when the
+	// primary failed (At, unless clipped to the window), which names the
+	// region outage that caused it (OutageLoss).
+	lost  int64
+	rpo   float64
+	span  *engine.Span
+	began float64
 }
 
 // Outcomes of a failover.
@@ -1359,7 +1362,7 @@ func (db *database) fail(sh *dbShard, now sim.Time) {
 	for i := range sh.logs {
 		sh.logs[i].stall(now)
 	}
-	db.failovers = append(db.failovers, Failover{At: float64(now), Outcome: FailoverUnderWay, span: db.span})
+	db.failovers = append(db.failovers, Failover{At: float64(now), Outcome: FailoverUnderWay, span: db.span, began: float64(now)})
 	db.cur = len(db.failovers) - 1
 	if sh.replicas != nil {
 		db.promote = db.net.After(cmp.Or(db.spec.FailoverTime, DefaultFailoverTime), db, opPromote, nil)
@@ -1571,7 +1574,7 @@ func (db *database) OutageLoss(region string, at sim.Time, ended bool) (lost int
 	back = true
 	for _, fo := range db.failovers {
 		switch {
-		case fo.Region != region || fo.At != float64(at):
+		case fo.Region != region || fo.began != float64(at):
 		case fo.Outcome == FailoverUnderWay:
 			back = false
 		default:

@@ -231,8 +231,8 @@ func (o *outage) Handle(now sim.Time, op int, _ any) {
 // Outages lists the regions' outages in force from from on (the
 // measurement window's start, whose failovers the databases report): one
 // that began before it and had not ended by it is clipped to it (At is
-// from, and a database matches it to its failover clipped the same way;
-// what was lost at its start, in the warm-up, is the warm-up's), in
+// from; a database matches it to the failover it caused by its real
+// start; what was lost at that start, in the warm-up, is the warm-up's), in
 // the order their faults are given and then in time: what their spans
 // gathered, and the writes lost by the failovers each caused. Both are
 // unknown (null) while a database it struck had writes still unavailable
@@ -261,7 +261,7 @@ func (n *Network) Outages(from float64) []Outage {
 				if !ok || !slices.Contains(o.f.Strikes(), n.nodes[i].Name) {
 					continue
 				}
-				l, w, b := ol.OutageLoss(o.f.Region, at, r.ended)
+				l, w, b := ol.OutageLoss(o.f.Region, r.at, r.ended)
 				lost += l
 				rpo = max(rpo, w)
 				back = back && b
@@ -280,8 +280,8 @@ func (n *Network) Outages(from float64) []Outage {
 // database with a server in the region): Outages asks it what each outage
 // of a region that struck it cost.
 type OutageLoser interface {
-	// OutageLoss is what the outage of region that began at at (the
-	// window's start for one clipped to it: see Outages) cost it
+	// OutageLoss is what the outage of region that began at at (its
+	// real start, in the warm-up for one clipped to the window) cost it
 	// (ended: the region is back by the run's end): the writes lost and
 	// the window they span, from the commit of the oldest to the failure
 	// (see Recovery), and whether its writes were back by the run's end

@@ -278,7 +278,7 @@ func fanOutWeight(sv Solver, from string, call *Call) float64 {
 		sv.Note("%s's fan-out to %s: its visits of up to %.0f keys are taken as a visit per key (the same work; a batch's wait is longer)", from, call.To, f.Batch)
 	}
 	if b, ok := sim.Bound(f.Count); !ok || (f.Max > 0 && b > f.Max) {
-		sv.Note("%s's fan-out to %s: the run cuts counts above max (%.0f) to it; the estimate takes the count's mean uncut (%.4g keys), an upper bound", from, call.To, f.Max, f.Count.Mean())
+		sv.Note("%s's fan-out to %s: the run cuts counts above max (%.0f) to it; the estimate takes the count's mean uncut (%s keys), an upper bound", from, call.To, f.Max, units.Figures(f.Count.Mean(), 4, units.MaxFigure))
 	}
 	return f.Count.Mean()
 }

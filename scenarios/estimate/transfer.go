@@ -153,9 +153,9 @@ func writeTransfer(b *strings.Builder, te *TransferEstimate) {
 		if k.Kind == "internet" {
 			what = "out to users"
 		}
-		part := fmt.Sprintf("%s %.4g GB %s", what, k.GBPerMonth, units.USD(k.MonthlyUSD))
+		part := fmt.Sprintf("%s %s GB %s", what, units.Figures(k.GBPerMonth, 4, units.MaxFigure), units.USD(k.MonthlyUSD))
 		if k.ReplicationGB > 0 {
-			part += fmt.Sprintf(" (replication %.4g GB)", k.ReplicationGB)
+			part += fmt.Sprintf(" (replication %s GB)", units.Figures(k.ReplicationGB, 4, units.MaxFigure))
 		}
 		parts = append(parts, part)
 	}

@@ -71,7 +71,7 @@ func writeTransferCost(b *strings.Builder, t *TransferCost) {
 		if k.Kind == "internet" {
 			what = "out to users"
 		}
-		parts = append(parts, fmt.Sprintf("%s %.4g GB %s", what, k.GBPerMonth, units.USD(k.MonthlyUSD)))
+		parts = append(parts, fmt.Sprintf("%s %s GB %s", what, units.Figures(k.GBPerMonth, 4, units.MaxFigure), units.USD(k.MonthlyUSD)))
 	}
 	fmt.Fprintf(b, "            transfer %s/month: %s (prices: %s)\n", units.USD(t.MonthlyUSD), strings.Join(parts, ", "), t.Priced)
 }

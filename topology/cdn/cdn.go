@@ -348,8 +348,8 @@ func (*CDNStats) JSONKey() string { return "cdn" }
 
 // WriteText implements Detail.
 func (c *CDNStats) WriteText(w io.Writer, node string) {
-	fmt.Fprintf(w, "%-11s edge hit ratio %s, origin offload %s, egress %.4g GB\n",
-		node, units.OrUnknown(c.EdgeHitRatio, units.Percent), units.OrUnknown(c.OriginOffload, units.Percent), c.EgressBytes/1e9)
+	fmt.Fprintf(w, "%-11s edge hit ratio %s, origin offload %s, egress %s GB\n",
+		node, units.OrUnknown(c.EdgeHitRatio, units.Percent), units.OrUnknown(c.OriginOffload, units.Percent), units.Figures(c.EgressBytes/1e9, 4, units.MaxFigure))
 	if c.StillWarming {
 		fmt.Fprintf(w, "%-11s %s\n", "", engine.WarmingNote(c.HitRatioHalves))
 	}

@@ -264,8 +264,8 @@ func (*Function) Routes(topology.Solver, string, int, topology.Router) {}
 func (f *Function) Solve(s topology.Solver, name string, rate float64, down []float64) topology.Solution {
 	l := f.LossAt(rate)
 	zero := 0.0
-	s.Note("%s: a loss system of %s (Erlang B): %s of invocations throttled at %.4g Erlangs; %s of those served start cold (idle timeout %s, INIT %s)",
-		name, units.Plural(f.Concurrency, "instance", "instances"), units.Percent(l.Throttled), l.Erlangs, units.Percent(l.Cold), units.FormatDuration(f.IdleTimeout), units.FormatDuration(f.InitDuration))
+	s.Note("%s: a loss system of %s (Erlang B): %s of invocations throttled at %s Erlangs; %s of those served start cold (idle timeout %s, INIT %s)",
+		name, units.Plural(f.Concurrency, "instance", "instances"), units.Percent(l.Throttled), figures4(l.Erlangs), units.Percent(l.Cold), units.FormatDuration(f.IdleTimeout), units.FormatDuration(f.InitDuration))
 	if !l.Exact {
 		s.Note("%s: its cold starts by the exponential passage approximation (too many instances and too long an idle timeout to compute exactly), an underestimate", name)
 	}
@@ -334,7 +334,7 @@ func (f *Function) OwnAdvice(s topology.Solver, name string, run topology.Detail
 	}
 	l := f.LossAt(rate)
 	fs, _ := run.(*FunctionStats)
-	erlang := fmt.Sprintf("Erlang B at %.4g Erlangs over a concurrency of %d", l.Erlangs, f.Concurrency)
+	erlang := fmt.Sprintf("Erlang B at %s Erlangs over a concurrency of %d", figures4(l.Erlangs), f.Concurrency)
 	switch {
 	case fs != nil && fs.ThrottledShare != nil && contradicts(l.Throttled, *fs.ThrottledShare, fs.Invocations+fs.Throttled):
 		ran := fmt.Sprintf("%s throttled %s of its invocations in the run, where the estimate has %s (%s)",

@@ -227,9 +227,14 @@ func (*FunctionStats) JSONKey() string { return "function" }
 func (s *FunctionStats) WriteText(w io.Writer, node string) {
 	fmt.Fprintf(w, "%-11s %s, %s (%s), %d throttled (%s), %d timed out\n", node,
 		units.Plural(s.Invocations, "invocation", "invocations"), units.Plural(s.ColdStarts, "cold start", "cold starts"), units.OrUnknown(s.ColdShare, units.Percent), s.Throttled, units.OrUnknown(s.ThrottledShare, units.Percent), s.TimedOut)
-	fmt.Fprintf(w, "%-11s concurrency peak %d, mean %.3g of %d; %d MB; billed %.4g GB-s (%.4g on provisioned)\n", "",
-		s.ConcurrencyPeak, s.ConcurrencyMean, s.Concurrency, s.MemoryMB, s.BilledGBSeconds, s.ProvisionedBilledGBSeconds)
+	fmt.Fprintf(w, "%-11s concurrency peak %d, mean %s of %d; %d MB; billed %s GB-s (%s on provisioned)\n", "",
+		s.ConcurrencyPeak, units.Count(s.ConcurrencyMean), s.Concurrency, s.MemoryMB, figures4(s.BilledGBSeconds), figures4(s.ProvisionedBilledGBSeconds))
 	fmt.Fprintf(w, "%-11s cost %s over the window (requests %s, duration %s, provisioned %s): %s a month (%s)\n", "",
 		units.USDDigits(s.WindowUSD, 4), units.USDDigits(s.RequestsUSD, 4), units.USDDigits(s.DurationUSD, 4), units.USDDigits(s.ProvisionedUSD, 4),
 		units.USD(s.MonthlyUSD), s.Prices)
 }
+
+// figures4 writes a quantity (GB-seconds, Erlangs) with four significant
+// figures by the rule of rates and counts (units.Figures): "123500", not
+// "1.235e+05".
+func figures4(v float64) string { return units.Figures(v, 4, units.MaxFigure) }

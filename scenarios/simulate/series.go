@@ -380,6 +380,9 @@ func (sp *sampler) recovery(t, next float64) *float64 {
 // describe says how the series was sampled, for the table report.
 func (s *Series) describe() string {
 	out := units.FormatCount(float64(len(s.Samples))) + " windows of " + units.FormatDuration(s.Every)
+	if len(s.Samples) == 1 {
+		out = "1 window of " + units.FormatDuration(s.Every)
+	}
 	if s.Asked > 0 {
 		out += fmt.Sprintf(" (asked %s; longer to keep at most %d windows, and %d node figures)", units.FormatDuration(s.Asked), MaxSamples, MaxNodeSamples)
 	}

@@ -67,3 +67,27 @@ run: {duration: 20s}
 		t.Errorf("want %q in:\n%s", want, out)
 	}
 }
+
+// TestDistanceNotWhenSaturated checks that explain does not put on
+// distance the wait of users whose region's copy of a fleet saturated:
+// eu-west-1's users waited 2.27 s more than us-east-1's, in the queue of
+// their copy (one instance offered 112% of what it can take), and explain
+// said "distance, not capacity" beside naming that copy the first limit
+// (hostile attack).
+func TestDistanceNotWhenSaturated(t *testing.T) {
+	const text = `name: dist-saturated
+workload: {rate: 200, regions: {us-east-1: 50%, eu-west-1: 50%}}
+entry: dns
+nodes:
+  dns: {kind: dns, policy: latency, targets: [app]}
+  app: {kind: service, regions: [us-east-1, eu-west-1], instances: {us-east-1: 4, eu-west-1: 1}, service_time: {dist: exponential, mean: 11ms}}
+run: {seed: 1, duration: 30s}
+`
+	_, out := explainText(t, text)
+	if strings.Contains(out, "distance, not capacity") {
+		t.Errorf("eu-west-1's copy saturated, yet explain puts its users' wait on distance:\n%s", out)
+	}
+	if !strings.Contains(out, "What saturates first: app@eu-west-1") {
+		t.Errorf("want app@eu-west-1 first:\n%s", out)
+	}
+}

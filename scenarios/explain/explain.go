@@ -342,8 +342,8 @@ func (ex *Explanation) pattern(s *scenarios.Scenario) string {
 	if len(s.Workload.Changes) > 0 {
 		shaped = " The load is spiky (the workload has a shape): autoscaling sizes the fleet to the load instead of to the peak."
 	}
-	faraway := ex.distanceAdvice() + ex.transferAdvice()
-	if far := ex.networkShare(); far > 0.3 && ex.distanceAdvice() == "" {
+	faraway := ex.distanceAdvice(s) + ex.transferAdvice()
+	if far := ex.networkShare(); far > 0.3 && ex.distanceAdvice(s) == "" {
 		faraway = fmt.Sprintf(" Network round trips are %s of the latency: serve users from nearer (a CDN for static content, regions for the rest).", units.PercentDigits(far, 2))
 	}
 	own := ex.ownAdvice(s)

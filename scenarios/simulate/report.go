@@ -693,7 +693,11 @@ func (r *runner) report() *Report {
 	if r.smp != nil {
 		r.smp.close(r, now)
 		rep.Series = r.smp.series
-		saturatedStretches(rep)
+		if saturatedStretches(rep) {
+			// A node saturated for a stretch is the bottleneck as one
+			// saturated over the window is (see bottleneck).
+			rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
+		}
 		if len(r.s.SLO.Latency) > 0 || r.s.SLO.ErrorRate >= 0 {
 			rep.Violations = r.smp.violations(r.s, float64(r.windowStart), float64(now))
 		}
@@ -827,8 +831,9 @@ const StretchWindows = 3
 // stretch of the run, though not over its whole window (a storm that
 // passed, the peak of a day): StretchWindows or more sample windows in a
 // row, after the warm-up, with every worker busy (99% or more) and
-// requests waiting. It names the longest stretch.
-func saturatedStretches(rep *Report) {
+// requests waiting. It names the longest stretch, and says whether it
+// marked a node that was not saturated already.
+func saturatedStretches(rep *Report) (marked bool) {
 	for i := range rep.Nodes {
 		n := &rep.Nodes[i]
 		if !n.Workers {
@@ -869,8 +874,10 @@ func saturatedStretches(rep *Report) {
 			what += fmt.Sprintf(", the longest of %d such stretches", stretches)
 		}
 		n.SaturatedBecause = append(n.SaturatedBecause, what)
+		marked = marked || !n.Saturated
 		n.Saturated = true
 	}
+	return marked
 }
 
 // TailDraws is how many draws, per unit of a service time's squared

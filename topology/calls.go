@@ -59,16 +59,16 @@ const (
 	WriteBack    = "write_back"
 )
 
-// WalkCalls calls f on each call and each call nested in it, depth first,
+// walkCalls calls f on each call and each call nested in it, depth first,
 // with the call's path below the node (calls.0.on_miss.1).
-func WalkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
+func walkCalls(calls []Call, path []string, f func(c *Call, at []string)) {
 	for i := range calls {
 		at := append(slices.Clone(path), strconv.Itoa(i))
 		f(&calls[i], at)
-		WalkCalls(calls[i].OnMiss, append(slices.Clone(at), "on_miss"), f)
-		WalkCalls(calls[i].Write, append(slices.Clone(at), "write"), f)
+		walkCalls(calls[i].OnMiss, append(slices.Clone(at), "on_miss"), f)
+		walkCalls(calls[i].Write, append(slices.Clone(at), "write"), f)
 		if p := calls[i].Parallel; p != nil {
-			WalkCalls(p.Calls, append(slices.Clone(at), "parallel", "calls"), f)
+			walkCalls(p.Calls, append(slices.Clone(at), "parallel", "calls"), f)
 		}
 	}
 }
@@ -81,7 +81,7 @@ func CallsOf(spec Spec) []*Call {
 		return nil
 	}
 	var out []*Call
-	WalkCalls(cm.CallList(), nil, func(c *Call, _ []string) { out = append(out, c) })
+	walkCalls(cm.CallList(), nil, func(c *Call, _ []string) { out = append(out, c) })
 	return out
 }
 
@@ -93,7 +93,7 @@ func CallAt(spec Spec, path string) *Call {
 		return nil
 	}
 	var out *Call
-	WalkCalls(cm.CallList(), []string{"calls"}, func(c *Call, at []string) {
+	walkCalls(cm.CallList(), []string{"calls"}, func(c *Call, at []string) {
 		if strings.Join(at, ".") == path {
 			out = c
 		}
@@ -153,7 +153,7 @@ func DecodeCalls(d *yamlfile.Decoder, n *yaml.Node, from string) []Call {
 		if m.Has("fallback") {
 			c.Fallback = decodeFallback(d, m.Get("fallback"))
 		}
-		DecodePolicies(d, m, &c.Policies)
+		decodePolicies(d, m, &c.Policies)
 		if m.Has("on_miss") {
 			c.OnMiss = nonNil(DecodeCalls(d, m.Get("on_miss"), from))
 		}
@@ -173,7 +173,7 @@ func ValidateCalls(e field.Errors, c *Checker, calls []Call, defaults Policies) 
 	if defaults != (Policies{}) {
 		defaults.validate(e.In("call_defaults"), Policies{})
 	}
-	WalkCalls(calls, []string{"calls"}, func(call *Call, at []string) {
+	walkCalls(calls, []string{"calls"}, func(call *Call, at []string) {
 		ce := e.In(at...)
 		if call.Parallel != nil {
 			c.UnknownClasses(ce, "classes", call.Classes, fmt.Sprintf("parallel calls from %s name", c.node.Name))

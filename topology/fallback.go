@@ -69,7 +69,7 @@ func (f *Fallback) validate(e field.Errors, c *Checker, call *Call) {
 // field (calls.0.fallback.to).
 func fallbackTargets(calls []Call) []Target {
 	var out []Target
-	WalkCalls(calls, []string{"calls"}, func(c *Call, at []string) {
+	walkCalls(calls, []string{"calls"}, func(c *Call, at []string) {
 		if c.Fallback != nil && c.Fallback.To != "" {
 			out = append(out, Target{To: c.Fallback.To, Field: append(slices.Clone(at), "fallback", "to")})
 		}

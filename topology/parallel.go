@@ -293,7 +293,7 @@ func (s *Pool) CallTime(sv Solver, name string, c int, resp func(string) float64
 // some of them are parallel steps or fan-outs; ok is false otherwise.
 func callTime(sv Solver, from string, calls []Call, c int, resp func(string) float64) (float64, bool) {
 	overlap := false
-	WalkCalls(calls, nil, func(call *Call, _ []string) { overlap = overlap || call.Parallel != nil || call.FanOut != nil })
+	walkCalls(calls, nil, func(call *Call, _ []string) { overlap = overlap || call.Parallel != nil || call.FanOut != nil })
 	if !overlap {
 		return 0, false
 	}

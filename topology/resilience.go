@@ -28,8 +28,31 @@ type Policies struct {
 	Hedge *Hedge
 }
 
-// DecodePolicies reads the policies m gives into p.
-func DecodePolicies(d *yamlfile.Decoder, m yamlfile.Map, p *Policies) {
+// policyFields are the keys of Policies in a call or call_defaults.
+var policyFields = []string{"timeout", "retries", "circuit_breaker", "hedge"}
+
+// DecodeCallDefaults reads a node's call_defaults, if it has them, and
+// gives each of calls (nested ones too) the policies it does not set.
+func DecodeCallDefaults(d *yamlfile.Decoder, m yamlfile.Map, what string, calls []Call) Policies {
+	var def Policies
+	if !m.Has("call_defaults") {
+		return def
+	}
+	dm, ok := d.Mapping(m.Get("call_defaults"), what+" call_defaults", policyFields...)
+	if !ok {
+		return def
+	}
+	decodePolicies(d, dm, &def)
+	walkCalls(calls, nil, func(c *Call, _ []string) {
+		if c.Parallel == nil { // a parallel entry's members have their own
+			c.Policies.inherit(def)
+		}
+	})
+	return def
+}
+
+// decodePolicies reads the policies m gives into p.
+func decodePolicies(d *yamlfile.Decoder, m yamlfile.Map, p *Policies) {
 	if m.Has("timeout") {
 		p.Timeout, _ = d.PositiveDuration(m.Get("timeout"), "call timeout", "a call's timeout must be above 0 (leave it out for none)")
 	}
@@ -44,8 +67,8 @@ func DecodePolicies(d *yamlfile.Decoder, m yamlfile.Map, p *Policies) {
 	}
 }
 
-// Inherit takes from def each policy p does not set.
-func (p *Policies) Inherit(def Policies) {
+// inherit takes from def each policy p does not set.
+func (p *Policies) inherit(def Policies) {
 	if p.Timeout == 0 {
 		p.Timeout = def.Timeout
 	}

@@ -6,34 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/scalesim/scalesim/internal/yamlfile"
 	"github.com/scalesim/scalesim/sim"
 	"github.com/scalesim/scalesim/topology"
 	"github.com/scalesim/scalesim/units"
 )
-
-// policyFields are the keys of Policies in a call or call_defaults.
-var policyFields = []string{"timeout", "retries", "circuit_breaker", "hedge"}
-
-// DecodeCallDefaults reads a node's call_defaults, if it has them, and
-// gives each of calls (nested ones too) the policies it does not set.
-func DecodeCallDefaults(d *yamlfile.Decoder, m yamlfile.Map, what string, calls []topology.Call) topology.Policies {
-	var def topology.Policies
-	if !m.Has("call_defaults") {
-		return def
-	}
-	dm, ok := d.Mapping(m.Get("call_defaults"), what+" call_defaults", policyFields...)
-	if !ok {
-		return def
-	}
-	topology.DecodePolicies(d, dm, &def)
-	topology.WalkCalls(calls, nil, func(c *topology.Call, _ []string) {
-		if c.Parallel == nil { // a parallel entry's members have their own
-			c.Policies.Inherit(def)
-		}
-	})
-	return def
-}
 
 // edge is the runtime of a call's timeout, retries, circuit breaker and
 // hedge, and its figures:

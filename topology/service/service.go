@@ -88,7 +88,7 @@ func decodeService(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Sp
 	if m.Has("calls") {
 		s.Calls = topology.DecodeCalls(d, m.Get("calls"), name)
 	}
-	s.CallDefaults = engine.DecodeCallDefaults(d, m, what, s.Calls)
+	s.CallDefaults = topology.DecodeCallDefaults(d, m, what, s.Calls)
 	if m.Has("autoscale") {
 		s.Autoscale = topology.DecodeAutoscale(d, m.Get("autoscale"), what)
 		if !m.Has("instances") {

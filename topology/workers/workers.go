@@ -117,7 +117,7 @@ func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Sp
 	if m.Has("calls") {
 		w.Calls = topology.DecodeCalls(d, m.Get("calls"), name)
 	}
-	w.CallDefaults = engine.DecodeCallDefaults(d, m, what, w.Calls)
+	w.CallDefaults = topology.DecodeCallDefaults(d, m, what, w.Calls)
 	if m.Has("failure_rate") {
 		w.FailureRate, _ = d.Fraction(m.Get("failure_rate"), what+" failure_rate")
 	}

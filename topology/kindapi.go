@@ -3,13 +3,12 @@ package topology
 import (
 	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/yamlfile"
-	"github.com/scalesim/scalesim/sim"
 )
 
 // Helpers for a kind defined outside this package (see ARCHITECTURE.md,
 // "How to add a node kind"), as the kinds inside use them: decoding and
-// checking its fields, writing its figures, and the test of a growing
-// queue.
+// checking its fields and writing its figures. The engine's helpers,
+// for its runtime, are in topology/engine's kindapi.go.
 
 // IntField decodes the optional whole number at key of m into *to; its
 // range is for the model's validation to check (InRange).
@@ -47,10 +46,6 @@ func HashPart(key int64, parts int) int { return hashPartition(parts).part(key) 
 // Mix64 scrambles a 64-bit value (the SplitMix64 finalizer), as the hash
 // partitioning of HashPart does, so that consecutive keys hash far apart.
 func Mix64(x uint64) uint64 { return mix64(x) }
-
-// ResetTrend starts the trend of a queue's length (a queue's stored
-// messages) at now, with the batches a station's queue has.
-func ResetTrend(t *sim.Trend, now sim.Time) { t.Reset(now, TrendBatch) }
 
 // Topology is the topology being checked, for a rule that looks beyond
 // the node (the queues a dead letter leads to).

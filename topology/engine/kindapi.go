@@ -7,6 +7,10 @@ import (
 	"github.com/scalesim/scalesim/topology"
 )
 
+// ResetTrend starts the trend of a queue's length (a queue's stored
+// messages) at now, with the batches a station's queue has.
+func ResetTrend(t *sim.Trend, now sim.Time) { t.Reset(now, trendBatch) }
+
 // TrendGrowth judges the trend of a queue's length fed at rate per second
 // over the window ending now, as a station's queue is judged (Growth).
 func TrendGrowth(t *sim.Trend, now sim.Time, rate float64) Growth {

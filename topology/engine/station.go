@@ -419,7 +419,7 @@ func (st *Station) resetStats(now sim.Time) {
 	st.since, st.carriedHeld, st.carriedOwn, st.startedSum, st.servingSum = now, 0, 0, 0, 0
 	st.busy.Reset(now)
 	st.queueLen.Reset(now)
-	st.queueTrend.Reset(now, topology.TrendBatch)
+	st.queueTrend.Reset(now, trendBatch)
 	st.wait, st.hold, st.waitHist, st.own = sim.Summary{}, sim.Summary{}, sim.Histogram{}, sim.Summary{}
 	st.arrivals, st.completed, st.rejected, st.refused, st.turned = 0, 0, 0, 0, [causes]int64{}
 	st.inBytes, st.outBytes, st.crossed = 0, 0, [topology.TransferKinds]float64{}
@@ -507,6 +507,7 @@ func (st *Station) meanOwn() float64 {
 // queue that grows, grows there too, while one a burst filled early and
 // that then held its level does not.
 const (
+	trendBatch = 0.1
 	trendShare = 0.5
 )
 

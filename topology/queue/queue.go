@@ -865,7 +865,7 @@ func (q *Runtime) ResetStats(now sim.Time) {
 	q.outOfOrder = 0
 	q.backlog.Reset(now)
 	q.inFlight.Reset(now)
-	topology.ResetTrend(&q.storedTrend, now)
+	engine.ResetTrend(&q.storedTrend, now)
 	q.maxBacklog, q.maxAge = q.nVisible, q.oldestAge(now)
 	q.published, q.delivered, q.acked, q.redelivered, q.deadLettered = 0, 0, 0, 0, 0
 	q.droppedFull, q.expired, q.duplicates, q.blockedCount, q.apiCall = 0, 0, 0, 0, 0

@@ -51,10 +51,6 @@ func Mix64(x uint64) uint64 { return mix64(x) }
 // the node (the queues a dead letter leads to).
 func (c *Checker) Topology() *Topology { return c.t }
 
-// NewRing makes a ring over parts named by ids, vnodes points each: a
-// key's part (Ring.Part) is an index of ids.
-func NewRing(ids []uint64, vnodes int) *Ring { return NewRingOf(ids, vnodes) }
-
 // CoalescedFills is a spec whose gets may wait for another get's fill
 // (KeyCache.Coalesces): whether this one's do.
 type CoalescedFills interface {

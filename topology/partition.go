@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"math"
 	"slices"
 	"sort"
 )
@@ -31,10 +32,11 @@ type Ring struct {
 	owner  []int32
 }
 
-// NewRingOf makes a ring over parts named by ids: a key's part is an
-// index into ids. A point depends only on its part's id and index, so
-// adding or removing a part leaves the others' points where they were.
-func NewRingOf(ids []uint64, vnodes int) *Ring {
+// NewRing makes a ring over parts named by ids, vnodes points each: a
+// key's part (Ring.Part) is an index into ids. A point depends only on its
+// part's id and index, so adding or removing a part leaves the others'
+// points where they were.
+func NewRing(ids []uint64, vnodes int) *Ring {
 	type point struct {
 		at    uint64
 		owner int32
@@ -61,6 +63,8 @@ func NewRingOf(ids []uint64, vnodes int) *Ring {
 	return r
 }
 
+// Part is the part key belongs to: the owner of the first point at or
+// after its hash, wrapping around the circle.
 func (r *Ring) Part(key int64) int {
 	h := mix64(uint64(key))
 	i := sort.Search(len(r.points), func(i int) bool { return r.points[i] >= h })
@@ -68,4 +72,21 @@ func (r *Ring) Part(key int64) int {
 		i = 0
 	}
 	return int(r.owner[i])
+}
+
+// RingShares are each part's share of the hash circle.
+func RingShares(r *Ring, parts int) []float64 {
+	shares := make([]float64, parts)
+	n := len(r.points)
+	for i, at := range r.points {
+		// The arc from the previous point (wrapping) to this one is
+		// owned by this point's part.
+		prev := r.points[(i+n-1)%n]
+		arc := at - prev // mod 2⁶⁴
+		if n == 1 {
+			arc = math.MaxUint64
+		}
+		shares[r.owner[i]] += float64(float64(arc) / math.MaxUint64)
+	}
+	return shares
 }

@@ -231,3 +231,12 @@ func TestSortWarm(t *testing.T) {
 		}
 	}
 }
+
+// newRing is a ring over parts numbered 0 to parts-1, vnodes points each.
+func newRing(parts, vnodes int) *topology.Ring {
+	ids := make([]uint64, parts)
+	for p := range ids {
+		ids[p] = uint64(p)
+	}
+	return topology.NewRing(ids, vnodes)
+}

@@ -96,12 +96,6 @@ var (
 	QueueParam   = queueParam
 )
 
-// Byte counts for a kind's Footprint and InUse: RingBytes is a hash ring's
-// point, MapEntryBytes an entry of a map[int64]T.
-const (
-	RingBytes = ringBytes
-)
-
 // HotKey is the share of requests the most popular key takes, and whether
 // it is hot for a node that spreads keys over parts: at least half an
 // even part's share, so that more parts hardly relieve the busiest one.

@@ -94,7 +94,7 @@ func (c *Cache) Footprint(keys int64) float64 {
 	if keys > 0 {
 		held = min(held, float64(keys))
 	}
-	return engine.StationFootprint(c.Nodes) + float64(held*engine.KeyBytes) + float64(float64(c.Nodes*c.VNodes)*topology.RingBytes)
+	return engine.StationFootprint(c.Nodes) + float64(held*engine.KeyBytes) + float64(float64(c.Nodes*c.VNodes)*engine.RingBytes)
 }
 
 // Downstream implements topology.Spec: a cache calls nothing (its users

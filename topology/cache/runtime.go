@@ -104,7 +104,7 @@ func (c *cache) InUse() float64 {
 	for _, cn := range c.nodes {
 		dirty += len(cn.dirty)
 	}
-	f := float64(float64(len(c.pending)+dirty) * topology.MapEntryBytes)
+	f := float64(float64(len(c.pending)+dirty) * engine.MapEntryBytes)
 	return f + c.net.VersionsInUse(c)
 }
 

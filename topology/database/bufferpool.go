@@ -910,7 +910,7 @@ func (pr *poolRuntime) inUse() float64 {
 	for _, sp := range pr.order {
 		held += sp.pages.Len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
 	}
-	return float64(float64(held)*engine.KeyBytes) + float64(float64(len(pr.io))*topology.MapEntryBytes)
+	return float64(float64(held)*engine.KeyBytes) + float64(float64(len(pr.io))*engine.MapEntryBytes)
 }
 
 func (pr *poolRuntime) resetStats(now sim.Time) {

@@ -129,14 +129,14 @@ func (db *Database) Footprint(keys int64) float64 {
 	if db.Replicas > 0 {
 		stations = 2
 	}
-	f := float64(float64(db.Shards) * (float64(stations*topology.StationBytes) + float64(float64(db.primaries()+db.Replicas)*engine.InstanceBytes)))
+	f := float64(float64(db.Shards) * (float64(stations*engine.StationBytes) + float64(float64(db.primaries()+db.Replicas)*engine.InstanceBytes)))
 	if db.poolReads() {
 		f += float64(float64(min(keys, maxExactRanks)) * 2 * 16) // the pages of the pool's steady state (steady)
 	}
 	switch {
 	case db.Shards == 1:
 	case db.Partition == PartitionConsistent:
-		f += float64(float64(db.Shards*db.VNodes) * topology.RingBytes)
+		f += float64(float64(db.Shards*db.VNodes) * engine.RingBytes)
 	case db.Partition == PartitionDirectory:
 		f += directoryBuckets * 4
 	}
@@ -580,7 +580,7 @@ func (db *database) InUse() float64 {
 		}
 		queued += float64(sh.acks.waiting.Len())
 	}
-	total := float64(mapped*topology.MapEntryBytes) + float64(queued*topology.FIFOEntryBytes)
+	total := float64(mapped*engine.MapEntryBytes) + float64(queued*engine.FIFOEntryBytes)
 	if db.aa != nil {
 		total += db.aa.inUse()
 	}

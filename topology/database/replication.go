@@ -630,7 +630,7 @@ func (aa *activeActive) prune(now sim.Time) {
 
 // inUse is the bytes its writes not yet applied everywhere hold.
 func (aa *activeActive) inUse() float64 {
-	return float64(float64(aa.order.Len())*float64(unsafe.Sizeof(aaWrite{})+topology.FIFOEntryBytes)) + float64(float64(len(aa.recent))*topology.MapEntryBytes)
+	return float64(float64(aa.order.Len())*float64(unsafe.Sizeof(aaWrite{})+engine.FIFOEntryBytes)) + float64(float64(len(aa.recent))*engine.MapEntryBytes)
 }
 
 // fail is primary at's failure now, in region's outage: the writes it

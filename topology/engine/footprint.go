@@ -2,8 +2,9 @@ package engine
 
 import (
 	"fmt"
-	"github.com/scalesim/scalesim/topology"
 	"unsafe"
+
+	"github.com/scalesim/scalesim/topology"
 )
 
 // Byte counts for Footprint and InUse: what the simulation's records
@@ -16,6 +17,11 @@ const (
 	requestBytes  = float64(unsafe.Sizeof(Request{})) + 8
 	jobBytes      = float64(unsafe.Sizeof(Job{})) + 8
 	KeyBytes      = float64(unsafe.Sizeof(slot{})) + 24 // a key store's slot and index entry
+
+	StationBytes   = 28_000 // a station's wait histogram, summaries and time averages
+	RingBytes      = 12     // a hash ring's point and its owner
+	MapEntryBytes  = 48     // an entry of a map[int64]T
+	FIFOEntryBytes = 32     // a 16-byte entry of a FIFO that may be half empty
 )
 
 // Builder is what the engine asks of a node's Spec to run it: every
@@ -47,7 +53,7 @@ func NodeFootprint(n *topology.Node, keys int64) float64 { return builder(n).Foo
 
 // stationFootprint is a station of instances.
 func stationFootprint(instances int) float64 {
-	return topology.StationBytes + float64(float64(instances)*instanceBytes)
+	return StationBytes + float64(float64(instances)*instanceBytes)
 }
 
 // InUse is about how many bytes the network holds now that grow with the

@@ -121,7 +121,7 @@ func (n *Network) resetHosts(now sim.Time) {
 func (n *Network) hostsInUse() float64 {
 	total := 0.0
 	for _, h := range n.hosts {
-		total += float64(topology.FIFOEntryBytes * h.waiting.Room())
+		total += float64(FIFOEntryBytes * h.waiting.Room())
 	}
 	return total
 }

@@ -164,7 +164,7 @@ func (s *instancePool) Stations() []*Station { return []*Station{s.st} }
 func (s *instancePool) InUse() float64 {
 	total := 0.0
 	if t := s.sessions; t != nil {
-		total = float64(float64(len(t.pins)) * topology.MapEntryBytes)
+		total = float64(float64(len(t.pins)) * MapEntryBytes)
 	}
 	if s.liveGathers > 0 || len(s.gathers) > 0 {
 		total += s.gathers.Bytes(s.liveGathers, gatherBytes)

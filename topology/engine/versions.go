@@ -1,9 +1,5 @@
 package engine
 
-import (
-	"github.com/scalesim/scalesim/topology"
-)
-
 // versions tells which values a cache holds are stale: older than the
 // latest write of their key committed at a database. It exists when the
 // topology has a cache.
@@ -98,4 +94,4 @@ func (v *versions) release(r *Request) {
 }
 
 // inUse is the bytes of the held keys.
-func (v *versions) inUse() float64 { return float64(float64(len(v.held)) * topology.MapEntryBytes) }
+func (v *versions) inUse() float64 { return float64(float64(len(v.held)) * MapEntryBytes) }

@@ -172,7 +172,7 @@ func (c *Cache) Validate(e field.Errors, ck *topology.Checker) {
 		e.Add("", "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
 			what, c.Capacity*c.Nodes, topology.MaxCacheKeys)
 	}
-	topology.OneOf(e, "eviction", "eviction", c.Eviction, engine.Evictions)
+	topology.OneOf(e, "eviction", "eviction", c.Eviction, topology.Evictions)
 	if c.ServiceTime == nil {
 		e.Add("service_time", "%s needs a service_time", what)
 	}

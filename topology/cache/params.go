@@ -5,7 +5,6 @@ import (
 
 	"github.com/scalesim/scalesim/internal/params"
 	"github.com/scalesim/scalesim/topology"
-	"github.com/scalesim/scalesim/topology/engine"
 	"github.com/scalesim/scalesim/units"
 )
 
@@ -16,7 +15,7 @@ var cacheParams = []params.Param{
 	{Name: "capacity", Type: params.Number, Unit: "keys", Doc: "keys per node (or memory with item_size)"},
 	{Name: "memory", Type: params.Size, Unit: "bytes", Doc: "memory per node, holding memory ÷ item_size keys"},
 	{Name: "item_size", Type: params.Size, Unit: "bytes", Doc: "the bytes of one cached value (alone: capacity from 75% of the instance type's memory)"},
-	{Name: "eviction", Type: params.Enum, Values: engine.Evictions, Default: topology.EvictLRU, Doc: "which key a full node drops"},
+	{Name: "eviction", Type: params.Enum, Values: topology.Evictions, Default: topology.EvictLRU, Doc: "which key a full node drops"},
 	{Name: "ttl", Type: params.Duration, Default: "none", Doc: "expiry after a fill or set"},
 	{Name: "service_time", Type: params.Dist, Default: units.FormatDuration(defaultTime.Value), Unit: "s", Doc: "a lookup's work at a node"},
 	topology.WorkersParam,

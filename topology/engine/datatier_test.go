@@ -49,9 +49,9 @@ func TestKeyStorePolicies(t *testing.T) {
 		policy  string
 		evicted int64 // after put 1, 2, 3; get 1; get 1; get 2; put 4
 	}{
-		{topology.EvictLRU, 3}, // 3 is the least recently used
-		{EvictFIFO, 1},         // 1 came in first
-		{topology.EvictLFU, 3}, // 3 was used once, 2 twice, 1 three times
+		{topology.EvictLRU, 3},  // 3 is the least recently used
+		{topology.EvictFIFO, 1}, // 1 came in first
+		{topology.EvictLFU, 3},  // 3 was used once, 2 twice, 1 three times
 	} {
 		s := NewKeyStore(c.policy, 3, 0, nil)
 		for _, k := range []int64{1, 2, 3} {
@@ -72,7 +72,7 @@ func TestKeyStorePolicies(t *testing.T) {
 			}
 		}
 	}
-	r := NewKeyStore(EvictRandom, 2, 0, sim.NewStream(1, "evict"))
+	r := NewKeyStore(topology.EvictRandom, 2, 0, sim.NewStream(1, "evict"))
 	for k := int64(0); k < 100; k++ {
 		r.Put(k, 0, false)
 	}
@@ -114,7 +114,7 @@ func TestKeyStoreTTLAndRemove(t *testing.T) {
 
 // TestKeyStoreNoAllocs checks that a warm store allocates nothing.
 func TestKeyStoreNoAllocs(t *testing.T) {
-	for _, policy := range Evictions {
+	for _, policy := range topology.Evictions {
 		s := NewKeyStore(policy, 1000, 0, sim.NewStream(1, "e"))
 		k := int64(0)
 		for ; k < 5000; k++ {

@@ -7,15 +7,6 @@ import (
 	"github.com/scalesim/scalesim/topology"
 )
 
-// Eviction policies of a KeyStore.
-const (
-	EvictFIFO   = "fifo"
-	EvictRandom = "random"
-)
-
-// Evictions lists the eviction policies.
-var Evictions = []string{topology.EvictLRU, topology.EvictLFU, EvictFIFO, EvictRandom}
-
 // KeyStore is the contents of one cache node: up to cap keys, each with the
 // time it expires and whether its value is stale (older than its key's
 // latest committed write), evicted by a policy when full. Slots are allocated once
@@ -112,7 +103,7 @@ func (s *KeyStore) insert(key int64, expires sim.Time, stale bool) int32 {
 	s.slots[i] = slot{key: key, expires: expires, prev: none, next: none, uses: 1, lastUse: s.clock, used: true, stale: stale}
 	s.index[key] = i
 	switch s.policy {
-	case topology.EvictLRU, EvictFIFO:
+	case topology.EvictLRU, topology.EvictFIFO:
 		s.pushFront(i)
 	case topology.EvictLFU:
 		s.slots[i].heapPos = int32(len(s.heap))
@@ -138,7 +129,7 @@ func (s *KeyStore) Remove(key int64) {
 	}
 	delete(s.index, key)
 	switch s.policy {
-	case topology.EvictLRU, EvictFIFO:
+	case topology.EvictLRU, topology.EvictFIFO:
 		s.unlink(i)
 	case topology.EvictLFU:
 		s.heapRemove(int(s.slots[i].heapPos))
@@ -174,7 +165,7 @@ func (s *KeyStore) victim() int32 {
 	switch s.policy {
 	case topology.EvictLFU:
 		return s.heap[0]
-	case EvictRandom:
+	case topology.EvictRandom:
 		for {
 			if i := s.rng.IntN(len(s.slots)); s.slots[i].used {
 				return int32(i)

@@ -52,8 +52,8 @@ func TestWarm(t *testing.T) {
 			tc := analytic.CheTime(probs, counts, c)
 			return func(p float64) float64 { return -math.Expm1(-p * tc) }
 		}},
-		{"fifo", EvictFIFO, 2000, 0, 1, fifoHeld},
-		{"random", EvictRandom, 500, 0, 1, fifoHeld},
+		{"fifo", topology.EvictFIFO, 2000, 0, 1, fifoHeld},
+		{"random", topology.EvictRandom, 500, 0, 1, fifoHeld},
 		{"lfu", topology.EvictLFU, 2000, 0, 1, nil},
 		{"ttl", topology.EvictLRU, keys, 2, 1, func([]float64, []float64, float64) func(float64) float64 {
 			return func(p float64) float64 { x := 100 * p * 2; return x / (1 + x) } // 100 requests a second, TTL 2 s

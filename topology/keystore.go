@@ -1,7 +1,0 @@
-package topology
-
-// Eviction policies of a KeyStore.
-const (
-	EvictLRU = "lru"
-	EvictLFU = "lfu"
-)

@@ -85,6 +85,16 @@ func (n *Node) Units() int { return n.Spec.Units() }
 // Lookup returns the node called name, or nil.
 func (t *Topology) Lookup(name string) *Node { return t.byName[name] }
 
+// Index is the place of the node called name in t.Nodes, or -1.
+func (t *Topology) Index(name string) int {
+	for i, node := range t.Nodes {
+		if node.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // Reaches says a request at the node called from can end up waiting on
 // the node called to: to is from, or is reached by from's calls (and
 // theirs, and a balancer's targets, ...). A publish to a queue or topic
@@ -368,7 +378,7 @@ func (t *Topology) findCycles(nodes field.Errors) bool {
 			}
 			switch state[e.To] {
 			case onPath:
-				start := IndexOf(path, e.To)
+				start := slices.Index(path, e.To)
 				cycle := append(append([]string(nil), path[start:]...), e.To)
 				nodes.In(n.Name).In(e.Field...).Add("", "call cycle: %s (a request would never finish)", strings.Join(cycle, " → "))
 				found = true
@@ -469,16 +479,8 @@ func consumerQueue(n *Node) string {
 	return "its queue"
 }
 
-func IndexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
-func contains(list []string, s string) bool { return IndexOf(list, s) >= 0 }
+// contains says s is in list.
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // DecodeNames reads a name or a list of names.
 func DecodeNames(d *yamlfile.Decoder, n *yaml.Node, what string) []string {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"github.com/scalesim/scalesim/sim"
@@ -269,7 +270,7 @@ func ClassFilter(names, classes []string, inherited []bool) []bool {
 	}
 	out := make([]bool, len(classes))
 	for _, name := range names {
-		if i := topology.IndexOf(classes, name); i >= 0 {
+		if i := slices.Index(classes, name); i >= 0 {
 			out[i] = inherited == nil || inherited[i]
 		}
 	}

@@ -106,6 +106,23 @@ func DistField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *sim.Di
 	}
 }
 
+// Ratio is part/whole, or nil (unknown) when whole is 0.
+func Ratio(part, whole float64) *float64 {
+	if whole == 0 {
+		return nil
+	}
+	r := part / whole
+	return &r
+}
+
+// Share is part/whole, 0 when whole is 0.
+func Share(part, whole float64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return part / whole
+}
+
 // loadShares is each part's share of the arrivals (all 0 without any), and
 // the largest share over the mean (nil without any).
 func loadShares(arrivals []float64) ([]float64, *float64) {

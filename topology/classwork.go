@@ -272,19 +272,22 @@ func (s *Pool) MeanOwn(sv Solver, name string) float64 {
 	return h.Mean()
 }
 
-// SizeTable is a station's table of its visits' sizes: what they carry, by class, for its transfer
-// figures: byClass the sizes of the classes with their own (zero where a
-// class has none), plain those of a read's and a write's; every figure
-// with its default filled in. At a database (Station.byNature), a class's
-// size is its operation's, done as the class does it (see workTime).
+// SizeTable is a station's table of its visits' sizes, what their requests
+// and replies carry, for its transfer figures; every figure has its
+// default filled in. At a database, a class's size is its operation's,
+// done as the class does it: the engine picks a visit's size as it picks
+// its work time.
 type SizeTable struct {
+	// ByClass are the sizes of the classes with sizes of their own, by
+	// class index (zero where a class has none; nil when none has).
 	ByClass []Size
-	Plain   [2]Size
+	// Plain are a read's size and a write's.
+	Plain [2]Size
 }
 
-// serviceSizes is a service's size table: every class's size, defaults
+// table is the size table over classes: every class's size, defaults
 // filled in.
-func (s Sizes) Table(classes []string) *SizeTable {
+func (s Sizes) table(classes []string) *SizeTable {
 	t := &SizeTable{Plain: [2]Size{s.Size.over(Size{}), s.Size.over(Size{})}}
 	if len(s.ByClass) > 0 {
 		t.ByClass = make([]Size, len(classes))

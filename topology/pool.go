@@ -82,4 +82,4 @@ func (p *Pool) SessionRead() []Call {
 }
 
 // SizeTable implements OperationSized: its sizes over the classes.
-func (p *Pool) SizeTable(classes []string) *SizeTable { return p.Size.Table(classes) }
+func (p *Pool) SizeTable(classes []string) *SizeTable { return p.Size.table(classes) }

@@ -129,7 +129,7 @@ func newInstancePool(net *Network, node *topology.Node, sv *topology.Pool) *inst
 	s := &instancePool{net: net, node: node, spec: sv}
 	fallback := sv.FallbackTime()
 	s.st = newStation(net, s, sim.NewStream(net.opts.Seed, node.Name), sv.Instances, sv.Workers, sv.Queue, fallback, fallback)
-	s.st.byClass, s.st.sizes = topology.ClassTimes(sv.ServiceTimeByClass, net.opts.Classes), sv.Size.Table(net.opts.Classes)
+	s.st.byClass, s.st.sizes = topology.ClassTimes(sv.ServiceTimeByClass, net.opts.Classes), sv.SizeTable(net.opts.Classes)
 	s.st.name = node.Name
 	if sv.Sessions.Local {
 		s.sessions = &sessionTable{pins: map[int32]sessionPin{}}

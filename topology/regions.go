@@ -191,7 +191,7 @@ func (t *Topology) placed() bool {
 // when every pair of places in use has a round trip, sets the distance
 // every hop between nodes pays.
 func (t *Topology) validatePlacement(e field.Errors) {
-	t.Distance, t.TransferRule = nil, nil
+	t.Distance, t.transfer = nil, nil
 	r := t.Regions
 	re := e.In("regions")
 	if r != nil {
@@ -292,7 +292,7 @@ func (t *Topology) validatePlacement(e field.Errors) {
 	for _, n := range t.Nodes {
 		zones[n.Name] = n.Zone
 	}
-	t.TransferRule = func(from, to string) TransferKind { return transferBetween(places, zones, r, from, to) }
+	t.transfer = func(from, to string) TransferKind { return transferBetween(places, zones, r, from, to) }
 	t.Distance = func(kind HopKind, from, to string) float64 {
 		a, b := partPlace(places, r, from), partPlace(places, r, to)
 		if kind == HopClient {

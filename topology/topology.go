@@ -38,9 +38,9 @@ type Topology struct {
 	// between its nodes (see Hop), set by Validate when the nodes are
 	// placed (validatePlacement).
 	Distance func(kind HopKind, from, to string) float64
-	// TransferRule, when not nil, says how the bytes between two nodes are
-	// billed (see TransferKind), set with distance.
-	TransferRule func(from, to string) TransferKind
+	// transfer, when not nil, says how the bytes between two nodes are
+	// billed (see TransferKind), set with Distance.
+	transfer func(from, to string) TransferKind
 	// fleets are the nodes written in several regions, by name (see
 	// ResolveFleets); bodies each decoded node's body in the file;
 	// written, for a node whose list of names ResolveFleets expanded (a

@@ -7,16 +7,16 @@ package topology
 // Transfer is how the bytes between the nodes (or a database's parts,
 // AimedPart) from and to are billed: TransferFree when nothing is placed.
 func (t *Topology) Transfer(from, to string) TransferKind {
-	if t.TransferRule == nil {
+	if t.transfer == nil {
 		return TransferFree
 	}
-	return t.TransferRule(from, to)
+	return t.transfer(from, to)
 }
 
 // PricesTransfer says the nodes are placed, so the bytes that cross a
 // border are priced (an unplaced topology prices none, not even the
 // users' data out).
-func (t *Topology) PricesTransfer() bool { return t.TransferRule != nil }
+func (t *Topology) PricesTransfer() bool { return t.transfer != nil }
 
 // OperationSized is a spec whose visits carry the sizes of its operations
 // named by their class, or of its plain read and write (a database's; a
@@ -53,7 +53,7 @@ func VisitSize(n *Node, classes []string, c int, write bool) (Size, bool) {
 // its place.
 func (t *Topology) ReplicationKinds(n *Node) []TransferKind {
 	r, ok := n.Spec.(Replicated)
-	if !ok || t.TransferRule == nil {
+	if !ok || t.transfer == nil {
 		return nil
 	}
 	return r.ReplicationKinds(t, n)

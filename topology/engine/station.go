@@ -212,7 +212,7 @@ func (st *Station) arrive(j *Job, inst *instance) {
 	inst.arrivals++
 	if st.sizes != nil {
 		st.inBytes += st.sizeOf(j).Request
-		if st.net.topo.TransferRule != nil {
+		if st.net.topo.PricesTransfer() {
 			if kind, user := st.net.transferOf(j, st.name); !user {
 				st.crossed[kind] += st.sizeOf(j).Request // a user's request comes in free
 			}
@@ -384,7 +384,7 @@ func (st *Station) finish(j *Job) {
 		st.completed++
 		if st.sizes != nil {
 			st.outBytes += st.sizeOf(j).Reply
-			if st.net.topo.TransferRule != nil {
+			if st.net.topo.PricesTransfer() {
 				kind, _ := st.net.transferOf(j, st.name)
 				st.crossed[kind] += st.sizeOf(j).Reply
 			}

@@ -9,7 +9,7 @@ import (
 // request is free and reply is data transfer out). Without placement, all
 // are free.
 func (n *Network) transferOf(j *Job, at string) (kind topology.TransferKind, user bool) {
-	if n.topo.TransferRule == nil || j.req.background {
+	if !n.topo.PricesTransfer() || j.req.background {
 		return topology.TransferFree, false
 	}
 	k := j
@@ -33,5 +33,5 @@ func (n *Network) transferOf(j *Job, at string) (kind topology.TransferKind, use
 			at = p.PartName(j.part)
 		}
 	}
-	return n.topo.TransferRule(k.step.from, at), false
+	return n.topo.Transfer(k.step.from, at), false
 }

@@ -557,13 +557,6 @@ type PodSample struct {
 	Deleting bool
 }
 
-// MaxEvaluations bounds the evaluations a Scaling keeps.
-const MaxEvaluations = 100_000
-
-// MaxPodSamples bounds the PodSamples an autoscaler keeps in its
-// evaluations.
-const MaxPodSamples = 400_000
-
 // Group sorts the instances as Kubernetes' replica calculator sorts pods
 // (groupPods): the sum of the metrics of those counted, how many are
 // counted, and how many are set aside as not ready and as missing a

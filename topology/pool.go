@@ -45,7 +45,8 @@ const MaxInstances = 10_000
 // MaxWorkers bounds the workers of one instance or server, and
 // MaxServiceWorkers those of all a pool's instances together.
 const (
-	MaxWorkers = 1 << 20
+	MaxWorkers        = 1 << 20
+	MaxServiceWorkers = 10_000_000
 )
 
 // Unlimited is the Queue of a pool without a waiting-room limit.

@@ -86,6 +86,13 @@ type Evaluation struct {
 // maxEvaluationsReported bounds the evaluations the JSON report lists.
 const maxEvaluationsReported = 1000
 
+// MaxEvaluations bounds the evaluations a Scaling keeps.
+const MaxEvaluations = 100_000
+
+// MaxPodSamples bounds the topology.PodSamples an autoscaler keeps in its
+// evaluations.
+const MaxPodSamples = 400_000
+
 // autoscaler is the runtime of a service's Autoscale: a handler that
 // evaluates the rule every interval and boots instances.
 type autoscaler struct {
@@ -271,7 +278,7 @@ func (a *autoscaler) evaluate(now sim.Time) {
 	default:
 		a.pods = a.sample(now, from.at, a.pods[:0])
 		e = a.decide(now, from.at, a.pods, current)
-		if len(a.evals) < topology.MaxEvaluations && a.kept+len(a.pods) <= topology.MaxPodSamples {
+		if len(a.evals) < MaxEvaluations && a.kept+len(a.pods) <= MaxPodSamples {
 			e.Pods = slices.Clone(a.pods)
 			a.kept += len(a.pods)
 		}
@@ -455,7 +462,7 @@ func (a *autoscaler) apply(now sim.Time, current, desired int, metric float64, c
 // record keeps an evaluation.
 func (a *autoscaler) record(e Evaluation) {
 	a.evaled++
-	if len(a.evals) < topology.MaxEvaluations {
+	if len(a.evals) < MaxEvaluations {
 		a.evals = append(a.evals, e)
 	}
 }
@@ -608,13 +615,13 @@ func AutoscaleFootprint(t *topology.Topology, duration float64) float64 {
 		if a == nil || !(a.Interval > 0) {
 			continue
 		}
-		evals := math.Min(topology.MaxEvaluations, duration/a.Interval+1)
+		evals := math.Min(MaxEvaluations, duration/a.Interval+1)
 		windows := (a.MetricWindow+a.ScaleDownStabilization)/a.Interval + 2
 		// Each instance's figures and their marks over the metric window,
 		// and the instances' samples kept in the evaluations.
 		most := float64(min(max(n.Spec.Units(), a.Max), topology.MaxInstances))
 		perInstance := float64(float64(a.MetricWindow/a.Interval+2)*float64(unsafe.Sizeof(usageMark{}))) + float64(unsafe.Sizeof(usage{}))
-		pods := math.Min(topology.MaxPodSamples, float64(evals*most))
+		pods := math.Min(MaxPodSamples, float64(evals*most))
 		total += float64(evals*float64(unsafe.Sizeof(Evaluation{}))) +
 			float64(maxScalingEventsReported*float64(unsafe.Sizeof(ScalingEvent{}))) + float64(windows*64) +
 			float64(most*perInstance) + float64(pods*float64(unsafe.Sizeof(topology.PodSample{})))

@@ -9,12 +9,6 @@ import (
 	"github.com/scalesim/scalesim/topology"
 )
 
-// MaxWorkers bounds the workers of one instance or server, and
-// MaxServiceWorkers those of all a pool's instances together.
-const (
-	MaxServiceWorkers = 10_000_000
-)
-
 // PoolFootprint is the bytes the runtime of pool p holds from the start
 // (see Builder.Footprint): a station, at its autoscaler's most instances.
 func PoolFootprint(p *topology.Pool) float64 {

@@ -127,8 +127,8 @@ func (s *Service) Validate(e field.Errors, c *topology.Checker) {
 		a.Validate(e, s.Instances, false)
 		most = max(most, min(a.Max, topology.MaxInstances))
 	}
-	if most >= 1 && s.Workers >= 1 && most <= topology.MaxInstances && s.Workers <= topology.MaxWorkers && most*s.Workers > engine.MaxServiceWorkers {
-		e.Add("", "%s has up to %d workers in all (instances × workers); at most %d are simulated", what, most*s.Workers, engine.MaxServiceWorkers)
+	if most >= 1 && s.Workers >= 1 && most <= topology.MaxInstances && s.Workers <= topology.MaxWorkers && most*s.Workers > topology.MaxServiceWorkers {
+		e.Add("", "%s has up to %d workers in all (instances × workers); at most %d are simulated", what, most*s.Workers, topology.MaxServiceWorkers)
 	}
 	topology.CheckQueue(e, what, s.Queue)
 	if s.RateLimit != nil {

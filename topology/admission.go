@@ -12,7 +12,7 @@ import (
 // RateLimit is a token bucket in front of a node (as API gateways and
 // Envoy's local rate limit have): it holds at most Burst tokens, gains
 // Rate a second, and each request takes one; a request that finds none is
-// turned away (CauseRateLimited). So at most Rate × t + Burst requests pass
+// turned away (engine.CauseRateLimited). So at most Rate × t + Burst requests pass
 // in any interval of t seconds.
 type RateLimit struct {
 	Rate, Burst float64

@@ -148,6 +148,10 @@ const (
 	scaleUpFieldsUsage           = "max_percent, max_instances"
 )
 
+// DecodeAutoscale reads a node's autoscale section: the target policy
+// (min, max, metric, target and the HPA's settings, defaults filled in) or
+// policy: step with its steps and cooldown; what names the node in
+// messages.
 func DecodeAutoscale(d *yamlfile.Decoder, n *yaml.Node, what string) *Autoscale {
 	a := &Autoscale{Metric: MetricUtilization, Tolerance: DefaultTolerance, Interval: DefaultScaleInterval,
 		MetricWindow: DefaultMetricWindow, ScaleDownStabilization: DefaultScaleDownWindow, BootTime: DefaultBootTime,
@@ -596,7 +600,7 @@ func (a *Autoscale) Group(pods []PodSample, now, from float64) (sum float64, cou
 }
 
 // Replicas is the replica calculation of Kubernetes' HPA (GetResourceReplicas
-// and calcPlainMetricReplicas) from group's figures: the recommendation.
+// and calcPlainMetricReplicas) from Group's figures: the recommendation.
 func (a *Autoscale) Replicas(current int, sum float64, counted, unready, missing int) int {
 	ratio := sum / float64(counted) / a.Target
 	within := func(r float64) bool { return math.Abs(r-1) <= a.Tolerance }

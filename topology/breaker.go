@@ -15,7 +15,7 @@ import (
 // sliding window (the last Window attempts, or with WindowTime the
 // attempts of the last WindowTime seconds, in one-second buckets); once
 // the window holds MinCalls and FailureRate of them failed, it opens:
-// calls are refused (CauseCircuitOpen) for OpenFor. The first call after
+// calls are refused (engine.CauseCircuitOpen) for OpenFor. The first call after
 // that half-opens it: HalfOpen calls are let through, and if their
 // failure rate is below FailureRate it closes, else it opens again.
 type CircuitBreaker struct {

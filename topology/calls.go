@@ -85,7 +85,7 @@ func CallsOf(spec Spec) []*Call {
 	return out
 }
 
-// CallAt is the call of spec at path in its node, as CallStats.Call names
+// CallAt is the call of spec at path in its node, as engine.CallStats.Call names
 // it (calls.1, calls.0.on_miss.0, calls.2.parallel.calls.0), or nil.
 func CallAt(spec Spec, path string) *Call {
 	cm, ok := spec.(CallMaker)

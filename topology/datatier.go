@@ -92,6 +92,8 @@ func oneOf(e field.Errors, key, what, v string, options []string) {
 	}
 }
 
+// DurationField decodes the optional duration at key of m into *to; what
+// names the setting's owner in messages.
 func DurationField(d *yamlfile.Decoder, m yamlfile.Map, key, what string, to *float64) {
 	if m.Has(key) {
 		*to, _ = d.Duration(m.Get(key), what+" "+key)

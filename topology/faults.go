@@ -34,8 +34,8 @@ type Fault struct {
 	// struck are the nodes a region fault strikes, found by Validate.
 	struck []string
 	// Effect is what the fault does: a value of one of the registered
-	// fault kinds (see FaultKind), such as Errors{Share: 0.1}. Nil takes
-	// the whole node down (NodeDown).
+	// fault kinds (see FaultKind), such as engine.Errors{Share: 0.1}. Nil takes
+	// the whole node down (the engine's NodeDown).
 	Effect FaultEffect
 	// more are the further effects a fault entry of a file gave besides
 	// Effect, which validation refuses: a fault does one thing.
@@ -91,10 +91,10 @@ func (f *Fault) TakesInstancesDown() bool { return f.What().Kind().Down }
 // entry that gives it, how its value is read, and the nodes it strikes.
 // Its effects (FaultEffect) check their own values and apply themselves.
 // Adding a kind is a type that implements FaultEffect, its FaultKind, and
-// a line in builtinFaults (or a call to RegisterFault).
+// a line in the engine's builtinFaults (or a call to RegisterFault).
 type FaultKind struct {
 	// Name is the field of a fault entry that gives it, e.g. errors: 10%
-	// ("node" for NodeDown, which a fault without any of them is).
+	// ("node" for engine.NodeDown, which a fault without any of them is).
 	Name string
 	// Decode reads the field's value, recording problems on d; false if
 	// it was refused. A value that does nothing (errors: 0%) is refused
@@ -226,7 +226,7 @@ func (t *Topology) validateFaults(e field.Errors) {
 		case f.Region != "" && f.Node != "":
 			fe.Add("region", "a fault strikes a node or a region, not both")
 		case f.Region != "":
-			// checked with the placement (validateRegionFault)
+			// checked with the placement (validateRegionFaults)
 		case f.Node == "":
 			fe.AddAtKey("", "a fault needs node: the node it strikes")
 		case node == nil && !contains(t.declared, f.Node):

@@ -17,7 +17,7 @@ import (
 // the latencies of the call's successful attempts so far (those abandoned
 // included, when their late replies come), a second attempt is
 // sent; the first of them to succeed wins and the other is abandoned.
-// With a percentile, nothing is hedged before MinHedgeSamples attempts
+// With a percentile, nothing is hedged before engine.MinHedgeSamples attempts
 // have succeeded.
 type Hedge struct {
 	After      float64

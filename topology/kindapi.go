@@ -52,7 +52,7 @@ func Mix64(x uint64) uint64 { return mix64(x) }
 func (c *Checker) Topology() *Topology { return c.t }
 
 // CoalescedFills is a spec whose gets may wait for another get's fill
-// (KeyCache.Coalesces): whether this one's do.
+// (engine.KeyCache.Coalesces): whether this one's do.
 type CoalescedFills interface {
 	CoalescesFills() bool
 }
@@ -63,10 +63,10 @@ type HealthChecked interface {
 	HealthChecks() bool
 }
 
-// The engine's calls for a kind that keeps keys in stations of its own (a
-// cache: see ARCHITECTURE.md, "How to add a node kind"): its fields, its
-// station, the call program's key operations and the versions of the
-// values it holds.
+// For a kind that keeps keys in stations of its own (a cache: see
+// ARCHITECTURE.md, "How to add a node kind"): its fields, its hash ring's
+// check, its hot key and the call program's key operations; its station,
+// key stores and the versions of the values it holds are the engine's.
 
 // WorkersField decodes a kind's workers per instance when it is a number;
 // a mapping ({per_vcpu: N}) is read with the node's instance type
@@ -101,14 +101,14 @@ var (
 // even part's share, so that more parts hardly relieve the busiest one.
 func HotKey(s Solver, parts int) (share float64, hot bool) { return hotKey(s, parts) }
 
-// KeyOp is what a visit to a key store (a KeyCache) asks of it: the op of
+// KeyOp is what a visit to a key store (an engine.KeyCache) asks of it: the op of
 // the call that made it.
 type KeyOp uint8
 
 // Key operations.
 const (
 	NoKeyOp   KeyOp = iota // a visit without an op
-	KeyGet                 // look the key up (Job.SetHit)
+	KeyGet                 // look the key up (engine.Job.SetHit)
 	KeySet                 // store the key
 	KeyDelete              // drop the key
 )

@@ -56,8 +56,8 @@ type Parallel struct {
 // x − ⌊x⌋), at most Max (0: the count's own bound), each key drawn from
 // the workload's popularity (none without keys), in visits of up to Batch
 // keys. A visit that carries k keys is one visit whose service time at
-// each node it reaches is the sum of k of that node's service times (see
-// keysTime): a million followers cost a million key-writes of work in a
+// each node it reaches is the sum of k of that node's service times (the
+// engine's keysTime): a million followers cost a million key-writes of work in a
 // thousand visits of a thousand.
 type FanOut struct {
 	Gather
@@ -205,7 +205,7 @@ func (f *FanOut) validate(e field.Errors) {
 	}
 }
 
-// validateGathers checks a parallel entry's form beside its members,
+// validateParallel checks a parallel entry's form beside its members,
 // which ValidateCalls checks as calls: a quorum within the members, and
 // members without classes of their own.
 func validateParallel(e field.Errors, p *Parallel) {
@@ -304,7 +304,7 @@ func callTime(sv Solver, from string, calls []Call, c int, resp func(string) flo
 // RouteCalls routes them: a call's round trip and its callee's response, a
 // get's on-miss calls weighted by the miss ratio, a set's or delete's
 // writes; a parallel step's the order statistic of its members' (see
-// orderStat), a fan-out's that of its visits, averaged over its count.
+// OrderStat), a fan-out's that of its visits, averaged over its count.
 func callsTime(sv Solver, from string, calls []Call, class string, resp func(string) float64) float64 {
 	t := 0.0
 	for i := range calls {

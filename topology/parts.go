@@ -23,13 +23,13 @@ type Replicated interface {
 	ReplicationKinds(t *Topology, n *Node) []TransferKind
 	// AimedPart is, for the estimate, the name for Hop of its part (its
 	// node called to, or to@REGION) that serves a call of class c from
-	// the node from, as the run aims it (Parted.Aim).
+	// the node from, as the run aims it (engine.Parted.Aim).
 	AimedPart(sv Solver, from, to string, c int) string
 }
 
 // AimedPart is, for the estimate, the name for Hop of the part of node to
 // that serves a call of class c from the node from, as the simulation
-// aims it (Parted): see Replicated.AimedPart; the node itself for a node
+// aims it (engine.Parted): see Replicated.AimedPart; the node itself for a node
 // whose spec is not Replicated.
 func AimedPart(sv Solver, from, to string, c int) string {
 	n := sv.Lookup(to)

@@ -6,11 +6,11 @@ import (
 
 // Pool is a pool of identical instances, each with a number of workers
 // sharing one FIFO queue, that serve a visit for its service time and then
-// make its calls in order, waiting for each reply: the engine's runtime of
-// a node that runs a program of calls. A kind builds it with NewPool (a
-// service) or NewConsumers (a worker group, whose consumers it feeds from a
-// queue), and may embed it in its spec for the methods below, which suit
-// any such node.
+// make its calls in order, waiting for each reply: the settings of a node
+// that runs a program of calls. A kind builds its runtime with
+// engine.NewPool (a service) or engine.NewConsumers (a worker group, whose
+// consumers it feeds from a queue), and may embed it in its spec for the
+// methods below, which suit any such node.
 type Pool struct {
 	Instances   int
 	Workers     int

@@ -13,7 +13,7 @@ import (
 // ARCHITECTURE.md, "How to add a node kind"): decoding and checking the
 // pool's fields, and their rows in the kind's params table (besides
 // WorkersField, QueueField, CheckQueue, WorkersParam and QueueParam, which
-// other kinds' stations share). The pool's runtime is NewPool's.
+// other kinds' stations share). The pool's runtime is engine.NewPool's.
 
 // AtLeast records an error at the field key if v, its value, is below
 // minimum.

@@ -18,7 +18,7 @@ import (
 type Policies struct {
 	// Timeout, when positive, is how long an attempt of the call is
 	// waited for (seconds): then it is abandoned (the callee still does
-	// the work; its late reply is dropped) and fails with CauseCallTimeout.
+	// the work; its late reply is dropped) and fails with engine.CauseCallTimeout.
 	Timeout float64
 	// Retries, when not nil, tries failed attempts again.
 	Retries *Retries

@@ -61,7 +61,7 @@ func (s Size) Over(o Size) Size { return s.over(o) }
 // Validate records what is wrong with the size under e.
 func (s Size) Validate(e field.Errors, what string) { s.validate(e, what) }
 
-// NewSizeTable is a station's table of sizes (ServeOperations): byClass
+// NewSizeTable is a station's table of sizes (engine.Station.ServeOperations): byClass
 // those of the classes with their own (nil: none), read and write those
 // of the plain read and write.
 func NewSizeTable(byClass []Size, read, write Size) *SizeTable {

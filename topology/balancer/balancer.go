@@ -68,7 +68,7 @@ func (*Balancer) NeedsKeys() bool { return false }
 // HealthChecks implements HealthChecked.
 func (b *Balancer) HealthChecks() bool { return b.HealthCheck != nil }
 
-// Footprint implements Spec: the list of instances it picks from (at most
+// Footprint implements engine.Builder: the list of instances it picks from (at most
 // MaxInstances per target), and with weights each target's own.
 func (b *Balancer) Footprint(int64) float64 {
 	lists := 1.0
@@ -196,7 +196,7 @@ type balancer struct {
 	forwarded int64
 }
 
-// Build implements Spec.
+// Build implements engine.Builder.
 func (spec *Balancer) Build(net *engine.Network, node *topology.Node) engine.Component {
 	b := &balancer{net: net, node: node, spec: spec, rng: net.Stream(node.Name), limit: engine.NewLimiter(spec.RateLimit)}
 	if hc := spec.HealthCheck; hc != nil {

@@ -86,7 +86,7 @@ func (*Cache) NeedsKeys() bool { return true }
 // WorkTimes implements topology.Worked.
 func (c *Cache) WorkTimes() []sim.Dist { return []sim.Dist{c.ServiceTime} }
 
-// Footprint implements topology.Spec: its station, its key stores full
+// Footprint implements engine.Builder: its station, its key stores full
 // (or holding every key, if fewer), its ring, and a dirty list as long as
 // a store.
 func (c *Cache) Footprint(keys int64) float64 {

@@ -54,7 +54,7 @@ const (
 // hotSampleMask: one get in eight feeds the hottest-key estimate.
 const hotSampleMask = 7
 
-// Build implements topology.Spec.
+// Build implements engine.Builder.
 func (spec *Cache) Build(net *engine.Network, node *topology.Node) engine.Component {
 	c := &cache{net: net, node: node, spec: spec, pending: map[int64][]*engine.Job{}, hot: sim.NewHeavyHitters(32)}
 	c.st = engine.NewStation(net, c, net.Stream(node.Name), spec.Nodes, spec.Workers, spec.Queue, spec.ServiceTime, spec.ServiceTime)

@@ -52,7 +52,7 @@ func (*CDN) Units() int { return 1 }
 // NeedsKeys implements Spec: objects are cached by key.
 func (*CDN) NeedsKeys() bool { return true }
 
-// Footprint implements Spec: its edge store full (or holding every key).
+// Footprint implements engine.Builder: its edge store full (or holding every key).
 func (c *CDN) Footprint(keys int64) float64 {
 	held := float64(c.Capacity)
 	if keys > 0 {
@@ -195,7 +195,7 @@ type cdn struct {
 	egressBy                                      []float64 // bytes, by the user's region (Request.Region)
 }
 
-// Build implements Spec.
+// Build implements engine.Builder.
 func (spec *CDN) Build(net *engine.Network, node *topology.Node) engine.Component {
 	c := &cdn{net: net, node: node, spec: spec, rng: net.Stream(node.Name)}
 	c.store = engine.NewKeyStore(topology.EvictLRU, c.spec.Capacity, c.spec.TTL, nil)

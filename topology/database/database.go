@@ -121,7 +121,7 @@ func (db *Database) WorkTimes() []sim.Dist { return db.workTimes() }
 // WorkersPerInstance implements TypeSized.
 func (db *Database) WorkersPerInstance() *int { return &db.Workers }
 
-// Footprint implements Spec: a station per shard's primary and one for its
+// Footprint implements engine.Builder: a station per shard's primary and one for its
 // replicas, a ring or directory for its partitions, and the pages of its
 // buffer pools' steady state.
 func (db *Database) Footprint(keys int64) float64 {
@@ -517,6 +517,7 @@ type applyMark struct{ commit, apply sim.Time }
 // commit).
 type waitMark struct{ recv, acked sim.Time }
 
+// Build implements engine.Builder.
 func (spec *Database) Build(net *engine.Network, node *topology.Node) engine.Component {
 	rng := net.Stream(node.Name)
 	db := &database{net: net, node: node, spec: spec,

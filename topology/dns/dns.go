@@ -83,7 +83,7 @@ func (*DNS) Units() int { return 1 }
 // NeedsKeys implements topology.Spec.
 func (*DNS) NeedsKeys() bool { return false }
 
-// Footprint implements topology.Spec.
+// Footprint implements engine.Builder.
 func (d *DNS) Footprint(int64) float64 { return float64(256 + 64*len(d.Targets)) }
 
 // Downstream implements topology.Spec: each request goes to one target.
@@ -339,7 +339,7 @@ type Switch struct {
 	To     string  `json:"to"`
 }
 
-// Build implements topology.Spec.
+// Build implements engine.Builder.
 func (d *DNS) Build(net *engine.Network, node *topology.Node) engine.Component {
 	c := &dns{net: net, node: node, spec: d, rng: net.Stream(node.Name), regions: net.UserRegions()}
 	n := len(d.Targets)

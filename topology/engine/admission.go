@@ -7,10 +7,10 @@ import (
 	"github.com/scalesim/scalesim/topology"
 )
 
-// Limiter is the runtime of a RateLimit: a token bucket (Take).
+// Limiter is the runtime of a topology.RateLimit: a token bucket (Take).
 type Limiter = limiter
 
-// limiter is the runtime of a RateLimit.
+// limiter is the runtime of a topology.RateLimit.
 type limiter struct {
 	rate, burst, tokens float64
 	last                sim.Time

@@ -93,7 +93,7 @@ const MaxEvaluations = 100_000
 // evaluations.
 const MaxPodSamples = 400_000
 
-// autoscaler is the runtime of a service's Autoscale: a handler that
+// autoscaler is the runtime of a service's topology.Autoscale: a handler that
 // evaluates the rule every interval and boots instances.
 type autoscaler struct {
 	spec *topology.Autoscale

@@ -14,7 +14,7 @@ const (
 	breakerHalfOpen
 )
 
-// breaker is the runtime of a CircuitBreaker.
+// breaker is the runtime of a topology.CircuitBreaker.
 type breaker struct {
 	spec     *topology.CircuitBreaker
 	state    int

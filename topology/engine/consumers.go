@@ -31,7 +31,7 @@ func (inst *instance) Idle() bool { return inst.outstanding == 0 }
 // held as it is, without an allocation.
 func (j *Job) Payload() any { return j.payload }
 
-// Consumers is a Pool's runtime (a station of instances and the program
+// Consumers is a topology.Pool's runtime (a station of instances and the program
 // of their calls) that a kind drives itself: it gives the instances their
 // work (Process) instead of calls bringing it, as a worker group feeds its
 // consumers from a queue. Its figures are the pool's.

@@ -59,14 +59,16 @@ var (
 // another fault had taken it down already.
 type NodeDown struct{}
 
-// Kind implements FaultEffect.
+// Kind implements topology.FaultEffect.
 func (NodeDown) Kind() *topology.FaultKind { return &nodeFault }
 
-// Describe implements FaultEffect.
+// Describe implements topology.FaultEffect.
 func (NodeDown) Describe() string { return "down" }
 
+// Check implements topology.FaultEffect.
 func (NodeDown) Check(field.Errors) bool { return true }
 
+// Strike implements Striker.
 func (NodeDown) Strike(fl *Faulter, on bool, now sim.Time) { fl.down(0, on, now) }
 
 // InstancesDown takes Count instances down: the first ones of each
@@ -83,14 +85,15 @@ func decodeInstancesDown(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffec
 	return InstancesDown{v}, ok && v != 0
 }
 
-// Kind implements FaultEffect.
+// Kind implements topology.FaultEffect.
 func (InstancesDown) Kind() *topology.FaultKind { return &instancesFault }
 
-// Describe implements FaultEffect.
+// Describe implements topology.FaultEffect.
 func (x InstancesDown) Describe() string {
 	return units.Plural(x.Count, "instance", "instances") + " down"
 }
 
+// Check implements topology.FaultEffect.
 func (x InstancesDown) Check(e field.Errors) bool {
 	if x.Count < 1 {
 		e.Add("instances", "a fault's instances must be 1 or more")
@@ -99,7 +102,7 @@ func (x InstancesDown) Check(e field.Errors) bool {
 	return true
 }
 
-// Fit implements Fitter: the node has the instances, at most (an
+// Fit implements topology.Fitter: the node has the instances, at most (an
 // autoscaled node's most). More would take as many as it has, the whole
 // node: refused, as a cache_node or a replica it does not have is.
 func (x InstancesDown) Fit(e field.Errors, node *topology.Node) {
@@ -112,6 +115,7 @@ func (x InstancesDown) Fit(e field.Errors, node *topology.Node) {
 	}
 }
 
+// Strike implements Striker.
 func (x InstancesDown) Strike(fl *Faulter, on bool, now sim.Time) { fl.down(x.Count, on, now) }
 
 // Errors fails a share of the visits, drawn from the station's stream of
@@ -126,12 +130,13 @@ func decodeErrors(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, bool
 	return Errors{v}, ok && v != 0
 }
 
-// Kind implements FaultEffect.
+// Kind implements topology.FaultEffect.
 func (Errors) Kind() *topology.FaultKind { return &errorsFault }
 
-// Describe implements FaultEffect.
+// Describe implements topology.FaultEffect.
 func (x Errors) Describe() string { return "errors " + units.Percent(x.Share) }
 
+// Check implements topology.FaultEffect.
 func (x Errors) Check(e field.Errors) bool {
 	switch {
 	case x.Share == 0:
@@ -144,6 +149,7 @@ func (x Errors) Check(e field.Errors) bool {
 	return false
 }
 
+// Strike implements Striker.
 func (Errors) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: a visit fails unless every fault in
@@ -166,12 +172,13 @@ func decodeSlow(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, bool) 
 	return Slow{v}, ok
 }
 
-// Kind implements FaultEffect.
+// Kind implements topology.FaultEffect.
 func (Slow) Kind() *topology.FaultKind { return &slowFault }
 
-// Describe implements FaultEffect.
+// Describe implements topology.FaultEffect.
 func (x Slow) Describe() string { return fmt.Sprintf("slow ×%.3g", x.Factor) }
 
+// Check implements topology.FaultEffect.
 func (x Slow) Check(e field.Errors) bool {
 	if !(x.Factor > 0) || math.IsInf(x.Factor, 0) {
 		e.Add("slow", "a fault's slow factor must be a positive number")
@@ -180,6 +187,7 @@ func (x Slow) Check(e field.Errors) bool {
 	return true
 }
 
+// Strike implements Striker.
 func (Slow) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: the factors in force multiply.
@@ -196,12 +204,13 @@ func decodeLatency(d *yamlfile.Decoder, n *yaml.Node) (topology.FaultEffect, boo
 	return Latency{v}, ok && v != 0
 }
 
-// Kind implements FaultEffect.
+// Kind implements topology.FaultEffect.
 func (Latency) Kind() *topology.FaultKind { return &latencyFault }
 
-// Describe implements FaultEffect.
+// Describe implements topology.FaultEffect.
 func (x Latency) Describe() string { return "latency +" + units.FormatDuration(x.Seconds) }
 
+// Check implements topology.FaultEffect.
 func (x Latency) Check(e field.Errors) bool {
 	if !(x.Seconds > 0) || math.IsInf(x.Seconds, 0) {
 		e.Add("latency", "a fault's latency must be a duration above 0")
@@ -210,6 +219,7 @@ func (x Latency) Check(e field.Errors) bool {
 	return true
 }
 
+// Strike implements Striker.
 func (Latency) Strike(fl *Faulter, on bool, _ sim.Time) { fl.modify(on) }
 
 // compound implements stationEffect: the latencies in force add.

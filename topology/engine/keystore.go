@@ -41,6 +41,9 @@ type slot struct {
 
 const none = -1
 
+// NewKeyStore makes an empty key store of capacity keys, evicted by policy
+// (one of topology.Evictions) when full; with a ttl above 0 a key expires
+// ttl seconds after it is stored; rng draws random evictions.
 func NewKeyStore(policy string, capacity int, ttl float64, rng *rand.Rand) *KeyStore {
 	return &KeyStore{policy: policy, cap: capacity, ttl: ttl, rng: rng,
 		index: make(map[int64]int32, min(capacity, 1<<16)), head: none, tail: none}

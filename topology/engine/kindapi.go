@@ -119,7 +119,7 @@ type KeyCache interface {
 func StationFootprint(instances int) float64 { return stationFootprint(instances) }
 
 // NewStation makes a station of instances, each with workers sharing one
-// FIFO queue of queue places (Unlimited: no bound), whose service times
+// FIFO queue of queue places (topology.Unlimited: no bound), whose service times
 // are read's for reads and write's for writes, drawn from rng. A visit
 // comes by Arrive; when its service time has elapsed owner is told
 // (Server.Served), and ends the visit with Finish.

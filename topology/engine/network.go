@@ -79,7 +79,7 @@ type Request struct {
 	// background requests are the system's own (write-back flushes): no
 	// client waits for them and they are not reported.
 	background bool
-	// Degraded says a fallback answered one of its calls (see Fallback):
+	// Degraded says a fallback answered one of its calls (see topology.Fallback):
 	// its reply, if it gets one, is degraded.
 	Degraded bool
 	// Region is where the user who sent it is, an index of
@@ -140,7 +140,7 @@ type Job struct {
 	abandoned, withdrawn bool
 	attempts             int8 // see first
 	// retries counts the retries of the call being made (a caller's) or
-	// made (a callee's attempt): at most MaxRetriesPerCall.
+	// made (a callee's attempt): at most topology.MaxRetriesPerCall.
 	retries int16
 	// part is where a call to a node whose parts are placed apart goes (a
 	// database's replicas or primary in a region: see Parted); 0 is
@@ -253,9 +253,9 @@ type Network struct {
 	working  int
 	overload string // why the run was stopped, if it was
 	stalled  string
-	// hosts are the machines nodes share (see Host).
+	// hosts are the machines nodes share (see topology.Host).
 	hosts []*hostRun
-	// deploys replace services' instances as scheduled (see Deploy).
+	// deploys replace services' instances as scheduled (see topology.Deploy).
 	deploys []*deployer
 	// spans are the episodes of failure whose failed requests are being
 	// gathered, allSpans every one so far (see recovery.go); outages the
@@ -841,7 +841,7 @@ type NodeStats struct {
 	// sizes of its own or prices its egress; nil otherwise.
 	Transfer *Transfer
 	// Crossed are the bytes per second that crossed a priced border, by
-	// TransferKind (see TransferMonthly); all 0 without placement.
+	// topology.TransferKind (see topology.TransferMonthly); all 0 without placement.
 	Crossed [topology.TransferKinds]float64
 	// Lost counts requests the node acknowledged but lost, such as a
 	// write-back cache's unflushed writes when a node fails.

@@ -25,7 +25,7 @@ func NewPool(net *Network, node *topology.Node, p *topology.Pool) Component {
 	return newInstancePool(net, node, p)
 }
 
-// instancePool is the runtime of a Pool: a station, and a program of steps
+// instancePool is the runtime of a topology.Pool: a station, and a program of steps
 // (its calls, compiled) that each request runs after its service time.
 type instancePool struct {
 	net  *Network

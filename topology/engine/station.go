@@ -85,7 +85,7 @@ type Station struct {
 	// deploy, when not nil, replaces the instances as scheduled.
 	deploy *deployer
 
-	// Faults in force (see Fault): faulty says any is; errRate fails a
+	// Faults in force (see topology.Fault): faulty says any is; errRate fails a
 	// share of the visits (drawn from faultRng), slow multiplies and
 	// delay adds to service times, and instances may be down.
 	faulty               bool
@@ -98,18 +98,18 @@ type Station struct {
 	// lost as requests reach its instances.
 	sessions *sessionTable
 	// host, when not nil, is the node's place on the host whose cores
-	// its visits take for their service times (see Host).
+	// its visits take for their service times (see topology.Host).
 	host *onHost
 	// turned counts the visits failed or turned away here over the
 	// measurement window, by cause (a fault, a rate limit, shedding).
 	turned [causes]int64
 	// sizes, when not nil, are the sizes of its visits' requests and
-	// replies (see SizeTable); inBytes and outBytes the bytes received
+	// replies (see topology.SizeTable); inBytes and outBytes the bytes received
 	// and sent over the measurement window.
 	sizes             *topology.SizeTable
 	inBytes, outBytes float64
 	// crossed are the bytes over the window that crossed a border
-	// priced by kind (see TransferKind), once the nodes are placed.
+	// priced by kind (see topology.TransferKind), once the nodes are placed.
 	crossed [topology.TransferKinds]float64
 }
 

@@ -86,7 +86,7 @@ const maxWarmExamined = 16
 //
 // A store's draw may exceed its capacity (by chance, or by design for LRU):
 // the keys its policy would evict first are left out. The keys held are at most the stores'
-// capacity (MaxCacheKeys over a cache's nodes), and the ranks looked at
+// capacity (topology.MaxCacheKeys over a cache's nodes), and the ranks looked at
 // at most maxWarmExamined times that beyond the first groups.
 func (net *Network) Warm(w WarmStart) {
 	pop := net.opts.Popularity

@@ -127,7 +127,7 @@ func (*Function) Units() int { return 1 }
 // NeedsKeys implements topology.Spec.
 func (*Function) NeedsKeys() bool { return false }
 
-// Footprint implements topology.Spec: a record per instance (busy or warm).
+// Footprint implements engine.Builder: a record per instance (busy or warm).
 func (f *Function) Footprint(int64) float64 { return float64(512 + 48*f.Concurrency) }
 
 // Downstream implements topology.Spec: a function calls nothing (its work

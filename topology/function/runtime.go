@@ -61,7 +61,7 @@ func (h *ends) Pop() any {
 	return x
 }
 
-// Build implements topology.Spec.
+// Build implements engine.Builder.
 func (f *Function) Build(net *engine.Network, node *topology.Node) engine.Component {
 	return &fn{net: net, node: node, spec: f, rng: net.Stream(node.Name), provFree: f.Provisioned}
 }

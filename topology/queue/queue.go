@@ -96,7 +96,7 @@ func (q *Queue) Units() int { return q.Brokers }
 // NeedsKeys implements Spec: partitions are chosen by key.
 func (q *Queue) NeedsKeys() bool { return q.Partitions > 0 }
 
-// Footprint implements Spec: its partitions; messages are counted as they
+// Footprint implements engine.Builder: its partitions; messages are counted as they
 // are stored (inUse).
 func (q *Queue) Footprint(int64) float64 {
 	return 512 + float64(float64(q.Partitions)*float64(unsafe.Sizeof(partition{})+4))
@@ -383,7 +383,7 @@ type Runtime struct {
 	smpPublished, smpAck int64
 }
 
-// Build implements Spec.
+// Build implements engine.Builder.
 func (q *Queue) Build(net *engine.Network, node *topology.Node) engine.Component {
 	rt := &Runtime{net: net, node: node, spec: q, rng: net.Stream(node.Name)}
 	if q.Partitions > 0 {
@@ -872,7 +872,7 @@ func (q *Runtime) ResetStats(now sim.Time) {
 	q.async = sim.Durations{}
 }
 
-// QueueStats are a queue's figures over the measurement window.
+// Stats are a queue's figures over the measurement window.
 type Stats struct {
 	Published int64 `json:"published"`
 	// Delivered counts receives, Redelivered those of a message received

@@ -55,7 +55,7 @@ func (*Service) Kind() *topology.Kind { return &kind }
 // Units implements Spec: instances are billed.
 func (s *Service) Units() int { return s.Instances }
 
-// Footprint implements topology.Builder: its pool's.
+// Footprint implements engine.Builder: its pool's.
 func (s *Service) Footprint(int64) float64 { return engine.PoolFootprint(&s.Pool) }
 
 // NeedsKeys implements Spec.
@@ -248,7 +248,7 @@ func (s *Service) Advice(sv topology.Solver, name string, est topology.Solution)
 	return fmt.Sprintf("%s is busy with its own work: add instances behind the load balancer; keep them stateless so they can be added and removed freely.", name)
 }
 
-// Build implements Spec: its pool's runtime.
+// Build implements engine.Builder: its pool's runtime.
 func (s *Service) Build(net *engine.Network, node *topology.Node) engine.Component {
 	return engine.NewPool(net, node, &s.Pool)
 }

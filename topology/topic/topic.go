@@ -41,7 +41,7 @@ func (*Topic) Units() int { return 1 }
 // NeedsKeys implements Spec.
 func (*Topic) NeedsKeys() bool { return false }
 
-// Footprint implements Spec.
+// Footprint implements engine.Builder.
 func (t *Topic) Footprint(int64) float64 { return float64(64 + 8*len(t.Subscribers)) }
 
 // Downstream implements Spec: its subscribers, which get copies, not
@@ -123,7 +123,7 @@ type offerer interface {
 	Offer(class int, user int32, key int64)
 }
 
-// Build implements Spec.
+// Build implements engine.Builder.
 func (t *Topic) Build(net *engine.Network, node *topology.Node) engine.Component {
 	return &topic{net: net, node: node, spec: t, rng: net.Stream(node.Name)}
 }

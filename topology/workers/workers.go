@@ -84,7 +84,7 @@ func (w *Workers) Failures() (rate float64, retryBackoff *float64) {
 // PullsFrom names the queue the group takes messages from.
 func (w *Workers) PullsFrom() string { return w.From }
 
-// Footprint implements Spec: its pool's.
+// Footprint implements engine.Builder: its pool's.
 func (w *Workers) Footprint(keys int64) float64 { return engine.PoolFootprint(w.pool()) }
 
 // Downstream implements Spec: the queue it takes from, and the nodes its
@@ -259,7 +259,7 @@ func consumerAt(inst *engine.StationInstance) *consumer {
 	return c
 }
 
-// Build implements Spec.
+// Build implements engine.Builder.
 func (w *Workers) Build(net *engine.Network, node *topology.Node) engine.Component {
 	g := &group{net: net, node: node, spec: w, rng: net.Stream(node.Name + "/failures")}
 	g.svc = engine.NewConsumers(net, node, w.pool(), g.Pull)
@@ -408,7 +408,7 @@ func (w *group) ResetStats(now sim.Time) {
 	w.failures, w.interrupted = 0, 0
 }
 
-// WorkersStats are a worker group's own figures over the measurement
+// Stats are a worker group's own figures over the measurement
 // window.
 type Stats struct {
 	From string `json:"from"`

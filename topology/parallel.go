@@ -57,8 +57,8 @@ type Parallel struct {
 // the workload's popularity (none without keys), in visits of up to Batch
 // keys. A visit that carries k keys is one visit whose service time at
 // each node it reaches is the sum of k of that node's service times (the
-// engine's keysTime): a million followers cost a million key-writes of work in a
-// thousand visits of a thousand.
+// engine's keysTime): a million followers cost a million key-writes of
+// work in a thousand visits of a thousand.
 type FanOut struct {
 	Gather
 	Count sim.Dist

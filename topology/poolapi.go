@@ -9,7 +9,7 @@ import (
 	"github.com/scalesim/scalesim/sim"
 )
 
-// The engine's calls for a kind whose nodes are a Pool (a service: see
+// For a kind whose nodes are a Pool (a service: see
 // ARCHITECTURE.md, "How to add a node kind"): decoding and checking the
 // pool's fields, and their rows in the kind's params table (besides
 // WorkersField, QueueField, CheckQueue, WorkersParam and QueueParam, which

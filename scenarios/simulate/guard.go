@@ -58,7 +58,7 @@ const frozenEvents = 10_000_000
 // between two checkpoints, the requests in the system must grow by more
 // than growthShare of the arrivals and by more than growthSigmas standard
 // deviations of a random walk over them (√arrivals), and so must the
-// visits waiting (topology.Network.Queued: in the stations' queues, for a
+// visits waiting (engine.Network.Queued: in the stations' queues, for a
 // connection or a core, for a coalesced fill, for room in a full queue),
 // at growthChecks checkpoints in a row. A stable queue's population fluctuates but does not drift, so it
 // passes; an overloaded one grows by (1 − capacity/load) of its arrivals,

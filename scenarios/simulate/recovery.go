@@ -5,7 +5,7 @@ import (
 )
 
 // recoveries completes the recovery objectives of the run's episodes of
-// failure (topology.Recovery: one definition for both) from its sample
+// failure (engine.Recovery: one definition for both) from its sample
 // windows: each database failover's, on the database's figures, and each
 // region outage's, on its trigger. end is when the run ended.
 func (r *runner) recoveries(rep *Report, end float64) {

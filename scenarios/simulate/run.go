@@ -265,7 +265,7 @@ func (r *runner) stop(reason string, failing, overloaded bool) {
 	r.k.Halt()
 }
 
-// Finished implements topology.Observer. The report counts the requests
+// Finished implements engine.Observer. The report counts the requests
 // that arrived in the measurement window, by how they ended (those not
 // ended by the stop are unfinished), so its counts add up to its
 // arrivals; a time series window counts those that ended in it.

@@ -76,7 +76,7 @@ type Trigger struct {
 	open bool
 	// Recovery, for a region's outage of the measurement window (begun
 	// in it, or under way at its start), is its recovery time and point (as a database failover's:
-	// see topology.Recovery); its fields are absent for other triggers.
+	// see engine.Recovery); its fields are absent for other triggers.
 	*engine.Recovery
 }
 

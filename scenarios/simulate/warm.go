@@ -8,7 +8,7 @@ import (
 )
 
 // popularity is what the warm caches and CDNs of s start from
-// (topology.Network.Warm): the workload's key popularity, grouped as the
+// (engine.Network.Warm): the workload's key popularity, grouped as the
 // estimate groups it, and the visit rates the estimate finds at its nodes
 // (for an open workload, at its rate; for a closed one, at the throughput
 // mean value analysis gives). It is nil when no node starts warm, or the

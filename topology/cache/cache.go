@@ -202,7 +202,7 @@ func (c *Cache) SizeFromMemory(e field.Errors, node string, in topology.Instance
 	}
 }
 
-// StartsWarm implements topology.Warmed.
+// StartsWarm implements engine.Warmed.
 func (c *Cache) StartsWarm() bool { return c.Warm }
 
 // CoalescesFills implements topology.CoalescedFills: coalesce.

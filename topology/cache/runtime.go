@@ -89,14 +89,14 @@ func (spec *Cache) Build(net *engine.Network, node *topology.Node) engine.Compon
 	return c
 }
 
-// Link implements topology.Component: a cache calls nothing.
+// Link implements engine.Component: a cache calls nothing.
 func (c *cache) Link(map[string]engine.Component) error { return nil }
 
-// Stations implements topology.Component: its nodes are one station's
+// Stations implements engine.Component: its nodes are one station's
 // instances.
 func (c *cache) Stations() []*engine.Station { return []*engine.Station{c.st} }
 
-// InUse implements topology.Component: the misses waiting for a coalesced
+// InUse implements engine.Component: the misses waiting for a coalesced
 // fill and the keys waiting for a write-back flush; the first cache counts
 // the keys held by requests for the versions of cached values too.
 func (c *cache) InUse() float64 {
@@ -116,13 +116,13 @@ func (c *cache) nodeOf(key int64) int {
 	return c.ring.Part(key)
 }
 
-// Accept implements topology.Component: a visit goes to the node that
+// Accept implements engine.Component: a visit goes to the node that
 // holds its key.
 func (c *cache) Accept(j *engine.Job) {
 	c.st.Arrive(j, c.st.Instances()[c.nodeOf(j.OpKey())])
 }
 
-// Served implements topology.Server: it performs j's operation on its
+// Served implements engine.Server: it performs j's operation on its
 // node's store.
 func (c *cache) Served(j *engine.Job) {
 	cn := c.nodes[j.Instance().Index()]
@@ -169,23 +169,23 @@ func (c *cache) Served(j *engine.Job) {
 	c.net.Reply(j)
 }
 
-// Waiters implements topology.Waiters: the gets waiting for a coalesced
+// Waiters implements engine.Waiters: the gets waiting for a coalesced
 // fill.
 func (c *cache) Waiters() int { return c.waiting }
 
-// OriginRead implements topology.KeyCache.
+// OriginRead implements engine.KeyCache.
 func (c *cache) OriginRead() { c.originReads++ }
 
-// Coalesces implements topology.KeyCache: the spec's coalesce.
+// Coalesces implements engine.KeyCache: the spec's coalesce.
 func (c *cache) Coalesces() bool { return c.spec.Coalesce }
 
-// InvalidationFailed implements topology.KeyCache: it records a delete,
+// InvalidationFailed implements engine.KeyCache: it records a delete,
 // or a write-through set, that failed after its write committed: the key
 // may be read stale, but the write stands (its request goes on), as when
 // an application logs a failed cache invalidation and carries on.
 func (c *cache) InvalidationFailed() { c.invalidationFails++ }
 
-// Fill implements topology.KeyCache: it puts key in the cache, with the
+// Fill implements engine.KeyCache: it puts key in the cache, with the
 // value r read from the origin after a miss, and answers the gets that
 // were waiting for it.
 func (c *cache) Fill(key int64, r *engine.Request) {
@@ -195,11 +195,11 @@ func (c *cache) Fill(key int64, r *engine.Request) {
 	c.wake(key, true)
 }
 
-// Committed implements topology.KeyCache: it marks key's value stale, if
+// Committed implements engine.KeyCache: it marks key's value stale, if
 // the cache holds it: a write of the key has just committed.
 func (c *cache) Committed(key int64) { c.nodes[c.nodeOf(key)].store.MarkStale(key) }
 
-// Abandon implements topology.KeyCache: it answers the gets waiting for a
+// Abandon implements engine.KeyCache: it answers the gets waiting for a
 // fill that will not come: they go to the origin themselves.
 func (c *cache) Abandon(key int64) { c.wake(key, false) }
 
@@ -259,7 +259,7 @@ func (c *cache) restart(cn *cacheNode) {
 	cn.store.Clear()
 }
 
-// Down implements topology.Downer: cache nodes that go down (the first
+// Down implements engine.Downer: cache nodes that go down (the first
 // count ones, or all) lose their keys; while down, a get on them fails,
 // which a caller takes as a miss.
 func (c *cache) Down(_ *engine.Faulter, count int, on bool, _ sim.Time) {
@@ -291,7 +291,7 @@ func (c *cache) clearDirty(cn *cacheNode) {
 	cn.unflushed = 0
 }
 
-// ResetStats implements topology.Component.
+// ResetStats implements engine.Component.
 func (c *cache) ResetStats(now sim.Time) {
 	c.st.ResetStats(now)
 	c.hot.Reset()
@@ -311,7 +311,7 @@ type Stats struct {
 	// HitRatio is hits over gets; null without gets.
 	HitRatio *float64 `json:"hit_ratio"`
 	// HitRatioHalves are the hit ratios of the first and the second half
-	// of the window (topology.HitHalves); null when a half is too short
+	// of the window (engine.HitHalves); null when a half is too short
 	// to tell. StillWarming says the second is higher beyond chance: the
 	// cache had not reached its steady state (warm: true starts it
 	// there).
@@ -362,7 +362,7 @@ type Stats struct {
 // them).
 const minHotSamples = 16
 
-// Stats implements topology.Component: the station's figures, with the
+// Stats implements engine.Component: the station's figures, with the
 // cache's own as its Detail.
 func (c *cache) Stats(window float64, now sim.Time) engine.NodeStats {
 	s := c.st.Stats(window, now)

@@ -30,7 +30,7 @@ type CDN struct {
 	OriginLatency sim.Dist // to the origin, on a miss; nil is none
 	ObjectSize    float64  // bytes per response, for egress
 	// Warm starts the edge in the steady state of LRU under the
-	// workload's key popularity (topology.Network.Warm), instead of empty.
+	// workload's key popularity (engine.Network.Warm), instead of empty.
 	Warm bool
 }
 
@@ -300,7 +300,7 @@ type CDNStats struct {
 	// any.
 	EdgeHitRatio *float64 `json:"edge_hit_ratio"`
 	// HitRatioHalves are the edge hit ratios of the first and the second
-	// half of the window (topology.HitHalves); null when a half is too
+	// half of the window (engine.HitHalves); null when a half is too
 	// short to tell. StillWarming says the second is higher beyond
 	// chance: the edge had not reached its steady state.
 	HitRatioHalves *[2]float64 `json:"hit_ratio_halves"`
@@ -355,5 +355,5 @@ func (c *CDNStats) WriteText(w io.Writer, node string) {
 	}
 }
 
-// StartsWarm implements topology.Warmed.
+// StartsWarm implements engine.Warmed.
 func (c *CDN) StartsWarm() bool { return c.Warm }

@@ -704,7 +704,7 @@ type serverPool struct {
 	reads float64
 }
 
-// Waiters implements topology.Waiters: the reads waiting in its volumes' queues,
+// Waiters implements engine.Waiters: the reads waiting in its volumes' queues,
 // whose visits hold their workers meanwhile (a database of many workers
 // over a volume that cannot keep up queues there, not at its workers).
 func (db *database) Waiters() int {

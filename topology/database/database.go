@@ -1127,10 +1127,10 @@ func (d *Stats) VolumeBusy() (float64, bool) {
 	return d.BufferPool.VolumeUtilization, true
 }
 
-// DataWritten implements topology.DataWritten: WrittenBytes.
+// DataWritten implements engine.DataWritten: WrittenBytes.
 func (d *Stats) DataWritten() float64 { return d.WrittenBytes }
 
-// Episodes implements topology.Episodes: its failovers, each until its
+// Episodes implements engine.Episodes: its failovers, each until its
 // writes were available again (end while they were not).
 func (d *Stats) Episodes(end float64, each func(rc *engine.Recovery, start, until float64)) {
 	for k := range d.Failovers {
@@ -1605,7 +1605,7 @@ func (db *database) failoverStats() []Failover {
 	return out
 }
 
-// FailedDown implements topology.DownFailer: a write queued at the primary or in
+// FailedDown implements engine.DownFailer: a write queued at the primary or in
 // its service when it failed is failed for want of writes too.
 func (db *database) FailedDown(j *engine.Job) {
 	if db.span != nil && j.Station() == db.shards[0].primary && db.net.Writes(j) {

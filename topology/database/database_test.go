@@ -50,7 +50,7 @@ func decodeHosted(t *testing.T, entry, hosts, nodes string) *topology.Topology {
 // ends records when the last request of each class ended.
 type ends struct{ at map[int]sim.Time }
 
-// Finished implements topology.Observer.
+// Finished implements engine.Observer.
 func (e *ends) Finished(r *engine.Request, now sim.Time, _ engine.Outcome) { e.at[r.Class] = now }
 
 // buildClasses decodes and checks a nodes section (its entry app) for a

@@ -281,7 +281,7 @@ func newPlacing(t *topology.Topology, node *topology.Node, spec *Database) *plac
 	return p
 }
 
-// PartName implements topology.Parted: a part is a replica group's place (part > 0:
+// PartName implements engine.Parted: a part is a replica group's place (part > 0:
 // the place part − 1) or a primary's (part < 0: the place −part − 1).
 func (db *database) PartName(part int8) string {
 	if part > 0 {
@@ -290,7 +290,7 @@ func (db *database) PartName(part int8) string {
 	return db.at.names[-part-1]
 }
 
-// Aim implements topology.Parted: a write goes to the primary (with several, the
+// Aim implements engine.Parted: a write goes to the primary (with several, the
 // nearest up, by Hop from the caller), a read where read_from and
 // read_your_writes say: to the replicas nearest the caller that have one
 // up (as a reader endpoint in the caller's region would), or to the

@@ -504,7 +504,7 @@ type Stats struct {
 	Switches []Switch `json:"switches"`
 }
 
-// Stats implements topology.Component.
+// Stats implements engine.Component.
 func (c *dns) Stats(window float64, _ sim.Time) engine.NodeStats {
 	total := int64(0)
 	for _, n := range c.sent {

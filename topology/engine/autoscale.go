@@ -89,8 +89,8 @@ const maxEvaluationsReported = 1000
 // MaxEvaluations bounds the evaluations a Scaling keeps.
 const MaxEvaluations = 100_000
 
-// MaxPodSamples bounds the topology.PodSamples an autoscaler keeps in its
-// evaluations.
+// MaxPodSamples bounds the pod samples (topology.PodSample) an autoscaler
+// keeps in its evaluations.
 const MaxPodSamples = 400_000
 
 // autoscaler is the runtime of a service's topology.Autoscale: a handler that

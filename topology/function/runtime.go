@@ -66,13 +66,13 @@ func (f *Function) Build(net *engine.Network, node *topology.Node) engine.Compon
 	return &fn{net: net, node: node, spec: f, rng: net.Stream(node.Name), provFree: f.Provisioned}
 }
 
-// Link implements topology.Component: a function calls nothing.
+// Link implements engine.Component: a function calls nothing.
 func (*fn) Link(map[string]engine.Component) error { return nil }
 
-// Stations implements topology.Component: a function queues nothing.
+// Stations implements engine.Component: a function queues nothing.
 func (*fn) Stations() []*engine.Station { return nil }
 
-// InUse implements topology.Component: its records are bounded by its
+// InUse implements engine.Component: its records are bounded by its
 // concurrency, counted in its footprint.
 func (*fn) InUse() float64 { return 0 }
 
@@ -139,7 +139,7 @@ func (x *fn) Accept(j *engine.Job) {
 	x.net.ReplyAfter(d, j)
 }
 
-// ResetStats implements topology.Component.
+// ResetStats implements engine.Component.
 func (x *fn) ResetStats(now sim.Time) {
 	x.free(float64(now))
 	x.area = 0
@@ -185,7 +185,7 @@ type FunctionStats struct {
 	Prices         string  `json:"prices"`
 }
 
-// Stats implements topology.Component.
+// Stats implements engine.Component.
 func (x *fn) Stats(window float64, now sim.Time) engine.NodeStats {
 	x.free(float64(now))
 	f := x.spec

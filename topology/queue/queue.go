@@ -418,7 +418,7 @@ func (q *Runtime) Link(byName map[string]engine.Component) error {
 	return nil
 }
 
-// Waiters implements topology.Waiters: the publishers blocked until the
+// Waiters implements engine.Waiters: the publishers blocked until the
 // queue has room.
 func (q *Runtime) Waiters() int { return q.blocked.Len() }
 
@@ -970,13 +970,13 @@ func (q *Runtime) Stats(window float64, now sim.Time) engine.NodeStats {
 // JSONKey implements Detail.
 func (*Stats) JSONKey() string { return "queue" }
 
-// ConsumedBy implements topology.Backlog: Consumer.
+// ConsumedBy implements engine.Backlog: Consumer.
 func (s *Stats) ConsumedBy() string { return s.Consumer }
 
-// Full implements topology.Backlog: DroppedFull and Blocked.
+// Full implements engine.Backlog: DroppedFull and Blocked.
 func (s *Stats) Full() (turnedAway, held int64) { return s.DroppedFull, s.Blocked }
 
-// Handoff implements topology.Backlog: AsyncLatency's mean, median and
+// Handoff implements engine.Backlog: AsyncLatency's mean, median and
 // 99th percentile, and Acknowledged.
 func (s *Stats) Handoff() (mean, p50, p99 float64, acknowledged int64, ok bool) {
 	if a := s.AsyncLatency; a != nil {

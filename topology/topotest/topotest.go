@@ -56,7 +56,7 @@ type Outcomes struct {
 	OnFinish  func(now sim.Time)
 }
 
-// Finished implements topology.Observer.
+// Finished implements engine.Observer.
 func (o *Outcomes) Finished(_ *engine.Request, now sim.Time, out engine.Outcome) {
 	o.ByOutcome[out]++
 	if o.OnFinish != nil {

@@ -455,7 +455,7 @@ func (w *group) Stats(window float64, now sim.Time) engine.NodeStats {
 // JSONKey implements Detail.
 func (*Stats) JSONKey() string { return "workers" }
 
-// PolicyCalls implements topology.PolicyCalls: Calls.
+// PolicyCalls implements engine.PolicyCalls: Calls.
 func (s *Stats) PolicyCalls() []engine.CallStats { return s.Calls }
 
 // WriteText implements Detail.

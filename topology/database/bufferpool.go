@@ -515,7 +515,7 @@ func (st *steady) held(id int64, level int, n float64, r *rand.Rand) bool {
 	return r.Float64() < analytic.PathHeld(q, st.tau-n)
 }
 
-// StartsWarm implements Warmed: a database whose indexed reads go
+// StartsWarm implements engine.Warmed: a database whose indexed reads go
 // through a buffer pool starts with the pool's steady state (see steady),
 // for which the run provides the workload's key popularity.
 func (db *Database) StartsWarm() bool { return db.poolReads() }
@@ -865,7 +865,7 @@ func (v *volume) start(j *engine.Job, now sim.Time) {
 	v.pr.db.net.FireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
 }
 
-// Fire implements Firer: the read in service is done; it waits out the
+// Fire implements engine.Firer: the read in service is done; it waits out the
 // latency, and the next starts.
 func (v *volume) Fire(now sim.Time) {
 	j := v.cur
@@ -882,7 +882,7 @@ func (v *volume) Fire(now sim.Time) {
 	}
 }
 
-// Fire implements Firer: the reads due by now are done.
+// Fire implements engine.Firer: the reads due by now are done.
 func (l *volumeLatency) Fire(now sim.Time) {
 	for l.due.Len() > 0 && l.due.Peek().at <= now {
 		l.v.pr.readDone(l.due.Pop().j, now)

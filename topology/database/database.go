@@ -680,7 +680,7 @@ func upReplica(st *engine.Station) *engine.StationInstance {
 	return inst
 }
 
-// Served implements Server: it commits a write, or checks whether a
+// Served implements engine.Server: it commits a write, or checks whether a
 // replica read was stale. With a cache in the topology, the request is
 // stamped with the version of the value it wrote or read (see versions).
 func (db *database) Served(j *engine.Job) {
@@ -827,11 +827,11 @@ func (l *replicaLog) advance(now sim.Time) {
 	}
 }
 
-// PoolSize implements Pooled: the connections each client instance keeps
+// PoolSize implements engine.Pooled: the connections each client instance keeps
 // (the spec's pool).
 func (db *database) PoolSize() int { return db.spec.Pool }
 
-// PoolWaited implements Pooled: it records the time a request waited for
+// PoolWaited implements engine.Pooled: it records the time a request waited for
 // a pooled connection.
 func (db *database) PoolWaited(w float64) {
 	db.poolWait.Add(w)
@@ -934,7 +934,7 @@ type Stats struct {
 	WrittenBytes float64 `json:"written_bytes,omitempty"`
 }
 
-// WaitingOn implements Waiting: a database makes no calls; its workers
+// WaitingOn implements engine.Waiting: a database makes no calls; its workers
 // wait on its volume's reads (through a buffer pool) and on its replicas'
 // acknowledgements (sync or semi_sync replication); "" (its calls, as
 // the report said before) when neither.
@@ -1118,7 +1118,7 @@ func (db *database) Stats(window float64, now sim.Time) engine.NodeStats {
 // JSONKey implements Detail.
 func (*Stats) JSONKey() string { return "database" }
 
-// VolumeBusy implements VolumeBusy: the busiest volume's busy share, when
+// VolumeBusy implements engine.VolumeBusy: the busiest volume's busy share, when
 // the indexed reads went through a pool and read pages from a volume.
 func (d *Stats) VolumeBusy() (float64, bool) {
 	if d.BufferPool == nil || d.BufferPool.VolumeReads == 0 {
@@ -1557,7 +1557,7 @@ func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float
 	db.cur = -1
 }
 
-// OutageLoss implements OutageLoser: with its servers all in the region
+// OutageLoss implements engine.OutageLoser: with its servers all in the region
 // (down as one), its writes are back when the region is; an active-active
 // database's primary there lost what it had not sent the others (they go
 // on taking writes); otherwise, what the failover the outage caused lost,

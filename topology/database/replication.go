@@ -402,7 +402,7 @@ type acks struct {
 	waiting sim.FIFO[ackWait]
 }
 
-// Fire implements Firer: the writes acknowledged by now are replied to.
+// Fire implements engine.Firer: the writes acknowledged by now are replied to.
 func (a *acks) Fire(now sim.Time) {
 	for a.waiting.Len() > 0 && a.waiting.Peek().at <= now {
 		a.db.net.Reply(a.waiting.Pop().j)
@@ -687,7 +687,7 @@ func (aa *activeActive) resetStats() {
 	aa.writes, aa.reads = [MaxPrimaries]int64{}, [MaxPrimaries]int64{}
 }
 
-// Down implements Downer: a region fault takes down the servers placed in
+// Down implements engine.Downer: a region fault takes down the servers placed in
 // its region (a primary there fails over to a replica elsewhere; an
 // active-active database's other primaries go on taking writes); any other
 // fault that takes the node down takes every server down, as a station's

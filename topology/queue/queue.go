@@ -422,7 +422,7 @@ func (q *Runtime) Link(byName map[string]engine.Component) error {
 // queue has room.
 func (q *Runtime) Waiters() int { return q.blocked.Len() }
 
-// Stations implements Component: a queue has none.
+// Stations implements engine.Component: a queue has none.
 func (q *Runtime) Stations() []*engine.Station { return nil }
 
 // InUse implements component: the message records and the lists' room.
@@ -749,10 +749,10 @@ func (q *Runtime) Unhold(m *Message) {
 	q.drop(m)
 }
 
-// Fire implements Firer: m's visibility timeout or retry backoff ends.
+// Fire implements engine.Firer: m's visibility timeout or retry backoff ends.
 func (m *Message) Fire(sim.Time) { m.q.timerFired(m) }
 
-// Fire implements Firer: the oldest message reaches its retention.
+// Fire implements engine.Firer: the oldest message reaches its retention.
 func (q *Runtime) Fire(now sim.Time) { q.expire(now) }
 
 // timerFired handles m's visibility timeout or retry backoff.
@@ -857,7 +857,7 @@ func (q *Runtime) oldestAge(now sim.Time) float64 {
 	return float64(now - q.all.Peek().published)
 }
 
-// ResetStats implements Component.
+// ResetStats implements engine.Component.
 func (q *Runtime) ResetStats(now sim.Time) {
 	for i := range q.parts {
 		q.parts[i].stored = 0
@@ -930,7 +930,7 @@ type AsyncLatency struct {
 	MeanCI95 *[2]float64 `json:"mean_ci95"`
 }
 
-// Stats implements Component: the queue's figures, its Detail a Stats.
+// Stats implements engine.Component: the queue's figures, its Detail a Stats.
 func (q *Runtime) Stats(window float64, now sim.Time) engine.NodeStats {
 	qs := &Stats{Published: q.published, Delivered: q.delivered, Redelivered: q.redelivered,
 		Acknowledged: q.acked, Duplicates: q.duplicates, DeadLettered: q.deadLettered,
@@ -1001,7 +1001,7 @@ func (s *Stats) WriteText(w io.Writer, node string) {
 	}
 }
 
-// SampleQueue implements QueueSampler.
+// SampleQueue implements engine.QueueSampler.
 func (q *Runtime) SampleQueue(now sim.Time) engine.QueueSample {
 	s := engine.QueueSample{Name: q.node.Name, Backlog: q.smpBacklog.Mean(now), OldestAge: max(q.smpAge, q.oldestAge(now)),
 		Published: q.smpPublished, Acknowledged: q.smpAck}

@@ -397,7 +397,7 @@ func (w *group) Backlog(now sim.Time, stored int) { w.svc.SetBacklog(now, stored
 // Name implements queue.Consumer.
 func (w *group) Name() string { return w.node.Name }
 
-// Restarted implements Restarted: consumers a fault took down (what they
+// Restarted implements engine.Restarted: consumers a fault took down (what they
 // were processing failed when its service time ended, as at a service,
 // and they received nothing meanwhile) take messages again. Errors,
 // slowdowns and latencies act on the processings as at a service.

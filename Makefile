@@ -21,14 +21,10 @@ test: vet fmt-check lint fma-check tidy-check race
 # the simulated days of the autoscaler tests, the slowest hostile files and
 # (on amd64) the eight slowest built-ins' golden reports are skipped.
 # Measured with `time go test -short -count=1 ./...` with a warm build
-# cache: 27.7, 29.1 and 30.8 s on an idle 2-core machine (load under 2)
-# on dd89b93 (42.3 s for the tree before the day's test-loop steps). On
-# 24ade53, after runs shared between tests and the four more golden
-# reports skipped, 50.1, 56.5 and 65.4 s with the machine shared (load 6
-# to 7; no idle machine was to be had). In four pairs of runs
-# interleaved with the tree without those steps (load 6 to 19) its CPU,
-# user+sys, was 4 to 11% less (59.9-69.3 s against 65.1-72.1 s): about
-# 25 to 29.5 s idle, not measured.
+# cache on an idle 2-core machine (nothing else running): 28.6, 32.0 and
+# 31.1 s on fbeb52e, after the day's new tests (27.7 to 30.8 s on
+# dd89b93, 42.3 s before the test-loop steps). It is bound by CPU, about
+# 55 s over the 2 cores, and scenarios/simulate (16 s) ends last.
 # Unchanged packages' results come from the test cache.
 short:
 	$(GO) test -short $(PKGS)

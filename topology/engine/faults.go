@@ -312,7 +312,7 @@ func (fl *Faulter) Handle(now sim.Time, op int, _ any) {
 	on := op == opFaultOn
 	eff, ok := f.What().(Striker)
 	if !ok {
-		panic(fmt.Sprintf("topology: the %s fault's effect (%T) does not implement Striker", f.What().Kind().Name, f.What()))
+		panic(fmt.Sprintf("engine: the %s fault's effect (%T) does not implement Striker", f.What().Kind().Name, f.What()))
 	}
 	eff.Strike(fl, on, now)
 	switch {

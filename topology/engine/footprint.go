@@ -41,7 +41,7 @@ type Builder interface {
 func builder(n *topology.Node) Builder {
 	b, ok := n.Spec.(Builder)
 	if !ok {
-		panic(fmt.Sprintf("topology: the %s kind's spec (%T) does not implement Builder", n.Kind().Name, n.Spec))
+		panic(fmt.Sprintf("engine: the %s kind's spec (%T) does not implement Builder", n.Kind().Name, n.Spec))
 	}
 	return b
 }

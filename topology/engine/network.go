@@ -302,7 +302,7 @@ func NewNetwork(t *topology.Topology, k *sim.Kernel, opts Options, obs Observer)
 		n.clientLegs = append(n.clientLegs, t.Hop(topology.HopClient, region, t.Entry, float64(opts.ClientRTT/2)))
 	}
 	if n.entry == nil {
-		return nil, fmt.Errorf("topology: entry %q is not a node", t.Entry)
+		return nil, fmt.Errorf("engine: entry %q is not a node", t.Entry)
 	}
 	n.scheduleFaults(t, byName)
 	n.scheduleDeploys(t, byName)

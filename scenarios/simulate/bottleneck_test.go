@@ -84,19 +84,7 @@ run: {seed: 1, warmup: 5s, duration: `+duration+`}
 // to the end of its window, with a CI on its mean: the reads waiting at
 // the volume were not counted as waiting.
 func TestVolumeSaturated(t *testing.T) {
-	r := runText(t, `name: volume-over
-workload: {rate: 200, keys: {dist: uniform, count: 1M}}
-entry: app
-nodes:
-  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
-  db:
-    kind: database
-    workers: 100000
-    service_time: 1ms
-    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
-    operations: {read: {index: true}}
-run: {warmup: 5s, duration: 60s}
-`)
+	r := runText(t, volumeOver(200, "{warmup: 5s, duration: 60s}"))
 	db := node(r, "db")
 	if !db.Saturated || r.Bottleneck != "db" || !strings.Contains(strings.Join(db.SaturatedBecause, "; "), "its volume is 100% busy") {
 		t.Fatalf("db saturated %v (%q), bottleneck %q; want db saturated by its volume, the bottleneck", db.Saturated, db.SaturatedBecause, r.Bottleneck)

@@ -2,6 +2,7 @@ package simulate_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,19 +57,7 @@ run: {seed: 1, warmup: 1s, duration: 10s}
 // 95% CI of 2.68s–3.53s around 3.11s (hostile review). A node saturated
 // by its volume counts as one whose queue grows.
 func TestVolumeSaturatedNoCI(t *testing.T) {
-	r := runText(t, `name: volume-over
-workload: {rate: 110, keys: {dist: uniform, count: 1M}}
-entry: app
-nodes:
-  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
-  db:
-    kind: database
-    workers: 100000
-    service_time: 1ms
-    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
-    operations: {read: {index: true}}
-run: {seed: 1, warmup: 5s, duration: 30s}
-`)
+	r := runText(t, volumeOver(110, "{seed: 1, warmup: 5s, duration: 30s}"))
 	if r.StoppedEarly != "" || !node(r, "db").Saturated {
 		t.Fatalf("stopped %q, db saturated %v; want a run to its end with db saturated by its volume", r.StoppedEarly, node(r, "db").Saturated)
 	}
@@ -132,19 +121,7 @@ run: {seed: 1, warmup: 1s, duration: 10s}
 // the run's budgets"), beside a latency line that says there is none, and
 // blamed the budgets. Without a CI there is no precision achieved.
 func TestPrecisionWithoutCI(t *testing.T) {
-	s, err := scenarios.Parse("test.yaml", []byte(`name: volume-over
-workload: {rate: 110, keys: {dist: uniform, count: 1M}}
-entry: app
-nodes:
-  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
-  db:
-    kind: database
-    workers: 100000
-    service_time: 1ms
-    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
-    operations: {read: {index: true}}
-run: {seed: 1, warmup: 5s, duration: 60s}
-`))
+	s, err := scenarios.Parse("test.yaml", []byte(volumeOver(110, "{seed: 1, warmup: 5s, duration: 60s}")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,4 +136,23 @@ run: {seed: 1, warmup: 5s, duration: 60s}
 		!strings.Contains(b.String(), "precision   target ±5% NOT met: the mean latency has no CI (see latency)") {
 		t.Fatalf("latency %+v, precision %+v; want no CI and no precision achieved:\n%s", r.Latency, p, b.String())
 	}
+}
+
+// volumeOver is a scenario of rate requests a second to a service whose
+// database reads each row through a volume of 300 IOPS, its 32 KiB buffer
+// pool holding next to nothing of the 1M rows, with run as its run section.
+func volumeOver(rate int, run string) string {
+	return fmt.Sprintf(`name: volume-over
+workload: {rate: %d, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: %s
+`, rate, run)
 }

@@ -167,19 +167,7 @@ run: {seed: 1, warmup: 2s, duration: 5s}
 // stop); the database is offered the 200 reads a second that arrive, about
 // three times what its volume serves.
 func TestExplainVolumeOffered(t *testing.T) {
-	_, out := explainText(t, `name: volume-over
-workload: {rate: 200, keys: {dist: uniform, count: 1M}}
-entry: app
-nodes:
-  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
-  db:
-    kind: database
-    workers: 100000
-    service_time: 1ms
-    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
-    operations: {read: {index: true}}
-run: {warmup: 5s, duration: 60s}
-`)
+	_, out := explainText(t, volumeOver("{warmup: 5s, duration: 60s}"))
 	var offered, share float64
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "  It is offered ") {
@@ -209,19 +197,7 @@ run: {warmup: 5s, duration: 60s}
 // approximation over a 12 GiB pool), so 300 ÷ 1.23 = 244/s, which its
 // workers wait on without bound: the volume sets what it can take.
 func TestExplainVolumeCapacitySaturated(t *testing.T) {
-	const overFile = `name: volume-over
-workload: {rate: 200, keys: {dist: uniform, count: 1M}}
-entry: app
-nodes:
-  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
-  db:
-    kind: database
-    workers: 100000
-    service_time: 1ms
-    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
-    operations: {read: {index: true}}
-run: {seed: 1, warmup: 2s, duration: 10s}
-`
+	overFile := volumeOver("{seed: 1, warmup: 2s, duration: 10s}")
 	const waitsFile = `name: db-waits-on-volume
 workload: {rate: 260, keys: {dist: uniform, count: 1M}}
 entry: app
@@ -262,4 +238,23 @@ run: {seed: 1, warmup: 2s, duration: 5s}
 			}
 		})
 	}
+}
+
+// volumeOver is a scenario of 200 indexed reads a second, each taking its
+// B-tree's 3 pages from a 300-IOPS volume (a 32 KiB buffer pool holds less
+// than a path), through 100k workers: the volume serves 100 reads a second
+// at most. run is its run section.
+func volumeOver(run string) string {
+	return `name: volume-over
+workload: {rate: 200, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}
+    operations: {read: {index: true}}
+run: ` + run + "\n"
 }

@@ -16,6 +16,7 @@ import (
 // run` would, and checks what its leading comments expect:
 //
 //	# expect refused: TEXT   loading or running it fails, saying TEXT
+//	# expect refused once: TEXT   it fails with one error alone, saying TEXT
 //	# expect report: TEXT    it runs, and its table report contains TEXT
 //	# expect no: TEXT        the report does not contain TEXT
 //	# set: PATH=VALUE        an override it is loaded with, as --set gives it
@@ -57,6 +58,8 @@ func TestHostileScenarios(t *testing.T) {
 				switch {
 				case w.kind == "refused" && (err == nil || !strings.Contains(err.Error(), w.text)):
 					t.Errorf("want a refusal containing %q; got error %v and report:\n%s", w.text, err, out)
+				case w.kind == "refused once" && (err == nil || !strings.Contains(err.Error(), w.text) || strings.Contains(err.Error(), "\n")):
+					t.Errorf("want one error alone, containing %q; got error %v and report:\n%s", w.text, err, out)
 				case w.kind == "report" && (err != nil || !strings.Contains(out, w.text)):
 					t.Errorf("want a report containing %q; got error %v and report:\n%s", w.text, err, out)
 				case w.kind == "no" && (err != nil || strings.Contains(out, w.text)):

@@ -162,13 +162,21 @@ func TestTraceFile(t *testing.T) {
 	if d := s.Workload.Describe(); !strings.Contains(d, "replaying trace traffic.csv (2 points, mean 200 req/s)") {
 		t.Errorf("described as %q", d)
 	}
+	write("bad-line.csv", "time,rate\n0,100\n10m\n")
+	write("quiet.csv", "time,rate\n0,0\n10m,0\n")
+	write("one.csv", "time,rate\n0,100\n")
+	// Each trace at fault is one error, at the trace field: not also a
+	// rate of 0 at the workload's first key.
 	for file, want := range map[string]string{
-		"bad.csv":     `bad.yaml:3:10: trace bad.csv: line 2: rate "fast"`,
-		"missing.csv": "bad.yaml:3:10: cannot read missing.csv",
+		"bad.csv":      `bad.yaml:3:10: trace bad.csv: line 2: rate "fast"`,
+		"bad-line.csv": `bad.yaml:3:10: trace bad-line.csv: line 3: want two columns`,
+		"missing.csv":  "bad.yaml:3:10: cannot read missing.csv",
+		"quiet.csv":    "bad.yaml:3:10: trace quiet.csv has no traffic: its mean rate is 0",
+		"one.csv":      "bad.yaml:3:10: trace one.csv needs at least two points",
 	} {
 		_, err := scenarios.Load(write("bad.yaml", strings.Replace(scenario, "FILE", file, 1)))
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("trace %s: error %v, want %q", file, err, want)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("trace %s: error\n%v\nwant exactly one, with %q", file, err, want)
 		}
 	}
 	_, err = scenarios.Load(write("step.yaml", strings.Replace(scenario, "FILE", "traffic.csv", 1)+"\n"))

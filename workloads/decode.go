@@ -63,14 +63,18 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 			s.Think = d.Dist(required(d, c, "think_time", "closed"), "think_time", yamlfile.Seconds)
 		}
 	case "trace":
-		s.Model = Open
+		// The trace is there even when it cannot be read: its rate is the
+		// trace's, which Validate checks at the trace field, where the
+		// reason it could not be read is already shown.
+		s.Model, s.Trace = Open, &Trace{}
 		if name, ok := d.String(m.Get("trace")); ok {
+			s.Trace.File = name
 			if data, ok := d.ReadBeside(m.Get("trace"), name); ok {
 				points, err := ParseTrace(data)
 				if err != nil {
 					d.Errorf(m.Get("trace"), "trace %s: %v", name, err)
 				} else {
-					s.Trace = &Trace{File: name, Points: points}
+					s.Trace.Points = points
 					s.Rate = s.Trace.Mean()
 				}
 			}

@@ -141,12 +141,16 @@ func traceTime(s string) (float64, error) {
 	return v, nil
 }
 
-// validate records what is wrong with the trace, under e.
-func (tr *Trace) validate(e field.Errors) {
+// validate records what is wrong with the trace, under e, and says it is
+// sound.
+func (tr *Trace) validate(e field.Errors) bool {
 	switch {
 	case len(tr.Points) < 2:
 		e.Add("", "trace %s needs at least two points (time, rate)", tr.File)
 	case !(tr.Mean() > 0):
 		e.Add("", "trace %s has no traffic: its mean rate is 0", tr.File)
+	default:
+		return true
 	}
+	return false
 }

@@ -44,6 +44,12 @@ func (s *Spec) Validate() []error {
 		}
 	case s.Users != nil:
 		s.Users.validate(e)
+	case s.Trace != nil:
+		// The rate is the trace's mean: what is wrong with the trace is
+		// said at the trace, and the rate only of a trace that is sound.
+		if s.Trace.validate(e.In("trace")) {
+			positiveRate(e, "trace", "rate", s.Rate)
+		}
 	default:
 		positiveRate(e, "rate", "rate", s.Rate)
 	}
@@ -54,7 +60,6 @@ func (s *Spec) Validate() []error {
 		e.Add("peak_to_average", "with a diurnal cycle the users model gives the daily mean and the cycle the peak: leave peak_to_average out")
 	}
 	if s.Trace != nil {
-		s.Trace.validate(e.In("trace"))
 		for i, c := range s.Changes {
 			if c.Kind == Step || c.Kind == Ramp {
 				e.In("shape", strconv.Itoa(i)).Add("", "a trace gives the rate's level: a %s cannot change it (spikes and a diurnal cycle can multiply it)", c.Kind)

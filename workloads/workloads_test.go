@@ -313,6 +313,16 @@ func TestValidate(t *testing.T) {
 			"", ""},
 		{"growth", Spec{Model: Open, Rate: 1, Growth: &Growth{From: 1, To: 2, Over: 1, Curve: CurveLinear}}, "growth",
 			"growth changes the user count, so it needs the users model"},
+		// A trace's rate is its mean: what is wrong with it is said once, at
+		// the trace, not again as a rate of 0 at a rate field the file lacks.
+		{"a trace without traffic", Spec{Model: Open, Trace: &Trace{File: "t.csv", Points: []TracePoint{{0, 0}, {10, 0}}}}, "trace",
+			"trace t.csv has no traffic: its mean rate is 0"},
+		{"a trace of one point", Spec{Model: Open, Trace: &Trace{File: "t.csv", Points: []TracePoint{{0, 5}}}}, "trace",
+			"trace t.csv needs at least two points"},
+		{"a trace that failed to load", Spec{Model: Open, Trace: &Trace{File: "t.csv"}}, "trace",
+			"trace t.csv needs at least two points"},
+		{"a trace at a rate of 0", Spec{Model: Open, Trace: &Trace{File: "t.csv", Points: []TracePoint{{0, 5}, {10, 5}}}}, "trace",
+			"rate must be positive, got 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

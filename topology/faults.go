@@ -236,7 +236,10 @@ func (t *Topology) validateFaults(e field.Errors) {
 		}
 		given := append([]FaultEffect{f.What()}, f.more...)
 		if node != nil {
-			fitNode(fe, f.Node, node, given)
+			// What does not fit rests on the entry's node field too (and
+			// on the node's fields each check names): an override of one
+			// is named with the refusal.
+			fitNode(fe.Given([]string{"faults", strconv.Itoa(i), "node"}), f.Node, node, given)
 		}
 		random := f.MTTF > 0 || f.MTTR > 0
 		switch {
@@ -272,7 +275,8 @@ func (t *Topology) validateFaults(e field.Errors) {
 // fitNode records, under the fault's path e, the effects given that do not
 // fit node: once for each kind of node they strike that it is not
 // ("primary and replica faults strike databases"), else what each says of
-// the node itself.
+// the node itself. Each refusal rests on the node's kind too (field.Errors'
+// Given), so an override of it is named.
 func fitNode(e field.Errors, name string, node *Node, given []FaultEffect) {
 	var refused []*Kind
 	for _, x := range given {
@@ -287,11 +291,11 @@ func fitNode(e field.Errors, name string, node *Node, given []FaultEffect) {
 						names = append(names, k.Name)
 					}
 				}
-				e.AddAtKey("", "%s faults strike %ss; %s is a %s", andList(names), on.Noun, name, node.Kind().Noun)
+				e.Given(node.Path("kind")).AddAtKey("", "%s faults strike %ss; %s is a %s", andList(names), on.Noun, name, node.Kind().Noun)
 			}
 		default:
 			if ft, ok := x.(Fitter); ok {
-				ft.Fit(e, node)
+				ft.Fit(e.Given(node.Path("kind")), node)
 			}
 		}
 	}
@@ -310,26 +314,27 @@ func andList(words []string) string {
 // (of each of the node's stations, each losing as many: a database's
 // primaries and replicas), an autoscaled node's most, and how to say it
 // after "NODE has": "3 instances", "at most 6 instances, its autoscaler's
-// max", "2 nodes". A fault on more is refused.
+// max", "2 nodes", and the node's fields the count is read from (a refusal
+// names an override of one). A fault on more is refused.
 type InstanceCounted interface {
-	FaultInstances() (most int, has string)
+	FaultInstances() (most int, has string, from []string)
 }
 
 // FaultInstances implements InstanceCounted for a pool of instances (a
 // service): its instances, or the most its autoscaler may run.
-func (p *Pool) FaultInstances() (most int, has string) {
+func (p *Pool) FaultInstances() (most int, has string, from []string) {
 	return p.CountedInstances("instance", "instances")
 }
 
 // CountedInstances is the pool's FaultInstances with its instances called
 // one and many (a worker group's consumers).
-func (p *Pool) CountedInstances(one, many string) (most int, has string) {
+func (p *Pool) CountedInstances(one, many string) (most int, has string, from []string) {
 	if a := p.Autoscale; a != nil {
 		most, whose := a.MostInstances(), "its autoscaler's max"
 		if most > a.Max {
 			whose = "its autoscaler's scheduled max"
 		}
-		return most, "at most " + units.Plural(most, one, many) + ", " + whose
+		return most, "at most " + units.Plural(most, one, many) + ", " + whose, []string{"autoscale"}
 	}
-	return p.Instances, units.Plural(p.Instances, one, many)
+	return p.Instances, units.Plural(p.Instances, one, many), []string{"instances"}
 }

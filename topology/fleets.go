@@ -43,6 +43,13 @@ func (n *Node) Fleet() (name, region string) {
 	return name, region
 }
 
+// Path is the path from the scenario's root to the node's field named by
+// fields, as the file writes the node (a copy's fleet): for field.Errors'
+// Given, the fields a problem elsewhere rests on.
+func (n *Node) Path(fields ...string) []string {
+	return append([]string{"nodes", n.writtenName()}, fields...)
+}
+
 // writtenName is the node's name as the file writes it: its fleet's for a
 // copy.
 func (n *Node) writtenName() string {

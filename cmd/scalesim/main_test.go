@@ -170,6 +170,10 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--set", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
 		{[]string{"run", "--set", "nodes.app.service_time.mean=0ms"}, exitInvalid, "",
 			"builtin:checkout-api:19:19: node app service_time: mean must be positive and finite, got 0 (with --set nodes.app.service_time.mean=0ms)"},
+		// A fault refused for what another override made of its node names
+		// that override too, the fault given by --set or in the file.
+		{[]string{"run", "three-tier", "--set", "faults=[{node: app, at: 1m, for: 1m, instances: 3}]", "--set", "nodes.app.instances=2"}, exitInvalid, "",
+			"--set faults=[{node: app, at: 1m, for: 1m, instances: 3}]: fault instances 3: service app has 2 instances (leave instances out to take the whole node down) (with --set nodes.app.instances=2)"},
 		// --unset PATH is --set PATH=null; every override keeps its place,
 		// the budget flags' too.
 		{[]string{"run", "--duration", "10s", "--unset", "nodes.app.queue", "--set", "nodes.app.instances=6"}, exitOK, "overrides   nodes.app.queue=null, nodes.app.instances=6", ""},

@@ -23,6 +23,10 @@ type Error struct {
 	// shown at the field's name rather than its value.
 	AtKey bool
 	Msg   string
+	// Given are the paths of other fields whose values the problem rests
+	// on (the node a fault strikes, as written): an override that gave or
+	// removed one of them is named with the problem.
+	Given [][]string
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -33,8 +37,9 @@ func (e *Error) Where() string { return strings.Join(e.Path, ".") }
 // Errors collects the errors of one part of a model: the part at Path. The
 // zero Errors is not usable; start with New.
 type Errors struct {
-	Path []string
-	list *[]error
+	Path  []string
+	list  *[]error
+	given [][]string
 }
 
 // New starts a collection of errors for the part at path.
@@ -42,7 +47,18 @@ func New(path ...string) Errors { return Errors{Path: path, list: new([]error)} 
 
 // In is the collection for a part below this one, adding to the same list.
 func (e Errors) In(elems ...string) Errors {
-	return Errors{Path: append(slices.Clone(e.Path), elems...), list: e.list}
+	return Errors{Path: append(slices.Clone(e.Path), elems...), list: e.list, given: e.given}
+}
+
+// Given is the collection for the same part whose problems rest on the
+// values of the fields at paths too (each from the scenario's root), as
+// Error.Given says.
+func (e Errors) Given(paths ...[]string) Errors {
+	g := slices.Clone(e.given)
+	for _, p := range paths {
+		g = append(g, slices.Clone(p))
+	}
+	return Errors{Path: e.Path, list: e.list, given: g}
 }
 
 // Add records a problem with field (a key below the part, or "" for the part
@@ -57,7 +73,7 @@ func (e Errors) add(field string, atKey bool, format string, args []any) {
 	if field != "" {
 		path = append(path, field)
 	}
-	*e.list = append(*e.list, &Error{Path: path, AtKey: atKey, Msg: fmt.Sprintf(format, args...)})
+	*e.list = append(*e.list, &Error{Path: path, AtKey: atKey, Msg: fmt.Sprintf(format, args...), Given: slices.Clone(e.given)})
 }
 
 // List returns the errors recorded so far, in order; nil if none.
@@ -76,6 +92,10 @@ func Prefix(path string, errs []error) []error {
 		if fe, ok := err.(*Error); ok {
 			c := *fe
 			c.Path = append([]string{path}, fe.Path...)
+			c.Given = nil
+			for _, g := range fe.Given {
+				c.Given = append(c.Given, append([]string{path}, g...))
+			}
 			err = &c
 		}
 		out[i] = err

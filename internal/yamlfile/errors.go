@@ -68,7 +68,14 @@ type Decoder struct {
 
 // Errorf records a problem at node n (or at the top of the file if n is nil).
 func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
-	e := Error{File: d.File, Msg: fmt.Sprintf(format, args...)}
+	d.errorAt(n, fmt.Sprintf(format, args...), nil)
+}
+
+// errorAt records msg at n, as Errorf does, naming the overrides given too
+// (those that gave the values elsewhere that msg rests on) unless the error
+// is placed at one of them.
+func (d *Decoder) errorAt(n *yaml.Node, msg string, given []string) {
+	e := Error{File: d.File, Msg: msg}
 	if d.blamed == nil {
 		d.blamed = map[*yaml.Node]bool{}
 	}
@@ -77,18 +84,70 @@ func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 		d.blamed[orig] = true
 		n = orig
 	}
+	var with []string // the overrides named after the message
+	placedAt := ""
 	if from, ok := d.origins[n]; ok {
 		e.File = "--set " + field.Printable(from)
+		placedAt = from
 	} else if n != nil {
 		e.Line, e.Col = n.Line, n.Column
 		// A value of the file that an override changed in part (the mean
 		// of a distribution) is placed in the file, and names the
 		// override too: the file alone does not say it.
 		if from := d.within(n); from != "" {
-			e.Msg += " (with --set " + field.Printable(from) + ")"
+			with = append(with, from)
 		}
 	}
+	for _, from := range given {
+		if from != placedAt && !slices.Contains(with, from) {
+			with = append(with, from)
+		}
+	}
+	if len(with) > 0 {
+		for i, from := range with {
+			with[i] = "--set " + field.Printable(from)
+		}
+		e.Msg += " (with " + strings.Join(with, ", ") + ")"
+	}
 	d.errs = append(d.errs, e)
+}
+
+// overridesIn lists the overrides that gave a value at or inside the node
+// at each of paths (from root), or the mapping it is missing from, or
+// removed it, something inside it or what holds it; each once, in the
+// order of paths and of the document.
+func (d *Decoder) overridesIn(root *yaml.Node, paths [][]string) []string {
+	var out []string
+	add := func(from string) {
+		if !slices.Contains(out, from) {
+			out = append(out, from)
+		}
+	}
+	var walk func(*yaml.Node)
+	walk = func(x *yaml.Node) {
+		if from, ok := d.origins[x]; ok {
+			add(from)
+			return // all of it is that override's
+		}
+		for _, c := range x.Content {
+			walk(c)
+		}
+	}
+	for _, p := range paths {
+		switch at, scope, missing := resolve(root, p, false); {
+		case !missing && at != nil:
+			walk(at)
+		case missing && scope != nil && d.origins[scope] != "":
+			add(d.origins[scope]) // it wrote where the field is, without it
+		}
+		dotted := strings.Join(p, ".")
+		for _, r := range d.removed {
+			if r[0] == dotted || strings.HasPrefix(r[0], dotted+".") || strings.HasPrefix(dotted, r[0]+".") {
+				add(r[1])
+			}
+		}
+	}
+	return out
 }
 
 // within is the override that gave a value inside n, when exactly one did

@@ -33,7 +33,11 @@ func (d *Decoder) Place(root *yaml.Node, errs []error) {
 		if missing && keyBlamed(decoded, scope) || !missing && blamedWithin(decoded, scope) {
 			continue
 		}
-		d.Errorf(at, "%s", fe.Msg)
+		var given []string
+		if len(fe.Given) > 0 {
+			given = d.overridesIn(root, fe.Given)
+		}
+		d.errorAt(at, fe.Msg, given)
 	}
 }
 

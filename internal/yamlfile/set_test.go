@@ -103,6 +103,49 @@ func TestSetWithinNamesTheOverride(t *testing.T) {
 	}
 }
 
+// TestPlaceNamesTheOverrideGiven checks that a model's error that rests on
+// other fields (field.Error's Given: a fault on more instances than its
+// node has) names the override that gave or removed one of them, placed in
+// the file or at an override of its own: a fault refused because of --set
+// nodes.app.instances=1 named only the fault's line, where nothing is
+// wrong. An override the error is placed at is not named twice, nor one
+// outside the fields given.
+func TestPlaceNamesTheOverrideGiven(t *testing.T) {
+	const doc = "nodes:\n  app: {instances: 2, workers: 4}\nfaults:\n  - {node: app, instances: 2}\n"
+	at := []string{"faults", "0", "instances"}
+	given := [][]string{{"faults", "0", "node"}, {"nodes", "app", "instances"}}
+	cases := []struct {
+		name  string
+		sets  []string
+		given [][]string
+		want  string
+	}{
+		{"an override of a field given", []string{"nodes.app.instances=1"}, given, "f.yaml:4:28: too many (with --set nodes.app.instances=1)"},
+		{"two fields given", []string{"nodes.app.instances=1", "faults.0.node=app"}, given, "f.yaml:4:28: too many (with --set faults.0.node=app, --set nodes.app.instances=1)"},
+		{"removed", []string{"nodes.app.instances=null"}, given, "f.yaml:4:28: too many (with --set nodes.app.instances=null)"},
+		{"an override elsewhere", []string{"nodes.app.workers=1"}, given, "f.yaml:4:28: too many\n"},
+		{"the mapping written without it", []string{"nodes.app={workers: 4}"}, given, "f.yaml:4:28: too many (with --set nodes.app={workers: 4})"},
+		{"no field given", []string{"nodes.app.instances=1"}, nil, "f.yaml:4:28: too many\n"},
+		{"placed at an override", []string{"faults=[{node: app, instances: 2}]", "nodes.app.instances=1"}, given,
+			"--set faults=[{node: app, instances: 2}]: too many (with --set nodes.app.instances=1)"},
+		{"placed at the override given", []string{"faults.0.instances=2", "nodes.app=null"}, append(given, at), "--set faults.0.instances=2: too many (with --set nodes.app=null)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			root := d.Parse([]byte(doc))
+			for _, set := range c.sets {
+				d.Set(root, set)
+			}
+			d.Place(root, []error{&field.Error{Path: at, Msg: "too many", Given: c.given}})
+			d.Errorf(nil, "end")
+			if got := d.Err().Error(); !strings.Contains(got+"\n", c.want) {
+				t.Fatalf("errors:\n%s\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
 // TestRemovedUnder checks that the keys overrides removed are named under
 // their mapping, with the override, and nothing else.
 func TestRemovedUnder(t *testing.T) {

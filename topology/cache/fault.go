@@ -45,14 +45,14 @@ func (x NodeDown) Check(e field.Errors) bool {
 // Fit implements topology.Fitter: the cache has the node.
 func (x NodeDown) Fit(e field.Errors, node *topology.Node) {
 	if nodes := node.Spec.Units(); x.Node >= nodes {
-		e.Add("cache_node", "fault cache_node %d: cache %s has %s (numbered from 0)", x.Node, node.Name, units.Plural(nodes, "node", "nodes"))
+		e.Given(node.Path("nodes")).Add("cache_node", "fault cache_node %d: cache %s has %s (numbered from 0)", x.Node, node.Name, units.Plural(nodes, "node", "nodes"))
 	}
 }
 
 // FaultInstances implements topology.InstanceCounted: an instances fault
 // takes down up to its nodes.
-func (c *Cache) FaultInstances() (most int, has string) {
-	return c.Nodes, units.Plural(c.Nodes, "node", "nodes")
+func (c *Cache) FaultInstances() (most int, has string, from []string) {
+	return c.Nodes, units.Plural(c.Nodes, "node", "nodes"), []string{"nodes"}
 }
 
 // Strike implements topology.FaultEffect: the node goes down, losing its

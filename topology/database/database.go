@@ -1235,7 +1235,7 @@ func (PrimaryDown) Check(field.Errors) bool { return true }
 // one down).
 func (PrimaryDown) Fit(e field.Errors, node *topology.Node) {
 	if db := node.Spec.(*Database); len(db.Primaries) > 0 {
-		e.Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
+		e.Given(node.Path("primaries")).Add("primary", "database %s has a primary in each of its regions: take one down with a region fault, {region: REGION, at, for}", node.Name)
 	}
 }
 
@@ -1289,19 +1289,19 @@ func (x ReplicaDown) Check(e field.Errors) bool {
 // Fit implements Fitter: the database has the replica.
 func (x ReplicaDown) Fit(e field.Errors, node *topology.Node) {
 	if db := node.Spec.(*Database); x.Replica >= db.Replicas {
-		e.Add("replica", "fault replica %d: database %s has %s (numbered from 0)", x.Replica, node.Name, units.Plural(db.Replicas, "replica", "replicas"))
+		e.Given(node.Path("replicas")).Add("replica", "fault replica %d: database %s has %s (numbered from 0)", x.Replica, node.Name, units.Plural(db.Replicas, "replica", "replicas"))
 	}
 }
 
 // FaultInstances implements topology.InstanceCounted: an instances fault
 // takes down as many of its primaries and of its replicas (of each
 // shard), so up to the more of the two.
-func (db *Database) FaultInstances() (most int, has string) {
+func (db *Database) FaultInstances() (most int, has string, from []string) {
 	has = units.Plural(db.primaries(), "primary", "primaries") + " and " + units.Plural(db.Replicas, "replica", "replicas")
 	if db.Shards > 1 {
 		has += " a shard"
 	}
-	return max(db.primaries(), db.Replicas), has + ", and a fault takes instances of each"
+	return max(db.primaries(), db.Replicas), has + ", and a fault takes instances of each", []string{"primaries", "replicas", "shards"}
 }
 
 // Strike implements FaultEffect: see strikeReplica.

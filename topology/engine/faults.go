@@ -110,8 +110,13 @@ func (x InstancesDown) Fit(e field.Errors, node *topology.Node) {
 	if !ok {
 		return
 	}
-	if most, has := ic.FaultInstances(); most > 0 && x.Count > most {
-		e.Add("instances", "fault instances %d: %s %s has %s (leave instances out to take the whole node down)", x.Count, node.Kind().Noun, node.Name, has)
+	most, has, from := ic.FaultInstances()
+	if most > 0 && x.Count > most {
+		var given [][]string
+		for _, f := range from {
+			given = append(given, node.Path(f))
+		}
+		e.Given(given...).Add("instances", "fault instances %d: %s %s has %s (leave instances out to take the whole node down)", x.Count, node.Kind().Noun, node.Name, has)
 	}
 }
 

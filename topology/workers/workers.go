@@ -103,8 +103,12 @@ func (w *Workers) pool() *topology.Pool {
 
 // FaultInstances implements topology.InstanceCounted: its consumers, or
 // the most its autoscaler may run.
-func (w *Workers) FaultInstances() (most int, has string) {
-	return w.pool().CountedInstances("consumer", "consumers")
+func (w *Workers) FaultInstances() (most int, has string, from []string) {
+	most, has, from = w.pool().CountedInstances("consumer", "consumers")
+	if w.Autoscale == nil {
+		from = []string{"consumers"} // the pool's instances
+	}
+	return most, has, from
 }
 
 func decodeWorkers(d *yamlfile.Decoder, m yamlfile.Map, name string) topology.Spec {

@@ -40,8 +40,9 @@ type Agreement struct {
 	// null when one of them has no mean.
 	Tolerance *float64 `json:"tolerance"`
 	// Agree says they agree on the mean latency within Tolerance (or both
-	// find the request path overloaded), on the nodes the run found
-	// saturated, and that at most FailureBound of the requests failed.
+	// find the request path overloaded, or both find the same node on it
+	// saturated), on the nodes the run found saturated, and that at most
+	// FailureBound of the requests failed.
 	Agree bool `json:"agree"`
 	// Verdict says it in a sentence or two.
 	Verdict string `json:"verdict"`
@@ -60,11 +61,32 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 		m := rep.Latency.Mean
 		a.Simulated = &m
 	}
-	var latency string // on the mean latency
-	agree := false
-	switch {
+	var latency string        // on the mean latency, or on what saturates
+	agree, on := false, ""    // on: what they agree on, when not the mean latency
+	var alsoEstimate []string // nodes only the estimate finds overloaded, when both find another saturated
+	switch own, both, ran := saturation(rep, est); {
 	case est.Latency == nil && overloaded:
 		agree, latency = true, "both find the request path overloaded"
+	case est.Latency == nil && len(both) > 0:
+		// The run answered requests while the node the estimate finds
+		// overloaded saturated in it too: its queues grew over the
+		// window, and the run's mean is of the requests that got through.
+		agree = true
+		why := fmt.Sprintf("(the estimate has %s offered more than %s capacity, with no steady state%s)", them(both, "it", "them"), them(both, "its", "their"), runSays(rep, both))
+		latency = fmt.Sprintf("both find %s saturated %s, and the run's mean of %s is of the requests that completed", strings.Join(both, ", "), why, dur(rep.Latency.Mean))
+		on = fmt.Sprintf("that %s %s %s", strings.Join(both, ", "), them(both, "saturates", "saturate"), why)
+		for _, i := range own {
+			if n := &rep.Nodes[i]; !slices.Contains(both, n.Name) {
+				alsoEstimate = append(alsoEstimate, fmt.Sprintf("the estimate also finds %s offered more than its capacity, where the run did not find it saturated (%s busy)", n.Name, units.Percent(n.Utilization)))
+			}
+		}
+	case est.Latency == nil && len(own) > 0 && len(ran) > 0:
+		var names []string
+		for _, i := range own {
+			names = append(names, rep.Nodes[i].Name)
+		}
+		latency = fmt.Sprintf("the estimate finds %s offered more than %s capacity (no steady state), where the run found %s saturated instead and answered requests in %s on average",
+			strings.Join(names, ", "), them(names, "its", "their"), strings.Join(ran, ", "), dur(rep.Latency.Mean))
 	case est.Latency == nil:
 		latency = fmt.Sprintf("the estimate finds a station on the request path offered more than its capacity (no steady state), but the run answered requests in %s on average", dur(rep.Latency.Mean))
 	case overloaded:
@@ -89,14 +111,17 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 			latency = fmt.Sprintf("mean %s against %s simulated, %s apart, more than %s", dur(*est.Latency), dur(rep.Latency.Mean), dur(diff), within)
 		}
 	}
-	others := otherDisagreements(rep, est)
+	others := append(alsoEstimate, otherDisagreements(rep, est)...)
 	switch {
 	case agree && len(others) == 0:
 		a.Agree = true
 		a.Verdict = "The estimate and the run agree: " + latency + "."
 		return a
 	case agree:
-		a.Verdict = "The estimate and the run agree on the mean latency (" + latency + "), but " + strings.Join(others, "; ") + "."
+		if on == "" {
+			on = "on the mean latency (" + latency + ")"
+		}
+		a.Verdict = "The estimate and the run agree " + on + ", but " + strings.Join(others, "; ") + "."
 	case len(others) == 0:
 		a.Verdict = "The estimate and the run disagree: " + latency + "."
 	default:
@@ -109,6 +134,60 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 		a.Verdict += " What the scenario has that the estimate leaves out or approximates:"
 	}
 	return a
+}
+
+// saturation compares what saturates: own are the indexes of the nodes
+// the estimate finds offered more than their own capacity on the request
+// path (their workers, or a database's volume; not those only held waiting
+// on such a node, whose holding time grows without bound by theirs); both
+// names those of them the run found saturated too; ran names the nodes
+// with workers the run found saturated, when none of own is among them.
+func saturation(rep *simulate.Report, est *estimate.Estimate) (own []int, both, ran []string) {
+	for i := range rep.Nodes {
+		n, ne := &rep.Nodes[i], est.Nodes[i]
+		if ne.Overloaded && ne.Workers > 0 && !slices.Contains(est.Backlog, ne.Name) && (ne.Holding < math.Inf(1) || ne.Volume >= 1) {
+			own = append(own, i)
+			if saturated(n) {
+				both = append(both, n.Name)
+			}
+		}
+	}
+	if len(both) == 0 {
+		for i := range rep.Nodes {
+			if n := &rep.Nodes[i]; n.Workers && saturated(n) {
+				ran = append(ran, n.Name)
+			}
+		}
+	}
+	return own, both, ran
+}
+
+// runSays is "; in the run, " and why the run found the nodes named
+// saturated, as its report says (each reason prefixed by its node's name
+// when several are named); "" when it gives no reason.
+func runSays(rep *simulate.Report, names []string) string {
+	var why []string
+	for i := range rep.Nodes {
+		if n := &rep.Nodes[i]; slices.Contains(names, n.Name) && len(n.SaturatedBecause) > 0 {
+			r := strings.Join(n.SaturatedBecause, "; ")
+			if len(names) > 1 {
+				r = n.Name + ": " + r
+			}
+			why = append(why, r)
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "; in the run, " + strings.Join(why, "; ")
+}
+
+// them is one when names has one name, else many.
+func them(names []string, one, many string) string {
+	if len(names) == 1 {
+		return one
+	}
+	return many
 }
 
 // otherDisagreements are the run's findings besides its mean latency that

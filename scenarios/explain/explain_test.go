@@ -555,8 +555,9 @@ run: {warmup: 0s, duration: 60s}
 // a slowdown fault (30 s at ρ = 0.975 in a minute at 0.75: a mean some
 // three times the estimate's, over six seeds), an autoscaler lagging a
 // step of the load (the estimate at the load's mean over the window, 90 s
-// at 100/s and 210 s at 300/s), and a finite queue each disagree, for
-// their reason;
+// at 100/s and 210 s at 300/s), and a finite queue (on which node
+// saturates they agree, but not on the requests it turns away) each
+// disagree, for their reason;
 // the retry storm agrees on the mean latency of the requests that
 // complete, but not on its saturated database and failed requests.
 func TestExplainAgreement(t *testing.T) {
@@ -599,7 +600,7 @@ entry: app
 nodes:
   app: {kind: service, workers: 4, queue: 20, service_time: {dist: exponential, mean: 10ms}}
 run: {seed: 1, warmup: 5s, duration: 30s}
-`, false, []string{"at its queue limit"}, "disagree: the estimate finds a station on the request path offered more than its capacity"},
+`, false, []string{"at its queue limit"}, "agree that app saturates (the estimate has it offered more than its capacity, with no steady state; in the run, its own demand is 2"},
 		{"a retry storm", "", false, []string{"app's calls to db have timeouts, retries"}, // text "": storm
 			"), but the run found db saturated"},
 	}

@@ -311,22 +311,27 @@ func (db *Database) pageRefs(s topology.Solver) (probs, counts []float64, approx
 
 // poolMemo keeps what a database's buffer pool costs to work out (its
 // pages' popularity, Che's characteristic time over them: a second or
-// more for a million keys), so that the estimate, each run's Build and
-// explain's advice, which share the spec, compute it once. Entries are
-// keyed by every input by value (the tree, the pool's pages, the key
-// popularity), so a sweep point or --set that changes the data, shards,
-// pool or keys gets its own; the key numbering is taken as the
-// workload's, a function of the number of keys
-// (workloads.KeySampler.Key). The mutex guards the list; each entry's
-// figures are made under its own sync.Once, so parallel runs share them
-// race-free.
+// more for a million keys), so that it is computed once for the whole
+// process: by the estimate, each run's Build and explain's advice on one
+// spec, and by every spec with the same figures (a sweep's points and a
+// comparison's two sides, each parsed on its own). Entries are keyed by
+// every input by value (the tree, the pool's pages, the key popularity),
+// so a sweep point or --set that changes the data, shards, pool or keys
+// gets its own; the key numbering is taken as the workload's, a function
+// of the number of keys (workloads.KeySampler.Key). The mutex guards the
+// list; each entry's figures are made under its own sync.Once, so
+// parallel runs share them race-free.
 type poolMemo struct {
 	mu      sync.Mutex
 	entries []*poolFigures
 }
 
-// maxPoolMemo bounds the entries a memo keeps (the oldest go first): a
-// sweep over the users or the data makes one for each point.
+// pools is the process's memo of buffer pool figures.
+var pools poolMemo
+
+// maxPoolMemo bounds the entries the memo keeps (the oldest go first): a
+// sweep over the data makes one for each point. An entry of a million
+// keys (2M pages) holds about 113 MB, its pages by ID included.
 const maxPoolMemo = 4
 
 // poolFigures are the pages' popularity for one tree, pool and key
@@ -361,7 +366,7 @@ func (db *Database) poolFigures(t tree, kp, kc []float64, total float64, key fun
 		kp, kc = nil, nil
 	}
 	var e *poolFigures
-	m := &db.Data.memo
+	m := &pools
 	m.mu.Lock()
 	for _, x := range m.entries {
 		if x.t == t && x.capacity == capacity && x.total == total && slices.Equal(x.kp, kp) && slices.Equal(x.kc, kc) {
@@ -420,23 +425,28 @@ func (e *poolFigures) pages(key func(int64) int64) {
 }
 
 // byID lists the pages of the most popular keys by ID, and the
-// probability that a read references each (see steady); made once.
+// probability that a read references each (see steady); made once. Each
+// level's pages are in order, and an ID orders by page, then level
+// (pageID), so the levels merge in one pass.
 func (e *poolFigures) byID() (ids []int64, q []float64) {
 	e.idsOnce.Do(func() {
-		type entry struct {
-			id int64
-			q  float64
+		n := 0
+		for _, refs := range e.levels {
+			n += len(refs)
 		}
-		var all []entry
-		for level, refs := range e.levels {
-			for _, r := range refs {
-				all = append(all, entry{pageID(r.page, level), r.p})
+		e.ids, e.q = make([]int64, 0, n), make([]float64, 0, n)
+		next := make([]int, len(e.levels)) // each level's first page not yet listed
+		for range n {
+			low, lowID := -1, int64(0)
+			for level, refs := range e.levels {
+				if i := next[level]; i < len(refs) {
+					if id := pageID(refs[i].page, level); low < 0 || id < lowID {
+						low, lowID = level, id
+					}
+				}
 			}
-		}
-		slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
-		e.ids, e.q = make([]int64, 0, len(all)), make([]float64, 0, len(all))
-		for _, x := range all {
-			e.ids, e.q = append(e.ids, x.id), append(e.q, x.q)
+			e.ids, e.q = append(e.ids, lowID), append(e.q, e.levels[low][next[low]].p)
+			next[low]++
 		}
 	})
 	return e.ids, e.q

@@ -6,9 +6,10 @@ import (
 )
 
 // TestPoolMemo checks that the buffer pool's figures are made once for
-// the same inputs and again for any input that changes (the tree, the
-// pool's pages, the key popularity), that a memo's figures equal a fresh
-// computation's, and that the memo keeps at most maxPoolMemo entries.
+// the same inputs, by one spec or another parsed on its own, and again for
+// any input that changes (the tree, the pool's pages, the key popularity),
+// that a memo's figures equal a fresh computation's, and that the memo
+// keeps at most maxPoolMemo entries.
 func TestPoolMemo(t *testing.T) {
 	const db = "{kind: database, service_time: 1ms, data: {rows: 1M, row_size: 100B, buffer_pool: 10MiB}, operations: {read: {index: true}}}"
 	spec := func() *Database {
@@ -23,10 +24,14 @@ func TestPoolMemo(t *testing.T) {
 	if again := d.poolFigures(d.tree(1000), slices.Clone(p), slices.Clone(c), 1000, key); again != first {
 		t.Errorf("the same inputs made the figures again")
 	}
-	fresh := spec()
-	want := fresh.poolFigures(fresh.tree(1000), p, c, 1000, key)
+	other := spec()
+	if shared := other.poolFigures(other.tree(1000), p, c, 1000, key); shared != first {
+		t.Errorf("another spec with the same figures made them again")
+	}
+	want := &poolFigures{t: d.tree(1000), capacity: d.PoolPages(), kp: p, kc: c, total: 1000}
+	want.pages(key)
 	if !slices.Equal(first.probs, want.probs) || !slices.Equal(first.counts, want.counts) || first.hitShare() != want.hitShare() || first.charTime() != want.charTime() {
-		t.Errorf("the memo's figures differ from a fresh spec's")
+		t.Errorf("the memo's figures differ from a fresh computation's")
 	}
 	sharded := *d
 	sharded.Shards = 2
@@ -55,7 +60,36 @@ func TestPoolMemo(t *testing.T) {
 		pn, cn := uniform(float64(100 + n))
 		d.poolFigures(d.tree(int64(100+n)), pn, cn, float64(100+n), key)
 	}
-	if n := len(d.Data.memo.entries); n > maxPoolMemo {
+	if n := len(pools.entries); n > maxPoolMemo {
 		t.Errorf("the memo keeps %d entries, want at most %d", n, maxPoolMemo)
+	}
+}
+
+// TestPoolByID checks the pages listed by ID: every page of every level
+// once, with its probability, in increasing ID order (the levels merged).
+func TestPoolByID(t *testing.T) {
+	const db = "{kind: database, service_time: 1ms, data: {rows: 100M, row_size: 100B, buffer_pool: 10MiB}, operations: {read: {index: true}}}"
+	topo := decodeHosted(t, "a", "{}", "  a: {kind: service, service_time: 1ms, calls: [d]}\n  d: "+db+"\n")
+	d := topo.Lookup("d").Spec.(*Database)
+	// Two popularity groups over 50k keys, numbered out of order.
+	p, c := []float64{1e-4, 0.9 / 49_000}, []float64{1000, 49_000}
+	e := d.poolFigures(d.tree(50_000), p, c, 50_000, func(r int64) int64 { return r * 7919 % 50_000 })
+	ids, q := e.byID()
+	want := map[int64]float64{}
+	for level, refs := range e.levels {
+		for _, r := range refs {
+			want[pageID(r.page, level)] = r.p
+		}
+	}
+	if len(e.levels) < 3 || len(ids) != len(want) || len(q) != len(ids) {
+		t.Fatalf("%d levels, %d pages by ID, want %d", len(e.levels), len(ids), len(want))
+	}
+	for i, id := range ids {
+		if i > 0 && id <= ids[i-1] {
+			t.Fatalf("page %d: ID %d after %d, want increasing", i, id, ids[i-1])
+		}
+		if q[i] != want[id] {
+			t.Fatalf("page %d (ID %d): probability %g, want %g", i, id, q[i], want[id])
+		}
 	}
 }

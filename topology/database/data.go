@@ -70,8 +70,6 @@ type Data struct {
 	// memory is the memory of a server's instance type (bytes; 0:
 	// unknown), set by Topology.Validate.
 	memory float64
-	// memo keeps the buffer pool's figures (see poolMemo).
-	memo poolMemo
 }
 
 // StoragePerGiBMonth is the price of a database server's storage: Amazon

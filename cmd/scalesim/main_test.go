@@ -155,8 +155,6 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"run", "--bogus"}, exitInvalid, "", "unknown flag"},
 		{[]string{"list"}, exitOK, "mmc-reference", ""},
 		{[]string{"show", "closed-loop"}, exitOK, "closed: {users: 40", ""},
-		{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--max-requests", "100k"}, exitOK, "first to break: app", ""},
-		{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--max-requests", "100k", "--fail-on-slo"}, exitSLO, "breaking", "fails inside the swept range"},
 		{[]string{"sweep", "--rate", "100..500", "--points", "3", "--precision", "5%", "--max-requests", "100k", "--fail-on-slo", "--format", "csv"}, exitOK, "users,rate,offered_rate", ""},
 		{[]string{"sweep", "--users", "1k..2k"}, exitInvalid, "", "users can only be set"},
 		{[]string{"sweep", "three-tier", "--vary", "nodes.app.instances=1,2", "--set", "workload.users=4M", "--fail-on-slo", "--max-requests", "100k"}, exitSLO,
@@ -184,8 +182,6 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"compare", "checkout-api", "checkout-api", "--seeds", "1", "--set", "run.duration=10s", "--unset-b", "nodes.app.queue"}, exitOK, "B           checkout-api (run.duration=10s, nodes.app.queue=null)", ""},
 		{[]string{"sweep", "--set", "nodes.ap.instances=6"}, exitInvalid, "", `did you mean "app"`},
 		{[]string{"compare", "three-tier", "three-tier", "--seeds", "2", "--set", "run.duration=30s", "--set-b", "nodes.app.instances=6"}, exitOK, "B           three-tier (run.duration=30s, nodes.app.instances=6)", ""},
-		{[]string{"sweep", "three-tier", "--users", "1M..5M", "--points", "2", "--precision", "5%", "--max-requests", "100k", "--plot", filepath.Join(dir, "plots")}, exitOK, "breaking", "wrote 5 figures to"},
-		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..5M", "--points", "2", "--plot", filepath.Join(dir, "cmp")}, exitOK, "B           three-tier", "wrote 1 figure to"},
 		{[]string{"timeline", "three-tier", "--every", "3mo", "--precision", "5%", "--max-requests", "100k"}, exitOK, "SLO breach  month", ""},
 		{[]string{"timeline", "checkout-api"}, exitInvalid, "", "no workload.growth"},
 		{[]string{"timeline", "--every", "soon"}, exitInvalid, "", "--every"},
@@ -201,10 +197,8 @@ func TestMainExitCodes(t *testing.T) {
 		// --rate replaces a users model, and its growth with it.
 		{[]string{"run", "three-tier", "--rate", "500", "--duration", "10s"}, exitOK, "open Poisson arrivals at 500 req/s", ""},
 		{[]string{"sweep", "three-tier", "--rate", "100..200", "--points", "2", "--precision", "5%", "--max-requests", "100k"}, exitOK, "RATE", ""},
-		{[]string{"run", "flash-sale-autoscaled", "--plot", filepath.Join(dir, "run"), "--timeseries", filepath.Join(dir, "ts.csv")}, exitOK, "autoscaled on utilization", "wrote 4 figures to"},
 		{[]string{"run", "--timeseries", filepath.Join(dir, "x.csv")}, exitInvalid, "", "--timeseries: checkout-api has no time series"},
 		{[]string{"run", "--plot", filepath.Join(dir, "x")}, exitInvalid, "", "--plot: checkout-api has no time series"},
-		{[]string{"compare", "retry-storm", "retry-storm-budget", "--seeds", "1", "--set", "run.duration=6m", "--plot", filepath.Join(dir, "storm")}, exitOK, "goodput", "wrote 1 figure to"},
 		{[]string{"compare", "three-tier", "three-tier", "--plot", filepath.Join(dir, "y")}, exitInvalid, "", "--plot: three-tier has no time series"},
 		{[]string{"run", "three-tier", "--set", "faults=[{at: 40s, for: 5s, node: app, errors: 50%}]", "--plot", filepath.Join(dir, "faulty")}, exitOK, "trigger     fault on app", "wrote 4 figures to"},
 		{[]string{"validate"}, exitInvalid, "", "scalesim validate takes one scenario, a file or a built-in; got 0 arguments"},
@@ -212,6 +206,24 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"list", "x"}, exitInvalid, "", "scalesim list takes no arguments, got x"},
 		{[]string{"run", "a", "b"}, exitInvalid, "", "scalesim run takes at most 1 argument, got 2"},
 		{[]string{"rn"}, exitInvalid, "", `unknown command "rn" for "scalesim" (did you mean "run"?)`},
+	}
+	// The slowest cases (0.3 to 0.7 s of CPU each: sweeps of 4 points, the
+	// figures of sweeps, comparisons and autoscaled runs) run without
+	// -short; the short loop keeps at least one case of each command and
+	// exit code, and one that writes figures.
+	if !testing.Short() {
+		cases = append(cases, []struct {
+			args       []string
+			code       int
+			out, errst string
+		}{
+			{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--max-requests", "100k"}, exitOK, "first to break: app", ""},
+			{[]string{"sweep", "--rate", "100..3k", "--points", "4", "--precision", "5%", "--max-requests", "100k", "--fail-on-slo"}, exitSLO, "breaking", "fails inside the swept range"},
+			{[]string{"sweep", "three-tier", "--users", "1M..5M", "--points", "2", "--precision", "5%", "--max-requests", "100k", "--plot", filepath.Join(dir, "plots")}, exitOK, "breaking", "wrote 5 figures to"},
+			{[]string{"compare", "three-tier", "three-tier", "--users", "1M..5M", "--points", "2", "--plot", filepath.Join(dir, "cmp")}, exitOK, "B           three-tier", "wrote 1 figure to"},
+			{[]string{"run", "flash-sale-autoscaled", "--plot", filepath.Join(dir, "run"), "--timeseries", filepath.Join(dir, "ts.csv")}, exitOK, "autoscaled on utilization", "wrote 4 figures to"},
+			{[]string{"compare", "retry-storm", "retry-storm-budget", "--seeds", "1", "--set", "run.duration=6m", "--plot", filepath.Join(dir, "storm")}, exitOK, "goodput", "wrote 1 figure to"},
+		}...)
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

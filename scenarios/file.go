@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,13 @@ type Scenario struct {
 	Latency sim.Dist
 	// Overrides are the PATH=VALUE overrides applied to the file.
 	Overrides []string
+
+	// place shows errors found after reading (CheckEventBudget's) at their
+	// fields in the file; nil for a scenario built in Go.
+	place func([]error) error
+	// overridden are the paths of the fields Apply changed after reading,
+	// which the file no longer says.
+	overridden [][]string
 }
 
 // SLO is a set of service-level objectives: latency bounds in seconds
@@ -291,6 +299,7 @@ func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
+	s.place = func(errs []error) error { return d.Placed(root, errs) }
 	return s, nil
 }
 
@@ -495,6 +504,7 @@ func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.Workload = s.Workload.Clone()
 	c.SLO = s.SLO.clone()
+	c.overridden = slices.Clone(s.overridden)
 	return &c
 }
 
@@ -518,6 +528,7 @@ func (s *Scenario) Apply(o Overrides) error {
 	}
 	if o.Duration > 0 {
 		s.Run.Duration = o.Duration
+		s.overridden = append(s.overridden, []string{"run", "duration"})
 	}
 	if o.Rate != 0 && o.Users != 0 {
 		return Invalid(fmt.Errorf("scenarios: give either a rate or a number of users, not both"))
@@ -526,11 +537,13 @@ func (s *Scenario) Apply(o Overrides) error {
 		if err := s.Workload.SetRate(o.Rate); err != nil {
 			return Invalid(err)
 		}
+		s.overridden = append(s.overridden, []string{"workload"})
 	}
 	if o.Users != 0 {
 		if err := s.Workload.SetUsers(o.Users); err != nil {
 			return Invalid(err)
 		}
+		s.overridden = append(s.overridden, []string{"workload"})
 	}
 	return nil
 }

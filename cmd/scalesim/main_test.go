@@ -504,3 +504,39 @@ func TestTimeSeriesTargets(t *testing.T) {
 		t.Errorf("the pipe's reader got %q, %v", data, err)
 	}
 }
+
+// TestValidateRefusesWhatRunRefuses checks that validate refuses what run
+// refuses before it starts, for its event budget (validate said ok), with
+// the same message at the same FILE:LINE:COL, and that a budget or a
+// shorter run from the command line still runs.
+func TestValidateRefusesWhatRunRefuses(t *testing.T) {
+	dir := t.TempDir()
+	const nodes = "entry: app\nnodes:\n  app: {kind: service, service_time: 1ms}\n"
+	for _, c := range []struct{ name, text, want string }{
+		{"long", "name: long\nworkload: {rate: 10}\n" + nodes + "run: {duration: 100000d}\n", ":6:17: the workload offers about 95.04B requests"},
+		{"fast", "name: fast\nworkload: {rate: 1e15}\n" + nodes, ":2:18: the workload offers more than 9999B requests"},
+		{"users", "name: users\nworkload: {users: 1e15, requests_per_active_user_per_day: 100}\n" + nodes, ":2:19: the workload offers more than 9999B requests"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, c.name+".yaml")
+			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			vcode, vout, verr := run("validate", path)
+			rcode, _, rerr := run("run", path)
+			if vcode != exitInvalid || rcode != exitInvalid || !strings.Contains(verr, path+c.want) || verr != rerr {
+				t.Fatalf("validate: exit %d, %q%q; run: exit %d, %q; want both exit %d, saying %s%s", vcode, vout, verr, rcode, rerr, exitInvalid, path, c.want)
+			}
+		})
+	}
+	long := filepath.Join(dir, "long.yaml")
+	for _, args := range [][]string{
+		{"run", long, "--max-events", "5k"},
+		{"run", long, "--duration", "10s"},
+		{"run", filepath.Join(dir, "fast.yaml"), "--rate", "10", "--duration", "10s"},
+	} {
+		if code, _, errs := run(args...); code != exitOK {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
+	}
+}

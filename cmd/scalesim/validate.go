@@ -21,6 +21,10 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// What run would refuse before it starts is not ok either.
+			if err := s.CheckEventBudget(); err != nil {
+				return err
+			}
 			_, err = fmt.Fprintf(stdout, "%s: ok: scenario %q, %s (%s), entry %s; workload: %s\n",
 				s.Source, s.Name, count(len(s.Topology.Nodes), "node"), strings.Join(s.Topology.Names(), ", "), s.Topology.Entry, s.Workload.Describe())
 			return err

@@ -41,6 +41,18 @@ func (d *Decoder) Place(root *yaml.Node, errs []error) {
 	}
 }
 
+// Placed is Place for errors found after decoding, when d recorded none:
+// it places errs on a copy of d and returns them sorted by position (nil
+// for none), leaving d as it was, so that it may be called again, and
+// from several goroutines at once.
+func (d *Decoder) Placed(root *yaml.Node, errs []error) error {
+	c := *d
+	c.errs = nil
+	c.blamed = maps.Clone(d.blamed)
+	c.Place(root, errs)
+	return c.Err()
+}
+
 // resolve walks path from root through mappings (by key) and lists (by
 // index) and returns the node to blame, and the node whose earlier errors
 // make this one redundant: the field's value or, when the field is

@@ -134,70 +134,15 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 	return g, nil
 }
 
-// forecast compares the requests the workload is expected to send by end
-// (from its mean rate: an open workload's; a closed one sends as fast as
-// replies come) with the event budget, each arrival being an event at
-// least. Over the default budget, a run is refused before it starts, with
-// the figure: a rate curve that climbs steeply, or a long trace, would run
-// for minutes only to be cut. A budget the scenario sets is the user's
-// request for a shorter run: it is cut there, and its report says what
-// was expected. maxRequests is the run's request cap (0 for none).
-func (g *guard) forecast(s *scenarios.Scenario, end sim.Time, maxRequests int64) error {
-	if err := g.forecastFaults(s, end); err != nil {
+// forecast refuses a run that would pass the default event budget by
+// what can be told before it runs (scenarios.Scenario.CheckEventBudget,
+// which `scalesim validate` shares), and keeps what the workload is
+// expected to send past a budget the scenario sets, for its report.
+func (g *guard) forecast(s *scenarios.Scenario) error {
+	if err := s.CheckEventBudget(); err != nil {
 		return err
 	}
-	if end == sim.Forever || s.Workload.Model == workloads.Closed || s.Workload.Model == workloads.Sessions {
-		return nil
-	}
-	expected := float64(s.Workload.MeanRate(0, end) * float64(end))
-	if maxRequests > 0 {
-		expected = math.Min(expected, float64(maxRequests))
-	}
-	if expected <= float64(g.maxEvents) {
-		return nil
-	}
-	about := "about " + units.FormatCount(expected)
-	if bound, over := strings.CutPrefix(units.FormatCount(expected), ">"); over {
-		about = "more than " + bound // past 9999B, the bound alone
-	}
-	g.expected = fmt.Sprintf("the workload offers %s requests over the %s run", about, units.FormatDuration(float64(end)))
-	if s.Run.MaxEvents == 0 {
-		return scenarios.Invalid(fmt.Errorf("simulate: %s: %s (a mean of %s), each at least one event: more than the event budget of %s events; shorten the run, lower the rate, or raise run.max_events (--max-events)",
-			s.Name, g.expected, units.Rate(s.Workload.MeanRate(0, end)), units.FormatCount(float64(g.maxEvents))))
-	}
-	return nil
-}
-
-// forecastFaults refuses, at the default event budget, a run in which a
-// fault alone would strike more often than the budget allows: a repeated
-// fault's repeats by end, or a random one's mean cycles of failure and
-// repair, each strike two events (it strikes and it ends). Such a run
-// went on for minutes, cut at the budget, where a workload that sends as
-// many requests is refused at once.
-func (g *guard) forecastFaults(s *scenarios.Scenario, end sim.Time) error {
-	if end == sim.Forever || s.Run.MaxEvents != 0 {
-		return nil
-	}
-	for i := range s.Topology.Faults {
-		f := &s.Topology.Faults[i]
-		strikes, how := 0.0, ""
-		switch {
-		case f.Every > 0 && float64(end) > f.At:
-			strikes, how = math.Floor((float64(end)-f.At)/f.Every)+1, " every "+units.FormatDuration(f.Every)
-		case f.MTTF > 0:
-			strikes = float64(end) / (f.MTTF + f.MTTR)
-			how = fmt.Sprintf(", failing after %s and repaired in %s on average,", units.FormatDuration(f.MTTF), units.FormatDuration(f.MTTR))
-		}
-		if 2*strikes <= float64(g.maxEvents) {
-			continue
-		}
-		about := "about " + units.FormatCount(strikes)
-		if bound, over := strings.CutPrefix(units.FormatCount(strikes), ">"); over {
-			about = "more than " + bound
-		}
-		return scenarios.Invalid(fmt.Errorf("simulate: %s: the fault on %s%s strikes %s times over the %s run, two events each: more than the event budget of %s events; repeat it less often, shorten the run, or raise run.max_events (--max-events)",
-			s.Name, f.Where(), how, about, units.FormatDuration(float64(end)), units.FormatCount(float64(g.maxEvents))))
-	}
+	g.expected = s.EventForecast()
 	return nil
 }
 

@@ -125,14 +125,11 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 		r.regions = make(byRegion, n)
 	}
 	warmup := sim.Time(s.Run.WarmupSeconds())
-	end := warmup + sim.Time(s.Run.Duration)
-	if s.Run.Precision > 0 && !s.ChangesOverTime() {
-		r.steady = true
-		end = sim.Forever
-	}
+	end := s.End()
+	r.steady = end == sim.Forever
 	r.end = end
 	r.maxRequests = s.Run.RequestCap(r.steady)
-	if err := g.forecast(s, end, r.maxRequests); err != nil {
+	if err := g.forecast(s); err != nil {
 		return nil, err
 	}
 	r.smp = newSampler(s, end)

@@ -62,6 +62,11 @@ type Solver interface {
 	// Balanced says a node spreads each request over node's instances,
 	// as a load balancer does.
 	Balanced(node string) bool
+	// BehindBalancer says a load balancer is among those nodes: one that
+	// asks of node, its target, a kind that may stand behind a balancer
+	// (Target.Balanced). A node a dns sends to straight (the copies of a
+	// fleet, say) is Balanced alone.
+	BehindBalancer(node string) bool
 }
 
 // Router receives the calls a visit of a node makes: to a node, the

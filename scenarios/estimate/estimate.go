@@ -383,6 +383,19 @@ func (m *Model) Balanced(node string) bool {
 	return false
 }
 
+// BehindBalancer implements topology.Solver: a load balancer is in front
+// of node (its target asks for a kind that may stand behind one).
+func (m *Model) BehindBalancer(node string) bool {
+	for _, n := range m.nodes {
+		for _, t := range n.Spec.Downstream() {
+			if t.OneOf && t.Balanced && t.To == node {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TakeTurns implements topology.Solver.
 func (m *Model) TakeTurns(node string, others int) { m.turns[node] = others }
 

@@ -233,8 +233,10 @@ func (s *Service) CapacityNote(est topology.Solution) string {
 }
 
 // Advice implements Explainer: for workers that mostly wait, more of them
-// or none that wait; otherwise more instances, behind a balancer, or a
-// higher or quicker autoscaler.
+// or none that wait; otherwise more instances (behind the balancer in
+// front; behind a new one when nothing spreads requests over them; to the
+// node itself when a dns sends to it straight), or a higher or quicker
+// autoscaler.
 func (s *Service) Advice(sv topology.Solver, name string, est topology.Solution) string {
 	if s.Blocking && est.Holding > 2*s.MeanOwn(sv, name) {
 		return "Its workers mostly wait on calls: more workers per instance, a non-blocking (event-loop) server, or moving slow side work off the request path into a queue."
@@ -244,6 +246,17 @@ func (s *Service) Advice(sv topology.Solver, name string, est topology.Solution)
 	}
 	if !sv.Balanced(name) {
 		return fmt.Sprintf("%s is busy with its own work: put a load balancer in front of it and add instances behind it; keep them stateless so they can be added and removed freely.", name)
+	}
+	if !sv.BehindBalancer(name) {
+		// A dns picks the node, which takes requests on its instances
+		// in turn: more of them there, in its region for a fleet's copy.
+		where := ""
+		if n := sv.Lookup(name); n != nil {
+			if fleet, region := n.Fleet(); fleet != "" {
+				where = fmt.Sprintf(" (instances: {%s: N} on %s)", region, fleet)
+			}
+		}
+		return fmt.Sprintf("%s is busy with its own work: add instances to it%s; keep them stateless so they can be added and removed freely.", name, where)
 	}
 	return fmt.Sprintf("%s is busy with its own work: add instances behind the load balancer; keep them stateless so they can be added and removed freely.", name)
 }

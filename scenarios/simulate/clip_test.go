@@ -3,9 +3,10 @@ package simulate
 import "testing"
 
 // TestClipToWindow pins the one rule for an episode that struck before the
-// measurement window (here from 10 s): over before it, left out; in force
-// at its start, clipped to it and marked; the window's own, as it is; a
-// run stopped in its warm-up reports the warm-up as it is.
+// measurement window (here [10 s, the run's end)): over before it or at its
+// start, left out (one ending at the start printed a line from 10s to 10s);
+// in force after its start, clipped to it and marked; the window's own, as
+// it is; a run stopped in its warm-up reports the warm-up as it is.
 func TestClipToWindow(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -17,7 +18,8 @@ func TestClipToWindow(t *testing.T) {
 	}{
 		{name: "over in the warm-up", at: 2, until: 5, keep: false},
 		{name: "in force at the start", at: 5, until: 25, keep: true, wantAt: 10, began: true},
-		{name: "ends at the start", at: 5, until: 10, keep: true, wantAt: 10, began: true},
+		{name: "ends at the start: the warm-up's", at: 5, until: 10, keep: false},
+		{name: "ends just after the start", at: 5, until: 10.5, keep: true, wantAt: 10, began: true},
 		{name: "open deploy from the warm-up", at: 5, until: 5, open: true, keep: true, wantAt: 10, began: true},
 		{name: "at the start is the window's", at: 10, until: 20, keep: true, wantAt: 10},
 		{name: "in the window", at: 15, until: 20, keep: true, wantAt: 15},

@@ -153,18 +153,19 @@ func triggers(s *scenarios.Scenario, rep *Report) []Trigger {
 }
 
 // clipToWindow applies to tr the rule for every episode of failure (a
-// trigger, a database's failover, a region's outage): one that ended
-// before the measurement window's start is the warm-up's, and is left out
-// (false); one in force at the window's start (ending at it or later) is
-// reported clipped to the window, from its start, marked as begun in the
-// warm-up. The window begins before anything else at its instant, so an
-// episode that begins exactly then is the window's own. A run stopped in
-// its warm-up reports the warm-up: nothing is clipped.
+// trigger, a deploy, a database's failover, a region's outage): the window
+// is [warm-up's end, run's end), so one that ended before the measurement
+// window's start or at it lies wholly in the warm-up, and is left out
+// (false); one in force in the window (ending after its start) that began
+// before it is reported clipped to the window, from its start, marked as
+// begun in the warm-up. The window begins before anything else at its
+// instant, so an episode that begins exactly then is the window's own. A
+// run stopped in its warm-up reports the warm-up: nothing is clipped.
 func clipToWindow(tr *Trigger, rep *Report) bool {
 	if rep.InWarmup || tr.At >= rep.Warmup {
 		return true
 	}
-	if tr.Until < rep.Warmup && !tr.open {
+	if tr.Until <= rep.Warmup && !tr.open {
 		return false
 	}
 	tr.At, tr.BeganInWarmup = rep.Warmup, true

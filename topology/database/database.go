@@ -1553,6 +1553,14 @@ func (db *database) restored(now sim.Time, outcome string, lost int64, rpo float
 	}
 	fo := &db.failovers[db.cur]
 	back := float64(now) - fo.At
+	if fo.BeganInWarmup && back == 0 {
+		// Writes back at the window's start, the instant it was clipped
+		// to: the failover lies wholly in the warm-up (the window is
+		// [its start, the run's end)), and is not the window's.
+		db.failovers = slices.Delete(db.failovers, db.cur, db.cur+1)
+		db.cur = -1
+		return
+	}
 	fo.WritesUnavailable, fo.Outcome, fo.Promoted, fo.lost, fo.rpo = &back, outcome, outcome == FailoverPromoted, lost, rpo
 	db.cur = -1
 }

@@ -230,7 +230,8 @@ func (o *outage) Handle(now sim.Time, op int, _ any) {
 
 // Outages lists the regions' outages in force from from on (the
 // measurement window's start, whose failovers the databases report): one
-// that began before it and had not ended by it is clipped to it (At is
+// that ended at from or before is the warm-up's; one that began before it
+// and ended after it (or not at all) is clipped to it (At is
 // from; a database matches it to the failover it caused by its real
 // start; what was lost at that start, in the warm-up, is the warm-up's), in
 // the order their faults are given and then in time: what their spans
@@ -245,7 +246,7 @@ func (n *Network) Outages(from float64) []Outage {
 		for _, r := range o.runs {
 			at := r.at
 			if float64(at) < from {
-				if r.ended && float64(r.until) < from {
+				if r.ended && float64(r.until) <= from {
 					continue // the warm-up's
 				}
 				at = sim.Time(from) // in force at the window's start: clipped to it

@@ -40,32 +40,44 @@ func (s *Scenario) End() sim.Time {
 // warm-up (a tenth of it).
 const defaultEnd = DefaultDuration + DefaultDuration/10
 
-// expectedRequests is how many requests the workload is expected to send
-// by end, from its mean rate over the run (an open workload's; a closed
-// one sends as fast as replies come, a session as its user thinks), at
-// most the run's request cap; 0 when that cannot be told in advance.
-func (s *Scenario) expectedRequests(end sim.Time) float64 {
-	if end == sim.Forever || s.Workload == nil || s.Workload.Model == workloads.Closed || s.Workload.Model == workloads.Sessions {
-		return 0
+// arrivals is what the workload is expected to start by end, each an
+// event at least: n of them (at most the run's request cap), at a mean
+// rate over the run, as what says ("offers %s requests"): an open
+// workload's requests, or sessions (whose requests come as their users
+// think: a session of a million requests an hour apart sends few in a
+// short run). n is 0 for a closed workload, which sends as fast as
+// replies come, and for a run without end.
+func (s *Scenario) arrivals(end sim.Time) (n, rate float64, what string) {
+	w := s.Workload
+	if end == sim.Forever || w == nil || w.Model == workloads.Closed {
+		return 0, 0, ""
 	}
-	expected := float64(s.Workload.MeanRate(0, end) * float64(end))
+	rate, what = w.MeanRate(0, end), "offers %s requests"
+	if w.Model == workloads.Sessions {
+		// MeanRate is of the sessions' requests; Rate of the sessions.
+		rate, what = 0, "starts %s sessions"
+		if o := w.OfferedRate(); o > 0 {
+			rate = float64(w.MeanRate(0, end) / o * w.Rate)
+		}
+	}
+	n = float64(rate * float64(end))
 	if s.Run.MaxRequests > 0 {
-		expected = math.Min(expected, float64(s.Run.MaxRequests))
+		n = math.Min(n, float64(s.Run.MaxRequests))
 	}
-	return expected
+	return n, rate, what
 }
 
-// EventForecast says what the workload is expected to send over the run,
-// as "the workload offers about 95B requests over the 66m run", when that
-// passes the run's event budget; "" when it does not, or cannot be told
-// in advance.
+// EventForecast says what the workload is expected to start over the
+// run, as "the workload offers about 95B requests over the 66m run", when
+// that passes the run's event budget; "" when it does not, or cannot be
+// told in advance.
 func (s *Scenario) EventForecast() string {
 	end := s.End()
-	expected := s.expectedRequests(end)
-	if !(expected > float64(s.Run.EventBudget())) {
+	n, _, what := s.arrivals(end)
+	if !(n > float64(s.Run.EventBudget())) {
 		return ""
 	}
-	return fmt.Sprintf("the workload offers %s requests over the %s run", about(expected), units.FormatDuration(float64(end)))
+	return fmt.Sprintf("the workload "+what+" over the %s run", about(n), units.FormatDuration(float64(end)))
 }
 
 // about writes a count as "about 95.04B", or "more than 9999B" past what
@@ -93,14 +105,13 @@ func (s *Scenario) CheckEventBudget() error {
 	var errs []error
 	budget := float64(s.Run.EventBudget())
 	end := s.End()
-	if expected := s.expectedRequests(end); expected > budget {
+	if n, rate, what := s.arrivals(end); n > budget {
 		at := s.workloadField()
-		if s.expectedRequests(defaultEnd) <= budget {
+		if n, _, _ := s.arrivals(defaultEnd); n <= budget {
 			at = s.lengthField()
 		}
-		mean := s.Workload.MeanRate(0, end)
-		errs = append(errs, &field.Error{Path: at, Msg: fmt.Sprintf("the workload offers %s requests over the %s run (a mean of %s), each at least one event: more than the event budget of %s events; shorten the run, lower the rate, or raise run.max_events (--max-events)",
-			about(expected), units.FormatDuration(float64(end)), units.Rate(mean), units.FormatCount(budget))})
+		errs = append(errs, &field.Error{Path: at, Msg: fmt.Sprintf("the workload "+what+" over the %s run (a mean of %s), each at least one event: more than the event budget of %s events; shorten the run, lower the rate, or raise run.max_events (--max-events)",
+			about(n), units.FormatDuration(float64(end)), units.Rate(rate), units.FormatCount(budget))})
 	}
 	var faults []topology.Fault
 	if s.Topology != nil {
@@ -154,13 +165,19 @@ func (s *Scenario) lengthField() []string {
 // rate.
 func (s *Scenario) workloadField() []string {
 	w := s.Workload
+	level := w.OfferedRate() // of the shape's level, in what arrivals counts
+	if w.Model == workloads.Sessions {
+		level = w.Rate
+	}
 	switch {
 	case w.Trace != nil:
 		return []string{"workload", "trace"}
-	case len(w.Changes) > 0 && float64(w.OfferedRate()*defaultEnd) <= float64(s.Run.EventBudget()):
+	case len(w.Changes) > 0 && float64(level*defaultEnd) <= float64(s.Run.EventBudget()):
 		return []string{"workload", "shape"}
 	case w.Users != nil:
 		return []string{"workload", "users"}
+	case w.Model == workloads.Sessions:
+		return []string{"workload", "sessions", "rate"}
 	}
 	return []string{"workload", "rate"}
 }

@@ -47,7 +47,13 @@ func TestEventBudgetField(t *testing.T) {
 		{"a budget of its own", "name: b\nworkload: {rate: 10}\n" + nodes + "run: {duration: 100000d, max_events: 1M}\n", ""},
 		{"a request cap", "name: b\nworkload: {rate: 10}\n" + nodes + "run: {duration: 100000d, max_requests: 1M}\n", ""},
 		{"a closed workload", "name: b\nworkload: {closed: {users: 10, think_time: 1s}}\n" + nodes + "run: {duration: 100000d}\n", ""},
-		{"sessions", "name: b\nworkload: {sessions: {rate: 10, requests: 5, think_time: 1s}}\n" + nodes + "run: {duration: 100000d}\n", ""},
+		// A session is an event at least; its requests come as its user
+		// thinks, and are not counted.
+		{"sessions in a long run", "name: b\nworkload: {sessions: {rate: 10, requests: 5, think_time: 1s}}\n" + nodes + "run: {duration: 100000d}\n",
+			"b.yaml:6:17: the workload starts about 95.04B sessions over the 2640000h run (a mean of 10/s)"},
+		{"many sessions", "name: b\nworkload: {sessions: {rate: 1e15, requests: 5, think_time: 1s}}\n" + nodes,
+			"b.yaml:2:29: the workload starts more than 9999B sessions over the 5.5m run"},
+		{"long sessions", "name: b\nworkload: {sessions: {rate: 1k, requests: 1M, think_time: 1h}}\n" + nodes + "run: {duration: 1h}\n", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scalesim/scalesim/scenarios"
+	"github.com/scalesim/scalesim/scenarios/simulate"
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
@@ -21,8 +22,9 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// What run would refuse before it starts is not ok either.
-			if err := s.CheckEventBudget(); err != nil {
+			// What run would refuse before it starts (its budgets) is not
+			// ok either.
+			if err := simulate.Check(s); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(stdout, "%s: ok: scenario %q, %s (%s), entry %s; workload: %s\n",

@@ -111,8 +111,29 @@ const precisionCheckEvery = 1024
 
 // Run simulates s and reports the result. The same scenario and seed give
 // the same report. A scenario that fails its Validate is not run: the error
-// is a scenarios.InvalidError with every problem.
+// is a scenarios.InvalidError with every problem; nor is one over its
+// budgets before it starts (see Check).
 func Run(s *scenarios.Scenario) (*Report, error) {
+	r, err := admit(s)
+	if err != nil {
+		return nil, err
+	}
+	return r.run()
+}
+
+// Check refuses s as Run would before it starts, with the same error,
+// without running it: an invalid scenario, fixed needs over the memory
+// budget, or a workload or fault expected to pass the default event
+// budget (scenarios.Scenario.CheckEventBudget). `scalesim validate` says
+// ok only to what Check passes.
+func Check(s *scenarios.Scenario) error {
+	_, err := admit(s)
+	return err
+}
+
+// admit makes the runner of s with its budgets' guard, its end and the
+// records the run will keep, refusing s as Check says.
+func admit(s *scenarios.Scenario) (*runner, error) {
 	if errs := s.Validate(); errs != nil {
 		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s is invalid:\n%w", s.Name, errors.Join(errs...)))
 	}
@@ -124,7 +145,6 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 	if n := len(s.Workload.Regions); n > 0 {
 		r.regions = make(byRegion, n)
 	}
-	warmup := sim.Time(s.Run.WarmupSeconds())
 	end := s.End()
 	r.steady = end == sim.Forever
 	r.end = end
@@ -148,6 +168,13 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 			return nil, err
 		}
 	}
+	return r, nil
+}
+
+// run runs the scenario admit admitted, and reports it.
+func (r *runner) run() (*Report, error) {
+	s, end, g := r.s, r.end, r.guard
+	warmup := sim.Time(s.Run.WarmupSeconds())
 	pop, err := popularity(s)
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %s: the warm caches' state: %w", s.Name, err)

@@ -440,6 +440,99 @@ func (t *Topology) OncePerFleet(lines []string) []string {
 	return out
 }
 
+// NotesAsWritten is notes (the estimate's) with every copy of a fleet
+// named by the node as the file writes it: a note the same of every copy
+// once, of the fleet (app: ..., as OncePerFleet says it); a note of some
+// of its copies once, of the fleet in their regions (app in eu-west-1: ...,
+// app in us-east-1 and eu-west-1: ...); a note that names several copies
+// of one fleet (a list of nodes) each as the fleet in its region.
+func (t *Topology) NotesAsWritten(notes []string) []string {
+	if len(t.fleets) == 0 {
+		return notes
+	}
+	var copies []string // longest first, so that none is found inside another
+	for _, f := range t.fleets {
+		copies = append(copies, f.copies...)
+	}
+	slices.SortFunc(copies, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	// named lists the copies a note names, each once.
+	named := func(note string) []string {
+		var in []string
+		for _, c := range copies {
+			if strings.Contains(note, c) {
+				in = append(in, c)
+				note = strings.ReplaceAll(note, c, FleetSep) // not found again inside a longer one
+			}
+		}
+		return in
+	}
+	// The notes alike but for their copies, in the order first given, and
+	// the regions each fleet is named in among them.
+	type alike struct {
+		first   string
+		regions map[string][]string
+		apart   bool // it names several copies of one fleet
+	}
+	var order []string
+	groups := map[string]*alike{}
+	for _, note := range notes {
+		w := t.AsWritten(note)
+		g := groups[w]
+		if g == nil {
+			g = &alike{first: note, regions: map[string][]string{}}
+			groups[w] = g
+			order = append(order, w)
+		}
+		seen := map[string]bool{}
+		for _, c := range named(note) {
+			base, region, _ := strings.Cut(c, FleetSep)
+			g.apart = g.apart || seen[base]
+			seen[base] = true
+			if !slices.Contains(g.regions[base], region) {
+				g.regions[base] = append(g.regions[base], region)
+			}
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, w := range order {
+		g := groups[w]
+		note := g.first
+		for _, c := range named(g.first) {
+			base, region, _ := strings.Cut(c, FleetSep)
+			f := t.fleets[base]
+			in := []string{region}
+			if !g.apart {
+				in = nil
+				for _, r := range f.regions { // in the order the file lists them
+					if slices.Contains(g.regions[base], r) {
+						in = append(in, r)
+					}
+				}
+			}
+			label := base
+			if len(in) < len(f.regions) {
+				label = base + " in " + listed(in)
+			}
+			note = strings.ReplaceAll(note, c, label)
+		}
+		out = append(out, note)
+	}
+	return out
+}
+
+// listed is a, a and b, or a, b and c.
+func listed(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
 // WrittenName is the name of node name as the file writes it: its
 // fleet's for a copy of a node in several regions, else name itself.
 func (t *Topology) WrittenName(name string) string {

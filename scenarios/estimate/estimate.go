@@ -221,7 +221,7 @@ func newModel(s *scenarios.Scenario, rate float64) (*Model, error) {
 func (m *Model) Solve() (*Estimate, error) {
 	est, err := m.solve()
 	if est != nil {
-		est.Notes = m.s.Topology.OncePerFleet(est.Notes)
+		est.Notes = m.s.Topology.NotesAsWritten(est.Notes)
 	}
 	return est, err
 }
@@ -285,8 +285,11 @@ func (m *Model) peak() error {
 	}
 	m.est.Window, m.est.PeakRate, m.est.PeakOverloaded = &[2]float64{float64(from), float64(to)}, &rate, over
 	takes := "below every node's capacity"
-	if len(over) > 0 {
-		takes = "at which " + strings.Join(over, ", ") + " would be offered more than its capacity"
+	switch {
+	case len(over) == 1:
+		takes = "at which " + over[0] + " would be offered more than its capacity"
+	case len(over) > 1:
+		takes = "at which " + strings.Join(over, ", ") + " would be offered more than their capacity"
 	}
 	m.Note("the workload changes over time: the estimate is of its mean rate over the run's window; its peak there is %s, %s", units.Rate(rate), takes)
 	return nil

@@ -487,3 +487,62 @@ nodes:
 		})
 	}
 }
+
+// TestFleetNotesAsWritten checks that the estimate's notes of some of a
+// fleet's copies name the node as the file writes it, in their regions:
+// they named the copies (app@us-east-1), and a note the same of two copies
+// of three was said of the fleet (app: ...), as if of every copy (hostile
+// review). app in three regions, users 60/20/20% of 400/s stepping to
+// 1200/s at 30 s (933/s on average over the window, 10 s to 70 s), 5 ms on
+// 2 workers an instance: autoscaled to a 60% target, the us-east-1 copy
+// (560/s, 2.8 workers busy) settles on 3 instances, the others (187/s) on
+// 1; unscaled, at 1 instance each (400/s), the peak overloads the
+// us-east-1 copy alone (720/s), and a step to 10 times all three (800/s
+// at the least).
+func TestFleetNotesAsWritten(t *testing.T) {
+	const file = `name: fleet-copies
+workload: {rate: 400, regions: {us-east-1: 60%, eu-west-1: 20%, ap-northeast-1: 20%}, shape: [{step: {at: 30s, factor: 3}}]}
+entry: dns
+nodes:
+  dns: {kind: dns, policy: latency, targets: [app]}
+  app: {kind: service, regions: [us-east-1, eu-west-1, ap-northeast-1], instances: 1, workers: 2, service_time: {dist: exponential, mean: 5ms}, autoscale: {min: 1, max: 10, metric: utilization, target: 60%}}
+run: {warmup: 10s, duration: 60s}
+`
+	const calls = `name: calls-to-a-fleet
+workload: {rate: 200, keys: {dist: zipf, s: 1, count: 100k}}
+entry: app
+regions: {default: us-east-1}
+nodes:
+  app: {kind: service, instances: 2, workers: 8, service_time: 2ms, calls: [{to: c, op: get, timeout: 50ms}]}
+  c: {kind: cache, regions: [us-east-1, eu-west-1], capacity: 1k}
+`
+	cases := []struct {
+		name, file string
+		sets       []string
+		want       []string
+	}{
+		{"settled apart", file, nil, []string{
+			"app in us-east-1: solved at the 3 instances its autoscaler (1 to 10) settles on at this load",
+			"app in eu-west-1 and ap-northeast-1: solved at the 1 instance its autoscaler (1 to 10) settles on at this load"}},
+		{"one copy over at the peak", file, []string{"nodes.app.autoscale=null"}, []string{
+			"its peak there is 1200/s, at which app in us-east-1 would be offered more than its capacity"}},
+		{"every copy over at the peak", file, []string{"nodes.app.autoscale=null", "workload.shape=[{step: {at: 30s, factor: 10}}]"}, []string{
+			"its peak there is 4000/s, at which app in us-east-1, app in eu-west-1, app in ap-northeast-1 would be offered more than their capacity"}},
+		{"a call to the nearest copy", calls, nil, []string{
+			"calls to c in us-east-1: their timeout, retries, hedging and circuit breaker are left out"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, est, _ := estimated(t, "f.yaml", c.file, c.sets...)
+			notes := strings.Join(est.Notes, "\n")
+			for _, w := range c.want {
+				if strings.Count(notes, w) != 1 {
+					t.Errorf("notes %q, want %q once", est.Notes, w)
+				}
+			}
+			if strings.Contains(notes, "@") || strings.Contains(notes, "\napp: ") {
+				t.Errorf("notes %q name a copy, or say of app what is not of every copy", est.Notes)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/scalesim/scalesim/scenarios/simulate"
@@ -160,6 +161,75 @@ func TestDeployProofs(t *testing.T) {
 				t.Errorf("no trigger for the deploy in %+v", rep.Triggers)
 			}
 			c.check(t, rep, rep.Deploys[0])
+		})
+	}
+}
+
+// TestDeployWindow checks that a deploy's summary follows the rule of every
+// episode that struck before the measurement window (here [60s, 180s)): one
+// over by the window's start, or at it, is the warm-up's and left out; one
+// under way then is clipped to the window, from its start, marked as begun
+// in the warm-up and counted from there, as its trigger is. The summary
+// line kept its real start (and the whole deploy's counts) while its
+// trigger was clipped, and listed deploys wholly in the warm-up.
+func TestDeployWindow(t *testing.T) {
+	t.Parallel()
+	const warmup = 60.0
+	cases := []struct {
+		name, deploys string
+		want          []engine.DeployStats // At, BeganInWarmup, Booted
+		line          string               // in the table, if any
+	}{
+		{"over in the warm-up", "[{at: 5s, node: app, strategy: rolling, boot_time: 1s}]", nil, ""},
+		{"done at the window's start", "[{at: 50s, node: app, strategy: rolling, boot_time: 10s, max_surge: 100%}]", nil, ""},
+		{"superseded at the window's start", "[{at: 30s, node: app, strategy: rolling, boot_time: 20s}, {at: 60s, node: app, strategy: rolling, boot_time: 5s}]",
+			[]engine.DeployStats{{At: 60, Booted: 8}}, "deploy      app at 60s: all new at"},
+		{"under way at the window's start", "[{at: 30s, node: app, strategy: rolling, boot_time: 20s}]",
+			[]engine.DeployStats{{At: 60, BeganInWarmup: true, Booted: 0}}, "deploy      app at 60s (began in the warm-up): all new at 70s, done 70s; 8 instances (surge 2, unavailable 2), 0 booted"},
+		{"the window's own", "[{at: 60s, node: app, strategy: rolling, boot_time: 5s}]", []engine.DeployStats{{At: 60, Booted: 8}}, "deploy      app at 60s: all new at"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep := runText(t, `name: deploy-window
+workload: {rate: 100}
+entry: app
+nodes:
+  app: {kind: service, instances: 8, service_time: 5ms}
+deploy: `+c.deploys+`
+run: {warmup: 60s, duration: 2m, sample: 5s}
+`)
+			if len(rep.Deploys) != len(c.want) {
+				t.Fatalf("deploys %+v, want %d", rep.Deploys, len(c.want))
+			}
+			var deployTriggers []simulate.Trigger
+			for _, tr := range rep.Triggers {
+				if tr.Kind == simulate.TriggerDeploy {
+					deployTriggers = append(deployTriggers, tr)
+				}
+			}
+			if len(deployTriggers) != len(c.want) {
+				t.Fatalf("deploy triggers %+v, want %d", deployTriggers, len(c.want))
+			}
+			for i, w := range c.want {
+				d, tr := rep.Deploys[i], deployTriggers[i]
+				if d.At != w.At || d.BeganInWarmup != w.BeganInWarmup || d.Booted != w.Booted {
+					t.Errorf("deploy at %g, began in the warm-up %v, %d booted; want %g, %v, %d", d.At, d.BeganInWarmup, d.Booted, w.At, w.BeganInWarmup, w.Booted)
+				}
+				if tr.At != d.At || tr.BeganInWarmup != d.BeganInWarmup || d.At < warmup {
+					t.Errorf("trigger at %g began %v; its deploy's at %g began %v", tr.At, tr.BeganInWarmup, d.At, d.BeganInWarmup)
+				}
+			}
+			var table strings.Builder
+			if err := rep.WriteTable(&table); err != nil {
+				t.Fatal(err)
+			}
+			if c.line != "" && !strings.Contains(table.String(), c.line) {
+				t.Errorf("table without %q:\n%s", c.line, table.String())
+			}
+			if c.line == "" && strings.Contains(table.String(), "deploy ") {
+				t.Errorf("table lists a deploy:\n%s", table.String())
+			}
 		})
 	}
 }

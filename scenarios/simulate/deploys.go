@@ -21,7 +21,7 @@ func deployTriggers(s *scenarios.Scenario, rep *Report, end float64) []Trigger {
 		}
 	}
 	for _, d := range rep.Deploys {
-		tr := Trigger{What: d.What, Kind: TriggerDeploy, Node: d.Node, At: d.At, Until: end, open: true}
+		tr := Trigger{What: d.What, Kind: TriggerDeploy, Node: d.Node, At: d.At, Until: end, open: true, BeganInWarmup: d.BeganInWarmup}
 		switch {
 		case d.Done != nil:
 			tr.Until, tr.open = *d.Done, false
@@ -52,7 +52,11 @@ func writeDeploys(b *strings.Builder, ds []engine.DeployStats) {
 		if d.Strategy != topology.StrategyBlueGreen {
 			budget = fmt.Sprintf(" (surge %d, unavailable %d)", d.MaxSurge, d.MaxUnavailable)
 		}
-		fmt.Fprintf(b, "%-11s %s at %s: all new at %s, %s; %s%s, %d booted, fewest taking work %d, most billed %d\n",
-			label, d.Node, units.FormatDuration(d.At), dur(d.Switched), end, units.Plural(d.Instances, "instance", "instances"), budget, d.Booted, d.FewestTaking, d.MostBilled)
+		began := ""
+		if d.BeganInWarmup {
+			began = " (began in the warm-up)"
+		}
+		fmt.Fprintf(b, "%-11s %s at %s%s: all new at %s, %s; %s%s, %d booted, fewest taking work %d, most billed %d\n",
+			label, d.Node, units.FormatDuration(d.At), began, dur(d.Switched), end, units.Plural(d.Instances, "instance", "instances"), budget, d.Booted, d.FewestTaking, d.MostBilled)
 	}
 }

@@ -34,6 +34,12 @@ type DeployStats struct {
 	Booted       int `json:"booted"`
 	FewestTaking int `json:"fewest_taking_work"`
 	MostBilled   int `json:"most_billed"`
+	// BeganInWarmup says the deploy began in the warm-up and was still
+	// under way at the measurement window's start: it is clipped to the
+	// window, as a trigger is (At is the window's start, and Booted,
+	// FewestTaking and MostBilled count from there; Switched keeps its
+	// time, in the warm-up if the fleet was all new by then).
+	BeganInWarmup bool `json:"began_in_warmup,omitempty"`
 }
 
 // deployer is the deploys of one service at run time: one at a time, a
@@ -404,11 +410,34 @@ func (d *deployer) retired(now sim.Time) {
 	}
 }
 
-// Deploys reports what each deploy did, in the order they began.
+// resetStats starts the measurement window at now: the deploys over
+// before it are the warm-up's and forgotten; the one under way, if any, is
+// clipped to the window (see DeployStats.BeganInWarmup), and measured from
+// now on as a deploy beginning now would be.
+func (d *deployer) resetStats(now sim.Time) {
+	if d.cur < 0 {
+		d.stats = d.stats[:0]
+		return
+	}
+	s := d.stats[len(d.stats)-1]
+	s.At, s.BeganInWarmup, s.Booted = float64(now), true, 0
+	s.FewestTaking, s.MostBilled = len(d.st.active), len(d.st.insts)
+	d.stats = append(d.stats[:0], s)
+	d.note()
+}
+
+// Deploys reports what each deploy did, in the order they began. One
+// clipped to the window that ended at the window's start, the instant it
+// was clipped to, lies wholly in the warm-up: it is left out.
 func (n *Network) Deploys() []DeployStats {
 	var out []DeployStats
 	for _, d := range n.deploys {
-		out = append(out, d.stats...)
+		for _, s := range d.stats {
+			if s.BeganInWarmup && (s.Done != nil && *s.Done == s.At || s.Superseded != nil && *s.Superseded == s.At) {
+				continue
+			}
+			out = append(out, s)
+		}
 	}
 	slices.SortStableFunc(out, func(a, b DeployStats) int { return cmp.Compare(a.At, b.At) })
 	return out

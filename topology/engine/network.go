@@ -733,6 +733,9 @@ func (n *Network) ResetStats(now sim.Time) {
 		c.ResetStats(now)
 	}
 	n.resetHosts(now)
+	for _, d := range n.deploys {
+		d.resetStats(now)
+	}
 }
 
 // Stats reports each node over a window of the given length ending now, in

@@ -45,9 +45,13 @@ func ParseDuration(s string) (float64, error) {
 }
 
 // FormatDuration writes seconds in the largest unit that keeps the number at
-// least 1, with three significant figures: 0.0203 → "20.3ms".
+// least 1, with three significant figures: 0.0203 → "20.3ms"; beyond
+// MaxFigure hours (over 100000 years) only the bound, ">1000000000h", as
+// Figures writes it.
 func FormatDuration(sec float64) string {
 	switch a := math.Abs(sec); {
+	case a/3600 > MaxFigure:
+		return Figures(sec/3600, 3, MaxFigure) + "h"
 	case a == 0:
 		return "0s"
 	case a < 1e-6:

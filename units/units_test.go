@@ -23,7 +23,10 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
-	cases := map[float64]string{0: "0s", 0.0203: "20.3ms", 0.000250: "250µs", 1.5: "1.5s", 90: "90s", 600: "10m", 111111: "30.9h", 2e-9: "2ns"}
+	cases := map[float64]string{0: "0s", 0.0203: "20.3ms", 0.000250: "250µs", 1.5: "1.5s", 90: "90s", 600: "10m", 111111: "30.9h", 2e-9: "2ns",
+		// Past MaxFigure hours (a run.duration of 1e300d), the bound alone:
+		// the figure in full was some 300 digits.
+		3600e9: "1000000000h", 3601e9: ">1000000000h", 8.64e304: ">1000000000h"}
 	for in, want := range cases {
 		if got := FormatDuration(in); got != want {
 			t.Errorf("FormatDuration(%g) = %q, want %q", in, got, want)

@@ -64,7 +64,16 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 	var latency string        // on the mean latency, or on what saturates
 	agree, on := false, ""    // on: what they agree on, when not the mean latency
 	var alsoEstimate []string // nodes only the estimate finds overloaded, when both find another saturated
-	switch own, both, ran := saturation(rep, est); {
+	own, ran := saturation(rep, est)
+	var both, over []string // what of own the run found saturated too, and what it did not
+	for _, o := range own {
+		if o.ran != "" {
+			both = append(both, o.name)
+		} else {
+			over = append(over, o.name)
+		}
+	}
+	switch {
 	case est.Latency == nil && overloaded:
 		agree, latency = true, "both find the request path overloaded"
 	case est.Latency == nil && len(both) > 0:
@@ -72,21 +81,26 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 		// overloaded saturated in it too: its queues grew over the
 		// window, and the run's mean is of the requests that got through.
 		agree = true
-		why := fmt.Sprintf("(the estimate has %s offered more than %s capacity, with no steady state%s)", them(both, "it", "them"), them(both, "its", "their"), runSays(rep, both))
-		latency = fmt.Sprintf("both find %s saturated %s, and the run's mean of %s is of the requests that completed", strings.Join(both, ", "), why, dur(rep.Latency.Mean))
-		on = fmt.Sprintf("that %s %s %s", strings.Join(both, ", "), them(both, "saturates", "saturate"), why)
-		for _, i := range own {
-			if n := &rep.Nodes[i]; !slices.Contains(both, n.Name) {
-				alsoEstimate = append(alsoEstimate, fmt.Sprintf("the estimate also finds %s offered more than its capacity, where the run did not find it saturated (%s busy)", n.Name, units.Percent(n.Utilization)))
+		var says []string
+		for _, o := range own {
+			switch {
+			case o.ran != "" && len(both) > 1:
+				says = append(says, o.name+": "+o.ran)
+			case o.ran != "":
+				says = append(says, o.ran)
 			}
 		}
-	case est.Latency == nil && len(own) > 0 && len(ran) > 0:
-		var names []string
-		for _, i := range own {
-			names = append(names, rep.Nodes[i].Name)
+		why := fmt.Sprintf("(the estimate has %s offered more than %s capacity, with no steady state; in the run, %s)", them(both, "it", "them"), them(both, "its", "their"), strings.Join(says, "; "))
+		latency = fmt.Sprintf("both find %s saturated %s, and the run's mean of %s is of the requests that completed", strings.Join(both, ", "), why, dur(rep.Latency.Mean))
+		on = fmt.Sprintf("that %s %s %s", strings.Join(both, ", "), them(both, "saturates", "saturate"), why)
+		for _, o := range own {
+			if o.ran == "" {
+				alsoEstimate = append(alsoEstimate, fmt.Sprintf("the estimate also finds %s offered more than its capacity, where the run did not find it saturated (%s busy)", o.name, units.Percent(o.busy)))
+			}
 		}
+	case est.Latency == nil && len(over) > 0 && len(ran) > 0:
 		latency = fmt.Sprintf("the estimate finds %s offered more than %s capacity (no steady state), where the run found %s saturated instead and answered requests in %s on average",
-			strings.Join(names, ", "), them(names, "its", "their"), strings.Join(ran, ", "), dur(rep.Latency.Mean))
+			strings.Join(over, ", "), them(over, "its", "their"), strings.Join(ran, ", "), dur(rep.Latency.Mean))
 	case est.Latency == nil:
 		latency = fmt.Sprintf("the estimate finds a station on the request path offered more than its capacity (no steady state), but the run answered requests in %s on average", dur(rep.Latency.Mean))
 	case overloaded:
@@ -136,50 +150,64 @@ func agreement(s *scenarios.Scenario, rep *simulate.Report, est *estimate.Estima
 	return a
 }
 
-// saturation compares what saturates: own are the indexes of the nodes
-// the estimate finds offered more than their own capacity on the request
-// path (their workers, or a database's volume; not those only held waiting
-// on such a node, whose holding time grows without bound by theirs); both
-// names those of them the run found saturated too; ran names the nodes
-// with workers the run found saturated, when none of own is among them.
-func saturation(rep *simulate.Report, est *estimate.Estimate) (own []int, both, ran []string) {
+// overloadedAt is a node, or a host's cores, that the estimate finds
+// offered more than its capacity by its own work.
+type overloadedAt struct {
+	name string
+	ran  string  // why the run found it saturated too, as its report says; "" when it did not
+	busy float64 // its busy share in the run
+}
+
+// saturation compares what saturates: own is what the estimate finds
+// offered more than its capacity on the request path by its own work (a
+// node's workers, a database's volume, a host's cores; not a node only
+// held waiting on such a station, whose holding time grows without bound
+// by its wait), each with what the run found; ran names the nodes with
+// workers and the hosts the run found saturated, when it found none of
+// own saturated.
+func saturation(rep *simulate.Report, est *estimate.Estimate) (own []overloadedAt, ran []string) {
+	both := false
 	for i := range rep.Nodes {
 		n, ne := &rep.Nodes[i], est.Nodes[i]
 		if ne.Overloaded && ne.Workers > 0 && !slices.Contains(est.Backlog, ne.Name) && (ne.Holding < math.Inf(1) || ne.Volume >= 1) {
-			own = append(own, i)
+			o := overloadedAt{name: n.Name, busy: n.Utilization}
 			if saturated(n) {
-				both = append(both, n.Name)
+				o.ran = strings.Join(n.SaturatedBecause, "; ")
+				if o.ran == "" {
+					o.ran = "it saturated"
+				}
+				both = true
 			}
+			own = append(own, o)
 		}
 	}
-	if len(both) == 0 {
-		for i := range rep.Nodes {
-			if n := &rep.Nodes[i]; n.Workers && saturated(n) {
-				ran = append(ran, n.Name)
-			}
+	for _, he := range est.Hosts {
+		i := slices.IndexFunc(rep.Hosts, func(h simulate.HostReport) bool { return h.Name == he.Name })
+		if he.Wait != nil || he.ArrivalRate == 0 || i < 0 {
+			continue
 		}
+		h := &rep.Hosts[i]
+		o := overloadedAt{name: "host " + h.Name, busy: h.Utilization}
+		if h.Saturated {
+			o.ran = fmt.Sprintf("its %s are asked for %s of their time", units.Plural(h.Cores, "core", "cores"), units.Percent(h.Load))
+			both = true
+		}
+		own = append(own, o)
 	}
-	return own, both, ran
-}
-
-// runSays is "; in the run, " and why the run found the nodes named
-// saturated, as its report says (each reason prefixed by its node's name
-// when several are named); "" when it gives no reason.
-func runSays(rep *simulate.Report, names []string) string {
-	var why []string
+	if both {
+		return own, nil
+	}
 	for i := range rep.Nodes {
-		if n := &rep.Nodes[i]; slices.Contains(names, n.Name) && len(n.SaturatedBecause) > 0 {
-			r := strings.Join(n.SaturatedBecause, "; ")
-			if len(names) > 1 {
-				r = n.Name + ": " + r
-			}
-			why = append(why, r)
+		if n := &rep.Nodes[i]; n.Workers && saturated(n) {
+			ran = append(ran, n.Name)
 		}
 	}
-	if len(why) == 0 {
-		return ""
+	for _, h := range rep.Hosts {
+		if h.Saturated {
+			ran = append(ran, "host "+h.Name)
+		}
 	}
-	return "; in the run, " + strings.Join(why, "; ")
+	return own, ran
 }
 
 // them is one when names has one name, else many.

@@ -15,7 +15,9 @@ import (
 // which the estimate's no steady state foresees. Each case: a database
 // saturated by its volume (200 reads a second of 3 pages each on 300
 // IOPS: 200% of them) and by its workers (300/s on 2 workers of 10 ms:
-// 150%) agree; a database the estimate finds overloaded that a rate limit
+// 150%) agree, as does a host whose 4 cores are asked for 125% of their
+// time (250/s to a service and a database on it, 10 ms of core each); a
+// database the estimate finds overloaded that a rate limit
 // upstream keeps at half its capacity in the run, where the limiting
 // service saturates instead (different nodes), disagrees naming both; a
 // database saturated in both with a second service only the estimate
@@ -42,6 +44,17 @@ nodes:
 ` + run, true,
 			[]string{"The estimate and the run agree: both find db saturated (the estimate has it offered more than its capacity, with no steady state; in the run, its own demand is 1"},
 			[]string{"disagree"}},
+		{"a host's cores, in both", `name: host
+workload: {rate: 250}
+entry: app
+hosts:
+  box: {cores: 4}
+nodes:
+  app: {kind: service, host: box, workers: 64, service_time: {dist: exponential, mean: 10ms}, calls: [db]}
+  db: {kind: database, host: box, workers: 64, service_time: {dist: exponential, mean: 10ms}}
+` + run, true,
+			[]string{"The estimate and the run agree: both find host box saturated (the estimate has it offered more than its capacity, with no steady state; in the run, its 4 cores are asked for 1"},
+			[]string{"disagree", "also finds"}},
 		{"different nodes", `name: limited
 workload: {rate: 300}
 entry: app

@@ -186,6 +186,8 @@ func TestDeployWindow(t *testing.T) {
 			[]engine.DeployStats{{At: 60, Booted: 8}}, "deploy      app at 60s: all new at"},
 		{"under way at the window's start", "[{at: 30s, node: app, strategy: rolling, boot_time: 20s}]",
 			[]engine.DeployStats{{At: 60, BeganInWarmup: true, Booted: 0}}, "deploy      app at 60s (began in the warm-up): all new at 70s, done 70s; 8 instances (surge 2, unavailable 2), 0 booted"},
+		{"switched in the warm-up", "[{at: 50s, node: app, strategy: blue_green, boot_time: 5s, keep: 20s}]",
+			[]engine.DeployStats{{At: 60, BeganInWarmup: true}}, "deploy      app at 60s (began in the warm-up): all new at 60s, done 75s; 8 instances, 0 booted"},
 		{"the window's own", "[{at: 60s, node: app, strategy: rolling, boot_time: 5s}]", []engine.DeployStats{{At: 60, Booted: 8}}, "deploy      app at 60s: all new at"},
 	}
 	for _, c := range cases {

@@ -36,9 +36,9 @@ type DeployStats struct {
 	MostBilled   int `json:"most_billed"`
 	// BeganInWarmup says the deploy began in the warm-up and was still
 	// under way at the measurement window's start: it is clipped to the
-	// window, as a trigger is (At is the window's start, and Booted,
-	// FewestTaking and MostBilled count from there; Switched keeps its
-	// time, in the warm-up if the fleet was all new by then).
+	// window, as a trigger is: At is the window's start, Booted,
+	// FewestTaking and MostBilled count from there, and a fleet all new
+	// by then was so from there (Switched is the window's start too).
 	BeganInWarmup bool `json:"began_in_warmup,omitempty"`
 }
 
@@ -422,6 +422,10 @@ func (d *deployer) resetStats(now sim.Time) {
 	s := d.stats[len(d.stats)-1]
 	s.At, s.BeganInWarmup, s.Booted = float64(now), true, 0
 	s.FewestTaking, s.MostBilled = len(d.st.active), len(d.st.insts)
+	if s.Switched != nil {
+		t := float64(now)
+		s.Switched = &t
+	}
 	d.stats = append(d.stats[:0], s)
 	d.note()
 }

@@ -224,10 +224,10 @@ func (t *Topology) validateDeploys(e field.Errors) {
 			if node.Kind().Workers {
 				what = "whose instances are not replaced by a deploy here (a deploy replaces a service's)"
 			}
-			pe.Add("node", "a deploy replaces a service's instances; %s is a %s, %s", p.Node, node.Kind().Noun, what)
+			pe.Given(node.Path("kind")).Add("node", "a deploy replaces a service's instances; %s is a %s, %s", p.Node, node.Kind().Noun, what)
 		default:
 			if a, _ := AutoscaleOf(node.Spec); a != nil {
-				pe.Add("node", "%s has an autoscaler: a deploy of an autoscaled node is not modelled (Kubernetes scales the old and new ReplicaSets proportionally while the HPA changes the count); deploy a node of fixed instances", p.Node)
+				pe.Given(node.Path("autoscale")).Add("node", "%s has an autoscaler: a deploy of an autoscaled node is not modelled (Kubernetes scales the old and new ReplicaSets proportionally while the HPA changes the count); deploy a node of fixed instances", p.Node)
 			}
 		}
 		for _, v := range []float64{p.At, p.BootTime, p.Keep} {

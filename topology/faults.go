@@ -232,7 +232,7 @@ func (t *Topology) validateFaults(e field.Errors) {
 		case node == nil && !contains(t.declared, f.Node):
 			fe.Add("node", "fault on %q, which is not a node%s", f.Node, t.unknownNode(f.Node))
 		case node != nil && !node.Kind().Workers:
-			fe.Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
+			fe.Given(node.Path("kind")).Add("node", "a fault strikes nodes with workers; %s is a %s", f.Node, node.Kind().Noun)
 		}
 		given := append([]FaultEffect{f.What()}, f.more...)
 		if node != nil {

@@ -144,12 +144,16 @@ type Solution struct {
 	// there is no steady state.
 	Overloaded bool `json:"-"`
 	// Volume is the busy share of the busiest of the node's stations
-	// besides its workers, a database server's volume (its reads a second
-	// ÷ its IOPS, above 1 when they outrun them); 0 for a node without
-	// one. Its load grows with the node's visits, so it saturates at
-	// about the arrival rate ÷ Volume, before the workers when Volume is
-	// above Utilization.
+	// besides its workers, a database server's volume (its page reads a
+	// second ÷ its IOPS, and its scans' bytes ÷ its throughput, above 1
+	// when they outrun them); 0 for a node without one. Its load grows
+	// with the node's visits, so it saturates at about the arrival rate ÷
+	// Volume, before the workers when Volume is above Utilization.
 	Volume float64 `json:"-"`
+	// VolumeLimit says what bounds the volume, for messages: "" for its
+	// IOPS, or such as "throughput"; VolumeReads what a visit reads from
+	// it: "" for its pages, or such as "scans".
+	VolumeLimit, VolumeReads string `json:"-"`
 }
 
 // Demand is the work a visit asks of a node with workers.
@@ -158,11 +162,14 @@ type Demand struct {
 	// Service is the mean service time of a visit.
 	Service float64
 	// Volume is the mean time a visit keeps its server's volume busy
-	// (its pages from the volume ÷ the volume's IOPS), one volume a
+	// (its pages from the volume ÷ the volume's rate of page reads, and
+	// its scans' service), one volume a
 	// station, and VolumeLatency its mean time in the volume's latency
 	// besides, a delay; both 0 for a node without a volume or whose
 	// pages are all in memory. Service leaves them out.
 	Volume, VolumeLatency float64
+	// VolumeLimit and VolumeReads are as Solution's.
+	VolumeLimit, VolumeReads string
 }
 
 // StationGroup is a group of identical M/G/c queues a node's visits spread

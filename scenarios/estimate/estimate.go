@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -706,6 +707,9 @@ func (m *Model) closed() (*Estimate, error) {
 		// mean time in their latency, per station.
 		volume  bool
 		latency float64
+		// limit and reads are the volume's Demand.VolumeLimit and
+		// VolumeReads.
+		limit, reads string
 	}
 	var groups []group
 	for i, node := range m.nodes {
@@ -722,7 +726,7 @@ func (m *Model) closed() (*Estimate, error) {
 			demands, counts = append(demands, dv), append(counts, dm.Stations)
 			delay += float64(v * dm.VolumeLatency)
 			groups = append(groups, group{node: i, stations: dm.Stations, workers: 1, visits: v, demand: dv,
-				volume: true, latency: float64(v*dm.VolumeLatency) / float64(dm.Stations)})
+				volume: true, latency: float64(v*dm.VolumeLatency) / float64(dm.Stations), limit: dm.VolumeLimit, reads: dm.VolumeReads})
 		}
 		if node.Host != "" {
 			continue // a node on a host: its host's cores are its station (below)
@@ -762,6 +766,7 @@ func (m *Model) closed() (*Estimate, error) {
 		if g.volume {
 			ne := &m.est.Nodes[g.node]
 			ne.Volume = res.Throughput * g.demand
+			ne.VolumeLimit, ne.VolumeReads = g.limit, g.reads
 			io[g.node] = res.Residence[k] + g.latency
 			if ne.Volume > worst {
 				worst, m.est.Bottleneck = ne.Volume, ne.Name
@@ -842,7 +847,7 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	for _, n := range est.Nodes {
 		switch {
 		case n.Volume >= 1:
-			fmt.Fprintf(&b, "volume      %s: the busiest server's volume is offered %s of its IOPS (no steady state)\n", n.Name, units.Percent(n.Volume))
+			fmt.Fprintf(&b, "volume      %s: the busiest server's volume is offered %s of its %s (no steady state)\n", n.Name, units.Percent(n.Volume), VolumeLimit(n.Solution))
 		case n.Volume > 0:
 			fmt.Fprintf(&b, "volume      %s: the busiest server's volume %s busy; it saturates at about %s\n", n.Name, units.Percent(n.Volume), units.Rate(n.ArrivalRate/n.Volume))
 		}
@@ -869,3 +874,11 @@ func (est *Estimate) WriteTable(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// VolumeLimit is what bounds a node's volume, for messages: its IOPS,
+// its throughput, or both.
+func VolumeLimit(s topology.Solution) string { return cmp.Or(s.VolumeLimit, "IOPS") }
+
+// VolumeReads is what a visit reads from a node's volume, for messages:
+// its pages, its scans, or both.
+func VolumeReads(s topology.Solution) string { return cmp.Or(s.VolumeReads, "pages") }

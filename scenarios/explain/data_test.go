@@ -258,3 +258,50 @@ nodes:
     operations: {read: {index: true}}
 run: ` + run + "\n"
 }
+
+// TestExplainVolumeThroughputCapacity checks that a volume's throughput
+// bounds its capacity as its IOPS do, the slower of the two: scans of
+// 23,611,392 B (2M rows of 16 B past an 8 MiB pool) at 1 MiB/s serve
+// 1,048,576 ÷ 23,611,392 = 0.04441 a second, and indexed reads of 3 pages
+// from a volume of 3,000 IOPS but 4,800 KiB/s (300 pages of 16 KiB a
+// second) serve 100 a second; each says what bounds it, as the estimate
+// does.
+func TestExplainVolumeThroughputCapacity(t *testing.T) {
+	scans := `name: scans-over
+workload: {rate: 2}
+entry: app
+nodes:
+  app: {kind: service, workers: 1000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: 1000
+    service_time: 1ms
+    data: {rows: 2M, row_size: 16B, buffer_pool: 8MiB, volume: {throughput: 1MiB/s}}
+    operations: {read: {index: false}}
+run: {seed: 1, warmup: 2s, duration: 30s}
+`
+	pages := strings.Replace(volumeOver("{seed: 1, warmup: 2s, duration: 10s}"), "{iops: 300}", "{iops: 3000, throughput: 4800KiB/s}", 1)
+	cases := []struct {
+		name, file string
+		want       float64
+		said       []string
+	}{
+		{"scans", scans, 1048576.0 / 23611392, []string{"by its throughput and the estimate's scans a visit", "offered 4500% of its throughput"}},
+		{"pages", pages, 100, []string{"its volume takes at most about 100/s", "by its throughput and the estimate's pages a visit",
+			"a volume with more throughput (volume: {throughput: N})"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, out := explainText(t, c.file)
+			l := ex.Limits[0]
+			if l.Node != "db" || l.VolumeCapacity == nil || math.Abs(*l.VolumeCapacity/c.want-1) > 1e-9 {
+				t.Fatalf("first %s, volume capacity %v, want db at %.6g/s:\n%s", l.Node, l.VolumeCapacity, c.want, out)
+			}
+			for _, said := range c.said {
+				if !strings.Contains(out, said) {
+					t.Errorf("explain does not say %q:\n%s", said, out)
+				}
+			}
+		})
+	}
+}

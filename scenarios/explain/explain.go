@@ -239,9 +239,10 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 	// the visits still in it at the end have had reads served but have
 	// not completed, so throughput lags the reads (volume-over: 64/s where
 	// 300 IOPS ÷ 3 pages a visit is 100/s). Then, as without a run figure,
-	// the estimate's: its IOPS ÷ the pages a visit reads from it (the
-	// arrival rate ÷ the busiest volume's offered busy share; M/M/1 at the
-	// IOPS rate, see topology/database's volume).
+	// the estimate's: its IOPS ÷ the pages a visit reads from it, or its
+	// throughput ÷ the bytes, whichever is less (the arrival rate ÷ the
+	// busiest volume's offered busy share; see topology/database's
+	// volume).
 	volume, busy, as := 0.0, 0.0, ""
 	if v, ok := n.Detail.(engine.VolumeBusy); ok {
 		if b, ok := v.VolumeBusy(); ok && b > 0 && n.Throughput > 0 {
@@ -252,10 +253,11 @@ func (ex *Explanation) limit(n *simulate.NodeReport, node *topology.Node, ne est
 		if volume == 0 {
 			busy = ne.Volume
 		}
+		by := fmt.Sprintf("by its %s and the estimate's %s a visit", estimate.VolumeLimit(ne.Solution), estimate.VolumeReads(ne.Solution))
 		if volume > 0 {
-			as = fmt.Sprintf("by its IOPS and the estimate's pages a visit: the run's %s reads low while its queue grows", units.Rate(volume))
+			as = fmt.Sprintf("%s: the run's %s reads low while its queue grows", by, units.Rate(volume))
 		} else {
-			as = "by its IOPS and the estimate's pages a visit"
+			as = by
 		}
 		volume = ne.ArrivalRate / ne.Volume
 	}
@@ -320,7 +322,7 @@ func (ex *Explanation) why(node *topology.Node, ne estimate.NodeEstimate, most i
 	case ne.Holding == 0 || ne.Workers == 0:
 		return "no load"
 	case !(ne.Holding < math.Inf(1)) && ne.Volume >= 1:
-		return fmt.Sprintf("none to count on: its workers would wait without bound on its volume, offered %s of its IOPS", units.Percent(ne.Volume))
+		return fmt.Sprintf("none to count on: its workers would wait without bound on its volume, offered %s of its %s", units.Percent(ne.Volume), estimate.VolumeLimit(ne.Solution))
 	case !(ne.Holding < math.Inf(1)):
 		return "none to count on: its workers would wait without bound on an overloaded node they call"
 	}

@@ -314,3 +314,115 @@ run: {warmup: 0s, duration: 100s}
 		}
 	}
 }
+
+// scanDB is a database at the entry, with workers enough that nothing
+// waits for one, whose reads (class search) scan 16,512 rows of 128 B
+// (2,064 KiB) past a buffer pool of 16 KiB: each scan reads 2 MiB from
+// the volume, volume being its settings.
+func scanDB(rate float64, volume string) string {
+	return fmt.Sprintf(`name: scans
+workload: {rate: %g, mix: {search: 1}}
+entry: db
+nodes:
+  db:
+    kind: database
+    workers: 100000
+    service_time: 1ms
+    data: {rows: 16512, row_size: 128B, buffer_pool: 16KiB, volume: %s}
+    operations: {search: {index: false}}
+run: {warmup: 20s, duration: 1000s}
+`, rate, volume)
+}
+
+// TestFidelityVolumeScanMD1 checks that the scans share their volume's
+// throughput as one queue: scans of a constant 2 MiB at 200 MiB/s take
+// 10 ms each (8 operations of 256 KiB at 3,000 IOPS would take 2.7 ms:
+// the throughput binds), and at 70 a second in Poisson arrivals the volume
+// is an M/D/1 queue (ρ = 0.7) whose mean wait is Pollaczek–Khinchine's
+// Wq = ρS ÷ 2(1 − ρ) = 11.67 ms. The volume's mean time in queue and
+// service (Wq + S), its busy share and a request's latency (1 ms of work,
+// 16,512 rows at 100 ns, Wq + S and 1 ms of latency) are each within the
+// tolerance of 20 replications of 1,000 s (70k scans each: enough that the
+// Student-t quantile of 19 degrees of freedom keeps the tolerance near
+// 5 SE); the estimate gives the same closed form.
+func TestFidelityVolumeScanMD1(t *testing.T) {
+	t.Parallel()
+	const rate, bytes, throughput = 70.0, 2 << 20, 200 << 20
+	s := float64(bytes) / throughput
+	rho := rate * s
+	wq := analytic.MG1MeanWait(rate, s, 0)
+	latency := 1e-3 + 16512*100e-9 + wq + s + 1e-3
+	text := scanDB(rate, "{throughput: 200MiB/s}")
+	sc, err := scenarios.Parse("scans.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("M/D/1: S %.4g ms, ρ %.3g, Wq %.5g ms; the estimate's latency %.6g ms against %.6g ms", 1e3*s, rho, 1e3*wq, 1e3**est.Latency, 1e3*latency)
+	if est.Latency == nil || math.Abs(*est.Latency-latency) > 1e-12 {
+		t.Errorf("the estimate's latency %v, want Pollaczek–Khinchine's %g", est.Latency, latency)
+	}
+	reports := fidelity.Replicate(t, text, 20)
+	fidelity.Check(t, "scan queue and service", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.VolumeScanTimeMean }, wq+s, false)
+	fidelity.Check(t, "scan wait", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.VolumeScanTimeMean - s }, wq, false)
+	fidelity.Check(t, "volume utilization", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").BufferPool.VolumeUtilization }, rho, false)
+	fidelity.Check(t, "scan latency", reports, fidelity.MeanLatency, latency, false)
+	for _, r := range reports {
+		if bp := databaseOf(r, "db").BufferPool; bp.VolumeScanBytes != float64(bp.VolumeScans)*bytes || bp.VolumeReads != 0 {
+			t.Errorf("%d scans of %g bytes and %d page reads, want 2 MiB a scan and none", bp.VolumeScans, bp.VolumeScanBytes, bp.VolumeReads)
+		}
+	}
+}
+
+// TestFidelityVolumePagesAndScans checks that page reads and scans share
+// one volume as one FIFO queue, an M/G/1 queue whose service time is their
+// mixture: 400 indexed reads a second of the tree of TestFidelityVolumeMM1
+// (each misses its leaf with probability 122/123: 396.7 page reads a
+// second, exponential at 1,000 IOPS) and 20 scans a second of the 20k
+// rows of 100 B past the pool's 32 KiB (1,967,232 B at 100 MiB/s: 18.76 ms,
+// where its 8 operations of 256 KiB at 1,000 IOPS would take 8 ms), so
+// ρ = 0.397 + 0.375. Pollaczek–Khinchine's wait is the same for both,
+// Wq = (λp·2/μ² + λs·S²) ÷ 2(1 − ρ); each read's mean time in queue and
+// service (Wq + its service) and the volume's busy share are within the
+// tolerance of 20 replications, and the estimate's busy share of the
+// volume is ρ (the pool's hit share by Che's approximation, to 0.5%).
+func TestFidelityVolumePagesAndScans(t *testing.T) {
+	t.Parallel()
+	const gets, scans, iops, leaves = 400.0, 20.0, 1000.0, 123.0
+	const bytes, throughput = 20_000*100 - 32<<10, 100 << 20
+	pages := gets * (leaves - 1) / leaves
+	sv := float64(bytes) / throughput
+	rho := pages/iops + scans*sv
+	wq := (pages*2/(iops*iops) + scans*sv*sv) / (2 * (1 - rho))
+	text := `name: pages-and-scans
+workload: {rate: 420, mix: {get: 0.952380952380952, search: 0.047619047619048}}
+entry: db
+nodes:
+  db:
+    kind: database
+    workers: 100000
+    service_time: {dist: exponential, mean: 1ms}
+    data: {rows: 20k, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 1000, throughput: 100MiB/s, latency: 2ms}}
+    operations: {get: {index: true}, search: {index: false}}
+run: {warmup: 20s, duration: 500s}
+`
+	sc, err := scenarios.Parse("mixed.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := estimate.Scenario(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ρ %.4f (pages %.4f, scans %.4f), Wq %.4g ms; the estimate's busy share %.4f", rho, pages/iops, scans*sv, 1e3*wq, est.Nodes[0].Volume)
+	if math.Abs(est.Nodes[0].Volume-rho) > 0.005*rho {
+		t.Errorf("the estimate's busy share of the volume %.5f, want %.5f", est.Nodes[0].Volume, rho)
+	}
+	reports := fidelity.Replicate(t, text, 20)
+	fidelity.Check(t, "page read queue and service", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.VolumeTimeMean }, wq+1/iops, false)
+	fidelity.Check(t, "scan queue and service", reports, func(r *simulate.Report) float64 { return *databaseOf(r, "db").BufferPool.VolumeScanTimeMean }, wq+sv, false)
+	fidelity.Check(t, "volume utilization", reports, func(r *simulate.Report) float64 { return databaseOf(r, "db").BufferPool.VolumeUtilization }, rho, false)
+}

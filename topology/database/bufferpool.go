@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
@@ -27,9 +28,12 @@ import (
 // memory, or given), each server keeps the pages its indexed reads touch
 // in an LRU of the pool's pages; a page not there is read from the
 // server's volume: a queue of one server whose service time is
-// exponential at the volume's IOPS (an M/M/1 queue for Poisson reads),
-// then the volume's latency. A scan reads the part of its shard's table
-// that the pool cannot hold at the volume's throughput.
+// exponential at the volume's rate of page reads (its IOPS, or its
+// throughput ÷ the page size when that is slower: an M/M/1 queue for
+// Poisson reads), then the volume's latency. A scan reads the part of its
+// shard's table that the pool cannot hold through the same queue, in the
+// time its bytes take at the volume's throughput, then one latency: the
+// volume's IOPS and throughput are each a limit, and the slower binds.
 
 // DefaultBufferPool is the share of a server's memory its buffer pool
 // takes: Amazon RDS for MySQL's default parameter group sets
@@ -65,14 +69,62 @@ var Volumes = []string{VolumeGP3}
 // type's.
 type Volume struct {
 	Type       string
-	IOPS       float64 // reads a second: the service rate of its queue
-	Throughput float64 // bytes a second, for scans
+	IOPS       float64 // reads a second: the most page reads its queue serves
+	Throughput float64 // bytes a second: the most its queue serves, pages and scans
 	Latency    float64 // seconds per read beyond its queue and service
 }
 
 func (v Volume) iops() float64       { return orDefault(v.IOPS, DefaultVolumeIOPS) }
 func (v Volume) throughput() float64 { return orDefault(v.Throughput, DefaultVolumeThroughput) }
 func (v Volume) latency() float64    { return orDefault(v.Latency, DefaultVolumeLatency) }
+
+// pageRate is the volume's rate of page reads, the service rate of its
+// queue for them: its IOPS, or its throughput ÷ the page size when that
+// is slower (an EBS volume limits both, and the slower binds: Amazon EBS
+// User Guide, "Amazon EBS I/O characteristics and monitoring").
+func (v Volume) pageRate() float64 { return min(v.iops(), v.throughput()/PageSize) }
+
+// pagesByThroughput says the volume's throughput, not its IOPS, bounds
+// its page reads.
+func (v Volume) pagesByThroughput() bool { return v.throughput()/PageSize < v.iops() }
+
+// MaxIOSize is the most an SSD-backed EBS volume counts as one I/O
+// operation: a larger or sequential read counts one operation each 256 KiB
+// (Amazon EBS User Guide, "Amazon EBS I/O characteristics and
+// monitoring", as recalled, not re-read).
+const MaxIOSize = 256 << 10
+
+// scanTime is a sequential read's service at the volume: its bytes at the
+// throughput, or its operations of MaxIOSize at the IOPS when they are
+// slower.
+func (v Volume) scanTime(bytes float64) float64 {
+	return max(bytes/v.throughput(), math.Ceil(bytes/MaxIOSize)/v.iops())
+}
+
+// rateText says the rate of page reads and what sets it: "3k IOPS", or
+// "64 reads/s (1MiB/s ÷ 16KiB pages)" when the throughput binds.
+func (v Volume) rateText() string { return pageRateText(v.iops(), v.throughput()) }
+
+// pageRateText is rateText of a volume of iops and throughput.
+func pageRateText(iops, throughput float64) string {
+	if rate := throughput / PageSize; rate < iops {
+		each := units.FormatCount(rate) + " reads/s"
+		if rate < 0.01 { // FormatCount would write an exponent
+			each = "a read each " + units.FormatDuration(1/rate)
+		}
+		return fmt.Sprintf("%s (%s/s ÷ %s pages)", each, units.FormatBytes(throughput), units.FormatBytes(PageSize))
+	}
+	return units.FormatCount(iops) + " IOPS"
+}
+
+// scanRateText says at what rate a large scan reads: the throughput, or
+// its operations of MaxIOSize at the IOPS when those are slower.
+func scanRateText(iops, throughput float64) string {
+	if by := float64(iops * MaxIOSize); by < throughput {
+		return fmt.Sprintf("%s/s (%s IOPS of %s)", units.FormatBytes(by), units.FormatCount(iops), units.FormatBytes(MaxIOSize))
+	}
+	return units.FormatBytes(throughput) + "/s"
+}
 
 // decodeBufferPool reads buffer_pool: a share of the memory (75%) or a
 // size (12GiB).
@@ -204,17 +256,43 @@ func (db *Database) poolReads() bool {
 	return false
 }
 
-// scanFromVolume is the time a scan spends reading the part of its
-// shard's table the buffer pool cannot hold, at the volume's throughput
-// (0 without a pool).
-func (db *Database) scanFromVolume() float64 {
+// scanBytes is what a scan reads from its server's volume: the part of
+// its shard's table, grown by written bytes since the start, that the
+// buffer pool cannot hold (0 without a pool: every page in memory).
+func (db *Database) scanBytes(written float64) float64 {
 	pool := db.poolBytes()
 	if pool == 0 {
 		return 0
 	}
 	shard := db.Data.tableBytes(db.Data.users) / float64(db.Shards)
-	return max(0, shard-pool) / db.Data.Volume.throughput()
+	if written > 0 {
+		shard += written / float64(db.Shards)
+	}
+	return max(0, shard-pool)
 }
+
+// scanService is a scan's service at its volume at the start's rows (see
+// Volume.scanTime).
+func (db *Database) scanService() float64 { return db.Data.Volume.scanTime(db.scanBytes(0)) }
+
+// scanReads says some of the database's reads scan and read from the
+// volume: a pool the shard's table outgrows, or may outgrow as the
+// writes add rows.
+func (db *Database) scanReads() bool {
+	if db.Data == nil || db.Data.RowSize == 0 || db.poolBytes() == 0 || (db.scanBytes(0) == 0 && db.Data.PerWrite == 0) {
+		return false
+	}
+	for _, op := range db.Operations {
+		if op.Index != nil && !*op.Index {
+			return true
+		}
+	}
+	return false
+}
+
+// volumeReads says the database's servers read from their volumes:
+// indexed reads through a buffer pool, or scans of more than it holds.
+func (db *Database) volumeReads() bool { return db.poolReads() || db.scanReads() }
 
 // tree is the shape of a shard's B-tree and where the workload's keys are
 // in it: the keys spread evenly over the rows in key order (clustered by
@@ -551,44 +629,134 @@ func (db *Database) PoolHit(s topology.Solver) (hit, misses float64) {
 	return hit, float64(h * (1 - hit))
 }
 
-// volumeTime is the mean time an indexed read spends on its server's
-// volume when the busiest server takes lookups indexed reads a second:
-// its pages not in the pool, each a visit to an M/M/1 queue served at the
-// IOPS rate, and the latency. +Inf when the reads outrun the IOPS.
-func (db *Database) volumeTime(misses, lookups float64) float64 {
-	if misses == 0 {
-		return 0
-	}
-	mu, lambda := db.Data.Volume.iops(), float64(lookups*misses)
-	if lambda >= mu {
+// volumeLoad is what the busiest server's volume is offered, for the
+// estimate: its indexed reads' page reads a second, served in exponential
+// times at the rate of page reads, and its scans a second, each served in
+// the constant scan time. Both go through one FIFO queue, an M/G/1 queue
+// for Poisson arrivals, whose mixed service time gives the
+// Pollaczek–Khinchine wait; without scans it is the M/M/1 queue at the
+// rate of page reads.
+type volumeLoad struct {
+	pages, rate float64 // page reads a second, and the rate of page reads
+	scans, scan float64 // scans a second, and a scan's service
+}
+
+// busy is the volume's busy share: above 1 when it is offered more than
+// it serves.
+func (l volumeLoad) busy() float64 { return l.pages/l.rate + float64(l.scans*l.scan) }
+
+// wait is the mean time a read waits in the volume's queue before its
+// service, by Pollaczek–Khinchine, Wq = Σ λᵢ E[Sᵢ²] ÷ 2(1 − ρ) over the
+// page reads (E[S²] = 2 ÷ rate², exponential) and the scans (E[S²] = s²,
+// constant) (Kleinrock, Queueing Systems vol. 1, 1975, §5.7); +Inf when
+// ρ ≥ 1.
+func (l volumeLoad) wait() float64 {
+	rho := l.busy()
+	if !(rho < 1) {
 		return math.Inf(1)
 	}
-	return float64(misses * (db.Data.Volume.latency() + analytic.MM1{Lambda: lambda, Mu: mu}.MeanSojourn()))
+	second := float64(2*l.pages)/float64(l.rate*l.rate) + float64(float64(l.scans*l.scan)*l.scan)
+	return second / (2 * (1 - rho))
+}
+
+// page is a page read's mean time in the volume's queue and service: the
+// M/M/1 sojourn 1/(rate − λ) without scans; +Inf when ρ ≥ 1.
+func (l volumeLoad) page() float64 {
+	if l.scans == 0 {
+		if l.pages >= l.rate {
+			return math.Inf(1)
+		}
+		return analytic.MM1{Lambda: l.pages, Mu: l.rate}.MeanSojourn()
+	}
+	return l.wait() + 1/l.rate
+}
+
+// scanRead says class's read visits scan: its own operation's index, or
+// the plain read's, says false.
+func (db *Database) scanRead(class string) bool {
+	op, ok := db.Operations[class]
+	if !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil) {
+		op = db.Operations[OperationRead]
+	}
+	return op.Index != nil && !*op.Index
+}
+
+// volumeLoad is the load on the busiest server's volume (see volumeLoad),
+// with the buffer pool's hit share and the pages an indexed read misses
+// (PoolHit).
+func (db *Database) volumeLoad(s topology.Solver, name string) (l volumeLoad, hit, misses float64) {
+	hit, misses = db.PoolHit(s)
+	l = volumeLoad{pages: float64(db.lookups(s, name) * misses), rate: db.Data.Volume.pageRate()}
+	if db.scanReads() {
+		l.scans, l.scan = db.busiest(s, name, db.scanRead), db.scanService()
+	}
+	return l, hit, misses
+}
+
+// volumeWords say, for the estimate's and explain's messages, what bounds
+// the volume ("" for its IOPS: "throughput", or "IOPS and throughput")
+// and what a visit reads from it ("" for its pages: "scans", or "pages
+// and scans").
+func (db *Database) volumeWords() (limit, reads string) {
+	v := db.Data.Volume
+	var byIOPS, byThroughput bool
+	if db.poolReads() {
+		byThroughput = v.pagesByThroughput()
+		byIOPS = !byThroughput
+	}
+	if db.scanReads() {
+		b := db.scanBytes(0)
+		scanByIOPS := b > 0 && b/v.throughput() < math.Ceil(b/MaxIOSize)/v.iops()
+		byIOPS, byThroughput = byIOPS || scanByIOPS, byThroughput || !scanByIOPS
+		reads = "scans"
+		if db.poolReads() {
+			reads = "pages and scans"
+		}
+	}
+	switch {
+	case byIOPS && byThroughput:
+		limit = "IOPS and throughput"
+	case byThroughput:
+		limit = "throughput"
+	}
+	return limit, reads
 }
 
 // volumeDemand is, for mean value analysis, the mean time a visit to the
 // database called name keeps its server's volume busy, and its mean time
 // in the volume's latency: the share of its visits that are indexed reads,
-// times the pages a read misses the buffer pool, times 1/IOPS and the
-// latency. The volume is then a queueing station of its own, as Solve's
-// Volume (the visits a second there) counts it; 0, 0 without pool reads.
+// times the pages a read misses the buffer pool, times 1 ÷ the rate of
+// page reads and the latency, and the share that scans, times a scan's
+// service and the latency. The volume is then a queueing station of its
+// own, as Solve's Volume (the visits a second there) counts it; 0, 0
+// without reads from the volume.
 func (db *Database) volumeDemand(s topology.Solver, name string) (busy, latency float64) {
-	if !db.poolReads() {
+	if !db.volumeReads() {
 		return 0, 0
 	}
-	var all, indexed float64
+	var all, indexed, scans float64
 	for c, class := range s.Classes() {
 		all += s.Visits(c, name)
 		if !s.Writes(c) && db.indexedRead(class) {
 			indexed += s.Visits(c, name)
 		}
+		if !s.Writes(c) && db.scanRead(class) {
+			scans += s.Visits(c, name)
+		}
 	}
 	if all == 0 {
 		return 0, 0
 	}
+	vol := db.Data.Volume
 	_, misses := db.PoolHit(s)
 	pages := float64(indexed/all) * misses
-	return pages / db.Data.Volume.iops(), float64(pages * db.Data.Volume.latency())
+	busy, latency = pages/vol.pageRate(), float64(pages*vol.latency())
+	if sv := db.scanService(); db.scanReads() && sv > 0 && scans > 0 {
+		share := scans / all
+		busy += float64(share * sv)
+		latency += float64(share * vol.latency())
+	}
+	return busy, latency
 }
 
 // indexedRead says a read visit of class finds its rows by an index: its
@@ -605,9 +773,16 @@ func (db *Database) indexedRead(class string) bool {
 // database called name takes (primaries and replicas as read_from sends
 // them, spread evenly over shards).
 func (db *Database) lookups(s topology.Solver, name string) float64 {
+	return db.busiest(s, name, db.indexedRead)
+}
+
+// busiest is the rate of the read visits of the classes pick says yes to
+// that the busiest server of the database called name takes (primaries
+// and replicas as read_from sends them, spread evenly over shards).
+func (db *Database) busiest(s topology.Solver, name string, pick func(class string) bool) float64 {
 	var rate float64
 	for c, class := range s.Classes() {
-		if !s.Writes(c) && db.indexedRead(class) {
+		if !s.Writes(c) && pick(class) {
 			rate += s.Visits(c, name)
 		}
 	}
@@ -621,19 +796,33 @@ func (db *Database) lookups(s topology.Solver, name string) float64 {
 
 // withIO is db with, for the estimate, its indexed reads' mean time on
 // the volume (ioTime), from the buffer pool's hit share by Che's
-// approximation and the volume's M/M/1 queue at the busiest server's
-// reads; db itself without a pool. note records it in the estimate's
-// notes.
+// approximation, and its scans' (scanIO), both from the busiest server's
+// volume as a queue (see volumeLoad), and the volume's busy share
+// (ioBusy); db itself without reads from the volume. note records it in
+// the estimate's notes.
 func (db *Database) withIO(s topology.Solver, name string, note bool) *Database {
-	if !db.poolReads() {
+	if !db.volumeReads() {
 		return db
 	}
-	hit, misses := db.PoolHit(s)
-	per := db.lookups(s, name)
+	vol := db.Data.Volume
+	l, hit, misses := db.volumeLoad(s, name)
 	c := *db
-	c.ioTime = db.volumeTime(misses, per)
-	c.ioBusy = float64(per*misses) / db.Data.Volume.iops()
-	if note {
+	if misses > 0 {
+		c.ioTime = float64(misses * (vol.latency() + l.page()))
+	}
+	if l.scan > 0 {
+		c.scanIO = l.wait() + l.scan + vol.latency()
+	}
+	c.ioBusy = l.busy()
+	c.volumeLimit, c.volumeWhat = db.volumeWords()
+	if !note {
+		return &c
+	}
+	queue := vol.rateText() + " as an M/M/1 queue"
+	if l.scans > 0 {
+		queue = vol.rateText() + ", and the scans, as an M/G/1 queue (Pollaczek–Khinchine)"
+	}
+	if db.poolReads() {
 		_, _, approx := db.pageRefs(s)
 		how := ""
 		if approx {
@@ -645,16 +834,27 @@ func (db *Database) withIO(s topology.Solver, name string, note bool) *Database 
 		each := "without bound"
 		switch {
 		case misses == 0: // an idle volume's service and latency
-			each = units.FormatDuration(1/db.Data.Volume.iops() + db.Data.Volume.latency())
+			each = units.FormatDuration(1/vol.pageRate() + vol.latency())
 		case !math.IsInf(c.ioTime, 1):
 			each = units.FormatDuration(c.ioTime / misses)
 		}
-		s.Note("%s: the buffer pool of %s pages serves %s of the indexed reads' pages by Che's approximation%s; %s pages a read from the volume, %s each (%s IOPS as an M/M/1 queue, reads taken as Poisson, and %s latency)",
+		s.Note("%s: the buffer pool of %s pages serves %s of the indexed reads' pages by Che's approximation%s; %s pages a read from the volume, %s each (%s, reads taken as Poisson, and %s latency)",
 			name, units.FormatCount(db.PoolPages()), units.Percent(hit), how, units.Count(misses), each,
-			units.FormatCount(db.Data.Volume.iops()), units.FormatDuration(db.Data.Volume.latency()))
-		if math.IsInf(c.ioTime, 1) {
-			s.Note("%s: its volume is offered %s reads a second a server, over its %s IOPS", name, units.Figures(float64(per*misses), 4, units.MaxFigure), units.FormatCount(db.Data.Volume.iops()))
-		}
+			queue, units.FormatDuration(vol.latency()))
+	}
+	switch {
+	case !(l.busy() >= 1):
+	case l.scans == 0 && !vol.pagesByThroughput():
+		s.Note("%s: its volume is offered %s reads a second a server, over its %s IOPS", name, units.Figures(l.pages, 4, units.MaxFigure), units.FormatCount(vol.iops()))
+	case l.scans == 0:
+		s.Note("%s: its volume is offered %s page reads a second a server, over its %s", name, units.Figures(l.pages, 4, units.MaxFigure), vol.rateText())
+	case l.pages == 0:
+		s.Note("%s: its volume is offered %s scans of %s a second a server, %s of what it serves at %s/s",
+			name, units.Figures(l.scans, 4, units.MaxFigure), units.FormatBytes(db.scanBytes(0)), units.Percent(l.busy()), units.FormatBytes(vol.throughput()))
+	default:
+		s.Note("%s: its volume is offered %s of what it serves a server: %s page reads and %s scans of %s a second, at %s and %s/s",
+			name, units.Percent(l.busy()), units.Figures(l.pages, 4, units.MaxFigure), units.Figures(l.scans, 4, units.MaxFigure),
+			units.FormatBytes(db.scanBytes(0)), vol.rateText(), units.FormatBytes(vol.throughput()))
 	}
 	return &c
 }
@@ -665,23 +865,58 @@ func (db *Database) poolAdvice(s topology.Solver, name string) string {
 	if !db.poolReads() {
 		return ""
 	}
-	hit, misses := db.PoolHit(s)
-	io := db.volumeTime(misses, db.lookups(s, name))
+	vol := db.Data.Volume
+	l, hit, misses := db.volumeLoad(s, name)
+	io := 0.0
+	if misses > 0 {
+		io = float64(misses * (vol.latency() + l.page()))
+	}
 	mem := float64(db.lookupTime() + topology.Mean(db.ReadTime))
 	if !(io >= mem) {
 		return ""
 	}
-	spent := "its volume cannot keep up (" + units.FormatCount(db.Data.Volume.iops()) + " IOPS)"
+	spent := "its volume cannot keep up (" + vol.rateText() + ")"
+	if l.scans > 0 {
+		spent = "its volume cannot keep up (" + vol.rateText() + ", and " + units.FormatBytes(vol.throughput()) + "/s for its scans)"
+	}
 	if !math.IsInf(io, 1) {
 		spent = fmt.Sprintf("an indexed read spends %s on the volume against %s in memory", units.FormatDuration(io), units.FormatDuration(mem))
 	}
+	more := "a volume with more IOPS (volume: {iops: N})"
+	if vol.pagesByThroughput() {
+		more = "a volume with more throughput (volume: {throughput: N})"
+	}
 	return fmt.Sprintf("The working set outgrows the buffer pool: its %s hold %s of the indexed reads' pages, and %s. "+
-		"A larger instance (more memory for the pool), a cache in front of the database for the hot keys, or a volume with more IOPS (volume: {iops: N}).",
-		units.FormatBytes(db.poolBytes()), units.Percent(hit), spent)
+		"A larger instance (more memory for the pool), a cache in front of the database for the hot keys, or %s.",
+		units.FormatBytes(db.poolBytes()), units.Percent(hit), spent, more)
+}
+
+// scanAdvice is the advice when the scans spend half their time or more
+// on the volume, reading what the buffer pool cannot hold; "" otherwise.
+func (db *Database) scanAdvice(s topology.Solver, name string) string {
+	if !db.scanReads() || db.scanBytes(0) == 0 {
+		return ""
+	}
+	vol := db.Data.Volume
+	l, _, _ := db.volumeLoad(s, name)
+	if l.scans == 0 {
+		return ""
+	}
+	io, work := l.wait()+l.scan+vol.latency(), db.scanWork()
+	if !(io >= work) {
+		return ""
+	}
+	spent := fmt.Sprintf("its volume cannot keep up: offered %s of what it serves", units.Percent(l.busy()))
+	if !math.IsInf(io, 1) {
+		spent = fmt.Sprintf("a scan spends %s on the volume against %s of work", units.FormatDuration(io), units.FormatDuration(work))
+	}
+	return fmt.Sprintf("The scans read %s each from the volume, what the buffer pool cannot hold of a shard's table, at %s/s, and %s. "+
+		"An index for them (operations: {NAME: {index: true}}), a larger instance or buffer pool, shards, or a volume with more throughput (volume: {throughput: N}).",
+		units.FormatBytes(db.scanBytes(0)), units.FormatBytes(vol.throughput()), spent)
 }
 
 // poolRuntime is a database's buffer pools and volumes in a run: one of
-// each per server, made when the server first reads a page.
+// each per server, made when the server first reads from its volume.
 type poolRuntime struct {
 	db      *database
 	tree    tree
@@ -691,13 +926,15 @@ type poolRuntime struct {
 	// order lists the servers in the order they were made, for figures
 	// that do not depend on a map's order.
 	order []*serverPool
-	// io are the visits waiting on volume reads.
-	io map[*engine.Job]*pendingIO
-	// own is, by class, whether its own operation finds its rows by an
-	// index (1), does not (0), or the class has none (-1); plain is the
-	// plain read's.
+	// free keeps the visits' records of their reads from the volume, and
+	// live counts those in use.
+	free engine.FreeList[pendingIO]
+	live int
+	// own is, by class, how its own operation finds its rows (findIndex,
+	// findScan or findGiven), or -1 when the class has none; plain is
+	// the plain read's.
 	own   []int8
-	plain bool
+	plain int8
 	// before is what the pools held before the run, and held the stream
 	// its draws take.
 	before *steady
@@ -706,10 +943,30 @@ type poolRuntime struct {
 	pageReads, memoryReads int64
 }
 
+// How a read finds its rows: as its service time says (findGiven), by a
+// B-tree descent through the buffer pool (findIndex), or by a scan of its
+// shard's table (findScan).
+const (
+	findGiven int8 = iota
+	findIndex
+	findScan
+)
+
+// finding is how an operation whose index is idx finds its rows.
+func finding(idx *bool) int8 {
+	switch {
+	case idx == nil:
+		return findGiven
+	case *idx:
+		return findIndex
+	}
+	return findScan
+}
+
 // serverPool is one server's buffer pool and volume, and the reads it
 // has taken through them.
 type serverPool struct {
-	pages *engine.KeyStore
+	pages *engine.KeyStore // nil when no read goes through it
 	vol   volume
 	reads float64
 }
@@ -728,26 +985,41 @@ func (db *database) Waiters() int {
 	return n
 }
 
-// pendingIO is a visit's reads still to make, and when its current one
-// joined the volume's queue.
+// pendingIO is a visit's reads from its volume still to make: its page
+// reads left, or its scan's service (0 for page reads) and bytes; and
+// when its current read joined the volume's queue.
 type pendingIO struct {
+	j      *engine.Job
 	left   int
+	scan   float64
+	bytes  float64
 	queued sim.Time
 	vol    *volume
 }
 
-// volume is a server's volume: a FIFO queue of reads served one at a time
-// in exponential times at the IOPS rate, then a constant latency (a
-// FIFO of reads in it, each due its latency after its service).
+// pendingIOBytes is what a pendingIO takes, with its pointer.
+const pendingIOBytes = float64(unsafe.Sizeof(pendingIO{}) + 8)
+
+// volume is a server's volume: a FIFO queue of reads served one at a time,
+// a page read in an exponential time at the rate of page reads (its IOPS,
+// or its throughput ÷ the page size when that is slower), a scan in the
+// time its bytes take at the throughput (or its operations of MaxIOSize at
+// the IOPS, when slower); then a constant latency (a FIFO of reads in it,
+// each due its latency after its service).
 type volume struct {
 	pr      *poolRuntime
-	queue   sim.FIFO[*engine.Job]
-	cur     *engine.Job
+	queue   sim.FIFO[*pendingIO]
+	cur     *pendingIO
 	since   sim.Time // busy since, in the window
 	busy    float64  // seconds busy in the window, until since
 	reads   int64
 	sojourn sim.Summary // queue and service
-	lat     volumeLatency
+	// scans, scanBytes and scanSojourn are the scans served, their bytes
+	// and their time in queue and service.
+	scans       int64
+	scanBytes   float64
+	scanSojourn sim.Summary
+	lat         volumeLatency
 }
 
 // volumeLatency is the reads of a volume in their latency.
@@ -757,40 +1029,41 @@ type volumeLatency struct {
 }
 
 type dueRead struct {
-	j  *engine.Job
+	p  *pendingIO
 	at sim.Time
 }
 
 func newPoolRuntime(db *database) *poolRuntime {
 	spec := db.spec
-	pr := &poolRuntime{db: db, tree: spec.tree(db.net.KeyCount()), pages: int(min(spec.PoolPages(), maxPoolSlots)),
+	pr := &poolRuntime{db: db, pages: int(min(spec.PoolPages(), maxPoolSlots)),
 		rng: db.net.Stream(db.node.Name + "/volume"), servers: map[*engine.StationInstance]*serverPool{},
-		io: map[*engine.Job]*pendingIO{}, plain: spec.indexedRead(OperationRead)}
-	pr.before = spec.steadyOf(db.net.Popularity(), db.net.KeyCount())
-	pr.held = db.net.Stream(db.node.Name + "/pool")
+		plain: finding(spec.Operations[OperationRead].Index)}
+	if spec.poolReads() {
+		pr.tree = spec.tree(db.net.KeyCount())
+		pr.before = spec.steadyOf(db.net.Popularity(), db.net.KeyCount())
+		pr.held = db.net.Stream(db.node.Name + "/pool")
+	}
 	for _, class := range db.net.Classes() {
 		op, ok := spec.Operations[class]
 		switch {
 		case !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil):
 			pr.own = append(pr.own, -1)
-		case op.Index != nil && *op.Index:
-			pr.own = append(pr.own, 1)
 		default:
-			pr.own = append(pr.own, 0)
+			pr.own = append(pr.own, finding(op.Index))
 		}
 	}
 	return pr
 }
 
-// indexed says visit j is an indexed read: as workTime picks the
-// operation a visit does.
-func (pr *poolRuntime) indexed(j *engine.Job) bool {
+// finds says how visit j finds its rows: as workTime picks the operation
+// a visit does; findGiven for a write.
+func (pr *poolRuntime) finds(j *engine.Job) int8 {
 	n := pr.db.net
 	if n.Writes(j) {
-		return false
+		return findGiven
 	}
 	if c := n.ClassOperation(j); c >= 0 && c < len(pr.own) && pr.own[c] >= 0 {
-		return pr.own[c] == 1
+		return pr.own[c]
 	}
 	return pr.plain
 }
@@ -799,7 +1072,10 @@ func (pr *poolRuntime) indexed(j *engine.Job) bool {
 func (pr *poolRuntime) server(j *engine.Job) *serverPool {
 	sp := pr.servers[j.Instance()]
 	if sp == nil {
-		sp = &serverPool{pages: engine.NewKeyStore(topology.EvictLRU, pr.pages, 0, nil)}
+		sp = &serverPool{}
+		if pr.db.spec.poolReads() {
+			sp.pages = engine.NewKeyStore(topology.EvictLRU, pr.pages, 0, nil)
+		}
 		sp.vol = volume{pr: pr, since: pr.db.net.Now()}
 		sp.vol.lat.v = &sp.vol
 		pr.servers[j.Instance()] = sp
@@ -842,50 +1118,81 @@ func (pr *poolRuntime) lookup(j *engine.Job, sp *serverPool, now sim.Time) int {
 	return misses
 }
 
-// served takes visit j, whose work is done, through its pages: it says
-// whether j waits on its volume (and is finished later, by afterIO).
+// served takes visit j, whose work is done, through its pages, or its
+// scan through its volume: it says whether j waits on its volume (and is
+// finished later, by readDone).
 func (pr *poolRuntime) served(j *engine.Job) bool {
-	if !pr.indexed(j) {
-		return false
+	switch pr.finds(j) {
+	case findIndex:
+		if pr.pages == 0 {
+			return false // no pool: every page in memory
+		}
+		now := pr.db.net.Now()
+		sp := pr.server(j)
+		misses := pr.lookup(j, sp, now)
+		if misses == 0 {
+			return false
+		}
+		pr.submit(j, sp, misses, 0, 0, now)
+		return true
+	case findScan:
+		db := pr.db
+		bytes := db.spec.scanBytes(db.written)
+		if !(bytes > 0) {
+			return false
+		}
+		pr.submit(j, pr.server(j), 1, db.spec.Data.Volume.scanTime(bytes), bytes, db.net.Now())
+		return true
 	}
-	now := pr.db.net.Now()
-	sp := pr.server(j)
-	misses := pr.lookup(j, sp, now)
-	if misses == 0 {
-		return false
-	}
-	pr.io[j] = &pendingIO{left: misses, vol: &sp.vol}
-	sp.vol.submit(j, now)
-	return true
+	return false
 }
 
-// submit queues a read of j's.
-func (v *volume) submit(j *engine.Job, now sim.Time) {
-	v.pr.io[j].queued = now
+// submit queues j's reads at sp's volume: misses page reads, or a scan of
+// service scan and bytes.
+func (pr *poolRuntime) submit(j *engine.Job, sp *serverPool, misses int, scan, bytes float64, now sim.Time) {
+	p := pr.free.Get()
+	*p = pendingIO{j: j, left: misses, scan: scan, bytes: bytes, vol: &sp.vol}
+	pr.live++
+	sp.vol.submit(p, now)
+}
+
+// submit queues a read of p's.
+func (v *volume) submit(p *pendingIO, now sim.Time) {
+	p.queued = now
 	if v.cur != nil {
-		v.queue.Push(j)
+		v.queue.Push(p)
 		return
 	}
-	v.start(j, now)
+	v.start(p, now)
 }
 
-// start serves a read of j's.
-func (v *volume) start(j *engine.Job, now sim.Time) {
-	v.cur, v.since = j, now
-	v.pr.db.net.FireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.iops()), v)
+// start serves a read of p's.
+func (v *volume) start(p *pendingIO, now sim.Time) {
+	v.cur, v.since = p, now
+	if p.scan > 0 {
+		v.pr.db.net.FireAfter(p.scan, v)
+		return
+	}
+	v.pr.db.net.FireAfter(float64(-math.Log1p(-v.pr.rng.Float64())/v.pr.db.spec.Data.Volume.pageRate()), v)
 }
 
 // Fire implements engine.Firer: the read in service is done; it waits out the
 // latency, and the next starts.
 func (v *volume) Fire(now sim.Time) {
-	j := v.cur
+	p := v.cur
 	v.cur = nil
 	v.busy += float64(now - v.since)
 	v.since = now
-	v.reads++
-	v.sojourn.Add(float64(now - v.pr.io[j].queued))
+	if p.scan > 0 {
+		v.scans++
+		v.scanBytes += p.bytes
+		v.scanSojourn.Add(float64(now - p.queued))
+	} else {
+		v.reads++
+		v.sojourn.Add(float64(now - p.queued))
+	}
 	at := now + sim.Time(v.pr.db.spec.Data.Volume.latency())
-	v.lat.due.Push(dueRead{j, at})
+	v.lat.due.Push(dueRead{p, at})
 	v.pr.db.net.FireAt(at, &v.lat)
 	if v.queue.Len() > 0 {
 		v.start(v.queue.Pop(), now)
@@ -895,18 +1202,20 @@ func (v *volume) Fire(now sim.Time) {
 // Fire implements engine.Firer: the reads due by now are done.
 func (l *volumeLatency) Fire(now sim.Time) {
 	for l.due.Len() > 0 && l.due.Peek().at <= now {
-		l.v.pr.readDone(l.due.Pop().j, now)
+		l.v.pr.readDone(l.due.Pop().p, now)
 	}
 }
 
-// readDone ends one of j's reads: the next, or the visit's end.
-func (pr *poolRuntime) readDone(j *engine.Job, now sim.Time) {
-	p := pr.io[j]
+// readDone ends one of p's reads: the next, or the visit's end.
+func (pr *poolRuntime) readDone(p *pendingIO, now sim.Time) {
 	if p.left--; p.left > 0 {
-		p.vol.submit(j, now)
+		p.vol.submit(p, now)
 		return
 	}
-	delete(pr.io, j)
+	j := p.j
+	*p = pendingIO{}
+	pr.free.Put(p)
+	pr.live--
 	if j.Instance().Down() {
 		j.Station().FailNow(j) // its server went down while it read
 		return
@@ -918,9 +1227,12 @@ func (pr *poolRuntime) readDone(j *engine.Job, now sim.Time) {
 func (pr *poolRuntime) inUse() float64 {
 	held := 0
 	for _, sp := range pr.order {
-		held += sp.pages.Len() + sp.vol.queue.Len() + sp.vol.lat.due.Len()
+		if sp.pages != nil {
+			held += sp.pages.Len()
+		}
+		held += sp.vol.queue.Len() + sp.vol.lat.due.Len()
 	}
-	return float64(float64(held)*engine.KeyBytes) + float64(float64(len(pr.io))*engine.MapEntryBytes)
+	return float64(float64(held)*engine.KeyBytes) + pr.free.Bytes(pr.live, pendingIOBytes)
 }
 
 func (pr *poolRuntime) resetStats(now sim.Time) {
@@ -928,6 +1240,7 @@ func (pr *poolRuntime) resetStats(now sim.Time) {
 	for _, sp := range pr.order {
 		v := &sp.vol
 		v.reads, v.sojourn, v.busy, v.since = 0, sim.Summary{}, 0, now
+		v.scans, v.scanBytes, v.scanSojourn = 0, 0, sim.Summary{}
 	}
 }
 
@@ -935,7 +1248,8 @@ func (pr *poolRuntime) resetStats(now sim.Time) {
 // window: the page reads of its indexed reads, those served from memory
 // and their share, and the reads of its servers' volumes: their time in
 // the volume's queue and service (mean, without the latency), the
-// latency, the IOPS and the busiest volume's busy share.
+// latency, the IOPS and throughput, the busiest volume's busy share, and
+// the scans that read from the volumes.
 type BufferPoolStats struct {
 	// PoolPages is the pages each server's pool holds.
 	PoolPages float64 `json:"pool_pages"`
@@ -952,21 +1266,42 @@ type BufferPoolStats struct {
 	VolumeTimeMean *float64 `json:"volume_time_mean"`
 	// VolumeLatency is a volume read's latency besides (seconds).
 	VolumeLatency float64 `json:"volume_latency"`
-	// VolumeIOPS is a volume's rate of reads.
+	// VolumeIOPS is a volume's IOPS.
 	VolumeIOPS float64 `json:"volume_iops"`
-	// VolumeUtilization is the busiest volume's busy share.
+	// VolumeThroughput is a volume's throughput (bytes a second).
+	VolumeThroughput float64 `json:"volume_throughput"`
+	// VolumePageRate is a volume's rate of page reads: VolumeIOPS, or
+	// VolumeThroughput ÷ the page size when that is slower.
+	VolumePageRate float64 `json:"volume_page_rate"`
+	// VolumeUtilization is the busiest volume's busy share, its page
+	// reads and scans.
 	VolumeUtilization float64 `json:"volume_utilization"`
+	// VolumeScans are the scans that read from the volumes, and
+	// VolumeScanBytes their bytes.
+	VolumeScans     int64   `json:"volume_scans"`
+	VolumeScanBytes float64 `json:"volume_scan_bytes"`
+	// VolumeScanTimeMean is a scan's mean time in its volume's queue and
+	// service, without the latency; null without scans.
+	VolumeScanTimeMean *float64 `json:"volume_scan_time_mean"`
+
+	// scansOnly says no read goes through the pool: only scans read
+	// from the volumes.
+	scansOnly bool
 }
 
 func (pr *poolRuntime) stats(window float64, now sim.Time) *BufferPoolStats {
 	vol := pr.db.spec.Data.Volume
 	bs := &BufferPoolStats{PoolPages: float64(pr.pages), PageReads: pr.pageReads, MemoryReads: pr.memoryReads,
-		MemoryShare: topology.Ratio(float64(pr.memoryReads), float64(pr.pageReads)), VolumeLatency: vol.latency(), VolumeIOPS: vol.iops()}
-	var sum float64
+		MemoryShare: topology.Ratio(float64(pr.memoryReads), float64(pr.pageReads)), VolumeLatency: vol.latency(), VolumeIOPS: vol.iops(),
+		VolumeThroughput: vol.throughput(), VolumePageRate: vol.pageRate(), scansOnly: !pr.db.spec.poolReads()}
+	var sum, scanSum float64
 	for _, sp := range pr.order {
 		v := &sp.vol
 		bs.VolumeReads += v.reads
+		bs.VolumeScans += v.scans
+		bs.VolumeScanBytes += v.scanBytes
 		sum += float64(float64(v.sojourn.N()) * v.sojourn.Mean())
+		scanSum += float64(float64(v.scanSojourn.N()) * v.scanSojourn.Mean())
 		busy := v.busy
 		if v.cur != nil {
 			busy += float64(now - v.since)
@@ -979,13 +1314,36 @@ func (pr *poolRuntime) stats(window float64, now sim.Time) *BufferPoolStats {
 		m := sum / float64(bs.VolumeReads)
 		bs.VolumeTimeMean = &m
 	}
+	if bs.VolumeScans > 0 {
+		m := scanSum / float64(bs.VolumeScans)
+		bs.VolumeScanTimeMean = &m
+	}
 	return bs
 }
 
-// writeText writes the pool's line of a database's figures.
+// writeText writes the pool's line of a database's figures, and its
+// scans' when some read from the volumes.
 func (bs *BufferPoolStats) writeText(w io.Writer) {
-	fmt.Fprintf(w, "%-11s buffer pool %s pages (%s) a server: %s of %s from memory; %s at %s IOPS, busiest volume %s busy, %s each in its queue and service + %s latency\n",
-		"", units.FormatCount(bs.PoolPages), units.FormatBytes(float64(bs.PoolPages*PageSize)), units.OrUnknown(bs.MemoryShare, units.Percent), units.Plural(bs.PageReads, "page read", "page reads"),
-		units.Plural(bs.VolumeReads, "volume read", "volume reads"), units.FormatCount(bs.VolumeIOPS), units.Percent(bs.VolumeUtilization), units.OrUnknown(bs.VolumeTimeMean, units.FormatDuration),
-		units.FormatDuration(bs.VolumeLatency))
+	rate := pageRateText(bs.VolumeIOPS, bs.VolumeThroughput)
+	pool := !bs.scansOnly
+	if pool {
+		fmt.Fprintf(w, "%-11s buffer pool %s pages (%s) a server: %s of %s from memory; %s at %s, busiest volume %s busy, %s each in its queue and service + %s latency\n",
+			"", units.FormatCount(bs.PoolPages), units.FormatBytes(float64(bs.PoolPages*PageSize)), units.OrUnknown(bs.MemoryShare, units.Percent), units.Plural(bs.PageReads, "page read", "page reads"),
+			units.Plural(bs.VolumeReads, "volume read", "volume reads"), rate, units.Percent(bs.VolumeUtilization), units.OrUnknown(bs.VolumeTimeMean, units.FormatDuration),
+			units.FormatDuration(bs.VolumeLatency))
+	}
+	if bs.VolumeScans > 0 || bs.scansOnly {
+		past, busiest := "", ""
+		if !pool {
+			past = " past a buffer pool of " + units.FormatBytes(float64(bs.PoolPages*PageSize)) + " a server"
+			busiest = ", busiest volume " + units.Percent(bs.VolumeUtilization) + " busy"
+		}
+		each := "-"
+		if bs.VolumeScans > 0 {
+			each = units.FormatBytes(bs.VolumeScanBytes / float64(bs.VolumeScans))
+		}
+		fmt.Fprintf(w, "%-11s %s from the volumes%s, %s each at %s%s, %s each in its queue and service + %s latency\n",
+			"", units.Plural(bs.VolumeScans, "scan", "scans"), past, each, scanRateText(bs.VolumeIOPS, bs.VolumeThroughput), busiest,
+			units.OrUnknown(bs.VolumeScanTimeMean, units.FormatDuration), units.FormatDuration(bs.VolumeLatency))
+	}
 }

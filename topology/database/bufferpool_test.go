@@ -3,6 +3,8 @@ package database
 import (
 	"slices"
 	"testing"
+
+	"github.com/scalesim/scalesim/sim"
 )
 
 // TestPoolMemo checks that the buffer pool's figures are made once for
@@ -91,5 +93,34 @@ func TestPoolByID(t *testing.T) {
 		if q[i] != want[id] {
 			t.Fatalf("page %d (ID %d): probability %g, want %g", i, id, q[i], want[id])
 		}
+	}
+}
+
+// TestVolumeNoAllocs checks that a database's reads through its buffer
+// pool and volume allocate nothing once warm: indexed reads that miss a
+// pool of two pages and queue at the volume, and scans that read the rest
+// of the table through the same queue.
+func TestVolumeNoAllocs(t *testing.T) {
+	net, k, _ := buildClasses(t, []string{"get", "search"}, []bool{false, false}, `
+  app: {kind: service, workers: 100000, service_time: 1ms, calls: [db]}
+  db: {kind: database, workers: 100000, service_time: 1ms, data: {rows: 20k, row_size: 100B, buffer_pool: 32KiB, volume: {throughput: 100MiB/s}}, operations: {get: {index: true}, search: {index: false}}}
+`)
+	for i := range 200 {
+		net.Submit(i%2, -1, -1, int64(i%100))
+	}
+	k.Run(sim.Forever)
+	i := 0
+	if a := testing.AllocsPerRun(1000, func() {
+		net.Submit(i%2, -1, -1, int64(i%100))
+		net.Submit((i+1)%2, -1, -1, int64((i+7)%100))
+		i++
+		k.Run(sim.Forever)
+	}); a != 0 {
+		t.Errorf("%v allocations per pair of reads", a)
+	}
+	db := net.Component("db").(*database)
+	bs := db.pool.stats(1, k.Now())
+	if bs.VolumeReads == 0 || bs.VolumeScans == 0 {
+		t.Errorf("%d page reads and %d scans from the volume: want both", bs.VolumeReads, bs.VolumeScans)
 	}
 }

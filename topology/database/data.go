@@ -304,10 +304,14 @@ func (db *Database) ShardRows() float64 {
 }
 
 // scanTime is the time an unindexed query adds: every row of its shard
-// examined, and the part of the shard's table the buffer pool cannot hold
-// read at the volume's throughput.
-func (db *Database) scanTime() float64 {
-	return float64(db.ShardRows()*orDefault(db.Data.RowTime, DefaultRowTime)) + db.scanFromVolume()
+// examined (scanWork) and, in the estimate, its mean time on the volume
+// reading the part of the shard's table the buffer pool cannot hold
+// (scanIO, see withIO; in a run it queues at the volume after its work).
+func (db *Database) scanTime() float64 { return db.scanWork() + db.scanIO }
+
+// scanWork is an unindexed query's work: every row of its shard examined.
+func (db *Database) scanWork() float64 {
+	return float64(db.ShardRows() * orDefault(db.Data.RowTime, DefaultRowTime))
 }
 
 // lookupPages is the pages an indexed query reads: one descent of its
@@ -407,8 +411,16 @@ func (db *Database) noteIndexes(s topology.Solver, name string) {
 		case *op.Index:
 			s.Note("%s: %s reads %s of a B-tree of %s rows a shard (fan-out %g), %s of work", name, class,
 				units.Plural(db.lookupPages(), "page", "pages"), units.FormatCount(db.ShardRows()), Fanout(db.Data.RowSize), units.FormatDuration(db.lookupTime()))
+		case db.scanIO == 0:
+			s.Note("%s: %s scans %s rows a shard, %s of work", name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanWork()))
 		default:
-			s.Note("%s: %s scans %s rows a shard, %s of work", name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanTime()))
+			io := "without bound (its volume cannot keep up)"
+			if !math.IsInf(db.scanIO, 1) {
+				io = units.FormatDuration(db.scanIO) + " with its wait in the volume's queue and its latency"
+			}
+			s.Note("%s: %s scans %s rows a shard, %s of work, and reads the %s the buffer pool cannot hold from the volume, %s of service (%s/s), %s",
+				name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanWork()), units.FormatBytes(db.scanBytes(0)),
+				units.FormatDuration(db.scanService()), units.FormatBytes(db.Data.Volume.throughput()), io)
 		}
 	}
 	if db.Data.PerWrite > 0 {
@@ -544,8 +556,8 @@ func (db *database) growing(read sim.Dist, byClass []sim.Dist) (sim.Dist, []sim.
 }
 
 // grownTime is the work the rows written since the start add to a read:
-// a scan's rows (and the part of its table the pool cannot hold, read
-// from the volume), or an indexed read's pages of a taller tree.
+// a scan's rows (what they add to its reads from the volume queues there,
+// see poolRuntime.served), or an indexed read's pages of a taller tree.
 func (db *database) grownTime(idx bool) float64 {
 	spec, d := db.spec, db.spec.Data
 	if db.written == 0 {
@@ -557,11 +569,5 @@ func (db *database) grownTime(idx bool) float64 {
 		h := BTreeHeight(rows0+added, Fanout(d.RowSize)) - spec.lookupPages()
 		return float64(float64(h) * orDefault(d.PageTime, DefaultPageTime))
 	}
-	extra := float64(added * orDefault(d.RowTime, DefaultRowTime))
-	if pool := spec.poolBytes(); pool > 0 {
-		shard := d.tableBytes(d.users) / float64(spec.Shards)
-		now := shard + db.written/float64(spec.Shards)
-		extra += (max(0, now-pool) - max(0, shard-pool)) / d.Volume.throughput()
-	}
-	return extra
+	return float64(added * orDefault(d.RowTime, DefaultRowTime))
 }

@@ -72,6 +72,13 @@ type Database struct {
 	// volume: its reads a second ÷ its IOPS, above 1 when they outrun
 	// them (see withIO); 0 in the spec itself.
 	ioBusy float64
+	// scanIO is, in the estimate, a scan's mean time on its server's
+	// volume: its wait, its service and the latency (see withIO); 0 in
+	// the spec itself, whose runs queue scans at the volume.
+	scanIO float64
+	// volumeLimit and volumeReads say, in the estimate, what bounds the
+	// volume and what a visit reads from it (see volumeWords).
+	volumeLimit, volumeWhat string
 }
 
 // DefaultFailoverTime is how long a failover takes by default: Amazon RDS
@@ -307,7 +314,8 @@ func (db *Database) Solve(s topology.Solver, name string, rate float64, _ []floa
 	okP, okR := prim.Solve(), repl.Solve()
 	prim.NoteVariance(s, name)
 	repl.NoteVariance(s, name)
-	sol := topology.Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR, Volume: db.ioBusy}
+	sol := topology.Solution{Stations: db.Units(), Workers: db.Workers, Overloaded: !okP || !okR, Volume: db.ioBusy,
+		VolumeLimit: db.volumeLimit, VolumeReads: db.volumeWhat}
 	busy := float64(prim.Rate*prim.Holding) + float64(repl.Rate*repl.Holding)
 	sol.Utilization, sol.Wait = prim.Utilization(), topology.SteadyWait(prim.Wait)
 	if db.Replicas > 0 && repl.Utilization() > sol.Utilization {
@@ -350,6 +358,9 @@ func (*Database) NetworkLegs(topology.Solver, string, int) float64 { return 0 }
 func (db *Database) Demand(s topology.Solver, name string) (topology.Demand, bool) {
 	d := topology.Demand{Stations: db.Units(), Workers: db.Workers, Service: db.demand(s, name)}
 	d.Volume, d.VolumeLatency = db.volumeDemand(s, name)
+	if d.Volume > 0 {
+		d.VolumeLimit, d.VolumeReads = db.volumeWords()
+	}
 	return d, true
 }
 
@@ -366,6 +377,9 @@ func (db *Database) CapacityNote(topology.Solution) string {
 // writes, judged by the work (visits × service time) of each.
 func (db *Database) Advice(s topology.Solver, name string, _ topology.Solution) string {
 	if a := db.poolAdvice(s, name); a != "" {
+		return a
+	}
+	if a := db.scanAdvice(s, name); a != "" {
 		return a
 	}
 	db = db.withIO(s, name, false)
@@ -560,7 +574,7 @@ func (spec *Database) Build(net *engine.Network, node *topology.Node) engine.Com
 	if spec.Shards > 1 {
 		db.part = newPartitioner(spec.Partition, spec.Shards, net.KeyCount(), spec.VNodes)
 	}
-	if spec.poolReads() {
+	if spec.volumeReads() {
 		db.pool = newPoolRuntime(db)
 	}
 	return db
@@ -1119,9 +1133,10 @@ func (db *database) Stats(window float64, now sim.Time) engine.NodeStats {
 func (*Stats) JSONKey() string { return "database" }
 
 // VolumeBusy implements engine.VolumeBusy: the busiest volume's busy share, when
-// the indexed reads went through a pool and read pages from a volume.
+// the indexed reads went through a pool and read pages from a volume, or
+// scans read from it (or it was busy with a read that none finished).
 func (d *Stats) VolumeBusy() (float64, bool) {
-	if d.BufferPool == nil || d.BufferPool.VolumeReads == 0 {
+	if bp := d.BufferPool; bp == nil || (bp.VolumeReads+bp.VolumeScans == 0 && bp.VolumeUtilization == 0) {
 		return 0, false
 	}
 	return d.BufferPool.VolumeUtilization, true

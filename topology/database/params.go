@@ -53,10 +53,10 @@ var databaseParams = []params.Param{
 		{Name: "index_entry_size", Type: params.Size, Default: "32B", Unit: "bytes", Doc: "an index's bytes per row, added to the storage (an assumption)"},
 		{Name: "buffer_pool", Type: params.Percent, Default: "75%", Doc: "each server's buffer pool, a share of its instance type's memory (RDS for MySQL's default); without an instance type's memory and a size, every page is in memory",
 			Or: []params.Param{{Type: params.Size, Unit: "bytes", Doc: "its size"}}},
-		{Name: "volume", Type: params.Object, Doc: "each server's volume, which serves the pages not in its buffer pool", Fields: []params.Param{
+		{Name: "volume", Type: params.Object, Doc: "each server's volume, which serves the pages and scans not in its buffer pool through one queue", Fields: []params.Param{
 			{Name: "type", Type: params.Enum, Values: Volumes, Default: VolumeGP3, Doc: "the EBS volume type"},
-			{Name: "iops", Type: params.Number, Default: "3000", Unit: "reads/s", Doc: "its rate of page reads: the service rate of its queue (gp3's baseline, more when provisioned)"},
-			{Name: "throughput", Type: params.Size, Default: "125MiB", Unit: "bytes/s", Doc: "its bytes a second, at which a scan reads what the pool cannot hold (gp3's baseline; written 125MiB/s)"},
+			{Name: "iops", Type: params.Number, Default: "3000", Unit: "reads/s", Doc: "its I/O operations a second (a page read one, a scan one each 256 KiB): with throughput, the slower bounds its queue (gp3's baseline, more when provisioned)"},
+			{Name: "throughput", Type: params.Size, Default: "125MiB", Unit: "bytes/s", Doc: "its bytes a second, a scan's of what the pool cannot hold and a page read's 16 KB: with iops, the slower bounds its queue (gp3's baseline; written 125MiB/s)"},
 			{Name: "latency", Type: params.Duration, Default: units.FormatDuration(DefaultVolumeLatency), Unit: "s", Doc: "a read's time besides its queue and service (an assumption)"},
 		}},
 	}},

@@ -52,6 +52,8 @@ const (
 	// Size is a size in bytes: 512B, 2KB, 1.5GB, 64GiB, or a bare number
 	// of bytes.
 	Size Type = "size"
+	// ByteRate is a size a second: 125MiB/s, or a size without "/s".
+	ByteRate Type = "size a second"
 	// Enum is one of the names in Values.
 	Enum Type = "enum"
 	// Object is a mapping of the fields in Fields.

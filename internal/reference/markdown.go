@@ -39,6 +39,7 @@ A field written ` + "`a.b`" + ` is ` + "`b`" + ` inside ` + "`a`" + `; ` + "`a[]
 | share | between 0 and 1: ` + "`0.001` or `0.1%`" + ` |
 | percentage | ` + "`60%`, `200%`" + `, or a plain number (` + "`0.6`" + ` is 60%) |
 | size | ` + "`512B`, `2KB`, `1.5GB`, `64GiB`" + `, or a bare number of bytes (KB = 1000 B, KiB = 1024 B) |
+| size a second | ` + "`125MiB/s`" + `, or a size without ` + "`/s`" + ` |
 | period | ` + "`18mo`, `2y`, `26w`, `90d`" + `, or any duration |
 | distribution | ` + "`{dist: NAME, ...}`" + ` or a bare duration for a constant (the distributions: [scenario-file.md](scenario-file.md)) |
 | distribution of numbers | the same with plain numbers: ` + "`{dist: pareto, min: 1, max: 100k, alpha: 1.2}`" + ` |

@@ -28,6 +28,7 @@ const (
 	durationPattern = `^\s*(?:0|\+?` + decimal + durationUnits + `)\s*$`
 	sharePattern    = `^\s*[+-]?` + decimal + `\s*%?\s*$`
 	sizePattern     = `^\s*\+?` + decimal + `\s*(?:KiB|MiB|GiB|TiB|KB|MB|GB|TB|B)?\s*$`
+	byteRatePattern = `^\s*\+?` + decimal + `\s*(?:KiB|MiB|GiB|TiB|KB|MB|GB|TB|B)?\s*(?:/s)?\s*$`
 	periodPattern   = `^\s*\+?` + decimal + `(?:mo|y|w|ns|us|µs|ms|s|m|h|d)\s*$`
 )
 
@@ -202,6 +203,8 @@ func (w *schemaWriter) scalarDefs() {
 		"anyOf": []any{object{"type": "number", "minimum": 0}, str(sharePattern, "a percentage such as 60%")}}
 	w.defs[defName(params.Size)] = object{"description": "a size: 512B, 2KB, 1.5GB, 64GiB, or a bare number of bytes",
 		"anyOf": []any{object{"type": "number", "minimum": 0}, str(sizePattern, "a size such as 2KB")}}
+	w.defs[defName(params.ByteRate)] = object{"description": "a size a second: 125MiB/s, or a size without /s, or a bare number of bytes a second",
+		"anyOf": []any{object{"type": "number", "minimum": 0}, str(byteRatePattern, "a size a second such as 125MiB/s")}}
 	w.defs[defName(params.Period)] = str(periodPattern, "a calendar period: 18mo, 2y, 26w, 90d, or any duration")
 	w.defs[defName(params.Dist)] = w.dist(params.Duration, "a distribution of durations: {dist: NAME, ...} or a bare duration for a constant")
 	w.defs[defName(params.CountDist)] = w.dist(params.Number, "a distribution of numbers: {dist: NAME, ...} or a bare number for a constant")

@@ -56,7 +56,7 @@ var databaseParams = []params.Param{
 		{Name: "volume", Type: params.Object, Doc: "each server's volume, which serves the pages and scans not in its buffer pool through one queue", Fields: []params.Param{
 			{Name: "type", Type: params.Enum, Values: Volumes, Default: VolumeGP3, Doc: "the EBS volume type"},
 			{Name: "iops", Type: params.Number, Default: "3000", Unit: "reads/s", Doc: "its I/O operations a second (a page read one, a scan one each 256 KiB): with throughput, the slower bounds its queue (gp3's baseline, more when provisioned)"},
-			{Name: "throughput", Type: params.Size, Default: "125MiB", Unit: "bytes/s", Doc: "its bytes a second, a scan's of what the pool cannot hold and a page read's 16 KB: with iops, the slower bounds its queue (gp3's baseline; written 125MiB/s)"},
+			{Name: "throughput", Type: params.ByteRate, Default: "125MiB/s", Doc: "its bytes a second, a scan's of what the pool cannot hold and a page read's 16 KB: with iops, the slower bounds its queue (gp3's baseline)"},
 			{Name: "latency", Type: params.Duration, Default: units.FormatDuration(DefaultVolumeLatency), Unit: "s", Doc: "a read's time besides its queue and service (an assumption)"},
 		}},
 	}},

@@ -12,7 +12,9 @@ import (
 // balancer behind it, and explain advised 'add instances behind the load
 // balancer' (hostile review): the copy takes the dns's requests on its own
 // instances in turn, so the advice is to add instances to it, in its
-// region's count for a copy. 4 workers of 1 ms an instance, 2 instances: a
+// region's count for a copy (a count by region gives every region's: the
+// advice said instances: {eu-west-1: N}, which is refused without
+// us-east-1's). 4 workers of 1 ms an instance, 2 instances: a
 // copy takes 8000/s, here offered 1500/s (a node in one region 3000/s).
 func TestAdviceWhatIsInFront(t *testing.T) {
 	const file = `name: front
@@ -29,7 +31,7 @@ run: {seed: 1, warmup: 1s, duration: 4s}
 		want, not          string
 	}{
 		{"a dns to a fleet's copies", "dns", "  dns: {kind: dns, policy: latency, targets: [app]}\n" + fleet,
-			"is busy with its own work: add instances to it (instances: {%s: N} on app); keep them stateless", "load balancer"},
+			"is busy with its own work: add instances to it (app's instances by region, more for %s); keep them stateless", "load balancer"},
 		{"a dns to a node in one region", "dns", "  dns: {kind: dns, policy: latency, targets: [app]}\n" + one,
 			"app is busy with its own work: add instances to it; keep them stateless", "load balancer"},
 		{"a dns to a fleet of balancers", "dns", "  dns: {kind: dns, policy: latency, targets: [lb]}\n  lb: {kind: load_balancer, targets: app, regions: [us-east-1, eu-west-1]}\n" + fleet,

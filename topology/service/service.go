@@ -253,7 +253,7 @@ func (s *Service) Advice(sv topology.Solver, name string, est topology.Solution)
 		where := ""
 		if n := sv.Lookup(name); n != nil {
 			if fleet, region := n.Fleet(); fleet != "" {
-				where = fmt.Sprintf(" (instances: {%s: N} on %s)", region, fleet)
+				where = fmt.Sprintf(" (%s's instances by region, more for %s)", fleet, region)
 			}
 		}
 		return fmt.Sprintf("%s is busy with its own work: add instances to it%s; keep them stateless so they can be added and removed freely.", name, where)

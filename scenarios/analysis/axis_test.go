@@ -193,6 +193,39 @@ func TestSweepAxisErrors(t *testing.T) {
 	}
 }
 
+// TestSweepPointNamesWhatElse checks that a point refused for what its
+// value makes of another field (a fault on more instances than the point
+// leaves its node) names the point once, before the refusal, and the other
+// overrides the refusal rests on after it.
+func TestSweepPointNamesWhatElse(t *testing.T) {
+	const file = `
+name: fault-fit
+workload: {rate: 25}
+entry: a
+nodes:
+  a: {kind: service, instances: 2, service_time: 10ms, calls: [b]}
+  b: {kind: service, instances: 2, service_time: 10ms}
+faults: [{node: b, at: 200s, for: 10s, instances: 2}]
+`
+	cases := []struct {
+		name string
+		sets []string
+		want string
+	}{
+		{"the point alone", nil, "analysis: sweeping fault-fit: --vary nodes.b.instances=1: f.yaml:8:51: fault instances 2: service b has 1 instance (leave instances out to take the whole node down)\n"},
+		{"with an override of the fault's node", []string{"faults.0.node=b"},
+			"analysis: sweeping fault-fit: --vary nodes.b.instances=1: f.yaml:8:51: fault instances 2: service b has 1 instance (leave instances out to take the whole node down) (with --set faults.0.node=b)\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Sweep(textJob(t, "f.yaml", file, c.sets...), SweepSpec{Axis: Axis{"nodes.b.instances"}, Values: []string{"2", "1"}})
+			if err == nil || !strings.Contains(err.Error()+"\n", c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
 // TestSweepLoadValues checks that a sweep of listed loads runs those
 // loads, and bisects between them like a grid's.
 func TestSweepLoadValues(t *testing.T) {

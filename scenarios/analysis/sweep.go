@@ -288,7 +288,11 @@ func pointError(assignment string, err error) error {
 		case e.File == "--set "+field.Printable(assignment):
 			e.File = vary
 		default:
-			e.Msg = strings.ReplaceAll(e.Msg, " (with "+vary+")", "") // said before it
+			// Said before it: out of the overrides the message names.
+			e.Msg = strings.ReplaceAll(e.Msg, " (with "+vary+")", "")
+			e.Msg = strings.ReplaceAll(e.Msg, "(with "+vary+", ", "(with ")
+			e.Msg = strings.ReplaceAll(e.Msg, ", "+vary+")", ")")
+			e.Msg = strings.ReplaceAll(e.Msg, ", "+vary+", ", ", ")
 			e = yamlfile.Error{File: vary, Msg: e.Error()}
 		}
 		out[i] = e

@@ -645,7 +645,7 @@ func (r *runner) report() *Report {
 		rep.Bottleneck, rep.HeldWaiting = bottleneck(r.s.Topology, rep.Nodes)
 	}
 	if l := rep.Latency; l != nil && l.MeanCI95 != nil {
-		if why := diverging(r.overloaded, rep.Nodes); why != "" {
+		if why := diverging(r.overloaded, r.s.Workload.Model == workloads.Closed, rep.Nodes); why != "" {
 			l.MeanCI95, l.NoCI = nil, why
 		} else if why := undersampled(rep.Nodes); why != "" {
 			l.MeanCI95, l.NoCI = nil, why
@@ -891,9 +891,11 @@ const TailDraws = 100
 // queue of visits grew through the later half of the window (a broker's
 // backlog is left out: its consumers' lag, which a request that only
 // publishes does not wait for), or a node is saturated by its volume
-// (busy SaturationThreshold or more). Batch means over a growing series give a
+// (busy SaturationThreshold or more) under an open workload: a closed
+// population's reads wait at most their users' number, so their mean has
+// a limit however busy the volume. Batch means over a growing series give a
 // narrow interval around a mean that only grows with the run's length.
-func diverging(overloaded bool, nodes []NodeReport) string {
+func diverging(overloaded, closed bool, nodes []NodeReport) string {
 	if overloaded {
 		return "stopped for overload, the latencies grow without bound and their mean has no limit to estimate"
 	}
@@ -903,7 +905,7 @@ func diverging(overloaded bool, nodes []NodeReport) string {
 		}
 		// A volume as busy as a saturated node's workers holds its reads
 		// in a queue of its own, which the workers' trend does not see.
-		if v, ok := n.Detail.(engine.VolumeBusy); ok && n.Saturated {
+		if v, ok := n.Detail.(engine.VolumeBusy); ok && n.Saturated && !closed {
 			if busy, ok := v.VolumeBusy(); ok && busy >= SaturationThreshold {
 				return fmt.Sprintf("%s's volume is %s busy, the reads waiting at it grow with the run and their mean has no limit to estimate", n.Name, units.Percent(busy))
 			}

@@ -416,7 +416,7 @@ func (db *Database) noteIndexes(s topology.Solver, name string) {
 		default:
 			io := "without bound (its volume cannot keep up)"
 			if !math.IsInf(db.scanIO, 1) {
-				io = units.FormatDuration(db.scanIO) + " with its wait in the volume's queue and its latency"
+				io = units.FormatDuration(db.scanIO) + " with its wait in the volume's queue (M/G/1, reads taken as Poisson) and its latency"
 			}
 			s.Note("%s: %s scans %s rows a shard, %s of work, and reads the %s the buffer pool cannot hold from the volume, %s of service (%s/s), %s",
 				name, class, units.FormatCount(db.ShardRows()), units.FormatDuration(db.scanWork()), units.FormatBytes(db.scanBytes(0)),

@@ -17,6 +17,7 @@ import (
 //
 //	# expect refused: TEXT   loading or running it fails, saying TEXT
 //	# expect refused once: TEXT   it fails with one error alone, saying TEXT
+//	# expect refused exactly: TEXT   it fails with one error alone, TEXT and nothing more
 //	# expect report: TEXT    it runs, and its table report contains TEXT
 //	# expect no: TEXT        the report does not contain TEXT
 //	# set: PATH=VALUE        an override it is loaded with, as --set gives it
@@ -60,6 +61,8 @@ func TestHostileScenarios(t *testing.T) {
 					t.Errorf("want a refusal containing %q; got error %v and report:\n%s", w.text, err, out)
 				case w.kind == "refused once" && (err == nil || !strings.Contains(err.Error(), w.text) || strings.Contains(err.Error(), "\n")):
 					t.Errorf("want one error alone, containing %q; got error %v and report:\n%s", w.text, err, out)
+				case w.kind == "refused exactly" && (err == nil || err.Error() != w.text):
+					t.Errorf("want the one error %q; got error %v and report:\n%s", w.text, err, out)
 				case w.kind == "report" && (err != nil || !strings.Contains(out, w.text)):
 					t.Errorf("want a report containing %q; got error %v and report:\n%s", w.text, err, out)
 				case w.kind == "no" && (err != nil || strings.Contains(out, w.text)):

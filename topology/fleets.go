@@ -45,9 +45,16 @@ func (n *Node) Fleet() (name, region string) {
 
 // Path is the path from the scenario's root to the node's field named by
 // fields, as the file writes the node (a copy's fleet): for field.Errors'
-// Given, the fields a problem elsewhere rests on.
+// Given, the fields a problem elsewhere rests on. A copy's instances are
+// its region's count (nodes.app.instances.eu-west-1), so that an override
+// of another region's count is not taken for one of its own; a single
+// count for every copy holds that path, and an override of it is named.
 func (n *Node) Path(fields ...string) []string {
-	return append([]string{"nodes", n.writtenName()}, fields...)
+	p := append([]string{"nodes", n.writtenName()}, fields...)
+	if _, region := n.Fleet(); region != "" && len(fields) == 1 && fields[0] == "instances" {
+		p = append(p, region)
+	}
+	return p
 }
 
 // writtenName is the node's name as the file writes it: its fleet's for a

@@ -1316,7 +1316,8 @@ func (db *Database) FaultInstances() (most int, has string, from []string) {
 	if db.Shards > 1 {
 		has += " a shard"
 	}
-	return max(db.primaries(), db.Replicas), has + ", and a fault takes instances of each", []string{"primaries", "replicas", "shards"}
+	// Not the shards: the count is each shard's, however many there are.
+	return max(db.primaries(), db.Replicas), has + ", and a fault takes instances of each", []string{"primaries", "replicas"}
 }
 
 // Strike implements FaultEffect: see strikeReplica.

@@ -82,6 +82,30 @@ type NodeEstimate struct {
 	topology.Solution
 }
 
+// OwnOverloaded says the node is offered more than its capacity by its
+// own work: its workers by their holding time, or, when they would wait
+// without bound on a node they call (an infinite holding time), by their
+// own work alone; or its volume. A node overloaded only by its wait on
+// another is not.
+func (n NodeEstimate) OwnOverloaded() bool {
+	switch {
+	case !n.Overloaded:
+		return false
+	case n.Volume >= 1 || n.Holding < math.Inf(1):
+		return true
+	}
+	return n.ownLoad() >= 1
+}
+
+// ownLoad is the share of its workers its own work (Own, its calls left
+// out) asks of them; 0 without workers.
+func (n NodeEstimate) ownLoad() float64 {
+	if n.Stations*n.Workers == 0 {
+		return 0
+	}
+	return n.ArrivalRate * n.Own / float64(n.Stations*n.Workers)
+}
+
 // MarshalJSON writes the node's figures, null for those without a finite
 // value: the holding time and utilization of a node whose calls reach an
 // overloaded station grow without bound.
@@ -549,11 +573,23 @@ func (m *Model) stations() {
 	m.est.Nodes = make([]NodeEstimate, n)
 	m.solveHosts()
 	worst, worstAny, anyName := -1.0, -1.0, ""
+	worstHeld := false
 	for i, node := range m.nodes {
 		m.solveNode(i)
-		u := max(m.est.Nodes[i].Utilization, m.est.Nodes[i].Volume)
-		if u > worst && node.Kind().Workers {
-			worst, m.est.Bottleneck = u, node.Name
+		ne := &m.est.Nodes[i]
+		u := max(ne.Utilization, ne.Volume)
+		// A node whose workers wait without bound on another (its
+		// holding time infinite, its own volume not over) has an
+		// infinite utilization that is the other's doing: it ranks by
+		// its own work, and if that leaves it below saturation, as just
+		// saturated, after the node it waits on.
+		held := false
+		if math.IsInf(ne.Holding, 1) && ne.Volume < 1 {
+			own := ne.ownLoad()
+			u, held = max(own, 1), own < 1
+		}
+		if node.Kind().Workers && (u > worst || u == worst && worstHeld && !held) {
+			worst, worstHeld, m.est.Bottleneck = u, held, node.Name
 		}
 		if u > worstAny {
 			worstAny, anyName = u, node.Name

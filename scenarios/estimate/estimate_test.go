@@ -546,3 +546,47 @@ nodes:
 		})
 	}
 }
+
+// TestBottleneckNotHeld checks that the estimate's bottleneck is the node
+// offered more than its capacity by its own work, not a caller only held
+// waiting on it: the caller's holding time, and so its utilization, is
+// infinite too, and the first such node in the file was named (hostile
+// review: 'bottleneck  app' of a database whose volume is offered 200% of
+// its IOPS, and of twitter-timeline-pull, whose posts database is offered
+// 177% of its workers while the run names posts).
+func TestBottleneckNotHeld(t *testing.T) {
+	const file = `name: held
+workload: {rate: %s, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 1000, service_time: 1ms, calls: [{to: db}]}
+  db:
+    kind: database
+    workers: %s
+    service_time: {dist: exponential, mean: 10ms}
+    %s
+`
+	cases := []struct {
+		name, file string
+		want       string
+	}{
+		// 2 workers of 10 ms take 200/s: 300/s is 150% of them.
+		{"by its workers", fmt.Sprintf(file, "300", "2", ""), "db"},
+		// 3 pages a read from a 32 KiB pool on 300 IOPS: 100 reads a
+		// second, 200 offered.
+		{"by its volume", fmt.Sprintf(file, "200", "100000", "data: {rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}\n    operations: {read: {index: true}}"), "db"},
+		{"twitter-timeline-pull", "", "posts"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			name := "f.yaml"
+			if c.file == "" {
+				name = c.name
+			}
+			_, est, text := estimated(t, name, c.file)
+			if est.Bottleneck != c.want || !strings.Contains(text, "bottleneck  "+c.want+"\n") {
+				t.Errorf("bottleneck %s, want %s:\n%s", est.Bottleneck, c.want, text)
+			}
+		})
+	}
+}

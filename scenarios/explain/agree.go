@@ -162,14 +162,15 @@ type overloadedAt struct {
 // offered more than its capacity on the request path by its own work (a
 // node's workers, a database's volume, a host's cores; not a node only
 // held waiting on such a station, whose holding time grows without bound
-// by its wait), each with what the run found; ran names the nodes with
+// by its wait: NodeEstimate.OwnOverloaded), each with what the run found;
+// ran names the nodes with
 // workers and the hosts the run found saturated, when it found none of
 // own saturated.
 func saturation(rep *simulate.Report, est *estimate.Estimate) (own []overloadedAt, ran []string) {
 	both := false
 	for i := range rep.Nodes {
 		n, ne := &rep.Nodes[i], est.Nodes[i]
-		if ne.Overloaded && ne.Workers > 0 && !slices.Contains(est.Backlog, ne.Name) && (ne.Holding < math.Inf(1) || ne.Volume >= 1) {
+		if ne.OwnOverloaded() && ne.Workers > 0 && !slices.Contains(est.Backlog, ne.Name) {
 			o := overloadedAt{name: n.Name, busy: n.Utilization}
 			if saturated(n) {
 				o.ran = strings.Join(n.SaturatedBecause, "; ")

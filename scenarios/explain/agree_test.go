@@ -22,7 +22,10 @@ import (
 // service saturates instead (different nodes), disagrees naming both; a
 // database saturated in both with a second service only the estimate
 // overloads (a rate limit keeps it at 50% in the run) agrees on the first
-// and names the second; a service the estimate overloads by a call it
+// and names the second, as it does of a service offered 150% of its
+// workers by its own work (300/s of 10 ms on 2) that also waits on such a
+// database (its holding time infinite in the estimate, where the run's
+// queue of 20 keeps the database at half its capacity); a service the estimate overloads by a call it
 // holds for 100 ms while the run's timeout of 5 ms and fallback keep it at
 // 18% (the estimate alone) disagrees as before.
 func TestAgreementOnSaturation(t *testing.T) {
@@ -76,6 +79,16 @@ nodes:
 			[]string{"The estimate and the run agree that db saturates (the estimate has it offered more than its capacity, with no steady state; in the run, its own demand is 1",
 				"), but the estimate also finds b offered more than its capacity, where the run did not find it saturated (4"},
 			[]string{"disagree", "also finds a", "also finds gate"}},
+		{"by its own work and its wait, in both", `name: both-own
+workload: {rate: 300}
+entry: app
+nodes:
+  app: {kind: service, workers: 2, queue: 20, service_time: {dist: exponential, mean: 10ms}, calls: [{to: db}]}
+  db: {kind: database, workers: 2, service_time: {dist: exponential, mean: 10ms}}
+` + run, false,
+			[]string{"The estimate and the run agree that app saturates (the estimate has it offered more than its capacity, with no steady state; in the run, its own demand is 1",
+				"), but the estimate also finds db offered more than its capacity, where the run did not find it saturated (4"},
+			[]string{"disagree", "instead"}},
 		{"the estimate alone", `name: fallback
 workload: {rate: 50}
 entry: app

@@ -147,3 +147,31 @@ run: {seed: 1, warmup: 5s, duration: 30s}
 		})
 	}
 }
+
+// TestEstimateVolumeOverloadedBottleneck checks that a database whose
+// volume is offered more than it serves is the bottleneck, not the
+// service calling it, which is as busy without bound (both utilizations
+// +Inf: the first in the file was named): scans of 22.5 MiB at 2 a second
+// from a volume of 1 MiB/s (4500%), and indexed reads of 3 pages at 200 a
+// second from 300 IOPS (200%). The table says what the volume is offered
+// of, its throughput or its IOPS.
+func TestEstimateVolumeOverloadedBottleneck(t *testing.T) {
+	const over = `name: over
+workload: {rate: RATE, keys: {dist: uniform, count: 1M}}
+entry: app
+nodes:
+  app: {kind: service, workers: 1000, service_time: 1ms, calls: [{to: db}]}
+  db: {kind: database, workers: 1000, service_time: 1ms, data: DATA, operations: {read: {index: INDEX}}}
+`
+	for _, c := range []struct{ name, rate, data, index, said string }{
+		{"scans", "2", "{rows: 2M, row_size: 16B, buffer_pool: 8MiB, volume: {throughput: 1MiB/s}}", "false", "offered 4500% of its throughput"},
+		{"pages", "200", "{rows: 1M, row_size: 100B, buffer_pool: 32KiB, volume: {iops: 300}}", "true", "offered 200% of its IOPS"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, est, out := estimated(t, "over.yaml", strings.NewReplacer("RATE", c.rate, "DATA", c.data, "INDEX", c.index).Replace(over))
+			if est.Bottleneck != "db" || !strings.Contains(out, c.said) {
+				t.Errorf("bottleneck %q, want db, whose volume is %s:\n%s", est.Bottleneck, c.said, out)
+			}
+		})
+	}
+}

@@ -151,8 +151,13 @@ func decodeKeys(d *yamlfile.Decoder, n *yaml.Node) *Keys {
 		}
 	}
 	if count, ok := d.Count(required(d, m, "count", "keys"), "keys count"); ok {
-		if count != math.Trunc(count) {
+		switch {
+		case count != math.Trunc(count):
 			d.Errorf(m.Get("count"), "keys count must be a whole number, got %g", count)
+		case count > MaxKeys:
+			// Said here, with the count as written: Count is clamped to
+			// fit an int64, and Validate would say the clamp.
+			d.Errorf(m.Get("count"), "keys count must be a whole number from 1 to %g, got %g", float64(MaxKeys), count)
 		}
 		k.Count = int64(math.Max(1, math.Min(count, 2*MaxKeys)))
 	}

@@ -90,8 +90,9 @@ func (v Volume) pagesByThroughput() bool { return v.throughput()/PageSize < v.io
 
 // MaxIOSize is the most an SSD-backed EBS volume counts as one I/O
 // operation: a larger or sequential read counts one operation each 256 KiB
-// (Amazon EBS User Guide, "Amazon EBS I/O characteristics and
-// monitoring", as recalled, not re-read).
+// (Amazon CloudWatch's EBS metric VolumeConsumedReadWriteOps: an I/O
+// smaller than 256K counts as 1 consumed IOPS, a larger one in units of
+// 256K, so that a 1024K I/O counts as 4).
 const MaxIOSize = 256 << 10
 
 // scanTime is a sequential read's service at the volume: its bytes at the

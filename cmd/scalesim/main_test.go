@@ -520,6 +520,11 @@ func TestValidateRefusesWhatRunRefuses(t *testing.T) {
 		{"caches", "name: caches\nworkload: {rate: 100, keys: {dist: uniform, count: 1e12}}\nentry: app\nnodes:\n" +
 			"  app: {kind: service, service_time: 1ms, calls: [{to: c1, op: get}, {to: c2, op: get}]}\n  c1: {kind: cache, capacity: 5M}\n  c2: {kind: cache, capacity: 5M}\n",
 			"simulate: caches holds about 687MiB before a single request"},
+		// A warm cache starts from the estimate's state, which a closed
+		// workload without bound has none of: run said so with exit 1.
+		{"unbounded", "name: unbounded\nworkload: {closed: {users: 10, think_time: 0s}, keys: {dist: uniform, count: 100}}\nnetwork: {latency: {dist: constant, value: 0s}}\nentry: app\nnodes:\n" +
+			"  app: {kind: service, service_time: {dist: constant, value: 0s}, calls: [{to: c, op: get}]}\n  c: {kind: cache, capacity: 100, warm: true, service_time: {dist: constant, value: 0s}}\n",
+			"simulate: unbounded: the warm caches' state: estimate: unbounded: requests take no time and users do not think"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(dir, c.name+".yaml")

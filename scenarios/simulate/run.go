@@ -55,6 +55,9 @@ type runner struct {
 	goodputWithin float64
 	// degradedErrors says the SLO counts degraded replies as errors.
 	degradedErrors bool
+	// pop is the key popularity the warm stores start from (nil: none
+	// starts warm, or no keys).
+	pop *engine.Popularity
 }
 
 // measured holds the request figures of the measurement window: arrivals in
@@ -124,8 +127,9 @@ func Run(s *scenarios.Scenario) (*Report, error) {
 // Check refuses s as Run would before it starts, with the same error,
 // without running it: an invalid scenario, fixed needs over the memory
 // budget, or a workload or fault expected to pass the default event
-// budget (scenarios.Scenario.CheckEventBudget). `scalesim validate` says
-// ok only to what Check passes.
+// budget (scenarios.Scenario.CheckEventBudget), or warm stores whose
+// state the estimate cannot give. `scalesim validate` says ok only to
+// what Check passes.
 func Check(s *scenarios.Scenario) error {
 	_, err := admit(s)
 	return err
@@ -168,6 +172,14 @@ func admit(s *scenarios.Scenario) (*runner, error) {
 			return nil, err
 		}
 	}
+	// The warm stores' state comes from the estimate, which a scenario
+	// may have none of (a closed workload without bound): refused here,
+	// by validate too, not once the run is under way.
+	pop, err := popularity(s)
+	if err != nil {
+		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s: the warm caches' state: %w", s.Name, err))
+	}
+	r.pop = pop
 	return r, nil
 }
 
@@ -175,10 +187,6 @@ func admit(s *scenarios.Scenario) (*runner, error) {
 func (r *runner) run() (*Report, error) {
 	s, end, g := r.s, r.end, r.guard
 	warmup := sim.Time(s.Run.WarmupSeconds())
-	pop, err := popularity(s)
-	if err != nil {
-		return nil, fmt.Errorf("simulate: %s: the warm caches' state: %w", s.Name, err)
-	}
 	// The window starts before anything else at its instant (events at
 	// one time fire in the order they were scheduled), so it is scheduled
 	// before the network arms its faults, autoscalers and deploys: with no
@@ -193,7 +201,7 @@ func (r *runner) run() (*Report, error) {
 		r.k.At(end, r, opEnd, nil)
 	}
 	net, err := engine.NewNetwork(s.Topology, r.k, engine.Options{
-		Popularity:     pop,
+		Popularity:     r.pop,
 		Seed:           s.Run.Seed,
 		Classes:        s.Workload.ClassNames(),
 		UserRegions:    userRegionNames(s.Workload.Regions),

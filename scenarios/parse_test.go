@@ -84,7 +84,9 @@ func TestParseErrors(t *testing.T) {
 		{"overlapping rate changes", "  mix: {read: 0.9, write: 0.1}", "  mix: {read: 0.9, write: 0.1}\n  shape:\n    - ramp: {from: 10s, to: 60s, rate: 20}\n    - step: {at: 30s, rate: 5}",
 			`7:7: this rate change starts before shape entry 1 has finished`},
 		{"yaml syntax", "nodes:\n  lb:", "nodes:\n  lb: [", `syntax error`},
-		{"LB targets a balancer", "targets: app", "targets: lb", `10:14: load balancer lb can only target services; lb is a load_balancer`},
+		// The target's kind by its noun, as a fault's refusal says it: "lb
+		// is a load_balancer", "w is a workers" read as the YAML keyword.
+		{"LB targets a balancer", "targets: app", "targets: lb", `10:14: load balancer lb can only target services; lb is a load balancer`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { expectOneError(t, valid, c.old, c.new, c.want) })

@@ -254,11 +254,11 @@ func (t *Topology) Validate(classes []string, hasKeys bool) []error {
 			case target == nil && !contains(t.declared, tg.To):
 				ne.In(tg.Field...).Add("", "node %s refers to %q, which is not a node%s", n.Name, tg.To, t.unknownNode(tg.To))
 			case target != nil && tg.Want != nil && target.Kind() != tg.Want:
-				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Name)
+				ne.In(tg.Field...).Add("", "%s %s can only target %ss; %s is a %s", n.Kind().Noun, n.Name, tg.Want.Noun, tg.To, target.Kind().Noun)
 			case target != nil && tg.Balanced && !target.Kind().Balanced:
-				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, nounsOf(func(k *Kind) bool { return k.Balanced }), tg.To, target.Kind().Name)
+				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, nounsOf(func(k *Kind) bool { return k.Balanced }), tg.To, target.Kind().Noun)
 			case target != nil && tg.Subscribes && !target.Kind().Subscribes:
-				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, nounsOf(func(k *Kind) bool { return k.Subscribes }), tg.To, target.Kind().Name)
+				ne.In(tg.Field...).Add("", "%s %s can only target %s; %s is a %s", n.Kind().Noun, n.Name, nounsOf(func(k *Kind) bool { return k.Subscribes }), tg.To, target.Kind().Noun)
 			case target != nil && target.Kind().Consumer && !tg.Ref:
 				ne.In(tg.Field...).Add("", "%s takes its work from queue %s, not from calls: publish to that queue instead",
 					tg.To, consumerQueue(target))

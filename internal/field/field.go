@@ -29,6 +29,7 @@ type Error struct {
 	Given [][]string
 }
 
+// Error implements error: the message alone, without where it is.
 func (e *Error) Error() string { return e.Msg }
 
 // Where writes the path with dots: nodes.app.instances.
@@ -51,7 +52,8 @@ func (e Errors) In(elems ...string) Errors {
 }
 
 // Given is the collection for the same part whose problems rest on the
-// values of the fields at paths too (each from the scenario's root), as
+// values of the fields at paths too (each from the root Path is from: the
+// model's, which Prefix puts under a whole, as it does Path), as
 // Error.Given says.
 func (e Errors) Given(paths ...[]string) Errors {
 	g := slices.Clone(e.given)

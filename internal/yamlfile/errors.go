@@ -47,9 +47,8 @@ type Decoder struct {
 	errs ErrorList
 	// origins names the override (Set) each node it added came from.
 	origins map[*yaml.Node]string
-	// removed are the paths overrides removed (PATH=null), with each
-	// override.
-	removed [][2]string
+	// removed are what overrides removed (PATH=null).
+	removed []removal
 	// blamed holds the nodes errors were recorded at, so that a model's
 	// own check of a field that failed to decode is not reported too.
 	blamed map[*yaml.Node]bool
@@ -114,8 +113,9 @@ func (d *Decoder) errorAt(n *yaml.Node, msg string, given []string) {
 
 // overridesIn lists the overrides that gave a value at or inside the node
 // at each of paths (from root), or the mapping it is missing from, or
-// removed it, something inside it or what holds it; each once, in the
-// order of paths and of the document.
+// removed it, something inside it or what holds it (not a list's item
+// before it, which only moved it up); each once, in the order of paths and
+// of the document.
 func (d *Decoder) overridesIn(root *yaml.Node, paths [][]string) []string {
 	var out []string
 	add := func(from string) {
@@ -142,8 +142,14 @@ func (d *Decoder) overridesIn(root *yaml.Node, paths [][]string) []string {
 		}
 		dotted := strings.Join(p, ".")
 		for _, r := range d.removed {
-			if r[0] == dotted || strings.HasPrefix(r[0], dotted+".") || strings.HasPrefix(dotted, r[0]+".") {
-				add(r[1])
+			switch {
+			case strings.HasPrefix(r.path, dotted+"."): // something inside it
+				add(r.assignment)
+			case r.item:
+				// The items after a list's removed item moved up: the
+				// path names another item now, which it did not change.
+			case r.path == dotted || strings.HasPrefix(dotted, r.path+"."):
+				add(r.assignment)
 			}
 		}
 	}

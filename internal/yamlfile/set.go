@@ -138,6 +138,13 @@ func (d *Decoder) setError(assignment, msg string) {
 	d.errs = append(d.errs, Error{File: "--set " + field.Printable(assignment), Msg: msg})
 }
 
+// removal is what an override removed: the path (dotted) it named, the
+// override, and whether it was an item of a list.
+type removal struct {
+	path, assignment string
+	item             bool
+}
+
 // remove takes path out of the document rooted at root: the key and its
 // value from its mapping, or the item from its list. Every key on the way
 // must exist (a likely typo is named).
@@ -163,7 +170,7 @@ func (d *Decoder) remove(root *yaml.Node, path, assignment string) {
 			}
 			if last {
 				cur.Content = append(cur.Content[:k], cur.Content[k+2:]...)
-				d.removed = append(d.removed, [2]string{path, assignment})
+				d.removed = append(d.removed, removal{path: path, assignment: assignment})
 				return
 			}
 			cur = cur.Content[k+1]
@@ -175,7 +182,7 @@ func (d *Decoder) remove(root *yaml.Node, path, assignment string) {
 			}
 			if last {
 				cur.Content = append(cur.Content[:n], cur.Content[n+1:]...)
-				d.removed = append(d.removed, [2]string{path, assignment})
+				d.removed = append(d.removed, removal{path: path, assignment: assignment, item: true})
 				return
 			}
 			cur = cur.Content[n]
@@ -192,14 +199,14 @@ func (d *Decoder) remove(root *yaml.Node, path, assignment string) {
 func (d *Decoder) RemovedUnder(path string) map[string]string {
 	var out map[string]string
 	for _, r := range d.removed {
-		key, ok := strings.CutPrefix(r[0], path+".")
+		key, ok := strings.CutPrefix(r.path, path+".")
 		if !ok || strings.Contains(key, ".") {
 			continue
 		}
 		if out == nil {
 			out = map[string]string{}
 		}
-		out[key] = r[1]
+		out[key] = r.assignment
 	}
 	return out
 }

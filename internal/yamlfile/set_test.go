@@ -146,6 +146,42 @@ func TestPlaceNamesTheOverrideGiven(t *testing.T) {
 	}
 }
 
+// TestPlaceGivenAfterAnItemRemoved checks that removing a list's item
+// is not named with a problem of the item that moved up into its place:
+// --set faults.0=null was named with the refusal of the fault after it.
+// A removal inside the field given, or of the list holding it, is.
+func TestPlaceGivenAfterAnItemRemoved(t *testing.T) {
+	const doc = "faults:\n  - {node: a}\n  - {node: b, instances: 2}\n"
+	cases := []struct {
+		name  string
+		sets  []string
+		given []string
+		want  string
+	}{
+		{"the item before", []string{"faults.0=null"}, []string{"faults", "0", "node"}, "f.yaml:3:26: too many\n"},
+		{"the list holding it", []string{"faults.0=null"}, []string{"faults"}, "f.yaml:3:26: too many (with --set faults.0=null)"},
+		{"a field of the item", []string{"faults.1.node=null"}, []string{"faults", "1", "node"}, "f.yaml:3:26: too many (with --set faults.1.node=null)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Decoder{File: "f.yaml"}
+			root := d.Parse([]byte(doc))
+			for _, set := range c.sets {
+				d.Set(root, set)
+			}
+			at := []string{"faults", "0", "instances"}
+			if c.sets[0] == "faults.1.node=null" {
+				at = []string{"faults", "1", "instances"}
+			}
+			d.Place(root, []error{&field.Error{Path: at, Msg: "too many", Given: [][]string{c.given}}})
+			d.Errorf(nil, "end")
+			if got := d.Err().Error(); !strings.Contains(got+"\n", c.want) {
+				t.Fatalf("errors:\n%s\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
 // TestRemovedUnder checks that the keys overrides removed are named under
 // their mapping, with the override, and nothing else.
 func TestRemovedUnder(t *testing.T) {

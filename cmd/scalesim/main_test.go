@@ -548,4 +548,11 @@ func TestValidateRefusesWhatRunRefuses(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", args, code, errs)
 		}
 	}
+	// The estimate of a closed workload without bound is the scenario's
+	// problem, as run and validate say (it exited 1, as for a bug).
+	for _, cmd := range []string{"estimate", "explain"} {
+		if code, _, errs := run(cmd, filepath.Join(dir, "unbounded.yaml")); code != exitInvalid || !strings.Contains(errs, "no bound") {
+			t.Errorf("%s unbounded.yaml: exit %d, %s; want exit %d", cmd, code, errs, exitInvalid)
+		}
+	}
 }

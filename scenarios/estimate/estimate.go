@@ -786,7 +786,7 @@ func (m *Model) closed() (*Estimate, error) {
 		return nil, fmt.Errorf("estimate: %s: %w", m.s.Name, err)
 	}
 	if math.IsInf(res.Throughput, 0) || math.IsNaN(res.Throughput) {
-		return nil, fmt.Errorf("estimate: %s: requests take no time and users do not think, so the throughput of a closed workload has no bound", m.s.Name)
+		return nil, scenarios.Invalid(fmt.Errorf("estimate: %s: requests take no time and users do not think, so the throughput of a closed workload has no bound", m.s.Name))
 	}
 	lat := res.Response + delay
 	m.est.Latency, m.est.Throughput, m.est.OfferedRate = &lat, res.Throughput, res.Throughput

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
@@ -98,10 +100,11 @@ func (o *compareOptions) check() error {
 	return nil
 }
 
-func runCompare(opts *compareOptions) error {
+func runCompare(opts *compareOptions) (err error) {
 	if err := opts.check(); err != nil {
 		return err
 	}
+	defer func() { err = opts.bySide(err) }()
 	ja, a, err := loadJob(opts.A, append(append([]string(nil), opts.Sets...), opts.SetsA...), opts.AllowOutside)
 	if err != nil {
 		return err
@@ -187,3 +190,44 @@ func compareSweeps(opts *compareOptions, a, b batch.Job) error {
 	}
 	return writePlots(opts.PlotDir, opts.Err, plots.CompareFigures(cmp))
 }
+
+// bySide is err with each override that only --set-a or only --set-b gave
+// (--unset-a, --unset-b as PATH=null) named by that flag where err names it
+// as --set, as the scenarios' loader does, which knows no sides; err
+// itself when it names none of them.
+func (o *compareOptions) bySide(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error() + "\n"
+	for _, side := range []struct {
+		flag        string
+		sets, other []string
+	}{{"--set-a", o.SetsA, o.SetsB}, {"--set-b", o.SetsB, o.SetsA}} {
+		for _, set := range side.sets {
+			if slices.Contains(o.Sets, set) || slices.Contains(side.other, set) {
+				continue // both sides have it: --set says so
+			}
+			for _, end := range []string{":", ")", ",", " ", "\n"} { // what follows a name, not a longer value
+				msg = strings.ReplaceAll(msg, "--set "+field.Printable(set)+end, side.flag+" "+field.Printable(set)+end)
+			}
+		}
+	}
+	if msg = strings.TrimSuffix(msg, "\n"); msg == err.Error() {
+		return err
+	}
+	return sideError{err, msg}
+}
+
+// sideError is an error said with the overrides named by their side's flag
+// (compareOptions.bySide); its exit code is err's.
+type sideError struct {
+	err error
+	msg string
+}
+
+// Error implements error: the message with the sides' flags.
+func (e sideError) Error() string { return e.msg }
+
+// Unwrap is the error as the loader or the runs said it.
+func (e sideError) Unwrap() error { return e.err }

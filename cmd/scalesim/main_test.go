@@ -189,6 +189,12 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"estimate", "three-tier", "--users", "2M"}, exitOK, "latency     mean 18", ""},
 		{[]string{"estimate", "--format", "xml"}, exitInvalid, "", "--format"},
 		{[]string{"compare", "three-tier", "--users", "1M"}, exitInvalid, "", "compare takes two scenarios, A and B; got 1"},
+		// An override of one side is named by the flag that gave it: the
+		// refusal said --set, which A and B both take.
+		{[]string{"compare", "three-tier", "three-tier", "--set-b", "nodes.app.instances=0"}, exitInvalid, "", "--set-b nodes.app.instances=0: "},
+		{[]string{"compare", "three-tier", "three-tier", "--unset-a", "nodes.lb"}, exitInvalid, "", "(--set-a nodes.lb=null removed it"},
+		{[]string{"compare", "three-tier", "three-tier", "--set", "nodes.app.instances=0", "--set-b", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
+		{[]string{"compare", "three-tier", "three-tier", "--set-b", "run.duration=100000d"}, exitInvalid, "", "--set-b run.duration=100000d: the workload offers"},
 		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..2M", "--points", "2", "--format", "json"}, exitOK, `"breaking_point"`, ""},
 		{[]string{"run", "--max-memory", "lots"}, exitInvalid, "", `--max-memory: want a size such as 512B, 2KB, 1.5GB or 64GiB, got "lots"`},
 		{[]string{"run", "--max-memory", "1KB"}, exitInvalid, "", "--set run.max_memory=1KB: max_memory must be at least 16MiB"},

@@ -35,7 +35,13 @@ func Decode(d *yamlfile.Decoder, n *yaml.Node) *Spec {
 		d.Errorf(n, "workload needs one of rate (open arrivals), users (a user population), closed, sessions or trace (a recorded rate curve)")
 		models = []string{""}
 	case len(models) > 1:
-		d.Errorf(m.Key(models[1]), "workload has both %q and %q; give one arrival model", models[0], models[1])
+		// Said at the one written later, which an override's is (its key
+		// comes after the file's).
+		first, second := models[0], models[1]
+		if slices.Index(m.Keys(), first) > slices.Index(m.Keys(), second) {
+			first, second = second, first
+		}
+		d.Errorf(m.Key(second), "workload has both %q and %q; give one arrival model", first, second)
 	}
 	usersOnly := []string{"active_fraction", "requests_per_active_user_per_day", "peak_to_average"}
 	if models[0] != "users" && len(models) == 1 {

@@ -38,7 +38,10 @@ func ParseDuration(s string) (float64, error) {
 		}
 		return v * u.seconds, nil
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("duration %q must be non-negative and finite", s)
+		}
 		return 0, fmt.Errorf("duration %q needs a unit: ns, us, ms, s, m, h or d (e.g. %ss)", s, s)
 	}
 	return 0, fmt.Errorf("%q is not a duration: want a number and a unit, e.g. 20ms, 1.5s, 2m", s)

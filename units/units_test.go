@@ -20,6 +20,18 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) should fail", in)
 		}
 	}
+	// A number without a unit is shown with one only when that would be
+	// a duration: "NaN" was told to write NaNs, "-5" -5s.
+	for in, want := range map[string]string{
+		"20":   `duration "20" needs a unit: ns, us, ms, s, m, h or d (e.g. 20s)`,
+		"NaN":  `duration "NaN" must be non-negative and finite`,
+		"-5":   `duration "-5" must be non-negative and finite`,
+		"-Inf": `duration "-Inf" must be non-negative and finite`,
+	} {
+		if _, err := ParseDuration(in); err == nil || err.Error() != want {
+			t.Errorf("ParseDuration(%q): %v; want %q", in, err, want)
+		}
+	}
 }
 
 func TestFormatDuration(t *testing.T) {

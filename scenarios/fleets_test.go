@@ -213,6 +213,10 @@ func TestFleetCopyErrorsPlaced(t *testing.T) {
 		{"a queue by --set", fleets, "nodes.app.queue=-1", "--set nodes.app.queue=-1: node app queue must be at least 0, got -1"},
 		{"a mean by --set", fleets, "nodes.app.service_time.mean=0ms", "fleets.yaml:12:19: node app service_time: mean must be positive and finite, got 0 (with --set nodes.app.service_time.mean=0ms)"},
 		{"an instance type by --set", fleets, "nodes.lb.instance=nope", `--set nodes.lb.instance=nope: node lb: instance "nope" is not in the price catalogue`},
+		// A copy's count out of an autoscaler's range names the override
+		// that gave the autoscaler (the copy's fields as written).
+		{"an autoscaler by --set", fleets, "nodes.app.autoscale={min: 1, max: 3, target: 50%}",
+			"fleets.yaml:10:28: instances (4) must be within the autoscaler's min and max (1 to 3) (with --set nodes.app.autoscale={min: 1, max: 3, target: 50%})"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -381,7 +381,8 @@ func (a *Autoscale) Validate(node field.Errors, instances int, consumers bool) {
 		if consumers {
 			count = "consumers"
 		}
-		node.Add(count, "%s (%d) must be within the autoscaler's min and max (%d to %d)", count, instances, a.Min, a.Max)
+		// It rests on the autoscaler too: an override of it is named.
+		node.Given(append(slices.Clone(node.Path), "autoscale")).Add(count, "%s (%d) must be within the autoscaler's min and max (%d to %d)", count, instances, a.Min, a.Max)
 	}
 	if !slices.Contains(AutoscaleMetrics, a.Metric) {
 		e.Add("metric", "unknown autoscale metric %q", a.Metric)

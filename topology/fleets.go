@@ -581,6 +581,13 @@ func (t *Topology) fleetErrors(errs []error) []error {
 		}
 		c := *fe
 		c.Path = append([]string{"nodes", n.Name}, t.writtenPath(n.Name, fe.Path[2:])...)
+		c.Given = nil
+		for _, g := range fe.Given { // a copy's fields, as written
+			if len(g) > 1 && g[0] == "nodes" && t.byName[g[1]] != nil {
+				g = t.byName[g[1]].Path(g[2:]...)
+			}
+			c.Given = append(c.Given, g)
+		}
 		if n.fleetOf != "" {
 			name, region := n.Fleet()
 			f := t.fleets[name]

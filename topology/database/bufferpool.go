@@ -189,15 +189,18 @@ func decodeVolume(d *yamlfile.Decoder, n *yaml.Node, what string, v *Volume) boo
 // validatePool checks the buffer pool against the server's memory, and
 // the volume.
 func (data *Data) validatePool(e field.Errors, what string) {
+	// What the pool does not fit rests on the node's instance type too (e
+	// is its data's): an override of it is named.
+	mem := e.Given(append(slices.Clone(e.Path[:len(e.Path)-1]), "instance"))
 	switch p := data.BufferPool; {
 	case p != 0 && !(p > 0 && p <= 1):
 		e.Add("buffer_pool", "%s data buffer_pool is %s of the instance's memory: at most 100%%", what, units.Percent(p))
 	case p != 0 && data.memory == 0:
-		e.Add("buffer_pool", "%s data buffer_pool is a share of the instance type's memory, and it has none from the catalogue: give an instance (e.g. db.r6g.xlarge) or a size (buffer_pool: 12GiB)", what)
+		mem.Add("buffer_pool", "%s data buffer_pool is a share of the instance type's memory, and it has none from the catalogue: give an instance (e.g. db.r6g.xlarge) or a size (buffer_pool: 12GiB)", what)
 	case data.BufferPoolBytes != 0 && !(data.BufferPoolBytes >= PageSize) || math.IsInf(data.BufferPoolBytes, 0):
 		e.Add("buffer_pool", "%s data buffer_pool must hold a page (%s) at least", what, units.FormatBytes(PageSize))
 	case data.memory > 0 && data.BufferPoolBytes > data.memory:
-		e.Add("buffer_pool", "%s data buffer_pool of %s is over the %s of the instance's memory", what,
+		mem.Add("buffer_pool", "%s data buffer_pool of %s is over the %s of the instance's memory", what,
 			units.FormatBytes(data.BufferPoolBytes), units.FormatBytes(data.memory))
 	}
 	v, ve := data.Volume, e.In("volume")

@@ -60,6 +60,9 @@ func decodePerVCPU(d *yamlfile.Decoder, m yamlfile.Map, node string, spec Spec) 
 func (t *Topology) sizeFromType(n *Node, e field.Errors) {
 	in, known := t.InstanceOf(n)
 	if n.PerVCPU > 0 {
+		// What does not fit rests on the type, the node's or its host's:
+		// an override of either is named.
+		e := e.Given(n.Path("instance"), n.Path("host"))
 		name := t.instanceName(n)
 		_, priced := Catalogue[name]
 		switch ws, ok := n.Spec.(TypeSized); {

@@ -33,6 +33,9 @@ func (d *Decoder) Place(root *yaml.Node, errs []error) {
 		if missing && keyBlamed(decoded, scope) || !missing && blamedWithin(decoded, scope) {
 			continue
 		}
+		if fe.AtKey && !missing && d.origins[scope] != "" && d.origins[at] == "" {
+			at = scope // the field is there for a value an override gave: said at it
+		}
 		var given []string
 		if len(fe.Given) > 0 {
 			given = d.overridesIn(root, fe.Given)

@@ -44,6 +44,10 @@ type Cache struct {
 	// under the workload's key popularity (Network.Warm), instead of
 	// empty.
 	Warm bool
+
+	// tooBig says SizeFromMemory refused item_size (no item fits a
+	// node), which leaves the capacity unset: not refused again.
+	tooBig bool
 }
 
 // ReservedMemory is the share of a cache node's memory its engine keeps
@@ -166,8 +170,12 @@ func (c *Cache) Validate(e field.Errors, ck *topology.Checker) {
 	topology.InRange(e, "workers", what, c.Workers, 1, topology.MaxWorkers)
 	topology.CheckQueue(e, what, c.Queue)
 	switch {
+	case c.tooBig: // refused at item_size
 	case c.Capacity < 1:
-		e.Add("capacity", "%s needs a capacity (keys per node), e.g. capacity: 100k, or item_size with an instance type from the catalogue", what)
+		// With item_size, it rests on the instance type: an override of
+		// it is named.
+		node := ck.Node()
+		e.Given(node.Path("instance"), node.Path("host")).Add("capacity", "%s needs a capacity (keys per node), e.g. capacity: 100k, or item_size with an instance type from the catalogue", what)
 	case c.Capacity*c.Nodes > topology.MaxCacheKeys:
 		e.Add("", "%s holds %d keys over its nodes; at most %d are simulated (scale the key count down with it)",
 			what, c.Capacity*c.Nodes, topology.MaxCacheKeys)
@@ -197,7 +205,8 @@ func (c *Cache) SizeFromMemory(e field.Errors, node string, in topology.Instance
 	}
 	c.Capacity = int(math.Min(math.Floor(float64(in.Memory*(1-ReservedMemory))/c.ItemSize), topology.MaxCacheKeys+1))
 	if c.Capacity < 1 {
-		e.AddAtKey("item_size", "cache %s: an item of %s does not fit in the %s an %s node gives its items", node,
+		c.tooBig = true
+		e.AddAtKey("item_size", "cache %s: an item of %s does not fit in the %s a %s node gives its items", node,
 			units.FormatBytes(c.ItemSize), units.FormatBytes(float64(in.Memory*(1-ReservedMemory))), in.Name)
 	}
 }

@@ -18,13 +18,14 @@ test: vet fmt-check lint fma-check tidy-check race
 	@$(MAKE) --no-print-directory test-arm64
 
 # Fast feedback while editing: fidelity replications, the long timeline,
-# the simulated days of the autoscaler tests, the slowest hostile files and
-# (on amd64) the eight slowest built-ins' golden reports are skipped.
+# the simulated days of the autoscaler tests, the slowest hostile files,
+# the slowest command-line cases and (on amd64) the eight slowest
+# built-ins' golden reports are skipped.
 # Measured with `time go test -short -count=1 ./...` with a warm build
-# cache on an idle 2-core machine (nothing else running): 28.6, 32.0 and
-# 31.1 s on fbeb52e, after the day's new tests (27.7 to 30.8 s on
-# dd89b93, 42.3 s before the test-loop steps). It is bound by CPU, about
-# 55 s over the 2 cores, and scenarios/simulate (16 s) ends last.
+# cache on an idle 2-core machine (nothing else running), after a warm-up
+# run: 25.3, 25.3 and 23.0 s on 22ad58a (28.6 to 32.0 s on fbeb52e, 42.3 s
+# before the test-loop steps). It is bound by CPU, about 48 s over the 2
+# cores, and scenarios/simulate (12.5 s) ends last.
 # Unchanged packages' results come from the test cache.
 short:
 	$(GO) test -short $(PKGS)

@@ -399,12 +399,9 @@ func (t *Topology) nearestCopy(n *Node, f *fleet) string {
 	return f.copies[best]
 }
 
-// AsWritten is msg with every copy of a fleet named by the fleet, as the
-// file writes it (app@us-east-1 → app): for what is said of the node as
-// written, such as a note the same of each copy.
-func (t *Topology) AsWritten(msg string) string {
-	// The copies' names, longest first, so that none is replaced inside
-	// another.
+// copiesLongestFirst is the names of every fleet's copies, longest first
+// (then in order), so that none is found or replaced inside another.
+func (t *Topology) copiesLongestFirst() []string {
 	var copies []string
 	for _, f := range t.fleets {
 		copies = append(copies, f.copies...)
@@ -415,7 +412,14 @@ func (t *Topology) AsWritten(msg string) string {
 		}
 		return strings.Compare(a, b)
 	})
-	for _, c := range copies {
+	return copies
+}
+
+// AsWritten is msg with every copy of a fleet named by the fleet, as the
+// file writes it (app@us-east-1 → app): for what is said of the node as
+// written, such as a note the same of each copy.
+func (t *Topology) AsWritten(msg string) string {
+	for _, c := range t.copiesLongestFirst() {
 		base, _, _ := strings.Cut(c, FleetSep)
 		msg = strings.ReplaceAll(msg, c, base)
 	}
@@ -457,16 +461,7 @@ func (t *Topology) NotesAsWritten(notes []string) []string {
 	if len(t.fleets) == 0 {
 		return notes
 	}
-	var copies []string // longest first, so that none is found inside another
-	for _, f := range t.fleets {
-		copies = append(copies, f.copies...)
-	}
-	slices.SortFunc(copies, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
+	copies := t.copiesLongestFirst()
 	// named lists the copies a note names, each once.
 	named := func(note string) []string {
 		var in []string

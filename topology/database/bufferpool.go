@@ -141,7 +141,7 @@ func decodeBufferPool(d *yamlfile.Decoder, n *yaml.Node, what string, data *Data
 			d.Errorf(n, "%s data buffer_pool: want a share of the memory such as 75%% or a size such as 12GiB", what)
 			return false
 		case v > 100:
-			d.Errorf(n, "%s data buffer_pool is %s of the instance's memory: at most 100%%", what, s)
+			d.Errorf(n, "%s data buffer_pool is %s: a share of an instance type's memory is at most 100%%", what, strings.TrimSpace(s))
 			return false
 		case !(v > 0):
 			d.Errorf(n, "%s data buffer_pool must be above 0%% of the memory", what)
@@ -194,9 +194,9 @@ func (data *Data) validatePool(e field.Errors, what string) {
 	mem := e.Given(append(slices.Clone(e.Path[:len(e.Path)-1]), "instance"))
 	switch p := data.BufferPool; {
 	case p != 0 && !(p > 0 && p <= 1):
-		e.Add("buffer_pool", "%s data buffer_pool is %s of the instance's memory: at most 100%%", what, units.Percent(p))
+		e.Add("buffer_pool", "%s data buffer_pool is %s: a share of an instance type's memory is at most 100%%", what, units.Percent(p))
 	case p != 0 && data.memory == 0:
-		mem.Add("buffer_pool", "%s data buffer_pool is a share of the instance type's memory, and it has none from the catalogue: give an instance (e.g. db.r6g.xlarge) or a size (buffer_pool: 12GiB)", what)
+		mem.Add("buffer_pool", "%s data buffer_pool of %s is a share of an instance type's memory, and the node has none from the catalogue: give an instance (e.g. db.r6g.xlarge) or a size (buffer_pool: 12GiB)", what, units.Percent(p))
 	case data.BufferPoolBytes != 0 && !(data.BufferPoolBytes >= PageSize) || math.IsInf(data.BufferPoolBytes, 0):
 		e.Add("buffer_pool", "%s data buffer_pool must hold a page (%s) at least", what, units.FormatBytes(PageSize))
 	case data.memory > 0 && data.BufferPoolBytes > data.memory:

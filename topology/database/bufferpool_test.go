@@ -1,6 +1,11 @@
 package database
 
 import (
+	"strings"
+
+	"github.com/scalesim/scalesim/internal/field"
+	"github.com/scalesim/scalesim/internal/yamlfile"
+	"github.com/scalesim/scalesim/topology"
 	"slices"
 	"testing"
 
@@ -122,5 +127,53 @@ func TestVolumeNoAllocs(t *testing.T) {
 	bs := db.pool.stats(1, k.Now())
 	if bs.VolumeReads == 0 || bs.VolumeScans == 0 {
 		t.Errorf("%d page reads and %d scans from the volume: want both", bs.VolumeReads, bs.VolumeScans)
+	}
+}
+
+// TestBufferPoolRefused checks each refusal of buffer_pool, with an
+// instance type and without one: without one, the words speak of no
+// instance (a share over 100% was "of the instance's memory" on a node
+// that has none).
+func TestBufferPoolRefused(t *testing.T) {
+	const with, without = "instance: db.r6g.large, ", ""
+	for _, c := range []struct{ name, node, pool, want string }{
+		{"share over 100%", with, "120%", "t.yaml:4:112: database d data buffer_pool is 120%: a share of an instance type's memory is at most 100%"},
+		{"share over 100% without an instance", without, "200%", "t.yaml:4:88: database d data buffer_pool is 200%: a share of an instance type's memory is at most 100%"},
+		{"share of no memory", without, "50%", "t.yaml:4:88: database d data buffer_pool of 50% is a share of an instance type's memory, and the node has none from the catalogue: give an instance (e.g. db.r6g.xlarge) or a size (buffer_pool: 12GiB)"},
+		{"share zero", with, "0%", "database d data buffer_pool must be above 0% of the memory"},
+		{"share zero without an instance", without, "0%", "database d data buffer_pool must be above 0% of the memory"},
+		{"under a page", with, "1KiB", "database d data buffer_pool must hold a page (16KiB) at least"},
+		{"under a page without an instance", without, "1KiB", "database d data buffer_pool must hold a page (16KiB) at least"},
+		{"size over the memory", with, "1TiB", "database d data buffer_pool of 1TiB is over the 16GiB of the instance's memory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := &yamlfile.Decoder{File: "t.yaml"}
+			root := d.Parse([]byte("entry: a\nnodes:\n  a: {kind: service, service_time: 1ms, calls: [d]}\n  d: {kind: database, " + c.node +
+				"service_time: 1ms, data: {rows: 1M, row_size: 100B, buffer_pool: " + c.pool + "}, operations: {read: {index: true}}}\n"))
+			m, _ := d.Mapping(root, "test", "entry", "nodes")
+			topo := topology.Decode(d, m.Get("nodes"), m.Get("entry"))
+			d.Place(root, topo.Validate(nil, true))
+			err := d.Err()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+			if c.node == without && strings.Contains(err.Error(), "the instance") {
+				t.Errorf("without an instance, the refusal speaks of one: %v", err)
+			}
+		})
+	}
+}
+
+// TestValidatePoolShare checks the refusal of a share over 100% set in
+// Go (the YAML's is refused as it is read), with and without memory:
+// it speaks of no instance the node does not have.
+func TestValidatePoolShare(t *testing.T) {
+	for _, memory := range []float64{0, 16 << 30} {
+		e := field.New("nodes", "d", "data")
+		(&Data{BufferPool: 2, memory: memory}).validatePool(e, "database d")
+		const want = "database d data buffer_pool is 200%: a share of an instance type's memory is at most 100%"
+		if errs := e.List(); len(errs) != 1 || errs[0].Error() != want {
+			t.Errorf("memory %g: got %v, want %q", memory, errs, want)
+		}
 	}
 }

@@ -184,16 +184,24 @@ func (s *Scenario) workloadField() []string {
 
 // placed shows errs, *field.Errors found after reading, where they are:
 // at their FILE:LINE:COL for a scenario read from a file, unless Apply
-// changed the field since; otherwise under the scenario's name.
+// changed the field since; after the flag that changed it, when Apply was
+// told one; otherwise under the scenario's name.
 func (s *Scenario) placed(errs []error) error {
 	var inFile, elsewhere []error
 	for _, err := range errs {
 		var fe *field.Error
-		if s.place != nil && errors.As(err, &fe) && !s.overriddenAt(fe.Path) {
-			inFile = append(inFile, err)
-			continue
+		flag, over := "", false
+		if errors.As(err, &fe) {
+			flag, over = s.overriddenAt(fe.Path)
 		}
-		elsewhere = append(elsewhere, fmt.Errorf("scenarios: %s: %w", s.Name, err))
+		switch {
+		case fe != nil && s.place != nil && !over:
+			inFile = append(inFile, err)
+		case flag != "":
+			elsewhere = append(elsewhere, fmt.Errorf("%s: %w", flag, err))
+		default:
+			elsewhere = append(elsewhere, fmt.Errorf("scenarios: %s: %w", s.Name, err))
+		}
 	}
 	switch {
 	case len(inFile) == 0:
@@ -205,9 +213,13 @@ func (s *Scenario) placed(errs []error) error {
 }
 
 // overriddenAt says Apply changed the field at path, or a part of the
-// file holding it.
-func (s *Scenario) overriddenAt(path []string) bool {
-	return slices.ContainsFunc(s.overridden, func(o []string) bool {
-		return len(o) <= len(path) && slices.Equal(o, path[:len(o)])
-	})
+// file holding it, and names the flag that gave the latest such change
+// ("" for none named).
+func (s *Scenario) overriddenAt(path []string) (flag string, over bool) {
+	for _, o := range s.overridden {
+		if len(o.path) <= len(path) && slices.Equal(o.path, path[:len(o.path)]) {
+			flag, over = o.flag, true
+		}
+	}
+	return flag, over
 }

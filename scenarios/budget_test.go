@@ -76,8 +76,8 @@ func TestEventBudgetField(t *testing.T) {
 // TestEventBudgetOverrides checks that an override the scenario is run
 // with decides the refusal, not what the file said before it: a rate or
 // length from the command line (Apply) is refused with no position in the
-// file, a --set at its override, and a file that fits once overridden is
-// not refused.
+// file (or at the flag Apply was told gave it), a --set at its override,
+// and a file that fits once overridden is not refused.
 func TestEventBudgetOverrides(t *testing.T) {
 	const nodes = "entry: app\nnodes:\n  app: {kind: service, service_time: 1ms}\n"
 	long := "name: b\nworkload: {rate: 10}\n" + nodes + "run: {duration: 100000d}\n"
@@ -99,6 +99,12 @@ func TestEventBudgetOverrides(t *testing.T) {
 		{"a --set rate", long, []string{"workload.rate=1e15", "run.duration=1m"}, scenarios.Overrides{},
 			"--set workload.rate=1e15: the workload offers more than 9999B requests over the 66s run"},
 		{"a --set budget", long, []string{"run.max_events=5k"}, scenarios.Overrides{}, ""},
+		// A named flag names the refusal it causes, and only that one.
+		{"a named longer run", "name: b\nworkload: {rate: 10}\n" + nodes, nil, scenarios.Overrides{Duration: 100000 * 86400, DurationFlag: "--duration 100000d"},
+			"--duration 100000d: the workload offers about 95.04B"},
+		{"a named higher rate", long, nil, scenarios.Overrides{Rate: 1e15, RateFlag: "--rate 1e15", Duration: 10, DurationFlag: "--duration 10s"},
+			"--rate 1e15: the workload offers more than 9999B requests over the 11s run"},
+		{"a named rate for a long run", long, nil, scenarios.Overrides{Rate: 20, RateFlag: "--rate 20"}, "b.yaml:6:17: the workload offers about 190.1B"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -37,9 +37,16 @@ type Scenario struct {
 	// place shows errors found after reading (CheckEventBudget's) at their
 	// fields in the file; nil for a scenario built in Go.
 	place func([]error) error
-	// overridden are the paths of the fields Apply changed after reading,
-	// which the file no longer says.
-	overridden [][]string
+	// overridden are the fields Apply changed after reading, which the
+	// file no longer says.
+	overridden []override
+}
+
+// override is a field Apply changed: its path, and the flag that gave
+// it ("" for none named).
+type override struct {
+	path []string
+	flag string
 }
 
 // SLO is a set of service-level objectives: latency bounds in seconds
@@ -515,6 +522,12 @@ type Overrides struct {
 	Duration float64 // seconds
 	Rate     float64 // open arrivals per second
 	Users    float64 // users of a users-model or closed workload
+	// DurationFlag, RateFlag and UsersFlag name the command-line flags
+	// that gave Duration, Rate and Users, as "--duration 100000d": a
+	// refusal an override causes after Apply (CheckEventBudget's) starts
+	// with its flag, as one a --set causes starts with the --set. ""
+	// leaves it under the scenario's name.
+	DurationFlag, RateFlag, UsersFlag string
 }
 
 // Apply changes s as o says; an override s cannot take is an
@@ -528,7 +541,7 @@ func (s *Scenario) Apply(o Overrides) error {
 	}
 	if o.Duration > 0 {
 		s.Run.Duration = o.Duration
-		s.overridden = append(s.overridden, []string{"run", "duration"})
+		s.overridden = append(s.overridden, override{[]string{"run", "duration"}, o.DurationFlag})
 	}
 	if o.Rate != 0 && o.Users != 0 {
 		return Invalid(fmt.Errorf("scenarios: give either a rate or a number of users, not both"))
@@ -537,13 +550,13 @@ func (s *Scenario) Apply(o Overrides) error {
 		if err := s.Workload.SetRate(o.Rate); err != nil {
 			return Invalid(err)
 		}
-		s.overridden = append(s.overridden, []string{"workload"})
+		s.overridden = append(s.overridden, override{[]string{"workload"}, o.RateFlag})
 	}
 	if o.Users != 0 {
 		if err := s.Workload.SetUsers(o.Users); err != nil {
 			return Invalid(err)
 		}
-		s.overridden = append(s.overridden, []string{"workload"})
+		s.overridden = append(s.overridden, override{[]string{"workload"}, o.UsersFlag})
 	}
 	return nil
 }

@@ -196,6 +196,15 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"compare", "three-tier", "three-tier", "--set", "nodes.app.instances=0", "--set-b", "nodes.app.instances=0"}, exitInvalid, "", "--set nodes.app.instances=0: "},
 		{[]string{"compare", "three-tier", "three-tier", "--set-b", "run.duration=100000d"}, exitInvalid, "", "--set-b run.duration=100000d: the workload offers"},
 		{[]string{"compare", "three-tier", "three-tier", "--users", "1M..2M", "--points", "2", "--format", "json"}, exitOK, `"breaking_point"`, ""},
+		// A refusal a flag causes is named by the flag, as one a --set causes
+		// is by the --set: the run's duration, or the load that passes the
+		// event budget even over a run of the default length.
+		{[]string{"run", "checkout-api", "--duration", "100000d"}, exitInvalid, "", "--duration 100000d: the workload offers about 6048B requests over the 2400000h run"},
+		{[]string{"run", "checkout-api", "--rate", "1e15"}, exitInvalid, "", "--rate 1e15: the workload offers more than 9999B requests over the 10.5m run"},
+		{[]string{"run", "three-tier", "--users", "1e12"}, exitInvalid, "", "--users 1e12: the workload offers about 114.6B requests over the 5.5m run"},
+		{[]string{"run", "checkout-api", "--rate", "1e15", "--duration", "100000d"}, exitInvalid, "", "--rate 1e15: the workload offers"},
+		{[]string{"run", "checkout-api", "--rate", "1k", "--duration", "100000d"}, exitInvalid, "", "--duration 100000d: the workload offers about 8640B"},
+		{[]string{"run", "checkout-api", "--set", "workload.rate=1e15", "--duration", "100000d"}, exitInvalid, "", "--set workload.rate=1e15: the workload offers"},
 		{[]string{"run", "--max-memory", "lots"}, exitInvalid, "", `--max-memory: want a size such as 512B, 2KB, 1.5GB or 64GiB, got "lots"`},
 		{[]string{"run", "--max-memory", "1KB"}, exitInvalid, "", "--set run.max_memory=1KB: max_memory must be at least 16MiB"},
 		{[]string{"sweep", "--max-events", "5B", "--max-memory", "1GiB", "--rate", "100..200", "--points", "2", "--max-requests", "100k"}, exitOK, "breaking    none", ""},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scalesim/scalesim/internal/field"
 	"github.com/scalesim/scalesim/internal/output"
 	"github.com/scalesim/scalesim/plots"
 	"github.com/scalesim/scalesim/scenarios"
@@ -77,21 +78,21 @@ func (o *runOptions) overrides() (scenarios.Overrides, error) {
 		if err != nil || d <= 0 {
 			return ov, usageError{fmt.Errorf("--duration: want a positive duration such as 10m, got %q", o.Duration)}
 		}
-		ov.Duration = d
+		ov.Duration, ov.DurationFlag = d, "--duration "+field.Printable(o.Duration)
 	}
 	if o.Rate != "" {
 		r, err := units.ParseCount(o.Rate)
 		if err != nil || r <= 0 {
 			return ov, usageError{fmt.Errorf("--rate: want a positive rate such as 500 or 1.5k, got %q", o.Rate)}
 		}
-		ov.Rate = r
+		ov.Rate, ov.RateFlag = r, "--rate "+field.Printable(o.Rate)
 	}
 	if o.Users != "" {
 		u, err := units.ParseCount(o.Users)
 		if err != nil || u <= 0 {
 			return ov, usageError{fmt.Errorf("--users: want a positive count such as 5000 or 200k, got %q", o.Users)}
 		}
-		ov.Users = u
+		ov.Users, ov.UsersFlag = u, "--users "+field.Printable(o.Users)
 	}
 	return ov, nil
 }

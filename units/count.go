@@ -29,7 +29,8 @@ func ParseCount(s string) (float64, error) {
 
 // FormatCount writes n with a metric suffix and four significant figures:
 // 1500 → "1.5k", 2e6 → "2M"; past 9999B (ten trillion, far beyond any
-// population) only the bound, ">9999B", never e-notation.
+// population) only the bound, ">9999B", and below MinFigure (6.104e-05)
+// only that bound, "<0.0001": never e-notation.
 func FormatCount(n float64) string {
 	a := math.Abs(n)
 	switch {
@@ -49,7 +50,11 @@ func FormatCount(n float64) string {
 	case a >= 1e3:
 		return fmt.Sprintf("%.4gk", n/1e3)
 	}
-	return fmt.Sprintf("%.4g", n)
+	s := fmt.Sprintf("%.4g", n)
+	if strings.ContainsRune(s, 'e') { // below MinFigure once rounded
+		return belowMinFigure(n)
+	}
+	return s
 }
 
 // MaxFigure is the largest rate (per second) or count written as a number;

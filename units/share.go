@@ -57,12 +57,23 @@ func Times(x float64) string { return bounded(x, 3) + "×" }
 // bound (">1000000", "<-1000000").
 func bounded(v float64, digits int) string { return Figures(v, digits, MaxPercent) }
 
+// MinFigure is the smallest figure written as a number: below it %g would
+// write an exponent (6.104e-05), and Figures and FormatCount write the
+// bound alone, "<0.0001" (">-0.0001" below 0), as they write only the
+// bound of a figure too large.
+const MinFigure = 1e-4
+
+// minFigureText is MinFigure as it is written.
+const minFigureText = "0.0001"
+
 // Figures is the one rule for writing a figure in reports (percentages,
 // multiples, rates, counts): v with digits significant figures as %g writes
 // them while it needs no exponent ("0.0123", "699.7"), whole and rounded to
-// those figures when %g would use one ("38030", not "3.803e+04"), and
-// beyond ±bound only the bound (">1000000", "<-1000000"), which is as true
-// and can be read. NaN is written "NaN".
+// those figures when %g would use one for a large figure ("38030", not
+// "3.803e+04"), beyond ±bound only the bound (">1000000", "<-1000000"),
+// which is as true and can be read, and below MinFigure (once rounded to
+// its figures) only that bound ("<0.0001", not "6.1e-05"; ">-0.0001"
+// below 0). NaN is written "NaN", 0 "0".
 func Figures(v float64, digits int, bound float64) string {
 	switch {
 	case v > bound:
@@ -71,12 +82,23 @@ func Figures(v float64, digits int, bound float64) string {
 		return "<-" + strconv.FormatFloat(bound, 'f', 0, 64)
 	}
 	s := strconv.FormatFloat(v, 'g', digits, 64)
-	if strings.ContainsRune(s, 'e') && math.Abs(v) >= 1 {
+	if strings.ContainsRune(s, 'e') {
+		if math.Abs(v) < 1 {
+			return belowMinFigure(v)
+		}
 		// Rounded to its figures, then written whole.
 		r, _ := strconv.ParseFloat(s, 64)
 		s = strconv.FormatFloat(r, 'f', 0, 64)
 	}
 	return s
+}
+
+// belowMinFigure writes a figure v, 0 < |v| < MinFigure, as its bound.
+func belowMinFigure(v float64) string {
+	if v < 0 {
+		return ">-" + minFigureText
+	}
+	return "<" + minFigureText
 }
 
 // Unknown is how a figure that could not be measured (computed from no

@@ -234,3 +234,39 @@ func TestRateAndCountBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallFigures checks that a figure %g would write with an exponent
+// below 1 (6.104e-05 in a report) is written, like one beyond the bound,
+// as the bound alone: "<0.0001" (">-0.0001" below 0), in every format
+// that follows Figures and in FormatCount; from 0.0001 up the figures
+// as before, and 0 as "0".
+func TestSmallFigures(t *testing.T) {
+	for _, c := range []struct {
+		v                            float64
+		figures, percent, rate, each string
+	}{
+		{0, "0", "0%", "0/s", "0"},
+		{6.104e-05, "<0.0001", "0.0061%", "<0.0001/s", "<0.0001"},
+		{1e-300, "<0.0001", "<0.0001%", "<0.0001/s", "<0.0001"},
+		{math.SmallestNonzeroFloat64, "<0.0001", "<0.0001%", "<0.0001/s", "<0.0001"},
+		{-6.104e-05, ">-0.0001", "-0.0061%", ">-0.0001/s", ">-0.0001"},
+		{1e-4, "0.0001", "0.01%", "0.0001/s", "0.0001"},
+		{1.2345e-4, "0.000123", "0.0123%", "0.0001234/s", "0.0001234"},
+		// Rounded up to 0.0001 by its figures: %g writes no exponent.
+		{9.9996e-5, "0.0001", "0.01%", "0.0001/s", "0.0001"},
+		{6.104e-7, "<0.0001", "<0.0001%", "<0.0001/s", "<0.0001"},
+	} {
+		if got := Figures(c.v, 3, MaxPercent); got != c.figures {
+			t.Errorf("Figures(%g, 3) = %q, want %q", c.v, got, c.figures)
+		}
+		if got := Percent(c.v); got != c.percent {
+			t.Errorf("Percent(%g) = %q, want %q", c.v, got, c.percent)
+		}
+		if got := Rate(c.v); got != c.rate {
+			t.Errorf("Rate(%g) = %q, want %q", c.v, got, c.rate)
+		}
+		if got := FormatCount(c.v); got != c.each {
+			t.Errorf("FormatCount(%g) = %q, want %q", c.v, got, c.each)
+		}
+	}
+}

@@ -110,7 +110,7 @@ func (v Volume) rateText() string { return pageRateText(v.iops(), v.throughput()
 func pageRateText(iops, throughput float64) string {
 	if rate := throughput / PageSize; rate < iops {
 		each := units.FormatCount(rate) + " reads/s"
-		if rate < 0.01 { // FormatCount would write an exponent
+		if rate < 0.01 { // a read each 2m, not 0.0083 reads/s (or <0.0001)
 			each = "a read each " + units.FormatDuration(1/rate)
 		}
 		return fmt.Sprintf("%s (%s/s ÷ %s pages)", each, units.FormatBytes(throughput), units.FormatBytes(PageSize))

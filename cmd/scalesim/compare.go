@@ -122,18 +122,20 @@ func runCompare(opts *compareOptions) (err error) {
 		if ov.Users, err = units.ParseCount(opts.Users); err != nil || ov.Users <= 0 {
 			return usageError{fmt.Errorf("--users: want a positive count such as 200k, or a range such as 100..10M, got %q", opts.Users)}
 		}
+		ov.UsersFlag = "--users " + field.Printable(opts.Users)
 	}
 	if opts.Rate != "" {
 		if ov.Rate, err = units.ParseCount(opts.Rate); err != nil || ov.Rate <= 0 {
 			return usageError{fmt.Errorf("--rate: want a positive rate such as 500, or a range such as 10..5k, got %q", opts.Rate)}
 		}
+		ov.RateFlag = "--rate " + field.Printable(opts.Rate)
 	}
 	jobs := []*batch.Job{&ja, &jb}
 	for i, s := range []*scenarios.Scenario{a, b} {
 		if err := s.Apply(ov); err != nil {
 			return err
 		}
-		jobs[i].Users, jobs[i].Rate = ov.Users, ov.Rate
+		jobs[i].Users, jobs[i].Rate, jobs[i].LoadFlag = ov.Users, ov.Rate, ov.UsersFlag+ov.RateFlag
 		if opts.Precision != "" {
 			if s.Run.Precision, err = units.ParseFraction(opts.Precision); err != nil {
 				return usageError{fmt.Errorf("--precision: want a share such as 2%%, got %q", opts.Precision)}

@@ -71,6 +71,10 @@ type Job struct {
 	// population; open arrivals per second): the axes of a sweep of load.
 	Users float64 `json:"users,omitempty"`
 	Rate  float64 `json:"rate,omitempty"`
+	// LoadFlag names the command-line flag that gave Users or Rate, as
+	// "--users 1e12": a refusal the load causes starts with it
+	// (scenarios.Overrides); "" leaves it under the scenario's name.
+	LoadFlag string `json:"load_flag,omitempty"`
 	// Precision, when given, replaces run.precision (0: run for the
 	// duration); MaxRequests, when positive, run.max_requests. The event
 	// and memory budgets are run.max_events and run.max_memory in Sets.
@@ -87,7 +91,7 @@ func (j Job) Scenario() (*scenarios.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Apply(scenarios.Overrides{Seed: j.Seed, Users: j.Users, Rate: j.Rate}); err != nil {
+	if err := s.Apply(scenarios.Overrides{Seed: j.Seed, Users: j.Users, Rate: j.Rate, UsersFlag: j.LoadFlag, RateFlag: j.LoadFlag}); err != nil {
 		return nil, err
 	}
 	if j.Precision != nil {

@@ -62,11 +62,11 @@ func TestJobJSONRunsTheSame(t *testing.T) {
 				return s, err
 			}},
 		{"a built-in with overrides, users and budgets", Job{Source: builtin(t, "three-tier"),
-			Sets: []string{"run.duration=30s", "nodes.app.instances=3"}, Users: 2e6, Precision: &precision, MaxRequests: 100_000},
+			Sets: []string{"run.duration=30s", "nodes.app.instances=3"}, Users: 2e6, LoadFlag: "--users 2M", Precision: &precision, MaxRequests: 100_000},
 			func() (*scenarios.Scenario, error) {
 				s, err := scenarios.Builtin("three-tier", "run.duration=30s", "nodes.app.instances=3")
 				if err == nil {
-					err = s.Apply(scenarios.Overrides{Users: 2e6})
+					err = s.Apply(scenarios.Overrides{Users: 2e6, UsersFlag: "--users 2M"})
 					s.Run.Precision, s.Run.MaxRequests = precision, 100_000
 				}
 				return s, err

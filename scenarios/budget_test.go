@@ -144,3 +144,30 @@ func TestEventBudgetTrace(t *testing.T) {
 		t.Fatalf("error %v, want one at the trace", err)
 	}
 }
+
+// TestSetBy checks that the override naming a field is the last one to
+// give it a value, unless a later one removed it or a mapping holding it.
+func TestSetBy(t *testing.T) {
+	cases := []struct {
+		name string
+		sets []string
+		want string
+	}{
+		{"none", nil, ""},
+		{"given", []string{"run.max_memory=16MiB"}, "--set run.max_memory=16MiB"},
+		{"given twice", []string{"run.max_memory=16MiB", "run.max_memory=1GB"}, "--set run.max_memory=1GB"},
+		{"another field", []string{"run.max_memory=16MiB", "run.duration=1m"}, "--set run.max_memory=16MiB"},
+		{"a longer name", []string{"run.max_memory_x=16MiB"}, ""},
+		{"removed", []string{"run.max_memory=16MiB", "run.max_memory=null"}, ""},
+		{"its mapping replaced", []string{"run.max_memory=16MiB", "run={duration: 1m}"}, ""},
+		{"a line break", []string{"run.max_memory=16MiB\n"}, `--set "run.max_memory=16MiB\n"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &scenarios.Scenario{Overrides: c.sets}
+			if got := s.SetBy("run.max_memory"); got != c.want {
+				t.Fatalf("SetBy = %q, want %q", got, c.want)
+			}
+		})
+	}
+}

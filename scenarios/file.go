@@ -310,6 +310,26 @@ func parse(file, folder string, data []byte, opts Options) (*Scenario, error) {
 	return s, nil
 }
 
+// SetBy names the override that gave the field at path (dotted, as
+// "run.max_memory") as the errors found after reading name it: "--set
+// run.max_memory=16MiB", when the last of s.Overrides to change that field
+// or a mapping holding it gave it a value; "" when the file gave it, or
+// an override removed it.
+func (s *Scenario) SetBy(path string) string {
+	by := ""
+	for _, set := range s.Overrides {
+		at, value, _ := strings.Cut(set, "=")
+		at = strings.TrimSpace(at)
+		switch {
+		case at == path && strings.TrimSpace(value) != "null":
+			by = "--set " + field.Printable(set)
+		case at == path || strings.HasPrefix(path, at+"."):
+			by = ""
+		}
+	}
+	return by
+}
+
 // PrintableOverrides is the overrides sets written on one line for a
 // report: comma-separated, each quoted if it holds a line break or another
 // character that does not print as itself.

@@ -208,6 +208,12 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"compare", "three-tier", "three-tier", "--users", "1e12"}, exitInvalid, "", "--users 1e12: the workload offers about 114.6B"},
 		{[]string{"compare", "checkout-api", "checkout-api", "--rate", "1e15"}, exitInvalid, "", "--rate 1e15: the workload offers more than 9999B"},
 		{[]string{"compare", "checkout-api", "checkout-api", "--rate", "1k", "--set-b", "run.duration=100000d"}, exitInvalid, "", "--set-b run.duration=100000d: the workload offers about 8640B"},
+		// A memory budget an override gave names it when it is too small
+		// for what the scenario holds before a single request.
+		{[]string{"run", "url-shortener", "--max-memory", "16MiB"}, exitInvalid, "", "--set run.max_memory=16MiB: url-shortener holds about 68.8MiB before a single request"},
+		{[]string{"run", "diurnal-hpa", "--set", "run.max_memory=16MiB"}, exitInvalid, "", "--set run.max_memory=16MiB: with the autoscalers' records (about 18.9MiB)"},
+		{[]string{"run", "url-shortener", "--set", "run.max_memory=16MiB", "--set", "run={duration: 10s}"}, exitOK, "url-shortener", ""},
+		{[]string{"compare", "url-shortener", "url-shortener", "--set-b", "run.max_memory=16MiB"}, exitInvalid, "", "--set-b run.max_memory=16MiB: url-shortener holds about 68.8MiB"},
 		{[]string{"run", "--max-memory", "lots"}, exitInvalid, "", `--max-memory: want a size such as 512B, 2KB, 1.5GB or 64GiB, got "lots"`},
 		{[]string{"run", "--max-memory", "1KB"}, exitInvalid, "", "--set run.max_memory=1KB: max_memory must be at least 16MiB"},
 		{[]string{"sweep", "--max-events", "5B", "--max-memory", "1GiB", "--rate", "100..200", "--points", "2", "--max-requests", "100k"}, exitOK, "breaking    none", ""},

@@ -82,7 +82,11 @@ const (
 // guard holds a run's budgets and the state of its overload test.
 type guard struct {
 	budget, fixed float64
-	maxEvents     int64
+	// budgetBy names the override that gave the memory budget, as
+	// "--set run.max_memory=16MiB" (scenarios.Scenario.SetBy); "" for one
+	// the file gave, or the default.
+	budgetBy  string
+	maxEvents int64
 	// expected says what the workload offers, when that passes the event
 	// budget (see forecast).
 	expected string
@@ -112,7 +116,7 @@ func (g *guard) startWindow(sent int64, inFlight, queued int) {
 }
 
 func newGuard(s *scenarios.Scenario) (*guard, error) {
-	g := &guard{budget: s.Run.MemoryBudget(), maxEvents: s.Run.EventBudget(),
+	g := &guard{budget: s.Run.MemoryBudget(), budgetBy: s.SetBy("run.max_memory"), maxEvents: s.Run.EventBudget(),
 		judgeGrowth: s.Workload.Model != workloads.Closed && !s.ChangesOverTime() && !s.Topology.Autoscaled()}
 	parts := map[string]float64{"the workload's users": s.Workload.Footprint()}
 	for _, n := range s.Topology.Nodes {
@@ -128,7 +132,7 @@ func newGuard(s *scenarios.Scenario) (*guard, error) {
 		g.fixed += v
 	}
 	if heapPerLiveByte*g.fixed > g.budget {
-		return nil, scenarios.Invalid(fmt.Errorf("simulate: %s holds about %s before a single request (%s), a heap of up to %s, more than the memory budget of %s: raise run.max_memory (or --max-memory), or make it smaller",
+		return nil, g.refuse(fmt.Sprintf("%s holds about %s before a single request (%s), a heap of up to %s, more than the memory budget of %s: raise run.max_memory (or --max-memory), or make it smaller",
 			s.Name, units.FormatBytes(g.fixed), largest(parts, 3), units.FormatBytes(heapPerLiveByte*g.fixed), units.FormatBytes(g.budget)))
 	}
 	return g, nil
@@ -151,10 +155,20 @@ func (g *guard) forecast(s *scenarios.Scenario) error {
 func (g *guard) reserve(part string, bytes float64) error {
 	g.fixed += bytes
 	if heapPerLiveByte*g.fixed > g.budget {
-		return scenarios.Invalid(fmt.Errorf("simulate: with %s (about %s) the run holds about %s before a single request, a heap of up to %s, more than the memory budget of %s: raise run.max_memory (or --max-memory)",
+		return g.refuse(fmt.Sprintf("with %s (about %s) the run holds about %s before a single request, a heap of up to %s, more than the memory budget of %s: raise run.max_memory (or --max-memory)",
 			part, units.FormatBytes(bytes), units.FormatBytes(g.fixed), units.FormatBytes(heapPerLiveByte*g.fixed), units.FormatBytes(g.budget)))
 	}
 	return nil
+}
+
+// refuse is the refusal of a run whose fixed needs do not fit the memory
+// budget, msg saying why: named by the override that gave the budget, as
+// a refusal of an overridden field is, or by this package.
+func (g *guard) refuse(msg string) error {
+	if g.budgetBy != "" {
+		return scenarios.Invalid(fmt.Errorf("%s: %s", g.budgetBy, msg))
+	}
+	return scenarios.Invalid(fmt.Errorf("simulate: %s", msg))
 }
 
 // largest names the n largest parts with their sizes, largest first.

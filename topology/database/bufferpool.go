@@ -678,11 +678,8 @@ func (l volumeLoad) page() float64 {
 // scanRead says class's read visits scan: its own operation's index, or
 // the plain read's, says false.
 func (db *Database) scanRead(class string) bool {
-	op, ok := db.Operations[class]
-	if !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil) {
-		op = db.Operations[OperationRead]
-	}
-	return op.Index != nil && !*op.Index
+	i := db.readIndex(class)
+	return i != nil && !*i
 }
 
 // volumeLoad is the load on the busiest server's volume (see volumeLoad),
@@ -766,11 +763,8 @@ func (db *Database) volumeDemand(s topology.Solver, name string) (busy, latency 
 // indexedRead says a read visit of class finds its rows by an index: its
 // own operation's, or the plain read's.
 func (db *Database) indexedRead(class string) bool {
-	op, ok := db.Operations[class]
-	if !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil) {
-		op = db.Operations[OperationRead]
-	}
-	return op.Index != nil && *op.Index
+	i := db.readIndex(class)
+	return i != nil && *i
 }
 
 // lookups is the rate of indexed reads the busiest server of the
@@ -1048,12 +1042,10 @@ func newPoolRuntime(db *database) *poolRuntime {
 		pr.held = db.net.Stream(db.node.Name + "/pool")
 	}
 	for _, class := range db.net.Classes() {
-		op, ok := spec.Operations[class]
-		switch {
-		case !ok || plainOperation(class) || (op.ServiceTime == nil && op.Index == nil):
-			pr.own = append(pr.own, -1)
-		default:
+		if op, ok := spec.ownOperation(class); ok {
 			pr.own = append(pr.own, finding(op.Index))
+		} else {
+			pr.own = append(pr.own, -1)
 		}
 	}
 	return pr

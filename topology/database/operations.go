@@ -128,11 +128,30 @@ func (db *Database) validateOperations(e field.Errors, c *topology.Checker, what
 	}
 }
 
+// ownOperation is class's own operation, and whether it has one: one
+// named by the class (not the plain read or write) that gives a service
+// time or an index. A visit of a class without one does the plain read's
+// or write's.
+func (db *Database) ownOperation(class string) (Operation, bool) {
+	op, ok := db.Operations[class]
+	return op, ok && !plainOperation(class) && (op.ServiceTime != nil || op.Index != nil)
+}
+
+// readIndex is what a read visit of class says of an index: its own
+// operation's, or the plain read's (nil: not said).
+func (db *Database) readIndex(class string) *bool {
+	op, ok := db.ownOperation(class)
+	if !ok {
+		op = db.Operations[OperationRead]
+	}
+	return op.Index
+}
+
 // opTime is the service time of class's own operation, and whether it has
 // one.
 func (db *Database) opTime(class string) (sim.Dist, bool) {
-	op, ok := db.Operations[class]
-	if !ok || (op.ServiceTime == nil && op.Index == nil) || plainOperation(class) {
+	op, ok := db.ownOperation(class)
+	if !ok {
 		return nil, false
 	}
 	t, write := op.ServiceTime, db.Data != nil && db.Data.writes[class]

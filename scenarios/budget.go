@@ -99,12 +99,12 @@ func about(n float64) string {
 // for a scenario read from a file, at its FILE:LINE:COL (or the --set
 // that gave it), unless Apply changed that field after reading.
 func (s *Scenario) CheckEventBudget() error {
-	if s.Run.MaxEvents != 0 || s.End() == sim.Forever {
+	end := s.End()
+	if s.Run.MaxEvents != 0 || end == sim.Forever {
 		return nil
 	}
 	var errs []error
 	budget := float64(s.Run.EventBudget())
-	end := s.End()
 	if n, rate, what := s.arrivals(end); n > budget {
 		at := s.workloadField()
 		if n, _, _ := s.arrivals(defaultEnd); n <= budget {

@@ -273,8 +273,14 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	return err
 }
 
+// verdict is a side's verdict on its objectives for the comparison's
+// table: "none set" when the scenario sets none (as a run's report says
+// it: not a pass, which the numbers may contradict), pass, INCOMPLETE or
+// FAIL with the objectives broken.
 func verdict(r *simulate.Report) string {
 	switch {
+	case r.SLO.Verdict() == "none set":
+		return "none set"
 	case r.SLO.Pass:
 		return "pass"
 	case incomplete(r):

@@ -116,3 +116,22 @@ func TestCompareUnknownSaysWhy(t *testing.T) {
 		t.Errorf("unknown %q, want [%q]", cmp.Unknown, want)
 	}
 }
+
+// TestCompareNoObjectives checks the SLO line of a comparison of
+// scenarios that set no objectives: "none set", as a run's report says,
+// not "pass". It said pass for two runs whose server saturated and
+// failed requests (hostile review).
+func TestCompareNoObjectives(t *testing.T) {
+	a := builtinJob(t, "single-server", "slo=null", "workload.users=5M", "run.duration=5s", "run.warmup=1s")
+	cmp, err := Compare(a, a, CompareSpec{Seeds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := cmp.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "SLO         A: none set, B: none set\n"; !strings.Contains(b.String(), want) || cmp.ReportA.Bottleneck != "server" {
+		t.Errorf("want %q, and the server saturated:\n%s", want, b.String())
+	}
+}

@@ -18,14 +18,17 @@ var byteUnits = []struct {
 }
 
 // FormatBytes writes a size in the largest binary unit that keeps the
-// number at least 1, with three significant figures: 536870912 → "512MiB".
+// number at least 1, with three significant figures by the one rule for
+// figures (Figures), with no bound: 536870912 → "512MiB", 1023 →
+// "1020B" (not "1.02e+03B"), 1e30 → "909000000000000000TiB" (a size
+// refused as too large is said with its limit, which may be as large).
 func FormatBytes(b float64) string {
 	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
 	i := 0
 	for ; i < len(units)-1 && math.Abs(b) >= 1024; i++ {
 		b /= 1024
 	}
-	return strconv.FormatFloat(b, 'g', 3, 64) + units[i]
+	return Figures(b, 3, math.MaxFloat64) + units[i]
 }
 
 // ParseBytes reads a size such as 512B, 2KB, 1.5GB or 64GiB, in bytes. A

@@ -131,7 +131,11 @@ func TestMoneyAndRates(t *testing.T) {
 }
 
 func TestFormatBytes(t *testing.T) {
-	for in, want := range map[float64]string{512 << 20: "512MiB", 1536: "1.5KiB", 100: "100B", 3 << 30: "3GiB"} {
+	for in, want := range map[float64]string{512 << 20: "512MiB", 1536: "1.5KiB", 100: "100B", 3 << 30: "3GiB",
+		// Figures' rule: no exponent between 1000 and 1024 of a unit, for
+		// the largest or below MinFigure (each said 1.02e+03B, 1e+03MiB,
+		// 9.09e+17TiB, 1e-05B).
+		1023: "1020B", 1000 << 20: "1000MiB", 1e30: "909000000000000000TiB", 1e-5: "<0.0001B"} {
 		if got := FormatBytes(in); got != want {
 			t.Errorf("FormatBytes(%g) = %q, want %q", in, got, want)
 		}
